@@ -1,0 +1,29 @@
+//===- Passes.h - QuantOpt conversion passes ---------------------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_CONVERSION_PASSES_H
+#define QUANTOPT_CONVERSION_PASSES_H
+
+#include "QuantOpt/Conversion/QntToLinalg/QntToLinalg.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace quantopt {
+
+#define GEN_PASS_DECL
+#include "QuantOpt/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "QuantOpt/Conversion/Passes.h.inc"
+
+} // namespace quantopt
+
+#endif // QUANTOPT_CONVERSION_PASSES_H

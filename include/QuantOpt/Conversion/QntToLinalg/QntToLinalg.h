@@ -1,0 +1,23 @@
+//===- QntToLinalg.h - qnt to linalg/arith conversion -----------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_CONVERSION_QNTTOLINALG_QNTTOLINALG_H
+#define QUANTOPT_CONVERSION_QNTTOLINALG_QNTTOLINALG_H
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace quantopt {
+
+/// Adds the patterns that rewrite qnt.quantize, qnt.dequantize,
+/// qnt.requantize and qnt.fake_quant into element-wise linalg.generic ops on
+/// tensors (the reference lowering).
+void populateQntToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_CONVERSION_QNTTOLINALG_QNTTOLINALG_H

@@ -1,0 +1,110 @@
+//===- QntOps.td - qnt operations --------------------------*- tablegen -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_IR_QNTOPS_TD
+#define QUANTOPT_DIALECT_QNT_IR_QNTOPS_TD
+
+include "QuantOpt/Dialect/Qnt/IR/QntAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+class Qnt_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Qnt_Dialect, mnemonic, traits>;
+
+def Qnt_QuantizeOp : Qnt_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Quantizes a real tensor to its stored form";
+  let description = [{
+    Integer storage: `q = clamp(round(x / s) + z, qmin, qmax)` (minval:
+    `clamp(round((x - m) / s) + qmin)`), computed in float32; +-Inf saturate
+    and NaN maps to the zero point (minval: to qmin). Float storage:
+    `x / s` rounded to nearest-even with saturation to the largest finite
+    value; NaN becomes the type's NaN (`+0` for `f4E2M1FN`, which has none).
+
+    `rounding` is `half_even` (default), `half_away`, `half_up` or
+    `reciprocal` (torch: multiply by `1.0f / s`, then half-even).
+
+    ```mlir
+    %q = qnt.quantize %x as #qnt.params<i8, scales = [0.1]> : tensor<4xf32> -> tensor<4xi8>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params,
+      DefaultValuedAttr<Qnt_RoundingMode, "::mlir::qnt::RoundingMode::half_even">:$rounding);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `as` $params (`rounding` `=` $rounding^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Qnt_DequantizeOp : Qnt_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Maps a stored tensor back to real values";
+  let description = [{
+    `x' = s * (q - z)` (minval: `s * (q - qmin) + m`; float storage:
+    `s * q`), computed in float32 and converted to the expressed type.
+
+    ```mlir
+    %x = qnt.dequantize %q as #qnt.params<i8, scales = [0.1]> : tensor<4xi8> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `as` $params attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Qnt_RequantizeOp : Qnt_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Re-expresses stored integers with new parameters";
+  let description = [{
+    Integer to integer, e.g. an `i32` accumulator (scale `s_x * s_w`) to
+    `i8`. With `M = s_in / s_out`:
+
+    - `mode = float32` (default): `clamp(roundeven(float(q - z_in) * M) + z_out)`
+      with `M` rounded to float32;
+    - `mode = fixed_point`: integer only, `M ~= m * 2^-shift` with a Q31
+      multiplier, `clamp(((q - z_in) * m + 2^(shift-1)) >> shift) + z_out)`
+      in 64-bit arithmetic (TOSA `apply_scale`, single rounding).
+
+    The two parameter sets must have the same granularity, or one of them
+    must be per tensor. Minval parameters are not accepted.
+
+    ```mlir
+    %y = qnt.requantize %acc from #qnt.params<i32, scales = [0.0005]>
+           to #qnt.params<i8, scales = [0.02], zero_points = [5]> mode = fixed_point
+           : tensor<4xi32> -> tensor<4xi8>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$inParams,
+      Qnt_ParamsAttr:$outParams,
+      DefaultValuedAttr<Qnt_RequantMode, "::mlir::qnt::RequantMode::float32">:$mode);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `from` $inParams `to` $outParams (`mode` `=` $mode^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Qnt_FakeQuantOp : Qnt_Op<"fake_quant", [Pure, SameOperandsAndResultType]> {
+  let summary = "Quantize then dequantize, in one op";
+  let description = [{
+    `dequantize(quantize(x))` with the same parameters and rounding: the real
+    values a quantized tensor stands for (QAT export, error measurement).
+
+    ```mlir
+    %y = qnt.fake_quant %x as #qnt.params<i4, axis = 0, scales = [0.5, 0.25]> : tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params,
+      DefaultValuedAttr<Qnt_RoundingMode, "::mlir::qnt::RoundingMode::half_even">:$rounding);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `as` $params (`rounding` `=` $rounding^)? attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // QUANTOPT_DIALECT_QNT_IR_QNTOPS_TD

@@ -1,0 +1,26 @@
+//===- Passes.h - qnt transformation passes ----------------------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace quantopt {
+
+/// Name of the attribute that records a function's original signature.
+inline constexpr const char *kSignatureAttrName = "qnt.signature";
+
+#define GEN_PASS_DECL
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h.inc"
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H

@@ -1,0 +1,260 @@
+//===- Numerics.h - Quantization numerics (plain C++) -----------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The numerics contract of QuantOpt, written once. Passes (compile-time weight
+// quantization), verifiers, `quant-run` and the tests all call these
+// functions; the IR emitted by the reference lowering implements exactly the
+// same float32 arithmetic (see docs/Numerics.md).
+//
+// This header has no MLIR types in its interface. llvm::APFloat is used for
+// the minifloat storage types.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_NUMERICS_NUMERICS_H
+#define QUANTOPT_NUMERICS_NUMERICS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace llvm {
+struct fltSemantics;
+} // namespace llvm
+
+namespace quantopt {
+namespace numerics {
+
+//===----------------------------------------------------------------------===//
+// Storage types
+//===----------------------------------------------------------------------===//
+
+/// The stored form of a quantized value. `I32` is the accumulator type used by
+/// requantize; it is never produced by a solver.
+enum class StorageKind {
+  I2,
+  I4,
+  I8,
+  I16,
+  I32,
+  U2,
+  U4,
+  U8,
+  U16,
+  F8E4M3FN,
+  F8E5M2,
+  F4E2M1FN,
+};
+
+/// All storage kinds, in declaration order.
+llvm::ArrayRef<StorageKind> allStorageKinds();
+
+/// Returns the canonical name: "i8", "u4", "f8E4M3FN", ...
+llvm::StringRef getStorageName(StorageKind kind);
+/// Parses a canonical name; std::nullopt for anything else.
+std::optional<StorageKind> parseStorageName(llvm::StringRef name);
+
+bool isFloatStorage(StorageKind kind);
+bool isSignedStorage(StorageKind kind);
+unsigned getStorageBitWidth(StorageKind kind);
+
+/// The inclusive integer range `[qmin, qmax]` of a storage type.
+struct IntRange {
+  int64_t qmin;
+  int64_t qmax;
+  bool contains(int64_t v) const { return v >= qmin && v <= qmax; }
+};
+
+/// Integer range of `kind`. The narrow (restricted) range drops the lowest
+/// code: signed `[-(2^(b-1)-1), 2^(b-1)-1]`, unsigned `[1, 2^b-1]`.
+/// `kind` must be an integer storage kind.
+IntRange getIntRange(StorageKind kind, bool narrow);
+
+/// APFloat semantics of a float storage kind.
+const llvm::fltSemantics &getFloatSemantics(StorageKind kind);
+/// Largest finite value of a float storage kind (448, 57344, 6).
+double getMaxFinite(StorageKind kind);
+/// Exponent bits, mantissa bits and bias of a float storage kind.
+struct MiniFloatFormat {
+  unsigned exponentBits;
+  unsigned mantissaBits;
+  int bias;
+  /// Smallest normal exponent (1 - bias).
+  int minExponent() const { return 1 - bias; }
+};
+MiniFloatFormat getMiniFloatFormat(StorageKind kind);
+/// Bit pattern stored for NaN inputs: the canonical positive NaN where the
+/// type has one; types without NaN (f4E2M1FN) store +0.
+uint8_t getNaNBits(StorageKind kind);
+
+/// Decodes a float storage bit pattern to its exact value.
+float decodeFloatBits(uint8_t bits, StorageKind kind);
+/// Encodes `v` with round-to-nearest-even and saturation to +-max finite
+/// (infinities saturate too). NaN becomes `getNaNBits(kind)`.
+uint8_t encodeFloatSaturating(float v, StorageKind kind);
+
+//===----------------------------------------------------------------------===//
+// Rounding
+//===----------------------------------------------------------------------===//
+
+enum class RoundingMode {
+  /// Round half to even (ONNX QuantizeLinear, numpy.round, torch.round).
+  HalfEven,
+  /// Round half away from zero (C `round`).
+  HalfAwayFromZero,
+  /// Round half towards +infinity (`floor(x + 0.5)`, computed exactly).
+  HalfUp,
+  /// torch: multiply by the float32 reciprocal `1.0f / scale`, then round
+  /// half to even.
+  Reciprocal,
+};
+
+llvm::StringRef getRoundingName(RoundingMode mode);
+std::optional<RoundingMode> parseRoundingName(llvm::StringRef name);
+
+/// Rounds `y` to an integral float with `mode` (Reciprocal rounds half to
+/// even). NaN and infinities are returned unchanged.
+float roundToIntegral(float y, RoundingMode mode);
+
+//===----------------------------------------------------------------------===//
+// Element-wise quantization (the reference semantics of the qnt ops)
+//===----------------------------------------------------------------------===//
+
+/// `q = clamp(round(x / s) + z, qmin, qmax)` in float32. +-Inf saturate, NaN
+/// maps to the zero point.
+int64_t quantizeAffine(float x, float scale, int64_t zeroPoint, IntRange range,
+                       RoundingMode mode = RoundingMode::HalfEven);
+/// `x' = s * (q - z)` in float32.
+float dequantizeAffine(int64_t q, float scale, int64_t zeroPoint);
+
+/// Minval form: `q = clamp(round((x - m) / s) + qmin, qmin, qmax)`; NaN maps
+/// to qmin.
+int64_t quantizeMinval(float x, float scale, float minValue, IntRange range,
+                       RoundingMode mode = RoundingMode::HalfEven);
+/// `x' = s * (q - qmin) + m` in float32.
+float dequantizeMinval(int64_t q, float scale, float minValue, int64_t qmin);
+
+/// Float storage: `encodeFloatSaturating(x / s)` (the reciprocal mode
+/// multiplies by `1.0f / s`; other modes are not defined for float storage).
+uint8_t quantizeToFloat(float x, float scale, StorageKind kind,
+                        RoundingMode mode = RoundingMode::HalfEven);
+/// `x' = s * decode(bits)` in float32.
+float dequantizeFromFloat(uint8_t bits, float scale, StorageKind kind);
+
+//===----------------------------------------------------------------------===//
+// Requantization
+//===----------------------------------------------------------------------===//
+
+/// Integer-only multiplier `m ~= multiplier * 2^-shift` with a Q31
+/// multiplier in `[2^30, 2^31)` and `shift` in `[1, 62]` (TOSA `apply_scale`
+/// without double rounding).
+struct FixedPointMultiplier {
+  int32_t multiplier;
+  int32_t shift;
+};
+
+/// Computes the fixed-point form of `m`. Fails for non-finite, non-positive or
+/// too large (`>= 2^30`) multipliers. Multipliers below `2^-32` lose precision
+/// (the shift saturates at 62).
+llvm::Expected<FixedPointMultiplier> computeFixedPointMultiplier(double m);
+
+/// `(v * multiplier + 2^(shift-1)) >> shift` in 64-bit arithmetic (rounds
+/// half towards +infinity). `v` must fit in 33 signed bits.
+int64_t applyFixedPointMultiplier(int64_t v, FixedPointMultiplier m);
+
+/// Float32 multiplier of the float requantize path: `float(sIn / sOut)`.
+float computeFloatMultiplier(double scaleIn, double scaleOut);
+
+/// Float path: `clamp(roundeven(float(q - zIn) * m) + zOut)`.
+int64_t requantizeFloat(int64_t q, int64_t zeroPointIn, float multiplier,
+                        int64_t zeroPointOut, IntRange outRange);
+/// Integer-only path: `clamp(applyFixedPointMultiplier(q - zIn) + zOut)`.
+int64_t requantizeFixedPoint(int64_t q, int64_t zeroPointIn,
+                             FixedPointMultiplier m, int64_t zeroPointOut,
+                             IntRange outRange);
+
+//===----------------------------------------------------------------------===//
+// Parameter solvers
+//===----------------------------------------------------------------------===//
+
+enum class Scheme {
+  /// `z = 0` (unsigned storage: the mid-point), `s = amax / qmax`.
+  Symmetric,
+  /// Range extended to include 0, zero point so that real 0 is exact.
+  Asymmetric,
+  /// Float offset: `s = (max - min) / (qmax - qmin)`, `m = min`.
+  Minval,
+};
+
+llvm::StringRef getSchemeName(Scheme scheme);
+std::optional<Scheme> parseSchemeName(llvm::StringRef name);
+
+struct SolverOptions {
+  StorageKind storage = StorageKind::I8;
+  Scheme scheme = Scheme::Symmetric;
+  /// Use the narrow range. Symmetric integer schemes default to it.
+  bool narrowRange = true;
+  /// Round every scale up to a power of two.
+  bool powerOfTwo = false;
+};
+
+/// Parameters of one quantization group (a tensor, a channel or a block).
+struct QuantParams {
+  float scale = 1.0f;
+  /// Integer zero point (0 for float storage and for the minval scheme).
+  int64_t zeroPoint = 0;
+  /// Float offset of the minval scheme (0 otherwise).
+  float minValue = 0.0f;
+};
+
+/// The smallest scale a solver returns for a non-zero range: FLT_MIN.
+/// A zero-width range (all zeros, or a constant under the minval scheme)
+/// gets scale 1.0.
+float clampScale(double rawScale, bool rangeIsZero);
+
+/// Solves parameters for the real range `[rmin, rmax]` (`rmin <= rmax`, both
+/// finite). Fails with a message for unsupported combinations (e.g. the
+/// minval scheme on float storage, i32 storage).
+llvm::Expected<QuantParams> solveFromRange(double rmin, double rmax,
+                                           const SolverOptions &options);
+
+/// Granularity of a parameter set. Per-tensor: `axis == -1`. Per-channel:
+/// `axis >= 0`, `blockSize == 0`. Per-block: `axis >= 0`, `blockSize > 0`,
+/// one group per `blockSize` consecutive elements along `axis` (and per
+/// index of every other dimension).
+struct Granularity {
+  int64_t axis = -1;
+  int64_t blockSize = 0;
+  bool isPerTensor() const { return axis < 0; }
+  bool isPerChannel() const { return axis >= 0 && blockSize == 0; }
+  bool isPerBlock() const { return axis >= 0 && blockSize > 0; }
+};
+
+/// Shape of the parameter array for a tensor of `shape`: `[1]` per tensor,
+/// `[shape[axis]]` per channel, and `shape` with `shape[axis] / blockSize`
+/// per block. Fails when the axis is out of range or the block size does not
+/// divide the dimension.
+llvm::Expected<std::vector<int64_t>>
+getParamShape(llvm::ArrayRef<int64_t> shape, Granularity granularity);
+
+/// Row-major index of the parameter group of the element at `index`.
+int64_t getParamIndex(llvm::ArrayRef<int64_t> shape,
+                      llvm::ArrayRef<int64_t> index, Granularity granularity);
+
+/// Solves parameters for every group of a row-major tensor, from each
+/// group's min and max. Non-finite elements are ignored for the range.
+llvm::Expected<std::vector<QuantParams>>
+solveForTensor(llvm::ArrayRef<float> data, llvm::ArrayRef<int64_t> shape,
+               Granularity granularity, const SolverOptions &options);
+
+} // namespace numerics
+} // namespace quantopt
+
+#endif // QUANTOPT_NUMERICS_NUMERICS_H

@@ -1,0 +1,546 @@
+//===- QntToLinalg.cpp - qnt to linalg/arith conversion -------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The reference lowering of the qnt ops. Each op becomes one element-wise
+// linalg.generic. The scalar code in its body is the float32 arithmetic of
+// quantopt::numerics (Numerics.cpp) written as arith/math ops, operation for
+// operation, so that the lowered code and the library agree bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Conversion/Passes.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_CONVERTQNTTOLINALG
+#include "QuantOpt/Conversion/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace mlir::qnt;
+namespace num = quantopt::numerics;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Element-wise generic builder
+//===----------------------------------------------------------------------===//
+
+/// A per-group parameter: a scalar constant for per-tensor parameters, or the
+/// index of a constant tensor input of the generic.
+struct ParamValue {
+  TypedAttr scalar;
+  int inputIndex = -1;
+};
+
+/// Collects the inputs of one element-wise linalg.generic over `source`.
+class ElementwiseBuilder {
+public:
+  ElementwiseBuilder(OpBuilder &builder, Location loc, Value source)
+      : builder(builder), loc(loc),
+        shape(cast<RankedTensorType>(source.getType()).getShape()) {
+    inputs.push_back(source);
+    maps.push_back(builder.getMultiDimIdentityMap(shape.size()));
+  }
+
+  /// Adds one value per parameter group of granularity `g`.
+  ParamValue addParam(num::Granularity g, Type elementType,
+                      ArrayRef<Attribute> values) {
+    if (g.isPerTensor())
+      return {cast<TypedAttr>(values.front()), -1};
+    SmallVector<int64_t> paramShape = llvm::to_vector(
+        llvm::cantFail(num::getParamShape(shape, g)));
+    auto type = RankedTensorType::get(paramShape, elementType);
+    Value constant = arith::ConstantOp::create(
+        builder, loc, DenseElementsAttr::get(type, values));
+    unsigned rank = shape.size();
+    AffineMap map;
+    if (g.isPerChannel()) {
+      map = AffineMap::get(rank, 0, builder.getAffineDimExpr(g.axis));
+    } else {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned d = 0; d < rank; ++d) {
+        AffineExpr e = builder.getAffineDimExpr(d);
+        exprs.push_back(static_cast<int64_t>(d) == g.axis
+                            ? e.floorDiv(g.blockSize)
+                            : e);
+      }
+      map = AffineMap::get(rank, 0, exprs, builder.getContext());
+    }
+    inputs.push_back(constant);
+    maps.push_back(map);
+    return {nullptr, static_cast<int>(inputs.size()) - 1};
+  }
+
+  ParamValue addF32Param(num::Granularity g, ArrayRef<float> values) {
+    SmallVector<Attribute> attrs;
+    for (float v : values)
+      attrs.push_back(builder.getF32FloatAttr(v));
+    return addParam(g, builder.getF32Type(), attrs);
+  }
+
+  ParamValue addI64Param(num::Granularity g, ArrayRef<int64_t> values) {
+    SmallVector<Attribute> attrs;
+    for (int64_t v : values)
+      attrs.push_back(builder.getI64IntegerAttr(v));
+    return addParam(g, builder.getI64Type(), attrs);
+  }
+
+  /// Creates the generic producing a tensor of `elementType`; `body` computes
+  /// the result from the block arguments.
+  Value build(Type elementType,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    SmallVector<Value> dynamicDims;
+    for (auto [i, size] : llvm::enumerate(shape))
+      if (ShapedType::isDynamic(size))
+        dynamicDims.push_back(
+            tensor::DimOp::create(builder, loc, inputs.front(), i));
+    Value init = tensor::EmptyOp::create(builder, loc, shape, elementType,
+                                         dynamicDims);
+    SmallVector<AffineMap> allMaps = maps;
+    allMaps.push_back(builder.getMultiDimIdentityMap(shape.size()));
+    SmallVector<utils::IteratorType> iterators(shape.size(),
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        builder, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+        allMaps, iterators,
+        [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value result = body(b, nestedLoc, args);
+          linalg::YieldOp::create(b, nestedLoc, result);
+        });
+    return generic.getResult(0);
+  }
+
+private:
+  OpBuilder &builder;
+  Location loc;
+  ArrayRef<int64_t> shape;
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+};
+
+/// Materializes a parameter inside the generic body.
+Value getParam(OpBuilder &b, Location loc, ValueRange args, ParamValue p) {
+  if (p.inputIndex >= 0)
+    return args[p.inputIndex];
+  return arith::ConstantOp::create(b, loc, p.scalar);
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar formulas (mirror Numerics.cpp)
+//===----------------------------------------------------------------------===//
+
+Value f32Const(OpBuilder &b, Location loc, float v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+Value i32Const(OpBuilder &b, Location loc, int32_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+}
+
+Value i64Const(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+}
+
+/// x / s, or x * (1.0f / s) for the reciprocal mode.
+Value emitApplyInverseScale(OpBuilder &b, Location loc, Value x, Value scale,
+                            num::RoundingMode mode) {
+  if (mode == num::RoundingMode::Reciprocal) {
+    Value inv = arith::DivFOp::create(b, loc, f32Const(b, loc, 1.0f), scale);
+    return arith::MulFOp::create(b, loc, x, inv);
+  }
+  return arith::DivFOp::create(b, loc, x, scale);
+}
+
+/// num::roundToIntegral.
+Value emitRound(OpBuilder &b, Location loc, Value y, num::RoundingMode mode) {
+  switch (mode) {
+  case num::RoundingMode::HalfEven:
+  case num::RoundingMode::Reciprocal:
+    return math::RoundEvenOp::create(b, loc, y);
+  case num::RoundingMode::HalfAwayFromZero:
+    return math::RoundOp::create(b, loc, y);
+  case num::RoundingMode::HalfUp: {
+    Value f = math::FloorOp::create(b, loc, y);
+    Value frac = arith::SubFOp::create(b, loc, y, f);
+    Value up = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, frac,
+                                     f32Const(b, loc, 0.5f));
+    Value fPlusOne = arith::AddFOp::create(b, loc, f, f32Const(b, loc, 1.0f));
+    return arith::SelectOp::create(b, loc, up, fPlusOne, f);
+  }
+  }
+  llvm_unreachable("unknown rounding mode");
+}
+
+/// saturateToRange: float clamp, conversion, exact integer clamp, truncation
+/// to the stored width.
+Value emitSaturate(OpBuilder &b, Location loc, Value v, num::IntRange range,
+                   Type storedType) {
+  v = arith::MaximumFOp::create(b, loc, v,
+                                f32Const(b, loc, static_cast<float>(range.qmin)));
+  v = arith::MinimumFOp::create(b, loc, v,
+                                f32Const(b, loc, static_cast<float>(range.qmax)));
+  Value q = arith::FPToSIOp::create(b, loc, b.getI64Type(), v);
+  q = arith::MaxSIOp::create(b, loc, q, i64Const(b, loc, range.qmin));
+  q = arith::MinSIOp::create(b, loc, q, i64Const(b, loc, range.qmax));
+  return arith::TruncIOp::create(b, loc, storedType, q);
+}
+
+Value emitIsNaN(OpBuilder &b, Location loc, Value y) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, y, y);
+}
+
+/// Widens a stored integer to i64 with the storage's signedness.
+Value emitWiden(OpBuilder &b, Location loc, Value q, bool isSigned) {
+  if (isSigned)
+    return arith::ExtSIOp::create(b, loc, b.getI64Type(), q);
+  return arith::ExtUIOp::create(b, loc, b.getI64Type(), q);
+}
+
+Value emitToF32(OpBuilder &b, Location loc, Value x) {
+  if (x.getType().isF32())
+    return x;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+}
+
+Value emitFromF32(OpBuilder &b, Location loc, Value x, Type expressed) {
+  if (expressed.isF32())
+    return x;
+  return arith::TruncFOp::create(b, loc, expressed, x);
+}
+
+/// num::encodeFloatSaturating with integer bit manipulation: for
+/// a = min(|y|, max), e = max(exponent(a), emin), step = 2^(e - mbits),
+/// m = roundeven(a / step) (exact division), code = (e - emin) * 2^mbits + m.
+Value emitEncodeMiniFloat(OpBuilder &b, Location loc, Value y,
+                          num::StorageKind kind, Type storedType) {
+  num::MiniFloatFormat fmt = num::getMiniFloatFormat(kind);
+  Type i32 = b.getI32Type();
+  Value isNaN = emitIsNaN(b, loc, y);
+  Value a = math::AbsFOp::create(b, loc, y);
+  a = arith::MinimumFOp::create(
+      b, loc, a, f32Const(b, loc, static_cast<float>(num::getMaxFinite(kind))));
+  Value aBits = arith::BitcastOp::create(b, loc, i32, a);
+  Value exponent = arith::SubIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, aBits, i32Const(b, loc, 23)),
+      i32Const(b, loc, 127));
+  Value e = arith::MaxSIOp::create(b, loc, exponent,
+                                   i32Const(b, loc, fmt.minExponent()));
+  Value stepBits = arith::ShLIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, e,
+                            i32Const(b, loc, 127 - int(fmt.mantissaBits))),
+      i32Const(b, loc, 23));
+  Value step = arith::BitcastOp::create(b, loc, b.getF32Type(), stepBits);
+  Value m = math::RoundEvenOp::create(
+      b, loc, arith::DivFOp::create(b, loc, a, step));
+  Value mInt = arith::FPToSIOp::create(b, loc, i32, m);
+  Value code = arith::AddIOp::create(
+      b, loc,
+      arith::ShLIOp::create(
+          b, loc,
+          arith::SubIOp::create(b, loc, e, i32Const(b, loc, fmt.minExponent())),
+          i32Const(b, loc, fmt.mantissaBits)),
+      mInt);
+  Value yBits = arith::BitcastOp::create(b, loc, i32, y);
+  Value sign = arith::ShLIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, yBits, i32Const(b, loc, 31)),
+      i32Const(b, loc, fmt.exponentBits + fmt.mantissaBits));
+  code = arith::OrIOp::create(b, loc, code, sign);
+  code = arith::SelectOp::create(b, loc, isNaN,
+                                 i32Const(b, loc, num::getNaNBits(kind)), code);
+  unsigned width = storedType.getIntOrFloatBitWidth();
+  Value truncated =
+      arith::TruncIOp::create(b, loc, b.getIntegerType(width), code);
+  return arith::BitcastOp::create(b, loc, storedType, truncated);
+}
+
+/// Decodes a minifloat through a table of its 2^bits values (APFloat).
+Value emitDecodeMiniFloat(OpBuilder &b, Location loc, Value stored,
+                          num::StorageKind kind, Value table) {
+  unsigned width = stored.getType().getIntOrFloatBitWidth();
+  Value bits =
+      arith::BitcastOp::create(b, loc, b.getIntegerType(width), stored);
+  Value index = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), bits);
+  return tensor::ExtractOp::create(b, loc, table, ValueRange{index});
+}
+
+/// The constant decoding table of a float storage kind.
+Value createDecodeTable(OpBuilder &b, Location loc, num::StorageKind kind) {
+  unsigned count = 1u << num::getStorageBitWidth(kind);
+  SmallVector<float> values;
+  for (unsigned bits = 0; bits < count; ++bits)
+    values.push_back(num::decodeFloatBits(static_cast<uint8_t>(bits), kind));
+  auto type = RankedTensorType::get({count}, b.getF32Type());
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
+}
+
+/// The parameters of one ParamsAttr, registered with a builder.
+struct ParamSet {
+  ParamsAttr attr;
+  ParamValue scale;
+  ParamValue zeroPointF32; // Quantize: zero point as float.
+  ParamValue zeroPointI64; // Dequantize: zero point as integer.
+  ParamValue minValue;
+  Value decodeTable;
+};
+
+ParamSet addParams(OpBuilder &b, Location loc, ElementwiseBuilder &eb,
+                   ParamsAttr attr, bool forQuantize) {
+  ParamSet set;
+  set.attr = attr;
+  num::Granularity g = attr.getGranularity();
+  set.scale = eb.addF32Param(g, attr.getScales());
+  if (attr.isFloatStorage()) {
+    if (!forQuantize)
+      set.decodeTable = createDecodeTable(b, loc, attr.getStorageKind());
+    return set;
+  }
+  if (attr.hasMinValues()) {
+    set.minValue = eb.addF32Param(g, attr.getMinValues());
+    return set;
+  }
+  SmallVector<int64_t> zps;
+  for (size_t i = 0, e = attr.getScales().size(); i < e; ++i)
+    zps.push_back(attr.getZeroPoint(i));
+  if (forQuantize) {
+    SmallVector<float> zpf(zps.begin(), zps.end());
+    set.zeroPointF32 = eb.addF32Param(g, zpf);
+  } else {
+    set.zeroPointI64 = eb.addI64Param(g, zps);
+  }
+  return set;
+}
+
+/// num::quantizeAffine / quantizeMinval / quantizeToFloat on a f32 value.
+Value emitQuantize(OpBuilder &b, Location loc, ValueRange args,
+                   const ParamSet &p, Value x, num::RoundingMode mode) {
+  ParamsAttr attr = p.attr;
+  Type storedType = attr.getStoredElementType();
+  Value scale = getParam(b, loc, args, p.scale);
+  if (attr.isFloatStorage()) {
+    Value y = emitApplyInverseScale(b, loc, x, scale, mode);
+    return emitEncodeMiniFloat(b, loc, y, attr.getStorageKind(), storedType);
+  }
+  num::IntRange range = attr.getIntRange();
+  Value y, offset;
+  if (attr.hasMinValues()) {
+    Value m = getParam(b, loc, args, p.minValue);
+    y = emitApplyInverseScale(b, loc, arith::SubFOp::create(b, loc, x, m),
+                              scale, mode);
+    offset = f32Const(b, loc, static_cast<float>(range.qmin));
+  } else {
+    y = emitApplyInverseScale(b, loc, x, scale, mode);
+    offset = getParam(b, loc, args, p.zeroPointF32);
+  }
+  Value r = emitRound(b, loc, y, mode);
+  Value v = arith::AddFOp::create(b, loc, r, offset);
+  // NaN maps to the zero point (minval: qmin), i.e. to `offset`.
+  v = arith::SelectOp::create(b, loc, emitIsNaN(b, loc, y), offset, v);
+  return emitSaturate(b, loc, v, range, storedType);
+}
+
+/// num::dequantizeAffine / dequantizeMinval / dequantizeFromFloat, in f32.
+Value emitDequantize(OpBuilder &b, Location loc, ValueRange args,
+                     const ParamSet &p, Value q) {
+  ParamsAttr attr = p.attr;
+  Value scale = getParam(b, loc, args, p.scale);
+  if (attr.isFloatStorage()) {
+    Value decoded = emitDecodeMiniFloat(b, loc, q, attr.getStorageKind(),
+                                        p.decodeTable);
+    return arith::MulFOp::create(b, loc, scale, decoded);
+  }
+  Value wide = emitWiden(b, loc, q, num::isSignedStorage(attr.getStorageKind()));
+  if (attr.hasMinValues()) {
+    Value diff = arith::SubIOp::create(
+        b, loc, wide, i64Const(b, loc, attr.getIntRange().qmin));
+    Value scaled = arith::MulFOp::create(
+        b, loc, scale,
+        arith::SIToFPOp::create(b, loc, b.getF32Type(), diff));
+    return arith::AddFOp::create(b, loc, scaled,
+                                 getParam(b, loc, args, p.minValue));
+  }
+  Value diff = arith::SubIOp::create(b, loc, wide,
+                                     getParam(b, loc, args, p.zeroPointI64));
+  return arith::MulFOp::create(
+      b, loc, scale, arith::SIToFPOp::create(b, loc, b.getF32Type(), diff));
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+struct QuantizeLowering : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ElementwiseBuilder eb(rewriter, loc, op.getInput());
+    ParamSet p = addParams(rewriter, loc, eb, op.getParams(), true);
+    num::RoundingMode mode = toNumerics(op.getRounding());
+    Value result = eb.build(
+        op.getParams().getStoredElementType(),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return emitQuantize(b, l, args, p, emitToF32(b, l, args[0]), mode);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ElementwiseBuilder eb(rewriter, loc, op.getInput());
+    ParamSet p = addParams(rewriter, loc, eb, op.getParams(), false);
+    Type expressed = op.getParams().getExpressedType();
+    Value result =
+        eb.build(expressed, [&](OpBuilder &b, Location l, ValueRange args) {
+          return emitFromF32(b, l, emitDequantize(b, l, args, p, args[0]),
+                             expressed);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct FakeQuantLowering : OpRewritePattern<FakeQuantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(FakeQuantOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ElementwiseBuilder eb(rewriter, loc, op.getInput());
+    ParamsAttr attr = op.getParams();
+    ParamSet pq = addParams(rewriter, loc, eb, attr, true);
+    ParamSet pd = addParams(rewriter, loc, eb, attr, false);
+    num::RoundingMode mode = toNumerics(op.getRounding());
+    Type expressed = attr.getExpressedType();
+    Value result =
+        eb.build(expressed, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value q = emitQuantize(b, l, args, pq, emitToF32(b, l, args[0]), mode);
+          return emitFromF32(b, l, emitDequantize(b, l, args, pd, q),
+                             expressed);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct RequantizeLowering : OpRewritePattern<RequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ParamsAttr in = op.getInParams(), out = op.getOutParams();
+    // One group array of the finer of the two granularities.
+    num::Granularity g =
+        in.isPerTensor() ? out.getGranularity() : in.getGranularity();
+    size_t n = std::max(in.getScales().size(), out.getScales().size());
+    auto pick = [](ParamsAttr attr, size_t i) {
+      return attr.isPerTensor() ? size_t(0) : i;
+    };
+    SmallVector<int64_t> zIn, zOut, multipliers, shifts;
+    SmallVector<float> floatMultipliers;
+    bool fixedPoint = op.getMode() == RequantMode::fixed_point;
+    for (size_t i = 0; i < n; ++i) {
+      float sIn = in.getScales()[pick(in, i)];
+      float sOut = out.getScales()[pick(out, i)];
+      zIn.push_back(in.getZeroPoint(pick(in, i)));
+      zOut.push_back(out.getZeroPoint(pick(out, i)));
+      if (fixedPoint) {
+        auto m = num::computeFixedPointMultiplier(double(sIn) / double(sOut));
+        if (!m) {
+          llvm::consumeError(m.takeError());
+          return rewriter.notifyMatchFailure(op, "invalid multiplier");
+        }
+        multipliers.push_back(m->multiplier);
+        shifts.push_back(m->shift);
+      } else {
+        floatMultipliers.push_back(num::computeFloatMultiplier(sIn, sOut));
+      }
+    }
+
+    ElementwiseBuilder eb(rewriter, loc, op.getInput());
+    ParamValue pzIn = eb.addI64Param(g, zIn);
+    ParamValue pzOut = fixedPoint ? eb.addI64Param(g, zOut) : ParamValue();
+    ParamValue pzOutF;
+    if (!fixedPoint) {
+      SmallVector<float> zf(zOut.begin(), zOut.end());
+      pzOutF = eb.addF32Param(g, zf);
+    }
+    ParamValue pMul = fixedPoint ? eb.addI64Param(g, multipliers)
+                                 : eb.addF32Param(g, floatMultipliers);
+    ParamValue pShift = fixedPoint ? eb.addI64Param(g, shifts) : ParamValue();
+    bool inSigned = num::isSignedStorage(in.getStorageKind());
+    num::IntRange outRange = out.getIntRange();
+    Type storedOut = out.getStoredElementType();
+
+    Value result = eb.build(storedOut, [&](OpBuilder &b, Location l,
+                                           ValueRange args) -> Value {
+      Value v = arith::SubIOp::create(b, l, emitWiden(b, l, args[0], inSigned),
+                                      getParam(b, l, args, pzIn));
+      if (!fixedPoint) {
+        // num::requantizeFloat.
+        Value scaled = arith::MulFOp::create(
+            b, l, arith::SIToFPOp::create(b, l, b.getF32Type(), v),
+            getParam(b, l, args, pMul));
+        Value r = math::RoundEvenOp::create(b, l, scaled);
+        Value w = arith::AddFOp::create(b, l, r, getParam(b, l, args, pzOutF));
+        return emitSaturate(b, l, w, outRange, storedOut);
+      }
+      // num::requantizeFixedPoint.
+      Value shift = getParam(b, l, args, pShift);
+      Value product = arith::MulIOp::create(b, l, v, getParam(b, l, args, pMul));
+      Value half = arith::ShLIOp::create(
+          b, l, i64Const(b, l, 1),
+          arith::SubIOp::create(b, l, shift, i64Const(b, l, 1)));
+      Value shifted = arith::ShRSIOp::create(
+          b, l, arith::AddIOp::create(b, l, product, half), shift);
+      Value w = arith::AddIOp::create(b, l, shifted, getParam(b, l, args, pzOut));
+      w = arith::MaxSIOp::create(b, l, w, i64Const(b, l, outRange.qmin));
+      w = arith::MinSIOp::create(b, l, w, i64Const(b, l, outRange.qmax));
+      return arith::TruncIOp::create(b, l, storedOut, w);
+    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertQntToLinalgPass
+    : quantopt::impl::ConvertQntToLinalgBase<ConvertQntToLinalgPass> {
+  void runOnOperation() override {
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<QntDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(&getContext());
+    quantopt::populateQntToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void quantopt::populateQntToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<QuantizeLowering, DequantizeLowering, FakeQuantLowering,
+               RequantizeLowering>(patterns.getContext());
+}

@@ -1,0 +1,329 @@
+//===- QntAttrs.cpp - qnt attributes --------------------------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::qnt;
+namespace num = quantopt::numerics;
+
+#define GET_ATTRDEF_CLASSES
+#include "QuantOpt/Dialect/Qnt/IR/QntAttrs.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Storage types
+//===----------------------------------------------------------------------===//
+
+/// Maps a storage type written in the attribute to the numerics library's
+/// storage kind.
+static std::optional<num::StorageKind> getKindOf(Type type) {
+  if (auto intType = dyn_cast<IntegerType>(type)) {
+    bool isUnsigned = intType.isUnsigned();
+    switch (intType.getWidth()) {
+    case 2:
+      return isUnsigned ? num::StorageKind::U2 : num::StorageKind::I2;
+    case 4:
+      return isUnsigned ? num::StorageKind::U4 : num::StorageKind::I4;
+    case 8:
+      return isUnsigned ? num::StorageKind::U8 : num::StorageKind::I8;
+    case 16:
+      return isUnsigned ? num::StorageKind::U16 : num::StorageKind::I16;
+    case 32:
+      if (!isUnsigned)
+        return num::StorageKind::I32;
+      return std::nullopt;
+    default:
+      return std::nullopt;
+    }
+  }
+  if (isa<Float8E4M3FNType>(type))
+    return num::StorageKind::F8E4M3FN;
+  if (isa<Float8E5M2Type>(type))
+    return num::StorageKind::F8E5M2;
+  if (isa<Float4E2M1FNType>(type))
+    return num::StorageKind::F4E2M1FN;
+  return std::nullopt;
+}
+
+num::StorageKind ParamsAttr::getStorageKind() const {
+  return *getKindOf(getStorageType());
+}
+
+bool ParamsAttr::isFloatStorage() const {
+  return num::isFloatStorage(getStorageKind());
+}
+
+Type ParamsAttr::getStoredElementType() const {
+  Type storage = getStorageType();
+  if (auto intType = dyn_cast<IntegerType>(storage))
+    return IntegerType::get(getContext(), intType.getWidth());
+  return storage;
+}
+
+num::IntRange ParamsAttr::getIntRange() const {
+  return num::getIntRange(getStorageKind(), getNarrowRange());
+}
+
+//===----------------------------------------------------------------------===//
+// Verification
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 Type storageType, Type expressedType,
+                                 int64_t axis, int64_t blockSize,
+                                 bool narrowRange, bool powerOfTwo,
+                                 DenseF32ArrayAttr scalesAttr,
+                                 DenseI64ArrayAttr zeroPointsAttr,
+                                 DenseF32ArrayAttr minValuesAttr) {
+  if (!scalesAttr || !zeroPointsAttr || !minValuesAttr)
+    return emitError() << "scales, zero points and min values must be given "
+                          "(possibly empty)";
+  ArrayRef<float> scales = scalesAttr.asArrayRef();
+  ArrayRef<int64_t> zeroPoints = zeroPointsAttr.asArrayRef();
+  ArrayRef<float> minValues = minValuesAttr.asArrayRef();
+  std::optional<num::StorageKind> kind = getKindOf(storageType);
+  if (!kind)
+    return emitError() << "unsupported storage type " << storageType
+                       << " (expected i2, i4, i8, i16, i32, ui2, ui4, ui8, "
+                          "ui16, f8E4M3FN, f8E5M2 or f4E2M1FN)";
+  if (!expressedType.isF32() && !expressedType.isF16() &&
+      !expressedType.isBF16())
+    return emitError() << "unsupported expressed type " << expressedType
+                       << " (expected f32, f16 or bf16)";
+  if (axis < -1)
+    return emitError() << "axis must be non-negative, got " << axis;
+  if (blockSize < 0)
+    return emitError() << "block size must be positive, got " << blockSize;
+  if (blockSize > 0 && axis < 0)
+    return emitError() << "a block size requires an axis";
+  if (scales.empty())
+    return emitError() << "at least one scale is required";
+  if (axis < 0 && scales.size() != 1)
+    return emitError() << "per-tensor parameters take exactly one scale, got "
+                       << scales.size();
+  for (auto [i, scale] : llvm::enumerate(scales)) {
+    if (!std::isfinite(scale) || !(scale > 0.0f))
+      return emitError() << "scale #" << i
+                         << " must be positive and finite, got " << scale;
+    if (powerOfTwo) {
+      int exponent;
+      if (std::frexp(scale, &exponent) != 0.5f)
+        return emitError() << "scale #" << i << " (" << scale
+                           << ") is not a power of two";
+    }
+  }
+  bool isFloat = num::isFloatStorage(*kind);
+  if (isFloat) {
+    if (!zeroPoints.empty())
+      return emitError() << "float storage " << storageType
+                         << " takes no zero points";
+    if (!minValues.empty())
+      return emitError() << "float storage " << storageType
+                         << " takes no min values";
+    if (narrowRange)
+      return emitError() << "narrow range applies to integer storage only";
+    return success();
+  }
+  if (!zeroPoints.empty() && !minValues.empty())
+    return emitError() << "zero points and min values are exclusive";
+  if (!zeroPoints.empty() && zeroPoints.size() != scales.size())
+    return emitError() << "expected " << scales.size()
+                       << " zero points (one per scale), got "
+                       << zeroPoints.size();
+  if (!minValues.empty() && minValues.size() != scales.size())
+    return emitError() << "expected " << scales.size()
+                       << " min values (one per scale), got "
+                       << minValues.size();
+  num::IntRange range = num::getIntRange(*kind, narrowRange);
+  for (auto [i, zp] : llvm::enumerate(zeroPoints))
+    if (!range.contains(zp))
+      return emitError() << "zero point #" << i << " (" << zp
+                         << ") is outside the storage range [" << range.qmin
+                         << ", " << range.qmax << "]";
+  if (zeroPoints.empty() && !range.contains(0) && minValues.empty())
+    return emitError() << "the default zero point 0 is outside the storage "
+                          "range ["
+                       << range.qmin << ", " << range.qmax
+                       << "]; give zero_points";
+  for (auto [i, m] : llvm::enumerate(minValues))
+    if (!std::isfinite(m))
+      return emitError() << "min value #" << i << " must be finite";
+  return success();
+}
+
+LogicalResult ParamsAttr::verifyForShape(
+    ArrayRef<int64_t> shape,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (isPerTensor())
+    return success();
+  int64_t axis = getAxis();
+  int64_t rank = shape.size();
+  if (axis >= rank)
+    return emitError() << "quantization axis " << axis
+                       << " is out of range for a tensor of rank " << rank;
+  if (ShapedType::isDynamic(shape[axis]))
+    return emitError() << "quantization axis " << axis
+                       << " must have a static size";
+  size_t numScales = getScales().size();
+  if (getBlockSize() == 0) {
+    if (static_cast<int64_t>(numScales) != shape[axis])
+      return emitError() << "expected " << shape[axis]
+                         << " scales (one per index of dimension " << axis
+                         << "), got " << numScales;
+    return success();
+  }
+  if (llvm::any_of(shape, ShapedType::isDynamic))
+    return emitError() << "per-block parameters need a static shape";
+  auto paramShape = num::getParamShape(shape, getGranularity());
+  if (!paramShape)
+    return emitError() << llvm::toString(paramShape.takeError());
+  int64_t expected = 1;
+  for (int64_t d : *paramShape)
+    expected *= d;
+  if (static_cast<int64_t>(numScales) != expected)
+    return emitError() << "expected " << expected
+                       << " scales (one per block), got " << numScales;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Parsing and printing
+//===----------------------------------------------------------------------===//
+
+static void printFloatValue(AsmPrinter &printer, float value) {
+  // The shortest decimal form that reads back as the same float32.
+  SmallString<16> str;
+  llvm::APFloat(value).toString(str, /*FormatPrecision=*/0,
+                                /*FormatMaxPadding=*/0,
+                                /*TruncateZero=*/false);
+  printer << str;
+}
+
+Attribute ParamsAttr::parse(AsmParser &parser, Type) {
+  MLIRContext *ctx = parser.getContext();
+  SMLoc loc = parser.getCurrentLocation();
+  Type storageType, expressedType = Float32Type::get(ctx);
+  int64_t axis = -1, blockSize = 0;
+  bool narrow = false, pow2 = false;
+  SmallVector<float> scales, minValues;
+  SmallVector<int64_t> zeroPoints;
+  llvm::StringSet<> seen;
+
+  if (parser.parseLess() || parser.parseType(storageType))
+    return {};
+  if (succeeded(parser.parseOptionalColon()) && parser.parseType(expressedType))
+    return {};
+
+  auto parseFloats = [&](SmallVectorImpl<float> &out) -> ParseResult {
+    return parser.parseCommaSeparatedList(
+        AsmParser::Delimiter::Square, [&]() -> ParseResult {
+          double value;
+          if (parser.parseFloat(value))
+            return failure();
+          out.push_back(static_cast<float>(value));
+          return success();
+        });
+  };
+
+  while (succeeded(parser.parseOptionalComma())) {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    StringRef key;
+    if (parser.parseKeyword(&key))
+      return {};
+    if (!seen.insert(key).second) {
+      parser.emitError(keyLoc) << "duplicate '" << key << "'";
+      return {};
+    }
+    if (key == "narrow") {
+      narrow = true;
+    } else if (key == "pow2") {
+      pow2 = true;
+    } else if (key == "axis") {
+      if (parser.parseEqual() || parser.parseInteger(axis))
+        return {};
+    } else if (key == "block") {
+      if (parser.parseEqual() || parser.parseInteger(blockSize))
+        return {};
+    } else if (key == "scales") {
+      if (parser.parseEqual() || parseFloats(scales))
+        return {};
+    } else if (key == "min_values") {
+      if (parser.parseEqual() || parseFloats(minValues))
+        return {};
+    } else if (key == "zero_points") {
+      if (parser.parseEqual() ||
+          parser.parseCommaSeparatedList(
+              AsmParser::Delimiter::Square, [&]() -> ParseResult {
+                return parser.parseInteger(zeroPoints.emplace_back());
+              }))
+        return {};
+    } else {
+      parser.emitError(keyLoc)
+          << "unknown key '" << key
+          << "' (expected narrow, pow2, axis, block, scales, zero_points or "
+             "min_values)";
+      return {};
+    }
+  }
+  if (parser.parseGreater())
+    return {};
+  return ParamsAttr::getChecked(
+      [&]() { return parser.emitError(loc); }, ctx, storageType,
+      expressedType, axis, blockSize, narrow, pow2,
+      DenseF32ArrayAttr::get(ctx, scales),
+      DenseI64ArrayAttr::get(ctx, zeroPoints),
+      DenseF32ArrayAttr::get(ctx, minValues));
+}
+
+void ParamsAttr::print(AsmPrinter &printer) const {
+  printer << '<' << getStorageType();
+  if (!getExpressedType().isF32())
+    printer << ':' << getExpressedType();
+  if (getNarrowRange())
+    printer << ", narrow";
+  if (getPowerOfTwo())
+    printer << ", pow2";
+  if (getAxis() >= 0)
+    printer << ", axis = " << getAxis();
+  if (getBlockSize() > 0)
+    printer << ", block = " << getBlockSize();
+  printer << ", scales = [";
+  llvm::interleaveComma(getScales().asArrayRef(), printer,
+                        [&](float s) { printFloatValue(printer, s); });
+  printer << ']';
+  if (!getZeroPoints().empty()) {
+    printer << ", zero_points = [";
+    llvm::interleaveComma(getZeroPoints().asArrayRef(), printer);
+    printer << ']';
+  }
+  if (!getMinValues().empty()) {
+    printer << ", min_values = [";
+    llvm::interleaveComma(getMinValues().asArrayRef(), printer,
+                          [&](float m) { printFloatValue(printer, m); });
+    printer << ']';
+  }
+  printer << '>';
+}
+
+//===----------------------------------------------------------------------===//
+// Dialect hooks
+//===----------------------------------------------------------------------===//
+
+void QntDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "QuantOpt/Dialect/Qnt/IR/QntAttrs.cpp.inc"
+      >();
+}

@@ -1,0 +1,141 @@
+//===- QntOps.cpp - qnt dialect and operations ----------------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::qnt;
+namespace num = quantopt::numerics;
+
+#include "QuantOpt/Dialect/Qnt/IR/QntDialect.cpp.inc"
+#include "QuantOpt/Dialect/Qnt/IR/QntEnums.cpp.inc"
+
+void QntDialect::initialize() {
+  registerAttributes();
+  addOperations<
+#define GET_OP_LIST
+#include "QuantOpt/Dialect/Qnt/IR/QntOps.cpp.inc"
+      >();
+}
+
+num::RoundingMode mlir::qnt::toNumerics(RoundingMode mode) {
+  switch (mode) {
+  case RoundingMode::half_even:
+    return num::RoundingMode::HalfEven;
+  case RoundingMode::half_away:
+    return num::RoundingMode::HalfAwayFromZero;
+  case RoundingMode::half_up:
+    return num::RoundingMode::HalfUp;
+  case RoundingMode::reciprocal:
+    return num::RoundingMode::Reciprocal;
+  }
+  llvm_unreachable("unknown rounding mode");
+}
+
+//===----------------------------------------------------------------------===//
+// Shared verification
+//===----------------------------------------------------------------------===//
+
+/// Checks that `type` holds real values of `params`.
+static LogicalResult verifyRealType(Operation *op, ShapedType type,
+                                    ParamsAttr params, StringRef what) {
+  if (type.getElementType() != params.getExpressedType())
+    return op->emitOpError() << what << " element type "
+                             << type.getElementType()
+                             << " does not match the expressed type "
+                             << params.getExpressedType();
+  return params.verifyForShape(type.getShape(),
+                               [&]() { return op->emitOpError(); });
+}
+
+/// Checks that `type` holds stored values of `params`.
+static LogicalResult verifyStoredType(Operation *op, ShapedType type,
+                                      ParamsAttr params, StringRef what) {
+  Type expected = params.getStoredElementType();
+  if (type.getElementType() != expected)
+    return op->emitOpError()
+           << what << " element type " << type.getElementType()
+           << " does not match storage " << params.getStorageType()
+           << " (expected " << expected << ")";
+  return params.verifyForShape(type.getShape(),
+                               [&]() { return op->emitOpError(); });
+}
+
+static LogicalResult verifyRounding(Operation *op, ParamsAttr params,
+                                    RoundingMode rounding) {
+  if (params.isFloatStorage() && rounding != RoundingMode::half_even &&
+      rounding != RoundingMode::reciprocal)
+    return op->emitOpError()
+           << "float storage rounds to nearest-even; rounding '"
+           << stringifyRoundingMode(rounding) << "' applies to integers only";
+  if (params.getStorageKind() == num::StorageKind::I32)
+    return op->emitOpError()
+           << "i32 storage is for accumulators; use qnt.requantize";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  if (failed(verifyRealType(*this, getInput().getType(), getParams(),
+                            "input")) ||
+      failed(verifyStoredType(*this, getResult().getType(), getParams(),
+                              "result")))
+    return failure();
+  return verifyRounding(*this, getParams(), getRounding());
+}
+
+LogicalResult DequantizeOp::verify() {
+  if (failed(verifyStoredType(*this, getInput().getType(), getParams(),
+                              "input")))
+    return failure();
+  return verifyRealType(*this, getResult().getType(), getParams(), "result");
+}
+
+LogicalResult FakeQuantOp::verify() {
+  if (failed(verifyRealType(*this, getInput().getType(), getParams(),
+                            "input")))
+    return failure();
+  return verifyRounding(*this, getParams(), getRounding());
+}
+
+LogicalResult RequantizeOp::verify() {
+  ParamsAttr in = getInParams(), out = getOutParams();
+  if (in.isFloatStorage() || out.isFloatStorage())
+    return emitOpError() << "requantize maps integers to integers; float "
+                            "storage is not accepted";
+  if (in.hasMinValues() || out.hasMinValues())
+    return emitOpError() << "requantize does not accept min values";
+  if (failed(verifyStoredType(*this, getInput().getType(), in, "input")) ||
+      failed(verifyStoredType(*this, getResult().getType(), out, "result")))
+    return failure();
+  if (!in.isPerTensor() && !out.isPerTensor() &&
+      (in.getAxis() != out.getAxis() ||
+       in.getBlockSize() != out.getBlockSize()))
+    return emitOpError() << "input and output parameters must have the same "
+                            "granularity, or one must be per tensor";
+  if (getMode() == RequantMode::fixed_point) {
+    size_t n = std::max(in.getScales().size(), out.getScales().size());
+    for (size_t i = 0; i < n; ++i) {
+      double sIn = in.getScales()[in.isPerTensor() ? 0 : i];
+      double sOut = out.getScales()[out.isPerTensor() ? 0 : i];
+      auto multiplier = num::computeFixedPointMultiplier(sIn / sOut);
+      if (!multiplier)
+        return emitOpError() << "scale ratio #" << i << ": "
+                             << llvm::toString(multiplier.takeError());
+    }
+  }
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "QuantOpt/Dialect/Qnt/IR/QntOps.cpp.inc"

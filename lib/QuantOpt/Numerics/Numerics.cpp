@@ -1,0 +1,529 @@
+//===- Numerics.cpp - Quantization numerics (plain C++) -------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Every function here works in float32 exactly as the IR emitted by the
+// reference lowering does. The library is compiled with -ffp-contract=off so
+// that no multiply-add is fused behind our back.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Numerics/Numerics.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <limits>
+
+using namespace quantopt::numerics;
+using llvm::APFloat;
+
+//===----------------------------------------------------------------------===//
+// Storage types
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct StorageInfo {
+  StorageKind kind;
+  const char *name;
+  unsigned bits;
+  bool isFloat;
+  bool isSigned;
+};
+} // namespace
+
+static const StorageInfo kStorageInfos[] = {
+    {StorageKind::I2, "i2", 2, false, true},
+    {StorageKind::I4, "i4", 4, false, true},
+    {StorageKind::I8, "i8", 8, false, true},
+    {StorageKind::I16, "i16", 16, false, true},
+    {StorageKind::I32, "i32", 32, false, true},
+    {StorageKind::U2, "u2", 2, false, false},
+    {StorageKind::U4, "u4", 4, false, false},
+    {StorageKind::U8, "u8", 8, false, false},
+    {StorageKind::U16, "u16", 16, false, false},
+    {StorageKind::F8E4M3FN, "f8E4M3FN", 8, true, true},
+    {StorageKind::F8E5M2, "f8E5M2", 8, true, true},
+    {StorageKind::F4E2M1FN, "f4E2M1FN", 4, true, true},
+};
+
+static const StorageInfo &getInfo(StorageKind kind) {
+  return kStorageInfos[static_cast<unsigned>(kind)];
+}
+
+llvm::ArrayRef<StorageKind> quantopt::numerics::allStorageKinds() {
+  static const StorageKind kinds[] = {
+      StorageKind::I2,       StorageKind::I4,     StorageKind::I8,
+      StorageKind::I16,      StorageKind::I32,    StorageKind::U2,
+      StorageKind::U4,       StorageKind::U8,     StorageKind::U16,
+      StorageKind::F8E4M3FN, StorageKind::F8E5M2, StorageKind::F4E2M1FN};
+  return kinds;
+}
+
+llvm::StringRef quantopt::numerics::getStorageName(StorageKind kind) {
+  return getInfo(kind).name;
+}
+
+std::optional<StorageKind>
+quantopt::numerics::parseStorageName(llvm::StringRef name) {
+  for (const StorageInfo &info : kStorageInfos)
+    if (name == info.name)
+      return info.kind;
+  return std::nullopt;
+}
+
+bool quantopt::numerics::isFloatStorage(StorageKind kind) {
+  return getInfo(kind).isFloat;
+}
+
+bool quantopt::numerics::isSignedStorage(StorageKind kind) {
+  return getInfo(kind).isSigned;
+}
+
+unsigned quantopt::numerics::getStorageBitWidth(StorageKind kind) {
+  return getInfo(kind).bits;
+}
+
+IntRange quantopt::numerics::getIntRange(StorageKind kind, bool narrow) {
+  assert(!isFloatStorage(kind) && "integer storage expected");
+  unsigned bits = getStorageBitWidth(kind);
+  if (isSignedStorage(kind)) {
+    int64_t half = int64_t(1) << (bits - 1);
+    return {narrow ? -half + 1 : -half, half - 1};
+  }
+  return {narrow ? 1 : 0, (int64_t(1) << bits) - 1};
+}
+
+const llvm::fltSemantics &
+quantopt::numerics::getFloatSemantics(StorageKind kind) {
+  switch (kind) {
+  case StorageKind::F8E4M3FN:
+    return APFloat::Float8E4M3FN();
+  case StorageKind::F8E5M2:
+    return APFloat::Float8E5M2();
+  case StorageKind::F4E2M1FN:
+    return APFloat::Float4E2M1FN();
+  default:
+    llvm_unreachable("float storage expected");
+  }
+}
+
+double quantopt::numerics::getMaxFinite(StorageKind kind) {
+  return APFloat::getLargest(getFloatSemantics(kind)).convertToDouble();
+}
+
+MiniFloatFormat quantopt::numerics::getMiniFloatFormat(StorageKind kind) {
+  switch (kind) {
+  case StorageKind::F8E4M3FN:
+    return {4, 3, 7};
+  case StorageKind::F8E5M2:
+    return {5, 2, 15};
+  case StorageKind::F4E2M1FN:
+    return {2, 1, 1};
+  default:
+    llvm_unreachable("float storage expected");
+  }
+}
+
+uint8_t quantopt::numerics::getNaNBits(StorageKind kind) {
+  const llvm::fltSemantics &sem = getFloatSemantics(kind);
+  if (!APFloat::semanticsHasNaN(sem))
+    return 0;
+  return static_cast<uint8_t>(
+      APFloat::getQNaN(sem).bitcastToAPInt().getZExtValue());
+}
+
+float quantopt::numerics::decodeFloatBits(uint8_t bits, StorageKind kind) {
+  const llvm::fltSemantics &sem = getFloatSemantics(kind);
+  unsigned width = APFloat::getSizeInBits(sem);
+  APFloat value(sem, llvm::APInt(width, bits & ((1u << width) - 1)));
+  bool losesInfo = false;
+  value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                &losesInfo);
+  return value.convertToFloat();
+}
+
+uint8_t quantopt::numerics::encodeFloatSaturating(float v, StorageKind kind) {
+  if (std::isnan(v))
+    return getNaNBits(kind);
+  const llvm::fltSemantics &sem = getFloatSemantics(kind);
+  float maxFinite = static_cast<float>(getMaxFinite(kind));
+  float clamped = std::min(std::max(v, -maxFinite), maxFinite);
+  APFloat value(clamped);
+  bool losesInfo = false;
+  value.convert(sem, APFloat::rmNearestTiesToEven, &losesInfo);
+  return static_cast<uint8_t>(value.bitcastToAPInt().getZExtValue());
+}
+
+//===----------------------------------------------------------------------===//
+// Rounding
+//===----------------------------------------------------------------------===//
+
+static const std::pair<RoundingMode, const char *> kRoundingNames[] = {
+    {RoundingMode::HalfEven, "half_even"},
+    {RoundingMode::HalfAwayFromZero, "half_away"},
+    {RoundingMode::HalfUp, "half_up"},
+    {RoundingMode::Reciprocal, "reciprocal"},
+};
+
+llvm::StringRef quantopt::numerics::getRoundingName(RoundingMode mode) {
+  return kRoundingNames[static_cast<unsigned>(mode)].second;
+}
+
+std::optional<RoundingMode>
+quantopt::numerics::parseRoundingName(llvm::StringRef name) {
+  for (auto [mode, str] : kRoundingNames)
+    if (name == str)
+      return mode;
+  return std::nullopt;
+}
+
+float quantopt::numerics::roundToIntegral(float y, RoundingMode mode) {
+  switch (mode) {
+  case RoundingMode::HalfEven:
+  case RoundingMode::Reciprocal:
+    return std::nearbyint(y);
+  case RoundingMode::HalfAwayFromZero:
+    return std::round(y);
+  case RoundingMode::HalfUp: {
+    if (!std::isfinite(y))
+      return y;
+    // y - floor(y) is exact in float32, unlike floor(y + 0.5f).
+    float f = std::floor(y);
+    return (y - f >= 0.5f) ? f + 1.0f : f;
+  }
+  }
+  llvm_unreachable("unknown rounding mode");
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise quantization
+//===----------------------------------------------------------------------===//
+
+/// Divides by the scale, or multiplies by its float32 reciprocal.
+static float applyInverseScale(float x, float scale, RoundingMode mode) {
+  if (mode == RoundingMode::Reciprocal)
+    return x * (1.0f / scale);
+  return x / scale;
+}
+
+/// Clamps a rounded float to the range and converts it, the way the lowering
+/// does: a float clamp first (so the conversion is defined), then an exact
+/// integer clamp (float(qmax) may round up for 32-bit storage).
+static int64_t saturateToRange(float v, IntRange range) {
+  float lo = static_cast<float>(range.qmin);
+  float hi = static_cast<float>(range.qmax);
+  v = std::min(std::max(v, lo), hi);
+  int64_t q = static_cast<int64_t>(v);
+  return std::min(std::max(q, range.qmin), range.qmax);
+}
+
+int64_t quantopt::numerics::quantizeAffine(float x, float scale,
+                                           int64_t zeroPoint, IntRange range,
+                                           RoundingMode mode) {
+  float y = applyInverseScale(x, scale, mode);
+  if (std::isnan(y))
+    return zeroPoint;
+  float r = roundToIntegral(y, mode);
+  return saturateToRange(r + static_cast<float>(zeroPoint), range);
+}
+
+float quantopt::numerics::dequantizeAffine(int64_t q, float scale,
+                                           int64_t zeroPoint) {
+  return scale * static_cast<float>(q - zeroPoint);
+}
+
+int64_t quantopt::numerics::quantizeMinval(float x, float scale,
+                                           float minValue, IntRange range,
+                                           RoundingMode mode) {
+  float y = applyInverseScale(x - minValue, scale, mode);
+  if (std::isnan(y))
+    return range.qmin;
+  float r = roundToIntegral(y, mode);
+  return saturateToRange(r + static_cast<float>(range.qmin), range);
+}
+
+float quantopt::numerics::dequantizeMinval(int64_t q, float scale,
+                                           float minValue, int64_t qmin) {
+  float scaled = scale * static_cast<float>(q - qmin);
+  return scaled + minValue;
+}
+
+uint8_t quantopt::numerics::quantizeToFloat(float x, float scale,
+                                            StorageKind kind,
+                                            RoundingMode mode) {
+  return encodeFloatSaturating(applyInverseScale(x, scale, mode), kind);
+}
+
+float quantopt::numerics::dequantizeFromFloat(uint8_t bits, float scale,
+                                              StorageKind kind) {
+  return scale * decodeFloatBits(bits, kind);
+}
+
+//===----------------------------------------------------------------------===//
+// Requantization
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<FixedPointMultiplier>
+quantopt::numerics::computeFixedPointMultiplier(double m) {
+  if (!std::isfinite(m) || !(m > 0.0))
+    return llvm::createStringError(
+        llvm::formatv("fixed-point multiplier must be positive and finite, "
+                      "got {0}",
+                      m)
+            .str());
+  int exponent = 0;
+  double fraction = std::frexp(m, &exponent); // m = fraction * 2^exponent
+  int64_t multiplier = std::llround(std::ldexp(fraction, 31));
+  if (multiplier == (int64_t(1) << 31)) {
+    multiplier /= 2;
+    ++exponent;
+  }
+  int64_t shift = 31 - exponent;
+  if (shift < 1)
+    return llvm::createStringError(
+        llvm::formatv("fixed-point multiplier {0} is too large (must be below "
+                      "2^30)",
+                      m)
+            .str());
+  if (shift > 62) {
+    int64_t drop = shift - 62;
+    multiplier = drop >= 63 ? 0
+                            : (multiplier + (int64_t(1) << (drop - 1))) >> drop;
+    shift = 62;
+  }
+  return FixedPointMultiplier{static_cast<int32_t>(multiplier),
+                              static_cast<int32_t>(shift)};
+}
+
+int64_t quantopt::numerics::applyFixedPointMultiplier(int64_t v,
+                                                      FixedPointMultiplier m) {
+  // Two's complement wrap-around, as the emitted i64 arithmetic.
+  uint64_t product = static_cast<uint64_t>(v) *
+                     static_cast<uint64_t>(static_cast<int64_t>(m.multiplier));
+  uint64_t rounded = product + (uint64_t(1) << (m.shift - 1));
+  return static_cast<int64_t>(rounded) >> m.shift;
+}
+
+float quantopt::numerics::computeFloatMultiplier(double scaleIn,
+                                                 double scaleOut) {
+  return static_cast<float>(static_cast<double>(static_cast<float>(scaleIn)) /
+                            static_cast<double>(static_cast<float>(scaleOut)));
+}
+
+int64_t quantopt::numerics::requantizeFloat(int64_t q, int64_t zeroPointIn,
+                                            float multiplier,
+                                            int64_t zeroPointOut,
+                                            IntRange outRange) {
+  float scaled = static_cast<float>(q - zeroPointIn) * multiplier;
+  float r = std::nearbyint(scaled);
+  return saturateToRange(r + static_cast<float>(zeroPointOut), outRange);
+}
+
+int64_t quantopt::numerics::requantizeFixedPoint(int64_t q,
+                                                 int64_t zeroPointIn,
+                                                 FixedPointMultiplier m,
+                                                 int64_t zeroPointOut,
+                                                 IntRange outRange) {
+  int64_t v = applyFixedPointMultiplier(q - zeroPointIn, m) + zeroPointOut;
+  return std::min(std::max(v, outRange.qmin), outRange.qmax);
+}
+
+//===----------------------------------------------------------------------===//
+// Parameter solvers
+//===----------------------------------------------------------------------===//
+
+static const std::pair<Scheme, const char *> kSchemeNames[] = {
+    {Scheme::Symmetric, "symmetric"},
+    {Scheme::Asymmetric, "asymmetric"},
+    {Scheme::Minval, "minval"},
+};
+
+llvm::StringRef quantopt::numerics::getSchemeName(Scheme scheme) {
+  return kSchemeNames[static_cast<unsigned>(scheme)].second;
+}
+
+std::optional<Scheme> quantopt::numerics::parseSchemeName(llvm::StringRef name) {
+  for (auto [scheme, str] : kSchemeNames)
+    if (name == str)
+      return scheme;
+  return std::nullopt;
+}
+
+float quantopt::numerics::clampScale(double rawScale, bool rangeIsZero) {
+  if (rangeIsZero)
+    return 1.0f;
+  float scale = static_cast<float>(rawScale);
+  return std::max(scale, FLT_MIN);
+}
+
+/// `2^ceil(log2 s)`, exactly.
+static float roundUpToPowerOfTwo(float s) {
+  int exponent = 0;
+  float fraction = std::frexp(s, &exponent); // s = fraction * 2^exponent
+  if (fraction == 0.5f)
+    return s;
+  return std::ldexp(1.0f, exponent);
+}
+
+llvm::Expected<QuantParams>
+quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
+                                   const SolverOptions &options) {
+  if (!std::isfinite(rminIn) || !std::isfinite(rmaxIn) || rminIn > rmaxIn)
+    return llvm::createStringError(
+        llvm::formatv("invalid range [{0}, {1}]", rminIn, rmaxIn).str());
+  StorageKind storage = options.storage;
+  if (storage == StorageKind::I32)
+    return llvm::createStringError(
+        "i32 is an accumulator type; solvers do not produce it");
+  // All arithmetic in float32, as torch.ao observers do.
+  float rmin = static_cast<float>(rminIn);
+  float rmax = static_cast<float>(rmaxIn);
+  auto finishScale = [&](float raw, bool zero) {
+    float scale = clampScale(raw, zero);
+    return options.powerOfTwo ? roundUpToPowerOfTwo(scale) : scale;
+  };
+
+  QuantParams params;
+  if (isFloatStorage(storage)) {
+    if (options.scheme != Scheme::Symmetric)
+      return llvm::createStringError(
+          llvm::formatv("float storage {0} supports only the symmetric "
+                        "scheme, not {1}",
+                        getStorageName(storage), getSchemeName(options.scheme))
+              .str());
+    float amax = std::max(std::fabs(rmin), std::fabs(rmax));
+    params.scale =
+        finishScale(amax / static_cast<float>(getMaxFinite(storage)), amax == 0);
+    return params;
+  }
+
+  IntRange range = getIntRange(storage, options.narrowRange);
+  float levels = static_cast<float>(range.qmax - range.qmin);
+  switch (options.scheme) {
+  case Scheme::Symmetric: {
+    float amax = std::max(std::fabs(rmin), std::fabs(rmax));
+    params.scale = finishScale(amax / (levels / 2.0f), amax == 0);
+    params.zeroPoint =
+        isSignedStorage(storage) ? 0 : (range.qmin + range.qmax + 1) / 2;
+    return params;
+  }
+  case Scheme::Asymmetric: {
+    float lo = std::min(rmin, 0.0f);
+    float hi = std::max(rmax, 0.0f);
+    params.scale = finishScale((hi - lo) / levels, hi == lo);
+    float zp = static_cast<float>(range.qmin) - std::nearbyint(lo / params.scale);
+    params.zeroPoint = std::min<int64_t>(
+        std::max<int64_t>(static_cast<int64_t>(zp), range.qmin), range.qmax);
+    return params;
+  }
+  case Scheme::Minval: {
+    params.scale = finishScale((rmax - rmin) / levels, rmax == rmin);
+    params.minValue = rmin;
+    return params;
+  }
+  }
+  llvm_unreachable("unknown scheme");
+}
+
+llvm::Expected<std::vector<int64_t>>
+quantopt::numerics::getParamShape(llvm::ArrayRef<int64_t> shape,
+                                  Granularity granularity) {
+  if (granularity.isPerTensor())
+    return std::vector<int64_t>{1};
+  int64_t axis = granularity.axis;
+  if (axis >= static_cast<int64_t>(shape.size()))
+    return llvm::createStringError(
+        llvm::formatv("axis {0} is out of range for a rank-{1} tensor", axis,
+                      shape.size())
+            .str());
+  if (granularity.isPerChannel())
+    return std::vector<int64_t>{shape[axis]};
+  if (shape[axis] % granularity.blockSize != 0)
+    return llvm::createStringError(
+        llvm::formatv("block size {0} does not divide dimension {1} of size "
+                      "{2}",
+                      granularity.blockSize, axis, shape[axis])
+            .str());
+  std::vector<int64_t> paramShape(shape.begin(), shape.end());
+  paramShape[axis] /= granularity.blockSize;
+  return paramShape;
+}
+
+int64_t quantopt::numerics::getParamIndex(llvm::ArrayRef<int64_t> shape,
+                                          llvm::ArrayRef<int64_t> index,
+                                          Granularity granularity) {
+  if (granularity.isPerTensor())
+    return 0;
+  if (granularity.isPerChannel())
+    return index[granularity.axis];
+  int64_t linear = 0;
+  for (size_t d = 0, e = shape.size(); d < e; ++d) {
+    int64_t extent = shape[d];
+    int64_t i = index[d];
+    if (static_cast<int64_t>(d) == granularity.axis) {
+      extent /= granularity.blockSize;
+      i /= granularity.blockSize;
+    }
+    linear = linear * extent + i;
+  }
+  return linear;
+}
+
+llvm::Expected<std::vector<QuantParams>>
+quantopt::numerics::solveForTensor(llvm::ArrayRef<float> data,
+                                   llvm::ArrayRef<int64_t> shape,
+                                   Granularity granularity,
+                                   const SolverOptions &options) {
+  auto paramShape = getParamShape(shape, granularity);
+  if (!paramShape)
+    return paramShape.takeError();
+  int64_t numGroups = 1;
+  for (int64_t d : *paramShape)
+    numGroups *= d;
+  int64_t numElements = 1;
+  for (int64_t d : shape)
+    numElements *= d;
+  if (numElements != static_cast<int64_t>(data.size()))
+    return llvm::createStringError(
+        llvm::formatv("tensor has {0} elements but its shape needs {1}",
+                      data.size(), numElements)
+            .str());
+
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> mins(numGroups, inf), maxs(numGroups, -inf);
+  std::vector<int64_t> index(shape.size(), 0);
+  for (int64_t linear = 0; linear < numElements; ++linear) {
+    float v = data[linear];
+    if (std::isfinite(v)) {
+      int64_t g = getParamIndex(shape, index, granularity);
+      mins[g] = std::min(mins[g], v);
+      maxs[g] = std::max(maxs[g], v);
+    }
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+
+  std::vector<QuantParams> result;
+  result.reserve(numGroups);
+  for (int64_t g = 0; g < numGroups; ++g) {
+    // A group with no finite element behaves like an all-zero group.
+    double lo = mins[g] == inf ? 0.0 : mins[g];
+    double hi = maxs[g] == -inf ? 0.0 : maxs[g];
+    auto params = solveFromRange(lo, hi, options);
+    if (!params)
+      return params.takeError();
+    result.push_back(*params);
+  }
+  return result;
+}
