@@ -28,7 +28,7 @@ def ConvertQntToLinalg : Pass<"convert-qnt-to-linalg", "::mlir::ModuleOp"> {
     Example:
 
     ```mlir
-    %q = qnt.quantize %x as #qnt.params<i8, scales = [0.5]> : tensor<4xf32> -> tensor<4xi8>
+    %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [0.5]>
     ```
     becomes a `linalg.generic` with `arith.divf`, `math.roundeven`, a clamp
     and `arith.fptosi`/`arith.trunci`.

@@ -27,14 +27,14 @@ def Qnt_QuantizeOp : Qnt_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
     `reciprocal` (torch: multiply by `1.0f / s`, then half-even).
 
     ```mlir
-    %q = qnt.quantize %x as #qnt.params<i8, scales = [0.1]> : tensor<4xf32> -> tensor<4xi8>
+    %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [0.1]>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params,
       DefaultValuedAttr<Qnt_RoundingMode, "::mlir::qnt::RoundingMode::half_even">:$rounding);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `as` $params (`rounding` `=` $rounding^)? attr-dict `:` type($input) `->` type($result)
+    $input `:` type($input) `to` type($result) `as` custom<Params>($params) (`rounding` `=` $rounding^)? attr-dict
   }];
   let hasVerifier = 1;
 }
@@ -46,13 +46,13 @@ def Qnt_DequantizeOp : Qnt_Op<"dequantize", [Pure, SameOperandsAndResultShape]> 
     `s * q`), computed in float32 and converted to the expressed type.
 
     ```mlir
-    %x = qnt.dequantize %q as #qnt.params<i8, scales = [0.1]> : tensor<4xi8> -> tensor<4xf32>
+    %x = qnt.dequantize %q : tensor<4xi8> to tensor<4xf32> as #qnt.params<i8, scales = [0.1]>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `as` $params attr-dict `:` type($input) `->` type($result)
+    $input `:` type($input) `to` type($result) `as` custom<Params>($params) attr-dict
   }];
   let hasVerifier = 1;
 }
@@ -73,9 +73,9 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize", [Pure, SameOperandsAndResultShape]> 
     must be per tensor. Minval parameters are not accepted.
 
     ```mlir
-    %y = qnt.requantize %acc from #qnt.params<i32, scales = [0.0005]>
+    %y = qnt.requantize %acc : tensor<4xi32> to tensor<4xi8>
+           from #qnt.params<i32, scales = [0.0005]>
            to #qnt.params<i8, scales = [0.02], zero_points = [5]> mode = fixed_point
-           : tensor<4xi32> -> tensor<4xi8>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$inParams,
@@ -83,7 +83,7 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize", [Pure, SameOperandsAndResultShape]> 
       DefaultValuedAttr<Qnt_RequantMode, "::mlir::qnt::RequantMode::float32">:$mode);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `from` $inParams `to` $outParams (`mode` `=` $mode^)? attr-dict `:` type($input) `->` type($result)
+    $input `:` type($input) `to` type($result) `from` custom<Params>($inParams) `to` custom<Params>($outParams) (`mode` `=` $mode^)? attr-dict
   }];
   let hasVerifier = 1;
 }
@@ -95,14 +95,14 @@ def Qnt_FakeQuantOp : Qnt_Op<"fake_quant", [Pure, SameOperandsAndResultType]> {
     values a quantized tensor stands for (QAT export, error measurement).
 
     ```mlir
-    %y = qnt.fake_quant %x as #qnt.params<i4, axis = 0, scales = [0.5, 0.25]> : tensor<2x8xf32>
+    %y = qnt.fake_quant %x : tensor<2x8xf32> as #qnt.params<i4, axis = 0, scales = [0.5, 0.25]>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params,
       DefaultValuedAttr<Qnt_RoundingMode, "::mlir::qnt::RoundingMode::half_even">:$rounding);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `as` $params (`rounding` `=` $rounding^)? attr-dict `:` type($input)
+    $input `:` type($input) `as` custom<Params>($params) (`rounding` `=` $rounding^)? attr-dict
   }];
   let hasVerifier = 1;
 }

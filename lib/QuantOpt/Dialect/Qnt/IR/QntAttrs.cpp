@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <charconv>
 #include <cmath>
 
 using namespace mlir;
@@ -203,11 +204,16 @@ LogicalResult ParamsAttr::verifyForShape(
 //===----------------------------------------------------------------------===//
 
 static void printFloatValue(AsmPrinter &printer, float value) {
-  // The shortest decimal form that reads back as the same float32.
-  SmallString<16> str;
-  llvm::APFloat(value).toString(str, /*FormatPrecision=*/0,
-                                /*FormatMaxPadding=*/0,
-                                /*TruncateZero=*/false);
+  // The shortest decimal form that reads back as the same float32, with a
+  // '.' so that the MLIR lexer sees a float literal.
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  (void)ec;
+  std::string str(buffer, end);
+  if (str.find_first_of(".ein") == std::string::npos)
+    str += ".0";
+  else if (str.find('.') == std::string::npos && str.find('e') != std::string::npos)
+    str.insert(str.find('e'), ".0");
   printer << str;
 }
 

@@ -15,6 +15,28 @@ using namespace mlir::qnt;
 namespace num = quantopt::numerics;
 
 #include "QuantOpt/Dialect/Qnt/IR/QntDialect.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// custom<Params>: a #qnt.params attribute (or an alias of one) in an op.
+//===----------------------------------------------------------------------===//
+
+/// The op formats never put a `:` right after the attribute: the generic
+/// attribute parser would take it as the start of an attribute type.
+static ParseResult parseParams(OpAsmParser &parser, ParamsAttr &params) {
+  SMLoc loc = parser.getCurrentLocation();
+  Attribute attr;
+  if (parser.parseAttribute(attr))
+    return failure();
+  params = dyn_cast<ParamsAttr>(attr);
+  if (!params)
+    return parser.emitError(loc) << "expected a #qnt.params attribute, got "
+                                 << attr;
+  return success();
+}
+
+static void printParams(OpAsmPrinter &printer, Operation *, ParamsAttr params) {
+  printer.printAttribute(params);
+}
 #include "QuantOpt/Dialect/Qnt/IR/QntEnums.cpp.inc"
 
 void QntDialect::initialize() {
