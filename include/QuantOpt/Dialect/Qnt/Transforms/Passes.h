@@ -14,6 +14,10 @@ namespace quantopt {
 
 /// Name of the attribute that records a function's original signature.
 inline constexpr const char *kSignatureAttrName = "qnt.signature";
+/// Boolean arrays marking the arguments / results that hold unsigned integer
+/// storage (absent when none do).
+inline constexpr const char *kUnsignedArgsAttrName = "qnt.unsigned_args";
+inline constexpr const char *kUnsignedResultsAttrName = "qnt.unsigned_results";
 
 #define GEN_PASS_DECL
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h.inc"

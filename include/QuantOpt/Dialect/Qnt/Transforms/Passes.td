@@ -21,8 +21,11 @@ def QntExportSignatures : Pass<"qnt-export-signatures", "::mlir::ModuleOp"> {
     attribute (a `TypeAttr` of the original `FunctionType`) and sets
     `llvm.emit_c_interface`. After lowering to the LLVM dialect the function
     keeps both, so `quant-run` can marshal `.npy` data to and from an already
-    lowered module. Functions with other argument types are left alone with
-    a remark saying why.
+    lowered module. Integer tensors are signless, so arguments read by (and
+    results produced by) a qnt op with unsigned storage are listed in
+    `qnt.unsigned_args` / `qnt.unsigned_results` (boolean arrays).
+    Functions with other argument types are left alone with a remark saying
+    why.
 
     Example: `func.func @f(%a: tensor<4xf32>) -> tensor<4xi8>` gets
     `attributes {llvm.emit_c_interface, qnt.signature = (tensor<4xf32>) -> tensor<4xi8>}`.

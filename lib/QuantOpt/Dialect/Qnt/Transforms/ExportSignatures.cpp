@@ -6,6 +6,8 @@
 
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
@@ -16,6 +18,30 @@ namespace quantopt {
 } // namespace quantopt
 
 using namespace mlir;
+
+/// The storage parameters that give `value` its meaning, when a qnt op
+/// defines or reads it directly.
+static qnt::ParamsAttr getStorageParams(Value value) {
+  if (Operation *def = value.getDefiningOp()) {
+    if (auto q = dyn_cast<qnt::QuantizeOp>(def))
+      return q.getParams();
+    if (auto r = dyn_cast<qnt::RequantizeOp>(def))
+      return r.getOutParams();
+  }
+  for (Operation *user : value.getUsers()) {
+    if (auto d = dyn_cast<qnt::DequantizeOp>(user))
+      return d.getParams();
+    if (auto r = dyn_cast<qnt::RequantizeOp>(user))
+      return r.getInParams();
+  }
+  return {};
+}
+
+static bool isUnsignedStorage(Value value) {
+  qnt::ParamsAttr params = getStorageParams(value);
+  return params && !params.isFloatStorage() &&
+         !quantopt::numerics::isSignedStorage(params.getStorageKind());
+}
 
 namespace {
 struct QntExportSignaturesPass
@@ -35,6 +61,22 @@ struct QntExportSignaturesPass
         continue;
       }
       func->setAttr(quantopt::kSignatureAttrName, TypeAttr::get(type));
+      // Integer tensors are signless; record which hold unsigned storage so
+      // that quant-run exchanges them as numpy unsigned arrays.
+      SmallVector<bool> argUnsigned, resultUnsigned;
+      for (BlockArgument arg : func.getArguments())
+        argUnsigned.push_back(isUnsignedStorage(arg));
+      func.walk([&](func::ReturnOp ret) {
+        resultUnsigned.clear();
+        for (Value v : ret.getOperands())
+          resultUnsigned.push_back(isUnsignedStorage(v));
+      });
+      if (llvm::is_contained(argUnsigned, true))
+        func->setAttr(quantopt::kUnsignedArgsAttrName,
+                      DenseBoolArrayAttr::get(&getContext(), argUnsigned));
+      if (llvm::is_contained(resultUnsigned, true))
+        func->setAttr(quantopt::kUnsignedResultsAttrName,
+                      DenseBoolArrayAttr::get(&getContext(), resultUnsigned));
       func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                     UnitAttr::get(&getContext()));
     }

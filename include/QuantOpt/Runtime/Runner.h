@@ -1,0 +1,65 @@
+//===- Runner.h - JIT execution of lowered modules on .npy data -*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// What quant-run does, as a library: lower a module with qnt-lower-to-llvm
+// when needed, JIT-compile it with the MLIR ExecutionEngine, marshal .npy
+// arrays to memref descriptors and back, and time repeated calls.
+//
+// Exchange formats (docs/quant-run.md):
+//   f32/f64/f16 tensors  <-> float32/float64/float16 arrays
+//   bf16, f8E4M3FN, f8E5M2, f4E2M1FN <-> float32 arrays (inputs are rounded
+//                          to nearest-even, saturating; outputs are exact)
+//   i1 <-> bool; i8..i64 <-> int8..int64 (uint8..uint64 for unsigned storage)
+//   i2/i4 <-> one int8 (uint8 for unsigned storage) per element, range-checked
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_RUNTIME_RUNNER_H
+#define QUANTOPT_RUNTIME_RUNNER_H
+
+#include "QuantOpt/Runtime/Npy.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace quantopt {
+namespace runtime {
+
+struct RunOptions {
+  /// Name of the function to call.
+  std::string entry;
+  /// One .npy file per function argument.
+  std::vector<std::string> inputPaths;
+  /// Where out0.npy, out1.npy, ... go; nothing is written when empty.
+  std::string outputDir;
+  /// When non-zero, call the function this many times and report the median.
+  unsigned repeat = 0;
+};
+
+/// The timing of repeated calls, in milliseconds.
+struct Timing {
+  unsigned calls = 0;
+  double medianMs = 0, minMs = 0, maxMs = 0;
+};
+
+/// Runs `options.entry` of `module` (lowering `module` in place first when it
+/// is not in the LLVM dialect yet) on the inputs and returns its results.
+/// Nothing is written here; see writeResults.
+llvm::Expected<std::vector<NpyArray>> runEntry(mlir::ModuleOp module,
+                                               const RunOptions &options,
+                                               Timing *timing = nullptr);
+
+/// Writes `results` as `dir/out<i>.npy`, creating `dir` if needed.
+llvm::Error writeResults(llvm::StringRef dir,
+                         llvm::ArrayRef<NpyArray> results);
+
+} // namespace runtime
+} // namespace quantopt
+
+#endif // QUANTOPT_RUNTIME_RUNNER_H

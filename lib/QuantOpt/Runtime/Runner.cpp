@@ -1,0 +1,468 @@
+//===- Runner.cpp - JIT execution of lowered modules on .npy data ---------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Runtime/Runner.h"
+
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Numerics/Numerics.h"
+#include "QuantOpt/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir;
+using namespace quantopt;
+using namespace quantopt::runtime;
+namespace num = quantopt::numerics;
+
+namespace {
+
+llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+//===----------------------------------------------------------------------===//
+// Boundary types
+//===----------------------------------------------------------------------===//
+
+/// How one argument or result is exchanged.
+struct BoundaryType {
+  Type type;          // The tensor or memref type.
+  Type elementType;
+  ArrayRef<int64_t> shape;
+  bool isUnsigned = false;
+  DType dtype;        // The numpy dtype of the exchanged array.
+  unsigned bufferElementSize; // Bytes per element in memory.
+
+  std::string describe() const {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    os << type;
+    if (isUnsigned)
+      os << " (unsigned storage)";
+    return s;
+  }
+};
+
+/// The float storage kind of an element type, if it is one.
+std::optional<num::StorageKind> getMiniFloatKind(Type t) {
+  if (isa<Float8E4M3FNType>(t))
+    return num::StorageKind::F8E4M3FN;
+  if (isa<Float8E5M2Type>(t))
+    return num::StorageKind::F8E5M2;
+  if (isa<Float4E2M1FNType>(t))
+    return num::StorageKind::F4E2M1FN;
+  return std::nullopt;
+}
+
+llvm::Expected<BoundaryType> classify(Type type, bool isUnsigned,
+                                      const llvm::Twine &what) {
+  auto shaped = cast<ShapedType>(type);
+  BoundaryType b;
+  b.type = type;
+  b.elementType = shaped.getElementType();
+  b.shape = shaped.getShape();
+  b.isUnsigned = isUnsigned;
+  Type e = b.elementType;
+  if (e.isF32()) {
+    b.dtype = DType::F32;
+    b.bufferElementSize = 4;
+  } else if (e.isF64()) {
+    b.dtype = DType::F64;
+    b.bufferElementSize = 8;
+  } else if (e.isF16()) {
+    b.dtype = DType::F16;
+    b.bufferElementSize = 2;
+  } else if (e.isBF16()) {
+    b.dtype = DType::F32;
+    b.bufferElementSize = 2;
+  } else if (getMiniFloatKind(e)) {
+    b.dtype = DType::F32;
+    b.bufferElementSize = 1;
+  } else if (auto intType = dyn_cast<IntegerType>(e)) {
+    unsigned w = intType.getWidth();
+    if (w == 1) {
+      b.dtype = DType::Bool;
+      b.bufferElementSize = 1;
+    } else if (w <= 8) {
+      b.dtype = isUnsigned ? DType::U8 : DType::I8;
+      b.bufferElementSize = 1;
+    } else if (w == 16) {
+      b.dtype = isUnsigned ? DType::U16 : DType::I16;
+      b.bufferElementSize = 2;
+    } else if (w == 32) {
+      b.dtype = isUnsigned ? DType::U32 : DType::I32;
+      b.bufferElementSize = 4;
+    } else if (w == 64) {
+      b.dtype = isUnsigned ? DType::U64 : DType::I64;
+      b.bufferElementSize = 8;
+    } else {
+      return makeError(what + " has unsupported element type " +
+                       b.describe());
+    }
+  } else {
+    return makeError(what + " has unsupported element type " + b.describe());
+  }
+  return b;
+}
+
+//===----------------------------------------------------------------------===//
+// Buffers and memref descriptors
+//===----------------------------------------------------------------------===//
+
+/// A 64-byte aligned byte buffer.
+struct Buffer {
+  std::unique_ptr<uint8_t, decltype(&std::free)> data{nullptr, &std::free};
+  size_t size = 0;
+  static Buffer allocate(size_t size) {
+    Buffer b;
+    size_t rounded = std::max<size_t>(64, (size + 63) / 64 * 64);
+    b.data.reset(static_cast<uint8_t *>(std::aligned_alloc(64, rounded)));
+    std::memset(b.data.get(), 0, rounded);
+    b.size = size;
+    return b;
+  }
+};
+
+/// `{allocated, aligned, offset, sizes[rank], strides[rank]}` as 64-bit
+/// words, the layout of a ranked memref descriptor.
+std::vector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
+  std::vector<int64_t> d(3 + 2 * shape.size());
+  d[0] = reinterpret_cast<int64_t>(data);
+  d[1] = reinterpret_cast<int64_t>(data);
+  d[2] = 0;
+  int64_t stride = 1;
+  for (int64_t i = shape.size() - 1; i >= 0; --i) {
+    d[3 + i] = shape[i];
+    d[3 + shape.size() + i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
+/// Converts an input array to the in-memory form of `b`.
+llvm::Expected<Buffer> toBuffer(const NpyArray &array, const BoundaryType &b,
+                                const llvm::Twine &what) {
+  if (array.shape.size() != b.shape.size())
+    return makeError(what + ": expected a rank-" + llvm::Twine(b.shape.size()) +
+                     " array for " + b.describe() + ", got rank " +
+                     llvm::Twine(array.shape.size()));
+  for (auto [i, dim] : llvm::enumerate(b.shape))
+    if (!ShapedType::isDynamic(dim) && dim != array.shape[i])
+      return makeError(what + ": dimension " + llvm::Twine(i) + " of " +
+                       b.describe() + " is " + llvm::Twine(dim) +
+                       ", the array has " + llvm::Twine(array.shape[i]));
+  if (array.dtype != b.dtype)
+    return makeError(what + ": " + b.describe() + " is exchanged as " +
+                     getDTypeName(b.dtype) + ", got " +
+                     getDTypeName(array.dtype));
+  int64_t n = array.numElements();
+  Buffer buffer = Buffer::allocate(n * b.bufferElementSize);
+  uint8_t *out = buffer.data.get();
+  Type e = b.elementType;
+  if (e.isBF16()) {
+    const float *in = array.as<float>();
+    for (int64_t i = 0; i < n; ++i) {
+      llvm::APFloat v(in[i]);
+      bool losesInfo;
+      v.convert(llvm::APFloat::BFloat(), llvm::APFloat::rmNearestTiesToEven,
+                &losesInfo);
+      uint16_t bits = v.bitcastToAPInt().getZExtValue();
+      std::memcpy(out + 2 * i, &bits, 2);
+    }
+  } else if (auto kind = getMiniFloatKind(e)) {
+    const float *in = array.as<float>();
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = num::encodeFloatSaturating(in[i], *kind);
+  } else if (e.isInteger() && e.getIntOrFloatBitWidth() < 8 &&
+             e.getIntOrFloatBitWidth() > 1) {
+    unsigned w = e.getIntOrFloatBitWidth();
+    int64_t lo = b.isUnsigned ? 0 : -(int64_t(1) << (w - 1));
+    int64_t hi = b.isUnsigned ? (int64_t(1) << w) - 1 : (int64_t(1) << (w - 1)) - 1;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = b.isUnsigned ? int64_t(array.as<uint8_t>()[i])
+                               : int64_t(array.as<int8_t>()[i]);
+      if (v < lo || v > hi)
+        return makeError(what + ": element " + llvm::Twine(i) + " (" +
+                         llvm::Twine(v) + ") does not fit " + b.describe() +
+                         ", range [" + llvm::Twine(lo) + ", " +
+                         llvm::Twine(hi) + "]");
+      out[i] = static_cast<uint8_t>(v);
+    }
+  } else {
+    std::memcpy(out, array.data.data(), array.data.size());
+  }
+  return buffer;
+}
+
+/// Reads a result described by `desc` (words of a memref descriptor).
+NpyArray fromDescriptor(const int64_t *desc, const BoundaryType &b) {
+  unsigned rank = b.shape.size();
+  NpyArray array;
+  array.dtype = b.dtype;
+  array.shape.assign(desc + 3, desc + 3 + rank);
+  const int64_t *strides = desc + 3 + rank;
+  int64_t n = 1;
+  for (int64_t d : array.shape)
+    n *= d;
+  array.data.resize(n * getDTypeSize(b.dtype));
+  const uint8_t *base = reinterpret_cast<const uint8_t *>(desc[1]) +
+                        desc[2] * b.bufferElementSize;
+  Type e = b.elementType;
+  auto kind = getMiniFloatKind(e);
+  unsigned width = e.isIntOrFloat() ? e.getIntOrFloatBitWidth() : 0;
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t linear = 0; linear < n; ++linear) {
+    int64_t offset = 0;
+    for (unsigned d = 0; d < rank; ++d)
+      offset += index[d] * strides[d];
+    const uint8_t *src = base + offset * b.bufferElementSize;
+    uint8_t *dst = array.data.data() + linear * getDTypeSize(b.dtype);
+    if (e.isBF16()) {
+      uint16_t bits;
+      std::memcpy(&bits, src, 2);
+      uint32_t wide = uint32_t(bits) << 16;
+      std::memcpy(dst, &wide, 4);
+    } else if (kind) {
+      float v = num::decodeFloatBits(*src, *kind);
+      std::memcpy(dst, &v, 4);
+    } else if (e.isInteger() && width > 1 && width < 8) {
+      // Only the low `width` bits of a sub-byte element are defined.
+      uint8_t raw = *src & ((1u << width) - 1);
+      if (!b.isUnsigned && (raw & (1u << (width - 1))))
+        raw |= static_cast<uint8_t>(~((1u << width) - 1));
+      *dst = raw;
+    } else if (e.isInteger(1)) {
+      *dst = *src & 1;
+    } else {
+      std::memcpy(dst, src, b.bufferElementSize);
+    }
+    for (int64_t d = int64_t(rank) - 1; d >= 0; --d) {
+      if (++index[d] < array.shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return array;
+}
+
+/// Reads an optional boolean array attribute.
+SmallVector<bool> getFlags(Operation *op, StringRef name, size_t count) {
+  SmallVector<bool> flags(count, false);
+  if (auto attr = op->getAttrOfType<DenseBoolArrayAttr>(name))
+    for (auto [i, v] : llvm::enumerate(attr.asArrayRef()))
+      if (i < count)
+        flags[i] = v;
+  return flags;
+}
+
+std::string listFunctions(ModuleOp module) {
+  std::string names;
+  auto add = [&](StringRef name) {
+    if (name.starts_with("_mlir_ciface_"))
+      return;
+    if (!names.empty())
+      names += ", ";
+    names += "@" + name.str();
+  };
+  for (auto f : module.getOps<func::FuncOp>())
+    if (!f.isExternal())
+      add(f.getName());
+  for (auto f : module.getOps<LLVM::LLVMFuncOp>())
+    if (!f.isExternal())
+      add(f.getName());
+  return names.empty() ? "none" : names;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Running
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<std::vector<NpyArray>>
+quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
+                            Timing *timing) {
+  // Find the entry and check the inputs before spending time on lowering.
+  Operation *entryOp = module.lookupSymbol(options.entry);
+  if (!entryOp || !isa<func::FuncOp, LLVM::LLVMFuncOp>(entryOp) ||
+      cast<FunctionOpInterface>(entryOp).isExternal())
+    return makeError("no function named '@" + options.entry +
+                     "' in the module (functions: " + listFunctions(module) +
+                     ")");
+  if (auto func = dyn_cast<func::FuncOp>(entryOp))
+    if (!func.isPublic())
+      return makeError("function '@" + options.entry +
+                       "' is private; only public functions can be run");
+
+  std::vector<NpyArray> inputs;
+  for (const std::string &path : options.inputPaths) {
+    auto array = readNpy(path);
+    if (!array)
+      return array.takeError();
+    inputs.push_back(std::move(*array));
+  }
+
+  if (isa<func::FuncOp>(entryOp)) {
+    PassManager pm(module.getContext());
+    if (failed(buildLowerToLLVMPipeline(pm)))
+      return makeError("cannot build the qnt-lower-to-llvm pipeline");
+    if (failed(pm.run(module)))
+      return makeError("lowering with qnt-lower-to-llvm failed (see the "
+                       "diagnostics above)");
+    entryOp = module.lookupSymbol(options.entry);
+  }
+  auto llvmFunc = dyn_cast_or_null<LLVM::LLVMFuncOp>(entryOp);
+  if (!llvmFunc)
+    return makeError("function '@" + options.entry +
+                     "' was not lowered to the LLVM dialect");
+  auto signatureAttr = llvmFunc->getAttrOfType<TypeAttr>(kSignatureAttrName);
+  if (!signatureAttr)
+    return makeError("function '@" + options.entry +
+                     "' has no tensor signature (lower it with "
+                     "--qnt-lower-to-llvm, which records it, or pass the "
+                     "module before lowering)");
+  auto signature = cast<FunctionType>(signatureAttr.getValue());
+
+  if (inputs.size() != signature.getNumInputs())
+    return makeError("function '@" + options.entry + "' takes " +
+                     llvm::Twine(signature.getNumInputs()) + " input(s), got " +
+                     llvm::Twine(inputs.size()));
+
+  SmallVector<bool> unsignedArgs =
+      getFlags(llvmFunc, kUnsignedArgsAttrName, signature.getNumInputs());
+  SmallVector<bool> unsignedResults =
+      getFlags(llvmFunc, kUnsignedResultsAttrName, signature.getNumResults());
+
+  std::vector<Buffer> buffers;
+  std::vector<std::vector<int64_t>> descriptors;
+  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
+    std::string what = llvm::formatv("input #{0} ({1})", i,
+                                     options.inputPaths[i]).str();
+    auto boundary = classify(type, unsignedArgs[i], what);
+    if (!boundary)
+      return boundary.takeError();
+    auto buffer = toBuffer(inputs[i], *boundary, what);
+    if (!buffer)
+      return buffer.takeError();
+    descriptors.push_back(makeDescriptor(buffer->data.get(), inputs[i].shape));
+    buffers.push_back(std::move(*buffer));
+  }
+  std::vector<BoundaryType> resultTypes;
+  size_t resultWords = 0;
+  for (auto [i, type] : llvm::enumerate(signature.getResults())) {
+    auto boundary =
+        classify(type, unsignedResults[i], "result #" + llvm::Twine(i));
+    if (!boundary)
+      return boundary.takeError();
+    resultWords += 3 + 2 * boundary->shape.size();
+    resultTypes.push_back(*boundary);
+  }
+
+  // JIT-compile for the host.
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(
+      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, engineOptions);
+  if (!engine)
+    return makeError("JIT compilation failed: " +
+                     llvm::toString(engine.takeError()));
+  auto function = (*engine)->lookupPacked("_mlir_ciface_" + options.entry);
+  if (!function)
+    return makeError("JIT lookup of '@" + options.entry +
+                     "' failed: " + llvm::toString(function.takeError()));
+
+  std::vector<int64_t> resultStorage(std::max<size_t>(resultWords, 1));
+  void *resultPtr = resultStorage.data();
+  std::vector<void *> descriptorPtrs;
+  for (auto &d : descriptors)
+    descriptorPtrs.push_back(d.data());
+  std::vector<void *> args;
+  if (!resultTypes.empty())
+    args.push_back(&resultPtr);
+  for (void *&p : descriptorPtrs)
+    args.push_back(&p);
+
+  // Results are fresh heap buffers owned by the caller; constants
+  // (0xdeadbeef as allocated pointer) and inputs are not ours to free.
+  auto freeResults = [&]() {
+    SmallVector<int64_t> freed;
+    size_t word = 0;
+    for (const BoundaryType &b : resultTypes) {
+      int64_t allocated = resultStorage[word];
+      word += 3 + 2 * b.shape.size();
+      if (allocated == 0 || allocated == 0xdeadbeef ||
+          llvm::is_contained(freed, allocated))
+        continue;
+      bool isInput = llvm::any_of(descriptors, [&](auto &d) {
+        return d[0] == allocated;
+      });
+      if (!isInput)
+        std::free(reinterpret_cast<void *>(allocated));
+      freed.push_back(allocated);
+    }
+  };
+
+  unsigned calls = std::max(1u, options.repeat);
+  std::vector<double> times;
+  for (unsigned c = 0; c < calls; ++c) {
+    if (c > 0)
+      freeResults();
+    auto start = std::chrono::steady_clock::now();
+    (*function)(args.data());
+    auto stop = std::chrono::steady_clock::now();
+    times.push_back(
+        std::chrono::duration<double, std::milli>(stop - start).count());
+  }
+  if (timing) {
+    std::sort(times.begin(), times.end());
+    timing->calls = calls;
+    timing->minMs = times.front();
+    timing->maxMs = times.back();
+    timing->medianMs = calls % 2 ? times[calls / 2]
+                                 : (times[calls / 2 - 1] + times[calls / 2]) / 2;
+  }
+
+  std::vector<NpyArray> results;
+  size_t word = 0;
+  for (const BoundaryType &b : resultTypes) {
+    results.push_back(fromDescriptor(resultStorage.data() + word, b));
+    word += 3 + 2 * b.shape.size();
+  }
+  freeResults();
+  return results;
+}
+
+llvm::Error quantopt::runtime::writeResults(llvm::StringRef dir,
+                                            llvm::ArrayRef<NpyArray> results) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return makeError("cannot create output directory '" + dir +
+                     "': " + ec.message());
+  for (auto [i, array] : llvm::enumerate(results)) {
+    llvm::SmallString<128> path(dir);
+    llvm::sys::path::append(path, "out" + llvm::Twine(i) + ".npy");
+    if (llvm::Error err = writeNpy(path, array))
+      return err;
+  }
+  return llvm::Error::success();
+}
