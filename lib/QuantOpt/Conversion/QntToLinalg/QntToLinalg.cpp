@@ -54,10 +54,11 @@ public:
     maps.push_back(builder.getMultiDimIdentityMap(shape.size()));
   }
 
-  /// Adds one value per parameter group of granularity `g`.
+  /// Adds one value per parameter group of granularity `g`. Uniform values
+  /// (per tensor, or equal in every group) become a scalar constant.
   ParamValue addParam(num::Granularity g, Type elementType,
                       ArrayRef<Attribute> values) {
-    if (g.isPerTensor())
+    if (g.isPerTensor() || llvm::all_equal(values))
       return {cast<TypedAttr>(values.front()), -1};
     SmallVector<int64_t> paramShape = llvm::to_vector(
         llvm::cantFail(num::getParamShape(shape, g)));

@@ -1,0 +1,311 @@
+// RUN: quant-opt %s -split-input-file -verify-diagnostics
+
+// Tests that a storage type outside the supported set is rejected.
+// expected-error @+1 {{unsupported storage type 'i3'}}
+func.func private @f(tensor<4xi3>) attributes {p = #qnt.params<i3, scales = [1.0]>}
+
+// -----
+
+// Tests that unsigned 32-bit storage is rejected (i32 is for accumulators).
+// expected-error @+1 {{unsupported storage type 'ui32'}}
+func.func private @f() attributes {p = #qnt.params<ui32, scales = [1.0]>}
+
+// -----
+
+// Tests that expressed types other than f32/f16/bf16 are rejected.
+// expected-error @+1 {{unsupported expressed type 'f64'}}
+func.func private @f() attributes {p = #qnt.params<i8:f64, scales = [1.0]>}
+
+// -----
+
+// Tests that a negative axis is rejected.
+// expected-error @+1 {{axis must be non-negative, got -2}}
+func.func private @f() attributes {p = #qnt.params<i8, axis = -2, scales = [1.0]>}
+
+// -----
+
+// Tests that a negative block size is rejected.
+// expected-error @+1 {{block size must be positive, got -4}}
+func.func private @f() attributes {p = #qnt.params<i8, axis = 0, block = -4, scales = [1.0]>}
+
+// -----
+
+// Tests that a block size needs an axis.
+// expected-error @+1 {{a block size requires an axis}}
+func.func private @f() attributes {p = #qnt.params<i8, block = 4, scales = [1.0]>}
+
+// -----
+
+// Tests that at least one scale is required.
+// expected-error @+1 {{at least one scale is required}}
+func.func private @f() attributes {p = #qnt.params<i8, scales = []>}
+
+// -----
+
+// Tests that per-tensor parameters take one scale.
+// expected-error @+1 {{per-tensor parameters take exactly one scale, got 2}}
+func.func private @f() attributes {p = #qnt.params<i8, scales = [1.0, 2.0]>}
+
+// -----
+
+// Tests that a zero scale is rejected.
+// expected-error @+1 {{scale #0 must be positive and finite, got 0}}
+func.func private @f() attributes {p = #qnt.params<i8, scales = [0.0]>}
+
+// -----
+
+// Tests that a negative scale is rejected.
+// expected-error @+1 {{scale #1 must be positive and finite, got -2}}
+func.func private @f() attributes {p = #qnt.params<i8, axis = 0, scales = [1.0, -2.0]>}
+
+// -----
+
+// Tests that a scale that overflows float32 is rejected.
+// expected-error @+1 {{scale #0 must be positive and finite, got INF}}
+func.func private @f() attributes {p = #qnt.params<i8, scales = [1.0e39]>}
+
+// -----
+
+// Tests that a scale that underflows float32 to zero is rejected.
+// expected-error @+1 {{scale #0 must be positive and finite, got 0}}
+func.func private @f() attributes {p = #qnt.params<i8, scales = [1.0e-50]>}
+
+// -----
+
+// Tests that pow2 checks every scale.
+// expected-error @+1 {{scale #0 (3.000000e-01) is not a power of two}}
+func.func private @f() attributes {p = #qnt.params<i8, pow2, scales = [0.3]>}
+
+// -----
+
+// Tests that float storage takes no zero points.
+// expected-error @+1 {{float storage 'f8E4M3FN' takes no zero points}}
+func.func private @f() attributes {p = #qnt.params<f8E4M3FN, scales = [1.0], zero_points = [0]>}
+
+// -----
+
+// Tests that float storage takes no min values.
+// expected-error @+1 {{float storage 'f4E2M1FN' takes no min values}}
+func.func private @f() attributes {p = #qnt.params<f4E2M1FN, scales = [1.0], min_values = [0.0]>}
+
+// -----
+
+// Tests that narrow range is for integer storage.
+// expected-error @+1 {{narrow range applies to integer storage only}}
+func.func private @f() attributes {p = #qnt.params<f8E5M2, narrow, scales = [1.0]>}
+
+// -----
+
+// Tests that zero points and min values exclude each other.
+// expected-error @+1 {{zero points and min values are exclusive}}
+func.func private @f() attributes {p = #qnt.params<i8, scales = [1.0], zero_points = [0], min_values = [0.0]>}
+
+// -----
+
+// Tests that the zero point count must match the scale count.
+// expected-error @+1 {{expected 2 zero points (one per scale), got 1}}
+func.func private @f() attributes {p = #qnt.params<i8, axis = 0, scales = [1.0, 2.0], zero_points = [0]>}
+
+// -----
+
+// Tests that the min value count must match the scale count.
+// expected-error @+1 {{expected 1 min values (one per scale), got 2}}
+func.func private @f() attributes {p = #qnt.params<ui8, scales = [1.0], min_values = [0.0, 1.0]>}
+
+// -----
+
+// Tests that a zero point outside the storage range is rejected.
+// expected-error @+1 {{zero point #0 (8) is outside the storage range [-8, 7]}}
+func.func private @f() attributes {p = #qnt.params<i4, scales = [1.0], zero_points = [8]>}
+
+// -----
+
+// Tests that the narrow range shrinks the zero point range.
+// expected-error @+1 {{zero point #0 (-128) is outside the storage range [-127, 127]}}
+func.func private @f() attributes {p = #qnt.params<i8, narrow, scales = [1.0], zero_points = [-128]>}
+
+// -----
+
+// Tests that the implicit zero point must be in range too.
+// expected-error @+1 {{the default zero point 0 is outside the storage range [1, 255]; give zero_points}}
+func.func private @f() attributes {p = #qnt.params<ui8, narrow, scales = [1.0]>}
+
+// -----
+
+// Tests that min values must be finite.
+// expected-error @+1 {{min value #0 must be finite}}
+func.func private @f() attributes {p = #qnt.params<ui8, scales = [1.0], min_values = [1.0e39]>}
+
+// -----
+
+// Tests that a key may appear once.
+// expected-error @+1 {{duplicate 'axis'}}
+func.func private @f() attributes {p = #qnt.params<i8, axis = 0, axis = 1, scales = [1.0]>}
+
+// -----
+
+// Tests that unknown keys are named.
+// expected-error @+1 {{unknown key 'zero_point' (expected narrow, pow2, axis, block, scales, zero_points or min_values)}}
+func.func private @f() attributes {p = #qnt.params<i8, scales = [1.0], zero_point = [1]>}
+
+// -----
+
+// Tests that the input element type must be the expressed type.
+func.func @f(%x: tensor<4xf16>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op input element type 'f16' does not match the expressed type 'f32'}}
+  %q = qnt.quantize %x : tensor<4xf16> to tensor<4xi8> as #qnt.params<i8, scales = [1.0]>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Tests that the stored element type must match the storage.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xi4> {
+  // expected-error @+1 {{'qnt.quantize' op result element type 'i4' does not match storage 'i8' (expected 'i8')}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi4> as #qnt.params<i8, scales = [1.0]>
+  return %q : tensor<4xi4>
+}
+
+// -----
+
+// Tests that unsigned storage uses signless stored tensors.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xui8> {
+  // expected-error @+1 {{'qnt.quantize' op result element type 'ui8' does not match storage 'ui8' (expected 'i8')}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xui8> as #qnt.params<ui8, scales = [1.0]>
+  return %q : tensor<4xui8>
+}
+
+// -----
+
+// Tests that the axis must exist in the tensor.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op quantization axis 1 is out of range for a tensor of rank 1}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, axis = 1, scales = [1.0]>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Tests that a per-channel axis must be static.
+func.func @f(%x: tensor<?xf32>) -> tensor<?xi8> {
+  // expected-error @+1 {{'qnt.quantize' op quantization axis 0 must have a static size}}
+  %q = qnt.quantize %x : tensor<?xf32> to tensor<?xi8> as #qnt.params<i8, axis = 0, scales = [1.0]>
+  return %q : tensor<?xi8>
+}
+
+// -----
+
+// Tests that per-channel parameters need one scale per channel.
+func.func @f(%x: tensor<2x3xf32>) -> tensor<2x3xi8> {
+  // expected-error @+1 {{'qnt.quantize' op expected 3 scales (one per index of dimension 1), got 2}}
+  %q = qnt.quantize %x : tensor<2x3xf32> to tensor<2x3xi8> as #qnt.params<i8, axis = 1, scales = [1.0, 2.0]>
+  return %q : tensor<2x3xi8>
+}
+
+// -----
+
+// Tests that per-block parameters need a static shape.
+func.func @f(%x: tensor<?x4xf32>) -> tensor<?x4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op per-block parameters need a static shape}}
+  %q = qnt.quantize %x : tensor<?x4xf32> to tensor<?x4xi8> as #qnt.params<i8, axis = 1, block = 2, scales = [1.0, 2.0]>
+  return %q : tensor<?x4xi8>
+}
+
+// -----
+
+// Tests that the block size must divide the dimension.
+func.func @f(%x: tensor<2x6xf32>) -> tensor<2x6xi8> {
+  // expected-error @+1 {{'qnt.quantize' op block size 4 does not divide dimension 1 of size 6}}
+  %q = qnt.quantize %x : tensor<2x6xf32> to tensor<2x6xi8> as #qnt.params<i8, axis = 1, block = 4, scales = [1.0, 2.0]>
+  return %q : tensor<2x6xi8>
+}
+
+// -----
+
+// Tests that per-block parameters need one scale per block of every row.
+func.func @f(%x: tensor<2x4xf32>) -> tensor<2x4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op expected 4 scales (one per block), got 2}}
+  %q = qnt.quantize %x : tensor<2x4xf32> to tensor<2x4xi8> as #qnt.params<i8, axis = 1, block = 2, scales = [1.0, 2.0]>
+  return %q : tensor<2x4xi8>
+}
+
+// -----
+
+// Tests that float storage only rounds to nearest-even.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf8E4M3FN> {
+  // expected-error @+1 {{'qnt.quantize' op float storage rounds to nearest-even; rounding 'half_up' applies to integers only}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xf8E4M3FN> as #qnt.params<f8E4M3FN, scales = [1.0]> rounding = half_up
+  return %q : tensor<4xf8E4M3FN>
+}
+
+// -----
+
+// Tests that quantize does not produce accumulators.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'qnt.quantize' op i32 storage is for accumulators; use qnt.requantize}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi32> as #qnt.params<i32, scales = [1.0]>
+  return %q : tensor<4xi32>
+}
+
+// -----
+
+// Tests that dequantize checks its result type.
+func.func @f(%q: tensor<4xi8>) -> tensor<4xf16> {
+  // expected-error @+1 {{'qnt.dequantize' op result element type 'f16' does not match the expressed type 'f32'}}
+  %x = qnt.dequantize %q : tensor<4xi8> to tensor<4xf16> as #qnt.params<i8, scales = [1.0]>
+  return %x : tensor<4xf16>
+}
+
+// -----
+
+// Tests that shapes must agree.
+func.func @f(%q: tensor<4xi8>) -> tensor<5xf32> {
+  // expected-error @+1 {{'qnt.dequantize' op requires the same shape for all operands and results}}
+  %x = qnt.dequantize %q : tensor<4xi8> to tensor<5xf32> as #qnt.params<i8, scales = [1.0]>
+  return %x : tensor<5xf32>
+}
+
+// -----
+
+// Tests that requantize is integer to integer.
+func.func @f(%q: tensor<4xi8>) -> tensor<4xf8E4M3FN> {
+  // expected-error @+1 {{'qnt.requantize' op requantize maps integers to integers; float storage is not accepted}}
+  %x = qnt.requantize %q : tensor<4xi8> to tensor<4xf8E4M3FN> from #qnt.params<i8, scales = [1.0]> to #qnt.params<f8E4M3FN, scales = [1.0]>
+  return %x : tensor<4xf8E4M3FN>
+}
+
+// -----
+
+// Tests that requantize rejects min values.
+func.func @f(%q: tensor<4xi8>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.requantize' op requantize does not accept min values}}
+  %x = qnt.requantize %q : tensor<4xi8> to tensor<4xi8> from #qnt.params<i8, scales = [1.0], min_values = [0.5]> to #qnt.params<i8, scales = [1.0]>
+  return %x : tensor<4xi8>
+}
+
+// -----
+
+// Tests that requantize granularities must be compatible.
+func.func @f(%q: tensor<2x2xi32>) -> tensor<2x2xi8> {
+  // expected-error @+1 {{'qnt.requantize' op input and output parameters must have the same granularity, or one must be per tensor}}
+  %x = qnt.requantize %q : tensor<2x2xi32> to tensor<2x2xi8> from #qnt.params<i32, axis = 0, scales = [1.0, 2.0]> to #qnt.params<i8, axis = 1, scales = [1.0, 2.0]>
+  return %x : tensor<2x2xi8>
+}
+
+// -----
+
+// Tests that the fixed-point path rejects ratios it cannot represent.
+func.func @f(%q: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.requantize' op scale ratio #0: fixed-point multiplier 2147483648.00 is too large (must be below 2^30)}}
+  %x = qnt.requantize %q : tensor<4xi32> to tensor<4xi8> from #qnt.params<i32, scales = [2147483648.0]> to #qnt.params<i8, scales = [1.0]> mode = fixed_point
+  return %x : tensor<4xi8>
+}
+
+// -----
+
+// Tests that the params position takes only #qnt.params.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{expected a #qnt.params attribute, got 1 : i32}}
+  %y = qnt.fake_quant %x : tensor<4xf32> as 1 : i32
+  return %y : tensor<4xf32>
+}

@@ -1,0 +1,61 @@
+// RUN: quant-opt %s | FileCheck %s
+// RUN: quant-opt %s --mlir-print-op-generic | quant-opt | FileCheck %s
+
+// Tests that per-tensor quantize/dequantize print in custom form and default
+// attributes (f32 expressed type, half_even rounding) are elided.
+// CHECK-LABEL: func @per_tensor
+func.func @per_tensor(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: %[[Q:.*]] = qnt.quantize %{{.*}} : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [0.5], zero_points = [3]>{{$}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8:f32, scales = [0.5], zero_points = [3]> rounding = half_even
+  // CHECK: qnt.dequantize %[[Q]] : tensor<4xi8> to tensor<4xf32> as #qnt.params<i8, scales = [0.5], zero_points = [3]>
+  %d = qnt.dequantize %q : tensor<4xi8> to tensor<4xf32> as #qnt.params<i8, scales = [0.5], zero_points = [3]>
+  return %d : tensor<4xf32>
+}
+
+// Tests per-channel unsigned narrow storage with a non-default rounding.
+// CHECK-LABEL: func @per_channel
+func.func @per_channel(%x: tensor<2x4xf16>) -> tensor<2x4xi4> {
+  // CHECK: qnt.quantize %{{.*}} : tensor<2x4xf16> to tensor<2x4xi4> as #qnt.params<ui4:f16, narrow, axis = 0, scales = [0.1, 1.0], zero_points = [8, 7]> rounding = half_up
+  %q = qnt.quantize %x : tensor<2x4xf16> to tensor<2x4xi4> as #qnt.params<ui4:f16, narrow, axis = 0, scales = [0.1, 1.0], zero_points = [8, 7]> rounding = half_up
+  return %q : tensor<2x4xi4>
+}
+
+// Tests per-block minval parameters with bf16 and dynamic-free shapes.
+// CHECK-LABEL: func @per_block_minval
+func.func @per_block_minval(%q: tensor<2x4xi4>) -> tensor<2x4xbf16> {
+  // CHECK: qnt.dequantize %{{.*}} : tensor<2x4xi4> to tensor<2x4xbf16> as #qnt.params<i4:bf16, axis = 1, block = 2, scales = [0.5, 0.25, 1.0, 2.0], min_values = [-1.0, -2.0, 0.5, 1.0e+10]>
+  %x = qnt.dequantize %q : tensor<2x4xi4> to tensor<2x4xbf16> as #qnt.params<i4:bf16, axis = 1, block = 2, scales = [0.5, 0.25, 1.0, 2.0], min_values = [-1.0, -2.0, 0.5, 1.0e10]>
+  return %x : tensor<2x4xbf16>
+}
+
+// Tests minifloat storage and power-of-two scales.
+// CHECK-LABEL: func @minifloat
+func.func @minifloat(%x: tensor<3xf32>) -> (tensor<3xf8E4M3FN>, tensor<3xf8E5M2>, tensor<3xf4E2M1FN>) {
+  // CHECK: qnt.quantize %{{.*}} as #qnt.params<f8E4M3FN, pow2, scales = [0.125]>
+  %a = qnt.quantize %x : tensor<3xf32> to tensor<3xf8E4M3FN> as #qnt.params<f8E4M3FN, pow2, scales = [0.125]>
+  // CHECK: qnt.quantize %{{.*}} as #qnt.params<f8E5M2, scales = [3.0e-05]> rounding = reciprocal
+  %b = qnt.quantize %x : tensor<3xf32> to tensor<3xf8E5M2> as #qnt.params<f8E5M2, scales = [3.0e-05]> rounding = reciprocal
+  // CHECK: qnt.quantize %{{.*}} as #qnt.params<f4E2M1FN, scales = [1.0]>
+  %c = qnt.quantize %x : tensor<3xf32> to tensor<3xf4E2M1FN> as #qnt.params<f4E2M1FN, scales = [1.0]>
+  return %a, %b, %c : tensor<3xf8E4M3FN>, tensor<3xf8E5M2>, tensor<3xf4E2M1FN>
+}
+
+// Tests requantize from an i32 accumulator, per-channel in, per-tensor out,
+// in both arithmetic modes, on a dynamic batch dimension.
+// CHECK-LABEL: func @requantize
+func.func @requantize(%acc: tensor<?x2xi32>) -> (tensor<?x2xi8>, tensor<?x2xi8>) {
+  // CHECK: qnt.requantize %{{.*}} : tensor<?x2xi32> to tensor<?x2xi8> from #qnt.params<i32, axis = 1, scales = [0.001, 0.002]> to #qnt.params<i8, scales = [0.05], zero_points = [-3]> mode = fixed_point
+  %a = qnt.requantize %acc : tensor<?x2xi32> to tensor<?x2xi8> from #qnt.params<i32, axis = 1, scales = [0.001, 0.002]> to #qnt.params<i8, scales = [0.05], zero_points = [-3]> mode = fixed_point
+  // CHECK: qnt.requantize %{{.*}} to #qnt.params<i8, scales = [0.05], zero_points = [-3]>{{$}}
+  %b = qnt.requantize %acc : tensor<?x2xi32> to tensor<?x2xi8> from #qnt.params<i32, axis = 1, scales = [0.001, 0.002]> to #qnt.params<i8, scales = [0.05], zero_points = [-3]> mode = float32
+  return %a, %b : tensor<?x2xi8>, tensor<?x2xi8>
+}
+
+// Tests fake_quant and attribute aliases.
+#p = #qnt.params<i2, axis = 0, scales = [0.5, 0.25]>
+// CHECK-LABEL: func @fake_quant
+func.func @fake_quant(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // CHECK: qnt.fake_quant %{{.*}} : tensor<2x3xf32> as #qnt.params<i2, axis = 0, scales = [0.5, 0.25]>
+  %y = qnt.fake_quant %x : tensor<2x3xf32> as #p
+  return %y : tensor<2x3xf32>
+}

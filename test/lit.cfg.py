@@ -1,0 +1,30 @@
+# -*- Python -*-
+# lit configuration of the QuantOpt test suite.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "QuantOpt"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.quantopt_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
+                   "lit.site.cfg.py", "Inputs"]
+
+# Every FileCheck variable is scoped to its CHECK-LABEL block.
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+
+llvm_config.use_default_substitutions()
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+
+config.substitutions.append(("%quant_opt", os.path.join(config.quantopt_tools_dir, "quant-opt")))
+config.substitutions.append(("%quant_run", os.path.join(config.quantopt_tools_dir, "quant-run")))
+# Debian's python3 (with python3-numpy), whatever python3 comes first on PATH.
+config.substitutions.append(("%python", config.python_numpy))
+
+tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "FileCheck",
+                                    "not", "count"], tool_dirs)
