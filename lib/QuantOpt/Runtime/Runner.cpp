@@ -283,7 +283,7 @@ std::string listFunctions(ModuleOp module) {
     names += "@" + name.str();
   };
   for (auto f : module.getOps<func::FuncOp>())
-    if (!f.isExternal())
+    if (!f.isExternal() && f.isPublic())
       add(f.getName());
   for (auto f : module.getOps<LLVM::LLVMFuncOp>())
     if (!f.isExternal())
