@@ -11,13 +11,13 @@
 // COUNT: error: function '@f' takes 1 input(s), got 0
 
 // RUN: not quant-run %s --entry f --input %S/Inputs/f32_5.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=SHAPE
-// SHAPE: error: input #0 ({{.*}}f32_5.npy): dimension 0 of 'tensor<4xf32>' is 4, the array has 5
+// SHAPE: error: input #0 ({{.*}}f32_5.npy): dimension 0 of tensor<4xf32> is 4, the array has 5
 
 // RUN: not quant-run %s --entry f --input %S/Inputs/f32_2x4.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=RANK
-// RANK: error: input #0 ({{.*}}f32_2x4.npy): expected a rank-1 array for 'tensor<4xf32>', got rank 2
+// RANK: error: input #0 ({{.*}}f32_2x4.npy): expected a rank-1 array for tensor<4xf32>, got rank 2
 
 // RUN: not quant-run %s --entry f --input %S/Inputs/f64_4.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=DTYPE
-// DTYPE: error: input #0 ({{.*}}f64_4.npy): 'tensor<4xf32>' is exchanged as float32, got float64
+// DTYPE: error: input #0 ({{.*}}f64_4.npy): tensor<4xf32> is exchanged as float32, got float64
 
 // RUN: not quant-run %s --entry f --input %S/Inputs/missing.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: {{.*}}missing.npy
@@ -26,7 +26,7 @@
 // MALFORMED: error: {{.*}}not_npy.npy: {{.*}}magic
 
 // RUN: not quant-run %s --entry i4 --input %S/Inputs/i8_4_out_of_i4.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=RANGE
-// RANGE: error: input #0 ({{.*}}): element 2 (8) does not fit 'tensor<4xi4>', range [-8, 7]
+// RANGE: error: input #0 ({{.*}}): element 2 (8) does not fit tensor<4xi4>, range [-8, 7]
 
 // RUN: not quant-run %S/Inputs/does-not-exist.mlir --entry f 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: error: cannot open input file
