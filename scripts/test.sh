@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test suite: the unit tests
+# (GoogleTest through ctest) and the lit suite (FileCheck tests, diagnostics,
+# and integration tests that execute lowered code with quant-run).
+# Exits non-zero if anything fails.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+
+"$root/scripts/install-deps.sh" || exit 1
+BUILD_DIR="$build" "$root/scripts/build.sh" || exit 1
+
+status=0
+echo "== unit tests (ctest)"
+ctest --test-dir "$build" --output-on-failure -j2 || status=1
+
+echo "== lit tests"
+/usr/lib/llvm-22/bin/lit -sv -j2 "$build/test" || status=1
+
+if [ $status -eq 0 ]; then echo "test.sh: all suites passed"; else echo "test.sh: FAILURES (see above)"; fi
+exit $status

@@ -1,0 +1,157 @@
+//===- quant-params.cpp - Solve #qnt.params for a tensor ------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+//   quant-params TENSOR.npy --storage i8 [--scheme symmetric] [--axis A]
+//                [--block B] [--range narrow|full] [--pow2] [--expressed f32]
+//
+// Prints the #qnt.params attribute that the numerics library's solver gives
+// for a float32 tensor, ready to paste into qnt IR. See docs/Tools.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Numerics/Numerics.h"
+#include "QuantOpt/Runtime/Npy.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+namespace num = quantopt::numerics;
+
+static cl::OptionCategory category("quant-params options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<tensor.npy>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string>
+    storage("storage",
+            cl::desc("Storage: i2 i4 i8 i16 u2 u4 u8 u16 f8E4M3FN f8E5M2 "
+                     "f4E2M1FN"),
+            cl::init("i8"), cl::cat(category));
+static cl::opt<std::string>
+    scheme("scheme", cl::desc("symmetric (default), asymmetric or minval"),
+           cl::init("symmetric"), cl::cat(category));
+static cl::opt<int64_t> axis("axis",
+                             cl::desc("Per-channel (or per-block) axis"),
+                             cl::init(-1), cl::cat(category));
+static cl::opt<int64_t> block("block",
+                              cl::desc("Block size along --axis (per-block)"),
+                              cl::init(0), cl::cat(category));
+static cl::opt<std::string>
+    range("range",
+          cl::desc("narrow or full (default: narrow for symmetric integer "
+                   "storage, full otherwise)"),
+          cl::init(""), cl::cat(category));
+static cl::opt<bool> pow2("pow2", cl::desc("Round scales up to powers of two"),
+                          cl::init(false), cl::cat(category));
+static cl::opt<std::string>
+    expressed("expressed", cl::desc("Expressed type: f32 (default), f16, bf16"),
+              cl::init("f32"), cl::cat(category));
+
+static int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "quant-params") << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "quant-params: solve #qnt.params for a tensor\n");
+
+  std::optional<num::StorageKind> kind = num::parseStorageName(storage);
+  if (!kind || *kind == num::StorageKind::I32)
+    return fail("unknown --storage '" + storage + "'");
+  std::optional<num::Scheme> parsedScheme = num::parseSchemeName(scheme);
+  if (!parsedScheme)
+    return fail("unknown --scheme '" + scheme +
+                "' (expected symmetric, asymmetric or minval)");
+  if (block > 0 && axis < 0)
+    return fail("--block needs --axis");
+  num::SolverOptions options;
+  options.storage = *kind;
+  options.scheme = *parsedScheme;
+  options.powerOfTwo = pow2;
+  if (range.empty())
+    options.narrowRange = options.scheme == num::Scheme::Symmetric &&
+                          !num::isFloatStorage(*kind);
+  else if (range == "narrow" || range == "full")
+    options.narrowRange = range == "narrow";
+  else
+    return fail("unknown --range '" + range + "' (expected narrow or full)");
+  if (num::isFloatStorage(*kind))
+    options.narrowRange = false;
+
+  auto array = quantopt::runtime::readNpy(inputFile);
+  if (!array)
+    return fail(llvm::toString(array.takeError()));
+  if (array->dtype != quantopt::runtime::DType::F32)
+    return fail(inputFile + ": expected a float32 array, got " +
+                quantopt::runtime::getDTypeName(array->dtype));
+  llvm::ArrayRef<float> data(array->as<float>(), array->numElements());
+  auto params = num::solveForTensor(data, array->shape,
+                                    num::Granularity{axis, block}, options);
+  if (!params)
+    return fail(inputFile + ": " + llvm::toString(params.takeError()));
+
+  MLIRContext context;
+  context.loadDialect<qnt::QntDialect>();
+  Builder b(&context);
+  Type storageType;
+  unsigned bits = num::getStorageBitWidth(*kind);
+  switch (*kind) {
+  case num::StorageKind::F8E4M3FN:
+    storageType = b.getType<Float8E4M3FNType>();
+    break;
+  case num::StorageKind::F8E5M2:
+    storageType = b.getType<Float8E5M2Type>();
+    break;
+  case num::StorageKind::F4E2M1FN:
+    storageType = b.getType<Float4E2M1FNType>();
+    break;
+  default:
+    storageType = IntegerType::get(&context, bits,
+                                   num::isSignedStorage(*kind)
+                                       ? IntegerType::Signless
+                                       : IntegerType::Unsigned);
+  }
+  Type expressedType = expressed == "f16"    ? b.getF16Type()
+                       : expressed == "bf16" ? b.getBF16Type()
+                       : expressed == "f32"  ? b.getF32Type()
+                                             : Type();
+  if (!expressedType)
+    return fail("unknown --expressed '" + expressed +
+                "' (expected f32, f16 or bf16)");
+
+  SmallVector<float> scales, minValues;
+  SmallVector<int64_t> zeroPoints;
+  for (const num::QuantParams &p : *params) {
+    scales.push_back(p.scale);
+    zeroPoints.push_back(p.zeroPoint);
+    minValues.push_back(p.minValue);
+  }
+  bool isFloat = num::isFloatStorage(*kind);
+  bool useMin = options.scheme == num::Scheme::Minval;
+  bool useZp = !isFloat && !useMin &&
+               llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
+  auto attr = qnt::ParamsAttr::getChecked(
+      [&]() { return emitError(UnknownLoc::get(&context)); }, &context,
+      storageType, expressedType, axis.getValue(), block.getValue(),
+      options.narrowRange, pow2.getValue(),
+      DenseF32ArrayAttr::get(&context, scales),
+      DenseI64ArrayAttr::get(&context, useZp ? ArrayRef<int64_t>(zeroPoints)
+                                             : ArrayRef<int64_t>()),
+      DenseF32ArrayAttr::get(&context, useMin ? ArrayRef<float>(minValues)
+                                              : ArrayRef<float>()));
+  if (!attr)
+    return fail("the solved parameters do not verify");
+  llvm::outs() << attr << "\n";
+  return 0;
+}
