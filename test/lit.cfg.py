@@ -12,7 +12,7 @@ config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.quantopt_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
-                   "lit.site.cfg.py", "Inputs"]
+                   "lit.site.cfg.py", "Inputs", "Integration"]
 
 # Every FileCheck variable is scoped to its CHECK-LABEL block.
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
@@ -26,5 +26,7 @@ config.substitutions.append(("%quant_run", os.path.join(config.quantopt_tools_di
 config.substitutions.append(("%python", config.python_numpy))
 
 tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "FileCheck",
+llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-params", "FileCheck",
                                     "not", "count"], tool_dirs)
+llvm_config.add_tool_substitutions(["mlir-tblgen"], [config.llvm_tools_dir])
+config.substitutions.append(("%llvm_include", "/usr/lib/llvm-22/include"))

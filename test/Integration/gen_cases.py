@@ -592,7 +592,9 @@ def gen_stored(rng, p, shape):
         codes[pos] = must
         return tab[codes].astype(F32).reshape(shape)
     qmin, qmax = p.range()
-    _, z, _ = p.per_element(shape)
+    _, z, m = p.per_element(shape)
+    if m is not None:  # minval: the "zero point" is qmin
+        z = np.full(shape, qmin, np.int64)
     q = rng.integers(qmin, qmax + 1, size=shape)
     flat, zf = q.reshape(-1), z.reshape(-1)
     pos = rng.permutation(n)[:6]
@@ -860,11 +862,15 @@ def gen_accumulators(rng, pin, pout, shape, extremes=True):
     m = s_in.astype(F64) / s_out.astype(F64)
     t = rng.uniform(omin - 8, omax + 8, shape) - z_out
     v = np.round(t / m)
-    # ties: v * M == k + 1/2 exactly when M = 2^-j (the pow2 cases)
     k = rng.integers(omin - 3, omax + 3, shape) - z_out
     tie = (k + 0.5) / m
-    use_tie = (rng.random(shape) < 0.35) & (tie == np.round(tie))
-    v = np.where(use_tie, tie, v)
+    # ties: v * M == k + 1/2 exactly when M = 2^-j (the pow2 cases);
+    # otherwise the integers next to the tie.
+    r = rng.random(shape)
+    use_tie = (r < 0.35) & (tie == np.round(tie))
+    spread = np.maximum(1, np.round(2.0 ** -24 * np.abs(tie)) * 4)
+    near = np.floor(tie) + np.round(rng.uniform(-1, 1, shape) * spread)
+    v = np.where(use_tie, tie, np.where((r >= 0.35) & (r < 0.6), near, v))
     q = np.clip(v + z_in, imin, imax).astype(np.int64)
     if extremes:
         flat = q.reshape(-1)
@@ -907,10 +913,12 @@ def build_requantize():
     specs.append(("i32_i8_small_m", "i32 -> i8 per tensor, M ~ 1e-6 (the "
                   "float path rounds |q| > 2^24 to float32)",
                   P("i32", [0.0000001]), P("i8", [0.1], [2]), (4, 8)))
-    specs.append(("i8_i4_pt", "i8 -> i4 per tensor, z_in = 3, z_out = -2",
-                  P("i8", [0.05], [3]), P("i4", [0.15], [-2]), (4, 8)))
-    specs.append(("i8_i4_pt_pow2", "i8 -> i4 per tensor, M = 1/4, z_in = -5",
-                  P("i8", [0.0625], [-5]), P("i4", [0.25], [0]), (4, 8)))
+    specs.append(("i8_i4_pt", "i8 -> i4 per tensor, z_in = 3, z_out = -2, "
+                  "every i8 value", P("i8", [0.05], [3]),
+                  P("i4", [0.6], [-2]), (8, 32)))
+    specs.append(("i8_i4_pt_pow2", "i8 -> i4 per tensor, M = 1/16, z_in = -5, "
+                  "every i8 value", P("i8", [0.0625], [-5]),
+                  P("i4", [1.0], [0]), (8, 32)))
     specs.append(("i16_u4_blk", "i16 -> u4, both per block (axis 1, "
                   "block 2)",
                   P("i16", [0.001, 0.002, 0.0005, 0.004, 0.001, 0.003],
@@ -923,8 +931,7 @@ def build_requantize():
         if tag.startswith("i8_i4"):
             # every i8 value
             q = np.arange(-128, 128, dtype=np.int64)[
-                rng.permutation(256)[:int(np.prod(shape))]].reshape(shape)
-            q.reshape(-1)[:2] = [-128, 127]
+                rng.permutation(256)].reshape(shape)
         for mode in ["float32", "fixed_point"]:
             name = "requant_%s_%s" % (tag, "float" if mode == "float32"
                                       else "fixed")

@@ -1,0 +1,1453 @@
+//===- NumericsTest.cpp - Tests for the quantization numerics -------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Two kinds of tests:
+//  - hand-derived cases, each with a comment on how the expected value was
+//    derived;
+//  - comparisons against independent oracles, read from .npy files in
+//    data/: vectors written by data/gen_vectors.py (numpy and exact
+//    arithmetic, written from the definitions, not from our C++), and the
+//    ONNX reference cases converted by data/convert_onnx_testdata.py.
+//    Every comparison is bit-exact.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Numerics/Numerics.h"
+#include "QuantOpt/Runtime/Npy.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Path.h"
+
+#include "gtest/gtest.h"
+
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <vector>
+
+#ifndef QUANTOPT_NUMERICS_TEST_DATA_DIR
+#error "QUANTOPT_NUMERICS_TEST_DATA_DIR must name the directory of the vectors"
+#endif
+
+using namespace quantopt::numerics;
+using llvm::APFloat;
+using llvm::ArrayRef;
+using llvm::Expected;
+using llvm::fltSemantics;
+using llvm::SmallString;
+using llvm::StringRef;
+using llvm::toString;
+using quantopt::runtime::DType;
+using quantopt::runtime::NpyArray;
+using quantopt::runtime::readNpy;
+
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+/// The rounding modes in the order of the rows of the generated q arrays.
+const RoundingMode kModes[] = {RoundingMode::HalfEven,
+                               RoundingMode::HalfAwayFromZero,
+                               RoundingMode::HalfUp, RoundingMode::Reciprocal};
+
+/// Integer storage kinds covered by the generated vectors.
+const char *const kIntKindNames[] = {"i2", "i4", "i8",  "i16",
+                                     "u2", "u4", "u8", "u16"};
+const char *const kFloatKindNames[] = {"f8E4M3FN", "f8E5M2", "f4E2M1FN"};
+
+uint32_t bitsOf(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  return bits;
+}
+
+/// "value (hexfloat, 0xbits)" for failure messages.
+std::string describe(float v) {
+  char buffer[96];
+  std::snprintf(buffer, sizeof(buffer), "%.9g (%a, 0x%08x)", v, v, bitsOf(v));
+  return buffer;
+}
+
+/// Bit-exact comparison of two floats; any two NaNs compare equal.
+::testing::AssertionResult floatBitsEqual(const char *actualExpr,
+                                          const char *expectedExpr,
+                                          float actual, float expected) {
+  if (std::isnan(actual) && std::isnan(expected))
+    return ::testing::AssertionSuccess();
+  if (bitsOf(actual) == bitsOf(expected))
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << actualExpr << " is " << describe(actual) << ", expected "
+         << expectedExpr << " = " << describe(expected);
+}
+
+#define EXPECT_FLOAT_BITS_EQ(actual, expected)                                 \
+  EXPECT_PRED_FORMAT2(floatBitsEqual, actual, expected)
+
+std::string dataPath(StringRef relative) {
+  SmallString<128> path(QUANTOPT_NUMERICS_TEST_DATA_DIR);
+  llvm::sys::path::append(path, llvm::sys::path::Style::posix, relative);
+  return std::string(path);
+}
+
+/// Reads `relative` (below the data directory), checks its dtype and copies
+/// its elements to `values`; `shape`, if given, receives the dimensions.
+template <typename T>
+::testing::AssertionResult loadNpy(StringRef relative, DType dtype,
+                                   std::vector<T> &values,
+                                   std::vector<int64_t> *shape = nullptr) {
+  Expected<NpyArray> array = readNpy(dataPath(relative));
+  if (!array)
+    return ::testing::AssertionFailure() << toString(array.takeError());
+  if (array->dtype != dtype)
+    return ::testing::AssertionFailure()
+           << relative.str() << " has dtype "
+           << quantopt::runtime::getDTypeName(array->dtype).str()
+           << ", expected " << quantopt::runtime::getDTypeName(dtype).str();
+  const T *data = array->as<T>();
+  values.assign(data, data + array->numElements());
+  if (shape)
+    *shape = array->shape;
+  return ::testing::AssertionSuccess();
+}
+
+/// The row-major multi-index of element `linear` of a tensor of `shape`.
+std::vector<int64_t> unravel(int64_t linear, ArrayRef<int64_t> shape) {
+  std::vector<int64_t> index(shape.size());
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    index[d] = linear % shape[d];
+    linear /= shape[d];
+  }
+  return index;
+}
+
+/// Returns the error message of `result`, or "" on success.
+template <typename T> std::string errorOf(Expected<T> result) {
+  return result ? std::string() : toString(result.takeError());
+}
+
+SolverOptions options(StorageKind storage, Scheme scheme, bool narrow = true,
+                      bool powerOfTwo = false) {
+  SolverOptions result;
+  result.storage = storage;
+  result.scheme = scheme;
+  result.narrowRange = narrow;
+  result.powerOfTwo = powerOfTwo;
+  return result;
+}
+
+/// Solves `[rmin, rmax]`, failing the test on an error.
+QuantParams solve(double rmin, double rmax, const SolverOptions &opts) {
+  Expected<QuantParams> params = solveFromRange(rmin, rmax, opts);
+  if (!params) {
+    ADD_FAILURE() << "solveFromRange(" << rmin << ", " << rmax
+                  << ") failed: " << toString(params.takeError());
+    return QuantParams();
+  }
+  return *params;
+}
+
+//===----------------------------------------------------------------------===//
+// Storage types
+//===----------------------------------------------------------------------===//
+
+// Tests that every storage kind round-trips through its name and reports its
+// width, signedness and float-ness.
+TEST(NumericsStorageTest, NamesAndProperties) {
+  struct Case {
+    StorageKind kind;
+    const char *name;
+    unsigned bits;
+    bool isSigned, isFloat;
+  };
+  // From the definitions of the types (floats carry a sign bit).
+  const Case cases[] = {
+      {StorageKind::I2, "i2", 2, true, false},
+      {StorageKind::I4, "i4", 4, true, false},
+      {StorageKind::I8, "i8", 8, true, false},
+      {StorageKind::I16, "i16", 16, true, false},
+      {StorageKind::I32, "i32", 32, true, false},
+      {StorageKind::U2, "u2", 2, false, false},
+      {StorageKind::U4, "u4", 4, false, false},
+      {StorageKind::U8, "u8", 8, false, false},
+      {StorageKind::U16, "u16", 16, false, false},
+      {StorageKind::F8E4M3FN, "f8E4M3FN", 8, true, true},
+      {StorageKind::F8E5M2, "f8E5M2", 8, true, true},
+      {StorageKind::F4E2M1FN, "f4E2M1FN", 4, true, true},
+  };
+  ASSERT_EQ(allStorageKinds().size(), std::size(cases));
+  for (auto [i, c] : llvm::enumerate(cases)) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(allStorageKinds()[i], c.kind);
+    EXPECT_EQ(getStorageName(c.kind), c.name);
+    EXPECT_EQ(parseStorageName(c.name), c.kind);
+    EXPECT_EQ(getStorageBitWidth(c.kind), c.bits);
+    EXPECT_EQ(isSignedStorage(c.kind), c.isSigned);
+    EXPECT_EQ(isFloatStorage(c.kind), c.isFloat);
+  }
+  // Names are case-sensitive and exact.
+  EXPECT_EQ(parseStorageName("I8"), std::nullopt);
+  EXPECT_EQ(parseStorageName("f8e4m3fn"), std::nullopt);
+  EXPECT_EQ(parseStorageName(""), std::nullopt);
+}
+
+// Tests getIntRange for every integer kind, narrow and full.
+TEST(NumericsStorageTest, IntRanges) {
+  struct Case {
+    StorageKind kind;
+    int64_t fullMin, fullMax, narrowMin;
+  };
+  // Signed: [-2^(b-1), 2^(b-1)-1]; unsigned: [0, 2^b-1]; narrow drops the
+  // lowest code (qmin + 1), qmax unchanged.
+  const Case cases[] = {
+      {StorageKind::I2, -2, 1, -1},
+      {StorageKind::I4, -8, 7, -7},
+      {StorageKind::I8, -128, 127, -127},
+      {StorageKind::I16, -32768, 32767, -32767},
+      {StorageKind::I32, -2147483648LL, 2147483647LL, -2147483647LL},
+      {StorageKind::U2, 0, 3, 1},
+      {StorageKind::U4, 0, 15, 1},
+      {StorageKind::U8, 0, 255, 1},
+      {StorageKind::U16, 0, 65535, 1},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(getStorageName(c.kind).str());
+    IntRange full = getIntRange(c.kind, /*narrow=*/false);
+    IntRange narrow = getIntRange(c.kind, /*narrow=*/true);
+    EXPECT_EQ(full.qmin, c.fullMin);
+    EXPECT_EQ(full.qmax, c.fullMax);
+    EXPECT_EQ(narrow.qmin, c.narrowMin);
+    EXPECT_EQ(narrow.qmax, c.fullMax);
+    EXPECT_TRUE(full.contains(c.fullMin));
+    EXPECT_FALSE(narrow.contains(c.fullMin));
+    EXPECT_TRUE(narrow.contains(c.fullMax));
+    EXPECT_FALSE(full.contains(c.fullMax + 1));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Rounding
+//===----------------------------------------------------------------------===//
+
+// Tests the rounding mode names round-trip.
+TEST(NumericsRoundingTest, Names) {
+  for (RoundingMode mode : kModes)
+    EXPECT_EQ(parseRoundingName(getRoundingName(mode)), mode);
+  EXPECT_EQ(getRoundingName(RoundingMode::HalfUp), "half_up");
+  EXPECT_EQ(parseRoundingName("nearest"), std::nullopt);
+}
+
+// Tests every rounding mode at exact ties.
+TEST(NumericsRoundingTest, Ties) {
+  struct Case {
+    float y, halfEven, halfAway, halfUp;
+  };
+  // Half-even picks the even neighbour, half-away moves away from zero,
+  // half-up moves towards +infinity.
+  const Case cases[] = {
+      {0.5f, 0.0f, 1.0f, 1.0f},    {-0.5f, 0.0f, -1.0f, 0.0f},
+      {1.5f, 2.0f, 2.0f, 2.0f},    {-1.5f, -2.0f, -2.0f, -1.0f},
+      {2.5f, 2.0f, 3.0f, 3.0f},    {-2.5f, -2.0f, -3.0f, -2.0f},
+      {3.5f, 4.0f, 4.0f, 4.0f},    {-3.5f, -4.0f, -4.0f, -3.0f},
+      {126.5f, 126.0f, 127.0f, 127.0f},
+      {-127.5f, -128.0f, -128.0f, -127.0f},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(describe(c.y));
+    EXPECT_EQ(roundToIntegral(c.y, RoundingMode::HalfEven), c.halfEven);
+    EXPECT_EQ(roundToIntegral(c.y, RoundingMode::Reciprocal), c.halfEven);
+    EXPECT_EQ(roundToIntegral(c.y, RoundingMode::HalfAwayFromZero),
+              c.halfAway);
+    EXPECT_EQ(roundToIntegral(c.y, RoundingMode::HalfUp), c.halfUp);
+  }
+}
+
+// Tests values next to ties, where floor(y + 0.5f) in float32 goes wrong.
+TEST(NumericsRoundingTest, NearTies) {
+  // 0.49999997f = 0.5 - 2^-25: 0.49999997f + 0.5f rounds to 1.0f in float32,
+  // but the exact value is below 0.5, so every mode gives 0.
+  for (RoundingMode mode : kModes) {
+    SCOPED_TRACE(getRoundingName(mode).str());
+    EXPECT_EQ(roundToIntegral(0.49999997f, mode), 0.0f);
+    EXPECT_EQ(roundToIntegral(-0.49999997f, mode), 0.0f);
+    // 0.50000006f = 0.5 + 2^-24 is above the tie: 1.
+    EXPECT_EQ(roundToIntegral(0.50000006f, mode), 1.0f);
+    // -0.50000006f is below -0.5: -1 in every mode.
+    EXPECT_EQ(roundToIntegral(-0.50000006f, mode), -1.0f);
+    // 2^23 + 1 is integral; 8388609.0f + 0.5f would round up to 8388610.
+    EXPECT_EQ(roundToIntegral(8388609.0f, mode), 8388609.0f);
+    EXPECT_EQ(roundToIntegral(-8388609.0f, mode), -8388609.0f);
+    // Large floats are integral already.
+    EXPECT_EQ(roundToIntegral(1e30f, mode), 1e30f);
+  }
+  // 2.4999998f = 2.5 - 2^-22 rounds down in every mode; 2.5000002f up.
+  EXPECT_EQ(roundToIntegral(2.4999998f, RoundingMode::HalfUp), 2.0f);
+  EXPECT_EQ(roundToIntegral(2.5000002f, RoundingMode::HalfEven), 3.0f);
+  // -2.4999998f: above -2.5, so -2 even for half-away.
+  EXPECT_EQ(roundToIntegral(-2.4999998f, RoundingMode::HalfAwayFromZero),
+            -2.0f);
+}
+
+// Tests that NaN and infinities pass through every rounding mode.
+TEST(NumericsRoundingTest, NonFinite) {
+  for (RoundingMode mode : kModes) {
+    SCOPED_TRACE(getRoundingName(mode).str());
+    EXPECT_TRUE(std::isnan(roundToIntegral(kNaN, mode)));
+    EXPECT_EQ(roundToIntegral(kInf, mode), kInf);
+    EXPECT_EQ(roundToIntegral(-kInf, mode), -kInf);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Affine and minval quantization
+//===----------------------------------------------------------------------===//
+
+// Tests quantizeAffine on exact values, ties and the zero point.
+TEST(NumericsAffineTest, Basic) {
+  IntRange i8 = getIntRange(StorageKind::I8, false);
+  IntRange u8 = getIntRange(StorageKind::U8, false);
+  // 3.0 / 0.5 = 6 exactly; + z = 3 -> 9.
+  EXPECT_EQ(quantizeAffine(3.0f, 0.5f, 3, i8), 9);
+  // 1.25 / 0.5 = 2.5, a tie: even 2, away 3, up 3; + z = 10.
+  EXPECT_EQ(quantizeAffine(1.25f, 0.5f, 10, u8, RoundingMode::HalfEven), 12);
+  EXPECT_EQ(
+      quantizeAffine(1.25f, 0.5f, 10, u8, RoundingMode::HalfAwayFromZero), 13);
+  EXPECT_EQ(quantizeAffine(1.25f, 0.5f, 10, u8, RoundingMode::HalfUp), 13);
+  // -1.25 / 0.5 = -2.5: even -2, away -3, up -2; + z = 10.
+  EXPECT_EQ(quantizeAffine(-1.25f, 0.5f, 10, u8, RoundingMode::HalfEven), 8);
+  EXPECT_EQ(
+      quantizeAffine(-1.25f, 0.5f, 10, u8, RoundingMode::HalfAwayFromZero), 7);
+  EXPECT_EQ(quantizeAffine(-1.25f, 0.5f, 10, u8, RoundingMode::HalfUp), 8);
+  // 0 and -0 map to the zero point.
+  EXPECT_EQ(quantizeAffine(0.0f, 0.1f, 128, u8), 128);
+  EXPECT_EQ(quantizeAffine(-0.0f, 0.1f, -5, i8), -5);
+  // The rounding happens before the zero point is added: -0.5 / 1 rounds
+  // (half even) to -0, + 3 = 3, not round(2.5) = 2.
+  EXPECT_EQ(quantizeAffine(-0.5f, 1.0f, 3, i8), 3);
+}
+
+// Tests quantizeAffine saturation at both ends, NaN and infinities.
+TEST(NumericsAffineTest, SaturationAndNonFinite) {
+  IntRange i8 = getIntRange(StorageKind::I8, false);
+  IntRange i8n = getIntRange(StorageKind::I8, true);
+  IntRange u8 = getIntRange(StorageKind::U8, false);
+  IntRange u4 = getIntRange(StorageKind::U4, false);
+  // 100 / 0.1 = 1000 > 127: qmax; -1000 < -128: qmin (narrow -127).
+  EXPECT_EQ(quantizeAffine(100.0f, 0.1f, 0, i8), 127);
+  EXPECT_EQ(quantizeAffine(-100.0f, 0.1f, 0, i8), -128);
+  EXPECT_EQ(quantizeAffine(-100.0f, 0.1f, 0, i8n), -127);
+  // 127.5 + 0 rounds (half even) to 128 > 127: qmax; -128.5 -> -128.
+  EXPECT_EQ(quantizeAffine(127.5f, 1.0f, 0, i8), 127);
+  EXPECT_EQ(quantizeAffine(-128.5f, 1.0f, 0, i8), -128);
+  // u8 with z = 128: 1e6 and -1e6 saturate to 255 and 0.
+  EXPECT_EQ(quantizeAffine(1e6f, 2.0f, 128, u8), 255);
+  EXPECT_EQ(quantizeAffine(-1e6f, 2.0f, 128, u8), 0);
+  // The zero point can push an in-range rounded value out of range: 10 + 8.
+  EXPECT_EQ(quantizeAffine(10.0f, 1.0f, 8, u4), 15);
+  // 3e38 / 1e-3 overflows float32 to +Inf, which saturates.
+  EXPECT_EQ(quantizeAffine(3e38f, 1e-3f, 0, i8), 127);
+  EXPECT_EQ(quantizeAffine(-3e38f, 1e-3f, 0, i8), -128);
+  // Infinities saturate in every rounding mode.
+  for (RoundingMode mode : kModes) {
+    SCOPED_TRACE(getRoundingName(mode).str());
+    EXPECT_EQ(quantizeAffine(kInf, 0.1f, 3, i8, mode), 127);
+    EXPECT_EQ(quantizeAffine(-kInf, 0.1f, 3, i8, mode), -128);
+    EXPECT_EQ(quantizeAffine(-kInf, 0.1f, 3, i8n, mode), -127);
+    // Documented: NaN maps to the zero point.
+    EXPECT_EQ(quantizeAffine(kNaN, 0.1f, 3, i8, mode), 3);
+    EXPECT_EQ(quantizeAffine(kNaN, 0.1f, 128, u8, mode), 128);
+  }
+}
+
+// Tests that 32-bit storage saturates exactly although float(qmax) = 2^31.
+TEST(NumericsAffineTest, I32Saturation) {
+  IntRange i32 = getIntRange(StorageKind::I32, false);
+  // 3e9 > 2^31 - 1: qmax, not the float 2^31 converted back.
+  EXPECT_EQ(quantizeAffine(3e9f, 1.0f, 0, i32), 2147483647LL);
+  EXPECT_EQ(quantizeAffine(-3e9f, 1.0f, 0, i32), -2147483648LL);
+  // 2^30 is exact in float32 and in range.
+  EXPECT_EQ(quantizeAffine(1073741824.0f, 1.0f, 0, i32), 1073741824LL);
+}
+
+// Tests dequantizeAffine = s * (q - z) in float32.
+TEST(NumericsAffineTest, Dequantize) {
+  // 0.5 * (10 - 4) = 3.
+  EXPECT_FLOAT_BITS_EQ(dequantizeAffine(10, 0.5f, 4), 3.0f);
+  // 2 * (0 - 128) = -256 (the ONNX DequantizeLinear example).
+  EXPECT_FLOAT_BITS_EQ(dequantizeAffine(0, 2.0f, 128), -256.0f);
+  // q == z gives +0 (positive scale times +0).
+  EXPECT_FLOAT_BITS_EQ(dequantizeAffine(7, 0.1f, 7), 0.0f);
+  // 0.1f * 3 rounded once in float32: float(3 * 0x3dcccccd) = 0x3e99999a.
+  EXPECT_FLOAT_BITS_EQ(dequantizeAffine(3, 0.1f, 0), 0.1f * 3.0f);
+  // 32768 * (-32768 - 0) = -2^30, exact.
+  EXPECT_FLOAT_BITS_EQ(dequantizeAffine(-32768, 32768.0f, 0), -1073741824.0f);
+}
+
+// Tests that the reciprocal mode differs from the division for a scale found
+// by the search in gen_vectors.py (search_reciprocal_case).
+TEST(NumericsAffineTest, ReciprocalDiffersFromDivision) {
+  IntRange i8 = getIntRange(StorageKind::I8, false);
+  // 2.25f / 0.3f = 7.4999995f (0.3f is slightly above 0.3), which rounds to
+  // 7; 1.0f / 0.3f = 3.3333333f and 2.25f * 3.3333333f rounds to 7.5f in
+  // float32, a tie that goes to the even 8.
+  EXPECT_EQ(2.25f / 0.3f, 7.4999995f);
+  EXPECT_EQ(2.25f * (1.0f / 0.3f), 7.5f);
+  EXPECT_EQ(quantizeAffine(2.25f, 0.3f, 0, i8, RoundingMode::HalfEven), 7);
+  EXPECT_EQ(quantizeAffine(2.25f, 0.3f, 0, i8, RoundingMode::Reciprocal), 8);
+  // The half modes divide, so they also see 7.4999995 and give 7.
+  EXPECT_EQ(quantizeAffine(2.25f, 0.3f, 0, i8, RoundingMode::HalfUp), 7);
+  EXPECT_EQ(
+      quantizeAffine(2.25f, 0.3f, 0, i8, RoundingMode::HalfAwayFromZero), 7);
+}
+
+// Tests the minval form q = round((x - m) / s) + qmin and its inverse.
+TEST(NumericsMinvalTest, QuantizeDequantize) {
+  IntRange u8 = getIntRange(StorageKind::U8, false);
+  IntRange i8 = getIntRange(StorageKind::I8, false);
+  // (1 - (-1)) / 0.5 = 4; + qmin 0 = 4; for i8 + qmin -128 = -124.
+  EXPECT_EQ(quantizeMinval(1.0f, 0.5f, -1.0f, u8), 4);
+  EXPECT_EQ(quantizeMinval(1.0f, 0.5f, -1.0f, i8), -124);
+  // x == m gives qmin.
+  EXPECT_EQ(quantizeMinval(-1.0f, 0.5f, -1.0f, i8), -128);
+  // (-0.75 - (-1)) / 0.5 = 0.5, a tie: even 0, up 1.
+  EXPECT_EQ(quantizeMinval(-0.75f, 0.5f, -1.0f, u8, RoundingMode::HalfEven),
+            0);
+  EXPECT_EQ(quantizeMinval(-0.75f, 0.5f, -1.0f, u8, RoundingMode::HalfUp), 1);
+  // Below m saturates to qmin, far above to qmax; +-Inf likewise.
+  EXPECT_EQ(quantizeMinval(-5.0f, 0.5f, -1.0f, u8), 0);
+  EXPECT_EQ(quantizeMinval(500.0f, 0.5f, -1.0f, u8), 255);
+  EXPECT_EQ(quantizeMinval(kInf, 0.5f, -1.0f, i8), 127);
+  EXPECT_EQ(quantizeMinval(-kInf, 0.5f, -1.0f, i8), -128);
+  // Documented: NaN maps to qmin.
+  EXPECT_EQ(quantizeMinval(kNaN, 0.5f, -1.0f, i8), -128);
+  EXPECT_EQ(quantizeMinval(kNaN, 0.5f, -1.0f, getIntRange(StorageKind::U8,
+                                                          true)),
+            1);
+  // 0.5 * (4 - 0) + (-1) = 1; 0.5 * (-124 - (-128)) + (-1) = 1.
+  EXPECT_FLOAT_BITS_EQ(dequantizeMinval(4, 0.5f, -1.0f, 0), 1.0f);
+  EXPECT_FLOAT_BITS_EQ(dequantizeMinval(-124, 0.5f, -1.0f, -128), 1.0f);
+  // q == qmin gives m exactly.
+  EXPECT_FLOAT_BITS_EQ(dequantizeMinval(-128, 0.1f, -0.3f, -128), -0.3f);
+  // Two roundings, no fused multiply-add: float(float(0.1f * 7) + 0.2f).
+  float product = 0.1f * 7.0f;
+  EXPECT_FLOAT_BITS_EQ(dequantizeMinval(7, 0.1f, 0.2f, 0), product + 0.2f);
+}
+
+//===----------------------------------------------------------------------===//
+// Minifloats
+//===----------------------------------------------------------------------===//
+
+// Tests the format parameters of the three float kinds.
+TEST(NumericsMiniFloatTest, Formats) {
+  // E4M3FN: 1.75 * 2^(15-7) = 448 (S.1111.111 is NaN, so .110 is the max).
+  EXPECT_EQ(getMaxFinite(StorageKind::F8E4M3FN), 448.0);
+  // E5M2: 1.75 * 2^(30-15) = 57344 (exponent 31 is Inf/NaN).
+  EXPECT_EQ(getMaxFinite(StorageKind::F8E5M2), 57344.0);
+  // E2M1: 1.5 * 2^(3-1) = 6.
+  EXPECT_EQ(getMaxFinite(StorageKind::F4E2M1FN), 6.0);
+  MiniFloatFormat e4m3 = getMiniFloatFormat(StorageKind::F8E4M3FN);
+  EXPECT_EQ(e4m3.exponentBits, 4u);
+  EXPECT_EQ(e4m3.mantissaBits, 3u);
+  EXPECT_EQ(e4m3.bias, 7);
+  EXPECT_EQ(e4m3.minExponent(), -6);
+  MiniFloatFormat e5m2 = getMiniFloatFormat(StorageKind::F8E5M2);
+  EXPECT_EQ(e5m2.exponentBits, 5u);
+  EXPECT_EQ(e5m2.mantissaBits, 2u);
+  EXPECT_EQ(e5m2.bias, 15);
+  EXPECT_EQ(e5m2.minExponent(), -14);
+  MiniFloatFormat e2m1 = getMiniFloatFormat(StorageKind::F4E2M1FN);
+  EXPECT_EQ(e2m1.exponentBits, 2u);
+  EXPECT_EQ(e2m1.mantissaBits, 1u);
+  EXPECT_EQ(e2m1.bias, 1);
+  EXPECT_EQ(e2m1.minExponent(), 0);
+  // The semantics agree with the formats.
+  for (StorageKind kind : {StorageKind::F8E4M3FN, StorageKind::F8E5M2,
+                           StorageKind::F4E2M1FN}) {
+    const fltSemantics &sem = getFloatSemantics(kind);
+    EXPECT_EQ(APFloat::getSizeInBits(sem), getStorageBitWidth(kind));
+    EXPECT_EQ(APFloat::semanticsPrecision(sem),
+              getMiniFloatFormat(kind).mantissaBits + 1);
+  }
+}
+
+// Tests decoding of special and boundary codes.
+TEST(NumericsMiniFloatTest, Decode) {
+  const StorageKind e4m3 = StorageKind::F8E4M3FN, e5m2 = StorageKind::F8E5M2,
+                    e2m1 = StorageKind::F4E2M1FN;
+  // E4M3FN: 0.1111.110 = 448, 1.1111.110 = -448, S.1111.111 = NaN,
+  // 0.0111.000 = 2^0, 0.0001.000 = 2^-6 (smallest normal),
+  // 0.0000.001 = 2^-3 * 2^-6 = 2^-9 (smallest subnormal), 0x80 = -0.
+  EXPECT_EQ(decodeFloatBits(0x7E, e4m3), 448.0f);
+  EXPECT_EQ(decodeFloatBits(0xFE, e4m3), -448.0f);
+  EXPECT_TRUE(std::isnan(decodeFloatBits(0x7F, e4m3)));
+  EXPECT_TRUE(std::isnan(decodeFloatBits(0xFF, e4m3)));
+  EXPECT_EQ(decodeFloatBits(0x78, e4m3), 256.0f); // 0.1111.000: not Inf.
+  EXPECT_EQ(decodeFloatBits(0x38, e4m3), 1.0f);
+  EXPECT_EQ(decodeFloatBits(0x08, e4m3), std::ldexp(1.0f, -6));
+  EXPECT_EQ(decodeFloatBits(0x01, e4m3), std::ldexp(1.0f, -9));
+  EXPECT_EQ(decodeFloatBits(0x07, e4m3), 7 * std::ldexp(1.0f, -9));
+  EXPECT_FLOAT_BITS_EQ(decodeFloatBits(0x80, e4m3), -0.0f);
+  // E5M2: 0.11110.11 = 57344, 0.11111.00 = +Inf, 0.11111.xx = NaN,
+  // 0.01111.00 = 1, 0.00000.01 = 2^-2 * 2^-14 = 2^-16.
+  EXPECT_EQ(decodeFloatBits(0x7B, e5m2), 57344.0f);
+  EXPECT_EQ(decodeFloatBits(0x7C, e5m2), kInf);
+  EXPECT_EQ(decodeFloatBits(0xFC, e5m2), -kInf);
+  EXPECT_TRUE(std::isnan(decodeFloatBits(0x7D, e5m2)));
+  EXPECT_TRUE(std::isnan(decodeFloatBits(0x7E, e5m2)));
+  EXPECT_TRUE(std::isnan(decodeFloatBits(0xFF, e5m2)));
+  EXPECT_EQ(decodeFloatBits(0x3C, e5m2), 1.0f);
+  EXPECT_EQ(decodeFloatBits(0x01, e5m2), std::ldexp(1.0f, -16));
+  EXPECT_FLOAT_BITS_EQ(decodeFloatBits(0x80, e5m2), -0.0f);
+  // E2M1: the 8 magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6; bit 3 is the sign.
+  const float e2m1Values[] = {0, 0.5f, 1, 1.5f, 2, 3, 4, 6};
+  for (unsigned code = 0; code < 8; ++code) {
+    EXPECT_FLOAT_BITS_EQ(decodeFloatBits(code, e2m1), e2m1Values[code]);
+    EXPECT_FLOAT_BITS_EQ(decodeFloatBits(code | 8, e2m1), -e2m1Values[code]);
+  }
+}
+
+// Tests encoding of the largest finite values and saturation beyond them.
+TEST(NumericsMiniFloatTest, EncodeSaturates) {
+  const StorageKind e4m3 = StorageKind::F8E4M3FN, e5m2 = StorageKind::F8E5M2,
+                    e2m1 = StorageKind::F4E2M1FN;
+  // E4M3FN: 448 = 0x7E. 464 is halfway to the (NaN) code 480 and 500, 1e9,
+  // FLT_MAX and +-Inf are beyond: all saturate to +-448.
+  for (float v : {448.0f, 464.0f, 479.0f, 480.0f, 500.0f, 1e9f, FLT_MAX, kInf}) {
+    SCOPED_TRACE(describe(v));
+    EXPECT_EQ(encodeFloatSaturating(v, e4m3), 0x7E);
+    EXPECT_EQ(encodeFloatSaturating(-v, e4m3), 0xFE);
+  }
+  // 440 is halfway between 416 (0x7D, odd) and 448 (0x7E, even): 448.
+  EXPECT_EQ(encodeFloatSaturating(440.0f, e4m3), 0x7E);
+  // E5M2: 57344 = 0x7B; 61440 (halfway to 65536), 1e6 and +-Inf saturate.
+  for (float v : {57344.0f, 61440.0f, 65536.0f, 1e6f, kInf}) {
+    SCOPED_TRACE(describe(v));
+    EXPECT_EQ(encodeFloatSaturating(v, e5m2), 0x7B);
+    EXPECT_EQ(encodeFloatSaturating(-v, e5m2), 0xFB);
+  }
+  // E2M1: 6 = 0x7; 7 (halfway to 8), 100 and +-Inf saturate.
+  for (float v : {6.0f, 7.0f, 100.0f, kInf}) {
+    SCOPED_TRACE(describe(v));
+    EXPECT_EQ(encodeFloatSaturating(v, e2m1), 0x7);
+    EXPECT_EQ(encodeFloatSaturating(-v, e2m1), 0xF);
+  }
+}
+
+// Tests the NaN bit patterns: canonical NaN, or +0 for f4E2M1FN (documented).
+TEST(NumericsMiniFloatTest, NaN) {
+  // E4M3FN NaN is 0.1111.111; E5M2 canonical quiet NaN is 0.11111.10;
+  // E2M1FN has no NaN: +0.
+  EXPECT_EQ(getNaNBits(StorageKind::F8E4M3FN), 0x7F);
+  EXPECT_EQ(getNaNBits(StorageKind::F8E5M2), 0x7E);
+  EXPECT_EQ(getNaNBits(StorageKind::F4E2M1FN), 0x0);
+  EXPECT_EQ(encodeFloatSaturating(kNaN, StorageKind::F8E4M3FN), 0x7F);
+  EXPECT_EQ(encodeFloatSaturating(-kNaN, StorageKind::F8E4M3FN), 0x7F);
+  EXPECT_EQ(encodeFloatSaturating(kNaN, StorageKind::F8E5M2), 0x7E);
+  EXPECT_EQ(encodeFloatSaturating(kNaN, StorageKind::F4E2M1FN), 0x0);
+  // quantizeToFloat and a NaN input: the same bits, whatever the scale.
+  EXPECT_EQ(quantizeToFloat(kNaN, 0.25f, StorageKind::F8E4M3FN), 0x7F);
+  EXPECT_TRUE(std::isnan(
+      dequantizeFromFloat(0x7F, 0.25f, StorageKind::F8E4M3FN)));
+}
+
+// Tests subnormals, ties to even and signed zeros.
+TEST(NumericsMiniFloatTest, SubnormalsTiesAndZeros) {
+  const StorageKind e4m3 = StorageKind::F8E4M3FN, e5m2 = StorageKind::F8E5M2,
+                    e2m1 = StorageKind::F4E2M1FN;
+  // E4M3FN smallest subnormal 2^-9 = 0x01; half of it ties 0 (even) and
+  // 0x01: 0x00; 1.5 * 2^-10 is nearer 0x01; 3 * 2^-10 ties 0x01 and 0x02:
+  // even 0x02.
+  EXPECT_EQ(encodeFloatSaturating(std::ldexp(1.0f, -9), e4m3), 0x01);
+  EXPECT_EQ(encodeFloatSaturating(std::ldexp(1.0f, -10), e4m3), 0x00);
+  EXPECT_EQ(encodeFloatSaturating(std::ldexp(1.5f, -10), e4m3), 0x01);
+  EXPECT_EQ(encodeFloatSaturating(std::ldexp(3.0f, -10), e4m3), 0x02);
+  EXPECT_EQ(encodeFloatSaturating(-std::ldexp(1.0f, -9), e4m3), 0x81);
+  // E4M3FN normals: 1.0625 ties 1.0 (0x38) and 1.125 (0x39): 0x38;
+  // 1.1875 ties 1.125 (0x39) and 1.25 (0x3A): 0x3A.
+  EXPECT_EQ(encodeFloatSaturating(1.0625f, e4m3), 0x38);
+  EXPECT_EQ(encodeFloatSaturating(1.1875f, e4m3), 0x3A);
+  EXPECT_EQ(encodeFloatSaturating(-1.1875f, e4m3), 0xBA);
+  // Just above the tie rounds up.
+  EXPECT_EQ(encodeFloatSaturating(std::nextafter(1.0625f, 2.0f), e4m3), 0x39);
+  // E5M2 smallest subnormal 2^-16 = 0x01, half of it -> 0x00; 1.125 ties
+  // 1.0 (0x3C) and 1.25 (0x3D): 0x3C; 1.375 ties 0x3D and 1.5 (0x3E): 0x3E.
+  EXPECT_EQ(encodeFloatSaturating(std::ldexp(1.0f, -16), e5m2), 0x01);
+  EXPECT_EQ(encodeFloatSaturating(std::ldexp(1.0f, -17), e5m2), 0x00);
+  EXPECT_EQ(encodeFloatSaturating(1.125f, e5m2), 0x3C);
+  EXPECT_EQ(encodeFloatSaturating(1.375f, e5m2), 0x3E);
+  // E2M1: 0.25 ties 0 and 0.5 (0x1): 0x0; 0.75 ties 0.5 (0x1) and 1 (0x2):
+  // 0x2; 2.5 ties 2 (0x4) and 3 (0x5): 0x4; 3.5 -> 4 (0x6); 5 ties 4 (0x6)
+  // and 6 (0x7): 0x6.
+  EXPECT_EQ(encodeFloatSaturating(0.5f, e2m1), 0x1);
+  EXPECT_EQ(encodeFloatSaturating(0.25f, e2m1), 0x0);
+  EXPECT_EQ(encodeFloatSaturating(0.75f, e2m1), 0x2);
+  EXPECT_EQ(encodeFloatSaturating(2.5f, e2m1), 0x4);
+  EXPECT_EQ(encodeFloatSaturating(3.5f, e2m1), 0x6);
+  EXPECT_EQ(encodeFloatSaturating(5.0f, e2m1), 0x6);
+  EXPECT_EQ(encodeFloatSaturating(-5.0f, e2m1), 0xE);
+  // -0 keeps its sign bit; tiny negative values round to -0.
+  EXPECT_EQ(encodeFloatSaturating(0.0f, e4m3), 0x00);
+  EXPECT_EQ(encodeFloatSaturating(-0.0f, e4m3), 0x80);
+  EXPECT_EQ(encodeFloatSaturating(-1e-10f, e4m3), 0x80);
+  EXPECT_EQ(encodeFloatSaturating(-0.0f, e5m2), 0x80);
+  EXPECT_EQ(encodeFloatSaturating(-0.0f, e2m1), 0x8);
+  EXPECT_EQ(encodeFloatSaturating(-0.1f, e2m1), 0x8);
+}
+
+// Tests quantizeToFloat / dequantizeFromFloat with a scale.
+TEST(NumericsMiniFloatTest, Scaled) {
+  // 896 / 2 = 448 = 0x7E; 2 * 448 = 896.
+  EXPECT_EQ(quantizeToFloat(896.0f, 2.0f, StorageKind::F8E4M3FN), 0x7E);
+  EXPECT_FLOAT_BITS_EQ(dequantizeFromFloat(0x7E, 2.0f, StorageKind::F8E4M3FN),
+                       896.0f);
+  // 1e4 / 2 = 5000 > 448 saturates.
+  EXPECT_EQ(quantizeToFloat(1e4f, 2.0f, StorageKind::F8E4M3FN), 0x7E);
+  // 3 / 0.5 = 6 = 0x7 for E2M1; 0.5 * 6 = 3.
+  EXPECT_EQ(quantizeToFloat(3.0f, 0.5f, StorageKind::F4E2M1FN), 0x7);
+  EXPECT_FLOAT_BITS_EQ(dequantizeFromFloat(0x7, 0.5f, StorageKind::F4E2M1FN),
+                       3.0f);
+  // Decoded -Inf times a positive scale stays -Inf.
+  EXPECT_EQ(dequantizeFromFloat(0xFC, 0.5f, StorageKind::F8E5M2), -kInf);
+}
+
+//===----------------------------------------------------------------------===//
+// Requantization
+//===----------------------------------------------------------------------===//
+
+// Tests computeFixedPointMultiplier on exact powers of two and simple values.
+TEST(NumericsFixedPointTest, Compute) {
+  struct Case {
+    double m;
+    int32_t multiplier, shift;
+  };
+  // m = multiplier * 2^-shift with multiplier in [2^30, 2^31).
+  const Case cases[] = {
+      {0.5, 1 << 30, 31},         // 2^30 * 2^-31
+      {1.0, 1 << 30, 30},         // 2^30 * 2^-30
+      {0.25, 1 << 30, 32},        // 2^30 * 2^-32
+      {0.75, 3 << 29, 31},        // 1.5 * 2^29 * 2^-30
+      {2.0, 1 << 30, 29},         // 2^30 * 2^-29
+      {1.0 / 3, 1431655765, 32},  // round(2^32 / 3) = 1431655765.33 -> down
+      {2.0 / 3, 1431655765, 31},  // round(2^31 * 2/3) = 1431655765.33
+      {1073741823.0, 2147483646, 1}, // (2^30 - 1) * 2 * 2^-1
+      {std::ldexp(1.0, -32), 1 << 30, 62}, // the last unsaturated shift
+      // 1 - 2^-33: 2^31 * m = 2^31 - 0.25 rounds up to 2^31, renormalized.
+      {1.0 - std::ldexp(1.0, -33), 1 << 30, 30},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.m);
+    Expected<FixedPointMultiplier> fp = computeFixedPointMultiplier(c.m);
+    ASSERT_TRUE(bool(fp)) << toString(fp.takeError());
+    EXPECT_EQ(fp->multiplier, c.multiplier);
+    EXPECT_EQ(fp->shift, c.shift);
+  }
+}
+
+// Tests that multipliers below 2^-32 saturate the shift at 62 and round the
+// multiplier once, to nearest.
+TEST(NumericsFixedPointTest, TinyMultipliers) {
+  struct Case {
+    double m;
+    int32_t multiplier;
+  };
+  // With shift 62 the multiplier is round(m * 2^62).
+  const Case cases[] = {
+      {std::ldexp(1.0, -33), 1 << 29}, // 2^-33 * 2^62
+      {std::ldexp(1.0, -40), 1 << 22}, // 2^-40 * 2^62
+      {std::ldexp(3.0, -40), 3 << 22}, // 3 * 2^-40 * 2^62
+      // m * 2^62 = 2^29 + 0.375 -> 2^29. (Rounding twice, first to 31 bits
+      // (2^30 + 0.75 -> 2^30 + 1) and then by one bit, would give 2^29 + 1.)
+      {std::ldexp(1073741824.75, -63), 1 << 29},
+      // m * 2^62 = 2^29 + 0.5 -> 2^29 + 1 (ties up).
+      {std::ldexp(1073741825.0, -63), (1 << 29) + 1},
+      // 2^-63 * 2^62 = 0.5 -> 1; 2^-64 * 2^62 = 0.25 -> 0.
+      {std::ldexp(1.0, -63), 1},
+      {std::ldexp(1.0, -64), 0},
+      // Far below: 1e-30 * 2^62 = 4.6e-12 -> 0.
+      {1e-30, 0},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.m);
+    Expected<FixedPointMultiplier> fp = computeFixedPointMultiplier(c.m);
+    ASSERT_TRUE(bool(fp)) << toString(fp.takeError());
+    EXPECT_EQ(fp->multiplier, c.multiplier);
+    EXPECT_EQ(fp->shift, 62);
+  }
+}
+
+// Tests that too large, non-positive and non-finite multipliers fail.
+TEST(NumericsFixedPointTest, Rejected) {
+  // 2^30 would need shift 0; NaN, +-Inf, 0, -0 and negatives are invalid.
+  for (double m : {std::ldexp(1.0, 30), 1e10, 0.0, -0.0, -0.5, -1e-40,
+                   std::numeric_limits<double>::quiet_NaN(),
+                   std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity()}) {
+    SCOPED_TRACE(m);
+    EXPECT_NE(errorOf(computeFixedPointMultiplier(m)), "");
+  }
+  // Just below 2^30 is accepted (shift 1).
+  EXPECT_EQ(errorOf(computeFixedPointMultiplier(std::ldexp(1.0, 30) - 64)),
+            "");
+}
+
+// Tests applyFixedPointMultiplier's rounding: half towards +infinity.
+TEST(NumericsFixedPointTest, Apply) {
+  const FixedPointMultiplier half{1 << 30, 31}; // 0.5
+  const FixedPointMultiplier one{1 << 30, 30};  // 1.0
+  const FixedPointMultiplier quarter{1 << 30, 32};
+  // v * 0.5: 3 -> 1.5 -> 2; 5 -> 2.5 -> 3; -3 -> -1.5 -> -1;
+  // -5 -> -2.5 -> -2; 1 -> 0.5 -> 1; -1 -> -0.5 -> 0 (ties up, not away).
+  EXPECT_EQ(applyFixedPointMultiplier(3, half), 2);
+  EXPECT_EQ(applyFixedPointMultiplier(5, half), 3);
+  EXPECT_EQ(applyFixedPointMultiplier(-3, half), -1);
+  EXPECT_EQ(applyFixedPointMultiplier(-5, half), -2);
+  EXPECT_EQ(applyFixedPointMultiplier(1, half), 1);
+  EXPECT_EQ(applyFixedPointMultiplier(-1, half), 0);
+  EXPECT_EQ(applyFixedPointMultiplier(0, half), 0);
+  // v * 0.25: 6 -> 1.5 -> 2; -6 -> -1.5 -> -1; 5 -> 1.25 -> 1;
+  // -7 -> -1.75 -> -2.
+  EXPECT_EQ(applyFixedPointMultiplier(6, quarter), 2);
+  EXPECT_EQ(applyFixedPointMultiplier(-6, quarter), -1);
+  EXPECT_EQ(applyFixedPointMultiplier(5, quarter), 1);
+  EXPECT_EQ(applyFixedPointMultiplier(-7, quarter), -2);
+  // m = 1 is the identity, including on 33-bit values.
+  for (int64_t v : {int64_t(0), int64_t(-1), int64_t(2147483647),
+                    int64_t(-2147483648LL), int64_t(4294967295LL),
+                    int64_t(-4294967296LL)})
+    EXPECT_EQ(applyFixedPointMultiplier(v, one), v);
+  // The most negative 33-bit value with the largest multiplier and shift:
+  // -2^32 * (2^31 - 1) * 2^-62 = -2 + 2^-30, rounds to -2.
+  EXPECT_EQ(applyFixedPointMultiplier(-4294967296LL, {2147483647, 62}), -2);
+}
+
+// Tests the float requantize path: multiplier, half-even rounding and
+// saturation.
+TEST(NumericsRequantizeTest, Float) {
+  // float(double(0.5f) / double(0.25f)) = 2.
+  EXPECT_EQ(computeFloatMultiplier(0.5, 0.25), 2.0f);
+  // The scales are float32 first: float(double(0.1f) / double(0.3f)).
+  EXPECT_EQ(computeFloatMultiplier(0.1, 0.3),
+            static_cast<float>(double(0.1f) / double(0.3f)));
+  IntRange i8 = getIntRange(StorageKind::I8, false);
+  IntRange i8n = getIntRange(StorageKind::I8, true);
+  IntRange u8 = getIntRange(StorageKind::U8, false);
+  // (100 - 0) * 2 = 200 > 127; -200 < -128 (narrow -127).
+  EXPECT_EQ(requantizeFloat(100, 0, 2.0f, 0, i8), 127);
+  EXPECT_EQ(requantizeFloat(-100, 0, 2.0f, 0, i8), -128);
+  EXPECT_EQ(requantizeFloat(-100, 0, 2.0f, 0, i8n), -127);
+  // Ties go to even: 5 * 0.5 = 2.5 -> 2; 7 * 0.5 = 3.5 -> 4; -5 -> -2.
+  EXPECT_EQ(requantizeFloat(5, 0, 0.5f, 0, i8), 2);
+  EXPECT_EQ(requantizeFloat(7, 0, 0.5f, 0, i8), 4);
+  EXPECT_EQ(requantizeFloat(-5, 0, 0.5f, 0, i8), -2);
+  // Zero points: (10 - 4) * 0.5 = 3, + 128 = 131.
+  EXPECT_EQ(requantizeFloat(10, 4, 0.5f, 128, u8), 131);
+  // u8 saturation through the output zero point: 300 + 128 and -300 + 128.
+  EXPECT_EQ(requantizeFloat(300, 0, 1.0f, 128, u8), 255);
+  EXPECT_EQ(requantizeFloat(-300, 0, 1.0f, 128, u8), 0);
+  // An i32 accumulator at its extremes: (2^31 - 1) * 1 saturates i8.
+  EXPECT_EQ(requantizeFloat(2147483647LL, 0, 1.0f, 0, i8), 127);
+}
+
+// Tests the integer-only requantize path: rounding and saturation.
+TEST(NumericsRequantizeTest, FixedPoint) {
+  const FixedPointMultiplier half{1 << 30, 31};
+  const FixedPointMultiplier two{1 << 30, 29};
+  IntRange i8 = getIntRange(StorageKind::I8, false);
+  IntRange i8n = getIntRange(StorageKind::I8, true);
+  IntRange u8 = getIntRange(StorageKind::U8, false);
+  // 5 * 0.5 = 2.5 -> 3 (half up; the float path gives 2); -5 -> -2.
+  EXPECT_EQ(requantizeFixedPoint(5, 0, half, 0, i8), 3);
+  EXPECT_EQ(requantizeFixedPoint(-5, 0, half, 0, i8), -2);
+  // (10 - 4) * 0.5 + 128 = 131.
+  EXPECT_EQ(requantizeFixedPoint(10, 4, half, 128, u8), 131);
+  // 100 * 2 = 200 > 127; -200 < -128 (narrow -127).
+  EXPECT_EQ(requantizeFixedPoint(100, 0, two, 0, i8), 127);
+  EXPECT_EQ(requantizeFixedPoint(-100, 0, two, 0, i8), -128);
+  EXPECT_EQ(requantizeFixedPoint(-100, 0, two, 0, i8n), -127);
+  // u8 saturation through the output zero point.
+  EXPECT_EQ(requantizeFixedPoint(300, 0, half, 128, u8), 255);
+  EXPECT_EQ(requantizeFixedPoint(-300, 0, half, 128, u8), 0);
+  // An i32 accumulator: (2^31 - 1) * 0.5 -> 2^30, saturates i8.
+  EXPECT_EQ(requantizeFixedPoint(2147483647LL, 0, half, 0, i8), 127);
+}
+
+//===----------------------------------------------------------------------===//
+// Parameter solvers
+//===----------------------------------------------------------------------===//
+
+// Tests the scheme names round-trip.
+TEST(NumericsSolverTest, SchemeNames) {
+  for (Scheme scheme : {Scheme::Symmetric, Scheme::Asymmetric, Scheme::Minval})
+    EXPECT_EQ(parseSchemeName(getSchemeName(scheme)), scheme);
+  EXPECT_EQ(parseSchemeName("affine"), std::nullopt);
+}
+
+// Tests the symmetric scheme: narrow, full, unsigned mid-point zero points.
+TEST(NumericsSolverTest, Symmetric) {
+  // Narrow i8: 1.27f / 127 = 0.01f (float32 division happens to give
+  // exactly float(0.01)); amax is max(|-1.27|, |0.5|).
+  QuantParams p = solve(-1.27, 0.5, options(StorageKind::I8,
+                                            Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.01f);
+  EXPECT_EQ(p.zeroPoint, 0);
+  EXPECT_EQ(p.minValue, 0.0f);
+  // amax on the positive side gives the same scale.
+  p = solve(-0.5, 1.27, options(StorageKind::I8, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.01f);
+  // Full range i8: 255 / 2 = 127.5 levels per side: 127.5 / 127.5 = 1.
+  p = solve(-127.5, 127.5,
+            options(StorageKind::I8, Scheme::Symmetric, /*narrow=*/false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_EQ(p.zeroPoint, 0);
+  // Narrow i4: 7 / 7 = 1.
+  p = solve(-7.0, 3.0, options(StorageKind::I4, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  // Unsigned: zero point (qmin + qmax + 1) / 2: u8 (0 + 255 + 1) / 2 = 128
+  // and narrow (1 + 255 + 1) / 2 = 128; scale 127.5 / 127.5 and 127 / 127.
+  p = solve(-127.5, 1.0,
+            options(StorageKind::U8, Scheme::Symmetric, /*narrow=*/false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_EQ(p.zeroPoint, 128);
+  p = solve(-127.0, 1.0, options(StorageKind::U8, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_EQ(p.zeroPoint, 128);
+  // u4: (0 + 15 + 1) / 2 = 8, narrow (1 + 15 + 1) / 2 = 8 (integer division).
+  p = solve(-7.5, 7.5,
+            options(StorageKind::U4, Scheme::Symmetric, /*narrow=*/false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_EQ(p.zeroPoint, 8);
+  p = solve(-7.0, 7.0, options(StorageKind::U4, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_EQ(p.zeroPoint, 8);
+  // u2: (0 + 3 + 1) / 2 = 2.
+  p = solve(-1.0, 1.0, options(StorageKind::U2, Scheme::Symmetric));
+  EXPECT_EQ(p.zeroPoint, 2);
+  // i16 narrow: 3.2767 -> float32(3.2767f / 32767.0f), torch-like float math.
+  p = solve(-3.2767, 0.0, options(StorageKind::I16, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 3.2767f / 32767.0f);
+}
+
+// Tests the asymmetric scheme: range extended to 0, exact zero.
+TEST(NumericsSolverTest, Asymmetric) {
+  // [-1, 3] on full u8: scale 4 / 255; -1 / (4/255) = -63.75 -> round -64,
+  // zp = 0 - (-64) = 64.
+  QuantParams p = solve(-1.0, 3.0, options(StorageKind::U8, Scheme::Asymmetric,
+                                           /*narrow=*/false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 4.0f / 255.0f);
+  EXPECT_EQ(p.zeroPoint, 64);
+  EXPECT_EQ(quantizeAffine(0.0f, p.scale, p.zeroPoint,
+                           getIntRange(StorageKind::U8, false)),
+            64);
+  // The same on full i8: zp = -128 + 64 = -64.
+  p = solve(-1.0, 3.0,
+            options(StorageKind::I8, Scheme::Asymmetric, /*narrow=*/false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 4.0f / 255.0f);
+  EXPECT_EQ(p.zeroPoint, -64);
+  // All positive [2, 5] is extended to [0, 5]: scale 5/255, zp = qmin = 0.
+  p = solve(2.0, 5.0,
+            options(StorageKind::U8, Scheme::Asymmetric, /*narrow=*/false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 5.0f / 255.0f);
+  EXPECT_EQ(p.zeroPoint, 0);
+  // All negative [-5, -2] -> [-5, 0]: zp = 0 - round(-5 / (5/255)) = 255.
+  p = solve(-5.0, -2.0,
+            options(StorageKind::U8, Scheme::Asymmetric, /*narrow=*/false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 5.0f / 255.0f);
+  EXPECT_EQ(p.zeroPoint, 255);
+  // Narrow u4: [-1, 13] -> scale 14 / 14 = 1, zp = 1 - (-1) = 2.
+  p = solve(-1.0, 13.0, options(StorageKind::U4, Scheme::Asymmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_EQ(p.zeroPoint, 2);
+}
+
+// Tests the minval scheme.
+TEST(NumericsSolverTest, Minval) {
+  // [-1, 3] on full u8: scale (3 - (-1)) / 255, m = -1, no zero point.
+  QuantParams p =
+      solve(-1.0, 3.0, options(StorageKind::U8, Scheme::Minval, false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 4.0f / 255.0f);
+  EXPECT_EQ(p.zeroPoint, 0);
+  EXPECT_FLOAT_BITS_EQ(p.minValue, -1.0f);
+  // Not extended to 0: [2, 17] on full u4 -> 15 / 15 = 1, m = 2.
+  p = solve(2.0, 17.0, options(StorageKind::U4, Scheme::Minval, false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_FLOAT_BITS_EQ(p.minValue, 2.0f);
+  // Narrow i4 has 14 levels: [0, 7] -> 0.5.
+  p = solve(0.0, 7.0, options(StorageKind::I4, Scheme::Minval));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.5f);
+}
+
+// Tests the power-of-two option.
+TEST(NumericsSolverTest, PowerOfTwo) {
+  // 0.01 lies in (2^-7, 2^-6]: 2^-6 = 0.015625.
+  QuantParams p = solve(-1.27, 1.27,
+                        options(StorageKind::I8, Scheme::Symmetric,
+                                /*narrow=*/true, /*powerOfTwo=*/true));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.015625f);
+  // A power of two is kept: 31.75 / 127 = 0.25.
+  p = solve(-31.75, 0.0, options(StorageKind::I8, Scheme::Symmetric, true,
+                                 true));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.25f);
+  // Float storage: 112 / 448 = 0.25 is kept; one float32 ulp above 112
+  // gives a scale just above 0.25, rounded up to 0.5.
+  p = solve(0.0, 112.0,
+            options(StorageKind::F8E4M3FN, Scheme::Symmetric, true, true));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.25f);
+  p = solve(0.0, std::nextafter(112.0f, 200.0f),
+            options(StorageKind::F8E4M3FN, Scheme::Symmetric, true, true));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.5f);
+  // Asymmetric: the zero point follows the rounded scale. [-1, 3] full u8:
+  // 4/255 -> 2^-6; -1 / 2^-6 = -64, zp = 64.
+  p = solve(-1.0, 3.0, options(StorageKind::U8, Scheme::Asymmetric, false,
+                               true));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.015625f);
+  EXPECT_EQ(p.zeroPoint, 64);
+  // Zero ranges keep scale 1 (already a power of two).
+  p = solve(0.0, 0.0, options(StorageKind::I8, Scheme::Symmetric, true,
+                              true));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+}
+
+// Tests float storage: scale amax / max finite, no zero point.
+TEST(NumericsSolverTest, FloatStorage) {
+  // 448 / 448 = 1; 57344 / 57344 = 1; 3 / 6 = 0.5.
+  QuantParams p =
+      solve(-448.0, 100.0, options(StorageKind::F8E4M3FN, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_EQ(p.zeroPoint, 0);
+  EXPECT_EQ(p.minValue, 0.0f);
+  p = solve(-1.0, 57344.0, options(StorageKind::F8E5M2, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  p = solve(-3.0, 3.0, options(StorageKind::F4E2M1FN, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.5f);
+  // The narrow flag does not matter for float storage.
+  p = solve(-448.0, 0.0,
+            options(StorageKind::F8E4M3FN, Scheme::Symmetric, false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  // All-zero: scale 1.
+  p = solve(0.0, 0.0, options(StorageKind::F8E5M2, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+}
+
+// Tests degenerate ranges: all zero, constant, tiny.
+TEST(NumericsSolverTest, DegenerateRanges) {
+  // All zero: scale 1 for every scheme and integer storage; the zero point
+  // is 0 / the unsigned mid-point (symmetric) or qmin - round(0) = qmin
+  // (asymmetric).
+  for (StorageKind kind : allStorageKinds()) {
+    if (isFloatStorage(kind) || kind == StorageKind::I32)
+      continue;
+    SCOPED_TRACE(getStorageName(kind).str());
+    for (bool narrow : {false, true}) {
+      IntRange range = getIntRange(kind, narrow);
+      QuantParams p =
+          solve(0.0, 0.0, options(kind, Scheme::Symmetric, narrow));
+      EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+      EXPECT_EQ(p.zeroPoint, isSignedStorage(kind)
+                                 ? 0
+                                 : (range.qmin + range.qmax + 1) / 2);
+      p = solve(0.0, 0.0, options(kind, Scheme::Asymmetric, narrow));
+      EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+      EXPECT_EQ(p.zeroPoint, range.qmin);
+      p = solve(0.0, 0.0, options(kind, Scheme::Minval, narrow));
+      EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+      EXPECT_FLOAT_BITS_EQ(p.minValue, 0.0f);
+    }
+  }
+  // A constant 2.54: symmetric 2.54f / 127 = 0.02f (float32 gives exactly
+  // float(0.02)); minval has zero width: scale 1, m = 2.54f.
+  QuantParams p = solve(2.54, 2.54, options(StorageKind::I8,
+                                            Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.02f);
+  p = solve(2.54, 2.54, options(StorageKind::U8, Scheme::Minval));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
+  EXPECT_FLOAT_BITS_EQ(p.minValue, 2.54f);
+  // A constant -3 asymmetric: [-3, 0] on full u8, zp = -round(-255) = 255.
+  p = solve(-3.0, -3.0, options(StorageKind::U8, Scheme::Asymmetric, false));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 3.0f / 255.0f);
+  EXPECT_EQ(p.zeroPoint, 255);
+  // Documented FLT_MIN floor: 1e-40 / 127 is subnormal, clamped to FLT_MIN.
+  p = solve(0.0, 1e-40, options(StorageKind::I8, Scheme::Symmetric));
+  EXPECT_FLOAT_BITS_EQ(p.scale, FLT_MIN);
+  p = solve(1e-40, 2e-40, options(StorageKind::I8, Scheme::Minval));
+  EXPECT_FLOAT_BITS_EQ(p.scale, FLT_MIN);
+  // clampScale directly: zero width -> 1 whatever the raw value.
+  EXPECT_FLOAT_BITS_EQ(clampScale(0.0, true), 1.0f);
+  EXPECT_FLOAT_BITS_EQ(clampScale(0.5, true), 1.0f);
+  EXPECT_FLOAT_BITS_EQ(clampScale(1e-45, false), FLT_MIN);
+  EXPECT_FLOAT_BITS_EQ(clampScale(0.0, false), FLT_MIN);
+  EXPECT_FLOAT_BITS_EQ(clampScale(0.5, false), 0.5f);
+  // Converted to float32 first: 0.1 -> 0.1f.
+  EXPECT_FLOAT_BITS_EQ(clampScale(0.1, false), 0.1f);
+}
+
+// Tests that invalid ranges and unsupported combinations fail.
+TEST(NumericsSolverTest, Errors) {
+  SolverOptions i8 = options(StorageKind::I8, Scheme::Symmetric);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_NE(errorOf(solveFromRange(1.0, -1.0, i8)), "");
+  EXPECT_NE(errorOf(solveFromRange(nan, 1.0, i8)), "");
+  EXPECT_NE(errorOf(solveFromRange(0.0, nan, i8)), "");
+  EXPECT_NE(errorOf(solveFromRange(-inf, 1.0, i8)), "");
+  EXPECT_NE(errorOf(solveFromRange(0.0, inf, i8)), "");
+  EXPECT_NE(errorOf(solveFromRange(
+                -1.0, 1.0, options(StorageKind::I32, Scheme::Symmetric))),
+            "");
+  for (StorageKind kind : {StorageKind::F8E4M3FN, StorageKind::F8E5M2,
+                           StorageKind::F4E2M1FN}) {
+    SCOPED_TRACE(getStorageName(kind).str());
+    EXPECT_NE(errorOf(solveFromRange(-1.0, 1.0, options(kind, Scheme::Minval))),
+              "");
+    EXPECT_NE(
+        errorOf(solveFromRange(-1.0, 1.0, options(kind, Scheme::Asymmetric))),
+        "");
+  }
+  // rmin == rmax is valid.
+  EXPECT_EQ(errorOf(solveFromRange(1.0, 1.0, i8)), "");
+}
+
+//===----------------------------------------------------------------------===//
+// Granularity
+//===----------------------------------------------------------------------===//
+
+// Tests getParamShape for every granularity.
+TEST(NumericsGranularityTest, ParamShape) {
+  using Shape = std::vector<int64_t>;
+  auto shapeOf = [](ArrayRef<int64_t> shape, Granularity g) -> Shape {
+    Expected<Shape> result = getParamShape(shape, g);
+    if (!result) {
+      ADD_FAILURE() << toString(result.takeError());
+      return {};
+    }
+    return *result;
+  };
+  // Per tensor: [1], even for a scalar.
+  EXPECT_EQ(shapeOf({4, 3}, {}), Shape{1});
+  EXPECT_EQ(shapeOf({}, {}), Shape{1});
+  // Per channel: [shape[axis]].
+  EXPECT_EQ(shapeOf({4, 3}, {0, 0}), Shape{4});
+  EXPECT_EQ(shapeOf({4, 3}, {1, 0}), Shape{3});
+  EXPECT_EQ(shapeOf({2, 3, 5}, {2, 0}), Shape{5});
+  // Per block: shape with shape[axis] / block; block == dim -> 1.
+  EXPECT_EQ(shapeOf({2, 6}, {1, 2}), (Shape{2, 3}));
+  EXPECT_EQ(shapeOf({2, 6}, {1, 6}), (Shape{2, 1}));
+  EXPECT_EQ(shapeOf({4, 6}, {0, 2}), (Shape{2, 6}));
+  EXPECT_EQ(shapeOf({2, 6}, {1, 1}), (Shape{2, 6}));
+  // Errors: block 4 does not divide 6; axis 2 of a rank-2 tensor.
+  EXPECT_NE(errorOf(getParamShape({2, 6}, {1, 4})), "");
+  EXPECT_NE(errorOf(getParamShape({2, 6}, {1, 12})), "");
+  EXPECT_NE(errorOf(getParamShape({2, 6}, {2, 0})), "");
+  EXPECT_NE(errorOf(getParamShape({2, 6}, {2, 2})), "");
+}
+
+// Tests getParamIndex against hand-computed row-major group indices.
+TEST(NumericsGranularityTest, ParamIndex) {
+  // Per tensor: always 0.
+  EXPECT_EQ(getParamIndex({4, 3}, {3, 2}, {}), 0);
+  // Per channel: the index along the axis.
+  EXPECT_EQ(getParamIndex({4, 3}, {2, 1}, {0, 0}), 2);
+  EXPECT_EQ(getParamIndex({4, 3}, {2, 1}, {1, 0}), 1);
+  // Per block [2, 6], axis 1, block 2 -> param shape [2, 3]: element (1, 5)
+  // is in block 5 / 2 = 2 of row 1: 1 * 3 + 2 = 5.
+  EXPECT_EQ(getParamIndex({2, 6}, {1, 5}, {1, 2}), 5);
+  EXPECT_EQ(getParamIndex({2, 6}, {0, 1}, {1, 2}), 0);
+  EXPECT_EQ(getParamIndex({2, 6}, {0, 2}, {1, 2}), 1);
+  // Per block [4, 3], axis 0, block 2 -> param shape [2, 3]: (3, 1) is in
+  // block 1 along axis 0, column 1: 1 * 3 + 1 = 4.
+  EXPECT_EQ(getParamIndex({4, 3}, {3, 1}, {0, 2}), 4);
+  // Block == dim: one block along the axis; [2, 6] -> [2, 1]: row index.
+  EXPECT_EQ(getParamIndex({2, 6}, {1, 4}, {1, 6}), 1);
+}
+
+// Tests solveForTensor per tensor, per channel (axis 0 and 1) and per block.
+TEST(NumericsGranularityTest, SolveForTensor) {
+  // A 2x3 tensor whose rows have amax 1.27 and 2.54 and whose columns have
+  // amax 2.54, 0.635 and 0.127.
+  const float data[] = {-1.27f, 0.5f, 0.127f, 2.54f, -0.635f, 0.0f};
+  const int64_t shape[] = {2, 3};
+  SolverOptions opts = options(StorageKind::I8, Scheme::Symmetric);
+  auto scales = [&](Granularity g) {
+    std::vector<float> result;
+    Expected<std::vector<QuantParams>> params =
+        solveForTensor(data, shape, g, opts);
+    if (!params) {
+      ADD_FAILURE() << toString(params.takeError());
+      return result;
+    }
+    for (const QuantParams &p : *params)
+      result.push_back(p.scale);
+    return result;
+  };
+  using Scales = std::vector<float>;
+  // amax / 127 per group, in float32.
+  EXPECT_EQ(scales({}), Scales{2.54f / 127.0f});
+  EXPECT_EQ(scales({0, 0}), (Scales{1.27f / 127.0f, 2.54f / 127.0f}));
+  EXPECT_EQ(scales({1, 0}),
+            (Scales{2.54f / 127.0f, 0.635f / 127.0f, 0.127f / 127.0f}));
+  // Blocks of 3 along axis 1 (block == dim): the same as per row.
+  EXPECT_EQ(scales({1, 3}), (Scales{1.27f / 127.0f, 2.54f / 127.0f}));
+  // Blocks of 1 along axis 1: one group per element, |x| / 127; the zero
+  // element gets scale 1.
+  EXPECT_EQ(scales({1, 1}),
+            (Scales{1.27f / 127.0f, 0.5f / 127.0f, 0.127f / 127.0f,
+                    2.54f / 127.0f, 0.635f / 127.0f, 1.0f}));
+  // Blocks of 2 along axis 0 (block == dim): the same as per column.
+  EXPECT_EQ(scales({0, 2}),
+            (Scales{2.54f / 127.0f, 0.635f / 127.0f, 0.127f / 127.0f}));
+  // Block 2 does not divide 3: error.
+  EXPECT_NE(errorOf(solveForTensor(data, shape, {1, 2}, opts)), "");
+  // Wrong element count: error.
+  EXPECT_NE(errorOf(solveForTensor(ArrayRef<float>(data).drop_back(), shape,
+                                   {}, opts)),
+            "");
+}
+
+// Tests solveForTensor's handling of constant, single-element and
+// non-finite data.
+TEST(NumericsGranularityTest, SolveForTensorDegenerate) {
+  SolverOptions asym = options(StorageKind::U8, Scheme::Asymmetric, false);
+  // Single element -2 -> range [-2, 0]: scale 2/255, zp 255.
+  const float single[] = {-2.0f};
+  Expected<std::vector<QuantParams>> p =
+      solveForTensor(single, {1}, {}, asym);
+  ASSERT_TRUE(bool(p)) << toString(p.takeError());
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_FLOAT_BITS_EQ((*p)[0].scale, 2.0f / 255.0f);
+  EXPECT_EQ((*p)[0].zeroPoint, 255);
+  // All-zero tensor: scale 1, zp qmin 0.
+  const float zeros[] = {0.0f, -0.0f, 0.0f, 0.0f};
+  p = solveForTensor(zeros, {2, 2}, {0, 0}, asym);
+  ASSERT_TRUE(bool(p)) << toString(p.takeError());
+  for (const QuantParams &q : *p) {
+    EXPECT_FLOAT_BITS_EQ(q.scale, 1.0f);
+    EXPECT_EQ(q.zeroPoint, 0);
+  }
+  // Constant 5 under minval: zero width, scale 1, m = 5.
+  const float fives[] = {5.0f, 5.0f, 5.0f};
+  p = solveForTensor(fives, {3}, {},
+                     options(StorageKind::U8, Scheme::Minval, false));
+  ASSERT_TRUE(bool(p)) << toString(p.takeError());
+  EXPECT_FLOAT_BITS_EQ((*p)[0].scale, 1.0f);
+  EXPECT_FLOAT_BITS_EQ((*p)[0].minValue, 5.0f);
+  // NaN and +-Inf are ignored for the range; a row without a finite
+  // element behaves like an all-zero row (scale 1). Row 0 amax 1.27.
+  const float nonFinite[] = {kNaN, -1.27f, kInf, -kInf, kNaN, kInf};
+  p = solveForTensor(nonFinite, {2, 3}, {0, 0},
+                     options(StorageKind::I8, Scheme::Symmetric));
+  ASSERT_TRUE(bool(p)) << toString(p.takeError());
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_FLOAT_BITS_EQ((*p)[0].scale, 0.01f);
+  EXPECT_FLOAT_BITS_EQ((*p)[1].scale, 1.0f);
+}
+
+//===----------------------------------------------------------------------===//
+// Generated vectors (data/gen_vectors.py)
+//===----------------------------------------------------------------------===//
+
+// Tests quantizeAffine (every rounding mode, narrow and full ranges) and
+// dequantizeAffine against numpy for every integer storage kind.
+TEST(NumericsVectorTest, Affine) {
+  size_t checked = 0;
+  for (StringRef name : kIntKindNames) {
+    SCOPED_TRACE(name.str());
+    StorageKind kind = *parseStorageName(name);
+    std::string prefix = ("affine/" + name + "_").str();
+    std::vector<float> x, scale, deq;
+    std::vector<int32_t> zp, q;
+    std::vector<uint8_t> narrow;
+    std::vector<int64_t> qShape;
+    ASSERT_TRUE(loadNpy(prefix + "x.npy", DType::F32, x));
+    ASSERT_TRUE(loadNpy(prefix + "scale.npy", DType::F32, scale));
+    ASSERT_TRUE(loadNpy(prefix + "zp.npy", DType::I32, zp));
+    ASSERT_TRUE(loadNpy(prefix + "narrow.npy", DType::Bool, narrow));
+    ASSERT_TRUE(loadNpy(prefix + "q.npy", DType::I32, q, &qShape));
+    ASSERT_TRUE(loadNpy(prefix + "deq.npy", DType::F32, deq));
+    size_t n = x.size();
+    ASSERT_GT(n, 200u);
+    ASSERT_EQ(scale.size(), n);
+    ASSERT_EQ(zp.size(), n);
+    ASSERT_EQ(narrow.size(), n);
+    ASSERT_EQ(deq.size(), n);
+    ASSERT_EQ(qShape, (std::vector<int64_t>{4, static_cast<int64_t>(n)}));
+    for (size_t i = 0; i < n; ++i) {
+      IntRange range = getIntRange(kind, narrow[i]);
+      for (auto [m, mode] : llvm::enumerate(kModes)) {
+        EXPECT_EQ(quantizeAffine(x[i], scale[i], zp[i], range, mode),
+                  q[m * n + i])
+            << getRoundingName(mode).str() << " i=" << i
+            << " x=" << describe(x[i]) << " s=" << describe(scale[i])
+            << " z=" << zp[i] << " narrow=" << int(narrow[i]);
+        ++checked;
+      }
+      EXPECT_FLOAT_BITS_EQ(dequantizeAffine(q[i], scale[i], zp[i]), deq[i])
+          << " i=" << i;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 8000u);
+}
+
+// Tests quantizeMinval (every rounding mode) and dequantizeMinval against
+// numpy for every integer storage kind.
+TEST(NumericsVectorTest, Minval) {
+  for (StringRef name : kIntKindNames) {
+    SCOPED_TRACE(name.str());
+    StorageKind kind = *parseStorageName(name);
+    IntRange range = getIntRange(kind, /*narrow=*/false);
+    std::string prefix = ("minval/" + name + "_").str();
+    std::vector<float> x, scale, minValue, deq;
+    std::vector<int32_t> q;
+    std::vector<int64_t> qShape;
+    ASSERT_TRUE(loadNpy(prefix + "x.npy", DType::F32, x));
+    ASSERT_TRUE(loadNpy(prefix + "scale.npy", DType::F32, scale));
+    ASSERT_TRUE(loadNpy(prefix + "min.npy", DType::F32, minValue));
+    ASSERT_TRUE(loadNpy(prefix + "q.npy", DType::I32, q, &qShape));
+    ASSERT_TRUE(loadNpy(prefix + "deq.npy", DType::F32, deq));
+    size_t n = x.size();
+    ASSERT_GT(n, 100u);
+    ASSERT_EQ(scale.size(), n);
+    ASSERT_EQ(minValue.size(), n);
+    ASSERT_EQ(deq.size(), n);
+    ASSERT_EQ(qShape, (std::vector<int64_t>{4, static_cast<int64_t>(n)}));
+    for (size_t i = 0; i < n; ++i) {
+      for (auto [m, mode] : llvm::enumerate(kModes))
+        EXPECT_EQ(quantizeMinval(x[i], scale[i], minValue[i], range, mode),
+                  q[m * n + i])
+            << getRoundingName(mode).str() << " i=" << i
+            << " x=" << describe(x[i]) << " s=" << describe(scale[i])
+            << " m=" << describe(minValue[i]);
+      EXPECT_FLOAT_BITS_EQ(
+          dequantizeMinval(q[i], scale[i], minValue[i], range.qmin), deq[i])
+          << " i=" << i;
+    }
+  }
+}
+
+// Tests minifloat decoding of every code, encoding (values, midpoints and
+// their neighbours, specials) and scaled quantize/dequantize against a
+// brute-force oracle for every float storage kind.
+TEST(NumericsVectorTest, MiniFloat) {
+  for (StringRef name : kFloatKindNames) {
+    SCOPED_TRACE(name.str());
+    StorageKind kind = *parseStorageName(name);
+    std::string prefix = ("minifloat/" + name + "_").str();
+
+    std::vector<float> decoded;
+    ASSERT_TRUE(loadNpy(prefix + "decode.npy", DType::F32, decoded));
+    ASSERT_EQ(decoded.size(), size_t(1) << getStorageBitWidth(kind));
+    for (auto [code, expected] : llvm::enumerate(decoded))
+      EXPECT_FLOAT_BITS_EQ(decodeFloatBits(code, kind), expected)
+          << " code=" << code;
+
+    std::vector<float> encX;
+    std::vector<uint8_t> encBits;
+    ASSERT_TRUE(loadNpy(prefix + "enc_x.npy", DType::F32, encX));
+    ASSERT_TRUE(loadNpy(prefix + "enc_bits.npy", DType::U8, encBits));
+    ASSERT_EQ(encX.size(), encBits.size());
+    for (size_t i = 0; i < encX.size(); ++i)
+      EXPECT_EQ(encodeFloatSaturating(encX[i], kind), encBits[i])
+          << " x=" << describe(encX[i]);
+
+    std::vector<float> x, scale, deq;
+    std::vector<uint8_t> bits;
+    std::vector<int64_t> bitsShape;
+    ASSERT_TRUE(loadNpy(prefix + "x.npy", DType::F32, x));
+    ASSERT_TRUE(loadNpy(prefix + "scale.npy", DType::F32, scale));
+    ASSERT_TRUE(loadNpy(prefix + "bits.npy", DType::U8, bits, &bitsShape));
+    ASSERT_TRUE(loadNpy(prefix + "deq.npy", DType::F32, deq));
+    size_t n = x.size();
+    ASSERT_GT(n, 200u);
+    ASSERT_EQ(scale.size(), n);
+    ASSERT_EQ(deq.size(), n);
+    ASSERT_EQ(bitsShape, (std::vector<int64_t>{2, static_cast<int64_t>(n)}));
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(quantizeToFloat(x[i], scale[i], kind, RoundingMode::HalfEven),
+                bits[i])
+          << " x=" << describe(x[i]) << " s=" << describe(scale[i]);
+      EXPECT_EQ(
+          quantizeToFloat(x[i], scale[i], kind, RoundingMode::Reciprocal),
+          bits[n + i])
+          << " reciprocal x=" << describe(x[i]) << " s=" << describe(scale[i]);
+      EXPECT_FLOAT_BITS_EQ(dequantizeFromFloat(bits[i], scale[i], kind),
+                           deq[i])
+          << " i=" << i;
+    }
+  }
+}
+
+// Tests computeFixedPointMultiplier, applyFixedPointMultiplier and
+// requantizeFloat against exact rational / big-integer arithmetic.
+TEST(NumericsVectorTest, Requantize) {
+  std::vector<double> m;
+  std::vector<int32_t> multiplier, shift;
+  ASSERT_TRUE(loadNpy("requant/fp_m.npy", DType::F64, m));
+  ASSERT_TRUE(loadNpy("requant/fp_multiplier.npy", DType::I32, multiplier));
+  ASSERT_TRUE(loadNpy("requant/fp_shift.npy", DType::I32, shift));
+  ASSERT_EQ(multiplier.size(), m.size());
+  ASSERT_EQ(shift.size(), m.size());
+  ASSERT_GT(m.size(), 200u);
+  for (size_t i = 0; i < m.size(); ++i) {
+    Expected<FixedPointMultiplier> fp = computeFixedPointMultiplier(m[i]);
+    ASSERT_TRUE(bool(fp)) << toString(fp.takeError());
+    EXPECT_EQ(fp->multiplier, multiplier[i]) << " m=" << m[i];
+    EXPECT_EQ(fp->shift, shift[i]) << " m=" << m[i];
+  }
+
+  std::vector<int64_t> v, out;
+  ASSERT_TRUE(loadNpy("requant/apply_v.npy", DType::I64, v));
+  ASSERT_TRUE(loadNpy("requant/apply_multiplier.npy", DType::I32, multiplier));
+  ASSERT_TRUE(loadNpy("requant/apply_shift.npy", DType::I32, shift));
+  ASSERT_TRUE(loadNpy("requant/apply_out.npy", DType::I64, out));
+  ASSERT_EQ(multiplier.size(), v.size());
+  ASSERT_EQ(shift.size(), v.size());
+  ASSERT_EQ(out.size(), v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    EXPECT_EQ(applyFixedPointMultiplier(v[i], {multiplier[i], shift[i]}),
+              out[i])
+        << " v=" << v[i] << " multiplier=" << multiplier[i]
+        << " shift=" << shift[i];
+
+  std::vector<int32_t> q, zIn, zOut, expected;
+  std::vector<float> fm;
+  ASSERT_TRUE(loadNpy("requant/float_q.npy", DType::I32, q));
+  ASSERT_TRUE(loadNpy("requant/float_zin.npy", DType::I32, zIn));
+  ASSERT_TRUE(loadNpy("requant/float_m.npy", DType::F32, fm));
+  ASSERT_TRUE(loadNpy("requant/float_zout.npy", DType::I32, zOut));
+  ASSERT_TRUE(loadNpy("requant/float_out.npy", DType::I32, expected));
+  ASSERT_EQ(zIn.size(), q.size());
+  ASSERT_EQ(fm.size(), q.size());
+  ASSERT_EQ(zOut.size(), q.size());
+  ASSERT_EQ(expected.size(), q.size());
+  IntRange i8 = getIntRange(StorageKind::I8, false);
+  for (size_t i = 0; i < q.size(); ++i)
+    EXPECT_EQ(requantizeFloat(q[i], zIn[i], fm[i], zOut[i], i8), expected[i])
+        << " q=" << q[i] << " zin=" << zIn[i] << " m=" << describe(fm[i])
+        << " zout=" << zOut[i];
+}
+
+//===----------------------------------------------------------------------===//
+// ONNX reference cases (data/convert_onnx_testdata.py)
+//===----------------------------------------------------------------------===//
+
+/// Loads the scalar or 1-D per-axis parameters of an ONNX (de)quantize case
+/// and returns the granularity they imply.
+::testing::AssertionResult
+loadOnnxParams(StringRef dir, StringRef scaleName, StringRef zpName,
+               ArrayRef<int64_t> shape, std::vector<float> &scale,
+               std::vector<uint8_t> &zp, Granularity &granularity) {
+  std::vector<int64_t> axis;
+  auto r = loadNpy((dir + "/" + scaleName + ".npy").str(), DType::F32, scale);
+  if (!r)
+    return r;
+  r = loadNpy((dir + "/" + zpName + ".npy").str(), DType::U8, zp);
+  if (!r)
+    return r;
+  r = loadNpy((dir + "/axis.npy").str(), DType::I64, axis);
+  if (!r)
+    return r;
+  if (scale.size() != zp.size() || axis.size() != 1)
+    return ::testing::AssertionFailure() << "inconsistent parameters";
+  granularity = Granularity();
+  if (scale.size() > 1) {
+    int64_t a = axis[0] < 0 ? axis[0] + shape.size() : axis[0];
+    granularity = Granularity{a, 0};
+  }
+  Expected<std::vector<int64_t>> paramShape = getParamShape(shape, granularity);
+  if (!paramShape)
+    return ::testing::AssertionFailure() << toString(paramShape.takeError());
+  if ((*paramShape)[0] != static_cast<int64_t>(scale.size()))
+    return ::testing::AssertionFailure() << "parameter count mismatch";
+  return ::testing::AssertionSuccess();
+}
+
+// Tests that quantizeAffine reproduces ONNX QuantizeLinear (u8, per tensor
+// and per axis).
+TEST(NumericsOnnxTest, QuantizeLinear) {
+  for (StringRef dir : {"onnx/quantizelinear", "onnx/quantizelinear_axis"}) {
+    SCOPED_TRACE(dir.str());
+    std::vector<float> x, scale;
+    std::vector<uint8_t> zp, y;
+    std::vector<int64_t> shape, yShape;
+    Granularity g;
+    ASSERT_TRUE(loadNpy((dir + "/x.npy").str(), DType::F32, x, &shape));
+    ASSERT_TRUE(loadNpy((dir + "/y.npy").str(), DType::U8, y, &yShape));
+    ASSERT_EQ(shape, yShape);
+    ASSERT_TRUE(loadOnnxParams(dir, "y_scale", "y_zero_point", shape, scale,
+                               zp, g));
+    IntRange u8 = getIntRange(StorageKind::U8, false);
+    for (size_t i = 0; i < x.size(); ++i) {
+      int64_t p = getParamIndex(shape, unravel(i, shape), g);
+      EXPECT_EQ(quantizeAffine(x[i], scale[p], zp[p], u8), int64_t(y[i]))
+          << " i=" << i << " x=" << describe(x[i]);
+    }
+  }
+}
+
+// Tests that dequantizeAffine reproduces ONNX DequantizeLinear (u8, per
+// tensor and per axis).
+TEST(NumericsOnnxTest, DequantizeLinear) {
+  for (StringRef dir :
+       {"onnx/dequantizelinear", "onnx/dequantizelinear_axis"}) {
+    SCOPED_TRACE(dir.str());
+    std::vector<uint8_t> x, zp;
+    std::vector<float> scale, y;
+    std::vector<int64_t> shape, yShape;
+    Granularity g;
+    ASSERT_TRUE(loadNpy((dir + "/x.npy").str(), DType::U8, x, &shape));
+    ASSERT_TRUE(loadNpy((dir + "/y.npy").str(), DType::F32, y, &yShape));
+    ASSERT_EQ(shape, yShape);
+    ASSERT_TRUE(loadOnnxParams(dir, "x_scale", "x_zero_point", shape, scale,
+                               zp, g));
+    for (size_t i = 0; i < x.size(); ++i) {
+      int64_t p = getParamIndex(shape, unravel(i, shape), g);
+      EXPECT_FLOAT_BITS_EQ(dequantizeAffine(x[i], scale[p], zp[p]), y[i])
+          << " i=" << i;
+    }
+  }
+}
+
+// Tests that the asymmetric full-range u8 solver plus quantizeAffine
+// reproduce ONNX DynamicQuantizeLinear (scale, zero point and data).
+TEST(NumericsOnnxTest, DynamicQuantizeLinear) {
+  for (StringRef dir : {"onnx/dynamicquantizelinear",
+                        "onnx/dynamicquantizelinear_max_adjusted",
+                        "onnx/dynamicquantizelinear_min_adjusted"}) {
+    SCOPED_TRACE(dir.str());
+    std::vector<float> x, yScale;
+    std::vector<uint8_t> y, yZeroPoint;
+    std::vector<int64_t> shape;
+    ASSERT_TRUE(loadNpy((dir + "/x.npy").str(), DType::F32, x, &shape));
+    ASSERT_TRUE(loadNpy((dir + "/y.npy").str(), DType::U8, y));
+    ASSERT_TRUE(loadNpy((dir + "/y_scale.npy").str(), DType::F32, yScale));
+    ASSERT_TRUE(
+        loadNpy((dir + "/y_zero_point.npy").str(), DType::U8, yZeroPoint));
+    ASSERT_EQ(y.size(), x.size());
+    ASSERT_EQ(yScale.size(), 1u);
+    ASSERT_EQ(yZeroPoint.size(), 1u);
+    Expected<std::vector<QuantParams>> params = solveForTensor(
+        x, shape, Granularity(),
+        options(StorageKind::U8, Scheme::Asymmetric, /*narrow=*/false));
+    ASSERT_TRUE(bool(params)) << toString(params.takeError());
+    ASSERT_EQ(params->size(), 1u);
+    const QuantParams &p = (*params)[0];
+    EXPECT_FLOAT_BITS_EQ(p.scale, yScale[0]);
+    EXPECT_EQ(p.zeroPoint, yZeroPoint[0]);
+    IntRange u8 = getIntRange(StorageKind::U8, false);
+    for (size_t i = 0; i < x.size(); ++i)
+      EXPECT_EQ(quantizeAffine(x[i], yScale[0], yZeroPoint[0], u8),
+                int64_t(y[i]))
+          << " i=" << i << " x=" << describe(x[i]);
+  }
+}
+
+} // namespace
