@@ -61,7 +61,7 @@ const RoundingMode kModes[] = {RoundingMode::HalfEven,
                                RoundingMode::HalfUp, RoundingMode::Reciprocal};
 
 /// Integer storage kinds covered by the generated vectors.
-const char *const kIntKindNames[] = {"i2", "i4", "i8",  "i16",
+const char *const kIntKindNames[] = {"i2", "i4", "i8", "i16",
                                      "u2", "u4", "u8", "u16"};
 const char *const kFloatKindNames[] = {"f8E4M3FN", "f8E5M2", "f4E2M1FN"};
 
@@ -255,19 +255,17 @@ TEST(NumericsRoundingTest, Ties) {
   // Half-even picks the even neighbour, half-away moves away from zero,
   // half-up moves towards +infinity.
   const Case cases[] = {
-      {0.5f, 0.0f, 1.0f, 1.0f},    {-0.5f, 0.0f, -1.0f, 0.0f},
-      {1.5f, 2.0f, 2.0f, 2.0f},    {-1.5f, -2.0f, -2.0f, -1.0f},
-      {2.5f, 2.0f, 3.0f, 3.0f},    {-2.5f, -2.0f, -3.0f, -2.0f},
-      {3.5f, 4.0f, 4.0f, 4.0f},    {-3.5f, -4.0f, -4.0f, -3.0f},
-      {126.5f, 126.0f, 127.0f, 127.0f},
-      {-127.5f, -128.0f, -128.0f, -127.0f},
+      {0.5f, 0.0f, 1.0f, 1.0f},         {-0.5f, 0.0f, -1.0f, 0.0f},
+      {1.5f, 2.0f, 2.0f, 2.0f},         {-1.5f, -2.0f, -2.0f, -1.0f},
+      {2.5f, 2.0f, 3.0f, 3.0f},         {-2.5f, -2.0f, -3.0f, -2.0f},
+      {3.5f, 4.0f, 4.0f, 4.0f},         {-3.5f, -4.0f, -4.0f, -3.0f},
+      {126.5f, 126.0f, 127.0f, 127.0f}, {-127.5f, -128.0f, -128.0f, -127.0f},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(describe(c.y));
     EXPECT_EQ(roundToIntegral(c.y, RoundingMode::HalfEven), c.halfEven);
     EXPECT_EQ(roundToIntegral(c.y, RoundingMode::Reciprocal), c.halfEven);
-    EXPECT_EQ(roundToIntegral(c.y, RoundingMode::HalfAwayFromZero),
-              c.halfAway);
+    EXPECT_EQ(roundToIntegral(c.y, RoundingMode::HalfAwayFromZero), c.halfAway);
     EXPECT_EQ(roundToIntegral(c.y, RoundingMode::HalfUp), c.halfUp);
   }
 }
@@ -320,8 +318,8 @@ TEST(NumericsAffineTest, Basic) {
   EXPECT_EQ(quantizeAffine(3.0f, 0.5f, 3, i8), 9);
   // 1.25 / 0.5 = 2.5, a tie: even 2, away 3, up 3; + z = 10.
   EXPECT_EQ(quantizeAffine(1.25f, 0.5f, 10, u8, RoundingMode::HalfEven), 12);
-  EXPECT_EQ(
-      quantizeAffine(1.25f, 0.5f, 10, u8, RoundingMode::HalfAwayFromZero), 13);
+  EXPECT_EQ(quantizeAffine(1.25f, 0.5f, 10, u8, RoundingMode::HalfAwayFromZero),
+            13);
   EXPECT_EQ(quantizeAffine(1.25f, 0.5f, 10, u8, RoundingMode::HalfUp), 13);
   // -1.25 / 0.5 = -2.5: even -2, away -3, up -2; + z = 10.
   EXPECT_EQ(quantizeAffine(-1.25f, 0.5f, 10, u8, RoundingMode::HalfEven), 8);
@@ -406,8 +404,8 @@ TEST(NumericsAffineTest, ReciprocalDiffersFromDivision) {
   EXPECT_EQ(quantizeAffine(2.25f, 0.3f, 0, i8, RoundingMode::Reciprocal), 8);
   // The half modes divide, so they also see 7.4999995 and give 7.
   EXPECT_EQ(quantizeAffine(2.25f, 0.3f, 0, i8, RoundingMode::HalfUp), 7);
-  EXPECT_EQ(
-      quantizeAffine(2.25f, 0.3f, 0, i8, RoundingMode::HalfAwayFromZero), 7);
+  EXPECT_EQ(quantizeAffine(2.25f, 0.3f, 0, i8, RoundingMode::HalfAwayFromZero),
+            7);
 }
 
 // Tests the minval form q = round((x - m) / s) + qmin and its inverse.
@@ -420,8 +418,7 @@ TEST(NumericsMinvalTest, QuantizeDequantize) {
   // x == m gives qmin.
   EXPECT_EQ(quantizeMinval(-1.0f, 0.5f, -1.0f, i8), -128);
   // (-0.75 - (-1)) / 0.5 = 0.5, a tie: even 0, up 1.
-  EXPECT_EQ(quantizeMinval(-0.75f, 0.5f, -1.0f, u8, RoundingMode::HalfEven),
-            0);
+  EXPECT_EQ(quantizeMinval(-0.75f, 0.5f, -1.0f, u8, RoundingMode::HalfEven), 0);
   EXPECT_EQ(quantizeMinval(-0.75f, 0.5f, -1.0f, u8, RoundingMode::HalfUp), 1);
   // Below m saturates to qmin, far above to qmax; +-Inf likewise.
   EXPECT_EQ(quantizeMinval(-5.0f, 0.5f, -1.0f, u8), 0);
@@ -430,9 +427,8 @@ TEST(NumericsMinvalTest, QuantizeDequantize) {
   EXPECT_EQ(quantizeMinval(-kInf, 0.5f, -1.0f, i8), -128);
   // Documented: NaN maps to qmin.
   EXPECT_EQ(quantizeMinval(kNaN, 0.5f, -1.0f, i8), -128);
-  EXPECT_EQ(quantizeMinval(kNaN, 0.5f, -1.0f, getIntRange(StorageKind::U8,
-                                                          true)),
-            1);
+  EXPECT_EQ(
+      quantizeMinval(kNaN, 0.5f, -1.0f, getIntRange(StorageKind::U8, true)), 1);
   // 0.5 * (4 - 0) + (-1) = 1; 0.5 * (-124 - (-128)) + (-1) = 1.
   EXPECT_FLOAT_BITS_EQ(dequantizeMinval(4, 0.5f, -1.0f, 0), 1.0f);
   EXPECT_FLOAT_BITS_EQ(dequantizeMinval(-124, 0.5f, -1.0f, -128), 1.0f);
@@ -471,8 +467,8 @@ TEST(NumericsMiniFloatTest, Formats) {
   EXPECT_EQ(e2m1.bias, 1);
   EXPECT_EQ(e2m1.minExponent(), 0);
   // The semantics agree with the formats.
-  for (StorageKind kind : {StorageKind::F8E4M3FN, StorageKind::F8E5M2,
-                           StorageKind::F4E2M1FN}) {
+  for (StorageKind kind :
+       {StorageKind::F8E4M3FN, StorageKind::F8E5M2, StorageKind::F4E2M1FN}) {
     const fltSemantics &sem = getFloatSemantics(kind);
     EXPECT_EQ(APFloat::getSizeInBits(sem), getStorageBitWidth(kind));
     EXPECT_EQ(APFloat::semanticsPrecision(sem),
@@ -522,7 +518,8 @@ TEST(NumericsMiniFloatTest, EncodeSaturates) {
                     e2m1 = StorageKind::F4E2M1FN;
   // E4M3FN: 448 = 0x7E. 464 is halfway to the (NaN) code 480 and 500, 1e9,
   // FLT_MAX and +-Inf are beyond: all saturate to +-448.
-  for (float v : {448.0f, 464.0f, 479.0f, 480.0f, 500.0f, 1e9f, FLT_MAX, kInf}) {
+  for (float v :
+       {448.0f, 464.0f, 479.0f, 480.0f, 500.0f, 1e9f, FLT_MAX, kInf}) {
     SCOPED_TRACE(describe(v));
     EXPECT_EQ(encodeFloatSaturating(v, e4m3), 0x7E);
     EXPECT_EQ(encodeFloatSaturating(-v, e4m3), 0xFE);
@@ -556,8 +553,8 @@ TEST(NumericsMiniFloatTest, NaN) {
   EXPECT_EQ(encodeFloatSaturating(kNaN, StorageKind::F4E2M1FN), 0x0);
   // quantizeToFloat and a NaN input: the same bits, whatever the scale.
   EXPECT_EQ(quantizeToFloat(kNaN, 0.25f, StorageKind::F8E4M3FN), 0x7F);
-  EXPECT_TRUE(std::isnan(
-      dequantizeFromFloat(0x7F, 0.25f, StorageKind::F8E4M3FN)));
+  EXPECT_TRUE(
+      std::isnan(dequantizeFromFloat(0x7F, 0.25f, StorageKind::F8E4M3FN)));
 }
 
 // Tests subnormals, ties to even and signed zeros.
@@ -632,13 +629,13 @@ TEST(NumericsFixedPointTest, Compute) {
   };
   // m = multiplier * 2^-shift with multiplier in [2^30, 2^31).
   const Case cases[] = {
-      {0.5, 1 << 30, 31},         // 2^30 * 2^-31
-      {1.0, 1 << 30, 30},         // 2^30 * 2^-30
-      {0.25, 1 << 30, 32},        // 2^30 * 2^-32
-      {0.75, 3 << 29, 31},        // 1.5 * 2^29 * 2^-30
-      {2.0, 1 << 30, 29},         // 2^30 * 2^-29
-      {1.0 / 3, 1431655765, 32},  // round(2^32 / 3) = 1431655765.33 -> down
-      {2.0 / 3, 1431655765, 31},  // round(2^31 * 2/3) = 1431655765.33
+      {0.5, 1 << 30, 31},            // 2^30 * 2^-31
+      {1.0, 1 << 30, 30},            // 2^30 * 2^-30
+      {0.25, 1 << 30, 32},           // 2^30 * 2^-32
+      {0.75, 3 << 29, 31},           // 3 * 2^29 * 2^-31
+      {2.0, 1 << 30, 29},            // 2^30 * 2^-29
+      {1.0 / 3, 1431655765, 32},     // round(2^32 / 3) = 1431655765.33 -> down
+      {2.0 / 3, 1431655765, 31},     // round(2^31 * 2/3) = 1431655765.33
       {1073741823.0, 2147483646, 1}, // (2^30 - 1) * 2 * 2^-1
       {std::ldexp(1.0, -32), 1 << 30, 62}, // the last unsaturated shift
       // 1 - 2^-33: 2^31 * m = 2^31 - 0.25 rounds up to 2^31, renormalized.
@@ -696,8 +693,7 @@ TEST(NumericsFixedPointTest, Rejected) {
     EXPECT_NE(errorOf(computeFixedPointMultiplier(m)), "");
   }
   // Just below 2^30 is accepted (shift 1).
-  EXPECT_EQ(errorOf(computeFixedPointMultiplier(std::ldexp(1.0, 30) - 64)),
-            "");
+  EXPECT_EQ(errorOf(computeFixedPointMultiplier(std::ldexp(1.0, 30) - 64)), "");
 }
 
 // Tests applyFixedPointMultiplier's rounding: half towards +infinity.
@@ -721,9 +717,9 @@ TEST(NumericsFixedPointTest, Apply) {
   EXPECT_EQ(applyFixedPointMultiplier(5, quarter), 1);
   EXPECT_EQ(applyFixedPointMultiplier(-7, quarter), -2);
   // m = 1 is the identity, including on 33-bit values.
-  for (int64_t v : {int64_t(0), int64_t(-1), int64_t(2147483647),
-                    int64_t(-2147483648LL), int64_t(4294967295LL),
-                    int64_t(-4294967296LL)})
+  for (int64_t v :
+       {int64_t(0), int64_t(-1), int64_t(2147483647), int64_t(-2147483648LL),
+        int64_t(4294967295LL), int64_t(-4294967296LL)})
     EXPECT_EQ(applyFixedPointMultiplier(v, one), v);
   // The most negative 33-bit value with the largest multiplier and shift:
   // -2^32 * (2^31 - 1) * 2^-62 = -2 + 2^-30, rounds to -2.
@@ -796,8 +792,8 @@ TEST(NumericsSolverTest, SchemeNames) {
 TEST(NumericsSolverTest, Symmetric) {
   // Narrow i8: 1.27f / 127 = 0.01f (float32 division happens to give
   // exactly float(0.01)); amax is max(|-1.27|, |0.5|).
-  QuantParams p = solve(-1.27, 0.5, options(StorageKind::I8,
-                                            Scheme::Symmetric));
+  QuantParams p =
+      solve(-1.27, 0.5, options(StorageKind::I8, Scheme::Symmetric));
   EXPECT_FLOAT_BITS_EQ(p.scale, 0.01f);
   EXPECT_EQ(p.zeroPoint, 0);
   EXPECT_EQ(p.minValue, 0.0f);
@@ -841,8 +837,9 @@ TEST(NumericsSolverTest, Symmetric) {
 TEST(NumericsSolverTest, Asymmetric) {
   // [-1, 3] on full u8: scale 4 / 255; -1 / (4/255) = -63.75 -> round -64,
   // zp = 0 - (-64) = 64.
-  QuantParams p = solve(-1.0, 3.0, options(StorageKind::U8, Scheme::Asymmetric,
-                                           /*narrow=*/false));
+  QuantParams p = solve(-1.0, 3.0,
+                        options(StorageKind::U8, Scheme::Asymmetric,
+                                /*narrow=*/false));
   EXPECT_FLOAT_BITS_EQ(p.scale, 4.0f / 255.0f);
   EXPECT_EQ(p.zeroPoint, 64);
   EXPECT_EQ(quantizeAffine(0.0f, p.scale, p.zeroPoint,
@@ -894,8 +891,8 @@ TEST(NumericsSolverTest, PowerOfTwo) {
                                 /*narrow=*/true, /*powerOfTwo=*/true));
   EXPECT_FLOAT_BITS_EQ(p.scale, 0.015625f);
   // A power of two is kept: 31.75 / 127 = 0.25.
-  p = solve(-31.75, 0.0, options(StorageKind::I8, Scheme::Symmetric, true,
-                                 true));
+  p = solve(-31.75, 0.0,
+            options(StorageKind::I8, Scheme::Symmetric, true, true));
   EXPECT_FLOAT_BITS_EQ(p.scale, 0.25f);
   // Float storage: 112 / 448 = 0.25 is kept; one float32 ulp above 112
   // gives a scale just above 0.25, rounded up to 0.5.
@@ -906,14 +903,13 @@ TEST(NumericsSolverTest, PowerOfTwo) {
             options(StorageKind::F8E4M3FN, Scheme::Symmetric, true, true));
   EXPECT_FLOAT_BITS_EQ(p.scale, 0.5f);
   // Asymmetric: the zero point follows the rounded scale. [-1, 3] full u8:
-  // 4/255 -> 2^-6; -1 / 2^-6 = -64, zp = 64.
-  p = solve(-1.0, 3.0, options(StorageKind::U8, Scheme::Asymmetric, false,
-                               true));
-  EXPECT_FLOAT_BITS_EQ(p.scale, 0.015625f);
-  EXPECT_EQ(p.zeroPoint, 64);
+  // 4/255 = 0.0157 is just above 2^-6 -> 2^-5; -1 / 2^-5 = -32, zp = 32.
+  p = solve(-1.0, 3.0,
+            options(StorageKind::U8, Scheme::Asymmetric, false, true));
+  EXPECT_FLOAT_BITS_EQ(p.scale, 0.03125f);
+  EXPECT_EQ(p.zeroPoint, 32);
   // Zero ranges keep scale 1 (already a power of two).
-  p = solve(0.0, 0.0, options(StorageKind::I8, Scheme::Symmetric, true,
-                              true));
+  p = solve(0.0, 0.0, options(StorageKind::I8, Scheme::Symmetric, true, true));
   EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
 }
 
@@ -949,12 +945,10 @@ TEST(NumericsSolverTest, DegenerateRanges) {
     SCOPED_TRACE(getStorageName(kind).str());
     for (bool narrow : {false, true}) {
       IntRange range = getIntRange(kind, narrow);
-      QuantParams p =
-          solve(0.0, 0.0, options(kind, Scheme::Symmetric, narrow));
+      QuantParams p = solve(0.0, 0.0, options(kind, Scheme::Symmetric, narrow));
       EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
-      EXPECT_EQ(p.zeroPoint, isSignedStorage(kind)
-                                 ? 0
-                                 : (range.qmin + range.qmax + 1) / 2);
+      EXPECT_EQ(p.zeroPoint,
+                isSignedStorage(kind) ? 0 : (range.qmin + range.qmax + 1) / 2);
       p = solve(0.0, 0.0, options(kind, Scheme::Asymmetric, narrow));
       EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
       EXPECT_EQ(p.zeroPoint, range.qmin);
@@ -965,8 +959,8 @@ TEST(NumericsSolverTest, DegenerateRanges) {
   }
   // A constant 2.54: symmetric 2.54f / 127 = 0.02f (float32 gives exactly
   // float(0.02)); minval has zero width: scale 1, m = 2.54f.
-  QuantParams p = solve(2.54, 2.54, options(StorageKind::I8,
-                                            Scheme::Symmetric));
+  QuantParams p =
+      solve(2.54, 2.54, options(StorageKind::I8, Scheme::Symmetric));
   EXPECT_FLOAT_BITS_EQ(p.scale, 0.02f);
   p = solve(2.54, 2.54, options(StorageKind::U8, Scheme::Minval));
   EXPECT_FLOAT_BITS_EQ(p.scale, 1.0f);
@@ -1003,8 +997,8 @@ TEST(NumericsSolverTest, Errors) {
   EXPECT_NE(errorOf(solveFromRange(
                 -1.0, 1.0, options(StorageKind::I32, Scheme::Symmetric))),
             "");
-  for (StorageKind kind : {StorageKind::F8E4M3FN, StorageKind::F8E5M2,
-                           StorageKind::F4E2M1FN}) {
+  for (StorageKind kind :
+       {StorageKind::F8E4M3FN, StorageKind::F8E5M2, StorageKind::F4E2M1FN}) {
     SCOPED_TRACE(getStorageName(kind).str());
     EXPECT_NE(errorOf(solveFromRange(-1.0, 1.0, options(kind, Scheme::Minval))),
               "");
@@ -1014,6 +1008,25 @@ TEST(NumericsSolverTest, Errors) {
   }
   // rmin == rmax is valid.
   EXPECT_EQ(errorOf(solveFromRange(1.0, 1.0, i8)), "");
+}
+
+// Tests that ranges whose float32 scale overflows are errors, not inf scales:
+// (FLT_MAX - -FLT_MAX) / 255 overflows in float32, 1e300 is inf as a float,
+// and 2^ceil(log2(FLT_MAX / 1.5)) = 2^128 overflows.
+TEST(NumericsSolverTest, ScaleOverflow) {
+  EXPECT_NE(errorOf(solveFromRange(-FLT_MAX, FLT_MAX,
+                                   options(StorageKind::U8, Scheme::Asymmetric))),
+            "");
+  EXPECT_NE(errorOf(solveFromRange(-1e300, 1e300,
+                                   options(StorageKind::I8, Scheme::Symmetric))),
+            "");
+  SolverOptions pow2 = options(StorageKind::I2, Scheme::Symmetric);
+  pow2.powerOfTwo = true;
+  EXPECT_NE(errorOf(solveFromRange(0.0, FLT_MAX, pow2)), "");
+  // The largest finite range that still fits.
+  EXPECT_EQ(errorOf(solveFromRange(0.0, FLT_MAX,
+                                   options(StorageKind::I8, Scheme::Symmetric))),
+            "");
 }
 
 //===----------------------------------------------------------------------===//
@@ -1107,8 +1120,8 @@ TEST(NumericsGranularityTest, SolveForTensor) {
   // Block 2 does not divide 3: error.
   EXPECT_NE(errorOf(solveForTensor(data, shape, {1, 2}, opts)), "");
   // Wrong element count: error.
-  EXPECT_NE(errorOf(solveForTensor(ArrayRef<float>(data).drop_back(), shape,
-                                   {}, opts)),
+  EXPECT_NE(errorOf(solveForTensor(ArrayRef<float>(data).drop_back(), shape, {},
+                                   opts)),
             "");
 }
 
@@ -1118,8 +1131,7 @@ TEST(NumericsGranularityTest, SolveForTensorDegenerate) {
   SolverOptions asym = options(StorageKind::U8, Scheme::Asymmetric, false);
   // Single element -2 -> range [-2, 0]: scale 2/255, zp 255.
   const float single[] = {-2.0f};
-  Expected<std::vector<QuantParams>> p =
-      solveForTensor(single, {1}, {}, asym);
+  Expected<std::vector<QuantParams>> p = solveForTensor(single, {1}, {}, asym);
   ASSERT_TRUE(bool(p)) << toString(p.takeError());
   ASSERT_EQ(p->size(), 1u);
   EXPECT_FLOAT_BITS_EQ((*p)[0].scale, 2.0f / 255.0f);
@@ -1274,12 +1286,10 @@ TEST(NumericsVectorTest, MiniFloat) {
       EXPECT_EQ(quantizeToFloat(x[i], scale[i], kind, RoundingMode::HalfEven),
                 bits[i])
           << " x=" << describe(x[i]) << " s=" << describe(scale[i]);
-      EXPECT_EQ(
-          quantizeToFloat(x[i], scale[i], kind, RoundingMode::Reciprocal),
-          bits[n + i])
+      EXPECT_EQ(quantizeToFloat(x[i], scale[i], kind, RoundingMode::Reciprocal),
+                bits[n + i])
           << " reciprocal x=" << describe(x[i]) << " s=" << describe(scale[i]);
-      EXPECT_FLOAT_BITS_EQ(dequantizeFromFloat(bits[i], scale[i], kind),
-                           deq[i])
+      EXPECT_FLOAT_BITS_EQ(dequantizeFromFloat(bits[i], scale[i], kind), deq[i])
           << " i=" << i;
     }
   }
@@ -1382,8 +1392,8 @@ TEST(NumericsOnnxTest, QuantizeLinear) {
     ASSERT_TRUE(loadNpy((dir + "/x.npy").str(), DType::F32, x, &shape));
     ASSERT_TRUE(loadNpy((dir + "/y.npy").str(), DType::U8, y, &yShape));
     ASSERT_EQ(shape, yShape);
-    ASSERT_TRUE(loadOnnxParams(dir, "y_scale", "y_zero_point", shape, scale,
-                               zp, g));
+    ASSERT_TRUE(
+        loadOnnxParams(dir, "y_scale", "y_zero_point", shape, scale, zp, g));
     IntRange u8 = getIntRange(StorageKind::U8, false);
     for (size_t i = 0; i < x.size(); ++i) {
       int64_t p = getParamIndex(shape, unravel(i, shape), g);
@@ -1406,8 +1416,8 @@ TEST(NumericsOnnxTest, DequantizeLinear) {
     ASSERT_TRUE(loadNpy((dir + "/x.npy").str(), DType::U8, x, &shape));
     ASSERT_TRUE(loadNpy((dir + "/y.npy").str(), DType::F32, y, &yShape));
     ASSERT_EQ(shape, yShape);
-    ASSERT_TRUE(loadOnnxParams(dir, "x_scale", "x_zero_point", shape, scale,
-                               zp, g));
+    ASSERT_TRUE(
+        loadOnnxParams(dir, "x_scale", "x_zero_point", shape, scale, zp, g));
     for (size_t i = 0; i < x.size(); ++i) {
       int64_t p = getParamIndex(shape, unravel(i, shape), g);
       EXPECT_FLOAT_BITS_EQ(dequantizeAffine(x[i], scale[p], zp[p]), y[i])
@@ -1419,9 +1429,9 @@ TEST(NumericsOnnxTest, DequantizeLinear) {
 // Tests that the asymmetric full-range u8 solver plus quantizeAffine
 // reproduce ONNX DynamicQuantizeLinear (scale, zero point and data).
 TEST(NumericsOnnxTest, DynamicQuantizeLinear) {
-  for (StringRef dir : {"onnx/dynamicquantizelinear",
-                        "onnx/dynamicquantizelinear_max_adjusted",
-                        "onnx/dynamicquantizelinear_min_adjusted"}) {
+  for (StringRef dir :
+       {"onnx/dynamicquantizelinear", "onnx/dynamicquantizelinear_max_adjusted",
+        "onnx/dynamicquantizelinear_min_adjusted"}) {
     SCOPED_TRACE(dir.str());
     std::vector<float> x, yScale;
     std::vector<uint8_t> y, yZeroPoint;

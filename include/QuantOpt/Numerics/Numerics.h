@@ -166,7 +166,8 @@ struct FixedPointMultiplier {
 llvm::Expected<FixedPointMultiplier> computeFixedPointMultiplier(double m);
 
 /// `(v * multiplier + 2^(shift-1)) >> shift` in 64-bit arithmetic (rounds
-/// half towards +infinity). `v` must fit in 33 signed bits.
+/// half towards +infinity). `v` must fit in 32 signed bits for the 64-bit
+/// arithmetic to be exact (the requantize verifier ensures it).
 int64_t applyFixedPointMultiplier(int64_t v, FixedPointMultiplier m);
 
 /// Float32 multiplier of the float requantize path: `float(sIn / sOut)`.
@@ -221,7 +222,8 @@ float clampScale(double rawScale, bool rangeIsZero);
 
 /// Solves parameters for the real range `[rmin, rmax]` (`rmin <= rmax`, both
 /// finite). Fails with a message for unsupported combinations (e.g. the
-/// minval scheme on float storage, i32 storage).
+/// minval scheme on float storage, i32 storage) and for ranges whose scale
+/// overflows float32.
 llvm::Expected<QuantParams> solveFromRange(double rmin, double rmax,
                                            const SolverOptions &options);
 

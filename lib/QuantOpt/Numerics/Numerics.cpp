@@ -294,9 +294,9 @@ quantopt::numerics::computeFixedPointMultiplier(double m) {
                       m)
             .str());
   if (shift > 62) {
-    int64_t drop = shift - 62;
-    multiplier = drop >= 63 ? 0
-                            : (multiplier + (int64_t(1) << (drop - 1))) >> drop;
+    // Round m * 2^62 (exact, below 2^30) once. Shifting the rounded 31-bit
+    // multiplier right with rounding would round twice.
+    multiplier = std::llround(std::ldexp(m, 62));
     shift = 62;
   }
   return FixedPointMultiplier{static_cast<int32_t>(multiplier),
@@ -402,35 +402,41 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
     float amax = std::max(std::fabs(rmin), std::fabs(rmax));
     params.scale =
         finishScale(amax / static_cast<float>(getMaxFinite(storage)), amax == 0);
-    return params;
+  } else {
+    IntRange range = getIntRange(storage, options.narrowRange);
+    float levels = static_cast<float>(range.qmax - range.qmin);
+    switch (options.scheme) {
+    case Scheme::Symmetric: {
+      float amax = std::max(std::fabs(rmin), std::fabs(rmax));
+      params.scale = finishScale(amax / (levels / 2.0f), amax == 0);
+      params.zeroPoint =
+          isSignedStorage(storage) ? 0 : (range.qmin + range.qmax + 1) / 2;
+      break;
+    }
+    case Scheme::Asymmetric: {
+      float lo = std::min(rmin, 0.0f);
+      float hi = std::max(rmax, 0.0f);
+      params.scale = finishScale((hi - lo) / levels, hi == lo);
+      float zp =
+          static_cast<float>(range.qmin) - std::nearbyint(lo / params.scale);
+      params.zeroPoint = std::min<int64_t>(
+          std::max<int64_t>(static_cast<int64_t>(zp), range.qmin), range.qmax);
+      break;
+    }
+    case Scheme::Minval:
+      params.scale = finishScale((rmax - rmin) / levels, rmax == rmin);
+      params.minValue = rmin;
+      break;
+    }
   }
-
-  IntRange range = getIntRange(storage, options.narrowRange);
-  float levels = static_cast<float>(range.qmax - range.qmin);
-  switch (options.scheme) {
-  case Scheme::Symmetric: {
-    float amax = std::max(std::fabs(rmin), std::fabs(rmax));
-    params.scale = finishScale(amax / (levels / 2.0f), amax == 0);
-    params.zeroPoint =
-        isSignedStorage(storage) ? 0 : (range.qmin + range.qmax + 1) / 2;
-    return params;
-  }
-  case Scheme::Asymmetric: {
-    float lo = std::min(rmin, 0.0f);
-    float hi = std::max(rmax, 0.0f);
-    params.scale = finishScale((hi - lo) / levels, hi == lo);
-    float zp = static_cast<float>(range.qmin) - std::nearbyint(lo / params.scale);
-    params.zeroPoint = std::min<int64_t>(
-        std::max<int64_t>(static_cast<int64_t>(zp), range.qmin), range.qmax);
-    return params;
-  }
-  case Scheme::Minval: {
-    params.scale = finishScale((rmax - rmin) / levels, rmax == rmin);
-    params.minValue = rmin;
-    return params;
-  }
-  }
-  llvm_unreachable("unknown scheme");
+  // Ranges near the float32 limits overflow the scale; say so rather than
+  // return an infinite scale.
+  if (!std::isfinite(params.scale) || !std::isfinite(params.minValue))
+    return llvm::createStringError(
+        llvm::formatv("range [{0}, {1}] is too wide for a float32 scale",
+                      rminIn, rmaxIn)
+            .str());
+  return params;
 }
 
 llvm::Expected<std::vector<int64_t>>

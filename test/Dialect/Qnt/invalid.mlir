@@ -309,3 +309,12 @@ func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = qnt.fake_quant %x : tensor<4xf32> as 1 : i32
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// Tests that fixed-point requantize of accumulators keeps q - z_in in 32 bits.
+func.func @f(%q: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.requantize' op fixed_point requantize of i32 storage needs zero input zero points}}
+  %x = qnt.requantize %q : tensor<4xi32> to tensor<4xi8> from #qnt.params<i32, scales = [1.0], zero_points = [5]> to #qnt.params<i8, scales = [1.0]> mode = fixed_point
+  return %x : tensor<4xi8>
+}

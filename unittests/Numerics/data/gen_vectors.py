@@ -126,7 +126,8 @@ def random_scales(rng, n):
 
 def short_scales(rng, n):
     """Scales with at most 6 significant bits, so (k + 0.5) * s is exact."""
-    return (rng.integers(1, 64, n) * 2.0 ** rng.integers(-10, 3, n)).astype(F32)
+    mantissa = rng.integers(1, 64, n)
+    return (mantissa * 2.0 ** rng.integers(-10, 3, n)).astype(F32)
 
 
 def exact_f32(values):
@@ -144,7 +145,8 @@ def gen_affine(rng, kind):
     def add(x, s, z):
         xs.append(np.asarray(x, F32).ravel())
         ss.append(np.broadcast_to(np.asarray(s, F32), xs[-1].shape).ravel())
-        zs.append(np.broadcast_to(np.asarray(z, np.int64), xs[-1].shape).ravel())
+        zs.append(
+            np.broadcast_to(np.asarray(z, np.int64), xs[-1].shape).ravel())
 
     # Uniform values around the representable range.
     n = 96
@@ -283,7 +285,8 @@ class MiniFloat:
         e_max = 2 ** self.ebits - 1
         if self.nan == "ieee" and e == e_max and mant != 0:
             return np.nan
-        if self.nan == "all_ones" and e == e_max and mant == 2 ** self.mbits - 1:
+        mant_max = 2 ** self.mbits - 1
+        if self.nan == "all_ones" and e == e_max and mant == mant_max:
             return np.nan
         if self.inf and e == e_max and mant == 0:
             return sign * np.inf
@@ -313,8 +316,8 @@ class MiniFloat:
             elif hi - a < a - lo:
                 code = self.pos_codes[i]
             else:  # tie: the code with an even mantissa
-                code = self.pos_codes[i - 1] if self.pos_codes[i - 1] % 2 == 0 \
-                    else self.pos_codes[i]
+                below, above = self.pos_codes[i - 1], self.pos_codes[i]
+                code = below if below % 2 == 0 else above
         if np.signbit(y):
             code |= 1 << (self.bits - 1)
         return int(code)
@@ -359,8 +362,8 @@ def gen_minifloat(rng, kind):
     s = random_scales(rng, n)
     sign = np.where(rng.integers(0, 2, n) == 1, -1.0, 1.0)
     smallest = fmt.pos_values[1]
-    mag = np.exp(rng.uniform(np.log(smallest / 4), np.log(fmt.max_finite * 1.5),
-                             n))
+    mag = np.exp(rng.uniform(np.log(smallest / 4),
+                             np.log(fmt.max_finite * 1.5), n))
     xs.append((sign * mag * s).astype(F32))
     ss.append(s)
     n = 64

@@ -146,6 +146,12 @@ LogicalResult RequantizeOp::verify() {
     return emitOpError() << "input and output parameters must have the same "
                             "granularity, or one must be per tensor";
   if (getMode() == RequantMode::fixed_point) {
+    // (q - z_in) must fit in 32 signed bits for the 64-bit product.
+    if (in.getStorageKind() == num::StorageKind::I32 &&
+        llvm::any_of(in.getZeroPoints().asArrayRef(),
+                     [](int64_t z) { return z != 0; }))
+      return emitOpError() << "fixed_point requantize of i32 storage needs "
+                              "zero input zero points";
     size_t n = std::max(in.getScales().size(), out.getScales().size());
     for (size_t i = 0; i < n; ++i) {
       double sIn = in.getScales()[in.isPerTensor() ? 0 : i];
