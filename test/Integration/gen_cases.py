@@ -638,10 +638,6 @@ def add_case(name, family, desc, mlir, inp, expected):
                       inputs=[inp], expected=[expected]))
 
 
-def real_elem(expressed):
-    return expressed
-
-
 def case_quantize(name, family, desc, p, shape, mode="half_even",
                   explicit_mode=False, x=None, rng=None):
     rng = rng or rng_for(name + "/data")

@@ -4,7 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Registers dialects, passes and pipelines; nothing more.
+// Registers dialects, passes and pipelines, then runs the mlir-opt driver.
+// The result is buffered and `-o FILE` is written (atomically) only when the
+// run succeeded, so bad input never clobbers an existing file.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,7 +16,10 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
@@ -25,6 +30,35 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   registry.insert<mlir::qnt::QntDialect>();
 
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "QuantOpt quantization compiler driver\n", registry));
+  auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
+      argc, argv, "QuantOpt quantization compiler driver\n", registry);
+  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  if (config.shouldShowDialects() || config.shouldListPasses())
+    return mlir::asMainReturnCode(
+        mlir::MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
+
+  std::string errorMessage;
+  auto input = mlir::openInputFile(inputFilename, &errorMessage);
+  if (!input) {
+    llvm::errs() << errorMessage << "\n";
+    return 1;
+  }
+  std::string result;
+  llvm::raw_string_ostream os(result);
+  if (mlir::failed(mlir::MlirOptMain(os, std::move(input), registry, config)))
+    return 1;
+  if (outputFilename == "-") {
+    llvm::outs() << result;
+    return 0;
+  }
+  if (llvm::Error err = llvm::writeToOutput(
+          outputFilename, [&](llvm::raw_ostream &out) -> llvm::Error {
+            out << result;
+            return llvm::Error::success();
+          })) {
+    llvm::errs() << "cannot write '" << outputFilename
+                 << "': " << llvm::toString(std::move(err)) << "\n";
+    return 1;
+  }
+  return 0;
 }
