@@ -2,7 +2,7 @@
 // RUN: rm -rf %t
 
 // RUN: not quant-run %s --entry nope --input %S/Inputs/f32_4.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=ENTRY
-// ENTRY: error: no function named '@nope' in the module (functions: @f, @i4)
+// ENTRY: error: no function named '@nope' in the module (functions: @f, @i4, @f8)
 
 // RUN: not quant-run %s --entry helper --input %S/Inputs/f32_4.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=PRIVATE
 // PRIVATE: error: function '@helper' is private; only public functions can be run
@@ -28,6 +28,9 @@
 // RUN: not quant-run %s --entry i4 --input %S/Inputs/i8_4_out_of_i4.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: error: input #0 ({{.*}}): element 2 (8) does not fit tensor<4xi4>, range [-8, 7]
 
+// RUN: not quant-run %s --entry f8 --input %S/Inputs/f32_4_not_f8.npy --output-dir %t 2>&1 | FileCheck %s --check-prefix=F8
+// F8: error: input #0 ({{.*}}): element 1 (0.30) is not a value of tensor<4xf8E4M3FN>
+
 // RUN: not quant-run %S/Inputs/does-not-exist.mlir --entry f 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: error: cannot open input file
 
@@ -40,6 +43,11 @@ func.func @f(%x: tensor<4xf32>) -> tensor<4xi8> {
 
 func.func @i4(%q: tensor<4xi4>) -> tensor<4xf32> {
   %x = qnt.dequantize %q : tensor<4xi4> to tensor<4xf32> as #qnt.params<i4, scales = [0.5]>
+  return %x : tensor<4xf32>
+}
+
+func.func @f8(%q: tensor<4xf8E4M3FN>) -> tensor<4xf32> {
+  %x = qnt.dequantize %q : tensor<4xf8E4M3FN> to tensor<4xf32> as #qnt.params<f8E4M3FN, scales = [0.5]>
   return %x : tensor<4xf32>
 }
 

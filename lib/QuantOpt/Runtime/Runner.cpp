@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -188,9 +189,24 @@ llvm::Expected<Buffer> toBuffer(const NpyArray &array, const BoundaryType &b,
       std::memcpy(out + 2 * i, &bits, 2);
     }
   } else if (auto kind = getMiniFloatKind(e)) {
+    // Stored minifloats arrive decoded; each must be a value of the type.
     const float *in = array.as<float>();
-    for (int64_t i = 0; i < n; ++i)
-      out[i] = num::encodeFloatSaturating(in[i], *kind);
+    const llvm::fltSemantics &sem = num::getFloatSemantics(*kind);
+    for (int64_t i = 0; i < n; ++i) {
+      if (std::isnan(in[i]) && llvm::APFloat::semanticsHasNaN(sem)) {
+        out[i] = num::getNaNBits(*kind);
+        continue;
+      }
+      llvm::APFloat v(in[i]);
+      bool losesInfo = false;
+      llvm::APFloat::opStatus status =
+          v.convert(sem, llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+      if (std::isnan(in[i]) || losesInfo || status != llvm::APFloat::opOK)
+        return makeError(what + ": element " + llvm::Twine(i) + " (" +
+                         llvm::formatv("{0}", in[i]).str() +
+                         ") is not a value of " + b.describe());
+      out[i] = static_cast<uint8_t>(v.bitcastToAPInt().getZExtValue());
+    }
   } else if (e.isInteger() && e.getIntOrFloatBitWidth() < 8 &&
              e.getIntOrFloatBitWidth() > 1) {
     unsigned w = e.getIntOrFloatBitWidth();
@@ -379,9 +395,11 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
   // JIT-compile for the host.
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(
+  // The options hold a function_ref: keep the transformer alive.
+  auto transformer = makeOptimizingTransformer(
       /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, engineOptions);
   if (!engine)

@@ -16,3 +16,6 @@ save("i8_4_out_of_i4.npy", np.array([-8, 7, 8, 1], dtype=np.int8))
 save("u8_4.npy", np.array([0, 15, 8, 1], dtype=np.uint8))
 with open(os.path.join(here, "not_npy.npy"), "wb") as f:
     f.write(b"this is not a numpy file")
+save("f32_4_not_f8.npy", np.array([0.5, 0.3, 448.0, -1.0], dtype=np.float32))
+save("f32_3x4.npy", (np.arange(12, dtype=np.float32).reshape(3, 4) - 5) / 4)
+save("f32_4x5.npy", (np.arange(20, dtype=np.float32).reshape(4, 5) - 7) / 8)
