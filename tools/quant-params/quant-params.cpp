@@ -104,24 +104,7 @@ int main(int argc, char **argv) {
   MLIRContext context;
   context.loadDialect<qnt::QntDialect>();
   Builder b(&context);
-  Type storageType;
-  unsigned bits = num::getStorageBitWidth(*kind);
-  switch (*kind) {
-  case num::StorageKind::F8E4M3FN:
-    storageType = b.getType<Float8E4M3FNType>();
-    break;
-  case num::StorageKind::F8E5M2:
-    storageType = b.getType<Float8E5M2Type>();
-    break;
-  case num::StorageKind::F4E2M1FN:
-    storageType = b.getType<Float4E2M1FNType>();
-    break;
-  default:
-    storageType = IntegerType::get(&context, bits,
-                                   num::isSignedStorage(*kind)
-                                       ? IntegerType::Signless
-                                       : IntegerType::Unsigned);
-  }
+  Type storageType = qnt::getStorageTypeFor(&context, *kind);
   Type expressedType = expressed == "f16"    ? b.getF16Type()
                        : expressed == "bf16" ? b.getBF16Type()
                        : expressed == "f32"  ? b.getF32Type()

@@ -6,6 +6,7 @@
 
 #include "QuantOpt/Runtime/Runner.h"
 
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Numerics/Numerics.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
@@ -64,12 +65,9 @@ struct BoundaryType {
 
 /// The float storage kind of an element type, if it is one.
 std::optional<num::StorageKind> getMiniFloatKind(Type t) {
-  if (isa<Float8E4M3FNType>(t))
-    return num::StorageKind::F8E4M3FN;
-  if (isa<Float8E5M2Type>(t))
-    return num::StorageKind::F8E5M2;
-  if (isa<Float4E2M1FNType>(t))
-    return num::StorageKind::F4E2M1FN;
+  std::optional<num::StorageKind> kind = qnt::getStorageKindOf(t);
+  if (kind && num::isFloatStorage(*kind))
+    return kind;
   return std::nullopt;
 }
 

@@ -30,6 +30,15 @@ namespace mlir {
 namespace qnt {
 /// The numerics library's rounding mode for a dialect rounding mode.
 ::quantopt::numerics::RoundingMode toNumerics(RoundingMode mode);
+
+/// The storage kind a type names in `#qnt.params` (`i8`, `ui4`, `f8E4M3FN`,
+/// ...), or std::nullopt when it names none.
+std::optional<::quantopt::numerics::StorageKind> getStorageKindOf(Type type);
+
+/// The type that names `kind` in `#qnt.params`: signless integers for signed
+/// storage, unsigned integers for unsigned storage, minifloats as themselves.
+Type getStorageTypeFor(MLIRContext *context,
+                       ::quantopt::numerics::StorageKind kind);
 } // namespace qnt
 } // namespace mlir
 

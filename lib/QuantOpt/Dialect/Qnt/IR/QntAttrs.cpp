@@ -27,9 +27,7 @@ namespace num = quantopt::numerics;
 // Storage types
 //===----------------------------------------------------------------------===//
 
-/// Maps a storage type written in the attribute to the numerics library's
-/// storage kind.
-static std::optional<num::StorageKind> getKindOf(Type type) {
+std::optional<num::StorageKind> mlir::qnt::getStorageKindOf(Type type) {
   if (auto intType = dyn_cast<IntegerType>(type)) {
     bool isUnsigned = intType.isUnsigned();
     switch (intType.getWidth()) {
@@ -58,8 +56,24 @@ static std::optional<num::StorageKind> getKindOf(Type type) {
   return std::nullopt;
 }
 
+Type mlir::qnt::getStorageTypeFor(MLIRContext *context, num::StorageKind kind) {
+  switch (kind) {
+  case num::StorageKind::F8E4M3FN:
+    return Float8E4M3FNType::get(context);
+  case num::StorageKind::F8E5M2:
+    return Float8E5M2Type::get(context);
+  case num::StorageKind::F4E2M1FN:
+    return Float4E2M1FNType::get(context);
+  default:
+    return IntegerType::get(context, num::getStorageBitWidth(kind),
+                            num::isSignedStorage(kind)
+                                ? IntegerType::Signless
+                                : IntegerType::Unsigned);
+  }
+}
+
 num::StorageKind ParamsAttr::getStorageKind() const {
-  return *getKindOf(getStorageType());
+  return *getStorageKindOf(getStorageType());
 }
 
 bool ParamsAttr::isFloatStorage() const {
@@ -94,7 +108,7 @@ LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   ArrayRef<float> scales = scalesAttr.asArrayRef();
   ArrayRef<int64_t> zeroPoints = zeroPointsAttr.asArrayRef();
   ArrayRef<float> minValues = minValuesAttr.asArrayRef();
-  std::optional<num::StorageKind> kind = getKindOf(storageType);
+  std::optional<num::StorageKind> kind = getStorageKindOf(storageType);
   if (!kind)
     return emitError() << "unsupported storage type " << storageType
                        << " (expected i2, i4, i8, i16, i32, ui2, ui4, ui8, "
