@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 #include "QuantOpt/Runtime/Runner.h"
@@ -65,6 +66,7 @@ int main(int argc, char **argv) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registry.insert<qnt::QntDialect>();
+  quantopt::registerQuantizableLayerModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);

@@ -20,6 +20,8 @@ using namespace mlir;
 llvm::StringRef quantopt::getLowerToLLVMPipelineText() {
   return "qnt-export-signatures,"
          "convert-qnt-to-linalg,"
+         "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
+         "tosa-to-tensor),"
          "func.func(convert-elementwise-to-linalg),"
          "canonicalize,"
          "one-shot-bufferize{bufferize-function-boundaries "

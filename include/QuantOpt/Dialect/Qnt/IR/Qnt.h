@@ -19,6 +19,7 @@
 
 #include "QuantOpt/Dialect/Qnt/IR/QntDialect.h.inc"
 #include "QuantOpt/Dialect/Qnt/IR/QntEnums.h.inc"
+#include "QuantOpt/Dialect/Qnt/IR/QntInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "QuantOpt/Dialect/Qnt/IR/QntAttrs.h.inc"

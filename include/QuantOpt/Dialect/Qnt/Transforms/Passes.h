@@ -7,6 +7,9 @@
 #ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H
 
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

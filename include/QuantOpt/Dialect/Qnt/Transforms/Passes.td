@@ -10,6 +10,50 @@
 include "mlir/Pass/PassBase.td"
 
 //===----------------------------------------------------------------------===//
+// Post-training quantization
+//===----------------------------------------------------------------------===//
+
+def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
+  let summary = "Quantize the weights of matmul and convolution layers";
+  let description = [{
+    Finds every op implementing `QuantizableLayerOpInterface` (linalg.matmul
+    with any operand maps, linalg.batch_matmul, linalg.conv_2d_nhwc_hwcf,
+    linalg.conv_2d_nchw_fchw, linalg.depthwise_conv_2d_nhwc_hwc, tosa.conv2d,
+    tosa.depthwise_conv2d, tosa.matmul) whose weight is a constant, solves
+    the weight's parameters with the numerics library, quantizes it at compile
+    time into a dense constant of the storage type and feeds the layer through
+    `qnt.dequantize` (weight-only quantization: the layer computes in float on
+    dequantized weights).
+
+    Options give the default configuration; `recipe=FILE` (JSON, see
+    docs/Quantize.md) overrides it per layer or keeps layers in float. Every
+    layer kept in float gets a remark saying why, and a summary remark counts
+    what was done.
+
+    Example: `quant-opt model.mlir --qnt-quantize="weights=i4 weight-granularity=block block-size=64"`.
+  }];
+  let options = [
+    Option<"weights", "weights", "std::string", /*default=*/"\"i8\"",
+           "Weight storage: i8, u8, i4, u4, i2, u2, i16, u16, f8E4M3FN, f8E5M2, f4E2M1FN">,
+    Option<"weightScheme", "weight-scheme", "std::string", /*default=*/"\"symmetric\"",
+           "symmetric, asymmetric or minval">,
+    Option<"weightGranularity", "weight-granularity", "std::string",
+           /*default=*/"\"channel\"", "tensor, channel (output channels) or block (along the reduction axis)">,
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"32",
+           "Block size for weight-granularity=block">,
+    Option<"weightRange", "weight-range", "std::string", /*default=*/"\"\"",
+           "narrow or full (default: narrow for symmetric integer storage, full otherwise)">,
+    Option<"pow2", "pow2", "bool", /*default=*/"false",
+           "Round weight scales up to powers of two">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"none\"",
+           "How activations are treated: none (weight-only: layers compute in float on dequantized weights)">,
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
+           "JSON recipe with per-layer overrides and layers to keep in float">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::qnt::QntDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Execution support
 //===----------------------------------------------------------------------===//
 

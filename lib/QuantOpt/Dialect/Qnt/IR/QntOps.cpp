@@ -38,6 +38,7 @@ static void printParams(OpAsmPrinter &printer, Operation *, ParamsAttr params) {
   printer.printAttribute(params);
 }
 #include "QuantOpt/Dialect/Qnt/IR/QntEnums.cpp.inc"
+#include "QuantOpt/Dialect/Qnt/IR/QntInterfaces.cpp.inc"
 
 void QntDialect::initialize() {
   registerAttributes();

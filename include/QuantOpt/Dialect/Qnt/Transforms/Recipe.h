@@ -1,0 +1,88 @@
+//===- Recipe.h - Quantization recipes (JSON) --------------------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// What --qnt-quantize does to each layer: the pass options give the default,
+// and an optional JSON recipe overrides it per layer or keeps layers in float.
+// The format is documented in docs/Quantize.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_RECIPE_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_RECIPE_H
+
+#include "QuantOpt/Numerics/Numerics.h"
+
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quantopt {
+
+/// How the weights of one layer are quantized.
+struct WeightConfig {
+  enum class Granularity { Tensor, Channel, Block };
+  numerics::StorageKind storage = numerics::StorageKind::I8;
+  numerics::Scheme scheme = numerics::Scheme::Symmetric;
+  Granularity granularity = Granularity::Channel;
+  int64_t blockSize = 32;
+  /// Narrow (restricted) range; by default narrow for symmetric integer
+  /// storage and full otherwise.
+  std::optional<bool> narrowRange;
+  bool powerOfTwo = false;
+
+  /// The solver options this configuration stands for.
+  numerics::SolverOptions getSolverOptions() const;
+  /// "i8 symmetric per-channel", "i4 minval per-block(64)", ...
+  std::string describe() const;
+};
+
+/// Parses "tensor", "channel" or "block".
+std::optional<WeightConfig::Granularity>
+parseGranularityName(llvm::StringRef name);
+
+/// Per-layer overrides.
+class Recipe {
+public:
+  /// One rule: which layers it matches (glob patterns on the layer name and
+  /// on the op name; an absent pattern matches everything) and what it
+  /// changes.
+  struct Rule {
+    std::string namePattern, opPattern;
+    bool keepFloat = false;
+    std::optional<numerics::StorageKind> storage;
+    std::optional<numerics::Scheme> scheme;
+    std::optional<WeightConfig::Granularity> granularity;
+    std::optional<int64_t> blockSize;
+    std::optional<bool> narrowRange;
+    std::optional<bool> powerOfTwo;
+  };
+
+  /// Parses a recipe; errors name `source` and the offending key.
+  static llvm::Expected<Recipe> parse(llvm::StringRef json,
+                                      llvm::StringRef source);
+  /// Reads and parses the file at `path`.
+  static llvm::Expected<Recipe> load(llvm::StringRef path);
+
+  /// The configuration of a layer: `base` changed by the recipe's "default"
+  /// and by the first matching rule; std::nullopt when the layer stays in
+  /// float. `reason` is set to the rule that decided.
+  std::optional<WeightConfig> resolve(llvm::StringRef layerName,
+                                      llvm::StringRef opName,
+                                      WeightConfig base,
+                                      std::string *reason = nullptr) const;
+
+  const std::vector<Rule> &getRules() const { return rules; }
+
+private:
+  std::optional<Rule> defaults;
+  std::vector<Rule> rules;
+};
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_RECIPE_H

@@ -1,0 +1,36 @@
+//===- WeightQuantization.h - Compile-time weight quantization ---*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_WEIGHTQUANTIZATION_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_WEIGHTQUANTIZATION_H
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/Error.h"
+
+namespace quantopt {
+
+/// A constant weight in stored form and the parameters that map it back.
+struct QuantizedWeight {
+  mlir::DenseElementsAttr stored;
+  mlir::qnt::ParamsAttr params;
+};
+
+/// Quantizes float `weights` (f32, f16 or bf16) with `config`, solving the
+/// parameters with the numerics library. `channelAxis` is used for
+/// per-channel parameters and `blockAxis` for per-block ones. Fails with a
+/// message when the configuration does not fit the weight (no block axis, a
+/// block size that does not divide the dimension, a range too wide for a
+/// float32 scale).
+llvm::Expected<QuantizedWeight>
+quantizeWeight(mlir::DenseElementsAttr weights, const WeightConfig &config,
+               int64_t channelAxis, std::optional<int64_t> blockAxis);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_WEIGHTQUANTIZATION_H

@@ -1,0 +1,117 @@
+//===- WeightQuantization.cpp - Compile-time weight quantization ----------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/APFloat.h"
+
+using namespace mlir;
+using namespace quantopt;
+namespace num = quantopt::numerics;
+
+static llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Expected<QuantizedWeight>
+quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
+                         int64_t channelAxis, std::optional<int64_t> blockAxis) {
+  auto type = cast<RankedTensorType>(weights.getType());
+  Type expressed = type.getElementType();
+  if (!expressed.isF32() && !expressed.isF16() && !expressed.isBF16())
+    return fail("weights of type " + llvm::Twine(expressed.isInteger()
+                                                     ? "integer"
+                                                     : "non-f32/f16/bf16") +
+                " are not quantized");
+  ArrayRef<int64_t> shape = type.getShape();
+
+  num::Granularity granularity;
+  switch (config.granularity) {
+  case WeightConfig::Granularity::Tensor:
+    break;
+  case WeightConfig::Granularity::Channel:
+    granularity.axis = channelAxis;
+    break;
+  case WeightConfig::Granularity::Block:
+    if (!blockAxis)
+      return fail("per-block weights need a reduction axis, and this layer "
+                  "has none");
+    granularity.axis = *blockAxis;
+    granularity.blockSize = config.blockSize;
+    break;
+  }
+
+  std::vector<float> values;
+  values.reserve(weights.getNumElements());
+  for (APFloat v : weights.getValues<APFloat>()) {
+    bool losesInfo;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
+    values.push_back(v.convertToFloat());
+  }
+  num::SolverOptions options = config.getSolverOptions();
+  auto params = num::solveForTensor(values, shape, granularity, options);
+  if (!params)
+    return params.takeError();
+
+  MLIRContext *ctx = weights.getContext();
+  Type storageType = qnt::getStorageTypeFor(ctx, options.storage);
+  bool isFloat = num::isFloatStorage(options.storage);
+  bool isMinval = options.scheme == num::Scheme::Minval;
+  SmallVector<float> scales, minValues;
+  SmallVector<int64_t> zeroPoints;
+  for (const num::QuantParams &p : *params) {
+    scales.push_back(p.scale);
+    zeroPoints.push_back(p.zeroPoint);
+    minValues.push_back(p.minValue);
+  }
+  bool needZeroPoints =
+      !isFloat && !isMinval &&
+      llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
+  auto attr = qnt::ParamsAttr::getChecked(
+      [&]() { return emitError(UnknownLoc::get(ctx)); }, ctx, storageType,
+      expressed, granularity.axis, granularity.blockSize, options.narrowRange,
+      options.powerOfTwo, DenseF32ArrayAttr::get(ctx, scales),
+      DenseI64ArrayAttr::get(ctx, needZeroPoints ? ArrayRef<int64_t>(zeroPoints)
+                                                 : ArrayRef<int64_t>()),
+      DenseF32ArrayAttr::get(ctx, isMinval ? ArrayRef<float>(minValues)
+                                           : ArrayRef<float>()));
+  if (!attr)
+    return fail("the solved parameters do not verify");
+
+  // Quantize every element with the parameters of its group.
+  auto storedType = RankedTensorType::get(shape, attr.getStoredElementType());
+  unsigned width = num::getStorageBitWidth(options.storage);
+  num::IntRange range{0, 0};
+  if (!isFloat)
+    range = attr.getIntRange();
+  SmallVector<APInt> ints;
+  SmallVector<APFloat> floats;
+  std::vector<int64_t> index(shape.size(), 0);
+  for (size_t linear = 0; linear < values.size(); ++linear) {
+    const num::QuantParams &p =
+        (*params)[num::getParamIndex(shape, index, granularity)];
+    float x = values[linear];
+    if (isFloat) {
+      uint8_t bits = num::quantizeToFloat(x, p.scale, options.storage);
+      floats.emplace_back(num::getFloatSemantics(options.storage),
+                          APInt(width, bits));
+    } else {
+      int64_t q = isMinval ? num::quantizeMinval(x, p.scale, p.minValue, range)
+                           : num::quantizeAffine(x, p.scale, p.zeroPoint, range);
+      ints.push_back(APInt(width, static_cast<uint64_t>(q), /*isSigned=*/true,
+                           /*implicitTrunc=*/true));
+    }
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  DenseElementsAttr stored = isFloat ? DenseElementsAttr::get(storedType, floats)
+                                     : DenseElementsAttr::get(storedType, ints);
+  return QuantizedWeight{stored, attr};
+}

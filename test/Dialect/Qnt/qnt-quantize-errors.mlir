@@ -1,0 +1,41 @@
+// Tests the option and recipe errors of --qnt-quantize, and the remarks for
+// layers a configuration does not fit.
+// RUN: not quant-opt %s --qnt-quantize="weights=i9" 2>&1 | FileCheck %s --check-prefix=WEIGHTS
+// WEIGHTS: error: qnt-quantize: unknown weights='i9'
+// RUN: not quant-opt %s --qnt-quantize="weight-scheme=affine" 2>&1 | FileCheck %s --check-prefix=SCHEME
+// SCHEME: error: qnt-quantize: unknown weight-scheme='affine' (expected symmetric, asymmetric or minval)
+// RUN: not quant-opt %s --qnt-quantize="weight-granularity=row" 2>&1 | FileCheck %s --check-prefix=GRAN
+// GRAN: error: qnt-quantize: unknown weight-granularity='row' (expected tensor, channel or block)
+// RUN: not quant-opt %s --qnt-quantize="block-size=0" 2>&1 | FileCheck %s --check-prefix=BLOCK
+// BLOCK: error: qnt-quantize: block-size must be positive
+// RUN: not quant-opt %s --qnt-quantize="weight-range=wide" 2>&1 | FileCheck %s --check-prefix=RANGE
+// RANGE: error: qnt-quantize: unknown weight-range='wide' (expected narrow or full)
+// RUN: not quant-opt %s --qnt-quantize="activations=dynamic" 2>&1 | FileCheck %s --check-prefix=ACT
+// ACT: error: qnt-quantize: activations='dynamic' is not available; this version quantizes weights only (activations=none)
+// RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: error: qnt-quantize: cannot read recipe '{{.*}}missing.json'
+// RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/bad-storage.json" 2>&1 | FileCheck %s --check-prefix=BADSTORAGE
+// BADSTORAGE: error: qnt-quantize: {{.*}}bad-storage.json: layers[0].weights: unknown storage 'i9'
+// RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/bad-version.json" 2>&1 | FileCheck %s --check-prefix=VERSION
+// VERSION: error: qnt-quantize: {{.*}}bad-version.json: version: unsupported recipe version (expected 1)
+// RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/bad-key.json" 2>&1 | FileCheck %s --check-prefix=KEY
+// KEY: error: qnt-quantize: {{.*}}bad-key.json: layers[0].colour: unknown key
+// RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/bad-json.json" 2>&1 | FileCheck %s --check-prefix=JSON
+// JSON: error: qnt-quantize: {{.*}}bad-json.json: JSON:
+
+// Per-block weights on a depthwise convolution (no reduction axis that indexes
+// the input directly) and a block size that does not divide K stay in float.
+// RUN: quant-opt %s --qnt-quantize="weight-granularity=block block-size=3" 2>&1 | FileCheck %s --check-prefix=FIT
+// FIT-DAG: remark: layer 'linalg.depthwise_conv_2d_nhwc_hwc#0' (depthwise_conv_2d_nhwc_hwc) kept in float: i8 symmetric per-block(3) does not apply: per-block weights need a reduction axis, and this layer has none
+// FIT-DAG: remark: layer 'linalg.matmul#0' (matmul) kept in float: i8 symmetric per-block(3) does not apply: block size 3 does not divide dimension 0 of size 2
+// FIT-DAG: remark: layer 'linalg.matmul#1' (matmul) kept in float: its weight is not a float tensor
+
+func.func @f(%x: tensor<1x5x5x2xf32>, %od: tensor<1x3x3x2xf32>, %m: tensor<4x2xf32>, %acc: tensor<4x2xf32>, %mi: tensor<4x2xi8>, %acci: tensor<4x2xi32>) -> (tensor<1x3x3x2xf32>, tensor<4x2xf32>, tensor<4x2xi32>) {
+  %w3 = arith.constant dense<0.125> : tensor<3x3x2xf32>
+  %c = linalg.depthwise_conv_2d_nhwc_hwc ins(%x, %w3 : tensor<1x5x5x2xf32>, tensor<3x3x2xf32>) outs(%od : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+  %w = arith.constant dense<0.5> : tensor<2x2xf32>
+  %y = linalg.matmul ins(%m, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %wi = arith.constant dense<3> : tensor<2x2xi8>
+  %z = linalg.matmul ins(%mi, %wi : tensor<4x2xi8>, tensor<2x2xi8>) outs(%acci : tensor<4x2xi32>) -> tensor<4x2xi32>
+  return %c, %y, %z : tensor<1x3x3x2xf32>, tensor<4x2xf32>, tensor<4x2xi32>
+}
