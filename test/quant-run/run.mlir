@@ -7,6 +7,12 @@
 // RUN: %python -c "import numpy as np; a = np.load('%t/d/out0.npy'); assert a.dtype == np.float32; assert a.tolist() == [-2.0, 1.75, 0.0, -1.75], a"
 // RUN: quant-run %s --entry quantize_u4 --input %S/Inputs/f32_4.npy --output-dir %t/u
 // RUN: %python -c "import numpy as np; a = np.load('%t/u/out0.npy'); assert a.dtype == np.uint8; assert a.tolist() == [9, 11, 3, 15], a"
+// Repeated calls see the same inputs (arguments are never written to), and
+// stale outputs of an earlier run with more results are removed.
+// RUN: quant-run %s --entry double --input %S/Inputs/f32_4.npy --output-dir %t/r --repeat 5
+// RUN: %python -c "import numpy as np; a = np.load('%t/r/out0.npy'); assert a.tolist() == [0.5, 1.5, -2.5, 200.0], a"
+// RUN: cp %t/r/out0.npy %t/r/out1.npy && quant-run %s --entry double --input %S/Inputs/f32_4.npy --output-dir %t/r
+// RUN: not test -e %t/r/out1.npy
 // RUN: quant-opt %s --qnt-lower-to-llvm -o %t/lowered.mlir
 // RUN: quant-run %t/lowered.mlir --entry quantize --input %S/Inputs/f32_4.npy --output-dir %t/l
 // RUN: cmp %t/q/out0.npy %t/l/out0.npy
@@ -16,6 +22,11 @@
 func.func @quantize(%x: tensor<4xf32>) -> tensor<4xi8> {
   %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [0.5], zero_points = [3]>
   return %q : tensor<4xi8>
+}
+
+func.func @double(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = arith.addf %x, %x : tensor<4xf32>
+  return %y : tensor<4xf32>
 }
 
 // (q - 8) * 0.25

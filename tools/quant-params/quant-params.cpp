@@ -73,8 +73,12 @@ int main(int argc, char **argv) {
   if (!parsedScheme)
     return fail("unknown --scheme '" + scheme +
                 "' (expected symmetric, asymmetric or minval)");
+  if (block < 0)
+    return fail("--block must be positive");
   if (block > 0 && axis < 0)
     return fail("--block needs --axis");
+  if (axis < -1)
+    return fail("--axis must be non-negative");
   num::SolverOptions options;
   options.storage = *kind;
   options.scheme = *parsedScheme;

@@ -9,7 +9,7 @@
 //
 // Lowers FILE with --qnt-lower-to-llvm unless it is already in the LLVM
 // dialect, JIT-compiles it, calls NAME and writes DIR/out0.npy, ... Nothing
-// is written when any step fails. See docs/quant-run.md.
+// is written when any step fails. See docs/Tools.md.
 //
 //===----------------------------------------------------------------------===//
 

@@ -8,10 +8,11 @@
 // when needed, JIT-compile it with the MLIR ExecutionEngine, marshal .npy
 // arrays to memref descriptors and back, and time repeated calls.
 //
-// Exchange formats (docs/quant-run.md):
+// Exchange formats (docs/Tools.md):
 //   f32/f64/f16 tensors  <-> float32/float64/float16 arrays
-//   bf16, f8E4M3FN, f8E5M2, f4E2M1FN <-> float32 arrays (inputs are rounded
-//                          to nearest-even, saturating; outputs are exact)
+//   bf16 <-> float32 arrays (inputs rounded to nearest-even)
+//   f8E4M3FN, f8E5M2, f4E2M1FN <-> float32 arrays of decoded values (each
+//                          input element must be a value of the type)
 //   i1 <-> bool; i8..i64 <-> int8..int64 (uint8..uint64 for unsigned storage)
 //   i2/i4 <-> one int8 (uint8 for unsigned storage) per element, range-checked
 //
@@ -55,7 +56,9 @@ llvm::Expected<std::vector<NpyArray>> runEntry(mlir::ModuleOp module,
                                                const RunOptions &options,
                                                Timing *timing = nullptr);
 
-/// Writes `results` as `dir/out<i>.npy`, creating `dir` if needed.
+/// Writes `results` as `dir/out<i>.npy`, creating `dir` if needed. Files are
+/// staged in a private directory and moved in only when all were written;
+/// stale `out<k>.npy` files with k >= results.size() are removed.
 llvm::Error writeResults(llvm::StringRef dir,
                          llvm::ArrayRef<NpyArray> results);
 

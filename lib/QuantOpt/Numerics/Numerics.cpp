@@ -442,6 +442,11 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
 llvm::Expected<std::vector<int64_t>>
 quantopt::numerics::getParamShape(llvm::ArrayRef<int64_t> shape,
                                   Granularity granularity) {
+  if (granularity.blockSize < 0)
+    return llvm::createStringError(
+        llvm::formatv("block size must be positive, got {0}",
+                      granularity.blockSize)
+            .str());
   if (granularity.isPerTensor())
     return std::vector<int64_t>{1};
   int64_t axis = granularity.axis;
@@ -488,6 +493,9 @@ quantopt::numerics::solveForTensor(llvm::ArrayRef<float> data,
                                    llvm::ArrayRef<int64_t> shape,
                                    Granularity granularity,
                                    const SolverOptions &options) {
+  if (data.empty() && !granularity.isPerTensor())
+    return llvm::createStringError(
+        "an empty tensor has no channels or blocks to solve parameters for");
   auto paramShape = getParamShape(shape, granularity);
   if (!paramShape)
     return paramShape.takeError();

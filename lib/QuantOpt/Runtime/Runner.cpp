@@ -471,14 +471,38 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
 
 llvm::Error quantopt::runtime::writeResults(llvm::StringRef dir,
                                             llvm::ArrayRef<NpyArray> results) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+  namespace fs = llvm::sys::fs;
+  if (std::error_code ec = fs::create_directories(dir))
     return makeError("cannot create output directory '" + dir +
                      "': " + ec.message());
+  // Write everything into a private directory first, so that a failure
+  // leaves the output directory as it was.
+  llvm::SmallString<128> model(dir);
+  llvm::sys::path::append(model, ".quant-run-%%%%%%");
+  llvm::SmallString<128> staging;
+  fs::createUniquePath(model, staging, /*MakeAbsolute=*/false);
+  if (std::error_code ec = fs::create_directory(staging))
+    return makeError("cannot create '" + staging + "': " + ec.message());
+  auto path = [](llvm::StringRef base, size_t i) {
+    llvm::SmallString<128> p(base);
+    llvm::sys::path::append(p, "out" + llvm::Twine(i) + ".npy");
+    return p;
+  };
   for (auto [i, array] : llvm::enumerate(results)) {
-    llvm::SmallString<128> path(dir);
-    llvm::sys::path::append(path, "out" + llvm::Twine(i) + ".npy");
-    if (llvm::Error err = writeNpy(path, array))
+    if (llvm::Error err = writeNpy(path(staging, i), array)) {
+      (void)fs::remove_directories(staging);
       return err;
+    }
   }
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (std::error_code ec = fs::rename(path(staging, i), path(dir, i))) {
+      (void)fs::remove_directories(staging);
+      return makeError("cannot write '" + path(dir, i) + "': " + ec.message());
+    }
+  }
+  (void)fs::remove_directories(staging);
+  // Results of an earlier run with more outputs would be misleading.
+  for (size_t i = results.size(); fs::exists(path(dir, i)); ++i)
+    (void)fs::remove(path(dir, i));
   return llvm::Error::success();
 }

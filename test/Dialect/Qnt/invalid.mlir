@@ -318,3 +318,30 @@ func.func @f(%q: tensor<4xi32>) -> tensor<4xi8> {
   %x = qnt.requantize %q : tensor<4xi32> to tensor<4xi8> from #qnt.params<i32, scales = [1.0], zero_points = [5]> to #qnt.params<i8, scales = [1.0]> mode = fixed_point
   return %x : tensor<4xi8>
 }
+
+// -----
+
+// Tests that a float requantize whose multiplier overflows float32 is rejected.
+func.func @f(%q: tensor<4xi8>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.requantize' op scale ratio #0 is not a finite non-zero float32 (INF)}}
+  %x = qnt.requantize %q : tensor<4xi8> to tensor<4xi8> from #qnt.params<i8, scales = [1.0e30]> to #qnt.params<i8, scales = [1.0e-10]>
+  return %x : tensor<4xi8>
+}
+
+// -----
+
+// Tests that a dynamic input with a static result is rejected.
+func.func @f(%x: tensor<?xf32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op input shape and result shape must be identical, including dynamic sizes}}
+  %q = qnt.quantize %x : tensor<?xf32> to tensor<4xi8> as #qnt.params<i8, scales = [1.0]>
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Tests that tensor encodings are rejected.
+func.func @f(%x: tensor<4xf32, "enc">) -> tensor<4xf32, "enc"> {
+  // expected-error @+1 {{'qnt.fake_quant' op tensors with an encoding are not supported}}
+  %q = qnt.fake_quant %x : tensor<4xf32, "enc"> as #qnt.params<i8, scales = [1.0]>
+  return %q : tensor<4xf32, "enc">
+}

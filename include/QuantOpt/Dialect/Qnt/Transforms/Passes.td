@@ -61,9 +61,11 @@ def QntExportSignatures : Pass<"qnt-export-signatures", "::mlir::ModuleOp"> {
   let summary = "Record public function signatures for quant-run";
   let description = [{
     For every public `func.func` whose arguments and results are ranked
-    tensors or memrefs, stores the signature as the `qnt.signature`
-    attribute (a `TypeAttr` of the original `FunctionType`) and sets
-    `llvm.emit_c_interface`. After lowering to the LLVM dialect the function
+    tensors or identity-layout memrefs, stores the signature as the
+    `qnt.signature` attribute (a `TypeAttr` of the original `FunctionType`),
+    sets `llvm.emit_c_interface`, and marks tensor arguments
+    `bufferization.writable = false` (the caller's inputs are never
+    overwritten). After lowering to the LLVM dialect the function
     keeps both, so `quant-run` can marshal `.npy` data to and from an already
     lowered module. Integer tensors are signless, so arguments read by (and
     results produced by) a qnt op with unsigned storage are listed in

@@ -10,6 +10,8 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::qnt;
 namespace num = quantopt::numerics;
@@ -66,6 +68,19 @@ num::RoundingMode mlir::qnt::toNumerics(RoundingMode mode) {
 // Shared verification
 //===----------------------------------------------------------------------===//
 
+/// The input and result of a qnt op have the same shape (dynamic sizes in
+/// the same places) and no encodings.
+static LogicalResult verifySameShape(Operation *op) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  if (in.getEncoding() || out.getEncoding())
+    return op->emitOpError() << "tensors with an encoding are not supported";
+  if (in.getShape() != out.getShape())
+    return op->emitOpError() << "input shape and result shape must be "
+                                "identical, including dynamic sizes";
+  return success();
+}
+
 /// Checks that `type` holds real values of `params`.
 static LogicalResult verifyRealType(Operation *op, ShapedType type,
                                     ParamsAttr params, StringRef what) {
@@ -109,6 +124,8 @@ static LogicalResult verifyRounding(Operation *op, ParamsAttr params,
 //===----------------------------------------------------------------------===//
 
 LogicalResult QuantizeOp::verify() {
+  if (failed(verifySameShape(*this)))
+    return failure();
   if (failed(verifyRealType(*this, getInput().getType(), getParams(),
                             "input")) ||
       failed(verifyStoredType(*this, getResult().getType(), getParams(),
@@ -118,6 +135,8 @@ LogicalResult QuantizeOp::verify() {
 }
 
 LogicalResult DequantizeOp::verify() {
+  if (failed(verifySameShape(*this)))
+    return failure();
   if (failed(verifyStoredType(*this, getInput().getType(), getParams(),
                               "input")))
     return failure();
@@ -125,6 +144,8 @@ LogicalResult DequantizeOp::verify() {
 }
 
 LogicalResult FakeQuantOp::verify() {
+  if (failed(verifySameShape(*this)))
+    return failure();
   if (failed(verifyRealType(*this, getInput().getType(), getParams(),
                             "input")))
     return failure();
@@ -132,6 +153,8 @@ LogicalResult FakeQuantOp::verify() {
 }
 
 LogicalResult RequantizeOp::verify() {
+  if (failed(verifySameShape(*this)))
+    return failure();
   ParamsAttr in = getInParams(), out = getOutParams();
   if (in.isFloatStorage() || out.isFloatStorage())
     return emitOpError() << "requantize maps integers to integers; float "
@@ -146,6 +169,18 @@ LogicalResult RequantizeOp::verify() {
        in.getBlockSize() != out.getBlockSize()))
     return emitOpError() << "input and output parameters must have the same "
                             "granularity, or one must be per tensor";
+  size_t numGroups = std::max(in.getScales().size(), out.getScales().size());
+  if (getMode() == RequantMode::float32) {
+    for (size_t i = 0; i < numGroups; ++i) {
+      float m = num::computeFloatMultiplier(
+          in.getScales()[in.isPerTensor() ? 0 : i],
+          out.getScales()[out.isPerTensor() ? 0 : i]);
+      if (!std::isfinite(m) || m == 0.0f)
+        return emitOpError() << "scale ratio #" << i
+                             << " is not a finite non-zero float32 ("
+                             << m << ")";
+    }
+  }
   if (getMode() == RequantMode::fixed_point) {
     // (q - z_in) must fit in 32 signed bits for the 64-bit product.
     if (in.getStorageKind() == num::StorageKind::I32 &&

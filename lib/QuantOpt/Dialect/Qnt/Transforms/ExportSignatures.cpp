@@ -51,16 +51,27 @@ struct QntExportSignaturesPass
       if (func.isExternal() || !func.isPublic())
         continue;
       FunctionType type = func.getFunctionType();
+      // Memrefs must have the identity layout: quant-run passes dense
+      // row-major buffers.
       auto isBuffer = [](Type t) {
-        return isa<RankedTensorType, MemRefType>(t);
+        if (auto memref = dyn_cast<MemRefType>(t))
+          return memref.getLayout().isIdentity();
+        return isa<RankedTensorType>(t);
       };
       if (!llvm::all_of(type.getInputs(), isBuffer) ||
           !llvm::all_of(type.getResults(), isBuffer)) {
         func.emitRemark() << "not exported for quant-run: arguments and "
-                             "results must all be ranked tensors or memrefs";
+                             "results must all be ranked tensors or "
+                             "identity-layout memrefs";
         continue;
       }
       func->setAttr(quantopt::kSignatureAttrName, TypeAttr::get(type));
+      // The caller owns the inputs: bufferization must not write into them
+      // (repeated calls see the same inputs).
+      for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+        if (isa<RankedTensorType>(type.getInput(i)))
+          func.setArgAttr(i, "bufferization.writable",
+                          BoolAttr::get(&getContext(), false));
       // Integer tensors are signless; record which hold unsigned storage so
       // that quant-run exchanges them as numpy unsigned arrays.
       SmallVector<bool> argUnsigned, resultUnsigned;
