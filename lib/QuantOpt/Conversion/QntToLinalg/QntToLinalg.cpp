@@ -22,6 +22,9 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cfloat>
+#include <limits>
+
 namespace quantopt {
 #define GEN_PASS_DEF_CONVERTQNTTOLINALG
 #include "QuantOpt/Conversion/Passes.h.inc"
@@ -96,6 +99,15 @@ public:
     for (int64_t v : values)
       attrs.push_back(builder.getI64IntegerAttr(v));
     return addParam(g, builder.getI64Type(), attrs);
+  }
+
+  /// Adds run-time tensors read through `tensorMaps`, then builds.
+  Value buildWithTensors(
+      Type elementType, ArrayRef<Value> tensors, ArrayRef<AffineMap> tensorMaps,
+      function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    llvm::append_range(inputs, tensors);
+    llvm::append_range(maps, tensorMaps);
+    return build(elementType, body);
   }
 
   /// Creates the generic producing a tensor of `elementType`; `body` computes
@@ -325,6 +337,17 @@ ParamSet addParams(OpBuilder &b, Location loc, ElementwiseBuilder &eb,
   return set;
 }
 
+/// The tail of num::quantizeAffine / quantizeMinval: round `y`, add the
+/// offset (zero point, or qmin for minval), send NaN to the offset, saturate.
+Value emitRoundOffsetSaturate(OpBuilder &b, Location loc, Value y, Value offset,
+                              num::IntRange range, Type storedType,
+                              num::RoundingMode mode) {
+  Value r = emitRound(b, loc, y, mode);
+  Value v = arith::AddFOp::create(b, loc, r, offset);
+  v = arith::SelectOp::create(b, loc, emitIsNaN(b, loc, y), offset, v);
+  return emitSaturate(b, loc, v, range, storedType);
+}
+
 /// num::quantizeAffine / quantizeMinval / quantizeToFloat on a f32 value.
 Value emitQuantize(OpBuilder &b, Location loc, ValueRange args,
                    const ParamSet &p, Value x, num::RoundingMode mode) {
@@ -346,11 +369,7 @@ Value emitQuantize(OpBuilder &b, Location loc, ValueRange args,
     y = emitApplyInverseScale(b, loc, x, scale, mode);
     offset = getParam(b, loc, args, p.zeroPointF32);
   }
-  Value r = emitRound(b, loc, y, mode);
-  Value v = arith::AddFOp::create(b, loc, r, offset);
-  // NaN maps to the zero point (minval: qmin), i.e. to `offset`.
-  v = arith::SelectOp::create(b, loc, emitIsNaN(b, loc, y), offset, v);
-  return emitSaturate(b, loc, v, range, storedType);
+  return emitRoundOffsetSaturate(b, loc, y, offset, range, storedType, mode);
 }
 
 /// num::dequantizeAffine / dequantizeMinval / dequantizeFromFloat, in f32.
@@ -521,6 +540,153 @@ struct RequantizeLowering : OpRewritePattern<RequantizeOp> {
   }
 };
 
+/// qnt.dynamic_quantize: a reduction for the range, a generic that solves the
+/// parameters (num::solveFromRange for symmetric/asymmetric integer
+/// storage, in the same float32 operations), and the quantization itself.
+struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DynamicQuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value x = op.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    unsigned rank = xType.getRank();
+    bool perRow = op.getPerRow();
+    num::SolverOptions options = op.getSolverOptions();
+    num::IntRange range = num::getIntRange(options.storage, options.narrowRange);
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+
+    // Parameter shape and the map from the input's loops to it.
+    unsigned paramRank = perRow ? rank - 1 : 0;
+    SmallVector<int64_t> paramShape(xType.getShape().take_front(paramRank));
+    SmallVector<Value> paramDynDims;
+    for (unsigned d = 0; d < paramRank; ++d)
+      if (ShapedType::isDynamic(paramShape[d]))
+        paramDynDims.push_back(tensor::DimOp::create(b, loc, x, d));
+    SmallVector<AffineExpr> paramExprs;
+    for (unsigned d = 0; d < paramRank; ++d)
+      paramExprs.push_back(b.getAffineDimExpr(d));
+    AffineMap paramMap = AffineMap::get(rank, 0, paramExprs, b.getContext());
+    AffineMap identity = b.getMultiDimIdentityMap(rank);
+    auto emptyParams = [&](Type t) -> Value {
+      return tensor::EmptyOp::create(b, loc, paramShape, t, paramDynDims);
+    };
+    auto filled = [&](float v) -> Value {
+      return linalg::FillOp::create(b, loc, ValueRange{f32Const(b, loc, v)},
+                                    ValueRange{emptyParams(f32)})
+          .getResult(0);
+    };
+    constexpr float inf = std::numeric_limits<float>::infinity();
+
+    // 1. Range of the finite elements.
+    SmallVector<utils::IteratorType> rangeIters(rank,
+                                                utils::IteratorType::reduction);
+    for (unsigned d = 0; d < paramRank; ++d)
+      rangeIters[d] = utils::IteratorType::parallel;
+    auto rangeOp = linalg::GenericOp::create(
+        b, loc, TypeRange{emptyParams(f32).getType(), emptyParams(f32).getType()},
+        ValueRange{x}, ValueRange{filled(inf), filled(-inf)},
+        ArrayRef<AffineMap>{identity, paramMap, paramMap}, rangeIters,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value isFinite = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::OLT,
+              math::AbsFOp::create(nb, l, args[0]), f32Const(nb, l, inf));
+          Value mn = arith::SelectOp::create(
+              nb, l, isFinite, arith::MinimumFOp::create(nb, l, args[1], args[0]),
+              args[1]);
+          Value mx = arith::SelectOp::create(
+              nb, l, isFinite, arith::MaximumFOp::create(nb, l, args[2], args[0]),
+              args[2]);
+          linalg::YieldOp::create(nb, l, ValueRange{mn, mx});
+        });
+
+    // 2. Parameters, as num::solveFromRange.
+    AffineMap paramIdentity = b.getMultiDimIdentityMap(paramRank);
+    SmallVector<utils::IteratorType> paramIters(paramRank,
+                                                utils::IteratorType::parallel);
+    Value zpInit = tensor::EmptyOp::create(b, loc, paramShape, i32, paramDynDims);
+    auto solveOp = linalg::GenericOp::create(
+        b, loc,
+        TypeRange{emptyParams(f32).getType(), zpInit.getType(),
+                  emptyParams(f32).getType()},
+        ValueRange{rangeOp.getResult(0), rangeOp.getResult(1)},
+        ValueRange{emptyParams(f32), zpInit, emptyParams(f32)},
+        SmallVector<AffineMap>(5, paramIdentity), paramIters,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          // A group without finite elements behaves as all zeros.
+          Value zero = f32Const(nb, l, 0.0f);
+          Value rmin = arith::SelectOp::create(
+              nb, l,
+              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, args[0],
+                                    f32Const(nb, l, inf)),
+              zero, args[0]);
+          Value rmax = arith::SelectOp::create(
+              nb, l,
+              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, args[1],
+                                    f32Const(nb, l, -inf)),
+              zero, args[1]);
+          float levels = static_cast<float>(range.qmax - range.qmin);
+          Value raw, isZero, lo;
+          if (options.scheme == num::Scheme::Asymmetric) {
+            lo = arith::MinimumFOp::create(nb, l, rmin, zero);
+            Value hi = arith::MaximumFOp::create(nb, l, rmax, zero);
+            raw = arith::DivFOp::create(nb, l,
+                                        arith::SubFOp::create(nb, l, hi, lo),
+                                        f32Const(nb, l, levels));
+            isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                           hi, lo);
+          } else {
+            Value amax = arith::MaximumFOp::create(
+                nb, l, math::AbsFOp::create(nb, l, rmin),
+                math::AbsFOp::create(nb, l, rmax));
+            raw = arith::DivFOp::create(nb, l, amax,
+                                        f32Const(nb, l, levels / 2.0f));
+            isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                           amax, zero);
+          }
+          // num::clampScale.
+          Value scale = arith::SelectOp::create(
+              nb, l, isZero, f32Const(nb, l, 1.0f),
+              arith::MaximumFOp::create(nb, l, raw,
+                                        f32Const(nb, l, FLT_MIN)));
+          Value zpf;
+          if (options.scheme == num::Scheme::Asymmetric) {
+            zpf = arith::SubFOp::create(
+                nb, l, f32Const(nb, l, static_cast<float>(range.qmin)),
+                math::RoundEvenOp::create(
+                    nb, l, arith::DivFOp::create(nb, l, lo, scale)));
+            zpf = arith::MaximumFOp::create(
+                nb, l, zpf, f32Const(nb, l, static_cast<float>(range.qmin)));
+            zpf = arith::MinimumFOp::create(
+                nb, l, zpf, f32Const(nb, l, static_cast<float>(range.qmax)));
+          } else {
+            int64_t mid = num::isSignedStorage(options.storage)
+                              ? 0
+                              : (range.qmin + range.qmax + 1) / 2;
+            zpf = f32Const(nb, l, static_cast<float>(mid));
+          }
+          Value zp = arith::FPToSIOp::create(nb, l, nb.getI32Type(), zpf);
+          linalg::YieldOp::create(nb, l, ValueRange{scale, zp, zpf});
+        });
+
+    // 3. Quantize with the solved parameters.
+    ElementwiseBuilder eb(b, loc, x);
+    Type storedType = op.getResult().getType().getElementType();
+    Value q = eb.buildWithTensors(
+        storedType, {solveOp.getResult(0), solveOp.getResult(2)},
+        {paramMap, paramMap},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value y = emitApplyInverseScale(nb, l, args[0], args[1],
+                                          num::RoundingMode::HalfEven);
+          return emitRoundOffsetSaturate(nb, l, y, args[2], range, storedType,
+                                         num::RoundingMode::HalfEven);
+        });
+    rewriter.replaceOp(op, {q, solveOp.getResult(0), solveOp.getResult(1)});
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Pass
 //===----------------------------------------------------------------------===//
@@ -543,5 +709,6 @@ struct ConvertQntToLinalgPass
 
 void quantopt::populateQntToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeLowering, DequantizeLowering, FakeQuantLowering,
-               RequantizeLowering>(patterns.getContext());
+               RequantizeLowering, DynamicQuantizeLowering>(
+      patterns.getContext());
 }

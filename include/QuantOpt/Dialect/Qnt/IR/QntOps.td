@@ -107,4 +107,35 @@ def Qnt_FakeQuantOp : Qnt_Op<"fake_quant", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+def Qnt_DynamicQuantizeOp : Qnt_Op<"dynamic_quantize", [Pure]> {
+  let summary = "Quantizes with parameters solved at run time";
+  let description = [{
+    Computes the range of the input at run time (per tensor, or per row: one
+    set of parameters for every index of all dimensions but the last), solves
+    the parameters exactly as `quantopt::numerics::solveFromRange` does for
+    `storage` and `scheme` (NaN/Inf elements are ignored for the range), and
+    quantizes with them (round half to even). Returns the stored tensor, the
+    scales and the zero points (rank-0 tensors per tensor; the input shape
+    without its last dimension per row).
+
+    ```mlir
+    %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<f32>, tensor<i32>
+                   storage = ui8 scheme = asymmetric
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, TypeAttr:$storage,
+      StrAttr:$scheme, UnitAttr:$per_row);
+  let results = (outs AnyRankedTensor:$result, AnyRankedTensor:$scales,
+      AnyRankedTensor:$zero_points);
+  let assemblyFormat = [{
+    $input `:` type($input) `to` type($result) `,` type($scales) `,` type($zero_points)
+    `storage` `=` $storage `scheme` `=` $scheme (`per_row` $per_row^)? attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The storage kind and solver options the op stands for.
+    ::quantopt::numerics::SolverOptions getSolverOptions();
+  }];
+}
+
 #endif // QUANTOPT_DIALECT_QNT_IR_QNTOPS_TD

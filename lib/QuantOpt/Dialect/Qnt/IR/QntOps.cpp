@@ -201,5 +201,54 @@ LogicalResult RequantizeOp::verify() {
   return success();
 }
 
+num::SolverOptions DynamicQuantizeOp::getSolverOptions() {
+  num::SolverOptions options;
+  options.storage = *getStorageKindOf(getStorage());
+  options.scheme = *num::parseSchemeName(getScheme());
+  // Symmetric integer storage uses the narrow range, as the solver defaults.
+  options.narrowRange = options.scheme == num::Scheme::Symmetric;
+  return options;
+}
+
+LogicalResult DynamicQuantizeOp::verify() {
+  std::optional<num::StorageKind> kind = getStorageKindOf(getStorage());
+  if (!kind || num::isFloatStorage(*kind) || *kind == num::StorageKind::I32)
+    return emitOpError() << "storage must be an integer type of 2 to 16 bits, "
+                            "got "
+                         << getStorage();
+  std::optional<num::Scheme> scheme = num::parseSchemeName(getScheme());
+  if (!scheme || *scheme == num::Scheme::Minval)
+    return emitOpError() << "scheme must be symmetric or asymmetric, got '"
+                         << getScheme() << "'";
+  auto in = getInput().getType();
+  auto out = getResult().getType();
+  if (!in.getElementType().isF32())
+    return emitOpError() << "input must be a tensor of f32";
+  if (in.getShape() != out.getShape() || in.getEncoding() || out.getEncoding())
+    return emitOpError() << "input shape and result shape must be identical";
+  Type stored = IntegerType::get(getContext(), num::getStorageBitWidth(*kind));
+  if (out.getElementType() != stored)
+    return emitOpError() << "result element type must be " << stored;
+  SmallVector<int64_t> paramShape;
+  if (getPerRow()) {
+    if (in.getRank() < 2)
+      return emitOpError() << "per_row needs a tensor of rank 2 or more";
+    paramShape.assign(in.getShape().begin(), in.getShape().end() - 1);
+  }
+  auto scalesType = getScales().getType();
+  auto zpType = getZeroPoints().getType();
+  if (scalesType.getShape() != ArrayRef<int64_t>(paramShape) ||
+      !scalesType.getElementType().isF32())
+    return emitOpError() << "scales must be "
+                         << RankedTensorType::get(paramShape,
+                                                  Float32Type::get(getContext()));
+  if (zpType.getShape() != ArrayRef<int64_t>(paramShape) ||
+      !zpType.getElementType().isInteger(32))
+    return emitOpError() << "zero points must be "
+                         << RankedTensorType::get(
+                                paramShape, IntegerType::get(getContext(), 32));
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "QuantOpt/Dialect/Qnt/IR/QntOps.cpp.inc"

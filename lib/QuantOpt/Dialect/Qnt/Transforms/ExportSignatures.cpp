@@ -38,6 +38,10 @@ static qnt::ParamsAttr getStorageParams(Value value) {
 }
 
 static bool isUnsignedStorage(Value value) {
+  if (auto dq = value.getDefiningOp<qnt::DynamicQuantizeOp>())
+    if (value == dq.getResult())
+      return !quantopt::numerics::isSignedStorage(
+          *qnt::getStorageKindOf(dq.getStorage()));
   qnt::ParamsAttr params = getStorageParams(value);
   return params && !params.isFloatStorage() &&
          !quantopt::numerics::isSignedStorage(params.getStorageKind());
