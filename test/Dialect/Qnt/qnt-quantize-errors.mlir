@@ -10,8 +10,20 @@
 // BLOCK: error: qnt-quantize: block-size must be positive
 // RUN: not quant-opt %s --qnt-quantize="weight-range=wide" 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: error: qnt-quantize: unknown weight-range='wide' (expected narrow or full)
-// RUN: not quant-opt %s --qnt-quantize="activations=dynamic" 2>&1 | FileCheck %s --check-prefix=ACT
-// ACT: error: qnt-quantize: activations='dynamic' is not available; this version quantizes weights only (activations=none)
+// RUN: not quant-opt %s --qnt-quantize="activations=sometimes" 2>&1 | FileCheck %s --check-prefix=ACT
+// ACT: error: qnt-quantize: unknown activations='sometimes' (expected dynamic, static or none)
+// RUN: not quant-opt %s --qnt-quantize="act-storage=f8E4M3FN" 2>&1 | FileCheck %s --check-prefix=ACTSTORAGE
+// ACTSTORAGE: error: qnt-quantize: act-storage='f8E4M3FN' must be an integer type of 2 to 16 bits
+// RUN: not quant-opt %s --qnt-quantize="act-scheme=minval" 2>&1 | FileCheck %s --check-prefix=ACTSCHEME
+// ACTSCHEME: error: qnt-quantize: act-scheme='minval' (expected asymmetric or symmetric)
+// RUN: not quant-opt %s --qnt-quantize="act-granularity=channel" 2>&1 | FileCheck %s --check-prefix=ACTGRAN
+// ACTGRAN: error: qnt-quantize: unknown act-granularity='channel' (expected tensor or row)
+// RUN: not quant-opt %s --qnt-quantize="activations=static" 2>&1 | FileCheck %s --check-prefix=NOSTATS
+// NOSTATS: error: qnt-quantize: activations=static needs stats=FILE
+// RUN: not quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/missing.json" 2>&1 | FileCheck %s --check-prefix=STATSMISSING
+// STATSMISSING: error: qnt-quantize: cannot read stats '{{.*}}missing.json'
+// RUN: not quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/bad-stats.json" 2>&1 | FileCheck %s --check-prefix=BADSTATS
+// BADSTATS: error: qnt-quantize: {{.*}}bad-stats.json: activations.fc1: min and max must be finite with min <= max
 // RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: qnt-quantize: cannot read recipe '{{.*}}missing.json'
 // RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/bad-storage.json" 2>&1 | FileCheck %s --check-prefix=BADSTORAGE
@@ -25,7 +37,7 @@
 
 // Per-block weights on a depthwise convolution (no reduction axis that indexes
 // the input directly) and a block size that does not divide K stay in float.
-// RUN: quant-opt %s --qnt-quantize="weight-granularity=block block-size=3" 2>&1 | FileCheck %s --check-prefix=FIT
+// RUN: quant-opt %s --qnt-quantize="weight-granularity=block block-size=3 activations=none" 2>&1 | FileCheck %s --check-prefix=FIT
 // FIT-DAG: remark: layer 'linalg.depthwise_conv_2d_nhwc_hwc#0' (depthwise_conv_2d_nhwc_hwc) kept in float: i8 symmetric per-block(3) does not apply: per-block weights need a reduction axis, and this layer has none
 // FIT-DAG: remark: layer 'linalg.matmul#0' (matmul) kept in float: i8 symmetric per-block(3) does not apply: block size 3 does not divide dimension 0 of size 2
 // FIT-DAG: remark: layer 'linalg.matmul#1' (matmul) kept in float: its weight is not a float tensor

@@ -1,4 +1,4 @@
-// RUN: quant-opt %s --qnt-quantize="recipe=%S/Inputs/recipe.json" 2>&1 | FileCheck %s
+// RUN: quant-opt %s --qnt-quantize="recipe=%S/Inputs/recipe.json activations=none" 2>&1 | FileCheck %s
 
 // Tests a recipe (values: column [1, 0.25] minval i4 -> s = 0.75/15, m = 0.25;
 // column [-0.5, 2] -> s = 2.5/15, m = -0.5; u8 asymmetric: s = 1/255, z = 0 and
@@ -8,7 +8,7 @@
 
 // Layer names come from name locations; remarks carry them.
 // CHECK: remark: loc("head"): layer 'head' (matmul) kept in float: recipe rule layers[0] says keep_float
-// CHECK: remark: qnt-quantize: weights of 3 of 4 layer(s) quantized (i8 symmetric per-channel unless a recipe says otherwise), 1 kept in float
+// CHECK: remark: qnt-quantize: 4 layer(s): 0 integer, 3 weight-only, 1 kept in float (weights i8 symmetric per-channel unless a recipe says otherwise; activations none)
 module {
 // CHECK-LABEL: func @f
 func.func @f(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>, %img: tensor<1x5x5x2xf32>, %o: tensor<1x3x3x4xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<1x3x3x4xf32>) {

@@ -1,6 +1,6 @@
-// RUN: quant-opt %s --qnt-quantize --split-input-file --verify-diagnostics | FileCheck %s
+// RUN: quant-opt %s --qnt-quantize=activations=none --split-input-file --verify-diagnostics | FileCheck %s
 
-// Tests the default: int8 symmetric narrow per output channel (axis 1 of a
+// Tests the default weights: int8 symmetric narrow per output channel (axis 1 of a
 // [K, N] weight). Column amax 1.27 and 0.5: scales 0.01 and 0.5/127;
 // 0.5 / (0.5/127) = 127, -0.25 / (0.5/127) = -63.5 -> -64 (half to even).
 // CHECK-LABEL: func @matmul
@@ -8,7 +8,7 @@
 // CHECK: %[[D:.*]] = qnt.dequantize %[[W]] : tensor<2x2xi8> to tensor<2x2xf32> as #qnt.params<i8, narrow, axis = 1, scales = [0.01, 0.003937008]>
 // CHECK: linalg.matmul ins(%{{.*}}, %[[D]] : tensor<4x2xf32>, tensor<2x2xf32>)
 // CHECK-NOT: dense<{{\[\[}}1.27
-// expected-remark @below {{qnt-quantize: weights of 1 of 1 layer(s) quantized (i8 symmetric per-channel unless a recipe says otherwise), 0 kept in float}}
+// expected-remark @below {{qnt-quantize: 1 layer(s): 0 integer, 1 weight-only, 0 kept in float (weights i8 symmetric per-channel unless a recipe says otherwise; activations none)}}
 module {
 func.func @matmul(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %w = arith.constant dense<[[1.27, 0.5], [-0.25, -0.25]]> : tensor<2x2xf32>
@@ -22,7 +22,7 @@ func.func @matmul(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32>
 // Tests that a transposed-B matmul ([N, K] weight) is per-channel on axis 0.
 // CHECK-LABEL: func @matmul_transpose_b
 // CHECK: qnt.dequantize %{{.*}} : tensor<3x2xi8> to tensor<3x2xf32> as #qnt.params<i8, narrow, axis = 0, scales = [0.01, 0.02, 0.03]>
-// expected-remark @below {{1 of 1 layer(s) quantized}}
+// expected-remark @below {{1 layer(s): 0 integer, 1 weight-only, 0 kept in float}}
 module {
 func.func @matmul_transpose_b(%x: tensor<4x2xf32>, %acc: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %w = arith.constant dense<[[1.27, 0.0], [2.54, 1.0], [-3.81, 0.0]]> : tensor<3x2xf32>
@@ -40,7 +40,7 @@ func.func @matmul_transpose_b(%x: tensor<4x2xf32>, %acc: tensor<4x3xf32>) -> ten
 // CHECK: qnt.dequantize %{{.*}} : tensor<3x3x2x4xi8> to tensor<3x3x2x4xf32> as #qnt.params<i8, narrow, axis = 3,
 // CHECK: qnt.dequantize %{{.*}} : tensor<4x2x3x3xi8> to tensor<4x2x3x3xf32> as #qnt.params<i8, narrow, axis = 0,
 // CHECK: qnt.dequantize %{{.*}} : tensor<3x3x2xi8> to tensor<3x3x2xf32> as #qnt.params<i8, narrow, axis = 2,
-// expected-remark @below {{3 of 3 layer(s) quantized}}
+// expected-remark @below {{3 layer(s): 0 integer, 3 weight-only, 0 kept in float}}
 module {
 func.func @convs(%x: tensor<1x5x5x2xf32>, %o: tensor<1x3x3x4xf32>, %xc: tensor<1x2x5x5xf32>, %oc: tensor<1x4x3x3xf32>, %od: tensor<1x3x3x2xf32>) -> (tensor<1x3x3x4xf32>, tensor<1x4x3x3xf32>, tensor<1x3x3x2xf32>) {
   %w1 = arith.constant dense<0.5> : tensor<3x3x2x4xf32>
@@ -64,7 +64,7 @@ func.func @convs(%x: tensor<1x5x5x2xf32>, %o: tensor<1x3x3x4xf32>, %xc: tensor<1
 // CHECK: tosa.depthwise_conv2d
 // CHECK: qnt.dequantize %{{.*}} : tensor<1x4x3xi8> to tensor<1x4x3xf32> as #qnt.params<i8, narrow, axis = 2,
 // CHECK: tosa.matmul
-// expected-remark @below {{3 of 3 layer(s) quantized}}
+// expected-remark @below {{3 layer(s): 0 integer, 3 weight-only, 0 kept in float}}
 module {
 func.func @tosa(%x: tensor<1x5x5x2xf32>, %a: tensor<1x2x4xf32>) -> (tensor<1x3x3x4xf32>, tensor<1x3x3x2xf32>, tensor<1x2x3xf32>) {
   %w = "tosa.const"() {values = dense<0.5> : tensor<4x3x3x2xf32>} : () -> tensor<4x3x3x2xf32>
@@ -86,7 +86,7 @@ func.func @tosa(%x: tensor<1x5x5x2xf32>, %a: tensor<1x2x4xf32>) -> (tensor<1x3x3
 // remark saying why.
 // CHECK-LABEL: func @runtime_weight
 // CHECK-NOT: qnt.dequantize
-// expected-remark @below {{qnt-quantize: weights of 0 of 1 layer(s) quantized (i8 symmetric per-channel unless a recipe says otherwise), 1 kept in float}}
+// expected-remark @below {{qnt-quantize: 1 layer(s): 0 integer, 0 weight-only, 1 kept in float}}
 module {
 func.func @runtime_weight(%x: tensor<4x2xf32>, %w: tensor<2x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> {
   // expected-remark @below {{layer 'linalg.matmul#0' (matmul) kept in float: its weight is not a compile-time constant}}

@@ -14,16 +14,29 @@ include "mlir/Pass/PassBase.td"
 //===----------------------------------------------------------------------===//
 
 def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
-  let summary = "Quantize the weights of matmul and convolution layers";
+  let summary = "Post-training quantization of matmul and convolution layers";
   let description = [{
     Finds every op implementing `QuantizableLayerOpInterface` (linalg.matmul
     with any operand maps, linalg.batch_matmul, linalg.conv_2d_nhwc_hwcf,
     linalg.conv_2d_nchw_fchw, linalg.depthwise_conv_2d_nhwc_hwc, tosa.conv2d,
     tosa.depthwise_conv2d, tosa.matmul) whose weight is a constant, solves
     the weight's parameters with the numerics library, quantizes it at compile
-    time into a dense constant of the storage type and feeds the layer through
-    `qnt.dequantize` (weight-only quantization: the layer computes in float on
-    dequantized weights).
+    time into a dense constant of the storage type, and then:
+
+    - `activations=dynamic` (default): linalg layers compute in integers. The
+      activation is quantized at run time (`qnt.dynamic_quantize`, per tensor
+      or per row), the contraction accumulates stored integers in i32 with
+      the layer's own indexing maps, and one epilogue subtracts
+      `z_x * sum(w)` (weight sums computed at compile time), scales by
+      `s_x * s_w` and adds the layer's init value.
+    - `activations=static`: the same with activation ranges from
+      `stats=FILE` (JSON, per layer name; docs/Quantize.md).
+    - `activations=none`: weight-only; the layer computes in float on
+      `qnt.dequantize`d weights.
+
+    Integer kernels need symmetric signed integer weights with per-tensor or
+    per-channel scales; layers that do not fit (TOSA layers, per-block or
+    float weights, no statistics) fall back to weight-only with a remark.
 
     Options give the default configuration; `recipe=FILE` (JSON, see
     docs/Quantize.md) overrides it per layer or keeps layers in float. Every
@@ -45,8 +58,16 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
            "narrow or full (default: narrow for symmetric integer storage, full otherwise)">,
     Option<"pow2", "pow2", "bool", /*default=*/"false",
            "Round weight scales up to powers of two">,
-    Option<"activations", "activations", "std::string", /*default=*/"\"none\"",
-           "How activations are treated: none (weight-only: layers compute in float on dequantized weights)">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"dynamic\"",
+           "dynamic (run-time ranges), static (ranges from stats=FILE) or none (weight-only)">,
+    Option<"actStorage", "act-storage", "std::string", /*default=*/"\"u8\"",
+           "Activation storage for integer kernels: u8, i8 (or another integer type up to 16 bits)">,
+    Option<"actScheme", "act-scheme", "std::string", /*default=*/"\"asymmetric\"",
+           "asymmetric or symmetric activation parameters">,
+    Option<"actGranularity", "act-granularity", "std::string", /*default=*/"\"tensor\"",
+           "tensor, or row (one scale per row of a matmul activation: per token)">,
+    Option<"stats", "stats", "std::string", /*default=*/"\"\"",
+           "JSON activation ranges for activations=static">,
     Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
            "JSON recipe with per-layer overrides and layers to keep in float">,
   ];

@@ -5,8 +5,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Stats.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -68,11 +70,32 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
         weightRange != "full")
       return module.emitError() << "qnt-quantize: unknown weight-range='"
                                 << weightRange << "' (expected narrow or full)";
-    if (activations != "none")
+    if (activations != "none" && activations != "dynamic" &&
+        activations != "static")
       return module.emitError()
-             << "qnt-quantize: activations='" << activations
-             << "' is not available; this version quantizes weights only "
-                "(activations=none)";
+             << "qnt-quantize: unknown activations='" << activations
+             << "' (expected dynamic, static or none)";
+    auto actKind = num::parseStorageName(actStorage);
+    if (!actKind || num::isFloatStorage(*actKind) ||
+        *actKind == num::StorageKind::I32)
+      return module.emitError() << "qnt-quantize: act-storage='" << actStorage
+                                << "' must be an integer type of 2 to 16 bits";
+    auto actSchemeKind = num::parseSchemeName(actScheme);
+    if (!actSchemeKind || *actSchemeKind == num::Scheme::Minval)
+      return module.emitError()
+             << "qnt-quantize: act-scheme='" << actScheme
+             << "' (expected asymmetric or symmetric)";
+    if (actGranularity != "tensor" && actGranularity != "row")
+      return module.emitError()
+             << "qnt-quantize: unknown act-granularity='" << actGranularity
+             << "' (expected tensor or row)";
+    if (activations == "static" && stats.empty())
+      return module.emitError()
+             << "qnt-quantize: activations=static needs stats=FILE";
+    activation.dynamic = activations == "dynamic";
+    activation.perRow = actGranularity == "row";
+    activation.storage = *actKind;
+    activation.scheme = *actSchemeKind;
     config.storage = *storage;
     config.scheme = *scheme;
     config.granularity = *granularity;
@@ -83,11 +106,23 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
     return success();
   }
 
+  ActivationConfig activation;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     WeightConfig base;
     if (failed(getBaseConfig(base)))
       return signalPassFailure();
+    ActivationStats activationStats;
+    if (!stats.empty()) {
+      auto loaded = ActivationStats::load(stats);
+      if (!loaded) {
+        module.emitError() << "qnt-quantize: "
+                           << llvm::toString(loaded.takeError());
+        return signalPassFailure();
+      }
+      activationStats = std::move(*loaded);
+    }
     Recipe recipeRules;
     if (!recipe.empty()) {
       auto loaded = Recipe::load(recipe);
@@ -105,7 +140,7 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
     });
 
     llvm::StringMap<unsigned> counters;
-    unsigned quantized = 0, keptFloat = 0;
+    unsigned integer = 0, weightOnly = 0, keptFloat = 0;
     for (qnt::QuantizableLayerOpInterface layer : layers) {
       Operation *op = layer.getOperation();
       std::string name = getLayerName(op, counters);
@@ -141,6 +176,35 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
         continue;
       }
 
+      // Integer kernels for linalg layers, unless weight-only was asked for.
+      if (activations != "none") {
+        auto linalgLayer = dyn_cast<linalg::LinalgOp>(op);
+        std::string why;
+        ActivationConfig act = activation;
+        if (!linalgLayer) {
+          why = "integer kernels are generated for linalg layers (lower TOSA "
+                "with tosa-to-linalg-named first)";
+        } else if (!act.dynamic) {
+          if (const ActivationRange *range = activationStats.lookup(name)) {
+            act.min = range->min;
+            act.max = range->max;
+          } else {
+            why = "'" + stats + "' has no range for it";
+          }
+        }
+        if (why.empty()) {
+          if (llvm::Error err = rewriteToIntegerLayer(linalgLayer, *result, act))
+            why = llvm::toString(std::move(err));
+          else {
+            ++integer;
+            continue;
+          }
+        }
+        mlir::emitRemark(op->getLoc())
+            << "layer '" << name << "' (" << layer.getLayerKind()
+            << "): weights quantized, activations stay in float: " << why;
+      }
+
       OpBuilder builder(op);
       Location loc = op->getLoc();
       Value stored = arith::ConstantOp::create(builder, loc, result->stored);
@@ -151,13 +215,15 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       weightOperand.set(dequantized);
       if (oldConstant && oldConstant->use_empty())
         oldConstant->erase();
-      ++quantized;
+      ++weightOnly;
     }
 
-    mlir::emitRemark(module.getLoc()) << "qnt-quantize: weights of " << quantized << " of "
-                        << layers.size() << " layer(s) quantized ("
-                        << base.describe() << " unless a recipe says "
-                        << "otherwise), " << keptFloat << " kept in float";
+    mlir::emitRemark(module.getLoc())
+        << "qnt-quantize: " << layers.size() << " layer(s): " << integer
+        << " integer, " << weightOnly << " weight-only, " << keptFloat
+        << " kept in float (weights " << base.describe()
+        << " unless a recipe says otherwise; activations " << activations
+        << ")";
   }
 };
 } // namespace

@@ -1,0 +1,245 @@
+"""Quantizes the exported Fashion-MNIST models with quant-opt --qnt-quantize,
+runs them with quant-run on the test set and compares them with the float
+model.
+
+    /usr/bin/python3 evaluate.py BUILD_BIN_DIR [--model mlp|cnn|all] [--dialect linalg|tosa]
+                                 [--images N] [--config "weights=i8" ...] [--models-dir DIR]
+
+For the float model and each configuration (a --qnt-quantize option string;
+--config may be repeated, default: DEFAULT_CONFIGS below) the table shows:
+
+  layers      what the pass did with the model's layers, from its summary remark:
+              integer kernels / weight-only (dequantized weights, float compute) /
+              kept in float (see the remarks printed below the table for why)
+  top-1       accuracy on the first N test images (default all 10000)
+  agree       top-1 agreement with the float model
+  SQNR dB     10 log10(sum f^2 / sum (q - f)^2) of the logits q against the float
+              logits f
+  dense KB    size of the dense constants in the quantized MLIR (arith.constant,
+              tosa.const), from their element types and counts: i4 and f4 count
+              half a byte, i8/f8 one byte, f32/i32 four bytes (biases, integer
+              kernels' per-channel scales and zero-point corrections included)
+  params KB   size of the scales and zero points held in #qnt.params attributes
+              (4 bytes each), which the dense count above does not include
+  ms/1000     median time of one @main call on 1000 images (quant-run --repeat 5,
+              compilation excluded). This is quant-run's reference lowering
+              (linalg to plain loops, no tiling or vectorization passes): it says
+              what the reference path costs, not what an optimized one would.
+
+Inputs are x/255 in float32, flat [N, 784] for the MLP and NHWC [N, 28, 28, 1]
+for the CNN, read from the Fashion-MNIST .gz files (see fmnist.py).
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+import fmnist
+
+DEFAULT_CONFIGS = [
+    "weights=i8",  # per-channel (the pass's default granularity)
+    "weights=i8 weight-granularity=tensor",
+    "weights=i4 weight-granularity=block block-size=32",
+    # 784 = 49 x 16 is not a multiple of 32: block-size=32 cannot apply to the
+    # 784-input layers, block-size=16 can.
+    "weights=i4 weight-granularity=block block-size=16",
+    "weights=f8E4M3FN",
+]
+TIMING_IMAGES = 1000
+TIMING_REPEAT = 5
+
+
+# --- storage accounting ---------------------------------------------------
+
+# A dense constant: `arith.constant dense<...> : tensor<...>` or
+# `"tosa.const"() <{values = dense<...> : tensor<...>}>`. The contents (hex
+# string, splat or nested lists of numbers) never contain '>'.
+DENSE_CONST = re.compile(r"(?:arith\.constant|values\s*=)\s*dense<[^>]*>\s*:\s*tensor<([^>]*)>")
+QNT_PARAMS_LIST = re.compile(r"\b(?:scales|zero_points)\s*=\s*\[([^\]]*)\]")
+
+
+def element_bits(elem):
+    """Bits of one element of a builtin element type (None: not counted)."""
+    if elem == "index":
+        return None  # tosa.const_shape shapes: not weights
+    if elem == "bf16":
+        return 16
+    m = re.fullmatch(r"(?:i|si|ui)(\d+)", elem)
+    if m:
+        return int(m.group(1))
+    m = re.fullmatch(r"f(\d+)(?:E\d+M\d+\w*)?", elem)  # f32, f16, f8E4M3FN, f4E2M1FN
+    if m:
+        return int(m.group(1))
+    raise ValueError(f"unknown element type {elem!r}")
+
+
+def storage_bytes(mlir_text):
+    """(bytes of dense constants, bytes of #qnt.params scales/zero points)."""
+    dense = 0.0
+    for tensor_type in DENSE_CONST.findall(mlir_text):
+        *dims, elem = tensor_type.split("x") if "x" in tensor_type else [tensor_type]
+        bits = element_bits(elem.strip())
+        if bits is None:
+            continue
+        count = int(np.prod([int(d) for d in dims])) if dims else 1
+        dense += count * bits / 8
+    params = 0
+    for values in QNT_PARAMS_LIST.findall(mlir_text):
+        params += 4 * len([v for v in values.split(",") if v.strip()])
+    return dense, params
+
+
+# --- running the tools -------------------------------------------------------
+
+class ToolError(Exception):
+    pass
+
+
+def run(cmd):
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        # Diagnostics may quote whole lines of hex constants: keep them short.
+        msg = "\n".join(line[:300] for line in result.stderr.splitlines()[:20])
+        raise ToolError(f"{' '.join(os.path.basename(c) if i == 0 else c for i, c in enumerate(cmd))} "
+                        f"failed:\n{msg}")
+    return result
+
+
+def summary_remark(stderr):
+    """(integer, weight-only, float) layer counts and the summary text of
+    --qnt-quantize's closing remark."""
+    for line in stderr.splitlines():
+        if "qnt-quantize:" not in line:
+            continue
+        text = line.split("qnt-quantize:", 1)[1].strip()
+        m = re.search(r"(\d+) integer, (\d+) weight-only, (\d+) kept in float", text)
+        if m:
+            return "/".join(m.groups()), text
+        # Older builds: "weights of Q of N layer(s) quantized (...), F kept in float".
+        m = re.search(r"weights of (\d+) of (\d+) layer\(s\) quantized.*?(\d+) kept in float", text)
+        if m:
+            return f"-/{m.group(1)}/{m.group(3)}", text
+        return "?", text
+    return "?", ""
+
+
+class Evaluator:
+    def __init__(self, bindir, tmp):
+        self.quant_opt = os.path.join(bindir, "quant-opt")
+        self.quant_run = os.path.join(bindir, "quant-run")
+        self.tmp = tmp
+        self.counter = 0
+
+    def logits(self, module, x_path):
+        out = os.path.join(self.tmp, f"out{self.counter}")
+        self.counter += 1
+        run([self.quant_run, module, "--entry", "main", "--input", x_path, "--output-dir", out])
+        return np.load(os.path.join(out, "out0.npy"))
+
+    def time_ms(self, module, x_path):
+        out = os.path.join(self.tmp, f"out{self.counter}")
+        self.counter += 1
+        result = run([self.quant_run, module, "--entry", "main", "--input", x_path,
+                      "--output-dir", out, "--repeat", str(TIMING_REPEAT)])
+        m = re.search(r"median ([0-9.eE+-]+) ms", result.stdout + result.stderr)
+        return float(m.group(1)) if m else float("nan")
+
+    def quantize(self, module, config, name):
+        out = os.path.join(self.tmp, f"{name}.q{self.counter}.mlir")
+        self.counter += 1
+        result = run([self.quant_opt, module, f"--qnt-quantize={config}", "-o", out])
+        return out, result.stderr
+
+
+# --- the table -------------------------------------------------------------
+
+HEADER = (f"{'config':<52} {'layers':>9} {'top-1':>7} {'agree':>7} {'SQNR dB':>8} "
+          f"{'dense KB':>9} {'params KB':>9} {'ms/1000':>8}")
+
+
+def row(config, layers, acc, agree, sqnr, dense, params, ms):
+    sqnr_s = "-" if sqnr is None else f"{sqnr:8.2f}"
+    return (f"{config:<52} {layers:>9} {acc:7.4f} {agree:7.4f} {sqnr_s:>8} "
+            f"{dense / 1024:9.1f} {params / 1024:9.1f} {ms:8.1f}")
+
+
+def sqnr_db(ref, got):
+    noise = float(np.sum((got.astype(np.float64) - ref) ** 2))
+    signal = float(np.sum(ref.astype(np.float64) ** 2))
+    return None if noise == 0 else 10 * np.log10(signal / noise)
+
+
+def evaluate_model(ev, model, dialect, module, images, labels, configs):
+    x_path = os.path.join(ev.tmp, f"{model}.x.npy")
+    t_path = os.path.join(ev.tmp, f"{model}.x{TIMING_IMAGES}.npy")
+    np.save(x_path, fmnist.model_input(images, model))
+    np.save(t_path, fmnist.model_input(images[:TIMING_IMAGES], model))
+
+    print(f"\n{model.upper()} ({dialect}, {os.path.relpath(module)}), {len(labels)} test images; "
+          f"layers = integer/weight-only/float")
+    print(HEADER)
+    print("-" * len(HEADER))
+    ref = ev.logits(module, x_path)
+    with open(module) as f:
+        dense, params = storage_bytes(f.read())
+    ref_top1 = ref.argmax(1)
+    print(row("float (f32)", "-", float(np.mean(ref_top1 == labels)), 1.0, None, dense, params,
+              ev.time_ms(module, t_path)), flush=True)
+
+    notes = []
+    for config in configs:
+        try:
+            qmodule, stderr = ev.quantize(module, config, model)
+            layers, summary = summary_remark(stderr)
+            got = ev.logits(qmodule, x_path)
+            with open(qmodule) as f:
+                dense, params = storage_bytes(f.read())
+            top1 = got.argmax(1)
+            print(row(config, layers, float(np.mean(top1 == labels)), float(np.mean(top1 == ref_top1)),
+                      sqnr_db(ref, got), dense, params, ev.time_ms(qmodule, t_path)), flush=True)
+            kept = [l.split("remark:", 1)[1].strip() for l in stderr.splitlines()
+                    if "remark:" in l and "kept in float:" in l]
+            notes.append(f"  [{config}] {summary}" + "".join(f"\n      {k}" for k in kept))
+        except ToolError as e:
+            print(f"{config:<52} FAILED (see below)", flush=True)
+            notes.append(f"  [{config}] {e}")
+    print("Remarks of --qnt-quantize:")
+    print("\n".join(notes))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("bindir", help="directory of quant-opt and quant-run (e.g. build/bin)")
+    parser.add_argument("--model", choices=list(fmnist.MODELS) + ["all"], default="all")
+    parser.add_argument("--dialect", choices=fmnist.DIALECTS, default="linalg")
+    parser.add_argument("--images", type=int, default=10000, help="first N test images (default 10000)")
+    parser.add_argument("--config", action="append",
+                        help="a --qnt-quantize option string; repeat for several (default: a list of 5)")
+    parser.add_argument("--models-dir", default=fmnist.HERE,
+                        help="where {mlp,cnn}.{linalg,tosa}.mlir are (default: this directory)")
+    args = parser.parse_args()
+
+    images, labels = fmnist.load_split("t10k")
+    if not 0 < args.images <= len(labels):
+        sys.exit(f"error: --images must be in 1..{len(labels)}")
+    images, labels = images[:args.images], labels[:args.images]
+    configs = args.config or DEFAULT_CONFIGS
+    with tempfile.TemporaryDirectory() as tmp:
+        ev = Evaluator(args.bindir, tmp)
+        for model in fmnist.MODELS if args.model == "all" else [args.model]:
+            module = os.path.join(args.models_dir, f"{model}.{args.dialect}.mlir")
+            if not os.path.exists(module):
+                sys.exit(f"error: {module} not found (run export_mlir.py first)")
+            try:
+                evaluate_model(ev, model, args.dialect, module, images, labels, configs)
+            except ToolError as e:
+                sys.exit(f"error: the float model failed: {e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+//===- IntegerLayers.h - Integer kernels for linalg layers -------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_INTEGERLAYERS_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_INTEGERLAYERS_H
+
+#include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
+#include "QuantOpt/Numerics/Numerics.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "llvm/Support/Error.h"
+
+namespace quantopt {
+
+/// How the input activation of an integer layer is quantized.
+struct ActivationConfig {
+  /// Solve the parameters at run time (qnt.dynamic_quantize) or use `range`.
+  bool dynamic = true;
+  /// Per row (all dimensions but the reduced last one) instead of per tensor;
+  /// applies to matmuls, whose activation rows map to output rows.
+  bool perRow = false;
+  numerics::StorageKind storage = numerics::StorageKind::U8;
+  numerics::Scheme scheme = numerics::Scheme::Asymmetric;
+  /// The static range (dynamic == false).
+  double min = 0, max = 0;
+};
+
+/// Rewrites a float linalg layer (matmul, batch_matmul, convolution) into
+/// integer arithmetic: the activation is quantized (statically or
+/// dynamically), the contraction runs on the stored integers with an i32
+/// accumulator (the layer's own indexing maps), and one epilogue applies the
+/// zero-point correction `- z_x * sum(w)` (weight sums precomputed at compile
+/// time), the scale `s_x * s_w` and the layer's original init value.
+/// `weight` must have zero zero points and per-tensor or per-channel scales.
+/// Fails, leaving the IR untouched, with a message when the layer does not
+/// fit.
+llvm::Error rewriteToIntegerLayer(mlir::linalg::LinalgOp layer,
+                                  const QuantizedWeight &weight,
+                                  const ActivationConfig &activation);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_INTEGERLAYERS_H
