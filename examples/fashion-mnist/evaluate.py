@@ -81,11 +81,13 @@ def storage_bytes(mlir_text):
     """(bytes of dense constants, bytes of #qnt.params scales/zero points)."""
     dense = 0.0
     for tensor_type in DENSE_CONST.findall(mlir_text):
-        *dims, elem = tensor_type.split("x") if "x" in tensor_type else [tensor_type]
-        bits = element_bits(elem.strip())
+        m = re.fullmatch(r"((?:\d+x)*)(\w+)", tensor_type.strip())  # 784x128xi4
+        if not m:
+            raise ValueError(f"unexpected constant type tensor<{tensor_type}>")
+        bits = element_bits(m.group(2))
         if bits is None:
             continue
-        count = int(np.prod([int(d) for d in dims])) if dims else 1
+        count = int(np.prod([int(d) for d in m.group(1).split("x") if d]))
         dense += count * bits / 8
     params = 0
     for values in QNT_PARAMS_LIST.findall(mlir_text):
