@@ -183,3 +183,25 @@ func.func @fake_quant(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = qnt.fake_quant %x : tensor<4xf32> as #qnt.params<i8, scales = [0.5]>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// Tests dynamic_quantize: a reduction over the finite elements (per row: the
+// last dimension is reduced), a generic solving scale and zero point, and
+// the quantization reading them through (d0, d1) -> (d0).
+// CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func @dynamic_quantize
+// CHECK: %[[RANGE:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpf olt
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
+// CHECK: %[[P:.*]]:3 = linalg.generic {{.*}} ins(%[[RANGE]]#0, %[[RANGE]]#1 : tensor<?xf32>, tensor<?xf32>)
+// CHECK: math.roundeven
+// CHECK: arith.fptosi %{{.*}} : f32 to i32
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[$ROW]], #[[$ROW]], #{{.*}}]
+// CHECK-SAME: ins(%{{.*}}, %[[P]]#0, %[[P]]#2 :
+// CHECK: return %{{.*}}, %[[P]]#0, %[[P]]#1
+func.func @dynamic_quantize(%x: tensor<?x8xf32>) -> (tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32>) {
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = ui8 scheme = "asymmetric" per_row
+  return %q, %s, %z : tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32>
+}
