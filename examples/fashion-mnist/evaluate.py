@@ -105,7 +105,9 @@ def run(cmd):
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         # Diagnostics may quote whole lines of hex constants: keep them short.
-        msg = "\n".join(line[:300] for line in result.stderr.splitlines()[:20])
+        lines = result.stderr.splitlines()
+        errors = [line for line in lines if "error:" in line] or lines
+        msg = "\n".join(line[:300] for line in errors[:10])
         raise ToolError(f"{' '.join(os.path.basename(c) if i == 0 else c for i, c in enumerate(cmd))} "
                         f"failed:\n{msg}")
     return result
@@ -175,11 +177,11 @@ def sqnr_db(ref, got):
     return None if noise == 0 else 10 * np.log10(signal / noise)
 
 
-def evaluate_model(ev, model, dialect, module, images, labels, configs):
+def evaluate_model(ev, model, dialect, module, images, labels, timing_images, configs):
     x_path = os.path.join(ev.tmp, f"{model}.x.npy")
     t_path = os.path.join(ev.tmp, f"{model}.x{TIMING_IMAGES}.npy")
     np.save(x_path, fmnist.model_input(images, model))
-    np.save(t_path, fmnist.model_input(images[:TIMING_IMAGES], model))
+    np.save(t_path, fmnist.model_input(timing_images, model))
 
     print(f"\n{model.upper()} ({dialect}, {os.path.relpath(module)}), {len(labels)} test images; "
           f"layers = integer/weight-only/float")
@@ -226,10 +228,11 @@ def main():
                         help="where {mlp,cnn}.{linalg,tosa}.mlir are (default: this directory)")
     args = parser.parse_args()
 
-    images, labels = fmnist.load_split("t10k")
-    if not 0 < args.images <= len(labels):
-        sys.exit(f"error: --images must be in 1..{len(labels)}")
-    images, labels = images[:args.images], labels[:args.images]
+    all_images, all_labels = fmnist.load_split("t10k")
+    if not 0 < args.images <= len(all_labels):
+        sys.exit(f"error: --images must be in 1..{len(all_labels)}")
+    images, labels = all_images[:args.images], all_labels[:args.images]
+    timing_images = all_images[:TIMING_IMAGES]  # whatever --images says
     configs = args.config or DEFAULT_CONFIGS
     with tempfile.TemporaryDirectory() as tmp:
         ev = Evaluator(args.bindir, tmp)
@@ -238,7 +241,7 @@ def main():
             if not os.path.exists(module):
                 sys.exit(f"error: {module} not found (run export_mlir.py first)")
             try:
-                evaluate_model(ev, model, args.dialect, module, images, labels, configs)
+                evaluate_model(ev, model, args.dialect, module, images, labels, timing_images, configs)
             except ToolError as e:
                 sys.exit(f"error: the float model failed: {e}")
 

@@ -4,8 +4,11 @@ thread, deterministically, and saves their weights to weights/{mlp,cnn}.npz.
     /usr/bin/python3 train.py [--model mlp|cnn|all]
 
 (Debian's python3, which has numpy and torch.) Inputs are x/255 in float32;
-Adam with a cosine learning-rate decay, cross entropy, a fixed seed and a fixed shuffling generator, so two runs
-give the same weights. Whole run: about 2 minutes on one thread.
+Adam with a cosine learning-rate decay, cross entropy, a fixed seed, a fixed
+shuffling generator and deterministic kernels, so two runs give the same
+weights. Whole run: about 2 minutes on one thread (Debian's torch uses a
+generic BLAS, so the MLP's matmuls are the slow part; the CNN's convolutions
+go through oneDNN). Test accuracy: MLP 0.8789, CNN 0.9056.
 """
 import argparse
 import os

@@ -260,7 +260,7 @@ func.func @f(%q: tensor<4xi8>) -> tensor<4xf16> {
 
 // Tests that shapes must agree.
 func.func @f(%q: tensor<4xi8>) -> tensor<5xf32> {
-  // expected-error @+1 {{'qnt.dequantize' op requires the same shape for all operands and results}}
+  // expected-error @+1 {{'qnt.dequantize' op input shape and result shape must be identical, including dynamic sizes}}
   %x = qnt.dequantize %q : tensor<4xi8> to tensor<5xf32> as #qnt.params<i8, scales = [1.0]>
   return %x : tensor<5xf32>
 }
@@ -389,4 +389,22 @@ func.func @f(%x: tensor<4xf32>) {
   // expected-error @+1 {{'qnt.dynamic_quantize' op per_row needs a tensor of rank 2 or more}}
   %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = "symmetric" per_row
   return
+}
+
+// -----
+
+// Tests that packed storage is for 2- and 4-bit integers.
+func.func @f(%q: tensor<2xi8>) -> tensor<2xf32> {
+  // expected-error @+1 {{'qnt.dequantize' op packed storage is for 2- and 4-bit integers, not 'i8'}}
+  %x = qnt.dequantize %q : tensor<2xi8> to tensor<2xf32> as #qnt.params<i8, scales = [1.0]> packed
+  return %x : tensor<2xf32>
+}
+
+// -----
+
+// Tests that the packed shape divides the last dimension.
+func.func @f(%q: tensor<2x3xi8>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'qnt.dequantize' op packed input shape must be the result shape with the last dimension (static, a multiple of 2) divided by 2}}
+  %x = qnt.dequantize %q : tensor<2x3xi8> to tensor<2x4xf32> as #qnt.params<i4, scales = [1.0]> packed
+  return %x : tensor<2x4xf32>
 }

@@ -69,3 +69,11 @@ func.func @dynamic(%x: tensor<?x8xf32>) -> (tensor<?x8xi8>, tensor<?xf32>) {
   %q2, %s2, %z2 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = "symmetric" per_row
   return %q, %s2 : tensor<?x8xi8>, tensor<?xf32>
 }
+
+// Tests packed 4-bit storage.
+// CHECK-LABEL: func @packed
+func.func @packed(%q: tensor<3x2xi8>) -> tensor<3x4xf32> {
+  // CHECK: qnt.dequantize %{{.*}} : tensor<3x2xi8> to tensor<3x4xf32> as #qnt.params<ui4, axis = 0, scales = [1.0, 2.0, 3.0], zero_points = [8, 8, 8]> packed
+  %x = qnt.dequantize %q : tensor<3x2xi8> to tensor<3x4xf32> as #qnt.params<ui4, axis = 0, scales = [1.0, 2.0, 3.0], zero_points = [8, 8, 8]> packed
+  return %x : tensor<3x4xf32>
+}

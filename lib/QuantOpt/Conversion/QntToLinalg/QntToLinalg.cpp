@@ -57,6 +57,15 @@ public:
     maps.push_back(builder.getMultiDimIdentityMap(shape.size()));
   }
 
+  /// Iterates over `outShape` and reads `source` through `sourceMap` (for
+  /// packed storage); dynamic sizes of `outShape` come from `source`.
+  ElementwiseBuilder(OpBuilder &builder, Location loc, Value source,
+                     ArrayRef<int64_t> outShape, AffineMap sourceMap)
+      : builder(builder), loc(loc), shape(outShape) {
+    inputs.push_back(source);
+    maps.push_back(sourceMap);
+  }
+
   /// Adds one value per parameter group of granularity `g`. Uniform values
   /// (per tensor, or equal in every group) become a scalar constant.
   ParamValue addParam(num::Granularity g, Type elementType,
@@ -420,17 +429,51 @@ struct QuantizeLowering : OpRewritePattern<QuantizeOp> {
   }
 };
 
+/// Extracts element `index` (along the packed dimension) from a byte holding
+/// 8 / bits of them, lowest bits first, as an integer of `bits` bits.
+Value emitUnpack(OpBuilder &b, Location loc, Value byte, Value index,
+                 unsigned bits) {
+  Type i32 = b.getI32Type();
+  Value lane = arith::RemUIOp::create(
+      b, loc, arith::IndexCastUIOp::create(b, loc, i32, index),
+      i32Const(b, loc, 8 / bits));
+  Value shift = arith::MulIOp::create(b, loc, lane, i32Const(b, loc, bits));
+  Value wide = arith::ExtUIOp::create(b, loc, i32, byte);
+  Value field = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, wide, shift),
+      i32Const(b, loc, (1 << bits) - 1));
+  return arith::TruncIOp::create(b, loc, b.getIntegerType(bits), field);
+}
+
 struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    ElementwiseBuilder eb(rewriter, loc, op.getInput());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    unsigned rank = resultType.getRank();
+    bool packed = op.getPacked();
+    unsigned bits = num::getStorageBitWidth(op.getParams().getStorageKind());
+    AffineMap sourceMap = rewriter.getMultiDimIdentityMap(rank);
+    if (packed) {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned d = 0; d < rank; ++d)
+        exprs.push_back(d + 1 == rank
+                            ? rewriter.getAffineDimExpr(d).floorDiv(8 / bits)
+                            : rewriter.getAffineDimExpr(d));
+      sourceMap = AffineMap::get(rank, 0, exprs, rewriter.getContext());
+    }
+    ElementwiseBuilder eb(rewriter, loc, op.getInput(), resultType.getShape(),
+                          sourceMap);
     ParamSet p = addParams(rewriter, loc, eb, op.getParams(), false);
     Type expressed = op.getParams().getExpressedType();
     Value result =
         eb.build(expressed, [&](OpBuilder &b, Location l, ValueRange args) {
-          return emitFromF32(b, l, emitDequantize(b, l, args, p, args[0]),
+          Value q = args[0];
+          if (packed)
+            q = emitUnpack(b, l, q, linalg::IndexOp::create(b, l, rank - 1),
+                           bits);
+          return emitFromF32(b, l, emitDequantize(b, l, args, p, q),
                              expressed);
         });
     rewriter.replaceOp(op, result);

@@ -39,20 +39,27 @@ def Qnt_QuantizeOp : Qnt_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
   let hasVerifier = 1;
 }
 
-def Qnt_DequantizeOp : Qnt_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
+def Qnt_DequantizeOp : Qnt_Op<"dequantize", [Pure]> {
   let summary = "Maps a stored tensor back to real values";
   let description = [{
     `x' = s * (q - z)` (minval: `s * (q - qmin) + m`; float storage:
     `s * q`), computed in float32 and converted to the expressed type.
 
+    With `packed`, 2- and 4-bit integer storage arrives packed along the last
+    dimension in an `i8` tensor: element `j` lives in byte `j / (8 / bits)`
+    at bit `(j % (8 / bits)) * bits`, lowest bits first (ONNX's int4
+    layout), so the stored last dimension is `D * bits / 8`.
+
     ```mlir
     %x = qnt.dequantize %q : tensor<4xi8> to tensor<4xf32> as #qnt.params<i8, scales = [0.1]>
+    %w = qnt.dequantize %p : tensor<16x32xi8> to tensor<16x64xf32> as #qnt.params<i4, axis = 0, scales = [...]> packed
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params);
+  let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params,
+      UnitAttr:$packed);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `:` type($input) `to` type($result) `as` custom<Params>($params) attr-dict
+    $input `:` type($input) `to` type($result) `as` custom<Params>($params) (`packed` $packed^)? attr-dict
   }];
   let hasVerifier = 1;
 }

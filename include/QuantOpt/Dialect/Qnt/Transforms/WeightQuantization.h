@@ -31,6 +31,13 @@ llvm::Expected<QuantizedWeight>
 quantizeWeight(mlir::DenseElementsAttr weights, const WeightConfig &config,
                int64_t channelAxis, std::optional<int64_t> blockAxis);
 
+/// Packs 2- or 4-bit stored integers along the last dimension into an i8
+/// tensor in qnt.dequantize's `packed` layout (element j in byte
+/// j / (8 / bits), lowest bits first). std::nullopt for other widths or when
+/// the last dimension is not a multiple of 8 / bits.
+std::optional<mlir::DenseElementsAttr>
+packSubByte(mlir::DenseElementsAttr stored);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_WEIGHTQUANTIZATION_H

@@ -135,6 +135,38 @@ LogicalResult QuantizeOp::verify() {
 }
 
 LogicalResult DequantizeOp::verify() {
+  if (getPacked()) {
+    auto in = getInput().getType();
+    auto out = getResult().getType();
+    ParamsAttr params = getParams();
+    unsigned bits = params.isFloatStorage()
+                        ? 0
+                        : num::getStorageBitWidth(params.getStorageKind());
+    if (bits != 2 && bits != 4)
+      return emitOpError() << "packed storage is for 2- and 4-bit integers, "
+                              "not "
+                           << params.getStorageType();
+    if (!in.getElementType().isInteger(8))
+      return emitOpError() << "packed input must be a tensor of i8";
+    if (in.getRank() != out.getRank() || in.getRank() == 0 ||
+        in.getEncoding() || out.getEncoding())
+      return emitOpError() << "packed input and result must have the same "
+                              "non-zero rank";
+    int64_t last = out.getShape().back();
+    if (ShapedType::isDynamic(last) || (last * bits) % 8 != 0 ||
+        in.getShape().back() != last * bits / 8 ||
+        in.getShape().drop_back() != out.getShape().drop_back())
+      return emitOpError() << "packed input shape must be the result shape "
+                              "with the last dimension (static, a multiple of "
+                           << 8 / bits << ") divided by " << 8 / bits;
+    if (getResult().getType().getElementType() != params.getExpressedType())
+      return emitOpError() << "result element type "
+                           << out.getElementType()
+                           << " does not match the expressed type "
+                           << params.getExpressedType();
+    return params.verifyForShape(out.getShape(),
+                                 [&]() { return emitOpError(); });
+  }
   if (failed(verifySameShape(*this)))
     return failure();
   if (failed(verifyStoredType(*this, getInput().getType(), getParams(),

@@ -205,12 +205,15 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
             << "): weights quantized, activations stay in float: " << why;
       }
 
+      // Sub-byte weights are stored packed (docs/Quantize.md).
       OpBuilder builder(op);
       Location loc = op->getLoc();
-      Value stored = arith::ConstantOp::create(builder, loc, result->stored);
+      std::optional<DenseElementsAttr> packed = packSubByte(result->stored);
+      Value stored = arith::ConstantOp::create(
+          builder, loc, packed ? *packed : result->stored);
       Value dequantized = qnt::DequantizeOp::create(
-          builder, loc, weightOperand.get().getType(), stored,
-          result->params);
+          builder, loc, weightOperand.get().getType(), stored, result->params,
+          packed ? builder.getUnitAttr() : UnitAttr());
       Operation *oldConstant = weightOperand.get().getDefiningOp();
       weightOperand.set(dequantized);
       if (oldConstant && oldConstant->use_empty())

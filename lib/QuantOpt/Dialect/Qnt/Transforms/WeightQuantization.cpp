@@ -115,3 +115,32 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
                                      : DenseElementsAttr::get(storedType, ints);
   return QuantizedWeight{stored, attr};
 }
+
+std::optional<DenseElementsAttr>
+quantopt::packSubByte(DenseElementsAttr stored) {
+  auto type = cast<RankedTensorType>(stored.getType());
+  auto intType = dyn_cast<IntegerType>(type.getElementType());
+  if (!intType || type.getRank() == 0)
+    return std::nullopt;
+  unsigned bits = intType.getWidth();
+  if (bits != 2 && bits != 4)
+    return std::nullopt;
+  unsigned perByte = 8 / bits;
+  int64_t last = type.getShape().back();
+  if (last % perByte != 0)
+    return std::nullopt;
+  SmallVector<int64_t> packedShape(type.getShape());
+  packedShape.back() = last / perByte;
+  SmallVector<uint8_t> bytes(stored.getNumElements() / perByte, 0);
+  int64_t linear = 0;
+  for (APInt v : stored.getValues<APInt>()) {
+    uint8_t field = static_cast<uint8_t>(v.getZExtValue() & ((1u << bits) - 1));
+    bytes[linear / perByte] |= field << ((linear % perByte) * bits);
+    ++linear;
+  }
+  auto packedType =
+      RankedTensorType::get(packedShape, IntegerType::get(stored.getContext(), 8));
+  return DenseElementsAttr::get(
+      packedType, ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(bytes.data()),
+                                   bytes.size()));
+}
