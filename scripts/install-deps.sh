@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages QuantOpt needs, if any is missing.
+# Installs the Debian 12 packages QuantOpt needs, if any is missing, plus the
+# packages named as arguments (the demo adds dataset-fashion-mnist).
 # Run as root (or with sudo available). Safe to run repeatedly.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ packages=(
   cmake ninja-build libgtest-dev
   # Debian's python3 with numpy: test oracles, integration checks, demo.
   python3 python3-numpy
+  "$@"
 )
 
 missing=()

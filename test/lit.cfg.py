@@ -30,3 +30,4 @@ llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-params", "F
                                     "not", "count"], tool_dirs)
 llvm_config.add_tool_substitutions(["mlir-tblgen"], [config.llvm_tools_dir])
 config.substitutions.append(("%llvm_include", "/usr/lib/llvm-22/include"))
+config.substitutions.append(("%quant_bin", config.quantopt_tools_dir))
