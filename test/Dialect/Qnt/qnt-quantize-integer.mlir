@@ -65,11 +65,16 @@ func.func @conv(%x: tensor<1x5x5x2xf32>, %o: tensor<1x3x3x4xf32>) -> tensor<1x3x
 
 // -----
 
-// Tests that TOSA layers get weight-only quantization with a remark.
-// REMARK: remark: layer 'tosa.matmul#0' (matmul): weights quantized, activations stay in float: integer kernels are generated for linalg layers (lower TOSA with tosa-to-linalg-named first)
+// Tests that TOSA layers get integer kernels too: tosa.matmul is lowered to
+// linalg.batch_matmul first ([B, K, N] weight: channels on axis 2), and its
+// tosa.const weight is quantized.
+// REMARK: remark: qnt-quantize: 1 layer(s): 1 integer, 0 weight-only, 0 kept in float
 // CHECK-LABEL: func @tosa
-// CHECK: qnt.dequantize
-// CHECK: tosa.matmul
+// CHECK: qnt.dynamic_quantize %{{.*}} : tensor<1x2x4xf32> to tensor<1x2x4xi8>
+// CHECK: arith.constant dense<127> : tensor<1x4x3xi8>
+// CHECK: arith.constant dense<508> : tensor<1x3xi32>
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK-NOT: tosa.matmul
 func.func @tosa(%a: tensor<1x2x4xf32>) -> tensor<1x2x3xf32> {
   %b = "tosa.const"() {values = dense<0.5> : tensor<1x4x3xf32>} : () -> tensor<1x4x3xf32>
   %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>

@@ -34,9 +34,12 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
     - `activations=none`: weight-only; the layer computes in float on
       `qnt.dequantize`d weights.
 
-    Integer kernels need symmetric signed integer weights with per-tensor or
-    per-channel scales; layers that do not fit (TOSA layers, per-block or
-    float weights, no statistics) fall back to weight-only with a remark.
+    Integer kernels are built on linalg: with `activations` other than
+    `none`, TOSA layers are first lowered with `tosa-to-linalg-named` (and
+    TOSA constants with `tosa-to-arith`). They need symmetric signed integer
+    weights with per-tensor or per-channel scales; layers that do not fit
+    (per-block or float weights, no statistics) fall back to weight-only with
+    a remark.
 
     Options give the default configuration; `recipe=FILE` (JSON, see
     docs/Quantize.md) overrides it per layer or keeps layers in float. Every
@@ -71,7 +74,11 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
     Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
            "JSON recipe with per-layer overrides and layers to keep in float">,
   ];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::qnt::QntDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::qnt::QntDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 //===----------------------------------------------------------------------===//

@@ -110,6 +110,12 @@ void quantopt::registerQuantizableLayerModels(DialectRegistry &registry) {
         LinalgLayerModel<linalg::Conv2DNchwFchwOp>>(*ctx);
     linalg::DepthwiseConv2DNhwcHwcOp::attachInterface<
         LinalgLayerModel<linalg::DepthwiseConv2DNhwcHwcOp>>(*ctx);
+    // What tosa-to-linalg-named produces for tosa.conv2d and
+    // tosa.depthwise_conv2d.
+    linalg::Conv2DNhwcFhwcOp::attachInterface<
+        LinalgLayerModel<linalg::Conv2DNhwcFhwcOp>>(*ctx);
+    linalg::DepthwiseConv2DNhwcHwcmOp::attachInterface<
+        LinalgLayerModel<linalg::DepthwiseConv2DNhwcHwcmOp>>(*ctx);
   });
   registry.addExtension(+[](MLIRContext *ctx, tosa::TosaDialect *) {
     tosa::Conv2DOp::attachInterface<TosaLayerModel<tosa::Conv2DOp>>(*ctx);

@@ -11,7 +11,12 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/Stats.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
+#include "mlir/Conversion/TosaToArith/TosaToArith.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
@@ -134,6 +139,22 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       recipeRules = std::move(*loaded);
     }
 
+    // Integer kernels are generated on linalg: lower TOSA layers (and TOSA
+    // constants, so that their weights stay visible) to linalg first.
+    if (activations != "none") {
+      bool hasTosaLayer = false;
+      module.walk([&](qnt::QuantizableLayerOpInterface layer) {
+        hasTosaLayer |= isa<tosa::TosaDialect>(layer->getDialect());
+      });
+      if (hasTosaLayer) {
+        OpPassManager pm(ModuleOp::getOperationName());
+        pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalgNamed());
+        pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
+        if (failed(runPipeline(pm, module)))
+          return signalPassFailure();
+      }
+    }
+
     SmallVector<qnt::QuantizableLayerOpInterface> layers;
     module.walk([&](qnt::QuantizableLayerOpInterface layer) {
       layers.push_back(layer);
@@ -182,8 +203,7 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
         std::string why;
         ActivationConfig act = activation;
         if (!linalgLayer) {
-          why = "integer kernels are generated for linalg layers (lower TOSA "
-                "with tosa-to-linalg-named first)";
+          why = "integer kernels are generated for linalg layers";
         } else if (!act.dynamic) {
           if (const ActivationRange *range = activationStats.lookup(name)) {
             act.min = range->min;
