@@ -63,7 +63,7 @@ def epilogue(c, acc, z, colsum, sx, sw):
     return (c + corrected * (F(sx) * sw).astype(F)).astype(F)
 
 
-def write_case(name, mlir, options, x, expected, description):
+def write_case(name, mlir, options, x, expected, description, extra=""):
     np.save(os.path.join(HERE, f"{name}.in0.npy"), x)
     np.save(os.path.join(HERE, f"{name}.expected0.npy"), expected)
     with open(os.path.join(HERE, f"{name}.mlir"), "w") as f:
@@ -71,7 +71,8 @@ def write_case(name, mlir, options, x, expected, description):
         f.write(f"// {name}: {description}\n")
         f.write(f"// RUN: rm -rf %t && quant-opt %s --qnt-quantize=\"{options}\" -o %t.q.mlir\n")
         f.write(f"// RUN: quant-run %t.q.mlir --entry main --input %S/{name}.in0.npy --output-dir %t\n")
-        f.write(f"// RUN: %python %S/../check_case.py %t %S/{name}\n\n")
+        f.write(f"// RUN: %python %S/../check_case.py %t %S/{name}\n")
+        f.write(extra + "\n")
         f.write(mlir)
 
 
@@ -118,10 +119,57 @@ def main():
     xq = np.clip(rnd(x / s) + z, 0, 255).astype(np.int64)
     expected = epilogue(c, xq @ wq, z, colsum, s, sw)
     with open(os.path.join(HERE, "stats.json"), "w") as f:
-        f.write('{"version": 1, "activations": {"fc1": {"min": -1.5, "max": 2.0}}}\n')
+        f.write('{"version": 1, "activations": {"fc1": {"min": -1.5, "max": 2.0}, '
+                '"l1": {"min": -1.5, "max": 2.0}, "l2": {"min": 0.0, "max": 6.0}}}\n')
     write_case("matmul_static", matmul_mlir(x, w),
                "activations=static stats=%S/stats.json", x, expected,
                "matmul, static u8 activations from a stats file (saturating)")
+
+    # Two static layers chained in integers: fc(l1) -> +bias -> ReLU -> fc(l2).
+    # The accumulator of l1 is corrected, gets the bias quantized to int32
+    # with s_x * s_w, and is requantized (float path) to l2's input
+    # parameters; the ReLU folds into them (range [0, 6]: zero point 0).
+    w2 = (rng.standard_normal((3, 4)) * 0.5).astype(F)
+    bias = np.array([0.3, -2.0, 0.05], F)
+    s1, z1 = static_asym_u8(-1.5, 2.0)
+    s2, z2 = static_asym_u8(0.0, 6.0)
+    xq1 = np.clip(rnd(x / s1) + z1, 0, 255).astype(np.int64)
+    acc_scale = (F(s1) * sw).astype(F)
+    bias_q = np.clip(rnd(bias / acc_scale), -2**31, 2**31 - 1).astype(np.int64)
+    corr = xq1 @ wq - z1 * colsum + bias_q
+    mult = (acc_scale.astype(np.float64) / np.float64(s2)).astype(F)
+    xq2 = np.clip(rnd(corr.astype(F) * mult) + F(z2), 0, 255).astype(np.int64)
+    wq2, sw2 = solve_weights_per_channel(w2, axis=1)
+    c2 = np.zeros((5, 4), F)
+    expected = epilogue(c2, xq2 @ wq2, z2, wq2.sum(axis=0), s2, sw2)
+    chain = f"""func.func @main(%x: tensor<5x6xf32>) -> tensor<5x4xf32> {{
+  %w1 = arith.constant {dense(w)} : tensor<6x3xf32>
+  %b1 = arith.constant {dense(bias)} : tensor<3xf32>
+  %w2 = arith.constant {dense(w2)} : tensor<3x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<5x3xf32>
+  %c1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %y1 = linalg.matmul ins(%x, %w1 : tensor<5x6xf32>, tensor<6x3xf32>) outs(%c1 : tensor<5x3xf32>) -> tensor<5x3xf32> loc("l1")
+  %h = linalg.generic {{indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}} ins(%y1, %b1 : tensor<5x3xf32>, tensor<3xf32>) outs(%e1 : tensor<5x3xf32>) {{
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %s = arith.addf %in, %b : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }} -> tensor<5x3xf32>
+  %e2 = tensor.empty() : tensor<5x4xf32>
+  %c2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<5x4xf32>) -> tensor<5x4xf32>
+  %y2 = linalg.matmul ins(%h, %w2 : tensor<5x3xf32>, tensor<3x4xf32>) outs(%c2 : tensor<5x4xf32>) -> tensor<5x4xf32> loc("l2")
+  return %y2 : tensor<5x4xf32>
+}}
+"""
+    write_case("chain_static", chain, "activations=static stats=%S/stats.json", x, expected,
+               "two static layers chained with qnt.requantize (int32 bias, ReLU folded)",
+               extra="// RUN: FileCheck %s < %t.q.mlir\n"
+                     "// CHECK-COUNT-1: qnt.quantize\n"
+                     "// CHECK: %[[B:.*]] = arith.constant dense<[" +
+                     ", ".join(str(int(v)) for v in bias_q) + "]> : tensor<3xi32>\n"
+                     "// CHECK: qnt.requantize\n"
+                     "// CHECK-NOT: qnt.quantize\n")
 
     # Convolution NHWC/HWCF, dynamic activations, per-tensor.
     img = (rng.standard_normal((1, 5, 5, 2))).astype(F)

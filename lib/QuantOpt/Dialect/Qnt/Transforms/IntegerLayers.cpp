@@ -22,6 +22,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace quantopt;
@@ -47,6 +51,202 @@ static Value widen(OpBuilder &b, Location loc, Value v, bool isSigned) {
   if (isSigned)
     return arith::ExtSIOp::create(b, loc, i32, v);
   return arith::ExtUIOp::create(b, loc, i32, v);
+}
+
+/// Marks the epilogue of a static integer layer (see
+/// chainFromQuantizedProducer).
+static constexpr llvm::StringLiteral kEpilogueAttrName = "qnt.static_epilogue";
+
+/// Whether `v` is a float tensor of zeros (a zero constant or a zero fill).
+static bool isZeroFill(Value v) {
+  if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
+    FloatAttr value;
+    return matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
+           value.getValue().isZero();
+  }
+  DenseElementsAttr value;
+  return matchPattern(v, m_Constant(&value)) && value.isSplat() &&
+         isa<FloatType>(value.getElementType()) &&
+         value.getSplatValue<APFloat>().isZero();
+}
+
+/// Matches `x = relu?(epilogue + bias?)` where `epilogue` is a static integer
+/// layer's epilogue and the element-wise op is a linalg.generic adding a
+/// constant per-channel bias (last dimension) and/or applying max(., 0).
+struct ChainableProducer {
+  linalg::GenericOp epilogue;
+  linalg::GenericOp biasRelu; // may be null
+  DenseElementsAttr bias;     // may be null
+  bool relu = false;
+};
+
+static std::optional<ChainableProducer> matchChainable(Value x) {
+  ChainableProducer p;
+  auto generic = x.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic->getNumResults() != 1)
+    return std::nullopt;
+  if (generic->hasAttr(kEpilogueAttrName)) {
+    p.epilogue = generic;
+    return p;
+  }
+  // relu?(in + bias?) with in from an epilogue.
+  if (generic.getNumDpsInits() != 1 || generic.getNumDpsInputs() < 1 ||
+      generic.getNumDpsInputs() > 2 ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return std::nullopt;
+  auto producer =
+      generic.getDpsInputOperand(0)->get().getDefiningOp<linalg::GenericOp>();
+  if (!producer || !producer->hasAttr(kEpilogueAttrName) ||
+      !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
+           .isIdentity())
+    return std::nullopt;
+  p.epilogue = producer;
+  p.biasRelu = generic;
+  Block &body = generic.getRegion().front();
+  Value current = body.getArgument(0);
+  auto it = body.without_terminator().begin(), end = body.without_terminator().end();
+  auto skipConstants = [&]() {
+    while (it != end && isa<arith::ConstantOp>(*it))
+      ++it;
+  };
+  skipConstants();
+  if (generic.getNumDpsInputs() == 2) {
+    unsigned rank = generic.getNumLoops();
+    AffineMap biasMap =
+        generic.getMatchingIndexingMap(generic.getDpsInputOperand(1));
+    if (biasMap.getNumResults() != 1 ||
+        biasMap.getResult(0) != getAffineDimExpr(rank - 1, generic.getContext()) ||
+        !matchPattern(generic.getDpsInputOperand(1)->get(), m_Constant(&p.bias)))
+      return std::nullopt;
+    auto add = it != end ? dyn_cast<arith::AddFOp>(*it) : arith::AddFOp();
+    if (!add || !((add.getLhs() == current &&
+                   add.getRhs() == body.getArgument(1)) ||
+                  (add.getRhs() == current &&
+                   add.getLhs() == body.getArgument(1))))
+      return std::nullopt;
+    current = add.getResult();
+    ++it;
+    skipConstants();
+  }
+  if (it != end) {
+    auto max = dyn_cast<arith::MaximumFOp>(*it);
+    FloatAttr zero;
+    if (!max)
+      return std::nullopt;
+    Value other = max.getLhs() == current ? max.getRhs() : max.getLhs();
+    if ((max.getLhs() != current && max.getRhs() != current) ||
+        !matchPattern(other, m_Constant(&zero)) || !zero.getValue().isZero())
+      return std::nullopt;
+    current = max.getResult();
+    p.relu = true;
+    ++it;
+    skipConstants();
+  }
+  if (it != end ||
+      body.getTerminator()->getOperand(0) != current)
+    return std::nullopt;
+  return p;
+}
+
+/// Chains two static integer layers: instead of quantizing the float output
+/// of the previous layer, its i32 accumulator is corrected (`- z_x * sum(w)`,
+/// plus the bias quantized to int32 with scale `s_x * s_w`) and requantized
+/// straight to this layer's parameters. A ReLU folds into the output range
+/// when that range starts at real 0 (zero point = qmin). Returns null when
+/// the producer does not have that shape.
+static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
+                                        qnt::ParamsAttr outParams) {
+  std::optional<ChainableProducer> p = matchChainable(x);
+  if (!p)
+    return {};
+  if (p->relu && outParams.getZeroPoint(0) != outParams.getIntRange().qmin)
+    return {};
+  auto info = p->epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName);
+  float sx = cast<FloatAttr>(info.get("scale")).getValue().convertToFloat();
+  int32_t zx = cast<IntegerAttr>(info.get("zero_point")).getInt();
+  auto wParams = cast<qnt::ParamsAttr>(info.get("weight_params"));
+  Value acc = p->epilogue.getDpsInputOperand(0)->get();
+  Value colsum = p->epilogue.getDpsInputOperand(2)->get();
+  AffineMap colsumMap =
+      p->epilogue.getMatchingIndexingMap(p->epilogue.getDpsInputOperand(2));
+  auto accType = cast<RankedTensorType>(acc.getType());
+  unsigned rank = accType.getRank();
+  int64_t channels = accType.getShape().back();
+  if (ShapedType::isDynamic(channels))
+    return {};
+
+  // The accumulator's real scale per output channel (last dimension).
+  ArrayRef<float> ws = wParams.getScales().asArrayRef();
+  bool perChannel = wParams.getAxis() >= 0;
+  if (perChannel && static_cast<int64_t>(ws.size()) != channels)
+    return {};
+  // Per-channel weight scales must index the last output dimension.
+  if (perChannel) {
+    AffineMap swMap =
+        p->epilogue.getMatchingIndexingMap(p->epilogue.getDpsInputOperand(3));
+    if (swMap.getNumResults() != 1 ||
+        swMap.getResult(0) != getAffineDimExpr(rank - 1, b.getContext()))
+      return {};
+  }
+  SmallVector<float> accScales;
+  SmallVector<int32_t> biasQ;
+  num::IntRange i32Range = num::getIntRange(num::StorageKind::I32, false);
+  for (int64_t n = 0; n < channels; ++n) {
+    float s = sx * ws[perChannel ? n : 0];
+    accScales.push_back(s);
+    float bias = p->bias ? (p->bias.isSplat()
+                                ? p->bias.getSplatValue<APFloat>().convertToFloat()
+                                : p->bias.getValues<APFloat>()[n].convertToFloat())
+                         : 0.0f;
+    biasQ.push_back(static_cast<int32_t>(
+        num::quantizeAffine(bias, s, 0, i32Range)));
+  }
+  MLIRContext *ctx = b.getContext();
+  Type i32 = b.getI32Type();
+  auto inParams = qnt::ParamsAttr::getChecked(
+      [&]() { return emitError(loc); }, ctx, Type(i32), Type(b.getF32Type()),
+      int64_t(rank - 1), int64_t(0), false, false,
+      DenseF32ArrayAttr::get(ctx, accScales),
+      DenseI64ArrayAttr::get(ctx, ArrayRef<int64_t>()),
+      DenseF32ArrayAttr::get(ctx, ArrayRef<float>()));
+  if (!inParams)
+    return {};
+  for (int64_t n = 0; n < channels; ++n) {
+    float m = num::computeFloatMultiplier(accScales[n], outParams.getScales()[0]);
+    if (!std::isfinite(m) || m == 0.0f)
+      return {};
+  }
+
+  // acc - z_x * sum(w) + bias_q, in i32.
+  Value biasConst = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({channels}, i32),
+                             ArrayRef<int32_t>(biasQ)));
+  SmallVector<Value> dynDims;
+  for (unsigned d = 0; d < rank; ++d)
+    if (accType.isDynamicDim(d))
+      dynDims.push_back(tensor::DimOp::create(b, loc, acc, d));
+  Value init = tensor::EmptyOp::create(b, loc, accType.getShape(), i32, dynDims);
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  AffineMap lastDim =
+      AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
+  auto corrected = linalg::GenericOp::create(
+      b, loc, TypeRange{accType}, ValueRange{acc, colsum, biasConst},
+      ValueRange{init},
+      ArrayRef<AffineMap>{identity, colsumMap, lastDim, identity},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value zxv = arith::ConstantOp::create(nb, l, nb.getI32IntegerAttr(zx));
+        Value v = arith::SubIOp::create(
+            nb, l, args[0], arith::MulIOp::create(nb, l, zxv, args[1]));
+        linalg::YieldOp::create(
+            nb, l, arith::AddIOp::create(nb, l, v, args[2]).getResult());
+      });
+  auto stored = RankedTensorType::get(accType.getShape(),
+                                      outParams.getStoredElementType());
+  return qnt::RequantizeOp::create(b, loc, stored, corrected.getResult(0),
+                                   inParams, outParams,
+                                   qnt::RequantMode::float32);
 }
 
 llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
@@ -171,8 +371,10 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
         DenseF32ArrayAttr::get(ctx, ArrayRef<float>()));
     if (!params)
       return fail("the activation parameters do not verify");
-    xq = qnt::QuantizeOp::create(b, loc, xqType, x, params,
-                                 qnt::RoundingMode::half_even);
+    xq = chainFromQuantizedProducer(b, loc, x, params);
+    if (!xq)
+      xq = qnt::QuantizeOp::create(b, loc, xqType, x, params,
+                                   qnt::RoundingMode::half_even);
   }
 
   // 2. The weight in stored form and its sums over the reduced dimensions.
@@ -286,10 +488,33 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
         linalg::YieldOp::create(
             nb, l, arith::AddFOp::create(nb, l, args[1], real).getResult());
       });
+  // Static epilogues record what a following static layer needs to take the
+  // accumulator directly (chainFromQuantizedProducer).
+  if (!act.dynamic && isZeroFill(c))
+    epilogue->setAttr(
+        kEpilogueAttrName,
+        b.getDictionaryAttr(
+            {b.getNamedAttr("scale", b.getF32FloatAttr(sxConst)),
+             b.getNamedAttr("zero_point", b.getI32IntegerAttr(zxConst)),
+             b.getNamedAttr("weight_params", wParams)}));
+
   Operation *oldWeight = layer.getDpsInputOperand(1)->get().getDefiningOp();
+  Operation *oldInput = x.getDefiningOp();
   layer->getResult(0).replaceAllUsesWith(epilogue.getResult(0));
   layer->erase();
-  if (oldWeight && oldWeight->use_empty())
-    oldWeight->erase();
+  // The weight constant, and a float producer the chaining made dead.
+  SmallVector<Operation *> worklist;
+  for (Operation *op : {oldWeight, oldInput})
+    if (op)
+      worklist.push_back(op);
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (!isOpTriviallyDead(op))
+      continue;
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp())
+        worklist.push_back(def);
+    op->erase();
+  }
   return llvm::Error::success();
 }
