@@ -78,10 +78,46 @@ struct ChainableProducer {
   linalg::GenericOp biasRelu; // may be null
   DenseElementsAttr bias;     // may be null
   bool relu = false;
+  /// Ops between the bias/ReLU (or epilogue) and the layer input that carry
+  /// the quantization parameters unchanged: zero padding, max pooling,
+  /// reshapes. Innermost first.
+  SmallVector<Operation *> passThrough;
 };
+
+/// Whether `op` moves values without changing them in a way quantization
+/// cares about: quantizing before or after it gives the same result.
+static bool isScalePreserving(Operation *op) {
+  if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
+    return true;
+  if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+    FloatAttr value;
+    Value padValue = pad.getConstantPaddingValue();
+    return padValue && matchPattern(padValue, m_Constant(&value)) &&
+           value.getValue().isZero();
+  }
+  if (auto pool = dyn_cast<linalg::PoolingNhwcMaxOp>(op)) {
+    // The init must be a fill of -inf (or the lowest float): max is then
+    // exactly the window's maximum.
+    auto fill = pool.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+    FloatAttr value;
+    auto outType = cast<RankedTensorType>(pool->getResult(0).getType());
+    return fill && matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
+           value.getValue().isNegative() && value.getValue().isInfinity() &&
+           llvm::all_of(outType.getShape().drop_front(),
+                        [](int64_t d) { return !ShapedType::isDynamic(d); });
+  }
+  return false;
+}
 
 static std::optional<ChainableProducer> matchChainable(Value x) {
   ChainableProducer p;
+  while (Operation *def = x.getDefiningOp()) {
+    if (!isScalePreserving(def))
+      break;
+    p.passThrough.push_back(def);
+    x = def->getOperand(0);
+  }
+  std::reverse(p.passThrough.begin(), p.passThrough.end());
   auto generic = x.getDefiningOp<linalg::GenericOp>();
   if (!generic || generic->getNumResults() != 1)
     return std::nullopt;
@@ -244,9 +280,60 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
       });
   auto stored = RankedTensorType::get(accType.getShape(),
                                       outParams.getStoredElementType());
-  return qnt::RequantizeOp::create(b, loc, stored, corrected.getResult(0),
-                                   inParams, outParams,
-                                   qnt::RequantMode::float32);
+  Value q = qnt::RequantizeOp::create(b, loc, stored, corrected.getResult(0),
+                                      inParams, outParams,
+                                      qnt::RequantMode::float32);
+
+  // Replay padding, pooling and reshapes on the stored integers.
+  Type storedElement = outParams.getStoredElementType();
+  bool isUnsigned = !num::isSignedStorage(outParams.getStorageKind());
+  auto asStored = [&](Value floatValue) {
+    return RankedTensorType::get(
+        cast<RankedTensorType>(floatValue.getType()).getShape(), storedElement);
+  };
+  for (Operation *op : p->passThrough) {
+    if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+      q = tensor::CollapseShapeOp::create(b, loc, asStored(collapse.getResult()),
+                                          q, collapse.getReassociation());
+    } else if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+      q = tensor::ExpandShapeOp::create(
+          b, loc, asStored(expand.getResult()), q,
+          expand.getReassociationIndices(), expand.getMixedOutputShape());
+    } else if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+      // Real 0 is the zero point.
+      Value zp = arith::ConstantOp::create(
+          b, loc, b.getIntegerAttr(storedElement, outParams.getZeroPoint(0)));
+      q = tensor::PadOp::create(b, loc, asStored(pad.getResult()), q,
+                                pad.getMixedLowPad(), pad.getMixedHighPad(),
+                                zp, pad.getNofold());
+    } else if (auto pool = dyn_cast<linalg::PoolingNhwcMaxOp>(op)) {
+      auto outType = asStored(pool->getResult(0));
+      SmallVector<Value> dyn;
+      if (outType.isDynamicDim(0))
+        dyn.push_back(tensor::DimOp::create(b, loc, q, 0));
+      Value empty = tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                            storedElement, dyn);
+      Value lowest = arith::ConstantOp::create(
+          b, loc,
+          b.getIntegerAttr(storedElement, outParams.getIntRange().qmin));
+      Value init = linalg::FillOp::create(b, loc, ValueRange{lowest},
+                                          ValueRange{empty})
+                       .getResult(0);
+      SmallVector<NamedAttribute> attrs{
+          b.getNamedAttr("strides", pool.getStrides()),
+          b.getNamedAttr("dilations", pool.getDilations())};
+      SmallVector<Value> inputs{q, pool.getDpsInputOperand(1)->get()};
+      if (isUnsigned)
+        q = linalg::PoolingNhwcMaxUnsignedOp::create(
+                b, loc, TypeRange{outType}, inputs, ValueRange{init}, attrs)
+                .getResult(0);
+      else
+        q = linalg::PoolingNhwcMaxOp::create(b, loc, TypeRange{outType}, inputs,
+                                             ValueRange{init}, attrs)
+                .getResult(0);
+    }
+  }
+  return q;
 }
 
 llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
