@@ -32,22 +32,29 @@ struct LinalgLayerModel
 
   /// The parallel weight dimension that the activation does not use (the
   /// output channels); for depthwise convolutions, where the channel indexes
-  /// both, the last parallel dimension.
+  /// both, the last parallel dimension. A size-1 dimension (the channel
+  /// multiplier M of a depthwise HWCM filter, usually 1) gives way to another
+  /// parallel dimension.
   int64_t getWeightChannelAxis(Operation *op) const {
     linalg::LinalgOp l = linalgOp(op);
-    AffineMap weightMap = l.getMatchingIndexingMap(&getWeightOperand(op));
+    OpOperand &weight = getWeightOperand(op);
+    AffineMap weightMap = l.getMatchingIndexingMap(&weight);
     AffineMap inputMap = l.getMatchingIndexingMap(l.getDpsInputOperand(0));
+    auto shape = cast<ShapedType>(weight.get().getType()).getShape();
     auto iterators = l.getIteratorTypesArray();
-    int64_t lastParallel = -1;
+    int64_t outputOnly = -1, lastParallel = -1;
     for (auto [axis, expr] : llvm::enumerate(weightMap.getResults())) {
       auto dim = dyn_cast<AffineDimExpr>(expr);
       if (!dim || iterators[dim.getPosition()] != utils::IteratorType::parallel)
         continue;
-      lastParallel = axis;
-      if (!inputMap.isFunctionOfDim(dim.getPosition()))
-        return axis;
+      if (shape[axis] != 1 || lastParallel < 0)
+        lastParallel = axis;
+      if (outputOnly < 0 && !inputMap.isFunctionOfDim(dim.getPosition()))
+        outputOnly = axis;
     }
-    return lastParallel;
+    if (outputOnly >= 0 && shape[outputOnly] != 1)
+      return outputOnly;
+    return lastParallel >= 0 ? lastParallel : outputOnly;
   }
 
   /// The reduction weight dimension that indexes the activation directly (K

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -85,7 +86,8 @@ struct ChainableProducer {
 };
 
 /// Whether `op` moves values without changing them in a way quantization
-/// cares about: quantizing before or after it gives the same result.
+/// cares about: quantizing before or after it gives the same result. Max
+/// pooling qualifies when its init is a fill of -inf.
 static bool isScalePreserving(Operation *op) {
   if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
     return true;
@@ -96,8 +98,8 @@ static bool isScalePreserving(Operation *op) {
            value.getValue().isZero();
   }
   if (auto pool = dyn_cast<linalg::PoolingNhwcMaxOp>(op)) {
-    // The init must be a fill of -inf (or the lowest float): max is then
-    // exactly the window's maximum.
+    // The init must be a fill of -inf: max is then exactly the window's
+    // maximum.
     auto fill = pool.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
     FloatAttr value;
     auto outType = cast<RankedTensorType>(pool->getResult(0).getType());
@@ -132,8 +134,12 @@ static std::optional<ChainableProducer> matchChainable(Value x) {
     return std::nullopt;
   auto producer =
       generic.getDpsInputOperand(0)->get().getDefiningOp<linalg::GenericOp>();
+  auto resultType = cast<RankedTensorType>(generic->getResult(0).getType());
   if (!producer || !producer->hasAttr(kEpilogueAttrName) ||
+      !resultType.getElementType().isF32() ||
       !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
+           .isIdentity() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
            .isIdentity())
     return std::nullopt;
   p.epilogue = producer;
@@ -234,6 +240,10 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
                                 ? p->bias.getSplatValue<APFloat>().convertToFloat()
                                 : p->bias.getValues<APFloat>()[n].convertToFloat())
                          : 0.0f;
+    // Keep acc + bias in i32: the accumulator is bounded by 2^29 (checked
+    // when the producer was built), so the bias must be too.
+    if (!(std::fabs(bias / s) < 536870912.0f))
+      return {};
     biasQ.push_back(static_cast<int32_t>(
         num::quantizeAffine(bias, s, 0, i32Range)));
   }
@@ -385,7 +395,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
   }
 
   // Per-row activation parameters map to the output rows.
-  bool perRow = act.dynamic && act.perRow;
+  bool perRow = act.dynamic && act.perRow && xMap.getNumResults() >= 2;
   SmallVector<AffineExpr> rowExprs;
   if (perRow) {
     for (AffineExpr expr : xMap.getResults().drop_back()) {
@@ -404,6 +414,26 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
       perRow = false, rowExprs.clear();
   }
 
+  // The accumulator, and acc - z_x * sum(w), must stay in i32: with
+  // |q_x|, |z_x| <= xMax and |q_w| <= wMax over K terms, both are bounded by
+  // xMax * wMax * K, so that bound must stay below 2^30 (2^29 to chain into a
+  // following layer, which also adds an int32 bias).
+  double accBound;
+  {
+    int64_t k = 1;
+    for (int64_t axis : reducedAxes)
+      k *= wType.getDimSize(axis);
+    num::IntRange xr = num::getIntRange(act.storage, false);
+    num::IntRange wr = wParams.getIntRange();
+    double xMax = std::max(std::abs(double(xr.qmin)), double(xr.qmax));
+    double wMax = std::max(std::abs(double(wr.qmin)), double(wr.qmax));
+    accBound = xMax * wMax * double(k);
+    if (accBound >= 1073741824.0)
+      return fail(llvm::Twine("an i32 accumulator could overflow (") +
+                  num::getStorageName(act.storage) + " activations x " +
+                  num::getStorageName(wParams.getStorageKind()) +
+                  " weights over " + llvm::Twine(k) + " terms)");
+  }
   int64_t wAxis = wParams.getAxis();
   std::optional<unsigned> swOutAxis;
   if (wAxis >= 0) {
@@ -430,6 +460,8 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
   int64_t zxConst = 0;
   if (act.dynamic) {
     SmallVector<int64_t> paramShape;
+    if (perRow && xType.getRank() < 2)
+      perRow = false;
     if (perRow)
       paramShape.assign(xType.getShape().begin(), xType.getShape().end() - 1);
     auto dq = qnt::DynamicQuantizeOp::create(
@@ -577,7 +609,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
       });
   // Static epilogues record what a following static layer needs to take the
   // accumulator directly (chainFromQuantizedProducer).
-  if (!act.dynamic && isZeroFill(c))
+  if (!act.dynamic && isZeroFill(c) && accBound < 536870912.0)
     epilogue->setAttr(
         kEpilogueAttrName,
         b.getDictionaryAttr(
@@ -590,17 +622,17 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
   layer->getResult(0).replaceAllUsesWith(epilogue.getResult(0));
   layer->erase();
   // The weight constant, and a float producer the chaining made dead.
-  SmallVector<Operation *> worklist;
+  llvm::SetVector<Operation *> worklist;
   for (Operation *op : {oldWeight, oldInput})
     if (op)
-      worklist.push_back(op);
+      worklist.insert(op);
   while (!worklist.empty()) {
     Operation *op = worklist.pop_back_val();
     if (!isOpTriviallyDead(op))
       continue;
     for (Value operand : op->getOperands())
       if (Operation *def = operand.getDefiningOp())
-        worklist.push_back(def);
+        worklist.insert(def);
     op->erase();
   }
   return llvm::Error::success();

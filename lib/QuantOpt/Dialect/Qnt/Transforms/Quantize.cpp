@@ -48,6 +48,31 @@ static std::string getLayerName(Operation *op,
   return name;
 }
 
+static constexpr llvm::StringLiteral kLayerNameKey = "qnt.layer";
+static constexpr llvm::StringLiteral kLayerOpKey = "qnt.layer_op";
+
+/// The layer name and original op name recorded in a layer's location.
+static std::pair<std::string, std::string> getRecordedName(Operation *op) {
+  if (auto fused = dyn_cast<FusedLoc>(op->getLoc()))
+    if (auto info = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
+      if (auto name = info.getAs<StringAttr>(kLayerNameKey))
+        return {name.str(), info.getAs<StringAttr>(kLayerOpKey).str()};
+  return {op->getName().getStringRef().str(),
+          op->getName().getStringRef().str()};
+}
+
+/// Puts back the locations getRecordedName reads, and drops the markers the
+/// integer rewrite left for chaining.
+static void restoreLocations(ModuleOp module) {
+  module.walk([](Operation *op) {
+    op->removeAttr("qnt.static_epilogue");
+    if (auto fused = dyn_cast<FusedLoc>(op->getLoc()))
+      if (auto info = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
+        if (info.get(kLayerNameKey))
+          op->setLoc(fused.getLocations().front());
+  });
+}
+
 namespace {
 struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
   using Base::Base;
@@ -139,6 +164,27 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       recipeRules = std::move(*loaded);
     }
 
+    // Name every layer before anything is lowered, and carry the name and
+    // the original op name in the location (lowering keeps locations), so
+    // recipes and remarks see the model as the user wrote it.
+    {
+      llvm::StringMap<unsigned> counters;
+      module.walk([&](qnt::QuantizableLayerOpInterface layer) {
+        Operation *op = layer.getOperation();
+        std::string name = getLayerName(op, counters);
+        op->setLoc(FusedLoc::get(
+            &getContext(), {op->getLoc()},
+            DictionaryAttr::get(
+                &getContext(),
+                {NamedAttribute(StringAttr::get(&getContext(), kLayerNameKey),
+                                StringAttr::get(&getContext(), name)),
+                 NamedAttribute(
+                     StringAttr::get(&getContext(), kLayerOpKey),
+                     StringAttr::get(&getContext(),
+                                     op->getName().getStringRef()))})));
+      });
+    }
+
     // Integer kernels are generated on linalg: lower TOSA layers (and TOSA
     // constants, so that their weights stay visible) to linalg first.
     if (activations != "none") {
@@ -160,20 +206,24 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       layers.push_back(layer);
     });
 
-    llvm::StringMap<unsigned> counters;
     unsigned integer = 0, weightOnly = 0, keptFloat = 0;
     for (qnt::QuantizableLayerOpInterface layer : layers) {
       Operation *op = layer.getOperation();
-      std::string name = getLayerName(op, counters);
+      std::string name, opName;
+      std::tie(name, opName) = getRecordedName(op);
+      Location userLoc = op->getLoc();
+      if (auto fused = dyn_cast<FusedLoc>(userLoc))
+        userLoc = fused.getLocations().front();
+      StringRef kind = StringRef(opName).split('.').second;
       auto keep = [&](const llvm::Twine &why) {
-        mlir::emitRemark(op->getLoc()) << "layer '" << name << "' (" << layer.getLayerKind()
+        mlir::emitRemark(userLoc) << "layer '" << name << "' (" << kind
                          << ") kept in float: " << why;
         ++keptFloat;
       };
 
       std::string reason;
-      std::optional<WeightConfig> config = recipeRules.resolve(
-          name, op->getName().getStringRef(), base, &reason);
+      std::optional<WeightConfig> config =
+          recipeRules.resolve(name, opName, base, &reason);
       if (!config) {
         keep(reason + " says keep_float");
         continue;
@@ -181,7 +231,11 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       OpOperand &weightOperand = layer.getWeightOperand();
       DenseElementsAttr weights;
       if (!matchPattern(weightOperand.get(), m_Constant(&weights))) {
-        keep("its weight is not a compile-time constant");
+        Attribute other;
+        keep(matchPattern(weightOperand.get(), m_Constant(&other))
+                 ? "its weight constant is not a dense<...> attribute (e.g. "
+                   "dense_resource), which the pass cannot read"
+                 : "its weight is not a compile-time constant");
         continue;
       }
       if (!isa<FloatType>(weights.getElementType())) {
@@ -220,8 +274,8 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
             continue;
           }
         }
-        mlir::emitRemark(op->getLoc())
-            << "layer '" << name << "' (" << layer.getLayerKind()
+        mlir::emitRemark(userLoc)
+            << "layer '" << name << "' (" << kind
             << "): weights quantized, activations stay in float: " << why;
       }
 
@@ -241,6 +295,7 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       ++weightOnly;
     }
 
+    restoreLocations(module);
     mlir::emitRemark(module.getLoc())
         << "qnt-quantize: " << layers.size() << " layer(s): " << integer
         << " integer, " << weightOnly << " weight-only, " << keptFloat
