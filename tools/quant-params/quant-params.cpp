@@ -108,7 +108,6 @@ int main(int argc, char **argv) {
   MLIRContext context;
   context.loadDialect<qnt::QntDialect>();
   Builder b(&context);
-  Type storageType = qnt::getStorageTypeFor(&context, *kind);
   Type expressedType = expressed == "f16"    ? b.getF16Type()
                        : expressed == "bf16" ? b.getBF16Type()
                        : expressed == "f32"  ? b.getF32Type()
@@ -117,26 +116,9 @@ int main(int argc, char **argv) {
     return fail("unknown --expressed '" + expressed +
                 "' (expected f32, f16 or bf16)");
 
-  SmallVector<float> scales, minValues;
-  SmallVector<int64_t> zeroPoints;
-  for (const num::QuantParams &p : *params) {
-    scales.push_back(p.scale);
-    zeroPoints.push_back(p.zeroPoint);
-    minValues.push_back(p.minValue);
-  }
-  bool isFloat = num::isFloatStorage(*kind);
-  bool useMin = options.scheme == num::Scheme::Minval;
-  bool useZp = !isFloat && !useMin &&
-               llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
-  auto attr = qnt::ParamsAttr::getChecked(
-      [&]() { return emitError(UnknownLoc::get(&context)); }, &context,
-      storageType, expressedType, axis.getValue(), block.getValue(),
-      options.narrowRange, pow2.getValue(),
-      DenseF32ArrayAttr::get(&context, scales),
-      DenseI64ArrayAttr::get(&context, useZp ? ArrayRef<int64_t>(zeroPoints)
-                                             : ArrayRef<int64_t>()),
-      DenseF32ArrayAttr::get(&context, useMin ? ArrayRef<float>(minValues)
-                                              : ArrayRef<float>()));
+  qnt::ParamsAttr attr = qnt::getParamsAttr(
+      &context, options, num::Granularity{axis, block}, expressedType, *params,
+      [&]() { return emitError(UnknownLoc::get(&context)); });
   if (!attr)
     return fail("the solved parameters do not verify");
   llvm::outs() << attr << "\n";

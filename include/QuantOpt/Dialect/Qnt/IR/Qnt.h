@@ -36,6 +36,17 @@ namespace qnt {
 /// ...), or std::nullopt when it names none.
 std::optional<::quantopt::numerics::StorageKind> getStorageKindOf(Type type);
 
+/// The `#qnt.params` of parameters solved by the numerics library (one
+/// QuantParams per group of `granularity`). Zero points are kept only when
+/// some is non-zero, min values only for the minval scheme. Returns null,
+/// after reporting through `emitError`, when they do not verify.
+ParamsAttr getParamsAttr(MLIRContext *context,
+                         const ::quantopt::numerics::SolverOptions &options,
+                         ::quantopt::numerics::Granularity granularity,
+                         Type expressedType,
+                         ArrayRef<::quantopt::numerics::QuantParams> params,
+                         function_ref<InFlightDiagnostic()> emitError);
+
 /// The type that names `kind` in `#qnt.params`: signless integers for signed
 /// storage, unsigned integers for unsigned storage, minifloats as themselves.
 Type getStorageTypeFor(MLIRContext *context,

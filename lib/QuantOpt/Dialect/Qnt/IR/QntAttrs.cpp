@@ -72,6 +72,33 @@ Type mlir::qnt::getStorageTypeFor(MLIRContext *context, num::StorageKind kind) {
   }
 }
 
+ParamsAttr mlir::qnt::getParamsAttr(MLIRContext *ctx,
+                                    const num::SolverOptions &options,
+                                    num::Granularity granularity,
+                                    Type expressedType,
+                                    ArrayRef<num::QuantParams> params,
+                                    function_ref<InFlightDiagnostic()> emitError) {
+  SmallVector<float> scales, minValues;
+  SmallVector<int64_t> zeroPoints;
+  for (const num::QuantParams &p : params) {
+    scales.push_back(p.scale);
+    zeroPoints.push_back(p.zeroPoint);
+    minValues.push_back(p.minValue);
+  }
+  bool isMinval = options.scheme == num::Scheme::Minval;
+  bool keepZeroPoints =
+      !num::isFloatStorage(options.storage) && !isMinval &&
+      llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
+  return ParamsAttr::getChecked(
+      emitError, ctx, getStorageTypeFor(ctx, options.storage), expressedType,
+      granularity.axis, granularity.blockSize, options.narrowRange,
+      options.powerOfTwo, DenseF32ArrayAttr::get(ctx, scales),
+      DenseI64ArrayAttr::get(ctx, keepZeroPoints ? ArrayRef<int64_t>(zeroPoints)
+                                                 : ArrayRef<int64_t>()),
+      DenseF32ArrayAttr::get(ctx, isMinval ? ArrayRef<float>(minValues)
+                                           : ArrayRef<float>()));
+}
+
 num::StorageKind ParamsAttr::getStorageKind() const {
   return *getStorageKindOf(getStorageType());
 }

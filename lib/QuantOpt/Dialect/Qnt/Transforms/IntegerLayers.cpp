@@ -480,14 +480,9 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
       return solved.takeError();
     sxConst = solved->scale;
     zxConst = solved->zeroPoint;
-    auto params = qnt::ParamsAttr::getChecked(
-        [&]() { return emitError(loc); }, ctx,
-        qnt::getStorageTypeFor(ctx, act.storage), f32, /*axis=*/int64_t(-1),
-        /*blockSize=*/int64_t(0), actOptions.narrowRange, /*powerOfTwo=*/false,
-        DenseF32ArrayAttr::get(ctx, ArrayRef<float>(sxConst)),
-        DenseI64ArrayAttr::get(ctx, zxConst ? ArrayRef<int64_t>(zxConst)
-                                            : ArrayRef<int64_t>()),
-        DenseF32ArrayAttr::get(ctx, ArrayRef<float>()));
+    qnt::ParamsAttr params = qnt::getParamsAttr(
+        ctx, actOptions, num::Granularity{}, f32, {*solved},
+        [&]() { return emitError(loc); });
     if (!params)
       return fail("the activation parameters do not verify");
     xq = chainFromQuantizedProducer(b, loc, x, params);

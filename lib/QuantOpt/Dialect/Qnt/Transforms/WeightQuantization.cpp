@@ -58,27 +58,11 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
     return params.takeError();
 
   MLIRContext *ctx = weights.getContext();
-  Type storageType = qnt::getStorageTypeFor(ctx, options.storage);
   bool isFloat = num::isFloatStorage(options.storage);
   bool isMinval = options.scheme == num::Scheme::Minval;
-  SmallVector<float> scales, minValues;
-  SmallVector<int64_t> zeroPoints;
-  for (const num::QuantParams &p : *params) {
-    scales.push_back(p.scale);
-    zeroPoints.push_back(p.zeroPoint);
-    minValues.push_back(p.minValue);
-  }
-  bool needZeroPoints =
-      !isFloat && !isMinval &&
-      llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
-  auto attr = qnt::ParamsAttr::getChecked(
-      [&]() { return emitError(UnknownLoc::get(ctx)); }, ctx, storageType,
-      expressed, granularity.axis, granularity.blockSize, options.narrowRange,
-      options.powerOfTwo, DenseF32ArrayAttr::get(ctx, scales),
-      DenseI64ArrayAttr::get(ctx, needZeroPoints ? ArrayRef<int64_t>(zeroPoints)
-                                                 : ArrayRef<int64_t>()),
-      DenseF32ArrayAttr::get(ctx, isMinval ? ArrayRef<float>(minValues)
-                                           : ArrayRef<float>()));
+  qnt::ParamsAttr attr = qnt::getParamsAttr(
+      ctx, options, granularity, expressed, *params,
+      [&]() { return emitError(UnknownLoc::get(ctx)); });
   if (!attr)
     return fail("the solved parameters do not verify");
 
