@@ -120,7 +120,8 @@ def main():
     expected = epilogue(c, xq @ wq, z, colsum, s, sw)
     with open(os.path.join(HERE, "stats.json"), "w") as f:
         f.write('{"version": 1, "activations": {"fc1": {"min": -1.5, "max": 2.0}, '
-                '"l1": {"min": -1.5, "max": 2.0}, "l2": {"min": 0.0, "max": 6.0}}}\n')
+                '"l1": {"min": -1.5, "max": 2.0}, "l2": {"min": 0.0, "max": 6.0}, '
+                '"t1": {"min": -1.5, "max": 2.0}, "t2": {"min": -1.0, "max": 2.0}}}\n')
     write_case("matmul_static", matmul_mlir(x, w),
                "activations=static stats=%S/stats.json", x, expected,
                "matmul, static u8 activations from a stats file (saturating)")
@@ -169,6 +170,54 @@ def main():
                      "// CHECK: %[[B:.*]] = arith.constant dense<[" +
                      ", ".join(str(int(v)) for v in bias_q) + "]> : tensor<3xi32>\n"
                      "// CHECK: qnt.requantize\n"
+                     "// CHECK-NOT: qnt.quantize\n")
+
+    # A chain through a clamp [-0.5, 1.5] that cuts into the next layer's
+    # range [-1, 2] (so it becomes an integer clamp to the quantized bounds)
+    # and a transpose replayed on the stored integers.
+    s3, z3 = static_asym_u8(-1.0, 2.0)
+    mult3 = (acc_scale.astype(np.float64) / np.float64(s3)).astype(F)
+    corr_nb = xq1 @ wq - z1 * colsum  # no bias in this chain
+    q3 = np.clip(rnd(corr_nb.astype(F) * mult3) + F(z3), 0, 255).astype(np.int64)
+    lo = int(np.clip(rnd(F(-0.5) / s3) + z3, 0, 255))
+    hi = int(np.clip(rnd(F(1.5) / s3) + z3, 0, 255))
+    q3 = np.clip(q3, lo, hi).T  # [3, 5]
+    w3 = (rng.standard_normal((5, 2)) * 0.3).astype(F)
+    wq3, sw3 = solve_weights_per_channel(w3, axis=1)
+    expected = epilogue(np.zeros((3, 2), F), q3 @ wq3, z3, wq3.sum(axis=0), s3, sw3)
+    clamp = f"""func.func @main(%x: tensor<5x6xf32>) -> tensor<3x2xf32> {{
+  %w1 = arith.constant {dense(w)} : tensor<6x3xf32>
+  %w3 = arith.constant {dense(w3)} : tensor<5x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %lo = arith.constant -0.5 : f32
+  %hi = arith.constant 1.5 : f32
+  %e1 = tensor.empty() : tensor<5x3xf32>
+  %c1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %y1 = linalg.matmul ins(%x, %w1 : tensor<5x6xf32>, tensor<6x3xf32>) outs(%c1 : tensor<5x3xf32>) -> tensor<5x3xf32> loc("t1")
+  %h = linalg.generic {{indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}} ins(%y1 : tensor<5x3xf32>) outs(%e1 : tensor<5x3xf32>) {{
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.minimumf %in, %hi : f32
+    %b = arith.maximumf %lo, %a : f32
+    linalg.yield %b : f32
+  }} -> tensor<5x3xf32>
+  %et = tensor.empty() : tensor<3x5xf32>
+  %t = linalg.transpose ins(%h : tensor<5x3xf32>) outs(%et : tensor<3x5xf32>) permutation = [1, 0]
+  %e2 = tensor.empty() : tensor<3x2xf32>
+  %c2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %y2 = linalg.matmul ins(%t, %w3 : tensor<3x5xf32>, tensor<5x2xf32>) outs(%c2 : tensor<3x2xf32>) -> tensor<3x2xf32> loc("t2")
+  return %y2 : tensor<3x2xf32>
+}}
+"""
+    write_case("chain_clamp_transpose", clamp, "activations=static stats=%S/stats.json", x, expected,
+               "static chain through a clamp that cuts into the range and a transpose",
+               extra="// RUN: FileCheck %s < %t.q.mlir\n"
+                     "// CHECK-COUNT-1: qnt.quantize\n"
+                     "// CHECK: qnt.requantize\n"
+                     f"// CHECK: arith.constant {lo} : i8\n"
+                     f"// CHECK: arith.constant {hi - 256 if hi > 127 else hi} : i8\n"
+                     "// CHECK: arith.maxui\n"
+                     "// CHECK: arith.minui\n"
+                     "// CHECK: linalg.transpose ins(%{{.*}} : tensor<5x3xi8>) outs(%{{.*}} : tensor<3x5xi8>)\n"
                      "// CHECK-NOT: qnt.quantize\n")
 
     # Convolution NHWC/HWCF, dynamic activations, per-tensor.

@@ -78,7 +78,8 @@ struct ChainableProducer {
   linalg::GenericOp epilogue;
   linalg::GenericOp biasRelu; // may be null
   DenseElementsAttr bias;     // may be null
-  bool relu = false;
+  /// A clamp (ReLU: lower bound 0; ReLU6: [0, 6]) applied after the bias.
+  std::optional<float> clampLow, clampHigh;
   /// Ops between the bias/ReLU (or epilogue) and the layer input that carry
   /// the quantization parameters unchanged: zero padding, max pooling,
   /// reshapes. Innermost first.
@@ -89,7 +90,8 @@ struct ChainableProducer {
 /// cares about: quantizing before or after it gives the same result. Max
 /// pooling qualifies when its init is a fill of -inf.
 static bool isScalePreserving(Operation *op) {
-  if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
+  if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, linalg::TransposeOp>(
+          op))
     return true;
   if (auto pad = dyn_cast<tensor::PadOp>(op)) {
     FloatAttr value;
@@ -170,17 +172,29 @@ static std::optional<ChainableProducer> matchChainable(Value x) {
     ++it;
     skipConstants();
   }
-  if (it != end) {
-    auto max = dyn_cast<arith::MaximumFOp>(*it);
-    FloatAttr zero;
-    if (!max)
+  // max(., lo) and/or min(., hi) with constant bounds, in either order.
+  auto boundOf = [&](Operation *op, Value in) -> std::optional<float> {
+    Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+    if (lhs != in && rhs != in)
       return std::nullopt;
-    Value other = max.getLhs() == current ? max.getRhs() : max.getLhs();
-    if ((max.getLhs() != current && max.getRhs() != current) ||
-        !matchPattern(other, m_Constant(&zero)) || !zero.getValue().isZero())
+    FloatAttr bound;
+    if (!matchPattern(lhs == in ? rhs : lhs, m_Constant(&bound)))
       return std::nullopt;
-    current = max.getResult();
-    p.relu = true;
+    return bound.getValue().convertToFloat();
+  };
+  while (it != end) {
+    if (isa<arith::MaximumFOp>(*it) && !p.clampLow) {
+      p.clampLow = boundOf(&*it, current);
+      if (!p.clampLow)
+        return std::nullopt;
+    } else if (isa<arith::MinimumFOp>(*it) && !p.clampHigh) {
+      p.clampHigh = boundOf(&*it, current);
+      if (!p.clampHigh)
+        return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+    current = it->getResult(0);
     ++it;
     skipConstants();
   }
@@ -201,8 +215,17 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
   std::optional<ChainableProducer> p = matchChainable(x);
   if (!p)
     return {};
-  if (p->relu && outParams.getZeroPoint(0) != outParams.getIntRange().qmin)
-    return {};
+  // A clamp commutes with the (monotone) quantization: clamp the stored
+  // values to the quantized bounds, where they cut into the range.
+  num::IntRange outRange = outParams.getIntRange();
+  float outScale = outParams.getScales()[0];
+  int64_t outZero = outParams.getZeroPoint(0);
+  int64_t qLow = p->clampLow ? num::quantizeAffine(*p->clampLow, outScale,
+                                                   outZero, outRange)
+                             : outRange.qmin;
+  int64_t qHigh = p->clampHigh ? num::quantizeAffine(*p->clampHigh, outScale,
+                                                     outZero, outRange)
+                               : outRange.qmax;
   auto info = p->epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName);
   float sx = cast<FloatAttr>(info.get("scale")).getValue().convertToFloat();
   int32_t zx = cast<IntegerAttr>(info.get("zero_point")).getInt();
@@ -293,6 +316,33 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
   Value q = qnt::RequantizeOp::create(b, loc, stored, corrected.getResult(0),
                                       inParams, outParams,
                                       qnt::RequantMode::float32);
+  if (qLow > outRange.qmin || qHigh < outRange.qmax) {
+    bool isSignedOut = num::isSignedStorage(outParams.getStorageKind());
+    Type element = stored.getElementType();
+    Value clampInit =
+        tensor::EmptyOp::create(b, loc, stored.getShape(), element, dynDims);
+    q = linalg::GenericOp::create(
+            b, loc, TypeRange{stored}, ValueRange{q}, ValueRange{clampInit},
+            ArrayRef<AffineMap>{identity, identity},
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value lo = arith::ConstantOp::create(
+                  nb, l, nb.getIntegerAttr(element, qLow));
+              Value hi = arith::ConstantOp::create(
+                  nb, l, nb.getIntegerAttr(element, qHigh));
+              Value v = args[0];
+              if (isSignedOut) {
+                v = arith::MaxSIOp::create(nb, l, v, lo);
+                v = arith::MinSIOp::create(nb, l, v, hi);
+              } else {
+                v = arith::MaxUIOp::create(nb, l, v, lo);
+                v = arith::MinUIOp::create(nb, l, v, hi);
+              }
+              linalg::YieldOp::create(nb, l, v);
+            })
+            .getResult(0);
+  }
 
   // Replay padding, pooling and reshapes on the stored integers.
   Type storedElement = outParams.getStoredElementType();
@@ -309,6 +359,16 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
       q = tensor::ExpandShapeOp::create(
           b, loc, asStored(expand.getResult()), q,
           expand.getReassociationIndices(), expand.getMixedOutputShape());
+    } else if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
+      auto outType = asStored(transpose->getResult(0));
+      ArrayRef<int64_t> perm = transpose.getPermutation();
+      SmallVector<Value> dyn;
+      for (unsigned d = 0; d < perm.size(); ++d)
+        if (outType.isDynamicDim(d))
+          dyn.push_back(tensor::DimOp::create(b, loc, q, perm[d]));
+      Value empty = tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                            storedElement, dyn);
+      q = linalg::TransposeOp::create(b, loc, q, empty, perm).getResult()[0];
     } else if (auto pad = dyn_cast<tensor::PadOp>(op)) {
       // Real 0 is the zero point.
       Value zp = arith::ConstantOp::create(
