@@ -41,6 +41,14 @@ llvm::Error rewriteToIntegerLayer(mlir::linalg::LinalgOp layer,
                                   const QuantizedWeight &weight,
                                   const ActivationConfig &activation);
 
+/// For static integer layers whose float output only feeds a bias add (and
+/// clamp), folds the bias into the epilogue as an int32 constant with the
+/// accumulator's scale `s_x * s_w`:
+/// `clamp(c + float(acc - z_x * sum(w) + round(b / (s_x * s_w))) * (s_x * s_w))`.
+/// Run after every layer was rewritten (layers that chain into a following
+/// layer already took their bias).
+void foldBiasIntoStaticEpilogues(mlir::Operation *root);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_INTEGERLAYERS_H

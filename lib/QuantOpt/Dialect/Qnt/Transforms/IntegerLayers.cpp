@@ -692,3 +692,108 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
   }
   return llvm::Error::success();
 }
+
+void quantopt::foldBiasIntoStaticEpilogues(Operation *root) {
+  SmallVector<linalg::GenericOp> epilogues;
+  root->walk([&](linalg::GenericOp op) {
+    if (op->hasAttr(kEpilogueAttrName) && op->hasOneUse())
+      epilogues.push_back(op);
+  });
+  for (linalg::GenericOp epilogue : epilogues) {
+    Operation *user = *epilogue->getUsers().begin();
+    if (user->getNumResults() != 1)
+      continue;
+    std::optional<ChainableProducer> p = matchChainable(user->getResult(0));
+    if (!p || p->epilogue != epilogue || !p->passThrough.empty() || !p->bias ||
+        p->biasRelu.getOperation() != user)
+      continue;
+    auto info = epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName);
+    float sx = cast<FloatAttr>(info.get("scale")).getValue().convertToFloat();
+    int32_t zx = cast<IntegerAttr>(info.get("zero_point")).getInt();
+    auto wParams = cast<qnt::ParamsAttr>(info.get("weight_params"));
+    auto outType = cast<RankedTensorType>(user->getResult(0).getType());
+    unsigned rank = outType.getRank();
+    int64_t channels = outType.getShape().back();
+    ArrayRef<float> ws = wParams.getScales().asArrayRef();
+    bool perChannel = wParams.getAxis() >= 0;
+    MLIRContext *ctx = root->getContext();
+    if (ShapedType::isDynamic(channels) ||
+        (perChannel && static_cast<int64_t>(ws.size()) != channels))
+      continue;
+    if (perChannel) {
+      AffineMap swMap =
+          epilogue.getMatchingIndexingMap(epilogue.getDpsInputOperand(3));
+      if (swMap.getNumResults() != 1 ||
+          swMap.getResult(0) != getAffineDimExpr(rank - 1, ctx))
+        continue;
+    }
+    // The bias in int32 with the accumulator's scale s_x * s_w.
+    num::IntRange i32Range = num::getIntRange(num::StorageKind::I32, false);
+    SmallVector<int32_t> biasQ;
+    bool fits = true;
+    for (int64_t n = 0; n < channels && fits; ++n) {
+      float scale = sx * ws[perChannel ? n : 0];
+      float bias = p->bias.isSplat()
+                       ? p->bias.getSplatValue<APFloat>().convertToFloat()
+                       : p->bias.getValues<APFloat>()[n].convertToFloat();
+      fits = std::fabs(bias / scale) < 536870912.0f;
+      biasQ.push_back(static_cast<int32_t>(
+          num::quantizeAffine(bias, scale, 0, i32Range)));
+    }
+    if (!fits)
+      continue;
+
+    OpBuilder b(user);
+    Location loc = user->getLoc();
+    Type i32 = b.getI32Type();
+    Value biasConst = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({channels}, i32),
+                               ArrayRef<int32_t>(biasQ)));
+    SmallVector<Value> inputs(epilogue.getDpsInputs());
+    inputs.push_back(biasConst);
+    SmallVector<AffineMap> maps;
+    for (OpOperand *operand : epilogue.getDpsInputOperands())
+      maps.push_back(epilogue.getMatchingIndexingMap(operand));
+    maps.push_back(AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx)));
+    maps.push_back(b.getMultiDimIdentityMap(rank));
+    SmallVector<Value> dynDims;
+    for (unsigned d = 0; d < rank; ++d)
+      if (outType.isDynamicDim(d))
+        dynDims.push_back(tensor::DimOp::create(b, loc, inputs[0], d));
+    Value init = tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                         outType.getElementType(), dynDims);
+    float swScalar = perChannel ? 0.0f : ws[0];
+    std::optional<float> lo = p->clampLow, hi = p->clampHigh;
+    unsigned biasIndex = inputs.size() - 1;
+    auto folded = linalg::GenericOp::create(
+        b, loc, TypeRange{outType}, inputs, ValueRange{init}, maps,
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value sw = perChannel ? args[3]
+                                : arith::ConstantOp::create(
+                                      nb, l, nb.getF32FloatAttr(swScalar));
+          Value sxv = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(sx));
+          Value zxv = arith::ConstantOp::create(nb, l, nb.getI32IntegerAttr(zx));
+          Value corrected = arith::AddIOp::create(
+              nb, l,
+              arith::SubIOp::create(nb, l, args[0],
+                                    arith::MulIOp::create(nb, l, zxv, args[2])),
+              args[biasIndex]);
+          Value real = arith::MulFOp::create(
+              nb, l, arith::SIToFPOp::create(nb, l, nb.getF32Type(), corrected),
+              arith::MulFOp::create(nb, l, sxv, sw));
+          Value y = arith::AddFOp::create(nb, l, args[1], real);
+          if (lo)
+            y = arith::MaximumFOp::create(
+                nb, l, y, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(*lo)));
+          if (hi)
+            y = arith::MinimumFOp::create(
+                nb, l, y, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(*hi)));
+          linalg::YieldOp::create(nb, l, y);
+        });
+    user->getResult(0).replaceAllUsesWith(folded.getResult(0));
+    user->erase();
+    epilogue->erase();
+  }
+}

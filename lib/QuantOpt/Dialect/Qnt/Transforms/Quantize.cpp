@@ -295,6 +295,7 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       ++weightOnly;
     }
 
+    foldBiasIntoStaticEpilogues(module);
     restoreLocations(module);
     mlir::emitRemark(module.getLoc())
         << "qnt-quantize: " << layers.size() << " layer(s): " << integer
