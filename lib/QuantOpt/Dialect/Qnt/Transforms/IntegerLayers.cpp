@@ -204,6 +204,60 @@ static std::optional<ChainableProducer> matchChainable(Value x) {
   return p;
 }
 
+/// What a static epilogue recorded, with the accumulator's real scale per
+/// output channel (`s_x * s_w`) and the producer's bias in int32 at that
+/// scale.
+struct EpilogueInfo {
+  float sx;
+  int32_t zx;
+  SmallVector<float> accScales;
+  SmallVector<int32_t> biasQ;
+};
+
+/// Reads the epilogue of `p` for an output of `rank` dimensions and
+/// `channels` channels (the last dimension). Fails when the weight scales do
+/// not index the last dimension or the bias does not fit beside the
+/// accumulator in i32 (the accumulator is bounded by 2^29 when the epilogue
+/// is marked, so the bias must be too).
+static std::optional<EpilogueInfo> readEpilogue(const ChainableProducer &p,
+                                                int64_t channels,
+                                                unsigned rank) {
+  if (ShapedType::isDynamic(channels))
+    return std::nullopt;
+  auto info = p.epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName);
+  auto wParams = cast<qnt::ParamsAttr>(info.get("weight_params"));
+  ArrayRef<float> ws = wParams.getScales().asArrayRef();
+  bool perChannel = wParams.getAxis() >= 0;
+  if (perChannel) {
+    AffineMap swMap = linalg::GenericOp(p.epilogue)
+                          .getMatchingIndexingMap(
+                              linalg::GenericOp(p.epilogue).getDpsInputOperand(3));
+    if (static_cast<int64_t>(ws.size()) != channels ||
+        swMap.getNumResults() != 1 ||
+        swMap.getResult(0) !=
+            getAffineDimExpr(rank - 1, p.epilogue->getContext()))
+      return std::nullopt;
+  }
+  EpilogueInfo e;
+  e.sx = cast<FloatAttr>(info.get("scale")).getValue().convertToFloat();
+  e.zx = cast<IntegerAttr>(info.get("zero_point")).getInt();
+  num::IntRange i32Range = num::getIntRange(num::StorageKind::I32, false);
+  for (int64_t n = 0; n < channels; ++n) {
+    float s = e.sx * ws[perChannel ? n : 0];
+    e.accScales.push_back(s);
+    float bias = 0.0f;
+    if (p.bias)
+      bias = p.bias.isSplat()
+                 ? p.bias.getSplatValue<APFloat>().convertToFloat()
+                 : p.bias.getValues<APFloat>()[n].convertToFloat();
+    if (!(std::fabs(bias / s) < 536870912.0f))
+      return std::nullopt;
+    e.biasQ.push_back(
+        static_cast<int32_t>(num::quantizeAffine(bias, s, 0, i32Range)));
+  }
+  return e;
+}
+
 /// Chains two static integer layers: instead of quantizing the float output
 /// of the previous layer, its i32 accumulator is corrected (`- z_x * sum(w)`,
 /// plus the bias quantized to int32 with scale `s_x * s_w`) and requantized
@@ -226,10 +280,6 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
   int64_t qHigh = p->clampHigh ? num::quantizeAffine(*p->clampHigh, outScale,
                                                      outZero, outRange)
                                : outRange.qmax;
-  auto info = p->epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName);
-  float sx = cast<FloatAttr>(info.get("scale")).getValue().convertToFloat();
-  int32_t zx = cast<IntegerAttr>(info.get("zero_point")).getInt();
-  auto wParams = cast<qnt::ParamsAttr>(info.get("weight_params"));
   Value acc = p->epilogue.getDpsInputOperand(0)->get();
   Value colsum = p->epilogue.getDpsInputOperand(2)->get();
   AffineMap colsumMap =
@@ -237,39 +287,12 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
   auto accType = cast<RankedTensorType>(acc.getType());
   unsigned rank = accType.getRank();
   int64_t channels = accType.getShape().back();
-  if (ShapedType::isDynamic(channels))
+  std::optional<EpilogueInfo> e = readEpilogue(*p, channels, rank);
+  if (!e)
     return {};
-
-  // The accumulator's real scale per output channel (last dimension).
-  ArrayRef<float> ws = wParams.getScales().asArrayRef();
-  bool perChannel = wParams.getAxis() >= 0;
-  if (perChannel && static_cast<int64_t>(ws.size()) != channels)
-    return {};
-  // Per-channel weight scales must index the last output dimension.
-  if (perChannel) {
-    AffineMap swMap =
-        p->epilogue.getMatchingIndexingMap(p->epilogue.getDpsInputOperand(3));
-    if (swMap.getNumResults() != 1 ||
-        swMap.getResult(0) != getAffineDimExpr(rank - 1, b.getContext()))
-      return {};
-  }
-  SmallVector<float> accScales;
-  SmallVector<int32_t> biasQ;
-  num::IntRange i32Range = num::getIntRange(num::StorageKind::I32, false);
-  for (int64_t n = 0; n < channels; ++n) {
-    float s = sx * ws[perChannel ? n : 0];
-    accScales.push_back(s);
-    float bias = p->bias ? (p->bias.isSplat()
-                                ? p->bias.getSplatValue<APFloat>().convertToFloat()
-                                : p->bias.getValues<APFloat>()[n].convertToFloat())
-                         : 0.0f;
-    // Keep acc + bias in i32: the accumulator is bounded by 2^29 (checked
-    // when the producer was built), so the bias must be too.
-    if (!(std::fabs(bias / s) < 536870912.0f))
-      return {};
-    biasQ.push_back(static_cast<int32_t>(
-        num::quantizeAffine(bias, s, 0, i32Range)));
-  }
+  int32_t zx = e->zx;
+  ArrayRef<float> accScales = e->accScales;
+  ArrayRef<int32_t> biasQ = e->biasQ;
   MLIRContext *ctx = b.getContext();
   Type i32 = b.getI32Type();
   auto inParams = qnt::ParamsAttr::getChecked(
@@ -707,41 +730,21 @@ void quantopt::foldBiasIntoStaticEpilogues(Operation *root) {
     if (!p || p->epilogue != epilogue || !p->passThrough.empty() || !p->bias ||
         p->biasRelu.getOperation() != user)
       continue;
-    auto info = epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName);
-    float sx = cast<FloatAttr>(info.get("scale")).getValue().convertToFloat();
-    int32_t zx = cast<IntegerAttr>(info.get("zero_point")).getInt();
-    auto wParams = cast<qnt::ParamsAttr>(info.get("weight_params"));
     auto outType = cast<RankedTensorType>(user->getResult(0).getType());
     unsigned rank = outType.getRank();
     int64_t channels = outType.getShape().back();
-    ArrayRef<float> ws = wParams.getScales().asArrayRef();
-    bool perChannel = wParams.getAxis() >= 0;
     MLIRContext *ctx = root->getContext();
-    if (ShapedType::isDynamic(channels) ||
-        (perChannel && static_cast<int64_t>(ws.size()) != channels))
+    std::optional<EpilogueInfo> e = readEpilogue(*p, channels, rank);
+    if (!e)
       continue;
-    if (perChannel) {
-      AffineMap swMap =
-          epilogue.getMatchingIndexingMap(epilogue.getDpsInputOperand(3));
-      if (swMap.getNumResults() != 1 ||
-          swMap.getResult(0) != getAffineDimExpr(rank - 1, ctx))
-        continue;
-    }
-    // The bias in int32 with the accumulator's scale s_x * s_w.
-    num::IntRange i32Range = num::getIntRange(num::StorageKind::I32, false);
-    SmallVector<int32_t> biasQ;
-    bool fits = true;
-    for (int64_t n = 0; n < channels && fits; ++n) {
-      float scale = sx * ws[perChannel ? n : 0];
-      float bias = p->bias.isSplat()
-                       ? p->bias.getSplatValue<APFloat>().convertToFloat()
-                       : p->bias.getValues<APFloat>()[n].convertToFloat();
-      fits = std::fabs(bias / scale) < 536870912.0f;
-      biasQ.push_back(static_cast<int32_t>(
-          num::quantizeAffine(bias, scale, 0, i32Range)));
-    }
-    if (!fits)
-      continue;
+    auto wParams = cast<qnt::ParamsAttr>(
+        epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName)
+            .get("weight_params"));
+    bool perChannel = wParams.getAxis() >= 0;
+    float sx = e->sx;
+    int32_t zx = e->zx;
+    ArrayRef<int32_t> biasQ = e->biasQ;
+    ArrayRef<float> ws = wParams.getScales().asArrayRef();
 
     OpBuilder b(user);
     Location loc = user->getLoc();
