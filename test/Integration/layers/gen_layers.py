@@ -121,7 +121,8 @@ def main():
     with open(os.path.join(HERE, "stats.json"), "w") as f:
         f.write('{"version": 1, "activations": {"fc1": {"min": -1.5, "max": 2.0}, '
                 '"l1": {"min": -1.5, "max": 2.0}, "l2": {"min": 0.0, "max": 6.0}, '
-                '"t1": {"min": -1.5, "max": 2.0}, "t2": {"min": -1.0, "max": 2.0}}}\n')
+                '"t1": {"min": -1.5, "max": 2.0}, "t2": {"min": -1.0, "max": 2.0}, '
+                '"c1": {"min": -1.5, "max": 2.0}, "c2": {"min": -1.0, "max": 3.0}}}\n')
     write_case("matmul_static", matmul_mlir(x, w),
                "activations=static stats=%S/stats.json", x, expected,
                "matmul, static u8 activations from a stats file (saturating)")
@@ -219,6 +220,38 @@ def main():
                      "// CHECK: arith.minui\n"
                      "// CHECK: linalg.transpose ins(%{{.*}} : tensor<5x3xi8>) outs(%{{.*}} : tensor<3x5xi8>)\n"
                      "// CHECK-NOT: qnt.quantize\n")
+
+    # Concatenation: one branch is a static layer (chained through its
+    # accumulator), the other the float input itself (quantized); the stored
+    # integers are concatenated.
+    s4, z4 = static_asym_u8(-1.0, 3.0)
+    mult4 = (acc_scale.astype(np.float64) / np.float64(s4)).astype(F)
+    branch = np.clip(rnd(corr_nb.astype(F) * mult4) + F(z4), 0, 255).astype(np.int64)
+    raw = np.clip(rnd(x / s4) + z4, 0, 255).astype(np.int64)
+    cat = np.concatenate([branch, raw], axis=1)  # [5, 9]
+    w5 = (rng.standard_normal((9, 2)) * 0.3).astype(F)
+    wq5, sw5 = solve_weights_per_channel(w5, axis=1)
+    expected = epilogue(np.zeros((5, 2), F), cat @ wq5, z4, wq5.sum(axis=0), s4, sw5)
+    concat = f"""func.func @main(%x: tensor<5x6xf32>) -> tensor<5x2xf32> {{
+  %w1 = arith.constant {dense(w)} : tensor<6x3xf32>
+  %w5 = arith.constant {dense(w5)} : tensor<9x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<5x3xf32>
+  %c1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %y1 = linalg.matmul ins(%x, %w1 : tensor<5x6xf32>, tensor<6x3xf32>) outs(%c1 : tensor<5x3xf32>) -> tensor<5x3xf32> loc("c1")
+  %cat = tensor.concat dim(1) %y1, %x : (tensor<5x3xf32>, tensor<5x6xf32>) -> tensor<5x9xf32>
+  %e2 = tensor.empty() : tensor<5x2xf32>
+  %c2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<5x2xf32>) -> tensor<5x2xf32>
+  %y2 = linalg.matmul ins(%cat, %w5 : tensor<5x9xf32>, tensor<9x2xf32>) outs(%c2 : tensor<5x2xf32>) -> tensor<5x2xf32> loc("c2")
+  return %y2 : tensor<5x2xf32>
+}}
+"""
+    write_case("chain_concat", concat, "activations=static stats=%S/stats.json", x, expected,
+               "static chain into a concatenation with a quantized float branch",
+               extra="// RUN: FileCheck %s < %t.q.mlir\n"
+                     "// CHECK: qnt.requantize\n"
+                     "// CHECK: qnt.quantize\n"
+                     "// CHECK: tensor.concat dim(1) %{{.*}}, %{{.*}} : (tensor<5x3xi8>, tensor<5x6xi8>) -> tensor<5x9xi8>\n")
 
     # Convolution NHWC/HWCF, dynamic activations, per-tensor.
     img = (rng.standard_normal((1, 5, 5, 2))).astype(F)

@@ -266,6 +266,33 @@ static std::optional<EpilogueInfo> readEpilogue(const ChainableProducer &p,
 /// the producer does not have that shape.
 static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
                                         qnt::ParamsAttr outParams) {
+  // A concatenation carries one set of parameters: chain the operands that
+  // come from static integer layers, quantize the others, and concatenate
+  // the stored integers (exact: quantization is element-wise).
+  if (auto concat = x.getDefiningOp<tensor::ConcatOp>()) {
+    SmallVector<Value> parts;
+    bool anyChained = false;
+    for (Value operand : concat.getInputs()) {
+      Value part = chainFromQuantizedProducer(b, loc, operand, outParams);
+      anyChained |= static_cast<bool>(part);
+      if (!part)
+        part = qnt::QuantizeOp::create(
+            b, loc,
+            RankedTensorType::get(
+                cast<RankedTensorType>(operand.getType()).getShape(),
+                outParams.getStoredElementType()),
+            operand, outParams, qnt::RoundingMode::half_even);
+      parts.push_back(part);
+    }
+    if (!anyChained) {
+      // Nothing chained: leave a single quantize of the float concat.
+      for (Value part : parts)
+        if (Operation *op = part.getDefiningOp(); op && op->use_empty())
+          op->erase();
+      return {};
+    }
+    return tensor::ConcatOp::create(b, loc, concat.getDim(), parts);
+  }
   std::optional<ChainableProducer> p = matchChainable(x);
   if (!p)
     return {};
