@@ -58,6 +58,29 @@ static Value widen(OpBuilder &b, Location loc, Value v, bool isSigned) {
 /// chainFromQuantizedProducer).
 static constexpr llvm::StringLiteral kEpilogueAttrName = "qnt.static_epilogue";
 
+/// Whether `v` broadcasts a constant 1-D bias along the last dimension (how
+/// TOSA's lowering initializes convolutions and matmuls); returns the bias.
+static DenseElementsAttr getBroadcastBias(Value v) {
+  auto generic = v.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return {};
+  unsigned rank = generic.getNumLoops();
+  AffineMap in = generic.getMatchingIndexingMap(generic.getDpsInputOperand(0));
+  AffineMap out = generic.getMatchingIndexingMap(generic.getDpsInitOperand(0));
+  DenseElementsAttr bias;
+  Block &body = generic.getRegion().front();
+  if (!out.isIdentity() || in.getNumResults() != 1 ||
+      in.getResult(0) != getAffineDimExpr(rank - 1, generic.getContext()) ||
+      !matchPattern(generic.getDpsInputOperand(0)->get(), m_Constant(&bias)) ||
+      !isa<FloatType>(bias.getElementType()) ||
+      body.getOperations().size() != 1 ||
+      body.getTerminator()->getOperand(0) != body.getArgument(0))
+    return {};
+  return bias;
+}
+
 /// Whether `v` is a float tensor of zeros (a zero constant or a zero fill).
 static bool isZeroFill(Value v) {
   if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
@@ -88,7 +111,7 @@ struct ChainableProducer {
 
 /// Whether `op` moves values without changing them in a way quantization
 /// cares about: quantizing before or after it gives the same result. Max
-/// pooling qualifies when its init is a fill of -inf.
+/// pooling qualifies when its init is a fill of -inf or the lowest float.
 static bool isScalePreserving(Operation *op) {
   if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, linalg::TransposeOp>(
           op))
@@ -100,13 +123,17 @@ static bool isScalePreserving(Operation *op) {
            value.getValue().isZero();
   }
   if (auto pool = dyn_cast<linalg::PoolingNhwcMaxOp>(op)) {
-    // The init must be a fill of -inf: max is then exactly the window's
-    // maximum.
+    // The init must be a fill of -inf (or the lowest float, as TOSA's
+    // lowering uses): max is then exactly the window's maximum for finite
+    // inputs.
     auto fill = pool.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
     FloatAttr value;
     auto outType = cast<RankedTensorType>(pool->getResult(0).getType());
     return fill && matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
-           value.getValue().isNegative() && value.getValue().isInfinity() &&
+           value.getValue().isNegative() &&
+           (value.getValue().isInfinity() ||
+            value.getValue() == APFloat::getLargest(
+                                    value.getValue().getSemantics(), true)) &&
            llvm::all_of(outType.getShape().drop_front(),
                         [](int64_t d) { return !ShapedType::isDynamic(d); });
   }
@@ -221,7 +248,8 @@ struct EpilogueInfo {
 /// is marked, so the bias must be too).
 static std::optional<EpilogueInfo> readEpilogue(const ChainableProducer &p,
                                                 int64_t channels,
-                                                unsigned rank) {
+                                                unsigned rank,
+                                                bool withInitBias) {
   if (ShapedType::isDynamic(channels))
     return std::nullopt;
   auto info = p.epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName);
@@ -238,6 +266,10 @@ static std::optional<EpilogueInfo> readEpilogue(const ChainableProducer &p,
             getAffineDimExpr(rank - 1, p.epilogue->getContext()))
       return std::nullopt;
   }
+  auto initBias = dyn_cast_or_null<DenseElementsAttr>(info.get("init_bias"));
+  for (DenseElementsAttr values : {p.bias, initBias})
+    if (values && !values.isSplat() && values.getNumElements() != channels)
+      return std::nullopt;
   EpilogueInfo e;
   e.sx = cast<FloatAttr>(info.get("scale")).getValue().convertToFloat();
   e.zx = cast<IntegerAttr>(info.get("zero_point")).getInt();
@@ -245,11 +277,16 @@ static std::optional<EpilogueInfo> readEpilogue(const ChainableProducer &p,
   for (int64_t n = 0; n < channels; ++n) {
     float s = e.sx * ws[perChannel ? n : 0];
     e.accScales.push_back(s);
-    float bias = 0.0f;
-    if (p.bias)
-      bias = p.bias.isSplat()
-                 ? p.bias.getSplatValue<APFloat>().convertToFloat()
-                 : p.bias.getValues<APFloat>()[n].convertToFloat();
+    auto valueAt = [&](DenseElementsAttr values) {
+      if (!values)
+        return 0.0f;
+      return values.isSplat()
+                 ? values.getSplatValue<APFloat>().convertToFloat()
+                 : values.getValues<APFloat>()[n].convertToFloat();
+    };
+    float bias = valueAt(p.bias);
+    if (withInitBias)
+      bias += valueAt(initBias);
     if (!(std::fabs(bias / s) < 536870912.0f))
       return std::nullopt;
     e.biasQ.push_back(
@@ -314,7 +351,9 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
   auto accType = cast<RankedTensorType>(acc.getType());
   unsigned rank = accType.getRank();
   int64_t channels = accType.getShape().back();
-  std::optional<EpilogueInfo> e = readEpilogue(*p, channels, rank);
+  // The epilogue's init (zeros, or a broadcast bias) is folded in too.
+  std::optional<EpilogueInfo> e =
+      readEpilogue(*p, channels, rank, /*withInitBias=*/true);
   if (!e)
     return {};
   int32_t zx = e->zx;
@@ -714,13 +753,16 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
       });
   // Static epilogues record what a following static layer needs to take the
   // accumulator directly (chainFromQuantizedProducer).
-  if (!act.dynamic && isZeroFill(c) && accBound < 536870912.0)
-    epilogue->setAttr(
-        kEpilogueAttrName,
-        b.getDictionaryAttr(
-            {b.getNamedAttr("scale", b.getF32FloatAttr(sxConst)),
-             b.getNamedAttr("zero_point", b.getI32IntegerAttr(zxConst)),
-             b.getNamedAttr("weight_params", wParams)}));
+  DenseElementsAttr initBias = getBroadcastBias(c);
+  if (!act.dynamic && (isZeroFill(c) || initBias) && accBound < 536870912.0) {
+    SmallVector<NamedAttribute> info{
+        b.getNamedAttr("scale", b.getF32FloatAttr(sxConst)),
+        b.getNamedAttr("zero_point", b.getI32IntegerAttr(zxConst)),
+        b.getNamedAttr("weight_params", wParams)};
+    if (initBias)
+      info.push_back(b.getNamedAttr("init_bias", initBias));
+    epilogue->setAttr(kEpilogueAttrName, b.getDictionaryAttr(info));
+  }
 
   Operation *oldWeight = layer.getDpsInputOperand(1)->get().getDefiningOp();
   Operation *oldInput = x.getDefiningOp();
@@ -761,7 +803,9 @@ void quantopt::foldBiasIntoStaticEpilogues(Operation *root) {
     unsigned rank = outType.getRank();
     int64_t channels = outType.getShape().back();
     MLIRContext *ctx = root->getContext();
-    std::optional<EpilogueInfo> e = readEpilogue(*p, channels, rank);
+    // The epilogue keeps adding its init `c` in float.
+    std::optional<EpilogueInfo> e =
+        readEpilogue(*p, channels, rank, /*withInitBias=*/false);
     if (!e)
       continue;
     auto wParams = cast<qnt::ParamsAttr>(

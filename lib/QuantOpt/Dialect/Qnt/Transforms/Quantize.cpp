@@ -13,6 +13,7 @@
 
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
@@ -195,6 +196,12 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       if (hasTosaLayer) {
         OpPassManager pm(ModuleOp::getOperationName());
         pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalgNamed());
+        // With static activations the whole TOSA graph becomes linalg, so
+        // that its biases, clamps, pooling and reshapes chain in integers.
+        if (activations == "static") {
+          pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalg());
+          pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+        }
         pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
         if (failed(runPipeline(pm, module)))
           return signalPassFailure();
