@@ -36,7 +36,9 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
 
     Integer kernels are built on linalg: with `activations` other than
     `none`, TOSA layers are first lowered with `tosa-to-linalg-named` (and
-    TOSA constants with `tosa-to-arith`). They need symmetric signed integer
+    TOSA constants with `tosa-to-arith`); with `activations=static` the whole
+    TOSA graph is lowered (`tosa-to-linalg`, `tosa-to-tensor` too) so that
+    consecutive layers chain in integers. They need symmetric signed integer
     weights with per-tensor or per-channel scales; layers that do not fit
     (per-block or float weights, no statistics) fall back to weight-only with
     a remark.
