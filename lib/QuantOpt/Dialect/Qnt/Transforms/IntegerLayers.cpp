@@ -103,6 +103,8 @@ struct ChainableProducer {
   DenseElementsAttr bias;     // may be null
   /// A clamp (ReLU: lower bound 0; ReLU6: [0, 6]) applied after the bias.
   std::optional<float> clampLow, clampHigh;
+  /// How many element-wise generics (bias, clamps) were folded.
+  unsigned numSteps = 0;
   /// Ops between the bias/ReLU (or epilogue) and the layer input that carry
   /// the quantization parameters unchanged: zero padding, max pooling,
   /// reshapes. Innermost first.
@@ -140,42 +142,30 @@ static bool isScalePreserving(Operation *op) {
   return false;
 }
 
-static std::optional<ChainableProducer> matchChainable(Value x) {
-  ChainableProducer p;
-  while (Operation *def = x.getDefiningOp()) {
-    if (!isScalePreserving(def))
-      break;
-    p.passThrough.push_back(def);
-    x = def->getOperand(0);
-  }
-  std::reverse(p.passThrough.begin(), p.passThrough.end());
-  auto generic = x.getDefiningOp<linalg::GenericOp>();
-  if (!generic || generic->getNumResults() != 1)
-    return std::nullopt;
-  if (generic->hasAttr(kEpilogueAttrName)) {
-    p.epilogue = generic;
-    return p;
-  }
-  // relu?(in + bias?) with in from an epilogue.
-  if (generic.getNumDpsInits() != 1 || generic.getNumDpsInputs() < 1 ||
-      generic.getNumDpsInputs() > 2 ||
-      generic.getNumParallelLoops() != generic.getNumLoops())
-    return std::nullopt;
-  auto producer =
-      generic.getDpsInputOperand(0)->get().getDefiningOp<linalg::GenericOp>();
+/// One element-wise generic of a chain: `clamp?(in + bias?)` on its first
+/// input, with a constant bias broadcast along the last dimension (a 1-D
+/// constant, or one whose other dimensions are read at index 0).
+struct ElementwiseStep {
+  DenseElementsAttr bias;
+  std::optional<float> clampLow, clampHigh;
+};
+
+static std::optional<ElementwiseStep> parseElementwise(linalg::GenericOp generic) {
   auto resultType = cast<RankedTensorType>(generic->getResult(0).getType());
-  if (!producer || !producer->hasAttr(kEpilogueAttrName) ||
+  if (generic->getNumResults() != 1 || generic.getNumDpsInits() != 1 ||
+      generic.getNumDpsInputs() < 1 || generic.getNumDpsInputs() > 2 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
       !resultType.getElementType().isF32() ||
       !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
            .isIdentity() ||
       !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
            .isIdentity())
     return std::nullopt;
-  p.epilogue = producer;
-  p.biasRelu = generic;
+  ElementwiseStep step;
   Block &body = generic.getRegion().front();
   Value current = body.getArgument(0);
-  auto it = body.without_terminator().begin(), end = body.without_terminator().end();
+  auto it = body.without_terminator().begin(),
+       end = body.without_terminator().end();
   auto skipConstants = [&]() {
     while (it != end && isa<arith::ConstantOp>(*it))
       ++it;
@@ -183,12 +173,23 @@ static std::optional<ChainableProducer> matchChainable(Value x) {
   skipConstants();
   if (generic.getNumDpsInputs() == 2) {
     unsigned rank = generic.getNumLoops();
+    MLIRContext *ctx = generic.getContext();
     AffineMap biasMap =
         generic.getMatchingIndexingMap(generic.getDpsInputOperand(1));
-    if (biasMap.getNumResults() != 1 ||
-        biasMap.getResult(0) != getAffineDimExpr(rank - 1, generic.getContext()) ||
-        !matchPattern(generic.getDpsInputOperand(1)->get(), m_Constant(&p.bias)))
+    DenseElementsAttr bias;
+    if (biasMap.getNumResults() < 1 ||
+        biasMap.getResults().back() != getAffineDimExpr(rank - 1, ctx) ||
+        !matchPattern(generic.getDpsInputOperand(1)->get(), m_Constant(&bias)))
       return std::nullopt;
+    // Every other dimension of the bias is read at index 0 (a constant 0, or
+    // a dimension of size 1).
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    for (auto [i, e] : llvm::enumerate(biasMap.getResults().drop_back()))
+      if (e != getAffineConstantExpr(0, ctx) && biasType.getDimSize(i) != 1)
+        return std::nullopt;
+    // Read it as a 1-D constant over the last dimension.
+    step.bias = bias.reshape(RankedTensorType::get(
+        {biasType.getShape().back()}, biasType.getElementType()));
     auto add = it != end ? dyn_cast<arith::AddFOp>(*it) : arith::AddFOp();
     if (!add || !((add.getLhs() == current &&
                    add.getRhs() == body.getArgument(1)) ||
@@ -210,13 +211,13 @@ static std::optional<ChainableProducer> matchChainable(Value x) {
     return bound.getValue().convertToFloat();
   };
   while (it != end) {
-    if (isa<arith::MaximumFOp>(*it) && !p.clampLow) {
-      p.clampLow = boundOf(&*it, current);
-      if (!p.clampLow)
+    if (isa<arith::MaximumFOp>(*it) && !step.clampLow) {
+      step.clampLow = boundOf(&*it, current);
+      if (!step.clampLow)
         return std::nullopt;
-    } else if (isa<arith::MinimumFOp>(*it) && !p.clampHigh) {
-      p.clampHigh = boundOf(&*it, current);
-      if (!p.clampHigh)
+    } else if (isa<arith::MinimumFOp>(*it) && !step.clampHigh) {
+      step.clampHigh = boundOf(&*it, current);
+      if (!step.clampHigh)
         return std::nullopt;
     } else {
       return std::nullopt;
@@ -225,9 +226,58 @@ static std::optional<ChainableProducer> matchChainable(Value x) {
     ++it;
     skipConstants();
   }
-  if (it != end ||
-      body.getTerminator()->getOperand(0) != current)
+  if (body.getTerminator()->getOperand(0) != current)
     return std::nullopt;
+  return step;
+}
+
+static std::optional<ChainableProducer> matchChainable(Value x) {
+  ChainableProducer p;
+  while (Operation *def = x.getDefiningOp()) {
+    if (!isScalePreserving(def))
+      break;
+    p.passThrough.push_back(def);
+    x = def->getOperand(0);
+  }
+  std::reverse(p.passThrough.begin(), p.passThrough.end());
+  // Element-wise steps, outermost first, down to the epilogue.
+  SmallVector<ElementwiseStep> steps;
+  while (true) {
+    auto generic = x.getDefiningOp<linalg::GenericOp>();
+    if (!generic || generic->getNumResults() != 1)
+      return std::nullopt;
+    if (generic->hasAttr(kEpilogueAttrName)) {
+      p.epilogue = generic;
+      break;
+    }
+    std::optional<ElementwiseStep> step = parseElementwise(generic);
+    if (!step || steps.size() == 4)
+      return std::nullopt;
+    if (!p.biasRelu)
+      p.biasRelu = generic;
+    steps.push_back(*step);
+    x = generic.getDpsInputOperand(0)->get();
+  }
+  p.numSteps = steps.size();
+  // Apply innermost first: one bias, before every clamp; clamps intersect.
+  bool clamped = false;
+  for (const ElementwiseStep &step : llvm::reverse(steps)) {
+    if (step.bias) {
+      if (p.bias || clamped)
+        return std::nullopt;
+      p.bias = step.bias;
+    }
+    if (step.clampLow) {
+      p.clampLow = p.clampLow ? std::max(*p.clampLow, *step.clampLow)
+                              : *step.clampLow;
+      clamped = true;
+    }
+    if (step.clampHigh) {
+      p.clampHigh = p.clampHigh ? std::min(*p.clampHigh, *step.clampHigh)
+                                : *step.clampHigh;
+      clamped = true;
+    }
+  }
   return p;
 }
 
@@ -797,7 +847,7 @@ void quantopt::foldBiasIntoStaticEpilogues(Operation *root) {
       continue;
     std::optional<ChainableProducer> p = matchChainable(user->getResult(0));
     if (!p || p->epilogue != epilogue || !p->passThrough.empty() || !p->bias ||
-        p->biasRelu.getOperation() != user)
+        p->numSteps != 1 || p->biasRelu.getOperation() != user)
       continue;
     auto outType = cast<RankedTensorType>(user->getResult(0).getType());
     unsigned rank = outType.getRank();
