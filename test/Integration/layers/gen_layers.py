@@ -173,6 +173,37 @@ def main():
                      "// CHECK: qnt.requantize\n"
                      "// CHECK-NOT: qnt.quantize\n")
 
+    # The same chain with the bias and the ReLU in two generics, the bias a
+    # [1, 3] constant read at row 0 (as TOSA's lowering writes them).
+    split = chain.replace(
+        "%b1 = arith.constant " + dense(bias) + " : tensor<3xf32>",
+        "%b1 = arith.constant " + dense(bias.reshape(1, 3)) + " : tensor<1x3xf32>")
+    split = split.replace(
+        """  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y1, %b1 : tensor<5x3xf32>, tensor<3xf32>) outs(%e1 : tensor<5x3xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %s = arith.addf %in, %b : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<5x3xf32>""",
+        """  %hb = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y1, %b1 : tensor<5x3xf32>, tensor<1x3xf32>) outs(%e1 : tensor<5x3xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %s = arith.addf %in, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<5x3xf32>
+  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%hb : tensor<5x3xf32>) outs(%e1 : tensor<5x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<5x3xf32>""")
+    assert split != chain
+    write_case("chain_split", split, "activations=static stats=%S/stats.json", x,
+               np.load(os.path.join(HERE, "chain_static.expected0.npy")),
+               "the static chain with bias and ReLU in separate generics",
+               extra="// RUN: FileCheck %s < %t.q.mlir\n"
+                     "// CHECK-COUNT-1: qnt.quantize\n"
+                     "// CHECK: qnt.requantize\n"
+                     "// CHECK-NOT: qnt.quantize\n")
+
     # A chain through a clamp [-0.5, 1.5] that cuts into the next layer's
     # range [-1, 2] (so it becomes an integer clamp to the quantized bounds)
     # and a transpose replayed on the stored integers.
