@@ -50,6 +50,11 @@ DEFAULT_CONFIGS = [
     "weights=i4 weight-granularity=block block-size=8 activations=none",
     "weights=f8E4M3FN activations=none",
 ]
+# Static activation ranges of each model's layers (measured on the first 1000
+# test images by test/Models/Inputs/make_*_stats.py; the Calibration issue
+# will let quant-run produce them). Appended to the default configurations.
+STATS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                         "test", "Models", "Inputs")
 TIMING_IMAGES = 1000
 TIMING_REPEAT = 5
 
@@ -241,8 +246,13 @@ def main():
             module = os.path.join(args.models_dir, f"{model}.{args.dialect}.mlir")
             if not os.path.exists(module):
                 sys.exit(f"error: {module} not found (run export_mlir.py first)")
+            model_configs = list(configs)
+            stats = os.path.join(STATS_DIR, f"{model}-stats.json")
+            if not args.config and os.path.exists(stats):
+                model_configs.append(f"activations=static stats={os.path.abspath(stats)}")
             try:
-                evaluate_model(ev, model, args.dialect, module, images, labels, timing_images, configs)
+                evaluate_model(ev, model, args.dialect, module, images, labels, timing_images,
+                               model_configs)
             except ToolError as e:
                 sys.exit(f"error: the float model failed: {e}")
 
