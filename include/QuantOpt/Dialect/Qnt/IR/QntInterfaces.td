@@ -26,8 +26,6 @@ def Qnt_QuantizableLayerOpInterface : OpInterface<"QuantizableLayerOpInterface">
     InterfaceMethod<[{The weight dimension reduced over that per-block
                       parameters split into blocks, if there is one.}],
                     "std::optional<int64_t>", "getWeightBlockAxis">,
-    InterfaceMethod<"A short name of the layer kind, for reports.",
-                    "::llvm::StringRef", "getLayerKind">,
   ];
 }
 

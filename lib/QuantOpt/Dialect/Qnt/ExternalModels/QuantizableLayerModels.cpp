@@ -74,9 +74,6 @@ struct LinalgLayerModel
     return std::nullopt;
   }
 
-  StringRef getLayerKind(Operation *op) const {
-    return op->getName().stripDialect();
-  }
 };
 
 /// TOSA layers with fixed weight layouts.
@@ -98,9 +95,6 @@ struct TosaLayerModel
     if (isa<tosa::MatMulOp>(op))
       return 1;
     return std::nullopt;
-  }
-  StringRef getLayerKind(Operation *op) const {
-    return op->getName().stripDialect();
   }
 };
 
