@@ -50,6 +50,24 @@ def per_row_sym_i8(x):
     return q, s
 
 
+def solve_weights_asym(w, axis, qmin, qmax):
+    """Asymmetric affine weights (full range), per channel along `axis`, or per
+    tensor when axis is None: the range is widened to include 0,
+    s = (hi - lo) / (qmax - qmin), z = clip(qmin - round(lo / s)),
+    q = clip(round(w / s) + z)."""
+    red = tuple(d for d in range(w.ndim) if d != axis)
+    lo = np.minimum(np.min(w, axis=red), F(0)).astype(F)
+    hi = np.maximum(np.max(w, axis=red), F(0)).astype(F)
+    s = np.where(hi == lo, F(1),
+                 np.maximum((hi - lo) / F(qmax - qmin), F(np.finfo(F).tiny))).astype(F)
+    z = np.clip(F(qmin) - rnd(lo / s), qmin, qmax).astype(np.int64)
+    shape = [1] * w.ndim
+    if axis is not None:
+        shape[axis] = -1
+    q = np.clip(rnd(w / s.reshape(shape)) + z.reshape(shape), qmin, qmax).astype(np.int64)
+    return q, s, z
+
+
 def static_asym_u8(lo, hi):
     lo, hi = min(F(lo), F(0)), max(F(hi), F(0))
     s = F((hi - lo) / F(255))
@@ -305,6 +323,75 @@ def main():
 """
     write_case("conv_dynamic", conv, "activations=dynamic", img, expected,
                "conv_2d_nhwc_hwcf, dynamic u8 activations, i8 per-channel filters")
+
+
+    # Asymmetric u8 weights per channel (a weight zero point), dynamic u8
+    # activations: sum((q_x - z_x) * (q_w - z_w)), computed here directly.
+    wq, sw, zw = solve_weights_asym(w, 1, 0, 255)
+    xq, sx, zx = dynamic_asym_u8(x)
+    corr = (xq - zx) @ (wq - zw[None, :])
+    expected = (c + corr.astype(F) * (F(sx) * sw).astype(F)).astype(F)
+    write_case("matmul_asym_weights", matmul_mlir(x, w),
+               "weights=u8 weight-scheme=asymmetric", x, expected,
+               "matmul, u8 asymmetric per-channel weights (weight zero points), dynamic u8 activations",
+               extra="// RUN: FileCheck %s < %t.q.mlir\n"
+                     "// CHECK: linalg.generic {{.*}}iterator_types = [\"parallel\", \"reduction\"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<5x6xi8>, tensor<6xi8>) outs(%{{.*}} : tensor<5xi32>)\n")
+
+    # Asymmetric i8 weights per tensor with static activations: the chain
+    # metadata and the weight zero point together.
+    wq, sw, zw = solve_weights_asym(w, None, -128, 127)
+    s, z = static_asym_u8(-1.5, 2.0)
+    xq = np.clip(rnd(x / s) + z, 0, 255).astype(np.int64)
+    corr = (xq - z) @ (wq - int(zw))
+    expected = (c + corr.astype(F) * (F(s) * F(sw))).astype(F)
+    write_case("matmul_asym_weights_static", matmul_mlir(x, w),
+               "weights=i8 weight-scheme=asymmetric weight-granularity=tensor "
+               "activations=static stats=%S/stats.json", x, expected,
+               "matmul, i8 asymmetric per-tensor weights, static u8 activations")
+
+    # Depthwise convolution with u8 asymmetric per-channel filters: the
+    # activation sums keep the channel (no dimension is the weight's alone).
+    dfilt = (rng.standard_normal((3, 3, 2)) * [0.5, 2.0] + [0.3, -0.1]).astype(F)
+    dq, sd, zd = solve_weights_asym(dfilt, 2, 0, 255)
+    iq, si, zi = dynamic_asym_u8(img)
+    acc = np.zeros((1, 3, 3, 2), np.int64)
+    for oh in range(3):
+        for ow in range(3):
+            window = iq[0, oh:oh + 3, ow:ow + 3, :] - zi
+            acc[0, oh, ow, :] = np.sum(window * (dq - zd), axis=(0, 1))
+    expected = (np.zeros((1, 3, 3, 2), F) + acc.astype(F) * (F(si) * sd).astype(F)).astype(F)
+    dconv = f"""func.func @main(%x: tensor<1x5x5x2xf32>) -> tensor<1x3x3x2xf32> {{
+  %w = arith.constant {dense(dfilt)} : tensor<3x3x2xf32>
+  %c = arith.constant dense<0.0> : tensor<1x3x3x2xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc ins(%x, %w : tensor<1x5x5x2xf32>, tensor<3x3x2xf32>) outs(%c : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+  return %y : tensor<1x3x3x2xf32>
+}}
+"""
+    write_case("depthwise_asym_weights", dconv, "weights=u8 weight-scheme=asymmetric", img,
+               expected, "depthwise_conv_2d_nhwc_hwc, u8 asymmetric per-channel filters")
+
+    # The static chain with its bias and ReLU written as named ops
+    # (linalg.broadcast + linalg.add, linalg.max with a zero fill) and the
+    # first layer's output clamped by arith ops on tensors: same numbers.
+    named = chain.replace(
+        """  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y1, %b1 : tensor<5x3xf32>, tensor<3xf32>) outs(%e1 : tensor<5x3xf32>) {
+  ^bb0(%in: f32, %b: f32, %out: f32):
+    %s = arith.addf %in, %b : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<5x3xf32>""",
+        """  %bb = linalg.broadcast ins(%b1 : tensor<3xf32>) outs(%e1 : tensor<5x3xf32>) dimensions = [0]
+  %hb = linalg.add ins(%y1, %bb : tensor<5x3xf32>, tensor<5x3xf32>) outs(%e1 : tensor<5x3xf32>) -> tensor<5x3xf32>
+  %h = linalg.max ins(%hb, %c1 : tensor<5x3xf32>, tensor<5x3xf32>) outs(%e1 : tensor<5x3xf32>) -> tensor<5x3xf32>""")
+    assert named != chain
+    write_case("chain_named_ops", named, "activations=static stats=%S/stats.json", x,
+               np.load(os.path.join(HERE, "chain_static.expected0.npy")),
+               "the static chain with bias and ReLU as named linalg ops",
+               extra="// RUN: FileCheck %s < %t.q.mlir\n"
+                     "// CHECK-COUNT-1: qnt.quantize\n"
+                     "// CHECK: qnt.requantize\n"
+                     "// CHECK-NOT: qnt.quantize\n"
+                     "// CHECK-NOT: linalg.max\n")
 
 
 if __name__ == "__main__":

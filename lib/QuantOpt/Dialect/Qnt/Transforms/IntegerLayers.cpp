@@ -23,6 +23,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallBitVector.h"
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -150,6 +152,51 @@ struct ElementwiseStep {
   std::optional<float> clampLow, clampHigh;
 };
 
+/// A float value that is the same everywhere: a splat constant or a fill of a
+/// constant (how named element-wise ops spell ReLU's 0).
+static std::optional<float> getUniformOperand(Value v) {
+  FloatAttr scalar;
+  if (auto fill = v.getDefiningOp<linalg::FillOp>())
+    if (matchPattern(fill.getInputs()[0], m_Constant(&scalar)))
+      return scalar.getValue().convertToFloat();
+  DenseElementsAttr values;
+  if (matchPattern(v, m_Constant(&values)) && values.isSplat() &&
+      isa<FloatType>(values.getElementType()))
+    return values.getSplatValue<APFloat>().convertToFloat();
+  return std::nullopt;
+}
+
+/// A constant bias along the last of `rank` dimensions read through `map`: a
+/// constant whose other dimensions are read at index 0 (a constant 0, or a
+/// dimension of size 1), or a linalg.broadcast of a 1-D constant over every
+/// other dimension (how named element-wise ops spell a bias). Returned 1-D.
+static DenseElementsAttr getBiasOperand(Value v, AffineMap map, unsigned rank) {
+  MLIRContext *ctx = map.getContext();
+  if (map.getNumResults() < 1 ||
+      map.getResults().back() != getAffineDimExpr(rank - 1, ctx))
+    return {};
+  DenseElementsAttr bias;
+  if (auto broadcast = v.getDefiningOp<linalg::BroadcastOp>()) {
+    if (!map.isIdentity() ||
+        !matchPattern(broadcast.getInput(), m_Constant(&bias)) ||
+        cast<RankedTensorType>(bias.getType()).getRank() != 1 ||
+        llvm::is_contained(broadcast.getDimensions(), int64_t(rank - 1)))
+      return {};
+  } else {
+    if (!matchPattern(v, m_Constant(&bias)))
+      return {};
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    for (auto [i, e] : llvm::enumerate(map.getResults().drop_back()))
+      if (e != getAffineConstantExpr(0, ctx) && biasType.getDimSize(i) != 1)
+        return {};
+  }
+  if (!isa<FloatType>(bias.getElementType()))
+    return {};
+  auto biasType = cast<RankedTensorType>(bias.getType());
+  return bias.reshape(RankedTensorType::get({biasType.getShape().back()},
+                                            biasType.getElementType()));
+}
+
 static std::optional<ElementwiseStep> parseElementwise(linalg::GenericOp generic) {
   auto resultType = cast<RankedTensorType>(generic->getResult(0).getType());
   if (generic->getNumResults() != 1 || generic.getNumDpsInits() != 1 ||
@@ -164,69 +211,65 @@ static std::optional<ElementwiseStep> parseElementwise(linalg::GenericOp generic
   ElementwiseStep step;
   Block &body = generic.getRegion().front();
   Value current = body.getArgument(0);
-  auto it = body.without_terminator().begin(),
-       end = body.without_terminator().end();
-  auto skipConstants = [&]() {
-    while (it != end && isa<arith::ConstantOp>(*it))
-      ++it;
-  };
-  skipConstants();
+  // The second input: a uniform value (a bound or a scalar bias) or a bias.
+  std::optional<float> uniform;
+  DenseElementsAttr bias;
   if (generic.getNumDpsInputs() == 2) {
-    unsigned rank = generic.getNumLoops();
-    MLIRContext *ctx = generic.getContext();
-    AffineMap biasMap =
-        generic.getMatchingIndexingMap(generic.getDpsInputOperand(1));
-    DenseElementsAttr bias;
-    if (biasMap.getNumResults() < 1 ||
-        biasMap.getResults().back() != getAffineDimExpr(rank - 1, ctx) ||
-        !matchPattern(generic.getDpsInputOperand(1)->get(), m_Constant(&bias)))
+    OpOperand *other = generic.getDpsInputOperand(1);
+    uniform = getUniformOperand(other->get());
+    if (!uniform)
+      bias = getBiasOperand(other->get(), generic.getMatchingIndexingMap(other),
+                            generic.getNumLoops());
+    if (!uniform && !bias)
       return std::nullopt;
-    // Every other dimension of the bias is read at index 0 (a constant 0, or
-    // a dimension of size 1).
-    auto biasType = cast<RankedTensorType>(bias.getType());
-    for (auto [i, e] : llvm::enumerate(biasMap.getResults().drop_back()))
-      if (e != getAffineConstantExpr(0, ctx) && biasType.getDimSize(i) != 1)
-        return std::nullopt;
-    // Read it as a 1-D constant over the last dimension.
-    step.bias = bias.reshape(RankedTensorType::get(
-        {biasType.getShape().back()}, biasType.getElementType()));
-    auto add = it != end ? dyn_cast<arith::AddFOp>(*it) : arith::AddFOp();
-    if (!add || !((add.getLhs() == current &&
-                   add.getRhs() == body.getArgument(1)) ||
-                  (add.getRhs() == current &&
-                   add.getLhs() == body.getArgument(1))))
-      return std::nullopt;
-    current = add.getResult();
-    ++it;
-    skipConstants();
   }
-  // max(., lo) and/or min(., hi) with constant bounds, in either order.
-  auto boundOf = [&](Operation *op, Value in) -> std::optional<float> {
+  Value otherArg =
+      generic.getNumDpsInputs() == 2 ? body.getArgument(1) : Value();
+  // The operand of `op` that is not `in`, as a constant or the uniform input.
+  auto otherOf = [&](Operation *op, Value in) -> std::optional<float> {
     Value lhs = op->getOperand(0), rhs = op->getOperand(1);
     if (lhs != in && rhs != in)
       return std::nullopt;
+    Value o = lhs == in ? rhs : lhs;
+    if (o == otherArg && uniform)
+      return uniform;
     FloatAttr bound;
-    if (!matchPattern(lhs == in ? rhs : lhs, m_Constant(&bound)))
+    if (!matchPattern(o, m_Constant(&bound)))
       return std::nullopt;
     return bound.getValue().convertToFloat();
   };
-  while (it != end) {
-    if (isa<arith::MaximumFOp>(*it) && !step.clampLow) {
-      step.clampLow = boundOf(&*it, current);
+  bool usedOther = !otherArg;
+  for (Operation &op : body.without_terminator()) {
+    if (isa<arith::ConstantOp>(op))
+      continue;
+    if (auto add = dyn_cast<arith::AddFOp>(op)) {
+      // At most one bias, before any clamp.
+      if (step.bias || step.clampLow || step.clampHigh || !otherArg)
+        return std::nullopt;
+      if (!((add.getLhs() == current && add.getRhs() == otherArg) ||
+            (add.getRhs() == current && add.getLhs() == otherArg)))
+        return std::nullopt;
+      step.bias = bias ? bias
+                       : DenseElementsAttr::get(
+                             RankedTensorType::get({1}, resultType.getElementType()),
+                             ArrayRef<float>{*uniform});
+      usedOther = true;
+    } else if (isa<arith::MaximumFOp>(op) && !step.clampLow) {
+      step.clampLow = otherOf(&op, current);
       if (!step.clampLow)
         return std::nullopt;
-    } else if (isa<arith::MinimumFOp>(*it) && !step.clampHigh) {
-      step.clampHigh = boundOf(&*it, current);
+      usedOther |= llvm::is_contained(op.getOperands(), otherArg);
+    } else if (isa<arith::MinimumFOp>(op) && !step.clampHigh) {
+      step.clampHigh = otherOf(&op, current);
       if (!step.clampHigh)
         return std::nullopt;
+      usedOther |= llvm::is_contained(op.getOperands(), otherArg);
     } else {
       return std::nullopt;
     }
-    current = it->getResult(0);
-    ++it;
-    skipConstants();
+    current = op.getResult(0);
   }
-  if (body.getTerminator()->getOperand(0) != current)
+  if (body.getTerminator()->getOperand(0) != current || !usedOther)
     return std::nullopt;
   return step;
 }
@@ -553,11 +596,13 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
                 "output");
   qnt::ParamsAttr wParams = weight.params;
   if (wParams.isFloatStorage() || wParams.hasMinValues() ||
-      llvm::any_of(wParams.getZeroPoints().asArrayRef(),
-                   [](int64_t z) { return z != 0; }) ||
       wParams.getBlockSize() > 0)
-    return fail("integer kernels need integer weights with zero zero points "
-                "and per-tensor or per-channel scales");
+    return fail("integer kernels need integer weights with affine "
+                "(symmetric or asymmetric) per-tensor or per-channel "
+                "parameters");
+  ArrayRef<int64_t> wZeroPoints = wParams.getZeroPoints().asArrayRef();
+  bool weightZeroPoint =
+      llvm::any_of(wZeroPoints, [](int64_t z) { return z != 0; });
   Value x = layer.getDpsInputOperand(0)->get();
   Value c = layer.getDpsInitOperand(0)->get();
   auto xType = dyn_cast<RankedTensorType>(x.getType());
@@ -618,6 +663,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
   // xMax * wMax * K, so that bound must stay below 2^30 (2^29 to chain into a
   // following layer, which also adds an int32 bias).
   double accBound;
+  int64_t reductionSize;
   {
     int64_t k = 1;
     for (int64_t axis : reducedAxes)
@@ -626,7 +672,12 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
     num::IntRange wr = wParams.getIntRange();
     double xMax = std::max(std::abs(double(xr.qmin)), double(xr.qmax));
     double wMax = std::max(std::abs(double(wr.qmin)), double(wr.qmax));
+    // With a weight zero point the corrected sum runs over q_w - z_w.
+    for (int64_t z : wZeroPoints)
+      wMax = std::max({wMax, std::abs(double(wr.qmax - z)),
+                       std::abs(double(wr.qmin - z))});
     accBound = xMax * wMax * double(k);
+    reductionSize = k;
     if (accBound >= 1073741824.0)
       return fail(llvm::Twine("an i32 accumulator could overflow (") +
                   num::getStorageName(act.storage) + " activations x " +
@@ -746,9 +797,128 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
                                     .getResult());
       });
 
-  // 4. The epilogue over the output.
+  // 3b. A weight zero point: acc - z_w * (sum(q_x) - K * z_x), so that the
+  // epilogue's `- z_x * sum(q_w)` completes sum((q_x - z_x) * (q_w - z_w)).
+  Value acc = contraction.getResult(0);
   AffineMap outIdentity = b.getMultiDimIdentityMap(outRank);
-  SmallVector<Value> epilogueInputs{contraction.getResult(0), c, colsumConst};
+  if (weightZeroPoint) {
+    // sum(q_x) over the reduced dimensions, on the iteration space without
+    // the dimensions only the weight indexes (the output channels).
+    unsigned numDims = xMap.getNumDims();
+    llvm::SmallBitVector weightOnly(numDims);
+    for (AffineExpr expr : wMap.getResults())
+      if (auto d = dyn_cast<AffineDimExpr>(expr))
+        if (!xMap.isFunctionOfDim(d.getPosition()))
+          weightOnly.set(d.getPosition());
+    SmallVector<AffineExpr> rowsumResults, rowsumOutExprs;
+    SmallVector<int64_t> rowsumShape;
+    for (auto [axis, expr] : llvm::enumerate(outMap.getResults())) {
+      unsigned dim = cast<AffineDimExpr>(expr).getPosition();
+      if (weightOnly.test(dim))
+        continue;
+      rowsumResults.push_back(expr);
+      rowsumOutExprs.push_back(getAffineDimExpr(axis, ctx));
+      rowsumShape.push_back(outType.getDimSize(axis));
+    }
+    if (llvm::any_of(rowsumShape, ShapedType::isDynamic))
+      return fail("a weight zero point needs static activation row shapes");
+    AffineMap rowsumMap = AffineMap::get(numDims, 0, rowsumResults, ctx);
+    SmallVector<utils::IteratorType> rowsumIterators;
+    for (unsigned d = 0; d < numDims; ++d)
+      if (!weightOnly.test(d))
+        rowsumIterators.push_back(iterators[d]);
+    auto rowsumType = RankedTensorType::get(rowsumShape, i32);
+    Value rowsumInit =
+        linalg::FillOp::create(
+            b, loc,
+            ValueRange{arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))},
+            ValueRange{tensor::EmptyOp::create(b, loc, rowsumShape, i32)})
+            .getResult(0);
+    // The reduced dimensions may reach the activation only through sums
+    // (a convolution's window): a splat operand of the weight's reduced shape
+    // gives linalg their extents.
+    SmallVector<int64_t> reducedShape;
+    SmallVector<AffineExpr> reducedExprs;
+    for (int64_t axis : reducedAxes) {
+      reducedShape.push_back(wType.getDimSize(axis));
+      reducedExprs.push_back(wMap.getResult(axis));
+    }
+    auto extentsType = RankedTensorType::get(reducedShape, xStored);
+    Value extents = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(extentsType, b.getIntegerAttr(xStored, 0)));
+    AffineMap extentsMap = AffineMap::get(numDims, 0, reducedExprs, ctx);
+    Value rowsum =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{rowsumType}, ValueRange{xq, extents},
+            ValueRange{rowsumInit},
+            ArrayRef<AffineMap>{compressDims(xMap, weightOnly),
+                                compressDims(extentsMap, weightOnly),
+                                compressDims(rowsumMap, weightOnly)},
+            rowsumIterators,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, l,
+                  arith::AddIOp::create(nb, l, args[2],
+                                        widen(nb, l, args[0], xSigned))
+                      .getResult());
+            })
+            .getResult(0);
+    SmallVector<Value> inputs{acc, rowsum};
+    SmallVector<AffineMap> correctionMaps{
+        outIdentity, AffineMap::get(outRank, 0, rowsumOutExprs, ctx)};
+    if (wAxis >= 0) {
+      SmallVector<int32_t> zw32(wZeroPoints.begin(), wZeroPoints.end());
+      inputs.push_back(arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({int64_t(zw32.size())}, i32),
+              ArrayRef<int32_t>(zw32))));
+      correctionMaps.push_back(
+          AffineMap::get(outRank, 0, getAffineDimExpr(*swOutAxis, ctx)));
+    }
+    if (act.dynamic) {
+      AffineMap paramMap = AffineMap::get(outRank, 0, rowExprs, ctx);
+      inputs.push_back(zxTensor);
+      correctionMaps.push_back(paramMap);
+    }
+    correctionMaps.push_back(outIdentity);
+    acc = linalg::GenericOp::create(
+              b, loc, TypeRange{acc.getType()}, inputs, ValueRange{accInit},
+              correctionMaps,
+              SmallVector<utils::IteratorType>(outRank,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                unsigned next = 2;
+                Value zw =
+                    wAxis >= 0
+                        ? args[next++]
+                        : arith::ConstantOp::create(
+                              nb, l,
+                              nb.getI32IntegerAttr(
+                                  static_cast<int32_t>(wZeroPoints[0])));
+                Value zx = act.dynamic
+                               ? args[next++]
+                               : arith::ConstantOp::create(
+                                     nb, l,
+                                     nb.getI32IntegerAttr(
+                                         static_cast<int32_t>(zxConst)));
+                Value k = arith::ConstantOp::create(
+                    nb, l,
+                    nb.getI32IntegerAttr(static_cast<int32_t>(reductionSize)));
+                Value centred = arith::SubIOp::create(
+                    nb, l, args[1], arith::MulIOp::create(nb, l, k, zx));
+                linalg::YieldOp::create(
+                    nb, l,
+                    arith::SubIOp::create(
+                        nb, l, args[0],
+                        arith::MulIOp::create(nb, l, zw, centred))
+                        .getResult());
+              })
+              .getResult(0);
+  }
+
+  // 4. The epilogue over the output.
+  SmallVector<Value> epilogueInputs{acc, c, colsumConst};
   SmallVector<AffineMap> epilogueMaps{
       outIdentity, outIdentity,
       AffineMap::get(outRank, 0, colsumExprs, ctx)};

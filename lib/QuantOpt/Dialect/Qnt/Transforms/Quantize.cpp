@@ -16,6 +16,10 @@
 #include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/IR/Builders.h"
@@ -205,6 +209,30 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
         pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
         if (failed(runPipeline(pm, module)))
           return signalPassFailure();
+      }
+    }
+
+    // Static chains fold biases and clamps written as element-wise
+    // linalg.generic ops: bring the other spellings (arith ops on tensors,
+    // named element-wise linalg ops such as linalg.add and linalg.max) to
+    // that form first.
+    if (activations == "static") {
+      OpPassManager pm(ModuleOp::getOperationName());
+      pm.addPass(createConvertElementwiseToLinalgPass());
+      if (failed(runPipeline(pm, module)))
+        return signalPassFailure();
+      SmallVector<linalg::LinalgOp> named;
+      module.walk([&](linalg::LinalgOp op) {
+        if (!isa<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
+                 linalg::TransposeOp, linalg::CopyOp>(op.getOperation()) &&
+            !isa<qnt::QuantizableLayerOpInterface>(op.getOperation()) &&
+            linalg::isElementwise(op))
+          named.push_back(op);
+      });
+      IRRewriter rewriter(&getContext());
+      for (linalg::LinalgOp op : named) {
+        rewriter.setInsertionPoint(op);
+        (void)linalg::generalizeNamedOp(rewriter, op);
       }
     }
 
