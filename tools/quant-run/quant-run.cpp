@@ -6,17 +6,30 @@
 //
 //   quant-run FILE.mlir --entry NAME --input a.npy [--input b.npy ...]
 //             [--output-dir DIR] [--repeat N]
+//   quant-run FILE.mlir --entry NAME --calibrate --data x.npy ... --stats S
+//             [--quantize-output Q.mlir [--quantize-options "..."]]
+//   quant-run FILE.mlir --entry NAME --dump-observed DIR --data x.npy ...
 //
 // Lowers FILE with --qnt-lower-to-llvm unless it is already in the LLVM
 // dialect, JIT-compiles it, calls NAME and writes DIR/out0.npy, ... Nothing
-// is written when any step fails. See docs/Tools.md.
+// is written when any step fails. See docs/Tools.md and
+// docs/Calibration.md.
 //
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Runtime/Calibrate.h"
 #include "QuantOpt/Runtime/Runner.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Process.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
@@ -51,14 +64,185 @@ static cl::opt<unsigned> repeat(
     "repeat", cl::desc("Call the function N times and print the median time"),
     cl::init(0), cl::cat(category));
 
+static cl::OptionCategory calibrationCategory("calibration options");
+static cl::opt<bool> calibrateMode(
+    "calibrate",
+    cl::desc("Run the model over --data and write activation statistics to "
+             "--stats (observers are inserted first if the model has none)"),
+    cl::cat(calibrationCategory));
+static cl::list<std::string> dataFiles(
+    "data",
+    cl::desc("A .npy data set per model input, samples along the leading axis"),
+    cl::cat(calibrationCategory));
+// `--stats` is also LLVM's statistics flag: main() retires that one and
+// creates this option afterwards (getStatsFile).
+static cl::opt<std::string> &getStatsFile() {
+  static cl::opt<std::string> option(
+      "stats", cl::desc("Statistics file to write (docs/Calibration.md)"),
+      cl::cat(calibrationCategory));
+  return option;
+}
+static cl::opt<int64_t> batchSize(
+    "batch-size",
+    cl::desc("Samples per call when the batch dimension is dynamic"),
+    cl::init(32), cl::cat(calibrationCategory));
+static cl::opt<unsigned> threads(
+    "jobs", cl::desc("Calibration threads (0: up to two)"), cl::init(0),
+    cl::cat(calibrationCategory));
+static cl::opt<unsigned> histogramBins(
+    "histogram-bins", cl::desc("Bins of each streaming histogram"),
+    cl::init(quantopt::calibration::kDefaultHistogramBins),
+    cl::cat(calibrationCategory));
+static cl::opt<bool> noProgress(
+    "no-progress", cl::desc("Never draw the progress bar (it is drawn when "
+                            "stderr is a terminal)"),
+    cl::cat(calibrationCategory));
+static cl::opt<std::string> quantizeOutput(
+    "quantize-output",
+    cl::desc("With --calibrate: also quantize the model with the statistics "
+             "(--qnt-quantize activations=static) and write it here"),
+    cl::cat(calibrationCategory));
+static cl::opt<std::string> quantizeOptions(
+    "quantize-options",
+    cl::desc("More --qnt-quantize options for --quantize-output, e.g. "
+             "\"calibration=entropy weights=i8\""),
+    cl::cat(calibrationCategory));
+static cl::opt<std::string> dumpDir(
+    "dump-observed",
+    cl::desc("Write what each observer sees on the first --max-samples "
+             "samples of --data to DIR/<id>.npy (and outputs, observers.json)"),
+    cl::cat(calibrationCategory));
+static cl::opt<int64_t> maxSamples("max-samples",
+                                   cl::desc("Samples for --dump-observed"),
+                                   cl::init(256), cl::cat(calibrationCategory));
+
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "quant-run") << message << "\n";
   return 1;
 }
 
+/// Runs `pipeline` on `module`.
+static LogicalResult runPasses(ModuleOp module, llvm::StringRef pipeline) {
+  PassManager pm(module.getContext());
+  std::string error;
+  llvm::raw_string_ostream os(error);
+  if (failed(parsePassPipeline(pipeline, pm, os))) {
+    llvm::WithColor::error(llvm::errs(), "quant-run") << error << "\n";
+    return failure();
+  }
+  return pm.run(module);
+}
+
+static bool hasObservers(ModuleOp module) {
+  bool found = false;
+  module.walk([&](qnt::ObserveOp) { found = true; });
+  return found || module->hasAttr("qnt.observers");
+}
+
+/// --calibrate (and --quantize-output) and --dump-observed.
+static int runCalibration(ModuleOp module, MLIRContext &context) {
+  const std::string statsFile = getStatsFile();
+  if (calibrateMode && !dumpDir.empty())
+    return fail("--calibrate and --dump-observed are separate runs");
+  if (dataFiles.empty())
+    return fail("--calibrate and --dump-observed need --data FILE.npy (one per "
+                "model input)");
+  if (!inputs.empty())
+    return fail("calibration reads --data, not --input");
+  if (calibrateMode && statsFile.empty() && quantizeOutput.empty())
+    return fail("--calibrate needs --stats FILE (or --quantize-output)");
+  if (histogramBins < 2)
+    return fail("--histogram-bins must be at least 2");
+
+  // The model to instrument, and the float model to quantize afterwards.
+  OwningOpRef<ModuleOp> original;
+  if (!quantizeOutput.empty())
+    original = module.clone();
+  std::string fingerprint;
+  if (auto attr = module->getAttrOfType<StringAttr>("qnt.model_fingerprint"))
+    fingerprint = attr.str();
+  if (!hasObservers(module)) {
+    if (!dumpDir.empty())
+      return fail("the model has no qnt.observe ops: instrument it with "
+                  "quant-opt --qnt-insert-observers");
+    llvm::errs() << "quant-run: the model has no observers; inserting them "
+                    "(--qnt-insert-observers)\n";
+    if (failed(runPasses(module, "qnt-insert-observers")))
+      return fail("cannot insert observers");
+    fingerprint = module->getAttrOfType<StringAttr>("qnt.model_fingerprint").str();
+  }
+  if (fingerprint.empty())
+    fingerprint = quantopt::computeModelFingerprint(module);
+
+  auto data = quantopt::runtime::DataSet::load(
+      std::vector<std::string>(dataFiles.begin(), dataFiles.end()));
+  if (!data)
+    return fail(llvm::toString(data.takeError()));
+  auto session = quantopt::runtime::Session::create(module, entry);
+  if (!session)
+    return fail(llvm::toString(session.takeError()));
+  quantopt::runtime::CalibrateOptions options;
+  options.batchSize = batchSize;
+  options.threads = threads;
+  options.histogramBins = histogramBins;
+  options.maxSamples = maxSamples;
+  options.progress = !noProgress && llvm::sys::Process::StandardErrIsDisplayed();
+
+  if (!dumpDir.empty()) {
+    if (llvm::Error err = quantopt::runtime::dumpObserved(**session, *data,
+                                                          options, dumpDir))
+      return fail(llvm::toString(std::move(err)));
+    return 0;
+  }
+
+  auto stats =
+      quantopt::runtime::calibrate(**session, *data, options, fingerprint);
+  if (!stats)
+    return fail(llvm::toString(stats.takeError()));
+  std::string statsPath = statsFile;
+  llvm::SmallString<128> tempStats;
+  if (statsPath.empty()) {
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("quant-run-stats", "json", tempStats))
+      return fail("cannot create a temporary stats file: " + ec.message());
+    statsPath = tempStats.str().str();
+  }
+  if (llvm::Error err = stats->save(statsPath))
+    return fail(llvm::toString(std::move(err)));
+  llvm::errs() << llvm::formatv(
+      "quant-run: {0} observer(s) over {1} sample(s){2}\n",
+      stats->activations.size(), data->samples,
+      statsFile.empty() ? std::string() : " -> " + statsFile);
+
+  if (!quantizeOutput.empty()) {
+    std::string pipeline = "qnt-quantize{activations=static stats=" +
+                           statsPath + " " + quantizeOptions + "}";
+    LogicalResult quantized = runPasses(*original, pipeline);
+    if (!tempStats.empty())
+      llvm::sys::fs::remove(tempStats);
+    if (failed(quantized))
+      return fail("quantization failed (see the diagnostics above)");
+    std::string error;
+    auto output = openOutputFile(quantizeOutput, &error);
+    if (!output)
+      return fail(error);
+    original->print(output->os());
+    output->os() << "\n";
+    output->keep();
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  {
+    auto &registered = cl::getRegisteredOptions();
+    auto it = registered.find("stats");
+    if (it != registered.end())
+      it->second->removeArgument();
+    (void)getStatsFile();
+  }
+  cl::HideUnrelatedOptions({&category, &calibrationCategory});
   cl::ParseCommandLineOptions(argc, argv,
                               "quant-run: execute MLIR functions on .npy data\n");
 
@@ -70,6 +254,7 @@ int main(int argc, char **argv) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
+  quantopt::registerQuantOptPasses();
 
   std::string error;
   auto file = openInputFile(inputFile, &error);
@@ -81,6 +266,11 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return fail("cannot parse '" + inputFile + "'");
+
+  if (calibrateMode || !dumpDir.empty())
+    return runCalibration(*module, context);
+  if (!quantizeOutput.empty())
+    return fail("--quantize-output needs --calibrate");
 
   quantopt::runtime::RunOptions options;
   options.entry = entry;

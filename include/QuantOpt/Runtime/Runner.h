@@ -24,8 +24,10 @@
 #include "QuantOpt/Runtime/Npy.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/Error.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,48 @@ struct RunOptions {
 struct Timing {
   unsigned calls = 0;
   double medianMs = 0, minMs = 0, maxMs = 0;
+};
+
+/// Receives the `qnt.observe` calls of compiled code running on the thread
+/// that installed it (setThreadObserverSink). `index` is the position of the
+/// observer's id in the module's `qnt.observers`; `data` is the tensor in
+/// row-major order.
+class ObserverSink {
+public:
+  virtual ~ObserverSink();
+  virtual void observe(int64_t index, int64_t channelAxis,
+                       llvm::ArrayRef<float> data,
+                       llvm::ArrayRef<int64_t> shape) = 0;
+};
+
+/// Installs `sink` (or none) for qnt.observe calls made on this thread.
+void setThreadObserverSink(ObserverSink *sink);
+
+/// A module lowered and JIT-compiled once, whose entry can be called many
+/// times (from several threads at once).
+class Session {
+public:
+  /// Lowers `module` in place with qnt-lower-to-llvm when it is not in the
+  /// LLVM dialect yet, and compiles it.
+  static llvm::Expected<std::unique_ptr<Session>> create(mlir::ModuleOp module,
+                                                          llvm::StringRef entry);
+  ~Session();
+
+  /// The entry's tensor signature.
+  mlir::FunctionType getSignature() const;
+  /// The observer ids, by index (the module's `qnt.observers`).
+  llvm::ArrayRef<std::string> getObserverIds() const;
+
+  /// Calls the entry on `inputs` (`inputNames` name them in errors); with
+  /// `repeat` > 0 calls it that many times and fills `timing`.
+  llvm::Expected<std::vector<NpyArray>>
+  call(llvm::ArrayRef<NpyArray> inputs, llvm::ArrayRef<std::string> inputNames,
+       unsigned repeat = 0, Timing *timing = nullptr) const;
+
+private:
+  Session();
+  struct Impl;
+  std::unique_ptr<Impl> impl;
 };
 
 /// Runs `options.entry` of `module` (lowering `module` in place first when it

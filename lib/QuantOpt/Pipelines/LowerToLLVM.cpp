@@ -19,6 +19,7 @@ using namespace mlir;
 
 llvm::StringRef quantopt::getLowerToLLVMPipelineText() {
   return "qnt-export-signatures,"
+         "qnt-lower-observers,"
          "convert-qnt-to-linalg,"
          "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
          "tosa-to-tensor),"

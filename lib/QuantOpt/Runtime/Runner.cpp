@@ -311,29 +311,77 @@ std::string listFunctions(ModuleOp module) {
 // Running
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<std::vector<NpyArray>>
-quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
-                            Timing *timing) {
-  // Find the entry and check the inputs before spending time on lowering.
-  Operation *entryOp = module.lookupSymbol(options.entry);
+//===----------------------------------------------------------------------===//
+// Observers
+//===----------------------------------------------------------------------===//
+
+ObserverSink::~ObserverSink() = default;
+
+static thread_local ObserverSink *threadSink = nullptr;
+
+void quantopt::runtime::setThreadObserverSink(ObserverSink *sink) {
+  threadSink = sink;
+}
+
+/// Called by code lowered from qnt.observe (qnt-lower-observers): an
+/// unranked f32 memref arrives as (rank, descriptor).
+extern "C" void qnt_observe_f32(int64_t index, int64_t axis, int64_t rank,
+                                void *descriptor) {
+  ObserverSink *sink = threadSink;
+  if (!sink)
+    return;
+  const int64_t *d = static_cast<const int64_t *>(descriptor);
+  const float *base = reinterpret_cast<const float *>(d[1]) + d[2];
+  ArrayRef<int64_t> sizes(d + 3, rank), strides(d + 3 + rank, rank);
+  int64_t n = 1;
+  for (int64_t s : sizes)
+    n *= s;
+  std::vector<float> data(n);
+  SmallVector<int64_t> idx(rank, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t offset = 0;
+    for (int64_t k = 0; k < rank; ++k)
+      offset += idx[k] * strides[k];
+    data[i] = base[offset];
+    for (int64_t k = rank - 1; k >= 0; --k) {
+      if (++idx[k] < sizes[k])
+        break;
+      idx[k] = 0;
+    }
+  }
+  sink->observe(index, axis, data, sizes);
+}
+
+//===----------------------------------------------------------------------===//
+// Sessions
+//===----------------------------------------------------------------------===//
+
+struct Session::Impl {
+  std::unique_ptr<ExecutionEngine> engine;
+  void (*function)(void **) = nullptr;
+  FunctionType signature;
+  SmallVector<bool> unsignedArgs, unsignedResults;
+  std::vector<BoundaryType> argTypes, resultTypes;
+  std::vector<std::string> observerIds;
+  std::string entry;
+};
+
+Session::Session() : impl(std::make_unique<Impl>()) {}
+Session::~Session() = default;
+
+llvm::Expected<std::unique_ptr<Session>>
+Session::create(ModuleOp module, llvm::StringRef entryName) {
+  std::string entry = entryName.str();
+  Operation *entryOp = module.lookupSymbol(entry);
   if (!entryOp || !isa<func::FuncOp, LLVM::LLVMFuncOp>(entryOp) ||
       cast<FunctionOpInterface>(entryOp).isExternal())
-    return makeError("no function named '@" + options.entry +
+    return makeError("no function named '@" + entry +
                      "' in the module (functions: " + listFunctions(module) +
                      ")");
   if (auto func = dyn_cast<func::FuncOp>(entryOp))
     if (!func.isPublic())
-      return makeError("function '@" + options.entry +
+      return makeError("function '@" + entry +
                        "' is private; only public functions can be run");
-
-  std::vector<NpyArray> inputs;
-  for (const std::string &path : options.inputPaths) {
-    auto array = readNpy(path);
-    if (!array)
-      return array.takeError();
-    inputs.push_back(std::move(*array));
-  }
-
   if (isa<func::FuncOp>(entryOp)) {
     PassManager pm(module.getContext());
     if (failed(buildLowerToLLVMPipeline(pm)))
@@ -341,54 +389,43 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
     if (failed(pm.run(module)))
       return makeError("lowering with qnt-lower-to-llvm failed (see the "
                        "diagnostics above)");
-    entryOp = module.lookupSymbol(options.entry);
+    entryOp = module.lookupSymbol(entry);
   }
   auto llvmFunc = dyn_cast_or_null<LLVM::LLVMFuncOp>(entryOp);
   if (!llvmFunc)
-    return makeError("function '@" + options.entry +
+    return makeError("function '@" + entry +
                      "' was not lowered to the LLVM dialect");
   auto signatureAttr = llvmFunc->getAttrOfType<TypeAttr>(kSignatureAttrName);
   if (!signatureAttr)
-    return makeError("function '@" + options.entry +
+    return makeError("function '@" + entry +
                      "' has no tensor signature (lower it with "
                      "--qnt-lower-to-llvm, which records it, or pass the "
                      "module before lowering)");
-  auto signature = cast<FunctionType>(signatureAttr.getValue());
-
-  if (inputs.size() != signature.getNumInputs())
-    return makeError("function '@" + options.entry + "' takes " +
-                     llvm::Twine(signature.getNumInputs()) + " input(s), got " +
-                     llvm::Twine(inputs.size()));
-
-  SmallVector<bool> unsignedArgs =
-      getFlags(llvmFunc, kUnsignedArgsAttrName, signature.getNumInputs());
-  SmallVector<bool> unsignedResults =
-      getFlags(llvmFunc, kUnsignedResultsAttrName, signature.getNumResults());
-
-  std::vector<Buffer> buffers;
-  std::vector<std::vector<int64_t>> descriptors;
-  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
-    std::string what = llvm::formatv("input #{0} ({1})", i,
-                                     options.inputPaths[i]).str();
-    auto boundary = classify(type, unsignedArgs[i], what);
+  std::unique_ptr<Session> session(new Session());
+  Impl &s = *session->impl;
+  s.entry = entry;
+  s.signature = cast<FunctionType>(signatureAttr.getValue());
+  s.unsignedArgs =
+      getFlags(llvmFunc, kUnsignedArgsAttrName, s.signature.getNumInputs());
+  s.unsignedResults =
+      getFlags(llvmFunc, kUnsignedResultsAttrName, s.signature.getNumResults());
+  for (auto [i, type] : llvm::enumerate(s.signature.getInputs())) {
+    auto boundary = classify(type, s.unsignedArgs[i],
+                             "input #" + llvm::Twine(i));
     if (!boundary)
       return boundary.takeError();
-    auto buffer = toBuffer(inputs[i], *boundary, what);
-    if (!buffer)
-      return buffer.takeError();
-    descriptors.push_back(makeDescriptor(buffer->data.get(), inputs[i].shape));
-    buffers.push_back(std::move(*buffer));
+    s.argTypes.push_back(*boundary);
   }
-  std::vector<BoundaryType> resultTypes;
-  size_t resultWords = 0;
-  for (auto [i, type] : llvm::enumerate(signature.getResults())) {
+  for (auto [i, type] : llvm::enumerate(s.signature.getResults())) {
     auto boundary =
-        classify(type, unsignedResults[i], "result #" + llvm::Twine(i));
+        classify(type, s.unsignedResults[i], "result #" + llvm::Twine(i));
     if (!boundary)
       return boundary.takeError();
-    resultWords += 3 + 2 * boundary->shape.size();
-    resultTypes.push_back(*boundary);
+    s.resultTypes.push_back(*boundary);
   }
+  if (auto ids = module->getAttrOfType<ArrayAttr>("qnt.observers"))
+    for (Attribute id : ids)
+      s.observerIds.push_back(cast<StringAttr>(id).str());
 
   // JIT-compile for the host.
   llvm::InitializeNativeTarget();
@@ -403,10 +440,53 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
   if (!engine)
     return makeError("JIT compilation failed: " +
                      llvm::toString(engine.takeError()));
-  auto function = (*engine)->lookupPacked("_mlir_ciface_" + options.entry);
+  s.engine = std::move(*engine);
+  s.engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("qnt_observe_f32")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&qnt_observe_f32),
+        llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
+  auto function = s.engine->lookupPacked("_mlir_ciface_" + entry);
   if (!function)
-    return makeError("JIT lookup of '@" + options.entry +
+    return makeError("JIT lookup of '@" + entry +
                      "' failed: " + llvm::toString(function.takeError()));
+  s.function = *function;
+  return session;
+}
+
+FunctionType Session::getSignature() const { return impl->signature; }
+
+llvm::ArrayRef<std::string> Session::getObserverIds() const {
+  return impl->observerIds;
+}
+
+llvm::Expected<std::vector<NpyArray>>
+Session::call(llvm::ArrayRef<NpyArray> inputs,
+              llvm::ArrayRef<std::string> inputNames, unsigned repeat,
+              Timing *timing) const {
+  const Impl &s = *impl;
+  if (inputs.size() != s.signature.getNumInputs())
+    return makeError("function '@" + s.entry + "' takes " +
+                     llvm::Twine(s.signature.getNumInputs()) +
+                     " input(s), got " + llvm::Twine(inputs.size()));
+  std::vector<Buffer> buffers;
+  std::vector<std::vector<int64_t>> descriptors;
+  for (auto [i, boundary] : llvm::enumerate(s.argTypes)) {
+    std::string what =
+        llvm::formatv("input #{0} ({1})", i,
+                      i < inputNames.size() ? inputNames[i] : std::string("?"))
+            .str();
+    auto buffer = toBuffer(inputs[i], boundary, what);
+    if (!buffer)
+      return buffer.takeError();
+    descriptors.push_back(makeDescriptor(buffer->data.get(), inputs[i].shape));
+    buffers.push_back(std::move(*buffer));
+  }
+  size_t resultWords = 0;
+  for (const BoundaryType &b : s.resultTypes)
+    resultWords += 3 + 2 * b.shape.size();
 
   std::vector<int64_t> resultStorage(std::max<size_t>(resultWords, 1));
   void *resultPtr = resultStorage.data();
@@ -414,7 +494,7 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
   for (auto &d : descriptors)
     descriptorPtrs.push_back(d.data());
   std::vector<void *> args;
-  if (!resultTypes.empty())
+  if (!s.resultTypes.empty())
     args.push_back(&resultPtr);
   for (void *&p : descriptorPtrs)
     args.push_back(&p);
@@ -424,7 +504,7 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
   auto freeResults = [&]() {
     SmallVector<int64_t> freed;
     size_t word = 0;
-    for (const BoundaryType &b : resultTypes) {
+    for (const BoundaryType &b : s.resultTypes) {
       int64_t allocated = resultStorage[word];
       word += 3 + 2 * b.shape.size();
       if (allocated == 0 || allocated == 0xdeadbeef ||
@@ -439,13 +519,13 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
     }
   };
 
-  unsigned calls = std::max(1u, options.repeat);
+  unsigned calls = std::max(1u, repeat);
   std::vector<double> times;
   for (unsigned c = 0; c < calls; ++c) {
     if (c > 0)
       freeResults();
     auto start = std::chrono::steady_clock::now();
-    (*function)(args.data());
+    s.function(args.data());
     auto stop = std::chrono::steady_clock::now();
     times.push_back(
         std::chrono::duration<double, std::milli>(stop - start).count());
@@ -461,12 +541,35 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
 
   std::vector<NpyArray> results;
   size_t word = 0;
-  for (const BoundaryType &b : resultTypes) {
+  for (const BoundaryType &b : s.resultTypes) {
     results.push_back(fromDescriptor(resultStorage.data() + word, b));
     word += 3 + 2 * b.shape.size();
   }
   freeResults();
   return results;
+}
+
+llvm::Expected<std::vector<NpyArray>>
+quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
+                            Timing *timing) {
+  // Check the entry and read the inputs before spending time on lowering.
+  Operation *entryOp = module.lookupSymbol(options.entry);
+  if (!entryOp || !isa<func::FuncOp, LLVM::LLVMFuncOp>(entryOp) ||
+      cast<FunctionOpInterface>(entryOp).isExternal())
+    return makeError("no function named '@" + options.entry +
+                     "' in the module (functions: " + listFunctions(module) +
+                     ")");
+  std::vector<NpyArray> inputs;
+  for (const std::string &path : options.inputPaths) {
+    auto array = readNpy(path);
+    if (!array)
+      return array.takeError();
+    inputs.push_back(std::move(*array));
+  }
+  auto session = Session::create(module, options.entry);
+  if (!session)
+    return session.takeError();
+  return (*session)->call(inputs, options.inputPaths, options.repeat, timing);
 }
 
 llvm::Error quantopt::runtime::writeResults(llvm::StringRef dir,

@@ -23,7 +23,7 @@
 // RUN: not quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/missing.json" 2>&1 | FileCheck %s --check-prefix=STATSMISSING
 // STATSMISSING: error: qnt-quantize: cannot read stats '{{.*}}missing.json'
 // RUN: not quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/bad-stats.json" 2>&1 | FileCheck %s --check-prefix=BADSTATS
-// BADSTATS: error: qnt-quantize: {{.*}}bad-stats.json: activations.fc1: min and max must be finite with min <= max
+// BADSTATS: error: qnt-quantize: {{.*}}bad-stats.json: activations.fc1: min must not exceed max
 // RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: error: qnt-quantize: cannot read recipe '{{.*}}missing.json'
 // RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/bad-storage.json" 2>&1 | FileCheck %s --check-prefix=BADSTORAGE

@@ -145,4 +145,26 @@ def Qnt_DynamicQuantizeOp : Qnt_Op<"dynamic_quantize", [Pure]> {
   }];
 }
 
+def Qnt_ObserveOp : Qnt_Op<"observe", [MemoryEffects<[MemWrite]>]> {
+  let summary = "Records statistics of an activation during calibration";
+  let description = [{
+    Hands the f32 tensor to the calibration runtime each time it executes:
+    `quant-run --calibrate` keeps min/max, moving-average min/max, a streaming
+    histogram and, with `channel_axis`, per-channel min/max under `id`
+    (docs/Calibration.md). `--qnt-insert-observers` places these ops, with
+    the layer names `--qnt-quantize` uses as ids. The op has no result: the
+    observed value flows on unchanged.
+
+    ```mlir
+    qnt.observe %x : tensor<?x784xf32> id "fc1" channel_axis = 1
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input, StrAttr:$id,
+      OptionalAttr<I64Attr>:$channel_axis);
+  let assemblyFormat = [{
+    $input `:` type($input) `id` $id (`channel_axis` `=` $channel_axis^)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QUANTOPT_DIALECT_QNT_IR_QNTOPS_TD

@@ -26,7 +26,15 @@ struct ActivationConfig {
   numerics::Scheme scheme = numerics::Scheme::Asymmetric;
   /// The static range (dynamic == false).
   double min = 0, max = 0;
+  /// The layer's name: recorded on the integer contraction as `qnt.layer`
+  /// (with `qnt.input_params` for static activations) so that tools find the
+  /// layer again (--qnt-insert-observers on a quantized model).
+  std::string layerName;
 };
+
+/// The attributes rewriteToIntegerLayer leaves on the integer contraction.
+constexpr llvm::StringLiteral kLayerAttrName = "qnt.layer";
+constexpr llvm::StringLiteral kInputParamsAttrName = "qnt.input_params";
 
 /// Rewrites a float linalg layer (matmul, batch_matmul, convolution) into
 /// integer arithmetic: the activation is quantized (statically or
@@ -34,7 +42,8 @@ struct ActivationConfig {
 /// accumulator (the layer's own indexing maps), and one epilogue applies the
 /// zero-point correction `- z_x * sum(w)` (weight sums precomputed at compile
 /// time), the scale `s_x * s_w` and the layer's original init value.
-/// `weight` must have zero zero points and per-tensor or per-channel scales.
+/// `weight` must have affine per-tensor or per-channel parameters; a weight
+/// zero point adds `- z_w * (sum(q_x) - K * z_x)` (docs/Quantize.md).
 /// Fails, leaving the IR untouched, with a message when the layer does not
 /// fit.
 llvm::Error rewriteToIntegerLayer(mlir::linalg::LinalgOp layer,

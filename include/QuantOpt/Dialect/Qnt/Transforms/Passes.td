@@ -75,11 +75,61 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
            "JSON activation ranges for activations=static">,
     Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
            "JSON recipe with per-layer overrides and layers to keep in float">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"minmax\"",
+           "how activation ranges come from the stats: minmax, moving-average, "
+           "percentile, mse or entropy">,
+    Option<"percentile", "percentile", "double", /*default=*/"99.99",
+           "for calibration=percentile: the percentage of values kept on each side">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::qnt::QntDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Calibration
+//===----------------------------------------------------------------------===//
+
+def QntInsertObservers : Pass<"qnt-insert-observers", "::mlir::ModuleOp"> {
+  let summary = "Observe the activations --qnt-quantize quantizes statically";
+  let description = [{
+    Inserts a `qnt.observe` on the activation input of every layer that
+    `--qnt-quantize` would give an integer kernel with static activations
+    (a `QuantizableLayerOpInterface` op with a constant float weight, not
+    kept in float by `recipe`), with the layer's name as id (its name
+    location, or `<op name>#<n>`: stable for the same model). Per-channel
+    statistics are kept along the activation's channel axis (dimension 1 of
+    an NCHW convolution, the last dimension otherwise) unless
+    `per-channel=false`.
+
+    On a model `--qnt-quantize` already rewrote, it observes what each static
+    integer layer consumes instead: the dequantized input of its integer
+    contraction, under the same id, so float and quantized activations can be
+    compared layer by layer (quant-report). The module records the model
+    fingerprint (`qnt.model_fingerprint`) that stats files carry.
+  }];
+  let options = [
+    Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
+           "JSON recipe: layers it keeps in float are not observed">,
+    Option<"perChannel", "per-channel", "bool", /*default=*/"true",
+           "also keep per-channel min/max">,
+  ];
+  let dependentDialects = ["::mlir::qnt::QntDialect"];
+}
+
+def QntLowerObservers : Pass<"qnt-lower-observers", "::mlir::ModuleOp"> {
+  let summary = "Turn qnt.observe into calls of the calibration runtime";
+  let description = [{
+    Numbers the `qnt.observe` ops in module order, records their ids in the
+    module attribute `qnt.observers` (index -> id), and replaces each with
+    `func.call @qnt_observe_f32(index, channel_axis or -1, tensor<*xf32>)`,
+    a C function of the calibration runtime quant-run provides
+    (docs/Calibration.md). Part of `--qnt-lower-to-llvm`.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

@@ -284,3 +284,20 @@ LogicalResult DynamicQuantizeOp::verify() {
 
 #define GET_OP_CLASSES
 #include "QuantOpt/Dialect/Qnt/IR/QntOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// ObserveOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ObserveOp::verify() {
+  if (getId().empty())
+    return emitOpError("needs a non-empty id");
+  if (std::optional<int64_t> axis = getChannelAxis()) {
+    int64_t rank = getInput().getType().getRank();
+    if (*axis < 0 || *axis >= rank)
+      return emitOpError() << "channel_axis " << *axis
+                           << " is out of range for a rank-" << rank
+                           << " tensor";
+  }
+  return success();
+}

@@ -706,6 +706,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
   auto xqType = RankedTensorType::get(xType.getShape(), xStored);
   bool xSigned = num::isSignedStorage(act.storage);
   Value xq, sxTensor, zxTensor;
+  qnt::ParamsAttr staticInputParams;
   float sxConst = 0;
   int64_t zxConst = 0;
   if (act.dynamic) {
@@ -735,6 +736,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
         [&]() { return emitError(loc); });
     if (!params)
       return fail("the activation parameters do not verify");
+    staticInputParams = params;
     xq = chainFromQuantizedProducer(b, loc, x, params);
     if (!xq)
       xq = qnt::QuantizeOp::create(b, loc, xqType, x, params,
@@ -796,6 +798,11 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
                                 arith::AddIOp::create(nb, l, args[2], product)
                                     .getResult());
       });
+
+  if (!act.layerName.empty())
+    contraction->setAttr(kLayerAttrName, b.getStringAttr(act.layerName));
+  if (staticInputParams)
+    contraction->setAttr(kInputParamsAttrName, staticInputParams);
 
   // 3b. A weight zero point: acc - z_w * (sum(q_x) - K * z_x), so that the
   // epilogue's `- z_x * sum(q_w)` completes sum((q_x - z_x) * (q_w - z_w)).

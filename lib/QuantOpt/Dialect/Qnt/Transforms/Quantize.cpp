@@ -8,7 +8,8 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
-#include "QuantOpt/Dialect/Qnt/Transforms/Stats.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
+#include "QuantOpt/Calibration/StatsFile.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
@@ -34,24 +35,7 @@ namespace quantopt {
 using namespace mlir;
 using namespace quantopt;
 namespace num = quantopt::numerics;
-
-/// The name a recipe matches: the first name of the op's location
-/// (`loc("fc1")`), or `<op name>#<n>` for the n-th such op of the module.
-static std::string getLayerName(Operation *op,
-                                llvm::StringMap<unsigned> &counters) {
-  std::string name;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc)) {
-      name = named.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  unsigned index = counters[op->getName().getStringRef()]++;
-  if (name.empty())
-    name = (op->getName().getStringRef() + "#" + llvm::Twine(index)).str();
-  return name;
-}
+namespace cal = quantopt::calibration;
 
 static constexpr llvm::StringLiteral kLayerNameKey = "qnt.layer";
 static constexpr llvm::StringLiteral kLayerOpKey = "qnt.layer_op";
@@ -148,15 +132,54 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
     WeightConfig base;
     if (failed(getBaseConfig(base)))
       return signalPassFailure();
-    ActivationStats activationStats;
+    cal::StatsFile activationStats;
+    cal::EstimateOptions estimate;
     if (!stats.empty()) {
-      auto loaded = ActivationStats::load(stats);
+      auto loaded = cal::StatsFile::load(stats);
       if (!loaded) {
         module.emitError() << "qnt-quantize: "
                            << llvm::toString(loaded.takeError());
         return signalPassFailure();
       }
       activationStats = std::move(*loaded);
+      std::string fingerprint = computeModelFingerprint(module);
+      if (!activationStats.model.empty() &&
+          activationStats.model != fingerprint) {
+        module.emitError()
+            << "qnt-quantize: '" << stats
+            << "' holds statistics of another model (model fingerprint "
+            << activationStats.model << ", this module's is " << fingerprint
+            << "); calibrate this model with --qnt-insert-observers and "
+               "quant-run --calibrate";
+        return signalPassFailure();
+      }
+      auto method = cal::parseMethodName(calibration);
+      if (!method) {
+        module.emitError() << "qnt-quantize: unknown calibration='"
+                           << calibration
+                           << "' (expected minmax, moving-average, "
+                              "percentile, mse or entropy)";
+        return signalPassFailure();
+      }
+      if (*method != cal::Method::MinMax &&
+          !activationStats.hasFullStatistics()) {
+        module.emitError()
+            << "qnt-quantize: calibration=" << calibration << " needs the "
+            << "histograms of a version 2 stats file (quant-run "
+               "--calibrate); '"
+            << stats << "' is version 1 (min/max only)";
+        return signalPassFailure();
+      }
+      if (!(percentile > 50 && percentile <= 100)) {
+        module.emitError() << "qnt-quantize: percentile=" << percentile
+                           << " must be in (50, 100]";
+        return signalPassFailure();
+      }
+      estimate.method = *method;
+      estimate.percentile = percentile;
+      estimate.storage = activation.storage;
+      estimate.scheme = activation.scheme;
+      estimate.narrowRange = activation.scheme == num::Scheme::Symmetric;
     }
     Recipe recipeRules;
     if (!recipe.empty()) {
@@ -291,12 +314,20 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
         auto linalgLayer = dyn_cast<linalg::LinalgOp>(op);
         std::string why;
         ActivationConfig act = activation;
+        act.layerName = name;
         if (!linalgLayer) {
           why = "integer kernels are generated for linalg layers";
         } else if (!act.dynamic) {
-          if (const ActivationRange *range = activationStats.lookup(name)) {
-            act.min = range->min;
-            act.max = range->max;
+          if (const cal::ObserverStats *observed =
+                  activationStats.lookup(name)) {
+            auto range = cal::estimateRange(*observed, estimate);
+            if (range) {
+              act.min = range->min;
+              act.max = range->max;
+            } else {
+              why = "calibration=" + calibration + " gives no range: " +
+                    llvm::toString(range.takeError());
+            }
           } else {
             why = "'" + stats + "' has no range for it";
           }

@@ -1,0 +1,158 @@
+//===- Calibration.h - Activation statistics and range estimators -*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// What calibration collects for one observed activation and how ranges are
+// estimated from it (docs/Calibration.md). Plain C++ over LLVM Support: the
+// runtime library compiled code calls (quant-run --calibrate), the stats-file
+// reader of --qnt-quantize, quant-stats and the unit tests all use it.
+//
+// The streaming histogram has a fixed number of bins on a grid anchored at
+// zero: bin i covers [i * w, (i + 1) * w) with w = 2^e. It always covers
+// [min(0, lo), max(0, hi)] of the values seen (quantization ranges include
+// zero). When a value falls outside, e grows (pairs of bins merge, exactly)
+// until everything fits; e is therefore the smallest exponent >= kMinLog2Width
+// whose grid holds the data in the bins, which makes merging two histograms
+// give exactly the histogram of one pass over all the data.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_CALIBRATION_CALIBRATION_H
+#define QUANTOPT_CALIBRATION_CALIBRATION_H
+
+#include "QuantOpt/Numerics/Numerics.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace quantopt {
+namespace calibration {
+
+/// Default number of histogram bins.
+constexpr unsigned kDefaultHistogramBins = 2048;
+/// The finest bin width is 2^kMinLog2Width.
+constexpr int kMinLog2Width = -64;
+/// The averaging constant of moving-average min/max (torch.ao's default).
+constexpr float kDefaultAveragingConstant = 0.01f;
+
+class Histogram {
+public:
+  explicit Histogram(unsigned numBins = kDefaultHistogramBins);
+
+  /// Adds the finite values of `values` (NaN and infinities are not
+  /// binned; ObserverStats counts them).
+  void add(llvm::ArrayRef<float> values);
+  /// Adds every sample of `other` (same number of bins).
+  llvm::Error merge(const Histogram &other);
+
+  unsigned getNumBins() const { return counts.size(); }
+  /// True before the first finite value.
+  bool empty() const { return total == 0; }
+  int getLog2Width() const { return log2Width; }
+  double getWidth() const;
+  /// Index (on the zero-anchored grid) of the first stored bin.
+  int64_t getStart() const { return start; }
+  llvm::ArrayRef<uint64_t> getCounts() const { return counts; }
+  uint64_t getTotal() const { return total; }
+  /// Lower edge of stored bin `b` (0 <= b <= numBins).
+  double getEdge(unsigned b) const;
+
+  /// The value below which a fraction `q` (0..1) of the samples lie, with
+  /// samples spread uniformly inside their bin.
+  double quantile(double q) const;
+
+  /// Bytes of state this histogram keeps (constant for a bin count).
+  size_t getStateBytes() const;
+
+  llvm::json::Value toJSON() const;
+  static llvm::Expected<Histogram> fromJSON(const llvm::json::Value &value,
+                                            llvm::StringRef where);
+
+  /// Builds a histogram directly (tests, files).
+  static llvm::Expected<Histogram> fromParts(int log2Width, int64_t start,
+                                             std::vector<uint64_t> counts);
+
+private:
+  /// Grows the width until [lo, hi] (which includes 0) fits.
+  void fit(double lo, double hi);
+  void coarsen();
+
+  std::vector<uint64_t> counts;
+  int log2Width = kMinLog2Width;
+  int64_t start = 0;
+  uint64_t total = 0;
+};
+
+/// Everything calibration keeps for one observed activation.
+struct ObserverStats {
+  explicit ObserverStats(unsigned numBins = kDefaultHistogramBins,
+                         float averagingConstant = kDefaultAveragingConstant)
+      : histogram(numBins), averagingConstant(averagingConstant) {}
+
+  /// Observes one batch: `data` is a row-major tensor of `shape`;
+  /// `channelAxis` (or -1) selects per-channel min/max.
+  void observe(llvm::ArrayRef<float> data, llvm::ArrayRef<int64_t> shape,
+               int64_t channelAxis);
+  /// Appends the batches of `later` (observed after this one's).
+  llvm::Error merge(const ObserverStats &later);
+
+  /// Finite values seen, values that were NaN or infinite, batches.
+  uint64_t count = 0, nonFinite = 0, batches = 0;
+  /// Exact extremes of the finite values.
+  float min = 0, max = 0;
+  /// Extremes of the first batch (to merge moving averages).
+  float firstMin = 0, firstMax = 0;
+  /// Moving-average min/max over batches, as torch.ao's
+  /// MovingAverageMinMaxObserver: the first batch sets them, then
+  /// m = m + c * (batch - m), in float32.
+  float movingMin = 0, movingMax = 0;
+  Histogram histogram;
+  float averagingConstant;
+  /// The observed shape (of the last batch) and per-channel extremes.
+  std::vector<int64_t> shape;
+  int64_t channelAxis = -1;
+  std::vector<float> channelMin, channelMax;
+};
+
+/// The range estimators of --qnt-quantize calibration=...
+enum class Method { MinMax, MovingAverage, Percentile, Mse, Entropy };
+std::optional<Method> parseMethodName(llvm::StringRef name);
+llvm::StringRef getMethodName(Method method);
+
+struct EstimateOptions {
+  Method method = Method::MinMax;
+  /// For Percentile: the percentage of values kept inside on each side.
+  double percentile = 99.99;
+  /// The storage and scheme the range is for (Mse, Entropy).
+  numerics::StorageKind storage = numerics::StorageKind::U8;
+  numerics::Scheme scheme = numerics::Scheme::Asymmetric;
+  bool narrowRange = false;
+};
+
+struct Range {
+  double min, max;
+};
+
+/// The range `options.method` picks from `stats` (docs/Calibration.md).
+llvm::Expected<Range> estimateRange(const ObserverStats &stats,
+                                    const EstimateOptions &options);
+
+/// The expected squared quantization error over the histogram of quantizing
+/// to the parameters solved from `range` (the Mse objective): values inside
+/// the representable range cost scale^2 / 12, values outside cost their
+/// squared distance (bin centre) to the nearest representable end.
+double expectedSquaredError(const Histogram &histogram, Range range,
+                            const EstimateOptions &options);
+
+} // namespace calibration
+} // namespace quantopt
+
+#endif // QUANTOPT_CALIBRATION_CALIBRATION_H

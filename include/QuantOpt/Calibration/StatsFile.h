@@ -1,0 +1,68 @@
+//===- StatsFile.h - Calibration statistics files (JSON) ---------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The stats file quant-run --calibrate writes, quant-stats merges and
+// --qnt-quantize activations=static reads (docs/Calibration.md):
+//
+//   {"version": 2, "model": "<fingerprint>", "histogram_bins": 2048,
+//    "averaging_constant": 0.01,
+//    "activations": {"<layer>": {"shape": [...], "count": N,
+//       "non_finite": 0, "batches": B, "min": .., "max": ..,
+//       "first_min": .., "first_max": .., "moving_min": .., "moving_max": ..,
+//       "histogram": {"log2_width": e, "start": s, "counts": [...]},
+//       "channel_axis": a, "channel_min": [...], "channel_max": [...]}}}
+//
+// Version 1 files (hand-written ranges: {"version": 1, "activations":
+// {"<layer>": {"min": .., "max": ..}}}) still load; they carry no model
+// fingerprint and no histograms, so only calibration=minmax applies.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_CALIBRATION_STATSFILE_H
+#define QUANTOPT_CALIBRATION_STATSFILE_H
+
+#include "QuantOpt/Calibration/Calibration.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace quantopt {
+namespace calibration {
+
+struct StatsFile {
+  static constexpr int kVersion = 2;
+
+  int version = kVersion;
+  /// The fingerprint of the model the statistics belong to (empty in
+  /// version 1 files).
+  std::string model;
+  unsigned histogramBins = kDefaultHistogramBins;
+  float averagingConstant = kDefaultAveragingConstant;
+  /// Observers in model order.
+  std::vector<std::pair<std::string, ObserverStats>> activations;
+
+  const ObserverStats *lookup(llvm::StringRef name) const;
+  /// Whether the file has histograms and moving averages (version 2).
+  bool hasFullStatistics() const { return version >= 2; }
+
+  llvm::json::Value toJSON() const;
+  static llvm::Expected<StatsFile> parse(llvm::StringRef text,
+                                         llvm::StringRef source);
+  static llvm::Expected<StatsFile> load(llvm::StringRef path);
+  /// Writes the file atomically (a temporary file renamed into place).
+  llvm::Error save(llvm::StringRef path) const;
+
+  /// Appends the statistics of `later` (a run over other data, after this
+  /// one's). Both must be version 2 files of the same model, bins and
+  /// averaging constant, with the same observers.
+  llvm::Error merge(const StatsFile &later);
+};
+
+} // namespace calibration
+} // namespace quantopt
+
+#endif // QUANTOPT_CALIBRATION_STATSFILE_H

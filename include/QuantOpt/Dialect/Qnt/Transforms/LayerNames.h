@@ -1,0 +1,40 @@
+//===- LayerNames.h - Names and fingerprints of quantizable layers -*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// One naming scheme for --qnt-quantize (recipes, stats, remarks),
+// --qnt-insert-observers (observer ids) and stats files (the model
+// fingerprint), so that all three agree on the same model.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYERNAMES_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYERNAMES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <string>
+
+namespace quantopt {
+
+/// The name of a layer: the first name of its location (`loc("fc1")`), or
+/// `<op name>#<n>` for the n-th such op of the module (`counters` counts per
+/// op name; walk layers in module order).
+std::string getLayerName(mlir::Operation *op,
+                         llvm::StringMap<unsigned> &counters);
+
+/// The activation operand of a QuantizableLayerOpInterface op: its first
+/// operand that is not the weight.
+mlir::OpOperand &getActivationOperand(mlir::Operation *layer);
+
+/// A fingerprint of the module's quantizable layers (names, op names and
+/// activation types, in module order), as 16 hex digits. Observers do not
+/// change it, so a model and its instrumented form share it.
+std::string computeModelFingerprint(mlir::ModuleOp module);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYERNAMES_H

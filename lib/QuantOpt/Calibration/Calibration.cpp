@@ -1,0 +1,527 @@
+//===- Calibration.cpp - Activation statistics and range estimators -------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Calibration/Calibration.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace quantopt;
+using namespace quantopt::calibration;
+namespace num = quantopt::numerics;
+namespace json = llvm::json;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+//===----------------------------------------------------------------------===//
+// Histogram
+//===----------------------------------------------------------------------===//
+
+Histogram::Histogram(unsigned numBins) : counts(std::max(numBins, 2u), 0) {}
+
+double Histogram::getWidth() const { return std::ldexp(1.0, log2Width); }
+
+double Histogram::getEdge(unsigned b) const {
+  return std::ldexp(static_cast<double>(start + static_cast<int64_t>(b)),
+                    log2Width);
+}
+
+/// The grid bin of `x` at width 2^e (exact in double: x is a float).
+static int64_t gridIndex(double x, int e) {
+  return static_cast<int64_t>(std::floor(std::ldexp(x, -e)));
+}
+
+/// The smallest e >= max(minE, kMinLog2Width) whose grid holds [lo, hi] in n
+/// bins.
+static int fittingLog2Width(double lo, double hi, unsigned n, int minE) {
+  int e = std::max(minE, kMinLog2Width);
+  // Start near the answer: the span needs about (hi - lo) / n per bin.
+  if (hi > lo) {
+    int guess = static_cast<int>(std::floor(std::log2((hi - lo) / n))) - 1;
+    e = std::max(e, guess);
+  }
+  while (gridIndex(hi, e) - gridIndex(lo, e) + 1 > static_cast<int64_t>(n))
+    ++e;
+  return e;
+}
+
+void Histogram::fit(double lo, double hi) {
+  unsigned n = counts.size();
+  if (total == 0) {
+    log2Width = fittingLog2Width(lo, hi, n, kMinLog2Width);
+    start = gridIndex(lo, log2Width);
+    return;
+  }
+  // The stored samples' extremes lie in the first and last occupied bins;
+  // at this width or coarser their lower edges index the same bins.
+  unsigned first = 0, last = n - 1;
+  while (counts[first] == 0)
+    ++first;
+  while (counts[last] == 0)
+    --last;
+  double newLo = std::min(lo, getEdge(first));
+  double newHi = std::max(hi, getEdge(last));
+  int e = fittingLog2Width(newLo, newHi, n, log2Width);
+  int64_t newStart = gridIndex(newLo, e);
+  if (e == log2Width && newStart == start)
+    return;
+  std::vector<uint64_t> rebinned(n, 0);
+  int shift = e - log2Width;
+  for (unsigned b = first; b <= last; ++b)
+    if (counts[b]) // floor((start + b) / 2^shift), negative indices too
+      rebinned[((start + static_cast<int64_t>(b)) >> shift) - newStart] +=
+          counts[b];
+  counts = std::move(rebinned);
+  log2Width = e;
+  start = newStart;
+}
+
+void Histogram::add(llvm::ArrayRef<float> values) {
+  // The window covers [min(0, lo), max(0, hi)] of all the data.
+  double lo = 0, hi = 0;
+  bool any = false;
+  for (float v : values) {
+    if (!std::isfinite(v))
+      continue;
+    lo = std::min(lo, static_cast<double>(v));
+    hi = std::max(hi, static_cast<double>(v));
+    any = true;
+  }
+  if (!any)
+    return;
+  fit(lo, hi);
+  for (float v : values) {
+    if (!std::isfinite(v))
+      continue;
+    ++counts[gridIndex(v, log2Width) - start];
+    ++total;
+  }
+}
+
+llvm::Error Histogram::merge(const Histogram &other) {
+  if (other.counts.size() != counts.size())
+    return makeError(llvm::formatv("cannot merge histograms of {0} and {1} bins",
+                                   counts.size(), other.counts.size()));
+  if (other.total == 0)
+    return llvm::Error::success();
+  if (total == 0) {
+    *this = other;
+    return llvm::Error::success();
+  }
+  unsigned n = counts.size();
+  unsigned first = 0, last = n - 1;
+  while (other.counts[first] == 0)
+    ++first;
+  while (other.counts[last] == 0)
+    --last;
+  // Bring this histogram to a grid that holds the other's samples and is at
+  // least as coarse as the other's, then add the other's bins.
+  double otherLo = std::min(0.0, other.getEdge(first));
+  double otherHi = std::max(0.0, other.getEdge(last));
+  unsigned myFirst = 0, myLast = n - 1;
+  while (counts[myFirst] == 0)
+    ++myFirst;
+  while (counts[myLast] == 0)
+    --myLast;
+  double lo = std::min({otherLo, getEdge(myFirst), 0.0});
+  double hi = std::max({otherHi, getEdge(myLast), 0.0});
+  int e = fittingLog2Width(lo, hi, n, std::max(log2Width, other.log2Width));
+  int64_t newStart = gridIndex(lo, e);
+  std::vector<uint64_t> merged(n, 0);
+  auto addFrom = [&](const Histogram &h) {
+    int shift = e - h.log2Width;
+    for (unsigned b = 0; b < n; ++b)
+      if (h.counts[b])
+        merged[((h.start + static_cast<int64_t>(b)) >> shift) - newStart] +=
+            h.counts[b];
+  };
+  addFrom(*this);
+  addFrom(other);
+  counts = std::move(merged);
+  log2Width = e;
+  start = newStart;
+  total += other.total;
+  return llvm::Error::success();
+}
+
+double Histogram::quantile(double q) const {
+  if (total == 0)
+    return 0;
+  double target = std::clamp(q, 0.0, 1.0) * static_cast<double>(total);
+  double width = getWidth();
+  uint64_t cumulative = 0;
+  for (unsigned b = 0; b < counts.size(); ++b) {
+    uint64_t c = counts[b];
+    if (c == 0)
+      continue;
+    if (static_cast<double>(cumulative + c) >= target)
+      return getEdge(b) +
+             (target - static_cast<double>(cumulative)) / static_cast<double>(c) *
+                 width;
+    cumulative += c;
+  }
+  unsigned last = counts.size() - 1;
+  while (counts[last] == 0)
+    --last;
+  return getEdge(last + 1);
+}
+
+size_t Histogram::getStateBytes() const {
+  return sizeof(*this) + counts.capacity() * sizeof(uint64_t);
+}
+
+json::Value Histogram::toJSON() const {
+  json::Array array;
+  for (uint64_t c : counts)
+    array.push_back(static_cast<int64_t>(c));
+  return json::Object{{"log2_width", log2Width},
+                      {"start", start},
+                      {"counts", std::move(array)}};
+}
+
+llvm::Expected<Histogram> Histogram::fromParts(int log2Width, int64_t start,
+                                               std::vector<uint64_t> counts) {
+  if (counts.size() < 2)
+    return makeError("a histogram needs at least 2 bins");
+  if (log2Width < kMinLog2Width || log2Width > 1100)
+    return makeError(llvm::formatv("log2_width {0} is out of range", log2Width));
+  Histogram h(counts.size());
+  h.log2Width = log2Width;
+  h.start = start;
+  h.total = 0;
+  for (uint64_t c : counts)
+    h.total += c;
+  h.counts = std::move(counts);
+  return h;
+}
+
+llvm::Expected<Histogram> Histogram::fromJSON(const json::Value &value,
+                                              llvm::StringRef where) {
+  const json::Object *object = value.getAsObject();
+  if (!object)
+    return makeError(where + ": expected a histogram object");
+  std::optional<int64_t> e = object->getInteger("log2_width");
+  std::optional<int64_t> start = object->getInteger("start");
+  const json::Array *array = object->getArray("counts");
+  if (!e || !start || !array)
+    return makeError(where + ": expected {\"log2_width\": int, \"start\": "
+                             "int, \"counts\": [int, ...]}");
+  std::vector<uint64_t> counts;
+  for (const json::Value &c : *array) {
+    std::optional<int64_t> v = c.getAsInteger();
+    if (!v || *v < 0)
+      return makeError(where + ".counts: expected non-negative integers");
+    counts.push_back(static_cast<uint64_t>(*v));
+  }
+  auto h = fromParts(static_cast<int>(*e), *start, std::move(counts));
+  if (!h)
+    return makeError(where + ": " + llvm::toString(h.takeError()));
+  return h;
+}
+
+//===----------------------------------------------------------------------===//
+// ObserverStats
+//===----------------------------------------------------------------------===//
+
+void ObserverStats::observe(llvm::ArrayRef<float> data,
+                            llvm::ArrayRef<int64_t> batchShape,
+                            int64_t axis) {
+  float lo = std::numeric_limits<float>::infinity();
+  float hi = -lo;
+  uint64_t finite = 0;
+  for (float v : data) {
+    if (!std::isfinite(v)) {
+      ++nonFinite;
+      continue;
+    }
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    ++finite;
+  }
+  shape.assign(batchShape.begin(), batchShape.end());
+  ++batches;
+  if (finite) {
+    if (count == 0) {
+      min = lo, max = hi;
+      firstMin = lo, firstMax = hi;
+      movingMin = lo, movingMax = hi;
+    } else {
+      min = std::min(min, lo), max = std::max(max, hi);
+      movingMin = movingMin + averagingConstant * (lo - movingMin);
+      movingMax = movingMax + averagingConstant * (hi - movingMax);
+    }
+    count += finite;
+    histogram.add(data);
+  }
+  // Per-channel extremes.
+  if (axis < 0 || axis >= static_cast<int64_t>(batchShape.size()))
+    return;
+  int64_t channels = batchShape[axis];
+  int64_t inner = 1;
+  for (size_t d = axis + 1; d < batchShape.size(); ++d)
+    inner *= batchShape[d];
+  if (channelAxis != axis || static_cast<int64_t>(channelMin.size()) != channels) {
+    channelAxis = axis;
+    channelMin.assign(channels, std::numeric_limits<float>::infinity());
+    channelMax.assign(channels, -std::numeric_limits<float>::infinity());
+  }
+  for (size_t i = 0; i < data.size(); ++i) {
+    float v = data[i];
+    if (!std::isfinite(v))
+      continue;
+    int64_t c = (static_cast<int64_t>(i) / inner) % channels;
+    channelMin[c] = std::min(channelMin[c], v);
+    channelMax[c] = std::max(channelMax[c], v);
+  }
+}
+
+llvm::Error ObserverStats::merge(const ObserverStats &later) {
+  if (later.averagingConstant != averagingConstant)
+    return makeError(llvm::formatv(
+        "cannot merge moving averages with averaging constants {0} and {1}",
+        averagingConstant, later.averagingConstant));
+  if (later.channelAxis >= 0 && channelAxis >= 0 &&
+      (later.channelAxis != channelAxis ||
+       later.channelMin.size() != channelMin.size()))
+    return makeError("per-channel statistics of different channel axes or "
+                     "channel counts");
+  if (llvm::Error err = histogram.merge(later.histogram))
+    return err;
+  if (later.count) {
+    if (count == 0) {
+      min = later.min, max = later.max;
+      firstMin = later.firstMin, firstMax = later.firstMax;
+      movingMin = later.movingMin, movingMax = later.movingMax;
+    } else {
+      min = std::min(min, later.min), max = std::max(max, later.max);
+      // A sequential run would have continued this moving average through
+      // the later batches: m = later_m + (1 - c)^n * (m - later_first).
+      double decay = std::pow(1.0 - static_cast<double>(averagingConstant),
+                              static_cast<double>(later.batches));
+      movingMin = static_cast<float>(later.movingMin +
+                                     decay * (double(movingMin) - later.firstMin));
+      movingMax = static_cast<float>(later.movingMax +
+                                     decay * (double(movingMax) - later.firstMax));
+    }
+  }
+  count += later.count;
+  nonFinite += later.nonFinite;
+  batches += later.batches;
+  if (!later.shape.empty())
+    shape = later.shape;
+  if (later.channelAxis >= 0) {
+    if (channelAxis < 0) {
+      channelAxis = later.channelAxis;
+      channelMin = later.channelMin;
+      channelMax = later.channelMax;
+    } else {
+      for (size_t c = 0; c < channelMin.size(); ++c) {
+        channelMin[c] = std::min(channelMin[c], later.channelMin[c]);
+        channelMax[c] = std::max(channelMax[c], later.channelMax[c]);
+      }
+    }
+  }
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Range estimators
+//===----------------------------------------------------------------------===//
+
+std::optional<Method> quantopt::calibration::parseMethodName(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<Method>>(name)
+      .Case("minmax", Method::MinMax)
+      .Case("moving-average", Method::MovingAverage)
+      .Case("percentile", Method::Percentile)
+      .Case("mse", Method::Mse)
+      .Case("entropy", Method::Entropy)
+      .Default(std::nullopt);
+}
+
+llvm::StringRef quantopt::calibration::getMethodName(Method method) {
+  switch (method) {
+  case Method::MinMax:
+    return "minmax";
+  case Method::MovingAverage:
+    return "moving-average";
+  case Method::Percentile:
+    return "percentile";
+  case Method::Mse:
+    return "mse";
+  case Method::Entropy:
+    return "entropy";
+  }
+  return "";
+}
+
+static num::SolverOptions getSolverOptions(const EstimateOptions &options) {
+  num::SolverOptions solver;
+  solver.storage = options.storage;
+  solver.scheme = options.scheme;
+  solver.narrowRange = options.narrowRange;
+  return solver;
+}
+
+double quantopt::calibration::expectedSquaredError(
+    const Histogram &histogram, Range range, const EstimateOptions &options) {
+  auto solved =
+      num::solveFromRange(range.min, range.max, getSolverOptions(options));
+  if (!solved) {
+    llvm::consumeError(solved.takeError());
+    return std::numeric_limits<double>::infinity();
+  }
+  num::IntRange q = num::getIntRange(options.storage, options.narrowRange);
+  double scale = solved->scale;
+  double zero = static_cast<double>(solved->zeroPoint);
+  double repLo = (static_cast<double>(q.qmin) - zero) * scale;
+  double repHi = (static_cast<double>(q.qmax) - zero) * scale;
+  double inside = scale * scale / 12.0;
+  double half = histogram.getWidth() / 2;
+  double error = 0;
+  llvm::ArrayRef<uint64_t> counts = histogram.getCounts();
+  for (unsigned b = 0; b < counts.size(); ++b) {
+    if (!counts[b])
+      continue;
+    double centre = histogram.getEdge(b) + half;
+    double e;
+    if (centre < repLo)
+      e = (centre - repLo) * (centre - repLo);
+    else if (centre > repHi)
+      e = (centre - repHi) * (centre - repHi);
+    else
+      e = inside;
+    error += static_cast<double>(counts[b]) * e;
+  }
+  return error;
+}
+
+static Range estimateMse(const ObserverStats &stats,
+                         const EstimateOptions &options) {
+  double lo0 = std::min<double>(stats.min, 0), hi0 = std::max<double>(stats.max, 0);
+  if (lo0 == hi0)
+    return {0, 0};
+  constexpr int kSteps = 512;
+  Range best{lo0, hi0};
+  double bestError = std::numeric_limits<double>::infinity();
+  for (int k = kSteps; k >= 1; --k) {
+    double alpha = static_cast<double>(k) / kSteps;
+    Range candidate{alpha * lo0, alpha * hi0};
+    double error = expectedSquaredError(stats.histogram, candidate, options);
+    if (error < bestError) {
+      bestError = error;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+static Range estimateEntropy(const ObserverStats &stats,
+                             const EstimateOptions &options) {
+  const Histogram &h = stats.histogram;
+  double amax0 = std::max(std::fabs(double(stats.min)), std::fabs(double(stats.max)));
+  if (h.empty() || amax0 == 0)
+    return {stats.min, stats.max};
+  // |x| histogram on the same grid (exact: the grid is anchored at zero).
+  std::vector<double> absCounts;
+  llvm::ArrayRef<uint64_t> counts = h.getCounts();
+  for (unsigned b = 0; b < counts.size(); ++b) {
+    if (!counts[b])
+      continue;
+    int64_t g = h.getStart() + b;
+    size_t j = g >= 0 ? g : -g - 1;
+    if (absCounts.size() <= j)
+      absCounts.resize(j + 1, 0);
+    absCounts[j] += static_cast<double>(counts[b]);
+  }
+  unsigned bits = num::getStorageBitWidth(options.storage);
+  size_t target = size_t(1) << (bits - 1);
+  if (stats.min >= 0 && !num::isSignedStorage(options.storage))
+    target = size_t(1) << bits;
+  size_t numAbs = absCounts.size();
+  if (numAbs <= target)
+    return {stats.min, stats.max};
+
+  std::vector<double> suffix(numAbs + 1, 0);
+  for (size_t j = numAbs; j-- > 0;)
+    suffix[j] = suffix[j + 1] + absCounts[j];
+  double bestKL = std::numeric_limits<double>::infinity();
+  size_t bestI = numAbs;
+  std::vector<double> p, qv;
+  for (size_t i = target; i <= numAbs; ++i) {
+    p.assign(absCounts.begin(), absCounts.begin() + i);
+    p[i - 1] += suffix[i];
+    qv.assign(i, 0);
+    size_t merged = i / target;
+    for (size_t t = 0; t < target; ++t) {
+      size_t begin = t * merged, end = t + 1 == target ? i : (t + 1) * merged;
+      double sum = 0;
+      size_t nonZero = 0;
+      for (size_t j = begin; j < end; ++j)
+        if (absCounts[j] != 0) {
+          sum += absCounts[j];
+          ++nonZero;
+        }
+      if (nonZero)
+        for (size_t j = begin; j < end; ++j)
+          if (absCounts[j] != 0)
+            qv[j] = sum / static_cast<double>(nonZero);
+    }
+    double pSum = 0, qSum = 0;
+    for (size_t j = 0; j < i; ++j)
+      pSum += p[j], qSum += qv[j];
+    double kl = 0;
+    for (size_t j = 0; j < i && std::isfinite(kl); ++j) {
+      if (p[j] == 0)
+        continue;
+      double pj = p[j] / pSum, qj = qv[j] / qSum;
+      kl = qj == 0 ? std::numeric_limits<double>::infinity()
+                   : kl + pj * std::log(pj / qj);
+    }
+    if (kl < bestKL) {
+      bestKL = kl;
+      bestI = i;
+    }
+  }
+  double amax = std::ldexp(static_cast<double>(bestI), h.getLog2Width());
+  return {std::max<double>(stats.min, -amax), std::min<double>(stats.max, amax)};
+}
+
+llvm::Expected<Range>
+quantopt::calibration::estimateRange(const ObserverStats &stats,
+                                     const EstimateOptions &options) {
+  if (stats.count == 0)
+    return makeError("no finite values were observed");
+  switch (options.method) {
+  case Method::MinMax:
+    return Range{stats.min, stats.max};
+  case Method::MovingAverage:
+    return Range{stats.movingMin, stats.movingMax};
+  case Method::Percentile: {
+    if (!(options.percentile > 50 && options.percentile <= 100))
+      return makeError(llvm::formatv(
+          "percentile must be in (50, 100], got {0}", options.percentile));
+    double hi = stats.histogram.quantile(options.percentile / 100);
+    double lo = stats.histogram.quantile(1 - options.percentile / 100);
+    return Range{std::clamp<double>(lo, stats.min, stats.max),
+                 std::clamp<double>(hi, stats.min, stats.max)};
+  }
+  case Method::Mse:
+    if (num::isFloatStorage(options.storage))
+      return makeError("mse calibration needs integer storage");
+    return estimateMse(stats, options);
+  case Method::Entropy:
+    if (num::isFloatStorage(options.storage))
+      return makeError("entropy calibration needs integer storage");
+    return estimateEntropy(stats, options);
+  }
+  return makeError("unknown method");
+}

@@ -1,0 +1,263 @@
+//===- StatsFile.cpp - Calibration statistics files (JSON) ----------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Calibration/StatsFile.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace quantopt;
+using namespace quantopt::calibration;
+namespace json = llvm::json;
+
+static llvm::Error fail(llvm::StringRef source, const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 source + ": " + message);
+}
+
+const ObserverStats *StatsFile::lookup(llvm::StringRef name) const {
+  for (const auto &[id, stats] : activations)
+    if (id == name)
+      return &stats;
+  return nullptr;
+}
+
+static json::Array toArray(llvm::ArrayRef<float> values) {
+  json::Array array;
+  for (float v : values)
+    array.push_back(static_cast<double>(v));
+  return array;
+}
+
+json::Value StatsFile::toJSON() const {
+  json::Object observers;
+  for (const auto &[id, s] : activations) {
+    json::Array shape;
+    for (int64_t d : s.shape)
+      shape.push_back(d);
+    json::Object o{{"shape", std::move(shape)},
+                   {"count", static_cast<int64_t>(s.count)},
+                   {"non_finite", static_cast<int64_t>(s.nonFinite)},
+                   {"batches", static_cast<int64_t>(s.batches)},
+                   {"min", static_cast<double>(s.min)},
+                   {"max", static_cast<double>(s.max)},
+                   {"first_min", static_cast<double>(s.firstMin)},
+                   {"first_max", static_cast<double>(s.firstMax)},
+                   {"moving_min", static_cast<double>(s.movingMin)},
+                   {"moving_max", static_cast<double>(s.movingMax)},
+                   {"histogram", s.histogram.toJSON()}};
+    if (s.channelAxis >= 0) {
+      o["channel_axis"] = s.channelAxis;
+      o["channel_min"] = toArray(s.channelMin);
+      o["channel_max"] = toArray(s.channelMax);
+    }
+    observers[id] = std::move(o);
+  }
+  return json::Object{{"version", kVersion},
+                      {"model", model},
+                      {"histogram_bins", static_cast<int64_t>(histogramBins)},
+                      {"averaging_constant", static_cast<double>(averagingConstant)},
+                      {"activations", std::move(observers)}};
+}
+
+/// Reads a float field that must be present and finite.
+static llvm::Error readFloat(const json::Object &o, llvm::StringRef key,
+                             llvm::StringRef where, float &out) {
+  std::optional<double> v = o.getNumber(key);
+  if (!v || !std::isfinite(*v))
+    return fail(where, llvm::Twine("expected a finite number for \"") + key +
+                           "\"");
+  out = static_cast<float>(*v);
+  return llvm::Error::success();
+}
+
+static llvm::Error readCount(const json::Object &o, llvm::StringRef key,
+                             llvm::StringRef where, uint64_t &out) {
+  std::optional<int64_t> v = o.getInteger(key);
+  if (!v || *v < 0)
+    return fail(where, llvm::Twine("expected a non-negative integer for \"") +
+                           key + "\"");
+  out = static_cast<uint64_t>(*v);
+  return llvm::Error::success();
+}
+
+static llvm::Error readFloats(const json::Object &o, llvm::StringRef key,
+                              llvm::StringRef where, std::vector<float> &out) {
+  const json::Array *array = o.getArray(key);
+  if (!array)
+    return fail(where, llvm::Twine("expected an array for \"") + key + "\"");
+  for (const json::Value &v : *array) {
+    std::optional<double> d = v.getAsNumber();
+    if (!d)
+      return fail(where, llvm::Twine("expected numbers in \"") + key + "\"");
+    out.push_back(static_cast<float>(*d));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
+                                           llvm::StringRef source) {
+  auto parsed = json::parse(text);
+  if (!parsed)
+    return fail(source, "JSON: " + llvm::toString(parsed.takeError()));
+  const json::Object *root = parsed->getAsObject();
+  if (!root)
+    return fail(source, "expected a JSON object");
+  std::optional<int64_t> version = root->getInteger("version");
+  if (!version || (*version != 1 && *version != kVersion))
+    return fail(source, llvm::formatv("version: unsupported stats version "
+                                      "(expected 1 or {0})",
+                                      kVersion));
+  const json::Object *observers = root->getObject("activations");
+  if (!observers)
+    return fail(source, "activations: expected an object of layer statistics");
+  StatsFile file;
+  file.version = *version;
+  if (*version >= 2) {
+    std::optional<llvm::StringRef> model = root->getString("model");
+    std::optional<int64_t> bins = root->getInteger("histogram_bins");
+    std::optional<double> c = root->getNumber("averaging_constant");
+    if (!model || !bins || *bins < 2 || *bins > (1 << 20) || !c || !(*c > 0) ||
+        !(*c <= 1))
+      return fail(source, "expected \"model\" (string), \"histogram_bins\" "
+                          "(2..2^20) and \"averaging_constant\" (0..1]");
+    file.model = model->str();
+    file.histogramBins = static_cast<unsigned>(*bins);
+    file.averagingConstant = static_cast<float>(*c);
+  }
+  // json::Object is unordered: keep the file's (model) order by sorting on
+  // nothing but reading the keys as written is not possible, so order by
+  // name for determinism.
+  std::vector<std::string> names;
+  for (const auto &entry : *observers)
+    names.push_back(entry.first.str());
+  llvm::sort(names);
+  for (const std::string &name : names) {
+    std::string where = (source + ": activations." + name).str();
+    const json::Object *o = observers->getObject(name);
+    if (!o)
+      return fail(where, "expected an object");
+    ObserverStats s(file.histogramBins, file.averagingConstant);
+    if (llvm::Error err = readFloat(*o, "min", where, s.min))
+      return std::move(err);
+    if (llvm::Error err = readFloat(*o, "max", where, s.max))
+      return std::move(err);
+    if (s.min > s.max)
+      return fail(where, "min must not exceed max");
+    if (*version == 1) {
+      s.count = 1;
+      s.batches = 1;
+      s.firstMin = s.movingMin = s.min;
+      s.firstMax = s.movingMax = s.max;
+      file.activations.emplace_back(name, std::move(s));
+      continue;
+    }
+    for (auto [key, field] : {std::pair<llvm::StringRef, float *>{"first_min", &s.firstMin},
+                              {"first_max", &s.firstMax},
+                              {"moving_min", &s.movingMin},
+                              {"moving_max", &s.movingMax}})
+      if (llvm::Error err = readFloat(*o, key, where, *field))
+        return std::move(err);
+    for (auto [key, field] : {std::pair<llvm::StringRef, uint64_t *>{"count", &s.count},
+                              {"non_finite", &s.nonFinite},
+                              {"batches", &s.batches}})
+      if (llvm::Error err = readCount(*o, key, where, *field))
+        return std::move(err);
+    if (const json::Array *shape = o->getArray("shape"))
+      for (const json::Value &d : *shape)
+        if (std::optional<int64_t> v = d.getAsInteger())
+          s.shape.push_back(*v);
+    const json::Value *histogram = o->get("histogram");
+    if (!histogram)
+      return fail(where, "expected a \"histogram\"");
+    auto h = Histogram::fromJSON(*histogram, where + ".histogram");
+    if (!h)
+      return h.takeError();
+    if (h->getNumBins() != file.histogramBins)
+      return fail(where, llvm::formatv("histogram has {0} bins, the file says {1}",
+                                       h->getNumBins(), file.histogramBins));
+    if (h->getTotal() != s.count)
+      return fail(where, llvm::formatv("histogram holds {0} values, count is {1}",
+                                       h->getTotal(), s.count));
+    s.histogram = std::move(*h);
+    if (std::optional<int64_t> axis = o->getInteger("channel_axis")) {
+      s.channelAxis = *axis;
+      if (llvm::Error err = readFloats(*o, "channel_min", where, s.channelMin))
+        return std::move(err);
+      if (llvm::Error err = readFloats(*o, "channel_max", where, s.channelMax))
+        return std::move(err);
+      if (s.channelMin.size() != s.channelMax.size())
+        return fail(where, "channel_min and channel_max differ in length");
+    }
+    file.activations.emplace_back(name, std::move(s));
+  }
+  return file;
+}
+
+llvm::Expected<StatsFile> StatsFile::load(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(),
+                                   "cannot read stats '" + path +
+                                       "': " + buffer.getError().message());
+  return parse((*buffer)->getBuffer(), path);
+}
+
+llvm::Error StatsFile::save(llvm::StringRef path) const {
+  llvm::SmallString<256> temp;
+  llvm::SmallString<256> model(path);
+  model += ".tmp-%%%%%%";
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, temp))
+    return llvm::createStringError(ec, "cannot write '" + path +
+                                           "': " + ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << llvm::formatv("{0}", toJSON()) << "\n";
+    os.close();
+    if (os.has_error()) {
+      llvm::sys::fs::remove(temp);
+      return llvm::createStringError(os.error(), "cannot write '" + path +
+                                                     "': " + os.error().message());
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
+    llvm::sys::fs::remove(temp);
+    return llvm::createStringError(ec, "cannot write '" + path +
+                                           "': " + ec.message());
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error StatsFile::merge(const StatsFile &later) {
+  auto mismatch = [](const llvm::Twine &what) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot merge: " + what);
+  };
+  if (version < 2 || later.version < 2)
+    return mismatch("version 1 files have no histograms to merge");
+  if (model != later.model)
+    return mismatch("the statistics belong to different models (" + model +
+                    " and " + later.model + ")");
+  if (histogramBins != later.histogramBins ||
+      averagingConstant != later.averagingConstant)
+    return mismatch("histogram bins or averaging constants differ");
+  if (activations.size() != later.activations.size())
+    return mismatch("the files observe different activations");
+  for (auto &[id, stats] : activations) {
+    const ObserverStats *other = later.lookup(id);
+    if (!other)
+      return mismatch("'" + id + "' is missing from one file");
+    if (llvm::Error err = stats.merge(*other))
+      return mismatch("'" + id + "': " + llvm::toString(std::move(err)));
+  }
+  return llvm::Error::success();
+}

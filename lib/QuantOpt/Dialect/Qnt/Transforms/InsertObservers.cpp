@@ -1,0 +1,203 @@
+//===- InsertObservers.cpp - Calibration observers ------------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-insert-observers places qnt.observe ops on the activations
+// --qnt-quantize quantizes statically; qnt-lower-observers turns them into
+// calls of the calibration runtime (quant-run provides qnt_observe_f32).
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTINSERTOBSERVERS
+#define GEN_PASS_DEF_QNTLOWEROBSERVERS
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace quantopt;
+
+static constexpr llvm::StringLiteral kFingerprintAttrName =
+    "qnt.model_fingerprint";
+static constexpr llvm::StringLiteral kObserversAttrName = "qnt.observers";
+static constexpr llvm::StringLiteral kObserveFunctionName = "qnt_observe_f32";
+
+/// The channel axis of a layer's activation: 1 for NCHW convolutions, the
+/// last dimension otherwise.
+static int64_t getActivationChannelAxis(Operation *layer, int64_t rank) {
+  if (rank >= 4 && layer->getName().getStringRef().contains("nchw"))
+    return 1;
+  return rank - 1;
+}
+
+namespace {
+struct QntInsertObserversPass
+    : quantopt::impl::QntInsertObserversBase<QntInsertObserversPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    Recipe rules;
+    if (!recipe.empty()) {
+      auto loaded = Recipe::load(recipe);
+      if (!loaded) {
+        module.emitError() << "qnt-insert-observers: "
+                           << llvm::toString(loaded.takeError());
+        return signalPassFailure();
+      }
+      rules = std::move(*loaded);
+    }
+    module->setAttr(kFingerprintAttrName,
+                    StringAttr::get(&getContext(),
+                                    computeModelFingerprint(module)));
+    llvm::StringSet<> seen;
+    auto observe = [&](OpBuilder &b, Location loc, Value value,
+                       StringRef id, std::optional<int64_t> axis) -> bool {
+      if (!seen.insert(id).second) {
+        emitError(loc) << "qnt-insert-observers: two layers are named '" << id
+                       << "'; give them distinct name locations";
+        return false;
+      }
+      qnt::ObserveOp::create(
+          b, loc, value, b.getStringAttr(id),
+          axis && perChannel ? b.getI64IntegerAttr(*axis) : IntegerAttr());
+      return true;
+    };
+
+    // Float layers.
+    llvm::StringMap<unsigned> counters;
+    SmallVector<qnt::QuantizableLayerOpInterface> layers;
+    module.walk([&](qnt::QuantizableLayerOpInterface layer) {
+      layers.push_back(layer);
+    });
+    WeightConfig base;
+    for (qnt::QuantizableLayerOpInterface layer : layers) {
+      Operation *op = layer.getOperation();
+      std::string name = getLayerName(op, counters);
+      std::string reason;
+      if (!rules.resolve(name, op->getName().getStringRef(), base, &reason)) {
+        emitRemark(op->getLoc()) << "layer '" << name
+                                 << "' not observed: " << reason
+                                 << " says keep_float";
+        continue;
+      }
+      DenseElementsAttr weights;
+      if (!matchPattern(layer.getWeightOperand().get(), m_Constant(&weights)) ||
+          !isa<FloatType>(weights.getElementType())) {
+        emitRemark(op->getLoc())
+            << "layer '" << name
+            << "' not observed: its weight is not a constant float tensor, "
+               "so --qnt-quantize keeps it in float";
+        continue;
+      }
+      Value x = getActivationOperand(op).get();
+      auto type = dyn_cast<RankedTensorType>(x.getType());
+      if (!type || !type.getElementType().isF32()) {
+        emitRemark(op->getLoc()) << "layer '" << name
+                                 << "' not observed: its activation is not "
+                                    "an f32 tensor";
+        continue;
+      }
+      OpBuilder b(op);
+      if (!observe(b, op->getLoc(), x, name,
+                   getActivationChannelAxis(op, type.getRank())))
+        return signalPassFailure();
+    }
+
+    // Integer layers of a quantized model: observe the dequantized input of
+    // the contraction (static), or the float input of the run-time
+    // quantization (dynamic).
+    SmallVector<linalg::GenericOp> contractions;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kLayerAttrName))
+        contractions.push_back(op);
+    });
+    for (linalg::GenericOp op : contractions) {
+      StringRef name = op->getAttrOfType<StringAttr>(kLayerAttrName).getValue();
+      Value xq = op.getDpsInputOperand(0)->get();
+      auto type = cast<RankedTensorType>(xq.getType());
+      OpBuilder b(op);
+      Value observed;
+      if (auto params = op->getAttrOfType<qnt::ParamsAttr>(kInputParamsAttrName)) {
+        observed = qnt::DequantizeOp::create(
+            b, op.getLoc(),
+            RankedTensorType::get(type.getShape(), b.getF32Type()), xq, params,
+            UnitAttr());
+      } else if (auto dq = xq.getDefiningOp<qnt::DynamicQuantizeOp>()) {
+        observed = dq.getInput();
+        emitRemark(op.getLoc())
+            << "layer '" << name
+            << "' quantizes its activation at run time: observed at the "
+               "float input of qnt.dynamic_quantize";
+      } else {
+        emitRemark(op.getLoc()) << "layer '" << name
+                                << "' not observed: its input parameters "
+                                   "are not recorded";
+        continue;
+      }
+      if (!observe(b, op.getLoc(), observed, name, std::nullopt))
+        return signalPassFailure();
+    }
+  }
+};
+
+struct QntLowerObserversPass
+    : quantopt::impl::QntLowerObserversBase<QntLowerObserversPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<qnt::ObserveOp> observers;
+    module.walk([&](qnt::ObserveOp op) { observers.push_back(op); });
+    if (observers.empty())
+      return;
+    MLIRContext *ctx = &getContext();
+    Type i64 = IntegerType::get(ctx, 64);
+    auto unranked = UnrankedTensorType::get(Float32Type::get(ctx));
+    auto fnType = FunctionType::get(ctx, {i64, i64, unranked}, {});
+    auto fn = module.lookupSymbol<func::FuncOp>(kObserveFunctionName);
+    if (!fn) {
+      OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+      fn = func::FuncOp::create(b, module.getLoc(), kObserveFunctionName,
+                                fnType);
+      fn.setPrivate();
+      // The runtime only reads the tensor: no copy is needed around the call.
+      fn.setArgAttr(2, "bufferization.access", b.getStringAttr("read"));
+    } else if (fn.getFunctionType() != fnType) {
+      fn.emitError() << "@" << kObserveFunctionName
+                     << " is reserved for the calibration runtime";
+      return signalPassFailure();
+    }
+    // Ids in module order; the same id may be observed at several places.
+    SmallVector<Attribute> ids;
+    llvm::StringMap<int64_t> indexOf;
+    for (qnt::ObserveOp op : observers) {
+      auto [it, inserted] = indexOf.try_emplace(op.getId(), ids.size());
+      if (inserted)
+        ids.push_back(op.getIdAttr());
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      Value index = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(it->second));
+      Value axis = arith::ConstantOp::create(
+          b, loc, b.getI64IntegerAttr(op.getChannelAxis().value_or(-1)));
+      Value cast = tensor::CastOp::create(b, loc, unranked, op.getInput());
+      func::CallOp::create(b, loc, fn, ValueRange{index, axis, cast});
+      op.erase();
+    }
+    module->setAttr(kObserversAttrName, ArrayAttr::get(ctx, ids));
+  }
+};
+} // namespace

@@ -1,0 +1,55 @@
+//===- LayerNames.cpp - Names and fingerprints of quantizable layers ------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
+
+using namespace mlir;
+
+std::string quantopt::getLayerName(Operation *op,
+                                   llvm::StringMap<unsigned> &counters) {
+  std::string name;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto named = dyn_cast<NameLoc>(loc)) {
+      name = named.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  unsigned index = counters[op->getName().getStringRef()]++;
+  if (name.empty())
+    name = (op->getName().getStringRef() + "#" + llvm::Twine(index)).str();
+  return name;
+}
+
+OpOperand &quantopt::getActivationOperand(Operation *layer) {
+  auto iface = cast<qnt::QuantizableLayerOpInterface>(layer);
+  OpOperand &weight = iface.getWeightOperand();
+  for (OpOperand &operand : layer->getOpOperands())
+    if (&operand != &weight)
+      return operand;
+  return weight;
+}
+
+std::string quantopt::computeModelFingerprint(ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::StringMap<unsigned> counters;
+  module.walk([&](qnt::QuantizableLayerOpInterface layer) {
+    Operation *op = layer.getOperation();
+    os << getLayerName(op, counters) << '|' << op->getName() << '|'
+       << getActivationOperand(op).get().getType() << '\n';
+  });
+  uint64_t hash = llvm::xxh3_64bits(llvm::StringRef(text));
+  std::string hex;
+  llvm::raw_string_ostream(hex) << llvm::format_hex_no_prefix(hash, 16);
+  return hex;
+}
