@@ -43,11 +43,13 @@ TINY = {
 TINY_OUTPUTS = [([[10, 0]], [[9, 1]])]
 
 # A stats entry for fc1 alone: bins of width 2^-1 from 0; two values in
-# [0, 0.5) and two in [3, 3.5). Clipped fractions (values spread uniformly in
-# their bin):
-#   minmax     [0, 3.5]:     nothing outside               -> 0%, 0%
-#   percentile [0.25, 3.25]: 2 * 0.25/0.5 = 1 value below,
-#                            2 * (3.5 - 3.25)/0.5 = 1 above -> 25.00%, 25.00%
+# [0, 0.5) and two in [3, 3.5), with min 0.1 and max 3.4. Clipped fractions
+# (values spread uniformly over the part of their bin inside [min, max]:
+# [0.1, 0.5) and [3, 3.4)):
+#   minmax     [0, 3.5]:     nothing outside                      -> 0%, 0%
+#   percentile [0.25, 3.25]: 2 * (0.25 - 0.1)/0.4 = 0.75 below,
+#                            2 * (3.4 - 3.25)/0.4 = 0.75 above,
+#                            of 4 values                          -> 18.75%, 18.75%
 TINY_STATS = {
     "version": 2, "model": "0123456789abcdef", "histogram_bins": 8,
     "averaging_constant": 0.01,

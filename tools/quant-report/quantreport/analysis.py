@@ -19,9 +19,11 @@ MAX_DISPLAY_BINS = 200
 DUMP_HISTOGRAM_BINS = 100
 
 
-def display_histogram(edges, counts, max_bins=MAX_DISPLAY_BINS):
-    """Drops the empty bins at both ends and merges groups of k adjacent bins
-    so at most `max_bins` remain. Returns (edges, counts) or None if empty."""
+def display_histogram(edges, counts, max_bins=MAX_DISPLAY_BINS, min_bins=3):
+    """Drops the empty bins at both ends (keeping at least `min_bins`, padded
+    with empty ones, so a single full bin still has an axis around it) and
+    merges groups of k adjacent bins so at most `max_bins` remain. Returns
+    (edges, counts) or None if empty."""
     counts = np.asarray(counts, dtype=np.float64)
     edges = np.asarray(edges, dtype=np.float64)
     nz = np.flatnonzero(counts)
@@ -30,24 +32,48 @@ def display_histogram(edges, counts, max_bins=MAX_DISPLAY_BINS):
     first, last = int(nz[0]), int(nz[-1])
     c = counts[first:last + 1]
     width = edges[1] - edges[0]
+    start = edges[first]
+    if c.size < min_bins:
+        before = (min_bins - c.size) // 2
+        c = np.concatenate([np.zeros(before), c, np.zeros(min_bins - c.size - before)])
+        start -= before * width
     k = max(1, math.ceil(c.size / max_bins))
     if k > 1:
         pad = (-c.size) % k
         c = np.concatenate([c, np.zeros(pad)]).reshape(-1, k).sum(axis=1)
-    return edges[first] + width * k * np.arange(c.size + 1), c
+    return start + width * k * np.arange(c.size + 1), c
 
 
-def clipped_fractions_hist(edges, counts, lo, hi):
+def clipped_fractions_hist(edges, counts, lo, hi, data_min=None, data_max=None):
     """Fractions of the histogram below lo and above hi, values spread
-    uniformly inside their bin."""
+    uniformly over the part of their bin inside [data_min, data_max] (the
+    exact extremes, when known: a bin that starts at the maximum holds only
+    the maximum, e.g. saturated values, which a range ending there keeps)."""
+    counts = np.asarray(counts, dtype=np.float64)
     total = float(np.sum(counts))
     if total == 0:
         return 0.0, 0.0
-    a, b = edges[:-1], edges[1:]
+    a = np.asarray(edges[:-1], dtype=np.float64)
+    b = np.asarray(edges[1:], dtype=np.float64)
+    if data_min is not None and data_max is not None:
+        a = np.clip(a, data_min, data_max)
+        b = np.clip(b, data_min, data_max)
     w = b - a
-    below = np.clip((lo - a) / w, 0.0, 1.0)
-    above = np.clip((b - hi) / w, 0.0, 1.0)
+    point = w <= 0  # the bin's values all sit at one point
+    safe = np.where(point, 1.0, w)
+    below = np.where(point, (a < lo).astype(np.float64), np.clip((lo - a) / safe, 0.0, 1.0))
+    above = np.where(point, (a > hi).astype(np.float64), np.clip((b - hi) / safe, 0.0, 1.0))
     return float(np.dot(counts, below)) / total, float(np.dot(counts, above)) / total
+
+
+# The order methods are listed and drawn in (quant-stats' JSON is sorted by
+# name); others follow alphabetically.
+METHOD_ORDER = ["minmax", "moving-average", "percentile", "mse", "entropy"]
+
+
+def ordered_methods(methods):
+    known = [m for m in METHOD_ORDER if m in methods]
+    return known + sorted(m for m in methods if m not in METHOD_ORDER)
 
 
 def _layer_histogram(ident, values, stats_entry, ranges):
@@ -76,13 +102,19 @@ def _layer_histogram(ident, values, stats_entry, ranges):
         else:
             edges, counts = np.array([0.0, 1.0]), np.array([0.0])
     info["display"] = display_histogram(edges, counts)
-    for method, (lo, hi) in (ranges or {}).items():
+    ranges = ranges or {}
+    for method in ordered_methods(ranges):
+        lo, hi = ranges[method]
         if finite is not None:
             n = max(finite.size, 1)
             below = float(np.count_nonzero(finite < lo)) / n
             above = float(np.count_nonzero(finite > hi)) / n
         else:
-            below, above = clipped_fractions_hist(edges, counts, lo, hi)
+            dmin, dmax = stats_entry.get("min"), stats_entry.get("max")
+            known = all(isinstance(v, (int, float)) and math.isfinite(v) for v in (dmin, dmax))
+            below, above = clipped_fractions_hist(edges, counts, lo, hi,
+                                                  dmin if known else None,
+                                                  dmax if known else None)
         info["ranges"].append({"method": method, "lo": lo, "hi": hi,
                                "below": below, "above": above})
     return info

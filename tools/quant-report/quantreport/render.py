@@ -225,13 +225,11 @@ def _layer_section(i, layer, report):
     cls = "layer worst" if layer["worst"] else "layer"
     tag = '<span class="tag">worst</span>' if layer["worst"] else ""
     parts = [f'<section class="{cls}" id="layer-{i}"><h3>{esc(name)}{tag}</h3>']
-    facts = [f"SQNR <b>{esc(_sqnr_label(m['sqnr_db']))}</b>",
+    facts = [f"SQNR <b>{esc(_sqnr_label(m['sqnr_db'], m['nonfinite_mismatch']))}</b>",
              f"MSE {format_sci(m['mse'])}", f"max abs err {format_sci(m['max_abs'])}",
              f"shape {esc('x'.join(map(str, m['shape'])))}",
              f"float range {_range_text(m['float_range'])}",
              f"quantized range {_range_text(m['quantized_range'])}"]
-    if m["nonfinite_mismatch"]:
-        facts.append(f"<b>{_mismatches(m['nonfinite_mismatch'])}</b>")
     parts.append('<p class="facts">' + " ".join(f"<span>{f}</span>" for f in facts) + "</p>")
 
     vlines, legend, unknown = [], [], 0
@@ -249,15 +247,16 @@ def _layer_section(i, layer, report):
         src = (f"histogram of {esc(st.get('count'))} values over {esc(st.get('batches'))} "
                f"batches from the stats file ({st['bins']} bins of width "
                f"<span class=\"nowrap\">2<sup>{st['log2_width']}</sup></span>; drawn with at most "
-               f"{analysis.MAX_DISPLAY_BINS} bars). Clipped fractions are of these values")
+               f"{analysis.MAX_DISPLAY_BINS} bars)")
         if st.get("non_finite"):
             src += f"; {esc(st['non_finite'])} non-finite values not binned"
     else:
         title = f"float activation of {name} (dumped samples)"
         src = (f"histogram of the {esc(samples_text(report['samples']))} of the float dump "
-               f"(no stats file entry; {analysis.DUMP_HISTOGRAM_BINS} bins). Clipped "
-               "fractions are of these values")
-    if not h["ranges"]:
+               f"(no stats file entry; {analysis.DUMP_HISTOGRAM_BINS} bins)")
+    if h["ranges"]:
+        src += ". Clipped fractions are of these values"
+    else:
         src += "; no clipping ranges, so no threshold lines"
     edges, counts = h["display"] if h["display"] else (None, None)
     act = svg.histogram(edges, counts, "activation value", title, vlines=vlines,

@@ -20,12 +20,26 @@ def fmt_num(v):
     if v == 0:
         return "0"
     a = abs(v)
+    s = f"{v:.4g}"
+    if 1e4 <= a < 1e5:
+        return f"{v:.0f}"
     if a >= 1e5 or a < 1e-3:
-        s = f"{v:.2e}"
-        mant, exp = s.split("e")
+        mant, exp = f"{v:.2e}".split("e")
         mant = mant.rstrip("0").rstrip(".")
         return f"{mant}e{int(exp)}"
-    return f"{v:.4g}"
+    return s
+
+
+def fmt_ticks(ticks):
+    """Labels of an axis's ticks, with as many decimals as the step needs (or
+    all in e-notation for very large or very fine axes)."""
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    if max(abs(t) for t in ticks) >= 1e5 or step < 1e-4:
+        return [fmt_num(t) for t in ticks]
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if step * 10 ** decimals % 1 > 1e-6:  # 2.5, 0.25, ...
+        decimals += 1
+    return ["0" if t == 0 else f"{t:.{decimals}f}" for t in ticks]
 
 
 def fmt_count(c):
@@ -119,10 +133,10 @@ def bar_chart(rows, x_label, legend=()):
                '<line x1="0" y1="0" x2="0" y2="6" stroke="#4c78a8" stroke-width="2"/>'
                '</pattern></defs>')
     plot_bottom = top + row_h * len(rows)
-    for t in ticks:
+    for t, label in zip(ticks, fmt_ticks(ticks)):
         out.append(f'<line x1="{x(t):.1f}" y1="{top}" x2="{x(t):.1f}" y2="{plot_bottom}" '
                    f'stroke="{GRID_COLOR}"/>')
-        out.append(_text(x(t), plot_bottom + 16, fmt_num(t), "middle"))
+        out.append(_text(x(t), plot_bottom + 16, label, "middle"))
     for i, (label, v, colour, vtext) in enumerate(rows):
         y = top + i * row_h
         cy = y + row_h / 2 + 4
@@ -210,10 +224,11 @@ def histogram(edges, counts, x_label, title, vlines=(), legend=(), width=640,
         out.append(f'<line x1="{pw0}" y1="{y(t):.1f}" x2="{pw1}" y2="{y(t):.1f}" '
                    f'stroke="{GRID_COLOR}"/>')
         out.append(_text(pw0 - 6, y(t) + 4, fmt_count(c), "end"))
-    for t in nice_ticks(xlo, xhi, 6):
+    xticks = nice_ticks(xlo, xhi, 6)
+    for t, label in zip(xticks, fmt_ticks(xticks)):
         out.append(f'<line x1="{x(t):.1f}" y1="{ph1}" x2="{x(t):.1f}" y2="{ph1 + 5}" '
                    f'stroke="{AXIS_COLOR}"/>')
-        out.append(_text(x(t), ph1 + 18, fmt_num(t), "middle"))
+        out.append(_text(x(t), ph1 + 18, label, "middle"))
     # bars
     bars = []
     for i, c in enumerate(counts):

@@ -26,6 +26,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Format.h"
 
 namespace quantopt {
 #define GEN_PASS_DEF_QNTQUANTIZE
@@ -171,7 +172,9 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
         return signalPassFailure();
       }
       if (!(percentile > 50 && percentile <= 100)) {
-        module.emitError() << "qnt-quantize: percentile=" << percentile
+        std::string value;
+        llvm::raw_string_ostream(value) << llvm::format("%g", double(percentile));
+        module.emitError() << "qnt-quantize: percentile=" << value
                            << " must be in (50, 100]";
         return signalPassFailure();
       }
