@@ -132,7 +132,7 @@ def main(argv):
             check_output(path, flag)
     if args.stats:
         check_input(args.stats, "stats file")
-    ranges = inputs.load_ranges(args.ranges) if args.ranges else None
+    ranges, ranges_meta = inputs.load_ranges(args.ranges) if args.ranges else (None, {})
     stats = inputs.load_stats(args.stats) if args.stats else None
 
     ctx_inputs = []
@@ -166,16 +166,23 @@ def main(argv):
                 pipeline.dump_model(tools, model, args.entry, args.data, out, work, tag,
                                     args.max_samples, args.batch_size, args.verbose)
             if args.stats and ranges is None:
-                ranges = pipeline.ranges_from_stats(tools, args.stats, args.verbose)
+                ranges, ranges_meta = pipeline.ranges_from_stats(tools, args.stats,
+                                                                 args.verbose)
 
         if stats:
             header = stats[0]
-            desc = f"{args.stats} (model {header.get('model', '?')}, " \
-                   f"{header.get('histogram_bins', '?')} bins, " \
-                   f"{len(stats[1])} activations)"
+            if header.get("version") == 1:
+                desc = f"{args.stats} (version 1: min and max only, " \
+                       f"{len(stats[1])} activations)"
+            else:
+                desc = f"{args.stats} (model {header.get('model', '?')}, " \
+                       f"{header.get('histogram_bins', '?')} bins, " \
+                       f"{len(stats[1])} activations)"
             ctx_inputs.append(("stats", desc))
         if ranges is not None:
             src = args.ranges if args.ranges else f"quant-stats ranges {args.stats} --json"
+            if ranges_meta.get("percentile") is not None:
+                src += f" (percentile method: {ranges_meta['percentile']:g}%)"
             ctx_inputs.append(("clipping ranges", src))
 
         report = analysis.analyze(fdir, qdir, stats, ranges)

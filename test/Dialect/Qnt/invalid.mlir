@@ -408,3 +408,19 @@ func.func @f(%q: tensor<2x3xi8>) -> tensor<2x4xf32> {
   %x = qnt.dequantize %q : tensor<2x3xi8> to tensor<2x4xf32> as #qnt.params<i4, scales = [1.0]> packed
   return %x : tensor<2x4xf32>
 }
+
+// -----
+
+func.func @observe_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qnt.observe' op channel_axis 2 is out of range for a rank-2 tensor}}
+  qnt.observe %x : tensor<2x3xf32> id "a" channel_axis = 2
+  return
+}
+
+// -----
+
+func.func @observe_id(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qnt.observe' op needs a non-empty id}}
+  qnt.observe %x : tensor<2x3xf32> id ""
+  return
+}

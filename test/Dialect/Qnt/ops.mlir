@@ -77,3 +77,14 @@ func.func @packed(%q: tensor<3x2xi8>) -> tensor<3x4xf32> {
   %x = qnt.dequantize %q : tensor<3x2xi8> to tensor<3x4xf32> as #qnt.params<ui4, axis = 0, scales = [1.0, 2.0, 3.0], zero_points = [8, 8, 8]> packed
   return %x : tensor<3x4xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func @observe
+// CHECK: qnt.observe %arg0 : tensor<?x8xf32> id "fc1" channel_axis = 1
+// CHECK: qnt.observe %arg0 : tensor<?x8xf32> id "fc2"{{$}}
+func.func @observe(%x: tensor<?x8xf32>) {
+  qnt.observe %x : tensor<?x8xf32> id "fc1" channel_axis = 1
+  qnt.observe %x : tensor<?x8xf32> id "fc2"
+  return
+}

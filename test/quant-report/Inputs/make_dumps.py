@@ -5,6 +5,8 @@ Run with Debian's /usr/bin/python3 (numpy). Deterministic.
 
 OUTDIR/tiny/{float,quantized}/   hand-derived metrics (see TINY below)
 OUTDIR/tiny/{stats,ranges}.json  fc1 only, hand-derived clipping (TINY_STATS)
+OUTDIR/tiny/stats-v1.json        a version 1 stats file (min and max only)
+OUTDIR/tiny/stats-v3.json        an unsupported version
 OUTDIR/mlp/{float,quantized}/    a 4-layer MLP-like model, 64 samples, with
 OUTDIR/mlp/stats.json            stats-file histograms (version 2) and
 OUTDIR/mlp/ranges.json           `quant-stats ranges --json` style ranges
@@ -12,6 +14,8 @@ OUTDIR/mismatch/{float,quantized}/  observer ids that differ (b vs d)
 OUTDIR/badshape/{float,quantized}/  one observer whose shapes differ
 OUTDIR/fake/x.npy, y.npy         40 samples of 6 and 2 features for the fake
                                  tools of report-models.test
+OUTDIR/cnn/x.npy                 64 random 28x28x1 images (multiples of 1/255)
+                                 for the example CNN (report-cnn.test)
 """
 
 import json
@@ -59,8 +63,11 @@ TINY_STATS = {
         "moving_min": 0.1, "moving_max": 3.4,
         "histogram": {"log2_width": -1, "start": 0, "counts": [2, 0, 0, 0, 0, 0, 2, 0]},
         "channel_axis": 1, "channel_min": [0.1, 3.1], "channel_max": [0.2, 3.4]}}}
-TINY_RANGES = {"version": 1, "ranges": {"fc1": {"minmax": [0.0, 3.5],
-                                                "percentile": [0.25, 3.25]}}}
+# As quant-stats prints them: methods sorted by name, the percentile used.
+TINY_RANGES = {"version": 1, "percentile": 99.99,
+               "ranges": {"fc1": {"minmax": [0.0, 3.5], "percentile": [0.25, 3.25]}}}
+TINY_STATS_V1 = {"version": 1, "activations": {"fc1": {"min": 3.0, "max": 4.0}}}
+TINY_STATS_V3 = {"version": 3, "activations": {}}
 
 
 def write_dump(path, observers, outputs):
@@ -175,7 +182,8 @@ def main(out):
                [(k, v[0]) for k, v in TINY.items()], [o[0] for o in TINY_OUTPUTS])
     write_dump(os.path.join(out, "tiny", "quantized"),
                [(k, v[1]) for k, v in TINY.items()], [o[1] for o in TINY_OUTPUTS])
-    for name, doc in (("stats.json", TINY_STATS), ("ranges.json", TINY_RANGES)):
+    for name, doc in (("stats.json", TINY_STATS), ("ranges.json", TINY_RANGES),
+                      ("stats-v1.json", TINY_STATS_V1), ("stats-v3.json", TINY_STATS_V3)):
         with open(os.path.join(out, "tiny", name), "w") as f:
             json.dump(doc, f, indent=1)
     make_mlp(os.path.join(out, "mlp"))
@@ -191,6 +199,9 @@ def main(out):
     os.makedirs(os.path.join(out, "fake"), exist_ok=True)
     np.save(os.path.join(out, "fake", "x.npy"), rng.standard_normal((40, 6)).astype(F32))
     np.save(os.path.join(out, "fake", "y.npy"), rng.random((40, 2)).astype(F32))
+    os.makedirs(os.path.join(out, "cnn"), exist_ok=True)
+    images = rng.integers(0, 256, (64, 28, 28, 1)) * (rng.random((64, 28, 28, 1)) < 0.5)
+    np.save(os.path.join(out, "cnn", "x.npy"), (images / 255.0).astype(F32))
 
 
 if __name__ == "__main__":

@@ -161,12 +161,17 @@ def analyze(float_dir, quantized_dir, stats=None, ranges=None):
         entry = stats_acts.get(ident) if stats else None
         if stats and entry is None:
             no_stats.append(ident)
+        if entry is not None and entry.get("hist_edges") is None:
+            entry = None  # a version 1 file: no histogram
         if ranges and ident not in ranges:
             no_ranges.append(ident)
         hist = _layer_histogram(ident, ref, entry, ranges.get(ident))
         layers.append({"name": ident, "metrics": m, "hist": hist})
         del ref, q
 
+    if stats and stats_header.get("version") == 1:
+        notes.append("The stats file is version 1 (min and max only): histograms "
+                     "from the float dump instead.")
     if no_stats:
         notes.append("The stats file has no activation " + ", ".join(no_stats)
                      + ": histograms from the float dump instead.")

@@ -86,11 +86,13 @@ class DumpDir:
 
 def load_stats(path):
     """Returns (header dict, {id: activation dict with 'hist_edges' and
-    'hist_counts' numpy arrays added})."""
+    'hist_counts' numpy arrays added}). Version 1 files (min and max only)
+    give entries whose 'hist_edges' is None."""
     doc = _load_json(path, "stats file")
-    if not isinstance(doc, dict) or doc.get("version") != 2:
-        raise ReportError(f"stats file '{path}': expected \"version\": 2, got "
-                          f"{doc.get('version') if isinstance(doc, dict) else doc!r}")
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if version not in (1, 2):
+        raise ReportError(f"stats file '{path}': expected \"version\": 2 (or 1), got "
+                          f"{version if isinstance(doc, dict) else doc!r}")
     acts = doc.get("activations")
     if not isinstance(acts, dict):
         raise ReportError(f"stats file '{path}' has no \"activations\" object")
@@ -99,6 +101,9 @@ def load_stats(path):
         where = f"stats file '{path}', activation '{ident}'"
         if not isinstance(a, dict):
             raise ReportError(f"{where}: expected an object")
+        if version == 1:
+            out[ident] = dict(a, hist_edges=None, hist_counts=None)
+            continue
         h = a.get("histogram")
         try:
             log2w = int(h["log2_width"])
@@ -120,7 +125,8 @@ def load_stats(path):
 
 
 def parse_ranges(doc, where):
-    """Validates ranges JSON (already parsed) -> {id: {method: (lo, hi)}}."""
+    """Validates ranges JSON (already parsed) -> ({id: {method: (lo, hi)}},
+    {"percentile": P or None})."""
     if not isinstance(doc, dict) or doc.get("version") != 1:
         raise ReportError(f"{where}: expected \"version\": 1")
     ranges = doc.get("ranges")
@@ -139,7 +145,10 @@ def parse_ranges(doc, where):
                 raise ReportError(f"{where}: range '{m}' of '{ident}' must be "
                                   f"[lo, hi] with finite numbers, got {r!r}")
             out[ident][m] = (float(r[0]), float(r[1]))
-    return out
+    p = doc.get("percentile")
+    meta = {"percentile": p if isinstance(p, (int, float)) and not isinstance(p, bool)
+            else None}
+    return out, meta
 
 
 def load_ranges(path):

@@ -89,4 +89,4 @@ def ranges_from_stats(tools, stats_path, verbose=False):
         doc = json.loads(out)
     except json.JSONDecodeError as e:
         raise ReportError(f"{shlex.join(cmd)} printed no valid JSON: {e}")
-    return parse_ranges(doc, shlex.join(cmd))
+    return parse_ranges(doc, shlex.join(cmd))  # (ranges, meta)

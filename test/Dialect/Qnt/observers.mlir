@@ -1,0 +1,51 @@
+// RUN: quant-opt %s --qnt-insert-observers --split-input-file | FileCheck %s
+// RUN: quant-opt %s --qnt-insert-observers="per-channel=false" --split-input-file | FileCheck %s --check-prefix=NOCHAN
+// RUN: quant-opt %s --qnt-insert-observers="recipe=%S/Inputs/keep-fc2.json" --split-input-file 2>&1 | FileCheck %s --check-prefix=RECIPE
+// RUN: quant-opt %s --qnt-insert-observers --qnt-lower-observers --split-input-file | FileCheck %s --check-prefix=LOWER
+
+// Observers go on the activation of every layer --qnt-quantize would make
+// static, with the layer names as ids; layers without a constant weight are
+// skipped with a remark.
+// CHECK: module attributes {qnt.model_fingerprint = "{{[0-9a-f]+}}"}
+// CHECK-LABEL: func @mlp
+// CHECK: qnt.observe %arg0 : tensor<4x8xf32> id "fc1" channel_axis = 1
+// CHECK-NEXT: linalg.matmul
+// CHECK: qnt.observe %{{.*}} : tensor<4x3xf32> id "fc2" channel_axis = 1
+// CHECK-NOT: qnt.observe
+// NOCHAN: qnt.observe %arg0 : tensor<4x8xf32> id "fc1"{{$}}
+// RECIPE: remark: {{.*}}layer 'fc2' not observed: recipe rule layers[0] says keep_float
+// RECIPE: remark: layer 'linalg.matmul#2' not observed: its weight is not a constant float tensor
+// RECIPE: qnt.observe %arg0 : tensor<4x8xf32> id "fc1"
+// RECIPE-NOT: qnt.observe {{.*}} id "fc2"
+// LOWER: qnt.observers = ["fc1", "fc2"]
+// LOWER: func.func private @qnt_observe_f32(i64, i64, tensor<*xf32> {bufferization.access = "read"})
+// LOWER: %[[ID:.*]] = arith.constant 0 : i64
+// LOWER: %[[AXIS:.*]] = arith.constant 1 : i64
+// LOWER: %[[CAST:.*]] = tensor.cast %arg0 : tensor<4x8xf32> to tensor<*xf32>
+// LOWER: call @qnt_observe_f32(%[[ID]], %[[AXIS]], %[[CAST]])
+// LOWER-NOT: qnt.observe
+func.func @mlp(%x: tensor<4x8xf32>, %w3: tensor<3x2xf32>) -> tensor<4x2xf32> {
+  %w1 = arith.constant dense<0.5> : tensor<8x3xf32>
+  %w2 = arith.constant dense<0.25> : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<4x3xf32>
+  %c1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4x3xf32>) -> tensor<4x3xf32>
+  %h = linalg.matmul ins(%x, %w1 : tensor<4x8xf32>, tensor<8x3xf32>) outs(%c1 : tensor<4x3xf32>) -> tensor<4x3xf32> loc("fc1")
+  %e2 = tensor.empty() : tensor<4x2xf32>
+  %c2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %y = linalg.matmul ins(%h, %w2 : tensor<4x3xf32>, tensor<3x2xf32>) outs(%c2 : tensor<4x2xf32>) -> tensor<4x2xf32> loc("fc2")
+  %z = linalg.matmul ins(%h, %w3 : tensor<4x3xf32>, tensor<3x2xf32>) outs(%y : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %z : tensor<4x2xf32>
+}
+
+// -----
+
+// An NCHW convolution's activation channels are dimension 1.
+// CHECK-LABEL: func @nchw
+// CHECK: qnt.observe %arg0 : tensor<1x2x5x5xf32> id "linalg.conv_2d_nchw_fchw#0" channel_axis = 1
+func.func @nchw(%x: tensor<1x2x5x5xf32>) -> tensor<1x3x3x3xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x2x3x3xf32>
+  %c = arith.constant dense<0.0> : tensor<1x3x3x3xf32>
+  %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) outs(%c : tensor<1x3x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return %y : tensor<1x3x3x3xf32>
+}
