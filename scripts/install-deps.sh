@@ -11,6 +11,8 @@ packages=(
   cmake ninja-build libgtest-dev
   # Debian's python3 with numpy: test oracles, integration checks, demo.
   python3 python3-numpy
+  # Headless Chromium renders the calibration error report in a test.
+  chromium fonts-dejavu-core
   "$@"
 )
 

@@ -23,7 +23,7 @@
 // LOWER: %[[AXIS:.*]] = arith.constant 1 : i64
 // LOWER: %[[CAST:.*]] = tensor.cast %arg0 : tensor<4x8xf32> to tensor<*xf32>
 // LOWER: call @qnt_observe_f32(%[[ID]], %[[AXIS]], %[[CAST]])
-// LOWER-NOT: qnt.observe
+// LOWER-NOT: qnt.observe %
 func.func @mlp(%x: tensor<4x8xf32>, %w3: tensor<3x2xf32>) -> tensor<4x2xf32> {
   %w1 = arith.constant dense<0.5> : tensor<8x3xf32>
   %w2 = arith.constant dense<0.25> : tensor<3x2xf32>
