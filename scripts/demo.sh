@@ -11,7 +11,7 @@ build="${BUILD_DIR:-$root/build}"
 
 # dataset-fashion-mnist: the test set the example models are evaluated on.
 "$root/scripts/install-deps.sh" dataset-fashion-mnist
-BUILD_DIR="$build" "$root/scripts/build.sh" quant-opt quant-run quant-params
+BUILD_DIR="$build" "$root/scripts/build.sh" quant-opt quant-run quant-params quant-stats
 
 echo
 echo "== Post-training quantization of the example CNN (examples/fashion-mnist)"
@@ -20,6 +20,26 @@ echo "   models on the 10000 Fashion-MNIST test images"
 echo
 (cd "$root/examples/fashion-mnist" &&
   /usr/bin/python3 evaluate.py "$build/bin" --model cnn --dialect linalg)
+
+echo
+echo "== Calibration of the example CNN on 1000 images, then every range estimator"
+echo "   (quant-run --calibrate; quant-stats ranges; quant-report: per-layer error)"
+echo
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+/usr/bin/python3 -c "import numpy as np, sys; x = np.load(sys.argv[1]); \
+np.save(sys.argv[2], (x.astype(np.float32) / 255).reshape(-1, 28, 28, 1))" \
+  "$root/test/Models/data/t10k-images-1000.npy" "$work/calib.npy"
+"$build/bin/quant-run" "$root/examples/fashion-mnist/cnn.linalg.mlir" --entry main \
+  --calibrate --data "$work/calib.npy" --stats "$work/stats.json" \
+  --quantize-output "$work/cnn.q.mlir" --quantize-options "calibration=percentile" 2>&1 |
+  grep -v "remark:"
+"$build/bin/quant-stats" ranges "$work/stats.json"
+/usr/bin/python3 "$root/tools/quant-report/quant-report.py" \
+  --float "$root/examples/fashion-mnist/cnn.linalg.mlir" --quantized "$work/cnn.q.mlir" \
+  --entry main --data "$work/calib.npy" --stats "$work/stats.json" \
+  --tools-dir "$build/bin" --html "$root/calibration-report.html"
+echo "   (the HTML report with histograms and clipping ranges: calibration-report.html)"
 
 echo
 echo "== Quantization error per storage type, granularity and scheme"
