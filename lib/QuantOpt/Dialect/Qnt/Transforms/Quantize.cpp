@@ -21,6 +21,8 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/IR/Builders.h"
@@ -365,6 +367,20 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
     }
 
     foldBiasIntoStaticEpilogues(module);
+    // Chaining leaves float producers alive only through `tensor.dim` of a
+    // dynamic batch dimension: read those dimensions from the operands
+    // instead, and drop what became dead (no other folding: the rest of the
+    // IR stays as built).
+    {
+      RewritePatternSet patterns(&getContext());
+      memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
+      GreedyRewriteConfig config;
+      config.enableFolding(false)
+          .enableConstantCSE(false)
+          .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+      if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
+        (void)0; // not converging only leaves some dims unresolved
+    }
     restoreLocations(module);
     mlir::emitRemark(module.getLoc())
         << "qnt-quantize: " << layers.size() << " layer(s): " << integer
