@@ -21,6 +21,12 @@ llvm::StringRef getLowerToLLVMPipelineText();
 /// Registers the upstream passes it names on first use.
 mlir::LogicalResult buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
 
+/// The passes of `--qnt-codegen`: the same as `--qnt-lower-to-llvm` plus
+/// qnt-vnni-matmul (VNNI kernels for integer matmuls) and the vector
+/// dialect's lowering.
+llvm::StringRef getCodegenPipelineText();
+mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm);
+
 /// Registers the QuantOpt passes and pipelines with the global registry.
 void registerQuantOptPasses();
 

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Pipelines/Pipelines.h"
+#include "QuantOpt/Codegen/Passes.h"
 
 #include "QuantOpt/Conversion/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
@@ -44,20 +45,60 @@ llvm::StringRef quantopt::getLowerToLLVMPipelineText() {
          "reconcile-unrealized-casts";
 }
 
-LogicalResult quantopt::buildLowerToLLVMPipeline(OpPassManager &pm) {
+llvm::StringRef quantopt::getCodegenPipelineText() {
+  return "qnt-export-signatures,"
+         "qnt-lower-observers,"
+         "qnt-vnni-matmul,"
+         "convert-qnt-to-linalg,"
+         "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
+         "tosa-to-tensor),"
+         "func.func(convert-elementwise-to-linalg),"
+         "canonicalize,"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "buffer-deallocation-pipeline,"
+         "convert-bufferization-to-memref,"
+         "func.func(convert-linalg-to-loops),"
+         "qnt-lower-dot,"
+         "convert-vector-to-scf,"
+         "expand-strided-metadata,"
+         "lower-affine,"
+         "convert-scf-to-cf,"
+         "arith-expand{include-bf16=true},"
+         "convert-vector-to-llvm,"
+         "convert-math-to-llvm,"
+         "convert-math-to-libm,"
+         "finalize-memref-to-llvm,"
+         "convert-arith-to-llvm,"
+         "convert-index-to-llvm,"
+         "convert-cf-to-llvm,"
+         "convert-func-to-llvm,"
+         "reconcile-unrealized-casts";
+}
+
+static LogicalResult buildPipeline(OpPassManager &pm, llvm::StringRef text,
+                                   llvm::StringRef name) {
   static std::once_flag registered;
   std::call_once(registered, [] {
     mlir::registerAllPasses();
-    registerQuantOptPasses();
+    quantopt::registerQuantOptPasses();
   });
   std::string error;
   llvm::raw_string_ostream os(error);
-  if (failed(parsePassPipeline(getLowerToLLVMPipelineText(), pm, os))) {
-    llvm::errs() << "internal error in the qnt-lower-to-llvm pipeline: "
-                 << error << "\n";
+  if (failed(parsePassPipeline(text, pm, os))) {
+    llvm::errs() << "internal error in the " << name << " pipeline: " << error
+                 << "\n";
     return failure();
   }
   return success();
+}
+
+LogicalResult quantopt::buildCodegenPipeline(OpPassManager &pm) {
+  return buildPipeline(pm, getCodegenPipelineText(), "qnt-codegen");
+}
+
+LogicalResult quantopt::buildLowerToLLVMPipeline(OpPassManager &pm) {
+  return buildPipeline(pm, getLowerToLLVMPipelineText(), "qnt-lower-to-llvm");
 }
 
 void quantopt::registerQuantOptPasses() {
@@ -65,10 +106,17 @@ void quantopt::registerQuantOptPasses() {
   std::call_once(registered, [] {
     registerQuantOptConversionPasses();
     registerQntTransformsPasses();
+    registerQuantOptCodegenPasses();
     PassPipelineRegistration<>(
         "qnt-lower-to-llvm",
         "Lower qnt and the float linalg/tensor/arith code around it to the "
         "LLVM dialect (reference path)",
         [](OpPassManager &pm) { (void)buildLowerToLLVMPipeline(pm); });
+    PassPipelineRegistration<>(
+        "qnt-codegen",
+        "Lower quantized models to the LLVM dialect through the vector "
+        "dialect: VNNI kernels for integer matmuls, the reference path for "
+        "the rest",
+        [](OpPassManager &pm) { (void)buildCodegenPipeline(pm); });
   });
 }

@@ -1,0 +1,321 @@
+//===- VnniMatmul.cpp - u8 x i8 matmuls on AVX512-VNNI --------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-vnni-matmul rewrites the integer contractions --qnt-quantize builds
+// for 2-D matmuls (u8 activations x constant i8 weights -> i32) into a
+// register-tiled loop nest over weights packed at compile time for
+// vpdpbusd (docs/Codegen.md):
+//
+//   packed[nb][k4][j][r] = w[4*k4 + r][16*nb + j]   (zero beyond K and N)
+//
+// so one 64-byte load gives the 4 k-values of 16 output columns that one
+// vpdpbusd multiplies with 4 broadcast activation bytes. Four rows share
+// every weight load; the accumulators stay in registers over K; K tails read
+// the activation with a masked load and N tails store with a mask. The sums
+// are the exact i32 sums of the reference contraction.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Codegen/Passes.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTVNNIMATMUL
+#define GEN_PASS_DEF_QNTLOWERDOT
+#include "QuantOpt/Codegen/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace quantopt;
+
+namespace {
+constexpr int64_t kLanes = 16;   // i32 lanes of a zmm register
+constexpr int64_t kRowTile = 4;  // rows sharing each weight load
+
+/// Whether `v` is the block argument `arg` widened with `ExtOp`.
+template <typename ExtOp> bool isWidened(Value v, BlockArgument arg) {
+  auto ext = v.getDefiningOp<ExtOp>();
+  return ext && ext.getIn() == arg;
+}
+
+/// The contraction `sum(extui(a) * extsi(w))` of a plain 2-D matmul with a
+/// constant i8 weight, or failure.
+struct MatchedMatmul {
+  Value a;
+  DenseElementsAttr weights;
+  int64_t k, n;
+};
+
+FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
+  if (!op->hasAttr(kLayerAttrName) || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != 3)
+    return failure();
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  auto maps = op.getIndexingMapsArray();
+  if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
+      maps[1] != AffineMap::get(3, 0, {k, n}, ctx) ||
+      maps[2] != AffineMap::get(3, 0, {m, n}, ctx))
+    return failure();
+  auto iterators = op.getIteratorTypesArray();
+  if (iterators[0] != utils::IteratorType::parallel ||
+      iterators[1] != utils::IteratorType::parallel ||
+      iterators[2] != utils::IteratorType::reduction)
+    return failure();
+  // The body: acc + extui(a) * extsi(w), in i32.
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return failure();
+  Value acc = body.getArgument(2);
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  auto mul = product.getDefiningOp<arith::MulIOp>();
+  if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
+    return failure();
+  BlockArgument aArg = body.getArgument(0), wArg = body.getArgument(1);
+  if (!((isWidened<arith::ExtUIOp>(mul.getLhs(), aArg) &&
+         isWidened<arith::ExtSIOp>(mul.getRhs(), wArg)) ||
+        (isWidened<arith::ExtUIOp>(mul.getRhs(), aArg) &&
+         isWidened<arith::ExtSIOp>(mul.getLhs(), wArg))))
+    return failure();
+  auto aType = cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
+  auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!aType.getElementType().isInteger(8) ||
+      !outType.getElementType().isInteger(32) || aType.isDynamicDim(1))
+    return failure();
+  // The init must be zeros: the kernel writes every output element.
+  Attribute zero;
+  auto fill = op.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+  if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&zero)) ||
+      !isa<IntegerAttr>(zero) || !cast<IntegerAttr>(zero).getValue().isZero())
+    return failure();
+  MatchedMatmul matched;
+  matched.a = op.getDpsInputOperand(0)->get();
+  if (!matchPattern(op.getDpsInputOperand(1)->get(),
+                    m_Constant(&matched.weights)) ||
+      !matched.weights.getElementType().isInteger(8))
+    return failure();
+  auto wType = cast<RankedTensorType>(matched.weights.getType());
+  matched.k = wType.getDimSize(0);
+  matched.n = wType.getDimSize(1);
+  return matched;
+}
+
+/// The weights in vpdpbusd order: [ceil(N/16)][ceil(K/4)][16][4].
+DenseElementsAttr packWeights(DenseElementsAttr weights, int64_t k, int64_t n) {
+  int64_t nb = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
+  std::vector<int8_t> packed(nb * k4 * kLanes * 4, 0);
+  SmallVector<int8_t> values;
+  for (APInt v : weights.getValues<APInt>())
+    values.push_back(static_cast<int8_t>(v.getSExtValue()));
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col)
+      packed[(((col / kLanes) * k4 + row / 4) * kLanes + col % kLanes) * 4 +
+             row % 4] = values[row * n + col];
+  auto type = RankedTensorType::get({nb, k4, kLanes * 4},
+                                    IntegerType::get(weights.getContext(), 8));
+  return DenseElementsAttr::get(type, llvm::ArrayRef<int8_t>(packed));
+}
+
+struct QntVnniMatmulPass
+    : quantopt::impl::QntVnniMatmulBase<QntVnniMatmulPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::GenericOp> candidates;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kLayerAttrName))
+        candidates.push_back(op);
+    });
+    SymbolTable symbols(module);
+    unsigned counter = 0;
+    for (linalg::GenericOp op : candidates) {
+      FailureOr<MatchedMatmul> matched = match(op);
+      if (failed(matched)) {
+        emitRemark(op.getLoc())
+            << "qnt-vnni-matmul: layer '"
+            << op->getAttrOfType<StringAttr>(kLayerAttrName).getValue()
+            << "' keeps the reference loops (only 2-D u8 x i8 matmuls with "
+               "constant weights and a zero init are packed)";
+        continue;
+      }
+      rewrite(op, *matched, symbols, counter++);
+    }
+  }
+
+  void rewrite(linalg::GenericOp op, const MatchedMatmul &mm,
+               SymbolTable &symbols, unsigned index) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type i8 = IntegerType::get(ctx, 8), i32 = IntegerType::get(ctx, 32);
+    int64_t k = mm.k, n = mm.n;
+    int64_t nBlocks = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
+    int64_t kFull = k / 4; // groups of 4 with no tail
+
+    // The packed weights, a global constant.
+    DenseElementsAttr packed = packWeights(mm.weights, k, n);
+    auto packedType = MemRefType::get({nBlocks, k4, kLanes * 4}, i8);
+    OpBuilder moduleBuilder = OpBuilder::atBlockBegin(
+        cast<ModuleOp>(symbols.getOp()).getBody());
+    auto global = memref::GlobalOp::create(
+        moduleBuilder, loc,
+        ("qnt_vnni_weights_" + llvm::Twine(index)).str(),
+        moduleBuilder.getStringAttr("private"), packedType, packed,
+        /*constant=*/true, moduleBuilder.getI64IntegerAttr(64));
+    symbols.insert(global);
+
+    OpBuilder b(op);
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value c4 = arith::ConstantIndexOp::create(b, loc, 4);
+    Value cRows = arith::ConstantIndexOp::create(b, loc, kRowTile);
+    Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
+    auto aTensorType = cast<RankedTensorType>(mm.a.getType());
+    auto aMemType = MemRefType::get(
+        aTensorType.getShape(), i8,
+        StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                               {ShapedType::kDynamic, 1}));
+    Value a = bufferization::ToBufferOp::create(b, loc, aMemType, mm.a,
+                                                /*read_only=*/true);
+    Value m = memref::DimOp::create(b, loc, a, 0);
+    auto outTensorType = cast<RankedTensorType>(op->getResult(0).getType());
+    auto outMemType = MemRefType::get(outTensorType.getShape(), i32);
+    SmallVector<Value> dynSizes;
+    if (outTensorType.isDynamicDim(0))
+      dynSizes.push_back(m);
+    Value out = memref::AllocOp::create(b, loc, outMemType, dynSizes,
+                                        b.getI64IntegerAttr(64));
+
+    auto acc = VectorType::get({kLanes}, i32);
+    auto bytes = VectorType::get({kLanes * 4}, i8);
+    Value zeroAcc = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
+    Value zeroByte = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+
+    // 4 activation bytes a[row, kk .. kk+3] as a broadcast vector<64xi8>;
+    // `masked` reads past K as zeros.
+    auto broadcastA = [&](OpBuilder &nb, Value row, Value kk, bool masked) {
+      auto four = VectorType::get({4}, i8);
+      Value v;
+      if (masked)
+        v = vector::TransferReadOp::create(nb, loc, four, a,
+                                           ValueRange{row, kk}, zeroByte,
+                                           ArrayRef<bool>{false});
+      else
+        v = vector::LoadOp::create(nb, loc, four, a, ValueRange{row, kk});
+      Value word = vector::BitCastOp::create(nb, loc, VectorType::get({1}, i32), v);
+      Value scalar = vector::ExtractOp::create(nb, loc, word, ArrayRef<int64_t>{0});
+      Value splat = vector::BroadcastOp::create(nb, loc, acc, scalar);
+      return vector::BitCastOp::create(nb, loc, bytes, splat).getResult();
+    };
+
+    // Rows [row0, row0 + rows) x column block `blk`.
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk) {
+      SmallVector<Value> rowIdx;
+      for (int64_t r = 0; r < rows; ++r)
+        rowIdx.push_back(r == 0 ? row0
+                                : arith::AddIOp::create(
+                                      tb, loc, row0,
+                                      arith::ConstantIndexOp::create(tb, loc, r))
+                                      .getResult());
+      auto step = [&](OpBuilder &sb, Value kGroup, ValueRange accs,
+                      bool masked) {
+        Value kk = arith::MulIOp::create(sb, loc, kGroup, c4);
+        Value wv = vector::LoadOp::create(sb, loc, bytes, w,
+                                          ValueRange{blk, kGroup, c0});
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < rows; ++r) {
+          Value av = broadcastA(sb, rowIdx[r], kk, masked);
+          next.push_back(
+              qnt::DotU8I8Op::create(sb, loc, accs[r], av, wv).getResult());
+        }
+        return next;
+      };
+      SmallVector<Value> init(rows, zeroAcc);
+      auto loop = scf::ForOp::create(
+          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, kFull), c1,
+          init,
+          [&](OpBuilder &lb, Location, Value kGroup, ValueRange accs) {
+            scf::YieldOp::create(lb, loc, step(lb, kGroup, accs, false));
+          });
+      SmallVector<Value> sums(loop.getResults().begin(), loop.getResults().end());
+      if (k4 > kFull)
+        sums = step(tb, arith::ConstantIndexOp::create(tb, loc, kFull), sums,
+                    true);
+      Value col = arith::MulIOp::create(
+          tb, loc, blk, arith::ConstantIndexOp::create(tb, loc, kLanes));
+      bool fullBlocks = n % kLanes == 0;
+      for (int64_t r = 0; r < rows; ++r)
+        vector::TransferWriteOp::create(tb, loc, sums[r], out,
+                                        ValueRange{rowIdx[r], col},
+                                        ArrayRef<bool>{fullBlocks});
+    };
+
+    Value blocks = arith::ConstantIndexOp::create(b, loc, nBlocks);
+    // Full row tiles, then the remaining rows one by one.
+    Value mTiles = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, m, cRows), cRows);
+    scf::ForOp::create(
+        b, loc, c0, mTiles, cRows, ValueRange{},
+        [&](OpBuilder &rb, Location, Value row0, ValueRange) {
+          scf::ForOp::create(rb, loc, c0, blocks, c1, ValueRange{},
+                             [&](OpBuilder &bb, Location, Value blk, ValueRange) {
+                               emitTile(bb, row0, kRowTile, blk);
+                               scf::YieldOp::create(bb, loc);
+                             });
+          scf::YieldOp::create(rb, loc);
+        });
+    scf::ForOp::create(
+        b, loc, mTiles, m, c1, ValueRange{},
+        [&](OpBuilder &rb, Location, Value row, ValueRange) {
+          scf::ForOp::create(rb, loc, c0, blocks, c1, ValueRange{},
+                             [&](OpBuilder &bb, Location, Value blk, ValueRange) {
+                               emitTile(bb, row, 1, blk);
+                               scf::YieldOp::create(bb, loc);
+                             });
+          scf::YieldOp::create(rb, loc);
+        });
+    Value result = bufferization::ToTensorOp::create(
+        b, loc, outTensorType, out, /*restrict=*/true, /*writable=*/true);
+    op->getResult(0).replaceAllUsesWith(result);
+    op->erase();
+  }
+};
+} // namespace
+
+namespace {
+struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
+  void runOnOperation() override {
+    getOperation().walk([](qnt::DotU8I8Op op) {
+      OpBuilder b(op);
+      int64_t lanes = op.getAcc().getType().getNumElements();
+      std::string name = lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
+                                     : "llvm.x86.avx512.vpdpbusd.256";
+      Value r = LLVM::CallIntrinsicOp::create(
+                    b, op.getLoc(), op.getAcc().getType(),
+                    b.getStringAttr(name),
+                    ValueRange{op.getAcc(), op.getA(), op.getB()})
+                    .getResult(0);
+      op.getResult().replaceAllUsesWith(r);
+      op.erase();
+    });
+  }
+};
+} // namespace
