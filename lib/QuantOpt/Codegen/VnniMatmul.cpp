@@ -54,10 +54,13 @@ template <typename ExtOp> bool isWidened(Value v, BlockArgument arg) {
   return ext && ext.getIn() == arg;
 }
 
-/// The contraction `sum(extui(a) * extsi(w))` of a plain 2-D matmul with a
-/// constant i8 weight, or failure.
+/// The contraction `sum(ext(a) * extsi(w))` of a plain 2-D matmul with a
+/// constant i8 weight (u8 or i8 activations), or failure.
 struct MatchedMatmul {
   Value a;
+  /// Signed (i8) activations: vpdpbusd reads u8, so the bytes are shifted by
+  /// +128 (xor 0x80) and the accumulators start at -128 * sum_k w[k][n].
+  bool signedA = false;
   DenseElementsAttr weights;
   int64_t k, n;
 };
@@ -91,10 +94,18 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
   if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
     return failure();
   BlockArgument aArg = body.getArgument(0), wArg = body.getArgument(1);
-  if (!((isWidened<arith::ExtUIOp>(mul.getLhs(), aArg) &&
-         isWidened<arith::ExtSIOp>(mul.getRhs(), wArg)) ||
-        (isWidened<arith::ExtUIOp>(mul.getRhs(), aArg) &&
-         isWidened<arith::ExtSIOp>(mul.getLhs(), wArg))))
+  MatchedMatmul matched;
+  auto widenedA = [&](Value v) {
+    if (isWidened<arith::ExtUIOp>(v, aArg))
+      return true;
+    if (isWidened<arith::ExtSIOp>(v, aArg)) {
+      matched.signedA = true;
+      return true;
+    }
+    return false;
+  };
+  if (!((widenedA(mul.getLhs()) && isWidened<arith::ExtSIOp>(mul.getRhs(), wArg)) ||
+        (widenedA(mul.getRhs()) && isWidened<arith::ExtSIOp>(mul.getLhs(), wArg))))
     return failure();
   auto aType = cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -107,7 +118,6 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
   if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&zero)) ||
       !isa<IntegerAttr>(zero) || !cast<IntegerAttr>(zero).getValue().isZero())
     return failure();
-  MatchedMatmul matched;
   matched.a = op.getDpsInputOperand(0)->get();
   if (!matchPattern(op.getDpsInputOperand(1)->get(),
                     m_Constant(&matched.weights)) ||
@@ -204,6 +214,28 @@ struct QntVnniMatmulPass
                                         b.getI64IntegerAttr(64));
 
     auto acc = VectorType::get({kLanes}, i32);
+    // Signed activations: the accumulators of column block nb start at
+    // -128 * (column sums of the weights), a [ceil(N/16)][16] global.
+    Value compensation;
+    if (mm.signedA) {
+      std::vector<int32_t> sums(nBlocks * kLanes, 0);
+      int64_t flat = 0;
+      for (APInt v : mm.weights.getValues<APInt>()) {
+        sums[flat % n] -= 128 * static_cast<int32_t>(v.getSExtValue());
+        ++flat;
+      }
+      auto compType = MemRefType::get({nBlocks, kLanes}, i32);
+      auto compGlobal = memref::GlobalOp::create(
+          moduleBuilder, loc,
+          ("qnt_vnni_compensation_" + llvm::Twine(index)).str(),
+          moduleBuilder.getStringAttr("private"), compType,
+          DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, i32),
+                                 llvm::ArrayRef<int32_t>(sums)),
+          /*constant=*/true, moduleBuilder.getI64IntegerAttr(64));
+      symbols.insert(compGlobal);
+      compensation = memref::GetGlobalOp::create(b, loc, compType,
+                                                 compGlobal.getSymName());
+    }
     auto bytes = VectorType::get({kLanes * 4}, i8);
     Value zeroAcc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
@@ -222,6 +254,11 @@ struct QntVnniMatmulPass
         v = vector::LoadOp::create(nb, loc, four, a, ValueRange{row, kk});
       Value word = vector::BitCastOp::create(nb, loc, VectorType::get({1}, i32), v);
       Value scalar = vector::ExtractOp::create(nb, loc, word, ArrayRef<int64_t>{0});
+      if (mm.signedA) // a + 128 in every byte: xor 0x80808080
+        scalar = arith::XOrIOp::create(
+            nb, loc, scalar,
+            arith::ConstantOp::create(
+                nb, loc, nb.getI32IntegerAttr(static_cast<int32_t>(0x80808080u))));
       Value splat = vector::BroadcastOp::create(nb, loc, acc, scalar);
       return vector::BitCastOp::create(nb, loc, bytes, splat).getResult();
     };
@@ -248,7 +285,11 @@ struct QntVnniMatmulPass
         }
         return next;
       };
-      SmallVector<Value> init(rows, zeroAcc);
+      Value start = zeroAcc;
+      if (compensation)
+        start = vector::LoadOp::create(tb, loc, acc, compensation,
+                                       ValueRange{blk, c0});
+      SmallVector<Value> init(rows, start);
       auto loop = scf::ForOp::create(
           tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, kFull), c1,
           init,
