@@ -1,0 +1,43 @@
+// RUN: quant-opt %s --qnt-quantize --qnt-vnni-matmul 2>&1 | FileCheck %s
+// RUN: quant-opt %s --qnt-quantize="act-storage=i8 act-scheme=symmetric" --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=SIGNED
+// RUN: quant-opt %s --qnt-quantize --qnt-vnni-matmul --qnt-lower-dot 2>&1 | FileCheck %s --check-prefix=INTRINSIC
+// RUN: quant-opt %s --qnt-quantize --qnt-codegen 2>&1 | FileCheck %s --check-prefix=LLVM
+
+// K = 6 (one full group of 4 and a tail of 2), N = 20 (a full block of 16
+// and a tail of 4): packed weights [2][2][64], zero-padded.
+// CHECK: memref.global "private" constant @qnt_vnni_weights_0 : memref<2x2x64xi8> = dense<{{.*}}> {alignment = 64 : i64}
+// CHECK-LABEL: func @fc
+// CHECK: %[[A:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x6xi8> to memref<?x6xi8, strided<[?, 1], offset: ?>>
+// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x20xi32>
+// Four rows per tile, one weight load shared by four dots:
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// CHECK: vector.load %{{.*}} : memref<2x2x64xi8>, vector<64xi8>
+// CHECK-COUNT-4: qnt.dot_u8i8 %{{.*}} : vector<64xi8> into vector<16xi32>
+// The K tail reads the activation with a mask, N tails store with one:
+// CHECK: vector.transfer_read %[[A]]{{.*}} : memref<?x6xi8, strided<[?, 1], offset: ?>>, vector<4xi8>
+// CHECK: vector.transfer_write %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] : vector<16xi32>, memref<?x20xi32>
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT: qnt.layer = "fc"
+
+// SIGNED: memref.global "private" constant @qnt_vnni_compensation_0 : memref<2x16xi32>
+// SIGNED: arith.xori %{{.*}}, %{{.*}} : i32
+// SIGNED: qnt.dot_u8i8
+
+// INTRINSIC: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// INTRINSIC-NOT: qnt.dot_u8i8
+
+// LLVM: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// LLVM-NOT: qnt.dot_u8i8
+
+func.func @fc(%x: tensor<?x6xf32>) -> tensor<?x20xf32> {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x6xf32>
+  %w = arith.constant dense<0.5> : tensor<6x20xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%d) : tensor<?x20xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<?x20xf32>) -> tensor<?x20xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x6xf32>, tensor<6x20xf32>) outs(%c : tensor<?x20xf32>) -> tensor<?x20xf32> loc("fc")
+  return %y : tensor<?x20xf32>
+}
