@@ -29,6 +29,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Process.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -151,8 +152,8 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
     return fail("calibration reads --data, not --input");
   if (calibrateMode && statsFile.empty() && quantizeOutput.empty())
     return fail("--calibrate needs --stats FILE (or --quantize-output)");
-  if (histogramBins < 2)
-    return fail("--histogram-bins must be at least 2");
+  if (histogramBins < 2 || histogramBins > 65536)
+    return fail("--histogram-bins must be between 2 and 65536");
 
   // The model to instrument, and the float model to quantize afterwards.
   OwningOpRef<ModuleOp> original;
@@ -161,6 +162,10 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   std::string fingerprint;
   if (auto attr = module->getAttrOfType<StringAttr>("qnt.model_fingerprint"))
     fingerprint = attr.str();
+  if (!quantizeOutput.empty() && hasObservers(module))
+    return fail("--quantize-output needs the float model; this one already "
+                "has observers (calibrate it with --stats, then run "
+                "--qnt-quantize on the float model)");
   if (!hasObservers(module)) {
     if (!dumpDir.empty())
       return fail("the model has no qnt.observe ops: instrument it with "
@@ -199,37 +204,42 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
       quantopt::runtime::calibrate(**session, *data, options, fingerprint);
   if (!stats)
     return fail(llvm::toString(stats.takeError()));
-  std::string statsPath = statsFile;
-  llvm::SmallString<128> tempStats;
-  if (statsPath.empty()) {
-    if (std::error_code ec =
-            llvm::sys::fs::createTemporaryFile("quant-run-stats", "json", tempStats))
-      return fail("cannot create a temporary stats file: " + ec.message());
-    statsPath = tempStats.str().str();
-  }
-  if (llvm::Error err = stats->save(statsPath))
-    return fail(llvm::toString(std::move(err)));
   llvm::errs() << llvm::formatv(
       "quant-run: {0} observer(s) over {1} sample(s){2}\n",
       stats->activations.size(), data->samples,
       statsFile.empty() ? std::string() : " -> " + statsFile);
 
+  // One shot: quantize with the statistics (through a temporary file), and
+  // write nothing unless that works too.
   if (!quantizeOutput.empty()) {
+    llvm::SmallString<128> tempStats;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "quant-run-stats", "json", tempStats))
+      return fail("cannot create a temporary stats file: " + ec.message());
+    llvm::FileRemover removeTemp(tempStats);
+    if (llvm::Error err = stats->save(tempStats))
+      return fail(llvm::toString(std::move(err)));
     std::string pipeline = "qnt-quantize{activations=static stats=" +
-                           statsPath + " " + quantizeOptions + "}";
-    LogicalResult quantized = runPasses(*original, pipeline);
-    if (!tempStats.empty())
-      llvm::sys::fs::remove(tempStats);
-    if (failed(quantized))
+                           tempStats.str().str() + " " + quantizeOptions + "}";
+    if (failed(runPasses(*original, pipeline)))
       return fail("quantization failed (see the diagnostics above)");
+    std::string quantizedText;
+    llvm::raw_string_ostream os(quantizedText);
+    original->print(os);
+    os << "\n";
+    if (!statsFile.empty())
+      if (llvm::Error err = stats->save(statsFile))
+        return fail(llvm::toString(std::move(err)));
     std::string error;
     auto output = openOutputFile(quantizeOutput, &error);
     if (!output)
       return fail(error);
-    original->print(output->os());
-    output->os() << "\n";
+    output->os() << quantizedText;
     output->keep();
+    return 0;
   }
+  if (llvm::Error err = stats->save(statsFile))
+    return fail(llvm::toString(std::move(err)));
   return 0;
 }
 

@@ -106,6 +106,8 @@ struct ObserverStats {
 
   /// Finite values seen, values that were NaN or infinite, batches.
   uint64_t count = 0, nonFinite = 0, batches = 0;
+  /// Batches that had finite values (those that moved the moving average).
+  uint64_t finiteBatches = 0;
   /// Exact extremes of the finite values.
   float min = 0, max = 0;
   /// Extremes of the first batch (to merge moving averages).

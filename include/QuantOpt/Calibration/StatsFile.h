@@ -10,7 +10,7 @@
 //   {"version": 2, "model": "<fingerprint>", "histogram_bins": 2048,
 //    "averaging_constant": 0.01,
 //    "activations": {"<layer>": {"shape": [...], "count": N,
-//       "non_finite": 0, "batches": B, "min": .., "max": ..,
+//       "non_finite": 0, "batches": B, "finite_batches": F, "min": .., "max": ..,
 //       "first_min": .., "first_max": .., "moving_min": .., "moving_max": ..,
 //       "histogram": {"log2_width": e, "start": s, "counts": [...]},
 //       "channel_axis": a, "channel_min": [...], "channel_max": [...]}}}
@@ -42,7 +42,8 @@ struct StatsFile {
   std::string model;
   unsigned histogramBins = kDefaultHistogramBins;
   float averagingConstant = kDefaultAveragingConstant;
-  /// Observers in model order.
+  /// Observers: in model order after a calibration run, in name order when
+  /// read from a file.
   std::vector<std::pair<std::string, ObserverStats>> activations;
 
   const ObserverStats *lookup(llvm::StringRef name) const;

@@ -32,6 +32,22 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::ModuleOp"> {
+  let summary = "Register-tiled f32 kernels for matmuls with constant weights";
+  let description = [{
+    Rewrites each 2-D `linalg.matmul` of f32 with a constant weight into the
+    structure of the VNNI kernels (docs/Codegen.md): weights packed at compile
+    time as `[ceil(N/16)][K][16]` (a private `memref.global`), four rows per
+    tile sharing every weight load, `vector.fma` with a broadcast activation,
+    accumulators in registers over K starting from the init, masked loads and
+    stores for an N tail. This keeps int8-against-fp32 comparisons fair.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
   let summary = "Lower qnt.dot_u8i8 to the x86 vpdpbusd intrinsics";
   let description = [{

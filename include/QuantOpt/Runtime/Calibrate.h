@@ -63,9 +63,10 @@ calibrate(const Session &session, const DataSet &data,
           const CalibrateOptions &options, llvm::StringRef model);
 
 /// Runs the first options.maxSamples samples and writes what each observer
-/// saw as `dir/<id>.npy` (samples along axis 0), the model outputs as
-/// `dir/out<i>.npy` and the observer ids in model order as
-/// `dir/observers.json`.
+/// saw as `dir/<file>.npy` (samples along axis 0; the file is the id with
+/// characters other than [A-Za-z0-9._#-] replaced by '_'), the model outputs
+/// as `dir/out<i>.npy` and `dir/observers.json`: {"observers": [ids in model
+/// order], "files": {id: file}, "samples": n}.
 llvm::Error dumpObserved(const Session &session, const DataSet &data,
                          const CalibrateOptions &options, llvm::StringRef dir);
 

@@ -40,6 +40,13 @@ static int64_t gridIndex(double x, int e) {
   return static_cast<int64_t>(std::floor(std::ldexp(x, -e)));
 }
 
+/// floor(g / 2^shift) for any shift >= 0 (shifts of 64 or more give -1 or 0).
+static int64_t coarsenIndex(int64_t g, int shift) {
+  if (shift >= 63)
+    return g < 0 ? -1 : 0;
+  return g >> shift;
+}
+
 /// The smallest e >= max(minE, kMinLog2Width) whose grid holds [lo, hi] in n
 /// bins.
 static int fittingLog2Width(double lo, double hi, unsigned n, int minE) {
@@ -78,7 +85,7 @@ void Histogram::fit(double lo, double hi) {
   int shift = e - log2Width;
   for (unsigned b = first; b <= last; ++b)
     if (counts[b]) // floor((start + b) / 2^shift), negative indices too
-      rebinned[((start + static_cast<int64_t>(b)) >> shift) - newStart] +=
+      rebinned[coarsenIndex(start + static_cast<int64_t>(b), shift) - newStart] +=
           counts[b];
   counts = std::move(rebinned);
   log2Width = e;
@@ -141,7 +148,7 @@ llvm::Error Histogram::merge(const Histogram &other) {
     int shift = e - h.log2Width;
     for (unsigned b = 0; b < n; ++b)
       if (h.counts[b])
-        merged[((h.start + static_cast<int64_t>(b)) >> shift) - newStart] +=
+        merged[coarsenIndex(h.start + static_cast<int64_t>(b), shift) - newStart] +=
             h.counts[b];
   };
   addFrom(*this);
@@ -194,12 +201,20 @@ llvm::Expected<Histogram> Histogram::fromParts(int log2Width, int64_t start,
     return makeError("a histogram needs at least 2 bins");
   if (log2Width < kMinLog2Width || log2Width > 1100)
     return makeError(llvm::formatv("log2_width {0} is out of range", log2Width));
+  // The window always holds 0 (it covers [min(0, lo), max(0, hi)]).
+  int64_t n = static_cast<int64_t>(counts.size());
+  if (start > 0 || start < -n)
+    return makeError(llvm::formatv(
+        "start {0} does not put bin 0 inside the {1} bins", start, n));
   Histogram h(counts.size());
   h.log2Width = log2Width;
   h.start = start;
   h.total = 0;
-  for (uint64_t c : counts)
+  for (uint64_t c : counts) {
+    if (h.total + c < h.total)
+      return makeError("the counts overflow 64 bits");
     h.total += c;
+  }
   h.counts = std::move(counts);
   return h;
 }
@@ -222,6 +237,8 @@ llvm::Expected<Histogram> Histogram::fromJSON(const json::Value &value,
       return makeError(where + ".counts: expected non-negative integers");
     counts.push_back(static_cast<uint64_t>(*v));
   }
+  if (*e < kMinLog2Width || *e > 1100)
+    return makeError(where + llvm::formatv(": log2_width {0} is out of range", *e));
   auto h = fromParts(static_cast<int>(*e), *start, std::move(counts));
   if (!h)
     return makeError(where + ": " + llvm::toString(h.takeError()));
@@ -250,6 +267,7 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
   shape.assign(batchShape.begin(), batchShape.end());
   ++batches;
   if (finite) {
+    ++finiteBatches;
     if (count == 0) {
       min = lo, max = hi;
       firstMin = lo, firstMax = hi;
@@ -305,8 +323,9 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
       min = std::min(min, later.min), max = std::max(max, later.max);
       // A sequential run would have continued this moving average through
       // the later batches: m = later_m + (1 - c)^n * (m - later_first).
+      // Batches without finite values did not move the average.
       double decay = std::pow(1.0 - static_cast<double>(averagingConstant),
-                              static_cast<double>(later.batches));
+                              static_cast<double>(later.finiteBatches));
       movingMin = static_cast<float>(later.movingMin +
                                      decay * (double(movingMin) - later.firstMin));
       movingMax = static_cast<float>(later.movingMax +
@@ -316,6 +335,7 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
   count += later.count;
   nonFinite += later.nonFinite;
   batches += later.batches;
+  finiteBatches += later.finiteBatches;
   if (!later.shape.empty())
     shape = later.shape;
   if (later.channelAxis >= 0) {
@@ -474,6 +494,16 @@ static Range estimateEntropy(const ObserverStats &stats,
         for (size_t j = begin; j < end; ++j)
           if (absCounts[j] != 0)
             qv[j] = sum / static_cast<double>(nonZero);
+      // As TensorRT/MXNet: the reference's last bin, which holds the
+      // clipped outliers, counts as occupied even when it held nothing
+      // before (it shares its chunk's mass).
+      if (t + 1 == target && absCounts[i - 1] == 0 && p[i - 1] != 0 && sum != 0) {
+        double share = sum / static_cast<double>(nonZero + 1);
+        for (size_t j = begin; j < end; ++j)
+          if (absCounts[j] != 0)
+            qv[j] = share;
+        qv[i - 1] = share;
+      }
     }
     double pSum = 0, qSum = 0;
     for (size_t j = 0; j < i; ++j)

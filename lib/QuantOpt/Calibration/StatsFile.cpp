@@ -13,6 +13,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace quantopt;
 using namespace quantopt::calibration;
@@ -30,10 +31,12 @@ const ObserverStats *StatsFile::lookup(llvm::StringRef name) const {
   return nullptr;
 }
 
+/// Per-channel extremes; a channel that saw no finite value is null.
 static json::Array toArray(llvm::ArrayRef<float> values) {
   json::Array array;
   for (float v : values)
-    array.push_back(static_cast<double>(v));
+    array.push_back(std::isfinite(v) ? json::Value(static_cast<double>(v))
+                                     : json::Value(nullptr));
   return array;
 }
 
@@ -47,6 +50,7 @@ json::Value StatsFile::toJSON() const {
                    {"count", static_cast<int64_t>(s.count)},
                    {"non_finite", static_cast<int64_t>(s.nonFinite)},
                    {"batches", static_cast<int64_t>(s.batches)},
+                   {"finite_batches", static_cast<int64_t>(s.finiteBatches)},
                    {"min", static_cast<double>(s.min)},
                    {"max", static_cast<double>(s.max)},
                    {"first_min", static_cast<double>(s.firstMin)},
@@ -72,7 +76,8 @@ json::Value StatsFile::toJSON() const {
 static llvm::Error readFloat(const json::Object &o, llvm::StringRef key,
                              llvm::StringRef where, float &out) {
   std::optional<double> v = o.getNumber(key);
-  if (!v || !std::isfinite(*v))
+  if (!v || !std::isfinite(*v) ||
+      std::fabs(*v) > static_cast<double>(std::numeric_limits<float>::max()))
     return fail(where, llvm::Twine("expected a finite number for \"") + key +
                            "\"");
   out = static_cast<float>(*v);
@@ -89,15 +94,25 @@ static llvm::Error readCount(const json::Object &o, llvm::StringRef key,
   return llvm::Error::success();
 }
 
+/// Per-channel extremes: numbers, or null for a channel without finite
+/// values (read as `empty`).
 static llvm::Error readFloats(const json::Object &o, llvm::StringRef key,
-                              llvm::StringRef where, std::vector<float> &out) {
+                              llvm::StringRef where, float empty,
+                              std::vector<float> &out) {
   const json::Array *array = o.getArray(key);
   if (!array)
     return fail(where, llvm::Twine("expected an array for \"") + key + "\"");
   for (const json::Value &v : *array) {
+    if (v.getAsNull()) {
+      out.push_back(empty);
+      continue;
+    }
     std::optional<double> d = v.getAsNumber();
-    if (!d)
-      return fail(where, llvm::Twine("expected numbers in \"") + key + "\"");
+    if (!d || !std::isfinite(*d) ||
+        std::fabs(*d) > static_cast<double>(std::numeric_limits<float>::max()))
+      return fail(where, llvm::Twine("expected finite float32 numbers or null "
+                                     "in \"") +
+                             key + "\"");
     out.push_back(static_cast<float>(*d));
   }
   return llvm::Error::success();
@@ -133,9 +148,7 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
     file.histogramBins = static_cast<unsigned>(*bins);
     file.averagingConstant = static_cast<float>(*c);
   }
-  // json::Object is unordered: keep the file's (model) order by sorting on
-  // nothing but reading the keys as written is not possible, so order by
-  // name for determinism.
+  // json::Object is unordered: observers are read in name order.
   std::vector<std::string> names;
   for (const auto &entry : *observers)
     names.push_back(entry.first.str());
@@ -155,6 +168,7 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
     if (*version == 1) {
       s.count = 1;
       s.batches = 1;
+      s.finiteBatches = 1;
       s.firstMin = s.movingMin = s.min;
       s.firstMax = s.movingMax = s.max;
       file.activations.emplace_back(name, std::move(s));
@@ -171,6 +185,13 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
                               {"batches", &s.batches}})
       if (llvm::Error err = readCount(*o, key, where, *field))
         return std::move(err);
+    s.finiteBatches = s.batches;
+    if (o->get("finite_batches"))
+      if (llvm::Error err = readCount(*o, "finite_batches", where, s.finiteBatches))
+        return std::move(err);
+    if (s.movingMin > s.movingMax || s.firstMin > s.firstMax ||
+        s.finiteBatches > s.batches)
+      return fail(where, "inconsistent moving averages or batch counts");
     if (const json::Array *shape = o->getArray("shape"))
       for (const json::Value &d : *shape)
         if (std::optional<int64_t> v = d.getAsInteger())
@@ -190,9 +211,10 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
     s.histogram = std::move(*h);
     if (std::optional<int64_t> axis = o->getInteger("channel_axis")) {
       s.channelAxis = *axis;
-      if (llvm::Error err = readFloats(*o, "channel_min", where, s.channelMin))
+      float inf = std::numeric_limits<float>::infinity();
+      if (llvm::Error err = readFloats(*o, "channel_min", where, inf, s.channelMin))
         return std::move(err);
-      if (llvm::Error err = readFloats(*o, "channel_max", where, s.channelMax))
+      if (llvm::Error err = readFloats(*o, "channel_max", where, -inf, s.channelMax))
         return std::move(err);
       if (s.channelMin.size() != s.channelMax.size())
         return fail(where, "channel_min and channel_max differ in length");

@@ -162,8 +162,9 @@ struct QntVnniMatmulPass
         emitRemark(op.getLoc())
             << "qnt-vnni-matmul: layer '"
             << op->getAttrOfType<StringAttr>(kLayerAttrName).getValue()
-            << "' keeps the reference loops (only 2-D u8 x i8 matmuls with "
-               "constant weights and a zero init are packed)";
+            << "' keeps the reference loops (only 2-D matmuls of u8 or i8 "
+               "activations and constant i8 weights from a zero init are "
+               "packed)";
         continue;
       }
       rewrite(op, *matched, symbols, counter++);

@@ -49,6 +49,7 @@ llvm::StringRef quantopt::getCodegenPipelineText() {
   return "qnt-export-signatures,"
          "qnt-lower-observers,"
          "qnt-vnni-matmul,"
+         "qnt-f32-matmul,"
          "convert-qnt-to-linalg,"
          "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
          "tosa-to-tensor),"

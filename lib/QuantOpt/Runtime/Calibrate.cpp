@@ -6,6 +6,8 @@
 
 #include "QuantOpt/Runtime/Calibrate.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -286,11 +288,26 @@ llvm::Error quantopt::runtime::dumpObserved(const Session &session,
   }
   setThreadObserverSink(nullptr);
 
-  // Everything is in memory: write it all, into a staging directory first.
+  // Everything is in memory: write it all.
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return makeError("cannot create '" + dir + "': " + ec.message());
+  // File names: the id with every character but [A-Za-z0-9._#-] replaced
+  // by '_' (and a leading '.' too), numbered when two ids collide; the
+  // mapping is in observers.json.
   json::Array order;
+  json::Object files;
+  llvm::StringSet<> used;
   for (auto [i, id] : llvm::enumerate(ids)) {
+    std::string base = id;
+    for (char &ch : base)
+      if (!llvm::isAlnum(ch) && ch != '.' && ch != '_' && ch != '#' && ch != '-')
+        ch = '_';
+    if (base.empty() || base[0] == '.')
+      base.insert(base.begin(), '_');
+    std::string file = base + ".npy";
+    for (unsigned n = 1; !used.insert(file).second; ++n)
+      file = base + "." + std::to_string(n) + ".npy";
+    files[id] = file;
     const DumpSink::Seen &seen = sink.seen[i];
     if (!seen.error.empty())
       return makeError("observer '" + id + "': " + seen.error);
@@ -302,7 +319,7 @@ llvm::Error quantopt::runtime::dumpObserved(const Session &session,
     array.data.resize(seen.values.size() * sizeof(float));
     std::memcpy(array.data.data(), seen.values.data(), array.data.size());
     llvm::SmallString<256> path(dir);
-    llvm::sys::path::append(path, id + ".npy");
+    llvm::sys::path::append(path, file);
     if (llvm::Error err = writeNpy(path, array))
       return err;
     order.push_back(id);
@@ -320,6 +337,7 @@ llvm::Error quantopt::runtime::dumpObserved(const Session &session,
     return makeError("cannot write '" + path + "': " + ec.message());
   os << llvm::formatv("{0:2}",
                       json::Value(json::Object{{"observers", std::move(order)},
+                                               {"files", std::move(files)},
                                                {"samples", samples}}))
      << "\n";
   return llvm::Error::success();

@@ -1,7 +1,8 @@
 """Readers for what the C++ tools write.
 
 Dump directory (quant-run --dump-observed DIR):
-  DIR/observers.json   {"observers": ["fc1", "fc2", ...]} in model order
+  DIR/observers.json   {"observers": ["fc1", "fc2", ...]} in model order,
+                       optionally "files": {id: file name in DIR}
   DIR/<id>.npy         the first N samples of that activation (axis 0)
   DIR/out0.npy, ...    the model outputs for those samples
 
@@ -69,6 +70,14 @@ class DumpDir:
             raise ReportError(f"{label} observer list '{index}' repeats "
                               f"{', '.join(dup)}")
         self.observers = ids
+        # quant-run names the files after the ids with unsafe characters
+        # replaced ("files": {id: file}); without the map, <id>.npy.
+        files = doc.get("files", {})
+        if not isinstance(files, dict) or not all(
+                isinstance(v, str) and os.path.basename(v) == v for v in files.values()):
+            raise ReportError(f"{label} observer list '{index}': \"files\" must map "
+                              "ids to file names in the directory")
+        self.files = files
         for i in ids:
             if not os.path.isfile(self.observer_path(i)):
                 raise ReportError(f"{label} dump has no '{self.observer_path(i)}' "
@@ -78,7 +87,7 @@ class DumpDir:
             self.outputs.append(f"out{len(self.outputs)}")
 
     def observer_path(self, ident):
-        return os.path.join(self.path, ident + ".npy")
+        return os.path.join(self.path, self.files.get(ident, ident + ".npy"))
 
     def output_path(self, name):
         return os.path.join(self.path, name + ".npy")

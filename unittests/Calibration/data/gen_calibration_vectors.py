@@ -283,7 +283,10 @@ def kl_for(absc, i, J, target):
         a = t * m
         b = i if t == target - 1 else (t + 1) * m
         chunk = orig[a:b]
-        nzmask = chunk > 0
+        # As MXNet's _get_optimal_threshold (TensorRT's method): the
+        # positions that share a chunk's mass are where the reference P
+        # (outliers folded into its last bin) is non-zero.
+        nzmask = P[a:b] > 0
         nz = int(nzmask.sum())
         if nz > 0:
             Q[a:b][nzmask] = chunk.sum() / nz

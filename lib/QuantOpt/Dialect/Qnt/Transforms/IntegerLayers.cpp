@@ -819,6 +819,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
           weightOnly.set(d.getPosition());
     SmallVector<AffineExpr> rowsumResults, rowsumOutExprs;
     SmallVector<int64_t> rowsumShape;
+    SmallVector<Value> rowsumDynDims;
     for (auto [axis, expr] : llvm::enumerate(outMap.getResults())) {
       unsigned dim = cast<AffineDimExpr>(expr).getPosition();
       if (weightOnly.test(dim))
@@ -826,9 +827,9 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
       rowsumResults.push_back(expr);
       rowsumOutExprs.push_back(getAffineDimExpr(axis, ctx));
       rowsumShape.push_back(outType.getDimSize(axis));
+      if (outType.isDynamicDim(axis))
+        rowsumDynDims.push_back(tensor::DimOp::create(b, loc, c, axis));
     }
-    if (llvm::any_of(rowsumShape, ShapedType::isDynamic))
-      return fail("a weight zero point needs static activation row shapes");
     AffineMap rowsumMap = AffineMap::get(numDims, 0, rowsumResults, ctx);
     SmallVector<utils::IteratorType> rowsumIterators;
     for (unsigned d = 0; d < numDims; ++d)
@@ -839,7 +840,8 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
         linalg::FillOp::create(
             b, loc,
             ValueRange{arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))},
-            ValueRange{tensor::EmptyOp::create(b, loc, rowsumShape, i32)})
+            ValueRange{tensor::EmptyOp::create(b, loc, rowsumShape, i32,
+                                               rowsumDynDims)})
             .getResult(0);
     // The reduced dimensions may reach the activation only through sums
     // (a convolution's window): a splat operand of the weight's reduced shape

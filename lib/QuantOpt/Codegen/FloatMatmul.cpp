@@ -1,0 +1,181 @@
+//===- FloatMatmul.cpp - f32 matmuls on packed weights --------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-f32-matmul gives float matmuls with constant weights the same
+// structure as the VNNI kernels (docs/Codegen.md), so that int8 and fp32 are
+// compared on equal terms: weights packed at compile time as
+// [ceil(N/16)][K][16] (zero beyond N), four rows per tile sharing each
+// 16-float weight load, one broadcast activation and one vector.fma per row
+// and k, accumulators in registers over K starting from the init (masked
+// for an N tail), masked stores for an N tail.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTF32MATMUL
+#include "QuantOpt/Codegen/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace quantopt;
+
+namespace {
+constexpr int64_t kLanes = 16;
+constexpr int64_t kRowTile = 4;
+
+struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<linalg::MatmulOp> candidates;
+    module.walk([&](linalg::MatmulOp op) {
+      DenseElementsAttr weights;
+      auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+      auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+      if (!aType || !outType || !aType.getElementType().isF32() ||
+          !outType.getElementType().isF32() || aType.isDynamicDim(1) ||
+          !op.getIndexingMapsArray()[0].isProjectedPermutation() ||
+          op.getIndexingMapsArray() !=
+              linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()) ||
+          !matchPattern(op.getInputs()[1], m_Constant(&weights)) ||
+          !weights.getElementType().isF32())
+        return;
+      candidates.push_back(op);
+    });
+    SymbolTable symbols(module);
+    unsigned index = 0;
+    for (linalg::MatmulOp op : candidates)
+      rewrite(op, symbols, index++);
+  }
+
+  void rewrite(linalg::MatmulOp op, SymbolTable &symbols, unsigned index) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type f32 = Float32Type::get(ctx);
+    DenseElementsAttr weights;
+    (void)matchPattern(op.getInputs()[1], m_Constant(&weights));
+    auto wType = cast<RankedTensorType>(weights.getType());
+    int64_t k = wType.getDimSize(0), n = wType.getDimSize(1);
+    int64_t nBlocks = (n + kLanes - 1) / kLanes;
+    std::vector<float> packed(nBlocks * k * kLanes, 0.0f);
+    int64_t flat = 0;
+    for (APFloat v : weights.getValues<APFloat>()) {
+      int64_t row = flat / n, col = flat % n;
+      packed[((col / kLanes) * k + row) * kLanes + col % kLanes] =
+          v.convertToFloat();
+      ++flat;
+    }
+    auto packedType = MemRefType::get({nBlocks, k, kLanes}, f32);
+    OpBuilder moduleBuilder =
+        OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
+    auto global = memref::GlobalOp::create(
+        moduleBuilder, loc, ("qnt_f32_weights_" + llvm::Twine(index)).str(),
+        moduleBuilder.getStringAttr("private"), packedType,
+        DenseElementsAttr::get(RankedTensorType::get({nBlocks, k, kLanes}, f32),
+                               llvm::ArrayRef<float>(packed)),
+        /*constant=*/true, moduleBuilder.getI64IntegerAttr(64));
+    symbols.insert(global);
+
+    OpBuilder b(op);
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value cRows = arith::ConstantIndexOp::create(b, loc, kRowTile);
+    Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
+    auto stridedType = [&](RankedTensorType t) {
+      return MemRefType::get(t.getShape(), f32,
+                             StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                                                    {ShapedType::kDynamic, 1}));
+    };
+    Value aTensor = op.getInputs()[0];
+    auto aType = cast<RankedTensorType>(aTensor.getType());
+    Value a = bufferization::ToBufferOp::create(b, loc, stridedType(aType),
+                                                aTensor, /*read_only=*/true);
+    Value initTensor = op.getOutputs()[0];
+    auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+    Value init = bufferization::ToBufferOp::create(
+        b, loc, stridedType(outType), initTensor, /*read_only=*/true);
+    Value m = memref::DimOp::create(b, loc, a, 0);
+    SmallVector<Value> dynSizes;
+    if (outType.isDynamicDim(0))
+      dynSizes.push_back(m);
+    Value out = memref::AllocOp::create(b, loc,
+                                        MemRefType::get(outType.getShape(), f32),
+                                        dynSizes, b.getI64IntegerAttr(64));
+    auto vec = VectorType::get({kLanes}, f32);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    bool fullBlocks = n % kLanes == 0;
+
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk) {
+      SmallVector<Value> rowIdx;
+      for (int64_t r = 0; r < rows; ++r)
+        rowIdx.push_back(r == 0 ? row0
+                                : arith::AddIOp::create(
+                                      tb, loc, row0,
+                                      arith::ConstantIndexOp::create(tb, loc, r))
+                                      .getResult());
+      Value col = arith::MulIOp::create(
+          tb, loc, blk, arith::ConstantIndexOp::create(tb, loc, kLanes));
+      SmallVector<Value> start;
+      for (int64_t r = 0; r < rows; ++r)
+        start.push_back(vector::TransferReadOp::create(
+            tb, loc, vec, init, ValueRange{rowIdx[r], col}, zero,
+            ArrayRef<bool>{fullBlocks}));
+      auto loop = scf::ForOp::create(
+          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, k), c1, start,
+          [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
+            Value wv =
+                vector::LoadOp::create(lb, loc, vec, w, ValueRange{blk, kk, c0});
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < rows; ++r) {
+              Value av = memref::LoadOp::create(lb, loc, a,
+                                                ValueRange{rowIdx[r], kk});
+              Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
+              next.push_back(
+                  vector::FMAOp::create(lb, loc, splat, wv, accs[r]));
+            }
+            scf::YieldOp::create(lb, loc, next);
+          });
+      for (int64_t r = 0; r < rows; ++r)
+        vector::TransferWriteOp::create(tb, loc, loop.getResult(r), out,
+                                        ValueRange{rowIdx[r], col},
+                                        ArrayRef<bool>{fullBlocks});
+    };
+
+    Value blocks = arith::ConstantIndexOp::create(b, loc, nBlocks);
+    Value mTiles = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, m, cRows), cRows);
+    for (auto [lo, hi, step, rows] :
+         {std::tuple<Value, Value, Value, int64_t>{c0, mTiles, cRows, kRowTile},
+          {mTiles, m, c1, 1}})
+      scf::ForOp::create(
+          b, loc, lo, hi, step, ValueRange{},
+          [&, rows = rows](OpBuilder &rb, Location, Value row0, ValueRange) {
+            scf::ForOp::create(
+                rb, loc, c0, blocks, c1, ValueRange{},
+                [&](OpBuilder &bb, Location, Value blk, ValueRange) {
+                  emitTile(bb, row0, rows, blk);
+                  scf::YieldOp::create(bb, loc);
+                });
+            scf::YieldOp::create(rb, loc);
+          });
+    Value result = bufferization::ToTensorOp::create(
+        b, loc, outType, out, /*restrict=*/true, /*writable=*/true);
+    op->getResult(0).replaceAllUsesWith(result);
+    op->erase();
+  }
+};
+} // namespace
