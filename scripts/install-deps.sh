@@ -9,6 +9,8 @@ packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   # Build and test tools.
   cmake ninja-build libgtest-dev
+  # oneDNN, which bench/qnt-bench compares our kernels with.
+  libdnnl-dev
   # Debian's python3 with numpy: test oracles, integration checks, demo.
   python3 python3-numpy
   # Headless Chromium renders the calibration error report in a test.

@@ -1,0 +1,331 @@
+//===- qnt-bench.cpp - QuantOpt kernels against oneDNN --------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+//   build/bin/qnt-bench [--shapes MxKxN,...] [--repeat N] [--dnnl-threads 1,2]
+//
+// For each matmul shape, in one run: builds our int8 kernel (u8 activations
+// x constant s8 weights -> s32, through --qnt-codegen) and our fp32 kernel
+// (constant f32 weights, same pipeline), and oneDNN's u8s8s32 and f32
+// matmuls with weights pre-packed by oneDNN (format_tag::any); checks ours
+// against oneDNN (int8: identical s32 sums; fp32: relative error), then
+// times all four side by side and prints GOP/s and the ratios. See
+// docs/Codegen.md. Timing is only ever printed, never asserted.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Pipelines/Pipelines.h"
+#include "QuantOpt/Runtime/Runner.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+// oneDNN from Debian runs on OpenMP (libgomp): its thread count is OpenMP's.
+extern "C" void omp_set_num_threads(int);
+
+using namespace mlir;
+using quantopt::runtime::DType;
+using quantopt::runtime::NpyArray;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string>
+    shapesOption("shapes", cl::desc("Comma-separated MxKxN matmul shapes"),
+                 cl::init("1024x1024x1024,128x4096x4096,512x1024x1024,1x4096x4096"));
+static cl::opt<unsigned> repeat("repeat", cl::desc("Timed calls per kernel"),
+                                cl::init(20));
+static cl::opt<std::string> threadsOption(
+    "dnnl-threads", cl::desc("oneDNN thread counts to time (ours run on one)"),
+    cl::init("1,2"));
+
+struct Shape {
+  int64_t m, k, n;
+};
+
+static double medianMs(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  size_t c = times.size();
+  return c % 2 ? times[c / 2] : (times[c / 2 - 1] + times[c / 2]) / 2;
+}
+
+/// The module of one kernel, as text: int8 is the contraction
+/// --qnt-quantize builds (u8 x s8 -> s32 from zeros), fp32 a linalg.matmul.
+static std::string buildModule(const Shape &s, bool int8,
+                               const std::vector<int8_t> &w8,
+                               const std::vector<float> &w32) {
+  std::string hex;
+  if (int8)
+    hex = llvm::toHex(llvm::StringRef(reinterpret_cast<const char *>(w8.data()),
+                                      w8.size()));
+  else
+    hex = llvm::toHex(llvm::StringRef(
+        reinterpret_cast<const char *>(w32.data()), w32.size() * 4));
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (int8) {
+    os << llvm::formatv(R"(
+#map = affine_map<(d0, d1, d2) -> (d0, d2)>
+#map1 = affine_map<(d0, d1, d2) -> (d2, d1)>
+#map2 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @main(%a: tensor<{0}x{1}xi8>) -> tensor<{0}x{2}xi32> {{
+  %w = arith.constant dense<"0x{3}"> : tensor<{1}x{2}xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{0}x{2}xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<{0}x{2}xi32>) -> tensor<{0}x{2}xi32>
+  %r = linalg.generic {{indexing_maps = [#map, #map1, #map2], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %w : tensor<{0}x{1}xi8>, tensor<{1}x{2}xi8>) outs(%c : tensor<{0}x{2}xi32>) attrs = {{qnt.layer = "bench"} {{
+  ^bb0(%x: i8, %y: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extsi %y : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  } -> tensor<{0}x{2}xi32>
+  return %r : tensor<{0}x{2}xi32>
+}
+)",
+                        s.m, s.k, s.n, hex);
+  } else {
+    os << llvm::formatv(R"(
+func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
+  %w = arith.constant dense<"0x{3}"> : tensor<{1}x{2}xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{0}x{2}xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<{0}x{2}xf32>) -> tensor<{0}x{2}xf32>
+  %r = linalg.matmul ins(%a, %w : tensor<{0}x{1}xf32>, tensor<{1}x{2}xf32>) outs(%c : tensor<{0}x{2}xf32>) -> tensor<{0}x{2}xf32>
+  return %r : tensor<{0}x{2}xf32>
+}
+)",
+                        s.m, s.k, s.n, hex);
+  }
+  return text;
+}
+
+/// Our kernel, compiled with --qnt-codegen.
+struct OurKernel {
+  OwningOpRef<ModuleOp> module;
+  std::unique_ptr<quantopt::runtime::Session> session;
+};
+
+static bool compileOurs(MLIRContext &ctx, const std::string &text,
+                        OurKernel &kernel) {
+  kernel.module = parseSourceString<ModuleOp>(text, &ctx);
+  if (!kernel.module)
+    return false;
+  PassManager pm(&ctx);
+  if (failed(quantopt::buildCodegenPipeline(pm)) ||
+      failed(pm.run(*kernel.module)))
+    return false;
+  auto session = quantopt::runtime::Session::create(*kernel.module, "main");
+  if (!session) {
+    llvm::errs() << llvm::toString(session.takeError()) << "\n";
+    return false;
+  }
+  kernel.session = std::move(*session);
+  return true;
+}
+
+static double timeOurs(const OurKernel &kernel, const NpyArray &input,
+                       std::vector<NpyArray> *results) {
+  quantopt::runtime::Timing timing;
+  auto out = kernel.session->call({input}, {"a"}, repeat, &timing);
+  if (!out) {
+    llvm::errs() << llvm::toString(out.takeError()) << "\n";
+    return NAN;
+  }
+  if (results)
+    *results = std::move(*out);
+  return timing.medianMs;
+}
+
+/// oneDNN matmul with weights reordered once into the primitive's layout.
+struct DnnlMatmul {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::matmul primitive;
+  dnnl::memory src, weights, dst;
+};
+
+static DnnlMatmul makeDnnl(const Shape &s, bool int8, const void *aData,
+                           const void *wData) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  DnnlMatmul d;
+  dt srcType = int8 ? dt::u8 : dt::f32, wType = int8 ? dt::s8 : dt::f32,
+     dstType = int8 ? dt::s32 : dt::f32;
+  dnnl::memory::desc srcDesc({s.m, s.k}, srcType, tag::ab);
+  dnnl::memory::desc wAny({s.k, s.n}, wType, tag::any);
+  dnnl::memory::desc wPlain({s.k, s.n}, wType, tag::ab);
+  dnnl::memory::desc dstDesc({s.m, s.n}, dstType, tag::ab);
+  dnnl::matmul::desc md(srcDesc, wAny, dstDesc); // oneDNN 2.x API
+  dnnl::matmul::primitive_desc pd(md, d.engine);
+  d.primitive = dnnl::matmul(pd);
+  d.src = dnnl::memory(srcDesc, d.engine);
+  std::memcpy(d.src.get_data_handle(), aData,
+              s.m * s.k * (int8 ? 1 : 4));
+  dnnl::memory plain(wPlain, d.engine, const_cast<void *>(wData));
+  d.weights = dnnl::memory(pd.weights_desc(), d.engine);
+  dnnl::reorder(plain, d.weights).execute(d.stream, plain, d.weights);
+  d.dst = dnnl::memory(dstDesc, d.engine);
+  d.stream.wait();
+  return d;
+}
+
+static double timeDnnl(DnnlMatmul &d) {
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, d.src},
+                                             {DNNL_ARG_WEIGHTS, d.weights},
+                                             {DNNL_ARG_DST, d.dst}};
+  d.primitive.execute(d.stream, args); // warm up
+  d.stream.wait();
+  std::vector<double> times;
+  for (unsigned r = 0; r < std::max(1u, repeat.getValue()); ++r) {
+    auto start = std::chrono::steady_clock::now();
+    d.primitive.execute(d.stream, args);
+    d.stream.wait();
+    auto stop = std::chrono::steady_clock::now();
+    times.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+  }
+  return medianMs(times);
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "qnt-bench: QuantOpt kernels vs oneDNN\n");
+
+  std::vector<Shape> shapes;
+  for (llvm::StringRef item : llvm::split(shapesOption.getValue(), ',')) {
+    llvm::SmallVector<llvm::StringRef> dims;
+    item.trim().split(dims, 'x');
+    Shape s;
+    if (dims.size() != 3 || dims[0].getAsInteger(10, s.m) ||
+        dims[1].getAsInteger(10, s.k) || dims[2].getAsInteger(10, s.n) ||
+        s.m <= 0 || s.k <= 0 || s.n <= 0) {
+      llvm::errs() << "qnt-bench: bad shape '" << item << "' (expected MxKxN)\n";
+      return 1;
+    }
+    shapes.push_back(s);
+  }
+  std::vector<int> threadCounts;
+  for (llvm::StringRef item : llvm::split(threadsOption.getValue(), ',')) {
+    int t;
+    if (item.trim().getAsInteger(10, t) || t <= 0) {
+      llvm::errs() << "qnt-bench: bad --dnnl-threads '" << item << "'\n";
+      return 1;
+    }
+    threadCounts.push_back(t);
+  }
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<qnt::QntDialect>();
+  quantopt::registerQuantizableLayerModels(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+
+  llvm::outs() << llvm::formatv(
+      "{0,-16} {1,-7} {2,-22} {3,10} {4,10}\n", "shape MxKxN", "threads",
+      "kernel", "ms", "GOP/s");
+  int failures = 0;
+  std::mt19937 rng(42);
+  for (const Shape &s : shapes) {
+    double ops = 2.0 * s.m * s.k * s.n;
+    std::uniform_int_distribution<int> u8(0, 255), s8(-127, 127);
+    std::uniform_real_distribution<float> real(-1.0f, 1.0f);
+    std::vector<uint8_t> a8(s.m * s.k);
+    std::vector<int8_t> w8(s.k * s.n);
+    std::vector<float> a32(s.m * s.k), w32(s.k * s.n);
+    for (auto &v : a8)
+      v = static_cast<uint8_t>(u8(rng));
+    for (auto &v : w8)
+      v = static_cast<int8_t>(s8(rng));
+    for (auto &v : a32)
+      v = real(rng);
+    for (auto &v : w32)
+      v = real(rng);
+    NpyArray in8, in32;
+    in8.dtype = DType::I8;
+    in8.shape = {s.m, s.k};
+    in8.data.assign(a8.begin(), a8.end());
+    in32.dtype = DType::F32;
+    in32.shape = {s.m, s.k};
+    in32.data.resize(a32.size() * 4);
+    std::memcpy(in32.data.data(), a32.data(), in32.data.size());
+
+    OurKernel ours8, ours32;
+    if (!compileOurs(ctx, buildModule(s, true, w8, w32), ours8) ||
+        !compileOurs(ctx, buildModule(s, false, w8, w32), ours32)) {
+      llvm::errs() << "qnt-bench: cannot compile our kernels\n";
+      return 1;
+    }
+    DnnlMatmul dnnl8 = makeDnnl(s, true, a8.data(), w8.data());
+    DnnlMatmul dnnl32 = makeDnnl(s, false, a32.data(), w32.data());
+
+    // Check ours against oneDNN: identical int32 sums, close f32 results.
+    std::vector<NpyArray> r8, r32;
+    double t8 = timeOurs(ours8, in8, &r8);
+    double t32 = timeOurs(ours32, in32, &r32);
+    std::string shapeName = llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
+    omp_set_num_threads(threadCounts.front());
+    timeDnnl(dnnl8);
+    timeDnnl(dnnl32);
+    bool same8 = r8.size() == 1 &&
+                 std::memcmp(r8[0].data.data(), dnnl8.dst.get_data_handle(),
+                             r8[0].data.size()) == 0;
+    double maxRel = 0;
+    if (r32.size() == 1) {
+      const float *x = r32[0].as<float>();
+      const float *y = static_cast<const float *>(dnnl32.dst.get_data_handle());
+      for (int64_t i = 0; i < s.m * s.n; ++i)
+        maxRel = std::max<double>(maxRel, std::fabs(x[i] - y[i]) /
+                                              (std::fabs(y[i]) + 1e-3));
+    }
+    llvm::outs() << llvm::formatv(
+        "{0,-16} check: int8 vs oneDNN u8s8s32 {1}; fp32 max relative "
+        "difference {2:e2} {3}\n",
+        shapeName, same8 ? "identical" : "DIFFERENT", maxRel,
+        maxRel < 1e-3 ? "ok" : "TOO LARGE");
+    failures += !same8 || !(maxRel < 1e-3);
+
+    auto row = [&](llvm::StringRef threads, llvm::StringRef kernel, double ms) {
+      llvm::outs() << llvm::formatv("{0,-16} {1,-7} {2,-22} {3,10:f3} {4,10:f1}\n",
+                                    shapeName, threads, kernel, ms,
+                                    ops / (ms * 1e6));
+    };
+    row("1", "ours int8 (VNNI)", t8);
+    row("1", "ours fp32", t32);
+    for (int threads : threadCounts) {
+      omp_set_num_threads(threads);
+      double d8 = timeDnnl(dnnl8), d32 = timeDnnl(dnnl32);
+      row(std::to_string(threads), "oneDNN u8s8s32", d8);
+      row(std::to_string(threads), "oneDNN f32", d32);
+      llvm::outs() << llvm::formatv(
+          "{0,-16} {1,-7} ratios: ours int8 / oneDNN int8 = {2:f2}x, ours "
+          "int8 / ours fp32 = {3:f2}x, ours fp32 / oneDNN f32 = {4:f2}x\n",
+          shapeName, threads, d8 / t8, t32 / t8, d32 / t32);
+    }
+  }
+  return failures ? 1 : 0;
+}
