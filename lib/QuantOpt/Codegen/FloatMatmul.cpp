@@ -37,6 +37,7 @@ using namespace quantopt;
 namespace {
 constexpr int64_t kLanes = 16;
 constexpr int64_t kRowTile = 4;
+constexpr int64_t kColTile = 4;
 
 struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
   void runOnOperation() override {
@@ -119,59 +120,84 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     bool fullBlocks = n % kLanes == 0;
 
-    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk) {
-      SmallVector<Value> rowIdx;
+    // rows x cols column blocks of accumulators in registers over K.
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
+                        int64_t cols) {
+      auto offset = [&](OpBuilder &ob, Value base, int64_t d) {
+        return d == 0 ? base
+                      : arith::AddIOp::create(
+                            ob, loc, base,
+                            arith::ConstantIndexOp::create(ob, loc, d))
+                            .getResult();
+      };
+      SmallVector<Value> rowIdx, blkIdx, colIdx;
       for (int64_t r = 0; r < rows; ++r)
-        rowIdx.push_back(r == 0 ? row0
-                                : arith::AddIOp::create(
-                                      tb, loc, row0,
-                                      arith::ConstantIndexOp::create(tb, loc, r))
-                                      .getResult());
-      Value col = arith::MulIOp::create(
-          tb, loc, blk, arith::ConstantIndexOp::create(tb, loc, kLanes));
+        rowIdx.push_back(offset(tb, row0, r));
+      for (int64_t c = 0; c < cols; ++c) {
+        blkIdx.push_back(offset(tb, blk0, c));
+        colIdx.push_back(arith::MulIOp::create(
+            tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes)));
+      }
       SmallVector<Value> start;
       for (int64_t r = 0; r < rows; ++r)
-        start.push_back(vector::TransferReadOp::create(
-            tb, loc, vec, init, ValueRange{rowIdx[r], col}, zero,
-            ArrayRef<bool>{fullBlocks}));
+        for (int64_t c = 0; c < cols; ++c)
+          start.push_back(vector::TransferReadOp::create(
+              tb, loc, vec, init, ValueRange{rowIdx[r], colIdx[c]}, zero,
+              ArrayRef<bool>{fullBlocks}));
       auto loop = scf::ForOp::create(
           tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, k), c1, start,
           [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
-            Value wv =
-                vector::LoadOp::create(lb, loc, vec, w, ValueRange{blk, kk, c0});
+            SmallVector<Value> wv;
+            for (int64_t c = 0; c < cols; ++c)
+              wv.push_back(vector::LoadOp::create(lb, loc, vec, w,
+                                                  ValueRange{blkIdx[c], kk, c0}));
             SmallVector<Value> next;
             for (int64_t r = 0; r < rows; ++r) {
               Value av = memref::LoadOp::create(lb, loc, a,
                                                 ValueRange{rowIdx[r], kk});
               Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
-              next.push_back(
-                  vector::FMAOp::create(lb, loc, splat, wv, accs[r]));
+              for (int64_t c = 0; c < cols; ++c)
+                next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
+                                                     accs[r * cols + c]));
             }
             scf::YieldOp::create(lb, loc, next);
           });
       for (int64_t r = 0; r < rows; ++r)
-        vector::TransferWriteOp::create(tb, loc, loop.getResult(r), out,
-                                        ValueRange{rowIdx[r], col},
-                                        ArrayRef<bool>{fullBlocks});
+        for (int64_t c = 0; c < cols; ++c)
+          vector::TransferWriteOp::create(tb, loc, loop.getResult(r * cols + c),
+                                          out, ValueRange{rowIdx[r], colIdx[c]},
+                                          ArrayRef<bool>{fullBlocks});
     };
 
-    Value blocks = arith::ConstantIndexOp::create(b, loc, nBlocks);
+    // Column blocks outermost, so that a group's packed weights stay in
+    // cache while every row tile streams past them: groups of kColTile
+    // blocks, then the rest one by one; within, rows in tiles of kRowTile,
+    // then the rest one by one.
     Value mTiles = arith::MulIOp::create(
         b, loc, arith::DivUIOp::create(b, loc, m, cRows), cRows);
-    for (auto [lo, hi, step, rows] :
-         {std::tuple<Value, Value, Value, int64_t>{c0, mTiles, cRows, kRowTile},
-          {mTiles, m, c1, 1}})
+    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
+      scf::ForOp::create(cb, loc, c0, mTiles, cRows, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value row0, ValueRange) {
+                           emitTile(rb, row0, kRowTile, blk0, cols);
+                           scf::YieldOp::create(rb, loc);
+                         });
+      scf::ForOp::create(cb, loc, mTiles, m, c1, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                           emitTile(rb, row, 1, blk0, cols);
+                           scf::YieldOp::create(rb, loc);
+                         });
+    };
+    int64_t groups = nBlocks / kColTile;
+    if (groups > 0)
       scf::ForOp::create(
-          b, loc, lo, hi, step, ValueRange{},
-          [&, rows = rows](OpBuilder &rb, Location, Value row0, ValueRange) {
-            scf::ForOp::create(
-                rb, loc, c0, blocks, c1, ValueRange{},
-                [&](OpBuilder &bb, Location, Value blk, ValueRange) {
-                  emitTile(bb, row0, rows, blk);
-                  scf::YieldOp::create(bb, loc);
-                });
-            scf::YieldOp::create(rb, loc);
+          b, loc, c0, arith::ConstantIndexOp::create(b, loc, groups * kColTile),
+          arith::ConstantIndexOp::create(b, loc, kColTile), ValueRange{},
+          [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
+            emitColumns(bb, blk0, kColTile);
+            scf::YieldOp::create(bb, loc);
           });
+    for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
+      emitColumns(b, arith::ConstantIndexOp::create(b, loc, blk), 1);
     Value result = bufferization::ToTensorOp::create(
         b, loc, outType, out, /*restrict=*/true, /*writable=*/true);
     op->getResult(0).replaceAllUsesWith(result);

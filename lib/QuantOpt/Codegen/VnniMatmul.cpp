@@ -47,6 +47,7 @@ using namespace quantopt;
 namespace {
 constexpr int64_t kLanes = 16;   // i32 lanes of a zmm register
 constexpr int64_t kRowTile = 4;  // rows sharing each weight load
+constexpr int64_t kColTile = 4;  // column blocks sharing each broadcast
 
 /// Whether `v` is the block argument `arg` widened with `ExtOp`.
 template <typename ExtOp> bool isWidened(Value v, BlockArgument arg) {
@@ -265,32 +266,49 @@ struct QntVnniMatmulPass
     };
 
     // Rows [row0, row0 + rows) x column block `blk`.
-    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk) {
-      SmallVector<Value> rowIdx;
+    // A tile: rows [row0, row0 + rows) x column blocks [blk0, blk0 + cols);
+    // rows * cols accumulators live in registers over K.
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
+                        int64_t cols) {
+      auto offset = [&](OpBuilder &ob, Value base, int64_t d) {
+        return d == 0 ? base
+                      : arith::AddIOp::create(
+                            ob, loc, base,
+                            arith::ConstantIndexOp::create(ob, loc, d))
+                            .getResult();
+      };
+      SmallVector<Value> rowIdx, blkIdx;
       for (int64_t r = 0; r < rows; ++r)
-        rowIdx.push_back(r == 0 ? row0
-                                : arith::AddIOp::create(
-                                      tb, loc, row0,
-                                      arith::ConstantIndexOp::create(tb, loc, r))
-                                      .getResult());
+        rowIdx.push_back(offset(tb, row0, r));
+      for (int64_t c = 0; c < cols; ++c)
+        blkIdx.push_back(offset(tb, blk0, c));
       auto step = [&](OpBuilder &sb, Value kGroup, ValueRange accs,
                       bool masked) {
         Value kk = arith::MulIOp::create(sb, loc, kGroup, c4);
-        Value wv = vector::LoadOp::create(sb, loc, bytes, w,
-                                          ValueRange{blk, kGroup, c0});
+        SmallVector<Value> wv;
+        for (int64_t c = 0; c < cols; ++c)
+          wv.push_back(vector::LoadOp::create(sb, loc, bytes, w,
+                                              ValueRange{blkIdx[c], kGroup, c0}));
         SmallVector<Value> next;
         for (int64_t r = 0; r < rows; ++r) {
           Value av = broadcastA(sb, rowIdx[r], kk, masked);
-          next.push_back(
-              qnt::DotU8I8Op::create(sb, loc, accs[r], av, wv).getResult());
+          for (int64_t c = 0; c < cols; ++c)
+            next.push_back(qnt::DotU8I8Op::create(sb, loc, accs[r * cols + c],
+                                                  av, wv[c])
+                               .getResult());
         }
         return next;
       };
-      Value start = zeroAcc;
-      if (compensation)
-        start = vector::LoadOp::create(tb, loc, acc, compensation,
-                                       ValueRange{blk, c0});
-      SmallVector<Value> init(rows, start);
+      SmallVector<Value> init;
+      SmallVector<Value> starts;
+      for (int64_t c = 0; c < cols; ++c)
+        starts.push_back(compensation
+                             ? vector::LoadOp::create(tb, loc, acc, compensation,
+                                                      ValueRange{blkIdx[c], c0})
+                                   .getResult()
+                             : zeroAcc);
+      for (int64_t r = 0; r < rows; ++r)
+        init.append(starts);
       auto loop = scf::ForOp::create(
           tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, kFull), c1,
           init,
@@ -301,39 +319,48 @@ struct QntVnniMatmulPass
       if (k4 > kFull)
         sums = step(tb, arith::ConstantIndexOp::create(tb, loc, kFull), sums,
                     true);
-      Value col = arith::MulIOp::create(
-          tb, loc, blk, arith::ConstantIndexOp::create(tb, loc, kLanes));
       bool fullBlocks = n % kLanes == 0;
-      for (int64_t r = 0; r < rows; ++r)
-        vector::TransferWriteOp::create(tb, loc, sums[r], out,
-                                        ValueRange{rowIdx[r], col},
-                                        ArrayRef<bool>{fullBlocks});
+      for (int64_t c = 0; c < cols; ++c) {
+        Value col = arith::MulIOp::create(
+            tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes));
+        for (int64_t r = 0; r < rows; ++r)
+          vector::TransferWriteOp::create(tb, loc, sums[r * cols + c], out,
+                                          ValueRange{rowIdx[r], col},
+                                          ArrayRef<bool>{fullBlocks});
+      }
     };
 
-    Value blocks = arith::ConstantIndexOp::create(b, loc, nBlocks);
-    // Full row tiles, then the remaining rows one by one.
+    // Column blocks in groups of kColTile, then the rest one by one; rows in
+    // tiles of kRowTile, then the rest one by one.
+    // Column blocks outermost, so that a group's packed weights stay in
+    // cache while every row tile streams past them: groups of kColTile
+    // blocks, then the rest one by one; within, rows in tiles of kRowTile,
+    // then the rest one by one.
     Value mTiles = arith::MulIOp::create(
         b, loc, arith::DivUIOp::create(b, loc, m, cRows), cRows);
-    scf::ForOp::create(
-        b, loc, c0, mTiles, cRows, ValueRange{},
-        [&](OpBuilder &rb, Location, Value row0, ValueRange) {
-          scf::ForOp::create(rb, loc, c0, blocks, c1, ValueRange{},
-                             [&](OpBuilder &bb, Location, Value blk, ValueRange) {
-                               emitTile(bb, row0, kRowTile, blk);
-                               scf::YieldOp::create(bb, loc);
-                             });
-          scf::YieldOp::create(rb, loc);
-        });
-    scf::ForOp::create(
-        b, loc, mTiles, m, c1, ValueRange{},
-        [&](OpBuilder &rb, Location, Value row, ValueRange) {
-          scf::ForOp::create(rb, loc, c0, blocks, c1, ValueRange{},
-                             [&](OpBuilder &bb, Location, Value blk, ValueRange) {
-                               emitTile(bb, row, 1, blk);
-                               scf::YieldOp::create(bb, loc);
-                             });
-          scf::YieldOp::create(rb, loc);
-        });
+    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
+      scf::ForOp::create(cb, loc, c0, mTiles, cRows, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value row0, ValueRange) {
+                           emitTile(rb, row0, kRowTile, blk0, cols);
+                           scf::YieldOp::create(rb, loc);
+                         });
+      scf::ForOp::create(cb, loc, mTiles, m, c1, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                           emitTile(rb, row, 1, blk0, cols);
+                           scf::YieldOp::create(rb, loc);
+                         });
+    };
+    int64_t groups = nBlocks / kColTile;
+    if (groups > 0)
+      scf::ForOp::create(
+          b, loc, c0, arith::ConstantIndexOp::create(b, loc, groups * kColTile),
+          arith::ConstantIndexOp::create(b, loc, kColTile), ValueRange{},
+          [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
+            emitColumns(bb, blk0, kColTile);
+            scf::YieldOp::create(bb, loc);
+          });
+    for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
+      emitColumns(b, arith::ConstantIndexOp::create(b, loc, blk), 1);
     Value result = bufferization::ToTensorOp::create(
         b, loc, outTensorType, out, /*restrict=*/true, /*writable=*/true);
     op->getResult(0).replaceAllUsesWith(result);
