@@ -7,7 +7,8 @@ random weights is quantized (`--qnt-quantize OPTIONS`), run through both
 paths with quant-run on the same random input, and the outputs must be
 identical bytes. Deterministic (seeded).
 
-Usage: check_codegen.py BINDIR WORKDIR OPTIONS
+Usage: check_codegen.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS]
+(CODEGEN-OPTIONS: e.g. "isa=generic lanes=8", passed to --qnt-codegen)
 """
 import os
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import numpy as np
 
 bindir, work, options = sys.argv[1], sys.argv[2], sys.argv[3]
+codegen = "--qnt-codegen" + (f"={sys.argv[4]}" if len(sys.argv) > 4 else "")
 os.makedirs(work, exist_ok=True)
 SHAPES = [(1, 7, 5), (3, 13, 17), (5, 64, 16), (4, 3, 33), (9, 101, 31),
           (2, 4, 1), (17, 256, 48), (1, 1024, 64), (6, 97, 160)]
@@ -54,7 +56,7 @@ for m, k, n in SHAPES:
     q = os.path.join(work, f"{name}.q.mlir")
     fast = os.path.join(work, f"{name}.fast.mlir")
     run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options}", "-o", q])
-    r = run([f"{bindir}/quant-opt", q, "--qnt-codegen", "-o", fast])
+    r = run([f"{bindir}/quant-opt", q, codegen, "-o", fast])
     if "keeps the reference loops" in r.stderr:
         sys.exit(f"{name}: the VNNI kernel was not used:\n{r.stderr}")
     ref_dir, fast_dir = os.path.join(work, name + ".ref"), os.path.join(work, name + ".fast")

@@ -41,3 +41,18 @@ func.func @fc(%x: tensor<?x6xf32>) -> tensor<?x20xf32> {
   %y = linalg.matmul ins(%x, %w : tensor<?x6xf32>, tensor<6x20xf32>) outs(%c : tensor<?x20xf32>) -> tensor<?x20xf32> loc("fc")
   return %y : tensor<?x20xf32>
 }
+
+// RUN: quant-opt %s --qnt-quantize --qnt-vnni-matmul --qnt-lower-dot="isa=generic" 2>&1 | FileCheck %s --check-prefix=GENERIC
+// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC: arith.extui %{{.*}} : vector<64xi8> to vector<64xi32>
+// GENERIC: arith.extsi %{{.*}} : vector<64xi8> to vector<64xi32>
+// GENERIC: %[[P:.*]] = arith.muli %{{.*}}, %{{.*}} : vector<64xi32>
+// GENERIC: vector.shuffle %[[P]], %[[P]] [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60] : vector<64xi32>, vector<64xi32>
+// GENERIC-COUNT-4: arith.addi %{{.*}}, %{{.*}} : vector<16xi32>
+// RUN: quant-opt %s --qnt-quantize --qnt-vnni-matmul="lanes=8" --qnt-lower-dot="isa=vnni" 2>&1 | FileCheck %s --check-prefix=AVX256
+// AVX256: memref.global "private" constant @qnt_vnni_weights_0 : memref<3x2x32xi8>
+// AVX256: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// RUN: not quant-opt %s --qnt-quantize --qnt-vnni-matmul="lanes=4" 2>&1 | FileCheck %s --check-prefix=LANES
+// LANES: error: qnt-vnni-matmul: lanes must be 16 or 8, not 4
+// RUN: not quant-opt %s --qnt-quantize --qnt-vnni-matmul --qnt-lower-dot="isa=sse" 2>&1 | FileCheck %s --check-prefix=ISA
+// ISA: error: qnt-lower-dot: isa must be host, vnni or generic, not 'sse'

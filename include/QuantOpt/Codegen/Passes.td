@@ -21,9 +21,13 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
     columns per `llvm.x86.avx512.vpdpbusd.512`, accumulators in registers over
     K, masked loads for a K tail and masked stores for an N tail. The result is
     bit-exact with the reference contraction. Other contractions keep the
-    reference loops with a remark. Needs a CPU with AVX512-VNNI to run
-    (docs/Codegen.md).
+    reference loops with a remark. `lanes=8` builds 256-bit kernels (AVX-VNNI)
+    instead of 512-bit ones (docs/Codegen.md).
   }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "i32 lanes per vector: 16 (512-bit) or 8 (256-bit)">,
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::memref::MemRefDialect",
@@ -51,12 +55,25 @@ def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::ModuleOp"> {
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
   let summary = "Lower qnt.dot_u8i8 to the x86 vpdpbusd intrinsics";
   let description = [{
-    Replaces `qnt.dot_u8i8` with `llvm.call_intrinsic
-    "llvm.x86.avx512.vpdpbusd.512"` (16 lanes) or `".256"` (8 lanes). Runs
-    after bufferization in `--qnt-codegen` (deallocation does not accept the
-    intrinsic call, whose effects it cannot see).
+    With `isa=vnni`, replaces `qnt.dot_u8i8` with `llvm.call_intrinsic
+    "llvm.x86.avx512.vpdpbusd.512"` (16 lanes) or `".256"` (8 lanes, which
+    LLVM encodes as AVX-VNNI or AVX512-VNNI/VL). With `isa=generic`, with
+    portable vector ops instead: widen both operands to i32, multiply, and
+    add each group of four products to its lane (four `vector.shuffle`s and
+    adds), for CPUs without VNNI. `isa=host` (default) picks `vnni` when the CPU
+    running the compiler has AVX512-VNNI (16 lanes) or AVX512-VNNI/VL or
+    AVX-VNNI (8 lanes), `generic` otherwise; quant-run compiles on the CPU that
+    runs the code, so this is the JIT choice. Runs after bufferization in
+    `--qnt-codegen` (deallocation does not accept the intrinsic call, whose
+    effects it cannot see).
   }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"host\"",
+           "host, vnni or generic">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // QUANTOPT_CODEGEN_PASSES_TD

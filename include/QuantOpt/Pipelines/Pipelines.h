@@ -8,6 +8,9 @@
 #define QUANTOPT_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
 
 namespace quantopt {
 
@@ -24,8 +27,19 @@ mlir::LogicalResult buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
 /// The passes of `--qnt-codegen`: the same as `--qnt-lower-to-llvm` plus
 /// qnt-vnni-matmul (VNNI kernels for integer matmuls) and the vector
 /// dialect's lowering.
-llvm::StringRef getCodegenPipelineText();
-mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm);
+struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
+  Option<std::string> isa{*this, "isa",
+                          llvm::cl::desc("host (default), vnni or generic: "
+                                         "how qnt.dot_u8i8 is lowered"),
+                          llvm::cl::init("host")};
+  Option<int64_t> lanes{*this, "lanes",
+                        llvm::cl::desc("i32 lanes of the integer kernels: 16 "
+                                       "(512-bit, default) or 8 (256-bit)"),
+                        llvm::cl::init(16)};
+};
+std::string getCodegenPipelineText(const CodegenOptions &options = {});
+mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm,
+                                         const CodegenOptions &options = {});
 
 /// Registers the QuantOpt passes and pipelines with the global registry.
 void registerQuantOptPasses();

@@ -34,6 +34,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/TargetParser/Host.h"
 
 namespace quantopt {
 #define GEN_PASS_DEF_QNTVNNIMATMUL
@@ -45,7 +46,6 @@ using namespace mlir;
 using namespace quantopt;
 
 namespace {
-constexpr int64_t kLanes = 16;   // i32 lanes of a zmm register
 constexpr int64_t kRowTile = 4;  // rows sharing each weight load
 constexpr int64_t kColTile = 4;  // column blocks sharing each broadcast
 
@@ -130,8 +130,9 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
   return matched;
 }
 
-/// The weights in vpdpbusd order: [ceil(N/16)][ceil(K/4)][16][4].
-DenseElementsAttr packWeights(DenseElementsAttr weights, int64_t k, int64_t n) {
+/// The weights in vpdpbusd order: [ceil(N/L)][ceil(K/4)][L][4] for L lanes.
+DenseElementsAttr packWeights(DenseElementsAttr weights, int64_t k, int64_t n,
+                              int64_t kLanes) {
   int64_t nb = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
   std::vector<int8_t> packed(nb * k4 * kLanes * 4, 0);
   SmallVector<int8_t> values;
@@ -148,8 +149,17 @@ DenseElementsAttr packWeights(DenseElementsAttr weights, int64_t k, int64_t n) {
 
 struct QntVnniMatmulPass
     : quantopt::impl::QntVnniMatmulBase<QntVnniMatmulPass> {
+  using Base::Base;
+  int64_t kLanes = 16;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (lanes != 16 && lanes != 8) {
+      module.emitError() << "qnt-vnni-matmul: lanes must be 16 or 8, not "
+                         << static_cast<int64_t>(lanes);
+      return signalPassFailure();
+    }
+    kLanes = lanes;
     SmallVector<linalg::GenericOp> candidates;
     module.walk([&](linalg::GenericOp op) {
       if (op->hasAttr(kLayerAttrName))
@@ -182,7 +192,7 @@ struct QntVnniMatmulPass
     int64_t kFull = k / 4; // groups of 4 with no tail
 
     // The packed weights, a global constant.
-    DenseElementsAttr packed = packWeights(mm.weights, k, n);
+    DenseElementsAttr packed = packWeights(mm.weights, k, n, kLanes);
     auto packedType = MemRefType::get({nBlocks, k4, kLanes * 4}, i8);
     OpBuilder moduleBuilder = OpBuilder::atBlockBegin(
         cast<ModuleOp>(symbols.getOp()).getBody());
@@ -371,17 +381,57 @@ struct QntVnniMatmulPass
 
 namespace {
 struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
+  using Base::Base;
+
   void runOnOperation() override {
-    getOperation().walk([](qnt::DotU8I8Op op) {
+    std::string choice = isa;
+    if (choice == "host") {
+      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+      bool has512 = features.lookup("avx512vnni");
+      bool has256 = (has512 && features.lookup("avx512vl")) ||
+                    features.lookup("avxvnni");
+      bool all = true;
+      getOperation().walk([&](qnt::DotU8I8Op op) {
+        all &= op.getAcc().getType().getNumElements() == 16 ? has512 : has256;
+      });
+      choice = all ? "vnni" : "generic";
+    }
+    if (choice != "vnni" && choice != "generic") {
+      getOperation().emitError()
+          << "qnt-lower-dot: isa must be host, vnni or generic, not '" << isa
+          << "'";
+      return signalPassFailure();
+    }
+    getOperation().walk([&](qnt::DotU8I8Op op) {
       OpBuilder b(op);
-      int64_t lanes = op.getAcc().getType().getNumElements();
-      std::string name = lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
-                                     : "llvm.x86.avx512.vpdpbusd.256";
-      Value r = LLVM::CallIntrinsicOp::create(
-                    b, op.getLoc(), op.getAcc().getType(),
-                    b.getStringAttr(name),
-                    ValueRange{op.getAcc(), op.getA(), op.getB()})
-                    .getResult(0);
+      Location loc = op.getLoc();
+      VectorType accType = op.getAcc().getType();
+      int64_t lanes = accType.getNumElements();
+      Value r;
+      if (choice == "vnni") {
+        std::string name = lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
+                                       : "llvm.x86.avx512.vpdpbusd.256";
+        r = LLVM::CallIntrinsicOp::create(
+                b, loc, accType, b.getStringAttr(name),
+                ValueRange{op.getAcc(), op.getA(), op.getB()})
+                .getResult(0);
+      } else {
+        auto wide = VectorType::get({lanes * 4}, b.getI32Type());
+        Value a = arith::ExtUIOp::create(b, loc, wide, op.getA());
+        Value w = arith::ExtSIOp::create(b, loc, wide, op.getB());
+        Value products = arith::MulIOp::create(b, loc, a, w);
+        // Lane l adds products 4l .. 4l+3: gather each position r of the
+        // groups with a shuffle (1-D vectors only) and add.
+        r = op.getAcc();
+        for (int64_t pos = 0; pos < 4; ++pos) {
+          SmallVector<int64_t> mask;
+          for (int64_t l = 0; l < lanes; ++l)
+            mask.push_back(4 * l + pos);
+          Value part =
+              vector::ShuffleOp::create(b, loc, products, products, mask);
+          r = arith::AddIOp::create(b, loc, r, part);
+        }
+      }
       op.getResult().replaceAllUsesWith(r);
       op.erase();
     });

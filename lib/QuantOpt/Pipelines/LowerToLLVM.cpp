@@ -45,10 +45,10 @@ llvm::StringRef quantopt::getLowerToLLVMPipelineText() {
          "reconcile-unrealized-casts";
 }
 
-llvm::StringRef quantopt::getCodegenPipelineText() {
+std::string quantopt::getCodegenPipelineText(const CodegenOptions &options) {
   return "qnt-export-signatures,"
          "qnt-lower-observers,"
-         "qnt-vnni-matmul,"
+         "qnt-vnni-matmul{lanes=" + std::to_string(options.lanes) + "},"
          "qnt-f32-matmul,"
          "convert-qnt-to-linalg,"
          "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
@@ -60,7 +60,7 @@ llvm::StringRef quantopt::getCodegenPipelineText() {
          "buffer-deallocation-pipeline,"
          "convert-bufferization-to-memref,"
          "func.func(convert-linalg-to-loops),"
-         "qnt-lower-dot,"
+         "qnt-lower-dot{isa=" + options.isa.getValue() + "},"
          "convert-vector-to-scf,"
          "expand-strided-metadata,"
          "lower-affine,"
@@ -74,6 +74,7 @@ llvm::StringRef quantopt::getCodegenPipelineText() {
          "convert-index-to-llvm,"
          "convert-cf-to-llvm,"
          "convert-func-to-llvm,"
+         "convert-ub-to-llvm,"
          "reconcile-unrealized-casts";
 }
 
@@ -94,8 +95,9 @@ static LogicalResult buildPipeline(OpPassManager &pm, llvm::StringRef text,
   return success();
 }
 
-LogicalResult quantopt::buildCodegenPipeline(OpPassManager &pm) {
-  return buildPipeline(pm, getCodegenPipelineText(), "qnt-codegen");
+LogicalResult quantopt::buildCodegenPipeline(OpPassManager &pm,
+                                             const CodegenOptions &options) {
+  return buildPipeline(pm, getCodegenPipelineText(options), "qnt-codegen");
 }
 
 LogicalResult quantopt::buildLowerToLLVMPipeline(OpPassManager &pm) {
@@ -113,11 +115,13 @@ void quantopt::registerQuantOptPasses() {
         "Lower qnt and the float linalg/tensor/arith code around it to the "
         "LLVM dialect (reference path)",
         [](OpPassManager &pm) { (void)buildLowerToLLVMPipeline(pm); });
-    PassPipelineRegistration<>(
+    PassPipelineRegistration<CodegenOptions>(
         "qnt-codegen",
         "Lower quantized models to the LLVM dialect through the vector "
         "dialect: VNNI kernels for integer matmuls, the reference path for "
         "the rest",
-        [](OpPassManager &pm) { (void)buildCodegenPipeline(pm); });
+        [](OpPassManager &pm, const CodegenOptions &options) {
+          (void)buildCodegenPipeline(pm, options);
+        });
   });
 }
