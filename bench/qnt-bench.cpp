@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   build/bin/qnt-bench [--shapes MxKxN,...] [--repeat N] [--dnnl-threads 1,2]
+//   build/bin/qnt-bench [--shapes MxKxN,...] [--repeat N] [--thread-counts 1,2]
 //
 // For each matmul shape, in one run: builds our int8 kernel (u8 activations
 // x constant s8 weights -> s32, through --qnt-codegen) and our fp32 kernel
@@ -28,6 +28,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -56,7 +57,7 @@ static cl::opt<std::string>
 static cl::opt<unsigned> repeat("repeat", cl::desc("Timed calls per kernel"),
                                 cl::init(20));
 static cl::opt<std::string> threadsOption(
-    "dnnl-threads", cl::desc("oneDNN thread counts to time (ours run on one)"),
+    "thread-counts", cl::desc("Thread counts to time (ours and oneDNN)"),
     cl::init("1,2"));
 
 struct Shape {
@@ -128,12 +129,14 @@ struct OurKernel {
 };
 
 static bool compileOurs(MLIRContext &ctx, const std::string &text,
-                        OurKernel &kernel) {
+                        unsigned threads, OurKernel &kernel) {
   kernel.module = parseSourceString<ModuleOp>(text, &ctx);
   if (!kernel.module)
     return false;
   PassManager pm(&ctx);
-  if (failed(quantopt::buildCodegenPipeline(pm)) ||
+  quantopt::CodegenOptions options;
+  options.threads = threads;
+  if (failed(quantopt::buildCodegenPipeline(pm, options)) ||
       failed(pm.run(*kernel.module)))
     return false;
   auto session = quantopt::runtime::Session::create(*kernel.module, "main");
@@ -229,7 +232,7 @@ int main(int argc, char **argv) {
   for (llvm::StringRef item : llvm::split(threadsOption.getValue(), ',')) {
     int t;
     if (item.trim().getAsInteger(10, t) || t <= 0) {
-      llvm::errs() << "qnt-bench: bad --dnnl-threads '" << item << "'\n";
+      llvm::errs() << "qnt-bench: bad --thread-counts '" << item << "'\n";
       return 1;
     }
     threadCounts.push_back(t);
@@ -242,6 +245,7 @@ int main(int argc, char **argv) {
   quantopt::registerQuantizableLayerModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
 
@@ -274,58 +278,56 @@ int main(int argc, char **argv) {
     in32.data.resize(a32.size() * 4);
     std::memcpy(in32.data.data(), a32.data(), in32.data.size());
 
-    OurKernel ours8, ours32;
-    if (!compileOurs(ctx, buildModule(s, true, w8, w32), ours8) ||
-        !compileOurs(ctx, buildModule(s, false, w8, w32), ours32)) {
-      llvm::errs() << "qnt-bench: cannot compile our kernels\n";
-      return 1;
-    }
+    std::string text8 = buildModule(s, true, w8, w32);
+    std::string text32 = buildModule(s, false, w8, w32);
     DnnlMatmul dnnl8 = makeDnnl(s, true, a8.data(), w8.data());
     DnnlMatmul dnnl32 = makeDnnl(s, false, a32.data(), w32.data());
-
-    // Check ours against oneDNN: identical int32 sums, close f32 results.
-    std::vector<NpyArray> r8, r32;
-    double t8 = timeOurs(ours8, in8, &r8);
-    double t32 = timeOurs(ours32, in32, &r32);
     std::string shapeName = llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
-    omp_set_num_threads(threadCounts.front());
-    timeDnnl(dnnl8);
-    timeDnnl(dnnl32);
-    bool same8 = r8.size() == 1 &&
-                 std::memcmp(r8[0].data.data(), dnnl8.dst.get_data_handle(),
-                             r8[0].data.size()) == 0;
-    // fp32: the largest difference relative to the largest result (sums
-    // in another order round differently; single elements may cancel).
-    double maxRel = 1;
-    if (r32.size() == 1) {
-      const float *x = r32[0].as<float>();
-      const float *y = static_cast<const float *>(dnnl32.dst.get_data_handle());
-      double maxDiff = 0, maxRef = 0;
-      for (int64_t i = 0; i < s.m * s.n; ++i) {
-        maxDiff = std::max<double>(maxDiff, std::fabs(x[i] - y[i]));
-        maxRef = std::max<double>(maxRef, std::fabs(y[i]));
-      }
-      maxRel = maxDiff / std::max(maxRef, 1e-30);
-    }
-    llvm::outs() << llvm::formatv(
-        "{0,-16} check: int8 vs oneDNN u8s8s32 {1}; fp32 max difference / "
-        "max |result| {2:e2} {3}\n",
-        shapeName, same8 ? "identical" : "DIFFERENT", maxRel,
-        maxRel < 1e-5 ? "ok" : "TOO LARGE");
-    failures += !same8 || !(maxRel < 1e-5);
-
     auto row = [&](llvm::StringRef threads, llvm::StringRef kernel, double ms) {
       llvm::outs() << llvm::formatv("{0,-16} {1,-7} {2,-22} {3,10:f3} {4,10:f1}\n",
                                     shapeName, threads, kernel, ms,
                                     ops / (ms * 1e6));
     };
-    row("1", "ours int8 (VNNI)", t8);
-    row("1", "ours fp32", t32);
     for (int threads : threadCounts) {
+      OurKernel ours8, ours32;
+      if (!compileOurs(ctx, text8, threads, ours8) ||
+          !compileOurs(ctx, text32, threads, ours32)) {
+        llvm::errs() << "qnt-bench: cannot compile our kernels\n";
+        return 1;
+      }
       omp_set_num_threads(threads);
+      // Check ours against oneDNN: identical int32 sums, close f32 results.
+      std::vector<NpyArray> r8, r32;
+      double t8 = timeOurs(ours8, in8, &r8);
+      double t32 = timeOurs(ours32, in32, &r32);
       double d8 = timeDnnl(dnnl8), d32 = timeDnnl(dnnl32);
-      row(std::to_string(threads), "oneDNN u8s8s32", d8);
-      row(std::to_string(threads), "oneDNN f32", d32);
+      bool same8 = r8.size() == 1 &&
+                   std::memcmp(r8[0].data.data(), dnnl8.dst.get_data_handle(),
+                               r8[0].data.size()) == 0;
+      // fp32: the largest difference relative to the largest result (sums
+      // in another order round differently; single elements may cancel).
+      double maxRel = 1;
+      if (r32.size() == 1) {
+        const float *x = r32[0].as<float>();
+        const float *y = static_cast<const float *>(dnnl32.dst.get_data_handle());
+        double maxDiff = 0, maxRef = 0;
+        for (int64_t i = 0; i < s.m * s.n; ++i) {
+          maxDiff = std::max<double>(maxDiff, std::fabs(x[i] - y[i]));
+          maxRef = std::max<double>(maxRef, std::fabs(y[i]));
+        }
+        maxRel = maxDiff / std::max(maxRef, 1e-30);
+      }
+      llvm::outs() << llvm::formatv(
+          "{0,-16} {1,-7} check: int8 vs oneDNN u8s8s32 {2}; fp32 max "
+          "difference / max |result| {3:e2} {4}\n",
+          shapeName, threads, same8 ? "identical" : "DIFFERENT", maxRel,
+          maxRel < 1e-5 ? "ok" : "TOO LARGE");
+      failures += !same8 || !(maxRel < 1e-5);
+      std::string t = std::to_string(threads);
+      row(t, "ours int8 (VNNI)", t8);
+      row(t, "ours fp32", t32);
+      row(t, "oneDNN u8s8s32", d8);
+      row(t, "oneDNN f32", d32);
       llvm::outs() << llvm::formatv(
           "{0,-16} {1,-7} ratios: ours int8 / oneDNN int8 = {2:f2}x, ours "
           "int8 / ours fp32 = {3:f2}x, ours fp32 / oneDNN f32 = {4:f2}x\n",

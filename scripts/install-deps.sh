@@ -11,6 +11,8 @@ packages=(
   cmake ninja-build libgtest-dev
   # oneDNN, which bench/qnt-bench compares our kernels with.
   libdnnl-dev
+  # LLVM's OpenMP runtime: multi-threaded kernels (--qnt-codegen threads=N).
+  libomp-22-dev
   # Debian's python3 with numpy: test oracles, integration checks, demo.
   python3 python3-numpy
   # Headless Chromium renders the calibration error report in a test.

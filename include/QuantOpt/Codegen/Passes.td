@@ -27,6 +27,8 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",
            "i32 lanes per vector: 16 (512-bit) or 8 (256-bit)">,
+    Option<"parallel", "parallel", "bool", /*default=*/"false",
+           "distribute the column-block groups with scf.parallel">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::bufferization::BufferizationDialect",
@@ -46,6 +48,10 @@ def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::ModuleOp"> {
     accumulators in registers over K starting from the init, masked loads and
     stores for an N tail. This keeps int8-against-fp32 comparisons fair.
   }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"false",
+           "distribute the column-block groups with scf.parallel">,
+  ];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",

@@ -36,6 +36,11 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
                         llvm::cl::desc("i32 lanes of the integer kernels: 16 "
                                        "(512-bit, default) or 8 (256-bit)"),
                         llvm::cl::init(16)};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("threads of the matmul kernels (OpenMP over column "
+                     "blocks; 1: none)"),
+      llvm::cl::init(1)};
 };
 std::string getCodegenPipelineText(const CodegenOptions &options = {});
 mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm,

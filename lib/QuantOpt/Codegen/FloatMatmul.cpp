@@ -40,6 +40,8 @@ constexpr int64_t kRowTile = 4;
 constexpr int64_t kColTile = 4;
 
 struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<linalg::MatmulOp> candidates;
@@ -188,14 +190,22 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
                          });
     };
     int64_t groups = nBlocks / kColTile;
-    if (groups > 0)
-      scf::ForOp::create(
-          b, loc, c0, arith::ConstantIndexOp::create(b, loc, groups * kColTile),
-          arith::ConstantIndexOp::create(b, loc, kColTile), ValueRange{},
-          [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
-            emitColumns(bb, blk0, kColTile);
-            scf::YieldOp::create(bb, loc);
-          });
+    if (groups > 0) {
+      Value groupEnd = arith::ConstantIndexOp::create(b, loc, groups * kColTile);
+      Value groupStep = arith::ConstantIndexOp::create(b, loc, kColTile);
+      if (parallel) // column groups across threads (scf.parallel -> OpenMP)
+        scf::ParallelOp::create(
+            b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
+            [&](OpBuilder &bb, Location, ValueRange ivs) {
+              emitColumns(bb, ivs[0], kColTile);
+            });
+      else
+        scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
+                           [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
+                             emitColumns(bb, blk0, kColTile);
+                             scf::YieldOp::create(bb, loc);
+                           });
+    }
     for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
       emitColumns(b, arith::ConstantIndexOp::create(b, loc, blk), 1);
     Value result = bufferization::ToTensorOp::create(

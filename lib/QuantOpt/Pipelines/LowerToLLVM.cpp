@@ -46,36 +46,48 @@ llvm::StringRef quantopt::getLowerToLLVMPipelineText() {
 }
 
 std::string quantopt::getCodegenPipelineText(const CodegenOptions &options) {
-  return "qnt-export-signatures,"
-         "qnt-lower-observers,"
-         "qnt-vnni-matmul{lanes=" + std::to_string(options.lanes) + "},"
-         "qnt-f32-matmul,"
-         "convert-qnt-to-linalg,"
-         "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
-         "tosa-to-tensor),"
-         "func.func(convert-elementwise-to-linalg),"
-         "canonicalize,"
-         "one-shot-bufferize{bufferize-function-boundaries "
-         "function-boundary-type-conversion=identity-layout-map},"
-         "buffer-deallocation-pipeline,"
-         "convert-bufferization-to-memref,"
-         "func.func(convert-linalg-to-loops),"
-         "qnt-lower-dot{isa=" + options.isa.getValue() + "},"
-         "convert-vector-to-scf,"
-         "expand-strided-metadata,"
-         "lower-affine,"
-         "convert-scf-to-cf,"
-         "arith-expand{include-bf16=true},"
-         "convert-vector-to-llvm,"
-         "convert-math-to-llvm,"
-         "convert-math-to-libm,"
-         "finalize-memref-to-llvm,"
-         "convert-arith-to-llvm,"
-         "convert-index-to-llvm,"
-         "convert-cf-to-llvm,"
-         "convert-func-to-llvm,"
-         "convert-ub-to-llvm,"
-         "reconcile-unrealized-casts";
+  bool parallel = options.threads > 1;
+  std::string p = parallel ? "true" : "false";
+  std::string text =
+      "qnt-export-signatures,"
+      "qnt-lower-observers,"
+      "qnt-vnni-matmul{lanes=" + std::to_string(options.lanes) +
+      " parallel=" + p + "},"
+      "qnt-f32-matmul{parallel=" + p + "},"
+      "convert-qnt-to-linalg,"
+      "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
+      "tosa-to-tensor),"
+      "func.func(convert-elementwise-to-linalg),"
+      "canonicalize,"
+      "one-shot-bufferize{bufferize-function-boundaries "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-deallocation-pipeline,"
+      "convert-bufferization-to-memref,"
+      "func.func(convert-linalg-to-loops),"
+      "qnt-lower-dot{isa=" + options.isa.getValue() + "},"
+      "convert-vector-to-scf,";
+  if (parallel)
+    // canonicalize inlines the memref.alloca_scope the conversion wraps
+    // the loop bodies in (they allocate nothing), which scf-to-cf needs.
+    text += "convert-scf-to-openmp{num-threads=" +
+            std::to_string(options.threads) + "},canonicalize,";
+  text += "expand-strided-metadata,"
+          "lower-affine,"
+          "convert-scf-to-cf,"
+          "arith-expand{include-bf16=true},"
+          "convert-vector-to-llvm,"
+          "convert-math-to-llvm,"
+          "convert-math-to-libm,"
+          "finalize-memref-to-llvm,"
+          "convert-arith-to-llvm,"
+          "convert-index-to-llvm,"
+          "convert-cf-to-llvm,";
+  if (parallel)
+    text += "convert-openmp-to-llvm,";
+  text += "convert-func-to-llvm,"
+          "convert-ub-to-llvm,"
+          "reconcile-unrealized-casts";
+  return text;
 }
 
 static LogicalResult buildPipeline(OpPassManager &pm, llvm::StringRef text,

@@ -435,6 +435,18 @@ Session::create(ModuleOp module, llvm::StringRef entryName) {
       /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
+  // Multi-threaded kernels (--qnt-codegen threads=N) run on LLVM's OpenMP
+  // runtime.
+  bool usesOpenMP = false;
+  module.walk([&](Operation *op) {
+    if (op->getDialect() &&
+        op->getDialect()->getNamespace() == "omp")
+      usesOpenMP = true;
+  });
+  llvm::SmallVector<llvm::StringRef> libraries;
+  if (usesOpenMP)
+    libraries.push_back(QUANTOPT_LIBOMP_PATH);
+  engineOptions.sharedLibPaths = libraries;
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, engineOptions);
   if (!engine)
