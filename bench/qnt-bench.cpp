@@ -122,6 +122,45 @@ func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
   return text;
 }
 
+/// A weight-only layer: f32 activations x i8 or i4 (packed, two per byte)
+/// per-channel weights, dequantized by qnt.dequantize (what --qnt-quantize
+/// activations=none builds).
+static std::string buildWeightOnlyModule(const Shape &s, bool int4,
+                                         const std::vector<int8_t> &q,
+                                         const std::vector<float> &scales) {
+  std::vector<uint8_t> bytes;
+  if (int4) {
+    bytes.assign(q.size() / 2, 0);
+    for (size_t i = 0; i < q.size(); ++i)
+      bytes[i / 2] |= static_cast<uint8_t>((q[i] & 0xF) << (i % 2 ? 4 : 0));
+  } else {
+    bytes.assign(q.begin(), q.end());
+  }
+  std::string hex = llvm::toHex(llvm::StringRef(
+      reinterpret_cast<const char *>(bytes.data()), bytes.size()));
+  std::string scaleList;
+  for (float v : scales)
+    scaleList += (scaleList.empty() ? "" : ", ") +
+                 llvm::formatv("{0:e9}", v).str();
+  int64_t storedN = int4 ? s.n / 2 : s.n;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv(R"(
+func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
+  %q = arith.constant dense<"0x{3}"> : tensor<{1}x{4}xi8>
+  %w = qnt.dequantize %q : tensor<{1}x{4}xi8> to tensor<{1}x{2}xf32> as #qnt.params<{5}, axis = 1, scales = [{6}]>{7}
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{0}x{2}xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<{0}x{2}xf32>) -> tensor<{0}x{2}xf32>
+  %r = linalg.matmul ins(%a, %w : tensor<{0}x{1}xf32>, tensor<{1}x{2}xf32>) outs(%c : tensor<{0}x{2}xf32>) -> tensor<{0}x{2}xf32>
+  return %r : tensor<{0}x{2}xf32>
+}
+)",
+                      s.m, s.k, s.n, hex, storedN, int4 ? "i4" : "i8",
+                      scaleList, int4 ? " packed" : "");
+  return text;
+}
+
 /// Our kernel, compiled with --qnt-codegen.
 struct OurKernel {
   OwningOpRef<ModuleOp> module;
@@ -280,6 +319,29 @@ int main(int argc, char **argv) {
 
     std::string text8 = buildModule(s, true, w8, w32);
     std::string text32 = buildModule(s, false, w8, w32);
+    // Weight-only: int8 and int4 stored weights with per-channel scales; the
+    // fp32 reference is our fp32 kernel on the dequantized weights.
+    std::uniform_int_distribution<int> s4(-7, 7);
+    std::vector<int8_t> q8(s.k * s.n), q4(s.k * s.n);
+    for (auto &v : q8)
+      v = static_cast<int8_t>(s8(rng));
+    for (auto &v : q4)
+      v = static_cast<int8_t>(s4(rng));
+    std::vector<float> sc8(s.n), sc4(s.n);
+    for (int64_t j = 0; j < s.n; ++j) {
+      sc8[j] = 0.01f + 0.001f * static_cast<float>(j % 7);
+      sc4[j] = 0.1f + 0.01f * static_cast<float>(j % 5);
+    }
+    bool woSupported = s.n % 2 == 0;
+    std::string textWo8 = buildWeightOnlyModule(s, false, q8, sc8);
+    std::string textWo4 = woSupported ? buildWeightOnlyModule(s, true, q4, sc4) : "";
+    std::vector<float> deq8(s.k * s.n), deq4(s.k * s.n);
+    for (int64_t i = 0; i < s.k * s.n; ++i) {
+      deq8[i] = static_cast<float>(q8[i]) * sc8[i % s.n];
+      deq4[i] = static_cast<float>(q4[i]) * sc4[i % s.n];
+    }
+    std::string textDeq8 = buildModule(s, false, w8, deq8);
+    std::string textDeq4 = buildModule(s, false, w8, deq4);
     DnnlMatmul dnnl8 = makeDnnl(s, true, a8.data(), w8.data());
     DnnlMatmul dnnl32 = makeDnnl(s, false, a32.data(), w32.data());
     std::string shapeName = llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
@@ -323,15 +385,57 @@ int main(int argc, char **argv) {
           shapeName, threads, same8 ? "identical" : "DIFFERENT", maxRel,
           maxRel < 1e-5 ? "ok" : "TOO LARGE");
       failures += !same8 || !(maxRel < 1e-5);
+      // Weight-only kernels, checked against fp32 on dequantized weights.
+      auto relDiff = [&](const NpyArray &x, const NpyArray &y) {
+        const float *px = x.as<float>(), *py = y.as<float>();
+        double maxDiff = 0, maxRef = 0;
+        for (int64_t i = 0; i < s.m * s.n; ++i) {
+          maxDiff = std::max<double>(maxDiff, std::fabs(px[i] - py[i]));
+          maxRef = std::max<double>(maxRef, std::fabs(py[i]));
+        }
+        return maxDiff / std::max(maxRef, 1e-30);
+      };
+      double tWo8 = NAN, tWo4 = NAN;
+      for (bool int4 : {false, true}) {
+        if (int4 && !woSupported)
+          continue;
+        OurKernel wo, deq;
+        if (!compileOurs(ctx, int4 ? textWo4 : textWo8, threads, wo) ||
+            !compileOurs(ctx, int4 ? textDeq4 : textDeq8, threads, deq)) {
+          llvm::errs() << "qnt-bench: cannot compile the weight-only kernels\n";
+          return 1;
+        }
+        std::vector<NpyArray> rWo, rDeq;
+        double t = timeOurs(wo, in32, &rWo);
+        timeOurs(deq, in32, &rDeq);
+        double diff = rWo.size() == 1 && rDeq.size() == 1
+                          ? relDiff(rWo[0], rDeq[0])
+                          : 1.0;
+        llvm::outs() << llvm::formatv(
+            "{0,-16} {1,-7} check: {2} weight-only vs fp32 on dequantized "
+            "weights: max difference / max |result| {3:e2} {4}\n",
+            shapeName, threads, int4 ? "int4" : "int8", diff,
+            diff < 1e-5 ? "ok" : "TOO LARGE");
+        failures += !(diff < 1e-5);
+        (int4 ? tWo4 : tWo8) = t;
+      }
       std::string t = std::to_string(threads);
       row(t, "ours int8 (VNNI)", t8);
       row(t, "ours fp32", t32);
+      row(t, "ours int8 weight-only", tWo8);
+      if (woSupported)
+        row(t, "ours int4 weight-only", tWo4);
       row(t, "oneDNN u8s8s32", d8);
       row(t, "oneDNN f32", d32);
       llvm::outs() << llvm::formatv(
           "{0,-16} {1,-7} ratios: ours int8 / oneDNN int8 = {2:f2}x, ours "
           "int8 / ours fp32 = {3:f2}x, ours fp32 / oneDNN f32 = {4:f2}x\n",
           shapeName, threads, d8 / t8, t32 / t8, d32 / t32);
+      if (woSupported)
+        llvm::outs() << llvm::formatv(
+            "{0,-16} {1,-7} ratios: ours int4 weight-only speed / int8 "
+            "weight-only = {2:f2}x, / ours int8 (VNNI) = {3:f2}x\n",
+            shapeName, threads, tWo8 / tWo4, t8 / tWo4);
     }
   }
   return failures ? 1 : 0;

@@ -58,6 +58,27 @@ def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::ModuleOp"> {
+  let summary = "Kernels for f32 x int8/int4 weight-only matmuls";
+  let description = [{
+    Rewrites each f32 `linalg.matmul` whose weight is `qnt.dequantize` of a
+    constant i8 or i4 (packed or not) weight with per-tensor or per-output-
+    channel scales and zero points 0 into a kernel that streams the stored
+    integers (repacked at compile time: 16 bytes, or 8 bytes of two nibbles,
+    per k and 16 columns), sign-extends and converts them in registers, and
+    accumulates `vector.fma`s in 4x4 register tiles; the scales multiply the
+    sums once at the end, then the init is added (docs/Codegen.md).
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", /*default=*/"false",
+           "distribute the column-block groups with scf.parallel">,
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
   let summary = "Lower qnt.dot_u8i8 to the x86 vpdpbusd intrinsics";
   let description = [{

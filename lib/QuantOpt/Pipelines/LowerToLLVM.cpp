@@ -54,6 +54,7 @@ std::string quantopt::getCodegenPipelineText(const CodegenOptions &options) {
       "qnt-vnni-matmul{lanes=" + std::to_string(options.lanes) +
       " parallel=" + p + "},"
       "qnt-f32-matmul{parallel=" + p + "},"
+      "qnt-weight-only-matmul{parallel=" + p + "},"
       "convert-qnt-to-linalg,"
       "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
       "tosa-to-tensor),"

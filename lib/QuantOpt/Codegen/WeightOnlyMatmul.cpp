@@ -1,0 +1,331 @@
+//===- WeightOnlyMatmul.cpp - f32 x int4/int8 weight-only matmuls ---------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-weight-only-matmul gives weight-only layers (`linalg.matmul` of f32
+// activations with `qnt.dequantize` of constant i8 or i4 weights, per tensor
+// or per output channel, zero points 0) a kernel that reads the stored
+// integers and dequantizes them in registers (docs/Codegen.md):
+//
+//   i8: packed[u][k][j] = q[k][16 u + j]                         (16 columns)
+//   i4: packed[u][k][j] = q[k][32 u + j] | q[k][32 u + 16 + j] << 4
+//                                                           (32 columns)
+//
+// Per k and unit: one 16-byte load; for i4 the low nibbles (shift left then
+// arithmetic shift right) are one column block and the high nibbles
+// (arithmetic shift right) the next; convert to f32 and fma with the
+// broadcast activation; the per-channel scale multiplies the sums once at the end
+// (sum_k a q s = s sum_k a q), then the layer's init is added. The weights
+// stream from memory at 1/4 (i8) or 1/8 (i4) of f32's bytes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Codegen/Passes.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTWEIGHTONLYMATMUL
+#include "QuantOpt/Codegen/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace quantopt;
+
+namespace {
+constexpr int64_t kLanes = 16;
+constexpr int64_t kRowTile = 4;
+constexpr int64_t kColTile = 4;
+
+struct Matched {
+  linalg::MatmulOp op;
+  std::vector<int8_t> q; // [K][N] stored integers
+  std::vector<float> scales; // N (per channel) or 1
+  int64_t k, n;
+  bool int4;
+};
+
+/// The stored integers of a (possibly packed) i8/i4 weight constant.
+static std::optional<std::vector<int8_t>>
+unpack(DenseElementsAttr stored, unsigned bits, bool packed, int64_t count) {
+  std::vector<int8_t> out;
+  SmallVector<int8_t> bytes;
+  for (APInt v : stored.getValues<APInt>())
+    bytes.push_back(static_cast<int8_t>(v.getSExtValue()));
+  if (!packed) {
+    out.assign(bytes.begin(), bytes.end());
+    return out;
+  }
+  if (bits != 4 || static_cast<int64_t>(bytes.size()) * 2 != count)
+    return std::nullopt;
+  for (int64_t i = 0; i < count; ++i) {
+    uint8_t byte = static_cast<uint8_t>(bytes[i / 2]);
+    int v = (i % 2 ? byte >> 4 : byte & 0xF);
+    out.push_back(static_cast<int8_t>(v >= 8 ? v - 16 : v)); // sign-extend
+  }
+  return out;
+}
+
+static std::optional<Matched> match(linalg::MatmulOp op) {
+  auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!aType || !outType || !aType.getElementType().isF32() ||
+      !outType.getElementType().isF32() || aType.isDynamicDim(1) ||
+      op.getIndexingMapsArray() !=
+          linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()))
+    return std::nullopt;
+  auto dq = op.getInputs()[1].getDefiningOp<qnt::DequantizeOp>();
+  if (!dq)
+    return std::nullopt;
+  qnt::ParamsAttr params = dq.getParams();
+  auto storage = params.getStorageKind();
+  bool int4 = storage == numerics::StorageKind::I4;
+  if ((!int4 && storage != numerics::StorageKind::I8) ||
+      params.hasMinValues() || params.getBlockSize() > 0 ||
+      !(params.getAxis() < 0 || params.getAxis() == 1) ||
+      llvm::any_of(params.getZeroPoints().asArrayRef(),
+                   [](int64_t z) { return z != 0; }))
+    return std::nullopt;
+  DenseElementsAttr stored;
+  if (!matchPattern(dq.getInput(), m_Constant(&stored)))
+    return std::nullopt;
+  auto wType = cast<RankedTensorType>(dq.getResult().getType());
+  Matched m;
+  m.op = op;
+  m.k = wType.getDimSize(0);
+  m.n = wType.getDimSize(1);
+  m.int4 = int4;
+  auto q = unpack(stored, int4 ? 4 : 8, dq.getPacked(), m.k * m.n);
+  if (!q || static_cast<int64_t>(q->size()) != m.k * m.n)
+    return std::nullopt;
+  m.q = std::move(*q);
+  for (float s : params.getScales().asArrayRef())
+    m.scales.push_back(s);
+  return m;
+}
+
+struct QntWeightOnlyMatmulPass
+    : quantopt::impl::QntWeightOnlyMatmulBase<QntWeightOnlyMatmulPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<Matched> found;
+    module.walk([&](linalg::MatmulOp op) {
+      if (std::optional<Matched> m = match(op))
+        found.push_back(std::move(*m));
+    });
+    SymbolTable symbols(module);
+    unsigned index = 0;
+    for (Matched &m : found)
+      rewrite(m, symbols, index++);
+  }
+
+  void rewrite(Matched &mm, SymbolTable &symbols, unsigned index) {
+    linalg::MatmulOp op = mm.op;
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type f32 = Float32Type::get(ctx), i8 = IntegerType::get(ctx, 8);
+    int64_t k = mm.k, n = mm.n;
+    // A unit is what one 16-byte load holds: 16 columns (i8) or 32 (i4).
+    int64_t perUnit = mm.int4 ? 2 : 1; // column blocks per unit
+    int64_t unitCols = kLanes * perUnit;
+    int64_t nUnits = (n + unitCols - 1) / unitCols;
+    int64_t nBlocks = nUnits * perUnit;
+    int64_t blockBytes = kLanes;
+    std::vector<int8_t> packed(nUnits * k * blockBytes, 0);
+    for (int64_t row = 0; row < k; ++row)
+      for (int64_t col = 0; col < n; ++col) {
+        int8_t v = mm.q[row * n + col];
+        int64_t unit = col / unitCols, j = col % unitCols;
+        int64_t base = (unit * k + row) * blockBytes;
+        if (!mm.int4) {
+          packed[base + j] = v;
+        } else {
+          uint8_t nibble = static_cast<uint8_t>(v) & 0xF;
+          uint8_t &byte = reinterpret_cast<uint8_t &>(packed[base + j % kLanes]);
+          byte |= j < kLanes ? nibble : static_cast<uint8_t>(nibble << 4);
+        }
+      }
+    std::vector<float> scales(nBlocks * kLanes, 0.0f);
+    for (int64_t col = 0; col < n; ++col)
+      scales[col] = mm.scales.size() == 1 ? mm.scales[0] : mm.scales[col];
+
+    OpBuilder mb = OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
+    auto packedType = MemRefType::get({nUnits, k, blockBytes}, i8);
+    auto wGlobal = memref::GlobalOp::create(
+        mb, loc, ("qnt_wo_weights_" + llvm::Twine(index)).str(),
+        mb.getStringAttr("private"), packedType,
+        DenseElementsAttr::get(RankedTensorType::get({nUnits, k, blockBytes}, i8),
+                               llvm::ArrayRef<int8_t>(packed)),
+        true, mb.getI64IntegerAttr(64));
+    symbols.insert(wGlobal);
+    auto scaleType = MemRefType::get({nBlocks, kLanes}, f32);
+    auto sGlobal = memref::GlobalOp::create(
+        mb, loc, ("qnt_wo_scales_" + llvm::Twine(index)).str(),
+        mb.getStringAttr("private"), scaleType,
+        DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, f32),
+                               llvm::ArrayRef<float>(scales)),
+        true, mb.getI64IntegerAttr(64));
+    symbols.insert(sGlobal);
+
+    OpBuilder b(op);
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value cRows = arith::ConstantIndexOp::create(b, loc, kRowTile);
+    Value w = memref::GetGlobalOp::create(b, loc, packedType, wGlobal.getSymName());
+    Value sc = memref::GetGlobalOp::create(b, loc, scaleType, sGlobal.getSymName());
+    auto strided = [&](RankedTensorType t) {
+      return MemRefType::get(t.getShape(), f32,
+                             StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                                                    {ShapedType::kDynamic, 1}));
+    };
+    auto aType = cast<RankedTensorType>(op.getInputs()[0].getType());
+    auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+    Value a = bufferization::ToBufferOp::create(b, loc, strided(aType),
+                                                op.getInputs()[0], true);
+    Value init = bufferization::ToBufferOp::create(b, loc, strided(outType),
+                                                   op.getOutputs()[0], true);
+    Value m = memref::DimOp::create(b, loc, a, 0);
+    SmallVector<Value> dynSizes;
+    if (outType.isDynamicDim(0))
+      dynSizes.push_back(m);
+    Value out = memref::AllocOp::create(
+        b, loc, MemRefType::get(outType.getShape(), f32), dynSizes,
+        b.getI64IntegerAttr(64));
+    auto vec = VectorType::get({kLanes}, f32);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    Value zeroVec = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0.0f)));
+    bool fullBlocks = n % kLanes == 0;
+
+    // The weights of unit `unit` at row `kk`, as f32 (not yet scaled): one
+    // vector per column block of the unit.
+    auto loadWeights = [&](OpBuilder &lb, Value unit, Value kk) {
+      auto v16 = VectorType::get({kLanes}, i8);
+      Value raw = vector::LoadOp::create(lb, loc, v16, w, ValueRange{unit, kk, c0});
+      SmallVector<Value> blocks;
+      if (!mm.int4) {
+        blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, raw));
+        return blocks;
+      }
+      Value four = arith::ConstantOp::create(
+          lb, loc, DenseElementsAttr::get(v16, lb.getI8IntegerAttr(4)));
+      Value low = arith::ShRSIOp::create(
+          lb, loc, arith::ShLIOp::create(lb, loc, raw, four), four);
+      Value high = arith::ShRSIOp::create(lb, loc, raw, four);
+      blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, low));
+      blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, high));
+      return blocks;
+    };
+
+    // rows x `units` units (units * perUnit column blocks) of accumulators.
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value unit0,
+                        int64_t units) {
+      auto offset = [&](OpBuilder &ob, Value base, int64_t d) {
+        return d == 0 ? base
+                      : arith::AddIOp::create(
+                            ob, loc, base, arith::ConstantIndexOp::create(ob, loc, d))
+                            .getResult();
+      };
+      int64_t cols = units * perUnit; // column blocks
+      SmallVector<Value> rowIdx, unitIdx, blkIdx, colIdx;
+      for (int64_t r = 0; r < rows; ++r)
+        rowIdx.push_back(offset(tb, row0, r));
+      for (int64_t u = 0; u < units; ++u)
+        unitIdx.push_back(offset(tb, unit0, u));
+      Value firstBlock = arith::MulIOp::create(
+          tb, loc, unit0, arith::ConstantIndexOp::create(tb, loc, perUnit));
+      for (int64_t c = 0; c < cols; ++c) {
+        blkIdx.push_back(offset(tb, firstBlock, c));
+        colIdx.push_back(arith::MulIOp::create(
+            tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes)));
+      }
+      SmallVector<Value> start(rows * cols, zeroVec);
+      auto loop = scf::ForOp::create(
+          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, k), c1, start,
+          [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
+            SmallVector<Value> wv;
+            for (int64_t u = 0; u < units; ++u)
+              wv.append(loadWeights(lb, unitIdx[u], kk));
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < rows; ++r) {
+              Value av = memref::LoadOp::create(lb, loc, a, ValueRange{rowIdx[r], kk});
+              Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
+              for (int64_t c = 0; c < cols; ++c)
+                next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
+                                                     accs[r * cols + c]));
+            }
+            scf::YieldOp::create(lb, loc, next);
+          });
+      for (int64_t c = 0; c < cols; ++c) {
+        Value s = vector::LoadOp::create(tb, loc, vec, sc, ValueRange{blkIdx[c], c0});
+        for (int64_t r = 0; r < rows; ++r) {
+          Value base = vector::TransferReadOp::create(
+              tb, loc, vec, init, ValueRange{rowIdx[r], colIdx[c]}, zero,
+              ArrayRef<bool>{fullBlocks});
+          Value scaled =
+              arith::MulFOp::create(tb, loc, loop.getResult(r * cols + c), s);
+          Value sum = arith::AddFOp::create(tb, loc, base, scaled);
+          vector::TransferWriteOp::create(tb, loc, sum, out,
+                                          ValueRange{rowIdx[r], colIdx[c]},
+                                          ArrayRef<bool>{fullBlocks});
+        }
+      }
+    };
+
+    Value mTiles = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, m, cRows), cRows);
+    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
+      scf::ForOp::create(cb, loc, c0, mTiles, cRows, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value row0, ValueRange) {
+                           emitTile(rb, row0, kRowTile, blk0, cols);
+                           scf::YieldOp::create(rb, loc);
+                         });
+      scf::ForOp::create(cb, loc, mTiles, m, c1, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                           emitTile(rb, row, 1, blk0, cols);
+                           scf::YieldOp::create(rb, loc);
+                         });
+    };
+    int64_t unitTile = kColTile / perUnit; // units per tile: 4 blocks
+    int64_t groups = nUnits / unitTile;
+    if (groups > 0) {
+      Value groupEnd = arith::ConstantIndexOp::create(b, loc, groups * unitTile);
+      Value groupStep = arith::ConstantIndexOp::create(b, loc, unitTile);
+      if (parallel)
+        scf::ParallelOp::create(
+            b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
+            [&](OpBuilder &bb, Location, ValueRange ivs) {
+              emitColumns(bb, ivs[0], unitTile);
+            });
+      else
+        scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
+                           [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
+                             emitColumns(bb, blk0, unitTile);
+                             scf::YieldOp::create(bb, loc);
+                           });
+    }
+    for (int64_t unit = groups * unitTile; unit < nUnits; ++unit)
+      emitColumns(b, arith::ConstantIndexOp::create(b, loc, unit), 1);
+    Value result = bufferization::ToTensorOp::create(b, loc, outType, out,
+                                                     true, true);
+    Operation *dq = op.getInputs()[1].getDefiningOp();
+    op->getResult(0).replaceAllUsesWith(result);
+    op->erase();
+    if (dq && dq->use_empty())
+      dq->erase();
+  }
+};
+} // namespace
