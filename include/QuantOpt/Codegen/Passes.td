@@ -12,9 +12,10 @@ include "mlir/Pass/PassBase.td"
 def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
   let summary = "AVX512-VNNI kernels for u8 x i8 integer matmuls";
   let description = [{
-    Rewrites the integer contraction of each 2-D matmul layer
-    `--qnt-quantize` built (`qnt.layer`; u8 activations, constant i8
-    weights, i32 accumulator from zeros) into a register-tiled loop nest on
+    Rewrites the integer contraction of each 2-D matmul and NHWC/HWCF
+    convolution layer `--qnt-quantize` built (`qnt.layer`; u8 or i8
+    activations, constant i8 weights, i32 accumulator from zeros) into a
+    register-tiled loop nest on
     weights packed at compile time in vpdpbusd order
     (`[ceil(N/16)][ceil(K/4)][16][4]`, zero-padded; a private
     `memref.global`): four rows share every 64-byte weight load, sixteen

@@ -64,25 +64,64 @@ struct MatchedMatmul {
   bool signedA = false;
   DenseElementsAttr weights;
   int64_t k, n;
+  /// A conv_2d_nhwc_hwcf contraction: weights [KH][KW][C][F] (k = KH*KW*C,
+  /// n = F), strides and dilations of the two spatial dimensions.
+  bool conv = false;
+  int64_t kh = 1, kw = 1, c = 0, sh = 1, sw = 1, dh = 1, dw = 1;
 };
+
+/// Whether `e` is `d_out * s + d_win * d` for some small s, d >= 1.
+static std::optional<std::pair<int64_t, int64_t>>
+matchWindow(AffineExpr e, unsigned out, unsigned win) {
+  MLIRContext *ctx = e.getContext();
+  for (int64_t s = 1; s <= 8; ++s)
+    for (int64_t d = 1; d <= 8; ++d)
+      if (e == getAffineDimExpr(out, ctx) * s + getAffineDimExpr(win, ctx) * d)
+        return std::make_pair(s, d);
+  return std::nullopt;
+}
 
 FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
   if (!op->hasAttr(kLayerAttrName) || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumLoops() != 3)
+      op.getNumDpsInits() != 1 ||
+      (op.getNumLoops() != 3 && op.getNumLoops() != 7))
     return failure();
   MLIRContext *ctx = op.getContext();
-  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
-             k = getAffineDimExpr(2, ctx);
   auto maps = op.getIndexingMapsArray();
-  if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
-      maps[1] != AffineMap::get(3, 0, {k, n}, ctx) ||
-      maps[2] != AffineMap::get(3, 0, {m, n}, ctx))
-    return failure();
   auto iterators = op.getIteratorTypesArray();
-  if (iterators[0] != utils::IteratorType::parallel ||
-      iterators[1] != utils::IteratorType::parallel ||
-      iterators[2] != utils::IteratorType::reduction)
-    return failure();
+  MatchedMatmul matched;
+  if (op.getNumLoops() == 3) {
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
+        maps[1] != AffineMap::get(3, 0, {k, n}, ctx) ||
+        maps[2] != AffineMap::get(3, 0, {m, n}, ctx))
+      return failure();
+    if (iterators[0] != utils::IteratorType::parallel ||
+        iterators[1] != utils::IteratorType::parallel ||
+        iterators[2] != utils::IteratorType::reduction)
+      return failure();
+  } else {
+    // (n, oh, ow, f, kh, kw, c): x[n, oh*sh + kh*dh, ow*sw + kw*dw, c],
+    // w[kh, kw, c, f], out[n, oh, ow, f].
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    if (maps[1] != AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx) ||
+        maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
+        maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
+        maps[0].getResult(3) != d(6))
+      return failure();
+    auto hw = matchWindow(maps[0].getResult(1), 1, 4);
+    auto ww = matchWindow(maps[0].getResult(2), 2, 5);
+    if (!hw || !ww)
+      return failure();
+    for (unsigned i = 0; i < 7; ++i)
+      if (iterators[i] != (i < 4 ? utils::IteratorType::parallel
+                                 : utils::IteratorType::reduction))
+        return failure();
+    matched.conv = true;
+    std::tie(matched.sh, matched.dh) = *hw;
+    std::tie(matched.sw, matched.dw) = *ww;
+  }
   // The body: acc + extui(a) * extsi(w), in i32.
   Block &body = op.getRegion().front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
@@ -95,7 +134,6 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
   if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
     return failure();
   BlockArgument aArg = body.getArgument(0), wArg = body.getArgument(1);
-  MatchedMatmul matched;
   auto widenedA = [&](Value v) {
     if (isWidened<arith::ExtUIOp>(v, aArg))
       return true;
@@ -111,7 +149,8 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
   auto aType = cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
   if (!aType.getElementType().isInteger(8) ||
-      !outType.getElementType().isInteger(32) || aType.isDynamicDim(1))
+      !outType.getElementType().isInteger(32) ||
+      aType.isDynamicDim(aType.getRank() - 1))
     return failure();
   // The init must be zeros: the kernel writes every output element.
   Attribute zero;
@@ -125,8 +164,16 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
       !matched.weights.getElementType().isInteger(8))
     return failure();
   auto wType = cast<RankedTensorType>(matched.weights.getType());
-  matched.k = wType.getDimSize(0);
-  matched.n = wType.getDimSize(1);
+  if (matched.conv) {
+    matched.kh = wType.getDimSize(0);
+    matched.kw = wType.getDimSize(1);
+    matched.c = wType.getDimSize(2);
+    matched.k = matched.kh * matched.kw * matched.c;
+    matched.n = wType.getDimSize(3);
+  } else {
+    matched.k = wType.getDimSize(0);
+    matched.n = wType.getDimSize(1);
+  }
   return matched;
 }
 
@@ -173,13 +220,241 @@ struct QntVnniMatmulPass
         emitRemark(op.getLoc())
             << "qnt-vnni-matmul: layer '"
             << op->getAttrOfType<StringAttr>(kLayerAttrName).getValue()
-            << "' keeps the reference loops (only 2-D matmuls of u8 or i8 "
-               "activations and constant i8 weights from a zero init are "
-               "packed)";
+            << "' keeps the reference loops (only 2-D matmuls and NHWC/HWCF "
+               "convolutions of u8 or i8 activations and constant i8 weights "
+               "from a zero init are packed)";
         continue;
       }
-      rewrite(op, *matched, symbols, counter++);
+      if (matched->conv)
+        rewriteConv(op, *matched, symbols, counter++);
+      else
+        rewrite(op, *matched, symbols, counter++);
     }
+  }
+
+  /// conv_2d_nhwc_hwcf through the same micro-kernel: rows are output
+  /// pixels (tiles of four along ow), the reduction runs over kh, kw and
+  /// groups of four channels; weights are packed as
+  /// [ceil(F/L)][KH*KW][ceil(C/4)][L][4] (zero-padded), and a C that is not a
+  /// multiple of 4 ends each (kh, kw) with a masked activation load.
+  void rewriteConv(linalg::GenericOp op, const MatchedMatmul &mm,
+                   SymbolTable &symbols, unsigned index) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type i8 = IntegerType::get(ctx, 8), i32 = IntegerType::get(ctx, 32);
+    int64_t f = mm.n, c = mm.c, khw = mm.kh * mm.kw;
+    int64_t nBlocks = (f + kLanes - 1) / kLanes, c4 = (c + 3) / 4;
+    int64_t cFull = c / 4;
+
+    std::vector<int8_t> packed(nBlocks * khw * c4 * kLanes * 4, 0);
+    std::vector<int32_t> compensation(nBlocks * kLanes, 0);
+    {
+      int64_t flat = 0;
+      for (APInt v : mm.weights.getValues<APInt>()) {
+        int64_t col = flat % f, ch = (flat / f) % c, win = flat / (f * c);
+        int8_t value = static_cast<int8_t>(v.getSExtValue());
+        packed[((((col / kLanes) * khw + win) * c4 + ch / 4) * kLanes +
+                 col % kLanes) * 4 + ch % 4] = value;
+        compensation[col] -= 128 * static_cast<int32_t>(value);
+        ++flat;
+      }
+    }
+    OpBuilder mb =
+        OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
+    auto packedType = MemRefType::get({nBlocks, khw, c4, kLanes * 4}, i8);
+    auto global = memref::GlobalOp::create(
+        mb, loc, ("qnt_vnni_weights_" + llvm::Twine(index)).str(),
+        mb.getStringAttr("private"), packedType,
+        DenseElementsAttr::get(
+            RankedTensorType::get({nBlocks, khw, c4, kLanes * 4}, i8),
+            llvm::ArrayRef<int8_t>(packed)),
+        true, mb.getI64IntegerAttr(64));
+    symbols.insert(global);
+
+    OpBuilder b(op);
+    auto cst = [&](OpBuilder &ob, int64_t v) {
+      return arith::ConstantIndexOp::create(ob, loc, v).getResult();
+    };
+    Value c0 = cst(b, 0), c1 = cst(b, 1), c4v = cst(b, 4);
+    Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
+    auto acc = VectorType::get({kLanes}, i32);
+    auto bytes = VectorType::get({kLanes * 4}, i8);
+    Value compGlobal;
+    if (mm.signedA) {
+      auto compType = MemRefType::get({nBlocks, kLanes}, i32);
+      auto g = memref::GlobalOp::create(
+          mb, loc, ("qnt_vnni_compensation_" + llvm::Twine(index)).str(),
+          mb.getStringAttr("private"), compType,
+          DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, i32),
+                                 llvm::ArrayRef<int32_t>(compensation)),
+          true, mb.getI64IntegerAttr(64));
+      symbols.insert(g);
+      compGlobal = memref::GetGlobalOp::create(b, loc, compType, g.getSymName());
+    }
+    auto xType = cast<RankedTensorType>(mm.a.getType());
+    auto xMemType = MemRefType::get(
+        xType.getShape(), i8,
+        StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                               {ShapedType::kDynamic, ShapedType::kDynamic,
+                                ShapedType::kDynamic, 1}));
+    Value x = bufferization::ToBufferOp::create(b, loc, xMemType, mm.a, true);
+    auto outTensorType = cast<RankedTensorType>(op->getResult(0).getType());
+    SmallVector<Value> dynSizes;
+    Value outDims[4];
+    Value initTensor = op.getDpsInitOperand(0)->get();
+    for (unsigned d = 0; d < 4; ++d) {
+      outDims[d] = outTensorType.isDynamicDim(d)
+                       ? tensor::DimOp::create(b, loc, initTensor, d).getResult()
+                       : cst(b, outTensorType.getDimSize(d));
+      if (outTensorType.isDynamicDim(d))
+        dynSizes.push_back(outDims[d]);
+    }
+    Value out = memref::AllocOp::create(
+        b, loc, MemRefType::get(outTensorType.getShape(), i32), dynSizes,
+        b.getI64IntegerAttr(64));
+    Value zeroAcc = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
+    Value zeroByte = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+    bool fullBlocks = f % kLanes == 0;
+
+    auto broadcastA = [&](OpBuilder &nb, ValueRange idx, bool masked) {
+      auto four = VectorType::get({4}, i8);
+      Value v = masked ? vector::TransferReadOp::create(
+                             nb, loc, four, x, idx, zeroByte,
+                             ArrayRef<bool>{false})
+                             .getResult()
+                       : vector::LoadOp::create(nb, loc, four, x, idx).getResult();
+      Value word = vector::BitCastOp::create(nb, loc, VectorType::get({1}, i32), v);
+      Value scalar = vector::ExtractOp::create(nb, loc, word, ArrayRef<int64_t>{0});
+      if (mm.signedA)
+        scalar = arith::XOrIOp::create(
+            nb, loc, scalar,
+            arith::ConstantOp::create(
+                nb, loc, nb.getI32IntegerAttr(static_cast<int32_t>(0x80808080u))));
+      Value splat = vector::BroadcastOp::create(nb, loc, acc, scalar);
+      return vector::BitCastOp::create(nb, loc, bytes, splat).getResult();
+    };
+
+    // Pixels (n, oh, ow0 .. ow0 + rows) x blocks blk0 .. blk0 + cols.
+    auto emitTile = [&](OpBuilder &tb, Value n, Value oh, Value ow0,
+                        int64_t rows, Value blk0, int64_t cols) {
+      auto offset = [&](OpBuilder &ob, Value base, int64_t d) {
+        return d == 0 ? base
+                      : arith::AddIOp::create(ob, loc, base, cst(ob, d)).getResult();
+      };
+      SmallVector<Value> ow, blk;
+      for (int64_t r = 0; r < rows; ++r)
+        ow.push_back(offset(tb, ow0, r));
+      for (int64_t k = 0; k < cols; ++k)
+        blk.push_back(offset(tb, blk0, k));
+      SmallVector<Value> init;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < cols; ++k)
+          init.push_back(compGlobal ? vector::LoadOp::create(
+                                          tb, loc, acc, compGlobal,
+                                          ValueRange{blk[k], c0})
+                                          .getResult()
+                                    : zeroAcc);
+      Value ihBase = arith::MulIOp::create(tb, loc, oh, cst(tb, mm.sh));
+      SmallVector<Value> iwBase;
+      for (int64_t r = 0; r < rows; ++r)
+        iwBase.push_back(arith::MulIOp::create(tb, loc, ow[r], cst(tb, mm.sw)));
+      auto window = scf::ForOp::create(
+          tb, loc, c0, cst(tb, khw), c1, init,
+          [&](OpBuilder &lb, Location, Value win, ValueRange accs) {
+            Value kh = arith::DivUIOp::create(lb, loc, win, cst(lb, mm.kw));
+            Value kw = arith::RemUIOp::create(lb, loc, win, cst(lb, mm.kw));
+            Value ih = arith::AddIOp::create(
+                lb, loc, ihBase, arith::MulIOp::create(lb, loc, kh, cst(lb, mm.dh)));
+            Value kwOff = arith::MulIOp::create(lb, loc, kw, cst(lb, mm.dw));
+            SmallVector<Value> iw;
+            for (int64_t r = 0; r < rows; ++r)
+              iw.push_back(arith::AddIOp::create(lb, loc, iwBase[r], kwOff));
+            auto step = [&](OpBuilder &sb, Value cg, ValueRange in, bool masked) {
+              Value ch = arith::MulIOp::create(sb, loc, cg, c4v);
+              SmallVector<Value> wv;
+              for (int64_t k = 0; k < cols; ++k)
+                wv.push_back(vector::LoadOp::create(
+                    sb, loc, bytes, w, ValueRange{blk[k], win, cg, c0}));
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < rows; ++r) {
+                Value av = broadcastA(sb, ValueRange{n, ih, iw[r], ch}, masked);
+                for (int64_t k = 0; k < cols; ++k)
+                  next.push_back(qnt::DotU8I8Op::create(sb, loc, in[r * cols + k],
+                                                        av, wv[k])
+                                     .getResult());
+              }
+              return next;
+            };
+            auto channels = scf::ForOp::create(
+                lb, loc, c0, cst(lb, cFull), c1, accs,
+                [&](OpBuilder &cb, Location, Value cg, ValueRange in) {
+                  scf::YieldOp::create(cb, loc, step(cb, cg, in, false));
+                });
+            SmallVector<Value> sums(channels.getResults().begin(),
+                                    channels.getResults().end());
+            if (c4 > cFull)
+              sums = step(lb, cst(lb, cFull), sums, true);
+            scf::YieldOp::create(lb, loc, sums);
+          });
+      for (int64_t k = 0; k < cols; ++k) {
+        Value col = arith::MulIOp::create(tb, loc, blk[k], cst(tb, kLanes));
+        for (int64_t r = 0; r < rows; ++r)
+          vector::TransferWriteOp::create(tb, loc, window.getResult(r * cols + k),
+                                          out, ValueRange{n, oh, ow[r], col},
+                                          ArrayRef<bool>{fullBlocks});
+      }
+    };
+
+    Value owTiles = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, outDims[2], cst(b, kRowTile)),
+        cst(b, kRowTile));
+    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
+      scf::ForOp::create(
+          cb, loc, c0, outDims[0], c1, ValueRange{},
+          [&](OpBuilder &nb, Location, Value n, ValueRange) {
+            scf::ForOp::create(
+                nb, loc, c0, outDims[1], c1, ValueRange{},
+                [&](OpBuilder &hb, Location, Value oh, ValueRange) {
+                  scf::ForOp::create(
+                      hb, loc, c0, owTiles, cst(hb, kRowTile), ValueRange{},
+                      [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
+                        emitTile(rb, n, oh, ow0, kRowTile, blk0, cols);
+                        scf::YieldOp::create(rb, loc);
+                      });
+                  scf::ForOp::create(
+                      hb, loc, owTiles, outDims[2], c1, ValueRange{},
+                      [&](OpBuilder &rb, Location, Value ow, ValueRange) {
+                        emitTile(rb, n, oh, ow, 1, blk0, cols);
+                        scf::YieldOp::create(rb, loc);
+                      });
+                  scf::YieldOp::create(hb, loc);
+                });
+            scf::YieldOp::create(nb, loc);
+          });
+    };
+    int64_t groups = nBlocks / kColTile;
+    if (groups > 0) {
+      Value groupEnd = cst(b, groups * kColTile), groupStep = cst(b, kColTile);
+      if (parallel)
+        scf::ParallelOp::create(
+            b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
+            [&](OpBuilder &bb, Location, ValueRange ivs) {
+              emitColumns(bb, ivs[0], kColTile);
+            });
+      else
+        scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
+                           [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
+                             emitColumns(bb, blk0, kColTile);
+                             scf::YieldOp::create(bb, loc);
+                           });
+    }
+    for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
+      emitColumns(b, cst(b, blk), 1);
+    Value result = bufferization::ToTensorOp::create(b, loc, outTensorType, out,
+                                                     true, true);
+    op->getResult(0).replaceAllUsesWith(result);
+    op->erase();
   }
 
   void rewrite(linalg::GenericOp op, const MatchedMatmul &mm,
