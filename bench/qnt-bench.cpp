@@ -54,6 +54,12 @@ namespace cl = llvm::cl;
 static cl::opt<std::string>
     shapesOption("shapes", cl::desc("Comma-separated MxKxN matmul shapes"),
                  cl::init("1024x1024x1024,128x4096x4096,512x1024x1024,1x4096x4096"));
+static cl::opt<std::string> convsOption(
+    "convs",
+    cl::desc("Comma-separated NxHxWxCxFxK convolutions (KxK window, stride "
+             "1, input pre-padded to (H+K-1)x(W+K-1): 'same' layers of a "
+             "ResNet-like CNN)"),
+    cl::init("1x56x56x64x64x3,1x28x28x128x128x3,1x14x14x256x256x3"));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Timed calls per kernel"),
                                 cl::init(20));
 static cl::opt<std::string> threadsOption(
@@ -161,6 +167,79 @@ func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
   return text;
 }
 
+/// oneDNN matmul with weights reordered once into the primitive's layout.
+struct DnnlMatmul {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::matmul primitive;
+  dnnl::convolution_forward convolution;
+  dnnl::memory src, weights, dst;
+};
+
+struct ConvShape {
+  int64_t n, h, w, c, f, k;
+};
+
+/// The integer contraction --qnt-quantize builds for conv_2d_nhwc_hwcf on a
+/// padded input: u8 [N][H+K-1][W+K-1][C] x s8 [K][K][C][F] -> s32.
+static std::string buildConvModule(const ConvShape &s,
+                                   const std::vector<int8_t> &w8) {
+  std::string hex = llvm::toHex(
+      llvm::StringRef(reinterpret_cast<const char *>(w8.data()), w8.size()));
+  int64_t hp = s.h + s.k - 1, wp = s.w + s.k - 1;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv(R"(
+#x = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh + kh, ow + kw, c)>
+#w = affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>
+#o = affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>
+func.func @main(%a: tensor<{0}x{1}x{2}x{3}xi8>) -> tensor<{0}x{4}x{5}x{6}xi32> {{
+  %w = arith.constant dense<"0x{7}"> : tensor<{8}x{8}x{3}x{6}xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{0}x{4}x{5}x{6}xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<{0}x{4}x{5}x{6}xi32>) -> tensor<{0}x{4}x{5}x{6}xi32>
+  %r = linalg.generic {{indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%a, %w : tensor<{0}x{1}x{2}x{3}xi8>, tensor<{8}x{8}x{3}x{6}xi8>) outs(%c : tensor<{0}x{4}x{5}x{6}xi32>) attrs = {{qnt.layer = "conv"} {{
+  ^bb0(%x: i8, %y: i8, %acc: i32):
+    %0 = arith.extui %x : i8 to i32
+    %1 = arith.extsi %y : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  } -> tensor<{0}x{4}x{5}x{6}xi32>
+  return %r : tensor<{0}x{4}x{5}x{6}xi32>
+}
+)",
+                      s.n, hp, wp, s.c, s.h, s.w, s.f, hex, s.k);
+  return text;
+}
+
+/// oneDNN's u8s8s32 direct convolution (NHWC activations, weights reordered
+/// once from HWIO into the primitive's layout), no padding.
+static DnnlMatmul makeDnnlConv(const ConvShape &s, const void *aData,
+                               const void *wData) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  DnnlMatmul d;
+  int64_t hp = s.h + s.k - 1, wp = s.w + s.k - 1;
+  dnnl::memory::desc srcDesc({s.n, s.c, hp, wp}, dt::u8, tag::nhwc);
+  dnnl::memory::desc wAny({s.f, s.c, s.k, s.k}, dt::s8, tag::any);
+  dnnl::memory::desc wPlain({s.f, s.c, s.k, s.k}, dt::s8, tag::hwio);
+  dnnl::memory::desc dstDesc({s.n, s.f, s.h, s.w}, dt::s32, tag::nhwc);
+  dnnl::convolution_forward::desc cd(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+      srcDesc, wAny, dstDesc, {1, 1}, {0, 0}, {0, 0});
+  dnnl::convolution_forward::primitive_desc pd(cd, d.engine);
+  d.convolution = dnnl::convolution_forward(pd);
+  d.src = dnnl::memory(srcDesc, d.engine);
+  std::memcpy(d.src.get_data_handle(), aData, s.n * hp * wp * s.c);
+  dnnl::memory plain(wPlain, d.engine, const_cast<void *>(wData));
+  d.weights = dnnl::memory(pd.weights_desc(), d.engine);
+  dnnl::reorder(plain, d.weights).execute(d.stream, plain, d.weights);
+  d.dst = dnnl::memory(dstDesc, d.engine);
+  d.stream.wait();
+  return d;
+}
+
 /// Our kernel, compiled with --qnt-codegen.
 struct OurKernel {
   OwningOpRef<ModuleOp> module;
@@ -200,13 +279,6 @@ static double timeOurs(const OurKernel &kernel, const NpyArray &input,
   return timing.medianMs;
 }
 
-/// oneDNN matmul with weights reordered once into the primitive's layout.
-struct DnnlMatmul {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
-  dnnl::matmul primitive;
-  dnnl::memory src, weights, dst;
-};
 
 static DnnlMatmul makeDnnl(const Shape &s, bool int8, const void *aData,
                            const void *wData) {
@@ -237,12 +309,14 @@ static double timeDnnl(DnnlMatmul &d) {
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, d.src},
                                              {DNNL_ARG_WEIGHTS, d.weights},
                                              {DNNL_ARG_DST, d.dst}};
-  d.primitive.execute(d.stream, args); // warm up
+  dnnl::primitive &p = d.convolution ? static_cast<dnnl::primitive &>(d.convolution)
+                                     : static_cast<dnnl::primitive &>(d.primitive);
+  p.execute(d.stream, args); // warm up
   d.stream.wait();
   std::vector<double> times;
   for (unsigned r = 0; r < std::max(1u, repeat.getValue()); ++r) {
     auto start = std::chrono::steady_clock::now();
-    d.primitive.execute(d.stream, args);
+    p.execute(d.stream, args);
     d.stream.wait();
     auto stop = std::chrono::steady_clock::now();
     times.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
@@ -266,6 +340,24 @@ int main(int argc, char **argv) {
       return 1;
     }
     shapes.push_back(s);
+  }
+  std::vector<ConvShape> convs;
+  for (llvm::StringRef item : llvm::split(convsOption.getValue(), ',')) {
+    if (item.trim().empty())
+      continue;
+    llvm::SmallVector<llvm::StringRef> dims;
+    item.trim().split(dims, 'x');
+    ConvShape c;
+    if (dims.size() != 6 || dims[0].getAsInteger(10, c.n) ||
+        dims[1].getAsInteger(10, c.h) || dims[2].getAsInteger(10, c.w) ||
+        dims[3].getAsInteger(10, c.c) || dims[4].getAsInteger(10, c.f) ||
+        dims[5].getAsInteger(10, c.k) || c.n <= 0 || c.h <= 0 || c.w <= 0 ||
+        c.c <= 0 || c.f <= 0 || c.k <= 0) {
+      llvm::errs() << "qnt-bench: bad convolution '" << item
+                   << "' (expected NxHxWxCxFxK)\n";
+      return 1;
+    }
+    convs.push_back(c);
   }
   std::vector<int> threadCounts;
   for (llvm::StringRef item : llvm::split(threadsOption.getValue(), ',')) {
@@ -342,8 +434,6 @@ int main(int argc, char **argv) {
     }
     std::string textDeq8 = buildModule(s, false, w8, deq8);
     std::string textDeq4 = buildModule(s, false, w8, deq4);
-    DnnlMatmul dnnl8 = makeDnnl(s, true, a8.data(), w8.data());
-    DnnlMatmul dnnl32 = makeDnnl(s, false, a32.data(), w32.data());
     std::string shapeName = llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
     auto row = [&](llvm::StringRef threads, llvm::StringRef kernel, double ms) {
       llvm::outs() << llvm::formatv("{0,-16} {1,-7} {2,-22} {3,10:f3} {4,10:f1}\n",
@@ -358,6 +448,8 @@ int main(int argc, char **argv) {
         return 1;
       }
       omp_set_num_threads(threads);
+      DnnlMatmul dnnl8 = makeDnnl(s, true, a8.data(), w8.data());
+      DnnlMatmul dnnl32 = makeDnnl(s, false, a32.data(), w32.data());
       // Check ours against oneDNN: identical int32 sums, close f32 results.
       std::vector<NpyArray> r8, r32;
       double t8 = timeOurs(ours8, in8, &r8);
@@ -436,6 +528,50 @@ int main(int argc, char **argv) {
             "{0,-16} {1,-7} ratios: ours int4 weight-only speed / int8 "
             "weight-only = {2:f2}x, / ours int8 (VNNI) = {3:f2}x\n",
             shapeName, threads, tWo8 / tWo4, t8 / tWo4);
+    }
+  }
+  for (const ConvShape &cs : convs) {
+    double ops = 2.0 * cs.n * cs.h * cs.w * cs.f * cs.k * cs.k * cs.c;
+    int64_t hp = cs.h + cs.k - 1, wp = cs.w + cs.k - 1;
+    std::uniform_int_distribution<int> u8(0, 255), s8(-127, 127);
+    std::vector<uint8_t> a8(cs.n * hp * wp * cs.c);
+    std::vector<int8_t> w8(cs.k * cs.k * cs.c * cs.f);
+    for (auto &v : a8)
+      v = static_cast<uint8_t>(u8(rng));
+    for (auto &v : w8)
+      v = static_cast<int8_t>(s8(rng));
+    NpyArray in8;
+    in8.dtype = DType::I8;
+    in8.shape = {cs.n, hp, wp, cs.c};
+    in8.data.assign(a8.begin(), a8.end());
+    std::string name = llvm::formatv("conv {0}x{1}x{2}x{3}->{4} {5}x{5}", cs.n,
+                                     cs.h, cs.w, cs.c, cs.f, cs.k)
+                           .str();
+    std::string text = buildConvModule(cs, w8);
+    for (int threads : threadCounts) {
+      // oneDNN's convolutions fix their thread count when created.
+      omp_set_num_threads(threads);
+      DnnlMatmul dnnl = makeDnnlConv(cs, a8.data(), w8.data());
+      OurKernel ours;
+      if (!compileOurs(ctx, text, threads, ours)) {
+        llvm::errs() << "qnt-bench: cannot compile our convolution\n";
+        return 1;
+      }
+      omp_set_num_threads(threads);
+      std::vector<NpyArray> r;
+      double t = timeOurs(ours, in8, &r);
+      double d = timeDnnl(dnnl);
+      bool same = r.size() == 1 &&
+                  std::memcmp(r[0].data.data(), dnnl.dst.get_data_handle(),
+                              r[0].data.size()) == 0;
+      failures += !same;
+      llvm::outs() << llvm::formatv(
+          "{0,-28} {1,-3} check: int8 vs oneDNN u8s8s32 convolution {2}\n",
+          name, threads, same ? "identical" : "DIFFERENT");
+      llvm::outs() << llvm::formatv(
+          "{0,-28} {1,-3} ours int8 {2,8:f3} ms {3,8:f1} GOP/s; oneDNN "
+          "u8s8s32 {4,8:f3} ms {5,8:f1} GOP/s; ours / oneDNN = {6:f2}x\n",
+          name, threads, t, ops / (t * 1e6), d, ops / (d * 1e6), d / t);
     }
   }
   return failures ? 1 : 0;

@@ -409,48 +409,53 @@ struct QntVnniMatmulPass
     Value owTiles = arith::MulIOp::create(
         b, loc, arith::DivUIOp::create(b, loc, outDims[2], cst(b, kRowTile)),
         cst(b, kRowTile));
-    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
-      scf::ForOp::create(
-          cb, loc, c0, outDims[0], c1, ValueRange{},
-          [&](OpBuilder &nb, Location, Value n, ValueRange) {
-            scf::ForOp::create(
-                nb, loc, c0, outDims[1], c1, ValueRange{},
-                [&](OpBuilder &hb, Location, Value oh, ValueRange) {
-                  scf::ForOp::create(
-                      hb, loc, c0, owTiles, cst(hb, kRowTile), ValueRange{},
-                      [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
-                        emitTile(rb, n, oh, ow0, kRowTile, blk0, cols);
-                        scf::YieldOp::create(rb, loc);
-                      });
-                  scf::ForOp::create(
-                      hb, loc, owTiles, outDims[2], c1, ValueRange{},
-                      [&](OpBuilder &rb, Location, Value ow, ValueRange) {
-                        emitTile(rb, n, oh, ow, 1, blk0, cols);
-                        scf::YieldOp::create(rb, loc);
-                      });
-                  scf::YieldOp::create(hb, loc);
-                });
-            scf::YieldOp::create(nb, loc);
-          });
-    };
+    // All column blocks of one output row (n, oh): groups of kColTile, then
+    // the rest one by one; pixels in tiles of four along ow.
     int64_t groups = nBlocks / kColTile;
-    if (groups > 0) {
-      Value groupEnd = cst(b, groups * kColTile), groupStep = cst(b, kColTile);
-      if (parallel)
-        scf::ParallelOp::create(
-            b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
-            [&](OpBuilder &bb, Location, ValueRange ivs) {
-              emitColumns(bb, ivs[0], kColTile);
+    auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
+      auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
+        scf::ForOp::create(
+            cb, loc, c0, owTiles, cst(cb, kRowTile), ValueRange{},
+            [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
+              emitTile(rb, n, oh, ow0, kRowTile, blk0, cols);
+              scf::YieldOp::create(rb, loc);
             });
-      else
-        scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
+        scf::ForOp::create(
+            cb, loc, owTiles, outDims[2], c1, ValueRange{},
+            [&](OpBuilder &rb, Location, Value ow, ValueRange) {
+              emitTile(rb, n, oh, ow, 1, blk0, cols);
+              scf::YieldOp::create(rb, loc);
+            });
+      };
+      if (groups > 0)
+        scf::ForOp::create(hb, loc, c0, cst(hb, groups * kColTile),
+                           cst(hb, kColTile), ValueRange{},
                            [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
                              emitColumns(bb, blk0, kColTile);
                              scf::YieldOp::create(bb, loc);
                            });
-    }
-    for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
-      emitColumns(b, cst(b, blk), 1);
+      for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
+        emitColumns(hb, cst(hb, blk), 1);
+    };
+    // Output rows across threads (the weights of a convolution are small;
+    // its rows are many).
+    scf::ForOp::create(
+        b, loc, c0, outDims[0], c1, ValueRange{},
+        [&](OpBuilder &nb, Location, Value n, ValueRange) {
+          if (parallel)
+            scf::ParallelOp::create(
+                nb, loc, ValueRange{c0}, ValueRange{outDims[1]}, ValueRange{c1},
+                [&](OpBuilder &hb, Location, ValueRange ivs) {
+                  emitRow(hb, n, ivs[0]);
+                });
+          else
+            scf::ForOp::create(nb, loc, c0, outDims[1], c1, ValueRange{},
+                               [&](OpBuilder &hb, Location, Value oh, ValueRange) {
+                                 emitRow(hb, n, oh);
+                                 scf::YieldOp::create(hb, loc);
+                               });
+          scf::YieldOp::create(nb, loc);
+        });
     Value result = bufferization::ToTensorOp::create(b, loc, outTensorType, out,
                                                      true, true);
     op->getResult(0).replaceAllUsesWith(result);
