@@ -208,7 +208,8 @@ struct QntWeightOnlyMatmulPass
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     Value zeroVec = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0.0f)));
-    bool fullBlocks = n % kLanes == 0;
+    // Every block of every unit lies inside N (else loads and stores mask).
+    bool fullBlocks = n % unitCols == 0;
 
     // The weights of unit `unit` at row `kk`, as f32 (not yet scaled): one
     // vector per column block of the unit.
