@@ -16,7 +16,7 @@ namespace quantopt {
 
 /// The passes of `--qnt-lower-to-llvm`, as a textual pipeline on
 /// `builtin.module`.
-llvm::StringRef getLowerToLLVMPipelineText();
+std::string getLowerToLLVMPipelineText();
 
 /// Appends `--qnt-lower-to-llvm` to `pm`: records entry-point signatures,
 /// lowers qnt to linalg (reference path), element-wise float code to linalg,

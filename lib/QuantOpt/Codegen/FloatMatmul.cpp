@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
+#include "KernelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -36,8 +37,6 @@ using namespace quantopt;
 
 namespace {
 constexpr int64_t kLanes = 16;
-constexpr int64_t kRowTile = 4;
-constexpr int64_t kColTile = 4;
 
 struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
   using Base::Base;
@@ -96,7 +95,6 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
     OpBuilder b(op);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-    Value cRows = arith::ConstantIndexOp::create(b, loc, kRowTile);
     Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
     auto stridedType = [&](RankedTensorType t) {
       return MemRefType::get(t.getShape(), f32,
@@ -125,18 +123,11 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
     // rows x cols column blocks of accumulators in registers over K.
     auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
                         int64_t cols) {
-      auto offset = [&](OpBuilder &ob, Value base, int64_t d) {
-        return d == 0 ? base
-                      : arith::AddIOp::create(
-                            ob, loc, base,
-                            arith::ConstantIndexOp::create(ob, loc, d))
-                            .getResult();
-      };
       SmallVector<Value> rowIdx, blkIdx, colIdx;
       for (int64_t r = 0; r < rows; ++r)
-        rowIdx.push_back(offset(tb, row0, r));
+        rowIdx.push_back(offsetIndex(tb, loc, row0, r));
       for (int64_t c = 0; c < cols; ++c) {
-        blkIdx.push_back(offset(tb, blk0, c));
+        blkIdx.push_back(offsetIndex(tb, loc, blk0, c));
         colIdx.push_back(arith::MulIOp::create(
             tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes)));
       }
@@ -171,43 +162,7 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
                                           ArrayRef<bool>{fullBlocks});
     };
 
-    // Column blocks outermost, so that a group's packed weights stay in
-    // cache while every row tile streams past them: groups of kColTile
-    // blocks, then the rest one by one; within, rows in tiles of kRowTile,
-    // then the rest one by one.
-    Value mTiles = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, m, cRows), cRows);
-    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
-      scf::ForOp::create(cb, loc, c0, mTiles, cRows, ValueRange{},
-                         [&](OpBuilder &rb, Location, Value row0, ValueRange) {
-                           emitTile(rb, row0, kRowTile, blk0, cols);
-                           scf::YieldOp::create(rb, loc);
-                         });
-      scf::ForOp::create(cb, loc, mTiles, m, c1, ValueRange{},
-                         [&](OpBuilder &rb, Location, Value row, ValueRange) {
-                           emitTile(rb, row, 1, blk0, cols);
-                           scf::YieldOp::create(rb, loc);
-                         });
-    };
-    int64_t groups = nBlocks / kColTile;
-    if (groups > 0) {
-      Value groupEnd = arith::ConstantIndexOp::create(b, loc, groups * kColTile);
-      Value groupStep = arith::ConstantIndexOp::create(b, loc, kColTile);
-      if (parallel) // column groups across threads (scf.parallel -> OpenMP)
-        scf::ParallelOp::create(
-            b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
-            [&](OpBuilder &bb, Location, ValueRange ivs) {
-              emitColumns(bb, ivs[0], kColTile);
-            });
-      else
-        scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
-                           [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
-                             emitColumns(bb, blk0, kColTile);
-                             scf::YieldOp::create(bb, loc);
-                           });
-    }
-    for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
-      emitColumns(b, arith::ConstantIndexOp::create(b, loc, blk), 1);
+    emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
     Value result = bufferization::ToTensorOp::create(
         b, loc, outType, out, /*restrict=*/true, /*writable=*/true);
     op->getResult(0).replaceAllUsesWith(result);

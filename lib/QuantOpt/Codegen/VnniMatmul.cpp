@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
+#include "KernelLoops.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 
@@ -46,8 +47,6 @@ using namespace mlir;
 using namespace quantopt;
 
 namespace {
-constexpr int64_t kRowTile = 4;  // rows sharing each weight load
-constexpr int64_t kColTile = 4;  // column blocks sharing each broadcast
 
 /// Whether `v` is the block argument `arg` widened with `ExtOp`.
 template <typename ExtOp> bool isWidened(Value v, BlockArgument arg) {
@@ -338,15 +337,11 @@ struct QntVnniMatmulPass
     // Pixels (n, oh, ow0 .. ow0 + rows) x blocks blk0 .. blk0 + cols.
     auto emitTile = [&](OpBuilder &tb, Value n, Value oh, Value ow0,
                         int64_t rows, Value blk0, int64_t cols) {
-      auto offset = [&](OpBuilder &ob, Value base, int64_t d) {
-        return d == 0 ? base
-                      : arith::AddIOp::create(ob, loc, base, cst(ob, d)).getResult();
-      };
       SmallVector<Value> ow, blk;
       for (int64_t r = 0; r < rows; ++r)
-        ow.push_back(offset(tb, ow0, r));
+        ow.push_back(offsetIndex(tb, loc, ow0, r));
       for (int64_t k = 0; k < cols; ++k)
-        blk.push_back(offset(tb, blk0, k));
+        blk.push_back(offsetIndex(tb, loc, blk0, k));
       SmallVector<Value> init;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t k = 0; k < cols; ++k)
@@ -487,7 +482,6 @@ struct QntVnniMatmulPass
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value c4 = arith::ConstantIndexOp::create(b, loc, 4);
-    Value cRows = arith::ConstantIndexOp::create(b, loc, kRowTile);
     Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
     auto aTensorType = cast<RankedTensorType>(mm.a.getType());
     auto aMemType = MemRefType::get(
@@ -560,18 +554,11 @@ struct QntVnniMatmulPass
     // rows * cols accumulators live in registers over K.
     auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
                         int64_t cols) {
-      auto offset = [&](OpBuilder &ob, Value base, int64_t d) {
-        return d == 0 ? base
-                      : arith::AddIOp::create(
-                            ob, loc, base,
-                            arith::ConstantIndexOp::create(ob, loc, d))
-                            .getResult();
-      };
       SmallVector<Value> rowIdx, blkIdx;
       for (int64_t r = 0; r < rows; ++r)
-        rowIdx.push_back(offset(tb, row0, r));
+        rowIdx.push_back(offsetIndex(tb, loc, row0, r));
       for (int64_t c = 0; c < cols; ++c)
-        blkIdx.push_back(offset(tb, blk0, c));
+        blkIdx.push_back(offsetIndex(tb, loc, blk0, c));
       auto step = [&](OpBuilder &sb, Value kGroup, ValueRange accs,
                       bool masked) {
         Value kk = arith::MulIOp::create(sb, loc, kGroup, c4);
@@ -622,43 +609,7 @@ struct QntVnniMatmulPass
 
     // Column blocks in groups of kColTile, then the rest one by one; rows in
     // tiles of kRowTile, then the rest one by one.
-    // Column blocks outermost, so that a group's packed weights stay in
-    // cache while every row tile streams past them: groups of kColTile
-    // blocks, then the rest one by one; within, rows in tiles of kRowTile,
-    // then the rest one by one.
-    Value mTiles = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, m, cRows), cRows);
-    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
-      scf::ForOp::create(cb, loc, c0, mTiles, cRows, ValueRange{},
-                         [&](OpBuilder &rb, Location, Value row0, ValueRange) {
-                           emitTile(rb, row0, kRowTile, blk0, cols);
-                           scf::YieldOp::create(rb, loc);
-                         });
-      scf::ForOp::create(cb, loc, mTiles, m, c1, ValueRange{},
-                         [&](OpBuilder &rb, Location, Value row, ValueRange) {
-                           emitTile(rb, row, 1, blk0, cols);
-                           scf::YieldOp::create(rb, loc);
-                         });
-    };
-    int64_t groups = nBlocks / kColTile;
-    if (groups > 0) {
-      Value groupEnd = arith::ConstantIndexOp::create(b, loc, groups * kColTile);
-      Value groupStep = arith::ConstantIndexOp::create(b, loc, kColTile);
-      if (parallel) // column groups across threads (scf.parallel -> OpenMP)
-        scf::ParallelOp::create(
-            b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
-            [&](OpBuilder &bb, Location, ValueRange ivs) {
-              emitColumns(bb, ivs[0], kColTile);
-            });
-      else
-        scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
-                           [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
-                             emitColumns(bb, blk0, kColTile);
-                             scf::YieldOp::create(bb, loc);
-                           });
-    }
-    for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
-      emitColumns(b, arith::ConstantIndexOp::create(b, loc, blk), 1);
+    emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
     Value result = bufferization::ToTensorOp::create(
         b, loc, outTensorType, out, /*restrict=*/true, /*writable=*/true);
     op->getResult(0).replaceAllUsesWith(result);

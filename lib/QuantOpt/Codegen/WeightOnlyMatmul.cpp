@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
+#include "KernelLoops.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -45,8 +46,6 @@ using namespace quantopt;
 
 namespace {
 constexpr int64_t kLanes = 16;
-constexpr int64_t kRowTile = 4;
-constexpr int64_t kColTile = 4;
 
 struct Matched {
   linalg::MatmulOp op;
@@ -183,7 +182,6 @@ struct QntWeightOnlyMatmulPass
     OpBuilder b(op);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-    Value cRows = arith::ConstantIndexOp::create(b, loc, kRowTile);
     Value w = memref::GetGlobalOp::create(b, loc, packedType, wGlobal.getSymName());
     Value sc = memref::GetGlobalOp::create(b, loc, scaleType, sGlobal.getSymName());
     auto strided = [&](RankedTensorType t) {
@@ -234,22 +232,16 @@ struct QntWeightOnlyMatmulPass
     // rows x `units` units (units * perUnit column blocks) of accumulators.
     auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value unit0,
                         int64_t units) {
-      auto offset = [&](OpBuilder &ob, Value base, int64_t d) {
-        return d == 0 ? base
-                      : arith::AddIOp::create(
-                            ob, loc, base, arith::ConstantIndexOp::create(ob, loc, d))
-                            .getResult();
-      };
       int64_t cols = units * perUnit; // column blocks
       SmallVector<Value> rowIdx, unitIdx, blkIdx, colIdx;
       for (int64_t r = 0; r < rows; ++r)
-        rowIdx.push_back(offset(tb, row0, r));
+        rowIdx.push_back(offsetIndex(tb, loc, row0, r));
       for (int64_t u = 0; u < units; ++u)
-        unitIdx.push_back(offset(tb, unit0, u));
+        unitIdx.push_back(offsetIndex(tb, loc, unit0, u));
       Value firstBlock = arith::MulIOp::create(
           tb, loc, unit0, arith::ConstantIndexOp::create(tb, loc, perUnit));
       for (int64_t c = 0; c < cols; ++c) {
-        blkIdx.push_back(offset(tb, firstBlock, c));
+        blkIdx.push_back(offsetIndex(tb, loc, firstBlock, c));
         colIdx.push_back(arith::MulIOp::create(
             tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes)));
       }
@@ -286,40 +278,7 @@ struct QntWeightOnlyMatmulPass
       }
     };
 
-    Value mTiles = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, m, cRows), cRows);
-    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
-      scf::ForOp::create(cb, loc, c0, mTiles, cRows, ValueRange{},
-                         [&](OpBuilder &rb, Location, Value row0, ValueRange) {
-                           emitTile(rb, row0, kRowTile, blk0, cols);
-                           scf::YieldOp::create(rb, loc);
-                         });
-      scf::ForOp::create(cb, loc, mTiles, m, c1, ValueRange{},
-                         [&](OpBuilder &rb, Location, Value row, ValueRange) {
-                           emitTile(rb, row, 1, blk0, cols);
-                           scf::YieldOp::create(rb, loc);
-                         });
-    };
-    int64_t unitTile = kColTile / perUnit; // units per tile: 4 blocks
-    int64_t groups = nUnits / unitTile;
-    if (groups > 0) {
-      Value groupEnd = arith::ConstantIndexOp::create(b, loc, groups * unitTile);
-      Value groupStep = arith::ConstantIndexOp::create(b, loc, unitTile);
-      if (parallel)
-        scf::ParallelOp::create(
-            b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
-            [&](OpBuilder &bb, Location, ValueRange ivs) {
-              emitColumns(bb, ivs[0], unitTile);
-            });
-      else
-        scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
-                           [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
-                             emitColumns(bb, blk0, unitTile);
-                             scf::YieldOp::create(bb, loc);
-                           });
-    }
-    for (int64_t unit = groups * unitTile; unit < nUnits; ++unit)
-      emitColumns(b, arith::ConstantIndexOp::create(b, loc, unit), 1);
+    emitColumnMajorTiles(b, loc, m, nUnits, kColTile / perUnit, parallel, emitTile);
     Value result = bufferization::ToTensorOp::create(b, loc, outType, out,
                                                      true, true);
     Operation *dq = op.getInputs()[1].getDefiningOp();

@@ -18,66 +18,44 @@
 
 using namespace mlir;
 
-llvm::StringRef quantopt::getLowerToLLVMPipelineText() {
-  return "qnt-export-signatures,"
-         "qnt-lower-observers,"
-         "convert-qnt-to-linalg,"
-         "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
-         "tosa-to-tensor),"
-         "func.func(convert-elementwise-to-linalg),"
-         "canonicalize,"
-         "one-shot-bufferize{bufferize-function-boundaries "
-         "function-boundary-type-conversion=identity-layout-map},"
-         "buffer-deallocation-pipeline,"
-         "convert-bufferization-to-memref,"
-         "func.func(convert-linalg-to-loops),"
-         "expand-strided-metadata,"
-         "lower-affine,"
-         "convert-scf-to-cf,"
-         "arith-expand{include-bf16=true},"
-         "convert-math-to-llvm,"
-         "convert-math-to-libm,"
-         "finalize-memref-to-llvm,"
-         "convert-arith-to-llvm,"
-         "convert-index-to-llvm,"
-         "convert-cf-to-llvm,"
-         "convert-func-to-llvm,"
-         "reconcile-unrealized-casts";
-}
-
-std::string quantopt::getCodegenPipelineText(const CodegenOptions &options) {
-  bool parallel = options.threads > 1;
+/// The passes of both pipelines: `--qnt-lower-to-llvm` when `codegen` is
+/// null, `--qnt-codegen` (its kernels, the vector lowering and OpenMP for
+/// threads > 1) otherwise.
+static std::string getPipelineText(const quantopt::CodegenOptions *codegen) {
+  bool parallel = codegen && codegen->threads > 1;
   std::string p = parallel ? "true" : "false";
-  std::string text =
-      "qnt-export-signatures,"
-      "qnt-lower-observers,"
-      "qnt-vnni-matmul{lanes=" + std::to_string(options.lanes) +
-      " parallel=" + p + "},"
-      "qnt-f32-matmul{parallel=" + p + "},"
-      "qnt-weight-only-matmul{parallel=" + p + "},"
-      "convert-qnt-to-linalg,"
-      "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
-      "tosa-to-tensor),"
-      "func.func(convert-elementwise-to-linalg),"
-      "canonicalize,"
-      "one-shot-bufferize{bufferize-function-boundaries "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-deallocation-pipeline,"
-      "convert-bufferization-to-memref,"
-      "func.func(convert-linalg-to-loops),"
-      "qnt-lower-dot{isa=" + options.isa.getValue() + "},"
-      "convert-vector-to-scf,";
+  std::string text = "qnt-export-signatures,"
+                     "qnt-lower-observers,";
+  if (codegen)
+    text += "qnt-vnni-matmul{lanes=" + std::to_string(codegen->lanes) +
+            " parallel=" + p + "},"
+            "qnt-f32-matmul{parallel=" + p + "},"
+            "qnt-weight-only-matmul{parallel=" + p + "},";
+  text += "convert-qnt-to-linalg,"
+          "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
+          "tosa-to-tensor),"
+          "func.func(convert-elementwise-to-linalg),"
+          "canonicalize,"
+          "one-shot-bufferize{bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map},"
+          "buffer-deallocation-pipeline,"
+          "convert-bufferization-to-memref,"
+          "func.func(convert-linalg-to-loops),";
+  if (codegen)
+    text += "qnt-lower-dot{isa=" + codegen->isa.getValue() + "},"
+            "convert-vector-to-scf,";
+  // canonicalize inlines the memref.alloca_scope the OpenMP conversion
+  // wraps the loop bodies in (they allocate nothing), which scf-to-cf needs.
   if (parallel)
-    // canonicalize inlines the memref.alloca_scope the conversion wraps
-    // the loop bodies in (they allocate nothing), which scf-to-cf needs.
     text += "convert-scf-to-openmp{num-threads=" +
-            std::to_string(options.threads) + "},canonicalize,";
+            std::to_string(codegen->threads) + "},canonicalize,";
   text += "expand-strided-metadata,"
           "lower-affine,"
           "convert-scf-to-cf,"
-          "arith-expand{include-bf16=true},"
-          "convert-vector-to-llvm,"
-          "convert-math-to-llvm,"
+          "arith-expand{include-bf16=true},";
+  if (codegen)
+    text += "convert-vector-to-llvm,";
+  text += "convert-math-to-llvm,"
           "convert-math-to-libm,"
           "finalize-memref-to-llvm,"
           "convert-arith-to-llvm,"
@@ -85,10 +63,19 @@ std::string quantopt::getCodegenPipelineText(const CodegenOptions &options) {
           "convert-cf-to-llvm,";
   if (parallel)
     text += "convert-openmp-to-llvm,";
-  text += "convert-func-to-llvm,"
-          "convert-ub-to-llvm,"
-          "reconcile-unrealized-casts";
+  text += "convert-func-to-llvm,";
+  if (codegen)
+    text += "convert-ub-to-llvm,";
+  text += "reconcile-unrealized-casts";
   return text;
+}
+
+std::string quantopt::getLowerToLLVMPipelineText() {
+  return getPipelineText(nullptr);
+}
+
+std::string quantopt::getCodegenPipelineText(const CodegenOptions &options) {
+  return getPipelineText(&options);
 }
 
 static LogicalResult buildPipeline(OpPassManager &pm, llvm::StringRef text,

@@ -1,0 +1,60 @@
+//===- KernelLoops.cpp - The loop nest shared by the matmul kernels -------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelLoops.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+Value quantopt::offsetIndex(OpBuilder &b, Location loc, Value base, int64_t d) {
+  if (d == 0)
+    return base;
+  return arith::AddIOp::create(b, loc, base,
+                               arith::ConstantIndexOp::create(b, loc, d));
+}
+
+void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
+                                    int64_t numUnits, int64_t unitTile,
+                                    bool parallel, TileEmitter emitTile) {
+  auto cst = [&](OpBuilder &ob, int64_t v) {
+    return arith::ConstantIndexOp::create(ob, loc, v).getResult();
+  };
+  Value c0 = cst(b, 0), c1 = cst(b, 1), cRows = cst(b, kRowTile);
+  Value rowTiles = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, numRows, cRows), cRows);
+  auto emitColumns = [&](OpBuilder &cb, Value unit0, int64_t units) {
+    scf::ForOp::create(cb, loc, c0, rowTiles, cRows, ValueRange{},
+                       [&](OpBuilder &rb, Location, Value row0, ValueRange) {
+                         emitTile(rb, row0, kRowTile, unit0, units);
+                         scf::YieldOp::create(rb, loc);
+                       });
+    scf::ForOp::create(cb, loc, rowTiles, numRows, c1, ValueRange{},
+                       [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                         emitTile(rb, row, 1, unit0, units);
+                         scf::YieldOp::create(rb, loc);
+                       });
+  };
+  int64_t groups = numUnits / unitTile;
+  if (groups > 0) {
+    Value groupEnd = cst(b, groups * unitTile), groupStep = cst(b, unitTile);
+    if (parallel) // column groups across threads (scf.parallel -> OpenMP)
+      scf::ParallelOp::create(
+          b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
+          [&](OpBuilder &bb, Location, ValueRange ivs) {
+            emitColumns(bb, ivs[0], unitTile);
+          });
+    else
+      scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
+                         [&](OpBuilder &bb, Location, Value unit0, ValueRange) {
+                           emitColumns(bb, unit0, unitTile);
+                           scf::YieldOp::create(bb, loc);
+                         });
+  }
+  for (int64_t unit = groups * unitTile; unit < numUnits; ++unit)
+    emitColumns(b, cst(b, unit), 1);
+}

@@ -1,0 +1,46 @@
+//===- KernelLoops.h - The loop nest shared by the matmul kernels -*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The matmul kernels of --qnt-codegen (qnt-vnni-matmul, qnt-f32-matmul,
+// qnt-weight-only-matmul) share one loop nest around their register tiles
+// (docs/Codegen.md): column units outermost, so that a group's packed weights
+// stay in cache while every row tile streams past them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_LIB_CODEGEN_KERNELLOOPS_H
+#define QUANTOPT_LIB_CODEGEN_KERNELLOOPS_H
+
+#include "mlir/IR/Builders.h"
+
+namespace quantopt {
+
+/// Rows per register tile, and column blocks (16 lanes each) per tile.
+constexpr int64_t kRowTile = 4;
+constexpr int64_t kColTile = 4;
+
+/// `base + d` as an index value (`base` itself for d = 0).
+mlir::Value offsetIndex(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value base, int64_t d);
+
+/// Emits a tile body for rows [row0, row0 + rows) and column units
+/// [unit0, unit0 + units).
+using TileEmitter = llvm::function_ref<void(
+    mlir::OpBuilder &, mlir::Value row0, int64_t rows, mlir::Value unit0,
+    int64_t units)>;
+
+/// The loop nest: column units in groups of `unitTile` (an scf.parallel over
+/// the groups when `parallel`, for OpenMP), then the remaining units one by
+/// one; within each, rows [0, numRows) in tiles of kRowTile, then the
+/// remaining rows one by one.
+void emitColumnMajorTiles(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value numRows, int64_t numUnits,
+                          int64_t unitTile, bool parallel,
+                          TileEmitter emitTile);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_LIB_CODEGEN_KERNELLOOPS_H
