@@ -7,17 +7,26 @@ random weights is quantized (`--qnt-quantize OPTIONS`), run through both
 paths with quant-run on the same random input, and the outputs must be
 identical bytes. Deterministic (seeded).
 
-Usage: check_codegen.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS]
+With --chain the model is two layers, `relu(x @ w1 + b1) @ w2 + b2`, and a
+stats file with the float ranges of both layer inputs is written for
+OPTIONS to use as {stats}: with activations=static the layers chain in
+integers (qnt.requantize between them), which the kernels fuse into their
+epilogues.
+
+Usage: check_codegen.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--chain]
 (CODEGEN-OPTIONS: e.g. "isa=generic lanes=8", passed to --qnt-codegen)
 """
+import json
 import os
 import subprocess
 import sys
 
 import numpy as np
 
-bindir, work, options = sys.argv[1], sys.argv[2], sys.argv[3]
-codegen = "--qnt-codegen" + (f"={sys.argv[4]}" if len(sys.argv) > 4 else "")
+args = [a for a in sys.argv[1:] if a != "--chain"]
+chain = "--chain" in sys.argv
+bindir, work, options = args[0], args[1], args[2]
+codegen = "--qnt-codegen" + (f"={args[3]}" if len(args) > 3 else "")
 os.makedirs(work, exist_ok=True)
 SHAPES = [(1, 7, 5), (3, 13, 17), (5, 64, 16), (4, 3, 33), (9, 101, 31),
           (2, 4, 1), (17, 256, 48), (1, 1024, 64), (6, 97, 160)]
@@ -31,31 +40,80 @@ def run(cmd):
     return r
 
 
+def dense(a):
+    text = np.array2string(a, separator=", ", threshold=1 << 30,
+                           floatmode="unique", max_line_width=1 << 30)
+    return f"dense<{text}>"
+
+
 failures = 0
 for m, k, n in SHAPES:
     name = f"m{m}_k{k}_n{n}"
     w = rng.standard_normal((k, n)).astype(np.float32)
     x = (rng.standard_normal((m, k)) * 2 + 0.5).astype(np.float32)
-    dense = np.array2string(w, separator=", ", threshold=1 << 30, floatmode="unique",
-                            max_line_width=1 << 30)
     model = os.path.join(work, f"{name}.mlir")
-    with open(model, "w") as f:
-        f.write(f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
+    layer_options = options
+    if not chain:
+        text = f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
   %c0 = arith.constant 0 : index
   %d = tensor.dim %x, %c0 : tensor<?x{k}xf32>
-  %w = arith.constant dense<{dense}> : tensor<{k}x{n}xf32>
+  %w = arith.constant {dense(w)} : tensor<{k}x{n}xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty(%d) : tensor<?x{n}xf32>
   %c = linalg.fill ins(%zero : f32) outs(%e : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
   %y = linalg.matmul ins(%x, %w : tensor<?x{k}xf32>, tensor<{k}x{n}xf32>) outs(%c : tensor<?x{n}xf32>) -> tensor<?x{n}xf32> loc("fc")
   return %y : tensor<?x{n}xf32>
 }}
-""")
+"""
+    else:
+        o = 11  # outputs of the second layer
+        b1 = rng.standard_normal(n).astype(np.float32)
+        w2 = rng.standard_normal((n, o)).astype(np.float32)
+        b2 = rng.standard_normal(o).astype(np.float32)
+        h = np.maximum(x @ w + b1, 0)
+        stats = os.path.join(work, f"{name}.stats.json")
+        with open(stats, "w") as f:
+            json.dump({"version": 1, "activations": {
+                "fc1": {"min": float(x.min()), "max": float(x.max())},
+                "fc2": {"min": float(h.min()), "max": float(h.max())}}}, f)
+        layer_options = options.replace("{stats}", stats)
+        text = f"""#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{o}xf32> {{
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %x, %c0 : tensor<?x{k}xf32>
+  %w1 = arith.constant {dense(w)} : tensor<{k}x{n}xf32>
+  %b1 = arith.constant {dense(b1)} : tensor<{n}xf32>
+  %w2 = arith.constant {dense(w2)} : tensor<{n}x{o}xf32>
+  %b2 = arith.constant {dense(b2)} : tensor<{o}xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty(%d) : tensor<?x{n}xf32>
+  %c1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
+  %y1 = linalg.matmul ins(%x, %w1 : tensor<?x{k}xf32>, tensor<{k}x{n}xf32>) outs(%c1 : tensor<?x{n}xf32>) -> tensor<?x{n}xf32> loc("fc1")
+  %h = linalg.generic {{indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}} ins(%y1, %b1 : tensor<?x{n}xf32>, tensor<{n}xf32>) outs(%e1 : tensor<?x{n}xf32>) {{
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }} -> tensor<?x{n}xf32>
+  %e2 = tensor.empty(%d) : tensor<?x{o}xf32>
+  %c2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x{o}xf32>) -> tensor<?x{o}xf32>
+  %y2 = linalg.matmul ins(%h, %w2 : tensor<?x{n}xf32>, tensor<{n}x{o}xf32>) outs(%c2 : tensor<?x{o}xf32>) -> tensor<?x{o}xf32> loc("fc2")
+  %z = linalg.generic {{indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}} ins(%y2, %b2 : tensor<?x{o}xf32>, tensor<{o}xf32>) outs(%e2 : tensor<?x{o}xf32>) {{
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  }} -> tensor<?x{o}xf32>
+  return %z : tensor<?x{o}xf32>
+}}
+"""
+    with open(model, "w") as f:
+        f.write(text)
     xin = os.path.join(work, f"{name}.x.npy")
     np.save(xin, x)
     q = os.path.join(work, f"{name}.q.mlir")
     fast = os.path.join(work, f"{name}.fast.mlir")
-    run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options}", "-o", q])
+    run([f"{bindir}/quant-opt", model, f"--qnt-quantize={layer_options}", "-o", q])
     r = run([f"{bindir}/quant-opt", q, codegen, "-o", fast])
     if "keeps the reference loops" in r.stderr:
         sys.exit(f"{name}: the VNNI kernel was not used:\n{r.stderr}")

@@ -8,7 +8,9 @@
 // CHECK: memref.global "private" constant @qnt_vnni_weights_0 : memref<2x2x64xi8> = dense<{{.*}}> {alignment = 64 : i64}
 // CHECK-LABEL: func @fc
 // CHECK: %[[A:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x6xi8> to memref<?x6xi8, strided<[?, 1], offset: ?>>
-// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x20xi32>
+// The epilogue (zero-point correction and scales of the dynamic activation)
+// is fused: the kernel stores f32.
+// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x20xf32>
 // Four rows per tile, one weight load shared by four dots:
 // CHECK: scf.for
 // CHECK: scf.for
@@ -17,7 +19,8 @@
 // CHECK-COUNT-4: qnt.dot_u8i8 %{{.*}} : vector<64xi8> into vector<16xi32>
 // The K tail reads the activation with a mask, N tails store with one:
 // CHECK: vector.transfer_read %[[A]]{{.*}} : memref<?x6xi8, strided<[?, 1], offset: ?>>, vector<4xi8>
-// CHECK: vector.transfer_write %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] : vector<16xi32>, memref<?x20xi32>
+// CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: vector.transfer_write %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] : vector<16xf32>, memref<?x20xf32>
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT: qnt.layer = "fc"
 

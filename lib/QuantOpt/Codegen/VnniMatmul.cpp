@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
+#include "Epilogue.h"
 #include "KernelLoops.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
@@ -270,7 +271,12 @@ struct QntVnniMatmulPass
         true, mb.getI64IntegerAttr(64));
     symbols.insert(global);
 
-    OpBuilder b(op);
+    // The element-wise code after the convolution runs on the accumulators
+    // before they are stored; the kernel goes where that code ends.
+    FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
+    OpBuilder b(epilogue.empty() ? op.getOperation()
+                                 : epilogue.getInsertionPoint());
+    epilogue.prepare(b, loc, kLanes);
     auto cst = [&](OpBuilder &ob, int64_t v) {
       return arith::ConstantIndexOp::create(ob, loc, v).getResult();
     };
@@ -297,7 +303,8 @@ struct QntVnniMatmulPass
                                {ShapedType::kDynamic, ShapedType::kDynamic,
                                 ShapedType::kDynamic, 1}));
     Value x = bufferization::ToBufferOp::create(b, loc, xMemType, mm.a, true);
-    auto outTensorType = cast<RankedTensorType>(op->getResult(0).getType());
+    auto outTensorType = epilogue.getResultType(
+        cast<RankedTensorType>(op->getResult(0).getType()));
     SmallVector<Value> dynSizes;
     Value outDims[4];
     Value initTensor = op.getDpsInitOperand(0)->get();
@@ -309,8 +316,10 @@ struct QntVnniMatmulPass
         dynSizes.push_back(outDims[d]);
     }
     Value out = memref::AllocOp::create(
-        b, loc, MemRefType::get(outTensorType.getShape(), i32), dynSizes,
-        b.getI64IntegerAttr(64));
+        b, loc,
+        MemRefType::get(outTensorType.getShape(),
+                        outTensorType.getElementType()),
+        dynSizes, b.getI64IntegerAttr(64));
     Value zeroAcc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
     Value zeroByte = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
@@ -394,10 +403,13 @@ struct QntVnniMatmulPass
           });
       for (int64_t k = 0; k < cols; ++k) {
         Value col = arith::MulIOp::create(tb, loc, blk[k], cst(tb, kLanes));
-        for (int64_t r = 0; r < rows; ++r)
-          vector::TransferWriteOp::create(tb, loc, window.getResult(r * cols + k),
-                                          out, ValueRange{n, oh, ow[r], col},
+        for (int64_t r = 0; r < rows; ++r) {
+          SmallVector<Value> at{n, oh, ow[r], col};
+          Value v = epilogue.apply(tb, loc, window.getResult(r * cols + k),
+                                   at, fullBlocks);
+          vector::TransferWriteOp::create(tb, loc, v, out, at,
                                           ArrayRef<bool>{fullBlocks});
+        }
       }
     };
 
@@ -453,7 +465,7 @@ struct QntVnniMatmulPass
         });
     Value result = bufferization::ToTensorOp::create(b, loc, outTensorType, out,
                                                      true, true);
-    op->getResult(0).replaceAllUsesWith(result);
+    epilogue.replaceAndErase(result, initTensor);
     op->erase();
   }
 
@@ -478,7 +490,13 @@ struct QntVnniMatmulPass
         /*constant=*/true, moduleBuilder.getI64IntegerAttr(64));
     symbols.insert(global);
 
-    OpBuilder b(op);
+    // The element-wise code after the matmul (zero-point correction, scales,
+    // bias, requantization, activation) runs on the accumulators in
+    // registers; the kernel goes where that code ends.
+    FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
+    OpBuilder b(epilogue.empty() ? op.getOperation()
+                                 : epilogue.getInsertionPoint());
+    epilogue.prepare(b, loc, kLanes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value c4 = arith::ConstantIndexOp::create(b, loc, 4);
@@ -491,8 +509,10 @@ struct QntVnniMatmulPass
     Value a = bufferization::ToBufferOp::create(b, loc, aMemType, mm.a,
                                                 /*read_only=*/true);
     Value m = memref::DimOp::create(b, loc, a, 0);
-    auto outTensorType = cast<RankedTensorType>(op->getResult(0).getType());
-    auto outMemType = MemRefType::get(outTensorType.getShape(), i32);
+    auto outTensorType = epilogue.getResultType(
+        cast<RankedTensorType>(op->getResult(0).getType()));
+    auto outMemType = MemRefType::get(outTensorType.getShape(),
+                                      outTensorType.getElementType());
     SmallVector<Value> dynSizes;
     if (outTensorType.isDynamicDim(0))
       dynSizes.push_back(m);
@@ -600,10 +620,12 @@ struct QntVnniMatmulPass
       for (int64_t c = 0; c < cols; ++c) {
         Value col = arith::MulIOp::create(
             tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes));
-        for (int64_t r = 0; r < rows; ++r)
-          vector::TransferWriteOp::create(tb, loc, sums[r * cols + c], out,
-                                          ValueRange{rowIdx[r], col},
+        for (int64_t r = 0; r < rows; ++r) {
+          SmallVector<Value> at{rowIdx[r], col};
+          Value v = epilogue.apply(tb, loc, sums[r * cols + c], at, fullBlocks);
+          vector::TransferWriteOp::create(tb, loc, v, out, at,
                                           ArrayRef<bool>{fullBlocks});
+        }
       }
     };
 
@@ -612,7 +634,7 @@ struct QntVnniMatmulPass
     emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
     Value result = bufferization::ToTensorOp::create(
         b, loc, outTensorType, out, /*restrict=*/true, /*writable=*/true);
-    op->getResult(0).replaceAllUsesWith(result);
+    epilogue.replaceAndErase(result, op.getDpsInitOperand(0)->get());
     op->erase();
   }
 };

@@ -26,17 +26,22 @@ static std::string getPipelineText(const quantopt::CodegenOptions *codegen) {
   std::string p = parallel ? "true" : "false";
   std::string text = "qnt-export-signatures,"
                      "qnt-lower-observers,";
+  // The weight-only kernels match qnt.dequantize, so they come before the
+  // qnt lowering; the integer kernels come after it (and after canonicalize)
+  // so that they fuse the element-wise generics that follow them, requantize
+  // included.
   if (codegen)
-    text += "qnt-vnni-matmul{lanes=" + std::to_string(codegen->lanes) +
-            " parallel=" + p + "},"
-            "qnt-f32-matmul{parallel=" + p + "},"
+    text += "qnt-f32-matmul{parallel=" + p + "},"
             "qnt-weight-only-matmul{parallel=" + p + "},";
   text += "convert-qnt-to-linalg,"
           "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
           "tosa-to-tensor),"
           "func.func(convert-elementwise-to-linalg),"
-          "canonicalize,"
-          "one-shot-bufferize{bufferize-function-boundaries "
+          "canonicalize,";
+  if (codegen)
+    text += "qnt-vnni-matmul{lanes=" + std::to_string(codegen->lanes) +
+            " parallel=" + p + "},";
+  text += "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-deallocation-pipeline,"
           "convert-bufferization-to-memref,"

@@ -24,6 +24,9 @@ struct ActivationConfig {
   bool perRow = false;
   numerics::StorageKind storage = numerics::StorageKind::U8;
   numerics::Scheme scheme = numerics::Scheme::Asymmetric;
+  /// Requantize chained static layers with a Q31 multiplier and shift
+  /// (integer only) instead of a float32 multiplier.
+  bool fixedPointRequantize = false;
   /// The static range (dynamic == false).
   double min = 0, max = 0;
   /// The layer's name: recorded on the integer contraction as `qnt.layer`

@@ -73,6 +73,10 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
            "tensor, or row (one scale per row of a matmul activation: per token)">,
     Option<"stats", "stats", "std::string", /*default=*/"\"\"",
            "JSON activation ranges for activations=static">,
+    Option<"requantize", "requantize", "std::string", /*default=*/"\"float\"",
+           "how chained static layers requantize their i32 accumulators: "
+           "float (f32 multiplier, round half to even) or fixed-point (Q31 "
+           "multiplier and shift, integer only)">,
     Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
            "JSON recipe with per-layer overrides and layers to keep in float">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"minmax\"",

@@ -395,7 +395,8 @@ static std::optional<EpilogueInfo> readEpilogue(const ChainableProducer &p,
 /// when that range starts at real 0 (zero point = qmin). Returns null when
 /// the producer does not have that shape.
 static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
-                                        qnt::ParamsAttr outParams) {
+                                        qnt::ParamsAttr outParams,
+                                        qnt::RequantMode mode) {
   // A concatenation carries one set of parameters: chain the operands that
   // come from static integer layers, quantize the others, and concatenate
   // the stored integers (exact: quantization is element-wise).
@@ -403,7 +404,8 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
     SmallVector<Value> parts;
     bool anyChained = false;
     for (Value operand : concat.getInputs()) {
-      Value part = chainFromQuantizedProducer(b, loc, operand, outParams);
+      Value part =
+          chainFromQuantizedProducer(b, loc, operand, outParams, mode);
       anyChained |= static_cast<bool>(part);
       if (!part)
         part = qnt::QuantizeOp::create(
@@ -496,8 +498,7 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
   auto stored = RankedTensorType::get(accType.getShape(),
                                       outParams.getStoredElementType());
   Value q = qnt::RequantizeOp::create(b, loc, stored, corrected.getResult(0),
-                                      inParams, outParams,
-                                      qnt::RequantMode::float32);
+                                      inParams, outParams, mode);
   if (qLow > outRange.qmin || qHigh < outRange.qmax) {
     bool isSignedOut = num::isSignedStorage(outParams.getStorageKind());
     Type element = stored.getElementType();
@@ -737,7 +738,10 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
     if (!params)
       return fail("the activation parameters do not verify");
     staticInputParams = params;
-    xq = chainFromQuantizedProducer(b, loc, x, params);
+    xq = chainFromQuantizedProducer(b, loc, x, params,
+                                    act.fixedPointRequantize
+                                        ? qnt::RequantMode::fixed_point
+                                        : qnt::RequantMode::float32);
     if (!xq)
       xq = qnt::QuantizeOp::create(b, loc, xqType, x, params,
                                    qnt::RoundingMode::half_even);

@@ -111,11 +111,16 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       return module.emitError()
              << "qnt-quantize: unknown act-granularity='" << actGranularity
              << "' (expected tensor or row)";
+    if (requantize != "float" && requantize != "fixed-point")
+      return module.emitError()
+             << "qnt-quantize: unknown requantize='" << requantize
+             << "' (expected float or fixed-point)";
     if (activations == "static" && stats.empty())
       return module.emitError()
              << "qnt-quantize: activations=static needs stats=FILE";
     activation.dynamic = activations == "dynamic";
     activation.perRow = actGranularity == "row";
+    activation.fixedPointRequantize = requantize == "fixed-point";
     activation.storage = *actKind;
     activation.scheme = *actSchemeKind;
     config.storage = *storage;

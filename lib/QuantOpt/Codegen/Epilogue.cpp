@@ -1,0 +1,264 @@
+//===- Epilogue.cpp - Element-wise code fused into kernels ----------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Epilogue.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace quantopt;
+
+static bool isScalar(Type t) { return t.isIntOrIndexOrFloat(); }
+
+bool quantopt::isVectorizableBody(Block &body) {
+  for (Operation &op : body.without_terminator()) {
+    if (op.getNumRegions() != 0)
+      return false;
+    if (isa<arith::ConstantOp>(op)) {
+      if (!isScalar(op.getResult(0).getType()))
+        return false;
+      continue;
+    }
+    if (!op.hasTrait<OpTrait::Vectorizable>() ||
+        !op.hasTrait<OpTrait::Elementwise>())
+      return false;
+    if (!llvm::all_of(op.getOperandTypes(), isScalar) ||
+        !llvm::all_of(op.getResultTypes(), isScalar))
+      return false;
+  }
+  return true;
+}
+
+SmallVector<Value> quantopt::vectorizeBody(OpBuilder &b, Location loc,
+                                           Block &body, ArrayRef<Value> args,
+                                           int64_t lanes) {
+  IRMapping mapping;
+  for (auto [arg, value] : llvm::zip(body.getArguments(), args))
+    if (value)
+      mapping.map(arg, value);
+  auto lookup = [&](Value v) -> Value {
+    if (Value mapped = mapping.lookupOrNull(v))
+      return mapped;
+    // A scalar from outside the body (it dominates the kernel).
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({lanes}, v.getType()), v);
+  };
+  for (Operation &op : body.without_terminator()) {
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      auto type = VectorType::get({lanes}, c.getType());
+      mapping.map(c.getResult(),
+                  arith::ConstantOp::create(
+                      b, loc, type, DenseElementsAttr::get(type, c.getValue())));
+      continue;
+    }
+    SmallVector<Value> operands;
+    for (Value v : op.getOperands())
+      operands.push_back(lookup(v));
+    SmallVector<Type> types;
+    for (Type t : op.getResultTypes())
+      types.push_back(VectorType::get({lanes}, t));
+    OperationState state(loc, op.getName(), operands, types, op.getAttrs());
+    Operation *vectorOp = b.create(state);
+    mapping.map(op.getResults(), vectorOp->getResults());
+  }
+  SmallVector<Value> results;
+  for (Value v : body.getTerminator()->getOperands())
+    results.push_back(lookup(v));
+  return results;
+}
+
+/// The scalar every element of `tensor` holds when it is a linalg.fill or a
+/// splat constant, or null.
+static Value getUniformScalar(OpBuilder *b, Location loc, Value tensor) {
+  if (auto fill = tensor.getDefiningOp<linalg::FillOp>())
+    return fill.getInputs()[0];
+  DenseElementsAttr dense;
+  if (matchPattern(tensor, m_Constant(&dense)) && dense.isSplat()) {
+    if (!b)
+      return tensor; // only asking
+    return arith::ConstantOp::create(
+        *b, loc, cast<TypedAttr>(dense.getSplatValue<Attribute>()));
+  }
+  return nullptr;
+}
+
+FusedEpilogue FusedEpilogue::collect(Value result) {
+  FusedEpilogue e;
+  e.chainValues.push_back(result);
+  auto type = cast<RankedTensorType>(result.getType());
+  int64_t rank = type.getRank();
+  Value v = result;
+  while (true) {
+    linalg::GenericOp user;
+    bool single = true;
+    for (OpOperand &use : v.getUses()) {
+      if (isa<tensor::DimOp>(use.getOwner()))
+        continue;
+      auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+      if (user || !generic) {
+        single = false;
+        break;
+      }
+      user = generic;
+    }
+    if (!single || !user || user.getNumDpsInits() != 1 ||
+        user->getNumResults() != 1 || user.getNumLoops() != rank ||
+        user.getNumParallelLoops() != rank ||
+        !isVectorizableBody(user.getRegion().front()))
+      break;
+    auto outType = cast<RankedTensorType>(user->getResult(0).getType());
+    if (outType.getShape() != type.getShape() ||
+        !isScalar(outType.getElementType()) ||
+        !user.getMatchingIndexingMap(user.getDpsInitOperand(0)).isIdentity() ||
+        !user.getRegion().front().getArguments().back().use_empty())
+      break;
+    SmallVector<Input> ins;
+    bool ok = true;
+    for (OpOperand *operand : user.getDpsInputOperands()) {
+      AffineMap map = user.getMatchingIndexingMap(operand);
+      Value t = operand->get();
+      Input in{Input::Chain, t, map, nullptr, nullptr};
+      auto tType = dyn_cast<RankedTensorType>(t.getType());
+      if (t == v) {
+        ok &= map.isIdentity();
+      } else if (!tType || !isScalar(tType.getElementType()) ||
+                 !map.isProjectedPermutation()) {
+        ok = false;
+      } else if (getUniformScalar(nullptr, user.getLoc(), t) ||
+                 map.getNumResults() == 0) {
+        in.kind = Input::Splat;
+      } else {
+        // The map's dimensions in increasing order, so that the last
+        // dimension, when read, is the tensor's innermost one.
+        unsigned previous = 0;
+        for (auto [i, r] : llvm::enumerate(map.getResults())) {
+          unsigned d = cast<AffineDimExpr>(r).getPosition();
+          ok &= i == 0 || d > previous;
+          previous = d;
+        }
+        in.kind = map.getNumResults() > 0 &&
+                          cast<AffineDimExpr>(map.getResults().back())
+                                  .getPosition() == rank - 1
+                      ? Input::Vector
+                      : Input::Scalar;
+      }
+      ins.push_back(in);
+    }
+    if (!ok)
+      break;
+    e.ops.push_back(user);
+    e.inputs.push_back(std::move(ins));
+    v = user->getResult(0);
+    e.chainValues.push_back(v);
+  }
+  return e;
+}
+
+Operation *FusedEpilogue::getInsertionPoint() const {
+  if (ops.empty())
+    return nullptr;
+  linalg::GenericOp last = ops.back();
+  return last.getOperation();
+}
+
+RankedTensorType
+FusedEpilogue::getResultType(RankedTensorType accType) const {
+  return ops.empty() ? accType
+                     : cast<RankedTensorType>(ops.back()->getResult(0).getType());
+}
+
+void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes) {
+  lanes = numLanes;
+  for (SmallVector<Input> &ins : inputs)
+    for (Input &in : ins) {
+      auto tType = dyn_cast<RankedTensorType>(in.tensor.getType());
+      if (in.kind == Input::Splat) {
+        Value scalar = getUniformScalar(&b, loc, in.tensor);
+        if (!scalar) // a 0-d tensor
+          scalar = tensor::ExtractOp::create(b, loc, in.tensor, ValueRange{});
+        in.splat = vector::BroadcastOp::create(
+            b, loc, VectorType::get({lanes}, tType.getElementType()), scalar);
+      } else if (in.kind != Input::Chain) {
+        int64_t r = tType.getRank();
+        SmallVector<int64_t> strides(r, ShapedType::kDynamic);
+        strides.back() = 1;
+        auto memType = MemRefType::get(
+            tType.getShape(), tType.getElementType(),
+            StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
+                                   strides));
+        in.buffer = bufferization::ToBufferOp::create(b, loc, memType,
+                                                      in.tensor, true);
+      }
+    }
+}
+
+Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
+                           ValueRange indices, bool inBounds) {
+  Value current = acc;
+  Block *block = b.getInsertionBlock();
+  for (unsigned opIndex = 0; opIndex < ops.size(); ++opIndex) {
+    Block &body = ops[opIndex].getRegion().front();
+    SmallVector<Value> args(body.getNumArguments());
+    for (unsigned i = 0; i < inputs[opIndex].size(); ++i) {
+      Input &in = inputs[opIndex][i];
+      if (in.kind == Input::Chain) {
+        args[i] = current;
+        continue;
+      }
+      if (in.kind == Input::Splat) {
+        args[i] = in.splat;
+        continue;
+      }
+      SmallVector<Value> idx;
+      for (AffineExpr r : in.map.getResults())
+        idx.push_back(indices[cast<AffineDimExpr>(r).getPosition()]);
+      auto cached = llvm::find_if(cache, [&](const CachedRead &c) {
+        return c.block == block && c.op == opIndex && c.input == i &&
+               llvm::equal(c.indices, idx);
+      });
+      if (cached != cache.end()) {
+        args[i] = cached->value;
+        continue;
+      }
+      Type element = cast<MemRefType>(in.buffer.getType()).getElementType();
+      auto vecType = VectorType::get({lanes}, element);
+      Value read;
+      if (in.kind == Input::Vector) {
+        Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+        read = vector::TransferReadOp::create(b, loc, vecType, in.buffer, idx,
+                                              pad, ArrayRef<bool>{inBounds});
+      } else {
+        read = vector::BroadcastOp::create(
+            b, loc, vecType, memref::LoadOp::create(b, loc, in.buffer, idx));
+      }
+      cache.push_back({block, opIndex, i, idx, read});
+      args[i] = read;
+    }
+    current = vectorizeBody(b, loc, body, args, lanes).front();
+  }
+  return current;
+}
+
+void FusedEpilogue::replaceAndErase(Value result, Value shapeSource) {
+  for (Value v : chainValues)
+    for (OpOperand &use : llvm::make_early_inc_range(v.getUses()))
+      if (auto dim = dyn_cast<tensor::DimOp>(use.getOwner())) {
+        OpBuilder b(dim);
+        dim.getResult().replaceAllUsesWith(
+            tensor::DimOp::create(b, dim.getLoc(), shapeSource, dim.getIndex())
+                .getResult());
+        dim.erase();
+      }
+  chainValues.back().replaceAllUsesWith(result);
+  for (linalg::GenericOp op : llvm::reverse(ops))
+    op.erase();
+}

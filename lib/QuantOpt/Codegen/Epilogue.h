@@ -1,0 +1,105 @@
+//===- Epilogue.h - Element-wise code fused into kernels --------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The kernels of --qnt-codegen apply the element-wise code that follows a
+// contraction (the zero-point correction, scales, bias, requantization,
+// clamps and activations that the reference lowering of the qnt ops and of
+// the float graph builds as element-wise linalg.generics) to the
+// accumulators in registers before they are stored (docs/Codegen.md), and
+// the same body vectorizer serves the element-wise generics that stand
+// alone (qnt-vectorize-elementwise).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_LIB_CODEGEN_EPILOGUE_H
+#define QUANTOPT_LIB_CODEGEN_EPILOGUE_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+
+#include <vector>
+
+namespace quantopt {
+
+/// Whether every op of a linalg.generic's body is element-wise mappable
+/// (arith, math) or a scalar constant, so that it computes on vectors as it
+/// does on scalars.
+bool isVectorizableBody(mlir::Block &body);
+
+/// The body of `body`'s generic on vectors of `lanes` elements: `args` are
+/// the block arguments' values (vectors; null for arguments the body does
+/// not use); scalars from outside the body are broadcast. Returns the
+/// yielded vectors. Each op is the same op on vectors, so every lane is
+/// computed as the scalar body computes it.
+llvm::SmallVector<mlir::Value> vectorizeBody(mlir::OpBuilder &b,
+                                             mlir::Location loc,
+                                             mlir::Block &body,
+                                             mlir::ArrayRef<mlir::Value> args,
+                                             int64_t lanes);
+
+/// The chain of element-wise generics that consumes a kernel's result,
+/// applied to its accumulators in registers.
+class FusedEpilogue {
+public:
+  /// Collects the single-use chain of all-parallel linalg.generics with
+  /// vectorizable bodies that starts at `result` (the kernel's tensor, whose
+  /// last dimension is the vectorized one). Other inputs of the chain must
+  /// be read through projections of the loops that keep the last dimension
+  /// last (full tensors, per-channel vectors) or drop it (scalars, per-row
+  /// values). An empty chain stores the accumulators as they are.
+  static FusedEpilogue collect(mlir::Value result);
+
+  bool empty() const { return ops.empty(); }
+  size_t size() const { return ops.size(); }
+  /// Where the kernel must be built: the last op of the chain (every value
+  /// the chain reads dominates it), or null for an empty chain.
+  mlir::Operation *getInsertionPoint() const;
+  /// The tensor type the kernel produces: the chain's result type, or
+  /// `accType` for an empty chain.
+  mlir::RankedTensorType getResultType(mlir::RankedTensorType accType) const;
+
+  /// Creates, at the kernel's insertion point (outside its loops), the
+  /// buffers of the chain's inputs and their loop-invariant values.
+  void prepare(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes);
+
+  /// The chain applied to the accumulator vector `acc` whose first lane is
+  /// at `indices` (one per dimension; the last is the first column).
+  /// `inBounds`: every lane is inside the tensor (no column tail).
+  mlir::Value apply(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
+                    mlir::ValueRange indices, bool inBounds);
+
+  /// Replaces the chain's result by `result` and erases the chain; uses of
+  /// `tensor.dim` on its tensors read `shapeSource` instead (all have the
+  /// same shape).
+  void replaceAndErase(mlir::Value result, mlir::Value shapeSource);
+
+private:
+  /// How one generic input is read.
+  struct Input {
+    enum Kind { Chain, Splat, Vector, Scalar } kind;
+    mlir::Value tensor;
+    mlir::AffineMap map;
+    mlir::Value buffer;   // Vector / Scalar reads
+    mlir::Value splat;    // Splat: loop-invariant vector
+  };
+  llvm::SmallVector<mlir::linalg::GenericOp> ops;
+  llvm::SmallVector<llvm::SmallVector<Input>> inputs;
+  llvm::SmallVector<mlir::Value> chainValues; // result of the kernel, then of each op
+  int64_t lanes = 16;
+  /// Reads of the same input at the same indices in the same block are
+  /// shared (the rows of a tile read one per-channel vector).
+  struct CachedRead {
+    mlir::Block *block;
+    unsigned op, input;
+    llvm::SmallVector<mlir::Value> indices;
+    mlir::Value value;
+  };
+  std::vector<CachedRead> cache;
+};
+
+} // namespace quantopt
+
+#endif // QUANTOPT_LIB_CODEGEN_EPILOGUE_H
