@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Epilogue.h"
+#include "KernelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -252,10 +253,13 @@ void FusedEpilogue::replaceAndErase(Value result, Value shapeSource) {
   for (Value v : chainValues)
     for (OpOperand &use : llvm::make_early_inc_range(v.getUses()))
       if (auto dim = dyn_cast<tensor::DimOp>(use.getOwner())) {
+        std::optional<int64_t> index = dim.getConstantIndex();
         OpBuilder b(dim);
         dim.getResult().replaceAllUsesWith(
-            tensor::DimOp::create(b, dim.getLoc(), shapeSource, dim.getIndex())
-                .getResult());
+            index ? getDimSize(b, dim.getLoc(), shapeSource, *index)
+                  : tensor::DimOp::create(b, dim.getLoc(), shapeSource,
+                                          dim.getIndex())
+                        .getResult());
         dim.erase();
       }
   chainValues.back().replaceAllUsesWith(result);

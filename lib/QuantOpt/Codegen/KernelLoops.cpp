@@ -8,6 +8,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 
 using namespace mlir;
 
@@ -16,6 +18,23 @@ Value quantopt::offsetIndex(OpBuilder &b, Location loc, Value base, int64_t d) {
     return base;
   return arith::AddIOp::create(b, loc, base,
                                arith::ConstantIndexOp::create(b, loc, d));
+}
+
+Value quantopt::getDimSize(OpBuilder &b, Location loc, Value tensor,
+                           int64_t d) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (!type.isDynamicDim(d))
+    return arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
+  Value source = tensor;
+  while (auto dps = source.getDefiningOp<DestinationStyleOpInterface>()) {
+    auto result = cast<OpResult>(source);
+    if (result.getResultNumber() >= dps.getNumDpsInits())
+      break;
+    source = dps.getDpsInitOperand(result.getResultNumber())->get();
+  }
+  if (auto empty = source.getDefiningOp<tensor::EmptyOp>())
+    return empty.getDynamicSize(d);
+  return tensor::DimOp::create(b, loc, tensor, d);
 }
 
 void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,

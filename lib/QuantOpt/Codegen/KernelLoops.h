@@ -26,6 +26,12 @@ constexpr int64_t kColTile = 4;
 mlir::Value offsetIndex(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value base, int64_t d);
 
+/// The size of dimension `d` of `tensor`, read from the tensor.empty under
+/// its destination-passing chain (linalg.fill ...) when there is one, so
+/// that asking for a size keeps no computation alive.
+mlir::Value getDimSize(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value tensor, int64_t d);
+
 /// Emits a tile body for rows [row0, row0 + rows) and column units
 /// [unit0, unit0 + units).
 using TileEmitter = llvm::function_ref<void(

@@ -309,9 +309,7 @@ struct QntVnniMatmulPass
     Value outDims[4];
     Value initTensor = op.getDpsInitOperand(0)->get();
     for (unsigned d = 0; d < 4; ++d) {
-      outDims[d] = outTensorType.isDynamicDim(d)
-                       ? tensor::DimOp::create(b, loc, initTensor, d).getResult()
-                       : cst(b, outTensorType.getDimSize(d));
+      outDims[d] = getDimSize(b, loc, initTensor, d);
       if (outTensorType.isDynamicDim(d))
         dynSizes.push_back(outDims[d]);
     }

@@ -40,7 +40,8 @@ static std::string getPipelineText(const quantopt::CodegenOptions *codegen) {
           "canonicalize,";
   if (codegen)
     text += "qnt-vnni-matmul{lanes=" + std::to_string(codegen->lanes) +
-            " parallel=" + p + "},";
+            " parallel=" + p + "},"
+            "canonicalize,"; // the inits of the replaced contractions
   text += "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"
           "buffer-deallocation-pipeline,"
