@@ -34,6 +34,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/TargetParser/Host.h"
@@ -67,6 +68,14 @@ struct MatchedMatmul {
   /// A conv_2d_nhwc_hwcf contraction: weights [KH][KW][C][F] (k = KH*KW*C,
   /// n = F), strides and dilations of the two spatial dimensions.
   bool conv = false;
+  /// A depthwise_conv_2d_nhwc_hwc contraction: weights [KH][KW][C], the
+  /// reduction runs over the window only (k = KH*KW, n = C).
+  bool depthwise = false;
+  /// Weights [F][KH][KW][C] (conv_2d_nhwc_fhwc); `weights` holds them
+  /// transposed to [KH][KW][C][F].
+  bool fhwc = false;
+  /// A batched matmul with one batch: the operands have a leading 1.
+  bool batch1 = false;
   int64_t kh = 1, kw = 1, c = 0, sh = 1, sw = 1, dh = 1, dw = 1;
 };
 
@@ -81,16 +90,130 @@ matchWindow(AffineExpr e, unsigned out, unsigned win) {
   return std::nullopt;
 }
 
+/// A conv_2d_nchw_fchw contraction (constant weights, zero init) becomes the
+/// NHWC/HWCF contraction between two transposes: the activation to NHWC,
+/// the weights to HWCF at compile time, the i32 result back to NCHW. Returns
+/// the NHWC contraction, or null when `op` is not such a contraction.
+linalg::GenericOp convertNchwToNhwc(linalg::GenericOp op) {
+  if (op.getNumLoops() != 7 || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
+    return nullptr;
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto maps = op.getIndexingMapsArray();
+  // Loops (n, f, oh, ow, c, kh, kw): x[n, c, oh*sh + kh*dh, ow*sw + kw*dw],
+  // w[f, c, kh, kw], out[n, f, oh, ow].
+  if (maps[1] != AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, ctx) ||
+      maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
+      maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
+      maps[0].getResult(1) != d(4) ||
+      !matchWindow(maps[0].getResult(2), 2, 5) ||
+      !matchWindow(maps[0].getResult(3), 3, 6))
+    return nullptr;
+  auto iterators = op.getIteratorTypesArray();
+  for (unsigned i = 0; i < 7; ++i)
+    if (iterators[i] != (i < 4 ? utils::IteratorType::parallel
+                               : utils::IteratorType::reduction))
+      return nullptr;
+  DenseElementsAttr weights;
+  if (!matchPattern(op.getDpsInputOperand(1)->get(), m_Constant(&weights)) ||
+      !weights.getElementType().isInteger(8))
+    return nullptr;
+  Attribute zero;
+  Value init = op.getDpsInitOperand(0)->get();
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&zero)) ||
+      !isa<IntegerAttr>(zero) || !cast<IntegerAttr>(zero).getValue().isZero())
+    return nullptr;
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto transposed = [&](Value source, ArrayRef<int64_t> perm) {
+    auto type = cast<RankedTensorType>(source.getType());
+    SmallVector<int64_t> shape;
+    SmallVector<Value> dyn;
+    for (int64_t p : perm) {
+      shape.push_back(type.getDimSize(p));
+      if (type.isDynamicDim(p))
+        dyn.push_back(getDimSize(b, loc, source, p));
+    }
+    return tensor::EmptyOp::create(b, loc, shape, type.getElementType(), dyn)
+        .getResult();
+  };
+  Value x = op.getDpsInputOperand(0)->get();
+  SmallVector<int64_t> toNhwc{0, 2, 3, 1};
+  Value xNhwc =
+      linalg::TransposeOp::create(b, loc, x, transposed(x, toNhwc), toNhwc)
+          ->getResult(0);
+  // [F][C][KH][KW] -> [KH][KW][C][F].
+  auto wType = cast<RankedTensorType>(weights.getType());
+  int64_t f = wType.getDimSize(0), c = wType.getDimSize(1),
+          kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+  SmallVector<APInt> values(weights.getValues<APInt>());
+  SmallVector<APInt> hwcf(values.size());
+  for (int64_t i = 0; i < f; ++i)
+    for (int64_t j = 0; j < c; ++j)
+      for (int64_t y = 0; y < kh; ++y)
+        for (int64_t z = 0; z < kw; ++z)
+          hwcf[((y * kw + z) * c + j) * f + i] =
+              values[((i * c + j) * kh + y) * kw + z];
+  Value wHwcf = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({kh, kw, c, f}, wType.getElementType()),
+          hwcf));
+  Value outNhwc = transposed(init, toNhwc);
+  outNhwc = linalg::FillOp::create(b, loc, fill.getInputs()[0], outNhwc)
+                .getResult(0);
+  // Old loops (n, f, oh, ow, c, kh, kw) -> new (n, oh, ow, f, kh, kw, c).
+  SmallVector<AffineExpr> rename{d(0), d(3), d(1), d(2), d(6), d(4), d(5)};
+  AffineExpr ih = maps[0].getResult(2).replaceDims(rename);
+  AffineExpr iw = maps[0].getResult(3).replaceDims(rename);
+  SmallVector<AffineMap> newMaps{
+      AffineMap::get(7, 0, {d(0), ih, iw, d(6)}, ctx),
+      AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx),
+      AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  auto nhwc = linalg::GenericOp::create(
+      b, loc, TypeRange{outNhwc.getType()}, ValueRange{xNhwc, wHwcf},
+      ValueRange{outNhwc}, newMaps, iterators);
+  IRMapping mapping;
+  op.getRegion().cloneInto(&nhwc.getRegion(), mapping);
+  nhwc->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+  Value back = linalg::TransposeOp::create(b, loc, nhwc->getResult(0), init,
+                                           SmallVector<int64_t>{0, 3, 1, 2})
+                   ->getResult(0);
+  op->getResult(0).replaceAllUsesWith(back);
+  op->erase();
+  return nhwc;
+}
+
 FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
   if (!op->hasAttr(kLayerAttrName) || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 ||
-      (op.getNumLoops() != 3 && op.getNumLoops() != 7))
+      op.getNumLoops() < 3 || op.getNumLoops() == 5 || op.getNumLoops() > 7)
     return failure();
   MLIRContext *ctx = op.getContext();
   auto maps = op.getIndexingMapsArray();
   auto iterators = op.getIteratorTypesArray();
   MatchedMatmul matched;
-  if (op.getNumLoops() == 3) {
+  if (op.getNumLoops() == 4) {
+    // A batched matmul of one batch (tosa.matmul of 2-D operands):
+    // (b, m, n, k): a[b, m, k], w[b, k, n], out[b, m, n], b of size 1.
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto aType = dyn_cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
+    auto wType = dyn_cast<RankedTensorType>(op.getDpsInputOperand(1)->get().getType());
+    if (!aType || !wType || aType.getRank() != 3 || wType.getRank() != 3 ||
+        aType.getDimSize(0) != 1 || wType.getDimSize(0) != 1 ||
+        maps[0] != AffineMap::get(4, 0, {d(0), d(1), d(3)}, ctx) ||
+        maps[1] != AffineMap::get(4, 0, {d(0), d(3), d(2)}, ctx) ||
+        maps[2] != AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx))
+      return failure();
+    for (unsigned i = 0; i < 4; ++i)
+      if (iterators[i] != (i < 3 ? utils::IteratorType::parallel
+                                 : utils::IteratorType::reduction))
+        return failure();
+    matched.batch1 = true;
+  } else if (op.getNumLoops() == 3) {
     AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
                k = getAffineDimExpr(2, ctx);
     if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
@@ -101,11 +224,34 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
         iterators[1] != utils::IteratorType::parallel ||
         iterators[2] != utils::IteratorType::reduction)
       return failure();
+  } else if (op.getNumLoops() == 6) {
+    // (n, oh, ow, c, kh, kw): x[n, oh*sh + kh*dh, ow*sw + kw*dw, c],
+    // w[kh, kw, c], out[n, oh, ow, c].
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    if (maps[1] != AffineMap::get(6, 0, {d(4), d(5), d(3)}, ctx) ||
+        maps[2] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
+        maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
+        maps[0].getResult(3) != d(3))
+      return failure();
+    auto hw = matchWindow(maps[0].getResult(1), 1, 4);
+    auto ww = matchWindow(maps[0].getResult(2), 2, 5);
+    if (!hw || !ww)
+      return failure();
+    for (unsigned i = 0; i < 6; ++i)
+      if (iterators[i] != (i < 4 ? utils::IteratorType::parallel
+                                 : utils::IteratorType::reduction))
+        return failure();
+    matched.conv = matched.depthwise = true;
+    std::tie(matched.sh, matched.dh) = *hw;
+    std::tie(matched.sw, matched.dw) = *ww;
   } else {
     // (n, oh, ow, f, kh, kw, c): x[n, oh*sh + kh*dh, ow*sw + kw*dw, c],
-    // w[kh, kw, c, f], out[n, oh, ow, f].
+    // w[kh, kw, c, f] (or w[f, kh, kw, c], conv_2d_nhwc_fhwc from TOSA),
+    // out[n, oh, ow, f].
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    if (maps[1] != AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx) ||
+    matched.fhwc = maps[1] == AffineMap::get(7, 0, {d(3), d(4), d(5), d(6)}, ctx);
+    if ((maps[1] != AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx) &&
+         !matched.fhwc) ||
         maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
         maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
         maps[0].getResult(3) != d(6))
@@ -164,15 +310,39 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
       !matched.weights.getElementType().isInteger(8))
     return failure();
   auto wType = cast<RankedTensorType>(matched.weights.getType());
-  if (matched.conv) {
+  if (matched.depthwise) {
+    matched.kh = wType.getDimSize(0);
+    matched.kw = wType.getDimSize(1);
+    matched.c = wType.getDimSize(2);
+    matched.k = matched.kh * matched.kw;
+    matched.n = matched.c;
+  } else if (matched.conv && matched.fhwc) {
+    int64_t f = wType.getDimSize(0), kh = wType.getDimSize(1),
+            kw = wType.getDimSize(2), c = wType.getDimSize(3);
+    SmallVector<APInt> values(matched.weights.getValues<APInt>());
+    SmallVector<APInt> hwcf(values.size());
+    for (int64_t i = 0; i < f; ++i)
+      for (int64_t j = 0; j < kh * kw * c; ++j)
+        hwcf[j * f + i] = values[i * kh * kw * c + j];
+    matched.weights = DenseElementsAttr::get(
+        RankedTensorType::get({kh, kw, c, f}, wType.getElementType()), hwcf);
+    matched.kh = kh;
+    matched.kw = kw;
+    matched.c = c;
+    matched.k = kh * kw * c;
+    matched.n = f;
+  } else if (matched.conv) {
     matched.kh = wType.getDimSize(0);
     matched.kw = wType.getDimSize(1);
     matched.c = wType.getDimSize(2);
     matched.k = matched.kh * matched.kw * matched.c;
     matched.n = wType.getDimSize(3);
   } else {
-    matched.k = wType.getDimSize(0);
-    matched.n = wType.getDimSize(1);
+    matched.k = wType.getDimSize(wType.getRank() - 2);
+    matched.n = wType.getDimSize(wType.getRank() - 1);
+    if (matched.batch1)
+      matched.weights = matched.weights.reshape(
+          RankedTensorType::get({matched.k, matched.n}, wType.getElementType()));
   }
   return matched;
 }
@@ -215,14 +385,17 @@ struct QntVnniMatmulPass
     SymbolTable symbols(module);
     unsigned counter = 0;
     for (linalg::GenericOp op : candidates) {
+      if (linalg::GenericOp nhwc = convertNchwToNhwc(op))
+        op = nhwc;
       FailureOr<MatchedMatmul> matched = match(op);
       if (failed(matched)) {
         emitRemark(op.getLoc())
             << "qnt-vnni-matmul: layer '"
             << op->getAttrOfType<StringAttr>(kLayerAttrName).getValue()
-            << "' keeps the reference loops (only 2-D matmuls and NHWC/HWCF "
-               "convolutions of u8 or i8 activations and constant i8 weights "
-               "from a zero init are packed)";
+            << "' keeps the reference loops (only 2-D matmuls, NHWC/HWCF, "
+               "NHWC/FHWC and NCHW/FCHW convolutions and NHWC depthwise convolutions of "
+               "u8 or i8 activations and constant i8 weights from a zero init "
+               "are packed)";
         continue;
       }
       if (matched->conv)
@@ -230,6 +403,74 @@ struct QntVnniMatmulPass
       else
         rewrite(op, *matched, symbols, counter++);
     }
+  }
+
+  /// The depthwise reduction of pixels (n, ih0, iw0[r]) x channel blocks
+  /// blk, from `init`: per group of four window positions, one packed weight
+  /// load per block, and per pixel and block the four positions' L channels
+  /// interleaved into the byte order vpdpbusd reads (byte 4j + r = position
+  /// r of channel j); positions past the window read as zeros (their
+  /// weights are zero too), a channel tail with a mask.
+  SmallVector<Value> depthwiseSums(OpBuilder &b, const MatchedMatmul &mm,
+                                   Value w, Value x, ArrayRef<Value> init,
+                                   Value n, Value ih0, ArrayRef<Value> iw0,
+                                   ArrayRef<Value> blk, bool fullBlocks) {
+    Location loc = w.getLoc();
+    Type i8 = b.getI8Type();
+    auto cst = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(b, loc, v).getResult();
+    };
+    int64_t khw = mm.kh * mm.kw, rows = iw0.size(), cols = blk.size();
+    auto part = VectorType::get({kLanes}, i8);
+    auto bytes = VectorType::get({kLanes * 4}, i8);
+    Value zeros = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(part, b.getI8IntegerAttr(0)));
+    Value pad = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+    SmallVector<int64_t> pairs, quads;
+    for (int64_t j = 0; j < kLanes; ++j)
+      pairs.append({j, kLanes + j});
+    for (int64_t j = 0; j < kLanes; ++j)
+      quads.append({2 * j, 2 * j + 1, 2 * kLanes + 2 * j, 2 * kLanes + 2 * j + 1});
+    SmallVector<Value> ch;
+    for (Value blkIdx : blk)
+      ch.push_back(arith::MulIOp::create(b, loc, blkIdx, cst(kLanes)));
+    SmallVector<Value> accs(init.begin(), init.end());
+    for (int64_t g = 0; g < (khw + 3) / 4; ++g) {
+      SmallVector<Value> wv;
+      for (int64_t k = 0; k < cols; ++k)
+        wv.push_back(vector::LoadOp::create(b, loc, bytes, w,
+                                            ValueRange{blk[k], cst(g), cst(0)}));
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < cols; ++k) {
+          Value parts[4];
+          for (int64_t q = 0; q < 4; ++q) {
+            int64_t p = 4 * g + q;
+            if (p >= khw) {
+              parts[q] = zeros;
+              continue;
+            }
+            Value ih = arith::AddIOp::create(b, loc, ih0,
+                                             cst((p / mm.kw) * mm.dh));
+            Value iw = arith::AddIOp::create(b, loc, iw0[r],
+                                             cst((p % mm.kw) * mm.dw));
+            parts[q] = vector::TransferReadOp::create(
+                b, loc, part, x, ValueRange{n, ih, iw, ch[k]}, pad,
+                ArrayRef<bool>{fullBlocks});
+          }
+          Value lo = vector::ShuffleOp::create(b, loc, parts[0], parts[1], pairs);
+          Value hi = vector::ShuffleOp::create(b, loc, parts[2], parts[3], pairs);
+          Value av = vector::ShuffleOp::create(b, loc, lo, hi, quads);
+          if (mm.signedA) // a + 128 in every byte
+            av = arith::XOrIOp::create(
+                b, loc, av,
+                arith::ConstantOp::create(
+                    b, loc,
+                    DenseElementsAttr::get(bytes, b.getI8IntegerAttr(-128))));
+          accs[r * cols + k] =
+              qnt::DotU8I8Op::create(b, loc, accs[r * cols + k], av, wv[k]);
+        }
+    }
+    return accs;
   }
 
   /// conv_2d_nhwc_hwcf through the same micro-kernel: rows are output
@@ -246,28 +487,44 @@ struct QntVnniMatmulPass
     int64_t nBlocks = (f + kLanes - 1) / kLanes, c4 = (c + 3) / 4;
     int64_t cFull = c / 4;
 
-    std::vector<int8_t> packed(nBlocks * khw * c4 * kLanes * 4, 0);
+    // Depthwise: a lane is a channel and vpdpbusd's four products are four
+    // window positions: [ceil(C/L)][ceil(KH*KW/4)][L][4].
+    int64_t p4 = (khw + 3) / 4;
+    SmallVector<int64_t> packedShape =
+        mm.depthwise ? SmallVector<int64_t>{nBlocks, p4, kLanes * 4}
+                     : SmallVector<int64_t>{nBlocks, khw, c4, kLanes * 4};
+    std::vector<int8_t> packed(mm.depthwise ? nBlocks * p4 * kLanes * 4
+                                            : nBlocks * khw * c4 * kLanes * 4,
+                               0);
     std::vector<int32_t> compensation(nBlocks * kLanes, 0);
     {
       int64_t flat = 0;
       for (APInt v : mm.weights.getValues<APInt>()) {
-        int64_t col = flat % f, ch = (flat / f) % c, win = flat / (f * c);
         int8_t value = static_cast<int8_t>(v.getSExtValue());
-        packed[((((col / kLanes) * khw + win) * c4 + ch / 4) * kLanes +
-                 col % kLanes) * 4 + ch % 4] = value;
+        int64_t col;
+        if (mm.depthwise) {
+          col = flat % c;
+          int64_t win = flat / c;
+          packed[(((col / kLanes) * p4 + win / 4) * kLanes + col % kLanes) * 4 +
+                 win % 4] = value;
+        } else {
+          col = flat % f;
+          int64_t ch = (flat / f) % c, win = flat / (f * c);
+          packed[((((col / kLanes) * khw + win) * c4 + ch / 4) * kLanes +
+                   col % kLanes) * 4 + ch % 4] = value;
+        }
         compensation[col] -= 128 * static_cast<int32_t>(value);
         ++flat;
       }
     }
     OpBuilder mb =
         OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
-    auto packedType = MemRefType::get({nBlocks, khw, c4, kLanes * 4}, i8);
+    auto packedType = MemRefType::get(packedShape, i8);
     auto global = memref::GlobalOp::create(
         mb, loc, ("qnt_vnni_weights_" + llvm::Twine(index)).str(),
         mb.getStringAttr("private"), packedType,
-        DenseElementsAttr::get(
-            RankedTensorType::get({nBlocks, khw, c4, kLanes * 4}, i8),
-            llvm::ArrayRef<int8_t>(packed)),
+        DenseElementsAttr::get(RankedTensorType::get(packedShape, i8),
+                               llvm::ArrayRef<int8_t>(packed)),
         true, mb.getI64IntegerAttr(64));
     symbols.insert(global);
 
@@ -341,6 +598,20 @@ struct QntVnniMatmulPass
       return vector::BitCastOp::create(nb, loc, bytes, splat).getResult();
     };
 
+    // The accumulators of pixels ow x blocks blk, through the epilogue.
+    auto store = [&](OpBuilder &tb, ArrayRef<Value> sums, Value n, Value oh,
+                     ArrayRef<Value> ow, ArrayRef<Value> blk) {
+      int64_t cols = blk.size();
+      for (int64_t k = 0; k < cols; ++k) {
+        Value col = arith::MulIOp::create(tb, loc, blk[k], cst(tb, kLanes));
+        for (size_t r = 0; r < ow.size(); ++r) {
+          SmallVector<Value> at{n, oh, ow[r], col};
+          Value v = epilogue.apply(tb, loc, sums[r * cols + k], at, fullBlocks);
+          vector::TransferWriteOp::create(tb, loc, v, out, at,
+                                          ArrayRef<bool>{fullBlocks});
+        }
+      }
+    };
     // Pixels (n, oh, ow0 .. ow0 + rows) x blocks blk0 .. blk0 + cols.
     auto emitTile = [&](OpBuilder &tb, Value n, Value oh, Value ow0,
                         int64_t rows, Value blk0, int64_t cols) {
@@ -361,6 +632,13 @@ struct QntVnniMatmulPass
       SmallVector<Value> iwBase;
       for (int64_t r = 0; r < rows; ++r)
         iwBase.push_back(arith::MulIOp::create(tb, loc, ow[r], cst(tb, mm.sw)));
+      if (mm.depthwise) {
+        SmallVector<Value> sums =
+            depthwiseSums(tb, mm, w, x, init, n, ihBase, iwBase, blk,
+                          fullBlocks);
+        store(tb, sums, n, oh, ow, blk);
+        return;
+      }
       auto window = scf::ForOp::create(
           tb, loc, c0, cst(tb, khw), c1, init,
           [&](OpBuilder &lb, Location, Value win, ValueRange accs) {
@@ -399,16 +677,7 @@ struct QntVnniMatmulPass
               sums = step(lb, cst(lb, cFull), sums, true);
             scf::YieldOp::create(lb, loc, sums);
           });
-      for (int64_t k = 0; k < cols; ++k) {
-        Value col = arith::MulIOp::create(tb, loc, blk[k], cst(tb, kLanes));
-        for (int64_t r = 0; r < rows; ++r) {
-          SmallVector<Value> at{n, oh, ow[r], col};
-          Value v = epilogue.apply(tb, loc, window.getResult(r * cols + k),
-                                   at, fullBlocks);
-          vector::TransferWriteOp::create(tb, loc, v, out, at,
-                                          ArrayRef<bool>{fullBlocks});
-        }
-      }
+      store(tb, SmallVector<Value>(window.getResults()), n, oh, ow, blk);
     };
 
     Value owTiles = arith::MulIOp::create(
@@ -502,17 +771,26 @@ struct QntVnniMatmulPass
     auto aTensorType = cast<RankedTensorType>(mm.a.getType());
     auto aMemType = MemRefType::get(
         aTensorType.getShape(), i8,
-        StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                               {ShapedType::kDynamic, 1}));
+        StridedLayoutAttr::get(
+            ctx, ShapedType::kDynamic,
+            mm.batch1 ? ArrayRef<int64_t>{ShapedType::kDynamic,
+                                          ShapedType::kDynamic, 1}
+                      : ArrayRef<int64_t>{ShapedType::kDynamic, 1}));
     Value a = bufferization::ToBufferOp::create(b, loc, aMemType, mm.a,
                                                 /*read_only=*/true);
-    Value m = memref::DimOp::create(b, loc, a, 0);
+    // With one leading batch, every index gets a leading 0.
+    unsigned rowDim = mm.batch1 ? 1 : 0;
+    auto at = [&](Value row, Value col) {
+      return mm.batch1 ? SmallVector<Value>{c0, row, col}
+                       : SmallVector<Value>{row, col};
+    };
+    Value m = memref::DimOp::create(b, loc, a, rowDim);
     auto outTensorType = epilogue.getResultType(
         cast<RankedTensorType>(op->getResult(0).getType()));
     auto outMemType = MemRefType::get(outTensorType.getShape(),
                                       outTensorType.getElementType());
     SmallVector<Value> dynSizes;
-    if (outTensorType.isDynamicDim(0))
+    if (outTensorType.isDynamicDim(rowDim))
       dynSizes.push_back(m);
     Value out = memref::AllocOp::create(b, loc, outMemType, dynSizes,
                                         b.getI64IntegerAttr(64));
@@ -552,10 +830,10 @@ struct QntVnniMatmulPass
       Value v;
       if (masked)
         v = vector::TransferReadOp::create(nb, loc, four, a,
-                                           ValueRange{row, kk}, zeroByte,
+                                           at(row, kk), zeroByte,
                                            ArrayRef<bool>{false});
       else
-        v = vector::LoadOp::create(nb, loc, four, a, ValueRange{row, kk});
+        v = vector::LoadOp::create(nb, loc, four, a, at(row, kk));
       Value word = vector::BitCastOp::create(nb, loc, VectorType::get({1}, i32), v);
       Value scalar = vector::ExtractOp::create(nb, loc, word, ArrayRef<int64_t>{0});
       if (mm.signedA) // a + 128 in every byte: xor 0x80808080
@@ -619,9 +897,9 @@ struct QntVnniMatmulPass
         Value col = arith::MulIOp::create(
             tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes));
         for (int64_t r = 0; r < rows; ++r) {
-          SmallVector<Value> at{rowIdx[r], col};
-          Value v = epilogue.apply(tb, loc, sums[r * cols + c], at, fullBlocks);
-          vector::TransferWriteOp::create(tb, loc, v, out, at,
+          SmallVector<Value> idx = at(rowIdx[r], col);
+          Value v = epilogue.apply(tb, loc, sums[r * cols + c], idx, fullBlocks);
+          vector::TransferWriteOp::create(tb, loc, v, out, idx,
                                           ArrayRef<bool>{fullBlocks});
         }
       }

@@ -48,13 +48,16 @@ static std::string getPipelineText(const quantopt::CodegenOptions *codegen) {
           "convert-bufferization-to-memref,"
           "func.func(convert-linalg-to-loops),";
   if (codegen)
-    text += "qnt-lower-dot{isa=" + codegen->isa.getValue() + "},"
-            "convert-vector-to-scf,";
+    text += "convert-vector-to-scf,";
   // canonicalize inlines the memref.alloca_scope the OpenMP conversion
-  // wraps the loop bodies in (they allocate nothing), which scf-to-cf needs.
+  // wraps the loop bodies in (they allocate nothing), which scf-to-cf needs;
+  // it can only tell that they allocate nothing while the dots are still
+  // qnt.dot_u8i8 (an llvm.call_intrinsic might allocate).
   if (parallel)
     text += "convert-scf-to-openmp{num-threads=" +
             std::to_string(codegen->threads) + "},canonicalize,";
+  if (codegen)
+    text += "qnt-lower-dot{isa=" + codegen->isa.getValue() + "},";
   text += "expand-strided-metadata,"
           "lower-affine,"
           "convert-scf-to-cf,"

@@ -1,0 +1,36 @@
+// Depthwise and NCHW convolutions through the VNNI micro-kernel.
+// RUN: quant-opt %s --qnt-quantize --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s
+// RUN: quant-opt %s --qnt-quantize 2>/dev/null | quant-opt --qnt-codegen="isa=vnni" 2>&1 | FileCheck %s --check-prefix=LLVM
+// LLVM-NOT: remark
+// LLVM-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+
+// Depthwise, 20 channels and a 3x3 window: a lane is a channel, the four
+// bytes of a lane four window positions; packed [ceil(20/16)][ceil(9/4)][64].
+// CHECK-DAG: memref.global "private" constant @qnt_vnni_weights_{{[0-9]}} : memref<2x3x64xi8>
+// NCHW (C = 3, F = 8, 3x3): transposed to NHWC/HWCF, packed
+// [ceil(8/16)][9][ceil(3/4)][64].
+// CHECK-DAG: memref.global "private" constant @qnt_vnni_weights_{{[0-9]}} : memref<1x9x1x64xi8>
+// CHECK-LABEL: func.func @depthwise
+// Four positions of 16 channels interleaved (byte 4j + r = position r of channel j):
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 16, 1, 17, {{.*}}] : vector<16xi8>, vector<16xi8>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 32, 33, 2, 3, 34, 35, {{.*}}] : vector<32xi8>, vector<32xi8>
+// CHECK: qnt.dot_u8i8
+// The epilogue is fused: f32 stores.
+// CHECK: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x4x4x20xf32>
+func.func @depthwise(%x: tensor<1x6x6x20xf32>) -> tensor<1x4x4x20xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x3x20xf32>
+  %c = arith.constant dense<0.0> : tensor<1x4x4x20xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc ins(%x, %w : tensor<1x6x6x20xf32>, tensor<3x3x20xf32>) outs(%c : tensor<1x4x4x20xf32>) -> tensor<1x4x4x20xf32>
+  return %y : tensor<1x4x4x20xf32>
+}
+
+// CHECK-LABEL: func.func @nchw
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<2x3x6x6xi8>) outs(%{{.*}} : tensor<2x6x6x3xi8>) permutation = [0, 2, 3, 1]
+// CHECK: qnt.dot_u8i8
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<2x4x4x8xi32>) outs(%{{.*}} : tensor<2x8x4x4xi32>) permutation = [0, 3, 1, 2]
+func.func @nchw(%x: tensor<2x3x6x6xf32>) -> tensor<2x8x4x4xf32> {
+  %w = arith.constant dense<0.25> : tensor<8x3x3x3xf32>
+  %c = arith.constant dense<0.0> : tensor<2x8x4x4xf32>
+  %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<2x3x6x6xf32>, tensor<8x3x3x3xf32>) outs(%c : tensor<2x8x4x4xf32>) -> tensor<2x8x4x4xf32>
+  return %y : tensor<2x8x4x4xf32>
+}
