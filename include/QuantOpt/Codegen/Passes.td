@@ -39,6 +39,33 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::ModuleOp"> {
+  let summary = "SIMD loops for element-wise generics and min/max reductions";
+  let description = [{
+    Gives the element-wise `linalg.generic`s no kernel fused (quantizing an
+    activation, dequantizing, bias and activation functions on their own)
+    loops over vectors: the body runs op for op on vectors of `lanes`
+    elements (every op of the body must be element-wise mappable, arith or
+    math), over all elements in one dimension when every input is read
+    through the identity map or is uniform, else along the last dimension,
+    with one masked tail. Reductions whose every result is a minimum or
+    maximum of the accumulator and a value of the input (optionally under a
+    select on the input, as the range reduction of `qnt.dynamic_quantize`)
+    keep one vector of partial results each and combine them with
+    `vector.reduction`; minimum and maximum are exact, so the results are
+    the reference's. Other generics are left as they are
+    (docs/Codegen.md).
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "elements per vector (of 32-bit elements): 16 or 8">,
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::ModuleOp"> {
   let summary = "Register-tiled f32 kernels for matmuls with constant weights";
   let description = [{

@@ -92,11 +92,60 @@ static Value getUniformScalar(OpBuilder *b, Location loc, Value tensor) {
   return nullptr;
 }
 
+bool FusedEpilogue::append(linalg::GenericOp op, Value chain) {
+  int64_t rank = op.getNumLoops();
+  if (op.getNumDpsInits() != 1 || op->getNumResults() != 1 || rank == 0 ||
+      op.getNumParallelLoops() != rank ||
+      !isVectorizableBody(op.getRegion().front()))
+    return false;
+  auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+  if ((chain && cast<RankedTensorType>(chain.getType()).getShape() !=
+                    outType.getShape()) ||
+      !isScalar(outType.getElementType()) ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+      !op.getRegion().front().getArguments().back().use_empty())
+    return false;
+  SmallVector<Input> ins;
+  for (OpOperand *operand : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    Value t = operand->get();
+    Input in{Input::Chain, t, map, nullptr, nullptr};
+    auto tType = dyn_cast<RankedTensorType>(t.getType());
+    if (chain && t == chain) {
+      if (!map.isIdentity())
+        return false;
+    } else if (!tType || !isScalar(tType.getElementType()) ||
+               !map.isProjectedPermutation()) {
+      return false;
+    } else if (getUniformScalar(nullptr, op.getLoc(), t) ||
+               map.getNumResults() == 0) {
+      in.kind = Input::Splat;
+    } else {
+      // The map's dimensions in increasing order, so that the last
+      // dimension, when read, is the tensor's innermost one.
+      unsigned previous = 0;
+      for (auto [i, r] : llvm::enumerate(map.getResults())) {
+        unsigned d = cast<AffineDimExpr>(r).getPosition();
+        if (i != 0 && d <= previous)
+          return false;
+        previous = d;
+      }
+      in.kind = cast<AffineDimExpr>(map.getResults().back()).getPosition() ==
+                        rank - 1
+                    ? Input::Vector
+                    : Input::Scalar;
+    }
+    ins.push_back(in);
+  }
+  ops.push_back(op);
+  inputs.push_back(std::move(ins));
+  chainValues.push_back(op->getResult(0));
+  return true;
+}
+
 FusedEpilogue FusedEpilogue::collect(Value result) {
   FusedEpilogue e;
   e.chainValues.push_back(result);
-  auto type = cast<RankedTensorType>(result.getType());
-  int64_t rank = type.getRank();
   Value v = result;
   while (true) {
     linalg::GenericOp user;
@@ -111,57 +160,30 @@ FusedEpilogue FusedEpilogue::collect(Value result) {
       }
       user = generic;
     }
-    if (!single || !user || user.getNumDpsInits() != 1 ||
-        user->getNumResults() != 1 || user.getNumLoops() != rank ||
-        user.getNumParallelLoops() != rank ||
-        !isVectorizableBody(user.getRegion().front()))
+    if (!single || !user ||
+        user.getNumLoops() !=
+            cast<RankedTensorType>(result.getType()).getRank() ||
+        !e.append(user, v))
       break;
-    auto outType = cast<RankedTensorType>(user->getResult(0).getType());
-    if (outType.getShape() != type.getShape() ||
-        !isScalar(outType.getElementType()) ||
-        !user.getMatchingIndexingMap(user.getDpsInitOperand(0)).isIdentity() ||
-        !user.getRegion().front().getArguments().back().use_empty())
-      break;
-    SmallVector<Input> ins;
-    bool ok = true;
-    for (OpOperand *operand : user.getDpsInputOperands()) {
-      AffineMap map = user.getMatchingIndexingMap(operand);
-      Value t = operand->get();
-      Input in{Input::Chain, t, map, nullptr, nullptr};
-      auto tType = dyn_cast<RankedTensorType>(t.getType());
-      if (t == v) {
-        ok &= map.isIdentity();
-      } else if (!tType || !isScalar(tType.getElementType()) ||
-                 !map.isProjectedPermutation()) {
-        ok = false;
-      } else if (getUniformScalar(nullptr, user.getLoc(), t) ||
-                 map.getNumResults() == 0) {
-        in.kind = Input::Splat;
-      } else {
-        // The map's dimensions in increasing order, so that the last
-        // dimension, when read, is the tensor's innermost one.
-        unsigned previous = 0;
-        for (auto [i, r] : llvm::enumerate(map.getResults())) {
-          unsigned d = cast<AffineDimExpr>(r).getPosition();
-          ok &= i == 0 || d > previous;
-          previous = d;
-        }
-        in.kind = map.getNumResults() > 0 &&
-                          cast<AffineDimExpr>(map.getResults().back())
-                                  .getPosition() == rank - 1
-                      ? Input::Vector
-                      : Input::Scalar;
-      }
-      ins.push_back(in);
-    }
-    if (!ok)
-      break;
-    e.ops.push_back(user);
-    e.inputs.push_back(std::move(ins));
     v = user->getResult(0);
-    e.chainValues.push_back(v);
   }
   return e;
+}
+
+std::optional<FusedEpilogue> FusedEpilogue::standalone(linalg::GenericOp op) {
+  FusedEpilogue e;
+  if (!e.append(op, nullptr))
+    return std::nullopt;
+  return e;
+}
+
+bool FusedEpilogue::isFlat() const {
+  for (const SmallVector<Input> &ins : inputs)
+    for (const Input &in : ins)
+      if ((in.kind == Input::Vector && !in.map.isIdentity()) ||
+          in.kind == Input::Scalar)
+        return false;
+  return true;
 }
 
 Operation *FusedEpilogue::getInsertionPoint() const {
@@ -177,8 +199,10 @@ FusedEpilogue::getResultType(RankedTensorType accType) const {
                      : cast<RankedTensorType>(ops.back()->getResult(0).getType());
 }
 
-void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes) {
+void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes,
+                            bool flatten) {
   lanes = numLanes;
+  flat = flatten;
   for (SmallVector<Input> &ins : inputs)
     for (Input &in : ins) {
       auto tType = dyn_cast<RankedTensorType>(in.tensor.getType());
@@ -188,6 +212,17 @@ void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes) {
           scalar = tensor::ExtractOp::create(b, loc, in.tensor, ValueRange{});
         in.splat = vector::BroadcastOp::create(
             b, loc, VectorType::get({lanes}, tType.getElementType()), scalar);
+      } else if (flat) {
+        // Identity-map inputs read as 1-D: an identity-layout buffer,
+        // collapsed.
+        auto memType =
+            MemRefType::get(tType.getShape(), tType.getElementType());
+        Value buffer = bufferization::ToBufferOp::create(b, loc, memType,
+                                                         in.tensor, true);
+        SmallVector<ReassociationIndices> all(1);
+        for (int64_t d = 0; d < tType.getRank(); ++d)
+          all[0].push_back(d);
+        in.buffer = memref::CollapseShapeOp::create(b, loc, buffer, all);
       } else if (in.kind != Input::Chain) {
         int64_t r = tType.getRank();
         SmallVector<int64_t> strides(r, ShapedType::kDynamic);
@@ -220,8 +255,11 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
         continue;
       }
       SmallVector<Value> idx;
-      for (AffineExpr r : in.map.getResults())
-        idx.push_back(indices[cast<AffineDimExpr>(r).getPosition()]);
+      if (flat)
+        idx.push_back(indices.front());
+      else
+        for (AffineExpr r : in.map.getResults())
+          idx.push_back(indices[cast<AffineDimExpr>(r).getPosition()]);
       auto cached = llvm::find_if(cache, [&](const CachedRead &c) {
         return c.block == block && c.op == opIndex && c.input == i &&
                llvm::equal(c.indices, idx);

@@ -51,6 +51,12 @@ public:
   /// last (full tensors, per-channel vectors) or drop it (scalars, per-row
   /// values). An empty chain stores the accumulators as they are.
   static FusedEpilogue collect(mlir::Value result);
+  /// The same for one element-wise generic on its own (no kernel result
+  /// among its inputs), or nullopt when its body or inputs do not fit.
+  static std::optional<FusedEpilogue> standalone(mlir::linalg::GenericOp op);
+  /// Whether every input is read through the identity map or is uniform,
+  /// so that the loops can run over the elements in one dimension.
+  bool isFlat() const;
 
   bool empty() const { return ops.empty(); }
   size_t size() const { return ops.size(); }
@@ -63,7 +69,10 @@ public:
 
   /// Creates, at the kernel's insertion point (outside its loops), the
   /// buffers of the chain's inputs and their loop-invariant values.
-  void prepare(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes);
+  /// `flatten` (isFlat() only): the buffers are collapsed to one dimension
+  /// and apply() takes one index.
+  void prepare(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes,
+               bool flatten = false);
 
   /// The chain applied to the accumulator vector `acc` whose first lane is
   /// at `indices` (one per dimension; the last is the first column).
@@ -77,6 +86,9 @@ public:
   void replaceAndErase(mlir::Value result, mlir::Value shapeSource);
 
 private:
+  /// Adds `op` to the chain if it fits; `chain` is the value it consumes
+  /// from the chain (null for a standalone op).
+  bool append(mlir::linalg::GenericOp op, mlir::Value chain);
   /// How one generic input is read.
   struct Input {
     enum Kind { Chain, Splat, Vector, Scalar } kind;
@@ -89,6 +101,7 @@ private:
   llvm::SmallVector<llvm::SmallVector<Input>> inputs;
   llvm::SmallVector<mlir::Value> chainValues; // result of the kernel, then of each op
   int64_t lanes = 16;
+  bool flat = false;
   /// Reads of the same input at the same indices in the same block are
   /// shared (the rows of a tile read one per-channel vector).
   struct CachedRead {

@@ -13,9 +13,10 @@
 //   i4: packed[u][k][j] = q[k][32 u + j] | q[k][32 u + 16 + j] << 4
 //                                                           (32 columns)
 //
-// Per k and unit: one 16-byte load; for i4 the low nibbles (shift left then
-// arithmetic shift right) are one column block and the high nibbles
-// (arithmetic shift right) the next; convert to f32 and fma with the
+// Per k and unit: one 16-byte load; for i4, after one sign extension to
+// i32, the low nibbles (shift left by 28, arithmetic shift right by 28) are
+// one column block and the high nibbles (arithmetic shift right by 4) the
+// next; convert to f32 and fma with the
 // broadcast activation; the per-channel scale multiplies the sums once at the end
 // (sum_k a q s = s sum_k a q), then the layer's init is added. The weights
 // stream from memory at 1/4 (i8) or 1/8 (i4) of f32's bytes.
@@ -219,11 +220,18 @@ struct QntWeightOnlyMatmulPass
         blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, raw));
         return blocks;
       }
-      Value four = arith::ConstantOp::create(
-          lb, loc, DenseElementsAttr::get(v16, lb.getI8IntegerAttr(4)));
+      // Nibbles are unpacked after one sign extension to i32 (x86 has no
+      // byte shifts): the high nibble is the sign-extended byte >> 4, the
+      // low one (x << 28) >> 28, both arithmetic.
+      auto v16i32 = VectorType::get({kLanes}, lb.getI32Type());
+      Value wide = arith::ExtSIOp::create(lb, loc, v16i32, raw);
+      auto shift = [&](int32_t v) {
+        return arith::ConstantOp::create(
+            lb, loc, DenseElementsAttr::get(v16i32, lb.getI32IntegerAttr(v)));
+      };
       Value low = arith::ShRSIOp::create(
-          lb, loc, arith::ShLIOp::create(lb, loc, raw, four), four);
-      Value high = arith::ShRSIOp::create(lb, loc, raw, four);
+          lb, loc, arith::ShLIOp::create(lb, loc, wide, shift(28)), shift(28));
+      Value high = arith::ShRSIOp::create(lb, loc, wide, shift(4));
       blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, low));
       blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, high));
       return blocks;

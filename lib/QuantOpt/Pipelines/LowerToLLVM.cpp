@@ -41,6 +41,8 @@ static std::string getPipelineText(const quantopt::CodegenOptions *codegen) {
   if (codegen)
     text += "qnt-vnni-matmul{lanes=" + std::to_string(codegen->lanes) +
             " parallel=" + p + "},"
+            "qnt-vectorize-elementwise{lanes=" +
+            std::to_string(codegen->lanes) + "},"
             "canonicalize,"; // the inits of the replaced contractions
   text += "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map},"

@@ -1,0 +1,388 @@
+//===- VectorizeElementwise.cpp - SIMD loops for element-wise generics ----===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-vectorize-elementwise gives the element-wise linalg.generics that no
+// kernel fused (the quantization of an activation, dequantization, bias and
+// activation functions on their own) and the min/max range reductions of
+// qnt.dynamic_quantize loops over vectors (docs/Codegen.md):
+//
+// - element-wise: the body runs op for op on vectors (the body vectorizer of
+//   the fused epilogues), over the elements in one dimension when every
+//   input is read through the identity map or is uniform, else over the
+//   last dimension; full vectors, then one masked tail;
+// - min/max reductions whose every result is `K(acc, e)` or
+//   `select(c, K(acc, e), acc)` with K a minimum or maximum and `e`, `c`
+//   computed from the input alone: one vector of partial results per
+//   result, combined with vector.reduction at the end, then the tail in
+//   scalars. Minimum and maximum are exact and order-independent, so the
+//   result is the reference's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Codegen/Passes.h"
+#include "Epilogue.h"
+#include "KernelLoops.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTVECTORIZEELEMENTWISE
+#include "QuantOpt/Codegen/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace quantopt;
+
+namespace {
+
+Value cst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// `buffer` (identity layout) with dimensions [first, first + count)
+/// collapsed into one, the others kept.
+Value collapse(OpBuilder &b, Location loc, Value buffer, int64_t first,
+               int64_t count) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (count <= 1)
+    return buffer;
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d <= first || d >= first + count)
+      groups.emplace_back();
+    groups.back().push_back(d);
+  }
+  return memref::CollapseShapeOp::create(b, loc, buffer, groups);
+}
+
+/// An identity-layout buffer of `tensor`, collapsed to one dimension.
+Value flatBuffer(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  Value buffer = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
+      true);
+  return collapse(b, loc, buffer, 0, type.getRank());
+}
+
+/// for (i = lo; i < hi; i += step) body(i)
+void forLoop(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
+             function_ref<void(OpBuilder &, Value)> body) {
+  scf::ForOp::create(b, loc, lo, hi, step, ValueRange{},
+                     [&](OpBuilder &nb, Location, Value i, ValueRange) {
+                       body(nb, i);
+                       scf::YieldOp::create(nb, loc);
+                     });
+}
+
+/// A loop over [lo, hi) that threads the tensor `dest` through its
+/// iterations: body(i, current) returns the updated tensor.
+Value forLoopOn(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
+                Value dest,
+                function_ref<Value(OpBuilder &, Value, Value)> body) {
+  return scf::ForOp::create(
+             b, loc, lo, hi, step, ValueRange{dest},
+             [&](OpBuilder &nb, Location, Value i, ValueRange args) {
+               scf::YieldOp::create(nb, loc, body(nb, i, args[0]));
+             })
+      .getResult(0);
+}
+
+/// The element-wise rewrite; false when `op` does not fit. The vectors are
+/// written into a tensor threaded through the loops (destination-passing),
+/// so that bufferization can write in place: into an input that dies here
+/// (as it does for the generic itself) or else into the generic's init.
+bool vectorizeElementwise(linalg::GenericOp op, int64_t lanes) {
+  std::optional<FusedEpilogue> body = FusedEpilogue::standalone(op);
+  if (!body)
+    return false;
+  Location loc = op.getLoc();
+  OpBuilder b(op);
+  bool flat = body->isFlat();
+  auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t rank = outType.getRank();
+  // Along a short static last dimension, vectors of its size (rounded down
+  // to a power of two), so that rows need no masks; none below 4.
+  if (!flat && !outType.isDynamicDim(rank - 1)) {
+    int64_t size = outType.getDimSize(rank - 1);
+    while (lanes > size && lanes > 4)
+      lanes /= 2;
+    if (lanes > size)
+      return false;
+  }
+  Value init = op.getDpsInitOperand(0)->get();
+  Value dest = init;
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (in->get().getType() == outType && in->get().hasOneUse() &&
+        op.getMatchingIndexingMap(in).isIdentity()) {
+      dest = in->get();
+      break;
+    }
+  body->prepare(b, loc, lanes, flat);
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < rank; ++d)
+    dims.push_back(getDimSize(b, loc, init, d));
+  Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1), step = cst(b, loc, lanes);
+  // The innermost loop over [0, size): full vectors, then one masked tail.
+  auto vectorLoop = [&](OpBuilder &nb, Value t, Value size,
+                        ArrayRef<Value> outer) {
+    Value full = arith::MulIOp::create(
+        nb, loc, arith::DivUIOp::create(nb, loc, size, step), step);
+    auto store = [&](bool inBounds) {
+      return [&, inBounds](OpBuilder &lb, Value j, Value current) -> Value {
+        SmallVector<Value> idx(outer.begin(), outer.end());
+        idx.push_back(j);
+        Value v = body->apply(lb, loc, nullptr, idx, inBounds);
+        return vector::TransferWriteOp::create(lb, loc, v, current, idx,
+                                               ArrayRef<bool>{inBounds})
+            .getResult();
+      };
+    };
+    t = forLoopOn(nb, loc, c0, full, step, t, store(true));
+    return forLoopOn(nb, loc, full, size, step, t, store(false));
+  };
+  Value result;
+  if (flat && rank > 1) {
+    Value total = c1;
+    SmallVector<OpFoldResult> shape;
+    for (int64_t d = 0; d < rank; ++d) {
+      total = arith::MulIOp::create(b, loc, total, dims[d]);
+      shape.push_back(outType.isDynamicDim(d)
+                          ? OpFoldResult(dims[d])
+                          : OpFoldResult(b.getIndexAttr(outType.getDimSize(d))));
+    }
+    SmallVector<ReassociationIndices> all(1);
+    for (int64_t d = 0; d < rank; ++d)
+      all[0].push_back(d);
+    Value flatDest = tensor::CollapseShapeOp::create(b, loc, dest, all);
+    Value written = vectorLoop(b, flatDest, total, {});
+    result = tensor::ExpandShapeOp::create(b, loc, outType, written, all, shape);
+  } else {
+    // Loops over the outer dimensions, vectors along the last one.
+    std::function<Value(OpBuilder &, SmallVector<Value>, Value)> nest =
+        [&](OpBuilder &nb, SmallVector<Value> outer, Value t) -> Value {
+      if (static_cast<int64_t>(outer.size()) == rank - 1)
+        return vectorLoop(nb, t, dims.back(), outer);
+      return forLoopOn(nb, loc, c0, dims[outer.size()], c1, t,
+                       [&](OpBuilder &lb, Value i, Value current) {
+                         SmallVector<Value> next = outer;
+                         next.push_back(i);
+                         return nest(lb, next, current);
+                       });
+    };
+    result = nest(b, {}, dest);
+  }
+  op->getResult(0).replaceAllUsesWith(result);
+  op->erase();
+  return true;
+}
+
+/// The combining kind of a minimum/maximum op, if it is one.
+std::optional<vector::CombiningKind> getMinMaxKind(Operation *op) {
+  if (isa<arith::MinimumFOp>(op))
+    return vector::CombiningKind::MINIMUMF;
+  if (isa<arith::MaximumFOp>(op))
+    return vector::CombiningKind::MAXIMUMF;
+  if (isa<arith::MinSIOp>(op))
+    return vector::CombiningKind::MINSI;
+  if (isa<arith::MaxSIOp>(op))
+    return vector::CombiningKind::MAXSI;
+  if (isa<arith::MinUIOp>(op))
+    return vector::CombiningKind::MINUI;
+  if (isa<arith::MaxUIOp>(op))
+    return vector::CombiningKind::MAXUI;
+  return std::nullopt;
+}
+
+/// Whether `v` is computed from the body's input argument alone.
+bool dependsOnInputOnly(Value v, Block &body, unsigned numInputs) {
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return arg.getOwner() != &body || arg.getArgNumber() < numInputs;
+  Operation *def = v.getDefiningOp();
+  if (def->getBlock() != &body)
+    return true; // from outside
+  return llvm::all_of(def->getOperands(), [&](Value o) {
+    return dependsOnInputOnly(o, body, numInputs);
+  });
+}
+
+/// The min/max range reduction rewrite; false when `op` does not fit.
+bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() == 0 ||
+      op->hasAttr(kLayerAttrName))
+    return false;
+  Block &body = op.getRegion().front();
+  if (!isVectorizableBody(body))
+    return false;
+  auto iterators = op.getIteratorTypesArray();
+  int64_t rank = op.getNumLoops();
+  int64_t p = 0; // leading parallel loops
+  while (p < rank && iterators[p] == utils::IteratorType::parallel)
+    ++p;
+  if (p == rank)
+    return false;
+  for (int64_t i = p; i < rank; ++i)
+    if (iterators[i] != utils::IteratorType::reduction)
+      return false;
+  OpOperand *input = op.getDpsInputOperand(0);
+  if (!op.getMatchingIndexingMap(input).isIdentity())
+    return false;
+  SmallVector<AffineExpr> leading;
+  for (int64_t d = 0; d < p; ++d)
+    leading.push_back(getAffineDimExpr(d, op.getContext()));
+  AffineMap initMap = AffineMap::get(rank, 0, leading, op.getContext());
+  auto inType = cast<RankedTensorType>(input->get().getType());
+  if (!inType.getElementType().isIntOrFloat())
+    return false;
+  // Every result: K(acc, e) or select(c, K(acc, e), acc).
+  SmallVector<vector::CombiningKind> kinds;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  for (OpOperand &initOperand : op.getDpsInitsMutable()) {
+    OpOperand *init = &initOperand;
+    if (op.getMatchingIndexingMap(init) != initMap)
+      return false;
+    BlockArgument acc = op.getMatchingBlockArgument(init);
+    Value y = yield.getOperand(init->getOperandNumber() - 1);
+    Operation *minmax = y.getDefiningOp();
+    if (auto select = y.getDefiningOp<arith::SelectOp>()) {
+      if (select.getFalseValue() != acc ||
+          !dependsOnInputOnly(select.getCondition(), body, 1))
+        return false;
+      minmax = select.getTrueValue().getDefiningOp();
+    }
+    std::optional<vector::CombiningKind> kind =
+        minmax ? getMinMaxKind(minmax) : std::nullopt;
+    if (!kind)
+      return false;
+    Value other = minmax->getOperand(0) == acc ? minmax->getOperand(1)
+                                                : minmax->getOperand(0);
+    if ((minmax->getOperand(0) != acc && minmax->getOperand(1) != acc) ||
+        !dependsOnInputOnly(other, body, 1))
+      return false;
+    kinds.push_back(*kind);
+  }
+
+  Location loc = op.getLoc();
+  OpBuilder b(op);
+  Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1), step = cst(b, loc, lanes);
+  // The input as [P][R] (P = 1 without parallel loops), the results as [P].
+  Value x = input->get();
+  auto xMem = MemRefType::get(inType.getShape(), inType.getElementType());
+  Value xBuffer = bufferization::ToBufferOp::create(b, loc, xMem, x, true);
+  Value rows = c1, size = c1;
+  for (int64_t d = 0; d < rank; ++d) {
+    Value dim = getDimSize(b, loc, x, d);
+    if (d < p)
+      rows = arith::MulIOp::create(b, loc, rows, dim);
+    else
+      size = arith::MulIOp::create(b, loc, size, dim);
+  }
+  Value xFlat = collapse(b, loc, xBuffer, p, rank - p);
+  if (p > 0)
+    xFlat = collapse(b, loc, xFlat, 0, p);
+  SmallVector<Value> outs, outsFlat, initsFlat;
+  for (OpOperand &initOperand : op.getDpsInitsMutable()) {
+    OpOperand *init = &initOperand;
+    auto type = cast<RankedTensorType>(init->get().getType());
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dyn.push_back(getDimSize(b, loc, init->get(), d));
+    Value out = memref::AllocOp::create(
+        b, loc, MemRefType::get(type.getShape(), type.getElementType()), dyn,
+        b.getI64IntegerAttr(64));
+    outs.push_back(out);
+    outsFlat.push_back(p > 0 ? collapse(b, loc, out, 0, p) : out);
+    initsFlat.push_back(flatBuffer(b, loc, init->get()));
+  }
+  Type element = inType.getElementType();
+  auto vecType = VectorType::get({lanes}, element);
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, size, step), step);
+  unsigned numResults = op.getNumDpsInits();
+  forLoop(b, loc, c0, rows, c1, [&](OpBuilder &rb, Value row) {
+    auto at = [&](Value j) {
+      return p > 0 ? SmallVector<Value>{row, j} : SmallVector<Value>{j};
+    };
+    auto rowIdx = [&]() {
+      return p > 0 ? SmallVector<Value>{row} : SmallVector<Value>{};
+    };
+    SmallVector<Value> initVals, accVecs;
+    for (unsigned i = 0; i < numResults; ++i) {
+      initVals.push_back(memref::LoadOp::create(rb, loc, initsFlat[i], rowIdx()));
+      accVecs.push_back(vector::BroadcastOp::create(
+          rb, loc,
+          VectorType::get({lanes}, initVals.back().getType()), initVals.back()));
+    }
+    auto vloop = scf::ForOp::create(
+        rb, loc, c0, full, step, accVecs,
+        [&](OpBuilder &lb, Location, Value j, ValueRange accs) {
+          SmallVector<Value> args{
+              vector::LoadOp::create(lb, loc, vecType, xFlat, at(j))};
+          args.append(accs.begin(), accs.end());
+          scf::YieldOp::create(lb, loc,
+                               vectorizeBody(lb, loc, body, args, lanes));
+        });
+    SmallVector<Value> scalars;
+    for (unsigned i = 0; i < numResults; ++i)
+      scalars.push_back(vector::ReductionOp::create(rb, loc, kinds[i],
+                                                    vloop.getResult(i)));
+    // The tail in scalars, with the body itself.
+    auto tail = scf::ForOp::create(
+        rb, loc, full, size, c1, scalars,
+        [&](OpBuilder &lb, Location, Value j, ValueRange accs) {
+          IRMapping mapping;
+          mapping.map(body.getArgument(0),
+                      memref::LoadOp::create(lb, loc, xFlat, at(j)));
+          for (unsigned i = 0; i < numResults; ++i)
+            mapping.map(body.getArgument(1 + i), accs[i]);
+          for (Operation &o : body.without_terminator())
+            lb.clone(o, mapping);
+          SmallVector<Value> next;
+          for (Value v : body.getTerminator()->getOperands())
+            next.push_back(mapping.lookupOrDefault(v));
+          scf::YieldOp::create(lb, loc, next);
+        });
+    for (unsigned i = 0; i < numResults; ++i)
+      memref::StoreOp::create(rb, loc, tail.getResult(i), outsFlat[i],
+                              rowIdx());
+  });
+  for (auto [i, out] : llvm::enumerate(outs))
+    op->getResult(i).replaceAllUsesWith(bufferization::ToTensorOp::create(
+        b, loc, op->getResult(i).getType(), out, true, true));
+  op->erase();
+  return true;
+}
+
+struct QntVectorizeElementwisePass
+    : quantopt::impl::QntVectorizeElementwiseBase<QntVectorizeElementwisePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (lanes != 16 && lanes != 8) {
+      getOperation().emitError()
+          << "qnt-vectorize-elementwise: lanes must be 16 or 8, not "
+          << static_cast<int64_t>(lanes);
+      return signalPassFailure();
+    }
+    SmallVector<linalg::GenericOp> candidates;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!op->hasAttr(kLayerAttrName))
+        candidates.push_back(op);
+    });
+    for (linalg::GenericOp op : candidates)
+      if (!vectorizeElementwise(op, lanes))
+        vectorizeMinMax(op, lanes);
+  }
+};
+
+} // namespace

@@ -1,0 +1,135 @@
+// qnt-vectorize-elementwise: element-wise generics and min/max reductions
+// on vectors; other generics stay.
+// RUN: quant-opt %s --qnt-vectorize-elementwise --split-input-file 2>&1 | FileCheck %s
+// RUN: quant-opt %s --qnt-vectorize-elementwise="lanes=8" --split-input-file 2>&1 | FileCheck %s --check-prefix=LANES8
+// RUN: not quant-opt %s --qnt-vectorize-elementwise="lanes=5" --split-input-file 2>&1 | FileCheck %s --check-prefix=BADLANES
+// BADLANES: error: qnt-vectorize-elementwise: lanes must be 16 or 8, not 5
+
+// Identity maps and a scalar (0-d) input: one loop over all elements,
+// written into the init (destination passing; the input is f32).
+// CHECK-LABEL: func.func @quantize
+// CHECK: %[[X:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x28x28x1xf32> to memref<?x28x28x1xf32>
+// CHECK: memref.collapse_shape %[[X]] {{\[}}[0, 1, 2, 3]] : memref<?x28x28x1xf32> into memref<?xf32>
+// CHECK: tensor.extract %{{.*}}[] : tensor<f32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : tensor<?x28x28x1xi8> into tensor<?xi8>
+// CHECK: scf.for {{.*}} -> (tensor<?xi8>)
+// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : memref<?xf32>, vector<16xf32>
+// CHECK: arith.divf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK: math.roundeven %{{.*}} : vector<16xf32>
+// CHECK: arith.fptosi %{{.*}} : vector<16xf32> to vector<16xi8>
+// CHECK: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xi8>, tensor<?xi8>
+// The tail: one masked vector.
+// CHECK: scf.for
+// CHECK: vector.transfer_read {{.*}} : memref<?xf32>, vector<16xf32>
+// CHECK-NOT: in_bounds
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1, 2, 3]] output_shape [%{{.*}}, 28, 28, 1] : tensor<?xi8> into tensor<?x28x28x1xi8>
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#scalar = affine_map<(d0, d1, d2, d3) -> ()>
+func.func @quantize(%x: tensor<?x28x28x1xf32>, %s: tensor<f32>) -> tensor<?x28x28x1xi8> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x28x28x1xf32>
+  %e = tensor.empty(%n) : tensor<?x28x28x1xi8>
+  %q = linalg.generic {indexing_maps = [#id, #scalar, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x, %s : tensor<?x28x28x1xf32>, tensor<f32>) outs(%e : tensor<?x28x28x1xi8>) {
+  ^bb0(%a: f32, %scale: f32, %o: i8):
+    %d = arith.divf %a, %scale : f32
+    %r = math.roundeven %d : f32
+    %lo = arith.constant -128.0 : f32
+    %hi = arith.constant 127.0 : f32
+    %c = arith.maximumf %r, %lo : f32
+    %c2 = arith.minimumf %c, %hi : f32
+    %i = arith.fptosi %c2 : f32 to i8
+    linalg.yield %i : i8
+  } -> tensor<?x28x28x1xi8>
+  return %q : tensor<?x28x28x1xi8>
+}
+
+// -----
+
+// A per-channel input: vectors along the last dimension, of its size (8)
+// when it is shorter than the lanes; the result written into %x.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK: scf.for {{.*}} -> (tensor<?x14x14x8xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<?x14x14x8xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<?x14x14x8xf32>)
+// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : memref<8xf32, strided<[1], offset: ?>>, vector<8xf32>
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<8xf32>, tensor<?x14x14x8xf32>
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#col = affine_map<(d0, d1, d2, d3) -> (d3)>
+func.func @bias_relu(%x: tensor<?x14x14x8xf32>) -> tensor<?x14x14x8xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x14x14x8xf32>
+  %b = arith.constant dense<[0.1, 0.2, 0.3, -0.4, 0.5, 0.6, 0.7, 0.8]> : tensor<8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x14x14x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x, %b : tensor<?x14x14x8xf32>, tensor<8xf32>) outs(%e : tensor<?x14x14x8xf32>) {
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %s = arith.addf %a, %bb : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x14x14x8xf32>
+  return %y : tensor<?x14x14x8xf32>
+}
+
+// -----
+
+// The range reduction of qnt.dynamic_quantize: min and max of the finite
+// elements, per row. One vector of partial results each, vector.reduction,
+// then the tail in scalars.
+// CHECK-LABEL: func.func @range
+// CHECK: scf.for
+// CHECK: %[[V:.*]]:2 = scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// CHECK: math.absf %{{.*}} : vector<16xf32>
+// CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK: vector.reduction <minimumf>, %[[V]]#0 : vector<16xf32> into f32
+// CHECK: vector.reduction <maximumf>, %[[V]]#1 : vector<16xf32> into f32
+// CHECK: scf.for {{.*}} -> (f32, f32)
+// CHECK: math.absf %{{.*}} : f32
+// CHECK: memref.store
+// CHECK-NOT: linalg.generic
+// LANES8-LABEL: func.func @range
+// LANES8: vector.reduction <minimumf>, %{{.*}} : vector<8xf32> into f32
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @range(%x: tensor<?x100xf32>, %lo: tensor<?xf32>, %hi: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
+  %inf = arith.constant 0x7F800000 : f32
+  %r:2 = linalg.generic {indexing_maps = [#id, #row, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x100xf32>) outs(%lo, %hi : tensor<?xf32>, tensor<?xf32>) {
+  ^bb0(%a: f32, %mn: f32, %mx: f32):
+    %abs = math.absf %a : f32
+    %finite = arith.cmpf olt, %abs, %inf : f32
+    %m1 = arith.minimumf %mn, %a : f32
+    %m2 = arith.maximumf %mx, %a : f32
+    %s1 = arith.select %finite, %m1, %mn : f32
+    %s2 = arith.select %finite, %m2, %mx : f32
+    linalg.yield %s1, %s2 : f32, f32
+  } -> (tensor<?xf32>, tensor<?xf32>)
+  return %r#0, %r#1 : tensor<?xf32>, tensor<?xf32>
+}
+
+// -----
+
+// A sum is not order-independent in f32, and a body reading linalg.index is
+// not element-wise mappable: both stay.
+// CHECK-LABEL: func.func @kept
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction"]
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel"]
+// CHECK: linalg.index 0
+func.func @kept(%x: tensor<64xf32>, %acc: tensor<f32>, %e: tensor<64xf32>) -> (tensor<f32>, tensor<64xf32>) {
+  %s = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]} ins(%x : tensor<64xf32>) outs(%acc : tensor<f32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<f32>
+  %i = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%x : tensor<64xf32>) outs(%e : tensor<64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %idx = linalg.index 0 : index
+    %c = arith.index_cast %idx : index to i32
+    %f = arith.sitofp %c : i32 to f32
+    %r = arith.addf %a, %f : f32
+    linalg.yield %r : f32
+  } -> tensor<64xf32>
+  return %s, %i : tensor<f32>, tensor<64xf32>
+}
