@@ -711,25 +711,25 @@ struct QntVnniMatmulPass
       for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
         emitColumns(hb, cst(hb, blk), 1);
     };
-    // Output rows across threads (the weights of a convolution are small;
-    // its rows are many).
-    scf::ForOp::create(
-        b, loc, c0, outDims[0], c1, ValueRange{},
-        [&](OpBuilder &nb, Location, Value n, ValueRange) {
-          if (parallel)
-            scf::ParallelOp::create(
-                nb, loc, ValueRange{c0}, ValueRange{outDims[1]}, ValueRange{c1},
-                [&](OpBuilder &hb, Location, ValueRange ivs) {
-                  emitRow(hb, n, ivs[0]);
-                });
-          else
+    // Output rows (n, oh) across threads, images and rows together (the
+    // weights of a convolution are small; its rows are many).
+    if (parallel)
+      scf::ParallelOp::create(
+          b, loc, ValueRange{c0, c0}, ValueRange{outDims[0], outDims[1]},
+          ValueRange{c1, c1}, [&](OpBuilder &hb, Location, ValueRange ivs) {
+            emitRow(hb, ivs[0], ivs[1]);
+          });
+    else
+      scf::ForOp::create(
+          b, loc, c0, outDims[0], c1, ValueRange{},
+          [&](OpBuilder &nb, Location, Value n, ValueRange) {
             scf::ForOp::create(nb, loc, c0, outDims[1], c1, ValueRange{},
                                [&](OpBuilder &hb, Location, Value oh, ValueRange) {
                                  emitRow(hb, n, oh);
                                  scf::YieldOp::create(hb, loc);
                                });
-          scf::YieldOp::create(nb, loc);
-        });
+            scf::YieldOp::create(nb, loc);
+          });
     Value result = bufferization::ToTensorOp::create(b, loc, outTensorType, out,
                                                      true, true);
     epilogue.replaceAndErase(result, initTensor);
