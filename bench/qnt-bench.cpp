@@ -51,20 +51,22 @@ using quantopt::runtime::DType;
 using quantopt::runtime::NpyArray;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory category("qnt-bench options");
 static cl::opt<std::string>
     shapesOption("shapes", cl::desc("Comma-separated MxKxN matmul shapes"),
-                 cl::init("1024x1024x1024,128x4096x4096,512x1024x1024,1x4096x4096"));
+                 cl::init("1024x1024x1024,128x4096x4096,512x1024x1024,1x4096x4096"),
+                 cl::cat(category));
 static cl::opt<std::string> convsOption(
-    "convs",
+    "convs", cl::cat(category),
     cl::desc("Comma-separated NxHxWxCxFxK convolutions (KxK window, stride "
              "1, input pre-padded to (H+K-1)x(W+K-1): 'same' layers of a "
              "ResNet-like CNN)"),
     cl::init("1x56x56x64x64x3,1x28x28x128x128x3,1x14x14x256x256x3"));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Timed calls per kernel"),
-                                cl::init(20));
+                                cl::init(20), cl::cat(category));
 static cl::opt<std::string> threadsOption(
     "thread-counts", cl::desc("Thread counts to time (ours and oneDNN)"),
-    cl::init("1,2"));
+    cl::init("1,2"), cl::cat(category));
 
 struct Shape {
   int64_t m, k, n;
@@ -326,6 +328,7 @@ static double timeDnnl(DnnlMatmul &d) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "qnt-bench: QuantOpt kernels vs oneDNN\n");
 
   std::vector<Shape> shapes;
