@@ -10,18 +10,23 @@
 include "mlir/Pass/PassBase.td"
 
 def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
-  let summary = "AVX512-VNNI kernels for u8 x i8 integer matmuls";
+  let summary = "AVX512-VNNI kernels with fused epilogues for u8 x i8 matmuls and convolutions";
   let description = [{
-    Rewrites the integer contraction of each 2-D matmul and NHWC/HWCF
-    convolution layer `--qnt-quantize` built (`qnt.layer`; u8 or i8
-    activations, constant i8 weights, i32 accumulator from zeros) into a
-    register-tiled loop nest on
+    Rewrites the integer contraction of each matmul (2-D, or batched with
+    one batch), convolution (NHWC/HWCF, NHWC/FHWC, NCHW/FCHW through two
+    transposes) and NHWC depthwise convolution layer `--qnt-quantize` built
+    (`qnt.layer`; u8 or i8 activations, constant i8 weights, i32 accumulator
+    from zeros) into a register-tiled loop nest on
     weights packed at compile time in vpdpbusd order
     (`[ceil(N/16)][ceil(K/4)][16][4]`, zero-padded; a private
     `memref.global`): four rows share every 64-byte weight load, sixteen
     columns per `llvm.x86.avx512.vpdpbusd.512`, accumulators in registers over
-    K, masked loads for a K tail and masked stores for an N tail. The result is
-    bit-exact with the reference contraction. Other contractions keep the
+    K, masked loads for a K tail and masked stores for an N tail. The chain
+    of element-wise generics that consumes the contraction (zero-point
+    correction, scales, bias, requantization on the float or Q31 path,
+    clamps, activations) is applied to the accumulators in registers before
+    the store (a fused epilogue). The result is
+    bit-exact with the reference path. Other contractions keep the
     reference loops with a remark. `lanes=8` builds 256-bit kernels (AVX-VNNI)
     instead of 512-bit ones (docs/Codegen.md).
   }];

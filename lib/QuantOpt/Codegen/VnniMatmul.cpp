@@ -694,12 +694,19 @@ struct QntVnniMatmulPass
               emitTile(rb, n, oh, ow0, kRowTile, blk0, cols);
               scf::YieldOp::create(rb, loc);
             });
-        scf::ForOp::create(
-            cb, loc, owTiles, outDims[2], c1, ValueRange{},
-            [&](OpBuilder &rb, Location, Value ow, ValueRange) {
-              emitTile(rb, n, oh, ow, 1, blk0, cols);
-              scf::YieldOp::create(rb, loc);
-            });
+        // A static width ends with one tile of the remaining pixels (their
+        // weight loads shared too), a dynamic one with single pixels.
+        if (!outTensorType.isDynamicDim(2)) {
+          if (int64_t rest = outTensorType.getDimSize(2) % kRowTile)
+            emitTile(cb, n, oh, owTiles, rest, blk0, cols);
+        } else {
+          scf::ForOp::create(
+              cb, loc, owTiles, outDims[2], c1, ValueRange{},
+              [&](OpBuilder &rb, Location, Value ow, ValueRange) {
+                emitTile(rb, n, oh, ow, 1, blk0, cols);
+                scf::YieldOp::create(rb, loc);
+              });
+        }
       };
       if (groups > 0)
         scf::ForOp::create(hb, loc, c0, cst(hb, groups * kColTile),
