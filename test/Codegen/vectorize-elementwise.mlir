@@ -133,3 +133,62 @@ func.func @kept(%x: tensor<64xf32>, %acc: tensor<f32>, %e: tensor<64xf32>) -> (t
   } -> tensor<64xf32>
   return %s, %i : tensor<f32>, tensor<64xf32>
 }
+
+// -----
+
+// Integer division (the padding of a masked tail would divide by zero) and
+// i1 tensors (bit-packed in vectors) are left alone.
+// CHECK-LABEL: func.func @division_and_i1
+// CHECK: linalg.generic
+// CHECK: arith.divsi
+// CHECK: linalg.generic
+// CHECK: arith.cmpf
+#id1 = affine_map<(d0) -> (d0)>
+func.func @division_and_i1(%a: tensor<20xi32>, %b: tensor<20xi32>, %x: tensor<20xf32>) -> (tensor<20xi32>, tensor<20xi1>) {
+  %e = tensor.empty() : tensor<20xi32>
+  %q = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]} ins(%a, %b : tensor<20xi32>, tensor<20xi32>) outs(%e : tensor<20xi32>) {
+  ^bb0(%u: i32, %v: i32, %o: i32):
+    %d = arith.divsi %u, %v : i32
+    linalg.yield %d : i32
+  } -> tensor<20xi32>
+  %eb = tensor.empty() : tensor<20xi1>
+  %zero = arith.constant 0.0 : f32
+  %c = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]} ins(%x : tensor<20xf32>) outs(%eb : tensor<20xi1>) {
+  ^bb0(%u: f32, %o: i1):
+    %p = arith.cmpf ogt, %u, %zero : f32
+    linalg.yield %p : i1
+  } -> tensor<20xi1>
+  return %q, %c : tensor<20xi32>, tensor<20xi1>
+}
+
+// -----
+
+// Two non-constant inputs (they might be views of one buffer): the vectors
+// go into the init, not into an input.
+// CHECK-LABEL: func.func @two_inputs
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<40xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[E]]) -> (tensor<40xf32>)
+// An input with constant companions is written in place.
+// CHECK-LABEL: func.func @in_place
+// CHECK-SAME: (%[[X:.*]]: tensor<40xf32>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[X]]) -> (tensor<40xf32>)
+#id2 = affine_map<(d0) -> (d0)>
+func.func @two_inputs(%x: tensor<40xf32>, %y: tensor<40xf32>) -> tensor<40xf32> {
+  %e = tensor.empty() : tensor<40xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel"]} ins(%x, %y : tensor<40xf32>, tensor<40xf32>) outs(%e : tensor<40xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %a = arith.addf %u, %v : f32
+    linalg.yield %a : f32
+  } -> tensor<40xf32>
+  return %s : tensor<40xf32>
+}
+func.func @in_place(%x: tensor<40xf32>) -> tensor<40xf32> {
+  %b = arith.constant dense<2.0> : tensor<40xf32>
+  %e = tensor.empty() : tensor<40xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel"]} ins(%x, %b : tensor<40xf32>, tensor<40xf32>) outs(%e : tensor<40xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %a = arith.mulf %u, %v : f32
+    linalg.yield %a : f32
+  } -> tensor<40xf32>
+  return %s : tensor<40xf32>
+}

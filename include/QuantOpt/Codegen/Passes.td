@@ -58,7 +58,9 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::ModuleO
     select on the input, as the range reduction of `qnt.dynamic_quantize`)
     keep one vector of partial results each and combine them with
     `vector.reduction`; minimum and maximum are exact, so the results are
-    the reference's. Other generics are left as they are
+    the reference's (up to the sign of a zero extreme when both +0 and -0
+    occur). Bodies with integer division (which masked padding lanes would
+    trap on) and i1 tensors are left as they are, as are other generics
     (docs/Codegen.md).
   }];
   let options = [

@@ -20,6 +20,13 @@ using namespace quantopt;
 
 static bool isScalar(Type t) { return t.isIntOrIndexOrFloat(); }
 
+/// An element type that tensors can hold and vectors load and store the same
+/// way: whole bytes (i1 vectors are bit-packed in memory, memrefs of i1 are
+/// not).
+bool quantopt::isStorableElementType(Type t) {
+  return t.isIntOrFloat() && t.getIntOrFloatBitWidth() % 8 == 0;
+}
+
 bool quantopt::isVectorizableBody(Block &body) {
   for (Operation &op : body.without_terminator()) {
     if (op.getNumRegions() != 0)
@@ -31,6 +38,11 @@ bool quantopt::isVectorizableBody(Block &body) {
     }
     if (!op.hasTrait<OpTrait::Vectorizable>() ||
         !op.hasTrait<OpTrait::Elementwise>())
+      return false;
+    // Integer division would run on the padding of masked lanes (zeros)
+    // and trap.
+    if (isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp, arith::RemUIOp,
+            arith::CeilDivSIOp, arith::CeilDivUIOp, arith::FloorDivSIOp>(op))
       return false;
     if (!llvm::all_of(op.getOperandTypes(), isScalar) ||
         !llvm::all_of(op.getResultTypes(), isScalar))
@@ -80,8 +92,13 @@ SmallVector<Value> quantopt::vectorizeBody(OpBuilder &b, Location loc,
 /// The scalar every element of `tensor` holds when it is a linalg.fill or a
 /// splat constant, or null.
 static Value getUniformScalar(OpBuilder *b, Location loc, Value tensor) {
-  if (auto fill = tensor.getDefiningOp<linalg::FillOp>())
-    return fill.getInputs()[0];
+  if (auto fill = tensor.getDefiningOp<linalg::FillOp>()) {
+    // Only a fill without an implicit cast of its value.
+    Value v = fill.getInputs()[0];
+    return v.getType() == cast<ShapedType>(tensor.getType()).getElementType()
+               ? v
+               : nullptr;
+  }
   DenseElementsAttr dense;
   if (matchPattern(tensor, m_Constant(&dense)) && dense.isSplat()) {
     if (!b)
@@ -101,7 +118,7 @@ bool FusedEpilogue::append(linalg::GenericOp op, Value chain) {
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
   if ((chain && cast<RankedTensorType>(chain.getType()).getShape() !=
                     outType.getShape()) ||
-      !isScalar(outType.getElementType()) ||
+      !isStorableElementType(outType.getElementType()) ||
       !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
       !op.getRegion().front().getArguments().back().use_empty())
     return false;
@@ -114,7 +131,7 @@ bool FusedEpilogue::append(linalg::GenericOp op, Value chain) {
     if (chain && t == chain) {
       if (!map.isIdentity())
         return false;
-    } else if (!tType || !isScalar(tType.getElementType()) ||
+    } else if (!tType || !isStorableElementType(tType.getElementType()) ||
                !map.isProjectedPermutation()) {
       return false;
     } else if (getUniformScalar(nullptr, op.getLoc(), t) ||
@@ -160,7 +177,8 @@ FusedEpilogue FusedEpilogue::collect(Value result) {
       }
       user = generic;
     }
-    if (!single || !user ||
+    // The kernel goes where the chain ends: not into a nested region.
+    if (!single || !user || user->getBlock() != result.getParentBlock() ||
         user.getNumLoops() !=
             cast<RankedTensorType>(result.getType()).getRank() ||
         !e.append(user, v))
@@ -212,6 +230,8 @@ void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes,
           scalar = tensor::ExtractOp::create(b, loc, in.tensor, ValueRange{});
         in.splat = vector::BroadcastOp::create(
             b, loc, VectorType::get({lanes}, tType.getElementType()), scalar);
+      } else if (in.kind == Input::Chain) {
+        continue;
       } else if (flat) {
         // Identity-map inputs read as 1-D: an identity-layout buffer,
         // collapsed.

@@ -24,9 +24,13 @@
 
 namespace quantopt {
 
+/// Element types the vectorized loops read and write: whole bytes.
+bool isStorableElementType(mlir::Type t);
+
 /// Whether every op of a linalg.generic's body is element-wise mappable
 /// (arith, math) or a scalar constant, so that it computes on vectors as it
-/// does on scalars.
+/// does on scalars; integer division is excluded (the padding lanes of a
+/// masked tail would divide by zero).
 bool isVectorizableBody(mlir::Block &body);
 
 /// The body of `body`'s generic on vectors of `lanes` elements: `args` are

@@ -17,8 +17,11 @@
 //   `select(c, K(acc, e), acc)` with K a minimum or maximum and `e`, `c`
 //   computed from the input alone: one vector of partial results per
 //   result, combined with vector.reduction at the end, then the tail in
-//   scalars. Minimum and maximum are exact and order-independent, so the
-//   result is the reference's.
+//   scalars. Minimum and maximum are exact, so the result is the
+//   reference's value; one exception: when the extreme is a zero and both
+//   +0 and -0 occur, the sign of the zero can differ (the reference's
+//   expanded minimumf/maximumf keeps the later of two equal values,
+//   vector.reduction orders -0 < +0).
 //
 //===----------------------------------------------------------------------===//
 
@@ -121,13 +124,25 @@ bool vectorizeElementwise(linalg::GenericOp op, int64_t lanes) {
       return false;
   }
   Value init = op.getDpsInitOperand(0)->get();
+  // Writing into an input is safe when nothing else the loops read can
+  // alias it: every other input is a constant or uniform.
   Value dest = init;
-  for (OpOperand *in : op.getDpsInputOperands())
-    if (in->get().getType() == outType && in->get().hasOneUse() &&
-        op.getMatchingIndexingMap(in).isIdentity()) {
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    if (in->get().getType() != outType || !in->get().hasOneUse() ||
+        !op.getMatchingIndexingMap(in).isIdentity())
+      continue;
+    bool othersConstant = llvm::all_of(
+        op.getDpsInputOperands(), [&](OpOperand *other) {
+          Value v = other->get();
+          return other == in || v.getDefiningOp<arith::ConstantOp>() ||
+                 v.getDefiningOp<linalg::FillOp>() ||
+                 cast<RankedTensorType>(v.getType()).getRank() == 0;
+        });
+    if (othersConstant) {
       dest = in->get();
       break;
     }
+  }
   body->prepare(b, loc, lanes, flat);
   SmallVector<Value> dims;
   for (int64_t d = 0; d < rank; ++d)
@@ -242,14 +257,15 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
     leading.push_back(getAffineDimExpr(d, op.getContext()));
   AffineMap initMap = AffineMap::get(rank, 0, leading, op.getContext());
   auto inType = cast<RankedTensorType>(input->get().getType());
-  if (!inType.getElementType().isIntOrFloat())
+  if (!isStorableElementType(inType.getElementType()))
     return false;
   // Every result: K(acc, e) or select(c, K(acc, e), acc).
   SmallVector<vector::CombiningKind> kinds;
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   for (OpOperand &initOperand : op.getDpsInitsMutable()) {
     OpOperand *init = &initOperand;
-    if (op.getMatchingIndexingMap(init) != initMap)
+    if (op.getMatchingIndexingMap(init) != initMap ||
+        !isStorableElementType(getElementTypeOrSelf(init->get().getType())))
       return false;
     BlockArgument acc = op.getMatchingBlockArgument(init);
     Value y = yield.getOperand(init->getOperandNumber() - 1);

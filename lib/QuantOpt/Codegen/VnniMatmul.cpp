@@ -797,8 +797,11 @@ struct QntVnniMatmulPass
     auto outMemType = MemRefType::get(outTensorType.getShape(),
                                       outTensorType.getElementType());
     SmallVector<Value> dynSizes;
-    if (outTensorType.isDynamicDim(rowDim))
-      dynSizes.push_back(m);
+    for (int64_t d = 0; d < outTensorType.getRank(); ++d)
+      if (outTensorType.isDynamicDim(d))
+        dynSizes.push_back(static_cast<unsigned>(d) == rowDim
+                               ? m
+                               : getDimSize(b, loc, op.getDpsInitOperand(0)->get(), d));
     Value out = memref::AllocOp::create(b, loc, outMemType, dynSizes,
                                         b.getI64IntegerAttr(64));
 
