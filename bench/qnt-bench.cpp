@@ -79,10 +79,12 @@ static double medianMs(std::vector<double> times) {
 }
 
 /// The module of one kernel, as text: int8 is the contraction
-/// --qnt-quantize builds (u8 x s8 -> s32 from zeros), fp32 a linalg.matmul.
+/// --qnt-quantize builds (u8 x s8 -> s32 from zeros; with `int4`, s4
+/// weights: W4A8, one value per byte of `w8`), fp32 a linalg.matmul.
 static std::string buildModule(const Shape &s, bool int8,
                                const std::vector<int8_t> &w8,
-                               const std::vector<float> &w32) {
+                               const std::vector<float> &w32,
+                               bool int4 = false) {
   std::string hex;
   if (int8)
     hex = llvm::toHex(llvm::StringRef(reinterpret_cast<const char *>(w8.data()),
@@ -98,14 +100,14 @@ static std::string buildModule(const Shape &s, bool int8,
 #map1 = affine_map<(d0, d1, d2) -> (d2, d1)>
 #map2 = affine_map<(d0, d1, d2) -> (d0, d1)>
 func.func @main(%a: tensor<{0}x{1}xi8>) -> tensor<{0}x{2}xi32> {{
-  %w = arith.constant dense<"0x{3}"> : tensor<{1}x{2}xi8>
+  %w = arith.constant dense<"0x{3}"> : tensor<{1}x{2}x{4}>
   %z = arith.constant 0 : i32
   %e = tensor.empty() : tensor<{0}x{2}xi32>
   %c = linalg.fill ins(%z : i32) outs(%e : tensor<{0}x{2}xi32>) -> tensor<{0}x{2}xi32>
-  %r = linalg.generic {{indexing_maps = [#map, #map1, #map2], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %w : tensor<{0}x{1}xi8>, tensor<{1}x{2}xi8>) outs(%c : tensor<{0}x{2}xi32>) attrs = {{qnt.layer = "bench"} {{
-  ^bb0(%x: i8, %y: i8, %acc: i32):
+  %r = linalg.generic {{indexing_maps = [#map, #map1, #map2], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %w : tensor<{0}x{1}xi8>, tensor<{1}x{2}x{4}>) outs(%c : tensor<{0}x{2}xi32>) attrs = {{qnt.layer = "bench"} {{
+  ^bb0(%x: i8, %y: {4}, %acc: i32):
     %0 = arith.extui %x : i8 to i32
-    %1 = arith.extsi %y : i8 to i32
+    %1 = arith.extsi %y : {4} to i32
     %2 = arith.muli %0, %1 : i32
     %3 = arith.addi %acc, %2 : i32
     linalg.yield %3 : i32
@@ -113,7 +115,7 @@ func.func @main(%a: tensor<{0}x{1}xi8>) -> tensor<{0}x{2}xi32> {{
   return %r : tensor<{0}x{2}xi32>
 }
 )",
-                        s.m, s.k, s.n, hex);
+                        s.m, s.k, s.n, hex, int4 ? "i4" : "i8");
   } else {
     os << llvm::formatv(R"(
 func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
@@ -384,7 +386,7 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
 
   llvm::outs() << llvm::formatv(
-      "{0,-16} {1,-7} {2,-22} {3,10} {4,10}\n", "shape MxKxN", "threads",
+      "{0,-16} {1,-7} {2,-24} {3,10} {4,10}\n", "shape MxKxN", "threads",
       "kernel", "ms", "GOP/s");
   int failures = 0;
   std::mt19937 rng(42);
@@ -435,11 +437,15 @@ int main(int argc, char **argv) {
       deq8[i] = static_cast<float>(q8[i]) * sc8[i % s.n];
       deq4[i] = static_cast<float>(q4[i]) * sc4[i % s.n];
     }
+    // W4A8: the int8 kernel on i4 weights (the same values as int8 weights
+    // give the reference).
+    std::string textW4 = buildModule(s, true, q4, w32, /*int4=*/true);
+    std::string textW4as8 = buildModule(s, true, q4, w32);
     std::string textDeq8 = buildModule(s, false, w8, deq8);
     std::string textDeq4 = buildModule(s, false, w8, deq4);
     std::string shapeName = llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
     auto row = [&](llvm::StringRef threads, llvm::StringRef kernel, double ms) {
-      llvm::outs() << llvm::formatv("{0,-16} {1,-7} {2,-22} {3,10:f3} {4,10:f1}\n",
+      llvm::outs() << llvm::formatv("{0,-16} {1,-7} {2,-24} {3,10:f3} {4,10:f1}\n",
                                     shapeName, threads, kernel, ms,
                                     ops / (ms * 1e6));
     };
@@ -514,8 +520,26 @@ int main(int argc, char **argv) {
         failures += !(diff < 1e-5);
         (int4 ? tWo4 : tWo8) = t;
       }
+      // W4A8, checked against our int8 kernel on the same values.
+      OurKernel w4, w4as8;
+      if (!compileOurs(ctx, textW4, threads, w4) ||
+          !compileOurs(ctx, textW4as8, threads, w4as8)) {
+        llvm::errs() << "qnt-bench: cannot compile the W4A8 kernel\n";
+        return 1;
+      }
+      std::vector<NpyArray> rW4, rW4as8;
+      double tW4 = timeOurs(w4, in8, &rW4);
+      timeOurs(w4as8, in8, &rW4as8);
+      bool sameW4 = rW4.size() == 1 && rW4as8.size() == 1 &&
+                    rW4[0].data == rW4as8[0].data;
+      llvm::outs() << llvm::formatv(
+          "{0,-16} {1,-7} check: int4 x int8 (W4A8) vs int8 kernel on the "
+          "same weights {2}\n",
+          shapeName, threads, sameW4 ? "identical" : "DIFFERENT");
+      failures += !sameW4;
       std::string t = std::to_string(threads);
       row(t, "ours int8 (VNNI)", t8);
+      row(t, "ours int4 x int8 (W4A8)", tW4);
       row(t, "ours fp32", t32);
       row(t, "ours int8 weight-only", tWo8);
       if (woSupported)
@@ -529,8 +553,9 @@ int main(int argc, char **argv) {
       if (woSupported)
         llvm::outs() << llvm::formatv(
             "{0,-16} {1,-7} ratios: ours int4 weight-only speed / int8 "
-            "weight-only = {2:f2}x, / ours int8 (VNNI) = {3:f2}x\n",
-            shapeName, threads, tWo8 / tWo4, t8 / tWo4);
+            "weight-only = {2:f2}x, / ours int8 (VNNI) = {3:f2}x; ours W4A8 / "
+            "ours int8 (VNNI) = {4:f2}x\n",
+            shapeName, threads, tWo8 / tWo4, t8 / tWo4, t8 / tW4);
     }
   }
   for (const ConvShape &cs : convs) {

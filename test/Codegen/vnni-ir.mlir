@@ -59,3 +59,15 @@ func.func @fc(%x: tensor<?x6xf32>) -> tensor<?x20xf32> {
 // LANES: error: qnt-vnni-matmul: lanes must be 16 or 8, not 4
 // RUN: not quant-opt %s --qnt-quantize --qnt-vnni-matmul --qnt-lower-dot="isa=sse" 2>&1 | FileCheck %s --check-prefix=ISA
 // ISA: error: qnt-lower-dot: isa must be host, vnni or generic, not 'sse'
+
+// int4 weights: [ceil(N/16)][ceil(K/4)][32] bytes, two nibbles (+8) per
+// byte, unpacked to the 64 signed bytes vpdpbusd reads.
+// RUN: quant-opt %s --qnt-quantize="weights=i4" --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=INT4
+// INT4: memref.global "private" constant @qnt_vnni_weights_0 : memref<2x2x32xi8>
+// INT4: %[[RAW:.*]] = vector.load %{{.*}} : memref<2x2x32xi8>, vector<32xi8>
+// INT4: %[[LO:.*]] = arith.andi %[[RAW]], %{{.*}} : vector<32xi8>
+// INT4: %[[SH:.*]] = arith.shrui %[[RAW]], %{{.*}} : vector<32xi8>
+// INT4: %[[HI:.*]] = arith.andi %[[SH]], %{{.*}} : vector<32xi8>
+// INT4: %[[BOTH:.*]] = vector.shuffle %[[LO]], %[[HI]] [0, 1, 2, {{.*}}, 63] : vector<32xi8>, vector<32xi8>
+// INT4: %[[W:.*]] = arith.subi %[[BOTH]], %{{.*}} : vector<64xi8>
+// INT4: qnt.dot_u8i8 %{{.*}}, %{{.*}}, %[[W]] : vector<64xi8> into vector<16xi32>

@@ -76,6 +76,8 @@ struct MatchedMatmul {
   bool fhwc = false;
   /// A batched matmul with one batch: the operands have a leading 1.
   bool batch1 = false;
+  /// i4 weights in [-8, 7] (2-D matmuls only).
+  bool int4 = false;
   int64_t kh = 1, kw = 1, c = 0, sh = 1, sw = 1, dh = 1, dw = 1;
 };
 
@@ -306,8 +308,13 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
     return failure();
   matched.a = op.getDpsInputOperand(0)->get();
   if (!matchPattern(op.getDpsInputOperand(1)->get(),
-                    m_Constant(&matched.weights)) ||
-      !matched.weights.getElementType().isInteger(8))
+                    m_Constant(&matched.weights)))
+    return failure();
+  // i4 weights (W4A8) for matmuls: packed two per byte, unpacked in
+  // registers.
+  matched.int4 = matched.weights.getElementType().isInteger(4);
+  if (!matched.weights.getElementType().isInteger(8) &&
+      !(matched.int4 && !matched.conv))
     return failure();
   auto wType = cast<RankedTensorType>(matched.weights.getType());
   if (matched.depthwise) {
@@ -348,8 +355,12 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
 }
 
 /// The weights in vpdpbusd order: [ceil(N/L)][ceil(K/4)][L][4] for L lanes.
+/// For i4 weights the same 4L values per (block, k4) are stored as 2L bytes:
+/// byte i holds value i + 8 in its low nibble and value 2L + i + 8 in its
+/// high one (zero-padding is stored as 8), so that the kernel unpacks them
+/// with two masks, one shift, one concatenation and one subtraction.
 DenseElementsAttr packWeights(DenseElementsAttr weights, int64_t k, int64_t n,
-                              int64_t kLanes) {
+                              int64_t kLanes, bool int4) {
   int64_t nb = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
   std::vector<int8_t> packed(nb * k4 * kLanes * 4, 0);
   SmallVector<int8_t> values;
@@ -359,8 +370,20 @@ DenseElementsAttr packWeights(DenseElementsAttr weights, int64_t k, int64_t n,
     for (int64_t col = 0; col < n; ++col)
       packed[(((col / kLanes) * k4 + row / 4) * kLanes + col % kLanes) * 4 +
              row % 4] = values[row * n + col];
-  auto type = RankedTensorType::get({nb, k4, kLanes * 4},
-                                    IntegerType::get(weights.getContext(), 8));
+  auto i8 = IntegerType::get(weights.getContext(), 8);
+  if (int4) {
+    int64_t unit = kLanes * 4, half = unit / 2;
+    std::vector<int8_t> nibbles(nb * k4 * half);
+    for (int64_t g = 0; g < nb * k4; ++g)
+      for (int64_t i = 0; i < half; ++i) {
+        uint8_t lo = static_cast<uint8_t>(packed[g * unit + i] + 8);
+        uint8_t hi = static_cast<uint8_t>(packed[g * unit + half + i] + 8);
+        nibbles[g * half + i] = static_cast<int8_t>(lo | (hi << 4));
+      }
+    return DenseElementsAttr::get(RankedTensorType::get({nb, k4, half}, i8),
+                                  llvm::ArrayRef<int8_t>(nibbles));
+  }
+  auto type = RankedTensorType::get({nb, k4, kLanes * 4}, i8);
   return DenseElementsAttr::get(type, llvm::ArrayRef<int8_t>(packed));
 }
 
@@ -753,8 +776,9 @@ struct QntVnniMatmulPass
     int64_t kFull = k / 4; // groups of 4 with no tail
 
     // The packed weights, a global constant.
-    DenseElementsAttr packed = packWeights(mm.weights, k, n, kLanes);
-    auto packedType = MemRefType::get({nBlocks, k4, kLanes * 4}, i8);
+    DenseElementsAttr packed = packWeights(mm.weights, k, n, kLanes, mm.int4);
+    int64_t unitBytes = mm.int4 ? kLanes * 2 : kLanes * 4;
+    auto packedType = MemRefType::get({nBlocks, k4, unitBytes}, i8);
     OpBuilder moduleBuilder = OpBuilder::atBlockBegin(
         cast<ModuleOp>(symbols.getOp()).getBody());
     auto global = memref::GlobalOp::create(
@@ -833,6 +857,31 @@ struct QntVnniMatmulPass
         b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
     Value zeroByte = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
 
+    // The 4L weight bytes of (block, k4); i4: 2L bytes, low nibbles then
+    // high nibbles, each minus 8.
+    auto loadWeights = [&](OpBuilder &lb, Value blk, Value kGroup) -> Value {
+      if (!mm.int4)
+        return vector::LoadOp::create(lb, loc, bytes, w,
+                                      ValueRange{blk, kGroup, c0});
+      auto halfType = VectorType::get({kLanes * 2}, i8);
+      Value raw = vector::LoadOp::create(lb, loc, halfType, w,
+                                         ValueRange{blk, kGroup, c0});
+      auto splat = [&](VectorType t, int8_t v) {
+        return arith::ConstantOp::create(
+            lb, loc, DenseElementsAttr::get(t, lb.getI8IntegerAttr(v)));
+      };
+      Value mask = splat(halfType, 0x0F);
+      Value low = arith::AndIOp::create(lb, loc, raw, mask);
+      Value high = arith::AndIOp::create(
+          lb, loc, arith::ShRUIOp::create(lb, loc, raw, splat(halfType, 4)),
+          mask);
+      SmallVector<int64_t> concat;
+      for (int64_t i = 0; i < kLanes * 4; ++i)
+        concat.push_back(i);
+      Value both = vector::ShuffleOp::create(lb, loc, low, high, concat);
+      return arith::SubIOp::create(lb, loc, both, splat(bytes, 8));
+    };
+
     // 4 activation bytes a[row, kk .. kk+3] as a broadcast vector<64xi8>;
     // `masked` reads past K as zeros.
     auto broadcastA = [&](OpBuilder &nb, Value row, Value kk, bool masked) {
@@ -870,8 +919,7 @@ struct QntVnniMatmulPass
         Value kk = arith::MulIOp::create(sb, loc, kGroup, c4);
         SmallVector<Value> wv;
         for (int64_t c = 0; c < cols; ++c)
-          wv.push_back(vector::LoadOp::create(sb, loc, bytes, w,
-                                              ValueRange{blkIdx[c], kGroup, c0}));
+          wv.push_back(loadWeights(sb, blkIdx[c], kGroup));
         SmallVector<Value> next;
         for (int64_t r = 0; r < rows; ++r) {
           Value av = broadcastA(sb, rowIdx[r], kk, masked);
