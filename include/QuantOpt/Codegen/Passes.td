@@ -55,11 +55,12 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::ModuleO
     through the identity map or is uniform, else along the last dimension,
     with one masked tail. Reductions whose every result is a minimum or
     maximum of the accumulator and a value of the input (optionally under a
-    select on the input, as the range reduction of `qnt.dynamic_quantize`)
-    keep one vector of partial results each and combine them with
-    `vector.reduction`; minimum and maximum are exact, so the results are
-    the reference's (up to the sign of a zero extreme when both +0 and -0
-    occur). Bodies with integer division (which masked padding lanes would
+    select on the input, as the range reduction of `qnt.dynamic_quantize`),
+    or an integer sum (the activation row sums of asymmetric weights), keep
+    one vector of partial results each and combine them with
+    `vector.reduction`; minimum, maximum and wrapping integer addition do
+    not depend on the order, so the results are the reference's (up to the
+    sign of a zero extreme when both +0 and -0 occur). Bodies with integer division (which masked padding lanes would
     trap on) and i1 tensors are left as they are, as are other generics
     (docs/Codegen.md).
   }];

@@ -14,8 +14,9 @@
 //   input is read through the identity map or is uniform, else over the
 //   last dimension; full vectors, then one masked tail;
 // - min/max reductions whose every result is `K(acc, e)` or
-//   `select(c, K(acc, e), acc)` with K a minimum or maximum and `e`, `c`
-//   computed from the input alone: one vector of partial results per
+//   `select(c, K(acc, e), acc)` with K a minimum or maximum (or an integer
+//   addition, which wraps: the activation row sums of asymmetric weights)
+//   and `e`, `c` computed from the input alone: one vector of partial results per
 //   result, combined with vector.reduction at the end, then the tail in
 //   scalars. Minimum and maximum are exact, so the result is the
 //   reference's value; one exception: when the extreme is a zero and both
@@ -216,6 +217,9 @@ std::optional<vector::CombiningKind> getMinMaxKind(Operation *op) {
     return vector::CombiningKind::MINUI;
   if (isa<arith::MaxUIOp>(op))
     return vector::CombiningKind::MAXUI;
+  // Integer addition wraps: associative and commutative, so exact too.
+  if (isa<arith::AddIOp>(op))
+    return vector::CombiningKind::ADD;
   return std::nullopt;
 }
 
@@ -333,12 +337,18 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
     auto rowIdx = [&]() {
       return p > 0 ? SmallVector<Value>{row} : SmallVector<Value>{};
     };
+    // Minima and maxima start every lane at the init; sums start at 0
+    // and add the init once at the end.
     SmallVector<Value> initVals, accVecs;
     for (unsigned i = 0; i < numResults; ++i) {
       initVals.push_back(memref::LoadOp::create(rb, loc, initsFlat[i], rowIdx()));
-      accVecs.push_back(vector::BroadcastOp::create(
-          rb, loc,
-          VectorType::get({lanes}, initVals.back().getType()), initVals.back()));
+      auto type = VectorType::get({lanes}, initVals.back().getType());
+      accVecs.push_back(
+          kinds[i] == vector::CombiningKind::ADD
+              ? arith::ConstantOp::create(rb, loc, rb.getZeroAttr(type))
+                    .getResult()
+              : vector::BroadcastOp::create(rb, loc, type, initVals.back())
+                    .getResult());
     }
     auto vloop = scf::ForOp::create(
         rb, loc, c0, full, step, accVecs,
@@ -350,9 +360,13 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
                                vectorizeBody(lb, loc, body, args, lanes));
         });
     SmallVector<Value> scalars;
-    for (unsigned i = 0; i < numResults; ++i)
-      scalars.push_back(vector::ReductionOp::create(rb, loc, kinds[i],
-                                                    vloop.getResult(i)));
+    for (unsigned i = 0; i < numResults; ++i) {
+      Value r = vector::ReductionOp::create(rb, loc, kinds[i],
+                                            vloop.getResult(i));
+      if (kinds[i] == vector::CombiningKind::ADD)
+        r = arith::AddIOp::create(rb, loc, initVals[i], r);
+      scalars.push_back(r);
+    }
     // The tail in scalars, with the body itself.
     auto tail = scf::ForOp::create(
         rb, loc, full, size, c1, scalars,

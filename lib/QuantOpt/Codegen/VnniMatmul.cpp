@@ -78,6 +78,11 @@ struct MatchedMatmul {
   bool batch1 = false;
   /// i4 weights in [-8, 7] (2-D matmuls only).
   bool int4 = false;
+  /// u8 weights (asymmetric, 2-D matmuls only): vpdpbusd multiplies signed
+  /// weights, so they are stored as w - 128 and each row adds back
+  /// 128 * sum_k a[k], summed in the kernel by one more vpdpbusd against
+  /// ones.
+  bool unsignedW = false;
   int64_t kh = 1, kw = 1, c = 0, sh = 1, sw = 1, dh = 1, dw = 1;
 };
 
@@ -291,8 +296,17 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
     }
     return false;
   };
-  if (!((widenedA(mul.getLhs()) && isWidened<arith::ExtSIOp>(mul.getRhs(), wArg)) ||
-        (widenedA(mul.getRhs()) && isWidened<arith::ExtSIOp>(mul.getLhs(), wArg))))
+  auto widenedW = [&](Value v) {
+    if (isWidened<arith::ExtSIOp>(v, wArg))
+      return true;
+    if (isWidened<arith::ExtUIOp>(v, wArg)) {
+      matched.unsignedW = true;
+      return true;
+    }
+    return false;
+  };
+  if (!((widenedA(mul.getLhs()) && widenedW(mul.getRhs())) ||
+        (widenedA(mul.getRhs()) && widenedW(mul.getLhs()))))
     return failure();
   auto aType = cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -315,6 +329,8 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
   matched.int4 = matched.weights.getElementType().isInteger(4);
   if (!matched.weights.getElementType().isInteger(8) &&
       !(matched.int4 && !matched.conv))
+    return failure();
+  if (matched.unsignedW && (matched.conv || matched.int4))
     return failure();
   auto wType = cast<RankedTensorType>(matched.weights.getType());
   if (matched.depthwise) {
@@ -360,12 +376,14 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
 /// high one (zero-padding is stored as 8), so that the kernel unpacks them
 /// with two masks, one shift, one concatenation and one subtraction.
 DenseElementsAttr packWeights(DenseElementsAttr weights, int64_t k, int64_t n,
-                              int64_t kLanes, bool int4) {
+                              int64_t kLanes, bool int4, bool unsignedW) {
   int64_t nb = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
   std::vector<int8_t> packed(nb * k4 * kLanes * 4, 0);
   SmallVector<int8_t> values;
   for (APInt v : weights.getValues<APInt>())
-    values.push_back(static_cast<int8_t>(v.getSExtValue()));
+    values.push_back(static_cast<int8_t>(
+        unsignedW ? static_cast<int64_t>(v.getZExtValue()) - 128
+                  : v.getSExtValue()));
   for (int64_t row = 0; row < k; ++row)
     for (int64_t col = 0; col < n; ++col)
       packed[(((col / kLanes) * k4 + row / 4) * kLanes + col % kLanes) * 4 +
@@ -776,7 +794,8 @@ struct QntVnniMatmulPass
     int64_t kFull = k / 4; // groups of 4 with no tail
 
     // The packed weights, a global constant.
-    DenseElementsAttr packed = packWeights(mm.weights, k, n, kLanes, mm.int4);
+    DenseElementsAttr packed =
+        packWeights(mm.weights, k, n, kLanes, mm.int4, mm.unsignedW);
     int64_t unitBytes = mm.int4 ? kLanes * 2 : kLanes * 4;
     auto packedType = MemRefType::get({nBlocks, k4, unitBytes}, i8);
     OpBuilder moduleBuilder = OpBuilder::atBlockBegin(
@@ -837,7 +856,10 @@ struct QntVnniMatmulPass
       std::vector<int32_t> sums(nBlocks * kLanes, 0);
       int64_t flat = 0;
       for (APInt v : mm.weights.getValues<APInt>()) {
-        sums[flat % n] -= 128 * static_cast<int32_t>(v.getSExtValue());
+        int64_t stored = mm.unsignedW
+                             ? static_cast<int64_t>(v.getZExtValue()) - 128
+                             : v.getSExtValue();
+        sums[flat % n] -= 128 * static_cast<int32_t>(stored);
         ++flat;
       }
       auto compType = MemRefType::get({nBlocks, kLanes}, i32);
@@ -857,6 +879,8 @@ struct QntVnniMatmulPass
         b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
     Value zeroByte = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
 
+    Value onesBytes = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(bytes, b.getI8IntegerAttr(1)));
     // The 4L weight bytes of (block, k4); i4: 2L bytes, low nibbles then
     // high nibbles, each minus 8.
     auto loadWeights = [&](OpBuilder &lb, Value blk, Value kGroup) -> Value {
@@ -914,20 +938,26 @@ struct QntVnniMatmulPass
         rowIdx.push_back(offsetIndex(tb, loc, row0, r));
       for (int64_t c = 0; c < cols; ++c)
         blkIdx.push_back(offsetIndex(tb, loc, blk0, c));
+      // accs: rows * cols accumulators, then (u8 weights) one activation
+      // sum per row.
       auto step = [&](OpBuilder &sb, Value kGroup, ValueRange accs,
                       bool masked) {
         Value kk = arith::MulIOp::create(sb, loc, kGroup, c4);
         SmallVector<Value> wv;
         for (int64_t c = 0; c < cols; ++c)
           wv.push_back(loadWeights(sb, blkIdx[c], kGroup));
-        SmallVector<Value> next;
+        SmallVector<Value> next, rowSums;
         for (int64_t r = 0; r < rows; ++r) {
           Value av = broadcastA(sb, rowIdx[r], kk, masked);
           for (int64_t c = 0; c < cols; ++c)
             next.push_back(qnt::DotU8I8Op::create(sb, loc, accs[r * cols + c],
                                                   av, wv[c])
                                .getResult());
+          if (mm.unsignedW)
+            rowSums.push_back(qnt::DotU8I8Op::create(
+                sb, loc, accs[rows * cols + r], av, onesBytes));
         }
+        next.append(rowSums);
         return next;
       };
       SmallVector<Value> init;
@@ -940,6 +970,13 @@ struct QntVnniMatmulPass
                              : zeroAcc);
       for (int64_t r = 0; r < rows; ++r)
         init.append(starts);
+      // The activation sums of u8-weight rows start at -128 * 4 * ceil(K/4)
+      // for i8 activations: every byte, padding included, was fed + 128.
+      for (int64_t r = 0; mm.unsignedW && r < rows; ++r)
+        init.push_back(arith::ConstantOp::create(
+            tb, loc,
+            DenseElementsAttr::get(acc, tb.getI32IntegerAttr(
+                                            mm.signedA ? -128 * 4 * k4 : 0))));
       auto loop = scf::ForOp::create(
           tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, kFull), c1,
           init,
@@ -951,6 +988,18 @@ struct QntVnniMatmulPass
         sums = step(tb, arith::ConstantIndexOp::create(tb, loc, kFull), sums,
                     true);
       bool fullBlocks = n % kLanes == 0;
+      // u8 weights: sum a (w - 128) + 128 sum a = sum a w.
+      if (mm.unsignedW) {
+        Value seven = arith::ConstantOp::create(
+            tb, loc, DenseElementsAttr::get(acc, tb.getI32IntegerAttr(7)));
+        for (int64_t r = 0; r < rows; ++r) {
+          Value back = arith::ShLIOp::create(tb, loc, sums[rows * cols + r],
+                                             seven);
+          for (int64_t c = 0; c < cols; ++c)
+            sums[r * cols + c] =
+                arith::AddIOp::create(tb, loc, sums[r * cols + c], back);
+        }
+      }
       for (int64_t c = 0; c < cols; ++c) {
         Value col = arith::MulIOp::create(
             tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes));
