@@ -217,25 +217,53 @@ func.func @main(%a: tensor<{0}x{1}x{2}x{3}xi8>) -> tensor<{0}x{4}x{5}x{6}xi32> {
   return text;
 }
 
-/// oneDNN's u8s8s32 direct convolution (NHWC activations, weights reordered
-/// once from HWIO into the primitive's layout), no padding.
+/// The same convolution in f32 (linalg.conv_2d_nhwc_hwcf on constant
+/// weights, which qnt-f32-matmul packs).
+static std::string buildConvModuleF32(const ConvShape &s,
+                                      const std::vector<float> &w32) {
+  std::string hex = llvm::toHex(llvm::StringRef(
+      reinterpret_cast<const char *>(w32.data()), w32.size() * 4));
+  int64_t hp = s.h + s.k - 1, wp = s.w + s.k - 1;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv(R"(
+func.func @main(%a: tensor<{0}x{1}x{2}x{3}xf32>) -> tensor<{0}x{4}x{5}x{6}xf32> {{
+  %w = arith.constant dense<"0x{7}"> : tensor<{8}x{8}x{3}x{6}xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{0}x{4}x{5}x{6}xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<{0}x{4}x{5}x{6}xf32>) -> tensor<{0}x{4}x{5}x{6}xf32>
+  %r = linalg.conv_2d_nhwc_hwcf ins(%a, %w : tensor<{0}x{1}x{2}x{3}xf32>, tensor<{8}x{8}x{3}x{6}xf32>) outs(%c : tensor<{0}x{4}x{5}x{6}xf32>) -> tensor<{0}x{4}x{5}x{6}xf32>
+  return %r : tensor<{0}x{4}x{5}x{6}xf32>
+}
+)",
+                      s.n, hp, wp, s.c, s.h, s.w, s.f, hex, s.k);
+  return text;
+}
+
+/// oneDNN's u8s8s32 (or f32) direct convolution (NHWC activations, weights
+/// reordered once from HWIO into the primitive's layout), no padding.
 static DnnlMatmul makeDnnlConv(const ConvShape &s, const void *aData,
-                               const void *wData) {
+                               const void *wData, bool f32 = false) {
   using dt = dnnl::memory::data_type;
   using tag = dnnl::memory::format_tag;
   DnnlMatmul d;
   int64_t hp = s.h + s.k - 1, wp = s.w + s.k - 1;
-  dnnl::memory::desc srcDesc({s.n, s.c, hp, wp}, dt::u8, tag::nhwc);
-  dnnl::memory::desc wAny({s.f, s.c, s.k, s.k}, dt::s8, tag::any);
-  dnnl::memory::desc wPlain({s.f, s.c, s.k, s.k}, dt::s8, tag::hwio);
-  dnnl::memory::desc dstDesc({s.n, s.f, s.h, s.w}, dt::s32, tag::nhwc);
+  dnnl::memory::desc srcDesc({s.n, s.c, hp, wp}, f32 ? dt::f32 : dt::u8,
+                             tag::nhwc);
+  dnnl::memory::desc wAny({s.f, s.c, s.k, s.k}, f32 ? dt::f32 : dt::s8,
+                          tag::any);
+  dnnl::memory::desc wPlain({s.f, s.c, s.k, s.k}, f32 ? dt::f32 : dt::s8,
+                            tag::hwio);
+  dnnl::memory::desc dstDesc({s.n, s.f, s.h, s.w}, f32 ? dt::f32 : dt::s32,
+                             tag::nhwc);
   dnnl::convolution_forward::desc cd(
       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
       srcDesc, wAny, dstDesc, {1, 1}, {0, 0}, {0, 0});
   dnnl::convolution_forward::primitive_desc pd(cd, d.engine);
   d.convolution = dnnl::convolution_forward(pd);
   d.src = dnnl::memory(srcDesc, d.engine);
-  std::memcpy(d.src.get_data_handle(), aData, s.n * hp * wp * s.c);
+  std::memcpy(d.src.get_data_handle(), aData,
+              s.n * hp * wp * s.c * (f32 ? 4 : 1));
   dnnl::memory plain(wPlain, d.engine, const_cast<void *>(wData));
   d.weights = dnnl::memory(pd.weights_desc(), d.engine);
   dnnl::reorder(plain, d.weights).execute(d.stream, plain, d.weights);
@@ -576,6 +604,18 @@ int main(int argc, char **argv) {
                                      cs.h, cs.w, cs.c, cs.f, cs.k)
                            .str();
     std::string text = buildConvModule(cs, w8);
+    std::uniform_real_distribution<float> real(-1.0f, 1.0f);
+    std::vector<float> a32(a8.size()), w32(w8.size());
+    for (auto &v : a32)
+      v = real(rng);
+    for (auto &v : w32)
+      v = real(rng);
+    NpyArray in32;
+    in32.dtype = DType::F32;
+    in32.shape = in8.shape;
+    in32.data.resize(a32.size() * 4);
+    std::memcpy(in32.data.data(), a32.data(), in32.data.size());
+    std::string text32 = buildConvModuleF32(cs, w32);
     for (int threads : threadCounts) {
       // oneDNN's convolutions fix their thread count when created.
       omp_set_num_threads(threads);
@@ -600,6 +640,39 @@ int main(int argc, char **argv) {
           "{0,-28} {1,-3} ours int8 {2,8:f3} ms {3,8:f1} GOP/s; oneDNN "
           "u8s8s32 {4,8:f3} ms {5,8:f1} GOP/s; ours / oneDNN = {6:f2}x\n",
           name, threads, t, ops / (t * 1e6), d, ops / (d * 1e6), d / t);
+      // fp32: our kernel (qnt-f32-matmul's convolution) and oneDNN's.
+      omp_set_num_threads(threads);
+      DnnlMatmul dnnl32 = makeDnnlConv(cs, a32.data(), w32.data(), true);
+      OurKernel ours32;
+      if (!compileOurs(ctx, text32, threads, ours32)) {
+        llvm::errs() << "qnt-bench: cannot compile our f32 convolution\n";
+        return 1;
+      }
+      omp_set_num_threads(threads);
+      std::vector<NpyArray> r32;
+      double t32 = timeOurs(ours32, in32, &r32);
+      double d32 = timeDnnl(dnnl32);
+      double maxDiff = 0, maxRef = 0;
+      if (r32.size() == 1) {
+        const float *px = r32[0].as<float>();
+        const float *py = static_cast<const float *>(dnnl32.dst.get_data_handle());
+        for (int64_t i = 0; i < cs.n * cs.h * cs.w * cs.f; ++i) {
+          maxDiff = std::max<double>(maxDiff, std::fabs(px[i] - py[i]));
+          maxRef = std::max<double>(maxRef, std::fabs(py[i]));
+        }
+      }
+      double rel = r32.size() == 1 ? maxDiff / std::max(maxRef, 1e-30) : 1.0;
+      failures += !(rel < 1e-5);
+      llvm::outs() << llvm::formatv(
+          "{0,-28} {1,-3} check: fp32 vs oneDNN f32 convolution: max "
+          "difference / max |result| {2:e2} {3}\n",
+          name, threads, rel, rel < 1e-5 ? "ok" : "TOO LARGE");
+      llvm::outs() << llvm::formatv(
+          "{0,-28} {1,-3} ours fp32 {2,8:f3} ms {3,8:f1} GOP/s; oneDNN f32 "
+          "{4,8:f3} ms {5,8:f1} GOP/s; ours fp32 / oneDNN f32 = {6:f2}x; ours "
+          "int8 / ours fp32 = {7:f2}x\n",
+          name, threads, t32, ops / (t32 * 1e6), d32, ops / (d32 * 1e6),
+          d32 / t32, t32 / t);
     }
   }
   return failures ? 1 : 0;

@@ -75,14 +75,17 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::ModuleO
 }
 
 def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::ModuleOp"> {
-  let summary = "Register-tiled f32 kernels for matmuls with constant weights";
+  let summary = "Register-tiled f32 kernels for matmuls and convolutions with constant weights";
   let description = [{
     Rewrites each 2-D `linalg.matmul` of f32 with a constant weight into the
     structure of the VNNI kernels (docs/Codegen.md): weights packed at compile
     time as `[ceil(N/16)][K][16]` (a private `memref.global`), four rows per
     tile sharing every weight load, `vector.fma` with a broadcast activation,
     accumulators in registers over K starting from the init, masked loads and
-    stores for an N tail. This keeps int8-against-fp32 comparisons fair.
+    stores for an N tail. `conv_2d_nhwc_hwcf` with constant f32 weights
+    gets the structure of the int8 convolution kernel (weights
+    `[ceil(F/16)][KH*KW][C][16]`, four output pixels per tile). This keeps
+    int8-against-fp32 comparisons fair.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"false",

@@ -58,10 +58,212 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
         return;
       candidates.push_back(op);
     });
+    SmallVector<linalg::Conv2DNhwcHwcfOp> convs;
+    module.walk([&](linalg::Conv2DNhwcHwcfOp op) {
+      DenseElementsAttr weights;
+      auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+      auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+      if (xType && outType && xType.getElementType().isF32() &&
+          outType.getElementType().isF32() && !xType.isDynamicDim(3) &&
+          matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
+          weights.getElementType().isF32())
+        convs.push_back(op);
+    });
     SymbolTable symbols(module);
     unsigned index = 0;
     for (linalg::MatmulOp op : candidates)
       rewrite(op, symbols, index++);
+    for (linalg::Conv2DNhwcHwcfOp op : convs)
+      rewriteConv(op, symbols, index++);
+  }
+
+  /// conv_2d_nhwc_hwcf with constant f32 weights, the structure of the int8
+  /// convolution kernel: weights packed as [ceil(F/16)][KH*KW][C][16]; a
+  /// tile is four output pixels along the width (a static width ends with
+  /// one tile of the rest) x up to four column blocks; per window position
+  /// and channel, four weight loads, four broadcast activations, sixteen
+  /// vector.fma; accumulators start from the init.
+  void rewriteConv(linalg::Conv2DNhwcHwcfOp op, SymbolTable &symbols,
+                   unsigned index) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type f32 = Float32Type::get(ctx);
+    DenseElementsAttr weights;
+    (void)matchPattern(op.getInputs()[1], m_Constant(&weights));
+    auto wType = cast<RankedTensorType>(weights.getType());
+    int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1),
+            c = wType.getDimSize(2), f = wType.getDimSize(3), khw = kh * kw;
+    auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
+    auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+    int64_t nBlocks = (f + kLanes - 1) / kLanes;
+    std::vector<float> packed(nBlocks * khw * c * kLanes, 0.0f);
+    int64_t flat = 0;
+    for (APFloat v : weights.getValues<APFloat>()) {
+      int64_t col = flat % f, ch = (flat / f) % c, win = flat / (f * c);
+      packed[(((col / kLanes) * khw + win) * c + ch) * kLanes + col % kLanes] =
+          v.convertToFloat();
+      ++flat;
+    }
+    auto packedType = MemRefType::get({nBlocks, khw, c, kLanes}, f32);
+    OpBuilder mb =
+        OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
+    auto global = memref::GlobalOp::create(
+        mb, loc, ("qnt_f32_weights_" + llvm::Twine(index)).str(),
+        mb.getStringAttr("private"), packedType,
+        DenseElementsAttr::get(
+            RankedTensorType::get({nBlocks, khw, c, kLanes}, f32),
+            llvm::ArrayRef<float>(packed)),
+        true, mb.getI64IntegerAttr(64));
+    symbols.insert(global);
+
+    OpBuilder b(op);
+    auto cst = [&](OpBuilder &ob, int64_t v) {
+      return arith::ConstantIndexOp::create(ob, loc, v).getResult();
+    };
+    Value c0 = cst(b, 0), c1 = cst(b, 1);
+    Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
+    auto strided4 = [&](RankedTensorType t) {
+      return MemRefType::get(
+          t.getShape(), f32,
+          StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                                 {ShapedType::kDynamic, ShapedType::kDynamic,
+                                  ShapedType::kDynamic, 1}));
+    };
+    Value xTensor = op.getInputs()[0];
+    Value x = bufferization::ToBufferOp::create(
+        b, loc, strided4(cast<RankedTensorType>(xTensor.getType())), xTensor,
+        true);
+    Value initTensor = op.getOutputs()[0];
+    auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+    Value init = bufferization::ToBufferOp::create(b, loc, strided4(outType),
+                                                   initTensor, true);
+    Value outDims[4];
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < 4; ++d) {
+      outDims[d] = getDimSize(b, loc, initTensor, d);
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(outDims[d]);
+    }
+    Value out = memref::AllocOp::create(
+        b, loc, MemRefType::get(outType.getShape(), f32), dynSizes,
+        b.getI64IntegerAttr(64));
+    auto vec = VectorType::get({kLanes}, f32);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    bool fullBlocks = f % kLanes == 0;
+
+    auto emitTile = [&](OpBuilder &tb, Value n, Value oh, Value ow0,
+                        int64_t rows, Value blk0, int64_t cols) {
+      SmallVector<Value> ow, blk, col, iwBase;
+      for (int64_t r = 0; r < rows; ++r) {
+        ow.push_back(offsetIndex(tb, loc, ow0, r));
+        iwBase.push_back(arith::MulIOp::create(tb, loc, ow[r],
+                                               cst(tb, strides[1])));
+      }
+      for (int64_t k = 0; k < cols; ++k) {
+        blk.push_back(offsetIndex(tb, loc, blk0, k));
+        col.push_back(arith::MulIOp::create(tb, loc, blk[k], cst(tb, kLanes)));
+      }
+      Value ihBase = arith::MulIOp::create(tb, loc, oh, cst(tb, strides[0]));
+      SmallVector<Value> start;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < cols; ++k)
+          start.push_back(vector::TransferReadOp::create(
+              tb, loc, vec, init, ValueRange{n, oh, ow[r], col[k]}, zero,
+              ArrayRef<bool>{fullBlocks}));
+      auto window = scf::ForOp::create(
+          tb, loc, c0, cst(tb, khw), c1, start,
+          [&](OpBuilder &lb, Location, Value win, ValueRange accs) {
+            Value ih = arith::AddIOp::create(
+                lb, loc, ihBase,
+                arith::MulIOp::create(
+                    lb, loc, arith::DivUIOp::create(lb, loc, win, cst(lb, kw)),
+                    cst(lb, dilations[0])));
+            Value kwOff = arith::MulIOp::create(
+                lb, loc, arith::RemUIOp::create(lb, loc, win, cst(lb, kw)),
+                cst(lb, dilations[1]));
+            SmallVector<Value> iw;
+            for (int64_t r = 0; r < rows; ++r)
+              iw.push_back(arith::AddIOp::create(lb, loc, iwBase[r], kwOff));
+            auto channels = scf::ForOp::create(
+                lb, loc, c0, cst(lb, c), c1, accs,
+                [&](OpBuilder &cb, Location, Value ch, ValueRange in) {
+                  SmallVector<Value> wv;
+                  for (int64_t k = 0; k < cols; ++k)
+                    wv.push_back(vector::LoadOp::create(
+                        cb, loc, vec, w, ValueRange{blk[k], win, ch, c0}));
+                  SmallVector<Value> next;
+                  for (int64_t r = 0; r < rows; ++r) {
+                    Value av = memref::LoadOp::create(
+                        cb, loc, x, ValueRange{n, ih, iw[r], ch});
+                    Value splat = vector::BroadcastOp::create(cb, loc, vec, av);
+                    for (int64_t k = 0; k < cols; ++k)
+                      next.push_back(vector::FMAOp::create(
+                          cb, loc, splat, wv[k], in[r * cols + k]));
+                  }
+                  scf::YieldOp::create(cb, loc, next);
+                });
+            scf::YieldOp::create(lb, loc, channels.getResults());
+          });
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < cols; ++k)
+          vector::TransferWriteOp::create(
+              tb, loc, window.getResult(r * cols + k), out,
+              ValueRange{n, oh, ow[r], col[k]}, ArrayRef<bool>{fullBlocks});
+    };
+
+    Value owTiles = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, outDims[2], cst(b, kRowTile)),
+        cst(b, kRowTile));
+    int64_t groups = nBlocks / kColTile;
+    auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
+      auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
+        scf::ForOp::create(cb, loc, c0, owTiles, cst(cb, kRowTile), ValueRange{},
+                           [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
+                             emitTile(rb, n, oh, ow0, kRowTile, blk0, cols);
+                             scf::YieldOp::create(rb, loc);
+                           });
+        if (!outType.isDynamicDim(2)) {
+          if (int64_t rest = outType.getDimSize(2) % kRowTile)
+            emitTile(cb, n, oh, owTiles, rest, blk0, cols);
+        } else {
+          scf::ForOp::create(cb, loc, owTiles, outDims[2], c1, ValueRange{},
+                             [&](OpBuilder &rb, Location, Value ow, ValueRange) {
+                               emitTile(rb, n, oh, ow, 1, blk0, cols);
+                               scf::YieldOp::create(rb, loc);
+                             });
+        }
+      };
+      if (groups > 0)
+        scf::ForOp::create(hb, loc, c0, cst(hb, groups * kColTile),
+                           cst(hb, kColTile), ValueRange{},
+                           [&](OpBuilder &gb, Location, Value blk0, ValueRange) {
+                             emitColumns(gb, blk0, kColTile);
+                             scf::YieldOp::create(gb, loc);
+                           });
+      for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
+        emitColumns(hb, cst(hb, blk), 1);
+    };
+    if (parallel)
+      scf::ParallelOp::create(
+          b, loc, ValueRange{c0, c0}, ValueRange{outDims[0], outDims[1]},
+          ValueRange{c1, c1}, [&](OpBuilder &hb, Location, ValueRange ivs) {
+            emitRow(hb, ivs[0], ivs[1]);
+          });
+    else
+      scf::ForOp::create(
+          b, loc, c0, outDims[0], c1, ValueRange{},
+          [&](OpBuilder &nb, Location, Value n, ValueRange) {
+            scf::ForOp::create(nb, loc, c0, outDims[1], c1, ValueRange{},
+                               [&](OpBuilder &hb, Location, Value oh, ValueRange) {
+                                 emitRow(hb, n, oh);
+                                 scf::YieldOp::create(hb, loc);
+                               });
+            scf::YieldOp::create(nb, loc);
+          });
+    Value result = bufferization::ToTensorOp::create(b, loc, outType, out,
+                                                     true, true);
+    op->getResult(0).replaceAllUsesWith(result);
+    op->erase();
   }
 
   void rewrite(linalg::MatmulOp op, SymbolTable &symbols, unsigned index) {
