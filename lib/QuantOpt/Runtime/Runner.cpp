@@ -28,6 +28,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 using namespace quantopt;
@@ -318,6 +321,15 @@ std::string listFunctions(ModuleOp module) {
 ObserverSink::~ObserverSink() = default;
 
 static thread_local ObserverSink *threadSink = nullptr;
+
+void quantopt::runtime::keepFreedBuffersForReuse() {
+#ifdef __GLIBC__
+  // Buffers up to 32 MB (glibc's largest mmap threshold) come from the heap,
+  // and the heap is not trimmed below 1 GB.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
 
 void quantopt::runtime::setThreadObserverSink(ObserverSink *sink) {
   threadSink = sink;
