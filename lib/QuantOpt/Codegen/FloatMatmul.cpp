@@ -211,55 +211,9 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
               ValueRange{n, oh, ow[r], col[k]}, ArrayRef<bool>{fullBlocks});
     };
 
-    Value owTiles = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, outDims[2], cst(b, kRowTile)),
-        cst(b, kRowTile));
-    int64_t groups = nBlocks / kColTile;
-    auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
-      auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
-        scf::ForOp::create(cb, loc, c0, owTiles, cst(cb, kRowTile), ValueRange{},
-                           [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
-                             emitTile(rb, n, oh, ow0, kRowTile, blk0, cols);
-                             scf::YieldOp::create(rb, loc);
-                           });
-        if (!outType.isDynamicDim(2)) {
-          if (int64_t rest = outType.getDimSize(2) % kRowTile)
-            emitTile(cb, n, oh, owTiles, rest, blk0, cols);
-        } else {
-          scf::ForOp::create(cb, loc, owTiles, outDims[2], c1, ValueRange{},
-                             [&](OpBuilder &rb, Location, Value ow, ValueRange) {
-                               emitTile(rb, n, oh, ow, 1, blk0, cols);
-                               scf::YieldOp::create(rb, loc);
-                             });
-        }
-      };
-      if (groups > 0)
-        scf::ForOp::create(hb, loc, c0, cst(hb, groups * kColTile),
-                           cst(hb, kColTile), ValueRange{},
-                           [&](OpBuilder &gb, Location, Value blk0, ValueRange) {
-                             emitColumns(gb, blk0, kColTile);
-                             scf::YieldOp::create(gb, loc);
-                           });
-      for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
-        emitColumns(hb, cst(hb, blk), 1);
-    };
-    if (parallel)
-      scf::ParallelOp::create(
-          b, loc, ValueRange{c0, c0}, ValueRange{outDims[0], outDims[1]},
-          ValueRange{c1, c1}, [&](OpBuilder &hb, Location, ValueRange ivs) {
-            emitRow(hb, ivs[0], ivs[1]);
-          });
-    else
-      scf::ForOp::create(
-          b, loc, c0, outDims[0], c1, ValueRange{},
-          [&](OpBuilder &nb, Location, Value n, ValueRange) {
-            scf::ForOp::create(nb, loc, c0, outDims[1], c1, ValueRange{},
-                               [&](OpBuilder &hb, Location, Value oh, ValueRange) {
-                                 emitRow(hb, n, oh);
-                                 scf::YieldOp::create(hb, loc);
-                               });
-            scf::YieldOp::create(nb, loc);
-          });
+    emitConvTiles(b, loc, outDims[0], outDims[1], outDims[2],
+                  outType.isDynamicDim(2) ? -1 : outType.getDimSize(2), nBlocks,
+                  parallel, emitTile);
     Value result = bufferization::ToTensorOp::create(b, loc, outType, out,
                                                      true, true);
     op->getResult(0).replaceAllUsesWith(result);

@@ -77,3 +77,65 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
   for (int64_t unit = groups * unitTile; unit < numUnits; ++unit)
     emitColumns(b, cst(b, unit), 1);
 }
+
+void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
+                             Value numRows, Value width, int64_t staticWidth,
+                             int64_t numBlocks, bool parallel,
+                             ConvTileEmitter emitTile) {
+  auto cst = [&](OpBuilder &ob, int64_t v) {
+    return arith::ConstantIndexOp::create(ob, loc, v).getResult();
+  };
+  Value c0 = cst(b, 0), c1 = cst(b, 1);
+  Value tiles = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, width, cst(b, kRowTile)),
+      cst(b, kRowTile));
+  int64_t groups = numBlocks / kColTile;
+  auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
+    auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t blocks) {
+      scf::ForOp::create(cb, loc, c0, tiles, cst(cb, kRowTile), ValueRange{},
+                         [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
+                           emitTile(rb, n, oh, ow0, kRowTile, blk0, blocks);
+                           scf::YieldOp::create(rb, loc);
+                         });
+      // The rest of a static width in one tile (its weight loads shared
+      // too); of a dynamic one, pixel by pixel.
+      if (staticWidth >= 0) {
+        if (int64_t rest = staticWidth % kRowTile)
+          emitTile(cb, n, oh, tiles, rest, blk0, blocks);
+        return;
+      }
+      scf::ForOp::create(cb, loc, tiles, width, c1, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value ow, ValueRange) {
+                           emitTile(rb, n, oh, ow, 1, blk0, blocks);
+                           scf::YieldOp::create(rb, loc);
+                         });
+    };
+    if (groups > 0)
+      scf::ForOp::create(hb, loc, c0, cst(hb, groups * kColTile),
+                         cst(hb, kColTile), ValueRange{},
+                         [&](OpBuilder &gb, Location, Value blk0, ValueRange) {
+                           emitColumns(gb, blk0, kColTile);
+                           scf::YieldOp::create(gb, loc);
+                         });
+    for (int64_t blk = groups * kColTile; blk < numBlocks; ++blk)
+      emitColumns(hb, cst(hb, blk), 1);
+  };
+  if (parallel) {
+    scf::ParallelOp::create(b, loc, ValueRange{c0, c0},
+                            ValueRange{numImages, numRows}, ValueRange{c1, c1},
+                            [&](OpBuilder &hb, Location, ValueRange ivs) {
+                              emitRow(hb, ivs[0], ivs[1]);
+                            });
+    return;
+  }
+  scf::ForOp::create(
+      b, loc, c0, numImages, c1, ValueRange{},
+      [&](OpBuilder &nb, Location, Value n, ValueRange) {
+        scf::ForOp::create(nb, loc, c0, numRows, c1, ValueRange{},
+                           [&](OpBuilder &hb, Location, Value oh, ValueRange) {
+                             emitRow(hb, n, oh);
+                             scf::YieldOp::create(hb, loc);
+                           });
+        scf::YieldOp::create(nb, loc);
+      });
+}

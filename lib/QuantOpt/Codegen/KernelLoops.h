@@ -47,6 +47,23 @@ void emitColumnMajorTiles(mlir::OpBuilder &b, mlir::Location loc,
                           int64_t unitTile, bool parallel,
                           TileEmitter emitTile);
 
+/// Emits a convolution tile: output pixels (n, oh, ow0 .. ow0 + pixels) x
+/// column blocks [blk0, blk0 + blocks).
+using ConvTileEmitter = llvm::function_ref<void(
+    mlir::OpBuilder &, mlir::Value n, mlir::Value oh, mlir::Value ow0,
+    int64_t pixels, mlir::Value blk0, int64_t blocks)>;
+
+/// The loop nest of the convolution kernels (int8 and f32): output rows
+/// (n, oh) outermost (one scf.parallel over both when `parallel`: a
+/// convolution's weights are small, its rows many); in each row the column
+/// blocks in groups of kColTile, then one by one; along the width, tiles of
+/// kRowTile pixels, then one tile of the remaining pixels when the width is
+/// static (`staticWidth` >= 0), else single pixels.
+void emitConvTiles(mlir::OpBuilder &b, mlir::Location loc,
+                   mlir::Value numImages, mlir::Value numRows,
+                   mlir::Value width, int64_t staticWidth, int64_t numBlocks,
+                   bool parallel, ConvTileEmitter emitTile);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_LIB_CODEGEN_KERNELLOOPS_H

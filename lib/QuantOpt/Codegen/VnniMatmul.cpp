@@ -721,63 +721,10 @@ struct QntVnniMatmulPass
       store(tb, SmallVector<Value>(window.getResults()), n, oh, ow, blk);
     };
 
-    Value owTiles = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, outDims[2], cst(b, kRowTile)),
-        cst(b, kRowTile));
-    // All column blocks of one output row (n, oh): groups of kColTile, then
-    // the rest one by one; pixels in tiles of four along ow.
-    int64_t groups = nBlocks / kColTile;
-    auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
-      auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t cols) {
-        scf::ForOp::create(
-            cb, loc, c0, owTiles, cst(cb, kRowTile), ValueRange{},
-            [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
-              emitTile(rb, n, oh, ow0, kRowTile, blk0, cols);
-              scf::YieldOp::create(rb, loc);
-            });
-        // A static width ends with one tile of the remaining pixels (their
-        // weight loads shared too), a dynamic one with single pixels.
-        if (!outTensorType.isDynamicDim(2)) {
-          if (int64_t rest = outTensorType.getDimSize(2) % kRowTile)
-            emitTile(cb, n, oh, owTiles, rest, blk0, cols);
-        } else {
-          scf::ForOp::create(
-              cb, loc, owTiles, outDims[2], c1, ValueRange{},
-              [&](OpBuilder &rb, Location, Value ow, ValueRange) {
-                emitTile(rb, n, oh, ow, 1, blk0, cols);
-                scf::YieldOp::create(rb, loc);
-              });
-        }
-      };
-      if (groups > 0)
-        scf::ForOp::create(hb, loc, c0, cst(hb, groups * kColTile),
-                           cst(hb, kColTile), ValueRange{},
-                           [&](OpBuilder &bb, Location, Value blk0, ValueRange) {
-                             emitColumns(bb, blk0, kColTile);
-                             scf::YieldOp::create(bb, loc);
-                           });
-      for (int64_t blk = groups * kColTile; blk < nBlocks; ++blk)
-        emitColumns(hb, cst(hb, blk), 1);
-    };
-    // Output rows (n, oh) across threads, images and rows together (the
-    // weights of a convolution are small; its rows are many).
-    if (parallel)
-      scf::ParallelOp::create(
-          b, loc, ValueRange{c0, c0}, ValueRange{outDims[0], outDims[1]},
-          ValueRange{c1, c1}, [&](OpBuilder &hb, Location, ValueRange ivs) {
-            emitRow(hb, ivs[0], ivs[1]);
-          });
-    else
-      scf::ForOp::create(
-          b, loc, c0, outDims[0], c1, ValueRange{},
-          [&](OpBuilder &nb, Location, Value n, ValueRange) {
-            scf::ForOp::create(nb, loc, c0, outDims[1], c1, ValueRange{},
-                               [&](OpBuilder &hb, Location, Value oh, ValueRange) {
-                                 emitRow(hb, n, oh);
-                                 scf::YieldOp::create(hb, loc);
-                               });
-            scf::YieldOp::create(nb, loc);
-          });
+    emitConvTiles(b, loc, outDims[0], outDims[1], outDims[2],
+                  outTensorType.isDynamicDim(2) ? -1
+                                                : outTensorType.getDimSize(2),
+                  nBlocks, parallel, emitTile);
     Value result = bufferization::ToTensorOp::create(b, loc, outTensorType, out,
                                                      true, true);
     epilogue.replaceAndErase(result, initTensor);
