@@ -197,6 +197,8 @@ func.func @in_place(%x: tensor<40xf32>) -> tensor<40xf32> {
 
 // An integer sum wraps, so it does not depend on the order either: lanes
 // start at 0, the init is added once.
+// A second input whose value the body does not use (it only gives the loops
+// their shape, as in the row sums of asymmetric weights) is allowed.
 // CHECK-LABEL: func.func @int_sum
 // CHECK: %[[Z:.*]] = arith.constant dense<0> : vector<16xi32>
 // CHECK: %[[V:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[Z]]) -> (vector<16xi32>)
@@ -204,9 +206,9 @@ func.func @in_place(%x: tensor<40xf32>) -> tensor<40xf32> {
 // CHECK: %[[R:.*]] = vector.reduction <add>, %[[V]] : vector<16xi32> into i32
 // CHECK: arith.addi %{{.*}}, %[[R]] : i32
 // CHECK-NOT: linalg.generic
-func.func @int_sum(%x: tensor<?x100xi8>, %init: tensor<?xi32>) -> tensor<?xi32> {
-  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x100xi8>) outs(%init : tensor<?xi32>) {
-  ^bb0(%a: i8, %acc: i32):
+func.func @int_sum(%x: tensor<?x100xi8>, %shape: tensor<100xi8>, %init: tensor<?xi32>) -> tensor<?xi32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x, %shape : tensor<?x100xi8>, tensor<100xi8>) outs(%init : tensor<?xi32>) {
+  ^bb0(%a: i8, %unused: i8, %acc: i32):
     %w = arith.extui %a : i8 to i32
     %s = arith.addi %acc, %w : i32
     linalg.yield %s : i32

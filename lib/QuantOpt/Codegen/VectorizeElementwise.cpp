@@ -237,12 +237,18 @@ bool dependsOnInputOnly(Value v, Block &body, unsigned numInputs) {
 
 /// The min/max range reduction rewrite; false when `op` does not fit.
 bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
-  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() == 0 ||
+  if (op.getNumDpsInputs() == 0 || op.getNumDpsInits() == 0 ||
       op->hasAttr(kLayerAttrName))
     return false;
   Block &body = op.getRegion().front();
   if (!isVectorizableBody(body))
     return false;
+  // One input is read; others may only give the loops their shape (their
+  // block arguments unused, as in the row sums of asymmetric weights).
+  unsigned numInputs = op.getNumDpsInputs();
+  for (unsigned i = 1; i < numInputs; ++i)
+    if (!body.getArgument(i).use_empty())
+      return false;
   auto iterators = op.getIteratorTypesArray();
   int64_t rank = op.getNumLoops();
   int64_t p = 0; // leading parallel loops
@@ -272,11 +278,11 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
         !isStorableElementType(getElementTypeOrSelf(init->get().getType())))
       return false;
     BlockArgument acc = op.getMatchingBlockArgument(init);
-    Value y = yield.getOperand(init->getOperandNumber() - 1);
+    Value y = yield.getOperand(init->getOperandNumber() - numInputs);
     Operation *minmax = y.getDefiningOp();
     if (auto select = y.getDefiningOp<arith::SelectOp>()) {
       if (select.getFalseValue() != acc ||
-          !dependsOnInputOnly(select.getCondition(), body, 1))
+          !dependsOnInputOnly(select.getCondition(), body, numInputs))
         return false;
       minmax = select.getTrueValue().getDefiningOp();
     }
@@ -287,7 +293,7 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
     Value other = minmax->getOperand(0) == acc ? minmax->getOperand(1)
                                                 : minmax->getOperand(0);
     if ((minmax->getOperand(0) != acc && minmax->getOperand(1) != acc) ||
-        !dependsOnInputOnly(other, body, 1))
+        !dependsOnInputOnly(other, body, numInputs))
       return false;
     kinds.push_back(*kind);
   }
@@ -353,8 +359,8 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
     auto vloop = scf::ForOp::create(
         rb, loc, c0, full, step, accVecs,
         [&](OpBuilder &lb, Location, Value j, ValueRange accs) {
-          SmallVector<Value> args{
-              vector::LoadOp::create(lb, loc, vecType, xFlat, at(j))};
+          SmallVector<Value> args(numInputs, nullptr);
+          args[0] = vector::LoadOp::create(lb, loc, vecType, xFlat, at(j));
           args.append(accs.begin(), accs.end());
           scf::YieldOp::create(lb, loc,
                                vectorizeBody(lb, loc, body, args, lanes));
@@ -375,7 +381,7 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
           mapping.map(body.getArgument(0),
                       memref::LoadOp::create(lb, loc, xFlat, at(j)));
           for (unsigned i = 0; i < numResults; ++i)
-            mapping.map(body.getArgument(1 + i), accs[i]);
+            mapping.map(body.getArgument(numInputs + i), accs[i]);
           for (Operation &o : body.without_terminator())
             lb.clone(o, mapping);
           SmallVector<Value> next;
