@@ -7,7 +7,11 @@ full group (F = 64), depthwise channel tails (C = 5, 40) and windows that
 are not a multiple of 4 positions (3x3, 2x3, 5x5), widths that are not
 multiples of the 4-pixel tile, batch 2. Deterministic (seeded).
 
-Usage: check_conv.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS]
+With --float the float model itself goes through --qnt-codegen (the f32
+convolution kernel, NHWC cases) and must agree with the reference path to
+1e-5 of the largest output (fused multiply-adds round once).
+
+Usage: check_conv.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--float]
 """
 import os
 import subprocess
@@ -15,8 +19,10 @@ import sys
 
 import numpy as np
 
-bindir, work, options = sys.argv[1], sys.argv[2], sys.argv[3]
-codegen = "--qnt-codegen" + (f"={sys.argv[4]}" if len(sys.argv) > 4 else "")
+floatMode = "--float" in sys.argv
+args = [a for a in sys.argv[1:] if a != "--float"]
+bindir, work, options = args[0], args[1], args[2]
+codegen = "--qnt-codegen" + (f"={args[3]}" if len(args) > 3 and args[3] else "")
 os.makedirs(work, exist_ok=True)
 # (kind, H, W, C, KH, KW, F, stride, dilation); depthwise: F = C
 CASES = [("nhwc", 7, 9, 1, 3, 3, 5, 1, 1), ("nhwc", 8, 11, 6, 3, 2, 40, 2, 1),
@@ -77,7 +83,12 @@ for kind, h, w_, c, kh, kw, f, s, d in CASES:
     np.save(xin, x)
     q = os.path.join(work, f"{name}.q.mlir")
     fast = os.path.join(work, f"{name}.fast.mlir")
-    run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options}", "-o", q])
+    if floatMode:
+        if kind != "nhwc":
+            continue
+        q = model
+    else:
+        run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options}", "-o", q])
     r = run([f"{bindir}/quant-opt", q, codegen, "-o", fast])
     if "keeps the reference loops" in r.stderr:
         sys.exit(f"{name}: the VNNI kernel was not used:\n{r.stderr}")
@@ -86,7 +97,11 @@ for kind, h, w_, c, kh, kw, f, s, d in CASES:
     run([f"{bindir}/quant-run", fast, "--entry", "main", "--input", xin, "--output-dir", fast_dir])
     a = np.load(os.path.join(ref_dir, "out0.npy"))
     b = np.load(os.path.join(fast_dir, "out0.npy"))
-    same = a.shape == b.shape and a.tobytes() == b.tobytes()
-    print(f"{name}: {'bit-exact' if same else 'DIFFERENT'}")
+    if floatMode:
+        same = a.shape == b.shape and np.abs(a - b).max() <= 1e-5 * np.abs(a).max()
+        print(f"{name}: {'close' if same else 'DIFFERENT'}")
+    else:
+        same = a.shape == b.shape and a.tobytes() == b.tobytes()
+        print(f"{name}: {'bit-exact' if same else 'DIFFERENT'}")
     failures += not same
 sys.exit(1 if failures else 0)
