@@ -16,19 +16,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 #include "QuantOpt/Runtime/Runner.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -71,6 +65,22 @@ static cl::opt<std::string> threadsOption(
 struct Shape {
   int64_t m, k, n;
 };
+
+/// The largest difference between our f32 result `x` (one array, else 1:
+/// a failure) and `y`, relative to the largest |y| (sums in another order
+/// round differently; single elements may cancel).
+static double maxRelativeDifference(const std::vector<NpyArray> &x,
+                                    const float *y, int64_t count) {
+  if (x.size() != 1)
+    return 1.0;
+  const float *px = x[0].as<float>();
+  double maxDiff = 0, maxRef = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    maxDiff = std::max<double>(maxDiff, std::fabs(px[i] - y[i]));
+    maxRef = std::max<double>(maxRef, std::fabs(y[i]));
+  }
+  return maxDiff / std::max(maxRef, 1e-30);
+}
 
 static double medianMs(std::vector<double> times) {
   std::sort(times.begin(), times.end());
@@ -404,13 +414,7 @@ int main(int argc, char **argv) {
   }
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<qnt::QntDialect>();
-  quantopt::registerQuantizableLayerModels(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerOpenMPDialectTranslation(registry);
+  quantopt::runtime::registerRunnerDialects(registry);
   MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
 
@@ -496,19 +500,9 @@ int main(int argc, char **argv) {
       bool same8 = r8.size() == 1 &&
                    std::memcmp(r8[0].data.data(), dnnl8.dst.get_data_handle(),
                                r8[0].data.size()) == 0;
-      // fp32: the largest difference relative to the largest result (sums
-      // in another order round differently; single elements may cancel).
-      double maxRel = 1;
-      if (r32.size() == 1) {
-        const float *x = r32[0].as<float>();
-        const float *y = static_cast<const float *>(dnnl32.dst.get_data_handle());
-        double maxDiff = 0, maxRef = 0;
-        for (int64_t i = 0; i < s.m * s.n; ++i) {
-          maxDiff = std::max<double>(maxDiff, std::fabs(x[i] - y[i]));
-          maxRef = std::max<double>(maxRef, std::fabs(y[i]));
-        }
-        maxRel = maxDiff / std::max(maxRef, 1e-30);
-      }
+      double maxRel = maxRelativeDifference(
+          r32, static_cast<const float *>(dnnl32.dst.get_data_handle()),
+          s.m * s.n);
       llvm::outs() << llvm::formatv(
           "{0,-16} {1,-7} check: int8 vs oneDNN u8s8s32 {2}; fp32 max "
           "difference / max |result| {3:e2} {4}\n",
@@ -516,15 +510,6 @@ int main(int argc, char **argv) {
           maxRel < 1e-5 ? "ok" : "TOO LARGE");
       failures += !same8 || !(maxRel < 1e-5);
       // Weight-only kernels, checked against fp32 on dequantized weights.
-      auto relDiff = [&](const NpyArray &x, const NpyArray &y) {
-        const float *px = x.as<float>(), *py = y.as<float>();
-        double maxDiff = 0, maxRef = 0;
-        for (int64_t i = 0; i < s.m * s.n; ++i) {
-          maxDiff = std::max<double>(maxDiff, std::fabs(px[i] - py[i]));
-          maxRef = std::max<double>(maxRef, std::fabs(py[i]));
-        }
-        return maxDiff / std::max(maxRef, 1e-30);
-      };
       double tWo8 = NAN, tWo4 = NAN;
       for (bool int4 : {false, true}) {
         if (int4 && !woSupported)
@@ -538,9 +523,9 @@ int main(int argc, char **argv) {
         std::vector<NpyArray> rWo, rDeq;
         double t = timeOurs(wo, in32, &rWo);
         timeOurs(deq, in32, &rDeq);
-        double diff = rWo.size() == 1 && rDeq.size() == 1
-                          ? relDiff(rWo[0], rDeq[0])
-                          : 1.0;
+        double diff = rDeq.size() == 1 ? maxRelativeDifference(
+                                             rWo, rDeq[0].as<float>(), s.m * s.n)
+                                       : 1.0;
         llvm::outs() << llvm::formatv(
             "{0,-16} {1,-7} check: {2} weight-only vs fp32 on dequantized "
             "weights: max difference / max |result| {3:e2} {4}\n",
@@ -653,16 +638,9 @@ int main(int argc, char **argv) {
       std::vector<NpyArray> r32;
       double t32 = timeOurs(ours32, in32, &r32);
       double d32 = timeDnnl(dnnl32);
-      double maxDiff = 0, maxRef = 0;
-      if (r32.size() == 1) {
-        const float *px = r32[0].as<float>();
-        const float *py = static_cast<const float *>(dnnl32.dst.get_data_handle());
-        for (int64_t i = 0; i < cs.n * cs.h * cs.w * cs.f; ++i) {
-          maxDiff = std::max<double>(maxDiff, std::fabs(px[i] - py[i]));
-          maxRef = std::max<double>(maxRef, std::fabs(py[i]));
-        }
-      }
-      double rel = r32.size() == 1 ? maxDiff / std::max(maxRef, 1e-30) : 1.0;
+      double rel = maxRelativeDifference(
+          r32, static_cast<const float *>(dnnl32.dst.get_data_handle()),
+          cs.n * cs.h * cs.w * cs.f);
       failures += !(rel < 1e-5);
       llvm::outs() << llvm::formatv(
           "{0,-28} {1,-3} check: fp32 vs oneDNN f32 convolution: max "

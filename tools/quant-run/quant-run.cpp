@@ -17,7 +17,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
@@ -33,13 +32,8 @@
 #include "llvm/Support/Process.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
@@ -259,13 +253,7 @@ int main(int argc, char **argv) {
                               "quant-run: execute MLIR functions on .npy data\n");
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registry.insert<qnt::QntDialect>();
-  quantopt::registerQuantizableLayerModels(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerOpenMPDialectTranslation(registry);
+  quantopt::runtime::registerRunnerDialects(registry);
   MLIRContext context(registry);
   quantopt::registerQuantOptPasses();
 

@@ -25,6 +25,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
@@ -99,6 +100,11 @@ private:
 llvm::Expected<std::vector<NpyArray>> runEntry(mlir::ModuleOp module,
                                                const RunOptions &options,
                                                Timing *timing = nullptr);
+
+/// Registers what a module the runner executes may contain: every upstream
+/// dialect and extension, qnt with its external models, and the
+/// translations to LLVM IR (builtin, LLVM, OpenMP) the JIT needs.
+void registerRunnerDialects(mlir::DialectRegistry &registry);
 
 /// Makes this process's allocator (glibc) keep large freed buffers for reuse
 /// instead of unmapping each one: compiled code allocates its tensors on

@@ -89,6 +89,31 @@ SmallVector<Value> quantopt::vectorizeBody(OpBuilder &b, Location loc,
   return results;
 }
 
+/// `buffer` (identity layout) with dimensions [first, first + count)
+/// collapsed into one, the others kept.
+Value quantopt::collapseDims(OpBuilder &b, Location loc, Value buffer,
+                             int64_t first, int64_t count) {
+  auto type = cast<MemRefType>(buffer.getType());
+  if (count <= 1)
+    return buffer;
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d <= first || d >= first + count)
+      groups.emplace_back();
+    groups.back().push_back(d);
+  }
+  return memref::CollapseShapeOp::create(b, loc, buffer, groups);
+}
+
+/// An identity-layout buffer of `tensor`, collapsed to one dimension.
+Value quantopt::flatBuffer(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  Value buffer = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
+      true);
+  return collapseDims(b, loc, buffer, 0, type.getRank());
+}
+
 /// The scalar every element of `tensor` holds when it is a linalg.fill or a
 /// splat constant, or null.
 static Value getUniformScalar(OpBuilder *b, Location loc, Value tensor) {
@@ -233,16 +258,8 @@ void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes,
       } else if (in.kind == Input::Chain) {
         continue;
       } else if (flat) {
-        // Identity-map inputs read as 1-D: an identity-layout buffer,
-        // collapsed.
-        auto memType =
-            MemRefType::get(tType.getShape(), tType.getElementType());
-        Value buffer = bufferization::ToBufferOp::create(b, loc, memType,
-                                                         in.tensor, true);
-        SmallVector<ReassociationIndices> all(1);
-        for (int64_t d = 0; d < tType.getRank(); ++d)
-          all[0].push_back(d);
-        in.buffer = memref::CollapseShapeOp::create(b, loc, buffer, all);
+        // Identity-map inputs read as 1-D.
+        in.buffer = flatBuffer(b, loc, in.tensor);
       } else if (in.kind != Input::Chain) {
         int64_t r = tType.getRank();
         SmallVector<int64_t> strides(r, ShapedType::kDynamic);

@@ -24,6 +24,16 @@
 
 namespace quantopt {
 
+/// `buffer` (identity layout) with dimensions [first, first + count)
+/// collapsed into one, the others kept (itself when count <= 1).
+mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value buffer, int64_t first, int64_t count);
+
+/// An identity-layout read-only buffer of `tensor`, collapsed to one
+/// dimension.
+mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value tensor);
+
 /// Element types the vectorized loops read and write: whole bytes.
 bool isStorableElementType(mlir::Type t);
 

@@ -54,31 +54,6 @@ Value cst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-/// `buffer` (identity layout) with dimensions [first, first + count)
-/// collapsed into one, the others kept.
-Value collapse(OpBuilder &b, Location loc, Value buffer, int64_t first,
-               int64_t count) {
-  auto type = cast<MemRefType>(buffer.getType());
-  if (count <= 1)
-    return buffer;
-  SmallVector<ReassociationIndices> groups;
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    if (d <= first || d >= first + count)
-      groups.emplace_back();
-    groups.back().push_back(d);
-  }
-  return memref::CollapseShapeOp::create(b, loc, buffer, groups);
-}
-
-/// An identity-layout buffer of `tensor`, collapsed to one dimension.
-Value flatBuffer(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  Value buffer = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
-      true);
-  return collapse(b, loc, buffer, 0, type.getRank());
-}
-
 /// for (i = lo; i < hi; i += step) body(i)
 void forLoop(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
              function_ref<void(OpBuilder &, Value)> body) {
@@ -313,9 +288,9 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
     else
       size = arith::MulIOp::create(b, loc, size, dim);
   }
-  Value xFlat = collapse(b, loc, xBuffer, p, rank - p);
+  Value xFlat = collapseDims(b, loc, xBuffer, p, rank - p);
   if (p > 0)
-    xFlat = collapse(b, loc, xFlat, 0, p);
+    xFlat = collapseDims(b, loc, xFlat, 0, p);
   SmallVector<Value> outs, outsFlat, initsFlat;
   for (OpOperand &initOperand : op.getDpsInitsMutable()) {
     OpOperand *init = &initOperand;
@@ -328,7 +303,7 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
         b, loc, MemRefType::get(type.getShape(), type.getElementType()), dyn,
         b.getI64IntegerAttr(64));
     outs.push_back(out);
-    outsFlat.push_back(p > 0 ? collapse(b, loc, out, 0, p) : out);
+    outsFlat.push_back(p > 0 ? collapseDims(b, loc, out, 0, p) : out);
     initsFlat.push_back(flatBuffer(b, loc, init->get()));
   }
   Type element = inType.getElementType();

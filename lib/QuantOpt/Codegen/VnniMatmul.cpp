@@ -39,6 +39,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <array>
+
 namespace quantopt {
 #define GEN_PASS_DEF_QNTVNNIMATMUL
 #define GEN_PASS_DEF_QNTLOWERDOT
@@ -97,6 +99,26 @@ matchWindow(AffineExpr e, unsigned out, unsigned win) {
   return std::nullopt;
 }
 
+/// The window of a convolution: the activation's rows at result positions
+/// `hRes`, `hRes + 1` are `oh*sh + kh*dh` and `ow*sw + kw*dw` of loops
+/// (ohLoop, khLoop) and (ohLoop + 1, khLoop + 1), and the first four loops
+/// are parallel, the others reductions. Returns (sh, dh, sw, dw).
+static std::optional<std::array<int64_t, 4>>
+matchConvWindow(AffineMap xMap, ArrayRef<utils::IteratorType> iterators,
+                unsigned hRes, unsigned ohLoop, unsigned khLoop) {
+  for (auto [i, it] : llvm::enumerate(iterators))
+    if (it != (i < 4 ? utils::IteratorType::parallel
+                     : utils::IteratorType::reduction))
+      return std::nullopt;
+  if (xMap.getNumResults() != 4)
+    return std::nullopt;
+  auto hw = matchWindow(xMap.getResult(hRes), ohLoop, khLoop);
+  auto ww = matchWindow(xMap.getResult(hRes + 1), ohLoop + 1, khLoop + 1);
+  if (!hw || !ww)
+    return std::nullopt;
+  return std::array<int64_t, 4>{hw->first, hw->second, ww->first, ww->second};
+}
+
 /// A conv_2d_nchw_fchw contraction (constant weights, zero init) becomes the
 /// NHWC/HWCF contraction between two transposes: the activation to NHWC,
 /// the weights to HWCF at compile time, the i32 result back to NCHW. Returns
@@ -110,18 +132,12 @@ linalg::GenericOp convertNchwToNhwc(linalg::GenericOp op) {
   auto maps = op.getIndexingMapsArray();
   // Loops (n, f, oh, ow, c, kh, kw): x[n, c, oh*sh + kh*dh, ow*sw + kw*dw],
   // w[f, c, kh, kw], out[n, f, oh, ow].
+  auto iterators = op.getIteratorTypesArray();
   if (maps[1] != AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, ctx) ||
       maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
-      maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
-      maps[0].getResult(1) != d(4) ||
-      !matchWindow(maps[0].getResult(2), 2, 5) ||
-      !matchWindow(maps[0].getResult(3), 3, 6))
+      !matchConvWindow(maps[0], iterators, 2, 2, 5) ||
+      maps[0].getResult(0) != d(0) || maps[0].getResult(1) != d(4))
     return nullptr;
-  auto iterators = op.getIteratorTypesArray();
-  for (unsigned i = 0; i < 7; ++i)
-    if (iterators[i] != (i < 4 ? utils::IteratorType::parallel
-                               : utils::IteratorType::reduction))
-      return nullptr;
   DenseElementsAttr weights;
   if (!matchPattern(op.getDpsInputOperand(1)->get(), m_Constant(&weights)) ||
       !weights.getElementType().isInteger(8))
@@ -235,22 +251,14 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
     // (n, oh, ow, c, kh, kw): x[n, oh*sh + kh*dh, ow*sw + kw*dw, c],
     // w[kh, kw, c], out[n, oh, ow, c].
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto window = matchConvWindow(maps[0], iterators, 1, 1, 4);
     if (maps[1] != AffineMap::get(6, 0, {d(4), d(5), d(3)}, ctx) ||
         maps[2] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
-        maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
-        maps[0].getResult(3) != d(3))
+        !window || maps[0].getResult(0) != d(0) || maps[0].getResult(3) != d(3))
       return failure();
-    auto hw = matchWindow(maps[0].getResult(1), 1, 4);
-    auto ww = matchWindow(maps[0].getResult(2), 2, 5);
-    if (!hw || !ww)
-      return failure();
-    for (unsigned i = 0; i < 6; ++i)
-      if (iterators[i] != (i < 4 ? utils::IteratorType::parallel
-                                 : utils::IteratorType::reduction))
-        return failure();
     matched.conv = matched.depthwise = true;
-    std::tie(matched.sh, matched.dh) = *hw;
-    std::tie(matched.sw, matched.dw) = *ww;
+    std::tie(matched.sh, matched.dh, matched.sw, matched.dw) =
+        std::make_tuple((*window)[0], (*window)[1], (*window)[2], (*window)[3]);
   } else {
     // (n, oh, ow, f, kh, kw, c): x[n, oh*sh + kh*dh, ow*sw + kw*dw, c],
     // w[kh, kw, c, f] (or w[f, kh, kw, c], conv_2d_nhwc_fhwc from TOSA),
@@ -259,21 +267,14 @@ FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
     matched.fhwc = maps[1] == AffineMap::get(7, 0, {d(3), d(4), d(5), d(6)}, ctx);
     if ((maps[1] != AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx) &&
          !matched.fhwc) ||
-        maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
-        maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
-        maps[0].getResult(3) != d(6))
+        maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx))
       return failure();
-    auto hw = matchWindow(maps[0].getResult(1), 1, 4);
-    auto ww = matchWindow(maps[0].getResult(2), 2, 5);
-    if (!hw || !ww)
+    auto window = matchConvWindow(maps[0], iterators, 1, 1, 4);
+    if (!window || maps[0].getResult(0) != d(0) || maps[0].getResult(3) != d(6))
       return failure();
-    for (unsigned i = 0; i < 7; ++i)
-      if (iterators[i] != (i < 4 ? utils::IteratorType::parallel
-                                 : utils::IteratorType::reduction))
-        return failure();
     matched.conv = true;
-    std::tie(matched.sh, matched.dh) = *hw;
-    std::tie(matched.sw, matched.dw) = *ww;
+    std::tie(matched.sh, matched.dh, matched.sw, matched.dw) =
+        std::make_tuple((*window)[0], (*window)[1], (*window)[2], (*window)[3]);
   }
   // The body: acc + extui(a) * extsi(w), in i32.
   Block &body = op.getRegion().front();

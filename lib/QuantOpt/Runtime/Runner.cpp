@@ -6,6 +6,7 @@
 
 #include "QuantOpt/Runtime/Runner.h"
 
+#include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Numerics/Numerics.h"
@@ -16,7 +17,12 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -321,6 +327,16 @@ std::string listFunctions(ModuleOp module) {
 ObserverSink::~ObserverSink() = default;
 
 static thread_local ObserverSink *threadSink = nullptr;
+
+void quantopt::runtime::registerRunnerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<qnt::QntDialect>();
+  quantopt::registerQuantizableLayerModels(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+}
 
 void quantopt::runtime::keepFreedBuffersForReuse() {
 #ifdef __GLIBC__
