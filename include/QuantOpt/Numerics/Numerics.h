@@ -256,6 +256,32 @@ llvm::Expected<std::vector<QuantParams>>
 solveForTensor(llvm::ArrayRef<float> data, llvm::ArrayRef<int64_t> shape,
                Granularity granularity, const SolverOptions &options);
 
+//===----------------------------------------------------------------------===//
+// Integer contractions (qnt.contract)
+//===----------------------------------------------------------------------===//
+
+/// A bound on every int32 value the zero-point expansion of
+/// `sum_k (q_x - z_x) * (q_w - z_w)` goes through (`sum q_x q_w`,
+/// `z_x sum q_w`, and the corrected sum) for `k` products of stored values
+/// in `x` and `w` (with the weight zero points `wZeroPoints`):
+/// `k * max|x| * max|w - z_w|`.
+double getAccumulatorBound(IntRange x, IntRange w,
+                           llvm::ArrayRef<int64_t> wZeroPoints, int64_t k);
+
+/// An accumulator bound below which the expanded sums fit in int32 with a
+/// factor two to spare (`2^30`); layers that chain into a following layer
+/// also add an int32 bias and keep both below `kChainAccumulatorLimit`
+/// (`2^29`).
+constexpr double kAccumulatorLimit = 1073741824.0;
+constexpr double kChainAccumulatorLimit = 536870912.0;
+
+/// Sums of a row-major integer tensor of `shape` over every axis not in
+/// `keptAxes`, laid out row-major over the kept axes (the weight sums
+/// `sum(q_w)` of the zero-point expansion, computed at compile time).
+std::vector<int64_t> sumOverAxes(llvm::ArrayRef<int64_t> values,
+                                 llvm::ArrayRef<int64_t> shape,
+                                 llvm::ArrayRef<int64_t> keptAxes);
+
 } // namespace numerics
 } // namespace quantopt
 

@@ -27,6 +27,30 @@ bool quantopt::isStorableElementType(Type t) {
   return t.isIntOrFloat() && t.getIntOrFloatBitWidth() % 8 == 0;
 }
 
+bool quantopt::isIntegerContraction(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op->getNumResults() != 1 || op.getNumReductionLoops() == 0 ||
+      !getElementTypeOrSelf(op->getResult(0).getType()).isInteger(32))
+    return false;
+  Block &body = op.getRegion().front();
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddIOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(2);
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  auto mul = product.getDefiningOp<arith::MulIOp>();
+  if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
+    return false;
+  auto isWidenedArg = [&](Value v) {
+    Operation *ext = v.getDefiningOp();
+    return ext && isa<arith::ExtSIOp, arith::ExtUIOp>(ext) &&
+           isa<BlockArgument>(ext->getOperand(0)) &&
+           cast<BlockArgument>(ext->getOperand(0)).getOwner() == &body &&
+           cast<BlockArgument>(ext->getOperand(0)).getArgNumber() < 2;
+  };
+  return isWidenedArg(mul.getLhs()) && isWidenedArg(mul.getRhs());
+}
+
 bool quantopt::isVectorizableBody(Block &body) {
   for (Operation &op : body.without_terminator()) {
     if (op.getNumRegions() != 0)

@@ -34,6 +34,12 @@ mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value tensor);
 
+/// Whether `op` is an integer contraction as the reference lowering of
+/// qnt.contract builds it: i32 accumulation `acc + ext(a) * ext(b)` of two
+/// inputs over at least one reduction loop. The kernels take these; the
+/// element-wise vectorizer leaves them alone.
+bool isIntegerContraction(mlir::linalg::GenericOp op);
+
 /// Element types the vectorized loops read and write: whole bytes.
 bool isStorableElementType(mlir::Type t);
 

@@ -29,7 +29,6 @@
 #include "QuantOpt/Codegen/Passes.h"
 #include "Epilogue.h"
 #include "KernelLoops.h"
-#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -213,7 +212,7 @@ bool dependsOnInputOnly(Value v, Block &body, unsigned numInputs) {
 /// The min/max range reduction rewrite; false when `op` does not fit.
 bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
   if (op.getNumDpsInputs() == 0 || op.getNumDpsInits() == 0 ||
-      op->hasAttr(kLayerAttrName))
+      isIntegerContraction(op))
     return false;
   Block &body = op.getRegion().front();
   if (!isVectorizableBody(body))
@@ -387,7 +386,7 @@ struct QntVectorizeElementwisePass
     }
     SmallVector<linalg::GenericOp> candidates;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (!op->hasAttr(kLayerAttrName))
+      if (!isIntegerContraction(op))
         candidates.push_back(op);
     });
     for (linalg::GenericOp op : candidates)

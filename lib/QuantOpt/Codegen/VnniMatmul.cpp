@@ -23,7 +23,7 @@
 #include "Epilogue.h"
 #include "KernelLoops.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
-#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -211,7 +211,7 @@ linalg::GenericOp convertNchwToNhwc(linalg::GenericOp op) {
 }
 
 FailureOr<MatchedMatmul> match(linalg::GenericOp op) {
-  if (!op->hasAttr(kLayerAttrName) || op.getNumDpsInputs() != 2 ||
+  if (!isIntegerContraction(op) || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 ||
       op.getNumLoops() < 3 || op.getNumLoops() == 5 || op.getNumLoops() > 7)
     return failure();
@@ -421,7 +421,7 @@ struct QntVnniMatmulPass
     kLanes = lanes;
     SmallVector<linalg::GenericOp> candidates;
     module.walk([&](linalg::GenericOp op) {
-      if (op->hasAttr(kLayerAttrName))
+      if (isIntegerContraction(op))
         candidates.push_back(op);
     });
     SymbolTable symbols(module);
@@ -431,10 +431,12 @@ struct QntVnniMatmulPass
         op = nhwc;
       FailureOr<MatchedMatmul> matched = match(op);
       if (failed(matched)) {
+        std::string name = findLocationName(op.getLoc());
         emitRemark(op.getLoc())
-            << "qnt-vnni-matmul: layer '"
-            << op->getAttrOfType<StringAttr>(kLayerAttrName).getValue()
-            << "' keeps the reference loops (only 2-D matmuls, NHWC/HWCF, "
+            << "qnt-vnni-matmul: "
+            << (name.empty() ? std::string("an integer contraction")
+                             : "layer '" + name + "'")
+            << " keeps the reference loops (only 2-D matmuls, NHWC/HWCF, "
                "NHWC/FHWC and NCHW/FCHW convolutions and NHWC depthwise convolutions of "
                "u8 or i8 activations and constant i8 weights from a zero init "
                "are packed)";

@@ -541,3 +541,42 @@ quantopt::numerics::solveForTensor(llvm::ArrayRef<float> data,
   }
   return result;
 }
+
+//===----------------------------------------------------------------------===//
+// Integer contractions
+//===----------------------------------------------------------------------===//
+
+double quantopt::numerics::getAccumulatorBound(IntRange x, IntRange w,
+                                               llvm::ArrayRef<int64_t> wZeroPoints,
+                                               int64_t k) {
+  double xMax = std::max(std::abs(double(x.qmin)), std::abs(double(x.qmax)));
+  double wMax = std::max(std::abs(double(w.qmin)), std::abs(double(w.qmax)));
+  // With a weight zero point the corrected sum runs over q_w - z_w.
+  for (int64_t z : wZeroPoints)
+    wMax = std::max({wMax, std::abs(double(w.qmax - z)),
+                     std::abs(double(w.qmin - z))});
+  return xMax * wMax * double(k);
+}
+
+std::vector<int64_t>
+quantopt::numerics::sumOverAxes(llvm::ArrayRef<int64_t> values,
+                                llvm::ArrayRef<int64_t> shape,
+                                llvm::ArrayRef<int64_t> keptAxes) {
+  int64_t groups = 1;
+  for (int64_t axis : keptAxes)
+    groups *= shape[axis];
+  std::vector<int64_t> sums(groups, 0);
+  std::vector<int64_t> index(shape.size(), 0);
+  for (int64_t v : values) {
+    int64_t group = 0;
+    for (int64_t axis : keptAxes)
+      group = group * shape[axis] + index[axis];
+    sums[group] += v;
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return sums;
+}

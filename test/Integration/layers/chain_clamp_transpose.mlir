@@ -5,13 +5,14 @@
 // RUN: %python %S/../check_case.py %t %S/chain_clamp_transpose
 // RUN: FileCheck %s < %t.q.mlir
 // CHECK-COUNT-1: qnt.quantize
-// CHECK: qnt.requantize
-// CHECK: arith.constant 43 : i8
-// CHECK: arith.constant -43 : i8
-// CHECK: arith.maxui
-// CHECK: arith.minui
+// CHECK: qnt.contract {{.*}} -> tensor<5x3xi8> {{.*}} clamp = [43, 213]
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<5x3xi8>) outs(%{{.*}} : tensor<3x5xi8>)
 // CHECK-NOT: qnt.quantize
+// RUN: quant-opt %t.q.mlir --convert-qnt-to-linalg | FileCheck %s --check-prefix=LOWER
+// LOWER: arith.constant 43 : i8
+// LOWER: arith.constant -43 : i8
+// LOWER: arith.maxui
+// LOWER: arith.minui
 
 func.func @main(%x: tensor<5x6xf32>) -> tensor<3x2xf32> {
   %w1 = arith.constant dense<[[ 0.13739449  ,  1.497537    ,  2.148702    ],

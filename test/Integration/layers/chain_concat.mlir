@@ -4,8 +4,8 @@
 // RUN: quant-run %t.q.mlir --entry main --input %S/chain_concat.in0.npy --output-dir %t
 // RUN: %python %S/../check_case.py %t %S/chain_concat
 // RUN: FileCheck %s < %t.q.mlir
-// CHECK: qnt.requantize
-// CHECK: qnt.quantize
+// CHECK: qnt.contract {{.*}} -> tensor<5x3xi8> {{.*}} result = #qnt.params<ui8
+// CHECK: qnt.quantize %arg0
 // CHECK: tensor.concat dim(1) %{{.*}}, %{{.*}} : (tensor<5x3xi8>, tensor<5x6xi8>) -> tensor<5x9xi8>
 
 func.func @main(%x: tensor<5x6xf32>) -> tensor<5x2xf32> {

@@ -5,7 +5,7 @@
 // RUN: %python %S/../check_case.py %t %S/chain_named_ops
 // RUN: FileCheck %s < %t.q.mlir
 // CHECK-COUNT-1: qnt.quantize
-// CHECK: qnt.requantize
+// CHECK: qnt.contract {{.*}} -> tensor<5x3xi8> {{.*}} result = #qnt.params<ui8
 // CHECK-NOT: qnt.quantize
 // CHECK-NOT: linalg.max
 

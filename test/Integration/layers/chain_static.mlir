@@ -6,7 +6,7 @@
 // RUN: FileCheck %s < %t.q.mlir
 // CHECK-COUNT-1: qnt.quantize
 // CHECK: %[[B:.*]] = arith.constant dense<[17250, -10286, 124]> : tensor<3xi32>
-// CHECK: qnt.requantize
+// CHECK: qnt.contract %{{.*}}, %{{.*}} bias %[[B]] : {{.*}} -> tensor<5x3xi8> {{.*}} result = #qnt.params<ui8
 // CHECK-NOT: qnt.quantize
 
 func.func @main(%x: tensor<5x6xf32>) -> tensor<5x4xf32> {

@@ -188,7 +188,7 @@ def main():
                      "// CHECK-COUNT-1: qnt.quantize\n"
                      "// CHECK: %[[B:.*]] = arith.constant dense<[" +
                      ", ".join(str(int(v)) for v in bias_q) + "]> : tensor<3xi32>\n"
-                     "// CHECK: qnt.requantize\n"
+                     "// CHECK: qnt.contract %{{.*}}, %{{.*}} bias %[[B]] : {{.*}} -> tensor<5x3xi8> {{.*}} result = #qnt.params<ui8\n"
                      "// CHECK-NOT: qnt.quantize\n")
 
     # The same chain with the bias and the ReLU in two generics, the bias a
@@ -219,7 +219,7 @@ def main():
                "the static chain with bias and ReLU in separate generics",
                extra="// RUN: FileCheck %s < %t.q.mlir\n"
                      "// CHECK-COUNT-1: qnt.quantize\n"
-                     "// CHECK: qnt.requantize\n"
+                     "// CHECK: qnt.contract {{.*}} -> tensor<5x3xi8> {{.*}} result = #qnt.params<ui8\n"
                      "// CHECK-NOT: qnt.quantize\n")
 
     # A chain through a clamp [-0.5, 1.5] that cuts into the next layer's
@@ -262,13 +262,14 @@ def main():
                "static chain through a clamp that cuts into the range and a transpose",
                extra="// RUN: FileCheck %s < %t.q.mlir\n"
                      "// CHECK-COUNT-1: qnt.quantize\n"
-                     "// CHECK: qnt.requantize\n"
-                     f"// CHECK: arith.constant {lo} : i8\n"
-                     f"// CHECK: arith.constant {hi - 256 if hi > 127 else hi} : i8\n"
-                     "// CHECK: arith.maxui\n"
-                     "// CHECK: arith.minui\n"
+                     f"// CHECK: qnt.contract {{{{.*}}}} -> tensor<5x3xi8> {{{{.*}}}} clamp = [{lo}, {hi}]\n"
                      "// CHECK: linalg.transpose ins(%{{.*}} : tensor<5x3xi8>) outs(%{{.*}} : tensor<3x5xi8>)\n"
-                     "// CHECK-NOT: qnt.quantize\n")
+                     "// CHECK-NOT: qnt.quantize\n"
+                     "// RUN: quant-opt %t.q.mlir --convert-qnt-to-linalg | FileCheck %s --check-prefix=LOWER\n"
+                     f"// LOWER: arith.constant {lo} : i8\n"
+                     f"// LOWER: arith.constant {hi - 256 if hi > 127 else hi} : i8\n"
+                     "// LOWER: arith.maxui\n"
+                     "// LOWER: arith.minui\n")
 
     # Concatenation: one branch is a static layer (chained through its
     # accumulator), the other the float input itself (quantized); the stored
@@ -298,8 +299,8 @@ def main():
     write_case("chain_concat", concat, "activations=static stats=%S/stats.json", x, expected,
                "static chain into a concatenation with a quantized float branch",
                extra="// RUN: FileCheck %s < %t.q.mlir\n"
-                     "// CHECK: qnt.requantize\n"
-                     "// CHECK: qnt.quantize\n"
+                     "// CHECK: qnt.contract {{.*}} -> tensor<5x3xi8> {{.*}} result = #qnt.params<ui8\n"
+                     "// CHECK: qnt.quantize %arg0\n"
                      "// CHECK: tensor.concat dim(1) %{{.*}}, %{{.*}} : (tensor<5x3xi8>, tensor<5x6xi8>) -> tensor<5x9xi8>\n")
 
     # Convolution NHWC/HWCF, dynamic activations, per-tensor.
@@ -335,7 +336,9 @@ def main():
                "weights=u8 weight-scheme=asymmetric", x, expected,
                "matmul, u8 asymmetric per-channel weights (weight zero points), dynamic u8 activations",
                extra="// RUN: FileCheck %s < %t.q.mlir\n"
-                     "// CHECK: linalg.generic {{.*}}iterator_types = [\"parallel\", \"reduction\"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<5x6xi8>, tensor<6xi8>) outs(%{{.*}} : tensor<5xi32>)\n")
+                     "// CHECK: qnt.contract {{.*}} weight = #qnt.params<ui8, axis = 1, {{.*}} zero_points = [\n"
+                     "// RUN: quant-opt %t.q.mlir --convert-qnt-to-linalg | FileCheck %s --check-prefix=LOWER\n"
+                     "// LOWER: linalg.generic {{.*}}iterator_types = [\"parallel\", \"reduction\"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<5x6xi8>, tensor<6xi8>) outs(%{{.*}} : tensor<5xi32>)\n")
 
     # Asymmetric i8 weights per tensor with static activations: the chain
     # metadata and the weight zero point together.
@@ -389,7 +392,7 @@ def main():
                "the static chain with bias and ReLU as named linalg ops",
                extra="// RUN: FileCheck %s < %t.q.mlir\n"
                      "// CHECK-COUNT-1: qnt.quantize\n"
-                     "// CHECK: qnt.requantize\n"
+                     "// CHECK: qnt.contract {{.*}} -> tensor<5x3xi8> {{.*}} result = #qnt.params<ui8\n"
                      "// CHECK-NOT: qnt.quantize\n"
                      "// CHECK-NOT: linalg.max\n")
 

@@ -4,7 +4,9 @@
 // RUN: quant-run %t.q.mlir --entry main --input %S/matmul_asym_weights.in0.npy --output-dir %t
 // RUN: %python %S/../check_case.py %t %S/matmul_asym_weights
 // RUN: FileCheck %s < %t.q.mlir
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<5x6xi8>, tensor<6xi8>) outs(%{{.*}} : tensor<5xi32>)
+// CHECK: qnt.contract {{.*}} weight = #qnt.params<ui8, axis = 1, {{.*}} zero_points = [
+// RUN: quant-opt %t.q.mlir --convert-qnt-to-linalg | FileCheck %s --check-prefix=LOWER
+// LOWER: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%{{.*}}, %{{.*}} : tensor<5x6xi8>, tensor<6xi8>) outs(%{{.*}} : tensor<5xi32>)
 
 func.func @main(%x: tensor<5x6xf32>) -> tensor<5x3xf32> {
   %w = arith.constant dense<[[ 0.13739449  ,  1.497537    ,  2.148702    ],

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Conversion/Passes.h"
+#include "QuantOpt/Conversion/QntToLinalg/QntToLinalg.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -756,4 +757,5 @@ void quantopt::populateQntToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeLowering, DequantizeLowering, FakeQuantLowering,
                RequantizeLowering, DynamicQuantizeLowering>(
       patterns.getContext());
+  populateContractToLinalgPatterns(patterns);
 }

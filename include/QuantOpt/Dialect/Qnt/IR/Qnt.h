@@ -51,6 +51,12 @@ ParamsAttr getParamsAttr(MLIRContext *context,
 /// storage, unsigned integers for unsigned storage, minifloats as themselves.
 Type getStorageTypeFor(MLIRContext *context,
                        ::quantopt::numerics::StorageKind kind);
+
+/// Checks that every scale ratio `in[i] / out[i]` has a multiplier on the
+/// requantization path `mode` (either side may hold one scale for all
+/// groups); the verifiers of qnt.requantize and qnt.contract share it.
+LogicalResult verifyRequantScales(Operation *op, ArrayRef<float> in,
+                                  ParamsAttr out, RequantMode mode);
 } // namespace qnt
 } // namespace mlir
 

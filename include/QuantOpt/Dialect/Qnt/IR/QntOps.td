@@ -167,6 +167,124 @@ def Qnt_ObserveOp : Qnt_Op<"observe", [MemoryEffects<[MemWrite]>]> {
   let hasVerifier = 1;
 }
 
+/// A #qnt.params attribute printed and parsed in full (`#qnt.params<...>`),
+/// so that declarative formats read like the rest of the dialect.
+def Qnt_AnyParams : Attr<CPred<"::llvm::isa<::mlir::qnt::ParamsAttr>($_self)">,
+                         "#qnt.params attribute"> {
+  let storageType = "::mlir::qnt::ParamsAttr";
+  let returnType = "::mlir::qnt::ParamsAttr";
+  let convertFromStorage = "$_self";
+}
+
+def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
+  let summary = "A quantized layer: an integer contraction with its parameters";
+  let description = [{
+    One quantized layer (matmul, batched matmul, 2-D convolution, depthwise
+    convolution, in any layout and with transposed operands) on stored
+    integers. The three `maps` (input, weight, result) state the contraction
+    as `linalg.generic` would: loops that index the result are parallel, the
+    others are reduced; strides and dilations are affine expressions of the
+    input map (`d1 * 2 + d4`). Padding is a `tensor.pad` of the stored input
+    with its zero point (real 0), so it is not part of the op.
+
+    With `x ~ s_x (q_x - z_x)` and `w ~ s_w (q_w - z_w)` the op computes, per
+    result element, the int32 accumulator
+
+    ```
+    acc = sum((q_x - z_x) * (q_w - z_w)) + bias
+    ```
+
+    and returns, by its result element type:
+
+    - `i32`: `acc` itself; `result` states its parameters, which must be
+      `#qnt.params<i32, scales = [s_x * s_w]>` (per channel on the result's
+      channel axis when the weight is per channel, zero point 0);
+    - a float type: the real values `float(acc) * (s_x * s_w)`;
+    - another integer type: `acc` requantized to `result` (`mode`: float32
+      multiplier or Q31 fixed point, as `qnt.requantize`) and clamped to the
+      stored bounds `clamp = [lo, hi]` (a fused ReLU / ReLU6).
+
+    The input is quantized per tensor with `input = #qnt.params<...>`, or at
+    run time: `dynamic(%scales, %zero_points)` from `qnt.dynamic_quantize`
+    (rank 0, or per row: the input's shape without its reduced last
+    dimension) with `input_storage` naming the stored type. The weight is an
+    integer tensor with per-tensor or per-channel affine parameters; its
+    channel axis must index a result dimension. `bias` is an int32 vector at
+    the accumulator's scale `s_x * s_w` along the result's last dimension.
+
+    The verifier rejects a contraction whose int32 accumulator could
+    overflow: `K * max|q_x - z_x| * max|q_w - z_w|` must stay below `2^30`
+    (`K` the number of reduced weight elements per output).
+
+    ```mlir
+    %y = qnt.contract %xq, %wq bias %b : (tensor<?x784xi8>, tensor<784x128xi8>, tensor<128xi32>) -> tensor<?x128xi8>
+           maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+           input = #qnt.params<ui8, scales = [0.02], zero_points = [64]>
+           weight = #qnt.params<i8, narrow, axis = 1, scales = [...]>
+           result = #qnt.params<ui8, scales = [0.05]> clamp = [0, 255]
+    ```
+
+    `convert-qnt-to-linalg` expands the op into integer linalg code with the
+    zero-point terms outside the reduction and the weight sums computed at
+    compile time; `--qnt-codegen` lowers it to the kernels.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+      Optional<RankedTensorOf<[I32]>>:$bias,
+      Optional<RankedTensorOf<[F32]>>:$input_scales,
+      Optional<RankedTensorOf<[I32]>>:$input_zero_points,
+      AffineMapArrayAttr:$maps,
+      OptionalAttr<Qnt_AnyParams>:$input_params,
+      OptionalAttr<TypeAttr>:$input_storage,
+      Qnt_AnyParams:$weight_params,
+      OptionalAttr<Qnt_AnyParams>:$result_params,
+      DefaultValuedAttr<Qnt_RequantMode, "::mlir::qnt::RequantMode::float32">:$mode,
+      OptionalAttr<DenseI64ArrayAttr>:$clamp);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)?
+    (`dynamic` `(` $input_scales^ `,` $input_zero_points `)`)?
+    `:` functional-type(operands, results)
+    `maps` `=` $maps
+    (`input` `=` custom<Params>($input_params)^)?
+    (`input_storage` `=` $input_storage^)?
+    `weight` `=` custom<Params>($weight_params)
+    (`result` `=` custom<Params>($result_params)^)?
+    (`mode` `=` $mode^)? (`clamp` `=` $clamp^)? attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The input's storage kind (from `input` or `input_storage`).
+    ::quantopt::numerics::StorageKind getInputStorageKind();
+    /// Whether the input parameters are operands (run-time quantization).
+    bool isDynamic() { return static_cast<bool>(getInputScales()); }
+    ::mlir::AffineMap getInputMap() {
+      return ::llvm::cast<::mlir::AffineMapAttr>(getMapsAttr()[0]).getValue();
+    }
+    ::mlir::AffineMap getWeightMap() {
+      return ::llvm::cast<::mlir::AffineMapAttr>(getMapsAttr()[1]).getValue();
+    }
+    ::mlir::AffineMap getResultMap() {
+      return ::llvm::cast<::mlir::AffineMapAttr>(getMapsAttr()[2]).getValue();
+    }
+    /// Per loop: true when it is reduced (it does not index the result).
+    ::llvm::SmallVector<bool> getReductionLoops();
+    /// The weight axes whose loops are reduced, and the number of terms `K`
+    /// each result element sums.
+    ::llvm::SmallVector<int64_t> getReducedWeightAxes();
+    int64_t getReductionSize();
+    /// The result axis that weight axis `axis` indexes, if any.
+    std::optional<unsigned> getResultAxisOfWeight(int64_t axis);
+    /// The result axis of the weight's channel (per-channel weights), if any.
+    std::optional<unsigned> getResultChannelAxis();
+    /// Per-row dynamic parameters: the result axes the input's leading
+    /// dimensions index (empty for per-tensor parameters).
+    ::llvm::SmallVector<unsigned> getRowResultAxes();
+    /// The accumulator's real scale `s_x * s_w` per weight channel (one
+    /// value for per-tensor weights); static inputs only.
+    ::llvm::SmallVector<float> getAccumulatorScales();
+  }];
+}
+
 def Qnt_DotU8I8Op : Qnt_Op<"dot_u8i8", [Pure, AllTypesMatch<["acc", "result"]>,
     AllTypesMatch<["a", "b"]>]> {
   let summary = "Sums of four u8 x i8 products into i32 lanes (vpdpbusd)";

@@ -29,34 +29,29 @@ struct ActivationConfig {
   bool fixedPointRequantize = false;
   /// The static range (dynamic == false).
   double min = 0, max = 0;
-  /// The layer's name: recorded on the integer contraction as `qnt.layer`
-  /// (with `qnt.input_params` for static activations) so that tools find the
-  /// layer again (--qnt-insert-observers on a quantized model).
+  /// The layer's name: the location of its qnt.contract carries it (a
+  /// NameLoc), so that tools find the layer again (--qnt-insert-observers on
+  /// a quantized model, the kernels' remarks).
   std::string layerName;
 };
 
-/// The attributes rewriteToIntegerLayer leaves on the integer contraction.
-constexpr llvm::StringLiteral kLayerAttrName = "qnt.layer";
-constexpr llvm::StringLiteral kInputParamsAttrName = "qnt.input_params";
-
 /// Rewrites a float linalg layer (matmul, batch_matmul, convolution) into
-/// integer arithmetic: the activation is quantized (statically or
-/// dynamically), the contraction runs on the stored integers with an i32
-/// accumulator (the layer's own indexing maps), and one epilogue applies the
-/// zero-point correction `- z_x * sum(w)` (weight sums precomputed at compile
-/// time), the scale `s_x * s_w` and the layer's original init value.
-/// `weight` must have affine per-tensor or per-channel parameters; a weight
-/// zero point adds `- z_w * (sum(q_x) - K * z_x)` (docs/Quantize.md).
-/// Fails, leaving the IR untouched, with a message when the layer does not
-/// fit.
+/// one qnt.contract: the activation is quantized (statically or
+/// dynamically, or taken in stored form from a static producer through
+/// chainFromQuantizedProducer), the weight is the stored constant, and the
+/// op's result is the real value `float(acc) * (s_x * s_w)`, to which the
+/// layer's original init is added when it is not zero. The op keeps the
+/// layer's indexing maps. `weight` must have affine per-tensor or
+/// per-channel parameters. Fails, leaving the IR untouched, with a message
+/// when the layer does not fit.
 llvm::Error rewriteToIntegerLayer(mlir::linalg::LinalgOp layer,
                                   const QuantizedWeight &weight,
                                   const ActivationConfig &activation);
 
-/// For static integer layers whose float output only feeds a bias add (and
-/// clamp), folds the bias into the epilogue as an int32 constant with the
+/// For static qnt.contract layers whose real result only feeds a bias add
+/// (and clamp), moves the bias into the op as an int32 operand at the
 /// accumulator's scale `s_x * s_w`:
-/// `clamp(c + float(acc - z_x * sum(w) + round(b / (s_x * s_w))) * (s_x * s_w))`.
+/// `clamp(c + float(acc + round(b / (s_x * s_w))) * (s_x * s_w))`.
 /// Run after every layer was rewritten (layers that chain into a following
 /// layer already took their bias).
 void foldBiasIntoStaticEpilogues(mlir::Operation *root);

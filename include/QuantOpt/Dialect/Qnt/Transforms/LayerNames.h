@@ -20,6 +20,9 @@
 
 namespace quantopt {
 
+/// The name of the first NameLoc in `loc` (a layer's name), or "".
+std::string findLocationName(mlir::Location loc);
+
 /// The name of a layer: the first name of its location (`loc("fc1")`), or
 /// `<op name>#<n>` for the n-th such op of the module (`counters` counts per
 /// op name; walk layers in module order).

@@ -119,6 +119,32 @@ static LogicalResult verifyRounding(Operation *op, ParamsAttr params,
   return success();
 }
 
+/// Checks that every scale ratio `in / out` has a multiplier on the
+/// requantization path `mode` (per group; either side may be per tensor).
+LogicalResult mlir::qnt::verifyRequantScales(Operation *op, ArrayRef<float> in,
+                                             ParamsAttr out, RequantMode mode) {
+  ArrayRef<float> outScales = out.getScales().asArrayRef();
+  size_t n = std::max(in.size(), outScales.size());
+  for (size_t i = 0; i < n; ++i) {
+    float sIn = in[in.size() == 1 ? 0 : i];
+    float sOut = outScales[outScales.size() == 1 ? 0 : i];
+    if (mode == RequantMode::float32) {
+      float m = num::computeFloatMultiplier(sIn, sOut);
+      if (!std::isfinite(m) || m == 0.0f)
+        return op->emitOpError() << "scale ratio #" << i
+                                 << " is not a finite non-zero float32 ("
+                                 << m << ")";
+    } else {
+      auto multiplier =
+          num::computeFixedPointMultiplier(double(sIn) / double(sOut));
+      if (!multiplier)
+        return op->emitOpError() << "scale ratio #" << i << ": "
+                                 << llvm::toString(multiplier.takeError());
+    }
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Ops
 //===----------------------------------------------------------------------===//
@@ -201,36 +227,15 @@ LogicalResult RequantizeOp::verify() {
        in.getBlockSize() != out.getBlockSize()))
     return emitOpError() << "input and output parameters must have the same "
                             "granularity, or one must be per tensor";
-  size_t numGroups = std::max(in.getScales().size(), out.getScales().size());
-  if (getMode() == RequantMode::float32) {
-    for (size_t i = 0; i < numGroups; ++i) {
-      float m = num::computeFloatMultiplier(
-          in.getScales()[in.isPerTensor() ? 0 : i],
-          out.getScales()[out.isPerTensor() ? 0 : i]);
-      if (!std::isfinite(m) || m == 0.0f)
-        return emitOpError() << "scale ratio #" << i
-                             << " is not a finite non-zero float32 ("
-                             << m << ")";
-    }
-  }
-  if (getMode() == RequantMode::fixed_point) {
+  if (getMode() == RequantMode::fixed_point &&
+      in.getStorageKind() == num::StorageKind::I32 &&
+      llvm::any_of(in.getZeroPoints().asArrayRef(),
+                   [](int64_t z) { return z != 0; }))
     // (q - z_in) must fit in 32 signed bits for the 64-bit product.
-    if (in.getStorageKind() == num::StorageKind::I32 &&
-        llvm::any_of(in.getZeroPoints().asArrayRef(),
-                     [](int64_t z) { return z != 0; }))
-      return emitOpError() << "fixed_point requantize of i32 storage needs "
-                              "zero input zero points";
-    size_t n = std::max(in.getScales().size(), out.getScales().size());
-    for (size_t i = 0; i < n; ++i) {
-      double sIn = in.getScales()[in.isPerTensor() ? 0 : i];
-      double sOut = out.getScales()[out.isPerTensor() ? 0 : i];
-      auto multiplier = num::computeFixedPointMultiplier(sIn / sOut);
-      if (!multiplier)
-        return emitOpError() << "scale ratio #" << i << ": "
-                             << llvm::toString(multiplier.takeError());
-    }
-  }
-  return success();
+    return emitOpError() << "fixed_point requantize of i32 storage needs "
+                            "zero input zero points";
+  return verifyRequantScales(*this, in.getScales().asArrayRef(), out,
+                             getMode());
 }
 
 num::SolverOptions DynamicQuantizeOp::getSolverOptions() {

@@ -11,7 +11,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
-#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
@@ -120,20 +119,18 @@ struct QntInsertObserversPass
     }
 
     // Integer layers of a quantized model: observe the dequantized input of
-    // the contraction (static), or the float input of the run-time
-    // quantization (dynamic).
-    SmallVector<linalg::GenericOp> contractions;
-    module.walk([&](linalg::GenericOp op) {
-      if (op->hasAttr(kLayerAttrName))
-        contractions.push_back(op);
-    });
-    for (linalg::GenericOp op : contractions) {
-      StringRef name = op->getAttrOfType<StringAttr>(kLayerAttrName).getValue();
-      Value xq = op.getDpsInputOperand(0)->get();
+    // each qnt.contract (static), or the float input of the run-time
+    // quantization (dynamic). Names come from the layers' locations.
+    SmallVector<qnt::ContractOp> contracts;
+    module.walk([&](qnt::ContractOp op) { contracts.push_back(op); });
+    llvm::StringMap<unsigned> contractCounters;
+    for (qnt::ContractOp op : contracts) {
+      std::string name = getLayerName(op, contractCounters);
+      Value xq = op.getInput();
       auto type = cast<RankedTensorType>(xq.getType());
       OpBuilder b(op);
       Value observed;
-      if (auto params = op->getAttrOfType<qnt::ParamsAttr>(kInputParamsAttrName)) {
+      if (qnt::ParamsAttr params = op.getInputParamsAttr()) {
         observed = qnt::DequantizeOp::create(
             b, op.getLoc(),
             RankedTensorType::get(type.getShape(), b.getF32Type()), xq, params,
@@ -145,9 +142,10 @@ struct QntInsertObserversPass
             << "' quantizes its activation at run time: observed at the "
                "float input of qnt.dynamic_quantize";
       } else {
-        emitRemark(op.getLoc()) << "layer '" << name
-                                << "' not observed: its input parameters "
-                                   "are not recorded";
+        emitRemark(op.getLoc())
+            << "layer '" << name
+            << "' not observed: its run-time input parameters do not come "
+               "from a qnt.dynamic_quantize";
         continue;
       }
       if (!observe(b, op.getLoc(), observed, name, std::nullopt))

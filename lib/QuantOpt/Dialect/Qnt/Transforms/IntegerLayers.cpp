@@ -4,26 +4,25 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// For a layer y = c + sum(x * w) with x ~ s_x (q_x - z_x) and w ~ s_w q_w
-// (weights symmetric, z_w = 0):
-//
-//   acc = sum(q_x * q_w)                       (i32, in the reduction loop)
-//   y   = c + float(acc - z_x * sum(q_w)) * (s_x * s_w)    (epilogue)
-//
-// sum(q_w) over the reduced weight dimensions is a compile-time constant, so
-// no zero-point arithmetic happens inside the reduction.
+// A float layer y = c + sum(x * w) becomes one qnt.contract on the stored
+// activation and weight, which states the parameters of both; its result is
+// the real value float(acc) * (s_x * s_w) (plus c when c is not zero), or,
+// when a following static layer consumes it through biases, clamps, padding,
+// pooling and reshapes, the stored integers of that layer's input
+// (requantized, bias in int32, clamp in stored integers). The arithmetic of
+// the op lives in its lowering (ContractToLinalg.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/SmallBitVector.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -46,19 +45,6 @@ static std::optional<unsigned> getOutputAxis(AffineMap outputMap,
       return axis;
   return std::nullopt;
 }
-
-static Value widen(OpBuilder &b, Location loc, Value v, bool isSigned) {
-  Type i32 = b.getI32Type();
-  if (v.getType() == i32)
-    return v;
-  if (isSigned)
-    return arith::ExtSIOp::create(b, loc, i32, v);
-  return arith::ExtUIOp::create(b, loc, i32, v);
-}
-
-/// Marks the epilogue of a static integer layer (see
-/// chainFromQuantizedProducer).
-static constexpr llvm::StringLiteral kEpilogueAttrName = "qnt.static_epilogue";
 
 /// Whether `v` broadcasts a constant 1-D bias along the last dimension (how
 /// TOSA's lowering initializes convolutions and matmuls); returns the bias.
@@ -95,23 +81,6 @@ static bool isZeroFill(Value v) {
          isa<FloatType>(value.getElementType()) &&
          value.getSplatValue<APFloat>().isZero();
 }
-
-/// Matches `x = relu?(epilogue + bias?)` where `epilogue` is a static integer
-/// layer's epilogue and the element-wise op is a linalg.generic adding a
-/// constant per-channel bias (last dimension) and/or applying max(., 0).
-struct ChainableProducer {
-  linalg::GenericOp epilogue;
-  linalg::GenericOp biasRelu; // may be null
-  DenseElementsAttr bias;     // may be null
-  /// A clamp (ReLU: lower bound 0; ReLU6: [0, 6]) applied after the bias.
-  std::optional<float> clampLow, clampHigh;
-  /// How many element-wise generics (bias, clamps) were folded.
-  unsigned numSteps = 0;
-  /// Ops between the bias/ReLU (or epilogue) and the layer input that carry
-  /// the quantization parameters unchanged: zero padding, max pooling,
-  /// reshapes. Innermost first.
-  SmallVector<Operation *> passThrough;
-};
 
 /// Whether `op` moves values without changing them in a way quantization
 /// cares about: quantizing before or after it gives the same result. Max
@@ -274,6 +243,87 @@ static std::optional<ElementwiseStep> parseElementwise(linalg::GenericOp generic
   return step;
 }
 
+/// A chainable producer: `clamp?(bias?(c + layer))` where `layer` is a
+/// static qnt.contract with a real (f32) result and no bias, `c` (optional)
+/// a broadcast constant bias added in float, and the element-wise steps
+/// linalg.generics adding a constant per-channel bias and/or clamping.
+struct ChainableProducer {
+  qnt::ContractOp layer;
+  /// `c + layer` (null when the layer's init was zero) and c's bias.
+  linalg::GenericOp initAdd;
+  DenseElementsAttr initBias;
+  linalg::GenericOp biasRelu; // may be null
+  DenseElementsAttr bias;     // may be null
+  /// A clamp (ReLU: lower bound 0; ReLU6: [0, 6]) applied after the bias.
+  std::optional<float> clampLow, clampHigh;
+  /// How many element-wise generics (bias, clamps) were folded.
+  unsigned numSteps = 0;
+  /// Ops between the bias/ReLU (or layer) and the layer input that carry
+  /// the quantization parameters unchanged: zero padding, max pooling,
+  /// reshapes. Innermost first.
+  SmallVector<Operation *> passThrough;
+};
+
+/// Whether `layer`'s accumulator can take an int32 bias and feed a
+/// requantization: static input, real result, no bias yet, and an
+/// accumulator bound below numerics::kChainAccumulatorLimit.
+static bool isChainableLayer(qnt::ContractOp layer) {
+  if (!layer || layer.isDynamic() || layer.getBias() ||
+      !layer.getResult().getType().getElementType().isF32())
+    return false;
+  qnt::ParamsAttr w = layer.getWeightParams();
+  double bound = num::getAccumulatorBound(
+      num::getIntRange(layer.getInputParamsAttr().getStorageKind(), false),
+      w.getIntRange(), w.getZeroPoints().asArrayRef(),
+      layer.getReductionSize());
+  return bound < num::kChainAccumulatorLimit;
+}
+
+/// `c + real` as rewriteToIntegerLayer builds it after a layer with a
+/// non-zero init: returns the layer's value and c.
+static std::optional<std::pair<Value, Value>>
+matchInitAdd(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return std::nullopt;
+  Block &body = generic.getRegion().front();
+  auto add = dyn_cast<arith::AddFOp>(body.getTerminator()->getOperand(0)
+                                         .getDefiningOp());
+  if (!add || body.getOperations().size() != 2 ||
+      add.getLhs() != body.getArgument(0) ||
+      add.getRhs() != body.getArgument(1) ||
+      !generic.getDpsInputOperand(1)->get().getDefiningOp<qnt::ContractOp>())
+    return std::nullopt;
+  return std::make_pair(generic.getDpsInputOperand(1)->get(),
+                        generic.getDpsInputOperand(0)->get());
+}
+
+/// Adds `c` to `real` (f32 tensors of the same shape) as the one generic
+/// matchInitAdd recognizes.
+static Value buildInitAdd(OpBuilder &b, Location loc, Value c, Value real) {
+  auto type = cast<RankedTensorType>(real.getType());
+  SmallVector<Value> dyn;
+  for (unsigned d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(b, loc, c, d));
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                        type.getElementType(), dyn);
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{c, real}, ValueRange{empty},
+             ArrayRef<AffineMap>{id, id, id},
+             SmallVector<utils::IteratorType>(type.getRank(),
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::AddFOp::create(nb, l, args[0], args[1]).getResult());
+             })
+      .getResult(0);
+}
+
 static std::optional<ChainableProducer> matchChainable(Value x) {
   ChainableProducer p;
   while (Operation *def = x.getDefiningOp()) {
@@ -283,18 +333,28 @@ static std::optional<ChainableProducer> matchChainable(Value x) {
     x = def->getOperand(0);
   }
   std::reverse(p.passThrough.begin(), p.passThrough.end());
-  // Element-wise steps, outermost first, down to the epilogue.
+  // Element-wise steps, outermost first, down to the layer.
   SmallVector<ElementwiseStep> steps;
   while (true) {
+    if (auto layer = x.getDefiningOp<qnt::ContractOp>()) {
+      if (!isChainableLayer(layer))
+        return std::nullopt;
+      p.layer = layer;
+      break;
+    }
     auto generic = x.getDefiningOp<linalg::GenericOp>();
     if (!generic || generic->getNumResults() != 1)
       return std::nullopt;
-    if (generic->hasAttr(kEpilogueAttrName)) {
-      p.epilogue = generic;
-      break;
+    if (auto init = matchInitAdd(generic)) {
+      p.initBias = getBroadcastBias(init->second);
+      if (!p.initBias)
+        return std::nullopt;
+      p.initAdd = generic;
+      x = init->first;
+      continue;
     }
     std::optional<ElementwiseStep> step = parseElementwise(generic);
-    if (!step || steps.size() == 4)
+    if (!step || steps.size() == 4 || p.initAdd)
       return std::nullopt;
     if (!p.biasRelu)
       p.biasRelu = generic;
@@ -324,52 +384,31 @@ static std::optional<ChainableProducer> matchChainable(Value x) {
   return p;
 }
 
-/// What a static epilogue recorded, with the accumulator's real scale per
-/// output channel (`s_x * s_w`) and the producer's bias in int32 at that
-/// scale.
-struct EpilogueInfo {
-  float sx;
-  int32_t zx;
-  SmallVector<float> accScales;
-  SmallVector<int32_t> biasQ;
-};
-
-/// Reads the epilogue of `p` for an output of `rank` dimensions and
-/// `channels` channels (the last dimension). Fails when the weight scales do
-/// not index the last dimension or the bias does not fit beside the
-/// accumulator in i32 (the accumulator is bounded by 2^29 when the epilogue
-/// is marked, so the bias must be too).
-static std::optional<EpilogueInfo> readEpilogue(const ChainableProducer &p,
-                                                int64_t channels,
-                                                unsigned rank,
-                                                bool withInitBias) {
-  if (ShapedType::isDynamic(channels))
+/// The producer's bias (and, `withInitBias`, its init's) in int32 at the
+/// accumulator's scale `s_x * s_w` per output channel (the last dimension).
+/// Fails when the weight's channel is not the last dimension or a bias does
+/// not fit beside the accumulator in int32 (below 2^29, as the accumulator).
+static std::optional<SmallVector<int32_t>>
+quantizeBias(const ChainableProducer &p, bool withInitBias) {
+  qnt::ContractOp layer = p.layer;
+  auto outType = cast<RankedTensorType>(layer.getResult().getType());
+  unsigned rank = outType.getRank();
+  int64_t channels = rank ? outType.getShape().back() : 1;
+  if (rank == 0 || ShapedType::isDynamic(channels))
     return std::nullopt;
-  auto info = p.epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName);
-  auto wParams = cast<qnt::ParamsAttr>(info.get("weight_params"));
-  ArrayRef<float> ws = wParams.getScales().asArrayRef();
+  qnt::ParamsAttr wParams = layer.getWeightParams();
   bool perChannel = wParams.getAxis() >= 0;
-  if (perChannel) {
-    AffineMap swMap = linalg::GenericOp(p.epilogue)
-                          .getMatchingIndexingMap(
-                              linalg::GenericOp(p.epilogue).getDpsInputOperand(3));
-    if (static_cast<int64_t>(ws.size()) != channels ||
-        swMap.getNumResults() != 1 ||
-        swMap.getResult(0) !=
-            getAffineDimExpr(rank - 1, p.epilogue->getContext()))
-      return std::nullopt;
-  }
-  auto initBias = dyn_cast_or_null<DenseElementsAttr>(info.get("init_bias"));
-  for (DenseElementsAttr values : {p.bias, initBias})
+  if (perChannel && (int64_t(wParams.getScales().size()) != channels ||
+                     layer.getResultChannelAxis() != rank - 1))
+    return std::nullopt;
+  for (DenseElementsAttr values : {p.bias, p.initBias})
     if (values && !values.isSplat() && values.getNumElements() != channels)
       return std::nullopt;
-  EpilogueInfo e;
-  e.sx = cast<FloatAttr>(info.get("scale")).getValue().convertToFloat();
-  e.zx = cast<IntegerAttr>(info.get("zero_point")).getInt();
+  SmallVector<float> accScales = layer.getAccumulatorScales();
   num::IntRange i32Range = num::getIntRange(num::StorageKind::I32, false);
+  SmallVector<int32_t> biasQ;
   for (int64_t n = 0; n < channels; ++n) {
-    float s = e.sx * ws[perChannel ? n : 0];
-    e.accScales.push_back(s);
+    float s = accScales[perChannel ? n : 0];
     auto valueAt = [&](DenseElementsAttr values) {
       if (!values)
         return 0.0f;
@@ -379,21 +418,41 @@ static std::optional<EpilogueInfo> readEpilogue(const ChainableProducer &p,
     };
     float bias = valueAt(p.bias);
     if (withInitBias)
-      bias += valueAt(initBias);
-    if (!(std::fabs(bias / s) < 536870912.0f))
+      bias += valueAt(p.initBias);
+    if (!(std::fabs(bias / s) < float(num::kChainAccumulatorLimit)))
       return std::nullopt;
-    e.biasQ.push_back(
+    biasQ.push_back(
         static_cast<int32_t>(num::quantizeAffine(bias, s, 0, i32Range)));
   }
-  return e;
+  return biasQ;
+}
+
+/// `layer` with an int32 bias (dropped when all zero) and another result.
+static qnt::ContractOp cloneWithBias(OpBuilder &b, qnt::ContractOp layer,
+                                     ArrayRef<int32_t> biasQ, Type resultType,
+                                     qnt::ParamsAttr resultParams,
+                                     qnt::RequantMode mode,
+                                     DenseI64ArrayAttr clamp) {
+  Location loc = layer.getLoc();
+  Value bias;
+  if (llvm::any_of(biasQ, [](int32_t v) { return v != 0; }))
+    bias = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({int64_t(biasQ.size())}, b.getI32Type()),
+            biasQ));
+  return qnt::ContractOp::create(
+      b, loc, resultType, layer.getInput(), layer.getWeight(), bias, Value(),
+      Value(), layer.getMapsAttr(), layer.getInputParamsAttr(), TypeAttr(),
+      layer.getWeightParams(), resultParams,
+      qnt::RequantModeAttr::get(b.getContext(), mode), clamp);
 }
 
 /// Chains two static integer layers: instead of quantizing the float output
-/// of the previous layer, its i32 accumulator is corrected (`- z_x * sum(w)`,
-/// plus the bias quantized to int32 with scale `s_x * s_w`) and requantized
-/// straight to this layer's parameters. A ReLU folds into the output range
-/// when that range starts at real 0 (zero point = qmin). Returns null when
-/// the producer does not have that shape.
+/// of the previous layer, its accumulator (with the bias quantized to int32
+/// at scale `s_x * s_w`) is requantized straight to this layer's parameters
+/// by a copy of the producer's qnt.contract; a clamp becomes stored bounds.
+/// Returns null when the producer does not have that shape.
 static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
                                         qnt::ParamsAttr outParams,
                                         qnt::RequantMode mode) {
@@ -428,10 +487,28 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
   std::optional<ChainableProducer> p = matchChainable(x);
   if (!p)
     return {};
+  std::optional<SmallVector<int32_t>> biasQ =
+      quantizeBias(*p, /*withInitBias=*/true);
+  if (!biasQ)
+    return {};
+  // The requantization must exist on the chosen path (qnt.contract's
+  // verifier checks the same).
+  float outScale = outParams.getScales()[0];
+  for (float accScale : p->layer.getAccumulatorScales()) {
+    if (mode == qnt::RequantMode::float32) {
+      float m = num::computeFloatMultiplier(accScale, outScale);
+      if (!std::isfinite(m) || m == 0.0f)
+        return {};
+    } else if (auto m = num::computeFixedPointMultiplier(double(accScale) /
+                                                         double(outScale));
+               !m) {
+      llvm::consumeError(m.takeError());
+      return {};
+    }
+  }
   // A clamp commutes with the (monotone) quantization: clamp the stored
   // values to the quantized bounds, where they cut into the range.
   num::IntRange outRange = outParams.getIntRange();
-  float outScale = outParams.getScales()[0];
   int64_t outZero = outParams.getZeroPoint(0);
   int64_t qLow = p->clampLow ? num::quantizeAffine(*p->clampLow, outScale,
                                                    outZero, outRange)
@@ -439,93 +516,13 @@ static Value chainFromQuantizedProducer(OpBuilder &b, Location loc, Value x,
   int64_t qHigh = p->clampHigh ? num::quantizeAffine(*p->clampHigh, outScale,
                                                      outZero, outRange)
                                : outRange.qmax;
-  Value acc = p->epilogue.getDpsInputOperand(0)->get();
-  Value colsum = p->epilogue.getDpsInputOperand(2)->get();
-  AffineMap colsumMap =
-      p->epilogue.getMatchingIndexingMap(p->epilogue.getDpsInputOperand(2));
-  auto accType = cast<RankedTensorType>(acc.getType());
-  unsigned rank = accType.getRank();
-  int64_t channels = accType.getShape().back();
-  // The epilogue's init (zeros, or a broadcast bias) is folded in too.
-  std::optional<EpilogueInfo> e =
-      readEpilogue(*p, channels, rank, /*withInitBias=*/true);
-  if (!e)
-    return {};
-  int32_t zx = e->zx;
-  ArrayRef<float> accScales = e->accScales;
-  ArrayRef<int32_t> biasQ = e->biasQ;
-  MLIRContext *ctx = b.getContext();
-  Type i32 = b.getI32Type();
-  auto inParams = qnt::ParamsAttr::getChecked(
-      [&]() { return emitError(loc); }, ctx, Type(i32), Type(b.getF32Type()),
-      int64_t(rank - 1), int64_t(0), false, false,
-      DenseF32ArrayAttr::get(ctx, accScales),
-      DenseI64ArrayAttr::get(ctx, ArrayRef<int64_t>()),
-      DenseF32ArrayAttr::get(ctx, ArrayRef<float>()));
-  if (!inParams)
-    return {};
-  for (int64_t n = 0; n < channels; ++n) {
-    float m = num::computeFloatMultiplier(accScales[n], outParams.getScales()[0]);
-    if (!std::isfinite(m) || m == 0.0f)
-      return {};
-  }
-
-  // acc - z_x * sum(w) + bias_q, in i32.
-  Value biasConst = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(RankedTensorType::get({channels}, i32),
-                             ArrayRef<int32_t>(biasQ)));
-  SmallVector<Value> dynDims;
-  for (unsigned d = 0; d < rank; ++d)
-    if (accType.isDynamicDim(d))
-      dynDims.push_back(tensor::DimOp::create(b, loc, acc, d));
-  Value init = tensor::EmptyOp::create(b, loc, accType.getShape(), i32, dynDims);
-  AffineMap identity = b.getMultiDimIdentityMap(rank);
-  AffineMap lastDim =
-      AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx));
-  auto corrected = linalg::GenericOp::create(
-      b, loc, TypeRange{accType}, ValueRange{acc, colsum, biasConst},
-      ValueRange{init},
-      ArrayRef<AffineMap>{identity, colsumMap, lastDim, identity},
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value zxv = arith::ConstantOp::create(nb, l, nb.getI32IntegerAttr(zx));
-        Value v = arith::SubIOp::create(
-            nb, l, args[0], arith::MulIOp::create(nb, l, zxv, args[1]));
-        linalg::YieldOp::create(
-            nb, l, arith::AddIOp::create(nb, l, v, args[2]).getResult());
-      });
+  DenseI64ArrayAttr clamp;
+  if (qLow > outRange.qmin || qHigh < outRange.qmax)
+    clamp = b.getDenseI64ArrayAttr({qLow, qHigh});
+  auto accType = cast<RankedTensorType>(p->layer.getResult().getType());
   auto stored = RankedTensorType::get(accType.getShape(),
                                       outParams.getStoredElementType());
-  Value q = qnt::RequantizeOp::create(b, loc, stored, corrected.getResult(0),
-                                      inParams, outParams, mode);
-  if (qLow > outRange.qmin || qHigh < outRange.qmax) {
-    bool isSignedOut = num::isSignedStorage(outParams.getStorageKind());
-    Type element = stored.getElementType();
-    Value clampInit =
-        tensor::EmptyOp::create(b, loc, stored.getShape(), element, dynDims);
-    q = linalg::GenericOp::create(
-            b, loc, TypeRange{stored}, ValueRange{q}, ValueRange{clampInit},
-            ArrayRef<AffineMap>{identity, identity},
-            SmallVector<utils::IteratorType>(rank,
-                                             utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location l, ValueRange args) {
-              Value lo = arith::ConstantOp::create(
-                  nb, l, nb.getIntegerAttr(element, qLow));
-              Value hi = arith::ConstantOp::create(
-                  nb, l, nb.getIntegerAttr(element, qHigh));
-              Value v = args[0];
-              if (isSignedOut) {
-                v = arith::MaxSIOp::create(nb, l, v, lo);
-                v = arith::MinSIOp::create(nb, l, v, hi);
-              } else {
-                v = arith::MaxUIOp::create(nb, l, v, lo);
-                v = arith::MinUIOp::create(nb, l, v, hi);
-              }
-              linalg::YieldOp::create(nb, l, v);
-            })
-            .getResult(0);
-  }
+  Value q = cloneWithBias(b, p->layer, *biasQ, stored, outParams, mode, clamp);
 
   // Replay padding, pooling and reshapes on the stored integers.
   Type storedElement = outParams.getStoredElementType();
@@ -601,9 +598,6 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
     return fail("integer kernels need integer weights with affine "
                 "(symmetric or asymmetric) per-tensor or per-channel "
                 "parameters");
-  ArrayRef<int64_t> wZeroPoints = wParams.getZeroPoints().asArrayRef();
-  bool weightZeroPoint =
-      llvm::any_of(wZeroPoints, [](int64_t z) { return z != 0; });
   Value x = layer.getDpsInputOperand(0)->get();
   Value c = layer.getDpsInitOperand(0)->get();
   auto xType = dyn_cast<RankedTensorType>(x.getType());
@@ -617,85 +611,63 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
   if (!outMap.isProjectedPermutation())
     return fail("the output map is not a projection");
   auto iterators = layer.getIteratorTypesArray();
-  unsigned outRank = outType.getRank();
   MLIRContext *ctx = layer.getContext();
 
-  // Weight dimensions: parallel ones (with their output axes) and reduced ones.
+  // Weight dimensions: parallel ones must reach the output.
   auto wType = cast<RankedTensorType>(weight.stored.getType());
-  SmallVector<int64_t> parallelAxes, reducedAxes;
-  SmallVector<AffineExpr> colsumExprs;
+  int64_t k = 1;
   for (auto [axis, expr] : llvm::enumerate(wMap.getResults())) {
     auto d = dyn_cast<AffineDimExpr>(expr);
     if (!d)
       return fail("the weight map is not a projection");
     if (iterators[d.getPosition()] == utils::IteratorType::reduction) {
-      reducedAxes.push_back(axis);
+      k *= wType.getDimSize(axis);
       continue;
     }
-    std::optional<unsigned> outAxis = getOutputAxis(outMap, d.getPosition());
-    if (!outAxis)
+    if (!getOutputAxis(outMap, d.getPosition()))
       return fail("a parallel weight dimension does not reach the output");
-    parallelAxes.push_back(axis);
-    colsumExprs.push_back(getAffineDimExpr(*outAxis, ctx));
   }
 
   // Per-row activation parameters map to the output rows.
   bool perRow = act.dynamic && act.perRow && xMap.getNumResults() >= 2;
-  SmallVector<AffineExpr> rowExprs;
   if (perRow) {
     for (AffineExpr expr : xMap.getResults().drop_back()) {
       auto d = dyn_cast<AffineDimExpr>(expr);
-      std::optional<unsigned> outAxis =
-          d ? getOutputAxis(outMap, d.getPosition()) : std::nullopt;
-      if (!outAxis) {
+      if (!d || !getOutputAxis(outMap, d.getPosition()))
         perRow = false;
-        rowExprs.clear();
-        break;
-      }
-      rowExprs.push_back(getAffineDimExpr(*outAxis, ctx));
     }
     auto last = dyn_cast<AffineDimExpr>(xMap.getResults().back());
     if (!last || iterators[last.getPosition()] != utils::IteratorType::reduction)
-      perRow = false, rowExprs.clear();
+      perRow = false;
   }
 
-  // The accumulator, and acc - z_x * sum(w), must stay in i32: with
-  // |q_x|, |z_x| <= xMax and |q_w| <= wMax over K terms, both are bounded by
-  // xMax * wMax * K, so that bound must stay below 2^30 (2^29 to chain into a
-  // following layer, which also adds an int32 bias).
-  double accBound;
-  int64_t reductionSize;
-  {
-    int64_t k = 1;
-    for (int64_t axis : reducedAxes)
-      k *= wType.getDimSize(axis);
-    num::IntRange xr = num::getIntRange(act.storage, false);
-    num::IntRange wr = wParams.getIntRange();
-    double xMax = std::max(std::abs(double(xr.qmin)), double(xr.qmax));
-    double wMax = std::max(std::abs(double(wr.qmin)), double(wr.qmax));
-    // With a weight zero point the corrected sum runs over q_w - z_w.
-    for (int64_t z : wZeroPoints)
-      wMax = std::max({wMax, std::abs(double(wr.qmax - z)),
-                       std::abs(double(wr.qmin - z))});
-    accBound = xMax * wMax * double(k);
-    reductionSize = k;
-    if (accBound >= 1073741824.0)
-      return fail(llvm::Twine("an i32 accumulator could overflow (") +
-                  num::getStorageName(act.storage) + " activations x " +
-                  num::getStorageName(wParams.getStorageKind()) +
-                  " weights over " + llvm::Twine(k) + " terms)");
-  }
+  // The accumulator, and acc - z_x * sum(w), must stay in i32
+  // (numerics::getAccumulatorBound; qnt.contract's verifier checks the
+  // same).
+  double accBound = num::getAccumulatorBound(
+      num::getIntRange(act.storage, false), wParams.getIntRange(),
+      wParams.getZeroPoints().asArrayRef(), k);
+  if (accBound >= num::kAccumulatorLimit)
+    return fail(llvm::Twine("an i32 accumulator could overflow (") +
+                num::getStorageName(act.storage) + " activations x " +
+                num::getStorageName(wParams.getStorageKind()) +
+                " weights over " + llvm::Twine(k) + " terms)");
   int64_t wAxis = wParams.getAxis();
-  std::optional<unsigned> swOutAxis;
   if (wAxis >= 0) {
     auto d = dyn_cast<AffineDimExpr>(wMap.getResult(wAxis));
-    swOutAxis = d ? getOutputAxis(outMap, d.getPosition()) : std::nullopt;
-    if (!swOutAxis)
+    if (!d || !getOutputAxis(outMap, d.getPosition()))
       return fail("the weight's channel axis does not reach the output");
   }
 
   OpBuilder b(layer);
+  // The layer's name lives in the location of its qnt.contract.
+  Location userLoc = layer.getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(userLoc); fused && fused.getMetadata())
+    userLoc = fused.getLocations().front();
   Location loc = layer.getLoc();
+  Location layerLoc = userLoc;
+  if (!act.layerName.empty() && findLocationName(userLoc) != act.layerName)
+    layerLoc = NameLoc::get(b.getStringAttr(act.layerName), userLoc);
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
 
   // 1. The activation in stored form, with its scale and zero point.
@@ -705,11 +677,8 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
   actOptions.narrowRange = act.scheme == num::Scheme::Symmetric;
   Type xStored = IntegerType::get(ctx, num::getStorageBitWidth(act.storage));
   auto xqType = RankedTensorType::get(xType.getShape(), xStored);
-  bool xSigned = num::isSignedStorage(act.storage);
   Value xq, sxTensor, zxTensor;
   qnt::ParamsAttr staticInputParams;
-  float sxConst = 0;
-  int64_t zxConst = 0;
   if (act.dynamic) {
     SmallVector<int64_t> paramShape;
     if (perRow && xType.getRank() < 2)
@@ -730,8 +699,6 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
     auto solved = num::solveFromRange(act.min, act.max, actOptions);
     if (!solved)
       return solved.takeError();
-    sxConst = solved->scale;
-    zxConst = solved->zeroPoint;
     qnt::ParamsAttr params = qnt::getParamsAttr(
         ctx, actOptions, num::Granularity{}, f32, {*solved},
         [&]() { return emitError(loc); });
@@ -747,259 +714,23 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
                                    qnt::RoundingMode::half_even);
   }
 
-  // 2. The weight in stored form and its sums over the reduced dimensions.
+  // 2. The layer: real values float(acc) * (s_x * s_w), then + c unless c is
+  // zero (float(acc) * s is never -0, so adding +0 changes nothing).
   Value wq = arith::ConstantOp::create(b, loc, weight.stored);
-  bool wSigned = num::isSignedStorage(wParams.getStorageKind());
-  SmallVector<int64_t> colsumShape;
-  for (int64_t axis : parallelAxes)
-    colsumShape.push_back(wType.getDimSize(axis));
-  SmallVector<int64_t> colsum(
-      std::max<int64_t>(1, RankedTensorType::get(colsumShape, i32)
-                               .getNumElements()),
-      0);
-  {
-    SmallVector<int64_t> index(wType.getRank(), 0);
-    auto values = weight.stored.getValues<APInt>();
-    for (APInt v : values) {
-      int64_t group = 0;
-      for (int64_t axis : parallelAxes)
-        group = group * wType.getDimSize(axis) + index[axis];
-      colsum[group] += wSigned ? v.getSExtValue() : v.getZExtValue();
-      for (int64_t d = wType.getRank() - 1; d >= 0; --d) {
-        if (++index[d] < wType.getDimSize(d))
-          break;
-        index[d] = 0;
-      }
-    }
-  }
-  SmallVector<int32_t> colsum32(colsum.begin(), colsum.end());
-  Value colsumConst = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(RankedTensorType::get(colsumShape, i32),
-                             ArrayRef<int32_t>(colsum32)));
-
-  // 3. The integer contraction, with the layer's own maps.
-  SmallVector<Value> dynDims;
-  for (unsigned d = 0; d < outRank; ++d)
-    if (outType.isDynamicDim(d))
-      dynDims.push_back(tensor::DimOp::create(b, loc, c, d));
-  Value accEmpty =
-      tensor::EmptyOp::create(b, loc, outType.getShape(), i32, dynDims);
-  Value accInit =
-      linalg::FillOp::create(b, loc,
-                             ValueRange{arith::ConstantOp::create(
-                                 b, loc, b.getI32IntegerAttr(0))},
-                             ValueRange{accEmpty})
-          .getResult(0);
-  auto contraction = linalg::GenericOp::create(
-      b, loc, TypeRange{accInit.getType()}, ValueRange{xq, wq},
-      ValueRange{accInit}, maps, iterators,
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value product =
-            arith::MulIOp::create(nb, l, widen(nb, l, args[0], xSigned),
-                                  widen(nb, l, args[1], wSigned));
-        linalg::YieldOp::create(nb, l,
-                                arith::AddIOp::create(nb, l, args[2], product)
-                                    .getResult());
-      });
-
-  if (!act.layerName.empty())
-    contraction->setAttr(kLayerAttrName, b.getStringAttr(act.layerName));
-  if (staticInputParams)
-    contraction->setAttr(kInputParamsAttrName, staticInputParams);
-
-  // 3b. A weight zero point: acc - z_w * (sum(q_x) - K * z_x), so that the
-  // epilogue's `- z_x * sum(q_w)` completes sum((q_x - z_x) * (q_w - z_w)).
-  Value acc = contraction.getResult(0);
-  AffineMap outIdentity = b.getMultiDimIdentityMap(outRank);
-  if (weightZeroPoint) {
-    // sum(q_x) over the reduced dimensions, on the iteration space without
-    // the dimensions only the weight indexes (the output channels).
-    unsigned numDims = xMap.getNumDims();
-    llvm::SmallBitVector weightOnly(numDims);
-    for (AffineExpr expr : wMap.getResults())
-      if (auto d = dyn_cast<AffineDimExpr>(expr))
-        if (!xMap.isFunctionOfDim(d.getPosition()))
-          weightOnly.set(d.getPosition());
-    SmallVector<AffineExpr> rowsumResults, rowsumOutExprs;
-    SmallVector<int64_t> rowsumShape;
-    SmallVector<Value> rowsumDynDims;
-    for (auto [axis, expr] : llvm::enumerate(outMap.getResults())) {
-      unsigned dim = cast<AffineDimExpr>(expr).getPosition();
-      if (weightOnly.test(dim))
-        continue;
-      rowsumResults.push_back(expr);
-      rowsumOutExprs.push_back(getAffineDimExpr(axis, ctx));
-      rowsumShape.push_back(outType.getDimSize(axis));
-      if (outType.isDynamicDim(axis))
-        rowsumDynDims.push_back(tensor::DimOp::create(b, loc, c, axis));
-    }
-    AffineMap rowsumMap = AffineMap::get(numDims, 0, rowsumResults, ctx);
-    SmallVector<utils::IteratorType> rowsumIterators;
-    for (unsigned d = 0; d < numDims; ++d)
-      if (!weightOnly.test(d))
-        rowsumIterators.push_back(iterators[d]);
-    auto rowsumType = RankedTensorType::get(rowsumShape, i32);
-    Value rowsumInit =
-        linalg::FillOp::create(
-            b, loc,
-            ValueRange{arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))},
-            ValueRange{tensor::EmptyOp::create(b, loc, rowsumShape, i32,
-                                               rowsumDynDims)})
-            .getResult(0);
-    // The reduced dimensions may reach the activation only through sums
-    // (a convolution's window): a splat operand of the weight's reduced shape
-    // gives linalg their extents.
-    SmallVector<int64_t> reducedShape;
-    SmallVector<AffineExpr> reducedExprs;
-    for (int64_t axis : reducedAxes) {
-      reducedShape.push_back(wType.getDimSize(axis));
-      reducedExprs.push_back(wMap.getResult(axis));
-    }
-    auto extentsType = RankedTensorType::get(reducedShape, xStored);
-    Value extents = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(extentsType, b.getIntegerAttr(xStored, 0)));
-    AffineMap extentsMap = AffineMap::get(numDims, 0, reducedExprs, ctx);
-    Value rowsum =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{rowsumType}, ValueRange{xq, extents},
-            ValueRange{rowsumInit},
-            ArrayRef<AffineMap>{compressDims(xMap, weightOnly),
-                                compressDims(extentsMap, weightOnly),
-                                compressDims(rowsumMap, weightOnly)},
-            rowsumIterators,
-            [&](OpBuilder &nb, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, l,
-                  arith::AddIOp::create(nb, l, args[2],
-                                        widen(nb, l, args[0], xSigned))
-                      .getResult());
-            })
-            .getResult(0);
-    SmallVector<Value> inputs{acc, rowsum};
-    SmallVector<AffineMap> correctionMaps{
-        outIdentity, AffineMap::get(outRank, 0, rowsumOutExprs, ctx)};
-    if (wAxis >= 0) {
-      SmallVector<int32_t> zw32(wZeroPoints.begin(), wZeroPoints.end());
-      inputs.push_back(arith::ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::get(
-              RankedTensorType::get({int64_t(zw32.size())}, i32),
-              ArrayRef<int32_t>(zw32))));
-      correctionMaps.push_back(
-          AffineMap::get(outRank, 0, getAffineDimExpr(*swOutAxis, ctx)));
-    }
-    if (act.dynamic) {
-      AffineMap paramMap = AffineMap::get(outRank, 0, rowExprs, ctx);
-      inputs.push_back(zxTensor);
-      correctionMaps.push_back(paramMap);
-    }
-    correctionMaps.push_back(outIdentity);
-    acc = linalg::GenericOp::create(
-              b, loc, TypeRange{acc.getType()}, inputs, ValueRange{accInit},
-              correctionMaps,
-              SmallVector<utils::IteratorType>(outRank,
-                                               utils::IteratorType::parallel),
-              [&](OpBuilder &nb, Location l, ValueRange args) {
-                unsigned next = 2;
-                Value zw =
-                    wAxis >= 0
-                        ? args[next++]
-                        : arith::ConstantOp::create(
-                              nb, l,
-                              nb.getI32IntegerAttr(
-                                  static_cast<int32_t>(wZeroPoints[0])));
-                Value zx = act.dynamic
-                               ? args[next++]
-                               : arith::ConstantOp::create(
-                                     nb, l,
-                                     nb.getI32IntegerAttr(
-                                         static_cast<int32_t>(zxConst)));
-                Value k = arith::ConstantOp::create(
-                    nb, l,
-                    nb.getI32IntegerAttr(static_cast<int32_t>(reductionSize)));
-                Value centred = arith::SubIOp::create(
-                    nb, l, args[1], arith::MulIOp::create(nb, l, k, zx));
-                linalg::YieldOp::create(
-                    nb, l,
-                    arith::SubIOp::create(
-                        nb, l, args[0],
-                        arith::MulIOp::create(nb, l, zw, centred))
-                        .getResult());
-              })
-              .getResult(0);
-  }
-
-  // 4. The epilogue over the output.
-  SmallVector<Value> epilogueInputs{acc, c, colsumConst};
-  SmallVector<AffineMap> epilogueMaps{
-      outIdentity, outIdentity,
-      AffineMap::get(outRank, 0, colsumExprs, ctx)};
-  // Weight scales: one per output channel, or one.
-  Value swTensor;
-  if (wAxis >= 0) {
-    ArrayRef<float> scales = wParams.getScales().asArrayRef();
-    swTensor = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(
-            RankedTensorType::get({int64_t(scales.size())}, f32), scales));
-    epilogueInputs.push_back(swTensor);
-    epilogueMaps.push_back(
-        AffineMap::get(outRank, 0, getAffineDimExpr(*swOutAxis, ctx)));
-  }
-  if (act.dynamic) {
-    AffineMap paramMap = AffineMap::get(outRank, 0, rowExprs, ctx);
-    epilogueInputs.append({sxTensor, zxTensor});
-    epilogueMaps.append({paramMap, paramMap});
-  }
-  epilogueMaps.push_back(outIdentity);
-  Value outEmpty =
-      tensor::EmptyOp::create(b, loc, outType.getShape(), f32, dynDims);
-  SmallVector<utils::IteratorType> parallel(outRank,
-                                            utils::IteratorType::parallel);
-  float swScalar = wAxis >= 0 ? 0.0f : wParams.getScales()[0];
-  auto epilogue = linalg::GenericOp::create(
-      b, loc, TypeRange{outType}, epilogueInputs, ValueRange{outEmpty},
-      epilogueMaps, parallel,
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        unsigned next = 3;
-        Value sw = wAxis >= 0 ? args[next++]
-                              : arith::ConstantOp::create(
-                                    nb, l, nb.getF32FloatAttr(swScalar));
-        Value sx, zx;
-        if (act.dynamic) {
-          sx = args[next++];
-          zx = args[next++];
-        } else {
-          sx = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(sxConst));
-          zx = arith::ConstantOp::create(
-              nb, l, nb.getI32IntegerAttr(static_cast<int32_t>(zxConst)));
-        }
-        Value corrected = arith::SubIOp::create(
-            nb, l, args[0], arith::MulIOp::create(nb, l, zx, args[2]));
-        Value scale = arith::MulFOp::create(nb, l, sx, sw);
-        Value real = arith::MulFOp::create(
-            nb, l, arith::SIToFPOp::create(nb, l, nb.getF32Type(), corrected),
-            scale);
-        linalg::YieldOp::create(
-            nb, l, arith::AddFOp::create(nb, l, args[1], real).getResult());
-      });
-  // Static epilogues record what a following static layer needs to take the
-  // accumulator directly (chainFromQuantizedProducer).
-  DenseElementsAttr initBias = getBroadcastBias(c);
-  if (!act.dynamic && (isZeroFill(c) || initBias) && accBound < 536870912.0) {
-    SmallVector<NamedAttribute> info{
-        b.getNamedAttr("scale", b.getF32FloatAttr(sxConst)),
-        b.getNamedAttr("zero_point", b.getI32IntegerAttr(zxConst)),
-        b.getNamedAttr("weight_params", wParams)};
-    if (initBias)
-      info.push_back(b.getNamedAttr("init_bias", initBias));
-    epilogue->setAttr(kEpilogueAttrName, b.getDictionaryAttr(info));
-  }
+  Value y = qnt::ContractOp::create(
+      b, layerLoc, outType, xq, wq, Value(), sxTensor, zxTensor,
+      b.getAffineMapArrayAttr(maps), staticInputParams,
+      act.dynamic ? TypeAttr::get(qnt::getStorageTypeFor(ctx, act.storage))
+                  : TypeAttr(),
+      wParams, qnt::ParamsAttr(),
+      qnt::RequantModeAttr::get(ctx, qnt::RequantMode::float32),
+      DenseI64ArrayAttr());
+  if (!isZeroFill(c))
+    y = buildInitAdd(b, loc, c, y);
 
   Operation *oldWeight = layer.getDpsInputOperand(1)->get().getDefiningOp();
   Operation *oldInput = x.getDefiningOp();
-  layer->getResult(0).replaceAllUsesWith(epilogue.getResult(0));
+  layer->getResult(0).replaceAllUsesWith(y);
   layer->erase();
   // The weight constant, and a float producer the chaining made dead.
   llvm::SetVector<Operation *> worklist;
@@ -1019,88 +750,74 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
 }
 
 void quantopt::foldBiasIntoStaticEpilogues(Operation *root) {
-  SmallVector<linalg::GenericOp> epilogues;
-  root->walk([&](linalg::GenericOp op) {
-    if (op->hasAttr(kEpilogueAttrName) && op->hasOneUse())
-      epilogues.push_back(op);
+  SmallVector<qnt::ContractOp> layers;
+  root->walk([&](qnt::ContractOp op) {
+    if (isChainableLayer(op) && op->hasOneUse())
+      layers.push_back(op);
   });
-  for (linalg::GenericOp epilogue : epilogues) {
-    Operation *user = *epilogue->getUsers().begin();
+  for (qnt::ContractOp layer : layers) {
+    // The bias/clamp step follows the layer, or its init add.
+    Operation *user = *layer->getUsers().begin();
+    auto initAdd = dyn_cast<linalg::GenericOp>(user);
+    if (initAdd && matchInitAdd(initAdd)) {
+      if (!initAdd->hasOneUse())
+        continue;
+      user = *initAdd->getUsers().begin();
+    } else {
+      initAdd = nullptr;
+    }
     if (user->getNumResults() != 1)
       continue;
     std::optional<ChainableProducer> p = matchChainable(user->getResult(0));
-    if (!p || p->epilogue != epilogue || !p->passThrough.empty() || !p->bias ||
+    if (!p || p->layer != layer || !p->passThrough.empty() || !p->bias ||
         p->numSteps != 1 || p->biasRelu.getOperation() != user)
       continue;
-    auto outType = cast<RankedTensorType>(user->getResult(0).getType());
-    unsigned rank = outType.getRank();
-    int64_t channels = outType.getShape().back();
-    MLIRContext *ctx = root->getContext();
-    // The epilogue keeps adding its init `c` in float.
-    std::optional<EpilogueInfo> e =
-        readEpilogue(*p, channels, rank, /*withInitBias=*/false);
-    if (!e)
+    // The init `c` stays a float addition.
+    std::optional<SmallVector<int32_t>> biasQ =
+        quantizeBias(*p, /*withInitBias=*/false);
+    if (!biasQ)
       continue;
-    auto wParams = cast<qnt::ParamsAttr>(
-        epilogue->getAttrOfType<DictionaryAttr>(kEpilogueAttrName)
-            .get("weight_params"));
-    bool perChannel = wParams.getAxis() >= 0;
-    float sx = e->sx;
-    int32_t zx = e->zx;
-    ArrayRef<int32_t> biasQ = e->biasQ;
-    ArrayRef<float> ws = wParams.getScales().asArrayRef();
-
     OpBuilder b(user);
     Location loc = user->getLoc();
-    Type i32 = b.getI32Type();
-    Value biasConst = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({channels}, i32),
-                               ArrayRef<int32_t>(biasQ)));
-    SmallVector<Value> inputs(epilogue.getDpsInputs());
-    inputs.push_back(biasConst);
-    SmallVector<AffineMap> maps;
-    for (OpOperand *operand : epilogue.getDpsInputOperands())
-      maps.push_back(epilogue.getMatchingIndexingMap(operand));
-    maps.push_back(AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx)));
-    maps.push_back(b.getMultiDimIdentityMap(rank));
-    SmallVector<Value> dynDims;
-    for (unsigned d = 0; d < rank; ++d)
-      if (outType.isDynamicDim(d))
-        dynDims.push_back(tensor::DimOp::create(b, loc, inputs[0], d));
-    Value init = tensor::EmptyOp::create(b, loc, outType.getShape(),
-                                         outType.getElementType(), dynDims);
-    float swScalar = perChannel ? 0.0f : ws[0];
-    std::optional<float> lo = p->clampLow, hi = p->clampHigh;
-    unsigned biasIndex = inputs.size() - 1;
-    auto folded = linalg::GenericOp::create(
-        b, loc, TypeRange{outType}, inputs, ValueRange{init}, maps,
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value sw = perChannel ? args[3]
-                                : arith::ConstantOp::create(
-                                      nb, l, nb.getF32FloatAttr(swScalar));
-          Value sxv = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(sx));
-          Value zxv = arith::ConstantOp::create(nb, l, nb.getI32IntegerAttr(zx));
-          Value corrected = arith::AddIOp::create(
-              nb, l,
-              arith::SubIOp::create(nb, l, args[0],
-                                    arith::MulIOp::create(nb, l, zxv, args[2])),
-              args[biasIndex]);
-          Value real = arith::MulFOp::create(
-              nb, l, arith::SIToFPOp::create(nb, l, nb.getF32Type(), corrected),
-              arith::MulFOp::create(nb, l, sxv, sw));
-          Value y = arith::AddFOp::create(nb, l, args[1], real);
-          if (lo)
-            y = arith::MaximumFOp::create(
-                nb, l, y, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(*lo)));
-          if (hi)
-            y = arith::MinimumFOp::create(
-                nb, l, y, arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(*hi)));
-          linalg::YieldOp::create(nb, l, y);
-        });
-    user->getResult(0).replaceAllUsesWith(folded.getResult(0));
+    Value y = cloneWithBias(b, layer, *biasQ, layer.getResult().getType(),
+                            qnt::ParamsAttr(), qnt::RequantMode::float32,
+                            DenseI64ArrayAttr());
+    if (initAdd)
+      y = buildInitAdd(b, loc, initAdd.getDpsInputOperand(0)->get(), y);
+    if (p->clampLow || p->clampHigh) {
+      auto type = cast<RankedTensorType>(y.getType());
+      unsigned rank = type.getRank();
+      SmallVector<Value> dyn;
+      for (unsigned d = 0; d < rank; ++d)
+        if (type.isDynamicDim(d))
+          dyn.push_back(tensor::DimOp::create(b, loc, y, d));
+      Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                            type.getElementType(), dyn);
+      AffineMap id = b.getMultiDimIdentityMap(rank);
+      std::optional<float> lo = p->clampLow, hi = p->clampHigh;
+      y = linalg::GenericOp::create(
+              b, loc, TypeRange{type}, ValueRange{y}, ValueRange{empty},
+              ArrayRef<AffineMap>{id, id},
+              SmallVector<utils::IteratorType>(rank,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                Value v = args[0];
+                if (lo)
+                  v = arith::MaximumFOp::create(
+                      nb, l, v,
+                      arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(*lo)));
+                if (hi)
+                  v = arith::MinimumFOp::create(
+                      nb, l, v,
+                      arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(*hi)));
+                linalg::YieldOp::create(nb, l, v);
+              })
+              .getResult(0);
+    }
+    user->getResult(0).replaceAllUsesWith(y);
     user->erase();
-    epilogue->erase();
+    if (initAdd)
+      initAdd->erase();
+    layer->erase();
   }
 }

@@ -14,16 +14,21 @@
 
 using namespace mlir;
 
-std::string quantopt::getLayerName(Operation *op,
-                                   llvm::StringMap<unsigned> &counters) {
+std::string quantopt::findLocationName(Location loc) {
   std::string name;
-  op->getLoc()->walk([&](Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc)) {
+  loc->walk([&](Location inner) {
+    if (auto named = dyn_cast<NameLoc>(inner)) {
       name = named.getName().str();
       return WalkResult::interrupt();
     }
     return WalkResult::advance();
   });
+  return name;
+}
+
+std::string quantopt::getLayerName(Operation *op,
+                                   llvm::StringMap<unsigned> &counters) {
+  std::string name = findLocationName(op->getLoc());
   unsigned index = counters[op->getName().getStringRef()]++;
   if (name.empty())
     name = (op->getName().getStringRef() + "#" + llvm::Twine(index)).str();

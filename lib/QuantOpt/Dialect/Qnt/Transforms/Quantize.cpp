@@ -53,11 +53,9 @@ static std::pair<std::string, std::string> getRecordedName(Operation *op) {
           op->getName().getStringRef().str()};
 }
 
-/// Puts back the locations getRecordedName reads, and drops the markers the
-/// integer rewrite left for chaining.
+/// Puts back the locations getRecordedName reads.
 static void restoreLocations(ModuleOp module) {
   module.walk([](Operation *op) {
-    op->removeAttr("qnt.static_epilogue");
     if (auto fused = dyn_cast<FusedLoc>(op->getLoc()))
       if (auto info = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
         if (info.get(kLayerNameKey))

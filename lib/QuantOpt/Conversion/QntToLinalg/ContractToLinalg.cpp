@@ -1,0 +1,436 @@
+//===- ContractToLinalg.cpp - qnt.contract to integer linalg --------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The reference lowering of qnt.contract. With x ~ s_x (q_x - z_x) and
+// w ~ s_w (q_w - z_w), over the K reduced weight elements of an output:
+//
+//   sum((q_x - z_x)(q_w - z_w))
+//     = sum(q_x q_w) - z_x sum(q_w) - z_w (sum(q_x) - K z_x)
+//
+// 1. acc = sum(q_x * q_w): one linalg.generic with the op's maps, i32
+//    accumulation, no zero point inside the reduction;
+// 2. a weight zero point: acc - z_w * (sum(q_x) - K * z_x), sum(q_x) by one
+//    more reduction over the input;
+// 3. the epilogue: acc - z_x * sum(q_w) + bias, with sum(q_w) computed at
+//    compile time (numerics::sumOverAxes), then by result type: the i32
+//    accumulator; float(.) * (s_x * s_w); or qnt.requantize to the result
+//    parameters (lowered by the same conversion) and the stored clamp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Conversion/QntToLinalg/QntToLinalg.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SmallBitVector.h"
+
+using namespace mlir;
+using namespace mlir::qnt;
+namespace num = quantopt::numerics;
+
+namespace {
+
+Value widen(OpBuilder &b, Location loc, Value v, bool isSigned) {
+  Type i32 = b.getI32Type();
+  if (v.getType() == i32)
+    return v;
+  if (isSigned)
+    return arith::ExtSIOp::create(b, loc, i32, v);
+  return arith::ExtUIOp::create(b, loc, i32, v);
+}
+
+Value i32Const(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc,
+                                   b.getI32IntegerAttr(static_cast<int32_t>(v)));
+}
+
+Value f32Const(OpBuilder &b, Location loc, float v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+}
+
+Value i32Tensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                ArrayRef<int64_t> values) {
+  SmallVector<int32_t> v32(values.begin(), values.end());
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get(shape, b.getI32Type()),
+                             ArrayRef<int32_t>(v32)));
+}
+
+/// The dynamic sizes of `type` (the result, or a tensor indexed like a part
+/// of it through `resultAxes`) read from an operand dimension indexed by the
+/// same loop; failure when a dynamic size is not read directly anywhere.
+FailureOr<SmallVector<Value>> getDynamicSizes(OpBuilder &b, ContractOp op,
+                                              ArrayRef<unsigned> resultAxes) {
+  auto outType = cast<RankedTensorType>(op.getResult().getType());
+  SmallVector<Value> sizes;
+  for (unsigned axis : resultAxes) {
+    if (!outType.isDynamicDim(axis))
+      continue;
+    AffineExpr loop = op.getResultMap().getResult(axis);
+    Value size;
+    for (auto [operand, map] : {std::make_pair(op.getInput(), op.getInputMap()),
+                                std::make_pair(op.getWeight(),
+                                               op.getWeightMap())})
+      for (auto [i, e] : llvm::enumerate(map.getResults()))
+        if (!size && e == loop)
+          size = tensor::DimOp::create(b, op.getLoc(), operand, i);
+    if (!size)
+      return failure();
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+struct ContractLowering : OpRewritePattern<ContractOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ContractOp op,
+                                PatternRewriter &b) const override {
+    DenseElementsAttr weights;
+    if (!matchPattern(op.getWeight(), m_Constant(&weights)))
+      return b.notifyMatchFailure(
+          op, "the weight sums are computed at compile time: the weight must "
+              "be a constant");
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    auto outType = cast<RankedTensorType>(op.getResult().getType());
+    auto wType = cast<RankedTensorType>(weights.getType());
+    unsigned outRank = outType.getRank();
+    AffineMap xMap = op.getInputMap(), wMap = op.getWeightMap(),
+              outMap = op.getResultMap();
+    SmallVector<bool> reduced = op.getReductionLoops();
+    SmallVector<utils::IteratorType> iterators;
+    for (bool r : reduced)
+      iterators.push_back(r ? utils::IteratorType::reduction
+                            : utils::IteratorType::parallel);
+    SmallVector<unsigned> allAxes;
+    for (unsigned d = 0; d < outRank; ++d)
+      allAxes.push_back(d);
+    FailureOr<SmallVector<Value>> dynDims = getDynamicSizes(b, op, allAxes);
+    if (failed(dynDims))
+      return b.notifyMatchFailure(op, "a dynamic result size is not the size "
+                                      "of an operand dimension");
+
+    ParamsAttr wParams = op.getWeightParams();
+    ParamsAttr xParams = op.getInputParamsAttr();
+    bool dynamic = op.isDynamic();
+    bool xSigned = num::isSignedStorage(op.getInputStorageKind());
+    bool wSigned = num::isSignedStorage(wParams.getStorageKind());
+    ArrayRef<int64_t> wZeroPoints = wParams.getZeroPoints().asArrayRef();
+    bool weightZeroPoint =
+        llvm::any_of(wZeroPoints, [](int64_t z) { return z != 0; });
+    int64_t zxConst = xParams ? xParams.getZeroPoint(0) : 0;
+    std::optional<unsigned> channel = op.getResultChannelAxis();
+    AffineMap outIdentity = b.getMultiDimIdentityMap(outRank);
+    // Dynamic parameters: rank 0, or per row through the result axes.
+    SmallVector<AffineExpr> rowExprs;
+    for (unsigned axis : op.getRowResultAxes())
+      rowExprs.push_back(getAffineDimExpr(axis, ctx));
+    AffineMap paramMap = AffineMap::get(outRank, 0, rowExprs, ctx);
+
+    // The weight sums over the reduced dimensions, per parallel index.
+    SmallVector<int64_t> parallelAxes, colsumShape;
+    SmallVector<AffineExpr> colsumExprs;
+    for (int64_t axis = 0; axis < wType.getRank(); ++axis) {
+      std::optional<unsigned> outAxis = op.getResultAxisOfWeight(axis);
+      if (!outAxis)
+        continue;
+      parallelAxes.push_back(axis);
+      colsumShape.push_back(wType.getDimSize(axis));
+      colsumExprs.push_back(getAffineDimExpr(*outAxis, ctx));
+    }
+    SmallVector<int64_t> values;
+    for (APInt v : weights.getValues<APInt>())
+      values.push_back(wSigned ? v.getSExtValue()
+                               : static_cast<int64_t>(v.getZExtValue()));
+    Value colsum = i32Tensor(
+        b, loc, colsumShape,
+        num::sumOverAxes(values, wType.getShape(), parallelAxes));
+
+    // 1. The contraction on the stored integers.
+    Value zero = i32Const(b, loc, 0);
+    Value accInit =
+        linalg::FillOp::create(
+            b, loc, ValueRange{zero},
+            ValueRange{tensor::EmptyOp::create(b, loc, outType.getShape(), i32,
+                                               *dynDims)})
+            .getResult(0);
+    Value acc =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{accInit.getType()},
+            ValueRange{op.getInput(), op.getWeight()}, ValueRange{accInit},
+            ArrayRef<AffineMap>{xMap, wMap, outMap}, iterators,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value product = arith::MulIOp::create(
+                  nb, l, widen(nb, l, args[0], xSigned),
+                  widen(nb, l, args[1], wSigned));
+              linalg::YieldOp::create(
+                  nb, l, arith::AddIOp::create(nb, l, args[2], product)
+                             .getResult());
+            })
+            .getResult(0);
+
+    // 2. A weight zero point: acc - z_w * (sum(q_x) - K * z_x).
+    if (weightZeroPoint)
+      acc = correctWeightZeroPoint(b, op, acc, accInit, paramMap);
+
+    // 3. The epilogue.
+    SmallVector<Value> inputs{acc, colsum};
+    SmallVector<AffineMap> maps{outIdentity,
+                                AffineMap::get(outRank, 0, colsumExprs, ctx)};
+    auto addInput = [&](Value v, AffineMap map) {
+      inputs.push_back(v);
+      maps.push_back(map);
+      return inputs.size() - 1;
+    };
+    std::optional<size_t> biasArg, swArg, sxArg, zxArg;
+    if (Value bias = op.getBias())
+      biasArg = addInput(
+          bias, AffineMap::get(outRank, 0,
+                               getAffineDimExpr(outRank - 1, ctx)));
+    if (dynamic) {
+      sxArg = addInput(op.getInputScales(), paramMap);
+      zxArg = addInput(op.getInputZeroPoints(), paramMap);
+    }
+    Type element = outType.getElementType();
+    bool real = isa<FloatType>(element);
+    if (real && channel) {
+      ArrayRef<float> scales = wParams.getScales().asArrayRef();
+      swArg = addInput(
+          arith::ConstantOp::create(
+              b, loc,
+              DenseElementsAttr::get(
+                  RankedTensorType::get({int64_t(scales.size())}, f32),
+                  scales)),
+          AffineMap::get(outRank, 0, getAffineDimExpr(*channel, ctx)));
+    }
+    maps.push_back(outIdentity);
+    // acc - z_x * sum(q_w) (+ bias).
+    auto corrected = [&](OpBuilder &nb, Location l, ValueRange args) {
+      Value zx = zxArg ? args[*zxArg] : i32Const(nb, l, zxConst);
+      Value v = arith::SubIOp::create(nb, l, args[0],
+                                      arith::MulIOp::create(nb, l, zx, args[1]));
+      if (biasArg)
+        v = arith::AddIOp::create(nb, l, v, args[*biasArg]);
+      return v;
+    };
+    SmallVector<utils::IteratorType> parallel(outRank,
+                                              utils::IteratorType::parallel);
+    auto epilogue = [&](Type resultElement,
+                        function_ref<Value(OpBuilder &, Location, ValueRange)>
+                            body) {
+      Value empty = tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                            resultElement, *dynDims);
+      return linalg::GenericOp::create(
+                 b, loc,
+                 TypeRange{RankedTensorType::get(outType.getShape(),
+                                                 resultElement)},
+                 inputs, ValueRange{empty}, maps, parallel,
+                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                   linalg::YieldOp::create(nb, l, body(nb, l, args));
+                 })
+          .getResult(0);
+    };
+    if (real) {
+      // float(corrected) * (s_x * s_w), with the product in f32.
+      float swScalar = channel ? 0.0f : wParams.getScales()[0];
+      float sxScalar = xParams ? xParams.getScales()[0] : 0.0f;
+      Value y = epilogue(element, [&](OpBuilder &nb, Location l,
+                                      ValueRange args) -> Value {
+        Value sw = swArg ? args[*swArg] : f32Const(nb, l, swScalar);
+        Value sx = sxArg ? args[*sxArg] : f32Const(nb, l, sxScalar);
+        Value scale = arith::MulFOp::create(nb, l, sx, sw);
+        Value v = arith::MulFOp::create(
+            nb, l, arith::SIToFPOp::create(nb, l, f32, corrected(nb, l, args)),
+            scale);
+        if (element != f32)
+          v = arith::TruncFOp::create(nb, l, element, v);
+        return v;
+      });
+      b.replaceOp(op, y);
+      return success();
+    }
+    Value accumulator = epilogue(i32, corrected);
+    if (element.isInteger(32)) {
+      b.replaceOp(op, accumulator);
+      return success();
+    }
+
+    // Requantized: the accumulator's parameters (s_x * s_w, per channel
+    // when the weight is) to the result's, then the stored clamp.
+    SmallVector<float> accScales = op.getAccumulatorScales();
+    ParamsAttr rParams = op.getResultParamsAttr();
+    auto accParams = ParamsAttr::get(
+        ctx, i32, f32, channel ? int64_t(*channel) : int64_t(-1), int64_t(0),
+        false, false, DenseF32ArrayAttr::get(ctx, accScales),
+        DenseI64ArrayAttr::get(ctx, {}), DenseF32ArrayAttr::get(ctx, {}));
+    Value q = RequantizeOp::create(b, loc, outType, accumulator, accParams,
+                                   rParams, op.getMode());
+    num::IntRange range = rParams.getIntRange();
+    if (std::optional<ArrayRef<int64_t>> clamp = op.getClamp();
+        clamp && ((*clamp)[0] > range.qmin || (*clamp)[1] < range.qmax)) {
+      bool isSigned = num::isSignedStorage(rParams.getStorageKind());
+      int64_t lo = (*clamp)[0], hi = (*clamp)[1];
+      Value empty = tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                            element, *dynDims);
+      q = linalg::GenericOp::create(
+              b, loc, TypeRange{outType}, ValueRange{q}, ValueRange{empty},
+              ArrayRef<AffineMap>{outIdentity, outIdentity}, parallel,
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                Value lov = arith::ConstantOp::create(
+                    nb, l, nb.getIntegerAttr(element, lo));
+                Value hiv = arith::ConstantOp::create(
+                    nb, l, nb.getIntegerAttr(element, hi));
+                Value v = args[0];
+                if (isSigned) {
+                  v = arith::MaxSIOp::create(nb, l, v, lov);
+                  v = arith::MinSIOp::create(nb, l, v, hiv);
+                } else {
+                  v = arith::MaxUIOp::create(nb, l, v, lov);
+                  v = arith::MinUIOp::create(nb, l, v, hiv);
+                }
+                linalg::YieldOp::create(nb, l, v);
+              })
+              .getResult(0);
+    }
+    b.replaceOp(op, q);
+    return success();
+  }
+
+  /// acc - z_w * (sum(q_x) - K * z_x): sum(q_x) runs over the reduced loops
+  /// on the iteration space without the loops only the weight indexes (the
+  /// output channels).
+  static Value correctWeightZeroPoint(PatternRewriter &b, ContractOp op,
+                                      Value acc, Value accInit,
+                                      AffineMap paramMap) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type i32 = b.getI32Type();
+    AffineMap xMap = op.getInputMap(), wMap = op.getWeightMap(),
+              outMap = op.getResultMap();
+    auto outType = cast<RankedTensorType>(op.getResult().getType());
+    auto wType = cast<RankedTensorType>(op.getWeight().getType());
+    auto xType = cast<RankedTensorType>(op.getInput().getType());
+    unsigned outRank = outType.getRank(), numDims = xMap.getNumDims();
+    SmallVector<bool> reduced = op.getReductionLoops();
+    bool xSigned = num::isSignedStorage(op.getInputStorageKind());
+    ParamsAttr wParams = op.getWeightParams();
+    ArrayRef<int64_t> wZeroPoints = wParams.getZeroPoints().asArrayRef();
+    std::optional<unsigned> channel = op.getResultChannelAxis();
+    llvm::SmallBitVector weightOnly(numDims);
+    for (AffineExpr expr : wMap.getResults())
+      if (auto d = dyn_cast<AffineDimExpr>(expr))
+        if (!xMap.isFunctionOfDim(d.getPosition()))
+          weightOnly.set(d.getPosition());
+    SmallVector<AffineExpr> rowsumResults, rowsumOutExprs;
+    SmallVector<int64_t> rowsumShape;
+    SmallVector<unsigned> rowsumAxes;
+    for (auto [axis, expr] : llvm::enumerate(outMap.getResults())) {
+      unsigned dim = cast<AffineDimExpr>(expr).getPosition();
+      if (weightOnly.test(dim))
+        continue;
+      rowsumResults.push_back(expr);
+      rowsumOutExprs.push_back(getAffineDimExpr(axis, ctx));
+      rowsumShape.push_back(outType.getDimSize(axis));
+      rowsumAxes.push_back(axis);
+    }
+    SmallVector<Value> rowsumDynDims = *getDynamicSizes(b, op, rowsumAxes);
+    AffineMap rowsumMap = AffineMap::get(numDims, 0, rowsumResults, ctx);
+    SmallVector<utils::IteratorType> rowsumIterators;
+    for (unsigned d = 0; d < numDims; ++d)
+      if (!weightOnly.test(d))
+        rowsumIterators.push_back(reduced[d] ? utils::IteratorType::reduction
+                                             : utils::IteratorType::parallel);
+    Value rowsumInit =
+        linalg::FillOp::create(
+            b, loc, ValueRange{i32Const(b, loc, 0)},
+            ValueRange{tensor::EmptyOp::create(b, loc, rowsumShape, i32,
+                                               rowsumDynDims)})
+            .getResult(0);
+    // The reduced loops may reach the input only through sums (a
+    // convolution's window): a splat operand of the weight's reduced shape
+    // gives linalg their extents.
+    SmallVector<int64_t> reducedShape;
+    SmallVector<AffineExpr> reducedExprs;
+    for (int64_t axis : op.getReducedWeightAxes()) {
+      reducedShape.push_back(wType.getDimSize(axis));
+      reducedExprs.push_back(wMap.getResult(axis));
+    }
+    Type xStored = xType.getElementType();
+    Value extents = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get(reducedShape, xStored),
+                               b.getIntegerAttr(xStored, 0)));
+    AffineMap extentsMap = AffineMap::get(numDims, 0, reducedExprs, ctx);
+    Value rowsum =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{rowsumInit.getType()},
+            ValueRange{op.getInput(), extents}, ValueRange{rowsumInit},
+            ArrayRef<AffineMap>{compressDims(xMap, weightOnly),
+                                compressDims(extentsMap, weightOnly),
+                                compressDims(rowsumMap, weightOnly)},
+            rowsumIterators,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  nb, l,
+                  arith::AddIOp::create(nb, l, args[2],
+                                        widen(nb, l, args[0], xSigned))
+                      .getResult());
+            })
+            .getResult(0);
+    AffineMap outIdentity = b.getMultiDimIdentityMap(outRank);
+    SmallVector<Value> inputs{acc, rowsum};
+    SmallVector<AffineMap> maps{outIdentity,
+                                AffineMap::get(outRank, 0, rowsumOutExprs, ctx)};
+    if (channel) {
+      inputs.push_back(i32Tensor(b, loc, {int64_t(wZeroPoints.size())},
+                                 wZeroPoints));
+      maps.push_back(
+          AffineMap::get(outRank, 0, getAffineDimExpr(*channel, ctx)));
+    }
+    bool dynamic = op.isDynamic();
+    if (dynamic) {
+      inputs.push_back(op.getInputZeroPoints());
+      maps.push_back(paramMap);
+    }
+    maps.push_back(outIdentity);
+    int64_t zxConst = dynamic ? 0 : op.getInputParamsAttr().getZeroPoint(0);
+    int64_t k = op.getReductionSize();
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{acc.getType()}, inputs, ValueRange{accInit},
+               maps,
+               SmallVector<utils::IteratorType>(outRank,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 unsigned next = 2;
+                 Value zw = channel ? args[next++]
+                                    : i32Const(nb, l, wZeroPoints[0]);
+                 Value zx = dynamic ? args[next++] : i32Const(nb, l, zxConst);
+                 Value centred = arith::SubIOp::create(
+                     nb, l, args[1],
+                     arith::MulIOp::create(nb, l, i32Const(nb, l, k), zx));
+                 linalg::YieldOp::create(
+                     nb, l,
+                     arith::SubIOp::create(
+                         nb, l, args[0],
+                         arith::MulIOp::create(nb, l, zw, centred))
+                         .getResult());
+               })
+        .getResult(0);
+  }
+};
+
+} // namespace
+
+void quantopt::populateContractToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<ContractLowering>(patterns.getContext());
+}

@@ -1,0 +1,326 @@
+//===- ContractOp.cpp - qnt.contract: a quantized layer -------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The structure queries and the verifier of qnt.contract. The passes that
+// build, rewrite and lower the op read its loops, channel axis and
+// accumulator scales through these queries, so that they and the verifier
+// agree on what the op means.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "mlir/IR/AffineExpr.h"
+#include "mlir/IR/Builders.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::qnt;
+namespace num = quantopt::numerics;
+
+num::StorageKind ContractOp::getInputStorageKind() {
+  if (ParamsAttr params = getInputParamsAttr())
+    return params.getStorageKind();
+  return *getStorageKindOf(*getInputStorage());
+}
+
+SmallVector<bool> ContractOp::getReductionLoops() {
+  AffineMap out = getResultMap();
+  SmallVector<bool> reduced(out.getNumDims(), true);
+  for (AffineExpr e : out.getResults())
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      reduced[d.getPosition()] = false;
+  return reduced;
+}
+
+SmallVector<int64_t> ContractOp::getReducedWeightAxes() {
+  SmallVector<bool> reduced = getReductionLoops();
+  SmallVector<int64_t> axes;
+  for (auto [axis, e] : llvm::enumerate(getWeightMap().getResults()))
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && reduced[d.getPosition()])
+      axes.push_back(axis);
+  return axes;
+}
+
+int64_t ContractOp::getReductionSize() {
+  auto type = cast<RankedTensorType>(getWeight().getType());
+  int64_t k = 1;
+  for (int64_t axis : getReducedWeightAxes())
+    k *= type.getDimSize(axis);
+  return k;
+}
+
+std::optional<unsigned> ContractOp::getResultAxisOfWeight(int64_t axis) {
+  auto d = dyn_cast<AffineDimExpr>(getWeightMap().getResult(axis));
+  if (!d)
+    return std::nullopt;
+  for (auto [i, e] : llvm::enumerate(getResultMap().getResults()))
+    if (e == d)
+      return i;
+  return std::nullopt;
+}
+
+std::optional<unsigned> ContractOp::getResultChannelAxis() {
+  int64_t axis = getWeightParams().getAxis();
+  if (axis < 0)
+    return std::nullopt;
+  return getResultAxisOfWeight(axis);
+}
+
+SmallVector<unsigned> ContractOp::getRowResultAxes() {
+  SmallVector<unsigned> axes;
+  if (!isDynamic() ||
+      cast<RankedTensorType>(getInputScales().getType()).getRank() == 0)
+    return axes;
+  for (AffineExpr e : getInputMap().getResults().drop_back())
+    for (auto [i, o] : llvm::enumerate(getResultMap().getResults()))
+      if (o == e)
+        axes.push_back(i);
+  return axes;
+}
+
+SmallVector<float> ContractOp::getAccumulatorScales() {
+  float sx = getInputParamsAttr().getScales()[0];
+  SmallVector<float> scales;
+  for (float sw : getWeightParams().getScales().asArrayRef())
+    scales.push_back(sx * sw);
+  return scales;
+}
+
+/// Checks the stored element type of an operand against its parameters.
+static LogicalResult verifyStored(ContractOp op, Value v, ParamsAttr params,
+                                  StringRef what) {
+  if (params.isFloatStorage() || params.hasMinValues() ||
+      params.getBlockSize() > 0 ||
+      params.getStorageKind() == num::StorageKind::I32)
+    return op.emitOpError()
+           << what << " parameters must be affine (scale and zero point) on "
+           << "integer storage of 2 to 16 bits, per tensor or per channel";
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType() != params.getStoredElementType())
+    return op.emitOpError() << what << " element type "
+                            << type.getElementType() << " does not match "
+                            << "storage " << params.getStorageType();
+  return params.verifyForShape(type.getShape(),
+                               [&]() { return op.emitOpError(); });
+}
+
+LogicalResult ContractOp::verify() {
+  // Structure: three maps over the same loops, the result map a projection.
+  ArrayAttr maps = getMapsAttr();
+  if (maps.size() != 3)
+    return emitOpError() << "needs three maps (input, weight, result), got "
+                         << maps.size();
+  AffineMap xMap = getInputMap(), wMap = getWeightMap(),
+            outMap = getResultMap();
+  unsigned numLoops = xMap.getNumDims();
+  if (wMap.getNumDims() != numLoops || outMap.getNumDims() != numLoops ||
+      xMap.getNumSymbols() || wMap.getNumSymbols() || outMap.getNumSymbols())
+    return emitOpError() << "maps must have the same loops and no symbols";
+  auto xType = cast<RankedTensorType>(getInput().getType());
+  auto wType = cast<RankedTensorType>(getWeight().getType());
+  auto outType = cast<RankedTensorType>(getResult().getType());
+  for (auto [map, type, what] :
+       {std::make_tuple(xMap, xType, "input"),
+        std::make_tuple(wMap, wType, "weight"),
+        std::make_tuple(outMap, outType, "result")})
+    if (map.getNumResults() != static_cast<unsigned>(type.getRank()))
+      return emitOpError() << "the " << what << " map has "
+                           << map.getNumResults() << " results for a rank-"
+                           << type.getRank() << " " << what;
+  if (!outMap.isProjectedPermutation(/*allowZeroInResults=*/false))
+    return emitOpError() << "the result map must be a projection (distinct "
+                            "loops)";
+  if (!llvm::all_of(wMap.getResults(), llvm::IsaPred<AffineDimExpr>))
+    return emitOpError() << "the weight map must index every weight "
+                            "dimension with one loop";
+  // Static sizes of a loop agree wherever it indexes a dimension directly.
+  SmallVector<int64_t> sizes(numLoops, ShapedType::kDynamic);
+  SmallVector<bool> used(numLoops, false);
+  for (auto [map, type, what] :
+       {std::make_tuple(xMap, xType, "input"),
+        std::make_tuple(wMap, wType, "weight"),
+        std::make_tuple(outMap, outType, "result")}) {
+    for (auto [axis, e] : llvm::enumerate(map.getResults())) {
+      e.walk([&](AffineExpr sub) {
+        if (auto d = dyn_cast<AffineDimExpr>(sub))
+          used[d.getPosition()] = true;
+      });
+      auto d = dyn_cast<AffineDimExpr>(e);
+      int64_t size = type.getDimSize(axis);
+      if (!d || ShapedType::isDynamic(size))
+        continue;
+      int64_t &known = sizes[d.getPosition()];
+      if (!ShapedType::isDynamic(known) && known != size)
+        return emitOpError() << "loop d" << d.getPosition() << " has size "
+                             << known << " elsewhere but " << size
+                             << " in dimension " << axis << " of the "
+                             << what;
+      known = size;
+    }
+  }
+  for (unsigned d = 0; d < numLoops; ++d)
+    if (!used[d])
+      return emitOpError() << "loop d" << d << " indexes no operand";
+  SmallVector<bool> reduced = getReductionLoops();
+  for (int64_t axis : getReducedWeightAxes())
+    if (wType.isDynamicDim(axis))
+      return emitOpError() << "the weight's reduced dimensions must be "
+                              "static";
+
+  // Input parameters: static (one set) or dynamic (operands).
+  ParamsAttr wParams = getWeightParams();
+  if (failed(verifyStored(*this, getWeight(), wParams, "weight")))
+    return failure();
+  if (static_cast<bool>(getInputScales()) !=
+      static_cast<bool>(getInputZeroPoints()))
+    return emitOpError() << "dynamic input parameters need scales and zero "
+                            "points";
+  if (isDynamic() == static_cast<bool>(getInputParamsAttr()))
+    return emitOpError() << "needs either input parameters or dynamic "
+                            "(scales, zero points) operands";
+  if (isDynamic() != static_cast<bool>(getInputStorageAttr()))
+    return emitOpError() << "input_storage names the stored type of dynamic "
+                            "inputs (and only of those)";
+  num::IntRange xRange;
+  if (ParamsAttr xParams = getInputParamsAttr()) {
+    if (failed(verifyStored(*this, getInput(), xParams, "input")))
+      return failure();
+    if (!xParams.isPerTensor())
+      return emitOpError() << "input parameters must be per tensor";
+    xRange = num::getIntRange(xParams.getStorageKind(), false);
+  } else {
+    std::optional<num::StorageKind> kind =
+        getStorageKindOf(*getInputStorage());
+    if (!kind || num::isFloatStorage(*kind) ||
+        *kind == num::StorageKind::I32)
+      return emitOpError() << "input_storage must be an integer type of 2 to "
+                              "16 bits, got "
+                           << *getInputStorage();
+    if (xType.getElementType() !=
+        IntegerType::get(getContext(), num::getStorageBitWidth(*kind)))
+      return emitOpError() << "input element type " << xType.getElementType()
+                           << " does not match input_storage "
+                           << *getInputStorage();
+    xRange = num::getIntRange(*kind, false);
+    auto sType = cast<RankedTensorType>(getInputScales().getType());
+    auto zType = cast<RankedTensorType>(getInputZeroPoints().getType());
+    if (sType.getShape() != zType.getShape())
+      return emitOpError() << "dynamic scales and zero points must have the "
+                              "same shape";
+    if (sType.getRank() != 0) {
+      auto last = dyn_cast<AffineDimExpr>(xMap.getResults().back());
+      if (sType.getShape() != xType.getShape().drop_back() || !last ||
+          !reduced[last.getPosition()] ||
+          getRowResultAxes().size() != xMap.getNumResults() - 1)
+        return emitOpError()
+               << "per-row dynamic parameters must have the input's shape "
+                  "without its last dimension, which must be reduced while "
+                  "the others index the result";
+    }
+  }
+
+  // The weight's channel is an output channel.
+  if (wParams.getAxis() >= 0 && !getResultChannelAxis())
+    return emitOpError() << "the weight's channel axis "
+                         << wParams.getAxis()
+                         << " must index a result dimension (an output "
+                            "channel), not a reduced one";
+
+  // The int32 accumulator cannot overflow.
+  int64_t k = getReductionSize();
+  double bound = num::getAccumulatorBound(
+      xRange, wParams.getIntRange(), wParams.getZeroPoints().asArrayRef(), k);
+  if (bound >= num::kAccumulatorLimit)
+    return emitOpError() << "an int32 accumulator could overflow: " << k
+                         << " products of "
+                         << num::getStorageName(
+                                isDynamic() ? getInputStorageKind()
+                                            : getInputParamsAttr()
+                                                  .getStorageKind())
+                         << " and " << wParams.getStorageType()
+                         << " values reach " << bound
+                         << " (the limit is 2^30)";
+
+  // The bias: int32 at the accumulator's scale along the last dimension.
+  if (Value bias = getBias()) {
+    auto bType = cast<RankedTensorType>(bias.getType());
+    if (isDynamic())
+      return emitOpError() << "an int32 bias needs static input parameters "
+                              "(its scale is s_x * s_w)";
+    if (bType.getRank() != 1 || outType.getRank() == 0 ||
+        bType.getDimSize(0) != outType.getShape().back() ||
+        bType.isDynamicDim(0))
+      return emitOpError() << "bias must be a static vector of the result's "
+                              "last dimension";
+  }
+
+  // The result: accumulator, real values or requantized.
+  Type element = outType.getElementType();
+  ParamsAttr rParams = getResultParamsAttr();
+  bool requantized = isa<IntegerType>(element) && !element.isInteger(32);
+  if (!requantized && (getClamp() || getMode() != RequantMode::float32))
+    return emitOpError() << "mode and clamp apply to requantized results";
+  if (isa<FloatType>(element)) {
+    if (rParams)
+      return emitOpError() << "a float result is the dequantized "
+                              "accumulator; it takes no result parameters";
+    return success();
+  }
+  if (!isa<IntegerType>(element))
+    return emitOpError() << "result must be i32 (accumulator), float "
+                            "(dequantized) or stored integers (requantized)";
+  if (isDynamic())
+    return emitOpError() << "integer results need static input parameters";
+  if (!rParams)
+    return emitOpError() << "integer results need result parameters";
+  SmallVector<float> accScales = getAccumulatorScales();
+  std::optional<unsigned> channel = getResultChannelAxis();
+  if (element.isInteger(32)) {
+    // The accumulator's own parameters: i32, s_x * s_w, zero point 0.
+    bool zeroZp = llvm::all_of(rParams.getZeroPoints().asArrayRef(),
+                               [](int64_t z) { return z == 0; });
+    if (rParams.getStorageKind() != num::StorageKind::I32 || !zeroZp ||
+        rParams.hasMinValues() || rParams.getBlockSize() > 0)
+      return emitOpError() << "an i32 result is the accumulator: its "
+                              "parameters must be i32 with zero point 0";
+    if ((channel ? int64_t(*channel) : -1) != rParams.getAxis())
+      return emitOpError() << "the accumulator's axis must be the result's "
+                              "channel axis ("
+                           << (channel ? int64_t(*channel) : -1)
+                           << "), got " << rParams.getAxis();
+    ArrayRef<float> scales = rParams.getScales().asArrayRef();
+    if (scales.size() != accScales.size())
+      return emitOpError() << "the accumulator needs " << accScales.size()
+                           << " scales, got " << scales.size();
+    for (auto [i, pair] : llvm::enumerate(llvm::zip(scales, accScales)))
+      if (std::get<0>(pair) != std::get<1>(pair))
+        return emitOpError() << "accumulator scale #" << i << " is "
+                             << std::get<0>(pair) << " but s_x * s_w is "
+                             << std::get<1>(pair);
+    return rParams.verifyForShape(outType.getShape(),
+                                  [&]() { return emitOpError(); });
+  }
+  if (failed(verifyStored(*this, getResult(), rParams, "result")))
+    return failure();
+  if (!rParams.isPerTensor())
+    return emitOpError() << "requantized results take per-tensor parameters";
+  if (getMode() == RequantMode::fixed_point && bound >= 2147483648.0)
+    return emitOpError() << "fixed_point requantization needs the "
+                            "accumulator within 32 bits";
+  if (failed(verifyRequantScales(*this, accScales, rParams, getMode())))
+    return failure();
+  if (std::optional<ArrayRef<int64_t>> clamp = getClamp()) {
+    num::IntRange range = rParams.getIntRange();
+    if (clamp->size() != 2 || (*clamp)[0] > (*clamp)[1] ||
+        !range.contains((*clamp)[0]) || !range.contains((*clamp)[1]))
+      return emitOpError() << "clamp must be [lo, hi] with qmin <= lo <= hi "
+                              "<= qmax of the result storage ("
+                           << range.qmin << ", " << range.qmax << ")";
+  }
+  return success();
+}
