@@ -31,3 +31,20 @@ llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-params", "q
 llvm_config.add_tool_substitutions(["mlir-tblgen"], [config.llvm_tools_dir])
 config.substitutions.append(("%llvm_include", "/usr/lib/llvm-22/include"))
 config.substitutions.append(("%quant_bin", config.quantopt_tools_dir))
+
+# CPU features of this machine: tests that execute kernels forced to an
+# instruction set (isa=vnni) need it. The JIT compiles for the host CPU.
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+_flags = _cpu_flags()
+if {"avx512_vnni", "avx512vl", "avx512bw"} <= _flags:
+    config.available_features.add("x86-avx512-vnni")

@@ -1,7 +1,10 @@
-// RUN: quant-opt %s --qnt-quantize --qnt-vnni-matmul 2>&1 | FileCheck %s
-// RUN: quant-opt %s --qnt-quantize="act-storage=i8 act-scheme=symmetric" --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=SIGNED
-// RUN: quant-opt %s --qnt-quantize --qnt-vnni-matmul --qnt-lower-dot 2>&1 | FileCheck %s --check-prefix=INTRINSIC
-// RUN: quant-opt %s --qnt-quantize --qnt-codegen 2>&1 | FileCheck %s --check-prefix=LLVM
+// The VNNI kernel on hand-written layers (qnt.contract, lowered by
+// convert-qnt-to-linalg): @fc takes u8 activations quantized at run time,
+// @fc_signed i8 activations, @fc_int4 int4 weights (W4A8).
+// RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul 2>&1 | FileCheck %s
+// RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=SIGNED
+// RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul --qnt-lower-dot="isa=vnni" 2>&1 | FileCheck %s --check-prefix=INTRINSIC
+// RUN: quant-opt %s --qnt-codegen="isa=vnni" 2>&1 | FileCheck %s --check-prefix=LLVM
 
 // K = 6 (one full group of 4 and a tail of 2), N = 20 (a full block of 16
 // and a tail of 4): packed weights [2][2][64], zero-padded.
@@ -22,9 +25,10 @@
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK: vector.transfer_write %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] : vector<16xf32>, memref<?x20xf32>
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
-// CHECK-NOT: qnt.layer = "fc"
+// CHECK-NOT: qnt.contract
 
-// SIGNED: memref.global "private" constant @qnt_vnni_compensation_0 : memref<2x16xi32>
+// SIGNED: memref.global "private" constant @qnt_vnni_compensation_1 : memref<2x16xi32>
+// SIGNED-LABEL: func @fc_signed
 // SIGNED: arith.xori %{{.*}}, %{{.*}} : i32
 // SIGNED: qnt.dot_u8i8
 
@@ -34,36 +38,48 @@
 // LLVM: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // LLVM-NOT: qnt.dot_u8i8
 
-func.func @fc(%x: tensor<?x6xf32>) -> tensor<?x20xf32> {
-  %c0 = arith.constant 0 : index
-  %d = tensor.dim %x, %c0 : tensor<?x6xf32>
-  %w = arith.constant dense<0.5> : tensor<6x20xf32>
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty(%d) : tensor<?x20xf32>
-  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<?x20xf32>) -> tensor<?x20xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<?x6xf32>, tensor<6x20xf32>) outs(%c : tensor<?x20xf32>) -> tensor<?x20xf32> loc("fc")
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+func.func @fc(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<?x20xf32> {
+  %w = arith.constant dense<127> : tensor<6x20xi8>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<?x6xi8>, tensor<6x20xi8>, tensor<f32>, tensor<i32>) -> tensor<?x20xf32>
+         maps = [#x, #w, #o] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.0039370079]> loc("fc")
+  return %y : tensor<?x20xf32>
+}
+func.func @fc_signed(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<?x20xf32> {
+  %w = arith.constant dense<127> : tensor<6x20xi8>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<?x6xi8>, tensor<6x20xi8>, tensor<f32>, tensor<i32>) -> tensor<?x20xf32>
+         maps = [#x, #w, #o] input_storage = i8 weight = #qnt.params<i8, narrow, scales = [0.0039370079]> loc("fc_signed")
+  return %y : tensor<?x20xf32>
+}
+func.func @fc_int4(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<?x20xf32> {
+  %w = arith.constant dense<7> : tensor<6x20xi4>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<?x6xi8>, tensor<6x20xi4>, tensor<f32>, tensor<i32>) -> tensor<?x20xf32>
+         maps = [#x, #w, #o] input_storage = ui8 weight = #qnt.params<i4, narrow, scales = [0.0714285746]> loc("fc_int4")
   return %y : tensor<?x20xf32>
 }
 
-// RUN: quant-opt %s --qnt-quantize --qnt-vnni-matmul --qnt-lower-dot="isa=generic" 2>&1 | FileCheck %s --check-prefix=GENERIC
+// RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul --qnt-lower-dot="isa=generic" 2>&1 | FileCheck %s --check-prefix=GENERIC
 // GENERIC-NOT: llvm.call_intrinsic
 // GENERIC: arith.extui %{{.*}} : vector<64xi8> to vector<64xi32>
 // GENERIC: arith.extsi %{{.*}} : vector<64xi8> to vector<64xi32>
 // GENERIC: %[[P:.*]] = arith.muli %{{.*}}, %{{.*}} : vector<64xi32>
 // GENERIC: vector.shuffle %[[P]], %[[P]] [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60] : vector<64xi32>, vector<64xi32>
 // GENERIC-COUNT-4: arith.addi %{{.*}}, %{{.*}} : vector<16xi32>
-// RUN: quant-opt %s --qnt-quantize --qnt-vnni-matmul="lanes=8" --qnt-lower-dot="isa=vnni" 2>&1 | FileCheck %s --check-prefix=AVX256
+// RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul="lanes=8" --qnt-lower-dot="isa=vnni" 2>&1 | FileCheck %s --check-prefix=AVX256
 // AVX256: memref.global "private" constant @qnt_vnni_weights_0 : memref<3x2x32xi8>
 // AVX256: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
-// RUN: not quant-opt %s --qnt-quantize --qnt-vnni-matmul="lanes=4" 2>&1 | FileCheck %s --check-prefix=LANES
+// RUN: not quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul="lanes=4" 2>&1 | FileCheck %s --check-prefix=LANES
 // LANES: error: qnt-vnni-matmul: lanes must be 16 or 8, not 4
-// RUN: not quant-opt %s --qnt-quantize --qnt-vnni-matmul --qnt-lower-dot="isa=sse" 2>&1 | FileCheck %s --check-prefix=ISA
+// RUN: not quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul --qnt-lower-dot="isa=sse" 2>&1 | FileCheck %s --check-prefix=ISA
 // ISA: error: qnt-lower-dot: isa must be host, vnni or generic, not 'sse'
 
 // int4 weights: [ceil(N/16)][ceil(K/4)][32] bytes, two nibbles (+8) per
 // byte, unpacked to the 64 signed bytes vpdpbusd reads.
-// RUN: quant-opt %s --qnt-quantize="weights=i4" --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=INT4
-// INT4: memref.global "private" constant @qnt_vnni_weights_0 : memref<2x2x32xi8>
+// RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=INT4
+// INT4: memref.global "private" constant @qnt_vnni_weights_2 : memref<2x2x32xi8>
+// INT4-LABEL: func @fc_int4
 // INT4: %[[RAW:.*]] = vector.load %{{.*}} : memref<2x2x32xi8>, vector<32xi8>
 // INT4: %[[LO:.*]] = arith.andi %[[RAW]], %{{.*}} : vector<32xi8>
 // INT4: %[[SH:.*]] = arith.shrui %[[RAW]], %{{.*}} : vector<32xi8>

@@ -6,7 +6,7 @@
 // float producers it replaces are erased exactly once.
 // CHECK-LABEL: func @inplace
 // CHECK-COUNT-1: qnt.quantize
-// CHECK: qnt.requantize
+// CHECK: qnt.contract {{.*}} result = #qnt.params
 // CHECK-NOT: qnt.quantize
 func.func @inplace(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   %w1 = arith.constant dense<0.5> : tensor<4x4xf32>
@@ -29,7 +29,7 @@ func.func @inplace(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
 // Tests that an element-wise op that also transposes does not chain.
 // CHECK-LABEL: func @transposing_relu
 // CHECK-COUNT-2: qnt.quantize
-// CHECK-NOT: qnt.requantize
+// CHECK-NOT: result = #qnt.params
 func.func @transposing_relu(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %w1 = arith.constant dense<0.5> : tensor<4x4xf32>
   %w2 = arith.constant dense<0.25> : tensor<4x4xf32>
@@ -57,7 +57,7 @@ func.func @transposing_relu(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
 // REMARK: remark: {{.*}}layer 'tconv' (conv2d) kept in float: recipe rule layers[0] says keep_float
 // DYN-LABEL: func @fallbacks
 // DYN: qnt.dynamic_quantize %{{.*}} : tensor<512xf32> to tensor<512xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = "asymmetric"{{$}}
-// DYN: arith.constant dense<[0.00393700786, 0.00787401571, 0.0157480314, 0.0314960629]> : tensor<4xf32>
+// DYN: qnt.contract {{.*}} -> tensor<1x5x5x4x1xf32> {{.*}} weight = #qnt.params<i8, narrow, axis = 2, scales = [0.003937008, 0.007874016, 0.015748031, 0.031496063]>
 // DYN: linalg.conv_2d_nhwc_fhwc {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x5x5x4xf32>, tensor<2x3x3x4xf32>)
 func.func @fallbacks(%v: tensor<512xf32>, %acc: tensor<4x8xf32>, %accm: tensor<4x8xf32>, %x: tensor<1x5x5x4xf32>, %xm: tensor<4x512xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<1x3x3x4xf32>, tensor<1x3x3x2xf32>) {
   %m = arith.constant dense<0.125> : tensor<512x8xf32>

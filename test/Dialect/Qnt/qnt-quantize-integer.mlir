@@ -5,40 +5,33 @@
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=STATICREMARK
 
 // Tests the default integer matmul: u8 asymmetric dynamic activation, i8
-// per-channel weights, an i32 contraction with the layer's maps, compile-time
-// weight sums (column sums 127+(-25) = 102 and 127+(-64) = 63), and one
-// epilogue: c + float(acc - z_x * colsum) * (s_x * s_w).
+// per-channel weights, one qnt.contract with the layer's maps whose result
+// is the real value, and the layer's init (a function argument here) added
+// after it. The arithmetic is the op's lowering
+// (test/Conversion/QntToLinalg/convert-qnt-contract.mlir).
+// CHECK-DAG: #[[$X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[$O:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func @matmul
 // CHECK: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = "asymmetric"
 // CHECK: %[[W:.*]] = arith.constant dense<{{\[\[}}127, 127], [-25, -64]]> : tensor<2x2xi8>
-// CHECK: %[[SUM:.*]] = arith.constant dense<[102, 63]> : tensor<2xi32>
-// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[Q]], %[[W]] : tensor<4x2xi8>, tensor<2x2xi8>)
-// CHECK: arith.extui %{{.*}} : i8 to i32
-// CHECK: arith.extsi %{{.*}} : i8 to i32
-// CHECK-NOT: arith.subi
-// CHECK: linalg.yield
-// CHECK: %[[SW:.*]] = arith.constant dense<[0.00999999977, 0.00393700786]> : tensor<2xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %{{.*}}, %[[SUM]], %[[SW]], %[[S]], %[[Z]] :
-// CHECK: %[[ZS:.*]] = arith.muli %{{.*}}, %{{.*}} : i32
-// CHECK: %[[C:.*]] = arith.subi %{{.*}}, %[[ZS]] : i32
-// CHECK: arith.sitofp %[[C]] : i32 to f32
+// CHECK: %[[Y:.*]] = qnt.contract %[[Q]], %[[W]] dynamic(%[[S]], %[[Z]]) : (tensor<4x2xi8>, tensor<2x2xi8>, tensor<f32>, tensor<i32>) -> tensor<4x2xf32>
+// CHECK-SAME: maps = [#[[$X]], #[[$W]], #[[$O]]] input_storage = ui8 weight = #qnt.params<i8, narrow, axis = 1, scales = [0.01, 0.003937008]>
+// CHECK: linalg.generic {{.*}} ins(%arg1, %[[Y]] : tensor<4x2xf32>, tensor<4x2xf32>)
+// CHECK: arith.addf
 // REMARK: remark: qnt-quantize: 1 layer(s): 1 integer, 0 weight-only, 0 kept in float (weights i8 symmetric per-channel unless a recipe says otherwise; activations dynamic)
 
-// Tests per-row symmetric int8 activations: one scale per row, read through
-// (d0, d1) -> (d0) in the epilogue.
-// ROW-DAG: #[[$ROWMAP:.*]] = affine_map<(d0, d1) -> (d0)>
+// Tests per-row symmetric int8 activations: one scale per row.
 // ROW-LABEL: func @matmul
-// ROW: qnt.dynamic_quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8>, tensor<4xf32>, tensor<4xi32> storage = i8 scheme = "symmetric" per_row
-// ROW: arith.extsi %{{.*}} : i8 to i32
-// ROW: linalg.generic {indexing_maps = [{{.*}}, #[[$ROWMAP]], #[[$ROWMAP]], {{.*}}]
+// ROW: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8>, tensor<4xf32>, tensor<4xi32> storage = i8 scheme = "symmetric" per_row
+// ROW: qnt.contract %[[Q]], %{{.*}} dynamic(%[[S]], %[[Z]]) : (tensor<4x2xi8>, tensor<2x2xi8>, tensor<4xf32>, tensor<4xi32>) -> tensor<4x2xf32> {{.*}} input_storage = i8
 
 // Tests static activations from the stats file: [-1, 3] as u8 asymmetric is
-// s = 4/255, z = round(1 / s) = 64, quantized with qnt.quantize; the
-// epilogue uses constants.
+// s = 4/255, z = round(1 / s) = 64, quantized with qnt.quantize; the layer
+// states the same parameters.
 // STATIC-LABEL: func @matmul
-// STATIC: qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.015686275], zero_points = [64]>
-// STATIC-DAG: arith.constant 0.0156862754 : f32
-// STATIC-DAG: arith.constant 64 : i32
+// STATIC: %[[Q:.*]] = qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.015686275], zero_points = [64]>
+// STATIC: qnt.contract %[[Q]], %{{.*}} : (tensor<4x2xi8>, tensor<2x2xi8>) -> tensor<4x2xf32> {{.*}} input = #qnt.params<ui8, scales = [0.015686275], zero_points = [64]>
 func.func @matmul(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %w = arith.constant dense<[[1.27, 0.5], [-0.25, -0.25]]> : tensor<2x2xf32>
   %y = linalg.matmul ins(%x, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32> loc("fc1")
@@ -47,13 +40,13 @@ func.func @matmul(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32>
 
 // -----
 
-// Tests a convolution: the filter sums run over KH, KW and C per output
-// channel (3 * 3 * 2 * 127 = 2286), per-tensor activations (per-row does not
-// apply to a window).
+// Tests a convolution: the layer keeps the convolution's maps (the window
+// as oh + kh), per-channel weights on F (axis 3), per-tensor activations
+// (per-row does not apply to a window).
+// CHECK-DAG: #[[$CX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 + d4, d2 + d5, d6)>
 // CHECK-LABEL: func @conv
 // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<1x5x5x2xf32> to tensor<1x5x5x2xi8>, tensor<f32>, tensor<i32>
-// CHECK: arith.constant dense<2286> : tensor<4xi32>
-// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: qnt.contract {{.*}} -> tensor<1x3x3x4xf32> maps = [#[[$CX]], {{.*}}] input_storage = ui8 weight = #qnt.params<i8, narrow, axis = 3,
 // ROW-LABEL: func @conv
 // ROW: qnt.dynamic_quantize %{{.*}} : tensor<1x5x5x2xf32> to tensor<1x5x5x2xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = "symmetric"{{$}}
 // STATICREMARK: remark: layer 'linalg.conv_2d_nhwc_hwcf#0' (conv_2d_nhwc_hwcf): weights quantized, activations stay in float: '{{.*}}stats.json' has no range for it
@@ -71,9 +64,8 @@ func.func @conv(%x: tensor<1x5x5x2xf32>, %o: tensor<1x3x3x4xf32>) -> tensor<1x3x
 // REMARK: remark: qnt-quantize: 1 layer(s): 1 integer, 0 weight-only, 0 kept in float
 // CHECK-LABEL: func @tosa
 // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<1x2x4xf32> to tensor<1x2x4xi8>
-// CHECK: arith.constant dense<127> : tensor<1x4x3xi8>
-// CHECK: arith.constant dense<508> : tensor<1x3xi32>
-// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK: %[[TW:.*]] = arith.constant dense<127> : tensor<1x4x3xi8>
+// CHECK: qnt.contract %{{.*}}, %[[TW]] {{.*}} -> tensor<1x2x3xf32> {{.*}} weight = #qnt.params<i8, narrow, axis = 2,
 // CHECK-NOT: {{= tosa.matmul}}
 func.func @tosa(%a: tensor<1x2x4xf32>) -> tensor<1x2x3xf32> {
   %b = "tosa.const"() {values = dense<0.5> : tensor<1x4x3xf32>} : () -> tensor<1x4x3xf32>

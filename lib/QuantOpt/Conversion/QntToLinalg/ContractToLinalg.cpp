@@ -246,12 +246,12 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
       float sxScalar = xParams ? xParams.getScales()[0] : 0.0f;
       Value y = epilogue(element, [&](OpBuilder &nb, Location l,
                                       ValueRange args) -> Value {
+        Value acc = corrected(nb, l, args);
         Value sw = swArg ? args[*swArg] : f32Const(nb, l, swScalar);
         Value sx = sxArg ? args[*sxArg] : f32Const(nb, l, sxScalar);
         Value scale = arith::MulFOp::create(nb, l, sx, sw);
         Value v = arith::MulFOp::create(
-            nb, l, arith::SIToFPOp::create(nb, l, f32, corrected(nb, l, args)),
-            scale);
+            nb, l, arith::SIToFPOp::create(nb, l, f32, acc), scale);
         if (element != f32)
           v = arith::TruncFOp::create(nb, l, element, v);
         return v;

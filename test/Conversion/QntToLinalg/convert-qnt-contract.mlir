@@ -1,0 +1,122 @@
+// RUN: quant-opt %s --convert-qnt-to-linalg --split-input-file -verify-diagnostics | FileCheck %s
+
+// Tests a dynamic matmul: the i32 contraction keeps the op's maps and has no
+// zero point inside the reduction; the weight sums are compile-time
+// constants (127 + (-25) = 102, 127 + (-64) = 63); the epilogue computes
+// float(acc - z_x * sum(w)) * (s_x * s_w) with the run-time s_x, z_x.
+// CHECK-DAG: #[[$X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[$O:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func @dynamic
+// CHECK: %[[SUM:.*]] = arith.constant dense<[102, 63]> : tensor<2xi32>
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#[[$X]], #[[$W]], #[[$O]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %{{.*}} : tensor<?x2xi8>, tensor<2x2xi8>)
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK-NOT: arith.subi
+// CHECK: linalg.yield
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %[[SUM]], %arg1, %arg2, %{{.*}} : tensor<?x2xi32>, tensor<2xi32>, tensor<f32>, tensor<i32>, tensor<2xf32>) outs(%{{.*}} : tensor<?x2xf32>)
+// CHECK: %[[ZS:.*]] = arith.muli %{{.*}}, %{{.*}} : i32
+// CHECK: %[[C:.*]] = arith.subi %{{.*}}, %[[ZS]] : i32
+// CHECK: %[[S:.*]] = arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK: %[[F:.*]] = arith.sitofp %[[C]] : i32 to f32
+// CHECK: arith.mulf %[[F]], %[[S]] : f32
+// CHECK-NOT: qnt.contract
+func.func @dynamic(%xq: tensor<?x2xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[127, 127], [-25, -64]]> : tensor<2x2xi8>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<?x2xi8>, tensor<2x2xi8>, tensor<f32>, tensor<i32>) -> tensor<?x2xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = ui8 weight = #qnt.params<i8, narrow, axis = 1, scales = [0.01, 0.003937008]>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+// Tests a requantized result: acc - z_x * sum(w) + bias in i32 (z_x = 10,
+// sums 3 and -3), qnt.requantize from the accumulator's scale
+// 0.5 * 0.25 = 0.125 to the result's (lowered by the same conversion), and
+// the stored clamp [3, 200] (200 is -56 as i8) with unsigned min/max.
+// CHECK-LABEL: func @requantized
+// CHECK: %[[SUM:.*]] = arith.constant dense<[3, -3]> : tensor<2xi32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[SUM]], %arg1 : tensor<2x2xi32>, tensor<2xi32>, tensor<2xi32>) outs(%{{.*}} : tensor<2x2xi32>)
+// CHECK: %[[ZX:.*]] = arith.constant 10 : i32
+// CHECK: arith.muli %[[ZX]], %{{.*}} : i32
+// CHECK: arith.subi
+// CHECK: arith.addi
+// CHECK: math.roundeven
+// CHECK: arith.constant 3 : i8
+// CHECK: arith.constant -56 : i8
+// CHECK: arith.maxui
+// CHECK: arith.minui
+func.func @requantized(%xq: tensor<2x3xi8>, %b: tensor<2xi32>) -> tensor<2x2xi8> {
+  %w = arith.constant dense<[[1, -1], [1, -1], [1, -1]]> : tensor<3x2xi8>
+  %y = qnt.contract %xq, %w bias %b : (tensor<2x3xi8>, tensor<3x2xi8>, tensor<2xi32>) -> tensor<2x2xi8>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
+         result = #qnt.params<ui8, scales = [1.0], zero_points = [3]> clamp = [3, 200]
+  return %y : tensor<2x2xi8>
+}
+
+// -----
+
+// Tests the i32 accumulator result: the correction only, no scale.
+// CHECK-LABEL: func @accumulator
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2xi32>)
+// CHECK: arith.subi
+// CHECK-NOT: arith.sitofp
+// CHECK: return %{{.*}} : tensor<2x2xi32>
+func.func @accumulator(%xq: tensor<2x3xi8>) -> tensor<2x2xi32> {
+  %w = arith.constant dense<[[1, -1], [1, -1], [1, -1]]> : tensor<3x2xi8>
+  %y = qnt.contract %xq, %w : (tensor<2x3xi8>, tensor<3x2xi8>) -> tensor<2x2xi32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
+         result = #qnt.params<i32, scales = [0.125]>
+  return %y : tensor<2x2xi32>
+}
+
+// -----
+
+// Tests weight zero points: sum(q_x) over K by one more reduction (the loops
+// without the output channel), then acc - z_w * (sum(q_x) - K * z_x) with
+// K = 3 and the per-channel z_w.
+// CHECK-LABEL: func @weight_zero_points
+// CHECK: %[[ROWS:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%arg0, %{{.*}} : tensor<2x3xi8>, tensor<3xi8>) outs(%{{.*}} : tensor<2xi32>)
+// CHECK: %[[ZW:.*]] = arith.constant dense<[128, 120]> : tensor<2xi32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[ROWS]], %[[ZW]] : tensor<2x2xi32>, tensor<2xi32>, tensor<2xi32>)
+// CHECK: arith.constant 3 : i32
+func.func @weight_zero_points(%xq: tensor<2x3xi8>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[130, 0], [128, 255], [1, 120]]> : tensor<3x2xi8>
+  %y = qnt.contract %xq, %w : (tensor<2x3xi8>, tensor<3x2xi8>) -> tensor<2x2xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<ui8, axis = 1, scales = [0.25, 0.5], zero_points = [128, 120]>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// Tests a strided NHWC convolution: the filter sums run over KH, KW and C per
+// output channel (3 * 3 * 2 * 127 = 2286) and the window map is kept.
+// CHECK-DAG: #[[$CX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 * 2 + d4, d2 * 2 + d5, d6)>
+// CHECK-LABEL: func @conv
+// CHECK: arith.constant dense<2286> : tensor<4xi32>
+// CHECK: linalg.generic {indexing_maps = [#[[$CX]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+func.func @conv(%xq: tensor<1x7x7x2xi8>) -> tensor<1x3x3x4xf32> {
+  %w = arith.constant dense<127> : tensor<3x3x2x4xi8>
+  %y = qnt.contract %xq, %w : (tensor<1x7x7x2xi8>, tensor<3x3x2x4xi8>) -> tensor<1x3x3x4xf32>
+         maps = [affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh * 2 + kh, ow * 2 + kw, c)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>]
+         input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
+  return %y : tensor<1x3x3x4xf32>
+}
+
+// -----
+
+// Tests that a weight that is not a constant is not lowered (its sums are
+// computed at compile time), with an error at the op.
+func.func @runtime_weight(%xq: tensor<2x3xi8>, %w: tensor<3x2xi8>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{failed to legalize operation 'qnt.contract'}}
+  %y = qnt.contract %xq, %w : (tensor<2x3xi8>, tensor<3x2xi8>) -> tensor<2x2xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
+  return %y : tensor<2x2xf32>
+}
