@@ -218,9 +218,11 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
                            tempStats.str().str() + " " + quantizeOptions + "}";
     if (failed(runPasses(*original, pipeline)))
       return fail("quantization failed (see the diagnostics above)");
+    // With locations: the layer names live in them (qnt.contract's), so
+    // that the quantized model can be observed and reported by layer.
     std::string quantizedText;
     llvm::raw_string_ostream os(quantizedText);
-    original->print(os);
+    original->print(os, OpPrintingFlags().enableDebugInfo());
     os << "\n";
     if (!statsFile.empty())
       if (llvm::Error err = stats->save(statsFile))

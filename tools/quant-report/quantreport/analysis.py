@@ -134,8 +134,13 @@ def analyze(float_dir, quantized_dir, stats=None, ranges=None):
             parts.append("only in the float model: " + ", ".join(only_f))
         if only_q:
             parts.append("only in the quantized model: " + ", ".join(only_q))
+        hint = ""
+        if any(i.startswith("qnt.contract#") for i in only_q):
+            hint = ("; the quantized model's layers have no names: they live in "
+                    "the locations of its qnt.contract ops, which quant-opt "
+                    "writes with --mlir-print-debuginfo")
         raise ReportError("the observer ids of the two models do not match ("
-                          + "; ".join(parts) + ")")
+                          + "; ".join(parts) + ")" + hint)
     if len(fdump.outputs) != len(qdump.outputs):
         raise ReportError(f"the float model has {len(fdump.outputs)} outputs, "
                           f"the quantized model {len(qdump.outputs)}")
