@@ -432,3 +432,355 @@ func.func @dot_lanes(%acc: vector<16xi32>, %a: vector<32xi8>) -> vector<16xi32> 
   %r = qnt.dot_u8i8 %acc, %a, %a : vector<32xi8> into vector<16xi32>
   return %r : vector<16xi32>
 }
+
+// -----
+
+// qnt.contract
+
+// Tests that a contraction needs three maps.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{needs three maps (input, weight, result), got 2}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the maps share their loops.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{maps must have the same loops and no symbols}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n) -> (m, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that each map has one result per operand dimension.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{the weight map has 1 results for a rank-2 weight}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the result map is a projection.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{the result map must be a projection (distinct loops)}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m + n, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the weight is indexed by loops, not expressions.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{the weight map must index every weight dimension with one loop}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k + 1, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that a loop has one size.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<5x4xi8>) {
+  // expected-error @+1 {{loop d2 has size 3 elsewhere but 5 in dimension 0 of the weight}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<5x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that every loop indexes an operand.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{loop d3 indexes no operand}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k, j) -> (m, k)>, affine_map<(m, n, k, j) -> (k, n)>, affine_map<(m, n, k, j) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the weight's reduced dimensions are static.
+func.func @f(%x: tensor<2x?xi8>, %w: tensor<?x4xi8>) {
+  // expected-error @+1 {{the weight's reduced dimensions must be static}}
+  %y = qnt.contract %x, %w : (tensor<2x?xi8>, tensor<?x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that blocked weights are rejected.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{weight parameters must be affine (scale and zero point) on integer storage of 2 to 16 bits, per tensor or per channel}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, axis = 0, block = 3, scales = [0.25, 0.25, 0.25, 0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the weight element type matches its storage.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{weight element type 'i8' does not match storage 'i4'}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i4, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that an input needs parameters.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{needs either input parameters or dynamic (scales, zero points) operands}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]  weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that input_storage is for dynamic inputs only.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{input_storage names the stored type of dynamic inputs (and only of those)}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that input parameters are per tensor.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{input parameters must be per tensor}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, axis = 0, scales = [0.5, 0.5]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that input_storage is an integer type.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{input_storage must be an integer type of 2 to 16 bits, got 'f32'}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input_storage = f32 weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the input matches input_storage.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{input element type 'i8' does not match input_storage 'ui4'}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input_storage = ui4 weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that dynamic scales and zero points have one shape.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<2xf32>, %z: tensor<i32>) {
+  // expected-error @+1 {{dynamic scales and zero points must have the same shape}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<2xf32>, tensor<i32>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that per-row parameters follow the input rows.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<3xf32>, %z: tensor<3xi32>) {
+  // expected-error @+1 {{per-row dynamic parameters must have the input's shape without its last dimension, which must be reduced while the others index the result}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<3xf32>, tensor<3xi32>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the weight's channel is an output channel.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{the weight's channel axis 0 must index a result dimension (an output channel), not a reduced one}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, axis = 0, scales = [0.25, 0.25, 0.25]> 
+  return
+}
+
+// -----
+
+// Tests that an accumulator that could overflow is rejected.
+func.func @f(%x: tensor<2x8192xi8>, %w: tensor<8192x4xi16>) {
+  // expected-error @+1 {{an int32 accumulator could overflow: 8192 products of u8 and i16 values reach 68451041280 (the limit is 2^30)}}
+  %y = qnt.contract %x, %w : (tensor<2x8192xi8>, tensor<8192x4xi16>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i16, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that an int32 bias needs a static input scale.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %b: tensor<4xi32>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{an int32 bias needs static input parameters (its scale is s_x * s_w)}}
+  %y = qnt.contract %x, %w bias %b dynamic(%s, %z) : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<4xi32>, tensor<f32>, tensor<i32>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the bias runs along the last result dimension.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %b: tensor<2xi32>) {
+  // expected-error @+1 {{bias must be a static vector of the result's last dimension}}
+  %y = qnt.contract %x, %w bias %b : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<2xi32>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that mode and clamp belong to requantized results.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{mode and clamp apply to requantized results}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> clamp = [0, 10]
+  return
+}
+
+// -----
+
+// Tests that a real result takes no parameters.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{a float result is the dequantized accumulator; it takes no result parameters}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<ui8, scales = [1.0]>
+  return
+}
+
+// -----
+
+// Tests that the result is i32, float or stored integers.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{result must be i32 (accumulator), float (dequantized) or stored integers (requantized)}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xindex>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that integer results need a static input.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{integer results need static input parameters}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>) -> tensor<2x4xi32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<i32, scales = [1.0]>
+  return
+}
+
+// -----
+
+// Tests that integer results need parameters.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{integer results need result parameters}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi8>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> 
+  return
+}
+
+// -----
+
+// Tests that the accumulator's parameters are i32 with zero point 0.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{an i32 result is the accumulator: its parameters must be i32 with zero point 0}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<i32, scales = [0.125], zero_points = [1]>
+  return
+}
+
+// -----
+
+// Tests that the accumulator is per channel where the weight is.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{the accumulator's axis must be the result's channel axis (1), got -1}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, axis = 1, scales = [0.25, 0.5, 0.25, 0.5]> result = #qnt.params<i32, scales = [0.125]>
+  return
+}
+
+// -----
+
+// Tests that the accumulator has one scale per channel.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{the accumulator needs 4 scales, got 2}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, axis = 1, scales = [0.25, 0.25, 0.25, 0.25]> result = #qnt.params<i32, axis = 1, scales = [0.125, 0.125]>
+  return
+}
+
+// -----
+
+// Tests that the accumulator's scale is s_x * s_w.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{accumulator scale #0 is 2.500000e-01 but s_x * s_w is 1.250000e-01}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<i32, scales = [0.25]>
+  return
+}
+
+// -----
+
+// Tests that requantized results are per tensor.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{requantized results take per-tensor parameters}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi8>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<ui8, axis = 1, scales = [1.0, 1.0, 1.0, 1.0]>
+  return
+}
+
+// -----
+
+// Tests that the result element type matches its storage.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{result element type 'i8' does not match storage 'ui16'}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi8>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<ui16, scales = [1.0]>
+  return
+}
+
+// -----
+
+// Tests that a fixed-point requantization needs a representable multiplier.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{scale ratio #0: }}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi8>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<ui8, scales = [1.0e-12]> mode = fixed_point
+  return
+}
+
+// -----
+
+// Tests that the clamp lies in the storage range.
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{clamp must be [lo, hi] with qmin <= lo <= hi <= qmax of the result storage (0, 255)}}
+  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi8>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<ui8, scales = [1.0]> clamp = [10, 300]
+  return
+}
+
+// -----
+
+// Tests that dynamic parameters come as a pair (generic form: the custom
+// syntax always has both).
+func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<f32>) {
+  // expected-error @+1 {{dynamic input parameters need scales and zero points}}
+  %y = "qnt.contract"(%x, %w, %s) <{maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], input_storage = ui8, operandSegmentSizes = array<i32: 1, 1, 0, 1, 0>, weight_params = #qnt.params<i8, narrow, scales = [0.25]>}> : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<f32>) -> tensor<2x4xf32>
+  return
+}

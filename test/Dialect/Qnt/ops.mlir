@@ -95,3 +95,36 @@ func.func @dot(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> ve
   %r = qnt.dot_u8i8 %acc, %a, %b : vector<64xi8> into vector<16xi32>
   return %r : vector<16xi32>
 }
+
+// Tests the forms of qnt.contract: a requantized layer with a bias, a mode
+// and a clamp; a dynamic input with a real result; an i32 accumulator; a
+// strided convolution. The default mode is elided.
+// CHECK-LABEL: func @contract
+func.func @contract(%x: tensor<?x3xi8>, %b: tensor<4xi32>, %s: tensor<f32>, %z: tensor<i32>, %img: tensor<1x9x9x2xi8>)
+    -> (tensor<?x4xi8>, tensor<?x4xf32>, tensor<?x4xi32>, tensor<1x4x4x5xf32>) {
+  %w = arith.constant dense<1> : tensor<3x4xi8>
+  // CHECK: qnt.contract %{{.*}}, %{{.*}} bias %{{.*}} : (tensor<?x3xi8>, tensor<3x4xi8>, tensor<4xi32>) -> tensor<?x4xi8> maps = [#{{.*}}, #{{.*}}, #{{.*}}] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, axis = 1, scales = [0.25, 0.5, 0.25, 0.5]> result = #qnt.params<ui8, scales = [1.0], zero_points = [3]> mode = fixed_point clamp = [3, 200]{{$}}
+  %r = qnt.contract %x, %w bias %b : (tensor<?x3xi8>, tensor<3x4xi8>, tensor<4xi32>) -> tensor<?x4xi8>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<ui8, scales = [0.5], zero_points = [10]>
+         weight = #qnt.params<i8, narrow, axis = 1, scales = [0.25, 0.5, 0.25, 0.5]>
+         result = #qnt.params<ui8, scales = [1.0], zero_points = [3]> mode = fixed_point clamp = [3, 200]
+  // CHECK: qnt.contract %{{.*}}, %{{.*}} dynamic(%{{.*}}, %{{.*}}) : (tensor<?x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>) -> tensor<?x4xf32> maps = [#{{.*}}, #{{.*}}, #{{.*}}] input_storage = i8 weight = #qnt.params<i8, narrow, scales = [0.25]>{{$}}
+  %d = qnt.contract %x, %w dynamic(%s, %z) : (tensor<?x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>) -> tensor<?x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = i8 weight = #qnt.params<i8, narrow, scales = [0.25]> mode = float32
+  // CHECK: qnt.contract {{.*}} -> tensor<?x4xi32> {{.*}} result = #qnt.params<i32, axis = 1, scales = [0.125, 0.25, 0.125, 0.25]>{{$}}
+  %a = qnt.contract %x, %w : (tensor<?x3xi8>, tensor<3x4xi8>) -> tensor<?x4xi32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<ui8, scales = [0.5], zero_points = [10]>
+         weight = #qnt.params<i8, narrow, axis = 1, scales = [0.25, 0.5, 0.25, 0.5]>
+         result = #qnt.params<i32, axis = 1, scales = [0.125, 0.25, 0.125, 0.25]>
+  %wc = arith.constant dense<1> : tensor<5x3x3x2xi8>
+  // CHECK: qnt.contract {{.*}} : (tensor<1x9x9x2xi8>, tensor<5x3x3x2xi8>) -> tensor<1x4x4x5xf32>
+  %c = qnt.contract %img, %wc : (tensor<1x9x9x2xi8>, tensor<5x3x3x2xi8>) -> tensor<1x4x4x5xf32>
+         maps = [affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh * 2 + kh, ow * 2 + kw, c)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (f, kh, kw, c)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>]
+         input = #qnt.params<ui8, scales = [0.5]> weight = #qnt.params<i8, axis = 0, scales = [0.1, 0.2, 0.3, 0.4, 0.5]>
+  return %r, %d, %a, %c : tensor<?x4xi8>, tensor<?x4xf32>, tensor<?x4xi32>, tensor<1x4x4x5xf32>
+}

@@ -238,12 +238,10 @@ LogicalResult ContractOp::verify() {
   if (bound >= num::kAccumulatorLimit)
     return emitOpError() << "an int32 accumulator could overflow: " << k
                          << " products of "
-                         << num::getStorageName(
-                                isDynamic() ? getInputStorageKind()
-                                            : getInputParamsAttr()
-                                                  .getStorageKind())
-                         << " and " << wParams.getStorageType()
-                         << " values reach " << bound
+                         << num::getStorageName(getInputStorageKind())
+                         << " and "
+                         << num::getStorageName(wParams.getStorageKind())
+                         << " values reach " << static_cast<int64_t>(bound)
                          << " (the limit is 2^30)";
 
   // The bias: int32 at the accumulator's scale along the last dimension.
@@ -309,9 +307,6 @@ LogicalResult ContractOp::verify() {
     return failure();
   if (!rParams.isPerTensor())
     return emitOpError() << "requantized results take per-tensor parameters";
-  if (getMode() == RequantMode::fixed_point && bound >= 2147483648.0)
-    return emitOpError() << "fixed_point requantization needs the "
-                            "accumulator within 32 bits";
   if (failed(verifyRequantScales(*this, accScales, rParams, getMode())))
     return failure();
   if (std::optional<ArrayRef<int64_t>> clamp = getClamp()) {
