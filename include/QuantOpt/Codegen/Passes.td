@@ -14,9 +14,10 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
   let description = [{
     Rewrites the integer contraction of each matmul (2-D, or batched with
     one batch), convolution (NHWC/HWCF, NHWC/FHWC, NCHW/FCHW through two
-    transposes) and NHWC depthwise convolution layer `--qnt-quantize` built
-    (`qnt.layer`; u8 or i8 activations, constant i8 weights, i32 accumulator
-    from zeros) into a register-tiled loop nest on
+    transposes) and NHWC depthwise convolution layer (the `linalg.generic`
+    `acc + ext(a) * ext(w)` that `convert-qnt-to-linalg` builds for a
+    `qnt.contract`: u8 or i8 activations, constant i8 weights, i32
+    accumulator from zeros) into a register-tiled loop nest on
     weights packed at compile time in vpdpbusd order
     (`[ceil(N/16)][ceil(K/4)][16][4]`, zero-padded; a private
     `memref.global`): four rows share every 64-byte weight load, sixteen

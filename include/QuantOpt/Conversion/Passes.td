@@ -16,9 +16,14 @@ include "mlir/Pass/PassBase.td"
 def ConvertQntToLinalg : Pass<"convert-qnt-to-linalg", "::mlir::ModuleOp"> {
   let summary = "Lower qnt ops to linalg.generic + arith/math on tensors";
   let description = [{
-    The reference lowering: every `qnt` op becomes one element-wise
-    `linalg.generic` whose body computes the float32 formulas of
-    docs/Numerics.md. Per-tensor parameters become scalar constants;
+    The reference lowering: every element-wise `qnt` op becomes one
+    element-wise `linalg.generic` whose body computes the float32 formulas
+    of docs/Numerics.md; a `qnt.contract` (a quantized layer) becomes the
+    i32 contraction with the op's maps, the zero-point terms outside the
+    reduction with the weight sums computed at compile time, and the
+    epilogue its result asks for (accumulator, real values, or
+    `qnt.requantize` and the stored clamp). The patterns are public:
+    `populateQntToLinalgPatterns` (all) and `populateContractToLinalgPatterns`. Per-tensor parameters become scalar constants;
     per-channel and per-block parameters become constant tensors read through
     an indexing map (`d_axis` or `d_axis floordiv block`). Minifloat
     storage is encoded with integer bit manipulation and decoded through a

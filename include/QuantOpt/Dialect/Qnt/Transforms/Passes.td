@@ -23,14 +23,20 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
     the weight's parameters with the numerics library, quantizes it at compile
     time into a dense constant of the storage type, and then:
 
-    - `activations=dynamic` (default): linalg layers compute in integers. The
-      activation is quantized at run time (`qnt.dynamic_quantize`, per tensor
-      or per row), the contraction accumulates stored integers in i32 with
-      the layer's own indexing maps, and one epilogue subtracts
-      `z_x * sum(w)` (weight sums computed at compile time), scales by
-      `s_x * s_w` and adds the layer's init value.
+    - `activations=dynamic` (default): each linalg layer becomes one
+      `qnt.contract` on the stored activation (quantized at run time by
+      `qnt.dynamic_quantize`, per tensor or per row) and the stored weight,
+      with the layer's own indexing maps and its result in real values; the
+      layer's init value, when not zero, is added after it. The layer's name
+      is the location of its `qnt.contract`.
     - `activations=static`: the same with activation ranges from
-      `stats=FILE` (JSON, per layer name; docs/Quantize.md).
+      `stats=FILE` (JSON, per layer name; docs/Quantize.md). Consecutive
+      static layers chain in integers: a layer whose output reaches the next
+      through a bias, clamps, zero padding, max pooling, reshapes,
+      transposes or a concatenation requantizes its accumulator straight to
+      the next layer's input (`qnt.contract` with an int32 bias, result
+      parameters and a stored clamp), and a last bias becomes the int32 bias
+      of its layer.
     - `activations=none`: weight-only; the layer computes in float on
       `qnt.dequantize`d weights.
 
