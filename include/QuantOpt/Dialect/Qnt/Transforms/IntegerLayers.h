@@ -24,9 +24,6 @@ struct ActivationConfig {
   bool perRow = false;
   numerics::StorageKind storage = numerics::StorageKind::U8;
   numerics::Scheme scheme = numerics::Scheme::Asymmetric;
-  /// Requantize chained static layers with a Q31 multiplier and shift
-  /// (integer only) instead of a float32 multiplier.
-  bool fixedPointRequantize = false;
   /// The static range (dynamic == false).
   double min = 0, max = 0;
   /// The layer's name: the location of its qnt.contract carries it (a
@@ -48,13 +45,15 @@ llvm::Error rewriteToIntegerLayer(mlir::linalg::LinalgOp layer,
                                   const QuantizedWeight &weight,
                                   const ActivationConfig &activation);
 
-/// For static qnt.contract layers whose real result only feeds a bias add
-/// (and clamp), moves the bias into the op as an int32 operand at the
-/// accumulator's scale `s_x * s_w`:
-/// `clamp(c + float(acc + round(b / (s_x * s_w))) * (s_x * s_w))`.
-/// Run after every layer was rewritten (layers that chain into a following
-/// layer already took their bias).
-void foldBiasIntoStaticEpilogues(mlir::Operation *root);
+/// `c + real` (f32 tensors of one shape) as one element-wise generic: how
+/// rewriteToIntegerLayer adds a layer's non-zero init after its
+/// qnt.contract.
+mlir::Value buildInitAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value c,
+                         mlir::Value real);
+
+/// The (layer value, c) of a generic buildInitAdd built, if `generic` is one.
+std::optional<std::pair<mlir::Value, mlir::Value>>
+matchInitAdd(mlir::linalg::GenericOp generic);
 
 } // namespace quantopt
 

@@ -98,6 +98,47 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def QntChainLayers : Pass<"qnt-chain-layers", "::mlir::ModuleOp"> {
+  let summary = "Keep consecutive static qnt.contract layers in integers";
+  let description = [{
+    Rewrites, with patterns anchored on the ops they replace (so the order of
+    the layers does not matter):
+
+    - a `qnt.quantize` of a static `qnt.contract`'s real output, reached
+      through a constant per-channel bias, constant clamps (ReLU, ReLU6),
+      zero padding, max pooling, reshapes, transposes or as operands of a
+      concatenation, into a copy of that layer whose accumulator, with the
+      bias in int32 at `s_x * s_w`, is requantized straight to the quantize's
+      parameters (`requantize=float|fixed-point`), the clamp as stored bounds
+      and the shape ops replayed on the stored integers;
+    - then a constant bias (and clamps) after a static layer with a real
+      result into the layer's int32 bias.
+
+    `--qnt-quantize` runs the same rewrites; the pass is for layers written
+    by hand or by an importer. The patterns are public
+    (`populateQntChainLayersPatterns`, `populateQntFoldLayerBiasPatterns`).
+
+    ```mlir
+    %y1 = qnt.contract %xq, %w1 : (...) -> tensor<?x8xf32> maps = [...] input = #p1 weight = #w1
+    %h = linalg.generic ... ins(%y1, %bias) { max(y + b, 0) }
+    %x2 = qnt.quantize %h : tensor<?x8xf32> to tensor<?x8xi8> as #p2
+    ```
+    becomes
+    ```mlir
+    %x2 = qnt.contract %xq, %w1 bias %b_i32 : (...) -> tensor<?x8xi8> maps = [...] input = #p1 weight = #w1 result = #p2
+    ```
+  }];
+  let options = [
+    Option<"requantize", "requantize", "std::string", /*default=*/"\"float\"",
+           "float (f32 multiplier, round half to even) or fixed-point (Q31 "
+           "multiplier and shift)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::qnt::QntDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Calibration
 //===----------------------------------------------------------------------===//

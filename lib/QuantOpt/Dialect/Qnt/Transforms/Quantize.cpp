@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/ChainLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
@@ -118,7 +119,6 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
              << "qnt-quantize: activations=static needs stats=FILE";
     activation.dynamic = activations == "dynamic";
     activation.perRow = actGranularity == "row";
-    activation.fixedPointRequantize = requantize == "fixed-point";
     activation.storage = *actKind;
     activation.scheme = *actSchemeKind;
     config.storage = *storage;
@@ -369,21 +369,13 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       ++weightOnly;
     }
 
-    foldBiasIntoStaticEpilogues(module);
-    // Chaining leaves float producers alive only through `tensor.dim` of a
-    // dynamic batch dimension: read those dimensions from the operands
-    // instead, and drop what became dead (no other folding: the rest of the
-    // IR stays as built).
-    {
-      RewritePatternSet patterns(&getContext());
-      memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
-      GreedyRewriteConfig config;
-      config.enableFolding(false)
-          .enableConstantCSE(false)
-          .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-      if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
-        (void)0; // not converging only leaves some dims unresolved
-    }
+    // Consecutive static layers stay in integers (chaining, then biases
+    // into their layers): patterns on the qnt ops just built.
+    if (activations == "static" &&
+        failed(chainStaticLayers(module, requantize == "fixed-point"
+                                             ? qnt::RequantMode::fixed_point
+                                             : qnt::RequantMode::float32)))
+      return signalPassFailure();
     restoreLocations(module);
     mlir::emitRemark(module.getLoc())
         << "qnt-quantize: " << layers.size() << " layer(s): " << integer

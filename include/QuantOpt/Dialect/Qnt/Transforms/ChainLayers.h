@@ -1,0 +1,43 @@
+//===- ChainLayers.h - Chain static integer layers ---------------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites that keep consecutive static qnt.contract layers in integers
+// (docs/Quantize.md, "Chained static layers"), as patterns other compilers
+// can add to their own pattern sets.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_CHAINLAYERS_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_CHAINLAYERS_H
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace quantopt {
+
+/// Adds the pattern that rewrites `qnt.quantize` (per-tensor affine integer
+/// parameters, round half to even) of a static qnt.contract's real output --
+/// reached through a constant per-channel bias, constant clamps, zero
+/// padding, max pooling, reshapes, transposes, or as operands of a
+/// concatenation -- into a copy of that layer whose result is requantized to
+/// the quantize's parameters with `mode`, its bias in int32 and the clamp as
+/// stored bounds; the shape ops are replayed on the stored integers.
+void populateQntChainLayersPatterns(mlir::RewritePatternSet &patterns,
+                                    mlir::qnt::RequantMode mode);
+
+/// Adds the pattern that moves a constant bias (and clamps) after a static
+/// qnt.contract with a real result into the layer, as its int32 bias.
+void populateQntFoldLayerBiasPatterns(mlir::RewritePatternSet &patterns);
+
+/// Applies the chaining patterns, then the bias folding, greedily under
+/// `root` (what `--qnt-chain-layers` and `--qnt-quantize` do).
+mlir::LogicalResult chainStaticLayers(mlir::Operation *root,
+                                      mlir::qnt::RequantMode mode);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_CHAINLAYERS_H

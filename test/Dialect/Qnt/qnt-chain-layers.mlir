@@ -1,0 +1,103 @@
+// RUN: quant-opt %s --qnt-chain-layers --split-input-file | FileCheck %s
+// RUN: quant-opt %s --qnt-chain-layers="requantize=fixed-point" --split-input-file | FileCheck %s --check-prefix=Q31
+// RUN: not quant-opt %s --qnt-chain-layers="requantize=q15" --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: error: qnt-chain-layers: unknown requantize='q15' (expected float or fixed-point)
+
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// Tests that a static layer chains into the next layer's quantize through a
+// bias and a ReLU6: the bias [0.25, -0.5, 1.0] at s_x * s_w = 0.5 * 0.25
+// becomes [2, -4, 8] in int32, the ReLU6 the stored clamp [0, 60] of the
+// next input (scale 0.1, zero point 0), and no float value is left.
+// CHECK-LABEL: func @chain
+// CHECK: %[[B:.*]] = arith.constant dense<[2, -4, 8]> : tensor<3xi32>
+// CHECK: %[[Y1:.*]] = qnt.contract %arg0, %{{.*}} bias %[[B]] : (tensor<?x4xi8>, tensor<4x3xi8>, tensor<3xi32>) -> tensor<?x3xi8>
+// CHECK-SAME: result = #qnt.params<ui8, scales = [0.1]> clamp = [0, 60]
+// CHECK-NOT: qnt.quantize
+// CHECK-NOT: linalg.generic
+// CHECK: qnt.contract %[[Y1]], %{{.*}} : (tensor<?x3xi8>, tensor<3x2xi8>) -> tensor<?x2xf32>
+// Q31-LABEL: func @chain
+// Q31: qnt.contract {{.*}} -> tensor<?x3xi8> {{.*}} mode = fixed_point clamp = [0, 60]
+func.func @chain(%xq: tensor<?x4xi8>) -> tensor<?x2xf32> {
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %xq, %c0 : tensor<?x4xi8>
+  %w1 = arith.constant dense<1> : tensor<4x3xi8>
+  %y1 = qnt.contract %xq, %w1 : (tensor<?x4xi8>, tensor<4x3xi8>) -> tensor<?x3xf32>
+          maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
+  %b = arith.constant dense<[0.25, -0.5, 1.0]> : tensor<3xf32>
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %e = tensor.empty(%d) : tensor<?x3xf32>
+  %h = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%y1, %b : tensor<?x3xf32>, tensor<3xf32>) outs(%e : tensor<?x3xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %s = arith.addf %a, %c : f32
+    %r = arith.maximumf %s, %zero : f32
+    %t = arith.minimumf %r, %six : f32
+    linalg.yield %t : f32
+  } -> tensor<?x3xf32>
+  %q = qnt.quantize %h : tensor<?x3xf32> to tensor<?x3xi8> as #qnt.params<ui8, scales = [0.1]>
+  %w2 = arith.constant dense<2> : tensor<3x2xi8>
+  %y2 = qnt.contract %q, %w2 : (tensor<?x3xi8>, tensor<3x2xi8>) -> tensor<?x2xf32>
+          maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.1]> weight = #qnt.params<i8, narrow, scales = [0.5]>
+  return %y2 : tensor<?x2xf32>
+}
+
+// -----
+
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+#col = affine_map<(i, j) -> (j)>
+
+// Tests that a quantized concatenation chains its layer operand and
+// quantizes the float one, and that a last bias moves into its layer as
+// int32 (the real result stays).
+// CHECK-LABEL: func @concat_and_bias
+// CHECK: %[[L:.*]] = qnt.contract {{.*}} -> tensor<2x3xi8> {{.*}} result = #qnt.params<ui8, scales = [0.05]>
+// CHECK: %[[F:.*]] = qnt.quantize %arg1 : tensor<2x5xf32> to tensor<2x5xi8>
+// CHECK: %[[C:.*]] = tensor.concat dim(1) %[[L]], %[[F]] : (tensor<2x3xi8>, tensor<2x5xi8>) -> tensor<2x8xi8>
+// CHECK: %[[B:.*]] = arith.constant dense<[8, 16]> : tensor<2xi32>
+// CHECK: %[[Y:.*]] = qnt.contract %[[C]], %{{.*}} bias %[[B]] : (tensor<2x8xi8>, tensor<8x2xi8>, tensor<2xi32>) -> tensor<2x2xf32>
+// CHECK: return %[[Y]]
+func.func @concat_and_bias(%xq: tensor<2x4xi8>, %f: tensor<2x5xf32>) -> tensor<2x2xf32> {
+  %w1 = arith.constant dense<1> : tensor<4x3xi8>
+  %y1 = qnt.contract %xq, %w1 : (tensor<2x4xi8>, tensor<4x3xi8>) -> tensor<2x3xf32>
+          maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
+  %cat = tensor.concat dim(1) %y1, %f : (tensor<2x3xf32>, tensor<2x5xf32>) -> tensor<2x8xf32>
+  %q = qnt.quantize %cat : tensor<2x8xf32> to tensor<2x8xi8> as #qnt.params<ui8, scales = [0.05]>
+  %w2 = arith.constant dense<1> : tensor<8x2xi8>
+  %y2 = qnt.contract %q, %w2 : (tensor<2x8xi8>, tensor<8x2xi8>) -> tensor<2x2xf32>
+          maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.05]> weight = #qnt.params<i8, narrow, scales = [0.5]>
+  %b = arith.constant dense<[0.2, 0.4]> : tensor<2xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%y2, %b : tensor<2x2xf32>, tensor<2xf32>) outs(%e : tensor<2x2xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<2x2xf32>
+  return %z : tensor<2x2xf32>
+}
+
+// -----
+
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+
+// Tests that a layer with run-time input parameters does not chain (its
+// accumulator's scale is not known at compile time).
+// CHECK-LABEL: func @dynamic
+// CHECK: qnt.contract {{.*}} dynamic
+// CHECK: qnt.quantize
+func.func @dynamic(%xq: tensor<2x4xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<2x3xi8> {
+  %w1 = arith.constant dense<1> : tensor<4x3xi8>
+  %y1 = qnt.contract %xq, %w1 dynamic(%s, %z) : (tensor<2x4xi8>, tensor<4x3xi8>, tensor<f32>, tensor<i32>) -> tensor<2x3xf32>
+          maps = [#x, #w, #o] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]>
+  %q = qnt.quantize %y1 : tensor<2x3xf32> to tensor<2x3xi8> as #qnt.params<ui8, scales = [0.1]>
+  return %q : tensor<2x3xi8>
+}
