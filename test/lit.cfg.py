@@ -48,3 +48,6 @@ def _cpu_flags():
 _flags = _cpu_flags()
 if {"avx512_vnni", "avx512vl", "avx512bw"} <= _flags:
     config.available_features.add("x86-avx512-vnni")
+
+# The build directory (for `cmake --install` in test/install).
+config.substitutions.append(("%quantopt_obj_root", config.quantopt_obj_root))
