@@ -117,18 +117,6 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// Runs `pipeline` on `module`.
-static LogicalResult runPasses(ModuleOp module, llvm::StringRef pipeline) {
-  PassManager pm(module.getContext());
-  std::string error;
-  llvm::raw_string_ostream os(error);
-  if (failed(parsePassPipeline(pipeline, pm, os))) {
-    llvm::WithColor::error(llvm::errs(), "quant-run") << error << "\n";
-    return failure();
-  }
-  return pm.run(module);
-}
-
 static bool hasObservers(ModuleOp module) {
   bool found = false;
   module.walk([&](qnt::ObserveOp) { found = true; });
@@ -167,7 +155,9 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
                   "quant-opt --qnt-insert-observers");
     llvm::errs() << "quant-run: the model has no observers; inserting them "
                     "(--qnt-insert-observers)\n";
-    if (failed(runPasses(module, "qnt-insert-observers")))
+    PassManager pm(module.getContext());
+    pm.addPass(quantopt::createQntInsertObservers());
+    if (failed(pm.run(module)))
       return fail("cannot insert observers");
     fingerprint = module->getAttrOfType<StringAttr>("qnt.model_fingerprint").str();
   }
@@ -204,22 +194,22 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
       stats->activations.size(), data->samples,
       statsFile.empty() ? std::string() : " -> " + statsFile);
 
-  // One shot: quantize with the statistics (through a temporary file), and
-  // write nothing unless that works too.
+  // One shot: quantize with the statistics (handed to the pass in memory),
+  // and write nothing unless that works too.
   if (!quantizeOutput.empty()) {
-    llvm::SmallString<128> tempStats;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-            "quant-run-stats", "json", tempStats))
-      return fail("cannot create a temporary stats file: " + ec.message());
-    llvm::FileRemover removeTemp(tempStats);
-    if (llvm::Error err = stats->save(tempStats))
-      return fail(llvm::toString(std::move(err)));
-    std::string pipeline = "qnt-quantize{activations=static stats=" +
-                           tempStats.str().str() + " " + quantizeOptions + "}";
-    if (failed(runPasses(*original, pipeline)))
+    std::unique_ptr<Pass> quantize = quantopt::createQntQuantizePass(
+        std::make_shared<const quantopt::calibration::StatsFile>(*stats));
+    if (failed(quantize->initializeOptions(
+            "activations=static " + quantizeOptions, [](const llvm::Twine &msg) {
+              llvm::WithColor::error(llvm::errs(), "quant-run")
+                  << "--quantize-options: " << msg << "\n";
+              return failure();
+            })))
+      return fail("bad --quantize-options '" + quantizeOptions + "'");
+    PassManager pm(original->getContext());
+    pm.addPass(std::move(quantize));
+    if (failed(pm.run(*original)))
       return fail("quantization failed (see the diagnostics above)");
-    // With locations: the layer names live in them (qnt.contract's), so
-    // that the quantized model can be observed and reported by layer.
     std::string quantizedText;
     llvm::raw_string_ostream os(quantizedText);
     original->print(os, OpPrintingFlags().enableDebugInfo());

@@ -12,16 +12,14 @@
 
 #include <string>
 
+
 namespace quantopt {
 
-/// The passes of `--qnt-lower-to-llvm`, as a textual pipeline on
-/// `builtin.module`.
-std::string getLowerToLLVMPipelineText();
-
-/// Appends `--qnt-lower-to-llvm` to `pm`: records entry-point signatures,
-/// lowers qnt to linalg (reference path), element-wise float code to linalg,
-/// bufferizes, lowers loops and converts everything to the LLVM dialect.
-/// Registers the upstream passes it names on first use.
+/// Appends `--qnt-lower-to-llvm` to `pm` (a `builtin.module` pass manager),
+/// each pass created with its typed options: records entry-point
+/// signatures, lowers qnt to linalg (reference path), element-wise float code
+/// to linalg, bufferizes, lowers loops and converts everything to the LLVM
+/// dialect.
 mlir::LogicalResult buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
 
 /// The passes of `--qnt-codegen`: the same as `--qnt-lower-to-llvm` plus
@@ -42,7 +40,7 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
                      "blocks; 1: none)"),
       llvm::cl::init(1)};
 };
-std::string getCodegenPipelineText(const CodegenOptions &options = {});
+/// Appends `--qnt-codegen` with `options` to `pm`.
 mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm,
                                          const CodegenOptions &options = {});
 

@@ -10,109 +10,100 @@
 #include "QuantOpt/Conversion/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 
-#include "mlir/InitAllPasses.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <mutex>
 
 using namespace mlir;
 
-/// The passes of both pipelines: `--qnt-lower-to-llvm` when `codegen` is
-/// null, `--qnt-codegen` (its kernels, the vector lowering and OpenMP for
-/// threads > 1) otherwise.
-static std::string getPipelineText(const quantopt::CodegenOptions *codegen) {
+/// The passes of both pipelines, added with their typed options:
+/// `--qnt-lower-to-llvm` when `codegen` is null, `--qnt-codegen` (its
+/// kernels, the vector lowering and OpenMP for threads > 1) otherwise.
+static LogicalResult buildPipeline(OpPassManager &pm,
+                                   const quantopt::CodegenOptions *codegen) {
   bool parallel = codegen && codegen->threads > 1;
-  std::string p = parallel ? "true" : "false";
-  std::string text = "qnt-export-signatures,"
-                     "qnt-lower-observers,";
+  pm.addPass(quantopt::createQntExportSignatures());
+  pm.addPass(quantopt::createQntLowerObservers());
   // The weight-only kernels match qnt.dequantize, so they come before the
   // qnt lowering; the integer kernels come after it (and after canonicalize)
   // so that they fuse the element-wise generics that follow them, requantize
   // included.
+  if (codegen) {
+    pm.addPass(quantopt::createQntF32Matmul({parallel}));
+    pm.addPass(quantopt::createQntWeightOnlyMatmul({parallel}));
+  }
+  pm.addPass(quantopt::createConvertQntToLinalg());
+  OpPassManager &tosa = pm.nest<func::FuncOp>();
+  tosa.addPass(tosa::createTosaToLinalgNamed());
+  tosa.addPass(tosa::createTosaToLinalg());
+  tosa.addPass(createTosaToArithPass());
+  tosa.addPass(createTosaToTensorPass());
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  if (codegen) {
+    pm.addPass(quantopt::createQntVnniMatmul({codegen->lanes, parallel}));
+    pm.addPass(quantopt::createQntVectorizeElementwise({codegen->lanes}));
+    pm.addPass(createCanonicalizerPass()); // the inits of the replaced contractions
+  }
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (codegen)
-    text += "qnt-f32-matmul{parallel=" + p + "},"
-            "qnt-weight-only-matmul{parallel=" + p + "},";
-  text += "convert-qnt-to-linalg,"
-          "func.func(tosa-to-linalg-named,tosa-to-linalg,tosa-to-arith,"
-          "tosa-to-tensor),"
-          "func.func(convert-elementwise-to-linalg),"
-          "canonicalize,";
-  if (codegen)
-    text += "qnt-vnni-matmul{lanes=" + std::to_string(codegen->lanes) +
-            " parallel=" + p + "},"
-            "qnt-vectorize-elementwise{lanes=" +
-            std::to_string(codegen->lanes) + "},"
-            "canonicalize,"; // the inits of the replaced contractions
-  text += "one-shot-bufferize{bufferize-function-boundaries "
-          "function-boundary-type-conversion=identity-layout-map},"
-          "buffer-deallocation-pipeline,"
-          "convert-bufferization-to-memref,"
-          "func.func(convert-linalg-to-loops),";
-  if (codegen)
-    text += "convert-vector-to-scf,";
+    pm.addPass(createConvertVectorToSCFPass());
   // canonicalize inlines the memref.alloca_scope the OpenMP conversion
   // wraps the loop bodies in (they allocate nothing), which scf-to-cf needs;
   // it can only tell that they allocate nothing while the dots are still
   // qnt.dot_u8i8 (an llvm.call_intrinsic might allocate).
-  if (parallel)
-    text += "convert-scf-to-openmp{num-threads=" +
-            std::to_string(codegen->threads) + "},canonicalize,";
-  if (codegen)
-    text += "qnt-lower-dot{isa=" + codegen->isa.getValue() + "},";
-  text += "expand-strided-metadata,"
-          "lower-affine,"
-          "convert-scf-to-cf,"
-          "arith-expand{include-bf16=true},";
-  if (codegen)
-    text += "convert-vector-to-llvm,";
-  text += "convert-math-to-llvm,"
-          "convert-math-to-libm,"
-          "finalize-memref-to-llvm,"
-          "convert-arith-to-llvm,"
-          "convert-index-to-llvm,"
-          "convert-cf-to-llvm,";
-  if (parallel)
-    text += "convert-openmp-to-llvm,";
-  text += "convert-func-to-llvm,";
-  if (codegen)
-    text += "convert-ub-to-llvm,";
-  text += "reconcile-unrealized-casts";
-  return text;
-}
-
-std::string quantopt::getLowerToLLVMPipelineText() {
-  return getPipelineText(nullptr);
-}
-
-std::string quantopt::getCodegenPipelineText(const CodegenOptions &options) {
-  return getPipelineText(&options);
-}
-
-static LogicalResult buildPipeline(OpPassManager &pm, llvm::StringRef text,
-                                   llvm::StringRef name) {
-  static std::once_flag registered;
-  std::call_once(registered, [] {
-    mlir::registerAllPasses();
-    quantopt::registerQuantOptPasses();
-  });
-  std::string error;
-  llvm::raw_string_ostream os(error);
-  if (failed(parsePassPipeline(text, pm, os))) {
-    llvm::errs() << "internal error in the " << name << " pipeline: " << error
-                 << "\n";
-    return failure();
+  if (parallel) {
+    pm.addPass(createConvertSCFToOpenMPPass({codegen->threads}));
+    pm.addPass(createCanonicalizerPass());
   }
+  if (codegen)
+    pm.addPass(quantopt::createQntLowerDot({codegen->isa.getValue()}));
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  if (codegen)
+    pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  if (parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  if (codegen)
+    pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
   return success();
 }
 
 LogicalResult quantopt::buildCodegenPipeline(OpPassManager &pm,
                                              const CodegenOptions &options) {
-  return buildPipeline(pm, getCodegenPipelineText(options), "qnt-codegen");
+  return buildPipeline(pm, &options);
 }
 
 LogicalResult quantopt::buildLowerToLLVMPipeline(OpPassManager &pm) {
-  return buildPipeline(pm, getLowerToLLVMPipelineText(), "qnt-lower-to-llvm");
+  return buildPipeline(pm, nullptr);
 }
 
 void quantopt::registerQuantOptPasses() {

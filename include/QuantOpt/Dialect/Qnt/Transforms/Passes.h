@@ -7,6 +7,7 @@
 #ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H
 
+#include "QuantOpt/Calibration/StatsFile.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -15,6 +16,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+
+#include <memory>
 
 namespace quantopt {
 
@@ -30,6 +33,13 @@ inline constexpr const char *kUnsignedResultsAttrName = "qnt.unsigned_results";
 
 #define GEN_PASS_REGISTRATION
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h.inc"
+
+/// `qnt-quantize` with activation statistics handed over in memory (used
+/// unless the `stats` option names a file): a calibration run quantizes
+/// with what it measured without writing it first. Set the other options
+/// with `Pass::initializeOptions` (the textual form, as a user writes them).
+std::unique_ptr<mlir::Pass>
+createQntQuantizePass(std::shared_ptr<const calibration::StatsFile> stats);
 
 } // namespace quantopt
 

@@ -67,6 +67,17 @@ static void restoreLocations(ModuleOp module) {
 namespace {
 struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
   using Base::Base;
+  QntQuantizePass(std::shared_ptr<const cal::StatsFile> provided)
+      : providedStats(std::move(provided)) {}
+
+  /// Statistics handed over in memory (createQntQuantizePass), used instead
+  /// of reading `stats`.
+  std::shared_ptr<const cal::StatsFile> providedStats;
+  /// How the statistics are named in messages.
+  std::string getStatsName() const {
+    return providedStats && stats.empty() ? std::string("the statistics")
+                                          : "'" + stats + "'";
+  }
 
   /// The configuration from the pass options.
   LogicalResult getBaseConfig(WeightConfig &config) {
@@ -114,7 +125,7 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       return module.emitError()
              << "qnt-quantize: unknown requantize='" << requantize
              << "' (expected float or fixed-point)";
-    if (activations == "static" && stats.empty())
+    if (activations == "static" && stats.empty() && !providedStats)
       return module.emitError()
              << "qnt-quantize: activations=static needs stats=FILE";
     activation.dynamic = activations == "dynamic";
@@ -140,20 +151,24 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       return signalPassFailure();
     cal::StatsFile activationStats;
     cal::EstimateOptions estimate;
-    if (!stats.empty()) {
-      auto loaded = cal::StatsFile::load(stats);
-      if (!loaded) {
-        module.emitError() << "qnt-quantize: "
-                           << llvm::toString(loaded.takeError());
-        return signalPassFailure();
+    if (!stats.empty() || providedStats) {
+      if (providedStats && stats.empty()) {
+        activationStats = *providedStats;
+      } else {
+        auto loaded = cal::StatsFile::load(stats);
+        if (!loaded) {
+          module.emitError() << "qnt-quantize: "
+                             << llvm::toString(loaded.takeError());
+          return signalPassFailure();
+        }
+        activationStats = std::move(*loaded);
       }
-      activationStats = std::move(*loaded);
       std::string fingerprint = computeModelFingerprint(module);
       if (!activationStats.model.empty() &&
           activationStats.model != fingerprint) {
         module.emitError()
-            << "qnt-quantize: '" << stats
-            << "' holds statistics of another model (model fingerprint "
+            << "qnt-quantize: " << getStatsName()
+            << " holds statistics of another model (model fingerprint "
             << activationStats.model << ", this module's is " << fingerprint
             << "); calibrate this model with --qnt-insert-observers and "
                "quant-run --calibrate";
@@ -172,8 +187,8 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
         module.emitError()
             << "qnt-quantize: calibration=" << calibration << " needs the "
             << "histograms of a version 2 stats file (quant-run "
-               "--calibrate); '"
-            << stats << "' is version 1 (min/max only)";
+               "--calibrate); "
+            << getStatsName() << " is version 1 (min/max only)";
         return signalPassFailure();
       }
       if (!(percentile > 50 && percentile <= 100)) {
@@ -337,7 +352,7 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
                     llvm::toString(range.takeError());
             }
           } else {
-            why = "'" + stats + "' has no range for it";
+            why = getStatsName() + " has no range for it";
           }
         }
         if (why.empty()) {
@@ -386,3 +401,8 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
   }
 };
 } // namespace
+
+std::unique_ptr<Pass> quantopt::createQntQuantizePass(
+    std::shared_ptr<const calibration::StatsFile> stats) {
+  return std::make_unique<QntQuantizePass>(std::move(stats));
+}
