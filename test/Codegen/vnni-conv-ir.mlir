@@ -14,7 +14,7 @@
 // Four positions of 16 channels interleaved (byte 4j + r = position r of channel j):
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 16, 1, 17, {{.*}}] : vector<16xi8>, vector<16xi8>
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 32, 33, 2, 3, 34, 35, {{.*}}] : vector<32xi8>, vector<32xi8>
-// CHECK: qnt.dot_u8i8
+// CHECK: qnt_x86.dot_u8i8
 // The epilogue is fused: f32 stores.
 // CHECK: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x4x4x20xf32>
 func.func @depthwise(%x: tensor<1x6x6x20xf32>) -> tensor<1x4x4x20xf32> {
@@ -26,7 +26,7 @@ func.func @depthwise(%x: tensor<1x6x6x20xf32>) -> tensor<1x4x4x20xf32> {
 
 // CHECK-LABEL: func.func @nchw
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<2x3x6x6xi8>) outs(%{{.*}} : tensor<2x6x6x3xi8>) permutation = [0, 2, 3, 1]
-// CHECK: qnt.dot_u8i8
+// CHECK: qnt_x86.dot_u8i8
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<2x4x4x8xi32>) outs(%{{.*}} : tensor<2x8x4x4xi32>) permutation = [0, 3, 1, 2]
 func.func @nchw(%x: tensor<2x3x6x6xf32>) -> tensor<2x8x4x4xf32> {
   %w = arith.constant dense<0.25> : tensor<8x3x3x3xf32>

@@ -14,7 +14,7 @@
 // CHECK-LABEL: func.func @mlp
 // First layer: i8 out.
 // CHECK: %[[OUT1:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x20xi8>
-// CHECK: qnt.dot_u8i8
+// CHECK: qnt_x86.dot_u8i8
 // FLOAT: arith.sitofp %{{.*}} : vector<16xi{{32|64}}> to vector<16xf32>
 // FLOAT: math.roundeven %{{.*}} : vector<16xf32>
 // Q31: arith.muli %{{.*}}, %{{.*}} : vector<16xi64>

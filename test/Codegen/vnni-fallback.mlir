@@ -8,7 +8,7 @@
 // CHECK: remark: {{.*}}qnt-vnni-matmul: layer 'conv' keeps the reference loops
 // CHECK-NOT: layer 'fc' keeps the reference loops
 // CHECK-LABEL: func.func @fc
-// CHECK: qnt.dot_u8i8
+// CHECK: qnt_x86.dot_u8i8
 // CHECK-LABEL: func.func @batch
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]
 // CHECK-LABEL: func.func @conv

@@ -19,7 +19,7 @@
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // CHECK: vector.load %{{.*}} : memref<2x2x64xi8>, vector<64xi8>
-// CHECK-COUNT-4: qnt.dot_u8i8 %{{.*}} : vector<64xi8> into vector<16xi32>
+// CHECK-COUNT-4: qnt_x86.dot_u8i8 %{{.*}} : vector<64xi8> into vector<16xi32>
 // The K tail reads the activation with a mask, N tails store with one:
 // CHECK: vector.transfer_read %[[A]]{{.*}} : memref<?x6xi8, strided<[?, 1], offset: ?>>, vector<4xi8>
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
@@ -30,13 +30,13 @@
 // SIGNED: memref.global "private" constant @qnt_vnni_compensation_1 : memref<2x16xi32>
 // SIGNED-LABEL: func @fc_signed
 // SIGNED: arith.xori %{{.*}}, %{{.*}} : i32
-// SIGNED: qnt.dot_u8i8
+// SIGNED: qnt_x86.dot_u8i8
 
 // INTRINSIC: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
-// INTRINSIC-NOT: qnt.dot_u8i8
+// INTRINSIC-NOT: qnt_x86.dot_u8i8
 
 // LLVM: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
-// LLVM-NOT: qnt.dot_u8i8
+// LLVM-NOT: qnt_x86.dot_u8i8
 
 #x = affine_map<(m, n, k) -> (m, k)>
 #w = affine_map<(m, n, k) -> (k, n)>
@@ -86,4 +86,4 @@ func.func @fc_int4(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> ten
 // INT4: %[[HI:.*]] = arith.andi %[[SH]], %{{.*}} : vector<32xi8>
 // INT4: %[[BOTH:.*]] = vector.shuffle %[[LO]], %[[HI]] [0, 1, 2, {{.*}}, 63] : vector<32xi8>, vector<32xi8>
 // INT4: %[[W:.*]] = arith.subi %[[BOTH]], %{{.*}} : vector<64xi8>
-// INT4: qnt.dot_u8i8 %{{.*}}, %{{.*}}, %[[W]] : vector<64xi8> into vector<16xi32>
+// INT4: qnt_x86.dot_u8i8 %{{.*}}, %{{.*}}, %[[W]] : vector<64xi8> into vector<16xi32>

@@ -12,6 +12,7 @@
 
 #include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/QntX86/IR/QntX86.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 
 #include "mlir/InitAllDialects.h"
@@ -29,7 +30,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<mlir::qnt::QntDialect>();
+  registry.insert<mlir::qnt::QntDialect, mlir::qnt_x86::QntX86Dialect>();
   quantopt::registerQuantizableLayerModels(registry);
 
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(

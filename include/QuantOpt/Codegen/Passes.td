@@ -41,6 +41,7 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::qnt::QntDialect",
+                           "::mlir::qnt_x86::QntX86Dialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
 }
@@ -120,9 +121,9 @@ def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::ModuleOp"> {
 }
 
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
-  let summary = "Lower qnt.dot_u8i8 to the x86 vpdpbusd intrinsics";
+  let summary = "Lower qnt_x86.dot_u8i8 to the x86 vpdpbusd intrinsics";
   let description = [{
-    With `isa=vnni`, replaces `qnt.dot_u8i8` with `llvm.call_intrinsic
+    With `isa=vnni`, replaces `qnt_x86.dot_u8i8` with `llvm.call_intrinsic
     "llvm.x86.avx512.vpdpbusd.512"` (16 lanes) or `".256"` (8 lanes, which
     LLVM encodes as AVX-VNNI or AVX512-VNNI/VL). With `isa=generic`, with
     portable vector ops instead: widen both operands to i32, multiply, and

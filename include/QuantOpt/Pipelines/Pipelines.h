@@ -28,7 +28,7 @@ mlir::LogicalResult buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
 struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
   Option<std::string> isa{*this, "isa",
                           llvm::cl::desc("host (default), vnni or generic: "
-                                         "how qnt.dot_u8i8 is lowered"),
+                                         "how qnt_x86.dot_u8i8 is lowered"),
                           llvm::cl::init("host")};
   Option<int64_t> lanes{*this, "lanes",
                         llvm::cl::desc("i32 lanes of the integer kernels: 16 "

@@ -23,6 +23,7 @@
 #include "Epilogue.h"
 #include "KernelLoops.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/QntX86/IR/QntX86.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -511,7 +512,7 @@ struct QntVnniMatmulPass
                     b, loc,
                     DenseElementsAttr::get(bytes, b.getI8IntegerAttr(-128))));
           accs[r * cols + k] =
-              qnt::DotU8I8Op::create(b, loc, accs[r * cols + k], av, wv[k]);
+              qnt_x86::DotU8I8Op::create(b, loc, accs[r * cols + k], av, wv[k]);
         }
     }
     return accs;
@@ -704,7 +705,7 @@ struct QntVnniMatmulPass
               for (int64_t r = 0; r < rows; ++r) {
                 Value av = broadcastA(sb, ValueRange{n, ih, iw[r], ch}, masked);
                 for (int64_t k = 0; k < cols; ++k)
-                  next.push_back(qnt::DotU8I8Op::create(sb, loc, in[r * cols + k],
+                  next.push_back(qnt_x86::DotU8I8Op::create(sb, loc, in[r * cols + k],
                                                         av, wv[k])
                                      .getResult());
               }
@@ -900,11 +901,11 @@ struct QntVnniMatmulPass
         for (int64_t r = 0; r < rows; ++r) {
           Value av = broadcastA(sb, rowIdx[r], kk, masked);
           for (int64_t c = 0; c < cols; ++c)
-            next.push_back(qnt::DotU8I8Op::create(sb, loc, accs[r * cols + c],
+            next.push_back(qnt_x86::DotU8I8Op::create(sb, loc, accs[r * cols + c],
                                                   av, wv[c])
                                .getResult());
           if (mm.unsignedW)
-            rowSums.push_back(qnt::DotU8I8Op::create(
+            rowSums.push_back(qnt_x86::DotU8I8Op::create(
                 sb, loc, accs[rows * cols + r], av, onesBytes));
         }
         next.append(rowSums);
@@ -985,7 +986,7 @@ struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
       bool has256 = (has512 && features.lookup("avx512vl")) ||
                     features.lookup("avxvnni");
       bool all = true;
-      getOperation().walk([&](qnt::DotU8I8Op op) {
+      getOperation().walk([&](qnt_x86::DotU8I8Op op) {
         all &= op.getAcc().getType().getNumElements() == 16 ? has512 : has256;
       });
       choice = all ? "vnni" : "generic";
@@ -996,7 +997,7 @@ struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
           << "'";
       return signalPassFailure();
     }
-    getOperation().walk([&](qnt::DotU8I8Op op) {
+    getOperation().walk([&](qnt_x86::DotU8I8Op op) {
       OpBuilder b(op);
       Location loc = op.getLoc();
       VectorType accType = op.getAcc().getType();

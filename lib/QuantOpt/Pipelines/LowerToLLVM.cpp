@@ -67,7 +67,7 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   // canonicalize inlines the memref.alloca_scope the OpenMP conversion
   // wraps the loop bodies in (they allocate nothing), which scf-to-cf needs;
   // it can only tell that they allocate nothing while the dots are still
-  // qnt.dot_u8i8 (an llvm.call_intrinsic might allocate).
+  // qnt_x86.dot_u8i8 (an llvm.call_intrinsic might allocate).
   if (parallel) {
     pm.addPass(createConvertSCFToOpenMPPass({codegen->threads}));
     pm.addPass(createCanonicalizerPass());

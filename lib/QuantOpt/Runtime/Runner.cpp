@@ -8,6 +8,7 @@
 
 #include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/QntX86/IR/QntX86.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Numerics/Numerics.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
@@ -331,7 +332,7 @@ static thread_local ObserverSink *threadSink = nullptr;
 void quantopt::runtime::registerRunnerDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<qnt::QntDialect>();
+  registry.insert<qnt::QntDialect, qnt_x86::QntX86Dialect>();
   quantopt::registerQuantizableLayerModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);

@@ -427,14 +427,6 @@ func.func @observe_id(%x: tensor<2x3xf32>) {
 
 // -----
 
-func.func @dot_lanes(%acc: vector<16xi32>, %a: vector<32xi8>) -> vector<16xi32> {
-  // expected-error @+1 {{'qnt.dot_u8i8' op needs four bytes per i32 lane}}
-  %r = qnt.dot_u8i8 %acc, %a, %a : vector<32xi8> into vector<16xi32>
-  return %r : vector<16xi32>
-}
-
-// -----
-
 // qnt.contract
 
 // Tests that a contraction needs three maps.

@@ -89,13 +89,6 @@ func.func @observe(%x: tensor<?x8xf32>) {
   return
 }
 
-// CHECK-LABEL: func @dot
-// CHECK: qnt.dot_u8i8 %arg0, %arg1, %arg2 : vector<64xi8> into vector<16xi32>
-func.func @dot(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> vector<16xi32> {
-  %r = qnt.dot_u8i8 %acc, %a, %b : vector<64xi8> into vector<16xi32>
-  return %r : vector<16xi32>
-}
-
 // Tests the forms of qnt.contract: a requantized layer with a bias, a mode
 // and a clamp; a dynamic input with a real result; an i32 accumulator; a
 // strided convolution. The default mode is elided.

@@ -740,8 +740,6 @@ struct ConvertQntToLinalgPass
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addIllegalDialect<QntDialect>();
-    // A codegen op on vectors, lowered after bufferization (qnt-lower-dot).
-    target.addLegalOp<DotU8I8Op>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     quantopt::populateQntToLinalgPatterns(patterns);

@@ -285,28 +285,4 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
   }];
 }
 
-def Qnt_DotU8I8Op : Qnt_Op<"dot_u8i8", [Pure, AllTypesMatch<["acc", "result"]>,
-    AllTypesMatch<["a", "b"]>]> {
-  let summary = "Sums of four u8 x i8 products into i32 lanes (vpdpbusd)";
-  let description = [{
-    For each i32 lane `l`: `acc[l] + sum_{r<4} zext(a[4l+r]) * sext(b[4l+r])`
-    with wrapping i32 arithmetic: the semantics of x86's vpdpbusd. The VNNI
-    kernels of `qnt-vnni-matmul` build on it; `qnt-lower-dot` turns it into
-    `llvm.x86.avx512.vpdpbusd.512` (16 lanes) or
-    `llvm.x86.avx512.vpdpbusd.256` (8 lanes) after bufferization.
-
-    ```mlir
-    %r = qnt.dot_u8i8 %acc, %a, %b : vector<64xi8> into vector<16xi32>
-    ```
-  }];
-  let arguments = (ins VectorOfLengthAndType<[8, 16], [I32]>:$acc,
-      VectorOfLengthAndType<[32, 64], [I8]>:$a,
-      VectorOfLengthAndType<[32, 64], [I8]>:$b);
-  let results = (outs VectorOfLengthAndType<[8, 16], [I32]>:$result);
-  let assemblyFormat = [{
-    $acc `,` $a `,` $b attr-dict `:` type($a) `into` type($acc)
-  }];
-  let hasVerifier = 1;
-}
-
 #endif // QUANTOPT_DIALECT_QNT_IR_QNTOPS_TD

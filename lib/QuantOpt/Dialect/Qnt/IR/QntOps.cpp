@@ -306,13 +306,3 @@ LogicalResult ObserveOp::verify() {
   }
   return success();
 }
-
-//===----------------------------------------------------------------------===//
-// DotU8I8Op
-//===----------------------------------------------------------------------===//
-
-LogicalResult DotU8I8Op::verify() {
-  if (getA().getType().getNumElements() != 4 * getAcc().getType().getNumElements())
-    return emitOpError("needs four bytes per i32 lane");
-  return success();
-}

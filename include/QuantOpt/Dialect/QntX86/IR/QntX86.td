@@ -1,0 +1,54 @@
+//===- QntX86.td - x86 dot products for the qnt kernels ----*- tablegen -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNTX86_IR_QNTX86_TD
+#define QUANTOPT_DIALECT_QNTX86_IR_QNTX86_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def QntX86_Dialect : Dialect {
+  let name = "qnt_x86";
+  let cppNamespace = "::mlir::qnt_x86";
+  let summary = "x86 dot products the qnt kernels are built from";
+  let description = [{
+    Target-specific ops of QuantOpt's x86 kernels, kept apart from the
+    target-neutral `qnt` dialect. `qnt-vnni-matmul` builds its micro-kernels
+    from them and `qnt-lower-dot` lowers them to the VNNI intrinsics or to
+    portable vector code.
+  }];
+}
+
+class QntX86_Op<string mnemonic, list<Trait> traits = []>
+    : Op<QntX86_Dialect, mnemonic, traits>;
+
+def QntX86_DotU8I8Op : QntX86_Op<"dot_u8i8", [Pure,
+    AllTypesMatch<["acc", "result"]>, AllTypesMatch<["a", "b"]>]> {
+  let summary = "Sums of four u8 x i8 products into i32 lanes (vpdpbusd)";
+  let description = [{
+    For each i32 lane `l`: `acc[l] + sum_{r<4} zext(a[4l+r]) * sext(b[4l+r])`
+    with wrapping i32 arithmetic: the semantics of x86's vpdpbusd. The VNNI
+    kernels of `qnt-vnni-matmul` build on it; `qnt-lower-dot` turns it into
+    `llvm.x86.avx512.vpdpbusd.512` (16 lanes) or
+    `llvm.x86.avx512.vpdpbusd.256` (8 lanes) after bufferization, or into
+    portable vector code (`isa=generic`).
+
+    ```mlir
+    %r = qnt_x86.dot_u8i8 %acc, %a, %b : vector<64xi8> into vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[8, 16], [I32]>:$acc,
+      VectorOfLengthAndType<[32, 64], [I8]>:$a,
+      VectorOfLengthAndType<[32, 64], [I8]>:$b);
+  let results = (outs VectorOfLengthAndType<[8, 16], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($a) `into` type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // QUANTOPT_DIALECT_QNTX86_IR_QNTX86_TD

@@ -1,0 +1,17 @@
+// RUN: quant-opt %s -split-input-file -verify-diagnostics
+
+// Tests that a dot product needs four bytes per i32 lane.
+func.func @dot(%acc: vector<16xi32>, %a: vector<32xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{'qnt_x86.dot_u8i8' op needs four bytes per i32 lane}}
+  %r = qnt_x86.dot_u8i8 %acc, %a, %a : vector<32xi8> into vector<16xi32>
+  return %r : vector<16xi32>
+}
+
+// -----
+
+// Tests that the vector widths are those of vpdpbusd.
+func.func @dot(%acc: vector<4xi32>, %a: vector<16xi8>) -> vector<4xi32> {
+  // expected-error @+1 {{'qnt_x86.dot_u8i8' op operand #0 must be vector of 32-bit signless integer values of length 8/16}}
+  %r = qnt_x86.dot_u8i8 %acc, %a, %a : vector<16xi8> into vector<4xi32>
+  return %r : vector<4xi32>
+}
