@@ -38,13 +38,11 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
-#include "llvm/TargetParser/Host.h"
 
 #include <array>
 
 namespace quantopt {
 #define GEN_PASS_DEF_QNTVNNIMATMUL
-#define GEN_PASS_DEF_QNTLOWERDOT
 #include "QuantOpt/Codegen/Passes.h.inc"
 } // namespace quantopt
 
@@ -970,66 +968,6 @@ struct QntVnniMatmulPass
         b, loc, outTensorType, out, /*restrict=*/true, /*writable=*/true);
     epilogue.replaceAndErase(result, op.getDpsInitOperand(0)->get());
     op->erase();
-  }
-};
-} // namespace
-
-namespace {
-struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
-  using Base::Base;
-
-  void runOnOperation() override {
-    std::string choice = isa;
-    if (choice == "host") {
-      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-      bool has512 = features.lookup("avx512vnni");
-      bool has256 = (has512 && features.lookup("avx512vl")) ||
-                    features.lookup("avxvnni");
-      bool all = true;
-      getOperation().walk([&](qnt_x86::DotU8I8Op op) {
-        all &= op.getAcc().getType().getNumElements() == 16 ? has512 : has256;
-      });
-      choice = all ? "vnni" : "generic";
-    }
-    if (choice != "vnni" && choice != "generic") {
-      getOperation().emitError()
-          << "qnt-lower-dot: isa must be host, vnni or generic, not '" << isa
-          << "'";
-      return signalPassFailure();
-    }
-    getOperation().walk([&](qnt_x86::DotU8I8Op op) {
-      OpBuilder b(op);
-      Location loc = op.getLoc();
-      VectorType accType = op.getAcc().getType();
-      int64_t lanes = accType.getNumElements();
-      Value r;
-      if (choice == "vnni") {
-        std::string name = lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
-                                       : "llvm.x86.avx512.vpdpbusd.256";
-        r = LLVM::CallIntrinsicOp::create(
-                b, loc, accType, b.getStringAttr(name),
-                ValueRange{op.getAcc(), op.getA(), op.getB()})
-                .getResult(0);
-      } else {
-        auto wide = VectorType::get({lanes * 4}, b.getI32Type());
-        Value a = arith::ExtUIOp::create(b, loc, wide, op.getA());
-        Value w = arith::ExtSIOp::create(b, loc, wide, op.getB());
-        Value products = arith::MulIOp::create(b, loc, a, w);
-        // Lane l adds products 4l .. 4l+3: gather each position r of the
-        // groups with a shuffle (1-D vectors only) and add.
-        r = op.getAcc();
-        for (int64_t pos = 0; pos < 4; ++pos) {
-          SmallVector<int64_t> mask;
-          for (int64_t l = 0; l < lanes; ++l)
-            mask.push_back(4 * l + pos);
-          Value part =
-              vector::ShuffleOp::create(b, loc, products, products, mask);
-          r = arith::AddIOp::create(b, loc, r, part);
-        }
-      }
-      op.getResult().replaceAllUsesWith(r);
-      op.erase();
-    });
   }
 };
 } // namespace
