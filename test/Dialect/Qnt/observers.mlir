@@ -2,10 +2,12 @@
 // RUN: quant-opt %s --qnt-insert-observers="per-channel=false" --split-input-file | FileCheck %s --check-prefix=NOCHAN
 // RUN: quant-opt %s --qnt-insert-observers="recipe=%S/Inputs/keep-fc2.json" --split-input-file 2>&1 | FileCheck %s --check-prefix=RECIPE
 // RUN: quant-opt %s --qnt-insert-observers --qnt-lower-observers --split-input-file | FileCheck %s --check-prefix=LOWER
+// RUN: quant-opt %s --qnt-insert-observers --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=MIXED
 
 // Observers go on the activation of every layer --qnt-quantize would make
-// static, with the layer names as ids; layers without a constant weight are
-// skipped with a remark.
+// static (the same plan decides), with the layer names as ids; layers without
+// a constant weight are skipped with a remark saying what --qnt-quantize does
+// with them.
 // CHECK: module attributes {qnt.model_fingerprint = "{{[0-9a-f]+}}"}
 // CHECK-LABEL: func @mlp
 // CHECK: qnt.observe %arg0 : tensor<4x8xf32> id "fc1" channel_axis = 1
@@ -13,8 +15,8 @@
 // CHECK: qnt.observe %{{.*}} : tensor<4x3xf32> id "fc2" channel_axis = 1
 // CHECK-NOT: qnt.observe
 // NOCHAN: qnt.observe %arg0 : tensor<4x8xf32> id "fc1"{{$}}
-// RECIPE: remark: {{.*}}layer 'fc2' not observed: recipe rule layers[0] says keep_float
-// RECIPE: remark: layer 'linalg.matmul#2' not observed: its weight is not a constant float tensor
+// RECIPE: remark: {{.*}}layer 'fc2' not observed: --qnt-quantize keeps it in float: recipe rule layers[0] says keep_float
+// RECIPE: remark: layer 'linalg.matmul#2' not observed: --qnt-quantize keeps it in float: its weight is not a compile-time constant
 // RECIPE: qnt.observe %arg0 : tensor<4x8xf32> id "fc1"
 // RECIPE-NOT: qnt.observe {{.*}} id "fc2"
 // LOWER: qnt.observers = ["fc1", "fc2"]
@@ -48,4 +50,23 @@ func.func @nchw(%x: tensor<1x2x5x5xf32>) -> tensor<1x3x3x3xf32> {
   %c = arith.constant dense<0.0> : tensor<1x3x3x3xf32>
   %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) outs(%c : tensor<1x3x3x3xf32>) -> tensor<1x3x3x3xf32>
   return %y : tensor<1x3x3x3xf32>
+}
+
+// -----
+
+// Tests that a layer --qnt-quantize gives weight-only quantization (f16
+// activations: integer kernels take f32) is not observed, with the plan's
+// reason, while the f32 layer beside it is.
+// CHECK-LABEL: func @mixed
+// CHECK: qnt.observe %arg1 : tensor<2x8xf32> id "f32layer"
+// CHECK-NOT: qnt.observe
+// MIXED: remark: {{.*}}layer 'f16layer' not observed: --qnt-quantize keeps its activations in float: integer kernels need f32 activations and outputs
+func.func @mixed(%h: tensor<2x8xf16>, %x: tensor<2x8xf32>) -> (tensor<2x3xf16>, tensor<2x3xf32>) {
+  %wh = arith.constant dense<0.5> : tensor<8x3xf16>
+  %ch = arith.constant dense<0.0> : tensor<2x3xf16>
+  %yh = linalg.matmul ins(%h, %wh : tensor<2x8xf16>, tensor<8x3xf16>) outs(%ch : tensor<2x3xf16>) -> tensor<2x3xf16> loc("f16layer")
+  %w = arith.constant dense<0.5> : tensor<8x3xf32>
+  %c = arith.constant dense<0.0> : tensor<2x3xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x3xf32>) outs(%c : tensor<2x3xf32>) -> tensor<2x3xf32> loc("f32layer")
+  return %yh, %y : tensor<2x3xf16>, tensor<2x3xf32>
 }

@@ -13,6 +13,7 @@
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Plan.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -84,34 +85,27 @@ struct QntInsertObserversPass
     module.walk([&](qnt::QuantizableLayerOpInterface layer) {
       layers.push_back(layer);
     });
-    WeightConfig base;
+    // The same plan as --qnt-quantize with static activations: exactly the
+    // layers it would give static integer kernels are observed.
+    PlanOptions planOptions;
+    planOptions.recipe = &rules;
+    planOptions.activations = ActivationMode::Static;
     for (qnt::QuantizableLayerOpInterface layer : layers) {
       Operation *op = layer.getOperation();
       std::string name = getLayerName(op, counters);
-      std::string reason;
-      if (!rules.resolve(name, op->getName().getStringRef(), base, &reason)) {
-        emitRemark(op->getLoc()) << "layer '" << name
-                                 << "' not observed: " << reason
-                                 << " says keep_float";
-        continue;
-      }
-      DenseElementsAttr weights;
-      if (!matchPattern(layer.getWeightOperand().get(), m_Constant(&weights)) ||
-          !isa<FloatType>(weights.getElementType())) {
+      LayerPlan plan =
+          planLayer(layer, name, op->getName().getStringRef(), planOptions);
+      if (plan.kind != LayerPlan::Kind::Integer) {
         emitRemark(op->getLoc())
-            << "layer '" << name
-            << "' not observed: its weight is not a constant float tensor, "
-               "so --qnt-quantize keeps it in float";
+            << "layer '" << name << "' not observed: "
+            << (plan.kind == LayerPlan::Kind::Float
+                    ? "--qnt-quantize keeps it in float: "
+                    : "--qnt-quantize keeps its activations in float: ")
+            << plan.reason;
         continue;
       }
       Value x = getActivationOperand(op).get();
-      auto type = dyn_cast<RankedTensorType>(x.getType());
-      if (!type || !type.getElementType().isF32()) {
-        emitRemark(op->getLoc()) << "layer '" << name
-                                 << "' not observed: its activation is not "
-                                    "an f32 tensor";
-        continue;
-      }
+      auto type = cast<RankedTensorType>(x.getType());
       OpBuilder b(op);
       if (!observe(b, op->getLoc(), x, name,
                    getActivationChannelAxis(op, type.getRank())))

@@ -8,6 +8,7 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/ChainLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Plan.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Calibration/StatsFile.h"
@@ -287,6 +288,18 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       layers.push_back(layer);
     });
 
+    PlanOptions planOptions;
+    planOptions.weights = base;
+    planOptions.recipe = &recipeRules;
+    planOptions.activations = activations == "none"      ? ActivationMode::None
+                              : activations == "static" ? ActivationMode::Static
+                                                        : ActivationMode::Dynamic;
+    if (planOptions.activations == ActivationMode::Static) {
+      planOptions.stats = &activationStats;
+      planOptions.statsName = getStatsName();
+      planOptions.estimate = estimate;
+      planOptions.calibrationName = calibration;
+    }
     unsigned integer = 0, weightOnly = 0, keptFloat = 0;
     for (qnt::QuantizableLayerOpInterface layer : layers) {
       Operation *op = layer.getOperation();
@@ -302,80 +315,43 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
         ++keptFloat;
       };
 
-      std::string reason;
-      std::optional<WeightConfig> config =
-          recipeRules.resolve(name, opName, base, &reason);
-      if (!config) {
-        keep(reason + " says keep_float");
+      LayerPlan plan = planLayer(layer, name, opName, planOptions);
+      if (plan.kind == LayerPlan::Kind::Float) {
+        keep(plan.reason);
         continue;
       }
-      OpOperand &weightOperand = layer.getWeightOperand();
-      DenseElementsAttr weights;
-      if (!matchPattern(weightOperand.get(), m_Constant(&weights))) {
-        Attribute other;
-        keep(matchPattern(weightOperand.get(), m_Constant(&other))
-                 ? "its weight constant is not a dense<...> attribute (e.g. "
-                   "dense_resource), which the pass cannot read"
-                 : "its weight is not a compile-time constant");
-        continue;
-      }
-      if (!isa<FloatType>(weights.getElementType())) {
-        keep("its weight is not a float tensor");
-        continue;
-      }
-      auto result = quantizeWeight(weights, *config,
-                                   layer.getWeightChannelAxis(),
-                                   layer.getWeightBlockAxis());
-      if (!result) {
-        keep(config->describe() + " does not apply: " +
-             llvm::toString(result.takeError()));
-        continue;
-      }
-
-      // Integer kernels for linalg layers, unless weight-only was asked for.
-      if (activations != "none") {
-        auto linalgLayer = dyn_cast<linalg::LinalgOp>(op);
-        std::string why;
+      const QuantizedWeight &weight = *plan.weight;
+      if (plan.kind == LayerPlan::Kind::Integer) {
         ActivationConfig act = activation;
         act.layerName = name;
-        if (!linalgLayer) {
-          why = "integer kernels are generated for linalg layers";
-        } else if (!act.dynamic) {
-          if (const cal::ObserverStats *observed =
-                  activationStats.lookup(name)) {
-            auto range = cal::estimateRange(*observed, estimate);
-            if (range) {
-              act.min = range->min;
-              act.max = range->max;
-            } else {
-              why = "calibration=" + calibration + " gives no range: " +
-                    llvm::toString(range.takeError());
-            }
-          } else {
-            why = getStatsName() + " has no range for it";
-          }
+        if (plan.range) {
+          act.min = plan.range->min;
+          act.max = plan.range->max;
         }
-        if (why.empty()) {
-          if (llvm::Error err = rewriteToIntegerLayer(linalgLayer, *result, act))
-            why = llvm::toString(std::move(err));
-          else {
-            ++integer;
-            continue;
-          }
+        // TOSA layers were lowered to linalg above.
+        llvm::Error err = rewriteToIntegerLayer(cast<linalg::LinalgOp>(op),
+                                                weight, act);
+        if (!err) {
+          ++integer;
+          continue;
         }
+        plan.reason = llvm::toString(std::move(err));
+      }
+      if (!plan.reason.empty())
         mlir::emitRemark(userLoc)
             << "layer '" << name << "' (" << kind
-            << "): weights quantized, activations stay in float: " << why;
-      }
+            << "): weights quantized, activations stay in float: "
+            << plan.reason;
 
       // Sub-byte weights are stored packed (docs/Quantize.md).
       OpBuilder builder(op);
       Location loc = op->getLoc();
-      std::optional<DenseElementsAttr> packed = packSubByte(result->stored);
+      OpOperand &weightOperand = layer.getWeightOperand();
+      std::optional<DenseElementsAttr> packed = packSubByte(weight.stored);
       Value stored = arith::ConstantOp::create(
-          builder, loc, packed ? *packed : result->stored);
+          builder, loc, packed ? *packed : weight.stored);
       Value dequantized = qnt::DequantizeOp::create(
-          builder, loc, weightOperand.get().getType(), stored, result->params,
+          builder, loc, weightOperand.get().getType(), stored, weight.params,
           packed ? builder.getUnitAttr() : UnitAttr());
       Operation *oldConstant = weightOperand.get().getDefiningOp();
       weightOperand.set(dequantized);

@@ -1,0 +1,83 @@
+//===- Plan.h - What --qnt-quantize does with each layer ---------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// One planning step that --qnt-quantize and --qnt-insert-observers share, so
+// that the layers observed for calibration are exactly the layers the
+// quantizer gives static integer kernels: options + recipe (+ statistics)
+// -> per layer, its weight configuration and quantized weight, whether its
+// activations are quantized statically, dynamically or stay in float, and
+// why.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_PLAN_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_PLAN_H
+
+#include "QuantOpt/Calibration/Calibration.h"
+#include "QuantOpt/Calibration/StatsFile.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
+
+#include <optional>
+#include <string>
+
+namespace quantopt {
+
+/// How activations are quantized (the `activations` option).
+enum class ActivationMode { None, Dynamic, Static };
+
+/// The inputs of the plan.
+struct PlanOptions {
+  /// The configuration of layers no recipe rule names.
+  WeightConfig weights;
+  /// Per-layer overrides and layers kept in float (may be null).
+  const Recipe *recipe = nullptr;
+  ActivationMode activations = ActivationMode::Dynamic;
+  /// Activation statistics (static activations); null while calibrating.
+  const calibration::StatsFile *stats = nullptr;
+  /// How the statistics are named in reasons ("'stats.json'").
+  std::string statsName;
+  /// How ranges come from the statistics, and the option's name.
+  calibration::EstimateOptions estimate;
+  std::string calibrationName = "minmax";
+};
+
+/// What happens to one layer.
+struct LayerPlan {
+  enum class Kind {
+    /// Weights and activations stay in float (`reason`).
+    Float,
+    /// Weights are quantized; activations stay in float (`reason`, empty
+    /// when weight-only was asked for).
+    WeightOnly,
+    /// Weights and activations are quantized: an integer kernel.
+    Integer,
+  };
+  Kind kind = Kind::Float;
+  std::string reason;
+  /// The weight configuration (recipe applied) and the quantized weight
+  /// (WeightOnly and Integer).
+  std::optional<WeightConfig> config;
+  std::optional<QuantizedWeight> weight;
+  /// Integer with static activations: the range from the statistics (none
+  /// while calibrating: the layer needs one).
+  bool staticActivations = false;
+  std::optional<calibration::Range> range;
+};
+
+/// Plans `layer`, named `name`, whose op was `opName` when the model was
+/// read (recipes match either). Layers of other dialects than linalg and
+/// TOSA keep float activations; TOSA layers count as linalg (the quantizer
+/// lowers them first). The integer kernel's own structural conditions (maps,
+/// accumulator bounds) are checked when it is built.
+LayerPlan planLayer(mlir::qnt::QuantizableLayerOpInterface layer,
+                    llvm::StringRef name, llvm::StringRef opName,
+                    const PlanOptions &options);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_PLAN_H

@@ -1,0 +1,87 @@
+//===- Plan.cpp - What --qnt-quantize does with each layer ----------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/Transforms/Plan.h"
+
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace quantopt;
+namespace cal = quantopt::calibration;
+
+LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
+                              StringRef name, StringRef opName,
+                              const PlanOptions &options) {
+  LayerPlan plan;
+  Operation *op = layer.getOperation();
+  std::string reason;
+  plan.config = options.recipe ? options.recipe->resolve(name, opName,
+                                                         options.weights,
+                                                         &reason)
+                               : std::optional<WeightConfig>(options.weights);
+  if (!plan.config) {
+    plan.reason = reason + " says keep_float";
+    return plan;
+  }
+  OpOperand &weightOperand = layer.getWeightOperand();
+  DenseElementsAttr weights;
+  if (!matchPattern(weightOperand.get(), m_Constant(&weights))) {
+    Attribute other;
+    plan.reason = matchPattern(weightOperand.get(), m_Constant(&other))
+                      ? "its weight constant is not a dense<...> attribute "
+                        "(e.g. dense_resource), which the pass cannot read"
+                      : "its weight is not a compile-time constant";
+    return plan;
+  }
+  if (!isa<FloatType>(weights.getElementType())) {
+    plan.reason = "its weight is not a float tensor";
+    return plan;
+  }
+  auto weight = quantizeWeight(weights, *plan.config,
+                               layer.getWeightChannelAxis(),
+                               layer.getWeightBlockAxis());
+  if (!weight) {
+    plan.reason = plan.config->describe() + " does not apply: " +
+                  llvm::toString(weight.takeError());
+    return plan;
+  }
+  plan.weight = *weight;
+  plan.kind = LayerPlan::Kind::WeightOnly;
+  if (options.activations == ActivationMode::None)
+    return plan;
+  if (!isa<linalg::LinalgOp>(op) && !isa<tosa::TosaDialect>(op->getDialect())) {
+    plan.reason = "integer kernels are generated for linalg layers";
+    return plan;
+  }
+  auto xType = dyn_cast<RankedTensorType>(getActivationOperand(op).get().getType());
+  if (!xType || !xType.getElementType().isF32()) {
+    plan.reason = "integer kernels need f32 activations and outputs";
+    return plan;
+  }
+  if (options.activations == ActivationMode::Static) {
+    plan.staticActivations = true;
+    if (options.stats) {
+      const cal::ObserverStats *observed = options.stats->lookup(name);
+      if (!observed) {
+        plan.reason = options.statsName + " has no range for it";
+        return plan;
+      }
+      auto range = cal::estimateRange(*observed, options.estimate);
+      if (!range) {
+        plan.reason = "calibration=" + options.calibrationName +
+                      " gives no range: " + llvm::toString(range.takeError());
+        return plan;
+      }
+      plan.range = *range;
+    }
+  }
+  plan.kind = LayerPlan::Kind::Integer;
+  return plan;
+}
