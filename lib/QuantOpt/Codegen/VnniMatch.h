@@ -1,0 +1,69 @@
+//===- VnniMatch.h - What the VNNI kernels take -------------------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The integer contractions qnt-vnni-matmul turns into kernels (matched by
+// their maps and body, after convert-qnt-to-linalg expanded a qnt.contract),
+// and the vpdpbusd order of their packed weights.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_LIB_CODEGEN_VNNIMATCH_H
+#define QUANTOPT_LIB_CODEGEN_VNNIMATCH_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace quantopt {
+
+/// The contraction `sum(ext(a) * extsi(w))` of a plain 2-D matmul with a
+/// constant i8 weight (u8 or i8 activations), or failure.
+struct MatchedMatmul {
+  mlir::Value a;
+  /// Signed (i8) activations: vpdpbusd reads u8, so the bytes are shifted by
+  /// +128 (xor 0x80) and the accumulators start at -128 * sum_k w[k][n].
+  bool signedA = false;
+  mlir::DenseElementsAttr weights;
+  int64_t k, n;
+  /// A conv_2d_nhwc_hwcf contraction: weights [KH][KW][C][F] (k = KH*KW*C,
+  /// n = F), strides and dilations of the two spatial dimensions.
+  bool conv = false;
+  /// A depthwise_conv_2d_nhwc_hwc contraction: weights [KH][KW][C], the
+  /// reduction runs over the window only (k = KH*KW, n = C).
+  bool depthwise = false;
+  /// Weights [F][KH][KW][C] (conv_2d_nhwc_fhwc); `weights` holds them
+  /// transposed to [KH][KW][C][F].
+  bool fhwc = false;
+  /// A batched matmul with one batch: the operands have a leading 1.
+  bool batch1 = false;
+  /// i4 weights in [-8, 7] (2-D matmuls only).
+  bool int4 = false;
+  /// u8 weights (asymmetric, 2-D matmuls only): vpdpbusd multiplies signed
+  /// weights, so they are stored as w - 128 and each row adds back
+  /// 128 * sum_k a[k], summed in the kernel by one more vpdpbusd against
+  /// ones.
+  bool unsignedW = false;
+  int64_t kh = 1, kw = 1, c = 0, sh = 1, sw = 1, dh = 1, dw = 1;
+};
+
+/// The NHWC/HWCF contraction (between two transposes, weights transposed at
+/// compile time) that replaces a conv_2d_nchw_fchw contraction with constant
+/// weights and a zero init, or null when `op` is not one.
+mlir::linalg::GenericOp convertNchwToNhwc(mlir::linalg::GenericOp op);
+
+/// The kernel's view of an integer contraction (2-D matmul, one-batch
+/// batched matmul, NHWC/HWCF or NHWC/FHWC convolution, NHWC depthwise
+/// convolution of u8 or i8 activations and constant i8 (or i4, u8) weights
+/// from a zero init), or failure.
+mlir::FailureOr<MatchedMatmul> matchVnniContraction(mlir::linalg::GenericOp op);
+
+/// The weights in vpdpbusd order: [ceil(N/L)][ceil(K/4)][L][4] for L lanes
+/// (i4: two per byte; u8: stored as w - 128).
+mlir::DenseElementsAttr packWeights(mlir::DenseElementsAttr weights,
+                                    int64_t k, int64_t n, int64_t kLanes,
+                                    bool int4, bool unsignedW);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_LIB_CODEGEN_VNNIMATCH_H
