@@ -45,6 +45,10 @@ def Qnt_DequantizeOp : Qnt_Op<"dequantize", [Pure]> {
     `x' = s * (q - z)` (minval: `s * (q - qmin) + m`; float storage:
     `s * q`), computed in float32 and converted to the expressed type.
 
+    Canonicalization folds the dequantization of a `qnt.contract`'s i32
+    accumulator (its only use, with the accumulator's parameters, to f32)
+    into the layer, which then returns real values.
+
     With `packed`, 2- and 4-bit integer storage arrives packed along the last
     dimension in an `i8` tensor: element `j` lives in byte `j / (8 / bits)`
     at bit `(j % (8 / bits)) * bits`, lowest bits first (ONNX's int4
@@ -62,6 +66,7 @@ def Qnt_DequantizeOp : Qnt_Op<"dequantize", [Pure]> {
     $input `:` type($input) `to` type($result) `as` custom<Params>($params) (`packed` $packed^)? attr-dict
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Qnt_RequantizeOp : Qnt_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
@@ -79,6 +84,10 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize", [Pure, SameOperandsAndResultShape]> 
     The two parameter sets must have the same granularity, or one of them
     must be per tensor. Minval parameters are not accepted.
 
+    Canonicalization folds the requantization of a `qnt.contract`'s i32
+    accumulator (its only use, with the accumulator's parameters) into the
+    layer: the contract returns the requantized result itself.
+
     ```mlir
     %y = qnt.requantize %acc : tensor<4xi32> to tensor<4xi8>
            from #qnt.params<i32, scales = [0.0005]>
@@ -93,6 +102,7 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize", [Pure, SameOperandsAndResultShape]> 
     $input `:` type($input) `to` type($result) `from` custom<Params>($inParams) `to` custom<Params>($outParams) (`mode` `=` $mode^)? attr-dict
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Qnt_FakeQuantOp : Qnt_Op<"fake_quant", [Pure, SameOperandsAndResultType]> {

@@ -15,6 +15,7 @@
 
 #include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
 
@@ -318,4 +319,79 @@ LogicalResult ContractOp::verify() {
                            << range.qmin << ", " << range.qmax << ")";
   }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Canonicalization: an accumulator's epilogue folds into its layer
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The qnt.contract whose i32 accumulator, with parameters `params`, is
+/// `value`'s only use, or null.
+ContractOp getAccumulatorLayer(Value value, ParamsAttr params) {
+  auto layer = value.getDefiningOp<ContractOp>();
+  if (!layer || !layer->hasOneUse() ||
+      !layer.getResult().getType().getElementType().isInteger(32) ||
+      layer.getResultParamsAttr() != params)
+    return {};
+  return layer;
+}
+
+/// `qnt.requantize` of an accumulator -> the layer's requantized result
+/// (the same arithmetic: the layer's lowering requantizes from the same
+/// parameters).
+struct FoldRequantizeIntoContract : OpRewritePattern<RequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    ContractOp layer = getAccumulatorLayer(op.getInput(), op.getInParams());
+    ParamsAttr out = op.getOutParams();
+    if (!layer || !out.isPerTensor() ||
+        out.getStorageKind() == num::StorageKind::I32)
+      return rewriter.notifyMatchFailure(
+          op, "not the per-tensor requantization of a layer's accumulator");
+    rewriter.replaceOpWithNewOp<ContractOp>(
+        op, op.getResult().getType(), layer.getInput(), layer.getWeight(),
+        layer.getBias(), layer.getInputScales(), layer.getInputZeroPoints(),
+        layer.getMapsAttr(), layer.getInputParamsAttr(),
+        layer.getInputStorageAttr(), layer.getWeightParams(), out,
+        op.getModeAttr(), DenseI64ArrayAttr());
+    rewriter.eraseOp(layer);
+    return success();
+  }
+};
+
+/// `qnt.dequantize` of an accumulator to f32 -> the layer's real result
+/// (`s * float(acc)` either way).
+struct FoldDequantizeIntoContract : OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    ContractOp layer = getAccumulatorLayer(op.getInput(), op.getParams());
+    if (!layer || op.getPacked() ||
+        !op.getResult().getType().getElementType().isF32())
+      return rewriter.notifyMatchFailure(
+          op, "not the f32 dequantization of a layer's accumulator");
+    rewriter.replaceOpWithNewOp<ContractOp>(
+        op, op.getResult().getType(), layer.getInput(), layer.getWeight(),
+        layer.getBias(), layer.getInputScales(), layer.getInputZeroPoints(),
+        layer.getMapsAttr(), layer.getInputParamsAttr(),
+        layer.getInputStorageAttr(), layer.getWeightParams(), ParamsAttr(),
+        RequantModeAttr(), DenseI64ArrayAttr());
+    rewriter.eraseOp(layer);
+    return success();
+  }
+};
+
+} // namespace
+
+void RequantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                               MLIRContext *context) {
+  results.add<FoldRequantizeIntoContract>(context);
+}
+
+void DequantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                               MLIRContext *context) {
+  results.add<FoldDequantizeIntoContract>(context);
 }
