@@ -7,6 +7,7 @@
 #include "VnniMatch.h"
 #include "Epilogue.h"
 #include "KernelLoops.h"
+#include "QuantOpt/Numerics/Numerics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -343,3 +344,20 @@ DenseElementsAttr quantopt::packWeights(DenseElementsAttr weights, int64_t k,
   return DenseElementsAttr::get(type, llvm::ArrayRef<int8_t>(packed));
 }
 
+
+std::vector<int32_t> quantopt::getShiftCompensation(DenseElementsAttr weights,
+                                                    bool unsignedW,
+                                                    int64_t size) {
+  SmallVector<int64_t> values;
+  for (APInt v : weights.getValues<APInt>())
+    values.push_back(unsignedW ? static_cast<int64_t>(v.getZExtValue()) - 128
+                               : v.getSExtValue());
+  int64_t n = cast<RankedTensorType>(weights.getType()).getShape().back();
+  int64_t rows = static_cast<int64_t>(values.size()) / n;
+  std::vector<int64_t> sums =
+      numerics::sumOverAxes(values, {rows, n}, /*keptAxes=*/{1});
+  std::vector<int32_t> compensation(size, 0);
+  for (int64_t j = 0; j < n; ++j)
+    compensation[j] = static_cast<int32_t>(-128 * sums[j]);
+  return compensation;
+}

@@ -64,6 +64,14 @@ mlir::DenseElementsAttr packWeights(mlir::DenseElementsAttr weights,
                                     int64_t k, int64_t n, int64_t kLanes,
                                     bool int4, bool unsignedW);
 
+/// Where the accumulators of signed activations (shifted by +128 to the u8
+/// vpdpbusd reads) start: -128 * the sum of each output column's weights
+/// (the last dimension of `weights`; u8 weights count as w - 128), padded
+/// with zeros to `size`. The sums are numerics::sumOverAxes, as in the
+/// reference lowering's zero-point term.
+std::vector<int32_t> getShiftCompensation(mlir::DenseElementsAttr weights,
+                                          bool unsignedW, int64_t size);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_LIB_CODEGEN_VNNIMATCH_H

@@ -186,7 +186,8 @@ struct QntVnniMatmulPass
     std::vector<int8_t> packed(mm.depthwise ? nBlocks * p4 * kLanes * 4
                                             : nBlocks * khw * c4 * kLanes * 4,
                                0);
-    std::vector<int32_t> compensation(nBlocks * kLanes, 0);
+    std::vector<int32_t> compensation =
+        getShiftCompensation(mm.weights, false, nBlocks * kLanes);
     {
       int64_t flat = 0;
       for (APInt v : mm.weights.getValues<APInt>()) {
@@ -203,7 +204,6 @@ struct QntVnniMatmulPass
           packed[((((col / kLanes) * khw + win) * c4 + ch / 4) * kLanes +
                    col % kLanes) * 4 + ch % 4] = value;
         }
-        compensation[col] -= 128 * static_cast<int32_t>(value);
         ++flat;
       }
     }
@@ -449,15 +449,8 @@ struct QntVnniMatmulPass
     // -128 * (column sums of the weights), a [ceil(N/16)][16] global.
     Value compensation;
     if (mm.signedA) {
-      std::vector<int32_t> sums(nBlocks * kLanes, 0);
-      int64_t flat = 0;
-      for (APInt v : mm.weights.getValues<APInt>()) {
-        int64_t stored = mm.unsignedW
-                             ? static_cast<int64_t>(v.getZExtValue()) - 128
-                             : v.getSExtValue();
-        sums[flat % n] -= 128 * static_cast<int32_t>(stored);
-        ++flat;
-      }
+      std::vector<int32_t> sums =
+          getShiftCompensation(mm.weights, mm.unsignedW, nBlocks * kLanes);
       auto compType = MemRefType::get({nBlocks, kLanes}, i32);
       auto compGlobal = memref::GlobalOp::create(
           moduleBuilder, loc,
