@@ -12,6 +12,7 @@
 
 #include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Dialect/QntX86/IR/QntX86.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 
@@ -36,6 +37,15 @@ int main(int argc, char **argv) {
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       argc, argv, "QuantOpt quantization compiler driver\n", registry);
   mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  // Layer names in bare locations print readably (not under verification,
+  // which matches diagnostics by line).
+  if (!config.shouldVerifyDiagnostics()) {
+    mlir::MlirOptMainConfig pipeline = config;
+    config.setPassPipelineSetupFn([pipeline](mlir::PassManager &pm) {
+      quantopt::registerLayerNameDiagnostics(pm.getContext());
+      return pipeline.setupPassPipeline(pm);
+    });
+  }
   if (config.shouldShowDialects() || config.shouldListPasses())
     return mlir::asMainReturnCode(
         mlir::MlirOptMain(argc, argv, inputFilename, outputFilename, registry));

@@ -7,7 +7,7 @@
 // name glob gives "fc*" i4 minval blocks. The first matching rule wins.
 
 // Layer names come from name locations; remarks carry them.
-// CHECK: remark: loc("head"): layer 'head' (matmul) kept in float: recipe rule layers[0] says keep_float
+// CHECK: head: remark: layer 'head' (matmul) kept in float: recipe rule layers[0] says keep_float
 // CHECK: remark: qnt-quantize: 4 layer(s): 0 integer, 3 weight-only, 1 kept in float (weights i8 symmetric per-channel unless a recipe says otherwise; activations none)
 module {
 // CHECK-LABEL: func @f

@@ -14,6 +14,7 @@
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYERNAMES_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <string>
@@ -22,6 +23,13 @@ namespace quantopt {
 
 /// The name of the first NameLoc in `loc` (a layer's name), or "".
 std::string findLocationName(mlir::Location loc);
+
+/// Makes diagnostics at a location with a name but no file position (a
+/// layer's bare `loc("fc1")`) print as `fc1: remark: ...` instead of the
+/// default `<unknown>:0: remark: loc("fc1"): ...`; diagnostics with a file
+/// position are left to the other handlers. For tools; returns the handler.
+mlir::DiagnosticEngine::HandlerID
+registerLayerNameDiagnostics(mlir::MLIRContext *context);
 
 /// The name of a layer: the first name of its location (`loc("fc1")`), or
 /// `<op name>#<n>` for the n-th such op of the module (`counters` counts per

@@ -26,6 +26,39 @@ std::string quantopt::findLocationName(Location loc) {
   return name;
 }
 
+DiagnosticEngine::HandlerID
+quantopt::registerLayerNameDiagnostics(MLIRContext *context) {
+  return context->getDiagEngine().registerHandler(
+      [](Diagnostic &diag) -> LogicalResult {
+        bool hasPosition = false;
+        diag.getLocation()->walk([&](Location inner) {
+          hasPosition |= isa<FileLineColLoc>(inner);
+          return hasPosition ? WalkResult::interrupt() : WalkResult::advance();
+        });
+        std::string name = findLocationName(diag.getLocation());
+        if (hasPosition || name.empty())
+          return failure();
+        auto severity = [](DiagnosticSeverity s) {
+          switch (s) {
+          case DiagnosticSeverity::Error:
+            return "error";
+          case DiagnosticSeverity::Warning:
+            return "warning";
+          case DiagnosticSeverity::Remark:
+            return "remark";
+          case DiagnosticSeverity::Note:
+            return "note";
+          }
+          return "remark";
+        };
+        llvm::errs() << name << ": " << severity(diag.getSeverity()) << ": "
+                     << diag.str() << "\n";
+        for (Diagnostic &note : diag.getNotes())
+          llvm::errs() << name << ": note: " << note.str() << "\n";
+        return success();
+      });
+}
+
 std::string quantopt::getLayerName(Operation *op,
                                    llvm::StringMap<unsigned> &counters) {
   std::string name = findLocationName(op->getLoc());
