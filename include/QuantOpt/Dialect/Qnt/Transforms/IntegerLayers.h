@@ -33,9 +33,10 @@ struct ActivationConfig {
 };
 
 /// Rewrites a float linalg layer (matmul, batch_matmul, convolution) into
-/// one qnt.contract: the activation is quantized (statically or
-/// dynamically, or taken in stored form from a static producer through
-/// chainFromQuantizedProducer), the weight is the stored constant, and the
+/// one qnt.contract: the activation is quantized (qnt.quantize with static
+/// parameters, which the chaining patterns may later replace with a static
+/// producer's requantized output, or qnt.dynamic_quantize), the weight is
+/// the stored constant, and the
 /// op's result is the real value `float(acc) * (s_x * s_w)`, to which the
 /// layer's original init is added when it is not zero. The op keeps the
 /// layer's indexing maps. `weight` must have affine per-tensor or

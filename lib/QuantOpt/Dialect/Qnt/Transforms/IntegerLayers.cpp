@@ -6,11 +6,10 @@
 //
 // A float layer y = c + sum(x * w) becomes one qnt.contract on the stored
 // activation and weight, which states the parameters of both; its result is
-// the real value float(acc) * (s_x * s_w) (plus c when c is not zero), or,
-// when a following static layer consumes it through biases, clamps, padding,
-// pooling and reshapes, the stored integers of that layer's input
-// (requantized, bias in int32, clamp in stored integers). The arithmetic of
-// the op lives in its lowering (ContractToLinalg.cpp).
+// the real value float(acc) * (s_x * s_w), plus c when c is not zero. The
+// chaining patterns (ChainLayers.cpp) later turn a static layer whose output
+// feeds the next layer's quantization into a requantized one. The
+// arithmetic of the op lives in its lowering (ContractToLinalg.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,7 +21,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
-#include "llvm/ADT/SetVector.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
