@@ -1,6 +1,7 @@
-// Depthwise and NCHW convolutions through the VNNI micro-kernel.
-// RUN: quant-opt %s --qnt-quantize --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s
-// RUN: quant-opt %s --qnt-quantize 2>/dev/null | quant-opt --qnt-codegen="isa=vnni" 2>&1 | FileCheck %s --check-prefix=LLVM
+// Depthwise and NCHW convolutions through the VNNI micro-kernel, from
+// hand-written layers (qnt.contract with dynamic u8 inputs).
+// RUN: quant-opt %s --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s
+// RUN: quant-opt %s --qnt-codegen="isa=vnni" 2>&1 | FileCheck %s --check-prefix=LLVM
 // LLVM-NOT: remark
 // LLVM-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 
@@ -17,10 +18,13 @@
 // CHECK: qnt_x86.dot_u8i8
 // The epilogue is fused: f32 stores.
 // CHECK: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x4x4x20xf32>
-func.func @depthwise(%x: tensor<1x6x6x20xf32>) -> tensor<1x4x4x20xf32> {
-  %w = arith.constant dense<0.5> : tensor<3x3x20xf32>
-  %c = arith.constant dense<0.0> : tensor<1x4x4x20xf32>
-  %y = linalg.depthwise_conv_2d_nhwc_hwc ins(%x, %w : tensor<1x6x6x20xf32>, tensor<3x3x20xf32>) outs(%c : tensor<1x4x4x20xf32>) -> tensor<1x4x4x20xf32>
+func.func @depthwise(%xq: tensor<1x6x6x20xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<1x4x4x20xf32> {
+  %w = arith.constant dense<127> : tensor<3x3x20xi8>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<1x6x6x20xi8>, tensor<3x3x20xi8>, tensor<f32>, tensor<i32>) -> tensor<1x4x4x20xf32>
+         maps = [affine_map<(n, oh, ow, c, kh, kw) -> (n, oh + kh, ow + kw, c)>,
+                 affine_map<(n, oh, ow, c, kh, kw) -> (kh, kw, c)>,
+                 affine_map<(n, oh, ow, c, kh, kw) -> (n, oh, ow, c)>]
+         input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.003937008]>
   return %y : tensor<1x4x4x20xf32>
 }
 
@@ -28,9 +32,12 @@ func.func @depthwise(%x: tensor<1x6x6x20xf32>) -> tensor<1x4x4x20xf32> {
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<2x3x6x6xi8>) outs(%{{.*}} : tensor<2x6x6x3xi8>) permutation = [0, 2, 3, 1]
 // CHECK: qnt_x86.dot_u8i8
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<2x4x4x8xi32>) outs(%{{.*}} : tensor<2x8x4x4xi32>) permutation = [0, 3, 1, 2]
-func.func @nchw(%x: tensor<2x3x6x6xf32>) -> tensor<2x8x4x4xf32> {
-  %w = arith.constant dense<0.25> : tensor<8x3x3x3xf32>
-  %c = arith.constant dense<0.0> : tensor<2x8x4x4xf32>
-  %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<2x3x6x6xf32>, tensor<8x3x3x3xf32>) outs(%c : tensor<2x8x4x4xf32>) -> tensor<2x8x4x4xf32>
+func.func @nchw(%xq: tensor<2x3x6x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<2x8x4x4xf32> {
+  %w = arith.constant dense<127> : tensor<8x3x3x3xi8>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<2x3x6x6xi8>, tensor<8x3x3x3xi8>, tensor<f32>, tensor<i32>) -> tensor<2x8x4x4xf32>
+         maps = [affine_map<(n, f, oh, ow, c, kh, kw) -> (n, c, oh + kh, ow + kw)>,
+                 affine_map<(n, f, oh, ow, c, kh, kw) -> (f, c, kh, kw)>,
+                 affine_map<(n, f, oh, ow, c, kh, kw) -> (n, f, oh, ow)>]
+         input_storage = ui8 weight = #qnt.params<i8, narrow, axis = 0, scales = [0.002, 0.002, 0.002, 0.002, 0.002, 0.002, 0.002, 0.002]>
   return %y : tensor<2x8x4x4xf32>
 }
