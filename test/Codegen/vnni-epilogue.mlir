@@ -78,7 +78,7 @@ func.func @indexed(%x: tensor<4x8xi8>) -> tensor<4x20xi32> {
   %z = arith.constant 0 : i32
   %e = tensor.empty() : tensor<4x20xi32>
   %c = linalg.fill ins(%z : i32) outs(%e : tensor<4x20xi32>) -> tensor<4x20xi32>
-  %acc = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<4x8xi8>, tensor<8x20xi8>) outs(%c : tensor<4x20xi32>) attrs = {qnt.layer = "fc"} {
+  %acc = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<4x8xi8>, tensor<8x20xi8>) outs(%c : tensor<4x20xi32>) {
   ^bb0(%a: i8, %b: i8, %o: i32):
     %a32 = arith.extui %a : i8 to i32
     %b32 = arith.extsi %b : i8 to i32
