@@ -1,15 +1,18 @@
 // The kernels apply the element-wise code after a contraction to the
 // accumulators in registers (docs/Codegen.md, "Fused epilogues"): two static
-// layers chained in integers store i8 straight from the first kernel
-// (correction, bias and requantize: float or Q31 path) and f32 from the
-// second (scales and bias); no element-wise generic is left after them.
-// RUN: echo '{"version": 1, "activations": {"fc1": {"min": -1.0, "max": 3.0}, "fc2": {"min": 0.0, "max": 6.0}}}' > %t.json
-// RUN: quant-opt %s --qnt-quantize="activations=static stats=%t.json" --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefixes=CHECK,FLOAT
-// RUN: quant-opt %s --qnt-quantize="activations=static stats=%t.json requantize=fixed-point" --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefixes=CHECK,Q31
-// Dynamic activations: the correction and scales in f32, then bias + ReLU.
-// RUN: quant-opt %s --qnt-quantize --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=DYN
+// layers written as qnt.contract ops, the first requantized to the second's
+// input (bias in int32; float or Q31 path), store i8 straight from the first
+// kernel and f32 from the second; no element-wise generic is left after
+// them. A dynamic layer fuses its scales, a float bias and a ReLU.
+// RUN: sed s/MODE/float32/ %s | quant-opt --split-input-file --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefixes=CHECK,FLOAT
+// RUN: sed s/MODE/fixed_point/ %s | quant-opt --split-input-file --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefixes=CHECK,Q31
+// RUN: sed s/MODE/float32/ %s | quant-opt --split-input-file --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=DYN
 // The reference path keeps the separate generics:
-// RUN: quant-opt %s --qnt-quantize="activations=static stats=%t.json" --convert-qnt-to-linalg --canonicalize 2>&1 | FileCheck %s --check-prefix=REF
+// RUN: sed s/MODE/float32/ %s | quant-opt --split-input-file --convert-qnt-to-linalg --canonicalize 2>&1 | FileCheck %s --check-prefix=REF
+
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
 
 // CHECK-LABEL: func.func @mlp
 // First layer: i8 out.
@@ -28,47 +31,59 @@
 // CHECK-NOT: linalg.generic
 // CHECK: return
 
-// DYN-LABEL: func.func @mlp
+// REF-LABEL: func.func @mlp
+// REF: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%{{.*}} : tensor<?x20xi32>, {{.*}}) outs(%{{.*}} : tensor<?x20xi32>)
+// REF: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%{{.*}} : tensor<?x20xi32>) outs(%{{.*}} : tensor<?x20xi8>)
+func.func @mlp(%xq: tensor<?x6xi8>) -> tensor<?x5xf32> {
+  %w1 = arith.constant dense<[[64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 16, 127], [127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 95, -127], [64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 16, 127], [127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 95, -127], [64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 16, 127], [127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 127, 64, -64, 64, -127, 32, 95, -127]]> : tensor<6x20xi8>
+  %b1 = arith.constant dense<2032> : tensor<20xi32>
+  %h = qnt.contract %xq, %w1 bias %b1 : (tensor<?x6xi8>, tensor<6x20xi8>, tensor<20xi32>) -> tensor<?x20xi8>
+         maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.0156862754], zero_points = [64]>
+         weight = #qnt.params<i8, narrow, scales = [0.0157480314]>
+         result = #qnt.params<ui8, scales = [0.0235294122]> mode = MODE
+  %w2 = arith.constant dense<127> : tensor<20x5xi8>
+  %b2 = arith.constant dense<[1, 2, 3, 4, 5]> : tensor<5xi32>
+  %y = qnt.contract %h, %w2 bias %b2 : (tensor<?x20xi8>, tensor<20x5xi8>, tensor<5xi32>) -> tensor<?x5xf32>
+         maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.0235294122]>
+         weight = #qnt.params<i8, narrow, scales = [0.00393700786]>
+  return %y : tensor<?x5xf32>
+}
+
+// -----
+
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+
+// Dynamic activations: the correction and scales in f32, then bias + ReLU.
+// DYN-LABEL: func.func @dynamic
 // DYN: memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x20xf32>
 // DYN: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // DYN: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
 // DYN: vector.transfer_write %{{.*}} : vector<16xf32>, memref<?x20xf32>
-
-// REF-LABEL: func.func @mlp
-// REF: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%{{.*}} : tensor<?x20xi32>, {{.*}}) outs(%{{.*}} : tensor<?x20xi32>)
-// REF: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%{{.*}} : tensor<?x20xi32>, {{.*}}) outs(%{{.*}} : tensor<?x20xi8>)
-
-func.func @mlp(%x: tensor<?x6xf32>) -> tensor<?x5xf32> {
+func.func @dynamic(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<?x20xf32> {
   %c0 = arith.constant 0 : index
-  %d = tensor.dim %x, %c0 : tensor<?x6xf32>
-  %w1 = arith.constant dense<[[0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.125, 2.0], [1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 0.75, -2.0], [0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.125, 2.0], [1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 0.75, -2.0], [0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.125, 2.0], [1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 1.0, 0.5, -0.5, 0.5, -1.0, 0.25, 0.75, -2.0]]> : tensor<6x20xf32>
+  %d = tensor.dim %xq, %c0 : tensor<?x6xi8>
+  %w1 = arith.constant dense<127> : tensor<6x20xi8>
+  %y = qnt.contract %xq, %w1 dynamic(%s, %z) : (tensor<?x6xi8>, tensor<6x20xi8>, tensor<f32>, tensor<i32>) -> tensor<?x20xf32>
+         maps = [#x, #w, #o] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.0157480314]>
   %b1 = arith.constant dense<0.25> : tensor<20xf32>
-  %w2 = arith.constant dense<0.5> : tensor<20x5xf32>
-  %b2 = arith.constant dense<[0.1, 0.2, 0.3, 0.4, 0.5]> : tensor<5xf32>
   %zero = arith.constant 0.0 : f32
   %e1 = tensor.empty(%d) : tensor<?x20xf32>
-  %c1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?x20xf32>) -> tensor<?x20xf32>
-  %y1 = linalg.matmul ins(%x, %w1 : tensor<?x6xf32>, tensor<6x20xf32>) outs(%c1 : tensor<?x20xf32>) -> tensor<?x20xf32> loc("fc1")
-  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y1, %b1 : tensor<?x20xf32>, tensor<20xf32>) outs(%e1 : tensor<?x20xf32>) {
+  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y, %b1 : tensor<?x20xf32>, tensor<20xf32>) outs(%e1 : tensor<?x20xf32>) {
   ^bb0(%a: f32, %b: f32, %out: f32):
-    %s = arith.addf %a, %b : f32
-    %r = arith.maximumf %s, %zero : f32
+    %sum = arith.addf %a, %b : f32
+    %r = arith.maximumf %sum, %zero : f32
     linalg.yield %r : f32
   } -> tensor<?x20xf32>
-  %e2 = tensor.empty(%d) : tensor<?x5xf32>
-  %c2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x5xf32>) -> tensor<?x5xf32>
-  %y2 = linalg.matmul ins(%h, %w2 : tensor<?x20xf32>, tensor<20x5xf32>) outs(%c2 : tensor<?x5xf32>) -> tensor<?x5xf32> loc("fc2")
-  %z = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y2, %b2 : tensor<?x5xf32>, tensor<5xf32>) outs(%e2 : tensor<?x5xf32>) {
-  ^bb0(%a: f32, %b: f32, %out: f32):
-    %s = arith.addf %a, %b : f32
-    linalg.yield %s : f32
-  } -> tensor<?x5xf32>
-  return %z : tensor<?x5xf32>
+  return %h : tensor<?x20xf32>
 }
+
+// -----
 
 // A consumer that reads its position (linalg.index) is not element-wise
 // mappable: the kernel stores i32 and the generic stays.
-// RUN: quant-opt %s --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=INDEX
+// RUN: sed s/MODE/float32/ %s | quant-opt --split-input-file --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=INDEX
 // INDEX-LABEL: func.func @indexed
 // INDEX: memref.alloc() {alignment = 64 : i64} : memref<4x20xi32>
 // INDEX: vector.transfer_write %{{.*}} : vector<16xi32>, memref<4x20xi32>
