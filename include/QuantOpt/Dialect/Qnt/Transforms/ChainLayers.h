@@ -33,6 +33,14 @@ void populateQntChainLayersPatterns(mlir::RewritePatternSet &patterns,
 /// qnt.contract with a real result into the layer, as its int32 bias.
 void populateQntFoldLayerBiasPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the pattern that turns a float linalg layer whose activation and
+/// constant weight are both qnt.dequantize results (QDQ: per-tensor affine
+/// integer activation, per-tensor or per-channel weight) into one
+/// qnt.contract on the stored values with a real result -- the QDQ reading
+/// of the layer, an int32 sum scaled by s_x * s_w -- when the contract
+/// verifies; the layer's non-zero init is added after it.
+void populateQntFoldDequantizedLayersPatterns(mlir::RewritePatternSet &patterns);
+
 /// Applies the chaining patterns, then the bias folding, greedily under
 /// `root` (what `--qnt-chain-layers` and `--qnt-quantize` do).
 mlir::LogicalResult chainStaticLayers(mlir::Operation *root,

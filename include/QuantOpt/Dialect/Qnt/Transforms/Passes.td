@@ -139,6 +139,35 @@ def QntChainLayers : Pass<"qnt-chain-layers", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def QntFoldDequantizedLayers : Pass<"qnt-fold-dequantized-layers", "::mlir::ModuleOp"> {
+  let summary = "Turn layers on qnt.dequantize'd operands (QDQ) into qnt.contract";
+  let description = [{
+    A float `linalg` layer (matmul, batched matmul, convolution: an op with
+    `QuantizableLayerOpInterface`) whose activation and constant weight are
+    both `qnt.dequantize` results becomes one `qnt.contract` on the stored
+    values, with the layer's maps and a real result: the QDQ reading of the
+    layer (an exact int32 sum times `s_x * s_w`) instead of a float sum of
+    dequantized values. The activation must be per tensor and the weight per
+    tensor or per channel on an output channel, with affine integer
+    parameters; a layer whose contract would not verify (an accumulator that
+    could overflow, say) stays as it is. Follow with `--qnt-chain-layers` to
+    fold a `qnt.quantize` of the result into the layer. The pattern is
+    public (`populateQntFoldDequantizedLayersPatterns`).
+
+    ```mlir
+    %x = qnt.dequantize %xq : tensor<4x8xi8> to tensor<4x8xf32> as #px
+    %w = qnt.dequantize %wq : tensor<8x3xi8> to tensor<8x3xf32> as #pw
+    %y = linalg.matmul ins(%x, %w : ...) outs(%zeros : ...)
+    ```
+    becomes
+    ```mlir
+    %y = qnt.contract %xq, %wq : (tensor<4x8xi8>, tensor<8x3xi8>) -> tensor<4x3xf32> maps = [...] input = #px weight = #pw
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::qnt::QntDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Calibration
 //===----------------------------------------------------------------------===//
