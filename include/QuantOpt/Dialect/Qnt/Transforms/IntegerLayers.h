@@ -46,6 +46,10 @@ llvm::Error rewriteToIntegerLayer(mlir::linalg::LinalgOp layer,
                                   const QuantizedWeight &weight,
                                   const ActivationConfig &activation);
 
+/// Whether `v` is a float tensor of zeros (a zero constant or a zero fill):
+/// a layer init that adds nothing.
+bool isZeroFill(mlir::Value v);
+
 /// `c + real` (f32 tensors of one shape) as one element-wise generic: how
 /// rewriteToIntegerLayer adds a layer's non-zero init after its
 /// qnt.contract.

@@ -338,6 +338,18 @@ ContractOp getAccumulatorLayer(Value value, ParamsAttr params) {
   return layer;
 }
 
+/// Replaces `op` (the only user of `layer`'s accumulator) with a copy of
+/// `layer` that returns `type` with `params` and `mode`, and erases `layer`.
+void foldIntoLayer(PatternRewriter &rewriter, Operation *op, ContractOp layer,
+                   Type type, ParamsAttr params, RequantModeAttr mode) {
+  rewriter.replaceOpWithNewOp<ContractOp>(
+      op, type, layer.getInput(), layer.getWeight(), layer.getBias(),
+      layer.getInputScales(), layer.getInputZeroPoints(), layer.getMapsAttr(),
+      layer.getInputParamsAttr(), layer.getInputStorageAttr(),
+      layer.getWeightParams(), params, mode, DenseI64ArrayAttr());
+  rewriter.eraseOp(layer);
+}
+
 /// `qnt.requantize` of an accumulator -> the layer's requantized result
 /// (the same arithmetic: the layer's lowering requantizes from the same
 /// parameters).
@@ -351,13 +363,8 @@ struct FoldRequantizeIntoContract : OpRewritePattern<RequantizeOp> {
         out.getStorageKind() == num::StorageKind::I32)
       return rewriter.notifyMatchFailure(
           op, "not the per-tensor requantization of a layer's accumulator");
-    rewriter.replaceOpWithNewOp<ContractOp>(
-        op, op.getResult().getType(), layer.getInput(), layer.getWeight(),
-        layer.getBias(), layer.getInputScales(), layer.getInputZeroPoints(),
-        layer.getMapsAttr(), layer.getInputParamsAttr(),
-        layer.getInputStorageAttr(), layer.getWeightParams(), out,
-        op.getModeAttr(), DenseI64ArrayAttr());
-    rewriter.eraseOp(layer);
+    foldIntoLayer(rewriter, op, layer, op.getResult().getType(), out,
+                  op.getModeAttr());
     return success();
   }
 };
@@ -373,13 +380,8 @@ struct FoldDequantizeIntoContract : OpRewritePattern<DequantizeOp> {
         !op.getResult().getType().getElementType().isF32())
       return rewriter.notifyMatchFailure(
           op, "not the f32 dequantization of a layer's accumulator");
-    rewriter.replaceOpWithNewOp<ContractOp>(
-        op, op.getResult().getType(), layer.getInput(), layer.getWeight(),
-        layer.getBias(), layer.getInputScales(), layer.getInputZeroPoints(),
-        layer.getMapsAttr(), layer.getInputParamsAttr(),
-        layer.getInputStorageAttr(), layer.getWeightParams(), ParamsAttr(),
-        RequantModeAttr(), DenseI64ArrayAttr());
-    rewriter.eraseOp(layer);
+    foldIntoLayer(rewriter, op, layer, op.getResult().getType(), ParamsAttr(),
+                  RequantModeAttr());
     return success();
   }
 };

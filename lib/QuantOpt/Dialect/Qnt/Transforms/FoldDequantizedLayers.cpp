@@ -35,18 +35,6 @@ using namespace quantopt;
 
 namespace {
 
-/// Whether `v` is a float tensor of zeros (a zero constant or a zero fill).
-bool isZero(Value v) {
-  FloatAttr value;
-  if (auto fill = v.getDefiningOp<linalg::FillOp>())
-    return matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
-           value.getValue().isZero();
-  DenseElementsAttr values;
-  return matchPattern(v, m_Constant(&values)) && values.isSplat() &&
-         isa<FloatType>(values.getElementType()) &&
-         values.getSplatValue<APFloat>().isZero();
-}
-
 struct FoldDequantizedLayer
     : OpInterfaceRewritePattern<qnt::QuantizableLayerOpInterface> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
@@ -107,7 +95,7 @@ struct FoldDequantizedLayer
     }
     rewriter.insert(contract);
     Value y = contract.getResult();
-    if (!isZero(c))
+    if (!isZeroFill(c))
       y = buildInitAdd(rewriter, loc, c, y);
     rewriter.replaceOp(layer, y);
     return success();

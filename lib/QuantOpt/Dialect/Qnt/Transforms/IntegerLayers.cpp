@@ -44,8 +44,7 @@ static std::optional<unsigned> getOutputAxis(AffineMap outputMap,
   return std::nullopt;
 }
 
-/// Whether `v` is a float tensor of zeros (a zero constant or a zero fill).
-static bool isZeroFill(Value v) {
+bool quantopt::isZeroFill(Value v) {
   if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
     FloatAttr value;
     return matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
