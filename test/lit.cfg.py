@@ -28,7 +28,7 @@ config.substitutions.append(("%python", config.python_numpy))
 tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-params", "quant-stats", "qnt-bench", "FileCheck",
                                     "not", "count"], tool_dirs)
-llvm_config.add_tool_substitutions(["mlir-tblgen"], [config.llvm_tools_dir])
+llvm_config.add_tool_substitutions(["mlir-tblgen", "mlir-translate", "llc"], [config.llvm_tools_dir])
 config.substitutions.append(("%llvm_include", "/usr/lib/llvm-22/include"))
 config.substitutions.append(("%quant_bin", config.quantopt_tools_dir))
 

@@ -2,6 +2,10 @@
 // hand-written layers (qnt.contract with dynamic u8 inputs).
 // RUN: quant-opt %s --convert-qnt-to-linalg --canonicalize --qnt-vnni-matmul 2>&1 | FileCheck %s
 // RUN: quant-opt %s --qnt-codegen="isa=vnni" 2>&1 | FileCheck %s --check-prefix=LLVM
+// The forced VNNI convolution kernels compile to x86 code on every machine
+// (executing them needs the CPU: vnni-conv-avx256.test):
+// RUN: quant-opt %s --qnt-codegen="isa=vnni lanes=8" 2>/dev/null | mlir-translate --mlir-to-llvmir | llc -O2 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni -o - | FileCheck %s --check-prefix=ASM256
+// ASM256: vpdpbusd {{.*}}%ymm
 // LLVM-NOT: remark
 // LLVM-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 

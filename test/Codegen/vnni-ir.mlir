@@ -5,6 +5,12 @@
 // RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=SIGNED
 // RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul --qnt-lower-dot="isa=vnni" 2>&1 | FileCheck %s --check-prefix=INTRINSIC
 // RUN: quant-opt %s --qnt-codegen="isa=vnni" 2>&1 | FileCheck %s --check-prefix=LLVM
+// The forced VNNI kernels compile to x86 code on every machine (executing
+// them needs the CPU: vnni-exact-avx256.test):
+// RUN: quant-opt %s --qnt-codegen="isa=vnni" 2>/dev/null | mlir-translate --mlir-to-llvmir | llc -O2 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni -o - | FileCheck %s --check-prefix=ASM512
+// RUN: quant-opt %s --qnt-codegen="isa=vnni lanes=8" 2>/dev/null | mlir-translate --mlir-to-llvmir | llc -O2 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni -o - | FileCheck %s --check-prefix=ASM256
+// ASM512: vpdpbusd {{.*}}%zmm
+// ASM256: vpdpbusd {{.*}}%ymm
 
 // K = 6 (one full group of 4 and a tail of 2), N = 20 (a full block of 16
 // and a tail of 4): packed weights [2][2][64], zero-padded.

@@ -17,8 +17,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
 
-#include <cmath>
-
 using namespace mlir;
 using namespace mlir::qnt;
 namespace num = quantopt::numerics;

@@ -25,8 +25,6 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-#include <cmath>
-
 using namespace mlir;
 using namespace quantopt;
 namespace num = quantopt::numerics;
