@@ -6,21 +6,22 @@
 // BADLANES: error: qnt-vectorize-elementwise: lanes must be 16 or 8, not 5
 
 // Identity maps and a scalar (0-d) input: one loop over all elements,
-// written into the init (destination passing; the input is f32).
+// written into the init (destination passing; the input is f32). The
+// loops are tensor code: they read the inputs as tensors and leave the
+// buffers to bufferization.
 // CHECK-LABEL: func.func @quantize
-// CHECK: %[[X:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x28x28x1xf32> to memref<?x28x28x1xf32>
-// CHECK: memref.collapse_shape %[[X]] {{\[}}[0, 1, 2, 3]] : memref<?x28x28x1xf32> into memref<?xf32>
+// CHECK: %[[X:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : tensor<?x28x28x1xf32> into tensor<?xf32>
 // CHECK: tensor.extract %{{.*}}[] : tensor<f32>
 // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : tensor<?x28x28x1xi8> into tensor<?xi8>
 // CHECK: scf.for {{.*}} -> (tensor<?xi8>)
-// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : memref<?xf32>, vector<16xf32>
+// CHECK: vector.transfer_read %[[X]]{{.*}} {in_bounds = [true]} : tensor<?xf32>, vector<16xf32>
 // CHECK: arith.divf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK: math.roundeven %{{.*}} : vector<16xf32>
 // CHECK: arith.fptosi %{{.*}} : vector<16xf32> to vector<16xi8>
 // CHECK: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xi8>, tensor<?xi8>
 // The tail: one masked vector.
 // CHECK: scf.for
-// CHECK: vector.transfer_read {{.*}} : memref<?xf32>, vector<16xf32>
+// CHECK: vector.transfer_read %[[X]]{{.*}} : tensor<?xf32>, vector<16xf32>
 // CHECK-NOT: in_bounds
 // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1, 2, 3]] output_shape [%{{.*}}, 28, 28, 1] : tensor<?xi8> into tensor<?x28x28x1xi8>
 // CHECK-NOT: linalg.generic
@@ -52,7 +53,7 @@ func.func @quantize(%x: tensor<?x28x28x1xf32>, %s: tensor<f32>) -> tensor<?x28x2
 // CHECK: scf.for {{.*}} -> (tensor<?x14x14x8xf32>)
 // CHECK: scf.for {{.*}} -> (tensor<?x14x14x8xf32>)
 // CHECK: scf.for {{.*}} -> (tensor<?x14x14x8xf32>)
-// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : memref<8xf32, strided<[1], offset: ?>>, vector<8xf32>
+// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<8xf32>, vector<8xf32>
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK: vector.transfer_write {{.*}} : vector<8xf32>, tensor<?x14x14x8xf32>
 // CHECK-NOT: linalg.generic

@@ -15,8 +15,9 @@
 #o = affine_map<(m, n, k) -> (m, n)>
 
 // CHECK-LABEL: func.func @mlp
-// First layer: i8 out.
-// CHECK: %[[OUT1:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x20xi8>
+// First layer: i8 out; the bias is an input of the kernel.
+// CHECK: %[[L1:.*]] = qnt.kernel ins(%{{.*}}, %arg0, %{{.*}} : tensor<2x2x64xi8>, tensor<?x6xi8>, tensor<20xi32>) outs(%{{.*}} : tensor<?x20xi8>) {
+// CHECK-NEXT: ^bb0(%{{.*}}: memref<2x2x64xi8>, %{{.*}}: memref<?x6xi8, strided<[?, 1], offset: ?>>, %{{.*}}: memref<20xi32, strided<[1], offset: ?>>, %[[OUT1:.*]]: memref<?x20xi8>):
 // CHECK: qnt_x86.dot_u8i8
 // FLOAT: arith.sitofp %{{.*}} : vector<16xi{{32|64}}> to vector<16xf32>
 // FLOAT: math.roundeven %{{.*}} : vector<16xf32>
@@ -25,8 +26,8 @@
 // CHECK: arith.trunci %{{.*}} : vector<16xi{{32|64}}> to vector<16xi8>
 // CHECK: vector.transfer_write %{{.*}}, %[[OUT1]]{{.*}} : vector<16xi8>, memref<?x20xi8>
 // The second layer reads it and stores f32:
-// CHECK: %[[A2:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x20xi8>
-// CHECK: %[[OUT2:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x5xf32>
+// CHECK: qnt.kernel ins(%{{.*}}, %[[L1]], %{{.*}} : tensor<1x5x64xi8>, tensor<?x20xi8>, tensor<5xi32>) outs(%{{.*}} : tensor<?x5xf32>) {
+// CHECK-NEXT: ^bb0(%{{.*}}: memref<1x5x64xi8>, %{{.*}}: memref<?x20xi8, strided<[?, 1], offset: ?>>, %{{.*}}: memref<5xi32, strided<[1], offset: ?>>, %[[OUT2:.*]]: memref<?x5xf32>):
 // CHECK: vector.transfer_write %{{.*}}, %[[OUT2]]{{.*}} : vector<16xf32>, memref<?x5xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: return
@@ -57,7 +58,7 @@ func.func @mlp(%xq: tensor<?x6xi8>) -> tensor<?x5xf32> {
 
 // Dynamic activations: the correction and scales in f32, then bias + ReLU.
 // DYN-LABEL: func.func @dynamic
-// DYN: memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x20xf32>
+// DYN: qnt.kernel {{.*}} outs(%{{.*}} : tensor<?x20xf32>)
 // DYN: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // DYN: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
 // DYN: vector.transfer_write %{{.*}} : vector<16xf32>, memref<?x20xf32>
@@ -85,7 +86,7 @@ func.func @dynamic(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> ten
 // mappable: the kernel stores i32 and the generic stays.
 // RUN: sed s/MODE/float32/ %s | quant-opt --split-input-file --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=INDEX
 // INDEX-LABEL: func.func @indexed
-// INDEX: memref.alloc() {alignment = 64 : i64} : memref<4x20xi32>
+// INDEX: qnt.kernel {{.*}} outs(%{{.*}} : tensor<4x20xi32>)
 // INDEX: vector.transfer_write %{{.*}} : vector<16xi32>, memref<4x20xi32>
 // INDEX: linalg.index 1
 func.func @indexed(%x: tensor<4x8xi8>) -> tensor<4x20xi32> {

@@ -13,13 +13,18 @@
 // ASM256: vpdpbusd {{.*}}%ymm
 
 // K = 6 (one full group of 4 and a tail of 2), N = 20 (a full block of 16
-// and a tail of 4): packed weights [2][2][64], zero-padded.
-// CHECK: memref.global "private" constant @qnt_vnni_weights_0 : memref<2x2x64xi8> = dense<{{.*}}> {alignment = 64 : i64}
+// and a tail of 4): packed weights [2][2][64], zero-padded, a tensor
+// constant. The kernel is a qnt.kernel on tensors whose body gets buffers:
+// the packed weights, the activation (any strides, unit innermost), the
+// scale and zero point of the dynamic activation (the fused epilogue's
+// inputs) and a fresh f32 result: the zero-point correction and the scales
+// are fused, so the kernel stores f32. Bufferization chooses the buffers.
 // CHECK-LABEL: func @fc
-// CHECK: %[[A:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x6xi8> to memref<?x6xi8, strided<[?, 1], offset: ?>>
-// The epilogue (zero-point correction and scales of the dynamic activation)
-// is fused: the kernel stores f32.
-// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x20xf32>
+// CHECK-SAME: (%[[X:.*]]: tensor<?x6xi8>, %[[S:.*]]: tensor<f32>, %[[Z:.*]]: tensor<i32>)
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x20xf32>
+// CHECK: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<2x2x64xi8>
+// CHECK: %[[R:.*]] = qnt.kernel ins(%[[W]], %[[X]], %[[S]], %[[Z]] : tensor<2x2x64xi8>, tensor<?x6xi8>, tensor<f32>, tensor<i32>) outs(%[[EMPTY]] : tensor<?x20xf32>) {
+// CHECK-NEXT: ^bb0(%{{.*}}: memref<2x2x64xi8>, %[[A:.*]]: memref<?x6xi8, strided<[?, 1], offset: ?>>, %{{.*}}: memref<f32>, %{{.*}}: memref<i32>, %[[OUT:.*]]: memref<?x20xf32>):
 // Four rows per tile, one weight load shared by four dots:
 // CHECK: scf.for
 // CHECK: scf.for
@@ -30,11 +35,13 @@
 // CHECK: vector.transfer_read %[[A]]{{.*}} : memref<?x6xi8, strided<[?, 1], offset: ?>>, vector<4xi8>
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK: vector.transfer_write %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] : vector<16xf32>, memref<?x20xf32>
-// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: } -> tensor<?x20xf32>
+// CHECK-NEXT: return %[[R]]
 // CHECK-NOT: qnt.contract
 
-// SIGNED: memref.global "private" constant @qnt_vnni_compensation_1 : memref<2x16xi32>
 // SIGNED-LABEL: func @fc_signed
+// SIGNED: %[[C:.*]] = arith.constant dense<{{.*}}> : tensor<2x16xi32>
+// SIGNED: qnt.kernel ins(%{{.*}}, %[[C]], %{{.*}} : tensor<2x2x64xi8>, tensor<2x16xi32>,
 // SIGNED: arith.xori %{{.*}}, %{{.*}} : i32
 // SIGNED: qnt_x86.dot_u8i8
 
@@ -74,7 +81,7 @@ func.func @fc_int4(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> ten
 // GENERIC: vector.shuffle %[[P]], %[[P]] [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60] : vector<64xi32>, vector<64xi32>
 // GENERIC-COUNT-4: arith.addi %{{.*}}, %{{.*}} : vector<16xi32>
 // RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul="lanes=8" --qnt-lower-dot="isa=vnni" 2>&1 | FileCheck %s --check-prefix=AVX256
-// AVX256: memref.global "private" constant @qnt_vnni_weights_0 : memref<3x2x32xi8>
+// AVX256: qnt.kernel ins(%{{.*}} : tensor<3x2x32xi8>,
 // AVX256: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%{{.*}}, %{{.*}}, %{{.*}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
 // RUN: not quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul="lanes=4" 2>&1 | FileCheck %s --check-prefix=LANES
 // LANES: error: qnt-vnni-matmul: lanes must be 16 or 8, not 4
@@ -84,8 +91,8 @@ func.func @fc_int4(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> ten
 // int4 weights: [ceil(N/16)][ceil(K/4)][32] bytes, two nibbles (+8) per
 // byte, unpacked to the 64 signed bytes vpdpbusd reads.
 // RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul 2>&1 | FileCheck %s --check-prefix=INT4
-// INT4: memref.global "private" constant @qnt_vnni_weights_2 : memref<2x2x32xi8>
 // INT4-LABEL: func @fc_int4
+// INT4: qnt.kernel ins(%{{.*}} : tensor<2x2x32xi8>,
 // INT4: %[[RAW:.*]] = vector.load %{{.*}} : memref<2x2x32xi8>, vector<32xi8>
 // INT4: %[[LO:.*]] = arith.andi %[[RAW]], %{{.*}} : vector<32xi8>
 // INT4: %[[SH:.*]] = arith.shrui %[[RAW]], %{{.*}} : vector<32xi8>

@@ -9,10 +9,13 @@
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/QntX86/IR/QntX86.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -24,6 +27,35 @@ namespace quantopt {
 
 #define GEN_PASS_REGISTRATION
 #include "QuantOpt/Codegen/Passes.h.inc"
+
+/// Adds the patterns of qnt-vnni-matmul: integer contractions (as the
+/// reference lowering of qnt.contract builds them: u8/i8 activations,
+/// constant i8/i4/u8 weights, zero init) with the element-wise chain that
+/// consumes them become register-tiled VNNI kernels in qnt.kernel ops
+/// (`lanes` i32 lanes: 16 for AVX512, 8 for AVX2-sized vectors; column
+/// groups in an scf.parallel when `parallel`); NCHW/FCHW convolutions are
+/// first turned into NHWC/HWCF ones between transposes.
+void populateQntVnniMatmulPatterns(mlir::RewritePatternSet &patterns,
+                                   int64_t lanes, bool parallel);
+
+/// Adds the pattern of qnt-f32-matmul: f32 linalg.matmul (static K) and
+/// conv_2d_nhwc_hwcf (static C) with constant weights become register-tiled
+/// kernels on weights packed at compile time, in qnt.kernel ops.
+void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
+                                  bool parallel);
+
+/// Adds the pattern of qnt-weight-only-matmul: an f32 linalg.matmul whose
+/// weights are a qnt.dequantize of constant i8/i4 (symmetric, per-tensor or
+/// per-output-channel) becomes a kernel that widens the stored weights in
+/// registers, in a qnt.kernel.
+void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
+                                         bool parallel);
+
+/// Adds the pattern of qnt-vectorize-elementwise: element-wise generics
+/// become vector loops on tensors, min/max range reductions vector loops in
+/// a qnt.kernel (`lanes`: 16 or 8).
+void populateQntVectorizeElementwisePatterns(mlir::RewritePatternSet &patterns,
+                                             int64_t lanes);
 
 /// Adds the pattern that lowers qnt_x86.dot_u8i8 (after bufferization): to
 /// the vpdpbusd intrinsics with `vnni`, else to widening multiplies and four

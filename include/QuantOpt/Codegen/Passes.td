@@ -9,7 +9,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
+def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::func::FuncOp"> {
   let summary = "AVX512-VNNI kernels with fused epilogues for u8 x i8 matmuls and convolutions";
   let description = [{
     Rewrites the integer contraction of each matmul (2-D, or batched with
@@ -19,17 +19,19 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
     `qnt.contract`: u8 or i8 activations, constant i8 weights, i32
     accumulator from zeros) into a register-tiled loop nest on
     weights packed at compile time in vpdpbusd order
-    (`[ceil(N/16)][ceil(K/4)][16][4]`, zero-padded; a private
-    `memref.global`): four rows share every 64-byte weight load, sixteen
-    columns per `llvm.x86.avx512.vpdpbusd.512`, accumulators in registers over
-    K, masked loads for a K tail and masked stores for an N tail. The chain
-    of element-wise generics that consumes the contraction (zero-point
-    correction, scales, bias, requantization on the float or Q31 path,
-    clamps, activations) is applied to the accumulators in registers before
-    the store (a fused epilogue). The result is
-    bit-exact with the reference path. Other contractions keep the
-    reference loops with a remark. `lanes=8` builds 256-bit kernels (AVX-VNNI)
-    instead of 512-bit ones (docs/Codegen.md).
+    (`[ceil(N/16)][ceil(K/4)][16][4]`, zero-padded; a tensor constant that
+    bufferization makes a global): four rows share every 64-byte weight
+    load, sixteen columns per `qnt_x86.dot_u8i8` (vpdpbusd), accumulators in
+    registers over K, masked loads for a K tail and masked stores for an N
+    tail. The chain of element-wise generics that consumes the contraction
+    (zero-point correction, scales, bias, requantization on the float or Q31
+    path, clamps, activations) is applied to the accumulators in registers
+    before the store (a fused epilogue). The loop nest is the body of a
+    `qnt.kernel`, so one-shot bufferization chooses its buffers. The result
+    is bit-exact with the reference path. Other contractions keep the
+    reference loops with a remark. `lanes=8` builds 256-bit kernels
+    (AVX-VNNI) instead of 512-bit ones (docs/Codegen.md). The rewrites are
+    `populateQntVnniMatmulPatterns`.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",
@@ -37,16 +39,16 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::ModuleOp"> {
     Option<"parallel", "parallel", "bool", /*default=*/"false",
            "distribute the column-block groups with scf.parallel">,
   ];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
-                           "::mlir::bufferization::BufferizationDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::qnt::QntDialect",
                            "::mlir::qnt_x86::QntX86Dialect",
                            "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
 }
 
-def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::ModuleOp"> {
+def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::func::FuncOp"> {
   let summary = "SIMD loops for element-wise generics and min/max reductions";
   let description = [{
     Gives the element-wise `linalg.generic`s no kernel fused (quantizing an
@@ -64,42 +66,49 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::ModuleO
     not depend on the order, so the results are the reference's (up to the
     sign of a zero extreme when both +0 and -0 occur). Bodies with integer division (which masked padding lanes would
     trap on) and i1 tensors are left as they are, as are other generics
-    (docs/Codegen.md).
+    (docs/Codegen.md). Element-wise loops are written on tensors
+    (destination-passing), reductions in a `qnt.kernel`; the rewrites are
+    `populateQntVectorizeElementwisePatterns`.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",
            "elements per vector (of 32-bit elements): 16 or 8">,
   ];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::qnt::QntDialect",
                            "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
 }
 
-def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::ModuleOp"> {
+def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::func::FuncOp"> {
   let summary = "Register-tiled f32 kernels for matmuls and convolutions with constant weights";
   let description = [{
     Rewrites each 2-D `linalg.matmul` of f32 with a constant weight into the
     structure of the VNNI kernels (docs/Codegen.md): weights packed at compile
-    time as `[ceil(N/16)][K][16]` (a private `memref.global`), four rows per
+    time as `[ceil(N/16)][K][16]` (a tensor constant), four rows per
     tile sharing every weight load, `vector.fma` with a broadcast activation,
     accumulators in registers over K starting from the init, masked loads and
     stores for an N tail. `conv_2d_nhwc_hwcf` with constant f32 weights
     gets the structure of the int8 convolution kernel (weights
     `[ceil(F/16)][KH*KW][C][16]`, four output pixels per tile). This keeps
-    int8-against-fp32 comparisons fair.
+    int8-against-fp32 comparisons fair. The loop nests are bodies of
+    `qnt.kernel`s; the rewrites are `populateQntF32MatmulPatterns`.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"false",
            "distribute the column-block groups with scf.parallel">,
   ];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::qnt::QntDialect",
                            "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
 }
 
-def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::ModuleOp"> {
+def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::func::FuncOp"> {
   let summary = "Kernels for f32 x int8/int4 weight-only matmuls";
   let description = [{
     Rewrites each f32 `linalg.matmul` whose weight is `qnt.dequantize` of a
@@ -108,15 +117,19 @@ def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::ModuleOp"> {
     integers (repacked at compile time: 16 bytes, or 8 bytes of two nibbles,
     per k and 16 columns), sign-extends and converts them in registers, and
     accumulates `vector.fma`s in 4x4 register tiles; the scales multiply the
-    sums once at the end, then the init is added (docs/Codegen.md).
+    sums once at the end, then the init is added (docs/Codegen.md). The loop
+    nest is the body of a `qnt.kernel`; the rewrite is
+    `populateQntWeightOnlyMatmulPatterns`.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"false",
            "distribute the column-block groups with scf.parallel">,
   ];
-  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+  let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::qnt::QntDialect",
                            "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
 }
 

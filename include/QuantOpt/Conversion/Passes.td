@@ -28,7 +28,8 @@ def ConvertQntToLinalg : Pass<"convert-qnt-to-linalg", "::mlir::ModuleOp"> {
     an indexing map (`d_axis` or `d_axis floordiv block`). Minifloat
     storage is encoded with integer bit manipulation and decoded through a
     table computed with llvm::APFloat, so the result lowers to LLVM without
-    any runtime library.
+    any runtime library. `qnt.kernel` (code already, from the kernels that
+    run before this pass) stays as it is.
 
     Example:
 

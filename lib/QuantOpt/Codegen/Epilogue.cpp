@@ -8,7 +8,6 @@
 #include "KernelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -129,13 +128,10 @@ Value quantopt::collapseDims(OpBuilder &b, Location loc, Value buffer,
   return memref::CollapseShapeOp::create(b, loc, buffer, groups);
 }
 
-/// An identity-layout buffer of `tensor`, collapsed to one dimension.
-Value quantopt::flatBuffer(OpBuilder &b, Location loc, Value tensor) {
+Value quantopt::flatBuffer(KernelBuilder &kernel, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
-  Value buffer = bufferization::ToBufferOp::create(
-      b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
-      true);
-  return collapseDims(b, loc, buffer, 0, type.getRank());
+  Value buffer = kernel.addInput(tensor, KernelBuilder::identity(type));
+  return collapseDims(kernel.getBody(), loc, buffer, 0, type.getRank());
 }
 
 /// The scalar every element of `tensor` holds when it is a linalg.fill or a
@@ -266,35 +262,59 @@ FusedEpilogue::getResultType(RankedTensorType accType) const {
                      : cast<RankedTensorType>(ops.back()->getResult(0).getType());
 }
 
+void FusedEpilogue::prepare(KernelBuilder &kernel, Location loc,
+                            int64_t numLanes, bool flatten) {
+  prepare(kernel.getBody(), loc, numLanes, flatten,
+          [&](Value tensor, bool flatRead) -> Value {
+            if (flatRead)
+              return flatBuffer(kernel, loc, tensor);
+            auto type = cast<RankedTensorType>(tensor.getType());
+            return kernel.addInput(tensor,
+                                   type.getRank() == 0
+                                       ? KernelBuilder::identity(type)
+                                       : KernelBuilder::unitInnerStride(type));
+          });
+}
+
 void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes,
                             bool flatten) {
+  prepare(b, loc, numLanes, flatten, [&](Value tensor, bool flatRead) -> Value {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    if (!flatRead || type.getRank() <= 1)
+      return tensor;
+    SmallVector<ReassociationIndices> all(1);
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      all[0].push_back(d);
+    return tensor::CollapseShapeOp::create(b, loc, tensor, all).getResult();
+  });
+}
+
+void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes,
+                            bool flatten,
+                            function_ref<Value(Value, bool)> source) {
   lanes = numLanes;
   flat = flatten;
   for (SmallVector<Input> &ins : inputs)
     for (Input &in : ins) {
-      auto tType = dyn_cast<RankedTensorType>(in.tensor.getType());
+      if (in.kind == Input::Chain)
+        continue;
+      auto tType = cast<RankedTensorType>(in.tensor.getType());
       if (in.kind == Input::Splat) {
         Value scalar = getUniformScalar(&b, loc, in.tensor);
-        if (!scalar) // a 0-d tensor
-          scalar = tensor::ExtractOp::create(b, loc, in.tensor, ValueRange{});
+        if (!scalar) { // a 0-d tensor
+          Value from = source(in.tensor, false);
+          scalar = isa<MemRefType>(from.getType())
+                       ? memref::LoadOp::create(b, loc, from, ValueRange{})
+                             .getResult()
+                       : tensor::ExtractOp::create(b, loc, from, ValueRange{})
+                             .getResult();
+        }
         in.splat = vector::BroadcastOp::create(
             b, loc, VectorType::get({lanes}, tType.getElementType()), scalar);
-      } else if (in.kind == Input::Chain) {
         continue;
-      } else if (flat) {
-        // Identity-map inputs read as 1-D.
-        in.buffer = flatBuffer(b, loc, in.tensor);
-      } else if (in.kind != Input::Chain) {
-        int64_t r = tType.getRank();
-        SmallVector<int64_t> strides(r, ShapedType::kDynamic);
-        strides.back() = 1;
-        auto memType = MemRefType::get(
-            tType.getShape(), tType.getElementType(),
-            StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic,
-                                   strides));
-        in.buffer = bufferization::ToBufferOp::create(b, loc, memType,
-                                                      in.tensor, true);
       }
+      // Identity-map inputs of a flat chain are read as 1-D.
+      in.buffer = source(in.tensor, flat);
     }
 }
 
@@ -329,7 +349,7 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
         args[i] = cached->value;
         continue;
       }
-      Type element = cast<MemRefType>(in.buffer.getType()).getElementType();
+      Type element = cast<ShapedType>(in.buffer.getType()).getElementType();
       auto vecType = VectorType::get({lanes}, element);
       Value read;
       if (in.kind == Input::Vector) {
@@ -337,8 +357,11 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
         read = vector::TransferReadOp::create(b, loc, vecType, in.buffer, idx,
                                               pad, ArrayRef<bool>{inBounds});
       } else {
-        read = vector::BroadcastOp::create(
-            b, loc, vecType, memref::LoadOp::create(b, loc, in.buffer, idx));
+        Value scalar =
+            isa<MemRefType>(in.buffer.getType())
+                ? memref::LoadOp::create(b, loc, in.buffer, idx).getResult()
+                : tensor::ExtractOp::create(b, loc, in.buffer, idx).getResult();
+        read = vector::BroadcastOp::create(b, loc, vecType, scalar);
       }
       cache.push_back({block, opIndex, i, idx, read});
       args[i] = read;
@@ -348,20 +371,21 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
   return current;
 }
 
-void FusedEpilogue::replaceAndErase(Value result, Value shapeSource) {
+void FusedEpilogue::replaceAndErase(RewriterBase &rewriter, Value result,
+                                    Value shapeSource) {
+  OpBuilder::InsertionGuard guard(rewriter);
   for (Value v : chainValues)
     for (OpOperand &use : llvm::make_early_inc_range(v.getUses()))
       if (auto dim = dyn_cast<tensor::DimOp>(use.getOwner())) {
         std::optional<int64_t> index = dim.getConstantIndex();
-        OpBuilder b(dim);
-        dim.getResult().replaceAllUsesWith(
-            index ? getDimSize(b, dim.getLoc(), shapeSource, *index)
-                  : tensor::DimOp::create(b, dim.getLoc(), shapeSource,
-                                          dim.getIndex())
-                        .getResult());
-        dim.erase();
+        rewriter.setInsertionPoint(dim);
+        rewriter.replaceOp(
+            dim, index ? getDimSize(rewriter, dim.getLoc(), shapeSource, *index)
+                       : tensor::DimOp::create(rewriter, dim.getLoc(),
+                                               shapeSource, dim.getIndex())
+                             .getResult());
       }
-  chainValues.back().replaceAllUsesWith(result);
+  rewriter.replaceAllUsesWith(chainValues.back(), result);
   for (linalg::GenericOp op : llvm::reverse(ops))
-    op.erase();
+    rewriter.eraseOp(op);
 }

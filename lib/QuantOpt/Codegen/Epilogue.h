@@ -29,9 +29,11 @@ namespace quantopt {
 mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value buffer, int64_t first, int64_t count);
 
-/// An identity-layout read-only buffer of `tensor`, collapsed to one
-/// dimension.
-mlir::Value flatBuffer(mlir::OpBuilder &b, mlir::Location loc,
+class KernelBuilder;
+
+/// `tensor` as an input buffer of `kernel` (identity layout), collapsed to
+/// one dimension in its body.
+mlir::Value flatBuffer(KernelBuilder &kernel, mlir::Location loc,
                        mlir::Value tensor);
 
 /// Whether `op` is an integer contraction as the reference lowering of
@@ -87,10 +89,14 @@ public:
   /// `accType` for an empty chain.
   mlir::RankedTensorType getResultType(mlir::RankedTensorType accType) const;
 
-  /// Creates, at the kernel's insertion point (outside its loops), the
-  /// buffers of the chain's inputs and their loop-invariant values.
+  /// Adds the chain's inputs to `kernel` and builds their loop-invariant
+  /// values at the start of its body (outside its loops).
   /// `flatten` (isFlat() only): the buffers are collapsed to one dimension
   /// and apply() takes one index.
+  void prepare(KernelBuilder &kernel, mlir::Location loc, int64_t lanes,
+               bool flatten = false);
+  /// The same for code on tensors (no kernel): the inputs are read as
+  /// tensors, with vector.transfer_read and tensor.extract.
   void prepare(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes,
                bool flatten = false);
 
@@ -103,9 +109,15 @@ public:
   /// Replaces the chain's result by `result` and erases the chain; uses of
   /// `tensor.dim` on its tensors read `shapeSource` instead (all have the
   /// same shape).
-  void replaceAndErase(mlir::Value result, mlir::Value shapeSource);
+  void replaceAndErase(mlir::RewriterBase &rewriter, mlir::Value result,
+                       mlir::Value shapeSource);
 
 private:
+  /// Builds the loop-invariant values; `source(tensor, flat)` gives what
+  /// the loops read an input from.
+  void prepare(mlir::OpBuilder &b, mlir::Location loc, int64_t lanes,
+               bool flatten,
+               llvm::function_ref<mlir::Value(mlir::Value, bool)> source);
   /// Adds `op` to the chain if it fits; `chain` is the value it consumes
   /// from the chain (null for a standalone op).
   bool append(mlir::linalg::GenericOp op, mlir::Value chain);
@@ -114,7 +126,7 @@ private:
     enum Kind { Chain, Splat, Vector, Scalar } kind;
     mlir::Value tensor;
     mlir::AffineMap map;
-    mlir::Value buffer;   // Vector / Scalar reads
+    mlir::Value buffer;   // Vector / Scalar reads: a buffer or a tensor
     mlir::Value splat;    // Splat: loop-invariant vector
   };
   llvm::SmallVector<mlir::linalg::GenericOp> ops;

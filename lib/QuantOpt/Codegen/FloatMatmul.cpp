@@ -18,14 +18,14 @@
 #include "KernelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace quantopt {
 #define GEN_PASS_DEF_QNTF32MATMUL
@@ -38,44 +38,36 @@ using namespace quantopt;
 namespace {
 constexpr int64_t kLanes = 16;
 
-struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
-  using Base::Base;
+/// A float matmul fit for the kernel: f32, the default maps, a static K
+/// and constant weights.
+bool isF32Matmul(linalg::MatmulOp op) {
+  DenseElementsAttr weights;
+  auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  return aType && outType && aType.getElementType().isF32() &&
+         outType.getElementType().isF32() && !aType.isDynamicDim(1) &&
+         op.getIndexingMapsArray() ==
+             linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()) &&
+         matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
+         weights.getElementType().isF32();
+}
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<linalg::MatmulOp> candidates;
-    module.walk([&](linalg::MatmulOp op) {
-      DenseElementsAttr weights;
-      auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
-      auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-      if (!aType || !outType || !aType.getElementType().isF32() ||
-          !outType.getElementType().isF32() || aType.isDynamicDim(1) ||
-          !op.getIndexingMapsArray()[0].isProjectedPermutation() ||
-          op.getIndexingMapsArray() !=
-              linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()) ||
-          !matchPattern(op.getInputs()[1], m_Constant(&weights)) ||
-          !weights.getElementType().isF32())
-        return;
-      candidates.push_back(op);
-    });
-    SmallVector<linalg::Conv2DNhwcHwcfOp> convs;
-    module.walk([&](linalg::Conv2DNhwcHwcfOp op) {
-      DenseElementsAttr weights;
-      auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
-      auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-      if (xType && outType && xType.getElementType().isF32() &&
-          outType.getElementType().isF32() && !xType.isDynamicDim(3) &&
-          matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
-          weights.getElementType().isF32())
-        convs.push_back(op);
-    });
-    SymbolTable symbols(module);
-    unsigned index = 0;
-    for (linalg::MatmulOp op : candidates)
-      rewrite(op, symbols, index++);
-    for (linalg::Conv2DNhwcHwcfOp op : convs)
-      rewriteConv(op, symbols, index++);
-  }
+/// A float NHWC/HWCF convolution fit for the kernel: f32, a static channel
+/// count and constant weights.
+bool isF32Conv(linalg::Conv2DNhwcHwcfOp op) {
+  DenseElementsAttr weights;
+  auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  return xType && outType && xType.getElementType().isF32() &&
+         outType.getElementType().isF32() && !xType.isDynamicDim(3) &&
+         matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
+         weights.getElementType().isF32();
+}
+
+/// The f32 kernels of one rewrite; column groups (matmuls) or output rows
+/// (convolutions) across threads when `parallel`.
+struct F32Kernels {
+  bool parallel = false;
 
   /// conv_2d_nhwc_hwcf with constant f32 weights, the structure of the int8
   /// convolution kernel: weights packed as [ceil(F/16)][KH*KW][C][16]; a
@@ -83,8 +75,7 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
   /// one tile of the rest) x up to four column blocks; per window position
   /// and channel, four weight loads, four broadcast activations, sixteen
   /// vector.fma; accumulators start from the init.
-  void rewriteConv(linalg::Conv2DNhwcHwcfOp op, SymbolTable &symbols,
-                   unsigned index) {
+  void rewriteConv(RewriterBase &rewriter, linalg::Conv2DNhwcHwcfOp op) {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx);
@@ -104,49 +95,43 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
           v.convertToFloat();
       ++flat;
     }
-    auto packedType = MemRefType::get({nBlocks, khw, c, kLanes}, f32);
-    OpBuilder mb =
-        OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
-    auto global = memref::GlobalOp::create(
-        mb, loc, ("qnt_f32_weights_" + llvm::Twine(index)).str(),
-        mb.getStringAttr("private"), packedType,
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(op);
+    OpBuilder &ob = rewriter;
+    // The packed weights, a constant (bufferization makes it a global).
+    Value packedTensor = arith::ConstantOp::create(
+        ob, loc,
         DenseElementsAttr::get(
             RankedTensorType::get({nBlocks, khw, c, kLanes}, f32),
-            llvm::ArrayRef<float>(packed)),
-        true, mb.getI64IntegerAttr(64));
-    symbols.insert(global);
-
-    OpBuilder b(op);
-    auto cst = [&](OpBuilder &ob, int64_t v) {
-      return arith::ConstantIndexOp::create(ob, loc, v).getResult();
-    };
-    Value c0 = cst(b, 0), c1 = cst(b, 1);
-    Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
-    auto strided4 = [&](RankedTensorType t) {
-      return MemRefType::get(
-          t.getShape(), f32,
-          StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                                 {ShapedType::kDynamic, ShapedType::kDynamic,
-                                  ShapedType::kDynamic, 1}));
-    };
+            llvm::ArrayRef<float>(packed)));
     Value xTensor = op.getInputs()[0];
-    Value x = bufferization::ToBufferOp::create(
-        b, loc, strided4(cast<RankedTensorType>(xTensor.getType())), xTensor,
-        true);
     Value initTensor = op.getOutputs()[0];
     auto outType = cast<RankedTensorType>(op->getResult(0).getType());
-    Value init = bufferization::ToBufferOp::create(b, loc, strided4(outType),
-                                                   initTensor, true);
     Value outDims[4];
     SmallVector<Value> dynSizes;
     for (int64_t d = 0; d < 4; ++d) {
-      outDims[d] = getDimSize(b, loc, initTensor, d);
+      outDims[d] = getDimSize(ob, loc, initTensor, d);
       if (outType.isDynamicDim(d))
         dynSizes.push_back(outDims[d]);
     }
-    Value out = memref::AllocOp::create(
-        b, loc, MemRefType::get(outType.getShape(), f32), dynSizes,
-        b.getI64IntegerAttr(64));
+    Value empty = tensor::EmptyOp::create(ob, loc, outType.getShape(), f32,
+                                          dynSizes);
+    // The accumulators start from the init; the result is a fresh tensor.
+    KernelBuilder kernel(ob, loc);
+    OpBuilder &b = kernel.getBody();
+    Value w = kernel.addInput(
+        packedTensor, KernelBuilder::identity(
+                          cast<RankedTensorType>(packedTensor.getType())));
+    Value x = kernel.addInput(
+        xTensor,
+        KernelBuilder::unitInnerStride(cast<RankedTensorType>(xTensor.getType())));
+    Value init =
+        kernel.addInput(initTensor, KernelBuilder::unitInnerStride(outType));
+    Value out = kernel.addOutput(empty, KernelBuilder::identity(outType));
+    auto cst = [&](OpBuilder &cb, int64_t v) {
+      return arith::ConstantIndexOp::create(cb, loc, v).getResult();
+    };
+    Value c0 = cst(b, 0), c1 = cst(b, 1);
     auto vec = VectorType::get({kLanes}, f32);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     bool fullBlocks = f % kLanes == 0;
@@ -214,13 +199,10 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
     emitConvTiles(b, loc, outDims[0], outDims[1], outDims[2],
                   outType.isDynamicDim(2) ? -1 : outType.getDimSize(2), nBlocks,
                   parallel, emitTile);
-    Value result = bufferization::ToTensorOp::create(b, loc, outType, out,
-                                                     true, true);
-    op->getResult(0).replaceAllUsesWith(result);
-    op->erase();
+    rewriter.replaceOp(op, kernel.finish());
   }
 
-  void rewrite(linalg::MatmulOp op, SymbolTable &symbols, unsigned index) {
+  void rewrite(RewriterBase &rewriter, linalg::MatmulOp op) {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx);
@@ -237,41 +219,36 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
           v.convertToFloat();
       ++flat;
     }
-    auto packedType = MemRefType::get({nBlocks, k, kLanes}, f32);
-    OpBuilder moduleBuilder =
-        OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
-    auto global = memref::GlobalOp::create(
-        moduleBuilder, loc, ("qnt_f32_weights_" + llvm::Twine(index)).str(),
-        moduleBuilder.getStringAttr("private"), packedType,
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(op);
+    OpBuilder &ob = rewriter;
+    // The packed weights, a constant (bufferization makes it a global).
+    Value packedTensor = arith::ConstantOp::create(
+        ob, loc,
         DenseElementsAttr::get(RankedTensorType::get({nBlocks, k, kLanes}, f32),
-                               llvm::ArrayRef<float>(packed)),
-        /*constant=*/true, moduleBuilder.getI64IntegerAttr(64));
-    symbols.insert(global);
-
-    OpBuilder b(op);
-    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-    Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
-    auto stridedType = [&](RankedTensorType t) {
-      return MemRefType::get(t.getShape(), f32,
-                             StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                                                    {ShapedType::kDynamic, 1}));
-    };
+                               llvm::ArrayRef<float>(packed)));
     Value aTensor = op.getInputs()[0];
     auto aType = cast<RankedTensorType>(aTensor.getType());
-    Value a = bufferization::ToBufferOp::create(b, loc, stridedType(aType),
-                                                aTensor, /*read_only=*/true);
     Value initTensor = op.getOutputs()[0];
     auto outType = cast<RankedTensorType>(op->getResult(0).getType());
-    Value init = bufferization::ToBufferOp::create(
-        b, loc, stridedType(outType), initTensor, /*read_only=*/true);
-    Value m = memref::DimOp::create(b, loc, a, 0);
     SmallVector<Value> dynSizes;
     if (outType.isDynamicDim(0))
-      dynSizes.push_back(m);
-    Value out = memref::AllocOp::create(b, loc,
-                                        MemRefType::get(outType.getShape(), f32),
-                                        dynSizes, b.getI64IntegerAttr(64));
+      dynSizes.push_back(tensor::DimOp::create(ob, loc, aTensor, 0));
+    Value empty = tensor::EmptyOp::create(ob, loc, outType.getShape(), f32,
+                                          dynSizes);
+    // The accumulators start from the init; the result is a fresh tensor.
+    KernelBuilder kernel(ob, loc);
+    OpBuilder &b = kernel.getBody();
+    Value w = kernel.addInput(
+        packedTensor, KernelBuilder::identity(
+                          cast<RankedTensorType>(packedTensor.getType())));
+    Value a = kernel.addInput(aTensor, KernelBuilder::unitInnerStride(aType));
+    Value init =
+        kernel.addInput(initTensor, KernelBuilder::unitInnerStride(outType));
+    Value out = kernel.addOutput(empty, KernelBuilder::identity(outType));
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value m = memref::DimOp::create(b, loc, a, 0);
     auto vec = VectorType::get({kLanes}, f32);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     bool fullBlocks = n % kLanes == 0;
@@ -319,10 +296,51 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
     };
 
     emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, outType, out, /*restrict=*/true, /*writable=*/true);
-    op->getResult(0).replaceAllUsesWith(result);
-    op->erase();
+    rewriter.replaceOp(op, kernel.finish());
+  }
+};
+
+struct F32MatmulPattern : OpRewritePattern<linalg::MatmulOp> {
+  F32MatmulPattern(MLIRContext *ctx, bool parallel)
+      : OpRewritePattern(ctx), kernels{parallel} {}
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32Matmul(op))
+      return rewriter.notifyMatchFailure(op, "not an f32 matmul with constant "
+                                             "weights and a static K");
+    F32Kernels(kernels).rewrite(rewriter, op);
+    return success();
+  }
+  F32Kernels kernels;
+};
+
+struct F32ConvPattern : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
+  F32ConvPattern(MLIRContext *ctx, bool parallel)
+      : OpRewritePattern(ctx), kernels{parallel} {}
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcHwcfOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isF32Conv(op))
+      return rewriter.notifyMatchFailure(op, "not an f32 convolution with "
+                                             "constant weights and static C");
+    F32Kernels(kernels).rewriteConv(rewriter, op);
+    return success();
+  }
+  F32Kernels kernels;
+};
+
+struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateQntF32MatmulPatterns(patterns, parallel);
+    if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
+      return signalPassFailure();
   }
 };
 } // namespace
+
+void quantopt::populateQntF32MatmulPatterns(RewritePatternSet &patterns,
+                                            bool parallel) {
+  patterns.add<F32MatmulPattern, F32ConvPattern>(patterns.getContext(),
+                                                 parallel);
+}

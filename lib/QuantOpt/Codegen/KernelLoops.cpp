@@ -5,13 +5,66 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelLoops.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
+using namespace quantopt;
+
+LogicalResult quantopt::applyKernelPatterns(Operation *root,
+                                            RewritePatternSet &&patterns) {
+  GreedyRewriteConfig config;
+  config.enableFolding(false).enableConstantCSE(false).setRegionSimplificationLevel(
+      GreedySimplifyRegionLevel::Disabled);
+  return applyPatternsGreedily(root, std::move(patterns), config);
+}
+
+KernelBuilder::KernelBuilder(OpBuilder &outer, Location loc)
+    : outer(outer), loc(loc), block(new Block()), body(outer.getContext()) {
+  // A detached block has no context of its own to build with.
+  body.setInsertionPointToStart(block);
+}
+
+KernelBuilder::~KernelBuilder() { delete block; }
+
+Value KernelBuilder::addInput(Value tensor, MemRefType type) {
+  BlockArgument arg = block->insertArgument(inputs.size(), type, loc);
+  inputs.push_back(tensor);
+  return arg;
+}
+
+Value KernelBuilder::addOutput(Value tensor, MemRefType type) {
+  outputs.push_back(tensor);
+  return block->addArgument(type, loc);
+}
+
+SmallVector<Value> KernelBuilder::finish() {
+  SmallVector<Type> types;
+  for (Value v : outputs)
+    types.push_back(v.getType());
+  auto op = qnt::KernelOp::create(outer, loc, types, inputs, outputs);
+  op.getBody().push_back(block);
+  block = nullptr;
+  return SmallVector<Value>(op.getResults());
+}
+
+MemRefType KernelBuilder::identity(RankedTensorType type) {
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+MemRefType KernelBuilder::unitInnerStride(RankedTensorType type) {
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  if (!strides.empty())
+    strides.back() = 1;
+  return MemRefType::get(
+      type.getShape(), type.getElementType(),
+      StridedLayoutAttr::get(type.getContext(), ShapedType::kDynamic, strides));
+}
 
 Value quantopt::offsetIndex(OpBuilder &b, Location loc, Value base, int64_t d) {
   if (d == 0)

@@ -15,8 +15,53 @@
 #define QUANTOPT_LIB_CODEGEN_KERNELLOOPS_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace quantopt {
+
+/// Builds a qnt.kernel at `outer`'s insertion point: the kernel's tensors
+/// are added as inputs and outputs and come back as the body's buffers; the
+/// body is built with getBody(); finish() creates the op (after everything
+/// `outer` built meanwhile, which the body may use) and returns its results.
+/// One-shot bufferization chooses the buffers (docs/Codegen.md).
+class KernelBuilder {
+public:
+  KernelBuilder(mlir::OpBuilder &outer, mlir::Location loc);
+  ~KernelBuilder();
+  KernelBuilder(const KernelBuilder &) = delete;
+  KernelBuilder &operator=(const KernelBuilder &) = delete;
+
+  /// A tensor the kernel reads, as a buffer of `type`.
+  mlir::Value addInput(mlir::Value tensor, mlir::MemRefType type);
+  /// The tensor the kernel writes (its result `i` for the i-th output), as a
+  /// buffer of `type`.
+  mlir::Value addOutput(mlir::Value tensor, mlir::MemRefType type);
+  /// The builder of the kernel's body.
+  mlir::OpBuilder &getBody() { return body; }
+  /// Creates the qnt.kernel; its results, one per output.
+  llvm::SmallVector<mlir::Value> finish();
+
+  /// The buffer type of `type` with the identity layout.
+  static mlir::MemRefType identity(mlir::RankedTensorType type);
+  /// The buffer type of `type` with a unit innermost stride and any other
+  /// strides and offset (what vector loads need; subviews fit without a
+  /// copy).
+  static mlir::MemRefType unitInnerStride(mlir::RankedTensorType type);
+
+private:
+  mlir::OpBuilder &outer;
+  mlir::Location loc;
+  mlir::Block *block;
+  mlir::OpBuilder body;
+  llvm::SmallVector<mlir::Value> inputs, outputs;
+};
+
+/// Applies the kernel patterns of one pass under `root` with the greedy
+/// driver, without folding or region simplification: the passes replace
+/// ops by kernels and leave the cleanup to the canonicalizer after them.
+llvm::LogicalResult applyKernelPatterns(mlir::Operation *root,
+                                        mlir::RewritePatternSet &&patterns);
 
 /// Rows per register tile, and column blocks (16 lanes each) per tile.
 constexpr int64_t kRowTile = 4;

@@ -31,7 +31,6 @@
 #include "KernelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -80,12 +79,15 @@ Value forLoopOn(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
 /// written into a tensor threaded through the loops (destination-passing),
 /// so that bufferization can write in place: into an input that dies here
 /// (as it does for the generic itself) or else into the generic's init.
-bool vectorizeElementwise(linalg::GenericOp op, int64_t lanes) {
+bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
+                          int64_t lanes) {
   std::optional<FusedEpilogue> body = FusedEpilogue::standalone(op);
   if (!body)
     return false;
   Location loc = op.getLoc();
-  OpBuilder b(op);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  OpBuilder &b = rewriter;
   bool flat = body->isFlat();
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t rank = outType.getRank();
@@ -172,8 +174,7 @@ bool vectorizeElementwise(linalg::GenericOp op, int64_t lanes) {
     };
     result = nest(b, {}, dest);
   }
-  op->getResult(0).replaceAllUsesWith(result);
-  op->erase();
+  rewriter.replaceOp(op, result);
   return true;
 }
 
@@ -210,7 +211,8 @@ bool dependsOnInputOnly(Value v, Block &body, unsigned numInputs) {
 }
 
 /// The min/max range reduction rewrite; false when `op` does not fit.
-bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
+bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
+                     int64_t lanes) {
   if (op.getNumDpsInputs() == 0 || op.getNumDpsInits() == 0 ||
       isIntegerContraction(op))
     return false;
@@ -273,15 +275,37 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
   }
 
   Location loc = op.getLoc();
-  OpBuilder b(op);
-  Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1), step = cst(b, loc, lanes);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  // The results: fresh tensors the kernel writes.
+  SmallVector<Value> empties;
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    auto type = cast<RankedTensorType>(init.get().getType());
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dyn.push_back(getDimSize(rewriter, loc, init.get(), d));
+    empties.push_back(tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                              type.getElementType(), dyn));
+  }
+  KernelBuilder kernel(rewriter, loc);
+  OpBuilder &b = kernel.getBody();
   // The input as [P][R] (P = 1 without parallel loops), the results as [P].
   Value x = input->get();
-  auto xMem = MemRefType::get(inType.getShape(), inType.getElementType());
-  Value xBuffer = bufferization::ToBufferOp::create(b, loc, xMem, x, true);
+  Value xBuffer = kernel.addInput(x, KernelBuilder::identity(inType));
+  SmallVector<Value> initsFlat;
+  for (OpOperand &init : op.getDpsInitsMutable())
+    initsFlat.push_back(flatBuffer(kernel, loc, init.get()));
+  SmallVector<Value> outsFlat;
+  for (Value empty : empties) {
+    auto type = cast<RankedTensorType>(empty.getType());
+    Value out = kernel.addOutput(empty, KernelBuilder::identity(type));
+    outsFlat.push_back(p > 0 ? collapseDims(b, loc, out, 0, p) : out);
+  }
+  Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1), step = cst(b, loc, lanes);
   Value rows = c1, size = c1;
   for (int64_t d = 0; d < rank; ++d) {
-    Value dim = getDimSize(b, loc, x, d);
+    Value dim = memref::DimOp::create(b, loc, xBuffer, d);
     if (d < p)
       rows = arith::MulIOp::create(b, loc, rows, dim);
     else
@@ -290,21 +314,6 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
   Value xFlat = collapseDims(b, loc, xBuffer, p, rank - p);
   if (p > 0)
     xFlat = collapseDims(b, loc, xFlat, 0, p);
-  SmallVector<Value> outs, outsFlat, initsFlat;
-  for (OpOperand &initOperand : op.getDpsInitsMutable()) {
-    OpOperand *init = &initOperand;
-    auto type = cast<RankedTensorType>(init->get().getType());
-    SmallVector<Value> dyn;
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (type.isDynamicDim(d))
-        dyn.push_back(getDimSize(b, loc, init->get(), d));
-    Value out = memref::AllocOp::create(
-        b, loc, MemRefType::get(type.getShape(), type.getElementType()), dyn,
-        b.getI64IntegerAttr(64));
-    outs.push_back(out);
-    outsFlat.push_back(p > 0 ? collapseDims(b, loc, out, 0, p) : out);
-    initsFlat.push_back(flatBuffer(b, loc, init->get()));
-  }
   Type element = inType.getElementType();
   auto vecType = VectorType::get({lanes}, element);
   Value full = arith::MulIOp::create(
@@ -367,32 +376,46 @@ bool vectorizeMinMax(linalg::GenericOp op, int64_t lanes) {
       memref::StoreOp::create(rb, loc, tail.getResult(i), outsFlat[i],
                               rowIdx());
   });
-  for (auto [i, out] : llvm::enumerate(outs))
-    op->getResult(i).replaceAllUsesWith(bufferization::ToTensorOp::create(
-        b, loc, op->getResult(i).getType(), out, true, true));
-  op->erase();
+  rewriter.replaceOp(op, kernel.finish());
   return true;
 }
+
+/// An element-wise generic or a min/max range reduction as vector loops.
+struct VectorizeElementwiseGeneric : OpRewritePattern<linalg::GenericOp> {
+  VectorizeElementwiseGeneric(MLIRContext *ctx, int64_t lanes)
+      : OpRewritePattern(ctx), lanes(lanes) {}
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (isIntegerContraction(op))
+      return rewriter.notifyMatchFailure(op, "a contraction (the kernels')");
+    if (vectorizeElementwise(rewriter, op, lanes) ||
+        vectorizeMinMax(rewriter, op, lanes))
+      return success();
+    return rewriter.notifyMatchFailure(op, "neither element-wise nor min/max");
+  }
+  int64_t lanes;
+};
 
 struct QntVectorizeElementwisePass
     : quantopt::impl::QntVectorizeElementwiseBase<QntVectorizeElementwisePass> {
   using Base::Base;
   void runOnOperation() override {
     if (lanes != 16 && lanes != 8) {
-      getOperation().emitError()
+      getOperation()->emitError()
           << "qnt-vectorize-elementwise: lanes must be 16 or 8, not "
           << static_cast<int64_t>(lanes);
       return signalPassFailure();
     }
-    SmallVector<linalg::GenericOp> candidates;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (!isIntegerContraction(op))
-        candidates.push_back(op);
-    });
-    for (linalg::GenericOp op : candidates)
-      if (!vectorizeElementwise(op, lanes))
-        vectorizeMinMax(op, lanes);
+    RewritePatternSet patterns(&getContext());
+    populateQntVectorizeElementwisePatterns(patterns, lanes);
+    if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
+      return signalPassFailure();
   }
 };
 
 } // namespace
+
+void quantopt::populateQntVectorizeElementwisePatterns(
+    RewritePatternSet &patterns, int64_t lanes) {
+  patterns.add<VectorizeElementwiseGeneric>(patterns.getContext(), lanes);
+}

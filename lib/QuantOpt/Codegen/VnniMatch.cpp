@@ -60,7 +60,8 @@ matchConvWindow(AffineMap xMap, ArrayRef<utils::IteratorType> iterators,
 /// NHWC/HWCF contraction between two transposes: the activation to NHWC,
 /// the weights to HWCF at compile time, the i32 result back to NCHW. Returns
 /// the NHWC contraction, or null when `op` is not such a contraction.
-linalg::GenericOp quantopt::convertNchwToNhwc(linalg::GenericOp op) {
+linalg::GenericOp quantopt::convertNchwToNhwc(RewriterBase &rewriter,
+                                              linalg::GenericOp op) {
   if (op.getNumLoops() != 7 || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
     return nullptr;
@@ -86,7 +87,9 @@ linalg::GenericOp quantopt::convertNchwToNhwc(linalg::GenericOp op) {
       !isa<IntegerAttr>(zero) || !cast<IntegerAttr>(zero).getValue().isZero())
     return nullptr;
 
-  OpBuilder b(op);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  RewriterBase &b = rewriter;
   Location loc = op.getLoc();
   auto transposed = [&](Value source, ArrayRef<int64_t> perm) {
     auto type = cast<RankedTensorType>(source.getType());
@@ -142,8 +145,7 @@ linalg::GenericOp quantopt::convertNchwToNhwc(linalg::GenericOp op) {
   Value back = linalg::TransposeOp::create(b, loc, nhwc->getResult(0), init,
                                            SmallVector<int64_t>{0, 3, 1, 2})
                    ->getResult(0);
-  op->getResult(0).replaceAllUsesWith(back);
-  op->erase();
+  rewriter.replaceOp(op, back);
   return nhwc;
 }
 

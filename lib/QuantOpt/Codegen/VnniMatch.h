@@ -50,7 +50,8 @@ struct MatchedMatmul {
 /// The NHWC/HWCF contraction (between two transposes, weights transposed at
 /// compile time) that replaces a conv_2d_nchw_fchw contraction with constant
 /// weights and a zero init, or null when `op` is not one.
-mlir::linalg::GenericOp convertNchwToNhwc(mlir::linalg::GenericOp op);
+mlir::linalg::GenericOp convertNchwToNhwc(mlir::RewriterBase &rewriter,
+                                          mlir::linalg::GenericOp op);
 
 /// The kernel's view of an integer contraction (2-D matmul, one-batch
 /// batched matmul, NHWC/HWCF or NHWC/FHWC convolution, NHWC depthwise

@@ -28,8 +28,7 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -38,7 +37,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <array>
 
@@ -52,48 +52,12 @@ using namespace quantopt;
 
 namespace {
 
-struct QntVnniMatmulPass
-    : quantopt::impl::QntVnniMatmulBase<QntVnniMatmulPass> {
-  using Base::Base;
+/// The kernels of one rewrite: `kLanes` i32 lanes per vector (16 for
+/// AVX512, 8 for AVX2-sized vectors), column groups across threads when
+/// `parallel`.
+struct VnniKernels {
   int64_t kLanes = 16;
-
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    if (lanes != 16 && lanes != 8) {
-      module.emitError() << "qnt-vnni-matmul: lanes must be 16 or 8, not "
-                         << static_cast<int64_t>(lanes);
-      return signalPassFailure();
-    }
-    kLanes = lanes;
-    SmallVector<linalg::GenericOp> candidates;
-    module.walk([&](linalg::GenericOp op) {
-      if (isIntegerContraction(op))
-        candidates.push_back(op);
-    });
-    SymbolTable symbols(module);
-    unsigned counter = 0;
-    for (linalg::GenericOp op : candidates) {
-      if (linalg::GenericOp nhwc = convertNchwToNhwc(op))
-        op = nhwc;
-      FailureOr<MatchedMatmul> matched = matchVnniContraction(op);
-      if (failed(matched)) {
-        std::string name = findLocationName(op.getLoc());
-        emitRemark(op.getLoc())
-            << "qnt-vnni-matmul: "
-            << (name.empty() ? std::string("an integer contraction")
-                             : "layer '" + name + "'")
-            << " keeps the reference loops (only 2-D matmuls, NHWC/HWCF, "
-               "NHWC/FHWC and NCHW/FCHW convolutions and NHWC depthwise convolutions of "
-               "u8 or i8 activations and constant i8 weights from a zero init "
-               "are packed)";
-        continue;
-      }
-      if (matched->conv)
-        rewriteConv(op, *matched, symbols, counter++);
-      else
-        rewrite(op, *matched, symbols, counter++);
-    }
-  }
+  bool parallel = false;
 
   /// The depthwise reduction of pixels (n, ih0, iw0[r]) x channel blocks
   /// blk, from `init`: per group of four window positions, one packed weight
@@ -168,8 +132,8 @@ struct QntVnniMatmulPass
   /// groups of four channels; weights are packed as
   /// [ceil(F/L)][KH*KW][ceil(C/4)][L][4] (zero-padded), and a C that is not a
   /// multiple of 4 ends each (kh, kw) with a masked activation load.
-  void rewriteConv(linalg::GenericOp op, const MatchedMatmul &mm,
-                   SymbolTable &symbols, unsigned index) {
+  void rewriteConv(RewriterBase &rewriter, linalg::GenericOp op,
+                   const MatchedMatmul &mm) {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type i8 = IntegerType::get(ctx, 8), i32 = IntegerType::get(ctx, 32);
@@ -207,64 +171,61 @@ struct QntVnniMatmulPass
         ++flat;
       }
     }
-    OpBuilder mb =
-        OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
-    auto packedType = MemRefType::get(packedShape, i8);
-    auto global = memref::GlobalOp::create(
-        mb, loc, ("qnt_vnni_weights_" + llvm::Twine(index)).str(),
-        mb.getStringAttr("private"), packedType,
-        DenseElementsAttr::get(RankedTensorType::get(packedShape, i8),
-                               llvm::ArrayRef<int8_t>(packed)),
-        true, mb.getI64IntegerAttr(64));
-    symbols.insert(global);
-
     // The element-wise code after the convolution runs on the accumulators
     // before they are stored; the kernel goes where that code ends.
     FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
-    OpBuilder b(epilogue.empty() ? op.getOperation()
-                                 : epilogue.getInsertionPoint());
-    epilogue.prepare(b, loc, kLanes);
-    auto cst = [&](OpBuilder &ob, int64_t v) {
-      return arith::ConstantIndexOp::create(ob, loc, v).getResult();
-    };
-    Value c0 = cst(b, 0), c1 = cst(b, 1), c4v = cst(b, 4);
-    Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
-    auto acc = VectorType::get({kLanes}, i32);
-    auto bytes = VectorType::get({kLanes * 4}, i8);
-    Value compGlobal;
-    if (mm.signedA) {
-      auto compType = MemRefType::get({nBlocks, kLanes}, i32);
-      auto g = memref::GlobalOp::create(
-          mb, loc, ("qnt_vnni_compensation_" + llvm::Twine(index)).str(),
-          mb.getStringAttr("private"), compType,
-          DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, i32),
-                                 llvm::ArrayRef<int32_t>(compensation)),
-          true, mb.getI64IntegerAttr(64));
-      symbols.insert(g);
-      compGlobal = memref::GetGlobalOp::create(b, loc, compType, g.getSymName());
-    }
-    auto xType = cast<RankedTensorType>(mm.a.getType());
-    auto xMemType = MemRefType::get(
-        xType.getShape(), i8,
-        StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                               {ShapedType::kDynamic, ShapedType::kDynamic,
-                                ShapedType::kDynamic, 1}));
-    Value x = bufferization::ToBufferOp::create(b, loc, xMemType, mm.a, true);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(epilogue.empty() ? op.getOperation()
+                                                : epilogue.getInsertionPoint());
+    OpBuilder &ob = rewriter;
     auto outTensorType = epilogue.getResultType(
         cast<RankedTensorType>(op->getResult(0).getType()));
     SmallVector<Value> dynSizes;
     Value outDims[4];
     Value initTensor = op.getDpsInitOperand(0)->get();
     for (unsigned d = 0; d < 4; ++d) {
-      outDims[d] = getDimSize(b, loc, initTensor, d);
+      outDims[d] = getDimSize(ob, loc, initTensor, d);
       if (outTensorType.isDynamicDim(d))
         dynSizes.push_back(outDims[d]);
     }
-    Value out = memref::AllocOp::create(
-        b, loc,
-        MemRefType::get(outTensorType.getShape(),
-                        outTensorType.getElementType()),
-        dynSizes, b.getI64IntegerAttr(64));
+    // The packed weights (and compensation) are constants: bufferization
+    // makes them globals.
+    Value packedTensor = arith::ConstantOp::create(
+        ob, loc,
+        DenseElementsAttr::get(RankedTensorType::get(packedShape, i8),
+                               llvm::ArrayRef<int8_t>(packed)));
+    Value compTensor;
+    if (mm.signedA)
+      compTensor = arith::ConstantOp::create(
+          ob, loc,
+          DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, i32),
+                                 llvm::ArrayRef<int32_t>(compensation)));
+    Value empty = tensor::EmptyOp::create(ob, loc, outTensorType.getShape(),
+                                          outTensorType.getElementType(),
+                                          dynSizes);
+
+    KernelBuilder kernel(ob, loc);
+    OpBuilder &b = kernel.getBody();
+    Value w = kernel.addInput(
+        packedTensor, KernelBuilder::identity(
+                          cast<RankedTensorType>(packedTensor.getType())));
+    Value compGlobal;
+    if (compTensor)
+      compGlobal = kernel.addInput(
+          compTensor, KernelBuilder::identity(
+                          cast<RankedTensorType>(compTensor.getType())));
+    Value x = kernel.addInput(
+        mm.a,
+        KernelBuilder::unitInnerStride(cast<RankedTensorType>(mm.a.getType())));
+    Value out =
+        kernel.addOutput(empty, KernelBuilder::identity(outTensorType));
+    epilogue.prepare(kernel, loc, kLanes);
+    auto cst = [&](OpBuilder &cb, int64_t v) {
+      return arith::ConstantIndexOp::create(cb, loc, v).getResult();
+    };
+    Value c0 = cst(b, 0), c1 = cst(b, 1), c4v = cst(b, 4);
+    auto acc = VectorType::get({kLanes}, i32);
+    auto bytes = VectorType::get({kLanes * 4}, i8);
     Value zeroAcc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
     Value zeroByte = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
@@ -374,14 +335,13 @@ struct QntVnniMatmulPass
                   outTensorType.isDynamicDim(2) ? -1
                                                 : outTensorType.getDimSize(2),
                   nBlocks, parallel, emitTile);
-    Value result = bufferization::ToTensorOp::create(b, loc, outTensorType, out,
-                                                     true, true);
-    epilogue.replaceAndErase(result, initTensor);
-    op->erase();
+    Value result = kernel.finish().front();
+    epilogue.replaceAndErase(rewriter, result, initTensor);
+    rewriter.eraseOp(op);
   }
 
-  void rewrite(linalg::GenericOp op, const MatchedMatmul &mm,
-               SymbolTable &symbols, unsigned index) {
+  void rewrite(RewriterBase &rewriter, linalg::GenericOp op,
+               const MatchedMatmul &mm) {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type i8 = IntegerType::get(ctx, 8), i32 = IntegerType::get(ctx, 32);
@@ -389,80 +349,67 @@ struct QntVnniMatmulPass
     int64_t nBlocks = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
     int64_t kFull = k / 4; // groups of 4 with no tail
 
-    // The packed weights, a global constant.
-    DenseElementsAttr packed =
-        packWeights(mm.weights, k, n, kLanes, mm.int4, mm.unsignedW);
-    int64_t unitBytes = mm.int4 ? kLanes * 2 : kLanes * 4;
-    auto packedType = MemRefType::get({nBlocks, k4, unitBytes}, i8);
-    OpBuilder moduleBuilder = OpBuilder::atBlockBegin(
-        cast<ModuleOp>(symbols.getOp()).getBody());
-    auto global = memref::GlobalOp::create(
-        moduleBuilder, loc,
-        ("qnt_vnni_weights_" + llvm::Twine(index)).str(),
-        moduleBuilder.getStringAttr("private"), packedType, packed,
-        /*constant=*/true, moduleBuilder.getI64IntegerAttr(64));
-    symbols.insert(global);
-
     // The element-wise code after the matmul (zero-point correction, scales,
     // bias, requantization, activation) runs on the accumulators in
     // registers; the kernel goes where that code ends.
     FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
-    OpBuilder b(epilogue.empty() ? op.getOperation()
-                                 : epilogue.getInsertionPoint());
-    epilogue.prepare(b, loc, kLanes);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(epilogue.empty() ? op.getOperation()
+                                                : epilogue.getInsertionPoint());
+    OpBuilder &ob = rewriter;
+    // With one leading batch, every index gets a leading 0.
+    unsigned rowDim = mm.batch1 ? 1 : 0;
+    auto outTensorType = epilogue.getResultType(
+        cast<RankedTensorType>(op->getResult(0).getType()));
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < outTensorType.getRank(); ++d)
+      if (outTensorType.isDynamicDim(d))
+        dynSizes.push_back(
+            static_cast<unsigned>(d) == rowDim
+                ? tensor::DimOp::create(ob, loc, mm.a, rowDim).getResult()
+                : getDimSize(ob, loc, op.getDpsInitOperand(0)->get(), d));
+    Value empty = tensor::EmptyOp::create(ob, loc, outTensorType.getShape(),
+                                          outTensorType.getElementType(),
+                                          dynSizes);
+    // The packed weights, a constant (bufferization makes it a global).
+    Value packed = arith::ConstantOp::create(
+        ob, loc, packWeights(mm.weights, k, n, kLanes, mm.int4, mm.unsignedW));
+    // Signed activations: the accumulators of column block nb start at
+    // -128 * (column sums of the weights), a [ceil(N/16)][16] constant.
+    Value compTensor;
+    if (mm.signedA)
+      compTensor = arith::ConstantOp::create(
+          ob, loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({nBlocks, kLanes}, i32),
+              llvm::ArrayRef<int32_t>(getShiftCompensation(
+                  mm.weights, mm.unsignedW, nBlocks * kLanes))));
+
+    KernelBuilder kernel(ob, loc);
+    OpBuilder &b = kernel.getBody();
+    Value w = kernel.addInput(
+        packed,
+        KernelBuilder::identity(cast<RankedTensorType>(packed.getType())));
+    Value compensation;
+    if (compTensor)
+      compensation = kernel.addInput(
+          compTensor, KernelBuilder::identity(
+                          cast<RankedTensorType>(compTensor.getType())));
+    Value a = kernel.addInput(
+        mm.a,
+        KernelBuilder::unitInnerStride(cast<RankedTensorType>(mm.a.getType())));
+    Value out =
+        kernel.addOutput(empty, KernelBuilder::identity(outTensorType));
+    epilogue.prepare(kernel, loc, kLanes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value c4 = arith::ConstantIndexOp::create(b, loc, 4);
-    Value w = memref::GetGlobalOp::create(b, loc, packedType, global.getSymName());
-    auto aTensorType = cast<RankedTensorType>(mm.a.getType());
-    auto aMemType = MemRefType::get(
-        aTensorType.getShape(), i8,
-        StridedLayoutAttr::get(
-            ctx, ShapedType::kDynamic,
-            mm.batch1 ? ArrayRef<int64_t>{ShapedType::kDynamic,
-                                          ShapedType::kDynamic, 1}
-                      : ArrayRef<int64_t>{ShapedType::kDynamic, 1}));
-    Value a = bufferization::ToBufferOp::create(b, loc, aMemType, mm.a,
-                                                /*read_only=*/true);
-    // With one leading batch, every index gets a leading 0.
-    unsigned rowDim = mm.batch1 ? 1 : 0;
     auto at = [&](Value row, Value col) {
       return mm.batch1 ? SmallVector<Value>{c0, row, col}
                        : SmallVector<Value>{row, col};
     };
     Value m = memref::DimOp::create(b, loc, a, rowDim);
-    auto outTensorType = epilogue.getResultType(
-        cast<RankedTensorType>(op->getResult(0).getType()));
-    auto outMemType = MemRefType::get(outTensorType.getShape(),
-                                      outTensorType.getElementType());
-    SmallVector<Value> dynSizes;
-    for (int64_t d = 0; d < outTensorType.getRank(); ++d)
-      if (outTensorType.isDynamicDim(d))
-        dynSizes.push_back(static_cast<unsigned>(d) == rowDim
-                               ? m
-                               : getDimSize(b, loc, op.getDpsInitOperand(0)->get(), d));
-    Value out = memref::AllocOp::create(b, loc, outMemType, dynSizes,
-                                        b.getI64IntegerAttr(64));
-
     auto acc = VectorType::get({kLanes}, i32);
-    // Signed activations: the accumulators of column block nb start at
-    // -128 * (column sums of the weights), a [ceil(N/16)][16] global.
-    Value compensation;
-    if (mm.signedA) {
-      std::vector<int32_t> sums =
-          getShiftCompensation(mm.weights, mm.unsignedW, nBlocks * kLanes);
-      auto compType = MemRefType::get({nBlocks, kLanes}, i32);
-      auto compGlobal = memref::GlobalOp::create(
-          moduleBuilder, loc,
-          ("qnt_vnni_compensation_" + llvm::Twine(index)).str(),
-          moduleBuilder.getStringAttr("private"), compType,
-          DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, i32),
-                                 llvm::ArrayRef<int32_t>(sums)),
-          /*constant=*/true, moduleBuilder.getI64IntegerAttr(64));
-      symbols.insert(compGlobal);
-      compensation = memref::GetGlobalOp::create(b, loc, compType,
-                                                 compGlobal.getSymName());
-    }
     auto bytes = VectorType::get({kLanes * 4}, i8);
     Value zeroAcc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
@@ -604,10 +551,80 @@ struct QntVnniMatmulPass
     // Column blocks in groups of kColTile, then the rest one by one; rows in
     // tiles of kRowTile, then the rest one by one.
     emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, outTensorType, out, /*restrict=*/true, /*writable=*/true);
-    epilogue.replaceAndErase(result, op.getDpsInitOperand(0)->get());
-    op->erase();
+    Value result = kernel.finish().front();
+    epilogue.replaceAndErase(rewriter, result, op.getDpsInitOperand(0)->get());
+    rewriter.eraseOp(op);
+  }
+};
+
+/// conv_2d_nchw_fchw-shaped integer contractions with constant weights
+/// become NHWC/HWCF ones between two transposes, which VnniContraction
+/// takes.
+struct NchwContractionToNhwc : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isIntegerContraction(op) || !convertNchwToNhwc(rewriter, op))
+      return rewriter.notifyMatchFailure(op, "not an NCHW/FCHW contraction");
+    return success();
+  }
+};
+
+/// An integer contraction (with the element-wise chain that consumes it)
+/// as a VNNI kernel in a qnt.kernel.
+struct VnniContraction : OpRewritePattern<linalg::GenericOp> {
+  VnniContraction(MLIRContext *ctx, VnniKernels kernels)
+      : OpRewritePattern(ctx), kernels(kernels) {}
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<MatchedMatmul> matched = matchVnniContraction(op);
+    if (failed(matched))
+      return rewriter.notifyMatchFailure(op, "not a packable contraction");
+    VnniKernels k = kernels;
+    if (matched->conv)
+      k.rewriteConv(rewriter, op, *matched);
+    else
+      k.rewrite(rewriter, op, *matched);
+    return success();
+  }
+  VnniKernels kernels;
+};
+
+struct QntVnniMatmulPass
+    : quantopt::impl::QntVnniMatmulBase<QntVnniMatmulPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    Operation *root = getOperation();
+    if (lanes != 16 && lanes != 8) {
+      root->emitError() << "qnt-vnni-matmul: lanes must be 16 or 8, not "
+                        << static_cast<int64_t>(lanes);
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateQntVnniMatmulPatterns(patterns, lanes, parallel);
+    if (failed(applyKernelPatterns(root, std::move(patterns))))
+      return signalPassFailure();
+    root->walk([&](linalg::GenericOp op) {
+      if (!isIntegerContraction(op))
+        return;
+      std::string name = findLocationName(op.getLoc());
+      emitRemark(op.getLoc())
+          << "qnt-vnni-matmul: "
+          << (name.empty() ? std::string("an integer contraction")
+                           : "layer '" + name + "'")
+          << " keeps the reference loops (only 2-D matmuls, NHWC/HWCF, "
+             "NHWC/FHWC and NCHW/FCHW convolutions and NHWC depthwise "
+             "convolutions of u8 or i8 activations and constant i8 weights "
+             "from a zero init are packed)";
+    });
   }
 };
 } // namespace
+
+void quantopt::populateQntVnniMatmulPatterns(RewritePatternSet &patterns,
+                                             int64_t lanes, bool parallel) {
+  patterns.add<NchwContractionToNhwc>(patterns.getContext());
+  patterns.add<VnniContraction>(patterns.getContext(),
+                                VnniKernels{lanes, parallel});
+}

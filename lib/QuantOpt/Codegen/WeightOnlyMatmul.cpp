@@ -28,14 +28,14 @@
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace quantopt {
 #define GEN_PASS_DEF_QNTWEIGHTONLYMATMUL
@@ -115,24 +115,12 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
   return m;
 }
 
-struct QntWeightOnlyMatmulPass
-    : quantopt::impl::QntWeightOnlyMatmulBase<QntWeightOnlyMatmulPass> {
-  using Base::Base;
+/// The weight-only kernels of one rewrite; column groups across threads
+/// when `parallel`.
+struct WeightOnlyKernels {
+  bool parallel = false;
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<Matched> found;
-    module.walk([&](linalg::MatmulOp op) {
-      if (std::optional<Matched> m = match(op))
-        found.push_back(std::move(*m));
-    });
-    SymbolTable symbols(module);
-    unsigned index = 0;
-    for (Matched &m : found)
-      rewrite(m, symbols, index++);
-  }
-
-  void rewrite(Matched &mm, SymbolTable &symbols, unsigned index) {
+  void rewrite(RewriterBase &rewriter, Matched &mm) {
     linalg::MatmulOp op = mm.op;
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
@@ -162,47 +150,43 @@ struct QntWeightOnlyMatmulPass
     for (int64_t col = 0; col < n; ++col)
       scales[col] = mm.scales.size() == 1 ? mm.scales[0] : mm.scales[col];
 
-    OpBuilder mb = OpBuilder::atBlockBegin(cast<ModuleOp>(symbols.getOp()).getBody());
-    auto packedType = MemRefType::get({nUnits, k, blockBytes}, i8);
-    auto wGlobal = memref::GlobalOp::create(
-        mb, loc, ("qnt_wo_weights_" + llvm::Twine(index)).str(),
-        mb.getStringAttr("private"), packedType,
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(op);
+    OpBuilder &ob = rewriter;
+    // The packed weights and the scales, constants (bufferization makes
+    // them globals).
+    Value packedTensor = arith::ConstantOp::create(
+        ob, loc,
         DenseElementsAttr::get(RankedTensorType::get({nUnits, k, blockBytes}, i8),
-                               llvm::ArrayRef<int8_t>(packed)),
-        true, mb.getI64IntegerAttr(64));
-    symbols.insert(wGlobal);
-    auto scaleType = MemRefType::get({nBlocks, kLanes}, f32);
-    auto sGlobal = memref::GlobalOp::create(
-        mb, loc, ("qnt_wo_scales_" + llvm::Twine(index)).str(),
-        mb.getStringAttr("private"), scaleType,
+                               llvm::ArrayRef<int8_t>(packed)));
+    Value scaleTensor = arith::ConstantOp::create(
+        ob, loc,
         DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, f32),
-                               llvm::ArrayRef<float>(scales)),
-        true, mb.getI64IntegerAttr(64));
-    symbols.insert(sGlobal);
-
-    OpBuilder b(op);
-    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
-    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-    Value w = memref::GetGlobalOp::create(b, loc, packedType, wGlobal.getSymName());
-    Value sc = memref::GetGlobalOp::create(b, loc, scaleType, sGlobal.getSymName());
-    auto strided = [&](RankedTensorType t) {
-      return MemRefType::get(t.getShape(), f32,
-                             StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                                                    {ShapedType::kDynamic, 1}));
-    };
+                               llvm::ArrayRef<float>(scales)));
     auto aType = cast<RankedTensorType>(op.getInputs()[0].getType());
     auto outType = cast<RankedTensorType>(op->getResult(0).getType());
-    Value a = bufferization::ToBufferOp::create(b, loc, strided(aType),
-                                                op.getInputs()[0], true);
-    Value init = bufferization::ToBufferOp::create(b, loc, strided(outType),
-                                                   op.getOutputs()[0], true);
-    Value m = memref::DimOp::create(b, loc, a, 0);
     SmallVector<Value> dynSizes;
     if (outType.isDynamicDim(0))
-      dynSizes.push_back(m);
-    Value out = memref::AllocOp::create(
-        b, loc, MemRefType::get(outType.getShape(), f32), dynSizes,
-        b.getI64IntegerAttr(64));
+      dynSizes.push_back(tensor::DimOp::create(ob, loc, op.getInputs()[0], 0));
+    Value empty = tensor::EmptyOp::create(ob, loc, outType.getShape(), f32,
+                                          dynSizes);
+    // The layer's init is added to the scaled sums; the result is a fresh
+    // tensor.
+    KernelBuilder kernel(ob, loc);
+    OpBuilder &b = kernel.getBody();
+    auto identity = [](Value t) {
+      return KernelBuilder::identity(cast<RankedTensorType>(t.getType()));
+    };
+    Value w = kernel.addInput(packedTensor, identity(packedTensor));
+    Value sc = kernel.addInput(scaleTensor, identity(scaleTensor));
+    Value a = kernel.addInput(op.getInputs()[0],
+                              KernelBuilder::unitInnerStride(aType));
+    Value init = kernel.addInput(op.getOutputs()[0],
+                                 KernelBuilder::unitInnerStride(outType));
+    Value out = kernel.addOutput(empty, KernelBuilder::identity(outType));
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value m = memref::DimOp::create(b, loc, a, 0);
     auto vec = VectorType::get({kLanes}, f32);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     Value zeroVec = arith::ConstantOp::create(
@@ -287,13 +271,41 @@ struct QntWeightOnlyMatmulPass
     };
 
     emitColumnMajorTiles(b, loc, m, nUnits, kColTile / perUnit, parallel, emitTile);
-    Value result = bufferization::ToTensorOp::create(b, loc, outType, out,
-                                                     true, true);
     Operation *dq = op.getInputs()[1].getDefiningOp();
-    op->getResult(0).replaceAllUsesWith(result);
-    op->erase();
+    rewriter.replaceOp(op, kernel.finish());
     if (dq && dq->use_empty())
-      dq->erase();
+      rewriter.eraseOp(dq);
+  }
+};
+
+struct WeightOnlyMatmulPattern : OpRewritePattern<linalg::MatmulOp> {
+  WeightOnlyMatmulPattern(MLIRContext *ctx, bool parallel)
+      : OpRewritePattern(ctx), kernels{parallel} {}
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<Matched> m = match(op);
+    if (!m)
+      return rewriter.notifyMatchFailure(
+          op, "not an f32 matmul on dequantized constant i8/i4 weights");
+    WeightOnlyKernels(kernels).rewrite(rewriter, *m);
+    return success();
+  }
+  WeightOnlyKernels kernels;
+};
+
+struct QntWeightOnlyMatmulPass
+    : quantopt::impl::QntWeightOnlyMatmulBase<QntWeightOnlyMatmulPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateQntWeightOnlyMatmulPatterns(patterns, parallel);
+    if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
+      return signalPassFailure();
   }
 };
 } // namespace
+
+void quantopt::populateQntWeightOnlyMatmulPatterns(RewritePatternSet &patterns,
+                                                   bool parallel) {
+  patterns.add<WeightOnlyMatmulPattern>(patterns.getContext(), parallel);
+}

@@ -38,8 +38,9 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   // so that they fuse the element-wise generics that follow them, requantize
   // included.
   if (codegen) {
-    pm.addPass(quantopt::createQntF32Matmul({parallel}));
-    pm.addPass(quantopt::createQntWeightOnlyMatmul({parallel}));
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntF32Matmul({parallel}));
+    pm.addNestedPass<func::FuncOp>(
+        quantopt::createQntWeightOnlyMatmul({parallel}));
   }
   pm.addPass(quantopt::createConvertQntToLinalg());
   OpPassManager &tosa = pm.nest<func::FuncOp>();
@@ -50,8 +51,10 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   if (codegen) {
-    pm.addPass(quantopt::createQntVnniMatmul({codegen->lanes, parallel}));
-    pm.addPass(quantopt::createQntVectorizeElementwise({codegen->lanes}));
+    pm.addNestedPass<func::FuncOp>(
+        quantopt::createQntVnniMatmul({codegen->lanes, parallel}));
+    pm.addNestedPass<func::FuncOp>(
+        quantopt::createQntVectorizeElementwise({codegen->lanes}));
     pm.addPass(createCanonicalizerPass()); // the inits of the replaced contractions
   }
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -776,3 +776,50 @@ func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<f32>) {
   %y = "qnt.contract"(%x, %w, %s) <{maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], input_storage = ui8, operandSegmentSizes = array<i32: 1, 1, 0, 1, 0>, weight_params = #qnt.params<i8, narrow, scales = [0.25]>}> : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<f32>) -> tensor<2x4xf32>
   return
 }
+
+// -----
+
+// qnt.kernel: one buffer per operand.
+func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'qnt.kernel' op body takes 1 buffers for 2 operands (one per input and output)}}
+  %r = qnt.kernel ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%b: memref<4xf32>):
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// qnt.kernel: each buffer has its operand's shape and element type.
+func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'qnt.kernel' op buffer 0 has type 'memref<8xf32>', expected a memref of the shape and element type of 'tensor<4xf32>'}}
+  %r = qnt.kernel ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%b: memref<8xf32>, %o: memref<4xf32>):
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// qnt.kernel: result i is output i.
+func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) {
+  // expected-error @+1 {{'qnt.kernel' op result type 'tensor<4xf16>' differs from its output's 'tensor<4xf32>'}}
+  %r = "qnt.kernel"(%x, %e) <{operandSegmentSizes = array<i32: 1, 1>}> ({
+  ^bb0(%b: memref<4xf32>, %o: memref<4xf32>):
+  }) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf16>
+  return
+}
+
+// -----
+
+// qnt.kernel: tensors enter as operands (the body is inlined on buffers).
+func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'qnt.kernel' op body uses a tensor defined outside; pass it as an input}}
+  %r = qnt.kernel outs(%e : tensor<4xf32>) {
+  ^bb0(%o: memref<4xf32>):
+    %c0 = arith.constant 0 : index
+    %v = tensor.extract %x[%c0] : tensor<4xf32>
+    memref.store %v, %o[%c0] : memref<4xf32>
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}

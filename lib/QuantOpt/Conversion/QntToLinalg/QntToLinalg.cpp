@@ -740,6 +740,9 @@ struct ConvertQntToLinalgPass
   void runOnOperation() override {
     ConversionTarget target(getContext());
     target.addIllegalDialect<QntDialect>();
+    // Kernels built before this pass (weight-only, f32) are already code;
+    // bufferization inlines them.
+    target.addLegalOp<KernelOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     quantopt::populateQntToLinalgPatterns(patterns);

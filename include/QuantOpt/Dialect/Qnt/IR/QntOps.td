@@ -10,6 +10,8 @@
 include "QuantOpt/Dialect/Qnt/IR/QntAttrs.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 class Qnt_Op<string mnemonic, list<Trait> traits = []>
     : Op<Qnt_Dialect, mnemonic, traits>;
@@ -292,6 +294,52 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     /// The accumulator's real scale `s_x * s_w` per weight channel (one
     /// value for per-tensor weights); static inputs only.
     ::llvm::SmallVector<float> getAccumulatorScales();
+  }];
+}
+
+
+def Qnt_KernelOp : Qnt_Op<"kernel", [AttrSizedOperandSegments, SingleBlock,
+    NoTerminator, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<BufferizableOpInterface,
+        ["bufferizesToMemoryRead", "bufferizesToMemoryWrite",
+         "getAliasingValues", "bufferize"]>]> {
+  let summary = "A kernel written on buffers inside tensor code";
+  let description = [{
+    The kernels of `--qnt-codegen` (`qnt-vnni-matmul`, `qnt-f32-matmul`,
+    `qnt-weight-only-matmul`, `qnt-vectorize-elementwise`) replace tensor ops
+    by vector loop nests that load and store memory. `qnt.kernel` lets them
+    do so without choosing buffers themselves: it is a destination-style op
+    on tensors (`ins` are read, `outs` are read and written, result `i` is
+    `outs[i]` after the body ran) whose single block receives one buffer per
+    operand, `ins` then `outs`, each a memref of the operand's shape and
+    element type with the layout the body needs. One-shot bufferization
+    (BufferizableOpInterface) assigns the buffers - allocations, in-place
+    reuse, globals for constant operands, copies where a buffer's layout
+    cannot be cast to the block argument's - and inlines the body.
+
+    ```mlir
+    %r = qnt.kernel ins(%x, %w : tensor<?x64xi8>, tensor<4x16x64xi8>)
+                    outs(%e : tensor<?x64xi32>) {
+    ^bb0(%xb: memref<?x64xi8, strided<[?, 1], offset: ?>>,
+         %wb: memref<4x16x64xi8>, %ob: memref<?x64xi32>):
+      ...
+    } -> tensor<?x64xi32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs,
+                       Variadic<AnyRankedTensor>:$outputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    (`ins` `(` $inputs^ `:` type($inputs) `)`)?
+    `outs` `(` $outputs `:` type($outputs) `)` attr-dict-with-keyword
+    $body (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutputsMutable();
+    }
   }];
 }
 
