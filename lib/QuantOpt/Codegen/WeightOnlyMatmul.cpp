@@ -26,6 +26,7 @@
 #include "QuantOpt/Codegen/Passes.h"
 #include "KernelLoops.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -56,24 +57,19 @@ struct Matched {
   bool int4;
 };
 
-/// The stored integers of a (possibly packed) i8/i4 weight constant.
+/// The stored integers of an i8/i4 weight constant, unpacked from
+/// qnt.dequantize's packed layout (packSubByte) when `packed`.
 static std::optional<std::vector<int8_t>>
-unpack(DenseElementsAttr stored, unsigned bits, bool packed, int64_t count) {
+unpack(DenseElementsAttr stored, RankedTensorType storedType, bool packed) {
+  if (packed) {
+    std::optional<DenseElementsAttr> values = unpackSubByte(stored, storedType);
+    if (!values)
+      return std::nullopt;
+    stored = *values;
+  }
   std::vector<int8_t> out;
-  SmallVector<int8_t> bytes;
   for (APInt v : stored.getValues<APInt>())
-    bytes.push_back(static_cast<int8_t>(v.getSExtValue()));
-  if (!packed) {
-    out.assign(bytes.begin(), bytes.end());
-    return out;
-  }
-  if (bits != 4 || static_cast<int64_t>(bytes.size()) * 2 != count)
-    return std::nullopt;
-  for (int64_t i = 0; i < count; ++i) {
-    uint8_t byte = static_cast<uint8_t>(bytes[i / 2]);
-    int v = (i % 2 ? byte >> 4 : byte & 0xF);
-    out.push_back(static_cast<int8_t>(v >= 8 ? v - 16 : v)); // sign-extend
-  }
+    out.push_back(static_cast<int8_t>(v.getSExtValue()));
   return out;
 }
 
@@ -106,7 +102,11 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
   m.k = wType.getDimSize(0);
   m.n = wType.getDimSize(1);
   m.int4 = int4;
-  auto q = unpack(stored, int4 ? 4 : 8, dq.getPacked(), m.k * m.n);
+  auto q = unpack(stored,
+                  RankedTensorType::get(wType.getShape(),
+                                        IntegerType::get(op.getContext(),
+                                                         int4 ? 4 : 8)),
+                  dq.getPacked());
   if (!q || static_cast<int64_t>(q->size()) != m.k * m.n)
     return std::nullopt;
   m.q = std::move(*q);

@@ -38,6 +38,13 @@ quantizeWeight(mlir::DenseElementsAttr weights, const WeightConfig &config,
 std::optional<mlir::DenseElementsAttr>
 packSubByte(mlir::DenseElementsAttr stored);
 
+/// The inverse of packSubByte: the stored integers of type `storedType` (2-
+/// or 4-bit elements, signed or unsigned by the type's signedness) that the
+/// i8 tensor `packed` holds. std::nullopt when the shapes do not match that
+/// layout.
+std::optional<mlir::DenseElementsAttr>
+unpackSubByte(mlir::DenseElementsAttr packed, mlir::RankedTensorType storedType);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_WEIGHTQUANTIZATION_H

@@ -128,3 +128,31 @@ quantopt::packSubByte(DenseElementsAttr stored) {
       packedType, ArrayRef<int8_t>(reinterpret_cast<const int8_t *>(bytes.data()),
                                    bytes.size()));
 }
+
+std::optional<DenseElementsAttr>
+quantopt::unpackSubByte(DenseElementsAttr packed, RankedTensorType storedType) {
+  auto intType = dyn_cast<IntegerType>(storedType.getElementType());
+  auto packedType = cast<RankedTensorType>(packed.getType());
+  if (!intType || (intType.getWidth() != 2 && intType.getWidth() != 4) ||
+      !packedType.getElementType().isInteger(8) ||
+      storedType.getRank() == 0 || packedType.getRank() != storedType.getRank())
+    return std::nullopt;
+  unsigned bits = intType.getWidth(), perByte = 8 / bits;
+  SmallVector<int64_t> expected(storedType.getShape());
+  if (expected.back() % perByte != 0)
+    return std::nullopt;
+  expected.back() /= perByte;
+  if (packedType.getShape() != ArrayRef<int64_t>(expected))
+    return std::nullopt;
+  SmallVector<uint8_t> bytes;
+  for (APInt v : packed.getValues<APInt>())
+    bytes.push_back(static_cast<uint8_t>(v.getZExtValue()));
+  SmallVector<APInt> values;
+  values.reserve(storedType.getNumElements());
+  for (int64_t i = 0; i < storedType.getNumElements(); ++i) {
+    uint64_t field = (bytes[i / perByte] >> ((i % perByte) * bits)) &
+                     ((1u << bits) - 1);
+    values.push_back(APInt(bits, field));
+  }
+  return DenseElementsAttr::get(storedType, values);
+}
