@@ -7,14 +7,18 @@
 //   qnt-embed MODEL.mlir INPUT.npy
 //
 // What a compiler that links QuantOpt does, from C++ only: loads a float
-// model, quantizes it (the qnt-quantize pass from typed options: int8
+// model, quantizes it (the qnt-quantize pipeline from typed options: int8
 // per-channel weights, dynamic u8 activations), lists the quantized layers
-// (qnt.contract ops and the names their locations carry), lowers the result
-// through the --qnt-codegen kernels, and runs the float and the quantized
-// model on INPUT with QuantOpt's JIT runtime, printing how well they agree.
+// (qnt.contract ops and the names their locations carry), expands them into
+// the reference integer code and applies the kernel patterns to it (the
+// layers become qnt.kernel ops), lowers the rest with the --qnt-codegen
+// pipeline, and runs the float and the quantized model on INPUT with
+// QuantOpt's JIT runtime, printing how well they agree.
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Codegen/Passes.h"
+#include "QuantOpt/Conversion/Passes.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
@@ -26,6 +30,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -62,14 +68,14 @@ int main(int argc, char **argv) {
   if (!input)
     return fail(llvm::toString(input.takeError()));
 
-  // 1. Quantize: the pass, built from its typed options.
+  // 1. Quantize: the qnt-quantize pipeline, built from typed options.
   OwningOpRef<ModuleOp> model = floatModel->clone();
   PassManager quantize(&context);
-  quantopt::QntQuantizeOptions options;
+  quantopt::QntQuantizeLayersOptions options;
   options.weights = "i8";
   options.activations = "dynamic";
-  quantize.addPass(quantopt::createQntQuantize(options));
-  if (failed(quantize.run(*model)))
+  if (failed(quantopt::buildQntQuantizePipeline(quantize, options)) ||
+      failed(quantize.run(*model)))
     return fail("quantization failed");
 
   // 2. The quantized layers are typed ops: read them.
@@ -84,14 +90,36 @@ int main(int argc, char **argv) {
                  << layer.getReductionSize() << "\n";
   });
 
-  // 3. Kernels and the LLVM dialect.
+  // 3. Kernels from their patterns: the reference integer code of the typed
+  // layers, then the VNNI kernels (with their epilogues) and the element-wise
+  // loops as one pattern set on each function.
+  PassManager expand(&context);
+  expand.addPass(quantopt::createConvertQntToLinalg());
+  expand.addPass(createCanonicalizerPass());
+  if (failed(expand.run(*model)))
+    return fail("expanding the layers failed");
+  quantopt::loadQntKernelDialects(context);
+  RewritePatternSet patterns(&context);
+  quantopt::populateQntVnniMatmulPatterns(patterns, /*lanes=*/16,
+                                          /*parallel=*/false);
+  quantopt::populateQntVectorizeElementwisePatterns(patterns, /*lanes=*/16);
+  FrozenRewritePatternSet frozen(std::move(patterns));
+  for (auto func : model->getOps<func::FuncOp>())
+    if (failed(applyPatternsGreedily(func, frozen)))
+      return fail("the kernel patterns did not converge");
+  unsigned kernels = 0;
+  model->walk([&](qnt::KernelOp) { ++kernels; });
+  llvm::outs() << kernels << " kernel(s) from the patterns\n";
+
+  // 4. The rest to the LLVM dialect (one-shot bufferization gives the
+  // kernels their buffers).
   PassManager codegen(&context);
   quantopt::CodegenOptions codegenOptions;
   if (failed(quantopt::buildCodegenPipeline(codegen, codegenOptions)) ||
       failed(codegen.run(*model)))
     return fail("code generation failed");
 
-  // 4. Run both models.
+  // 5. Run both models.
   auto reference = run(*floatModel, *input);
   if (!reference)
     return fail(llvm::toString(reference.takeError()));

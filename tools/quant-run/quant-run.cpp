@@ -197,17 +197,16 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   // One shot: quantize with the statistics (handed to the pass in memory),
   // and write nothing unless that works too.
   if (!quantizeOutput.empty()) {
-    std::unique_ptr<Pass> quantize = quantopt::createQntQuantizePass(
-        std::make_shared<const quantopt::calibration::StatsFile>(*stats));
-    if (failed(quantize->initializeOptions(
-            "activations=static " + quantizeOptions, [](const llvm::Twine &msg) {
+    PassManager pm(original->getContext());
+    if (failed(quantopt::buildQntQuantizePipeline(
+            pm, "activations=static " + quantizeOptions,
+            [](const llvm::Twine &msg) {
               llvm::WithColor::error(llvm::errs(), "quant-run")
                   << "--quantize-options: " << msg << "\n";
               return failure();
-            })))
+            },
+            std::make_shared<const quantopt::calibration::StatsFile>(*stats))))
       return fail("bad --quantize-options '" + quantizeOptions + "'");
-    PassManager pm(original->getContext());
-    pm.addPass(std::move(quantize));
     if (failed(pm.run(*original)))
       return fail("quantization failed (see the diagnostics above)");
     std::string quantizedText;

@@ -28,6 +28,11 @@ namespace quantopt {
 #define GEN_PASS_REGISTRATION
 #include "QuantOpt/Codegen/Passes.h.inc"
 
+/// Loads the dialects the kernel patterns create ops of (arith, memref, qnt,
+/// qnt_x86, scf, tensor, vector). The passes declare them; a compiler that
+/// applies the patterns itself calls this first.
+void loadQntKernelDialects(mlir::MLIRContext &context);
+
 /// Adds the patterns of qnt-vnni-matmul: integer contractions (as the
 /// reference lowering of qnt.contract builds them: u8/i8 activations,
 /// constant i8/i4/u8 weights, zero init) with the element-wise chain that

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelLoops.h"
+#include "QuantOpt/Codegen/Passes.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -15,6 +16,13 @@
 
 using namespace mlir;
 using namespace quantopt;
+
+void quantopt::loadQntKernelDialects(MLIRContext &context) {
+  context.loadDialect<arith::ArithDialect, memref::MemRefDialect,
+                      qnt::QntDialect, qnt_x86::QntX86Dialect,
+                      scf::SCFDialect, tensor::TensorDialect,
+                      vector::VectorDialect>();
+}
 
 LogicalResult quantopt::applyKernelPatterns(Operation *root,
                                             RewritePatternSet &&patterns) {

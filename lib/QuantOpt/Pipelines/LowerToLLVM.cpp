@@ -114,6 +114,7 @@ void quantopt::registerQuantOptPasses() {
   std::call_once(registered, [] {
     registerQuantOptConversionPasses();
     registerQntTransformsPasses();
+    registerQntQuantizePipeline();
     registerQuantOptCodegenPasses();
     PassPipelineRegistration<>(
         "qnt-lower-to-llvm",

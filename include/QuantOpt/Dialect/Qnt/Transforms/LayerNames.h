@@ -41,9 +41,30 @@ std::string getLayerName(mlir::Operation *op,
 /// operand that is not the weight.
 mlir::OpOperand &getActivationOperand(mlir::Operation *layer);
 
+/// How a layer looked when the model was read: its name, op name and
+/// activation type.
+struct LayerRecord {
+  std::string name, opName;
+  mlir::Type activationType;
+};
+
+/// Records each layer's LayerRecord in its location (a FusedLoc around the
+/// original one, with the record as metadata), for layers without one:
+/// qnt-name-layers, before lowerings that replace the layer ops (TOSA to
+/// linalg keeps locations).
+void recordLayerNames(mlir::ModuleOp module);
+
+/// The record of `op` (recordLayerNames), or what it would record now.
+LayerRecord getLayerRecord(mlir::Operation *op,
+                           llvm::StringMap<unsigned> *counters = nullptr);
+
+/// Puts back the locations recordLayerNames wrapped.
+void restoreLayerLocations(mlir::ModuleOp module);
+
 /// A fingerprint of the module's quantizable layers (names, op names and
-/// activation types, in module order), as 16 hex digits. Observers do not
-/// change it, so a model and its instrumented form share it.
+/// activation types, in module order; from their records when they carry
+/// one), as 16 hex digits. Observers do not change it, so a model and its
+/// instrumented form share it.
 std::string computeModelFingerprint(mlir::ModuleOp module);
 
 } // namespace quantopt

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <memory>
 
@@ -38,8 +39,29 @@ inline constexpr const char *kUnsignedResultsAttrName = "qnt.unsigned_results";
 /// unless the `stats` option names a file): a calibration run quantizes
 /// with what it measured without writing it first. Set the other options
 /// with `Pass::initializeOptions` (the textual form, as a user writes them).
-std::unique_ptr<mlir::Pass>
-createQntQuantizePass(std::shared_ptr<const calibration::StatsFile> stats);
+/// The qnt-quantize pipeline (docs/Quantize.md): qnt-name-layers, the TOSA
+/// lowering the options need (tosa-to-linalg-named and tosa-to-arith unless
+/// activations=none; tosa-to-linalg and tosa-to-tensor too with
+/// activations=static), with activations=static
+/// convert-elementwise-to-linalg and qnt-generalize-elementwise, then
+/// qnt-quantize-layers with `options`. `stats`, when given, are the
+/// activation statistics in memory (quant-run's one-shot calibration), used
+/// instead of reading the `stats` option's file.
+mlir::LogicalResult buildQntQuantizePipeline(
+    mlir::OpPassManager &pm, const QntQuantizeLayersOptions &options,
+    std::shared_ptr<const calibration::StatsFile> stats = nullptr);
+/// The same from the textual options (`activations=static weights=i4`).
+mlir::LogicalResult buildQntQuantizePipeline(
+    mlir::OpPassManager &pm, llvm::StringRef options,
+    llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)> errorHandler,
+    std::shared_ptr<const calibration::StatsFile> stats = nullptr);
+/// Registers the pipeline as `qnt-quantize` (quant-opt --qnt-quantize=...).
+void registerQntQuantizePipeline();
+
+/// Adds the pattern of qnt-generalize-elementwise: named element-wise linalg
+/// ops (not layers, fills, broadcasts, transposes or copies) become
+/// linalg.generic.
+void populateQntGeneralizeElementwisePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace quantopt
 

@@ -13,10 +13,40 @@ include "mlir/Pass/PassBase.td"
 // Post-training quantization
 //===----------------------------------------------------------------------===//
 
-def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
+def QntNameLayers : Pass<"qnt-name-layers", "::mlir::ModuleOp"> {
+  let summary = "Record each layer's name and op name in its location";
+  let description = [{
+    The first entry of the `qnt-quantize` pipeline. Every op implementing
+    `QuantizableLayerOpInterface` gets its layer name (the first name of its
+    location, else `<op name>#<n>`) and its op name recorded in its location
+    (a `FusedLoc` whose metadata holds both), so that the lowering passes
+    after it (TOSA to linalg keeps locations) leave recipes, statistics and
+    remarks naming the layers as the user wrote them. `qnt-quantize-layers`
+    reads the record and puts the original locations back. Layers that
+    already carry a record keep it.
+  }];
+}
+
+def QntGeneralizeElementwise : Pass<"qnt-generalize-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Named element-wise linalg ops to linalg.generic";
+  let description = [{
+    Rewrites named element-wise linalg ops (`linalg.add`, `linalg.max`,
+    `linalg.elementwise`, ...; not fills, broadcasts, transposes, copies or
+    layers) into `linalg.generic`, the one form the chaining patterns fold
+    biases and clamps from. An entry of the `qnt-quantize` pipeline with
+    `activations=static`; the rewrite is
+    `populateQntGeneralizeElementwisePatterns`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
   let summary = "Post-training quantization of matmul and convolution layers";
   let description = [{
-    Finds every op implementing `QuantizableLayerOpInterface` (linalg.matmul
+    The last entry of the `qnt-quantize` pipeline (which takes the same
+    options and first runs `qnt-name-layers`, the TOSA lowering the options
+    need and, with `activations=static`, `convert-elementwise-to-linalg` and
+    `qnt-generalize-elementwise`; docs/Quantize.md). Finds every op implementing `QuantizableLayerOpInterface` (linalg.matmul
     with any operand maps, linalg.batch_matmul, linalg.conv_2d_nhwc_hwcf,
     linalg.conv_2d_nchw_fchw, linalg.depthwise_conv_2d_nhwc_hwc, tosa.conv2d,
     tosa.depthwise_conv2d, tosa.matmul) whose weight is a constant, solves
@@ -41,10 +71,11 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
       `qnt.dequantize`d weights.
 
     Integer kernels are built on linalg: with `activations` other than
-    `none`, TOSA layers are first lowered with `tosa-to-linalg-named` (and
-    TOSA constants with `tosa-to-arith`); with `activations=static` the whole
-    TOSA graph is lowered (`tosa-to-linalg`, `tosa-to-tensor` too) so that
-    consecutive layers chain in integers. They need symmetric signed integer
+    `none`, the pipeline lowers TOSA layers with `tosa-to-linalg-named` (and
+    TOSA constants with `tosa-to-arith`) first; with `activations=static` the
+    whole TOSA graph (`tosa-to-linalg`, `tosa-to-tensor` too) so that
+    consecutive layers chain in integers; a TOSA layer that reaches this pass
+    unlowered keeps float activations, with a remark. Integer kernels need symmetric signed integer
     weights with per-tensor or per-channel scales; layers that do not fit
     (per-block or float weights, no statistics) fall back to weight-only with
     a remark.
@@ -54,7 +85,8 @@ def QntQuantize : Pass<"qnt-quantize", "::mlir::ModuleOp"> {
     layer kept in float gets a remark saying why, and a summary remark counts
     what was done.
 
-    Example: `quant-opt model.mlir --qnt-quantize="weights=i4 weight-granularity=block block-size=64"`.
+    Example: `quant-opt model.mlir --qnt-quantize="weights=i4 weight-granularity=block block-size=64"`
+    (the pipeline), or `--qnt-quantize-layers` on linalg alone.
   }];
   let options = [
     Option<"weights", "weights", "std::string", /*default=*/"\"i8\"",

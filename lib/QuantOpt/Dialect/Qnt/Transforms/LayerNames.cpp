@@ -77,14 +77,66 @@ OpOperand &quantopt::getActivationOperand(Operation *layer) {
   return weight;
 }
 
+static constexpr llvm::StringLiteral kLayerNameKey = "qnt.layer";
+static constexpr llvm::StringLiteral kLayerOpKey = "qnt.layer_op";
+static constexpr llvm::StringLiteral kLayerInputKey = "qnt.layer_input";
+
+/// The record metadata of a location recordLayerNames wrapped, or null.
+static DictionaryAttr getRecordMetadata(Location loc) {
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (auto info = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
+      if (info.get(kLayerNameKey))
+        return info;
+  return nullptr;
+}
+
+quantopt::LayerRecord quantopt::getLayerRecord(Operation *op,
+                                     llvm::StringMap<unsigned> *counters) {
+  if (DictionaryAttr info = getRecordMetadata(op->getLoc()))
+    return {info.getAs<StringAttr>(kLayerNameKey).str(),
+            info.getAs<StringAttr>(kLayerOpKey).str(),
+            info.getAs<TypeAttr>(kLayerInputKey).getValue()};
+  llvm::StringMap<unsigned> local;
+  return {getLayerName(op, counters ? *counters : local),
+          op->getName().getStringRef().str(),
+          getActivationOperand(op).get().getType()};
+}
+
+void quantopt::recordLayerNames(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  llvm::StringMap<unsigned> counters;
+  module.walk([&](qnt::QuantizableLayerOpInterface layer) {
+    Operation *op = layer.getOperation();
+    LayerRecord record = getLayerRecord(op, &counters);
+    if (getRecordMetadata(op->getLoc()))
+      return;
+    auto entry = [&](StringRef key, Attribute value) {
+      return NamedAttribute(StringAttr::get(ctx, key), value);
+    };
+    op->setLoc(FusedLoc::get(
+        ctx, {op->getLoc()},
+        DictionaryAttr::get(
+            ctx, {entry(kLayerNameKey, StringAttr::get(ctx, record.name)),
+                  entry(kLayerOpKey, StringAttr::get(ctx, record.opName)),
+                  entry(kLayerInputKey, TypeAttr::get(record.activationType))})));
+  });
+}
+
+void quantopt::restoreLayerLocations(ModuleOp module) {
+  module.walk([](Operation *op) {
+    if (getRecordMetadata(op->getLoc()))
+      op->setLoc(cast<FusedLoc>(op->getLoc()).getLocations().front());
+  });
+}
+
 std::string quantopt::computeModelFingerprint(ModuleOp module) {
   std::string text;
   llvm::raw_string_ostream os(text);
   llvm::StringMap<unsigned> counters;
   module.walk([&](qnt::QuantizableLayerOpInterface layer) {
-    Operation *op = layer.getOperation();
-    os << getLayerName(op, counters) << '|' << op->getName() << '|'
-       << getActivationOperand(op).get().getType() << '\n';
+    LayerRecord record = getLayerRecord(layer.getOperation(), &counters);
+    os << record.name << '|' << record.opName << '|' << record.activationType
+       << '\n';
   });
   uint64_t hash = llvm::xxh3_64bits(llvm::StringRef(text));
   std::string hex;

@@ -25,12 +25,16 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Format.h"
 
 namespace quantopt {
-#define GEN_PASS_DEF_QNTQUANTIZE
+#define GEN_PASS_DEF_QNTNAMELAYERS
+#define GEN_PASS_DEF_QNTGENERALIZEELEMENTWISE
+#define GEN_PASS_DEF_QNTQUANTIZELAYERS
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h.inc"
 } // namespace quantopt
 
@@ -39,32 +43,51 @@ using namespace quantopt;
 namespace num = quantopt::numerics;
 namespace cal = quantopt::calibration;
 
-static constexpr llvm::StringLiteral kLayerNameKey = "qnt.layer";
-static constexpr llvm::StringLiteral kLayerOpKey = "qnt.layer_op";
-
-/// The layer name and original op name recorded in a layer's location.
-static std::pair<std::string, std::string> getRecordedName(Operation *op) {
-  if (auto fused = dyn_cast<FusedLoc>(op->getLoc()))
-    if (auto info = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
-      if (auto name = info.getAs<StringAttr>(kLayerNameKey))
-        return {name.str(), info.getAs<StringAttr>(kLayerOpKey).str()};
-  return {op->getName().getStringRef().str(),
-          op->getName().getStringRef().str()};
-}
-
-/// Puts back the locations getRecordedName reads.
-static void restoreLocations(ModuleOp module) {
-  module.walk([](Operation *op) {
-    if (auto fused = dyn_cast<FusedLoc>(op->getLoc()))
-      if (auto info = dyn_cast_or_null<DictionaryAttr>(fused.getMetadata()))
-        if (info.get(kLayerNameKey))
-          op->setLoc(fused.getLocations().front());
-  });
-}
-
 namespace {
-struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
+struct QntNameLayersPass
+    : quantopt::impl::QntNameLayersBase<QntNameLayersPass> {
+  void runOnOperation() override { recordLayerNames(getOperation()); }
+};
+
+/// A named element-wise linalg op (not a layer, fill, broadcast, transpose
+/// or copy) as a linalg.generic.
+struct GeneralizeElementwise
+    : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (isa<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
+            linalg::TransposeOp, linalg::CopyOp>(op.getOperation()) ||
+        isa<qnt::QuantizableLayerOpInterface>(op.getOperation()) ||
+        !linalg::isElementwise(op))
+      return rewriter.notifyMatchFailure(op, "not a named element-wise op");
+    return linalg::generalizeNamedOp(rewriter, op);
+  }
+};
+
+struct QntGeneralizeElementwisePass
+    : quantopt::impl::QntGeneralizeElementwiseBase<
+          QntGeneralizeElementwisePass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateQntGeneralizeElementwisePatterns(patterns);
+    // Only the rewrite: no folding or constant hoisting (the canonicalizer
+    // does those later).
+    GreedyRewriteConfig config;
+    config.enableFolding(false).enableConstantCSE(false).setRegionSimplificationLevel(
+        GreedySimplifyRegionLevel::Disabled);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+      return signalPassFailure();
+  }
+};
+
+struct QntQuantizePass
+    : quantopt::impl::QntQuantizeLayersBase<QntQuantizePass> {
   using Base::Base;
+  /// Whether the pipeline lowers TOSA and generalizes element-wise ops
+  /// before this pass.
+  bool lowersTosa() const { return activations != "none"; }
+  bool isStatic() const { return activations == "static"; }
   QntQuantizePass(std::shared_ptr<const cal::StatsFile> provided)
       : providedStats(std::move(provided)) {}
 
@@ -213,72 +236,9 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
       recipeRules = std::move(*loaded);
     }
 
-    // Name every layer before anything is lowered, and carry the name and
-    // the original op name in the location (lowering keeps locations), so
-    // recipes and remarks see the model as the user wrote it.
-    {
-      llvm::StringMap<unsigned> counters;
-      module.walk([&](qnt::QuantizableLayerOpInterface layer) {
-        Operation *op = layer.getOperation();
-        std::string name = getLayerName(op, counters);
-        op->setLoc(FusedLoc::get(
-            &getContext(), {op->getLoc()},
-            DictionaryAttr::get(
-                &getContext(),
-                {NamedAttribute(StringAttr::get(&getContext(), kLayerNameKey),
-                                StringAttr::get(&getContext(), name)),
-                 NamedAttribute(
-                     StringAttr::get(&getContext(), kLayerOpKey),
-                     StringAttr::get(&getContext(),
-                                     op->getName().getStringRef()))})));
-      });
-    }
-
-    // Integer kernels are generated on linalg: lower TOSA layers (and TOSA
-    // constants, so that their weights stay visible) to linalg first.
-    if (activations != "none") {
-      bool hasTosaLayer = false;
-      module.walk([&](qnt::QuantizableLayerOpInterface layer) {
-        hasTosaLayer |= isa<tosa::TosaDialect>(layer->getDialect());
-      });
-      if (hasTosaLayer) {
-        OpPassManager pm(ModuleOp::getOperationName());
-        pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalgNamed());
-        // With static activations the whole TOSA graph becomes linalg, so
-        // that its biases, clamps, pooling and reshapes chain in integers.
-        if (activations == "static") {
-          pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalg());
-          pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
-        }
-        pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
-        if (failed(runPipeline(pm, module)))
-          return signalPassFailure();
-      }
-    }
-
-    // Static chains fold biases and clamps written as element-wise
-    // linalg.generic ops: bring the other spellings (arith ops on tensors,
-    // named element-wise linalg ops such as linalg.add and linalg.max) to
-    // that form first.
-    if (activations == "static") {
-      OpPassManager pm(ModuleOp::getOperationName());
-      pm.addPass(createConvertElementwiseToLinalgPass());
-      if (failed(runPipeline(pm, module)))
-        return signalPassFailure();
-      SmallVector<linalg::LinalgOp> named;
-      module.walk([&](linalg::LinalgOp op) {
-        if (!isa<linalg::GenericOp, linalg::FillOp, linalg::BroadcastOp,
-                 linalg::TransposeOp, linalg::CopyOp>(op.getOperation()) &&
-            !isa<qnt::QuantizableLayerOpInterface>(op.getOperation()) &&
-            linalg::isElementwise(op))
-          named.push_back(op);
-      });
-      IRRewriter rewriter(&getContext());
-      for (linalg::LinalgOp op : named) {
-        rewriter.setInsertionPoint(op);
-        (void)linalg::generalizeNamedOp(rewriter, op);
-      }
-    }
+    // Layers not named by qnt-name-layers (the pass on its own) are named
+    // here.
+    recordLayerNames(module);
 
     SmallVector<qnt::QuantizableLayerOpInterface> layers;
     module.walk([&](qnt::QuantizableLayerOpInterface layer) {
@@ -301,7 +261,9 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
     for (qnt::QuantizableLayerOpInterface layer : layers) {
       Operation *op = layer.getOperation();
       std::string name, opName;
-      std::tie(name, opName) = getRecordedName(op);
+      LayerRecord record = getLayerRecord(op);
+      name = record.name;
+      opName = record.opName;
       Location userLoc = op->getLoc();
       if (auto fused = dyn_cast<FusedLoc>(userLoc))
         userLoc = fused.getLocations().front();
@@ -325,9 +287,13 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
           act.min = plan.range->min;
           act.max = plan.range->max;
         }
-        // TOSA layers were lowered to linalg above.
-        llvm::Error err = rewriteToIntegerLayer(cast<linalg::LinalgOp>(op),
-                                                weight, act);
+        auto linalgLayer = dyn_cast<linalg::LinalgOp>(op);
+        llvm::Error err =
+            linalgLayer
+                ? rewriteToIntegerLayer(linalgLayer, weight, act)
+                : llvm::createStringError(
+                      "integer kernels are built on linalg; the qnt-quantize "
+                      "pipeline lowers TOSA layers first");
         if (!err) {
           ++integer;
           continue;
@@ -364,7 +330,7 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
                                              ? qnt::RequantMode::fixed_point
                                              : qnt::RequantMode::float32)))
       return signalPassFailure();
-    restoreLocations(module);
+    restoreLayerLocations(module);
     mlir::emitRemark(module.getLoc())
         << "qnt-quantize: " << layers.size() << " layer(s): " << integer
         << " integer, " << weightOnly << " weight-only, " << keptFloat
@@ -375,7 +341,69 @@ struct QntQuantizePass : quantopt::impl::QntQuantizeBase<QntQuantizePass> {
 };
 } // namespace
 
-std::unique_ptr<Pass> quantopt::createQntQuantizePass(
+void quantopt::populateQntGeneralizeElementwisePatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<GeneralizeElementwise>(patterns.getContext());
+}
+
+/// The pipeline around a configured qnt-quantize-layers pass.
+static void buildPipeline(OpPassManager &pm,
+                          std::unique_ptr<QntQuantizePass> layers) {
+  pm.addPass(createQntNameLayers());
+  if (layers->lowersTosa()) {
+    OpPassManager &fn = pm.nest<func::FuncOp>();
+    fn.addPass(tosa::createTosaToLinalgNamed());
+    // With static activations the whole TOSA graph becomes linalg, so that
+    // its biases, clamps, pooling and reshapes chain in integers.
+    if (layers->isStatic()) {
+      fn.addPass(tosa::createTosaToLinalg());
+      fn.addPass(createTosaToTensorPass());
+    }
+    fn.addPass(createTosaToArithPass());
+  }
+  // Static chains fold biases and clamps written as element-wise
+  // linalg.generic ops: bring the other spellings (arith ops on tensors,
+  // named element-wise linalg ops) to that form first.
+  if (layers->isStatic()) {
+    pm.addPass(createConvertElementwiseToLinalgPass());
+    pm.addNestedPass<func::FuncOp>(createQntGeneralizeElementwise());
+  }
+  pm.addPass(std::move(layers));
+}
+
+LogicalResult quantopt::buildQntQuantizePipeline(
+    OpPassManager &pm, const QntQuantizeLayersOptions &options,
     std::shared_ptr<const calibration::StatsFile> stats) {
-  return std::make_unique<QntQuantizePass>(std::move(stats));
+  auto layers = std::make_unique<QntQuantizePass>(options);
+  layers->providedStats = std::move(stats);
+  buildPipeline(pm, std::move(layers));
+  return success();
+}
+
+LogicalResult quantopt::buildQntQuantizePipeline(
+    OpPassManager &pm, StringRef options,
+    function_ref<LogicalResult(const Twine &)> errorHandler,
+    std::shared_ptr<const calibration::StatsFile> stats) {
+  auto layers = std::make_unique<QntQuantizePass>(std::move(stats));
+  if (failed(layers->initializeOptions(options, errorHandler)))
+    return failure();
+  buildPipeline(pm, std::move(layers));
+  return success();
+}
+
+void quantopt::registerQntQuantizePipeline() {
+  registerPassPipeline(
+      "qnt-quantize",
+      "Post-training quantization: qnt-name-layers, the TOSA lowering and "
+      "element-wise generalization the options need, then "
+      "qnt-quantize-layers; the options are qnt-quantize-layers' (see "
+      "--qnt-quantize-layers)",
+      [](OpPassManager &pm, StringRef options,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        return buildQntQuantizePipeline(pm, options, errorHandler);
+      },
+      // The options are parsed by the pass itself (mlir::Pass keeps its
+      // PassOptions private, so --help lists them under
+      // --qnt-quantize-layers only).
+      [](function_ref<void(const detail::PassOptions &)>) {});
 }
