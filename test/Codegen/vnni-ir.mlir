@@ -21,8 +21,8 @@
 // are fused, so the kernel stores f32. Bufferization chooses the buffers.
 // CHECK-LABEL: func @fc
 // CHECK-SAME: (%[[X:.*]]: tensor<?x6xi8>, %[[S:.*]]: tensor<f32>, %[[Z:.*]]: tensor<i32>)
-// CHECK: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x20xf32>
 // CHECK: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<2x2x64xi8>
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x20xf32>
 // CHECK: %[[R:.*]] = qnt.kernel ins(%[[W]], %[[X]], %[[S]], %[[Z]] : tensor<2x2x64xi8>, tensor<?x6xi8>, tensor<f32>, tensor<i32>) outs(%[[EMPTY]] : tensor<?x20xf32>) {
 // CHECK-NEXT: ^bb0(%{{.*}}: memref<2x2x64xi8>, %[[A:.*]]: memref<?x6xi8, strided<[?, 1], offset: ?>>, %{{.*}}: memref<f32>, %{{.*}}: memref<i32>, %[[OUT:.*]]: memref<?x20xf32>):
 // Four rows per tile, one weight load shared by four dots:

@@ -40,7 +40,7 @@ constexpr int64_t kLanes = 16;
 
 /// A float matmul fit for the kernel: f32, the default maps, a static K
 /// and constant weights.
-bool isF32Matmul(linalg::MatmulOp op) {
+bool isF32Layer(linalg::MatmulOp op) {
   DenseElementsAttr weights;
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
@@ -54,7 +54,7 @@ bool isF32Matmul(linalg::MatmulOp op) {
 
 /// A float NHWC/HWCF convolution fit for the kernel: f32, a static channel
 /// count and constant weights.
-bool isF32Conv(linalg::Conv2DNhwcHwcfOp op) {
+bool isF32Layer(linalg::Conv2DNhwcHwcfOp op) {
   DenseElementsAttr weights;
   auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
@@ -75,7 +75,7 @@ struct F32Kernels {
   /// one tile of the rest) x up to four column blocks; per window position
   /// and channel, four weight loads, four broadcast activations, sixteen
   /// vector.fma; accumulators start from the init.
-  void rewriteConv(RewriterBase &rewriter, linalg::Conv2DNhwcHwcfOp op) {
+  void rewrite(RewriterBase &rewriter, linalg::Conv2DNhwcHwcfOp op) {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx);
@@ -98,12 +98,6 @@ struct F32Kernels {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(op);
     OpBuilder &ob = rewriter;
-    // The packed weights, a constant (bufferization makes it a global).
-    Value packedTensor = arith::ConstantOp::create(
-        ob, loc,
-        DenseElementsAttr::get(
-            RankedTensorType::get({nBlocks, khw, c, kLanes}, f32),
-            llvm::ArrayRef<float>(packed)));
     Value xTensor = op.getInputs()[0];
     Value initTensor = op.getOutputs()[0];
     auto outType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -114,20 +108,16 @@ struct F32Kernels {
       if (outType.isDynamicDim(d))
         dynSizes.push_back(outDims[d]);
     }
-    Value empty = tensor::EmptyOp::create(ob, loc, outType.getShape(), f32,
-                                          dynSizes);
-    // The accumulators start from the init; the result is a fresh tensor.
+    // The packed weights are a constant (bufferization makes it a global);
+    // the accumulators start from the init; the result is a fresh tensor.
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
-    Value w = kernel.addInput(
-        packedTensor, KernelBuilder::identity(
-                          cast<RankedTensorType>(packedTensor.getType())));
-    Value x = kernel.addInput(
-        xTensor,
-        KernelBuilder::unitInnerStride(cast<RankedTensorType>(xTensor.getType())));
-    Value init =
-        kernel.addInput(initTensor, KernelBuilder::unitInnerStride(outType));
-    Value out = kernel.addOutput(empty, KernelBuilder::identity(outType));
+    Value w = kernel.addConstant(DenseElementsAttr::get(
+        RankedTensorType::get({nBlocks, khw, c, kLanes}, f32),
+        llvm::ArrayRef<float>(packed)));
+    Value x = kernel.addStridedInput(xTensor);
+    Value init = kernel.addStridedInput(initTensor);
+    Value out = kernel.addFreshOutput(outType, dynSizes);
     auto cst = [&](OpBuilder &cb, int64_t v) {
       return arith::ConstantIndexOp::create(cb, loc, v).getResult();
     };
@@ -222,30 +212,22 @@ struct F32Kernels {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(op);
     OpBuilder &ob = rewriter;
-    // The packed weights, a constant (bufferization makes it a global).
-    Value packedTensor = arith::ConstantOp::create(
-        ob, loc,
-        DenseElementsAttr::get(RankedTensorType::get({nBlocks, k, kLanes}, f32),
-                               llvm::ArrayRef<float>(packed)));
     Value aTensor = op.getInputs()[0];
-    auto aType = cast<RankedTensorType>(aTensor.getType());
     Value initTensor = op.getOutputs()[0];
     auto outType = cast<RankedTensorType>(op->getResult(0).getType());
     SmallVector<Value> dynSizes;
     if (outType.isDynamicDim(0))
       dynSizes.push_back(tensor::DimOp::create(ob, loc, aTensor, 0));
-    Value empty = tensor::EmptyOp::create(ob, loc, outType.getShape(), f32,
-                                          dynSizes);
-    // The accumulators start from the init; the result is a fresh tensor.
+    // The packed weights are a constant (bufferization makes it a global);
+    // the accumulators start from the init; the result is a fresh tensor.
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
-    Value w = kernel.addInput(
-        packedTensor, KernelBuilder::identity(
-                          cast<RankedTensorType>(packedTensor.getType())));
-    Value a = kernel.addInput(aTensor, KernelBuilder::unitInnerStride(aType));
-    Value init =
-        kernel.addInput(initTensor, KernelBuilder::unitInnerStride(outType));
-    Value out = kernel.addOutput(empty, KernelBuilder::identity(outType));
+    Value w = kernel.addConstant(
+        DenseElementsAttr::get(RankedTensorType::get({nBlocks, k, kLanes}, f32),
+                               llvm::ArrayRef<float>(packed)));
+    Value a = kernel.addStridedInput(aTensor);
+    Value init = kernel.addStridedInput(initTensor);
+    Value out = kernel.addFreshOutput(outType, dynSizes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value m = memref::DimOp::create(b, loc, a, 0);
@@ -300,29 +282,18 @@ struct F32Kernels {
   }
 };
 
-struct F32MatmulPattern : OpRewritePattern<linalg::MatmulOp> {
-  F32MatmulPattern(MLIRContext *ctx, bool parallel)
-      : OpRewritePattern(ctx), kernels{parallel} {}
-  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+/// An f32 matmul or NHWC/HWCF convolution with constant weights as a
+/// kernel.
+template <typename OpT>
+struct F32Pattern : OpRewritePattern<OpT> {
+  F32Pattern(MLIRContext *ctx, bool parallel)
+      : OpRewritePattern<OpT>(ctx), kernels{parallel} {}
+  LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
-    if (!isF32Matmul(op))
-      return rewriter.notifyMatchFailure(op, "not an f32 matmul with constant "
-                                             "weights and a static K");
+    if (!isF32Layer(op))
+      return rewriter.notifyMatchFailure(
+          op, "not f32 with constant weights and a static reduction size");
     F32Kernels(kernels).rewrite(rewriter, op);
-    return success();
-  }
-  F32Kernels kernels;
-};
-
-struct F32ConvPattern : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
-  F32ConvPattern(MLIRContext *ctx, bool parallel)
-      : OpRewritePattern(ctx), kernels{parallel} {}
-  LogicalResult matchAndRewrite(linalg::Conv2DNhwcHwcfOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!isF32Conv(op))
-      return rewriter.notifyMatchFailure(op, "not an f32 convolution with "
-                                             "constant weights and static C");
-    F32Kernels(kernels).rewriteConv(rewriter, op);
     return success();
   }
   F32Kernels kernels;
@@ -341,6 +312,7 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
 
 void quantopt::populateQntF32MatmulPatterns(RewritePatternSet &patterns,
                                             bool parallel) {
-  patterns.add<F32MatmulPattern, F32ConvPattern>(patterns.getContext(),
-                                                 parallel);
+  patterns.add<F32Pattern<linalg::MatmulOp>,
+               F32Pattern<linalg::Conv2DNhwcHwcfOp>>(patterns.getContext(),
+                                                     parallel);
 }

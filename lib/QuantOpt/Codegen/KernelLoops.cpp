@@ -51,6 +51,24 @@ Value KernelBuilder::addOutput(Value tensor, MemRefType type) {
   return block->addArgument(type, loc);
 }
 
+Value KernelBuilder::addConstant(DenseElementsAttr value) {
+  Value tensor = arith::ConstantOp::create(outer, loc, value);
+  return addInput(tensor,
+                  identity(cast<RankedTensorType>(value.getType())));
+}
+
+Value KernelBuilder::addStridedInput(Value tensor) {
+  return addInput(tensor,
+                  unitInnerStride(cast<RankedTensorType>(tensor.getType())));
+}
+
+Value KernelBuilder::addFreshOutput(RankedTensorType type,
+                                    ValueRange dynamicSizes) {
+  Value empty = tensor::EmptyOp::create(outer, loc, type.getShape(),
+                                        type.getElementType(), dynamicSizes);
+  return addOutput(empty, identity(type));
+}
+
 SmallVector<Value> KernelBuilder::finish() {
   SmallVector<Type> types;
   for (Value v : outputs)

@@ -37,6 +37,17 @@ public:
   /// The tensor the kernel writes (its result `i` for the i-th output), as a
   /// buffer of `type`.
   mlir::Value addOutput(mlir::Value tensor, mlir::MemRefType type);
+  /// A constant the kernel reads (packed weights, sums, scales): an
+  /// arith.constant before the kernel (a global after bufferization), as an
+  /// identity-layout buffer.
+  mlir::Value addConstant(mlir::DenseElementsAttr value);
+  /// A tensor the kernel reads, as a buffer with a unit innermost stride
+  /// (unitInnerStride).
+  mlir::Value addStridedInput(mlir::Value tensor);
+  /// A fresh result of `type` (a tensor.empty with `dynamicSizes` before the
+  /// kernel), as an identity-layout buffer.
+  mlir::Value addFreshOutput(mlir::RankedTensorType type,
+                             mlir::ValueRange dynamicSizes);
   /// The builder of the kernel's body.
   mlir::OpBuilder &getBody() { return body; }
   /// Creates the qnt.kernel; its results, one per output.

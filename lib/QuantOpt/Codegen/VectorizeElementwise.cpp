@@ -277,29 +277,21 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
   Location loc = op.getLoc();
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
-  // The results: fresh tensors the kernel writes.
-  SmallVector<Value> empties;
+  KernelBuilder kernel(rewriter, loc);
+  OpBuilder &b = kernel.getBody();
+  // The input as [P][R] (P = 1 without parallel loops), the results (fresh
+  // tensors) as [P].
+  Value x = input->get();
+  Value xBuffer = kernel.addInput(x, KernelBuilder::identity(inType));
+  SmallVector<Value> initsFlat, outsFlat;
   for (OpOperand &init : op.getDpsInitsMutable()) {
+    initsFlat.push_back(flatBuffer(kernel, loc, init.get()));
     auto type = cast<RankedTensorType>(init.get().getType());
     SmallVector<Value> dyn;
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (type.isDynamicDim(d))
         dyn.push_back(getDimSize(rewriter, loc, init.get(), d));
-    empties.push_back(tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                              type.getElementType(), dyn));
-  }
-  KernelBuilder kernel(rewriter, loc);
-  OpBuilder &b = kernel.getBody();
-  // The input as [P][R] (P = 1 without parallel loops), the results as [P].
-  Value x = input->get();
-  Value xBuffer = kernel.addInput(x, KernelBuilder::identity(inType));
-  SmallVector<Value> initsFlat;
-  for (OpOperand &init : op.getDpsInitsMutable())
-    initsFlat.push_back(flatBuffer(kernel, loc, init.get()));
-  SmallVector<Value> outsFlat;
-  for (Value empty : empties) {
-    auto type = cast<RankedTensorType>(empty.getType());
-    Value out = kernel.addOutput(empty, KernelBuilder::identity(type));
+    Value out = kernel.addFreshOutput(type, dyn);
     outsFlat.push_back(p > 0 ? collapseDims(b, loc, out, 0, p) : out);
   }
   Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1), step = cst(b, loc, lanes);

@@ -190,35 +190,17 @@ struct VnniKernels {
     }
     // The packed weights (and compensation) are constants: bufferization
     // makes them globals.
-    Value packedTensor = arith::ConstantOp::create(
-        ob, loc,
-        DenseElementsAttr::get(RankedTensorType::get(packedShape, i8),
-                               llvm::ArrayRef<int8_t>(packed)));
-    Value compTensor;
-    if (mm.signedA)
-      compTensor = arith::ConstantOp::create(
-          ob, loc,
-          DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, i32),
-                                 llvm::ArrayRef<int32_t>(compensation)));
-    Value empty = tensor::EmptyOp::create(ob, loc, outTensorType.getShape(),
-                                          outTensorType.getElementType(),
-                                          dynSizes);
-
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
-    Value w = kernel.addInput(
-        packedTensor, KernelBuilder::identity(
-                          cast<RankedTensorType>(packedTensor.getType())));
+    Value w = kernel.addConstant(DenseElementsAttr::get(
+        RankedTensorType::get(packedShape, i8), llvm::ArrayRef<int8_t>(packed)));
     Value compGlobal;
-    if (compTensor)
-      compGlobal = kernel.addInput(
-          compTensor, KernelBuilder::identity(
-                          cast<RankedTensorType>(compTensor.getType())));
-    Value x = kernel.addInput(
-        mm.a,
-        KernelBuilder::unitInnerStride(cast<RankedTensorType>(mm.a.getType())));
-    Value out =
-        kernel.addOutput(empty, KernelBuilder::identity(outTensorType));
+    if (mm.signedA)
+      compGlobal = kernel.addConstant(DenseElementsAttr::get(
+          RankedTensorType::get({nBlocks, kLanes}, i32),
+          llvm::ArrayRef<int32_t>(compensation)));
+    Value x = kernel.addStridedInput(mm.a);
+    Value out = kernel.addFreshOutput(outTensorType, dynSizes);
     epilogue.prepare(kernel, loc, kLanes);
     auto cst = [&](OpBuilder &cb, int64_t v) {
       return arith::ConstantIndexOp::create(cb, loc, v).getResult();
@@ -368,38 +350,21 @@ struct VnniKernels {
             static_cast<unsigned>(d) == rowDim
                 ? tensor::DimOp::create(ob, loc, mm.a, rowDim).getResult()
                 : getDimSize(ob, loc, op.getDpsInitOperand(0)->get(), d));
-    Value empty = tensor::EmptyOp::create(ob, loc, outTensorType.getShape(),
-                                          outTensorType.getElementType(),
-                                          dynSizes);
-    // The packed weights, a constant (bufferization makes it a global).
-    Value packed = arith::ConstantOp::create(
-        ob, loc, packWeights(mm.weights, k, n, kLanes, mm.int4, mm.unsignedW));
-    // Signed activations: the accumulators of column block nb start at
-    // -128 * (column sums of the weights), a [ceil(N/16)][16] constant.
-    Value compTensor;
-    if (mm.signedA)
-      compTensor = arith::ConstantOp::create(
-          ob, loc,
-          DenseElementsAttr::get(
-              RankedTensorType::get({nBlocks, kLanes}, i32),
-              llvm::ArrayRef<int32_t>(getShiftCompensation(
-                  mm.weights, mm.unsignedW, nBlocks * kLanes))));
-
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
-    Value w = kernel.addInput(
-        packed,
-        KernelBuilder::identity(cast<RankedTensorType>(packed.getType())));
+    // The packed weights, a constant (bufferization makes it a global).
+    Value w = kernel.addConstant(
+        packWeights(mm.weights, k, n, kLanes, mm.int4, mm.unsignedW));
+    // Signed activations: the accumulators of column block nb start at
+    // -128 * (column sums of the weights), a [ceil(N/16)][16] constant.
     Value compensation;
-    if (compTensor)
-      compensation = kernel.addInput(
-          compTensor, KernelBuilder::identity(
-                          cast<RankedTensorType>(compTensor.getType())));
-    Value a = kernel.addInput(
-        mm.a,
-        KernelBuilder::unitInnerStride(cast<RankedTensorType>(mm.a.getType())));
-    Value out =
-        kernel.addOutput(empty, KernelBuilder::identity(outTensorType));
+    if (mm.signedA)
+      compensation = kernel.addConstant(DenseElementsAttr::get(
+          RankedTensorType::get({nBlocks, kLanes}, i32),
+          llvm::ArrayRef<int32_t>(getShiftCompensation(
+              mm.weights, mm.unsignedW, nBlocks * kLanes))));
+    Value a = kernel.addStridedInput(mm.a);
+    Value out = kernel.addFreshOutput(outTensorType, dynSizes);
     epilogue.prepare(kernel, loc, kLanes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);

@@ -153,37 +153,24 @@ struct WeightOnlyKernels {
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(op);
     OpBuilder &ob = rewriter;
-    // The packed weights and the scales, constants (bufferization makes
-    // them globals).
-    Value packedTensor = arith::ConstantOp::create(
-        ob, loc,
-        DenseElementsAttr::get(RankedTensorType::get({nUnits, k, blockBytes}, i8),
-                               llvm::ArrayRef<int8_t>(packed)));
-    Value scaleTensor = arith::ConstantOp::create(
-        ob, loc,
-        DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, f32),
-                               llvm::ArrayRef<float>(scales)));
-    auto aType = cast<RankedTensorType>(op.getInputs()[0].getType());
     auto outType = cast<RankedTensorType>(op->getResult(0).getType());
     SmallVector<Value> dynSizes;
     if (outType.isDynamicDim(0))
       dynSizes.push_back(tensor::DimOp::create(ob, loc, op.getInputs()[0], 0));
-    Value empty = tensor::EmptyOp::create(ob, loc, outType.getShape(), f32,
-                                          dynSizes);
-    // The layer's init is added to the scaled sums; the result is a fresh
-    // tensor.
+    // The packed weights and the scales are constants (bufferization makes
+    // them globals); the layer's init is added to the scaled sums; the
+    // result is a fresh tensor.
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
-    auto identity = [](Value t) {
-      return KernelBuilder::identity(cast<RankedTensorType>(t.getType()));
-    };
-    Value w = kernel.addInput(packedTensor, identity(packedTensor));
-    Value sc = kernel.addInput(scaleTensor, identity(scaleTensor));
-    Value a = kernel.addInput(op.getInputs()[0],
-                              KernelBuilder::unitInnerStride(aType));
-    Value init = kernel.addInput(op.getOutputs()[0],
-                                 KernelBuilder::unitInnerStride(outType));
-    Value out = kernel.addOutput(empty, KernelBuilder::identity(outType));
+    Value w = kernel.addConstant(
+        DenseElementsAttr::get(RankedTensorType::get({nUnits, k, blockBytes}, i8),
+                               llvm::ArrayRef<int8_t>(packed)));
+    Value sc = kernel.addConstant(
+        DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, f32),
+                               llvm::ArrayRef<float>(scales)));
+    Value a = kernel.addStridedInput(op.getInputs()[0]);
+    Value init = kernel.addStridedInput(op.getOutputs()[0]);
+    Value out = kernel.addFreshOutput(outType, dynSizes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value m = memref::DimOp::create(b, loc, a, 0);
