@@ -9,8 +9,8 @@
 // What a compiler that links QuantOpt does, from C++ only: loads a float
 // model, quantizes it (the qnt-quantize pipeline from typed options: int8
 // per-channel weights, dynamic u8 activations), lists the quantized layers
-// (qnt.contract ops and the names their locations carry), expands them into
-// the reference integer code and applies the kernel patterns to it (the
+// (qnt.contract ops and the names their locations carry), applies the
+// kernel patterns to them (with the reference expansion of the qnt ops, the
 // layers become qnt.kernel ops), lowers the rest with the --qnt-codegen
 // pipeline, and runs the float and the quantized model on INPUT with
 // QuantOpt's JIT runtime, printing how well they agree.
@@ -18,7 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
-#include "QuantOpt/Conversion/Passes.h"
+#include "QuantOpt/Conversion/QntToLinalg/QntToLinalg.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
@@ -31,7 +31,6 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -90,22 +89,22 @@ int main(int argc, char **argv) {
                  << layer.getReductionSize() << "\n";
   });
 
-  // 3. Kernels from their patterns: the reference integer code of the typed
-  // layers, then the VNNI kernels (with their epilogues) and the element-wise
-  // loops as one pattern set on each function.
-  PassManager expand(&context);
-  expand.addPass(quantopt::createConvertQntToLinalg());
-  expand.addPass(createCanonicalizerPass());
-  if (failed(expand.run(*model)))
-    return fail("expanding the layers failed");
+  // 3. Kernels from their patterns, straight from the typed layers: the
+  // reference expansion of the qnt ops composes with the VNNI kernel
+  // patterns (each expanded contraction, with its epilogue, becomes a
+  // kernel), then the element-wise loops take what is left.
   quantopt::loadQntKernelDialects(context);
-  RewritePatternSet patterns(&context);
-  quantopt::populateQntVnniMatmulPatterns(patterns, /*lanes=*/16,
+  RewritePatternSet layerPatterns(&context);
+  quantopt::populateQntToLinalgPatterns(layerPatterns);
+  quantopt::populateQntVnniMatmulPatterns(layerPatterns, /*lanes=*/16,
                                           /*parallel=*/false);
-  quantopt::populateQntVectorizeElementwisePatterns(patterns, /*lanes=*/16);
-  FrozenRewritePatternSet frozen(std::move(patterns));
+  RewritePatternSet loopPatterns(&context);
+  quantopt::populateQntVectorizeElementwisePatterns(loopPatterns, /*lanes=*/16);
+  FrozenRewritePatternSet layerSet(std::move(layerPatterns));
+  FrozenRewritePatternSet loopSet(std::move(loopPatterns));
   for (auto func : model->getOps<func::FuncOp>())
-    if (failed(applyPatternsGreedily(func, frozen)))
+    if (failed(applyPatternsGreedily(func, layerSet)) ||
+        failed(applyPatternsGreedily(func, loopSet)))
       return fail("the kernel patterns did not converge");
   unsigned kernels = 0;
   model->walk([&](qnt::KernelOp) { ++kernels; });
