@@ -120,7 +120,7 @@ static int fail(const llvm::Twine &message) {
 static bool hasObservers(ModuleOp module) {
   bool found = false;
   module.walk([&](qnt::ObserveOp) { found = true; });
-  return found || module->hasAttr("qnt.observers");
+  return found || module->hasAttr(qnt::QntDialect::kObserversAttrName);
 }
 
 /// --calibrate (and --quantize-output) and --dump-observed.
@@ -143,7 +143,8 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   if (!quantizeOutput.empty())
     original = module.clone();
   std::string fingerprint;
-  if (auto attr = module->getAttrOfType<StringAttr>("qnt.model_fingerprint"))
+  if (auto attr = module->getAttrOfType<StringAttr>(
+              qnt::QntDialect::kModelFingerprintAttrName))
     fingerprint = attr.str();
   if (!quantizeOutput.empty() && hasObservers(module))
     return fail("--quantize-output needs the float model; this one already "
@@ -159,7 +160,8 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
     pm.addPass(quantopt::createQntInsertObservers());
     if (failed(pm.run(module)))
       return fail("cannot insert observers");
-    fingerprint = module->getAttrOfType<StringAttr>("qnt.model_fingerprint").str();
+    fingerprint = module->getAttrOfType<StringAttr>(
+              qnt::QntDialect::kModelFingerprintAttrName).str();
   }
   if (fingerprint.empty())
     fingerprint = quantopt::computeModelFingerprint(module);

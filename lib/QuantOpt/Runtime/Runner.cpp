@@ -452,7 +452,7 @@ Session::create(ModuleOp module, llvm::StringRef entryName) {
       return boundary.takeError();
     s.resultTypes.push_back(*boundary);
   }
-  if (auto ids = module->getAttrOfType<ArrayAttr>("qnt.observers"))
+  if (auto ids = module->getAttrOfType<ArrayAttr>(qnt::QntDialect::kObserversAttrName))
     for (Attribute id : ids)
       s.observerIds.push_back(cast<StringAttr>(id).str());
 

@@ -823,3 +823,48 @@ func.func @f(%x: tensor<4xf32>, %e: tensor<4xf32>) -> tensor<4xf32> {
   } -> tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// The runtime ABI attributes are verified: qnt.signature is a function type.
+// expected-error @+1 {{'func.func' op 'qnt.signature' must be a function type, not "(tensor<4xf32>) -> ()"}}
+func.func @f(%x: tensor<4xf32>) attributes {qnt.signature = "(tensor<4xf32>) -> ()"} {
+  return
+}
+
+// -----
+
+// One unsigned flag per argument of the signature.
+// expected-error @+1 {{'func.func' op 'qnt.unsigned_args' has 2 flags for 1 arguments of 'qnt.signature'}}
+func.func @f(%x: tensor<4xi8>) attributes {qnt.signature = (tensor<4xi8>) -> (), qnt.unsigned_args = array<i1: true, false>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'qnt.unsigned_results' must be an array<i1: ...>, not [true]}}
+func.func @f(%x: tensor<4xi8>) attributes {qnt.unsigned_results = [true]} {
+  return
+}
+
+// -----
+
+// Observer ids are distinct strings on a module.
+// expected-error @+1 {{'builtin.module' op 'qnt.observers' names observer 'fc1' twice}}
+module attributes {qnt.observers = ["fc1", "fc1"]} {
+}
+
+// -----
+
+// expected-error @+1 {{'builtin.module' op 'qnt.model_fingerprint' must be 16 hex digits on a module, not "xyz"}}
+module attributes {qnt.model_fingerprint = "xyz"} {
+}
+
+// -----
+
+// No other qnt attributes: the strings that used to carry layer metadata
+// (qnt.layer, qnt.input_params, qnt.static_epilogue) cannot come back.
+// expected-error @+1 {{'func.func' op has an unknown qnt attribute 'qnt.layer'}}
+func.func @f() attributes {qnt.layer = "fc1"} {
+  return
+}

@@ -23,10 +23,36 @@ def Qnt_Dialect : Dialect {
 
     The numerics of every op are those of docs/Numerics.md and of the
     `quantopt::numerics` library.
+
+    Four discardable attributes make the runtime ABI between the compiler
+    and `quant-run` (docs/Tools.md); the dialect verifies them:
+
+    - `qnt.signature` (on a function): `TypeAttr` of the function type the
+      caller sees before lowering (set by `qnt-export-signatures`);
+    - `qnt.unsigned_args`, `qnt.unsigned_results` (on a function):
+      `array<i1: ...>`, which integer arguments/results hold unsigned
+      storage, one flag each;
+    - `qnt.observers` (on a module): the ids of its `qnt.observe` ops, in
+      the order the runtime's observer callback numbers them, all distinct;
+    - `qnt.model_fingerprint` (on a module): the 16 hex digits of the
+      layers' fingerprint calibration statistics are tied to.
+
+    Any other `qnt.` attribute on an op is rejected.
   }];
   let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     void registerAttributes();
+
+    /// The runtime ABI attributes (see the dialect description).
+    static constexpr ::llvm::StringLiteral kSignatureAttrName = "qnt.signature";
+    static constexpr ::llvm::StringLiteral kUnsignedArgsAttrName =
+        "qnt.unsigned_args";
+    static constexpr ::llvm::StringLiteral kUnsignedResultsAttrName =
+        "qnt.unsigned_results";
+    static constexpr ::llvm::StringLiteral kObserversAttrName = "qnt.observers";
+    static constexpr ::llvm::StringLiteral kModelFingerprintAttrName =
+        "qnt.model_fingerprint";
   }];
 }
 

@@ -7,8 +7,11 @@
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cmath>
 
@@ -48,6 +51,63 @@ void QntDialect::initialize() {
 #define GET_OP_LIST
 #include "QuantOpt/Dialect/Qnt/IR/QntOps.cpp.inc"
       >();
+}
+
+LogicalResult QntDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  StringRef name = attr.getName().strref();
+  Attribute value = attr.getValue();
+  auto fail = [&]() { return op->emitOpError() << "'" << name << "' "; };
+  if (name == kSignatureAttrName) {
+    auto type = dyn_cast<TypeAttr>(value);
+    if (!type || !isa<FunctionType>(type.getValue()))
+      return fail() << "must be a function type, not " << value;
+    return success();
+  }
+  if (name == kUnsignedArgsAttrName || name == kUnsignedResultsAttrName) {
+    auto flags = dyn_cast<DenseBoolArrayAttr>(value);
+    if (!flags)
+      return fail() << "must be an array<i1: ...>, not " << value;
+    if (auto signature = op->getAttrOfType<TypeAttr>(kSignatureAttrName))
+      if (auto type = dyn_cast<FunctionType>(signature.getValue())) {
+        size_t count = name == kUnsignedArgsAttrName ? type.getNumInputs()
+                                                     : type.getNumResults();
+        if (static_cast<size_t>(flags.size()) != count)
+          return fail() << "has " << flags.size() << " flags for " << count
+                        << (name == kUnsignedArgsAttrName ? " arguments"
+                                                          : " results")
+                        << " of '" << kSignatureAttrName << "'";
+      }
+    return success();
+  }
+  if (name == kObserversAttrName) {
+    auto ids = dyn_cast<ArrayAttr>(value);
+    if (!isa<ModuleOp>(op) || !ids)
+      return fail() << "must be an array of strings on a module";
+    llvm::StringSet<> seen;
+    for (Attribute id : ids) {
+      auto str = dyn_cast<StringAttr>(id);
+      if (!str)
+        return fail() << "must hold strings, not " << id;
+      if (!seen.insert(str.getValue()).second)
+        return fail() << "names observer '" << str.getValue() << "' twice";
+    }
+    return success();
+  }
+  if (name == kModelFingerprintAttrName) {
+    auto str = dyn_cast<StringAttr>(value);
+    if (!isa<ModuleOp>(op) || !str || str.size() != 16 ||
+        !llvm::all_of(str.getValue(), llvm::isHexDigit))
+      return fail() << "must be 16 hex digits on a module, not " << value;
+    return success();
+  }
+  return op->emitOpError() << "has an unknown qnt attribute '" << name
+                           << "' (the dialect defines "
+                           << kSignatureAttrName << ", "
+                           << kUnsignedArgsAttrName << ", "
+                           << kUnsignedResultsAttrName << ", "
+                           << kObserversAttrName << " and "
+                           << kModelFingerprintAttrName << ")";
 }
 
 num::RoundingMode mlir::qnt::toNumerics(RoundingMode mode) {

@@ -33,8 +33,9 @@ using namespace mlir;
 using namespace quantopt;
 
 static constexpr llvm::StringLiteral kFingerprintAttrName =
-    "qnt.model_fingerprint";
-static constexpr llvm::StringLiteral kObserversAttrName = "qnt.observers";
+    qnt::QntDialect::kModelFingerprintAttrName;
+static constexpr llvm::StringLiteral kObserversAttrName =
+    qnt::QntDialect::kObserversAttrName;
 static constexpr llvm::StringLiteral kObserveFunctionName = "qnt_observe_f32";
 
 /// The channel axis of a layer's activation: 1 for NCHW convolutions, the
