@@ -7,7 +7,7 @@
 //   qnt-embed MODEL.mlir INPUT.npy
 //
 // What a compiler that links QuantOpt does, from C++ only: loads a float
-// model, quantizes it (the qnt-quantize pipeline from typed options: int8
+// model, plans its layers and quantizes them with the quantize pattern (int8
 // per-channel weights, dynamic u8 activations), lists the quantized layers
 // (qnt.contract ops and the names their locations carry), applies the
 // kernel patterns to them (with the reference expansion of the qnt ops, the
@@ -22,6 +22,7 @@
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/QuantizeLayers.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 #include "QuantOpt/Runtime/Npy.h"
 #include "QuantOpt/Runtime/Runner.h"
@@ -67,15 +68,31 @@ int main(int argc, char **argv) {
   if (!input)
     return fail(llvm::toString(input.takeError()));
 
-  // 1. Quantize: the qnt-quantize pipeline, built from typed options.
+  // 1. Plan and quantize from C++: int8 per-channel weights (WeightConfig's
+  // defaults), u8 activations quantized at run time. The planning analysis
+  // says what each layer gets; the quantize pattern applies it.
   OwningOpRef<ModuleOp> model = floatModel->clone();
-  PassManager quantize(&context);
-  quantopt::QntQuantizeLayersOptions options;
-  options.weights = "i8";
-  options.activations = "dynamic";
-  if (failed(quantopt::buildQntQuantizePipeline(quantize, options)) ||
-      failed(quantize.run(*model)))
-    return fail("quantization failed");
+  quantopt::loadQntQuantizeDialects(context);
+  quantopt::PlanOptions plan;
+  plan.activations = quantopt::ActivationMode::Dynamic;
+  quantopt::ActivationConfig activation; // dynamic, u8, asymmetric
+  model->walk([&](qnt::QuantizableLayerOpInterface layer) {
+    quantopt::LayerRecord record = quantopt::getLayerRecord(layer);
+    quantopt::LayerPlan planned =
+        quantopt::planLayer(layer, record.name, record.opName, plan);
+    llvm::outs() << "plan '" << record.name << "': "
+                 << (planned.kind == quantopt::LayerPlan::Kind::Integer
+                         ? "integer"
+                         : planned.kind == quantopt::LayerPlan::Kind::WeightOnly
+                               ? "weight-only"
+                               : "float")
+                 << "\n";
+  });
+  RewritePatternSet quantizePatterns(&context);
+  quantopt::populateQntQuantizeLayersPatterns(quantizePatterns, plan,
+                                              activation);
+  if (failed(applyPatternsGreedily(*model, std::move(quantizePatterns))))
+    return fail("quantization did not converge");
 
   // 2. The quantized layers are typed ops: read them.
   unsigned layers = 0;

@@ -7,10 +7,12 @@
 #ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_INTEGERLAYERS_H
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_INTEGERLAYERS_H
 
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 #include "QuantOpt/Numerics/Numerics.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/Error.h"
 
 namespace quantopt {
@@ -42,9 +44,17 @@ struct ActivationConfig {
 /// layer's indexing maps. `weight` must have affine per-tensor or
 /// per-channel parameters. Fails, leaving the IR untouched, with a message
 /// when the layer does not fit.
-llvm::Error rewriteToIntegerLayer(mlir::linalg::LinalgOp layer,
+llvm::Error rewriteToIntegerLayer(mlir::RewriterBase &rewriter,
+                                  mlir::linalg::LinalgOp layer,
                                   const QuantizedWeight &weight,
                                   const ActivationConfig &activation);
+
+/// The weight-only form of `layer`: its weight operand becomes a
+/// qnt.dequantize of the stored `weight` (packed when its storage is 2 or 4
+/// bits wide, packSubByte); the layer keeps computing in float.
+void rewriteToWeightOnlyLayer(mlir::RewriterBase &rewriter,
+                              mlir::qnt::QuantizableLayerOpInterface layer,
+                              const QuantizedWeight &weight);
 
 /// Whether `v` is a float tensor of zeros (a zero constant or a zero fill):
 /// a layer init that adds nothing.

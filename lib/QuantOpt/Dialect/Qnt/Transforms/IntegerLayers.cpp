@@ -96,7 +96,8 @@ Value quantopt::buildInitAdd(OpBuilder &b, Location loc, Value c,
       .getResult(0);
 }
 
-llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
+llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
+                                            linalg::LinalgOp layer,
                                             const QuantizedWeight &weight,
                                             const ActivationConfig &act) {
   if (layer.getNumDpsInputs() != 2 || layer.getNumDpsInits() != 1)
@@ -169,7 +170,9 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
       return fail("the weight's channel axis does not reach the output");
   }
 
-  OpBuilder b(layer);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(layer);
+  RewriterBase &b = rewriter;
   // The layer's name lives in the location of its qnt.contract.
   Location userLoc = layer.getLoc();
   if (auto fused = dyn_cast<FusedLoc>(userLoc); fused && fused.getMetadata())
@@ -236,11 +239,31 @@ llvm::Error quantopt::rewriteToIntegerLayer(linalg::LinalgOp layer,
     y = buildInitAdd(b, loc, c, y);
 
   Operation *oldWeight = layer.getDpsInputOperand(1)->get().getDefiningOp();
-  layer->getResult(0).replaceAllUsesWith(y);
-  layer->erase();
+  rewriter.replaceOp(layer, y);
   // The float weight constant.
   if (oldWeight && isOpTriviallyDead(oldWeight))
-    oldWeight->erase();
+    rewriter.eraseOp(oldWeight);
   return llvm::Error::success();
+}
+
+void quantopt::rewriteToWeightOnlyLayer(RewriterBase &rewriter,
+                                        qnt::QuantizableLayerOpInterface layer,
+                                        const QuantizedWeight &weight) {
+  Operation *op = layer.getOperation();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  OpOperand &weightOperand = layer.getWeightOperand();
+  // Sub-byte weights are stored packed (docs/Quantize.md).
+  std::optional<DenseElementsAttr> packed = packSubByte(weight.stored);
+  Value stored = arith::ConstantOp::create(rewriter, loc,
+                                           packed ? *packed : weight.stored);
+  Value dequantized = qnt::DequantizeOp::create(
+      rewriter, loc, weightOperand.get().getType(), stored, weight.params,
+      packed ? rewriter.getUnitAttr() : UnitAttr());
+  Operation *oldConstant = weightOperand.get().getDefiningOp();
+  rewriter.modifyOpInPlace(op, [&] { weightOperand.set(dequantized); });
+  if (oldConstant && oldConstant->use_empty())
+    rewriter.eraseOp(oldConstant);
 }
 

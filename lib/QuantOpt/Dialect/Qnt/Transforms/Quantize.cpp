@@ -9,6 +9,7 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Plan.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/QuantizeLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Calibration/StatsFile.h"
@@ -258,6 +259,7 @@ struct QntQuantizePass
       planOptions.calibrationName = calibration;
     }
     unsigned integer = 0, weightOnly = 0, keptFloat = 0;
+    IRRewriter rewriter(&getContext());
     for (qnt::QuantizableLayerOpInterface layer : layers) {
       Operation *op = layer.getOperation();
       std::string name, opName;
@@ -274,53 +276,24 @@ struct QntQuantizePass
         ++keptFloat;
       };
 
-      LayerPlan plan = planLayer(layer, name, opName, planOptions);
-      if (plan.kind == LayerPlan::Kind::Float) {
-        keep(plan.reason);
-        continue;
+      LayerOutcome outcome =
+          quantizeLayer(rewriter, layer, record, planOptions, activation);
+      switch (outcome.kind) {
+      case LayerPlan::Kind::Float:
+        keep(outcome.reason);
+        break;
+      case LayerPlan::Kind::Integer:
+        ++integer;
+        break;
+      case LayerPlan::Kind::WeightOnly:
+        if (!outcome.reason.empty())
+          mlir::emitRemark(userLoc)
+              << "layer '" << name << "' (" << kind
+              << "): weights quantized, activations stay in float: "
+              << outcome.reason;
+        ++weightOnly;
+        break;
       }
-      const QuantizedWeight &weight = *plan.weight;
-      if (plan.kind == LayerPlan::Kind::Integer) {
-        ActivationConfig act = activation;
-        act.layerName = name;
-        if (plan.range) {
-          act.min = plan.range->min;
-          act.max = plan.range->max;
-        }
-        auto linalgLayer = dyn_cast<linalg::LinalgOp>(op);
-        llvm::Error err =
-            linalgLayer
-                ? rewriteToIntegerLayer(linalgLayer, weight, act)
-                : llvm::createStringError(
-                      "integer kernels are built on linalg; the qnt-quantize "
-                      "pipeline lowers TOSA layers first");
-        if (!err) {
-          ++integer;
-          continue;
-        }
-        plan.reason = llvm::toString(std::move(err));
-      }
-      if (!plan.reason.empty())
-        mlir::emitRemark(userLoc)
-            << "layer '" << name << "' (" << kind
-            << "): weights quantized, activations stay in float: "
-            << plan.reason;
-
-      // Sub-byte weights are stored packed (docs/Quantize.md).
-      OpBuilder builder(op);
-      Location loc = op->getLoc();
-      OpOperand &weightOperand = layer.getWeightOperand();
-      std::optional<DenseElementsAttr> packed = packSubByte(weight.stored);
-      Value stored = arith::ConstantOp::create(
-          builder, loc, packed ? *packed : weight.stored);
-      Value dequantized = qnt::DequantizeOp::create(
-          builder, loc, weightOperand.get().getType(), stored, weight.params,
-          packed ? builder.getUnitAttr() : UnitAttr());
-      Operation *oldConstant = weightOperand.get().getDefiningOp();
-      weightOperand.set(dequantized);
-      if (oldConstant && oldConstant->use_empty())
-        oldConstant->erase();
-      ++weightOnly;
     }
 
     // Consecutive static layers stay in integers (chaining, then biases

@@ -1,0 +1,79 @@
+//===- QuantizeLayers.cpp - One layer from its plan to its typed form -----===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/Transforms/QuantizeLayers.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace quantopt;
+
+void quantopt::loadQntQuantizeDialects(MLIRContext &context) {
+  context.loadDialect<qnt::QntDialect, arith::ArithDialect,
+                      linalg::LinalgDialect, math::MathDialect,
+                      tensor::TensorDialect>();
+}
+
+LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
+                                     qnt::QuantizableLayerOpInterface layer,
+                                     const LayerRecord &record,
+                                     const PlanOptions &options,
+                                     const ActivationConfig &activation) {
+  LayerPlan plan =
+      planLayer(layer, record.name, record.opName, options);
+  if (plan.kind == LayerPlan::Kind::Float)
+    return {LayerPlan::Kind::Float, plan.reason};
+  const QuantizedWeight &weight = *plan.weight;
+  if (plan.kind == LayerPlan::Kind::Integer) {
+    ActivationConfig act = activation;
+    act.layerName = record.name;
+    if (plan.range) {
+      act.min = plan.range->min;
+      act.max = plan.range->max;
+    }
+    auto linalgLayer = dyn_cast<linalg::LinalgOp>(layer.getOperation());
+    llvm::Error err =
+        linalgLayer ? rewriteToIntegerLayer(rewriter, linalgLayer, weight, act)
+                    : llvm::createStringError(
+                          "integer kernels are built on linalg; the "
+                          "qnt-quantize pipeline lowers TOSA layers first");
+    if (!err)
+      return {LayerPlan::Kind::Integer, ""};
+    plan.reason = llvm::toString(std::move(err));
+  }
+  rewriteToWeightOnlyLayer(rewriter, layer, weight);
+  return {LayerPlan::Kind::WeightOnly, plan.reason};
+}
+
+namespace {
+struct QuantizeLayerPattern
+    : OpInterfaceRewritePattern<qnt::QuantizableLayerOpInterface> {
+  QuantizeLayerPattern(MLIRContext *ctx, const PlanOptions &options,
+                       const ActivationConfig &activation)
+      : OpInterfaceRewritePattern(ctx), options(options),
+        activation(activation) {}
+  LogicalResult matchAndRewrite(qnt::QuantizableLayerOpInterface layer,
+                                PatternRewriter &rewriter) const override {
+    LayerOutcome outcome = quantizeLayer(
+        rewriter, layer, getLayerRecord(layer.getOperation()), options,
+        activation);
+    if (outcome.kind == LayerPlan::Kind::Float)
+      return rewriter.notifyMatchFailure(layer, outcome.reason);
+    return success();
+  }
+  const PlanOptions &options;
+  ActivationConfig activation;
+};
+} // namespace
+
+void quantopt::populateQntQuantizeLayersPatterns(
+    RewritePatternSet &patterns, const PlanOptions &options,
+    const ActivationConfig &activation) {
+  patterns.add<QuantizeLayerPattern>(patterns.getContext(), options,
+                                     activation);
+}
