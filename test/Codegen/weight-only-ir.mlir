@@ -1,0 +1,64 @@
+// qnt-weight-only-matmul on hand-written weight-only layers (an f32 matmul
+// on qnt.dequantize of constant stored weights): the kernel reads the
+// stored integers (repacked per 16 columns; i4 two nibbles a byte) and the
+// scales as constants, the activation and the init, and writes a fresh
+// result. Layers it does not take (zero points) stay as they are.
+// RUN: quant-opt %s --qnt-weight-only-matmul --split-input-file 2>&1 | FileCheck %s
+
+// i8, per channel, N = 20: two column units of 16, a tail of 4.
+// CHECK-LABEL: func.func @i8_channel
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %[[X]], %{{.*}} : tensor<2x8x16xi8>, tensor<2x16xf32>, tensor<?x8xf32>, tensor<?x20xf32>) outs(%{{.*}} : tensor<?x20xf32>)
+// CHECK: arith.sitofp %{{.*}} : vector<16xi8> to vector<16xf32>
+// CHECK: vector.fma
+// CHECK-NOT: qnt.dequantize
+// CHECK-NOT: linalg.matmul
+func.func @i8_channel(%x: tensor<?x8xf32>) -> tensor<?x20xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %q = arith.constant dense<3> : tensor<8x20xi8>
+  %w = qnt.dequantize %q : tensor<8x20xi8> to tensor<8x20xf32> as #qnt.params<i8, narrow, axis = 1, scales = [0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25]>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x20xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x20xf32>) -> tensor<?x20xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x8xf32>, tensor<8x20xf32>) outs(%f : tensor<?x20xf32>) -> tensor<?x20xf32>
+  return %y : tensor<?x20xf32>
+}
+
+// -----
+
+// i4, packed, per tensor, N = 32: one unit of 32 columns, 16 bytes a row
+// (low nibbles: columns 0-15, high nibbles: 16-31).
+// CHECK-LABEL: func.func @i4_packed
+// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x16xi8>, tensor<2x16xf32>, tensor<?x8xf32>, tensor<?x32xf32>)
+// CHECK: arith.shli %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: arith.shrsi %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK-NOT: qnt.dequantize
+func.func @i4_packed(%x: tensor<?x8xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %q = arith.constant dense<0x21> : tensor<8x16xi8>
+  %w = qnt.dequantize %q : tensor<8x16xi8> to tensor<8x32xf32> as #qnt.params<i4, narrow, scales = [0.125]> packed
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x8xf32>, tensor<8x32xf32>) outs(%f : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// Zero points: not taken (the kernel multiplies stored integers by scales).
+// CHECK-LABEL: func.func @zero_points
+// CHECK: qnt.dequantize
+// CHECK: linalg.matmul
+// CHECK-NOT: qnt.kernel
+func.func @zero_points(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
+  %q = arith.constant dense<3> : tensor<8x16xi8>
+  %w = qnt.dequantize %q : tensor<8x16xi8> to tensor<8x16xf32> as #qnt.params<i8, scales = [0.5], zero_points = [2]>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
