@@ -15,6 +15,10 @@ packages=(
   libomp-22-dev
   # Debian's python3 with numpy: test oracles, integration checks, demo.
   python3 python3-numpy
+  # ONNX: the protobuf classes quant-import-onnx reads models with, the
+  # python package the import tests build models with, and ONNX's own node
+  # tests.
+  libonnx-dev libprotobuf-dev python3-onnx libonnx-testdata
   # Headless Chromium renders the calibration error report in a test.
   chromium fonts-dejavu-core
   "$@"

@@ -26,7 +26,7 @@ config.substitutions.append(("%quant_run", os.path.join(config.quantopt_tools_di
 config.substitutions.append(("%python", config.python_numpy))
 
 tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-params", "quant-stats", "qnt-bench", "FileCheck",
+llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-params", "quant-stats", "quant-import-onnx", "qnt-bench", "FileCheck",
                                     "not", "count"], tool_dirs)
 llvm_config.add_tool_substitutions(["mlir-tblgen", "mlir-translate", "llc"], [config.llvm_tools_dir])
 config.substitutions.append(("%llvm_include", "/usr/lib/llvm-22/include"))

@@ -90,6 +90,16 @@ struct QntExportSignaturesPass
         for (Value v : ret.getOperands())
           resultUnsigned.push_back(isUnsignedStorage(v));
       });
+      // Flags already on the function (an importer's: ONNX uint8 inputs)
+      // stay.
+      auto keep = [&](StringRef name, SmallVector<bool> &flags) {
+        if (auto given = func->getAttrOfType<DenseBoolArrayAttr>(name))
+          for (auto [i, v] : llvm::enumerate(given.asArrayRef()))
+            if (i < flags.size())
+              flags[i] = flags[i] || v;
+      };
+      keep(quantopt::kUnsignedArgsAttrName, argUnsigned);
+      keep(quantopt::kUnsignedResultsAttrName, resultUnsigned);
       if (llvm::is_contained(argUnsigned, true))
         func->setAttr(quantopt::kUnsignedArgsAttrName,
                       DenseBoolArrayAttr::get(&getContext(), argUnsigned));

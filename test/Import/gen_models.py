@@ -1,0 +1,106 @@
+"""Small ONNX models for the importer's tests, with their numpy outputs.
+
+Usage: gen_models.py OUTDIR
+
+Writes (python3-onnx builds the models; numpy computes the oracle outputs
+independently of the importer):
+- mlp.onnx: Gemm (transB) -> Relu -> MatMul -> Add -> Softmax, a dynamic
+  batch "N"; x.npy [5, 8] and mlp.ref.npy;
+- cnn.onnx: Conv (pads, bias) -> Relu -> MaxPool -> depthwise Conv (group=C)
+  -> Sigmoid -> Flatten -> Gemm, NCHW, a dynamic batch; img.npy [3, 1, 8, 8]
+  and cnn.ref.npy;
+- unsupported.onnx: a Celu node named "my_celu" (not supported);
+- corrupt.onnx: bytes that are not a protobuf model.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+rng = np.random.default_rng(7)
+
+
+def f32(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def save(nodes, name, inputs, outputs, inits, opset=13):
+    graph = helper.make_graph(nodes, name, inputs, outputs,
+                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, name + ".onnx"))
+
+
+def softmax(v):
+    e = np.exp(v - v.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+# MLP
+w1, b1, w2, b2 = f32(16, 8), f32(16), f32(16, 4), f32(4)
+save([helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], name="fc1", transB=1),
+      helper.make_node("Relu", ["h"], ["r"], name="relu1"),
+      helper.make_node("MatMul", ["r", "w2"], ["m"], name="fc2"),
+      helper.make_node("Add", ["m", "b2"], ["a"], name="bias2"),
+      helper.make_node("Softmax", ["a"], ["y"], name="softmax")],
+     "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+     {"w1": w1, "b1": b1, "w2": w2, "b2": b2})
+x = f32(5, 8)
+np.save(os.path.join(out, "x.npy"), x)
+np.save(os.path.join(out, "mlp.ref.npy"),
+        softmax(np.maximum(x @ w1.T + b1, 0) @ w2 + b2))
+
+# CNN
+c1w, c1b = f32(4, 1, 3, 3), f32(4)
+dww, dwb = f32(4, 1, 3, 3), f32(4)
+fcw, fcb = f32(3, 4 * 4 * 4), f32(3)
+save([helper.make_node("Conv", ["img", "c1w", "c1b"], ["c1"], name="conv1",
+                       pads=[1, 1, 1, 1]),
+      helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+      helper.make_node("MaxPool", ["r1"], ["p1"], name="pool1",
+                       kernel_shape=[2, 2], strides=[2, 2]),
+      helper.make_node("Conv", ["p1", "dww", "dwb"], ["c2"], name="dw2",
+                       group=4, pads=[1, 1, 1, 1]),
+      helper.make_node("Sigmoid", ["c2"], ["s2"], name="sig2"),
+      helper.make_node("Flatten", ["s2"], ["f"], name="flatten"),
+      helper.make_node("Gemm", ["f", "fcw", "fcb"], ["y"], name="fc", transB=1)],
+     "cnn", [helper.make_tensor_value_info("img", TensorProto.FLOAT, ["N", 1, 8, 8])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+     {"c1w": c1w, "c1b": c1b, "dww": dww, "dwb": dwb, "fcw": fcw, "fcb": fcb})
+img = f32(3, 1, 8, 8)
+np.save(os.path.join(out, "img.npy"), img)
+
+
+def conv(x, w, b, pad, group=1):
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh, ow = xp.shape[2] - kh + 1, xp.shape[3] - kw + 1
+    y = np.zeros((n, f, oh, ow), np.float32)
+    per = f // group
+    for o in range(f):
+        g = o // per
+        for i in range(oh):
+            for j in range(ow):
+                y[:, o, i, j] = (xp[:, g * cg:(g + 1) * cg, i:i + kh, j:j + kw]
+                                 * w[o]).sum(axis=(1, 2, 3))
+    return y + b.reshape(1, -1, 1, 1)
+
+
+r1 = np.maximum(conv(img, c1w, c1b, 1), 0)
+p1 = r1.reshape(3, 4, 4, 2, 4, 2).max(axis=(3, 5))
+s2 = 1 / (1 + np.exp(-conv(p1, dww, dwb, 1, group=4)))
+np.save(os.path.join(out, "cnn.ref.npy"), s2.reshape(3, -1) @ fcw.T + fcb)
+
+# Unsupported op, corrupt file.
+save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])], {})
+with open(os.path.join(out, "corrupt.onnx"), "wb") as f:
+    f.write(b"\x08\x07\x12\xff\xff\xff\xffnot a model")

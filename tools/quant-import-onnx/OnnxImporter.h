@@ -1,0 +1,40 @@
+//===- OnnxImporter.h - ONNX models to linalg on tensors ---------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Reads an ONNX model (protobuf, Debian's libonnx-dev) and writes its graph
+// as one func.func of linalg/tensor/arith/math on tensors, weights as dense
+// constants, every op located at its node's name (docs/Import.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_TOOLS_ONNXIMPORTER_H
+#define QUANTOPT_TOOLS_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/Error.h"
+
+#include <optional>
+
+namespace quantopt {
+
+struct OnnxImportOptions {
+  /// The name of the function the graph becomes.
+  std::string functionName = "main";
+  /// A static size for every symbolic (dim_param) or unknown dimension of
+  /// the graph's inputs; unset: they stay dynamic (`?`).
+  std::optional<int64_t> batch;
+};
+
+/// Imports the ONNX model in `path`. Errors name the node (and the op, the
+/// attribute or the data type) that cannot be imported.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+importOnnxModel(llvm::StringRef path, mlir::MLIRContext &context,
+                const OnnxImportOptions &options);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_TOOLS_ONNXIMPORTER_H

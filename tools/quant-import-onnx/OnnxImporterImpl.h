@@ -1,0 +1,156 @@
+//===- OnnxImporterImpl.h - The importer's state (private) -------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The Importer class shared by OnnxImporter.cpp (tensors, values,
+// element-wise ops, the graph walk) and OnnxOps.cpp (the ops with
+// structure: matmuls, convolutions, pooling, reshapes, softmax).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_TOOLS_ONNXIMPORTERIMPL_H
+#define QUANTOPT_TOOLS_ONNXIMPORTERIMPL_H
+
+#include "OnnxImporter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+
+#include "onnx/onnx_pb.h"
+
+namespace quantopt {
+namespace onnx_import {
+
+using namespace mlir;
+
+llvm::Error makeError(const llvm::Twine &message);
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, const onnx::ModelProto &model,
+           const OnnxImportOptions &options, Location modelLoc)
+      : ctx(ctx), model(model), graph(model.graph()), options(options),
+        b(&ctx), loc(modelLoc), modelLoc(modelLoc) {}
+
+  llvm::Expected<OwningOpRef<ModuleOp>> run();
+
+private:
+  MLIRContext &ctx;
+  const onnx::ModelProto &model;
+  const onnx::GraphProto &graph;
+  const OnnxImportOptions &options;
+  OpBuilder b;
+  Location loc;
+  /// The model file: the module's location (whole-model remarks).
+  Location modelLoc;
+  const onnx::NodeProto *node = nullptr;
+  Block *entry = nullptr;
+  int64_t opset = 0;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<DenseElementsAttr> constants;
+
+  // --- Diagnostics -------------------------------------------------------
+  llvm::Error fail(const llvm::Twine &message) {
+    return makeError("node '" + getNodeName() + "' (" + node->op_type() +
+                     "): " + message);
+  }
+  std::string getNodeName() const {
+    if (!node->name().empty())
+      return node->name();
+    return node->output_size() ? node->output(0) : std::string("?");
+  }
+
+  // --- Tensors and attributes -------------------------------------------
+  llvm::Expected<DenseElementsAttr> getTensorAttr(const onnx::TensorProto &t);
+  llvm::Expected<RankedTensorType> getValueType(const onnx::ValueInfoProto &v);
+  const onnx::AttributeProto *findAttr(llvm::StringRef name) const {
+    for (const onnx::AttributeProto &a : node->attribute())
+      if (a.name() == name)
+        return &a;
+    return nullptr;
+  }
+  int64_t getInt(llvm::StringRef name, int64_t fallback) const {
+    const onnx::AttributeProto *a = findAttr(name);
+    return a ? a->i() : fallback;
+  }
+  float getFloat(llvm::StringRef name, float fallback) const {
+    const onnx::AttributeProto *a = findAttr(name);
+    return a ? a->f() : fallback;
+  }
+  std::string getString(llvm::StringRef name, llvm::StringRef fallback) const {
+    const onnx::AttributeProto *a = findAttr(name);
+    return a ? a->s() : fallback.str();
+  }
+  SmallVector<int64_t> getInts(llvm::StringRef name,
+                               ArrayRef<int64_t> fallback) const {
+    const onnx::AttributeProto *a = findAttr(name);
+    if (!a)
+      return SmallVector<int64_t>(fallback);
+    return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
+  }
+
+  // --- Values ------------------------------------------------------------
+  bool hasInput(int i) const {
+    return i < node->input_size() && !node->input(i).empty();
+  }
+  llvm::Expected<Value> getInput(int i);
+  /// The constant value of input `i`, if it is an initializer or a Constant.
+  DenseElementsAttr getConstantInput(int i) const {
+    if (!hasInput(i))
+      return nullptr;
+    return constants.lookup(node->input(i));
+  }
+  void setOutput(int i, Value v) { values[node->output(i)] = v; }
+
+  // --- Building blocks ---------------------------------------------------
+  Value dim(Value v, int64_t d) {
+    return tensor::DimOp::create(b, loc, v, d).getResult();
+  }
+  /// A tensor.empty of `shape` whose dynamic sizes are those of `like`'s
+  /// dimensions `likeDims` (one per dynamic size).
+  Value emptyTensor(ArrayRef<int64_t> shape, Type element,
+                    ArrayRef<std::pair<Value, int64_t>> dynamicFrom) {
+    SmallVector<Value> sizes;
+    for (auto [v, d] : dynamicFrom)
+      sizes.push_back(dim(v, d));
+    return tensor::EmptyOp::create(b, loc, shape, element, sizes);
+  }
+  Value filled(Value empty, Attribute value) {
+    Value scalar = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+    return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+  }
+  /// An element-wise generic over `inputs` with numpy broadcasting, of
+  /// element type `element`; `body` computes one element from the inputs'.
+  llvm::Expected<Value>
+  elementwise(ArrayRef<Value> inputs, Type element,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
+  llvm::Error importNode();
+  llvm::Error importElementwise(llvm::StringRef op);
+  llvm::Error importMatMul();
+  llvm::Error importGemm();
+  llvm::Error importConv();
+  llvm::Error importPool(bool isMax);
+  llvm::Error importGlobalAveragePool();
+  llvm::Error importFlatten();
+  llvm::Error importReshape();
+  llvm::Error importTranspose();
+  llvm::Error importSoftmax();
+  /// The explicit [begin..., end...] pads of a 2-D window op.
+  llvm::Expected<SmallVector<int64_t>>
+  getPads(RankedTensorType xType, ArrayRef<int64_t> kernel,
+          ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations);
+  Value pad(Value x, ArrayRef<int64_t> pads, Attribute value);
+};
+
+} // namespace onnx_import
+} // namespace quantopt
+
+#endif // QUANTOPT_TOOLS_ONNXIMPORTERIMPL_H

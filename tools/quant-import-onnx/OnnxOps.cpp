@@ -1,0 +1,665 @@
+//===- OnnxOps.cpp - ONNX ops with structure to linalg --------------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Matmuls and Gemm (linalg.matmul; a constant transposed B is transposed at
+// import, so the layer's weight stays a constant), convolutions
+// (linalg.conv_2d_nchw_fchw, depthwise_conv_2d_nchw_chw, padding as
+// tensor.pad), pooling, Flatten/Reshape (collapse/expand where they are),
+// Transpose and Softmax.
+//
+//===----------------------------------------------------------------------===//
+
+#include "OnnxImporterImpl.h"
+
+using namespace mlir;
+using namespace quantopt;
+using namespace quantopt::onnx_import;
+
+llvm::Error Importer::importMatMul() {
+  auto a = getInput(0), w = getInput(1);
+  if (!a)
+    return a.takeError();
+  if (!w)
+    return w.takeError();
+  auto aType = cast<RankedTensorType>(a->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  Type element = aType.getElementType();
+  if (!isa<FloatType>(element) || wType.getElementType() != element)
+    return fail("only floating-point matmuls are supported (MatMulInteger "
+                "and QLinearMatMul come with the quantized import)");
+  if (wType.getRank() != 2 || aType.getRank() < 2)
+    return fail("only [..., M, K] x [K, N] matmuls are supported yet");
+  // Leading dimensions of the activation fold into the rows.
+  Value x = *a;
+  int64_t rank = aType.getRank();
+  if (rank > 2) {
+    SmallVector<ReassociationIndices> groups(2);
+    for (int64_t d = 0; d < rank - 1; ++d)
+      groups[0].push_back(d);
+    groups[1].push_back(rank - 1);
+    x = tensor::CollapseShapeOp::create(b, loc, x, groups);
+  }
+  auto xType = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape{xType.getDimSize(0), wType.getDimSize(1)};
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  if (xType.isDynamicDim(0))
+    dyn.push_back({x, 0});
+  if (wType.isDynamicDim(1))
+    dyn.push_back({*w, 1});
+  Value init = filled(emptyTensor(shape, element, dyn),
+                      FloatAttr::get(element, 0.0));
+  Value y = linalg::MatmulOp::create(b, loc, ValueRange{x, *w},
+                                     ValueRange{init})
+                .getResult(0);
+  if (rank > 2) {
+    SmallVector<int64_t> outShape(aType.getShape().drop_back());
+    outShape.push_back(wType.getDimSize(1));
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(ShapedType::isDynamic(outShape[d])
+                          ? OpFoldResult(d < rank - 1 ? dim(*a, d) : dim(*w, 1))
+                          : OpFoldResult(b.getIndexAttr(outShape[d])));
+    SmallVector<ReassociationIndices> groups(2);
+    for (int64_t d = 0; d < rank - 1; ++d)
+      groups[0].push_back(d);
+    groups[1].push_back(rank - 1);
+    y = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(outShape, element), y, groups, sizes);
+  }
+  setOutput(0, y);
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importGemm() {
+  auto a = getInput(0);
+  if (!a)
+    return a.takeError();
+  // A constant B with transB=1 is transposed here, so the layer's weight
+  // stays a constant (and no constant of the untransposed one is made).
+  DenseElementsAttr wConst = getConstantInput(1);
+  bool foldTranspose = getInt("transB", 0) && wConst &&
+                       wConst.getType().getElementType().isF32() &&
+                       wConst.getType().getRank() == 2;
+  llvm::Expected<Value> w = Value();
+  if (foldTranspose) {
+    auto type = wConst.getType();
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    SmallVector<float> data(wConst.getValues<float>());
+    SmallVector<float> t(data.size());
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        t[j * rows + i] = data[i * cols + j];
+    w = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(
+                RankedTensorType::get({cols, rows}, type.getElementType()),
+                ArrayRef<float>(t)))
+            .getResult();
+  } else {
+    w = getInput(1);
+  }
+  if (!w)
+    return w.takeError();
+  auto aType = cast<RankedTensorType>(a->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  Type element = aType.getElementType();
+  if (!isa<FloatType>(element) || aType.getRank() != 2 || wType.getRank() != 2)
+    return fail("Gemm needs two 2-D floating-point inputs");
+  float alpha = getFloat("alpha", 1.0f), beta = getFloat("beta", 1.0f);
+  auto transpose = [&](Value v) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<std::pair<Value, int64_t>> dyn;
+    for (int64_t d : {1, 0})
+      if (type.isDynamicDim(d))
+        dyn.push_back({v, d});
+    Value init = emptyTensor({type.getDimSize(1), type.getDimSize(0)},
+                             element, dyn);
+    return linalg::TransposeOp::create(b, loc, v, init,
+                                       ArrayRef<int64_t>{1, 0})
+        ->getResult(0);
+  };
+  Value x = getInt("transA", 0) ? transpose(*a) : *a;
+  Value wt = getInt("transB", 0) && !foldTranspose ? transpose(*w) : *w;
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wtType = cast<RankedTensorType>(wt.getType());
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  if (xType.isDynamicDim(0))
+    dyn.push_back({x, 0});
+  if (wtType.isDynamicDim(1))
+    dyn.push_back({wt, 1});
+  Value init = filled(
+      emptyTensor({xType.getDimSize(0), wtType.getDimSize(1)}, element, dyn),
+      FloatAttr::get(element, 0.0));
+  Value y = linalg::MatmulOp::create(b, loc, ValueRange{x, wt},
+                                     ValueRange{init})
+                .getResult(0);
+  auto scale = [&](Value v, float s) -> llvm::Expected<Value> {
+    if (s == 1.0f)
+      return v;
+    return elementwise({v}, element,
+                       [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                         return arith::MulFOp::create(
+                             nb, nl, e[0],
+                             arith::ConstantOp::create(
+                                 nb, nl, FloatAttr::get(element, s)));
+                       });
+  };
+  auto scaled = scale(y, alpha);
+  if (!scaled)
+    return scaled.takeError();
+  y = *scaled;
+  if (hasInput(2) && beta != 0.0f) {
+    auto c = getInput(2);
+    if (!c)
+      return c.takeError();
+    auto cScaled = scale(*c, beta);
+    if (!cScaled)
+      return cScaled.takeError();
+    auto sum = elementwise(
+        {y, *cScaled}, element,
+        [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+          return arith::AddFOp::create(nb, nl, e[0], e[1]);
+        });
+    if (!sum)
+      return sum.takeError();
+    y = *sum;
+  }
+  setOutput(0, y);
+  return llvm::Error::success();
+}
+
+llvm::Expected<SmallVector<int64_t>>
+Importer::getPads(RankedTensorType xType, ArrayRef<int64_t> kernel,
+                  ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
+  std::string autoPad = getString("auto_pad", "NOTSET");
+  if (autoPad == "NOTSET") {
+    SmallVector<int64_t> pads = getInts("pads", {0, 0, 0, 0});
+    if (pads.size() != 4)
+      return fail("expected 4 pads for a 2-D window");
+    return pads;
+  }
+  if (autoPad == "VALID")
+    return SmallVector<int64_t>{0, 0, 0, 0};
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return fail("unknown auto_pad '" + autoPad + "'");
+  SmallVector<int64_t> pads(4, 0);
+  for (int d = 0; d < 2; ++d) {
+    int64_t in = xType.getDimSize(2 + d);
+    if (ShapedType::isDynamic(in))
+      return fail("auto_pad=" + autoPad + " needs static spatial sizes");
+    int64_t out = (in + strides[d] - 1) / strides[d];
+    int64_t total = std::max<int64_t>(
+        0, (out - 1) * strides[d] + (kernel[d] - 1) * dilations[d] + 1 - in);
+    int64_t small = total / 2, large = total - small;
+    pads[d] = autoPad == "SAME_UPPER" ? small : large;
+    pads[2 + d] = autoPad == "SAME_UPPER" ? large : small;
+  }
+  return pads;
+}
+
+Value Importer::pad(Value x, ArrayRef<int64_t> pads, Attribute value) {
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return x;
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> low{0, 0, pads[0], pads[1]},
+      high{0, 0, pads[2], pads[3]};
+  SmallVector<int64_t> shape(type.getShape());
+  for (int d = 2; d < 4; ++d)
+    if (!ShapedType::isDynamic(shape[d]))
+      shape[d] += low[d] + high[d];
+  Value padValue = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+  return tensor::PadOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), x,
+      getAsIndexOpFoldResult(&ctx, low), getAsIndexOpFoldResult(&ctx, high),
+      padValue);
+}
+
+llvm::Error Importer::importConv() {
+  auto x = getInput(0), w = getInput(1);
+  if (!x)
+    return x.takeError();
+  if (!w)
+    return w.takeError();
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(w->getType());
+  Type element = xType.getElementType();
+  if (xType.getRank() != 4 || wType.getRank() != 4 || !isa<FloatType>(element))
+    return fail("only 2-D floating-point convolutions (NCHW) are supported "
+                "yet");
+  if (xType.isDynamicDim(1) || xType.isDynamicDim(2) ||
+      xType.isDynamicDim(3) || wType.hasRank() == false ||
+      !wType.hasStaticShape())
+    return fail("convolutions need static channel and spatial sizes and a "
+                "static weight shape");
+  SmallVector<int64_t> kernel{wType.getDimSize(2), wType.getDimSize(3)};
+  SmallVector<int64_t> strides = getInts("strides", {1, 1});
+  SmallVector<int64_t> dilations = getInts("dilations", {1, 1});
+  if (strides.size() != 2 || dilations.size() != 2)
+    return fail("expected 2 strides and 2 dilations");
+  auto pads = getPads(xType, kernel, strides, dilations);
+  if (!pads)
+    return pads.takeError();
+  int64_t group = getInt("group", 1);
+  int64_t c = xType.getDimSize(1), m = wType.getDimSize(0);
+  bool depthwise = group != 1 && group == c && m == c && wType.getDimSize(1) == 1;
+  if (group != 1 && !depthwise)
+    return fail("grouped convolutions (group=" + llvm::Twine(group) +
+                ") other than depthwise with multiplier 1 are not supported "
+                "yet");
+  Value padded = pad(*x, *pads, FloatAttr::get(element, 0.0));
+  auto pType = cast<RankedTensorType>(padded.getType());
+  SmallVector<int64_t> outShape{xType.getDimSize(0), m, 0, 0};
+  for (int d = 0; d < 2; ++d)
+    outShape[2 + d] = (pType.getDimSize(2 + d) - dilations[d] * (kernel[d] - 1) -
+                       1) / strides[d] + 1;
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  if (xType.isDynamicDim(0))
+    dyn.push_back({*x, 0});
+  Value init = filled(emptyTensor(outShape, element, dyn),
+                      FloatAttr::get(element, 0.0));
+  auto stridesAttr = b.getI64TensorAttr(strides);
+  auto dilationsAttr = b.getI64TensorAttr(dilations);
+  Value y;
+  if (depthwise) {
+    // [C, 1, KH, KW] -> [C, KH, KW].
+    Value w3 = tensor::CollapseShapeOp::create(
+        b, loc, *w, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+    y = linalg::DepthwiseConv2DNchwChwOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{padded, w3},
+            ValueRange{init}, stridesAttr, dilationsAttr)
+            .getResult(0);
+  } else {
+    y = linalg::Conv2DNchwFchwOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{padded, *w},
+            ValueRange{init}, stridesAttr, dilationsAttr)
+            .getResult(0);
+  }
+  if (hasInput(2)) {
+    auto bias = getInput(2);
+    if (!bias)
+      return bias.takeError();
+    // The bias runs along the channels: [M] as [M, 1, 1].
+    Value b3 = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({m, 1, 1}, element), *bias,
+        SmallVector<ReassociationIndices>{{0, 1, 2}});
+    auto sum = elementwise({y, b3}, element,
+                           [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                             return arith::AddFOp::create(nb, nl, e[0], e[1]);
+                           });
+    if (!sum)
+      return sum.takeError();
+    y = *sum;
+  }
+  setOutput(0, y);
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importPool(bool isMax) {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto xType = cast<RankedTensorType>(x->getType());
+  Type element = xType.getElementType();
+  if (xType.getRank() != 4 || !isa<FloatType>(element))
+    return fail("only 2-D floating-point pooling (NCHW) is supported yet");
+  if (xType.isDynamicDim(2) || xType.isDynamicDim(3))
+    return fail("pooling needs static spatial sizes");
+  if (node->output_size() > 1)
+    return fail("the Indices output is not supported");
+  if (getInt("ceil_mode", 0) != 0)
+    return fail("ceil_mode=1 is not supported yet");
+  SmallVector<int64_t> kernel = getInts("kernel_shape", {});
+  if (kernel.size() != 2)
+    return fail("expected a 2-D kernel_shape");
+  SmallVector<int64_t> strides = getInts("strides", {1, 1});
+  SmallVector<int64_t> dilations = getInts("dilations", {1, 1});
+  auto pads = getPads(xType, kernel, strides, dilations);
+  if (!pads)
+    return pads.takeError();
+  if (!isMax && getInt("count_include_pad", 0) == 0 &&
+      llvm::any_of(*pads, [](int64_t p) { return p != 0; }))
+    return fail("AveragePool with padding and count_include_pad=0 is not "
+                "supported yet");
+  auto floatType = cast<FloatType>(element);
+  Attribute padValue =
+      isMax ? FloatAttr::get(element,
+                             APFloat::getInf(floatType.getFloatSemantics(),
+                                             /*Negative=*/true))
+            : FloatAttr::get(element, 0.0);
+  Value padded = pad(*x, *pads, padValue);
+  auto pType = cast<RankedTensorType>(padded.getType());
+  SmallVector<int64_t> outShape{xType.getDimSize(0), xType.getDimSize(1), 0, 0};
+  for (int d = 0; d < 2; ++d)
+    outShape[2 + d] = (pType.getDimSize(2 + d) - dilations[d] * (kernel[d] - 1) -
+                       1) / strides[d] + 1;
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  for (int d = 0; d < 2; ++d)
+    if (xType.isDynamicDim(d))
+      dyn.push_back({*x, d});
+  Value init = filled(emptyTensor(outShape, element, dyn), padValue);
+  Value window = tensor::EmptyOp::create(b, loc, kernel, element);
+  auto stridesAttr = b.getI64TensorAttr(strides);
+  auto dilationsAttr = b.getI64TensorAttr(dilations);
+  Value y;
+  if (isMax) {
+    y = linalg::PoolingNchwMaxOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{padded, window},
+            ValueRange{init}, stridesAttr, dilationsAttr)
+            .getResult(0);
+  } else {
+    y = linalg::PoolingNchwSumOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{padded, window},
+            ValueRange{init}, stridesAttr, dilationsAttr)
+            .getResult(0);
+    double count = static_cast<double>(kernel[0] * kernel[1]);
+    auto mean = elementwise({y}, element,
+                            [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                              return arith::DivFOp::create(
+                                  nb, nl, e[0],
+                                  arith::ConstantOp::create(
+                                      nb, nl, FloatAttr::get(element, count)));
+                            });
+    if (!mean)
+      return mean.takeError();
+    y = *mean;
+  }
+  setOutput(0, y);
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importGlobalAveragePool() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto xType = cast<RankedTensorType>(x->getType());
+  Type element = xType.getElementType();
+  if (xType.getRank() != 4 || !isa<FloatType>(element) ||
+      xType.isDynamicDim(2) || xType.isDynamicDim(3))
+    return fail("only NCHW floating-point inputs with static H and W are "
+                "supported");
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  for (int d = 0; d < 2; ++d)
+    if (xType.isDynamicDim(d))
+      dyn.push_back({*x, d});
+  Value init = filled(
+      emptyTensor({xType.getDimSize(0), xType.getDimSize(1), 1, 1}, element, dyn),
+      FloatAttr::get(element, 0.0));
+  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+  AffineExpr zero = b.getAffineConstantExpr(0);
+  SmallVector<AffineMap> maps{
+      AffineMap::get(4, 0, {d(0), d(1), d(2), d(3)}, &ctx),
+      AffineMap::get(4, 0, {d(0), d(1), zero, zero}, &ctx)};
+  auto sum = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{*x}, ValueRange{init}, maps,
+      {utils::IteratorType::parallel, utils::IteratorType::parallel,
+       utils::IteratorType::reduction, utils::IteratorType::reduction},
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        linalg::YieldOp::create(nb, nl,
+                                ValueRange{arith::AddFOp::create(nb, nl, a[0], a[1])});
+      });
+  double count = static_cast<double>(xType.getDimSize(2) * xType.getDimSize(3));
+  auto mean = elementwise({sum.getResult(0)}, element,
+                          [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                            return arith::DivFOp::create(
+                                nb, nl, e[0],
+                                arith::ConstantOp::create(
+                                    nb, nl, FloatAttr::get(element, count)));
+                          });
+  if (!mean)
+    return mean.takeError();
+  setOutput(0, *mean);
+  return llvm::Error::success();
+}
+
+/// The reassociation that collapses `from` into `to` when every group of
+/// consecutive source dimensions has the static product of one target
+/// dimension (a dynamic target dimension takes exactly one dynamic source
+/// dimension), or nullopt.
+static std::optional<SmallVector<ReassociationIndices>>
+getCollapse(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+  SmallVector<ReassociationIndices> groups;
+  size_t i = 0;
+  for (int64_t target : to) {
+    ReassociationIndices group;
+    if (ShapedType::isDynamic(target)) {
+      if (i >= from.size() || !ShapedType::isDynamic(from[i]))
+        return std::nullopt;
+      group.push_back(i++);
+    } else {
+      int64_t product = 1;
+      while (i < from.size() && !ShapedType::isDynamic(from[i]) &&
+             (group.empty() || product < target)) {
+        product *= from[i];
+        group.push_back(i++);
+      }
+      if (group.empty() || product != target)
+        return std::nullopt;
+    }
+    groups.push_back(group);
+  }
+  // Trailing unit dimensions join the last group.
+  while (i < from.size() && from[i] == 1 && !groups.empty())
+    groups.back().push_back(i++);
+  if (i != from.size() || groups.empty())
+    return std::nullopt;
+  return groups;
+}
+
+llvm::Error Importer::importFlatten() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  int64_t axis = getInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 1 || axis > rank)
+    return fail("axis " + llvm::Twine(getInt("axis", 1)) +
+                " is not supported (only 1 .. rank; axis 0 adds a leading 1)");
+  SmallVector<ReassociationIndices> groups(2);
+  for (int64_t d = 0; d < rank; ++d)
+    groups[d < axis ? 0 : 1].push_back(d);
+  if (groups[1].empty()) {
+    // [..] -> [prod, 1]: collapse everything, then a trailing 1.
+    return fail("axis = rank is not supported yet");
+  }
+  setOutput(0, tensor::CollapseShapeOp::create(b, loc, *x, groups));
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importReshape() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  DenseElementsAttr shapeAttr = getConstantInput(1);
+  if (!shapeAttr)
+    return fail("the target shape must be a constant (an initializer or a "
+                "Constant node)");
+  if (getInt("allowzero", 0) != 0)
+    return fail("allowzero=1 is not supported");
+  auto type = cast<RankedTensorType>(x->getType());
+  SmallVector<int64_t> requested;
+  for (APInt v : shapeAttr.getValues<APInt>())
+    requested.push_back(v.getSExtValue());
+  // 0 copies the input's dimension; -1 takes what is left.
+  SmallVector<int64_t> shape;
+  int64_t inferred = -1, known = 1;
+  bool dynamicInput = !type.hasStaticShape();
+  for (auto [i, r] : llvm::enumerate(requested)) {
+    int64_t size = r;
+    if (r == 0) {
+      if (static_cast<int64_t>(i) >= type.getRank())
+        return fail("0 at position " + llvm::Twine(i) +
+                    " has no input dimension to copy");
+      size = type.getDimSize(i);
+    } else if (r == -1) {
+      if (inferred >= 0)
+        return fail("more than one -1 in the target shape");
+      inferred = i;
+    } else if (r < 0) {
+      return fail("negative size " + llvm::Twine(r));
+    }
+    shape.push_back(size);
+    if (r != -1 && !ShapedType::isDynamic(size))
+      known *= size;
+  }
+  if (inferred >= 0) {
+    if (dynamicInput)
+      shape[inferred] = ShapedType::kDynamic;
+    else if (known == 0 || type.getNumElements() % known != 0)
+      return fail("the target shape does not divide the input's " +
+                  llvm::Twine(type.getNumElements()) + " elements");
+    else
+      shape[inferred] = type.getNumElements() / known;
+  }
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  if (shape.size() < static_cast<size_t>(type.getRank()))
+    if (auto groups = getCollapse(type.getShape(), shape)) {
+      setOutput(0, tensor::CollapseShapeOp::create(b, loc, resultType, *x,
+                                                   *groups));
+      return llvm::Error::success();
+    }
+  if (shape.size() > static_cast<size_t>(type.getRank()))
+    if (auto groups = getCollapse(shape, type.getShape())) {
+      SmallVector<OpFoldResult> sizes;
+      for (auto [i, s] : llvm::enumerate(shape)) {
+        if (!ShapedType::isDynamic(s)) {
+          sizes.push_back(b.getIndexAttr(s));
+          continue;
+        }
+        // The dynamic dimension is one source dimension of its own.
+        int64_t source = 0;
+        for (auto [g, group] : llvm::enumerate(*groups))
+          if (llvm::is_contained(group, static_cast<int64_t>(i)))
+            source = g;
+        sizes.push_back(dim(*x, source));
+      }
+      setOutput(0, tensor::ExpandShapeOp::create(b, loc, resultType, *x,
+                                                 *groups, sizes));
+      return llvm::Error::success();
+    }
+  if (!type.hasStaticShape() || !resultType.hasStaticShape())
+    return fail("a dynamic reshape that is not a collapse or an expansion "
+                "of dimensions is not supported yet");
+  SmallVector<int64_t> shape64(shape);
+  Value shapeValue = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({static_cast<int64_t>(shape.size())},
+                                b.getI64Type()),
+          ArrayRef<int64_t>(shape64)));
+  setOutput(0, tensor::ReshapeOp::create(b, loc, resultType, *x, shapeValue));
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importTranspose() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> reversed;
+  for (int64_t d = rank - 1; d >= 0; --d)
+    reversed.push_back(d);
+  SmallVector<int64_t> perm = getInts("perm", reversed);
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return fail("perm has " + llvm::Twine(perm.size()) + " entries for rank " +
+                llvm::Twine(rank));
+  SmallVector<int64_t> shape;
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  for (int64_t p : perm) {
+    shape.push_back(type.getDimSize(p));
+    if (type.isDynamicDim(p))
+      dyn.push_back({*x, p});
+  }
+  Value init = emptyTensor(shape, type.getElementType(), dyn);
+  setOutput(0, linalg::TransposeOp::create(b, loc, *x, init, perm)->getResult(0));
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importSoftmax() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  Type element = type.getElementType();
+  int64_t axis = getInt("axis", opset >= 13 ? -1 : 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis != rank - 1 || !isa<FloatType>(element))
+    return fail("only a softmax over the last axis of a floating-point "
+                "tensor is supported yet");
+  // max over the axis, exp(x - max), sum, divide.
+  SmallVector<int64_t> rowShape(type.getShape().drop_back());
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    if (type.isDynamicDim(d))
+      dyn.push_back({*x, d});
+  auto floatType = cast<FloatType>(element);
+  auto reduce = [&](Value in, Attribute initValue, bool isMax) -> Value {
+    Value init = filled(emptyTensor(rowShape, element, dyn), initValue);
+    SmallVector<AffineMap> maps{
+        b.getMultiDimIdentityMap(rank),
+        b.getMultiDimIdentityMap(rank).dropResult(rank - 1)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    iterators.back() = utils::IteratorType::reduction;
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{in},
+               ValueRange{init}, maps, iterators,
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 Value r = isMax ? arith::MaximumFOp::create(nb, nl, a[0], a[1])
+                                       .getResult()
+                                 : arith::AddFOp::create(nb, nl, a[0], a[1])
+                                       .getResult();
+                 linalg::YieldOp::create(nb, nl, ValueRange{r});
+               })
+        .getResult(0);
+  };
+  // The row values broadcast along the axis: [..., 1].
+  auto asColumn = [&](Value row) -> Value {
+    SmallVector<int64_t> shape(rowShape);
+    shape.push_back(1);
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      groups.push_back({d});
+    if (groups.empty())
+      groups.push_back({});
+    groups.back().push_back(rank - 1);
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(ShapedType::isDynamic(shape[d])
+                          ? OpFoldResult(dim(*x, d))
+                          : OpFoldResult(b.getIndexAttr(shape[d])));
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, element), row, groups, sizes);
+  };
+  if (rank == 1)
+    return fail("a softmax over a 1-D tensor is not supported yet");
+  Value max = reduce(*x, FloatAttr::get(element, APFloat::getInf(
+                                                     floatType.getFloatSemantics(),
+                                                     /*Negative=*/true)),
+                     true);
+  auto e = elementwise({*x, asColumn(max)}, element,
+                       [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                         return math::ExpOp::create(
+                             nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
+                       });
+  if (!e)
+    return e.takeError();
+  Value sum = reduce(*e, FloatAttr::get(element, 0.0), false);
+  auto y = elementwise({*e, asColumn(sum)}, element,
+                       [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                         return arith::DivFOp::create(nb, nl, a[0], a[1]);
+                       });
+  if (!y)
+    return y.takeError();
+  setOutput(0, *y);
+  return llvm::Error::success();
+}
+
