@@ -9,6 +9,10 @@ independently of the importer):
 - cnn.onnx: Conv (pads, bias) -> Relu -> MaxPool -> depthwise Conv (group=C)
   -> Sigmoid -> Flatten -> Gemm, NCHW, a dynamic batch; img.npy [3, 1, 8, 8]
   and cnn.ref.npy;
+- qdq.onnx: a QDQ layer as quantizers export them: x -> QuantizeLinear
+  (uint8, zero point 128) -> DequantizeLinear -> MatMul with a
+  DequantizeLinear'd int8 per-column weight; qx.npy and qdq.ref.npy (ONNX's
+  float semantics: dequantized values multiplied in float);
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -97,6 +101,23 @@ r1 = np.maximum(conv(img, c1w, c1b, 1), 0)
 p1 = r1.reshape(3, 4, 4, 2, 4, 2).max(axis=(3, 5))
 s2 = 1 / (1 + np.exp(-conv(p1, dww, dwb, 1, group=4)))
 np.save(os.path.join(out, "cnn.ref.npy"), s2.reshape(3, -1) @ fcw.T + fcb)
+
+# QDQ layer.
+wq = rng.integers(-127, 128, (8, 4)).astype(np.int8)
+sw = np.array([0.01, 0.02, 0.015, 0.03], np.float32)
+sx, zx = np.float32(0.05), np.uint8(128)
+save([helper.make_node("QuantizeLinear", ["x", "sx", "zx"], ["xq"], name="q_x"),
+      helper.make_node("DequantizeLinear", ["xq", "sx", "zx"], ["xd"], name="dq_x"),
+      helper.make_node("DequantizeLinear", ["wq", "sw"], ["wd"], name="dq_w", axis=1),
+      helper.make_node("MatMul", ["xd", "wd"], ["y"], name="fc")],
+     "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+     {"sx": np.array(sx), "zx": np.array(zx), "wq": wq, "sw": sw})
+qx = (f32(6, 8) * 2).astype(np.float32)
+np.save(os.path.join(out, "qx.npy"), qx)
+xq = np.clip(np.rint(qx / sx) + 128, 0, 255)
+xd = ((xq - 128) * sx).astype(np.float32)
+np.save(os.path.join(out, "qdq.ref.npy"), xd @ (wq.astype(np.float32) * sw))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

@@ -22,7 +22,14 @@ from onnx import numpy_helper
 SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "Exp", "Flatten", "Gemm", "GlobalAveragePool", "Identity",
              "MatMul", "MaxPool", "Mul", "Neg", "Relu", "Reshape", "Sigmoid",
-             "Softmax", "Sqrt", "Sub", "Tanh", "Transpose"}
+             "Softmax", "Sqrt", "Sub", "Tanh", "Transpose", "QuantizeLinear",
+             "DequantizeLinear"}
+# Quantization ops must match exactly.
+EXACT = {"QuantizeLinear", "DequantizeLinear"}
+# Ops whose other inputs (scales, zero points, target shapes) the importer
+# needs as constants, while the node tests feed them as graph inputs: those
+# inputs become initializers holding the test's stored values ("frozen").
+FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape"}
 RTOL, ATOL = 1e-5, 1e-5
 
 bindir, workdir = sys.argv[1], sys.argv[2]
@@ -44,6 +51,18 @@ for test in sorted(glob.glob(os.path.join(testdata, "test_*"))):
     op = sorted(ops - {"Constant"})[0] if ops - {"Constant"} else "Constant"
     counts = results.setdefault(op, [0, 0, 0])
     out_mlir = os.path.join(workdir, name + ".mlir")
+    if ops & FREEZE and len(model.graph.input) > 1:
+        data0 = os.path.join(test, "test_data_set_0")
+        keep = [model.graph.input[0]]
+        for i, v in enumerate(list(model.graph.input)[1:], start=1):
+            t = onnx.TensorProto()
+            with open(os.path.join(data0, f"input_{i}.pb"), "rb") as f:
+                t.ParseFromString(f.read())
+            t.name = v.name
+            model.graph.initializer.append(t)
+        del model.graph.input[1:]
+        model_path = os.path.join(workdir, name + ".frozen.onnx")
+        onnx.save(model, model_path)
     r = subprocess.run([f"{bindir}/quant-import-onnx", model_path, "-o", out_mlir],
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -83,7 +102,10 @@ for test in sorted(glob.glob(os.path.join(testdata, "test_*"))):
                 t.ParseFromString(f.read())
             want = numpy_helper.to_array(t)
             got = np.load(os.path.join(outdir, f"out{j}.npy"))
-            if got.shape != want.shape or not np.allclose(got, want, rtol=RTOL, atol=ATOL):
+            exact = ops & EXACT
+            if got.shape != want.shape or (
+                    not np.array_equal(got, want) if exact else
+                    not np.allclose(got, want, rtol=RTOL, atol=ATOL)):
                 ok = False
                 err = np.abs(got.astype(np.float64) - want).max() if got.shape == want.shape else "shape"
                 print(f"FAIL {name}: output {j} differs ({got.shape} vs {want.shape}, max |diff| {err})")

@@ -334,6 +334,7 @@ llvm::Error Importer::importNode() {
     if (!attr)
       return fail(llvm::toString(attr.takeError()));
     constants[node->output(0)] = *attr;
+    onnxTypes[node->output(0)] = value->t().data_type();
     return llvm::Error::success();
   }
   if (op == "Dropout") {
@@ -382,6 +383,8 @@ llvm::Error Importer::importNode() {
     return importTranspose();
   if (op == "Softmax")
     return importSoftmax();
+  if (op == "QuantizeLinear" || op == "DequantizeLinear")
+    return importQuantizeLinear(op == "QuantizeLinear");
   return fail("op " + op + " is not supported yet (docs/Import.md lists the "
               "ops the importer knows)");
 }
@@ -399,6 +402,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
     if (!attr)
       return attr.takeError();
     constants[t.name()] = *attr;
+    onnxTypes[t.name()] = t.data_type();
   }
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
@@ -419,6 +423,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
     argTypes.push_back(*type);
     argNames.push_back(v.name());
     argUnsigned.push_back(isUnsigned(v));
+    onnxTypes[v.name()] = v.type().tensor_type().elem_type();
   }
   for (const onnx::ValueInfoProto &v : graph.output())
     resultUnsigned.push_back(v.type().has_tensor_type() && isUnsigned(v));
@@ -473,7 +478,7 @@ quantopt::importOnnxModel(llvm::StringRef path, MLIRContext &context,
     return makeError("'" + path + "' is not a valid ONNX model (protobuf "
                      "parsing failed)");
   context.loadDialect<arith::ArithDialect, func::FuncDialect,
-                      linalg::LinalgDialect, math::MathDialect,
+                      linalg::LinalgDialect, math::MathDialect, qnt::QntDialect,
                       tensor::TensorDialect>();
   Importer importer(context, model, options,
                     FileLineColLoc::get(&context, path, 0, 0));

@@ -14,6 +14,7 @@
 #define QUANTOPT_TOOLS_ONNXIMPORTERIMPL_H
 
 #include "OnnxImporter.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -55,6 +56,10 @@ private:
   int64_t opset = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<DenseElementsAttr> constants;
+  /// ONNX element types (TensorProto::DataType) of the values whose
+  /// signedness matters (integer tensors are signless here): initializers,
+  /// Constant nodes, graph inputs, QuantizeLinear outputs.
+  llvm::StringMap<int32_t> onnxTypes;
 
   // --- Diagnostics -------------------------------------------------------
   llvm::Error fail(const llvm::Twine &message) {
@@ -143,6 +148,9 @@ private:
   llvm::Error importReshape();
   llvm::Error importTranspose();
   llvm::Error importSoftmax();
+  /// QuantizeLinear (`quantize`) or DequantizeLinear as qnt.quantize /
+  /// qnt.dequantize with the constant scale and zero point as #qnt.params.
+  llvm::Error importQuantizeLinear(bool quantize);
   /// The explicit [begin..., end...] pads of a 2-D window op.
   llvm::Expected<SmallVector<int64_t>>
   getPads(RankedTensorType xType, ArrayRef<int64_t> kernel,

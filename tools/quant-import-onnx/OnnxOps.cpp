@@ -663,3 +663,99 @@ llvm::Error Importer::importSoftmax() {
   return llvm::Error::success();
 }
 
+llvm::Error Importer::importQuantizeLinear(bool quantize) {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  DenseElementsAttr scale = getConstantInput(1);
+  if (!scale || !scale.getElementType().isF32())
+    return fail("the scale must be an f32 constant (an initializer or a "
+                "Constant node)");
+  DenseElementsAttr zeroPoint = getConstantInput(2);
+  if (hasInput(2) && !zeroPoint)
+    return fail("the zero point must be a constant");
+  auto type = cast<RankedTensorType>(x->getType());
+  // The storage: the zero point's ONNX type (uint8 when there is none:
+  // ONNX's default); for DequantizeLinear without one, the input's. Integer
+  // tensors are signless here, so the ONNX types are tracked by name.
+  int32_t storageType = onnx::TensorProto::UINT8;
+  if (zeroPoint)
+    storageType = onnxTypes.lookup(node->input(2));
+  else if (!quantize)
+    storageType = onnxTypes.lookup(node->input(0));
+  numerics::StorageKind kind;
+  switch (storageType) {
+  case onnx::TensorProto::UINT8:
+    kind = numerics::StorageKind::U8;
+    break;
+  case onnx::TensorProto::INT8:
+    kind = numerics::StorageKind::I8;
+    break;
+  case onnx::TensorProto::INT32:
+    kind = numerics::StorageKind::I32;
+    break;
+  default:
+    return fail("quantized storage " + llvm::Twine(storageType) +
+                " is not supported (uint8, int8, int32)");
+  }
+  // Per tensor (a scalar or one-element scale) or per axis.
+  int64_t axis = -1;
+  int64_t count = scale.getNumElements();
+  if (scale.getType().getRank() == 1 && count > 1) {
+    axis = getInt("axis", 1);
+    if (axis < 0)
+      axis += type.getRank();
+    if (axis < 0 || axis >= type.getRank() || type.isDynamicDim(axis) ||
+        type.getDimSize(axis) != count)
+      return fail("a per-axis scale of " + llvm::Twine(count) +
+                  " values does not fit axis " +
+                  llvm::Twine(getInt("axis", 1)) + " of " +
+                  llvm::Twine(type.getRank()) + "-D input");
+  } else if (count != 1) {
+    return fail("the scale must be a scalar or a 1-D tensor");
+  }
+  SmallVector<numerics::QuantParams> groups;
+  for (float sc : scale.getValues<float>())
+    groups.push_back({sc, 0, 0.0f});
+  if (zeroPoint) {
+    if (zeroPoint.getNumElements() != count)
+      return fail("the zero point has " +
+                  llvm::Twine(zeroPoint.getNumElements()) +
+                  " values for " + llvm::Twine(count) + " scales");
+    bool isSigned = numerics::isSignedStorage(kind);
+    for (auto [i, z] : llvm::enumerate(zeroPoint.getValues<APInt>()))
+      groups[i].zeroPoint =
+          isSigned ? z.getSExtValue() : static_cast<int64_t>(z.getZExtValue());
+  }
+  // ONNX's parameters as they are: full range, any zero point.
+  numerics::SolverOptions storage;
+  storage.storage = kind;
+  storage.scheme = numerics::Scheme::Asymmetric;
+  storage.narrowRange = false;
+  numerics::Granularity granularity;
+  granularity.axis = axis;
+  qnt::ParamsAttr params = qnt::getParamsAttr(
+      &ctx, storage, granularity, b.getF32Type(), groups,
+      [&]() { return mlir::emitError(loc); });
+  if (!params)
+    return fail("the scale and zero point do not make valid quantization "
+                "parameters (see the diagnostic above)");
+  Type f32 = b.getF32Type();
+  unsigned bits = numerics::getStorageBitWidth(kind);
+  if (quantize) {
+    if (!type.getElementType().isF32())
+      return fail("only f32 inputs are quantized");
+    auto resultType = RankedTensorType::get(type.getShape(),
+                                            b.getIntegerType(bits));
+    setOutput(0, qnt::QuantizeOp::create(b, loc, resultType, *x, params,
+                                         qnt::RoundingMode::half_even));
+    onnxTypes[node->output(0)] = storageType;
+  } else {
+    if (type.getElementType() != b.getIntegerType(bits))
+      return fail("the input's element type does not match the storage");
+    setOutput(0, qnt::DequantizeOp::create(
+                     b, loc, RankedTensorType::get(type.getShape(), f32), *x,
+                     params, UnitAttr()));
+  }
+  return llvm::Error::success();
+}
