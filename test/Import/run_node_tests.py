@@ -23,13 +23,16 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "Exp", "Flatten", "Gemm", "GlobalAveragePool", "Identity",
              "MatMul", "MaxPool", "Mul", "Neg", "Relu", "Reshape", "Sigmoid",
              "Softmax", "Sqrt", "Sub", "Tanh", "Transpose", "QuantizeLinear",
-             "DequantizeLinear"}
+             "DequantizeLinear", "Erf", "Log", "LeakyRelu", "HardSigmoid",
+             "HardSwish", "Clip", "Pow", "Squeeze", "Unsqueeze", "Concat",
+             "Pad", "Slice", "Cast", "ReduceMean", "BatchNormalization"}
 # Quantization ops must match exactly.
 EXACT = {"QuantizeLinear", "DequantizeLinear"}
 # Ops whose other inputs (scales, zero points, target shapes) the importer
 # needs as constants, while the node tests feed them as graph inputs: those
 # inputs become initializers holding the test's stored values ("frozen").
-FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape"}
+FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape", "Squeeze",
+          "Unsqueeze", "Pad", "Slice", "ReduceMean"}
 RTOL, ATOL = 1e-5, 1e-5
 
 bindir, workdir = sys.argv[1], sys.argv[2]

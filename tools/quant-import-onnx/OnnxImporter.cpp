@@ -31,7 +31,8 @@ llvm::Error quantopt::onnx_import::makeError(const llvm::Twine &message) {
 }
 
 /// The MLIR element type of an ONNX TensorProto data type.
-static Type getElementType(MLIRContext *ctx, int32_t dataType) {
+Type quantopt::onnx_import::getElementType(MLIRContext *ctx,
+                                          int32_t dataType) {
   switch (dataType) {
   case onnx::TensorProto::FLOAT:
     return Float32Type::get(ctx);
@@ -234,17 +235,29 @@ llvm::Expected<Value> Importer::elementwise(
 }
 
 llvm::Error Importer::importElementwise(llvm::StringRef op) {
+  // Optional inputs left out (an empty name) are null.
   SmallVector<Value> ins;
   for (int i = 0; i < node->input_size(); ++i) {
+    if (!hasInput(i)) {
+      ins.push_back(nullptr);
+      continue;
+    }
     auto v = getInput(i);
     if (!v)
       return v.takeError();
     ins.push_back(*v);
   }
+  if (ins.empty() || !ins.front())
+    return fail("input 0 is missing");
   Type element = getElementTypeOrSelf(ins.front().getType());
   for (Value v : ins)
-    if (getElementTypeOrSelf(v.getType()) != element)
+    if (v && getElementTypeOrSelf(v.getType()) != element)
       return fail("inputs of different element types");
+  if (op == "Clip" && !isa<FloatType>(element) &&
+      onnxTypes.lookup(node->input(0)) != onnx::TensorProto::INT8 &&
+      onnxTypes.lookup(node->input(0)) != onnx::TensorProto::INT32 &&
+      onnxTypes.lookup(node->input(0)) != onnx::TensorProto::INT64)
+    return fail("Clip of unsigned or unknown integer types is not supported");
   bool isFloat = isa<FloatType>(element);
   auto unary = [&](auto build) -> llvm::Error {
     if (!isFloat)
@@ -292,6 +305,95 @@ llvm::Error Importer::importElementwise(llvm::StringRef op) {
     return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
       return math::AbsFOp::create(nb, nl, x);
     });
+  if (op == "Erf")
+    return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
+      return math::ErfOp::create(nb, nl, x);
+    });
+  if (op == "Log")
+    return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
+      return math::LogOp::create(nb, nl, x);
+    });
+  if (op == "LeakyRelu") {
+    double alpha = getFloat("alpha", 0.01f);
+    return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
+      Value negative = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLT,
+                                             x, constF(nb, nl, 0.0));
+      return arith::SelectOp::create(
+          nb, nl, negative,
+          arith::MulFOp::create(nb, nl, x, constF(nb, nl, alpha)), x);
+    });
+  }
+  // HardSigmoid: max(0, min(1, alpha x + beta)); HardSwish: x times it with
+  // alpha = 1/6, beta = 0.5.
+  if (op == "HardSigmoid" || op == "HardSwish") {
+    bool swish = op == "HardSwish";
+    double alpha = swish ? static_cast<double>(1.0f / 6.0f)
+                         : getFloat("alpha", 0.2f);
+    double beta = swish ? 0.5 : getFloat("beta", 0.5f);
+    return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
+      Value y = arith::AddFOp::create(
+          nb, nl, arith::MulFOp::create(nb, nl, x, constF(nb, nl, alpha)),
+          constF(nb, nl, beta));
+      y = arith::MinimumFOp::create(nb, nl, y, constF(nb, nl, 1.0));
+      y = arith::MaximumFOp::create(nb, nl, y, constF(nb, nl, 0.0));
+      return swish ? arith::MulFOp::create(nb, nl, x, y).getResult() : y;
+    });
+  }
+  // Clip: min and max are optional inputs (attributes before opset 11).
+  if (op == "Clip") {
+    std::optional<double> lo, hi;
+    if (opset < 11) {
+      lo = getFloat("min", -std::numeric_limits<float>::max());
+      hi = getFloat("max", std::numeric_limits<float>::max());
+    }
+    SmallVector<Value> clipIns{ins[0]};
+    int minIndex = -1, maxIndex = -1;
+    if (opset >= 11) {
+      if (hasInput(1)) {
+        minIndex = clipIns.size();
+        clipIns.push_back(ins[1]);
+      }
+      if (hasInput(2)) {
+        maxIndex = clipIns.size();
+        clipIns.push_back(ins[2]);
+      }
+    }
+    auto r = elementwise(
+        clipIns, element, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          Value v = a[0];
+          auto bound = [&](std::optional<double> c, int index) -> Value {
+            if (index >= 0)
+              return a[index];
+            if (!c)
+              return nullptr;
+            return isFloat ? constF(nb, nl, *c) : Value();
+          };
+          if (Value l = bound(lo, minIndex))
+            v = isFloat ? arith::MaximumFOp::create(nb, nl, v, l).getResult()
+                        : arith::MaxSIOp::create(nb, nl, v, l).getResult();
+          if (Value h = bound(hi, maxIndex))
+            v = isFloat ? arith::MinimumFOp::create(nb, nl, v, h).getResult()
+                        : arith::MinSIOp::create(nb, nl, v, h).getResult();
+          return v;
+        });
+    if (!r)
+      return r.takeError();
+    setOutput(0, *r);
+    return llvm::Error::success();
+  }
+  if (op == "Pow") {
+    if (!isFloat || ins.size() != 2)
+      return fail("only floating-point Pow with one exponent type is "
+                  "supported");
+    auto r = elementwise(ins, element,
+                         [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                           return math::PowFOp::create(nb, nl, a[0], a[1]);
+                         });
+    if (!r)
+      return r.takeError();
+    setOutput(0, *r);
+    return llvm::Error::success();
+  }
   // Binary arithmetic with broadcasting.
   if (ins.size() != 2)
     return fail("expected two inputs");
@@ -360,7 +462,9 @@ llvm::Error Importer::importNode() {
     return llvm::Error::success();
   }
   if (llvm::is_contained({"Relu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Neg",
-                          "Abs", "Add", "Sub", "Mul", "Div"},
+                          "Abs", "Add", "Sub", "Mul", "Div", "Erf", "Log",
+                          "LeakyRelu", "HardSigmoid", "HardSwish", "Clip",
+                          "Pow"},
                          llvm::StringRef(op)))
     return importElementwise(op);
   if (op == "MatMul")
@@ -385,6 +489,20 @@ llvm::Error Importer::importNode() {
     return importSoftmax();
   if (op == "QuantizeLinear" || op == "DequantizeLinear")
     return importQuantizeLinear(op == "QuantizeLinear");
+  if (op == "Squeeze" || op == "Unsqueeze")
+    return importSqueeze(op == "Squeeze");
+  if (op == "Concat")
+    return importConcat();
+  if (op == "Pad")
+    return importPad();
+  if (op == "Slice")
+    return importSlice();
+  if (op == "Cast")
+    return importCast();
+  if (op == "ReduceMean")
+    return importReduceMean();
+  if (op == "BatchNormalization")
+    return importBatchNormalization();
   return fail("op " + op + " is not supported yet (docs/Import.md lists the "
               "ops the importer knows)");
 }

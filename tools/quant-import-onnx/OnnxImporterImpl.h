@@ -33,6 +33,10 @@ using namespace mlir;
 
 llvm::Error makeError(const llvm::Twine &message);
 
+/// The MLIR element type of an ONNX TensorProto data type (integers
+/// signless), or null.
+Type getElementType(MLIRContext *ctx, int32_t dataType);
+
 class Importer {
 public:
   Importer(MLIRContext &ctx, const onnx::ModelProto &model,
@@ -151,6 +155,16 @@ private:
   /// QuantizeLinear (`quantize`) or DequantizeLinear as qnt.quantize /
   /// qnt.dequantize with the constant scale and zero point as #qnt.params.
   llvm::Error importQuantizeLinear(bool quantize);
+  // OnnxShapeOps.cpp.
+  llvm::Expected<SmallVector<int64_t>> getAxes(int index, int64_t inputOpset,
+                                               int64_t rank);
+  llvm::Error importSqueeze(bool squeeze);
+  llvm::Error importConcat();
+  llvm::Error importPad();
+  llvm::Error importSlice();
+  llvm::Error importCast();
+  llvm::Error importReduceMean();
+  llvm::Error importBatchNormalization();
   /// The explicit [begin..., end...] pads of a 2-D window op.
   llvm::Expected<SmallVector<int64_t>>
   getPads(RankedTensorType xType, ArrayRef<int64_t> kernel,

@@ -1,0 +1,486 @@
+//===- OnnxShapeOps.cpp - ONNX shape, cast and normalization ops ----------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Squeeze/Unsqueeze (collapse/expand), Concat (insert_slice into one
+// tensor), Pad (tensor.pad, constant mode), Slice (extract_slice), Cast,
+// ReduceMean and inference BatchNormalization (element-wise along the
+// channels).
+//
+//===----------------------------------------------------------------------===//
+
+#include "OnnxImporterImpl.h"
+
+using namespace mlir;
+using namespace quantopt;
+using namespace quantopt::onnx_import;
+
+/// The axes of a node: its `axes` attribute before `inputOpset`, its
+/// constant input `index` from then on (empty when absent).
+llvm::Expected<SmallVector<int64_t>>
+Importer::getAxes(int index, int64_t inputOpset, int64_t rank) {
+  SmallVector<int64_t> axes;
+  if (opset < inputOpset) {
+    axes = getInts("axes", {});
+  } else if (hasInput(index)) {
+    DenseElementsAttr attr = getConstantInput(index);
+    if (!attr)
+      return fail("the axes must be a constant");
+    for (APInt v : attr.getValues<APInt>())
+      axes.push_back(v.getSExtValue());
+  }
+  for (int64_t &a : axes) {
+    if (a < 0)
+      a += rank;
+    if (a < 0 || a >= rank)
+      return fail("axis out of range for rank " + llvm::Twine(rank));
+  }
+  llvm::sort(axes);
+  return axes;
+}
+
+llvm::Error Importer::importSqueeze(bool squeeze) {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t inRank = type.getRank();
+  int64_t outRank = inRank;
+  // The axes refer to the input (Squeeze) or the output (Unsqueeze).
+  SmallVector<int64_t> raw;
+  if (opset < 13)
+    raw = getInts("axes", {});
+  else if (hasInput(1)) {
+    DenseElementsAttr attr = getConstantInput(1);
+    if (!attr)
+      return fail("the axes must be a constant");
+    for (APInt v : attr.getValues<APInt>())
+      raw.push_back(v.getSExtValue());
+  }
+  if (!squeeze)
+    outRank = inRank + raw.size();
+  int64_t axisRank = squeeze ? inRank : outRank;
+  llvm::SmallDenseSet<int64_t> axes;
+  for (int64_t a : raw) {
+    int64_t n = a < 0 ? a + axisRank : a;
+    if (n < 0 || n >= axisRank || !axes.insert(n).second)
+      return fail("axis " + llvm::Twine(a) + " is out of range or repeated");
+  }
+  if (squeeze && raw.empty())
+    for (int64_t d = 0; d < inRank; ++d)
+      if (type.getDimSize(d) == 1)
+        axes.insert(d);
+  // The kept dimensions form one group each; unit dimensions join the group
+  // before them (or the first one).
+  SmallVector<int64_t> big, small;
+  int64_t bigRank = squeeze ? inRank : outRank;
+  SmallVector<int64_t> bigShape;
+  if (squeeze) {
+    bigShape.assign(type.getShape().begin(), type.getShape().end());
+  } else {
+    int64_t next = 0;
+    for (int64_t d = 0; d < outRank; ++d)
+      bigShape.push_back(axes.count(d) ? 1 : type.getDimSize(next++));
+  }
+  for (int64_t d : axes)
+    if (bigShape[d] != 1)
+      return fail("dimension " + llvm::Twine(d) + " is not of size 1");
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<int64_t> smallShape;
+  ReassociationIndices pending;
+  for (int64_t d = 0; d < bigRank; ++d) {
+    if (axes.count(d)) {
+      if (groups.empty())
+        pending.push_back(d);
+      else
+        groups.back().push_back(d);
+      continue;
+    }
+    ReassociationIndices group = pending;
+    pending.clear();
+    group.push_back(d);
+    groups.push_back(group);
+    smallShape.push_back(bigShape[d]);
+  }
+  if (groups.empty())
+    groups.clear(); // all unit dimensions: a 0-d tensor
+  else if (!pending.empty())
+    groups.back().append(pending.begin(), pending.end());
+  Type element = type.getElementType();
+  if (squeeze) {
+    setOutput(0, tensor::CollapseShapeOp::create(
+                     b, loc, RankedTensorType::get(smallShape, element), *x,
+                     groups));
+    return llvm::Error::success();
+  }
+  SmallVector<OpFoldResult> sizes;
+  int64_t next = 0;
+  for (int64_t d = 0; d < outRank; ++d) {
+    if (axes.count(d)) {
+      sizes.push_back(b.getIndexAttr(1));
+      continue;
+    }
+    sizes.push_back(type.isDynamicDim(next)
+                        ? OpFoldResult(dim(*x, next))
+                        : OpFoldResult(b.getIndexAttr(type.getDimSize(next))));
+    ++next;
+  }
+  setOutput(0, tensor::ExpandShapeOp::create(
+                   b, loc, RankedTensorType::get(bigShape, element), *x,
+                   groups, sizes));
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importConcat() {
+  SmallVector<Value> ins;
+  for (int i = 0; i < node->input_size(); ++i) {
+    auto v = getInput(i);
+    if (!v)
+      return v.takeError();
+    ins.push_back(*v);
+  }
+  auto first = cast<RankedTensorType>(ins.front().getType());
+  int64_t rank = first.getRank();
+  int64_t axis = getInt("axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("axis out of range");
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : ins) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != rank || t.getElementType() != first.getElementType())
+      return fail("inputs of different ranks or element types");
+    if (t.isDynamicDim(axis) || ShapedType::isDynamic(shape[axis]))
+      shape[axis] = ShapedType::kDynamic;
+    else
+      shape[axis] += t.getDimSize(axis);
+  }
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!ShapedType::isDynamic(shape[d]))
+      continue;
+    if (d != axis) {
+      sizes.push_back(dim(ins.front(), d));
+      continue;
+    }
+    Value total = arith::ConstantIndexOp::create(b, loc, 0);
+    for (Value v : ins)
+      total = arith::AddIOp::create(b, loc, total, dim(v, axis));
+    sizes.push_back(total);
+  }
+  Value result = tensor::EmptyOp::create(b, loc, shape, first.getElementType(),
+                                         sizes);
+  Value offset = arith::ConstantIndexOp::create(b, loc, 0);
+  for (Value v : ins) {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), extents,
+        strides(rank, b.getIndexAttr(1));
+    offsets[axis] = offset;
+    for (int64_t d = 0; d < rank; ++d)
+      extents.push_back(t.isDynamicDim(d)
+                            ? OpFoldResult(dim(v, d))
+                            : OpFoldResult(b.getIndexAttr(t.getDimSize(d))));
+    result = tensor::InsertSliceOp::create(b, loc, v, result, offsets, extents,
+                                           strides);
+    offset = arith::AddIOp::create(b, loc, offset, dim(v, axis));
+  }
+  setOutput(0, result);
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importPad() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  if (getString("mode", "constant") != "constant")
+    return fail("only mode=constant is supported yet");
+  SmallVector<int64_t> pads;
+  Attribute value = b.getZeroAttr(type.getElementType());
+  if (opset < 11) {
+    pads = getInts("pads", {});
+    if (isa<FloatType>(type.getElementType()))
+      value = b.getFloatAttr(type.getElementType(), getFloat("value", 0.0f));
+  } else {
+    DenseElementsAttr padsAttr = getConstantInput(1);
+    if (!padsAttr)
+      return fail("the pads must be a constant");
+    for (APInt v : padsAttr.getValues<APInt>())
+      pads.push_back(v.getSExtValue());
+    if (hasInput(2)) {
+      DenseElementsAttr c = getConstantInput(2);
+      if (!c || c.getNumElements() != 1)
+        return fail("the constant_value must be a constant scalar");
+      value = c.getSplatValue<Attribute>();
+    }
+    if (hasInput(3))
+      return fail("the axes input of Pad is not supported yet");
+  }
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return fail("expected " + llvm::Twine(2 * rank) + " pads");
+  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    return fail("negative pads (cropping) are not supported yet");
+  SmallVector<int64_t> shape(type.getShape());
+  for (int64_t d = 0; d < rank; ++d)
+    if (!ShapedType::isDynamic(shape[d]))
+      shape[d] += pads[d] + pads[rank + d];
+  Value padValue = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+  setOutput(0, tensor::PadOp::create(
+                   b, loc, RankedTensorType::get(shape, type.getElementType()),
+                   *x, getAsIndexOpFoldResult(&ctx, ArrayRef(pads).take_front(rank)),
+                   getAsIndexOpFoldResult(&ctx, ArrayRef(pads).drop_front(rank)),
+                   padValue));
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importSlice() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> starts, ends, axes, steps;
+  auto constInts = [&](int i, SmallVector<int64_t> &out) -> llvm::Error {
+    if (!hasInput(i))
+      return llvm::Error::success();
+    DenseElementsAttr attr = getConstantInput(i);
+    if (!attr)
+      return fail("starts, ends, axes and steps must be constants");
+    for (APInt v : attr.getValues<APInt>())
+      out.push_back(v.getSExtValue());
+    return llvm::Error::success();
+  };
+  if (opset < 10) {
+    starts = getInts("starts", {});
+    ends = getInts("ends", {});
+    axes = getInts("axes", {});
+  } else {
+    if (auto e = constInts(1, starts))
+      return e;
+    if (auto e = constInts(2, ends))
+      return e;
+    if (auto e = constInts(3, axes))
+      return e;
+    if (auto e = constInts(4, steps))
+      return e;
+  }
+  if (axes.empty())
+    for (int64_t d = 0; d < static_cast<int64_t>(starts.size()); ++d)
+      axes.push_back(d);
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  if (starts.size() != ends.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    return fail("starts, ends, axes and steps differ in length");
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    offsets.push_back(b.getIndexAttr(0));
+    strides.push_back(b.getIndexAttr(1));
+    sizes.push_back(type.isDynamicDim(d)
+                        ? OpFoldResult(dim(*x, d))
+                        : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+    shape.push_back(type.getDimSize(d));
+  }
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (axis < 0 || axis >= rank)
+      return fail("axis out of range");
+    if (steps[i] <= 0)
+      return fail("only positive steps are supported yet");
+    int64_t size = type.getDimSize(axis);
+    if (ShapedType::isDynamic(size))
+      return fail("slicing a dynamic dimension is not supported yet");
+    auto clampIndex = [&](int64_t v) {
+      if (v < 0)
+        v += size;
+      return std::clamp<int64_t>(v, 0, size);
+    };
+    int64_t start = clampIndex(starts[i]), end = clampIndex(ends[i]);
+    int64_t count = end > start ? (end - start + steps[i] - 1) / steps[i] : 0;
+    if (count == 0)
+      start = 0; // an empty slice: any in-bounds offset
+    offsets[axis] = b.getIndexAttr(start);
+    sizes[axis] = b.getIndexAttr(count);
+    strides[axis] = b.getIndexAttr(steps[i]);
+    shape[axis] = count;
+  }
+  setOutput(0, tensor::ExtractSliceOp::create(
+                   b, loc, RankedTensorType::get(shape, type.getElementType()),
+                   *x, offsets, sizes, strides));
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importCast() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  int32_t to = getInt("to", 0);
+  int32_t from = onnxTypes.lookup(node->input(0));
+  Type target = getElementType(&ctx, static_cast<int32_t>(to));
+  Type source = getElementTypeOrSelf(x->getType());
+  if (!target || target.isInteger(1) || source.isInteger(1))
+    return fail("Cast to or from this type is not supported yet");
+  auto isUnsignedOnnx = [](int32_t t) {
+    return t == onnx::TensorProto::UINT8 || t == onnx::TensorProto::UINT16 ||
+           t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64;
+  };
+  if (isa<IntegerType>(source) && from == 0)
+    return fail("the signedness of the input is unknown");
+  bool srcUnsigned = isUnsignedOnnx(from), dstUnsigned = isUnsignedOnnx(to);
+  auto r = elementwise(
+      {*x}, target, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Value v = a[0];
+        if (source == target)
+          return v;
+        bool srcFloat = isa<FloatType>(source), dstFloat = isa<FloatType>(target);
+        if (srcFloat && dstFloat)
+          return source.getIntOrFloatBitWidth() < target.getIntOrFloatBitWidth()
+                     ? arith::ExtFOp::create(nb, nl, target, v).getResult()
+                     : arith::TruncFOp::create(nb, nl, target, v).getResult();
+        if (!srcFloat && dstFloat)
+          return srcUnsigned
+                     ? arith::UIToFPOp::create(nb, nl, target, v).getResult()
+                     : arith::SIToFPOp::create(nb, nl, target, v).getResult();
+        if (srcFloat)
+          return dstUnsigned
+                     ? arith::FPToUIOp::create(nb, nl, target, v).getResult()
+                     : arith::FPToSIOp::create(nb, nl, target, v).getResult();
+        unsigned sw = source.getIntOrFloatBitWidth(),
+                 tw = target.getIntOrFloatBitWidth();
+        if (sw == tw)
+          return v;
+        if (sw > tw)
+          return arith::TruncIOp::create(nb, nl, target, v);
+        return srcUnsigned
+                   ? arith::ExtUIOp::create(nb, nl, target, v).getResult()
+                   : arith::ExtSIOp::create(nb, nl, target, v).getResult();
+      });
+  if (!r)
+    return r.takeError();
+  setOutput(0, *r);
+  onnxTypes[node->output(0)] = to;
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importReduceMean() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  Type element = type.getElementType();
+  if (!isa<FloatType>(element))
+    return fail("only floating-point ReduceMean is supported");
+  auto axesOr = getAxes(1, 18, rank);
+  if (!axesOr)
+    return axesOr.takeError();
+  SmallVector<int64_t> axes = *axesOr;
+  if (axes.empty())
+    for (int64_t d = 0; d < rank; ++d)
+      axes.push_back(d);
+  bool keep = getInt("keepdims", 1) != 0;
+  double count = 1;
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (reduced) {
+      if (type.isDynamicDim(d))
+        return fail("reducing a dynamic dimension is not supported yet");
+      count *= type.getDimSize(d);
+      if (keep) {
+        shape.push_back(1);
+        outExprs.push_back(b.getAffineConstantExpr(0));
+      }
+      continue;
+    }
+    shape.push_back(type.getDimSize(d));
+    outExprs.push_back(b.getAffineDimExpr(d));
+    if (type.isDynamicDim(d))
+      dyn.push_back({*x, d});
+  }
+  Value init = filled(emptyTensor(shape, element, dyn),
+                      FloatAttr::get(element, 0.0));
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank),
+                              AffineMap::get(rank, 0, outExprs, &ctx)};
+  Value sum = linalg::GenericOp::create(
+                  b, loc, TypeRange{init.getType()}, ValueRange{*x},
+                  ValueRange{init}, maps, iterators,
+                  [&](OpBuilder &nb, Location nl, ValueRange a) {
+                    linalg::YieldOp::create(
+                        nb, nl,
+                        ValueRange{arith::AddFOp::create(nb, nl, a[0], a[1])});
+                  })
+                  .getResult(0);
+  auto mean = elementwise({sum}, element,
+                          [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                            return arith::DivFOp::create(
+                                nb, nl, e[0],
+                                arith::ConstantOp::create(
+                                    nb, nl, FloatAttr::get(element, count)));
+                          });
+  if (!mean)
+    return mean.takeError();
+  setOutput(0, *mean);
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importBatchNormalization() {
+  if (node->output_size() > 1)
+    return fail("training-mode BatchNormalization (running statistics "
+                "outputs) is not supported");
+  SmallVector<Value> ins;
+  for (int i = 0; i < 5; ++i) {
+    auto v = getInput(i);
+    if (!v)
+      return v.takeError();
+    ins.push_back(*v);
+  }
+  auto type = cast<RankedTensorType>(ins[0].getType());
+  Type element = type.getElementType();
+  int64_t rank = type.getRank();
+  if (rank < 2 || !isa<FloatType>(element))
+    return fail("expected a floating-point input of rank 2 or more");
+  // The per-channel inputs [C] as [C, 1, ...] to broadcast along axis 1.
+  for (int i = 1; i < 5; ++i) {
+    auto t = cast<RankedTensorType>(ins[i].getType());
+    if (t.getRank() != 1 || t.getElementType() != element)
+      return fail("scale, B, mean and var must be 1-D of the input's type");
+    if (rank == 2)
+      continue;
+    SmallVector<int64_t> shape{t.getDimSize(0)};
+    shape.append(rank - 2, 1);
+    SmallVector<ReassociationIndices> groups(1);
+    for (int64_t d = 0; d < rank - 1; ++d)
+      groups[0].push_back(d);
+    ins[i] = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, element), ins[i], groups);
+  }
+  double eps = getFloat("epsilon", 1e-5f);
+  auto y = elementwise(
+      ins, element, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        // scale * (x - mean) / sqrt(var + epsilon) + B, as ONNX writes it.
+        Value centered = arith::SubFOp::create(nb, nl, a[0], a[3]);
+        Value scaled = arith::MulFOp::create(nb, nl, a[1], centered);
+        Value var = arith::AddFOp::create(
+            nb, nl, a[4],
+            arith::ConstantOp::create(nb, nl, FloatAttr::get(element, eps)));
+        Value normalized = arith::DivFOp::create(
+            nb, nl, scaled, math::SqrtOp::create(nb, nl, var));
+        return arith::AddFOp::create(nb, nl, normalized, a[2]);
+      });
+  if (!y)
+    return y.takeError();
+  setOutput(0, *y);
+  return llvm::Error::success();
+}
