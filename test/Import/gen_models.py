@@ -13,6 +13,9 @@ independently of the importer):
   (uint8, zero point 128) -> DequantizeLinear -> MatMul with a
   DequantizeLinear'd int8 per-column weight; qx.npy and qdq.ref.npy (ONNX's
   float semantics: dequantized values multiplied in float);
+- mmi.onnx: MatMulInteger of a uint8 activation (zero point 3) and a
+  constant int8 weight with per-column zero points; ax.npy and mmi.ref.npy
+  (the exact int32 sums);
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -118,6 +121,18 @@ np.save(os.path.join(out, "qx.npy"), qx)
 xq = np.clip(np.rint(qx / sx) + 128, 0, 255)
 xd = ((xq - 128) * sx).astype(np.float32)
 np.save(os.path.join(out, "qdq.ref.npy"), xd @ (wq.astype(np.float32) * sw))
+
+# MatMulInteger.
+mb = rng.integers(-128, 128, (32, 20)).astype(np.int8)
+mzb = rng.integers(-5, 6, 20).astype(np.int8)
+save([helper.make_node("MatMulInteger", ["a", "b", "za", "zb"], ["y"], name="mmi")],
+     "mmi", [helper.make_tensor_value_info("a", TensorProto.UINT8, ["N", 32])],
+     [helper.make_tensor_value_info("y", TensorProto.INT32, ["N", 20])],
+     {"b": mb, "za": np.array(3, np.uint8), "zb": mzb})
+ax = rng.integers(0, 256, (7, 32)).astype(np.uint8)
+np.save(os.path.join(out, "ax.npy"), ax)
+np.save(os.path.join(out, "mmi.ref.npy"),
+        ((ax.astype(np.int32) - 3) @ (mb.astype(np.int32) - mzb)).astype(np.int32))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

@@ -25,14 +25,15 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "Softmax", "Sqrt", "Sub", "Tanh", "Transpose", "QuantizeLinear",
              "DequantizeLinear", "Erf", "Log", "LeakyRelu", "HardSigmoid",
              "HardSwish", "Clip", "Pow", "Squeeze", "Unsqueeze", "Concat",
-             "Pad", "Slice", "Cast", "ReduceMean", "BatchNormalization"}
+             "Pad", "Slice", "Cast", "ReduceMean", "BatchNormalization",
+             "MatMulInteger"}
 # Quantization ops must match exactly.
-EXACT = {"QuantizeLinear", "DequantizeLinear"}
+EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger"}
 # Ops whose other inputs (scales, zero points, target shapes) the importer
 # needs as constants, while the node tests feed them as graph inputs: those
 # inputs become initializers holding the test's stored values ("frozen").
 FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape", "Squeeze",
-          "Unsqueeze", "Pad", "Slice", "ReduceMean"}
+          "Unsqueeze", "Pad", "Slice", "ReduceMean", "MatMulInteger"}
 RTOL, ATOL = 1e-5, 1e-5
 
 bindir, workdir = sys.argv[1], sys.argv[2]

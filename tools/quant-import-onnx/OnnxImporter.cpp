@@ -489,6 +489,8 @@ llvm::Error Importer::importNode() {
     return importSoftmax();
   if (op == "QuantizeLinear" || op == "DequantizeLinear")
     return importQuantizeLinear(op == "QuantizeLinear");
+  if (op == "MatMulInteger")
+    return importMatMulInteger();
   if (op == "Squeeze" || op == "Unsqueeze")
     return importSqueeze(op == "Squeeze");
   if (op == "Concat")

@@ -155,6 +155,9 @@ private:
   /// QuantizeLinear (`quantize`) or DequantizeLinear as qnt.quantize /
   /// qnt.dequantize with the constant scale and zero point as #qnt.params.
   llvm::Error importQuantizeLinear(bool quantize);
+  llvm::Error importBatchMatMul(Value a, Value w);
+  /// MatMulInteger as a qnt.contract with unit scales (an i32 accumulator).
+  llvm::Error importMatMulInteger();
   // OnnxShapeOps.cpp.
   llvm::Expected<SmallVector<int64_t>> getAxes(int index, int64_t inputOpset,
                                                int64_t rank);

@@ -14,6 +14,8 @@
 
 #include "OnnxImporterImpl.h"
 
+#include "mlir/IR/Verifier.h"
+
 using namespace mlir;
 using namespace quantopt;
 using namespace quantopt::onnx_import;
@@ -30,8 +32,11 @@ llvm::Error Importer::importMatMul() {
   if (!isa<FloatType>(element) || wType.getElementType() != element)
     return fail("only floating-point matmuls are supported (MatMulInteger "
                 "and QLinearMatMul come with the quantized import)");
+  if (wType.getRank() >= 3)
+    return importBatchMatMul(*a, *w);
   if (wType.getRank() != 2 || aType.getRank() < 2)
-    return fail("only [..., M, K] x [K, N] matmuls are supported yet");
+    return fail("only [..., M, K] x [K, N] and batched matmuls with equal "
+                "batch dimensions are supported yet");
   // Leading dimensions of the activation fold into the rows.
   Value x = *a;
   int64_t rank = aType.getRank();
@@ -757,5 +762,154 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
                      b, loc, RankedTensorType::get(type.getShape(), f32), *x,
                      params, UnitAttr()));
   }
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importBatchMatMul(Value a, Value w) {
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t rank = aType.getRank();
+  Type element = aType.getElementType();
+  if (wType.getRank() != rank)
+    return fail("batched matmuls need operands of one rank (no batch "
+                "broadcasting yet)");
+  for (int64_t d = 0; d + 2 < rank; ++d)
+    if (aType.getDimSize(d) != wType.getDimSize(d))
+      return fail("batch dimension " + llvm::Twine(d) +
+                  " differs between the operands (no batch broadcasting "
+                  "yet)");
+  // The batch dimensions as one: [B, M, K] x [B, K, N].
+  SmallVector<ReassociationIndices> groups(1);
+  for (int64_t d = 0; d + 2 < rank; ++d)
+    groups[0].push_back(d);
+  groups.push_back({rank - 2});
+  groups.push_back({rank - 1});
+  Value a3 = rank > 3 ? tensor::CollapseShapeOp::create(b, loc, a, groups)
+                            .getResult()
+                      : a;
+  Value w3 = rank > 3 ? tensor::CollapseShapeOp::create(b, loc, w, groups)
+                            .getResult()
+                      : w;
+  auto a3Type = cast<RankedTensorType>(a3.getType());
+  auto w3Type = cast<RankedTensorType>(w3.getType());
+  SmallVector<int64_t> shape{a3Type.getDimSize(0), a3Type.getDimSize(1),
+                             w3Type.getDimSize(2)};
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  if (a3Type.isDynamicDim(0))
+    dyn.push_back({a3, 0});
+  if (a3Type.isDynamicDim(1))
+    dyn.push_back({a3, 1});
+  if (w3Type.isDynamicDim(2))
+    dyn.push_back({w3, 2});
+  Value init = filled(emptyTensor(shape, element, dyn),
+                      FloatAttr::get(element, 0.0));
+  Value y = linalg::BatchMatmulOp::create(b, loc, ValueRange{a3, w3},
+                                          ValueRange{init})
+                .getResult(0);
+  if (rank > 3) {
+    SmallVector<int64_t> outShape(aType.getShape().drop_back());
+    outShape.push_back(wType.getDimSize(rank - 1));
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(
+          ShapedType::isDynamic(outShape[d])
+              ? OpFoldResult(d < rank - 1 ? dim(a, d) : dim(w, rank - 1))
+              : OpFoldResult(b.getIndexAttr(outShape[d])));
+    y = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(outShape, element), y, groups, sizes);
+  }
+  setOutput(0, y);
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importMatMulInteger() {
+  auto a = getInput(0);
+  if (!a)
+    return a.takeError();
+  DenseElementsAttr weight = getConstantInput(1);
+  if (!weight)
+    return fail("the weight (B) must be a constant: a qnt.contract layer "
+                "has constant weights");
+  auto aType = cast<RankedTensorType>(a->getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  if (aType.getRank() != 2 || wType.getRank() != 2)
+    return fail("only 2-D MatMulInteger is supported yet");
+  auto kindOf = [&](int i) -> std::optional<numerics::StorageKind> {
+    int32_t t = onnxTypes.lookup(node->input(i));
+    if (t == onnx::TensorProto::UINT8)
+      return numerics::StorageKind::U8;
+    if (t == onnx::TensorProto::INT8)
+      return numerics::StorageKind::I8;
+    return std::nullopt;
+  };
+  std::optional<numerics::StorageKind> aKind = kindOf(0), wKind = kindOf(1);
+  if (!aKind || !wKind)
+    return fail("A and B must be uint8 or int8");
+  // Zero points: per tensor for A, per tensor or per column for B.
+  auto zeroPoints = [&](int i, numerics::StorageKind kind, int64_t allowed,
+                        SmallVector<int64_t> &out) -> llvm::Error {
+    if (!hasInput(i))
+      return llvm::Error::success();
+    DenseElementsAttr z = getConstantInput(i);
+    if (!z)
+      return fail("zero points must be constants");
+    if (z.getNumElements() != 1 && z.getNumElements() != allowed)
+      return fail("a zero point of " + llvm::Twine(z.getNumElements()) +
+                  " values is not supported here");
+    for (APInt v : z.getValues<APInt>())
+      out.push_back(numerics::isSignedStorage(kind)
+                        ? v.getSExtValue()
+                        : static_cast<int64_t>(v.getZExtValue()));
+    return llvm::Error::success();
+  };
+  SmallVector<int64_t> za, zb;
+  if (auto e = zeroPoints(2, *aKind, 1, za))
+    return e;
+  int64_t n = wType.getDimSize(1);
+  if (auto e = zeroPoints(3, *wKind, n, zb))
+    return e;
+  // Integer-only: every scale is 1, so the accumulator is the exact
+  // sum of (A - za)(B - zb) that MatMulInteger defines.
+  auto params = [&](numerics::StorageKind kind, ArrayRef<int64_t> zps,
+                    int64_t axis, int64_t groups) {
+    SmallVector<numerics::QuantParams> p(groups, {1.0f, 0, 0.0f});
+    for (int64_t g = 0; g < groups; ++g)
+      p[g].zeroPoint = zps.empty() ? 0 : zps[zps.size() == 1 ? 0 : g];
+    numerics::SolverOptions options;
+    options.storage = kind;
+    options.scheme = numerics::Scheme::Asymmetric;
+    options.narrowRange = false;
+    numerics::Granularity granularity;
+    granularity.axis = axis;
+    return qnt::getParamsAttr(&ctx, options, granularity, b.getF32Type(), p,
+                              [&]() { return mlir::emitError(loc); });
+  };
+  bool perColumn = zb.size() > 1;
+  qnt::ParamsAttr inputParams = params(*aKind, za, -1, 1);
+  qnt::ParamsAttr weightParams =
+      params(*wKind, zb, perColumn ? 1 : -1, perColumn ? n : 1);
+  qnt::ParamsAttr resultParams =
+      params(numerics::StorageKind::I32, {}, perColumn ? 1 : -1,
+             perColumn ? n : 1);
+  if (!inputParams || !weightParams || !resultParams)
+    return fail("the zero points do not make valid parameters (see the "
+                "diagnostic above)");
+  Value w = arith::ConstantOp::create(b, loc, weight);
+  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+  SmallVector<AffineMap> maps{AffineMap::get(3, 0, {d(0), d(2)}, &ctx),
+                              AffineMap::get(3, 0, {d(2), d(1)}, &ctx),
+                              AffineMap::get(3, 0, {d(0), d(1)}, &ctx)};
+  auto resultType = RankedTensorType::get({aType.getDimSize(0), n},
+                                          b.getI32Type());
+  auto contract = qnt::ContractOp::create(
+      b, loc, resultType, *a, w, Value(), Value(), Value(),
+      b.getAffineMapArrayAttr(maps), inputParams, TypeAttr(), weightParams,
+      resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
+      DenseI64ArrayAttr());
+  if (failed(mlir::verify(contract)))
+    return fail("the layer does not verify as a qnt.contract (see the "
+                "diagnostic above)");
+  setOutput(0, contract.getResult());
+  onnxTypes[node->output(0)] = onnx::TensorProto::INT32;
   return llvm::Error::success();
 }
