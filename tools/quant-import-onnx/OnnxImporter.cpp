@@ -491,6 +491,8 @@ llvm::Error Importer::importNode() {
     return importQuantizeLinear(op == "QuantizeLinear");
   if (op == "MatMulInteger")
     return importMatMulInteger();
+  if (op == "ConvInteger")
+    return importConvInteger();
   if (op == "Squeeze" || op == "Unsqueeze")
     return importSqueeze(op == "Squeeze");
   if (op == "Concat")

@@ -158,6 +158,18 @@ private:
   llvm::Error importBatchMatMul(Value a, Value w);
   /// MatMulInteger as a qnt.contract with unit scales (an i32 accumulator).
   llvm::Error importMatMulInteger();
+  /// ConvInteger (NCHW) as a qnt.contract with unit scales.
+  llvm::Error importConvInteger();
+  /// u8/i8 storage of input `i` from its ONNX type.
+  std::optional<numerics::StorageKind> getIntegerStorage(int i) const;
+  /// The constant zero points of input `i` (one, or `allowed` of them).
+  llvm::Error getZeroPoints(int i, numerics::StorageKind kind, int64_t allowed,
+                            SmallVector<int64_t> &out);
+  /// #qnt.params with scales 1 (integer-only ops: the accumulator is the
+  /// exact integer sum).
+  qnt::ParamsAttr getUnitScaleParams(numerics::StorageKind kind,
+                                     ArrayRef<int64_t> zeroPoints,
+                                     int64_t axis, int64_t groups);
   // OnnxShapeOps.cpp.
   llvm::Expected<SmallVector<int64_t>> getAxes(int index, int64_t inputOpset,
                                                int64_t rank);

@@ -1,0 +1,293 @@
+//===- OnnxQuantOps.cpp - ONNX quantization ops to qnt ops ----------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// QuantizeLinear/DequantizeLinear become qnt.quantize/qnt.dequantize with
+// the constant scales and zero points as #qnt.params; MatMulInteger and
+// ConvInteger become qnt.contract layers with unit scales, whose i32
+// accumulator is the exact integer sum ONNX defines.
+//
+//===----------------------------------------------------------------------===//
+
+#include "OnnxImporterImpl.h"
+
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace quantopt;
+using namespace quantopt::onnx_import;
+
+llvm::Error Importer::importQuantizeLinear(bool quantize) {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  DenseElementsAttr scale = getConstantInput(1);
+  if (!scale || !scale.getElementType().isF32())
+    return fail("the scale must be an f32 constant (an initializer or a "
+                "Constant node)");
+  DenseElementsAttr zeroPoint = getConstantInput(2);
+  if (hasInput(2) && !zeroPoint)
+    return fail("the zero point must be a constant");
+  auto type = cast<RankedTensorType>(x->getType());
+  // The storage: the zero point's ONNX type (uint8 when there is none:
+  // ONNX's default); for DequantizeLinear without one, the input's. Integer
+  // tensors are signless here, so the ONNX types are tracked by name.
+  int32_t storageType = onnx::TensorProto::UINT8;
+  if (zeroPoint)
+    storageType = onnxTypes.lookup(node->input(2));
+  else if (!quantize)
+    storageType = onnxTypes.lookup(node->input(0));
+  numerics::StorageKind kind;
+  switch (storageType) {
+  case onnx::TensorProto::UINT8:
+    kind = numerics::StorageKind::U8;
+    break;
+  case onnx::TensorProto::INT8:
+    kind = numerics::StorageKind::I8;
+    break;
+  case onnx::TensorProto::INT32:
+    kind = numerics::StorageKind::I32;
+    break;
+  default:
+    return fail("quantized storage " + llvm::Twine(storageType) +
+                " is not supported (uint8, int8, int32)");
+  }
+  // Per tensor (a scalar or one-element scale) or per axis.
+  int64_t axis = -1;
+  int64_t count = scale.getNumElements();
+  if (scale.getType().getRank() == 1 && count > 1) {
+    axis = getInt("axis", 1);
+    if (axis < 0)
+      axis += type.getRank();
+    if (axis < 0 || axis >= type.getRank() || type.isDynamicDim(axis) ||
+        type.getDimSize(axis) != count)
+      return fail("a per-axis scale of " + llvm::Twine(count) +
+                  " values does not fit axis " +
+                  llvm::Twine(getInt("axis", 1)) + " of " +
+                  llvm::Twine(type.getRank()) + "-D input");
+  } else if (count != 1) {
+    return fail("the scale must be a scalar or a 1-D tensor");
+  }
+  SmallVector<numerics::QuantParams> groups;
+  for (float sc : scale.getValues<float>())
+    groups.push_back({sc, 0, 0.0f});
+  if (zeroPoint) {
+    if (zeroPoint.getNumElements() != count)
+      return fail("the zero point has " +
+                  llvm::Twine(zeroPoint.getNumElements()) +
+                  " values for " + llvm::Twine(count) + " scales");
+    bool isSigned = numerics::isSignedStorage(kind);
+    for (auto [i, z] : llvm::enumerate(zeroPoint.getValues<APInt>()))
+      groups[i].zeroPoint =
+          isSigned ? z.getSExtValue() : static_cast<int64_t>(z.getZExtValue());
+  }
+  // ONNX's parameters as they are: full range, any zero point.
+  numerics::SolverOptions storage;
+  storage.storage = kind;
+  storage.scheme = numerics::Scheme::Asymmetric;
+  storage.narrowRange = false;
+  numerics::Granularity granularity;
+  granularity.axis = axis;
+  qnt::ParamsAttr params = qnt::getParamsAttr(
+      &ctx, storage, granularity, b.getF32Type(), groups,
+      [&]() { return mlir::emitError(loc); });
+  if (!params)
+    return fail("the scale and zero point do not make valid quantization "
+                "parameters (see the diagnostic above)");
+  Type f32 = b.getF32Type();
+  unsigned bits = numerics::getStorageBitWidth(kind);
+  if (quantize) {
+    if (!type.getElementType().isF32())
+      return fail("only f32 inputs are quantized");
+    auto resultType = RankedTensorType::get(type.getShape(),
+                                            b.getIntegerType(bits));
+    setOutput(0, qnt::QuantizeOp::create(b, loc, resultType, *x, params,
+                                         qnt::RoundingMode::half_even));
+    onnxTypes[node->output(0)] = storageType;
+  } else {
+    if (type.getElementType() != b.getIntegerType(bits))
+      return fail("the input's element type does not match the storage");
+    setOutput(0, qnt::DequantizeOp::create(
+                     b, loc, RankedTensorType::get(type.getShape(), f32), *x,
+                     params, UnitAttr()));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importMatMulInteger() {
+  auto a = getInput(0);
+  if (!a)
+    return a.takeError();
+  DenseElementsAttr weight = getConstantInput(1);
+  if (!weight)
+    return fail("the weight (B) must be a constant: a qnt.contract layer "
+                "has constant weights");
+  auto aType = cast<RankedTensorType>(a->getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  if (aType.getRank() != 2 || wType.getRank() != 2)
+    return fail("only 2-D MatMulInteger is supported yet");
+  std::optional<numerics::StorageKind> aKind = getIntegerStorage(0),
+                                      wKind = getIntegerStorage(1);
+  if (!aKind || !wKind)
+    return fail("A and B must be uint8 or int8");
+  // Zero points: per tensor for A, per tensor or per column for B.
+  SmallVector<int64_t> za, zb;
+  if (auto e = getZeroPoints(2, *aKind, 1, za))
+    return e;
+  int64_t n = wType.getDimSize(1);
+  if (auto e = getZeroPoints(3, *wKind, n, zb))
+    return e;
+  // Integer-only: every scale is 1, so the accumulator is the exact
+  // sum of (A - za)(B - zb) that MatMulInteger defines.
+  auto params = [&](numerics::StorageKind kind, ArrayRef<int64_t> zps,
+                    int64_t axis, int64_t groups) {
+    return getUnitScaleParams(kind, zps, axis, groups);
+  };
+  bool perColumn = zb.size() > 1;
+  qnt::ParamsAttr inputParams = params(*aKind, za, -1, 1);
+  qnt::ParamsAttr weightParams =
+      params(*wKind, zb, perColumn ? 1 : -1, perColumn ? n : 1);
+  qnt::ParamsAttr resultParams =
+      params(numerics::StorageKind::I32, {}, perColumn ? 1 : -1,
+             perColumn ? n : 1);
+  if (!inputParams || !weightParams || !resultParams)
+    return fail("the zero points do not make valid parameters (see the "
+                "diagnostic above)");
+  Value w = arith::ConstantOp::create(b, loc, weight);
+  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+  SmallVector<AffineMap> maps{AffineMap::get(3, 0, {d(0), d(2)}, &ctx),
+                              AffineMap::get(3, 0, {d(2), d(1)}, &ctx),
+                              AffineMap::get(3, 0, {d(0), d(1)}, &ctx)};
+  auto resultType = RankedTensorType::get({aType.getDimSize(0), n},
+                                          b.getI32Type());
+  auto contract = qnt::ContractOp::create(
+      b, loc, resultType, *a, w, Value(), Value(), Value(),
+      b.getAffineMapArrayAttr(maps), inputParams, TypeAttr(), weightParams,
+      resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
+      DenseI64ArrayAttr());
+  if (failed(mlir::verify(contract)))
+    return fail("the layer does not verify as a qnt.contract (see the "
+                "diagnostic above)");
+  setOutput(0, contract.getResult());
+  onnxTypes[node->output(0)] = onnx::TensorProto::INT32;
+  return llvm::Error::success();
+}
+
+std::optional<numerics::StorageKind> Importer::getIntegerStorage(int i) const {
+  int32_t t = hasInput(i) ? onnxTypes.lookup(node->input(i)) : 0;
+  if (t == onnx::TensorProto::UINT8)
+    return numerics::StorageKind::U8;
+  if (t == onnx::TensorProto::INT8)
+    return numerics::StorageKind::I8;
+  return std::nullopt;
+}
+
+llvm::Error Importer::getZeroPoints(int i, numerics::StorageKind kind,
+                                    int64_t allowed,
+                                    SmallVector<int64_t> &out) {
+  if (!hasInput(i))
+    return llvm::Error::success();
+  DenseElementsAttr z = getConstantInput(i);
+  if (!z)
+    return fail("zero points must be constants");
+  if (z.getNumElements() != 1 && z.getNumElements() != allowed)
+    return fail("a zero point of " + llvm::Twine(z.getNumElements()) +
+                " values is not supported here");
+  for (APInt v : z.getValues<APInt>())
+    out.push_back(numerics::isSignedStorage(kind)
+                      ? v.getSExtValue()
+                      : static_cast<int64_t>(v.getZExtValue()));
+  return llvm::Error::success();
+}
+
+qnt::ParamsAttr Importer::getUnitScaleParams(numerics::StorageKind kind,
+                                             ArrayRef<int64_t> zeroPoints,
+                                             int64_t axis, int64_t groups) {
+  SmallVector<numerics::QuantParams> p(groups, {1.0f, 0, 0.0f});
+  for (int64_t g = 0; g < groups; ++g)
+    p[g].zeroPoint =
+        zeroPoints.empty() ? 0 : zeroPoints[zeroPoints.size() == 1 ? 0 : g];
+  numerics::SolverOptions options;
+  options.storage = kind;
+  options.scheme = numerics::Scheme::Asymmetric;
+  options.narrowRange = false;
+  numerics::Granularity granularity;
+  granularity.axis = axis;
+  return qnt::getParamsAttr(&ctx, options, granularity, b.getF32Type(), p,
+                            [&]() { return mlir::emitError(loc); });
+}
+
+llvm::Error Importer::importConvInteger() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  DenseElementsAttr weight = getConstantInput(1);
+  if (!weight)
+    return fail("the weight must be a constant: a qnt.contract layer has "
+                "constant weights");
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  if (xType.getRank() != 4 || wType.getRank() != 4 ||
+      xType.isDynamicDim(2) || xType.isDynamicDim(3))
+    return fail("only 2-D ConvInteger (NCHW, static spatial sizes) is "
+                "supported yet");
+  if (getInt("group", 1) != 1)
+    return fail("grouped ConvInteger is not supported yet");
+  std::optional<numerics::StorageKind> xKind = getIntegerStorage(0),
+                                      wKind = getIntegerStorage(1);
+  if (!xKind || !wKind)
+    return fail("x and w must be uint8 or int8");
+  int64_t m = wType.getDimSize(0);
+  SmallVector<int64_t> zx, zw;
+  if (auto e = getZeroPoints(2, *xKind, 1, zx))
+    return e;
+  if (auto e = getZeroPoints(3, *wKind, m, zw))
+    return e;
+  SmallVector<int64_t> kernel{wType.getDimSize(2), wType.getDimSize(3)};
+  SmallVector<int64_t> strides = getInts("strides", {1, 1});
+  SmallVector<int64_t> dilations = getInts("dilations", {1, 1});
+  auto pads = getPads(xType, kernel, strides, dilations);
+  if (!pads)
+    return pads.takeError();
+  // Padding holds the zero point: real zero.
+  int64_t zero = zx.empty() ? 0 : zx[0];
+  Value padded = pad(*x, *pads,
+                     b.getIntegerAttr(xType.getElementType(), zero));
+  auto pType = cast<RankedTensorType>(padded.getType());
+  SmallVector<int64_t> outShape{xType.getDimSize(0), m, 0, 0};
+  for (int d = 0; d < 2; ++d)
+    outShape[2 + d] = (pType.getDimSize(2 + d) -
+                       dilations[d] * (kernel[d] - 1) - 1) / strides[d] + 1;
+  bool perChannel = zw.size() > 1;
+  qnt::ParamsAttr inputParams = getUnitScaleParams(*xKind, zx, -1, 1);
+  qnt::ParamsAttr weightParams = getUnitScaleParams(
+      *wKind, zw, perChannel ? 0 : -1, perChannel ? m : 1);
+  qnt::ParamsAttr resultParams = getUnitScaleParams(
+      numerics::StorageKind::I32, {}, perChannel ? 1 : -1, perChannel ? m : 1);
+  if (!inputParams || !weightParams || !resultParams)
+    return fail("the zero points do not make valid parameters");
+  // Loops (n, f, oh, ow, c, kh, kw).
+  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+  SmallVector<AffineMap> maps{
+      AffineMap::get(7, 0,
+                     {d(0), d(4), d(2) * strides[0] + d(5) * dilations[0],
+                      d(3) * strides[1] + d(6) * dilations[1]},
+                     &ctx),
+      AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, &ctx),
+      AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, &ctx)};
+  Value w = arith::ConstantOp::create(b, loc, weight);
+  auto contract = qnt::ContractOp::create(
+      b, loc, RankedTensorType::get(outShape, b.getI32Type()), padded, w,
+      Value(), Value(), Value(), b.getAffineMapArrayAttr(maps), inputParams,
+      TypeAttr(), weightParams, resultParams,
+      qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
+      DenseI64ArrayAttr());
+  if (failed(mlir::verify(contract)))
+    return fail("the layer does not verify as a qnt.contract (see the "
+                "diagnostic above)");
+  setOutput(0, contract.getResult());
+  onnxTypes[node->output(0)] = onnx::TensorProto::INT32;
+  return llvm::Error::success();
+}
