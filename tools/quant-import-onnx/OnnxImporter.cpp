@@ -493,6 +493,8 @@ llvm::Error Importer::importNode() {
     return importMatMulInteger();
   if (op == "ConvInteger")
     return importConvInteger();
+  if (op == "QLinearMatMul")
+    return importQLinearMatMul();
   if (op == "Squeeze" || op == "Unsqueeze")
     return importSqueeze(op == "Squeeze");
   if (op == "Concat")

@@ -160,6 +160,10 @@ private:
   llvm::Error importMatMulInteger();
   /// ConvInteger (NCHW) as a qnt.contract with unit scales.
   llvm::Error importConvInteger();
+  /// QLinearMatMul as a qnt.contract with a requantized (stored) result.
+  llvm::Error importQLinearMatMul();
+  qnt::ParamsAttr getConstantParams(int scaleIndex, int zeroIndex,
+                                    numerics::StorageKind kind, int64_t axis);
   /// u8/i8 storage of input `i` from its ONNX type.
   std::optional<numerics::StorageKind> getIntegerStorage(int i) const;
   /// The constant zero points of input `i` (one, or `allowed` of them).

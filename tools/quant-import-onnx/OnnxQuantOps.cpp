@@ -291,3 +291,103 @@ llvm::Error Importer::importConvInteger() {
   onnxTypes[node->output(0)] = onnx::TensorProto::INT32;
   return llvm::Error::success();
 }
+
+/// The per-tensor or per-axis #qnt.params of a constant scale (input
+/// `scaleIndex`) and zero point (`zeroIndex`) for storage `kind`; `axis` for
+/// a 1-D scale of more than one value.
+qnt::ParamsAttr Importer::getConstantParams(int scaleIndex, int zeroIndex,
+                                            numerics::StorageKind kind,
+                                            int64_t axis) {
+  DenseElementsAttr scale = getConstantInput(scaleIndex);
+  if (!scale || !scale.getElementType().isF32())
+    return nullptr;
+  SmallVector<numerics::QuantParams> groups;
+  for (float s : scale.getValues<float>())
+    groups.push_back({s, 0, 0.0f});
+  SmallVector<int64_t> zeroPoints;
+  if (llvm::Error e = getZeroPoints(zeroIndex, kind, groups.size(), zeroPoints)) {
+    llvm::consumeError(std::move(e));
+    return nullptr;
+  }
+  for (auto [i, z] : llvm::enumerate(zeroPoints))
+    if (i < groups.size())
+      groups[i].zeroPoint = z;
+  if (zeroPoints.size() == 1)
+    for (numerics::QuantParams &g : groups)
+      g.zeroPoint = zeroPoints[0];
+  numerics::SolverOptions options;
+  options.storage = kind;
+  options.scheme = numerics::Scheme::Asymmetric;
+  options.narrowRange = false;
+  numerics::Granularity granularity;
+  granularity.axis = groups.size() > 1 ? axis : -1;
+  return qnt::getParamsAttr(&ctx, options, granularity, b.getF32Type(), groups,
+                            [&]() { return mlir::emitError(loc); });
+}
+
+llvm::Error Importer::importQLinearMatMul() {
+  // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale,
+  // y_zero_point.
+  auto a = getInput(0);
+  if (!a)
+    return a.takeError();
+  DenseElementsAttr weight = getConstantInput(3);
+  if (!weight)
+    return fail("the weight (b) must be a constant: a qnt.contract layer has "
+                "constant weights");
+  auto aType = cast<RankedTensorType>(a->getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  // [batch..., M, K] x [batch..., K, N] (equal batch dimensions) or
+  // [M, K] x [K, N].
+  int64_t rank = aType.getRank();
+  if (rank < 2 || wType.getRank() != rank)
+    return fail("QLinearMatMul needs operands of one rank (no broadcasting "
+                "yet)");
+  for (int64_t d = 0; d + 2 < rank; ++d)
+    if (aType.getDimSize(d) != wType.getDimSize(d))
+      return fail("batch dimensions differ (no broadcasting yet)");
+  std::optional<numerics::StorageKind> aKind = getIntegerStorage(0),
+                                      wKind = getIntegerStorage(3),
+                                      yKind = getIntegerStorage(7);
+  if (!aKind || !wKind || !yKind)
+    return fail("a, b and y must be uint8 or int8");
+  qnt::ParamsAttr inputParams = getConstantParams(1, 2, *aKind, -1);
+  qnt::ParamsAttr weightParams = getConstantParams(4, 5, *wKind, rank - 1);
+  qnt::ParamsAttr resultParams = getConstantParams(6, 7, *yKind, -1);
+  if (!inputParams || !weightParams || !resultParams)
+    return fail("scales must be f32 constants and zero points constants "
+                "(per tensor; b per tensor or per column)");
+  if (inputParams.getScales().size() != 1 || resultParams.getScales().size() != 1)
+    return fail("a and y must be quantized per tensor");
+  Value w = arith::ConstantOp::create(b, loc, weight);
+  // Loops (batch..., m, n, k).
+  int64_t loops = rank + 1;
+  auto d = [&](int64_t i) { return b.getAffineDimExpr(i); };
+  SmallVector<AffineExpr> batch;
+  for (int64_t i = 0; i + 2 < rank; ++i)
+    batch.push_back(d(i));
+  int64_t m = rank - 2, n = rank - 1, k = rank;
+  auto map = [&](ArrayRef<AffineExpr> tail) {
+    SmallVector<AffineExpr> exprs(batch);
+    exprs.append(tail.begin(), tail.end());
+    return AffineMap::get(loops, 0, exprs, &ctx);
+  };
+  SmallVector<AffineMap> maps{map({d(m), d(k)}), map({d(k), d(n)}),
+                              map({d(m), d(n)})};
+  unsigned bits = numerics::getStorageBitWidth(*yKind);
+  SmallVector<int64_t> outShape(aType.getShape().drop_back());
+  outShape.push_back(wType.getDimSize(rank - 1));
+  auto resultType = RankedTensorType::get(outShape, b.getIntegerType(bits));
+  // The stored bounds of y: the requantized value saturates to them.
+  auto contract = qnt::ContractOp::create(
+      b, loc, resultType, *a, w, Value(), Value(), Value(),
+      b.getAffineMapArrayAttr(maps), inputParams, TypeAttr(), weightParams,
+      resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
+      DenseI64ArrayAttr());
+  if (failed(mlir::verify(contract)))
+    return fail("the layer does not verify as a qnt.contract (see the "
+                "diagnostic above)");
+  setOutput(0, contract.getResult());
+  onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(7));
+  return llvm::Error::success();
+}
