@@ -16,6 +16,10 @@ independently of the importer):
 - mmi.onnx: MatMulInteger of a uint8 activation (zero point 3) and a
   constant int8 weight with per-column zero points; ax.npy and mmi.ref.npy
   (the exact int32 sums);
+- qconv.onnx: QLinearConv (uint8 x, int8 per-channel w, padding, int32
+  bias); qcx.npy and qconv.ref.npy (exact int32 sums plus bias, times the
+  float32 multiplier x_scale * w_scale / y_scale, rounded half to even,
+  plus y's zero point, saturated: ONNX Runtime's requantization);
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -133,6 +137,25 @@ ax = rng.integers(0, 256, (7, 32)).astype(np.uint8)
 np.save(os.path.join(out, "ax.npy"), ax)
 np.save(os.path.join(out, "mmi.ref.npy"),
         ((ax.astype(np.int32) - 3) @ (mb.astype(np.int32) - mzb)).astype(np.int32))
+
+# QLinearConv with a bias.
+qcw = rng.integers(-127, 128, (4, 3, 3, 3)).astype(np.int8)
+qcb = rng.integers(-2000, 2000, 4).astype(np.int32)
+qsx, qsw, qsy = np.float32(0.02), np.array([0.01, 0.02, 0.005, 0.03], np.float32), np.float32(0.2)
+save([helper.make_node("QLinearConv", ["x", "sx", "zx", "w", "sw", "zw", "sy", "zy", "b"],
+                       ["y"], name="qconv", pads=[1, 1, 1, 1])],
+     "qconv", [helper.make_tensor_value_info("x", TensorProto.UINT8, ["N", 3, 6, 6])],
+     [helper.make_tensor_value_info("y", TensorProto.UINT8, ["N", 4, 6, 6])],
+     {"sx": np.array(qsx), "zx": np.array(120, np.uint8), "w": qcw, "sw": qsw,
+      "zw": np.zeros(4, np.int8), "sy": np.array(qsy), "zy": np.array(100, np.uint8),
+      "b": qcb})
+qcx = rng.integers(0, 256, (2, 3, 6, 6)).astype(np.uint8)
+np.save(os.path.join(out, "qcx.npy"), qcx)
+acc = conv(qcx.astype(np.float64) - 120, qcw.astype(np.float64), np.zeros(4), 1)
+acc = np.rint(acc).astype(np.int64) + qcb.reshape(1, -1, 1, 1)
+mult = (qsx * qsw / qsy).astype(np.float32).reshape(1, -1, 1, 1)
+np.save(os.path.join(out, "qconv.ref.npy"),
+        np.clip(np.rint(acc.astype(np.float32) * mult) + 100, 0, 255).astype(np.uint8))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

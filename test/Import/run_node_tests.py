@@ -26,16 +26,16 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "DequantizeLinear", "Erf", "Log", "LeakyRelu", "HardSigmoid",
              "HardSwish", "Clip", "Pow", "Squeeze", "Unsqueeze", "Concat",
              "Pad", "Slice", "Cast", "ReduceMean", "BatchNormalization",
-             "MatMulInteger", "ConvInteger", "QLinearMatMul"}
+             "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv"}
 # Quantization ops must match exactly.
 EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
-         "QLinearMatMul"}
+         "QLinearMatMul", "QLinearConv"}
 # Ops whose other inputs (scales, zero points, target shapes) the importer
 # needs as constants, while the node tests feed them as graph inputs: those
 # inputs become initializers holding the test's stored values ("frozen").
 FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape", "Squeeze",
           "Unsqueeze", "Pad", "Slice", "ReduceMean", "MatMulInteger",
-          "ConvInteger", "QLinearMatMul"}
+          "ConvInteger", "QLinearMatMul", "QLinearConv"}
 RTOL, ATOL = 1e-5, 1e-5
 
 bindir, workdir = sys.argv[1], sys.argv[2]

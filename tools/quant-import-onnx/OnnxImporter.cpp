@@ -495,6 +495,8 @@ llvm::Error Importer::importNode() {
     return importConvInteger();
   if (op == "QLinearMatMul")
     return importQLinearMatMul();
+  if (op == "QLinearConv")
+    return importQLinearConv();
   if (op == "Squeeze" || op == "Unsqueeze")
     return importSqueeze(op == "Squeeze");
   if (op == "Concat")

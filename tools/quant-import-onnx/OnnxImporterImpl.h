@@ -162,6 +162,15 @@ private:
   llvm::Error importConvInteger();
   /// QLinearMatMul as a qnt.contract with a requantized (stored) result.
   llvm::Error importQLinearMatMul();
+  /// QLinearConv (NCHW) as a qnt.contract; with a bias, the accumulator
+  /// plus the bias requantized by qnt.requantize.
+  llvm::Error importQLinearConv();
+  /// An NCHW 2-D convolution of stored integers as a qnt.contract (the
+  /// node's strides, dilations and pads; padding with `padValue`).
+  llvm::Expected<qnt::ContractOp>
+  buildIntegerConv(Value x, DenseElementsAttr weight, int64_t padValue,
+                   qnt::ParamsAttr inputParams, qnt::ParamsAttr weightParams,
+                   qnt::ParamsAttr resultParams, Type resultElement);
   qnt::ParamsAttr getConstantParams(int scaleIndex, int zeroIndex,
                                     numerics::StorageKind kind, int64_t axis);
   /// u8/i8 storage of input `i` from its ONNX type.

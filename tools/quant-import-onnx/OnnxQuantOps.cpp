@@ -245,21 +245,6 @@ llvm::Error Importer::importConvInteger() {
     return e;
   if (auto e = getZeroPoints(3, *wKind, m, zw))
     return e;
-  SmallVector<int64_t> kernel{wType.getDimSize(2), wType.getDimSize(3)};
-  SmallVector<int64_t> strides = getInts("strides", {1, 1});
-  SmallVector<int64_t> dilations = getInts("dilations", {1, 1});
-  auto pads = getPads(xType, kernel, strides, dilations);
-  if (!pads)
-    return pads.takeError();
-  // Padding holds the zero point: real zero.
-  int64_t zero = zx.empty() ? 0 : zx[0];
-  Value padded = pad(*x, *pads,
-                     b.getIntegerAttr(xType.getElementType(), zero));
-  auto pType = cast<RankedTensorType>(padded.getType());
-  SmallVector<int64_t> outShape{xType.getDimSize(0), m, 0, 0};
-  for (int d = 0; d < 2; ++d)
-    outShape[2 + d] = (pType.getDimSize(2 + d) -
-                       dilations[d] * (kernel[d] - 1) - 1) / strides[d] + 1;
   bool perChannel = zw.size() > 1;
   qnt::ParamsAttr inputParams = getUnitScaleParams(*xKind, zx, -1, 1);
   qnt::ParamsAttr weightParams = getUnitScaleParams(
@@ -268,26 +253,12 @@ llvm::Error Importer::importConvInteger() {
       numerics::StorageKind::I32, {}, perChannel ? 1 : -1, perChannel ? m : 1);
   if (!inputParams || !weightParams || !resultParams)
     return fail("the zero points do not make valid parameters");
-  // Loops (n, f, oh, ow, c, kh, kw).
-  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
-  SmallVector<AffineMap> maps{
-      AffineMap::get(7, 0,
-                     {d(0), d(4), d(2) * strides[0] + d(5) * dilations[0],
-                      d(3) * strides[1] + d(6) * dilations[1]},
-                     &ctx),
-      AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, &ctx),
-      AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, &ctx)};
-  Value w = arith::ConstantOp::create(b, loc, weight);
-  auto contract = qnt::ContractOp::create(
-      b, loc, RankedTensorType::get(outShape, b.getI32Type()), padded, w,
-      Value(), Value(), Value(), b.getAffineMapArrayAttr(maps), inputParams,
-      TypeAttr(), weightParams, resultParams,
-      qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
-      DenseI64ArrayAttr());
-  if (failed(mlir::verify(contract)))
-    return fail("the layer does not verify as a qnt.contract (see the "
-                "diagnostic above)");
-  setOutput(0, contract.getResult());
+  auto contract = buildIntegerConv(*x, weight, zx.empty() ? 0 : zx[0],
+                                   inputParams, weightParams, resultParams,
+                                   b.getI32Type());
+  if (!contract)
+    return contract.takeError();
+  setOutput(0, contract->getResult());
   onnxTypes[node->output(0)] = onnx::TensorProto::INT32;
   return llvm::Error::success();
 }
@@ -388,6 +359,142 @@ llvm::Error Importer::importQLinearMatMul() {
     return fail("the layer does not verify as a qnt.contract (see the "
                 "diagnostic above)");
   setOutput(0, contract.getResult());
+  onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(7));
+  return llvm::Error::success();
+}
+
+llvm::Expected<qnt::ContractOp> Importer::buildIntegerConv(
+    Value x, DenseElementsAttr weight, int64_t padValue,
+    qnt::ParamsAttr inputParams, qnt::ParamsAttr weightParams,
+    qnt::ParamsAttr resultParams, Type resultElement) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  SmallVector<int64_t> kernel{wType.getDimSize(2), wType.getDimSize(3)};
+  SmallVector<int64_t> strides = getInts("strides", {1, 1});
+  SmallVector<int64_t> dilations = getInts("dilations", {1, 1});
+  auto pads = getPads(xType, kernel, strides, dilations);
+  if (!pads)
+    return pads.takeError();
+  // Padding holds the zero point: real zero.
+  Value padded =
+      pad(x, *pads, b.getIntegerAttr(xType.getElementType(), padValue));
+  auto pType = cast<RankedTensorType>(padded.getType());
+  SmallVector<int64_t> outShape{xType.getDimSize(0), wType.getDimSize(0), 0, 0};
+  for (int d = 0; d < 2; ++d)
+    outShape[2 + d] = (pType.getDimSize(2 + d) -
+                       dilations[d] * (kernel[d] - 1) - 1) / strides[d] + 1;
+  // Loops (n, f, oh, ow, c, kh, kw).
+  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
+  SmallVector<AffineMap> maps{
+      AffineMap::get(7, 0,
+                     {d(0), d(4), d(2) * strides[0] + d(5) * dilations[0],
+                      d(3) * strides[1] + d(6) * dilations[1]},
+                     &ctx),
+      AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, &ctx),
+      AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, &ctx)};
+  Value w = arith::ConstantOp::create(b, loc, weight);
+  auto contract = qnt::ContractOp::create(
+      b, loc, RankedTensorType::get(outShape, resultElement), padded, w,
+      Value(), Value(), Value(), b.getAffineMapArrayAttr(maps), inputParams,
+      TypeAttr(), weightParams, resultParams,
+      qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
+      DenseI64ArrayAttr());
+  if (failed(mlir::verify(contract)))
+    return fail("the layer does not verify as a qnt.contract (see the "
+                "diagnostic above)");
+  return contract;
+}
+
+llvm::Error Importer::importQLinearConv() {
+  // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
+  // y_zero_point, B.
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  DenseElementsAttr weight = getConstantInput(3);
+  if (!weight)
+    return fail("the weight must be a constant: a qnt.contract layer has "
+                "constant weights");
+  auto xType = cast<RankedTensorType>(x->getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  if (xType.getRank() != 4 || wType.getRank() != 4 ||
+      xType.isDynamicDim(2) || xType.isDynamicDim(3))
+    return fail("only 2-D QLinearConv (NCHW, static spatial sizes) is "
+                "supported yet");
+  if (getInt("group", 1) != 1)
+    return fail("grouped QLinearConv is not supported yet");
+  std::optional<numerics::StorageKind> xKind = getIntegerStorage(0),
+                                      wKind = getIntegerStorage(3),
+                                      yKind = getIntegerStorage(7);
+  if (!xKind || !wKind || !yKind)
+    return fail("x, w and y must be uint8 or int8");
+  qnt::ParamsAttr inputParams = getConstantParams(1, 2, *xKind, -1);
+  qnt::ParamsAttr weightParams = getConstantParams(4, 5, *wKind, 0);
+  qnt::ParamsAttr outParams = getConstantParams(6, 7, *yKind, -1);
+  if (!inputParams || !weightParams || !outParams ||
+      inputParams.getScales().size() != 1 || outParams.getScales().size() != 1)
+    return fail("scales must be f32 constants and zero points constants (x "
+                "and y per tensor, w per tensor or per output channel)");
+  int64_t zx = inputParams.getZeroPoints().empty()
+                   ? 0
+                   : inputParams.getZeroPoints()[0];
+  unsigned bits = numerics::getStorageBitWidth(*yKind);
+  if (!hasInput(8)) {
+    auto contract =
+        buildIntegerConv(*x, weight, zx, inputParams, weightParams, outParams,
+                         b.getIntegerType(bits));
+    if (!contract)
+      return contract.takeError();
+    setOutput(0, contract->getResult());
+    onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(7));
+    return llvm::Error::success();
+  }
+  // With a bias (int32 at the accumulator's scale, along the channels): the
+  // accumulator, plus the bias, requantized to y.
+  auto bias = getInput(8);
+  if (!bias)
+    return bias.takeError();
+  SmallVector<float> accScales;
+  float sx = inputParams.getScales()[0];
+  for (float sw : weightParams.getScales().asArrayRef())
+    accScales.push_back(sx * sw);
+  int64_t m = wType.getDimSize(0);
+  numerics::SolverOptions i32Options;
+  i32Options.storage = numerics::StorageKind::I32;
+  i32Options.scheme = numerics::Scheme::Symmetric;
+  i32Options.narrowRange = false;
+  numerics::Granularity accGranularity;
+  accGranularity.axis = accScales.size() > 1 ? 1 : -1;
+  SmallVector<numerics::QuantParams> accGroups;
+  for (float sc : accScales)
+    accGroups.push_back({sc, 0, 0.0f});
+  qnt::ParamsAttr accParams = qnt::getParamsAttr(
+      &ctx, i32Options, accGranularity, b.getF32Type(), accGroups,
+      [&]() { return mlir::emitError(loc); });
+  if (!accParams)
+    return fail("the accumulator's parameters do not verify");
+  auto contract = buildIntegerConv(*x, weight, zx, inputParams, weightParams,
+                                   accParams, b.getI32Type());
+  if (!contract)
+    return contract.takeError();
+  auto biasType = cast<RankedTensorType>(bias->getType());
+  if (biasType.getRank() != 1 || biasType.getDimSize(0) != m ||
+      !biasType.getElementType().isInteger(32))
+    return fail("the bias must be int32 with one value per output channel");
+  Value b3 = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({m, 1, 1}, b.getI32Type()), *bias,
+      SmallVector<ReassociationIndices>{{0, 1, 2}});
+  auto sum = elementwise({contract->getResult(), b3}, b.getI32Type(),
+                         [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                           return arith::AddIOp::create(nb, nl, e[0], e[1]);
+                         });
+  if (!sum)
+    return sum.takeError();
+  auto accType = cast<RankedTensorType>(sum->getType());
+  Value y = qnt::RequantizeOp::create(
+      b, loc, RankedTensorType::get(accType.getShape(), b.getIntegerType(bits)),
+      *sum, accParams, outParams, qnt::RequantMode::float32);
+  setOutput(0, y);
   onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(7));
   return llvm::Error::success();
 }
