@@ -20,6 +20,9 @@ independently of the importer):
   bias); qcx.npy and qconv.ref.npy (exact int32 sums plus bias, times the
   float32 multiplier x_scale * w_scale / y_scale, rounded half to even,
   plus y's zero point, saturated: ONNX Runtime's requantization);
+- convbn.onnx: Conv (with bias) -> BatchNormalization -> Relu -> Conv (no
+  bias) -> BatchNormalization; bnx.npy and convbn.ref.npy (numpy, the
+  normalization computed as ONNX writes it, unfolded);
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -156,6 +159,36 @@ acc = np.rint(acc).astype(np.int64) + qcb.reshape(1, -1, 1, 1)
 mult = (qsx * qsw / qsy).astype(np.float32).reshape(1, -1, 1, 1)
 np.save(os.path.join(out, "qconv.ref.npy"),
         np.clip(np.rint(acc.astype(np.float32) * mult) + 100, 0, 255).astype(np.uint8))
+
+# Conv -> BatchNormalization, twice.
+def bn_params(c):
+    return (rng.uniform(0.5, 2, c).astype(np.float32), f32(c),
+            f32(c), rng.uniform(0.5, 2, c).astype(np.float32))
+k1, k1b, k2 = f32(4, 2, 3, 3), f32(4), f32(3, 4, 3, 3)
+s1, b1n, m1, v1 = bn_params(4)
+s2, b2n, m2, v2 = bn_params(3)
+save([helper.make_node("Conv", ["x", "k1", "k1b"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+      helper.make_node("BatchNormalization", ["c1", "s1", "b1", "m1", "v1"], ["n1"], name="bn1",
+                       epsilon=1e-3),
+      helper.make_node("Relu", ["n1"], ["r1"], name="relu1"),
+      helper.make_node("Conv", ["r1", "k2"], ["c2"], name="conv2"),
+      helper.make_node("BatchNormalization", ["c2", "s2", "b2", "m2", "v2"], ["y"], name="bn2")],
+     "convbn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 6, 6])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, 4, 4])],
+     {"k1": k1, "k1b": k1b, "k2": k2, "s1": s1, "b1": b1n, "m1": m1, "v1": v1,
+      "s2": s2, "b2": b2n, "m2": m2, "v2": v2})
+bnx = f32(2, 2, 6, 6)
+np.save(os.path.join(out, "bnx.npy"), bnx)
+
+
+def bn(v, s, b, m, var, eps):
+    r = lambda a: a.reshape(1, -1, 1, 1)
+    return r(s) * (v - r(m)) / np.sqrt(r(var) + eps) + r(b)
+
+
+n1 = np.maximum(bn(conv(bnx, k1, k1b, 1), s1, b1n, m1, v1, 1e-3), 0)
+np.save(os.path.join(out, "convbn.ref.npy"),
+        bn(conv(n1, k2, np.zeros(3, np.float32), 0), s2, b2n, m2, v2, 1e-5))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

@@ -606,6 +606,8 @@ quantopt::importOnnxModel(llvm::StringRef path, MLIRContext &context,
   context.loadDialect<arith::ArithDialect, func::FuncDialect,
                       linalg::LinalgDialect, math::MathDialect, qnt::QntDialect,
                       tensor::TensorDialect>();
+  if (options.foldBatchNorm)
+    foldBatchNormIntoConv(*model.mutable_graph());
   Importer importer(context, model, options,
                     FileLineColLoc::get(&context, path, 0, 0));
   auto module = importer.run();

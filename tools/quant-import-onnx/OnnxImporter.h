@@ -27,6 +27,8 @@ struct OnnxImportOptions {
   /// A static size for every symbolic (dim_param) or unknown dimension of
   /// the graph's inputs; unset: they stay dynamic (`?`).
   std::optional<int64_t> batch;
+  /// Fold inference BatchNormalization into the convolution before it.
+  bool foldBatchNorm = true;
 };
 
 /// Imports the ONNX model in `path`. Errors name the node (and the op, the

@@ -33,6 +33,11 @@ using namespace mlir;
 
 llvm::Error makeError(const llvm::Twine &message);
 
+/// Folds every inference BatchNormalization that alone consumes a Conv with
+/// constant weights (and bias) into that Conv's weights and bias; returns
+/// how many were folded (OnnxFold.cpp).
+unsigned foldBatchNormIntoConv(onnx::GraphProto &graph);
+
 /// The MLIR element type of an ONNX TensorProto data type (integers
 /// signless), or null.
 Type getElementType(MLIRContext *ctx, int32_t dataType);

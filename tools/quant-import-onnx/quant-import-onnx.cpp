@@ -33,6 +33,11 @@ static cl::opt<int64_t> batch(
     cl::desc("Static size for the graph inputs' symbolic dimensions "
              "(default: they stay dynamic)"),
     cl::init(-1));
+static cl::opt<bool> foldBatchNorm(
+    "fold-batchnorm",
+    cl::desc("Fold BatchNormalization into the convolution before it "
+             "(default: on)"),
+    cl::init(true));
 static cl::opt<std::string> entry("entry",
                                   cl::desc("Name of the imported function"),
                                   cl::init("main"));
@@ -50,6 +55,7 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context;
   quantopt::OnnxImportOptions options;
   options.functionName = entry;
+  options.foldBatchNorm = foldBatchNorm;
   if (batch > 0)
     options.batch = batch;
   auto module = quantopt::importOnnxModel(inputFile, context, options);
