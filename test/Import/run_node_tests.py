@@ -26,7 +26,8 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "DequantizeLinear", "Erf", "Log", "LeakyRelu", "HardSigmoid",
              "HardSwish", "Clip", "Pow", "Squeeze", "Unsqueeze", "Concat",
              "Pad", "Slice", "Cast", "ReduceMean", "BatchNormalization",
-             "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv"}
+             "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
+             "Split", "Gather", "LayerNormalization"}
 # Quantization ops must match exactly.
 EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
          "QLinearMatMul", "QLinearConv"}
@@ -35,7 +36,7 @@ EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
 # inputs become initializers holding the test's stored values ("frozen").
 FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape", "Squeeze",
           "Unsqueeze", "Pad", "Slice", "ReduceMean", "MatMulInteger",
-          "ConvInteger", "QLinearMatMul", "QLinearConv"}
+          "ConvInteger", "QLinearMatMul", "QLinearConv", "Split"}
 RTOL, ATOL = 1e-5, 1e-5
 
 bindir, workdir = sys.argv[1], sys.argv[2]

@@ -511,6 +511,12 @@ llvm::Error Importer::importNode() {
     return importReduceMean();
   if (op == "BatchNormalization")
     return importBatchNormalization();
+  if (op == "Split")
+    return importSplit();
+  if (op == "Gather")
+    return importGather();
+  if (op == "LayerNormalization")
+    return importLayerNormalization();
   return fail("op " + op + " is not supported yet (docs/Import.md lists the "
               "ops the importer knows)");
 }

@@ -198,6 +198,9 @@ private:
   llvm::Error importCast();
   llvm::Error importReduceMean();
   llvm::Error importBatchNormalization();
+  llvm::Error importSplit();
+  llvm::Error importGather();
+  llvm::Error importLayerNormalization();
   /// The explicit [begin..., end...] pads of a 2-D window op.
   llvm::Expected<SmallVector<int64_t>>
   getPads(RankedTensorType xType, ArrayRef<int64_t> kernel,

@@ -484,3 +484,252 @@ llvm::Error Importer::importBatchNormalization() {
   setOutput(0, *y);
   return llvm::Error::success();
 }
+
+llvm::Error Importer::importSplit() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  int64_t axis = getInt("axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank || type.isDynamicDim(axis))
+    return fail("the split axis must exist and be static");
+  int64_t size = type.getDimSize(axis), parts = node->output_size();
+  SmallVector<int64_t> sizes;
+  if (opset < 13) {
+    sizes = getInts("split", {});
+  } else if (hasInput(1)) {
+    DenseElementsAttr attr = getConstantInput(1);
+    if (!attr)
+      return fail("the split sizes must be a constant");
+    for (APInt v : attr.getValues<APInt>())
+      sizes.push_back(v.getSExtValue());
+  }
+  if (sizes.empty()) {
+    if (size % parts != 0)
+      return fail("dimension " + llvm::Twine(size) + " does not split into " +
+                  llvm::Twine(parts) + " equal parts");
+    sizes.assign(parts, size / parts);
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes)
+    total += s;
+  if (static_cast<int64_t>(sizes.size()) != parts || total != size)
+    return fail("the split sizes do not add up to the dimension");
+  int64_t offset = 0;
+  for (int64_t i = 0; i < parts; ++i) {
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), extents,
+        strides(rank, b.getIndexAttr(1));
+    SmallVector<int64_t> shape(type.getShape());
+    for (int64_t d = 0; d < rank; ++d)
+      extents.push_back(type.isDynamicDim(d)
+                            ? OpFoldResult(dim(*x, d))
+                            : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
+    offsets[axis] = b.getIndexAttr(offset);
+    extents[axis] = b.getIndexAttr(sizes[i]);
+    shape[axis] = sizes[i];
+    if (sizes[i] == 0) { // an empty part: no element to read
+      SmallVector<std::pair<Value, int64_t>> dynamic;
+      for (int64_t d = 0; d < rank; ++d)
+        if (d != axis && type.isDynamicDim(d))
+          dynamic.push_back({*x, d});
+      setOutput(i, emptyTensor(shape, type.getElementType(), dynamic));
+      continue;
+    }
+    setOutput(i, tensor::ExtractSliceOp::create(
+                     b, loc, RankedTensorType::get(shape, type.getElementType()),
+                     *x, offsets, extents, strides));
+    offset += sizes[i];
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importGather() {
+  auto data = getInput(0), indices = getInput(1);
+  if (!data)
+    return data.takeError();
+  if (!indices)
+    return indices.takeError();
+  auto dType = cast<RankedTensorType>(data->getType());
+  auto iType = cast<RankedTensorType>(indices->getType());
+  int64_t rank = dType.getRank(), iRank = iType.getRank();
+  int64_t axis = getInt("axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank || !isa<IntegerType>(iType.getElementType()))
+    return fail("axis out of range or non-integer indices");
+  // Output: data[:axis] + indices.shape + data[axis+1:].
+  SmallVector<int64_t> shape;
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  for (int64_t d = 0; d < axis; ++d) {
+    shape.push_back(dType.getDimSize(d));
+    if (dType.isDynamicDim(d))
+      dyn.push_back({*data, d});
+  }
+  for (int64_t d = 0; d < iRank; ++d) {
+    shape.push_back(iType.getDimSize(d));
+    if (iType.isDynamicDim(d))
+      dyn.push_back({*indices, d});
+  }
+  for (int64_t d = axis + 1; d < rank; ++d) {
+    shape.push_back(dType.getDimSize(d));
+    if (dType.isDynamicDim(d))
+      dyn.push_back({*data, d});
+  }
+  int64_t outRank = shape.size();
+  Value init = emptyTensor(shape, dType.getElementType(), dyn);
+  SmallVector<AffineExpr> iExprs;
+  for (int64_t d = 0; d < iRank; ++d)
+    iExprs.push_back(b.getAffineDimExpr(axis + d));
+  SmallVector<AffineMap> maps{AffineMap::get(outRank, 0, iExprs, &ctx),
+                              b.getMultiDimIdentityMap(outRank)};
+  Value axisSize = dim(*data, axis);
+  Value source = *data;
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{*indices}, ValueRange{init},
+      maps, SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        // A negative index counts from the end.
+        Value i = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
+        Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+        Value negative = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                               i, zero);
+        i = arith::SelectOp::create(nb, nl, negative,
+                                    arith::AddIOp::create(nb, nl, i, axisSize), i);
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < axis; ++d)
+          at.push_back(linalg::IndexOp::create(nb, nl, d));
+        at.push_back(i);
+        for (int64_t d = axis + 1; d < rank; ++d)
+          at.push_back(linalg::IndexOp::create(nb, nl, d - 1 + iRank));
+        linalg::YieldOp::create(
+            nb, nl, ValueRange{tensor::ExtractOp::create(nb, nl, source, at)});
+      });
+  setOutput(0, generic.getResult(0));
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importLayerNormalization() {
+  auto x = getInput(0), scale = getInput(1);
+  if (!x)
+    return x.takeError();
+  if (!scale)
+    return scale.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  Type element = type.getElementType();
+  int64_t rank = type.getRank();
+  int64_t axis = getInt("axis", -1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank || !isa<FloatType>(element))
+    return fail("axis out of range or a non-float input");
+  if (getInt("stash_type", 1) != 1)
+    return fail("only stash_type=1 (float) is supported");
+  double count = 1;
+  for (int64_t d = axis; d < rank; ++d) {
+    if (type.isDynamicDim(d))
+      return fail("the normalized dimensions must be static");
+    count *= type.getDimSize(d);
+  }
+  double eps = getFloat("epsilon", 1e-5f);
+  // Mean and variance over [axis, rank), kept as dimensions of size 1.
+  SmallVector<int64_t> statShape;
+  SmallVector<AffineExpr> statExprs;
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = d >= axis;
+    statShape.push_back(reduced ? 1 : type.getDimSize(d));
+    statExprs.push_back(reduced ? b.getAffineConstantExpr(0)
+                                : b.getAffineDimExpr(d));
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (!reduced && type.isDynamicDim(d))
+      dyn.push_back({*x, d});
+  }
+  auto mean = [&](Value v) -> llvm::Expected<Value> {
+    Value init = filled(emptyTensor(statShape, element, dyn),
+                        FloatAttr::get(element, 0.0));
+    Value sum =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{v}, ValueRange{init},
+            SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank),
+                                   AffineMap::get(rank, 0, statExprs, &ctx)},
+            iterators,
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              linalg::YieldOp::create(
+                  nb, nl, ValueRange{arith::AddFOp::create(nb, nl, a[0], a[1])});
+            })
+            .getResult(0);
+    return elementwise({sum}, element,
+                       [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                         return arith::DivFOp::create(
+                             nb, nl, e[0],
+                             arith::ConstantOp::create(
+                                 nb, nl, FloatAttr::get(element, count)));
+                       });
+  };
+  // As ONNX's function body: D = x - mean; var = mean(D * D);
+  // inv = 1 / sqrt(var + epsilon); y = D * inv * scale + B.
+  auto m = mean(*x);
+  if (!m)
+    return m.takeError();
+  auto centered = elementwise({*x, *m}, element,
+                              [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                                return arith::SubFOp::create(nb, nl, e[0], e[1]);
+                              });
+  if (!centered)
+    return centered.takeError();
+  auto squared = elementwise({*centered}, element,
+                             [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                               return arith::MulFOp::create(nb, nl, e[0], e[0]);
+                             });
+  if (!squared)
+    return squared.takeError();
+  auto var = mean(*squared);
+  if (!var)
+    return var.takeError();
+  auto inv = elementwise({*var}, element,
+                         [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                           Value s = math::SqrtOp::create(
+                               nb, nl,
+                               arith::AddFOp::create(
+                                   nb, nl, e[0],
+                                   arith::ConstantOp::create(
+                                       nb, nl, FloatAttr::get(element, eps))));
+                           return arith::DivFOp::create(
+                               nb, nl,
+                               arith::ConstantOp::create(
+                                   nb, nl, FloatAttr::get(element, 1.0)),
+                               s);
+                         });
+  if (!inv)
+    return inv.takeError();
+  SmallVector<Value> ins{*centered, *inv, *scale};
+  Value bias;
+  if (hasInput(2)) {
+    auto bv = getInput(2);
+    if (!bv)
+      return bv.takeError();
+    ins.push_back(*bv);
+  }
+  auto y = elementwise(ins, element,
+                       [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                         Value n = arith::MulFOp::create(nb, nl, e[0], e[1]);
+                         Value r = arith::MulFOp::create(nb, nl, n, e[2]);
+                         return e.size() > 3
+                                    ? arith::AddFOp::create(nb, nl, r, e[3])
+                                          .getResult()
+                                    : r;
+                       });
+  if (!y)
+    return y.takeError();
+  setOutput(0, *y);
+  if (node->output_size() > 1 && !node->output(1).empty())
+    setOutput(1, *m);
+  if (node->output_size() > 2 && !node->output(2).empty())
+    setOutput(2, *inv);
+  return llvm::Error::success();
+}
