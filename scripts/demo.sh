@@ -2,7 +2,8 @@
 # The QuantOpt demo: installs what is missing, builds the tools, and runs the
 # main jobs on the bundled examples: post-training quantization of a
 # Fashion-MNIST CNN (fp32 vs quantized accuracy, agreement, model size, time
-# per batch), and every storage type x granularity x scheme applied to example
+# per batch), the same CNN imported from an ONNX file, and every storage
+# type x granularity x scheme applied to example
 # tensors through qnt ops, lowered to LLVM and executed by quant-run, with a
 # table of the quantization error.
 set -euo pipefail
@@ -11,7 +12,8 @@ build="${BUILD_DIR:-$root/build}"
 
 # dataset-fashion-mnist: the test set the example models are evaluated on.
 "$root/scripts/install-deps.sh" dataset-fashion-mnist
-BUILD_DIR="$build" "$root/scripts/build.sh" quant-opt quant-run quant-params quant-stats
+BUILD_DIR="$build" "$root/scripts/build.sh" quant-opt quant-run quant-params quant-stats \
+  quant-import-onnx
 
 echo
 echo "== Post-training quantization of the example CNN (examples/fashion-mnist)"
@@ -40,6 +42,12 @@ np.save(sys.argv[2], (x.astype(np.float32) / 255).reshape(-1, 28, 28, 1))" \
   --entry main --data "$work/calib.npy" --stats "$work/stats.json" \
   --tools-dir "$build/bin" --html "$root/calibration-report.html"
 echo "   (the HTML report with histograms and clipping ranges: calibration-report.html)"
+
+echo
+echo "== The CNN as an ONNX model (export_onnx.py -> quant-import-onnx), float and"
+echo "   int8 (calibrated on 1000 images, --qnt-codegen), on the 10000 test images"
+echo
+/usr/bin/python3 "$root/examples/fashion-mnist/onnx_demo.py" "$build/bin" "$work/onnx"
 
 echo
 echo "== Quantization error per storage type, granularity and scheme"
