@@ -47,6 +47,13 @@ echo
 echo "== The CNN as an ONNX model (export_onnx.py -> quant-import-onnx), float and"
 echo "   int8 (calibrated on 1000 images, --qnt-codegen), on the 10000 test images"
 echo
+# ONNX Runtime (npm's onnxruntime-node; its CPU library comes in the package)
+# for the comparison; the demo goes on without it when npm cannot reach the
+# registry.
+if command -v npm >/dev/null 2>&1; then
+  (cd "$root/bench/ort" && npm install --no-audit --no-fund --loglevel=error >/dev/null 2>&1) ||
+    echo "   (npm install of onnxruntime-node failed: no ONNX Runtime comparison)"
+fi
 /usr/bin/python3 "$root/examples/fashion-mnist/onnx_demo.py" "$build/bin" "$work/onnx"
 
 echo

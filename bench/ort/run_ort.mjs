@@ -1,0 +1,31 @@
+// Runs an ONNX model with ONNX Runtime (npm's onnxruntime-node) on a float32
+// input and writes its first output, for comparisons with QuantOpt:
+//
+//   node run_ort.mjs MODEL.onnx INPUT.f32 D0,D1,... OUTPUT.f32 [THREADS] [REPEATS]
+//
+// INPUT.f32 and OUTPUT.f32 are raw little-endian float32 (numpy's
+// tofile/fromfile). Prints the median time of REPEATS calls (after one
+// warm-up) in milliseconds.
+import * as ort from 'onnxruntime-node';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const [model, input, dims, output, threads = '1', repeats = '5'] = process.argv.slice(2);
+const shape = dims.split(',').map(Number);
+const raw = readFileSync(input);
+const data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+const session = await ort.InferenceSession.create(model, {
+  intraOpNumThreads: Number(threads), interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+});
+const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+let result = await session.run(feeds);
+const times = [];
+for (let i = 0; i < Number(repeats); ++i) {
+  const start = process.hrtime.bigint();
+  result = await session.run(feeds);
+  times.push(Number(process.hrtime.bigint() - start) / 1e6);
+}
+times.sort((a, b) => a - b);
+const out = result[session.outputNames[0]].data;
+writeFileSync(output, Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+console.log(`ort median ms: ${times[Math.floor(times.length / 2)].toFixed(3)}`);
