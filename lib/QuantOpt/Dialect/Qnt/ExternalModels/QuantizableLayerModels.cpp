@@ -111,6 +111,9 @@ void quantopt::registerQuantizableLayerModels(DialectRegistry &registry) {
         LinalgLayerModel<linalg::Conv2DNchwFchwOp>>(*ctx);
     linalg::DepthwiseConv2DNhwcHwcOp::attachInterface<
         LinalgLayerModel<linalg::DepthwiseConv2DNhwcHwcOp>>(*ctx);
+    // NCHW depthwise (ONNX's depthwise Conv after quant-import-onnx).
+    linalg::DepthwiseConv2DNchwChwOp::attachInterface<
+        LinalgLayerModel<linalg::DepthwiseConv2DNchwChwOp>>(*ctx);
     // What tosa-to-linalg-named produces for tosa.conv2d and
     // tosa.depthwise_conv2d.
     linalg::Conv2DNhwcFhwcOp::attachInterface<
