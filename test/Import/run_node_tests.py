@@ -27,7 +27,10 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "HardSwish", "Clip", "Pow", "Squeeze", "Unsqueeze", "Concat",
              "Pad", "Slice", "Cast", "ReduceMean", "BatchNormalization",
              "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
-             "Split", "Gather", "LayerNormalization"}
+             "Split", "Gather", "LayerNormalization", "Shape",
+             "ConstantOfShape", "Range", "Expand"}
+# Ops whose every input must be constant: all graph inputs are frozen.
+FREEZE_ALL = {"ConstantOfShape", "Range"}
 # Quantization ops must match exactly.
 EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
          "QLinearMatMul", "QLinearConv"}
@@ -36,7 +39,10 @@ EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
 # inputs become initializers holding the test's stored values ("frozen").
 FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape", "Squeeze",
           "Unsqueeze", "Pad", "Slice", "ReduceMean", "MatMulInteger",
-          "ConvInteger", "QLinearMatMul", "QLinearConv", "Split"}
+          "ConvInteger", "QLinearMatMul", "QLinearConv", "Split",
+          "Expand"}
+# Ops whose every input must be constant: all graph inputs are frozen.
+FREEZE_ALL = {"ConstantOfShape", "Range"}
 RTOL, ATOL = 1e-5, 1e-5
 
 bindir, workdir = sys.argv[1], sys.argv[2]
@@ -58,16 +64,16 @@ for test in sorted(glob.glob(os.path.join(testdata, "test_*"))):
     op = sorted(ops - {"Constant"})[0] if ops - {"Constant"} else "Constant"
     counts = results.setdefault(op, [0, 0, 0])
     out_mlir = os.path.join(workdir, name + ".mlir")
-    if ops & FREEZE and len(model.graph.input) > 1:
+    first = 0 if ops & FREEZE_ALL else 1
+    if (ops & (FREEZE | FREEZE_ALL)) and len(model.graph.input) > first:
         data0 = os.path.join(test, "test_data_set_0")
-        keep = [model.graph.input[0]]
-        for i, v in enumerate(list(model.graph.input)[1:], start=1):
+        for i, v in enumerate(list(model.graph.input)[first:], start=first):
             t = onnx.TensorProto()
             with open(os.path.join(data0, f"input_{i}.pb"), "rb") as f:
                 t.ParseFromString(f.read())
             t.name = v.name
             model.graph.initializer.append(t)
-        del model.graph.input[1:]
+        del model.graph.input[first:]
         model_path = os.path.join(workdir, name + ".frozen.onnx")
         onnx.save(model, model_path)
     r = subprocess.run([f"{bindir}/quant-import-onnx", model_path, "-o", out_mlir],

@@ -517,6 +517,14 @@ llvm::Error Importer::importNode() {
     return importGather();
   if (op == "LayerNormalization")
     return importLayerNormalization();
+  if (op == "Shape")
+    return importShape();
+  if (op == "ConstantOfShape")
+    return importConstantOfShape();
+  if (op == "Range")
+    return importRange();
+  if (op == "Expand")
+    return importExpand();
   return fail("op " + op + " is not supported yet (docs/Import.md lists the "
               "ops the importer knows)");
 }

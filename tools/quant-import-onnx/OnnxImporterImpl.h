@@ -201,6 +201,10 @@ private:
   llvm::Error importSplit();
   llvm::Error importGather();
   llvm::Error importLayerNormalization();
+  llvm::Error importShape();
+  llvm::Error importConstantOfShape();
+  llvm::Error importRange();
+  llvm::Error importExpand();
   /// The explicit [begin..., end...] pads of a 2-D window op.
   llvm::Expected<SmallVector<int64_t>>
   getPads(RankedTensorType xType, ArrayRef<int64_t> kernel,

@@ -733,3 +733,122 @@ llvm::Error Importer::importLayerNormalization() {
     setOutput(2, *inv);
   return llvm::Error::success();
 }
+
+// Shape arithmetic with static answers folds into constants (which later
+// nodes, such as Reshape, then read as constants).
+
+llvm::Error Importer::importShape() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  auto clampIndex = [&](int64_t v) {
+    if (v < 0)
+      v += rank;
+    return std::clamp<int64_t>(v, 0, rank);
+  };
+  int64_t start = clampIndex(getInt("start", 0));
+  int64_t end = clampIndex(getInt("end", rank));
+  SmallVector<int64_t> dims;
+  for (int64_t d = start; d < end; ++d) {
+    if (type.isDynamicDim(d))
+      return fail("the shape has a dynamic dimension (" + llvm::Twine(d) +
+                  "); only static shapes fold (import with --batch N)");
+    dims.push_back(type.getDimSize(d));
+  }
+  constants[node->output(0)] = DenseElementsAttr::get(
+      RankedTensorType::get({static_cast<int64_t>(dims.size())}, b.getI64Type()),
+      ArrayRef<int64_t>(dims));
+  onnxTypes[node->output(0)] = onnx::TensorProto::INT64;
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importConstantOfShape() {
+  DenseElementsAttr shapeAttr = getConstantInput(0);
+  if (!shapeAttr)
+    return fail("the shape must be a constant");
+  SmallVector<int64_t> shape;
+  for (APInt v : shapeAttr.getValues<APInt>())
+    shape.push_back(v.getSExtValue());
+  Attribute value = b.getF32FloatAttr(0.0f);
+  int32_t type = onnx::TensorProto::FLOAT;
+  if (const onnx::AttributeProto *a = findAttr("value")) {
+    auto t = getTensorAttr(a->t());
+    if (!t)
+      return fail(llvm::toString(t.takeError()));
+    if (t->getNumElements() != 1)
+      return fail("the value must hold one element");
+    value = t->getSplatValue<Attribute>();
+    type = a->t().data_type();
+  }
+  auto resultType =
+      RankedTensorType::get(shape, cast<TypedAttr>(value).getType());
+  constants[node->output(0)] = DenseElementsAttr::get(resultType, value);
+  onnxTypes[node->output(0)] = type;
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importRange() {
+  DenseElementsAttr start = getConstantInput(0), limit = getConstantInput(1),
+                    delta = getConstantInput(2);
+  if (!start || !limit || !delta)
+    return fail("start, limit and delta must be constants");
+  Type element = start.getElementType();
+  auto asDouble = [](DenseElementsAttr a) -> double {
+    if (isa<FloatType>(a.getElementType()))
+      return a.getSplatValue<APFloat>().convertToDouble();
+    return static_cast<double>(a.getSplatValue<APInt>().getSExtValue());
+  };
+  double s = asDouble(start), l = asDouble(limit), d = asDouble(delta);
+  if (d == 0)
+    return fail("delta is 0");
+  int64_t count = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((l - s) / d)));
+  auto type = RankedTensorType::get({count}, element);
+  if (isa<FloatType>(element)) {
+    // ONNX: start + i * delta in the element type.
+    SmallVector<APFloat> v;
+    for (int64_t i = 0; i < count; ++i) {
+      APFloat x(static_cast<float>(s + i * d));
+      if (!element.isF32())
+        return fail("only float32 and integer ranges are supported");
+      v.push_back(x);
+    }
+    constants[node->output(0)] = DenseElementsAttr::get(type, v);
+  } else {
+    SmallVector<APInt> v;
+    unsigned bits = element.getIntOrFloatBitWidth();
+    int64_t si = start.getSplatValue<APInt>().getSExtValue(),
+            di = delta.getSplatValue<APInt>().getSExtValue();
+    for (int64_t i = 0; i < count; ++i)
+      v.push_back(APInt(bits, static_cast<uint64_t>(si + i * di), true));
+    constants[node->output(0)] = DenseElementsAttr::get(type, v);
+  }
+  onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importExpand() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  DenseElementsAttr shapeAttr = getConstantInput(1);
+  if (!shapeAttr)
+    return fail("the target shape must be a constant");
+  // Broadcasting x against a tensor of the target shape: an element-wise
+  // copy whose result takes the broadcast shape.
+  SmallVector<int64_t> target;
+  for (APInt v : shapeAttr.getValues<APInt>())
+    target.push_back(v.getSExtValue());
+  auto type = cast<RankedTensorType>(x->getType());
+  Value shaped = tensor::EmptyOp::create(b, loc, target, type.getElementType());
+  auto y = elementwise({*x, shaped}, type.getElementType(),
+                       [&](OpBuilder &, Location, ValueRange e) -> Value {
+                         return e[0];
+                       });
+  if (!y)
+    return y.takeError();
+  setOutput(0, *y);
+  onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
+  return llvm::Error::success();
+}
