@@ -170,6 +170,10 @@ private:
   /// QLinearConv (NCHW) as a qnt.contract; with a bias, the accumulator
   /// plus the bias requantized by qnt.requantize.
   llvm::Error importQLinearConv();
+  /// The activation (input 0) and the constant NCHW weight (input
+  /// `weightIndex`) of ConvInteger/QLinearConv, checked.
+  llvm::Error getIntegerConvOperands(int weightIndex, Value &x,
+                                     DenseElementsAttr &weight);
   /// An NCHW 2-D convolution of stored integers as a qnt.contract (the
   /// node's strides, dilations and pads; padding with `padValue`).
   llvm::Expected<qnt::ContractOp>

@@ -219,22 +219,33 @@ qnt::ParamsAttr Importer::getUnitScaleParams(numerics::StorageKind kind,
                             [&]() { return mlir::emitError(loc); });
 }
 
-llvm::Error Importer::importConvInteger() {
-  auto x = getInput(0);
-  if (!x)
-    return x.takeError();
-  DenseElementsAttr weight = getConstantInput(1);
+llvm::Error Importer::getIntegerConvOperands(int weightIndex, Value &x,
+                                             DenseElementsAttr &weight) {
+  auto input = getInput(0);
+  if (!input)
+    return input.takeError();
+  x = *input;
+  weight = getConstantInput(weightIndex);
   if (!weight)
     return fail("the weight must be a constant: a qnt.contract layer has "
                 "constant weights");
-  auto xType = cast<RankedTensorType>(x->getType());
+  auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(weight.getType());
   if (xType.getRank() != 4 || wType.getRank() != 4 ||
       xType.isDynamicDim(2) || xType.isDynamicDim(3))
-    return fail("only 2-D ConvInteger (NCHW, static spatial sizes) is "
+    return fail("only 2-D convolutions (NCHW, static spatial sizes) are "
                 "supported yet");
   if (getInt("group", 1) != 1)
-    return fail("grouped ConvInteger is not supported yet");
+    return fail("grouped integer convolutions are not supported yet");
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importConvInteger() {
+  Value x;
+  DenseElementsAttr weight;
+  if (llvm::Error e = getIntegerConvOperands(1, x, weight))
+    return e;
+  auto wType = cast<RankedTensorType>(weight.getType());
   std::optional<numerics::StorageKind> xKind = getIntegerStorage(0),
                                       wKind = getIntegerStorage(1);
   if (!xKind || !wKind)
@@ -253,7 +264,7 @@ llvm::Error Importer::importConvInteger() {
       numerics::StorageKind::I32, {}, perChannel ? 1 : -1, perChannel ? m : 1);
   if (!inputParams || !weightParams || !resultParams)
     return fail("the zero points do not make valid parameters");
-  auto contract = buildIntegerConv(*x, weight, zx.empty() ? 0 : zx[0],
+  auto contract = buildIntegerConv(x, weight, zx.empty() ? 0 : zx[0],
                                    inputParams, weightParams, resultParams,
                                    b.getI32Type());
   if (!contract)
@@ -408,21 +419,11 @@ llvm::Expected<qnt::ContractOp> Importer::buildIntegerConv(
 llvm::Error Importer::importQLinearConv() {
   // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
   // y_zero_point, B.
-  auto x = getInput(0);
-  if (!x)
-    return x.takeError();
-  DenseElementsAttr weight = getConstantInput(3);
-  if (!weight)
-    return fail("the weight must be a constant: a qnt.contract layer has "
-                "constant weights");
-  auto xType = cast<RankedTensorType>(x->getType());
+  Value x;
+  DenseElementsAttr weight;
+  if (llvm::Error e = getIntegerConvOperands(3, x, weight))
+    return e;
   auto wType = cast<RankedTensorType>(weight.getType());
-  if (xType.getRank() != 4 || wType.getRank() != 4 ||
-      xType.isDynamicDim(2) || xType.isDynamicDim(3))
-    return fail("only 2-D QLinearConv (NCHW, static spatial sizes) is "
-                "supported yet");
-  if (getInt("group", 1) != 1)
-    return fail("grouped QLinearConv is not supported yet");
   std::optional<numerics::StorageKind> xKind = getIntegerStorage(0),
                                       wKind = getIntegerStorage(3),
                                       yKind = getIntegerStorage(7);
@@ -441,7 +442,7 @@ llvm::Error Importer::importQLinearConv() {
   unsigned bits = numerics::getStorageBitWidth(*yKind);
   if (!hasInput(8)) {
     auto contract =
-        buildIntegerConv(*x, weight, zx, inputParams, weightParams, outParams,
+        buildIntegerConv(x, weight, zx, inputParams, weightParams, outParams,
                          b.getIntegerType(bits));
     if (!contract)
       return contract.takeError();
@@ -473,7 +474,7 @@ llvm::Error Importer::importQLinearConv() {
       [&]() { return mlir::emitError(loc); });
   if (!accParams)
     return fail("the accumulator's parameters do not verify");
-  auto contract = buildIntegerConv(*x, weight, zx, inputParams, weightParams,
+  auto contract = buildIntegerConv(x, weight, zx, inputParams, weightParams,
                                    accParams, b.getI32Type());
   if (!contract)
     return contract.takeError();

@@ -708,7 +708,6 @@ llvm::Error Importer::importLayerNormalization() {
   if (!inv)
     return inv.takeError();
   SmallVector<Value> ins{*centered, *inv, *scale};
-  Value bias;
   if (hasInput(2)) {
     auto bv = getInput(2);
     if (!bv)
