@@ -202,6 +202,6 @@ func.func @fake_quant(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-SAME: ins(%{{.*}}, %[[P]]#0, %[[P]]#2 :
 // CHECK: return %{{.*}}, %[[P]]#0, %[[P]]#1
 func.func @dynamic_quantize(%x: tensor<?x8xf32>) -> (tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32>) {
-  %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = ui8 scheme = "asymmetric" per_row
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = ui8 scheme = asymmetric per_row
   return %q, %s, %z : tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32>
 }

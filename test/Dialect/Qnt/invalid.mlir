@@ -351,16 +351,17 @@ func.func @f(%x: tensor<4xf32, "enc">) -> tensor<4xf32, "enc"> {
 // Tests that dynamic_quantize needs integer storage.
 func.func @f(%x: tensor<4xf32>) {
   // expected-error @+1 {{'qnt.dynamic_quantize' op storage must be an integer type of 2 to 16 bits, got 'f8E4M3FN'}}
-  %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = f8E4M3FN scheme = "symmetric"
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = f8E4M3FN scheme = symmetric
   return
 }
 
 // -----
 
-// Tests that dynamic_quantize rejects the minval scheme.
+// Tests that dynamic_quantize rejects the minval scheme: the scheme is an
+// enum attribute (asymmetric or symmetric), not a string.
 func.func @f(%x: tensor<4xf32>) {
-  // expected-error @+1 {{'qnt.dynamic_quantize' op scheme must be symmetric or asymmetric, got 'minval'}}
-  %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = "minval"
+  // expected-error @+1 {{custom op 'qnt.dynamic_quantize' expected string or keyword containing one of the following enum values for attribute 'scheme' [asymmetric, symmetric]}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = minval
   return
 }
 
@@ -369,7 +370,7 @@ func.func @f(%x: tensor<4xf32>) {
 // Tests that dynamic_quantize checks the stored type.
 func.func @f(%x: tensor<4xf32>) {
   // expected-error @+1 {{'qnt.dynamic_quantize' op result element type must be 'i4'}}
-  %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = ui4 scheme = "asymmetric"
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = ui4 scheme = asymmetric
   return
 }
 
@@ -378,7 +379,7 @@ func.func @f(%x: tensor<4xf32>) {
 // Tests that per-row parameters have the input shape without its last dimension.
 func.func @f(%x: tensor<3x4xf32>) {
   // expected-error @+1 {{'qnt.dynamic_quantize' op scales must be 'tensor<3xf32>'}}
-  %q, %s, %z = qnt.dynamic_quantize %x : tensor<3x4xf32> to tensor<3x4xi8>, tensor<f32>, tensor<3xi32> storage = i8 scheme = "symmetric" per_row
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<3x4xf32> to tensor<3x4xi8>, tensor<f32>, tensor<3xi32> storage = i8 scheme = symmetric per_row
   return
 }
 
@@ -387,7 +388,7 @@ func.func @f(%x: tensor<3x4xf32>) {
 // Tests that per_row needs rows.
 func.func @f(%x: tensor<4xf32>) {
   // expected-error @+1 {{'qnt.dynamic_quantize' op per_row needs a tensor of rank 2 or more}}
-  %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = "symmetric" per_row
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = symmetric per_row
   return
 }
 

@@ -63,10 +63,10 @@ func.func @fake_quant(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 // Tests dynamic_quantize per tensor and per row.
 // CHECK-LABEL: func @dynamic
 func.func @dynamic(%x: tensor<?x8xf32>) -> (tensor<?x8xi8>, tensor<?xf32>) {
-  // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = "asymmetric"{{$}}
-  %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = "asymmetric"
-  // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = "symmetric" per_row
-  %q2, %s2, %z2 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = "symmetric" per_row
+  // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = asymmetric{{$}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = asymmetric
+  // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = symmetric per_row
+  %q2, %s2, %z2 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = symmetric per_row
   return %q, %s2 : tensor<?x8xi8>, tensor<?xf32>
 }
 

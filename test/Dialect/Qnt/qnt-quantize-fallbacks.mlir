@@ -56,7 +56,7 @@ func.func @transposing_relu(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
 // REMARK: remark: {{.*}}layer 'big' (matmul): weights quantized, activations stay in float: an i32 accumulator could overflow (u8 activations x i16 weights over 512 terms)
 // REMARK: remark: {{.*}}layer 'tconv' (conv2d) kept in float: recipe rule layers[0] says keep_float
 // DYN-LABEL: func @fallbacks
-// DYN: qnt.dynamic_quantize %{{.*}} : tensor<512xf32> to tensor<512xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = "asymmetric"{{$}}
+// DYN: qnt.dynamic_quantize %{{.*}} : tensor<512xf32> to tensor<512xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = asymmetric{{$}}
 // DYN: qnt.contract {{.*}} -> tensor<1x5x5x4x1xf32> {{.*}} weight = #qnt.params<i8, narrow, axis = 2, scales = [0.003937008, 0.007874016, 0.015748031, 0.031496063]>
 // DYN: linalg.conv_2d_nhwc_fhwc {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x5x5x4xf32>, tensor<2x3x3x4xf32>)
 func.func @fallbacks(%v: tensor<512xf32>, %acc: tensor<4x8xf32>, %accm: tensor<4x8xf32>, %x: tensor<1x5x5x4xf32>, %xm: tensor<4x512xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<1x3x3x4xf32>, tensor<1x3x3x2xf32>) {

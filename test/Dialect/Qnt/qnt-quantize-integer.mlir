@@ -13,7 +13,7 @@
 // CHECK-DAG: #[[$W:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
 // CHECK-DAG: #[[$O:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func @matmul
-// CHECK: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = "asymmetric"
+// CHECK: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = asymmetric
 // CHECK: %[[W:.*]] = arith.constant dense<{{\[\[}}127, 127], [-25, -64]]> : tensor<2x2xi8>
 // CHECK: %[[Y:.*]] = qnt.contract %[[Q]], %[[W]] dynamic(%[[S]], %[[Z]]) : (tensor<4x2xi8>, tensor<2x2xi8>, tensor<f32>, tensor<i32>) -> tensor<4x2xf32>
 // CHECK-SAME: maps = [#[[$X]], #[[$W]], #[[$O]]] input_storage = ui8 weight = #qnt.params<i8, narrow, axis = 1, scales = [0.01, 0.003937008]>
@@ -23,7 +23,7 @@
 
 // Tests per-row symmetric int8 activations: one scale per row.
 // ROW-LABEL: func @matmul
-// ROW: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8>, tensor<4xf32>, tensor<4xi32> storage = i8 scheme = "symmetric" per_row
+// ROW: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8>, tensor<4xf32>, tensor<4xi32> storage = i8 scheme = symmetric per_row
 // ROW: qnt.contract %[[Q]], %{{.*}} dynamic(%[[S]], %[[Z]]) : (tensor<4x2xi8>, tensor<2x2xi8>, tensor<4xf32>, tensor<4xi32>) -> tensor<4x2xf32> {{.*}} input_storage = i8
 
 // Tests static activations from the stats file: [-1, 3] as u8 asymmetric is
@@ -48,7 +48,7 @@ func.func @matmul(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32>
 // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<1x5x5x2xf32> to tensor<1x5x5x2xi8>, tensor<f32>, tensor<i32>
 // CHECK: qnt.contract {{.*}} -> tensor<1x3x3x4xf32> maps = [#[[$CX]], {{.*}}] input_storage = ui8 weight = #qnt.params<i8, narrow, axis = 3,
 // ROW-LABEL: func @conv
-// ROW: qnt.dynamic_quantize %{{.*}} : tensor<1x5x5x2xf32> to tensor<1x5x5x2xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = "symmetric"{{$}}
+// ROW: qnt.dynamic_quantize %{{.*}} : tensor<1x5x5x2xf32> to tensor<1x5x5x2xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = symmetric{{$}}
 // STATICREMARK: remark: layer 'linalg.conv_2d_nhwc_hwcf#0' (conv_2d_nhwc_hwcf): weights quantized, activations stay in float: '{{.*}}stats.json' has no range for it
 func.func @conv(%x: tensor<1x5x5x2xf32>, %o: tensor<1x3x3x4xf32>) -> tensor<1x3x3x4xf32> {
   %w = arith.constant dense<0.5> : tensor<3x3x2x4xf32>

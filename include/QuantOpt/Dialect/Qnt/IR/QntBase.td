@@ -66,6 +66,14 @@ def Qnt_RoundingMode : I32EnumAttr<"RoundingMode",
   let cppNamespace = "::mlir::qnt";
 }
 
+def Qnt_DynamicScheme : I32EnumAttr<"DynamicScheme",
+    "how qnt.dynamic_quantize solves its parameters", [
+      I32EnumAttrCase<"asymmetric", 0>,
+      I32EnumAttrCase<"symmetric", 1>,
+    ]> {
+  let cppNamespace = "::mlir::qnt";
+}
+
 def Qnt_RequantMode : I32EnumAttr<"RequantMode",
     "arithmetic of a requantization", [
       I32EnumAttrCase<"float32", 0>,

@@ -143,7 +143,7 @@ def Qnt_DynamicQuantizeOp : Qnt_Op<"dynamic_quantize", [Pure]> {
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, TypeAttr:$storage,
-      StrAttr:$scheme, UnitAttr:$per_row);
+      Qnt_DynamicScheme:$scheme, UnitAttr:$per_row);
   let results = (outs AnyRankedTensor:$result, AnyRankedTensor:$scales,
       AnyRankedTensor:$zero_points);
   let assemblyFormat = [{

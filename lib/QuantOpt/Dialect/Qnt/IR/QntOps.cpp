@@ -301,7 +301,9 @@ LogicalResult RequantizeOp::verify() {
 num::SolverOptions DynamicQuantizeOp::getSolverOptions() {
   num::SolverOptions options;
   options.storage = *getStorageKindOf(getStorage());
-  options.scheme = *num::parseSchemeName(getScheme());
+  options.scheme = getScheme() == DynamicScheme::symmetric
+                       ? num::Scheme::Symmetric
+                       : num::Scheme::Asymmetric;
   // Symmetric integer storage uses the narrow range, as the solver defaults.
   options.narrowRange = options.scheme == num::Scheme::Symmetric;
   return options;
@@ -313,10 +315,6 @@ LogicalResult DynamicQuantizeOp::verify() {
     return emitOpError() << "storage must be an integer type of 2 to 16 bits, "
                             "got "
                          << getStorage();
-  std::optional<num::Scheme> scheme = num::parseSchemeName(getScheme());
-  if (!scheme || *scheme == num::Scheme::Minval)
-    return emitOpError() << "scheme must be symmetric or asymmetric, got '"
-                         << getScheme() << "'";
   auto in = getInput().getType();
   auto out = getResult().getType();
   if (!in.getElementType().isF32())

@@ -203,7 +203,9 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
         TypeRange{xqType, RankedTensorType::get(paramShape, f32),
                   RankedTensorType::get(paramShape, i32)},
         x, TypeAttr::get(qnt::getStorageTypeFor(ctx, act.storage)),
-        b.getStringAttr(num::getSchemeName(act.scheme)),
+        qnt::DynamicSchemeAttr::get(ctx, act.scheme == num::Scheme::Symmetric
+                                             ? qnt::DynamicScheme::symmetric
+                                             : qnt::DynamicScheme::asymmetric),
         perRow ? b.getUnitAttr() : UnitAttr());
     xq = dq.getResult();
     sxTensor = dq.getScales();
