@@ -28,12 +28,12 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "Pad", "Slice", "Cast", "ReduceMean", "BatchNormalization",
              "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
              "Split", "Gather", "LayerNormalization", "Shape",
-             "ConstantOfShape", "Range", "Expand"}
+             "ConstantOfShape", "Range", "Expand", "DynamicQuantizeLinear"}
 # Ops whose every input must be constant: all graph inputs are frozen.
 FREEZE_ALL = {"ConstantOfShape", "Range"}
 # Quantization ops must match exactly.
 EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
-         "QLinearMatMul", "QLinearConv"}
+         "QLinearMatMul", "QLinearConv", "DynamicQuantizeLinear"}
 # Ops whose other inputs (scales, zero points, target shapes) the importer
 # needs as constants, while the node tests feed them as graph inputs: those
 # inputs become initializers holding the test's stored values ("frozen").

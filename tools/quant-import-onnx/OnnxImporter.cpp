@@ -495,6 +495,8 @@ llvm::Error Importer::importNode() {
     return importConvInteger();
   if (op == "QLinearMatMul")
     return importQLinearMatMul();
+  if (op == "DynamicQuantizeLinear")
+    return importDynamicQuantizeLinear();
   if (op == "QLinearConv")
     return importQLinearConv();
   if (op == "Squeeze" || op == "Unsqueeze")

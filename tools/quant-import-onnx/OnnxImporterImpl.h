@@ -167,6 +167,8 @@ private:
   llvm::Error importConvInteger();
   /// QLinearMatMul as a qnt.contract with a requantized (stored) result.
   llvm::Error importQLinearMatMul();
+  /// DynamicQuantizeLinear as qnt.dynamic_quantize (uint8, asymmetric).
+  llvm::Error importDynamicQuantizeLinear();
   /// QLinearConv (NCHW) as a qnt.contract; with a bias, the accumulator
   /// plus the bias requantized by qnt.requantize.
   llvm::Error importQLinearConv();

@@ -499,3 +499,38 @@ llvm::Error Importer::importQLinearConv() {
   onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(7));
   return llvm::Error::success();
 }
+
+llvm::Error Importer::importDynamicQuantizeLinear() {
+  auto x = getInput(0);
+  if (!x)
+    return x.takeError();
+  auto type = cast<RankedTensorType>(x->getType());
+  if (!type.getElementType().isF32())
+    return fail("only f32 inputs are quantized");
+  // uint8, asymmetric, the range widened to include 0: ONNX's definition.
+  Type i8 = b.getIntegerType(8);
+  auto op = qnt::DynamicQuantizeOp::create(
+      b, loc,
+      TypeRange{RankedTensorType::get(type.getShape(), i8),
+                RankedTensorType::get({}, b.getF32Type()),
+                RankedTensorType::get({}, b.getI32Type())},
+      *x, TypeAttr::get(qnt::getStorageTypeFor(&ctx, numerics::StorageKind::U8)),
+      qnt::DynamicSchemeAttr::get(&ctx, qnt::DynamicScheme::asymmetric),
+      UnitAttr());
+  setOutput(0, op.getResult());
+  onnxTypes[node->output(0)] = onnx::TensorProto::UINT8;
+  if (node->output_size() > 1)
+    setOutput(1, op.getScales());
+  if (node->output_size() > 2) {
+    // y_zero_point is uint8.
+    auto zp = elementwise({op.getZeroPoints()}, i8,
+                          [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                            return arith::TruncIOp::create(nb, nl, i8, e[0]);
+                          });
+    if (!zp)
+      return zp.takeError();
+    setOutput(2, *zp);
+    onnxTypes[node->output(2)] = onnx::TensorProto::UINT8;
+  }
+  return llvm::Error::success();
+}
