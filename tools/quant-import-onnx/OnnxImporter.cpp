@@ -234,6 +234,60 @@ llvm::Expected<Value> Importer::elementwise(
   return generic.getResult(0);
 }
 
+Value Importer::reduce(Value in, ArrayRef<int64_t> axes, bool keepDims,
+                       bool isMax) {
+  auto type = cast<RankedTensorType>(in.getType());
+  Type element = type.getElementType();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (reduced && !keepDims)
+      continue;
+    shape.push_back(reduced ? 1 : type.getDimSize(d));
+    outExprs.push_back(reduced ? b.getAffineConstantExpr(0)
+                               : b.getAffineDimExpr(d));
+    if (!reduced && type.isDynamicDim(d))
+      dyn.push_back({in, d});
+  }
+  Attribute initValue =
+      isMax ? FloatAttr::get(element,
+                             APFloat::getInf(cast<FloatType>(element)
+                                                 .getFloatSemantics(),
+                                             /*Negative=*/true))
+            : FloatAttr::get(element, 0.0);
+  Value init = filled(emptyTensor(shape, element, dyn), initValue);
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank),
+                              AffineMap::get(rank, 0, outExprs, &ctx)};
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{in},
+             ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value r = isMax ? arith::MaximumFOp::create(nb, nl, a[0], a[1])
+                                     .getResult()
+                               : arith::AddFOp::create(nb, nl, a[0], a[1])
+                                     .getResult();
+               linalg::YieldOp::create(nb, nl, ValueRange{r});
+             })
+      .getResult(0);
+}
+
+llvm::Expected<Value> Importer::divideBy(Value in, double divisor) {
+  Type element = getElementTypeOrSelf(in.getType());
+  return elementwise({in}, element,
+                     [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                       return arith::DivFOp::create(
+                           nb, nl, e[0],
+                           arith::ConstantOp::create(
+                               nb, nl, FloatAttr::get(element, divisor)));
+                     });
+}
+
 llvm::Error Importer::importElementwise(llvm::StringRef op) {
   // Optional inputs left out (an empty name) are null.
   SmallVector<Value> ins;

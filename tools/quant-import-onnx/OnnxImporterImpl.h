@@ -147,6 +147,12 @@ private:
               function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
   llvm::Error importNode();
+  /// The sum (or maximum) of the float tensor `in` over `axes`, kept as
+  /// dimensions of size 1 (`keepDims`) or dropped.
+  Value reduce(Value in, ArrayRef<int64_t> axes, bool keepDims, bool isMax);
+  /// `in` divided element-wise by the constant `divisor` (means).
+  llvm::Expected<Value> divideBy(Value in, double divisor);
+
   llvm::Error importElementwise(llvm::StringRef op);
   llvm::Error importMatMul();
   llvm::Error importGemm();
@@ -184,6 +190,17 @@ private:
                    qnt::ParamsAttr resultParams, Type resultElement);
   qnt::ParamsAttr getConstantParams(int scaleIndex, int zeroIndex,
                                     numerics::StorageKind kind, int64_t axis);
+  /// The storage of an ONNX element type: uint8, int8 or int32.
+  static std::optional<numerics::StorageKind> getStorageKind(int32_t onnxType);
+  /// #qnt.params of `groups` as ONNX states them (full range, any zero
+  /// point; per `axis` when there is more than one group).
+  qnt::ParamsAttr makeParams(numerics::StorageKind kind,
+                             ArrayRef<numerics::QuantParams> groups,
+                             int64_t axis);
+  /// The activation (input 0) and the constant weight (input
+  /// `weightIndex`) of an integer layer.
+  llvm::Error getLayerOperands(int weightIndex, Value &x,
+                               DenseElementsAttr &weight);
   /// u8/i8 storage of input `i` from its ONNX type.
   std::optional<numerics::StorageKind> getIntegerStorage(int i) const;
   /// The constant zero points of input `i` (one, or `allowed` of them).

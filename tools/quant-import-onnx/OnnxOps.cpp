@@ -359,14 +359,7 @@ llvm::Error Importer::importPool(bool isMax) {
             b, loc, TypeRange{init.getType()}, ValueRange{padded, window},
             ValueRange{init}, stridesAttr, dilationsAttr)
             .getResult(0);
-    double count = static_cast<double>(kernel[0] * kernel[1]);
-    auto mean = elementwise({y}, element,
-                            [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
-                              return arith::DivFOp::create(
-                                  nb, nl, e[0],
-                                  arith::ConstantOp::create(
-                                      nb, nl, FloatAttr::get(element, count)));
-                            });
+    auto mean = divideBy(y, static_cast<double>(kernel[0] * kernel[1]));
     if (!mean)
       return mean.takeError();
     y = *mean;
@@ -380,39 +373,13 @@ llvm::Error Importer::importGlobalAveragePool() {
   if (!x)
     return x.takeError();
   auto xType = cast<RankedTensorType>(x->getType());
-  Type element = xType.getElementType();
-  if (xType.getRank() != 4 || !isa<FloatType>(element) ||
+  if (xType.getRank() != 4 || !isa<FloatType>(xType.getElementType()) ||
       xType.isDynamicDim(2) || xType.isDynamicDim(3))
     return fail("only NCHW floating-point inputs with static H and W are "
                 "supported");
-  SmallVector<std::pair<Value, int64_t>> dyn;
-  for (int d = 0; d < 2; ++d)
-    if (xType.isDynamicDim(d))
-      dyn.push_back({*x, d});
-  Value init = filled(
-      emptyTensor({xType.getDimSize(0), xType.getDimSize(1), 1, 1}, element, dyn),
-      FloatAttr::get(element, 0.0));
-  auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
-  AffineExpr zero = b.getAffineConstantExpr(0);
-  SmallVector<AffineMap> maps{
-      AffineMap::get(4, 0, {d(0), d(1), d(2), d(3)}, &ctx),
-      AffineMap::get(4, 0, {d(0), d(1), zero, zero}, &ctx)};
-  auto sum = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, ValueRange{*x}, ValueRange{init}, maps,
-      {utils::IteratorType::parallel, utils::IteratorType::parallel,
-       utils::IteratorType::reduction, utils::IteratorType::reduction},
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        linalg::YieldOp::create(nb, nl,
-                                ValueRange{arith::AddFOp::create(nb, nl, a[0], a[1])});
-      });
-  double count = static_cast<double>(xType.getDimSize(2) * xType.getDimSize(3));
-  auto mean = elementwise({sum.getResult(0)}, element,
-                          [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
-                            return arith::DivFOp::create(
-                                nb, nl, e[0],
-                                arith::ConstantOp::create(
-                                    nb, nl, FloatAttr::get(element, count)));
-                          });
+  auto mean = divideBy(reduce(*x, {2, 3}, /*keepDims=*/true, /*isMax=*/false),
+                       static_cast<double>(xType.getDimSize(2) *
+                                           xType.getDimSize(3)));
   if (!mean)
     return mean.takeError();
   setOutput(0, *mean);
@@ -596,69 +563,24 @@ llvm::Error Importer::importSoftmax() {
   int64_t axis = getInt("axis", opset >= 13 ? -1 : 1);
   if (axis < 0)
     axis += rank;
-  if (axis != rank - 1 || !isa<FloatType>(element))
-    return fail("only a softmax over the last axis of a floating-point "
-                "tensor is supported yet");
-  // max over the axis, exp(x - max), sum, divide.
-  SmallVector<int64_t> rowShape(type.getShape().drop_back());
-  SmallVector<std::pair<Value, int64_t>> dyn;
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    if (type.isDynamicDim(d))
-      dyn.push_back({*x, d});
-  auto floatType = cast<FloatType>(element);
-  auto reduce = [&](Value in, Attribute initValue, bool isMax) -> Value {
-    Value init = filled(emptyTensor(rowShape, element, dyn), initValue);
-    SmallVector<AffineMap> maps{
-        b.getMultiDimIdentityMap(rank),
-        b.getMultiDimIdentityMap(rank).dropResult(rank - 1)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    iterators.back() = utils::IteratorType::reduction;
-    return linalg::GenericOp::create(
-               b, loc, TypeRange{init.getType()}, ValueRange{in},
-               ValueRange{init}, maps, iterators,
-               [&](OpBuilder &nb, Location nl, ValueRange a) {
-                 Value r = isMax ? arith::MaximumFOp::create(nb, nl, a[0], a[1])
-                                       .getResult()
-                                 : arith::AddFOp::create(nb, nl, a[0], a[1])
-                                       .getResult();
-                 linalg::YieldOp::create(nb, nl, ValueRange{r});
-               })
-        .getResult(0);
-  };
-  // The row values broadcast along the axis: [..., 1].
-  auto asColumn = [&](Value row) -> Value {
-    SmallVector<int64_t> shape(rowShape);
-    shape.push_back(1);
-    SmallVector<ReassociationIndices> groups;
-    for (int64_t d = 0; d + 1 < rank; ++d)
-      groups.push_back({d});
-    if (groups.empty())
-      groups.push_back({});
-    groups.back().push_back(rank - 1);
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t d = 0; d < rank; ++d)
-      sizes.push_back(ShapedType::isDynamic(shape[d])
-                          ? OpFoldResult(dim(*x, d))
-                          : OpFoldResult(b.getIndexAttr(shape[d])));
-    return tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get(shape, element), row, groups, sizes);
-  };
-  if (rank == 1)
-    return fail("a softmax over a 1-D tensor is not supported yet");
-  Value max = reduce(*x, FloatAttr::get(element, APFloat::getInf(
-                                                     floatType.getFloatSemantics(),
-                                                     /*Negative=*/true)),
-                     true);
-  auto e = elementwise({*x, asColumn(max)}, element,
+  // Before opset 13 Softmax flattens the tensor at `axis`; from 13 on it
+  // normalizes along `axis` alone. The two agree on the last axis.
+  if (axis < 0 || axis >= rank || (opset < 13 && axis != rank - 1) ||
+      !isa<FloatType>(element))
+    return fail("a softmax over a non-last axis before opset 13, or of a "
+                "non-float tensor, is not supported yet");
+  // max over the axis, exp(x - max), sum, divide; the reductions keep the
+  // axis (size 1) so that they broadcast back.
+  Value max = reduce(*x, {axis}, /*keepDims=*/true, /*isMax=*/true);
+  auto e = elementwise({*x, max}, element,
                        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                          return math::ExpOp::create(
                              nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
                        });
   if (!e)
     return e.takeError();
-  Value sum = reduce(*e, FloatAttr::get(element, 0.0), false);
-  auto y = elementwise({*e, asColumn(sum)}, element,
+  Value sum = reduce(*e, {axis}, /*keepDims=*/true, /*isMax=*/false);
+  auto y = elementwise({*e, sum}, element,
                        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                          return arith::DivFOp::create(nb, nl, a[0], a[1]);
                        });

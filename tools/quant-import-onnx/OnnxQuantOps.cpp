@@ -39,21 +39,10 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
     storageType = onnxTypes.lookup(node->input(2));
   else if (!quantize)
     storageType = onnxTypes.lookup(node->input(0));
-  numerics::StorageKind kind;
-  switch (storageType) {
-  case onnx::TensorProto::UINT8:
-    kind = numerics::StorageKind::U8;
-    break;
-  case onnx::TensorProto::INT8:
-    kind = numerics::StorageKind::I8;
-    break;
-  case onnx::TensorProto::INT32:
-    kind = numerics::StorageKind::I32;
-    break;
-  default:
+  std::optional<numerics::StorageKind> kind = getStorageKind(storageType);
+  if (!kind)
     return fail("quantized storage " + llvm::Twine(storageType) +
                 " is not supported (uint8, int8, int32)");
-  }
   // Per tensor (a scalar or one-element scale) or per axis.
   int64_t axis = -1;
   int64_t count = scale.getNumElements();
@@ -70,34 +59,13 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
   } else if (count != 1) {
     return fail("the scale must be a scalar or a 1-D tensor");
   }
-  SmallVector<numerics::QuantParams> groups;
-  for (float sc : scale.getValues<float>())
-    groups.push_back({sc, 0, 0.0f});
-  if (zeroPoint) {
-    if (zeroPoint.getNumElements() != count)
-      return fail("the zero point has " +
-                  llvm::Twine(zeroPoint.getNumElements()) +
-                  " values for " + llvm::Twine(count) + " scales");
-    bool isSigned = numerics::isSignedStorage(kind);
-    for (auto [i, z] : llvm::enumerate(zeroPoint.getValues<APInt>()))
-      groups[i].zeroPoint =
-          isSigned ? z.getSExtValue() : static_cast<int64_t>(z.getZExtValue());
-  }
-  // ONNX's parameters as they are: full range, any zero point.
-  numerics::SolverOptions storage;
-  storage.storage = kind;
-  storage.scheme = numerics::Scheme::Asymmetric;
-  storage.narrowRange = false;
-  numerics::Granularity granularity;
-  granularity.axis = axis;
-  qnt::ParamsAttr params = qnt::getParamsAttr(
-      &ctx, storage, granularity, b.getF32Type(), groups,
-      [&]() { return mlir::emitError(loc); });
+  qnt::ParamsAttr params = getConstantParams(1, 2, *kind, axis);
   if (!params)
     return fail("the scale and zero point do not make valid quantization "
-                "parameters (see the diagnostic above)");
+                "parameters (one zero point, or one per scale; see any "
+                "diagnostic above)");
   Type f32 = b.getF32Type();
-  unsigned bits = numerics::getStorageBitWidth(kind);
+  unsigned bits = numerics::getStorageBitWidth(*kind);
   if (quantize) {
     if (!type.getElementType().isF32())
       return fail("only f32 inputs are quantized");
@@ -117,14 +85,11 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
 }
 
 llvm::Error Importer::importMatMulInteger() {
-  auto a = getInput(0);
-  if (!a)
-    return a.takeError();
-  DenseElementsAttr weight = getConstantInput(1);
-  if (!weight)
-    return fail("the weight (B) must be a constant: a qnt.contract layer "
-                "has constant weights");
-  auto aType = cast<RankedTensorType>(a->getType());
+  Value a;
+  DenseElementsAttr weight;
+  if (llvm::Error e = getLayerOperands(1, a, weight))
+    return e;
+  auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(weight.getType());
   if (aType.getRank() != 2 || wType.getRank() != 2)
     return fail("only 2-D MatMulInteger is supported yet");
@@ -163,7 +128,7 @@ llvm::Error Importer::importMatMulInteger() {
   auto resultType = RankedTensorType::get({aType.getDimSize(0), n},
                                           b.getI32Type());
   auto contract = qnt::ContractOp::create(
-      b, loc, resultType, *a, w, Value(), Value(), Value(),
+      b, loc, resultType, a, w, Value(), Value(), Value(),
       b.getAffineMapArrayAttr(maps), inputParams, TypeAttr(), weightParams,
       resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
       DenseI64ArrayAttr());
@@ -175,13 +140,40 @@ llvm::Error Importer::importMatMulInteger() {
   return llvm::Error::success();
 }
 
-std::optional<numerics::StorageKind> Importer::getIntegerStorage(int i) const {
-  int32_t t = hasInput(i) ? onnxTypes.lookup(node->input(i)) : 0;
-  if (t == onnx::TensorProto::UINT8)
+std::optional<numerics::StorageKind>
+Importer::getStorageKind(int32_t onnxType) {
+  switch (onnxType) {
+  case onnx::TensorProto::UINT8:
     return numerics::StorageKind::U8;
-  if (t == onnx::TensorProto::INT8)
+  case onnx::TensorProto::INT8:
     return numerics::StorageKind::I8;
-  return std::nullopt;
+  case onnx::TensorProto::INT32:
+    return numerics::StorageKind::I32;
+  default:
+    return std::nullopt;
+  }
+}
+
+std::optional<numerics::StorageKind> Importer::getIntegerStorage(int i) const {
+  std::optional<numerics::StorageKind> kind =
+      getStorageKind(hasInput(i) ? onnxTypes.lookup(node->input(i)) : 0);
+  if (kind == numerics::StorageKind::I32)
+    return std::nullopt;
+  return kind;
+}
+
+qnt::ParamsAttr Importer::makeParams(numerics::StorageKind kind,
+                                     ArrayRef<numerics::QuantParams> groups,
+                                     int64_t axis) {
+  // ONNX's parameters as they are: full range, any zero point.
+  numerics::SolverOptions options;
+  options.storage = kind;
+  options.scheme = numerics::Scheme::Asymmetric;
+  options.narrowRange = false;
+  numerics::Granularity granularity;
+  granularity.axis = groups.size() > 1 ? axis : -1;
+  return qnt::getParamsAttr(&ctx, options, granularity, b.getF32Type(), groups,
+                            [&]() { return mlir::emitError(loc); });
 }
 
 llvm::Error Importer::getZeroPoints(int i, numerics::StorageKind kind,
@@ -209,18 +201,11 @@ qnt::ParamsAttr Importer::getUnitScaleParams(numerics::StorageKind kind,
   for (int64_t g = 0; g < groups; ++g)
     p[g].zeroPoint =
         zeroPoints.empty() ? 0 : zeroPoints[zeroPoints.size() == 1 ? 0 : g];
-  numerics::SolverOptions options;
-  options.storage = kind;
-  options.scheme = numerics::Scheme::Asymmetric;
-  options.narrowRange = false;
-  numerics::Granularity granularity;
-  granularity.axis = axis;
-  return qnt::getParamsAttr(&ctx, options, granularity, b.getF32Type(), p,
-                            [&]() { return mlir::emitError(loc); });
+  return makeParams(kind, p, axis);
 }
 
-llvm::Error Importer::getIntegerConvOperands(int weightIndex, Value &x,
-                                             DenseElementsAttr &weight) {
+llvm::Error Importer::getLayerOperands(int weightIndex, Value &x,
+                                       DenseElementsAttr &weight) {
   auto input = getInput(0);
   if (!input)
     return input.takeError();
@@ -229,6 +214,13 @@ llvm::Error Importer::getIntegerConvOperands(int weightIndex, Value &x,
   if (!weight)
     return fail("the weight must be a constant: a qnt.contract layer has "
                 "constant weights");
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::getIntegerConvOperands(int weightIndex, Value &x,
+                                             DenseElementsAttr &weight) {
+  if (llvm::Error e = getLayerOperands(weightIndex, x, weight))
+    return e;
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(weight.getType());
   if (xType.getRank() != 4 || wType.getRank() != 4 ||
@@ -297,27 +289,17 @@ qnt::ParamsAttr Importer::getConstantParams(int scaleIndex, int zeroIndex,
   if (zeroPoints.size() == 1)
     for (numerics::QuantParams &g : groups)
       g.zeroPoint = zeroPoints[0];
-  numerics::SolverOptions options;
-  options.storage = kind;
-  options.scheme = numerics::Scheme::Asymmetric;
-  options.narrowRange = false;
-  numerics::Granularity granularity;
-  granularity.axis = groups.size() > 1 ? axis : -1;
-  return qnt::getParamsAttr(&ctx, options, granularity, b.getF32Type(), groups,
-                            [&]() { return mlir::emitError(loc); });
+  return makeParams(kind, groups, axis);
 }
 
 llvm::Error Importer::importQLinearMatMul() {
   // a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale,
   // y_zero_point.
-  auto a = getInput(0);
-  if (!a)
-    return a.takeError();
-  DenseElementsAttr weight = getConstantInput(3);
-  if (!weight)
-    return fail("the weight (b) must be a constant: a qnt.contract layer has "
-                "constant weights");
-  auto aType = cast<RankedTensorType>(a->getType());
+  Value a;
+  DenseElementsAttr weight;
+  if (llvm::Error e = getLayerOperands(3, a, weight))
+    return e;
+  auto aType = cast<RankedTensorType>(a.getType());
   auto wType = cast<RankedTensorType>(weight.getType());
   // [batch..., M, K] x [batch..., K, N] (equal batch dimensions) or
   // [M, K] x [K, N].
@@ -362,7 +344,7 @@ llvm::Error Importer::importQLinearMatMul() {
   auto resultType = RankedTensorType::get(outShape, b.getIntegerType(bits));
   // The stored bounds of y: the requantized value saturates to them.
   auto contract = qnt::ContractOp::create(
-      b, loc, resultType, *a, w, Value(), Value(), Value(),
+      b, loc, resultType, a, w, Value(), Value(), Value(),
       b.getAffineMapArrayAttr(maps), inputParams, TypeAttr(), weightParams,
       resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
       DenseI64ArrayAttr());
@@ -460,18 +442,11 @@ llvm::Error Importer::importQLinearConv() {
   for (float sw : weightParams.getScales().asArrayRef())
     accScales.push_back(sx * sw);
   int64_t m = wType.getDimSize(0);
-  numerics::SolverOptions i32Options;
-  i32Options.storage = numerics::StorageKind::I32;
-  i32Options.scheme = numerics::Scheme::Symmetric;
-  i32Options.narrowRange = false;
-  numerics::Granularity accGranularity;
-  accGranularity.axis = accScales.size() > 1 ? 1 : -1;
   SmallVector<numerics::QuantParams> accGroups;
   for (float sc : accScales)
     accGroups.push_back({sc, 0, 0.0f});
-  qnt::ParamsAttr accParams = qnt::getParamsAttr(
-      &ctx, i32Options, accGranularity, b.getF32Type(), accGroups,
-      [&]() { return mlir::emitError(loc); });
+  qnt::ParamsAttr accParams =
+      makeParams(numerics::StorageKind::I32, accGroups, /*axis=*/1);
   if (!accParams)
     return fail("the accumulator's parameters do not verify");
   auto contract = buildIntegerConv(x, weight, zx, inputParams, weightParams,
