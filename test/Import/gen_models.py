@@ -23,6 +23,13 @@ independently of the importer):
 - convbn.onnx: Conv (with bias) -> BatchNormalization -> Relu -> Conv (no
   bias) -> BatchNormalization; bnx.npy and convbn.ref.npy (numpy, the
   normalization computed as ONNX writes it, unfolded);
+- spatial.onnx: grouped Conv -> Relu -> grouped ConvTranspose (strides,
+  pads, output_padding, bias) -> linear Resize by scales, a dynamic
+  batch; sx.npy and spatial.ref.npy;
+- conv1d.onnx: 1-D Conv (dilation, pads) -> 1-D ConvTranspose (stride 3);
+  s1.npy and conv1d.ref.npy;
+- shapes.onnx: Shape/Cast/Slice/Gather/Unsqueeze/Mul/Concat computing a
+  Reshape's target from a symbolic-batch input (folds with --batch);
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -189,6 +196,106 @@ def bn(v, s, b, m, var, eps):
 n1 = np.maximum(bn(conv(bnx, k1, k1b, 1), s1, b1n, m1, v1, 1e-3), 0)
 np.save(os.path.join(out, "convbn.ref.npy"),
         bn(conv(n1, k2, np.zeros(3, np.float32), 0), s2, b2n, m2, v2, 1e-5))
+
+# Spatial ops: grouped Conv -> Relu -> grouped ConvTranspose (strides,
+# pads, output_padding, bias) -> Resize (linear, half_pixel, sizes), NCHW
+# with a dynamic batch; and 1-D: Conv (dilation 2) -> ConvTranspose
+# (stride 3). The oracles: conv() above, a scatter-add transposed
+# convolution, and per-axis interpolation matrices.
+gw, gb = f32(6, 2, 3, 3), f32(6)
+tw, tb = f32(6, 2, 2, 3), f32(4)
+save([helper.make_node("Conv", ["x", "gw", "gb"], ["c"], name="gconv", group=3,
+                       pads=[1, 1, 1, 1]),
+      helper.make_node("Relu", ["c"], ["r"], name="relu"),
+      helper.make_node("ConvTranspose", ["r", "tw", "tb"], ["t"], name="up",
+                       group=2, strides=[2, 2], pads=[2, 1, 1, 3],
+                       output_padding=[1, 0]),
+      helper.make_node("Resize", ["t", "", "scales"], ["y"], name="resize",
+                       mode="linear")],
+     "spatial",
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 6, 5, 5])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4, 6, 10])],
+     {"gw": gw, "gb": gb, "tw": tw, "tb": tb,
+      "scales": np.array([1, 1, 0.75, 1.5], np.float32)})
+sx = f32(2, 6, 5, 5)
+np.save(os.path.join(out, "sx.npy"), sx)
+
+
+def conv_transpose(x, w, b, stride, pads, out_pad, group):
+    n, c, h, wd = x.shape
+    _, mg, kh, kw = w.shape
+    cg = c // group
+    fh, fw = (h - 1) * stride[0] + kh + out_pad[0], (wd - 1) * stride[1] + kw + out_pad[1]
+    y = np.zeros((n, mg * group, fh, fw), np.float32)
+    for ci in range(c):
+        g = ci // cg
+        for i in range(h):
+            for j in range(wd):
+                y[:, g * mg:(g + 1) * mg, i * stride[0]:i * stride[0] + kh,
+                  j * stride[1]:j * stride[1] + kw] += (
+                    x[:, ci, i, j][:, None, None, None] * w[ci][None])
+    y = y[:, :, pads[0]:fh - pads[2], pads[1]:fw - pads[3]]
+    return y + b.reshape(1, -1, 1, 1)
+
+
+def linear_matrix(n_in, scale):
+    # half_pixel: x_in = (x_out + 0.5) / scale - 0.5, edges clamped; the
+    # output has floor(n_in * scale) elements.
+    n_out = int(np.floor(n_in * scale))
+    m = np.zeros((n_out, n_in))
+    for o in range(n_out):
+        xi = (o + 0.5) / scale - 0.5
+        lo = int(np.floor(xi))
+        r = xi - lo
+        m[o, min(max(lo, 0), n_in - 1)] += 1 - r
+        m[o, min(max(lo + 1, 0), n_in - 1)] += r
+    return m
+
+
+st = conv_transpose(np.maximum(conv(sx, gw, gb, 1, group=3), 0), tw, tb,
+                    (2, 2), (2, 1, 1, 3), (1, 0), 2)
+rh, rw = linear_matrix(st.shape[2], 0.75), linear_matrix(st.shape[3], 1.5)
+np.save(os.path.join(out, "spatial.ref.npy"),
+        np.einsum("oh,nchw,pw->ncop", rh, st, rw).astype(np.float32))
+
+w1d, t1d = f32(4, 3, 3), f32(4, 2, 4)
+save([helper.make_node("Conv", ["s", "w1d"], ["c"], name="conv1d", dilations=[2],
+                       pads=[2, 2]),
+      helper.make_node("ConvTranspose", ["c", "t1d"], ["y"], name="up1d",
+                       strides=[3])],
+     "conv1d",
+     [helper.make_tensor_value_info("s", TensorProto.FLOAT, [2, 3, 10])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2, 31])],
+     {"w1d": w1d, "t1d": t1d})
+s1 = f32(2, 3, 10)
+np.save(os.path.join(out, "s1.npy"), s1)
+# 1-D as 2-D with a unit height; the dilated kernel as a sparse 2-D one.
+w1d_dilated = np.zeros((4, 3, 1, 5), np.float32)
+w1d_dilated[:, :, 0, ::2] = w1d
+c1 = conv(np.pad(s1, ((0, 0), (0, 0), (2, 2)))[:, :, None, :], w1d_dilated,
+          np.zeros(4, np.float32), 0)
+np.save(os.path.join(out, "conv1d.ref.npy"),
+        conv_transpose(c1, t1d[:, :, None, :], np.zeros(2, np.float32), (1, 3),
+                       (0, 0, 0, 0), (0, 0), 1)[:, :, 0, :])
+
+# Shape arithmetic as exporters write it (Shape -> Cast -> Slice -> Cast ->
+# Concat -> Reshape, and Gather -> Unsqueeze -> Mul): it folds into constants
+# when the shape is static.
+save([helper.make_node("Shape", ["x"], ["s"], name="shape"),
+      helper.make_node("Cast", ["s"], ["s32"], name="cast32", to=TensorProto.INT32),
+      helper.make_node("Slice", ["s32", "zero", "one"], ["n32"], name="slice"),
+      helper.make_node("Cast", ["n32"], ["n"], name="cast64", to=TensorProto.INT64),
+      helper.make_node("Gather", ["s", "two"], ["h"], name="gather"),
+      helper.make_node("Unsqueeze", ["h", "zero64"], ["h1"], name="unsq"),
+      helper.make_node("Mul", ["h1", "eight"], ["hw"], name="mul"),
+      helper.make_node("Concat", ["n", "hw"], ["target"], name="concat", axis=0),
+      helper.make_node("Reshape", ["x", "target"], ["y"], name="reshape")],
+     "shapes",
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 2, 4])],
+     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 24])],
+     {"zero": np.array([0], np.int32), "one": np.array([1], np.int32),
+      "two": np.array(1, np.int64), "zero64": np.array([0], np.int64),
+      "eight": np.array([8], np.int64)})
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

@@ -28,9 +28,8 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "Pad", "Slice", "Cast", "ReduceMean", "BatchNormalization",
              "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
              "Split", "Gather", "LayerNormalization", "Shape",
-             "ConstantOfShape", "Range", "Expand", "DynamicQuantizeLinear"}
-# Ops whose every input must be constant: all graph inputs are frozen.
-FREEZE_ALL = {"ConstantOfShape", "Range"}
+             "ConstantOfShape", "Range", "Expand", "DynamicQuantizeLinear",
+             "ConvTranspose", "Resize"}
 # Quantization ops must match exactly.
 EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
          "QLinearMatMul", "QLinearConv", "DynamicQuantizeLinear"}
@@ -40,7 +39,7 @@ EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
 FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape", "Squeeze",
           "Unsqueeze", "Pad", "Slice", "ReduceMean", "MatMulInteger",
           "ConvInteger", "QLinearMatMul", "QLinearConv", "Split",
-          "Expand"}
+          "Expand", "Resize", "ConvTranspose"}
 # Ops whose every input must be constant: all graph inputs are frozen.
 FREEZE_ALL = {"ConstantOfShape", "Range"}
 RTOL, ATOL = 1e-5, 1e-5

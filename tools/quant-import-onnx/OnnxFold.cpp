@@ -141,3 +141,192 @@ unsigned quantopt::onnx_import::foldBatchNormIntoConv(onnx::GraphProto &graph) {
   }
   return folded;
 }
+
+//===----------------------------------------------------------------------===//
+// Shape arithmetic on constants
+//===----------------------------------------------------------------------===//
+//
+// Exporters compute reshape targets from Shape at run time: Shape -> Cast ->
+// Slice/Gather -> Concat -> Reshape. Once Shape has folded (static shapes),
+// these small integer computations fold too, so the ops that need a constant
+// shape get one. Only integer tensors of rank 0 or 1 fold here; a weight or
+// a float computation on constants stays an op (DequantizeLinear of a
+// constant weight must remain for the QDQ folding).
+
+namespace quantopt::onnx_import {
+
+namespace {
+/// A rank-0/1 integer constant as int64 values, with its rank.
+struct IntVector {
+  SmallVector<int64_t> values;
+  bool scalar = false;
+};
+
+bool isUnsignedType(int32_t t) {
+  return t == onnx::TensorProto::UINT8 || t == onnx::TensorProto::UINT16 ||
+         t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64;
+}
+
+std::optional<IntVector> getIntVector(DenseElementsAttr attr,
+                                      bool isUnsigned) {
+  if (!attr || !attr.getElementType().isSignlessInteger() ||
+      attr.getElementType().isInteger(1))
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(attr.getType());
+  if (type.getRank() > 1 || type.getNumElements() > 64)
+    return std::nullopt;
+  IntVector v;
+  v.scalar = type.getRank() == 0;
+  for (APInt x : attr.getValues<APInt>())
+    v.values.push_back(isUnsigned ? static_cast<int64_t>(x.getZExtValue())
+                                  : x.getSExtValue());
+  return v;
+}
+} // namespace
+
+bool Importer::foldShapeArithmetic() {
+  llvm::StringRef op = node->op_type();
+  if (!llvm::is_contained({"Cast", "Slice", "Gather", "Concat", "Squeeze",
+                           "Unsqueeze", "Add", "Sub", "Mul", "Div"},
+                          op) ||
+      node->output_size() != 1)
+    return false;
+  SmallVector<IntVector> in;
+  Type element;
+  for (int i = 0; i < node->input_size(); ++i) {
+    if (!hasInput(i))
+      continue;
+    auto v = getIntVector(getConstantInput(i),
+                          isUnsignedType(onnxTypes.lookup(node->input(i))));
+    if (!v)
+      return false;
+    if (i == 0)
+      element = getConstantInput(0).getElementType();
+    in.push_back(std::move(*v));
+  }
+  if (in.empty())
+    return false;
+  IntVector out;
+  int32_t outType = onnxTypes.lookup(node->input(0));
+  if (op == "Cast") {
+    int32_t to = getInt("to", 0);
+    Type target = getElementType(&ctx, to);
+    if (!target || !target.isSignlessInteger() || target.isInteger(1))
+      return false;
+    unsigned bits = target.getIntOrFloatBitWidth();
+    bool isUnsigned = isUnsignedType(to);
+    out = in[0];
+    for (int64_t &x : out.values) {
+      // Wraps modulo 2^bits, as a C++ integer conversion (ONNX Runtime).
+      APInt w = APInt(64, static_cast<uint64_t>(x)).trunc(bits);
+      x = isUnsigned ? static_cast<int64_t>(w.getZExtValue()) : w.getSExtValue();
+    }
+    element = target;
+    outType = to;
+  } else if (op == "Squeeze" || op == "Unsqueeze") {
+    // Rank 0 <-> rank 1 (any other axes are not shape arithmetic).
+    if (in[0].scalar == (op == "Squeeze") || in[0].values.size() != 1)
+      return false;
+    out = in[0];
+    out.scalar = op == "Squeeze";
+    if (in.size() > 1 || findAttr("axes")) {
+      SmallVector<int64_t> axes =
+          in.size() > 1 ? in[1].values : getInts("axes", {});
+      if (axes.size() != 1 || (axes[0] != 0 && axes[0] != -1))
+        return false;
+    }
+  } else if (op == "Concat") {
+    for (const IntVector &v : in) {
+      if (v.scalar)
+        return false;
+      out.values.append(v.values);
+    }
+  } else if (op == "Gather") {
+    if (in.size() != 2 || in[0].scalar || getInt("axis", 0) != 0)
+      return false;
+    int64_t n = in[0].values.size();
+    for (int64_t i : in[1].values) {
+      if (i < -n || i >= n)
+        return false;
+      out.values.push_back(in[0].values[i < 0 ? i + n : i]);
+    }
+    out.scalar = in[1].scalar;
+  } else if (op == "Slice") {
+    if (in[0].scalar)
+      return false;
+    int64_t n = in[0].values.size();
+    int64_t start, end, step = 1;
+    if (opset < 10) {
+      SmallVector<int64_t> s = getInts("starts", {}), e = getInts("ends", {});
+      SmallVector<int64_t> axes = getInts("axes", {0});
+      if (s.size() != 1 || e.size() != 1 || axes.size() != 1 || axes[0] != 0)
+        return false;
+      start = s[0];
+      end = e[0];
+    } else {
+      if (in.size() < 3 || in[1].values.size() != 1 ||
+          in[2].values.size() != 1)
+        return false;
+      start = in[1].values[0];
+      end = in[2].values[0];
+      if (in.size() > 3 && (in[3].values.size() != 1 ||
+                            (in[3].values[0] != 0 && in[3].values[0] != -1)))
+        return false;
+      if (in.size() > 4) {
+        if (in[4].values.size() != 1 || in[4].values[0] == 0)
+          return false;
+        step = in[4].values[0];
+      }
+    }
+    // ONNX's clamping (negative indices count from the end).
+    auto clampTo = [&](int64_t v, int64_t lo, int64_t hi) {
+      if (v < 0)
+        v += n;
+      return std::clamp(v, lo, hi);
+    };
+    if (step > 0) {
+      start = clampTo(start, 0, n);
+      end = clampTo(end, 0, n);
+      for (int64_t i = start; i < end; i += step)
+        out.values.push_back(in[0].values[i]);
+    } else {
+      start = clampTo(start, -1, n - 1);
+      end = clampTo(end, -1, n - 1);
+      for (int64_t i = start; i > end; i += step)
+        out.values.push_back(in[0].values[i]);
+    }
+  } else {
+    // Add/Sub/Mul/Div with numpy broadcasting of rank <= 1.
+    if (in.size() != 2)
+      return false;
+    size_t n = std::max(in[0].values.size(), in[1].values.size());
+    for (const IntVector &v : in)
+      if (v.values.size() != n && v.values.size() != 1)
+        return false;
+    out.scalar = in[0].scalar && in[1].scalar;
+    for (size_t i = 0; i < n; ++i) {
+      int64_t a = in[0].values[in[0].values.size() == 1 ? 0 : i];
+      int64_t c = in[1].values[in[1].values.size() == 1 ? 0 : i];
+      if (op == "Div" && c == 0)
+        return false;
+      out.values.push_back(op == "Add"   ? a + c
+                           : op == "Sub" ? a - c
+                           : op == "Mul" ? a * c
+                                         : a / c); // truncates, as ORT's Div
+    }
+  }
+  SmallVector<int64_t> shape;
+  if (!out.scalar)
+    shape.push_back(static_cast<int64_t>(out.values.size()));
+  unsigned bits = element.getIntOrFloatBitWidth();
+  SmallVector<APInt> bitsOut;
+  for (int64_t x : out.values)
+    bitsOut.push_back(APInt(bits, static_cast<uint64_t>(x), /*isSigned=*/true,
+                            /*implicitTrunc=*/true));
+  constants[node->output(0)] =
+      DenseElementsAttr::get(RankedTensorType::get(shape, element), bitsOut);
+  onnxTypes[node->output(0)] = outType;
+  return true;
+}
+
+} // namespace quantopt::onnx_import

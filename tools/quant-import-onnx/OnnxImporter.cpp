@@ -154,11 +154,25 @@ Importer::getValueType(const onnx::ValueInfoProto &v) {
   if (!t.has_shape())
     return makeError("graph input '" + v.name() + "' has no shape");
   SmallVector<int64_t> shape;
-  for (const onnx::TensorShapeProto::Dimension &d : t.shape().dim()) {
-    if (d.has_dim_value())
+  auto given = options.inputShapes.find(v.name());
+  if (given != options.inputShapes.end() &&
+      static_cast<int>(given->second.size()) != t.shape().dim_size())
+    return makeError("--input-shape for '" + v.name() + "' has " +
+                     Twine(given->second.size()) + " dimensions; the input has " +
+                     Twine(t.shape().dim_size()));
+  for (const auto &[i, d] : llvm::enumerate(t.shape().dim())) {
+    if (given != options.inputShapes.end()) {
+      int64_t size = given->second[i];
+      if (d.has_dim_value() && d.dim_value() != size)
+        return makeError("--input-shape for '" + v.name() + "': dimension " +
+                         Twine(i) + " is " + Twine(d.dim_value()) +
+                         " in the model, not " + Twine(size));
+      shape.push_back(size);
+    } else if (d.has_dim_value()) {
       shape.push_back(d.dim_value());
-    else
+    } else {
       shape.push_back(options.batch ? *options.batch : ShapedType::kDynamic);
+    }
   }
   return RankedTensorType::get(shape, element);
 }
@@ -493,6 +507,8 @@ llvm::Error Importer::importNode() {
     onnxTypes[node->output(0)] = value->t().data_type();
     return llvm::Error::success();
   }
+  if (foldShapeArithmetic())
+    return llvm::Error::success();
   if (op == "Dropout") {
     // Inference: the identity, unless training_mode (input 2) may be true.
     if (hasInput(2)) {
@@ -527,6 +543,10 @@ llvm::Error Importer::importNode() {
     return importGemm();
   if (op == "Conv")
     return importConv();
+  if (op == "ConvTranspose")
+    return importConvTranspose();
+  if (op == "Resize")
+    return importResize();
   if (op == "MaxPool")
     return importPool(true);
   if (op == "AveragePool")
@@ -621,6 +641,10 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
     argUnsigned.push_back(isUnsigned(v));
     onnxTypes[v.name()] = v.type().tensor_type().elem_type();
   }
+  for (const auto &given : options.inputShapes)
+    if (!llvm::is_contained(argNames, given.first))
+      return makeError("--input-shape names '" + given.first +
+                       "', which is not an input of the graph");
   for (const onnx::ValueInfoProto &v : graph.output())
     resultUnsigned.push_back(v.type().has_tensor_type() && isUnsigned(v));
   OwningOpRef<ModuleOp> module = ModuleOp::create(modelLoc);

@@ -147,6 +147,10 @@ private:
               function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
   llvm::Error importNode();
+  /// Folds the node when it is integer shape arithmetic (Cast, Slice,
+  /// Gather, Concat, Squeeze, Unsqueeze, Add, Sub, Mul, Div) on rank-0/1
+  /// constants: its output becomes a constant (OnnxFold.cpp).
+  bool foldShapeArithmetic();
   /// The sum (or maximum) of the float tensor `in` over `axes`, kept as
   /// dimensions of size 1 (`keepDims`) or dropped.
   Value reduce(Value in, ArrayRef<int64_t> axes, bool keepDims, bool isMax);
@@ -156,7 +160,28 @@ private:
   llvm::Error importElementwise(llvm::StringRef op);
   llvm::Error importMatMul();
   llvm::Error importGemm();
+  // OnnxConvOps.cpp.
+  /// A convolution's window, read from the node and checked.
+  struct ConvWindow {
+    int64_t spatial = 2, group = 1;
+    SmallVector<int64_t> kernel, strides, dilations, pads;
+    /// A 1-D window as the 2-D one with a unit height.
+    void liftTo2d();
+  };
+  llvm::Expected<ConvWindow> getConvWindow(RankedTensorType xType,
+                                           RankedTensorType wType);
+  /// [N, C, W] as [N, C, 1, W], and back.
+  Value liftTo2d(Value x);
+  Value dropUnitHeight(Value y);
+  /// An NCHW 2-D convolution: group 1, depthwise (multiplier 1) or grouped.
+  llvm::Expected<Value> buildConv2d(Value x, Value w, ArrayRef<int64_t> pads,
+                                    ArrayRef<int64_t> strides,
+                                    ArrayRef<int64_t> dilations, int64_t group);
+  /// y plus the per-channel bias of input `biasIndex`, if there is one.
+  llvm::Expected<Value> addChannelBias(Value y, int biasIndex);
   llvm::Error importConv();
+  llvm::Error importConvTranspose();
+  llvm::Error importResize();
   llvm::Error importPool(bool isMax);
   llvm::Error importGlobalAveragePool();
   llvm::Error importFlatten();

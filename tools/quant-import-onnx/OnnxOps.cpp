@@ -180,18 +180,20 @@ llvm::Expected<SmallVector<int64_t>>
 Importer::getPads(RankedTensorType xType, ArrayRef<int64_t> kernel,
                   ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
   std::string autoPad = getString("auto_pad", "NOTSET");
+  size_t n = kernel.size();
   if (autoPad == "NOTSET") {
-    SmallVector<int64_t> pads = getInts("pads", {0, 0, 0, 0});
-    if (pads.size() != 4)
-      return fail("expected 4 pads for a 2-D window");
+    SmallVector<int64_t> pads = getInts("pads", SmallVector<int64_t>(2 * n, 0));
+    if (pads.size() != 2 * n)
+      return fail("expected " + llvm::Twine(2 * n) + " pads for a " +
+                  llvm::Twine(n) + "-D window");
     return pads;
   }
   if (autoPad == "VALID")
-    return SmallVector<int64_t>{0, 0, 0, 0};
+    return SmallVector<int64_t>(2 * n, 0);
   if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
     return fail("unknown auto_pad '" + autoPad + "'");
-  SmallVector<int64_t> pads(4, 0);
-  for (int d = 0; d < 2; ++d) {
+  SmallVector<int64_t> pads(2 * n, 0);
+  for (size_t d = 0; d < n; ++d) {
     int64_t in = xType.getDimSize(2 + d);
     if (ShapedType::isDynamic(in))
       return fail("auto_pad=" + autoPad + " needs static spatial sizes");
@@ -200,7 +202,7 @@ Importer::getPads(RankedTensorType xType, ArrayRef<int64_t> kernel,
         0, (out - 1) * strides[d] + (kernel[d] - 1) * dilations[d] + 1 - in);
     int64_t small = total / 2, large = total - small;
     pads[d] = autoPad == "SAME_UPPER" ? small : large;
-    pads[2 + d] = autoPad == "SAME_UPPER" ? large : small;
+    pads[n + d] = autoPad == "SAME_UPPER" ? large : small;
   }
   return pads;
 }
@@ -220,86 +222,6 @@ Value Importer::pad(Value x, ArrayRef<int64_t> pads, Attribute value) {
       b, loc, RankedTensorType::get(shape, type.getElementType()), x,
       getAsIndexOpFoldResult(&ctx, low), getAsIndexOpFoldResult(&ctx, high),
       padValue);
-}
-
-llvm::Error Importer::importConv() {
-  auto x = getInput(0), w = getInput(1);
-  if (!x)
-    return x.takeError();
-  if (!w)
-    return w.takeError();
-  auto xType = cast<RankedTensorType>(x->getType());
-  auto wType = cast<RankedTensorType>(w->getType());
-  Type element = xType.getElementType();
-  if (xType.getRank() != 4 || wType.getRank() != 4 || !isa<FloatType>(element))
-    return fail("only 2-D floating-point convolutions (NCHW) are supported "
-                "yet");
-  if (xType.isDynamicDim(1) || xType.isDynamicDim(2) ||
-      xType.isDynamicDim(3) || wType.hasRank() == false ||
-      !wType.hasStaticShape())
-    return fail("convolutions need static channel and spatial sizes and a "
-                "static weight shape");
-  SmallVector<int64_t> kernel{wType.getDimSize(2), wType.getDimSize(3)};
-  SmallVector<int64_t> strides = getInts("strides", {1, 1});
-  SmallVector<int64_t> dilations = getInts("dilations", {1, 1});
-  if (strides.size() != 2 || dilations.size() != 2)
-    return fail("expected 2 strides and 2 dilations");
-  auto pads = getPads(xType, kernel, strides, dilations);
-  if (!pads)
-    return pads.takeError();
-  int64_t group = getInt("group", 1);
-  int64_t c = xType.getDimSize(1), m = wType.getDimSize(0);
-  bool depthwise = group != 1 && group == c && m == c && wType.getDimSize(1) == 1;
-  if (group != 1 && !depthwise)
-    return fail("grouped convolutions (group=" + llvm::Twine(group) +
-                ") other than depthwise with multiplier 1 are not supported "
-                "yet");
-  Value padded = pad(*x, *pads, FloatAttr::get(element, 0.0));
-  auto pType = cast<RankedTensorType>(padded.getType());
-  SmallVector<int64_t> outShape{xType.getDimSize(0), m, 0, 0};
-  for (int d = 0; d < 2; ++d)
-    outShape[2 + d] = (pType.getDimSize(2 + d) - dilations[d] * (kernel[d] - 1) -
-                       1) / strides[d] + 1;
-  SmallVector<std::pair<Value, int64_t>> dyn;
-  if (xType.isDynamicDim(0))
-    dyn.push_back({*x, 0});
-  Value init = filled(emptyTensor(outShape, element, dyn),
-                      FloatAttr::get(element, 0.0));
-  auto stridesAttr = b.getI64TensorAttr(strides);
-  auto dilationsAttr = b.getI64TensorAttr(dilations);
-  Value y;
-  if (depthwise) {
-    // [C, 1, KH, KW] -> [C, KH, KW].
-    Value w3 = tensor::CollapseShapeOp::create(
-        b, loc, *w, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-    y = linalg::DepthwiseConv2DNchwChwOp::create(
-            b, loc, TypeRange{init.getType()}, ValueRange{padded, w3},
-            ValueRange{init}, stridesAttr, dilationsAttr)
-            .getResult(0);
-  } else {
-    y = linalg::Conv2DNchwFchwOp::create(
-            b, loc, TypeRange{init.getType()}, ValueRange{padded, *w},
-            ValueRange{init}, stridesAttr, dilationsAttr)
-            .getResult(0);
-  }
-  if (hasInput(2)) {
-    auto bias = getInput(2);
-    if (!bias)
-      return bias.takeError();
-    // The bias runs along the channels: [M] as [M, 1, 1].
-    Value b3 = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get({m, 1, 1}, element), *bias,
-        SmallVector<ReassociationIndices>{{0, 1, 2}});
-    auto sum = elementwise({y, b3}, element,
-                           [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
-                             return arith::AddFOp::create(nb, nl, e[0], e[1]);
-                           });
-    if (!sum)
-      return sum.takeError();
-    y = *sum;
-  }
-  setOutput(0, y);
-  return llvm::Error::success();
 }
 
 llvm::Error Importer::importPool(bool isMax) {

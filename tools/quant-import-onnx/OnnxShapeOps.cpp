@@ -462,7 +462,7 @@ llvm::Error Importer::importShape() {
   for (int64_t d = start; d < end; ++d) {
     if (type.isDynamicDim(d))
       return fail("the shape has a dynamic dimension (" + llvm::Twine(d) +
-                  "); only static shapes fold (import with --batch N)");
+                  "); only static shapes fold (import with --batch N or --input-shape)");
     dims.push_back(type.getDimSize(d));
   }
   constants[node->output(0)] = DenseElementsAttr::get(

@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   quant-import-onnx model.onnx -o model.mlir [--batch N] [--entry main]
+//   quant-import-onnx model.onnx -o model.mlir [--batch N]
+//                     [--input-shape name=d0,d1,...] [--entry main]
 //
 // Writes the model's graph as linalg on tensors (docs/Import.md), ready for
 // --qnt-quantize, calibration and --qnt-codegen. Nothing is written unless
@@ -33,6 +34,11 @@ static cl::opt<int64_t> batch(
     cl::desc("Static size for the graph inputs' symbolic dimensions "
              "(default: they stay dynamic)"),
     cl::init(-1));
+static cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Whole static shape of a graph input, e.g. x=1,3,48,192 "
+             "(repeatable; overrides --batch for that input)"),
+    cl::value_desc("name=d0,d1,..."));
 static cl::opt<bool> foldBatchNorm(
     "fold-batchnorm",
     cl::desc("Fold BatchNormalization into the convolution before it "
@@ -58,6 +64,23 @@ int main(int argc, char **argv) {
   options.foldBatchNorm = foldBatchNorm;
   if (batch > 0)
     options.batch = batch;
+  for (StringRef spec : inputShapes) {
+    auto [name, dims] = spec.rsplit('=');
+    if (name.empty() || dims.empty() || spec.find('=') == StringRef::npos)
+      return fail("--input-shape '" + spec + "' is not name=d0,d1,...");
+    std::vector<int64_t> shape;
+    SmallVector<StringRef> parts;
+    dims.split(parts, ',');
+    for (StringRef part : parts) {
+      int64_t size;
+      if (part.trim().getAsInteger(10, size) || size <= 0)
+        return fail("--input-shape '" + spec + "': '" + part +
+                    "' is not a positive size");
+      shape.push_back(size);
+    }
+    if (!options.inputShapes.emplace(name.str(), shape).second)
+      return fail("--input-shape given twice for '" + name + "'");
+  }
   auto module = quantopt::importOnnxModel(inputFile, context, options);
   if (!module)
     return fail(inputFile + ": " + toString(module.takeError()));

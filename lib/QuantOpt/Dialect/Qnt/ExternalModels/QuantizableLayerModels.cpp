@@ -114,6 +114,10 @@ void quantopt::registerQuantizableLayerModels(DialectRegistry &registry) {
     // NCHW depthwise (ONNX's depthwise Conv after quant-import-onnx).
     linalg::DepthwiseConv2DNchwChwOp::attachInterface<
         LinalgLayerModel<linalg::DepthwiseConv2DNchwChwOp>>(*ctx);
+    // Grouped convolutions (ONNX's Conv with 1 < group < channels, and
+    // ConvTranspose with groups, after quant-import-onnx).
+    linalg::Conv2DNgchwGfchwOp::attachInterface<
+        LinalgLayerModel<linalg::Conv2DNgchwGfchwOp>>(*ctx);
     // What tosa-to-linalg-named produces for tosa.conv2d and
     // tosa.depthwise_conv2d.
     linalg::Conv2DNhwcFhwcOp::attachInterface<
