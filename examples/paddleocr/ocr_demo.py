@@ -21,6 +21,7 @@ time of one batch in each engine (median of 3 calls, one thread; printed,
 never asserted).
 
     /usr/bin/python3 ocr_demo.py BUILD_BIN_DIR WORKDIR [--lines N] [--json FILE]
+                                 [--models cls,rec,det] [--int8 cls,rec,det]
 """
 import argparse
 import json
@@ -39,9 +40,12 @@ parser.add_argument("work")
 parser.add_argument("--lines", type=int, default=32,
                     help="text lines per evaluation batch (and per calibration batch)")
 parser.add_argument("--json", help="also write the results here")
-parser.add_argument("--skip-int8", action="store_true",
-                    help="float only (quicker)")
+parser.add_argument("--models", default="cls,rec,det",
+                    help="which of cls, rec, det to run")
+parser.add_argument("--int8", default="cls,rec,det",
+                    help="which of them also to quantize (empty: none)")
 args = parser.parse_args()
+wanted = args.models.split(",")
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.normpath(os.path.join(here, "..", ".."))
 ort_dir = os.path.join(root, "bench", "ort")
@@ -86,7 +90,7 @@ def compile_model(name, onnx_file, shape, calib):
         "--input-shape", "x=" + ",".join(map(str, shape)))
     fp32 = os.path.join(work, name + ".fp32.mlir")
     run(f"{args.bindir}/quant-opt", mlir, "--qnt-codegen", "-o", fp32)
-    if args.skip_int8:
+    if name not in args.int8.split(","):
         return fp32, None
     calib_path = os.path.join(work, name + ".calib.npy")
     np.save(calib_path, calib)
@@ -146,109 +150,121 @@ def report(name, metric_name, metric, agree_name, rows):
 
 
 # --- Classifier: upright and upside-down lines --------------------------------
-flip = np.arange(n) % 2 == 1
-def cls_batch(images):
-    return np.stack([to_input(im.rotate(180) if f else im, 48, 192)
-                     for im, f in zip(images, flip)])
-x_cls, calib_cls = cls_batch(eval_images), cls_batch(calib_images)
-cls_onnx = os.path.join(models, "ch_ppocr_mobile_v2.0_cls_infer.onnx")
-fp32, int8 = compile_model("cls", "ch_ppocr_mobile_v2.0_cls_infer.onnx", x_cls.shape, calib_cls)
-ort_out, ort_ms = ort_run(cls_onnx, x_cls, "cls.ort")
-ort_out = ort_out.reshape(n, 2)
-ours, ms = quant_run(fp32, x_cls, os.path.join(work, "cls.fp32"), 3)
-truth = flip.astype(int)
-rows = [("ONNX Runtime", f"{(ort_out.argmax(1) == truth).mean():.3f}", "", ort_ms),
-        ("QuantOpt fp32", f"{(ours.argmax(1) == truth).mean():.3f}",
-         f"{(ours.argmax(1) == ort_out.argmax(1)).mean():.3f}", ms)]
-results["cls"] = {"fp32_max_abs_diff": float(np.abs(ours - ort_out).max()),
-                  "ort_accuracy": float((ort_out.argmax(1) == truth).mean()),
-                  "fp32_accuracy": float((ours.argmax(1) == truth).mean())}
-if int8:
-    q, qms = quant_run(int8[0], x_cls, os.path.join(work, "cls.int8"), 3)
-    rows.append(("QuantOpt int8", f"{(q.argmax(1) == truth).mean():.3f}",
-                 f"{(q.argmax(1) == ort_out.argmax(1)).mean():.3f}", qms))
-    results["cls"]["int8_accuracy"] = float((q.argmax(1) == truth).mean())
-    results["cls"]["int8_agreement"] = float((q.argmax(1) == ort_out.argmax(1)).mean())
-report(f"Text direction (classifier), {n} lines, half upside down; "
-       f"max |fp32 - ONNX Runtime| = {results['cls']['fp32_max_abs_diff']:.1e}"
-       + (f"; int8: {int8[1]}" if int8 else ""),
-       "direction accuracy", metric=None, agree_name="agreement w/ ORT", rows=rows)
+def run_cls():
+    flip = np.arange(n) % 2 == 1
+    def cls_batch(images):
+        return np.stack([to_input(im.rotate(180) if f else im, 48, 192)
+                         for im, f in zip(images, flip)])
+    x_cls, calib_cls = cls_batch(eval_images), cls_batch(calib_images)
+    cls_onnx = os.path.join(models, "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+    fp32, int8 = compile_model("cls", "ch_ppocr_mobile_v2.0_cls_infer.onnx", x_cls.shape, calib_cls)
+    ort_out, ort_ms = ort_run(cls_onnx, x_cls, "cls.ort")
+    ort_out = ort_out.reshape(n, 2)
+    ours, ms = quant_run(fp32, x_cls, os.path.join(work, "cls.fp32"), 3)
+    truth = flip.astype(int)
+    rows = [("ONNX Runtime", f"{(ort_out.argmax(1) == truth).mean():.3f}", "", ort_ms),
+            ("QuantOpt fp32", f"{(ours.argmax(1) == truth).mean():.3f}",
+             f"{(ours.argmax(1) == ort_out.argmax(1)).mean():.3f}", ms)]
+    results["cls"] = {"fp32_max_abs_diff": float(np.abs(ours - ort_out).max()),
+                      "ort_accuracy": float((ort_out.argmax(1) == truth).mean()),
+                      "fp32_accuracy": float((ours.argmax(1) == truth).mean())}
+    if int8:
+        q, qms = quant_run(int8[0], x_cls, os.path.join(work, "cls.int8"), 3)
+        rows.append(("QuantOpt int8", f"{(q.argmax(1) == truth).mean():.3f}",
+                     f"{(q.argmax(1) == ort_out.argmax(1)).mean():.3f}", qms))
+        results["cls"]["int8_accuracy"] = float((q.argmax(1) == truth).mean())
+        results["cls"]["int8_agreement"] = float((q.argmax(1) == ort_out.argmax(1)).mean())
+    report(f"Text direction (classifier), {n} lines, half upside down; "
+           f"max |fp32 - ONNX Runtime| = {results['cls']['fp32_max_abs_diff']:.1e}"
+           + (f"; int8: {int8[1]}" if int8 else ""),
+           "direction accuracy", metric=None, agree_name="agreement w/ ORT", rows=rows)
+
+
 
 # --- Recogniser -----------------------------------------------------------------
-x_rec = np.stack([to_input(im, 48, 320) for im in eval_images])
-calib_rec = np.stack([to_input(im, 48, 320) for im in calib_images])
-rec_onnx = os.path.join(models, "ch_PP-OCRv4_rec_infer.onnx")
-fp32, int8 = compile_model("rec", "ch_PP-OCRv4_rec_infer.onnx", x_rec.shape, calib_rec)
-ort_out, ort_ms = ort_run(rec_onnx, x_rec, "rec.ort")
-ort_out = ort_out.reshape(n, -1, len(keys) + 2)
-ours, ms = quant_run(fp32, x_rec, os.path.join(work, "rec.fp32"), 3)
+def run_rec():
+    x_rec = np.stack([to_input(im, 48, 320) for im in eval_images])
+    calib_rec = np.stack([to_input(im, 48, 320) for im in calib_images])
+    rec_onnx = os.path.join(models, "ch_PP-OCRv4_rec_infer.onnx")
+    fp32, int8 = compile_model("rec", "ch_PP-OCRv4_rec_infer.onnx", x_rec.shape, calib_rec)
+    ort_out, ort_ms = ort_run(rec_onnx, x_rec, "rec.ort")
+    ort_out = ort_out.reshape(n, -1, len(keys) + 2)
+    ours, ms = quant_run(fp32, x_rec, os.path.join(work, "rec.fp32"), 3)
 
 
-def text_scores(probs):
-    decoded = [ctc_decode(p, keys) for p in probs]
-    exact = np.mean([d == t for d, t in zip(decoded, eval_texts)])
-    chars = 1 - sum(edit_distance(d, t) for d, t in zip(decoded, eval_texts)) / sum(
-        len(t) for t in eval_texts)
-    return decoded, exact, chars
+    def text_scores(probs):
+        decoded = [ctc_decode(p, keys) for p in probs]
+        exact = np.mean([d == t for d, t in zip(decoded, eval_texts)])
+        chars = 1 - sum(edit_distance(d, t) for d, t in zip(decoded, eval_texts)) / sum(
+            len(t) for t in eval_texts)
+        return decoded, exact, chars
 
 
-ort_text, ort_exact, ort_chars = text_scores(ort_out)
-our_text, our_exact, our_chars = text_scores(ours)
-rows = [("ONNX Runtime", f"{ort_exact:.3f} / {ort_chars:.3f}", "", ort_ms),
-        ("QuantOpt fp32", f"{our_exact:.3f} / {our_chars:.3f}",
-         f"{np.mean([a == b for a, b in zip(our_text, ort_text)]):.3f}", ms)]
-results["rec"] = {"fp32_max_abs_diff": float(np.abs(ours - ort_out).max()),
-                  "ort_exact": float(ort_exact), "ort_chars": float(ort_chars),
-                  "fp32_exact": float(our_exact), "fp32_chars": float(our_chars),
-                  "fp32_same_text": float(np.mean([a == b for a, b in zip(our_text, ort_text)]))}
-if int8:
-    q, qms = quant_run(int8[0], x_rec, os.path.join(work, "rec.int8"), 3)
-    q_text, q_exact, q_chars = text_scores(q)
-    same = np.mean([a == b for a, b in zip(q_text, ort_text)])
-    rows.append(("QuantOpt int8", f"{q_exact:.3f} / {q_chars:.3f}", f"{same:.3f}", qms))
-    results["rec"].update(int8_exact=float(q_exact), int8_chars=float(q_chars),
-                          int8_same_text=float(same))
-report(f"Recogniser, {n} rendered lines; max |fp32 - ONNX Runtime| = "
-       f"{results['rec']['fp32_max_abs_diff']:.1e}" + (f"; int8: {int8[1]}" if int8 else ""),
-       "exact lines / chars", None, "same text as ORT", rows)
-for t, d in list(zip(eval_texts, ort_text))[:3]:
-    print(f"  rendered {t!r:40} read {d!r}")
+    ort_text, ort_exact, ort_chars = text_scores(ort_out)
+    our_text, our_exact, our_chars = text_scores(ours)
+    rows = [("ONNX Runtime", f"{ort_exact:.3f} / {ort_chars:.3f}", "", ort_ms),
+            ("QuantOpt fp32", f"{our_exact:.3f} / {our_chars:.3f}",
+             f"{np.mean([a == b for a, b in zip(our_text, ort_text)]):.3f}", ms)]
+    results["rec"] = {"fp32_max_abs_diff": float(np.abs(ours - ort_out).max()),
+                      "ort_exact": float(ort_exact), "ort_chars": float(ort_chars),
+                      "fp32_exact": float(our_exact), "fp32_chars": float(our_chars),
+                      "fp32_same_text": float(np.mean([a == b for a, b in zip(our_text, ort_text)]))}
+    if int8:
+        q, qms = quant_run(int8[0], x_rec, os.path.join(work, "rec.int8"), 3)
+        q_text, q_exact, q_chars = text_scores(q)
+        same = np.mean([a == b for a, b in zip(q_text, ort_text)])
+        rows.append(("QuantOpt int8", f"{q_exact:.3f} / {q_chars:.3f}", f"{same:.3f}", qms))
+        results["rec"].update(int8_exact=float(q_exact), int8_chars=float(q_chars),
+                              int8_same_text=float(same))
+    report(f"Recogniser, {n} rendered lines; max |fp32 - ONNX Runtime| = "
+           f"{results['rec']['fp32_max_abs_diff']:.1e}" + (f"; int8: {int8[1]}" if int8 else ""),
+           "exact lines / chars", None, "same text as ORT", rows)
+    for t, d in list(zip(eval_texts, ort_text))[:3]:
+        print(f"  rendered {t!r:40} read {d!r}")
+
+
 
 # --- Detector: a page of lines ----------------------------------------------------
-pages = [page(eval_texts[i::2], font_paths) for i in range(2)]
-x_det = np.stack([p[0] for p in pages])
-masks = np.stack([p[1] for p in pages])
-calib_det = np.stack([page([make_text(rng) for _ in range(12)], font_paths)[0]
-                      for _ in range(2)])
-det_onnx = os.path.join(models, "ch_PP-OCRv4_det_infer.onnx")
-fp32, int8 = compile_model("det", "ch_PP-OCRv4_det_infer.onnx", x_det.shape, calib_det)
-ort_out, ort_ms = ort_run(det_onnx, x_det, "det.ort")
-ort_out = ort_out.reshape(len(pages), 320, 320)
-ours, ms = quant_run(fp32, x_det, os.path.join(work, "det.fp32"), 3)
-ours = ours.reshape(len(pages), 320, 320)
+def run_det():
+    pages = [page(eval_texts[i::2], font_paths) for i in range(2)]
+    x_det = np.stack([p[0] for p in pages])
+    masks = np.stack([p[1] for p in pages])
+    calib_det = np.stack([page([make_text(rng) for _ in range(12)], font_paths)[0]
+                          for _ in range(2)])
+    det_onnx = os.path.join(models, "ch_PP-OCRv4_det_infer.onnx")
+    fp32, int8 = compile_model("det", "ch_PP-OCRv4_det_infer.onnx", x_det.shape, calib_det)
+    ort_out, ort_ms = ort_run(det_onnx, x_det, "det.ort")
+    ort_out = ort_out.reshape(len(pages), 320, 320)
+    ours, ms = quant_run(fp32, x_det, os.path.join(work, "det.fp32"), 3)
+    ours = ours.reshape(len(pages), 320, 320)
 
 
-def det_scores(prob):
-    found = prob > 0.3
-    recall = (found & masks).sum() / masks.sum()
-    iou = (found & (ort_out > 0.3)).sum() / max(1, (found | (ort_out > 0.3)).sum())
-    return recall, iou
+    def det_scores(prob):
+        found = prob > 0.3
+        recall = (found & masks).sum() / masks.sum()
+        iou = (found & (ort_out > 0.3)).sum() / max(1, (found | (ort_out > 0.3)).sum())
+        return recall, iou
 
 
-r, iou = det_scores(ort_out)
-rows = [("ONNX Runtime", f"{r:.3f}", "", ort_ms)]
-r, iou = det_scores(ours)
-rows.append(("QuantOpt fp32", f"{r:.3f}", f"{iou:.3f}", ms))
-results["det"] = {"fp32_max_abs_diff": float(np.abs(ours - ort_out).max()),
-                  "fp32_iou": float(iou)}
-if int8:
-    q, qms = quant_run(int8[0], x_det, os.path.join(work, "det.int8"), 3)
-    r, iou = det_scores(q.reshape(len(pages), 320, 320))
-    rows.append(("QuantOpt int8", f"{r:.3f}", f"{iou:.3f}", qms))
-    results["det"].update(int8_recall=float(r), int8_iou=float(iou))
-report(f"Detector, {len(pages)} pages of 320x320; max |fp32 - ONNX Runtime| = "
-       f"{results['det']['fp32_max_abs_diff']:.1e}" + (f"; int8: {int8[1]}" if int8 else ""),
-       "text pixels found", None, "IoU w/ ORT (p > 0.3)", rows)
+    r, iou = det_scores(ort_out)
+    rows = [("ONNX Runtime", f"{r:.3f}", "", ort_ms)]
+    r, iou = det_scores(ours)
+    rows.append(("QuantOpt fp32", f"{r:.3f}", f"{iou:.3f}", ms))
+    results["det"] = {"fp32_max_abs_diff": float(np.abs(ours - ort_out).max()),
+                      "fp32_iou": float(iou)}
+    if int8:
+        q, qms = quant_run(int8[0], x_det, os.path.join(work, "det.int8"), 3)
+        r, iou = det_scores(q.reshape(len(pages), 320, 320))
+        rows.append(("QuantOpt int8", f"{r:.3f}", f"{iou:.3f}", qms))
+        results["det"].update(int8_recall=float(r), int8_iou=float(iou))
+    report(f"Detector, {len(pages)} pages of 320x320; max |fp32 - ONNX Runtime| = "
+           f"{results['det']['fp32_max_abs_diff']:.1e}" + (f"; int8: {int8[1]}" if int8 else ""),
+           "text pixels found", None, "IoU w/ ORT (p > 0.3)", rows)
+
+
+for model, fn in (("cls", run_cls), ("rec", run_rec), ("det", run_det)):
+    if model in wanted:
+        fn()
 if args.json:
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)
