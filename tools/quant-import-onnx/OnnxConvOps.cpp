@@ -25,6 +25,8 @@
 
 #include "OnnxImporterImpl.h"
 
+#include "mlir/IR/Matchers.h"
+
 using namespace mlir;
 using namespace quantopt;
 using namespace quantopt::onnx_import;
@@ -40,10 +42,22 @@ RankedTensorType withUnitHeight(RankedTensorType type) {
 const SmallVector<ReassociationIndices> kUnitHeight{{0}, {1}, {2, 3}};
 } // namespace
 
+Value Importer::reshapeTo(Value v, RankedTensorType type,
+                          ArrayRef<ReassociationIndices> reassociation) {
+  // A constant (a weight) is reshaped here, so that the layer's weight is an
+  // arith.constant for every pass (calibration's observers too), not a
+  // reshape of one.
+  DenseElementsAttr constant;
+  if (matchPattern(v, m_Constant(&constant)))
+    return arith::ConstantOp::create(b, loc, constant.reshape(type));
+  if (type.getRank() > cast<RankedTensorType>(v.getType()).getRank())
+    return tensor::ExpandShapeOp::create(b, loc, type, v, reassociation);
+  return tensor::CollapseShapeOp::create(b, loc, type, v, reassociation);
+}
+
 Value Importer::liftTo2d(Value x) {
   auto type = cast<RankedTensorType>(x.getType());
-  return tensor::ExpandShapeOp::create(b, loc, withUnitHeight(type), x,
-                                       kUnitHeight);
+  return reshapeTo(x, withUnitHeight(type), kUnitHeight);
 }
 
 Value Importer::dropUnitHeight(Value y) {
@@ -115,8 +129,11 @@ Importer::buildConv2d(Value x, Value w, ArrayRef<int64_t> pads,
   if (group == c && m == c) {
     // Depthwise, multiplier 1: [C, 1, KH, KW] -> [C, KH, KW].
     Value init = filled(emptyTensor(outShape, element, dyn), zero);
-    Value w3 = tensor::CollapseShapeOp::create(
-        b, loc, w, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+    Value w3 = reshapeTo(
+        w,
+        RankedTensorType::get({m, wType.getDimSize(2), wType.getDimSize(3)},
+                              element),
+        {{0, 1}, {2}, {3}});
     return linalg::DepthwiseConv2DNchwChwOp::create(
                b, loc, TypeRange{init.getType()}, ValueRange{padded, w3},
                ValueRange{init}, stridesAttr, dilationsAttr)
@@ -129,12 +146,12 @@ Importer::buildConv2d(Value x, Value w, ArrayRef<int64_t> pads,
   xShape[2] = c / group;
   Value xg = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get(xShape, element), padded, splitChannels);
-  Value wg = tensor::ExpandShapeOp::create(
-      b, loc,
+  Value wg = reshapeTo(
+      w,
       RankedTensorType::get({group, m / group, c / group, wType.getDimSize(2),
                              wType.getDimSize(3)},
                             element),
-      w, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+      {{0, 1}, {2}, {3}, {4}});
   SmallVector<int64_t> gShape{outShape[0], group, m / group, outShape[2],
                               outShape[3]};
   Value init = filled(emptyTensor(gShape, element, dyn), zero);

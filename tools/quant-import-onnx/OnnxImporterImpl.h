@@ -170,6 +170,10 @@ private:
   };
   llvm::Expected<ConvWindow> getConvWindow(RankedTensorType xType,
                                            RankedTensorType wType);
+  /// `v` reshaped to `type` (expand or collapse); a constant is reshaped at
+  /// import.
+  Value reshapeTo(Value v, RankedTensorType type,
+                  ArrayRef<ReassociationIndices> reassociation);
   /// [N, C, W] as [N, C, 1, W], and back.
   Value liftTo2d(Value x);
   Value dropUnitHeight(Value y);
