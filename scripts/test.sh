@@ -7,7 +7,8 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 
-"$root/scripts/install-deps.sh" || exit 1
+# dataset-fashion-mnist: the training set test/Import/qat.test fine-tunes on.
+"$root/scripts/install-deps.sh" dataset-fashion-mnist || exit 1
 BUILD_DIR="$build" "$root/scripts/build.sh" || exit 1
 
 # npm packages the real-model tests read: ONNX Runtime (onnxruntime-node)

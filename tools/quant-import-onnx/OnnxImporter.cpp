@@ -521,6 +521,7 @@ llvm::Error Importer::importNode() {
   if (op == "Identity" || op == "Dropout") {
     if (DenseElementsAttr c = getConstantInput(0)) {
       constants[node->output(0)] = c;
+      onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
       return llvm::Error::success();
     }
     auto x = getInput(0);
@@ -529,6 +530,7 @@ llvm::Error Importer::importNode() {
     if (op == "Dropout" && node->output_size() > 1)
       return fail("the mask output of Dropout is not supported");
     setOutput(0, *x);
+    onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
     return llvm::Error::success();
   }
   if (llvm::is_contained({"Relu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Neg",

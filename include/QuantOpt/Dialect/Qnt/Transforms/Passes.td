@@ -183,8 +183,20 @@ def QntFoldDequantizedLayers : Pass<"qnt-fold-dequantized-layers", "::mlir::Modu
     tensor or per channel on an output channel, with affine integer
     parameters; a layer whose contract would not verify (an accumulator that
     could overflow, say) stays as it is. Follow with `--qnt-chain-layers` to
-    fold a `qnt.quantize` of the result into the layer. The pattern is
+    fold a `qnt.quantize` of the result into the layer. The patterns are
     public (`populateQntFoldDequantizedLayersPatterns`).
+
+    The QDQ forms exporters write are brought to that shape first, exactly:
+    `qnt.quantize` of a float constant (a fake-quantized weight, as
+    torch.onnx exports QAT models) folds into the constant of its stored
+    integers (the numerics library's rounding and saturation); a
+    `linalg.transpose` of a dequantized constant (ONNX's Gemm with transB)
+    becomes the dequantization of the transposed constant; an activation
+    that is a dequantized tensor seen through reshapes, slices, max-pooling
+    and padding with a value on its grid is requantized with the same
+    parameters (every value is on the grid, so nothing changes). A layer
+    left in float over dequantized operands gets a remark naming it and
+    saying why.
 
     ```mlir
     %x = qnt.dequantize %xq : tensor<4x8xi8> to tensor<4x8xf32> as #px

@@ -31,6 +31,14 @@ llvm::Expected<QuantizedWeight>
 quantizeWeight(mlir::DenseElementsAttr weights, const WeightConfig &config,
                int64_t channelAxis, std::optional<int64_t> blockAxis);
 
+/// The stored integers of the float constant `values` under the given
+/// affine integer parameters (per tensor, per axis or per block; no minval,
+/// no float storage): what qnt.quantize computes, element by element, with
+/// the numerics library. std::nullopt for parameters it does not cover or a
+/// non-float constant.
+std::optional<mlir::DenseElementsAttr>
+quantizeWithParams(mlir::DenseElementsAttr values, mlir::qnt::ParamsAttr params);
+
 /// Packs 2- or 4-bit stored integers along the last dimension into an i8
 /// tensor in qnt.dequantize's `packed` layout (element j in byte
 /// j / (8 / bits), lowest bits first). std::nullopt for other widths or when

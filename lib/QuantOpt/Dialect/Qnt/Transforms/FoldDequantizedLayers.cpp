@@ -17,9 +17,11 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/ChainLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/IR/PatternMatch.h"
@@ -102,6 +104,170 @@ struct FoldDequantizedLayer
   }
 };
 
+/// qnt.quantize of a float constant (a weight written as QuantizeLinear ->
+/// DequantizeLinear, as torch.onnx exports fake-quantized weights) becomes
+/// the constant of its stored integers, so that the layer's weight is a
+/// dequantized integer constant.
+struct FoldQuantizedConstant : OpRewritePattern<qnt::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnt::QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr values;
+    if (!matchPattern(op.getInput(), m_Constant(&values)))
+      return rewriter.notifyMatchFailure(op, "the input is not a constant");
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    std::optional<DenseElementsAttr> stored =
+        quantizeWithParams(values, op.getParams());
+    if (!stored || stored->getType() != resultType)
+      return rewriter.notifyMatchFailure(
+          op, "only affine integer parameters fold at compile time");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, *stored);
+    return success();
+  }
+};
+
+/// linalg.transpose of a dequantized constant (ONNX's Gemm with transB over
+/// a DequantizeLinear'd weight) becomes the dequantization of the transposed
+/// constant, its parameters' axis permuted with it.
+struct TransposeDequantizedConstant : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto dq = op.getInput().getDefiningOp<qnt::DequantizeOp>();
+    DenseElementsAttr stored;
+    if (!dq || dq.getPacked() ||
+        !matchPattern(dq.getInput(), m_Constant(&stored)))
+      return rewriter.notifyMatchFailure(op, "not a dequantized constant");
+    qnt::ParamsAttr params = dq.getParams();
+    if (params.getBlockSize() != 0)
+      return rewriter.notifyMatchFailure(op, "per-block parameters");
+    ArrayRef<int64_t> perm = op.getPermutation();
+    auto inType = cast<RankedTensorType>(stored.getType());
+    ArrayRef<int64_t> inShape = inType.getShape();
+    SmallVector<int64_t> outShape;
+    for (int64_t p : perm)
+      outShape.push_back(inShape[p]);
+    // Element i of the result is element perm(i) of the input.
+    SmallVector<Attribute> in(stored.getValues<Attribute>());
+    SmallVector<Attribute> out(in.size());
+    SmallVector<int64_t> inStrides(inShape.size(), 1);
+    for (int64_t d = static_cast<int64_t>(inShape.size()) - 2; d >= 0; --d)
+      inStrides[d] = inStrides[d + 1] * inShape[d + 1];
+    SmallVector<int64_t> index(outShape.size(), 0);
+    for (size_t linear = 0; linear < out.size(); ++linear) {
+      int64_t from = 0;
+      for (size_t d = 0; d < outShape.size(); ++d)
+        from += index[d] * inStrides[perm[d]];
+      out[linear] = in[from];
+      for (int64_t d = static_cast<int64_t>(outShape.size()) - 1; d >= 0; --d) {
+        if (++index[d] < outShape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    int64_t axis = params.getAxis();
+    if (axis >= 0)
+      axis = llvm::find(perm, axis) - perm.begin();
+    qnt::ParamsAttr permuted = qnt::ParamsAttr::get(
+        rewriter.getContext(), params.getStorageType(),
+        params.getExpressedType(), axis, params.getBlockSize(), params.getNarrowRange(), params.getPowerOfTwo(),
+        params.getScales(), params.getZeroPoints(), params.getMinValues());
+    Value constant = arith::ConstantOp::create(
+        rewriter, op.getLoc(),
+        DenseElementsAttr::get(
+            RankedTensorType::get(outShape, inType.getElementType()), out));
+    rewriter.replaceOpWithNewOp<qnt::DequantizeOp>(
+        op, op.getResult()[0].getType(), constant, permuted, UnitAttr());
+    return success();
+  }
+};
+
+/// Whether `op` passes its input's values through unchanged in set (a
+/// subset of them, rearranged): reshapes and max-pooling. Their output
+/// holds only values of the dequantized input's grid.
+static Value getValuePreservingSource(Operation *op) {
+  if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+          tensor::ExtractSliceOp>(op))
+    return op->getOperand(0);
+  if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(op))
+    return cast<linalg::LinalgOp>(op).getDpsInputOperand(0)->get();
+  return Value();
+}
+
+/// A layer whose activation is a dequantized tensor seen through reshapes,
+/// max-pooling and zero padding (as QDQ exporters leave them: torch.onnx
+/// puts no QuantizeLinear after MaxPool or Flatten) gets that activation
+/// requantized with the same parameters: exact, since every value is on the
+/// grid (the padding value too), so that FoldDequantizedLayer sees a
+/// dequantized activation.
+struct RequantizeExactActivation
+    : OpInterfaceRewritePattern<qnt::QuantizableLayerOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(qnt::QuantizableLayerOpInterface layer,
+                                PatternRewriter &rewriter) const override {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(layer.getOperation());
+    if (!linalgOp || linalgOp.getNumDpsInputs() != 2 ||
+        !layer.getWeightOperand().get().getDefiningOp<qnt::DequantizeOp>())
+      return failure();
+    Value x = linalgOp.getDpsInputOperand(0)->get();
+    if (x.getDefiningOp<qnt::DequantizeOp>())
+      return failure();
+    SmallVector<Attribute> padValues;
+    Value v = x;
+    qnt::DequantizeOp dq;
+    while (Operation *def = v.getDefiningOp()) {
+      if ((dq = dyn_cast<qnt::DequantizeOp>(def)))
+        break;
+      if (auto pad = dyn_cast<tensor::PadOp>(def)) {
+        Value padValue = pad.getConstantPaddingValue();
+        Attribute c;
+        if (!padValue || !matchPattern(padValue, m_Constant(&c)))
+          return failure();
+        padValues.push_back(c);
+        v = pad.getSource();
+        continue;
+      }
+      v = getValuePreservingSource(def);
+      if (!v)
+        return failure();
+    }
+    if (!dq || dq.getPacked())
+      return failure();
+    qnt::ParamsAttr params = dq.getParams();
+    if (!params.isPerTensor() || params.isFloatStorage() ||
+        params.hasMinValues() || params.getScales()[0] <= 0.0f)
+      return failure();
+    // Each padding value must be a point of the grid.
+    numerics::IntRange range = params.getIntRange();
+    float scale = params.getScales()[0];
+    int64_t zero = params.getZeroPoint(0);
+    for (Attribute c : padValues) {
+      auto f = dyn_cast<FloatAttr>(c);
+      if (!f)
+        return failure();
+      float value = static_cast<float>(f.getValueAsDouble());
+      int64_t q = numerics::quantizeAffine(value, scale, zero, range);
+      if (numerics::dequantizeAffine(q, scale, zero) != value)
+        return failure();
+    }
+    auto xType = cast<RankedTensorType>(x.getType());
+    Location loc = layer.getLoc();
+    Value stored = qnt::QuantizeOp::create(
+        rewriter, loc,
+        RankedTensorType::get(xType.getShape(), params.getStoredElementType()),
+        x, params, qnt::RoundingMode::half_even);
+    Value requantized = qnt::DequantizeOp::create(rewriter, loc, xType, stored,
+                                                  params, UnitAttr());
+    rewriter.modifyOpInPlace(layer, [&] {
+      linalgOp.getDpsInputOperand(0)->set(requantized);
+    });
+    return success();
+  }
+};
+
 struct QntFoldDequantizedLayersPass
     : quantopt::impl::QntFoldDequantizedLayersBase<
           QntFoldDequantizedLayersPass> {
@@ -110,7 +276,26 @@ struct QntFoldDequantizedLayersPass
     RewritePatternSet patterns(&getContext());
     populateQntFoldDequantizedLayersPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    // What stays a float layer over dequantized operands is correct (the
+    // QDQ reading in float) and is reported, naming the layer.
+    getOperation()->walk([](qnt::QuantizableLayerOpInterface layer) {
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(layer.getOperation());
+      if (!linalgOp || !llvm::any_of(linalgOp.getDpsInputs(), [](Value v) {
+            return v.getDefiningOp<qnt::DequantizeOp>();
+          }))
+        return;
+      bool activation = linalgOp.getDpsInputs()[0].getDefiningOp<qnt::DequantizeOp>();
+      bool weight = layer.getWeightOperand().get().getDefiningOp<qnt::DequantizeOp>();
+      emitRemark(layer.getLoc())
+          << "qnt-fold-dequantized-layers: layer kept in float over "
+             "dequantized values: "
+          << (!activation ? "its activation is not dequantized"
+              : !weight   ? "its weight is not dequantized"
+                          : "its parameters do not make a qnt.contract "
+                            "(integer affine, per-tensor activation, "
+                            "constant weight)");
+    });
   }
 };
 
@@ -118,5 +303,7 @@ struct QntFoldDequantizedLayersPass
 
 void quantopt::populateQntFoldDequantizedLayersPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<FoldDequantizedLayer>(patterns.getContext());
+  patterns.add<FoldDequantizedLayer, FoldQuantizedConstant,
+               RequantizeExactActivation, TransposeDequantizedConstant>(
+      patterns.getContext());
 }

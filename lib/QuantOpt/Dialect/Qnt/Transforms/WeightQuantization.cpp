@@ -101,6 +101,40 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
 }
 
 std::optional<DenseElementsAttr>
+quantopt::quantizeWithParams(DenseElementsAttr values, qnt::ParamsAttr params) {
+  auto type = cast<RankedTensorType>(values.getType());
+  if (!isa<FloatType>(type.getElementType()) || params.isFloatStorage() ||
+      params.hasMinValues())
+    return std::nullopt;
+  ArrayRef<int64_t> shape = type.getShape();
+  num::Granularity granularity = params.getGranularity();
+  num::IntRange range = params.getIntRange();
+  ArrayRef<float> scales = params.getScales().asArrayRef();
+  Type stored = params.getStoredElementType();
+  unsigned width = stored.getIntOrFloatBitWidth();
+  SmallVector<APInt> ints;
+  ints.reserve(values.getNumElements());
+  std::vector<int64_t> index(shape.size(), 0);
+  for (APFloat v : values.getValues<APFloat>()) {
+    bool losesInfo;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
+    size_t group = num::getParamIndex(shape, index, granularity);
+    if (group >= scales.size())
+      return std::nullopt;
+    int64_t q = num::quantizeAffine(v.convertToFloat(), scales[group],
+                                    params.getZeroPoint(group), range);
+    ints.push_back(APInt(width, static_cast<uint64_t>(q), /*isSigned=*/true,
+                         /*implicitTrunc=*/true));
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(RankedTensorType::get(shape, stored), ints);
+}
+
+std::optional<DenseElementsAttr>
 quantopt::packSubByte(DenseElementsAttr stored) {
   auto type = cast<RankedTensorType>(stored.getType());
   auto intType = dyn_cast<IntegerType>(type.getElementType());
