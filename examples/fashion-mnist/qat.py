@@ -23,7 +23,9 @@ QuantOpt's post-training quantization (PTQ) of the same float model.
 4. quant-import-onnx -> quant-opt --qnt-fold-dequantized-layers (typed
    integer layers) -> --qnt-codegen -> quant-run on the 10000 test images:
    accuracy and agreement with the fake-quantized torch model.
-5. PTQ of the float model at the same precision: quant-run --calibrate on
+5. ONNX Runtime (bench/ort, when installed) on the same QDQ file:
+   accuracy, agreement and identical logits with QuantOpt's.
+6. PTQ of the float model at the same precision: quant-run --calibrate on
    1000 training images, --qnt-quantize "weights=i<b> activations=static",
    --qnt-codegen: accuracy.
 """
@@ -187,6 +189,21 @@ results.update(
     qat_agreement=float((ours_pred == torch_pred).mean()),
     qat_max_abs_logit_diff=float(np.abs(ours - torch_logits).max()),
     qat_integer_layers=contracts)
+# ONNX Runtime on the same QDQ file, when bench/ort has it installed: it
+# fuses the QDQ pairs into its own integer kernels (QLinearConv, ...).
+ort_dir = os.path.join(here, "..", "..", "bench", "ort")
+if os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node")):
+    x_f32 = os.path.join(args.work, "x.f32")
+    x_test.tofile(x_f32)
+    ort_out = os.path.join(args.work, "ort.f32")
+    run("node", os.path.join(ort_dir, "run_ort.mjs"), onnx_path, x_f32,
+        ",".join(map(str, x_test.shape)), ort_out, "1", "1")
+    ort_logits = np.fromfile(ort_out, np.float32).reshape(len(x_test), -1)
+    results.update(
+        ort_accuracy=float((ort_logits.argmax(1) == test_labels).mean()),
+        ort_agreement=float((ort_logits.argmax(1) == ours_pred).mean()),
+        ort_max_abs_logit_diff=float(np.abs(ort_logits - ours).max()),
+        ort_equal_logits=float(np.mean(np.all(ort_logits == ours, axis=1))))
 print(f"\nThe example CNN, weights {bits}-bit per channel, activations uint8 (10000 test images)")
 print(f"  float model (QuantOpt fp32)                  accuracy {results['float_accuracy']:.4f}")
 print(f"  PTQ of the float model (QuantOpt, static)    accuracy {results['ptq_accuracy']:.4f}")
@@ -195,6 +212,12 @@ print(f"  QAT exported as QDQ, QuantOpt int8 kernels   accuracy "
       f"{results['qat_quantopt_accuracy']:.4f}, agreement with torch "
       f"{results['qat_agreement']:.4f} ({contracts} integer layers; max |logit diff| "
       f"{results['qat_max_abs_logit_diff']:.2e})")
+if "ort_accuracy" in results:
+    print(f"  QAT QDQ model in ONNX Runtime                accuracy "
+          f"{results['ort_accuracy']:.4f}, agreement with QuantOpt "
+          f"{results['ort_agreement']:.4f}, identical logits on "
+          f"{results['ort_equal_logits']:.4f} of the images (max |diff| "
+          f"{results['ort_max_abs_logit_diff']:.2e})")
 if args.json:
     with open(args.json, "w") as f:
         json.dump(results, f, indent=1)
