@@ -8,8 +8,11 @@
 #define QUANTOPT_CONVERSION_PASSES_H
 
 #include "QuantOpt/Conversion/QntToLinalg/QntToLinalg.h"
+#include "QuantOpt/Conversion/UpstreamQuant/UpstreamQuant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"

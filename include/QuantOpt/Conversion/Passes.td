@@ -47,4 +47,61 @@ def ConvertQntToLinalg : Pass<"convert-qnt-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Upstream quant dialect
+//===----------------------------------------------------------------------===//
+
+def QntImportUpstream : Pass<"qnt-import-upstream", "::mlir::ModuleOp"> {
+  let summary = "Convert MLIR's quant dialect (!quant.uniform, qcast/dcast/scast) into qnt";
+  let description = [{
+    Modules from other compilers (TOSA- and TFLite-derived pipelines) carry
+    quantization in MLIR's `quant` dialect. This pass converts it: every
+    `!quant.uniform` type (per layer, per axis, or sub-channel with blocks
+    on one dimension) becomes the storage integer type qnt works on (u8 and
+    i8 both `i8`, the signedness in the parameters), `quant.qcast` becomes
+    `qnt.quantize`, `quant.dcast` becomes `qnt.dequantize` and `quant.scast`
+    disappears; function signatures, calls and returns convert with them.
+    The parameters become `#qnt.params` (a narrow storage range such as
+    `i8<-127:127>` as `narrow`; scales as float32, which the f32 expressed
+    type computes in). Then `--qnt-fold-dequantized-layers` turns a float
+    layer over dequantized operands into a typed `qnt.contract`, as for ONNX
+    QDQ models.
+
+    `quant.qcast` does not define its rounding; `rounding` says which
+    `qnt.quantize` uses (`half_even`, the default, as ONNX and PyTorch;
+    `half_away`; `half_up`). Anything else that works on `!quant` values, a
+    storage range other than the full or narrow one, or sub-channel blocks
+    on two dimensions is an error naming the op; nothing is converted then.
+    The patterns are public (`populateUpstreamQuantToQntPatterns`, with
+    `addQuantStorageTypeConversion`).
+  }];
+  let options = [
+    Option<"rounding", "rounding", "std::string", "\"half_even\"",
+           "Rounding of quant.qcast: half_even, half_away or half_up">,
+  ];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect",
+    "::mlir::qnt::QntDialect",
+    "::mlir::quant::QuantDialect",
+  ];
+}
+
+def QntExportUpstream : Pass<"qnt-export-upstream", "::mlir::ModuleOp"> {
+  let summary = "Write qnt's quantize/dequantize as MLIR's quant dialect where it can say the same";
+  let description = [{
+    Every `qnt.quantize` becomes `quant.qcast` to a `!quant.uniform` tensor
+    followed by `quant.scast` back to the storage integers, and every
+    `qnt.dequantize` becomes `quant.scast` + `quant.dcast`, so that other
+    compilers read the quantized tensors in the upstream types while the
+    integer code between them (qnt.contract, ...) stays. Per-tensor,
+    per-axis and per-block parameters (the last as a sub-channel type) are
+    expressible; minval parameters, minifloat storage, packed sub-byte
+    storage and a rounding other than `half_even` are not: those ops stay
+    in qnt, each with a remark saying why. `qnt-import-upstream` reads the
+    result back to the same qnt ops. The patterns are public
+    (`populateQntToUpstreamQuantPatterns`).
+  }];
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
+}
+
 #endif // QUANTOPT_CONVERSION_PASSES_TD
