@@ -42,6 +42,11 @@ parser.add_argument("--lines", type=int, default=32,
 parser.add_argument("--json", help="also write the results here")
 parser.add_argument("--models", default="cls,rec,det",
                     help="which of cls, rec, det to run")
+parser.add_argument("--quantize-options", default="",
+                    help="more --qnt-quantize options for the int8 models, "
+                         "e.g. calibration=percentile")
+parser.add_argument("--activations", default="static", choices=("static", "dynamic"),
+                    help="int8 activations: calibrated (static) or quantized at run time")
 parser.add_argument("--int8", default="cls,rec,det",
                     help="which of them also to quantize (empty: none)")
 args = parser.parse_args()
@@ -92,13 +97,22 @@ def compile_model(name, onnx_file, shape, calib):
     run(f"{args.bindir}/quant-opt", mlir, "--qnt-codegen", "-o", fp32)
     if name not in args.int8.split(","):
         return fp32, None
+    if args.activations == "dynamic":
+        quantized = os.path.join(work, name + ".q.mlir")
+        text = run(f"{args.bindir}/quant-opt", mlir, "--qnt-quantize", "-o", quantized)
+        summary = re.search(r"qnt-quantize: (\d+) layer\(s\): (\d+) integer", text)
+        int8 = os.path.join(work, name + ".int8.mlir")
+        run(f"{args.bindir}/quant-opt", quantized, "--qnt-codegen", "-o", int8)
+        return fp32, (int8, f"{summary.group(2)}/{summary.group(1)} layers integer "
+                      "(dynamic)" if summary else "")
     calib_path = os.path.join(work, name + ".calib.npy")
     np.save(calib_path, calib)
     stats = os.path.join(work, name + ".stats.json")
     quantized = os.path.join(work, name + ".q.mlir")
     text = run(f"{args.bindir}/quant-run", mlir, "--entry", "main", "--calibrate",
                "--data", calib_path, "--stats", stats, "--quantize-output", quantized,
-               "--no-progress")
+               "--no-progress", *(["--quantize-options", args.quantize_options]
+                                  if args.quantize_options else []))
     summary = re.search(r"qnt-quantize: (\d+) layer\(s\): (\d+) integer", text)
     int8 = os.path.join(work, name + ".int8.mlir")
     run(f"{args.bindir}/quant-opt", quantized, "--qnt-codegen", "-o", int8)

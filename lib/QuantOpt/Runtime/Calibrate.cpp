@@ -123,9 +123,12 @@ struct DumpSink : ObserverSink {
       s.error = "it is observed more than once per call";
       return;
     }
-    if (shape.empty() || shape[0] != batchSamples) {
-      s.error = llvm::formatv("its leading dimension is not the batch "
-                              "({0} samples per call)",
+    // The leading dimension holds the call's samples, or a multiple of
+    // them (a layer on [N * T, C] tokens, as transformers reshape); the
+    // dumps of the float and the quantized model line up either way.
+    if (shape.empty() || shape[0] == 0 || shape[0] % batchSamples != 0) {
+      s.error = llvm::formatv("its leading dimension is neither the batch "
+                              "nor a multiple of it ({0} samples per call)",
                               batchSamples)
                     .str();
       return;
