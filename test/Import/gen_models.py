@@ -30,6 +30,8 @@ independently of the importer):
   s1.npy and conv1d.ref.npy;
 - shapes.onnx: Shape/Cast/Slice/Gather/Unsqueeze/Mul/Concat computing a
   Reshape's target from a symbolic-batch input (folds with --batch);
+- nbits.onnx, nbits_nozp.onnx: ONNX Runtime's MatMulNBits (4-bit blocks
+  of 16, packed zero points or none, bias), with NAME.a.npy and NAME.ref.npy;
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -296,6 +298,38 @@ save([helper.make_node("Shape", ["x"], ["s"], name="shape"),
      {"zero": np.array([0], np.int32), "one": np.array([1], np.int32),
       "two": np.array(1, np.int64), "zero64": np.array([0], np.int64),
       "eight": np.array([8], np.int64)})
+
+# ONNX Runtime's MatMulNBits (com.microsoft): 4-bit weights in blocks of 16
+# along K with scales and packed zero points, a bias, a rank-3 activation;
+# and the same without zero points (8). The oracle dequantizes per the
+# contrib op's definition: (q - zp) * scale, q low nibble first.
+K4, N4, BS4 = 64, 6, 16
+q4 = rng.integers(0, 16, (N4, K4)).astype(np.uint8)
+s4 = (rng.random((N4, K4 // BS4)) * 0.1 + 0.01).astype(np.float32)
+z4 = rng.integers(0, 16, (N4, K4 // BS4)).astype(np.uint8)
+packed4 = (q4[:, 0::2] | (q4[:, 1::2] << 4)).reshape(N4, K4 // BS4, BS4 // 2)
+zpacked4 = (z4[:, 0::2] | (z4[:, 1::2] << 4)).reshape(-1)
+bias4 = f32(N4)
+for name, with_zp in (("nbits", True), ("nbits_nozp", False)):
+    inputs = ["a", "b", "s", "z" if with_zp else "", "", "bias"]
+    inits = {"b": packed4, "s": s4.reshape(-1), "bias": bias4}
+    if with_zp:
+        inits["z"] = zpacked4
+    node = helper.make_node("MatMulNBits", inputs, ["y"], name="mmnb",
+                            domain="com.microsoft", K=K4, N=N4, bits=4,
+                            block_size=BS4)
+    graph = helper.make_graph(
+        [node], name, [helper.make_tensor_value_info("a", TensorProto.FLOAT, [2, 3, K4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, N4])],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    onnx.save(model, os.path.join(out, name + ".onnx"))
+    zp = z4 if with_zp else np.full_like(z4, 8)
+    wdq = (q4.astype(np.float32) - np.repeat(zp, BS4, axis=1)) * np.repeat(s4, BS4, axis=1)
+    a4 = f32(2, 3, K4)
+    np.save(os.path.join(out, name + ".a.npy"), a4)
+    np.save(os.path.join(out, name + ".ref.npy"), (a4 @ wdq.T + bias4).astype(np.float32))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

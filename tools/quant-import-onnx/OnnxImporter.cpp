@@ -493,6 +493,14 @@ llvm::Error Importer::importElementwise(llvm::StringRef op) {
 
 llvm::Error Importer::importNode() {
   const std::string &op = node->op_type();
+  if (node->domain() == "com.microsoft") {
+    // ONNX Runtime's contrib ops: only MatMulNBits so far.
+    loc = NameLoc::get(b.getStringAttr(getNodeName()));
+    if (op == "MatMulNBits")
+      return importMatMulNBits();
+    return fail("ONNX Runtime's contrib op com.microsoft." + op +
+                " is not supported (MatMulNBits is)");
+  }
   if (!node->domain().empty() && node->domain() != "ai.onnx")
     return fail("ops of domain '" + node->domain() + "' are not supported");
   loc = NameLoc::get(b.getStringAttr(getNodeName()));

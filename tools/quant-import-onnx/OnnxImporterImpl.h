@@ -159,6 +159,11 @@ private:
 
   llvm::Error importElementwise(llvm::StringRef op);
   llvm::Error importMatMul();
+  /// a [..., M, K] times w [K, N] (float): linalg.matmul on the rows.
+  llvm::Expected<Value> buildMatMul(Value a, Value w);
+  /// ONNX Runtime's MatMulNBits (com.microsoft): A times the dequantized
+  /// 4-bit block-quantized constant B^T (OnnxQuantOps.cpp).
+  llvm::Error importMatMulNBits();
   llvm::Error importGemm();
   // OnnxConvOps.cpp.
   /// A convolution's window, read from the node and checked.

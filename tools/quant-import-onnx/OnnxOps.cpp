@@ -34,11 +34,22 @@ llvm::Error Importer::importMatMul() {
                 "and QLinearMatMul come with the quantized import)");
   if (wType.getRank() >= 3)
     return importBatchMatMul(*a, *w);
+  auto y = buildMatMul(*a, *w);
+  if (!y)
+    return y.takeError();
+  setOutput(0, *y);
+  return llvm::Error::success();
+}
+
+llvm::Expected<Value> Importer::buildMatMul(Value a, Value w) {
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  Type element = aType.getElementType();
   if (wType.getRank() != 2 || aType.getRank() < 2)
     return fail("only [..., M, K] x [K, N] and batched matmuls with equal "
                 "batch dimensions are supported yet");
   // Leading dimensions of the activation fold into the rows.
-  Value x = *a;
+  Value x = a;
   int64_t rank = aType.getRank();
   if (rank > 2) {
     SmallVector<ReassociationIndices> groups(2);
@@ -53,10 +64,10 @@ llvm::Error Importer::importMatMul() {
   if (xType.isDynamicDim(0))
     dyn.push_back({x, 0});
   if (wType.isDynamicDim(1))
-    dyn.push_back({*w, 1});
+    dyn.push_back({w, 1});
   Value init = filled(emptyTensor(shape, element, dyn),
                       FloatAttr::get(element, 0.0));
-  Value y = linalg::MatmulOp::create(b, loc, ValueRange{x, *w},
+  Value y = linalg::MatmulOp::create(b, loc, ValueRange{x, w},
                                      ValueRange{init})
                 .getResult(0);
   if (rank > 2) {
@@ -65,7 +76,7 @@ llvm::Error Importer::importMatMul() {
     SmallVector<OpFoldResult> sizes;
     for (int64_t d = 0; d < rank; ++d)
       sizes.push_back(ShapedType::isDynamic(outShape[d])
-                          ? OpFoldResult(d < rank - 1 ? dim(*a, d) : dim(*w, 1))
+                          ? OpFoldResult(d < rank - 1 ? dim(a, d) : dim(w, 1))
                           : OpFoldResult(b.getIndexAttr(outShape[d])));
     SmallVector<ReassociationIndices> groups(2);
     for (int64_t d = 0; d < rank - 1; ++d)
@@ -74,8 +85,7 @@ llvm::Error Importer::importMatMul() {
     y = tensor::ExpandShapeOp::create(
         b, loc, RankedTensorType::get(outShape, element), y, groups, sizes);
   }
-  setOutput(0, y);
-  return llvm::Error::success();
+  return y;
 }
 
 llvm::Error Importer::importGemm() {

@@ -509,3 +509,112 @@ llvm::Error Importer::importDynamicQuantizeLinear() {
   }
   return llvm::Error::success();
 }
+
+llvm::Error Importer::importMatMulNBits() {
+  // ONNX Runtime's contrib op (com.microsoft): Y = A B^T with B [N, K]
+  // stored as `bits`-bit integers in blocks of `block_size` along K, each
+  // block with a scale and a zero point (default 2^(bits-1)):
+  //   B[n][k] = (q[n][k] - zp[n][k / bs]) * scale[n][k / bs].
+  // The packed constant is unpacked here into a [K, N] u4 tensor with
+  // per-block #qnt.params along K, dequantized by qnt.dequantize before a
+  // float matmul (ONNX Runtime's accuracy_level 0 computes the same in
+  // float32).
+  auto a = getInput(0);
+  if (!a)
+    return a.takeError();
+  int64_t k = getInt("K", 0), n = getInt("N", 0), bits = getInt("bits", 4),
+          bs = getInt("block_size", 0);
+  if (bits != 4)
+    return fail("only bits=4 is supported");
+  if (k <= 0 || n <= 0 || bs < 2)
+    return fail("K, N and block_size must be given and positive");
+  if (k % bs)
+    return fail("K=" + llvm::Twine(k) + " is not a multiple of block_size=" +
+                llvm::Twine(bs) + " (a shorter last block has no qnt form yet)");
+  if (hasInput(4))
+    return fail("g_idx (act-order) is not supported");
+  auto aType = cast<RankedTensorType>(a->getType());
+  if (!aType.getElementType().isF32() || aType.getRank() < 2 ||
+      aType.getDimSize(aType.getRank() - 1) != k)
+    return fail("A must be float32 [..., M, K] with K=" + llvm::Twine(k));
+  DenseElementsAttr packed = getConstantInput(1), scaleAttr = getConstantInput(2);
+  if (!packed || !scaleAttr)
+    return fail("B and the scales must be constants");
+  int64_t blocks = k / bs, blob = bs * bits / 8;
+  if (packed.getNumElements() != n * blocks * blob ||
+      !packed.getElementType().isInteger(8))
+    return fail("B must be uint8 [N, K/block_size, block_size/2]");
+  if (scaleAttr.getNumElements() != n * blocks ||
+      !scaleAttr.getElementType().isF32())
+    return fail("the scales must be float32 [N * K/block_size]");
+  SmallVector<uint8_t> bytes;
+  for (APInt v : packed.getValues<APInt>())
+    bytes.push_back(static_cast<uint8_t>(v.getZExtValue()));
+  SmallVector<float> scaleNk;
+  for (APFloat v : scaleAttr.getValues<APFloat>())
+    scaleNk.push_back(v.convertToFloat());
+  // Zero points: packed uint8 (two per byte, low nibble first, each row of
+  // N padded to whole bytes) or absent (8).
+  SmallVector<int64_t> zeroNk(n * blocks, 1 << (bits - 1));
+  if (hasInput(3)) {
+    DenseElementsAttr zp = getConstantInput(3);
+    int64_t rowBytes = (blocks + 1) / 2;
+    if (!zp || !zp.getElementType().isInteger(8) ||
+        zp.getNumElements() != n * rowBytes)
+      return fail("the zero points must be a constant uint8 [N * ceil(K / "
+                  "block_size / 2)] (float zero points are not supported)");
+    SmallVector<uint8_t> zb;
+    for (APInt v : zp.getValues<APInt>())
+      zb.push_back(static_cast<uint8_t>(v.getZExtValue()));
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t blk = 0; blk < blocks; ++blk) {
+        uint8_t byte = zb[r * rowBytes + blk / 2];
+        zeroNk[r * blocks + blk] = blk % 2 ? byte >> 4 : byte & 0xF;
+      }
+  }
+  // Stored [K, N] and parameters in [K / bs, N] row-major order (qnt's
+  // per-block order along axis 0).
+  Type i4 = b.getIntegerType(4);
+  SmallVector<APInt> stored(k * n, APInt(4, 0));
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c) {
+      uint8_t byte = bytes[(r * blocks + c / bs) * blob + (c % bs) / 2];
+      unsigned q = c % 2 ? byte >> 4 : byte & 0xF;
+      stored[c * n + r] = APInt(4, q);
+    }
+  SmallVector<float> scales(blocks * n);
+  SmallVector<int64_t> zeros(blocks * n);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      scales[blk * n + r] = scaleNk[r * blocks + blk];
+      zeros[blk * n + r] = zeroNk[r * blocks + blk];
+    }
+  auto params = qnt::ParamsAttr::get(
+      &ctx, b.getIntegerType(4, /*isSigned=*/false), b.getF32Type(),
+      /*axis=*/0, /*blockSize=*/bs, /*narrowRange=*/false,
+      /*powerOfTwo=*/false, DenseF32ArrayAttr::get(&ctx, scales),
+      DenseI64ArrayAttr::get(&ctx, zeros), DenseF32ArrayAttr::get(&ctx, {}));
+  Value q = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(RankedTensorType::get({k, n}, i4), stored));
+  Value w = qnt::DequantizeOp::create(
+      b, loc, RankedTensorType::get({k, n}, b.getF32Type()), q, params,
+      UnitAttr());
+  auto y = buildMatMul(*a, w);
+  if (!y)
+    return y.takeError();
+  Value out = *y;
+  if (hasInput(5)) {
+    auto bias = getInput(5);
+    if (!bias)
+      return bias.takeError();
+    auto sum = elementwise({out, *bias}, b.getF32Type(),
+                           [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                             return arith::AddFOp::create(nb, nl, e[0], e[1]);
+                           });
+    if (!sum)
+      return sum.takeError();
+    out = *sum;
+  }
+  setOutput(0, out);
+  return llvm::Error::success();
+}
