@@ -32,6 +32,8 @@ independently of the importer):
   Reshape's target from a symbolic-batch input (folds with --batch);
 - nbits.onnx, nbits_nozp.onnx: ONNX Runtime's MatMulNBits (4-bit blocks
   of 16, packed zero points or none, bias), with NAME.a.npy and NAME.ref.npy;
+- padmodes.onnx: Pad with modes edge, reflect and wrap (opset 19), px.npy
+  and padmodes.refI.npy (numpy's np.pad);
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -330,6 +332,24 @@ for name, with_zp in (("nbits", True), ("nbits_nozp", False)):
     a4 = f32(2, 3, K4)
     np.save(os.path.join(out, name + ".a.npy"), a4)
     np.save(os.path.join(out, name + ".ref.npy"), (a4 @ wdq.T + bias4).astype(np.float32))
+
+# Pad modes edge, reflect and wrap (wrap is opset 19; Debian's onnx 1.12
+# checker does not know it, so the model is saved unchecked), pads larger
+# than a dimension included; numpy's np.pad modes of the same names are the
+# oracle.
+px = f32(2, 3)
+pad_nodes = [helper.make_node("Pad", ["x", "pads"], [f"y_{m}"], name=f"pad_{m}", mode=m)
+             for m in ("edge", "reflect", "wrap")]
+graph = helper.make_graph(
+    pad_nodes, "padmodes", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+    [helper.make_tensor_value_info(f"y_{m}", TensorProto.FLOAT, [6, 6])
+     for m in ("edge", "reflect", "wrap")],
+    [numpy_helper.from_array(np.array([2, 1, 2, 2], np.int64), "pads")])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)]),
+          os.path.join(out, "padmodes.onnx"))
+np.save(os.path.join(out, "px.npy"), px)
+for i, m in enumerate(("edge", "reflect", "wrap")):
+    np.save(os.path.join(out, f"padmodes.ref{i}.npy"), np.pad(px, ((2, 2), (1, 2)), mode=m))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

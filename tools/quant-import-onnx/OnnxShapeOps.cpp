@@ -198,8 +198,10 @@ llvm::Error Importer::importPad() {
     return x.takeError();
   auto type = cast<RankedTensorType>(x->getType());
   int64_t rank = type.getRank();
-  if (getString("mode", "constant") != "constant")
-    return fail("only mode=constant is supported yet");
+  std::string mode = getString("mode", "constant");
+  if (!llvm::is_contained({"constant", "edge", "reflect", "wrap"},
+                          llvm::StringRef(mode)))
+    return fail("unknown mode '" + mode + "'");
   SmallVector<int64_t> pads;
   Attribute value = b.getZeroAttr(type.getElementType());
   if (opset < 11) {
@@ -229,6 +231,71 @@ llvm::Error Importer::importPad() {
   for (int64_t d = 0; d < rank; ++d)
     if (!ShapedType::isDynamic(shape[d]))
       shape[d] += pads[d] + pads[rank + d];
+  if (mode != "constant") {
+    // edge / reflect / wrap: every output element reads the input at its
+    // index mapped back into range (numpy's pad modes of the same names).
+    SmallVector<std::pair<Value, int64_t>> dyn;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      if (pads[d] || pads[rank + d])
+        return fail("mode=" + mode + " needs a static size on padded "
+                    "dimensions");
+      dyn.push_back({*x, d});
+    }
+    for (int64_t d = 0; d < rank; ++d)
+      if ((pads[d] || pads[rank + d]) && type.getDimSize(d) == 0)
+        return fail("mode=" + mode + " cannot pad an empty dimension");
+    Value init = emptyTensor(shape, type.getElementType(), dyn);
+    Value source = *x;
+    auto generic = linalg::GenericOp::create(
+        b, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+        SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &nb, Location nl, ValueRange) {
+          auto cst = [&](int64_t v) -> Value {
+            return arith::ConstantIndexOp::create(nb, nl, v);
+          };
+          // ((i mod m) + m) mod m: a remainder in [0, m).
+          auto wrap = [&](Value i, int64_t m) -> Value {
+            Value r = arith::RemSIOp::create(nb, nl, i, cst(m));
+            r = arith::AddIOp::create(nb, nl, r, cst(m));
+            return arith::RemSIOp::create(nb, nl, r, cst(m));
+          };
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = linalg::IndexOp::create(nb, nl, d);
+            if (!pads[d] && !pads[rank + d]) {
+              at.push_back(i);
+              continue;
+            }
+            int64_t n = type.getDimSize(d);
+            i = arith::SubIOp::create(nb, nl, i, cst(pads[d]));
+            if (mode == "edge") {
+              i = arith::MaxSIOp::create(nb, nl, i, cst(0));
+              i = arith::MinSIOp::create(nb, nl, i, cst(n - 1));
+            } else if (mode == "wrap") {
+              i = wrap(i, n);
+            } else if (n == 1) {
+              i = cst(0);
+            } else {
+              // reflect: period 2 (n - 1), the second half mirrored.
+              int64_t m = 2 * (n - 1);
+              Value j = wrap(i, m);
+              Value mirrored = arith::SubIOp::create(nb, nl, cst(m), j);
+              Value high = arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::sgt, j, cst(n - 1));
+              i = arith::SelectOp::create(nb, nl, high, mirrored, j);
+            }
+            at.push_back(i);
+          }
+          linalg::YieldOp::create(
+              nb, nl, ValueRange{tensor::ExtractOp::create(nb, nl, source, at)});
+        });
+    setOutput(0, generic.getResult(0));
+    onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
+    return llvm::Error::success();
+  }
   Value padValue = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
   setOutput(0, tensor::PadOp::create(
                    b, loc, RankedTensorType::get(shape, type.getElementType()),
