@@ -410,9 +410,10 @@ llvm::Error Importer::importResize() {
   std::string transform =
       getString("coordinate_transformation_mode", "half_pixel");
   std::string nearestMode = getString("nearest_mode", "round_prefer_floor");
-  if (mode != "nearest" && mode != "linear")
-    return fail("mode '" + mode + "' is not supported (nearest and linear "
-                "are)");
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return fail("unknown mode '" + mode + "'");
+  double cubicA = getFloat("cubic_coeff_a", -0.75f);
+  bool excludeOutside = getInt("exclude_outside", 0) != 0;
   if (!llvm::is_contained({"half_pixel", "pytorch_half_pixel", "align_corners",
                            "asymmetric", "tf_half_pixel_for_nn"},
                           llvm::StringRef(transform)))
@@ -426,8 +427,8 @@ llvm::Error Importer::importResize() {
       getString("keep_aspect_ratio_policy", "stretch") != "stretch")
     return fail("antialias, axes and keep_aspect_ratio_policy are not "
                 "supported");
-  if (mode == "linear" && !isa<FloatType>(xType.getElementType()))
-    return fail("linear Resize needs a floating-point input");
+  if (mode != "nearest" && !isa<FloatType>(xType.getElementType()))
+    return fail(mode + " Resize needs a floating-point input");
   // Scales (input 2) or sizes (input 3), constant.
   DenseElementsAttr scalesAttr = getConstantInput(2),
                     sizesAttr = getConstantInput(3);
@@ -502,9 +503,9 @@ llvm::Error Importer::importResize() {
         SmallVector<Value> at;
         for (int64_t d = 0; d < rank; ++d)
           at.push_back(linalg::IndexOp::create(nb, nl, d));
-        // Per resized axis: the low index, the high index and the weight of
-        // the high one (linear), or the one index (nearest).
-        SmallVector<std::array<Value, 3>> axes;
+        // Per resized axis, its taps: (index, weight) pairs; nearest has one
+        // tap without a weight, linear two, cubic four.
+        SmallVector<SmallVector<std::pair<Value, Value>>> taps;
         for (int64_t d : resized) {
           int64_t in = xType.getDimSize(d);
           double scale = scales[d];
@@ -545,10 +546,10 @@ llvm::Error Importer::importResize() {
             else
               r = math::FloorOp::create(
                   nb, nl, arith::AddFOp::create(nb, nl, xo, cst(0.5)));
-            axes.push_back(
-                {clampIndex(arith::FPToSIOp::create(nb, nl, i64, r), in),
-                 Value(), Value()});
-          } else {
+            taps.push_back(
+                {{clampIndex(arith::FPToSIOp::create(nb, nl, i64, r), in),
+                  Value()}});
+          } else if (mode == "linear") {
             Value lowF = math::FloorOp::create(nb, nl, xo);
             Value weight = arith::TruncFOp::create(
                 nb, nl, element, arith::SubFOp::create(nb, nl, xo, lowF));
@@ -556,36 +557,98 @@ llvm::Error Importer::importResize() {
             Value high = arith::AddIOp::create(
                 nb, nl, low,
                 arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(1)));
-            axes.push_back({clampIndex(low, in), clampIndex(high, in), weight});
+            Value one = arith::ConstantOp::create(
+                nb, nl, nb.getFloatAttr(element, 1.0));
+            taps.push_back(
+                {{clampIndex(low, in),
+                  arith::SubFOp::create(nb, nl, one, weight).getResult()},
+                 {clampIndex(high, in), weight}});
+          } else {
+            // Cubic convolution (Keys), coefficient A: taps floor(x) - 1 ..
+            // floor(x) + 2, clamped to the edge; with exclude_outside, taps
+            // outside the input weigh 0 and the rest are renormalized.
+            Value lowF = math::FloorOp::create(nb, nl, xo);
+            Value t = arith::SubFOp::create(nb, nl, xo, lowF);
+            Value low = arith::FPToSIOp::create(nb, nl, i64, lowF);
+            auto mul = [&](Value x, Value y) -> Value {
+              return arith::MulFOp::create(nb, nl, x, y);
+            };
+            auto add = [&](Value x, Value y) -> Value {
+              return arith::AddFOp::create(nb, nl, x, y);
+            };
+            // |s| <= 1: (A + 2)|s|^3 - (A + 3)|s|^2 + 1;
+            // 1 < |s| < 2: A|s|^3 - 5A|s|^2 + 8A|s| - 4A.
+            auto nearCoeff = [&](Value s) {
+              return add(mul(mul(s, s), add(mul(cst(cubicA + 2), s),
+                                            cst(-(cubicA + 3)))),
+                         cst(1.0));
+            };
+            auto farCoeff = [&](Value s) {
+              Value p = add(mul(cst(cubicA), s), cst(-5 * cubicA));
+              p = add(mul(p, s), cst(8 * cubicA));
+              return add(mul(p, s), cst(-4 * cubicA));
+            };
+            Value oneMinusT = arith::SubFOp::create(nb, nl, cst(1.0), t);
+            SmallVector<Value> coeffs{
+                farCoeff(add(t, cst(1.0))), nearCoeff(t), nearCoeff(oneMinusT),
+                farCoeff(add(oneMinusT, cst(1.0)))};
+            SmallVector<Value> indices;
+            for (int64_t o = -1; o <= 2; ++o)
+              indices.push_back(arith::AddIOp::create(
+                  nb, nl, low,
+                  arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(o))));
+            if (excludeOutside) {
+              Value total = cst(0.0);
+              for (int tap = 0; tap < 4; ++tap) {
+                Value inside = arith::AndIOp::create(
+                    nb, nl,
+                    arith::CmpIOp::create(
+                        nb, nl, arith::CmpIPredicate::sge, indices[tap],
+                        arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(0))),
+                    arith::CmpIOp::create(
+                        nb, nl, arith::CmpIPredicate::slt, indices[tap],
+                        arith::ConstantOp::create(nb, nl,
+                                                  nb.getI64IntegerAttr(in))));
+                coeffs[tap] =
+                    arith::SelectOp::create(nb, nl, inside, coeffs[tap], cst(0.0));
+                total = add(total, coeffs[tap]);
+              }
+              for (Value &c : coeffs)
+                c = arith::DivFOp::create(nb, nl, c, total);
+            }
+            SmallVector<std::pair<Value, Value>> axisTaps;
+            for (int tap = 0; tap < 4; ++tap)
+              axisTaps.push_back(
+                  {clampIndex(indices[tap], in),
+                   arith::TruncFOp::create(nb, nl, element, coeffs[tap])});
+            taps.push_back(axisTaps);
           }
         }
+        // The sum over every combination of the axes' taps of the product of
+        // their weights times the input there.
         Value result;
-        if (mode == "nearest") {
-          for (auto [k, d] : llvm::enumerate(resized))
-            at[d] = axes[k][0];
-          result = tensor::ExtractOp::create(nb, nl, source, at);
-        } else {
-          // Sum over the 2^k corners of the product of the axes' weights.
-          Value one = arith::ConstantOp::create(nb, nl,
-                                                nb.getFloatAttr(element, 1.0));
-          for (unsigned corner = 0; corner < (1u << resized.size()); ++corner) {
-            Value weight;
-            for (auto [k, d] : llvm::enumerate(resized)) {
-              bool high = corner & (1u << k);
-              at[d] = axes[k][high ? 1 : 0];
-              Value w = high ? axes[k][2]
-                             : arith::SubFOp::create(nb, nl, one, axes[k][2])
-                                   .getResult();
+        SmallVector<size_t> pick(taps.size(), 0);
+        while (true) {
+          Value weight;
+          for (auto [k, d] : llvm::enumerate(resized)) {
+            auto [index, w] = taps[k][pick[k]];
+            at[d] = index;
+            if (w)
               weight = weight ? arith::MulFOp::create(nb, nl, weight, w)
                                     .getResult()
                               : w;
-            }
-            Value term = arith::MulFOp::create(
-                nb, nl, weight, tensor::ExtractOp::create(nb, nl, source, at));
-            result = result ? arith::AddFOp::create(nb, nl, result, term)
-                                  .getResult()
-                            : term;
           }
+          Value term = tensor::ExtractOp::create(nb, nl, source, at);
+          if (weight)
+            term = arith::MulFOp::create(nb, nl, weight, term);
+          result = result ? arith::AddFOp::create(nb, nl, result, term)
+                                .getResult()
+                          : term;
+          size_t k = 0;
+          while (k < taps.size() && ++pick[k] == taps[k].size())
+            pick[k++] = 0;
+          if (k == taps.size())
+            break;
         }
         linalg::YieldOp::create(nb, nl, ValueRange{result});
       });
