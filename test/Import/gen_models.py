@@ -34,6 +34,9 @@ independently of the importer):
   of 16, packed zero points or none, bias), with NAME.a.npy and NAME.ref.npy;
 - padmodes.onnx: Pad with modes edge, reflect and wrap (opset 19), px.npy
   and padmodes.refI.npy (numpy's np.pad);
+- qdq21.onnx: opset-21 QDQ storage types (int16, uint16 per axis, float8
+  E4M3FN and E5M2, a blocked int4 weight before a MatMul), qx21.npy,
+  a21.npy and qdq21.refI.npy;
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -350,6 +353,120 @@ onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)]),
 np.save(os.path.join(out, "px.npy"), px)
 for i, m in enumerate(("edge", "reflect", "wrap")):
     np.save(os.path.join(out, f"padmodes.ref{i}.npy"), np.pad(px, ((2, 2), (1, 2)), mode=m))
+
+# QuantizeLinear/DequantizeLinear of opset 21 storage types (Debian's onnx
+# 1.12 predates them; data types are int32 fields, so the models are built
+# with the numbers and saved unchecked): int16 per tensor and uint16 per
+# axis (Q -> DQ round trips), a blocked int4 weight (block_size 2 along K,
+# int4 zero points, raw data packed two per byte, low nibble first) before
+# a MatMul, and float8 E4M3FN / E5M2 round trips (saturating). Oracles:
+# numpy's round-half-even and clamps; float8 by enumerating every code and
+# taking the nearest value, ties to the even code, overflow to the largest
+# finite value.
+INT16, UINT16, FP8E4M3FN, FP8E5M2, INT4 = 5, 4, 17, 19, 22
+
+
+def raw_tensor(name, data_type, dims, raw):
+    t = TensorProto()
+    t.name, t.data_type = name, data_type
+    t.dims.extend(dims)
+    t.raw_data = raw
+    return t
+
+
+qx = (f32(4, 5) * 3).astype(np.float32)
+qx[0, 0], qx[0, 1] = 1000.0, -0.005  # saturation of int16 at 0.01; a tie
+s16, z16 = np.float32(0.01), np.int16(-3)
+s16u = np.array([0.001, 0.01, 0.02, 0.05, 0.1], np.float32)
+z16u = np.array([0, 100, 30000, 65535, 7], np.uint16)
+e4s, e5s = np.float32(0.5), np.float32(0.25)
+nodes = [helper.make_node("QuantizeLinear", ["x", "s16", "z16"], ["q16"], name="q16"),
+         helper.make_node("DequantizeLinear", ["q16", "s16", "z16"], ["y16"], name="dq16"),
+         helper.make_node("QuantizeLinear", ["x", "s16u", "z16u"], ["q16u"], name="q16u", axis=1),
+         helper.make_node("DequantizeLinear", ["q16u", "s16u", "z16u"], ["y16u"], name="dq16u", axis=1),
+         helper.make_node("QuantizeLinear", ["x", "e4s", "e4z"], ["q8"], name="qe4"),
+         helper.make_node("DequantizeLinear", ["q8", "e4s", "e4z"], ["y8"], name="dqe4"),
+         helper.make_node("QuantizeLinear", ["x", "e5s", "e5z"], ["q85"], name="qe5"),
+         helper.make_node("DequantizeLinear", ["q85", "e5s", "e5z"], ["y85"], name="dqe5"),
+         helper.make_node("DequantizeLinear", ["w4", "w4s", "w4z"], ["w4f"], name="dqw4",
+                          axis=0, block_size=2),
+         helper.make_node("MatMul", ["a4", "w4f"], ["ym"], name="mm4")]
+w4 = rng.integers(-8, 8, (8, 3)).astype(np.int8)
+w4z = rng.integers(-8, 8, (4, 3)).astype(np.int8)
+w4s = (rng.random((4, 3)) * 0.5 + 0.1).astype(np.float32)
+
+
+def pack4(v):
+    flat = (v.reshape(-1).astype(np.int64) & 0xF).astype(np.uint8)
+    if flat.size % 2:
+        flat = np.append(flat, 0)
+    return (flat[0::2] | (flat[1::2] << 4)).tobytes()
+
+
+inits = [numpy_helper.from_array(np.array(s16), "s16"), numpy_helper.from_array(np.array(z16), "z16"),
+         numpy_helper.from_array(s16u, "s16u"), numpy_helper.from_array(z16u, "z16u"),
+         numpy_helper.from_array(np.array(e4s), "e4s"), raw_tensor("e4z", FP8E4M3FN, [], b"\x00"),
+         numpy_helper.from_array(np.array(e5s), "e5s"), raw_tensor("e5z", FP8E5M2, [], b"\x00"),
+         raw_tensor("w4", INT4, [8, 3], pack4(w4)), numpy_helper.from_array(w4s, "w4s"),
+         raw_tensor("w4z", INT4, [4, 3], pack4(w4z))]
+graph = helper.make_graph(
+    nodes, "qdq21",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 5]),
+     helper.make_tensor_value_info("a4", TensorProto.FLOAT, [2, 8])],
+    [helper.make_tensor_value_info(n, TensorProto.FLOAT, sh)
+     for n, sh in (("y16", [4, 5]), ("y16u", [4, 5]), ("y8", [4, 5]), ("y85", [4, 5]),
+                   ("ym", [2, 3]))], inits)
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)]),
+          os.path.join(out, "qdq21.onnx"))
+a4 = f32(2, 8)
+np.save(os.path.join(out, "qx21.npy"), qx)
+np.save(os.path.join(out, "a21.npy"), a4)
+
+
+def fake(v, s, z, lo, hi):
+    return ((np.clip(np.round(v / s) + z, lo, hi) - z) * s).astype(np.float32)
+
+
+def float8_values(exp_bits, man_bits, bias, ieee):
+    vals = []
+    for code in range(256):
+        sign = -1.0 if code & 0x80 else 1.0
+        e = (code >> man_bits) & ((1 << exp_bits) - 1)
+        m = code & ((1 << man_bits) - 1)
+        if ieee and e == (1 << exp_bits) - 1:
+            vals.append(np.nan)  # E5M2: Inf and NaN codes
+        elif not ieee and e == (1 << exp_bits) - 1 and m == (1 << man_bits) - 1:
+            vals.append(np.nan)  # E4M3FN: only S.1111.111 is NaN
+        elif e == 0:
+            vals.append(sign * m / (1 << man_bits) * 2.0 ** (1 - bias))
+        else:
+            vals.append(sign * (1 + m / (1 << man_bits)) * 2.0 ** (e - bias))
+    return np.array(vals)
+
+
+def fake_float8(v, s, table):
+    finite = np.isfinite(table)
+    codes, values = np.arange(256)[finite], table[finite]
+    largest = values.max()
+    out = []
+    for t in (v.astype(np.float64) / np.float64(s)).reshape(-1):
+        t = np.float32(t)
+        if abs(t) >= largest:
+            out.append(np.sign(t) * largest)
+            continue
+        d = np.abs(values - t)
+        best = np.flatnonzero(d == d.min())
+        best = [b for b in best if codes[b] % 2 == 0] or list(best)
+        out.append(values[best[0]])
+    return (np.array(out) * s).astype(np.float32).reshape(v.shape)
+
+
+np.save(os.path.join(out, "qdq21.ref0.npy"), fake(qx, s16, z16, -32768, 32767))
+np.save(os.path.join(out, "qdq21.ref1.npy"), fake(qx, s16u, z16u, 0, 65535))
+np.save(os.path.join(out, "qdq21.ref2.npy"), fake_float8(qx, e4s, float8_values(4, 3, 7, False)))
+np.save(os.path.join(out, "qdq21.ref3.npy"), fake_float8(qx, e5s, float8_values(5, 2, 15, True)))
+w4f = (w4.astype(np.float32) - np.repeat(w4z, 2, axis=0)) * np.repeat(w4s, 2, axis=0)
+np.save(os.path.join(out, "qdq21.ref4.npy"), (a4 @ w4f).astype(np.float32))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

@@ -53,12 +53,31 @@ Type quantopt::onnx_import::getElementType(MLIRContext *ctx,
   case onnx::TensorProto::INT64:
   case onnx::TensorProto::UINT64:
     return IntegerType::get(ctx, 64);
+  case kFloat8E4M3FN:
+    return Float8E4M3FNType::get(ctx);
+  case kFloat8E5M2:
+    return Float8E5M2Type::get(ctx);
+  case kInt4:
+  case kUInt4:
+    return IntegerType::get(ctx, 4);
   default:
     return nullptr;
   }
 }
 
 static std::string getDataTypeName(int32_t dataType) {
+  switch (dataType) {
+  case kFloat8E4M3FN:
+    return "FLOAT8E4M3FN";
+  case kFloat8E5M2:
+    return "FLOAT8E5M2";
+  case kUInt4:
+    return "UINT4";
+  case kInt4:
+    return "INT4";
+  default:
+    break;
+  }
   if (onnx::TensorProto_DataType_IsValid(dataType))
     return onnx::TensorProto_DataType_Name(
         static_cast<onnx::TensorProto_DataType>(dataType));
@@ -80,6 +99,29 @@ Importer::getTensorAttr(const onnx::TensorProto &t) {
   auto type = RankedTensorType::get(shape, element);
   int64_t count = type.getNumElements();
   unsigned bits = element.getIntOrFloatBitWidth();
+  if (bits == 4) {
+    // int4/uint4: two values per byte over the flattened tensor, the first
+    // in the low nibble (raw_data), or one per int32_data entry.
+    SmallVector<APInt> v;
+    if (!t.raw_data().empty()) {
+      if (t.raw_data().size() != static_cast<size_t>((count + 1) / 2))
+        return makeError("tensor '" + t.name() + "' holds " +
+                         llvm::Twine(t.raw_data().size()) + " bytes for " +
+                         llvm::Twine(count) + " 4-bit elements");
+      for (int64_t i = 0; i < count; ++i) {
+        uint8_t byte = static_cast<uint8_t>(t.raw_data()[i / 2]);
+        v.push_back(APInt(4, i % 2 ? byte >> 4 : byte & 0xF));
+      }
+    } else {
+      if (t.int32_data_size() != count)
+        return makeError("tensor '" + t.name() + "' holds " +
+                         llvm::Twine(t.int32_data_size()) + " values for " +
+                         llvm::Twine(count) + " elements");
+      for (int32_t x : t.int32_data())
+        v.push_back(APInt(4, static_cast<uint64_t>(x) & 0xF));
+    }
+    return DenseElementsAttr::get(type, v);
+  }
   if (!t.raw_data().empty()) {
     size_t bytes = element.isInteger(1) ? 1 : bits / 8;
     if (t.raw_data().size() != static_cast<size_t>(count) * bytes)

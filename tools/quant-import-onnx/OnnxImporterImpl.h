@@ -33,6 +33,15 @@ using namespace mlir;
 
 llvm::Error makeError(const llvm::Twine &message);
 
+/// ONNX data types newer than Debian's libonnx-dev 1.12 headers (the field
+/// is an int32, so models carry them all the same).
+enum NewerDataType : int32_t {
+  kFloat8E4M3FN = 17,
+  kFloat8E5M2 = 19,
+  kUInt4 = 21,
+  kInt4 = 22,
+};
+
 /// Folds every inference BatchNormalization that alone consumes a Conv with
 /// constant weights (and bias) into that Conv's weights and bias; returns
 /// how many were folded (OnnxFold.cpp).
@@ -222,15 +231,18 @@ private:
   buildIntegerConv(Value x, DenseElementsAttr weight, int64_t padValue,
                    qnt::ParamsAttr inputParams, qnt::ParamsAttr weightParams,
                    qnt::ParamsAttr resultParams, Type resultElement);
+  /// (zeroIndex < 0: none, as float8 storage has; blockSize > 0: blocks of
+  /// that size along `axis`.)
   qnt::ParamsAttr getConstantParams(int scaleIndex, int zeroIndex,
-                                    numerics::StorageKind kind, int64_t axis);
+                                    numerics::StorageKind kind, int64_t axis,
+                                    int64_t blockSize = 0);
   /// The storage of an ONNX element type: uint8, int8 or int32.
   static std::optional<numerics::StorageKind> getStorageKind(int32_t onnxType);
   /// #qnt.params of `groups` as ONNX states them (full range, any zero
   /// point; per `axis` when there is more than one group).
   qnt::ParamsAttr makeParams(numerics::StorageKind kind,
                              ArrayRef<numerics::QuantParams> groups,
-                             int64_t axis);
+                             int64_t axis, int64_t blockSize = 0);
   /// The activation (input 0) and the constant weight (input
   /// `weightIndex`) of an integer layer.
   llvm::Error getLayerOperands(int weightIndex, Value &x,

@@ -42,11 +42,37 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
   std::optional<numerics::StorageKind> kind = getStorageKind(storageType);
   if (!kind)
     return fail("quantized storage " + llvm::Twine(storageType) +
-                " is not supported (uint8, int8, int32)");
-  // Per tensor (a scalar or one-element scale) or per axis.
-  int64_t axis = -1;
+                " is not supported (uint8, int8, uint16, int16, int32, "
+                "uint4, int4, float8e4m3fn, float8e5m2)");
+  bool isFloat8 = numerics::isFloatStorage(*kind);
+  if (isFloat8 && quantize && getInt("saturate", 1) == 0)
+    return fail("saturate=0 (float8 overflow to NaN/Inf) is not supported");
+  // Per tensor (a scalar or one-element scale), per axis (a 1-D scale), or
+  // blocked (block_size: a scale of the input's rank, the blocked axis
+  // divided into blocks).
+  int64_t axis = -1, blockSize = getInt("block_size", 0);
   int64_t count = scale.getNumElements();
-  if (scale.getType().getRank() == 1 && count > 1) {
+  auto scaleType = cast<RankedTensorType>(scale.getType());
+  if (blockSize > 0) {
+    axis = getInt("axis", 1);
+    if (axis < 0)
+      axis += type.getRank();
+    if (axis < 0 || axis >= type.getRank() ||
+        scaleType.getRank() != type.getRank() || !type.hasStaticShape())
+      return fail("a blocked scale must have the input's rank (static) and "
+                  "a valid axis");
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t want = d == axis ? (type.getDimSize(d) + blockSize - 1) / blockSize
+                               : type.getDimSize(d);
+      if (scaleType.getDimSize(d) != want)
+        return fail("the blocked scale's shape does not match the input's "
+                    "with block_size=" + llvm::Twine(blockSize));
+    }
+    if (type.getDimSize(axis) % blockSize)
+      return fail("a shorter last block (dimension " +
+                  llvm::Twine(type.getDimSize(axis)) + ", block_size " +
+                  llvm::Twine(blockSize) + ") has no qnt form yet");
+  } else if (scaleType.getRank() == 1 && count > 1) {
     axis = getInt("axis", 1);
     if (axis < 0)
       axis += type.getRank();
@@ -59,23 +85,23 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
   } else if (count != 1) {
     return fail("the scale must be a scalar or a 1-D tensor");
   }
-  qnt::ParamsAttr params = getConstantParams(1, 2, *kind, axis);
-  if (!params)
-    return fail("the scale and zero point do not make valid quantization "
-                "parameters (one zero point, or one per scale; see any "
-                "diagnostic above)");
+  qnt::ParamsAttr params =
+      getConstantParams(1, isFloat8 ? -1 : 2, *kind, axis, blockSize);
+  if (isFloat8 && zeroPoint &&
+      llvm::any_of(zeroPoint.getValues<APFloat>(),
+                   [](const APFloat &z) { return !z.isZero(); }))
+    return fail("a float8 zero point must be 0");
   Type f32 = b.getF32Type();
-  unsigned bits = numerics::getStorageBitWidth(*kind);
+  Type stored = params.getStoredElementType();
   if (quantize) {
     if (!type.getElementType().isF32())
       return fail("only f32 inputs are quantized");
-    auto resultType = RankedTensorType::get(type.getShape(),
-                                            b.getIntegerType(bits));
+    auto resultType = RankedTensorType::get(type.getShape(), stored);
     setOutput(0, qnt::QuantizeOp::create(b, loc, resultType, *x, params,
                                          qnt::RoundingMode::half_even));
     onnxTypes[node->output(0)] = storageType;
   } else {
-    if (type.getElementType() != b.getIntegerType(bits))
+    if (type.getElementType() != stored)
       return fail("the input's element type does not match the storage");
     setOutput(0, qnt::DequantizeOp::create(
                      b, loc, RankedTensorType::get(type.getShape(), f32), *x,
@@ -149,6 +175,18 @@ Importer::getStorageKind(int32_t onnxType) {
     return numerics::StorageKind::I8;
   case onnx::TensorProto::INT32:
     return numerics::StorageKind::I32;
+  case onnx::TensorProto::UINT16:
+    return numerics::StorageKind::U16;
+  case onnx::TensorProto::INT16:
+    return numerics::StorageKind::I16;
+  case kUInt4:
+    return numerics::StorageKind::U4;
+  case kInt4:
+    return numerics::StorageKind::I4;
+  case kFloat8E4M3FN:
+    return numerics::StorageKind::F8E4M3FN;
+  case kFloat8E5M2:
+    return numerics::StorageKind::F8E5M2;
   default:
     return std::nullopt;
   }
@@ -164,14 +202,15 @@ std::optional<numerics::StorageKind> Importer::getIntegerStorage(int i) const {
 
 qnt::ParamsAttr Importer::makeParams(numerics::StorageKind kind,
                                      ArrayRef<numerics::QuantParams> groups,
-                                     int64_t axis) {
+                                     int64_t axis, int64_t blockSize) {
   // ONNX's parameters as they are: full range, any zero point.
   numerics::SolverOptions options;
   options.storage = kind;
   options.scheme = numerics::Scheme::Asymmetric;
   options.narrowRange = false;
   numerics::Granularity granularity;
-  granularity.axis = groups.size() > 1 ? axis : -1;
+  granularity.axis = groups.size() > 1 || blockSize > 0 ? axis : -1;
+  granularity.blockSize = blockSize;
   return qnt::getParamsAttr(&ctx, options, granularity, b.getF32Type(), groups,
                             [&]() { return mlir::emitError(loc); });
 }
@@ -271,7 +310,7 @@ llvm::Error Importer::importConvInteger() {
 /// a 1-D scale of more than one value.
 qnt::ParamsAttr Importer::getConstantParams(int scaleIndex, int zeroIndex,
                                             numerics::StorageKind kind,
-                                            int64_t axis) {
+                                            int64_t axis, int64_t blockSize) {
   DenseElementsAttr scale = getConstantInput(scaleIndex);
   if (!scale || !scale.getElementType().isF32())
     return nullptr;
@@ -279,6 +318,8 @@ qnt::ParamsAttr Importer::getConstantParams(int scaleIndex, int zeroIndex,
   for (float s : scale.getValues<float>())
     groups.push_back({s, 0, 0.0f});
   SmallVector<int64_t> zeroPoints;
+  if (zeroIndex < 0) // float8: no zero point
+    return makeParams(kind, groups, axis, blockSize);
   if (llvm::Error e = getZeroPoints(zeroIndex, kind, groups.size(), zeroPoints)) {
     llvm::consumeError(std::move(e));
     return nullptr;
@@ -289,7 +330,7 @@ qnt::ParamsAttr Importer::getConstantParams(int scaleIndex, int zeroIndex,
   if (zeroPoints.size() == 1)
     for (numerics::QuantParams &g : groups)
       g.zeroPoint = zeroPoints[0];
-  return makeParams(kind, groups, axis);
+  return makeParams(kind, groups, axis, blockSize);
 }
 
 llvm::Error Importer::importQLinearMatMul() {
