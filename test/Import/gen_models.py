@@ -37,6 +37,8 @@ independently of the importer):
 - qdq21.onnx: opset-21 QDQ storage types (int16, uint16 per axis, float8
   E4M3FN and E5M2, a blocked int4 weight before a MatMul), qx21.npy,
   a21.npy and qdq21.refI.npy;
+- gelu_bmm.onnx: Gelu (exact, tanh) and batch-broadcast MatMuls, ga.npy,
+  gx.npy and gelu_bmm.refI.npy;
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -467,6 +469,34 @@ np.save(os.path.join(out, "qdq21.ref2.npy"), fake_float8(qx, e4s, float8_values(
 np.save(os.path.join(out, "qdq21.ref3.npy"), fake_float8(qx, e5s, float8_values(5, 2, 15, True)))
 w4f = (w4.astype(np.float32) - np.repeat(w4z, 2, axis=0)) * np.repeat(w4s, 2, axis=0)
 np.save(os.path.join(out, "qdq21.ref4.npy"), (a4 @ w4f).astype(np.float32))
+
+# Gelu (opset 20, exact and tanh; saved unchecked for onnx 1.12) and MatMul
+# with batch broadcasting ([2, 1, 3, 4] x [5, 4, 6] and [3, 4] x [2, 4, 5]);
+# numpy oracles (math.erf per element).
+import math  # noqa: E402
+ga, gb, gc = f32(2, 1, 3, 4), f32(5, 4, 6), f32(2, 4, 5)
+nodes = [helper.make_node("Gelu", ["ga"], ["g0"], name="gelu"),
+         helper.make_node("Gelu", ["ga"], ["g1"], name="gelu_tanh", approximate="tanh"),
+         helper.make_node("MatMul", ["g0", "gb"], ["m0"], name="bmm"),
+         helper.make_node("MatMul", ["gx", "gc"], ["m1"], name="bmm2")]
+graph = helper.make_graph(
+    nodes, "gelu_bmm",
+    [helper.make_tensor_value_info("ga", TensorProto.FLOAT, [2, 1, 3, 4]),
+     helper.make_tensor_value_info("gx", TensorProto.FLOAT, [3, 4])],
+    [helper.make_tensor_value_info("g1", TensorProto.FLOAT, [2, 1, 3, 4]),
+     helper.make_tensor_value_info("m0", TensorProto.FLOAT, [2, 5, 3, 6]),
+     helper.make_tensor_value_info("m1", TensorProto.FLOAT, [2, 3, 5])],
+    [numpy_helper.from_array(gb, "gb"), numpy_helper.from_array(gc, "gc")])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]),
+          os.path.join(out, "gelu_bmm.onnx"))
+gx = f32(3, 4)
+np.save(os.path.join(out, "ga.npy"), ga)
+np.save(os.path.join(out, "gx.npy"), gx)
+g0 = 0.5 * ga * (1 + np.vectorize(math.erf)(ga.astype(np.float64) / math.sqrt(2)))
+g1 = 0.5 * ga * (1 + np.tanh(math.sqrt(2 / math.pi) * (ga + 0.044715 * ga.astype(np.float64) ** 3)))
+np.save(os.path.join(out, "gelu_bmm.ref0.npy"), g1.astype(np.float32))
+np.save(os.path.join(out, "gelu_bmm.ref1.npy"), np.matmul(g0, gb).astype(np.float32))
+np.save(os.path.join(out, "gelu_bmm.ref2.npy"), np.matmul(gx, gc).astype(np.float32))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

@@ -16,6 +16,8 @@
 
 #include "OnnxImporterImpl.h"
 
+#include <cmath>
+
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -423,6 +425,33 @@ llvm::Error Importer::importElementwise(llvm::StringRef op) {
     return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
       return math::LogOp::create(nb, nl, x);
     });
+  // Gelu (opset 20): 0.5 x (1 + erf(x / sqrt(2))), or with
+  // approximate="tanh" 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+  if (op == "Gelu") {
+    std::string approximate = getString("approximate", "none");
+    if (approximate != "none" && approximate != "tanh")
+      return fail("unknown approximate='" + approximate + "'");
+    return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
+      Value inner;
+      if (approximate == "tanh") {
+        Value cube = arith::MulFOp::create(
+            nb, nl, arith::MulFOp::create(nb, nl, x, x), x);
+        inner = arith::AddFOp::create(
+            nb, nl, x,
+            arith::MulFOp::create(nb, nl, cube, constF(nb, nl, 0.044715)));
+        inner = arith::MulFOp::create(
+            nb, nl, inner, constF(nb, nl, std::sqrt(2.0 / M_PI)));
+        inner = math::TanhOp::create(nb, nl, inner);
+      } else {
+        inner = math::ErfOp::create(
+            nb, nl, arith::MulFOp::create(nb, nl, x, constF(nb, nl, M_SQRT1_2)));
+      }
+      Value half = arith::MulFOp::create(nb, nl, x, constF(nb, nl, 0.5));
+      return arith::MulFOp::create(
+          nb, nl, half,
+          arith::AddFOp::create(nb, nl, inner, constF(nb, nl, 1.0)));
+    });
+  }
   if (op == "LeakyRelu") {
     double alpha = getFloat("alpha", 0.01f);
     return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
@@ -586,6 +615,7 @@ llvm::Error Importer::importNode() {
   if (llvm::is_contained({"Relu", "Sigmoid", "Tanh", "Exp", "Sqrt", "Neg",
                           "Abs", "Add", "Sub", "Mul", "Div", "Erf", "Log",
                           "LeakyRelu", "HardSigmoid", "HardSwish", "Clip",
+                          "Gelu",
                           "Pow"},
                          llvm::StringRef(op)))
     return importElementwise(op);

@@ -527,14 +527,57 @@ llvm::Error Importer::importBatchMatMul(Value a, Value w) {
   auto wType = cast<RankedTensorType>(w.getType());
   int64_t rank = aType.getRank();
   Type element = aType.getElementType();
-  if (wType.getRank() != rank)
-    return fail("batched matmuls need operands of one rank (no batch "
-                "broadcasting yet)");
-  for (int64_t d = 0; d + 2 < rank; ++d)
-    if (aType.getDimSize(d) != wType.getDimSize(d))
-      return fail("batch dimension " + llvm::Twine(d) +
-                  " differs between the operands (no batch broadcasting "
-                  "yet)");
+  // Batch broadcasting (numpy's, as ONNX's MatMul): operands whose batch
+  // dimensions differ are first copied to the common batch shape (static
+  // sizes only).
+  bool same = wType.getRank() == rank;
+  for (int64_t d = 0; same && d + 2 < rank; ++d)
+    same = aType.getDimSize(d) == wType.getDimSize(d);
+  if (!same) {
+    if (aType.getRank() < 2 || wType.getRank() < 2)
+      return fail("1-D MatMul operands with batch dimensions are not "
+                  "supported");
+    rank = std::max(aType.getRank(), wType.getRank());
+    SmallVector<int64_t> batch(rank - 2, 1);
+    for (RankedTensorType t : {aType, wType}) {
+      int64_t offset = rank - t.getRank();
+      for (int64_t d = 0; d + 2 < t.getRank(); ++d) {
+        int64_t size = t.getDimSize(d), &out = batch[offset + d];
+        if (ShapedType::isDynamic(size))
+          return fail("batch broadcasting needs static batch dimensions");
+        if (size != 1 && out != 1 && size != out)
+          return fail("batch dimensions do not broadcast");
+        out = std::max(out, size);
+      }
+    }
+    auto broadcast = [&](Value v) -> llvm::Expected<Value> {
+      auto t = cast<RankedTensorType>(v.getType());
+      SmallVector<int64_t> shape(batch);
+      shape.push_back(t.getDimSize(t.getRank() - 2));
+      shape.push_back(t.getDimSize(t.getRank() - 1));
+      if (t.getShape() == ArrayRef<int64_t>(shape))
+        return v;
+      SmallVector<std::pair<Value, int64_t>> dyn;
+      for (int64_t d : {t.getRank() - 2, t.getRank() - 1})
+        if (t.isDynamicDim(d))
+          dyn.push_back({v, d});
+      Value target = emptyTensor(shape, element, dyn);
+      return elementwise({v, target}, element,
+                         [&](OpBuilder &, Location, ValueRange e) -> Value {
+                           return e[0];
+                         });
+    };
+    auto a2 = broadcast(a);
+    if (!a2)
+      return a2.takeError();
+    auto w2 = broadcast(w);
+    if (!w2)
+      return w2.takeError();
+    a = *a2;
+    w = *w2;
+    aType = cast<RankedTensorType>(a.getType());
+    wType = cast<RankedTensorType>(w.getType());
+  }
   // The batch dimensions as one: [B, M, K] x [B, K, N].
   SmallVector<ReassociationIndices> groups(1);
   for (int64_t d = 0; d + 2 < rank; ++d)
