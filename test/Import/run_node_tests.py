@@ -29,7 +29,7 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
              "Split", "Gather", "LayerNormalization", "Shape",
              "ConstantOfShape", "Range", "Expand", "DynamicQuantizeLinear",
-             "ConvTranspose", "Resize"}
+             "ConvTranspose", "Resize", "GatherElements"}
 # Quantization ops must match exactly.
 EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
          "QLinearMatMul", "QLinearConv", "DynamicQuantizeLinear"}

@@ -673,6 +673,8 @@ llvm::Error Importer::importNode() {
     return importSplit();
   if (op == "Gather")
     return importGather();
+  if (op == "GatherElements")
+    return importGatherElements();
   if (op == "LayerNormalization")
     return importLayerNormalization();
   if (op == "Shape")

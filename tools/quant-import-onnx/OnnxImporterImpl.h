@@ -269,6 +269,7 @@ private:
   llvm::Error importBatchNormalization();
   llvm::Error importSplit();
   llvm::Error importGather();
+  llvm::Error importGatherElements();
   llvm::Error importLayerNormalization();
   llvm::Error importShape();
   llvm::Error importConstantOfShape();

@@ -240,42 +240,76 @@ llvm::Error Importer::importPool(bool isMax) {
     return x.takeError();
   auto xType = cast<RankedTensorType>(x->getType());
   Type element = xType.getElementType();
-  if (xType.getRank() != 4 || !isa<FloatType>(element))
-    return fail("only 2-D floating-point pooling (NCHW) is supported yet");
-  if (xType.isDynamicDim(2) || xType.isDynamicDim(3))
-    return fail("pooling needs static spatial sizes");
+  int64_t rank = xType.getRank();
+  if ((rank != 3 && rank != 4) || !isa<FloatType>(element))
+    return fail("only 1-D and 2-D floating-point pooling (NCW/NCHW) is "
+                "supported");
+  for (int64_t d = 2; d < rank; ++d)
+    if (xType.isDynamicDim(d))
+      return fail("pooling needs static spatial sizes");
   if (node->output_size() > 1)
     return fail("the Indices output is not supported");
-  if (getInt("ceil_mode", 0) != 0)
-    return fail("ceil_mode=1 is not supported yet");
+  int64_t spatial = rank - 2;
+  bool ceilMode = getInt("ceil_mode", 0) != 0;
   SmallVector<int64_t> kernel = getInts("kernel_shape", {});
-  if (kernel.size() != 2)
-    return fail("expected a 2-D kernel_shape");
-  SmallVector<int64_t> strides = getInts("strides", {1, 1});
-  SmallVector<int64_t> dilations = getInts("dilations", {1, 1});
-  auto pads = getPads(xType, kernel, strides, dilations);
-  if (!pads)
-    return pads.takeError();
-  if (!isMax && getInt("count_include_pad", 0) == 0 &&
-      llvm::any_of(*pads, [](int64_t p) { return p != 0; }))
-    return fail("AveragePool with padding and count_include_pad=0 is not "
-                "supported yet");
+  if (static_cast<int64_t>(kernel.size()) != spatial)
+    return fail("expected a " + llvm::Twine(spatial) + "-D kernel_shape");
+  SmallVector<int64_t> strides =
+      getInts("strides", SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> dilations =
+      getInts("dilations", SmallVector<int64_t>(spatial, 1));
+  if (static_cast<int64_t>(strides.size()) != spatial ||
+      static_cast<int64_t>(dilations.size()) != spatial)
+    return fail("expected " + llvm::Twine(spatial) + " strides and dilations");
+  auto padsOr = getPads(xType, kernel, strides, dilations);
+  if (!padsOr)
+    return padsOr.takeError();
+  SmallVector<int64_t> pads = *padsOr;
+  // 1-D as 2-D with a unit height.
+  Value x4 = *x;
+  if (spatial == 1) {
+    x4 = liftTo2d(x4);
+    kernel.insert(kernel.begin(), 1);
+    strides.insert(strides.begin(), 1);
+    dilations.insert(dilations.begin(), 1);
+    pads = {0, pads[0], 0, pads[1]};
+  }
+  auto x4Type = cast<RankedTensorType>(x4.getType());
+  // Output sizes; ceil_mode adds a last window that may start in the
+  // padding at the end, but not beyond the input and the begin padding (as
+  // ONNX Runtime and PyTorch do): that window gets extra end padding.
+  SmallVector<int64_t> outSize(2), extra(2, 0);
+  for (int d = 0; d < 2; ++d) {
+    int64_t in = x4Type.getDimSize(2 + d);
+    int64_t reach = dilations[d] * (kernel[d] - 1) + 1;
+    int64_t span = in + pads[d] + pads[2 + d] - reach;
+    if (span < 0)
+      return fail("the window is larger than the padded input");
+    int64_t out = span / strides[d] + 1;
+    if (ceilMode) {
+      out = (span + strides[d] - 1) / strides[d] + 1;
+      if ((out - 1) * strides[d] >= in + pads[d])
+        --out;
+    }
+    outSize[d] = out;
+    extra[d] = std::max<int64_t>(
+        0, (out - 1) * strides[d] + reach - (in + pads[d] + pads[2 + d]));
+  }
   auto floatType = cast<FloatType>(element);
   Attribute padValue =
       isMax ? FloatAttr::get(element,
                              APFloat::getInf(floatType.getFloatSemantics(),
                                              /*Negative=*/true))
             : FloatAttr::get(element, 0.0);
-  Value padded = pad(*x, *pads, padValue);
-  auto pType = cast<RankedTensorType>(padded.getType());
-  SmallVector<int64_t> outShape{xType.getDimSize(0), xType.getDimSize(1), 0, 0};
-  for (int d = 0; d < 2; ++d)
-    outShape[2 + d] = (pType.getDimSize(2 + d) - dilations[d] * (kernel[d] - 1) -
-                       1) / strides[d] + 1;
+  SmallVector<int64_t> allPads{pads[0], pads[1], pads[2] + extra[0],
+                               pads[3] + extra[1]};
+  Value padded = pad(x4, allPads, padValue);
+  SmallVector<int64_t> outShape{x4Type.getDimSize(0), x4Type.getDimSize(1),
+                                outSize[0], outSize[1]};
   SmallVector<std::pair<Value, int64_t>> dyn;
   for (int d = 0; d < 2; ++d)
-    if (xType.isDynamicDim(d))
-      dyn.push_back({*x, d});
+    if (x4Type.isDynamicDim(d))
+      dyn.push_back({x4, d});
   Value init = filled(emptyTensor(outShape, element, dyn), padValue);
   Value window = tensor::EmptyOp::create(b, loc, kernel, element);
   auto stridesAttr = b.getI64TensorAttr(strides);
@@ -291,12 +325,51 @@ llvm::Error Importer::importPool(bool isMax) {
             b, loc, TypeRange{init.getType()}, ValueRange{padded, window},
             ValueRange{init}, stridesAttr, dilationsAttr)
             .getResult(0);
-    auto mean = divideBy(y, static_cast<double>(kernel[0] * kernel[1]));
-    if (!mean)
-      return mean.takeError();
-    y = *mean;
+    // The divisor of each window: every tap with count_include_pad=1
+    // (except the ceil_mode extra), else only the taps inside the input.
+    bool includePad = getInt("count_include_pad", 0) != 0;
+    bool uniform = true;
+    SmallVector<float> counts;
+    for (int64_t i = 0; i < outSize[0]; ++i)
+      for (int64_t j = 0; j < outSize[1]; ++j) {
+        int64_t count = 0;
+        for (int64_t ki = 0; ki < kernel[0]; ++ki)
+          for (int64_t kj = 0; kj < kernel[1]; ++kj) {
+            int64_t r = i * strides[0] + ki * dilations[0] - pads[0];
+            int64_t c = j * strides[1] + kj * dilations[1] - pads[1];
+            int64_t rLo = includePad ? -pads[0] : 0;
+            int64_t cLo = includePad ? -pads[1] : 0;
+            int64_t rHi = x4Type.getDimSize(2) + (includePad ? pads[2] : 0);
+            int64_t cHi = x4Type.getDimSize(3) + (includePad ? pads[3] : 0);
+            count += r >= rLo && r < rHi && c >= cLo && c < cHi;
+          }
+        counts.push_back(static_cast<float>(count));
+        uniform &= count == kernel[0] * kernel[1];
+      }
+    if (uniform) {
+      auto mean = divideBy(y, static_cast<double>(kernel[0] * kernel[1]));
+      if (!mean)
+        return mean.takeError();
+      y = *mean;
+    } else {
+      if (!element.isF32())
+        return fail("AveragePool with partial windows needs float32");
+      Value divisor = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({outSize[0], outSize[1]}, element),
+              ArrayRef<float>(counts)));
+      auto mean = elementwise(
+          {y, divisor}, element,
+          [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+            return arith::DivFOp::create(nb, nl, e[0], e[1]);
+          });
+      if (!mean)
+        return mean.takeError();
+      y = *mean;
+    }
   }
-  setOutput(0, y);
+  setOutput(0, spatial == 1 ? dropUnitHeight(y) : y);
   return llvm::Error::success();
 }
 

@@ -627,3 +627,52 @@ llvm::Error Importer::importExpand() {
   onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
   return llvm::Error::success();
 }
+
+llvm::Error Importer::importGatherElements() {
+  // out[i] = data[i with i[axis] replaced by indices[i]] (negative indices
+  // count from the end): a generic over the indices reading the data with
+  // tensor.extract.
+  auto data = getInput(0), indices = getInput(1);
+  if (!data)
+    return data.takeError();
+  if (!indices)
+    return indices.takeError();
+  auto dType = cast<RankedTensorType>(data->getType());
+  auto iType = cast<RankedTensorType>(indices->getType());
+  int64_t rank = dType.getRank();
+  if (iType.getRank() != rank || rank == 0)
+    return fail("data and indices must have the same (non-zero) rank");
+  int64_t axis = getInt("axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("axis out of range");
+  SmallVector<std::pair<Value, int64_t>> dyn;
+  for (int64_t d = 0; d < rank; ++d)
+    if (iType.isDynamicDim(d))
+      dyn.push_back({*indices, d});
+  Value init = emptyTensor(iType.getShape(), dType.getElementType(), dyn);
+  Value source = *data;
+  Value axisSize = dim(*data, axis);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{*indices}, ValueRange{init},
+      SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(rank)),
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value i = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
+        Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+        Value negative =
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, i, zero);
+        i = arith::SelectOp::create(
+            nb, nl, negative, arith::AddIOp::create(nb, nl, i, axisSize), i);
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < rank; ++d)
+          at.push_back(d == axis ? i
+                                 : linalg::IndexOp::create(nb, nl, d).getResult());
+        linalg::YieldOp::create(
+            nb, nl, ValueRange{tensor::ExtractOp::create(nb, nl, source, at)});
+      });
+  setOutput(0, generic.getResult(0));
+  onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
+  return llvm::Error::success();
+}
