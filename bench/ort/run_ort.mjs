@@ -4,7 +4,8 @@
 //   node run_ort.mjs MODEL.onnx INPUT.f32 D0,D1,... OUTPUT.f32 [THREADS] [REPEATS]
 //
 // INPUT.f32 and OUTPUT.f32 are raw little-endian float32 (numpy's
-// tofile/fromfile). Prints the median time of REPEATS calls (after one
+// tofile/fromfile); an input named *.u8 is raw uint8 instead, and the output
+// holds the first output's raw bytes in its own element type. Prints the median time of REPEATS calls (after one
 // warm-up) in milliseconds.
 import * as ort from 'onnxruntime-node';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,12 +13,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const [model, input, dims, output, threads = '1', repeats = '5'] = process.argv.slice(2);
 const shape = dims.split(',').map(Number);
 const raw = readFileSync(input);
-const data = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+const isU8 = input.endsWith('.u8');
+const data = isU8 ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+                  : new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
 const session = await ort.InferenceSession.create(model, {
   intraOpNumThreads: Number(threads), interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
 });
-const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+const feeds = { [session.inputNames[0]]: new ort.Tensor(isU8 ? 'uint8' : 'float32', data, shape) };
 let result = await session.run(feeds);
 const times = [];
 for (let i = 0; i < Number(repeats); ++i) {

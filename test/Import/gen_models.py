@@ -39,6 +39,8 @@ independently of the importer):
   a21.npy and qdq21.refI.npy;
 - gelu_bmm.onnx: Gelu (exact, tanh) and batch-broadcast MatMuls, ga.npy,
   gx.npy and gelu_bmm.refI.npy;
+- dwqconv.onnx: depthwise QLinearConv (stride 2, bias) and ConvInteger,
+  dwx.npy and dwqconv.refI.npy;
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -497,6 +499,36 @@ g1 = 0.5 * ga * (1 + np.tanh(math.sqrt(2 / math.pi) * (ga + 0.044715 * ga.astype
 np.save(os.path.join(out, "gelu_bmm.ref0.npy"), g1.astype(np.float32))
 np.save(os.path.join(out, "gelu_bmm.ref1.npy"), np.matmul(g0, gb).astype(np.float32))
 np.save(os.path.join(out, "gelu_bmm.ref2.npy"), np.matmul(gx, gc).astype(np.float32))
+
+# Depthwise QLinearConv (group = channels, stride 2, a bias) and depthwise
+# ConvInteger, as ONNX Runtime's QOperator MobileNets carry them: the same
+# oracle as qconv (exact int32 sums by conv() with group=C).
+dww8 = rng.integers(-127, 128, (4, 1, 3, 3)).astype(np.int8)
+dwb = rng.integers(-2000, 2000, 4).astype(np.int32)
+dsw = np.array([0.01, 0.02, 0.005, 0.03], np.float32)
+nodes = [helper.make_node("QLinearConv", ["x", "sx", "zx", "w", "sw", "zw", "sy", "zy", "b"],
+                          ["y"], name="dwq", pads=[1, 1, 1, 1], strides=[2, 2], group=4),
+         helper.make_node("ConvInteger", ["x", "w", "zx"], ["acc"], name="dwi",
+                          pads=[1, 1, 1, 1], group=4)]
+graph = helper.make_graph(
+    nodes, "dwqconv", [helper.make_tensor_value_info("x", TensorProto.UINT8, ["N", 4, 6, 6])],
+    [helper.make_tensor_value_info("y", TensorProto.UINT8, ["N", 4, 3, 3]),
+     helper.make_tensor_value_info("acc", TensorProto.INT32, ["N", 4, 6, 6])],
+    [numpy_helper.from_array(v, k) for k, v in {
+        "sx": np.array(qsx), "zx": np.array(120, np.uint8), "w": dww8, "sw": dsw,
+        "zw": np.zeros(4, np.int8), "sy": np.array(qsy), "zy": np.array(100, np.uint8),
+        "b": dwb}.items()])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+          os.path.join(out, "dwqconv.onnx"))
+dwx = rng.integers(0, 256, (2, 4, 6, 6)).astype(np.uint8)
+np.save(os.path.join(out, "dwx.npy"), dwx)
+dacc = np.rint(conv(dwx.astype(np.float64) - 120, dww8.astype(np.float64), np.zeros(4), 1,
+                    group=4)).astype(np.int64)
+np.save(os.path.join(out, "dwqconv.ref1.npy"), dacc.astype(np.int32))
+dacc2 = dacc[:, :, ::2, ::2] + dwb.reshape(1, -1, 1, 1)
+dmult = (qsx * dsw / qsy).astype(np.float32).reshape(1, -1, 1, 1)
+np.save(os.path.join(out, "dwqconv.ref0.npy"),
+        np.clip(np.rint(dacc2.astype(np.float32) * dmult) + 100, 0, 255).astype(np.uint8))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

@@ -266,8 +266,12 @@ llvm::Error Importer::getIntegerConvOperands(int weightIndex, Value &x,
       xType.isDynamicDim(2) || xType.isDynamicDim(3))
     return fail("only 2-D convolutions (NCHW, static spatial sizes) are "
                 "supported yet");
-  if (getInt("group", 1) != 1)
-    return fail("grouped integer convolutions are not supported yet");
+  int64_t group = getInt("group", 1);
+  bool depthwise = group == xType.getDimSize(1) &&
+                   group == wType.getDimSize(0) && wType.getDimSize(1) == 1;
+  if (group != 1 && !depthwise)
+    return fail("grouped integer convolutions other than depthwise "
+                "(multiplier 1) are not supported yet");
   return llvm::Error::success();
 }
 
@@ -417,15 +421,28 @@ llvm::Expected<qnt::ContractOp> Importer::buildIntegerConv(
   for (int d = 0; d < 2; ++d)
     outShape[2 + d] = (pType.getDimSize(2 + d) -
                        dilations[d] * (kernel[d] - 1) - 1) / strides[d] + 1;
-  // Loops (n, f, oh, ow, c, kh, kw).
   auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
-  SmallVector<AffineMap> maps{
-      AffineMap::get(7, 0,
-                     {d(0), d(4), d(2) * strides[0] + d(5) * dilations[0],
-                      d(3) * strides[1] + d(6) * dilations[1]},
-                     &ctx),
-      AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, &ctx),
-      AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, &ctx)};
+  SmallVector<AffineMap> maps;
+  if (getInt("group", 1) == 1) {
+    // Loops (n, f, oh, ow, c, kh, kw).
+    maps = {AffineMap::get(7, 0,
+                           {d(0), d(4), d(2) * strides[0] + d(5) * dilations[0],
+                            d(3) * strides[1] + d(6) * dilations[1]},
+                           &ctx),
+            AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, &ctx),
+            AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, &ctx)};
+  } else {
+    // Depthwise (checked by getIntegerConvOperands): the weight as
+    // [C, KH, KW]; loops (n, c, oh, ow, kh, kw).
+    weight = weight.reshape(RankedTensorType::get(
+        {wType.getDimSize(0), kernel[0], kernel[1]}, wType.getElementType()));
+    maps = {AffineMap::get(6, 0,
+                           {d(0), d(1), d(2) * strides[0] + d(4) * dilations[0],
+                            d(3) * strides[1] + d(5) * dilations[1]},
+                           &ctx),
+            AffineMap::get(6, 0, {d(1), d(4), d(5)}, &ctx),
+            AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, &ctx)};
+  }
   Value w = arith::ConstantOp::create(b, loc, weight);
   auto contract = qnt::ContractOp::create(
       b, loc, RankedTensorType::get(outShape, resultElement), padded, w,
