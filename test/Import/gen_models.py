@@ -41,6 +41,8 @@ independently of the importer):
   gx.npy and gelu_bmm.refI.npy;
 - dwqconv.onnx: depthwise QLinearConv (stride 2, bias) and ConvInteger,
   dwx.npy and dwqconv.refI.npy;
+- intpool.onnx: MaxPool on uint8 and int8 tensors over their whole ranges,
+  pu.npy, pi.npy and intpool.refI.npy;
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
 - corrupt.onnx: bytes that are not a protobuf model.
 """
@@ -529,6 +531,29 @@ dacc2 = dacc[:, :, ::2, ::2] + dwb.reshape(1, -1, 1, 1)
 dmult = (qsx * dsw / qsy).astype(np.float32).reshape(1, -1, 1, 1)
 np.save(os.path.join(out, "dwqconv.ref0.npy"),
         np.clip(np.rint(dacc2.astype(np.float32) * dmult) + 100, 0, 255).astype(np.uint8))
+
+# Integer MaxPool (uint8 and int8 over their whole ranges, padded, stride 2),
+# as QOperator models pool stored tensors: numpy's max over the windows.
+pu = rng.integers(0, 256, (1, 2, 5, 5)).astype(np.uint8)
+pi = rng.integers(-128, 128, (1, 2, 5, 5)).astype(np.int8)
+graph = helper.make_graph(
+    [helper.make_node("MaxPool", ["pu"], ["yu"], name="pool_u8", kernel_shape=[3, 3],
+                      strides=[2, 2], pads=[1, 1, 1, 1]),
+     helper.make_node("MaxPool", ["pi"], ["yi"], name="pool_i8", kernel_shape=[3, 3],
+                      strides=[2, 2], pads=[1, 1, 1, 1])],
+    "intpool", [helper.make_tensor_value_info("pu", TensorProto.UINT8, [1, 2, 5, 5]),
+                helper.make_tensor_value_info("pi", TensorProto.INT8, [1, 2, 5, 5])],
+    [helper.make_tensor_value_info("yu", TensorProto.UINT8, [1, 2, 3, 3]),
+     helper.make_tensor_value_info("yi", TensorProto.INT8, [1, 2, 3, 3])])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+          os.path.join(out, "intpool.onnx"))
+np.save(os.path.join(out, "pu.npy"), pu)
+np.save(os.path.join(out, "pi.npy"), pi)
+for i, (v, lo) in enumerate(((pu, 0), (pi, -128))):
+    vp = np.pad(v.astype(np.int64), ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=lo - 1)
+    r = np.array([[[[vp[0, c, 2 * a:2 * a + 3, 2 * b:2 * b + 3].max() for b in range(3)]
+                    for a in range(3)] for c in range(2)]])
+    np.save(os.path.join(out, f"intpool.ref{i}.npy"), r.astype(v.dtype))
 
 # Unsupported op, corrupt file.
 save([helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "unsupported",

@@ -241,9 +241,17 @@ llvm::Error Importer::importPool(bool isMax) {
   auto xType = cast<RankedTensorType>(x->getType());
   Type element = xType.getElementType();
   int64_t rank = xType.getRank();
-  if ((rank != 3 && rank != 4) || !isa<FloatType>(element))
-    return fail("only 1-D and 2-D floating-point pooling (NCW/NCHW) is "
-                "supported");
+  // Integer MaxPool (ONNX Runtime's QOperator models pool uint8/int8
+  // tensors): signed order for int8; uint8 maps to it by flipping the top
+  // bit, pools, and flips back.
+  bool isInteger = isa<IntegerType>(element);
+  int32_t onnxType = onnxTypes.lookup(node->input(0));
+  bool isUint8 = isInteger && onnxType == onnx::TensorProto::UINT8;
+  if (isInteger && (!isMax || !element.isInteger(8) ||
+                    (onnxType != onnx::TensorProto::INT8 && !isUint8)))
+    return fail("integer pooling is supported for MaxPool on uint8 and int8");
+  if ((rank != 3 && rank != 4) || (!isa<FloatType>(element) && !isInteger))
+    return fail("only 1-D and 2-D pooling (NCW/NCHW) is supported");
   for (int64_t d = 2; d < rank; ++d)
     if (xType.isDynamicDim(d))
       return fail("pooling needs static spatial sizes");
@@ -295,12 +303,26 @@ llvm::Error Importer::importPool(bool isMax) {
     extra[d] = std::max<int64_t>(
         0, (out - 1) * strides[d] + reach - (in + pads[d] + pads[2 + d]));
   }
-  auto floatType = cast<FloatType>(element);
-  Attribute padValue =
-      isMax ? FloatAttr::get(element,
-                             APFloat::getInf(floatType.getFloatSemantics(),
-                                             /*Negative=*/true))
-            : FloatAttr::get(element, 0.0);
+  auto flipSign = [&](Value v) -> Value {
+    auto r = elementwise({v}, element,
+                         [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
+                           Value top = arith::ConstantOp::create(
+                               nb, nl, nb.getIntegerAttr(element, -128));
+                           return arith::XOrIOp::create(nb, nl, e[0], top);
+                         });
+    return r ? *r : Value();
+  };
+  if (isUint8)
+    x4 = flipSign(x4);
+  Attribute padValue;
+  if (isInteger)
+    padValue = b.getIntegerAttr(element, -128);
+  else
+    padValue = isMax ? FloatAttr::get(
+                           element, APFloat::getInf(
+                                        cast<FloatType>(element).getFloatSemantics(),
+                                        /*Negative=*/true))
+                     : FloatAttr::get(element, 0.0);
   SmallVector<int64_t> allPads{pads[0], pads[1], pads[2] + extra[0],
                                pads[3] + extra[1]};
   Value padded = pad(x4, allPads, padValue);
@@ -369,7 +391,10 @@ llvm::Error Importer::importPool(bool isMax) {
       y = *mean;
     }
   }
+  if (isUint8)
+    y = flipSign(y);
   setOutput(0, spatial == 1 ? dropUnitHeight(y) : y);
+  onnxTypes[node->output(0)] = onnxType;
   return llvm::Error::success();
 }
 
