@@ -167,6 +167,13 @@ bool isUnsignedType(int32_t t) {
          t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64;
 }
 
+} // namespace
+
+bool Importer::isSymbolicDim(int64_t v) {
+  return v >= kSymbolicBase && v < kSymbolicBase + (int64_t(1) << 20);
+}
+
+namespace {
 std::optional<IntVector> getIntVector(DenseElementsAttr attr,
                                       bool isUnsigned) {
   if (!attr || !attr.getElementType().isSignlessInteger() ||
@@ -193,9 +200,27 @@ bool Importer::foldShapeArithmetic() {
     return false;
   SmallVector<IntVector> in;
   Type element;
+  // Shape vectors may hold symbolic dimensions (a dynamic dimension of a
+  // named value, from Shape): they go through Cast, Squeeze/Unsqueeze,
+  // Concat, Gather and Slice as opaque elements; arithmetic on them does
+  // not fold.
+  bool symbolic = false;
   for (int i = 0; i < node->input_size(); ++i) {
     if (!hasInput(i))
       continue;
+    auto sym = symbolicShapes.find(node->input(i));
+    if (sym != symbolicShapes.end()) {
+      if (i != 0 && op != "Concat")
+        return false;
+      IntVector v;
+      v.values = sym->second.values;
+      v.scalar = sym->second.scalar;
+      if (i == 0)
+        element = sym->second.element;
+      symbolic = true;
+      in.push_back(std::move(v));
+      continue;
+    }
     auto v = getIntVector(getConstantInput(i),
                           isUnsignedType(onnxTypes.lookup(node->input(i))));
     if (!v)
@@ -205,6 +230,8 @@ bool Importer::foldShapeArithmetic() {
     in.push_back(std::move(*v));
   }
   if (in.empty())
+    return false;
+  if (symbolic && llvm::is_contained({"Add", "Sub", "Mul", "Div"}, op))
     return false;
   IntVector out;
   int32_t outType = onnxTypes.lookup(node->input(0));
@@ -217,6 +244,8 @@ bool Importer::foldShapeArithmetic() {
     bool isUnsigned = isUnsignedType(to);
     out = in[0];
     for (int64_t &x : out.values) {
+      if (isSymbolicDim(x))
+        continue; // a size fits any integer type
       // Wraps modulo 2^bits, as a C++ integer conversion (ONNX Runtime).
       APInt w = APInt(64, static_cast<uint64_t>(x)).trunc(bits);
       x = isUnsigned ? static_cast<int64_t>(w.getZExtValue()) : w.getSExtValue();
@@ -314,6 +343,11 @@ bool Importer::foldShapeArithmetic() {
                            : op == "Mul" ? a * c
                                          : a / c); // truncates, as ORT's Div
     }
+  }
+  if (llvm::any_of(out.values, isSymbolicDim)) {
+    symbolicShapes[node->output(0)] = {out.values, out.scalar, element};
+    onnxTypes[node->output(0)] = outType;
+    return true;
   }
   SmallVector<int64_t> shape;
   if (!out.scalar)

@@ -205,7 +205,9 @@ Importer::getValueType(const onnx::ValueInfoProto &v) {
                      Twine(given->second.size()) + " dimensions; the input has " +
                      Twine(t.shape().dim_size()));
   for (const auto &[i, d] : llvm::enumerate(t.shape().dim())) {
-    if (given != options.inputShapes.end()) {
+    if (given != options.inputShapes.end() && given->second[i] < 0) {
+      shape.push_back(d.has_dim_value() ? d.dim_value() : ShapedType::kDynamic);
+    } else if (given != options.inputShapes.end()) {
       int64_t size = given->second[i];
       if (d.has_dim_value() && d.dim_value() != size)
         return makeError("--input-shape for '" + v.name() + "': dimension " +
@@ -235,6 +237,10 @@ llvm::Expected<Value> Importer::getInput(int i) {
     values[name] = v;
     return v;
   }
+  if (symbolicShapes.count(name))
+    return fail("input '" + name + "' holds a dynamic dimension (from "
+                "Shape), which only a Reshape of the same tensor can use; "
+                "import with --batch N or --input-shape");
   return fail("input '" + name + "' is produced by no node before it");
 }
 

@@ -30,9 +30,9 @@ struct OnnxImportOptions {
   /// A static size for every symbolic (dim_param) or unknown dimension of
   /// the graph's inputs; unset: they stay dynamic (`?`).
   std::optional<int64_t> batch;
-  /// Whole static shapes for named graph inputs (`--input-shape`); they
-  /// take precedence over `batch` and must agree with the model's static
-  /// dimensions.
+  /// Whole shapes for named graph inputs (`--input-shape`); they take
+  /// precedence over `batch` and must agree with the model's static
+  /// dimensions; -1 keeps the model's dimension (dynamic if symbolic).
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Fold inference BatchNormalization into the convolution before it.
   bool foldBatchNorm = true;

@@ -26,6 +26,8 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <limits>
+
 namespace quantopt {
 namespace onnx_import {
 
@@ -74,6 +76,19 @@ private:
   int64_t opset = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<DenseElementsAttr> constants;
+  /// Shape vectors (rank 0/1 integers) holding dynamic dimensions: their
+  /// elements are sizes, or kSymbolicBase + k for symbolicDims[k].
+  struct SymbolicShape {
+    SmallVector<int64_t> values;
+    bool scalar = false;
+    Type element;
+  };
+  llvm::StringMap<SymbolicShape> symbolicShapes;
+  /// Dimension `second` of the value named `first`.
+  SmallVector<std::pair<std::string, int64_t>> symbolicDims;
+  static constexpr int64_t kSymbolicBase =
+      std::numeric_limits<int64_t>::min() / 2;
+  static bool isSymbolicDim(int64_t v);
   /// ONNX element types (TensorProto::DataType) of the values whose
   /// signedness matters (integer tensors are signless here): initializers,
   /// Constant nodes, graph inputs, QuantizeLinear outputs.

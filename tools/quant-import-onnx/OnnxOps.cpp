@@ -478,15 +478,34 @@ llvm::Error Importer::importReshape() {
   if (!x)
     return x.takeError();
   DenseElementsAttr shapeAttr = getConstantInput(1);
-  if (!shapeAttr)
+  auto symbolic = symbolicShapes.find(hasInput(1) ? node->input(1) : "");
+  if (!shapeAttr && symbolic == symbolicShapes.end())
     return fail("the target shape must be a constant (an initializer or a "
                 "Constant node)");
   if (getInt("allowzero", 0) != 0)
     return fail("allowzero=1 is not supported");
   auto type = cast<RankedTensorType>(x->getType());
   SmallVector<int64_t> requested;
-  for (APInt v : shapeAttr.getValues<APInt>())
-    requested.push_back(v.getSExtValue());
+  if (shapeAttr) {
+    for (APInt v : shapeAttr.getValues<APInt>())
+      requested.push_back(v.getSExtValue());
+  } else {
+    // A dynamic dimension of this same tensor at the same position is a
+    // copy of it (0); any other is not known here.
+    for (auto [i, v] : llvm::enumerate(symbolic->second.values)) {
+      if (!isSymbolicDim(v)) {
+        requested.push_back(v);
+        continue;
+      }
+      auto [name, d] = symbolicDims[v - kSymbolicBase];
+      if (values.lookup(name) != *x || d != static_cast<int64_t>(i))
+        return fail("the target shape takes dimension " + llvm::Twine(d) +
+                    " of '" + name + "' at position " + llvm::Twine(i) +
+                    ", which is dynamic; import with --batch N or "
+                    "--input-shape");
+      requested.push_back(0);
+    }
+  }
   // 0 copies the input's dimension; -1 takes what is left.
   SmallVector<int64_t> shape;
   int64_t inferred = -1, known = 1;

@@ -526,11 +526,22 @@ llvm::Error Importer::importShape() {
   int64_t start = clampIndex(getInt("start", 0));
   int64_t end = clampIndex(getInt("end", rank));
   SmallVector<int64_t> dims;
+  bool dynamic = false;
   for (int64_t d = start; d < end; ++d) {
-    if (type.isDynamicDim(d))
-      return fail("the shape has a dynamic dimension (" + llvm::Twine(d) +
-                  "); only static shapes fold (import with --batch N or --input-shape)");
+    if (type.isDynamicDim(d)) {
+      // A symbolic dimension: a Reshape of this same value may use it.
+      dims.push_back(kSymbolicBase +
+                     static_cast<int64_t>(symbolicDims.size()));
+      symbolicDims.push_back({node->input(0), d});
+      dynamic = true;
+      continue;
+    }
     dims.push_back(type.getDimSize(d));
+  }
+  if (dynamic) {
+    symbolicShapes[node->output(0)] = {dims, false, b.getI64Type()};
+    onnxTypes[node->output(0)] = onnx::TensorProto::INT64;
+    return llvm::Error::success();
   }
   constants[node->output(0)] = DenseElementsAttr::get(
       RankedTensorType::get({static_cast<int64_t>(dims.size())}, b.getI64Type()),

@@ -36,7 +36,8 @@ static cl::opt<int64_t> batch(
     cl::init(-1));
 static cl::list<std::string> inputShapes(
     "input-shape",
-    cl::desc("Whole static shape of a graph input, e.g. x=1,3,48,192 "
+    cl::desc("Whole shape of a graph input, e.g. x=1,3,48,192; '?' keeps "
+             "the model's dimension, dynamic if symbolic (x=?,3,48,192) "
              "(repeatable; overrides --batch for that input)"),
     cl::value_desc("name=d0,d1,..."));
 static cl::opt<bool> foldBatchNorm(
@@ -73,6 +74,10 @@ int main(int argc, char **argv) {
     dims.split(parts, ',');
     for (StringRef part : parts) {
       int64_t size;
+      if (part.trim() == "?") { // the model's dimension, dynamic if symbolic
+        shape.push_back(-1);
+        continue;
+      }
       if (part.trim().getAsInteger(10, size) || size <= 0)
         return fail("--input-shape '" + spec + "': '" + part +
                     "' is not a positive size");
