@@ -444,6 +444,18 @@ llvm::Error Importer::importSplit() {
   return llvm::Error::success();
 }
 
+/// An integer index as an index value, a negative one counting from the
+/// end of a dimension of `size` (Gather, GatherElements).
+static Value toIndexFromEnd(OpBuilder &nb, Location nl, Value raw,
+                            Value size) {
+  Value i = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), raw);
+  Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+  Value negative =
+      arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, i, zero);
+  return arith::SelectOp::create(nb, nl, negative,
+                                 arith::AddIOp::create(nb, nl, i, size), i);
+}
+
 llvm::Error Importer::importGather() {
   auto data = getInput(0), indices = getInput(1);
   if (!data)
@@ -489,13 +501,7 @@ llvm::Error Importer::importGather() {
       b, loc, TypeRange{init.getType()}, ValueRange{*indices}, ValueRange{init},
       maps, SmallVector<utils::IteratorType>(outRank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        // A negative index counts from the end.
-        Value i = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
-        Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
-        Value negative = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
-                                               i, zero);
-        i = arith::SelectOp::create(nb, nl, negative,
-                                    arith::AddIOp::create(nb, nl, i, axisSize), i);
+        Value i = toIndexFromEnd(nb, nl, args[0], axisSize);
         SmallVector<Value> at;
         for (int64_t d = 0; d < axis; ++d)
           at.push_back(linalg::IndexOp::create(nb, nl, d));
@@ -670,12 +676,7 @@ llvm::Error Importer::importGatherElements() {
       SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(rank)),
       SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value i = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), args[0]);
-        Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
-        Value negative =
-            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, i, zero);
-        i = arith::SelectOp::create(
-            nb, nl, negative, arith::AddIOp::create(nb, nl, i, axisSize), i);
+        Value i = toIndexFromEnd(nb, nl, args[0], axisSize);
         SmallVector<Value> at;
         for (int64_t d = 0; d < rank; ++d)
           at.push_back(d == axis ? i
