@@ -528,7 +528,23 @@ llvm::Error Importer::importReshape() {
     if (r != -1 && !ShapedType::isDynamic(size))
       known *= size;
   }
-  if (inferred >= 0) {
+  // When every dynamic dimension of the input is copied (0) to its own
+  // position, -1 is the static rest: [N, C, H, W] -> [0, 0, -1] is
+  // [N, C, H * W] with a dynamic N.
+  bool dynamicCopied = dynamicInput;
+  int64_t staticElements = 1;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d)) {
+      staticElements *= type.getDimSize(d);
+      continue;
+    }
+    dynamicCopied &= d < static_cast<int64_t>(requested.size()) &&
+                     requested[d] == 0;
+  }
+  if (inferred >= 0 && dynamicCopied && known != 0 &&
+      staticElements % known == 0) {
+    shape[inferred] = staticElements / known;
+  } else if (inferred >= 0) {
     if (dynamicInput)
       shape[inferred] = ShapedType::kDynamic;
     else if (known == 0 || type.getNumElements() % known != 0)
