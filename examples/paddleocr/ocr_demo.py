@@ -156,7 +156,7 @@ _, calib_images = lines(n)
 keys = open(os.path.join(models, "ppocr_keys_v1.txt"), encoding="utf-8").read().splitlines()
 
 
-def report(name, metric_name, metric, agree_name, rows):
+def report(name, metric_name, agree_name, rows):
     print(f"\n{name}")
     print(f"  {'engine':<16}{metric_name:>22}{agree_name:>24}{'ms/batch':>10}")
     for engine, value, agreement, ms in rows:
@@ -191,7 +191,7 @@ def run_cls():
     report(f"Text direction (classifier), {n} lines, half upside down; "
            f"max |fp32 - ONNX Runtime| = {results['cls']['fp32_max_abs_diff']:.1e}"
            + (f"; int8: {int8[1]}" if int8 else ""),
-           "direction accuracy", metric=None, agree_name="agreement w/ ORT", rows=rows)
+           "direction accuracy", "agreement w/ ORT", rows)
 
 
 
@@ -232,7 +232,7 @@ def run_rec():
                               int8_same_text=float(same))
     report(f"Recogniser, {n} rendered lines; max |fp32 - ONNX Runtime| = "
            f"{results['rec']['fp32_max_abs_diff']:.1e}" + (f"; int8: {int8[1]}" if int8 else ""),
-           "exact lines / chars", None, "same text as ORT", rows)
+           "exact lines / chars", "same text as ORT", rows)
     for t, d in list(zip(eval_texts, ort_text))[:3]:
         print(f"  rendered {t!r:40} read {d!r}")
 
@@ -273,7 +273,7 @@ def run_det():
         results["det"].update(int8_recall=float(r), int8_iou=float(iou))
     report(f"Detector, {len(pages)} pages of 320x320; max |fp32 - ONNX Runtime| = "
            f"{results['det']['fp32_max_abs_diff']:.1e}" + (f"; int8: {int8[1]}" if int8 else ""),
-           "text pixels found", None, "IoU w/ ORT (p > 0.3)", rows)
+           "text pixels found", "IoU w/ ORT (p > 0.3)", rows)
 
 
 for model, fn in (("cls", run_cls), ("rec", run_rec), ("det", run_det)):

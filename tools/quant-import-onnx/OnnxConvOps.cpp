@@ -85,10 +85,7 @@ llvm::Expected<Value> Importer::addChannelBias(Value y, int biasIndex) {
   Value expanded = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get(shape, yType.getElementType()), *bias,
       SmallVector<ReassociationIndices>{all});
-  return elementwise({y, expanded}, yType.getElementType(),
-                     [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
-                       return arith::AddFOp::create(nb, nl, e[0], e[1]);
-                     });
+  return addFloat(y, expanded);
 }
 
 llvm::Expected<Value>

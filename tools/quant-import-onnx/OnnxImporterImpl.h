@@ -4,9 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The Importer class shared by OnnxImporter.cpp (tensors, values,
-// element-wise ops, the graph walk) and OnnxOps.cpp (the ops with
-// structure: matmuls, convolutions, pooling, reshapes, softmax).
+// The Importer class shared by the importer's files: OnnxImporter.cpp
+// (tensors, values, the graph walk), OnnxElementwise.cpp (element-wise ops
+// and building blocks), OnnxOps.cpp (matmuls, pooling, reshapes, softmax),
+// OnnxConvOps.cpp (convolutions, Resize), OnnxNormOps.cpp, OnnxShapeOps.cpp,
+// OnnxQuantOps.cpp and OnnxFold.cpp (graph rewrites, shape arithmetic).
 //
 //===----------------------------------------------------------------------===//
 
@@ -169,6 +171,11 @@ private:
   llvm::Expected<Value>
   elementwise(ArrayRef<Value> inputs, Type element,
               function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+  /// x + y (floating point) with numpy broadcasting.
+  llvm::Expected<Value> addFloat(Value x, Value y);
+  /// v copied to the broadcast shape of v and `shaped` (whose values are
+  /// not read): Expand, MatMul's batch broadcasting.
+  llvm::Expected<Value> broadcastLike(Value v, Value shaped);
 
   llvm::Error importNode();
   /// Folds the node when it is integer shape arithmetic (Cast, Slice,

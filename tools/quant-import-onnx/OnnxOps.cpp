@@ -173,11 +173,7 @@ llvm::Error Importer::importGemm() {
     auto cScaled = scale(*c, beta);
     if (!cScaled)
       return cScaled.takeError();
-    auto sum = elementwise(
-        {y, *cScaled}, element,
-        [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
-          return arith::AddFOp::create(nb, nl, e[0], e[1]);
-        });
+    auto sum = addFloat(y, *cScaled);
     if (!sum)
       return sum.takeError();
     y = *sum;
@@ -694,11 +690,7 @@ llvm::Error Importer::importBatchMatMul(Value a, Value w) {
       for (int64_t d : {t.getRank() - 2, t.getRank() - 1})
         if (t.isDynamicDim(d))
           dyn.push_back({v, d});
-      Value target = emptyTensor(shape, element, dyn);
-      return elementwise({v, target}, element,
-                         [&](OpBuilder &, Location, ValueRange e) -> Value {
-                           return e[0];
-                         });
+      return broadcastLike(v, emptyTensor(shape, element, dyn));
     };
     auto a2 = broadcast(a);
     if (!a2)

@@ -665,10 +665,7 @@ llvm::Error Importer::importMatMulNBits() {
     auto bias = getInput(5);
     if (!bias)
       return bias.takeError();
-    auto sum = elementwise({out, *bias}, b.getF32Type(),
-                           [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
-                             return arith::AddFOp::create(nb, nl, e[0], e[1]);
-                           });
+    auto sum = addFloat(out, *bias);
     if (!sum)
       return sum.takeError();
     out = *sum;

@@ -634,10 +634,7 @@ llvm::Error Importer::importExpand() {
     target.push_back(v.getSExtValue());
   auto type = cast<RankedTensorType>(x->getType());
   Value shaped = tensor::EmptyOp::create(b, loc, target, type.getElementType());
-  auto y = elementwise({*x, shaped}, type.getElementType(),
-                       [&](OpBuilder &, Location, ValueRange e) -> Value {
-                         return e[0];
-                       });
+  auto y = broadcastLike(*x, shaped);
   if (!y)
     return y.takeError();
   setOutput(0, *y);

@@ -122,3 +122,20 @@ func.func @off_grid_padding(%xq: tensor<1x1x2x2xi8>) -> tensor<1x1x3x3xf32> {
   %conv = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%padded, %w : tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32>) outs(%cz : tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32> loc("off_grid")
   return %conv : tensor<1x1x3x3xf32>
 }
+
+// -----
+
+// A qnt.quantize of a constant folds with its own rounding: 2.5 steps is 3
+// with half_away (2 with half_even, above), and minifloat storage folds too
+// (0.3 / 0.1 = 3.0 exactly in f8E4M3FN).
+// CHECK-LABEL: func @fold_rounding
+// CHECK-DAG: arith.constant dense<3> : tensor<2xi8>
+// CHECK-DAG: arith.constant dense<3.000000e+00> : tensor<2xf8E4M3FN>
+// CHECK-NOT: qnt.quantize
+func.func @fold_rounding() -> (tensor<2xi8>, tensor<2xf8E4M3FN>) {
+  %c = arith.constant dense<0.25> : tensor<2xf32>
+  %a = qnt.quantize %c : tensor<2xf32> to tensor<2xi8> as #qnt.params<i8, scales = [0.1]> rounding = half_away
+  %d = arith.constant dense<0.3> : tensor<2xf32>
+  %f = qnt.quantize %d : tensor<2xf32> to tensor<2xf8E4M3FN> as #qnt.params<f8E4M3FN, scales = [0.1]>
+  return %a, %f : tensor<2xi8>, tensor<2xf8E4M3FN>
+}

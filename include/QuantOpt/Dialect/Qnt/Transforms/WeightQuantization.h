@@ -31,13 +31,16 @@ llvm::Expected<QuantizedWeight>
 quantizeWeight(mlir::DenseElementsAttr weights, const WeightConfig &config,
                int64_t channelAxis, std::optional<int64_t> blockAxis);
 
-/// The stored integers of the float constant `values` under the given
-/// affine integer parameters (per tensor, per axis or per block; no minval,
-/// no float storage): what qnt.quantize computes, element by element, with
-/// the numerics library. std::nullopt for parameters it does not cover or a
-/// non-float constant.
+/// The stored form of the float constant `values` under `params` (any
+/// storage, granularity and scheme) with `rounding`: what qnt.quantize
+/// computes, element by element, with the numerics library; the one loop
+/// behind compile-time weight quantization and the folding of qnt.quantize
+/// of constants. std::nullopt for a non-float constant or parameters that
+/// do not fit its shape.
 std::optional<mlir::DenseElementsAttr>
-quantizeWithParams(mlir::DenseElementsAttr values, mlir::qnt::ParamsAttr params);
+quantizeWithParams(mlir::DenseElementsAttr values, mlir::qnt::ParamsAttr params,
+                   quantopt::numerics::RoundingMode rounding =
+                       quantopt::numerics::RoundingMode::HalfEven);
 
 /// Packs 2- or 4-bit stored integers along the last dimension into an i8
 /// tensor in qnt.dequantize's `packed` layout (element j in byte

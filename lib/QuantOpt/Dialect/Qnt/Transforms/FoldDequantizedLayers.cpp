@@ -106,8 +106,8 @@ struct FoldDequantizedLayer
 
 /// qnt.quantize of a float constant (a weight written as QuantizeLinear ->
 /// DequantizeLinear, as torch.onnx exports fake-quantized weights) becomes
-/// the constant of its stored integers, so that the layer's weight is a
-/// dequantized integer constant.
+/// the constant of its stored values (with the op's rounding), so that the
+/// layer's weight is a dequantized constant.
 struct FoldQuantizedConstant : OpRewritePattern<qnt::QuantizeOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -117,11 +117,10 @@ struct FoldQuantizedConstant : OpRewritePattern<qnt::QuantizeOp> {
     if (!matchPattern(op.getInput(), m_Constant(&values)))
       return rewriter.notifyMatchFailure(op, "the input is not a constant");
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    std::optional<DenseElementsAttr> stored =
-        quantizeWithParams(values, op.getParams());
+    std::optional<DenseElementsAttr> stored = quantizeWithParams(
+        values, op.getParams(), qnt::toNumerics(op.getRounding()));
     if (!stored || stored->getType() != resultType)
-      return rewriter.notifyMatchFailure(
-          op, "only affine integer parameters fold at compile time");
+      return rewriter.notifyMatchFailure(op, "the constant does not fold");
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, *stored);
     return success();
   }

@@ -58,8 +58,6 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
     return params.takeError();
 
   MLIRContext *ctx = weights.getContext();
-  bool isFloat = num::isFloatStorage(options.storage);
-  bool isMinval = options.scheme == num::Scheme::Minval;
   qnt::ParamsAttr attr = qnt::getParamsAttr(
       ctx, options, granularity, expressed, *params,
       [&]() { return emitError(UnknownLoc::get(ctx)); });
@@ -67,25 +65,49 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
     return fail("the solved parameters do not verify");
 
   // Quantize every element with the parameters of its group.
-  auto storedType = RankedTensorType::get(shape, attr.getStoredElementType());
-  unsigned width = num::getStorageBitWidth(options.storage);
+  std::optional<DenseElementsAttr> stored = quantizeWithParams(weights, attr);
+  if (!stored)
+    return fail("the solved parameters do not fit the weight");
+  return QuantizedWeight{*stored, attr};
+}
+
+std::optional<DenseElementsAttr>
+quantopt::quantizeWithParams(DenseElementsAttr values, qnt::ParamsAttr params,
+                             num::RoundingMode rounding) {
+  auto type = cast<RankedTensorType>(values.getType());
+  if (!isa<FloatType>(type.getElementType()))
+    return std::nullopt;
+  ArrayRef<int64_t> shape = type.getShape();
+  num::Granularity granularity = params.getGranularity();
+  num::StorageKind kind = params.getStorageKind();
+  bool isFloat = params.isFloatStorage();
+  bool isMinval = params.hasMinValues();
   num::IntRange range{0, 0};
   if (!isFloat)
-    range = attr.getIntRange();
+    range = params.getIntRange();
+  ArrayRef<float> scales = params.getScales().asArrayRef();
+  ArrayRef<float> minValues = params.getMinValues().asArrayRef();
+  unsigned width = num::getStorageBitWidth(kind);
   SmallVector<APInt> ints;
   SmallVector<APFloat> floats;
   std::vector<int64_t> index(shape.size(), 0);
-  for (size_t linear = 0; linear < values.size(); ++linear) {
-    const num::QuantParams &p =
-        (*params)[num::getParamIndex(shape, index, granularity)];
-    float x = values[linear];
+  for (APFloat v : values.getValues<APFloat>()) {
+    bool losesInfo;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
+    float x = v.convertToFloat();
+    size_t group = num::getParamIndex(shape, index, granularity);
+    if (group >= scales.size())
+      return std::nullopt;
     if (isFloat) {
-      uint8_t bits = num::quantizeToFloat(x, p.scale, options.storage);
-      floats.emplace_back(num::getFloatSemantics(options.storage),
-                          APInt(width, bits));
+      uint8_t bits = num::quantizeToFloat(x, scales[group], kind, rounding);
+      floats.emplace_back(num::getFloatSemantics(kind), APInt(width, bits));
     } else {
-      int64_t q = isMinval ? num::quantizeMinval(x, p.scale, p.minValue, range)
-                           : num::quantizeAffine(x, p.scale, p.zeroPoint, range);
+      int64_t q = isMinval ? num::quantizeMinval(x, scales[group],
+                                                 minValues[group], range,
+                                                 rounding)
+                           : num::quantizeAffine(x, scales[group],
+                                                 params.getZeroPoint(group),
+                                                 range, rounding);
       ints.push_back(APInt(width, static_cast<uint64_t>(q), /*isSigned=*/true,
                            /*implicitTrunc=*/true));
     }
@@ -95,43 +117,9 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
       index[d] = 0;
     }
   }
-  DenseElementsAttr stored = isFloat ? DenseElementsAttr::get(storedType, floats)
-                                     : DenseElementsAttr::get(storedType, ints);
-  return QuantizedWeight{stored, attr};
-}
-
-std::optional<DenseElementsAttr>
-quantopt::quantizeWithParams(DenseElementsAttr values, qnt::ParamsAttr params) {
-  auto type = cast<RankedTensorType>(values.getType());
-  if (!isa<FloatType>(type.getElementType()) || params.isFloatStorage() ||
-      params.hasMinValues())
-    return std::nullopt;
-  ArrayRef<int64_t> shape = type.getShape();
-  num::Granularity granularity = params.getGranularity();
-  num::IntRange range = params.getIntRange();
-  ArrayRef<float> scales = params.getScales().asArrayRef();
-  Type stored = params.getStoredElementType();
-  unsigned width = stored.getIntOrFloatBitWidth();
-  SmallVector<APInt> ints;
-  ints.reserve(values.getNumElements());
-  std::vector<int64_t> index(shape.size(), 0);
-  for (APFloat v : values.getValues<APFloat>()) {
-    bool losesInfo;
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
-    size_t group = num::getParamIndex(shape, index, granularity);
-    if (group >= scales.size())
-      return std::nullopt;
-    int64_t q = num::quantizeAffine(v.convertToFloat(), scales[group],
-                                    params.getZeroPoint(group), range);
-    ints.push_back(APInt(width, static_cast<uint64_t>(q), /*isSigned=*/true,
-                         /*implicitTrunc=*/true));
-    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return DenseElementsAttr::get(RankedTensorType::get(shape, stored), ints);
+  auto storedType = RankedTensorType::get(shape, params.getStoredElementType());
+  return isFloat ? DenseElementsAttr::get(storedType, floats)
+                 : DenseElementsAttr::get(storedType, ints);
 }
 
 std::optional<DenseElementsAttr>
