@@ -398,17 +398,27 @@ def requant_groups(pin, pout, shape):
     return s_in, z_in, s_out, z_out
 
 
-def oracle_requantize(q, pin, pout, mode):
+def oracle_requantize(q, pin, pout, mode, stated=None):
+    """stated: per-element (multiplier, shift) arrays given explicitly (a
+    TOSA rescale's), instead of the ones the scales give."""
     shape = q.shape
     s_in, z_in, s_out, z_out = requant_groups(pin, pout, shape)
     qmin, qmax = pout.range()
     v = np.asarray(q, np.int64) - z_in
-    if mode == "fixed_point":
+    if mode.startswith("fixed_point"):
         out = np.empty(shape, np.int64)
         for i in np.ndindex(*shape):
-            mult, shift = fixed_point_multiplier(float(s_in[i]) / float(s_out[i]))
+            if stated is not None:
+                mult, shift = int(stated[0][i]), int(stated[1][i])
+            else:
+                mult, shift = fixed_point_multiplier(
+                    float(s_in[i]) / float(s_out[i]))
             vi = int(v[i])
-            prod = vi * mult + (1 << (shift - 1))
+            rnd = 1 << (shift - 1)
+            # TOSA apply_scale_32 with double_round.
+            if mode == "fixed_point_double_round" and shift > 31:
+                rnd += (1 << 30) if vi >= 0 else -(1 << 30)
+            prod = vi * mult + rnd
             assert -(1 << 63) <= prod < (1 << 63)
             out[i] = min(max((prod >> shift) + int(z_out[i]), qmin), qmax)
     else:
@@ -680,9 +690,19 @@ def case_fake_quant(name, family, desc, p, shape, mode="half_even", x=None,
              mlir_file(name, desc, [("params", p)], t, t, op), x, exp)
 
 
-def case_requantize(name, desc, pin, pout, shape, mode, q, explicit_mode=False):
-    exp = oracle_requantize(q, pin, pout, mode)
+def case_requantize(name, desc, pin, pout, shape, mode, q, explicit_mode=False,
+                    stated=None):
+    """stated: (multipliers, shifts) per group of pout (per channel)."""
+    stated_el = None
+    if stated is not None:
+        idx = group_index(shape, pout.axis, pout.block)
+        stated_el = (np.asarray(stated[0])[idx], np.asarray(stated[1])[idx])
+    exp = oracle_requantize(q, pin, pout, mode, stated_el)
     md = " mode = %s" % mode if (mode != "float32" or explicit_mode) else ""
+    if stated is not None:
+        md += (" multipliers = [%s] shifts = [%s]"
+               % (", ".join(str(m) for m in stated[0]),
+                  ", ".join(str(x) for x in stated[1])))
     tin = ttype(shape, stored_elem_type(pin.kind))
     tout = ttype(shape, stored_elem_type(pout.kind))
     op = ("%%0 = qnt.requantize %%arg0 : %s to %s from #in to #out%s"
@@ -933,6 +953,34 @@ def build_requantize():
                                       else "fixed")
             case_requantize(name, desc + ", mode = " + mode, pin, pout, shape,
                             mode, q, explicit_mode=(tag == "i32_u8_pt"))
+
+    # Stated multipliers, as a TOSA rescale states them (qnt-import-tosa):
+    # input scale 1, output scales float32(2^shift / multiplier).
+    stated_specs = [
+        ("i32_i8_chlast_stated", "i32 -> i8, stated Q31 multipliers per "
+         "channel (last axis), shifts 33..40, z_out = -3",
+         [1073741824, 1518500250, 2147483647, 1234567890], [33, 38, 40, 36],
+         "i32", "i8", (3, 4)),
+        ("i8_i8_pt_stated16", "i8 -> i8, a stated 16-bit multiplier "
+         "(TOSA scale32 = false), z_in = 5, z_out = -3", [24577], [16],
+         "i8", "i8", (8, 32)),
+    ]
+    for tag, desc, mults, shifts, kin, kout, shape in stated_specs:
+        out_scales = [float(np.float32(2.0 ** sh / m))
+                      for m, sh in zip(mults, shifts)]
+        axis = len(shape) - 1 if len(mults) > 1 else -1
+        pin = P(kin, [1.0], [5] if kin == "i8" else None)
+        pout = P(kout, out_scales, [-3] * len(mults), axis=axis)
+        rng = rng_for("requant_" + tag)
+        q = gen_accumulators(rng, pin, pout, shape)
+        if kin == "i8":
+            q = np.arange(-128, 128, dtype=np.int64)[
+                rng.permutation(256)].reshape(shape)
+        for mode in ["fixed_point", "fixed_point_double_round"]:
+            name = "requant_%s_%s" % (tag, "fixed" if mode == "fixed_point"
+                                      else "double")
+            case_requantize(name, desc + ", mode = " + mode, pin, pout, shape,
+                            mode, q, stated=(mults, shifts))
 
 
 #===------------------------------------------------------------------------===#

@@ -726,6 +726,44 @@ TEST(NumericsFixedPointTest, Apply) {
   EXPECT_EQ(applyFixedPointMultiplier(-4294967296LL, {2147483647, 62}), -2);
 }
 
+// Tests TOSA's DOUBLE_ROUND (apply_scale_32 with double_round): for shifts
+// above 31 the rounding term moves by 2^30 away from zero, as if the value
+// were first rounded at bit 31 (half away from zero) and then at the shift.
+TEST(NumericsFixedPointTest, DoubleRound) {
+  const FixedPointMultiplier eighth{1 << 30, 33}; // 0.125
+  // 3 * 2^30: rounded at bit 31, 1.5 -> 2; then 2 / 4 = 0.5 -> 1. A single
+  // rounding gives 0.375 -> 0.
+  EXPECT_EQ(applyFixedPointMultiplier(3, eighth, /*doubleRound=*/true), 1);
+  EXPECT_EQ(applyFixedPointMultiplier(3, eighth), 0);
+  // -3: -3 * 2^30 + (2^32 - 2^30) = 0, >> 33 = 0 (single: -0.375 -> 0).
+  EXPECT_EQ(applyFixedPointMultiplier(-3, eighth, true), 0);
+  // -5: -5 * 2^30 + (2^32 - 2^30) = -2^31, >> 33 = -1 (arithmetic shift);
+  // single rounding: -0.625 -> -1 as well.
+  EXPECT_EQ(applyFixedPointMultiplier(-5, eighth, true), -1);
+  EXPECT_EQ(applyFixedPointMultiplier(-5, eighth), -1);
+  // 4: 0.5 exactly -> 1 either way.
+  EXPECT_EQ(applyFixedPointMultiplier(4, eighth, true), 1);
+  // Shifts up to 31 are not affected: 3 * 0.5 = 1.5 -> 2 either way.
+  EXPECT_EQ(applyFixedPointMultiplier(3, {1 << 30, 31}, true), 2);
+  EXPECT_EQ(applyFixedPointMultiplier(-3, {1 << 30, 31}, true), -1);
+  // Through requantizeFixedPoint: (3 - 0) * 0.125 -> 1, + 5 = 6.
+  EXPECT_EQ(requantizeFixedPoint(3, 0, eighth, 5, {-128, 127}, true), 6);
+  EXPECT_EQ(requantizeFixedPoint(3, 0, eighth, 5, {-128, 127}), 5);
+}
+
+// Tests the agreement of explicit multipliers with a real ratio.
+TEST(NumericsFixedPointTest, MultiplierMatches) {
+  EXPECT_TRUE(fixedPointMultiplierMatches({1 << 30, 33}, 0.125));
+  EXPECT_TRUE(fixedPointMultiplierMatches({3, 2}, 0.75));
+  // 16-bit multipliers (TOSA scale32 = false) state the ratio as well.
+  EXPECT_TRUE(fixedPointMultiplierMatches({24576, 15}, 0.75));
+  EXPECT_TRUE(fixedPointMultiplierMatches({1 << 30, 33}, 0.125 * (1 + 1e-7)));
+  EXPECT_FALSE(fixedPointMultiplierMatches({1 << 30, 33}, 0.125 * (1 + 1e-5)));
+  EXPECT_FALSE(fixedPointMultiplierMatches({0, 33}, 0.0));
+  EXPECT_FALSE(fixedPointMultiplierMatches({1 << 30, 63}, std::ldexp(1.0, -33)));
+  EXPECT_FALSE(fixedPointMultiplierMatches({-1, 3}, 0.125));
+}
+
 // Tests the float requantize path: multiplier, half-even rounding and
 // saturation.
 TEST(NumericsRequantizeTest, Float) {

@@ -168,7 +168,13 @@ llvm::Expected<FixedPointMultiplier> computeFixedPointMultiplier(double m);
 /// `(v * multiplier + 2^(shift-1)) >> shift` in 64-bit arithmetic (rounds
 /// half towards +infinity). `v` must fit in 32 signed bits for the 64-bit
 /// arithmetic to be exact (the requantize verifier ensures it).
-int64_t applyFixedPointMultiplier(int64_t v, FixedPointMultiplier m);
+///
+/// `doubleRound` is TOSA's `DOUBLE_ROUND` (`apply_scale_32`): when
+/// `shift > 31` the rounding term moves by `+2^30` for `v >= 0` and `-2^30`
+/// for `v < 0`, which reproduces frameworks that round once at bit 31 and
+/// again at the final shift (gemmlowp, TFLite).
+int64_t applyFixedPointMultiplier(int64_t v, FixedPointMultiplier m,
+                                  bool doubleRound = false);
 
 /// Float32 multiplier of the float requantize path: `float(sIn / sOut)`.
 float computeFloatMultiplier(double scaleIn, double scaleOut);
@@ -179,7 +185,13 @@ int64_t requantizeFloat(int64_t q, int64_t zeroPointIn, float multiplier,
 /// Integer-only path: `clamp(applyFixedPointMultiplier(q - zIn) + zOut)`.
 int64_t requantizeFixedPoint(int64_t q, int64_t zeroPointIn,
                              FixedPointMultiplier m, int64_t zeroPointOut,
-                             IntRange outRange);
+                             IntRange outRange, bool doubleRound = false);
+
+/// Whether `m` (explicit, e.g. from a TOSA rescale) states the real
+/// multiplier `ratio` to float32 precision: `|m.multiplier * 2^-m.shift /
+/// ratio - 1| <= 2^-20`, with `multiplier` in `[1, 2^31)` and `shift` in
+/// `[1, 62]`.
+bool fixedPointMultiplierMatches(FixedPointMultiplier m, double ratio);
 
 //===----------------------------------------------------------------------===//
 // Parameter solvers

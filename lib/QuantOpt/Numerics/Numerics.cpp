@@ -304,12 +304,25 @@ quantopt::numerics::computeFixedPointMultiplier(double m) {
 }
 
 int64_t quantopt::numerics::applyFixedPointMultiplier(int64_t v,
-                                                      FixedPointMultiplier m) {
+                                                      FixedPointMultiplier m,
+                                                      bool doubleRound) {
   // Two's complement wrap-around, as the emitted i64 arithmetic.
   uint64_t product = static_cast<uint64_t>(v) *
                      static_cast<uint64_t>(static_cast<int64_t>(m.multiplier));
-  uint64_t rounded = product + (uint64_t(1) << (m.shift - 1));
+  uint64_t round = uint64_t(1) << (m.shift - 1);
+  if (doubleRound && m.shift > 31)
+    round = v >= 0 ? round + (uint64_t(1) << 30) : round - (uint64_t(1) << 30);
+  uint64_t rounded = product + round;
   return static_cast<int64_t>(rounded) >> m.shift;
+}
+
+bool quantopt::numerics::fixedPointMultiplierMatches(FixedPointMultiplier m,
+                                                     double ratio) {
+  if (m.multiplier < 1 || m.shift < 1 || m.shift > 62 ||
+      !std::isfinite(ratio) || !(ratio > 0.0))
+    return false;
+  double stated = std::ldexp(double(m.multiplier), -m.shift);
+  return std::fabs(stated / ratio - 1.0) <= std::ldexp(1.0, -20);
 }
 
 float quantopt::numerics::computeFloatMultiplier(double scaleIn,
@@ -331,8 +344,10 @@ int64_t quantopt::numerics::requantizeFixedPoint(int64_t q,
                                                  int64_t zeroPointIn,
                                                  FixedPointMultiplier m,
                                                  int64_t zeroPointOut,
-                                                 IntRange outRange) {
-  int64_t v = applyFixedPointMultiplier(q - zeroPointIn, m) + zeroPointOut;
+                                                 IntRange outRange,
+                                                 bool doubleRound) {
+  int64_t v =
+      applyFixedPointMultiplier(q - zeroPointIn, m, doubleRound) + zeroPointOut;
   return std::min(std::max(v, outRange.qmin), outRange.qmax);
 }
 

@@ -46,7 +46,10 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   OpPassManager &tosa = pm.nest<func::FuncOp>();
   tosa.addPass(tosa::createTosaToLinalgNamed());
   tosa.addPass(tosa::createTosaToLinalg());
-  tosa.addPass(createTosaToArithPass());
+  // tosa.rescale lowers to tosa.apply_scale, which only the option expands
+  // (in 64-bit arithmetic, exactly as the TOSA specification states it).
+  tosa.addPass(createTosaToArithPass(
+      {/*includeApplyRescale=*/true, /*use32Bit=*/false}));
   tosa.addPass(createTosaToTensorPass());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());

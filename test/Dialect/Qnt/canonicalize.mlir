@@ -37,6 +37,26 @@ func.func @requantize(%xq: tensor<2x3xi8>) -> tensor<2x4xi8> {
 #w = affine_map<(m, n, k) -> (k, n)>
 #o = affine_map<(m, n, k) -> (m, n)>
 
+// Tests that a requantization with stated multipliers (which the layer
+// cannot carry) stays a separate op.
+// CHECK-LABEL: func @requantize_stated
+// CHECK: %[[ACC:.*]] = qnt.contract {{.*}} -> tensor<2x4xi32>
+// CHECK: qnt.requantize %[[ACC]] {{.*}} multipliers = [1073741824] shifts = [33]
+func.func @requantize_stated(%xq: tensor<2x3xi8>) -> tensor<2x4xi8> {
+  %w = arith.constant dense<1> : tensor<3x4xi8>
+  %acc = qnt.contract %xq, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xi32>
+           maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
+           result = #qnt.params<i32, scales = [0.125]>
+  %y = qnt.requantize %acc : tensor<2x4xi32> to tensor<2x4xi8> from #qnt.params<i32, scales = [0.125]> to #qnt.params<i8, scales = [1.0]> mode = fixed_point multipliers = [1073741824] shifts = [33]
+  return %y : tensor<2x4xi8>
+}
+
+// -----
+
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+
 // Tests that the dequantization of a layer's accumulator folds into the
 // layer, which then returns real values.
 // CHECK-LABEL: func @dequantize

@@ -869,3 +869,40 @@ module attributes {qnt.model_fingerprint = "xyz"} {
 func.func @f() attributes {qnt.layer = "fc1"} {
   return
 }
+
+// -----
+
+// Tests that stated multipliers need a fixed-point mode.
+func.func @f(%q: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.requantize' op stated multipliers need a fixed-point mode}}
+  %x = qnt.requantize %q : tensor<4xi32> to tensor<4xi8> from #qnt.params<i32, scales = [1.0]> to #qnt.params<i8, scales = [8.0]> multipliers = [1073741824] shifts = [33]
+  return %x : tensor<4xi8>
+}
+
+// -----
+
+// Tests that stated multipliers come one per parameter group.
+func.func @f(%q: tensor<2x2xi32>) -> tensor<2x2xi8> {
+  // expected-error @+1 {{'qnt.requantize' op expected 2 multipliers and shifts (one per parameter group), got 1 and 1}}
+  %x = qnt.requantize %q : tensor<2x2xi32> to tensor<2x2xi8> from #qnt.params<i32, scales = [1.0]> to #qnt.params<i8, axis = 1, scales = [8.0, 4.0]> mode = fixed_point multipliers = [1073741824] shifts = [33]
+  return %x : tensor<2x2xi8>
+}
+
+// -----
+
+// Tests that stated multipliers agree with the scales (2^30 * 2^-33 = 1/8,
+// but the scales say 1/4).
+func.func @f(%q: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.requantize' op multiplier #0 (1073741824 * 2^-33) must be in [1, 2^31) with a shift in [1, 62] and agree with the scale ratio 0.25}}
+  %x = qnt.requantize %q : tensor<4xi32> to tensor<4xi8> from #qnt.params<i32, scales = [1.0]> to #qnt.params<i8, scales = [4.0]> mode = fixed_point multipliers = [1073741824] shifts = [33]
+  return %x : tensor<4xi8>
+}
+
+// -----
+
+// Tests the range of stated shifts.
+func.func @f(%q: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.requantize' op multiplier #0 (1 * 2^-0) must be in [1, 2^31) with a shift in [1, 62]}}
+  %x = qnt.requantize %q : tensor<4xi32> to tensor<4xi8> from #qnt.params<i32, scales = [1.0]> to #qnt.params<i8, scales = [1.0]> mode = fixed_point multipliers = [1] shifts = [0]
+  return %x : tensor<4xi8>
+}

@@ -51,6 +51,14 @@ func.func @requantize(%acc: tensor<?x2xi32>) -> (tensor<?x2xi8>, tensor<?x2xi8>)
   return %a, %b : tensor<?x2xi8>, tensor<?x2xi8>
 }
 
+// Tests requantize with TOSA's double rounding and stated multipliers.
+// CHECK-LABEL: func @requantize_stated
+func.func @requantize_stated(%acc: tensor<?x2xi32>) -> tensor<?x2xi8> {
+  // CHECK: qnt.requantize %{{.*}} mode = fixed_point_double_round multipliers = [1073741824, 1518500250] shifts = [33, 38]{{$}}
+  %a = qnt.requantize %acc : tensor<?x2xi32> to tensor<?x2xi8> from #qnt.params<i32, scales = [1.0]> to #qnt.params<i8, axis = 1, scales = [8.0, 181.01933], zero_points = [-3, -3]> mode = fixed_point_double_round multipliers = [1073741824, 1518500250] shifts = [33, 38]
+  return %a : tensor<?x2xi8>
+}
+
 // Tests fake_quant and attribute aliases.
 #p = #qnt.params<i2, axis = 0, scales = [0.5, 0.25]>
 // CHECK-LABEL: func @fake_quant

@@ -519,20 +519,17 @@ struct RequantizeLowering : OpRewritePattern<RequantizeOp> {
     };
     SmallVector<int64_t> zIn, zOut, multipliers, shifts;
     SmallVector<float> floatMultipliers;
-    bool fixedPoint = op.getMode() == RequantMode::fixed_point;
+    bool fixedPoint = op.getMode() != RequantMode::float32;
+    bool doubleRound = op.getMode() == RequantMode::fixed_point_double_round;
     for (size_t i = 0; i < n; ++i) {
       float sIn = in.getScales()[pick(in, i)];
       float sOut = out.getScales()[pick(out, i)];
       zIn.push_back(in.getZeroPoint(pick(in, i)));
       zOut.push_back(out.getZeroPoint(pick(out, i)));
       if (fixedPoint) {
-        auto m = num::computeFixedPointMultiplier(double(sIn) / double(sOut));
-        if (!m) {
-          llvm::consumeError(m.takeError());
-          return rewriter.notifyMatchFailure(op, "invalid multiplier");
-        }
-        multipliers.push_back(m->multiplier);
-        shifts.push_back(m->shift);
+        num::FixedPointMultiplier m = op.getFixedPointMultiplier(i);
+        multipliers.push_back(m.multiplier);
+        shifts.push_back(m.shift);
       } else {
         floatMultipliers.push_back(num::computeFloatMultiplier(sIn, sOut));
       }
@@ -572,6 +569,19 @@ struct RequantizeLowering : OpRewritePattern<RequantizeOp> {
       Value half = arith::ShLIOp::create(
           b, l, i64Const(b, l, 1),
           arith::SubIOp::create(b, l, shift, i64Const(b, l, 1)));
+      if (doubleRound) {
+        // +-2^30 when shift > 31, by the sign of v.
+        Value nonNegative = arith::CmpIOp::create(
+            b, l, arith::CmpIPredicate::sge, v, i64Const(b, l, 0));
+        Value nudge = arith::SelectOp::create(b, l, nonNegative,
+                                              i64Const(b, l, int64_t(1) << 30),
+                                              i64Const(b, l, -(int64_t(1) << 30)));
+        Value wide = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt,
+                                           shift, i64Const(b, l, 31));
+        half = arith::AddIOp::create(
+            b, l, half,
+            arith::SelectOp::create(b, l, wide, nudge, i64Const(b, l, 0)));
+      }
       Value shifted = arith::ShRSIOp::create(
           b, l, arith::AddIOp::create(b, l, product, half), shift);
       Value w = arith::AddIOp::create(b, l, shifted, getParam(b, l, args, pzOut));

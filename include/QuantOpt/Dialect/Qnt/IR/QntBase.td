@@ -78,6 +78,7 @@ def Qnt_RequantMode : I32EnumAttr<"RequantMode",
     "arithmetic of a requantization", [
       I32EnumAttrCase<"float32", 0>,
       I32EnumAttrCase<"fixed_point", 1>,
+      I32EnumAttrCase<"fixed_point_double_round", 2>,
     ]> {
   let cppNamespace = "::mlir::qnt";
 }

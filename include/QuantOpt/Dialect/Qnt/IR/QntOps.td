@@ -81,27 +81,61 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize", [Pure, SameOperandsAndResultShape]> 
       with `M` rounded to float32;
     - `mode = fixed_point`: integer only, `M ~= m * 2^-shift` with a Q31
       multiplier, `clamp(((q - z_in) * m + 2^(shift-1)) >> shift) + z_out)`
-      in 64-bit arithmetic (TOSA `apply_scale`, single rounding).
+      in 64-bit arithmetic (TOSA `apply_scale`, single rounding);
+    - `mode = fixed_point_double_round`: the same with TOSA's
+      `DOUBLE_ROUND`: for `shift > 31` the rounding term moves by `2^30`
+      away from zero (`+` for `q - z_in >= 0`, `-` otherwise).
+
+    The fixed-point modes compute `m` and `shift` from the scales, or take
+    them as stated: `multipliers = [...] shifts = [...]`,
+    one per parameter group (as a TOSA rescale states them; the multiplier
+    may have fewer than 31 bits). Stated multipliers must agree with the
+    scales, `|m * 2^-shift / M - 1| <= 2^-20`: the scales keep saying what
+    the integers mean, the stated pair says exactly how to compute them.
 
     The two parameter sets must have the same granularity, or one of them
     must be per tensor. Minval parameters are not accepted.
 
     Canonicalization folds the requantization of a `qnt.contract`'s i32
     accumulator (its only use, with the accumulator's parameters) into the
-    layer: the contract returns the requantized result itself.
+    layer: the contract returns the requantized result itself. A
+    requantization with stated multipliers stays a separate op (the layer
+    lowers to the same kernel with it as its epilogue).
 
     ```mlir
     %y = qnt.requantize %acc : tensor<4xi32> to tensor<4xi8>
            from #qnt.params<i32, scales = [0.0005]>
            to #qnt.params<i8, scales = [0.02], zero_points = [5]> mode = fixed_point
+    %z = qnt.requantize %acc : tensor<4xi32> to tensor<4xi8>
+           from #qnt.params<i32, scales = [1.0]>
+           to #qnt.params<i8, scales = [8.0], zero_points = [-3]>
+           mode = fixed_point_double_round multipliers = [1073741824] shifts = [33]
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$inParams,
       Qnt_ParamsAttr:$outParams,
-      DefaultValuedAttr<Qnt_RequantMode, "::mlir::qnt::RequantMode::float32">:$mode);
+      DefaultValuedAttr<Qnt_RequantMode, "::mlir::qnt::RequantMode::float32">:$mode,
+      OptionalAttr<DenseI32ArrayAttr>:$multipliers,
+      OptionalAttr<DenseI32ArrayAttr>:$shifts);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `:` type($input) `to` type($result) `from` custom<Params>($inParams) `to` custom<Params>($outParams) (`mode` `=` $mode^)? attr-dict
+    $input `:` type($input) `to` type($result) `from` custom<Params>($inParams) `to` custom<Params>($outParams) (`mode` `=` $mode^)?
+    (`multipliers` `=` $multipliers^ `shifts` `=` $shifts)? attr-dict
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "ParamsAttr":$inParams, "ParamsAttr":$outParams,
+                   "::mlir::qnt::RequantMode":$mode), [{
+      build($_builder, $_state, result, input, inParams, outParams, mode,
+            ::mlir::DenseI32ArrayAttr(), ::mlir::DenseI32ArrayAttr());
+    }]>,
+  ];
+  let extraClassDeclaration = [{
+    /// Number of parameter groups (the finer of the two granularities).
+    size_t getNumGroups();
+    /// The fixed-point multiplier of group `i` (stated or computed from the
+    /// scales; the verifier guarantees it exists). Fixed-point modes only.
+    ::quantopt::numerics::FixedPointMultiplier getFixedPointMultiplier(size_t i);
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;

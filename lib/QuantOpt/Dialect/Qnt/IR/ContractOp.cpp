@@ -357,7 +357,7 @@ struct FoldRequantizeIntoContract : OpRewritePattern<RequantizeOp> {
                                 PatternRewriter &rewriter) const override {
     ContractOp layer = getAccumulatorLayer(op.getInput(), op.getInParams());
     ParamsAttr out = op.getOutParams();
-    if (!layer || !out.isPerTensor() ||
+    if (!layer || !out.isPerTensor() || op.getMultipliers() ||
         out.getStorageKind() == num::StorageKind::I32)
       return rewriter.notifyMatchFailure(
           op, "not the per-tensor requantization of a layer's accumulator");

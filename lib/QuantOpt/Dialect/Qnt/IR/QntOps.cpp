@@ -6,6 +6,7 @@
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
+#include "llvm/Support/Format.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -287,15 +288,57 @@ LogicalResult RequantizeOp::verify() {
        in.getBlockSize() != out.getBlockSize()))
     return emitOpError() << "input and output parameters must have the same "
                             "granularity, or one must be per tensor";
-  if (getMode() == RequantMode::fixed_point &&
+  if (getMode() != RequantMode::float32 &&
       in.getStorageKind() == num::StorageKind::I32 &&
       llvm::any_of(in.getZeroPoints().asArrayRef(),
                    [](int64_t z) { return z != 0; }))
     // (q - z_in) must fit in 32 signed bits for the 64-bit product.
     return emitOpError() << "fixed_point requantize of i32 storage needs "
                             "zero input zero points";
-  return verifyRequantScales(*this, in.getScales().asArrayRef(), out,
-                             getMode());
+  if (failed(verifyRequantScales(*this, in.getScales().asArrayRef(), out,
+                                 getMode())))
+    return failure();
+  if (!getMultipliers() && !getShifts())
+    return success();
+  if (!getMultipliers() || !getShifts())
+    return emitOpError() << "multipliers and shifts go together";
+  if (getMode() == RequantMode::float32)
+    return emitOpError() << "stated multipliers need a fixed-point mode";
+  size_t n = getNumGroups();
+  if (getMultipliers()->size() != n || getShifts()->size() != n)
+    return emitOpError() << "expected " << n
+                         << " multipliers and shifts (one per parameter "
+                            "group), got "
+                         << getMultipliers()->size() << " and "
+                         << getShifts()->size();
+  for (size_t i = 0; i < n; ++i) {
+    num::FixedPointMultiplier m{(*getMultipliers())[i], (*getShifts())[i]};
+    double ratio =
+        double(in.getScales()[in.isPerTensor() ? 0 : i]) /
+        double(out.getScales()[out.isPerTensor() ? 0 : i]);
+    if (!num::fixedPointMultiplierMatches(m, ratio))
+      return emitOpError() << "multiplier #" << i << " (" << m.multiplier
+                           << " * 2^-" << m.shift
+                           << ") must be in [1, 2^31) with a shift in "
+                              "[1, 62] and agree with the scale ratio "
+                           << llvm::format("%.9g", ratio);
+  }
+  return success();
+}
+
+size_t RequantizeOp::getNumGroups() {
+  return std::max(getInParams().getScales().size(),
+                  getOutParams().getScales().size());
+}
+
+num::FixedPointMultiplier RequantizeOp::getFixedPointMultiplier(size_t i) {
+  if (getMultipliers())
+    return {(*getMultipliers())[i], (*getShifts())[i]};
+  ParamsAttr in = getInParams(), out = getOutParams();
+  float sIn = in.getScales()[in.isPerTensor() ? 0 : i];
+  float sOut = out.getScales()[out.isPerTensor() ? 0 : i];
+  return cantFail(
+      num::computeFixedPointMultiplier(double(sIn) / double(sOut)));
 }
 
 num::SolverOptions DynamicQuantizeOp::getSolverOptions() {
