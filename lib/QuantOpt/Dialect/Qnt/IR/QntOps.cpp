@@ -316,12 +316,15 @@ LogicalResult RequantizeOp::verify() {
     double ratio =
         double(in.getScales()[in.isPerTensor() ? 0 : i]) /
         double(out.getScales()[out.isPerTensor() ? 0 : i]);
-    if (!num::fixedPointMultiplierMatches(m, ratio))
+    if (!num::fixedPointMultiplierMatches(m, ratio)) {
+      std::string ratioText;
+      llvm::raw_string_ostream(ratioText) << llvm::format("%.9g", ratio);
       return emitOpError() << "multiplier #" << i << " (" << m.multiplier
                            << " * 2^-" << m.shift
                            << ") must be in [1, 2^31) with a shift in "
                               "[1, 62] and agree with the scale ratio "
-                           << llvm::format("%.9g", ratio);
+                           << ratioText;
+    }
   }
   return success();
 }
