@@ -8,6 +8,7 @@
 #define QUANTOPT_CONVERSION_PASSES_H
 
 #include "QuantOpt/Conversion/QntToLinalg/QntToLinalg.h"
+#include "QuantOpt/Conversion/TosaQuant/TosaQuant.h"
 #include "QuantOpt/Conversion/UpstreamQuant/UpstreamQuant.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

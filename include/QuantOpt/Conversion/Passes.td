@@ -104,4 +104,41 @@ def QntExportUpstream : Pass<"qnt-export-upstream", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::quant::QuantDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// TOSA's quantized forms
+//===----------------------------------------------------------------------===//
+
+def QntImportTosa : Pass<"qnt-import-tosa", "::mlir::ModuleOp"> {
+  let summary = "Convert TOSA's quantized layers and rescales into qnt";
+  let description = [{
+    TOSA states a quantized layer as integer ops: an int8 `tosa.conv2d`,
+    `tosa.depthwise_conv2d` or `tosa.matmul` with zero-point operands that
+    accumulates in int32, then a `tosa.rescale` with a multiplier and a
+    shift per channel. This pass rewrites them into qnt: each layer becomes
+    a `qnt.contract` returning its int32 accumulator (the input padded with
+    its zero point by `tensor.pad`; a depthwise weight `[KH, KW, C, 1]`
+    collapsed to `[KH, KW, C]`), each rescale a `qnt.requantize` with the
+    rescale's `multipliers` and `shifts` stated (`mode = fixed_point`, or
+    `fixed_point_double_round` for `DOUBLE_ROUND` with 32-bit multipliers),
+    so the integers are TOSA's bit for bit. A TOSA integer graph carries no
+    real scales, only their ratios: the parameters use scale 1 for inputs,
+    weights and accumulators, and `2^shift / multiplier` for a rescale's
+    output. Unsigned rescale inputs and outputs become `ui8`/`ui16` storage.
+
+    Everything else (clamps, pooling, reshapes, integer adds) stays TOSA and
+    lowers with upstream's tosa-to-linalg. A layer or rescale that cannot
+    convert stays TOSA too, with a remark saying why: int16 layers (int48
+    accumulators), `INEXACT_ROUND`, non-constant zero points or
+    multipliers, a zero multiplier, a depthwise channel multiplier above 1,
+    an accumulator that could overflow int32, `tosa.conv3d` and
+    `tosa.transpose_conv2d`. The patterns are public
+    (`populateTosaQuantToQntPatterns`, `getTosaQuantUnsupportedReason`).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::qnt::QntDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // QUANTOPT_CONVERSION_PASSES_TD
