@@ -162,7 +162,7 @@ def group_index(shape, axis, block):
     if block == 0:
         return idx[axis].astype(np.int64)
     pshape = list(shape)
-    pshape[axis] //= block
+    pshape[axis] = -(-shape[axis] // block)  # ceil: the last block may be shorter
     idx[axis] //= block
     return np.ravel_multi_index(tuple(idx), pshape).astype(np.int64)
 
@@ -172,8 +172,7 @@ def num_groups(shape, axis, block):
         return 1
     if block == 0:
         return shape[axis]
-    assert shape[axis] % block == 0
-    return int(np.prod(shape)) // block
+    return int(np.prod(shape)) // shape[axis] * -(-shape[axis] // block)
 
 
 class Params:
@@ -721,6 +720,8 @@ GRANULARITIES = [
      [((4, 8), 1, 4), ((2, 6, 4), 1, 3), ((6, 4), 0, 2)]),
     ("blkfull", "per block, block == dim",
      [((4, 8), 1, 8), ((3, 5, 6), 2, 6), ((6, 4), 0, 6)]),
+    ("blkshort", "per block, shorter last block",
+     [((4, 8), 1, 3), ((2, 7, 4), 1, 3), ((5, 4), 0, 2)]),
 ]
 OPS = ["quant", "dequant", "fakeq"]
 SCHEMES = ["sym", "asym", "minval"]

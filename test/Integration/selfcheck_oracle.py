@@ -200,12 +200,18 @@ def read_case(path):
                re.finditer(r"^#(\w+) = #qnt\.params<(.*)>$", text, re.M)}
     m = re.search(r"qnt\.(\w+) %arg0 : (tensor<[^>]*>)(?: to (tensor<[^>]*>))?"
                   r"(?: as #(\w+))?(?: from #(\w+) to #(\w+))?"
-                  r"(?: rounding = (\w+))?(?: mode = (\w+))?\s*$", text, re.M)
+                  r"(?: rounding = (\w+))?(?: mode = (\w+))?"
+                  r"(?: multipliers = \[([^]]*)\] shifts = \[([^]]*)\])?\s*$",
+                  text, re.M)
     assert m, path
-    op, _, _, pa, pin, pout, rnd, mode = m.groups()
+    op, _, _, pa, pin, pout, rnd, mode, mults, shifts = m.groups()
+    stated = None
+    if mults is not None:
+        stated = ([int(v) for v in mults.split(",")],
+                  [int(v) for v in shifts.split(",")])
     return dict(op=op, params=aliases.get(pa), pin=aliases.get(pin),
                 pout=aliases.get(pout), rounding=rnd or "half_even",
-                mode=mode or "float32")
+                mode=mode or "float32", stated=stated)
 
 
 def group_of(index, shape, p):
@@ -218,7 +224,7 @@ def group_of(index, shape, p):
     g = 0
     for d, (i, n) in enumerate(zip(index, shape)):
         if d == ax:
-            i, n = i // blk, n // blk
+            i, n = i // blk, -(-n // blk)  # the last block may be shorter
         g = g * n + i
     return g
 
@@ -279,9 +285,20 @@ def to_expressed(v, ex):
     return round_to(Fr(v), ex)
 
 
-def requant(q, s_in, z_in, s_out, z_out, lo, hi, mode):
+def requant(q, s_in, z_in, s_out, z_out, lo, hi, mode, stated=None):
+    """stated: (multiplier, shift) as a TOSA rescale gives them."""
     v = q - z_in
-    if mode == "fixed_point":
+    if stated is not None:
+        mult, shift = stated
+        # The exact rational v * mult / 2^shift, rounded half up (floor of
+        # the value plus one half), with TOSA's DOUBLE_ROUND adding
+        # +-2^30 / 2^shift first when shift > 31.
+        t = Fr(v * mult, 2 ** shift) + HALF
+        if mode == "fixed_point_double_round" and shift > 31:
+            t += Fr(2 ** 30 if v >= 0 else -2 ** 30, 2 ** shift)
+        return min(max(math.floor(t) + z_out, lo), hi)
+    if mode.startswith("fixed_point"):
+        assert mode == "fixed_point", "double rounding is stated only"
         mm = Fr(s_in / s_out)  # double division, as specified
         e = 0
         while mm >= 1:
@@ -358,7 +375,11 @@ def check_case(name, verbose):
             zo = po["zps"][go] if po["zps"] else 0
             lo, hi = int_range(po["kind"], po["narrow"])
             args = (int(xv), pi["scales"][gi], zi, po["scales"][go], zo, lo, hi)
-            want = requant(*args, c["mode"])
+            st = None
+            if c["stated"]:
+                g = max(gi, go)
+                st = (c["stated"][0][g], c["stated"][1][g])
+            want = requant(*args, c["mode"], st)
             other = requant(*args, "fixed_point" if c["mode"] == "float32"
                             else "float32")
             stats["alt"] += other != want

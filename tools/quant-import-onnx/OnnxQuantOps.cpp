@@ -68,10 +68,6 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
         return fail("the blocked scale's shape does not match the input's "
                     "with block_size=" + llvm::Twine(blockSize));
     }
-    if (type.getDimSize(axis) % blockSize)
-      return fail("a shorter last block (dimension " +
-                  llvm::Twine(type.getDimSize(axis)) + ", block_size " +
-                  llvm::Twine(blockSize) + ") has no qnt form yet");
   } else if (scaleType.getRank() == 1 && count > 1) {
     axis = getInt("axis", 1);
     if (axis < 0)

@@ -1094,10 +1094,19 @@ TEST(NumericsGranularityTest, ParamShape) {
   EXPECT_EQ(shapeOf({2, 6}, {1, 6}), (Shape{2, 1}));
   EXPECT_EQ(shapeOf({4, 6}, {0, 2}), (Shape{2, 6}));
   EXPECT_EQ(shapeOf({2, 6}, {1, 1}), (Shape{2, 6}));
-  // Errors: block 4 does not divide 6; axis 2 of a rank-2 tensor.
-  EXPECT_NE(errorOf(getParamShape({2, 6}, {1, 4})), "");
-  EXPECT_NE(errorOf(getParamShape({2, 6}, {1, 12})), "");
+  // A shorter last block: ceil(6 / 4) = 2 blocks (4 + 2), ceil(6 / 12) = 1,
+  // ceil(7 / 3) = 3 (3 + 3 + 1).
+  EXPECT_EQ(shapeOf({2, 6}, {1, 4}), (Shape{2, 2}));
+  EXPECT_EQ(shapeOf({2, 6}, {1, 12}), (Shape{2, 1}));
+  EXPECT_EQ(shapeOf({7, 2}, {0, 3}), (Shape{3, 2}));
+  // Element 6 of the axis is in the third (one-element) block; row-major
+  // over the [3, 2] parameter array.
+  EXPECT_EQ(getParamIndex({7, 2}, {6, 1}, {0, 3}), 5);
+  EXPECT_EQ(getParamIndex({7, 2}, {5, 0}, {0, 3}), 2);
+  EXPECT_EQ(getParamIndex({2, 6}, {1, 5}, {1, 4}), 3);
+  // Errors: axis 2 of a rank-2 tensor; a negative block size.
   EXPECT_NE(errorOf(getParamShape({2, 6}, {2, 0})), "");
+  EXPECT_NE(errorOf(getParamShape({2, 6}, {1, -2})), "");
   EXPECT_NE(errorOf(getParamShape({2, 6}, {2, 2})), "");
 }
 
@@ -1155,8 +1164,10 @@ TEST(NumericsGranularityTest, SolveForTensor) {
   // Blocks of 2 along axis 0 (block == dim): the same as per column.
   EXPECT_EQ(scales({0, 2}),
             (Scales{2.54f / 127.0f, 0.635f / 127.0f, 0.127f / 127.0f}));
-  // Block 2 does not divide 3: error.
-  EXPECT_NE(errorOf(solveForTensor(data, shape, {1, 2}, opts)), "");
+  // Blocks of 2 along axis 1 (3 columns): blocks {0, 1} and {2} per row:
+  // row 0 amax 1.27 then 0.127, row 1 amax 2.54 then 0 (scale 1).
+  EXPECT_EQ(scales({1, 2}), (Scales{1.27f / 127.0f, 0.127f / 127.0f,
+                                    2.54f / 127.0f, 1.0f}));
   // Wrong element count: error.
   EXPECT_NE(errorOf(solveForTensor(ArrayRef<float>(data).drop_back(), shape, {},
                                    opts)),

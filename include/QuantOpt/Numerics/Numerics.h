@@ -251,10 +251,18 @@ struct Granularity {
   bool isPerBlock() const { return axis >= 0 && blockSize > 0; }
 };
 
+/// Number of blocks of `blockSize` over a dimension of `size`:
+/// `ceil(size / blockSize)` (the last one may be shorter).
+inline int64_t getNumBlocks(int64_t size, int64_t blockSize) {
+  return (size + blockSize - 1) / blockSize;
+}
+
 /// Shape of the parameter array for a tensor of `shape`: `[1]` per tensor,
-/// `[shape[axis]]` per channel, and `shape` with `shape[axis] / blockSize`
-/// per block. Fails when the axis is out of range or the block size does not
-/// divide the dimension.
+/// `[shape[axis]]` per channel, and `shape` with `ceil(shape[axis] /
+/// blockSize)` per block: element `i` of the axis belongs to block
+/// `i / blockSize`, and the last block is shorter when the block size does
+/// not divide the dimension (as ONNX's blocked quantization allows). Fails
+/// when the axis is out of range or the block size is negative.
 llvm::Expected<std::vector<int64_t>>
 getParamShape(llvm::ArrayRef<int64_t> shape, Granularity granularity);
 

@@ -472,14 +472,8 @@ quantopt::numerics::getParamShape(llvm::ArrayRef<int64_t> shape,
             .str());
   if (granularity.isPerChannel())
     return std::vector<int64_t>{shape[axis]};
-  if (shape[axis] % granularity.blockSize != 0)
-    return llvm::createStringError(
-        llvm::formatv("block size {0} does not divide dimension {1} of size "
-                      "{2}",
-                      granularity.blockSize, axis, shape[axis])
-            .str());
   std::vector<int64_t> paramShape(shape.begin(), shape.end());
-  paramShape[axis] /= granularity.blockSize;
+  paramShape[axis] = getNumBlocks(shape[axis], granularity.blockSize);
   return paramShape;
 }
 
@@ -495,7 +489,7 @@ int64_t quantopt::numerics::getParamIndex(llvm::ArrayRef<int64_t> shape,
     int64_t extent = shape[d];
     int64_t i = index[d];
     if (static_cast<int64_t>(d) == granularity.axis) {
-      extent /= granularity.blockSize;
+      extent = getNumBlocks(extent, granularity.blockSize);
       i /= granularity.blockSize;
     }
     linear = linear * extent + i;

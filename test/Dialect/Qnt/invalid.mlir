@@ -213,9 +213,10 @@ func.func @f(%x: tensor<?x4xf32>) -> tensor<?x4xi8> {
 
 // -----
 
-// Tests that the block size must divide the dimension.
+// Tests the scale count of blocks with a shorter last block: ceil(6 / 4) = 2
+// blocks per row, 4 in all.
 func.func @f(%x: tensor<2x6xf32>) -> tensor<2x6xi8> {
-  // expected-error @+1 {{'qnt.quantize' op block size 4 does not divide dimension 1 of size 6}}
+  // expected-error @+1 {{'qnt.quantize' op expected 4 scales (one per block), got 2}}
   %q = qnt.quantize %x : tensor<2x6xf32> to tensor<2x6xi8> as #qnt.params<i8, axis = 1, block = 4, scales = [1.0, 2.0]>
   return %q : tensor<2x6xi8>
 }

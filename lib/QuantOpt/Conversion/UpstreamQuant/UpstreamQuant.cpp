@@ -188,6 +188,11 @@ quantopt::getQuantTypeFromParams(qnt::ParamsAttr params,
     why = "per-block parameters on a dynamic shape";
     return nullptr;
   }
+  if (shape[params.getAxis()] % params.getBlockSize() != 0) {
+    // The quant dialect's sub-channel blocks divide the dimension.
+    why = "a shorter last block has no sub-channel !quant.uniform form";
+    return nullptr;
+  }
   SmallVector<int64_t> blocks(shape);
   blocks[params.getAxis()] /= params.getBlockSize();
   auto scaleType = RankedTensorType::get(blocks, f32);

@@ -33,7 +33,8 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
       scale per index of that dimension); per block (`axis` and `block`: one
       scale per `block` consecutive elements along `axis` and per index of
       every other dimension, laid out row-major in the shape of the tensor
-      with dimension `axis` divided by `block`).
+      with dimension `axis` replaced by `ceil(size / block)`; the last block
+      is shorter when `block` does not divide the dimension, as ONNX allows).
     - `scales`: positive finite float32 values.
     - `zero_points`: integers inside the storage range (default all 0), or
       `min_values`: float offsets of the minval formulation

@@ -25,8 +25,8 @@ struct QuantizedWeight {
 /// parameters with the numerics library. `channelAxis` is used for
 /// per-channel parameters and `blockAxis` for per-block ones. Fails with a
 /// message when the configuration does not fit the weight (no block axis, a
-/// block size that does not divide the dimension, a range too wide for a
-/// float32 scale).
+/// range too wide for a float32 scale). A block size that does not divide
+/// the dimension gives a shorter last block.
 llvm::Expected<QuantizedWeight>
 quantizeWeight(mlir::DenseElementsAttr weights, const WeightConfig &config,
                int64_t channelAxis, std::optional<int64_t> blockAxis);
