@@ -566,10 +566,12 @@ llvm::Error Importer::importDynamicQuantizeLinear() {
 
 llvm::Error Importer::importMatMulNBits() {
   // ONNX Runtime's contrib op (com.microsoft): Y = A B^T with B [N, K]
-  // stored as `bits`-bit integers in blocks of `block_size` along K, each
-  // block with a scale and a zero point (default 2^(bits-1)):
+  // stored as `bits`-bit integers (2, 4 or 8) in blocks of `block_size`
+  // along K (the last block shorter when block_size does not divide K; B
+  // pads it), each block with a scale and a zero point (default
+  // 2^(bits-1)):
   //   B[n][k] = (q[n][k] - zp[n][k / bs]) * scale[n][k / bs].
-  // The packed constant is unpacked here into a [K, N] u4 tensor with
+  // The packed constant is unpacked here into a [K, N] unsigned tensor with
   // per-block #qnt.params along K, dequantized by qnt.dequantize before a
   // float matmul (ONNX Runtime's accuracy_level 0 computes the same in
   // float32).
@@ -578,13 +580,10 @@ llvm::Error Importer::importMatMulNBits() {
     return a.takeError();
   int64_t k = getInt("K", 0), n = getInt("N", 0), bits = getInt("bits", 4),
           bs = getInt("block_size", 0);
-  if (bits != 4)
-    return fail("only bits=4 is supported");
+  if (bits != 2 && bits != 4 && bits != 8)
+    return fail("bits=" + llvm::Twine(bits) + " is not supported (2, 4, 8)");
   if (k <= 0 || n <= 0 || bs < 2)
     return fail("K, N and block_size must be given and positive");
-  if (k % bs)
-    return fail("K=" + llvm::Twine(k) + " is not a multiple of block_size=" +
-                llvm::Twine(bs) + " (a shorter last block has no qnt form yet)");
   if (hasInput(4))
     return fail("g_idx (act-order) is not supported");
   auto aType = cast<RankedTensorType>(a->getType());
@@ -594,47 +593,53 @@ llvm::Error Importer::importMatMulNBits() {
   DenseElementsAttr packed = getConstantInput(1), scaleAttr = getConstantInput(2);
   if (!packed || !scaleAttr)
     return fail("B and the scales must be constants");
-  int64_t blocks = k / bs, blob = bs * bits / 8;
+  int64_t blocks = quantopt::numerics::getNumBlocks(k, bs), blob = (bs * bits + 7) / 8;
   if (packed.getNumElements() != n * blocks * blob ||
       !packed.getElementType().isInteger(8))
-    return fail("B must be uint8 [N, K/block_size, block_size/2]");
+    return fail("B must be uint8 [N, ceil(K/block_size), block_size*bits/8]");
   if (scaleAttr.getNumElements() != n * blocks ||
       !scaleAttr.getElementType().isF32())
-    return fail("the scales must be float32 [N * K/block_size]");
+    return fail("the scales must be float32 [N * ceil(K/block_size)]");
   SmallVector<uint8_t> bytes;
   for (APInt v : packed.getValues<APInt>())
     bytes.push_back(static_cast<uint8_t>(v.getZExtValue()));
   SmallVector<float> scaleNk;
   for (APFloat v : scaleAttr.getValues<APFloat>())
     scaleNk.push_back(v.convertToFloat());
-  // Zero points: packed uint8 (two per byte, low nibble first, each row of
-  // N padded to whole bytes) or absent (8).
+  // Element i of a packed row: `bits` bits at bit offset i * bits, the
+  // first element in the lowest bits of its byte.
+  uint8_t mask = static_cast<uint8_t>((1u << bits) - 1);
+  auto unpack = [&](ArrayRef<uint8_t> row, int64_t i) -> unsigned {
+    return (row[i * bits / 8] >> ((i * bits) % 8)) & mask;
+  };
+  // Zero points: packed uint8 (each row of N padded to whole bytes) or
+  // absent (2^(bits-1)).
   SmallVector<int64_t> zeroNk(n * blocks, 1 << (bits - 1));
   if (hasInput(3)) {
     DenseElementsAttr zp = getConstantInput(3);
-    int64_t rowBytes = (blocks + 1) / 2;
+    int64_t rowBytes = (blocks * bits + 7) / 8;
     if (!zp || !zp.getElementType().isInteger(8) ||
         zp.getNumElements() != n * rowBytes)
-      return fail("the zero points must be a constant uint8 [N * ceil(K / "
-                  "block_size / 2)] (float zero points are not supported)");
+      return fail("the zero points must be a constant uint8 [N * "
+                  "ceil(ceil(K / block_size) * bits / 8)] (float zero points "
+                  "are not supported)");
     SmallVector<uint8_t> zb;
     for (APInt v : zp.getValues<APInt>())
       zb.push_back(static_cast<uint8_t>(v.getZExtValue()));
     for (int64_t r = 0; r < n; ++r)
-      for (int64_t blk = 0; blk < blocks; ++blk) {
-        uint8_t byte = zb[r * rowBytes + blk / 2];
-        zeroNk[r * blocks + blk] = blk % 2 ? byte >> 4 : byte & 0xF;
-      }
+      for (int64_t blk = 0; blk < blocks; ++blk)
+        zeroNk[r * blocks + blk] =
+            unpack(ArrayRef<uint8_t>(zb).slice(r * rowBytes, rowBytes), blk);
   }
-  // Stored [K, N] and parameters in [K / bs, N] row-major order (qnt's
-  // per-block order along axis 0).
-  Type i4 = b.getIntegerType(4);
-  SmallVector<APInt> stored(k * n, APInt(4, 0));
+  // Stored [K, N] and parameters in [ceil(K / bs), N] row-major order
+  // (qnt's per-block order along axis 0).
+  Type storage = b.getIntegerType(bits);
+  SmallVector<APInt> stored(k * n, APInt(bits, 0));
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < k; ++c) {
-      uint8_t byte = bytes[(r * blocks + c / bs) * blob + (c % bs) / 2];
-      unsigned q = c % 2 ? byte >> 4 : byte & 0xF;
-      stored[c * n + r] = APInt(4, q);
+      ArrayRef<uint8_t> block =
+          ArrayRef<uint8_t>(bytes).slice((r * blocks + c / bs) * blob, blob);
+      stored[c * n + r] = APInt(bits, unpack(block, c % bs));
     }
   SmallVector<float> scales(blocks * n);
   SmallVector<int64_t> zeros(blocks * n);
@@ -644,12 +649,13 @@ llvm::Error Importer::importMatMulNBits() {
       zeros[blk * n + r] = zeroNk[r * blocks + blk];
     }
   auto params = qnt::ParamsAttr::get(
-      &ctx, b.getIntegerType(4, /*isSigned=*/false), b.getF32Type(),
+      &ctx, b.getIntegerType(bits, /*isSigned=*/false), b.getF32Type(),
       /*axis=*/0, /*blockSize=*/bs, /*narrowRange=*/false,
       /*powerOfTwo=*/false, DenseF32ArrayAttr::get(&ctx, scales),
       DenseI64ArrayAttr::get(&ctx, zeros), DenseF32ArrayAttr::get(&ctx, {}));
   Value q = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(RankedTensorType::get({k, n}, i4), stored));
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({k, n}, storage), stored));
   Value w = qnt::DequantizeOp::create(
       b, loc, RankedTensorType::get({k, n}, b.getF32Type()), q, params,
       UnitAttr());
