@@ -248,8 +248,15 @@ llvm::Error Importer::importNode() {
     loc = NameLoc::get(b.getStringAttr(getNodeName()));
     if (op == "MatMulNBits")
       return importMatMulNBits();
+    if (llvm::is_contained({"QLinearAdd", "QLinearMul", "QLinearSigmoid",
+                            "QLinearLeakyRelu", "QLinearGlobalAveragePool",
+                            "QLinearAveragePool", "QLinearConcat",
+                            "QLinearSoftmax"},
+                           llvm::StringRef(op)))
+      return importQLinearContrib();
     return fail("ONNX Runtime's contrib op com.microsoft." + op +
-                " is not supported (MatMulNBits is)");
+                " is not supported (MatMulNBits and the QLinear element-wise "
+                "and pooling ops are)");
   }
   if (!node->domain().empty() && node->domain() != "ai.onnx")
     return fail("ops of domain '" + node->domain() + "' are not supported");

@@ -28,6 +28,7 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <deque>
 #include <limits>
 
 namespace quantopt {
@@ -195,6 +196,15 @@ private:
   /// ONNX Runtime's MatMulNBits (com.microsoft): A times the dequantized
   /// 4-bit block-quantized constant B^T (OnnxQuantOps.cpp).
   llvm::Error importMatMulNBits();
+  /// ONNX Runtime's QOperator element-wise and pooling contrib ops
+  /// (QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu,
+  /// QLinearGlobalAveragePool, QLinearAveragePool, QLinearConcat,
+  /// QLinearSoftmax) as the DequantizeLinear -> float op -> QuantizeLinear
+  /// nodes their definition states (OnnxQuantOps.cpp).
+  llvm::Error importQLinearContrib();
+  /// Nodes made by importQLinearContrib (stable addresses: `node` points
+  /// into it while they import).
+  std::deque<onnx::NodeProto> synthesizedNodes;
   llvm::Error importGemm();
   // OnnxConvOps.cpp.
   /// A convolution's window, read from the node and checked.

@@ -675,3 +675,106 @@ llvm::Error Importer::importMatMulNBits() {
   setOutput(0, out);
   return llvm::Error::success();
 }
+
+llvm::Error Importer::importQLinearContrib() {
+  // ONNX Runtime's contrib definitions: each quantized input is dequantized
+  // with its scale and zero point, the float op computes, and the result is
+  // quantized with the output's, e.g. QLinearAdd:
+  //   C = (A_s (A - A_zp) + B_s (B - B_zp)) / C_s + C_zp.
+  // The node becomes those ONNX nodes (named NODE/dq0, NODE/op, NODE/q, so
+  // locations still name it), imported one by one; the output's element type
+  // is the first input's (a missing output zero point is 0 of that type).
+  const onnx::NodeProto &q = *node;
+  std::string name = getNodeName();
+  llvm::StringRef op = q.op_type();
+  llvm::StringRef floatOp = op.drop_front(strlen("QLinear"));
+  // (value, scale, zero point) input triples and the output's pair.
+  SmallVector<std::array<int, 3>> triples;
+  int outScale, outZero;
+  if (op == "QLinearAdd" || op == "QLinearMul") {
+    triples = {{0, 1, 2}, {3, 4, 5}};
+    outScale = 6, outZero = 7;
+  } else if (op == "QLinearConcat") {
+    if ((q.input_size() - 2) % 3 != 0 || q.input_size() < 5)
+      return fail("expected Y_scale, Y_zero_point and (X, scale, zero point) "
+                  "triples");
+    for (int i = 2; i < q.input_size(); i += 3)
+      triples.push_back({i, i + 1, i + 2});
+    outScale = 0, outZero = 1;
+  } else {
+    triples = {{0, 1, 2}};
+    outScale = 3, outZero = 4;
+  }
+  auto input = [&](int i) -> std::string {
+    return i < q.input_size() ? q.input(i) : std::string();
+  };
+  if (input(outScale).empty())
+    return fail("the output scale is required");
+  for (const onnx::AttributeProto &a : q.attribute()) {
+    if (a.name() == "channels_last" && a.i() != 0)
+      return fail("channels_last=1 (NHWC) is not supported");
+    // QLinearSoftmax states the Softmax opset it follows; the import
+    // follows the model's, so the two must agree on the axis semantics
+    // (coerced to 2-D before opset 13, one axis from 13).
+    if (a.name() == "opset" && (a.i() >= 13) != (opset >= 13))
+      return fail("a QLinearSoftmax of opset " + llvm::Twine(a.i()) +
+                  " in a model of opset " + llvm::Twine(opset) +
+                  " is not supported");
+  }
+  int32_t elemType = onnxTypes.lookup(input(triples[0][0]));
+  if (!elemType && !input(triples[0][2]).empty())
+    elemType = onnxTypes.lookup(input(triples[0][2]));
+  if (elemType != onnx::TensorProto::UINT8 &&
+      elemType != onnx::TensorProto::INT8)
+    return fail("the quantized inputs must be uint8 or int8");
+
+  auto makeNode = [&](llvm::StringRef type, llvm::StringRef suffix) {
+    onnx::NodeProto &n = synthesizedNodes.emplace_back();
+    n.set_op_type(type.str());
+    n.set_name(name + "/" + suffix.str());
+    return &n;
+  };
+  SmallVector<onnx::NodeProto *> nodes;
+  onnx::NodeProto *f = makeNode(floatOp, "op");
+  for (auto [k, t] : llvm::enumerate(triples)) {
+    onnx::NodeProto *dq = makeNode("DequantizeLinear", "dq" + std::to_string(k));
+    dq->add_input(input(t[0]));
+    dq->add_input(input(t[1]));
+    dq->add_input(input(t[2]));
+    dq->add_output(name + "/dq" + std::to_string(k));
+    f->add_input(dq->output(0));
+    nodes.push_back(dq);
+  }
+  for (const onnx::AttributeProto &a : q.attribute())
+    if (a.name() != "channels_last" && a.name() != "opset")
+      *f->add_attribute() = a;
+  f->add_output(name + "/op");
+  nodes.push_back(f);
+  std::string zero = input(outZero);
+  if (zero.empty()) {
+    // 0 of the inputs' type, so the output keeps their signedness.
+    zero = name + "/zero";
+    bool isUnsigned = elemType == onnx::TensorProto::UINT8;
+    constants[zero] = DenseElementsAttr::get(
+        RankedTensorType::get({}, b.getIntegerType(8)),
+        APInt(8, 0, /*isSigned=*/!isUnsigned));
+    onnxTypes[zero] = elemType;
+  }
+  onnx::NodeProto *quant = makeNode("QuantizeLinear", "q");
+  quant->add_input(f->output(0));
+  quant->add_input(input(outScale));
+  quant->add_input(zero);
+  quant->add_output(q.output(0));
+  nodes.push_back(quant);
+  for (onnx::NodeProto *n : nodes) {
+    node = n;
+    llvm::Error e = importNode();
+    node = &q;
+    if (e)
+      return llvm::make_error<llvm::StringError>(
+          "node '" + name + "' (" + op.str() + "), as its " +
+              n->op_type() + ": " + llvm::toString(std::move(e)),
+          llvm::inconvertibleErrorCode());
+  }
+  return llvm::Error::success();
+}
