@@ -41,6 +41,9 @@ independently of the importer):
   gx.npy and gelu_bmm.refI.npy;
 - dwqconv.onnx: depthwise QLinearConv (stride 2, bias) and ConvInteger,
   dwx.npy and dwqconv.refI.npy;
+- gqconv.onnx: grouped QLinearConv (group 2, per-channel weights, bias)
+  and grouped ConvInteger (depthwise multiplier 2, weight zero point),
+  gqx.npy and gqconv.refI.npy;
 - intpool.onnx: MaxPool on uint8 and int8 tensors over their whole ranges,
   pu.npy, pi.npy and intpool.refI.npy;
 - unsupported.onnx: a Celu node named "my_celu" (not supported);
@@ -531,6 +534,39 @@ dacc2 = dacc[:, :, ::2, ::2] + dwb.reshape(1, -1, 1, 1)
 dmult = (qsx * dsw / qsy).astype(np.float32).reshape(1, -1, 1, 1)
 np.save(os.path.join(out, "dwqconv.ref0.npy"),
         np.clip(np.rint(dacc2.astype(np.float32) * dmult) + 100, 0, 255).astype(np.uint8))
+
+# Grouped QLinearConv (group 2: 4 input channels, 6 output channels,
+# per-channel weights, a bias) and grouped ConvInteger (a depthwise
+# multiplier of 2: group 4, 8 outputs, weight zero point 3): the same oracle,
+# conv() with the group.
+gw8 = rng.integers(-127, 128, (6, 2, 3, 3)).astype(np.int8)
+gb = rng.integers(-2000, 2000, 6).astype(np.int32)
+gsw = np.array([0.01, 0.02, 0.005, 0.03, 0.015, 0.0075], np.float32)
+gmw = rng.integers(-100, 100, (8, 1, 3, 3)).astype(np.int8)
+nodes = [helper.make_node("QLinearConv", ["x", "sx", "zx", "w", "sw", "zw", "sy", "zy", "b"],
+                          ["y"], name="gq", pads=[1, 1, 1, 1], group=2),
+         helper.make_node("ConvInteger", ["x", "wm", "zx", "zwm"], ["acc"], name="gi",
+                          pads=[0, 1, 0, 1], strides=[1, 2], group=4)]
+graph = helper.make_graph(
+    nodes, "gqconv", [helper.make_tensor_value_info("x", TensorProto.UINT8, ["N", 4, 6, 6])],
+    [helper.make_tensor_value_info("y", TensorProto.UINT8, ["N", 6, 6, 6]),
+     helper.make_tensor_value_info("acc", TensorProto.INT32, ["N", 8, 4, 3])],
+    [numpy_helper.from_array(v, k) for k, v in {
+        "sx": np.array(qsx), "zx": np.array(120, np.uint8), "w": gw8, "sw": gsw,
+        "zw": np.zeros(6, np.int8), "sy": np.array(qsy), "zy": np.array(100, np.uint8),
+        "b": gb, "wm": gmw, "zwm": np.array(3, np.int8)}.items()])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+          os.path.join(out, "gqconv.onnx"))
+gx = rng.integers(0, 256, (2, 4, 6, 6)).astype(np.uint8)
+np.save(os.path.join(out, "gqx.npy"), gx)
+gacc = np.rint(conv(gx.astype(np.float64) - 120, gw8.astype(np.float64), gb.astype(np.float64),
+                    1, group=2)).astype(np.int64)
+gmult = (qsx * gsw / qsy).astype(np.float32).reshape(1, -1, 1, 1)
+np.save(os.path.join(out, "gqconv.ref0.npy"),
+        np.clip(np.rint(gacc.astype(np.float32) * gmult) + 100, 0, 255).astype(np.uint8))
+macc = np.rint(conv(np.pad(gx.astype(np.float64) - 120, ((0, 0), (0, 0), (0, 0), (1, 1))),
+                    gmw.astype(np.float64) - 3, np.zeros(8), 0, group=4)).astype(np.int64)
+np.save(os.path.join(out, "gqconv.ref1.npy"), macc[:, :, :, ::2].astype(np.int32))
 
 # Integer MaxPool (uint8 and int8 over their whole ranges, padded, stride 2),
 # as QOperator models pool stored tensors: numpy's max over the windows.

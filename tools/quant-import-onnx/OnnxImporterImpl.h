@@ -258,11 +258,22 @@ private:
   llvm::Error getIntegerConvOperands(int weightIndex, Value &x,
                                      DenseElementsAttr &weight);
   /// An NCHW 2-D convolution of stored integers as a qnt.contract (the
-  /// node's strides, dilations and pads; padding with `padValue`).
+  /// node's strides, dilations and pads; padding with `padValue`); dense, or
+  /// depthwise when the node's group equals the channels.
   llvm::Expected<qnt::ContractOp>
   buildIntegerConv(Value x, DenseElementsAttr weight, int64_t padValue,
                    qnt::ParamsAttr inputParams, qnt::ParamsAttr weightParams,
-                   qnt::ParamsAttr resultParams, Type resultElement);
+                   qnt::ParamsAttr resultParams, Type resultElement,
+                   bool dense = false);
+  /// The same for any group count: a grouped convolution (neither dense nor
+  /// depthwise) is one dense qnt.contract per group on its slice of the
+  /// input channels and of the weight (per-channel parameters sliced with
+  /// it), concatenated along the channels.
+  llvm::Expected<Value>
+  buildGroupedIntegerConv(Value x, DenseElementsAttr weight, int64_t padValue,
+                          qnt::ParamsAttr inputParams,
+                          qnt::ParamsAttr weightParams,
+                          qnt::ParamsAttr resultParams, Type resultElement);
   /// (zeroIndex < 0: none, as float8 storage has; blockSize > 0: blocks of
   /// that size along `axis`.)
   qnt::ParamsAttr getConstantParams(int scaleIndex, int zeroIndex,

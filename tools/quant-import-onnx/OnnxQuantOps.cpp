@@ -263,11 +263,12 @@ llvm::Error Importer::getIntegerConvOperands(int weightIndex, Value &x,
     return fail("only 2-D convolutions (NCHW, static spatial sizes) are "
                 "supported yet");
   int64_t group = getInt("group", 1);
-  bool depthwise = group == xType.getDimSize(1) &&
-                   group == wType.getDimSize(0) && wType.getDimSize(1) == 1;
-  if (group != 1 && !depthwise)
-    return fail("grouped integer convolutions other than depthwise "
-                "(multiplier 1) are not supported yet");
+  if (group < 1 || xType.isDynamicDim(1) ||
+      xType.getDimSize(1) != group * wType.getDimSize(1) ||
+      wType.getDimSize(0) % group != 0)
+    return fail("group=" + llvm::Twine(group) +
+                " must divide the input and output channels (static), with "
+                "the weight's second dimension the channels per group");
   return llvm::Error::success();
 }
 
@@ -295,12 +296,12 @@ llvm::Error Importer::importConvInteger() {
       numerics::StorageKind::I32, {}, perChannel ? 1 : -1, perChannel ? m : 1);
   if (!inputParams || !weightParams || !resultParams)
     return fail("the zero points do not make valid parameters");
-  auto contract = buildIntegerConv(x, weight, zx.empty() ? 0 : zx[0],
+  auto y = buildGroupedIntegerConv(x, weight, zx.empty() ? 0 : zx[0],
                                    inputParams, weightParams, resultParams,
                                    b.getI32Type());
-  if (!contract)
-    return contract.takeError();
-  setOutput(0, contract->getResult());
+  if (!y)
+    return y.takeError();
+  setOutput(0, *y);
   onnxTypes[node->output(0)] = onnx::TensorProto::INT32;
   return llvm::Error::success();
 }
@@ -400,7 +401,7 @@ llvm::Error Importer::importQLinearMatMul() {
 llvm::Expected<qnt::ContractOp> Importer::buildIntegerConv(
     Value x, DenseElementsAttr weight, int64_t padValue,
     qnt::ParamsAttr inputParams, qnt::ParamsAttr weightParams,
-    qnt::ParamsAttr resultParams, Type resultElement) {
+    qnt::ParamsAttr resultParams, Type resultElement, bool dense) {
   auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(weight.getType());
   SmallVector<int64_t> kernel{wType.getDimSize(2), wType.getDimSize(3)};
@@ -419,7 +420,7 @@ llvm::Expected<qnt::ContractOp> Importer::buildIntegerConv(
                        dilations[d] * (kernel[d] - 1) - 1) / strides[d] + 1;
   auto d = [&](unsigned i) { return b.getAffineDimExpr(i); };
   SmallVector<AffineMap> maps;
-  if (getInt("group", 1) == 1) {
+  if (dense || getInt("group", 1) == 1) {
     // Loops (n, f, oh, ow, c, kh, kw).
     maps = {AffineMap::get(7, 0,
                            {d(0), d(4), d(2) * strides[0] + d(5) * dilations[0],
@@ -452,6 +453,72 @@ llvm::Expected<qnt::ContractOp> Importer::buildIntegerConv(
   return contract;
 }
 
+/// Channels [begin, begin + count) of per-channel parameters (per-tensor
+/// ones as they are).
+static qnt::ParamsAttr sliceChannels(qnt::ParamsAttr p, int64_t begin,
+                                     int64_t count) {
+  if (p.isPerTensor())
+    return p;
+  MLIRContext *ctx = p.getContext();
+  ArrayRef<float> scales = p.getScales().asArrayRef();
+  ArrayRef<int64_t> zeros = p.getZeroPoints().asArrayRef();
+  return qnt::ParamsAttr::get(
+      ctx, p.getStorageType(), p.getExpressedType(), p.getAxis(),
+      p.getBlockSize(), p.getNarrowRange(), p.getPowerOfTwo(),
+      DenseF32ArrayAttr::get(ctx, scales.slice(begin, count)),
+      DenseI64ArrayAttr::get(ctx, zeros.empty() ? zeros
+                                                : zeros.slice(begin, count)),
+      p.getMinValues());
+}
+
+llvm::Expected<Value> Importer::buildGroupedIntegerConv(
+    Value x, DenseElementsAttr weight, int64_t padValue,
+    qnt::ParamsAttr inputParams, qnt::ParamsAttr weightParams,
+    qnt::ParamsAttr resultParams, Type resultElement) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(weight.getType());
+  int64_t group = getInt("group", 1);
+  bool depthwise = group == xType.getDimSize(1) &&
+                   group == wType.getDimSize(0) && wType.getDimSize(1) == 1;
+  if (group == 1 || depthwise) {
+    auto contract = buildIntegerConv(x, weight, padValue, inputParams,
+                                     weightParams, resultParams, resultElement);
+    if (!contract)
+      return contract.takeError();
+    return contract->getResult();
+  }
+  int64_t cg = wType.getDimSize(1), fg = wType.getDimSize(0) / group;
+  int64_t perFilter = wType.getNumElements() / wType.getDimSize(0);
+  SmallVector<APInt> values(weight.getValues<APInt>());
+  SmallVector<Value> parts;
+  for (int64_t g = 0; g < group; ++g) {
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0),
+                                      b.getIndexAttr(g * cg), b.getIndexAttr(0),
+                                      b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t d = 0; d < 4; ++d)
+      sizes.push_back(d == 1 ? OpFoldResult(b.getIndexAttr(cg))
+                             : tensor::getMixedSize(b, loc, x, d));
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    Value xg =
+        tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+    auto wgType = RankedTensorType::get(
+        {fg, cg, wType.getDimSize(2), wType.getDimSize(3)},
+        wType.getElementType());
+    auto wg = DenseElementsAttr::get(
+        wgType,
+        ArrayRef<APInt>(values).slice(g * fg * perFilter, fg * perFilter));
+    auto contract = buildIntegerConv(
+        xg, wg, padValue, inputParams, sliceChannels(weightParams, g * fg, fg),
+        sliceChannels(resultParams, g * fg, fg), resultElement,
+        /*dense=*/true);
+    if (!contract)
+      return contract.takeError();
+    parts.push_back(contract->getResult());
+  }
+  return tensor::ConcatOp::create(b, loc, /*dim=*/1, parts).getResult();
+}
+
 llvm::Error Importer::importQLinearConv() {
   // x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale,
   // y_zero_point, B.
@@ -477,12 +544,11 @@ llvm::Error Importer::importQLinearConv() {
                    : inputParams.getZeroPoints()[0];
   unsigned bits = numerics::getStorageBitWidth(*yKind);
   if (!hasInput(8)) {
-    auto contract =
-        buildIntegerConv(x, weight, zx, inputParams, weightParams, outParams,
-                         b.getIntegerType(bits));
-    if (!contract)
-      return contract.takeError();
-    setOutput(0, contract->getResult());
+    auto y = buildGroupedIntegerConv(x, weight, zx, inputParams, weightParams,
+                                     outParams, b.getIntegerType(bits));
+    if (!y)
+      return y.takeError();
+    setOutput(0, *y);
     onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(7));
     return llvm::Error::success();
   }
@@ -503,10 +569,10 @@ llvm::Error Importer::importQLinearConv() {
       makeParams(numerics::StorageKind::I32, accGroups, /*axis=*/1);
   if (!accParams)
     return fail("the accumulator's parameters do not verify");
-  auto contract = buildIntegerConv(x, weight, zx, inputParams, weightParams,
-                                   accParams, b.getI32Type());
-  if (!contract)
-    return contract.takeError();
+  auto acc = buildGroupedIntegerConv(x, weight, zx, inputParams, weightParams,
+                                     accParams, b.getI32Type());
+  if (!acc)
+    return acc.takeError();
   auto biasType = cast<RankedTensorType>(bias->getType());
   if (biasType.getRank() != 1 || biasType.getDimSize(0) != m ||
       !biasType.getElementType().isInteger(32))
@@ -514,7 +580,7 @@ llvm::Error Importer::importQLinearConv() {
   Value b3 = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({m, 1, 1}, b.getI32Type()), *bias,
       SmallVector<ReassociationIndices>{{0, 1, 2}});
-  auto sum = elementwise({contract->getResult(), b3}, b.getI32Type(),
+  auto sum = elementwise({*acc, b3}, b.getI32Type(),
                          [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {
                            return arith::AddIOp::create(nb, nl, e[0], e[1]);
                          });
