@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "OnnxImporter.h"
+#include "QuantOpt/Import/OnnxImporter.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"

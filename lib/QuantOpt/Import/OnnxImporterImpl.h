@@ -15,7 +15,7 @@
 #ifndef QUANTOPT_TOOLS_ONNXIMPORTERIMPL_H
 #define QUANTOPT_TOOLS_ONNXIMPORTERIMPL_H
 
-#include "OnnxImporter.h"
+#include "QuantOpt/Import/OnnxImporter.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef QUANTOPT_TOOLS_ONNXIMPORTER_H
-#define QUANTOPT_TOOLS_ONNXIMPORTER_H
+#ifndef QUANTOPT_IMPORT_ONNXIMPORTER_H
+#define QUANTOPT_IMPORT_ONNXIMPORTER_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -46,4 +46,4 @@ importOnnxModel(llvm::StringRef path, mlir::MLIRContext &context,
 
 } // namespace quantopt
 
-#endif // QUANTOPT_TOOLS_ONNXIMPORTER_H
+#endif // QUANTOPT_IMPORT_ONNXIMPORTER_H
