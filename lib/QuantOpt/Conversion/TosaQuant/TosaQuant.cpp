@@ -62,23 +62,15 @@ qnt::ParamsAttr unitParams(MLIRContext *ctx, num::StorageKind kind,
                               DenseF32ArrayAttr::get(ctx, {}));
 }
 
-/// The storage kind of a TOSA integer tensor of `width` bits.
+/// The storage kind of a TOSA integer tensor (signless, with the rescale's
+/// unsigned flag): 8, 16 or 32 bits.
 std::optional<num::StorageKind> storageKind(Type element, bool isUnsigned) {
   auto intType = dyn_cast<IntegerType>(element);
-  if (!intType)
+  if (!intType || !llvm::is_contained({8u, 16u, 32u}, intType.getWidth()))
     return std::nullopt;
-  switch (intType.getWidth()) {
-  case 8:
-    return isUnsigned ? num::StorageKind::U8 : num::StorageKind::I8;
-  case 16:
-    return isUnsigned ? num::StorageKind::U16 : num::StorageKind::I16;
-  case 32:
-    if (!isUnsigned)
-      return num::StorageKind::I32;
-    return std::nullopt;
-  default:
-    return std::nullopt;
-  }
+  return qnt::getStorageKindOf(IntegerType::get(
+      element.getContext(), intType.getWidth(),
+      isUnsigned ? IntegerType::Unsigned : IntegerType::Signless));
 }
 
 bool inRange(int64_t v, num::StorageKind kind) {
@@ -383,6 +375,39 @@ void replaceWithContract(PatternRewriter &rewriter, Operation *op, Value x,
       DenseI64ArrayAttr());
 }
 
+/// The operands both convolutions share: the input padded with its zero
+/// point, and the bias as one value per output channel.
+template <typename ConvOp>
+FailureOr<std::pair<Value, Value>>
+convOperands(ConvOp op, PatternRewriter &rewriter, const LayerPlan &plan) {
+  std::string why;
+  auto outType = cast<RankedTensorType>(op.getResult().getType());
+  FailureOr<Value> bias = channelBias(rewriter, op.getLoc(), op.getBias(),
+                                      outType.getDimSize(3), why);
+  if (failed(bias))
+    return rewriter.notifyMatchFailure(op, why);
+  Value x = padInput(rewriter, op.getLoc(), op.getInput(), op.getPad(),
+                     plan.inputZeroPoint);
+  return std::make_pair(x, *bias);
+}
+
+/// The NHWC input's map over `loops` loops: (n, oh * s + kh * d, ow * s +
+/// kw * d, channel) with n = d0, oh = d1, ow = d2, kh and kw the loops
+/// `kernelLoop` and `kernelLoop + 1`.
+template <typename ConvOp>
+AffineMap inputWindowMap(ConvOp op, unsigned loops, unsigned kernelLoop,
+                         unsigned channelLoop) {
+  MLIRContext *ctx = op.getContext();
+  ArrayRef<int64_t> stride = op.getStride(), dilation = op.getDilation();
+  return AffineMap::get(
+      loops, 0,
+      {getAffineDimExpr(0, ctx),
+       windowExpr(ctx, 1, kernelLoop, stride[0], dilation[0]),
+       windowExpr(ctx, 2, kernelLoop + 1, stride[1], dilation[1]),
+       getAffineDimExpr(channelLoop, ctx)},
+      ctx);
+}
+
 /// tosa.conv2d (NHWC input, OHWI weight) -> qnt.contract.
 struct Conv2DToContract : OpRewritePattern<tosa::Conv2DOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -392,26 +417,18 @@ struct Conv2DToContract : OpRewritePattern<tosa::Conv2DOp> {
     std::string why = checkConv(op, &plan);
     if (!why.empty())
       return rewriter.notifyMatchFailure(op, why);
-    Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
-    auto outType = cast<RankedTensorType>(op.getResult().getType());
-    FailureOr<Value> bias =
-        channelBias(rewriter, loc, op.getBias(), outType.getDimSize(3), why);
-    if (failed(bias))
-      return rewriter.notifyMatchFailure(op, why);
-    Value x = padInput(rewriter, loc, op.getInput(), op.getPad(),
-                       plan.inputZeroPoint);
-    ArrayRef<int64_t> stride = op.getStride(), dilation = op.getDilation();
+    auto operands = convOperands(op, rewriter, plan);
+    if (failed(operands))
+      return failure();
     // Loops (n, oh, ow, oc, kh, kw, ic).
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     SmallVector<AffineMap> maps{
-        AffineMap::get(7, 0,
-                       {d(0), windowExpr(ctx, 1, 4, stride[0], dilation[0]),
-                        windowExpr(ctx, 2, 5, stride[1], dilation[1]), d(6)},
-                       ctx),
+        inputWindowMap(op, 7, 4, 6),
         AffineMap::get(7, 0, {d(3), d(4), d(5), d(6)}, ctx),
         AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-    replaceWithContract(rewriter, op, x, op.getWeight(), *bias, maps, plan);
+    replaceWithContract(rewriter, op, operands->first, op.getWeight(),
+                        operands->second, maps, plan);
     return success();
   }
 };
@@ -425,34 +442,26 @@ struct DepthwiseToContract : OpRewritePattern<tosa::DepthwiseConv2DOp> {
     std::string why = checkDepthwise(op, &plan);
     if (!why.empty())
       return rewriter.notifyMatchFailure(op, why);
-    Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
-    auto outType = cast<RankedTensorType>(op.getResult().getType());
-    FailureOr<Value> bias =
-        channelBias(rewriter, loc, op.getBias(), outType.getDimSize(3), why);
-    if (failed(bias))
-      return rewriter.notifyMatchFailure(op, why);
-    Value x = padInput(rewriter, loc, op.getInput(), op.getPad(),
-                       plan.inputZeroPoint);
+    auto operands = convOperands(op, rewriter, plan);
+    if (failed(operands))
+      return failure();
     // The weight is a constant (planLayer): reshape its value.
     DenseElementsAttr weights;
     matchPattern(op.getWeight(), m_Constant(&weights));
     auto wType = cast<RankedTensorType>(weights.getType());
     Value w = arith::ConstantOp::create(
-        rewriter, loc,
+        rewriter, op.getLoc(),
         weights.reshape(RankedTensorType::get(wType.getShape().take_front(3),
                                               wType.getElementType())));
-    ArrayRef<int64_t> stride = op.getStride(), dilation = op.getDilation();
     // Loops (n, oh, ow, c, kh, kw).
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     SmallVector<AffineMap> maps{
-        AffineMap::get(6, 0,
-                       {d(0), windowExpr(ctx, 1, 4, stride[0], dilation[0]),
-                        windowExpr(ctx, 2, 5, stride[1], dilation[1]), d(3)},
-                       ctx),
+        inputWindowMap(op, 6, 4, 3),
         AffineMap::get(6, 0, {d(4), d(5), d(3)}, ctx),
         AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-    replaceWithContract(rewriter, op, x, w, *bias, maps, plan);
+    replaceWithContract(rewriter, op, operands->first, w, operands->second,
+                        maps, plan);
     return success();
   }
 };
