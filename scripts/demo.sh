@@ -78,6 +78,17 @@ else
 fi
 
 echo
+echo "== Real models: Silero's voice-activity detector (npm's @ricky0123/vad-web,"
+echo "   silero_vad_v5.onnx: If nodes folded with --input-value sr=16000, LSTM),"
+echo "   float and int8, against ONNX Runtime on speech from espeak-ng"
+if [ -d "$root/bench/ort/node_modules/@ricky0123/vad-web" ] &&
+   [ -d "$root/bench/ort/node_modules/onnxruntime-node" ]; then
+  /usr/bin/python3 "$root/examples/silero/vad_demo.py" "$build/bin" "$work/vad"
+else
+  echo "   (skipped: npm install in bench/ort failed, so the model and ONNX Runtime are missing)"
+fi
+
+echo
 echo "== Quantization error per storage type, granularity and scheme"
 echo "   (examples/quant-error: qnt.fake_quant -> --qnt-lower-to-llvm -> quant-run)"
 echo

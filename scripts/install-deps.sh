@@ -25,6 +25,9 @@ packages=(
   # Pillow renders the text lines PaddleOCR's models read (examples/paddleocr,
   # bench/models.py, test/Import/paddleocr.test).
   python3-pil
+  # espeak-ng synthesizes the speech Silero's voice-activity model hears
+  # (examples/silero, test/Import/silero.test).
+  espeak-ng
   # Headless Chromium renders the calibration error report in a test.
   chromium fonts-dejavu-core
   "$@"

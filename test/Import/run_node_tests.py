@@ -29,7 +29,8 @@ SUPPORTED = {"Abs", "Add", "AveragePool", "Constant", "Conv", "Div", "Dropout",
              "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
              "Split", "Gather", "LayerNormalization", "Shape",
              "ConstantOfShape", "Range", "Expand", "DynamicQuantizeLinear",
-             "ConvTranspose", "Resize", "GatherElements"}
+             "ConvTranspose", "Resize", "GatherElements", "Equal", "Greater",
+             "Less", "Not", "LSTM", "Size", "If"}
 # Quantization ops must match exactly.
 EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
          "QLinearMatMul", "QLinearConv", "DynamicQuantizeLinear"}
@@ -39,7 +40,7 @@ EXACT = {"QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
 FREEZE = {"QuantizeLinear", "DequantizeLinear", "Reshape", "Squeeze",
           "Unsqueeze", "Pad", "Slice", "ReduceMean", "MatMulInteger",
           "ConvInteger", "QLinearMatMul", "QLinearConv", "Split",
-          "Expand", "Resize", "ConvTranspose"}
+          "Expand", "Resize", "ConvTranspose", "LSTM"}
 # Ops whose every input must be constant: all graph inputs are frozen.
 FREEZE_ALL = {"ConstantOfShape", "Range"}
 RTOL, ATOL = 1e-5, 1e-5

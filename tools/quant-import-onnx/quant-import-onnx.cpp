@@ -45,6 +45,13 @@ static cl::opt<bool> foldBatchNorm(
     cl::desc("Fold BatchNormalization into the convolution before it "
              "(default: on)"),
     cl::init(true));
+static cl::list<std::string> inputValues(
+    "input-value",
+    cl::desc("Freeze a graph input to a constant, e.g. sr=16000 (one value "
+             "fills the input; or one per element: x=1,2,3), so that what "
+             "depends on it (an If's condition) folds at import "
+             "(repeatable)"),
+    cl::value_desc("name=v0,v1,..."));
 static cl::opt<std::string> entry("entry",
                                   cl::desc("Name of the imported function"),
                                   cl::init("main"));
@@ -85,6 +92,23 @@ int main(int argc, char **argv) {
     }
     if (!options.inputShapes.emplace(name.str(), shape).second)
       return fail("--input-shape given twice for '" + name + "'");
+  }
+  for (StringRef spec : inputValues) {
+    auto [name, list] = spec.split('=');
+    if (name.empty() || list.empty() || spec.find('=') == StringRef::npos)
+      return fail("--input-value '" + spec + "' is not name=v0,v1,...");
+    std::vector<double> values;
+    SmallVector<StringRef> parts;
+    list.split(parts, ',');
+    for (StringRef part : parts) {
+      double v;
+      if (part.trim().getAsDouble(v))
+        return fail("--input-value '" + spec + "': '" + part +
+                    "' is not a number");
+      values.push_back(v);
+    }
+    if (!options.inputValues.emplace(name.str(), values).second)
+      return fail("--input-value given twice for '" + name + "'");
   }
   auto module = quantopt::importOnnxModel(inputFile, context, options);
   if (!module)

@@ -36,6 +36,10 @@ struct OnnxImportOptions {
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Fold inference BatchNormalization into the convolution before it.
   bool foldBatchNorm = true;
+  /// Graph inputs frozen to constants (`--input-value`): the input keeps its
+  /// declared element type and shape (one value fills it) and is no longer
+  /// an argument, so what depends on it (an If's condition) folds.
+  std::map<std::string, std::vector<double>> inputValues;
 };
 
 /// Imports the ONNX model in `path`. Errors name the node (and the op, the

@@ -162,9 +162,11 @@ struct IntVector {
   bool scalar = false;
 };
 
+/// Unsigned integer types and bool (whose true is 1, not -1).
 bool isUnsignedType(int32_t t) {
   return t == onnx::TensorProto::UINT8 || t == onnx::TensorProto::UINT16 ||
-         t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64;
+         t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64 ||
+         t == onnx::TensorProto::BOOL;
 }
 
 } // namespace
@@ -176,9 +178,10 @@ bool Importer::isSymbolicDim(int64_t v) {
 namespace {
 std::optional<IntVector> getIntVector(DenseElementsAttr attr,
                                       bool isUnsigned) {
-  if (!attr || !attr.getElementType().isSignlessInteger() ||
-      attr.getElementType().isInteger(1))
+  if (!attr || !attr.getElementType().isSignlessInteger())
     return std::nullopt;
+  // Booleans are 0 and 1.
+  isUnsigned |= attr.getElementType().isInteger(1);
   auto type = cast<RankedTensorType>(attr.getType());
   if (type.getRank() > 1 || type.getNumElements() > 64)
     return std::nullopt;
@@ -194,10 +197,27 @@ std::optional<IntVector> getIntVector(DenseElementsAttr attr,
 bool Importer::foldShapeArithmetic() {
   llvm::StringRef op = node->op_type();
   if (!llvm::is_contained({"Cast", "Slice", "Gather", "Concat", "Squeeze",
-                           "Unsqueeze", "Add", "Sub", "Mul", "Div"},
+                           "Unsqueeze", "Add", "Sub", "Mul", "Div", "Equal",
+                           "Greater", "Less", "Not", "Size"},
                           op) ||
       node->output_size() != 1)
     return false;
+  if (op == "Size") {
+    // The element count of any tensor of static shape.
+    RankedTensorType type;
+    if (DenseElementsAttr c = getConstantInput(0))
+      type = cast<RankedTensorType>(c.getType());
+    else if (Value v = hasInput(0) ? values.lookup(node->input(0)) : Value())
+      type = cast<RankedTensorType>(v.getType());
+    if (!type || !type.hasStaticShape())
+      return false;
+    constants[node->output(0)] = DenseElementsAttr::get(
+        RankedTensorType::get({}, b.getI64Type()),
+        APInt(64, static_cast<uint64_t>(type.getNumElements())));
+    onnxTypes[node->output(0)] = onnx::TensorProto::INT64;
+    return true;
+  }
+  bool logical = llvm::is_contained({"Equal", "Greater", "Less", "Not"}, op);
   SmallVector<IntVector> in;
   Type element;
   // Shape vectors may hold symbolic dimensions (a dynamic dimension of a
@@ -231,19 +251,25 @@ bool Importer::foldShapeArithmetic() {
   }
   if (in.empty())
     return false;
-  if (symbolic && llvm::is_contained({"Add", "Sub", "Mul", "Div"}, op))
+  if (symbolic && (logical || llvm::is_contained({"Add", "Sub", "Mul", "Div"}, op)))
     return false;
   IntVector out;
   int32_t outType = onnxTypes.lookup(node->input(0));
   if (op == "Cast") {
     int32_t to = getInt("to", 0);
     Type target = getElementType(&ctx, to);
-    if (!target || !target.isSignlessInteger() || target.isInteger(1))
+    if (!target || !target.isSignlessInteger())
       return false;
     unsigned bits = target.getIntOrFloatBitWidth();
     bool isUnsigned = isUnsignedType(to);
     out = in[0];
     for (int64_t &x : out.values) {
+      if (target.isInteger(1)) {
+        if (isSymbolicDim(x))
+          return false;
+        x = x != 0; // to bool: non-zero is true
+        continue;
+      }
       if (isSymbolicDim(x))
         continue; // a size fits any integer type
       // Wraps modulo 2^bits, as a C++ integer conversion (ONNX Runtime).
@@ -324,8 +350,13 @@ bool Importer::foldShapeArithmetic() {
       for (int64_t i = start; i > end; i += step)
         out.values.push_back(in[0].values[i]);
     }
+  } else if (op == "Not") {
+    out = in[0];
+    for (int64_t &x : out.values)
+      x = x == 0;
   } else {
-    // Add/Sub/Mul/Div with numpy broadcasting of rank <= 1.
+    // Add/Sub/Mul/Div and Equal/Greater/Less with numpy broadcasting of
+    // rank <= 1.
     if (in.size() != 2)
       return false;
     size_t n = std::max(in[0].values.size(), in[1].values.size());
@@ -338,11 +369,18 @@ bool Importer::foldShapeArithmetic() {
       int64_t c = in[1].values[in[1].values.size() == 1 ? 0 : i];
       if (op == "Div" && c == 0)
         return false;
-      out.values.push_back(op == "Add"   ? a + c
-                           : op == "Sub" ? a - c
-                           : op == "Mul" ? a * c
-                                         : a / c); // truncates, as ORT's Div
+      out.values.push_back(op == "Add"       ? a + c
+                           : op == "Sub"     ? a - c
+                           : op == "Mul"     ? a * c
+                           : op == "Equal"   ? a == c
+                           : op == "Greater" ? a > c
+                           : op == "Less"    ? a < c
+                                             : a / c); // truncates, as ORT's Div
     }
+  }
+  if (logical) {
+    element = b.getI1Type();
+    outType = onnx::TensorProto::BOOL;
   }
   if (llvm::any_of(out.values, isSymbolicDim)) {
     symbolicShapes[node->output(0)] = {out.values, out.scalar, element};
@@ -360,6 +398,212 @@ bool Importer::foldShapeArithmetic() {
   constants[node->output(0)] =
       DenseElementsAttr::get(RankedTensorType::get(shape, element), bitsOut);
   onnxTypes[node->output(0)] = outType;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Constants of any rank
+//===----------------------------------------------------------------------===//
+//
+// Exporters compute tensors from constants: torch's F.pad writes its pads as
+// Concat -> Reshape [-1, 2] -> Slice with step -1 -> Transpose -> Reshape
+// [-1]; torch's LSTM export reorders its gate weights with Slice and Concat
+// and Unsqueezes them. Reshape, Transpose, Slice, Concat, Squeeze and
+// Unsqueeze of constants (integer or float, of any rank) fold here, so the
+// op that needs a constant (Pad's pads, a layer's weight) sees one.
+
+bool Importer::foldConstantTensor() {
+  llvm::StringRef op = node->op_type();
+  if (!llvm::is_contained({"Reshape", "Transpose", "Slice", "Concat",
+                           "Squeeze", "Unsqueeze"},
+                          op) ||
+      node->output_size() != 1)
+    return false;
+  DenseElementsAttr data = getConstantInput(0);
+  if (!data || data.getNumElements() > (int64_t(1) << 20))
+    return false;
+  for (int i = 1; i < node->input_size(); ++i)
+    if (hasInput(i) && !getConstantInput(i))
+      return false;
+  auto type = cast<RankedTensorType>(data.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rank = type.getRank();
+  SmallVector<Attribute> in(data.getValues<Attribute>()), out;
+  SmallVector<int64_t> outShape;
+  auto ints = [&](int i) {
+    SmallVector<int64_t> v;
+    for (const APInt &x : getConstantInput(i).getValues<APInt>())
+      v.push_back(x.getSExtValue());
+    return v;
+  };
+  // Row-major strides of `dims`.
+  auto stridesOf = [](ArrayRef<int64_t> dims) {
+    SmallVector<int64_t> st(dims.size(), 1);
+    for (int64_t d = static_cast<int64_t>(dims.size()) - 2; d >= 0; --d)
+      st[d] = st[d + 1] * dims[d + 1];
+    return st;
+  };
+  if (op == "Squeeze" || op == "Unsqueeze") {
+    SmallVector<int64_t> axes =
+        hasInput(1) ? ints(1) : getInts("axes", {});
+    int64_t outRank = op == "Unsqueeze" ? rank + axes.size() : rank;
+    for (int64_t &a : axes)
+      if (a < 0)
+        a += outRank;
+    if (op == "Unsqueeze") {
+      for (int64_t d = 0, next = 0; d < outRank; ++d)
+        outShape.push_back(llvm::is_contained(axes, d) ? 1 : shape[next++]);
+    } else {
+      for (int64_t d = 0; d < rank; ++d)
+        if (axes.empty() ? shape[d] != 1 : !llvm::is_contained(axes, d))
+          outShape.push_back(shape[d]);
+        else if (shape[d] != 1)
+          return false;
+    }
+    out = in;
+  } else if (op == "Concat") {
+    int64_t axis = getInt("axis", 0);
+    if (axis < 0)
+      axis += rank;
+    if (axis < 0 || axis >= rank)
+      return false;
+    SmallVector<DenseElementsAttr> parts;
+    outShape.assign(shape.begin(), shape.end());
+    outShape[axis] = 0;
+    for (int i = 0; i < node->input_size(); ++i) {
+      DenseElementsAttr part = getConstantInput(i);
+      auto pt = cast<RankedTensorType>(part.getType());
+      if (pt.getRank() != rank || part.getElementType() != data.getElementType())
+        return false;
+      for (int64_t d = 0; d < rank; ++d)
+        if (d != axis && pt.getDimSize(d) != shape[d])
+          return false;
+      outShape[axis] += pt.getDimSize(axis);
+      parts.push_back(part);
+    }
+    // Row-major: for every index of the dimensions before `axis`, each
+    // part's block of shape[axis:] in turn.
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d)
+      outer *= shape[d];
+    SmallVector<SmallVector<Attribute>> values;
+    for (DenseElementsAttr part : parts)
+      values.emplace_back(part.getValues<Attribute>());
+    for (int64_t o = 0; o < outer; ++o)
+      for (const SmallVector<Attribute> &v : values) {
+        int64_t block = v.size() / outer;
+        out.append(v.begin() + o * block, v.begin() + (o + 1) * block);
+      }
+  } else if (op == "Reshape") {
+    if (!hasInput(1) || getInt("allowzero", 0) != 0)
+      return false;
+    SmallVector<int64_t> target = ints(1);
+    int64_t known = 1, inferred = -1;
+    for (auto [i, d] : llvm::enumerate(target)) {
+      if (d == 0 && static_cast<int64_t>(i) < rank)
+        d = shape[i];
+      if (d == -1) {
+        if (inferred >= 0)
+          return false;
+        inferred = i;
+        continue;
+      }
+      if (d <= 0)
+        return false;
+      known *= d;
+    }
+    if (inferred >= 0) {
+      if (known == 0 || data.getNumElements() % known)
+        return false;
+      target[inferred] = data.getNumElements() / known;
+    }
+    outShape = target;
+    out = in;
+  } else if (op == "Transpose") {
+    SmallVector<int64_t> perm = getInts("perm", {});
+    if (perm.empty())
+      for (int64_t d = rank - 1; d >= 0; --d)
+        perm.push_back(d);
+    if (static_cast<int64_t>(perm.size()) != rank)
+      return false;
+    for (int64_t p : perm)
+      outShape.push_back(shape[p]);
+    SmallVector<int64_t> inStrides = stridesOf(shape);
+    SmallVector<int64_t> index(rank, 0);
+    for (int64_t n = 0; n < data.getNumElements(); ++n) {
+      int64_t offset = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        offset += index[d] * inStrides[perm[d]];
+      out.push_back(in[offset]);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < outShape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+  } else { // Slice (opset 10 on: starts, ends, axes, steps as inputs)
+    if (opset < 10 || !hasInput(1) || !hasInput(2))
+      return false;
+    SmallVector<int64_t> starts = ints(1), ends = ints(2);
+    SmallVector<int64_t> axes, steps;
+    if (hasInput(3))
+      axes = ints(3);
+    else
+      for (size_t i = 0; i < starts.size(); ++i)
+        axes.push_back(i);
+    if (hasInput(4))
+      steps = ints(4);
+    else
+      steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() ||
+        steps.size() != starts.size())
+      return false;
+    SmallVector<int64_t> first(rank, 0), step(rank, 1);
+    outShape.assign(shape.begin(), shape.end());
+    for (size_t i = 0; i < starts.size(); ++i) {
+      int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i], n = shape[a];
+      if (a < 0 || a >= rank || steps[i] == 0)
+        return false;
+      // ONNX's clamping (negative indices count from the end).
+      auto norm = [&](int64_t v, int64_t lo, int64_t hi) {
+        if (v < 0)
+          v += n;
+        return std::clamp(v, lo, hi);
+      };
+      int64_t st = steps[i], b0, e0;
+      if (st > 0) {
+        b0 = norm(starts[i], 0, n);
+        e0 = norm(ends[i], 0, n);
+        outShape[a] = e0 > b0 ? (e0 - b0 + st - 1) / st : 0;
+      } else {
+        b0 = norm(starts[i], -1, n - 1);
+        e0 = norm(ends[i], -1, n - 1);
+        outShape[a] = b0 > e0 ? (b0 - e0 - st - 1) / -st : 0;
+      }
+      first[a] = b0;
+      step[a] = st;
+    }
+    SmallVector<int64_t> inStrides = stridesOf(shape);
+    int64_t total = 1;
+    for (int64_t d : outShape)
+      total *= d;
+    SmallVector<int64_t> index(rank, 0);
+    for (int64_t n = 0; n < total; ++n) {
+      int64_t offset = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        offset += (first[d] + index[d] * step[d]) * inStrides[d];
+      out.push_back(in[offset]);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < outShape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+  }
+  constants[node->output(0)] = DenseElementsAttr::get(
+      RankedTensorType::get(outShape, type.getElementType()), out);
+  if (onnxTypes.count(node->input(0)))
+    onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
   return true;
 }
 

@@ -272,7 +272,7 @@ llvm::Error Importer::importNode() {
     onnxTypes[node->output(0)] = value->t().data_type();
     return llvm::Error::success();
   }
-  if (foldShapeArithmetic())
+  if (foldShapeArithmetic() || foldConstantTensor())
     return llvm::Error::success();
   if (op == "Dropout") {
     // Inference: the identity, unless training_mode (input 2) may be true.
@@ -371,6 +371,13 @@ llvm::Error Importer::importNode() {
     return importRange();
   if (op == "Expand")
     return importExpand();
+  if (op == "If")
+    return importIf();
+  if (llvm::is_contained({"Equal", "Greater", "Less", "Not"},
+                         llvm::StringRef(op)))
+    return importComparison();
+  if (op == "LSTM")
+    return importLSTM();
   return fail("op " + op + " is not supported yet (docs/Import.md lists the "
               "ops the importer knows)");
 }
@@ -400,9 +407,45 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
            t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64;
   };
   SmallVector<bool> argUnsigned, resultUnsigned;
+  for (const auto &given : options.inputValues)
+    if (llvm::none_of(graph.input(), [&](const onnx::ValueInfoProto &v) {
+          return v.name() == given.first;
+        }))
+      return makeError("--input-value names '" + given.first +
+                       "', which is not an input of the graph");
   for (const onnx::ValueInfoProto &v : graph.input()) {
     if (constants.count(v.name()))
       continue;
+    auto frozen = options.inputValues.find(v.name());
+    if (frozen != options.inputValues.end()) {
+      // A constant of the input's type, filled with the value (or holding
+      // the values, one per element).
+      auto type = getValueType(v);
+      if (!type)
+        return type.takeError();
+      const std::vector<double> &given = frozen->second;
+      if (!type->hasStaticShape() ||
+          (given.size() != 1 &&
+           static_cast<int64_t>(given.size()) != type->getNumElements()))
+        return makeError("--input-value for '" + v.name() +
+                         "' needs a static shape and one value or one per "
+                         "element");
+      Type element = type->getElementType();
+      SmallVector<Attribute> elements;
+      for (int64_t i = 0; i < type->getNumElements(); ++i) {
+        double x = given[given.size() == 1 ? 0 : i];
+        if (auto f = dyn_cast<FloatType>(element))
+          elements.push_back(FloatAttr::get(f, x));
+        else if (element.isIntOrIndex() && x == std::trunc(x))
+          elements.push_back(IntegerAttr::get(element, static_cast<int64_t>(x)));
+        else
+          return makeError("--input-value for '" + v.name() + "': " +
+                           std::to_string(x) + " is not a value of its type");
+      }
+      constants[v.name()] = DenseElementsAttr::get(*type, elements);
+      onnxTypes[v.name()] = v.type().tensor_type().elem_type();
+      continue;
+    }
     auto type = getValueType(v);
     if (!type)
       return type.takeError();

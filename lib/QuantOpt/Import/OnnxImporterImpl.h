@@ -183,6 +183,9 @@ private:
   /// Gather, Concat, Squeeze, Unsqueeze, Add, Sub, Mul, Div) on rank-0/1
   /// constants: its output becomes a constant (OnnxFold.cpp).
   bool foldShapeArithmetic();
+  /// Folds Reshape, Transpose, Slice, Concat, Squeeze and Unsqueeze of
+  /// constants of any rank and element type (OnnxFold.cpp).
+  bool foldConstantTensor();
   /// The sum (or maximum) of the float tensor `in` over `axes`, kept as
   /// dimensions of size 1 (`keepDims`) or dropped.
   Value reduce(Value in, ArrayRef<int64_t> axes, bool keepDims, bool isMax);
@@ -202,6 +205,14 @@ private:
   /// QLinearSoftmax) as the DequantizeLinear -> float op -> QuantizeLinear
   /// nodes their definition states (OnnxQuantOps.cpp).
   llvm::Error importQLinearContrib();
+  // OnnxControlOps.cpp.
+  /// If with a condition known at import: the taken branch, inline.
+  llvm::Error importIf();
+  /// Equal, Greater, Less (numpy broadcasting) and Not on run-time values:
+  /// bool (i1) tensors.
+  llvm::Error importComparison();
+  /// LSTM (forward, default activations), unrolled over the static sequence.
+  llvm::Error importLSTM();
   /// Nodes made by importQLinearContrib (stable addresses: `node` points
   /// into it while they import).
   std::deque<onnx::NodeProto> synthesizedNodes;

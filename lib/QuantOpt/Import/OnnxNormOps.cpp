@@ -25,7 +25,7 @@ llvm::Error Importer::importCast() {
   int32_t from = onnxTypes.lookup(node->input(0));
   Type target = getElementType(&ctx, static_cast<int32_t>(to));
   Type source = getElementTypeOrSelf(x->getType());
-  if (!target || target.isInteger(1) || source.isInteger(1))
+  if (!target)
     return fail("Cast to or from this type is not supported yet");
   auto isUnsignedOnnx = [](int32_t t) {
     return t == onnx::TensorProto::UINT8 || t == onnx::TensorProto::UINT16 ||
@@ -33,13 +33,24 @@ llvm::Error Importer::importCast() {
   };
   if (isa<IntegerType>(source) && from == 0)
     return fail("the signedness of the input is unknown");
-  bool srcUnsigned = isUnsignedOnnx(from), dstUnsigned = isUnsignedOnnx(to);
+  // Bool is 0 or 1: widened unsigned; to bool: non-zero is true.
+  bool srcUnsigned = isUnsignedOnnx(from) || source.isInteger(1),
+       dstUnsigned = isUnsignedOnnx(to);
   auto r = elementwise(
       {*x}, target, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
         Value v = a[0];
         if (source == target)
           return v;
         bool srcFloat = isa<FloatType>(source), dstFloat = isa<FloatType>(target);
+        if (target.isInteger(1)) {
+          Value zero = arith::ConstantOp::create(nb, nl, nb.getZeroAttr(source));
+          return srcFloat ? arith::CmpFOp::create(
+                                nb, nl, arith::CmpFPredicate::UNE, v, zero)
+                                .getResult()
+                          : arith::CmpIOp::create(
+                                nb, nl, arith::CmpIPredicate::ne, v, zero)
+                                .getResult();
+        }
         if (srcFloat && dstFloat)
           return source.getIntOrFloatBitWidth() < target.getIntOrFloatBitWidth()
                      ? arith::ExtFOp::create(nb, nl, target, v).getResult()
