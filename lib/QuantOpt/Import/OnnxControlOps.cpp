@@ -79,13 +79,10 @@ llvm::Error Importer::importComparison() {
   }
   Type element = cast<RankedTensorType>(inputs[0].getType()).getElementType();
   if (op == "Not" ? !element.isInteger(1) : !element.isIntOrFloat())
-    return fail("unsupported element type " + std::to_string(onnxTypes.lookup(
-                                                  node->input(0))));
+    return fail("Not takes bool tensors, Equal/Greater/Less integer or float "
+                "ones");
   bool isFloat = isa<FloatType>(element);
-  bool isUnsigned = onnxTypes.lookup(node->input(0)) == onnx::TensorProto::UINT8 ||
-                    onnxTypes.lookup(node->input(0)) == onnx::TensorProto::UINT16 ||
-                    onnxTypes.lookup(node->input(0)) == onnx::TensorProto::UINT32 ||
-                    onnxTypes.lookup(node->input(0)) == onnx::TensorProto::UINT64;
+  bool isUnsigned = isUnsignedOnnxType(onnxTypes.lookup(node->input(0)));
   auto y = elementwise(
       inputs, b.getI1Type(),
       [&](OpBuilder &nb, Location nl, ValueRange e) -> Value {

@@ -164,9 +164,7 @@ struct IntVector {
 
 /// Unsigned integer types and bool (whose true is 1, not -1).
 bool isUnsignedType(int32_t t) {
-  return t == onnx::TensorProto::UINT8 || t == onnx::TensorProto::UINT16 ||
-         t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64 ||
-         t == onnx::TensorProto::BOOL;
+  return isUnsignedOnnxType(t) || t == onnx::TensorProto::BOOL;
 }
 
 } // namespace

@@ -402,9 +402,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
   // Integer tensors are signless: which inputs and outputs hold unsigned
   // values (so that quant-run exchanges them as numpy unsigned arrays).
   auto isUnsigned = [](const onnx::ValueInfoProto &v) {
-    int32_t t = v.type().tensor_type().elem_type();
-    return t == onnx::TensorProto::UINT8 || t == onnx::TensorProto::UINT16 ||
-           t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64;
+    return isUnsignedOnnxType(v.type().tensor_type().elem_type());
   };
   SmallVector<bool> argUnsigned, resultUnsigned;
   for (const auto &given : options.inputValues)

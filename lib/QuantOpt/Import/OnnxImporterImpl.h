@@ -56,6 +56,13 @@ unsigned foldBatchNormIntoConv(onnx::GraphProto &graph);
 /// signless), or null.
 Type getElementType(MLIRContext *ctx, int32_t dataType);
 
+/// Whether ONNX data type `t` is an unsigned integer (integer tensors are
+/// signless in MLIR: the importer tracks signedness by ONNX type).
+inline bool isUnsignedOnnxType(int32_t t) {
+  return t == onnx::TensorProto::UINT8 || t == onnx::TensorProto::UINT16 ||
+         t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64;
+}
+
 class Importer {
 public:
   Importer(MLIRContext &ctx, const onnx::ModelProto &model,

@@ -27,15 +27,11 @@ llvm::Error Importer::importCast() {
   Type source = getElementTypeOrSelf(x->getType());
   if (!target)
     return fail("Cast to or from this type is not supported yet");
-  auto isUnsignedOnnx = [](int32_t t) {
-    return t == onnx::TensorProto::UINT8 || t == onnx::TensorProto::UINT16 ||
-           t == onnx::TensorProto::UINT32 || t == onnx::TensorProto::UINT64;
-  };
   if (isa<IntegerType>(source) && from == 0)
     return fail("the signedness of the input is unknown");
   // Bool is 0 or 1: widened unsigned; to bool: non-zero is true.
-  bool srcUnsigned = isUnsignedOnnx(from) || source.isInteger(1),
-       dstUnsigned = isUnsignedOnnx(to);
+  bool srcUnsigned = isUnsignedOnnxType(from) || source.isInteger(1),
+       dstUnsigned = isUnsignedOnnxType(to);
   auto r = elementwise(
       {*x}, target, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
         Value v = a[0];
