@@ -3,7 +3,7 @@
 silero_vad_v5.onnx) in ONNX Runtime and in QuantOpt, on speech synthesized
 by Debian's espeak-ng with silences between the sentences.
 
-    python3 examples/silero/vad_demo.py BUILD/bin WORK [--json FILE]
+    python3 examples/silero/vad_demo.py BUILD/bin WORK [--model v5|legacy] [--json FILE]
 
 ONNX Runtime runs the stream as a VAD does (chunks of 512 samples at 16 kHz,
 the recurrent state carried from chunk to chunk) and records every chunk's
@@ -23,8 +23,9 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ORT = os.path.join(ROOT, "bench", "ort")
-MODEL = os.path.join(ORT, "node_modules", "@ricky0123", "vad-web", "dist",
-                     "silero_vad_v5.onnx")
+MODELS = os.path.join(ORT, "node_modules", "@ricky0123", "vad-web", "dist")
+# The recurrent state inputs of each model: (name, width).
+STATES = {"v5": [("state", 128)], "legacy": [("h", 64), ("c", 64)]}
 SENTENCES = ["The quick brown fox jumps over the lazy dog.",
              "Quantization maps real numbers to a few integers.",
              "Please call me back after lunch."]
@@ -47,6 +48,8 @@ def speech(text, path):
 
 def main():
     bindir, work = sys.argv[1], sys.argv[2]
+    version = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else "v5"
+    model = os.path.join(MODELS, "silero_vad_%s.onnx" % version)
     os.makedirs(work, exist_ok=True)
     rng = np.random.default_rng(0)
     parts, truth = [], []
@@ -66,27 +69,29 @@ def main():
     audio.tofile(os.path.join(work, "audio.f32"))
     prefix = os.path.join(work, "ort")
     run(["node", os.path.join(ORT, "vad_ort.mjs"),
-         MODEL, os.path.join(work, "audio.f32"), prefix], stdout=subprocess.DEVNULL)
+         model, os.path.join(work, "audio.f32"), prefix], stdout=subprocess.DEVNULL)
     p_ort = np.fromfile(prefix + ".prob.f32", np.float32)
     chunks = np.fromfile(prefix + ".chunks.f32", np.float32).reshape(n, CHUNK)
-    state = np.fromfile(prefix + ".state.f32", np.float32).reshape(2, n, 128)
     np.save(os.path.join(work, "chunks.npy"), chunks)
-    np.save(os.path.join(work, "state.npy"), state)
+    inputs = ["--input", os.path.join(work, "chunks.npy")]
+    shapes = ["--input-shape", "input=%d,%d" % (n, CHUNK)]
+    for name, width in STATES[version]:
+        state = np.fromfile(prefix + ".%s.f32" % name, np.float32).reshape(2, n, width)
+        np.save(os.path.join(work, name + ".npy"), state)
+        inputs += ["--input", os.path.join(work, name + ".npy")]
+        shapes += ["--input-shape", "%s=2,%d,%d" % (name, n, width)]
     mlir = os.path.join(work, "vad.mlir")
-    run([os.path.join(bindir, "quant-import-onnx"), MODEL, "-o", mlir,
-         "--input-value", "sr=16000", "--input-shape", "input=%d,%d" % (n, CHUNK),
-         "--input-shape", "state=2,%d,128" % n])
+    run([os.path.join(bindir, "quant-import-onnx"), model, "-o", mlir,
+         "--input-value", "sr=16000"] + shapes)
     results = {}
     for kind, passes in (("float", []), ("int8", ["--qnt-quantize"])):
         fast = os.path.join(work, kind + ".ll.mlir")
         run([os.path.join(bindir, "quant-opt"), mlir] + passes +
             ["--qnt-codegen", "-o", fast], stderr=subprocess.DEVNULL)
         out = os.path.join(work, kind)
-        run([os.path.join(bindir, "quant-run"), fast, "--entry", "main",
-             "--input", os.path.join(work, "chunks.npy"),
-             "--input", os.path.join(work, "state.npy"), "--output-dir", out],
-            stdout=subprocess.DEVNULL)
-        results[kind] = np.load(os.path.join(out, "out0.npy")).reshape(-1)
+        run([os.path.join(bindir, "quant-run"), fast, "--entry", "main"] + inputs +
+            ["--output-dir", out], stdout=subprocess.DEVNULL)
+        results[kind] = np.load(os.path.join(out, "out0.npy")).reshape(-1)  # [N, 1]
     report = {"chunks": int(n), "speech_chunks": int(labels.sum()),
               "ort_vs_truth": float(np.mean((p_ort > 0.5) == labels))}
     for kind, p in results.items():
@@ -96,7 +101,7 @@ def main():
     if "--json" in sys.argv:
         with open(sys.argv[sys.argv.index("--json") + 1], "w") as f:
             json.dump(report, f, indent=1)
-    print("silero_vad_v5: %d chunks of 32 ms, %d with speech" % (n, labels.sum()))
+    print("silero_vad_%s: %d chunks of 32 ms, %d with speech" % (version, n, labels.sum()))
     print("ONNX Runtime: decisions agree with the speech put in on %.3f of the chunks"
           % np.mean((p_ort > 0.5) == labels))
     for kind, p in results.items():

@@ -354,32 +354,69 @@ llvm::Error Importer::importSlice() {
                         : OpFoldResult(b.getIndexAttr(type.getDimSize(d))));
     shape.push_back(type.getDimSize(d));
   }
+  SmallVector<int64_t> reversed;
   for (size_t i = 0; i < axes.size(); ++i) {
     int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
     if (axis < 0 || axis >= rank)
       return fail("axis out of range");
-    if (steps[i] <= 0)
-      return fail("only positive steps are supported yet");
+    if (steps[i] == 0)
+      return fail("a step of 0 is invalid");
     int64_t size = type.getDimSize(axis);
     if (ShapedType::isDynamic(size))
       return fail("slicing a dynamic dimension is not supported yet");
-    auto clampIndex = [&](int64_t v) {
+    // ONNX's clamping: [0, size] for positive steps, [-1, size - 1] for
+    // negative ones (negative indices count from the end first).
+    auto clampIndex = [&](int64_t v, int64_t lo, int64_t hi) {
       if (v < 0)
         v += size;
-      return std::clamp<int64_t>(v, 0, size);
+      return std::clamp<int64_t>(v, lo, hi);
     };
-    int64_t start = clampIndex(starts[i]), end = clampIndex(ends[i]);
-    int64_t count = end > start ? (end - start + steps[i] - 1) / steps[i] : 0;
+    int64_t step = steps[i], start, count;
+    if (step > 0) {
+      start = clampIndex(starts[i], 0, size);
+      int64_t end = clampIndex(ends[i], 0, size);
+      count = end > start ? (end - start + step - 1) / step : 0;
+    } else {
+      int64_t first = clampIndex(starts[i], -1, size - 1);
+      int64_t end = clampIndex(ends[i], -1, size - 1);
+      count = first > end ? (first - end - step - 1) / -step : 0;
+      // The same elements in ascending order (reversed below).
+      start = first + (count - 1) * step;
+      reversed.push_back(axis);
+    }
     if (count == 0)
       start = 0; // an empty slice: any in-bounds offset
     offsets[axis] = b.getIndexAttr(start);
     sizes[axis] = b.getIndexAttr(count);
-    strides[axis] = b.getIndexAttr(steps[i]);
+    strides[axis] = b.getIndexAttr(std::abs(step));
     shape[axis] = count;
   }
-  setOutput(0, tensor::ExtractSliceOp::create(
-                   b, loc, RankedTensorType::get(shape, type.getElementType()),
-                   *x, offsets, sizes, strides));
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value y = tensor::ExtractSliceOp::create(b, loc, resultType, *x, offsets,
+                                           sizes, strides);
+  if (!reversed.empty()) {
+    // Negative steps: read the ascending slice backwards along those axes.
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      AffineExpr e = b.getAffineDimExpr(d);
+      exprs.push_back(llvm::is_contained(reversed, d)
+                          ? b.getAffineConstantExpr(shape[d] - 1) - e
+                          : e);
+    }
+    Value empty = tensor::EmptyOp::create(
+        b, loc, tensor::getMixedSizes(b, loc, y), type.getElementType());
+    y = linalg::GenericOp::create(
+            b, loc, TypeRange{resultType}, ValueRange{y}, ValueRange{empty},
+            ArrayRef<AffineMap>{AffineMap::get(rank, 0, exprs, &ctx),
+                                b.getMultiDimIdentityMap(rank)},
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [](OpBuilder &nb, Location nl, ValueRange args) {
+              linalg::YieldOp::create(nb, nl, args[0]);
+            })
+            .getResult(0);
+  }
+  setOutput(0, y);
   return llvm::Error::success();
 }
 
