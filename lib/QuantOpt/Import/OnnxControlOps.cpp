@@ -6,7 +6,8 @@
 //
 // If whose condition is known at import (after --input-value froze the
 // inputs it depends on and static shapes folded Shape/Size/Equal): the
-// chosen branch's nodes are imported in place. LSTM (forward, default
+// chosen branch's nodes are imported in place; otherwise an scf.if with
+// both branches. LSTM (forward, default
 // activations, no peepholes, a static sequence length): unrolled into
 // matmuls and element-wise gate arithmetic per time step.
 //
@@ -14,26 +15,13 @@
 
 #include "OnnxImporterImpl.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 
 namespace quantopt::onnx_import {
 
-llvm::Error Importer::importIf() {
-  DenseElementsAttr cond = getConstantInput(0);
-  if (!cond || cond.getNumElements() != 1)
-    return fail("the condition is computed at run time; only an If whose "
-                "condition is known at import is supported (freeze the "
-                "inputs it depends on with --input-value, or give static "
-                "shapes with --batch/--input-shape)");
-  bool taken = (*cond.getValues<APInt>().begin()).getBoolValue();
-  const onnx::AttributeProto *branch =
-      findAttr(taken ? "then_branch" : "else_branch");
-  if (!branch || !branch->has_g())
-    return fail("the taken branch has no graph");
-  const onnx::GraphProto &g = branch->g();
-  if (g.output_size() != node->output_size())
-    return fail("the taken branch has " + llvm::Twine(g.output_size()) +
-                " outputs for " + llvm::Twine(node->output_size()));
+/// Imports the nodes of `g` (a branch; its initializers become constants).
+llvm::Error Importer::importBranch(const onnx::GraphProto &g) {
   for (const onnx::TensorProto &t : g.initializer()) {
     auto attr = getTensorAttr(t);
     if (!attr)
@@ -51,19 +39,95 @@ llvm::Error Importer::importIf() {
     if (e)
       return e;
   }
-  for (int i = 0; i < g.output_size(); ++i) {
-    const std::string &from = g.output(i).name(), &to = node->output(i);
-    if (Value v = values.lookup(from))
-      values[to] = v;
-    else if (DenseElementsAttr c = constants.lookup(from))
-      constants[to] = c;
-    else if (symbolicShapes.count(from))
-      symbolicShapes[to] = symbolicShapes.lookup(from);
-    else
-      return fail("the taken branch does not produce its output '" + from +
-                  "'");
+  return llvm::Error::success();
+}
+
+llvm::Error Importer::importIf() {
+  const onnx::AttributeProto *thenBranch = findAttr("then_branch"),
+                             *elseBranch = findAttr("else_branch");
+  if (!thenBranch || !elseBranch || !thenBranch->has_g() ||
+      !elseBranch->has_g())
+    return fail("then_branch and else_branch must be graphs");
+  for (const onnx::AttributeProto *a : {thenBranch, elseBranch})
+    if (a->g().output_size() != node->output_size())
+      return fail("a branch has " + llvm::Twine(a->g().output_size()) +
+                  " outputs for " + llvm::Twine(node->output_size()));
+  DenseElementsAttr cond = getConstantInput(0);
+  if (cond && cond.getNumElements() == 1) {
+    // Known at import: the taken branch, in place.
+    bool taken = (*cond.getValues<APInt>().begin()).getBoolValue();
+    const onnx::GraphProto &g = (taken ? thenBranch : elseBranch)->g();
+    if (llvm::Error e = importBranch(g))
+      return e;
+    for (int i = 0; i < g.output_size(); ++i) {
+      const std::string &from = g.output(i).name(), &to = node->output(i);
+      if (Value v = values.lookup(from))
+        values[to] = v;
+      else if (DenseElementsAttr c = constants.lookup(from))
+        constants[to] = c;
+      else if (symbolicShapes.count(from))
+        symbolicShapes[to] = symbolicShapes.lookup(from);
+      else
+        return fail("the taken branch does not produce its output '" + from +
+                    "'");
+      if (onnxTypes.count(from))
+        onnxTypes[to] = onnxTypes.lookup(from);
+    }
+    return llvm::Error::success();
+  }
+  // Decided at run time: an scf.if whose results have the types the then
+  // branch declares for its outputs (both branches must produce them).
+  auto condValue = getInput(0);
+  if (!condValue)
+    return condValue.takeError();
+  auto condType = cast<RankedTensorType>(condValue->getType());
+  if (!condType.getElementType().isInteger(1) || !condType.hasStaticShape() ||
+      condType.getNumElements() != 1)
+    return fail("the condition must be one bool");
+  SmallVector<Type> resultTypes;
+  for (const onnx::ValueInfoProto &v : thenBranch->g().output()) {
+    auto type = getValueType(v);
+    if (!type)
+      return fail("the then branch's outputs need declared tensor types: " +
+                  llvm::toString(type.takeError()));
+    resultTypes.push_back(*type);
+  }
+  SmallVector<Value> zeros(condType.getRank(),
+                           arith::ConstantIndexOp::create(b, loc, 0));
+  Value c = tensor::ExtractOp::create(b, loc, *condValue, zeros);
+  auto ifOp = scf::IfOp::create(b, loc, resultTypes, c, /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    for (auto [a, block] : {std::make_pair(thenBranch, ifOp.thenBlock()),
+                            std::make_pair(elseBranch, ifOp.elseBlock())}) {
+      b.setInsertionPointToStart(block);
+      if (llvm::Error e = importBranch(a->g()))
+        return e;
+      SmallVector<Value> yielded;
+      for (auto [i, out] : llvm::enumerate(a->g().output())) {
+        Value v = values.lookup(out.name());
+        if (!v)
+          if (DenseElementsAttr k = constants.lookup(out.name()))
+            v = arith::ConstantOp::create(b, loc, k);
+        if (!v)
+          return fail("a branch does not produce its output '" + out.name() +
+                      "'");
+        if (v.getType() != resultTypes[i]) {
+          if (!tensor::CastOp::areCastCompatible(v.getType(), resultTypes[i]))
+            return fail("the branches' output " + llvm::Twine(i) +
+                        " types differ");
+          v = tensor::CastOp::create(b, loc, resultTypes[i], v);
+        }
+        yielded.push_back(v);
+      }
+      scf::YieldOp::create(b, loc, yielded);
+    }
+  }
+  for (auto [i, r] : llvm::enumerate(ifOp.getResults())) {
+    setOutput(i, r);
+    const std::string &from = thenBranch->g().output(i).name();
     if (onnxTypes.count(from))
-      onnxTypes[to] = onnxTypes.lookup(from);
+      onnxTypes[node->output(i)] = onnxTypes.lookup(from);
   }
   return llvm::Error::success();
 }

@@ -15,6 +15,7 @@
 
 #include "OnnxImporterImpl.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -510,7 +511,7 @@ quantopt::importOnnxModel(llvm::StringRef path, MLIRContext &context,
                      "parsing failed)");
   context.loadDialect<arith::ArithDialect, func::FuncDialect,
                       linalg::LinalgDialect, math::MathDialect, qnt::QntDialect,
-                      tensor::TensorDialect>();
+                      scf::SCFDialect, tensor::TensorDialect>();
   if (options.foldBatchNorm)
     foldBatchNormIntoConv(*model.mutable_graph());
   Importer importer(context, model, options,

@@ -213,8 +213,10 @@ private:
   /// nodes their definition states (OnnxQuantOps.cpp).
   llvm::Error importQLinearContrib();
   // OnnxControlOps.cpp.
-  /// If with a condition known at import: the taken branch, inline.
+  /// If: with a condition known at import, the taken branch inline;
+  /// otherwise an scf.if holding both.
   llvm::Error importIf();
+  llvm::Error importBranch(const onnx::GraphProto &g);
   /// Equal, Greater, Less (numpy broadcasting) and Not on run-time values:
   /// bool (i1) tensors.
   llvm::Error importComparison();
