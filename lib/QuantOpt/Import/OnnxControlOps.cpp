@@ -280,10 +280,22 @@ llvm::Error Importer::importLSTM() {
     Value xt = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get({staticBatch, in}, f32), *x, offsets,
         sizes, strides);
+    // The two layers of a step are named NODE/W and NODE/R (with @t for
+    // steps after the first), so that observers and recipes tell them apart.
+    Location nodeLoc = loc;
+    auto layerLoc = [&](llvm::StringRef which) {
+      std::string name = getNodeName() + "/" + which.str();
+      if (t > 0)
+        name += "@" + std::to_string(t);
+      return NameLoc::get(b.getStringAttr(name));
+    };
+    loc = layerLoc("W");
     auto gx = buildMatMul(xt, wt);
+    loc = layerLoc("R");
+    auto gh = gx ? buildMatMul(*h, rt) : llvm::Expected<Value>(Value());
+    loc = nodeLoc;
     if (!gx)
       return gx.takeError();
-    auto gh = buildMatMul(*h, rt);
     if (!gh)
       return gh.takeError();
     auto g = addFloat(*gx, *gh);
