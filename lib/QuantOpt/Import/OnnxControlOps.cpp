@@ -264,12 +264,7 @@ llvm::Error Importer::importLSTM() {
     SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
     return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
   };
-  auto sigmoid = [](OpBuilder &nb, Location nl, Value v) -> Value {
-    Value one = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(1.0f));
-    Value e = math::ExpOp::create(nb, nl, arith::NegFOp::create(nb, nl, v));
-    return arith::DivFOp::create(nb, nl, one,
-                                 arith::AddFOp::create(nb, nl, one, e));
-  };
+  auto sigmoid = buildSigmoid;
   SmallVector<Value> steps;
   for (int64_t t = 0; t < seq; ++t) {
     SmallVector<OpFoldResult> offsets{b.getIndexAttr(t), b.getIndexAttr(0),

@@ -143,6 +143,15 @@ llvm::Expected<Value> Importer::divideBy(Value in, double divisor) {
                      });
 }
 
+Value quantopt::onnx_import::buildSigmoid(OpBuilder &b, Location loc,
+                                         Value x) {
+  Value one =
+      arith::ConstantOp::create(b, loc, FloatAttr::get(x.getType(), 1.0));
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
+}
+
 llvm::Error Importer::importElementwise(llvm::StringRef op) {
   // Optional inputs left out (an empty name) are null.
   SmallVector<Value> ins;
@@ -188,12 +197,7 @@ llvm::Error Importer::importElementwise(llvm::StringRef op) {
       return arith::MaximumFOp::create(nb, nl, x, constF(nb, nl, 0.0));
     });
   if (op == "Sigmoid")
-    return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
-      Value e = math::ExpOp::create(nb, nl, arith::NegFOp::create(nb, nl, x));
-      Value one = constF(nb, nl, 1.0);
-      return arith::DivFOp::create(nb, nl, one,
-                                   arith::AddFOp::create(nb, nl, one, e));
-    });
+    return unary(buildSigmoid);
   if (op == "Tanh")
     return unary([&](OpBuilder &nb, Location nl, Value x) -> Value {
       return math::TanhOp::create(nb, nl, x);

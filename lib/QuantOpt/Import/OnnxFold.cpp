@@ -426,7 +426,7 @@ bool Importer::foldConstantTensor() {
   auto type = cast<RankedTensorType>(data.getType());
   ArrayRef<int64_t> shape = type.getShape();
   int64_t rank = type.getRank();
-  SmallVector<Attribute> in(data.getValues<Attribute>()), out;
+  SmallVector<Attribute> in, out;
   SmallVector<int64_t> outShape;
   auto ints = [&](int i) {
     SmallVector<int64_t> v;
@@ -458,7 +458,6 @@ bool Importer::foldConstantTensor() {
         else if (shape[d] != 1)
           return false;
     }
-    out = in;
   } else if (op == "Concat") {
     int64_t axis = getInt("axis", 0);
     if (axis < 0)
@@ -516,8 +515,9 @@ bool Importer::foldConstantTensor() {
       target[inferred] = data.getNumElements() / known;
     }
     outShape = target;
-    out = in;
   } else if (op == "Transpose") {
+    in.assign(data.getValues<Attribute>().begin(),
+              data.getValues<Attribute>().end());
     SmallVector<int64_t> perm = getInts("perm", {});
     if (perm.empty())
       for (int64_t d = rank - 1; d >= 0; --d)
@@ -540,6 +540,8 @@ bool Importer::foldConstantTensor() {
       }
     }
   } else { // Slice (opset 10 on: starts, ends, axes, steps as inputs)
+    in.assign(data.getValues<Attribute>().begin(),
+              data.getValues<Attribute>().end());
     if (opset < 10 || !hasInput(1) || !hasInput(2))
       return false;
     SmallVector<int64_t> starts = ints(1), ends = ints(2);
@@ -598,8 +600,13 @@ bool Importer::foldConstantTensor() {
       }
     }
   }
-  constants[node->output(0)] = DenseElementsAttr::get(
-      RankedTensorType::get(outShape, type.getElementType()), out);
+  auto outType = RankedTensorType::get(outShape, type.getElementType());
+  // Reshape, Squeeze and Unsqueeze keep the data: no copy.
+  constants[node->output(0)] =
+      out.empty() && outType.getNumElements() == data.getNumElements() &&
+              llvm::is_contained({"Reshape", "Squeeze", "Unsqueeze"}, op)
+          ? data.reshape(outType)
+          : DenseElementsAttr::get(outType, out);
   if (onnxTypes.count(node->input(0)))
     onnxTypes[node->output(0)] = onnxTypes.lookup(node->input(0));
   return true;

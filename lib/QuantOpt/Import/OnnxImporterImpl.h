@@ -56,6 +56,10 @@ unsigned foldBatchNormIntoConv(onnx::GraphProto &graph);
 /// signless), or null.
 Type getElementType(MLIRContext *ctx, int32_t dataType);
 
+/// ONNX's Sigmoid of a float scalar, 1 / (1 + exp(-x)): the one formula for
+/// Sigmoid and the LSTM gates (OnnxElementwise.cpp).
+Value buildSigmoid(OpBuilder &b, Location loc, Value x);
+
 /// Whether ONNX data type `t` is an unsigned integer (integer tensors are
 /// signless in MLIR: the importer tracks signedness by ONNX type).
 inline bool isUnsignedOnnxType(int32_t t) {

@@ -19,3 +19,13 @@ func.func @mixed(%x: tensor<4x8xf32>, %p: tensor<4x4xi8>) -> (tensor<4x8xi4>, te
   %e = qnt.quantize %x : tensor<4x8xf32> to tensor<4x8xi8> as #qnt.params<i8, scales = [0.5]> rounding = half_away
   return %a, %b, %c, %d, %e : tensor<4x8xi4>, tensor<4x8xi8>, tensor<4x8xf8E4M3FN>, tensor<4x8xf32>, tensor<4x8xi8>
 }
+
+// A shorter last block (blocks of 3 over 8 columns: 3 + 3 + 2) stays in qnt:
+// the quant dialect's sub-channel blocks divide the dimension.
+// CHECK-LABEL: func @short_block
+// CHECK: qnt.quantize
+func.func @short_block(%x: tensor<2x8xf32>) -> tensor<2x8xi8> {
+  // expected-remark @+1 {{qnt-export-upstream: 'qnt.quantize' stays in qnt: a shorter last block has no sub-channel !quant.uniform form}}
+  %q = qnt.quantize %x : tensor<2x8xf32> to tensor<2x8xi8> as #qnt.params<i8, axis = 1, block = 3, scales = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]>
+  return %q : tensor<2x8xi8>
+}

@@ -204,7 +204,7 @@ struct LayerPlan {
   int64_t inputZeroPoint = 0;
 };
 
-FailureOr<LayerPlan> planLayer(Operation *op, Value x, Value w,
+FailureOr<LayerPlan> planTosaLayer(Operation *op, Value x, Value w,
                                FailureOr<int64_t> zx, FailureOr<int64_t> zw,
                                int64_t reductionSize, std::string &why) {
   MLIRContext *ctx = op->getContext();
@@ -315,7 +315,7 @@ std::string checkConv(tosa::Conv2DOp op, LayerPlan *plan = nullptr) {
   auto wType = dyn_cast<RankedTensorType>(op.getWeight().getType());
   int64_t k = wType ? staticProduct(wType.getShape().drop_front()) : -1;
   FailureOr<LayerPlan> p =
-      planLayer(op, op.getInput(), op.getWeight(), op.getInputZeroPoint(),
+      planTosaLayer(op, op.getInput(), op.getWeight(), op.getInputZeroPoint(),
                 op.getWeightZeroPoint(), k, why);
   if (succeeded(p) && plan)
     *plan = *p;
@@ -329,7 +329,7 @@ std::string checkDepthwise(tosa::DepthwiseConv2DOp op,
   // Weight [KH, KW, C, M]: K = KH * KW products per output.
   int64_t k = wType ? staticProduct(wType.getShape().take_front(2)) : -1;
   FailureOr<LayerPlan> p =
-      planLayer(op, op.getInput(), op.getWeight(), op.getInputZeroPoint(),
+      planTosaLayer(op, op.getInput(), op.getWeight(), op.getInputZeroPoint(),
                 op.getWeightZeroPoint(), k, why);
   if (failed(p))
     return why;
@@ -348,7 +348,7 @@ std::string checkMatmul(tosa::MatMulOp op, LayerPlan *plan = nullptr) {
   int64_t k = bType ? bType.getDimSize(1) : -1;
   if (ShapedType::isDynamic(k))
     k = -1;
-  FailureOr<LayerPlan> p = planLayer(op, op.getA(), op.getB(),
+  FailureOr<LayerPlan> p = planTosaLayer(op, op.getA(), op.getB(),
                                      op.getAZeroPoint(), op.getBZeroPoint(),
                                      k, why);
   if (succeeded(p) && plan)
@@ -446,7 +446,7 @@ struct DepthwiseToContract : OpRewritePattern<tosa::DepthwiseConv2DOp> {
     auto operands = convOperands(op, rewriter, plan);
     if (failed(operands))
       return failure();
-    // The weight is a constant (planLayer): reshape its value.
+    // The weight is a constant (planTosaLayer): reshape its value.
     DenseElementsAttr weights;
     matchPattern(op.getWeight(), m_Constant(&weights));
     auto wType = cast<RankedTensorType>(weights.getType());
