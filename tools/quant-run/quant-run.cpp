@@ -108,6 +108,16 @@ static cl::opt<std::string> dumpDir(
     cl::desc("Write what each observer sees on the first --max-samples "
              "samples of --data to DIR/<id>.npy (and outputs, observers.json)"),
     cl::cat(calibrationCategory));
+static cl::list<int64_t> dataAxes(
+    "data-axis",
+    cl::desc("The sample axis of each --data file, in order (default 0), "
+             "e.g. --data-axis=0,1 for an input [N, T] and a state [2, N, H]"),
+    cl::CommaSeparated, cl::cat(calibrationCategory));
+static cl::list<int64_t> outputAxes(
+    "output-axis",
+    cl::desc("With --dump-observed: the sample axis of each result, in order "
+             "(default 0), where the calls' results are joined"),
+    cl::CommaSeparated, cl::cat(calibrationCategory));
 static cl::opt<int64_t> maxSamples("max-samples",
                                    cl::desc("Samples for --dump-observed"),
                                    cl::init(256), cl::cat(calibrationCategory));
@@ -166,8 +176,11 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   if (fingerprint.empty())
     fingerprint = quantopt::computeModelFingerprint(module);
 
+  if (!outputAxes.empty() && dumpDir.empty())
+    return fail("--output-axis is for --dump-observed");
   auto data = quantopt::runtime::DataSet::load(
-      std::vector<std::string>(dataFiles.begin(), dataFiles.end()));
+      std::vector<std::string>(dataFiles.begin(), dataFiles.end()),
+      std::vector<int64_t>(dataAxes.begin(), dataAxes.end()));
   if (!data)
     return fail(llvm::toString(data.takeError()));
   auto session = quantopt::runtime::Session::create(module, entry);
@@ -178,6 +191,7 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   options.threads = threads;
   options.histogramBins = histogramBins;
   options.maxSamples = maxSamples;
+  options.outputAxes.assign(outputAxes.begin(), outputAxes.end());
   options.progress = !noProgress && llvm::sys::Process::StandardErrIsDisplayed();
 
   if (!dumpDir.empty()) {
@@ -265,6 +279,9 @@ int main(int argc, char **argv) {
     return runCalibration(*module, context);
   if (!quantizeOutput.empty())
     return fail("--quantize-output needs --calibrate");
+  if (!dataFiles.empty() || !dataAxes.empty())
+    return fail("--data and --data-axis are for --calibrate and "
+                "--dump-observed; a plain run reads --input");
 
   quantopt::runtime::RunOptions options;
   options.entry = entry;

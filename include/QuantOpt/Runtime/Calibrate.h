@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // What quant-run --calibrate and --dump-observed do, as a library: feed a
-// data set (one .npy per model input, samples along the leading axis) to an
+// data set (one .npy per model input, samples along the leading axis or the
+// axis the caller names) to an
 // instrumented model batch by batch, and collect what its qnt.observe ops
 // see (docs/Calibration.md).
 //
@@ -23,17 +24,28 @@
 namespace quantopt {
 namespace runtime {
 
-/// One array per model input, all with the same number of samples (leading
-/// dimension).
+/// One array per model input, all with the same number of samples along
+/// their sample axes (the leading axis unless stated: a recurrent model's
+/// state such as Silero's [2, N, 128] holds its samples on axis 1).
 struct DataSet {
   std::vector<NpyArray> arrays;
   std::vector<std::string> paths;
+  /// The sample axis of each array.
+  std::vector<int64_t> axes;
   int64_t samples = 0;
 
-  static llvm::Expected<DataSet> load(llvm::ArrayRef<std::string> paths);
-  /// Samples [begin, end) of every array.
+  /// `axes` is empty (every array's samples on axis 0) or one axis per path.
+  static llvm::Expected<DataSet> load(llvm::ArrayRef<std::string> paths,
+                                      llvm::ArrayRef<int64_t> axes = {});
+  /// Samples [begin, end) of every array, along its sample axis.
   std::vector<NpyArray> slice(int64_t begin, int64_t end) const;
 };
+
+/// Rows [begin, end) of `array` along `axis`.
+NpyArray sliceAxis(const NpyArray &array, int64_t axis, int64_t begin,
+                   int64_t end);
+/// `parts` (same shapes but on `axis`) joined along `axis`.
+NpyArray concatenateAxis(llvm::ArrayRef<NpyArray> parts, int64_t axis);
 
 struct CalibrateOptions {
   /// Samples per call when the model's batch dimension is dynamic (a static
@@ -47,13 +59,18 @@ struct CalibrateOptions {
   float averagingConstant = calibration::kDefaultAveragingConstant;
   /// For dumpObserved: how many samples to keep.
   int64_t maxSamples = 256;
+  /// For dumpObserved: the sample axis of each result (empty: axis 0 of
+  /// every result), where the calls' results are joined.
+  std::vector<int64_t> outputAxes;
 };
 
-/// The samples per call: the static leading dimension of the first input,
-/// or options.batchSize. Fails when a static batch does not divide the data.
+/// The samples per call: the static extent of the first input's sample axis,
+/// or options.batchSize. Fails when a static batch does not divide the
+/// `samples` to run (default: the whole data set).
 llvm::Expected<int64_t> getBatchSize(const Session &session,
                                      const DataSet &data,
-                                     const CalibrateOptions &options);
+                                     const CalibrateOptions &options,
+                                     int64_t samples = -1);
 
 /// Runs the model over `data` and returns the statistics of every observer
 /// (contiguous shards of batches run on separate threads and are merged in

@@ -32,24 +32,35 @@ static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-llvm::Expected<DataSet> DataSet::load(llvm::ArrayRef<std::string> paths) {
+llvm::Expected<DataSet> DataSet::load(llvm::ArrayRef<std::string> paths,
+                                      llvm::ArrayRef<int64_t> axes) {
+  if (!axes.empty() && axes.size() != paths.size())
+    return makeError(llvm::formatv("{0} sample axes for {1} data file(s): give "
+                                   "one per file, or none (axis 0)",
+                                   axes.size(), paths.size()));
   DataSet set;
-  for (const std::string &path : paths) {
+  for (auto [i, path] : llvm::enumerate(paths)) {
     auto array = readNpy(path);
     if (!array)
       return array.takeError();
+    int64_t axis = axes.empty() ? 0 : axes[i];
     if (array->shape.empty())
       return makeError("'" + path +
-                       "' is a scalar; calibration data needs a leading "
-                       "sample axis");
-    if (!set.arrays.empty() && array->shape[0] != set.samples)
+                       "' is a scalar; calibration data needs a sample axis");
+    if (axis < 0 || axis >= static_cast<int64_t>(array->shape.size()))
+      return makeError(llvm::formatv(
+          "'{0}' has rank {1}: it has no sample axis {2}", path,
+          array->shape.size(), axis));
+    int64_t count = array->shape[axis];
+    if (!set.arrays.empty() && count != set.samples)
       return makeError(llvm::formatv(
           "'{0}' has {1} samples but '{2}' has {3}: every --data file needs "
-          "the same number of samples (leading dimension)",
-          path, array->shape[0], set.paths.front(), set.samples));
-    set.samples = array->shape[0];
+          "the same number of samples (along its sample axis)",
+          path, count, set.paths.front(), set.samples));
+    set.samples = count;
     set.arrays.push_back(std::move(*array));
     set.paths.push_back(path);
+    set.axes.push_back(axis);
   }
   if (set.arrays.empty())
     return makeError("no --data files");
@@ -58,24 +69,66 @@ llvm::Expected<DataSet> DataSet::load(llvm::ArrayRef<std::string> paths) {
   return set;
 }
 
+/// The bytes of one row along `axis`, and the number of blocks of rows (the
+/// product of the dimensions before it).
+static std::pair<size_t, int64_t> getRowLayout(const NpyArray &array,
+                                               int64_t axis) {
+  size_t rowBytes = getDTypeSize(array.dtype);
+  for (size_t d = axis + 1; d < array.shape.size(); ++d)
+    rowBytes *= array.shape[d];
+  int64_t blocks = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    blocks *= array.shape[d];
+  return {rowBytes, blocks};
+}
+
+NpyArray quantopt::runtime::sliceAxis(const NpyArray &array, int64_t axis,
+                                      int64_t begin, int64_t end) {
+  NpyArray part;
+  part.dtype = array.dtype;
+  part.shape = array.shape;
+  part.shape[axis] = end - begin;
+  auto [rowBytes, blocks] = getRowLayout(array, axis);
+  size_t blockBytes = rowBytes * array.shape[axis];
+  part.data.reserve(rowBytes * (end - begin) * blocks);
+  for (int64_t b = 0; b < blocks; ++b) {
+    auto first = array.data.begin() + b * blockBytes + begin * rowBytes;
+    part.data.insert(part.data.end(), first, first + (end - begin) * rowBytes);
+  }
+  return part;
+}
+
+NpyArray quantopt::runtime::concatenateAxis(llvm::ArrayRef<NpyArray> parts,
+                                            int64_t axis) {
+  NpyArray all;
+  all.dtype = parts.front().dtype;
+  all.shape = parts.front().shape;
+  all.shape[axis] = 0;
+  for (const NpyArray &part : parts)
+    all.shape[axis] += part.shape[axis];
+  int64_t blocks = getRowLayout(all, axis).second;
+  for (int64_t b = 0; b < blocks; ++b)
+    for (const NpyArray &part : parts) {
+      size_t partBlock = part.data.size() / blocks;
+      auto first = part.data.begin() + b * partBlock;
+      all.data.insert(all.data.end(), first, first + partBlock);
+    }
+  return all;
+}
+
 std::vector<NpyArray> DataSet::slice(int64_t begin, int64_t end) const {
   std::vector<NpyArray> parts;
-  for (const NpyArray &array : arrays) {
-    NpyArray part;
-    part.dtype = array.dtype;
-    part.shape = array.shape;
-    part.shape[0] = end - begin;
-    size_t sampleBytes = array.data.size() / array.shape[0];
-    part.data.assign(array.data.begin() + begin * sampleBytes,
-                     array.data.begin() + end * sampleBytes);
-    parts.push_back(std::move(part));
-  }
+  for (auto [array, axis] : llvm::zip_equal(arrays, axes))
+    parts.push_back(sliceAxis(array, axis, begin, end));
   return parts;
 }
 
 llvm::Expected<int64_t>
 quantopt::runtime::getBatchSize(const Session &session, const DataSet &data,
-                                const CalibrateOptions &options) {
+                                const CalibrateOptions &options,
+                                int64_t samples) {
+  if (samples < 0)
+    samples = data.samples;
   FunctionType signature = session.getSignature();
   if (signature.getNumInputs() != data.arrays.size())
     return makeError(llvm::formatv("the model takes {0} input(s), got {1} "
@@ -85,16 +138,19 @@ quantopt::runtime::getBatchSize(const Session &session, const DataSet &data,
   int64_t batch = options.batchSize;
   if (batch <= 0)
     return makeError("the batch size must be positive");
+  // The first input's extent on its sample axis fixes the batch when static.
   auto first = dyn_cast<RankedTensorType>(signature.getInput(0));
-  if (first && first.getRank() > 0 && !first.isDynamicDim(0)) {
-    batch = first.getDimSize(0);
-    if (data.samples % batch != 0)
+  int64_t axis = data.axes.front();
+  if (first && first.getRank() > axis && !first.isDynamicDim(axis)) {
+    batch = first.getDimSize(axis);
+    if (samples % batch != 0)
       return makeError(llvm::formatv(
           "the model's batch dimension is fixed at {0}, which does not "
-          "divide the {1} samples of the data set",
-          batch, data.samples));
+          "divide the {1} samples {2}",
+          batch, samples,
+          samples == data.samples ? "of the data set" : "to run"));
   }
-  return std::min(batch, data.samples);
+  return std::min(batch, samples);
 }
 
 namespace {
@@ -242,30 +298,24 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
   return file;
 }
 
-/// Concatenates arrays along axis 0.
-static NpyArray concatenate(llvm::ArrayRef<NpyArray> parts) {
-  NpyArray all = parts.front();
-  for (const NpyArray &part : parts.drop_front()) {
-    all.shape[0] += part.shape[0];
-    all.data.insert(all.data.end(), part.data.begin(), part.data.end());
-  }
-  return all;
-}
-
 llvm::Error quantopt::runtime::dumpObserved(const Session &session,
                                             const DataSet &data,
                                             const CalibrateOptions &options,
                                             llvm::StringRef dir) {
   llvm::ArrayRef<std::string> ids = session.getObserverIds();
-  auto batch = getBatchSize(session, data, options);
+  // The first maxSamples samples; with a static batch, rounded up to whole
+  // batches while the data set has them.
+  int64_t samples = std::min(data.samples, std::max<int64_t>(1, options.maxSamples));
+  auto first = cast<RankedTensorType>(session.getSignature().getInput(0));
+  int64_t axis = data.axes.front();
+  if (first.getRank() > axis && !first.isDynamicDim(axis)) {
+    int64_t fixed = first.getDimSize(axis);
+    if (fixed > 0 && samples % fixed != 0)
+      samples = std::min((samples + fixed - 1) / fixed * fixed, data.samples);
+  }
+  auto batch = getBatchSize(session, data, options, samples);
   if (!batch)
     return batch.takeError();
-  int64_t samples = std::min(data.samples, std::max<int64_t>(1, options.maxSamples));
-  if (samples % *batch != 0 &&
-      !cast<RankedTensorType>(session.getSignature().getInput(0))
-           .isDynamicDim(0))
-    samples = (samples + *batch - 1) / *batch * *batch;
-  samples = std::min(samples, data.samples);
   DumpSink sink(ids.size());
   std::vector<std::vector<NpyArray>> outputs;
   setThreadObserverSink(&sink);
@@ -278,13 +328,25 @@ llvm::Error quantopt::runtime::dumpObserved(const Session &session,
       setThreadObserverSink(nullptr);
       return results.takeError();
     }
+    if (!options.outputAxes.empty() &&
+        options.outputAxes.size() != results->size()) {
+      setThreadObserverSink(nullptr);
+      return makeError(llvm::formatv("{0} output sample axes for {1} results",
+                                     options.outputAxes.size(),
+                                     results->size()));
+    }
     for (auto [i, r] : llvm::enumerate(*results)) {
       if (outputs.size() <= i)
         outputs.emplace_back();
-      if (r.shape.empty() || r.shape[0] != end - begin) {
+      int64_t axis = options.outputAxes.empty() ? 0 : options.outputAxes[i];
+      if (axis < 0 || static_cast<size_t>(axis) >= r.shape.size() ||
+          r.shape[axis] != end - begin) {
         setThreadObserverSink(nullptr);
         return makeError(llvm::formatv(
-            "result #{0} does not have the batch as its leading dimension", i));
+            "result #{0} does not have the batch ({1} samples) on its sample "
+            "axis {2}{3}",
+            i, end - begin, axis,
+            options.outputAxes.empty() ? " (name it with --output-axis)" : ""));
       }
       outputs[i].push_back(std::move(r));
     }
@@ -328,8 +390,9 @@ llvm::Error quantopt::runtime::dumpObserved(const Session &session,
     order.push_back(id);
   }
   std::vector<NpyArray> results;
-  for (auto &parts : outputs)
-    results.push_back(concatenate(parts));
+  for (auto [i, parts] : llvm::enumerate(outputs))
+    results.push_back(concatenateAxis(
+        parts, options.outputAxes.empty() ? 0 : options.outputAxes[i]));
   if (llvm::Error err = writeResults(dir, results))
     return err;
   llvm::SmallString<256> path(dir);

@@ -5,6 +5,7 @@ The exact command lines (docs/Report.md lists them too):
   quant-opt MODEL.mlir --qnt-insert-observers -o OUT.mlir
   quant-run OUT.mlir --entry E --data X.npy [--data Y.npy ...]
             --dump-observed DIR --max-samples N --batch-size B
+            [--data-axis=A0,A1,...] [--output-axis=A0,A1,...]
   quant-stats ranges STATS.json --json
 """
 
@@ -67,7 +68,7 @@ def run(cmd, verbose=False):
 
 
 def dump_model(tools, model, entry, data, out_dir, work_dir, tag, max_samples,
-               batch_size, verbose=False):
+               batch_size, verbose=False, data_axes=None, output_axes=None):
     instrumented = os.path.join(work_dir, f"{tag}.observed.mlir")
     run([tools["quant-opt"], model, "--qnt-insert-observers", "-o", instrumented],
         verbose)
@@ -76,6 +77,10 @@ def dump_model(tools, model, entry, data, out_dir, work_dir, tag, max_samples,
         cmd += [QUANT_RUN_DATA_FLAG, d]
     cmd += ["--dump-observed", out_dir, "--max-samples", str(max_samples),
             "--batch-size", str(batch_size)]
+    if data_axes:
+        cmd.append("--data-axis=" + ",".join(map(str, data_axes)))
+    if output_axes:
+        cmd.append("--output-axis=" + ",".join(map(str, output_axes)))
     run(cmd, verbose)
     if not os.path.isfile(os.path.join(out_dir, "observers.json")):
         raise ReportError(f"quant-run wrote no '{out_dir}/observers.json' for the "
