@@ -7,22 +7,30 @@
 //   quant-stats merge a.json b.json [c.json ...] -o merged.json
 //   quant-stats ranges stats.json [--percentile P] [--act-storage u8]
 //               [--act-scheme asymmetric] [--json]
+//   quant-stats moments stats.json [-o DIR]
 //
 // `merge` combines the stats files of separate calibration runs (shards of a
 // data set, in order) into the file one run over all the data would give:
 // min/max exactly, histograms exactly (docs/Calibration.md), moving averages
 // up to float rounding. `ranges` prints the range every calibration method
-// picks for every observed activation. See docs/Calibration.md.
+// picks for every observed activation. `moments` lists the per-channel
+// moments a `moments=...` calibration kept and, with -o, writes them as .npy
+// files (docs/Algorithms.md). See docs/Calibration.md.
 //
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Calibration/StatsFile.h"
+#include "QuantOpt/Runtime/Npy.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
 
 using namespace quantopt;
 namespace cal = quantopt::calibration;
@@ -31,12 +39,13 @@ namespace cl = llvm::cl;
 
 static cl::OptionCategory category("quant-stats options");
 static cl::opt<std::string> command(cl::Positional, cl::Required,
-                                    cl::desc("<merge|ranges>"),
+                                    cl::desc("<merge|ranges|moments>"),
                                     cl::cat(category));
 static cl::list<std::string> files(cl::Positional, cl::OneOrMore,
                                    cl::desc("<stats.json>..."),
                                    cl::cat(category));
-static cl::opt<std::string> output("o", cl::desc("Output file (merge)"),
+static cl::opt<std::string> output("o", cl::desc("Output file (merge) or "
+                                                 "directory (moments)"),
                                    cl::value_desc("file"), cl::cat(category));
 static cl::opt<double> percentile(
     "percentile", cl::desc("Percentile for the percentile method"),
@@ -128,6 +137,91 @@ static int ranges() {
   return 0;
 }
 
+template <typename T>
+static quantopt::runtime::NpyArray makeArray(quantopt::runtime::DType dtype,
+                                             std::vector<int64_t> shape,
+                                             const std::vector<T> &values) {
+  quantopt::runtime::NpyArray array;
+  array.dtype = dtype;
+  array.shape = std::move(shape);
+  array.data.resize(values.size() * sizeof(T));
+  std::memcpy(array.data.data(), values.data(), array.data.size());
+  return array;
+}
+
+/// Lists the moments; with -o, writes each layer's as .npy files and an
+/// index, moments.json (the index last, so that a directory with an index
+/// is complete).
+static int moments() {
+  namespace rt = quantopt::runtime;
+  if (files.size() != 1)
+    return fail("moments takes one stats file");
+  auto stats = cal::StatsFile::load(files[0]);
+  if (!stats)
+    return fail(llvm::toString(stats.takeError()));
+  if (!stats->hasMoments())
+    return fail("'" + files[0] + "' has no moments: calibrate a model "
+                "instrumented with --qnt-insert-observers=\"moments=channels\" "
+                "or \"moments=hessian\"");
+  if (!output.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(output))
+      return fail("cannot create '" + output + "': " + ec.message());
+  llvm::json::Object layers;
+  std::vector<std::string> used;
+  llvm::outs() << llvm::formatv("{0,-32} {1,-9} {2,9} {3,12} {4,8}\n", "layer",
+                                "moments", "channels", "rows", "skipped");
+  for (const auto &[id, observed] : stats->activations) {
+    if (!observed.moments)
+      continue;
+    const cal::ChannelMoments &m = *observed.moments;
+    llvm::outs() << llvm::formatv("{0,-32} {1,-9} {2,9} {3,12} {4,8}\n", id,
+                                  cal::getMomentsName(m.kind), m.channels,
+                                  m.rows, m.skippedRows);
+    llvm::json::Object entry{{"kind", cal::getMomentsName(m.kind)},
+                             {"channels", m.channels},
+                             {"rows", static_cast<int64_t>(m.rows)},
+                             {"skipped_rows", static_cast<int64_t>(m.skippedRows)}};
+    if (!output.empty()) {
+      std::vector<std::pair<std::string, rt::NpyArray>> arrays;
+      arrays.emplace_back("abs_max",
+                          makeArray(rt::DType::F32, {m.channels}, m.absMax));
+      arrays.emplace_back("mean_abs",
+                          makeArray(rt::DType::F64, {m.channels}, m.getMeanAbs()));
+      arrays.emplace_back("mean",
+                          makeArray(rt::DType::F64, {m.channels}, m.getMean()));
+      if (m.kind == cal::MomentsKind::Hessian)
+        arrays.emplace_back("xtx", makeArray(rt::DType::F64,
+                                             {m.channels, m.channels},
+                                             m.getGram()));
+      llvm::json::Object names;
+      for (auto &[what, array] : arrays) {
+        std::string name = rt::getUniqueNpyName(id, used, "." + what);
+        llvm::SmallString<256> path(output.getValue());
+        llvm::sys::path::append(path, name);
+        if (llvm::Error err = rt::writeNpy(path, array))
+          return fail(llvm::toString(std::move(err)));
+        names[what] = name;
+      }
+      entry["files"] = std::move(names);
+    }
+    layers[id] = std::move(entry);
+  }
+  if (output.empty())
+    return 0;
+  llvm::SmallString<256> index(output.getValue());
+  llvm::sys::path::append(index, "moments.json");
+  std::error_code ec;
+  llvm::raw_fd_ostream os(index, ec);
+  if (ec)
+    return fail("cannot write '" + index + "': " + ec.message());
+  os << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
+                                   {"version", 1},
+                                   {"model", stats->model},
+                                   {"layers", std::move(layers)}}))
+     << "\n";
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
@@ -135,10 +229,14 @@ int main(int argc, char **argv) {
       argc, argv,
       "quant-stats: merge and inspect calibration statistics\n\n"
       "  quant-stats merge a.json b.json ... -o merged.json\n"
-      "  quant-stats ranges stats.json [--json]\n");
+      "  quant-stats ranges stats.json [--json]\n"
+      "  quant-stats moments stats.json [-o DIR]\n");
   if (command == "merge")
     return merge();
   if (command == "ranges")
     return ranges();
-  return fail("unknown command '" + command + "' (expected merge or ranges)");
+  if (command == "moments")
+    return moments();
+  return fail("unknown command '" + command +
+              "' (expected merge, ranges or moments)");
 }

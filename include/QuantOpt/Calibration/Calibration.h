@@ -22,6 +22,7 @@
 #ifndef QUANTOPT_CALIBRATION_CALIBRATION_H
 #define QUANTOPT_CALIBRATION_CALIBRATION_H
 
+#include "QuantOpt/Calibration/Moments.h"
 #include "QuantOpt/Numerics/Numerics.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -101,6 +102,11 @@ struct ObserverStats {
   /// `channelAxis` (or -1) selects per-channel min/max.
   void observe(llvm::ArrayRef<float> data, llvm::ArrayRef<int64_t> shape,
                int64_t channelAxis);
+  /// Adds one batch to the moments (docs/Algorithms.md), created on the
+  /// first call with `kind` and the channel count on `axis`.
+  llvm::Error observeMoments(llvm::ArrayRef<float> data,
+                             llvm::ArrayRef<int64_t> shape, int64_t axis,
+                             MomentsKind kind);
   /// Appends the batches of `later` (observed after this one's).
   llvm::Error merge(const ObserverStats &later);
 
@@ -122,6 +128,8 @@ struct ObserverStats {
   std::vector<int64_t> shape;
   int64_t channelAxis = -1;
   std::vector<float> channelMin, channelMax;
+  /// Per-input-channel moments, when the observer asked for them.
+  std::optional<ChannelMoments> moments;
 };
 
 /// The range estimators of --qnt-quantize calibration=...

@@ -50,11 +50,21 @@ struct StatsFile {
   /// Whether the file has histograms and moving averages (version 2).
   bool hasFullStatistics() const { return version >= 2; }
 
-  llvm::json::Value toJSON() const;
+  /// Whether an observer has per-channel moments (they go to a side file).
+  bool hasMoments() const;
+  /// The JSON; the moments are referenced in the side file named
+  /// `momentsFile` (beside the JSON), laid out as getMomentsBytes() writes it.
+  llvm::json::Value toJSON(llvm::StringRef momentsFile = "") const;
+  /// The moments side file: a 16-byte header ("QNTMOMS1" and 8 zero bytes),
+  /// then each observer's record (ChannelMoments::appendRecord) in order.
+  std::vector<uint8_t> getMomentsBytes() const;
+  /// Parses the JSON; `source` is its path (moments side files are found
+  /// beside it) or a name for messages.
   static llvm::Expected<StatsFile> parse(llvm::StringRef text,
                                          llvm::StringRef source);
   static llvm::Expected<StatsFile> load(llvm::StringRef path);
-  /// Writes the file atomically (a temporary file renamed into place).
+  /// Writes the file atomically (a temporary file renamed into place), and
+  /// with moments the side file `<path>.moments` first.
   llvm::Error save(llvm::StringRef path) const;
 
   /// Appends the statistics of `later` (a run over other data, after this

@@ -85,6 +85,13 @@ llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes,
 /// consistent (non-negative dimensions, data size matching the shape).
 std::string serializeNpy(const NpyArray &array);
 
+/// A file name for `id` (a layer name): `<id>.npy` with every character
+/// but [A-Za-z0-9._#-] replaced by '_' (and a leading '.' too), numbered
+/// (`<id>.1.npy`, ...) when it is already in `used`; added to `used`.
+/// `suffix` goes before `.npy` (e.g. ".xtx").
+std::string getUniqueNpyName(llvm::StringRef id, std::vector<std::string> &used,
+                             llvm::StringRef suffix = "");
+
 /// Writes `array` to `path`. The bytes go to a temporary file in the same
 /// directory that is renamed over `path` on success, so a failed write never
 /// leaves a partial file behind. Error messages start with `path`.

@@ -59,7 +59,8 @@ struct Timing {
 class ObserverSink {
 public:
   virtual ~ObserverSink();
-  virtual void observe(int64_t index, int64_t channelAxis,
+  /// `moments` is 0, or the qnt::MomentsKind the observer asked for.
+  virtual void observe(int64_t index, int64_t channelAxis, int64_t moments,
                        llvm::ArrayRef<float> data,
                        llvm::ArrayRef<int64_t> shape) = 0;
 };

@@ -302,6 +302,19 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
   }
 }
 
+llvm::Error ObserverStats::observeMoments(llvm::ArrayRef<float> data,
+                                          llvm::ArrayRef<int64_t> batchShape,
+                                          int64_t axis, MomentsKind kind) {
+  if (axis < 0 || axis >= static_cast<int64_t>(batchShape.size()))
+    return makeError(llvm::formatv("moments on axis {0} of a rank-{1} tensor",
+                                   axis, batchShape.size()));
+  if (!moments)
+    moments.emplace(kind, batchShape[axis]);
+  else if (moments->kind != kind)
+    return makeError("moments of two kinds for one observer");
+  return moments->observe(data, batchShape, axis);
+}
+
 llvm::Error ObserverStats::merge(const ObserverStats &later) {
   if (later.averagingConstant != averagingConstant)
     return makeError(llvm::formatv(
@@ -312,8 +325,17 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
        later.channelMin.size() != channelMin.size()))
     return makeError("per-channel statistics of different channel axes or "
                      "channel counts");
+  if (moments.has_value() != later.moments.has_value() &&
+      (batches && later.batches))
+    return makeError("one side has per-channel moments, the other not");
   if (llvm::Error err = histogram.merge(later.histogram))
     return err;
+  if (later.moments) {
+    if (!moments)
+      moments = later.moments;
+    else if (llvm::Error err = moments->merge(*later.moments))
+      return err;
+  }
   if (later.count) {
     if (count == 0) {
       min = later.min, max = later.max;

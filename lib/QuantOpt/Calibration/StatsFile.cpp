@@ -6,6 +6,7 @@
 
 #include "QuantOpt/Calibration/StatsFile.h"
 
+#include "llvm/Support/CRC.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -13,6 +14,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace quantopt;
@@ -40,8 +42,28 @@ static json::Array toArray(llvm::ArrayRef<float> values) {
   return array;
 }
 
-json::Value StatsFile::toJSON() const {
+static constexpr llvm::StringLiteral kMomentsMagic = "QNTMOMS1";
+static constexpr size_t kMomentsHeaderBytes = 16;
+
+bool StatsFile::hasMoments() const {
+  for (const auto &entry : activations)
+    if (entry.second.moments)
+      return true;
+  return false;
+}
+
+std::vector<uint8_t> StatsFile::getMomentsBytes() const {
+  std::vector<uint8_t> bytes(kMomentsHeaderBytes, 0);
+  std::memcpy(bytes.data(), kMomentsMagic.data(), kMomentsMagic.size());
+  for (const auto &entry : activations)
+    if (entry.second.moments)
+      entry.second.moments->appendRecord(bytes);
+  return bytes;
+}
+
+json::Value StatsFile::toJSON(llvm::StringRef momentsFile) const {
   json::Object observers;
+  size_t offset = kMomentsHeaderBytes;
   for (const auto &[id, s] : activations) {
     json::Array shape;
     for (int64_t d : s.shape)
@@ -63,13 +85,32 @@ json::Value StatsFile::toJSON() const {
       o["channel_min"] = toArray(s.channelMin);
       o["channel_max"] = toArray(s.channelMax);
     }
+    if (s.moments) {
+      size_t bytes = s.moments->getRecordBytes();
+      o["moments"] = json::Object{
+          {"kind", getMomentsName(s.moments->kind)},
+          {"channels", s.moments->channels},
+          {"rows", static_cast<int64_t>(s.moments->rows)},
+          {"skipped_rows", static_cast<int64_t>(s.moments->skippedRows)},
+          {"offset", static_cast<int64_t>(offset)},
+          {"bytes", static_cast<int64_t>(bytes)}};
+      offset += bytes;
+    }
     observers[id] = std::move(o);
   }
-  return json::Object{{"version", kVersion},
-                      {"model", model},
-                      {"histogram_bins", static_cast<int64_t>(histogramBins)},
-                      {"averaging_constant", static_cast<double>(averagingConstant)},
-                      {"activations", std::move(observers)}};
+  json::Object root{{"version", kVersion},
+                    {"model", model},
+                    {"histogram_bins", static_cast<int64_t>(histogramBins)},
+                    {"averaging_constant", static_cast<double>(averagingConstant)},
+                    {"activations", std::move(observers)}};
+  if (hasMoments()) {
+    std::vector<uint8_t> bytes = getMomentsBytes();
+    root["moments_file"] =
+        json::Object{{"name", momentsFile},
+                     {"bytes", static_cast<int64_t>(bytes.size())},
+                     {"crc32", static_cast<int64_t>(llvm::crc32(bytes))}};
+  }
+  return root;
 }
 
 /// Reads a float field that must be present and finite.
@@ -148,6 +189,46 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
     file.histogramBins = static_cast<unsigned>(*bins);
     file.averagingConstant = static_cast<float>(*c);
   }
+  // The moments side file, checked whole before any record is read.
+  std::unique_ptr<llvm::MemoryBuffer> momentsBuffer;
+  llvm::ArrayRef<uint8_t> momentsBytes;
+  std::string momentsWhere;
+  if (const json::Value *ref = root->get("moments_file")) {
+    const json::Object *o = ref->getAsObject();
+    std::optional<llvm::StringRef> name = o ? o->getString("name") : std::nullopt;
+    std::optional<int64_t> bytes = o ? o->getInteger("bytes") : std::nullopt;
+    std::optional<int64_t> crc = o ? o->getInteger("crc32") : std::nullopt;
+    if (!name || name->empty() || llvm::sys::path::has_parent_path(*name) ||
+        !bytes || !crc)
+      return fail(source, "moments_file: expected {\"name\": a file name beside "
+                          "this one, \"bytes\", \"crc32\"}");
+    llvm::SmallString<256> path = llvm::sys::path::parent_path(source);
+    llvm::sys::path::append(path, *name);
+    momentsWhere = path.str().str();
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return fail(source, "cannot read its moments file '" + path +
+                              "': " + buffer.getError().message());
+    momentsBuffer = std::move(*buffer);
+    momentsBytes = llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(momentsBuffer->getBufferStart()),
+        momentsBuffer->getBufferSize());
+    if (static_cast<int64_t>(momentsBytes.size()) != *bytes)
+      return fail(momentsWhere, llvm::formatv("has {0} bytes, {1} says {2} (a "
+                                              "truncated or different file)",
+                                              momentsBytes.size(), source,
+                                              *bytes));
+    if (static_cast<int64_t>(llvm::crc32(momentsBytes)) != *crc)
+      return fail(momentsWhere, "its CRC-32 is not the one " + source +
+                                    " records (a corrupt or different file)");
+    if (momentsBytes.size() < kMomentsHeaderBytes ||
+        std::memcmp(momentsBytes.data(), kMomentsMagic.data(),
+                    kMomentsMagic.size()) != 0)
+      return fail(momentsWhere, "not a QuantOpt moments file");
+  }
+  size_t momentsEnd = kMomentsHeaderBytes;
+
   // json::Object is unordered: observers are read in name order.
   std::vector<std::string> names;
   for (const auto &entry : *observers)
@@ -219,8 +300,53 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
       if (s.channelMin.size() != s.channelMax.size())
         return fail(where, "channel_min and channel_max differ in length");
     }
+    if (const json::Value *m = o->get("moments")) {
+      const json::Object *mo = m->getAsObject();
+      std::optional<MomentsKind> kind;
+      if (mo)
+        if (std::optional<llvm::StringRef> k = mo->getString("kind"))
+          kind = parseMomentsName(*k);
+      std::optional<int64_t> channels = mo ? mo->getInteger("channels") : std::nullopt;
+      std::optional<int64_t> offset = mo ? mo->getInteger("offset") : std::nullopt;
+      std::optional<int64_t> bytes = mo ? mo->getInteger("bytes") : std::nullopt;
+      uint64_t rows = 0, skipped = 0;
+      if (!kind || !channels || !offset || !bytes || !mo)
+        return fail(where, "moments: expected \"kind\" (channels or hessian), "
+                           "\"channels\", \"rows\", \"skipped_rows\", "
+                           "\"offset\" and \"bytes\"");
+      if (llvm::Error err = readCount(*mo, "rows", where + ".moments", rows))
+        return std::move(err);
+      if (llvm::Error err =
+              readCount(*mo, "skipped_rows", where + ".moments", skipped))
+        return std::move(err);
+      if (!momentsBuffer)
+        return fail(where, "moments, but the file names no \"moments_file\"");
+      if (*offset < static_cast<int64_t>(kMomentsHeaderBytes) || *bytes < 0 ||
+          *offset > static_cast<int64_t>(momentsBytes.size()) ||
+          *bytes > static_cast<int64_t>(momentsBytes.size()) - *offset)
+        return fail(where, llvm::formatv("moments: bytes [{0}, {0} + {1}) are "
+                                         "outside the {2}-byte moments file",
+                                         *offset, *bytes, momentsBytes.size()));
+      auto moments = ChannelMoments::fromRecord(
+          momentsBytes.slice(*offset, *bytes), *kind, *channels, rows, skipped,
+          where + ".moments");
+      if (!moments)
+        return moments.takeError();
+      momentsEnd = std::max<size_t>(momentsEnd, *offset + *bytes);
+      s.moments = std::move(*moments);
+    }
     file.activations.emplace_back(name, std::move(s));
   }
+  // Records may not overlap: their sizes must add up to the file.
+  size_t recorded = kMomentsHeaderBytes;
+  for (const auto &entry : file.activations)
+    if (entry.second.moments)
+      recorded += entry.second.moments->getRecordBytes();
+  if (momentsBuffer && (recorded != momentsBytes.size() ||
+                        momentsEnd != momentsBytes.size()))
+    return fail(momentsWhere, llvm::formatv("its records cover {0} of its {1} "
+                                            "bytes",
+                                            recorded, momentsBytes.size()));
   return file;
 }
 
@@ -233,7 +359,9 @@ llvm::Expected<StatsFile> StatsFile::load(llvm::StringRef path) {
   return parse((*buffer)->getBuffer(), path);
 }
 
-llvm::Error StatsFile::save(llvm::StringRef path) const {
+/// Writes `bytes` to a temporary file beside `path` and returns its name.
+static llvm::Expected<std::string> writeTemporary(llvm::StringRef path,
+                                                  llvm::StringRef bytes) {
   llvm::SmallString<256> temp;
   llvm::SmallString<256> model(path);
   model += ".tmp-%%%%%%";
@@ -241,18 +369,49 @@ llvm::Error StatsFile::save(llvm::StringRef path) const {
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, temp))
     return llvm::createStringError(ec, "cannot write '" + path +
                                            "': " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << llvm::formatv("{0}", toJSON()) << "\n";
-    os.close();
-    if (os.has_error()) {
-      llvm::sys::fs::remove(temp);
-      return llvm::createStringError(os.error(), "cannot write '" + path +
-                                                     "': " + os.error().message());
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temp, path)) {
+  llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+  os << bytes;
+  os.close();
+  if (os.has_error()) {
     llvm::sys::fs::remove(temp);
+    return llvm::createStringError(os.error(), "cannot write '" + path +
+                                                   "': " + os.error().message());
+  }
+  return temp.str().str();
+}
+
+llvm::Error StatsFile::save(llvm::StringRef path) const {
+  std::string momentsPath, momentsTemp;
+  std::string momentsName;
+  if (hasMoments()) {
+    momentsPath = (path + ".moments").str();
+    momentsName = llvm::sys::path::filename(momentsPath).str();
+    std::vector<uint8_t> bytes = getMomentsBytes();
+    auto temp = writeTemporary(
+        momentsPath, llvm::StringRef(reinterpret_cast<const char *>(bytes.data()),
+                                     bytes.size()));
+    if (!temp)
+      return temp.takeError();
+    momentsTemp = *temp;
+  }
+  std::string text = llvm::formatv("{0}", toJSON(momentsName)).str() + "\n";
+  auto temp = writeTemporary(path, text);
+  if (!temp) {
+    if (!momentsTemp.empty())
+      llvm::sys::fs::remove(momentsTemp);
+    return temp.takeError();
+  }
+  // The side file first: a JSON is never renamed into place before the
+  // moments it points to.
+  if (!momentsTemp.empty())
+    if (std::error_code ec = llvm::sys::fs::rename(momentsTemp, momentsPath)) {
+      llvm::sys::fs::remove(momentsTemp);
+      llvm::sys::fs::remove(*temp);
+      return llvm::createStringError(ec, "cannot write '" + momentsPath +
+                                             "': " + ec.message());
+    }
+  if (std::error_code ec = llvm::sys::fs::rename(*temp, path)) {
+    llvm::sys::fs::remove(*temp);
     return llvm::createStringError(ec, "cannot write '" + path +
                                            "': " + ec.message());
   }

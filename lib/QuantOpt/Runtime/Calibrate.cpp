@@ -159,18 +159,34 @@ struct StatsSink : ObserverSink {
   StatsSink(size_t observers, const CalibrateOptions &options)
       : stats(observers, cal::ObserverStats(options.histogramBins,
                                             options.averagingConstant)) {}
-  void observe(int64_t index, int64_t axis, llvm::ArrayRef<float> data,
+  void observe(int64_t index, int64_t axis, int64_t moments,
+               llvm::ArrayRef<float> data,
                llvm::ArrayRef<int64_t> shape) override {
-    if (index >= 0 && static_cast<size_t>(index) < stats.size())
-      stats[index].observe(data, shape, axis);
+    if (index < 0 || static_cast<size_t>(index) >= stats.size())
+      return;
+    stats[index].observe(data, shape, axis);
+    if (moments == 0 || !error.empty())
+      return;
+    if (moments != static_cast<int64_t>(cal::MomentsKind::Channels) &&
+        moments != static_cast<int64_t>(cal::MomentsKind::Hessian)) {
+      error = llvm::formatv("observer #{0} asks for unknown moments {1}",
+                            index, moments);
+      return;
+    }
+    if (llvm::Error err = stats[index].observeMoments(
+            data, shape, axis, static_cast<cal::MomentsKind>(moments)))
+      error = llvm::formatv("observer #{0}: {1}", index,
+                            llvm::toString(std::move(err)));
   }
   std::vector<cal::ObserverStats> stats;
+  /// The first failure to keep moments (the batch's other statistics stand).
+  std::string error;
 };
 
 /// The first samples each observer saw.
 struct DumpSink : ObserverSink {
   explicit DumpSink(size_t observers) : seen(observers) {}
-  void observe(int64_t index, int64_t, llvm::ArrayRef<float> data,
+  void observe(int64_t index, int64_t, int64_t, llvm::ArrayRef<float> data,
                llvm::ArrayRef<int64_t> shape) override {
     if (index < 0 || static_cast<size_t>(index) >= seen.size())
       return;
@@ -279,6 +295,9 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
   for (const std::string &error : errors)
     if (!error.empty())
       return makeError(error);
+  for (const auto &sink : sinks)
+    if (!sink->error.empty())
+      return makeError(sink->error);
 
   cal::StatsFile file;
   file.model = model.str();
@@ -361,17 +380,9 @@ llvm::Error quantopt::runtime::dumpObserved(const Session &session,
   // mapping is in observers.json.
   json::Array order;
   json::Object files;
-  llvm::StringSet<> used;
+  std::vector<std::string> used;
   for (auto [i, id] : llvm::enumerate(ids)) {
-    std::string base = id;
-    for (char &ch : base)
-      if (!llvm::isAlnum(ch) && ch != '.' && ch != '_' && ch != '#' && ch != '-')
-        ch = '_';
-    if (base.empty() || base[0] == '.')
-      base.insert(base.begin(), '_');
-    std::string file = base + ".npy";
-    for (unsigned n = 1; !used.insert(file).second; ++n)
-      file = base + "." + std::to_string(n) + ".npy";
+    std::string file = getUniqueNpyName(id, used);
     files[id] = file;
     const DumpSink::Seen &seen = sink.seen[i];
     if (!seen.error.empty())

@@ -454,3 +454,19 @@ Error quantopt::runtime::writeNpy(StringRef path, const NpyArray &array) {
                                toString(std::move(err)));
   return Error::success();
 }
+
+std::string quantopt::runtime::getUniqueNpyName(llvm::StringRef id,
+                                                std::vector<std::string> &used,
+                                                llvm::StringRef suffix) {
+  std::string base = id.str();
+  for (char &ch : base)
+    if (!llvm::isAlnum(ch) && ch != '.' && ch != '_' && ch != '#' && ch != '-')
+      ch = '_';
+  if (base.empty() || base[0] == '.')
+    base.insert(base.begin(), '_');
+  std::string file = base + suffix.str() + ".npy";
+  for (unsigned n = 1; llvm::is_contained(used, file); ++n)
+    file = base + "." + std::to_string(n) + suffix.str() + ".npy";
+  used.push_back(file);
+  return file;
+}

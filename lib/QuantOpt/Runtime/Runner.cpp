@@ -354,8 +354,8 @@ void quantopt::runtime::setThreadObserverSink(ObserverSink *sink) {
 
 /// Called by code lowered from qnt.observe (qnt-lower-observers): an
 /// unranked f32 memref arrives as (rank, descriptor).
-extern "C" void qnt_observe_f32(int64_t index, int64_t axis, int64_t rank,
-                                void *descriptor) {
+extern "C" void qnt_observe_f32(int64_t index, int64_t axis, int64_t moments,
+                                int64_t rank, void *descriptor) {
   ObserverSink *sink = threadSink;
   if (!sink)
     return;
@@ -378,7 +378,7 @@ extern "C" void qnt_observe_f32(int64_t index, int64_t axis, int64_t rank,
       idx[k] = 0;
     }
   }
-  sink->observe(index, axis, data, sizes);
+  sink->observe(index, axis, moments, data, sizes);
 }
 
 //===----------------------------------------------------------------------===//

@@ -429,6 +429,22 @@ func.func @observe_id(%x: tensor<2x3xf32>) {
 
 // -----
 
+func.func @observe_moments(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qnt.observe' op moments need a channel_axis (the layer's input channels)}}
+  qnt.observe %x : tensor<2x3xf32> id "a" moments = hessian
+  return
+}
+
+// -----
+
+func.func @observe_moments_kind(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{enum values for attribute 'moments' [channels, hessian]}}
+  qnt.observe %x : tensor<2x3xf32> id "a" channel_axis = 1 moments = third
+  return
+}
+
+// -----
+
 // qnt.contract
 
 // Tests that a contraction needs three maps.

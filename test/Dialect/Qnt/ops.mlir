@@ -91,9 +91,13 @@ func.func @packed(%q: tensor<3x2xi8>) -> tensor<3x4xf32> {
 // CHECK-LABEL: func @observe
 // CHECK: qnt.observe %arg0 : tensor<?x8xf32> id "fc1" channel_axis = 1
 // CHECK: qnt.observe %arg0 : tensor<?x8xf32> id "fc2"{{$}}
+// CHECK: qnt.observe %arg0 : tensor<?x8xf32> id "fc3" channel_axis = 1 moments = channels
+// CHECK: qnt.observe %arg0 : tensor<?x8xf32> id "fc4" channel_axis = 1 moments = hessian
 func.func @observe(%x: tensor<?x8xf32>) {
   qnt.observe %x : tensor<?x8xf32> id "fc1" channel_axis = 1
   qnt.observe %x : tensor<?x8xf32> id "fc2"
+  qnt.observe %x : tensor<?x8xf32> id "fc3" channel_axis = 1 moments = channels
+  qnt.observe %x : tensor<?x8xf32> id "fc4" channel_axis = 1 moments = hessian
   return
 }
 

@@ -83,4 +83,12 @@ def Qnt_RequantMode : I32EnumAttr<"RequantMode",
   let cppNamespace = "::mlir::qnt";
 }
 
+def Qnt_MomentsKind : I32EnumAttr<"MomentsKind",
+    "the per-input-channel moments an observer collects", [
+      I32EnumAttrCase<"channels", 1>,
+      I32EnumAttrCase<"hessian", 2>,
+    ]> {
+  let cppNamespace = "::mlir::qnt";
+}
+
 #endif // QUANTOPT_DIALECT_QNT_IR_QNTBASE_TD

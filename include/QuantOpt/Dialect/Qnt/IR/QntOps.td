@@ -201,14 +201,24 @@ def Qnt_ObserveOp : Qnt_Op<"observe", [MemoryEffects<[MemWrite]>]> {
     the layer names `--qnt-quantize` uses as ids. The op has no result: the
     observed value flows on unchanged.
 
+    With `moments`, the runtime also keeps the moments of the input viewed
+    as rows of the `channel_axis` channels (docs/Algorithms.md): per channel
+    the absolute maximum, the sum of absolute values and the sum
+    (`channels`), and with `hessian` the second-moment matrix X^T X too, as
+    GPTQ, AWQ, SmoothQuant and bias correction read them. `moments` needs
+    `channel_axis`.
+
     ```mlir
     qnt.observe %x : tensor<?x784xf32> id "fc1" channel_axis = 1
+    qnt.observe %x : tensor<?x784xf32> id "fc1" channel_axis = 1 moments = hessian
     ```
   }];
   let arguments = (ins RankedTensorOf<[F32]>:$input, StrAttr:$id,
-      OptionalAttr<I64Attr>:$channel_axis);
+      OptionalAttr<I64Attr>:$channel_axis,
+      OptionalAttr<Qnt_MomentsKind>:$moments);
   let assemblyFormat = [{
-    $input `:` type($input) `id` $id (`channel_axis` `=` $channel_axis^)? attr-dict
+    $input `:` type($input) `id` $id (`channel_axis` `=` $channel_axis^)?
+    (`moments` `=` $moments^)? attr-dict
   }];
   let hasVerifier = 1;
 }

@@ -110,7 +110,8 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"actGranularity", "act-granularity", "std::string", /*default=*/"\"tensor\"",
            "tensor, or row (one scale per row of a matmul activation: per token)">,
     Option<"stats", "stats", "std::string", /*default=*/"\"\"",
-           "JSON activation ranges for activations=static">,
+           "calibration statistics: activation ranges for activations=static, "
+           "Hessians for weight-method=gptq">,
     Option<"requantize", "requantize", "std::string", /*default=*/"\"float\"",
            "how chained static layers requantize their i32 accumulators: "
            "float (f32 multiplier, round half to even) or fixed-point (Q31 "
@@ -122,6 +123,17 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "percentile, mse or entropy">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "for calibration=percentile: the percentage of values kept on each side">,
+    Option<"weightMethod", "weight-method", "std::string", /*default=*/"\"rtn\"",
+           "how weights are rounded: rtn (to nearest) or gptq (GPTQ with the "
+           "Hessians of stats=FILE; docs/Algorithms.md)">,
+    Option<"gptqBlockSize", "gptq-block-size", "int64_t", /*default=*/"128",
+           "GPTQ: columns per lazy-update block">,
+    Option<"gptqDamp", "gptq-damp", "double", /*default=*/"0.01",
+           "GPTQ: dampening, the fraction of the mean Hessian diagonal added "
+           "to the diagonal">,
+    Option<"gptqActOrder", "gptq-act-order", "bool", /*default=*/"false",
+           "GPTQ: quantize input channels in descending order of their "
+           "Hessian diagonal (static groups with per-block weights)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
@@ -225,8 +237,13 @@ def QntInsertObservers : Pass<"qnt-insert-observers", "::mlir::ModuleOp"> {
     kept in float by `recipe`), with the layer's name as id (its name
     location, or `<op name>#<n>`: stable for the same model). Per-channel
     statistics are kept along the activation's channel axis (dimension 1 of
-    an NCHW convolution, the last dimension otherwise) unless
-    `per-channel=false`.
+    an NCHW convolution, the last dimension otherwise; the reduction
+    dimension the activation shares with the weight for matmuls in any
+    layout) unless `per-channel=false`.
+
+    `moments=channels` or `moments=hessian` also asks the runtime for the
+    per-input-channel moments (and X^T X) that GPTQ, AWQ, SmoothQuant and
+    bias correction read (docs/Algorithms.md).
 
     On a model `--qnt-quantize` already rewrote, it observes what each static
     integer layer consumes instead: the dequantized input of its integer
@@ -239,6 +256,9 @@ def QntInsertObservers : Pass<"qnt-insert-observers", "::mlir::ModuleOp"> {
            "JSON recipe: layers it keeps in float are not observed">,
     Option<"perChannel", "per-channel", "bool", /*default=*/"true",
            "also keep per-channel min/max">,
+    Option<"moments", "moments", "std::string", /*default=*/"\"none\"",
+           "per-input-channel moments: none, channels (absolute maximum, "
+           "mean |x|, mean) or hessian (also X^T X)">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }

@@ -44,6 +44,9 @@ struct PlanOptions {
   /// How ranges come from the statistics, and the option's name.
   calibration::EstimateOptions estimate;
   std::string calibrationName = "minmax";
+  /// The statistics the weight algorithms read (GPTQ's Hessians), whatever
+  /// the activation mode; may be null.
+  const calibration::StatsFile *moments = nullptr;
 };
 
 /// What happens to one layer.
@@ -59,6 +62,9 @@ struct LayerPlan {
   };
   Kind kind = Kind::Float;
   std::string reason;
+  /// What the weight algorithm did not do, when it fell back to rounding to
+  /// nearest (empty otherwise).
+  std::string note;
   /// The weight configuration (recipe applied) and the quantized weight
   /// (WeightOnly and Integer).
   std::optional<WeightConfig> config;

@@ -33,6 +33,8 @@ struct LayerOutcome {
   /// Why the layer got less than an integer kernel (empty for an integer
   /// layer, and for weight-only when weight-only was asked for).
   std::string reason;
+  /// The plan's note: what the weight algorithm fell back from.
+  std::string note;
 };
 
 /// Plans `layer` (planLayer with `record`'s name and op name) and rewrites

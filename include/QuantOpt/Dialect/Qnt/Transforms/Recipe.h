@@ -13,6 +13,7 @@
 #ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_RECIPE_H
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_RECIPE_H
 
+#include "QuantOpt/Algorithms/Gptq.h"
 #include "QuantOpt/Numerics/Numerics.h"
 
 #include "llvm/Support/Error.h"
@@ -26,6 +27,9 @@ namespace quantopt {
 /// How the weights of one layer are quantized.
 struct WeightConfig {
   enum class Granularity { Tensor, Channel, Block };
+  /// How the weights are rounded: each to nearest, or by GPTQ with the
+  /// layer input's Hessian from the statistics (docs/Algorithms.md).
+  enum class Method { RoundToNearest, Gptq };
   numerics::StorageKind storage = numerics::StorageKind::I8;
   numerics::Scheme scheme = numerics::Scheme::Symmetric;
   Granularity granularity = Granularity::Channel;
@@ -34,12 +38,18 @@ struct WeightConfig {
   /// storage and full otherwise.
   std::optional<bool> narrowRange;
   bool powerOfTwo = false;
+  Method method = Method::RoundToNearest;
+  /// GPTQ's options (method == Gptq).
+  algorithms::GptqOptions gptq;
 
   /// The solver options this configuration stands for.
   numerics::SolverOptions getSolverOptions() const;
   /// "i8 symmetric per-channel", "i4 minval per-block(64)", ...
   std::string describe() const;
 };
+
+/// Parses "rtn" or "gptq".
+std::optional<WeightConfig::Method> parseWeightMethodName(llvm::StringRef name);
 
 /// Parses "tensor", "channel" or "block".
 std::optional<WeightConfig::Granularity>
@@ -60,6 +70,7 @@ public:
     std::optional<int64_t> blockSize;
     std::optional<bool> narrowRange;
     std::optional<bool> powerOfTwo;
+    std::optional<WeightConfig::Method> method;
   };
 
   /// Parses a recipe; errors name `source` and the offending key.

@@ -7,6 +7,7 @@
 #ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_WEIGHTQUANTIZATION_H
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_WEIGHTQUANTIZATION_H
 
+#include "QuantOpt/Calibration/Moments.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
 
@@ -30,6 +31,17 @@ struct QuantizedWeight {
 llvm::Expected<QuantizedWeight>
 quantizeWeight(mlir::DenseElementsAttr weights, const WeightConfig &config,
                int64_t channelAxis, std::optional<int64_t> blockAxis);
+
+/// GPTQ (config.gptq) on a 2-D weight with `moments`' X^T X as the Hessian
+/// (docs/Algorithms.md): the same result type and parameter layout as
+/// quantizeWeight, per-channel or per-block along `blockAxis` (the
+/// reduction dimension, whose size must be the moments' channel count).
+/// Fails with a message when GPTQ does not apply (no block axis, another
+/// rank, per-tensor, float or minval weights, a Hessian of another size).
+llvm::Expected<QuantizedWeight>
+quantizeWeightGptq(mlir::DenseElementsAttr weights, const WeightConfig &config,
+                   int64_t channelAxis, std::optional<int64_t> blockAxis,
+                   const calibration::ChannelMoments &moments);
 
 /// The stored form of the float constant `values` under `params` (any
 /// storage, granularity and scheme) with `rounding`: what qnt.quantize

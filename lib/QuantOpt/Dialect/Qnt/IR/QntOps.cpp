@@ -408,5 +408,8 @@ LogicalResult ObserveOp::verify() {
                            << " is out of range for a rank-" << rank
                            << " tensor";
   }
+  if (getMoments() && !getChannelAxis())
+    return emitOpError("moments need a channel_axis (the layer's input "
+                       "channels)");
   return success();
 }

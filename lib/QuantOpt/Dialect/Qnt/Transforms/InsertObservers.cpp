@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
@@ -38,9 +39,31 @@ static constexpr llvm::StringLiteral kObserversAttrName =
     qnt::QntDialect::kObserversAttrName;
 static constexpr llvm::StringLiteral kObserveFunctionName = "qnt_observe_f32";
 
-/// The channel axis of a layer's activation: 1 for NCHW convolutions, the
-/// last dimension otherwise.
+/// The channel axis of a layer's activation: for a linalg layer, the
+/// dimension of the activation indexed by a reduction loop the weight shares
+/// (K of a matmul in any layout, C of a convolution); otherwise (and for
+/// depthwise convolutions, whose channels are parallel) 1 for NCHW
+/// convolutions and the last dimension.
 static int64_t getActivationChannelAxis(Operation *layer, int64_t rank) {
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(layer)) {
+    OpOperand &x = getActivationOperand(layer);
+    OpOperand *w = nullptr;
+    for (OpOperand *input : linalgOp.getDpsInputOperands())
+      if (input != &x && !w)
+        w = input;
+    if (w) {
+      AffineMap xMap = linalgOp.getMatchingIndexingMap(&x);
+      AffineMap wMap = linalgOp.getMatchingIndexingMap(w);
+      auto iterators = linalgOp.getIteratorTypesArray();
+      for (auto [pos, expr] : llvm::enumerate(xMap.getResults())) {
+        auto dim = dyn_cast<AffineDimExpr>(expr);
+        if (dim && iterators[dim.getPosition()] ==
+                       utils::IteratorType::reduction &&
+            wMap.isFunctionOfDim(dim.getPosition()))
+          return pos;
+      }
+    }
+  }
   if (rank >= 4 && layer->getName().getStringRef().contains("nchw"))
     return 1;
   return rank - 1;
@@ -63,20 +86,35 @@ struct QntInsertObserversPass
       }
       rules = std::move(*loaded);
     }
+    std::optional<qnt::MomentsKind> momentsKind;
+    if (moments != "none") {
+      momentsKind = qnt::symbolizeMomentsKind(moments);
+      if (!momentsKind) {
+        module.emitError() << "qnt-insert-observers: moments='" << moments
+                           << "': expected none, channels or hessian";
+        return signalPassFailure();
+      }
+    }
     module->setAttr(kFingerprintAttrName,
                     StringAttr::get(&getContext(),
                                     computeModelFingerprint(module)));
     llvm::StringSet<> seen;
-    auto observe = [&](OpBuilder &b, Location loc, Value value,
-                       StringRef id, std::optional<int64_t> axis) -> bool {
+    auto observe = [&](OpBuilder &b, Location loc, Value value, StringRef id,
+                       std::optional<int64_t> axis, bool withMoments) -> bool {
       if (!seen.insert(id).second) {
         emitError(loc) << "qnt-insert-observers: two layers are named '" << id
                        << "'; give them distinct name locations";
         return false;
       }
+      // Moments are per channel: they keep the channel axis even without
+      // per-channel min/max.
+      bool moment = withMoments && axis && momentsKind;
       qnt::ObserveOp::create(
           b, loc, value, b.getStringAttr(id),
-          axis && perChannel ? b.getI64IntegerAttr(*axis) : IntegerAttr());
+          axis && (perChannel || moment) ? b.getI64IntegerAttr(*axis)
+                                         : IntegerAttr(),
+          moment ? qnt::MomentsKindAttr::get(b.getContext(), *momentsKind)
+                 : qnt::MomentsKindAttr());
       return true;
     };
 
@@ -109,7 +147,8 @@ struct QntInsertObserversPass
       auto type = cast<RankedTensorType>(x.getType());
       OpBuilder b(op);
       if (!observe(b, op->getLoc(), x, name,
-                   getActivationChannelAxis(op, type.getRank())))
+                   getActivationChannelAxis(op, type.getRank()),
+                   /*withMoments=*/true))
         return signalPassFailure();
     }
 
@@ -143,7 +182,8 @@ struct QntInsertObserversPass
                "from a qnt.dynamic_quantize";
         continue;
       }
-      if (!observe(b, op.getLoc(), observed, name, std::nullopt))
+      if (!observe(b, op.getLoc(), observed, name, std::nullopt,
+                   /*withMoments=*/false))
         return signalPassFailure();
     }
   }
@@ -160,7 +200,8 @@ struct QntLowerObserversPass
     MLIRContext *ctx = &getContext();
     Type i64 = IntegerType::get(ctx, 64);
     auto unranked = UnrankedTensorType::get(Float32Type::get(ctx));
-    auto fnType = FunctionType::get(ctx, {i64, i64, unranked}, {});
+    // (index, channel axis or -1, moments kind or 0, the tensor).
+    auto fnType = FunctionType::get(ctx, {i64, i64, i64, unranked}, {});
     auto fn = module.lookupSymbol<func::FuncOp>(kObserveFunctionName);
     if (!fn) {
       OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
@@ -168,7 +209,7 @@ struct QntLowerObserversPass
                                 fnType);
       fn.setPrivate();
       // The runtime only reads the tensor: no copy is needed around the call.
-      fn.setArgAttr(2, "bufferization.access", b.getStringAttr("read"));
+      fn.setArgAttr(3, "bufferization.access", b.getStringAttr("read"));
     } else if (fn.getFunctionType() != fnType) {
       fn.emitError() << "@" << kObserveFunctionName
                      << " is reserved for the calibration runtime";
@@ -186,8 +227,12 @@ struct QntLowerObserversPass
       Value index = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(it->second));
       Value axis = arith::ConstantOp::create(
           b, loc, b.getI64IntegerAttr(op.getChannelAxis().value_or(-1)));
+      Value moments = arith::ConstantOp::create(
+          b, loc,
+          b.getI64IntegerAttr(
+              op.getMoments() ? static_cast<int64_t>(*op.getMoments()) : 0));
       Value cast = tensor::CastOp::create(b, loc, unranked, op.getInput());
-      func::CallOp::create(b, loc, fn, ValueRange{index, axis, cast});
+      func::CallOp::create(b, loc, fn, ValueRange{index, axis, moments, cast});
       op.erase();
     }
     module->setAttr(kObserversAttrName, ArrayAttr::get(ctx, ids));

@@ -44,15 +44,41 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
     plan.reason = "its weight is not a float tensor";
     return plan;
   }
-  auto weight = quantizeWeight(weights, *plan.config,
-                               layer.getWeightChannelAxis(),
-                               layer.getWeightBlockAxis());
+  std::optional<llvm::Expected<QuantizedWeight>> weight;
+  if (plan.config->method == WeightConfig::Method::Gptq) {
+    const cal::ObserverStats *observed =
+        options.moments ? options.moments->lookup(name) : nullptr;
+    if (!observed || !observed->moments ||
+        observed->moments->kind != cal::MomentsKind::Hessian) {
+      plan.note = "gptq: the statistics have no Hessian for it (calibrate "
+                  "with --qnt-insert-observers=\"moments=hessian\"); its "
+                  "weights round to nearest";
+    } else {
+      weight.emplace(quantizeWeightGptq(weights, *plan.config,
+                                        layer.getWeightChannelAxis(),
+                                        layer.getWeightBlockAxis(),
+                                        *observed->moments));
+      if (!*weight) {
+        plan.note = "gptq does not apply: " +
+                    llvm::toString(weight->takeError()) +
+                    "; its weights round to nearest";
+        weight.reset();
+      }
+    }
+  }
   if (!weight) {
+    WeightConfig nearest = *plan.config;
+    nearest.method = WeightConfig::Method::RoundToNearest;
+    weight.emplace(quantizeWeight(weights, nearest,
+                                  layer.getWeightChannelAxis(),
+                                  layer.getWeightBlockAxis()));
+  }
+  if (!*weight) {
     plan.reason = plan.config->describe() + " does not apply: " +
-                  llvm::toString(weight.takeError());
+                  llvm::toString(weight->takeError());
     return plan;
   }
-  plan.weight = *weight;
+  plan.weight = **weight;
   plan.kind = LayerPlan::Kind::WeightOnly;
   if (options.activations == ActivationMode::None)
     return plan;

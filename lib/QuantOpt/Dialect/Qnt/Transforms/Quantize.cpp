@@ -161,6 +161,26 @@ struct QntQuantizePass
     if (!weightRange.empty())
       config.narrowRange = weightRange == "narrow";
     config.powerOfTwo = pow2;
+    auto method = parseWeightMethodName(weightMethod);
+    if (!method)
+      return module.emitError() << "qnt-quantize: unknown weight-method='"
+                                << weightMethod << "' (expected rtn or gptq)";
+    if (gptqBlockSize <= 0)
+      return module.emitError()
+             << "qnt-quantize: gptq-block-size must be positive";
+    if (!(gptqDamp >= 0) || !std::isfinite(double(gptqDamp)))
+      return module.emitError()
+             << "qnt-quantize: gptq-damp must be a non-negative number";
+    if (*method == WeightConfig::Method::Gptq && stats.empty() &&
+        !providedStats)
+      return module.emitError()
+             << "qnt-quantize: weight-method=gptq needs stats=FILE with the "
+                "layers' Hessians (calibrate a model instrumented with "
+                "--qnt-insert-observers=\"moments=hessian\")";
+    config.method = *method;
+    config.gptq.blockSize = gptqBlockSize;
+    config.gptq.dampening = gptqDamp;
+    config.gptq.actOrder = gptqActOrder;
     return success();
   }
 
@@ -252,6 +272,8 @@ struct QntQuantizePass
     planOptions.activations = activations == "none"      ? ActivationMode::None
                               : activations == "static" ? ActivationMode::Static
                                                         : ActivationMode::Dynamic;
+    if (!stats.empty() || providedStats)
+      planOptions.moments = &activationStats;
     if (planOptions.activations == ActivationMode::Static) {
       planOptions.stats = &activationStats;
       planOptions.statsName = getStatsName();
@@ -278,6 +300,9 @@ struct QntQuantizePass
 
       LayerOutcome outcome =
           quantizeLayer(rewriter, layer, record, planOptions, activation);
+      if (!outcome.note.empty())
+        mlir::emitRemark(userLoc)
+            << "layer '" << name << "' (" << kind << "): " << outcome.note;
       switch (outcome.kind) {
       case LayerPlan::Kind::Float:
         keep(outcome.reason);

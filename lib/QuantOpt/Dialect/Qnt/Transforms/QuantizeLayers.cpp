@@ -27,7 +27,7 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
   LayerPlan plan =
       planLayer(layer, record.name, record.opName, options);
   if (plan.kind == LayerPlan::Kind::Float)
-    return {LayerPlan::Kind::Float, plan.reason};
+    return {LayerPlan::Kind::Float, plan.reason, plan.note};
   const QuantizedWeight &weight = *plan.weight;
   if (plan.kind == LayerPlan::Kind::Integer) {
     ActivationConfig act = activation;
@@ -43,11 +43,11 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
                           "integer kernels are built on linalg; the "
                           "qnt-quantize pipeline lowers TOSA layers first");
     if (!err)
-      return {LayerPlan::Kind::Integer, ""};
+      return {LayerPlan::Kind::Integer, "", plan.note};
     plan.reason = llvm::toString(std::move(err));
   }
   rewriteToWeightOnlyLayer(rewriter, layer, weight);
-  return {LayerPlan::Kind::WeightOnly, plan.reason};
+  return {LayerPlan::Kind::WeightOnly, plan.reason, plan.note};
 }
 
 namespace {

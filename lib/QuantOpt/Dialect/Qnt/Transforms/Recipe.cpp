@@ -33,13 +33,26 @@ std::string WeightConfig::describe() const {
                       .str();
   switch (granularity) {
   case Granularity::Tensor:
-    return s + " per-tensor";
+    s += " per-tensor";
+    break;
   case Granularity::Channel:
-    return s + " per-channel";
+    s += " per-channel";
+    break;
   case Granularity::Block:
-    return s + " per-block(" + std::to_string(blockSize) + ")";
+    s += " per-block(" + std::to_string(blockSize) + ")";
+    break;
   }
+  if (method == Method::Gptq)
+    s += " gptq";
   return s;
+}
+
+std::optional<WeightConfig::Method>
+quantopt::parseWeightMethodName(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<WeightConfig::Method>>(name)
+      .Case("rtn", WeightConfig::Method::RoundToNearest)
+      .Case("gptq", WeightConfig::Method::Gptq)
+      .Default(std::nullopt);
 }
 
 std::optional<WeightConfig::Granularity>
@@ -126,6 +139,14 @@ static llvm::Expected<Recipe::Rule> parseRule(const json::Object &object,
         return fail(source, where + ".range",
                     "expected \"narrow\" or \"full\", got '" + *s + "'");
       rule.narrowRange = *s == "narrow";
+    } else if (k == "method") {
+      auto s = str();
+      if (!s)
+        return s.takeError();
+      rule.method = parseWeightMethodName(*s);
+      if (!rule.method)
+        return fail(source, where + ".method",
+                    "unknown method '" + *s + "' (expected rtn or gptq)");
     } else if (k == "pow2") {
       auto b = value.getAsBoolean();
       if (!b)
@@ -211,6 +232,8 @@ static void apply(const Recipe::Rule &rule, WeightConfig &config) {
     config.narrowRange = rule.narrowRange;
   if (rule.powerOfTwo)
     config.powerOfTwo = *rule.powerOfTwo;
+  if (rule.method)
+    config.method = *rule.method;
 }
 
 static bool matches(llvm::StringRef pattern, llvm::StringRef text) {

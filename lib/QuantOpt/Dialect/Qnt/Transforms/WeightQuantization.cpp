@@ -8,6 +8,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace quantopt;
@@ -17,16 +18,34 @@ static llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-llvm::Expected<QuantizedWeight>
-quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
-                         int64_t channelAxis, std::optional<int64_t> blockAxis) {
-  auto type = cast<RankedTensorType>(weights.getType());
-  Type expressed = type.getElementType();
+/// The weights as float32, row-major; fails for element types other than
+/// f32, f16 and bf16.
+static llvm::Expected<std::vector<float>> readWeights(DenseElementsAttr weights) {
+  Type expressed = weights.getElementType();
   if (!expressed.isF32() && !expressed.isF16() && !expressed.isBF16())
     return fail("weights of type " + llvm::Twine(expressed.isInteger()
                                                      ? "integer"
                                                      : "non-f32/f16/bf16") +
                 " are not quantized");
+  std::vector<float> values;
+  values.reserve(weights.getNumElements());
+  for (APFloat v : weights.getValues<APFloat>()) {
+    bool losesInfo;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
+    values.push_back(v.convertToFloat());
+  }
+  return values;
+}
+
+llvm::Expected<QuantizedWeight>
+quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
+                         int64_t channelAxis, std::optional<int64_t> blockAxis) {
+  auto type = cast<RankedTensorType>(weights.getType());
+  Type expressed = type.getElementType();
+  auto read = readWeights(weights);
+  if (!read)
+    return read.takeError();
+  std::vector<float> values = std::move(*read);
   ArrayRef<int64_t> shape = type.getShape();
 
   num::Granularity granularity;
@@ -45,13 +64,6 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
     break;
   }
 
-  std::vector<float> values;
-  values.reserve(weights.getNumElements());
-  for (APFloat v : weights.getValues<APFloat>()) {
-    bool losesInfo;
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
-    values.push_back(v.convertToFloat());
-  }
   num::SolverOptions options = config.getSolverOptions();
   auto params = num::solveForTensor(values, shape, granularity, options);
   if (!params)
@@ -69,6 +81,88 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
   if (!stored)
     return fail("the solved parameters do not fit the weight");
   return QuantizedWeight{*stored, attr};
+}
+
+llvm::Expected<QuantizedWeight>
+quantopt::quantizeWeightGptq(DenseElementsAttr weights,
+                             const WeightConfig &config, int64_t channelAxis,
+                             std::optional<int64_t> blockAxis,
+                             const calibration::ChannelMoments &moments) {
+  auto type = cast<RankedTensorType>(weights.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  if (type.getRank() != 2 || !blockAxis || *blockAxis == channelAxis)
+    return fail("gptq needs a 2-D weight with an output-channel and a "
+                "reduction axis (a matmul's)");
+  if (config.granularity == WeightConfig::Granularity::Tensor)
+    return fail("gptq quantizes per channel or per block, not per tensor");
+  if (moments.kind != calibration::MomentsKind::Hessian)
+    return fail("the statistics hold per-channel moments but no X^T X "
+                "(calibrate with moments=hessian)");
+  int64_t rows = shape[channelAxis], cols = shape[*blockAxis];
+  if (moments.channels != cols)
+    return fail(llvm::formatv("the Hessian is over {0} input channels, the "
+                              "weight's reduction dimension has {1}",
+                              moments.channels, cols));
+  if (moments.rows == 0)
+    return fail("the Hessian was built from no rows");
+  auto read = readWeights(weights);
+  if (!read)
+    return read.takeError();
+  // W as GPTQ sees it: a row per output channel.
+  auto at = [&](int64_t r, int64_t c) {
+    return channelAxis == 0 ? r * cols + c : c * rows + r;
+  };
+  std::vector<float> w(rows * cols);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      w[r * cols + c] = (*read)[at(r, c)];
+
+  num::SolverOptions options = config.getSolverOptions();
+  bool blocked = config.granularity == WeightConfig::Granularity::Block;
+  int64_t group = blocked ? config.blockSize : 0;
+  algorithms::GptqOptions gptq = config.gptq;
+  // Activation order with groups keeps contiguous groups (static groups).
+  if (gptq.actOrder && group)
+    gptq.staticGroups = true;
+  auto result = algorithms::runGptq(w, rows, cols, moments.getGram(), group,
+                                    options, gptq);
+  if (!result)
+    return result.takeError();
+
+  num::Granularity granularity;
+  granularity.axis = blocked ? *blockAxis : channelAxis;
+  granularity.blockSize = group;
+  auto paramShape = num::getParamShape(shape, granularity);
+  if (!paramShape)
+    return paramShape.takeError();
+  int64_t numParams = 1;
+  for (int64_t d : *paramShape)
+    numParams *= d;
+  int64_t groups = group ? num::getNumBlocks(cols, group) : 1;
+  std::vector<num::QuantParams> params(numParams);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t index[2];
+      index[channelAxis] = r;
+      index[*blockAxis] = g * group;
+      params[num::getParamIndex(shape, index, granularity)] =
+          result->params[r * groups + g];
+    }
+  MLIRContext *ctx = weights.getContext();
+  qnt::ParamsAttr attr = qnt::getParamsAttr(
+      ctx, options, granularity, type.getElementType(), params,
+      [&]() { return emitError(UnknownLoc::get(ctx)); });
+  if (!attr)
+    return fail("the solved parameters do not verify");
+  unsigned width = num::getStorageBitWidth(options.storage);
+  SmallVector<APInt> codes(rows * cols);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      codes[at(r, c)] =
+          APInt(width, static_cast<uint64_t>(result->codes[r * cols + c]),
+                /*isSigned=*/true, /*implicitTrunc=*/true);
+  auto storedType = RankedTensorType::get(shape, attr.getStoredElementType());
+  return QuantizedWeight{DenseElementsAttr::get(storedType, codes), attr};
 }
 
 std::optional<DenseElementsAttr>

@@ -1,0 +1,71 @@
+"""For gptq.test. `make DIR` writes DIR/linear.mlir (one matmul layer "fc",
+x [?, 16] times a constant W [16, 6]), DIR/x.npy (96 calibration rows with
+correlated channels of unequal scales) and DIR/eye.npy (the 16x16 identity:
+the weight-only model run on it returns its dequantized weights exactly).
+`check DIR GROUP ACTORDER` compares DIR/q.out/out0.npy (the dequantized
+weights) with GPTQ as the published reference runs it (the python3-torch
+transcription in unittests/Algorithms/gen_gptq_cases.py) on H = X^T X with
+QuantOpt's i4 asymmetric quantizer, and prints the output errors of GPTQ and
+of round to nearest (DIR/rtn.out, DIR/gptq.xout, DIR/rtn.xout: the models on
+x) against the float layer."""
+import os
+import sys
+
+import numpy as np
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "..", "..", "unittests", "Algorithms"))
+
+
+def data():
+    rng = np.random.default_rng(12)
+    mix = rng.normal(size=(16, 16)) * 0.5 + np.eye(16)
+    x = (rng.normal(size=(96, 16)) @ mix * rng.uniform(0.3, 3, size=16)).astype(np.float32)
+    w = rng.normal(size=(16, 6)).astype(np.float32)
+    return x, w
+
+
+def make(out):
+    x, w = data()
+    np.save(os.path.join(out, "x.npy"), x)
+    np.save(os.path.join(out, "eye.npy"), np.eye(16, dtype=np.float32))
+    rows = ", ".join("[" + ", ".join("%.9g" % v for v in r) + "]" for r in w)
+    with open(os.path.join(out, "linear.mlir"), "w") as f:
+        f.write(f"""func.func @main(%x: tensor<?x16xf32>) -> tensor<?x6xf32> {{
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x16xf32>
+  %w = arith.constant dense<[{rows}]> : tensor<16x6xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x6xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x6xf32>) -> tensor<?x6xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x16xf32>, tensor<16x6xf32>) outs(%z : tensor<?x6xf32>) -> tensor<?x6xf32> loc("fc")
+  return %y : tensor<?x6xf32>
+}}
+""")
+
+
+def check(out, group, actorder):
+    import torch
+    from gen_gptq_cases import Quantizer, fasterquant
+    x, w = data()
+    h = x.astype(np.float64).T @ x.astype(np.float64)
+    q, codes, _, _, _, _ = fasterquant(
+        torch.from_numpy(w.T.astype(np.float64)), torch.from_numpy(h),
+        Quantizer("i4", "asymmetric", "full"), 128, 0.01, group, actorder,
+        actorder and group != -1)
+    ours = np.load(os.path.join(out, "q.out", "out0.npy"))  # eye @ deq(W) = deq(W)
+    same = np.array_equal(ours.T, q.astype(np.float32))
+    print("gptq weights equal the reference transcription:", same,
+          "(%d of %d differ)" % (np.sum(ours.T != q.astype(np.float32)), q.size))
+    ref = x.astype(np.float64) @ w.astype(np.float64)
+    err = {k: float(np.sum((np.load(os.path.join(out, k + ".xout", "out0.npy")) - ref) ** 2))
+           for k in ("gptq", "rtn")}
+    print("output error gptq < rtn:", err["gptq"] < err["rtn"],
+          "(%.4g vs %.4g)" % (err["gptq"], err["rtn"]))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "make":
+        make(sys.argv[2])
+    else:
+        check(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1")
