@@ -14,7 +14,7 @@ import numpy as np
 
 FORTUNES = "/usr/share/games/fortunes"
 VOCAB = 97
-CONFIG = {"vocab": VOCAB, "d": 192, "heads": 6, "layers": 4, "ff": 768, "context": 128}
+CONFIG = {"vocab": VOCAB, "d": 192, "heads": 6, "layers": 4, "ff": 768, "context": 64}
 
 
 def encode(text):

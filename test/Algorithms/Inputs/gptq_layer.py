@@ -25,9 +25,19 @@ def data():
     return x, w
 
 
+def outliers():
+    """The same layer's inputs with two outlier channels (x30), as
+    transformers' activations have them."""
+    x, _ = data()
+    x = x.copy()
+    x[:, [2, 9]] *= 30
+    return x
+
+
 def make(out):
     x, w = data()
     np.save(os.path.join(out, "x.npy"), x)
+    np.save(os.path.join(out, "xo.npy"), outliers())
     np.save(os.path.join(out, "eye.npy"), np.eye(16, dtype=np.float32))
     rows = ", ".join("[" + ", ".join("%.9g" % v for v in r) + "]" for r in w)
     with open(os.path.join(out, "linear.mlir"), "w") as f:
@@ -64,8 +74,54 @@ def check(out, group, actorder):
           "(%.4g vs %.4g)" % (err["gptq"], err["rtn"]))
 
 
+def errors(out, kinds, xname):
+    """Squared output errors of DIR/<kind>.xout against the float layer."""
+    x = np.load(os.path.join(out, xname)).astype(np.float64)
+    ref = x @ data()[1].astype(np.float64)
+    return {k: float(np.sum((np.load(os.path.join(out, k + ".xout", "out0.npy")) - ref) ** 2))
+            for k in kinds}
+
+
+def check_awq(out, group):
+    """AWQ as llm-awq runs it (gen_smoothing_cases.awq, on the rows of x)
+    against the model run on the identity: diag(1/s) Q(W') = its effective
+    weights."""
+    import torch  # noqa: F401
+    from gen_smoothing_cases import awq, fake_quantize
+    x, w = data()
+    ratio, scales, ws, _ = awq(w.T.copy(), x, group, "i4", "asymmetric", "full", True)
+    eff = fake_quantize(ws, group, "i4", "asymmetric", "full") / scales
+    ours = np.load(os.path.join(out, "q.out", "out0.npy"))
+    print("awq alpha", "%g" % ratio, "effective weights equal the transcription's:",
+          np.allclose(ours.T, eff, rtol=2e-6, atol=1e-7))
+    e = errors(out, ("awq", "rtn"), "x.npy")
+    print("output error awq < rtn:", e["awq"] < e["rtn"], "(%.4g vs %.4g)" % (e["awq"], e["rtn"]))
+
+
+def check_smooth(out, mlir, alpha):
+    """The inverse scales in the smoothed model against smooth.py's formula
+    on the per-channel maxima of xo; and the W8A8 output errors."""
+    import re
+    import torch  # noqa: F401
+    from gen_smoothing_cases import smoothquant
+    _, w = data()
+    s = smoothquant(w.T.copy(), np.abs(outliers()).max(axis=0), alpha)
+    text = open(mlir).read()
+    found = re.findall(r"dense<\[([^\]]*)\]> : tensor<16xf32>", text)
+    inv = np.array([float(v) for v in found[0].split(",")], np.float32)
+    print("smoothquant inverse scales equal 1/s:", len(found) == 1 and
+          np.allclose(inv, (1 / s).astype(np.float32), rtol=1e-6))
+    e = errors(out, ("smooth", "plain"), "xo.npy")
+    print("output error smoothquant < plain:", e["smooth"] < e["plain"],
+          "(%.4g vs %.4g)" % (e["smooth"], e["plain"]))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "awq":
+        check_awq(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "smooth":
+        check_smooth(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
         check(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1")

@@ -41,6 +41,13 @@ std::string getLayerName(mlir::Operation *op,
 /// operand that is not the weight.
 mlir::OpOperand &getActivationOperand(mlir::Operation *layer);
 
+/// The input-channel axis of a layer's activation: for a linalg layer, the
+/// dimension indexed by a reduction loop the weight shares (K of a matmul in
+/// any layout, C of a convolution); otherwise (and for depthwise
+/// convolutions, whose channels are parallel) 1 for NCHW convolutions and the
+/// last dimension.
+int64_t getActivationChannelAxis(mlir::Operation *layer);
+
 /// How a layer looked when the model was read: its name, op name and
 /// activation type.
 struct LayerRecord {

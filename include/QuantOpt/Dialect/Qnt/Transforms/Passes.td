@@ -124,8 +124,9 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "for calibration=percentile: the percentage of values kept on each side">,
     Option<"weightMethod", "weight-method", "std::string", /*default=*/"\"rtn\"",
-           "how weights are rounded: rtn (to nearest) or gptq (GPTQ with the "
-           "Hessians of stats=FILE; docs/Algorithms.md)">,
+           "how weights are rounded: rtn (to nearest), gptq (GPTQ with the "
+           "Hessians of stats=FILE) or awq (to nearest after AWQ's "
+           "activation-aware scaling; docs/Algorithms.md)">,
     Option<"gptqBlockSize", "gptq-block-size", "int64_t", /*default=*/"128",
            "GPTQ: columns per lazy-update block">,
     Option<"gptqDamp", "gptq-damp", "double", /*default=*/"0.01",
@@ -134,6 +135,14 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"gptqActOrder", "gptq-act-order", "bool", /*default=*/"false",
            "GPTQ: quantize input channels in descending order of their "
            "Hessian diagonal (static groups with per-block weights)">,
+    Option<"awqGrid", "awq-grid", "int64_t", /*default=*/"20",
+           "AWQ: candidates for the exponent alpha (0, 1/n, ..., (n-1)/n)">,
+    Option<"awqClip", "awq-clip", "bool", /*default=*/"true",
+           "AWQ: also search each weight group's clipping range">,
+    Option<"smoothQuant", "smoothquant", "double", /*default=*/"-1",
+           "SmoothQuant's migration strength alpha in [0, 1] (off when "
+           "negative): input channels rescaled with the per-channel extremes "
+           "of stats=FILE before quantization">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

@@ -47,7 +47,18 @@ struct PlanOptions {
   /// The statistics the weight algorithms read (GPTQ's Hessians), whatever
   /// the activation mode; may be null.
   const calibration::StatsFile *moments = nullptr;
+  /// Static activations: this range instead of the statistics' (the layer's
+  /// input was rescaled after calibration, e.g. by SmoothQuant).
+  std::optional<calibration::Range> rangeOverride;
 };
+
+/// The weight configuration of the layer `name` (op `opName`): the recipe
+/// applied to the defaults; std::nullopt when a recipe rule keeps it in
+/// float (`reason` names the rule).
+std::optional<WeightConfig> resolveLayerConfig(llvm::StringRef name,
+                                               llvm::StringRef opName,
+                                               const PlanOptions &options,
+                                               std::string *reason);
 
 /// What happens to one layer.
 struct LayerPlan {

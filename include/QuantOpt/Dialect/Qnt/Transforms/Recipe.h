@@ -14,6 +14,7 @@
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_RECIPE_H
 
 #include "QuantOpt/Algorithms/Gptq.h"
+#include "QuantOpt/Algorithms/Smoothing.h"
 #include "QuantOpt/Numerics/Numerics.h"
 
 #include "llvm/Support/Error.h"
@@ -27,9 +28,10 @@ namespace quantopt {
 /// How the weights of one layer are quantized.
 struct WeightConfig {
   enum class Granularity { Tensor, Channel, Block };
-  /// How the weights are rounded: each to nearest, or by GPTQ with the
-  /// layer input's Hessian from the statistics (docs/Algorithms.md).
-  enum class Method { RoundToNearest, Gptq };
+  /// How the weights are rounded: each to nearest, by GPTQ with the layer
+  /// input's Hessian from the statistics, or to nearest after AWQ's
+  /// activation-aware scaling (docs/Algorithms.md).
+  enum class Method { RoundToNearest, Gptq, Awq };
   numerics::StorageKind storage = numerics::StorageKind::I8;
   numerics::Scheme scheme = numerics::Scheme::Symmetric;
   Granularity granularity = Granularity::Channel;
@@ -41,6 +43,10 @@ struct WeightConfig {
   Method method = Method::RoundToNearest;
   /// GPTQ's options (method == Gptq).
   algorithms::GptqOptions gptq;
+  /// AWQ's options (method == Awq).
+  algorithms::AwqOptions awq;
+  /// SmoothQuant's migration strength alpha, when asked for.
+  std::optional<double> smoothQuant;
 
   /// The solver options this configuration stands for.
   numerics::SolverOptions getSolverOptions() const;
@@ -48,7 +54,7 @@ struct WeightConfig {
   std::string describe() const;
 };
 
-/// Parses "rtn" or "gptq".
+/// Parses "rtn", "gptq" or "awq".
 std::optional<WeightConfig::Method> parseWeightMethodName(llvm::StringRef name);
 
 /// Parses "tensor", "channel" or "block".
@@ -71,6 +77,7 @@ public:
     std::optional<bool> narrowRange;
     std::optional<bool> powerOfTwo;
     std::optional<WeightConfig::Method> method;
+    std::optional<double> smoothQuant;
   };
 
   /// Parses a recipe; errors name `source` and the offending key.

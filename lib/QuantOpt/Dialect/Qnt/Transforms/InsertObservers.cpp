@@ -39,36 +39,6 @@ static constexpr llvm::StringLiteral kObserversAttrName =
     qnt::QntDialect::kObserversAttrName;
 static constexpr llvm::StringLiteral kObserveFunctionName = "qnt_observe_f32";
 
-/// The channel axis of a layer's activation: for a linalg layer, the
-/// dimension of the activation indexed by a reduction loop the weight shares
-/// (K of a matmul in any layout, C of a convolution); otherwise (and for
-/// depthwise convolutions, whose channels are parallel) 1 for NCHW
-/// convolutions and the last dimension.
-static int64_t getActivationChannelAxis(Operation *layer, int64_t rank) {
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(layer)) {
-    OpOperand &x = getActivationOperand(layer);
-    OpOperand *w = nullptr;
-    for (OpOperand *input : linalgOp.getDpsInputOperands())
-      if (input != &x && !w)
-        w = input;
-    if (w) {
-      AffineMap xMap = linalgOp.getMatchingIndexingMap(&x);
-      AffineMap wMap = linalgOp.getMatchingIndexingMap(w);
-      auto iterators = linalgOp.getIteratorTypesArray();
-      for (auto [pos, expr] : llvm::enumerate(xMap.getResults())) {
-        auto dim = dyn_cast<AffineDimExpr>(expr);
-        if (dim && iterators[dim.getPosition()] ==
-                       utils::IteratorType::reduction &&
-            wMap.isFunctionOfDim(dim.getPosition()))
-          return pos;
-      }
-    }
-  }
-  if (rank >= 4 && layer->getName().getStringRef().contains("nchw"))
-    return 1;
-  return rank - 1;
-}
-
 namespace {
 struct QntInsertObserversPass
     : quantopt::impl::QntInsertObserversBase<QntInsertObserversPass> {
@@ -144,10 +114,9 @@ struct QntInsertObserversPass
         continue;
       }
       Value x = getActivationOperand(op).get();
-      auto type = cast<RankedTensorType>(x.getType());
       OpBuilder b(op);
       if (!observe(b, op->getLoc(), x, name,
-                   getActivationChannelAxis(op, type.getRank()),
+                   getActivationChannelAxis(op),
                    /*withMoments=*/true))
         return signalPassFailure();
     }

@@ -6,6 +6,8 @@
 
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "llvm/Support/Format.h"
@@ -75,6 +77,38 @@ OpOperand &quantopt::getActivationOperand(Operation *layer) {
     if (&operand != &weight)
       return operand;
   return weight;
+}
+
+/// The channel axis of a layer's activation: for a linalg layer, the
+/// dimension of the activation indexed by a reduction loop the weight shares
+/// (K of a matmul in any layout, C of a convolution); otherwise (and for
+/// depthwise convolutions, whose channels are parallel) 1 for NCHW
+/// convolutions and the last dimension.
+int64_t quantopt::getActivationChannelAxis(Operation *layer) {
+  int64_t rank =
+      cast<ShapedType>(getActivationOperand(layer).get().getType()).getRank();
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(layer)) {
+    OpOperand &x = getActivationOperand(layer);
+    OpOperand *w = nullptr;
+    for (OpOperand *input : linalgOp.getDpsInputOperands())
+      if (input != &x && !w)
+        w = input;
+    if (w) {
+      AffineMap xMap = linalgOp.getMatchingIndexingMap(&x);
+      AffineMap wMap = linalgOp.getMatchingIndexingMap(w);
+      auto iterators = linalgOp.getIteratorTypesArray();
+      for (auto [pos, expr] : llvm::enumerate(xMap.getResults())) {
+        auto dim = dyn_cast<AffineDimExpr>(expr);
+        if (dim && iterators[dim.getPosition()] ==
+                       utils::IteratorType::reduction &&
+            wMap.isFunctionOfDim(dim.getPosition()))
+          return pos;
+      }
+    }
+  }
+  if (rank >= 4 && layer->getName().getStringRef().contains("nchw"))
+    return 1;
+  return rank - 1;
 }
 
 static constexpr llvm::StringLiteral kLayerNameKey = "qnt.layer";

@@ -16,16 +16,21 @@ using namespace mlir;
 using namespace quantopt;
 namespace cal = quantopt::calibration;
 
+std::optional<WeightConfig>
+quantopt::resolveLayerConfig(StringRef name, StringRef opName,
+                             const PlanOptions &options, std::string *reason) {
+  return options.recipe
+             ? options.recipe->resolve(name, opName, options.weights, reason)
+             : std::optional<WeightConfig>(options.weights);
+}
+
 LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
                               StringRef name, StringRef opName,
                               const PlanOptions &options) {
   LayerPlan plan;
   Operation *op = layer.getOperation();
   std::string reason;
-  plan.config = options.recipe ? options.recipe->resolve(name, opName,
-                                                         options.weights,
-                                                         &reason)
-                               : std::optional<WeightConfig>(options.weights);
+  plan.config = resolveLayerConfig(name, opName, options, &reason);
   if (!plan.config) {
     plan.reason = reason + " says keep_float";
     return plan;
@@ -93,7 +98,9 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
   }
   if (options.activations == ActivationMode::Static) {
     plan.staticActivations = true;
-    if (options.stats) {
+    if (options.rangeOverride) {
+      plan.range = *options.rangeOverride;
+    } else if (options.stats) {
       const cal::ObserverStats *observed = options.stats->lookup(name);
       if (!observed) {
         plan.reason = options.statsName + " has no range for it";

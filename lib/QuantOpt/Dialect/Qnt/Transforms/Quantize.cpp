@@ -164,7 +164,20 @@ struct QntQuantizePass
     auto method = parseWeightMethodName(weightMethod);
     if (!method)
       return module.emitError() << "qnt-quantize: unknown weight-method='"
-                                << weightMethod << "' (expected rtn or gptq)";
+                                << weightMethod
+                                << "' (expected rtn, gptq or awq)";
+    if (awqGrid < 1)
+      return module.emitError() << "qnt-quantize: awq-grid must be positive";
+    bool smooth = smoothQuant >= 0;
+    if (smooth && !(smoothQuant <= 1))
+      return module.emitError()
+             << "qnt-quantize: smoothquant must be in [0, 1] (or negative: off)";
+    if ((smooth || *method == WeightConfig::Method::Awq) && stats.empty() &&
+        !providedStats)
+      return module.emitError()
+             << "qnt-quantize: " << (smooth ? "smoothquant" : "weight-method=awq")
+             << " needs stats=FILE (" << (smooth ? "per-channel extremes" : "the layers' Hessians: calibrate with --qnt-insert-observers=\"moments=hessian\"")
+             << ")";
     if (gptqBlockSize <= 0)
       return module.emitError()
              << "qnt-quantize: gptq-block-size must be positive";
@@ -181,6 +194,10 @@ struct QntQuantizePass
     config.gptq.blockSize = gptqBlockSize;
     config.gptq.dampening = gptqDamp;
     config.gptq.actOrder = gptqActOrder;
+    config.awq.grid = awqGrid;
+    config.awq.clip = awqClip;
+    if (smooth)
+      config.smoothQuant = double(smoothQuant);
     return success();
   }
 

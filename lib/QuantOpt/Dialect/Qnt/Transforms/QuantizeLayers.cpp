@@ -6,6 +6,8 @@
 
 #include "QuantOpt/Dialect/Qnt/Transforms/QuantizeLayers.h"
 
+#include "QuantOpt/Dialect/Qnt/Transforms/InputScaling.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -24,8 +26,21 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
                                      const LayerRecord &record,
                                      const PlanOptions &options,
                                      const ActivationConfig &activation) {
-  LayerPlan plan =
-      planLayer(layer, record.name, record.opName, options);
+  // SmoothQuant and AWQ rescale the float layer's input channels first.
+  PlanOptions local = options;
+  std::string note;
+  if (std::optional<WeightConfig> config =
+          resolveLayerConfig(record.name, record.opName, options, nullptr)) {
+    const calibration::ObserverStats *observed =
+        options.moments ? options.moments->lookup(record.name) : nullptr;
+    InputScalingOutcome scaling =
+        applyInputScaling(rewriter, layer.getOperation(), *config, observed);
+    note = scaling.note;
+    local.rangeOverride = scaling.range;
+  }
+  LayerPlan plan = planLayer(layer, record.name, record.opName, local);
+  if (!note.empty())
+    plan.note = plan.note.empty() ? note : note + "; " + plan.note;
   if (plan.kind == LayerPlan::Kind::Float)
     return {LayerPlan::Kind::Float, plan.reason, plan.note};
   const QuantizedWeight &weight = *plan.weight;

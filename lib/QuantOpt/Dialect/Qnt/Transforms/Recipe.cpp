@@ -7,6 +7,7 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/JSON.h"
@@ -44,6 +45,10 @@ std::string WeightConfig::describe() const {
   }
   if (method == Method::Gptq)
     s += " gptq";
+  if (method == Method::Awq)
+    s += " awq";
+  if (smoothQuant)
+    s += " smoothquant(" + llvm::formatv("{0}", llvm::format("%g", *smoothQuant)).str() + ")";
   return s;
 }
 
@@ -52,6 +57,7 @@ quantopt::parseWeightMethodName(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<WeightConfig::Method>>(name)
       .Case("rtn", WeightConfig::Method::RoundToNearest)
       .Case("gptq", WeightConfig::Method::Gptq)
+      .Case("awq", WeightConfig::Method::Awq)
       .Default(std::nullopt);
 }
 
@@ -146,7 +152,13 @@ static llvm::Expected<Recipe::Rule> parseRule(const json::Object &object,
       rule.method = parseWeightMethodName(*s);
       if (!rule.method)
         return fail(source, where + ".method",
-                    "unknown method '" + *s + "' (expected rtn or gptq)");
+                    "unknown method '" + *s + "' (expected rtn, gptq or awq)");
+    } else if (k == "smoothquant") {
+      auto n = value.getAsNumber();
+      if (!n || !(*n >= 0 && *n <= 1))
+        return fail(source, where + ".smoothquant",
+                    "expected the migration strength alpha in [0, 1]");
+      rule.smoothQuant = *n;
     } else if (k == "pow2") {
       auto b = value.getAsBoolean();
       if (!b)
@@ -234,6 +246,8 @@ static void apply(const Recipe::Rule &rule, WeightConfig &config) {
     config.powerOfTwo = *rule.powerOfTwo;
   if (rule.method)
     config.method = *rule.method;
+  if (rule.smoothQuant)
+    config.smoothQuant = rule.smoothQuant;
 }
 
 static bool matches(llvm::StringRef pattern, llvm::StringRef text) {

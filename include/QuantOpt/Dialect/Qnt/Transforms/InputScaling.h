@@ -1,0 +1,63 @@
+//===- InputScaling.h - SmoothQuant and AWQ on float layers ------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// SmoothQuant and AWQ (docs/Algorithms.md) as rewrites of a float layer:
+// the weights of input channel j are multiplied by s_j and the activation is
+// divided by s_j by an element-wise op inserted before the layer, so that
+// the float model computes the same and the weights then quantize with the
+// usual step. The scales come from calibration statistics
+// (algorithms::computeSmoothQuantScales, algorithms::runAwq).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_INPUTSCALING_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_INPUTSCALING_H
+
+#include "QuantOpt/Calibration/Calibration.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+
+namespace quantopt {
+
+/// Divides `layer`'s activation by `scales` along its input-channel axis
+/// (getActivationChannelAxis) with an inserted linalg.generic, and replaces
+/// its constant weight by `weights` (row-major, the weight's shape and
+/// element type) or, when empty, by the weight with input channel j (its
+/// block axis) multiplied by `scales[j]`. Fails, changing nothing, for
+/// layers that are not linalg ops with an f32 activation and a constant
+/// float weight whose block axis has `scales.size()` entries.
+llvm::Error scaleLayerInput(mlir::RewriterBase &rewriter,
+                            mlir::Operation *layer,
+                            llvm::ArrayRef<float> scales,
+                            llvm::ArrayRef<float> weights = {});
+
+/// What applyInputScaling did.
+struct InputScalingOutcome {
+  /// A remark for the user: what was applied, or why not (empty when the
+  /// configuration asks for neither algorithm).
+  std::string note;
+  /// Static activations: the range of the scaled activation, from the
+  /// per-channel extremes of the statistics (SmoothQuant).
+  std::optional<calibration::Range> range;
+};
+
+/// Applies SmoothQuant (config.smoothQuant) or AWQ (config.method == Awq)
+/// to the layer named `name` with its statistics `observed` (may be null),
+/// for `config`'s weight quantization. A layer they cannot apply to is left
+/// unchanged with a note saying why.
+InputScalingOutcome applyInputScaling(mlir::RewriterBase &rewriter,
+                                      mlir::Operation *layer,
+                                      const WeightConfig &config,
+                                      const calibration::ObserverStats *observed);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_INPUTSCALING_H

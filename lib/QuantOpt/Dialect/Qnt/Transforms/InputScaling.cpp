@@ -1,0 +1,271 @@
+//===- InputScaling.cpp - SmoothQuant and AWQ on float layers -------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/Transforms/InputScaling.h"
+
+#include "QuantOpt/Algorithms/Smoothing.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace quantopt;
+namespace cal = quantopt::calibration;
+namespace alg = quantopt::algorithms;
+
+static llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+namespace {
+/// A layer's constant float weight, as float32, with its input-channel
+/// (block) axis; the matrix view has a column per input channel.
+struct LayerWeight {
+  DenseElementsAttr attr;
+  std::vector<float> values;
+  SmallVector<int64_t> shape;
+  int64_t inputAxis = 0;
+  /// [rows, cols]: cols = input channels, rows = every other index.
+  int64_t rows = 0, cols = 0;
+
+  /// Index of element (row r, input channel c) in `values`.
+  int64_t at(int64_t r, int64_t c) const {
+    int64_t inner = 1;
+    for (size_t d = inputAxis + 1; d < shape.size(); ++d)
+      inner *= shape[d];
+    int64_t outer = r / inner, in = r % inner;
+    return (outer * cols + c) * inner + in;
+  }
+  std::vector<float> toMatrix() const {
+    std::vector<float> m(rows * cols);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        m[r * cols + c] = values[at(r, c)];
+    return m;
+  }
+  std::vector<float> fromMatrix(llvm::ArrayRef<float> m) const {
+    std::vector<float> out(values.size());
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        out[at(r, c)] = m[r * cols + c];
+    return out;
+  }
+};
+} // namespace
+
+static llvm::Expected<LayerWeight> getLayerWeight(Operation *layer) {
+  auto iface = dyn_cast<qnt::QuantizableLayerOpInterface>(layer);
+  if (!iface || !isa<linalg::LinalgOp>(layer))
+    return fail("input scaling rewrites linalg layers");
+  LayerWeight w;
+  if (!matchPattern(iface.getWeightOperand().get(), m_Constant(&w.attr)) ||
+      !isa<FloatType>(w.attr.getElementType()))
+    return fail("its weight is not a constant float tensor");
+  std::optional<int64_t> axis = iface.getWeightBlockAxis();
+  if (!axis)
+    return fail("its weight has no input-channel axis");
+  w.inputAxis = *axis;
+  auto type = cast<RankedTensorType>(w.attr.getType());
+  w.shape.assign(type.getShape().begin(), type.getShape().end());
+  w.cols = w.shape[*axis];
+  w.rows = type.getNumElements() / std::max<int64_t>(w.cols, 1);
+  for (APFloat v : w.attr.getValues<APFloat>()) {
+    bool losesInfo;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
+    w.values.push_back(v.convertToFloat());
+  }
+  return w;
+}
+
+llvm::Error quantopt::scaleLayerInput(RewriterBase &rewriter, Operation *layer,
+                                      ArrayRef<float> scales,
+                                      ArrayRef<float> weights) {
+  auto w = getLayerWeight(layer);
+  if (!w)
+    return w.takeError();
+  OpOperand &xOperand = getActivationOperand(layer);
+  auto xType = dyn_cast<RankedTensorType>(xOperand.get().getType());
+  if (!xType || !xType.getElementType().isF32())
+    return fail("input scaling needs an f32 activation");
+  int64_t axis = getActivationChannelAxis(layer);
+  if (xType.isDynamicDim(axis) || xType.getDimSize(axis) != w->cols ||
+      static_cast<int64_t>(scales.size()) != w->cols)
+    return fail(llvm::formatv("the activation's {0} input channels, the "
+                              "weight's and the {1} scales differ",
+                              xType.isDynamicDim(axis) ? -1
+                                                       : xType.getDimSize(axis),
+                              scales.size()));
+  for (float s : scales)
+    if (!(s > 0) || !std::isfinite(s))
+      return fail("an input-channel scale is not a positive number");
+
+  std::vector<float> scaled;
+  if (weights.empty()) {
+    scaled = w->values;
+    for (int64_t r = 0; r < w->rows; ++r)
+      for (int64_t c = 0; c < w->cols; ++c)
+        scaled[w->at(r, c)] *= scales[c];
+    weights = scaled;
+  }
+  if (weights.size() != w->values.size())
+    return fail("the new weights do not have the weight's shape");
+
+  Location loc = layer->getLoc();
+  rewriter.setInsertionPoint(layer);
+  // The weight, in its own element type.
+  auto weightType = cast<RankedTensorType>(w->attr.getType());
+  auto floatType = cast<FloatType>(weightType.getElementType());
+  SmallVector<APFloat> converted;
+  for (float v : weights) {
+    APFloat f(v);
+    bool losesInfo;
+    f.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+              &losesInfo);
+    converted.push_back(f);
+  }
+  Value newWeight = arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(weightType, converted));
+
+  // x * (1 / s) along the channel axis.
+  std::vector<float> inverse(scales.size());
+  for (size_t i = 0; i < scales.size(); ++i)
+    inverse[i] = 1.0f / scales[i];
+  auto vecType = RankedTensorType::get({w->cols}, rewriter.getF32Type());
+  Value inv = arith::ConstantOp::create(
+      rewriter, loc,
+      DenseElementsAttr::get(vecType, llvm::ArrayRef<float>(inverse)));
+  int64_t rank = xType.getRank();
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < rank; ++d)
+    if (xType.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(rewriter, loc, xOperand.get(), d));
+  Value empty = tensor::EmptyOp::create(rewriter, loc, xType.getShape(),
+                                        xType.getElementType(), dyn);
+  AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+  AffineMap channel =
+      AffineMap::get(rank, 0, rewriter.getAffineDimExpr(axis), rewriter.getContext());
+  Value x = linalg::GenericOp::create(
+                rewriter, loc, TypeRange{xType},
+                ValueRange{xOperand.get(), inv}, ValueRange{empty},
+                ArrayRef<AffineMap>{id, channel, id},
+                SmallVector<utils::IteratorType>(rank,
+                                                 utils::IteratorType::parallel),
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  linalg::YieldOp::create(
+                      b, l,
+                      arith::MulFOp::create(b, l, args[0], args[1])
+                          .getResult());
+                })
+                .getResult(0);
+  auto iface = cast<qnt::QuantizableLayerOpInterface>(layer);
+  OpOperand &weightOperand = iface.getWeightOperand();
+  rewriter.modifyOpInPlace(layer, [&]() {
+    xOperand.set(x);
+    weightOperand.set(newWeight);
+  });
+  return llvm::Error::success();
+}
+
+InputScalingOutcome
+quantopt::applyInputScaling(RewriterBase &rewriter, Operation *layer,
+                            const WeightConfig &config,
+                            const cal::ObserverStats *observed) {
+  InputScalingOutcome outcome;
+  bool awq = config.method == WeightConfig::Method::Awq;
+  if (!awq && !config.smoothQuant)
+    return outcome;
+  std::string what = awq ? "awq" : "smoothquant";
+  auto skip = [&](const llvm::Twine &why) {
+    outcome.note = what + " does not apply: " + why.str() +
+                   "; the layer is quantized without it";
+    return outcome;
+  };
+  if (awq && config.smoothQuant)
+    return skip("awq and smoothquant both ask to scale the input channels");
+  auto w = getLayerWeight(layer);
+  if (!w)
+    return skip(llvm::toString(w.takeError()));
+
+  if (!awq) {
+    // SmoothQuant: max |x_j| from the per-channel extremes.
+    int64_t axis = getActivationChannelAxis(layer);
+    if (!observed || observed->channelAxis != axis ||
+        static_cast<int64_t>(observed->channelMin.size()) != w->cols)
+      return skip("the statistics have no per-channel extremes of its input "
+                  "(calibrate with per-channel observers, the default)");
+    std::vector<float> actMax(w->cols);
+    for (int64_t c = 0; c < w->cols; ++c) {
+      float lo = observed->channelMin[c], hi = observed->channelMax[c];
+      actMax[c] = std::isfinite(lo) && std::isfinite(hi)
+                      ? std::max(std::fabs(lo), std::fabs(hi))
+                      : 0.0f;
+    }
+    auto scales = alg::computeSmoothQuantScales(w->toMatrix(), w->rows,
+                                                w->cols, actMax,
+                                                *config.smoothQuant);
+    if (!scales)
+      return skip(llvm::toString(scales.takeError()));
+    if (llvm::Error err = scaleLayerInput(rewriter, layer, *scales))
+      return skip(llvm::toString(std::move(err)));
+    // The scaled input's range, channel by channel.
+    float lo = 0, hi = 0;
+    for (int64_t c = 0; c < w->cols; ++c) {
+      if (!std::isfinite(observed->channelMin[c]) ||
+          !std::isfinite(observed->channelMax[c]))
+        continue;
+      lo = std::min(lo, observed->channelMin[c] * (1.0f / (*scales)[c]));
+      hi = std::max(hi, observed->channelMax[c] * (1.0f / (*scales)[c]));
+    }
+    outcome.range = cal::Range{lo, hi};
+    outcome.note = llvm::formatv("smoothquant alpha={0}: input channels "
+                                 "scaled by {1:e2} to {2:e2}",
+                                 llvm::format("%g", *config.smoothQuant),
+                                 *std::min_element(scales->begin(), scales->end()),
+                                 *std::max_element(scales->begin(), scales->end()))
+                       .str();
+    return outcome;
+  }
+
+  // AWQ: mean |x| and X^T X from the moments.
+  if (!observed || !observed->moments ||
+      observed->moments->kind != cal::MomentsKind::Hessian)
+    return skip("the statistics have no Hessian for it (calibrate with "
+                "--qnt-insert-observers=\"moments=hessian\")");
+  const cal::ChannelMoments &m = *observed->moments;
+  if (m.channels != w->cols || w->shape.size() != 2)
+    return skip(llvm::formatv("awq needs a 2-D weight over the {0} input "
+                              "channels of the moments",
+                              m.channels));
+  int64_t group =
+      config.granularity == WeightConfig::Granularity::Block ? config.blockSize
+                                                              : 0;
+  if (config.granularity == WeightConfig::Granularity::Tensor)
+    return skip("awq searches per-channel or per-block weights");
+  auto result = alg::runAwq(w->toMatrix(), w->rows, w->cols, m.getMeanAbs(),
+                            m.getGram(), group, config.getSolverOptions(),
+                            config.awq);
+  if (!result)
+    return skip(llvm::toString(result.takeError()));
+  if (llvm::Error err = scaleLayerInput(rewriter, layer, result->scales,
+                                        w->fromMatrix(result->weights)))
+    return skip(llvm::toString(std::move(err)));
+  double rtn = result->errors.front();
+  double best = *std::min_element(result->errors.begin(), result->errors.end());
+  outcome.note = llvm::formatv("awq alpha={0}{1}: output error {2:e2} "
+                               "(round to nearest: {3:e2})",
+                               llvm::format("%g", result->alpha),
+                               config.awq.clip ? " with clipping" : "", best, rtn)
+                     .str();
+  return outcome;
+}
