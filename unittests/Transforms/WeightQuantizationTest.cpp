@@ -82,3 +82,40 @@ TEST(WeightQuantization, UnpackRejectsMismatchedShapes) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(WeightQuantization, DequantizeWithParamsHandDerived) {
+  // A [2, 3] weight quantized per channel on axis 0 to i4 asymmetric by
+  // quantizeWeight, then dequantized: row 0 [-1, 0, 2] has s = 3/15 = 0.2,
+  // z = -8 - round(-1 / 0.2) = -3 (stored -8, -3, 7: exact), row 1
+  // [0.5, 0.5, 0.5] has s = 0.5 / 15 and z = -8 (0.5 -> 15 - 8 = 7).
+  MLIRContext ctx;
+  ctx.loadDialect<mlir::qnt::QntDialect>();
+  auto type = RankedTensorType::get({2, 3}, Float32Type::get(&ctx));
+  auto weights = DenseElementsAttr::get(
+      type, ArrayRef<float>{-1.0f, 0.0f, 2.0f, 0.5f, 0.5f, 0.5f});
+  quantopt::WeightConfig config;
+  config.storage = quantopt::numerics::StorageKind::I4;
+  config.scheme = quantopt::numerics::Scheme::Asymmetric;
+  auto q = quantopt::quantizeWeight(weights, config, 0, 1);
+  ASSERT_TRUE(static_cast<bool>(q)) << llvm::toString(q.takeError());
+  EXPECT_EQ(bytesOf(q->stored).size(), 6u);
+  std::optional<std::vector<float>> back =
+      quantopt::dequantizeWithParams(q->stored, q->params);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_FLOAT_EQ((*back)[0], -1.0f);
+  EXPECT_FLOAT_EQ((*back)[1], 0.0f);
+  EXPECT_FLOAT_EQ((*back)[2], 2.0f);
+  for (int i = 3; i < 6; ++i)
+    EXPECT_NEAR((*back)[i], 0.5f, 1e-6f);
+  // Parameters of another shape do not fit.
+  auto other = DenseElementsAttr::get(
+      RankedTensorType::get({3, 2}, Float32Type::get(&ctx)),
+      ArrayRef<float>{1, 2, 3, 4, 5, 6});
+  auto q3 = quantopt::quantizeWeight(other, config, 0, 1);
+  ASSERT_TRUE(static_cast<bool>(q3));
+  EXPECT_FALSE(quantopt::dequantizeWithParams(q3->stored, q->params).has_value());
+}
+
+} // namespace

@@ -38,6 +38,9 @@ def make(out):
     x, w = data()
     np.save(os.path.join(out, "x.npy"), x)
     np.save(os.path.join(out, "xo.npy"), outliers())
+    # Inputs with non-zero means (as after a ReLU), and one zero row.
+    np.save(os.path.join(out, "xp.npy"), np.abs(x) + np.float32(0.5))
+    np.save(os.path.join(out, "zero.npy"), np.zeros((1, 16), np.float32))
     np.save(os.path.join(out, "eye.npy"), np.eye(16, dtype=np.float32))
     rows = ", ".join("[" + ", ".join("%.9g" % v for v in r) + "]" for r in w)
     with open(os.path.join(out, "linear.mlir"), "w") as f:
@@ -116,11 +119,29 @@ def check_smooth(out, mlir, alpha):
           "(%.4g vs %.4g)" % (e["smooth"], e["plain"]))
 
 
+def check_bias(out):
+    """The correction the model adds (its output on a zero row) against
+    -E[x]^T (W_q - W) from numpy, and the mean output shift on the data
+    before and after."""
+    x = np.load(os.path.join(out, "xp.npy")).astype(np.float64)
+    w = data()[1].astype(np.float64)
+    wq = np.load(os.path.join(out, "q.out", "out0.npy")).astype(np.float64)  # eye @ W_q
+    expected = -(x.mean(axis=0) @ (wq - w))
+    ours = np.load(os.path.join(out, "zero.out", "out0.npy"))[0]
+    print("correction equals -E[x]^T (W_q - W):", np.allclose(ours, expected, rtol=1e-5, atol=1e-6))
+    ref = x @ w
+    for k in ("plain", "corrected"):
+        y = np.load(os.path.join(out, k + ".xout", "out0.npy")).astype(np.float64)
+        print(k, "mean output shift below 1e-4:", bool(np.abs((y - ref).mean(axis=0)).max() < 1e-4))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
     elif sys.argv[1] == "awq":
         check_awq(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "bias":
+        check_bias(sys.argv[2])
     elif sys.argv[1] == "smooth":
         check_smooth(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:

@@ -18,6 +18,7 @@
 
 #include "QuantOpt/Calibration/Calibration.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/Error.h"
@@ -57,6 +58,19 @@ InputScalingOutcome applyInputScaling(mlir::RewriterBase &rewriter,
                                       mlir::Operation *layer,
                                       const WeightConfig &config,
                                       const calibration::ObserverStats *observed);
+
+/// Bias correction (Nagel, van Baalen, Blankevoort, Welling: "Data-Free
+/// Quantization Through Weight Equalization and Bias Correction", ICCV
+/// 2019, section 4.2, with the input mean measured on calibration data):
+/// adds `-E[x]^T (W_q - W)` to `layer`'s init, along the output-channel axis
+/// of its result, so that the quantized layer's expected output equals the
+/// float one's. `quantized` is the layer's weight as it will be stored, and
+/// `moments` gives E[x] per input channel. 2-D weights (matmuls) only;
+/// returns the largest correction, or an error changing nothing.
+llvm::Expected<double> correctLayerBias(mlir::RewriterBase &rewriter,
+                                        mlir::Operation *layer,
+                                        const QuantizedWeight &quantized,
+                                        const calibration::ChannelMoments &moments);
 
 } // namespace quantopt
 

@@ -47,6 +47,8 @@ struct WeightConfig {
   algorithms::AwqOptions awq;
   /// SmoothQuant's migration strength alpha, when asked for.
   std::optional<double> smoothQuant;
+  /// Remove the expected output shift of the quantized weights.
+  bool biasCorrection = false;
 
   /// The solver options this configuration stands for.
   numerics::SolverOptions getSolverOptions() const;
@@ -78,6 +80,7 @@ public:
     std::optional<bool> powerOfTwo;
     std::optional<WeightConfig::Method> method;
     std::optional<double> smoothQuant;
+    std::optional<bool> biasCorrection;
   };
 
   /// Parses a recipe; errors name `source` and the offending key.

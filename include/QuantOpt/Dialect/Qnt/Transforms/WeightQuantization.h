@@ -54,6 +54,13 @@ quantizeWithParams(mlir::DenseElementsAttr values, mlir::qnt::ParamsAttr params,
                    quantopt::numerics::RoundingMode rounding =
                        quantopt::numerics::RoundingMode::HalfEven);
 
+/// The real values of `stored` (a constant of `params`' storage type, not
+/// packed) under `params`, as qnt.dequantize computes them (float32), in
+/// row-major order. std::nullopt when the parameters do not fit its shape.
+std::optional<std::vector<float>>
+dequantizeWithParams(mlir::DenseElementsAttr stored,
+                     mlir::qnt::ParamsAttr params);
+
 /// Packs 2- or 4-bit stored integers along the last dimension into an i8
 /// tensor in qnt.dequantize's `packed` layout (element j in byte
 /// j / (8 / bits), lowest bits first). std::nullopt for other widths or when

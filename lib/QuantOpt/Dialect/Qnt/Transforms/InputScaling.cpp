@@ -269,3 +269,77 @@ quantopt::applyInputScaling(RewriterBase &rewriter, Operation *layer,
                      .str();
   return outcome;
 }
+
+llvm::Expected<double>
+quantopt::correctLayerBias(RewriterBase &rewriter, Operation *layer,
+                           const QuantizedWeight &quantized,
+                           const cal::ChannelMoments &moments) {
+  auto w = getLayerWeight(layer);
+  if (!w)
+    return w.takeError();
+  auto linalgOp = cast<linalg::LinalgOp>(layer);
+  if (w->shape.size() != 2 || linalgOp.getNumDpsInits() != 1)
+    return fail("bias correction handles layers with a 2-D weight (matmuls)");
+  if (moments.channels != w->cols || moments.rows == 0)
+    return fail(llvm::formatv("the statistics' mean covers {0} input channels, "
+                              "the weight has {1}",
+                              moments.channels, w->cols));
+  std::optional<std::vector<float>> deq =
+      dequantizeWithParams(quantized.stored, quantized.params);
+  if (!deq || deq->size() != w->values.size())
+    return fail("the quantized weight does not match the float one");
+  // The output axis: where the loop of the weight's output channel lands.
+  auto iface = cast<qnt::QuantizableLayerOpInterface>(layer);
+  OpOperand &weightOperand = iface.getWeightOperand();
+  int64_t channelAxis = iface.getWeightChannelAxis();
+  auto dim = dyn_cast<AffineDimExpr>(
+      linalgOp.getMatchingIndexingMap(&weightOperand).getResult(channelAxis));
+  OpOperand *init = linalgOp.getDpsInitOperand(0);
+  AffineMap outMap = linalgOp.getMatchingIndexingMap(init);
+  std::optional<int64_t> outAxis;
+  for (auto [axis, expr] : llvm::enumerate(outMap.getResults()))
+    if (auto d = dyn_cast<AffineDimExpr>(expr); d && dim && d == dim)
+      outAxis = axis;
+  auto initType = dyn_cast<RankedTensorType>(init->get().getType());
+  if (!outAxis || !initType || !initType.getElementType().isF32())
+    return fail("the layer's output has no f32 output-channel axis");
+
+  std::vector<double> mean = moments.getMean();
+  std::vector<float> correction(w->rows, 0.0f);
+  double largest = 0;
+  for (int64_t r = 0; r < w->rows; ++r) {
+    double c = 0;
+    for (int64_t k = 0; k < w->cols; ++k)
+      c -= mean[k] * (double((*deq)[w->at(r, k)]) - w->values[w->at(r, k)]);
+    correction[r] = static_cast<float>(c);
+    largest = std::max(largest, std::fabs(c));
+  }
+  Location loc = layer->getLoc();
+  rewriter.setInsertionPoint(layer);
+  auto vecType = RankedTensorType::get({w->rows}, rewriter.getF32Type());
+  Value corr = arith::ConstantOp::create(
+      rewriter, loc,
+      DenseElementsAttr::get(vecType, llvm::ArrayRef<float>(correction)));
+  int64_t rank = initType.getRank();
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < rank; ++d)
+    if (initType.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(rewriter, loc, init->get(), d));
+  Value empty = tensor::EmptyOp::create(rewriter, loc, initType.getShape(),
+                                        initType.getElementType(), dyn);
+  AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+  AffineMap channel = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(*outAxis),
+                                     rewriter.getContext());
+  Value corrected =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{initType}, ValueRange{init->get(), corr},
+          ValueRange{empty}, ArrayRef<AffineMap>{id, channel, id},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            linalg::YieldOp::create(
+                b, l, arith::AddFOp::create(b, l, args[0], args[1]).getResult());
+          })
+          .getResult(0);
+  rewriter.modifyOpInPlace(layer, [&]() { init->set(corrected); });
+  return largest;
+}

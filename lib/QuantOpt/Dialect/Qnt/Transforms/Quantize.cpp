@@ -172,6 +172,12 @@ struct QntQuantizePass
     if (smooth && !(smoothQuant <= 1))
       return module.emitError()
              << "qnt-quantize: smoothquant must be in [0, 1] (or negative: off)";
+    if (biasCorrection && stats.empty() && !providedStats)
+      return module.emitError()
+             << "qnt-quantize: bias-correction needs stats=FILE with the "
+                "layers' input means (calibrate with "
+                "--qnt-insert-observers=\"moments=channels\")";
+    config.biasCorrection = biasCorrection;
     if ((smooth || *method == WeightConfig::Method::Awq) && stats.empty() &&
         !providedStats)
       return module.emitError()

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace quantopt;
@@ -41,6 +42,24 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
   LayerPlan plan = planLayer(layer, record.name, record.opName, local);
   if (!note.empty())
     plan.note = plan.note.empty() ? note : note + "; " + plan.note;
+  if (plan.kind != LayerPlan::Kind::Float && plan.config->biasCorrection) {
+    const calibration::ObserverStats *observed =
+        options.moments ? options.moments->lookup(record.name) : nullptr;
+    std::string what;
+    if (!observed || !observed->moments) {
+      what = "bias correction: the statistics have no input means for it "
+             "(calibrate with --qnt-insert-observers=\"moments=channels\")";
+    } else if (auto largest = correctLayerBias(rewriter, layer.getOperation(),
+                                               *plan.weight,
+                                               *observed->moments)) {
+      what = llvm::formatv("bias corrected (largest shift {0:e2})", *largest)
+                 .str();
+    } else {
+      what = "bias correction does not apply: " +
+             llvm::toString(largest.takeError());
+    }
+    plan.note = plan.note.empty() ? what : plan.note + "; " + what;
+  }
   if (plan.kind == LayerPlan::Kind::Float)
     return {LayerPlan::Kind::Float, plan.reason, plan.note};
   const QuantizedWeight &weight = *plan.weight;

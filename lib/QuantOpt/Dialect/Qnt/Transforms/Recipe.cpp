@@ -47,6 +47,8 @@ std::string WeightConfig::describe() const {
     s += " gptq";
   if (method == Method::Awq)
     s += " awq";
+  if (biasCorrection)
+    s += " bias-corrected";
   if (smoothQuant)
     s += " smoothquant(" + llvm::formatv("{0}", llvm::format("%g", *smoothQuant)).str() + ")";
   return s;
@@ -159,6 +161,11 @@ static llvm::Expected<Recipe::Rule> parseRule(const json::Object &object,
         return fail(source, where + ".smoothquant",
                     "expected the migration strength alpha in [0, 1]");
       rule.smoothQuant = *n;
+    } else if (k == "bias_correction") {
+      auto b = value.getAsBoolean();
+      if (!b)
+        return fail(source, where + ".bias_correction", "expected true or false");
+      rule.biasCorrection = *b;
     } else if (k == "pow2") {
       auto b = value.getAsBoolean();
       if (!b)
@@ -248,6 +255,8 @@ static void apply(const Recipe::Rule &rule, WeightConfig &config) {
     config.method = *rule.method;
   if (rule.smoothQuant)
     config.smoothQuant = rule.smoothQuant;
+  if (rule.biasCorrection)
+    config.biasCorrection = *rule.biasCorrection;
 }
 
 static bool matches(llvm::StringRef pattern, llvm::StringRef text) {

@@ -216,6 +216,62 @@ quantopt::quantizeWithParams(DenseElementsAttr values, qnt::ParamsAttr params,
                  : DenseElementsAttr::get(storedType, ints);
 }
 
+std::optional<std::vector<float>>
+quantopt::dequantizeWithParams(DenseElementsAttr stored,
+                               qnt::ParamsAttr params) {
+  auto type = cast<RankedTensorType>(stored.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  num::Granularity granularity = params.getGranularity();
+  num::StorageKind kind = params.getStorageKind();
+  ArrayRef<float> scales = params.getScales().asArrayRef();
+  ArrayRef<float> minValues = params.getMinValues().asArrayRef();
+  bool isFloat = params.isFloatStorage();
+  bool isSigned = num::isSignedStorage(kind);
+  std::vector<float> out;
+  out.reserve(type.getNumElements());
+  std::vector<int64_t> index(shape.size(), 0);
+  auto next = [&]() {
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  };
+  auto group = [&]() -> std::optional<size_t> {
+    size_t g = num::getParamIndex(shape, index, granularity);
+    if (g >= scales.size())
+      return std::nullopt;
+    return g;
+  };
+  if (isFloat) {
+    for (APFloat v : stored.getValues<APFloat>()) {
+      std::optional<size_t> g = group();
+      if (!g)
+        return std::nullopt;
+      auto bits = static_cast<uint8_t>(v.bitcastToAPInt().getZExtValue());
+      out.push_back(num::dequantizeFromFloat(bits, scales[*g], kind));
+      next();
+    }
+    return out;
+  }
+  if (!isa<IntegerType>(type.getElementType()))
+    return std::nullopt;
+  num::IntRange range = params.getIntRange();
+  for (APInt v : stored.getValues<APInt>()) {
+    std::optional<size_t> g = group();
+    if (!g)
+      return std::nullopt;
+    int64_t q = isSigned ? v.getSExtValue() : static_cast<int64_t>(v.getZExtValue());
+    out.push_back(params.hasMinValues()
+                      ? num::dequantizeMinval(q, scales[*g], minValues[*g],
+                                              range.qmin)
+                      : num::dequantizeAffine(q, scales[*g],
+                                              params.getZeroPoint(*g)));
+    next();
+  }
+  return out;
+}
+
 std::optional<DenseElementsAttr>
 quantopt::packSubByte(DenseElementsAttr stored) {
   auto type = cast<RankedTensorType>(stored.getType());
