@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""The small transformer language model of examples/lm, quantized every way
+QuantOpt knows, with held-out perplexity, weight size and speed:
+
+    /usr/bin/python3 examples/lm/lm_demo.py BUILD/bin WORK [--weights W.npz]
+                                            [--json FILE] [--variants a,b,...]
+
+The model (lm.py: a character-level GPT, 4 blocks, d = 192, 1.8 M
+parameters, trained by train_lm.py on Debian's fortunes) is exported to ONNX
+(export_onnx.py, batches of 128 windows of 64 characters), imported with
+quant-import-onnx, instrumented with --qnt-insert-observers="moments=hessian"
+and calibrated on 256 windows of the training text. Each variant is
+quantized with --qnt-quantize, compiled with --qnt-codegen and run by
+quant-run on 128 windows of the held-out fortunes; perplexity is
+exp(mean cross-entropy) per character, computed here with numpy.
+
+Weight size counts the 17 linear layers (4 x qkv, proj, fc1, fc2 and the
+head: 1.78 M weights) at their storage width plus one float32 scale (and a
+zero point of the storage width for asymmetric ones) per group; the
+embeddings, LayerNorms and biases (2 %) stay float32 in every variant and
+are counted too. Time: the median of 5 calls of one batch (128 x 64
+characters), one thread."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import lm  # noqa: E402
+
+BATCH = 128
+# name -> (label, --qnt-quantize options or None for the float model,
+#          weight bits, group size (0: per channel), asymmetric)
+I4 = "weights=i4 weight-scheme=asymmetric weight-granularity=block activations=none"
+I2 = "weights=i2 weight-scheme=asymmetric weight-granularity=block activations=none"
+VARIANTS = {
+    "fp32": ("fp32", None, 32, 0, False),
+    "w8a8-dynamic": ("W8A8 dynamic, per-row activations", "act-granularity=row", 8, 0, False),
+    "w8a8-static": ("W8A8 static", "activations=static", 8, 0, False),
+    "w8a8-static-sq": ("W8A8 static + SmoothQuant 0.5", "activations=static smoothquant=0.5",
+                       8, 0, False),
+    "w4g32-rtn": ("int4 g32 round to nearest", I4 + " block-size=32", 4, 32, True),
+    "w4g32-awq": ("int4 g32 AWQ", I4 + " block-size=32 weight-method=awq", 4, 32, True),
+    "w4g32-gptq": ("int4 g32 GPTQ", I4 + " block-size=32 weight-method=gptq", 4, 32, True),
+    "w4g128-rtn": ("int4 g128 round to nearest", I4 + " block-size=128", 4, 128, True),
+    "w4g128-awq": ("int4 g128 AWQ", I4 + " block-size=128 weight-method=awq", 4, 128, True),
+    "w4g128-gptq": ("int4 g128 GPTQ", I4 + " block-size=128 weight-method=gptq", 4, 128, True),
+    "w2g32-rtn": ("int2 g32 round to nearest", I2 + " block-size=32", 2, 32, True),
+    "w2g32-awq": ("int2 g32 AWQ", I2 + " block-size=32 weight-method=awq", 2, 32, True),
+    "w2g32-gptq": ("int2 g32 GPTQ", I2 + " block-size=32 weight-method=gptq", 2, 32, True),
+}
+NEEDS_STATS = ("static", "awq", "gptq", "smoothquant")
+
+
+def run(cmd, **kw):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit("lm_demo: %s failed:\n%s" % (" ".join(cmd), r.stderr[-3000:]))
+    return r.stdout + r.stderr
+
+
+def linear_shapes():
+    c = lm.CONFIG
+    d, ff = c["d"], c["ff"]
+    per_block = [(d, 3 * d), (d, d), (d, ff), (ff, d)]  # (in, out)
+    return per_block * c["layers"] + [(d, c["vocab"])]
+
+
+def weight_bytes(bits, group, asym):
+    """Bytes of the model's weights under a variant (module docstring)."""
+    total = 0.0
+    linear = 0
+    for k, n in linear_shapes():
+        linear += k * n
+        if bits == 32:
+            total += 4 * k * n
+            continue
+        groups = n * (-(-k // group) if group else 1)
+        total += k * n * bits / 8 + groups * (4 + (bits / 8 if asym else 0))
+    c = lm.CONFIG
+    params = 1841761  # lm.build's parameter count (train_lm.py prints it)
+    return total + 4 * (params - linear)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("bindir")
+    p.add_argument("work")
+    p.add_argument("--weights", default=os.path.join(HERE, "weights", "lm.npz"))
+    p.add_argument("--json")
+    p.add_argument("--variants", default=",".join(VARIANTS))
+    args = p.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    w = lambda name: os.path.join(args.work, name)  # noqa: E731
+    tool = lambda name: os.path.join(args.bindir, name)  # noqa: E731
+
+    train, held = lm.load_fortunes()
+    evaluation = lm.held_out_windows(held, BATCH)
+    calibration = lm.held_out_windows(train, 2 * BATCH)
+    np.save(w("eval.npy"), evaluation[:, :-1])
+    np.save(w("calib.npy"), calibration[:, :-1])
+
+    run([sys.executable, os.path.join(HERE, "export_onnx.py"), args.weights, w("lm.onnx"),
+         "--batch", str(BATCH)])
+    run([tool("quant-import-onnx"), w("lm.onnx"), "-o", w("lm.mlir")])
+    run([tool("quant-opt"), w("lm.mlir"), "--qnt-insert-observers=moments=hessian",
+         "-o", w("lm.observed.mlir")])
+    run([tool("quant-run"), w("lm.observed.mlir"), "--entry", "main", "--calibrate",
+         "--data", w("calib.npy"), "--stats", w("stats.json"), "--no-progress"])
+
+    results = {}
+    for name in args.variants.split(","):
+        label, options, bits, group, asym = VARIANTS[name]
+        model = w("lm.mlir")
+        if options:
+            if any(k in options for k in NEEDS_STATS):
+                options += " stats=" + w("stats.json")
+            model = w(name + ".q.mlir")
+            run([tool("quant-opt"), w("lm.mlir"), "--qnt-quantize=" + options, "-o", model])
+        fast = w(name + ".fast.mlir")
+        run([tool("quant-opt"), model, "--qnt-codegen", "-o", fast])
+        out = w(name + ".out")
+        text = run([tool("quant-run"), fast, "--entry", "main", "--input", w("eval.npy"),
+                    "--output-dir", out, "--repeat", "5"])
+        ms = float(re.search(r"median ([0-9.]+) ms", text).group(1))
+        logits = np.load(os.path.join(out, "out0.npy"))
+        ppl = lm.perplexity(logits, evaluation[:, 1:])
+        results[name] = {"label": label, "perplexity": ppl,
+                         "weight_mb": weight_bytes(bits, group, asym) / 1e6, "ms": ms}
+        print("%-36s perplexity %7.3f  weights %5.2f MB  %7.1f ms" %
+              (label, ppl, results[name]["weight_mb"], ms), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
