@@ -18,8 +18,8 @@ Weight size counts the 17 linear layers (4 x qkv, proj, fc1, fc2 and the
 head: 1.78 M weights) at their storage width plus one float32 scale (and a
 zero point of the storage width for asymmetric ones) per group; the
 embeddings, LayerNorms and biases (2 %) stay float32 in every variant and
-are counted too. Time: the median of 5 calls of one batch (128 x 64
-characters), one thread."""
+are counted too. Time: the median of --repeat calls (default 5) of one
+batch (128 x 64 characters), one thread."""
 import argparse
 import json
 import os
@@ -94,6 +94,8 @@ def main():
     p.add_argument("--weights", default=os.path.join(HERE, "weights", "lm.npz"))
     p.add_argument("--json")
     p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--repeat", type=int, default=5,
+                   help="calls timed per variant (0: run once, no time)")
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     w = lambda name: os.path.join(args.work, name)  # noqa: E731
@@ -126,8 +128,8 @@ def main():
         run([tool("quant-opt"), model, "--qnt-codegen", "-o", fast])
         out = w(name + ".out")
         text = run([tool("quant-run"), fast, "--entry", "main", "--input", w("eval.npy"),
-                    "--output-dir", out, "--repeat", "5"])
-        ms = float(re.search(r"median ([0-9.]+) ms", text).group(1))
+                    "--output-dir", out] + (["--repeat", str(args.repeat)] if args.repeat else []))
+        ms = float(re.search(r"median ([0-9.]+) ms", text).group(1)) if args.repeat else float("nan")
         logits = np.load(os.path.join(out, "out0.npy"))
         ppl = lm.perplexity(logits, evaluation[:, 1:])
         results[name] = {"label": label, "perplexity": ppl,

@@ -65,7 +65,8 @@ InputScalingOutcome applyInputScaling(mlir::RewriterBase &rewriter,
 /// adds `-E[x]^T (W_q - W)` to `layer`'s init, along the output-channel axis
 /// of its result, so that the quantized layer's expected output equals the
 /// float one's. `quantized` is the layer's weight as it will be stored, and
-/// `moments` gives E[x] per input channel. 2-D weights (matmuls) only;
+/// `moments` gives E[x] per input channel. Matmuls and convolutions (whose
+/// input mean is taken as the same at every position, padding ignored);
 /// returns the largest correction, or an error changing nothing.
 llvm::Expected<double> correctLayerBias(mlir::RewriterBase &rewriter,
                                         mlir::Operation *layer,

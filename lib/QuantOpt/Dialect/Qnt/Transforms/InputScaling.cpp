@@ -278,8 +278,11 @@ quantopt::correctLayerBias(RewriterBase &rewriter, Operation *layer,
   if (!w)
     return w.takeError();
   auto linalgOp = cast<linalg::LinalgOp>(layer);
-  if (w->shape.size() != 2 || linalgOp.getNumDpsInits() != 1)
-    return fail("bias correction handles layers with a 2-D weight (matmuls)");
+  auto iface = cast<qnt::QuantizableLayerOpInterface>(layer);
+  int64_t channelAxis = iface.getWeightChannelAxis();
+  if (linalgOp.getNumDpsInits() != 1 || channelAxis == w->inputAxis)
+    return fail("bias correction needs a layer with one output and a weight "
+                "with separate input- and output-channel axes");
   if (moments.channels != w->cols || moments.rows == 0)
     return fail(llvm::formatv("the statistics' mean covers {0} input channels, "
                               "the weight has {1}",
@@ -289,9 +292,7 @@ quantopt::correctLayerBias(RewriterBase &rewriter, Operation *layer,
   if (!deq || deq->size() != w->values.size())
     return fail("the quantized weight does not match the float one");
   // The output axis: where the loop of the weight's output channel lands.
-  auto iface = cast<qnt::QuantizableLayerOpInterface>(layer);
   OpOperand &weightOperand = iface.getWeightOperand();
-  int64_t channelAxis = iface.getWeightChannelAxis();
   auto dim = dyn_cast<AffineDimExpr>(
       linalgOp.getMatchingIndexingMap(&weightOperand).getResult(channelAxis));
   OpOperand *init = linalgOp.getDpsInitOperand(0);
@@ -304,19 +305,34 @@ quantopt::correctLayerBias(RewriterBase &rewriter, Operation *layer,
   if (!outAxis || !initType || !initType.getElementType().isF32())
     return fail("the layer's output has no f32 output-channel axis");
 
+  // c[o] = -sum over the weights of output channel o of E[x_in] * dW (for a
+  // convolution: over its window too, with the input mean taken as the same
+  // at every position, padding ignored).
   std::vector<double> mean = moments.getMean();
-  std::vector<float> correction(w->rows, 0.0f);
-  double largest = 0;
-  for (int64_t r = 0; r < w->rows; ++r) {
-    double c = 0;
-    for (int64_t k = 0; k < w->cols; ++k)
-      c -= mean[k] * (double((*deq)[w->at(r, k)]) - w->values[w->at(r, k)]);
-    correction[r] = static_cast<float>(c);
-    largest = std::max(largest, std::fabs(c));
+  int64_t outputs = w->shape[channelAxis];
+  std::vector<double> sums(outputs, 0.0);
+  std::vector<int64_t> index(w->shape.size(), 0);
+  for (size_t i = 0; i < w->values.size(); ++i) {
+    sums[index[channelAxis]] -=
+        mean[index[w->inputAxis]] * (double((*deq)[i]) - w->values[i]);
+    for (int64_t d = static_cast<int64_t>(index.size()) - 1; d >= 0; --d) {
+      if (++index[d] < w->shape[d])
+        break;
+      index[d] = 0;
+    }
   }
+  std::vector<float> correction(outputs);
+  double largest = 0;
+  for (int64_t o = 0; o < outputs; ++o) {
+    correction[o] = static_cast<float>(sums[o]);
+    largest = std::max(largest, std::fabs(sums[o]));
+  }
+  if (initType.isDynamicDim(*outAxis) ||
+      initType.getDimSize(*outAxis) != outputs)
+    return fail("the layer's output channels and its weight's differ");
   Location loc = layer->getLoc();
   rewriter.setInsertionPoint(layer);
-  auto vecType = RankedTensorType::get({w->rows}, rewriter.getF32Type());
+  auto vecType = RankedTensorType::get({outputs}, rewriter.getF32Type());
   Value corr = arith::ConstantOp::create(
       rewriter, loc,
       DenseElementsAttr::get(vecType, llvm::ArrayRef<float>(correction)));
