@@ -28,6 +28,9 @@ packages=(
   # espeak-ng synthesizes the speech Silero's voice-activity model hears
   # (examples/silero, test/Import/silero.test).
   espeak-ng
+  # The fortune cookies the example language model is trained and evaluated
+  # on (examples/lm, test/Models/lm.test).
+  fortunes
   # Headless Chromium renders the calibration error report in a test.
   chromium fonts-dejavu-core
   "$@"

@@ -88,6 +88,41 @@ static llvm::Expected<LayerWeight> getLayerWeight(Operation *layer) {
   return w;
 }
 
+/// `t op v[c]` element by element, with `v` (a constant vector) broadcast
+/// along axis `axis` of the f32 tensor `t`: a multiply or an add.
+static Value buildChannelwise(RewriterBase &rewriter, Location loc, Value t,
+                              ArrayRef<float> v, int64_t axis, bool multiply) {
+  auto type = cast<RankedTensorType>(t.getType());
+  auto vecType = RankedTensorType::get({static_cast<int64_t>(v.size())},
+                                       rewriter.getF32Type());
+  Value vec = arith::ConstantOp::create(rewriter, loc,
+                                        DenseElementsAttr::get(vecType, v));
+  int64_t rank = type.getRank();
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < rank; ++d)
+    if (type.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(rewriter, loc, t, d));
+  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                        type.getElementType(), dyn);
+  AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+  AffineMap channel = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(axis),
+                                     rewriter.getContext());
+  return linalg::GenericOp::create(
+             rewriter, loc, TypeRange{type}, ValueRange{t, vec},
+             ValueRange{empty}, ArrayRef<AffineMap>{id, channel, id},
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               Value r = multiply
+                             ? arith::MulFOp::create(b, l, args[0], args[1])
+                                   .getResult()
+                             : arith::AddFOp::create(b, l, args[0], args[1])
+                                   .getResult();
+               linalg::YieldOp::create(b, l, r);
+             })
+      .getResult(0);
+}
+
 llvm::Error quantopt::scaleLayerInput(RewriterBase &rewriter, Operation *layer,
                                       ArrayRef<float> scales,
                                       ArrayRef<float> weights) {
@@ -141,33 +176,8 @@ llvm::Error quantopt::scaleLayerInput(RewriterBase &rewriter, Operation *layer,
   std::vector<float> inverse(scales.size());
   for (size_t i = 0; i < scales.size(); ++i)
     inverse[i] = 1.0f / scales[i];
-  auto vecType = RankedTensorType::get({w->cols}, rewriter.getF32Type());
-  Value inv = arith::ConstantOp::create(
-      rewriter, loc,
-      DenseElementsAttr::get(vecType, llvm::ArrayRef<float>(inverse)));
-  int64_t rank = xType.getRank();
-  SmallVector<Value> dyn;
-  for (int64_t d = 0; d < rank; ++d)
-    if (xType.isDynamicDim(d))
-      dyn.push_back(tensor::DimOp::create(rewriter, loc, xOperand.get(), d));
-  Value empty = tensor::EmptyOp::create(rewriter, loc, xType.getShape(),
-                                        xType.getElementType(), dyn);
-  AffineMap id = rewriter.getMultiDimIdentityMap(rank);
-  AffineMap channel =
-      AffineMap::get(rank, 0, rewriter.getAffineDimExpr(axis), rewriter.getContext());
-  Value x = linalg::GenericOp::create(
-                rewriter, loc, TypeRange{xType},
-                ValueRange{xOperand.get(), inv}, ValueRange{empty},
-                ArrayRef<AffineMap>{id, channel, id},
-                SmallVector<utils::IteratorType>(rank,
-                                                 utils::IteratorType::parallel),
-                [&](OpBuilder &b, Location l, ValueRange args) {
-                  linalg::YieldOp::create(
-                      b, l,
-                      arith::MulFOp::create(b, l, args[0], args[1])
-                          .getResult());
-                })
-                .getResult(0);
+  Value x = buildChannelwise(rewriter, loc, xOperand.get(), inverse, axis,
+                             /*multiply=*/true);
   auto iface = cast<qnt::QuantizableLayerOpInterface>(layer);
   OpOperand &weightOperand = iface.getWeightOperand();
   rewriter.modifyOpInPlace(layer, [&]() {
@@ -330,32 +340,9 @@ quantopt::correctLayerBias(RewriterBase &rewriter, Operation *layer,
   if (initType.isDynamicDim(*outAxis) ||
       initType.getDimSize(*outAxis) != outputs)
     return fail("the layer's output channels and its weight's differ");
-  Location loc = layer->getLoc();
   rewriter.setInsertionPoint(layer);
-  auto vecType = RankedTensorType::get({outputs}, rewriter.getF32Type());
-  Value corr = arith::ConstantOp::create(
-      rewriter, loc,
-      DenseElementsAttr::get(vecType, llvm::ArrayRef<float>(correction)));
-  int64_t rank = initType.getRank();
-  SmallVector<Value> dyn;
-  for (int64_t d = 0; d < rank; ++d)
-    if (initType.isDynamicDim(d))
-      dyn.push_back(tensor::DimOp::create(rewriter, loc, init->get(), d));
-  Value empty = tensor::EmptyOp::create(rewriter, loc, initType.getShape(),
-                                        initType.getElementType(), dyn);
-  AffineMap id = rewriter.getMultiDimIdentityMap(rank);
-  AffineMap channel = AffineMap::get(rank, 0, rewriter.getAffineDimExpr(*outAxis),
-                                     rewriter.getContext());
-  Value corrected =
-      linalg::GenericOp::create(
-          rewriter, loc, TypeRange{initType}, ValueRange{init->get(), corr},
-          ValueRange{empty}, ArrayRef<AffineMap>{id, channel, id},
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            linalg::YieldOp::create(
-                b, l, arith::AddFOp::create(b, l, args[0], args[1]).getResult());
-          })
-          .getResult(0);
+  Value corrected = buildChannelwise(rewriter, layer->getLoc(), init->get(),
+                                     correction, *outAxis, /*multiply=*/false);
   rewriter.modifyOpInPlace(layer, [&]() { init->set(corrected); });
   return largest;
 }
