@@ -15,10 +15,10 @@ quant-run on 128 windows of the held-out fortunes; perplexity is
 exp(mean cross-entropy) per character, computed here with numpy.
 
 Weight size counts the 17 linear layers (4 x qkv, proj, fc1, fc2 and the
-head: 1.78 M weights) at their storage width plus one float32 scale (and a
-zero point of the storage width for asymmetric ones) per group; the
-embeddings, LayerNorms and biases (2 %) stay float32 in every variant and
-are counted too. Time: the median of --repeat calls (default 5) of one
+head: 1.79 M weights) and the token embedding (--qnt-quantize embeddings=true,
+18.6 K) at their storage width plus one float32 scale (and a zero point of
+the storage width for asymmetric ones) per group; the position embedding,
+LayerNorms and biases stay float32 in every variant and are counted too. Time: the median of --repeat calls (default 5) of one
 batch (128 x 64 characters), one thread."""
 import argparse
 import json
@@ -36,14 +36,17 @@ import lm  # noqa: E402
 BATCH = 128
 # name -> (label, --qnt-quantize options or None for the float model,
 #          weight bits, group size (0: per channel), asymmetric)
-I4 = "weights=i4 weight-scheme=asymmetric weight-granularity=block activations=none"
-I2 = "weights=i2 weight-scheme=asymmetric weight-granularity=block activations=none"
+I4 = ("weights=i4 weight-scheme=asymmetric weight-granularity=block activations=none "
+      "embeddings=true")
+I2 = ("weights=i2 weight-scheme=asymmetric weight-granularity=block activations=none "
+      "embeddings=true")
 VARIANTS = {
     "fp32": ("fp32", None, 32, 0, False),
-    "w8a8-dynamic": ("W8A8 dynamic, per-row activations", "act-granularity=row", 8, 0, False),
-    "w8a8-static": ("W8A8 static", "activations=static", 8, 0, False),
-    "w8a8-static-sq": ("W8A8 static + SmoothQuant 0.5", "activations=static smoothquant=0.5",
-                       8, 0, False),
+    "w8a8-dynamic": ("W8A8 dynamic, per-row activations",
+                     "act-granularity=row embeddings=true", 8, 0, False),
+    "w8a8-static": ("W8A8 static", "activations=static embeddings=true", 8, 0, False),
+    "w8a8-static-sq": ("W8A8 static + SmoothQuant 0.5",
+                       "activations=static smoothquant=0.5 embeddings=true", 8, 0, False),
     "w4g32-rtn": ("int4 g32 round to nearest", I4 + " block-size=32", 4, 32, True),
     "w4g32-awq": ("int4 g32 AWQ", I4 + " block-size=32 weight-method=awq", 4, 32, True),
     "w4g32-gptq": ("int4 g32 GPTQ", I4 + " block-size=32 weight-method=gptq", 4, 32, True),
@@ -65,10 +68,13 @@ def run(cmd, **kw):
 
 
 def linear_shapes():
+    """(group axis length, rows) of every quantized table: the linear
+    layers' weights (input channels, outputs) and the token embedding (its
+    rows are quantized along the embedding dimension)."""
     c = lm.CONFIG
     d, ff = c["d"], c["ff"]
     per_block = [(d, 3 * d), (d, d), (d, ff), (ff, d)]  # (in, out)
-    return per_block * c["layers"] + [(d, c["vocab"])]
+    return per_block * c["layers"] + [(d, c["vocab"]), (d, c["vocab"])]
 
 
 def weight_bytes(bits, group, asym):

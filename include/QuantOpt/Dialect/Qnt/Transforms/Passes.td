@@ -139,6 +139,9 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "AWQ: candidates for the exponent alpha (0, 1/n, ..., (n-1)/n)">,
     Option<"awqClip", "awq-clip", "bool", /*default=*/"true",
            "AWQ: also search each weight group's clipping range">,
+    Option<"quantizeEmbeddings", "embeddings", "bool", /*default=*/"false",
+           "also quantize embedding tables (constant tables a gather reads) "
+           "weight-only with the weight options, a parameter set per row">,
     Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
            "remove the expected output shift of the quantized weights, "
            "-E[x]^T (W_q - W), with the input means of stats=FILE (moments)">,

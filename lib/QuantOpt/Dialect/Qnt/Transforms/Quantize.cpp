@@ -6,6 +6,7 @@
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/ChainLayers.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Embeddings.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Plan.h"
@@ -344,6 +345,14 @@ struct QntQuantizePass
       }
     }
 
+    unsigned embeddings = 0;
+    if (quantizeEmbeddings) {
+      EmbeddingOutcome tables = quantizeEmbeddingTables(rewriter, module, base);
+      for (auto &[loc, note] : tables.notes)
+        mlir::emitRemark(loc) << note;
+      embeddings = tables.quantized;
+    }
+
     // Consecutive static layers stay in integers (chaining, then biases
     // into their layers): patterns on the qnt ops just built.
     if (activations == "static" &&
@@ -355,7 +364,13 @@ struct QntQuantizePass
     mlir::emitRemark(module.getLoc())
         << "qnt-quantize: " << layers.size() << " layer(s): " << integer
         << " integer, " << weightOnly << " weight-only, " << keptFloat
-        << " kept in float (weights " << base.describe()
+        << " kept in float"
+        << (quantizeEmbeddings
+                ? llvm::formatv(", {0} embedding table(s) weight-only",
+                                embeddings)
+                      .str()
+                : std::string())
+        << " (weights " << base.describe()
         << " unless a recipe says otherwise; activations " << activations
         << ")";
   }
