@@ -17,11 +17,17 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "..", "..", "unittests", "Algorithms"))
 
 
-def data():
+def data(held_out=False):
+    """x [96, 16] and W [16, 6]; with held_out, 96 other rows of the same
+    distribution instead of x."""
     rng = np.random.default_rng(12)
     mix = rng.normal(size=(16, 16)) * 0.5 + np.eye(16)
-    x = (rng.normal(size=(96, 16)) @ mix * rng.uniform(0.3, 3, size=16)).astype(np.float32)
+    raw = rng.normal(size=(96, 16))
+    scales = rng.uniform(0.3, 3, size=16)
+    x = (raw @ mix * scales).astype(np.float32)
     w = rng.normal(size=(16, 6)).astype(np.float32)
+    if held_out:
+        x = (rng.normal(size=(96, 16)) @ mix * scales).astype(np.float32)
     return x, w
 
 
@@ -119,6 +125,29 @@ def check_smooth(out, mlir, alpha):
           "(%.4g vs %.4g)" % (e["smooth"], e["plain"]))
 
 
+def check_mixed(out, budget):
+    """The chosen candidate's SQNR in the report against numpy's on the
+    calibration data (from the model's weights on the identity), and the
+    layer's SQNR on held-out rows against the budget (1 dB of slack)."""
+    import json
+    report = json.load(open(os.path.join(out, "mp.json")))
+    entry = report["layers"]["fc"]
+    chosen = next(c for c in entry["candidates"] if c["name"] == entry["choice"])
+    _, w = data()
+    wq = np.load(os.path.join(out, "q.out", "out0.npy")).astype(np.float64)
+    d = wq - w.astype(np.float64)
+
+    def sqnr(x):
+        h = x.astype(np.float64).T @ x.astype(np.float64)
+        noise = np.trace(d.T @ h @ d)
+        return np.inf if noise == 0 else 10 * np.log10(np.trace(w.T @ h @ w) / noise)
+    calib, held = sqnr(data()[0]), sqnr(data(True)[0])
+    ours = chosen["sqnr_db"] if chosen["sqnr_db"] is not None else np.inf
+    print("choice", entry["choice"], "sqnr matches numpy:",
+          bool(np.isinf(calib) and np.isinf(ours) or abs(ours - calib) < 1e-4 * abs(calib)),
+          "held-out within 1 dB of the budget:", bool(held >= budget - 1))
+
+
 def check_bias(out):
     """The correction the model adds (its output on a zero row) against
     -E[x]^T (W_q - W) from numpy, and the mean output shift on the data
@@ -140,6 +169,8 @@ if __name__ == "__main__":
         make(sys.argv[2])
     elif sys.argv[1] == "awq":
         check_awq(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "mixed":
+        check_mixed(sys.argv[2], float(sys.argv[3]))
     elif sys.argv[1] == "bias":
         check_bias(sys.argv[2])
     elif sys.argv[1] == "smooth":

@@ -73,6 +73,41 @@ llvm::Expected<double> correctLayerBias(mlir::RewriterBase &rewriter,
                                         const QuantizedWeight &quantized,
                                         const calibration::ChannelMoments &moments);
 
+/// One candidate precision of a mixed-precision plan: a weight
+/// configuration, or float.
+struct PrecisionCandidate {
+  std::string name;
+  std::optional<WeightConfig> config; // std::nullopt: float
+};
+
+/// Parses "i4:block:32,i8:channel,float" (STORAGE[:GRANULARITY[:BLOCK]] or
+/// float; the scheme, range and method come from `base`).
+llvm::Expected<std::vector<PrecisionCandidate>>
+parsePrecisionCandidates(llvm::StringRef text, const WeightConfig &base);
+
+/// What the planner measured on one layer.
+struct PrecisionChoice {
+  struct Measure {
+    std::string name;
+    double sqnr;  // dB of the layer's output on the calibration data
+    double bytes; // weights, scales and zero points
+  };
+  std::vector<Measure> measures;
+  /// Index into the candidates; -1 when the layer could not be measured.
+  int chosen = -1;
+  std::string error;
+};
+
+/// Mixed precision for one matmul layer: each candidate's output SQNR on the
+/// calibration data, 10 log10(tr(W H W^T) / tr(dW H dW^T)) with H = X^T X
+/// from `moments` and dW the candidate's rounding error, and the smallest
+/// candidate (in bytes) whose SQNR is at least `minSqnr` (float, if listed,
+/// has infinite SQNR and 4 bytes per weight).
+PrecisionChoice chooseLayerPrecision(mlir::Operation *layer,
+                                     llvm::ArrayRef<PrecisionCandidate> candidates,
+                                     const calibration::ChannelMoments &moments,
+                                     double minSqnr);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_INPUTSCALING_H

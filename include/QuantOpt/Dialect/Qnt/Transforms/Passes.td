@@ -139,6 +139,16 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "AWQ: candidates for the exponent alpha (0, 1/n, ..., (n-1)/n)">,
     Option<"awqClip", "awq-clip", "bool", /*default=*/"true",
            "AWQ: also search each weight group's clipping range">,
+    Option<"mixedPrecision", "mixed-precision", "std::string", /*default=*/"\"\"",
+           "candidate precisions per layer, e.g. \"i4:block:32,i8:channel,float\" "
+           "(STORAGE[:GRANULARITY[:BLOCK]] or float): each matmul layer takes "
+           "the smallest whose output SQNR on the calibration data (from the "
+           "Hessians of stats=FILE) reaches mp-min-sqnr">,
+    Option<"mpMinSqnr", "mp-min-sqnr", "double", /*default=*/"30",
+           "mixed precision: the per-layer output SQNR budget in dB">,
+    Option<"mpReport", "mp-report", "std::string", /*default=*/"\"\"",
+           "mixed precision: write each layer's measurements and choice here "
+           "(JSON)">,
     Option<"quantizeEmbeddings", "embeddings", "bool", /*default=*/"false",
            "also quantize embedding tables (constant tables a gather reads) "
            "weight-only with the weight options, a parameter set per row">,

@@ -20,6 +20,7 @@
 #include "QuantOpt/Calibration/StatsFile.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/InputScaling.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include <optional>
@@ -50,6 +51,15 @@ struct PlanOptions {
   /// Static activations: this range instead of the statistics' (the layer's
   /// input was rescaled after calibration, e.g. by SmoothQuant).
   std::optional<calibration::Range> rangeOverride;
+  /// The layer's weight configuration, decided before planning (mixed
+  /// precision), instead of the recipe's; with `keepFloat` set, the layer
+  /// stays in float for that reason.
+  std::optional<WeightConfig> configOverride;
+  std::string keepFloat;
+  /// Mixed precision (docs/Algorithms.md): the candidates (empty: off) and
+  /// the per-layer output SQNR budget in dB.
+  std::vector<PrecisionCandidate> precisions;
+  double minSqnr = 0;
 };
 
 /// The weight configuration of the layer `name` (op `opName`): the recipe

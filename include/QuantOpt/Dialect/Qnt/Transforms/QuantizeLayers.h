@@ -35,6 +35,8 @@ struct LayerOutcome {
   std::string reason;
   /// The plan's note: what the weight algorithm fell back from.
   std::string note;
+  /// Mixed precision: what was measured and chosen.
+  std::optional<PrecisionChoice> precision;
 };
 
 /// Plans `layer` (planLayer with `record`'s name and op name) and rewrites

@@ -18,6 +18,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace quantopt;
@@ -345,4 +346,111 @@ quantopt::correctLayerBias(RewriterBase &rewriter, Operation *layer,
                                      correction, *outAxis, /*multiply=*/false);
   rewriter.modifyOpInPlace(layer, [&]() { init->set(corrected); });
   return largest;
+}
+
+llvm::Expected<std::vector<PrecisionCandidate>>
+quantopt::parsePrecisionCandidates(llvm::StringRef text,
+                                   const WeightConfig &base) {
+  std::vector<PrecisionCandidate> out;
+  SmallVector<StringRef> items;
+  text.split(items, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef item : items) {
+    item = item.trim();
+    PrecisionCandidate c;
+    c.name = item.str();
+    if (item == "float") {
+      out.push_back(c);
+      continue;
+    }
+    SmallVector<StringRef> parts;
+    item.split(parts, ':');
+    WeightConfig config = base;
+    config.method = WeightConfig::Method::RoundToNearest;
+    auto storage = numerics::parseStorageName(parts[0]);
+    if (!storage || *storage == numerics::StorageKind::I32)
+      return fail("'" + item + "': unknown storage '" + parts[0] + "'");
+    config.storage = *storage;
+    if (parts.size() > 1) {
+      auto granularity = parseGranularityName(parts[1]);
+      if (!granularity)
+        return fail("'" + item + "': unknown granularity '" + parts[1] +
+                    "' (expected tensor, channel or block)");
+      config.granularity = *granularity;
+    }
+    if (parts.size() > 2) {
+      int64_t block;
+      if (parts[2].getAsInteger(10, block) || block <= 0)
+        return fail("'" + item + "': the block size must be a positive integer");
+      config.blockSize = block;
+    }
+    if (parts.size() > 3)
+      return fail("'" + item + "': expected STORAGE[:GRANULARITY[:BLOCK]] or float");
+    c.config = config;
+    out.push_back(c);
+  }
+  if (out.empty())
+    return fail("no candidate precisions");
+  return out;
+}
+
+PrecisionChoice
+quantopt::chooseLayerPrecision(Operation *layer,
+                               ArrayRef<PrecisionCandidate> candidates,
+                               const cal::ChannelMoments &moments,
+                               double minSqnr) {
+  PrecisionChoice choice;
+  auto w = getLayerWeight(layer);
+  if (!w) {
+    choice.error = llvm::toString(w.takeError());
+    return choice;
+  }
+  auto iface = cast<qnt::QuantizableLayerOpInterface>(layer);
+  if (w->shape.size() != 2 || moments.kind != cal::MomentsKind::Hessian ||
+      moments.channels != w->cols) {
+    choice.error = "mixed precision measures matmul layers with the Hessian "
+                   "of their input (moments=hessian)";
+    return choice;
+  }
+  std::vector<double> h = moments.getGram();
+  std::vector<float> m = w->toMatrix();
+  double signal = alg::outputError(m, std::vector<float>(m.size(), 0.0f),
+                                   w->rows, w->cols, h);
+  double bestBytes = std::numeric_limits<double>::infinity();
+  for (auto [i, candidate] : llvm::enumerate(candidates)) {
+    PrecisionChoice::Measure measure{candidate.name,
+                                     std::numeric_limits<double>::infinity(),
+                                     4.0 * w->values.size()};
+    if (candidate.config) {
+      auto quantized = quantizeWeight(w->attr, *candidate.config,
+                                      iface.getWeightChannelAxis(),
+                                      iface.getWeightBlockAxis());
+      std::optional<std::vector<float>> deq;
+      if (quantized)
+        deq = dequantizeWithParams(quantized->stored, quantized->params);
+      else
+        llvm::consumeError(quantized.takeError());
+      if (!deq) {
+        measure.sqnr = -std::numeric_limits<double>::infinity();
+      } else {
+        std::vector<float> dm(m.size());
+        for (int64_t r = 0; r < w->rows; ++r)
+          for (int64_t c = 0; c < w->cols; ++c)
+            dm[r * w->cols + c] = (*deq)[w->at(r, c)];
+        double noise = alg::outputError(m, dm, w->rows, w->cols, h);
+        measure.sqnr = noise > 0 ? 10 * std::log10(signal / noise)
+                                 : std::numeric_limits<double>::infinity();
+        int64_t groups = quantized->params.getScales().size();
+        unsigned bits = numerics::getStorageBitWidth(candidate.config->storage);
+        measure.bytes = w->values.size() * bits / 8.0 + groups * 4.0 +
+                        (quantized->params.getZeroPoints().size() ? groups * bits / 8.0
+                                                                 : 0.0);
+      }
+    }
+    if (measure.sqnr >= minSqnr && measure.bytes < bestBytes) {
+      bestBytes = measure.bytes;
+      choice.chosen = static_cast<int>(i);
+    }
+    choice.measures.push_back(measure);
+  }
+  return choice;
 }

@@ -30,7 +30,13 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
   LayerPlan plan;
   Operation *op = layer.getOperation();
   std::string reason;
-  plan.config = resolveLayerConfig(name, opName, options, &reason);
+  if (!options.keepFloat.empty()) {
+    plan.reason = options.keepFloat;
+    return plan;
+  }
+  plan.config = options.configOverride
+                    ? options.configOverride
+                    : resolveLayerConfig(name, opName, options, &reason);
   if (!plan.config) {
     plan.reason = reason + " says keep_float";
     return plan;

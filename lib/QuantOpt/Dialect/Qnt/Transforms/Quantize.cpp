@@ -14,6 +14,9 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Calibration/StatsFile.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
@@ -304,6 +307,26 @@ struct QntQuantizePass
       planOptions.estimate = estimate;
       planOptions.calibrationName = calibration;
     }
+    if (!mixedPrecision.empty()) {
+      auto candidates = parsePrecisionCandidates(mixedPrecision, base);
+      if (!candidates) {
+        module.emitError() << "qnt-quantize: mixed-precision: "
+                           << llvm::toString(candidates.takeError());
+        return signalPassFailure();
+      }
+      if (stats.empty() && !providedStats) {
+        module.emitError() << "qnt-quantize: mixed-precision needs stats=FILE "
+                              "with the layers' Hessians (calibrate with "
+                              "--qnt-insert-observers=\"moments=hessian\")";
+        return signalPassFailure();
+      }
+      planOptions.precisions = std::move(*candidates);
+      planOptions.minSqnr = mpMinSqnr;
+    } else if (!mpReport.empty()) {
+      module.emitError() << "qnt-quantize: mp-report needs mixed-precision";
+      return signalPassFailure();
+    }
+    llvm::json::Object report;
     unsigned integer = 0, weightOnly = 0, keptFloat = 0;
     IRRewriter rewriter(&getContext());
     for (qnt::QuantizableLayerOpInterface layer : layers) {
@@ -327,6 +350,22 @@ struct QntQuantizePass
       if (!outcome.note.empty())
         mlir::emitRemark(userLoc)
             << "layer '" << name << "' (" << kind << "): " << outcome.note;
+      if (outcome.precision) {
+        llvm::json::Array measured;
+        for (const auto &m : outcome.precision->measures)
+          measured.push_back(llvm::json::Object{
+              {"name", m.name},
+              {"sqnr_db", std::isfinite(m.sqnr) ? llvm::json::Value(m.sqnr)
+                                                : llvm::json::Value(nullptr)},
+              {"bytes", m.bytes}});
+        llvm::json::Object entry{{"candidates", std::move(measured)}};
+        if (outcome.precision->chosen >= 0)
+          entry["choice"] =
+              outcome.precision->measures[outcome.precision->chosen].name;
+        if (!outcome.precision->error.empty())
+          entry["error"] = outcome.precision->error;
+        report[name] = std::move(entry);
+      }
       switch (outcome.kind) {
       case LayerPlan::Kind::Float:
         keep(outcome.reason);
@@ -361,6 +400,24 @@ struct QntQuantizePass
                                              : qnt::RequantMode::float32)))
       return signalPassFailure();
     restoreLayerLocations(module);
+    if (!mpReport.empty()) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      os << llvm::formatv("{0:2}", llvm::json::Value(llvm::json::Object{
+                                       {"version", 1},
+                                       {"min_sqnr_db", double(mpMinSqnr)},
+                                       {"candidates", mixedPrecision},
+                                       {"layers", std::move(report)}}))
+         << "\n";
+      std::string error;
+      auto file = openOutputFile(mpReport, &error);
+      if (!file) {
+        module.emitError() << "qnt-quantize: mp-report: " << error;
+        return signalPassFailure();
+      }
+      file->os() << text;
+      file->keep();
+    }
     mlir::emitRemark(module.getLoc())
         << "qnt-quantize: " << layers.size() << " layer(s): " << integer
         << " integer, " << weightOnly << " weight-only, " << keptFloat

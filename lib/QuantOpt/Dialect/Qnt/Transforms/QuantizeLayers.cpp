@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace quantopt;
 
@@ -27,16 +29,68 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
                                      const LayerRecord &record,
                                      const PlanOptions &options,
                                      const ActivationConfig &activation) {
-  // SmoothQuant and AWQ rescale the float layer's input channels first.
   PlanOptions local = options;
   std::string note;
+  std::optional<PrecisionChoice> precision;
+  std::optional<WeightConfig> resolved =
+      resolveLayerConfig(record.name, record.opName, options, nullptr);
+  // Mixed precision picks the layer's storage and granularity first.
+  if (resolved && !options.precisions.empty()) {
+    const calibration::ObserverStats *observed =
+        options.moments ? options.moments->lookup(record.name) : nullptr;
+    if (!observed || !observed->moments) {
+      note = "mixed precision: the statistics have no Hessian for it; it "
+             "keeps " + resolved->describe();
+    } else {
+      precision = chooseLayerPrecision(layer.getOperation(), options.precisions,
+                                       *observed->moments, options.minSqnr);
+      const PrecisionChoice &c = *precision;
+      int pick = c.chosen;
+      if (!c.error.empty()) {
+        note = "mixed precision: " + c.error + "; it keeps " +
+               resolved->describe();
+      } else {
+        if (pick < 0) {
+          // Nothing reaches the budget: the most accurate candidate.
+          pick = 0;
+          for (size_t i = 1; i < c.measures.size(); ++i)
+            if (c.measures[i].sqnr > c.measures[pick].sqnr)
+              pick = i;
+        }
+        std::string measured;
+        for (const auto &m : c.measures)
+          measured += (measured.empty() ? "" : ", ") + m.name +
+                      (std::isfinite(m.sqnr)
+                           ? llvm::formatv(" {0:f1} dB", m.sqnr).str()
+                           : std::string(m.sqnr > 0 ? " exact" : " n/a"));
+        note = llvm::formatv("mixed precision: {0} ({1}; budget {2:f1} dB{3})",
+                             c.measures[pick].name, measured, options.minSqnr,
+                             c.chosen < 0 ? ", not reached" : "")
+                   .str();
+        precision->chosen = pick;
+        const PrecisionCandidate &candidate = options.precisions[pick];
+        if (!candidate.config) {
+          local.keepFloat = note;
+        } else {
+          WeightConfig config = *resolved;
+          config.storage = candidate.config->storage;
+          config.granularity = candidate.config->granularity;
+          config.blockSize = candidate.config->blockSize;
+          local.configOverride = config;
+          resolved = config;
+        }
+      }
+    }
+  }
+  // SmoothQuant and AWQ rescale the float layer's input channels first.
   if (std::optional<WeightConfig> config =
-          resolveLayerConfig(record.name, record.opName, options, nullptr)) {
+          local.keepFloat.empty() ? resolved : std::nullopt) {
     const calibration::ObserverStats *observed =
         options.moments ? options.moments->lookup(record.name) : nullptr;
     InputScalingOutcome scaling =
         applyInputScaling(rewriter, layer.getOperation(), *config, observed);
-    note = scaling.note;
+    if (!scaling.note.empty())
+      note = note.empty() ? scaling.note : note + "; " + scaling.note;
     local.rangeOverride = scaling.range;
   }
   LayerPlan plan = planLayer(layer, record.name, record.opName, local);
@@ -61,7 +115,8 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
     plan.note = plan.note.empty() ? what : plan.note + "; " + what;
   }
   if (plan.kind == LayerPlan::Kind::Float)
-    return {LayerPlan::Kind::Float, plan.reason, plan.note};
+    return {LayerPlan::Kind::Float, plan.reason,
+            plan.reason == note ? "" : plan.note, precision};
   const QuantizedWeight &weight = *plan.weight;
   if (plan.kind == LayerPlan::Kind::Integer) {
     ActivationConfig act = activation;
@@ -77,11 +132,11 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
                           "integer kernels are built on linalg; the "
                           "qnt-quantize pipeline lowers TOSA layers first");
     if (!err)
-      return {LayerPlan::Kind::Integer, "", plan.note};
+      return {LayerPlan::Kind::Integer, "", plan.note, precision};
     plan.reason = llvm::toString(std::move(err));
   }
   rewriteToWeightOnlyLayer(rewriter, layer, weight);
-  return {LayerPlan::Kind::WeightOnly, plan.reason, plan.note};
+  return {LayerPlan::Kind::WeightOnly, plan.reason, plan.note, precision};
 }
 
 namespace {
