@@ -40,6 +40,8 @@ I4 = ("weights=i4 weight-scheme=asymmetric weight-granularity=block activations=
       "embeddings=true")
 I2 = ("weights=i2 weight-scheme=asymmetric weight-granularity=block activations=none "
       "embeddings=true")
+MP = ("weight-scheme=asymmetric activations=none embeddings=true "
+      "mixed-precision=i4:block:32,i8:channel,float")
 VARIANTS = {
     "fp32": ("fp32", None, 32, 0, False),
     "w8a8-dynamic": ("W8A8 dynamic, per-row activations",
@@ -56,8 +58,13 @@ VARIANTS = {
     "w2g32-rtn": ("int2 g32 round to nearest", I2 + " block-size=32", 2, 32, True),
     "w2g32-awq": ("int2 g32 AWQ", I2 + " block-size=32 weight-method=awq", 2, 32, True),
     "w2g32-gptq": ("int2 g32 GPTQ", I2 + " block-size=32 weight-method=gptq", 2, 32, True),
+    # Mixed precision: each linear layer takes the smallest of int4 g32, int8
+    # per channel and float whose output SQNR on the calibration data
+    # reaches the budget; weight-only, the embedding int8 per row.
+    "mp-low": ("mixed precision, 20 dB per layer", MP + " mp-min-sqnr=20", "mp", 0, True),
+    "mp-high": ("mixed precision, 28 dB per layer", MP + " mp-min-sqnr=28", "mp", 0, True),
 }
-NEEDS_STATS = ("static", "awq", "gptq", "smoothquant")
+NEEDS_STATS = ("static", "awq", "gptq", "smoothquant", "mixed-precision")
 
 
 def run(cmd, **kw):
@@ -77,8 +84,18 @@ def linear_shapes():
     return per_block * c["layers"] + [(d, c["vocab"]), (d, c["vocab"])]
 
 
-def weight_bytes(bits, group, asym):
-    """Bytes of the model's weights under a variant (module docstring)."""
+def weight_bytes(bits, group, asym, report=None):
+    """Bytes of the model's weights under a variant (module docstring); for
+    mixed precision, the linear layers' bytes come from the pass's report."""
+    if bits == "mp":
+        chosen = 0.0
+        for entry in report["layers"].values():
+            pick = next(c for c in entry["candidates"] if c["name"] == entry["choice"])
+            chosen += pick["bytes"]
+        d, vocab = lm.CONFIG["d"], lm.CONFIG["vocab"]
+        embedding = d * vocab + 4 * vocab  # int8 per row
+        linear = sum(k * n for k, n in linear_shapes())
+        return chosen + embedding + 4 * (1841761 - linear)
     total = 0.0
     linear = 0
     for k, n in linear_shapes():
@@ -88,7 +105,6 @@ def weight_bytes(bits, group, asym):
             continue
         groups = n * (-(-k // group) if group else 1)
         total += k * n * bits / 8 + groups * (4 + (bits / 8 if asym else 0))
-    c = lm.CONFIG
     params = 1841761  # lm.build's parameter count (train_lm.py prints it)
     return total + 4 * (params - linear)
 
@@ -128,6 +144,8 @@ def main():
         if options:
             if any(k in options for k in NEEDS_STATS):
                 options += " stats=" + w("stats.json")
+            if "mixed-precision" in options:
+                options += " mp-report=" + w(name + ".mp.json")
             model = w(name + ".q.mlir")
             run([tool("quant-opt"), w("lm.mlir"), "--qnt-quantize=" + options, "-o", model])
         fast = w(name + ".fast.mlir")
@@ -138,8 +156,11 @@ def main():
         ms = float(re.search(r"median ([0-9.]+) ms", text).group(1)) if args.repeat else float("nan")
         logits = np.load(os.path.join(out, "out0.npy"))
         ppl = lm.perplexity(logits, evaluation[:, 1:])
+        report = (json.load(open(w(name + ".mp.json"))) if bits == "mp" else None)
         results[name] = {"label": label, "perplexity": ppl,
-                         "weight_mb": weight_bytes(bits, group, asym) / 1e6, "ms": ms}
+                         "weight_mb": weight_bytes(bits, group, asym, report) / 1e6, "ms": ms}
+        if report:
+            results[name]["choices"] = {k: v.get("choice") for k, v in report["layers"].items()}
         print("%-36s perplexity %7.3f  weights %5.2f MB  %7.1f ms" %
               (label, ppl, results[name]["weight_mb"], ms), flush=True)
     if args.json:
