@@ -3,7 +3,9 @@
 # main jobs on the bundled examples: post-training quantization of a
 # Fashion-MNIST CNN (fp32 vs quantized accuracy, agreement, model size, time
 # per batch), the same CNN imported from an ONNX file, PaddleOCR's three
-# models imported from ONNX and compared with ONNX Runtime, and every storage
+# models imported from ONNX and compared with ONNX Runtime, a small
+# transformer language model quantized with GPTQ, AWQ, SmoothQuant and mixed
+# precision, and every storage
 # type x granularity x scheme applied to example
 # tensors through qnt ops, lowered to LLVM and executed by quant-run, with a
 # table of the quantization error.
@@ -87,6 +89,14 @@ if [ -d "$root/bench/ort/node_modules/@ricky0123/vad-web" ] &&
 else
   echo "   (skipped: npm install in bench/ort failed, so the model and ONNX Runtime are missing)"
 fi
+
+echo
+echo "== A small transformer language model (examples/lm: a character-level GPT, 1.8 M"
+echo "   parameters, trained on Debian's fortunes), imported from ONNX and quantized"
+echo "   every way: W8A8 (dynamic, static, SmoothQuant), int4 and int2 in groups by"
+echo "   round to nearest, AWQ and GPTQ, mixed precision; held-out perplexity, size, time"
+echo
+/usr/bin/python3 "$root/examples/lm/lm_demo.py" "$build/bin" "$work/lm" --repeat 1
 
 echo
 echo "== Quantization error per storage type, granularity and scheme"

@@ -20,7 +20,7 @@
 #include "QuantOpt/Calibration/StatsFile.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
-#include "QuantOpt/Dialect/Qnt/Transforms/InputScaling.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerAlgorithms.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include <optional>

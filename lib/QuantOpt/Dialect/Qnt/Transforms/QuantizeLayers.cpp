@@ -6,7 +6,7 @@
 
 #include "QuantOpt/Dialect/Qnt/Transforms/QuantizeLayers.h"
 
-#include "QuantOpt/Dialect/Qnt/Transforms/InputScaling.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerAlgorithms.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"

@@ -1,10 +1,10 @@
-//===- InputScaling.cpp - SmoothQuant and AWQ on float layers -------------===//
+//===- LayerAlgorithms.cpp - Algorithms on float layers -------------------===//
 //
 // Part of the QuantOpt project.
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantOpt/Dialect/Qnt/Transforms/InputScaling.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerAlgorithms.h"
 
 #include "QuantOpt/Algorithms/Smoothing.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"

@@ -1,20 +1,24 @@
-//===- InputScaling.h - SmoothQuant and AWQ on float layers ------*- C++ -*-===//
+//===- LayerAlgorithms.h - Algorithms on float layers -----------*- C++ -*-===//
 //
 // Part of the QuantOpt project.
 //
 //===----------------------------------------------------------------------===//
 //
-// SmoothQuant and AWQ (docs/Algorithms.md) as rewrites of a float layer:
+// The layer-level steps of the algorithms of docs/Algorithms.md, each
+// reading the calibration statistics of the layer's input: SmoothQuant and
+// AWQ as rewrites of a float layer:
 // the weights of input channel j are multiplied by s_j and the activation is
 // divided by s_j by an element-wise op inserted before the layer, so that
 // the float model computes the same and the weights then quantize with the
 // usual step. The scales come from calibration statistics
-// (algorithms::computeSmoothQuantScales, algorithms::runAwq).
+// (algorithms::computeSmoothQuantScales, algorithms::runAwq); bias
+// correction of a quantized layer's init; the mixed-precision choice of a
+// layer's storage by its output SQNR.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_INPUTSCALING_H
-#define QUANTOPT_DIALECT_QNT_TRANSFORMS_INPUTSCALING_H
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYERALGORITHMS_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYERALGORITHMS_H
 
 #include "QuantOpt/Calibration/Calibration.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
@@ -110,4 +114,4 @@ PrecisionChoice chooseLayerPrecision(mlir::Operation *layer,
 
 } // namespace quantopt
 
-#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_INPUTSCALING_H
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYERALGORITHMS_H
