@@ -55,6 +55,12 @@ VARIANTS = {
     "w4g128-rtn": ("int4 g128 round to nearest", I4 + " block-size=128", 4, 128, True),
     "w4g128-awq": ("int4 g128 AWQ", I4 + " block-size=128 weight-method=awq", 4, 128, True),
     "w4g128-gptq": ("int4 g128 GPTQ", I4 + " block-size=128 weight-method=gptq", 4, 128, True),
+    # 3-bit values in i4 storage (weight-bits=3): sized as the i4 they are.
+    "w3g32-rtn": ("int3 g32 round to nearest", I4 + " weight-bits=3 block-size=32", 4, 32, True),
+    "w3g32-awq": ("int3 g32 AWQ", I4 + " weight-bits=3 block-size=32 weight-method=awq",
+                  4, 32, True),
+    "w3g32-gptq": ("int3 g32 GPTQ", I4 + " weight-bits=3 block-size=32 weight-method=gptq",
+                   4, 32, True),
     "w2g32-rtn": ("int2 g32 round to nearest", I2 + " block-size=32", 2, 32, True),
     "w2g32-awq": ("int2 g32 AWQ", I2 + " block-size=32 weight-method=awq", 2, 32, True),
     "w2g32-gptq": ("int2 g32 GPTQ", I2 + " block-size=32 weight-method=gptq", 2, 32, True),

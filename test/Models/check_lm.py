@@ -20,5 +20,7 @@ print("int4 rtn opens a gap:", p["w4g32-rtn"] > p["fp32"], p["w4g128-rtn"] > p["
 print("int4 g128: gptq closes a quarter", closes("w4g128-gptq", "w4g128-rtn") > 0.25,
       "awq a tenth", closes("w4g128-awq", "w4g128-rtn") > 0.1)
 print("int4 g32: gptq closes a tenth", closes("w4g32-gptq", "w4g32-rtn") > 0.1)
+print("int3 g32: gptq closes a third", closes("w3g32-gptq", "w3g32-rtn") > 0.33,
+      "more than at 4 bits", closes("w3g32-gptq", "w3g32-rtn") > closes("w4g32-gptq", "w4g32-rtn"))
 print("mixed precision: more bytes, lower perplexity:", mb["mp-high"] > mb["mp-low"],
       p["mp-high"] < p["mp-low"])

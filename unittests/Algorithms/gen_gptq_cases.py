@@ -24,6 +24,8 @@ RANGES = {"i4": (-8, 7), "u4": (0, 15), "i8": (-128, 127), "i2": (-2, 1), "u8": 
 
 
 def narrow(storage, rng):
+    if isinstance(rng, tuple):  # a custom range, e.g. 3 bits in i4: (-4, 3)
+        return rng
     lo, hi = RANGES[storage]
     return (lo + 1, hi) if rng == "narrow" else (lo, hi)
 

@@ -1510,3 +1510,39 @@ TEST(NumericsOnnxTest, DynamicQuantizeLinear) {
 }
 
 } // namespace
+
+TEST(NumericsCustomRange, BitsRangesAndSolver) {
+  using namespace quantopt::numerics;
+  // 3 signed bits: [-4, 3], narrow [-3, 3]; 3 unsigned bits: [0, 7].
+  EXPECT_EQ(getBitsRange(StorageKind::I4, 3, false).qmin, -4);
+  EXPECT_EQ(getBitsRange(StorageKind::I4, 3, false).qmax, 3);
+  EXPECT_EQ(getBitsRange(StorageKind::I4, 3, true).qmin, -3);
+  EXPECT_EQ(getBitsRange(StorageKind::U4, 3, false).qmin, 0);
+  EXPECT_EQ(getBitsRange(StorageKind::U4, 3, false).qmax, 7);
+  // Asymmetric over [-1, 2.5] on [-4, 3]: s = 3.5 / 7 = 0.5,
+  // z = -4 - round(-1 / 0.5) = -2 (exact).
+  SolverOptions options;
+  options.storage = StorageKind::I4;
+  options.scheme = Scheme::Asymmetric;
+  options.narrowRange = false;
+  options.rangeMin = -4;
+  options.rangeMax = 3;
+  auto p = solveFromRange(-1.0, 2.5, options);
+  ASSERT_TRUE(static_cast<bool>(p));
+  EXPECT_FLOAT_EQ(p->scale, 0.5f);
+  EXPECT_EQ(p->zeroPoint, -2);
+  // Symmetric over amax 1.4 on [-4, 3]: s = 1.4 / (7 / 2) = 0.4, z = 0; on
+  // unsigned [0, 7] the zero point is the mid-point (0 + 7 + 1) / 2 = 4.
+  options.scheme = Scheme::Symmetric;
+  p = solveFromRange(-1.4, 0.5, options);
+  ASSERT_TRUE(static_cast<bool>(p));
+  EXPECT_FLOAT_EQ(p->scale, 0.4f);
+  EXPECT_EQ(p->zeroPoint, 0);
+  options.storage = StorageKind::U4;
+  options.rangeMin = 0;
+  options.rangeMax = 7;
+  p = solveFromRange(-1.4, 0.5, options);
+  ASSERT_TRUE(static_cast<bool>(p));
+  EXPECT_EQ(p->zeroPoint, 4);
+  EXPECT_EQ(options.getIntRange().qmax, 7);
+}

@@ -216,7 +216,18 @@ struct SolverOptions {
   bool narrowRange = true;
   /// Round every scale up to a power of two.
   bool powerOfTwo = false;
+  /// A range narrower than the storage type's (e.g. 3-bit values in i4
+  /// storage, [-4, 3]) when rangeMin < rangeMax; it replaces narrowRange.
+  int64_t rangeMin = 0, rangeMax = 0;
+
+  bool hasCustomRange() const { return rangeMin < rangeMax; }
+  /// The integer range the solver quantizes to (integer storage only).
+  IntRange getIntRange() const;
 };
+
+/// The range of a `bits`-bit integer (signed or unsigned as `kind`), narrow
+/// or not: 3 signed bits give [-4, 3] ([-3, 3] narrow).
+IntRange getBitsRange(StorageKind kind, unsigned bits, bool narrow);
 
 /// Parameters of one quantization group (a tensor, a channel or a block).
 struct QuantParams {

@@ -111,7 +111,7 @@ quantopt::algorithms::runGptq(llvm::ArrayRef<float> weights, int64_t rows,
     if (!std::isfinite(v))
       return fail("gptq: a weight is not finite");
 
-  num::IntRange range = num::getIntRange(solver.storage, solver.narrowRange);
+  num::IntRange range = solver.getIntRange();
   int64_t numGroups = groupSize ? num::getNumBlocks(cols, groupSize) : 1;
   auto solve = [&](double lo, double hi) {
     return num::solveFromRange(lo, hi, solver);

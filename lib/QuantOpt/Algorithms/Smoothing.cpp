@@ -77,7 +77,7 @@ llvm::Expected<std::vector<float>> quantopt::algorithms::fakeQuantizeRows(
       solver.scheme == num::Scheme::Minval)
     return fail("integer weight storage with the symmetric or asymmetric "
                 "scheme only");
-  num::IntRange range = num::getIntRange(solver.storage, solver.narrowRange);
+  num::IntRange range = solver.getIntRange();
   int64_t group = groupSize ? groupSize : cols;
   std::vector<float> out(weights.size());
   for (int64_t r = 0; r < rows; ++r)
@@ -180,7 +180,7 @@ llvm::Expected<AwqResult> quantopt::algorithms::runAwq(
   for (int64_t i = 0; i < cols; ++i)
     for (int64_t j = 0; j < cols; ++j)
       h[i * cols + j] /= double(result.scales[i]) * result.scales[j];
-  num::IntRange range = num::getIntRange(solver.storage, solver.narrowRange);
+  num::IntRange range = solver.getIntRange();
   int64_t shrinkSteps =
       static_cast<int64_t>(options.maxShrink * options.clipGrid);
   for (int64_t r = 0; r < rows; ++r)

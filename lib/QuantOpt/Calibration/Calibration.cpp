@@ -421,7 +421,7 @@ double quantopt::calibration::expectedSquaredError(
     llvm::consumeError(solved.takeError());
     return std::numeric_limits<double>::infinity();
   }
-  num::IntRange q = num::getIntRange(options.storage, options.narrowRange);
+  num::IntRange q = getSolverOptions(options).getIntRange();
   double scale = solved->scale;
   double zero = static_cast<double>(solved->zeroPoint);
   double repLo = (static_cast<double>(q.qmin) - zero) * scale;

@@ -107,7 +107,8 @@ llvm::Error Importer::importMatMulNBits() {
       &ctx, b.getIntegerType(bits, /*isSigned=*/false), b.getF32Type(),
       /*axis=*/0, /*blockSize=*/bs, /*narrowRange=*/false,
       /*powerOfTwo=*/false, DenseF32ArrayAttr::get(&ctx, scales),
-      DenseI64ArrayAttr::get(&ctx, zeros), DenseF32ArrayAttr::get(&ctx, {}));
+      DenseI64ArrayAttr::get(&ctx, zeros), DenseF32ArrayAttr::get(&ctx, {}), 0,
+      0);
   Value q = arith::ConstantOp::create(
       b, loc,
       DenseElementsAttr::get(RankedTensorType::get({k, n}, storage), stored));

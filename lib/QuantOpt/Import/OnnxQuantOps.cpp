@@ -468,7 +468,7 @@ static qnt::ParamsAttr sliceChannels(qnt::ParamsAttr p, int64_t begin,
       DenseF32ArrayAttr::get(ctx, scales.slice(begin, count)),
       DenseI64ArrayAttr::get(ctx, zeros.empty() ? zeros
                                                 : zeros.slice(begin, count)),
-      p.getMinValues());
+      p.getMinValues(), p.getRangeMin(), p.getRangeMax());
 }
 
 llvm::Expected<Value> Importer::buildGroupedIntegerConv(

@@ -388,6 +388,23 @@ static float roundUpToPowerOfTwo(float s) {
   return std::ldexp(1.0f, exponent);
 }
 
+IntRange SolverOptions::getIntRange() const {
+  if (hasCustomRange())
+    return {rangeMin, rangeMax};
+  return numerics::getIntRange(storage, narrowRange);
+}
+
+IntRange quantopt::numerics::getBitsRange(StorageKind kind, unsigned bits,
+                                          bool narrow) {
+  bool isSigned = isSignedStorage(kind);
+  int64_t qmin = isSigned ? -(int64_t(1) << (bits - 1)) : 0;
+  int64_t qmax = isSigned ? (int64_t(1) << (bits - 1)) - 1
+                          : (int64_t(1) << bits) - 1;
+  if (narrow)
+    ++qmin;
+  return {qmin, qmax};
+}
+
 llvm::Expected<QuantParams>
 quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
                                    const SolverOptions &options) {
@@ -418,7 +435,7 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
     params.scale =
         finishScale(amax / static_cast<float>(getMaxFinite(storage)), amax == 0);
   } else {
-    IntRange range = getIntRange(storage, options.narrowRange);
+    IntRange range = options.getIntRange();
     float levels = static_cast<float>(range.qmax - range.qmin);
     switch (options.scheme) {
     case Scheme::Symmetric: {

@@ -63,14 +63,15 @@ def make(out):
 """)
 
 
-def check(out, group, actorder):
+def check(out, group, actorder, bits=4):
     import torch
     from gen_gptq_cases import Quantizer, fasterquant
     x, w = data()
     h = x.astype(np.float64).T @ x.astype(np.float64)
     q, codes, _, _, _, _ = fasterquant(
         torch.from_numpy(w.T.astype(np.float64)), torch.from_numpy(h),
-        Quantizer("i4", "asymmetric", "full"), 128, 0.01, group, actorder,
+        Quantizer("i4", "asymmetric", "full" if bits == 4 else
+                  (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)), 128, 0.01, group, actorder,
         actorder and group != -1)
     ours = np.load(os.path.join(out, "q.out", "out0.npy"))  # eye @ deq(W) = deq(W)
     same = np.array_equal(ours.T, q.astype(np.float32))
@@ -176,4 +177,5 @@ if __name__ == "__main__":
     elif sys.argv[1] == "smooth":
         check_smooth(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
-        check(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1")
+        check(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1",
+              int(sys.argv[5]) if len(sys.argv) > 5 else 4)

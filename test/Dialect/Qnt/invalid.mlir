@@ -145,7 +145,7 @@ func.func private @f() attributes {p = #qnt.params<i8, axis = 0, axis = 1, scale
 // -----
 
 // Tests that unknown keys are named.
-// expected-error @+1 {{unknown key 'zero_point' (expected narrow, pow2, axis, block, scales, zero_points or min_values)}}
+// expected-error @+1 {{unknown key 'zero_point' (expected narrow, range, pow2, axis, block, scales, zero_points or min_values)}}
 func.func private @f() attributes {p = #qnt.params<i8, scales = [1.0], zero_point = [1]>}
 
 // -----
@@ -922,4 +922,39 @@ func.func @f(%q: tensor<4xi32>) -> tensor<4xi8> {
   // expected-error @+1 {{'qnt.requantize' op multiplier #0 (1 * 2^-0) must be in [1, 2^31) with a shift in [1, 62]}}
   %x = qnt.requantize %q : tensor<4xi32> to tensor<4xi8> from #qnt.params<i32, scales = [1.0]> to #qnt.params<i8, scales = [1.0]> mode = fixed_point multipliers = [1] shifts = [0]
   return %x : tensor<4xi8>
+}
+
+// -----
+
+// expected-error @+1 {{range [-9, 3] must be increasing and inside the storage range [-8, 7]}}
+func.func @range_outside() attributes {p = #qnt.params<i4, range = [-9, 3], scales = [1.0]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{range = [...] states the range: it excludes narrow}}
+func.func @range_narrow() attributes {p = #qnt.params<i4, narrow, range = [-4, 3], scales = [1.0]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a custom range applies to integer storage only}}
+func.func @range_float() attributes {p = #qnt.params<f8E4M3FN, range = [-4, 3], scales = [1.0]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{zero point #0 (4) is outside the storage range [-4, 3]}}
+func.func @range_zero_point() attributes {p = #qnt.params<i4, range = [-4, 3], scales = [1.0], zero_points = [4]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{range [0, 0] is empty}}
+func.func @range_empty() attributes {p = #qnt.params<i4, range = [0, 0], scales = [1.0]>} {
+  return
 }

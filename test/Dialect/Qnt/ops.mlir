@@ -88,6 +88,15 @@ func.func @packed(%q: tensor<3x2xi8>) -> tensor<3x4xf32> {
 
 // -----
 
+// CHECK-LABEL: func @custom_range
+// CHECK: qnt.dequantize %arg0 : tensor<4xi4> to tensor<4xf32> as #qnt.params<i4, range = [-4, 3], axis = 0, scales = [0.5, 0.25, 1.0, 2.0], zero_points = [0, 1, -4, 3]>
+func.func @custom_range(%q: tensor<4xi4>) -> tensor<4xf32> {
+  %x = qnt.dequantize %q : tensor<4xi4> to tensor<4xf32> as #qnt.params<i4, range = [-4, 3], axis = 0, scales = [0.5, 0.25, 1.0, 2.0], zero_points = [0, 1, -4, 3]>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @observe
 // CHECK: qnt.observe %arg0 : tensor<?x8xf32> id "fc1" channel_axis = 1
 // CHECK: qnt.observe %arg0 : tensor<?x8xf32> id "fc2"{{$}}

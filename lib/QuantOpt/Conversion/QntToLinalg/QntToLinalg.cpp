@@ -608,7 +608,7 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     unsigned rank = xType.getRank();
     bool perRow = op.getPerRow();
     num::SolverOptions options = op.getSolverOptions();
-    num::IntRange range = num::getIntRange(options.storage, options.narrowRange);
+    num::IntRange range = options.getIntRange();
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
 
     // Parameter shape and the map from the input's loops to it.

@@ -59,7 +59,7 @@ qnt::ParamsAttr unitParams(MLIRContext *ctx, num::StorageKind kind,
   return qnt::ParamsAttr::get(ctx, qnt::getStorageTypeFor(ctx, kind), f32, -1,
                               0, false, false, DenseF32ArrayAttr::get(ctx, {1.0f}),
                               DenseI64ArrayAttr::get(ctx, zps),
-                              DenseF32ArrayAttr::get(ctx, {}));
+                              DenseF32ArrayAttr::get(ctx, {}), 0, 0);
 }
 
 /// The storage kind of a TOSA integer tensor (signless, with the rescale's
@@ -169,7 +169,7 @@ FailureOr<RescalePlan> planRescale(tosa::RescaleOp op, std::string &why) {
       ctx, qnt::getStorageTypeFor(ctx, *outKind), Float32Type::get(ctx),
       n > 1 ? outType.getRank() - 1 : -1, 0, false, false,
       DenseF32ArrayAttr::get(ctx, outScales), DenseI64ArrayAttr::get(ctx, zOuts),
-      DenseF32ArrayAttr::get(ctx, {}));
+      DenseF32ArrayAttr::get(ctx, {}), 0, 0);
   return plan;
 }
 

@@ -138,7 +138,8 @@ qnt::ParamsAttr quantopt::getParamsFromQuantType(quant::QuantizedType type,
       llvm::function_ref<InFlightDiagnostic()>(emitter), ctx, storage,
       Type(Float32Type::get(ctx)), axis, blockSize, narrow,
       /*powerOfTwo=*/false, DenseF32ArrayAttr::get(ctx, scales),
-      DenseI64ArrayAttr::get(ctx, zeroPoints), DenseF32ArrayAttr::get(ctx, {}));
+      DenseI64ArrayAttr::get(ctx, zeroPoints), DenseF32ArrayAttr::get(ctx, {}),
+      int64_t(0), int64_t(0));
   if (!params)
     why = "the parameters do not make a valid #qnt.params";
   return params;

@@ -17,7 +17,7 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
     Syntax:
 
     ```
-    #qnt.params<STORAGE[:EXPRESSED] [, narrow] [, pow2] [, axis = A [, block = B]],
+    #qnt.params<STORAGE[:EXPRESSED] [, narrow | range = [LO, HI]] [, pow2] [, axis = A [, block = B]],
                 scales = [S, ...] [, zero_points = [Z, ...] | min_values = [M, ...]]>
     ```
 
@@ -28,6 +28,10 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
     - `EXPRESSED`: `f32` (default), `f16` or `bf16`.
     - `narrow`: the restricted range without the lowest code
       (`[-127, 127]` for `i8`, `[1, 255]` for `ui8`).
+    - `range = [LO, HI]`: a range narrower than the storage type's, e.g.
+      3-bit values in `i4` storage (`[-4, 3]`); integer storage only, inside
+      the storage type's range, not with `narrow` (it states the range
+      itself).
     - `pow2`: every scale is a power of two (checked).
     - granularity: per tensor (no `axis`, one scale); per channel (`axis`, one
       scale per index of that dimension); per block (`axis` and `block`: one
@@ -47,6 +51,7 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
     #qnt.params<ui4:f16, narrow, axis = 0, scales = [0.1, 0.2], zero_points = [8, 7]>
     #qnt.params<i4, axis = 1, block = 2, scales = [0.5, 0.25], min_values = [-1.0, -2.0]>
     #qnt.params<f8E4M3FN:bf16, scales = [0.01]>
+    #qnt.params<i4, range = [-4, 3], axis = 0, scales = [0.5, 0.25]>
     ```
   }];
   let parameters = (ins
@@ -58,7 +63,9 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
     "bool":$powerOfTwo,
     "::mlir::DenseF32ArrayAttr":$scales,
     "::mlir::DenseI64ArrayAttr":$zeroPoints,
-    "::mlir::DenseF32ArrayAttr":$minValues
+    "::mlir::DenseF32ArrayAttr":$minValues,
+    "int64_t":$rangeMin,
+    "int64_t":$rangeMax
   );
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;

@@ -123,6 +123,10 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "percentile, mse or entropy">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "for calibration=percentile: the percentage of values kept on each side">,
+    Option<"weightBits", "weight-bits", "int64_t", /*default=*/"0",
+           "use only the range of this many bits inside the weight storage, "
+           "e.g. weights=i4 weight-bits=3 for 3-bit weights in i4 ([-4, 3]); "
+           "0: the storage's range">,
     Option<"weightMethod", "weight-method", "std::string", /*default=*/"\"rtn\"",
            "how weights are rounded: rtn (to nearest), gptq (GPTQ with the "
            "Hessians of stats=FILE) or awq (to nearest after AWQ's "

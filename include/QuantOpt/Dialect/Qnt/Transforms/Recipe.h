@@ -40,6 +40,9 @@ struct WeightConfig {
   /// storage and full otherwise.
   std::optional<bool> narrowRange;
   bool powerOfTwo = false;
+  /// Use only the range of a `bits`-bit integer inside the storage type
+  /// (e.g. 3-bit values in i4: [-4, 3]); none: the storage type's range.
+  std::optional<unsigned> bits;
   Method method = Method::RoundToNearest;
   /// GPTQ's options (method == Gptq).
   algorithms::GptqOptions gptq;
@@ -79,6 +82,7 @@ public:
     std::optional<bool> narrowRange;
     std::optional<bool> powerOfTwo;
     std::optional<WeightConfig::Method> method;
+    std::optional<unsigned> bits;
     std::optional<double> smoothQuant;
     std::optional<bool> biasCorrection;
   };

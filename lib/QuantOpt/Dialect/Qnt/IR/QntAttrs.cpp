@@ -91,12 +91,14 @@ ParamsAttr mlir::qnt::getParamsAttr(MLIRContext *ctx,
       llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
   return ParamsAttr::getChecked(
       emitError, ctx, getStorageTypeFor(ctx, options.storage), expressedType,
-      granularity.axis, granularity.blockSize, options.narrowRange,
+      granularity.axis, granularity.blockSize,
+      options.narrowRange && !options.hasCustomRange(),
       options.powerOfTwo, DenseF32ArrayAttr::get(ctx, scales),
       DenseI64ArrayAttr::get(ctx, keepZeroPoints ? ArrayRef<int64_t>(zeroPoints)
                                                  : ArrayRef<int64_t>()),
       DenseF32ArrayAttr::get(ctx, isMinval ? ArrayRef<float>(minValues)
-                                           : ArrayRef<float>()));
+                                           : ArrayRef<float>()),
+      options.rangeMin, options.rangeMax);
 }
 
 num::StorageKind ParamsAttr::getStorageKind() const {
@@ -115,6 +117,8 @@ Type ParamsAttr::getStoredElementType() const {
 }
 
 num::IntRange ParamsAttr::getIntRange() const {
+  if (getRangeMin() < getRangeMax())
+    return {getRangeMin(), getRangeMax()};
   return num::getIntRange(getStorageKind(), getNarrowRange());
 }
 
@@ -128,7 +132,8 @@ LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  bool narrowRange, bool powerOfTwo,
                                  DenseF32ArrayAttr scalesAttr,
                                  DenseI64ArrayAttr zeroPointsAttr,
-                                 DenseF32ArrayAttr minValuesAttr) {
+                                 DenseF32ArrayAttr minValuesAttr,
+                                 int64_t rangeMin, int64_t rangeMax) {
   if (!scalesAttr || !zeroPointsAttr || !minValuesAttr)
     return emitError() << "scales, zero points and min values must be given "
                           "(possibly empty)";
@@ -176,6 +181,8 @@ LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << " takes no min values";
     if (narrowRange)
       return emitError() << "narrow range applies to integer storage only";
+    if (rangeMin != 0 || rangeMax != 0)
+      return emitError() << "a custom range applies to integer storage only";
     return success();
   }
   if (!zeroPoints.empty() && !minValues.empty())
@@ -189,6 +196,19 @@ LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " min values (one per scale), got "
                        << minValues.size();
   num::IntRange range = num::getIntRange(*kind, narrowRange);
+  if (rangeMin != 0 || rangeMax != 0) {
+    num::IntRange full = num::getIntRange(*kind, false);
+    if (narrowRange)
+      return emitError() << "range = [...] states the range: it excludes "
+                            "narrow";
+    if (!(rangeMin < rangeMax) || !full.contains(rangeMin) ||
+        !full.contains(rangeMax))
+      return emitError() << "range [" << rangeMin << ", " << rangeMax
+                         << "] must be increasing and inside the storage "
+                            "range ["
+                         << full.qmin << ", " << full.qmax << "]";
+    range = {rangeMin, rangeMax};
+  }
   for (auto [i, zp] : llvm::enumerate(zeroPoints))
     if (!range.contains(zp))
       return emitError() << "zero point #" << i << " (" << zp
@@ -262,7 +282,7 @@ Attribute ParamsAttr::parse(AsmParser &parser, Type) {
   MLIRContext *ctx = parser.getContext();
   SMLoc loc = parser.getCurrentLocation();
   Type storageType, expressedType = Float32Type::get(ctx);
-  int64_t axis = -1, blockSize = 0;
+  int64_t axis = -1, blockSize = 0, rangeMin = 0, rangeMax = 0;
   bool narrow = false, pow2 = false;
   SmallVector<float> scales, minValues;
   SmallVector<int64_t> zeroPoints;
@@ -297,6 +317,15 @@ Attribute ParamsAttr::parse(AsmParser &parser, Type) {
       narrow = true;
     } else if (key == "pow2") {
       pow2 = true;
+    } else if (key == "range") {
+      if (parser.parseEqual() || parser.parseLSquare() ||
+          parser.parseInteger(rangeMin) || parser.parseComma() ||
+          parser.parseInteger(rangeMax) || parser.parseRSquare())
+        return {};
+      if (rangeMin == 0 && rangeMax == 0) {
+        parser.emitError(keyLoc) << "range [0, 0] is empty";
+        return {};
+      }
     } else if (key == "axis") {
       if (parser.parseEqual() || parser.parseInteger(axis))
         return {};
@@ -319,8 +348,8 @@ Attribute ParamsAttr::parse(AsmParser &parser, Type) {
     } else {
       parser.emitError(keyLoc)
           << "unknown key '" << key
-          << "' (expected narrow, pow2, axis, block, scales, zero_points or "
-             "min_values)";
+          << "' (expected narrow, range, pow2, axis, block, scales, "
+             "zero_points or min_values)";
       return {};
     }
   }
@@ -331,7 +360,7 @@ Attribute ParamsAttr::parse(AsmParser &parser, Type) {
       expressedType, axis, blockSize, narrow, pow2,
       DenseF32ArrayAttr::get(ctx, scales),
       DenseI64ArrayAttr::get(ctx, zeroPoints),
-      DenseF32ArrayAttr::get(ctx, minValues));
+      DenseF32ArrayAttr::get(ctx, minValues), rangeMin, rangeMax);
 }
 
 void ParamsAttr::print(AsmPrinter &printer) const {
@@ -340,6 +369,8 @@ void ParamsAttr::print(AsmPrinter &printer) const {
     printer << ':' << getExpressedType();
   if (getNarrowRange())
     printer << ", narrow";
+  if (getRangeMin() != 0 || getRangeMax() != 0)
+    printer << ", range = [" << getRangeMin() << ", " << getRangeMax() << "]";
   if (getPowerOfTwo())
     printer << ", pow2";
   if (getAxis() >= 0)

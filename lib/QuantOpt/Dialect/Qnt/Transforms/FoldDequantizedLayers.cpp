@@ -172,7 +172,8 @@ struct TransposeDequantizedConstant : OpRewritePattern<linalg::TransposeOp> {
     qnt::ParamsAttr permuted = qnt::ParamsAttr::get(
         rewriter.getContext(), params.getStorageType(),
         params.getExpressedType(), axis, params.getBlockSize(), params.getNarrowRange(), params.getPowerOfTwo(),
-        params.getScales(), params.getZeroPoints(), params.getMinValues());
+        params.getScales(), params.getZeroPoints(), params.getMinValues(),
+        params.getRangeMin(), params.getRangeMax());
     Value constant = arith::ConstantOp::create(
         rewriter, op.getLoc(),
         DenseElementsAttr::get(

@@ -165,6 +165,14 @@ struct QntQuantizePass
     if (!weightRange.empty())
       config.narrowRange = weightRange == "narrow";
     config.powerOfTwo = pow2;
+    if (weightBits != 0) {
+      if (num::isFloatStorage(*storage) || weightBits < 2 ||
+          weightBits > int64_t(num::getStorageBitWidth(*storage)))
+        return module.emitError()
+               << "qnt-quantize: weight-bits=" << int64_t(weightBits)
+               << " must be from 2 to the bits of integer weights=" << weights;
+      config.bits = static_cast<unsigned>(weightBits);
+    }
     auto method = parseWeightMethodName(weightMethod);
     if (!method)
       return module.emitError() << "qnt-quantize: unknown weight-method='"

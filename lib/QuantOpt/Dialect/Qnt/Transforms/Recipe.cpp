@@ -25,13 +25,20 @@ num::SolverOptions WeightConfig::getSolverOptions() const {
   bool isFloat = num::isFloatStorage(storage);
   options.narrowRange =
       !isFloat && narrowRange.value_or(scheme == num::Scheme::Symmetric);
+  if (bits && !isFloat && *bits >= 2 && *bits < num::getStorageBitWidth(storage)) {
+    num::IntRange r = num::getBitsRange(storage, *bits, options.narrowRange);
+    options.rangeMin = r.qmin;
+    options.rangeMax = r.qmax;
+    options.narrowRange = false;
+  }
   return options;
 }
 
 std::string WeightConfig::describe() const {
-  std::string s = (num::getStorageName(storage) + " " +
-                   num::getSchemeName(scheme))
-                      .str();
+  std::string s = num::getStorageName(storage).str();
+  if (bits && *bits < num::getStorageBitWidth(storage))
+    s += "(" + std::to_string(*bits) + "-bit)";
+  s += " " + num::getSchemeName(scheme).str();
   switch (granularity) {
   case Granularity::Tensor:
     s += " per-tensor";
@@ -161,6 +168,11 @@ static llvm::Expected<Recipe::Rule> parseRule(const json::Object &object,
         return fail(source, where + ".smoothquant",
                     "expected the migration strength alpha in [0, 1]");
       rule.smoothQuant = *n;
+    } else if (k == "bits") {
+      auto n = value.getAsInteger();
+      if (!n || *n < 2 || *n > 16)
+        return fail(source, where + ".bits", "expected an integer from 2 to 16");
+      rule.bits = static_cast<unsigned>(*n);
     } else if (k == "bias_correction") {
       auto b = value.getAsBoolean();
       if (!b)
@@ -253,6 +265,8 @@ static void apply(const Recipe::Rule &rule, WeightConfig &config) {
     config.powerOfTwo = *rule.powerOfTwo;
   if (rule.method)
     config.method = *rule.method;
+  if (rule.bits)
+    config.bits = rule.bits;
   if (rule.smoothQuant)
     config.smoothQuant = rule.smoothQuant;
   if (rule.biasCorrection)
