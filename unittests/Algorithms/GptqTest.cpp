@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Algorithms/Gptq.h"
+#include "TestData.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -35,22 +36,11 @@ struct Cases {
   json::Value all = nullptr;
 };
 
-template <typename T>
-std::vector<T> getArray(const json::Object &o, llvm::StringRef key) {
-  std::vector<T> out;
-  for (const json::Value &v : *o.getArray(key))
-    out.push_back(static_cast<T>(*v.getAsNumber()));
-  return out;
-}
+using testdata::getArray;
 
 Cases loadCases() {
-  auto buffer = llvm::MemoryBuffer::getFile(QUANTOPT_ALGORITHMS_TEST_DATA_DIR
-                                            "/gptq_cases.json");
-  EXPECT_TRUE(static_cast<bool>(buffer));
-  auto parsed = json::parse((*buffer)->getBuffer());
-  EXPECT_TRUE(static_cast<bool>(parsed));
   Cases c;
-  c.all = std::move(*parsed);
+  c.all = testdata::load("gptq_cases.json");
   const json::Object &o = *c.all.getAsObject();
   c.rows = *o.getInteger("rows");
   c.cols = *o.getInteger("cols");
@@ -79,10 +69,7 @@ TEST(Gptq, MatchesReferenceTranscription) {
     const json::Object &k = *value.getAsObject();
     std::string name = k.getString("name")->str();
     SCOPED_TRACE(name);
-    num::SolverOptions solver;
-    solver.storage = *num::parseStorageName(*k.getString("storage"));
-    solver.scheme = *num::parseSchemeName(*k.getString("scheme"));
-    solver.narrowRange = *k.getBoolean("narrow");
+    num::SolverOptions solver = testdata::getSolver(k);
     GptqOptions options;
     options.blockSize = *k.getInteger("block");
     options.dampening = *k.getNumber("dampening");

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Algorithms/Smoothing.h"
+#include "TestData.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -29,22 +30,9 @@ namespace json = llvm::json;
 
 namespace {
 
-template <typename T>
-std::vector<T> getArray(const json::Object &o, llvm::StringRef key) {
-  std::vector<T> out;
-  for (const json::Value &v : *o.getArray(key))
-    out.push_back(static_cast<T>(*v.getAsNumber()));
-  return out;
-}
+using testdata::getArray;
 
-json::Value load() {
-  auto buffer = llvm::MemoryBuffer::getFile(QUANTOPT_ALGORITHMS_TEST_DATA_DIR
-                                            "/smoothing_cases.json");
-  EXPECT_TRUE(static_cast<bool>(buffer));
-  auto parsed = json::parse((*buffer)->getBuffer());
-  EXPECT_TRUE(static_cast<bool>(parsed));
-  return std::move(*parsed);
-}
+json::Value load() { return testdata::load("smoothing_cases.json"); }
 
 TEST(SmoothQuant, MatchesReference) {
   json::Value all = load();
@@ -82,10 +70,7 @@ TEST(Awq, MatchesReference) {
   for (const json::Value &c : *o.getArray("awq")) {
     const json::Object &k = *c.getAsObject();
     SCOPED_TRACE(checked);
-    num::SolverOptions solver;
-    solver.storage = *num::parseStorageName(*k.getString("storage"));
-    solver.scheme = *num::parseSchemeName(*k.getString("scheme"));
-    solver.narrowRange = *k.getBoolean("narrow");
+    num::SolverOptions solver = testdata::getSolver(k);
     AwqOptions options;
     options.clip = *k.getBoolean("clip");
     auto r = runAwq(w, rows, cols, meanAbs, h, *k.getInteger("group"), solver,
