@@ -261,3 +261,18 @@ TEST_F(StatsFileMomentsTest, NoMomentsNoSideFile) {
 }
 
 } // namespace
+
+namespace {
+TEST(ChannelMomentsTest, HessianChannelLimit) {
+  // 20000 channels of X^T X would take 3 GB: refused with a message, before
+  // any allocation; per-channel moments of the same input are fine.
+  ObserverStats stats;
+  std::vector<float> row(20000, 1.0f);
+  llvm::Error err = stats.observeMoments(row, {1, 20000}, 1, MomentsKind::Hessian);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("at most 16384 channels"),
+            std::string::npos);
+  EXPECT_FALSE(static_cast<bool>(
+      stats.observeMoments(row, {1, 20000}, 1, MomentsKind::Channels)));
+}
+} // namespace

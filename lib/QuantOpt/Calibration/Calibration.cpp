@@ -308,6 +308,16 @@ llvm::Error ObserverStats::observeMoments(llvm::ArrayRef<float> data,
   if (axis < 0 || axis >= static_cast<int64_t>(batchShape.size()))
     return makeError(llvm::formatv("moments on axis {0} of a rank-{1} tensor",
                                    axis, batchShape.size()));
+  // X^T X grows with the square of the channels: 16384 channels take 2 GB.
+  constexpr int64_t kMaxHessianChannels = 16384;
+  if (!moments && kind == MomentsKind::Hessian &&
+      batchShape[axis] > kMaxHessianChannels)
+    return makeError(llvm::formatv(
+        "X^T X of {0} input channels would take {1} GB (at most {2} channels; "
+        "use moments=channels for this model)",
+        batchShape[axis],
+        batchShape[axis] * (batchShape[axis] + 1) / 2 * 16 / (1 << 30),
+        kMaxHessianChannels));
   if (!moments)
     moments.emplace(kind, batchShape[axis]);
   else if (moments->kind != kind)
