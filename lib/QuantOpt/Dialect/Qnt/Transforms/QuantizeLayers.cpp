@@ -24,6 +24,58 @@ void quantopt::loadQntQuantizeDialects(MLIRContext &context) {
                       tensor::TensorDialect>();
 }
 
+/// Mixed precision for one layer: chooses its storage and granularity
+/// among `options.precisions` (or float) into `local`, and says what it
+/// measured in `note`.
+static std::optional<PrecisionChoice>
+applyMixedPrecision(Operation *layer, const PlanOptions &options,
+                    const calibration::ObserverStats *observed,
+                    std::optional<WeightConfig> &resolved, PlanOptions &local,
+                    std::string &note) {
+  if (!observed || !observed->moments) {
+    note = "mixed precision: the statistics have no Hessian for it; it "
+           "keeps " + resolved->describe();
+    return std::nullopt;
+  }
+  PrecisionChoice c = chooseLayerPrecision(layer, options.precisions,
+                                           *observed->moments, options.minSqnr);
+  if (!c.error.empty()) {
+    note = "mixed precision: " + c.error + "; it keeps " + resolved->describe();
+    return c;
+  }
+  int pick = c.chosen;
+  if (pick < 0) {
+    // Nothing reaches the budget: the most accurate candidate.
+    pick = 0;
+    for (size_t i = 1; i < c.measures.size(); ++i)
+      if (c.measures[i].sqnr > c.measures[pick].sqnr)
+        pick = i;
+  }
+  std::string measured;
+  for (const auto &m : c.measures)
+    measured += (measured.empty() ? "" : ", ") + m.name +
+                (std::isfinite(m.sqnr)
+                     ? llvm::formatv(" {0:f1} dB", m.sqnr).str()
+                     : std::string(m.sqnr > 0 ? " exact" : " n/a"));
+  note = llvm::formatv("mixed precision: {0} ({1}; budget {2:f1} dB{3})",
+                       c.measures[pick].name, measured, options.minSqnr,
+                       c.chosen < 0 ? ", not reached" : "")
+             .str();
+  c.chosen = pick;
+  const PrecisionCandidate &candidate = options.precisions[pick];
+  if (!candidate.config) {
+    local.keepFloat = note;
+    return c;
+  }
+  WeightConfig config = *resolved;
+  config.storage = candidate.config->storage;
+  config.granularity = candidate.config->granularity;
+  config.blockSize = candidate.config->blockSize;
+  local.configOverride = config;
+  resolved = config;
+  return c;
+}
+
 LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
                                      qnt::QuantizableLayerOpInterface layer,
                                      const LayerRecord &record,
@@ -34,59 +86,15 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
   std::optional<PrecisionChoice> precision;
   std::optional<WeightConfig> resolved =
       resolveLayerConfig(record.name, record.opName, options, nullptr);
+  const calibration::ObserverStats *observed =
+      options.moments ? options.moments->lookup(record.name) : nullptr;
   // Mixed precision picks the layer's storage and granularity first.
-  if (resolved && !options.precisions.empty()) {
-    const calibration::ObserverStats *observed =
-        options.moments ? options.moments->lookup(record.name) : nullptr;
-    if (!observed || !observed->moments) {
-      note = "mixed precision: the statistics have no Hessian for it; it "
-             "keeps " + resolved->describe();
-    } else {
-      precision = chooseLayerPrecision(layer.getOperation(), options.precisions,
-                                       *observed->moments, options.minSqnr);
-      const PrecisionChoice &c = *precision;
-      int pick = c.chosen;
-      if (!c.error.empty()) {
-        note = "mixed precision: " + c.error + "; it keeps " +
-               resolved->describe();
-      } else {
-        if (pick < 0) {
-          // Nothing reaches the budget: the most accurate candidate.
-          pick = 0;
-          for (size_t i = 1; i < c.measures.size(); ++i)
-            if (c.measures[i].sqnr > c.measures[pick].sqnr)
-              pick = i;
-        }
-        std::string measured;
-        for (const auto &m : c.measures)
-          measured += (measured.empty() ? "" : ", ") + m.name +
-                      (std::isfinite(m.sqnr)
-                           ? llvm::formatv(" {0:f1} dB", m.sqnr).str()
-                           : std::string(m.sqnr > 0 ? " exact" : " n/a"));
-        note = llvm::formatv("mixed precision: {0} ({1}; budget {2:f1} dB{3})",
-                             c.measures[pick].name, measured, options.minSqnr,
-                             c.chosen < 0 ? ", not reached" : "")
-                   .str();
-        precision->chosen = pick;
-        const PrecisionCandidate &candidate = options.precisions[pick];
-        if (!candidate.config) {
-          local.keepFloat = note;
-        } else {
-          WeightConfig config = *resolved;
-          config.storage = candidate.config->storage;
-          config.granularity = candidate.config->granularity;
-          config.blockSize = candidate.config->blockSize;
-          local.configOverride = config;
-          resolved = config;
-        }
-      }
-    }
-  }
+  if (resolved && !options.precisions.empty())
+    precision = applyMixedPrecision(layer.getOperation(), options, observed,
+                                    resolved, local, note);
   // SmoothQuant and AWQ rescale the float layer's input channels first.
   if (std::optional<WeightConfig> config =
           local.keepFloat.empty() ? resolved : std::nullopt) {
-    const calibration::ObserverStats *observed =
-        options.moments ? options.moments->lookup(record.name) : nullptr;
     InputScalingOutcome scaling =
         applyInputScaling(rewriter, layer.getOperation(), *config, observed);
     if (!scaling.note.empty())
@@ -97,8 +105,6 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
   if (!note.empty())
     plan.note = plan.note.empty() ? note : note + "; " + plan.note;
   if (plan.kind != LayerPlan::Kind::Float && plan.config->biasCorrection) {
-    const calibration::ObserverStats *observed =
-        options.moments ? options.moments->lookup(record.name) : nullptr;
     std::string what;
     if (!observed || !observed->moments) {
       what = "bias correction: the statistics have no input means for it "
