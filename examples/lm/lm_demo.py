@@ -46,6 +46,11 @@ VARIANTS = {
     "fp32": ("fp32", None, 32, 0, False),
     "w8a8-dynamic": ("W8A8 dynamic, per-row activations",
                      "act-granularity=row embeddings=true", 8, 0, False),
+    # The two matmuls of attention (q k^T, p v) quantized too: both
+    # operands u8 per tensor at run time (the first per row).
+    "w8a8-dynamic-attn": ("W8A8 dynamic + attention matmuls dynamic",
+                          "act-granularity=row act-matmuls=dynamic embeddings=true",
+                          8, 0, False),
     "w8a8-static": ("W8A8 static", "activations=static embeddings=true", 8, 0, False),
     "w8a8-static-sq": ("W8A8 static + SmoothQuant 0.5",
                        "activations=static smoothquant=0.5 embeddings=true", 8, 0, False),

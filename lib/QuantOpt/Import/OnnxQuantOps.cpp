@@ -150,9 +150,9 @@ llvm::Error Importer::importMatMulInteger() {
   auto resultType = RankedTensorType::get({aType.getDimSize(0), n},
                                           b.getI32Type());
   auto contract = qnt::ContractOp::create(
-      b, loc, resultType, a, w, Value(), Value(), Value(),
+      b, loc, resultType, a, w, Value(), Value(), Value(), Value(), Value(),
       b.getAffineMapArrayAttr(maps), inputParams, TypeAttr(), weightParams,
-      resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
+      TypeAttr(), resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
       DenseI64ArrayAttr());
   if (failed(mlir::verify(contract)))
     return fail("the layer does not verify as a qnt.contract (see the "
@@ -386,9 +386,9 @@ llvm::Error Importer::importQLinearMatMul() {
   auto resultType = RankedTensorType::get(outShape, b.getIntegerType(bits));
   // The stored bounds of y: the requantized value saturates to them.
   auto contract = qnt::ContractOp::create(
-      b, loc, resultType, a, w, Value(), Value(), Value(),
+      b, loc, resultType, a, w, Value(), Value(), Value(), Value(), Value(),
       b.getAffineMapArrayAttr(maps), inputParams, TypeAttr(), weightParams,
-      resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
+      TypeAttr(), resultParams, qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
       DenseI64ArrayAttr());
   if (failed(mlir::verify(contract)))
     return fail("the layer does not verify as a qnt.contract (see the "
@@ -443,8 +443,9 @@ llvm::Expected<qnt::ContractOp> Importer::buildIntegerConv(
   Value w = arith::ConstantOp::create(b, loc, weight);
   auto contract = qnt::ContractOp::create(
       b, loc, RankedTensorType::get(outShape, resultElement), padded, w,
-      Value(), Value(), Value(), b.getAffineMapArrayAttr(maps), inputParams,
-      TypeAttr(), weightParams, resultParams,
+      Value(), Value(), Value(), Value(), Value(),
+      b.getAffineMapArrayAttr(maps), inputParams, TypeAttr(), weightParams,
+      TypeAttr(), resultParams,
       qnt::RequantModeAttr::get(&ctx, qnt::RequantMode::float32),
       DenseI64ArrayAttr());
   if (failed(mlir::verify(contract)))

@@ -121,20 +121,53 @@ func.func @main(%x: tensor<1x{h}x{wd}x{c}xf32>) -> tensor<1x{oh}x{ow}x{f}xf32> {
   return %y : tensor<1x{oh}x{ow}x{f}xf32>
 }}"""))
 
+# D: both operands activations (attention's q k^T), quantized at run time:
+# the first i8 symmetric per row, the second u8 asymmetric per tensor and
+# transposed ([B][N][K]), so the run-time weight sums and the weight zero
+# point matter. The module also returns what qnt.dynamic_quantize produced;
+# the oracle applies the contract's definition to those (the quantization
+# itself is checked against ONNX in test/Dialect/Qnt/act-matmul-exec.test).
+bq, mq, nq, kq = 2, 3, 4, 5
+xd = (rng.standard_normal((bq, mq, kq)) * 1.5).astype(F)
+wd = (rng.standard_normal((bq, nq, kq)) + 0.7).astype(F)
+cases.append(("both_dynamic", [xd, wd], None, f"""
+func.func @main(%x: tensor<{bq}x{mq}x{kq}xf32>, %w: tensor<{bq}x{nq}x{kq}xf32>) -> (tensor<{bq}x{mq}x{nq}xf32>, tensor<{bq}x{mq}x{kq}xi8>, tensor<{bq}x{mq}xf32>, tensor<{bq}x{mq}xi32>, tensor<{bq}x{nq}x{kq}xi8>, tensor<f32>, tensor<i32>) {{
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<{bq}x{mq}x{kq}xf32> to tensor<{bq}x{mq}x{kq}xi8>, tensor<{bq}x{mq}xf32>, tensor<{bq}x{mq}xi32> storage = i8 scheme = symmetric per_row
+  %wq, %ws, %wz = qnt.dynamic_quantize %w : tensor<{bq}x{nq}x{kq}xf32> to tensor<{bq}x{nq}x{kq}xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = asymmetric
+  %y = qnt.contract %q, %wq dynamic(%s, %z) weight_dynamic(%ws, %wz) : (tensor<{bq}x{mq}x{kq}xi8>, tensor<{bq}x{nq}x{kq}xi8>, tensor<{bq}x{mq}xf32>, tensor<{bq}x{mq}xi32>, tensor<f32>, tensor<i32>) -> tensor<{bq}x{mq}x{nq}xf32>
+         maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, n, k)>, affine_map<(b, m, n, k) -> (b, m, n)>]
+         input_storage = i8 weight_storage = ui8
+  return %y, %q, %s, %z, %wq, %ws, %wz : tensor<{bq}x{mq}x{nq}xf32>, tensor<{bq}x{mq}x{kq}xi8>, tensor<{bq}x{mq}xf32>, tensor<{bq}x{mq}xi32>, tensor<{bq}x{nq}x{kq}xi8>, tensor<f32>, tensor<i32>
+}}"""))
+
+
+def both_dynamic_oracle(outs):
+    _, q, s, z, wq, ws, wz = outs
+    acc = np.einsum("bmk,bnk->bmn", q.astype(np.int64) - z[..., None],
+                    wq.view(np.uint8).astype(np.int64) - np.int64(wz))
+    return (acc.astype(F) * (s[..., None] * F(ws)).astype(F)).astype(F)
+
+
 failures = 0
 for name, xin, expected, text in cases:
     model = os.path.join(work, name + ".mlir")
     with open(model, "w") as fh:
         fh.write(text)
-    xpath = os.path.join(work, name + ".x.npy")
-    np.save(xpath, xin)
+    inputs = []
+    for i, a in enumerate(xin if isinstance(xin, list) else [xin]):
+        inputs += ["--input", os.path.join(work, f"{name}.x{i}.npy")]
+        np.save(inputs[-1], a)
     fast = os.path.join(work, name + ".fast.mlir")
     run([f"{bindir}/quant-opt", model, codegen, "-o", fast])
     for path, module in (("reference", model), ("codegen", fast)):
         out = os.path.join(work, f"{name}.{path}")
-        run([f"{bindir}/quant-run", module, "--entry", "main", "--input", xpath,
+        run([f"{bindir}/quant-run", module, "--entry", "main", *inputs,
              "--output-dir", out])
         got = np.load(os.path.join(out, "out0.npy"))
+        if expected is None:
+            outs = [np.load(os.path.join(out, f)) for f in
+                    sorted(os.listdir(out), key=lambda f: int(f[3:-4]))]
+            expected = both_dynamic_oracle(outs)
         same = got.shape == expected.shape and \
             got.view(np.uint8).tobytes() == expected.astype(got.dtype).view(np.uint8).tobytes()
         print(f"{name} {path}: {'matches the oracle' if same else 'DIFFERENT'}")

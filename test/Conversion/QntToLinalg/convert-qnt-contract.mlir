@@ -111,12 +111,25 @@ func.func @conv(%xq: tensor<1x7x7x2xi8>) -> tensor<1x3x3x4xf32> {
 
 // -----
 
-// Tests that a weight that is not a constant is not lowered (its sums are
-// computed at compile time), with an error at the op.
-func.func @runtime_weight(%xq: tensor<2x3xi8>, %w: tensor<3x2xi8>) -> tensor<2x2xf32> {
-  // expected-error @+1 {{failed to legalize operation 'qnt.contract'}}
-  %y = qnt.contract %xq, %w : (tensor<2x3xi8>, tensor<3x2xi8>) -> tensor<2x2xf32>
-         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
-         input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
-  return %y : tensor<2x2xf32>
+// Tests a weight that is not a constant (an activation, quantized at run
+// time): its sums over the reduced axis are one more reduction at run time
+// (per batch and output column), and its run-time zero point and scale are
+// operands of the epilogues.
+// CHECK-DAG: #[[$BW:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[$BS:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[$SCALAR:.*]] = affine_map<(d0, d1, d2) -> ()>
+// CHECK-LABEL: func @runtime_weight
+// CHECK: linalg.generic {indexing_maps = [#[[$BW]], #[[$BS]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%arg1 : tensor<2x3x5xi8>) outs(%{{.*}} : tensor<2x5xi32>)
+// CHECK: arith.extui
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<2x4x3xi8>, tensor<2x3x5xi8>)
+// CHECK: linalg.generic {{.*}} ins(%arg0, %{{.*}} : tensor<2x4x3xi8>, tensor<3xi8>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %arg5, %arg3 : tensor<2x4x5xi32>, tensor<2x4xi32>, tensor<i32>, tensor<i32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %arg2, %arg3, %arg4 : tensor<2x4x5xi32>, tensor<2x5xi32>, tensor<f32>, tensor<i32>, tensor<f32>)
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+func.func @runtime_weight(%xq: tensor<2x4x3xi8>, %wq: tensor<2x3x5xi8>, %sx: tensor<f32>, %zx: tensor<i32>, %sw: tensor<f32>, %zw: tensor<i32>) -> tensor<2x4x5xf32> {
+  %y = qnt.contract %xq, %wq dynamic(%sx, %zx) weight_dynamic(%sw, %zw) : (tensor<2x4x3xi8>, tensor<2x3x5xi8>, tensor<f32>, tensor<i32>, tensor<f32>, tensor<i32>) -> tensor<2x4x5xf32>
+         maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>]
+         input_storage = i8 weight_storage = ui8
+  return %y : tensor<2x4x5xf32>
 }

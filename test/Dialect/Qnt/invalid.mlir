@@ -639,7 +639,7 @@ func.func @f(%x: tensor<2x8192xi8>, %w: tensor<8192x4xi16>) {
 
 // Tests that an int32 bias needs a static input scale.
 func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %b: tensor<4xi32>, %s: tensor<f32>, %z: tensor<i32>) {
-  // expected-error @+1 {{an int32 bias needs static input parameters (its scale is s_x * s_w)}}
+  // expected-error @+1 {{an int32 bias needs static input and weight parameters (its scale is s_x * s_w)}}
   %y = qnt.contract %x, %w bias %b dynamic(%s, %z) : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<4xi32>, tensor<f32>, tensor<i32>) -> tensor<2x4xf32>
          maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]> 
   return
@@ -689,7 +689,7 @@ func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
 
 // Tests that integer results need a static input.
 func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<f32>, %z: tensor<i32>) {
-  // expected-error @+1 {{integer results need static input parameters}}
+  // expected-error @+1 {{integer results need static input and weight parameters}}
   %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>) -> tensor<2x4xi32>
          maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]> result = #qnt.params<i32, scales = [1.0]>
   return
@@ -791,7 +791,57 @@ func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
 // syntax always has both).
 func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>, %s: tensor<f32>) {
   // expected-error @+1 {{dynamic input parameters need scales and zero points}}
-  %y = "qnt.contract"(%x, %w, %s) <{maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], input_storage = ui8, operandSegmentSizes = array<i32: 1, 1, 0, 1, 0>, weight_params = #qnt.params<i8, narrow, scales = [0.25]>}> : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<f32>) -> tensor<2x4xf32>
+  %y = "qnt.contract"(%x, %w, %s) <{maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], input_storage = ui8, operandSegmentSizes = array<i32: 1, 1, 0, 1, 0, 0, 0>, weight_params = #qnt.params<i8, narrow, scales = [0.25]>}> : (tensor<2x3xi8>, tensor<3x4xi8>, tensor<f32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+// Tests that a weight has either static or run-time parameters.
+func.func @f(%x: tensor<2x3x5xi8>, %w: tensor<2x5x4xi8>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{needs either weight parameters or weight_dynamic(scales, zero points) operands}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) weight_dynamic(%s, %z) : (tensor<2x3x5xi8>, tensor<2x5x4xi8>, tensor<f32>, tensor<i32>, tensor<f32>, tensor<i32>) -> tensor<2x3x4xf32>
+         maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>] input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.25]>
+  return
+}
+
+// -----
+
+// Tests that run-time weight parameters name their storage.
+func.func @f(%x: tensor<2x3x5xi8>, %w: tensor<2x5x4xi8>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{weight_storage names the stored type of dynamic weights (and only of those)}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) weight_dynamic(%s, %z) : (tensor<2x3x5xi8>, tensor<2x5x4xi8>, tensor<f32>, tensor<i32>, tensor<f32>, tensor<i32>) -> tensor<2x3x4xf32>
+         maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>] input_storage = ui8
+  return
+}
+
+// -----
+
+// Tests that the weight's element type matches weight_storage.
+func.func @f(%x: tensor<2x3x5xi8>, %w: tensor<2x5x4xi8>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{weight element type 'i8' does not match weight_storage 'i16'}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) weight_dynamic(%s, %z) : (tensor<2x3x5xi8>, tensor<2x5x4xi8>, tensor<f32>, tensor<i32>, tensor<f32>, tensor<i32>) -> tensor<2x3x4xf32>
+         maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>] input_storage = ui8 weight_storage = i16
+  return
+}
+
+// -----
+
+// Tests that run-time weight parameters are per tensor.
+func.func @f(%x: tensor<2x3x5xi8>, %w: tensor<2x5x4xi8>, %s: tensor<f32>, %z: tensor<i32>, %ws: tensor<4xf32>, %wz: tensor<4xi32>) {
+  // expected-error @+1 {{dynamic weight parameters must be per tensor (rank 0)}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) weight_dynamic(%ws, %wz) : (tensor<2x3x5xi8>, tensor<2x5x4xi8>, tensor<f32>, tensor<i32>, tensor<4xf32>, tensor<4xi32>) -> tensor<2x3x4xf32>
+         maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>] input_storage = ui8 weight_storage = ui8
+  return
+}
+
+// -----
+
+// Tests that a layer with run-time weight parameters returns real values.
+func.func @f(%x: tensor<2x3x5xi8>, %w: tensor<2x5x4xi8>, %s: tensor<f32>, %z: tensor<i32>) {
+  // expected-error @+1 {{integer results need static input and weight parameters}}
+  %y = qnt.contract %x, %w weight_dynamic(%s, %z) : (tensor<2x3x5xi8>, tensor<2x5x4xi8>, tensor<f32>, tensor<i32>) -> tensor<2x3x4xi32>
+         maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>] input = #qnt.params<ui8, scales = [0.5]> weight_storage = ui8 result = #qnt.params<i32, scales = [0.5]>
   return
 }
 

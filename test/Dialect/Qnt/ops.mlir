@@ -111,8 +111,8 @@ func.func @observe(%x: tensor<?x8xf32>) {
 }
 
 // Tests the forms of qnt.contract: a requantized layer with a bias, a mode
-// and a clamp; a dynamic input with a real result; an i32 accumulator; a
-// strided convolution. The default mode is elided.
+// and a clamp; a dynamic input with a real result; both operands dynamic;
+// an i32 accumulator; a strided convolution. The default mode is elided.
 // CHECK-LABEL: func @contract
 func.func @contract(%x: tensor<?x3xi8>, %b: tensor<4xi32>, %s: tensor<f32>, %z: tensor<i32>, %img: tensor<1x9x9x2xi8>)
     -> (tensor<?x4xi8>, tensor<?x4xf32>, tensor<?x4xi32>, tensor<1x4x4x5xf32>) {
@@ -127,6 +127,10 @@ func.func @contract(%x: tensor<?x3xi8>, %b: tensor<4xi32>, %s: tensor<f32>, %z: 
   %d = qnt.contract %x, %w dynamic(%s, %z) : (tensor<?x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>) -> tensor<?x4xf32>
          maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
          input_storage = i8 weight = #qnt.params<i8, narrow, scales = [0.25]> mode = float32
+  // CHECK: qnt.contract %{{.*}}, %{{.*}} dynamic(%{{.*}}, %{{.*}}) weight_dynamic(%{{.*}}, %{{.*}}) : (tensor<?x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>, tensor<f32>, tensor<i32>) -> tensor<?x4xf32> maps = [#{{.*}}, #{{.*}}, #{{.*}}] input_storage = i8 weight_storage = i8{{$}}
+  %dd = qnt.contract %x, %w dynamic(%s, %z) weight_dynamic(%s, %z) : (tensor<?x3xi8>, tensor<3x4xi8>, tensor<f32>, tensor<i32>, tensor<f32>, tensor<i32>) -> tensor<?x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = i8 weight_storage = i8
   // CHECK: qnt.contract {{.*}} -> tensor<?x4xi32> {{.*}} result = #qnt.params<i32, axis = 1, scales = [0.125, 0.25, 0.125, 0.25]>{{$}}
   %a = qnt.contract %x, %w : (tensor<?x3xi8>, tensor<3x4xi8>) -> tensor<?x4xi32>
          maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]

@@ -15,7 +15,9 @@
 // 2. a weight zero point: acc - z_w * (sum(q_x) - K * z_x), sum(q_x) by one
 //    more reduction over the input;
 // 3. the epilogue: acc - z_x * sum(q_w) + bias, with sum(q_w) computed at
-//    compile time (numerics::sumOverAxes), then by result type: the i32
+//    compile time (numerics::sumOverAxes) for a constant weight and by one
+//    more reduction otherwise (an activation weight, whose parameters are
+//    run-time values too), then by result type: the i32
 //    accumulator; float(.) * (s_x * s_w); or qnt.requantize to the result
 //    parameters (lowered by the same conversion) and the stored clamp.
 //
@@ -95,15 +97,12 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
   LogicalResult matchAndRewrite(ContractOp op,
                                 PatternRewriter &b) const override {
     DenseElementsAttr weights;
-    if (!matchPattern(op.getWeight(), m_Constant(&weights)))
-      return b.notifyMatchFailure(
-          op, "the weight sums are computed at compile time: the weight must "
-              "be a constant");
+    bool constantWeight = matchPattern(op.getWeight(), m_Constant(&weights));
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
     auto outType = cast<RankedTensorType>(op.getResult().getType());
-    auto wType = cast<RankedTensorType>(weights.getType());
+    auto wType = cast<RankedTensorType>(op.getWeight().getType());
     unsigned outRank = outType.getRank();
     AffineMap xMap = op.getInputMap(), wMap = op.getWeightMap(),
               outMap = op.getResultMap();
@@ -120,14 +119,14 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
       return b.notifyMatchFailure(op, "a dynamic result size is not the size "
                                       "of an operand dimension");
 
-    ParamsAttr wParams = op.getWeightParams();
+    ParamsAttr wParams = op.getWeightParamsAttr();
     ParamsAttr xParams = op.getInputParamsAttr();
     bool dynamic = op.isDynamic();
     bool xSigned = num::isSignedStorage(op.getInputStorageKind());
-    bool wSigned = num::isSignedStorage(wParams.getStorageKind());
-    ArrayRef<int64_t> wZeroPoints = wParams.getZeroPoints().asArrayRef();
+    bool wSigned = num::isSignedStorage(op.getWeightStorageKind());
     bool weightZeroPoint =
-        llvm::any_of(wZeroPoints, [](int64_t z) { return z != 0; });
+        !wParams || llvm::any_of(wParams.getZeroPoints().asArrayRef(),
+                                 [](int64_t z) { return z != 0; });
     int64_t zxConst = xParams ? xParams.getZeroPoint(0) : 0;
     std::optional<unsigned> channel = op.getResultChannelAxis();
     AffineMap outIdentity = b.getMultiDimIdentityMap(outRank);
@@ -148,13 +147,18 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
       colsumShape.push_back(wType.getDimSize(axis));
       colsumExprs.push_back(getAffineDimExpr(*outAxis, ctx));
     }
-    SmallVector<int64_t> values;
-    for (APInt v : weights.getValues<APInt>())
-      values.push_back(wSigned ? v.getSExtValue()
-                               : static_cast<int64_t>(v.getZExtValue()));
-    Value colsum = i32Tensor(
-        b, loc, colsumShape,
-        num::sumOverAxes(values, wType.getShape(), parallelAxes));
+    Value colsum;
+    if (constantWeight) {
+      SmallVector<int64_t> values;
+      for (APInt v : weights.getValues<APInt>())
+        values.push_back(wSigned ? v.getSExtValue()
+                                 : static_cast<int64_t>(v.getZExtValue()));
+      colsum = i32Tensor(
+          b, loc, colsumShape,
+          num::sumOverAxes(values, wType.getShape(), parallelAxes));
+    } else {
+      colsum = sumWeightAtRunTime(b, op, parallelAxes);
+    }
 
     // 1. The contraction on the stored integers.
     Value zero = i32Const(b, loc, 0);
@@ -192,7 +196,7 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
       maps.push_back(map);
       return inputs.size() - 1;
     };
-    std::optional<size_t> biasArg, swArg, sxArg, zxArg;
+    std::optional<size_t> biasArg, swArg, sxArg, zxArg, swDynArg;
     if (Value bias = op.getBias())
       biasArg = addInput(
           bias, AffineMap::get(outRank, 0,
@@ -201,6 +205,9 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
       sxArg = addInput(op.getInputScales(), paramMap);
       zxArg = addInput(op.getInputZeroPoints(), paramMap);
     }
+    if (op.isWeightDynamic())
+      swDynArg = addInput(op.getWeightScales(),
+                          AffineMap::get(outRank, 0, ctx));
     Type element = outType.getElementType();
     bool real = isa<FloatType>(element);
     if (real && channel) {
@@ -242,12 +249,14 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     };
     if (real) {
       // float(corrected) * (s_x * s_w), with the product in f32.
-      float swScalar = channel ? 0.0f : wParams.getScales()[0];
+      float swScalar = channel || !wParams ? 0.0f : wParams.getScales()[0];
       float sxScalar = xParams ? xParams.getScales()[0] : 0.0f;
       Value y = epilogue(element, [&](OpBuilder &nb, Location l,
                                       ValueRange args) -> Value {
         Value acc = corrected(nb, l, args);
-        Value sw = swArg ? args[*swArg] : f32Const(nb, l, swScalar);
+        Value sw = swArg      ? args[*swArg]
+                   : swDynArg ? args[*swDynArg]
+                              : f32Const(nb, l, swScalar);
         Value sx = sxArg ? args[*sxArg] : f32Const(nb, l, sxScalar);
         Value scale = arith::MulFOp::create(nb, l, sx, sw);
         Value v = arith::MulFOp::create(
@@ -306,6 +315,50 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     return success();
   }
 
+  /// sum(q_w) over the weight's reduced axes, per index of `parallelAxes`,
+  /// at run time (a weight that is not a constant).
+  static Value sumWeightAtRunTime(PatternRewriter &b, ContractOp op,
+                                  ArrayRef<int64_t> parallelAxes) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type i32 = b.getI32Type();
+    Value w = op.getWeight();
+    auto wType = cast<RankedTensorType>(w.getType());
+    unsigned rank = wType.getRank();
+    SmallVector<int64_t> shape;
+    SmallVector<Value> dynSizes;
+    SmallVector<AffineExpr> exprs;
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::reduction);
+    for (int64_t axis : parallelAxes) {
+      shape.push_back(wType.getDimSize(axis));
+      if (wType.isDynamicDim(axis))
+        dynSizes.push_back(tensor::DimOp::create(b, loc, w, axis));
+      exprs.push_back(getAffineDimExpr(axis, ctx));
+      iterators[axis] = utils::IteratorType::parallel;
+    }
+    Value init =
+        linalg::FillOp::create(
+            b, loc, ValueRange{i32Const(b, loc, 0)},
+            ValueRange{tensor::EmptyOp::create(b, loc, shape, i32, dynSizes)})
+            .getResult(0);
+    bool wSigned = num::isSignedStorage(op.getWeightStorageKind());
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{w},
+               ValueRange{init},
+               ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank),
+                                   AffineMap::get(rank, 0, exprs, ctx)},
+               iterators,
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(
+                     nb, l,
+                     arith::AddIOp::create(nb, l, args[1],
+                                           widen(nb, l, args[0], wSigned))
+                         .getResult());
+               })
+        .getResult(0);
+  }
+
   /// acc - z_w * (sum(q_x) - K * z_x): sum(q_x) runs over the reduced loops
   /// on the iteration space without the loops only the weight indexes (the
   /// output channels).
@@ -323,8 +376,9 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     unsigned outRank = outType.getRank(), numDims = xMap.getNumDims();
     SmallVector<bool> reduced = op.getReductionLoops();
     bool xSigned = num::isSignedStorage(op.getInputStorageKind());
-    ParamsAttr wParams = op.getWeightParams();
-    ArrayRef<int64_t> wZeroPoints = wParams.getZeroPoints().asArrayRef();
+    ParamsAttr wParams = op.getWeightParamsAttr();
+    ArrayRef<int64_t> wZeroPoints =
+        wParams ? wParams.getZeroPoints().asArrayRef() : ArrayRef<int64_t>();
     std::optional<unsigned> channel = op.getResultChannelAxis();
     llvm::SmallBitVector weightOnly(numDims);
     for (AffineExpr expr : wMap.getResults())
@@ -391,11 +445,15 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     SmallVector<Value> inputs{acc, rowsum};
     SmallVector<AffineMap> maps{outIdentity,
                                 AffineMap::get(outRank, 0, rowsumOutExprs, ctx)};
+    bool weightDynamic = op.isWeightDynamic();
     if (channel) {
       inputs.push_back(i32Tensor(b, loc, {int64_t(wZeroPoints.size())},
                                  wZeroPoints));
       maps.push_back(
           AffineMap::get(outRank, 0, getAffineDimExpr(*channel, ctx)));
+    } else if (weightDynamic) {
+      inputs.push_back(op.getWeightZeroPoints());
+      maps.push_back(AffineMap::get(outRank, 0, ctx));
     }
     bool dynamic = op.isDynamic();
     if (dynamic) {
@@ -412,8 +470,9 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
                                                 utils::IteratorType::parallel),
                [&](OpBuilder &nb, Location l, ValueRange args) {
                  unsigned next = 2;
-                 Value zw = channel ? args[next++]
-                                    : i32Const(nb, l, wZeroPoints[0]);
+                 Value zw = channel || weightDynamic
+                                ? args[next++]
+                                : i32Const(nb, l, wZeroPoints[0]);
                  Value zx = dynamic ? args[next++] : i32Const(nb, l, zxConst);
                  Value centred = arith::SubIOp::create(
                      nb, l, args[1],

@@ -368,8 +368,10 @@ void replaceWithContract(PatternRewriter &rewriter, Operation *op, Value x,
                          const LayerPlan &plan) {
   rewriter.replaceOpWithNewOp<qnt::ContractOp>(
       op, op->getResult(0).getType(), x, w, bias, /*input_scales=*/Value(),
-      /*input_zero_points=*/Value(), rewriter.getAffineMapArrayAttr(maps),
-      plan.input, /*input_storage=*/TypeAttr(), plan.weight, plan.result,
+      /*input_zero_points=*/Value(), /*weight_scales=*/Value(),
+      /*weight_zero_points=*/Value(), rewriter.getAffineMapArrayAttr(maps),
+      plan.input, /*input_storage=*/TypeAttr(), plan.weight,
+      /*weight_storage=*/TypeAttr(), plan.result,
       qnt::RequantModeAttr::get(rewriter.getContext(),
                                 qnt::RequantMode::float32),
       DenseI64ArrayAttr());

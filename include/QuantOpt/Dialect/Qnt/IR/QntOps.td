@@ -268,6 +268,19 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     channel axis must index a result dimension. `bias` is an int32 vector at
     the accumulator's scale `s_x * s_w` along the result's last dimension.
 
+    The weight may be an activation too (the two matmuls of attention): with
+    `weight_dynamic(%scales, %zero_points)` (rank 0, from a per-tensor
+    `qnt.dynamic_quantize`) and `weight_storage` instead of `weight = ...`,
+    its parameters are run-time values and the weight sums are computed at
+    run time. Such a layer returns real values and takes no bias.
+
+    ```mlir
+    %y = qnt.contract %qq, %kq dynamic(%sq, %zq) weight_dynamic(%sk, %zk)
+           : (tensor<8x64x32xi8>, tensor<8x32x64xi8>, tensor<f32>, tensor<i32>, tensor<f32>, tensor<i32>) -> tensor<8x64x64xf32>
+           maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>]
+           input_storage = ui8 weight_storage = ui8
+    ```
+
     The verifier rejects a contraction whose int32 accumulator could
     overflow: `K * max|q_x - z_x| * max|q_w - z_w|` must stay below `2^30`
     (`K` the number of reduced weight elements per output).
@@ -288,10 +301,13 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
       Optional<RankedTensorOf<[I32]>>:$bias,
       Optional<RankedTensorOf<[F32]>>:$input_scales,
       Optional<RankedTensorOf<[I32]>>:$input_zero_points,
+      Optional<RankedTensorOf<[F32]>>:$weight_scales,
+      Optional<RankedTensorOf<[I32]>>:$weight_zero_points,
       AffineMapArrayAttr:$maps,
       OptionalAttr<Qnt_AnyParams>:$input_params,
       OptionalAttr<TypeAttr>:$input_storage,
-      Qnt_AnyParams:$weight_params,
+      OptionalAttr<Qnt_AnyParams>:$weight_params,
+      OptionalAttr<TypeAttr>:$weight_storage,
       OptionalAttr<Qnt_AnyParams>:$result_params,
       DefaultValuedAttr<Qnt_RequantMode, "::mlir::qnt::RequantMode::float32">:$mode,
       OptionalAttr<DenseI64ArrayAttr>:$clamp);
@@ -299,11 +315,13 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^)?
     (`dynamic` `(` $input_scales^ `,` $input_zero_points `)`)?
+    (`weight_dynamic` `(` $weight_scales^ `,` $weight_zero_points `)`)?
     `:` functional-type(operands, results)
     `maps` `=` $maps
     (`input` `=` custom<Params>($input_params)^)?
     (`input_storage` `=` $input_storage^)?
-    `weight` `=` custom<Params>($weight_params)
+    (`weight` `=` custom<Params>($weight_params)^)?
+    (`weight_storage` `=` $weight_storage^)?
     (`result` `=` custom<Params>($result_params)^)?
     (`mode` `=` $mode^)? (`clamp` `=` $clamp^)? attr-dict
   }];
@@ -313,6 +331,10 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     ::quantopt::numerics::StorageKind getInputStorageKind();
     /// Whether the input parameters are operands (run-time quantization).
     bool isDynamic() { return static_cast<bool>(getInputScales()); }
+    /// Whether the weight parameters are operands (an activation weight).
+    bool isWeightDynamic() { return static_cast<bool>(getWeightScales()); }
+    /// The weight's storage kind (from `weight` or `weight_storage`).
+    ::quantopt::numerics::StorageKind getWeightStorageKind();
     ::mlir::AffineMap getInputMap() {
       return ::llvm::cast<::mlir::AffineMapAttr>(getMapsAttr()[0]).getValue();
     }
@@ -330,13 +352,14 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     int64_t getReductionSize();
     /// The result axis that weight axis `axis` indexes, if any.
     std::optional<unsigned> getResultAxisOfWeight(int64_t axis);
-    /// The result axis of the weight's channel (per-channel weights), if any.
+    /// The result axis of the weight's channel (static per-channel
+    /// weights), if any.
     std::optional<unsigned> getResultChannelAxis();
     /// Per-row dynamic parameters: the result axes the input's leading
     /// dimensions index (empty for per-tensor parameters).
     ::llvm::SmallVector<unsigned> getRowResultAxes();
     /// The accumulator's real scale `s_x * s_w` per weight channel (one
-    /// value for per-tensor weights); static inputs only.
+    /// value for per-tensor weights); static inputs and weights only.
     ::llvm::SmallVector<float> getAccumulatorScales();
   }];
 }

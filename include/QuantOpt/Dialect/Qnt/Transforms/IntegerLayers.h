@@ -28,6 +28,10 @@ struct ActivationConfig {
   numerics::Scheme scheme = numerics::Scheme::Asymmetric;
   /// The static range (dynamic == false).
   double min = 0, max = 0;
+  /// Layers whose second operand is an activation too (attention's matmuls):
+  /// quantize both operands at run time (rewriteToDynamicActivationLayer)
+  /// instead of keeping them in float (--qnt-quantize act-matmuls=dynamic).
+  bool activationMatmuls = false;
   /// The layer's name: the location of its qnt.contract carries it (a
   /// NameLoc), so that tools find the layer again (--qnt-insert-observers on
   /// a quantized model, the kernels' remarks).
@@ -48,6 +52,19 @@ llvm::Error rewriteToIntegerLayer(mlir::RewriterBase &rewriter,
                                   mlir::linalg::LinalgOp layer,
                                   const QuantizedWeight &weight,
                                   const ActivationConfig &activation);
+
+/// Rewrites a float linalg layer whose second operand is an activation too
+/// (the two matmuls of attention, `q k^T` and `p v`) into one qnt.contract
+/// with both operands quantized at run time: the first per tensor (or per
+/// row with `activation.perRow`, as rewriteToIntegerLayer does), the second
+/// per tensor, both with `activation.storage` and `activation.scheme`; the
+/// weight sums are computed at run time. The result is real,
+/// `float(acc) * (s_x * s_w)`, plus the layer's init when not zero. Fails,
+/// leaving the IR untouched, with a message when the layer does not fit
+/// (`activation.dynamic` is ignored: run-time parameters are the point).
+llvm::Error rewriteToDynamicActivationLayer(
+    mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp layer,
+    const ActivationConfig &activation);
 
 /// The weight-only form of `layer`: its weight operand becomes a
 /// qnt.dequantize of the stored `weight` (packed when its storage is 2 or 4

@@ -109,6 +109,11 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "asymmetric or symmetric activation parameters">,
     Option<"actGranularity", "act-granularity", "std::string", /*default=*/"\"tensor\"",
            "tensor, or row (one scale per row of a matmul activation: per token)">,
+    Option<"actMatmuls", "act-matmuls", "std::string", /*default=*/"\"float\"",
+           "layers whose both operands are activations (attention's q k^T and "
+           "p v): float (kept), or dynamic (both quantized at run time with "
+           "act-storage and act-scheme, the first per act-granularity, the "
+           "second per tensor)">,
     Option<"stats", "stats", "std::string", /*default=*/"\"\"",
            "calibration statistics: activation ranges for activations=static, "
            "Hessians for weight-method=gptq">,

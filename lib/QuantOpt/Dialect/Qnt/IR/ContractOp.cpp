@@ -27,6 +27,12 @@ num::StorageKind ContractOp::getInputStorageKind() {
   return *getStorageKindOf(*getInputStorage());
 }
 
+num::StorageKind ContractOp::getWeightStorageKind() {
+  if (ParamsAttr params = getWeightParamsAttr())
+    return params.getStorageKind();
+  return *getStorageKindOf(*getWeightStorage());
+}
+
 SmallVector<bool> ContractOp::getReductionLoops() {
   AffineMap out = getResultMap();
   SmallVector<bool> reduced(out.getNumDims(), true);
@@ -64,7 +70,8 @@ std::optional<unsigned> ContractOp::getResultAxisOfWeight(int64_t axis) {
 }
 
 std::optional<unsigned> ContractOp::getResultChannelAxis() {
-  int64_t axis = getWeightParams().getAxis();
+  ParamsAttr params = getWeightParamsAttr();
+  int64_t axis = params ? params.getAxis() : -1;
   if (axis < 0)
     return std::nullopt;
   return getResultAxisOfWeight(axis);
@@ -85,7 +92,7 @@ SmallVector<unsigned> ContractOp::getRowResultAxes() {
 SmallVector<float> ContractOp::getAccumulatorScales() {
   float sx = getInputParamsAttr().getScales()[0];
   SmallVector<float> scales;
-  for (float sw : getWeightParams().getScales().asArrayRef())
+  for (float sw : getWeightParamsAttr().getScales().asArrayRef())
     scales.push_back(sx * sw);
   return scales;
 }
@@ -106,6 +113,22 @@ static LogicalResult verifyStored(ContractOp op, Value v, ParamsAttr params,
                             << "storage " << params.getStorageType();
   return params.verifyForShape(type.getShape(),
                                [&]() { return op.emitOpError(); });
+}
+
+/// Checks `input_storage` / `weight_storage` of run-time quantized operands.
+static LogicalResult verifyDynamicStorage(ContractOp op, Value v,
+                                          Type storage, StringRef what) {
+  std::optional<num::StorageKind> kind = getStorageKindOf(storage);
+  if (!kind || num::isFloatStorage(*kind) || *kind == num::StorageKind::I32)
+    return op.emitOpError() << what << "_storage must be an integer type of "
+                            << "2 to 16 bits, got " << storage;
+  Type element = cast<RankedTensorType>(v.getType()).getElementType();
+  if (element !=
+      IntegerType::get(op.getContext(), num::getStorageBitWidth(*kind)))
+    return op.emitOpError() << what << " element type " << element
+                            << " does not match " << what << "_storage "
+                            << storage;
+  return success();
 }
 
 LogicalResult ContractOp::verify() {
@@ -171,10 +194,41 @@ LogicalResult ContractOp::verify() {
       return emitOpError() << "the weight's reduced dimensions must be "
                               "static";
 
+  // Weight parameters: static (one set, per tensor or per channel) or
+  // dynamic (rank-0 operands).
+  ParamsAttr wParams = getWeightParamsAttr();
+  if (static_cast<bool>(getWeightScales()) !=
+      static_cast<bool>(getWeightZeroPoints()))
+    return emitOpError() << "dynamic weight parameters need scales and zero "
+                            "points";
+  if (isWeightDynamic() == static_cast<bool>(wParams))
+    return emitOpError() << "needs either weight parameters or "
+                            "weight_dynamic(scales, zero points) operands";
+  if (isWeightDynamic() != static_cast<bool>(getWeightStorageAttr()))
+    return emitOpError() << "weight_storage names the stored type of dynamic "
+                            "weights (and only of those)";
+  num::IntRange wRange;
+  SmallVector<int64_t> wZeroPoints;
+  if (wParams) {
+    if (failed(verifyStored(*this, getWeight(), wParams, "weight")))
+      return failure();
+    wRange = wParams.getIntRange();
+    llvm::append_range(wZeroPoints, wParams.getZeroPoints().asArrayRef());
+  } else {
+    if (failed(verifyDynamicStorage(*this, getWeight(), *getWeightStorage(),
+                                    "weight")))
+      return failure();
+    wRange = num::getIntRange(getWeightStorageKind(), false);
+    // A run-time zero point may lie anywhere in the stored range.
+    wZeroPoints = {wRange.qmin, wRange.qmax};
+    auto sType = cast<RankedTensorType>(getWeightScales().getType());
+    auto zType = cast<RankedTensorType>(getWeightZeroPoints().getType());
+    if (sType.getRank() != 0 || zType.getRank() != 0)
+      return emitOpError() << "dynamic weight parameters must be per tensor "
+                              "(rank 0)";
+  }
+
   // Input parameters: static (one set) or dynamic (operands).
-  ParamsAttr wParams = getWeightParams();
-  if (failed(verifyStored(*this, getWeight(), wParams, "weight")))
-    return failure();
   if (static_cast<bool>(getInputScales()) !=
       static_cast<bool>(getInputZeroPoints()))
     return emitOpError() << "dynamic input parameters need scales and zero "
@@ -193,19 +247,10 @@ LogicalResult ContractOp::verify() {
       return emitOpError() << "input parameters must be per tensor";
     xRange = num::getIntRange(xParams.getStorageKind(), false);
   } else {
-    std::optional<num::StorageKind> kind =
-        getStorageKindOf(*getInputStorage());
-    if (!kind || num::isFloatStorage(*kind) ||
-        *kind == num::StorageKind::I32)
-      return emitOpError() << "input_storage must be an integer type of 2 to "
-                              "16 bits, got "
-                           << *getInputStorage();
-    if (xType.getElementType() !=
-        IntegerType::get(getContext(), num::getStorageBitWidth(*kind)))
-      return emitOpError() << "input element type " << xType.getElementType()
-                           << " does not match input_storage "
-                           << *getInputStorage();
-    xRange = num::getIntRange(*kind, false);
+    if (failed(verifyDynamicStorage(*this, getInput(), *getInputStorage(),
+                                    "input")))
+      return failure();
+    xRange = num::getIntRange(getInputStorageKind(), false);
     auto sType = cast<RankedTensorType>(getInputScales().getType());
     auto zType = cast<RankedTensorType>(getInputZeroPoints().getType());
     if (sType.getShape() != zType.getShape())
@@ -224,7 +269,7 @@ LogicalResult ContractOp::verify() {
   }
 
   // The weight's channel is an output channel.
-  if (wParams.getAxis() >= 0 && !getResultChannelAxis())
+  if (wParams && wParams.getAxis() >= 0 && !getResultChannelAxis())
     return emitOpError() << "the weight's channel axis "
                          << wParams.getAxis()
                          << " must index a result dimension (an output "
@@ -232,23 +277,22 @@ LogicalResult ContractOp::verify() {
 
   // The int32 accumulator cannot overflow.
   int64_t k = getReductionSize();
-  double bound = num::getAccumulatorBound(
-      xRange, wParams.getIntRange(), wParams.getZeroPoints().asArrayRef(), k);
+  double bound = num::getAccumulatorBound(xRange, wRange, wZeroPoints, k);
   if (bound >= num::kAccumulatorLimit)
     return emitOpError() << "an int32 accumulator could overflow: " << k
                          << " products of "
                          << num::getStorageName(getInputStorageKind())
                          << " and "
-                         << num::getStorageName(wParams.getStorageKind())
+                         << num::getStorageName(getWeightStorageKind())
                          << " values reach " << static_cast<int64_t>(bound)
                          << " (the limit is 2^30)";
 
   // The bias: int32 at the accumulator's scale along the last dimension.
   if (Value bias = getBias()) {
     auto bType = cast<RankedTensorType>(bias.getType());
-    if (isDynamic())
-      return emitOpError() << "an int32 bias needs static input parameters "
-                              "(its scale is s_x * s_w)";
+    if (isDynamic() || isWeightDynamic())
+      return emitOpError() << "an int32 bias needs static input and weight "
+                              "parameters (its scale is s_x * s_w)";
     if (bType.getRank() != 1 || outType.getRank() == 0 ||
         bType.getDimSize(0) != outType.getShape().back() ||
         bType.isDynamicDim(0))
@@ -271,8 +315,9 @@ LogicalResult ContractOp::verify() {
   if (!isa<IntegerType>(element))
     return emitOpError() << "result must be i32 (accumulator), float "
                             "(dequantized) or stored integers (requantized)";
-  if (isDynamic())
-    return emitOpError() << "integer results need static input parameters";
+  if (isDynamic() || isWeightDynamic())
+    return emitOpError() << "integer results need static input and weight "
+                            "parameters";
   if (!rParams)
     return emitOpError() << "integer results need result parameters";
   SmallVector<float> accScales = getAccumulatorScales();
@@ -342,9 +387,11 @@ void foldIntoLayer(PatternRewriter &rewriter, Operation *op, ContractOp layer,
                    Type type, ParamsAttr params, RequantModeAttr mode) {
   rewriter.replaceOpWithNewOp<ContractOp>(
       op, type, layer.getInput(), layer.getWeight(), layer.getBias(),
-      layer.getInputScales(), layer.getInputZeroPoints(), layer.getMapsAttr(),
-      layer.getInputParamsAttr(), layer.getInputStorageAttr(),
-      layer.getWeightParams(), params, mode, DenseI64ArrayAttr());
+      layer.getInputScales(), layer.getInputZeroPoints(),
+      layer.getWeightScales(), layer.getWeightZeroPoints(),
+      layer.getMapsAttr(), layer.getInputParamsAttr(),
+      layer.getInputStorageAttr(), layer.getWeightParamsAttr(),
+      layer.getWeightStorageAttr(), params, mode, DenseI64ArrayAttr());
   rewriter.eraseOp(layer);
 }
 

@@ -256,10 +256,11 @@ struct ChainableProducer {
 /// requantization: input, real result, no bias yet, and an
 /// accumulator bound below numerics::kChainAccumulatorLimit.
 bool isChainableLayer(qnt::ContractOp layer) {
-  if (!layer || layer.isDynamic() || layer.getBias() ||
+  if (!layer || layer.isDynamic() || layer.isWeightDynamic() ||
+      layer.getBias() ||
       !layer.getResult().getType().getElementType().isF32())
     return false;
-  qnt::ParamsAttr w = layer.getWeightParams();
+  qnt::ParamsAttr w = layer.getWeightParamsAttr();
   double bound = num::getAccumulatorBound(
       num::getIntRange(layer.getInputParamsAttr().getStorageKind(), false),
       w.getIntRange(), w.getZeroPoints().asArrayRef(),
@@ -339,7 +340,7 @@ quantizeBias(const ChainableProducer &p, bool withInitBias) {
   int64_t channels = rank ? outType.getShape().back() : 1;
   if (rank == 0 || ShapedType::isDynamic(channels))
     return std::nullopt;
-  qnt::ParamsAttr wParams = layer.getWeightParams();
+  qnt::ParamsAttr wParams = layer.getWeightParamsAttr();
   bool perChannel = wParams.getAxis() >= 0;
   if (perChannel && (int64_t(wParams.getScales().size()) != channels ||
                      layer.getResultChannelAxis() != rank - 1))
@@ -386,8 +387,9 @@ qnt::ContractOp cloneWithBias(OpBuilder &b, qnt::ContractOp layer,
             biasQ));
   return qnt::ContractOp::create(
       b, loc, resultType, layer.getInput(), layer.getWeight(), bias, Value(),
-      Value(), layer.getMapsAttr(), layer.getInputParamsAttr(), TypeAttr(),
-      layer.getWeightParams(), resultParams,
+      Value(), Value(), Value(), layer.getMapsAttr(),
+      layer.getInputParamsAttr(), TypeAttr(), layer.getWeightParamsAttr(),
+      TypeAttr(), resultParams,
       qnt::RequantModeAttr::get(b.getContext(), mode), clamp);
 }
 

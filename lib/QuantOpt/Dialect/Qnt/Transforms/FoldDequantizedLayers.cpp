@@ -78,9 +78,9 @@ struct FoldDequantizedLayer
     OpBuilder detached(rewriter.getContext());
     auto contract = qnt::ContractOp::create(
         detached, loc, outType, x.getInput(), w.getInput(), Value(), Value(),
-        Value(),
+        Value(), Value(), Value(),
         rewriter.getAffineMapArrayAttr(linalgOp.getIndexingMapsArray()), px,
-        TypeAttr(), pw, qnt::ParamsAttr(),
+        TypeAttr(), pw, TypeAttr(), qnt::ParamsAttr(),
         qnt::RequantModeAttr::get(rewriter.getContext(),
                                   qnt::RequantMode::float32),
         DenseI64ArrayAttr());

@@ -96,6 +96,57 @@ Value quantopt::buildInitAdd(OpBuilder &b, Location loc, Value c,
       .getResult(0);
 }
 
+/// Whether per-row activation parameters (all dimensions but the reduced
+/// last one, each reaching the output) fit the layer's maps.
+static bool fitsPerRow(AffineMap xMap, AffineMap outMap,
+                       ArrayRef<utils::IteratorType> iterators) {
+  if (xMap.getNumResults() < 2)
+    return false;
+  for (AffineExpr expr : xMap.getResults().drop_back()) {
+    auto d = dyn_cast<AffineDimExpr>(expr);
+    if (!d || !getOutputAxis(outMap, d.getPosition()))
+      return false;
+  }
+  auto last = dyn_cast<AffineDimExpr>(xMap.getResults().back());
+  return last && iterators[last.getPosition()] == utils::IteratorType::reduction;
+}
+
+/// `x` quantized at run time (qnt.dynamic_quantize) with `act`'s storage
+/// and scheme, per row or per tensor.
+static qnt::DynamicQuantizeOp quantizeAtRunTime(OpBuilder &b, Location loc,
+                                                Value x,
+                                                const ActivationConfig &act,
+                                                bool perRow) {
+  MLIRContext *ctx = b.getContext();
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type xStored = IntegerType::get(ctx, num::getStorageBitWidth(act.storage));
+  SmallVector<int64_t> paramShape;
+  if (perRow)
+    paramShape.assign(xType.getShape().begin(), xType.getShape().end() - 1);
+  return qnt::DynamicQuantizeOp::create(
+      b, loc,
+      TypeRange{RankedTensorType::get(xType.getShape(), xStored),
+                RankedTensorType::get(paramShape, b.getF32Type()),
+                RankedTensorType::get(paramShape, b.getI32Type())},
+      x, TypeAttr::get(qnt::getStorageTypeFor(ctx, act.storage)),
+      qnt::DynamicSchemeAttr::get(ctx, act.scheme == num::Scheme::Symmetric
+                                           ? qnt::DynamicScheme::symmetric
+                                           : qnt::DynamicScheme::asymmetric),
+      perRow ? b.getUnitAttr() : UnitAttr());
+}
+
+/// The location a layer's qnt.contract takes: the user's location, named
+/// `name` when it is not already.
+static Location getLayerLocation(OpBuilder &b, Operation *layer,
+                                 StringRef name) {
+  Location userLoc = layer->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(userLoc); fused && fused.getMetadata())
+    userLoc = fused.getLocations().front();
+  if (!name.empty() && findLocationName(userLoc) != name)
+    return NameLoc::get(b.getStringAttr(name), userLoc);
+  return userLoc;
+}
+
 llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
                                             linalg::LinalgOp layer,
                                             const QuantizedWeight &weight,
@@ -140,17 +191,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   }
 
   // Per-row activation parameters map to the output rows.
-  bool perRow = act.dynamic && act.perRow && xMap.getNumResults() >= 2;
-  if (perRow) {
-    for (AffineExpr expr : xMap.getResults().drop_back()) {
-      auto d = dyn_cast<AffineDimExpr>(expr);
-      if (!d || !getOutputAxis(outMap, d.getPosition()))
-        perRow = false;
-    }
-    auto last = dyn_cast<AffineDimExpr>(xMap.getResults().back());
-    if (!last || iterators[last.getPosition()] != utils::IteratorType::reduction)
-      perRow = false;
-  }
+  bool perRow = act.dynamic && act.perRow && fitsPerRow(xMap, outMap, iterators);
 
   // The accumulator, and acc - z_x * sum(w), must stay in i32
   // (numerics::getAccumulatorBound; qnt.contract's verifier checks the
@@ -174,14 +215,9 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   rewriter.setInsertionPoint(layer);
   RewriterBase &b = rewriter;
   // The layer's name lives in the location of its qnt.contract.
-  Location userLoc = layer.getLoc();
-  if (auto fused = dyn_cast<FusedLoc>(userLoc); fused && fused.getMetadata())
-    userLoc = fused.getLocations().front();
   Location loc = layer.getLoc();
-  Location layerLoc = userLoc;
-  if (!act.layerName.empty() && findLocationName(userLoc) != act.layerName)
-    layerLoc = NameLoc::get(b.getStringAttr(act.layerName), userLoc);
-  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  Location layerLoc = getLayerLocation(b, layer, act.layerName);
+  Type f32 = b.getF32Type();
 
   // 1. The activation in stored form, with its scale and zero point.
   num::SolverOptions actOptions;
@@ -193,20 +229,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   Value xq, sxTensor, zxTensor;
   qnt::ParamsAttr staticInputParams;
   if (act.dynamic) {
-    SmallVector<int64_t> paramShape;
-    if (perRow && xType.getRank() < 2)
-      perRow = false;
-    if (perRow)
-      paramShape.assign(xType.getShape().begin(), xType.getShape().end() - 1);
-    auto dq = qnt::DynamicQuantizeOp::create(
-        b, loc,
-        TypeRange{xqType, RankedTensorType::get(paramShape, f32),
-                  RankedTensorType::get(paramShape, i32)},
-        x, TypeAttr::get(qnt::getStorageTypeFor(ctx, act.storage)),
-        qnt::DynamicSchemeAttr::get(ctx, act.scheme == num::Scheme::Symmetric
-                                             ? qnt::DynamicScheme::symmetric
-                                             : qnt::DynamicScheme::asymmetric),
-        perRow ? b.getUnitAttr() : UnitAttr());
+    auto dq = quantizeAtRunTime(b, loc, x, act, perRow);
     xq = dq.getResult();
     sxTensor = dq.getScales();
     zxTensor = dq.getZeroPoints();
@@ -230,11 +253,11 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   // zero (float(acc) * s is never -0, so adding +0 changes nothing).
   Value wq = arith::ConstantOp::create(b, loc, weight.stored);
   Value y = qnt::ContractOp::create(
-      b, layerLoc, outType, xq, wq, Value(), sxTensor, zxTensor,
-      b.getAffineMapArrayAttr(maps), staticInputParams,
+      b, layerLoc, outType, xq, wq, Value(), sxTensor, zxTensor, Value(),
+      Value(), b.getAffineMapArrayAttr(maps), staticInputParams,
       act.dynamic ? TypeAttr::get(qnt::getStorageTypeFor(ctx, act.storage))
                   : TypeAttr(),
-      wParams, qnt::ParamsAttr(),
+      wParams, TypeAttr(), qnt::ParamsAttr(),
       qnt::RequantModeAttr::get(ctx, qnt::RequantMode::float32),
       DenseI64ArrayAttr());
   if (!isZeroFill(c))
@@ -245,6 +268,73 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   // The float weight constant.
   if (oldWeight && isOpTriviallyDead(oldWeight))
     rewriter.eraseOp(oldWeight);
+  return llvm::Error::success();
+}
+
+llvm::Error
+quantopt::rewriteToDynamicActivationLayer(RewriterBase &rewriter,
+                                          linalg::LinalgOp layer,
+                                          const ActivationConfig &act) {
+  if (layer.getNumDpsInputs() != 2 || layer.getNumDpsInits() != 1)
+    return fail("integer kernels need two operands and one output");
+  Value x = layer.getDpsInputOperand(0)->get();
+  Value w = layer.getDpsInputOperand(1)->get();
+  Value c = layer.getDpsInitOperand(0)->get();
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto wType = dyn_cast<RankedTensorType>(w.getType());
+  auto outType = dyn_cast<RankedTensorType>(layer->getResult(0).getType());
+  if (!xType || !wType || !outType || !xType.getElementType().isF32() ||
+      !wType.getElementType().isF32() || !outType.getElementType().isF32())
+    return fail("integer kernels need f32 operands and outputs");
+  SmallVector<AffineMap> maps = layer.getIndexingMapsArray();
+  AffineMap xMap = maps[0], wMap = maps[1], outMap = maps[2];
+  if (!outMap.isProjectedPermutation())
+    return fail("the output map is not a projection");
+  auto iterators = layer.getIteratorTypesArray();
+  int64_t k = 1;
+  for (auto [axis, expr] : llvm::enumerate(wMap.getResults())) {
+    auto d = dyn_cast<AffineDimExpr>(expr);
+    if (!d)
+      return fail("the second operand's map is not a projection");
+    if (iterators[d.getPosition()] != utils::IteratorType::reduction) {
+      if (!getOutputAxis(outMap, d.getPosition()))
+        return fail("a parallel dimension of the second operand does not "
+                    "reach the output");
+      continue;
+    }
+    if (wType.isDynamicDim(axis))
+      return fail("the reduced dimensions must be static");
+    k *= wType.getDimSize(axis);
+  }
+  num::IntRange range = num::getIntRange(act.storage, false);
+  double accBound =
+      num::getAccumulatorBound(range, range, {range.qmin, range.qmax}, k);
+  if (accBound >= num::kAccumulatorLimit)
+    return fail(llvm::Twine("an i32 accumulator could overflow (") +
+                num::getStorageName(act.storage) + " x " +
+                num::getStorageName(act.storage) + " over " + llvm::Twine(k) +
+                " terms)");
+
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(layer);
+  RewriterBase &b = rewriter;
+  Location loc = layer.getLoc();
+  Location layerLoc = getLayerLocation(b, layer, act.layerName);
+  bool perRow = act.perRow && fitsPerRow(xMap, outMap, iterators);
+  auto xq = quantizeAtRunTime(b, loc, x, act, perRow);
+  auto wq = quantizeAtRunTime(b, loc, w, act, /*perRow=*/false);
+  TypeAttr storage =
+      TypeAttr::get(qnt::getStorageTypeFor(b.getContext(), act.storage));
+  Value y = qnt::ContractOp::create(
+      b, layerLoc, outType, xq.getResult(), wq.getResult(), Value(),
+      xq.getScales(), xq.getZeroPoints(), wq.getScales(), wq.getZeroPoints(),
+      b.getAffineMapArrayAttr(maps), qnt::ParamsAttr(), storage,
+      qnt::ParamsAttr(), storage, qnt::ParamsAttr(),
+      qnt::RequantModeAttr::get(b.getContext(), qnt::RequantMode::float32),
+      DenseI64ArrayAttr());
+  if (!isZeroFill(c))
+    y = buildInitAdd(b, loc, c, y);
+  rewriter.replaceOp(layer, y);
   return llvm::Error::success();
 }
 

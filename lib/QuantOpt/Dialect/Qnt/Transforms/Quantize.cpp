@@ -147,6 +147,10 @@ struct QntQuantizePass
       return module.emitError()
              << "qnt-quantize: unknown act-granularity='" << actGranularity
              << "' (expected tensor or row)";
+    if (actMatmuls != "float" && actMatmuls != "dynamic")
+      return module.emitError()
+             << "qnt-quantize: unknown act-matmuls='" << actMatmuls
+             << "' (expected float or dynamic)";
     if (requantize != "float" && requantize != "fixed-point")
       return module.emitError()
              << "qnt-quantize: unknown requantize='" << requantize
@@ -156,6 +160,7 @@ struct QntQuantizePass
              << "qnt-quantize: activations=static needs stats=FILE";
     activation.dynamic = activations == "dynamic";
     activation.perRow = actGranularity == "row";
+    activation.activationMatmuls = actMatmuls == "dynamic";
     activation.storage = *actKind;
     activation.scheme = *actSchemeKind;
     config.storage = *storage;

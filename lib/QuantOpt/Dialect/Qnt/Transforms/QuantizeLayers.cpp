@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -76,11 +77,51 @@ applyMixedPrecision(Operation *layer, const PlanOptions &options,
   return c;
 }
 
+/// A layer whose weight operand is not a constant (an activation: the two
+/// matmuls of attention): both operands quantized at run time when
+/// `activation.activationMatmuls` asks for it, float otherwise.
+static LayerOutcome
+quantizeActivationMatmul(RewriterBase &rewriter,
+                         qnt::QuantizableLayerOpInterface layer,
+                         const LayerRecord &record, const PlanOptions &options,
+                         const ActivationConfig &activation) {
+  using Kind = LayerPlan::Kind;
+  if (!activation.activationMatmuls)
+    return {Kind::Float,
+            "its weight is not a compile-time constant (act-matmuls=dynamic "
+            "quantizes both operands at run time)",
+            ""};
+  if (!options.keepFloat.empty())
+    return {Kind::Float, options.keepFloat, ""};
+  std::string reason;
+  if (!resolveLayerConfig(record.name, record.opName, options, &reason))
+    return {Kind::Float, reason + " says keep_float", ""};
+  auto linalgLayer = dyn_cast<linalg::LinalgOp>(layer.getOperation());
+  if (!linalgLayer)
+    return {Kind::Float,
+            "integer kernels are built on linalg; the qnt-quantize pipeline "
+            "lowers TOSA layers first",
+            ""};
+  ActivationConfig act = activation;
+  act.layerName = record.name;
+  if (llvm::Error err =
+          rewriteToDynamicActivationLayer(rewriter, linalgLayer, act))
+    return {Kind::Float,
+            "both operands are activations and " + llvm::toString(std::move(err)),
+            ""};
+  return {Kind::Integer, "",
+          "both operands are activations, quantized at run time "
+          "(act-matmuls=dynamic)"};
+}
+
 LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
                                      qnt::QuantizableLayerOpInterface layer,
                                      const LayerRecord &record,
                                      const PlanOptions &options,
                                      const ActivationConfig &activation) {
+  if (!matchPattern(layer.getWeightOperand().get(), m_Constant()))
+    return quantizeActivationMatmul(rewriter, layer, record, options,
+                                    activation);
   PlanOptions local = options;
   std::string note;
   std::optional<PrecisionChoice> precision;
