@@ -125,7 +125,16 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "JSON recipe with per-layer overrides and layers to keep in float">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"minmax\"",
            "how activation ranges come from the stats: minmax, moving-average, "
-           "percentile, mse or entropy">,
+           "percentile, mse or entropy; or auto: per layer, the one of "
+           "calibration-candidates with the best layer-output SQNR on "
+           "calibration-samples">,
+    Option<"calibrationCandidates", "calibration-candidates", "std::string",
+           /*default=*/"\"minmax,percentile,mse,entropy\"",
+           "calibration=auto: the estimators each layer chooses among">,
+    Option<"calibrationSamples", "calibration-samples", "std::string",
+           /*default=*/"\"\"",
+           "calibration=auto: a quant-run --dump-observed directory of the "
+           "float model with observers (each layer's input samples)">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "for calibration=percentile: the percentage of values kept on each side">,
     Option<"weightBits", "weight-bits", "int64_t", /*default=*/"0",

@@ -18,6 +18,7 @@
 
 #include "QuantOpt/Calibration/Calibration.h"
 #include "QuantOpt/Calibration/StatsFile.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/CalibrationChoice.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerAlgorithms.h"
@@ -45,6 +46,11 @@ struct PlanOptions {
   /// How ranges come from the statistics, and the option's name.
   calibration::EstimateOptions estimate;
   std::string calibrationName = "minmax";
+  /// calibration=auto (docs/Algorithms.md): per layer, the estimator among
+  /// these whose range gives the best layer-output SQNR on `samples`
+  /// (empty: `estimate.method` for every layer).
+  std::vector<calibration::Method> calibrationCandidates;
+  const ActivationSamples *samples = nullptr;
   /// The statistics the weight algorithms read (GPTQ's Hessians), whatever
   /// the activation mode; may be null.
   const calibration::StatsFile *moments = nullptr;

@@ -112,13 +112,34 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
         plan.reason = options.statsName + " has no range for it";
         return plan;
       }
-      auto range = cal::estimateRange(*observed, options.estimate);
-      if (!range) {
-        plan.reason = "calibration=" + options.calibrationName +
-                      " gives no range: " + llvm::toString(range.takeError());
-        return plan;
+      if (!options.calibrationCandidates.empty()) {
+        // calibration=auto: the estimator with the best layer-output SQNR
+        // on the layer's real input samples.
+        std::vector<int64_t> shape;
+        auto samples = options.samples->read(name, shape);
+        if (!samples) {
+          plan.reason = "calibration=auto: " + llvm::toString(samples.takeError());
+          return plan;
+        }
+        auto choice = chooseCalibrationMethod(op, options.calibrationCandidates,
+                                              *observed, options.estimate,
+                                              *samples, shape);
+        if (!choice) {
+          plan.reason = "calibration=auto: " + llvm::toString(choice.takeError());
+          return plan;
+        }
+        plan.range = choice->measures[choice->chosen].range;
+        std::string what = "calibration: " + choice->describe();
+        plan.note = plan.note.empty() ? what : plan.note + "; " + what;
+      } else {
+        auto range = cal::estimateRange(*observed, options.estimate);
+        if (!range) {
+          plan.reason = "calibration=" + options.calibrationName +
+                        " gives no range: " + llvm::toString(range.takeError());
+          return plan;
+        }
+        plan.range = *range;
       }
-      plan.range = *range;
     }
   }
   plan.kind = LayerPlan::Kind::Integer;

@@ -233,6 +233,8 @@ struct QntQuantizePass
       return signalPassFailure();
     cal::StatsFile activationStats;
     cal::EstimateOptions estimate;
+    std::vector<cal::Method> candidateMethods;
+    std::optional<ActivationSamples> samples;
     if (!stats.empty() || providedStats) {
       if (providedStats && stats.empty()) {
         activationStats = *providedStats;
@@ -256,12 +258,42 @@ struct QntQuantizePass
                "quant-run --calibrate";
         return signalPassFailure();
       }
-      auto method = cal::parseMethodName(calibration);
+      std::optional<cal::Method> method;
+      if (calibration == "auto") {
+        auto candidates = parseCalibrationCandidates(calibrationCandidates);
+        if (!candidates) {
+          module.emitError() << "qnt-quantize: calibration-candidates: "
+                             << llvm::toString(candidates.takeError());
+          return signalPassFailure();
+        }
+        if (calibrationSamples.empty()) {
+          module.emitError()
+              << "qnt-quantize: calibration=auto needs calibration-samples=DIR "
+                 "(quant-run --dump-observed on the float model with "
+                 "observers)";
+          return signalPassFailure();
+        }
+        auto opened = ActivationSamples::open(calibrationSamples);
+        if (!opened) {
+          module.emitError() << "qnt-quantize: "
+                             << llvm::toString(opened.takeError());
+          return signalPassFailure();
+        }
+        samples = std::move(*opened);
+        candidateMethods = std::move(*candidates);
+        // Any candidate but minmax needs the histograms (checked below).
+        method = cal::Method::MinMax;
+        for (cal::Method m : candidateMethods)
+          if (m != cal::Method::MinMax)
+            method = m;
+      } else {
+        method = cal::parseMethodName(calibration);
+      }
       if (!method) {
         module.emitError() << "qnt-quantize: unknown calibration='"
                            << calibration
                            << "' (expected minmax, moving-average, "
-                              "percentile, mse or entropy)";
+                              "percentile, mse, entropy or auto)";
         return signalPassFailure();
       }
       if (*method != cal::Method::MinMax &&
@@ -319,6 +351,8 @@ struct QntQuantizePass
       planOptions.statsName = getStatsName();
       planOptions.estimate = estimate;
       planOptions.calibrationName = calibration;
+      planOptions.calibrationCandidates = candidateMethods;
+      planOptions.samples = samples ? &*samples : nullptr;
     }
     if (!mixedPrecision.empty()) {
       auto candidates = parsePrecisionCandidates(mixedPrecision, base);
