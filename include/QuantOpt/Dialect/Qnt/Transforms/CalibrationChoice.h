@@ -24,6 +24,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,46 @@ private:
   llvm::StringMap<std::string> files;
 };
 
+/// At most this many multiply-adds per evaluation of a layer: the samples
+/// measured are the first ones along the leading axis that fit.
+constexpr int64_t kCalibrationChoiceWork = int64_t(1) << 25;
+
+/// A linalg layer (activation operand 0, constant f32 weight operand 1,
+/// y[out(i)] += x[in(i)] * w[wt(i)] with pure affine maps) evaluated
+/// directly from its indexing maps on the first samples of its input that
+/// fit kCalibrationChoiceWork: the measuring device of calibration=auto and
+/// of mixed precision on layers without a Hessian. Not a kernel.
+class LayerSampleEvaluator {
+public:
+  /// `x` has shape `shape`: any leading extent (the samples), the other
+  /// dimensions the activation's.
+  static llvm::Expected<LayerSampleEvaluator>
+  get(mlir::Operation *layer, llvm::ArrayRef<float> x,
+      llvm::ArrayRef<int64_t> shape);
+  ~LayerSampleEvaluator();
+  LayerSampleEvaluator(LayerSampleEvaluator &&);
+  /// The layer's output (row-major) for input `x` (getSamples().size()
+  /// values) and weight `w` (the weight's layout).
+  std::vector<double> run(llvm::ArrayRef<float> x,
+                          llvm::ArrayRef<float> w) const;
+  /// The samples kept and the layer's float weight.
+  llvm::ArrayRef<float> getSamples() const { return samples; }
+  llvm::ArrayRef<float> getWeight() const { return weight; }
+  int64_t getNumSamples() const { return numSamples; }
+  /// 10 log10(sum y^2 / sum (y - y')^2) in dB; +inf when equal.
+  static double getSqnr(llvm::ArrayRef<double> reference,
+                        llvm::ArrayRef<double> y);
+
+  /// The loop nest (CalibrationChoice.cpp).
+  struct Maps;
+
+private:
+  LayerSampleEvaluator();
+  std::unique_ptr<Maps> maps;
+  std::vector<float> samples, weight;
+  int64_t numSamples = 0;
+};
+
 /// One estimator's range and the layer-output SQNR it gave.
 struct EstimatorMeasure {
   calibration::Method method;
@@ -68,27 +109,19 @@ struct CalibrationChoice {
   std::string describe() const;
 };
 
-/// At most this many multiply-adds per evaluation of a layer: the samples
-/// measured are the first ones along the leading axis that fit.
-constexpr int64_t kCalibrationChoiceWork = int64_t(1) << 25;
-
-/// For the linalg layer `layer` (its activation operand 0, its constant
-/// float weight operand 1, y[out(i)] += x[in(i)] * w[wt(i)] with pure
-/// affine maps), the estimators `candidates` applied to `stats` with
-/// `options` (storage, scheme, percentile): each range is solved into
-/// activation parameters as the integer layer does (numerics::
-/// solveFromRange), the samples `x` (shape `shape`; any leading extent, the
-/// other dimensions the activation's) are quantized and dequantized with
-/// them, and the layer's output on them is compared with its output on `x`
-/// (float weights in both: the measure isolates the activation's range).
-/// An estimator that gives no range is skipped; an error when none does or
-/// the layer cannot be evaluated.
+/// The estimators `candidates` applied to `stats` with `options` (storage,
+/// scheme, percentile) for the layer `evaluator` evaluates: each range is
+/// solved into activation parameters as the integer layer does
+/// (numerics::solveFromRange), the samples are quantized and dequantized
+/// with them, and the layer's output on them is compared with its output on
+/// the samples themselves (float weights in both: the measure isolates the
+/// activation's range). An estimator that gives no range is skipped; an
+/// error when none does.
 llvm::Expected<CalibrationChoice>
-chooseCalibrationMethod(mlir::Operation *layer,
+chooseCalibrationMethod(const LayerSampleEvaluator &evaluator,
                         llvm::ArrayRef<calibration::Method> candidates,
                         const calibration::ObserverStats &stats,
-                        const calibration::EstimateOptions &options,
-                        llvm::ArrayRef<float> x, llvm::ArrayRef<int64_t> shape);
+                        const calibration::EstimateOptions &options);
 
 /// Parses "minmax,percentile,mse,entropy" (method names, no repeats).
 llvm::Expected<std::vector<calibration::Method>>

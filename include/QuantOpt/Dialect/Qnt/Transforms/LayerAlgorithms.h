@@ -21,6 +21,7 @@
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYERALGORITHMS_H
 
 #include "QuantOpt/Calibration/Calibration.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/CalibrationChoice.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
@@ -102,14 +103,19 @@ struct PrecisionChoice {
   std::string error;
 };
 
-/// Mixed precision for one matmul layer: each candidate's output SQNR on the
-/// calibration data, 10 log10(tr(W H W^T) / tr(dW H dW^T)) with H = X^T X
-/// from `moments` and dW the candidate's rounding error, and the smallest
-/// candidate (in bytes) whose SQNR is at least `minSqnr` (float, if listed,
-/// has infinite SQNR and 4 bytes per weight).
+/// Mixed precision for one layer: each candidate's output SQNR on the
+/// calibration data and the smallest candidate (in bytes) whose SQNR is at
+/// least `minSqnr` (float, if listed, has infinite SQNR and 4 bytes per
+/// weight). A matmul layer with the Hessian H = X^T X of its input in
+/// `moments` is measured exactly on all the calibration data,
+/// 10 log10(tr(W H W^T) / tr(dW H dW^T)) with dW the candidate's rounding
+/// error; any other layer (a convolution) with `samples` is measured by
+/// evaluating it on those input samples with the float and the candidate's
+/// weights. Either may be null.
 PrecisionChoice chooseLayerPrecision(mlir::Operation *layer,
                                      llvm::ArrayRef<PrecisionCandidate> candidates,
-                                     const calibration::ChannelMoments &moments,
+                                     const calibration::ChannelMoments *moments,
+                                     const LayerSampleEvaluator *samples,
                                      double minSqnr);
 
 } // namespace quantopt

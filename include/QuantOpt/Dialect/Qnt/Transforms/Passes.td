@@ -133,8 +133,9 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "calibration=auto: the estimators each layer chooses among">,
     Option<"calibrationSamples", "calibration-samples", "std::string",
            /*default=*/"\"\"",
-           "calibration=auto: a quant-run --dump-observed directory of the "
-           "float model with observers (each layer's input samples)">,
+           "a quant-run --dump-observed directory of the float model with "
+           "observers (each layer's input samples): what calibration=auto "
+           "measures on, and mixed precision on layers without a Hessian">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "for calibration=percentile: the percentage of values kept on each side">,
     Option<"weightBits", "weight-bits", "int64_t", /*default=*/"0",

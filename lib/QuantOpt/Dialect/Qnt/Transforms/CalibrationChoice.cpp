@@ -93,16 +93,15 @@ ActivationSamples::read(llvm::StringRef id, std::vector<int64_t> &shape) const {
 // Evaluating a layer from its maps
 //===----------------------------------------------------------------------===//
 
-namespace {
 /// y[out(i)] += x[in(i)] * w[wt(i)] over the loops, with flat offsets.
-struct MapEvaluator {
+struct LayerSampleEvaluator::Maps {
   SmallVector<int64_t> sizes;
   // Per operand (x, w, y): the offset's constant and per-loop coefficient.
   int64_t base[3] = {0, 0, 0};
   SmallVector<int64_t> coef[3];
   SmallVector<int64_t> outShape;
 
-  static llvm::Expected<MapEvaluator>
+  static llvm::Expected<Maps>
   get(ArrayRef<AffineMap> maps, ArrayRef<int64_t> xShape,
       ArrayRef<int64_t> wShape, ArrayRef<int64_t> outStatic);
   int64_t getWork() const {
@@ -147,7 +146,7 @@ struct MapEvaluator {
     return y;
   }
 };
-} // namespace
+using MapEvaluator = LayerSampleEvaluator::Maps;
 
 llvm::Expected<MapEvaluator>
 MapEvaluator::get(ArrayRef<AffineMap> maps, ArrayRef<int64_t> xShape,
@@ -243,10 +242,28 @@ quantopt::parseCalibrationCandidates(llvm::StringRef text) {
   return methods;
 }
 
-llvm::Expected<CalibrationChoice> quantopt::chooseCalibrationMethod(
-    Operation *layer, ArrayRef<cal::Method> candidates,
-    const cal::ObserverStats &stats, const cal::EstimateOptions &options,
-    ArrayRef<float> x, ArrayRef<int64_t> shape) {
+LayerSampleEvaluator::LayerSampleEvaluator() = default;
+LayerSampleEvaluator::~LayerSampleEvaluator() = default;
+LayerSampleEvaluator::LayerSampleEvaluator(LayerSampleEvaluator &&) = default;
+
+std::vector<double> LayerSampleEvaluator::run(ArrayRef<float> x,
+                                              ArrayRef<float> w) const {
+  return maps->run(x, w);
+}
+
+double LayerSampleEvaluator::getSqnr(ArrayRef<double> reference,
+                                     ArrayRef<double> y) {
+  double signal = 0, noise = 0;
+  for (auto [r, v] : llvm::zip(reference, y)) {
+    signal += r * r;
+    noise += (v - r) * (v - r);
+  }
+  return noise == 0 ? INFINITY : 10 * std::log10(signal / noise);
+}
+
+llvm::Expected<LayerSampleEvaluator>
+LayerSampleEvaluator::get(Operation *layer, ArrayRef<float> x,
+                          ArrayRef<int64_t> shape) {
   auto op = dyn_cast<linalg::LinalgOp>(layer);
   if (!op || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
     return fail("the layer is not a linalg op with an activation and a weight");
@@ -265,16 +282,13 @@ llvm::Expected<CalibrationChoice> quantopt::chooseCalibrationMethod(
       return fail(llvm::formatv("the samples' dimension {0} is {1}, the "
                                 "layer's input has {2}",
                                 d, shape[d], xType.getDimSize(d)));
-  SmallVector<float> w(weights.getValues<float>());
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  // The output's leading dimension follows the samples when the input's
-  // does (a batch); its other dimensions are the type's.
-  SmallVector<int64_t> outStatic(outType.getShape());
-  // How many leading samples fit the work cap.
+  // The output's dimensions indexed like the input's leading one follow the
+  // samples (a batch); the others are the type's.
   SmallVector<int64_t> sampleShape(shape);
   auto evaluatorFor = [&](int64_t rows) {
     sampleShape[0] = rows;
-    SmallVector<int64_t> out(outStatic);
+    SmallVector<int64_t> out(outType.getShape());
     auto lead = dyn_cast<AffineDimExpr>(maps[0].getResult(0));
     for (auto [axis, expr] : llvm::enumerate(maps[2].getResults()))
       if (lead && expr == lead)
@@ -286,26 +300,35 @@ llvm::Expected<CalibrationChoice> quantopt::chooseCalibrationMethod(
   if (!probe)
     return probe.takeError();
   int64_t perSample = std::max<int64_t>(1, probe->getWork());
-  int64_t rows = std::clamp<int64_t>(kCalibrationChoiceWork / perSample, 1,
-                                     shape[0]);
+  int64_t rows =
+      std::clamp<int64_t>(kCalibrationChoiceWork / perSample, 1, shape[0]);
   auto evaluator = evaluatorFor(rows);
   if (!evaluator)
     return evaluator.takeError();
   int64_t perRow = 1;
   for (int64_t s : ArrayRef<int64_t>(shape).drop_front())
     perRow *= s;
-  ArrayRef<float> xs = x.take_front(rows * perRow);
-  std::vector<double> reference = evaluator->run(xs, w);
-  double signal = 0;
-  for (double v : reference)
-    signal += v * v;
+  LayerSampleEvaluator e;
+  e.maps = std::make_unique<Maps>(std::move(*evaluator));
+  e.samples.assign(x.begin(), x.begin() + rows * perRow);
+  e.weight.assign(weights.getValues<float>().begin(),
+                  weights.getValues<float>().end());
+  e.numSamples = rows;
+  return e;
+}
 
+llvm::Expected<CalibrationChoice> quantopt::chooseCalibrationMethod(
+    const LayerSampleEvaluator &evaluator, ArrayRef<cal::Method> candidates,
+    const cal::ObserverStats &stats, const cal::EstimateOptions &options) {
+  ArrayRef<float> xs = evaluator.getSamples();
+  ArrayRef<float> w = evaluator.getWeight();
+  std::vector<double> reference = evaluator.run(xs, w);
   num::SolverOptions solver;
   solver.storage = options.storage;
   solver.scheme = options.scheme;
   solver.narrowRange = options.narrowRange;
   CalibrationChoice choice;
-  choice.samples = rows;
+  choice.samples = evaluator.getNumSamples();
   std::string skipped;
   std::vector<float> xq(xs.size());
   for (cal::Method method : candidates) {
@@ -330,11 +353,8 @@ llvm::Expected<CalibrationChoice> quantopt::chooseCalibrationMethod(
       xq[i] = num::dequantizeAffine(
           num::quantizeAffine(xs[i], params->scale, params->zeroPoint, intRange),
           params->scale, params->zeroPoint);
-    std::vector<double> y = evaluator->run(xq, w);
-    double noise = 0;
-    for (size_t i = 0; i < y.size(); ++i)
-      noise += (y[i] - reference[i]) * (y[i] - reference[i]);
-    double sqnr = noise == 0 ? INFINITY : 10 * std::log10(signal / noise);
+    double sqnr =
+        LayerSampleEvaluator::getSqnr(reference, evaluator.run(xq, w));
     choice.measures.push_back({method, *range, sqnr});
     if (choice.measures.size() > 1 &&
         sqnr > choice.measures[choice.chosen].sqnr)

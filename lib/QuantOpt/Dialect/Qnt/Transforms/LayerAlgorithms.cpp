@@ -18,6 +18,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 
 using namespace mlir;
@@ -396,7 +397,8 @@ quantopt::parsePrecisionCandidates(llvm::StringRef text,
 PrecisionChoice
 quantopt::chooseLayerPrecision(Operation *layer,
                                ArrayRef<PrecisionCandidate> candidates,
-                               const cal::ChannelMoments &moments,
+                               const cal::ChannelMoments *moments,
+                               const LayerSampleEvaluator *samples,
                                double minSqnr) {
   PrecisionChoice choice;
   auto w = getLayerWeight(layer);
@@ -405,19 +407,44 @@ quantopt::chooseLayerPrecision(Operation *layer,
     return choice;
   }
   auto iface = cast<qnt::QuantizableLayerOpInterface>(layer);
-  if (w->shape.size() != 2 || moments.kind != cal::MomentsKind::Hessian ||
-      moments.channels != w->cols) {
+  bool hessian = w->shape.size() == 2 && moments &&
+                 moments->kind == cal::MomentsKind::Hessian &&
+                 moments->channels == w->cols;
+  if (!hessian && !samples) {
     choice.error = "mixed precision measures matmul layers with the Hessian "
-                   "of their input (moments=hessian)";
+                   "of their input (moments=hessian), other layers on "
+                   "samples of their input (calibration-samples=DIR)";
     return choice;
   }
-  std::vector<double> h = moments.getGram();
-  std::vector<float> m = w->toMatrix();
-  double signal = alg::outputError(m, std::vector<float>(m.size(), 0.0f),
-                                   w->rows, w->cols, h);
+  // The output SQNR of the weights `deq` (the weight's layout).
+  std::function<double(ArrayRef<float>)> measure;
+  std::vector<double> h, reference;
+  std::vector<float> m;
+  double signal = 0;
+  if (hessian) {
+    h = moments->getGram();
+    m = w->toMatrix();
+    signal = alg::outputError(m, std::vector<float>(m.size(), 0.0f), w->rows,
+                              w->cols, h);
+    measure = [&](ArrayRef<float> deq) {
+      std::vector<float> dm(m.size());
+      for (int64_t r = 0; r < w->rows; ++r)
+        for (int64_t c = 0; c < w->cols; ++c)
+          dm[r * w->cols + c] = deq[w->at(r, c)];
+      double noise = alg::outputError(m, dm, w->rows, w->cols, h);
+      return noise > 0 ? 10 * std::log10(signal / noise)
+                       : std::numeric_limits<double>::infinity();
+    };
+  } else {
+    reference = samples->run(samples->getSamples(), samples->getWeight());
+    measure = [&](ArrayRef<float> deq) {
+      return LayerSampleEvaluator::getSqnr(
+          reference, samples->run(samples->getSamples(), deq));
+    };
+  }
   double bestBytes = std::numeric_limits<double>::infinity();
   for (auto [i, candidate] : llvm::enumerate(candidates)) {
-    PrecisionChoice::Measure measure{candidate.name,
+    PrecisionChoice::Measure measured{candidate.name,
                                      std::numeric_limits<double>::infinity(),
                                      4.0 * w->values.size()};
     if (candidate.config) {
@@ -430,27 +457,21 @@ quantopt::chooseLayerPrecision(Operation *layer,
       else
         llvm::consumeError(quantized.takeError());
       if (!deq) {
-        measure.sqnr = -std::numeric_limits<double>::infinity();
+        measured.sqnr = -std::numeric_limits<double>::infinity();
       } else {
-        std::vector<float> dm(m.size());
-        for (int64_t r = 0; r < w->rows; ++r)
-          for (int64_t c = 0; c < w->cols; ++c)
-            dm[r * w->cols + c] = (*deq)[w->at(r, c)];
-        double noise = alg::outputError(m, dm, w->rows, w->cols, h);
-        measure.sqnr = noise > 0 ? 10 * std::log10(signal / noise)
-                                 : std::numeric_limits<double>::infinity();
+        measured.sqnr = measure(*deq);
         int64_t groups = quantized->params.getScales().size();
         unsigned bits = numerics::getStorageBitWidth(candidate.config->storage);
-        measure.bytes = w->values.size() * bits / 8.0 + groups * 4.0 +
+        measured.bytes = w->values.size() * bits / 8.0 + groups * 4.0 +
                         (quantized->params.getZeroPoints().size() ? groups * bits / 8.0
                                                                  : 0.0);
       }
     }
-    if (measure.sqnr >= minSqnr && measure.bytes < bestBytes) {
-      bestBytes = measure.bytes;
+    if (measured.sqnr >= minSqnr && measured.bytes < bestBytes) {
+      bestBytes = measured.bytes;
       choice.chosen = static_cast<int>(i);
     }
-    choice.measures.push_back(measure);
+    choice.measures.push_back(measured);
   }
   return choice;
 }

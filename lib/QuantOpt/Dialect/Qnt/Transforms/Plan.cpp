@@ -121,9 +121,15 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
           plan.reason = "calibration=auto: " + llvm::toString(samples.takeError());
           return plan;
         }
-        auto choice = chooseCalibrationMethod(op, options.calibrationCandidates,
-                                              *observed, options.estimate,
-                                              *samples, shape);
+        auto evaluator = LayerSampleEvaluator::get(op, *samples, shape);
+        if (!evaluator) {
+          plan.reason = "calibration=auto: " +
+                        llvm::toString(evaluator.takeError());
+          return plan;
+        }
+        auto choice = chooseCalibrationMethod(
+            *evaluator, options.calibrationCandidates, *observed,
+            options.estimate);
         if (!choice) {
           plan.reason = "calibration=auto: " + llvm::toString(choice.takeError());
           return plan;

@@ -273,13 +273,6 @@ struct QntQuantizePass
                  "observers)";
           return signalPassFailure();
         }
-        auto opened = ActivationSamples::open(calibrationSamples);
-        if (!opened) {
-          module.emitError() << "qnt-quantize: "
-                             << llvm::toString(opened.takeError());
-          return signalPassFailure();
-        }
-        samples = std::move(*opened);
         candidateMethods = std::move(*candidates);
         // Any candidate but minmax needs the histograms (checked below).
         method = cal::Method::MinMax;
@@ -318,6 +311,15 @@ struct QntQuantizePass
       estimate.scheme = activation.scheme;
       estimate.narrowRange = activation.scheme == num::Scheme::Symmetric;
     }
+    if (!calibrationSamples.empty()) {
+      auto opened = ActivationSamples::open(calibrationSamples);
+      if (!opened) {
+        module.emitError() << "qnt-quantize: "
+                           << llvm::toString(opened.takeError());
+        return signalPassFailure();
+      }
+      samples = std::move(*opened);
+    }
     Recipe recipeRules;
     if (!recipe.empty()) {
       auto loaded = Recipe::load(recipe);
@@ -346,13 +348,13 @@ struct QntQuantizePass
                                                         : ActivationMode::Dynamic;
     if (!stats.empty() || providedStats)
       planOptions.moments = &activationStats;
+    planOptions.samples = samples ? &*samples : nullptr;
     if (planOptions.activations == ActivationMode::Static) {
       planOptions.stats = &activationStats;
       planOptions.statsName = getStatsName();
       planOptions.estimate = estimate;
       planOptions.calibrationName = calibration;
       planOptions.calibrationCandidates = candidateMethods;
-      planOptions.samples = samples ? &*samples : nullptr;
     }
     if (!mixedPrecision.empty()) {
       auto candidates = parsePrecisionCandidates(mixedPrecision, base);
@@ -361,10 +363,11 @@ struct QntQuantizePass
                            << llvm::toString(candidates.takeError());
         return signalPassFailure();
       }
-      if (stats.empty() && !providedStats) {
+      if (stats.empty() && !providedStats && !samples) {
         module.emitError() << "qnt-quantize: mixed-precision needs stats=FILE "
                               "with the layers' Hessians (calibrate with "
-                              "--qnt-insert-observers=\"moments=hessian\")";
+                              "--qnt-insert-observers=\"moments=hessian\") "
+                              "or calibration-samples=DIR";
         return signalPassFailure();
       }
       planOptions.precisions = std::move(*candidates);

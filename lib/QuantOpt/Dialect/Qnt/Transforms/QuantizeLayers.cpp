@@ -29,17 +29,39 @@ void quantopt::loadQntQuantizeDialects(MLIRContext &context) {
 /// among `options.precisions` (or float) into `local`, and says what it
 /// measured in `note`.
 static std::optional<PrecisionChoice>
-applyMixedPrecision(Operation *layer, const PlanOptions &options,
+applyMixedPrecision(Operation *layer, StringRef name,
+                    const PlanOptions &options,
                     const calibration::ObserverStats *observed,
                     std::optional<WeightConfig> &resolved, PlanOptions &local,
                     std::string &note) {
-  if (!observed || !observed->moments) {
-    note = "mixed precision: the statistics have no Hessian for it; it "
-           "keeps " + resolved->describe();
+  const calibration::ChannelMoments *moments =
+      observed && observed->moments ? &*observed->moments : nullptr;
+  // Samples of the layer's input measure what the Hessian cannot
+  // (chooseLayerPrecision prefers the Hessian where it applies).
+  std::optional<LayerSampleEvaluator> samples;
+  std::string samplesError;
+  if (options.samples && options.samples->contains(name)) {
+    std::vector<int64_t> shape;
+    auto x = options.samples->read(name, shape);
+    auto evaluator = x ? LayerSampleEvaluator::get(layer, *x, shape)
+                       : llvm::Expected<LayerSampleEvaluator>(x.takeError());
+    if (evaluator)
+      samples.emplace(std::move(*evaluator));
+    else
+      samplesError = "; its samples: " + llvm::toString(evaluator.takeError());
+  }
+  if (!moments && !samples) {
+    note = "mixed precision: the statistics have no Hessian for it" +
+           (options.samples ? samplesError.empty()
+                                  ? " and the samples have no input of it"
+                                  : samplesError
+                            : std::string()) +
+           "; it keeps " + resolved->describe();
     return std::nullopt;
   }
-  PrecisionChoice c = chooseLayerPrecision(layer, options.precisions,
-                                           *observed->moments, options.minSqnr);
+  PrecisionChoice c =
+      chooseLayerPrecision(layer, options.precisions, moments,
+                           samples ? &*samples : nullptr, options.minSqnr);
   if (!c.error.empty()) {
     note = "mixed precision: " + c.error + "; it keeps " + resolved->describe();
     return c;
@@ -131,8 +153,8 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
       options.moments ? options.moments->lookup(record.name) : nullptr;
   // Mixed precision picks the layer's storage and granularity first.
   if (resolved && !options.precisions.empty())
-    precision = applyMixedPrecision(layer.getOperation(), options, observed,
-                                    resolved, local, note);
+    precision = applyMixedPrecision(layer.getOperation(), record.name,
+                                    options, observed, resolved, local, note);
   // SmoothQuant and AWQ rescale the float layer's input channels first.
   if (std::optional<WeightConfig> config =
           local.keepFloat.empty() ? resolved : std::nullopt) {
