@@ -2,7 +2,8 @@
 # The QuantOpt demo: installs what is missing, builds the tools, and runs the
 # main jobs on the bundled examples: post-training quantization of a
 # Fashion-MNIST CNN (fp32 vs quantized accuracy, agreement, model size, time
-# per batch), the same CNN imported from an ONNX file, PaddleOCR's three
+# per batch), calibration, bias correction, mixed precision and per-layer
+# range estimators on it, the same CNN imported from an ONNX file, PaddleOCR's three
 # models imported from ONNX and compared with ONNX Runtime, a small
 # transformer language model quantized with GPTQ, AWQ, SmoothQuant and mixed
 # precision, and every storage
@@ -45,6 +46,29 @@ np.save(sys.argv[2], (x.astype(np.float32) / 255).reshape(-1, 28, 28, 1))" \
   --entry main --data "$work/calib.npy" --stats "$work/stats.json" \
   --tools-dir "$build/bin" --html "$root/calibration-report.html"
 echo "   (the HTML report with histograms and clipping ranges: calibration-report.html)"
+
+echo
+echo "== Algorithms on the example CNN (docs/Algorithms.md): bias correction of int4"
+echo "   weights; mixed precision under per-layer budgets (convolutions measured on"
+echo "   64 dumped input samples, fc through its Hessian); the range estimator chosen"
+echo "   per layer by measured output error (calibration=auto) beside entropy alone"
+echo
+"$build/bin/quant-opt" "$root/examples/fashion-mnist/cnn.linalg.mlir" \
+  --qnt-insert-observers="moments=hessian" -o "$work/cnn.moments.mlir"
+"$build/bin/quant-run" "$work/cnn.moments.mlir" --entry main --calibrate \
+  --data "$work/calib.npy" --stats "$work/moments.json"
+"$build/bin/quant-run" "$work/cnn.moments.mlir" --entry main --dump-observed "$work/dump" \
+  --data "$work/calib.npy" --max-samples 64 >/dev/null
+mp="weight-scheme=asymmetric activations=none stats=$work/moments.json calibration-samples=$work/dump"
+mp="$mp mixed-precision=i2:block:8,i4:block:8,i4:channel,i8:channel,float"
+(cd "$root/examples/fashion-mnist" &&
+  /usr/bin/python3 evaluate.py "$build/bin" --model cnn --dialect linalg --images 2000 \
+    --config "weights=i4 weight-granularity=tensor activations=none" \
+    --config "weights=i4 weight-granularity=tensor activations=none stats=$work/moments.json bias-correction=true" \
+    --config "$mp mp-min-sqnr=15" --config "$mp mp-min-sqnr=25" \
+    --config "activations=static stats=$work/moments.json calibration=entropy" \
+    --config "activations=static stats=$work/moments.json calibration=auto calibration-samples=$work/dump" |
+  sed "s|$work/|WORK/|g")
 
 echo
 echo "== The CNN as an ONNX model (export_onnx.py -> quant-import-onnx), float and"
