@@ -15,6 +15,8 @@ def closes(method, rtn):
 
 print("w8a8 within 3% of fp32:", p["w8a8-dynamic"] < 1.03 * p["fp32"],
       p["w8a8-static"] < 1.03 * p["fp32"])
+print("attention's matmuls quantized too, within 3% of fp32:",
+      p["w8a8-dynamic-attn"] < 1.03 * p["fp32"])
 print("smoothquant no worse than static:", p["w8a8-static-sq"] < 1.01 * p["w8a8-static"])
 print("int4 rtn opens a gap:", p["w4g32-rtn"] > p["fp32"], p["w4g128-rtn"] > p["w4g32-rtn"])
 print("int4 g128: gptq closes a quarter", closes("w4g128-gptq", "w4g128-rtn") > 0.25,
