@@ -71,6 +71,13 @@ public:
   /// values) and weight `w` (the weight's layout).
   std::vector<double> run(llvm::ArrayRef<float> x,
                           llvm::ArrayRef<float> w) const;
+  /// The Hessian GPTQ needs, sum(p p^T) over the input windows p of the
+  /// samples: one window per output position (every parallel loop that
+  /// indexes the input), its entries the input values each weight element
+  /// of an output channel multiplies, in the weight's row-major order over
+  /// its axes but `channelAxis`. An error when a weight loop is neither
+  /// reduced nor an output channel (a depthwise convolution).
+  llvm::Expected<std::vector<double>> getWindowGram(int64_t channelAxis) const;
   /// The samples kept and the layer's float weight.
   llvm::ArrayRef<float> getSamples() const { return samples; }
   llvm::ArrayRef<float> getWeight() const { return weight; }

@@ -43,6 +43,16 @@ quantizeWeightGptq(mlir::DenseElementsAttr weights, const WeightConfig &config,
                    int64_t channelAxis, std::optional<int64_t> blockAxis,
                    const calibration::ChannelMoments &moments);
 
+/// GPTQ on a weight of any rank with `hessian` (row-major, K x K) over its
+/// K reduced elements per output channel, the weight's axes but
+/// `channelAxis` in row-major order (a convolution's window: kh, kw, c):
+/// per channel, or per block along `blockAxis`, which must then be the last
+/// of those axes (and, with others, a multiple of the block size).
+llvm::Expected<QuantizedWeight>
+quantizeWeightGptq(mlir::DenseElementsAttr weights, const WeightConfig &config,
+                   int64_t channelAxis, std::optional<int64_t> blockAxis,
+                   llvm::ArrayRef<double> hessian);
+
 /// The stored form of the float constant `values` under `params` (any
 /// storage, granularity and scheme) with `rounding`: what qnt.quantize
 /// computes, element by element, with the numerics library; the one loop

@@ -99,7 +99,8 @@ struct LayerSampleEvaluator::Maps {
   // Per operand (x, w, y): the offset's constant and per-loop coefficient.
   int64_t base[3] = {0, 0, 0};
   SmallVector<int64_t> coef[3];
-  SmallVector<int64_t> outShape;
+  SmallVector<int64_t> outShape, wShape;
+  SmallVector<AffineMap> maps;
 
   static llvm::Expected<Maps>
   get(ArrayRef<AffineMap> maps, ArrayRef<int64_t> xShape,
@@ -152,6 +153,8 @@ llvm::Expected<MapEvaluator>
 MapEvaluator::get(ArrayRef<AffineMap> maps, ArrayRef<int64_t> xShape,
                   ArrayRef<int64_t> wShape, ArrayRef<int64_t> outStatic) {
   MapEvaluator e;
+  e.maps.assign(maps.begin(), maps.end());
+  e.wShape.assign(wShape.begin(), wShape.end());
   unsigned numLoops = maps[0].getNumDims();
   e.sizes.assign(numLoops, ShapedType::kDynamic);
   ArrayRef<int64_t> shapes[3] = {xShape, wShape, outStatic};
@@ -315,6 +318,79 @@ LayerSampleEvaluator::get(Operation *layer, ArrayRef<float> x,
                   weights.getValues<float>().end());
   e.numSamples = rows;
   return e;
+}
+
+llvm::Expected<std::vector<double>>
+LayerSampleEvaluator::getWindowGram(int64_t channelAxis) const {
+  const Maps &m = *maps;
+  AffineMap xMap = m.maps[0], wMap = m.maps[1], outMap = m.maps[2];
+  unsigned numLoops = m.sizes.size();
+  int64_t rank = m.wShape.size();
+  // The column of a window entry: the weight's axes but the channel,
+  // row-major; per loop, its step in that column index.
+  SmallVector<int64_t> colStep(numLoops, 0);
+  int64_t cols = 1;
+  for (int64_t a = rank - 1; a >= 0; --a) {
+    if (a == channelAxis)
+      continue;
+    auto d = cast<AffineDimExpr>(wMap.getResult(a)).getPosition();
+    colStep[d] = cols;
+    cols *= m.wShape[a];
+  }
+  SmallVector<unsigned> positions, window;
+  for (unsigned d = 0; d < numLoops; ++d) {
+    bool inOut = outMap.isFunctionOfDim(d), inW = wMap.isFunctionOfDim(d),
+         inX = xMap.isFunctionOfDim(d);
+    bool isChannel =
+        channelAxis >= 0 && wMap.getResult(channelAxis) ==
+                                getAffineDimExpr(d, xMap.getContext());
+    if (!inOut)
+      window.push_back(d);
+    else if (inX && !inW)
+      positions.push_back(d);
+    else if (inW && (inX || !isChannel))
+      return fail("a loop indexes the weight and is neither reduced nor its "
+                  "output channel (a depthwise convolution)");
+  }
+  std::vector<double> gram(cols * cols, 0.0);
+  std::vector<double> patch(cols);
+  std::vector<int64_t> xOffsets(cols), colOf;
+  // The window's input offsets (relative) and columns, once.
+  std::vector<std::pair<int64_t, int64_t>> entries;
+  std::function<void(unsigned, int64_t, int64_t)> walkWindow =
+      [&](unsigned i, int64_t ox, int64_t col) {
+        if (i == window.size()) {
+          entries.push_back({ox, col});
+          return;
+        }
+        unsigned d = window[i];
+        for (int64_t v = 0; v < m.sizes[d]; ++v)
+          walkWindow(i + 1, ox + v * m.coef[0][d], col + v * colStep[d]);
+      };
+  walkWindow(0, 0, 0);
+  std::function<void(unsigned, int64_t)> walkPositions = [&](unsigned i,
+                                                             int64_t ox) {
+    if (i == positions.size()) {
+      std::fill(patch.begin(), patch.end(), 0.0);
+      for (auto [offset, col] : entries)
+        patch[col] = samples[ox + offset];
+      for (int64_t a = 0; a < cols; ++a) {
+        if (patch[a] == 0)
+          continue;
+        for (int64_t b = a; b < cols; ++b)
+          gram[a * cols + b] += patch[a] * patch[b];
+      }
+      return;
+    }
+    unsigned d = positions[i];
+    for (int64_t v = 0; v < m.sizes[d]; ++v)
+      walkPositions(i + 1, ox + v * m.coef[0][d]);
+  };
+  walkPositions(0, m.base[0]);
+  for (int64_t a = 0; a < cols; ++a)
+    for (int64_t b = 0; b < a; ++b)
+      gram[a * cols + b] = gram[b * cols + a];
+  return gram;
 }
 
 llvm::Expected<CalibrationChoice> quantopt::chooseCalibrationMethod(

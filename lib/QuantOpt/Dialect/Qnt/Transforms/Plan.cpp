@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace quantopt;
@@ -59,11 +60,45 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
   if (plan.config->method == WeightConfig::Method::Gptq) {
     const cal::ObserverStats *observed =
         options.moments ? options.moments->lookup(name) : nullptr;
-    if (!observed || !observed->moments ||
-        observed->moments->kind != cal::MomentsKind::Hessian) {
+    bool hessian = observed && observed->moments &&
+                   observed->moments->kind == cal::MomentsKind::Hessian &&
+                   weights.getType().getRank() == 2;
+    if (!hessian && options.samples && options.samples->contains(name)) {
+      // The Hessian of the layer's input windows, from samples of its input
+      // (convolutions: the moments are per channel, not per window).
+      std::vector<int64_t> shape;
+      auto x = options.samples->read(name, shape);
+      auto evaluator = x ? LayerSampleEvaluator::get(op, *x, shape)
+                         : llvm::Expected<LayerSampleEvaluator>(x.takeError());
+      auto gram = evaluator
+                      ? evaluator->getWindowGram(layer.getWeightChannelAxis())
+                      : llvm::Expected<std::vector<double>>(
+                            evaluator.takeError());
+      if (gram) {
+        weight.emplace(quantizeWeightGptq(weights, *plan.config,
+                                          layer.getWeightChannelAxis(),
+                                          layer.getWeightBlockAxis(), *gram));
+        if (*weight) {
+          plan.note = llvm::formatv("gptq with the Hessian of its input "
+                                    "windows on {0} sample(s)",
+                                    evaluator->getNumSamples())
+                          .str();
+        } else {
+          plan.note = "gptq does not apply: " +
+                      llvm::toString(weight->takeError()) +
+                      "; its weights round to nearest";
+          weight.reset();
+        }
+      } else {
+        plan.note = "gptq: no Hessian from its samples: " +
+                    llvm::toString(gram.takeError()) +
+                    "; its weights round to nearest";
+      }
+    } else if (!observed || !observed->moments ||
+               observed->moments->kind != cal::MomentsKind::Hessian) {
       plan.note = "gptq: the statistics have no Hessian for it (calibrate "
-                  "with --qnt-insert-observers=\"moments=hessian\"); its "
-                  "weights round to nearest";
+                  "with --qnt-insert-observers=\"moments=hessian\", or give "
+                  "calibration-samples=DIR); its weights round to nearest";
     } else {
       weight.emplace(quantizeWeightGptq(weights, *plan.config,
                                         layer.getWeightChannelAxis(),

@@ -208,11 +208,12 @@ struct QntQuantizePass
       return module.emitError()
              << "qnt-quantize: gptq-damp must be a non-negative number";
     if (*method == WeightConfig::Method::Gptq && stats.empty() &&
-        !providedStats)
+        !providedStats && calibrationSamples.empty())
       return module.emitError()
              << "qnt-quantize: weight-method=gptq needs stats=FILE with the "
                 "layers' Hessians (calibrate a model instrumented with "
-                "--qnt-insert-observers=\"moments=hessian\")";
+                "--qnt-insert-observers=\"moments=hessian\") or "
+                "calibration-samples=DIR";
     config.method = *method;
     config.gptq.blockSize = gptqBlockSize;
     config.gptq.dampening = gptqDamp;

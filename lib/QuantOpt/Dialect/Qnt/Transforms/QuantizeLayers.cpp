@@ -112,28 +112,28 @@ quantizeActivationMatmul(RewriterBase &rewriter,
     return {Kind::Float,
             "its weight is not a compile-time constant (act-matmuls=dynamic "
             "quantizes both operands at run time)",
-            ""};
+            "", std::nullopt};
   if (!options.keepFloat.empty())
-    return {Kind::Float, options.keepFloat, ""};
+    return {Kind::Float, options.keepFloat, "", std::nullopt};
   std::string reason;
   if (!resolveLayerConfig(record.name, record.opName, options, &reason))
-    return {Kind::Float, reason + " says keep_float", ""};
+    return {Kind::Float, reason + " says keep_float", "", std::nullopt};
   auto linalgLayer = dyn_cast<linalg::LinalgOp>(layer.getOperation());
   if (!linalgLayer)
     return {Kind::Float,
             "integer kernels are built on linalg; the qnt-quantize pipeline "
             "lowers TOSA layers first",
-            ""};
+            "", std::nullopt};
   ActivationConfig act = activation;
   act.layerName = record.name;
   if (llvm::Error err =
           rewriteToDynamicActivationLayer(rewriter, linalgLayer, act))
     return {Kind::Float,
             "both operands are activations and " + llvm::toString(std::move(err)),
-            ""};
+            "", std::nullopt};
   return {Kind::Integer, "",
           "both operands are activations, quantized at run time "
-          "(act-matmuls=dynamic)"};
+          "(act-matmuls=dynamic)", std::nullopt};
 }
 
 LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,

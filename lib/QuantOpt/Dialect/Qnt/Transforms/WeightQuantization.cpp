@@ -89,28 +89,82 @@ quantopt::quantizeWeightGptq(DenseElementsAttr weights,
                              std::optional<int64_t> blockAxis,
                              const calibration::ChannelMoments &moments) {
   auto type = cast<RankedTensorType>(weights.getType());
-  ArrayRef<int64_t> shape = type.getShape();
   if (type.getRank() != 2 || !blockAxis || *blockAxis == channelAxis)
     return fail("gptq needs a 2-D weight with an output-channel and a "
-                "reduction axis (a matmul's)");
-  if (config.granularity == WeightConfig::Granularity::Tensor)
-    return fail("gptq quantizes per channel or per block, not per tensor");
+                "reduction axis (a matmul's); convolutions take the Hessian "
+                "of their input windows from calibration-samples=DIR");
   if (moments.kind != calibration::MomentsKind::Hessian)
     return fail("the statistics hold per-channel moments but no X^T X "
                 "(calibrate with moments=hessian)");
-  int64_t rows = shape[channelAxis], cols = shape[*blockAxis];
+  int64_t cols = type.getDimSize(*blockAxis);
   if (moments.channels != cols)
     return fail(llvm::formatv("the Hessian is over {0} input channels, the "
                               "weight's reduction dimension has {1}",
                               moments.channels, cols));
   if (moments.rows == 0)
     return fail("the Hessian was built from no rows");
+  return quantizeWeightGptq(weights, config, channelAxis, blockAxis,
+                            moments.getGram());
+}
+
+llvm::Expected<QuantizedWeight>
+quantopt::quantizeWeightGptq(DenseElementsAttr weights,
+                             const WeightConfig &config, int64_t channelAxis,
+                             std::optional<int64_t> blockAxis,
+                             ArrayRef<double> hessian) {
+  auto type = cast<RankedTensorType>(weights.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rank = type.getRank();
+  if (!blockAxis || *blockAxis == channelAxis || channelAxis < 0 ||
+      channelAxis >= rank)
+    return fail("gptq needs a weight with an output-channel axis and a "
+                "reduction axis");
+  if (config.granularity == WeightConfig::Granularity::Tensor)
+    return fail("gptq quantizes per channel or per block, not per tensor");
+  // GPTQ's columns: the weight's axes but the output channel, row-major.
+  SmallVector<int64_t> reduced;
+  for (int64_t a = 0; a < rank; ++a)
+    if (a != channelAxis)
+      reduced.push_back(a);
+  int64_t rows = shape[channelAxis], cols = 1;
+  for (int64_t a : reduced)
+    cols *= shape[a];
+  if (int64_t(hessian.size()) != cols * cols)
+    return fail(llvm::formatv("the Hessian has {0} entries, the weight's {1} "
+                              "reduced elements per output need {2}",
+                              hessian.size(), cols, cols * cols));
+  bool blocked = config.granularity == WeightConfig::Granularity::Block;
+  int64_t group = blocked ? config.blockSize : 0;
+  // GPTQ's groups are runs of columns: a block must stay inside one run of
+  // the block axis, so that axis must vary fastest and, with other reduced
+  // axes, be a whole number of blocks.
+  if (blocked && (*blockAxis != reduced.back() ||
+                  (reduced.size() > 1 && shape[*blockAxis] % group != 0)))
+    return fail(llvm::formatv("gptq in blocks of {0} needs the block axis to "
+                              "be the weight's last reduced axis and, on a "
+                              "convolution, a multiple of the block",
+                              group));
   auto read = readWeights(weights);
   if (!read)
     return read.takeError();
-  // W as GPTQ sees it: a row per output channel.
+  SmallVector<int64_t> strides(rank, 1);
+  for (int64_t a = rank - 2; a >= 0; --a)
+    strides[a] = strides[a + 1] * shape[a + 1];
+  // The weight index of GPTQ's (row r, column c).
+  auto indexOf = [&](int64_t r, int64_t c) {
+    SmallVector<int64_t> index(rank, 0);
+    index[channelAxis] = r;
+    for (int64_t i = int64_t(reduced.size()) - 1; i >= 0; --i) {
+      index[reduced[i]] = c % shape[reduced[i]];
+      c /= shape[reduced[i]];
+    }
+    return index;
+  };
   auto at = [&](int64_t r, int64_t c) {
-    return channelAxis == 0 ? r * cols + c : c * rows + r;
+    int64_t offset = 0;
+    for (auto [i, v] : llvm::enumerate(indexOf(r, c)))
+      offset += v * strides[i];
+    return offset;
   };
   std::vector<float> w(rows * cols);
   for (int64_t r = 0; r < rows; ++r)
@@ -118,14 +172,12 @@ quantopt::quantizeWeightGptq(DenseElementsAttr weights,
       w[r * cols + c] = (*read)[at(r, c)];
 
   num::SolverOptions options = config.getSolverOptions();
-  bool blocked = config.granularity == WeightConfig::Granularity::Block;
-  int64_t group = blocked ? config.blockSize : 0;
   algorithms::GptqOptions gptq = config.gptq;
   // Activation order with groups keeps contiguous groups (static groups).
   if (gptq.actOrder && group)
     gptq.staticGroups = true;
-  auto result = algorithms::runGptq(w, rows, cols, moments.getGram(), group,
-                                    options, gptq);
+  auto result =
+      algorithms::runGptq(w, rows, cols, hessian, group, options, gptq);
   if (!result)
     return result.takeError();
 
@@ -141,13 +193,9 @@ quantopt::quantizeWeightGptq(DenseElementsAttr weights,
   int64_t groups = group ? num::getNumBlocks(cols, group) : 1;
   std::vector<num::QuantParams> params(numParams);
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t g = 0; g < groups; ++g) {
-      int64_t index[2];
-      index[channelAxis] = r;
-      index[*blockAxis] = g * group;
-      params[num::getParamIndex(shape, index, granularity)] =
+    for (int64_t g = 0; g < groups; ++g)
+      params[num::getParamIndex(shape, indexOf(r, g * group), granularity)] =
           result->params[r * groups + g];
-    }
   MLIRContext *ctx = weights.getContext();
   qnt::ParamsAttr attr = qnt::getParamsAttr(
       ctx, options, granularity, type.getElementType(), params,
