@@ -102,7 +102,9 @@ int main(int argc, char **argv) {
                  << "': " << layer.getInput().getType() << " x "
                  << layer.getWeight().getType() << " -> "
                  << layer.getResult().getType() << ", weight "
-                 << layer.getWeightParams().getStorageType() << ", K = "
+                 << quantopt::numerics::getStorageName(
+                        layer.getWeightStorageKind())
+                 << (layer.isWeightDynamic() ? " (run time)" : "") << ", K = "
                  << layer.getReductionSize() << "\n";
   });
 

@@ -1,14 +1,15 @@
 // qnt-weight-only-matmul on hand-written weight-only layers (an f32 matmul
 // on qnt.dequantize of constant stored weights): the kernel reads the
 // stored integers (repacked per 16 columns; i4 two nibbles a byte) and the
-// scales as constants, the activation and the init, and writes a fresh
-// result. Layers it does not take (zero points) stay as they are.
+// scales (and zero points) as constants [groups][column block][16], the
+// activation and the init, and writes a fresh result. Layers it does not
+// take (i2 storage) stay as they are.
 // RUN: quant-opt %s --qnt-weight-only-matmul --split-input-file 2>&1 | FileCheck %s
 
 // i8, per channel, N = 20: two column units of 16, a tail of 4.
 // CHECK-LABEL: func.func @i8_channel
 // CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
-// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %[[X]], %{{.*}} : tensor<2x8x16xi8>, tensor<2x16xf32>, tensor<?x8xf32>, tensor<?x20xf32>) outs(%{{.*}} : tensor<?x20xf32>)
+// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %[[X]], %{{.*}} : tensor<2x8x16xi8>, tensor<1x2x16xf32>, tensor<?x8xf32>, tensor<?x20xf32>) outs(%{{.*}} : tensor<?x20xf32>)
 // CHECK: arith.sitofp %{{.*}} : vector<16xi8> to vector<16xf32>
 // CHECK: vector.fma
 // CHECK-NOT: qnt.dequantize
@@ -30,7 +31,7 @@ func.func @i8_channel(%x: tensor<?x8xf32>) -> tensor<?x20xf32> {
 // i4, packed, per tensor, N = 32: one unit of 32 columns, 16 bytes a row
 // (low nibbles: columns 0-15, high nibbles: 16-31).
 // CHECK-LABEL: func.func @i4_packed
-// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x16xi8>, tensor<2x16xf32>, tensor<?x8xf32>, tensor<?x32xf32>)
+// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x16xi8>, tensor<1x2x16xf32>, tensor<?x8xf32>, tensor<?x32xf32>)
 // CHECK: arith.shli %{{.*}}, %{{.*}} : vector<16xi32>
 // CHECK: arith.shrsi %{{.*}}, %{{.*}} : vector<16xi32>
 // CHECK-NOT: qnt.dequantize
@@ -48,14 +49,56 @@ func.func @i4_packed(%x: tensor<?x8xf32>) -> tensor<?x32xf32> {
 
 // -----
 
-// Zero points: not taken (the kernel multiplies stored integers by scales).
+// Zero points: subtracted from the converted weights in registers.
 // CHECK-LABEL: func.func @zero_points
-// CHECK: qnt.dequantize
-// CHECK: linalg.matmul
-// CHECK-NOT: qnt.kernel
+// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x16xi8>, tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<4x8xf32>, tensor<4x16xf32>)
+// CHECK: arith.sitofp
+// CHECK: arith.subf
+// CHECK: vector.fma
+// CHECK-NOT: qnt.dequantize
 func.func @zero_points(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
   %q = arith.constant dense<3> : tensor<8x16xi8>
   %w = qnt.dequantize %q : tensor<8x16xi8> to tensor<8x16xf32> as #qnt.params<i8, scales = [0.5], zero_points = [2]>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// Per block along K (blocks of 3 over K = 8: 3 blocks, the last of 2): the
+// k loop runs per block (bounds min(k0 + 3, 8)) inside a loop over the
+// blocks, whose sums are scaled by the block's scales with one fma.
+// CHECK-LABEL: func.func @per_block
+// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x16xi8>, tensor<3x1x16xf32>, tensor<4x8xf32>, tensor<4x16xf32>)
+// CHECK: scf.for %[[G:[a-z0-9_]+]] = %{{[a-z0-9_]+}} to %c3{{.*}} iter_args
+// CHECK: arith.minsi
+// CHECK: scf.for
+// CHECK: vector.fma
+// CHECK: vector.load %{{.*}}[%[[G]], %{{.*}}, %{{.*}}] : memref<3x1x16xf32>
+// CHECK: vector.fma
+func.func @per_block(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
+  %q = arith.constant dense<3> : tensor<8x16xi8>
+  %w = qnt.dequantize %q : tensor<8x16xi8> to tensor<8x16xf32> as #qnt.params<i8, narrow, axis = 0, block = 3, scales = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// i2 weights: not taken.
+// CHECK-LABEL: func.func @i2
+// CHECK: qnt.dequantize
+// CHECK: linalg.matmul
+// CHECK-NOT: qnt.kernel
+func.func @i2(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
+  %q = arith.constant dense<1> : tensor<8x16xi2>
+  %w = qnt.dequantize %q : tensor<8x16xi2> to tensor<8x16xf32> as #qnt.params<i2, scales = [0.5]>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<4x16xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>

@@ -21,6 +21,15 @@
 // (sum_k a q s = s sum_k a q), then the layer's init is added. The weights
 // stream from memory at 1/4 (i8) or 1/8 (i4) of f32's bytes.
 //
+// Per-block weights (blocks of B rows of K, the last one shorter when B
+// does not divide K, as ONNX's MatMulNBits and llama.cpp's Q4 formats) run
+// the k loop once per block into fresh accumulators, which are scaled by
+// the block's scales and added to the running sums
+// (sum_g s_g sum_{k in g} a_k (q_k - z_g)). Zero points (asymmetric
+// weights, per channel or per block) are subtracted from the converted
+// weights in registers, once per weight vector and shared by the tile's
+// rows.
+//
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
@@ -52,9 +61,13 @@ constexpr int64_t kLanes = 16;
 struct Matched {
   linalg::MatmulOp op;
   std::vector<int8_t> q; // [K][N] stored integers
-  std::vector<float> scales; // N (per channel) or 1
+  // [groups][N]: the scale and zero point of (block g, column n); one group
+  // of K rows unless per block.
+  std::vector<float> scales, zeroPoints;
   int64_t k, n;
+  int64_t group; // rows of K per block (K unless per block)
   bool int4;
+  bool hasZeroPoints;
 };
 
 /// The stored integers of an i8/i4 weight constant, unpacked from
@@ -87,11 +100,13 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
   qnt::ParamsAttr params = dq.getParams();
   auto storage = params.getStorageKind();
   bool int4 = storage == numerics::StorageKind::I4;
+  numerics::Granularity granularity = params.getGranularity();
+  // Per tensor, per output channel (axis 1) or per block along K (axis 0).
   if ((!int4 && storage != numerics::StorageKind::I8) ||
-      params.hasMinValues() || params.getBlockSize() > 0 ||
-      !(params.getAxis() < 0 || params.getAxis() == 1) ||
-      llvm::any_of(params.getZeroPoints().asArrayRef(),
-                   [](int64_t z) { return z != 0; }))
+      params.hasMinValues() ||
+      !(granularity.isPerTensor() ||
+        (granularity.isPerChannel() && granularity.axis == 1) ||
+        (granularity.isPerBlock() && granularity.axis == 0)))
     return std::nullopt;
   DenseElementsAttr stored;
   if (!matchPattern(dq.getInput(), m_Constant(&stored)))
@@ -110,8 +125,18 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
   if (!q || static_cast<int64_t>(q->size()) != m.k * m.n)
     return std::nullopt;
   m.q = std::move(*q);
-  for (float s : params.getScales().asArrayRef())
-    m.scales.push_back(s);
+  m.group = granularity.isPerBlock() ? granularity.blockSize : m.k;
+  int64_t groups = numerics::getNumBlocks(m.k, m.group);
+  ArrayRef<int64_t> zps = params.getZeroPoints().asArrayRef();
+  m.hasZeroPoints = llvm::any_of(zps, [](int64_t z) { return z != 0; });
+  ArrayRef<int64_t> shape = wType.getShape();
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t col = 0; col < m.n; ++col) {
+      int64_t index[2] = {g * m.group, col};
+      size_t p = numerics::getParamIndex(shape, index, granularity);
+      m.scales.push_back(params.getScales()[p]);
+      m.zeroPoints.push_back(zps.empty() ? 0.0f : float(zps[p]));
+    }
   return m;
 }
 
@@ -146,9 +171,15 @@ struct WeightOnlyKernels {
           byte |= j < kLanes ? nibble : static_cast<uint8_t>(nibble << 4);
         }
       }
-    std::vector<float> scales(nBlocks * kLanes, 0.0f);
-    for (int64_t col = 0; col < n; ++col)
-      scales[col] = mm.scales.size() == 1 ? mm.scales[0] : mm.scales[col];
+    // [groups][column block][16]: 0 beyond N.
+    int64_t groups = numerics::getNumBlocks(k, mm.group);
+    std::vector<float> scales(groups * nBlocks * kLanes, 0.0f),
+        zeroPoints(groups * nBlocks * kLanes, 0.0f);
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t col = 0; col < n; ++col) {
+        scales[g * nBlocks * kLanes + col] = mm.scales[g * n + col];
+        zeroPoints[g * nBlocks * kLanes + col] = mm.zeroPoints[g * n + col];
+      }
 
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(op);
@@ -165,9 +196,13 @@ struct WeightOnlyKernels {
     Value w = kernel.addConstant(
         DenseElementsAttr::get(RankedTensorType::get({nUnits, k, blockBytes}, i8),
                                llvm::ArrayRef<int8_t>(packed)));
+    auto paramsType = RankedTensorType::get({groups, nBlocks, kLanes}, f32);
     Value sc = kernel.addConstant(
-        DenseElementsAttr::get(RankedTensorType::get({nBlocks, kLanes}, f32),
-                               llvm::ArrayRef<float>(scales)));
+        DenseElementsAttr::get(paramsType, llvm::ArrayRef<float>(scales)));
+    Value zp = mm.hasZeroPoints
+                   ? kernel.addConstant(DenseElementsAttr::get(
+                         paramsType, llvm::ArrayRef<float>(zeroPoints)))
+                   : Value();
     Value a = kernel.addStridedInput(op.getInputs()[0]);
     Value init = kernel.addStridedInput(op.getOutputs()[0]);
     Value out = kernel.addFreshOutput(outType, dynSizes);
@@ -225,30 +260,80 @@ struct WeightOnlyKernels {
             tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes)));
       }
       SmallVector<Value> start(rows * cols, zeroVec);
-      auto loop = scf::ForOp::create(
-          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, k), c1, start,
-          [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
-            SmallVector<Value> wv;
-            for (int64_t u = 0; u < units; ++u)
-              wv.append(loadWeights(lb, unitIdx[u], kk));
-            SmallVector<Value> next;
-            for (int64_t r = 0; r < rows; ++r) {
-              Value av = memref::LoadOp::create(lb, loc, a, ValueRange{rowIdx[r], kk});
-              Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
-              for (int64_t c = 0; c < cols; ++c)
-                next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
-                                                     accs[r * cols + c]));
-            }
-            scf::YieldOp::create(lb, loc, next);
-          });
+      // sum_{k in [k0, k1)} a_k (q_k - z) for the tile, z the block's zero
+      // points (`zvs`, one vector per column block; empty: none).
+      auto blockSums = [&](OpBuilder &gb, Value k0, Value k1,
+                           ArrayRef<Value> zvs) {
+        return scf::ForOp::create(
+            gb, loc, k0, k1, c1, start,
+            [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
+              SmallVector<Value> wv;
+              for (int64_t u = 0; u < units; ++u)
+                wv.append(loadWeights(lb, unitIdx[u], kk));
+              for (auto [c, z] : llvm::enumerate(zvs))
+                wv[c] = arith::SubFOp::create(lb, loc, wv[c], z);
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < rows; ++r) {
+                Value av =
+                    memref::LoadOp::create(lb, loc, a, ValueRange{rowIdx[r], kk});
+                Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
+                for (int64_t c = 0; c < cols; ++c)
+                  next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
+                                                       accs[r * cols + c]));
+              }
+              scf::YieldOp::create(lb, loc, next);
+            });
+      };
+      auto loadParams = [&](OpBuilder &pb, Value from, Value g) {
+        SmallVector<Value> v;
+        for (int64_t c = 0; c < cols; ++c)
+          v.push_back(
+              vector::LoadOp::create(pb, loc, vec, from, ValueRange{g, blkIdx[c], c0}));
+        return v;
+      };
+      // Per column block and row: the scaled sums over K.
+      SmallVector<Value> totals;
+      if (groups == 1) {
+        SmallVector<Value> zvs;
+        if (zp)
+          zvs = loadParams(tb, zp, c0);
+        auto loop = blockSums(tb, c0, arith::ConstantIndexOp::create(tb, loc, k),
+                              zvs);
+        SmallVector<Value> svs = loadParams(tb, sc, c0);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c)
+            totals.push_back(
+                arith::MulFOp::create(tb, loc, loop.getResult(r * cols + c), svs[c]));
+      } else {
+        Value groupRows = arith::ConstantIndexOp::create(tb, loc, mm.group);
+        Value kEnd = arith::ConstantIndexOp::create(tb, loc, k);
+        auto outer = scf::ForOp::create(
+            tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, groups), c1,
+            start, [&](OpBuilder &gb, Location, Value g, ValueRange sums) {
+              Value k0 = arith::MulIOp::create(gb, loc, g, groupRows);
+              Value k1 = arith::MinSIOp::create(
+                  gb, loc, arith::AddIOp::create(gb, loc, k0, groupRows), kEnd);
+              SmallVector<Value> zvs;
+              if (zp)
+                zvs = loadParams(gb, zp, g);
+              auto inner = blockSums(gb, k0, k1, zvs);
+              SmallVector<Value> svs = loadParams(gb, sc, g);
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < rows; ++r)
+                for (int64_t c = 0; c < cols; ++c)
+                  next.push_back(vector::FMAOp::create(
+                      gb, loc, inner.getResult(r * cols + c), svs[c],
+                      sums[r * cols + c]));
+              scf::YieldOp::create(gb, loc, next);
+            });
+        totals.assign(outer.getResults().begin(), outer.getResults().end());
+      }
       for (int64_t c = 0; c < cols; ++c) {
-        Value s = vector::LoadOp::create(tb, loc, vec, sc, ValueRange{blkIdx[c], c0});
         for (int64_t r = 0; r < rows; ++r) {
           Value base = vector::TransferReadOp::create(
               tb, loc, vec, init, ValueRange{rowIdx[r], colIdx[c]}, zero,
               ArrayRef<bool>{fullBlocks});
-          Value scaled =
-              arith::MulFOp::create(tb, loc, loop.getResult(r * cols + c), s);
+          Value scaled = totals[r * cols + c];
           Value sum = arith::AddFOp::create(tb, loc, base, scaled);
           vector::TransferWriteOp::create(tb, loc, sum, out,
                                           ValueRange{rowIdx[r], colIdx[c]},
@@ -257,7 +342,10 @@ struct WeightOnlyKernels {
       }
     };
 
-    emitColumnMajorTiles(b, loc, m, nUnits, kColTile / perUnit, parallel, emitTile);
+    // Per block, the running sums double the accumulators: half as many
+    // column blocks per tile keep them all in registers.
+    int64_t unitTile = std::max<int64_t>(1, kColTile / perUnit / (groups > 1 ? 2 : 1));
+    emitColumnMajorTiles(b, loc, m, nUnits, unitTile, parallel, emitTile);
     Operation *dq = op.getInputs()[1].getDefiningOp();
     rewriter.replaceOp(op, kernel.finish());
     if (dq && dq->use_empty())
