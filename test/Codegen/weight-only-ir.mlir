@@ -3,7 +3,7 @@
 // stored integers (repacked per 16 columns; i4 two nibbles a byte) and the
 // scales (and zero points) as constants [groups][column block][16], the
 // activation and the init, and writes a fresh result. Layers it does not
-// take (i2 storage) stay as they are.
+// take (minval weights) stay as they are.
 // RUN: quant-opt %s --qnt-weight-only-matmul --split-input-file 2>&1 | FileCheck %s
 
 // i8, per channel, N = 20: two column units of 16, a tail of 4.
@@ -91,14 +91,32 @@ func.func @per_block(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
 
 // -----
 
-// i2 weights: not taken.
+// i2 weights: four 2-bit fields a byte, 64 columns a unit (N = 16: one unit,
+// three of its column blocks beyond N), each field unpacked by shifts.
 // CHECK-LABEL: func.func @i2
-// CHECK: qnt.dequantize
-// CHECK: linalg.matmul
-// CHECK-NOT: qnt.kernel
+// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x16xi8>, tensor<1x4x16xf32>, tensor<4x8xf32>, tensor<4x16xf32>)
+// CHECK-COUNT-3: arith.shli
+// CHECK-NOT: qnt.dequantize
 func.func @i2(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
   %q = arith.constant dense<1> : tensor<8x16xi2>
   %w = qnt.dequantize %q : tensor<8x16xi2> to tensor<8x16xf32> as #qnt.params<i2, scales = [0.5]>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// Minval weights (x = s q + m): not taken.
+// CHECK-LABEL: func.func @minval
+// CHECK: qnt.dequantize
+// CHECK: linalg.matmul
+// CHECK-NOT: qnt.kernel
+func.func @minval(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
+  %q = arith.constant dense<1> : tensor<8x16xi8>
+  %w = qnt.dequantize %q : tensor<8x16xi8> to tensor<8x16xf32> as #qnt.params<ui8, scales = [0.5], min_values = [-1.0]>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<4x16xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>

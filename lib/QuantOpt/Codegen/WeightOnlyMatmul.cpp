@@ -1,4 +1,4 @@
-//===- WeightOnlyMatmul.cpp - f32 x int4/int8 weight-only matmuls ---------===//
+//===- WeightOnlyMatmul.cpp - f32 x int2/4/8 weight-only matmuls ---------===//
 //
 // Part of the QuantOpt project.
 //
@@ -6,17 +6,20 @@
 //
 // qnt-weight-only-matmul gives weight-only layers (`linalg.matmul` of f32
 // activations with `qnt.dequantize` of constant i8 or i4 weights, per tensor
-// or per output channel, zero points 0) a kernel that reads the stored
-// integers and dequantizes them in registers (docs/Codegen.md):
+// or per output channel or per block along K, with or without zero points)
+// a kernel that reads the stored integers and dequantizes them in registers
+// (docs/Codegen.md):
 //
 //   i8: packed[u][k][j] = q[k][16 u + j]                         (16 columns)
 //   i4: packed[u][k][j] = q[k][32 u + j] | q[k][32 u + 16 + j] << 4
 //                                                           (32 columns)
+//   i2: packed[u][k][j] = q[k][64 u + j] | q[k][64 u + 16 + j] << 2
+//                         | q[k][64 u + 32 + j] << 4 | q[k][64 u + 48 + j] << 6
+//                                                           (64 columns)
 //
-// Per k and unit: one 16-byte load; for i4, after one sign extension to
-// i32, the low nibbles (shift left by 28, arithmetic shift right by 28) are
-// one column block and the high nibbles (arithmetic shift right by 4) the
-// next; convert to f32 and fma with the
+// Per k and unit: one 16-byte load; for i4 and i2, after one sign extension
+// to i32, field i of b bits (shift left by 32 - b (i + 1), arithmetic shift
+// right by 32 - b) is column block i; convert to f32 and fma with the
 // broadcast activation; the per-channel scale multiplies the sums once at the end
 // (sum_k a q s = s sum_k a q), then the layer's init is added. The weights
 // stream from memory at 1/4 (i8) or 1/8 (i4) of f32's bytes.
@@ -66,7 +69,7 @@ struct Matched {
   std::vector<float> scales, zeroPoints;
   int64_t k, n;
   int64_t group; // rows of K per block (K unless per block)
-  bool int4;
+  unsigned bits; // 8, 4 or 2
   bool hasZeroPoints;
 };
 
@@ -99,10 +102,13 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
     return std::nullopt;
   qnt::ParamsAttr params = dq.getParams();
   auto storage = params.getStorageKind();
-  bool int4 = storage == numerics::StorageKind::I4;
+  unsigned bits = storage == numerics::StorageKind::I4   ? 4
+                  : storage == numerics::StorageKind::I2 ? 2
+                  : storage == numerics::StorageKind::I8 ? 8
+                                                         : 0;
   numerics::Granularity granularity = params.getGranularity();
   // Per tensor, per output channel (axis 1) or per block along K (axis 0).
-  if ((!int4 && storage != numerics::StorageKind::I8) ||
+  if (!bits ||
       params.hasMinValues() ||
       !(granularity.isPerTensor() ||
         (granularity.isPerChannel() && granularity.axis == 1) ||
@@ -116,11 +122,11 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
   m.op = op;
   m.k = wType.getDimSize(0);
   m.n = wType.getDimSize(1);
-  m.int4 = int4;
+  m.bits = bits;
   auto q = unpack(stored,
                   RankedTensorType::get(wType.getShape(),
                                         IntegerType::get(op.getContext(),
-                                                         int4 ? 4 : 8)),
+                                                         bits)),
                   dq.getPacked());
   if (!q || static_cast<int64_t>(q->size()) != m.k * m.n)
     return std::nullopt;
@@ -151,8 +157,9 @@ struct WeightOnlyKernels {
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx), i8 = IntegerType::get(ctx, 8);
     int64_t k = mm.k, n = mm.n;
-    // A unit is what one 16-byte load holds: 16 columns (i8) or 32 (i4).
-    int64_t perUnit = mm.int4 ? 2 : 1; // column blocks per unit
+    // A unit is what one 16-byte load holds: 16 columns (i8), 32 (i4) or
+    // 64 (i2).
+    int64_t perUnit = 8 / mm.bits; // column blocks per unit
     int64_t unitCols = kLanes * perUnit;
     int64_t nUnits = (n + unitCols - 1) / unitCols;
     int64_t nBlocks = nUnits * perUnit;
@@ -163,12 +170,12 @@ struct WeightOnlyKernels {
         int8_t v = mm.q[row * n + col];
         int64_t unit = col / unitCols, j = col % unitCols;
         int64_t base = (unit * k + row) * blockBytes;
-        if (!mm.int4) {
+        if (mm.bits == 8) {
           packed[base + j] = v;
         } else {
-          uint8_t nibble = static_cast<uint8_t>(v) & 0xF;
+          uint8_t field = static_cast<uint8_t>(v) & ((1u << mm.bits) - 1);
           uint8_t &byte = reinterpret_cast<uint8_t &>(packed[base + j % kLanes]);
-          byte |= j < kLanes ? nibble : static_cast<uint8_t>(nibble << 4);
+          byte |= static_cast<uint8_t>(field << (mm.bits * (j / kLanes)));
         }
       }
     // [groups][column block][16]: 0 beyond N.
@@ -222,24 +229,31 @@ struct WeightOnlyKernels {
       auto v16 = VectorType::get({kLanes}, i8);
       Value raw = vector::LoadOp::create(lb, loc, v16, w, ValueRange{unit, kk, c0});
       SmallVector<Value> blocks;
-      if (!mm.int4) {
+      if (mm.bits == 8) {
         blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, raw));
         return blocks;
       }
-      // Nibbles are unpacked after one sign extension to i32 (x86 has no
-      // byte shifts): the high nibble is the sign-extended byte >> 4, the
-      // low one (x << 28) >> 28, both arithmetic.
+      // Fields are unpacked after one sign extension to i32 (x86 has no
+      // byte shifts): field i is (x << (32 - b (i + 1))) >> (32 - b),
+      // arithmetic; the top field needs only the right shift.
       auto v16i32 = VectorType::get({kLanes}, lb.getI32Type());
       Value wide = arith::ExtSIOp::create(lb, loc, v16i32, raw);
       auto shift = [&](int32_t v) {
         return arith::ConstantOp::create(
             lb, loc, DenseElementsAttr::get(v16i32, lb.getI32IntegerAttr(v)));
       };
-      Value low = arith::ShRSIOp::create(
-          lb, loc, arith::ShLIOp::create(lb, loc, wide, shift(28)), shift(28));
-      Value high = arith::ShRSIOp::create(lb, loc, wide, shift(4));
-      blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, low));
-      blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, high));
+      int32_t b = mm.bits;
+      for (int64_t i = 0; i < perUnit; ++i) {
+        Value field =
+            i + 1 == perUnit
+                ? arith::ShRSIOp::create(lb, loc, wide, shift(b * i)).getResult()
+                : arith::ShRSIOp::create(
+                      lb, loc,
+                      arith::ShLIOp::create(lb, loc, wide, shift(32 - b * (i + 1))),
+                      shift(32 - b))
+                      .getResult();
+        blocks.push_back(arith::SIToFPOp::create(lb, loc, vec, field));
+      }
       return blocks;
     };
 
