@@ -136,11 +136,15 @@ func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
 }
 
 /// A weight-only layer: f32 activations x i8 or i4 (packed, two per byte)
-/// per-channel weights, dequantized by qnt.dequantize (what --qnt-quantize
-/// activations=none builds).
+/// per-channel weights, or with `block` > 0 per block of `block` rows of K
+/// with `zeroPoints` (scales and zero points [ceil(K / block)][N]),
+/// dequantized by qnt.dequantize (what --qnt-quantize activations=none
+/// builds).
 static std::string buildWeightOnlyModule(const Shape &s, bool int4,
                                          const std::vector<int8_t> &q,
-                                         const std::vector<float> &scales) {
+                                         const std::vector<float> &scales,
+                                         int64_t block = 0,
+                                         const std::vector<int64_t> &zeroPoints = {}) {
   std::vector<uint8_t> bytes;
   if (int4) {
     bytes.assign(q.size() / 2, 0);
@@ -156,12 +160,20 @@ static std::string buildWeightOnlyModule(const Shape &s, bool int4,
     scaleList += (scaleList.empty() ? "" : ", ") +
                  llvm::formatv("{0:e9}", v).str();
   int64_t storedN = int4 ? s.n / 2 : s.n;
+  std::string layout = block ? llvm::formatv("axis = 0, block = {0}", block).str()
+                             : std::string("axis = 1");
+  if (!zeroPoints.empty()) {
+    std::string list;
+    for (int64_t z : zeroPoints)
+      list += (list.empty() ? "" : ", ") + std::to_string(z);
+    scaleList += "], zero_points = [" + list;
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv(R"(
 func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
   %q = arith.constant dense<"0x{3}"> : tensor<{1}x{4}xi8>
-  %w = qnt.dequantize %q : tensor<{1}x{4}xi8> to tensor<{1}x{2}xf32> as #qnt.params<{5}, axis = 1, scales = [{6}]>{7}
+  %w = qnt.dequantize %q : tensor<{1}x{4}xi8> to tensor<{1}x{2}xf32> as #qnt.params<{5}, {8}, scales = [{6}]>{7}
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<{0}x{2}xf32>
   %c = linalg.fill ins(%z : f32) outs(%e : tensor<{0}x{2}xf32>) -> tensor<{0}x{2}xf32>
@@ -170,7 +182,7 @@ func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
 }
 )",
                       s.m, s.k, s.n, hex, storedN, int4 ? "i4" : "i8",
-                      scaleList, int4 ? " packed" : "");
+                      scaleList, int4 ? " packed" : "", layout);
   return text;
 }
 
@@ -495,10 +507,30 @@ int main(int argc, char **argv) {
     bool woSupported = s.n % 2 == 0;
     std::string textWo8 = buildWeightOnlyModule(s, false, q8, sc8);
     std::string textWo4 = woSupported ? buildWeightOnlyModule(s, true, q4, sc4) : "";
-    std::vector<float> deq8(s.k * s.n), deq4(s.k * s.n);
+    // int4 in blocks of 32 rows of K with zero points (asymmetric, as
+    // --qnt-quantize weight-scheme=asymmetric weight-granularity=block
+    // builds for LLM weights): values -8..7, zero points -2..2.
+    constexpr int64_t kGroup = 32;
+    int64_t groups = (s.k + kGroup - 1) / kGroup;
+    std::vector<int8_t> qg(s.k * s.n);
+    std::uniform_int_distribution<int> s4full(-8, 7), zdist(-2, 2);
+    for (auto &v : qg)
+      v = static_cast<int8_t>(s4full(rng));
+    std::vector<float> scg(groups * s.n);
+    std::vector<int64_t> zg(groups * s.n);
+    for (int64_t i = 0; i < groups * s.n; ++i) {
+      scg[i] = 0.05f + 0.01f * static_cast<float>(i % 11);
+      zg[i] = zdist(rng);
+    }
+    std::string textWoG = woSupported
+                              ? buildWeightOnlyModule(s, true, qg, scg, kGroup, zg)
+                              : "";
+    std::vector<float> deq8(s.k * s.n), deq4(s.k * s.n), deqG(s.k * s.n);
     for (int64_t i = 0; i < s.k * s.n; ++i) {
       deq8[i] = static_cast<float>(q8[i]) * sc8[i % s.n];
       deq4[i] = static_cast<float>(q4[i]) * sc4[i % s.n];
+      int64_t p = (i / s.n) / kGroup * s.n + i % s.n;
+      deqG[i] = static_cast<float>(qg[i] - zg[p]) * scg[p];
     }
     // W4A8: the int8 kernel on i4 weights (the same values as int8 weights
     // give the reference).
@@ -506,6 +538,7 @@ int main(int argc, char **argv) {
     std::string textW4as8 = buildModule(s, true, q4, w32);
     std::string textDeq8 = buildModule(s, false, w8, deq8);
     std::string textDeq4 = buildModule(s, false, w8, deq4);
+    std::string textDeqG = buildModule(s, false, w8, deqG);
     std::string shapeName = llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
     auto row = [&](llvm::StringRef threads, llvm::StringRef kernel, double ms) {
       llvm::outs() << llvm::formatv("{0,-16} {1,-7} {2,-24} {3,10:f3} {4,10:f1}\n",
@@ -542,13 +575,17 @@ int main(int argc, char **argv) {
           maxRel < 1e-5 ? "ok" : "TOO LARGE");
       failures += !same8 || !(maxRel < 1e-5);
       // Weight-only kernels, checked against fp32 on dequantized weights.
-      double tWo8 = NAN, tWo4 = NAN;
-      for (bool int4 : {false, true}) {
+      double tWo8 = NAN, tWo4 = NAN, tWoG = NAN;
+      for (int kind : {0, 1, 2}) {
+        bool int4 = kind != 0;
         if (int4 && !woSupported)
           continue;
+        const std::string &woText = kind == 0 ? textWo8 : kind == 1 ? textWo4 : textWoG;
+        const std::string &deqText =
+            kind == 0 ? textDeq8 : kind == 1 ? textDeq4 : textDeqG;
         OurKernel wo, deq;
-        if (!compileOurs(ctx, int4 ? textWo4 : textWo8, threads, wo) ||
-            !compileOurs(ctx, int4 ? textDeq4 : textDeq8, threads, deq)) {
+        if (!compileOurs(ctx, woText, threads, wo) ||
+            !compileOurs(ctx, deqText, threads, deq)) {
           llvm::errs() << "qnt-bench: cannot compile the weight-only kernels\n";
           return 1;
         }
@@ -561,10 +598,11 @@ int main(int argc, char **argv) {
         llvm::outs() << llvm::formatv(
             "{0,-16} {1,-7} check: {2} weight-only vs fp32 on dequantized "
             "weights: max difference / max |result| {3:e2} {4}\n",
-            shapeName, threads, int4 ? "int4" : "int8", diff,
+            shapeName, threads,
+            kind == 0 ? "int8" : kind == 1 ? "int4" : "int4 g32 asymmetric", diff,
             diff < 1e-5 ? "ok" : "TOO LARGE");
         failures += !(diff < 1e-5);
-        (int4 ? tWo4 : tWo8) = t;
+        (kind == 0 ? tWo8 : kind == 1 ? tWo4 : tWoG) = t;
       }
       // W4A8, checked against our int8 kernel on the same values.
       OurKernel w4, w4as8;
@@ -588,8 +626,10 @@ int main(int argc, char **argv) {
       row(t, "ours int4 x int8 (W4A8)", tW4);
       row(t, "ours fp32", t32);
       row(t, "ours int8 weight-only", tWo8);
-      if (woSupported)
+      if (woSupported) {
         row(t, "ours int4 weight-only", tWo4);
+        row(t, "ours int4 g32 weight-only", tWoG);
+      }
       row(t, "oneDNN u8s8s32", d8);
       row(t, "oneDNN f32", d32);
       llvm::outs() << llvm::formatv(
@@ -602,6 +642,15 @@ int main(int argc, char **argv) {
             "weight-only = {2:f2}x, / ours int8 (VNNI) = {3:f2}x; ours W4A8 / "
             "ours int8 (VNNI) = {4:f2}x\n",
             shapeName, threads, tWo8 / tWo4, t8 / tWo4, t8 / tW4);
+      llvm::outs() << llvm::formatv(
+          "{0,-16} {1,-7} ratios: ours weight-only speed / ours fp32: int8 "
+          "{2:f2}x{3}\n",
+          shapeName, threads, t32 / tWo8,
+          woSupported ? llvm::formatv(", int4 {0:f2}x, int4 g32 asymmetric "
+                                      "{1:f2}x",
+                                      t32 / tWo4, t32 / tWoG)
+                            .str()
+                      : std::string());
     }
   }
   for (const ConvShape &cs : convs) {
