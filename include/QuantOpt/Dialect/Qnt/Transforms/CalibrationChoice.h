@@ -30,6 +30,8 @@
 
 namespace quantopt {
 
+class LayerSampleEvaluator;
+
 /// The samples of each layer's input in a `quant-run --dump-observed`
 /// directory (observers.json names each observer's .npy file), read when a
 /// layer asks for them.
@@ -42,6 +44,10 @@ public:
   llvm::Expected<std::vector<float>> read(llvm::StringRef id,
                                           std::vector<int64_t> &shape) const;
   bool contains(llvm::StringRef id) const { return files.count(id); }
+  /// The evaluator of `layer` on the samples of `id` (read, then
+  /// LayerSampleEvaluator::get).
+  llvm::Expected<LayerSampleEvaluator> evaluate(llvm::StringRef id,
+                                                mlir::Operation *layer) const;
   const std::string &getDirectory() const { return dir; }
 
 private:

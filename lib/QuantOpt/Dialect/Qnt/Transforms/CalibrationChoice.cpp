@@ -89,6 +89,15 @@ ActivationSamples::read(llvm::StringRef id, std::vector<int64_t> &shape) const {
   return std::vector<float>(data, data + array->numElements());
 }
 
+llvm::Expected<LayerSampleEvaluator>
+ActivationSamples::evaluate(llvm::StringRef id, Operation *layer) const {
+  std::vector<int64_t> shape;
+  auto x = read(id, shape);
+  if (!x)
+    return x.takeError();
+  return LayerSampleEvaluator::get(layer, *x, shape);
+}
+
 //===----------------------------------------------------------------------===//
 // Evaluating a layer from its maps
 //===----------------------------------------------------------------------===//

@@ -66,10 +66,7 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
     if (!hessian && options.samples && options.samples->contains(name)) {
       // The Hessian of the layer's input windows, from samples of its input
       // (convolutions: the moments are per channel, not per window).
-      std::vector<int64_t> shape;
-      auto x = options.samples->read(name, shape);
-      auto evaluator = x ? LayerSampleEvaluator::get(op, *x, shape)
-                         : llvm::Expected<LayerSampleEvaluator>(x.takeError());
+      auto evaluator = options.samples->evaluate(name, op);
       auto gram = evaluator
                       ? evaluator->getWindowGram(layer.getWeightChannelAxis())
                       : llvm::Expected<std::vector<double>>(
@@ -150,13 +147,7 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
       if (!options.calibrationCandidates.empty()) {
         // calibration=auto: the estimator with the best layer-output SQNR
         // on the layer's real input samples.
-        std::vector<int64_t> shape;
-        auto samples = options.samples->read(name, shape);
-        if (!samples) {
-          plan.reason = "calibration=auto: " + llvm::toString(samples.takeError());
-          return plan;
-        }
-        auto evaluator = LayerSampleEvaluator::get(op, *samples, shape);
+        auto evaluator = options.samples->evaluate(name, op);
         if (!evaluator) {
           plan.reason = "calibration=auto: " +
                         llvm::toString(evaluator.takeError());

@@ -41,10 +41,7 @@ applyMixedPrecision(Operation *layer, StringRef name,
   std::optional<LayerSampleEvaluator> samples;
   std::string samplesError;
   if (options.samples && options.samples->contains(name)) {
-    std::vector<int64_t> shape;
-    auto x = options.samples->read(name, shape);
-    auto evaluator = x ? LayerSampleEvaluator::get(layer, *x, shape)
-                       : llvm::Expected<LayerSampleEvaluator>(x.takeError());
+    auto evaluator = options.samples->evaluate(name, layer);
     if (evaluator)
       samples.emplace(std::move(*evaluator));
     else
