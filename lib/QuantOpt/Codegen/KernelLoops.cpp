@@ -118,7 +118,8 @@ Value quantopt::getDimSize(OpBuilder &b, Location loc, Value tensor,
 
 void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
                                     int64_t numUnits, int64_t unitTile,
-                                    bool parallel, TileEmitter emitTile) {
+                                    bool parallel, TileEmitter emitTile,
+                                    ColumnScope scope) {
   auto cst = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
@@ -126,16 +127,22 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
   Value rowTiles = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, numRows, cRows), cRows);
   auto emitColumns = [&](OpBuilder &cb, Value unit0, int64_t units) {
-    scf::ForOp::create(cb, loc, c0, rowTiles, cRows, ValueRange{},
-                       [&](OpBuilder &rb, Location, Value row0, ValueRange) {
-                         emitTile(rb, row0, kRowTile, unit0, units);
-                         scf::YieldOp::create(rb, loc);
-                       });
-    scf::ForOp::create(cb, loc, rowTiles, numRows, c1, ValueRange{},
-                       [&](OpBuilder &rb, Location, Value row, ValueRange) {
-                         emitTile(rb, row, 1, unit0, units);
-                         scf::YieldOp::create(rb, loc);
-                       });
+    auto rows = [&](OpBuilder &ob) {
+      scf::ForOp::create(ob, loc, c0, rowTiles, cRows, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value row0, ValueRange) {
+                           emitTile(rb, row0, kRowTile, unit0, units);
+                           scf::YieldOp::create(rb, loc);
+                         });
+      scf::ForOp::create(ob, loc, rowTiles, numRows, c1, ValueRange{},
+                         [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                           emitTile(rb, row, 1, unit0, units);
+                           scf::YieldOp::create(rb, loc);
+                         });
+    };
+    if (scope)
+      scope(cb, unit0, units, rows);
+    else
+      rows(cb);
   };
   int64_t groups = numUnits / unitTile;
   if (groups > 0) {

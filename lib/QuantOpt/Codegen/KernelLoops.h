@@ -94,14 +94,21 @@ using TileEmitter = llvm::function_ref<void(
     mlir::OpBuilder &, mlir::Value row0, int64_t rows, mlir::Value unit0,
     int64_t units)>;
 
+/// Wraps the row loops of column units [unit0, unit0 + units): emits what
+/// comes before them (e.g. a panel of dequantized weights the tiles read),
+/// calls `rows` once, and emits what comes after.
+using ColumnScope = llvm::function_ref<void(
+    mlir::OpBuilder &, mlir::Value unit0, int64_t units,
+    llvm::function_ref<void(mlir::OpBuilder &)> rows)>;
+
 /// The loop nest: column units in groups of `unitTile` (an scf.parallel over
 /// the groups when `parallel`, for OpenMP), then the remaining units one by
-/// one; within each, rows [0, numRows) in tiles of kRowTile, then the
-/// remaining rows one by one.
+/// one; within each (inside `scope`, when given), rows [0, numRows) in tiles
+/// of kRowTile, then the remaining rows one by one.
 void emitColumnMajorTiles(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value numRows, int64_t numUnits,
                           int64_t unitTile, bool parallel,
-                          TileEmitter emitTile);
+                          TileEmitter emitTile, ColumnScope scope = nullptr);
 
 /// Emits a convolution tile: output pixels (n, oh, ow0 .. ow0 + pixels) x
 /// column blocks [blk0, blk0 + blocks).

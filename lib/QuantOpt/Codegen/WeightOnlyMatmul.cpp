@@ -60,6 +60,13 @@ using namespace quantopt;
 
 namespace {
 constexpr int64_t kLanes = 16;
+/// From this many rows on, the weights of a column tile are dequantized
+/// once into an f32 panel that the row tiles share (below: each row tile
+/// unpacks them itself, which costs least when few rows share them).
+constexpr int64_t kPanelRows = 16;
+/// The largest panel (on the stack); with a longer K the panel holds fewer
+/// columns, and past one unit the kernel streams.
+constexpr int64_t kMaxPanelBytes = 512 * 1024;
 
 struct Matched {
   linalg::MatmulOp op;
@@ -359,7 +366,130 @@ struct WeightOnlyKernels {
     // Per block, the running sums double the accumulators: half as many
     // column blocks per tile keep them all in registers.
     int64_t unitTile = std::max<int64_t>(1, kColTile / perUnit / (groups > 1 ? 2 : 1));
-    emitColumnMajorTiles(b, loc, m, nUnits, unitTile, parallel, emitTile);
+
+    // Many rows: per column tile, the weights are dequantized once into an
+    // f32 panel [K][columns] (s (q - z), the reference's values), which every
+    // row tile then reads as the fp32 kernel reads its packed weights: the
+    // unpacking and scaling are paid once per column tile instead of once
+    // per row tile.
+    Value panel;
+    int64_t panelUnitTile = std::max<int64_t>(1, kColTile / perUnit);
+    auto panelBytes = [&](int64_t units) {
+      return k * units * perUnit * kLanes * int64_t(sizeof(float));
+    };
+    while (panelUnitTile > 1 && panelBytes(panelUnitTile) > kMaxPanelBytes)
+      panelUnitTile /= 2;
+    // One panel on the stack, reused by every column tile: with threads,
+    // each would need its own inside the OpenMP loop, whose
+    // memref.alloca_scope the lowering cannot keep (not done yet).
+    bool usePanel = panelBytes(panelUnitTile) <= kMaxPanelBytes && !parallel;
+    auto panelScope = [&](OpBuilder &cb, Value unit0, int64_t units,
+                          llvm::function_ref<void(OpBuilder &)> rows) {
+      int64_t cols = units * perUnit;
+      SmallVector<Value> unitIdx, blkIdx;
+      for (int64_t u = 0; u < units; ++u)
+        unitIdx.push_back(offsetIndex(cb, loc, unit0, u));
+      Value firstBlock = arith::MulIOp::create(
+          cb, loc, unit0, arith::ConstantIndexOp::create(cb, loc, perUnit));
+      for (int64_t c = 0; c < cols; ++c)
+        blkIdx.push_back(offsetIndex(cb, loc, firstBlock, c));
+      Value groupRows = arith::ConstantIndexOp::create(cb, loc, mm.group);
+      scf::ForOp::create(
+          cb, loc, c0, arith::ConstantIndexOp::create(cb, loc, k), c1,
+          ValueRange{}, [&](OpBuilder &lb, Location, Value kk, ValueRange) {
+            SmallVector<Value> wv;
+            for (int64_t u = 0; u < units; ++u)
+              wv.append(loadWeights(lb, unitIdx[u], kk));
+            Value g = groups == 1 ? c0
+                                  : arith::DivUIOp::create(lb, loc, kk, groupRows)
+                                        .getResult();
+            for (int64_t c = 0; c < cols; ++c) {
+              Value v = wv[c];
+              if (zp)
+                v = arith::SubFOp::create(
+                    lb, loc, v,
+                    vector::LoadOp::create(lb, loc, vec, zp,
+                                           ValueRange{g, blkIdx[c], c0}));
+              v = arith::MulFOp::create(
+                  lb, loc, v,
+                  vector::LoadOp::create(lb, loc, vec, sc,
+                                         ValueRange{g, blkIdx[c], c0}));
+              vector::StoreOp::create(
+                  lb, loc, v, panel,
+                  ValueRange{kk, arith::ConstantIndexOp::create(lb, loc, c * kLanes)});
+            }
+            scf::YieldOp::create(lb, loc);
+          });
+      rows(cb);
+    };
+    auto panelTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value unit0,
+                         int64_t units) {
+      int64_t cols = units * perUnit;
+      SmallVector<Value> rowIdx, colIdx, panelCol;
+      for (int64_t r = 0; r < rows; ++r)
+        rowIdx.push_back(offsetIndex(tb, loc, row0, r));
+      Value firstBlock = arith::MulIOp::create(
+          tb, loc, unit0, arith::ConstantIndexOp::create(tb, loc, perUnit));
+      for (int64_t c = 0; c < cols; ++c) {
+        colIdx.push_back(arith::MulIOp::create(
+            tb, loc, offsetIndex(tb, loc, firstBlock, c),
+            arith::ConstantIndexOp::create(tb, loc, kLanes)));
+        panelCol.push_back(arith::ConstantIndexOp::create(tb, loc, c * kLanes));
+      }
+      SmallVector<Value> start(rows * cols, zeroVec);
+      auto loop = scf::ForOp::create(
+          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, k), c1, start,
+          [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
+            SmallVector<Value> wv;
+            for (int64_t c = 0; c < cols; ++c)
+              wv.push_back(vector::LoadOp::create(lb, loc, vec, panel,
+                                                  ValueRange{kk, panelCol[c]}));
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < rows; ++r) {
+              Value av =
+                  memref::LoadOp::create(lb, loc, a, ValueRange{rowIdx[r], kk});
+              Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
+              for (int64_t c = 0; c < cols; ++c)
+                next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
+                                                     accs[r * cols + c]));
+            }
+            scf::YieldOp::create(lb, loc, next);
+          });
+      for (int64_t c = 0; c < cols; ++c)
+        for (int64_t r = 0; r < rows; ++r) {
+          Value base = vector::TransferReadOp::create(
+              tb, loc, vec, init, ValueRange{rowIdx[r], colIdx[c]}, zero,
+              ArrayRef<bool>{fullBlocks});
+          Value sum = arith::AddFOp::create(tb, loc, base,
+                                            loop.getResult(r * cols + c));
+          vector::TransferWriteOp::create(tb, loc, sum, out,
+                                          ValueRange{rowIdx[r], colIdx[c]},
+                                          ArrayRef<bool>{fullBlocks});
+        }
+    };
+    if (!usePanel) {
+      emitColumnMajorTiles(b, loc, m, nUnits, unitTile, parallel, emitTile);
+    } else {
+    Value many = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sge, m,
+        arith::ConstantIndexOp::create(b, loc, kPanelRows));
+    scf::IfOp::create(
+        b, loc, many,
+        [&](OpBuilder &tb, Location) {
+          panel = memref::AllocaOp::create(
+              tb, loc,
+              MemRefType::get({k, panelUnitTile * perUnit * kLanes}, f32),
+              tb.getI64IntegerAttr(64));
+          emitColumnMajorTiles(tb, loc, m, nUnits, panelUnitTile, parallel,
+                               panelTile, panelScope);
+          scf::YieldOp::create(tb, loc);
+        },
+        [&](OpBuilder &eb, Location) {
+          emitColumnMajorTiles(eb, loc, m, nUnits, unitTile, parallel,
+                               emitTile);
+          scf::YieldOp::create(eb, loc);
+        });
+    }
     Operation *dq = op.getInputs()[1].getDefiningOp();
     rewriter.replaceOp(op, kernel.finish());
     if (dq && dq->use_empty())
