@@ -68,11 +68,20 @@ func.func @zero_points(%x: tensor<4x8xf32>) -> tensor<4x16xf32> {
 
 // -----
 
-// Per block along K (blocks of 3 over K = 8: 3 blocks, the last of 2): the
-// k loop runs per block (bounds min(k0 + 3, 8)) inside a loop over the
+// Per block along K (blocks of 3 over K = 8: 3 blocks, the last of 2): with
+// few rows the k loop runs per block (bounds min(k0 + 3, 8)) inside a loop over the
 // blocks, whose sums are scaled by the block's scales with one fma.
 // CHECK-LABEL: func.func @per_block
+// From 16 rows on (one thread), a panel of dequantized weights first: the
+// scaled weights stored once per column tile, then read by the row tiles.
 // CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8x16xi8>, tensor<3x1x16xf32>, tensor<4x8xf32>, tensor<4x16xf32>)
+// CHECK: arith.cmpi sge, %{{.*}}, %c16
+// CHECK: scf.if
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<8x64xf32>
+// CHECK: arith.mulf
+// CHECK: vector.store %{{.*}}, %{{.*}} : memref<8x64xf32>, vector<16xf32>
+// CHECK: vector.load %{{.*}} : memref<8x64xf32>, vector<16xf32>
+// CHECK: } else {
 // CHECK: scf.for %[[G:[a-z0-9_]+]] = %{{[a-z0-9_]+}} to %c3{{.*}} iter_args
 // CHECK: arith.minsi
 // CHECK: scf.for
