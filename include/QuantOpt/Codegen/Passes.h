@@ -50,11 +50,19 @@ void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
                                   bool parallel);
 
 /// Adds the pattern of qnt-weight-only-matmul: an f32 linalg.matmul whose
-/// weights are a qnt.dequantize of constant i8/i4 (symmetric, per-tensor or
-/// per-output-channel) becomes a kernel that widens the stored weights in
-/// registers, in a qnt.kernel.
+/// weights are a qnt.dequantize of constant i8/i4/i2 (per tensor, per
+/// output channel or per block along K, with or without zero points)
+/// becomes a kernel that widens the stored weights in registers, in a
+/// qnt.kernel.
 void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
                                          bool parallel);
+
+/// Adds the patterns of qnt-polynomial-math: upstream's polynomial
+/// approximations of the f32 math ops for which `approximate(name)` holds
+/// (operation names: "math.exp", "math.tanh", ...).
+void populateQntPolynomialMathPatterns(
+    mlir::RewritePatternSet &patterns,
+    llvm::function_ref<bool(llvm::StringRef)> approximate);
 
 /// Adds the pattern of qnt-vectorize-elementwise: element-wise generics
 /// become vector loops on tensors, min/max range reductions vector loops in

@@ -133,6 +133,29 @@ def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::func::FuncOp">
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntPolynomialMath : Pass<"qnt-polynomial-math", "::mlir::func::FuncOp"> {
+  let summary = "f32 math functions as polynomial approximations (vectorizable)";
+  let description = [{
+    Rewrites the f32 math ops named in `ops` (scalars and vectors) into
+    upstream MLIR's polynomial approximations
+    (`populateMathPolynomialApproximationPatterns`): arithmetic that stays
+    in vector registers, where the libm lowering calls a scalar function per
+    element. The approximations are not libm's bit for bit:
+    docs/Codegen.md states the ulp bounds measured against NumPy and
+    `test/Codegen/polynomial-math.test` checks them, edge inputs included
+    (+-0, denormals, +-Inf, NaN, large magnitudes). `--qnt-codegen` runs it
+    unless `math=libm`.
+  }];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "math ops to approximate (default: exp, expm1, log, log1p, "
+               "log2, tanh, erf)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
   let summary = "Lower qnt_x86.dot_u8i8 to the x86 vpdpbusd intrinsics";
   let description = [{

@@ -39,6 +39,14 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
       llvm::cl::desc("threads of the matmul kernels (OpenMP over column "
                      "blocks; 1: none)"),
       llvm::cl::init(1)};
+  Option<std::string> math{
+      *this, "math",
+      llvm::cl::desc("polynomial (default): f32 exp, expm1, log, log1p, log2, "
+                     "tanh and erf as upstream's polynomial approximations, "
+                     "in vector registers (qnt-polynomial-math; ulp bounds in "
+                     "docs/Codegen.md); libm: libm's functions, one call per "
+                     "element, as the reference path"),
+      llvm::cl::init("polynomial")};
 };
 /// Appends `--qnt-codegen` with `options` to `pm`.
 mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm,

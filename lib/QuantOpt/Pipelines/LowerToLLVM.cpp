@@ -58,6 +58,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
         quantopt::createQntVnniMatmul({codegen->lanes, parallel}));
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntVectorizeElementwise({codegen->lanes}));
+    if (codegen->math == "polynomial")
+      pm.addNestedPass<func::FuncOp>(quantopt::createQntPolynomialMath());
     pm.addPass(createCanonicalizerPass()); // the inits of the replaced contractions
   }
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -128,13 +130,26 @@ void quantopt::registerQuantOptPasses() {
         "Lower qnt and the float linalg/tensor/arith code around it to the "
         "LLVM dialect (reference path)",
         [](OpPassManager &pm) { (void)buildLowerToLLVMPipeline(pm); });
-    PassPipelineRegistration<CodegenOptions>(
+    // Registered with its error handler, so that a wrong option value is
+    // an error rather than a default.
+    registerPassPipeline(
         "qnt-codegen",
         "Lower quantized models to the LLVM dialect through the vector "
         "dialect: VNNI kernels for integer matmuls, the reference path for "
         "the rest",
-        [](OpPassManager &pm, const CodegenOptions &options) {
-          (void)buildCodegenPipeline(pm, options);
+        [](OpPassManager &pm, StringRef text,
+           function_ref<LogicalResult(const Twine &)> errorHandler) {
+          CodegenOptions options;
+          if (failed(options.parseFromString(text)))
+            return failure();
+          if (options.math != "polynomial" && options.math != "libm")
+            return errorHandler("qnt-codegen: unknown math='" +
+                                options.math.getValue() +
+                                "' (expected polynomial or libm)");
+          return buildCodegenPipeline(pm, options);
+        },
+        [](function_ref<void(const detail::PassOptions &)> handler) {
+          handler(CodegenOptions());
         });
   });
 }

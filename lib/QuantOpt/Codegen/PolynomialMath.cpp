@@ -1,0 +1,74 @@
+//===- PolynomialMath.cpp - Vectorizable f32 math functions --------------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-polynomial-math: upstream MLIR's polynomial approximations of the f32
+// math functions (exp, tanh, erf, log, ...), restricted to the ops the user
+// names. The approximations themselves are upstream's
+// (mlir/lib/Dialect/Math/Transforms/PolynomialApproximation.cpp); this pass
+// only chooses which ops take them, so that the libm lowering's one scalar
+// call per element (math-to-libm scalarizes vector math) is not what a
+// GELU or a softmax costs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Codegen/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTPOLYNOMIALMATH
+#include "QuantOpt/Codegen/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+
+namespace {
+/// The ops upstream approximates (PolynomialApproximation.cpp).
+constexpr llvm::StringLiteral kKnownOps[] = {
+    "acos", "asin", "atan", "atan2", "cbrt", "cos",  "erf",  "erfc",
+    "exp",  "expm1", "log", "log1p", "log2", "rsqrt", "sin", "tanh"};
+/// The ops approximated when the pass is given none.
+constexpr llvm::StringLiteral kDefaultOps[] = {"exp",  "expm1", "log", "log1p",
+                                               "log2", "tanh",  "erf"};
+
+struct QntPolynomialMathPass
+    : quantopt::impl::QntPolynomialMathBase<QntPolynomialMathPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    llvm::StringSet<> names;
+    if (ops.empty())
+      for (llvm::StringRef op : kDefaultOps)
+        names.insert(op);
+    for (const std::string &op : ops) {
+      if (!llvm::is_contained(kKnownOps, llvm::StringRef(op))) {
+        getOperation().emitError()
+            << "qnt-polynomial-math: no polynomial approximation of '" << op
+            << "' (upstream has " << llvm::join(std::begin(kKnownOps), std::end(kKnownOps), ", ") << ")";
+        return signalPassFailure();
+      }
+      names.insert(op);
+    }
+    RewritePatternSet patterns(&getContext());
+    // Upstream asks by operation name ("math.tanh").
+    quantopt::populateQntPolynomialMathPatterns(patterns, [&](StringRef name) {
+      return name.consume_front("math.") && names.contains(name);
+    });
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
+
+void quantopt::populateQntPolynomialMathPatterns(
+    RewritePatternSet &patterns, llvm::function_ref<bool(StringRef)> approximate) {
+  populateMathPolynomialApproximationPatterns(patterns, approximate);
+}
