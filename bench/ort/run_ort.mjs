@@ -6,7 +6,7 @@
 //
 // INPUT.f32 (the model's first input) and OUTPUT.f32 are raw little-endian
 // float32 (numpy's tofile/fromfile); an input named *.u8 is raw uint8
-// instead, and the output holds the first output's raw bytes in its own
+// instead, one named *.i64 raw int64 (token ids), and the output holds the first output's raw bytes in its own
 // element type. More inputs follow by name: a float32 file with its shape, or
 // an int64 scalar (Silero's state and sample rate). Prints the median time of
 // REPEATS calls (after one warm-up) in milliseconds.
@@ -18,13 +18,16 @@ const [model, input, dims, output, threads = '1', repeats = '5', ...extra] =
 const shape = dims.split(',').map(Number);
 const raw = readFileSync(input);
 const isU8 = input.endsWith('.u8');
+const isI64 = input.endsWith('.i64');
+const kind = isU8 ? 'uint8' : isI64 ? 'int64' : 'float32';
 const data = isU8 ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
-                  : new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+           : isI64 ? new BigInt64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+                   : new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
 const session = await ort.InferenceSession.create(model, {
   intraOpNumThreads: Number(threads), interOpNumThreads: 1,
   graphOptimizationLevel: 'all',
 });
-const feeds = { [session.inputNames[0]]: new ort.Tensor(isU8 ? 'uint8' : 'float32', data, shape) };
+const feeds = { [session.inputNames[0]]: new ort.Tensor(kind, data, shape) };
 for (const spec of extra) {
   const eq = spec.indexOf('=');
   const [name, value] = [spec.slice(0, eq), spec.slice(eq + 1)];
