@@ -52,6 +52,20 @@ bool isF32Layer(linalg::MatmulOp op) {
          weights.getElementType().isF32();
 }
 
+/// A float batched matmul fit for the activation kernel: f32, the default
+/// maps, static K and N (its second operand, e.g. attention's keys or
+/// values, is read as it is: its rows are contiguous).
+bool isF32Layer(linalg::BatchMatmulOp op) {
+  auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto bType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  return aType && bType && outType && aType.getElementType().isF32() &&
+         bType.getElementType().isF32() && outType.getElementType().isF32() &&
+         !aType.isDynamicDim(2) && !bType.isDynamicDim(2) &&
+         op.getIndexingMapsArray() ==
+             linalg::BatchMatmulOp::getDefaultIndexingMaps(op.getContext());
+}
+
 /// A float NHWC/HWCF convolution fit for the kernel: f32, a static channel
 /// count and constant weights.
 bool isF32Layer(linalg::Conv2DNhwcHwcfOp op) {
@@ -280,10 +294,105 @@ struct F32Kernels {
     emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
     rewriter.replaceOp(op, kernel.finish());
   }
+
+  /// batch_matmul [B][M][K] x [B][K][N] of two activations (attention's
+  /// q k^T and p v): per batch, the matmul kernel's tiles with the second
+  /// operand's rows read in place (16 contiguous floats per k and column
+  /// block, masked for an N tail) instead of packed at compile time;
+  /// batches across threads when `parallel`.
+  void rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp op) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type f32 = Float32Type::get(ctx);
+    auto bType = cast<RankedTensorType>(op.getInputs()[1].getType());
+    int64_t k = bType.getDimSize(1), n = bType.getDimSize(2);
+    int64_t nBlocks = (n + kLanes - 1) / kLanes;
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(op);
+    OpBuilder &ob = rewriter;
+    Value aTensor = op.getInputs()[0];
+    auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < 2; ++d)
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(tensor::DimOp::create(ob, loc, aTensor, d));
+    KernelBuilder kernel(ob, loc);
+    OpBuilder &b = kernel.getBody();
+    Value a = kernel.addStridedInput(aTensor);
+    Value w = kernel.addStridedInput(op.getInputs()[1]);
+    Value init = kernel.addStridedInput(op.getOutputs()[0]);
+    Value out = kernel.addFreshOutput(outType, dynSizes);
+    Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    Value batches = memref::DimOp::create(b, loc, a, 0);
+    Value m = memref::DimOp::create(b, loc, a, 1);
+    auto vec = VectorType::get({kLanes}, f32);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    bool fullBlocks = n % kLanes == 0;
+
+    auto emitBatch = [&](OpBuilder &bb, Value bt) {
+      auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
+                          int64_t cols) {
+        SmallVector<Value> rowIdx, colIdx;
+        for (int64_t r = 0; r < rows; ++r)
+          rowIdx.push_back(offsetIndex(tb, loc, row0, r));
+        for (int64_t c = 0; c < cols; ++c)
+          colIdx.push_back(arith::MulIOp::create(
+              tb, loc, offsetIndex(tb, loc, blk0, c),
+              arith::ConstantIndexOp::create(tb, loc, kLanes)));
+        SmallVector<Value> start;
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c)
+            start.push_back(vector::TransferReadOp::create(
+                tb, loc, vec, init, ValueRange{bt, rowIdx[r], colIdx[c]}, zero,
+                ArrayRef<bool>{fullBlocks}));
+        auto loop = scf::ForOp::create(
+            tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, k), c1, start,
+            [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
+              SmallVector<Value> wv;
+              for (int64_t c = 0; c < cols; ++c)
+                wv.push_back(vector::TransferReadOp::create(
+                    lb, loc, vec, w, ValueRange{bt, kk, colIdx[c]}, zero,
+                    ArrayRef<bool>{fullBlocks}));
+              SmallVector<Value> next;
+              for (int64_t r = 0; r < rows; ++r) {
+                Value av = memref::LoadOp::create(
+                    lb, loc, a, ValueRange{bt, rowIdx[r], kk});
+                Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
+                for (int64_t c = 0; c < cols; ++c)
+                  next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
+                                                       accs[r * cols + c]));
+              }
+              scf::YieldOp::create(lb, loc, next);
+            });
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c)
+            vector::TransferWriteOp::create(
+                tb, loc, loop.getResult(r * cols + c), out,
+                ValueRange{bt, rowIdx[r], colIdx[c]},
+                ArrayRef<bool>{fullBlocks});
+      };
+      emitColumnMajorTiles(bb, loc, m, nBlocks, kColTile, /*parallel=*/false,
+                           emitTile);
+    };
+    if (parallel)
+      scf::ParallelOp::create(b, loc, ValueRange{c0}, ValueRange{batches},
+                              ValueRange{c1},
+                              [&](OpBuilder &pb, Location, ValueRange ivs) {
+                                emitBatch(pb, ivs[0]);
+                              });
+    else
+      scf::ForOp::create(b, loc, c0, batches, c1, ValueRange{},
+                         [&](OpBuilder &fb, Location, Value bt, ValueRange) {
+                           emitBatch(fb, bt);
+                           scf::YieldOp::create(fb, loc);
+                         });
+    rewriter.replaceOp(op, kernel.finish());
+  }
 };
 
-/// An f32 matmul or NHWC/HWCF convolution with constant weights as a
-/// kernel.
+/// An f32 matmul or NHWC/HWCF convolution with constant weights, or a
+/// batched matmul of activations, as a kernel.
 template <typename OpT>
 struct F32Pattern : OpRewritePattern<OpT> {
   F32Pattern(MLIRContext *ctx, bool parallel)
@@ -292,7 +401,8 @@ struct F32Pattern : OpRewritePattern<OpT> {
                                 PatternRewriter &rewriter) const override {
     if (!isF32Layer(op))
       return rewriter.notifyMatchFailure(
-          op, "not f32 with constant weights and a static reduction size");
+          op, "not f32 with constant weights (or a batched matmul) and a "
+              "static reduction size");
     F32Kernels(kernels).rewrite(rewriter, op);
     return success();
   }
@@ -313,6 +423,7 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
 void quantopt::populateQntF32MatmulPatterns(RewritePatternSet &patterns,
                                             bool parallel) {
   patterns.add<F32Pattern<linalg::MatmulOp>,
-               F32Pattern<linalg::Conv2DNhwcHwcfOp>>(patterns.getContext(),
-                                                     parallel);
+               F32Pattern<linalg::Conv2DNhwcHwcfOp>,
+               F32Pattern<linalg::BatchMatmulOp>>(patterns.getContext(),
+                                                  parallel);
 }
