@@ -57,7 +57,8 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::func::F
     elements (every op of the body must be element-wise mappable, arith or
     math), over all elements in one dimension when every input is read
     through the identity map or is uniform, else along the last dimension,
-    with one masked tail. Reductions whose every result is a minimum or
+    with one masked tail (inputs may also be read with 0 for a dimension of
+    size 1, a keepdims reduction's result). Reductions whose every result is a minimum or
     maximum of the accumulator and a value of the input (optionally under a
     select on the input, as the range reduction of `qnt.dynamic_quantize`),
     or an integer sum (the activation row sums of asymmetric weights), keep

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Epilogue.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "KernelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -154,6 +155,25 @@ static Value getUniformScalar(OpBuilder *b, Location loc, Value tensor) {
   return nullptr;
 }
 
+/// Whether `map` reads `type` as a projection of the loops, or with 0 for a
+/// dimension of size 1 (a kept reduced dimension: `(d0, d1, d2) -> (d0, d1,
+/// 0)` of a row's mean or maximum, as ONNX's keepdims reductions import).
+static bool isBroadcastRead(AffineMap map, RankedTensorType type) {
+  llvm::SmallBitVector seen(map.getNumDims());
+  for (auto [axis, r] : llvm::enumerate(map.getResults())) {
+    if (auto d = dyn_cast<AffineDimExpr>(r)) {
+      if (seen.test(d.getPosition()))
+        return false;
+      seen.set(d.getPosition());
+      continue;
+    }
+    auto c = dyn_cast<AffineConstantExpr>(r);
+    if (!c || c.getValue() != 0 || type.getDimSize(axis) != 1)
+      return false;
+  }
+  return map.getNumSymbols() == 0;
+}
+
 bool FusedEpilogue::append(linalg::GenericOp op, Value chain) {
   int64_t rank = op.getNumLoops();
   if (op.getNumDpsInits() != 1 || op->getNumResults() != 1 || rank == 0 ||
@@ -177,7 +197,7 @@ bool FusedEpilogue::append(linalg::GenericOp op, Value chain) {
       if (!map.isIdentity())
         return false;
     } else if (!tType || !isStorableElementType(tType.getElementType()) ||
-               !map.isProjectedPermutation()) {
+               !isBroadcastRead(map, tType)) {
       return false;
     } else if (getUniformScalar(nullptr, op.getLoc(), t) ||
                map.getNumResults() == 0) {
@@ -185,17 +205,18 @@ bool FusedEpilogue::append(linalg::GenericOp op, Value chain) {
     } else {
       // The map's dimensions in increasing order, so that the last
       // dimension, when read, is the tensor's innermost one.
-      unsigned previous = 0;
-      for (auto [i, r] : llvm::enumerate(map.getResults())) {
-        unsigned d = cast<AffineDimExpr>(r).getPosition();
-        if (i != 0 && d <= previous)
+      std::optional<unsigned> previous;
+      for (AffineExpr r : map.getResults()) {
+        auto d = dyn_cast<AffineDimExpr>(r);
+        if (!d)
+          continue;
+        if (previous && d.getPosition() <= *previous)
           return false;
-        previous = d;
+        previous = d.getPosition();
       }
-      in.kind = cast<AffineDimExpr>(map.getResults().back()).getPosition() ==
-                        rank - 1
-                    ? Input::Vector
-                    : Input::Scalar;
+      auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+      in.kind = last && last.getPosition() == rank - 1 ? Input::Vector
+                                                        : Input::Scalar;
     }
     ins.push_back(in);
   }
@@ -340,7 +361,10 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
         idx.push_back(indices.front());
       else
         for (AffineExpr r : in.map.getResults())
-          idx.push_back(indices[cast<AffineDimExpr>(r).getPosition()]);
+          idx.push_back(isa<AffineDimExpr>(r)
+                            ? indices[cast<AffineDimExpr>(r).getPosition()]
+                            : arith::ConstantIndexOp::create(b, loc, 0)
+                                  .getResult());
       auto cached = llvm::find_if(cache, [&](const CachedRead &c) {
         return c.block == block && c.op == opIndex && c.input == i &&
                llvm::equal(c.indices, idx);
