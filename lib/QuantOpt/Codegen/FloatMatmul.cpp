@@ -273,16 +273,11 @@ struct F32Kernels {
             for (int64_t c = 0; c < cols; ++c)
               wv.push_back(vector::LoadOp::create(lb, loc, vec, w,
                                                   ValueRange{blkIdx[c], kk, c0}));
-            SmallVector<Value> next;
-            for (int64_t r = 0; r < rows; ++r) {
-              Value av = memref::LoadOp::create(lb, loc, a,
-                                                ValueRange{rowIdx[r], kk});
-              Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
-              for (int64_t c = 0; c < cols; ++c)
-                next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
-                                                     accs[r * cols + c]));
-            }
-            scf::YieldOp::create(lb, loc, next);
+            SmallVector<SmallVector<Value>> aIdx;
+            for (int64_t r = 0; r < rows; ++r)
+              aIdx.push_back({rowIdx[r], kk});
+            scf::YieldOp::create(lb, loc,
+                                 accumulateRows(lb, loc, a, aIdx, wv, accs));
           });
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; ++c)
@@ -354,16 +349,11 @@ struct F32Kernels {
                 wv.push_back(vector::TransferReadOp::create(
                     lb, loc, vec, w, ValueRange{bt, kk, colIdx[c]}, zero,
                     ArrayRef<bool>{fullBlocks}));
-              SmallVector<Value> next;
-              for (int64_t r = 0; r < rows; ++r) {
-                Value av = memref::LoadOp::create(
-                    lb, loc, a, ValueRange{bt, rowIdx[r], kk});
-                Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
-                for (int64_t c = 0; c < cols; ++c)
-                  next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
-                                                       accs[r * cols + c]));
-              }
-              scf::YieldOp::create(lb, loc, next);
+              SmallVector<SmallVector<Value>> aIdx;
+              for (int64_t r = 0; r < rows; ++r)
+                aIdx.push_back({bt, rowIdx[r], kk});
+              scf::YieldOp::create(lb, loc,
+                                   accumulateRows(lb, loc, a, aIdx, wv, accs));
             });
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t c = 0; c < cols; ++c)

@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelLoops.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "QuantOpt/Codegen/Passes.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
@@ -114,6 +116,22 @@ Value quantopt::getDimSize(OpBuilder &b, Location loc, Value tensor,
   if (auto empty = source.getDefiningOp<tensor::EmptyOp>())
     return empty.getDynamicSize(d);
   return tensor::DimOp::create(b, loc, tensor, d);
+}
+
+SmallVector<Value>
+quantopt::accumulateRows(OpBuilder &b, Location loc, Value a,
+                         ArrayRef<SmallVector<Value>> aIndices,
+                         ArrayRef<Value> weights, ValueRange accs) {
+  SmallVector<Value> next;
+  for (auto [r, idx] : llvm::enumerate(aIndices)) {
+    Value av = memref::LoadOp::create(b, loc, a, idx);
+    Value splat = vector::BroadcastOp::create(
+        b, loc, cast<VectorType>(weights.front().getType()), av);
+    for (auto [c, w] : llvm::enumerate(weights))
+      next.push_back(vector::FMAOp::create(b, loc, splat, w,
+                                           accs[r * weights.size() + c]));
+  }
+  return next;
 }
 
 void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,

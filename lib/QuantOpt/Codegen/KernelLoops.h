@@ -88,6 +88,15 @@ mlir::Value offsetIndex(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value getDimSize(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value tensor, int64_t d);
 
+/// One k step of an f32 tile: per row r, the activation `a[aIndices[r]]`
+/// broadcast and multiplied into every weight vector of `weights`, added to
+/// `accs[r * weights.size() + c]` (vector.fma); returns the new
+/// accumulators in the same order.
+llvm::SmallVector<mlir::Value>
+accumulateRows(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
+               llvm::ArrayRef<llvm::SmallVector<mlir::Value>> aIndices,
+               llvm::ArrayRef<mlir::Value> weights, mlir::ValueRange accs);
+
 /// Emits a tile body for rows [row0, row0 + rows) and column units
 /// [unit0, unit0 + units).
 using TileEmitter = llvm::function_ref<void(

@@ -293,16 +293,11 @@ struct WeightOnlyKernels {
                 wv.append(loadWeights(lb, unitIdx[u], kk));
               for (auto [c, z] : llvm::enumerate(zvs))
                 wv[c] = arith::SubFOp::create(lb, loc, wv[c], z);
-              SmallVector<Value> next;
-              for (int64_t r = 0; r < rows; ++r) {
-                Value av =
-                    memref::LoadOp::create(lb, loc, a, ValueRange{rowIdx[r], kk});
-                Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
-                for (int64_t c = 0; c < cols; ++c)
-                  next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
-                                                       accs[r * cols + c]));
-              }
-              scf::YieldOp::create(lb, loc, next);
+              SmallVector<SmallVector<Value>> aIdx;
+              for (int64_t r = 0; r < rows; ++r)
+                aIdx.push_back({rowIdx[r], kk});
+              scf::YieldOp::create(lb, loc,
+                                   accumulateRows(lb, loc, a, aIdx, wv, accs));
             });
       };
       auto loadParams = [&](OpBuilder &pb, Value from, Value g) {
@@ -444,16 +439,11 @@ struct WeightOnlyKernels {
             for (int64_t c = 0; c < cols; ++c)
               wv.push_back(vector::LoadOp::create(lb, loc, vec, panel,
                                                   ValueRange{kk, panelCol[c]}));
-            SmallVector<Value> next;
-            for (int64_t r = 0; r < rows; ++r) {
-              Value av =
-                  memref::LoadOp::create(lb, loc, a, ValueRange{rowIdx[r], kk});
-              Value splat = vector::BroadcastOp::create(lb, loc, vec, av);
-              for (int64_t c = 0; c < cols; ++c)
-                next.push_back(vector::FMAOp::create(lb, loc, splat, wv[c],
-                                                     accs[r * cols + c]));
-            }
-            scf::YieldOp::create(lb, loc, next);
+            SmallVector<SmallVector<Value>> aIdx;
+            for (int64_t r = 0; r < rows; ++r)
+              aIdx.push_back({rowIdx[r], kk});
+            scf::YieldOp::create(lb, loc,
+                                 accumulateRows(lb, loc, a, aIdx, wv, accs));
           });
       for (int64_t c = 0; c < cols; ++c)
         for (int64_t r = 0; r < rows; ++r) {
