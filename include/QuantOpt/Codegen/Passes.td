@@ -157,6 +157,20 @@ def QntPolynomialMath : Pass<"qnt-polynomial-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntLibmExpm1Log1p : Pass<"qnt-libm-expm1-log1p", "::mlir::ModuleOp"> {
+  let summary = "math.expm1 and math.log1p as libm calls";
+  let description = [{
+    LLVM's lowering of `math.expm1` and `math.log1p` computes `exp(x) - 1`
+    and `log(1 + x)`, which lose every digit near 0 (millions of ulps).
+    This pass, which both `--qnt-lower-to-llvm` and `--qnt-codegen` run
+    before the math lowering, calls libm's `expm1f`/`log1pf` (`expm1`/`log1p`
+    for f64) instead, element by element for vectors (upstream's
+    `populateMathToLibmConversionPatterns`, applied to those two ops only).
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
   let summary = "Lower qnt_x86.dot_u8i8 to the x86 vpdpbusd intrinsics";
   let description = [{

@@ -1,4 +1,4 @@
-//===- PolynomialMath.cpp - Vectorizable f32 math functions --------------===//
+//===- PolynomialMath.cpp - How math functions are lowered ---------------===//
 //
 // Part of the QuantOpt project.
 //
@@ -10,16 +10,20 @@
 // (mlir/lib/Dialect/Math/Transforms/PolynomialApproximation.cpp); this pass
 // only chooses which ops take them, so that the libm lowering's one scalar
 // call per element (math-to-libm scalarizes vector math) is not what a
-// GELU or a softmax costs.
+// GELU or a softmax costs. And qnt-libm-expm1-log1p: libm's expm1 and
+// log1p where LLVM's lowering would compute exp(x) - 1 and log(1 + x).
 //
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
 
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -72,3 +76,30 @@ void quantopt::populateQntPolynomialMathPatterns(
     RewritePatternSet &patterns, llvm::function_ref<bool(StringRef)> approximate) {
   populateMathPolynomialApproximationPatterns(patterns, approximate);
 }
+
+//===----------------------------------------------------------------------===//
+// qnt-libm-expm1-log1p
+//===----------------------------------------------------------------------===//
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTLIBMEXPM1LOG1P
+#include "QuantOpt/Codegen/Passes.h.inc"
+} // namespace quantopt
+
+namespace {
+/// Upstream's math-to-libm patterns, with only expm1 and log1p illegal: the
+/// other math ops keep their LLVM lowering (intrinsics where there are).
+struct QntLibmExpm1Log1pPass
+    : quantopt::impl::QntLibmExpm1Log1pBase<QntLibmExpm1Log1pPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathToLibmConversionPatterns(patterns);
+    ConversionTarget target(getContext());
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    target.addIllegalOp<math::ExpM1Op, math::Log1pOp>();
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace

@@ -88,6 +88,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  // expm1 and log1p through libm: LLVM's lowering of them is imprecise.
+  pm.addPass(quantopt::createQntLibmExpm1Log1p());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   // After the math lowering: math-to-libm scalarizes a vector math op
