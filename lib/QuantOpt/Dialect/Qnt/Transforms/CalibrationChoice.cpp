@@ -363,7 +363,6 @@ LayerSampleEvaluator::getWindowGram(int64_t channelAxis) const {
   }
   std::vector<double> gram(cols * cols, 0.0);
   std::vector<double> patch(cols);
-  std::vector<int64_t> xOffsets(cols), colOf;
   // The window's input offsets (relative) and columns, once.
   std::vector<std::pair<int64_t, int64_t>> entries;
   std::function<void(unsigned, int64_t, int64_t)> walkWindow =

@@ -36,11 +36,18 @@ applyMixedPrecision(Operation *layer, StringRef name,
                     std::string &note) {
   const calibration::ChannelMoments *moments =
       observed && observed->moments ? &*observed->moments : nullptr;
-  // Samples of the layer's input measure what the Hessian cannot
-  // (chooseLayerPrecision prefers the Hessian where it applies).
+  // Samples of the layer's input measure what the Hessian cannot (a layer
+  // whose weight is not 2-D: a convolution); they are read only then.
+  bool hessian =
+      moments && moments->kind == calibration::MomentsKind::Hessian &&
+      cast<RankedTensorType>(
+          cast<qnt::QuantizableLayerOpInterface>(layer).getWeightOperand()
+              .get()
+              .getType())
+              .getRank() == 2;
   std::optional<LayerSampleEvaluator> samples;
   std::string samplesError;
-  if (options.samples && options.samples->contains(name)) {
+  if (!hessian && options.samples && options.samples->contains(name)) {
     auto evaluator = options.samples->evaluate(name, layer);
     if (evaluator)
       samples.emplace(std::move(*evaluator));
