@@ -47,6 +47,12 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
                      "docs/Codegen.md); libm: libm's functions, one call per "
                      "element, as the reference path"),
       llvm::cl::init("polynomial")};
+  Option<std::string> layout{
+      *this, "layout",
+      llvm::cl::desc("nhwc (default): NCHW convolutions and pooling become "
+                     "NHWC kernels, the transposes planned once "
+                     "(qnt-convert-to-nhwc); keep: as written"),
+      llvm::cl::init("nhwc")};
 };
 /// Appends `--qnt-codegen` with `options` to `pm`.
 mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm,

@@ -217,6 +217,11 @@ bool FusedEpilogue::append(linalg::GenericOp op, Value chain) {
       auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
       in.kind = last && last.getPosition() == rank - 1 ? Input::Vector
                                                         : Input::Scalar;
+      // A scalar is one value across the vector: it must not vary along the
+      // innermost loop (as `(d0, d3, 0, 0)` of an [N][C][1][1] tensor does,
+      // whose d3 is not its innermost dimension).
+      if (in.kind == Input::Scalar && map.isFunctionOfDim(rank - 1))
+        return false;
     }
     ins.push_back(in);
   }

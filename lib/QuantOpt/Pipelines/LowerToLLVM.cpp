@@ -38,6 +38,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   // so that they fuse the element-wise generics that follow them, requantize
   // included.
   if (codegen) {
+    if (codegen->layout == "nhwc")
+      pm.addNestedPass<func::FuncOp>(quantopt::createQntConvertToNhwc());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntF32Matmul({parallel}));
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntWeightOnlyMatmul({parallel}));
@@ -148,6 +150,10 @@ void quantopt::registerQuantOptPasses() {
             return errorHandler("qnt-codegen: unknown math='" +
                                 options.math.getValue() +
                                 "' (expected polynomial or libm)");
+          if (options.layout != "nhwc" && options.layout != "keep")
+            return errorHandler("qnt-codegen: unknown layout='" +
+                                options.layout.getValue() +
+                                "' (expected nhwc or keep)");
           return buildCodegenPipeline(pm, options);
         },
         [](function_ref<void(const detail::PassOptions &)> handler) {

@@ -1,6 +1,6 @@
 // --qnt-quantize is a registered pipeline of separate passes (their own
 // tests follow): qnt-name-layers, the TOSA lowering the options need,
-// convert-elementwise-to-linalg and qnt-generalize-elementwise for static
+// qnt-convert-to-nhwc (unless layout=keep), convert-elementwise-to-linalg and qnt-generalize-elementwise for static
 // activations, then qnt-quantize-layers with the options.
 // RUN: not quant-opt %s --qnt-quantize="activations=static stats=%t.missing.json" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=STATIC
 // STATIC: builtin.module(
@@ -9,7 +9,8 @@
 // STATIC-NEXT: tosa-to-linalg-named{{.*}},
 // STATIC-NEXT: tosa-to-linalg{{.*}},
 // STATIC-NEXT: tosa-to-tensor,
-// STATIC-NEXT: tosa-to-arith{{.*}}
+// STATIC-NEXT: tosa-to-arith{{.*}},
+// STATIC-NEXT: qnt-convert-to-nhwc
 // STATIC-NEXT: ),
 // STATIC-NEXT: convert-elementwise-to-linalg,
 // STATIC-NEXT: func.func(
@@ -20,12 +21,21 @@
 // DYNAMIC: qnt-name-layers,
 // DYNAMIC-NEXT: func.func(
 // DYNAMIC-NEXT: tosa-to-linalg-named{{.*}},
-// DYNAMIC-NEXT: tosa-to-arith{{.*}}
+// DYNAMIC-NEXT: tosa-to-arith{{.*}},
+// DYNAMIC-NEXT: qnt-convert-to-nhwc
 // DYNAMIC-NEXT: ),
 // DYNAMIC-NEXT: qnt-quantize-layers{{.*}}activations=dynamic{{.*}}weights=i4
 // RUN: quant-opt %s --qnt-quantize="activations=none" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NONE
 // NONE: qnt-name-layers,
+// NONE-NEXT: func.func(
+// NONE-NEXT: qnt-convert-to-nhwc
+// NONE-NEXT: ),
 // NONE-NEXT: qnt-quantize-layers
+// RUN: quant-opt %s --qnt-quantize="activations=none layout=keep" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=KEEP
+// KEEP: qnt-name-layers,
+// KEEP-NEXT: qnt-quantize-layers
+// RUN: not quant-opt %s --qnt-quantize="layout=nchw" 2>&1 | FileCheck %s --check-prefix=BADLAYOUT
+// BADLAYOUT: qnt-quantize: unknown layout='nchw' (expected nhwc or keep)
 // RUN: not quant-opt %s --qnt-quantize="bogus=1" 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: no such option bogus
 

@@ -1,4 +1,6 @@
-// RUN: quant-opt %s --qnt-quantize=activations=none --split-input-file --verify-diagnostics | FileCheck %s
+// The layouts as written (layout=keep): NCHW layers are quantized as such;
+// test/Codegen/nhwc.test has the default conversion to NHWC.
+// RUN: quant-opt %s --qnt-quantize="activations=none layout=keep" --split-input-file --verify-diagnostics | FileCheck %s
 
 // Tests the default weights: int8 symmetric narrow per output channel (axis 1 of a
 // [K, N] weight). Column amax 1.27 and 0.5: scales 0.01 and 0.5/127;

@@ -156,10 +156,16 @@ def analyze(float_dir, quantized_dir, stats=None, ranges=None):
 
     layers = []
     samples = None
-    no_stats, no_ranges = [], []
+    no_stats, no_ranges, nhwc = [], [], []
     for ident in fdump.observers:
         ref = load_npy(fdump.observer_path(ident))
         q = load_npy(qdump.observer_path(ident))
+        if (ref.ndim == 4 and q.shape != ref.shape and
+                q.shape == tuple(ref.shape[i] for i in (0, 2, 3, 1))):
+            # A layer --qnt-quantize converted to NHWC (layout=nhwc, the
+            # default) sees its input channels last.
+            q = q.transpose(0, 3, 1, 2)
+            nhwc.append(ident)
         m = metrics.compare(ident, ref, q)
         if samples is None and ref.ndim >= 1:
             samples = int(ref.shape[0])
@@ -174,6 +180,10 @@ def analyze(float_dir, quantized_dir, stats=None, ranges=None):
         layers.append({"name": ident, "metrics": m, "hist": hist})
         del ref, q
 
+    if nhwc:
+        notes.append(f"{len(nhwc)} layer(s) of the quantized model read NHWC "
+                     "activations (--qnt-quantize layout=nhwc): compared in the "
+                     "float model's NCHW order.")
     if stats and stats_header.get("version") == 1:
         notes.append("The stats file is version 1 (min and max only): histograms "
                      "from the float dump instead.")

@@ -63,6 +63,18 @@ void registerQntQuantizePipeline();
 /// linalg.generic.
 void populateQntGeneralizeElementwisePatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the patterns of qnt-convert-to-nhwc: NCHW convolutions (dense and
+/// depthwise) and pooling become NHWC ops between transposes, and the
+/// transpose propagation below.
+void populateQntConvertToNhwcPatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the transpose propagation of qnt-convert-to-nhwc alone: transposes
+/// sink through element-wise generics and zero padding, fold with each other
+/// and into fills, rise above a padded function argument, and a flatten of
+/// a transposed tensor into a matmul with constant weights permutes the
+/// weights instead.
+void populateQntTransposePropagationPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H

@@ -40,6 +40,41 @@ def QntGeneralizeElementwise : Pass<"qnt-generalize-elementwise", "::mlir::func:
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def QntConvertToNhwc : Pass<"qnt-convert-to-nhwc", "::mlir::func::FuncOp"> {
+  let summary = "NCHW convolutions and pooling to NHWC, with the transposes planned once";
+  let description = [{
+    Rewrites `linalg.conv_2d_nchw_fchw`, `linalg.depthwise_conv_2d_nchw_chw`,
+    `linalg.pooling_nchw_max` and `linalg.pooling_nchw_sum` (any element
+    type) into their NHWC forms (`conv_2d_nhwc_hwcf`,
+    `depthwise_conv_2d_nhwc_hwc`, `pooling_nhwc_max/sum`) between two
+    `linalg.transpose` ops, constant weights transposed at compile time, and
+    then moves the transposes so that a chain of layers keeps NHWC:
+
+    - down through element-wise `linalg.generic` ops (the generic iterates in
+      its transposed input's layout; a broadcast operand such as a
+      per-channel bias is read through the permuted map, an `expand_shape`
+      that only adds unit dimensions is read through its source), zero
+      padding, fills and empties;
+    - a transpose of a transpose folds (to nothing when they cancel);
+    - the flatten of a transposed tensor into a `linalg.matmul` with
+      constant weights becomes a flatten of the untransposed tensor with the
+      weights' rows permuted at compile time;
+    - up above the padding of a function argument, so a model's input is
+      transposed once, before it is padded.
+
+    What remains are the transposes at the function's boundaries and before
+    ops the patterns do not cross (reductions, reshapes other than the
+    flatten into a matmul). Run by `--qnt-quantize` (option `layout`, so
+    that static int8 chains through the NHWC bias, ReLU and pooling) and by
+    `--qnt-codegen` (option `layout`), both by default. The patterns are
+    `populateQntConvertToNhwcPatterns` and, without the layer rewrites,
+    `populateQntTransposePropagationPatterns`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
   let summary = "Post-training quantization of matmul and convolution layers";
   let description = [{
@@ -101,6 +136,9 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "narrow or full (default: narrow for symmetric integer storage, full otherwise)">,
     Option<"pow2", "pow2", "bool", /*default=*/"false",
            "Round weight scales up to powers of two">,
+    Option<"layout", "layout", "std::string", /*default=*/"\"nhwc\"",
+           "nhwc (NCHW convolutions and pooling become NHWC first, "
+           "qnt-convert-to-nhwc) or keep">,
     Option<"activations", "activations", "std::string", /*default=*/"\"dynamic\"",
            "dynamic (run-time ranges), static (ranges from stats=FILE) or none (weight-only)">,
     Option<"actStorage", "act-storage", "std::string", /*default=*/"\"u8\"",

@@ -93,6 +93,8 @@ struct QntQuantizePass
   /// before this pass.
   bool lowersTosa() const { return activations != "none"; }
   bool isStatic() const { return activations == "static"; }
+  /// Whether the pipeline converts NCHW layers to NHWC before this pass.
+  bool convertsToNhwc() const { return layout == "nhwc"; }
   QntQuantizePass(std::shared_ptr<const cal::StatsFile> provided)
       : providedStats(std::move(provided)) {}
 
@@ -128,6 +130,9 @@ struct QntQuantizePass
         weightRange != "full")
       return module.emitError() << "qnt-quantize: unknown weight-range='"
                                 << weightRange << "' (expected narrow or full)";
+    if (layout != "nhwc" && layout != "keep")
+      return module.emitError() << "qnt-quantize: unknown layout='" << layout
+                                << "' (expected nhwc or keep)";
     if (activations != "none" && activations != "dynamic" &&
         activations != "static")
       return module.emitError()
@@ -494,8 +499,9 @@ void quantopt::populateQntGeneralizeElementwisePatterns(
 static void buildPipeline(OpPassManager &pm,
                           std::unique_ptr<QntQuantizePass> layers) {
   pm.addPass(createQntNameLayers());
-  if (layers->lowersTosa()) {
+  if (layers->lowersTosa() || layers->convertsToNhwc()) {
     OpPassManager &fn = pm.nest<func::FuncOp>();
+    if (layers->lowersTosa()) {
     fn.addPass(tosa::createTosaToLinalgNamed());
     // With static activations the whole TOSA graph becomes linalg, so that
     // its biases, clamps, pooling and reshapes chain in integers.
@@ -503,7 +509,13 @@ static void buildPipeline(OpPassManager &pm,
       fn.addPass(tosa::createTosaToLinalg());
       fn.addPass(createTosaToTensorPass());
     }
-    fn.addPass(createTosaToArithPass());
+      fn.addPass(createTosaToArithPass());
+    }
+    // After the names are recorded (statistics and recipes name the layers
+    // of the model as written), so that the layers quantize, and chain, as
+    // NHWC.
+    if (layers->convertsToNhwc())
+      fn.addPass(createQntConvertToNhwc());
   }
   // Static chains fold biases and clamps written as element-wise
   // linalg.generic ops: bring the other spellings (arith ops on tensors,

@@ -1,0 +1,583 @@
+//===- Layout.cpp - NCHW layers to NHWC, with the transposes planned ------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-convert-to-nhwc rewrites the channels-first layers ONNX models come
+// with (conv_2d_nchw_fchw, depthwise_conv_2d_nchw_chw, pooling_nchw_max and
+// pooling_nchw_sum) into their channels-last forms, which have kernels (and
+// through which static int8 chains), between two linalg.transpose ops, and
+// then moves the transposes so that a network pays for them once:
+//
+// - down through element-wise linalg.generic ops (the generic iterates in
+//   the layout of its transposed input; broadcast operands such as a
+//   per-channel bias are read through permuted maps), zero padding, fills
+//   and empties;
+// - a transpose of a transpose folds (to nothing when they cancel);
+// - a flatten of a transposed tensor into a matmul with constant weights
+//   permutes the weights' rows at compile time instead;
+// - up from a padded function argument, so the input is transposed before
+//   it is padded.
+//
+// Upstream's data-layout propagation (linalg::populateDataLayoutPropagation-
+// Patterns) moves tensor.pack/unpack, not transposes, and its
+// TransposeConv2D converts between the NHWC filter layouts only; hence these
+// patterns.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cstring>
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTCONVERTTONHWC
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace quantopt;
+
+namespace {
+constexpr int64_t kToNhwc[] = {0, 2, 3, 1};
+constexpr int64_t kToNchw[] = {0, 3, 1, 2};
+
+/// The size of dimension `d` of `v`, as a value.
+Value dimSize(OpBuilder &b, Location loc, Value v, int64_t d) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!type.isDynamicDim(d))
+    return arith::ConstantIndexOp::create(b, loc, type.getDimSize(d));
+  return tensor::DimOp::create(b, loc, v, d);
+}
+
+/// An empty tensor shaped like `v` with its dimensions permuted (dimension i
+/// of the result is dimension perm[i] of `v`).
+Value emptyPermuted(OpBuilder &b, Location loc, Value v,
+                    ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<Value> dynamic;
+  for (int64_t p : perm) {
+    shape.push_back(type.getDimSize(p));
+    if (type.isDynamicDim(p))
+      dynamic.push_back(dimSize(b, loc, v, p));
+  }
+  return tensor::EmptyOp::create(b, loc, shape, type.getElementType(), dynamic);
+}
+
+Value transpose(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
+  return linalg::TransposeOp::create(b, loc, v, emptyPermuted(b, loc, v, perm),
+                                     perm)
+      ->getResult(0);
+}
+
+/// Row-major strides of `shape`.
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = int64_t(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// `attr` rearranged: element `i` of the result (of type `type`) is element
+/// `source(i)` of `attr`. Byte-sized element types are moved as raw bytes;
+/// others element by element.
+DenseElementsAttr gather(DenseElementsAttr attr, RankedTensorType type,
+                         function_ref<int64_t(int64_t)> source) {
+  if (attr.isSplat())
+    return attr.resizeSplat(type);
+  int64_t n = type.getNumElements();
+  unsigned bits = attr.getElementType().getIntOrFloatBitWidth();
+  if (bits % 8 == 0 && !attr.isSplat()) {
+    ArrayRef<char> raw = attr.getRawData();
+    size_t bytes = bits / 8;
+    std::vector<char> out(n * bytes);
+    for (int64_t i = 0; i < n; ++i)
+      std::memcpy(&out[i * bytes], &raw[source(i) * bytes], bytes);
+    return DenseElementsAttr::getFromRawBuffer(type, out);
+  }
+  SmallVector<Attribute> values(attr.getValues<Attribute>());
+  SmallVector<Attribute> out(n);
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = values[source(i)];
+  return DenseElementsAttr::get(type, out);
+}
+
+/// A constant transposed at compile time.
+DenseElementsAttr permuteConstant(DenseElementsAttr attr,
+                                  ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<int64_t> srcStrides = stridesOf(type.getShape());
+  SmallVector<int64_t> dstStrides = stridesOf(shape);
+  return gather(attr, resultType, [&](int64_t i) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < shape.size(); ++d)
+      offset += (i / dstStrides[d]) % shape[d] * srcStrides[perm[d]];
+    return offset;
+  });
+}
+
+/// `v` transposed: a new constant when `v` is one, else a linalg.transpose.
+Value permuteOperand(OpBuilder &b, Location loc, Value v,
+                     ArrayRef<int64_t> perm) {
+  DenseElementsAttr attr;
+  if (matchPattern(v, m_Constant(&attr)) && attr.getType().hasStaticShape())
+    return arith::ConstantOp::create(b, loc, permuteConstant(attr, perm));
+  return transpose(b, loc, v, perm);
+}
+
+bool onRankedTensors(Operation *op) {
+  return llvm::all_of(op->getOperandTypes(), llvm::IsaPred<RankedTensorType>);
+}
+
+/// conv_2d_nchw_fchw(x, w) -> to_nchw(conv_2d_nhwc_hwcf(to_nhwc(x), w')),
+/// w' = w as [KH][KW][C][F] (at compile time when constant).
+struct ConvToNhwc : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || !onRankedTensors(op))
+      return rewriter.notifyMatchFailure(op, "not on ranked tensors");
+    Location loc = op.getLoc();
+    Value x = transpose(rewriter, loc, op.getInputs()[0], kToNhwc);
+    Value w = permuteOperand(rewriter, loc, op.getInputs()[1], {2, 3, 1, 0});
+    Value init = transpose(rewriter, loc, op.getOutputs()[0], kToNhwc);
+    auto conv = linalg::Conv2DNhwcHwcfOp::create(
+        rewriter, loc, TypeRange{init.getType()}, ValueRange{x, w},
+        ValueRange{init}, op.getStrides(), op.getDilations());
+    rewriter.replaceOp(op, transpose(rewriter, loc, conv->getResult(0), kToNchw));
+    return success();
+  }
+};
+
+/// depthwise_conv_2d_nchw_chw -> depthwise_conv_2d_nhwc_hwc between
+/// transposes, the weights as [KH][KW][C].
+struct DepthwiseToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNchwChwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || !onRankedTensors(op))
+      return rewriter.notifyMatchFailure(op, "not on ranked tensors");
+    Location loc = op.getLoc();
+    Value x = transpose(rewriter, loc, op.getInputs()[0], kToNhwc);
+    Value w = permuteOperand(rewriter, loc, op.getInputs()[1], {1, 2, 0});
+    Value init = transpose(rewriter, loc, op.getOutputs()[0], kToNhwc);
+    auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
+        rewriter, loc, TypeRange{init.getType()}, ValueRange{x, w},
+        ValueRange{init}, op.getStrides(), op.getDilations());
+    rewriter.replaceOp(op, transpose(rewriter, loc, conv->getResult(0), kToNchw));
+    return success();
+  }
+};
+
+/// pooling_nchw_{max,sum} -> pooling_nhwc_{max,sum} between transposes.
+template <typename FromOp, typename ToOp>
+struct PoolingToNhwc : OpRewritePattern<FromOp> {
+  using OpRewritePattern<FromOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(FromOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || !onRankedTensors(op))
+      return rewriter.notifyMatchFailure(op, "not on ranked tensors");
+    Location loc = op.getLoc();
+    Value x = transpose(rewriter, loc, op.getInputs()[0], kToNhwc);
+    Value init = transpose(rewriter, loc, op.getOutputs()[0], kToNhwc);
+    auto pool = ToOp::create(rewriter, loc, TypeRange{init.getType()},
+                             ValueRange{x, op.getInputs()[1]}, ValueRange{init},
+                             op.getStrides(), op.getDilations());
+    rewriter.replaceOp(op, transpose(rewriter, loc, pool->getResult(0), kToNchw));
+    return success();
+  }
+};
+
+/// transpose(transpose(x, p), q) -> transpose(x, p∘q), or x.
+struct FoldTransposes : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<linalg::TransposeOp>();
+    if (!inner || !op.hasPureTensorSemantics())
+      return failure();
+    // Result dim i = inner result dim q[i] = source dim p[q[i]].
+    ArrayRef<int64_t> p = inner.getPermutation(), q = op.getPermutation();
+    SmallVector<int64_t> composed;
+    for (int64_t i : q)
+      composed.push_back(p[i]);
+    if (llvm::equal(composed, llvm::seq<int64_t>(0, composed.size()))) {
+      rewriter.replaceOp(op, inner.getInput());
+      return success();
+    }
+    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), inner.getInput(),
+                                     composed));
+    return success();
+  }
+};
+
+/// transpose(fill(v, t)) -> fill(v, empty), transpose(empty) -> empty.
+struct TransposeOfFillOrEmpty : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    Value in = op.getInput();
+    auto fill = in.getDefiningOp<linalg::FillOp>();
+    if (!fill && !in.getDefiningOp<tensor::EmptyOp>())
+      return failure();
+    if (!op.hasPureTensorSemantics())
+      return failure();
+    Value empty = emptyPermuted(rewriter, op.getLoc(), in, op.getPermutation());
+    if (fill)
+      empty = linalg::FillOp::create(rewriter, fill.getLoc(),
+                                     fill.getInputs()[0], empty)
+                  .getResult(0);
+    rewriter.replaceOp(op, empty);
+    return success();
+  }
+};
+
+/// The inverse of a permutation.
+SmallVector<int64_t> invert(ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inverse[p] = i;
+  return inverse;
+}
+
+/// An operand with unit dimensions read at index 0 through `map`, without
+/// them: a constant reshaped at compile time, or the source of a
+/// tensor.expand_shape that only added them (so that a per-channel bias
+/// spelled `expand_shape(b) : 8 -> 8x1x1` or as an 8x1x1 constant reads as
+/// the 1-D constant it is, along the channel loop).
+std::pair<Value, AffineMap> dropUnitDims(OpBuilder &b, Location loc, Value v,
+                                         AffineMap map) {
+  MLIRContext *ctx = map.getContext();
+  AffineExpr zero = getAffineConstantExpr(0, ctx);
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type)
+    return {v, map};
+  DenseElementsAttr attr;
+  if (matchPattern(v, m_Constant(&attr))) {
+    SmallVector<AffineExpr> kept;
+    SmallVector<int64_t> shape;
+    for (auto [d, e] : llvm::enumerate(map.getResults()))
+      if (type.getDimSize(d) != 1 || e != zero) {
+        kept.push_back(e);
+        shape.push_back(type.getDimSize(d));
+      }
+    if (kept.size() == map.getNumResults() || kept.empty())
+      return {v, map};
+    Value reshaped = arith::ConstantOp::create(
+        b, loc,
+        attr.reshape(RankedTensorType::get(shape, type.getElementType())));
+    return {reshaped, AffineMap::get(map.getNumDims(), map.getNumSymbols(),
+                                     kept, ctx)};
+  }
+  auto expand = v.getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand) {
+    // Any other tensor: collapsed (a reshape, no copy) onto the dimensions
+    // read through loops, each unit dimension joining its neighbour's group.
+    SmallVector<AffineExpr> kept;
+    SmallVector<ReassociationIndices> groups;
+    ReassociationIndices pending;
+    for (auto [d, e] : llvm::enumerate(map.getResults())) {
+      bool unit = type.getDimSize(d) == 1 && e == zero;
+      if (!unit) {
+        kept.push_back(e);
+        groups.push_back(pending); // leading unit dimensions, if any
+        pending.clear();
+        groups.back().push_back(d);
+        continue;
+      }
+      if (groups.empty())
+        pending.push_back(d);
+      else
+        groups.back().push_back(d);
+    }
+    if (kept.size() == map.getNumResults() || kept.empty())
+      return {v, map};
+    Value collapsed = tensor::CollapseShapeOp::create(b, loc, v, groups);
+    return {collapsed, AffineMap::get(map.getNumDims(), map.getNumSymbols(),
+                                      kept, ctx)};
+  }
+  SmallVector<AffineExpr> kept;
+  for (ReassociationIndices group : expand.getReassociationIndices()) {
+    std::optional<int64_t> keep;
+    for (int64_t d : group)
+      if (type.getDimSize(d) != 1) {
+        if (keep)
+          return {v, map};
+        keep = d;
+      }
+    for (int64_t d : group) {
+      if (keep ? d == *keep : d == group.front())
+        kept.push_back(map.getResult(d));
+      else if (map.getResult(d) != zero)
+        return {v, map};
+    }
+  }
+  return {expand.getSrc(),
+          AffineMap::get(map.getNumDims(), map.getNumSymbols(), kept, ctx)};
+}
+
+/// A generic with one result and an input read whole (identity map) from
+/// transpose(y, p): the generic iterates in y's layout instead, reading y
+/// directly and its other operands through the permuted maps. Every other
+/// input read whole must come from a transpose with the same permutation
+/// (no transpose is added on an input).
+/// - An element-wise generic (parallel loops, the result written through
+///   the identity map) -> transpose(generic'(y, ...), p): the transpose
+///   moves on to the generic's users.
+/// - Any other (a reduction, such as a global average pooling to
+///   [N][C][1][1]) keeps its result as it is, written through its permuted
+///   map: the transpose is gone.
+struct SinkTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+        op.getNumLoops() == 0 ||
+        !op.getRegion().front().getOps<linalg::IndexOp>().empty())
+      return failure();
+    unsigned rank = op.getNumLoops();
+    OpOperand *initOperand = op.getDpsInitOperand(0);
+    bool elementwise = op.getNumParallelLoops() == rank &&
+                       op.getMatchingIndexingMap(initOperand).isIdentity();
+    std::optional<SmallVector<int64_t>> perm;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      auto type = dyn_cast<RankedTensorType>(in->get().getType());
+      if (!type || type.getRank() != rank ||
+          !op.getMatchingIndexingMap(in).isIdentity())
+        continue;
+      auto t = in->get().getDefiningOp<linalg::TransposeOp>();
+      if (!t)
+        return rewriter.notifyMatchFailure(op, "an input read whole is not "
+                                               "transposed");
+      if (perm && !llvm::equal(*perm, t.getPermutation()))
+        return rewriter.notifyMatchFailure(op, "inputs transposed unlike");
+      perm = llvm::to_vector(t.getPermutation());
+    }
+    if (!perm)
+      return failure();
+    MLIRContext *ctx = op.getContext();
+    // Old loop i is new loop perm[i].
+    SmallVector<AffineExpr> rename;
+    for (int64_t p : *perm)
+      rename.push_back(getAffineDimExpr(p, ctx));
+    auto renamed = [&](AffineMap map) {
+      return map.replaceDimsAndSymbols(rename, {}, rank, 0);
+    };
+    Location loc = op.getLoc();
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(in);
+      auto type = dyn_cast<RankedTensorType>(in->get().getType());
+      if (type && type.getRank() == rank && map.isIdentity()) {
+        inputs.push_back(
+            in->get().getDefiningOp<linalg::TransposeOp>().getInput());
+        maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+        continue;
+      }
+      auto [value, simplified] = dropUnitDims(rewriter, loc, in->get(), map);
+      inputs.push_back(value);
+      maps.push_back(renamed(simplified));
+    }
+    Value init = initOperand->get();
+    SmallVector<utils::IteratorType> iterators(rank);
+    for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray()))
+      iterators[(*perm)[i]] = it;
+    if (elementwise) {
+      if (op.getMatchingBlockArgument(initOperand).use_empty())
+        init = emptyPermuted(rewriter, loc, init, invert(*perm));
+      else
+        init = transpose(rewriter, loc, init, invert(*perm));
+      maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+    } else {
+      maps.push_back(renamed(op.getMatchingIndexingMap(initOperand)));
+    }
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+        maps, iterators);
+    rewriter.cloneRegionBefore(op.getRegion(), generic.getRegion(),
+                               generic.getRegion().begin());
+    generic->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    if (elementwise)
+      rewriter.replaceOp(op, transpose(rewriter, loc, generic->getResult(0),
+                                       *perm));
+    else
+      rewriter.replaceOp(op, generic->getResults());
+    return success();
+  }
+};
+
+/// Permutes the low/high padding of `pad` by `perm`.
+SmallVector<OpFoldResult> permuted(ArrayRef<OpFoldResult> v,
+                                   ArrayRef<int64_t> perm) {
+  SmallVector<OpFoldResult> out;
+  for (int64_t p : perm)
+    out.push_back(v[p]);
+  return out;
+}
+
+/// pad(transpose(y, p), c) -> transpose(pad'(y, c), p), unless y is a
+/// function argument (whose transpose HoistTransposeAbovePaddedArgument put
+/// there).
+struct SinkTransposeThroughPad : OpRewritePattern<tensor::PadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::PadOp op,
+                                PatternRewriter &rewriter) const override {
+    auto t = op.getSource().getDefiningOp<linalg::TransposeOp>();
+    Value padValue = op.getConstantPaddingValue();
+    if (!t || !padValue || isa<BlockArgument>(t.getInput()))
+      return failure();
+    SmallVector<int64_t> inverse = invert(t.getPermutation());
+    auto padded = tensor::PadOp::create(
+        rewriter, op.getLoc(), Type(), t.getInput(),
+        permuted(op.getMixedLowPad(), inverse),
+        permuted(op.getMixedHighPad(), inverse), padValue, op.getNofold());
+    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), padded.getResult(),
+                                     t.getPermutation()));
+    return success();
+  }
+};
+
+/// transpose(pad(arg, c), p) -> pad'(transpose(arg, p), c) for a block
+/// argument (a model's input): the input is transposed once, before it is
+/// padded, and the pad meets the layer in the layer's layout.
+struct HoistTransposeAbovePaddedArgument : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto pad = op.getInput().getDefiningOp<tensor::PadOp>();
+    Value padValue = pad ? pad.getConstantPaddingValue() : Value();
+    if (!pad || !padValue || !isa<BlockArgument>(pad.getSource()) ||
+        !op.hasPureTensorSemantics())
+      return failure();
+    // Other than `op`, only the sizes of the padded tensor may be used.
+    SmallVector<tensor::DimOp> dims;
+    for (Operation *user : pad->getUsers()) {
+      if (user == op)
+        continue;
+      auto dim = dyn_cast<tensor::DimOp>(user);
+      if (!dim || !dim.getConstantIndex())
+        return failure();
+      dims.push_back(dim);
+    }
+    ArrayRef<int64_t> perm = op.getPermutation();
+    // Where the old pad was, so that the new one dominates its users.
+    rewriter.setInsertionPointAfter(pad);
+    Value x = transpose(rewriter, op.getLoc(), pad.getSource(), perm);
+    auto padded = tensor::PadOp::create(
+        rewriter, pad.getLoc(), Type(), x, permuted(pad.getMixedLowPad(), perm),
+        permuted(pad.getMixedHighPad(), perm), padValue, pad.getNofold());
+    SmallVector<int64_t> inverse = invert(perm);
+    for (tensor::DimOp dim : dims) {
+      rewriter.setInsertionPoint(dim);
+      rewriter.replaceOpWithNewOp<tensor::DimOp>(
+          dim, padded.getResult(), inverse[*dim.getConstantIndex()]);
+    }
+    rewriter.replaceOp(op, padded.getResult());
+    return success();
+  }
+};
+
+/// matmul(collapse(transpose(y, p)), W) with the batch dimension kept
+/// (p[0] = 0, reassociation [[0], [1, ..]]) and constant W ->
+/// matmul(collapse(y), W'), W's rows permuted at compile time to y's order:
+/// the flatten of an NCHW model's features reads the NHWC tensor as it is.
+struct PermuteFlattenedWeights : OpRewritePattern<linalg::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() ||
+        op.getIndexingMapsArray() !=
+            linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()))
+      return failure();
+    auto collapse = op.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+    DenseElementsAttr weights;
+    if (!collapse || !collapse->hasOneUse() ||
+        !matchPattern(op.getInputs()[1], m_Constant(&weights)))
+      return failure();
+    auto t = collapse.getSrc().getDefiningOp<linalg::TransposeOp>();
+    auto groups = collapse.getReassociationIndices();
+    if (!t || groups.size() != 2 || groups[0].size() != 1 ||
+        t.getPermutation()[0] != 0)
+      return failure();
+    auto yType = cast<RankedTensorType>(t.getInput().getType());
+    if (!llvm::all_of(yType.getShape().drop_front(),
+                      [](int64_t s) { return !ShapedType::isDynamic(s); }))
+      return failure();
+    ArrayRef<int64_t> perm = t.getPermutation();
+    // Feature dims of y (1..r-1) and of the transposed tensor.
+    SmallVector<int64_t> yFeat(yType.getShape().drop_front());
+    SmallVector<int64_t> tFeat;
+    for (int64_t p : perm.drop_front())
+      tFeat.push_back(yType.getDimSize(p));
+    SmallVector<int64_t> tStrides = stridesOf(tFeat);
+    SmallVector<int64_t> yStrides = stridesOf(yFeat);
+    auto wType = cast<RankedTensorType>(weights.getType());
+    int64_t n = wType.getDimSize(1);
+    // New row r (y order) is old row (transposed order) of the same element.
+    auto oldRow = [&](int64_t r) {
+      int64_t old = 0;
+      for (size_t i = 1; i < perm.size(); ++i) {
+        int64_t yDim = perm[i] - 1;
+        int64_t index = (r / yStrides[yDim]) % yFeat[yDim];
+        old += index * tStrides[i - 1];
+      }
+      return old;
+    };
+    DenseElementsAttr permutedW = gather(weights, wType, [&](int64_t i) {
+      return oldRow(i / n) * n + i % n;
+    });
+    Location loc = op.getLoc();
+    Value flat = tensor::CollapseShapeOp::create(rewriter, collapse.getLoc(),
+                                                 t.getInput(), groups);
+    Value w = arith::ConstantOp::create(rewriter, loc, permutedW);
+    rewriter.modifyOpInPlace(op, [&] {
+      op->setOperand(0, flat);
+      op->setOperand(1, w);
+    });
+    return success();
+  }
+};
+
+struct QntConvertToNhwcPass
+    : quantopt::impl::QntConvertToNhwcBase<QntConvertToNhwcPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateQntConvertToNhwcPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
+
+void quantopt::populateQntConvertToNhwcPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<ConvToNhwc, DepthwiseToNhwc,
+               PoolingToNhwc<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>,
+               PoolingToNhwc<linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>>(
+      ctx);
+  populateQntTransposePropagationPatterns(patterns);
+}
+
+void quantopt::populateQntTransposePropagationPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<FoldTransposes, TransposeOfFillOrEmpty,
+               SinkTransposeThroughGeneric, SinkTransposeThroughPad,
+               HoistTransposeAbovePaddedArgument, PermuteFlattenedWeights>(
+      patterns.getContext());
+}

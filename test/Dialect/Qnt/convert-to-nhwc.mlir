@@ -1,0 +1,110 @@
+// RUN: quant-opt %s --qnt-convert-to-nhwc | FileCheck %s
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#chan = affine_map<(d0, d1, d2, d3) -> (d1, 0, 0)>
+#pooled = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
+#mm = affine_map<(d0, d1) -> (d0, d1)>
+
+// A conv, its bias and ReLU, max pooling, padding, a depthwise conv, a
+// global average (a reduction) multiplied back, and the flatten into a
+// matmul: one transpose remains, on the input, before its padding.
+// CHECK: #{{.*}} = affine_map<(d0, d1, d2, d3) -> (d3)>
+// CHECK-LABEL: func.func @cnn
+// CHECK-SAME: (%[[X:.*]]: tensor<?x2x6x6xf32>)
+// The weights' rows in NHWC order: row (h, w, c) of the new weights is row
+// (c, h, w) of the old, whose value is 100 c + 10 h + w.
+// CHECK: arith.constant dense<{{\[}}[0.000000e+00, 0.000000e+00], [1.000000e+02, 1.000000e+02], [2.000000e+02, 2.000000e+02], [3.000000e+02, 3.000000e+02], [1.000000e+00, 1.000000e+00]
+// CHECK-SAME: tensor<36x2xf32>
+// CHECK: arith.constant dense<2.500000e-01> : tensor<3x3x4xf32>
+// CHECK: arith.constant dense<5.000000e-01> : tensor<3x3x2x4xf32>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[X]] : tensor<?x2x6x6xf32>) outs(%{{.*}} : tensor<?x6x6x2xf32>) permutation = [0, 2, 3, 1]
+// CHECK: tensor.pad %[[T]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x8x8x2xf32>, tensor<3x3x2x4xf32>) outs(%{{.*}} : tensor<?x6x6x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x6x6x4xf32>, tensor<4xf32>)
+// CHECK: linalg.pooling_nhwc_max {{.*}} outs(%{{.*}} : tensor<?x3x3x4xf32>)
+// CHECK: tensor.pad %{{.*}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x5x5x4xf32>, tensor<3x3x4xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%{{.*}} : tensor<?x3x3x4xf32>) outs(%{{.*}} : tensor<?x4x1x1xf32>)
+// CHECK: %[[M2:.*]] = tensor.collapse_shape %[[MEAN]] {{\[}}[0], [1, 2, 3]] : tensor<?x4x1x1xf32> into tensor<?x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[M2]] : tensor<?x3x3x4xf32>, tensor<?x4xf32>)
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3]] : tensor<?x3x3x4xf32> into tensor<?x36xf32>
+// CHECK: linalg.matmul ins(%[[FLAT]], %{{.*}} : tensor<?x36xf32>, tensor<36x2xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @cnn(%x: tensor<?x2x6x6xf32>) -> tensor<?x2xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x2x6x6xf32>
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<?x2x6x6xf32> to tensor<?x2x8x8xf32>
+  %w1 = arith.constant dense<0.5> : tensor<4x2x3x3xf32>
+  %e1 = tensor.empty(%n) : tensor<?x4x6x6xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?x4x6x6xf32>) -> tensor<?x4x6x6xf32>
+  %c1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%xp, %w1 : tensor<?x2x8x8xf32>, tensor<4x2x3x3xf32>) outs(%f1 : tensor<?x4x6x6xf32>) -> tensor<?x4x6x6xf32>
+  %b1 = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %b1e = tensor.expand_shape %b1 [[0, 1, 2]] output_shape [4, 1, 1] : tensor<4xf32> into tensor<4x1x1xf32>
+  %r1 = linalg.generic {indexing_maps = [#id, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%c1, %b1e : tensor<?x4x6x6xf32>, tensor<4x1x1xf32>) outs(%e1 : tensor<?x4x6x6xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x4x6x6xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %e2 = tensor.empty(%n) : tensor<?x4x3x3xf32>
+  %f2 = linalg.fill ins(%ninf : f32) outs(%e2 : tensor<?x4x3x3xf32>) -> tensor<?x4x3x3xf32>
+  %p1 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%r1, %win : tensor<?x4x6x6xf32>, tensor<2x2xf32>) outs(%f2 : tensor<?x4x3x3xf32>) -> tensor<?x4x3x3xf32>
+  %pp = tensor.pad %p1 low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<?x4x3x3xf32> to tensor<?x4x5x5xf32>
+  %w2 = arith.constant dense<0.25> : tensor<4x3x3xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x4x3x3xf32>) -> tensor<?x4x3x3xf32>
+  %d2 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%pp, %w2 : tensor<?x4x5x5xf32>, tensor<4x3x3xf32>) outs(%f3 : tensor<?x4x3x3xf32>) -> tensor<?x4x3x3xf32>
+  %e4 = tensor.empty(%n) : tensor<?x4x1x1xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<?x4x1x1xf32>) -> tensor<?x4x1x1xf32>
+  %mean = linalg.generic {indexing_maps = [#id, #pooled], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%d2 : tensor<?x4x3x3xf32>) outs(%f4 : tensor<?x4x1x1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4x1x1xf32>
+  %scaled = linalg.generic {indexing_maps = [#id, #pooled, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%d2, %mean : tensor<?x4x3x3xf32>, tensor<?x4x1x1xf32>) outs(%e2 : tensor<?x4x3x3xf32>) {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %s = arith.mulf %in, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4x3x3xf32>
+  %flat = tensor.collapse_shape %scaled [[0], [1, 2, 3]] : tensor<?x4x3x3xf32> into tensor<?x36xf32>
+  %w3 = arith.constant dense<[[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [10.0, 10.0], [11.0, 11.0], [12.0, 12.0], [20.0, 20.0], [21.0, 21.0], [22.0, 22.0],
+    [100.0, 100.0], [101.0, 101.0], [102.0, 102.0], [110.0, 110.0], [111.0, 111.0], [112.0, 112.0], [120.0, 120.0], [121.0, 121.0], [122.0, 122.0],
+    [200.0, 200.0], [201.0, 201.0], [202.0, 202.0], [210.0, 210.0], [211.0, 211.0], [212.0, 212.0], [220.0, 220.0], [221.0, 221.0], [222.0, 222.0],
+    [300.0, 300.0], [301.0, 301.0], [302.0, 302.0], [310.0, 310.0], [311.0, 311.0], [312.0, 312.0], [320.0, 320.0], [321.0, 321.0], [322.0, 322.0]]> : tensor<36x2xf32>
+  %e5 = tensor.empty(%n) : tensor<?x2xf32>
+  %f5 = linalg.fill ins(%zero : f32) outs(%e5 : tensor<?x2xf32>) -> tensor<?x2xf32>
+  %y = linalg.matmul ins(%flat, %w3 : tensor<?x36xf32>, tensor<36x2xf32>) outs(%f5 : tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// Weights that are not constants are transposed at run time; an
+// element-wise op whose other input is read whole in NCHW keeps the
+// transpose in front of it (none is added on that input).
+// CHECK-LABEL: func.func @mixed
+// CHECK-SAME: (%[[X:.*]]: tensor<1x3x5x5xf32>, %[[W:.*]]: tensor<4x3x1x1xf32>, %[[Z:.*]]: tensor<1x4x5x5xf32>)
+// CHECK-DAG: linalg.transpose ins(%[[W]] : tensor<4x3x1x1xf32>) outs(%{{.*}} : tensor<1x1x3x4xf32>) permutation = [2, 3, 1, 0]
+// CHECK-DAG: linalg.transpose ins(%[[X]] : tensor<1x3x5x5xf32>) outs(%{{.*}} : tensor<1x5x5x3xf32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf
+// CHECK: %[[B:.*]] = linalg.transpose ins(%[[C]] : tensor<1x5x5x4xf32>) outs(%{{.*}} : tensor<1x4x5x5xf32>) permutation = [0, 3, 1, 2]
+// CHECK: linalg.generic {{.*}} ins(%[[B]], %[[Z]] : tensor<1x4x5x5xf32>, tensor<1x4x5x5xf32>)
+func.func @mixed(%x: tensor<1x3x5x5xf32>, %w: tensor<4x3x1x1xf32>, %z: tensor<1x4x5x5xf32>) -> tensor<1x4x5x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x5x5xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x5x5xf32>) -> tensor<1x4x5x5xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x5x5xf32>, tensor<4x3x1x1xf32>) outs(%f : tensor<1x4x5x5xf32>) -> tensor<1x4x5x5xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%c, %z : tensor<1x4x5x5xf32>, tensor<1x4x5x5xf32>) outs(%e : tensor<1x4x5x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x5x5xf32>
+  return %r : tensor<1x4x5x5xf32>
+}
