@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
+#include "Epilogue.h"
 #include "KernelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -109,12 +110,18 @@ struct F32Kernels {
           v.convertToFloat();
       ++flat;
     }
+    // The element-wise code after the convolution (bias, activation) runs
+    // on the accumulators before they are stored; the kernel goes where
+    // that code ends.
+    FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
     OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPoint(op);
+    rewriter.setInsertionPoint(epilogue.empty() ? op.getOperation()
+                                                : epilogue.getInsertionPoint());
     OpBuilder &ob = rewriter;
     Value xTensor = op.getInputs()[0];
     Value initTensor = op.getOutputs()[0];
-    auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+    auto outType = epilogue.getResultType(
+        cast<RankedTensorType>(op->getResult(0).getType()));
     Value outDims[4];
     SmallVector<Value> dynSizes;
     for (int64_t d = 0; d < 4; ++d) {
@@ -132,6 +139,7 @@ struct F32Kernels {
     Value x = kernel.addStridedInput(xTensor);
     Value init = kernel.addStridedInput(initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
+    epilogue.prepare(kernel, loc, kLanes);
     auto cst = [&](OpBuilder &cb, int64_t v) {
       return arith::ConstantIndexOp::create(cb, loc, v).getResult();
     };
@@ -194,16 +202,21 @@ struct F32Kernels {
             scf::YieldOp::create(lb, loc, channels.getResults());
           });
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t k = 0; k < cols; ++k)
-          vector::TransferWriteOp::create(
-              tb, loc, window.getResult(r * cols + k), out,
-              ValueRange{n, oh, ow[r], col[k]}, ArrayRef<bool>{fullBlocks});
+        for (int64_t k = 0; k < cols; ++k) {
+          SmallVector<Value> at{n, oh, ow[r], col[k]};
+          Value v = epilogue.apply(tb, loc, window.getResult(r * cols + k), at,
+                                   fullBlocks);
+          vector::TransferWriteOp::create(tb, loc, v, out, at,
+                                          ArrayRef<bool>{fullBlocks});
+        }
     };
 
     emitConvTiles(b, loc, outDims[0], outDims[1], outDims[2],
                   outType.isDynamicDim(2) ? -1 : outType.getDimSize(2), nBlocks,
                   parallel, emitTile);
-    rewriter.replaceOp(op, kernel.finish());
+    Value result = kernel.finish().front();
+    epilogue.replaceAndErase(rewriter, result, initTensor);
+    rewriter.eraseOp(op);
   }
 
   void rewrite(RewriterBase &rewriter, linalg::MatmulOp op) {
@@ -223,12 +236,17 @@ struct F32Kernels {
           v.convertToFloat();
       ++flat;
     }
+    // The element-wise code after the matmul (bias, activation) runs on the
+    // accumulators before they are stored.
+    FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
     OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPoint(op);
+    rewriter.setInsertionPoint(epilogue.empty() ? op.getOperation()
+                                                : epilogue.getInsertionPoint());
     OpBuilder &ob = rewriter;
     Value aTensor = op.getInputs()[0];
     Value initTensor = op.getOutputs()[0];
-    auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+    auto outType = epilogue.getResultType(
+        cast<RankedTensorType>(op->getResult(0).getType()));
     SmallVector<Value> dynSizes;
     if (outType.isDynamicDim(0))
       dynSizes.push_back(tensor::DimOp::create(ob, loc, aTensor, 0));
@@ -242,6 +260,7 @@ struct F32Kernels {
     Value a = kernel.addStridedInput(aTensor);
     Value init = kernel.addStridedInput(initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
+    epilogue.prepare(kernel, loc, kLanes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value m = memref::DimOp::create(b, loc, a, 0);
@@ -280,14 +299,19 @@ struct F32Kernels {
                                  accumulateRows(lb, loc, a, aIdx, wv, accs));
           });
       for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c)
-          vector::TransferWriteOp::create(tb, loc, loop.getResult(r * cols + c),
-                                          out, ValueRange{rowIdx[r], colIdx[c]},
+        for (int64_t c = 0; c < cols; ++c) {
+          SmallVector<Value> at{rowIdx[r], colIdx[c]};
+          Value v = epilogue.apply(tb, loc, loop.getResult(r * cols + c), at,
+                                   fullBlocks);
+          vector::TransferWriteOp::create(tb, loc, v, out, at,
                                           ArrayRef<bool>{fullBlocks});
+        }
     };
 
     emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
-    rewriter.replaceOp(op, kernel.finish());
+    Value result = kernel.finish().front();
+    epilogue.replaceAndErase(rewriter, result, initTensor);
+    rewriter.eraseOp(op);
   }
 
   /// batch_matmul [B][M][K] x [B][K][N] of two activations (attention's
