@@ -58,6 +58,10 @@ void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
 void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
                                          bool parallel);
 
+/// Adds the pattern of qnt-strided-copies: a memref.copy between buffers
+/// that are not both contiguous becomes linalg.copy.
+void populateQntStridedCopiesPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the patterns of qnt-polynomial-math: upstream's polynomial
 /// approximations of the f32 math ops for which `approximate(name)` holds
 /// (operation names: "math.exp", "math.tanh", ...).

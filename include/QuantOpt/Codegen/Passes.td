@@ -159,6 +159,20 @@ def QntPolynomialMath : Pass<"qnt-polynomial-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntStridedCopies : Pass<"qnt-strided-copies", "::mlir::func::FuncOp"> {
+  let summary = "Non-contiguous memref.copy as linalg.copy loops";
+  let description = [{
+    After bufferization: a `memref.copy` that the LLVM lowering would not
+    turn into `llvm.memcpy` (a strided source or target, such as the
+    interior of a padded tensor) becomes `linalg.copy`, whose loops LLVM
+    unrolls and vectorizes, instead of a call of the runner utilities'
+    `memrefCopy`, which moves one element at a time through generic index
+    arithmetic. Part of `--qnt-codegen`; the rewrite is
+    `populateQntStridedCopiesPatterns`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def QntLibmExpm1Log1p : Pass<"qnt-libm-expm1-log1p", "::mlir::ModuleOp"> {
   let summary = "math.expm1 and math.log1p as libm calls";
   let description = [{

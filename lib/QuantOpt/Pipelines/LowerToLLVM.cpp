@@ -71,6 +71,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  if (codegen)
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (codegen)
     pm.addPass(createConvertVectorToSCFPass());
