@@ -58,6 +58,12 @@ void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
 void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
                                          bool parallel);
 
+/// Adds the pattern of qnt-parallel-loops: a linalg op on buffers outside
+/// any scf.parallel becomes loops whose outer parallel dimensions (enough
+/// for `threads`) are one scf.parallel.
+void populateQntParallelLoopsPatterns(mlir::RewritePatternSet &patterns,
+                                      int64_t threads);
+
 /// Adds the pattern of qnt-strided-copies: a memref.copy between buffers
 /// that are not both contiguous becomes linalg.copy.
 void populateQntStridedCopiesPatterns(mlir::RewritePatternSet &patterns);

@@ -173,6 +173,28 @@ def QntStridedCopies : Pass<"qnt-strided-copies", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def QntParallelLoops : Pass<"qnt-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "The ops no kernel took as loops whose outer parallel dimensions are an scf.parallel";
+  let description = [{
+    After bufferization, with `--qnt-codegen threads=N` (N > 1): each linalg
+    op on buffers outside a parallel loop (padding copies, pooling,
+    transposes, fills, element-wise code no kernel fused) becomes its
+    `scf.for` nest (`linalg::linalgOpToLoops`) with its outermost parallel
+    loops, as many as it takes for their static trip counts to reach 4 x
+    `threads` iterations (a dynamic trip count suffices), turned into one
+    `scf.parallel`; the inner loops stay plain loops that LLVM vectorizes.
+    Upstream's `convert-linalg-to-parallel-loops` makes every parallel
+    dimension parallel, which the OpenMP conversion collapses into one index
+    per element (two threads ran the CNN slower than one). The rewrite is
+    `populateQntParallelLoopsPatterns`.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"2",
+           "threads the loops are shared among">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def QntLibmExpm1Log1p : Pass<"qnt-libm-expm1-log1p", "::mlir::ModuleOp"> {
   let summary = "math.expm1 and math.log1p as libm calls";
   let description = [{

@@ -73,6 +73,13 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
   if (codegen)
     pm.addNestedPass<func::FuncOp>(quantopt::createQntStridedCopies());
+  // With threads, the ops no kernel took (padding, pooling, copies, the
+  // element-wise code left to the reference path) run their outer parallel
+  // loops as an scf.parallel, which the OpenMP conversion below distributes
+  // like the kernels' loops.
+  if (parallel)
+    pm.addNestedPass<func::FuncOp>(
+        quantopt::createQntParallelLoops({codegen->threads}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (codegen)
     pm.addPass(createConvertVectorToSCFPass());
