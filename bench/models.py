@@ -19,7 +19,8 @@ of 64 characters, calibrated on 64 training windows) it times:
 - for the CNN, also its int8 QDQ form (one epoch of quantization-aware
   training, examples/fashion-mnist/qat.py, exported by torch.onnx) in both
   engines: ONNX Runtime fuses the QDQ pairs into its integer kernels,
-  QuantOpt folds them (--qnt-fold-dequantized-layers --qnt-chain-layers).
+  QuantOpt folds them (--qnt-convert-to-nhwc --qnt-fold-dequantized-layers
+  --qnt-chain-layers).
 Every variant runs once per round, rounds interleaved (so that a noisy
 neighbour slows all of them alike); each run is the median of CALLS calls
 after a warm-up inside one process; the table shows the median over the
@@ -190,8 +191,8 @@ def prepare(name, onnx_path, x, calib, qdq_path=None, extra=Extra()):
         run(f"{args.bindir}/quant-import-onnx", qdq_path, "-o", qdq_mlir, "--input-shape",
             f"{onnx.load(qdq_path).graph.input[0].name}={shape}")
         qdq_folded = base + ".qdq.folded.mlir"
-        run(f"{args.bindir}/quant-opt", qdq_mlir, "--qnt-fold-dequantized-layers",
-            "--qnt-chain-layers", "-o", qdq_folded)
+        run(f"{args.bindir}/quant-opt", qdq_mlir, "--qnt-convert-to-nhwc",
+            "--qnt-fold-dequantized-layers", "--qnt-chain-layers", "-o", qdq_folded)
     variants = {}
     for threads in (1, 2):
         ort_models = [("ONNX Runtime fp32", onnx_path), ("ONNX Runtime int8 dynamic", dyn)]

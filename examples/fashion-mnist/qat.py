@@ -20,8 +20,9 @@ QuantOpt's post-training quantization (PTQ) of the same float model.
    ranges, so each weight is replaced by its fake-quantized value first
    (integers in the b-bit range times the scale) and exported with the
    int8 range: the same numbers, stored as int8.
-4. quant-import-onnx -> quant-opt --qnt-fold-dequantized-layers (typed
-   integer layers) -> --qnt-codegen -> quant-run on the 10000 test images:
+4. quant-import-onnx -> quant-opt --qnt-convert-to-nhwc
+   --qnt-fold-dequantized-layers --qnt-chain-layers (typed integer layers,
+   chained through ReLU and max pooling) -> --qnt-codegen -> quant-run on the 10000 test images:
    accuracy and agreement with the fake-quantized torch model.
 5. ONNX Runtime (bench/ort, when installed) on the same QDQ file:
    accuracy, agreement and identical logits with QuantOpt's.
@@ -153,8 +154,8 @@ np.save(x_npy, x_test)
 mlir = os.path.join(args.work, "qat.mlir")
 run(f"{args.bindir}/quant-import-onnx", onnx_path, "-o", mlir)
 folded = os.path.join(args.work, "qat.folded.mlir")
-remarks = run(f"{args.bindir}/quant-opt", mlir, "--qnt-fold-dequantized-layers",
-              "-o", folded)
+remarks = run(f"{args.bindir}/quant-opt", mlir, "--qnt-convert-to-nhwc",
+              "--qnt-fold-dequantized-layers", "--qnt-chain-layers", "-o", folded)
 contracts = len(re.findall(r"qnt\.contract", open(folded).read()))
 fast = os.path.join(args.work, "qat.fast.mlir")
 run(f"{args.bindir}/quant-opt", folded, "--qnt-codegen", "-o", fast)

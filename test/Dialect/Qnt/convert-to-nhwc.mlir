@@ -108,3 +108,36 @@ func.func @mixed(%x: tensor<1x3x5x5xf32>, %w: tensor<4x3x1x1xf32>, %z: tensor<1x
   } -> tensor<1x4x5x5xf32>
   return %r : tensor<1x4x5x5xf32>
 }
+
+// A QDQ model: the input's quantize/dequantize pair and padding take the
+// input's transpose above them; a per-channel dequantize after a layer
+// takes the transpose below it with its axis moved (1 -> 3); the weights'
+// dequantize is transposed at run time (qnt-fold-dequantized-layers folds
+// that transpose into the constant).
+// CHECK-LABEL: func.func @qdq
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x4xf32>)
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[X]] : tensor<1x2x4x4xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: %[[Q:.*]] = qnt.quantize %[[T]] : tensor<1x4x4x2xf32> to tensor<1x4x4x2xi8>
+// CHECK: %[[DQ:.*]] = qnt.dequantize %[[Q]] : tensor<1x4x4x2xi8> to tensor<1x4x4x2xf32>
+// CHECK: tensor.pad %[[DQ]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf
+// CHECK: %[[Q2:.*]] = qnt.quantize %[[C]] : tensor<1x4x4x3xf32> to tensor<1x4x4x3xi8> as #qnt.params<i8, axis = 3,
+// CHECK: %[[D2:.*]] = qnt.dequantize %[[Q2]] : tensor<1x4x4x3xi8> to tensor<1x4x4x3xf32> as #qnt.params<i8, axis = 3,
+// CHECK: linalg.transpose ins(%[[D2]] : tensor<1x4x4x3xf32>) {{.*}} permutation = [0, 3, 1, 2]
+func.func @qdq(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %q = qnt.quantize %x : tensor<1x2x4x4xf32> to tensor<1x2x4x4xi8> as #qnt.params<ui8, scales = [0.1]>
+  %dq = qnt.dequantize %q : tensor<1x2x4x4xi8> to tensor<1x2x4x4xf32> as #qnt.params<ui8, scales = [0.1]>
+  %xp = tensor.pad %dq low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x4x4xf32> to tensor<1x2x6x6xf32>
+  %wq = arith.constant dense<1> : tensor<3x2x3x3xi8>
+  %w = qnt.dequantize %wq : tensor<3x2x3x3xi8> to tensor<3x2x3x3xf32> as #qnt.params<i8, axis = 0, scales = [0.1, 0.2, 0.3]>
+  %e = tensor.empty() : tensor<1x3x4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%xp, %w : tensor<1x2x6x6xf32>, tensor<3x2x3x3xf32>) outs(%f : tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  %q2 = qnt.quantize %c : tensor<1x3x4x4xf32> to tensor<1x3x4x4xi8> as #qnt.params<i8, axis = 1, scales = [0.5, 0.5, 0.5]>
+  %d2 = qnt.dequantize %q2 : tensor<1x3x4x4xi8> to tensor<1x3x4x4xf32> as #qnt.params<i8, axis = 1, scales = [0.5, 0.5, 0.5]>
+  return %d2 : tensor<1x3x4x4xf32>
+}

@@ -101,3 +101,40 @@ func.func @dynamic(%xq: tensor<2x4xi8>, %s: tensor<f32>, %z: tensor<i32>) -> ten
   %q = qnt.quantize %y1 : tensor<2x3xf32> to tensor<2x3xi8> as #qnt.params<ui8, scales = [0.1]>
   return %q : tensor<2x3xi8>
 }
+
+// -----
+
+// Tests that a requantization of dequantized values seen through max
+// pooling and a transpose (a QDQ model's pair around its pooling) becomes
+// the pooling and the transpose on the stored integers, and that other
+// parameters keep the float path.
+// CHECK-LABEL: func @requantized_pooling
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x4x4x2xi8>)
+// CHECK: %[[LOW:.*]] = arith.constant 0 : i8
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[LOW]] : i8)
+// CHECK: %[[P:.*]] = linalg.pooling_nhwc_max_unsigned {{.*}} ins(%[[Q]], %{{.*}} : tensor<1x4x4x2xi8>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<1x2x2x2xi8>)
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[P]] : tensor<1x2x2x2xi8>)
+// CHECK-NOT: qnt.dequantize
+// CHECK-NOT: qnt.quantize
+// CHECK: return %[[T]]
+func.func @requantized_pooling(%q: tensor<1x4x4x2xi8>) -> tensor<1x2x2x2xi8> {
+  %x = qnt.dequantize %q : tensor<1x4x4x2xi8> to tensor<1x4x4x2xf32> as #qnt.params<ui8, scales = [0.1], zero_points = [3]>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x2x2x2xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %k = tensor.empty() : tensor<2x2xf32>
+  %p = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %k : tensor<1x4x4x2xf32>, tensor<2x2xf32>) outs(%f : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %e2 = tensor.empty() : tensor<1x2x2x2xf32>
+  %t = linalg.transpose ins(%p : tensor<1x2x2x2xf32>) outs(%e2 : tensor<1x2x2x2xf32>) permutation = [0, 3, 1, 2]
+  %r = qnt.quantize %t : tensor<1x2x2x2xf32> to tensor<1x2x2x2xi8> as #qnt.params<ui8, scales = [0.1], zero_points = [3]>
+  return %r : tensor<1x2x2x2xi8>
+}
+
+// CHECK-LABEL: func @other_params
+// CHECK: qnt.dequantize
+// CHECK: qnt.quantize
+func.func @other_params(%q: tensor<4xi8>) -> tensor<4xi8> {
+  %x = qnt.dequantize %q : tensor<4xi8> to tensor<4xf32> as #qnt.params<ui8, scales = [0.1], zero_points = [3]>
+  %r = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<ui8, scales = [0.2], zero_points = [3]>
+  return %r : tensor<4xi8>
+}

@@ -139,3 +139,25 @@ func.func @fold_rounding() -> (tensor<2xi8>, tensor<2xf8E4M3FN>) {
   %f = qnt.quantize %d : tensor<2xf32> to tensor<2xf8E4M3FN> as #qnt.params<f8E4M3FN, scales = [0.1]>
   return %a, %f : tensor<2xi8>, tensor<2xf8E4M3FN>
 }
+
+// -----
+
+// Tests that an activation seen through a transpose (the flatten of a model
+// converted to NHWC) is requantized exactly after it and the layer folds.
+// CHECK-LABEL: func @through_transpose
+// CHECK: %[[T:.*]] = linalg.transpose ins(%{{.*}} : tensor<2x3x2xf32>)
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[T]]
+// CHECK: %[[R:.*]] = qnt.quantize %[[F]] : tensor<2x6xf32> to tensor<2x6xi8> as #qnt.params<ui8, scales = [0.05], zero_points = [10]>
+// CHECK: qnt.contract %[[R]], %{{.*}} : (tensor<2x6xi8>, tensor<6x3xi8>) -> tensor<2x3xf32>
+// CHECK-NOT: linalg.matmul
+func.func @through_transpose(%xq: tensor<2x2x3xi8>) -> tensor<2x3xf32> {
+  %x = qnt.dequantize %xq : tensor<2x2x3xi8> to tensor<2x2x3xf32> as #qnt.params<ui8, scales = [0.05], zero_points = [10]>
+  %e = tensor.empty() : tensor<2x3x2xf32>
+  %t = linalg.transpose ins(%x : tensor<2x2x3xf32>) outs(%e : tensor<2x3x2xf32>) permutation = [0, 2, 1]
+  %flat = tensor.collapse_shape %t [[0], [1, 2]] : tensor<2x3x2xf32> into tensor<2x6xf32>
+  %wq = arith.constant dense<3> : tensor<6x3xi8>
+  %w = qnt.dequantize %wq : tensor<6x3xi8> to tensor<6x3xf32> as #qnt.params<i8, scales = [0.01]>
+  %c = arith.constant dense<0.0> : tensor<2x3xf32>
+  %y = linalg.matmul ins(%flat, %w : tensor<2x6xf32>, tensor<6x3xf32>) outs(%c : tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}

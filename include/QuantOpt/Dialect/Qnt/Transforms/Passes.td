@@ -237,6 +237,10 @@ def QntChainLayers : Pass<"qnt-chain-layers", "::mlir::ModuleOp"> {
       bias in int32 at `s_x * s_w`, is requantized straight to the quantize's
       parameters (`requantize=float|fixed-point`), the clamp as stored bounds
       and the shape ops replayed on the stored integers;
+    - a `qnt.quantize` of dequantized values seen through those
+      scale-preserving ops, with the dequantize's (per-tensor) parameters,
+      into the ops replayed on the stored integers (exact: a QDQ model's
+      pair around max pooling);
     - then a constant bias (and clamps) after a static layer with a real
       result into the layer's int32 bias.
 
@@ -286,8 +290,8 @@ def QntFoldDequantizedLayers : Pass<"qnt-fold-dequantized-layers", "::mlir::Modu
     integers (the numerics library's rounding and saturation); a
     `linalg.transpose` of a dequantized constant (ONNX's Gemm with transB)
     becomes the dequantization of the transposed constant; an activation
-    that is a dequantized tensor seen through reshapes, slices, max-pooling
-    and padding with a value on its grid is requantized with the same
+    that is a dequantized tensor seen through reshapes, slices, transposes,
+    max-pooling and padding with a value on its grid is requantized with the same
     parameters (every value is on the grid, so nothing changes). A layer
     left in float over dequantized operands gets a remark naming it and
     saying why.

@@ -429,43 +429,20 @@ std::optional<ChainPlan> planChain(Value x, qnt::ParamsAttr outParams,
   return ChainPlan{*p, *biasQ};
 }
 
-/// Chains two integer layers: instead of quantizing the float output of the
-/// previous layer, its accumulator (with the bias quantized to int32 at scale
-/// `s_x * s_w`) is requantized straight to `outParams` by a copy of the
-/// producer's qnt.contract; a clamp becomes stored bounds, and the
-/// scale-preserving ops in between are replayed on the stored integers.
-Value emitChain(OpBuilder &b, Location loc, const ChainPlan &plan,
-                qnt::ParamsAttr outParams, qnt::RequantMode mode) {
-  ChainableProducer producer = plan.producer;
-  ChainableProducer *p = &producer;
-  float outScale = outParams.getScales()[0];
-  // A clamp commutes with the (monotone) quantization: clamp the stored
-  // values to the quantized bounds, where they cut into the range.
-  num::IntRange outRange = outParams.getIntRange();
-  int64_t outZero = outParams.getZeroPoint(0);
-  int64_t qLow = p->clampLow ? num::quantizeAffine(*p->clampLow, outScale,
-                                                   outZero, outRange)
-                             : outRange.qmin;
-  int64_t qHigh = p->clampHigh ? num::quantizeAffine(*p->clampHigh, outScale,
-                                                     outZero, outRange)
-                               : outRange.qmax;
-  DenseI64ArrayAttr clamp;
-  if (qLow > outRange.qmin || qHigh < outRange.qmax)
-    clamp = b.getDenseI64ArrayAttr({qLow, qHigh});
-  auto accType = cast<RankedTensorType>(p->layer.getResult().getType());
-  auto stored = RankedTensorType::get(accType.getShape(),
-                                      outParams.getStoredElementType());
-  Value q =
-      cloneWithBias(b, p->layer, plan.biasQ, stored, outParams, mode, clamp);
-
-  // Replay padding, pooling and reshapes on the stored integers.
+/// The scale-preserving ops `passThrough` (isScalePreserving, first
+/// applied first) replayed on `q`, values stored with `outParams`:
+/// padding with the zero point, max pooling from the lowest stored value,
+/// reshapes and transposes as they are.
+Value replayOnStored(OpBuilder &b, Location loc, Value q,
+                     ArrayRef<Operation *> passThrough,
+                     qnt::ParamsAttr outParams) {
   Type storedElement = outParams.getStoredElementType();
   bool isUnsigned = !num::isSignedStorage(outParams.getStorageKind());
   auto asStored = [&](Value floatValue) {
     return RankedTensorType::get(
         cast<RankedTensorType>(floatValue.getType()).getShape(), storedElement);
   };
-  for (Operation *op : p->passThrough) {
+  for (Operation *op : passThrough) {
     if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
       q = tensor::CollapseShapeOp::create(b, loc, asStored(collapse.getResult()),
                                           q, collapse.getReassociation());
@@ -517,6 +494,40 @@ Value emitChain(OpBuilder &b, Location loc, const ChainPlan &plan,
                 .getResult(0);
     }
   }
+  return q;
+}
+
+/// Chains two integer layers: instead of quantizing the float output of the
+/// previous layer, its accumulator (with the bias quantized to int32 at scale
+/// `s_x * s_w`) is requantized straight to `outParams` by a copy of the
+/// producer's qnt.contract; a clamp becomes stored bounds, and the
+/// scale-preserving ops in between are replayed on the stored integers.
+Value emitChain(OpBuilder &b, Location loc, const ChainPlan &plan,
+                qnt::ParamsAttr outParams, qnt::RequantMode mode) {
+  ChainableProducer producer = plan.producer;
+  ChainableProducer *p = &producer;
+  float outScale = outParams.getScales()[0];
+  // A clamp commutes with the (monotone) quantization: clamp the stored
+  // values to the quantized bounds, where they cut into the range.
+  num::IntRange outRange = outParams.getIntRange();
+  int64_t outZero = outParams.getZeroPoint(0);
+  int64_t qLow = p->clampLow ? num::quantizeAffine(*p->clampLow, outScale,
+                                                   outZero, outRange)
+                             : outRange.qmin;
+  int64_t qHigh = p->clampHigh ? num::quantizeAffine(*p->clampHigh, outScale,
+                                                     outZero, outRange)
+                               : outRange.qmax;
+  DenseI64ArrayAttr clamp;
+  if (qLow > outRange.qmin || qHigh < outRange.qmax)
+    clamp = b.getDenseI64ArrayAttr({qLow, qHigh});
+  auto accType = cast<RankedTensorType>(p->layer.getResult().getType());
+  auto stored = RankedTensorType::get(accType.getShape(),
+                                      outParams.getStoredElementType());
+  Value q =
+      cloneWithBias(b, p->layer, plan.biasQ, stored, outParams, mode, clamp);
+
+  // Replay padding, pooling and reshapes on the stored integers.
+  q = replayOnStored(b, loc, q, p->passThrough, outParams);
   return q;
 }
 
@@ -674,9 +685,47 @@ struct QntChainLayersPass
 
 } // namespace
 
+namespace {
+/// qnt.quantize(f(qnt.dequantize(q, P)), P) -> f(q) on the stored integers,
+/// for f a chain of scale-preserving ops (reshapes, transposes, zero
+/// padding, max pooling from -inf) each used once and P per tensor: every
+/// value f moves is on P's grid, so quantizing it again gives back its
+/// stored integer (a QDQ model's quantize/dequantize pairs around max
+/// pooling, which torch.onnx leaves there).
+struct QuantizeOfDequantized : OpRewritePattern<qnt::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qnt::QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<Operation *> passThrough;
+    Value x = op.getInput();
+    Operation *def = x.getDefiningOp();
+    while (def && isScalePreserving(def) && def->hasOneUse()) {
+      passThrough.push_back(def);
+      x = def->getOperand(0);
+      def = x.getDefiningOp();
+    }
+    auto dq = x.getDefiningOp<qnt::DequantizeOp>();
+    qnt::ParamsAttr params = op.getParams();
+    if (!dq || dq.getPacked() || dq.getParams() != params ||
+        !params.isPerTensor() || params.isFloatStorage() ||
+        params.hasMinValues())
+      return rewriter.notifyMatchFailure(op, "not a requantization of "
+                                             "dequantized values");
+    std::reverse(passThrough.begin(), passThrough.end());
+    Value q = replayOnStored(rewriter, op.getLoc(), dq.getInput(), passThrough,
+                             params);
+    if (q.getType() != op.getResult().getType())
+      return rewriter.notifyMatchFailure(op, "replay gives another type");
+    rewriter.replaceOp(op, q);
+    return success();
+  }
+};
+} // namespace
+
 void quantopt::populateQntChainLayersPatterns(RewritePatternSet &patterns,
                                               qnt::RequantMode mode) {
   patterns.add<ChainIntoQuantize>(patterns.getContext(), mode);
+  patterns.add<QuantizeOfDequantized>(patterns.getContext());
 }
 
 void quantopt::populateQntFoldLayerBiasPatterns(RewritePatternSet &patterns) {

@@ -191,13 +191,15 @@ static Value getValuePreservingSource(Operation *op) {
   if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
           tensor::ExtractSliceOp>(op))
     return op->getOperand(0);
+  if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
+    return transpose.getInput();
   if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>(op))
     return cast<linalg::LinalgOp>(op).getDpsInputOperand(0)->get();
   return Value();
 }
 
 /// A layer whose activation is a dequantized tensor seen through reshapes,
-/// max-pooling and zero padding (as QDQ exporters leave them: torch.onnx
+/// transposes, max-pooling and zero padding (as QDQ exporters leave them: torch.onnx
 /// puts no QuantizeLinear after MaxPool or Flatten) gets that activation
 /// requantized with the same parameters: exact, since every value is on the
 /// grid (the padding value too), so that FoldDequantizedLayer sees a

@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -421,6 +422,105 @@ struct SinkTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// Whether `v` is a function argument, or computed from one by zero
+/// padding and qnt.quantize/qnt.dequantize alone (a model's input, as a QDQ
+/// model quantizes it): transposes there rise to the argument rather than
+/// sink, so that the input is transposed once, first.
+bool isInputChain(Value v) {
+  while (true) {
+    if (isa<BlockArgument>(v))
+      return true;
+    Operation *op = v.getDefiningOp();
+    if (auto pad = dyn_cast_or_null<tensor::PadOp>(op)) {
+      if (!pad.getConstantPaddingValue())
+        return false;
+      v = pad.getSource();
+    } else if (isa_and_nonnull<qnt::QuantizeOp, qnt::DequantizeOp>(op)) {
+      v = op->getOperand(0);
+    } else {
+      return false;
+    }
+  }
+}
+
+/// The parameters of a qnt.quantize/dequantize applied to a tensor
+/// transposed by `perm` instead (per-channel axis a becomes perm[a] when
+/// moving the op before the transpose, `inverse` when after); null for
+/// blocked parameters.
+qnt::ParamsAttr permuteParams(qnt::ParamsAttr params, ArrayRef<int64_t> perm) {
+  if (params.getBlockSize() > 0)
+    return nullptr;
+  if (params.isPerTensor())
+    return params;
+  return qnt::ParamsAttr::get(
+      params.getContext(), params.getStorageType(), params.getExpressedType(),
+      perm[params.getAxis()], params.getBlockSize(), params.getNarrowRange(),
+      params.getPowerOfTwo(), params.getScales(), params.getZeroPoints(),
+      params.getMinValues(), params.getRangeMin(), params.getRangeMax());
+}
+
+/// `op` (a qnt.quantize or dequantize, not packed) cloned onto `input`,
+/// with `params` and the element type of its result on input's shape.
+Value cloneQntOp(PatternRewriter &rewriter, Operation *op, Value input,
+                 qnt::ParamsAttr params) {
+  Operation *clone = rewriter.clone(*op);
+  clone->setOperand(0, input);
+  clone->setAttr("params", params);
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  clone->getResult(0).setType(
+      cast<RankedTensorType>(input.getType()).clone(resultType.getElementType()));
+  return clone->getResult(0);
+}
+
+bool isPacked(Operation *op) {
+  auto dq = dyn_cast<qnt::DequantizeOp>(op);
+  return dq && dq.getPacked();
+}
+
+/// qnt.quantize/dequantize(transpose(y, p)) -> transpose(op'(y), p), the
+/// per-channel axis moved with the data; not on a model's input chain.
+template <typename OpT>
+struct SinkTransposeThroughQnt : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpT op,
+                                PatternRewriter &rewriter) const override {
+    auto t = op->getOperand(0).template getDefiningOp<linalg::TransposeOp>();
+    if (!t || isPacked(op) || isInputChain(t.getInput()))
+      return failure();
+    ArrayRef<int64_t> perm = t.getPermutation();
+    qnt::ParamsAttr params = permuteParams(op.getParams(), perm);
+    if (!params)
+      return failure();
+    Value moved = cloneQntOp(rewriter, op, t.getInput(), params);
+    rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), moved, perm));
+    return success();
+  }
+};
+
+/// transpose(op(x), p) -> op'(transpose(x, p)) for a qnt.quantize or
+/// dequantize on a model's input chain.
+struct HoistTransposeAboveQnt : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    Operation *producer = op.getInput().getDefiningOp();
+    if (!isa_and_nonnull<qnt::QuantizeOp, qnt::DequantizeOp>(producer) ||
+        isPacked(producer) || !producer->hasOneUse() ||
+        !isInputChain(producer->getOperand(0)) ||
+        !op.hasPureTensorSemantics())
+      return failure();
+    ArrayRef<int64_t> perm = op.getPermutation();
+    auto params = cast<qnt::ParamsAttr>(producer->getAttr("params"));
+    qnt::ParamsAttr moved = permuteParams(params, invert(perm));
+    if (!moved)
+      return failure();
+    rewriter.setInsertionPointAfter(producer);
+    Value x = transpose(rewriter, op.getLoc(), producer->getOperand(0), perm);
+    rewriter.replaceOp(op, cloneQntOp(rewriter, producer, x, moved));
+    return success();
+  }
+};
+
 /// Permutes the low/high padding of `pad` by `perm`.
 SmallVector<OpFoldResult> permuted(ArrayRef<OpFoldResult> v,
                                    ArrayRef<int64_t> perm) {
@@ -439,7 +539,7 @@ struct SinkTransposeThroughPad : OpRewritePattern<tensor::PadOp> {
                                 PatternRewriter &rewriter) const override {
     auto t = op.getSource().getDefiningOp<linalg::TransposeOp>();
     Value padValue = op.getConstantPaddingValue();
-    if (!t || !padValue || isa<BlockArgument>(t.getInput()))
+    if (!t || !padValue || isInputChain(t.getInput()))
       return failure();
     SmallVector<int64_t> inverse = invert(t.getPermutation());
     auto padded = tensor::PadOp::create(
@@ -461,7 +561,7 @@ struct HoistTransposeAbovePaddedArgument : OpRewritePattern<linalg::TransposeOp>
                                 PatternRewriter &rewriter) const override {
     auto pad = op.getInput().getDefiningOp<tensor::PadOp>();
     Value padValue = pad ? pad.getConstantPaddingValue() : Value();
-    if (!pad || !padValue || !isa<BlockArgument>(pad.getSource()) ||
+    if (!pad || !padValue || !isInputChain(pad.getSource()) ||
         !op.hasPureTensorSemantics())
       return failure();
     // Other than `op`, only the sizes of the padded tensor may be used.
@@ -493,7 +593,8 @@ struct HoistTransposeAbovePaddedArgument : OpRewritePattern<linalg::TransposeOp>
 };
 
 /// matmul(collapse(transpose(y, p)), W) with the batch dimension kept
-/// (p[0] = 0, reassociation [[0], [1, ..]]) and constant W ->
+/// (p[0] = 0, reassociation [[0], [1, ..]]) and constant W (or a
+/// qnt.dequantize of one, per tensor or per column) ->
 /// matmul(collapse(y), W'), W's rows permuted at compile time to y's order:
 /// the flatten of an NCHW model's features reads the NHWC tensor as it is.
 struct PermuteFlattenedWeights : OpRewritePattern<linalg::MatmulOp> {
@@ -505,9 +606,17 @@ struct PermuteFlattenedWeights : OpRewritePattern<linalg::MatmulOp> {
             linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()))
       return failure();
     auto collapse = op.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+    // Constant weights, or a qnt.dequantize of constant weights (a QDQ
+    // model's) per tensor or per output column.
     DenseElementsAttr weights;
+    auto dequantize = op.getInputs()[1].getDefiningOp<qnt::DequantizeOp>();
+    if (dequantize &&
+        (dequantize.getPacked() || dequantize.getParams().getBlockSize() > 0 ||
+         dequantize.getParams().getAxis() == 0 ||
+         !matchPattern(dequantize.getInput(), m_Constant(&weights))))
+      return failure();
     if (!collapse || !collapse->hasOneUse() ||
-        !matchPattern(op.getInputs()[1], m_Constant(&weights)))
+        (!dequantize && !matchPattern(op.getInputs()[1], m_Constant(&weights))))
       return failure();
     auto t = collapse.getSrc().getDefiningOp<linalg::TransposeOp>();
     auto groups = collapse.getReassociationIndices();
@@ -545,6 +654,8 @@ struct PermuteFlattenedWeights : OpRewritePattern<linalg::MatmulOp> {
     Value flat = tensor::CollapseShapeOp::create(rewriter, collapse.getLoc(),
                                                  t.getInput(), groups);
     Value w = arith::ConstantOp::create(rewriter, loc, permutedW);
+    if (dequantize)
+      w = cloneQntOp(rewriter, dequantize, w, dequantize.getParams());
     rewriter.modifyOpInPlace(op, [&] {
       op->setOperand(0, flat);
       op->setOperand(1, w);
@@ -578,6 +689,9 @@ void quantopt::populateQntTransposePropagationPatterns(
     RewritePatternSet &patterns) {
   patterns.add<FoldTransposes, TransposeOfFillOrEmpty,
                SinkTransposeThroughGeneric, SinkTransposeThroughPad,
-               HoistTransposeAbovePaddedArgument, PermuteFlattenedWeights>(
+               HoistTransposeAbovePaddedArgument, PermuteFlattenedWeights,
+               SinkTransposeThroughQnt<qnt::QuantizeOp>,
+               SinkTransposeThroughQnt<qnt::DequantizeOp>,
+               HoistTransposeAboveQnt>(
       patterns.getContext());
 }
