@@ -8,8 +8,9 @@ are not a multiple of 4 positions (3x3, 2x3, 5x5), widths that are not
 multiples of the 4-pixel tile, batch 2. Deterministic (seeded).
 
 With --float the float model itself goes through --qnt-codegen (the f32
-convolution kernel, NHWC cases) and must agree with the reference path to
-1e-5 of the largest output (fused multiply-adds round once).
+convolution and depthwise kernels; NCHW cases through qnt-convert-to-nhwc;
+not TOSA's FHWC) and must agree with the reference path to 1e-5 of the
+largest output (fused multiply-adds round once).
 
 Usage: check_conv.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--float]
 """
@@ -84,9 +85,14 @@ for kind, h, w_, c, kh, kw, f, s, d in CASES:
     q = os.path.join(work, f"{name}.q.mlir")
     fast = os.path.join(work, f"{name}.fast.mlir")
     if floatMode:
-        if kind != "nhwc":
+        if kind == "fhwc":
             continue
         q = model
+        # The f32 kernels take every case (NCHW after qnt-convert-to-nhwc).
+        kernels = run([f"{bindir}/quant-opt", model, "--qnt-convert-to-nhwc",
+                       "--qnt-f32-matmul"]).stdout
+        if "linalg.conv" in kernels or "linalg.depthwise" in kernels:
+            sys.exit(f"{name}: the f32 kernel was not used")
     else:
         run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options}", "-o", q])
     r = run([f"{bindir}/quant-opt", q, codegen, "-o", fast])

@@ -44,7 +44,8 @@ void populateQntVnniMatmulPatterns(mlir::RewritePatternSet &patterns,
                                    int64_t lanes, bool parallel);
 
 /// Adds the pattern of qnt-f32-matmul: f32 linalg.matmul (static K) and
-/// conv_2d_nhwc_hwcf (static C) with constant weights become register-tiled
+/// conv_2d_nhwc_hwcf and depthwise_conv_2d_nhwc_hwc (static C) with constant
+/// weights become register-tiled
 /// kernels on weights packed at compile time, with the element-wise chain
 /// that consumes them fused into their stores, in qnt.kernel ops.
 void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,

@@ -93,7 +93,9 @@ def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::func::FuncOp"> {
     accumulators in registers over K starting from the init, masked loads and
     stores for an N tail. `conv_2d_nhwc_hwcf` with constant f32 weights
     gets the structure of the int8 convolution kernel (weights
-    `[ceil(F/16)][KH*KW][C][16]`, four output pixels per tile). As in the
+    `[ceil(F/16)][KH*KW][C][16]`, four output pixels per tile), and
+    `depthwise_conv_2d_nhwc_hwc` a lane per channel (weights
+    `[ceil(C/16)][KH*KW][16]`, contiguous channel loads). As in the
     integer kernels, the chain of element-wise generics that consumes the
     result (bias, activation) is applied to the accumulators before they
     are stored. This keeps int8-against-fp32 comparisons fair. The loop nests are bodies of

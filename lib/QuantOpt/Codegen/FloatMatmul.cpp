@@ -79,6 +79,18 @@ bool isF32Layer(linalg::Conv2DNhwcHwcfOp op) {
          weights.getElementType().isF32();
 }
 
+/// A float NHWC/HWC depthwise convolution fit for the kernel: f32, a static
+/// channel count and constant weights.
+bool isF32Layer(linalg::DepthwiseConv2DNhwcHwcOp op) {
+  DenseElementsAttr weights;
+  auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  return xType && outType && xType.getElementType().isF32() &&
+         outType.getElementType().isF32() && !xType.isDynamicDim(3) &&
+         matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
+         weights.getElementType().isF32();
+}
+
 /// The f32 kernels of one rewrite; column groups (matmuls) or output rows
 /// (convolutions) across threads when `parallel`.
 struct F32Kernels {
@@ -200,6 +212,128 @@ struct F32Kernels {
                   scf::YieldOp::create(cb, loc, next);
                 });
             scf::YieldOp::create(lb, loc, channels.getResults());
+          });
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < cols; ++k) {
+          SmallVector<Value> at{n, oh, ow[r], col[k]};
+          Value v = epilogue.apply(tb, loc, window.getResult(r * cols + k), at,
+                                   fullBlocks);
+          vector::TransferWriteOp::create(tb, loc, v, out, at,
+                                          ArrayRef<bool>{fullBlocks});
+        }
+    };
+
+    emitConvTiles(b, loc, outDims[0], outDims[1], outDims[2],
+                  outType.isDynamicDim(2) ? -1 : outType.getDimSize(2), nBlocks,
+                  parallel, emitTile);
+    Value result = kernel.finish().front();
+    epilogue.replaceAndErase(rewriter, result, initTensor);
+    rewriter.eraseOp(op);
+  }
+
+  /// depthwise_conv_2d_nhwc_hwc with constant f32 weights: a lane is a
+  /// channel. Weights packed as [ceil(C/16)][KH*KW][16] (zero beyond C); a
+  /// tile is four output pixels along the width x up to four channel
+  /// blocks; per window position, one weight load per block and one
+  /// contiguous activation load per pixel and block (masked for a channel
+  /// tail), one vector.fma each; accumulators start from the init; the
+  /// element-wise chain after the layer is fused into the stores.
+  void rewrite(RewriterBase &rewriter, linalg::DepthwiseConv2DNhwcHwcOp op) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type f32 = Float32Type::get(ctx);
+    DenseElementsAttr weights;
+    (void)matchPattern(op.getInputs()[1], m_Constant(&weights));
+    auto wType = cast<RankedTensorType>(weights.getType());
+    int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1),
+            c = wType.getDimSize(2), khw = kh * kw;
+    auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
+    auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
+    int64_t nBlocks = (c + kLanes - 1) / kLanes;
+    std::vector<float> packed(nBlocks * khw * kLanes, 0.0f);
+    int64_t flat = 0;
+    for (APFloat v : weights.getValues<APFloat>()) {
+      int64_t ch = flat % c, win = flat / c;
+      packed[((ch / kLanes) * khw + win) * kLanes + ch % kLanes] =
+          v.convertToFloat();
+      ++flat;
+    }
+    FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(epilogue.empty() ? op.getOperation()
+                                                : epilogue.getInsertionPoint());
+    OpBuilder &ob = rewriter;
+    Value initTensor = op.getOutputs()[0];
+    auto outType = epilogue.getResultType(
+        cast<RankedTensorType>(op->getResult(0).getType()));
+    Value outDims[4];
+    SmallVector<Value> dynSizes;
+    for (int64_t d = 0; d < 4; ++d) {
+      outDims[d] = getDimSize(ob, loc, initTensor, d);
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(outDims[d]);
+    }
+    KernelBuilder kernel(ob, loc);
+    OpBuilder &b = kernel.getBody();
+    Value w = kernel.addConstant(DenseElementsAttr::get(
+        RankedTensorType::get({nBlocks, khw, kLanes}, f32),
+        llvm::ArrayRef<float>(packed)));
+    Value x = kernel.addStridedInput(op.getInputs()[0]);
+    Value init = kernel.addStridedInput(initTensor);
+    Value out = kernel.addFreshOutput(outType, dynSizes);
+    epilogue.prepare(kernel, loc, kLanes);
+    auto cst = [&](OpBuilder &cb, int64_t v) {
+      return arith::ConstantIndexOp::create(cb, loc, v).getResult();
+    };
+    Value c0 = cst(b, 0), c1 = cst(b, 1);
+    auto vec = VectorType::get({kLanes}, f32);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    bool fullBlocks = c % kLanes == 0;
+
+    auto emitTile = [&](OpBuilder &tb, Value n, Value oh, Value ow0,
+                        int64_t rows, Value blk0, int64_t cols) {
+      SmallVector<Value> ow, blk, col, iwBase;
+      for (int64_t r = 0; r < rows; ++r) {
+        ow.push_back(offsetIndex(tb, loc, ow0, r));
+        iwBase.push_back(arith::MulIOp::create(tb, loc, ow[r],
+                                               cst(tb, strides[1])));
+      }
+      for (int64_t k = 0; k < cols; ++k) {
+        blk.push_back(offsetIndex(tb, loc, blk0, k));
+        col.push_back(arith::MulIOp::create(tb, loc, blk[k], cst(tb, kLanes)));
+      }
+      Value ihBase = arith::MulIOp::create(tb, loc, oh, cst(tb, strides[0]));
+      SmallVector<Value> start;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t k = 0; k < cols; ++k)
+          start.push_back(vector::TransferReadOp::create(
+              tb, loc, vec, init, ValueRange{n, oh, ow[r], col[k]}, zero,
+              ArrayRef<bool>{fullBlocks}));
+      auto window = scf::ForOp::create(
+          tb, loc, c0, cst(tb, khw), c1, start,
+          [&](OpBuilder &lb, Location, Value win, ValueRange accs) {
+            Value ih = arith::AddIOp::create(
+                lb, loc, ihBase,
+                arith::MulIOp::create(
+                    lb, loc, arith::DivUIOp::create(lb, loc, win, cst(lb, kw)),
+                    cst(lb, dilations[0])));
+            Value kwOff = arith::MulIOp::create(
+                lb, loc, arith::RemUIOp::create(lb, loc, win, cst(lb, kw)),
+                cst(lb, dilations[1]));
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < rows; ++r) {
+              Value iw = arith::AddIOp::create(lb, loc, iwBase[r], kwOff);
+              for (int64_t k = 0; k < cols; ++k) {
+                Value wv = vector::LoadOp::create(lb, loc, vec, w,
+                                                  ValueRange{blk[k], win, c0});
+                Value xv = vector::TransferReadOp::create(
+                    lb, loc, vec, x, ValueRange{n, ih, iw, col[k]}, zero,
+                    ArrayRef<bool>{fullBlocks});
+                next.push_back(vector::FMAOp::create(lb, loc, xv, wv,
+                                                     accs[r * cols + k]));
+              }
+            }
+            scf::YieldOp::create(lb, loc, next);
           });
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t k = 0; k < cols; ++k) {
@@ -438,6 +572,7 @@ void quantopt::populateQntF32MatmulPatterns(RewritePatternSet &patterns,
                                             bool parallel) {
   patterns.add<F32Pattern<linalg::MatmulOp>,
                F32Pattern<linalg::Conv2DNhwcHwcfOp>,
+               F32Pattern<linalg::DepthwiseConv2DNhwcHwcOp>,
                F32Pattern<linalg::BatchMatmulOp>>(patterns.getContext(),
                                                   parallel);
 }
