@@ -65,6 +65,11 @@ void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
 void populateQntParallelLoopsPatterns(mlir::RewritePatternSet &patterns,
                                       int64_t threads);
 
+/// Adds the patterns of qnt-fuse-elementwise: upstream's element-wise
+/// fusion limited to element-wise generics whose producer has no other
+/// user.
+void populateQntFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the pattern of qnt-strided-copies: a memref.copy between buffers
 /// that are not both contiguous becomes linalg.copy.
 void populateQntStridedCopiesPatterns(mlir::RewritePatternSet &patterns);

@@ -161,6 +161,22 @@ def QntPolynomialMath : Pass<"qnt-polynomial-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntFuseElementwise : Pass<"qnt-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Chains of element-wise linalg.generic ops as one generic";
+  let description = [{
+    Upstream's element-wise fusion (`linalg::populateElementwiseOpsFusion-
+    Patterns`) restricted to element-wise generics (parallel loops only, on
+    tensors) whose producer is used by the consumer alone: an activation
+    an importer spells op by op (HardSwish as `x + 3`, a clip, a product
+    and a division) becomes one generic, one pass over memory, which the
+    f32 kernels then fuse into their stores. Contractions, reductions and
+    producers with other users are left as they are. First in
+    `--qnt-codegen` after the layout conversion; the patterns are
+    `populateQntFuseElementwisePatterns`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def QntStridedCopies : Pass<"qnt-strided-copies", "::mlir::func::FuncOp"> {
   let summary = "Non-contiguous memref.copy as linalg.copy loops";
   let description = [{
