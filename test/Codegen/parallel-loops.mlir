@@ -2,15 +2,16 @@
 
 // The outer parallel loops of a linalg op on buffers become one
 // scf.parallel, as many as it takes to reach 4 x threads iterations
-// (2 x 3 x 3 = 18 >= 8); the innermost loop stays an scf.for.
+// (2 x 64 = 128 >= 8); the inner loops stay scf.for.
 // CHECK-LABEL: func.func @copy
-// CHECK: scf.parallel (%[[N:.*]], %[[H:.*]], %[[W:.*]]) = (%c0, %c0, %c0) to (%c2, %c3, %c3) step (%c1, %c1, %c1) {
-// CHECK-NEXT: scf.for %[[C:.*]] = %c0 to %c8 step %c1 {
-// CHECK: memref.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<2x3x3x8xf32>
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c2, %c64) step (%c1, %c1) {
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c64 step %c1 {
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c8 step %c1 {
+// CHECK: memref.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<2x64x64x8xf32>
 // CHECK: memref.store
 // CHECK: scf.reduce
-func.func @copy(%a: memref<2x3x3x8xf32>, %b: memref<2x3x3x8xf32, strided<[200, 40, 8, 1], offset: 48>>) {
-  linalg.copy ins(%a : memref<2x3x3x8xf32>) outs(%b : memref<2x3x3x8xf32, strided<[200, 40, 8, 1], offset: 48>>)
+func.func @copy(%a: memref<2x64x64x8xf32>, %b: memref<2x64x64x8xf32, strided<[36992, 544, 8, 1], offset: 552>>) {
+  linalg.copy ins(%a : memref<2x64x64x8xf32>) outs(%b : memref<2x64x64x8xf32, strided<[36992, 544, 8, 1], offset: 552>>)
   return
 }
 
@@ -48,5 +49,14 @@ func.func @left(%x: memref<4x8xf32>, %s: memref<8xf32>, %v: f32) {
     %r = arith.addf %in, %acc : f32
     linalg.yield %r : f32
   }
+  return
+}
+
+// Fewer than 2^15 iterations in all: one thread.
+// CHECK-LABEL: func.func @small
+// CHECK-NOT: scf.parallel
+// CHECK: linalg.copy
+func.func @small(%a: memref<4x8xf32>, %b: memref<4x8xf32, strided<[16, 1]>>) {
+  linalg.copy ins(%a : memref<4x8xf32>) outs(%b : memref<4x8xf32, strided<[16, 1]>>)
   return
 }

@@ -201,6 +201,8 @@ def QntParallelLoops : Pass<"qnt-parallel-loops", "::mlir::func::FuncOp"> {
     loops, as many as it takes for their static trip counts to reach 4 x
     `threads` iterations (a dynamic trip count suffices), turned into one
     `scf.parallel`; the inner loops stay plain loops that LLVM vectorizes.
+    Ops of fewer than 2^15 iterations in all stay on one thread (waking the
+    others costs more).
     Upstream's `convert-linalg-to-parallel-loops` makes every parallel
     dimension parallel, which the OpenMP conversion collapses into one index
     per element (two threads ran the CNN slower than one). The rewrite is
