@@ -4,7 +4,8 @@
 The model (random weights, seeded; the batch dimension dynamic): zero
 padding, a 3x3 convolution with its bias (an expand_shape to [C][1][1]) and
 ReLU, 2x2 max pooling (stride 2), padding, a 3x3 depthwise convolution with
-a [C][1][1] constant bias and a clamp to [0, 6], a 1x1 convolution, a
+a [C][1][1] constant bias and a clamp to [0, 6], a 1x1 convolution and
+its inference batch normalization (folded into it), a
 squeeze-and-excitation style global mean (a reduction to [N][C][1][1])
 multiplied back, 2x2 sum pooling, the flatten into a matmul and its bias.
 numpy computes it in float64 from the NCHW definitions. Runs that must
@@ -53,6 +54,10 @@ b1 = rng.standard_normal(8).astype(np.float32) * 0.1
 w2 = rng.standard_normal((8, 3, 3)).astype(np.float32) * 0.5
 b2 = rng.standard_normal((8, 1, 1)).astype(np.float32) * 0.1
 w3 = rng.standard_normal((5, 8, 1, 1)).astype(np.float32) * 0.5
+gamma = rng.uniform(0.5, 2, 5).astype(np.float32)
+beta = rng.standard_normal(5).astype(np.float32) * 0.1
+mean = rng.standard_normal(5).astype(np.float32) * 0.1
+var = rng.uniform(0.5, 2, 5).astype(np.float32)
 w4 = rng.standard_normal((20, 7)).astype(np.float32) * 0.5
 b4 = rng.standard_normal(7).astype(np.float32) * 0.1
 x = rng.standard_normal((N, C0, H, H)).astype(np.float32)
@@ -84,6 +89,8 @@ def oracle(x):
             d += p[:, :, i:i + 4, j:j + 4] * w2[None, :, i, j, None, None]
     d = np.clip(d + b2[None], 0, 6)
     z = conv(d, w3)                                                      # 5x4x4
+    c = (None, slice(None), None, None)
+    z = gamma[c] * (z - mean[c]) / np.sqrt(var[c].astype(np.float64) + 1e-5) + beta[c]
     z = z * z.mean(axis=(2, 3), keepdims=True) * 16 / 16
     s = sum(z[:, :, i:4:2, j:4:2] for i in range(2) for j in range(2))  # 5x2x2
     return s.reshape(len(x), 20) @ w4 + b4
@@ -94,6 +101,7 @@ model = f"""#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #pooled = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
 #row = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
+#ch = affine_map<(d0, d1, d2, d3) -> (d1)>
 func.func @main(%x: tensor<?x3x9x9xf32>) -> tensor<?x7xf32> {{
   %c0 = arith.constant 0 : index
   %n = tensor.dim %x, %c0 : tensor<?x3x9x9xf32>
@@ -139,7 +147,22 @@ func.func @main(%x: tensor<?x3x9x9xf32>) -> tensor<?x7xf32> {{
   %w3 = arith.constant {dense(w3)} : tensor<5x8x1x1xf32>
   %e3 = tensor.empty(%n) : tensor<?x5x4x4xf32>
   %f4 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<?x5x4x4xf32>) -> tensor<?x5x4x4xf32>
-  %c3 = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%r2, %w3 : tensor<?x8x4x4xf32>, tensor<5x8x1x1xf32>) outs(%f4 : tensor<?x5x4x4xf32>) -> tensor<?x5x4x4xf32>
+  %c3c = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%r2, %w3 : tensor<?x8x4x4xf32>, tensor<5x8x1x1xf32>) outs(%f4 : tensor<?x5x4x4xf32>) -> tensor<?x5x4x4xf32>
+  %gamma = arith.constant {dense(gamma)} : tensor<5xf32>
+  %beta = arith.constant {dense(beta)} : tensor<5xf32>
+  %bnmean = arith.constant {dense(mean)} : tensor<5xf32>
+  %var = arith.constant {dense(var)} : tensor<5xf32>
+  %c3 = linalg.generic {{indexing_maps = [#id, #ch, #ch, #ch, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}} ins(%c3c, %gamma, %beta, %bnmean, %var : tensor<?x5x4x4xf32>, tensor<5xf32>, tensor<5xf32>, tensor<5xf32>, tensor<5xf32>) outs(%e3 : tensor<?x5x4x4xf32>) {{
+  ^bb0(%in: f32, %g: f32, %bt: f32, %m: f32, %v: f32, %out: f32):
+    %dd = arith.subf %in, %m : f32
+    %nn = arith.mulf %g, %dd : f32
+    %eps = arith.constant 9.99999974E-6 : f32
+    %ve = arith.addf %v, %eps : f32
+    %sd = math.sqrt %ve : f32
+    %qq = arith.divf %nn, %sd : f32
+    %oo = arith.addf %qq, %bt : f32
+    linalg.yield %oo : f32
+  }} -> tensor<?x5x4x4xf32>
   %e4 = tensor.empty(%n) : tensor<?x5x1x1xf32>
   %f5 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<?x5x1x1xf32>) -> tensor<?x5x1x1xf32>
   %sum = linalg.generic {{indexing_maps = [#id, #pooled], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}} ins(%c3 : tensor<?x5x4x4xf32>) outs(%f5 : tensor<?x5x1x1xf32>) {{

@@ -40,6 +40,7 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   if (codegen) {
     if (codegen->layout == "nhwc")
       pm.addNestedPass<func::FuncOp>(quantopt::createQntConvertToNhwc());
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntFoldAffineIntoLayers());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntFuseElementwise());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntF32Matmul({parallel}));
     pm.addNestedPass<func::FuncOp>(

@@ -1,6 +1,7 @@
 // --qnt-quantize is a registered pipeline of separate passes (their own
 // tests follow): qnt-name-layers, the TOSA lowering the options need,
-// qnt-convert-to-nhwc (unless layout=keep), convert-elementwise-to-linalg and qnt-generalize-elementwise for static
+// qnt-convert-to-nhwc and qnt-fold-affine-into-layers (unless layout=keep),
+// convert-elementwise-to-linalg and qnt-generalize-elementwise for static
 // activations, then qnt-quantize-layers with the options.
 // RUN: not quant-opt %s --qnt-quantize="activations=static stats=%t.missing.json" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=STATIC
 // STATIC: builtin.module(
@@ -10,7 +11,8 @@
 // STATIC-NEXT: tosa-to-linalg{{.*}},
 // STATIC-NEXT: tosa-to-tensor,
 // STATIC-NEXT: tosa-to-arith{{.*}},
-// STATIC-NEXT: qnt-convert-to-nhwc
+// STATIC-NEXT: qnt-convert-to-nhwc,
+// STATIC-NEXT: qnt-fold-affine-into-layers
 // STATIC-NEXT: ),
 // STATIC-NEXT: convert-elementwise-to-linalg,
 // STATIC-NEXT: func.func(
@@ -22,13 +24,15 @@
 // DYNAMIC-NEXT: func.func(
 // DYNAMIC-NEXT: tosa-to-linalg-named{{.*}},
 // DYNAMIC-NEXT: tosa-to-arith{{.*}},
-// DYNAMIC-NEXT: qnt-convert-to-nhwc
+// DYNAMIC-NEXT: qnt-convert-to-nhwc,
+// DYNAMIC-NEXT: qnt-fold-affine-into-layers
 // DYNAMIC-NEXT: ),
 // DYNAMIC-NEXT: qnt-quantize-layers{{.*}}activations=dynamic{{.*}}weights=i4
 // RUN: quant-opt %s --qnt-quantize="activations=none" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NONE
 // NONE: qnt-name-layers,
 // NONE-NEXT: func.func(
-// NONE-NEXT: qnt-convert-to-nhwc
+// NONE-NEXT: qnt-convert-to-nhwc,
+// NONE-NEXT: qnt-fold-affine-into-layers
 // NONE-NEXT: ),
 // NONE-NEXT: qnt-quantize-layers
 // RUN: quant-opt %s --qnt-quantize="activations=none layout=keep" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=KEEP

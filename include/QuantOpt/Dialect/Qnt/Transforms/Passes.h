@@ -68,6 +68,11 @@ void populateQntGeneralizeElementwisePatterns(mlir::RewritePatternSet &patterns)
 /// transpose propagation below.
 void populateQntConvertToNhwcPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the pattern of qnt-fold-affine-into-layers: an element-wise op
+/// affine in a layer's output with per-channel constants (batch
+/// normalization) folds into the layer's weights and a bias.
+void populateQntFoldAffineIntoLayersPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the transpose propagation of qnt-convert-to-nhwc alone: transposes
 /// sink through element-wise generics and zero padding, fold with each other
 /// and into fills, rise above a padded function argument, and a flatten of

@@ -75,6 +75,30 @@ def QntConvertToNhwc : Pass<"qnt-convert-to-nhwc", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def QntFoldAffineIntoLayers : Pass<"qnt-fold-affine-into-layers", "::mlir::func::FuncOp"> {
+  let summary = "Fold per-channel affine ops (batch normalization) into the layer before them";
+  let description = [{
+    An element-wise `linalg.generic` that is affine in the output y of a
+    layer (`linalg.matmul`, `conv_2d_nhwc_hwcf` or
+    `depthwise_conv_2d_nhwc_hwc` with constant f32 weights, from a fill of
+    zero, used by that op alone) with per-output-channel constants, such as
+    an inference batch normalization `gamma * (y - mean) / sqrt(var + eps) +
+    beta`, becomes `y' + b[c]` on the layer with its weights scaled by
+    `a[c]` along the output channel (the last dimension), as ONNX Runtime's
+    graph optimizer and PyTorch's conv-bn fusion do before quantizing. The
+    body must be affine in y by structure (`addf`, `subf`, `negf`, `mulf` by
+    and `divf` by values built from constants and per-channel constant
+    operands with `sqrt`/`rsqrt`); `a` and `b` come from evaluating it at
+    y = 0 and y = 1 in double precision. Results change in the last bits of
+    float rounding. Run by `--qnt-quantize` and `--qnt-codegen` after the
+    layout conversion, so that quantization sees the folded weights and a
+    plain bias it chains into int32; the pattern is
+    `populateQntFoldAffineIntoLayersPatterns`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
   let summary = "Post-training quantization of matmul and convolution layers";
   let description = [{

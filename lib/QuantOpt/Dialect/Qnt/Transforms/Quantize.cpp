@@ -514,8 +514,12 @@ static void buildPipeline(OpPassManager &pm,
     // After the names are recorded (statistics and recipes name the layers
     // of the model as written), so that the layers quantize, and chain, as
     // NHWC.
-    if (layers->convertsToNhwc())
+    if (layers->convertsToNhwc()) {
       fn.addPass(createQntConvertToNhwc());
+      // Batch normalizations into the convolutions' weights (NHWC: the
+      // channel is last), as other quantizers fold them first.
+      fn.addPass(createQntFoldAffineIntoLayers());
+    }
   }
   // Static chains fold biases and clamps written as element-wise
   // linalg.generic ops: bring the other spellings (arith ops on tensors,

@@ -1,0 +1,288 @@
+//===- FoldAffine.cpp - Per-channel affine ops into the layer's weights ---===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-fold-affine-into-layers folds an inference-mode batch normalization
+// (or any element-wise op that is affine in a layer's output with
+// per-output-channel constants: gamma * (y - mean) / sqrt(var + eps) + beta)
+// into the layer before it, as ONNX Runtime's graph optimizer and PyTorch's
+// conv-bn fusion do before they quantize: y' = a[c] * y + b[c] becomes
+// weights scaled by a[c] along the output channel and an element-wise bias
+// b[c]. The layer must compute y from a zero fill with constant f32
+// weights (matmul, NHWC convolution, NHWC depthwise convolution: the output
+// channel is the last dimension), be used by the op alone, and the op's
+// body must be affine in y by structure (additions, subtractions,
+// multiplications and divisions by values built from constants and
+// per-channel constant operands only). a and b are computed per channel by
+// evaluating the body at y = 0 and y = 1 in double precision; the bias op
+// that remains is what quantization chains into int32 biases and the
+// kernels fuse. Rounding changes in the last bits, as in those frameworks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTFOLDAFFINEINTOLAYERS
+#include "QuantOpt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+
+namespace {
+/// The layer producing `v`, if it fits: a matmul or NHWC (depthwise)
+/// convolution with constant f32 weights, from a fill of zero, used once.
+Operation *getFoldableLayer(Value v, DenseElementsAttr &weights) {
+  Operation *op = v.getDefiningOp();
+  if (!isa_and_nonnull<linalg::MatmulOp, linalg::Conv2DNhwcHwcfOp,
+                       linalg::DepthwiseConv2DNhwcHwcOp>(op) ||
+      !v.hasOneUse())
+    return nullptr;
+  auto layer = cast<linalg::LinalgOp>(op);
+  if (auto mm = dyn_cast<linalg::MatmulOp>(op))
+    if (mm.getIndexingMapsArray() !=
+        linalg::MatmulOp::getDefaultIndexingMaps(op->getContext()))
+      return nullptr;
+  if (!layer.hasPureTensorSemantics() || layer.getNumDpsInputs() != 2 ||
+      !matchPattern(layer.getDpsInputOperand(1)->get(), m_Constant(&weights)) ||
+      !weights.getElementType().isF32() ||
+      !cast<ShapedType>(v.getType()).getElementType().isF32())
+    return nullptr;
+  auto fill = layer.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+  FloatAttr zero;
+  if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&zero)) ||
+      !zero.getValue().isZero())
+    return nullptr;
+  return op;
+}
+
+/// How a body value depends on the layer's value y.
+enum class Kind { Constant, Affine };
+
+/// Evaluates a body for one channel: `args` are the block arguments'
+/// values (y first), results in double.
+struct Evaluator {
+  llvm::DenseMap<Value, double> values;
+  bool failed = false;
+  double get(Value v) {
+    auto it = values.find(v);
+    if (it != values.end())
+      return it->second;
+    FloatAttr c;
+    if (matchPattern(v, m_Constant(&c)))
+      return c.getValueAsDouble();
+    failed = true;
+    return 0;
+  }
+  void run(Block &body) {
+    for (Operation &op : body.without_terminator()) {
+      if (op.getNumResults() != 1)
+        return void(failed = true);
+      double r;
+      if (isa<arith::ConstantOp>(op))
+        continue;
+      double a = get(op.getOperand(0));
+      double b = op.getNumOperands() > 1 ? get(op.getOperand(1)) : 0;
+      if (isa<arith::AddFOp>(op))
+        r = a + b;
+      else if (isa<arith::SubFOp>(op))
+        r = a - b;
+      else if (isa<arith::MulFOp>(op))
+        r = a * b;
+      else if (isa<arith::DivFOp>(op))
+        r = a / b;
+      else if (isa<arith::NegFOp>(op))
+        r = -a;
+      else if (isa<math::SqrtOp>(op))
+        r = std::sqrt(a);
+      else if (isa<math::RsqrtOp>(op))
+        r = 1 / std::sqrt(a);
+      else
+        return void(failed = true);
+      values[op.getResult(0)] = r;
+    }
+  }
+};
+
+struct FoldAffineIntoLayer : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    unsigned rank = op.getNumLoops();
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+        rank == 0 || op.getNumParallelLoops() != rank ||
+        !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+        !op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
+      return failure();
+    MLIRContext *ctx = op.getContext();
+    AffineExpr channel = getAffineDimExpr(rank - 1, ctx);
+    AffineExpr zeroExpr = getAffineConstantExpr(0, ctx);
+    // Exactly one input is the layer's output; the others are constants
+    // per output channel (or uniform).
+    Block &body = op.getRegion().front();
+    OpOperand *yOperand = nullptr;
+    Operation *layer = nullptr;
+    DenseElementsAttr weights;
+    SmallVector<std::pair<BlockArgument, DenseElementsAttr>> perChannel;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(in);
+      DenseElementsAttr attr;
+      if (!yOperand && map.isIdentity()) {
+        if ((layer = getFoldableLayer(in->get(), weights))) {
+          yOperand = in;
+          continue;
+        }
+      }
+      if (!matchPattern(in->get(), m_Constant(&attr)) ||
+          !attr.getElementType().isF32())
+        return failure();
+      auto type = cast<RankedTensorType>(attr.getType());
+      for (auto [d, e] : llvm::enumerate(map.getResults()))
+        if (e != channel && !(e == zeroExpr && type.getDimSize(d) == 1))
+          return failure();
+      perChannel.push_back({op.getMatchingBlockArgument(in), attr});
+    }
+    if (!yOperand)
+      return rewriter.notifyMatchFailure(op, "no foldable layer input");
+    // Affine in y by structure.
+    llvm::DenseMap<Value, Kind> kinds;
+    BlockArgument y = op.getMatchingBlockArgument(yOperand);
+    kinds[y] = Kind::Affine;
+    for (auto &[arg, attr] : perChannel)
+      kinds[arg] = Kind::Constant;
+    auto kindOf = [&](Value v) -> std::optional<Kind> {
+      auto it = kinds.find(v);
+      if (it != kinds.end())
+        return it->second;
+      if (matchPattern(v, m_Constant()))
+        return Kind::Constant;
+      return std::nullopt;
+    };
+    for (Operation &inner : body.without_terminator()) {
+      if (isa<arith::ConstantOp>(inner))
+        continue;
+      if (inner.getNumResults() != 1)
+        return failure();
+      SmallVector<Kind> ks;
+      for (Value operand : inner.getOperands()) {
+        auto k = kindOf(operand);
+        if (!k)
+          return failure();
+        ks.push_back(*k);
+      }
+      bool anyAffine = llvm::is_contained(ks, Kind::Affine);
+      Kind result = Kind::Constant;
+      if (anyAffine) {
+        if (isa<arith::AddFOp, arith::SubFOp>(inner) ||
+            isa<arith::NegFOp>(inner) ||
+            (isa<arith::MulFOp>(inner) && ks[0] != ks[1]) ||
+            (isa<arith::DivFOp>(inner) && ks[1] == Kind::Constant))
+          result = Kind::Affine;
+        else
+          return rewriter.notifyMatchFailure(op, "not affine in the layer");
+      } else if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp,
+                       arith::DivFOp, arith::NegFOp, math::SqrtOp,
+                       math::RsqrtOp>(inner)) {
+        return failure();
+      }
+      kinds[inner.getResult(0)] = result;
+    }
+    Value yielded = body.getTerminator()->getOperand(0);
+    if (kindOf(yielded) != Kind::Affine)
+      return failure();
+
+    // a[c], b[c] by evaluating the body at y = 0 and y = 1.
+    auto wType = cast<RankedTensorType>(weights.getType());
+    int64_t channels = wType.getShape().back();
+    SmallVector<double> scale(channels), shift(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      double at[2];
+      for (int yv = 0; yv < 2; ++yv) {
+        Evaluator e;
+        e.values[y] = yv;
+        for (auto &[arg, attr] : perChannel) {
+          auto type = cast<RankedTensorType>(attr.getType());
+          int64_t index = attr.isSplat() ? 0 : c;
+          if (!attr.isSplat() && type.getNumElements() != channels)
+            return failure();
+          APFloat value = *(attr.getValues<APFloat>().begin() + index);
+          e.values[arg] = value.convertToDouble();
+        }
+        e.run(body);
+        if (e.failed)
+          return failure();
+        at[yv] = e.get(yielded);
+      }
+      shift[c] = at[0];
+      scale[c] = at[1] - at[0];
+    }
+    // A bias alone (every a[c] = 1) is what the rewrite leaves: nothing to
+    // fold.
+    if (llvm::all_of(scale, [](double a) { return a == 1.0; }))
+      return rewriter.notifyMatchFailure(op, "already a bias");
+    // The scaled weights (channel = last dimension) and the bias op.
+    SmallVector<float> w;
+    w.reserve(wType.getNumElements());
+    int64_t flat = 0;
+    for (APFloat v : weights.getValues<APFloat>())
+      w.push_back(static_cast<float>(v.convertToDouble() *
+                                     scale[flat++ % channels]));
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(layer);
+    Value newWeights = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(wType, ArrayRef<float>(w)));
+    Operation *newLayer = rewriter.clone(*layer);
+    newLayer->setOperand(1, newWeights);
+    SmallVector<float> bias(shift.begin(), shift.end());
+    rewriter.setInsertionPoint(op);
+    Value biasValue = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({channels}, rewriter.getF32Type()),
+            ArrayRef<float>(bias)));
+    Value init = op.getDpsInitOperand(0)->get();
+    SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                AffineMap::get(rank, 0, channel),
+                                AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    auto add = linalg::GenericOp::create(
+        rewriter, loc, op->getResultTypes(),
+        ValueRange{newLayer->getResult(0), biasValue}, ValueRange{init}, maps,
+        op.getIteratorTypesArray(),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(
+              b, l, arith::AddFOp::create(b, l, args[0], args[1]).getResult());
+        });
+    rewriter.replaceOp(op, add->getResults());
+    rewriter.eraseOp(layer);
+    return success();
+  }
+};
+
+struct QntFoldAffineIntoLayersPass
+    : quantopt::impl::QntFoldAffineIntoLayersBase<QntFoldAffineIntoLayersPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    quantopt::populateQntFoldAffineIntoLayersPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
+
+void quantopt::populateQntFoldAffineIntoLayersPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<FoldAffineIntoLayer>(patterns.getContext());
+}
