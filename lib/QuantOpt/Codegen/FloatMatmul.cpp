@@ -91,6 +91,28 @@ bool isF32Layer(linalg::DepthwiseConv2DNhwcHwcOp op) {
          weights.getElementType().isF32();
 }
 
+/// The element-wise chain after `op` (bias, activation), which a kernel
+/// applies to its accumulators before storing them; moves the rewriter to
+/// where that chain ends (the caller holds an insertion guard).
+FusedEpilogue collectEpilogue(RewriterBase &rewriter, Operation *op) {
+  FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
+  rewriter.setInsertionPoint(epilogue.empty() ? op
+                                              : epilogue.getInsertionPoint());
+  return epilogue;
+}
+
+/// The sizes of a convolution's 4-D output, read from its init, and those
+/// of them that are dynamic.
+void getOutputSizes(OpBuilder &b, Location loc, Value init,
+                    RankedTensorType outType, Value (&dims)[4],
+                    SmallVector<Value> &dynamic) {
+  for (int64_t d = 0; d < 4; ++d) {
+    dims[d] = getDimSize(b, loc, init, d);
+    if (outType.isDynamicDim(d))
+      dynamic.push_back(dims[d]);
+  }
+}
+
 /// The f32 kernels of one rewrite; column groups (matmuls) or output rows
 /// (convolutions) across threads when `parallel`.
 struct F32Kernels {
@@ -122,13 +144,8 @@ struct F32Kernels {
           v.convertToFloat();
       ++flat;
     }
-    // The element-wise code after the convolution (bias, activation) runs
-    // on the accumulators before they are stored; the kernel goes where
-    // that code ends.
-    FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
     OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPoint(epilogue.empty() ? op.getOperation()
-                                                : epilogue.getInsertionPoint());
+    FusedEpilogue epilogue = collectEpilogue(rewriter, op);
     OpBuilder &ob = rewriter;
     Value xTensor = op.getInputs()[0];
     Value initTensor = op.getOutputs()[0];
@@ -136,11 +153,7 @@ struct F32Kernels {
         cast<RankedTensorType>(op->getResult(0).getType()));
     Value outDims[4];
     SmallVector<Value> dynSizes;
-    for (int64_t d = 0; d < 4; ++d) {
-      outDims[d] = getDimSize(ob, loc, initTensor, d);
-      if (outType.isDynamicDim(d))
-        dynSizes.push_back(outDims[d]);
-    }
+    getOutputSizes(ob, loc, initTensor, outType, outDims, dynSizes);
     // The packed weights are a constant (bufferization makes it a global);
     // the accumulators start from the init; the result is a fresh tensor.
     KernelBuilder kernel(ob, loc);
@@ -258,21 +271,15 @@ struct F32Kernels {
           v.convertToFloat();
       ++flat;
     }
-    FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
     OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPoint(epilogue.empty() ? op.getOperation()
-                                                : epilogue.getInsertionPoint());
+    FusedEpilogue epilogue = collectEpilogue(rewriter, op);
     OpBuilder &ob = rewriter;
     Value initTensor = op.getOutputs()[0];
     auto outType = epilogue.getResultType(
         cast<RankedTensorType>(op->getResult(0).getType()));
     Value outDims[4];
     SmallVector<Value> dynSizes;
-    for (int64_t d = 0; d < 4; ++d) {
-      outDims[d] = getDimSize(ob, loc, initTensor, d);
-      if (outType.isDynamicDim(d))
-        dynSizes.push_back(outDims[d]);
-    }
+    getOutputSizes(ob, loc, initTensor, outType, outDims, dynSizes);
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
     Value w = kernel.addConstant(DenseElementsAttr::get(
@@ -370,12 +377,8 @@ struct F32Kernels {
           v.convertToFloat();
       ++flat;
     }
-    // The element-wise code after the matmul (bias, activation) runs on the
-    // accumulators before they are stored.
-    FusedEpilogue epilogue = FusedEpilogue::collect(op->getResult(0));
     OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPoint(epilogue.empty() ? op.getOperation()
-                                                : epilogue.getInsertionPoint());
+    FusedEpilogue epilogue = collectEpilogue(rewriter, op);
     OpBuilder &ob = rewriter;
     Value aTensor = op.getInputs()[0];
     Value initTensor = op.getOutputs()[0];

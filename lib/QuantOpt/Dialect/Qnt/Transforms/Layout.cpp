@@ -144,63 +144,33 @@ bool onRankedTensors(Operation *op) {
   return llvm::all_of(op->getOperandTypes(), llvm::IsaPred<RankedTensorType>);
 }
 
-/// conv_2d_nchw_fchw(x, w) -> to_nchw(conv_2d_nhwc_hwcf(to_nhwc(x), w')),
-/// w' = w as [KH][KW][C][F] (at compile time when constant).
-struct ConvToNhwc : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() || !onRankedTensors(op))
-      return rewriter.notifyMatchFailure(op, "not on ranked tensors");
-    Location loc = op.getLoc();
-    Value x = transpose(rewriter, loc, op.getInputs()[0], kToNhwc);
-    Value w = permuteOperand(rewriter, loc, op.getInputs()[1], {2, 3, 1, 0});
-    Value init = transpose(rewriter, loc, op.getOutputs()[0], kToNhwc);
-    auto conv = linalg::Conv2DNhwcHwcfOp::create(
-        rewriter, loc, TypeRange{init.getType()}, ValueRange{x, w},
-        ValueRange{init}, op.getStrides(), op.getDilations());
-    rewriter.replaceOp(op, transpose(rewriter, loc, conv->getResult(0), kToNchw));
-    return success();
-  }
-};
-
-/// depthwise_conv_2d_nchw_chw -> depthwise_conv_2d_nhwc_hwc between
-/// transposes, the weights as [KH][KW][C].
-struct DepthwiseToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNchwChwOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() || !onRankedTensors(op))
-      return rewriter.notifyMatchFailure(op, "not on ranked tensors");
-    Location loc = op.getLoc();
-    Value x = transpose(rewriter, loc, op.getInputs()[0], kToNhwc);
-    Value w = permuteOperand(rewriter, loc, op.getInputs()[1], {1, 2, 0});
-    Value init = transpose(rewriter, loc, op.getOutputs()[0], kToNhwc);
-    auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
-        rewriter, loc, TypeRange{init.getType()}, ValueRange{x, w},
-        ValueRange{init}, op.getStrides(), op.getDilations());
-    rewriter.replaceOp(op, transpose(rewriter, loc, conv->getResult(0), kToNchw));
-    return success();
-  }
-};
-
-/// pooling_nchw_{max,sum} -> pooling_nhwc_{max,sum} between transposes.
+/// A channels-first layer -> its channels-last form between transposes:
+/// conv_2d_nchw_fchw -> conv_2d_nhwc_hwcf (weights [KH][KW][C][F]),
+/// depthwise_conv_2d_nchw_chw -> depthwise_conv_2d_nhwc_hwc ([KH][KW][C]),
+/// pooling_nchw_{max,sum} -> pooling_nhwc_{max,sum} (the window operand as
+/// it is). Constant weights are transposed at compile time.
 template <typename FromOp, typename ToOp>
-struct PoolingToNhwc : OpRewritePattern<FromOp> {
-  using OpRewritePattern<FromOp>::OpRewritePattern;
+struct LayerToNhwc : OpRewritePattern<FromOp> {
+  LayerToNhwc(MLIRContext *ctx, ArrayRef<int64_t> weightPerm)
+      : OpRewritePattern<FromOp>(ctx), weightPerm(weightPerm) {}
   LogicalResult matchAndRewrite(FromOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() || !onRankedTensors(op))
       return rewriter.notifyMatchFailure(op, "not on ranked tensors");
     Location loc = op.getLoc();
     Value x = transpose(rewriter, loc, op.getInputs()[0], kToNhwc);
+    Value w = op.getInputs()[1];
+    if (!weightPerm.empty())
+      w = permuteOperand(rewriter, loc, w, weightPerm);
     Value init = transpose(rewriter, loc, op.getOutputs()[0], kToNhwc);
-    auto pool = ToOp::create(rewriter, loc, TypeRange{init.getType()},
-                             ValueRange{x, op.getInputs()[1]}, ValueRange{init},
+    auto nhwc = ToOp::create(rewriter, loc, TypeRange{init.getType()},
+                             ValueRange{x, w}, ValueRange{init},
                              op.getStrides(), op.getDilations());
-    rewriter.replaceOp(op, transpose(rewriter, loc, pool->getResult(0), kToNchw));
+    rewriter.replaceOp(op, transpose(rewriter, loc, nhwc->getResult(0), kToNchw));
     return success();
   }
+  /// How the weights are transposed; empty: kept (pooling's window).
+  SmallVector<int64_t> weightPerm;
 };
 
 /// transpose(transpose(x, p), q) -> transpose(x, p∘q), or x.
@@ -678,10 +648,14 @@ struct QntConvertToNhwcPass
 
 void quantopt::populateQntConvertToNhwcPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<ConvToNhwc, DepthwiseToNhwc,
-               PoolingToNhwc<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>,
-               PoolingToNhwc<linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>>(
-      ctx);
+  patterns.add<LayerToNhwc<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp>>(
+      ctx, ArrayRef<int64_t>{2, 3, 1, 0});
+  patterns.add<LayerToNhwc<linalg::DepthwiseConv2DNchwChwOp,
+                           linalg::DepthwiseConv2DNhwcHwcOp>>(
+      ctx, ArrayRef<int64_t>{1, 2, 0});
+  patterns.add<LayerToNhwc<linalg::PoolingNchwMaxOp, linalg::PoolingNhwcMaxOp>,
+               LayerToNhwc<linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>>(
+      ctx, ArrayRef<int64_t>{});
   populateQntTransposePropagationPatterns(patterns);
 }
 
