@@ -46,6 +46,12 @@ void populateQntFoldDequantizedLayersPatterns(mlir::RewritePatternSet &patterns)
 mlir::LogicalResult chainStaticLayers(mlir::Operation *root,
                                       mlir::qnt::RequantMode mode);
 
+/// After chaining: a remark on each static layer whose float result still
+/// reaches a qnt.quantize (the next layer's input) through ops the chains
+/// do not cross, naming those ops (for a linalg.generic, its body's ops).
+/// Returns how many layers it remarked on.
+unsigned remarkUnchainedLayers(mlir::Operation *root);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_CHAINLAYERS_H

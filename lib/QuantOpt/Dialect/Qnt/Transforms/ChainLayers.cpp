@@ -27,6 +27,7 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -748,4 +749,68 @@ LogicalResult quantopt::chainStaticLayers(Operation *root,
   if (failed(applyPatternsGreedily(root, std::move(fold), getChainConfig())))
     return root->emitError("qnt-chain-layers: bias folding did not converge");
   return success();
+}
+
+/// A short description of `op` for the remark: its name and, for a
+/// linalg.generic, the distinct ops of its body.
+static std::string describeForRemark(Operation *op) {
+  std::string text = op->getName().getStringRef().str();
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic)
+    return text;
+  SmallVector<StringRef> names;
+  for (Operation &inner : generic.getRegion().front().without_terminator())
+    if (!isa<arith::ConstantOp>(inner) &&
+        !llvm::is_contained(names, inner.getName().getStringRef()))
+      names.push_back(inner.getName().getStringRef());
+  return text + " {" + llvm::join(names, ", ") + "}";
+}
+
+unsigned quantopt::remarkUnchainedLayers(Operation *root) {
+  unsigned count = 0;
+  root->walk([&](qnt::ContractOp layer) {
+    if (layer.isDynamic() ||
+        !layer.getResult().getType().getElementType().isF32())
+      return;
+    // The first path (breadth first, a few ops deep) from the result to a
+    // qnt.quantize.
+    llvm::DenseMap<Operation *, Operation *> parent;
+    SmallVector<Operation *> queue;
+    for (Operation *user : layer->getUsers())
+      if (!parent.count(user)) {
+        parent[user] = nullptr;
+        queue.push_back(user);
+      }
+    Operation *found = nullptr;
+    for (size_t i = 0; i < queue.size() && i < 64 && !found; ++i) {
+      Operation *op = queue[i];
+      if (isa<qnt::QuantizeOp>(op)) {
+        found = op;
+        break;
+      }
+      if (isa<qnt::ContractOp, func::ReturnOp>(op))
+        continue;
+      for (Operation *user : op->getUsers())
+        if (!parent.count(user)) {
+          parent[user] = op;
+          queue.push_back(user);
+        }
+    }
+    if (!found)
+      return;
+    SmallVector<std::string> path;
+    for (Operation *op = parent[found]; op; op = parent[op])
+      if (!isa<tensor::EmptyOp, linalg::FillOp>(op))
+        path.push_back(describeForRemark(op));
+    std::reverse(path.begin(), path.end());
+    emitRemark(layer.getLoc())
+        << "qnt-quantize: the layer's output is requantized from float: "
+           "between it and the next quantization, "
+        << llvm::join(path, ", ")
+        << " (static int8 chains only through a per-channel bias, ReLU or "
+           "clamps, zero padding, max pooling, reshapes, transposes and "
+           "concatenation)";
+    ++count;
+  });
+  return count;
 }

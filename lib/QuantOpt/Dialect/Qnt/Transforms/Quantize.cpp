@@ -456,6 +456,8 @@ struct QntQuantizePass
                                              : qnt::RequantMode::float32)))
       return signalPassFailure();
     restoreLayerLocations(module);
+    if (activations == "static")
+      remarkUnchainedLayers(module);
     if (!mpReport.empty()) {
       std::string text;
       llvm::raw_string_ostream os(text);
