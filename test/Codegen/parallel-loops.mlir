@@ -1,4 +1,6 @@
 // RUN: quant-opt %s --qnt-parallel-loops=threads=2 | FileCheck %s
+// RUN: not quant-opt %s --qnt-parallel-loops=threads=0 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: qnt-parallel-loops: threads must be at least 1, not 0
 
 // The outer parallel loops of a linalg op on buffers become one
 // scf.parallel, as many as it takes to reach 4 x threads iterations

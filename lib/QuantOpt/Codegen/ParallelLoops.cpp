@@ -78,16 +78,19 @@ struct OuterParallelLoops : OpInterfaceRewritePattern<linalg::LinalgOp> {
     // The outermost parallel loops until their iterations suffice.
     size_t count = 0;
     int64_t iterations = 1;
+    bool dynamic = false;
     while (count < loops.size() && count < iterators.size() &&
            iterators[count] == utils::IteratorType::parallel &&
            iterations < threads * kIterationsPerThread) {
       auto trip = loops[count].getStaticTripCount();
       ++count;
-      if (!trip)
+      if (!trip) {
+        dynamic = true;
         break;
+      }
       iterations *= trip->getSExtValue();
     }
-    if (iterations <= 1 && count == loops.size())
+    if (count == 0 || (iterations <= 1 && !dynamic))
       return success();
     SmallVector<Value> lbs, ubs, steps;
     for (size_t i = 0; i < count; ++i) {
@@ -120,6 +123,12 @@ struct QntParallelLoopsPass
     : quantopt::impl::QntParallelLoopsBase<QntParallelLoopsPass> {
   using Base::Base;
   void runOnOperation() override {
+    if (threads < 1) {
+      getOperation()->emitError()
+          << "qnt-parallel-loops: threads must be at least 1, not "
+          << static_cast<int64_t>(threads);
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     quantopt::populateQntParallelLoopsPatterns(patterns, threads);
     GreedyRewriteConfig config;

@@ -69,3 +69,27 @@ func.func @kept(%x: tensor<4x3xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>) {
   } -> tensor<4x2xf32>
   return %sq, %r : tensor<4x2xf32>, tensor<4x2xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A bias too small for (1 + b) - b to be exactly 1 in double is still a
+// bias: left alone (the pass used to rewrite it forever).
+// CHECK-LABEL: func.func @tiny_bias
+// CHECK: arith.constant dense<[1.000000e-16, 2.000000e+00]> : tensor<2xf32>
+// CHECK: linalg.generic
+func.func @tiny_bias(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<2.0> : tensor<3x2xf32>
+  %e = tensor.empty() : tensor<4x2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<4x3xf32>, tensor<3x2xf32>) outs(%f : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %b = arith.constant dense<[1.0e-16, 2.0]> : tensor<2xf32>
+  %r = linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d1)>, #id], iterator_types = ["parallel", "parallel"]} ins(%y, %b : tensor<4x2xf32>, tensor<2xf32>) outs(%e : tensor<4x2xf32>) {
+  ^bb0(%in: f32, %c: f32, %out: f32):
+    %s = arith.addf %c, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2xf32>
+  return %r : tensor<4x2xf32>
+}

@@ -203,6 +203,13 @@ struct FoldAffineIntoLayer : OpRewritePattern<linalg::GenericOp> {
     Value yielded = body.getTerminator()->getOperand(0);
     if (kindOf(yielded) != Kind::Affine)
       return failure();
+    // A bias alone (y + b) is what the rewrite leaves: nothing to fold.
+    if (auto add = yielded.getDefiningOp<arith::AddFOp>())
+      if ((add.getLhs() == y || add.getRhs() == y) &&
+          llvm::any_of(perChannel, [&](auto &entry) {
+            return add.getLhs() == entry.first || add.getRhs() == entry.first;
+          }))
+        return rewriter.notifyMatchFailure(op, "already a bias");
 
     // a[c], b[c] by evaluating the body at y = 0 and y = 1.
     auto wType = cast<RankedTensorType>(weights.getType());
@@ -229,10 +236,13 @@ struct FoldAffineIntoLayer : OpRewritePattern<linalg::GenericOp> {
       shift[c] = at[0];
       scale[c] = at[1] - at[0];
     }
-    // A bias alone (every a[c] = 1) is what the rewrite leaves: nothing to
-    // fold.
-    if (llvm::all_of(scale, [](double a) { return a == 1.0; }))
+    // Scales of 1 (up to double rounding) leave nothing to fold; scales or
+    // shifts that are not finite are not folded.
+    if (llvm::all_of(scale, [](double a) { return std::abs(a - 1.0) <= 1e-12; }))
       return rewriter.notifyMatchFailure(op, "already a bias");
+    if (!llvm::all_of(scale, [](double a) { return std::isfinite(a); }) ||
+        !llvm::all_of(shift, [](double b) { return std::isfinite(b); }))
+      return rewriter.notifyMatchFailure(op, "non-finite scale or shift");
     // The scaled weights (channel = last dimension) and the bias op.
     SmallVector<float> w;
     w.reserve(wType.getNumElements());

@@ -512,8 +512,14 @@ struct SinkTransposeThroughPad : OpRewritePattern<tensor::PadOp> {
     if (!t || !padValue || isInputChain(t.getInput()))
       return failure();
     SmallVector<int64_t> inverse = invert(t.getPermutation());
+    // The result type as declared, permuted (an inferred one could be less
+    // static than the declared one).
+    auto padType = cast<RankedTensorType>(op.getResult().getType());
+    SmallVector<int64_t> shape;
+    for (int64_t d : inverse)
+      shape.push_back(padType.getDimSize(d));
     auto padded = tensor::PadOp::create(
-        rewriter, op.getLoc(), Type(), t.getInput(),
+        rewriter, op.getLoc(), padType.clone(shape), t.getInput(),
         permuted(op.getMixedLowPad(), inverse),
         permuted(op.getMixedHighPad(), inverse), padValue, op.getNofold());
     rewriter.replaceOp(op, transpose(rewriter, op.getLoc(), padded.getResult(),
@@ -549,7 +555,8 @@ struct HoistTransposeAbovePaddedArgument : OpRewritePattern<linalg::TransposeOp>
     rewriter.setInsertionPointAfter(pad);
     Value x = transpose(rewriter, op.getLoc(), pad.getSource(), perm);
     auto padded = tensor::PadOp::create(
-        rewriter, pad.getLoc(), Type(), x, permuted(pad.getMixedLowPad(), perm),
+        rewriter, pad.getLoc(), op->getResult(0).getType(), x,
+        permuted(pad.getMixedLowPad(), perm),
         permuted(pad.getMixedHighPad(), perm), padValue, pad.getNofold());
     SmallVector<int64_t> inverse = invert(perm);
     for (tensor::DimOp dim : dims) {
