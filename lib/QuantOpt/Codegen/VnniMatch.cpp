@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "VnniMatch.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Layout.h"
 #include "Epilogue.h"
 #include "KernelLoops.h"
 #include "QuantOpt/Numerics/Numerics.h"
@@ -91,41 +92,15 @@ linalg::GenericOp quantopt::convertNchwToNhwc(RewriterBase &rewriter,
   rewriter.setInsertionPoint(op);
   RewriterBase &b = rewriter;
   Location loc = op.getLoc();
-  auto transposed = [&](Value source, ArrayRef<int64_t> perm) {
-    auto type = cast<RankedTensorType>(source.getType());
-    SmallVector<int64_t> shape;
-    SmallVector<Value> dyn;
-    for (int64_t p : perm) {
-      shape.push_back(type.getDimSize(p));
-      if (type.isDynamicDim(p))
-        dyn.push_back(getDimSize(b, loc, source, p));
-    }
-    return tensor::EmptyOp::create(b, loc, shape, type.getElementType(), dyn)
-        .getResult();
-  };
   Value x = op.getDpsInputOperand(0)->get();
   SmallVector<int64_t> toNhwc{0, 2, 3, 1};
   Value xNhwc =
-      linalg::TransposeOp::create(b, loc, x, transposed(x, toNhwc), toNhwc)
+      linalg::TransposeOp::create(b, loc, x, emptyPermuted(b, loc, x, toNhwc), toNhwc)
           ->getResult(0);
   // [F][C][KH][KW] -> [KH][KW][C][F].
-  auto wType = cast<RankedTensorType>(weights.getType());
-  int64_t f = wType.getDimSize(0), c = wType.getDimSize(1),
-          kh = wType.getDimSize(2), kw = wType.getDimSize(3);
-  SmallVector<APInt> values(weights.getValues<APInt>());
-  SmallVector<APInt> hwcf(values.size());
-  for (int64_t i = 0; i < f; ++i)
-    for (int64_t j = 0; j < c; ++j)
-      for (int64_t y = 0; y < kh; ++y)
-        for (int64_t z = 0; z < kw; ++z)
-          hwcf[((y * kw + z) * c + j) * f + i] =
-              values[((i * c + j) * kh + y) * kw + z];
   Value wHwcf = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(
-          RankedTensorType::get({kh, kw, c, f}, wType.getElementType()),
-          hwcf));
-  Value outNhwc = transposed(init, toNhwc);
+      b, loc, permuteConstant(weights, ArrayRef<int64_t>{2, 3, 1, 0}));
+  Value outNhwc = emptyPermuted(b, loc, init, toNhwc);
   outNhwc = linalg::FillOp::create(b, loc, fill.getInputs()[0], outNhwc)
                 .getResult(0);
   // Old loops (n, f, oh, ow, c, kh, kw) -> new (n, oh, ow, f, kh, kw, c).

@@ -16,11 +16,13 @@
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/ChainLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Layout.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
@@ -143,41 +145,11 @@ struct TransposeDequantizedConstant : OpRewritePattern<linalg::TransposeOp> {
     if (params.getBlockSize() != 0)
       return rewriter.notifyMatchFailure(op, "per-block parameters");
     ArrayRef<int64_t> perm = op.getPermutation();
-    auto inType = cast<RankedTensorType>(stored.getType());
-    ArrayRef<int64_t> inShape = inType.getShape();
-    SmallVector<int64_t> outShape;
-    for (int64_t p : perm)
-      outShape.push_back(inShape[p]);
-    // Element i of the result is element perm(i) of the input.
-    SmallVector<Attribute> in(stored.getValues<Attribute>());
-    SmallVector<Attribute> out(in.size());
-    SmallVector<int64_t> inStrides(inShape.size(), 1);
-    for (int64_t d = static_cast<int64_t>(inShape.size()) - 2; d >= 0; --d)
-      inStrides[d] = inStrides[d + 1] * inShape[d + 1];
-    SmallVector<int64_t> index(outShape.size(), 0);
-    for (size_t linear = 0; linear < out.size(); ++linear) {
-      int64_t from = 0;
-      for (size_t d = 0; d < outShape.size(); ++d)
-        from += index[d] * inStrides[perm[d]];
-      out[linear] = in[from];
-      for (int64_t d = static_cast<int64_t>(outShape.size()) - 1; d >= 0; --d) {
-        if (++index[d] < outShape[d])
-          break;
-        index[d] = 0;
-      }
-    }
-    int64_t axis = params.getAxis();
-    if (axis >= 0)
-      axis = llvm::find(perm, axis) - perm.begin();
-    qnt::ParamsAttr permuted = qnt::ParamsAttr::get(
-        rewriter.getContext(), params.getStorageType(),
-        params.getExpressedType(), axis, params.getBlockSize(), params.getNarrowRange(), params.getPowerOfTwo(),
-        params.getScales(), params.getZeroPoints(), params.getMinValues(),
-        params.getRangeMin(), params.getRangeMax());
-    Value constant = arith::ConstantOp::create(
-        rewriter, op.getLoc(),
-        DenseElementsAttr::get(
-            RankedTensorType::get(outShape, inType.getElementType()), out));
+    // The axis a of the stored tensor is axis inverse[a] of the transposed.
+    qnt::ParamsAttr permuted =
+        permuteParams(params, invertPermutationVector(perm));
+    Value constant = arith::ConstantOp::create(rewriter, op.getLoc(),
+                                               permuteConstant(stored, perm));
     rewriter.replaceOpWithNewOp<qnt::DequantizeOp>(
         op, op.getResult()[0].getType(), constant, permuted, UnitAttr());
     return success();

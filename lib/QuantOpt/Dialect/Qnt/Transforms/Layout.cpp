@@ -27,6 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Dialect/Qnt/Transforms/Layout.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
@@ -34,6 +35,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -60,10 +62,10 @@ Value dimSize(OpBuilder &b, Location loc, Value v, int64_t d) {
   return tensor::DimOp::create(b, loc, v, d);
 }
 
-/// An empty tensor shaped like `v` with its dimensions permuted (dimension i
-/// of the result is dimension perm[i] of `v`).
-Value emptyPermuted(OpBuilder &b, Location loc, Value v,
-                    ArrayRef<int64_t> perm) {
+} // namespace
+
+Value quantopt::emptyPermuted(OpBuilder &b, Location loc, Value v,
+                              ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape;
   SmallVector<Value> dynamic;
@@ -75,6 +77,7 @@ Value emptyPermuted(OpBuilder &b, Location loc, Value v,
   return tensor::EmptyOp::create(b, loc, shape, type.getElementType(), dynamic);
 }
 
+namespace {
 Value transpose(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   return linalg::TransposeOp::create(b, loc, v, emptyPermuted(b, loc, v, perm),
                                      perm)
@@ -113,9 +116,10 @@ DenseElementsAttr gather(DenseElementsAttr attr, RankedTensorType type,
   return DenseElementsAttr::get(type, out);
 }
 
-/// A constant transposed at compile time.
-DenseElementsAttr permuteConstant(DenseElementsAttr attr,
-                                  ArrayRef<int64_t> perm) {
+} // namespace
+
+DenseElementsAttr quantopt::permuteConstant(DenseElementsAttr attr,
+                                            ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(attr.getType());
   SmallVector<int64_t> shape;
   for (int64_t p : perm)
@@ -130,6 +134,8 @@ DenseElementsAttr permuteConstant(DenseElementsAttr attr,
     return offset;
   });
 }
+
+namespace {
 
 /// `v` transposed: a new constant when `v` is one, else a linalg.transpose.
 Value permuteOperand(OpBuilder &b, Location loc, Value v,
@@ -216,14 +222,6 @@ struct TransposeOfFillOrEmpty : OpRewritePattern<linalg::TransposeOp> {
     return success();
   }
 };
-
-/// The inverse of a permutation.
-SmallVector<int64_t> invert(ArrayRef<int64_t> perm) {
-  SmallVector<int64_t> inverse(perm.size());
-  for (auto [i, p] : llvm::enumerate(perm))
-    inverse[p] = i;
-  return inverse;
-}
 
 /// An operand with unit dimensions read at index 0 through `map`, without
 /// them: a constant reshaped at compile time, or the source of a
@@ -370,9 +368,9 @@ struct SinkTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
       iterators[(*perm)[i]] = it;
     if (elementwise) {
       if (op.getMatchingBlockArgument(initOperand).use_empty())
-        init = emptyPermuted(rewriter, loc, init, invert(*perm));
+        init = emptyPermuted(rewriter, loc, init, invertPermutationVector(*perm));
       else
-        init = transpose(rewriter, loc, init, invert(*perm));
+        init = transpose(rewriter, loc, init, invertPermutationVector(*perm));
       maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
     } else {
       maps.push_back(renamed(op.getMatchingIndexingMap(initOperand)));
@@ -413,21 +411,22 @@ bool isInputChain(Value v) {
   }
 }
 
-/// The parameters of a qnt.quantize/dequantize applied to a tensor
-/// transposed by `perm` instead (per-channel axis a becomes perm[a] when
-/// moving the op before the transpose, `inverse` when after); null for
-/// blocked parameters.
-qnt::ParamsAttr permuteParams(qnt::ParamsAttr params, ArrayRef<int64_t> perm) {
+} // namespace
+
+qnt::ParamsAttr quantopt::permuteParams(qnt::ParamsAttr params,
+                                        ArrayRef<int64_t> axisMap) {
   if (params.getBlockSize() > 0)
     return nullptr;
   if (params.isPerTensor())
     return params;
   return qnt::ParamsAttr::get(
       params.getContext(), params.getStorageType(), params.getExpressedType(),
-      perm[params.getAxis()], params.getBlockSize(), params.getNarrowRange(),
+      axisMap[params.getAxis()], params.getBlockSize(), params.getNarrowRange(),
       params.getPowerOfTwo(), params.getScales(), params.getZeroPoints(),
       params.getMinValues(), params.getRangeMin(), params.getRangeMax());
 }
+
+namespace {
 
 /// `op` (a qnt.quantize or dequantize, not packed) cloned onto `input`,
 /// with `params` and the element type of its result on input's shape.
@@ -481,7 +480,7 @@ struct HoistTransposeAboveQnt : OpRewritePattern<linalg::TransposeOp> {
       return failure();
     ArrayRef<int64_t> perm = op.getPermutation();
     auto params = cast<qnt::ParamsAttr>(producer->getAttr("params"));
-    qnt::ParamsAttr moved = permuteParams(params, invert(perm));
+    qnt::ParamsAttr moved = permuteParams(params, invertPermutationVector(perm));
     if (!moved)
       return failure();
     rewriter.setInsertionPointAfter(producer);
@@ -511,7 +510,7 @@ struct SinkTransposeThroughPad : OpRewritePattern<tensor::PadOp> {
     Value padValue = op.getConstantPaddingValue();
     if (!t || !padValue || isInputChain(t.getInput()))
       return failure();
-    SmallVector<int64_t> inverse = invert(t.getPermutation());
+    SmallVector<int64_t> inverse = invertPermutationVector(t.getPermutation());
     // The result type as declared, permuted (an inferred one could be less
     // static than the declared one).
     auto padType = cast<RankedTensorType>(op.getResult().getType());
@@ -558,7 +557,7 @@ struct HoistTransposeAbovePaddedArgument : OpRewritePattern<linalg::TransposeOp>
         rewriter, pad.getLoc(), op->getResult(0).getType(), x,
         permuted(pad.getMixedLowPad(), perm),
         permuted(pad.getMixedHighPad(), perm), padValue, pad.getNofold());
-    SmallVector<int64_t> inverse = invert(perm);
+    SmallVector<int64_t> inverse = invertPermutationVector(perm);
     for (tensor::DimOp dim : dims) {
       rewriter.setInsertionPoint(dim);
       rewriter.replaceOpWithNewOp<tensor::DimOp>(

@@ -1,0 +1,39 @@
+//===- Layout.h - Helpers of the layout rewrites -------------------*- C++ -*-===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The pieces qnt-convert-to-nhwc, the QDQ fold and the VNNI kernels'
+// NCHW conversion share: a constant, an empty tensor or quantization
+// parameters with their dimensions permuted.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYOUT_H
+#define QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYOUT_H
+
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+namespace quantopt {
+
+/// `attr` transposed at compile time: dimension i of the result is
+/// dimension perm[i] of `attr` (linalg.transpose's convention).
+mlir::DenseElementsAttr permuteConstant(mlir::DenseElementsAttr attr,
+                                        llvm::ArrayRef<int64_t> perm);
+
+/// An empty tensor shaped like `v` with its dimensions permuted the same
+/// way (dynamic sizes read with tensor.dim).
+mlir::Value emptyPermuted(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                          llvm::ArrayRef<int64_t> perm);
+
+/// `params` with a per-channel axis a moved to axisMap[a] (per-tensor
+/// parameters unchanged); null for blocked parameters.
+mlir::qnt::ParamsAttr permuteParams(mlir::qnt::ParamsAttr params,
+                                    llvm::ArrayRef<int64_t> axisMap);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYOUT_H
