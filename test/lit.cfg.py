@@ -24,9 +24,11 @@ config.substitutions.append(("%quant_opt", os.path.join(config.quantopt_tools_di
 config.substitutions.append(("%quant_run", os.path.join(config.quantopt_tools_dir, "quant-run")))
 # Debian's python3 (with python3-numpy), whatever python3 comes first on PATH.
 config.substitutions.append(("%python", config.python_numpy))
+config.substitutions.append(("%clangxx", config.cxx_compiler))
+config.substitutions.append(("%clang_c", config.c_compiler))
 
 tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-params", "quant-stats", "quant-import-onnx", "qnt-bench", "FileCheck",
+llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-compile", "quant-params", "quant-stats", "quant-import-onnx", "qnt-bench", "FileCheck",
                                     "not", "count"], tool_dirs)
 llvm_config.add_tool_substitutions(["mlir-tblgen", "mlir-translate", "llc"], [config.llvm_tools_dir])
 config.substitutions.append(("%llvm_include", "/usr/lib/llvm-22/include"))
@@ -48,6 +50,9 @@ def _cpu_flags():
 _flags = _cpu_flags()
 if {"avx512_vnni", "avx512vl", "avx512bw"} <= _flags:
     config.available_features.add("x86-avx512-vnni")
+# AVX-VNNI (VEX, 256-bit), as on Alder Lake: quant-compile --cpu alderlake.
+if {"avx_vnni", "avx2", "fma", "bmi2"} <= _flags:
+    config.available_features.add("x86-avx-vnni")
 
 # The build directory (for `cmake --install` in test/install).
 config.substitutions.append(("%quantopt_obj_root", config.quantopt_obj_root))

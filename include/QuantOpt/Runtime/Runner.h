@@ -102,6 +102,21 @@ llvm::Expected<std::vector<NpyArray>> runEntry(mlir::ModuleOp module,
                                                const RunOptions &options,
                                                Timing *timing = nullptr);
 
+/// Runs qnt-lower-to-llvm on `module` unless every function with a body is
+/// in the LLVM dialect already.
+llvm::Error lowerToLLVMIfNeeded(mlir::ModuleOp module);
+
+/// How a tensor of the entry's signature crosses the boundary: the .npy
+/// dtype quant-run reads or writes for it, and the bytes of one element in
+/// the buffer the compiled code sees (bf16: 2, float8 and i4: 1).
+struct BoundaryStorage {
+  DType dtype;
+  unsigned elementBytes;
+};
+llvm::Expected<BoundaryStorage> getBoundaryStorage(mlir::Type type,
+                                                   bool isUnsigned,
+                                                   const llvm::Twine &what);
+
 /// Registers what a module the runner executes may contain: every upstream
 /// dialect and extension, qnt with its external models, and the
 /// translations to LLVM IR (builtin, LLVM, OpenMP) the JIT needs.

@@ -385,6 +385,35 @@ extern "C" void qnt_observe_f32(int64_t index, int64_t axis, int64_t moments,
 // Sessions
 //===----------------------------------------------------------------------===//
 
+llvm::Error quantopt::runtime::lowerToLLVMIfNeeded(ModuleOp module) {
+  bool lowered = llvm::none_of(module.getOps<func::FuncOp>(),
+                               [](func::FuncOp f) { return !f.isExternal(); });
+  if (lowered)
+    return llvm::Error::success();
+  PassManager pm(module.getContext());
+  if (failed(buildLowerToLLVMPipeline(pm)))
+    return makeError("cannot build the qnt-lower-to-llvm pipeline");
+  if (failed(pm.run(module)))
+    return makeError("lowering with qnt-lower-to-llvm failed (see the "
+                     "diagnostics above)");
+  return llvm::Error::success();
+}
+
+llvm::Expected<BoundaryStorage>
+quantopt::runtime::getBoundaryStorage(Type type, bool isUnsigned,
+                                      const llvm::Twine &what) {
+  if (!isa<ShapedType>(type)) {
+    std::string name;
+    llvm::raw_string_ostream os(name);
+    os << type;
+    return makeError(what + " is not a tensor (" + name + ")");
+  }
+  auto boundary = classify(type, isUnsigned, what);
+  if (!boundary)
+    return boundary.takeError();
+  return BoundaryStorage{boundary->dtype, boundary->bufferElementSize};
+}
+
 struct Session::Impl {
   std::unique_ptr<ExecutionEngine> engine;
   void (*function)(void **) = nullptr;
@@ -412,12 +441,8 @@ Session::create(ModuleOp module, llvm::StringRef entryName) {
       return makeError("function '@" + entry +
                        "' is private; only public functions can be run");
   if (isa<func::FuncOp>(entryOp)) {
-    PassManager pm(module.getContext());
-    if (failed(buildLowerToLLVMPipeline(pm)))
-      return makeError("cannot build the qnt-lower-to-llvm pipeline");
-    if (failed(pm.run(module)))
-      return makeError("lowering with qnt-lower-to-llvm failed (see the "
-                       "diagnostics above)");
+    if (llvm::Error err = lowerToLLVMIfNeeded(module))
+      return std::move(err);
     entryOp = module.lookupSymbol(entry);
   }
   auto llvmFunc = dyn_cast_or_null<LLVM::LLVMFuncOp>(entryOp);
