@@ -409,7 +409,6 @@ static double timeDnnl(DnnlMatmul &d) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  quantopt::runtime::keepFreedBuffersForReuse();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "qnt-bench: QuantOpt kernels vs oneDNN\n");
 

@@ -247,7 +247,6 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  quantopt::runtime::keepFreedBuffersForReuse();
   {
     auto &registered = cl::getRegisteredOptions();
     auto it = registered.find("stats");

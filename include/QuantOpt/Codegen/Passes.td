@@ -253,4 +253,32 @@ def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntBufferCache : Pass<"qnt-buffer-cache", "::mlir::ModuleOp"> {
+  let summary = "Large buffers of compiled code reused across calls, by an allocator in the module";
+  let description = [{
+    Runs last in `--qnt-lower-to-llvm` and `--qnt-codegen`, after
+    `finalize-memref-to-llvm` with `use-generic-functions`, which makes every
+    `memref.alloc` / `memref.dealloc` call `_mlir_memref_to_llvm_alloc` /
+    `_mlir_memref_to_llvm_free`. This pass defines those functions in the
+    module: a block of at least `min-bytes` that the code frees is kept in
+    a cache of 32 blocks (at most `max-bytes` in all) and handed out again
+    to an allocation of the same size (up to 1/8 more, plus 8 KiB), so that
+    a model called repeatedly allocates its large tensors once, instead of
+    mapping fresh pages (which page-fault again) on every call. Smaller
+    blocks, and every block when the cache is full or another thread holds
+    it (the lock is only tried, never waited for), go to `malloc`/`free`.
+    Blocks are `malloc` blocks, so a result the caller receives is freed
+    with `free`. The allocator is part of the compiled code: the JIT and an
+    object from `quant-compile` behave alike, whatever the process's
+    allocator settings. Needs `malloc_usable_size` (glibc, musl).
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"262144",
+           "Blocks from this size on are cached">,
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"536870912",
+           "Bytes the cache keeps at most (0: no cache, malloc and free)">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // QUANTOPT_CODEGEN_PASSES_TD

@@ -53,6 +53,12 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
                      "NHWC kernels, the transposes planned once "
                      "(qnt-convert-to-nhwc); keep: as written"),
       llvm::cl::init("nhwc")};
+  Option<bool> reuseBuffers{
+      *this, "reuse-buffers",
+      llvm::cl::desc("true (default): large buffers freed by the compiled "
+                     "code are reused by its next allocations, across calls "
+                     "(qnt-buffer-cache); false: malloc and free"),
+      llvm::cl::init(true)};
 };
 /// Appends `--qnt-codegen` with `options` to `pm`.
 mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm,

@@ -122,14 +122,6 @@ llvm::Expected<BoundaryStorage> getBoundaryStorage(mlir::Type type,
 /// translations to LLVM IR (builtin, LLVM, OpenMP) the JIT needs.
 void registerRunnerDialects(mlir::DialectRegistry &registry);
 
-/// Makes this process's allocator (glibc) keep large freed buffers for reuse
-/// instead of unmapping each one: compiled code allocates its tensors on
-/// every call, and a fresh mapping page-faults in again on each call (on the
-/// example CNN that was 90% of a call's time). For tools that call compiled
-/// code repeatedly (quant-run, qnt-bench); a library leaves the process's
-/// allocator to its application. No effect without glibc.
-void keepFreedBuffersForReuse();
-
 /// Writes `results` as `dir/out<i>.npy`, creating `dir` if needed. Files are
 /// staged in a private directory and moved in only when all were written;
 /// stale `out<k>.npy` files with k >= results.size() are removed.

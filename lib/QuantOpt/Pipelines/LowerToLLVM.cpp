@@ -111,7 +111,12 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   // --qnt-codegen failed to translate otherwise).
   if (codegen)
     pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations call the generic functions, which qnt-buffer-cache defines
+  // in the module (large buffers reused from call to call).
+  bool reuseBuffers = !codegen || codegen->reuseBuffers;
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = reuseBuffers;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
@@ -121,6 +126,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   if (codegen)
     pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  if (reuseBuffers)
+    pm.addPass(quantopt::createQntBufferCache());
   return success();
 }
 

@@ -35,9 +35,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 using namespace mlir;
 using namespace quantopt;
@@ -337,15 +334,6 @@ void quantopt::runtime::registerRunnerDialects(DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
-}
-
-void quantopt::runtime::keepFreedBuffersForReuse() {
-#ifdef __GLIBC__
-  // Buffers up to 32 MB (glibc's largest mmap threshold) come from the heap,
-  // and the heap is not trimmed below 1 GB.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
 }
 
 void quantopt::runtime::setThreadObserverSink(ObserverSink *sink) {
