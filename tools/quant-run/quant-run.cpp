@@ -24,6 +24,7 @@
 #include "QuantOpt/Runtime/Calibrate.h"
 #include "QuantOpt/Runtime/Runner.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -122,6 +123,14 @@ static cl::opt<int64_t> maxSamples("max-samples",
                                    cl::desc("Samples for --dump-observed"),
                                    cl::init(256), cl::cat(calibrationCategory));
 
+static cl::opt<std::string> pipeline(
+    "pipeline",
+    cl::desc("How a module not yet in the LLVM dialect is compiled: "
+             "reference (--qnt-lower-to-llvm, the default for a plain run) "
+             "or codegen (--qnt-codegen, the kernels; the default for "
+             "--calibrate and --dump-observed)"),
+    cl::value_desc("reference|codegen"), cl::cat(category));
+
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "quant-run") << message << "\n";
   return 1;
@@ -131,6 +140,31 @@ static bool hasObservers(ModuleOp module) {
   bool found = false;
   module.walk([&](qnt::ObserveOp) { found = true; });
   return found || module->hasAttr(qnt::QntDialect::kObserversAttrName);
+}
+
+/// Whether the entry is in the LLVM dialect already.
+static bool isLowered(ModuleOp module) {
+  Operation *op = module.lookupSymbol(entry);
+  return op && !isa<func::FuncOp>(op);
+}
+
+/// Compiles `module` with --qnt-codegen when --pipeline (or, without it,
+/// `defaultPipeline`) says codegen; the reference lowering is Session's.
+static int lowerForPipeline(ModuleOp module, llvm::StringRef defaultPipeline) {
+  std::string chosen =
+      pipeline.getNumOccurrences() ? pipeline.getValue() : defaultPipeline.str();
+  if (chosen != "reference" && chosen != "codegen")
+    return fail("--pipeline must be reference or codegen, not '" + chosen +
+                "'");
+  if (chosen == "reference")
+    return 0;
+  if (isLowered(module))
+    return 0;
+  PassManager pm(module.getContext());
+  if (failed(quantopt::buildCodegenPipeline(pm)) || failed(pm.run(module)))
+    return fail("compiling with --qnt-codegen failed (see the diagnostics "
+                "above)");
+  return 0;
 }
 
 /// --calibrate (and --quantize-output) and --dump-observed.
@@ -183,6 +217,10 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
       std::vector<int64_t>(dataAxes.begin(), dataAxes.end()));
   if (!data)
     return fail(llvm::toString(data.takeError()));
+  bool alreadyLowered = isLowered(module);
+  if (int rc = lowerForPipeline(module, "codegen"))
+    return rc;
+  bool usedCodegen = !alreadyLowered && isLowered(module);
   auto session = quantopt::runtime::Session::create(module, entry);
   if (!session)
     return fail(llvm::toString(session.takeError()));
@@ -206,9 +244,12 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   if (!stats)
     return fail(llvm::toString(stats.takeError()));
   llvm::errs() << llvm::formatv(
-      "quant-run: {0} observer(s) over {1} sample(s){2}\n",
+      "quant-run: {0} observer(s) over {1} sample(s){2} ({3})\n",
       stats->activations.size(), data->samples,
-      statsFile.empty() ? std::string() : " -> " + statsFile);
+      statsFile.empty() ? std::string() : " -> " + statsFile,
+      alreadyLowered ? "compiled before"
+      : usedCodegen  ? "--qnt-codegen"
+                     : "--qnt-lower-to-llvm");
 
   // One shot: quantize with the statistics (handed to the pass in memory),
   // and write nothing unless that works too.
@@ -282,6 +323,8 @@ int main(int argc, char **argv) {
     return fail("--data and --data-axis are for --calibrate and "
                 "--dump-observed; a plain run reads --input");
 
+  if (int rc = lowerForPipeline(*module, "reference"))
+    return rc;
   quantopt::runtime::RunOptions options;
   options.entry = entry;
   options.inputPaths.assign(inputs.begin(), inputs.end());
