@@ -59,6 +59,14 @@ static cl::opt<std::string> convsOption(
     cl::init("1x56x56x64x64x3,1x28x28x128x128x3,1x14x14x256x256x3"));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Timed calls per kernel"),
                                 cl::init(20), cl::cat(category));
+static cl::opt<std::string> isaOption(
+    "isa",
+    cl::desc("How our integer kernels' dots are lowered: host (default), "
+             "vnni, avx2 or generic (--qnt-codegen isa=)"),
+    cl::init("host"), cl::cat(category));
+static cl::opt<int64_t> lanesOption(
+    "lanes", cl::desc("i32 lanes of our integer kernels: 16 or 8"),
+    cl::init(16), cl::cat(category));
 static cl::opt<std::string> threadsOption(
     "thread-counts", cl::desc("Thread counts to time (ours and oneDNN)"),
     cl::init("1,2"), cl::cat(category));
@@ -337,6 +345,8 @@ static bool compileOurs(MLIRContext &ctx, const std::string &text,
   PassManager pm(&ctx);
   quantopt::CodegenOptions options;
   options.threads = threads;
+  options.isa = isaOption;
+  options.lanes = lanesOption;
   if (failed(quantopt::buildCodegenPipeline(pm, options)) ||
       failed(pm.run(*kernel.module)))
     return false;
@@ -621,7 +631,11 @@ int main(int argc, char **argv) {
           shapeName, threads, sameW4 ? "identical" : "DIFFERENT");
       failures += !sameW4;
       std::string t = std::to_string(threads);
-      row(t, "ours int8 (VNNI)", t8);
+      // The label names the dot lowering when one is forced.
+      std::string isaName = isaOption == "avx2"      ? "AVX2"
+                            : isaOption == "generic" ? "generic"
+                                                     : "VNNI";
+      row(t, "ours int8 (" + isaName + ")", t8);
       row(t, "ours int4 x int8 (W4A8)", tW4);
       row(t, "ours fp32", t32);
       row(t, "ours int8 weight-only", tWo8);

@@ -86,7 +86,7 @@ func.func @fc_int4(%xq: tensor<?x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> ten
 // RUN: not quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul="lanes=4" 2>&1 | FileCheck %s --check-prefix=LANES
 // LANES: error: qnt-vnni-matmul: lanes must be 16 or 8, not 4
 // RUN: not quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul --qnt-lower-dot="isa=sse" 2>&1 | FileCheck %s --check-prefix=ISA
-// ISA: error: qnt-lower-dot: isa must be host, vnni or generic, not 'sse'
+// ISA: error: qnt-lower-dot: isa must be host, vnni, avx2 or generic, not 'sse'
 
 // int4 weights: [ceil(N/16)][ceil(K/4)][32] bytes, two nibbles (+8) per
 // byte, unpacked to the 64 signed bytes vpdpbusd reads.

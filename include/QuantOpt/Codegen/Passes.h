@@ -87,11 +87,17 @@ void populateQntPolynomialMathPatterns(
 void populateQntVectorizeElementwisePatterns(mlir::RewritePatternSet &patterns,
                                              int64_t lanes);
 
-/// Adds the pattern that lowers qnt_x86.dot_u8i8 (after bufferization): to
-/// the vpdpbusd intrinsics with `vnni`, else to widening multiplies and four
-/// shuffled additions per lane (portable vector code, the same sums).
+/// How qnt_x86.dot_u8i8 becomes instructions.
+enum class DotIsa {
+  Vnni,    ///< vpdpbusd (AVX512-VNNI, or AVX-VNNI with 8 lanes)
+  Avx2,    ///< vpmaddubsw + vpmaddwd on a split weight (exact)
+  Generic, ///< widening multiplies and shuffled additions (any CPU)
+};
+
+/// Adds the pattern that lowers qnt_x86.dot_u8i8 (after bufferization) the
+/// way `isa` says; every way gives the same sums.
 void populateQntX86LowerDotPatterns(mlir::RewritePatternSet &patterns,
-                                    bool vnni);
+                                    DotIsa isa);
 
 } // namespace quantopt
 

@@ -237,16 +237,20 @@ def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
     LLVM encodes as AVX-VNNI or AVX512-VNNI/VL). With `isa=generic`, with
     portable vector ops instead: widen both operands to i32, multiply, and
     add each group of four products to its lane (four `vector.shuffle`s and
-    adds), for CPUs without VNNI. `isa=host` (default) picks `vnni` when the CPU
+    adds), for CPUs without VNNI. With `isa=avx2`, with AVX2's
+    `llvm.x86.avx2.pmadd.ub.sw` (vpmaddubsw) and `.pmadd.wd` (vpmaddwd) on
+    the weight split as `2 * (b >> 1) + (b & 1)`, so that no i16 pair sum
+    saturates: exact, unlike the saturating use of vpmaddubsw (16 lanes as
+    two halves). `isa=host` (default) picks `vnni` when the CPU
     running the compiler has AVX512-VNNI (16 lanes) or AVX512-VNNI/VL or
-    AVX-VNNI (8 lanes), `generic` otherwise; quant-run compiles on the CPU that
+    AVX-VNNI (8 lanes), `avx2` when it has AVX2, `generic` otherwise; quant-run compiles on the CPU that
     runs the code, so this is the JIT choice. Runs after bufferization in
     `--qnt-codegen` (deallocation does not accept the intrinsic call, whose
     effects it cannot see).
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"host\"",
-           "host, vnni or generic">,
+           "host, vnni, avx2 or generic">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::arith::ArithDialect",

@@ -27,7 +27,7 @@ mlir::LogicalResult buildLowerToLLVMPipeline(mlir::OpPassManager &pm);
 /// dialect's lowering.
 struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
   Option<std::string> isa{*this, "isa",
-                          llvm::cl::desc("host (default), vnni or generic: "
+                          llvm::cl::desc("host (default), vnni, avx2 or generic: "
                                          "how qnt_x86.dot_u8i8 is lowered"),
                           llvm::cl::init("host")};
   Option<int64_t> lanes{*this, "lanes",

@@ -5,9 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // qnt-lower-dot: after bufferization, each qnt_x86.dot_u8i8 becomes the
-// VNNI intrinsic (llvm.x86.avx512.vpdpbusd.512 / .256) or the same sums in
-// portable vector code; `isa=host` picks by the CPU features of the machine
-// that compiles.
+// VNNI intrinsic (llvm.x86.avx512.vpdpbusd.512 / .256), AVX2's
+// vpmaddubsw/vpmaddwd (exact, below) or the same sums in portable vector
+// code; `isa=host` picks by the CPU features of the machine that compiles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/TargetParser/Host.h"
 
 namespace quantopt {
@@ -71,6 +72,80 @@ struct DotToGeneric : OpRewritePattern<qnt_x86::DotU8I8Op> {
   }
 };
 
+/// AVX2 without VNNI: vpmaddubsw multiplies u8 by i8 and adds pairs into
+/// saturating i16, which 255 * -128 * 2 would overflow. Exact instead: with
+/// the weight split as b = 2 * (b >> 1) + (b & 1), each pair of
+/// a * (b >> 1) is at most 255 * 64 * 2 = 32640 in magnitude and each pair
+/// of a * (b & 1) at most 510, so neither saturates; vpmaddwd then adds the
+/// pairs into i32 lanes, weighted 2 and 1. (oneDNN instead halves the
+/// weights' scale and ONNX Runtime relies on 7-bit weights, both of which
+/// change results; the split costs two more instructions per 32 bytes, and
+/// the shift and mask of a weight vector are shared by the rows that use it.)
+/// A 16-lane dot is done as two 8-lane halves.
+struct DotToAvx2 : OpRewritePattern<qnt_x86::DotU8I8Op> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static Value call(PatternRewriter &b, Location loc, StringRef name,
+                    Type type, ValueRange args) {
+    return LLVM::CallIntrinsicOp::create(b, loc, type, b.getStringAttr(name),
+                                         args)
+        .getResult(0);
+  }
+
+  static Value dot8(PatternRewriter &b, Location loc, Value acc, Value a,
+                    Value w) {
+    auto bytes = VectorType::get({32}, b.getI8Type());
+    auto halfs = VectorType::get({16}, b.getI16Type());
+    auto words = VectorType::get({8}, b.getI32Type());
+    auto splat = [&](Type type, int64_t v) -> Value {
+      auto vt = cast<VectorType>(type);
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(
+                      vt, b.getIntegerAttr(vt.getElementType(), v)));
+    };
+    Value high = arith::ShRSIOp::create(b, loc, w, splat(bytes, 1));
+    Value low = arith::AndIOp::create(b, loc, w, splat(bytes, 1));
+    Value pairsHigh =
+        call(b, loc, "llvm.x86.avx2.pmadd.ub.sw", halfs, {a, high});
+    Value pairsLow = call(b, loc, "llvm.x86.avx2.pmadd.ub.sw", halfs, {a, low});
+    Value sumsHigh = call(b, loc, "llvm.x86.avx2.pmadd.wd", words,
+                          {pairsHigh, splat(halfs, 2)});
+    Value sumsLow = call(b, loc, "llvm.x86.avx2.pmadd.wd", words,
+                         {pairsLow, splat(halfs, 1)});
+    Value r = arith::AddIOp::create(b, loc, acc, sumsHigh);
+    return arith::AddIOp::create(b, loc, r, sumsLow);
+  }
+
+  LogicalResult matchAndRewrite(qnt_x86::DotU8I8Op op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    int64_t lanes = op.getAcc().getType().getNumElements();
+    if (lanes == 8) {
+      b.replaceOp(op, dot8(b, loc, op.getAcc(), op.getA(), op.getB()));
+      return success();
+    }
+    if (lanes != 16)
+      return b.notifyMatchFailure(op, "8 or 16 lanes");
+    Value r = op.getAcc();
+    for (int64_t half = 0; half < 2; ++half) {
+      Value acc = vector::ExtractStridedSliceOp::create(
+          b, loc, op.getAcc(), ArrayRef<int64_t>{8 * half},
+          ArrayRef<int64_t>{8}, ArrayRef<int64_t>{1});
+      Value a = vector::ExtractStridedSliceOp::create(
+          b, loc, op.getA(), ArrayRef<int64_t>{32 * half},
+          ArrayRef<int64_t>{32}, ArrayRef<int64_t>{1});
+      Value w = vector::ExtractStridedSliceOp::create(
+          b, loc, op.getB(), ArrayRef<int64_t>{32 * half},
+          ArrayRef<int64_t>{32}, ArrayRef<int64_t>{1});
+      r = vector::InsertStridedSliceOp::create(
+          b, loc, dot8(b, loc, acc, a, w), r, ArrayRef<int64_t>{8 * half},
+          ArrayRef<int64_t>{1});
+    }
+    b.replaceOp(op, r);
+    return success();
+  }
+};
+
 struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
   using Base::Base;
 
@@ -85,16 +160,22 @@ struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
       getOperation().walk([&](qnt_x86::DotU8I8Op op) {
         all &= op.getAcc().getType().getNumElements() == 16 ? has512 : has256;
       });
-      choice = all ? "vnni" : "generic";
+      choice = all ? "vnni" : features.lookup("avx2") ? "avx2" : "generic";
     }
-    if (choice != "vnni" && choice != "generic") {
+    std::optional<quantopt::DotIsa> kind =
+        llvm::StringSwitch<std::optional<quantopt::DotIsa>>(choice)
+            .Case("vnni", quantopt::DotIsa::Vnni)
+            .Case("avx2", quantopt::DotIsa::Avx2)
+            .Case("generic", quantopt::DotIsa::Generic)
+            .Default(std::nullopt);
+    if (!kind) {
       getOperation().emitError()
-          << "qnt-lower-dot: isa must be host, vnni or generic, not '" << isa
-          << "'";
+          << "qnt-lower-dot: isa must be host, vnni, avx2 or generic, not '"
+          << isa << "'";
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    quantopt::populateQntX86LowerDotPatterns(patterns, choice == "vnni");
+    quantopt::populateQntX86LowerDotPatterns(patterns, *kind);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
@@ -102,9 +183,16 @@ struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
 } // namespace
 
 void quantopt::populateQntX86LowerDotPatterns(RewritePatternSet &patterns,
-                                              bool vnni) {
-  if (vnni)
+                                              DotIsa isa) {
+  switch (isa) {
+  case DotIsa::Vnni:
     patterns.add<DotToVnni>(patterns.getContext());
-  else
+    return;
+  case DotIsa::Avx2:
+    patterns.add<DotToAvx2>(patterns.getContext());
+    return;
+  case DotIsa::Generic:
     patterns.add<DotToGeneric>(patterns.getContext());
+    return;
+  }
 }

@@ -67,6 +67,8 @@ constexpr IntrinsicRequirement kIntrinsicRequirements[] = {
      {"+avx512vnni", ""}},
     {"llvm.x86.avx512.vpdpbusd.256", "256-bit VNNI (isa=vnni lanes=8)",
      {"+avx512vnni,+avx512vl", "+avxvnni"}},
+    {"llvm.x86.avx2.pmadd.ub.sw", "AVX2 (isa=avx2)", {"+avx2", ""}},
+    {"llvm.x86.avx2.pmadd.wd", "AVX2 (isa=avx2)", {"+avx2", ""}},
 };
 
 /// The C spelling of a boundary element and a short tag for type names.
@@ -410,8 +412,8 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
       if (!ok)
         return makeError(llvm::formatv(
             "the module uses {0} ({1}), which CPU '{2}' does not have; "
-            "build it with --qnt-codegen=\"isa=generic\" (or lanes=8 for "
-            "AVX-VNNI), or choose a CPU that has it",
+            "build it with --qnt-codegen=\"isa=generic\" (isa=avx2 for AVX2, "
+            "lanes=8 for AVX-VNNI), or choose a CPU that has it",
             r.name, r.description, result.cpu));
     }
   }
