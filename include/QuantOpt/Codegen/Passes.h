@@ -94,10 +94,12 @@ enum class DotIsa {
   Generic, ///< widening multiplies and shuffled additions (any CPU)
 };
 
-/// Adds the pattern that lowers qnt_x86.dot_u8i8 (after bufferization) the
-/// way `isa` says; every way gives the same sums.
+/// Adds the patterns that lower qnt_x86.dot_u8i8 (after bufferization) the
+/// way `isa` says, and qnt_x86.dot_bf16 to vdpbf16ps with `avx512bf16`, else
+/// to fused multiply-adds; every way gives the same sums (vdpbf16ps treats
+/// denormals as zero).
 void populateQntX86LowerDotPatterns(mlir::RewritePatternSet &patterns,
-                                    DotIsa isa);
+                                    DotIsa isa, bool avx512bf16 = false);
 
 } // namespace quantopt
 

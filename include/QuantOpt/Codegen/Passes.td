@@ -108,6 +108,7 @@ def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::qnt::QntDialect",
+                           "::mlir::qnt_x86::QntX86Dialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];
@@ -230,7 +231,7 @@ def QntLibmExpm1Log1p : Pass<"qnt-libm-expm1-log1p", "::mlir::ModuleOp"> {
 }
 
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
-  let summary = "Lower qnt_x86.dot_u8i8 to the x86 vpdpbusd intrinsics";
+  let summary = "Lower qnt_x86.dot_u8i8 and dot_bf16 to x86 intrinsics or portable vector code";
   let description = [{
     With `isa=vnni`, replaces `qnt_x86.dot_u8i8` with `llvm.call_intrinsic
     "llvm.x86.avx512.vpdpbusd.512"` (16 lanes) or `".256"` (8 lanes, which
@@ -251,6 +252,9 @@ def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"host\"",
            "host, vnni, avx2 or generic">,
+    Option<"bf16", "bf16", "std::string", /*default=*/"\"host\"",
+           "qnt_x86.dot_bf16: host (avx512 when the CPU has AVX512-BF16), "
+           "avx512 (vdpbf16ps) or generic (fused multiply-adds)">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::arith::ArithDialect",

@@ -30,6 +30,12 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
                           llvm::cl::desc("host (default), vnni, avx2 or generic: "
                                          "how qnt_x86.dot_u8i8 is lowered"),
                           llvm::cl::init("host")};
+  Option<std::string> bf16{
+      *this, "bf16",
+      llvm::cl::desc("host (default), avx512 or generic: how the bf16 "
+                     "kernels' dots are lowered (vdpbf16ps needs "
+                     "AVX512-BF16)"),
+      llvm::cl::init("host")};
   Option<int64_t> lanes{*this, "lanes",
                         llvm::cl::desc("i32 lanes of the integer kernels: 16 "
                                        "(512-bit, default) or 8 (256-bit)"),

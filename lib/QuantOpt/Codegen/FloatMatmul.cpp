@@ -39,18 +39,84 @@ using namespace quantopt;
 namespace {
 constexpr int64_t kLanes = 16;
 
-/// A float matmul fit for the kernel: f32, the default maps, a static K
-/// and constant weights.
+/// The input element types of the matmul and convolution kernels: f32
+/// (vector.fma), and bf16 with f32 results (qnt_x86.dot_bf16 on pairs).
+bool isKernelInput(Type t) { return t.isF32() || t.isBF16(); }
+
+/// The bits of `v`, a bf16 value.
+uint16_t getBF16Bits(const APFloat &v) {
+  return uint16_t(v.bitcastToAPInt().getZExtValue());
+}
+
+/// The slot of reduction index `kk` in its bf16 pair: vdpbf16ps adds the odd
+/// element's product first, so the pair's first index goes there and the
+/// sums run in the reference lowering's order.
+int64_t getPairSlot(int64_t kk) { return kk % 2 == 0 ? 1 : 0; }
+
+/// The bf16 activations a[idx] and the next one along the last dimension
+/// (0 when `single`: the tail of an odd reduction) as one i32, the first in
+/// the high half (a pair's odd element, see getPairSlot).
+Value loadPair(OpBuilder &b, Location loc, Value a, SmallVector<Value> idx,
+               bool single) {
+  Type i16 = b.getI16Type(), i32 = b.getI32Type();
+  auto bits = [&](ValueRange at) -> Value {
+    Value v = memref::LoadOp::create(b, loc, a, at);
+    return arith::ExtUIOp::create(
+        b, loc, i32, arith::BitcastOp::create(b, loc, i16, v));
+  };
+  Value high = arith::ShLIOp::create(
+      b, loc, bits(idx), arith::ConstantIntOp::create(b, loc, i32, 16));
+  if (single)
+    return high;
+  idx.back() = offsetIndex(b, loc, idx.back(), 1);
+  return arith::OrIOp::create(b, loc, high, bits(idx));
+}
+
+/// One pair step of a bf16 tile: per row r, the activation pair at
+/// `aIndices[r]` broadcast to every lane and dotted with every weight
+/// vector (32 bf16: 16 columns x the pair) into `accs[r * weights.size() +
+/// c]`; returns the new accumulators in the same order.
+SmallVector<Value> accumulatePairs(OpBuilder &b, Location loc, Value a,
+                                   ArrayRef<SmallVector<Value>> aIndices,
+                                   ArrayRef<Value> weights, ValueRange accs,
+                                   bool single) {
+  auto words = VectorType::get({kLanes}, b.getI32Type());
+  auto pairs = VectorType::get({2 * kLanes}, b.getBF16Type());
+  SmallVector<Value> next;
+  for (auto [r, idx] : llvm::enumerate(aIndices)) {
+    Value splat = vector::BroadcastOp::create(
+        b, loc, words, loadPair(b, loc, a, idx, single));
+    Value av = vector::BitCastOp::create(b, loc, pairs, splat);
+    for (auto [c, w] : llvm::enumerate(weights)) {
+      Value acc = accs[r * weights.size() + c];
+      next.push_back(qnt_x86::DotBF16Op::create(b, loc, acc.getType(), acc,
+                                                av, w));
+    }
+  }
+  return next;
+}
+
+/// A bf16 constant of `shape` from raw bits.
+DenseElementsAttr packBF16(MLIRContext *ctx, ArrayRef<int64_t> shape,
+                           ArrayRef<uint16_t> bits) {
+  auto type = RankedTensorType::get(shape, BFloat16Type::get(ctx));
+  return DenseElementsAttr::getFromRawBuffer(
+      type, ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
+                           bits.size() * sizeof(uint16_t)));
+}
+
+/// A float matmul fit for the kernel: f32 or bf16 inputs (f32 result), the
+/// default maps, a static K and constant weights.
 bool isF32Layer(linalg::MatmulOp op) {
   DenseElementsAttr weights;
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  return aType && outType && aType.getElementType().isF32() &&
+  return aType && outType && isKernelInput(aType.getElementType()) &&
          outType.getElementType().isF32() && !aType.isDynamicDim(1) &&
          op.getIndexingMapsArray() ==
              linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()) &&
          matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
-         weights.getElementType().isF32();
+         weights.getElementType() == aType.getElementType();
 }
 
 /// A float batched matmul fit for the activation kernel: f32, the default
@@ -73,10 +139,10 @@ bool isF32Layer(linalg::Conv2DNhwcHwcfOp op) {
   DenseElementsAttr weights;
   auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  return xType && outType && xType.getElementType().isF32() &&
+  return xType && outType && isKernelInput(xType.getElementType()) &&
          outType.getElementType().isF32() && !xType.isDynamicDim(3) &&
          matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
-         weights.getElementType().isF32();
+         weights.getElementType() == xType.getElementType();
 }
 
 /// A float NHWC/HWC depthwise convolution fit for the kernel: f32, a static
@@ -136,12 +202,24 @@ struct F32Kernels {
     auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
     auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
     int64_t nBlocks = (f + kLanes - 1) / kLanes;
-    std::vector<float> packed(nBlocks * khw * c * kLanes, 0.0f);
+    // bf16: [ceil(F/16)][KH*KW][ceil(C/2)][16][2], channels in pairs (in
+    // getPairSlot order, zero beyond C and F).
+    bool bf16 = wType.getElementType().isBF16();
+    int64_t cSteps = bf16 ? (c + 1) / 2 : c;
+    int64_t stepWidth = bf16 ? 2 * kLanes : kLanes;
+    std::vector<float> packed(bf16 ? 0 : nBlocks * khw * c * kLanes, 0.0f);
+    std::vector<uint16_t> packedBF16(
+        bf16 ? nBlocks * khw * cSteps * stepWidth : 0, 0);
     int64_t flat = 0;
     for (APFloat v : weights.getValues<APFloat>()) {
       int64_t col = flat % f, ch = (flat / f) % c, win = flat / (f * c);
-      packed[(((col / kLanes) * khw + win) * c + ch) * kLanes + col % kLanes] =
-          v.convertToFloat();
+      if (bf16)
+        packedBF16[(((col / kLanes) * khw + win) * cSteps + ch / 2) *
+                       stepWidth +
+                   (col % kLanes) * 2 + getPairSlot(ch)] = getBF16Bits(v);
+      else
+        packed[(((col / kLanes) * khw + win) * c + ch) * kLanes +
+               col % kLanes] = v.convertToFloat();
       ++flat;
     }
     OpBuilder::InsertionGuard guard(rewriter);
@@ -158,9 +236,11 @@ struct F32Kernels {
     // the accumulators start from the init; the result is a fresh tensor.
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
-    Value w = kernel.addConstant(DenseElementsAttr::get(
-        RankedTensorType::get({nBlocks, khw, c, kLanes}, f32),
-        llvm::ArrayRef<float>(packed)));
+    Value w = kernel.addConstant(
+        bf16 ? packBF16(ctx, {nBlocks, khw, cSteps, stepWidth}, packedBF16)
+             : DenseElementsAttr::get(
+                   RankedTensorType::get({nBlocks, khw, c, kLanes}, f32),
+                   llvm::ArrayRef<float>(packed)));
     Value x = kernel.addStridedInput(xTensor);
     Value init = kernel.addStridedInput(initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
@@ -206,25 +286,34 @@ struct F32Kernels {
             SmallVector<Value> iw;
             for (int64_t r = 0; r < rows; ++r)
               iw.push_back(arith::AddIOp::create(lb, loc, iwBase[r], kwOff));
+            // One channel (f32) or pair of channels (bf16; `single`: the
+            // last channel of an odd C, alone).
+            auto step = [&](OpBuilder &cb, Value ch, ValueRange in,
+                            bool single) {
+              auto wVec =
+                  VectorType::get({stepWidth}, bf16 ? cb.getBF16Type() : f32);
+              SmallVector<Value> wv;
+              for (int64_t k = 0; k < cols; ++k)
+                wv.push_back(vector::LoadOp::create(
+                    cb, loc, wVec, w, ValueRange{blk[k], win, ch, c0}));
+              Value xc = bf16 ? arith::MulIOp::create(cb, loc, ch, cst(cb, 2))
+                              : ch;
+              SmallVector<SmallVector<Value>> xIdx;
+              for (int64_t r = 0; r < rows; ++r)
+                xIdx.push_back({n, ih, iw[r], xc});
+              return bf16 ? accumulatePairs(cb, loc, x, xIdx, wv, in, single)
+                          : accumulateRows(cb, loc, x, xIdx, wv, in);
+            };
+            int64_t fullSteps = bf16 ? c / 2 : c;
             auto channels = scf::ForOp::create(
-                lb, loc, c0, cst(lb, c), c1, accs,
+                lb, loc, c0, cst(lb, fullSteps), c1, accs,
                 [&](OpBuilder &cb, Location, Value ch, ValueRange in) {
-                  SmallVector<Value> wv;
-                  for (int64_t k = 0; k < cols; ++k)
-                    wv.push_back(vector::LoadOp::create(
-                        cb, loc, vec, w, ValueRange{blk[k], win, ch, c0}));
-                  SmallVector<Value> next;
-                  for (int64_t r = 0; r < rows; ++r) {
-                    Value av = memref::LoadOp::create(
-                        cb, loc, x, ValueRange{n, ih, iw[r], ch});
-                    Value splat = vector::BroadcastOp::create(cb, loc, vec, av);
-                    for (int64_t k = 0; k < cols; ++k)
-                      next.push_back(vector::FMAOp::create(
-                          cb, loc, splat, wv[k], in[r * cols + k]));
-                  }
-                  scf::YieldOp::create(cb, loc, next);
+                  scf::YieldOp::create(cb, loc, step(cb, ch, in, false));
                 });
-            scf::YieldOp::create(lb, loc, channels.getResults());
+            SmallVector<Value> sums = channels.getResults();
+            if (fullSteps < cSteps)
+              sums = step(lb, cst(lb, fullSteps), sums, true);
+            scf::YieldOp::create(lb, loc, sums);
           });
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t k = 0; k < cols; ++k) {
@@ -369,12 +458,24 @@ struct F32Kernels {
     auto wType = cast<RankedTensorType>(weights.getType());
     int64_t k = wType.getDimSize(0), n = wType.getDimSize(1);
     int64_t nBlocks = (n + kLanes - 1) / kLanes;
-    std::vector<float> packed(nBlocks * k * kLanes, 0.0f);
+    // bf16: weights packed as [ceil(N/16)][ceil(K/2)][16][2] (each pair in
+    // getPairSlot order, zero beyond K and N), one qnt_x86.dot_bf16 per
+    // pair of k.
+    bool bf16 = wType.getElementType().isBF16();
+    int64_t kSteps = bf16 ? (k + 1) / 2 : k;
+    int64_t stepWidth = bf16 ? 2 * kLanes : kLanes;
+    std::vector<float> packed(bf16 ? 0 : nBlocks * k * kLanes, 0.0f);
+    std::vector<uint16_t> packedBF16(bf16 ? nBlocks * kSteps * stepWidth : 0,
+                                     0);
     int64_t flat = 0;
     for (APFloat v : weights.getValues<APFloat>()) {
       int64_t row = flat / n, col = flat % n;
-      packed[((col / kLanes) * k + row) * kLanes + col % kLanes] =
-          v.convertToFloat();
+      if (bf16)
+        packedBF16[((col / kLanes) * kSteps + row / 2) * stepWidth +
+                   (col % kLanes) * 2 + getPairSlot(row)] = getBF16Bits(v);
+      else
+        packed[((col / kLanes) * k + row) * kLanes + col % kLanes] =
+            v.convertToFloat();
       ++flat;
     }
     OpBuilder::InsertionGuard guard(rewriter);
@@ -392,8 +493,10 @@ struct F32Kernels {
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
     Value w = kernel.addConstant(
-        DenseElementsAttr::get(RankedTensorType::get({nBlocks, k, kLanes}, f32),
-                               llvm::ArrayRef<float>(packed)));
+        bf16 ? packBF16(ctx, {nBlocks, kSteps, stepWidth}, packedBF16)
+             : DenseElementsAttr::get(
+                   RankedTensorType::get({nBlocks, k, kLanes}, f32),
+                   llvm::ArrayRef<float>(packed)));
     Value a = kernel.addStridedInput(aTensor);
     Value init = kernel.addStridedInput(initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
@@ -422,23 +525,38 @@ struct F32Kernels {
           start.push_back(vector::TransferReadOp::create(
               tb, loc, vec, init, ValueRange{rowIdx[r], colIdx[c]}, zero,
               ArrayRef<bool>{fullBlocks}));
+      // One step of k (f32) or of a pair of k (bf16; `single`: the last
+      // k of an odd K, alone).
+      auto step = [&](OpBuilder &lb, Value kk, ValueRange accs, bool single) {
+        auto wVec = VectorType::get({stepWidth}, bf16 ? lb.getBF16Type() : f32);
+        SmallVector<Value> wv;
+        for (int64_t c = 0; c < cols; ++c)
+          wv.push_back(vector::LoadOp::create(lb, loc, wVec, w,
+                                              ValueRange{blkIdx[c], kk, c0}));
+        SmallVector<SmallVector<Value>> aIdx;
+        Value aCol = bf16 ? arith::MulIOp::create(
+                                lb, loc, kk,
+                                arith::ConstantIndexOp::create(lb, loc, 2))
+                          : kk;
+        for (int64_t r = 0; r < rows; ++r)
+          aIdx.push_back({rowIdx[r], aCol});
+        return bf16 ? accumulatePairs(lb, loc, a, aIdx, wv, accs, single)
+                    : accumulateRows(lb, loc, a, aIdx, wv, accs);
+      };
+      int64_t fullSteps = bf16 ? k / 2 : k;
       auto loop = scf::ForOp::create(
-          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, k), c1, start,
-          [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
-            SmallVector<Value> wv;
-            for (int64_t c = 0; c < cols; ++c)
-              wv.push_back(vector::LoadOp::create(lb, loc, vec, w,
-                                                  ValueRange{blkIdx[c], kk, c0}));
-            SmallVector<SmallVector<Value>> aIdx;
-            for (int64_t r = 0; r < rows; ++r)
-              aIdx.push_back({rowIdx[r], kk});
-            scf::YieldOp::create(lb, loc,
-                                 accumulateRows(lb, loc, a, aIdx, wv, accs));
+          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, fullSteps), c1,
+          start, [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
+            scf::YieldOp::create(lb, loc, step(lb, kk, accs, false));
           });
+      SmallVector<Value> sums = loop.getResults();
+      if (fullSteps < kSteps)
+        sums = step(tb, arith::ConstantIndexOp::create(tb, loc, fullSteps),
+                    sums, true);
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; ++c) {
           SmallVector<Value> at{rowIdx[r], colIdx[c]};
-          Value v = epilogue.apply(tb, loc, loop.getResult(r * cols + c), at,
+          Value v = epilogue.apply(tb, loc, sums[r * cols + c], at,
                                    fullBlocks);
           vector::TransferWriteOp::create(tb, loc, v, out, at,
                                           ArrayRef<bool>{fullBlocks});

@@ -146,6 +146,44 @@ struct DotToAvx2 : OpRewritePattern<qnt_x86::DotU8I8Op> {
   }
 };
 
+/// vdpbf16ps: one intrinsic call.
+struct DotBF16ToAvx512 : OpRewritePattern<qnt_x86::DotBF16Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qnt_x86::DotBF16Op op,
+                                PatternRewriter &b) const override {
+    b.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op.getAcc().getType(),
+        b.getStringAttr("llvm.x86.avx512bf16.dpbf16ps.512"),
+        ValueRange{op.getAcc(), op.getA(), op.getB()});
+    return success();
+  }
+};
+
+/// The same two roundings without AVX512-BF16: the odd elements widened to
+/// f32 and fused into the accumulators, then the even ones.
+struct DotBF16ToGeneric : OpRewritePattern<qnt_x86::DotBF16Op> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qnt_x86::DotBF16Op op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    VectorType accType = op.getAcc().getType();
+    int64_t lanes = accType.getNumElements();
+    auto half = [&](Value v, int64_t parity) -> Value {
+      SmallVector<int64_t> mask;
+      for (int64_t l = 0; l < lanes; ++l)
+        mask.push_back(2 * l + parity);
+      Value part = vector::ShuffleOp::create(b, loc, v, v, mask);
+      return arith::ExtFOp::create(b, loc, accType, part);
+    };
+    Value r = vector::FMAOp::create(b, loc, half(op.getA(), 1),
+                                    half(op.getB(), 1), op.getAcc());
+    r = vector::FMAOp::create(b, loc, half(op.getA(), 0), half(op.getB(), 0),
+                              r);
+    b.replaceOp(op, r);
+    return success();
+  }
+};
+
 struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
   using Base::Base;
 
@@ -174,8 +212,20 @@ struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
           << isa << "'";
       return signalPassFailure();
     }
+    std::string bf16Choice = bf16;
+    if (bf16Choice == "host")
+      bf16Choice = llvm::sys::getHostCPUFeatures().lookup("avx512bf16")
+                       ? "avx512"
+                       : "generic";
+    if (bf16Choice != "avx512" && bf16Choice != "generic") {
+      getOperation().emitError()
+          << "qnt-lower-dot: bf16 must be host, avx512 or generic, not '"
+          << bf16 << "'";
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    quantopt::populateQntX86LowerDotPatterns(patterns, *kind);
+    quantopt::populateQntX86LowerDotPatterns(patterns, *kind,
+                                             bf16Choice == "avx512");
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };
@@ -183,7 +233,11 @@ struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
 } // namespace
 
 void quantopt::populateQntX86LowerDotPatterns(RewritePatternSet &patterns,
-                                              DotIsa isa) {
+                                              DotIsa isa, bool avx512bf16) {
+  if (avx512bf16)
+    patterns.add<DotBF16ToAvx512>(patterns.getContext());
+  else
+    patterns.add<DotBF16ToGeneric>(patterns.getContext());
   switch (isa) {
   case DotIsa::Vnni:
     patterns.add<DotToVnni>(patterns.getContext());

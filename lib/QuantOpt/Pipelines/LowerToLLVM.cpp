@@ -94,7 +94,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
   }
   if (codegen)
-    pm.addPass(quantopt::createQntLowerDot({codegen->isa.getValue()}));
+    pm.addPass(quantopt::createQntLowerDot(
+        {codegen->isa.getValue(), codegen->bf16.getValue()}));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -15,3 +15,12 @@ func.func @dot(%acc: vector<4xi32>, %a: vector<16xi8>) -> vector<4xi32> {
   %r = qnt_x86.dot_u8i8 %acc, %a, %a : vector<16xi8> into vector<4xi32>
   return %r : vector<4xi32>
 }
+
+// -----
+
+// Tests that a bf16 dot takes 32 bf16 values into 16 f32 lanes.
+func.func @dot_bf16(%acc: vector<16xf32>, %a: vector<16xbf16>) -> vector<16xf32> {
+  // expected-error @+1 {{'qnt_x86.dot_bf16' op operand #1 must be vector of bfloat16 type values of length 32}}
+  %r = qnt_x86.dot_bf16 %acc, %a, %a : vector<16xbf16> into vector<16xf32>
+  return %r : vector<16xf32>
+}

@@ -51,4 +51,32 @@ def QntX86_DotU8I8Op : QntX86_Op<"dot_u8i8", [Pure,
   let hasVerifier = 1;
 }
 
+def QntX86_DotBF16Op : QntX86_Op<"dot_bf16", [Pure,
+    AllTypesMatch<["acc", "result"]>, AllTypesMatch<["a", "b"]>]> {
+  let summary = "Two bf16 products added in turn to each f32 lane (vdpbf16ps)";
+  let description = [{
+    For each f32 lane `l`: `fma(a[2l], b[2l], fma(a[2l+1], b[2l+1],
+    acc[l]))`, the products exact (bf16 x bf16 fits in f32) and each
+    addition rounded to nearest even: the odd element first, as x86's
+    vdpbf16ps computes it (measured bit for bit on this project's machines).
+    The bf16 kernels of `qnt-f32-matmul` put a pair's first k in the odd
+    element, so that the sums run in the reference lowering's order.
+    `qnt-lower-dot` turns it into `llvm.x86.avx512bf16.dpbf16ps.512` on
+    CPUs with AVX512-BF16 (which treats bf16 denormals as zero and flushes
+    denormal results), else into the same two fused multiply-adds on vectors
+    widened to f32 (`bf16=generic`).
+
+    ```mlir
+    %r = qnt_x86.dot_bf16 %acc, %a, %b : vector<32xbf16> into vector<16xf32>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[16], [F32]>:$acc,
+      VectorOfLengthAndType<[32], [BF16]>:$a,
+      VectorOfLengthAndType<[32], [BF16]>:$b);
+  let results = (outs VectorOfLengthAndType<[16], [F32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $a `,` $b attr-dict `:` type($a) `into` type($acc)
+  }];
+}
+
 #endif // QUANTOPT_DIALECT_QNTX86_IR_QNTX86_TD
