@@ -50,6 +50,9 @@ def _cpu_flags():
 _flags = _cpu_flags()
 if {"avx512_vnni", "avx512vl", "avx512bw"} <= _flags:
     config.available_features.add("x86-avx512-vnni")
+# AVX512-BF16 (vdpbf16ps): the bf16 kernels' native lowering runs.
+if {"avx512_bf16", "avx512f"} <= _flags:
+    config.available_features.add("x86-avx512-bf16")
 # AVX-VNNI (VEX, 256-bit), as on Alder Lake: quant-compile --cpu alderlake.
 if {"avx_vnni", "avx2", "fma", "bmi2"} <= _flags:
     config.available_features.add("x86-avx-vnni")

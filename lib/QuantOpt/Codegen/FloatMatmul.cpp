@@ -64,12 +64,20 @@ Value loadPair(OpBuilder &b, Location loc, Value a, SmallVector<Value> idx,
     return arith::ExtUIOp::create(
         b, loc, i32, arith::BitcastOp::create(b, loc, i16, v));
   };
-  Value high = arith::ShLIOp::create(
-      b, loc, bits(idx), arith::ConstantIntOp::create(b, loc, i32, 16));
+  Value sixteen = arith::ConstantIntOp::create(b, loc, i32, 16);
   if (single)
-    return high;
-  idx.back() = offsetIndex(b, loc, idx.back(), 1);
-  return arith::OrIOp::create(b, loc, high, bits(idx));
+    return arith::ShLIOp::create(b, loc, bits(idx), sixteen);
+  // Both as one 32-bit load (the kernels' inputs have a unit inner stride),
+  // the halves swapped (a rotate).
+  Value pair = vector::LoadOp::create(
+      b, loc, VectorType::get({2}, b.getBF16Type()), a, idx);
+  Value word = vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), pair),
+      ArrayRef<int64_t>{0});
+  return arith::OrIOp::create(b, loc,
+                              arith::ShLIOp::create(b, loc, word, sixteen),
+                              arith::ShRUIOp::create(b, loc, word, sixteen));
 }
 
 /// One pair step of a bf16 tile: per row r, the activation pair at

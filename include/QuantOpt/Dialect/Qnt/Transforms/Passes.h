@@ -80,6 +80,11 @@ void populateQntFoldAffineIntoLayersPatterns(mlir::RewritePatternSet &patterns);
 /// weights instead.
 void populateQntTransposePropagationPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the patterns of qnt-convert-to-bf16: f32 matmuls and NHWC
+/// convolutions with constant weights take bf16 weights (rounded now) and
+/// bf16 activations (rounded as they run) into f32 results.
+void populateQntConvertToBF16Patterns(mlir::RewritePatternSet &patterns);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H

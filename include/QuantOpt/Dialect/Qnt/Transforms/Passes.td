@@ -75,6 +75,28 @@ def QntConvertToNhwc : Pass<"qnt-convert-to-nhwc", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def QntConvertToBF16 : Pass<"qnt-convert-to-bf16", "::mlir::ModuleOp"> {
+  let summary = "Float layers to bf16 weights and activations with f32 accumulation";
+  let description = [{
+    Every `linalg.matmul` (default maps) and `linalg.conv_2d_nhwc_hwcf` with
+    f32 activations, constant f32 weights and an f32 result becomes the same
+    op on bf16 operands with the f32 result: the weights rounded to bf16 at
+    compile time and the activation rounded as the layer runs (a
+    `linalg.generic` of `arith.truncf`), both to nearest even (NaN stays
+    NaN); the products, exact in f32, are summed in f32 (linalg's
+    mixed-precision semantics). `--qnt-codegen` runs these layers on
+    vdpbf16ps kernels (`qnt-f32-matmul`), bit for bit as the reference
+    lowering. Run by `--qnt-quantize weights=bf16` after the layout
+    conversion and batch-normalization folding. A remark counts the layers
+    converted and names each layer kept in f32 and why (depthwise
+    convolutions, batched matmuls of two activations, NCHW layers,
+    non-constant weights); the pattern is `populateQntConvertToBF16Patterns`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def QntFoldAffineIntoLayers : Pass<"qnt-fold-affine-into-layers", "::mlir::func::FuncOp"> {
   let summary = "Fold per-channel affine ops (batch normalization) into the layer before them";
   let description = [{
@@ -149,7 +171,7 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"weights", "weights", "std::string", /*default=*/"\"i8\"",
-           "Weight storage: i8, u8, i4, u4, i2, u2, i16, u16, f8E4M3FN, f8E5M2, f4E2M1FN">,
+           "Weight storage: i8, u8, i4, u4, i2, u2, i16, u16, f8E4M3FN, f8E5M2, f4E2M1FN; or bf16 (bf16 weights and activations, f32 accumulation: qnt-convert-to-bf16)">,
     Option<"weightScheme", "weight-scheme", "std::string", /*default=*/"\"symmetric\"",
            "symmetric, asymmetric or minval">,
     Option<"weightGranularity", "weight-granularity", "std::string",

@@ -93,6 +93,9 @@ struct QntQuantizePass
   /// before this pass.
   bool lowersTosa() const { return activations != "none"; }
   bool isStatic() const { return activations == "static"; }
+  /// weights=bf16: qnt-convert-to-bf16 instead of this pass.
+  bool convertsToBF16() const { return weights == "bf16"; }
+  std::string getActivationsOption() const { return activations; }
   /// Whether the pipeline converts NCHW layers to NHWC before this pass.
   bool convertsToNhwc() const { return layout == "nhwc"; }
   QntQuantizePass(std::shared_ptr<const cal::StatsFile> provided)
@@ -498,8 +501,16 @@ void quantopt::populateQntGeneralizeElementwisePatterns(
 }
 
 /// The pipeline around a configured qnt-quantize-layers pass.
-static void buildPipeline(OpPassManager &pm,
-                          std::unique_ptr<QntQuantizePass> layers) {
+static LogicalResult
+buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
+              function_ref<LogicalResult(const Twine &)> errorHandler) {
+  // weights=bf16: the layers take bf16 weights and activations into f32
+  // results (qnt-convert-to-bf16) instead of integer quantization.
+  bool toBF16 = layers->convertsToBF16();
+  if (toBF16 && layers->getActivationsOption() != "dynamic")
+    return errorHandler("qnt-quantize: weights=bf16 rounds each layer's "
+                        "activations to bf16 as it runs; activations=" +
+                        layers->getActivationsOption() + " does not apply");
   pm.addPass(createQntNameLayers());
   if (layers->lowersTosa() || layers->convertsToNhwc()) {
     OpPassManager &fn = pm.nest<func::FuncOp>();
@@ -523,6 +534,10 @@ static void buildPipeline(OpPassManager &pm,
       fn.addPass(createQntFoldAffineIntoLayers());
     }
   }
+  if (toBF16) {
+    pm.addPass(createQntConvertToBF16());
+    return success();
+  }
   // Static chains fold biases and clamps written as element-wise
   // linalg.generic ops: bring the other spellings (arith ops on tensors,
   // named element-wise linalg ops) to that form first.
@@ -531,6 +546,7 @@ static void buildPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(createQntGeneralizeElementwise());
   }
   pm.addPass(std::move(layers));
+  return success();
 }
 
 LogicalResult quantopt::buildQntQuantizePipeline(
@@ -538,8 +554,10 @@ LogicalResult quantopt::buildQntQuantizePipeline(
     std::shared_ptr<const calibration::StatsFile> stats) {
   auto layers = std::make_unique<QntQuantizePass>(options);
   layers->providedStats = std::move(stats);
-  buildPipeline(pm, std::move(layers));
-  return success();
+  return buildPipeline(pm, std::move(layers), [](const Twine &message) {
+    llvm::errs() << message << "\n";
+    return failure();
+  });
 }
 
 LogicalResult quantopt::buildQntQuantizePipeline(
@@ -549,8 +567,7 @@ LogicalResult quantopt::buildQntQuantizePipeline(
   auto layers = std::make_unique<QntQuantizePass>(std::move(stats));
   if (failed(layers->initializeOptions(options, errorHandler)))
     return failure();
-  buildPipeline(pm, std::move(layers));
-  return success();
+  return buildPipeline(pm, std::move(layers), errorHandler);
 }
 
 void quantopt::registerQntQuantizePipeline() {
