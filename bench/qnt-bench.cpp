@@ -64,6 +64,11 @@ static cl::opt<std::string> isaOption(
     cl::desc("How our integer kernels' dots are lowered: host (default), "
              "vnni, avx2 or generic (--qnt-codegen isa=)"),
     cl::init("host"), cl::cat(category));
+static cl::opt<std::string> amxOption(
+    "amx",
+    cl::desc("Our int8 matmuls on AMX tiles: host (default: when the CPU has "
+             "AMX-INT8), on or off (--qnt-codegen amx=)"),
+    cl::init("host"), cl::cat(category));
 static cl::opt<int64_t> lanesOption(
     "lanes", cl::desc("i32 lanes of our integer kernels: 16 or 8"),
     cl::init(16), cl::cat(category));
@@ -347,6 +352,7 @@ static bool compileOurs(MLIRContext &ctx, const std::string &text,
   options.threads = threads;
   options.isa = isaOption;
   options.lanes = lanesOption;
+  options.amx = amxOption;
   if (failed(quantopt::buildCodegenPipeline(pm, options)) ||
       failed(pm.run(*kernel.module)))
     return false;
@@ -632,9 +638,10 @@ int main(int argc, char **argv) {
       failures += !sameW4;
       std::string t = std::to_string(threads);
       // The label names the dot lowering when one is forced.
-      std::string isaName = isaOption == "avx2"      ? "AVX2"
-                            : isaOption == "generic" ? "generic"
-                                                     : "VNNI";
+      std::string isaName = quantopt::resolveAmx(amxOption, isaOption) ? "AMX"
+                            : isaOption == "avx2"      ? "AVX2"
+                            : isaOption == "generic"   ? "generic"
+                                                       : "VNNI";
       row(t, "ours int8 (" + isaName + ")", t8);
       row(t, "ours int4 x int8 (W4A8)", tW4);
       row(t, "ours fp32", t32);

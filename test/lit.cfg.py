@@ -50,6 +50,9 @@ def _cpu_flags():
 _flags = _cpu_flags()
 if {"avx512_vnni", "avx512vl", "avx512bw"} <= _flags:
     config.available_features.add("x86-avx512-vnni")
+# AMX-INT8 tiles (qnt-vnni-matmul{amx}); Linux grants them on request.
+if {"amx_int8", "amx_tile"} <= _flags:
+    config.available_features.add("x86-amx-int8")
 # AVX512-BF16 (vdpbf16ps): the bf16 kernels' native lowering runs.
 if {"avx512_bf16", "avx512f"} <= _flags:
     config.available_features.add("x86-avx512-bf16")

@@ -7,10 +7,35 @@
 // RUN: quant-opt %s --qnt-codegen="isa=vnni" 2>&1 | FileCheck %s --check-prefix=LLVM
 // The forced VNNI kernels compile to x86 code on every machine (executing
 // them needs the CPU: vnni-exact-avx256.test):
-// RUN: quant-opt %s --qnt-codegen="isa=vnni" 2>/dev/null | mlir-translate --mlir-to-llvmir | llc -O2 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni -o - | FileCheck %s --check-prefix=ASM512
+// RUN: quant-opt %s --qnt-codegen="isa=vnni amx=off" 2>/dev/null | mlir-translate --mlir-to-llvmir | llc -O2 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni -o - | FileCheck %s --check-prefix=ASM512
 // RUN: quant-opt %s --qnt-codegen="isa=vnni lanes=8" 2>/dev/null | mlir-translate --mlir-to-llvmir | llc -O2 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni -o - | FileCheck %s --check-prefix=ASM256
 // ASM512: vpdpbusd {{.*}}%zmm
 // ASM256: vpdpbusd {{.*}}%ymm
+// With AMX (amx=true), from 16 rows on the same layer runs on AMX tiles:
+// the weights also packed as [blocks rounded to even * K/4 rounded to 16]
+// [64] (K = 6 pads to 64, N = 20 is two blocks: [32][64]), the activation
+// rows copied into a zero-padded [32 * blocks][64] buffer, four i32 tiles
+// per pair of column blocks (tdpbusd: u8 activations zero-extended,
+// tdpbssd for i8), then the epilogue on each row of the tiles' buffer; and
+// the VNNI tiles below 16 rows. Compiles to AMX instructions everywhere
+// (executing needs the CPU: amx-exact.test).
+// RUN: quant-opt %s --convert-qnt-to-linalg --qnt-vnni-matmul=amx=true 2>&1 | FileCheck %s --check-prefix=AMX
+// RUN: quant-opt %s --qnt-codegen="amx=on" 2>/dev/null | mlir-translate --mlir-to-llvmir | llc -O2 -mtriple=x86_64-unknown-linux-gnu -mattr=+avx512f,+avx512bw,+avx512vl,+avx512vnni,+amx-tile,+amx-int8 -o - | FileCheck %s --check-prefix=AMXASM
+// RUN: not quant-opt %s --qnt-codegen="amx=maybe" 2>&1 | FileCheck %s --check-prefix=AMXBAD
+// AMX-LABEL: func @fc
+// AMX: arith.constant dense<{{.*}}> : tensor<32x64xi8>
+// AMX: %[[BIG:.*]] = arith.cmpi sge, %{{.*}}, %c16
+// AMX: scf.if %[[BIG]] {
+// AMX: memref.alloc(%{{.*}}) : memref<?x64xi8>
+// AMX: amx.tile_load %{{.*}} : memref<32x32xi32, strided<[32, 1], offset: ?>> into !amx.tile<16x16xi32>
+// AMX-COUNT-4: amx.tile_muli %{{.*}} zext, %{{.*}}, %{{.*}} : !amx.tile<16x64xi8>, !amx.tile<16x64xi8>, !amx.tile<16x16xi32>
+// AMX: } else {
+// AMX: qnt_x86.dot_u8i8
+// AMX-LABEL: func @fc_signed
+// AMX-COUNT-4: amx.tile_muli %{{.*}}, %{{.*}}, %{{.*}} : !amx.tile<16x64xi8>
+// AMXASM: tdpbusd %tmm
+// AMXASM: tdpbssd %tmm
+// AMXBAD: qnt-codegen: unknown amx='maybe' (expected host, on or off)
 
 // K = 6 (one full group of 4 and a tail of 2), N = 20 (a full block of 16
 // and a tail of 4): packed weights [2][2][64], zero-padded, a tensor

@@ -41,7 +41,8 @@ void loadQntKernelDialects(mlir::MLIRContext &context);
 /// groups in an scf.parallel when `parallel`); NCHW/FCHW convolutions are
 /// first turned into NHWC/HWCF ones between transposes.
 void populateQntVnniMatmulPatterns(mlir::RewritePatternSet &patterns,
-                                   int64_t lanes, bool parallel);
+                                   int64_t lanes, bool parallel,
+                                   bool amx = false);
 
 /// Adds the pattern of qnt-f32-matmul: f32 linalg.matmul (static K) and
 /// conv_2d_nhwc_hwcf and depthwise_conv_2d_nhwc_hwc (static C) with constant

@@ -38,8 +38,11 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::func::FuncOp"> {
            "i32 lanes per vector: 16 (512-bit) or 8 (256-bit)">,
     Option<"parallel", "parallel", "bool", /*default=*/"false",
            "distribute the column-block groups with scf.parallel">,
+    Option<"amx", "amx", "bool", /*default=*/"false",
+           "2-D matmuls of i8 weights on AMX tiles (tdpbusd/tdpbssd; needs "
+           "AMX-INT8 and the OS's permission at run time)">,
   ];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
+  let dependentDialects = ["::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::qnt::QntDialect",
                            "::mlir::qnt_x86::QntX86Dialect",

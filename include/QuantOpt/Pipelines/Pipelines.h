@@ -30,6 +30,13 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
                           llvm::cl::desc("host (default), vnni, avx2 or generic: "
                                          "how qnt_x86.dot_u8i8 is lowered"),
                           llvm::cl::init("host")};
+  Option<std::string> amx{
+      *this, "amx",
+      llvm::cl::desc("host (default: with isa=host, when the CPU has "
+                     "AMX-INT8 and the OS grants its tiles), on or off: 2-D "
+                     "int8 matmuls of 16 rows or more on AMX tiles "
+                     "(qnt-vnni-matmul{amx})"),
+      llvm::cl::init("host")};
   Option<std::string> bf16{
       *this, "bf16",
       llvm::cl::desc("host (default), avx512 or generic: how the bf16 "
@@ -66,6 +73,11 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
                      "(qnt-buffer-cache); false: malloc and free"),
       llvm::cl::init(true)};
 };
+/// Whether `--qnt-codegen amx=CHOICE isa=ISA` uses AMX: `on`, or `host`
+/// with `isa=host` on a CPU with AMX-INT8 whose OS grants this process the
+/// tile state (a forced isa keeps its own kernels).
+bool resolveAmx(llvm::StringRef choice, llvm::StringRef isa = "host");
+
 /// Appends `--qnt-codegen` with `options` to `pm`.
 mlir::LogicalResult buildCodegenPipeline(mlir::OpPassManager &pm,
                                          const CodegenOptions &options = {});

@@ -19,7 +19,9 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "QuantOpt/Codegen/Amx.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <mutex>
 
@@ -59,7 +61,9 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   if (codegen) {
     pm.addNestedPass<func::FuncOp>(
-        quantopt::createQntVnniMatmul({codegen->lanes, parallel}));
+        quantopt::createQntVnniMatmul(
+            {codegen->lanes, parallel,
+             quantopt::resolveAmx(codegen->amx, codegen->isa)}));
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntVectorizeElementwise({codegen->lanes}));
     if (codegen->math == "polynomial")
@@ -110,8 +114,12 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   // without an LLVM intrinsic (erf, tanh) into vector.extract/insert around
   // libm calls, which the vector lowering must then see (a GELU under
   // --qnt-codegen failed to translate otherwise).
-  if (codegen)
-    pm.addPass(createConvertVectorToLLVMPass());
+  if (codegen) {
+    // The AMX tiles of qnt-vnni-matmul{amx} lower here too.
+    ConvertVectorToLLVMPassOptions vectorToLLVM;
+    vectorToLLVM.amx = true;
+    pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  }
   // Allocations call the generic functions, which qnt-buffer-cache defines
   // in the module (large buffers reused from call to call).
   bool reuseBuffers = !codegen || codegen->reuseBuffers;
@@ -130,6 +138,17 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   if (reuseBuffers)
     pm.addPass(quantopt::createQntBufferCache());
   return success();
+}
+
+bool quantopt::resolveAmx(llvm::StringRef choice, llvm::StringRef isa) {
+  if (choice == "on")
+    return true;
+  // A forced instruction set (isa=vnni, avx2, generic) is what it says.
+  if (choice != "host" || isa != "host")
+    return false;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return features.lookup("amx-int8") && features.lookup("amx-tile") &&
+         requestAmxPermission();
 }
 
 LogicalResult quantopt::buildCodegenPipeline(OpPassManager &pm,
@@ -169,6 +188,11 @@ void quantopt::registerQuantOptPasses() {
             return errorHandler("qnt-codegen: unknown math='" +
                                 options.math.getValue() +
                                 "' (expected polynomial or libm)");
+          if (options.amx != "host" && options.amx != "on" &&
+              options.amx != "off")
+            return errorHandler("qnt-codegen: unknown amx='" +
+                                options.amx.getValue() +
+                                "' (expected host, on or off)");
           if (options.layout != "nhwc" && options.layout != "keep")
             return errorHandler("qnt-codegen: unknown layout='" +
                                 options.layout.getValue() +

@@ -24,6 +24,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -67,6 +68,9 @@ constexpr IntrinsicRequirement kIntrinsicRequirements[] = {
      {"+avx512vnni", ""}},
     {"llvm.x86.avx512.vpdpbusd.256", "256-bit VNNI (isa=vnni lanes=8)",
      {"+avx512vnni,+avx512vl", "+avxvnni"}},
+    {"llvm.x86.tdpbusd.internal", "AMX-INT8 (amx=on)", {"+amx-int8", ""}},
+    {"llvm.x86.tdpbssd.internal", "AMX-INT8 (amx=on)", {"+amx-int8", ""}},
+    {"llvm.x86.tileloadd64.internal", "AMX tiles (amx=on)", {"+amx-tile", ""}},
     {"llvm.x86.avx2.pmadd.ub.sw", "AVX2 (isa=avx2)", {"+avx2", ""}},
     {"llvm.x86.avx2.pmadd.wd", "AVX2 (isa=avx2)", {"+avx2", ""}},
 };
@@ -413,7 +417,8 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
         return makeError(llvm::formatv(
             "the module uses {0} ({1}), which CPU '{2}' does not have; "
             "build it with --qnt-codegen=\"isa=generic\" (isa=avx2 for AVX2, "
-            "lanes=8 for AVX-VNNI), or choose a CPU that has it",
+            "lanes=8 for AVX-VNNI, amx=off without AMX), or choose a CPU "
+            "that has it",
             r.name, r.description, result.cpu));
     }
   }
@@ -443,6 +448,27 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
     if (wrapper->getName() != e.symbol)
       return makeError("cannot export '" + e.symbol +
                        "': the name is taken in the module");
+  }
+
+  // AMX tiles need the OS's permission before they run: each exported
+  // entry asks first (arch_prctl ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA; a
+  // repeated request is granted again at once), so that the application
+  // need not know.
+  bool usesAmx = llvm::any_of(*llvmModule, [](llvm::Function &f) {
+    return !f.use_empty() && (f.getName().starts_with("llvm.x86.tile") ||
+                              f.getName().starts_with("llvm.x86.tdp"));
+  });
+  if (usesAmx) {
+    llvm::Type *i64 = llvm::Type::getInt64Ty(context);
+    llvm::FunctionCallee syscallFn = llvmModule->getOrInsertFunction(
+        "syscall", llvm::FunctionType::get(i64, {i64}, /*isVarArg=*/true));
+    for (const Entry &e : entries) {
+      llvm::Function *f = llvmModule->getFunction(e.symbol);
+      llvm::IRBuilder<> builder(&*f->getEntryBlock().getFirstInsertionPt());
+      builder.CreateCall(syscallFn, {llvm::ConstantInt::get(i64, 158),
+                                     llvm::ConstantInt::get(i64, 0x1023),
+                                     llvm::ConstantInt::get(i64, 18)});
+    }
   }
 
   llvmModule->setDataLayout(machine->createDataLayout());

@@ -6,6 +6,8 @@
 
 #include "QuantOpt/Runtime/Runner.h"
 
+#include "QuantOpt/Codegen/Amx.h"
+
 #include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/QntX86/IR/QntX86.h"
@@ -468,6 +470,20 @@ Session::create(ModuleOp module, llvm::StringRef entryName) {
   if (auto ids = module->getAttrOfType<ArrayAttr>(qnt::QntDialect::kObserversAttrName))
     for (Attribute id : ids)
       s.observerIds.push_back(cast<StringAttr>(id).str());
+
+  // AMX tiles (qnt-vnni-matmul{amx}) need the OS's permission first, which
+  // the compiling process asked for when it chose them (--qnt-codegen
+  // amx=host); this one may not have compiled the module.
+  bool usesAmx = false;
+  module.walk([&](LLVM::CallIntrinsicOp call) {
+    StringRef name = call.getIntrin();
+    usesAmx |= name.starts_with("llvm.x86.tile") ||
+               name.starts_with("llvm.x86.tdp");
+  });
+  if (usesAmx && !requestAmxPermission())
+    return makeError("the module uses AMX tiles, which this CPU or operating "
+                     "system does not provide (compile it with "
+                     "--qnt-codegen=amx=off)");
 
   // JIT-compile for the host.
   llvm::InitializeNativeTarget();
