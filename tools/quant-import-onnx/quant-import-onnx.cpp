@@ -20,6 +20,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "QuantOpt/Support/OutputFile.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -113,13 +114,15 @@ int main(int argc, char **argv) {
   auto module = quantopt::importOnnxModel(inputFile, context, options);
   if (!module)
     return fail(inputFile + ": " + toString(module.takeError()));
-  std::string error;
-  auto output = mlir::openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
-  (*module)->print(output->os(),
-                   mlir::OpPrintingFlags().enableDebugInfo());
-  output->os() << "\n";
-  output->keep();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  (*module)->print(os, mlir::OpPrintingFlags().enableDebugInfo());
+  os << "\n";
+  if (outputFile == "-") {
+    llvm::outs() << text;
+    return 0;
+  }
+  if (llvm::Error err = quantopt::writeOutputFile(outputFile, text))
+    return fail(toString(std::move(err)));
   return 0;
 }

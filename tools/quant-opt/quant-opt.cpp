@@ -22,9 +22,13 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "QuantOpt/Support/OutputFile.h"
+#include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
+  // A crash prints LLVM's stack trace.
+  llvm::InitLLVM init(argc, argv);
   mlir::registerAllPasses();
   quantopt::registerQuantOptPasses();
 
@@ -64,13 +68,8 @@ int main(int argc, char **argv) {
     llvm::outs() << result;
     return 0;
   }
-  if (llvm::Error err = llvm::writeToOutput(
-          outputFilename, [&](llvm::raw_ostream &out) -> llvm::Error {
-            out << result;
-            return llvm::Error::success();
-          })) {
-    llvm::errs() << "cannot write '" << outputFilename
-                 << "': " << llvm::toString(std::move(err)) << "\n";
+  if (llvm::Error err = quantopt::writeOutputFile(outputFilename, result)) {
+    llvm::errs() << llvm::toString(std::move(err)) << "\n";
     return 1;
   }
   return 0;

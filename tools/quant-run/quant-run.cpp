@@ -23,6 +23,7 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Runtime/Calibrate.h"
 #include "QuantOpt/Runtime/Runner.h"
+#include "QuantOpt/Support/OutputFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -270,15 +271,36 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
     llvm::raw_string_ostream os(quantizedText);
     original->print(os, OpPrintingFlags().enableDebugInfo());
     os << "\n";
+    // Both files or neither: the quantized module is staged first (a
+    // directory that does not exist fails here, before anything is
+    // written), then the statistics are saved, then the module moved in.
+    std::string target = quantopt::resolveOutputPath(quantizeOutput);
+    auto staged = llvm::sys::fs::TempFile::create(target + ".tmp-%%%%%%%%");
+    if (!staged)
+      return fail("cannot write '" + quantizeOutput +
+                  "': " + llvm::toString(staged.takeError()));
+    {
+      llvm::raw_fd_ostream out(staged->FD, /*shouldClose=*/false);
+      out << quantizedText;
+      out.flush();
+      if (out.has_error()) {
+        std::string why = out.error().message();
+        out.clear_error();
+        llvm::consumeError(staged->discard());
+        return fail("cannot write '" + quantizeOutput + "': " + why);
+      }
+    }
     if (!statsFile.empty())
-      if (llvm::Error err = stats->save(statsFile))
+      if (llvm::Error err = stats->save(statsFile)) {
+        llvm::consumeError(staged->discard());
         return fail(llvm::toString(std::move(err)));
-    std::string error;
-    auto output = openOutputFile(quantizeOutput, &error);
-    if (!output)
-      return fail(error);
-    output->os() << quantizedText;
-    output->keep();
+      }
+    if (llvm::Error err = staged->keep(target)) {
+      if (!statsFile.empty())
+        (void)llvm::sys::fs::remove(statsFile);
+      return fail("cannot write '" + quantizeOutput +
+                  "': " + llvm::toString(std::move(err)));
+    }
     return 0;
   }
   if (llvm::Error err = stats->save(statsFile))

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Calibration/StatsFile.h"
+#include "QuantOpt/Support/Json.h"
 
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/FileSystem.h"
@@ -161,7 +162,7 @@ static llvm::Error readFloats(const json::Object &o, llvm::StringRef key,
 
 llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
                                            llvm::StringRef source) {
-  auto parsed = json::parse(text);
+  auto parsed = quantopt::parseBoundedJson(text);
   if (!parsed)
     return fail(source, "JSON: " + llvm::toString(parsed.takeError()));
   const json::Object *root = parsed->getAsObject();

@@ -119,10 +119,13 @@ bool isF32Layer(linalg::MatmulOp op) {
   DenseElementsAttr weights;
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  return aType && outType && isKernelInput(aType.getElementType()) &&
-         outType.getElementType().isF32() && !aType.isDynamicDim(1) &&
+  // The maps first: a broadcast operand (a rank-1 activation) has no
+  // dimension 1 to ask about.
+  return aType && outType &&
          op.getIndexingMapsArray() ==
              linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()) &&
+         isKernelInput(aType.getElementType()) &&
+         outType.getElementType().isF32() && !aType.isDynamicDim(1) &&
          matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
          weights.getElementType() == aType.getElementType();
 }
@@ -134,11 +137,12 @@ bool isF32Layer(linalg::BatchMatmulOp op) {
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto bType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  return aType && bType && outType && aType.getElementType().isF32() &&
-         bType.getElementType().isF32() && outType.getElementType().isF32() &&
-         !aType.isDynamicDim(2) && !bType.isDynamicDim(2) &&
+  return aType && bType && outType &&
          op.getIndexingMapsArray() ==
-             linalg::BatchMatmulOp::getDefaultIndexingMaps(op.getContext());
+             linalg::BatchMatmulOp::getDefaultIndexingMaps(op.getContext()) &&
+         aType.getElementType().isF32() && bType.getElementType().isF32() &&
+         outType.getElementType().isF32() && !aType.isDynamicDim(2) &&
+         !bType.isDynamicDim(2);
 }
 
 /// A float NHWC/HWCF convolution fit for the kernel: f32, a static channel

@@ -99,10 +99,12 @@ unpack(DenseElementsAttr stored, RankedTensorType storedType, bool packed) {
 static std::optional<Matched> match(linalg::MatmulOp op) {
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!aType || !outType || !aType.getElementType().isF32() ||
-      !outType.getElementType().isF32() || aType.isDynamicDim(1) ||
+  // The maps first: a broadcast (rank-1) activation has no dimension 1.
+  if (!aType || !outType ||
       op.getIndexingMapsArray() !=
-          linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()))
+          linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()) ||
+      !aType.getElementType().isF32() || !outType.getElementType().isF32() ||
+      aType.isDynamicDim(1))
     return std::nullopt;
   auto dq = op.getInputs()[1].getDefiningOp<qnt::DequantizeOp>();
   if (!dq)

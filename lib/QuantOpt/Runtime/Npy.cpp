@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Runtime/Npy.h"
+#include "QuantOpt/Support/OutputFile.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringExtras.h"
@@ -429,30 +430,9 @@ Error quantopt::runtime::writeNpy(StringRef path, const NpyArray &array) {
   std::string problem = checkArray(array);
   if (!problem.empty())
     return makeError(path, "cannot write array: " + problem);
-  std::string bytes = serializeNpy(array);
-
-  Expected<sys::fs::TempFile> temp =
-      sys::fs::TempFile::create(path + ".tmp-%%%%%%%%");
-  if (!temp)
-    return makeError(path, "cannot create temporary file: " +
-                               toString(temp.takeError()));
-  std::error_code writeError;
-  {
-    raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
-    os << bytes;
-    os.flush();
-    writeError = os.error();
-    os.clear_error();
-  }
-  if (writeError) {
-    consumeError(temp->discard());
-    return makeError(path, "write failed: " + writeError.message());
-  }
-  // keep() renames over `path` and removes the temporary file on failure.
-  if (Error err = temp->keep(path))
-    return makeError(path, "cannot rename temporary file: " +
-                               toString(std::move(err)));
-  return Error::success();
+  // In one step: a temporary file renamed over `path` (a symlink's target;
+  // an existing file's mode kept).
+  return quantopt::writeOutputFile(path, serializeNpy(array));
 }
 
 std::string quantopt::runtime::getUniqueNpyName(llvm::StringRef id,

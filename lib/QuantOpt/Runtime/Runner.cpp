@@ -667,11 +667,46 @@ llvm::Error quantopt::runtime::writeResults(llvm::StringRef dir,
       return err;
     }
   }
+  // All or nothing: a destination that cannot take a file stops everything
+  // before any change; then each previous file moves aside into the staging
+  // directory and the new one in, and a failure on the way puts every
+  // previous file back.
   for (size_t i = 0; i < results.size(); ++i) {
+    fs::file_status status;
+    if (!fs::status(path(dir, i), status) && !fs::is_regular_file(status)) {
+      (void)fs::remove_directories(staging);
+      return makeError("cannot write '" + path(dir, i) +
+                       "': it exists and is not a regular file");
+    }
+  }
+  auto backup = [&](size_t i) {
+    llvm::SmallString<128> p(staging);
+    llvm::sys::path::append(p, "previous" + llvm::Twine(i) + ".npy");
+    return p;
+  };
+  SmallVector<size_t> savedAside, movedIn;
+  auto rollBack = [&] {
+    for (size_t i : movedIn)
+      (void)fs::remove(path(dir, i));
+    for (size_t i : savedAside)
+      (void)fs::rename(backup(i), path(dir, i));
+  };
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (fs::exists(path(dir, i))) {
+      if (std::error_code ec = fs::rename(path(dir, i), backup(i))) {
+        rollBack();
+        (void)fs::remove_directories(staging);
+        return makeError("cannot replace '" + path(dir, i) +
+                         "': " + ec.message());
+      }
+      savedAside.push_back(i);
+    }
     if (std::error_code ec = fs::rename(path(staging, i), path(dir, i))) {
+      rollBack();
       (void)fs::remove_directories(staging);
       return makeError("cannot write '" + path(dir, i) + "': " + ec.message());
     }
+    movedIn.push_back(i);
   }
   (void)fs::remove_directories(staging);
   // Results of an earlier run with more outputs would be misleading.

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/Transforms/CalibrationChoice.h"
+#include "QuantOpt/Support/Json.h"
 
 #include "QuantOpt/Numerics/Numerics.h"
 #include "QuantOpt/Runtime/Npy.h"
@@ -50,7 +51,7 @@ llvm::Expected<ActivationSamples> ActivationSamples::open(llvm::StringRef dir) {
                 "': " + buffer.getError().message() +
                 " (a directory written by quant-run --dump-observed)");
   llvm::Expected<llvm::json::Value> parsed =
-      llvm::json::parse((*buffer)->getBuffer());
+      quantopt::parseBoundedJson((*buffer)->getBuffer());
   if (!parsed)
     return fail("calibration-samples: '" + path +
                 "' is not JSON: " + llvm::toString(parsed.takeError()));

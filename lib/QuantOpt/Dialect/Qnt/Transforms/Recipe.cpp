@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/Transforms/Recipe.h"
+#include "QuantOpt/Support/Json.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
@@ -192,7 +193,7 @@ static llvm::Expected<Recipe::Rule> parseRule(const json::Object &object,
 
 llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text,
                                      llvm::StringRef source) {
-  auto parsed = json::parse(text);
+  auto parsed = quantopt::parseBoundedJson(text);
   if (!parsed)
     return fail(source, "JSON", llvm::toString(parsed.takeError()));
   const json::Object *root = parsed->getAsObject();
