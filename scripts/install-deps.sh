@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # LLVM/MLIR 22 with the MLIR dylib, clang and lld (Debian security suite).
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
+  # clang's sanitizer runtimes and libFuzzer (scripts/build.sh --sanitize).
+  libclang-rt-22-dev
   # Build and test tools.
   cmake ninja-build libgtest-dev
   # oneDNN, which bench/qnt-bench compares our kernels with.

@@ -123,6 +123,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (llvm::Error err = quantopt::writeOutputFile(outputFile, text))
-    return fail(toString(std::move(err)));
+    return fail("cannot write '" + outputFile + "': " +
+                toString(std::move(err)));
   return 0;
 }

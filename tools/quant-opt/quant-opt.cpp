@@ -69,7 +69,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (llvm::Error err = quantopt::writeOutputFile(outputFilename, result)) {
-    llvm::errs() << llvm::toString(std::move(err)) << "\n";
+    llvm::errs() << "cannot write '" << outputFilename
+                 << "': " << llvm::toString(std::move(err)) << "\n";
     return 1;
   }
   return 0;

@@ -39,8 +39,8 @@ inline std::string resolveOutputPath(llvm::StringRef path) {
   return path.str(); // a dangling link: replaced like a file
 }
 
-/// Writes `bytes` to `path` in one step (see the file comment). Errors name
-/// the path.
+/// Writes `bytes` to `path` in one step (see the file comment). An error
+/// says why; the caller names the path in its own style.
 inline llvm::Error writeOutputFile(llvm::StringRef path,
                                    llvm::StringRef bytes) {
   namespace fs = llvm::sys::fs;
@@ -50,8 +50,7 @@ inline llvm::Error writeOutputFile(llvm::StringRef path,
   if (!fs::status(target, status) && fs::is_regular_file(status))
     mode = status.permissions();
   auto fail = [&](const llvm::Twine &why) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "cannot write '" + path + "': " + why);
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
   };
   llvm::Expected<fs::TempFile> temp =
       fs::TempFile::create(target + ".tmp-%%%%%%%%");

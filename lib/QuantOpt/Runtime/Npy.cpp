@@ -432,7 +432,9 @@ Error quantopt::runtime::writeNpy(StringRef path, const NpyArray &array) {
     return makeError(path, "cannot write array: " + problem);
   // In one step: a temporary file renamed over `path` (a symlink's target;
   // an existing file's mode kept).
-  return quantopt::writeOutputFile(path, serializeNpy(array));
+  if (Error err = quantopt::writeOutputFile(path, serializeNpy(array)))
+    return makeError(path, toString(std::move(err)));
+  return Error::success();
 }
 
 std::string quantopt::runtime::getUniqueNpyName(llvm::StringRef id,
