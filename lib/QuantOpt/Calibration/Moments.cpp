@@ -73,7 +73,12 @@ int64_t ExactSum::getHigh() const { return static_cast<int64_t>(value >> 64); }
 
 ExactSum ExactSum::fromParts(uint64_t low, int64_t high) {
   ExactSum s;
-  s.value = (static_cast<__int128>(high) << 64) | static_cast<__int128>(low);
+  // In unsigned arithmetic: shifting a negative value left is undefined in
+  // C++17 (UBSan found it); the conversion back wraps (two's complement).
+  unsigned __int128 bits =
+      (static_cast<unsigned __int128>(static_cast<uint64_t>(high)) << 64) |
+      low;
+  s.value = static_cast<__int128>(bits);
   return s;
 }
 
