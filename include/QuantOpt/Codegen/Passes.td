@@ -272,7 +272,7 @@ def QntBufferCache : Pass<"qnt-buffer-cache", "::mlir::ModuleOp"> {
     `memref.alloc` / `memref.dealloc` call `_mlir_memref_to_llvm_alloc` /
     `_mlir_memref_to_llvm_free`. This pass defines those functions in the
     module: a block of at least `min-bytes` that the code frees is kept in
-    a cache of 32 blocks (at most `max-bytes` in all) and handed out again
+    a cache of 256 blocks (at most `max-bytes` in all) and handed out again
     to an allocation of the same size (up to 1/8 more, plus 8 KiB), so that
     a model called repeatedly allocates its large tensors once, instead of
     mapping fresh pages (which page-fault again) on every call. Smaller

@@ -45,19 +45,19 @@ constexpr llvm::StringLiteral kFreeName = "_mlir_memref_to_llvm_free";
 
 /// The allocator. @MIN@: the smallest cached block, @MAX@: the most bytes
 /// kept.
-/// 32 slots of (usable size, address); a slot with size 0 is empty. The lock
+/// 256 slots of (usable size, address); a slot with size 0 is empty. The lock
 /// is one word, only ever tried (xchg): a thread that finds it taken goes
 /// to malloc/free, so no caller waits. A block is handed to a request of
 /// `size` bytes when its usable size is in [size, size + size/8 + 8192];
 /// the smallest such block is taken.
 constexpr const char *kAllocatorSource = R"mlir(
-llvm.mlir.global internal @__qnt_cache_sizes() : !llvm.array<32 x i64> {
-  %0 = llvm.mlir.zero : !llvm.array<32 x i64>
-  llvm.return %0 : !llvm.array<32 x i64>
+llvm.mlir.global internal @__qnt_cache_sizes() : !llvm.array<256 x i64> {
+  %0 = llvm.mlir.zero : !llvm.array<256 x i64>
+  llvm.return %0 : !llvm.array<256 x i64>
 }
-llvm.mlir.global internal @__qnt_cache_blocks() : !llvm.array<32 x i64> {
-  %0 = llvm.mlir.zero : !llvm.array<32 x i64>
-  llvm.return %0 : !llvm.array<32 x i64>
+llvm.mlir.global internal @__qnt_cache_blocks() : !llvm.array<256 x i64> {
+  %0 = llvm.mlir.zero : !llvm.array<256 x i64>
+  llvm.return %0 : !llvm.array<256 x i64>
 }
 llvm.mlir.global internal @__qnt_cache_bytes(0 : i64) : i64
 llvm.mlir.global internal @__qnt_cache_lock(0 : i32) : i32
@@ -89,7 +89,7 @@ llvm.func internal @__qnt_cache_take(%size: i64) -> i64 {
   %c0 = llvm.mlir.constant(0 : i64) : i64
   %c1 = llvm.mlir.constant(1 : i64) : i64
   %c3 = llvm.mlir.constant(3 : i64) : i64
-  %slots = llvm.mlir.constant(32 : i64) : i64
+  %slots = llvm.mlir.constant(256 : i64) : i64
   %slack = llvm.mlir.constant(8192 : i64) : i64
   %none = llvm.mlir.constant(-1 : i64) : i64
   %sizes = llvm.mlir.addressof @__qnt_cache_sizes : !llvm.ptr
@@ -103,7 +103,7 @@ llvm.func internal @__qnt_cache_take(%size: i64) -> i64 {
   %done = llvm.icmp "eq" %i, %slots : i64
   llvm.cond_br %done, ^end, ^body
 ^body:
-  %sp = llvm.getelementptr %sizes[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<32 x i64>
+  %sp = llvm.getelementptr %sizes[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<256 x i64>
   %s = llvm.load %sp : !llvm.ptr -> i64
   %large = llvm.icmp "uge" %s, %size : i64
   %close = llvm.icmp "ule" %s, %limit : i64
@@ -118,8 +118,8 @@ llvm.func internal @__qnt_cache_take(%size: i64) -> i64 {
   %found = llvm.icmp "ne" %best, %none : i64
   llvm.cond_br %found, ^take, ^miss
 ^take:
-  %tsp = llvm.getelementptr %sizes[0, %best] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<32 x i64>
-  %tbp = llvm.getelementptr %blocks[0, %best] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<32 x i64>
+  %tsp = llvm.getelementptr %sizes[0, %best] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<256 x i64>
+  %tbp = llvm.getelementptr %blocks[0, %best] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<256 x i64>
   %block = llvm.load %tbp : !llvm.ptr -> i64
   llvm.store %c0, %tsp : i64, !llvm.ptr
   llvm.store %c0, %tbp : i64, !llvm.ptr
@@ -136,7 +136,7 @@ llvm.func internal @__qnt_cache_take(%size: i64) -> i64 {
 llvm.func internal @__qnt_cache_put(%block: i64, %size: i64) -> i1 {
   %c0 = llvm.mlir.constant(0 : i64) : i64
   %c1 = llvm.mlir.constant(1 : i64) : i64
-  %slots = llvm.mlir.constant(32 : i64) : i64
+  %slots = llvm.mlir.constant(256 : i64) : i64
   %max = llvm.mlir.constant(@MAX@ : i64) : i64
   %yes = llvm.mlir.constant(true) : i1
   %no = llvm.mlir.constant(false) : i1
@@ -151,13 +151,13 @@ llvm.func internal @__qnt_cache_put(%block: i64, %size: i64) -> i1 {
   %done = llvm.icmp "eq" %i, %slots : i64
   llvm.cond_br %done, ^full, ^body
 ^body:
-  %sp = llvm.getelementptr %sizes[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<32 x i64>
+  %sp = llvm.getelementptr %sizes[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<256 x i64>
   %s = llvm.load %sp : !llvm.ptr -> i64
   %empty = llvm.icmp "eq" %s, %c0 : i64
   %next = llvm.add %i, %c1 : i64
   llvm.cond_br %empty, ^keep, ^loop(%next : i64)
 ^keep:
-  %bp = llvm.getelementptr %blocks[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<32 x i64>
+  %bp = llvm.getelementptr %blocks[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<256 x i64>
   llvm.store %size, %sp : i64, !llvm.ptr
   llvm.store %block, %bp : i64, !llvm.ptr
   llvm.store %total, %bytes : i64, !llvm.ptr
