@@ -106,6 +106,11 @@ llvm::Expected<std::vector<NpyArray>> runEntry(mlir::ModuleOp module,
 /// in the LLVM dialect already.
 llvm::Error lowerToLLVMIfNeeded(mlir::ModuleOp module);
 
+/// The boolean array attribute `name` of `op` (`qnt.unsigned_args` or
+/// `qnt.unsigned_results`) as `count` flags, false where absent.
+llvm::SmallVector<bool> readBoundaryFlags(mlir::Operation *op,
+                                          llvm::StringRef name, size_t count);
+
 /// How a tensor of the entry's signature crosses the boundary: the .npy
 /// dtype quant-run reads or writes for it, and the bytes of one element in
 /// the buffer the compiled code sees (bf16: 2, float8 and i4: 1).

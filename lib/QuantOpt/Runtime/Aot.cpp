@@ -287,18 +287,10 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
   for (LLVM::LLVMFuncOp f : entryOps) {
     auto signature = cast<FunctionType>(
         f->getAttrOfType<TypeAttr>(kSignatureAttrName).getValue());
-    auto flags = [&](StringRef name, size_t count) {
-      SmallVector<bool> v(count, false);
-      if (auto attr = f->getAttrOfType<DenseBoolArrayAttr>(name))
-        for (auto [i, b] : llvm::enumerate(attr.asArrayRef()))
-          if (i < count)
-            v[i] = b;
-      return v;
-    };
     SmallVector<bool> unsignedArgs =
-        flags(kUnsignedArgsAttrName, signature.getNumInputs());
-    SmallVector<bool> unsignedResults =
-        flags(kUnsignedResultsAttrName, signature.getNumResults());
+        readBoundaryFlags(f, kUnsignedArgsAttrName, signature.getNumInputs());
+    SmallVector<bool> unsignedResults = readBoundaryFlags(
+        f, kUnsignedResultsAttrName, signature.getNumResults());
     Entry entry;
     entry.name = f.getName().str();
     entry.symbol = options.prefix + entry.name;

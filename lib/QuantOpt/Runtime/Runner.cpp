@@ -286,15 +286,6 @@ NpyArray fromDescriptor(const int64_t *desc, const BoundaryType &b) {
   return array;
 }
 
-/// Reads an optional boolean array attribute.
-SmallVector<bool> getFlags(Operation *op, StringRef name, size_t count) {
-  SmallVector<bool> flags(count, false);
-  if (auto attr = op->getAttrOfType<DenseBoolArrayAttr>(name))
-    for (auto [i, v] : llvm::enumerate(attr.asArrayRef()))
-      if (i < count)
-        flags[i] = v;
-  return flags;
-}
 
 std::string listFunctions(ModuleOp module) {
   std::string names;
@@ -375,6 +366,17 @@ extern "C" void qnt_observe_f32(int64_t index, int64_t axis, int64_t moments,
 // Sessions
 //===----------------------------------------------------------------------===//
 
+SmallVector<bool> quantopt::runtime::readBoundaryFlags(Operation *op,
+                                                      StringRef name,
+                                                      size_t count) {
+  SmallVector<bool> flags(count, false);
+  if (auto attr = op->getAttrOfType<DenseBoolArrayAttr>(name))
+    for (auto [i, v] : llvm::enumerate(attr.asArrayRef()))
+      if (i < count)
+        flags[i] = v;
+  return flags;
+}
+
 llvm::Error quantopt::runtime::lowerToLLVMIfNeeded(ModuleOp module) {
   bool lowered = llvm::none_of(module.getOps<func::FuncOp>(),
                                [](func::FuncOp f) { return !f.isExternal(); });
@@ -450,9 +452,9 @@ Session::create(ModuleOp module, llvm::StringRef entryName) {
   s.entry = entry;
   s.signature = cast<FunctionType>(signatureAttr.getValue());
   s.unsignedArgs =
-      getFlags(llvmFunc, kUnsignedArgsAttrName, s.signature.getNumInputs());
+      readBoundaryFlags(llvmFunc, kUnsignedArgsAttrName, s.signature.getNumInputs());
   s.unsignedResults =
-      getFlags(llvmFunc, kUnsignedResultsAttrName, s.signature.getNumResults());
+      readBoundaryFlags(llvmFunc, kUnsignedResultsAttrName, s.signature.getNumResults());
   for (auto [i, type] : llvm::enumerate(s.signature.getInputs())) {
     auto boundary = classify(type, s.unsignedArgs[i],
                              "input #" + llvm::Twine(i));

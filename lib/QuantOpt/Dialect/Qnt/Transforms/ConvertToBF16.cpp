@@ -17,6 +17,7 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/SetVector.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -129,6 +130,7 @@ struct QntConvertToBF16Pass
     // The layers kept in f32, named, before the rewrite.
     llvm::StringMap<unsigned> counters;
     unsigned converted = 0, kept = 0;
+    llvm::SetVector<arith::ConstantOp> replacedWeights;
     module.walk([&](Operation *op) {
       if (!isa<linalg::MatmulOp, linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
                linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNhwcHwcOp,
@@ -140,6 +142,8 @@ struct QntConvertToBF16Pass
       std::string name = quantopt::getLayerName(op, counters);
       if (isConvertible(op)) {
         ++converted;
+        if (auto weights = op->getOperand(1).getDefiningOp<arith::ConstantOp>())
+          replacedWeights.insert(weights);
         return;
       }
       ++kept;
@@ -153,14 +157,11 @@ struct QntConvertToBF16Pass
     RewritePatternSet patterns(&getContext());
     quantopt::populateQntConvertToBF16Patterns(patterns);
     walkAndApplyPatterns(module, std::move(patterns));
-    // The f32 weights the layers no longer read.
-    SmallVector<arith::ConstantOp> dead;
-    module.walk([&](arith::ConstantOp c) {
-      if (c.use_empty() && isa<DenseFPElementsAttr>(c.getValue()))
-        dead.push_back(c);
-    });
-    for (arith::ConstantOp c : dead)
-      c.erase();
+    // The f32 weights the converted layers no longer read (other constants,
+    // used or not, are not this pass's business).
+    for (arith::ConstantOp c : replacedWeights)
+      if (c.use_empty())
+        c.erase();
     emitRemark(module.getLoc())
         << "qnt-convert-to-bf16: " << converted
         << " layer(s) in bf16 (bf16 weights and activations, f32 "
