@@ -4,6 +4,7 @@
 // RUN: quant-opt %s --qnt-vectorize-elementwise="lanes=8" --split-input-file 2>&1 | FileCheck %s --check-prefix=LANES8
 // RUN: not quant-opt %s --qnt-vectorize-elementwise="lanes=5" --split-input-file 2>&1 | FileCheck %s --check-prefix=BADLANES
 // BADLANES: error: qnt-vectorize-elementwise: lanes must be 16 or 8, not 5
+// RUN: quant-opt %s --qnt-vectorize-elementwise="reassociate-float-sums=true" --split-input-file 2>&1 | FileCheck %s --check-prefix=SUMS
 
 // Identity maps and a scalar (0-d) input: one loop over all elements,
 // written into the init (destination passing; the input is f32). The
@@ -77,17 +78,21 @@ func.func @bias_relu(%x: tensor<?x14x14x8xf32>) -> tensor<?x14x14x8xf32> {
 // -----
 
 // The range reduction of qnt.dynamic_quantize: min and max of the finite
-// elements, per row. One vector of partial results each, vector.reduction,
-// then the tail in scalars.
+// elements, per row. One vector of partial results each, then the tail as
+// one masked vector (the body on every lane, the lanes past the end keeping
+// their partial results), then vector.reduction.
 // CHECK-LABEL: func.func @range
 // CHECK: scf.for
 // CHECK: %[[V:.*]]:2 = scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
 // CHECK: math.absf %{{.*}} : vector<16xf32>
 // CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi1>, vector<16xf32>
-// CHECK: vector.reduction <minimumf>, %[[V]]#0 : vector<16xf32> into f32
-// CHECK: vector.reduction <maximumf>, %[[V]]#1 : vector<16xf32> into f32
-// CHECK: scf.for {{.*}} -> (f32, f32)
-// CHECK: math.absf %{{.*}} : f32
+// CHECK: %[[M:.*]] = vector.create_mask %{{.*}} : vector<16xi1>
+// CHECK: vector.transfer_read {{.*}} : memref<?x100xf32>, vector<16xf32>
+// CHECK: math.absf %{{.*}} : vector<16xf32>
+// CHECK: %[[T0:.*]] = arith.select %[[M]], %{{.*}}, %[[V]]#0 : vector<16xi1>, vector<16xf32>
+// CHECK: vector.reduction <minimumf>, %[[T0]] : vector<16xf32> into f32
+// CHECK: %[[T1:.*]] = arith.select %[[M]], %{{.*}}, %[[V]]#1 : vector<16xi1>, vector<16xf32>
+// CHECK: vector.reduction <maximumf>, %[[T1]] : vector<16xf32> into f32
 // CHECK: memref.store
 // CHECK-NOT: linalg.generic
 // LANES8-LABEL: func.func @range
@@ -112,7 +117,16 @@ func.func @range(%x: tensor<?x100xf32>, %lo: tensor<?xf32>, %hi: tensor<?xf32>) 
 // -----
 
 // A sum is not order-independent in f32, and a body reading linalg.index is
-// not element-wise mappable: both stay.
+// not element-wise mappable: both stay. With reassociate-float-sums the sum
+// is a reduction over 16 lanes starting at -0.0 (so that a sum of negative
+// zeros stays -0, as in order), the lanes combined with the init as a tree.
+// SUMS-LABEL: func.func @kept
+// SUMS: qnt.kernel
+// SUMS: arith.constant dense<-0.000000e+00> : vector<16xf32>
+// SUMS: scf.for
+// SUMS: arith.addf %{{.*}}, %{{.*}} : vector<16xf32>
+// SUMS: vector.reduction <add>, %{{.*}}, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
+// SUMS: linalg.generic {{.*}}iterator_types = ["parallel"]
 // CHECK-LABEL: func.func @kept
 // CHECK: linalg.generic {{.*}}iterator_types = ["reduction"]
 // CHECK: arith.addf
@@ -204,7 +218,8 @@ func.func @in_place(%x: tensor<40xf32>) -> tensor<40xf32> {
 // CHECK: %[[Z:.*]] = arith.constant dense<0> : vector<16xi32>
 // CHECK: %[[V:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[Z]]) -> (vector<16xi32>)
 // CHECK: arith.extui %{{.*}} : vector<16xi8> to vector<16xi32>
-// CHECK: %[[R:.*]] = vector.reduction <add>, %[[V]] : vector<16xi32> into i32
+// CHECK: %[[T:.*]] = arith.select %{{.*}}, %{{.*}}, %[[V]] : vector<16xi1>, vector<16xi32>
+// CHECK: %[[R:.*]] = vector.reduction <add>, %[[T]] : vector<16xi32> into i32
 // CHECK: arith.addi %{{.*}}, %[[R]] : i32
 // CHECK-NOT: linalg.generic
 func.func @int_sum(%x: tensor<?x100xi8>, %shape: tensor<100xi8>, %init: tensor<?xi32>) -> tensor<?xi32> {
@@ -215,4 +230,43 @@ func.func @int_sum(%x: tensor<?x100xi8>, %shape: tensor<100xi8>, %init: tensor<?
     linalg.yield %s : i32
   } -> tensor<?xi32>
   return %r : tensor<?xi32>
+}
+
+// -----
+
+// Keepdims row reductions (`(d0, d1, d2) -> (d0, d1, 0)`, as ONNX's
+// ReduceMax, Softmax and LayerNormalization import): the result's trailing
+// dimension of size 1 is dropped with the rows; the maximum is vectorized
+// (exact), the sum only with reassociate-float-sums. A zero index into a
+// dimension larger than 1 is not a keepdims reduction and stays.
+// CHECK-LABEL: func.func @keepdims
+// CHECK: qnt.kernel
+// CHECK: vector.reduction <maximumf>
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+// SUMS-LABEL: func.func @keepdims
+// SUMS: vector.reduction <maximumf>
+// SUMS: vector.reduction <add>
+// SUMS: linalg.generic
+// SUMS: arith.maximumf
+func.func @keepdims(%x: tensor<2x3x37xf32>, %m: tensor<2x3x1xf32>, %s: tensor<2x3x1xf32>, %w: tensor<2x3x2xf32>) -> (tensor<2x3x1xf32>, tensor<2x3x1xf32>, tensor<2x3x2xf32>) {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x3x37xf32>) outs(%m : tensor<2x3x1xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x1xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x3x37xf32>) outs(%s : tensor<2x3x1xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x1xf32>
+  %2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x3x37xf32>) outs(%w : tensor<2x3x2xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x2xf32>
+  return %0, %1, %2 : tensor<2x3x1xf32>, tensor<2x3x1xf32>, tensor<2x3x2xf32>
 }

@@ -84,9 +84,12 @@ void populateQntPolynomialMathPatterns(
 
 /// Adds the pattern of qnt-vectorize-elementwise: element-wise generics
 /// become vector loops on tensors, min/max range reductions vector loops in
-/// a qnt.kernel (`lanes`: 16 or 8).
+/// a qnt.kernel (`lanes`: 16 or 8). With `reassociateFloatSums`, float sums
+/// (`acc + e`) are reductions too, their lanes summed apart and combined as
+/// a tree: not the reference's order, so not its bits.
 void populateQntVectorizeElementwisePatterns(mlir::RewritePatternSet &patterns,
-                                             int64_t lanes);
+                                             int64_t lanes,
+                                             bool reassociateFloatSums = false);
 
 /// How qnt_x86.dot_u8i8 becomes instructions.
 enum class DotIsa {

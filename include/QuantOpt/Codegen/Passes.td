@@ -68,7 +68,14 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::func::F
     one vector of partial results each and combine them with
     `vector.reduction`; minimum, maximum and wrapping integer addition do
     not depend on the order, so the results are the reference's (up to the
-    sign of a zero extreme when both +0 and -0 occur). Bodies with integer division (which masked padding lanes would
+    sign of a zero extreme when both +0 and -0 occur). With
+    `reassociate-float-sums` (the default of `--qnt-codegen sums=vector`),
+    float sums (`acc + e`: the means of layer norm, softmax's denominator)
+    are reduced the same way, each lane summing every `lanes`-th element and
+    the lanes combined as a tree: a different rounding order from the
+    reference's, within the bound docs/Codegen.md states. A result may be
+    indexed by the parallel loops alone or followed by zeros for dimensions
+    of size 1 (a keepdims reduction). Bodies with integer division (which masked padding lanes would
     trap on) and i1 tensors are left as they are, as are other generics
     (docs/Codegen.md). Element-wise loops are written on tensors
     (destination-passing), reductions in a `qnt.kernel`; the rewrites are
@@ -77,6 +84,10 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::func::F
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",
            "elements per vector (of 32-bit elements): 16 or 8">,
+    Option<"reassociateFloatSums", "reassociate-float-sums", "bool",
+           /*default=*/"false",
+           "vectorize float sums too, in lanes combined as a tree (not the "
+           "reference's rounding order)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",

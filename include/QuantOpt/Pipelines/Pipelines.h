@@ -60,6 +60,14 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
                      "docs/Codegen.md); libm: libm's functions, one call per "
                      "element, as the reference path"),
       llvm::cl::init("polynomial")};
+  Option<std::string> sums{
+      *this, "sums",
+      llvm::cl::desc("vector (default): float sums along the last dimension "
+                     "(layer norm's means, softmax's denominators) in vector "
+                     "lanes combined as a tree, not the reference's order "
+                     "(error bound in docs/Codegen.md); ordered: one element "
+                     "after the other, as the reference path, bit for bit"),
+      llvm::cl::init("vector")};
   Option<std::string> layout{
       *this, "layout",
       llvm::cl::desc("nhwc (default): NCHW convolutions and pooling become "

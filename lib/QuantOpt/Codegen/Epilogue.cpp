@@ -155,6 +155,32 @@ static Value getUniformScalar(OpBuilder *b, Location loc, Value tensor) {
   return nullptr;
 }
 
+AccumulatorInit::AccumulatorInit(KernelBuilder &kernel, Location loc,
+                                 Value init) {
+  OpBuilder &b = kernel.getBody();
+  if (Value v = getUniformScalar(&b, loc, init)) {
+    // A fill's value lives outside the kernel's isolated body: only a
+    // constant can be recreated inside.
+    TypedAttr attr;
+    if (matchPattern(v, m_Constant(&attr))) {
+      constant = v.getParentRegion() == b.getBlock()->getParent()
+                     ? v
+                     : arith::ConstantOp::create(b, loc, attr).getResult();
+      return;
+    }
+  }
+  buffer = kernel.addStridedInput(init);
+}
+
+Value AccumulatorInit::read(OpBuilder &b, Location loc, VectorType type,
+                            ValueRange idx, bool inBounds) const {
+  if (constant)
+    return vector::BroadcastOp::create(b, loc, type, constant);
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+  return vector::TransferReadOp::create(b, loc, type, buffer, idx, pad,
+                                        ArrayRef<bool>{inBounds});
+}
+
 /// Whether `map` reads `type` as a projection of the loops, or with 0 for a
 /// dimension of size 1 (a kept reduced dimension: `(d0, d1, d2) -> (d0, d1,
 /// 0)` of a row's mean or maximum, as ONNX's keepdims reductions import).

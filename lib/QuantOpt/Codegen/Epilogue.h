@@ -36,6 +36,25 @@ class KernelBuilder;
 mlir::Value flatBuffer(KernelBuilder &kernel, mlir::Location loc,
                        mlir::Value tensor);
 
+/// Where a kernel's accumulators start: the init tensor read from memory,
+/// or, when the init is a fill or a splat of a constant (the zeros a matmul
+/// accumulates into), that constant broadcast in registers, so that nothing
+/// is read and the fill needs no memory. The sums are the same either way.
+class AccumulatorInit {
+public:
+  /// `init` as a strided input of `kernel`, unless it is uniform.
+  AccumulatorInit(KernelBuilder &kernel, mlir::Location loc, mlir::Value init);
+  /// The accumulator vector at `idx` (a transfer_read of the init, padded
+  /// with 0 where not `inBounds`, or the broadcast constant).
+  mlir::Value read(mlir::OpBuilder &b, mlir::Location loc,
+                   mlir::VectorType type, mlir::ValueRange idx,
+                   bool inBounds) const;
+
+private:
+  mlir::Value buffer;   ///< the init in the kernel, when read
+  mlir::Value constant; ///< the uniform scalar, in the kernel's body
+};
+
 /// Whether `op` is an integer contraction as the reference lowering of
 /// qnt.contract builds it: i32 accumulation `acc + ext(a) * ext(b)` of two
 /// inputs over at least one reduction loop. The kernels take these; the

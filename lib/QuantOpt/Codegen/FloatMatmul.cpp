@@ -254,7 +254,7 @@ struct F32Kernels {
                    RankedTensorType::get({nBlocks, khw, c, kLanes}, f32),
                    llvm::ArrayRef<float>(packed)));
     Value x = kernel.addStridedInput(xTensor);
-    Value init = kernel.addStridedInput(initTensor);
+    AccumulatorInit init(kernel, loc, initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
     epilogue.prepare(kernel, loc, kLanes);
     auto cst = [&](OpBuilder &cb, int64_t v) {
@@ -262,7 +262,6 @@ struct F32Kernels {
     };
     Value c0 = cst(b, 0), c1 = cst(b, 1);
     auto vec = VectorType::get({kLanes}, f32);
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     bool fullBlocks = f % kLanes == 0;
 
     auto emitTile = [&](OpBuilder &tb, Value n, Value oh, Value ow0,
@@ -281,9 +280,8 @@ struct F32Kernels {
       SmallVector<Value> start;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t k = 0; k < cols; ++k)
-          start.push_back(vector::TransferReadOp::create(
-              tb, loc, vec, init, ValueRange{n, oh, ow[r], col[k]}, zero,
-              ArrayRef<bool>{fullBlocks}));
+          start.push_back(init.read(
+              tb, loc, vec, ValueRange{n, oh, ow[r], col[k]}, fullBlocks));
       auto window = scf::ForOp::create(
           tb, loc, c0, cst(tb, khw), c1, start,
           [&](OpBuilder &lb, Location, Value win, ValueRange accs) {
@@ -387,7 +385,7 @@ struct F32Kernels {
         RankedTensorType::get({nBlocks, khw, kLanes}, f32),
         llvm::ArrayRef<float>(packed)));
     Value x = kernel.addStridedInput(op.getInputs()[0]);
-    Value init = kernel.addStridedInput(initTensor);
+    AccumulatorInit init(kernel, loc, initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
     epilogue.prepare(kernel, loc, kLanes);
     auto cst = [&](OpBuilder &cb, int64_t v) {
@@ -414,9 +412,8 @@ struct F32Kernels {
       SmallVector<Value> start;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t k = 0; k < cols; ++k)
-          start.push_back(vector::TransferReadOp::create(
-              tb, loc, vec, init, ValueRange{n, oh, ow[r], col[k]}, zero,
-              ArrayRef<bool>{fullBlocks}));
+          start.push_back(init.read(
+              tb, loc, vec, ValueRange{n, oh, ow[r], col[k]}, fullBlocks));
       auto window = scf::ForOp::create(
           tb, loc, c0, cst(tb, khw), c1, start,
           [&](OpBuilder &lb, Location, Value win, ValueRange accs) {
@@ -510,14 +507,13 @@ struct F32Kernels {
                    RankedTensorType::get({nBlocks, k, kLanes}, f32),
                    llvm::ArrayRef<float>(packed)));
     Value a = kernel.addStridedInput(aTensor);
-    Value init = kernel.addStridedInput(initTensor);
+    AccumulatorInit init(kernel, loc, initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
     epilogue.prepare(kernel, loc, kLanes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value m = memref::DimOp::create(b, loc, a, 0);
     auto vec = VectorType::get({kLanes}, f32);
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     bool fullBlocks = n % kLanes == 0;
 
     // rows x cols column blocks of accumulators in registers over K.
@@ -534,9 +530,8 @@ struct F32Kernels {
       SmallVector<Value> start;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; ++c)
-          start.push_back(vector::TransferReadOp::create(
-              tb, loc, vec, init, ValueRange{rowIdx[r], colIdx[c]}, zero,
-              ArrayRef<bool>{fullBlocks}));
+          start.push_back(init.read(
+              tb, loc, vec, ValueRange{rowIdx[r], colIdx[c]}, fullBlocks));
       // One step of k (f32) or of a pair of k (bf16; `single`: the last
       // k of an odd K, alone).
       auto step = [&](OpBuilder &lb, Value kk, ValueRange accs, bool single) {
@@ -606,7 +601,7 @@ struct F32Kernels {
     OpBuilder &b = kernel.getBody();
     Value a = kernel.addStridedInput(aTensor);
     Value w = kernel.addStridedInput(op.getInputs()[1]);
-    Value init = kernel.addStridedInput(op.getOutputs()[0]);
+    AccumulatorInit init(kernel, loc, op.getOutputs()[0]);
     Value out = kernel.addFreshOutput(outType, dynSizes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
@@ -629,9 +624,8 @@ struct F32Kernels {
         SmallVector<Value> start;
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t c = 0; c < cols; ++c)
-            start.push_back(vector::TransferReadOp::create(
-                tb, loc, vec, init, ValueRange{bt, rowIdx[r], colIdx[c]}, zero,
-                ArrayRef<bool>{fullBlocks}));
+            start.push_back(init.read(
+                tb, loc, vec, ValueRange{bt, rowIdx[r], colIdx[c]}, fullBlocks));
         auto loop = scf::ForOp::create(
             tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, k), c1, start,
             [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {

@@ -179,7 +179,8 @@ bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
 }
 
 /// The combining kind of a minimum/maximum op, if it is one.
-std::optional<vector::CombiningKind> getMinMaxKind(Operation *op) {
+std::optional<vector::CombiningKind> getMinMaxKind(Operation *op,
+                                                   bool reassociateFloatSums) {
   if (isa<arith::MinimumFOp>(op))
     return vector::CombiningKind::MINIMUMF;
   if (isa<arith::MaximumFOp>(op))
@@ -194,6 +195,9 @@ std::optional<vector::CombiningKind> getMinMaxKind(Operation *op) {
     return vector::CombiningKind::MAXUI;
   // Integer addition wraps: associative and commutative, so exact too.
   if (isa<arith::AddIOp>(op))
+    return vector::CombiningKind::ADD;
+  // Float addition only when the caller allows the sums to be reassociated.
+  if (isa<arith::AddFOp>(op) && reassociateFloatSums)
     return vector::CombiningKind::ADD;
   return std::nullopt;
 }
@@ -212,7 +216,7 @@ bool dependsOnInputOnly(Value v, Block &body, unsigned numInputs) {
 
 /// The min/max range reduction rewrite; false when `op` does not fit.
 bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
-                     int64_t lanes) {
+                     int64_t lanes, bool reassociateFloatSums) {
   if (op.getNumDpsInputs() == 0 || op.getNumDpsInits() == 0 ||
       isIntegerContraction(op))
     return false;
@@ -238,10 +242,24 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
   OpOperand *input = op.getDpsInputOperand(0);
   if (!op.getMatchingIndexingMap(input).isIdentity())
     return false;
-  SmallVector<AffineExpr> leading;
-  for (int64_t d = 0; d < p; ++d)
-    leading.push_back(getAffineDimExpr(d, op.getContext()));
-  AffineMap initMap = AffineMap::get(rank, 0, leading, op.getContext());
+  // Each result is indexed by the parallel loops, optionally followed by
+  // zeros for dimensions of size 1 (a keepdims reduction's [..., 1]).
+  auto isRowMap = [&](OpOperand *init) {
+    AffineMap map = op.getMatchingIndexingMap(init);
+    auto type = cast<RankedTensorType>(init->get().getType());
+    if (map.getNumResults() < p || (map.getNumResults() > p && p == 0))
+      return false;
+    for (auto [d, e] : llvm::enumerate(map.getResults())) {
+      if (static_cast<int64_t>(d) < p) {
+        if (e != getAffineDimExpr(d, op.getContext()))
+          return false;
+      } else if (e != getAffineConstantExpr(0, op.getContext()) ||
+                 type.getDimSize(d) != 1) {
+        return false;
+      }
+    }
+    return true;
+  };
   auto inType = cast<RankedTensorType>(input->get().getType());
   if (!isStorableElementType(inType.getElementType()))
     return false;
@@ -250,7 +268,7 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   for (OpOperand &initOperand : op.getDpsInitsMutable()) {
     OpOperand *init = &initOperand;
-    if (op.getMatchingIndexingMap(init) != initMap ||
+    if (!isRowMap(init) ||
         !isStorableElementType(getElementTypeOrSelf(init->get().getType())))
       return false;
     BlockArgument acc = op.getMatchingBlockArgument(init);
@@ -263,7 +281,7 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
       minmax = select.getTrueValue().getDefiningOp();
     }
     std::optional<vector::CombiningKind> kind =
-        minmax ? getMinMaxKind(minmax) : std::nullopt;
+        minmax ? getMinMaxKind(minmax, reassociateFloatSums) : std::nullopt;
     if (!kind)
       return false;
     Value other = minmax->getOperand(0) == acc ? minmax->getOperand(1)
@@ -292,7 +310,7 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
       if (type.isDynamicDim(d))
         dyn.push_back(getDimSize(rewriter, loc, init.get(), d));
     Value out = kernel.addFreshOutput(type, dyn);
-    outsFlat.push_back(p > 0 ? collapseDims(b, loc, out, 0, p) : out);
+    outsFlat.push_back(collapseDims(b, loc, out, 0, type.getRank()));
   }
   Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1), step = cst(b, loc, lanes);
   Value rows = c1, size = c1;
@@ -318,18 +336,25 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
     auto rowIdx = [&]() {
       return p > 0 ? SmallVector<Value>{row} : SmallVector<Value>{};
     };
-    // Minima and maxima start every lane at the init; sums start at 0
-    // and add the init once at the end.
+    // Minima and maxima start every lane at the init; sums start at the
+    // identity (0; -0.0 for floats, so that a sum of negative zeros stays
+    // -0 as in the reference) and add the init once at the end.
     SmallVector<Value> initVals, accVecs;
     for (unsigned i = 0; i < numResults; ++i) {
       initVals.push_back(memref::LoadOp::create(rb, loc, initsFlat[i], rowIdx()));
-      auto type = VectorType::get({lanes}, initVals.back().getType());
-      accVecs.push_back(
-          kinds[i] == vector::CombiningKind::ADD
-              ? arith::ConstantOp::create(rb, loc, rb.getZeroAttr(type))
-                    .getResult()
-              : vector::BroadcastOp::create(rb, loc, type, initVals.back())
-                    .getResult());
+      Type scalar = initVals.back().getType();
+      auto type = VectorType::get({lanes}, scalar);
+      Value start;
+      if (kinds[i] != vector::CombiningKind::ADD)
+        start = vector::BroadcastOp::create(rb, loc, type, initVals.back());
+      else if (auto f = dyn_cast<FloatType>(scalar))
+        start = arith::ConstantOp::create(
+            rb, loc,
+            DenseElementsAttr::get(
+                type, APFloat::getZero(f.getFloatSemantics(), /*Negative=*/true)));
+      else
+        start = arith::ConstantOp::create(rb, loc, rb.getZeroAttr(type));
+      accVecs.push_back(start);
     }
     auto vloop = scf::ForOp::create(
         rb, loc, c0, full, step, accVecs,
@@ -340,33 +365,37 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
           scf::YieldOp::create(lb, loc,
                                vectorizeBody(lb, loc, body, args, lanes));
         });
-    SmallVector<Value> scalars;
+    // The tail as one masked vector: the body runs on every lane (padding
+    // lanes read 0), and the lanes past the end keep their partial result.
+    Value remaining = arith::SubIOp::create(rb, loc, size, full);
+    auto maskType = VectorType::get({lanes}, rb.getI1Type());
+    Value mask = vector::CreateMaskOp::create(rb, loc, maskType,
+                                              ValueRange{remaining});
+    SmallVector<Value> args(numInputs, nullptr);
+    args[0] = vector::TransferReadOp::create(
+        rb, loc, vecType, xFlat, at(full),
+        arith::ConstantOp::create(rb, loc, rb.getZeroAttr(element)),
+        ArrayRef<bool>{false});
+    args.append(vloop.getResults().begin(), vloop.getResults().end());
+    SmallVector<Value> withTail = vectorizeBody(rb, loc, body, args, lanes);
     for (unsigned i = 0; i < numResults; ++i) {
-      Value r = vector::ReductionOp::create(rb, loc, kinds[i],
-                                            vloop.getResult(i));
-      if (kinds[i] == vector::CombiningKind::ADD)
+      Value partial = arith::SelectOp::create(rb, loc, mask, withTail[i],
+                                              vloop.getResult(i));
+      bool isFloatSum = kinds[i] == vector::CombiningKind::ADD &&
+                        isa<FloatType>(initVals[i].getType());
+      // A float sum's lanes combine with the init as a tree (reassoc): an
+      // order fixed when compiling, so every call gives the same bits.
+      Value r = isFloatSum ? vector::ReductionOp::create(
+                                 rb, loc, kinds[i], partial, initVals[i],
+                                 arith::FastMathFlags::reassoc)
+                                 .getResult()
+                           : vector::ReductionOp::create(rb, loc, kinds[i],
+                                                         partial)
+                                 .getResult();
+      if (!isFloatSum && kinds[i] == vector::CombiningKind::ADD)
         r = arith::AddIOp::create(rb, loc, initVals[i], r);
-      scalars.push_back(r);
+      memref::StoreOp::create(rb, loc, r, outsFlat[i], rowIdx());
     }
-    // The tail in scalars, with the body itself.
-    auto tail = scf::ForOp::create(
-        rb, loc, full, size, c1, scalars,
-        [&](OpBuilder &lb, Location, Value j, ValueRange accs) {
-          IRMapping mapping;
-          mapping.map(body.getArgument(0),
-                      memref::LoadOp::create(lb, loc, xFlat, at(j)));
-          for (unsigned i = 0; i < numResults; ++i)
-            mapping.map(body.getArgument(numInputs + i), accs[i]);
-          for (Operation &o : body.without_terminator())
-            lb.clone(o, mapping);
-          SmallVector<Value> next;
-          for (Value v : body.getTerminator()->getOperands())
-            next.push_back(mapping.lookupOrDefault(v));
-          scf::YieldOp::create(lb, loc, next);
-        });
-    for (unsigned i = 0; i < numResults; ++i)
-      memref::StoreOp::create(rb, loc, tail.getResult(i), outsFlat[i],
-                              rowIdx());
   });
   rewriter.replaceOp(op, kernel.finish());
   return true;
@@ -374,18 +403,21 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
 
 /// An element-wise generic or a min/max range reduction as vector loops.
 struct VectorizeElementwiseGeneric : OpRewritePattern<linalg::GenericOp> {
-  VectorizeElementwiseGeneric(MLIRContext *ctx, int64_t lanes)
-      : OpRewritePattern(ctx), lanes(lanes) {}
+  VectorizeElementwiseGeneric(MLIRContext *ctx, int64_t lanes,
+                              bool reassociateFloatSums)
+      : OpRewritePattern(ctx), lanes(lanes),
+        reassociateFloatSums(reassociateFloatSums) {}
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
     if (isIntegerContraction(op))
       return rewriter.notifyMatchFailure(op, "a contraction (the kernels')");
     if (vectorizeElementwise(rewriter, op, lanes) ||
-        vectorizeMinMax(rewriter, op, lanes))
+        vectorizeMinMax(rewriter, op, lanes, reassociateFloatSums))
       return success();
     return rewriter.notifyMatchFailure(op, "neither element-wise nor min/max");
   }
   int64_t lanes;
+  bool reassociateFloatSums;
 };
 
 struct QntVectorizeElementwisePass
@@ -399,7 +431,8 @@ struct QntVectorizeElementwisePass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateQntVectorizeElementwisePatterns(patterns, lanes);
+    populateQntVectorizeElementwisePatterns(patterns, lanes,
+                                            reassociateFloatSums);
     if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -408,6 +441,7 @@ struct QntVectorizeElementwisePass
 } // namespace
 
 void quantopt::populateQntVectorizeElementwisePatterns(
-    RewritePatternSet &patterns, int64_t lanes) {
-  patterns.add<VectorizeElementwiseGeneric>(patterns.getContext(), lanes);
+    RewritePatternSet &patterns, int64_t lanes, bool reassociateFloatSums) {
+  patterns.add<VectorizeElementwiseGeneric>(patterns.getContext(), lanes,
+                                            reassociateFloatSums);
 }

@@ -65,7 +65,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
             {codegen->lanes, parallel,
              quantopt::resolveAmx(codegen->amx, codegen->isa)}));
     pm.addNestedPass<func::FuncOp>(
-        quantopt::createQntVectorizeElementwise({codegen->lanes}));
+        quantopt::createQntVectorizeElementwise(
+            {codegen->lanes, codegen->sums == "vector"}));
     if (codegen->math == "polynomial")
       pm.addNestedPass<func::FuncOp>(quantopt::createQntPolynomialMath());
     pm.addPass(createCanonicalizerPass()); // the inits of the replaced contractions
@@ -193,6 +194,10 @@ void quantopt::registerQuantOptPasses() {
             return errorHandler("qnt-codegen: unknown amx='" +
                                 options.amx.getValue() +
                                 "' (expected host, on or off)");
+          if (options.sums != "vector" && options.sums != "ordered")
+            return errorHandler("qnt-codegen: unknown sums='" +
+                                options.sums.getValue() +
+                                "' (expected vector or ordered)");
           if (options.layout != "nhwc" && options.layout != "keep")
             return errorHandler("qnt-codegen: unknown layout='" +
                                 options.layout.getValue() +
