@@ -13,16 +13,20 @@
 //   the fused epilogues), over the elements in one dimension when every
 //   input is read through the identity map or is uniform, else over the
 //   last dimension; full vectors, then one masked tail;
-// - min/max reductions whose every result is `K(acc, e)` or
-//   `select(c, K(acc, e), acc)` with K a minimum or maximum (or an integer
-//   addition, which wraps: the activation row sums of asymmetric weights)
-//   and `e`, `c` computed from the input alone: one vector of partial results per
-//   result, combined with vector.reduction at the end, then the tail in
-//   scalars. Minimum and maximum are exact, so the result is the
-//   reference's value; one exception: when the extreme is a zero and both
-//   +0 and -0 occur, the sign of the zero can differ (the reference's
-//   expanded minimumf/maximumf keeps the later of two equal values,
-//   vector.reduction orders -0 < +0).
+// - reductions over the innermost dimensions whose every result is
+//   `K(acc, e)` or `select(c, K(acc, e), acc)` with K a minimum or maximum
+//   (or an integer addition, which wraps: the activation row sums of
+//   asymmetric weights; or, with reassociate-float-sums, a float addition)
+//   and `e`, `c` computed from the input alone, into results indexed by the
+//   parallel loops (and zeros for keepdims dimensions of size 1): one
+//   vector of partial results per result, the tail as one masked vector,
+//   combined with vector.reduction at the end. Minimum and maximum are
+//   exact, so the result is the reference's value; one exception: when the
+//   extreme is a zero and both +0 and -0 occur, the sign of the zero can
+//   differ (the reference's expanded minimumf/maximumf keeps the later of
+//   two equal values, vector.reduction orders -0 < +0). Float sums round
+//   in another order than the reference's (the bound is in
+//   docs/Codegen.md).
 //
 //===----------------------------------------------------------------------===//
 
