@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Support/SourceNesting.h"
 #include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
@@ -44,6 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return mlir::success();
   });
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  // As the tools: deeper nesting is refused before MLIR's parser recurses.
+  if (llvm::Error err = quantopt::checkSourceNesting(text, "input")) {
+    llvm::consumeError(std::move(err));
+    return 0;
+  }
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text, &context);
   if (!module)

@@ -16,6 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Support/SourceNesting.h"
+#include "mlir/Support/FileUtilities.h"
 #include "QuantOpt/Runtime/Aot.h"
 #include "QuantOpt/Runtime/Runner.h"
 
@@ -119,10 +121,20 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   quantopt::runtime::registerRunnerDialects(registry);
   MLIRContext context(registry);
+  std::string openError;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFile, &openError);
+  if (!file)
+    return fail(openError);
+  if (llvm::Error err =
+          quantopt::checkSourceNesting(file->getBuffer(), inputFile)) {
+    llvm::errs() << llvm::toString(std::move(err)) << "\n";
+    return fail("cannot parse '" + inputFile + "'");
+  }
   llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(inputFile, sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return fail("cannot parse '" + inputFile + "'");
 

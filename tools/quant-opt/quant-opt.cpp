@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Support/SourceNesting.h"
 #include "QuantOpt/Dialect/Qnt/ExternalModels/QuantizableLayerModels.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
@@ -58,6 +59,11 @@ int main(int argc, char **argv) {
   auto input = mlir::openInputFile(inputFilename, &errorMessage);
   if (!input) {
     llvm::errs() << errorMessage << "\n";
+    return 1;
+  }
+  if (llvm::Error err =
+          quantopt::checkSourceNesting(input->getBuffer(), inputFilename)) {
+    llvm::errs() << llvm::toString(std::move(err)) << "\n";
     return 1;
   }
   std::string result;

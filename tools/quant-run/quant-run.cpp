@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Support/SourceNesting.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
@@ -330,6 +331,11 @@ int main(int argc, char **argv) {
   auto file = openInputFile(inputFile, &error);
   if (!file)
     return fail(error);
+  if (llvm::Error err =
+          quantopt::checkSourceNesting(file->getBuffer(), inputFile)) {
+    llvm::errs() << llvm::toString(std::move(err)) << "\n";
+    return fail("cannot parse '" + inputFile + "'");
+  }
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);

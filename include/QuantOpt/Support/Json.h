@@ -23,9 +23,22 @@ namespace quantopt {
 /// Our JSON formats nest a few levels; 64 leaves room and bounds the stack.
 inline constexpr unsigned kMaxJsonNesting = 64;
 
-/// llvm::json::parse, after checking that arrays and objects nest at most
+/// The largest JSON file read: llvm::json holds a parsed file in about ten
+/// times its size. Statistics of a model with a million channels and a
+/// histogram per tensor take tens of MB; 1 GiB leaves room.
+inline constexpr uint64_t kMaxJsonBytes = uint64_t(1) << 30;
+
+/// llvm::json::parse, after checking that the text is at most
+/// kMaxJsonBytes long and that arrays and objects nest at most
 /// kMaxJsonNesting deep (brackets inside strings do not count).
-inline llvm::Expected<llvm::json::Value> parseBoundedJson(llvm::StringRef text) {
+inline llvm::Expected<llvm::json::Value>
+parseBoundedJson(llvm::StringRef text, uint64_t maxBytes = kMaxJsonBytes) {
+  if (text.size() > maxBytes)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the file is " + llvm::Twine(text.size()) +
+            " bytes long; JSON files larger than " + llvm::Twine(maxBytes) +
+            " bytes are refused");
   unsigned depth = 0;
   bool inString = false, escaped = false;
   for (size_t i = 0; i < text.size(); ++i) {
