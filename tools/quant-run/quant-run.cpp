@@ -59,6 +59,12 @@ static cl::opt<std::string>
     outputDir("output-dir",
               cl::desc("Directory for out0.npy, out1.npy, ... (created)"),
               cl::cat(category));
+static cl::opt<std::string> nonFinite(
+    "non-finite",
+    cl::desc("NaN and infinities in float inputs and results: warn (default: "
+             "count them on stderr), error (refuse such inputs before the "
+             "run, and such results: nothing is written) or ignore"),
+    cl::init("warn"), cl::cat(category));
 static cl::opt<unsigned> repeat(
     "repeat", cl::desc("Call the function N times and print the median time"),
     cl::init(0), cl::cat(category));
@@ -351,6 +357,39 @@ int main(int argc, char **argv) {
     return fail("--data and --data-axis are for --calibrate and "
                 "--dump-observed; a plain run reads --input");
 
+  if (nonFinite != "warn" && nonFinite != "error" && nonFinite != "ignore")
+    return fail("unknown --non-finite='" + nonFinite +
+                "' (expected warn, error or ignore)");
+  // What a non-finite value becomes depends on the model: a float model
+  // propagates NaN; a quantized one maps NaN to the zero point and
+  // infinities to the ends of the range unless it was quantized with
+  // non-finite=propagate (docs/Numerics.md). Counted here, so that a run on
+  // such data does not pass unnoticed.
+  auto describe = [](const quantopt::runtime::NonFiniteCount &c,
+                     int64_t total) {
+    return llvm::formatv("{0} NaN, {1} +Inf and {2} -Inf of {3} values", c.nan,
+                         c.posInf, c.negInf, total)
+        .str();
+  };
+  if (nonFinite != "ignore") {
+    for (auto [i, path] : llvm::enumerate(inputs)) {
+      auto array = quantopt::runtime::readNpy(path);
+      if (!array) {
+        llvm::consumeError(array.takeError()); // runEntry says what is wrong
+        continue;
+      }
+      quantopt::runtime::NonFiniteCount c =
+          quantopt::runtime::countNonFinite(*array);
+      if (c.total() == 0)
+        continue;
+      std::string what = llvm::formatv("input {0} ('{1}') holds {2}", i, path,
+                                       describe(c, array->numElements()));
+      if (nonFinite == "error")
+        return fail(what + " (--non-finite=error)");
+      llvm::WithColor::warning(llvm::errs(), "quant-run") << what << "\n";
+    }
+  }
+
   if (int rc = lowerForPipeline(*module, "reference"))
     return rc;
   quantopt::runtime::RunOptions options;
@@ -366,6 +405,19 @@ int main(int argc, char **argv) {
     llvm::outs() << llvm::formatv(
         "@{0}: median {1:f5} ms over {2} calls (min {3:f5} ms, max {4:f5} ms)\n",
         std::string(entry), timing.medianMs, timing.calls, timing.minMs, timing.maxMs);
+  if (nonFinite != "ignore") {
+    for (auto [i, array] : llvm::enumerate(*results)) {
+      quantopt::runtime::NonFiniteCount c =
+          quantopt::runtime::countNonFinite(array);
+      if (c.total() == 0)
+        continue;
+      std::string what = llvm::formatv("result {0} holds {1}", i,
+                                       describe(c, array.numElements()));
+      if (nonFinite == "error")
+        return fail(what + " (--non-finite=error; nothing written)");
+      llvm::WithColor::warning(llvm::errs(), "quant-run") << what << "\n";
+    }
+  }
   if (!outputDir.empty())
     if (llvm::Error err = quantopt::runtime::writeResults(outputDir, *results))
       return fail(llvm::toString(std::move(err)));

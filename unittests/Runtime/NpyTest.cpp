@@ -491,3 +491,36 @@ TEST_F(NpyWriteTest, MissingDirectoryFails) {
 }
 
 } // namespace
+
+// quant-run --non-finite counts with countNonFinite: hand-made arrays of
+// each float dtype (half: exponent bits all set is Inf with a zero
+// mantissa, else NaN), none for integers.
+TEST(NpyTest, CountNonFinite) {
+  auto make = [](DType dtype, std::vector<int64_t> shape, const void *bytes,
+                 size_t size) {
+    NpyArray a;
+    a.dtype = dtype;
+    a.shape = std::move(shape);
+    a.data.assign(static_cast<const uint8_t *>(bytes),
+                  static_cast<const uint8_t *>(bytes) + size);
+    return a;
+  };
+  float f[] = {1.0f, NAN, INFINITY, -INFINITY, -0.0f, NAN, 3e38f};
+  NonFiniteCount c = countNonFinite(make(DType::F32, {7}, f, sizeof f));
+  EXPECT_EQ(c.nan, 2);
+  EXPECT_EQ(c.posInf, 1);
+  EXPECT_EQ(c.negInf, 1);
+  EXPECT_EQ(c.total(), 4);
+  double d[] = {-INFINITY, -INFINITY, 1e308};
+  c = countNonFinite(make(DType::F64, {3}, d, sizeof d));
+  EXPECT_EQ(c.negInf, 2);
+  EXPECT_EQ(c.total(), 2);
+  // +Inf, -Inf, a quiet NaN, a signalling NaN, 1.0, 65504 (the largest).
+  uint16_t h[] = {0x7C00, 0xFC00, 0x7E00, 0x7C01, 0x3C00, 0x7BFF};
+  c = countNonFinite(make(DType::F16, {2, 3}, h, sizeof h));
+  EXPECT_EQ(c.posInf, 1);
+  EXPECT_EQ(c.negInf, 1);
+  EXPECT_EQ(c.nan, 2);
+  int32_t i[] = {0x7F800000, -1};
+  EXPECT_EQ(countNonFinite(make(DType::I32, {2}, i, sizeof i)).total(), 0);
+}

@@ -70,6 +70,14 @@ struct NpyArray {
   }
 };
 
+/// How many elements of a float array are NaN, +Inf and -Inf (all zero for
+/// other dtypes).
+struct NonFiniteCount {
+  int64_t nan = 0, posInf = 0, negInf = 0;
+  int64_t total() const { return nan + posInf + negInf; }
+};
+NonFiniteCount countNonFinite(const NpyArray &array);
+
 /// Reads and parses the `.npy` file at `path`. Error messages start with
 /// `path` and name the problem.
 llvm::Expected<NpyArray> readNpy(llvm::StringRef path);

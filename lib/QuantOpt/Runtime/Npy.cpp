@@ -25,6 +25,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 using namespace llvm;
@@ -366,6 +367,39 @@ Expected<NpyArray> quantopt::runtime::parseNpy(StringRef bytes,
     for (size_t i = 0; i < array.data.size(); i += elemSize)
       std::reverse(array.data.begin() + i, array.data.begin() + i + elemSize);
   return std::move(array);
+}
+
+NonFiniteCount quantopt::runtime::countNonFinite(const NpyArray &array) {
+  NonFiniteCount count;
+  auto add = [&](double v) {
+    if (std::isnan(v))
+      ++count.nan;
+    else if (std::isinf(v))
+      ++(v > 0 ? count.posInf : count.negInf);
+  };
+  int64_t n = array.numElements();
+  switch (array.dtype) {
+  case DType::F32:
+    for (int64_t i = 0; i < n; ++i)
+      add(array.as<float>()[i]);
+    break;
+  case DType::F64:
+    for (int64_t i = 0; i < n; ++i)
+      add(array.as<double>()[i]);
+    break;
+  case DType::F16:
+    // IEEE half: all exponent bits set is Inf (mantissa 0) or NaN.
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t bits = array.as<uint16_t>()[i];
+      if ((bits & 0x7C00) == 0x7C00)
+        add((bits & 0x03FF) ? std::nan("") : (bits & 0x8000) ? -INFINITY
+                                                             : INFINITY);
+    }
+    break;
+  default:
+    break;
+  }
+  return count;
 }
 
 Expected<NpyArray> quantopt::runtime::readNpy(StringRef path) {

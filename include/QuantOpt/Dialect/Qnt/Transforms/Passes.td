@@ -121,6 +121,36 @@ def QntFoldAffineIntoLayers : Pass<"qnt-fold-affine-into-layers", "::mlir::func:
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def QntPropagateNonFinite : Pass<"qnt-propagate-non-finite", "::mlir::func::FuncOp"> {
+  let summary = "Float results become NaN where the inputs hold NaN or infinities";
+  let description = [{
+    Quantization maps NaN to the zero point and infinities to the ends of
+    the range (docs/Numerics.md), so a quantized model turns non-finite
+    inputs into finite, plausible results where the float model returns
+    NaN. This pass (`--qnt-quantize non-finite=propagate|propagate-all`)
+    makes a public function's float results NaN when its float arguments
+    hold a NaN or an infinity: with `batch=rows`, per row of dimension 0
+    (the batch: the results of sample i are NaN when sample i's inputs are
+    not all finite, as in a float model whose samples are independent);
+    with `batch=all`, every result of the call. `rows` needs every float
+    argument and result to have a dimension 0 of one size (static and
+    equal, or dynamic in all, then checked when the function runs); a
+    function without that gets `all`, with a remark. The check is a
+    max-reduction of `|x| >= inf` (unordered: NaN too) per row, and a
+    select on each result; functions without float arguments or results
+    are left alone.
+  }];
+  let options = [
+    Option<"batch", "batch", "std::string", /*default=*/"\"rows\"",
+           "rows (per row of dimension 0) or all (the whole call)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
   let summary = "Post-training quantization of matmul and convolution layers";
   let description = [{
@@ -252,6 +282,12 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"mpReport", "mp-report", "std::string", /*default=*/"\"\"",
            "mixed precision: write each layer's measurements and choice here "
            "(JSON)">,
+    Option<"nonFinite", "non-finite", "std::string", /*default=*/"\"saturate\"",
+           "what NaN and infinite inputs give: saturate (NaN the zero point, "
+           "infinities the ends of the range, as ONNX), propagate (the float "
+           "results of a batch row whose inputs are not all finite are NaN: "
+           "qnt-propagate-non-finite) or propagate-all (every float result "
+           "of such a call is NaN)">,
     Option<"quantizeEmbeddings", "embeddings", "bool", /*default=*/"false",
            "also quantize embedding tables (constant tables a gather reads) "
            "weight-only with the weight options, a parameter set per row">,

@@ -96,6 +96,7 @@ struct QntQuantizePass
   /// weights=bf16: qnt-convert-to-bf16 instead of this pass.
   bool convertsToBF16() const { return weights == "bf16"; }
   std::string getActivationsOption() const { return activations; }
+  std::string getNonFiniteOption() const { return nonFinite; }
   /// Whether the pipeline converts NCHW layers to NHWC before this pass.
   bool convertsToNhwc() const { return layout == "nhwc"; }
   QntQuantizePass(std::shared_ptr<const cal::StatsFile> provided)
@@ -511,6 +512,11 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
     return errorHandler("qnt-quantize: weights=bf16 rounds each layer's "
                         "activations to bf16 as it runs; activations=" +
                         layers->getActivationsOption() + " does not apply");
+  std::string nonFinite = layers->getNonFiniteOption();
+  if (nonFinite != "saturate" && nonFinite != "propagate" &&
+      nonFinite != "propagate-all")
+    return errorHandler("qnt-quantize: unknown non-finite='" + nonFinite +
+                        "' (expected saturate, propagate or propagate-all)");
   pm.addPass(createQntNameLayers());
   if (layers->lowersTosa() || layers->convertsToNhwc()) {
     OpPassManager &fn = pm.nest<func::FuncOp>();
@@ -534,8 +540,16 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
       fn.addPass(createQntFoldAffineIntoLayers());
     }
   }
+  // Added last, on the quantized functions: their float results become NaN
+  // where the inputs are not finite (docs/Numerics.md).
+  auto propagate = [&] {
+    if (nonFinite != "saturate")
+      pm.addNestedPass<func::FuncOp>(createQntPropagateNonFinite(
+          {nonFinite == "propagate" ? "rows" : "all"}));
+  };
   if (toBF16) {
     pm.addPass(createQntConvertToBF16());
+    propagate();
     return success();
   }
   // Static chains fold biases and clamps written as element-wise
@@ -546,6 +560,7 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
     pm.addNestedPass<func::FuncOp>(createQntGeneralizeElementwise());
   }
   pm.addPass(std::move(layers));
+  propagate();
   return success();
 }
 
