@@ -405,6 +405,195 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
   return true;
 }
 
+/// The rewrite of reductions along outer dimensions whose innermost loop is
+/// parallel (the global average pooling of an NHWC tensor: sums over H and
+/// W, per channel): vectors along the innermost dimension, each lane one
+/// result, accumulated over the reduction loops in their order. Every result
+/// is computed in the reference's order, so any body (float sums included)
+/// gives the reference's bits. False when `op` does not fit.
+bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
+                             int64_t lanes) {
+  if (op.getNumDpsInputs() == 0 || op.getNumDpsInits() == 0 ||
+      isIntegerContraction(op))
+    return false;
+  Block &body = op.getRegion().front();
+  if (!isVectorizableBody(body))
+    return false;
+  auto iterators = op.getIteratorTypesArray();
+  int64_t rank = op.getNumLoops();
+  if (rank < 2 || iterators.back() != utils::IteratorType::parallel ||
+      llvm::none_of(iterators, [](utils::IteratorType t) {
+        return t == utils::IteratorType::reduction;
+      }))
+    return false;
+  // Inputs: read through the identity map (the innermost loop contiguous).
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    auto type = dyn_cast<RankedTensorType>(in->get().getType());
+    if (!type || !op.getMatchingIndexingMap(in).isIdentity() ||
+        !isStorableElementType(type.getElementType()))
+      return false;
+  }
+  auto inType = cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
+  if (inType.isDynamicDim(rank - 1))
+    return false;
+  int64_t size = inType.getDimSize(rank - 1);
+  while (lanes > size && lanes > 4)
+    lanes /= 2;
+  if (lanes > size)
+    return false;
+  // Results: indexed by parallel loops (each at most once) and zeros for
+  // dimensions of size 1, the innermost loop at the last dimension that is
+  // not such a zero, so that its elements are contiguous.
+  SmallVector<int64_t> lastAt; // per init: the result position of d_last
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    auto type = cast<RankedTensorType>(init.get().getType());
+    if (!isStorableElementType(type.getElementType()))
+      return false;
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    int64_t at = -1;
+    for (auto [j, e] : llvm::enumerate(map.getResults())) {
+      if (auto d = dyn_cast<AffineDimExpr>(e)) {
+        if (iterators[d.getPosition()] != utils::IteratorType::parallel)
+          return false;
+        if (static_cast<int64_t>(d.getPosition()) == rank - 1)
+          at = j;
+        continue;
+      }
+      auto c = dyn_cast<AffineConstantExpr>(e);
+      if (!c || c.getValue() != 0 || type.getDimSize(j) != 1)
+        return false;
+    }
+    if (at < 0)
+      return false;
+    for (int64_t j = at + 1; j < type.getRank(); ++j)
+      if (!isa<AffineConstantExpr>(map.getResult(j)))
+        return false;
+    lastAt.push_back(at);
+  }
+
+  Location loc = op.getLoc();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  KernelBuilder kernel(rewriter, loc);
+  OpBuilder &b = kernel.getBody();
+  SmallVector<Value> ins, initBufs, outs;
+  for (OpOperand *in : op.getDpsInputOperands())
+    ins.push_back(kernel.addInput(
+        in->get(),
+        KernelBuilder::identity(cast<RankedTensorType>(in->get().getType()))));
+  for (auto [i, init] : llvm::enumerate(op.getDpsInitsMutable())) {
+    auto type = cast<RankedTensorType>(init.get().getType());
+    int64_t tail = type.getRank() - lastAt[i];
+    initBufs.push_back(collapseDims(
+        b, loc, kernel.addInput(init.get(), KernelBuilder::identity(type)),
+        lastAt[i], tail));
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dyn.push_back(getDimSize(rewriter, loc, init.get(), d));
+    outs.push_back(collapseDims(b, loc, kernel.addFreshOutput(type, dyn),
+                                lastAt[i], tail));
+  }
+  Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1);
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < rank; ++d)
+    dims.push_back(memref::DimOp::create(b, loc, ins[0], d));
+  SmallVector<int64_t> parallelDims, reductionDims;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    (iterators[d] == utils::IteratorType::parallel ? parallelDims
+                                                   : reductionDims)
+        .push_back(d);
+  unsigned numInputs = op.getNumDpsInputs();
+  unsigned numResults = op.getNumDpsInits();
+  Value step = cst(b, loc, lanes);
+  Value full = cst(b, loc, size / lanes * lanes);
+  // The indices of init `i` at loop values `iv` (the innermost at `col`),
+  // in the collapsed buffer.
+  auto resultIdx = [&](OpBuilder &nb, unsigned i, ArrayRef<Value> iv,
+                       Value col) {
+    AffineMap map = op.getMatchingIndexingMap(op.getDpsInitOperand(i));
+    SmallVector<Value> idx;
+    for (int64_t j = 0; j < lastAt[i]; ++j) {
+      AffineExpr e = map.getResult(j);
+      idx.push_back(isa<AffineDimExpr>(e)
+                        ? iv[cast<AffineDimExpr>(e).getPosition()]
+                        : Value(c0));
+    }
+    idx.push_back(col);
+    return idx;
+  };
+  // One column block: accumulators from the inits, the reduction loops in
+  // order, the results stored.
+  auto column = [&](OpBuilder &cb, SmallVector<Value> iv, Value col,
+                    bool inBounds) {
+    SmallVector<Value> accs;
+    for (unsigned i = 0; i < numResults; ++i) {
+      auto vecType = VectorType::get(
+          {lanes}, getElementTypeOrSelf(op.getDpsInits()[i].getType()));
+      Value pad = arith::ConstantOp::create(
+          cb, loc, cb.getZeroAttr(vecType.getElementType()));
+      accs.push_back(vector::TransferReadOp::create(
+          cb, loc, vecType, initBufs[i], resultIdx(cb, i, iv, col), pad,
+          ArrayRef<bool>{inBounds}));
+    }
+    std::function<SmallVector<Value>(OpBuilder &, size_t, SmallVector<Value>)>
+        reduce = [&](OpBuilder &rb, size_t level,
+                     SmallVector<Value> current) -> SmallVector<Value> {
+      if (level == reductionDims.size()) {
+        SmallVector<Value> idx(iv.begin(), iv.end());
+        idx.back() = col;
+        SmallVector<Value> args;
+        for (unsigned k = 0; k < numInputs; ++k) {
+          auto vecType = VectorType::get(
+              {lanes}, getElementTypeOrSelf(op.getDpsInputs()[k].getType()));
+          Value pad = arith::ConstantOp::create(
+              rb, loc, rb.getZeroAttr(vecType.getElementType()));
+          args.push_back(vector::TransferReadOp::create(
+              rb, loc, vecType, ins[k], idx, pad, ArrayRef<bool>{inBounds}));
+        }
+        args.append(current.begin(), current.end());
+        return vectorizeBody(rb, loc, body, args, lanes);
+      }
+      int64_t d = reductionDims[level];
+      auto loop = scf::ForOp::create(
+          rb, loc, c0, dims[d], c1, current,
+          [&](OpBuilder &lb, Location, Value i, ValueRange a) {
+            iv[d] = i;
+            scf::YieldOp::create(
+                lb, loc, reduce(lb, level + 1, SmallVector<Value>(a)));
+          });
+      return SmallVector<Value>(loop.getResults());
+    };
+    SmallVector<Value> sums = reduce(cb, 0, accs);
+    for (unsigned i = 0; i < numResults; ++i)
+      vector::TransferWriteOp::create(cb, loc, sums[i], outs[i],
+                                      resultIdx(cb, i, iv, col),
+                                      ArrayRef<bool>{inBounds});
+  };
+  // The parallel loops outside, then the column blocks (full, then one
+  // masked tail when the size is not a multiple of the lanes).
+  std::function<void(OpBuilder &, size_t, SmallVector<Value>)> nest =
+      [&](OpBuilder &nb, size_t level, SmallVector<Value> iv) {
+        if (level == parallelDims.size()) {
+          forLoop(nb, loc, c0, full, step, [&](OpBuilder &lb, Value col) {
+            column(lb, iv, col, true);
+          });
+          if (size % lanes != 0)
+            column(nb, iv, full, false);
+          return;
+        }
+        forLoop(nb, loc, c0, dims[parallelDims[level]], c1,
+                [&](OpBuilder &lb, Value i) {
+                  SmallVector<Value> next = iv;
+                  next[parallelDims[level]] = i;
+                  nest(lb, level + 1, next);
+                });
+      };
+  nest(b, 0, SmallVector<Value>(rank, c0));
+  rewriter.replaceOp(op, kernel.finish());
+  return true;
+}
+
 /// An element-wise generic or a min/max range reduction as vector loops.
 struct VectorizeElementwiseGeneric : OpRewritePattern<linalg::GenericOp> {
   VectorizeElementwiseGeneric(MLIRContext *ctx, int64_t lanes,
@@ -416,7 +605,8 @@ struct VectorizeElementwiseGeneric : OpRewritePattern<linalg::GenericOp> {
     if (isIntegerContraction(op))
       return rewriter.notifyMatchFailure(op, "a contraction (the kernels')");
     if (vectorizeElementwise(rewriter, op, lanes) ||
-        vectorizeMinMax(rewriter, op, lanes, reassociateFloatSums))
+        vectorizeMinMax(rewriter, op, lanes, reassociateFloatSums) ||
+        vectorizeOuterReduction(rewriter, op, lanes))
       return success();
     return rewriter.notifyMatchFailure(op, "neither element-wise nor min/max");
   }
