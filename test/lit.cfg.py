@@ -18,7 +18,7 @@ config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py",
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 
 llvm_config.use_default_substitutions()
-llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.with_system_environment(["HOME", "TMPDIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"])
 
 config.substitutions.append(("%quant_opt", os.path.join(config.quantopt_tools_dir, "quant-opt")))
 config.substitutions.append(("%quant_run", os.path.join(config.quantopt_tools_dir, "quant-run")))
