@@ -218,15 +218,20 @@ bool dependsOnInputOnly(Value v, Block &body, unsigned numInputs) {
   });
 }
 
+/// Whether `op` may be one of the vectorized reductions: inputs and inits,
+/// not a kernel's integer contraction, a body that maps onto vectors.
+bool isReductionCandidate(linalg::GenericOp op) {
+  return op.getNumDpsInputs() > 0 && op.getNumDpsInits() > 0 &&
+         !isIntegerContraction(op) &&
+         isVectorizableBody(op.getRegion().front());
+}
+
 /// The min/max range reduction rewrite; false when `op` does not fit.
 bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
                      int64_t lanes, bool reassociateFloatSums) {
-  if (op.getNumDpsInputs() == 0 || op.getNumDpsInits() == 0 ||
-      isIntegerContraction(op))
+  if (!isReductionCandidate(op))
     return false;
   Block &body = op.getRegion().front();
-  if (!isVectorizableBody(body))
-    return false;
   // One input is read; others may only give the loops their shape (their
   // block arguments unused, as in the row sums of asymmetric weights).
   unsigned numInputs = op.getNumDpsInputs();
@@ -413,12 +418,9 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
 /// gives the reference's bits. False when `op` does not fit.
 bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
                              int64_t lanes) {
-  if (op.getNumDpsInputs() == 0 || op.getNumDpsInits() == 0 ||
-      isIntegerContraction(op))
+  if (!isReductionCandidate(op))
     return false;
   Block &body = op.getRegion().front();
-  if (!isVectorizableBody(body))
-    return false;
   auto iterators = op.getIteratorTypesArray();
   int64_t rank = op.getNumLoops();
   if (rank < 2 || iterators.back() != utils::IteratorType::parallel ||
