@@ -290,7 +290,10 @@ def QntBufferCache : Pass<"qnt-buffer-cache", "::mlir::ModuleOp"> {
     blocks, and every block when the cache is full or another thread holds
     it (the lock is only tried, never waited for), go to `malloc`/`free`.
     Blocks are `malloc` blocks, so a result the caller receives is freed
-    with `free`. The allocator is part of the compiled code: the JIT and an
+    with `free`. `_qnt_buffer_cache_release()` (also defined) frees the
+    blocks kept, for a caller about to drop the code (the JIT runner when a
+    session ends; `quant-compile` exports it as `<prefix>release_buffers`).
+    The allocator is part of the compiled code: the JIT and an
     object from `quant-compile` behave alike, whatever the process's
     allocator settings. Needs `malloc_usable_size` (glibc, musl).
   }];

@@ -48,6 +48,9 @@ struct AotResult {
   /// The libraries to link beside the object, as linker flags.
   std::vector<std::string> linkFlags;
   std::string cpu, features; // what was compiled for
+  /// The exported `<prefix>release_buffers` (the module has qnt-buffer-cache's
+  /// allocator), or empty.
+  std::string releaseSymbol;
 };
 
 /// Lowers `module` in place with qnt-lower-to-llvm when it is not in the

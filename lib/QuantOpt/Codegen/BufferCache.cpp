@@ -194,6 +194,42 @@ llvm.func @_mlir_memref_to_llvm_aligned_alloc(%alignment: i64, %size: i64) -> !l
   llvm.return %q : !llvm.ptr
 }
 
+// Frees every cached block (the JIT calls it before its code and globals
+// go away, which would otherwise drop the blocks unfreed). Waits for the
+// lock: callers run it when no call of the module is in flight.
+llvm.func @_qnt_buffer_cache_release() {
+  %c0 = llvm.mlir.constant(0 : i64) : i64
+  %c1 = llvm.mlir.constant(1 : i64) : i64
+  %slots = llvm.mlir.constant(256 : i64) : i64
+  %sizes = llvm.mlir.addressof @__qnt_cache_sizes : !llvm.ptr
+  %blocks = llvm.mlir.addressof @__qnt_cache_blocks : !llvm.ptr
+  %bytes = llvm.mlir.addressof @__qnt_cache_bytes : !llvm.ptr
+  llvm.br ^lock
+^lock:
+  %got = llvm.call @__qnt_cache_try_lock() : () -> i1
+  llvm.cond_br %got, ^loop(%c0 : i64), ^lock
+^loop(%i: i64):
+  %done = llvm.icmp "eq" %i, %slots : i64
+  llvm.cond_br %done, ^end, ^body
+^body:
+  %sp = llvm.getelementptr %sizes[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<256 x i64>
+  %bp = llvm.getelementptr %blocks[0, %i] : (!llvm.ptr, i64) -> !llvm.ptr, !llvm.array<256 x i64>
+  %block = llvm.load %bp : !llvm.ptr -> i64
+  %next = llvm.add %i, %c1 : i64
+  %empty = llvm.icmp "eq" %block, %c0 : i64
+  llvm.cond_br %empty, ^loop(%next : i64), ^release
+^release:
+  %p = llvm.inttoptr %block : i64 to !llvm.ptr
+  llvm.call @free(%p) : (!llvm.ptr) -> ()
+  llvm.store %c0, %sp : i64, !llvm.ptr
+  llvm.store %c0, %bp : i64, !llvm.ptr
+  llvm.br ^loop(%next : i64)
+^end:
+  llvm.store %c0, %bytes : i64, !llvm.ptr
+  llvm.call @__qnt_cache_unlock() : () -> ()
+  llvm.return
+}
+
 llvm.func @_mlir_memref_to_llvm_free(%p: !llvm.ptr) {
   %c0 = llvm.mlir.constant(0 : i64) : i64
   %min = llvm.mlir.constant(@MIN@ : i64) : i64

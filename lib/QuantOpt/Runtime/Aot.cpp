@@ -198,6 +198,11 @@ std::string writeHeader(ArrayRef<Entry> entries,
       os << "void";
     os << ");\n\n";
   }
+  if (!result.releaseSymbol.empty())
+    os << "/* Frees the large buffers the model keeps for its next calls\n"
+       << " * (--qnt-codegen reuse-buffers); call it when no entry is running,\n"
+       << " * e.g. before unloading the model or to give memory back. */\n"
+       << "void " << result.releaseSymbol << "(void);\n\n";
   os << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
      << guard << " */\n";
   return out;
@@ -420,6 +425,14 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
   llvm::StringSet<> exported;
   for (const Entry &e : entries)
     exported.insert(e.symbol);
+  // qnt-buffer-cache's release function, exported as
+  // `<prefix>release_buffers` beside the entries.
+  constexpr llvm::StringLiteral kReleaseName = "_qnt_buffer_cache_release";
+  llvm::Function *release = llvmModule->getFunction(kReleaseName);
+  if (release && !release->isDeclaration()) {
+    result.releaseSymbol = options.prefix + "release_buffers";
+    exported.insert(result.releaseSymbol);
+  }
   for (llvm::GlobalValue &g : llvmModule->global_values()) {
     if (g.isDeclaration())
       continue;
@@ -427,11 +440,17 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
                           llvm::any_of(entries, [&](const Entry &e) {
                             return g.getName() == kCifacePrefix.str() + e.name;
                           });
-    if (isEntryWrapper)
+    if (isEntryWrapper || (!result.releaseSymbol.empty() && &g == release))
       continue;
     g.setLinkage(llvm::GlobalValue::InternalLinkage);
     if (exported.contains(g.getName()))
       g.setName(g.getName() + ".internal");
+  }
+  if (!result.releaseSymbol.empty()) {
+    release->setName(result.releaseSymbol);
+    if (release->getName() != result.releaseSymbol)
+      return makeError("cannot export '" + result.releaseSymbol +
+                       "': the name is taken in the module");
   }
   for (const Entry &e : entries) {
     llvm::Function *wrapper =

@@ -417,7 +417,19 @@ struct Session::Impl {
 };
 
 Session::Session() : impl(std::make_unique<Impl>()) {}
-Session::~Session() = default;
+
+Session::~Session() {
+  // The buffer cache of --qnt-codegen (qnt-buffer-cache) keeps freed blocks
+  // in the module's globals; give them back before the JIT's memory goes.
+  if (!impl->engine)
+    return;
+  auto release = impl->engine->lookup("_qnt_buffer_cache_release");
+  if (!release) {
+    llvm::consumeError(release.takeError()); // a module without the cache
+    return;
+  }
+  reinterpret_cast<void (*)()>(*release)();
+}
 
 llvm::Expected<std::unique_ptr<Session>>
 Session::create(ModuleOp module, llvm::StringRef entryName) {
