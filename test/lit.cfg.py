@@ -20,6 +20,7 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 llvm_config.use_default_substitutions()
 llvm_config.with_system_environment(["HOME", "TMPDIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"])
 
+config.substitutions.append(("%sanitize_link_flags", config.sanitize_link_flags))
 config.substitutions.append(("%quant_opt", os.path.join(config.quantopt_tools_dir, "quant-opt")))
 config.substitutions.append(("%quant_run", os.path.join(config.quantopt_tools_dir, "quant-run")))
 # Debian's python3 (with python3-numpy), whatever python3 comes first on PATH.

@@ -393,7 +393,8 @@ llvm::Error quantopt::runtime::dumpObserved(const Session &session,
     array.dtype = DType::F32;
     array.shape = seen.shape;
     array.data.resize(seen.values.size() * sizeof(float));
-    std::memcpy(array.data.data(), seen.values.data(), array.data.size());
+    if (!array.data.empty())
+      std::memcpy(array.data.data(), seen.values.data(), array.data.size());
     llvm::SmallString<256> path(dir);
     llvm::sys::path::append(path, file);
     if (llvm::Error err = writeNpy(path, array))

@@ -229,7 +229,9 @@ llvm::Expected<Buffer> toBuffer(const NpyArray &array, const BoundaryType &b,
                          llvm::Twine(hi) + "]");
       out[i] = static_cast<uint8_t>(v);
     }
-  } else {
+  } else if (!array.data.empty()) {
+    // (An empty array's data may be null, which memcpy must not get:
+    // UBSan, on ONNX's test_split_zero_size_splits.)
     std::memcpy(out, array.data.data(), array.data.size());
   }
   return buffer;
