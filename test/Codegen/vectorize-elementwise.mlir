@@ -270,3 +270,28 @@ func.func @keepdims(%x: tensor<2x3x37xf32>, %m: tensor<2x3x1xf32>, %s: tensor<2x
   } -> tensor<2x3x2xf32>
   return %0, %1, %2 : tensor<2x3x1xf32>, tensor<2x3x1xf32>, tensor<2x3x2xf32>
 }
+
+// -----
+
+// A reduction along outer dimensions whose innermost loop is parallel (NHWC
+// pooling sums) runs on vectors along that loop, in the reference's order.
+// A parallel loop the result does not index (d0 here) would accumulate
+// across it in the reference's loops: such a generic stays.
+// CHECK-LABEL: func.func @outer
+// CHECK: qnt.kernel
+// CHECK: arith.addf %{{.*}} : vector<16xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "parallel"]
+func.func @outer(%x: tensor<2x5x32xf32>, %acc: tensor<2x32xf32>, %acc1: tensor<32xf32>) -> (tensor<2x32xf32>, tensor<32xf32>) {
+  %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x : tensor<2x5x32xf32>) outs(%acc : tensor<2x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<2x32xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d2)>], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x : tensor<2x5x32xf32>) outs(%acc1 : tensor<32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<32xf32>
+  return %0, %1 : tensor<2x32xf32>, tensor<32xf32>
+}

@@ -371,25 +371,6 @@ int main(int argc, char **argv) {
                          c.posInf, c.negInf, total)
         .str();
   };
-  if (nonFinite != "ignore") {
-    for (auto [i, path] : llvm::enumerate(inputs)) {
-      auto array = quantopt::runtime::readNpy(path);
-      if (!array) {
-        llvm::consumeError(array.takeError()); // runEntry says what is wrong
-        continue;
-      }
-      quantopt::runtime::NonFiniteCount c =
-          quantopt::runtime::countNonFinite(*array);
-      if (c.total() == 0)
-        continue;
-      std::string what = llvm::formatv("input {0} ('{1}') holds {2}", i, path,
-                                       describe(c, array->numElements()));
-      if (nonFinite == "error")
-        return fail(what + " (--non-finite=error)");
-      llvm::WithColor::warning(llvm::errs(), "quant-run") << what << "\n";
-    }
-  }
-
   if (int rc = lowerForPipeline(*module, "reference"))
     return rc;
   quantopt::runtime::RunOptions options;
@@ -397,6 +378,22 @@ int main(int argc, char **argv) {
   options.inputPaths.assign(inputs.begin(), inputs.end());
   options.outputDir = outputDir;
   options.repeat = repeat;
+  if (nonFinite != "ignore")
+    options.checkInput = [&](size_t i, const quantopt::runtime::NpyArray &array)
+        -> llvm::Error {
+      quantopt::runtime::NonFiniteCount c =
+          quantopt::runtime::countNonFinite(array);
+      if (c.total() == 0)
+        return llvm::Error::success();
+      std::string what =
+          llvm::formatv("input {0} ('{1}') holds {2}", i, inputs[i],
+                        describe(c, array.numElements()));
+      if (nonFinite == "error")
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       what + " (--non-finite=error)");
+      llvm::WithColor::warning(llvm::errs(), "quant-run") << what << "\n";
+      return llvm::Error::success();
+    };
   quantopt::runtime::Timing timing;
   auto results = quantopt::runtime::runEntry(*module, options, &timing);
   if (!results)

@@ -28,6 +28,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct RunOptions {
   std::string outputDir;
   /// When non-zero, call the function this many times and report the median.
   unsigned repeat = 0;
+  /// Called with each input as it is read, before the module is compiled;
+  /// an error stops the run (quant-run's --non-finite checks).
+  std::function<llvm::Error(size_t index, const NpyArray &input)> checkInput;
 };
 
 /// The timing of repeated calls, in milliseconds.

@@ -40,7 +40,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace quantopt {
 #define GEN_PASS_DEF_QNTVECTORIZEELEMENTWISE
@@ -54,6 +54,17 @@ namespace {
 
 Value cst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// The lanes of vectors along a static dimension of `size`: `lanes`, or the
+/// size rounded down to a power of two when it is shorter, so that rows
+/// need no masks; none below 4.
+std::optional<int64_t> getLanesAlong(int64_t size, int64_t lanes) {
+  while (lanes > size && lanes > 4)
+    lanes /= 2;
+  if (lanes > size)
+    return std::nullopt;
+  return lanes;
 }
 
 /// for (i = lo; i < hi; i += step) body(i)
@@ -95,14 +106,13 @@ bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
   bool flat = body->isFlat();
   auto outType = cast<RankedTensorType>(op->getResult(0).getType());
   int64_t rank = outType.getRank();
-  // Along a short static last dimension, vectors of its size (rounded down
-  // to a power of two), so that rows need no masks; none below 4.
+  // Along a short static last dimension, shorter vectors.
   if (!flat && !outType.isDynamicDim(rank - 1)) {
-    int64_t size = outType.getDimSize(rank - 1);
-    while (lanes > size && lanes > 4)
-      lanes /= 2;
-    if (lanes > size)
+    std::optional<int64_t> along =
+        getLanesAlong(outType.getDimSize(rank - 1), lanes);
+    if (!along)
       return false;
+    lanes = *along;
   }
   Value init = op.getDpsInitOperand(0)->get();
   // Writing into an input is safe when nothing else the loops read can
@@ -439,13 +449,15 @@ bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
   if (inType.isDynamicDim(rank - 1))
     return false;
   int64_t size = inType.getDimSize(rank - 1);
-  while (lanes > size && lanes > 4)
-    lanes /= 2;
-  if (lanes > size)
+  std::optional<int64_t> along = getLanesAlong(size, lanes);
+  if (!along)
     return false;
-  // Results: indexed by parallel loops (each at most once) and zeros for
-  // dimensions of size 1, the innermost loop at the last dimension that is
-  // not such a zero, so that its elements are contiguous.
+  lanes = *along;
+  // Results: indexed by every parallel loop once and zeros for dimensions
+  // of size 1, the innermost loop at the last dimension that is not such a
+  // zero, so that its elements are contiguous. (A parallel loop a result
+  // does not index would accumulate across it in the reference's loops;
+  // the column blocks here start from the init for each of its values.)
   SmallVector<int64_t> lastAt; // per init: the result position of d_last
   for (OpOperand &init : op.getDpsInitsMutable()) {
     auto type = cast<RankedTensorType>(init.get().getType());
@@ -453,10 +465,13 @@ bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
       return false;
     AffineMap map = op.getMatchingIndexingMap(&init);
     int64_t at = -1;
+    llvm::SmallBitVector indexed(rank);
     for (auto [j, e] : llvm::enumerate(map.getResults())) {
       if (auto d = dyn_cast<AffineDimExpr>(e)) {
-        if (iterators[d.getPosition()] != utils::IteratorType::parallel)
+        if (iterators[d.getPosition()] != utils::IteratorType::parallel ||
+            indexed.test(d.getPosition()))
           return false;
+        indexed.set(d.getPosition());
         if (static_cast<int64_t>(d.getPosition()) == rank - 1)
           at = j;
         continue;
@@ -465,6 +480,9 @@ bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
       if (!c || c.getValue() != 0 || type.getDimSize(j) != 1)
         return false;
     }
+    for (int64_t d = 0; d < rank; ++d)
+      if (iterators[d] == utils::IteratorType::parallel && !indexed.test(d))
+        return false;
     if (at < 0)
       return false;
     for (int64_t j = at + 1; j < type.getRank(); ++j)

@@ -650,6 +650,9 @@ quantopt::runtime::runEntry(ModuleOp module, const RunOptions &options,
     auto array = readNpy(path);
     if (!array)
       return array.takeError();
+    if (options.checkInput)
+      if (llvm::Error err = options.checkInput(inputs.size(), *array))
+        return err;
     inputs.push_back(std::move(*array));
   }
   auto session = Session::create(module, options.entry);
