@@ -612,7 +612,7 @@ llvm::Error Importer::importDynamicQuantizeLinear() {
                 RankedTensorType::get({}, b.getI32Type())},
       *x, TypeAttr::get(qnt::getStorageTypeFor(&ctx, numerics::StorageKind::U8)),
       qnt::DynamicSchemeAttr::get(&ctx, qnt::DynamicScheme::asymmetric),
-      UnitAttr());
+      UnitAttr(), IntegerAttr());
   setOutput(0, op.getResult());
   onnxTypes[node->output(0)] = onnx::TensorProto::UINT8;
   if (node->output_size() > 1)

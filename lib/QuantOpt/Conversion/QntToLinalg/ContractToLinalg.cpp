@@ -21,6 +21,9 @@
 //    accumulator; float(.) * (s_x * s_w); or qnt.requantize to the result
 //    parameters (lowered by the same conversion) and the stored clamp.
 //
+// Per-block weights sum the blocks' int32 contractions in float
+// (lowerBlocks).
+//
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Conversion/QntToLinalg/QntToLinalg.h"
@@ -28,6 +31,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -96,6 +100,8 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
 
   LogicalResult matchAndRewrite(ContractOp op,
                                 PatternRewriter &b) const override {
+    if (op.getWeightBlockSize() > 0)
+      return lowerBlocks(op, b);
     DenseElementsAttr weights;
     bool constantWeight = matchPattern(op.getWeight(), m_Constant(&weights));
     MLIRContext *ctx = op.getContext();
@@ -312,6 +318,158 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
               .getResult(0);
     }
     b.replaceOp(op, q);
+    return success();
+  }
+
+  /// Per-block weights (the op's description): the int32 sums of every
+  /// block, acc[..., g] = sum_{k in g} (q_x - z_x)(q_w - z_w[g]), by one
+  /// generic whose reduced loop k writes block `k floordiv B` (so a shorter
+  /// last block needs no padding); then y = fma(float(acc[..., g]),
+  /// s_x * s_w[g], y) over g in order, by a second generic whose reduced
+  /// loop runs over the blocks.
+  static LogicalResult lowerBlocks(ContractOp op, PatternRewriter &b) {
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    auto outType = cast<RankedTensorType>(op.getResult().getType());
+    auto wType = cast<RankedTensorType>(op.getWeight().getType());
+    AffineMap xMap = op.getInputMap(), wMap = op.getWeightMap(),
+              outMap = op.getResultMap();
+    unsigned numLoops = xMap.getNumDims(), outRank = outType.getRank();
+    ParamsAttr wParams = op.getWeightParamsAttr();
+    int64_t block = wParams.getBlockSize(), axis = wParams.getAxis();
+    AffineExpr kExpr = xMap.getResults().back();
+    int64_t groups = num::getNumBlocks(wType.getDimSize(axis), block);
+    AffineExpr gExpr = kExpr.floorDiv(block);
+    bool xSigned = num::isSignedStorage(op.getInputStorageKind());
+    bool wSigned = num::isSignedStorage(op.getWeightStorageKind());
+    SmallVector<unsigned> allAxes;
+    for (unsigned d = 0; d < outRank; ++d)
+      allAxes.push_back(d);
+    FailureOr<SmallVector<Value>> dynDims = getDynamicSizes(b, op, allAxes);
+    if (failed(dynDims))
+      return b.notifyMatchFailure(op, "a dynamic result size is not the size "
+                                      "of an operand dimension");
+    auto replaced = [&](AffineMap map, AffineExpr from, AffineExpr to) {
+      return map.replace(from, to, numLoops, 0);
+    };
+    // The weight parameters, shaped as the weight with its block axis
+    // counted in blocks (their row-major layout), read at block g.
+    SmallVector<int64_t> paramShape(wType.getShape());
+    paramShape[axis] = groups;
+    AffineMap wParamMap = replaced(wMap, kExpr, gExpr);
+    SmallVector<float> scales(wParams.getScales().asArrayRef());
+    SmallVector<int32_t> zeroPoints(scales.size(), 0);
+    for (auto [i, z] : llvm::enumerate(wParams.getZeroPoints().asArrayRef()))
+      zeroPoints[i] = static_cast<int32_t>(z);
+    bool weightZeroPoint =
+        llvm::any_of(zeroPoints, [](int32_t z) { return z != 0; });
+    // The input parameters, read per tensor, per row or per block.
+    AffineMap xParamMap;
+    if (op.isInputPerBlock())
+      xParamMap = replaced(xMap, kExpr, gExpr);
+    else if (op.isDynamic())
+      xParamMap = AffineMap::get(
+          numLoops, 0,
+          cast<RankedTensorType>(op.getInputScales().getType()).getRank()
+              ? xMap.getResults().drop_back()
+              : ArrayRef<AffineExpr>(),
+          ctx);
+    ParamsAttr xParams = op.getInputParamsAttr();
+
+    // 1. acc[..., g], i32.
+    SmallVector<int64_t> accShape(outType.getShape());
+    accShape.push_back(groups);
+    SmallVector<AffineExpr> accExprs(outMap.getResults());
+    accExprs.push_back(gExpr);
+    Value accInit =
+        linalg::FillOp::create(
+            b, loc, ValueRange{i32Const(b, loc, 0)},
+            ValueRange{tensor::EmptyOp::create(b, loc, accShape, i32,
+                                               *dynDims)})
+            .getResult(0);
+    SmallVector<Value> inputs{op.getInput(), op.getWeight()};
+    SmallVector<AffineMap> maps{xMap, wMap};
+    std::optional<size_t> zxArg, zwArg;
+    if (op.isDynamic()) {
+      zxArg = inputs.size();
+      inputs.push_back(op.getInputZeroPoints());
+      maps.push_back(xParamMap);
+    }
+    if (weightZeroPoint) {
+      zwArg = inputs.size();
+      inputs.push_back(arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(RankedTensorType::get(paramShape, i32),
+                                 ArrayRef<int32_t>(zeroPoints))));
+      maps.push_back(wParamMap);
+    }
+    maps.push_back(AffineMap::get(numLoops, 0, accExprs, ctx));
+    SmallVector<bool> reduced = op.getReductionLoops();
+    SmallVector<utils::IteratorType> iterators;
+    for (bool r : reduced)
+      iterators.push_back(r ? utils::IteratorType::reduction
+                            : utils::IteratorType::parallel);
+    int64_t zxConst = xParams ? xParams.getZeroPoint(0) : 0;
+    Value acc =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{accInit.getType()}, inputs, ValueRange{accInit},
+            maps, iterators,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value zx = zxArg ? args[*zxArg] : i32Const(nb, l, zxConst);
+              Value zw = zwArg ? args[*zwArg] : i32Const(nb, l, 0);
+              Value x = arith::SubIOp::create(
+                  nb, l, widen(nb, l, args[0], xSigned), zx);
+              Value w = arith::SubIOp::create(
+                  nb, l, widen(nb, l, args[1], wSigned), zw);
+              linalg::YieldOp::create(
+                  nb, l,
+                  arith::AddIOp::create(nb, l, args.back(),
+                                        arith::MulIOp::create(nb, l, x, w))
+                      .getResult());
+            })
+            .getResult(0);
+
+    // 2. y = fma(float(acc_g), s_x * s_w[g], y) over g: the loop k now
+    // counts blocks.
+    AffineMap gMap = AffineMap::get(numLoops, 0, outMap.getResults(), ctx);
+    SmallVector<AffineExpr> accByBlock(outMap.getResults());
+    accByBlock.push_back(kExpr);
+    inputs = {acc, arith::ConstantOp::create(
+                       b, loc,
+                       DenseElementsAttr::get(
+                           RankedTensorType::get(paramShape, f32),
+                           ArrayRef<float>(scales)))};
+    maps = {AffineMap::get(numLoops, 0, accByBlock, ctx), wMap};
+    std::optional<size_t> sxArg;
+    if (op.isDynamic()) {
+      sxArg = inputs.size();
+      inputs.push_back(op.getInputScales());
+      maps.push_back(op.isInputPerBlock() ? xMap : xParamMap);
+    }
+    maps.push_back(gMap);
+    float sxConst = xParams ? xParams.getScales()[0] : 0.0f;
+    Value yInit =
+        linalg::FillOp::create(
+            b, loc, ValueRange{f32Const(b, loc, 0.0f)},
+            ValueRange{tensor::EmptyOp::create(b, loc, outType.getShape(), f32,
+                                               *dynDims)})
+            .getResult(0);
+    Value y =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{yInit.getType()}, inputs, ValueRange{yInit},
+            maps, iterators,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value sx = sxArg ? args[*sxArg] : f32Const(nb, l, sxConst);
+              Value scale = arith::MulFOp::create(nb, l, sx, args[1]);
+              Value v = arith::SIToFPOp::create(nb, l, f32, args[0]);
+              linalg::YieldOp::create(
+                  nb, l,
+                  math::FmaOp::create(nb, l, v, scale, args.back())
+                      .getResult());
+            })
+            .getResult(0);
+    b.replaceOp(op, y);
     return success();
   }
 

@@ -606,14 +606,15 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     Value x = op.getInput();
     auto xType = cast<RankedTensorType>(x.getType());
     unsigned rank = xType.getRank();
-    bool perRow = op.getPerRow();
     num::SolverOptions options = op.getSolverOptions();
     num::IntRange range = options.getIntRange();
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
 
-    // Parameter shape and the map from the input's loops to it.
-    unsigned paramRank = perRow ? rank - 1 : 0;
-    SmallVector<int64_t> paramShape(xType.getShape().take_front(paramRank));
+    // Parameter shape and the map from the input's loops to it: per block,
+    // the last loop reaches block `d floordiv B`.
+    std::optional<int64_t> block = op.getBlock();
+    SmallVector<int64_t> paramShape = op.getParamShape();
+    unsigned paramRank = paramShape.size();
     SmallVector<Value> paramDynDims;
     for (unsigned d = 0; d < paramRank; ++d)
       if (ShapedType::isDynamic(paramShape[d]))
@@ -621,6 +622,8 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     SmallVector<AffineExpr> paramExprs;
     for (unsigned d = 0; d < paramRank; ++d)
       paramExprs.push_back(b.getAffineDimExpr(d));
+    if (block)
+      paramExprs.back() = paramExprs.back().floorDiv(*block);
     AffineMap paramMap = AffineMap::get(rank, 0, paramExprs, b.getContext());
     AffineMap identity = b.getMultiDimIdentityMap(rank);
     auto emptyParams = [&](Type t) -> Value {
@@ -636,7 +639,7 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     // 1. Range of the finite elements.
     SmallVector<utils::IteratorType> rangeIters(rank,
                                                 utils::IteratorType::reduction);
-    for (unsigned d = 0; d < paramRank; ++d)
+    for (unsigned d = 0; d < (block ? rank - 1 : paramRank); ++d)
       rangeIters[d] = utils::IteratorType::parallel;
     auto rangeOp = linalg::GenericOp::create(
         b, loc, TypeRange{emptyParams(f32).getType(), emptyParams(f32).getType()},

@@ -171,23 +171,37 @@ def Qnt_DynamicQuantizeOp : Qnt_Op<"dynamic_quantize", [Pure]> {
     scales and the zero points (rank-0 tensors per tensor; the input shape
     without its last dimension per row).
 
+    With `block = B` the parameters are per row and per block of `B`
+    consecutive elements of the (static) last dimension, the last block
+    shorter when `B` does not divide it, as llama.cpp's Q8 activations and
+    ONNX Runtime's MatMulNBits with int8 activations quantize them: the
+    parameter shape is the input's with its last dimension `D` replaced by
+    `ceil(D / B)`.
+
     ```mlir
     %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<f32>, tensor<i32>
                    storage = ui8 scheme = asymmetric
+    %q8, %s8, %z8 = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<?x2xf32>, tensor<?x2xi32>
+                      storage = i8 scheme = symmetric block = 32
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, TypeAttr:$storage,
-      Qnt_DynamicScheme:$scheme, UnitAttr:$per_row);
+      Qnt_DynamicScheme:$scheme, UnitAttr:$per_row,
+      OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$block);
   let results = (outs AnyRankedTensor:$result, AnyRankedTensor:$scales,
       AnyRankedTensor:$zero_points);
   let assemblyFormat = [{
     $input `:` type($input) `to` type($result) `,` type($scales) `,` type($zero_points)
-    `storage` `=` $storage `scheme` `=` $scheme (`per_row` $per_row^)? attr-dict
+    `storage` `=` $storage `scheme` `=` $scheme (`per_row` $per_row^)?
+    (`block` `=` $block^)? attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The storage kind and solver options the op stands for.
     ::quantopt::numerics::SolverOptions getSolverOptions();
+    /// The shape of the scales and zero points: rank 0, the input's shape
+    /// without its last dimension (per row), or with it counted in blocks.
+    ::llvm::SmallVector<int64_t> getParamShape();
   }];
 }
 
@@ -281,8 +295,36 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
            input_storage = ui8 weight_storage = ui8
     ```
 
+    **Per-block weights** (`weight = #qnt.params<..., axis = A, block = B>`
+    with `A` the weight axis of the one reduced loop, which must also index
+    the input's last dimension: group-wise int4/int8 weights as llama.cpp's
+    Q4_0/Q8_0 and ONNX's MatMulNBits hold them) make the op a sum of block
+    contractions. For block `g` (the `B` reduced indices `g B .. g B + B - 1`,
+    the last block shorter when `B` does not divide `K`):
+
+    ```
+    acc_g = sum_{k in g} (q_x - z_x) * (q_w - z_w[g])         (int32)
+    y     = 0;  for g = 0, 1, ...: y = fma(float(acc_g), s_x * s_w[g], y)
+    ```
+
+    in this order, with `s_x * s_w[g]` rounded to f32 before the fused
+    multiply-add (as ONNX Runtime's and llama.cpp's int8 kernels compute).
+    The input parameters may be static, dynamic per tensor or per row, or
+    dynamic per row and block (`qnt.dynamic_quantize ... block = B` with the
+    weight's `B`: scales of the input's shape with its last dimension
+    counted in blocks, then `s_x` and `z_x` are those of block `g`). Such a
+    layer returns real values and takes no bias.
+
+    ```mlir
+    %xq, %sx, %zx = qnt.dynamic_quantize %x : tensor<?x4096xf32> to tensor<?x4096xi8>, tensor<?x128xf32>, tensor<?x128xi32>
+                      storage = i8 scheme = symmetric block = 32
+    %y = qnt.contract %xq, %wq dynamic(%sx, %zx) : (tensor<?x4096xi8>, tensor<4096x4096xi4>, tensor<?x128xf32>, tensor<?x128xi32>) -> tensor<?x4096xf32>
+           maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+           input_storage = i8 weight = #qnt.params<i4, narrow, axis = 0, block = 32, scales = [...]>
+    ```
+
     The verifier rejects a contraction whose int32 accumulator could
-    overflow: `K * max|q_x - z_x| * max|q_w - z_w|` must stay below `2^30`
+    overflow (per block, `K` is the block size): `K * max|q_x - z_x| * max|q_w - z_w|` must stay below `2^30`
     (`K` the number of reduced weight elements per output).
 
     ```mlir
@@ -358,6 +400,14 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     /// Per-row dynamic parameters: the result axes the input's leading
     /// dimensions index (empty for per-tensor parameters).
     ::llvm::SmallVector<unsigned> getRowResultAxes();
+    /// Per-block weights: their block size (0 otherwise).
+    int64_t getWeightBlockSize() {
+      ::mlir::qnt::ParamsAttr params = getWeightParamsAttr();
+      return params ? params.getBlockSize() : 0;
+    }
+    /// Whether the input parameters are dynamic per row and per block of
+    /// the weight's block size.
+    bool isInputPerBlock();
     /// The accumulator's real scale `s_x * s_w` per weight channel (one
     /// value for per-tensor weights); static inputs and weights only.
     ::llvm::SmallVector<float> getAccumulatorScales();

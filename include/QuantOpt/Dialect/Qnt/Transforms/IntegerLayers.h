@@ -24,6 +24,11 @@ struct ActivationConfig {
   /// Per row (all dimensions but the reduced last one) instead of per tensor;
   /// applies to matmuls, whose activation rows map to output rows.
   bool perRow = false;
+  /// With per-block weights (group-wise int4/int8), dynamic parameters per
+  /// row and per block of the weights' block size, as llama.cpp's Q8_0 and
+  /// ONNX Runtime's MatMulNBits quantize activations; other layers take
+  /// per-row parameters (--qnt-quantize act-granularity=block).
+  bool perBlock = false;
   numerics::StorageKind storage = numerics::StorageKind::U8;
   numerics::Scheme scheme = numerics::Scheme::Asymmetric;
   /// The static range (dynamic == false).
@@ -45,8 +50,8 @@ struct ActivationConfig {
 /// the stored constant, and the
 /// op's result is the real value `float(acc) * (s_x * s_w)`, to which the
 /// layer's original init is added when it is not zero. The op keeps the
-/// layer's indexing maps. `weight` must have affine per-tensor or
-/// per-channel parameters. Fails, leaving the IR untouched, with a message
+/// layer's indexing maps. `weight` must have affine per-tensor, per-channel
+/// or per-block (along the reduced dimension) parameters. Fails, leaving the IR untouched, with a message
 /// when the layer does not fit.
 llvm::Error rewriteToIntegerLayer(mlir::RewriterBase &rewriter,
                                   mlir::linalg::LinalgOp layer,

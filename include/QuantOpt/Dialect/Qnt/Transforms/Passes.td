@@ -222,7 +222,9 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"actScheme", "act-scheme", "std::string", /*default=*/"\"asymmetric\"",
            "asymmetric or symmetric activation parameters">,
     Option<"actGranularity", "act-granularity", "std::string", /*default=*/"\"tensor\"",
-           "tensor, or row (one scale per row of a matmul activation: per token)">,
+           "tensor, row (one scale per row of a matmul activation: per token), "
+           "or block (dynamic, per row and per block of the weights' block "
+           "size when the weights are per block, else per row)">,
     Option<"actMatmuls", "act-matmuls", "std::string", /*default=*/"\"float\"",
            "layers whose both operands are activations (attention's q k^T and "
            "p v): float (kept), or dynamic (both quantized at run time with "

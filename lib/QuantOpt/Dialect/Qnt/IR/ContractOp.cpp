@@ -71,10 +71,18 @@ std::optional<unsigned> ContractOp::getResultAxisOfWeight(int64_t axis) {
 
 std::optional<unsigned> ContractOp::getResultChannelAxis() {
   ParamsAttr params = getWeightParamsAttr();
-  int64_t axis = params ? params.getAxis() : -1;
+  int64_t axis = params && params.getBlockSize() == 0 ? params.getAxis() : -1;
   if (axis < 0)
     return std::nullopt;
   return getResultAxisOfWeight(axis);
+}
+
+bool ContractOp::isInputPerBlock() {
+  if (!isDynamic() || getWeightBlockSize() == 0)
+    return false;
+  auto sType = cast<RankedTensorType>(getInputScales().getType());
+  return sType.getRank() ==
+         cast<RankedTensorType>(getInput().getType()).getRank();
 }
 
 SmallVector<unsigned> ContractOp::getRowResultAxes() {
@@ -99,13 +107,14 @@ SmallVector<float> ContractOp::getAccumulatorScales() {
 
 /// Checks the stored element type of an operand against its parameters.
 static LogicalResult verifyStored(ContractOp op, Value v, ParamsAttr params,
-                                  StringRef what) {
+                                  StringRef what, bool allowBlocks = false) {
   if (params.isFloatStorage() || params.hasMinValues() ||
-      params.getBlockSize() > 0 ||
+      (params.getBlockSize() > 0 && !allowBlocks) ||
       params.getStorageKind() == num::StorageKind::I32)
     return op.emitOpError()
            << what << " parameters must be affine (scale and zero point) on "
-           << "integer storage of 2 to 16 bits, per tensor or per channel";
+           << "integer storage of 2 to 16 bits, per tensor or per channel"
+           << (allowBlocks ? " or per block" : "");
   auto type = cast<RankedTensorType>(v.getType());
   if (type.getElementType() != params.getStoredElementType())
     return op.emitOpError() << what << " element type "
@@ -210,7 +219,8 @@ LogicalResult ContractOp::verify() {
   num::IntRange wRange;
   SmallVector<int64_t> wZeroPoints;
   if (wParams) {
-    if (failed(verifyStored(*this, getWeight(), wParams, "weight")))
+    if (failed(verifyStored(*this, getWeight(), wParams, "weight",
+                            /*allowBlocks=*/true)))
       return failure();
     wRange = wParams.getIntRange();
     llvm::append_range(wZeroPoints, wParams.getZeroPoints().asArrayRef());
@@ -256,7 +266,19 @@ LogicalResult ContractOp::verify() {
     if (sType.getShape() != zType.getShape())
       return emitOpError() << "dynamic scales and zero points must have the "
                               "same shape";
-    if (sType.getRank() != 0) {
+    if (isInputPerBlock()) {
+      SmallVector<int64_t> blockShape(xType.getShape());
+      if (!blockShape.empty() && !ShapedType::isDynamic(blockShape.back()))
+        blockShape.back() =
+            num::getNumBlocks(blockShape.back(), getWeightBlockSize());
+      if (sType.getShape() != ArrayRef<int64_t>(blockShape))
+        return emitOpError()
+               << "per-block dynamic parameters must have the input's shape "
+                  "with its last dimension counted in blocks of "
+               << getWeightBlockSize() << " ("
+               << RankedTensorType::get(blockShape, sType.getElementType())
+               << ")";
+    } else if (sType.getRank() != 0) {
       auto last = dyn_cast<AffineDimExpr>(xMap.getResults().back());
       if (sType.getShape() != xType.getShape().drop_back() || !last ||
           !reduced[last.getPosition()] ||
@@ -269,14 +291,37 @@ LogicalResult ContractOp::verify() {
   }
 
   // The weight's channel is an output channel.
-  if (wParams && wParams.getAxis() >= 0 && !getResultChannelAxis())
+  if (wParams && wParams.getAxis() >= 0 && wParams.getBlockSize() == 0 &&
+      !getResultChannelAxis())
     return emitOpError() << "the weight's channel axis "
                          << wParams.getAxis()
                          << " must index a result dimension (an output "
                             "channel), not a reduced one";
 
-  // The int32 accumulator cannot overflow.
+  // Per-block weights: blocks of the one reduced loop, which indexes the
+  // input's last dimension; real results without a bias.
   int64_t k = getReductionSize();
+  if (int64_t block = getWeightBlockSize()) {
+    SmallVector<int64_t> reducedAxes = getReducedWeightAxes();
+    auto blockLoop =
+        dyn_cast<AffineDimExpr>(wMap.getResult(wParams.getAxis()));
+    auto last = dyn_cast<AffineDimExpr>(xMap.getResults().back());
+    if (reducedAxes.size() != 1 || reducedAxes[0] != wParams.getAxis() ||
+        llvm::count(reduced, true) != 1 || !last || last != blockLoop ||
+        llvm::any_of(xMap.getResults().drop_back(), [&](AffineExpr e) {
+          return e.isFunctionOfDim(blockLoop.getPosition());
+        }))
+      return emitOpError()
+             << "per-block weights need one reduced loop, indexing the "
+                "weight's block axis "
+             << wParams.getAxis() << " and the input's last dimension";
+    if (!outType.getElementType().isF32() || getBias())
+      return emitOpError() << "a layer with per-block weights returns real "
+                              "values (an f32 result) and takes no bias";
+    k = std::min(k, block);
+  }
+
+  // The int32 accumulator cannot overflow.
   double bound = num::getAccumulatorBound(xRange, wRange, wZeroPoints, k);
   if (bound >= num::kAccumulatorLimit)
     return emitOpError() << "an int32 accumulator could overflow: " << k

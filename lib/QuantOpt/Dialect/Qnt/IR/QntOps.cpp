@@ -355,6 +355,19 @@ num::SolverOptions DynamicQuantizeOp::getSolverOptions() {
   return options;
 }
 
+SmallVector<int64_t> DynamicQuantizeOp::getParamShape() {
+  ArrayRef<int64_t> shape = getInput().getType().getShape();
+  SmallVector<int64_t> paramShape;
+  if (getPerRow() && !shape.empty())
+    paramShape.assign(shape.begin(), shape.end() - 1);
+  if (std::optional<int64_t> block = getBlock(); block && !shape.empty()) {
+    paramShape.assign(shape.begin(), shape.end());
+    if (!ShapedType::isDynamic(shape.back()))
+      paramShape.back() = num::getNumBlocks(shape.back(), *block);
+  }
+  return paramShape;
+}
+
 LogicalResult DynamicQuantizeOp::verify() {
   std::optional<num::StorageKind> kind = getStorageKindOf(getStorage());
   if (!kind || num::isFloatStorage(*kind) || *kind == num::StorageKind::I32)
@@ -370,12 +383,14 @@ LogicalResult DynamicQuantizeOp::verify() {
   Type stored = IntegerType::get(getContext(), num::getStorageBitWidth(*kind));
   if (out.getElementType() != stored)
     return emitOpError() << "result element type must be " << stored;
-  SmallVector<int64_t> paramShape;
-  if (getPerRow()) {
-    if (in.getRank() < 2)
-      return emitOpError() << "per_row needs a tensor of rank 2 or more";
-    paramShape.assign(in.getShape().begin(), in.getShape().end() - 1);
-  }
+  SmallVector<int64_t> paramShape = getParamShape();
+  if (getPerRow() && getBlock())
+    return emitOpError() << "per_row and block exclude each other (block "
+                            "parameters are per row already)";
+  if (getPerRow() && in.getRank() < 2)
+    return emitOpError() << "per_row needs a tensor of rank 2 or more";
+  if (getBlock() && (in.getRank() < 1 || in.isDynamicDim(in.getRank() - 1)))
+    return emitOpError() << "block needs a static last dimension";
   auto scalesType = getScales().getType();
   auto zpType = getZeroPoints().getType();
   if (scalesType.getShape() != ArrayRef<int64_t>(paramShape) ||

@@ -112,17 +112,24 @@ static bool fitsPerRow(AffineMap xMap, AffineMap outMap,
 }
 
 /// `x` quantized at run time (qnt.dynamic_quantize) with `act`'s storage
-/// and scheme, per row or per tensor.
+/// and scheme, per tensor, per row, or per row and block of `block`
+/// elements of the last dimension (when not 0).
 static qnt::DynamicQuantizeOp quantizeAtRunTime(OpBuilder &b, Location loc,
                                                 Value x,
                                                 const ActivationConfig &act,
-                                                bool perRow) {
+                                                bool perRow,
+                                                int64_t block = 0) {
   MLIRContext *ctx = b.getContext();
   auto xType = cast<RankedTensorType>(x.getType());
   Type xStored = IntegerType::get(ctx, num::getStorageBitWidth(act.storage));
   SmallVector<int64_t> paramShape;
-  if (perRow)
+  if (block) {
+    paramShape.assign(xType.getShape().begin(), xType.getShape().end());
+    paramShape.back() = num::getNumBlocks(paramShape.back(), block);
+    perRow = false;
+  } else if (perRow) {
     paramShape.assign(xType.getShape().begin(), xType.getShape().end() - 1);
+  }
   return qnt::DynamicQuantizeOp::create(
       b, loc,
       TypeRange{RankedTensorType::get(xType.getShape(), xStored),
@@ -132,7 +139,8 @@ static qnt::DynamicQuantizeOp quantizeAtRunTime(OpBuilder &b, Location loc,
       qnt::DynamicSchemeAttr::get(ctx, act.scheme == num::Scheme::Symmetric
                                            ? qnt::DynamicScheme::symmetric
                                            : qnt::DynamicScheme::asymmetric),
-      perRow ? b.getUnitAttr() : UnitAttr());
+      perRow ? b.getUnitAttr() : UnitAttr(),
+      block ? b.getI64IntegerAttr(block) : IntegerAttr());
 }
 
 /// The location a layer's qnt.contract takes: the user's location, named
@@ -155,11 +163,10 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
     return fail("integer kernels need one activation, one weight and one "
                 "output");
   qnt::ParamsAttr wParams = weight.params;
-  if (wParams.isFloatStorage() || wParams.hasMinValues() ||
-      wParams.getBlockSize() > 0)
+  if (wParams.isFloatStorage() || wParams.hasMinValues())
     return fail("integer kernels need integer weights with affine "
-                "(symmetric or asymmetric) per-tensor or per-channel "
-                "parameters");
+                "(symmetric or asymmetric) per-tensor, per-channel or "
+                "per-block parameters");
   Value x = layer.getDpsInputOperand(0)->get();
   Value c = layer.getDpsInitOperand(0)->get();
   auto xType = dyn_cast<RankedTensorType>(x.getType());
@@ -191,21 +198,37 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   }
 
   // Per-row activation parameters map to the output rows.
-  bool perRow = act.dynamic && act.perRow && fitsPerRow(xMap, outMap, iterators);
+  int64_t block = wParams.getBlockSize();
+  bool perRow = act.dynamic && (act.perRow || act.perBlock) &&
+                fitsPerRow(xMap, outMap, iterators);
+  if (block) {
+    // Blocks of the one reduced loop, which indexes the input's last
+    // dimension (qnt.contract's verifier checks the same).
+    auto last = dyn_cast<AffineDimExpr>(xMap.getResults().back());
+    int64_t axis = wParams.getAxis();
+    if (!last || llvm::count(iterators, utils::IteratorType::reduction) != 1 ||
+        wMap.getResult(axis) != last ||
+        iterators[last.getPosition()] != utils::IteratorType::reduction)
+      return fail("per-block integer kernels need the blocks along the one "
+                  "reduced dimension, the activation's last");
+    if (!outType.getElementType().isF32())
+      return fail("per-block integer kernels need f32 outputs");
+  }
+  int64_t actBlock = block && perRow && act.perBlock ? block : 0;
 
   // The accumulator, and acc - z_x * sum(w), must stay in i32
   // (numerics::getAccumulatorBound; qnt.contract's verifier checks the
   // same).
   double accBound = num::getAccumulatorBound(
       num::getIntRange(act.storage, false), wParams.getIntRange(),
-      wParams.getZeroPoints().asArrayRef(), k);
+      wParams.getZeroPoints().asArrayRef(), block ? std::min(k, block) : k);
   if (accBound >= num::kAccumulatorLimit)
     return fail(llvm::Twine("an i32 accumulator could overflow (") +
                 num::getStorageName(act.storage) + " activations x " +
                 num::getStorageName(wParams.getStorageKind()) +
                 " weights over " + llvm::Twine(k) + " terms)");
   int64_t wAxis = wParams.getAxis();
-  if (wAxis >= 0) {
+  if (wAxis >= 0 && !block) {
     auto d = dyn_cast<AffineDimExpr>(wMap.getResult(wAxis));
     if (!d || !getOutputAxis(outMap, d.getPosition()))
       return fail("the weight's channel axis does not reach the output");
@@ -229,7 +252,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   Value xq, sxTensor, zxTensor;
   qnt::ParamsAttr staticInputParams;
   if (act.dynamic) {
-    auto dq = quantizeAtRunTime(b, loc, x, act, perRow);
+    auto dq = quantizeAtRunTime(b, loc, x, act, perRow, actBlock);
     xq = dq.getResult();
     sxTensor = dq.getScales();
     zxTensor = dq.getZeroPoints();

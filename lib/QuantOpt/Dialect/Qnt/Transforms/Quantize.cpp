@@ -152,10 +152,11 @@ struct QntQuantizePass
       return module.emitError()
              << "qnt-quantize: act-scheme='" << actScheme
              << "' (expected asymmetric or symmetric)";
-    if (actGranularity != "tensor" && actGranularity != "row")
+    if (actGranularity != "tensor" && actGranularity != "row" &&
+        actGranularity != "block")
       return module.emitError()
              << "qnt-quantize: unknown act-granularity='" << actGranularity
-             << "' (expected tensor or row)";
+             << "' (expected tensor, row or block)";
     if (actMatmuls != "float" && actMatmuls != "dynamic")
       return module.emitError()
              << "qnt-quantize: unknown act-matmuls='" << actMatmuls
@@ -169,6 +170,7 @@ struct QntQuantizePass
              << "qnt-quantize: activations=static needs stats=FILE";
     activation.dynamic = activations == "dynamic";
     activation.perRow = actGranularity == "row";
+    activation.perBlock = actGranularity == "block";
     activation.activationMatmuls = actMatmuls == "dynamic";
     activation.storage = *actKind;
     activation.scheme = *actSchemeKind;
