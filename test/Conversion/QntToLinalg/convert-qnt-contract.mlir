@@ -133,3 +133,30 @@ func.func @runtime_weight(%xq: tensor<2x4x3xi8>, %wq: tensor<2x3x5xi8>, %sx: ten
          input_storage = i8 weight_storage = ui8
   return %y : tensor<2x4x5xf32>
 }
+
+// -----
+
+// Tests per-block weights (blocks of 4 over K = 10: 4, 4, 2) with per-block
+// dynamic input parameters: the int32 sums of each block (the reduced loop
+// writes block k floordiv 4, the zero points of input and weight subtracted
+// inside), then the blocks summed with fma in f32.
+func.func @contract_block(%x: tensor<?x10xi8>, %s: tensor<?x3xf32>, %z: tensor<?x3xi32>) -> tensor<?x3xf32> {
+  %w = arith.constant dense<1> : tensor<10x3xi4>
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<?x10xi8>, tensor<10x3xi4>, tensor<?x3xf32>, tensor<?x3xi32>) -> tensor<?x3xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = i8
+         weight = #qnt.params<i4, axis = 0, block = 4, scales = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], zero_points = [1, 0, 0, 0, 0, 0, 0, 0, 2]>
+  return %y : tensor<?x3xf32>
+}
+// CHECK-LABEL: func @contract_block
+// CHECK: %[[INIT:.*]] = linalg.fill {{.*}} -> tensor<?x3x3xi32>
+// CHECK: %[[ZW:.*]] = arith.constant dense<{{\[\[}}1, 0, 0], [0, 0, 0], [0, 0, 2]]> : tensor<3x3xi32>
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[XB:.*]], #[[WB:.*]], #[[AB:.*]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %{{.*}}, %arg2, %[[ZW]] : {{.*}}) outs(%[[INIT]] : tensor<?x3x3xi32>)
+// CHECK: arith.subi
+// CHECK: arith.subi
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %{{.*}}, %arg1 : tensor<?x3x3xi32>, tensor<3x3xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<?x3xf32>)
+// CHECK: %[[SC:.*]] = arith.mulf
+// CHECK: %[[F:.*]] = arith.sitofp
+// CHECK: math.fma %[[F]], %[[SC]], %{{.*}} : f32

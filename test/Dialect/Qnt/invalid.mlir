@@ -527,11 +527,12 @@ func.func @f(%x: tensor<2x?xi8>, %w: tensor<?x4xi8>) {
 
 // -----
 
-// Tests that blocked weights are rejected.
-func.func @f(%x: tensor<2x3xi8>, %w: tensor<3x4xi8>) {
-  // expected-error @+1 {{weight parameters must be affine (scale and zero point) on integer storage of 2 to 16 bits, per tensor or per channel}}
-  %y = qnt.contract %x, %w : (tensor<2x3xi8>, tensor<3x4xi8>) -> tensor<2x4xf32>
-         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, axis = 0, block = 3, scales = [0.25, 0.25, 0.25, 0.25]> 
+// Tests that blocked static input parameters are rejected (blocked weights
+// are the block form, below).
+func.func @f(%x: tensor<2x3xui8>, %w: tensor<3x4xi8>) {
+  // expected-error @+1 {{input parameters must be affine (scale and zero point) on integer storage of 2 to 16 bits, per tensor or per channel}}
+  %y = qnt.contract %x, %w : (tensor<2x3xui8>, tensor<3x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>] input = #qnt.params<ui8, axis = 1, block = 3, scales = [0.5, 0.5], zero_points = [10, 10]> weight = #qnt.params<i8, axis = 0, block = 3, scales = [0.25, 0.25, 0.25, 0.25]> 
   return
 }
 
@@ -1006,5 +1007,62 @@ func.func @range_zero_point() attributes {p = #qnt.params<i4, range = [-4, 3], s
 
 // expected-error @+1 {{range [0, 0] is empty}}
 func.func @range_empty() attributes {p = #qnt.params<i4, range = [0, 0], scales = [1.0]>} {
+  return
+}
+
+// -----
+
+// Tests that per-block weights need their blocks along the reduced loop,
+// which must be the input's last dimension.
+func.func @contract_block_axis(%x: tensor<2x8xi8>, %w: tensor<8x4xi8>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{per-block weights need one reduced loop, indexing the weight's block axis 1 and the input's last dimension}}
+  %y = qnt.contract %x, %w : (tensor<2x8xi8>, tensor<8x4xi8>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<i8, scales = [0.5]>
+         weight = #qnt.params<i8, narrow, axis = 1, block = 2, scales = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that a layer with per-block weights returns f32 real values.
+func.func @contract_block_result(%x: tensor<2x8xi8>, %w: tensor<8x4xi8>) -> tensor<2x4xi32> {
+  // expected-error @+1 {{a layer with per-block weights returns real values (an f32 result) and takes no bias}}
+  %y = qnt.contract %x, %w : (tensor<2x8xi8>, tensor<8x4xi8>) -> tensor<2x4xi32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<i8, scales = [0.5]>
+         weight = #qnt.params<i8, narrow, axis = 0, block = 4, scales = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]>
+         result = #qnt.params<i32, scales = [0.5]>
+  return %y : tensor<2x4xi32>
+}
+
+// -----
+
+// Tests that per-block input parameters count the last dimension in the
+// weight's blocks.
+func.func @contract_block_input(%x: tensor<2x8xi8>, %w: tensor<8x4xi8>, %s: tensor<2x3xf32>, %z: tensor<2x3xi32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{per-block dynamic parameters must have the input's shape with its last dimension counted in blocks of 4 ('tensor<2x2xf32>')}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<2x8xi8>, tensor<8x4xi8>, tensor<2x3xf32>, tensor<2x3xi32>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = i8
+         weight = #qnt.params<i8, narrow, axis = 0, block = 4, scales = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that a dynamic quantization is per row or per block, not both.
+func.func @dynamic_quantize_row_block(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{per_row and block exclude each other}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<2x8xf32> to tensor<2x8xi8>, tensor<2xf32>, tensor<2xi32> storage = i8 scheme = symmetric per_row block = 4
+  return
+}
+
+// -----
+
+// Tests the parameter shape of a per-block dynamic quantization.
+func.func @dynamic_quantize_block_shape(%x: tensor<2x9xf32>) {
+  // expected-error @+1 {{scales must be 'tensor<2x3xf32>'}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<2x9xf32> to tensor<2x9xi8>, tensor<2x2xf32>, tensor<2x2xi32> storage = i8 scheme = symmetric block = 4
   return
 }

@@ -201,6 +201,9 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   int64_t block = wParams.getBlockSize();
   bool perRow = act.dynamic && (act.perRow || act.perBlock) &&
                 fitsPerRow(xMap, outMap, iterators);
+  if (block && !(act.dynamic && act.perBlock))
+    return fail("per-block weights get integer kernels with dynamic "
+                "activations per block (act-granularity=block)");
   if (block) {
     // Blocks of the one reduced loop, which indexes the input's last
     // dimension (qnt.contract's verifier checks the same).
