@@ -17,7 +17,7 @@
 // RUN: not quant-opt %s --qnt-quantize="act-scheme=minval" 2>&1 | FileCheck %s --check-prefix=ACTSCHEME
 // ACTSCHEME: error: qnt-quantize: act-scheme='minval' (expected asymmetric or symmetric)
 // RUN: not quant-opt %s --qnt-quantize="act-granularity=channel" 2>&1 | FileCheck %s --check-prefix=ACTGRAN
-// ACTGRAN: error: qnt-quantize: unknown act-granularity='channel' (expected tensor or row)
+// ACTGRAN: error: qnt-quantize: unknown act-granularity='channel' (expected tensor, row or block)
 // RUN: not quant-opt %s --qnt-quantize="requantize=q15" 2>&1 | FileCheck %s --check-prefix=REQUANT
 // REQUANT: error: qnt-quantize: unknown requantize='q15' (expected float or fixed-point)
 // RUN: not quant-opt %s --qnt-quantize="activations=static" 2>&1 | FileCheck %s --check-prefix=NOSTATS
