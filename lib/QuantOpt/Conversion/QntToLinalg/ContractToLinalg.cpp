@@ -95,6 +95,26 @@ FailureOr<SmallVector<Value>> getDynamicSizes(OpBuilder &b, ContractOp op,
   return sizes;
 }
 
+/// The op's loops as linalg iterators (reduced: not indexing the result).
+SmallVector<utils::IteratorType> getIterators(ContractOp op) {
+  SmallVector<utils::IteratorType> iterators;
+  for (bool r : op.getReductionLoops())
+    iterators.push_back(r ? utils::IteratorType::reduction
+                          : utils::IteratorType::parallel);
+  return iterators;
+}
+
+/// The dynamic sizes of the whole result (getDynamicSizes).
+FailureOr<SmallVector<Value>> getResultDynamicSizes(OpBuilder &b,
+                                                    ContractOp op) {
+  SmallVector<unsigned> allAxes;
+  for (unsigned d = 0; d < cast<RankedTensorType>(op.getResult().getType())
+                               .getRank();
+       ++d)
+    allAxes.push_back(d);
+  return getDynamicSizes(b, op, allAxes);
+}
+
 struct ContractLowering : OpRewritePattern<ContractOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -112,15 +132,8 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     unsigned outRank = outType.getRank();
     AffineMap xMap = op.getInputMap(), wMap = op.getWeightMap(),
               outMap = op.getResultMap();
-    SmallVector<bool> reduced = op.getReductionLoops();
-    SmallVector<utils::IteratorType> iterators;
-    for (bool r : reduced)
-      iterators.push_back(r ? utils::IteratorType::reduction
-                            : utils::IteratorType::parallel);
-    SmallVector<unsigned> allAxes;
-    for (unsigned d = 0; d < outRank; ++d)
-      allAxes.push_back(d);
-    FailureOr<SmallVector<Value>> dynDims = getDynamicSizes(b, op, allAxes);
+    SmallVector<utils::IteratorType> iterators = getIterators(op);
+    FailureOr<SmallVector<Value>> dynDims = getResultDynamicSizes(b, op);
     if (failed(dynDims))
       return b.notifyMatchFailure(op, "a dynamic result size is not the size "
                                       "of an operand dimension");
@@ -335,7 +348,7 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     auto wType = cast<RankedTensorType>(op.getWeight().getType());
     AffineMap xMap = op.getInputMap(), wMap = op.getWeightMap(),
               outMap = op.getResultMap();
-    unsigned numLoops = xMap.getNumDims(), outRank = outType.getRank();
+    unsigned numLoops = xMap.getNumDims();
     ParamsAttr wParams = op.getWeightParamsAttr();
     int64_t block = wParams.getBlockSize(), axis = wParams.getAxis();
     AffineExpr kExpr = xMap.getResults().back();
@@ -343,10 +356,7 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     AffineExpr gExpr = kExpr.floorDiv(block);
     bool xSigned = num::isSignedStorage(op.getInputStorageKind());
     bool wSigned = num::isSignedStorage(op.getWeightStorageKind());
-    SmallVector<unsigned> allAxes;
-    for (unsigned d = 0; d < outRank; ++d)
-      allAxes.push_back(d);
-    FailureOr<SmallVector<Value>> dynDims = getDynamicSizes(b, op, allAxes);
+    FailureOr<SmallVector<Value>> dynDims = getResultDynamicSizes(b, op);
     if (failed(dynDims))
       return b.notifyMatchFailure(op, "a dynamic result size is not the size "
                                       "of an operand dimension");
@@ -405,11 +415,7 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
       maps.push_back(wParamMap);
     }
     maps.push_back(AffineMap::get(numLoops, 0, accExprs, ctx));
-    SmallVector<bool> reduced = op.getReductionLoops();
-    SmallVector<utils::IteratorType> iterators;
-    for (bool r : reduced)
-      iterators.push_back(r ? utils::IteratorType::reduction
-                            : utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iterators = getIterators(op);
     int64_t zxConst = xParams ? xParams.getZeroPoint(0) : 0;
     Value acc =
         linalg::GenericOp::create(
