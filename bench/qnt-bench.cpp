@@ -57,6 +57,15 @@ static cl::opt<std::string> convsOption(
              "1, input pre-padded to (H+K-1)x(W+K-1): 'same' layers of a "
              "ResNet-like CNN)"),
     cl::init("1x56x56x64x64x3,1x28x28x128x128x3,1x14x14x256x256x3"));
+static cl::opt<std::string> groupwiseOption(
+    "groupwise", cl::cat(category),
+    cl::desc("Comma-separated MxKxN shapes of the group-wise section: W4A8 "
+             "with int4 weights per block of 32 and 128 rows of K and int8 "
+             "activations quantized per row and block (qnt.contract's block "
+             "form, as llama.cpp's Q4_0 x Q8_0 and ONNX Runtime's "
+             "MatMulNBits) against our W8A8 (per-channel int8 weights, int8 "
+             "activations per row), both from f32 activations"),
+    cl::init("1x4096x4096,1x16384x8192,64x4096x4096"));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Timed calls per kernel"),
                                 cl::init(20), cl::cat(category));
 static cl::opt<std::string> isaOption(
@@ -196,6 +205,51 @@ func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
 )",
                       s.m, s.k, s.n, hex, storedN, int4 ? "i4" : "i8",
                       scaleList, int4 ? " packed" : "", layout);
+  return text;
+}
+
+/// A group-wise layer from f32 activations: with `block` > 0, i4 weights
+/// `q` with scales per block of `block` rows of K ([ceil(K/block)][N]) and
+/// activations quantized to i8 (symmetric) per row and block; with `block`
+/// = 0, i8 weights with per-channel scales ([N]) and activations per row.
+static std::string buildGroupwiseModule(const Shape &s,
+                                        const std::vector<int8_t> &q,
+                                        const std::vector<float> &scales,
+                                        int64_t block) {
+  std::string hex = llvm::toHex(
+      llvm::StringRef(reinterpret_cast<const char *>(q.data()), q.size()));
+  std::string list;
+  list.reserve(scales.size() * 16);
+  for (float v : scales) {
+    if (!list.empty())
+      list += ", ";
+    list += llvm::formatv("{0:e9}", v).str();
+  }
+  int64_t groups = block ? (s.k + block - 1) / block : 0;
+  std::string paramShape =
+      block ? llvm::formatv("{0}x{1}x", s.m, groups).str()
+            : llvm::formatv("{0}x", s.m).str();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv(R"(
+#map = affine_map<(d0, d1, d2) -> (d0, d2)>
+#map1 = affine_map<(d0, d1, d2) -> (d2, d1)>
+#map2 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
+  %w = arith.constant dense<"0x{3}"> : tensor<{1}x{2}x{4}>
+  %xq, %sx, %zx = qnt.dynamic_quantize %a : tensor<{0}x{1}xf32> to tensor<{0}x{1}xi8>, tensor<{5}f32>, tensor<{5}i32> storage = i8 scheme = symmetric {6}
+  %r = qnt.contract %xq, %w dynamic(%sx, %zx) : (tensor<{0}x{1}xi8>, tensor<{1}x{2}x{4}>, tensor<{5}f32>, tensor<{5}i32>) -> tensor<{0}x{2}xf32>
+         maps = [#map, #map1, #map2] input_storage = i8
+         weight = #qnt.params<{4}, narrow, axis = {7}, scales = [{8}]>
+  return %r : tensor<{0}x{2}xf32>
+}
+)",
+                      s.m, s.k, s.n, hex, block ? "i4" : "i8", paramShape,
+                      block ? llvm::formatv("block = {0}", block).str()
+                            : std::string("per_row"),
+                      block ? llvm::formatv("0, block = {0}", block).str()
+                            : std::string("1"),
+                      list);
   return text;
 }
 
@@ -365,6 +419,26 @@ static bool compileOurs(MLIRContext &ctx, const std::string &text,
   return true;
 }
 
+/// The module of `text` through the reference lowering (no kernels), for
+/// the bit-exact checks of the group-wise kernels.
+static bool compileReference(MLIRContext &ctx, const std::string &text,
+                             OurKernel &kernel) {
+  kernel.module = parseSourceString<ModuleOp>(text, &ctx);
+  if (!kernel.module)
+    return false;
+  PassManager pm(&ctx);
+  if (failed(quantopt::buildLowerToLLVMPipeline(pm)) ||
+      failed(pm.run(*kernel.module)))
+    return false;
+  auto session = quantopt::runtime::Session::create(*kernel.module, "main");
+  if (!session) {
+    llvm::errs() << llvm::toString(session.takeError()) << "\n";
+    return false;
+  }
+  kernel.session = std::move(*session);
+  return true;
+}
+
 static double timeOurs(const OurKernel &kernel, const NpyArray &input,
                        std::vector<NpyArray> *results) {
   quantopt::runtime::Timing timing;
@@ -430,6 +504,8 @@ int main(int argc, char **argv) {
 
   std::vector<Shape> shapes;
   for (llvm::StringRef item : llvm::split(shapesOption.getValue(), ',')) {
+    if (item.trim().empty())
+      continue;
     llvm::SmallVector<llvm::StringRef> dims;
     item.trim().split(dims, 'x');
     Shape s;
@@ -671,6 +747,112 @@ int main(int argc, char **argv) {
                                       t32 / tWo4, t32 / tWoG)
                             .str()
                       : std::string());
+    }
+  }
+  // Group-wise W4A8 (int4 weights per block of 32 or 128 rows of K, int8
+  // activations per row and block) against our W8A8, both from f32
+  // activations (the dynamic quantization is part of each layer). Each
+  // kernel is checked against the reference lowering of the same module,
+  // bit for bit.
+  std::vector<Shape> groupwise;
+  for (llvm::StringRef item : llvm::split(groupwiseOption.getValue(), ',')) {
+    if (item.trim().empty())
+      continue;
+    llvm::SmallVector<llvm::StringRef> dims;
+    item.trim().split(dims, 'x');
+    Shape s;
+    if (dims.size() != 3 || dims[0].getAsInteger(10, s.m) ||
+        dims[1].getAsInteger(10, s.k) || dims[2].getAsInteger(10, s.n) ||
+        s.m <= 0 || s.k <= 0 || s.n <= 0) {
+      llvm::errs() << "qnt-bench: bad --groupwise shape '" << item
+                   << "' (expected MxKxN)\n";
+      return 1;
+    }
+    groupwise.push_back(s);
+  }
+  for (const Shape &s : groupwise) {
+    double ops = 2.0 * s.m * s.k * s.n;
+    std::string shapeName =
+        llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
+    std::uniform_int_distribution<int> q4(-7, 7), q8(-127, 127);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<int8_t> w4(s.k * s.n), w8(s.k * s.n);
+    for (auto &v : w4)
+      v = static_cast<int8_t>(q4(rng));
+    for (auto &v : w8)
+      v = static_cast<int8_t>(q8(rng));
+    NpyArray in;
+    in.dtype = DType::F32;
+    in.shape = {s.m, s.k};
+    std::vector<float> a(s.m * s.k);
+    for (auto &v : a)
+      v = normal(rng);
+    in.data.resize(a.size() * 4);
+    std::memcpy(in.data.data(), a.data(), in.data.size());
+    struct Variant {
+      std::string label;
+      std::string text;
+      double ms = NAN;
+    };
+    std::vector<Variant> variants;
+    for (int64_t block : {32, 128}) {
+      int64_t groups = (s.k + block - 1) / block;
+      std::vector<float> sc(groups * s.n);
+      for (size_t i = 0; i < sc.size(); ++i)
+        sc[i] = 0.01f + 0.001f * static_cast<float>(i % 13);
+      variants.push_back({llvm::formatv("ours W4A8 g{0}", block).str(),
+                          buildGroupwiseModule(s, w4, sc, block)});
+    }
+    std::vector<float> sc8(s.n);
+    for (int64_t j = 0; j < s.n; ++j)
+      sc8[j] = 0.001f + 0.0001f * static_cast<float>(j % 7);
+    variants.push_back(
+        {"ours W8A8 per channel", buildGroupwiseModule(s, w8, sc8, 0)});
+    std::vector<std::vector<NpyArray>> expected(variants.size());
+    for (size_t v = 0; v < variants.size(); ++v) {
+      OurKernel ref;
+      if (!compileReference(ctx, variants[v].text, ref)) {
+        llvm::errs() << "qnt-bench: cannot compile the reference lowering of "
+                     << variants[v].label << "\n";
+        return 1;
+      }
+      quantopt::runtime::Timing timing;
+      auto out = ref.session->call({in}, {"a"}, 1, &timing);
+      if (!out) {
+        llvm::errs() << llvm::toString(out.takeError()) << "\n";
+        return 1;
+      }
+      expected[v] = std::move(*out);
+    }
+    for (int threads : threadCounts) {
+      std::vector<OurKernel> kernels(variants.size());
+      for (size_t v = 0; v < variants.size(); ++v)
+        if (!compileOurs(ctx, variants[v].text, threads, kernels[v])) {
+          llvm::errs() << "qnt-bench: cannot compile " << variants[v].label
+                       << "\n";
+          return 1;
+        }
+      std::string t = std::to_string(threads);
+      for (size_t v = 0; v < variants.size(); ++v) {
+        std::vector<NpyArray> got;
+        variants[v].ms = timeOurs(kernels[v], in, &got);
+        bool same = got.size() == 1 && expected[v].size() == 1 &&
+                    got[0].data == expected[v][0].data;
+        failures += !same;
+        llvm::outs() << llvm::formatv(
+            "{0,-16} {1,-7} check: {2} vs the reference lowering {3}\n",
+            shapeName, t, variants[v].label,
+            same ? "identical" : "DIFFERENT");
+      }
+      for (const Variant &v : variants)
+        llvm::outs() << llvm::formatv(
+            "{0,-16} {1,-7} {2,-24} {3,10:f3} {4,10:f1}\n", shapeName, t,
+            v.label, v.ms, ops / (v.ms * 1e6));
+      llvm::outs() << llvm::formatv(
+          "{0,-16} {1,-7} ratios: ours W4A8 speed / ours W8A8: g32 {2:f2}x, "
+          "g128 {3:f2}x\n",
+          shapeName, t, variants[2].ms / variants[0].ms,
+          variants[2].ms / variants[1].ms);
     }
   }
   for (const ConvShape &cs : convs) {

@@ -60,6 +60,14 @@ void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
 void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
                                          bool parallel);
 
+/// Adds the pattern of qnt-block-matmul: a qnt.contract with per-block
+/// weights (2-D matmul, constant 4- or 8-bit weights, block size a multiple
+/// of 4, i8/u8 activations) becomes a VNNI kernel with `lanes` i32 lanes
+/// (16 or 8) that reproduces the reference lowering's bits, in a
+/// qnt.kernel.
+void populateQntBlockMatmulPatterns(mlir::RewritePatternSet &patterns,
+                                    int64_t lanes, bool parallel);
+
 /// Adds the pattern of qnt-parallel-loops: a linalg op on buffers outside
 /// any scf.parallel becomes loops whose outer parallel dimensions (enough
 /// for `threads`) are one scf.parallel.

@@ -153,6 +153,39 @@ def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::func::FuncOp">
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntBlockMatmul : Pass<"qnt-block-matmul", "::mlir::func::FuncOp"> {
+  let summary = "VNNI kernels for group-wise int4/int8 x int8 matmuls (qnt.contract's block form)";
+  let description = [{
+    Rewrites each `qnt.contract` with per-block weights (its block form:
+    group-wise i4, u4, i8 or u8 weights with scales and optional zero points
+    per block of `B` rows of K, times i8 or u8 activations quantized per
+    tensor, per row or per row and block) of a 2-D matmul with a constant
+    weight and `B % 4 == 0` into a `qnt.kernel`: the weights are stored as
+    unsigned bytes `q_w + c_w` (4-bit ones as nibbles) in vpdpbusd's order
+    and multiply the signed activation bytes; per block, fresh int32
+    accumulators are corrected by the block's activation sum (computed once
+    per call) and, unless the activations' zero point is known to be 0, by
+    the block's weight sums, converted, and added to running f32 sums with
+    one fused multiply-add by `s_x * s_w`, which gives the reference
+    lowering's bits (docs/Codegen.md). Other block-form layers keep the
+    reference loops with a remark saying why. The rewrite is
+    `populateQntBlockMatmulPatterns`.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "i32 lanes per vector: 16 (AVX512) or 8 (256-bit)">,
+    Option<"parallel", "parallel", "bool", /*default=*/"false",
+           "distribute the column-block groups with scf.parallel">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::qnt::QntDialect",
+                           "::mlir::qnt_x86::QntX86Dialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def QntPolynomialMath : Pass<"qnt-polynomial-math", "::mlir::func::FuncOp"> {
   let summary = "f32 math functions as polynomial approximations (vectorizable)";
   let description = [{

@@ -285,42 +285,47 @@ FailureOr<MatchedMatmul> quantopt::matchVnniContraction(linalg::GenericOp op) {
   return matched;
 }
 
-/// The weights in vpdpbusd order: [ceil(N/L)][ceil(K/4)][L][4] for L lanes.
-/// For i4 weights the same 4L values per (block, k4) are stored as 2L bytes:
-/// byte i holds value i + 8 in its low nibble and value 2L + i + 8 in its
-/// high one (zero-padding is stored as 8), so that the kernel unpacks them
-/// with two masks, one shift, one concatenation and one subtraction.
-DenseElementsAttr quantopt::packWeights(DenseElementsAttr weights, int64_t k,
-                                        int64_t n, int64_t kLanes, bool int4,
-                                        bool unsignedW) {
+DenseElementsAttr quantopt::packVnniOrder(MLIRContext *ctx,
+                                          ArrayRef<uint8_t> stored, int64_t k,
+                                          int64_t n, int64_t kLanes,
+                                          bool nibbles, uint8_t pad) {
   int64_t nb = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
-  std::vector<int8_t> packed(nb * k4 * kLanes * 4, 0);
-  SmallVector<int8_t> values;
-  for (APInt v : weights.getValues<APInt>())
-    values.push_back(static_cast<int8_t>(
-        unsignedW ? static_cast<int64_t>(v.getZExtValue()) - 128
-                  : v.getSExtValue()));
+  std::vector<uint8_t> packed(nb * k4 * kLanes * 4, pad);
   for (int64_t row = 0; row < k; ++row)
     for (int64_t col = 0; col < n; ++col)
       packed[(((col / kLanes) * k4 + row / 4) * kLanes + col % kLanes) * 4 +
-             row % 4] = values[row * n + col];
-  auto i8 = IntegerType::get(weights.getContext(), 8);
-  if (int4) {
+             row % 4] = stored[row * n + col];
+  auto i8 = IntegerType::get(ctx, 8);
+  if (nibbles) {
     int64_t unit = kLanes * 4, half = unit / 2;
-    std::vector<int8_t> nibbles(nb * k4 * half);
+    std::vector<int8_t> bytes(nb * k4 * half);
     for (int64_t g = 0; g < nb * k4; ++g)
-      for (int64_t i = 0; i < half; ++i) {
-        uint8_t lo = static_cast<uint8_t>(packed[g * unit + i] + 8);
-        uint8_t hi = static_cast<uint8_t>(packed[g * unit + half + i] + 8);
-        nibbles[g * half + i] = static_cast<int8_t>(lo | (hi << 4));
-      }
+      for (int64_t i = 0; i < half; ++i)
+        bytes[g * half + i] = static_cast<int8_t>(
+            (packed[g * unit + i] & 0xF) | (packed[g * unit + half + i] << 4));
     return DenseElementsAttr::get(RankedTensorType::get({nb, k4, half}, i8),
-                                  llvm::ArrayRef<int8_t>(nibbles));
+                                  llvm::ArrayRef<int8_t>(bytes));
   }
-  auto type = RankedTensorType::get({nb, k4, kLanes * 4}, i8);
-  return DenseElementsAttr::get(type, llvm::ArrayRef<int8_t>(packed));
+  std::vector<int8_t> bytes(packed.begin(), packed.end());
+  return DenseElementsAttr::get(RankedTensorType::get({nb, k4, kLanes * 4}, i8),
+                                llvm::ArrayRef<int8_t>(bytes));
 }
 
+/// i4 values are stored as nibbles v + 8 (zero-padding as 8), so that the
+/// kernel unpacks them with two masks, one shift, one concatenation and one
+/// subtraction.
+DenseElementsAttr quantopt::packWeights(DenseElementsAttr weights, int64_t k,
+                                        int64_t n, int64_t kLanes, bool int4,
+                                        bool unsignedW) {
+  std::vector<uint8_t> stored;
+  for (APInt v : weights.getValues<APInt>()) {
+    int64_t value = unsignedW ? static_cast<int64_t>(v.getZExtValue()) - 128
+                              : v.getSExtValue();
+    stored.push_back(static_cast<uint8_t>(int4 ? value + 8 : value));
+  }
+  return packVnniOrder(weights.getContext(), stored, k, n, kLanes, int4,
+                       int4 ? 8 : 0);
+}
 
 std::vector<int32_t> quantopt::getShiftCompensation(DenseElementsAttr weights,
                                                     bool unsignedW,

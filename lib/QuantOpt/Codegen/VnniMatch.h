@@ -59,8 +59,17 @@ mlir::linalg::GenericOp convertNchwToNhwc(mlir::RewriterBase &rewriter,
 /// from a zero init), or failure.
 mlir::FailureOr<MatchedMatmul> matchVnniContraction(mlir::linalg::GenericOp op);
 
-/// The weights in vpdpbusd order: [ceil(N/L)][ceil(K/4)][L][4] for L lanes
-/// (i4: two per byte; u8: stored as w - 128).
+/// Bytes `stored` ([K][N]) in vpdpbusd order: [ceil(N/L)][ceil(K/4)][L][4]
+/// for L lanes, `pad` beyond K and N. With `nibbles` (4-bit values), the 4L
+/// values of each (column block, group of four) are 2L bytes: byte i holds
+/// value i in its low nibble and value 2L + i in its high one.
+mlir::DenseElementsAttr packVnniOrder(mlir::MLIRContext *ctx,
+                                      llvm::ArrayRef<uint8_t> stored,
+                                      int64_t k, int64_t n, int64_t kLanes,
+                                      bool nibbles, uint8_t pad);
+
+/// The weights in vpdpbusd order (packVnniOrder; i4: nibbles of w + 8; u8:
+/// stored as w - 128).
 mlir::DenseElementsAttr packWeights(mlir::DenseElementsAttr weights,
                                     int64_t k, int64_t n, int64_t kLanes,
                                     bool int4, bool unsignedW);

@@ -35,7 +35,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   bool parallel = codegen && codegen->threads > 1;
   pm.addPass(quantopt::createQntExportSignatures());
   pm.addPass(quantopt::createQntLowerObservers());
-  // The weight-only kernels match qnt.dequantize, so they come before the
+  // The weight-only kernels match qnt.dequantize and the group-wise ones
+  // qnt.contract's block form, so they come before the
   // qnt lowering; the integer kernels come after it (and after canonicalize)
   // so that they fuse the element-wise generics that follow them, requantize
   // included.
@@ -47,6 +48,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(quantopt::createQntF32Matmul({parallel}));
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntWeightOnlyMatmul({parallel}));
+    pm.addNestedPass<func::FuncOp>(
+        quantopt::createQntBlockMatmul({codegen->lanes, parallel}));
   }
   pm.addPass(quantopt::createConvertQntToLinalg());
   OpPassManager &tosa = pm.nest<func::FuncOp>();

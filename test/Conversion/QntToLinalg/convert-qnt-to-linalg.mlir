@@ -205,3 +205,27 @@ func.func @dynamic_quantize(%x: tensor<?x8xf32>) -> (tensor<?x8xi8>, tensor<?xf3
   %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = ui8 scheme = asymmetric per_row
   return %q, %s, %z : tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32>
 }
+
+// -----
+
+// Tests dynamic_quantize per block: the input padded with zeros to whole
+// blocks (a zero never changes a block's parameters), viewed as
+// [rows][blocks][B] and quantized per row of that view (the per-row
+// lowering, which qnt-vectorize-elementwise vectorizes), then collapsed and
+// sliced back to the input's shape.
+// CHECK-LABEL: func @dynamic_quantize_blocks
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0] high[0, 8]
+// CHECK: tensor.yield %[[ZERO]]
+// CHECK: tensor<?x40xf32> to tensor<?x48xf32>
+// CHECK: %[[VIEW:.*]] = tensor.expand_shape %[[PAD]] {{\[\[}}0], [1, 2]] output_shape [%{{.*}}, 3, 16] : tensor<?x48xf32> into tensor<?x3x16xf32>
+// CHECK: %[[RANGE:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[VIEW]] : tensor<?x3x16xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>)
+// CHECK: %[[P:.*]]:3 = linalg.generic {{.*}} ins(%[[RANGE]]#0, %[[RANGE]]#1 : tensor<?x3xf32>, tensor<?x3xf32>)
+// CHECK: %[[Q:.*]] = linalg.generic {{.*}} ins(%[[VIEW]], %[[P]]#0, %[[P]]#2 : tensor<?x3x16xf32>, tensor<?x3xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<?x3x16xi8>)
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[Q]] {{\[\[}}0], [1, 2]] : tensor<?x3x16xi8> into tensor<?x48xi8>
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[FLAT]][0, 0] [%{{.*}}, 40] [1, 1] : tensor<?x48xi8> to tensor<?x40xi8>
+// CHECK: return %[[SLICE]], %[[P]]#0, %[[P]]#1
+func.func @dynamic_quantize_blocks(%x: tensor<?x40xf32>) -> (tensor<?x40xi8>, tensor<?x3xf32>, tensor<?x3xi32>) {
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x40xf32> to tensor<?x40xi8>, tensor<?x3xf32>, tensor<?x3xi32> storage = i8 scheme = symmetric block = 16
+  return %q, %s, %z : tensor<?x40xi8>, tensor<?x3xf32>, tensor<?x3xi32>
+}

@@ -598,7 +598,10 @@ struct RequantizeLowering : OpRewritePattern<RequantizeOp> {
 /// parameters (num::solveFromRange for symmetric/asymmetric integer
 /// storage, in the same float32 operations), and the quantization itself.
 struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
+  // The block form rewrites into the per-row form (lowerBlocks).
+  DynamicQuantizeLowering(MLIRContext *ctx) : OpRewritePattern(ctx) {
+    setHasBoundedRewriteRecursion();
+  }
   LogicalResult matchAndRewrite(DynamicQuantizeOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -610,9 +613,9 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     num::IntRange range = options.getIntRange();
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
 
-    // Parameter shape and the map from the input's loops to it: per block,
-    // the last loop reaches block `d floordiv B`.
-    std::optional<int64_t> block = op.getBlock();
+    if (op.getBlock())
+      return lowerBlocks(op, rewriter);
+    // Parameter shape and the map from the input's loops to it.
     SmallVector<int64_t> paramShape = op.getParamShape();
     unsigned paramRank = paramShape.size();
     SmallVector<Value> paramDynDims;
@@ -622,8 +625,6 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     SmallVector<AffineExpr> paramExprs;
     for (unsigned d = 0; d < paramRank; ++d)
       paramExprs.push_back(b.getAffineDimExpr(d));
-    if (block)
-      paramExprs.back() = paramExprs.back().floorDiv(*block);
     AffineMap paramMap = AffineMap::get(rank, 0, paramExprs, b.getContext());
     AffineMap identity = b.getMultiDimIdentityMap(rank);
     auto emptyParams = [&](Type t) -> Value {
@@ -639,7 +640,7 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     // 1. Range of the finite elements.
     SmallVector<utils::IteratorType> rangeIters(rank,
                                                 utils::IteratorType::reduction);
-    for (unsigned d = 0; d < (block ? rank - 1 : paramRank); ++d)
+    for (unsigned d = 0; d < paramRank; ++d)
       rangeIters[d] = utils::IteratorType::parallel;
     auto rangeOp = linalg::GenericOp::create(
         b, loc, TypeRange{emptyParams(f32).getType(), emptyParams(f32).getType()},
@@ -740,6 +741,73 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
                                          num::RoundingMode::HalfEven);
         });
     rewriter.replaceOp(op, {q, solveOp.getResult(0), solveOp.getResult(1)});
+    return success();
+  }
+
+  /// Per block of B: the input, padded with zeros to whole blocks, as
+  /// [..., G, B] quantized per row (the per-row lowering, which
+  /// qnt-vectorize-elementwise vectorizes), then collapsed and sliced back.
+  /// A zero never changes a block's parameters: the asymmetric range always
+  /// contains 0, the symmetric one is |x|'s maximum, and a block without
+  /// finite elements already solves as zeros.
+  static LogicalResult lowerBlocks(DynamicQuantizeOp op,
+                                   PatternRewriter &b) {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t rank = xType.getRank(), block = *op.getBlock();
+    int64_t d = xType.getShape().back();
+    int64_t groups = num::getNumBlocks(d, block);
+    Type f32 = b.getF32Type();
+    if (groups * block != d) {
+      SmallVector<OpFoldResult> low(rank, b.getIndexAttr(0)),
+          high(rank, b.getIndexAttr(0));
+      high.back() = b.getIndexAttr(groups * block - d);
+      SmallVector<int64_t> padded(xType.getShape());
+      padded.back() = groups * block;
+      x = tensor::PadOp::create(b, loc, RankedTensorType::get(padded, f32), x,
+                                low, high, f32Const(b, loc, 0.0f));
+    }
+    SmallVector<int64_t> expandedShape(xType.getShape().drop_back());
+    expandedShape.append({groups, block});
+    SmallVector<OpFoldResult> outputShape;
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      outputShape.push_back(
+          xType.isDynamicDim(i)
+              ? OpFoldResult(tensor::DimOp::create(b, loc, x, i).getResult())
+              : OpFoldResult(b.getIndexAttr(xType.getDimSize(i))));
+    outputShape.append({b.getIndexAttr(groups), b.getIndexAttr(block)});
+    SmallVector<ReassociationIndices> reassociation;
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      reassociation.push_back({i});
+    reassociation.push_back({rank - 1, rank});
+    Value expanded = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(expandedShape, f32), x, reassociation,
+        outputShape);
+    Type stored = op.getResult().getType().getElementType();
+    auto perRow = DynamicQuantizeOp::create(
+        b, loc,
+        TypeRange{RankedTensorType::get(expandedShape, stored),
+                  op.getScales().getType(), op.getZeroPoints().getType()},
+        expanded, op.getStorageAttr(), op.getSchemeAttr(), b.getUnitAttr(),
+        IntegerAttr());
+    SmallVector<int64_t> collapsedShape(xType.getShape());
+    collapsedShape.back() = groups * block;
+    Value q = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get(collapsedShape, stored),
+        perRow.getResult(), reassociation);
+    if (groups * block != d) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+          sizes, strides(rank, b.getIndexAttr(1));
+      for (int64_t i = 0; i < rank; ++i)
+        sizes.push_back(
+            xType.isDynamicDim(i)
+                ? OpFoldResult(tensor::DimOp::create(b, loc, q, i).getResult())
+                : OpFoldResult(b.getIndexAttr(xType.getDimSize(i))));
+      q = tensor::ExtractSliceOp::create(b, loc, op.getResult().getType(), q,
+                                         offsets, sizes, strides);
+    }
+    b.replaceOp(op, {q, perRow.getScales(), perRow.getZeroPoints()});
     return success();
   }
 };

@@ -1,0 +1,552 @@
+//===- BlockMatmul.cpp - Group-wise int4/int8 x int8 matmuls on VNNI ------===//
+//
+// Part of the QuantOpt project.
+//
+//===----------------------------------------------------------------------===//
+//
+// qnt-block-matmul gives `qnt.contract`'s block form (per-block weights, as
+// llama.cpp's Q4_0 x Q8_0 and ONNX Runtime's MatMulNBits with int8
+// activations) a VNNI kernel (docs/Codegen.md). It matches the typed op, so
+// it runs before convert-qnt-to-linalg.
+//
+// vpdpbusd multiplies unsigned bytes with signed ones. Here the *weights*
+// are the unsigned operand: they are stored as u = q_w + c_w in [0, 255]
+// (c_w = 8 for i4, 128 for i8, 0 for u4 and u8), packed in vpdpbusd's order
+// as qnt-vnni-matmul packs them (4-bit values as nibbles, unpacked with two
+// masks, one shift and one concatenation), and the activations are the
+// signed operand: x' = q_x (i8) or q_x - 128 (u8, xor 0x80), broadcast four
+// bytes at a time. Per block g of B rows of K (B % 4 == 0, so that no group
+// of four straddles two blocks) and output column n:
+//
+//   dot_g  = sum_{k in g} u[k][n] x'_k                   (vpdpbusd, fresh
+//                                                          accumulators)
+//   isum_g = dot_g - t[g][n] R_g - e_x W_g[n]
+//          = sum_{k in g} (q_x - z_x)(q_w - z_w[g][n])   (exactly, in i32)
+//
+// with t = c_w + z_w (a constant per block, or c_w alone without zero
+// points), R_g = sum_{k in g} x'_k (per row and block, computed once per
+// call into a buffer), e_x = z_x (i8) or z_x - 128 (u8) and W_g[n] =
+// sum_{k in g} (q_w - z_w) (compile-time sums; the term is left out when
+// z_x is known to be 0: symmetric i8 activations). Then, as the op states,
+//
+//   y = fma(float(isum_g), s_x[g] * s_w[g][n], y)
+//
+// over the blocks in order, the running sums in registers: the reference
+// lowering's bits. Tiles are rows x column blocks of 16 lanes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "QuantOpt/Codegen/Passes.h"
+#include "KernelLoops.h"
+#include "VnniMatch.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
+#include "QuantOpt/Dialect/QntX86/IR/QntX86.h"
+#include "QuantOpt/Numerics/Numerics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTBLOCKMATMUL
+#include "QuantOpt/Codegen/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace quantopt;
+namespace num = quantopt::numerics;
+
+namespace {
+
+/// Column blocks per register tile: rows x kBlockColTile i32 accumulators
+/// and as many f32 running sums stay in registers.
+constexpr int64_t kBlockColTile = 2;
+
+/// What the kernel takes from a block-form qnt.contract.
+struct Matched {
+  qnt::ContractOp op;
+  int64_t k, n, block, groups;
+  bool nibbles;       // 4-bit weights
+  bool unsignedInput; // u8 activations (x' = q_x xor 0x80)
+  /// The stored weights u = q_w + c_w, [K][N].
+  std::vector<uint8_t> stored;
+  int64_t cw;
+  bool weightZeroPoints;
+  /// t[g][n] = c_w + z_w and W_g[n] = sum_{k in g} (q_w - z_w), [G][N];
+  /// scales s_w[g][n].
+  std::vector<int32_t> t, colSums;
+  std::vector<float> scales;
+  /// The input's zero point is known to be 0 with i8 storage (e_x = 0).
+  bool noInputCorrection;
+};
+
+/// Whether the zero points `zx` of a dynamic input are 0: produced by a
+/// symmetric qnt.dynamic_quantize to signed storage, or a zero constant.
+static bool isZeroPoint0(Value zx) {
+  if (auto dq = zx.getDefiningOp<qnt::DynamicQuantizeOp>()) {
+    std::optional<num::StorageKind> kind = qnt::getStorageKindOf(dq.getStorage());
+    return dq.getScheme() == qnt::DynamicScheme::symmetric && kind &&
+           num::isSignedStorage(*kind);
+  }
+  return matchPattern(zx, m_Zero());
+}
+
+/// Why `op` gets no kernel, or the match.
+static FailureOr<Matched> match(qnt::ContractOp op, std::string &why) {
+  int64_t block = op.getWeightBlockSize();
+  if (block <= 0) {
+    why = "not per-block weights";
+    return failure();
+  }
+  MLIRContext *ctx = op.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  auto xType = cast<RankedTensorType>(op.getInput().getType());
+  if (op.getInputMap() != AffineMap::get(3, 0, {m, k}, ctx) ||
+      op.getWeightMap() != AffineMap::get(3, 0, {k, n}, ctx) ||
+      op.getResultMap() != AffineMap::get(3, 0, {m, n}, ctx) ||
+      xType.isDynamicDim(1)) {
+    why = "only 2-D matmuls (input [M][K] with a static K, weight [K][N]) "
+          "are taken";
+    return failure();
+  }
+  if (block % 4) {
+    why = "the block size is not a multiple of 4";
+    return failure();
+  }
+  DenseElementsAttr weights;
+  if (!matchPattern(op.getWeight(), m_Constant(&weights))) {
+    why = "the weight is not a constant";
+    return failure();
+  }
+  num::StorageKind wKind = op.getWeightStorageKind(),
+                   xKind = op.getInputStorageKind();
+  bool wSigned = num::isSignedStorage(wKind);
+  unsigned bits = weights.getElementType().getIntOrFloatBitWidth();
+  if ((bits != 4 && bits != 8) ||
+      (xKind != num::StorageKind::I8 && xKind != num::StorageKind::U8)) {
+    why = "only 4- and 8-bit weights with i8 or u8 activations are taken";
+    return failure();
+  }
+  if (op.getInputParamsAttr() &&
+      op.getInputParamsAttr().getScales().size() != 1) {
+    why = "static input parameters are not per tensor";
+    return failure();
+  }
+  Matched mm;
+  mm.op = op;
+  mm.block = block;
+  mm.nibbles = bits == 4;
+  mm.unsignedInput = xKind == num::StorageKind::U8;
+  auto wType = cast<RankedTensorType>(weights.getType());
+  mm.k = wType.getDimSize(0);
+  mm.n = wType.getDimSize(1);
+  mm.groups = num::getNumBlocks(mm.k, block);
+  mm.cw = wSigned ? (1 << (bits - 1)) : 0;
+  qnt::ParamsAttr wp = op.getWeightParamsAttr();
+  ArrayRef<int64_t> zps = wp.getZeroPoints().asArrayRef();
+  mm.weightZeroPoints = llvm::any_of(zps, [](int64_t z) { return z != 0; });
+  // The parameters are [G][N] (the weight's shape with K counted in
+  // blocks, row-major).
+  mm.scales.assign(wp.getScales().asArrayRef().begin(),
+                   wp.getScales().asArrayRef().end());
+  std::vector<int64_t> zw(mm.groups * mm.n, 0);
+  for (auto [i, z] : llvm::enumerate(zps))
+    zw[i] = z;
+  mm.t.resize(mm.groups * mm.n);
+  for (int64_t i = 0; i < mm.groups * mm.n; ++i)
+    mm.t[i] = static_cast<int32_t>(mm.cw + zw[i]);
+  mm.colSums.assign(mm.groups * mm.n, 0);
+  mm.stored.reserve(mm.k * mm.n);
+  int64_t flat = 0;
+  for (APInt v : weights.getValues<APInt>()) {
+    int64_t q = wSigned ? v.getSExtValue()
+                        : static_cast<int64_t>(v.getZExtValue());
+    int64_t row = flat / mm.n, col = flat % mm.n;
+    int64_t p = (row / block) * mm.n + col;
+    mm.stored.push_back(static_cast<uint8_t>(q + mm.cw));
+    mm.colSums[p] += static_cast<int32_t>(q - zw[p]);
+    ++flat;
+  }
+  mm.noInputCorrection =
+      !mm.unsignedInput &&
+      (op.isDynamic() ? isZeroPoint0(op.getInputZeroPoints())
+                      : op.getInputParamsAttr().getZeroPoint(0) == 0);
+  return mm;
+}
+
+/// `values` ([G][N]) as [ceil(N/L)][G][L], zero beyond N: the parameters of
+/// a column block are contiguous over the blocks of K.
+template <typename T>
+static std::vector<T> byColumnBlock(ArrayRef<T> values, int64_t groups,
+                                    int64_t n, int64_t lanes) {
+  int64_t nb = (n + lanes - 1) / lanes;
+  std::vector<T> out(nb * groups * lanes, T(0));
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t col = 0; col < n; ++col)
+      out[((col / lanes) * groups + g) * lanes + col % lanes] =
+          values[g * n + col];
+  return out;
+}
+
+struct BlockKernels {
+  int64_t kLanes = 16;
+  bool parallel = false;
+
+  void rewrite(RewriterBase &rewriter, const Matched &mm) {
+    qnt::ContractOp op = mm.op;
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    Type f32 = Float32Type::get(ctx), i8 = IntegerType::get(ctx, 8),
+         i32 = IntegerType::get(ctx, 32);
+    int64_t k = mm.k, n = mm.n, groups = mm.groups, block = mm.block;
+    int64_t nBlocks = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
+    int64_t kFull = k / 4, perBlock = block / 4;
+    // Blocks with no masked group of four (all but a last block holding a
+    // K tail).
+    int64_t fullGroups = k % 4 ? groups - 1 : groups;
+    bool fullCols = n % kLanes == 0;
+
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(op);
+    OpBuilder &ob = rewriter;
+    auto outType = cast<RankedTensorType>(op.getResult().getType());
+    SmallVector<Value> dynSizes;
+    if (outType.isDynamicDim(0))
+      dynSizes.push_back(tensor::DimOp::create(ob, loc, op.getInput(), 0));
+    KernelBuilder kernel(ob, loc);
+    OpBuilder &b = kernel.getBody();
+    Value w = kernel.addConstant(
+        packVnniOrder(ctx, mm.stored, k, n, kLanes, mm.nibbles, 0));
+    auto paramType = [&](Type element) {
+      return RankedTensorType::get({nBlocks, groups, kLanes}, element);
+    };
+    Value sw = kernel.addConstant(DenseElementsAttr::get(
+        paramType(f32), ArrayRef<float>(byColumnBlock<float>(
+                            mm.scales, groups, n, kLanes))));
+    Value tTable;
+    if (mm.weightZeroPoints) {
+      std::vector<int32_t> t =
+          byColumnBlock<int32_t>(mm.t, groups, n, kLanes);
+      std::vector<int8_t> bytes(t.begin(), t.end()); // in [0, 255]
+      tTable = kernel.addConstant(
+          DenseElementsAttr::get(paramType(i8), ArrayRef<int8_t>(bytes)));
+    }
+    Value wSums;
+    if (!mm.noInputCorrection)
+      wSums = kernel.addConstant(DenseElementsAttr::get(
+          paramType(i32), ArrayRef<int32_t>(byColumnBlock<int32_t>(
+                              mm.colSums, groups, n, kLanes))));
+    Value x = kernel.addStridedInput(op.getInput());
+    Value sx, zx;
+    unsigned paramRank = 0;
+    if (op.isDynamic()) {
+      auto sType = cast<RankedTensorType>(op.getInputScales().getType());
+      paramRank = sType.getRank();
+      auto addParam = [&](Value v) {
+        auto type = cast<RankedTensorType>(v.getType());
+        return paramRank ? kernel.addStridedInput(v)
+                         : kernel.addInput(v, KernelBuilder::identity(type));
+      };
+      sx = addParam(op.getInputScales());
+      if (!mm.noInputCorrection)
+        zx = addParam(op.getInputZeroPoints());
+    }
+    Value out = kernel.addFreshOutput(outType, dynSizes);
+
+    auto cIdx = [&](OpBuilder &cb, int64_t v) {
+      return arith::ConstantIndexOp::create(cb, loc, v).getResult();
+    };
+    auto cI32 = [&](OpBuilder &cb, int64_t v) {
+      return arith::ConstantOp::create(
+                 cb, loc, cb.getI32IntegerAttr(static_cast<int32_t>(v)))
+          .getResult();
+    };
+    Value c0 = cIdx(b, 0), c1 = cIdx(b, 1);
+    Value m = memref::DimOp::create(b, loc, x, 0);
+    auto acc = VectorType::get({kLanes}, i32);
+    auto fvec = VectorType::get({kLanes}, f32);
+    auto bytes = VectorType::get({kLanes * 4}, i8);
+    Value zeroAcc = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(acc, b.getI32IntegerAttr(0)));
+    Value zeroF = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(fvec, b.getF32FloatAttr(0.0f)));
+    // Activation padding past K: a byte that is 0 as x' (0x80 before the
+    // xor of u8 activations); the padded weights are 0 too.
+    Value padByte = arith::ConstantOp::create(
+        b, loc, b.getI8IntegerAttr(mm.unsignedInput ? -128 : 0));
+
+    // R[row][g] = sum_{k in g} x'_k, once per call (the deallocation
+    // pipeline frees the buffer).
+    Value rowSums = memref::AllocOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic, groups}, i32),
+        ValueRange{m});
+    {
+      auto blockBytes = VectorType::get({block}, i8);
+      auto blockWide = VectorType::get({block}, i32);
+      scf::ForOp::create(
+          b, loc, c0, m, c1, ValueRange{},
+          [&](OpBuilder &rb, Location, Value row, ValueRange) {
+            scf::ForOp::create(
+                rb, loc, c0, cIdx(rb, groups), c1, ValueRange{},
+                [&](OpBuilder &gb, Location, Value g, ValueRange) {
+                  Value k0 = arith::MulIOp::create(gb, loc, g, cIdx(gb, block));
+                  Value v = vector::TransferReadOp::create(
+                      gb, loc, blockBytes, x, ValueRange{row, k0}, padByte,
+                      ArrayRef<bool>{k % block == 0});
+                  if (mm.unsignedInput)
+                    v = arith::XOrIOp::create(
+                        gb, loc, v,
+                        arith::ConstantOp::create(
+                            gb, loc,
+                            DenseElementsAttr::get(blockBytes,
+                                                   gb.getI8IntegerAttr(-128))));
+                  Value wide = arith::ExtSIOp::create(gb, loc, blockWide, v);
+                  Value sum = vector::ReductionOp::create(
+                      gb, loc, vector::CombiningKind::ADD, wide);
+                  memref::StoreOp::create(gb, loc, sum, rowSums,
+                                          ValueRange{row, g});
+                  scf::YieldOp::create(gb, loc);
+                });
+            scf::YieldOp::create(rb, loc);
+          });
+    }
+
+    // The 4L weight bytes u of (column block, group of four): 4-bit ones
+    // are 2L bytes, low nibbles then high nibbles.
+    auto loadWeights = [&](OpBuilder &lb, Value blk, Value kGroup) -> Value {
+      if (!mm.nibbles)
+        return vector::LoadOp::create(lb, loc, bytes, w,
+                                      ValueRange{blk, kGroup, c0});
+      auto half = VectorType::get({kLanes * 2}, i8);
+      Value raw = vector::LoadOp::create(lb, loc, half, w,
+                                         ValueRange{blk, kGroup, c0});
+      Value mask = arith::ConstantOp::create(
+          lb, loc, DenseElementsAttr::get(half, lb.getI8IntegerAttr(0x0F)));
+      Value four = arith::ConstantOp::create(
+          lb, loc, DenseElementsAttr::get(half, lb.getI8IntegerAttr(4)));
+      Value low = arith::AndIOp::create(lb, loc, raw, mask);
+      Value high = arith::AndIOp::create(
+          lb, loc, arith::ShRUIOp::create(lb, loc, raw, four), mask);
+      SmallVector<int64_t> concat;
+      for (int64_t i = 0; i < kLanes * 4; ++i)
+        concat.push_back(i);
+      return vector::ShuffleOp::create(lb, loc, low, high, concat);
+    };
+    // x'[row, kk .. kk + 3] broadcast to every lane; `masked` reads past K
+    // as padding.
+    auto broadcastX = [&](OpBuilder &nb, Value row, Value kk, bool masked) {
+      auto fourBytes = VectorType::get({4}, i8);
+      Value v =
+          masked ? vector::TransferReadOp::create(nb, loc, fourBytes, x,
+                                                  ValueRange{row, kk}, padByte,
+                                                  ArrayRef<bool>{false})
+                       .getResult()
+                 : vector::LoadOp::create(nb, loc, fourBytes, x,
+                                          ValueRange{row, kk})
+                       .getResult();
+      Value word =
+          vector::BitCastOp::create(nb, loc, VectorType::get({1}, i32), v);
+      Value scalar =
+          vector::ExtractOp::create(nb, loc, word, ArrayRef<int64_t>{0});
+      if (mm.unsignedInput)
+        scalar = arith::XOrIOp::create(
+            nb, loc, scalar, cI32(nb, static_cast<int32_t>(0x80808080u)));
+      Value splat = vector::BroadcastOp::create(nb, loc, acc, scalar);
+      return vector::BitCastOp::create(nb, loc, bytes, splat).getResult();
+    };
+    // An input parameter of `row` and block `g` (per tensor, per row or per
+    // block).
+    auto inputParam = [&](OpBuilder &pb, Value from, Value row, Value g) {
+      SmallVector<Value> idx;
+      if (paramRank >= 1)
+        idx.push_back(row);
+      if (paramRank == 2)
+        idx.push_back(g);
+      return memref::LoadOp::create(pb, loc, from, idx).getResult();
+    };
+
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
+                        int64_t cols) {
+      SmallVector<Value> rowIdx, blkIdx;
+      for (int64_t r = 0; r < rows; ++r)
+        rowIdx.push_back(offsetIndex(tb, loc, row0, r));
+      for (int64_t c = 0; c < cols; ++c)
+        blkIdx.push_back(offsetIndex(tb, loc, blk0, c));
+      // One group of four of K: rows x cols dots.
+      auto step = [&](OpBuilder &sb, Value kGroup, ValueRange accs,
+                      bool masked) {
+        Value kk = arith::MulIOp::create(sb, loc, kGroup, cIdx(sb, 4));
+        SmallVector<Value> wv;
+        for (int64_t c = 0; c < cols; ++c)
+          wv.push_back(loadWeights(sb, blkIdx[c], kGroup));
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < rows; ++r) {
+          Value xv = broadcastX(sb, rowIdx[r], kk, masked);
+          for (int64_t c = 0; c < cols; ++c)
+            next.push_back(qnt_x86::DotU8I8Op::create(
+                               sb, loc, accs[r * cols + c], wv[c], xv)
+                               .getResult());
+        }
+        return next;
+      };
+      SmallVector<Value> zeros(rows * cols, zeroAcc);
+      // The dots of groups of four [from, to) from fresh accumulators.
+      auto dots = [&](OpBuilder &db, Value from, Value to) {
+        auto loop = scf::ForOp::create(
+            db, loc, from, to, c1, zeros,
+            [&](OpBuilder &lb, Location, Value kGroup, ValueRange accs) {
+              scf::YieldOp::create(lb, loc, step(lb, kGroup, accs, false));
+            });
+        return SmallVector<Value>(loop.getResults());
+      };
+      // y = fma(float(isum_g), s_x * s_w, y) for block g.
+      auto update = [&](OpBuilder &ub, Value g, ArrayRef<Value> dot,
+                        ValueRange ys) {
+        SmallVector<Value> swv, tv, wsv;
+        for (int64_t c = 0; c < cols; ++c) {
+          SmallVector<Value, 3> at{blkIdx[c], g, c0};
+          swv.push_back(vector::LoadOp::create(ub, loc, fvec, sw, at));
+          if (tTable)
+            tv.push_back(arith::ExtUIOp::create(
+                ub, loc, acc,
+                vector::LoadOp::create(ub, loc, VectorType::get({kLanes}, i8),
+                                       tTable, at)));
+          if (wSums)
+            wsv.push_back(vector::LoadOp::create(ub, loc, acc, wSums, at));
+        }
+        SmallVector<Value> next;
+        for (int64_t r = 0; r < rows; ++r) {
+          Value rs = memref::LoadOp::create(ub, loc, rowSums,
+                                            ValueRange{rowIdx[r], g});
+          Value rsv = vector::BroadcastOp::create(ub, loc, acc, rs);
+          // Without weight zero points t = c_w: one scalar per row.
+          Value tR = tTable ? Value()
+                            : vector::BroadcastOp::create(
+                                  ub, loc, acc,
+                                  arith::MulIOp::create(ub, loc, rs,
+                                                        cI32(ub, mm.cw)))
+                                  .getResult();
+          Value sxv;
+          if (sx)
+            sxv = inputParam(ub, sx, rowIdx[r], g);
+          else
+            sxv = arith::ConstantOp::create(
+                ub, loc,
+                ub.getF32FloatAttr(op.getInputParamsAttr().getScales()[0]));
+          sxv = vector::BroadcastOp::create(ub, loc, fvec, sxv);
+          Value ex;
+          if (wSums) {
+            Value z = zx ? inputParam(ub, zx, rowIdx[r], g)
+                         : cI32(ub, op.getInputParamsAttr().getZeroPoint(0));
+            if (mm.unsignedInput)
+              z = arith::SubIOp::create(ub, loc, z, cI32(ub, 128));
+            ex = vector::BroadcastOp::create(ub, loc, acc, z);
+          }
+          for (int64_t c = 0; c < cols; ++c) {
+            Value isum = dot[r * cols + c];
+            Value tTerm =
+                tTable ? arith::MulIOp::create(ub, loc, tv[c], rsv).getResult()
+                       : tR;
+            isum = arith::SubIOp::create(ub, loc, isum, tTerm);
+            if (wSums)
+              isum = arith::SubIOp::create(
+                  ub, loc, isum, arith::MulIOp::create(ub, loc, ex, wsv[c]));
+            Value f = arith::SIToFPOp::create(ub, loc, fvec, isum);
+            Value scale = arith::MulFOp::create(ub, loc, sxv, swv[c]);
+            next.push_back(
+                vector::FMAOp::create(ub, loc, f, scale, ys[r * cols + c]));
+          }
+        }
+        return next;
+      };
+      SmallVector<Value> ys(rows * cols, zeroF);
+      if (fullGroups > 0) {
+        auto blocks = scf::ForOp::create(
+            tb, loc, c0, cIdx(tb, fullGroups), c1, ys,
+            [&](OpBuilder &gb, Location, Value g, ValueRange in) {
+              Value from = arith::MulIOp::create(gb, loc, g, cIdx(gb, perBlock));
+              Value to = arith::MinSIOp::create(
+                  gb, loc, arith::AddIOp::create(gb, loc, from, cIdx(gb, perBlock)),
+                  cIdx(gb, k4));
+              scf::YieldOp::create(gb, loc, update(gb, g, dots(gb, from, to), in));
+            });
+        ys.assign(blocks.getResults().begin(), blocks.getResults().end());
+      }
+      if (fullGroups < groups) {
+        // The last block, ending in a masked group of four.
+        int64_t g = groups - 1;
+        SmallVector<Value> d =
+            dots(tb, cIdx(tb, g * perBlock), cIdx(tb, kFull));
+        d = step(tb, cIdx(tb, kFull), d, true);
+        ys = update(tb, cIdx(tb, g), d, ys);
+      }
+      for (int64_t c = 0; c < cols; ++c) {
+        Value col = arith::MulIOp::create(tb, loc, blkIdx[c], cIdx(tb, kLanes));
+        for (int64_t r = 0; r < rows; ++r)
+          vector::TransferWriteOp::create(tb, loc, ys[r * cols + c], out,
+                                          ValueRange{rowIdx[r], col},
+                                          ArrayRef<bool>{fullCols});
+      }
+    };
+    emitColumnMajorTiles(b, loc, m, nBlocks, kBlockColTile, parallel,
+                         emitTile);
+    rewriter.replaceOp(op, kernel.finish());
+  }
+};
+
+struct BlockContract : OpRewritePattern<qnt::ContractOp> {
+  BlockContract(MLIRContext *ctx, BlockKernels kernels)
+      : OpRewritePattern(ctx), kernels(kernels) {}
+  LogicalResult matchAndRewrite(qnt::ContractOp op,
+                                PatternRewriter &rewriter) const override {
+    std::string why;
+    FailureOr<Matched> matched = match(op, why);
+    if (failed(matched))
+      return rewriter.notifyMatchFailure(op, why);
+    BlockKernels(kernels).rewrite(rewriter, *matched);
+    return success();
+  }
+  BlockKernels kernels;
+};
+
+struct QntBlockMatmulPass
+    : quantopt::impl::QntBlockMatmulBase<QntBlockMatmulPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    Operation *root = getOperation();
+    if (lanes != 16 && lanes != 8) {
+      root->emitError() << "qnt-block-matmul: lanes must be 16 or 8, not "
+                        << static_cast<int64_t>(lanes);
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateQntBlockMatmulPatterns(patterns, lanes, parallel);
+    if (failed(applyKernelPatterns(root, std::move(patterns))))
+      return signalPassFailure();
+    root->walk([&](qnt::ContractOp op) {
+      std::string why;
+      if (op.getWeightBlockSize() <= 0 || succeeded(match(op, why)))
+        return;
+      std::string name = findLocationName(op.getLoc());
+      emitRemark(op.getLoc())
+          << "qnt-block-matmul: "
+          << (name.empty() ? std::string("a group-wise layer")
+                           : "layer '" + name + "'")
+          << " keeps the reference loops: " << why;
+    });
+  }
+};
+} // namespace
+
+void quantopt::populateQntBlockMatmulPatterns(RewritePatternSet &patterns,
+                                              int64_t lanes, bool parallel) {
+  patterns.add<BlockContract>(patterns.getContext(),
+                              BlockKernels{lanes, parallel});
+}
