@@ -64,9 +64,13 @@ namespace num = quantopt::numerics;
 
 namespace {
 
-/// Column blocks per register tile: rows x kBlockColTile i32 accumulators
-/// and as many f32 running sums stay in registers.
+/// Column blocks per register tile: rows x cols i32 accumulators and as
+/// many f32 running sums stay in registers, with a weight vector per
+/// column. With tiles of kRowTile rows, 2 columns (8 + 8 + 2 registers);
+/// below kRowTile rows (decode), 4 (at most 3 x 4 x 2 + 4), which keeps
+/// more weight streams in flight.
 constexpr int64_t kBlockColTile = 2;
+constexpr int64_t kBlockColTileFewRows = 4;
 
 /// What the kernel takes from a block-form qnt.contract.
 struct Matched {
@@ -208,9 +212,9 @@ struct BlockKernels {
     int64_t k = mm.k, n = mm.n, groups = mm.groups, block = mm.block;
     int64_t nBlocks = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
     int64_t kFull = k / 4, perBlock = block / 4;
-    // Blocks with no masked group of four (all but a last block holding a
-    // K tail).
-    int64_t fullGroups = k % 4 ? groups - 1 : groups;
+    // Whole blocks (B rows of K each; a last, shorter block follows when
+    // B does not divide K).
+    int64_t wholeGroups = k / block;
     bool fullCols = n % kLanes == 0;
 
     OpBuilder::InsertionGuard guard(rewriter);
@@ -396,11 +400,27 @@ struct BlockKernels {
         }
         return next;
       };
-      SmallVector<Value> zeros(rows * cols, zeroAcc);
-      // The dots of groups of four [from, to) from fresh accumulators.
-      auto dots = [&](OpBuilder &db, Value from, Value to) {
+      // The accumulators of block g start at -c_w R_g without weight zero
+      // points (the t term, one broadcast per row), else at 0.
+      auto start = [&](OpBuilder &sb, Value g) {
+        if (tTable)
+          return SmallVector<Value>(rows * cols, zeroAcc);
+        SmallVector<Value> init;
+        for (int64_t r = 0; r < rows; ++r) {
+          Value rs = memref::LoadOp::create(sb, loc, rowSums,
+                                            ValueRange{rowIdx[r], g});
+          Value tR = vector::BroadcastOp::create(
+              sb, loc, acc,
+              arith::MulIOp::create(sb, loc, rs, cI32(sb, -mm.cw)));
+          init.append(cols, tR);
+        }
+        return init;
+      };
+      // The dots of groups of four [from, to) of block g from fresh
+      // accumulators.
+      auto dots = [&](OpBuilder &db, Value g, Value from, Value to) {
         auto loop = scf::ForOp::create(
-            db, loc, from, to, c1, zeros,
+            db, loc, from, to, c1, start(db, g),
             [&](OpBuilder &lb, Location, Value kGroup, ValueRange accs) {
               scf::YieldOp::create(lb, loc, step(lb, kGroup, accs, false));
             });
@@ -423,16 +443,13 @@ struct BlockKernels {
         }
         SmallVector<Value> next;
         for (int64_t r = 0; r < rows; ++r) {
-          Value rs = memref::LoadOp::create(ub, loc, rowSums,
-                                            ValueRange{rowIdx[r], g});
-          Value rsv = vector::BroadcastOp::create(ub, loc, acc, rs);
-          // Without weight zero points t = c_w: one scalar per row.
-          Value tR = tTable ? Value()
-                            : vector::BroadcastOp::create(
-                                  ub, loc, acc,
-                                  arith::MulIOp::create(ub, loc, rs,
-                                                        cI32(ub, mm.cw)))
-                                  .getResult();
+          // With weight zero points, t R_g per column (else in the start).
+          Value rsv;
+          if (tTable)
+            rsv = vector::BroadcastOp::create(
+                ub, loc, acc,
+                memref::LoadOp::create(ub, loc, rowSums,
+                                       ValueRange{rowIdx[r], g}));
           Value sxv;
           if (sx)
             sxv = inputParam(ub, sx, rowIdx[r], g);
@@ -451,10 +468,9 @@ struct BlockKernels {
           }
           for (int64_t c = 0; c < cols; ++c) {
             Value isum = dot[r * cols + c];
-            Value tTerm =
-                tTable ? arith::MulIOp::create(ub, loc, tv[c], rsv).getResult()
-                       : tR;
-            isum = arith::SubIOp::create(ub, loc, isum, tTerm);
+            if (tTable)
+              isum = arith::SubIOp::create(
+                  ub, loc, isum, arith::MulIOp::create(ub, loc, tv[c], rsv));
             if (wSums)
               isum = arith::SubIOp::create(
                   ub, loc, isum, arith::MulIOp::create(ub, loc, ex, wsv[c]));
@@ -467,25 +483,26 @@ struct BlockKernels {
         return next;
       };
       SmallVector<Value> ys(rows * cols, zeroF);
-      if (fullGroups > 0) {
+      if (wholeGroups > 0) {
+        // A constant trip count per block, which LLVM unrolls.
         auto blocks = scf::ForOp::create(
-            tb, loc, c0, cIdx(tb, fullGroups), c1, ys,
+            tb, loc, c0, cIdx(tb, wholeGroups), c1, ys,
             [&](OpBuilder &gb, Location, Value g, ValueRange in) {
               Value from = arith::MulIOp::create(gb, loc, g, cIdx(gb, perBlock));
-              Value to = arith::MinSIOp::create(
-                  gb, loc, arith::AddIOp::create(gb, loc, from, cIdx(gb, perBlock)),
-                  cIdx(gb, k4));
-              scf::YieldOp::create(gb, loc, update(gb, g, dots(gb, from, to), in));
+              Value to = arith::AddIOp::create(gb, loc, from, cIdx(gb, perBlock));
+              scf::YieldOp::create(gb, loc, update(gb, g, dots(gb, g, from, to), in));
             });
         ys.assign(blocks.getResults().begin(), blocks.getResults().end());
       }
-      if (fullGroups < groups) {
-        // The last block, ending in a masked group of four.
-        int64_t g = groups - 1;
+      if (wholeGroups < groups) {
+        // The last, shorter block, ending in a masked group of four when
+        // 4 does not divide K.
+        Value g = cIdx(tb, groups - 1);
         SmallVector<Value> d =
-            dots(tb, cIdx(tb, g * perBlock), cIdx(tb, kFull));
-        d = step(tb, cIdx(tb, kFull), d, true);
-        ys = update(tb, cIdx(tb, g), d, ys);
+            dots(tb, g, cIdx(tb, (groups - 1) * perBlock), cIdx(tb, kFull));
+        if (k4 > kFull)
+          d = step(tb, cIdx(tb, kFull), d, true);
+        ys = update(tb, g, d, ys);
       }
       for (int64_t c = 0; c < cols; ++c) {
         Value col = arith::MulIOp::create(tb, loc, blkIdx[c], cIdx(tb, kLanes));
@@ -495,8 +512,20 @@ struct BlockKernels {
                                           ArrayRef<bool>{fullCols});
       }
     };
-    emitColumnMajorTiles(b, loc, m, nBlocks, kBlockColTile, parallel,
-                         emitTile);
+    Value fewRows = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                          m, cIdx(b, kRowTile));
+    scf::IfOp::create(
+        b, loc, fewRows,
+        [&](OpBuilder &tb, Location) {
+          emitColumnMajorTiles(tb, loc, m, nBlocks, kBlockColTileFewRows,
+                               parallel, emitTile);
+          scf::YieldOp::create(tb, loc);
+        },
+        [&](OpBuilder &eb, Location) {
+          emitColumnMajorTiles(eb, loc, m, nBlocks, kBlockColTile, parallel,
+                               emitTile);
+          scf::YieldOp::create(eb, loc);
+        });
     rewriter.replaceOp(op, kernel.finish());
   }
 };

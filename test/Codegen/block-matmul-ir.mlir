@@ -1,0 +1,88 @@
+// qnt-block-matmul on hand-written group-wise layers (qnt.contract's block
+// form): the kernel reads the weights stored as u = q_w + c_w in vpdpbusd's
+// order (i4 3 -> 11, two nibbles a byte: 0xBB), the weight scales as
+// [column block][block][16], and, with weight zero points, t = c_w + z_w
+// per block and column (i4 with z = 1, -2: 9, 6) and, unless the
+// activations' zero point is known to be 0, the weight sums per block
+// (4 * (3 - 1) = 8, 4 * (3 + 2) = 20) and the input zero points. Layers it
+// does not take keep their qnt.contract, with a remark saying why.
+// RUN: quant-opt %s --qnt-block-matmul 2>&1 | FileCheck %s
+
+// The remarks (of @block_of_6 and @weight_argument below) come first.
+// CHECK: remark: qnt-block-matmul: layer 'fc1' keeps the reference loops: the block size is not a multiple of 4
+// CHECK: remark: qnt-block-matmul: a group-wise layer keeps the reference loops: the weight is not a constant
+
+// i4 symmetric weights, i8 symmetric activations per block (zero point 0:
+// neither zero points nor weight sums are read).
+// CHECK-LABEL: func.func @i4_symmetric
+// CHECK: %[[W:.*]] = arith.constant dense<-69> : tensor<1x2x32xi8>
+// CHECK: %[[S:.*]] = arith.constant dense<{{\[\[\[}}5.000000e-01, {{.*}}], [2.500000e-01, {{.*}}]]]> : tensor<1x2x16xf32>
+// CHECK: qnt.kernel ins(%[[W]], %[[S]], %{{.*}}, %{{.*}} : tensor<1x2x32xi8>, tensor<1x2x16xf32>, tensor<?x8xi8>, tensor<?x2xf32>) outs(%{{.*}} : tensor<?x16xf32>)
+// CHECK: memref.alloc(%{{.*}}) : memref<?x2xi32>
+// CHECK: vector.reduction <add>, %{{.*}} : vector<4xi32> into i32
+// CHECK: arith.andi %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK: arith.shrui %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK: vector.shuffle
+// CHECK: %[[W4:.*]] = vector.shuffle
+// CHECK: qnt_x86.dot_u8i8 %{{.*}}, %[[W4]], %{{.*}} : vector<64xi8> into vector<16xi32>
+// CHECK: arith.muli %{{.*}}, %c8_i32 : i32
+// CHECK: arith.subi
+// CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: arith.mulf
+// CHECK: vector.fma
+// CHECK-NOT: qnt.contract
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+func.func @i4_symmetric(%a: tensor<?x8xf32>) -> tensor<?x16xf32> {
+  %w = arith.constant dense<3> : tensor<8x16xi4>
+  %xq, %sx, %zx = qnt.dynamic_quantize %a : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = i8 scheme = symmetric block = 4
+  %y = qnt.contract %xq, %w dynamic(%sx, %zx) : (tensor<?x8xi8>, tensor<8x16xi4>, tensor<?x2xf32>, tensor<?x2xi32>) -> tensor<?x16xf32>
+         maps = [#x, #w, #o] input_storage = i8
+         weight = #qnt.params<i4, narrow, axis = 0, block = 4, scales = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25]>
+  return %y : tensor<?x16xf32>
+}
+
+// i4 weights with zero points, u8 asymmetric activations: the byte table t
+// and the weight sums are constants, the zero points an input.
+// CHECK-LABEL: func.func @u8_asymmetric
+// CHECK: %[[T:.*]] = arith.constant dense<{{\[\[\[}}9, 9, {{.*}}], [6, 6, {{.*}}]]]> : tensor<1x2x16xi8>
+// CHECK: %[[WS:.*]] = arith.constant dense<{{\[\[\[}}8, 8, {{.*}}], [20, 20, {{.*}}]]]> : tensor<1x2x16xi32>
+// CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %[[T]], %[[WS]], %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x32xi8>, tensor<1x2x16xf32>, tensor<1x2x16xi8>, tensor<1x2x16xi32>, tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32>)
+// CHECK: arith.xori %{{.*}}, %{{.*}} : vector<4xi8>
+// CHECK: arith.xori %{{.*}}, %c-2139062144_i32 : i32
+// CHECK: qnt_x86.dot_u8i8
+// CHECK: arith.extui %{{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK: arith.subi %{{.*}}, %c128_i32 : i32
+// CHECK: vector.fma
+// CHECK-NOT: qnt.contract
+func.func @u8_asymmetric(%a: tensor<?x8xf32>) -> tensor<?x16xf32> {
+  %w = arith.constant dense<3> : tensor<8x16xi4>
+  %xq, %sx, %zx = qnt.dynamic_quantize %a : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = ui8 scheme = asymmetric block = 4
+  %y = qnt.contract %xq, %w dynamic(%sx, %zx) : (tensor<?x8xi8>, tensor<8x16xi4>, tensor<?x2xf32>, tensor<?x2xi32>) -> tensor<?x16xf32>
+         maps = [#x, #w, #o] input_storage = ui8
+         weight = #qnt.params<i4, axis = 0, block = 4, scales = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25], zero_points = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2]>
+  return %y : tensor<?x16xf32>
+}
+
+// Blocks of 6 (groups of four would straddle blocks) and a weight that is
+// not a constant keep the reference loops.
+// CHECK-LABEL: func.func @block_of_6
+// CHECK: qnt.contract
+// CHECK-LABEL: func.func @weight_argument
+// CHECK: qnt.contract
+func.func @block_of_6(%a: tensor<?x12xf32>) -> tensor<?x20xf32> {
+  %w = arith.constant dense<3> : tensor<12x20xi8>
+  %xq, %sx, %zx = qnt.dynamic_quantize %a : tensor<?x12xf32> to tensor<?x12xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = i8 scheme = symmetric block = 6
+  %y = qnt.contract %xq, %w dynamic(%sx, %zx) : (tensor<?x12xi8>, tensor<12x20xi8>, tensor<?x2xf32>, tensor<?x2xi32>) -> tensor<?x20xf32>
+         maps = [#x, #w, #o] input_storage = i8
+         weight = #qnt.params<i8, narrow, axis = 0, block = 6, scales = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]> loc("fc1")
+  return %y : tensor<?x20xf32>
+}
+func.func @weight_argument(%a: tensor<?x12xf32>, %w: tensor<12x20xi8>) -> tensor<?x20xf32> {
+  %xq, %sx, %zx = qnt.dynamic_quantize %a : tensor<?x12xf32> to tensor<?x12xi8>, tensor<?x3xf32>, tensor<?x3xi32> storage = i8 scheme = symmetric block = 4
+  %y = qnt.contract %xq, %w dynamic(%sx, %zx) : (tensor<?x12xi8>, tensor<12x20xi8>, tensor<?x3xf32>, tensor<?x3xi32>) -> tensor<?x20xf32>
+         maps = [#x, #w, #o] input_storage = i8
+         weight = #qnt.params<i8, narrow, axis = 0, block = 4, scales = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]>
+  return %y : tensor<?x20xf32>
+}
