@@ -20,13 +20,17 @@
 // CHECK: qnt.kernel ins(%[[W]], %[[S]], %{{.*}}, %{{.*}} : tensor<1x2x32xi8>, tensor<1x2x16xf32>, tensor<?x8xi8>, tensor<?x2xf32>) outs(%{{.*}} : tensor<?x16xf32>)
 // CHECK: memref.alloc(%{{.*}}) : memref<?x2xi32>
 // CHECK: vector.reduction <add>, %{{.*}} : vector<4xi32> into i32
+// Each block's accumulators start at -c_w R_g = -8 R_g.
+// CHECK: arith.muli %{{.*}}, %c-8_i32 : i32
 // CHECK: arith.andi %{{.*}}, %{{.*}} : vector<32xi8>
 // CHECK: arith.shrui %{{.*}}, %{{.*}} : vector<32xi8>
 // CHECK: vector.shuffle
 // CHECK: %[[W4:.*]] = vector.shuffle
+// Fewer than 4 rows: 4 column blocks per tile (here 1), each weight
+// stream prefetched 512 bytes (16 groups of four, clamped to the last) ahead.
+// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<1x2x32xi8>
 // CHECK: qnt_x86.dot_u8i8 %{{.*}}, %[[W4]], %{{.*}} : vector<64xi8> into vector<16xi32>
-// CHECK: arith.muli %{{.*}}, %c8_i32 : i32
-// CHECK: arith.subi
+// CHECK-NOT: arith.subi
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK: arith.mulf
 // CHECK: vector.fma

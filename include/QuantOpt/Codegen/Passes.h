@@ -56,9 +56,10 @@ void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
 /// weights are a qnt.dequantize of constant i8/i4/i2 (per tensor, per
 /// output channel or per block along K, with or without zero points)
 /// becomes a kernel that widens the stored weights in registers, in a
-/// qnt.kernel.
+/// qnt.kernel. With `parallel`, `threads` (> 1) workers share the column
+/// groups, each with its own panel of dequantized weights for many rows.
 void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
-                                         bool parallel);
+                                         bool parallel, int64_t threads = 1);
 
 /// Adds the pattern of qnt-block-matmul: a qnt.contract with per-block
 /// weights (2-D matmul, constant 4- or 8-bit weights, block size a multiple

@@ -144,6 +144,10 @@ def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::func::FuncOp">
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"false",
            "distribute the column-block groups with scf.parallel">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "with parallel: the number of workers the column groups are "
+           "shared among, each with its own panel of dequantized weights "
+           "(1: no panels with threads, the kernel streams)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",

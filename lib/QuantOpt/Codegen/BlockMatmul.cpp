@@ -71,6 +71,8 @@ namespace {
 /// more weight streams in flight.
 constexpr int64_t kBlockColTile = 2;
 constexpr int64_t kBlockColTileFewRows = 4;
+/// How far ahead decode tiles prefetch each weight stream.
+constexpr int64_t kPrefetchBytes = 512;
 
 /// What the kernel takes from a block-form qnt.contract.
 struct Matched {
@@ -212,6 +214,9 @@ struct BlockKernels {
     int64_t k = mm.k, n = mm.n, groups = mm.groups, block = mm.block;
     int64_t nBlocks = (n + kLanes - 1) / kLanes, k4 = (k + 3) / 4;
     int64_t kFull = k / 4, perBlock = block / 4;
+    // Groups of four per kPrefetchBytes of one column block's weights.
+    int64_t prefetchGroups = std::max<int64_t>(
+        1, kPrefetchBytes / (kLanes * (mm.nibbles ? 2 : 4)));
     // Whole blocks (B rows of K each; a last, shorter block follows when
     // B does not divide K).
     int64_t wholeGroups = k / block;
@@ -390,6 +395,24 @@ struct BlockKernels {
         SmallVector<Value> wv;
         for (int64_t c = 0; c < cols; ++c)
           wv.push_back(loadWeights(sb, blkIdx[c], kGroup));
+        // Decode (fewer than kRowTile rows) streams the weights from
+        // memory: each column's stream is prefetched kPrefetchBytes ahead
+        // (measured with qnt-bench --groupwise on 1x16384x8192: 10-15%
+        // faster than the hardware prefetchers alone; 1 KB ahead was
+        // slower). The group index is clamped to the last one.
+        if (rows < kRowTile) {
+          Value ahead = arith::MinSIOp::create(
+              sb, loc,
+              arith::AddIOp::create(sb, loc, kGroup,
+                                    cIdx(sb, prefetchGroups)),
+              cIdx(sb, k4 - 1));
+          for (int64_t c = 0; c < cols; ++c)
+            memref::PrefetchOp::create(sb, loc, w,
+                                       ValueRange{blkIdx[c], ahead, c0},
+                                       /*isWrite=*/false,
+                                       /*localityHint=*/3,
+                                       /*isDataCache=*/true);
+        }
         SmallVector<Value> next;
         for (int64_t r = 0; r < rows; ++r) {
           Value xv = broadcastX(sb, rowIdx[r], kk, masked);

@@ -137,14 +137,15 @@ quantopt::accumulateRows(OpBuilder &b, Location loc, Value a,
 void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
                                     int64_t numUnits, int64_t unitTile,
                                     bool parallel, TileEmitter emitTile,
-                                    ColumnScope scope) {
+                                    ColumnScope scope, int64_t workers) {
   auto cst = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
   Value c0 = cst(b, 0), c1 = cst(b, 1), cRows = cst(b, kRowTile);
   Value rowTiles = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, numRows, cRows), cRows);
-  auto emitColumns = [&](OpBuilder &cb, Value unit0, int64_t units) {
+  auto emitColumns = [&](OpBuilder &cb, Value unit0, int64_t units,
+                         Value worker) {
     auto rows = [&](OpBuilder &ob) {
       scf::ForOp::create(ob, loc, c0, rowTiles, cRows, ValueRange{},
                          [&](OpBuilder &rb, Location, Value row0, ValueRange) {
@@ -158,28 +159,49 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
                          });
     };
     if (scope)
-      scope(cb, unit0, units, rows);
+      scope(cb, worker, unit0, units, rows);
     else
       rows(cb);
   };
   int64_t groups = numUnits / unitTile;
   if (groups > 0) {
     Value groupEnd = cst(b, groups * unitTile), groupStep = cst(b, unitTile);
-    if (parallel) // column groups across threads (scf.parallel -> OpenMP)
+    if (parallel && workers > 0) {
+      // Worker w takes groups [w * share, min((w + 1) * share, groups)).
+      int64_t share = (groups + workers - 1) / workers;
+      scf::ParallelOp::create(
+          b, loc, ValueRange{c0}, ValueRange{cst(b, workers)},
+          ValueRange{c1}, [&](OpBuilder &bb, Location, ValueRange ivs) {
+            Value first = arith::MulIOp::create(
+                bb, loc, ivs[0], cst(bb, share * unitTile));
+            Value last = arith::MinSIOp::create(
+                bb, loc,
+                arith::AddIOp::create(bb, loc, first,
+                                      cst(bb, share * unitTile)),
+                groupEnd);
+            scf::ForOp::create(
+                bb, loc, first, last, groupStep, ValueRange{},
+                [&](OpBuilder &gb, Location, Value unit0, ValueRange) {
+                  emitColumns(gb, unit0, unitTile, ivs[0]);
+                  scf::YieldOp::create(gb, loc);
+                });
+          });
+    } else if (parallel) { // column groups across threads (scf.parallel -> OpenMP)
       scf::ParallelOp::create(
           b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
           [&](OpBuilder &bb, Location, ValueRange ivs) {
-            emitColumns(bb, ivs[0], unitTile);
+            emitColumns(bb, ivs[0], unitTile, c0);
           });
-    else
+    } else {
       scf::ForOp::create(b, loc, c0, groupEnd, groupStep, ValueRange{},
                          [&](OpBuilder &bb, Location, Value unit0, ValueRange) {
-                           emitColumns(bb, unit0, unitTile);
+                           emitColumns(bb, unit0, unitTile, c0);
                            scf::YieldOp::create(bb, loc);
                          });
+    }
   }
   for (int64_t unit = groups * unitTile; unit < numUnits; ++unit)
-    emitColumns(b, cst(b, unit), 1);
+    emitColumns(b, cst(b, unit), 1, c0);
 }
 
 void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,

@@ -105,19 +105,24 @@ using TileEmitter = llvm::function_ref<void(
 
 /// Wraps the row loops of column units [unit0, unit0 + units): emits what
 /// comes before them (e.g. a panel of dequantized weights the tiles read),
-/// calls `rows` once, and emits what comes after.
+/// calls `rows` once, and emits what comes after. `worker` is the index of
+/// the parallel worker that runs them (0 without workers): what it owns
+/// (its panel) is its own.
 using ColumnScope = llvm::function_ref<void(
-    mlir::OpBuilder &, mlir::Value unit0, int64_t units,
+    mlir::OpBuilder &, mlir::Value worker, mlir::Value unit0, int64_t units,
     llvm::function_ref<void(mlir::OpBuilder &)> rows)>;
 
 /// The loop nest: column units in groups of `unitTile` (an scf.parallel over
-/// the groups when `parallel`, for OpenMP), then the remaining units one by
-/// one; within each (inside `scope`, when given), rows [0, numRows) in tiles
-/// of kRowTile, then the remaining rows one by one.
+/// the groups when `parallel`, for OpenMP; with `workers` > 0, an
+/// scf.parallel over that many workers, each taking a contiguous share of
+/// the groups, so that a worker can own a buffer), then the remaining units
+/// one by one (worker 0); within each (inside `scope`, when given), rows
+/// [0, numRows) in tiles of kRowTile, then the remaining rows one by one.
 void emitColumnMajorTiles(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value numRows, int64_t numUnits,
                           int64_t unitTile, bool parallel,
-                          TileEmitter emitTile, ColumnScope scope = nullptr);
+                          TileEmitter emitTile, ColumnScope scope = nullptr,
+                          int64_t workers = 0);
 
 /// Emits a convolution tile: output pixels (n, oh, ow0 .. ow0 + pixels) x
 /// column blocks [blk0, blk0 + blocks).

@@ -159,6 +159,9 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
 /// when `parallel`.
 struct WeightOnlyKernels {
   bool parallel = false;
+  /// With `parallel`, the threads the column groups are shared among (one
+  /// panel each); 1: unknown, the kernel streams.
+  int64_t threads = 1;
 
   void rewrite(RewriterBase &rewriter, Matched &mm) {
     linalg::MatmulOp op = mm.op;
@@ -376,12 +379,28 @@ struct WeightOnlyKernels {
     };
     while (panelUnitTile > 1 && panelBytes(panelUnitTile) > kMaxPanelBytes)
       panelUnitTile /= 2;
-    // One panel on the stack, reused by every column tile: with threads,
-    // each would need its own inside the OpenMP loop, whose
-    // memref.alloca_scope the lowering cannot keep (not done yet).
-    bool usePanel = panelBytes(panelUnitTile) <= kMaxPanelBytes && !parallel;
-    auto panelScope = [&](OpBuilder &cb, Value unit0, int64_t units,
+    // One panel on the stack, reused by every column tile; with threads,
+    // one panel per worker, allocated once per call (an alloca in the
+    // OpenMP loop would keep its memref.alloca_scope, which the lowering
+    // cannot), each worker taking a contiguous share of the column groups.
+    bool usePanel = panelBytes(panelUnitTile) <= kMaxPanelBytes &&
+                    (!parallel || threads > 1);
+    int64_t panelCols = panelUnitTile * perUnit * kLanes;
+    Value panels;
+    auto panelScope = [&](OpBuilder &cb, Value worker, Value unit0,
+                          int64_t units,
                           llvm::function_ref<void(OpBuilder &)> rows) {
+      if (panels)
+        panel = memref::SubViewOp::create(
+            cb, loc,
+            MemRefType::get({k, panelCols}, f32,
+                            StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                                                   {panelCols, 1})),
+            panels, ArrayRef<OpFoldResult>{worker, cb.getIndexAttr(0), cb.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(k),
+                                   cb.getIndexAttr(panelCols)},
+            ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(1),
+                                   cb.getIndexAttr(1)});
       int64_t cols = units * perUnit;
       SmallVector<Value> unitIdx, blkIdx;
       for (int64_t u = 0; u < units; ++u)
@@ -468,12 +487,17 @@ struct WeightOnlyKernels {
     scf::IfOp::create(
         b, loc, many,
         [&](OpBuilder &tb, Location) {
-          panel = memref::AllocaOp::create(
-              tb, loc,
-              MemRefType::get({k, panelUnitTile * perUnit * kLanes}, f32),
-              tb.getI64IntegerAttr(64));
+          if (parallel)
+            panels = memref::AllocOp::create(
+                tb, loc, MemRefType::get({threads, k, panelCols}, f32),
+                tb.getI64IntegerAttr(64));
+          else
+            panel = memref::AllocaOp::create(
+                tb, loc, MemRefType::get({k, panelCols}, f32),
+                tb.getI64IntegerAttr(64));
           emitColumnMajorTiles(tb, loc, m, nUnits, panelUnitTile, parallel,
-                               panelTile, panelScope);
+                               panelTile, panelScope,
+                               parallel ? threads : 0);
           scf::YieldOp::create(tb, loc);
         },
         [&](OpBuilder &eb, Location) {
@@ -490,8 +514,8 @@ struct WeightOnlyKernels {
 };
 
 struct WeightOnlyMatmulPattern : OpRewritePattern<linalg::MatmulOp> {
-  WeightOnlyMatmulPattern(MLIRContext *ctx, bool parallel)
-      : OpRewritePattern(ctx), kernels{parallel} {}
+  WeightOnlyMatmulPattern(MLIRContext *ctx, bool parallel, int64_t threads)
+      : OpRewritePattern(ctx), kernels{parallel, threads} {}
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     std::optional<Matched> m = match(op);
@@ -509,7 +533,7 @@ struct QntWeightOnlyMatmulPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateQntWeightOnlyMatmulPatterns(patterns, parallel);
+    populateQntWeightOnlyMatmulPatterns(patterns, parallel, threads);
     if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -517,6 +541,8 @@ struct QntWeightOnlyMatmulPass
 } // namespace
 
 void quantopt::populateQntWeightOnlyMatmulPatterns(RewritePatternSet &patterns,
-                                                   bool parallel) {
-  patterns.add<WeightOnlyMatmulPattern>(patterns.getContext(), parallel);
+                                                   bool parallel,
+                                                   int64_t threads) {
+  patterns.add<WeightOnlyMatmulPattern>(patterns.getContext(), parallel,
+                                        threads);
 }

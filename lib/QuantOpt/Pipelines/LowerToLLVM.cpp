@@ -47,7 +47,7 @@ static LogicalResult buildPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(quantopt::createQntFuseElementwise());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntF32Matmul({parallel}));
     pm.addNestedPass<func::FuncOp>(
-        quantopt::createQntWeightOnlyMatmul({parallel}));
+        quantopt::createQntWeightOnlyMatmul({parallel, codegen->threads}));
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntBlockMatmul({codegen->lanes, parallel}));
   }

@@ -1,5 +1,6 @@
 // RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=4 act-storage=i8 act-scheme=symmetric act-granularity=block" --verify-diagnostics | FileCheck %s --check-prefix=BLOCK
 // RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=4 act-granularity=row" 2>&1 | FileCheck %s --check-prefix=ROW
+// RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=4" 2>&1 | FileCheck %s --check-prefix=TENSOR
 // RUN: not quant-opt %s --qnt-quantize="act-granularity=group" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Tests that per-block weights with dynamic activations give the block form
@@ -9,12 +10,17 @@
 // BLOCK-LABEL: func @matmul
 // BLOCK: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %arg0 : tensor<?x10xf32> to tensor<?x10xi8>, tensor<?x3xf32>, tensor<?x3xi32> storage = i8 scheme = symmetric block = 4
 // BLOCK: qnt.contract %[[Q]], %{{.*}} dynamic(%[[S]], %[[Z]]) : (tensor<?x10xi8>, tensor<10x3xi4>, tensor<?x3xf32>, tensor<?x3xi32>) -> tensor<?x3xf32> {{.*}} input_storage = i8 weight = #qnt.params<i4, narrow, axis = 0, block = 4,
-// Other activation granularities keep such layers weight-only, with a
-// remark.
-// ROW: remark: layer 'linalg.matmul#0' (matmul): weights quantized, activations stay in float: per-block weights get integer kernels with dynamic activations per block (act-granularity=block)
+// act-granularity=row quantizes the activation per row, for the same
+// block form.
 // ROW-LABEL: func @matmul
-// ROW: qnt.dequantize %{{.*}} : tensor<10x3xi4> to tensor<10x3xf32> as #qnt.params<i4, narrow, axis = 0, block = 4,
-// ROW-NOT: qnt.contract
+// ROW: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %arg0 : tensor<?x10xf32> to tensor<?x10xi8>, tensor<?xf32>, tensor<?xi32> storage = ui8 scheme = asymmetric per_row
+// ROW: qnt.contract %[[Q]], %{{.*}} dynamic(%[[S]], %[[Z]]) : (tensor<?x10xi8>, tensor<10x3xi4>, tensor<?xf32>, tensor<?xi32>) -> tensor<?x3xf32> {{.*}} input_storage = ui8 weight = #qnt.params<i4, narrow, axis = 0, block = 4,
+// The default (per-tensor activations) keeps such layers weight-only, with a
+// remark: the block form is opt-in.
+// TENSOR: remark: layer 'linalg.matmul#0' (matmul): weights quantized, activations stay in float: per-block weights get integer kernels with dynamic activations per row or per block (act-granularity=row or block)
+// TENSOR-LABEL: func @matmul
+// TENSOR: qnt.dequantize %{{.*}} : tensor<10x3xi4> to tensor<10x3xf32> as #qnt.params<i4, narrow, axis = 0, block = 4,
+// TENSOR-NOT: qnt.contract
 // BAD: unknown act-granularity='group' (expected tensor, row or block)
 // expected-remark @below {{1 layer(s): 1 integer, 0 weight-only, 0 kept in float}}
 module {

@@ -201,9 +201,10 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   int64_t block = wParams.getBlockSize();
   bool perRow = act.dynamic && (act.perRow || act.perBlock) &&
                 fitsPerRow(xMap, outMap, iterators);
-  if (block && !(act.dynamic && act.perBlock))
+  if (block && !(act.dynamic && (act.perBlock || act.perRow)))
     return fail("per-block weights get integer kernels with dynamic "
-                "activations per block (act-granularity=block)");
+                "activations per row or per block (act-granularity=row or "
+                "block)");
   if (block) {
     // Blocks of the one reduced loop, which indexes the input's last
     // dimension (qnt.contract's verifier checks the same).
