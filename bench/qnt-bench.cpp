@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   build/bin/qnt-bench [--shapes MxKxN,...] [--repeat N] [--thread-counts 1,2]
+//   build/bin/qnt-bench [--shapes MxKxN,...] [--convs NxHxWxCxFxK,...]
+//                       [--groupwise MxKxN,...] [--repeat N] [--thread-counts 1,2]
 //
 // For each matmul shape, in one run: builds our int8 kernel (a qnt.contract
 // of u8 activations x constant s8 weights -> its s32 accumulator, through
@@ -13,7 +14,10 @@
 // (format_tag::any); checks ours (int8: identical to the exact s32 sums,
 // with oneDNN's agreement reported; fp32: relative error against oneDNN), then
 // times all four side by side and prints GOP/s and the ratios. See
-// docs/Codegen.md. Timing is only ever printed, never asserted.
+// docs/Codegen.md. The group-wise section (--groupwise) times W4A8 with
+// int4 weights per block of 32 and 128 (qnt-block-matmul) against our W8A8,
+// each checked bit for bit against the reference lowering. Timing is only
+// ever printed, never asserted.
 //
 //===----------------------------------------------------------------------===//
 
@@ -497,13 +501,12 @@ static double timeDnnl(DnnlMatmul &d) {
   return medianMs(times);
 }
 
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
-  cl::ParseCommandLineOptions(argc, argv, "qnt-bench: QuantOpt kernels vs oneDNN\n");
-
+/// The comma-separated MxKxN shapes of `list` (empty items skipped), or
+/// nothing after an error naming `what`.
+static std::optional<std::vector<Shape>> parseShapes(llvm::StringRef list,
+                                                     llvm::StringRef what) {
   std::vector<Shape> shapes;
-  for (llvm::StringRef item : llvm::split(shapesOption.getValue(), ',')) {
+  for (llvm::StringRef item : llvm::split(list, ',')) {
     if (item.trim().empty())
       continue;
     llvm::SmallVector<llvm::StringRef> dims;
@@ -512,11 +515,26 @@ int main(int argc, char **argv) {
     if (dims.size() != 3 || dims[0].getAsInteger(10, s.m) ||
         dims[1].getAsInteger(10, s.k) || dims[2].getAsInteger(10, s.n) ||
         s.m <= 0 || s.k <= 0 || s.n <= 0) {
-      llvm::errs() << "qnt-bench: bad shape '" << item << "' (expected MxKxN)\n";
-      return 1;
+      llvm::errs() << "qnt-bench: bad " << what << " '" << item
+                   << "' (expected MxKxN)\n";
+      return std::nullopt;
     }
     shapes.push_back(s);
   }
+  return shapes;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "qnt-bench: QuantOpt kernels vs oneDNN\n");
+
+  std::optional<std::vector<Shape>> shapes =
+      parseShapes(shapesOption, "shape");
+  std::optional<std::vector<Shape>> groupwise =
+      parseShapes(groupwiseOption, "--groupwise shape");
+  if (!shapes || !groupwise)
+    return 1;
   std::vector<ConvShape> convs;
   for (llvm::StringRef item : llvm::split(convsOption.getValue(), ',')) {
     if (item.trim().empty())
@@ -555,7 +573,7 @@ int main(int argc, char **argv) {
       "kernel", "ms", "GOP/s");
   int failures = 0;
   std::mt19937 rng(42);
-  for (const Shape &s : shapes) {
+  for (const Shape &s : *shapes) {
     double ops = 2.0 * s.m * s.k * s.n;
     std::uniform_int_distribution<int> u8(0, 255), s8(-127, 127);
     std::uniform_real_distribution<float> real(-1.0f, 1.0f);
@@ -754,23 +772,7 @@ int main(int argc, char **argv) {
   // activations (the dynamic quantization is part of each layer). Each
   // kernel is checked against the reference lowering of the same module,
   // bit for bit.
-  std::vector<Shape> groupwise;
-  for (llvm::StringRef item : llvm::split(groupwiseOption.getValue(), ',')) {
-    if (item.trim().empty())
-      continue;
-    llvm::SmallVector<llvm::StringRef> dims;
-    item.trim().split(dims, 'x');
-    Shape s;
-    if (dims.size() != 3 || dims[0].getAsInteger(10, s.m) ||
-        dims[1].getAsInteger(10, s.k) || dims[2].getAsInteger(10, s.n) ||
-        s.m <= 0 || s.k <= 0 || s.n <= 0) {
-      llvm::errs() << "qnt-bench: bad --groupwise shape '" << item
-                   << "' (expected MxKxN)\n";
-      return 1;
-    }
-    groupwise.push_back(s);
-  }
-  for (const Shape &s : groupwise) {
+  for (const Shape &s : *groupwise) {
     double ops = 2.0 * s.m * s.k * s.n;
     std::string shapeName =
         llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();

@@ -333,42 +333,16 @@ struct BlockKernels {
       if (!mm.nibbles)
         return vector::LoadOp::create(lb, loc, bytes, w,
                                       ValueRange{blk, kGroup, c0});
-      auto half = VectorType::get({kLanes * 2}, i8);
-      Value raw = vector::LoadOp::create(lb, loc, half, w,
-                                         ValueRange{blk, kGroup, c0});
-      Value mask = arith::ConstantOp::create(
-          lb, loc, DenseElementsAttr::get(half, lb.getI8IntegerAttr(0x0F)));
-      Value four = arith::ConstantOp::create(
-          lb, loc, DenseElementsAttr::get(half, lb.getI8IntegerAttr(4)));
-      Value low = arith::AndIOp::create(lb, loc, raw, mask);
-      Value high = arith::AndIOp::create(
-          lb, loc, arith::ShRUIOp::create(lb, loc, raw, four), mask);
-      SmallVector<int64_t> concat;
-      for (int64_t i = 0; i < kLanes * 4; ++i)
-        concat.push_back(i);
-      return vector::ShuffleOp::create(lb, loc, low, high, concat);
+      Value raw = vector::LoadOp::create(
+          lb, loc, VectorType::get({kLanes * 2}, i8), w,
+          ValueRange{blk, kGroup, c0});
+      return unpackNibbles(lb, loc, raw, kLanes);
     };
     // x'[row, kk .. kk + 3] broadcast to every lane; `masked` reads past K
     // as padding.
     auto broadcastX = [&](OpBuilder &nb, Value row, Value kk, bool masked) {
-      auto fourBytes = VectorType::get({4}, i8);
-      Value v =
-          masked ? vector::TransferReadOp::create(nb, loc, fourBytes, x,
-                                                  ValueRange{row, kk}, padByte,
-                                                  ArrayRef<bool>{false})
-                       .getResult()
-                 : vector::LoadOp::create(nb, loc, fourBytes, x,
-                                          ValueRange{row, kk})
-                       .getResult();
-      Value word =
-          vector::BitCastOp::create(nb, loc, VectorType::get({1}, i32), v);
-      Value scalar =
-          vector::ExtractOp::create(nb, loc, word, ArrayRef<int64_t>{0});
-      if (mm.unsignedInput)
-        scalar = arith::XOrIOp::create(
-            nb, loc, scalar, cI32(nb, static_cast<int32_t>(0x80808080u)));
-      Value splat = vector::BroadcastOp::create(nb, loc, acc, scalar);
-      return vector::BitCastOp::create(nb, loc, bytes, splat).getResult();
+      return broadcastFourBytes(nb, loc, x, ValueRange{row, kk}, masked,
+                                padByte, mm.unsignedInput, kLanes);
     };
     // An input parameter of `row` and block `g` (per tensor, per row or per
     // block).

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
@@ -342,4 +343,45 @@ std::vector<int32_t> quantopt::getShiftCompensation(DenseElementsAttr weights,
   for (int64_t j = 0; j < n; ++j)
     compensation[j] = static_cast<int32_t>(-128 * sums[j]);
   return compensation;
+}
+
+Value quantopt::broadcastFourBytes(OpBuilder &b, Location loc, Value buffer,
+                                   ValueRange indices, bool masked, Value pad,
+                                   bool flipSign, int64_t lanes) {
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto four = VectorType::get({4}, i8);
+  Value v = masked ? vector::TransferReadOp::create(b, loc, four, buffer,
+                                                    indices, pad,
+                                                    ArrayRef<bool>{false})
+                         .getResult()
+                   : vector::LoadOp::create(b, loc, four, buffer, indices)
+                         .getResult();
+  Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), v);
+  Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+  if (flipSign)
+    scalar = arith::XOrIOp::create(
+        b, loc, scalar,
+        arith::ConstantOp::create(
+            b, loc, b.getI32IntegerAttr(static_cast<int32_t>(0x80808080u))));
+  Value splat = vector::BroadcastOp::create(
+      b, loc, VectorType::get({lanes}, i32), scalar);
+  return vector::BitCastOp::create(b, loc, VectorType::get({lanes * 4}, i8),
+                                   splat);
+}
+
+Value quantopt::unpackNibbles(OpBuilder &b, Location loc, Value raw,
+                              int64_t lanes) {
+  auto half = cast<VectorType>(raw.getType());
+  auto splat = [&](int8_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(half, b.getI8IntegerAttr(v)));
+  };
+  Value mask = splat(0x0F);
+  Value low = arith::AndIOp::create(b, loc, raw, mask);
+  Value high = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, raw, splat(4)), mask);
+  SmallVector<int64_t> concat;
+  for (int64_t i = 0; i < lanes * 4; ++i)
+    concat.push_back(i);
+  return vector::ShuffleOp::create(b, loc, low, high, concat);
 }

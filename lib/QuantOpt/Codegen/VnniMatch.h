@@ -82,6 +82,19 @@ mlir::DenseElementsAttr packWeights(mlir::DenseElementsAttr weights,
 std::vector<int32_t> getShiftCompensation(mlir::DenseElementsAttr weights,
                                           bool unsignedW, int64_t size);
 
+/// The four bytes `buffer[indices]` (a masked read, `pad` past the end,
+/// when `masked`) as one i32 broadcast to `lanes` lanes, viewed as the
+/// 4 * lanes bytes vpdpbusd reads; with `flipSign` every byte xor 0x80.
+mlir::Value broadcastFourBytes(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value buffer, mlir::ValueRange indices,
+                               bool masked, mlir::Value pad, bool flipSign,
+                               int64_t lanes);
+
+/// The 4 * lanes nibble values of `raw` (2 * lanes bytes of packVnniOrder's
+/// nibbles: low nibbles first, then high ones), one per byte.
+mlir::Value unpackNibbles(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value raw, int64_t lanes);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_LIB_CODEGEN_VNNIMATCH_H

@@ -218,21 +218,8 @@ struct VnniKernels {
     bool fullBlocks = f % kLanes == 0;
 
     auto broadcastA = [&](OpBuilder &nb, ValueRange idx, bool masked) {
-      auto four = VectorType::get({4}, i8);
-      Value v = masked ? vector::TransferReadOp::create(
-                             nb, loc, four, x, idx, zeroByte,
-                             ArrayRef<bool>{false})
-                             .getResult()
-                       : vector::LoadOp::create(nb, loc, four, x, idx).getResult();
-      Value word = vector::BitCastOp::create(nb, loc, VectorType::get({1}, i32), v);
-      Value scalar = vector::ExtractOp::create(nb, loc, word, ArrayRef<int64_t>{0});
-      if (mm.signedA)
-        scalar = arith::XOrIOp::create(
-            nb, loc, scalar,
-            arith::ConstantOp::create(
-                nb, loc, nb.getI32IntegerAttr(static_cast<int32_t>(0x80808080u))));
-      Value splat = vector::BroadcastOp::create(nb, loc, acc, scalar);
-      return vector::BitCastOp::create(nb, loc, bytes, splat).getResult();
+      return broadcastFourBytes(nb, loc, x, idx, masked, zeroByte,
+                                mm.signedA, kLanes);
     };
 
     // The accumulators of pixels ow x blocks blk, through the epilogue.
@@ -399,45 +386,20 @@ struct VnniKernels {
       if (!mm.int4)
         return vector::LoadOp::create(lb, loc, bytes, w,
                                       ValueRange{blk, kGroup, c0});
-      auto halfType = VectorType::get({kLanes * 2}, i8);
-      Value raw = vector::LoadOp::create(lb, loc, halfType, w,
-                                         ValueRange{blk, kGroup, c0});
-      auto splat = [&](VectorType t, int8_t v) {
-        return arith::ConstantOp::create(
-            lb, loc, DenseElementsAttr::get(t, lb.getI8IntegerAttr(v)));
-      };
-      Value mask = splat(halfType, 0x0F);
-      Value low = arith::AndIOp::create(lb, loc, raw, mask);
-      Value high = arith::AndIOp::create(
-          lb, loc, arith::ShRUIOp::create(lb, loc, raw, splat(halfType, 4)),
-          mask);
-      SmallVector<int64_t> concat;
-      for (int64_t i = 0; i < kLanes * 4; ++i)
-        concat.push_back(i);
-      Value both = vector::ShuffleOp::create(lb, loc, low, high, concat);
-      return arith::SubIOp::create(lb, loc, both, splat(bytes, 8));
+      Value raw = vector::LoadOp::create(
+          lb, loc, VectorType::get({kLanes * 2}, i8), w,
+          ValueRange{blk, kGroup, c0});
+      return arith::SubIOp::create(
+          lb, loc, unpackNibbles(lb, loc, raw, kLanes),
+          arith::ConstantOp::create(
+              lb, loc, DenseElementsAttr::get(bytes, lb.getI8IntegerAttr(8))));
     };
 
     // 4 activation bytes a[row, kk .. kk+3] as a broadcast vector<64xi8>;
     // `masked` reads past K as zeros.
     auto broadcastA = [&](OpBuilder &nb, Value row, Value kk, bool masked) {
-      auto four = VectorType::get({4}, i8);
-      Value v;
-      if (masked)
-        v = vector::TransferReadOp::create(nb, loc, four, a,
-                                           at(row, kk), zeroByte,
-                                           ArrayRef<bool>{false});
-      else
-        v = vector::LoadOp::create(nb, loc, four, a, at(row, kk));
-      Value word = vector::BitCastOp::create(nb, loc, VectorType::get({1}, i32), v);
-      Value scalar = vector::ExtractOp::create(nb, loc, word, ArrayRef<int64_t>{0});
-      if (mm.signedA) // a + 128 in every byte: xor 0x80808080
-        scalar = arith::XOrIOp::create(
-            nb, loc, scalar,
-            arith::ConstantOp::create(
-                nb, loc, nb.getI32IntegerAttr(static_cast<int32_t>(0x80808080u))));
-      Value splat = vector::BroadcastOp::create(nb, loc, acc, scalar);
-      return vector::BitCastOp::create(nb, loc, bytes, splat).getResult();
+      return broadcastFourBytes(nb, loc, a, at(row, kk), masked, zeroByte,
+                                mm.signedA, kLanes);
     };
 
     // Rows [row0, row0 + rows) x column block `blk`.
