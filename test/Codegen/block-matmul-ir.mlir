@@ -32,6 +32,14 @@
 // CHECK: qnt_x86.dot_u8i8 %{{.*}}, %[[W4]], %{{.*}} : vector<64xi8> into vector<16xi32>
 // CHECK-NOT: arith.subi
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// From 16 rows on, the nibbles of a column group are unpacked once into a
+// panel of bytes [groups of four][2 columns x 64] that the row tiles read.
+// CHECK: arith.cmpi sge, %{{.*}}, %c16
+// CHECK: %[[PANELS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x2x128xi8>
+// CHECK: %[[PANEL:.*]] = memref.subview %[[PANELS]]
+// CHECK: vector.store %{{.*}}, %[[PANEL]][%{{.*}}, %{{.*}}] : memref<2x128xi8, strided<[128, 1], offset: ?>>, vector<64xi8>
+// CHECK: vector.load %[[PANEL]][%{{.*}}, %{{.*}}] : memref<2x128xi8, strided<[128, 1], offset: ?>>, vector<64xi8>
+// CHECK: qnt_x86.dot_u8i8
 // CHECK: arith.mulf
 // CHECK: vector.fma
 // CHECK-NOT: qnt.contract

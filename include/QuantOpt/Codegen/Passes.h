@@ -67,7 +67,8 @@ void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
 /// (16 or 8) that reproduces the reference lowering's bits, in a
 /// qnt.kernel.
 void populateQntBlockMatmulPatterns(mlir::RewritePatternSet &patterns,
-                                    int64_t lanes, bool parallel);
+                                    int64_t lanes, bool parallel,
+                                    int64_t threads = 1);
 
 /// Adds the pattern of qnt-parallel-loops: a linalg op on buffers outside
 /// any scf.parallel becomes loops whose outer parallel dimensions (enough

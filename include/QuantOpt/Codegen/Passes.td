@@ -180,6 +180,10 @@ def QntBlockMatmul : Pass<"qnt-block-matmul", "::mlir::func::FuncOp"> {
            "i32 lanes per vector: 16 (AVX512) or 8 (256-bit)">,
     Option<"parallel", "parallel", "bool", /*default=*/"false",
            "distribute the column-block groups with scf.parallel">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "with parallel: the number of workers the column groups are "
+           "shared among, each with its own panel of unpacked 4-bit weights "
+           "(1: no panels with threads)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",

@@ -73,6 +73,9 @@ constexpr int64_t kBlockColTile = 2;
 constexpr int64_t kBlockColTileFewRows = 4;
 /// How far ahead decode tiles prefetch each weight stream.
 constexpr int64_t kPrefetchBytes = 512;
+/// From this many rows on, 4-bit weights are unpacked once per column
+/// group into a panel the row tiles share.
+constexpr int64_t kPanelRows = 16;
 
 /// What the kernel takes from a block-form qnt.contract.
 struct Matched {
@@ -204,6 +207,9 @@ static std::vector<T> byColumnBlock(ArrayRef<T> values, int64_t groups,
 struct BlockKernels {
   int64_t kLanes = 16;
   bool parallel = false;
+  /// With `parallel`, the threads the column groups are shared among (one
+  /// panel of unpacked weights each); 1: unknown, no panels with threads.
+  int64_t threads = 1;
 
   void rewrite(RewriterBase &rewriter, const Matched &mm) {
     qnt::ContractOp op = mm.op;
@@ -327,9 +333,18 @@ struct BlockKernels {
           });
     }
 
-    // The 4L weight bytes u of (column block, group of four): 4-bit ones
-    // are 2L bytes, low nibbles then high nibbles.
-    auto loadWeights = [&](OpBuilder &lb, Value blk, Value kGroup) -> Value {
+    // Many rows (prefill) with 4-bit weights: per column group, the nibbles
+    // are unpacked once into a panel of bytes [groups of four][cols * 4L],
+    // which every row tile reads (set while the panel path is built).
+    Value panel;
+    // The 4L weight bytes u of column c of the tile (column block `blk`) and
+    // a group of four: 4-bit ones are 2L bytes, low nibbles then high
+    // nibbles, or the panel's bytes.
+    auto loadWeights = [&](OpBuilder &lb, int64_t c, Value blk,
+                           Value kGroup) -> Value {
+      if (panel)
+        return vector::LoadOp::create(lb, loc, bytes, panel,
+                                      ValueRange{kGroup, cIdx(lb, c * kLanes * 4)});
       if (!mm.nibbles)
         return vector::LoadOp::create(lb, loc, bytes, w,
                                       ValueRange{blk, kGroup, c0});
@@ -368,13 +383,13 @@ struct BlockKernels {
         Value kk = arith::MulIOp::create(sb, loc, kGroup, cIdx(sb, 4));
         SmallVector<Value> wv;
         for (int64_t c = 0; c < cols; ++c)
-          wv.push_back(loadWeights(sb, blkIdx[c], kGroup));
+          wv.push_back(loadWeights(sb, c, blkIdx[c], kGroup));
         // Decode (fewer than kRowTile rows) streams the weights from
         // memory: each column's stream is prefetched kPrefetchBytes ahead
         // (measured with qnt-bench --groupwise on 1x16384x8192: 10-15%
         // faster than the hardware prefetchers alone; 1 KB ahead was
         // slower). The group index is clamped to the last one.
-        if (rows < kRowTile) {
+        if (rows < kRowTile && !panel) {
           Value ahead = arith::MinSIOp::create(
               sb, loc,
               arith::AddIOp::create(sb, loc, kGroup,
@@ -519,8 +534,70 @@ struct BlockKernels {
           scf::YieldOp::create(tb, loc);
         },
         [&](OpBuilder &eb, Location) {
-          emitColumnMajorTiles(eb, loc, m, nBlocks, kBlockColTile, parallel,
-                               emitTile);
+          if (!mm.nibbles || (parallel && threads <= 1)) {
+            emitColumnMajorTiles(eb, loc, m, nBlocks, kBlockColTile, parallel,
+                                 emitTile);
+          } else {
+            // From kPanelRows rows on, the panel path (one panel per
+            // worker, allocated once per call; the deallocation pipeline
+            // frees it); below, the tiles unpack the nibbles themselves.
+            Value many = arith::CmpIOp::create(
+                eb, loc, arith::CmpIPredicate::sge, m, cIdx(eb, kPanelRows));
+            scf::IfOp::create(
+                eb, loc, many,
+                [&](OpBuilder &pb, Location) {
+                  int64_t workers = parallel ? threads : 1;
+                  int64_t width = kBlockColTile * kLanes * 4;
+                  Value panels = memref::AllocOp::create(
+                      pb, loc, MemRefType::get({workers, k4, width}, i8),
+                      pb.getI64IntegerAttr(64));
+                  auto fill = [&](OpBuilder &cb, Value worker, Value unit0,
+                                  int64_t units,
+                                  llvm::function_ref<void(OpBuilder &)> rows) {
+                    panel = memref::SubViewOp::create(
+                        cb, loc,
+                        MemRefType::get({k4, width}, i8,
+                                        StridedLayoutAttr::get(
+                                            ctx, ShapedType::kDynamic,
+                                            {width, 1})),
+                        panels,
+                        ArrayRef<OpFoldResult>{worker, cb.getIndexAttr(0),
+                                               cb.getIndexAttr(0)},
+                        ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
+                                               cb.getIndexAttr(k4),
+                                               cb.getIndexAttr(width)},
+                        ArrayRef<OpFoldResult>{cb.getIndexAttr(1),
+                                               cb.getIndexAttr(1),
+                                               cb.getIndexAttr(1)});
+                    Value full = panel;
+                    panel = Value(); // the fill reads the nibbles
+                    scf::ForOp::create(
+                        cb, loc, c0, cIdx(cb, k4), c1, ValueRange{},
+                        [&](OpBuilder &lb, Location, Value kGroup, ValueRange) {
+                          for (int64_t c = 0; c < units; ++c)
+                            vector::StoreOp::create(
+                                lb, loc,
+                                loadWeights(lb, c, offsetIndex(lb, loc, unit0, c),
+                                            kGroup),
+                                full,
+                                ValueRange{kGroup, cIdx(lb, c * kLanes * 4)});
+                          scf::YieldOp::create(lb, loc);
+                        });
+                    panel = full;
+                    rows(cb);
+                    panel = Value();
+                  };
+                  emitColumnMajorTiles(pb, loc, m, nBlocks, kBlockColTile,
+                                       parallel, emitTile, fill,
+                                       parallel ? threads : 0);
+                  scf::YieldOp::create(pb, loc);
+                },
+                [&](OpBuilder &sb, Location) {
+                  emitColumnMajorTiles(sb, loc, m, nBlocks, kBlockColTile,
+                                       parallel, emitTile);
+                  scf::YieldOp::create(sb, loc);
+                });
+          }
           scf::YieldOp::create(eb, loc);
         });
     rewriter.replaceOp(op, kernel.finish());
@@ -553,7 +630,7 @@ struct QntBlockMatmulPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateQntBlockMatmulPatterns(patterns, lanes, parallel);
+    populateQntBlockMatmulPatterns(patterns, lanes, parallel, threads);
     if (failed(applyKernelPatterns(root, std::move(patterns))))
       return signalPassFailure();
     root->walk([&](qnt::ContractOp op) {
@@ -572,7 +649,8 @@ struct QntBlockMatmulPass
 } // namespace
 
 void quantopt::populateQntBlockMatmulPatterns(RewritePatternSet &patterns,
-                                              int64_t lanes, bool parallel) {
+                                              int64_t lanes, bool parallel,
+                                              int64_t threads) {
   patterns.add<BlockContract>(patterns.getContext(),
-                              BlockKernels{lanes, parallel});
+                              BlockKernels{lanes, parallel, threads});
 }

@@ -49,7 +49,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntWeightOnlyMatmul({parallel, codegen->threads}));
     pm.addNestedPass<func::FuncOp>(
-        quantopt::createQntBlockMatmul({codegen->lanes, parallel}));
+        quantopt::createQntBlockMatmul(
+            {codegen->lanes, parallel, codegen->threads}));
   }
   pm.addPass(quantopt::createConvertQntToLinalg());
   OpPassManager &tosa = pm.nest<func::FuncOp>();
