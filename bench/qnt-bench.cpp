@@ -400,19 +400,15 @@ struct OurKernel {
   std::unique_ptr<quantopt::runtime::Session> session;
 };
 
-static bool compileOurs(MLIRContext &ctx, const std::string &text,
-                        unsigned threads, OurKernel &kernel) {
+/// `text` through the pipeline `build` makes, JIT-compiled into `kernel`.
+static bool compileWith(
+    MLIRContext &ctx, const std::string &text, OurKernel &kernel,
+    llvm::function_ref<LogicalResult(OpPassManager &)> build) {
   kernel.module = parseSourceString<ModuleOp>(text, &ctx);
   if (!kernel.module)
     return false;
   PassManager pm(&ctx);
-  quantopt::CodegenOptions options;
-  options.threads = threads;
-  options.isa = isaOption;
-  options.lanes = lanesOption;
-  options.amx = amxOption;
-  if (failed(quantopt::buildCodegenPipeline(pm, options)) ||
-      failed(pm.run(*kernel.module)))
+  if (failed(build(pm)) || failed(pm.run(*kernel.module)))
     return false;
   auto session = quantopt::runtime::Session::create(*kernel.module, "main");
   if (!session) {
@@ -423,24 +419,23 @@ static bool compileOurs(MLIRContext &ctx, const std::string &text,
   return true;
 }
 
+static bool compileOurs(MLIRContext &ctx, const std::string &text,
+                        unsigned threads, OurKernel &kernel) {
+  return compileWith(ctx, text, kernel, [&](OpPassManager &pm) {
+    quantopt::CodegenOptions options;
+    options.threads = threads;
+    options.isa = isaOption;
+    options.lanes = lanesOption;
+    options.amx = amxOption;
+    return quantopt::buildCodegenPipeline(pm, options);
+  });
+}
+
 /// The module of `text` through the reference lowering (no kernels), for
 /// the bit-exact checks of the group-wise kernels.
 static bool compileReference(MLIRContext &ctx, const std::string &text,
                              OurKernel &kernel) {
-  kernel.module = parseSourceString<ModuleOp>(text, &ctx);
-  if (!kernel.module)
-    return false;
-  PassManager pm(&ctx);
-  if (failed(quantopt::buildLowerToLLVMPipeline(pm)) ||
-      failed(pm.run(*kernel.module)))
-    return false;
-  auto session = quantopt::runtime::Session::create(*kernel.module, "main");
-  if (!session) {
-    llvm::errs() << llvm::toString(session.takeError()) << "\n";
-    return false;
-  }
-  kernel.session = std::move(*session);
-  return true;
+  return compileWith(ctx, text, kernel, quantopt::buildLowerToLLVMPipeline);
 }
 
 static double timeOurs(const OurKernel &kernel, const NpyArray &input,
