@@ -161,6 +161,18 @@ func.func @main(%a: tensor<{0}x{1}xf32>) -> tensor<{0}x{2}xf32> {{
   return text;
 }
 
+/// `values` as an MLIR list ("1.000000000e-02, ..."), each float exact.
+static std::string joinFloats(const std::vector<float> &values) {
+  std::string list;
+  list.reserve(values.size() * 17);
+  for (float v : values) {
+    if (!list.empty())
+      list += ", ";
+    list += llvm::formatv("{0:e9}", v).str();
+  }
+  return list;
+}
+
 /// A weight-only layer: f32 activations x i8 or i4 (packed, two per byte)
 /// per-channel weights, or with `block` > 0 per block of `block` rows of K
 /// with `zeroPoints` (scales and zero points [ceil(K / block)][N]),
@@ -181,10 +193,7 @@ static std::string buildWeightOnlyModule(const Shape &s, bool int4,
   }
   std::string hex = llvm::toHex(llvm::StringRef(
       reinterpret_cast<const char *>(bytes.data()), bytes.size()));
-  std::string scaleList;
-  for (float v : scales)
-    scaleList += (scaleList.empty() ? "" : ", ") +
-                 llvm::formatv("{0:e9}", v).str();
+  std::string scaleList = joinFloats(scales);
   int64_t storedN = int4 ? s.n / 2 : s.n;
   std::string layout = block ? llvm::formatv("axis = 0, block = {0}", block).str()
                              : std::string("axis = 1");
@@ -222,13 +231,7 @@ static std::string buildGroupwiseModule(const Shape &s,
                                         int64_t block) {
   std::string hex = llvm::toHex(
       llvm::StringRef(reinterpret_cast<const char *>(q.data()), q.size()));
-  std::string list;
-  list.reserve(scales.size() * 16);
-  for (float v : scales) {
-    if (!list.empty())
-      list += ", ";
-    list += llvm::formatv("{0:e9}", v).str();
-  }
+  std::string list = joinFloats(scales);
   int64_t groups = block ? (s.k + block - 1) / block : 0;
   std::string paramShape =
       block ? llvm::formatv("{0}x{1}x", s.m, groups).str()
@@ -494,6 +497,120 @@ static double timeDnnl(DnnlMatmul &d) {
     times.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
   }
   return medianMs(times);
+}
+
+/// The group-wise section (--groupwise): W4A8 with int4 weights per block
+/// of 32 and 128 rows of K, int8 activations per row and block, against our
+/// W8A8 (int8 per-channel weights, int8 activations per row), both from f32
+/// activations (the dynamic quantization is part of each layer). Each
+/// kernel is checked against the reference lowering of the same module, bit
+/// for bit, then timed interleaved. Returns the number of failures.
+static int runGroupwise(MLIRContext &ctx, const std::vector<Shape> &shapes,
+                        const std::vector<int> &threadCounts,
+                        std::mt19937 &rng) {
+  int failures = 0;
+  for (const Shape &s : shapes) {
+    double ops = 2.0 * s.m * s.k * s.n;
+    std::string shapeName =
+        llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
+    std::uniform_int_distribution<int> q4(-7, 7), q8(-127, 127);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<int8_t> w4(s.k * s.n), w8(s.k * s.n);
+    for (auto &v : w4)
+      v = static_cast<int8_t>(q4(rng));
+    for (auto &v : w8)
+      v = static_cast<int8_t>(q8(rng));
+    NpyArray in;
+    in.dtype = DType::F32;
+    in.shape = {s.m, s.k};
+    std::vector<float> a(s.m * s.k);
+    for (auto &v : a)
+      v = normal(rng);
+    in.data.resize(a.size() * 4);
+    std::memcpy(in.data.data(), a.data(), in.data.size());
+    struct Variant {
+      std::string label;
+      std::string text;
+      double ms = NAN;
+    };
+    std::vector<Variant> variants;
+    for (int64_t block : {32, 128}) {
+      int64_t groups = (s.k + block - 1) / block;
+      std::vector<float> sc(groups * s.n);
+      for (size_t i = 0; i < sc.size(); ++i)
+        sc[i] = 0.01f + 0.001f * static_cast<float>(i % 13);
+      variants.push_back({llvm::formatv("ours W4A8 g{0}", block).str(),
+                          buildGroupwiseModule(s, w4, sc, block)});
+    }
+    std::vector<float> sc8(s.n);
+    for (int64_t j = 0; j < s.n; ++j)
+      sc8[j] = 0.001f + 0.0001f * static_cast<float>(j % 7);
+    variants.push_back(
+        {"ours W8A8 per channel", buildGroupwiseModule(s, w8, sc8, 0)});
+    std::vector<std::vector<NpyArray>> expected(variants.size());
+    for (size_t v = 0; v < variants.size(); ++v) {
+      OurKernel ref;
+      if (!compileReference(ctx, variants[v].text, ref)) {
+        llvm::errs() << "qnt-bench: cannot compile the reference lowering of "
+                     << variants[v].label << "\n";
+        return failures + 1;
+      }
+      quantopt::runtime::Timing timing;
+      auto out = ref.session->call({in}, {"a"}, 1, &timing);
+      if (!out) {
+        llvm::errs() << llvm::toString(out.takeError()) << "\n";
+        return failures + 1;
+      }
+      expected[v] = std::move(*out);
+    }
+    for (int threads : threadCounts) {
+      std::vector<OurKernel> kernels(variants.size());
+      for (size_t v = 0; v < variants.size(); ++v)
+        if (!compileOurs(ctx, variants[v].text, threads, kernels[v])) {
+          llvm::errs() << "qnt-bench: cannot compile " << variants[v].label
+                       << "\n";
+          return failures + 1;
+        }
+      std::string t = std::to_string(threads);
+      // Interleaved: one call of each variant per round (the machine's
+      // bandwidth drifts), the median over the rounds.
+      std::vector<std::vector<double>> times(variants.size());
+      std::vector<std::vector<NpyArray>> results(variants.size());
+      for (unsigned round = 0; round < std::max(1u, repeat.getValue());
+           ++round)
+        for (size_t v = 0; v < variants.size(); ++v) {
+          quantopt::runtime::Timing timing;
+          auto out = kernels[v].session->call({in}, {"a"}, 1, &timing);
+          if (!out) {
+            llvm::errs() << llvm::toString(out.takeError()) << "\n";
+            return failures + 1;
+          }
+          times[v].push_back(timing.medianMs);
+          results[v] = std::move(*out);
+        }
+      for (size_t v = 0; v < variants.size(); ++v) {
+        const std::vector<NpyArray> &got = results[v];
+        variants[v].ms = medianMs(times[v]);
+        bool same = got.size() == 1 && expected[v].size() == 1 &&
+                    got[0].data == expected[v][0].data;
+        failures += !same;
+        llvm::outs() << llvm::formatv(
+            "{0,-16} {1,-7} check: {2} vs the reference lowering {3}\n",
+            shapeName, t, variants[v].label,
+            same ? "identical" : "DIFFERENT");
+      }
+      for (const Variant &v : variants)
+        llvm::outs() << llvm::formatv(
+            "{0,-16} {1,-7} {2,-24} {3,10:f3} {4,10:f1}\n", shapeName, t,
+            v.label, v.ms, ops / (v.ms * 1e6));
+      llvm::outs() << llvm::formatv(
+          "{0,-16} {1,-7} ratios: ours W4A8 speed / ours W8A8: g32 {2:f2}x, "
+          "g128 {3:f2}x\n",
+          shapeName, t, variants[2].ms / variants[0].ms,
+          variants[2].ms / variants[1].ms);
+    }
+  }
+  return failures;
 }
 
 /// The comma-separated MxKxN shapes of `list` (empty items skipped), or
@@ -762,112 +879,7 @@ int main(int argc, char **argv) {
                       : std::string());
     }
   }
-  // Group-wise W4A8 (int4 weights per block of 32 or 128 rows of K, int8
-  // activations per row and block) against our W8A8, both from f32
-  // activations (the dynamic quantization is part of each layer). Each
-  // kernel is checked against the reference lowering of the same module,
-  // bit for bit.
-  for (const Shape &s : *groupwise) {
-    double ops = 2.0 * s.m * s.k * s.n;
-    std::string shapeName =
-        llvm::formatv("{0}x{1}x{2}", s.m, s.k, s.n).str();
-    std::uniform_int_distribution<int> q4(-7, 7), q8(-127, 127);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::vector<int8_t> w4(s.k * s.n), w8(s.k * s.n);
-    for (auto &v : w4)
-      v = static_cast<int8_t>(q4(rng));
-    for (auto &v : w8)
-      v = static_cast<int8_t>(q8(rng));
-    NpyArray in;
-    in.dtype = DType::F32;
-    in.shape = {s.m, s.k};
-    std::vector<float> a(s.m * s.k);
-    for (auto &v : a)
-      v = normal(rng);
-    in.data.resize(a.size() * 4);
-    std::memcpy(in.data.data(), a.data(), in.data.size());
-    struct Variant {
-      std::string label;
-      std::string text;
-      double ms = NAN;
-    };
-    std::vector<Variant> variants;
-    for (int64_t block : {32, 128}) {
-      int64_t groups = (s.k + block - 1) / block;
-      std::vector<float> sc(groups * s.n);
-      for (size_t i = 0; i < sc.size(); ++i)
-        sc[i] = 0.01f + 0.001f * static_cast<float>(i % 13);
-      variants.push_back({llvm::formatv("ours W4A8 g{0}", block).str(),
-                          buildGroupwiseModule(s, w4, sc, block)});
-    }
-    std::vector<float> sc8(s.n);
-    for (int64_t j = 0; j < s.n; ++j)
-      sc8[j] = 0.001f + 0.0001f * static_cast<float>(j % 7);
-    variants.push_back(
-        {"ours W8A8 per channel", buildGroupwiseModule(s, w8, sc8, 0)});
-    std::vector<std::vector<NpyArray>> expected(variants.size());
-    for (size_t v = 0; v < variants.size(); ++v) {
-      OurKernel ref;
-      if (!compileReference(ctx, variants[v].text, ref)) {
-        llvm::errs() << "qnt-bench: cannot compile the reference lowering of "
-                     << variants[v].label << "\n";
-        return 1;
-      }
-      quantopt::runtime::Timing timing;
-      auto out = ref.session->call({in}, {"a"}, 1, &timing);
-      if (!out) {
-        llvm::errs() << llvm::toString(out.takeError()) << "\n";
-        return 1;
-      }
-      expected[v] = std::move(*out);
-    }
-    for (int threads : threadCounts) {
-      std::vector<OurKernel> kernels(variants.size());
-      for (size_t v = 0; v < variants.size(); ++v)
-        if (!compileOurs(ctx, variants[v].text, threads, kernels[v])) {
-          llvm::errs() << "qnt-bench: cannot compile " << variants[v].label
-                       << "\n";
-          return 1;
-        }
-      std::string t = std::to_string(threads);
-      // Interleaved: one call of each variant per round (the machine's
-      // bandwidth drifts), the median over the rounds.
-      std::vector<std::vector<double>> times(variants.size());
-      std::vector<std::vector<NpyArray>> results(variants.size());
-      for (unsigned round = 0; round < std::max(1u, repeat.getValue());
-           ++round)
-        for (size_t v = 0; v < variants.size(); ++v) {
-          quantopt::runtime::Timing timing;
-          auto out = kernels[v].session->call({in}, {"a"}, 1, &timing);
-          if (!out) {
-            llvm::errs() << llvm::toString(out.takeError()) << "\n";
-            return 1;
-          }
-          times[v].push_back(timing.medianMs);
-          results[v] = std::move(*out);
-        }
-      for (size_t v = 0; v < variants.size(); ++v) {
-        const std::vector<NpyArray> &got = results[v];
-        variants[v].ms = medianMs(times[v]);
-        bool same = got.size() == 1 && expected[v].size() == 1 &&
-                    got[0].data == expected[v][0].data;
-        failures += !same;
-        llvm::outs() << llvm::formatv(
-            "{0,-16} {1,-7} check: {2} vs the reference lowering {3}\n",
-            shapeName, t, variants[v].label,
-            same ? "identical" : "DIFFERENT");
-      }
-      for (const Variant &v : variants)
-        llvm::outs() << llvm::formatv(
-            "{0,-16} {1,-7} {2,-24} {3,10:f3} {4,10:f1}\n", shapeName, t,
-            v.label, v.ms, ops / (v.ms * 1e6));
-      llvm::outs() << llvm::formatv(
-          "{0,-16} {1,-7} ratios: ours W4A8 speed / ours W8A8: g32 {2:f2}x, "
-          "g128 {3:f2}x\n",
-          shapeName, t, variants[2].ms / variants[0].ms,
-          variants[2].ms / variants[1].ms);
-    }
-  }
+  failures += runGroupwise(ctx, *groupwise, threadCounts, rng);
   for (const ConvShape &cs : convs) {
     double ops = 2.0 * cs.n * cs.h * cs.w * cs.f * cs.k * cs.k * cs.c;
     int64_t hp = cs.h + cs.k - 1, wp = cs.w + cs.k - 1;

@@ -7,6 +7,10 @@
 // (4 * (3 - 1) = 8, 4 * (3 + 2) = 20) and the input zero points. Layers it
 // does not take keep their qnt.contract, with a remark saying why.
 // RUN: quant-opt %s --qnt-block-matmul 2>&1 | FileCheck %s
+// With threads, one panel per worker (threads=2: [2][K/4][128]).
+// RUN: quant-opt %s --qnt-block-matmul="parallel=1 threads=2" 2>&1 | FileCheck %s --check-prefix=THREADS
+// THREADS-LABEL: func.func @i4_symmetric
+// THREADS: memref.alloc() {alignment = 64 : i64} : memref<2x2x128xi8>
 
 // The remarks (of @block_of_6 and @weight_argument below) come first.
 // CHECK: remark: qnt-block-matmul: layer 'fc1' keeps the reference loops: the block size is not a multiple of 4

@@ -24,10 +24,11 @@ Usage: check_block_contract.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS]
 """
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
+
+from checklib import matmul_model, run
 
 bindir, work, options = sys.argv[1], sys.argv[2], sys.argv[3]
 codegen = sys.argv[4] if len(sys.argv) > 4 else ""
@@ -53,18 +54,6 @@ else:
     qmin, qmax = 0, (1 << bits) - 1
 if act_scheme == "symmetric" and act_storage[0] == "i":
     qmin = -qmax
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    return r
-
-
-def dense(a):
-    return "dense<" + np.array2string(a, separator=", ", threshold=1 << 30,
-                                      floatmode="unique", max_line_width=1 << 30) + ">"
 
 
 def quantize_group(x):
@@ -115,17 +104,7 @@ for m, k, n in SHAPES:
         x[4, :] = np.inf
     model = os.path.join(work, name + ".mlir")
     with open(model, "w") as f:
-        f.write(f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
-  %c0 = arith.constant 0 : index
-  %m = tensor.dim %x, %c0 : tensor<?x{k}xf32>
-  %w = arith.constant {dense(w)} : tensor<{k}x{n}xf32>
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty(%m) : tensor<?x{n}xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<?x{k}xf32>, tensor<{k}x{n}xf32>) outs(%z : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
-  return %y : tensor<?x{n}xf32>
-}}
-""")
+        f.write(matmul_model(w))
     q = os.path.join(work, name + ".q.mlir")
     wo = os.path.join(work, name + ".wo.mlir")
     run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options} activations=dynamic", "-o", q])

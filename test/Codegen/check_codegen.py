@@ -18,10 +18,11 @@ Usage: check_codegen.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--chain]
 """
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+from checklib import dense, matmul_model, run
 
 args = [a for a in sys.argv[1:] if a != "--chain"]
 chain = "--chain" in sys.argv
@@ -35,19 +36,6 @@ SHAPES = [(1, 7, 5), (3, 13, 17), (5, 64, 16), (4, 3, 33), (9, 101, 31),
 rng = np.random.default_rng(7)
 
 
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    return r
-
-
-def dense(a):
-    text = np.array2string(a, separator=", ", threshold=1 << 30,
-                           floatmode="unique", max_line_width=1 << 30)
-    return f"dense<{text}>"
-
-
 failures = 0
 for m, k, n in SHAPES:
     name = f"m{m}_k{k}_n{n}"
@@ -56,17 +44,7 @@ for m, k, n in SHAPES:
     model = os.path.join(work, f"{name}.mlir")
     layer_options = options
     if not chain:
-        text = f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
-  %c0 = arith.constant 0 : index
-  %d = tensor.dim %x, %c0 : tensor<?x{k}xf32>
-  %w = arith.constant {dense(w)} : tensor<{k}x{n}xf32>
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty(%d) : tensor<?x{n}xf32>
-  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<?x{k}xf32>, tensor<{k}x{n}xf32>) outs(%c : tensor<?x{n}xf32>) -> tensor<?x{n}xf32> loc("fc")
-  return %y : tensor<?x{n}xf32>
-}}
-"""
+        text = matmul_model(w, loc="fc")
     else:
         o = 11  # outputs of the second layer
         b1 = rng.standard_normal(n).astype(np.float32)

@@ -15,27 +15,16 @@ and no qnt.dequantize). Deterministic (seeded).
 Usage: check_weight_only.py BINDIR WORKDIR OPTIONS
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+from checklib import matmul_model, run
 
 bindir, work, options = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(work, exist_ok=True)
 SHAPES = [(1, 97, 53), (5, 131, 37), (7, 64, 48), (33, 200, 100), (4, 32, 16)]
 rng = np.random.default_rng(3)
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    return r
-
-
-def dense(a):
-    return "dense<" + np.array2string(a, separator=", ", threshold=1 << 30,
-                                      floatmode="unique", max_line_width=1 << 30) + ">"
 
 
 failures = 0
@@ -45,17 +34,7 @@ for m, k, n in SHAPES:
     x = rng.standard_normal((m, k)).astype(np.float32)
     model = os.path.join(work, name + ".mlir")
     with open(model, "w") as f:
-        f.write(f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
-  %c0 = arith.constant 0 : index
-  %m = tensor.dim %x, %c0 : tensor<?x{k}xf32>
-  %w = arith.constant {dense(w)} : tensor<{k}x{n}xf32>
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty(%m) : tensor<?x{n}xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<?x{k}xf32>, tensor<{k}x{n}xf32>) outs(%z : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
-  return %y : tensor<?x{n}xf32>
-}}
-""")
+        f.write(matmul_model(w))
     q = os.path.join(work, name + ".q.mlir")
     run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options} activations=none", "-o", q])
     kernel = run([f"{bindir}/quant-opt", q, "--qnt-weight-only-matmul"]).stdout

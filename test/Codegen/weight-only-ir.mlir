@@ -5,6 +5,12 @@
 // activation and the init, and writes a fresh result. Layers it does not
 // take (minval weights) stay as they are.
 // RUN: quant-opt %s --qnt-weight-only-matmul --split-input-file 2>&1 | FileCheck %s
+// With threads, one f32 panel per worker, allocated once per call
+// (threads=2: [2][K][64]); one thread: a panel on the stack.
+// RUN: quant-opt %s --qnt-weight-only-matmul="parallel=1 threads=2" --split-input-file 2>&1 | FileCheck %s --check-prefix=THREADS
+// THREADS-LABEL: func.func @i8_channel
+// THREADS: memref.alloc() {alignment = 64 : i64} : memref<2x8x64xf32>
+// THREADS-NOT: memref.alloca
 
 // i8, per channel, N = 20: two column units of 16, a tail of 4.
 // CHECK-LABEL: func.func @i8_channel
