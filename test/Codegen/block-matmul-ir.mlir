@@ -7,6 +7,8 @@
 // (4 * (3 - 1) = 8, 4 * (3 + 2) = 20) and the input zero points. Layers it
 // does not take keep their qnt.contract, with a remark saying why.
 // RUN: quant-opt %s --qnt-block-matmul 2>&1 | FileCheck %s
+// RUN: not quant-opt %s --qnt-block-matmul="lanes=4" 2>&1 | FileCheck %s --check-prefix=LANES
+// LANES: error: qnt-block-matmul: lanes must be 16 or 8, not 4
 // With threads, one panel per worker (threads=2: [2][K/4][128]).
 // RUN: quant-opt %s --qnt-block-matmul="parallel=1 threads=2" 2>&1 | FileCheck %s --check-prefix=THREADS
 // THREADS-LABEL: func.func @i4_symmetric

@@ -624,11 +624,8 @@ struct QntBlockMatmulPass
   using Base::Base;
   void runOnOperation() override {
     Operation *root = getOperation();
-    if (lanes != 16 && lanes != 8) {
-      root->emitError() << "qnt-block-matmul: lanes must be 16 or 8, not "
-                        << static_cast<int64_t>(lanes);
+    if (failed(checkLanes(root, getArgument(), lanes)))
       return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
     populateQntBlockMatmulPatterns(patterns, lanes, parallel, threads);
     if (failed(applyKernelPatterns(root, std::move(patterns))))

@@ -34,6 +34,14 @@ LogicalResult quantopt::applyKernelPatterns(Operation *root,
   return applyPatternsGreedily(root, std::move(patterns), config);
 }
 
+LogicalResult quantopt::checkLanes(Operation *root, StringRef pass,
+                                  int64_t lanes) {
+  if (lanes == 16 || lanes == 8)
+    return success();
+  return root->emitError() << pass << ": lanes must be 16 or 8, not "
+                           << lanes;
+}
+
 KernelBuilder::KernelBuilder(OpBuilder &outer, Location loc)
     : outer(outer), loc(loc), block(new Block()), body(outer.getContext()) {
   // A detached block has no context of its own to build with.

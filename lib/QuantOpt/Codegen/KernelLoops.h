@@ -74,6 +74,11 @@ private:
 llvm::LogicalResult applyKernelPatterns(mlir::Operation *root,
                                         mlir::RewritePatternSet &&patterns);
 
+/// Whether `lanes` is a vector width the kernels build (16 or 8 i32 lanes);
+/// otherwise an error on `root` naming `pass`.
+llvm::LogicalResult checkLanes(mlir::Operation *root, llvm::StringRef pass,
+                               int64_t lanes);
+
 /// Rows per register tile, and column blocks (16 lanes each) per tile.
 constexpr int64_t kRowTile = 4;
 constexpr int64_t kColTile = 4;

@@ -638,12 +638,8 @@ struct QntVectorizeElementwisePass
     : quantopt::impl::QntVectorizeElementwiseBase<QntVectorizeElementwisePass> {
   using Base::Base;
   void runOnOperation() override {
-    if (lanes != 16 && lanes != 8) {
-      getOperation()->emitError()
-          << "qnt-vectorize-elementwise: lanes must be 16 or 8, not "
-          << static_cast<int64_t>(lanes);
+    if (failed(checkLanes(getOperation(), getArgument(), lanes)))
       return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
     populateQntVectorizeElementwisePatterns(patterns, lanes,
                                             reassociateFloatSums);

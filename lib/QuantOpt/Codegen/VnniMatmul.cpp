@@ -555,11 +555,8 @@ struct QntVnniMatmulPass
 
   void runOnOperation() override {
     Operation *root = getOperation();
-    if (lanes != 16 && lanes != 8) {
-      root->emitError() << "qnt-vnni-matmul: lanes must be 16 or 8, not "
-                        << static_cast<int64_t>(lanes);
+    if (failed(checkLanes(root, getArgument(), lanes)))
       return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
     populateQntVnniMatmulPatterns(patterns, lanes, parallel, amx);
     if (failed(applyKernelPatterns(root, std::move(patterns))))
