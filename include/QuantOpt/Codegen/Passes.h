@@ -96,10 +96,15 @@ void populateQntPolynomialMathPatterns(
 /// become vector loops on tensors, min/max range reductions vector loops in
 /// a qnt.kernel (`lanes`: 16 or 8). With `reassociateFloatSums`, float sums
 /// (`acc + e`) are reductions too, their lanes summed apart and combined as
-/// a tree: not the reference's order, so not its bits.
+/// a tree: not the reference's order, so not its bits. With `threads` > 1,
+/// loops of at least 2^15 elements share their outermost loop among the
+/// threads: element-wise loops as an scf.forall on tensors (which the
+/// caller turns into an scf.parallel after bufferization, e.g. with
+/// scf-forall-to-parallel), reductions as an scf.parallel in the kernel.
 void populateQntVectorizeElementwisePatterns(mlir::RewritePatternSet &patterns,
                                              int64_t lanes,
-                                             bool reassociateFloatSums = false);
+                                             bool reassociateFloatSums = false,
+                                             int64_t threads = 1);
 
 /// How qnt_x86.dot_u8i8 becomes instructions.
 enum class DotIsa {

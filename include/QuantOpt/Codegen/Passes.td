@@ -88,6 +88,11 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::func::F
            /*default=*/"false",
            "vectorize float sums too, in lanes combined as a tree (not the "
            "reference's rounding order)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "with more than 1, loops of at least 2^15 elements share their "
+           "outermost loop among the threads (element-wise: scf.forall "
+           "over shares of the elements or rows; reductions: scf.parallel "
+           "over rows)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",

@@ -371,7 +371,8 @@ void FusedEpilogue::prepare(OpBuilder &b, Location loc, int64_t numLanes,
 }
 
 Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
-                           ValueRange indices, bool inBounds) {
+                           ValueRange indices, bool inBounds,
+                           const InPlaceRead *inPlace) {
   Value current = acc;
   Block *block = b.getInsertionBlock();
   for (unsigned opIndex = 0; opIndex < ops.size(); ++opIndex) {
@@ -387,8 +388,13 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
         args[i] = in.splat;
         continue;
       }
+      bool fromDest =
+          inPlace && in.tensor == inPlace->tensor && in.kind == Input::Vector;
+      Value buffer = fromDest ? inPlace->from : in.buffer;
       SmallVector<Value> idx;
-      if (flat)
+      if (fromDest)
+        idx.append(inPlace->indices.begin(), inPlace->indices.end());
+      else if (flat)
         idx.push_back(indices.front());
       else
         for (AffineExpr r : in.map.getResults())
@@ -398,19 +404,19 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
                                   .getResult());
       auto cached = llvm::find_if(cache, [&](const CachedRead &c) {
         return c.block == block && c.op == opIndex && c.input == i &&
-               llvm::equal(c.indices, idx);
+               c.buffer == buffer && llvm::equal(c.indices, idx);
       });
       if (cached != cache.end()) {
         args[i] = cached->value;
         continue;
       }
-      Type element = cast<ShapedType>(in.buffer.getType()).getElementType();
+      Type element = cast<ShapedType>(buffer.getType()).getElementType();
       auto vecType = VectorType::get({lanes}, element);
       Value read;
       if (in.kind == Input::Vector) {
         Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
-        read = vector::TransferReadOp::create(b, loc, vecType, in.buffer, idx,
-                                              pad, ArrayRef<bool>{inBounds});
+        read = vector::TransferReadOp::create(b, loc, vecType, buffer, idx, pad,
+                                              ArrayRef<bool>{inBounds});
       } else {
         Value scalar =
             isa<MemRefType>(in.buffer.getType())
@@ -418,7 +424,7 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
                 : tensor::ExtractOp::create(b, loc, in.buffer, idx).getResult();
         read = vector::BroadcastOp::create(b, loc, vecType, scalar);
       }
-      cache.push_back({block, opIndex, i, idx, read});
+      cache.push_back({block, opIndex, i, buffer, idx, read});
       args[i] = read;
     }
     current = vectorizeBody(b, loc, body, args, lanes).front();

@@ -122,8 +122,17 @@ public:
   /// The chain applied to the accumulator vector `acc` whose first lane is
   /// at `indices` (one per dimension; the last is the first column).
   /// `inBounds`: every lane is inside the tensor (no column tail).
+  /// An input the chain's result overwrites (its destination): read from
+  /// `from`, the tensor being written, at `indices`, so that bufferization
+  /// sees the chain read what it overwrites and writes in place.
+  struct InPlaceRead {
+    mlir::Value tensor;
+    mlir::Value from;
+    mlir::ValueRange indices;
+  };
   mlir::Value apply(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
-                    mlir::ValueRange indices, bool inBounds);
+                    mlir::ValueRange indices, bool inBounds,
+                    const InPlaceRead *inPlace = nullptr);
 
   /// Replaces the chain's result by `result` and erases the chain; uses of
   /// `tensor.dim` on its tensors read `shapeSource` instead (all have the
@@ -158,6 +167,7 @@ private:
   struct CachedRead {
     mlir::Block *block;
     unsigned op, input;
+    mlir::Value buffer;
     llvm::SmallVector<mlir::Value> indices;
     mlir::Value value;
   };

@@ -102,6 +102,16 @@ MemRefType KernelBuilder::unitInnerStride(RankedTensorType type) {
       StridedLayoutAttr::get(type.getContext(), ShapedType::kDynamic, strides));
 }
 
+bool quantopt::hasParallelWork(ArrayRef<int64_t> shape) {
+  int64_t total = 1;
+  for (int64_t size : shape) {
+    if (ShapedType::isDynamic(size))
+      return true;
+    total *= size;
+  }
+  return total >= kMinParallelElements;
+}
+
 Value quantopt::offsetIndex(OpBuilder &b, Location loc, Value base, int64_t d) {
   if (d == 0)
     return base;
@@ -150,26 +160,55 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
   Value c0 = cst(b, 0), c1 = cst(b, 1), cRows = cst(b, kRowTile);
-  Value rowTiles = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, numRows, cRows), cRows);
+  // Rows [first, last): tiles of kRowTile, then the rest one by one.
+  auto rowRange = [&](OpBuilder &ob, Value unit0, int64_t units, Value first,
+                      Value last) {
+    Value count = arith::SubIOp::create(ob, loc, last, first);
+    Value tilesEnd = arith::AddIOp::create(
+        ob, loc, first,
+        arith::MulIOp::create(
+            ob, loc, arith::DivUIOp::create(ob, loc, count, cRows), cRows));
+    scf::ForOp::create(ob, loc, first, tilesEnd, cRows, ValueRange{},
+                       [&](OpBuilder &rb, Location, Value row0, ValueRange) {
+                         emitTile(rb, row0, kRowTile, unit0, units);
+                         scf::YieldOp::create(rb, loc);
+                       });
+    scf::ForOp::create(ob, loc, tilesEnd, last, c1, ValueRange{},
+                       [&](OpBuilder &rb, Location, Value row, ValueRange) {
+                         emitTile(rb, row, 1, unit0, units);
+                         scf::YieldOp::create(rb, loc);
+                       });
+  };
   auto emitColumns = [&](OpBuilder &cb, Value unit0, int64_t units,
                          Value worker) {
-    auto rows = [&](OpBuilder &ob) {
-      scf::ForOp::create(ob, loc, c0, rowTiles, cRows, ValueRange{},
-                         [&](OpBuilder &rb, Location, Value row0, ValueRange) {
-                           emitTile(rb, row0, kRowTile, unit0, units);
-                           scf::YieldOp::create(rb, loc);
-                         });
-      scf::ForOp::create(ob, loc, rowTiles, numRows, c1, ValueRange{},
-                         [&](OpBuilder &rb, Location, Value row, ValueRange) {
-                           emitTile(rb, row, 1, unit0, units);
-                           scf::YieldOp::create(rb, loc);
-                         });
-    };
+    auto rows = [&](OpBuilder &ob) { rowRange(ob, unit0, units, c0, numRows); };
     if (scope)
       scope(cb, worker, unit0, units, rows);
     else
       rows(cb);
+  };
+  // Without a column scope, threads share (column unit, row share) pairs:
+  // one scf.parallel over both, which OpenMP hands out in contiguous runs,
+  // so a thread keeps a group's weights while it walks its rows, and a
+  // matrix with fewer column groups than threads (N = 192 is 3 groups)
+  // still keeps every thread busy.
+  Value rowShares;
+  if (parallel && !scope)
+    rowShares =
+        arith::CeilDivUIOp::create(b, loc, numRows, cst(b, kRowsPerShare));
+  auto unitsByRowShares = [&](Value unitBegin, Value unitEnd, int64_t units) {
+    scf::ParallelOp::create(
+        b, loc, ValueRange{unitBegin, c0}, ValueRange{unitEnd, rowShares},
+        ValueRange{cst(b, units), c1},
+        [&](OpBuilder &bb, Location, ValueRange ivs) {
+          Value first =
+              arith::MulIOp::create(bb, loc, ivs[1], cst(bb, kRowsPerShare));
+          Value last = arith::MinUIOp::create(
+              bb, loc,
+              arith::AddIOp::create(bb, loc, first, cst(bb, kRowsPerShare)),
+              numRows);
+          rowRange(bb, ivs[0], units, first, last);
+        });
   };
   int64_t groups = numUnits / unitTile;
   if (groups > 0) {
@@ -194,7 +233,10 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
                   scf::YieldOp::create(gb, loc);
                 });
           });
-    } else if (parallel) { // column groups across threads (scf.parallel -> OpenMP)
+    } else if (parallel && !scope) {
+      unitsByRowShares(c0, groupEnd, unitTile);
+    } else if (parallel) { // column groups across threads (scf.parallel ->
+                           // OpenMP)
       scf::ParallelOp::create(
           b, loc, ValueRange{c0}, ValueRange{groupEnd}, ValueRange{groupStep},
           [&](OpBuilder &bb, Location, ValueRange ivs) {
@@ -207,6 +249,10 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
                            scf::YieldOp::create(bb, loc);
                          });
     }
+  }
+  if (parallel && !scope && numUnits > groups * unitTile) {
+    unitsByRowShares(cst(b, groups * unitTile), cst(b, numUnits), 1);
+    return;
   }
   for (int64_t unit = groups * unitTile; unit < numUnits; ++unit)
     emitColumns(b, cst(b, unit), 1, c0);

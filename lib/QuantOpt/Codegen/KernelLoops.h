@@ -79,9 +79,23 @@ llvm::LogicalResult applyKernelPatterns(mlir::Operation *root,
 llvm::LogicalResult checkLanes(mlir::Operation *root, llvm::StringRef pass,
                                int64_t lanes);
 
+/// Loop nests with fewer elements (or iterations) than this stay on one
+/// thread under `threads` > 1: waking the others costs more (on Silero's
+/// VAD, tiny ops made two threads five times slower than one). A dynamic
+/// size counts as enough. Shared by qnt-parallel-loops and
+/// qnt-vectorize-elementwise.
+constexpr int64_t kMinParallelElements = 1 << 15;
+
+/// Whether a loop nest over `shape` has at least kMinParallelElements
+/// iterations (any dynamic size counts as enough).
+bool hasParallelWork(llvm::ArrayRef<int64_t> shape);
+
 /// Rows per register tile, and column blocks (16 lanes each) per tile.
 constexpr int64_t kRowTile = 4;
 constexpr int64_t kColTile = 4;
+/// Rows per share of the matmul kernels' loop nest with threads (a
+/// multiple of kRowTile).
+constexpr int64_t kRowsPerShare = 16;
 
 /// `base + d` as an index value (`base` itself for d = 0).
 mlir::Value offsetIndex(mlir::OpBuilder &b, mlir::Location loc,
@@ -117,12 +131,15 @@ using ColumnScope = llvm::function_ref<void(
     mlir::OpBuilder &, mlir::Value worker, mlir::Value unit0, int64_t units,
     llvm::function_ref<void(mlir::OpBuilder &)> rows)>;
 
-/// The loop nest: column units in groups of `unitTile` (an scf.parallel over
-/// the groups when `parallel`, for OpenMP; with `workers` > 0, an
-/// scf.parallel over that many workers, each taking a contiguous share of
-/// the groups, so that a worker can own a buffer), then the remaining units
-/// one by one (worker 0); within each (inside `scope`, when given), rows
+/// The loop nest: column units in groups of `unitTile`, then the remaining
+/// units one by one; within each (inside `scope`, when given), rows
 /// [0, numRows) in tiles of kRowTile, then the remaining rows one by one.
+/// When `parallel` (scf.parallel, for OpenMP): without a scope, one
+/// scf.parallel over (column group, share of kRowsPerShare rows), and one
+/// over (remaining unit, share of rows); with a scope, over the groups (the
+/// remaining units on worker 0), or with `workers` > 0 over that many
+/// workers, each taking a contiguous share of the groups, so that a worker
+/// can own a buffer.
 void emitColumnMajorTiles(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value numRows, int64_t numUnits,
                           int64_t unitTile, bool parallel,

@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelLoops.h"
 #include "QuantOpt/Codegen/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -38,10 +39,6 @@ namespace {
 /// Iterations of the parallel loops to aim for per thread (a dynamic trip
 /// count is taken as enough).
 constexpr int64_t kIterationsPerThread = 4;
-/// Ops with fewer (static) iterations in all stay on one thread: waking
-/// the others costs more (on Silero's VAD, tiny ops made two threads five
-/// times slower than one).
-constexpr int64_t kMinParallelIterations = 1 << 15;
 
 struct OuterParallelLoops : OpInterfaceRewritePattern<linalg::LinalgOp> {
   OuterParallelLoops(MLIRContext *ctx, int64_t threads)
@@ -55,15 +52,7 @@ struct OuterParallelLoops : OpInterfaceRewritePattern<linalg::LinalgOp> {
     auto iterators = op.getIteratorTypesArray();
     if (iterators.front() != utils::IteratorType::parallel)
       return rewriter.notifyMatchFailure(op, "no outer parallel dimension");
-    int64_t total = 1;
-    for (int64_t size : op.getStaticLoopRanges()) {
-      if (ShapedType::isDynamic(size)) {
-        total = kMinParallelIterations;
-        break;
-      }
-      total *= size;
-    }
-    if (total < kMinParallelIterations)
+    if (!quantopt::hasParallelWork(op.getStaticLoopRanges()))
       return rewriter.notifyMatchFailure(op, "too little work to share");
     FailureOr<linalg::LinalgLoops> lowered = linalg::linalgOpToLoops(rewriter, op);
     if (failed(lowered))

@@ -77,6 +77,17 @@ void forLoop(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
                      });
 }
 
+/// The same loop, or, when `parallel`, an scf.parallel (its iterations
+/// shared among the threads by the OpenMP conversion).
+void forLoop(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
+             bool parallel, function_ref<void(OpBuilder &, Value)> body) {
+  if (!parallel)
+    return forLoop(b, loc, lo, hi, step, body);
+  scf::ParallelOp::create(
+      b, loc, ValueRange{lo}, ValueRange{hi}, ValueRange{step},
+      [&](OpBuilder &nb, Location, ValueRange ivs) { body(nb, ivs[0]); });
+}
+
 /// A loop over [lo, hi) that threads the tensor `dest` through its
 /// iterations: body(i, current) returns the updated tensor.
 Value forLoopOn(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
@@ -95,7 +106,7 @@ Value forLoopOn(OpBuilder &b, Location loc, Value lo, Value hi, Value step,
 /// so that bufferization can write in place: into an input that dies here
 /// (as it does for the generic itself) or else into the generic's init.
 bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
-                          int64_t lanes) {
+                          int64_t lanes, int64_t threads) {
   std::optional<FusedEpilogue> body = FusedEpilogue::standalone(op);
   if (!body)
     return false;
@@ -118,6 +129,7 @@ bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
   // Writing into an input is safe when nothing else the loops read can
   // alias it: every other input is a constant or uniform.
   Value dest = init;
+  Value input; // the input written in place, if any
   for (OpOperand *in : op.getDpsInputOperands()) {
     if (in->get().getType() != outType || !in->get().hasOneUse() ||
         !op.getMatchingIndexingMap(in).isIdentity())
@@ -130,7 +142,7 @@ bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
                  cast<RankedTensorType>(v.getType()).getRank() == 0;
         });
     if (othersConstant) {
-      dest = in->get();
+      dest = input = in->get();
       break;
     }
   }
@@ -140,16 +152,24 @@ bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
     dims.push_back(getDimSize(b, loc, init, d));
   Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1), step = cst(b, loc, lanes);
   // The innermost loop over [0, size): full vectors, then one masked tail.
+  // The chain reads its inputs at `outer` + (base + j); the vectors are
+  // written into `t` at `writeOuter` + j.
   auto vectorLoop = [&](OpBuilder &nb, Value t, Value size,
-                        ArrayRef<Value> outer) {
+                        ArrayRef<Value> outer, Value base,
+                        ArrayRef<Value> writeOuter) {
     Value full = arith::MulIOp::create(
         nb, loc, arith::DivUIOp::create(nb, loc, size, step), step);
     auto store = [&](bool inBounds) {
       return [&, inBounds](OpBuilder &lb, Value j, Value current) -> Value {
         SmallVector<Value> idx(outer.begin(), outer.end());
-        idx.push_back(j);
-        Value v = body->apply(lb, loc, nullptr, idx, inBounds);
-        return vector::TransferWriteOp::create(lb, loc, v, current, idx,
+        idx.push_back(base ? arith::AddIOp::create(lb, loc, base, j).getResult()
+                           : j);
+        SmallVector<Value> at(writeOuter.begin(), writeOuter.end());
+        at.push_back(j);
+        FusedEpilogue::InPlaceRead inPlace{input, current, at};
+        Value v = body->apply(lb, loc, nullptr, idx, inBounds,
+                              input ? &inPlace : nullptr);
+        return vector::TransferWriteOp::create(lb, loc, v, current, at,
                                                ArrayRef<bool>{inBounds})
             .getResult();
       };
@@ -157,28 +177,105 @@ bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
     t = forLoopOn(nb, loc, c0, full, step, t, store(true));
     return forLoopOn(nb, loc, full, size, step, t, store(false));
   };
-  Value result;
-  if (flat && rank > 1) {
-    Value total = c1;
-    SmallVector<OpFoldResult> shape;
-    for (int64_t d = 0; d < rank; ++d) {
-      total = arith::MulIOp::create(b, loc, total, dims[d]);
+  // All dimensions (flat) or all but the last (rows) as one.
+  auto collapse = [&](Value t, int64_t count,
+                      SmallVector<OpFoldResult> &shape) {
+    shape.clear();
+    for (int64_t d = 0; d < rank; ++d)
       shape.push_back(outType.isDynamicDim(d)
                           ? OpFoldResult(dims[d])
                           : OpFoldResult(b.getIndexAttr(outType.getDimSize(d))));
+    SmallVector<ReassociationIndices> groups(1);
+    for (int64_t d = 0; d < count; ++d)
+      groups[0].push_back(d);
+    for (int64_t d = count; d < rank; ++d)
+      groups.push_back({d});
+    return std::make_pair(
+        tensor::CollapseShapeOp::create(b, loc, t, groups).getResult(), groups);
+  };
+  Value result;
+  bool parallel =
+      threads > 1 && (flat || rank > 1) && hasParallelWork(outType.getShape());
+  if (parallel) {
+    // Shares across threads (scf.forall, an scf.parallel after
+    // bufferization): the elements in one dimension (flat, shares of whole
+    // vectors), else the rows of the last dimension. Each share writes its
+    // slice of the destination.
+    SmallVector<OpFoldResult> shape;
+    auto [view, groups] = collapse(dest, flat ? rank : rank - 1, shape);
+    Value count = c1;
+    for (int64_t d = 0; d < (flat ? rank : rank - 1); ++d)
+      count = arith::MulIOp::create(b, loc, count, dims[d]);
+    int64_t granule = flat ? lanes : 1;
+    // share = ceil(count / (threads * granule)) * granule
+    Value share = arith::MulIOp::create(
+        b, loc,
+        arith::CeilDivUIOp::create(b, loc, count,
+                                   cst(b, loc, threads * granule)),
+        cst(b, loc, granule));
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(threads)},
+        ValueRange{view}, std::nullopt);
+    {
+      OpBuilder::InsertionGuard g(b);
+      OpBuilder &fb = b;
+      fb.setInsertionPoint(forall.getTerminator());
+      ValueRange args = forall.getBody()->getArguments();
+      Value first = arith::MinUIOp::create(
+          fb, loc, arith::MulIOp::create(fb, loc, args[0], share), count);
+      Value size = arith::MinUIOp::create(
+          fb, loc, share, arith::SubIOp::create(fb, loc, count, first));
+      SmallVector<OpFoldResult> offsets{first}, sizes{size},
+          strides{fb.getIndexAttr(1)};
+      if (!flat) {
+        offsets.push_back(fb.getIndexAttr(0));
+        sizes.push_back(shape.back());
+        strides.push_back(fb.getIndexAttr(1));
+      }
+      Value slice = tensor::ExtractSliceOp::create(fb, loc, args[1], offsets,
+                                                   sizes, strides);
+      Value written;
+      if (flat) {
+        written = vectorLoop(fb, slice, size, {}, first, {});
+      } else {
+        written = forLoopOn(
+            fb, loc, c0, size, c1, slice,
+            [&](OpBuilder &rb, Value r, Value current) {
+              // The row's indices in the outer dimensions.
+              Value row = arith::AddIOp::create(rb, loc, first, r);
+              SmallVector<Value> outer(rank - 1);
+              for (int64_t d = rank - 2; d >= 0; --d) {
+                outer[d] = d == 0
+                               ? row
+                               : arith::RemUIOp::create(rb, loc, row, dims[d])
+                                     .getResult();
+                if (d > 0)
+                  row = arith::DivUIOp::create(rb, loc, row, dims[d]);
+              }
+              return vectorLoop(rb, current, dims.back(), outer, nullptr, {r});
+            });
+      }
+      fb.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(fb, loc, written, args[1], offsets,
+                                            sizes, strides);
     }
-    SmallVector<ReassociationIndices> all(1);
+    result = tensor::ExpandShapeOp::create(b, loc, outType, forall.getResult(0),
+                                           groups, shape);
+  } else if (flat && rank > 1) {
+    Value total = c1;
     for (int64_t d = 0; d < rank; ++d)
-      all[0].push_back(d);
-    Value flatDest = tensor::CollapseShapeOp::create(b, loc, dest, all);
-    Value written = vectorLoop(b, flatDest, total, {});
-    result = tensor::ExpandShapeOp::create(b, loc, outType, written, all, shape);
+      total = arith::MulIOp::create(b, loc, total, dims[d]);
+    SmallVector<OpFoldResult> shape;
+    auto [flatDest, groups] = collapse(dest, rank, shape);
+    Value written = vectorLoop(b, flatDest, total, {}, nullptr, {});
+    result =
+        tensor::ExpandShapeOp::create(b, loc, outType, written, groups, shape);
   } else {
     // Loops over the outer dimensions, vectors along the last one.
     std::function<Value(OpBuilder &, SmallVector<Value>, Value)> nest =
         [&](OpBuilder &nb, SmallVector<Value> outer, Value t) -> Value {
       if (static_cast<int64_t>(outer.size()) == rank - 1)
-        return vectorLoop(nb, t, dims.back(), outer);
+        return vectorLoop(nb, t, dims.back(), outer, nullptr, outer);
       return forLoopOn(nb, loc, c0, dims[outer.size()], c1, t,
                        [&](OpBuilder &lb, Value i, Value current) {
                          SmallVector<Value> next = outer;
@@ -238,7 +335,8 @@ bool isReductionCandidate(linalg::GenericOp op) {
 
 /// The min/max range reduction rewrite; false when `op` does not fit.
 bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
-                     int64_t lanes, bool reassociateFloatSums) {
+                     int64_t lanes, bool reassociateFloatSums,
+                     int64_t threads) {
   if (!isReductionCandidate(op))
     return false;
   Block &body = op.getRegion().front();
@@ -348,7 +446,10 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
   Value full = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, size, step), step);
   unsigned numResults = op.getNumDpsInits();
-  forLoop(b, loc, c0, rows, c1, [&](OpBuilder &rb, Value row) {
+  // With threads, the rows are shared among them (each writes its own
+  // results).
+  bool parallel = threads > 1 && p > 0 && hasParallelWork(inType.getShape());
+  forLoop(b, loc, c0, rows, c1, parallel, [&](OpBuilder &rb, Value row) {
     auto at = [&](Value j) {
       return p > 0 ? SmallVector<Value>{row, j} : SmallVector<Value>{j};
     };
@@ -427,7 +528,7 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
 /// is computed in the reference's order, so any body (float sums included)
 /// gives the reference's bits. False when `op` does not fit.
 bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
-                             int64_t lanes) {
+                             int64_t lanes, int64_t threads) {
   if (!isReductionCandidate(op))
     return false;
   Block &body = op.getRegion().front();
@@ -591,19 +692,21 @@ bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
                                       ArrayRef<bool>{inBounds});
   };
   // The parallel loops outside, then the column blocks (full, then one
-  // masked tail when the size is not a multiple of the lanes).
+  // masked tail when the size is not a multiple of the lanes). With
+  // threads, the outermost parallel loop is shared among them (the column
+  // blocks when there is none).
+  bool parallel = threads > 1 && hasParallelWork(inType.getShape());
   std::function<void(OpBuilder &, size_t, SmallVector<Value>)> nest =
       [&](OpBuilder &nb, size_t level, SmallVector<Value> iv) {
         if (level == parallelDims.size()) {
-          forLoop(nb, loc, c0, full, step, [&](OpBuilder &lb, Value col) {
-            column(lb, iv, col, true);
-          });
+          forLoop(nb, loc, c0, full, step, parallel && level == 0,
+                  [&](OpBuilder &lb, Value col) { column(lb, iv, col, true); });
           if (size % lanes != 0)
             column(nb, iv, full, false);
           return;
         }
         forLoop(nb, loc, c0, dims[parallelDims[level]], c1,
-                [&](OpBuilder &lb, Value i) {
+                parallel && level == 0, [&](OpBuilder &lb, Value i) {
                   SmallVector<Value> next = iv;
                   next[parallelDims[level]] = i;
                   nest(lb, level + 1, next);
@@ -617,21 +720,22 @@ bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
 /// An element-wise generic or a min/max range reduction as vector loops.
 struct VectorizeElementwiseGeneric : OpRewritePattern<linalg::GenericOp> {
   VectorizeElementwiseGeneric(MLIRContext *ctx, int64_t lanes,
-                              bool reassociateFloatSums)
+                              bool reassociateFloatSums, int64_t threads)
       : OpRewritePattern(ctx), lanes(lanes),
-        reassociateFloatSums(reassociateFloatSums) {}
+        reassociateFloatSums(reassociateFloatSums), threads(threads) {}
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
     if (isIntegerContraction(op))
       return rewriter.notifyMatchFailure(op, "a contraction (the kernels')");
-    if (vectorizeElementwise(rewriter, op, lanes) ||
-        vectorizeMinMax(rewriter, op, lanes, reassociateFloatSums) ||
-        vectorizeOuterReduction(rewriter, op, lanes))
+    if (vectorizeElementwise(rewriter, op, lanes, threads) ||
+        vectorizeMinMax(rewriter, op, lanes, reassociateFloatSums, threads) ||
+        vectorizeOuterReduction(rewriter, op, lanes, threads))
       return success();
     return rewriter.notifyMatchFailure(op, "neither element-wise nor min/max");
   }
   int64_t lanes;
   bool reassociateFloatSums;
+  int64_t threads;
 };
 
 struct QntVectorizeElementwisePass
@@ -641,8 +745,14 @@ struct QntVectorizeElementwisePass
     if (failed(checkLanes(getOperation(), getArgument(), lanes)))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
+    if (threads < 1) {
+      getOperation().emitError()
+          << getArgument() << ": threads must be at least 1, not "
+          << static_cast<int64_t>(threads);
+      return signalPassFailure();
+    }
     populateQntVectorizeElementwisePatterns(patterns, lanes,
-                                            reassociateFloatSums);
+                                            reassociateFloatSums, threads);
     if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -651,7 +761,8 @@ struct QntVectorizeElementwisePass
 } // namespace
 
 void quantopt::populateQntVectorizeElementwisePatterns(
-    RewritePatternSet &patterns, int64_t lanes, bool reassociateFloatSums) {
+    RewritePatternSet &patterns, int64_t lanes, bool reassociateFloatSums,
+    int64_t threads) {
   patterns.add<VectorizeElementwiseGeneric>(patterns.getContext(), lanes,
-                                            reassociateFloatSums);
+                                            reassociateFloatSums, threads);
 }

@@ -10,6 +10,7 @@
 #include "QuantOpt/Conversion/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 
+#include "QuantOpt/Codegen/Amx.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -17,9 +18,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "QuantOpt/Codegen/Amx.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -68,9 +69,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
         quantopt::createQntVnniMatmul(
             {codegen->lanes, parallel,
              quantopt::resolveAmx(codegen->amx, codegen->isa)}));
-    pm.addNestedPass<func::FuncOp>(
-        quantopt::createQntVectorizeElementwise(
-            {codegen->lanes, codegen->sums == "vector"}));
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntVectorizeElementwise(
+        {codegen->lanes, codegen->sums == "vector", codegen->threads}));
     if (codegen->math == "polynomial")
       pm.addNestedPass<func::FuncOp>(quantopt::createQntPolynomialMath());
     pm.addPass(createCanonicalizerPass()); // the inits of the replaced contractions
@@ -88,9 +88,13 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   // element-wise code left to the reference path) run their outer parallel
   // loops as an scf.parallel, which the OpenMP conversion below distributes
   // like the kernels' loops.
-  if (parallel)
+  if (parallel) {
+    // The shares of qnt-vectorize-elementwise (scf.forall on tensors, now on
+    // buffers) become scf.parallel too.
+    pm.addPass(createForallToParallelLoopPass());
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntParallelLoops({codegen->threads}));
+  }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (codegen)
     pm.addPass(createConvertVectorToSCFPass());
