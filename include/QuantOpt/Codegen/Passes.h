@@ -92,9 +92,10 @@ void populateQntPolynomialMathPatterns(
     mlir::RewritePatternSet &patterns,
     llvm::function_ref<bool(llvm::StringRef)> approximate);
 
-/// Adds the pattern of qnt-vectorize-elementwise: element-wise generics
-/// become vector loops on tensors, min/max range reductions vector loops in
-/// a qnt.kernel (`lanes`: 16 or 8). With `reassociateFloatSums`, float sums
+/// Adds the patterns of qnt-vectorize-elementwise: element-wise generics
+/// become vector loops on tensors, min/max range reductions and NHWC
+/// pooling vector loops in a qnt.kernel (`lanes`: 16 or 8). With
+/// `reassociateFloatSums`, float sums
 /// (`acc + e`) are reductions too, their lanes summed apart and combined as
 /// a tree: not the reference's order, so not its bits. With `threads` > 1,
 /// loops of at least 2^15 elements share their outermost loop among the

@@ -78,7 +78,10 @@ def QntVectorizeElementwise : Pass<"qnt-vectorize-elementwise", "::mlir::func::F
     of size 1 (a keepdims reduction). Bodies with integer division (which masked padding lanes would
     trap on) and i1 tensors are left as they are, as are other generics
     (docs/Codegen.md). Element-wise loops are written on tensors
-    (destination-passing), reductions in a `qnt.kernel`; the rewrites are
+    (destination-passing), reductions in a `qnt.kernel`. NHWC pooling
+    (maximum, minimum, unsigned or not, and sums) runs on vectors along the
+    channels in a `qnt.kernel`, each window accumulated in the op's order by
+    the op's body (the reference's bits). The rewrites are
     `populateQntVectorizeElementwisePatterns`.
   }];
   let options = [

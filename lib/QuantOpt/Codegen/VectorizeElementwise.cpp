@@ -717,6 +717,129 @@ bool vectorizeOuterReduction(RewriterBase &rewriter, linalg::GenericOp op,
   return true;
 }
 
+/// The rewrite of NHWC pooling (maximum, minimum, sum; the window is not
+/// padded: a tensor.pad before it does that): per output pixel, vectors
+/// along the channels (full ones, then one masked tail), each accumulated
+/// from the init over the window in the op's order (kh, then kw) by the
+/// op's own body, so that every result is the reference's bits. With
+/// threads, the (image, output row) pairs are shared among them.
+bool vectorizePooling(RewriterBase &rewriter, linalg::LinalgOp op,
+                      int64_t lanes, int64_t threads) {
+  if (!isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcMaxUnsignedOp,
+           linalg::PoolingNhwcMinOp, linalg::PoolingNhwcMinUnsignedOp,
+           linalg::PoolingNhwcSumOp>(op.getOperation()) ||
+      !op.hasPureTensorSemantics())
+    return false;
+  Block &body = op->getRegion(0).front();
+  if (!isVectorizableBody(body))
+    return false;
+  Value in = op.getDpsInputOperand(0)->get();
+  Value window = op.getDpsInputOperand(1)->get();
+  Value init = op.getDpsInitOperand(0)->get();
+  auto inType = cast<RankedTensorType>(in.getType());
+  auto windowType = cast<ShapedType>(window.getType());
+  auto outType = cast<RankedTensorType>(init.getType());
+  if (!windowType.hasStaticShape() ||
+      !isStorableElementType(inType.getElementType()) ||
+      !isStorableElementType(outType.getElementType()))
+    return false;
+  auto strides = op->getAttrOfType<DenseIntElementsAttr>("strides");
+  auto dilations = op->getAttrOfType<DenseIntElementsAttr>("dilations");
+  if (!strides || !dilations)
+    return false;
+  SmallVector<int64_t> stride(strides.getValues<int64_t>());
+  SmallVector<int64_t> dilation(dilations.getValues<int64_t>());
+  if (!outType.isDynamicDim(3)) {
+    std::optional<int64_t> along = getLanesAlong(outType.getDimSize(3), lanes);
+    if (!along)
+      return false;
+    lanes = *along;
+  }
+
+  Location loc = op.getLoc();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  KernelBuilder kernel(rewriter, loc);
+  OpBuilder &b = kernel.getBody();
+  Value x = kernel.addInput(in, KernelBuilder::unitInnerStride(inType));
+  AccumulatorInit initial(kernel, loc, init);
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < outType.getRank(); ++d)
+    if (outType.isDynamicDim(d))
+      dyn.push_back(getDimSize(rewriter, loc, init, d));
+  Value out = kernel.addFreshOutput(outType, dyn);
+  Value c0 = cst(b, loc, 0), c1 = cst(b, loc, 1), step = cst(b, loc, lanes);
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < 4; ++d)
+    dims.push_back(memref::DimOp::create(b, loc, out, d));
+  Value full = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, dims[3], step), step);
+  Type inElement = inType.getElementType();
+  Type outElement = outType.getElementType();
+  auto inVec = VectorType::get({lanes}, inElement);
+  auto outVec = VectorType::get({lanes}, outElement);
+  int64_t kh = windowType.getDimSize(0), kw = windowType.getDimSize(1);
+  auto scaled = [&](OpBuilder &nb, Value v, int64_t f) -> Value {
+    return f == 1 ? v : arith::MulIOp::create(nb, loc, v, cst(nb, loc, f));
+  };
+  // One vector of channels [c, c + lanes) at output pixel (n, oh, ow).
+  auto column = [&](OpBuilder &cb, Value n, Value oh, Value ow, Value c,
+                    bool inBounds) {
+    Value acc = initial.read(cb, loc, outVec, {n, oh, ow, c}, inBounds);
+    Value ih0 = scaled(cb, oh, stride[0]), iw0 = scaled(cb, ow, stride[1]);
+    Value pad = arith::ConstantOp::create(cb, loc, cb.getZeroAttr(inElement));
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j) {
+        Value ih = offsetIndex(cb, loc, ih0, i * dilation[0]);
+        Value iw = offsetIndex(cb, loc, iw0, j * dilation[1]);
+        Value v = vector::TransferReadOp::create(cb, loc, inVec, x,
+                                                 ValueRange{n, ih, iw, c}, pad,
+                                                 ArrayRef<bool>{inBounds});
+        acc = vectorizeBody(cb, loc, body, {v, nullptr, acc}, lanes).front();
+      }
+    vector::TransferWriteOp::create(cb, loc, acc, out, ValueRange{n, oh, ow, c},
+                                    ArrayRef<bool>{inBounds});
+  };
+  auto pixels = [&](OpBuilder &rb, Value n, Value oh) {
+    forLoop(rb, loc, c0, dims[2], c1, [&](OpBuilder &wb, Value ow) {
+      forLoop(wb, loc, c0, full, step,
+              [&](OpBuilder &lb, Value c) { column(lb, n, oh, ow, c, true); });
+      if (outType.isDynamicDim(3) || outType.getDimSize(3) % lanes != 0)
+        forLoop(wb, loc, full, dims[3], step, [&](OpBuilder &lb, Value c) {
+          column(lb, n, oh, ow, c, false);
+        });
+    });
+  };
+  if (threads > 1 && hasParallelWork(inType.getShape())) {
+    scf::ParallelOp::create(b, loc, ValueRange{c0, c0},
+                            ValueRange{dims[0], dims[1]}, ValueRange{c1, c1},
+                            [&](OpBuilder &pb, Location, ValueRange ivs) {
+                              pixels(pb, ivs[0], ivs[1]);
+                            });
+  } else {
+    forLoop(b, loc, c0, dims[0], c1, [&](OpBuilder &nb, Value n) {
+      forLoop(nb, loc, c0, dims[1], c1,
+              [&](OpBuilder &hb, Value oh) { pixels(hb, n, oh); });
+    });
+  }
+  rewriter.replaceOp(op, kernel.finish());
+  return true;
+}
+
+/// NHWC pooling as vector loops.
+struct VectorizePoolingOp : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  VectorizePoolingOp(MLIRContext *ctx, int64_t lanes, int64_t threads)
+      : OpInterfaceRewritePattern(ctx), lanes(lanes), threads(threads) {}
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!vectorizePooling(rewriter, op, lanes, threads))
+      return rewriter.notifyMatchFailure(op, "not an NHWC pooling that fits");
+    return success();
+  }
+  int64_t lanes;
+  int64_t threads;
+};
+
 /// An element-wise generic or a min/max range reduction as vector loops.
 struct VectorizeElementwiseGeneric : OpRewritePattern<linalg::GenericOp> {
   VectorizeElementwiseGeneric(MLIRContext *ctx, int64_t lanes,
@@ -765,4 +888,5 @@ void quantopt::populateQntVectorizeElementwisePatterns(
     int64_t threads) {
   patterns.add<VectorizeElementwiseGeneric>(patterns.getContext(), lanes,
                                             reassociateFloatSums, threads);
+  patterns.add<VectorizePoolingOp>(patterns.getContext(), lanes, threads);
 }
