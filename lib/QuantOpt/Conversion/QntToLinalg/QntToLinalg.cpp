@@ -207,28 +207,16 @@ Value emitRound(OpBuilder &b, Location loc, Value y, num::RoundingMode mode) {
 }
 
 /// saturateToRange: float clamp, conversion, exact integer clamp, truncation
-/// to the stored width. The conversion is to i64, or to i32 when the range
-/// lies within +-2^24: its bounds are then exact floats, so after the float
-/// clamp every value fits i32 and both give the same integer (a vector of
-/// 16 f32 converts to i32 in one AVX-512 instruction, to i64 in two plus
-/// 64-bit clamps and packs).
+/// to the stored width.
 Value emitSaturate(OpBuilder &b, Location loc, Value v, num::IntRange range,
                    Type storedType) {
   v = arith::MaximumFOp::create(b, loc, v,
                                 f32Const(b, loc, static_cast<float>(range.qmin)));
   v = arith::MinimumFOp::create(b, loc, v,
                                 f32Const(b, loc, static_cast<float>(range.qmax)));
-  constexpr int64_t kExact = int64_t(1) << 24;
-  bool narrow = range.qmin >= -kExact && range.qmax <= kExact;
-  Type wide = narrow ? b.getI32Type() : b.getI64Type();
-  auto bound = [&](int64_t value) -> Value {
-    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(wide, value));
-  };
-  Value q = arith::FPToSIOp::create(b, loc, wide, v);
-  q = arith::MaxSIOp::create(b, loc, q, bound(range.qmin));
-  q = arith::MinSIOp::create(b, loc, q, bound(range.qmax));
-  if (q.getType() == storedType)
-    return q;
+  Value q = arith::FPToSIOp::create(b, loc, b.getI64Type(), v);
+  q = arith::MaxSIOp::create(b, loc, q, i64Const(b, loc, range.qmin));
+  q = arith::MinSIOp::create(b, loc, q, i64Const(b, loc, range.qmax));
   return arith::TruncIOp::create(b, loc, storedType, q);
 }
 
