@@ -81,8 +81,9 @@ void populateQntParallelLoopsPatterns(mlir::RewritePatternSet &patterns,
 /// user.
 void populateQntFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
 
-/// Adds the pattern of qnt-strided-copies: a memref.copy between buffers
-/// that are not both contiguous becomes linalg.copy.
+/// Adds the patterns of qnt-strided-copies: a memref.copy between buffers
+/// that are not both contiguous becomes linalg.copy; a fill of a buffer
+/// whose interior a later copy overwrites fills only the border.
 void populateQntStridedCopiesPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the patterns of qnt-polynomial-math: upstream's polynomial

@@ -249,7 +249,11 @@ def QntStridedCopies : Pass<"qnt-strided-copies", "::mlir::func::FuncOp"> {
     interior of a padded tensor) becomes `linalg.copy`, whose loops LLVM
     unrolls and vectorizes, instead of a call of the runner utilities'
     `memrefCopy`, which moves one element at a time through generic index
-    arithmetic. Part of `--qnt-codegen`; the rewrite is
+    arithmetic. A fill of a whole buffer (`linalg.fill`, or the input-less
+    `linalg.map` a bufferized `tensor.pad` writes) whose interior box a later
+    copy overwrites, with no other access to the buffer in between, fills
+    only the border (at most two slabs per dimension), so that the interior
+    is written once. Part of `--qnt-codegen`; the rewrites are
     `populateQntStridedCopiesPatterns`.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];

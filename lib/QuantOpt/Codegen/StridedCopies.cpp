@@ -12,6 +12,12 @@
 // rewrites those copies into linalg.copy, whose loops (convert-linalg-to-
 // loops) LLVM unrolls and vectorizes for the strides at hand.
 //
+// A padded tensor bufferizes to a fill of the whole buffer followed by the
+// copy of the interior: every interior element is written twice (on
+// PaddleOCR's classifier the fills were 15% of the time, a 16x6x100x200
+// buffer filled around a 16x2x96x200 interior). The fill then covers only
+// the border: at most two slabs per dimension.
+//
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
@@ -19,6 +25,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -50,6 +57,109 @@ struct StridedCopyToLinalg : OpRewritePattern<memref::CopyOp> {
   }
 };
 
+/// The uniform value a linalg.fill or an input-less linalg.map writes into
+/// its whole output, or null.
+Value getFillValue(Operation *op, Value &buffer) {
+  if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    if (!fill.hasPureBufferSemantics())
+      return nullptr;
+    buffer = fill.getOutputs().front();
+    return fill.getInputs().front();
+  }
+  auto map = dyn_cast<linalg::MapOp>(op);
+  if (!map || !map.hasPureBufferSemantics() || !map.getInputs().empty())
+    return nullptr;
+  // Only the yield of a value from outside.
+  Block &body = map.getMapper().front();
+  Value v = body.getTerminator()->getOperand(0);
+  if (!body.without_terminator().empty() || v.getParentBlock() == &body)
+    return nullptr;
+  buffer = map.getInit();
+  return v;
+}
+
+/// A fill of a whole buffer whose interior box a later copy overwrites,
+/// with no other access in between, fills only the border.
+struct FillBorderOnly : RewritePattern {
+  FillBorderOnly(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    Value buffer;
+    Value value = getFillValue(op, buffer);
+    if (!value || !buffer.getDefiningOp<memref::AllocOp>())
+      return failure();
+    auto type = cast<MemRefType>(buffer.getType());
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+        type.getRank() == 0)
+      return failure();
+    // The subview a copy fills, after `op` in its block.
+    Block *block = op->getBlock();
+    memref::SubViewOp interior;
+    Operation *copy = nullptr;
+    for (Operation *user : buffer.getUsers()) {
+      auto sv = dyn_cast<memref::SubViewOp>(user);
+      if (!sv || sv->getBlock() != block || !sv->hasOneUse())
+        continue;
+      Operation *c = *sv->getUsers().begin();
+      bool fills =
+          (isa<linalg::CopyOp>(c) &&
+           cast<linalg::CopyOp>(c).getOutputs().front() == sv) ||
+          (isa<memref::CopyOp>(c) && cast<memref::CopyOp>(c).getTarget() == sv);
+      if (fills && c->getBlock() == block && op->isBeforeInBlock(c)) {
+        interior = sv;
+        copy = c;
+        break;
+      }
+    }
+    if (!interior)
+      return failure();
+    if (!llvm::all_of(interior.getStaticStrides(),
+                      [](int64_t s) { return s == 1; }) ||
+        ShapedType::isDynamicShape(interior.getStaticOffsets()) ||
+        ShapedType::isDynamicShape(interior.getStaticSizes()) ||
+        interior.getSourceType().getRank() != type.getRank() ||
+        interior.getType().getRank() != type.getRank())
+      return failure();
+    // Nothing else touches the buffer before the copy.
+    for (Operation *user : buffer.getUsers()) {
+      if (user == op || user == interior)
+        continue;
+      Operation *at = block->findAncestorOpInBlock(*user);
+      if (!at || !copy->isBeforeInBlock(at))
+        return failure();
+    }
+    ArrayRef<int64_t> offsets = interior.getStaticOffsets();
+    ArrayRef<int64_t> sizes = interior.getStaticSizes();
+    ArrayRef<int64_t> shape = type.getShape();
+    // Slabs: dimension d outside [offset, offset + size), the dimensions
+    // before it inside, those after it whole.
+    Location loc = op->getLoc();
+    rewriter.setInsertionPoint(op);
+    int64_t rank = type.getRank();
+    for (int64_t d = 0; d < rank; ++d) {
+      auto slab = [&](int64_t from, int64_t count) {
+        if (count <= 0)
+          return;
+        SmallVector<int64_t> off(rank, 0), size(shape), one(rank, 1);
+        for (int64_t e = 0; e < d; ++e) {
+          off[e] = offsets[e];
+          size[e] = sizes[e];
+        }
+        off[d] = from;
+        size[d] = count;
+        Value part =
+            memref::SubViewOp::create(rewriter, loc, buffer, off, size, one);
+        linalg::FillOp::create(rewriter, loc, value, part);
+      };
+      slab(0, offsets[d]);
+      slab(offsets[d] + sizes[d], shape[d] - offsets[d] - sizes[d]);
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct QntStridedCopiesPass
     : quantopt::impl::QntStridedCopiesBase<QntStridedCopiesPass> {
   void runOnOperation() override {
@@ -62,5 +172,5 @@ struct QntStridedCopiesPass
 } // namespace
 
 void quantopt::populateQntStridedCopiesPatterns(RewritePatternSet &patterns) {
-  patterns.add<StridedCopyToLinalg>(patterns.getContext());
+  patterns.add<StridedCopyToLinalg, FillBorderOnly>(patterns.getContext());
 }
