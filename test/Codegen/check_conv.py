@@ -7,12 +7,18 @@ full group (F = 64), depthwise channel tails (C = 5, 40) and windows that
 are not a multiple of 4 positions (3x3, 2x3, 5x5), widths that are not
 multiples of the 4-pixel tile, batch 2. Deterministic (seeded).
 
+With --static each convolution is followed by a bias, a ReLU and a 1x1
+convolution to 3 channels, the model is calibrated on its input (quant-run
+--calibrate) and OPTIONS may use {stats}: with activations=static the first
+convolution's kernel requantizes its output to the second one's u8 in its
+epilogue (integer outputs, where the other modes store f32).
+
 With --float the float model itself goes through --qnt-codegen (the f32
 convolution and depthwise kernels; NCHW cases through qnt-convert-to-nhwc;
 not TOSA's FHWC) and must agree with the reference path to 1e-5 of the
 largest output (fused multiply-adds round once).
 
-Usage: check_conv.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--float]
+Usage: check_conv.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--float | --static]
 """
 import os
 import subprocess
@@ -21,7 +27,8 @@ import sys
 import numpy as np
 
 floatMode = "--float" in sys.argv
-args = [a for a in sys.argv[1:] if a != "--float"]
+staticMode = "--static" in sys.argv
+args = [a for a in sys.argv[1:] if a not in ("--float", "--static")]
 bindir, work, options = args[0], args[1], args[2]
 codegen = "--qnt-codegen" + (f"={args[3]}" if len(args) > 3 and args[3] else "")
 os.makedirs(work, exist_ok=True)
@@ -31,7 +38,15 @@ CASES = [("nhwc", 7, 9, 1, 3, 3, 5, 1, 1), ("nhwc", 8, 11, 6, 3, 2, 40, 2, 1),
          ("nchw", 7, 9, 3, 3, 3, 5, 1, 1), ("nchw", 8, 11, 6, 3, 2, 40, 2, 1),
          ("fhwc", 7, 9, 6, 3, 3, 20, 1, 1), ("fhwc", 8, 11, 3, 3, 2, 64, 2, 1),
          ("dw", 7, 9, 5, 3, 3, 5, 1, 1), ("dw", 8, 11, 32, 3, 3, 32, 2, 1),
-         ("dw", 9, 9, 16, 2, 3, 16, 1, 2), ("dw", 9, 10, 40, 5, 5, 40, 1, 1)]
+         ("dw", 9, 9, 16, 2, 3, 16, 1, 2), ("dw", 9, 10, 40, 5, 5, 40, 1, 1),
+         # First layers (C = 1, or C = 2 with F <= 8: 16 pixels per vector
+         # along the width): full tiles and a tail, a stride of 3 (a load of
+         # 128 bytes per group), a dilation, a 7x7 window, F = 1 and 16; and
+         # C = 3 (the channel-lane kernel) with a stride of 2.
+         ("nhwc", 5, 37, 1, 3, 3, 8, 1, 1), ("nhwc", 6, 40, 3, 3, 3, 16, 2, 1),
+         ("nhwc", 7, 60, 2, 3, 3, 8, 3, 1), ("nhwc", 9, 44, 2, 3, 5, 7, 1, 2),
+         ("fhwc", 9, 40, 1, 7, 7, 12, 2, 1), ("nchw", 6, 33, 1, 5, 5, 8, 1, 1),
+         ("nhwc", 4, 20, 1, 2, 2, 1, 1, 1), ("nhwc", 5, 21, 1, 3, 3, 16, 1, 1)]
 rng = np.random.default_rng(11)
 
 
@@ -68,16 +83,49 @@ for kind, h, w_, c, kh, kw, f, s, d in CASES:
     wt = "x".join(map(str, ws)) + "xf32"
     yt = "x".join(map(str, ys)) + "xf32"
     model = os.path.join(work, f"{name}.mlir")
+    second = ""
+    rt = yt
+    if staticMode:
+        # bias + ReLU, then a 1x1 convolution to 3 channels in the same layout
+        nf = ys[0] if kind == "nchw" else ys[2]
+        chan = "d1" if kind == "nchw" else "d3"
+        b = rng.standard_normal(nf).astype(np.float32)
+        bdense = np.array2string(b, separator=", ", floatmode="unique",
+                                 max_line_width=1 << 30)
+        if kind == "nchw":
+            rs, w2s, op2 = (3, ys[1], ys[2]), (3, nf, 1, 1), "linalg.conv_2d_nchw_fchw"
+        elif kind == "fhwc":
+            rs, w2s, op2 = (ys[0], ys[1], 3), (3, 1, 1, nf), "linalg.conv_2d_nhwc_fhwc"
+        else:
+            rs, w2s, op2 = (ys[0], ys[1], 3), (1, 1, nf, 3), "linalg.conv_2d_nhwc_hwcf"
+        w2 = rng.standard_normal(w2s).astype(np.float32)
+        w2dense = np.array2string(w2, separator=", ", floatmode="unique",
+                                  max_line_width=1 << 30)
+        rt = "x".join(map(str, rs)) + "xf32"
+        w2t = "x".join(map(str, w2s)) + "xf32"
+        one = "strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>"
+        second = f"""  %b = arith.constant dense<{bdense}> : tensor<{nf}xf32>
+  %h = linalg.generic {{indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> ({chan})>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}} ins(%y, %b : tensor<?x{yt}>, tensor<{nf}xf32>) outs(%e : tensor<?x{yt}>) {{
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %s = arith.addf %a, %bb : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }} -> tensor<?x{yt}>
+  %w2 = arith.constant dense<{w2dense}> : tensor<{w2t}>
+  %e2 = tensor.empty(%n) : tensor<?x{rt}>
+  %i2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x{rt}>) -> tensor<?x{rt}>
+  %y2 = {op2} {{{one}}} ins(%h, %w2 : tensor<?x{yt}>, tensor<{w2t}>) outs(%i2 : tensor<?x{rt}>) -> tensor<?x{rt}> loc("second")
+"""
     with open(model, "w") as fh:
-        fh.write(f"""func.func @main(%x: tensor<?x{xt}>) -> tensor<?x{yt}> {{
+        fh.write(f"""func.func @main(%x: tensor<?x{xt}>) -> tensor<?x{rt}> {{
   %c0 = arith.constant 0 : index
   %n = tensor.dim %x, %c0 : tensor<?x{xt}>
   %w = arith.constant dense<{dense}> : tensor<{wt}>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty(%n) : tensor<?x{yt}>
   %i = linalg.fill ins(%zero : f32) outs(%e : tensor<?x{yt}>) -> tensor<?x{yt}>
-  %y = {op} {{{attrs}}} ins(%x, %w : tensor<?x{xt}>, tensor<{wt}>) outs(%i : tensor<?x{yt}>) -> tensor<?x{yt}>
-  return %y : tensor<?x{yt}>
+  %y = {op} {{{attrs}}} ins(%x, %w : tensor<?x{xt}>, tensor<{wt}>) outs(%i : tensor<?x{yt}>) -> tensor<?x{yt}> loc("first")
+{second}  return %{"y2" if staticMode else "y"} : tensor<?x{rt}>
 }}
 """)
     xin = os.path.join(work, f"{name}.x.npy")
@@ -94,7 +142,13 @@ for kind, h, w_, c, kh, kw, f, s, d in CASES:
         if "linalg.conv" in kernels or "linalg.depthwise" in kernels:
             sys.exit(f"{name}: the f32 kernel was not used")
     else:
-        run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options}", "-o", q])
+        layer_options = options
+        if staticMode:
+            stats = os.path.join(work, f"{name}.stats.json")
+            run([f"{bindir}/quant-run", model, "--entry", "main", "--calibrate",
+                 "--data", xin, "--stats", stats, "--no-progress"])
+            layer_options = options.replace("{stats}", stats)
+        run([f"{bindir}/quant-opt", model, f"--qnt-quantize={layer_options}", "-o", q])
     r = run([f"{bindir}/quant-opt", q, codegen, "-o", fast])
     if "keeps the reference loops" in r.stderr:
         sys.exit(f"{name}: the VNNI kernel was not used:\n{r.stderr}")

@@ -21,7 +21,8 @@
 // CHECK: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x4x4x20xf32>
 
 // NCHW (C = 3, F = 8, 3x3): transposed to NHWC/HWCF, packed
-// [ceil(8/16)][9][ceil(3/4)][64].
+// [ceil(8/16)][9][ceil(3/4)][64] (three channels of a 3-wide window fill 9
+// of 12 bytes in either kernel: not the first-layer kernel below).
 func.func @depthwise(%xq: tensor<1x6x6x20xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<1x4x4x20xf32> {
   %w = arith.constant dense<127> : tensor<3x3x20xi8>
   %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<1x6x6x20xi8>, tensor<3x3x20xi8>, tensor<f32>, tensor<i32>) -> tensor<1x4x4x20xf32>
@@ -45,4 +46,34 @@ func.func @nchw(%xq: tensor<2x3x6x6xi8>, %s: tensor<f32>, %z: tensor<i32>) -> te
                  affine_map<(n, f, oh, ow, c, kh, kw) -> (n, f, oh, ow)>]
          input_storage = ui8 weight = #qnt.params<i8, narrow, axis = 0, scales = [0.002, 0.002, 0.002, 0.002, 0.002, 0.002, 0.002, 0.002]>
   return %y : tensor<2x8x4x4xf32>
+}
+
+// A first layer (C = 1, F = 8, 3x3; 18 output pixels per row): pixels are
+// the lanes. Packed [KH][ceil(KW*C/4)][F] dwords; per window row one load of
+// the input row and a shuffle giving lane j the bytes j .. j + 2 (the fourth
+// repeats the last: its weight is 0); one vpdpbusd per filter with its four
+// weights broadcast; the epilogue along the pixels (the dynamic scale a
+// broadcast scalar), and the 8 vectors of 16 pixels transposed into the
+// 16 x 8 floats of the tile, stored 16 at a time; the tail masked.
+// CHECK-LABEL: func.func @first_layer
+// CHECK: qnt.kernel ins(%{{.*}} : tensor<3x1x8xi32>, tensor<1x6x20x1xi8>
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : memref<1x6x20x1xi8> into memref<1x6x20xi8>
+// CHECK: vector.transfer_read %{{.*}} : memref<1x6x20xi8>, vector<64xi8>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 2, 1, 2, 3, 3, 2, 3, 4, 4, {{.*}}] : vector<64xi8>, vector<64xi8>
+// CHECK: vector.broadcast %{{.*}} : i32 to vector<16xi32>
+// CHECK: qnt_x86.dot_u8i8
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 16, 32, 48, 64, 80, 96, 112, 1, 17, {{.*}}] : vector<128xf32>, vector<128xf32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, memref<1x4x144xf32>
+// CHECK: scf.if
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, memref<1x4x144xf32>
+func.func @first_layer(%xq: tensor<1x6x20x1xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<1x4x18x8xf32> {
+  %w = arith.constant dense<[[[[1, 2, 3, 4, 5, 6, 7, 8]], [[9, 10, 11, 12, 13, 14, 15, 16]], [[17, 18, 19, 20, 21, 22, 23, 24]]],
+                             [[[-1, -2, -3, -4, -5, -6, -7, -8]], [[-9, -10, -11, -12, -13, -14, -15, -16]], [[-17, -18, -19, -20, -21, -22, -23, -24]]],
+                             [[[1, 2, 3, 4, 5, 6, 7, 8]], [[9, 10, 11, 12, 13, 14, 15, 16]], [[17, 18, 19, 20, 21, 22, 23, 24]]]]> : tensor<3x3x1x8xi8>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<1x6x20x1xi8>, tensor<3x3x1x8xi8>, tensor<f32>, tensor<i32>) -> tensor<1x4x18x8xf32>
+         maps = [affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh + kh, ow + kw, c)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>]
+         input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.003937008]>
+  return %y : tensor<1x4x18x8xf32>
 }

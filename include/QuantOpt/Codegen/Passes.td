@@ -23,7 +23,10 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::func::FuncOp"> {
     bufferization makes a global): four rows share every 64-byte weight
     load, sixteen columns per `qnt_x86.dot_u8i8` (vpdpbusd), accumulators in
     registers over K, masked loads for a K tail and masked stores for an N
-    tail. The chain of element-wise generics that consumes the contraction
+    tail. Convolutions with one input channel (or two and at most 8
+    filters; at most 16) take 16 output pixels per vector instead, one
+    accumulator per filter, each pixel's four window bytes shuffled out of
+    one load of the input row (first layers). The chain of element-wise generics that consumes the contraction
     (zero-point correction, scales, bias, requantization on the float or Q31
     path, clamps, activations) is applied to the accumulators in registers
     before the store (a fused epilogue). The loop nest is the body of a

@@ -301,6 +301,16 @@ bool FusedEpilogue::isFlat() const {
   return true;
 }
 
+bool FusedEpilogue::vectorizeAlong(unsigned dim) {
+  for (const SmallVector<Input> &ins : inputs)
+    for (const Input &in : ins)
+      if ((in.kind == Input::Vector || in.kind == Input::Scalar) &&
+          in.map.isFunctionOfDim(dim))
+        return false;
+  laneDim = dim;
+  return true;
+}
+
 Operation *FusedEpilogue::getInsertionPoint() const {
   if (ops.empty())
     return nullptr;
@@ -388,8 +398,10 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
         args[i] = in.splat;
         continue;
       }
-      bool fromDest =
-          inPlace && in.tensor == inPlace->tensor && in.kind == Input::Vector;
+      // Along another dimension than the last, a vector input is one value
+      // per vector as a scalar is (vectorizeAlong).
+      bool asVector = in.kind == Input::Vector && laneDim < 0;
+      bool fromDest = inPlace && in.tensor == inPlace->tensor && asVector;
       Value buffer = fromDest ? inPlace->from : in.buffer;
       SmallVector<Value> idx;
       if (fromDest)
@@ -413,7 +425,7 @@ Value FusedEpilogue::apply(OpBuilder &b, Location loc, Value acc,
       Type element = cast<ShapedType>(buffer.getType()).getElementType();
       auto vecType = VectorType::get({lanes}, element);
       Value read;
-      if (in.kind == Input::Vector) {
+      if (asVector) {
         Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
         read = vector::TransferReadOp::create(b, loc, vecType, buffer, idx, pad,
                                               ArrayRef<bool>{inBounds});

@@ -98,6 +98,12 @@ public:
   /// Whether every input is read through the identity map or is uniform,
   /// so that the loops can run over the elements in one dimension.
   bool isFlat() const;
+  /// Vectors along loop dimension `dim` instead of the last one (a kernel
+  /// whose lanes are pixels, not channels): apply() then reads every input
+  /// other than the chain as one value per vector, broadcast, which needs
+  /// each input to be uniform or not to vary along `dim`. Returns false
+  /// (and changes nothing) when one does. Call before prepare().
+  bool vectorizeAlong(unsigned dim);
 
   bool empty() const { return ops.empty(); }
   size_t size() const { return ops.size(); }
@@ -162,6 +168,8 @@ private:
   llvm::SmallVector<mlir::Value> chainValues; // result of the kernel, then of each op
   int64_t lanes = 16;
   bool flat = false;
+  /// vectorizeAlong's dimension, or -1 for the last one.
+  int64_t laneDim = -1;
   /// Reads of the same input at the same indices in the same block are
   /// shared (the rows of a tile read one per-channel vector).
   struct CachedRead {
