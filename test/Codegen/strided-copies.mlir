@@ -5,7 +5,10 @@
 // CHECK-LABEL: func.func @copies
 // CHECK-SAME: (%[[A:.*]]: memref<2x3x3x8xf32>, %[[B:.*]]: memref<2x5x5x8xf32>, %[[C:.*]]: memref<2x3x3x8xf32>)
 // CHECK: %[[SUB:.*]] = memref.subview %[[B]][0, 1, 1, 0] [2, 3, 3, 8] [1, 1, 1, 1]
-// CHECK: linalg.copy ins(%[[A]] : memref<2x3x3x8xf32>) outs(%[[SUB]] : memref<2x3x3x8xf32, strided<[200, 40, 8, 1], offset: 48>>)
+// The trailing dimensions contiguous in both (w, c: 3 x 8) are one.
+// CHECK: %[[FA:.*]] = memref.collapse_shape %[[A]] {{\[}}[0], [1], [2, 3]] : memref<2x3x3x8xf32> into memref<2x3x24xf32>
+// CHECK: %[[FS:.*]] = memref.collapse_shape %[[SUB]] {{\[}}[0], [1], [2, 3]] : memref<2x3x3x8xf32, strided<[200, 40, 8, 1], offset: 48>> into memref<2x3x24xf32, strided<[200, 40, 1], offset: 48>>
+// CHECK: linalg.copy ins(%[[FA]] : memref<2x3x24xf32>) outs(%[[FS]] : memref<2x3x24xf32, strided<[200, 40, 1], offset: 48>>)
 // CHECK: memref.copy %[[A]], %[[C]] : memref<2x3x3x8xf32> to memref<2x3x3x8xf32>
 func.func @copies(%a: memref<2x3x3x8xf32>, %b: memref<2x5x5x8xf32>, %c: memref<2x3x3x8xf32>) {
   %sub = memref.subview %b[0, 1, 1, 0] [2, 3, 3, 8] [1, 1, 1, 1] : memref<2x5x5x8xf32> to memref<2x3x3x8xf32, strided<[200, 40, 8, 1], offset: 48>>
@@ -30,7 +33,7 @@ func.func @copies(%a: memref<2x3x3x8xf32>, %b: memref<2x5x5x8xf32>, %c: memref<2
 // CHECK: %[[S3:.*]] = memref.subview %[[P]][0, 1, 5, 0] [2, 3, 1, 8] [1, 1, 1, 1]
 // CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[S3]]
 // CHECK-NOT: linalg.fill
-// CHECK: linalg.copy ins(%{{.*}} : memref<2x3x3x8xf32>) outs(%{{.*}} : memref<2x3x3x8xf32, strided<[240, 48, 8, 1], offset: 64>>)
+// CHECK: linalg.copy ins(%{{.*}} : memref<2x3x24xf32>) outs(%{{.*}} : memref<2x3x24xf32, strided<[240, 48, 1], offset: 64>>)
 func.func @pad_fill(%a: memref<2x3x3x8xf32>) -> memref<2x5x6x8xf32> {
   %zero = arith.constant 0.0 : f32
   %p = memref.alloc() : memref<2x5x6x8xf32>

@@ -86,6 +86,12 @@ void populateQntFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
 /// whose interior a later copy overwrites fills only the border.
 void populateQntStridedCopiesPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the pattern of qnt-vectorize-copy-loops: an innermost scf.for that
+/// copies one element per iteration along the unit-stride dimension of two
+/// buffers that cannot overlap becomes a loop of vector loads and stores
+/// with a masked tail.
+void populateQntVectorizeCopyLoopsPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the patterns of qnt-polynomial-math: upstream's polynomial
 /// approximations of the f32 math ops for which `approximate(name)` holds
 /// (operation names: "math.exp", "math.tanh", ...).

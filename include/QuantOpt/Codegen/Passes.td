@@ -262,6 +262,25 @@ def QntStridedCopies : Pass<"qnt-strided-copies", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def QntVectorizeCopyLoops : Pass<"qnt-vectorize-copy-loops", "::mlir::func::FuncOp"> {
+  let summary = "Element-by-element copy loops as vector loads and stores";
+  let description = [{
+    After the linalg ops became loops: an innermost `scf.for` from 0 with
+    step 1 whose body is a `memref.load` and a `memref.store` of the loaded
+    value, both indexed by the induction variable in their innermost
+    dimension of unit stride, on two buffers that cannot overlap (different
+    allocations, one of them a `memref.alloc`/`alloca` of the function),
+    becomes a loop of 64-byte `vector.load`/`vector.store` and one
+    `vector.maskedload`/`maskedstore` for the rest, so that the copies into a
+    concatenation's slices and a padded tensor's interior do not depend on
+    LLVM vectorizing them (which it did not). Part of `--qnt-codegen`; the
+    rewrite is `populateQntVectorizeCopyLoopsPatterns`.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def QntParallelLoops : Pass<"qnt-parallel-loops", "::mlir::func::FuncOp"> {
   let summary = "The ops no kernel took as loops whose outer parallel dimensions are an scf.parallel";
   let description = [{

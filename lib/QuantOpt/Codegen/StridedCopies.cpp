@@ -51,8 +51,37 @@ struct StridedCopyToLinalg : OpRewritePattern<memref::CopyOp> {
       return failure();
     if (source.getLayout().isIdentity() && target.getLayout().isIdentity())
       return failure();
-    rewriter.replaceOpWithNewOp<linalg::CopyOp>(op, op.getSource(),
-                                                op.getTarget());
+    // Trailing dimensions contiguous in both buffers are one (a padded
+    // tensor's interior rows of W x C elements, not C at a time), so that
+    // the innermost loop is long (qnt-vectorize-copy-loops).
+    int64_t rank = source.getRank(), first = rank - 1;
+    SmallVector<int64_t> sourceStrides, targetStrides;
+    int64_t sourceOffset, targetOffset;
+    if (succeeded(source.getStridesAndOffset(sourceStrides, sourceOffset)) &&
+        succeeded(target.getStridesAndOffset(targetStrides, targetOffset))) {
+      auto contiguous = [&](ArrayRef<int64_t> strides, int64_t d) {
+        return !ShapedType::isDynamic(strides[d]) &&
+               !ShapedType::isDynamic(strides[d + 1]) &&
+               !source.isDynamicDim(d + 1) &&
+               strides[d] == strides[d + 1] * source.getDimSize(d + 1);
+      };
+      while (first > 0 && contiguous(sourceStrides, first - 1) &&
+             contiguous(targetStrides, first - 1))
+        --first;
+    }
+    Value from = op.getSource(), to = op.getTarget();
+    if (first < rank - 1) {
+      SmallVector<ReassociationIndices> groups;
+      for (int64_t d = 0; d < first; ++d)
+        groups.push_back({d});
+      groups.emplace_back();
+      for (int64_t d = first; d < rank; ++d)
+        groups.back().push_back(d);
+      from =
+          memref::CollapseShapeOp::create(rewriter, op.getLoc(), from, groups);
+      to = memref::CollapseShapeOp::create(rewriter, op.getLoc(), to, groups);
+    }
+    rewriter.replaceOpWithNewOp<linalg::CopyOp>(op, from, to);
     return success();
   }
 };
@@ -102,10 +131,19 @@ struct FillBorderOnly : RewritePattern {
       if (!sv || sv->getBlock() != block || !sv->hasOneUse())
         continue;
       Operation *c = *sv->getUsers().begin();
-      bool fills =
-          (isa<linalg::CopyOp>(c) &&
-           cast<linalg::CopyOp>(c).getOutputs().front() == sv) ||
-          (isa<memref::CopyOp>(c) && cast<memref::CopyOp>(c).getTarget() == sv);
+      // The copy may already see the subview with its contiguous trailing
+      // dimensions collapsed (StridedCopyToLinalg).
+      Value target = sv;
+      if (auto collapse = dyn_cast<memref::CollapseShapeOp>(c)) {
+        if (!collapse->hasOneUse())
+          continue;
+        target = collapse;
+        c = *collapse->getUsers().begin();
+      }
+      bool fills = (isa<linalg::CopyOp>(c) &&
+                    cast<linalg::CopyOp>(c).getOutputs().front() == target) ||
+                   (isa<memref::CopyOp>(c) &&
+                    cast<memref::CopyOp>(c).getTarget() == target);
       if (fills && c->getBlock() == block && op->isBeforeInBlock(c)) {
         interior = sv;
         copy = c;

@@ -96,8 +96,10 @@ static LogicalResult buildPipeline(OpPassManager &pm,
         quantopt::createQntParallelLoops({codegen->threads}));
   }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  if (codegen)
+  if (codegen) {
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntVectorizeCopyLoops());
     pm.addPass(createConvertVectorToSCFPass());
+  }
   // canonicalize inlines the memref.alloca_scope the OpenMP conversion
   // wraps the loop bodies in (they allocate nothing), which scf-to-cf needs;
   // it can only tell that they allocate nothing while the dots are still
