@@ -77,3 +77,26 @@ func.func @first_layer(%xq: tensor<1x6x20x1xi8>, %s: tensor<f32>, %z: tensor<i32
          input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.003937008]>
   return %y : tensor<1x4x18x8xf32>
 }
+
+// The same layer followed by the addition of a full tensor (which varies
+// along the width): the epilogue cannot run along the pixels, so the
+// channel-lane kernel takes it, packed [ceil(8/16)][9][ceil(1/4)][64].
+// CHECK-LABEL: func.func @first_layer_residual
+// CHECK: qnt.kernel ins(%{{.*}} : tensor<1x9x1x64xi8>, tensor<1x6x20x1xi8>
+// CHECK-NOT: vector<128xf32>
+// CHECK: return
+func.func @first_layer_residual(%xq: tensor<1x6x20x1xi8>, %s: tensor<f32>, %z: tensor<i32>, %r: tensor<1x4x18x8xf32>) -> tensor<1x4x18x8xf32> {
+  %w = arith.constant dense<3> : tensor<3x3x1x8xi8>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<1x6x20x1xi8>, tensor<3x3x1x8xi8>, tensor<f32>, tensor<i32>) -> tensor<1x4x18x8xf32>
+         maps = [affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh + kh, ow + kw, c)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>]
+         input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.003937008]>
+  %e = tensor.empty() : tensor<1x4x18x8xf32>
+  %sum = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %r : tensor<1x4x18x8xf32>, tensor<1x4x18x8xf32>) outs(%e : tensor<1x4x18x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %t = arith.addf %a, %b : f32
+    linalg.yield %t : f32
+  } -> tensor<1x4x18x8xf32>
+  return %sum : tensor<1x4x18x8xf32>
+}
