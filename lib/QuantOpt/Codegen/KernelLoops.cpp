@@ -261,26 +261,26 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
 void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
                              Value numRows, Value width, int64_t staticWidth,
                              int64_t numBlocks, bool parallel,
-                             ConvTileEmitter emitTile) {
+                             ConvTileEmitter emitTile, int64_t rowTile) {
   auto cst = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
   Value c0 = cst(b, 0), c1 = cst(b, 1);
   Value tiles = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, width, cst(b, kRowTile)),
-      cst(b, kRowTile));
+      b, loc, arith::DivUIOp::create(b, loc, width, cst(b, rowTile)),
+      cst(b, rowTile));
   int64_t groups = numBlocks / kColTile;
   auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
     auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t blocks) {
-      scf::ForOp::create(cb, loc, c0, tiles, cst(cb, kRowTile), ValueRange{},
+      scf::ForOp::create(cb, loc, c0, tiles, cst(cb, rowTile), ValueRange{},
                          [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
-                           emitTile(rb, n, oh, ow0, kRowTile, blk0, blocks);
+                           emitTile(rb, n, oh, ow0, rowTile, blk0, blocks);
                            scf::YieldOp::create(rb, loc);
                          });
       // The rest of a static width in one tile (its weight loads shared
       // too); of a dynamic one, pixel by pixel.
       if (staticWidth >= 0) {
-        if (int64_t rest = staticWidth % kRowTile)
+        if (int64_t rest = staticWidth % rowTile)
           emitTile(cb, n, oh, tiles, rest, blk0, blocks);
         return;
       }

@@ -156,12 +156,13 @@ using ConvTileEmitter = llvm::function_ref<void(
 /// (n, oh) outermost (one scf.parallel over both when `parallel`: a
 /// convolution's weights are small, its rows many); in each row the column
 /// blocks in groups of kColTile, then one by one; along the width, tiles of
-/// kRowTile pixels, then one tile of the remaining pixels when the width is
-/// static (`staticWidth` >= 0), else single pixels.
+/// `rowTile` (kRowTile unless given) pixels, then one tile of the remaining
+/// pixels when the width is static (`staticWidth` >= 0), else single pixels.
 void emitConvTiles(mlir::OpBuilder &b, mlir::Location loc,
                    mlir::Value numImages, mlir::Value numRows,
                    mlir::Value width, int64_t staticWidth, int64_t numBlocks,
-                   bool parallel, ConvTileEmitter emitTile);
+                   bool parallel, ConvTileEmitter emitTile,
+                   int64_t rowTile = kRowTile);
 
 } // namespace quantopt
 
