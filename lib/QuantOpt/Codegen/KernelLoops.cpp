@@ -319,3 +319,14 @@ void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
         scf::YieldOp::create(nb, loc);
       });
 }
+
+void quantopt::getResultSizes(OpBuilder &b, Location loc, Value init,
+                              RankedTensorType type,
+                              MutableArrayRef<Value> dims,
+                              SmallVectorImpl<Value> &dynamicSizes) {
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    dims[d] = getDimSize(b, loc, init, d);
+    if (type.isDynamicDim(d))
+      dynamicSizes.push_back(dims[d]);
+  }
+}

@@ -101,6 +101,14 @@ constexpr int64_t kRowsPerShare = 16;
 mlir::Value offsetIndex(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value base, int64_t d);
 
+/// The sizes of a kernel's result of `type` read off `init` (getDimSize)
+/// into `dims`, and those of its dynamic dimensions into `dynamicSizes`
+/// (for addFreshOutput).
+void getResultSizes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init,
+                    mlir::RankedTensorType type,
+                    llvm::MutableArrayRef<mlir::Value> dims,
+                    llvm::SmallVectorImpl<mlir::Value> &dynamicSizes);
+
 /// The size of dimension `d` of `tensor`, read from the tensor.empty under
 /// its destination-passing chain (linalg.fill ...) when there is one, so
 /// that asking for a size keeps no computation alive.

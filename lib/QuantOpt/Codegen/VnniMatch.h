@@ -97,4 +97,24 @@ mlir::Value unpackNibbles(mlir::OpBuilder &b, mlir::Location loc,
 
 } // namespace quantopt
 
+namespace quantopt {
+class FusedEpilogue;
+
+/// Whether the first-layer kernel takes the convolution `mm` whose epilogue
+/// is `epilogue` (accumulators `accType`, `lanes` i32 lanes): fewer than 4
+/// input channels where pixels as lanes save products, at most 16 filters,
+/// an epilogue whose inputs do not vary along the width (on success it runs
+/// along the width). VnniFirstLayer.cpp.
+bool takesFirstLayerConv(const MatchedMatmul &mm, FusedEpilogue &epilogue,
+                         mlir::RankedTensorType accType, int64_t lanes);
+
+/// Replaces the convolution `op` and its epilogue by the first-layer kernel
+/// (16 output pixels per vector, one accumulator per filter), rows across
+/// threads when `parallel`.
+void rewriteFirstLayerConv(mlir::RewriterBase &rewriter,
+                           mlir::linalg::GenericOp op, const MatchedMatmul &mm,
+                           FusedEpilogue &epilogue, int64_t lanes,
+                           bool parallel);
+} // namespace quantopt
+
 #endif // QUANTOPT_LIB_CODEGEN_VNNIMATCH_H
