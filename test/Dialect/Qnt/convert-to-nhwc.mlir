@@ -141,3 +141,61 @@ func.func @qdq(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x4x4xf32> {
   %d2 = qnt.dequantize %q2 : tensor<1x3x4x4xi8> to tensor<1x3x4x4xf32> as #qnt.params<i8, axis = 1, scales = [0.5, 0.5, 0.5]>
   return %d2 : tensor<1x3x4x4xf32>
 }
+
+// A transpose sinks through a generic that gathers with linalg.index and
+// tensor.extract (a 2x nearest-neighbour upsampling: the extract reads the
+// untransposed tensor at the permuted indices, each linalg.index i becomes
+// linalg.index p[i]), through a concatenation (insert_slice into an empty
+// tensor, then into the first insert's result) and through a strided
+// insert_slice into a fill; the transposes around the layers cancel.
+// CHECK-LABEL: func.func @gather_concat
+// CHECK-SAME: (%[[X:.*]]: tensor<1x2x4x4xf32>)
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[X]] : tensor<1x2x4x4xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<1x4x4x3xf32>
+// CHECK: %[[UP:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8x8x3xf32>)
+// CHECK-DAG: %[[H:.*]] = linalg.index 1 : index
+// CHECK-DAG: %[[W:.*]] = linalg.index 2 : index
+// CHECK-DAG: %[[CH:.*]] = linalg.index 3 : index
+// CHECK-DAG: %[[HS:.*]] = arith.divui %[[H]]
+// CHECK-DAG: %[[WS:.*]] = arith.divui %[[W]]
+// CHECK: tensor.extract %[[C]][%c0, %[[HS]], %[[WS]], %[[CH]]] : tensor<1x4x4x3xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x8x8x6xf32>
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[UP]] into %[[E]][0, 0, 0, 0] [1, 8, 8, 3] [1, 1, 1, 1] : tensor<1x8x8x3xf32> into tensor<1x8x8x6xf32>
+// CHECK: %[[I1:.*]] = tensor.insert_slice %[[UP]] into %[[I0]][0, 0, 0, %c3] [1, 8, 8, 3] [1, 1, 1, 1]
+// CHECK: %[[F:.*]] = linalg.fill {{.*}} -> tensor<1x17x17x6xf32>
+// CHECK: %[[Z:.*]] = tensor.insert_slice %[[I1]] into %[[F]][0, 1, 1, 0] [1, 8, 8, 6] [1, 2, 2, 1] : tensor<1x8x8x6xf32> into tensor<1x17x17x6xf32>
+// CHECK: %[[Y:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[Z]], %{{.*}} : tensor<1x17x17x6xf32>, tensor<2x2x6x2xf32>)
+// CHECK: linalg.transpose ins(%[[Y]] : tensor<1x16x16x2xf32>) {{.*}} permutation = [0, 3, 1, 2]
+// CHECK-NOT: linalg.transpose
+func.func @gather_concat(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x16x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %w = arith.constant dense<0.5> : tensor<3x2x1x1xf32>
+  %e = tensor.empty() : tensor<1x3x4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x4x4xf32>, tensor<3x2x1x1xf32>) outs(%f : tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  %eu = tensor.empty() : tensor<1x3x8x8xf32>
+  %up = linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%eu : tensor<1x3x8x8xf32>) {
+  ^bb0(%out: f32):
+    %ci = linalg.index 1 : index
+    %hi = linalg.index 2 : index
+    %wi = linalg.index 3 : index
+    %hs = arith.divui %hi, %c2 : index
+    %ws = arith.divui %wi, %c2 : index
+    %v = tensor.extract %c[%c0, %ci, %hs, %ws] : tensor<1x3x4x4xf32>
+    linalg.yield %v : f32
+  } -> tensor<1x3x8x8xf32>
+  %ecat = tensor.empty() : tensor<1x6x8x8xf32>
+  %cat0 = tensor.insert_slice %up into %ecat[0, 0, 0, 0] [1, 3, 8, 8] [1, 1, 1, 1] : tensor<1x3x8x8xf32> into tensor<1x6x8x8xf32>
+  %cat = tensor.insert_slice %up into %cat0[0, %c3, 0, 0] [1, 3, 8, 8] [1, 1, 1, 1] : tensor<1x3x8x8xf32> into tensor<1x6x8x8xf32>
+  %ez = tensor.empty() : tensor<1x6x17x17xf32>
+  %fz = linalg.fill ins(%zero : f32) outs(%ez : tensor<1x6x17x17xf32>) -> tensor<1x6x17x17xf32>
+  %z = tensor.insert_slice %cat into %fz[0, 0, 1, 1] [1, 6, 8, 8] [1, 1, 2, 2] : tensor<1x6x8x8xf32> into tensor<1x6x17x17xf32>
+  %wt = arith.constant dense<0.25> : tensor<2x6x2x2xf32>
+  %ey = tensor.empty() : tensor<1x2x16x16xf32>
+  %fy = linalg.fill ins(%zero : f32) outs(%ey : tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%z, %wt : tensor<1x6x17x17xf32>, tensor<2x6x2x2xf32>) outs(%fy : tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
+  return %y : tensor<1x2x16x16xf32>
+}

@@ -55,6 +55,14 @@ def QntConvertToNhwc : Pass<"qnt-convert-to-nhwc", "::mlir::func::FuncOp"> {
       per-channel bias is read through the permuted map, an `expand_shape`
       that only adds unit dimensions is read through its source), zero
       padding, fills and empties;
+    - down through element-wise generics that gather with `linalg.index`
+      and `tensor.extract` (a nearest-neighbour Resize: `linalg.index i`
+      becomes `linalg.index p[i]` and the extract reads the untransposed
+      tensor at permuted indices);
+    - down through `tensor.insert_slice` into an empty tensor, a fill or a
+      tensor transposed the same way (a concatenation, the zero-stuffed
+      input of a transposed convolution), offsets, sizes and strides
+      permuted;
     - a transpose of a transpose folds (to nothing when they cancel);
     - the flatten of a transposed tensor into a `linalg.matmul` with
       constant weights becomes a flatten of the untransposed tensor with the

@@ -12,8 +12,11 @@
 //
 // - down through element-wise linalg.generic ops (the generic iterates in
 //   the layout of its transposed input; broadcast operands such as a
-//   per-channel bias are read through permuted maps), zero padding, fills
-//   and empties;
+//   per-channel bias are read through permuted maps; a gather written with
+//   linalg.index and tensor.extract, such as a nearest-neighbour resize,
+//   renames its indices), zero padding, fills and empties, and
+//   tensor.insert_slice into a tensor that is free to transpose (a
+//   concatenation, a transposed convolution's zero-stuffed input);
 // - a transpose of a transpose folds (to nothing when they cancel);
 // - a flatten of a transposed tensor into a matmul with constant weights
 //   permutes the weights' rows at compile time instead;
@@ -310,19 +313,44 @@ std::pair<Value, AffineMap> dropUnitDims(OpBuilder &b, Location loc, Value v,
 /// - Any other (a reduction, such as a global average pooling to
 ///   [N][C][1][1]) keeps its result as it is, written through its permuted
 ///   map: the transpose is gone.
+/// An element-wise generic may also compute with its loop indices and read
+/// tensors from above with tensor.extract (a nearest-neighbour resize, as
+/// ONNX's Resize imports): linalg.index i becomes linalg.index p[i], and
+/// an extract from transpose(y, p) reads y at the permuted indices, so such
+/// a tensor counts as a transposed input. Extracts from other tensors keep
+/// their indices, which the renamed linalg.index ops still compute.
 struct SinkTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
-        op.getNumLoops() == 0 ||
-        !op.getRegion().front().getOps<linalg::IndexOp>().empty())
+        op.getNumLoops() == 0)
       return failure();
     unsigned rank = op.getNumLoops();
     OpOperand *initOperand = op.getDpsInitOperand(0);
     bool elementwise = op.getNumParallelLoops() == rank &&
                        op.getMatchingIndexingMap(initOperand).isIdentity();
+    Block &body = op.getRegion().front();
+    bool indexed = !body.getOps<linalg::IndexOp>().empty();
+    if (indexed && !elementwise)
+      return failure();
+    // The transposed tensors from above that an indexed body reads with
+    // tensor.extract (without loop indices, an extract reads one element
+    // wherever the loops go: that does not make the generic worth moving).
+    SmallVector<tensor::ExtractOp> extracts;
+    for (auto extract : body.getOps<tensor::ExtractOp>()) {
+      auto t = extract.getTensor().getDefiningOp<linalg::TransposeOp>();
+      if (indexed && t && t.getPermutation().size() == rank &&
+          !op->isAncestor(t))
+        extracts.push_back(extract);
+    }
     std::optional<SmallVector<int64_t>> perm;
+    for (tensor::ExtractOp extract : extracts) {
+      auto t = extract.getTensor().getDefiningOp<linalg::TransposeOp>();
+      if (perm && !llvm::equal(*perm, t.getPermutation()))
+        return rewriter.notifyMatchFailure(op, "extracts transposed unlike");
+      perm = llvm::to_vector(t.getPermutation());
+    }
     for (OpOperand *in : op.getDpsInputOperands()) {
       auto type = dyn_cast<RankedTensorType>(in->get().getType());
       if (!type || type.getRank() != rank ||
@@ -381,6 +409,27 @@ struct SinkTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
     rewriter.cloneRegionBefore(op.getRegion(), generic.getRegion(),
                                generic.getRegion().begin());
     generic->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+    Block &newBody = generic.getRegion().front();
+    for (auto index :
+         llvm::make_early_inc_range(newBody.getOps<linalg::IndexOp>())) {
+      rewriter.setInsertionPoint(index);
+      rewriter.replaceOpWithNewOp<linalg::IndexOp>(index,
+                                                   (*perm)[index.getDim()]);
+    }
+    for (auto extract :
+         llvm::make_early_inc_range(newBody.getOps<tensor::ExtractOp>())) {
+      auto t = extract.getTensor().getDefiningOp<linalg::TransposeOp>();
+      if (!t || !llvm::equal(t.getPermutation(), *perm))
+        continue;
+      // Index i of the transposed tensor is index p[i] of its input.
+      SmallVector<Value> indices(rank);
+      for (auto [i, index] : llvm::enumerate(extract.getIndices()))
+        indices[(*perm)[i]] = index;
+      rewriter.setInsertionPoint(extract);
+      rewriter.replaceOpWithNewOp<tensor::ExtractOp>(extract, t.getInput(),
+                                                     indices);
+    }
+    rewriter.setInsertionPointAfter(generic);
     if (elementwise)
       rewriter.replaceOp(op, transpose(rewriter, loc, generic->getResult(0),
                                        *perm));
@@ -527,6 +576,44 @@ struct SinkTransposeThroughPad : OpRewritePattern<tensor::PadOp> {
   }
 };
 
+/// insert_slice(transpose(y, p) into d) -> transpose(insert_slice(y into
+/// d'), p), with the offsets, sizes and strides permuted, when d costs
+/// nothing to permute: a transpose with the same permutation (the previous
+/// slice of a concatenation, once moved), an empty tensor or a fill (a
+/// concatenation's or a zero-stuffed transposed convolution's destination).
+/// Rank-reducing insertions stay.
+struct SinkTransposeThroughInsertSlice
+    : OpRewritePattern<tensor::InsertSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::InsertSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    auto t = op.getSource().getDefiningOp<linalg::TransposeOp>();
+    if (!t || !t.hasPureTensorSemantics() ||
+        op.getSourceType().getRank() != op.getDestType().getRank())
+      return failure();
+    ArrayRef<int64_t> perm = t.getPermutation();
+    SmallVector<int64_t> inverse = invertPermutationVector(perm);
+    Value dest = op.getDest();
+    Operation *producer = dest.getDefiningOp();
+    auto destT = dyn_cast_or_null<linalg::TransposeOp>(producer);
+    if (destT && llvm::equal(destT.getPermutation(), perm))
+      dest = destT.getInput();
+    else if (isa_and_nonnull<tensor::EmptyOp, linalg::FillOp>(producer))
+      dest = transpose(rewriter, op.getLoc(), dest, inverse); // folds away
+    else
+      return rewriter.notifyMatchFailure(op, "destination not transposable "
+                                             "for free");
+    auto inserted =
+        tensor::InsertSliceOp::create(rewriter, op.getLoc(), t.getInput(), dest,
+                                      permuted(op.getMixedOffsets(), inverse),
+                                      permuted(op.getMixedSizes(), inverse),
+                                      permuted(op.getMixedStrides(), inverse));
+    rewriter.replaceOp(
+        op, transpose(rewriter, op.getLoc(), inserted.getResult(), perm));
+    return success();
+  }
+};
+
 /// transpose(pad(arg, c), p) -> pad'(transpose(arg, p), c) for a block
 /// argument (a model's input): the input is transposed once, before it is
 /// padded, and the pad meets the layer in the layer's layout.
@@ -667,11 +754,11 @@ void quantopt::populateQntConvertToNhwcPatterns(RewritePatternSet &patterns) {
 
 void quantopt::populateQntTransposePropagationPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<FoldTransposes, TransposeOfFillOrEmpty,
-               SinkTransposeThroughGeneric, SinkTransposeThroughPad,
-               HoistTransposeAbovePaddedArgument, PermuteFlattenedWeights,
-               SinkTransposeThroughQnt<qnt::QuantizeOp>,
-               SinkTransposeThroughQnt<qnt::DequantizeOp>,
-               HoistTransposeAboveQnt>(
-      patterns.getContext());
+  patterns
+      .add<FoldTransposes, TransposeOfFillOrEmpty, SinkTransposeThroughGeneric,
+           SinkTransposeThroughPad, SinkTransposeThroughInsertSlice,
+           HoistTransposeAbovePaddedArgument, PermuteFlattenedWeights,
+           SinkTransposeThroughQnt<qnt::QuantizeOp>,
+           SinkTransposeThroughQnt<qnt::DequantizeOp>, HoistTransposeAboveQnt>(
+          patterns.getContext());
 }
