@@ -46,7 +46,12 @@ CASES = [("nhwc", 7, 9, 1, 3, 3, 5, 1, 1), ("nhwc", 8, 11, 6, 3, 2, 40, 2, 1),
          ("nhwc", 5, 37, 1, 3, 3, 8, 1, 1), ("nhwc", 6, 40, 3, 3, 3, 16, 2, 1),
          ("nhwc", 7, 60, 2, 3, 3, 8, 3, 1), ("nhwc", 9, 44, 2, 3, 5, 7, 1, 2),
          ("fhwc", 9, 40, 1, 7, 7, 12, 2, 1), ("nchw", 6, 33, 1, 5, 5, 8, 1, 1),
-         ("nhwc", 4, 20, 1, 2, 2, 1, 1, 1), ("nhwc", 5, 21, 1, 3, 3, 16, 1, 1)]
+         ("nhwc", 4, 20, 1, 2, 2, 1, 1, 1), ("nhwc", 5, 21, 1, 3, 3, 16, 1, 1),
+         # The 1-3 column blocks left after the groups of four, in tiles of
+         # 24 / blocks pixels: full tiles and a tail along the width (F = 24:
+         # tiles of 12; F = 40: of 8; F = 16: of 24; depthwise C = 24).
+         ("nhwc", 4, 29, 5, 3, 3, 24, 1, 1), ("nhwc", 3, 30, 7, 3, 3, 40, 1, 1),
+         ("nhwc", 3, 54, 3, 3, 3, 16, 1, 1), ("dw", 4, 30, 24, 3, 3, 24, 1, 1)]
 rng = np.random.default_rng(11)
 
 

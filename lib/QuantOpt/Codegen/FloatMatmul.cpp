@@ -335,13 +335,9 @@ struct F32Kernels {
         }
     };
 
-    // With one column block (F <= 16) a tile of kRowTile pixels has only
-    // four accumulators, too few for two FMA ports of 4 cycles' latency
-    // (PaddleOCR's detector runs its full-resolution 16-filter layers so):
-    // then tiles of 8 pixels.
     emitConvTiles(b, loc, outDims[0], outDims[1], outDims[2],
                   outType.isDynamicDim(2) ? -1 : outType.getDimSize(2), nBlocks,
-                  parallel, emitTile, nBlocks == 1 ? 2 * kRowTile : kRowTile);
+                  parallel, emitTile);
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);
     rewriter.eraseOp(op);

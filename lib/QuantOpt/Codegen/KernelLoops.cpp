@@ -261,27 +261,34 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
 void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
                              Value numRows, Value width, int64_t staticWidth,
                              int64_t numBlocks, bool parallel,
-                             ConvTileEmitter emitTile, int64_t rowTile) {
+                             ConvTileEmitter emitTile,
+                             int64_t restAccumulators) {
   auto cst = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
   Value c0 = cst(b, 0), c1 = cst(b, 1);
-  Value tiles = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, width, cst(b, rowTile)),
-      cst(b, rowTile));
-  int64_t groups = numBlocks / kColTile;
+  int64_t groups = numBlocks / kColTile, rest = numBlocks % kColTile;
+  int64_t restRows =
+      rest ? std::max<int64_t>(kRowTile,
+                               llvm::divideCeil(restAccumulators, rest))
+           : kRowTile;
   auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
     auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t blocks) {
-      scf::ForOp::create(cb, loc, c0, tiles, cst(cb, rowTile), ValueRange{},
-                         [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
-                           emitTile(rb, n, oh, ow0, rowTile, blk0, blocks);
-                           scf::YieldOp::create(rb, loc);
-                         });
+      int64_t rowTile = blocks == kColTile ? kRowTile : restRows;
+      Value tiles = arith::MulIOp::create(
+          cb, loc, arith::DivUIOp::create(cb, loc, width, cst(cb, rowTile)),
+          cst(cb, rowTile));
+      if (staticWidth < 0 || staticWidth >= rowTile)
+        scf::ForOp::create(cb, loc, c0, tiles, cst(cb, rowTile), ValueRange{},
+                           [&](OpBuilder &rb, Location, Value ow0, ValueRange) {
+                             emitTile(rb, n, oh, ow0, rowTile, blk0, blocks);
+                             scf::YieldOp::create(rb, loc);
+                           });
       // The rest of a static width in one tile (its weight loads shared
       // too); of a dynamic one, pixel by pixel.
       if (staticWidth >= 0) {
-        if (int64_t rest = staticWidth % rowTile)
-          emitTile(cb, n, oh, tiles, rest, blk0, blocks);
+        if (int64_t tail = staticWidth % rowTile)
+          emitTile(cb, n, oh, tiles, tail, blk0, blocks);
         return;
       }
       scf::ForOp::create(cb, loc, tiles, width, c1, ValueRange{},
@@ -297,8 +304,8 @@ void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
                            emitColumns(gb, blk0, kColTile);
                            scf::YieldOp::create(gb, loc);
                          });
-    for (int64_t blk = groups * kColTile; blk < numBlocks; ++blk)
-      emitColumns(hb, cst(hb, blk), 1);
+    if (rest)
+      emitColumns(hb, cst(hb, groups * kColTile), rest);
   };
   if (parallel) {
     scf::ParallelOp::create(b, loc, ValueRange{c0, c0},

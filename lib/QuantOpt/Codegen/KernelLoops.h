@@ -160,17 +160,27 @@ using ConvTileEmitter = llvm::function_ref<void(
     mlir::OpBuilder &, mlir::Value n, mlir::Value oh, mlir::Value ow0,
     int64_t pixels, mlir::Value blk0, int64_t blocks)>;
 
+/// Accumulators of the convolution tile that takes the column blocks left
+/// after the groups of kColTile, with 32 vector registers.
+constexpr int64_t kConvRestAccumulators = 24;
+
 /// The loop nest of the convolution kernels (int8 and f32): output rows
 /// (n, oh) outermost (one scf.parallel over both when `parallel`: a
 /// convolution's weights are small, its rows many); in each row the column
-/// blocks in groups of kColTile, then one by one; along the width, tiles of
-/// `rowTile` (kRowTile unless given) pixels, then one tile of the remaining
-/// pixels when the width is static (`staticWidth` >= 0), else single pixels.
+/// blocks in groups of kColTile (tiles of kRowTile pixels), then the 1-3
+/// blocks left together, in tiles of max(kRowTile, restAccumulators /
+/// blocks) pixels, so that the layers with 16, 24 or 48 filters have enough
+/// independent accumulators to cover the multiply-add latency (with one
+/// block at a time and 4 pixels, 4 accumulators left half the FMA or
+/// vpdpbusd throughput unused); after the tiles along the width, one tile
+/// of the remaining pixels when the width is static (`staticWidth` >= 0),
+/// else single pixels. The order of each output's sum does not depend on
+/// the tiling.
 void emitConvTiles(mlir::OpBuilder &b, mlir::Location loc,
                    mlir::Value numImages, mlir::Value numRows,
                    mlir::Value width, int64_t staticWidth, int64_t numBlocks,
                    bool parallel, ConvTileEmitter emitTile,
-                   int64_t rowTile = kRowTile);
+                   int64_t restAccumulators = kConvRestAccumulators);
 
 } // namespace quantopt
 

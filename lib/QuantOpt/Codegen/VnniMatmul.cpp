@@ -308,7 +308,9 @@ struct VnniKernels {
     emitConvTiles(b, loc, outDims[0], outDims[1], outDims[2],
                   outTensorType.isDynamicDim(2) ? -1
                                                 : outTensorType.getDimSize(2),
-                  nBlocks, parallel, emitTile);
+                  nBlocks, parallel, emitTile,
+                  // 8 lanes: AVX2-class code, with 16 vector registers.
+                  kLanes == 16 ? kConvRestAccumulators : 8);
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);
     rewriter.eraseOp(op);
