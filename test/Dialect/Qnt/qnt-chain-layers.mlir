@@ -138,3 +138,77 @@ func.func @other_params(%q: tensor<4xi8>) -> tensor<4xi8> {
   %r = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<ui8, scales = [0.2], zero_points = [3]>
   return %r : tensor<4xi8>
 }
+
+// -----
+
+// A float chain the layers do not take (here x * x) before zero padding
+// and a transpose: the quantization moves above them, and the padding and
+// the transpose run on the stored integers, the padding with the zero
+// point (3), so the chain ends in the quantization.
+// CHECK-LABEL: func @quantize_before_moves
+// CHECK: %[[SQ:.*]] = linalg.generic
+// CHECK: %[[Q:.*]] = qnt.quantize %[[SQ]] : tensor<1x4x4x2xf32> to tensor<1x4x4x2xi8>
+// CHECK: %[[ZP:.*]] = arith.constant 3 : i8
+// CHECK: %[[P:.*]] = tensor.pad %[[Q]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: tensor.yield %[[ZP]] : i8
+// CHECK: } : tensor<1x4x4x2xi8> to tensor<1x6x6x2xi8>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[P]] : tensor<1x6x6x2xi8>)
+// CHECK-NOT: qnt.quantize
+// CHECK: return %[[T]]
+#sq = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @quantize_before_moves(%x: tensor<1x4x4x2xf32>) -> tensor<1x2x6x6xi8> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x2xf32>
+  %s = linalg.generic {indexing_maps = [#sq, #sq], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x4x4x2xf32>) outs(%e : tensor<1x4x4x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %in : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x2xf32>
+  %p = tensor.pad %s low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x4x2xf32> to tensor<1x6x6x2xf32>
+  %e2 = tensor.empty() : tensor<1x2x6x6xf32>
+  %t = linalg.transpose ins(%p : tensor<1x6x6x2xf32>) outs(%e2 : tensor<1x2x6x6xf32>) permutation = [0, 3, 1, 2]
+  %r = qnt.quantize %t : tensor<1x2x6x6xf32> to tensor<1x2x6x6xi8> as #qnt.params<ui8, scales = [0.1], zero_points = [3]>
+  return %r : tensor<1x2x6x6xi8>
+}
+
+// Left in float: per-channel parameters, a padding with another value, a
+// padding used twice, and max pooling (which commutes with quantization
+// only for finite values).
+// CHECK-LABEL: func @quantize_stays
+// CHECK: } : tensor<4x2xf32> to tensor<6x2xf32>
+// CHECK: qnt.quantize %{{.*}} : tensor<6x2xf32> to tensor<6x2xi8> as #qnt.params<i8, axis = 1
+// CHECK: } : tensor<4x2xf32> to tensor<6x2xf32>
+// CHECK: qnt.quantize %{{.*}} : tensor<6x2xf32> to tensor<6x2xi8> as #qnt.params<i8, scales = [0.1]>
+// CHECK: %[[TWICE:.*]] = tensor.pad
+// CHECK: qnt.quantize %[[TWICE]]
+// CHECK: linalg.pooling_nhwc_max {{.*}} -> tensor<1x2x2x2xf32>
+// CHECK: qnt.quantize %{{.*}} : tensor<1x2x2x2xf32>
+func.func @quantize_stays(%x: tensor<4x2xf32>, %y: tensor<1x4x4x2xf32>) -> (tensor<6x2xi8>, tensor<6x2xi8>, tensor<6x2xi8>, tensor<6x2xf32>, tensor<1x2x2x2xi8>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %p1 = tensor.pad %x low[1, 0] high[1, 0] {
+  ^bb0(%a: index, %b: index):
+    tensor.yield %zero : f32
+  } : tensor<4x2xf32> to tensor<6x2xf32>
+  %q1 = qnt.quantize %p1 : tensor<6x2xf32> to tensor<6x2xi8> as #qnt.params<i8, axis = 1, scales = [0.1, 0.2]>
+  %p2 = tensor.pad %x low[1, 0] high[1, 0] {
+  ^bb0(%a: index, %b: index):
+    tensor.yield %one : f32
+  } : tensor<4x2xf32> to tensor<6x2xf32>
+  %q2 = qnt.quantize %p2 : tensor<6x2xf32> to tensor<6x2xi8> as #qnt.params<i8, scales = [0.1]>
+  %p3 = tensor.pad %x low[1, 0] high[1, 0] {
+  ^bb0(%a: index, %b: index):
+    tensor.yield %zero : f32
+  } : tensor<4x2xf32> to tensor<6x2xf32>
+  %q3 = qnt.quantize %p3 : tensor<6x2xf32> to tensor<6x2xi8> as #qnt.params<i8, scales = [0.1]>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e = tensor.empty() : tensor<1x2x2x2xf32>
+  %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %k = tensor.empty() : tensor<2x2xf32>
+  %pool = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%y, %k : tensor<1x4x4x2xf32>, tensor<2x2xf32>) outs(%f : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %q4 = qnt.quantize %pool : tensor<1x2x2x2xf32> to tensor<1x2x2x2xi8> as #qnt.params<i8, scales = [0.1]>
+  return %q1, %q2, %q3, %p3, %q4 : tensor<6x2xi8>, tensor<6x2xi8>, tensor<6x2xi8>, tensor<6x2xf32>, tensor<1x2x2x2xi8>
+}

@@ -333,6 +333,14 @@ def QntChainLayers : Pass<"qnt-chain-layers", "::mlir::ModuleOp"> {
       scale-preserving ops, with the dequantize's (per-tensor) parameters,
       into the ops replayed on the stored integers (exact: a QDQ model's
       pair around max pooling);
+    - any other per-tensor `qnt.quantize` (integer storage) of zero
+      padding, reshapes and transposes, each used once, into those ops on
+      the quantized values (the padding writes the zero point): exact, and
+      a float chain the layers do not take (a HardSwish) then ends in the
+      quantization, which the kernels fuse into their stores (PaddleOCR's
+      classifier, static int8: 20.6 -> 12.5 ms at one thread, the same
+      bytes); max pooling stays, as it commutes with quantization only for
+      finite values;
     - then a constant bias (and clamps) after a static layer with a real
       result into the layer's int32 bias.
 

@@ -721,12 +721,63 @@ struct QuantizeOfDequantized : OpRewritePattern<qnt::QuantizeOp> {
     return success();
   }
 };
+
+/// qnt.quantize(f(x), P) -> f(qnt.quantize(x, P)) on the stored integers,
+/// for f a chain of zero paddings, reshapes and transposes (each used once,
+/// at least one padding or transpose) and P per tensor with integer storage:
+/// quantization is element-wise and zero quantizes to the zero point, so the
+/// result is the same, and a float chain the layers do not take (a HardSwish
+/// before the next layer's padding) then ends in the quantization, which the
+/// kernels fuse into their stores, instead of a float padding and a separate
+/// pass. Max pooling stays: it commutes with quantization only for finite
+/// values.
+struct QuantizeBeforeMoves : OpRewritePattern<qnt::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qnt::QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    qnt::ParamsAttr params = op.getParams();
+    if (!params.isPerTensor() || params.isFloatStorage() ||
+        params.hasMinValues())
+      return failure();
+    SmallVector<Operation *> passThrough;
+    Value x = op.getInput();
+    Operation *def = x.getDefiningOp();
+    while (def && isScalePreserving(def) &&
+           !isa<linalg::PoolingNhwcMaxOp>(def) && def->hasOneUse()) {
+      passThrough.push_back(def);
+      x = def->getOperand(0);
+      def = x.getDefiningOp();
+    }
+    // A dequantized x is QuantizeOfDequantized's (no quantization at all);
+    // reshapes alone cost nothing to leave where they are.
+    if (x.getDefiningOp<qnt::DequantizeOp>() ||
+        llvm::none_of(passThrough,
+                      llvm::IsaPred<tensor::PadOp, linalg::TransposeOp>))
+      return failure();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    // A clone keeps every attribute (rounding, the non-finite policy).
+    rewriter.setInsertionPointAfterValue(x);
+    Operation *moved = rewriter.clone(*op);
+    moved->setOperand(0, x);
+    moved->getResult(0).setType(xType.clone(resultType.getElementType()));
+    Value q = moved->getResult(0);
+    rewriter.setInsertionPoint(op);
+    std::reverse(passThrough.begin(), passThrough.end());
+    q = replayOnStored(rewriter, op.getLoc(), q, passThrough, params);
+    if (q.getType() != op.getResult().getType())
+      return rewriter.notifyMatchFailure(op, "replay gives another type");
+    rewriter.replaceOp(op, q);
+    return success();
+  }
+};
 } // namespace
 
 void quantopt::populateQntChainLayersPatterns(RewritePatternSet &patterns,
                                               qnt::RequantMode mode) {
   patterns.add<ChainIntoQuantize>(patterns.getContext(), mode);
-  patterns.add<QuantizeOfDequantized>(patterns.getContext());
+  patterns.add<QuantizeOfDequantized, QuantizeBeforeMoves>(
+      patterns.getContext());
 }
 
 void quantopt::populateQntFoldLayerBiasPatterns(RewritePatternSet &patterns) {
