@@ -1,4 +1,6 @@
 // RUN: quant-opt %s --qnt-fuse-elementwise | FileCheck %s
+// RUN: quant-opt %s --qnt-fuse-elementwise=producers-only | FileCheck %s --check-prefix=ONLY
+// RUN: quant-opt %s --qnt-fuse-elementwise | FileCheck %s --check-prefix=FOLD
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
@@ -67,4 +69,49 @@ func.func @kept(%x: tensor<4x16xf32>, %acc: tensor<4xf32>) -> (tensor<4x16xf32>,
     linalg.yield %r : f32
   } -> tensor<4xf32>
   return %b, %s : tensor<4x16xf32>, tensor<4xf32>
+}
+
+// producers-only: the element-wise chain still fuses, but a splat constant
+// operand (here the weights of an integer contraction, as the qnt lowering
+// writes them) stays an operand; without the option upstream's folding
+// moves it into the body, where the kernels would no longer see weights.
+// ONLY-LABEL: func @splat_weights
+// ONLY: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x6xi8>, tensor<6x4xi8>)
+// ONLY: linalg.generic
+// ONLY-SAME: ins(%{{.*}} : tensor<2x4xi32>)
+// ONLY: arith.sitofp
+// ONLY: arith.mulf
+// ONLY-NOT: linalg.generic
+// FOLD-LABEL: func @splat_weights
+// FOLD: linalg.generic {{.*}} ins(%{{.*}} : tensor<2x6xi8>)
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @splat_weights(%x: tensor<2x6xi8>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<3> : tensor<6x4xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x4xi32>
+  %f = linalg.fill ins(%zero : i32) outs(%e : tensor<2x4xi32>) -> tensor<2x4xi32>
+  %acc = linalg.generic {indexing_maps = [#a, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<2x6xi8>, tensor<6x4xi8>) outs(%f : tensor<2x4xi32>) {
+  ^bb0(%xa: i8, %wb: i8, %out: i32):
+    %xe = arith.extsi %xa : i8 to i32
+    %we = arith.extsi %wb : i8 to i32
+    %p = arith.muli %xe, %we : i32
+    %s = arith.addi %out, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<2x4xi32>
+  %ef = tensor.empty() : tensor<2x4xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%acc : tensor<2x4xi32>) outs(%ef : tensor<2x4xf32>) {
+  ^bb0(%in: i32, %out: f32):
+    %c = arith.sitofp %in : i32 to f32
+    linalg.yield %c : f32
+  } -> tensor<2x4xf32>
+  %half = arith.constant 0.5 : f32
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%r : tensor<2x4xf32>) outs(%ef : tensor<2x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %half : f32
+    linalg.yield %m : f32
+  } -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
 }

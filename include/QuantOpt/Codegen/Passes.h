@@ -80,6 +80,13 @@ void populateQntParallelLoopsPatterns(mlir::RewritePatternSet &patterns,
 /// fusion limited to element-wise generics whose producer has no other
 /// user.
 void populateQntFuseElementwisePatterns(mlir::RewritePatternSet &patterns);
+/// Only the fusion of element-wise producers into their consumers (same
+/// restriction), without upstream's folding of splat constants, fills and
+/// unused inits into generics: for IR whose integer contractions are
+/// generics (after the qnt lowering), where a splat weight folded into the
+/// body would hide the contraction from the kernels.
+void populateQntFuseElementwiseProducersPatterns(
+    mlir::RewritePatternSet &patterns);
 
 /// Adds the patterns of qnt-strided-copies: a memref.copy between buffers
 /// that are not both contiguous becomes linalg.copy; a fill of a buffer

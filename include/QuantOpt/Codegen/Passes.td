@@ -239,8 +239,20 @@ def QntFuseElementwise : Pass<"qnt-fuse-elementwise", "::mlir::func::FuncOp"> {
     f32 kernels then fuse into their stores. Contractions, reductions and
     producers with other users are left as they are. First in
     `--qnt-codegen` after the layout conversion; the patterns are
-    `populateQntFuseElementwisePatterns`.
+    `populateQntFuseElementwisePatterns`. With `producers-only`, only the
+    fusion itself (`populateQntFuseElementwiseProducersPatterns`), not
+    upstream's folding of splat constants, fills and unused inits into
+    generics: `--qnt-codegen` runs it so a second time after the qnt
+    lowering, where `qnt.quantize`/`dequantize` are generics (a float op no
+    kernel takes and the quantization of its result become one pass) and
+    the integer contractions are generics too (a splat weight folded into
+    one would hide it from the kernels).
   }];
+  let options = [
+    Option<"producersOnly", "producers-only", "bool", /*default=*/"false",
+           "Only fuse producers into consumers (no folding of constants, "
+           "fills and inits)">
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 

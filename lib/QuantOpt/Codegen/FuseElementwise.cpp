@@ -38,11 +38,50 @@ bool isElementwiseGeneric(Operation *op) {
          generic.getNumDpsInits() == 1;
 }
 
+/// The restriction of both pattern sets: element-wise generics, the
+/// producer used by the consumer alone.
+bool isFusable(OpOperand *fused) {
+  Operation *producer = fused->get().getDefiningOp();
+  Operation *consumer = fused->getOwner();
+  return isElementwiseGeneric(producer) && isElementwiseGeneric(consumer) &&
+         llvm::all_of(producer->getUsers(),
+                      [&](Operation *user) { return user == consumer; });
+}
+
+/// A consumer generic with a fusable producer -> one generic (upstream's
+/// fuseElementwiseOps, as its FuseElementwiseOps pattern applies it).
+struct FuseProducer : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    for (OpOperand &operand : op->getOpOperands()) {
+      if (!linalg::areElementwiseOpsFusable(&operand) || !isFusable(&operand))
+        continue;
+      Operation *producer = operand.get().getDefiningOp();
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, &operand);
+      if (failed(fused))
+        return rewriter.notifyMatchFailure(op, "fusion failed");
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
+          return use.getOwner() != producer;
+        });
+      rewriter.eraseOp(op);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct QntFuseElementwisePass
     : quantopt::impl::QntFuseElementwiseBase<QntFuseElementwisePass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    quantopt::populateQntFuseElementwisePatterns(patterns);
+    if (producersOnly)
+      quantopt::populateQntFuseElementwiseProducersPatterns(patterns);
+    else
+      quantopt::populateQntFuseElementwisePatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -50,14 +89,10 @@ struct QntFuseElementwisePass
 } // namespace
 
 void quantopt::populateQntFuseElementwisePatterns(RewritePatternSet &patterns) {
-  linalg::populateElementwiseOpsFusionPatterns(
-      patterns, [](OpOperand *fused) {
-        Operation *producer = fused->get().getDefiningOp();
-        Operation *consumer = fused->getOwner();
-        return isElementwiseGeneric(producer) &&
-               isElementwiseGeneric(consumer) &&
-               llvm::all_of(producer->getUsers(), [&](Operation *user) {
-                 return user == consumer;
-               });
-      });
+  linalg::populateElementwiseOpsFusionPatterns(patterns, isFusable);
+}
+
+void quantopt::populateQntFuseElementwiseProducersPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<FuseProducer>(patterns.getContext());
 }

@@ -65,6 +65,13 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   if (codegen) {
+    // Again, now that qnt.quantize/dequantize are element-wise generics: a
+    // float op that no kernel takes (a squeeze-and-excitation product) and
+    // the quantization after it become one pass over the tensor (only the
+    // fusion: the integer contractions are generics now, and a splat weight
+    // folded into one would hide it from the kernels).
+    pm.addNestedPass<func::FuncOp>(
+        quantopt::createQntFuseElementwise({/*producersOnly=*/true}));
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntVnniMatmul(
             {codegen->lanes, parallel,
