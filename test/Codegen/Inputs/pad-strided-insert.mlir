@@ -1,0 +1,24 @@
+// A zero-padded NHWC tensor, transposed to NCHW and inserted with strides 2
+// into zeros (a transposed convolution's zero stuffing of a padded input):
+// pad-strided-insert.test.
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @main(%x: tensor<2x5x4x3xf32>) -> tensor<2x3x15x13xf32> {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<2x5x4x3xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<2x5x4x3xf32>) outs(%e : tensor<2x5x4x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.addf %in, %one : f32
+    linalg.yield %m : f32
+  } -> tensor<2x5x4x3xf32>
+  %p = tensor.pad %s low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<2x5x4x3xf32> to tensor<2x7x6x3xf32>
+  %e2 = tensor.empty() : tensor<2x3x7x6xf32>
+  %t = linalg.transpose ins(%p : tensor<2x7x6x3xf32>) outs(%e2 : tensor<2x3x7x6xf32>) permutation = [0, 3, 1, 2]
+  %ez = tensor.empty() : tensor<2x3x15x13xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%ez : tensor<2x3x15x13xf32>) -> tensor<2x3x15x13xf32>
+  %z = tensor.insert_slice %t into %zeros[0, 0, 1, 1] [2, 3, 7, 6] [1, 1, 2, 2] : tensor<2x3x7x6xf32> into tensor<2x3x15x13xf32>
+  return %z : tensor<2x3x15x13xf32>
+}
