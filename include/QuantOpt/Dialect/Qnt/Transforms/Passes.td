@@ -334,8 +334,10 @@ def QntChainLayers : Pass<"qnt-chain-layers", "::mlir::ModuleOp"> {
       into the ops replayed on the stored integers (exact: a QDQ model's
       pair around max pooling);
     - any other per-tensor `qnt.quantize` (integer storage) of zero
-      padding, reshapes and transposes, each used once, into those ops on
-      the quantized values (the padding writes the zero point): exact, and
+      padding, strided insertions into zeros (a transposed convolution's
+      zero stuffing), reshapes and transposes, each used once, into those
+      ops on the quantized values (the padding and the zeros hold the zero
+      point): exact, and
       a float chain the layers do not take (a HardSwish) then ends in the
       quantization, which the kernels fuse into their stores (PaddleOCR's
       classifier, static int8: 20.6 -> 12.5 ms at one thread, the same

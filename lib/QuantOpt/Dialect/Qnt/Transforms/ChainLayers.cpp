@@ -461,6 +461,16 @@ Value replayOnStored(OpBuilder &b, Location loc, Value q,
       Value empty = tensor::EmptyOp::create(b, loc, outType.getShape(),
                                             storedElement, dyn);
       q = linalg::TransposeOp::create(b, loc, q, empty, perm).getResult()[0];
+    } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+      // Into zeros (isInsertIntoZeros): real 0 is the zero point.
+      Value zp = arith::ConstantOp::create(
+          b, loc, b.getIntegerAttr(storedElement, outParams.getZeroPoint(0)));
+      Value empty = tensor::EmptyOp::create(
+          b, loc, insert.getDestType().getShape(), storedElement);
+      Value zeros = linalg::FillOp::create(b, loc, zp, empty).getResult(0);
+      q = tensor::InsertSliceOp::create(
+          b, loc, q, zeros, insert.getMixedOffsets(), insert.getMixedSizes(),
+          insert.getMixedStrides());
     } else if (auto pad = dyn_cast<tensor::PadOp>(op)) {
       // Real 0 is the zero point.
       Value zp = arith::ConstantOp::create(
@@ -723,14 +733,30 @@ struct QuantizeOfDequantized : OpRewritePattern<qnt::QuantizeOp> {
 };
 
 /// qnt.quantize(f(x), P) -> f(qnt.quantize(x, P)) on the stored integers,
-/// for f a chain of zero paddings, reshapes and transposes (each used once,
-/// at least one padding or transpose) and P per tensor with integer storage:
+/// for f a chain of zero paddings, insertions into zeros (a transposed
+/// convolution's zero stuffing), reshapes and transposes (each used once,
+/// at least one that is not a reshape) and P per tensor with integer storage:
 /// quantization is element-wise and zero quantizes to the zero point, so the
 /// result is the same, and a float chain the layers do not take (a HardSwish
 /// before the next layer's padding) then ends in the quantization, which the
 /// kernels fuse into their stores, instead of a float padding and a separate
 /// pass. Max pooling stays: it commutes with quantization only for finite
 /// values.
+/// A tensor.insert_slice (not rank-reducing) into a static fill of real
+/// zeros used by it alone: a transposed convolution's zero-stuffed input.
+bool isInsertIntoZeros(Operation *op) {
+  auto insert = dyn_cast<tensor::InsertSliceOp>(op);
+  if (!insert || !insert.getDestType().hasStaticShape() ||
+      insert.getSourceType().getRank() != insert.getDestType().getRank())
+    return false;
+  auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+  FloatAttr value;
+  return fill && fill->hasOneUse() &&
+         fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() &&
+         matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
+         value.getValue().isZero();
+}
+
 struct QuantizeBeforeMoves : OpRewritePattern<qnt::QuantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(qnt::QuantizeOp op,
@@ -742,8 +768,9 @@ struct QuantizeBeforeMoves : OpRewritePattern<qnt::QuantizeOp> {
     SmallVector<Operation *> passThrough;
     Value x = op.getInput();
     Operation *def = x.getDefiningOp();
-    while (def && isScalePreserving(def) &&
-           !isa<linalg::PoolingNhwcMaxOp>(def) && def->hasOneUse()) {
+    while (def && def->hasOneUse() &&
+           ((isScalePreserving(def) && !isa<linalg::PoolingNhwcMaxOp>(def)) ||
+            isInsertIntoZeros(def))) {
       passThrough.push_back(def);
       x = def->getOperand(0);
       def = x.getDefiningOp();
@@ -752,7 +779,8 @@ struct QuantizeBeforeMoves : OpRewritePattern<qnt::QuantizeOp> {
     // reshapes alone cost nothing to leave where they are.
     if (x.getDefiningOp<qnt::DequantizeOp>() ||
         llvm::none_of(passThrough,
-                      llvm::IsaPred<tensor::PadOp, linalg::TransposeOp>))
+                      llvm::IsaPred<tensor::PadOp, linalg::TransposeOp,
+                                    tensor::InsertSliceOp>))
       return failure();
     auto xType = cast<RankedTensorType>(x.getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
