@@ -24,28 +24,20 @@ sum pooling) and agree with the oracle's classes on most samples.
 Usage: check_nhwc.py BINDIR WORKDIR
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
 
+from nhwc_common import check_layout, compare_variants, conv, dense
+from nhwc_common import run as run_tool
+
 bindir, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
-rng = np.random.default_rng(7)
-
-
 def run(*cmd):
-    r = subprocess.run([os.path.join(bindir, cmd[0])] + list(cmd[1:]),
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    return r.stdout + r.stderr
+    return run_tool(bindir, *cmd)
 
 
-def dense(a):
-    return "dense<" + np.array2string(
-        a.astype(np.float32), separator=", ", threshold=1 << 30,
-        floatmode="unique", max_line_width=1 << 30) + ">"
+rng = np.random.default_rng(7)
 
 
 N, C0, H = 6, 3, 9
@@ -62,18 +54,6 @@ w4 = rng.standard_normal((20, 7)).astype(np.float32) * 0.5
 b4 = rng.standard_normal(7).astype(np.float32) * 0.1
 x = rng.standard_normal((N, C0, H, H)).astype(np.float32)
 calib = rng.standard_normal((64, C0, H, H)).astype(np.float32)
-
-
-def conv(x, w, stride=1):  # NCHW x FCHW, no padding
-    f, c, kh, kw = w.shape
-    n, _, h, wd = x.shape
-    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
-    out = np.zeros((n, f, oh, ow))
-    for i in range(kh):
-        for j in range(kw):
-            patch = x[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
-            out += np.einsum("nchw,fc->nfhw", patch, w[:, :, i, j])
-    return out
 
 
 def oracle(x):
@@ -199,7 +179,6 @@ with open(path, "w") as f:
 np.save(os.path.join(work, "x.npy"), x)
 np.save(os.path.join(work, "calib.npy"), calib)
 expected = oracle(x)
-scale = np.abs(expected).max()
 
 variants = {
     "reference": [],
@@ -209,26 +188,9 @@ variants = {
     "codegen-t3": ["--qnt-codegen=threads=3"],
     "codegen-keep": ["--qnt-codegen=layout=keep"],
 }
-failures = 0
-for name, passes in variants.items():
-    out = os.path.join(work, name + ".mlir")
-    run("quant-opt", path, *passes, "-o", out)
-    run("quant-run", out, "--entry", "main", "--input",
-        os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, name))
-    got = np.load(os.path.join(work, name, "out0.npy"))
-    err = np.abs(got - expected).max() / scale
-    ok = got.shape == expected.shape and err < 1e-4
-    failures += not ok
-    print(f"{name}: {'ok' if ok else 'FAILED'} (max error {err:.1e} of the largest output)")
+failures = compare_variants(bindir, path, work, expected, variants, 1e-4)
 
-converted = run("quant-opt", path, "--qnt-convert-to-nhwc")
-nchw = [op for op in ("conv_2d_nchw", "depthwise_conv_2d_nchw", "pooling_nchw")
-        if op in converted]
-transposes = converted.count("linalg.transpose")
-layout_ok = transposes == 1 and not nchw
-failures += not layout_ok
-print(f"layout: {'ok' if layout_ok else 'FAILED'} ({transposes} transposes, "
-      f"NCHW ops left: {nchw or 'none'})")
+failures += check_layout(bindir, path, 1)
 
 stats = os.path.join(work, "stats.json")
 quantized = os.path.join(work, "int8.mlir")

@@ -22,28 +22,20 @@ quantized with the NHWC conversion and with layout=keep, both through
 Usage: check_nhwc_head.py BINDIR WORKDIR
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
 
+from nhwc_common import check_layout, compare_variants, conv, dense
+from nhwc_common import run as run_tool
+
 bindir, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
-rng = np.random.default_rng(11)
-
-
 def run(*cmd):
-    r = subprocess.run([os.path.join(bindir, cmd[0])] + list(cmd[1:]),
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    return r.stdout + r.stderr
+    return run_tool(bindir, *cmd)
 
 
-def dense(a):
-    return "dense<" + np.array2string(
-        a.astype(np.float32), separator=", ", threshold=1 << 30,
-        floatmode="unique", max_line_width=1 << 30) + ">"
+rng = np.random.default_rng(11)
 
 
 N = 3
@@ -54,18 +46,6 @@ wt = rng.standard_normal((2, 8, 2, 2)).astype(np.float32) * 0.5
 bt = rng.standard_normal(2).astype(np.float32) * 0.1
 x = rng.standard_normal((N, 3, 8, 8)).astype(np.float32)
 calib = rng.standard_normal((32, 3, 8, 8)).astype(np.float32)
-
-
-def conv(x, w, stride=1):  # NCHW x FCHW, no padding
-    f, c, kh, kw = w.shape
-    n, _, h, wd = x.shape
-    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
-    out = np.zeros((n, f, oh, ow))
-    for i in range(kh):
-        for j in range(kw):
-            patch = x[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
-            out += np.einsum("nchw,fc->nfhw", patch, w[:, :, i, j])
-    return out
 
 
 def oracle(x):
@@ -176,26 +156,9 @@ variants = {
     "codegen-t2": ["--qnt-codegen=threads=2"],
     "codegen-t3": ["--qnt-codegen=threads=3"],
 }
-failures = 0
-for name, passes in variants.items():
-    out = os.path.join(work, name + ".mlir")
-    run("quant-opt", path, *passes, "-o", out)
-    run("quant-run", out, "--entry", "main", "--input",
-        os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, name))
-    got = np.load(os.path.join(work, name, "out0.npy"))
-    err = np.abs(got - expected).max() / scale
-    ok = got.shape == expected.shape and err < 1e-5
-    failures += not ok
-    print(f"{name}: {'ok' if ok else 'FAILED'} (max error {err:.1e} of the largest output)")
+failures = compare_variants(bindir, path, work, expected, variants, 1e-5)
 
-converted = run("quant-opt", path, "--qnt-convert-to-nhwc", "--cse")
-nchw = [op for op in ("conv_2d_nchw", "depthwise_conv_2d_nchw", "pooling_nchw")
-        if op in converted]
-transposes = converted.count("linalg.transpose")
-layout_ok = transposes == 2 and not nchw
-failures += not layout_ok
-print(f"layout: {'ok' if layout_ok else 'FAILED'} ({transposes} transposes, "
-      f"NCHW ops left: {nchw or 'none'})")
+failures += check_layout(bindir, path, 2, "--cse")
 
 outputs = {}
 for layout in ("nhwc", "keep"):
