@@ -7,6 +7,13 @@ random weights is quantized (`--qnt-quantize OPTIONS`), run through both
 paths with quant-run on the same random input, and the outputs must be
 identical bytes. Deterministic (seeded).
 
+With --ksplit the shapes are one-row matmuls large enough for
+qnt-vnni-matmul to split K among the threads (N <= 64: one tile; prime K
+with a tail, N with a tail: 24593 x 61 is 24592 dots of 64 bytes, 3 shares
+of at least 8192 at threads=3, 2 at threads=2; 24593 x 37 is 3 column
+blocks, 2 shares), and each module also runs on 3 rows (the tiles without
+the split, in the same kernel).
+
 With --chain the model is two layers, `relu(x @ w1 + b1) @ w2 + b2`, and a
 stats file with the float ranges of both layer inputs is written for
 OPTIONS to use as {stats}: with activations=static the layers chain in
@@ -14,6 +21,7 @@ integers (qnt.requantize between them), which the kernels fuse into their
 epilogues.
 
 Usage: check_codegen.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--chain]
+                        [--ksplit]
 (CODEGEN-OPTIONS: e.g. "isa=generic lanes=8", passed to --qnt-codegen)
 """
 import json
@@ -24,8 +32,9 @@ import numpy as np
 
 from checklib import dense, matmul_model, run
 
-args = [a for a in sys.argv[1:] if a != "--chain"]
+args = [a for a in sys.argv[1:] if a not in ("--chain", "--ksplit")]
 chain = "--chain" in sys.argv
+ksplit = "--ksplit" in sys.argv
 bindir, work, options = args[0], args[1], args[2]
 codegen = "--qnt-codegen" + (f"={args[3]}" if len(args) > 3 else "")
 os.makedirs(work, exist_ok=True)
@@ -33,6 +42,8 @@ os.makedirs(work, exist_ok=True)
 # blocks with a tail: 40; a K and an N tail: 101, 37).
 SHAPES = [(1, 7, 5), (3, 13, 17), (5, 64, 16), (4, 3, 33), (9, 101, 31),
           (2, 4, 1), (17, 256, 48), (1, 1024, 64), (6, 97, 160), (40, 101, 37)]
+if ksplit:
+    SHAPES = [(1, 24593, 61), (1, 24593, 37)]
 rng = np.random.default_rng(7)
 
 
@@ -97,12 +108,19 @@ func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{o}xf32> {{
     r = run([f"{bindir}/quant-opt", q, codegen, "-o", fast])
     if "keeps the reference loops" in r.stderr:
         sys.exit(f"{name}: the VNNI kernel was not used:\n{r.stderr}")
-    ref_dir, fast_dir = os.path.join(work, name + ".ref"), os.path.join(work, name + ".fast")
-    run([f"{bindir}/quant-run", q, "--entry", "main", "--input", xin, "--output-dir", ref_dir])
-    run([f"{bindir}/quant-run", fast, "--entry", "main", "--input", xin, "--output-dir", fast_dir])
-    a = np.load(os.path.join(ref_dir, "out0.npy"))
-    b = np.load(os.path.join(fast_dir, "out0.npy"))
-    same = a.shape == b.shape and a.tobytes() == b.tobytes()
-    print(f"{name}: {'bit-exact' if same else 'DIFFERENT'}")
-    failures += not same
+    inputs = [(name, xin)]
+    if ksplit:
+        x3 = (rng.standard_normal((3, k)) * 2 + 0.5).astype(np.float32)
+        inputs.append((f"{name}_rows3", os.path.join(work, f"{name}.x3.npy")))
+        np.save(inputs[-1][1], x3)
+    for label, xfile in inputs:
+        ref_dir = os.path.join(work, label + ".ref")
+        fast_dir = os.path.join(work, label + ".fast")
+        run([f"{bindir}/quant-run", q, "--entry", "main", "--input", xfile, "--output-dir", ref_dir])
+        run([f"{bindir}/quant-run", fast, "--entry", "main", "--input", xfile, "--output-dir", fast_dir])
+        a = np.load(os.path.join(ref_dir, "out0.npy"))
+        b = np.load(os.path.join(fast_dir, "out0.npy"))
+        same = a.shape == b.shape and a.tobytes() == b.tobytes()
+        print(f"{label}: {'bit-exact' if same else 'DIFFERENT'}")
+        failures += not same
 sys.exit(1 if failures else 0)

@@ -16,7 +16,11 @@ def run(cmd):
 
 
 def dense(a):
-    """`a` as an MLIR dense literal, every float printed exactly."""
+    """`a` as an MLIR dense literal, every float printed exactly (large
+    arrays as the hex form of their little-endian bytes, which MLIR parses
+    too: printing a million floats in decimal takes numpy seconds)."""
+    if a.size >= 1 << 16:
+        return f'dense<"0x{np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes().hex().upper()}">'
     text = np.array2string(a, separator=", ", threshold=1 << 30,
                            floatmode="unique", max_line_width=1 << 30)
     return f"dense<{text}>"

@@ -42,7 +42,7 @@ void loadQntKernelDialects(mlir::MLIRContext &context);
 /// first turned into NHWC/HWCF ones between transposes.
 void populateQntVnniMatmulPatterns(mlir::RewritePatternSet &patterns,
                                    int64_t lanes, bool parallel,
-                                   bool amx = false);
+                                   bool amx = false, int64_t threads = 1);
 
 /// Adds the pattern of qnt-f32-matmul: f32 linalg.matmul (static K) and
 /// conv_2d_nhwc_hwcf and depthwise_conv_2d_nhwc_hwc (static C) with constant
@@ -134,6 +134,12 @@ enum class DotIsa {
 /// denormals as zero).
 void populateQntX86LowerDotPatterns(mlir::RewritePatternSet &patterns,
                                     DotIsa isa, bool avx512bf16 = false);
+
+/// Adds the pattern of qnt-single-lane-stores: an llvm.intr.masked.store
+/// whose constant mask has one active lane becomes llvm.extractelement and
+/// a scalar llvm.store (LLVM 22's x86 backend stores 4 bytes for such a
+/// store of a truncated vector).
+void populateQntSingleLaneStoresPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace quantopt
 

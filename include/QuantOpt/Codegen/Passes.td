@@ -44,6 +44,9 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::func::FuncOp"> {
     Option<"amx", "amx", "bool", /*default=*/"false",
            "2-D matmuls of i8 weights on AMX tiles (tdpbusd/tdpbssd; needs "
            "AMX-INT8 and the OS's permission at run time)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "with parallel: the threads; a one-row matmul of at most four "
+           "column blocks (N <= 64 at 16 lanes) shares its K among them">,
   ];
   let dependentDialects = ["::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
@@ -329,6 +332,22 @@ def QntLibmExpm1Log1p : Pass<"qnt-libm-expm1-log1p", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::vector::VectorDialect"];
+}
+
+def QntSingleLaneStores : Pass<"qnt-single-lane-stores", "::mlir::ModuleOp"> {
+  let summary = "Masked stores of one lane as scalar stores (an LLVM 22 x86 miscompile)";
+  let description = [{
+    Replaces each `llvm.intr.masked.store` of a fixed 1-D vector whose
+    constant mask has exactly one active lane with `llvm.extractelement` and
+    a scalar `llvm.store` to that lane's address. LLVM 22's x86 backend,
+    with AVX-512, emits such a store of a vector truncated from wider
+    integers (`trunc <16 x i32> to <16 x i8>`) as a 4-byte store of the
+    untruncated lane, overwriting the three bytes after it: the last vector
+    of a row whose length leaves one element (N = 33) clobbered the next
+    row. Runs in `--qnt-codegen` after `convert-vector-to-llvm`; the
+    rewrite is `populateQntSingleLaneStoresPatterns`.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {

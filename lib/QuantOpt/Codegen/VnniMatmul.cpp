@@ -54,6 +54,16 @@ using namespace quantopt;
 
 namespace {
 
+/// Independent accumulators a matmul tile keeps over K at least: vpdpbusd
+/// has a latency of about 5 cycles and two issue ports (or one dot and one
+/// load-broadcast per cycle at M = 1), so fewer leave it waiting (measured
+/// here: 1x4096x16 ran at a quarter of 1x4096x64's rate with one).
+constexpr int64_t kMinIndependentSums = 8;
+/// Dots (of 64 bytes) a thread's share of K takes at least when a one-row
+/// matmul's K is split among the threads: fewer cost more to hand out than
+/// they save (measured here with qnt-bench at M = 1).
+constexpr int64_t kMinDotsPerKShare = 8192;
+
 /// The kernels of one rewrite: `kLanes` i32 lanes per vector (16 for
 /// AVX512, 8 for AVX2-sized vectors), column groups across threads when
 /// `parallel`.
@@ -62,6 +72,9 @@ struct VnniKernels {
   bool parallel = false;
   /// 2-D matmuls of i8 weights on AMX tiles (rewriteAmx).
   bool amx = false;
+  /// With `parallel`, the threads (a one-row matmul of at most kColTile
+  /// column blocks shares its K among them); 1: unknown.
+  int64_t threads = 1;
 
   /// The depthwise reduction of pixels (n, ih0, iw0[r]) x channel blocks
   /// blk, from `init`: per group of four window positions, one packed weight
@@ -405,40 +418,43 @@ struct VnniKernels {
                                 mm.signedA, kLanes);
     };
 
-    // Rows [row0, row0 + rows) x column block `blk`.
     // A tile: rows [row0, row0 + rows) x column blocks [blk0, blk0 + cols);
-    // rows * cols accumulators live in registers over K.
-    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
-                        int64_t cols) {
-      SmallVector<Value> rowIdx, blkIdx;
-      for (int64_t r = 0; r < rows; ++r)
-        rowIdx.push_back(offsetIndex(tb, loc, row0, r));
+    // rows * cols accumulators live in registers over K, then (u8 weights)
+    // one activation sum per row: a tile's "accumulator set".
+    int64_t perRowSum = mm.unsignedW ? 1 : 0;
+    // One k group (4 values of K) of a tile into `accs`; `masked` reads
+    // past K as zeros.
+    auto step = [&](OpBuilder &sb, ArrayRef<Value> rowIdx,
+                    ArrayRef<Value> blkIdx, Value kGroup, ValueRange accs,
+                    bool masked) {
+      int64_t rows = rowIdx.size(), cols = blkIdx.size();
+      Value kk = arith::MulIOp::create(sb, loc, kGroup, c4);
+      SmallVector<Value> wv;
       for (int64_t c = 0; c < cols; ++c)
-        blkIdx.push_back(offsetIndex(tb, loc, blk0, c));
-      // accs: rows * cols accumulators, then (u8 weights) one activation
-      // sum per row.
-      auto step = [&](OpBuilder &sb, Value kGroup, ValueRange accs,
-                      bool masked) {
-        Value kk = arith::MulIOp::create(sb, loc, kGroup, c4);
-        SmallVector<Value> wv;
+        wv.push_back(loadWeights(sb, blkIdx[c], kGroup));
+      SmallVector<Value> next, rowSums;
+      for (int64_t r = 0; r < rows; ++r) {
+        Value av = broadcastA(sb, rowIdx[r], kk, masked);
         for (int64_t c = 0; c < cols; ++c)
-          wv.push_back(loadWeights(sb, blkIdx[c], kGroup));
-        SmallVector<Value> next, rowSums;
-        for (int64_t r = 0; r < rows; ++r) {
-          Value av = broadcastA(sb, rowIdx[r], kk, masked);
-          for (int64_t c = 0; c < cols; ++c)
-            next.push_back(qnt_x86::DotU8I8Op::create(sb, loc, accs[r * cols + c],
-                                                  av, wv[c])
-                               .getResult());
-          if (mm.unsignedW)
-            rowSums.push_back(qnt_x86::DotU8I8Op::create(
-                sb, loc, accs[rows * cols + r], av, onesBytes));
-        }
-        next.append(rowSums);
-        return next;
-      };
-      SmallVector<Value> init;
-      SmallVector<Value> starts;
+          next.push_back(
+              qnt_x86::DotU8I8Op::create(sb, loc, accs[r * cols + c], av, wv[c])
+                  .getResult());
+        if (mm.unsignedW)
+          rowSums.push_back(qnt_x86::DotU8I8Op::create(
+              sb, loc, accs[rows * cols + r], av, onesBytes));
+      }
+      next.append(rowSums);
+      return next;
+    };
+    // What a tile's accumulator set starts from: the compensation of the
+    // signed activations' shift per column block and, for u8 weights, the
+    // activation sums' start -128 * 4 * ceil(K/4) for i8 activations (every
+    // byte, padding included, was fed + 128). Every sum here is an integer
+    // sum, exact in any order: the shares of K below add up to the same
+    // bits.
+    auto tileStart = [&](OpBuilder &tb, int64_t rows, ArrayRef<Value> blkIdx) {
+      int64_t cols = blkIdx.size();
+      SmallVector<Value> init, starts;
       for (int64_t c = 0; c < cols; ++c)
         starts.push_back(compensation
                              ? vector::LoadOp::create(tb, loc, acc, compensation,
@@ -447,24 +463,73 @@ struct VnniKernels {
                              : zeroAcc);
       for (int64_t r = 0; r < rows; ++r)
         init.append(starts);
-      // The activation sums of u8-weight rows start at -128 * 4 * ceil(K/4)
-      // for i8 activations: every byte, padding included, was fed + 128.
       for (int64_t r = 0; mm.unsignedW && r < rows; ++r)
         init.push_back(arith::ConstantOp::create(
             tb, loc,
             DenseElementsAttr::get(acc, tb.getI32IntegerAttr(
                                             mm.signedA ? -128 * 4 * k4 : 0))));
+      return init;
+    };
+    // The full k groups [first, last) of a tile into `init`. A tile with
+    // fewer than kMinIndependentSums accumulators (a single row against one
+    // to three column blocks: M = 1, the rows left after the row tiles)
+    // would wait on vpdpbusd's latency at every step: it runs `chains`
+    // accumulator sets over interleaved k groups instead (the first from
+    // `init`, the others from zero), added together at the end.
+    auto accumulateK = [&](OpBuilder &tb, ArrayRef<Value> rowIdx,
+                           ArrayRef<Value> blkIdx, Value first, Value last,
+                           ArrayRef<Value> init) {
+      int64_t set = init.size();
+      int64_t chains = std::max<int64_t>(
+          1, llvm::divideCeil(kMinIndependentSums,
+                              int64_t(rowIdx.size() * blkIdx.size())));
+      SmallVector<Value> sums(init.begin(), init.end());
+      Value chainEnd = first;
+      if (chains > 1) {
+        Value cChains = arith::ConstantIndexOp::create(tb, loc, chains);
+        Value count = arith::SubIOp::create(tb, loc, last, first);
+        chainEnd = arith::AddIOp::create(
+            tb, loc, first,
+            arith::MulIOp::create(
+                tb, loc, arith::DivUIOp::create(tb, loc, count, cChains),
+                cChains));
+        SmallVector<Value> chainInit(sums);
+        for (int64_t p = 1; p < chains; ++p)
+          chainInit.append(set, zeroAcc);
+        auto loop = scf::ForOp::create(
+            tb, loc, first, chainEnd, cChains, chainInit,
+            [&](OpBuilder &lb, Location, Value kGroup, ValueRange accs) {
+              SmallVector<Value> next;
+              for (int64_t p = 0; p < chains; ++p)
+                llvm::append_range(next, step(lb, rowIdx, blkIdx,
+                                              offsetIndex(lb, loc, kGroup, p),
+                                              accs.slice(p * set, set), false));
+              scf::YieldOp::create(lb, loc, next);
+            });
+        for (int64_t i = 0; i < set; ++i) {
+          sums[i] = loop.getResult(i);
+          for (int64_t p = 1; p < chains; ++p)
+            sums[i] = arith::AddIOp::create(tb, loc, sums[i],
+                                            loop.getResult(p * set + i));
+        }
+      }
       auto loop = scf::ForOp::create(
-          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, kFull), c1,
-          init,
+          tb, loc, chainEnd, last, c1, sums,
           [&](OpBuilder &lb, Location, Value kGroup, ValueRange accs) {
-            scf::YieldOp::create(lb, loc, step(lb, kGroup, accs, false));
+            scf::YieldOp::create(lb, loc,
+                                 step(lb, rowIdx, blkIdx, kGroup, accs, false));
           });
-      SmallVector<Value> sums(loop.getResults().begin(), loop.getResults().end());
+      return SmallVector<Value>(loop.getResults());
+    };
+    // The end of a tile: the masked k group past the last full one, the u8
+    // weights' correction, the epilogue and the stores.
+    bool fullBlocks = n % kLanes == 0;
+    auto finishTile = [&](OpBuilder &tb, ArrayRef<Value> rowIdx,
+                          ArrayRef<Value> blkIdx, SmallVector<Value> sums) {
+      int64_t rows = rowIdx.size(), cols = blkIdx.size();
       if (k4 > kFull)
-        sums = step(tb, arith::ConstantIndexOp::create(tb, loc, kFull), sums,
-                    true);
-      bool fullBlocks = n % kLanes == 0;
+        sums = step(tb, rowIdx, blkIdx,
+                    arith::ConstantIndexOp::create(tb, loc, kFull), sums, true);
       // u8 weights: sum a (w - 128) + 128 sum a = sum a w.
       if (mm.unsignedW) {
         Value seven = arith::ConstantOp::create(
@@ -488,6 +553,83 @@ struct VnniKernels {
         }
       }
     };
+    auto indices = [&](OpBuilder &tb, Value base, int64_t count) {
+      SmallVector<Value> idx;
+      for (int64_t i = 0; i < count; ++i)
+        idx.push_back(offsetIndex(tb, loc, base, i));
+      return idx;
+    };
+    Value cKFull = arith::ConstantIndexOp::create(b, loc, kFull);
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
+                        int64_t cols) {
+      SmallVector<Value> rowIdx = indices(tb, row0, rows),
+                         blkIdx = indices(tb, blk0, cols);
+      finishTile(tb, rowIdx, blkIdx,
+                 accumulateK(tb, rowIdx, blkIdx, c0, cKFull,
+                             tileStart(tb, rows, blkIdx)));
+    };
+
+    // One row against at most kColTile column blocks (M = 1, N <= 64 at 16
+    // lanes) is a single tile: with threads, the full k groups are shared
+    // among them instead (`threads` shares of consecutive groups, each
+    // summed from zero into its row of a buffer on the stack), and the
+    // tile's start, the shares' sums in order and the rest of the tile
+    // follow on one thread. Integer sums: the same bits at any thread
+    // count.
+    int64_t kShares = 1;
+    if (parallel && threads > 1 && nBlocks <= kColTile)
+      kShares = std::min<int64_t>(threads, kFull * nBlocks / kMinDotsPerKShare);
+    auto emitKSplit = [&](OpBuilder &tb) {
+      auto cst = [&](int64_t v) {
+        return arith::ConstantIndexOp::create(tb, loc, v).getResult();
+      };
+      SmallVector<Value> rowIdx{c0}, blkIdx = indices(tb, c0, nBlocks);
+      int64_t set = nBlocks + perRowSum;
+      Value partial = memref::AllocaOp::create(
+          tb, loc, MemRefType::get({kShares, set, kLanes}, i32));
+      int64_t share = llvm::divideCeil(kFull, kShares);
+      scf::ParallelOp::create(
+          tb, loc, ValueRange{c0}, ValueRange{cst(kShares)}, ValueRange{c1},
+          [&](OpBuilder &pb, Location, ValueRange ivs) {
+            Value first = arith::MulIOp::create(pb, loc, ivs[0], cst(share));
+            Value last = arith::MinUIOp::create(
+                pb, loc, arith::AddIOp::create(pb, loc, first, cst(share)),
+                cKFull);
+            SmallVector<Value> zeros(set, zeroAcc);
+            SmallVector<Value> sums =
+                accumulateK(pb, rowIdx, blkIdx, first, last, zeros);
+            for (int64_t i = 0; i < set; ++i)
+              vector::StoreOp::create(pb, loc, sums[i], partial,
+                                      ValueRange{ivs[0], cst(i), c0});
+          });
+      SmallVector<Value> sums = tileStart(tb, 1, blkIdx);
+      for (int64_t s = 0; s < kShares; ++s)
+        for (int64_t i = 0; i < set; ++i)
+          sums[i] = arith::AddIOp::create(
+              tb, loc, sums[i],
+              vector::LoadOp::create(tb, loc, acc, partial,
+                                     ValueRange{cst(s), cst(i), c0}));
+      finishTile(tb, rowIdx, blkIdx, sums);
+    };
+    auto emitTiles = [&](OpBuilder &tb) {
+      if (kShares < 2) {
+        emitColumnMajorTiles(tb, loc, m, nBlocks, kColTile, parallel, emitTile);
+        return;
+      }
+      Value one =
+          arith::CmpIOp::create(tb, loc, arith::CmpIPredicate::eq, m, c1);
+      scf::IfOp::create(
+          tb, loc, one,
+          [&](OpBuilder &ib, Location) {
+            emitKSplit(ib);
+            scf::YieldOp::create(ib, loc);
+          },
+          [&](OpBuilder &eb, Location) {
+            emitColumnMajorTiles(eb, loc, m, nBlocks, kColTile, parallel,
+                                 emitTile);
+            scf::YieldOp::create(eb, loc);
+          });
+    };
 
     // Column blocks in groups of kColTile, then the rest one by one; rows in
     // tiles of kRowTile, then the rest one by one. With AMX, from
@@ -506,12 +648,11 @@ struct VnniKernels {
             scf::YieldOp::create(tb, loc);
           },
           [&](OpBuilder &eb, Location) {
-            emitColumnMajorTiles(eb, loc, m, nBlocks, kColTile, parallel,
-                                 emitTile);
+            emitTiles(eb);
             scf::YieldOp::create(eb, loc);
           });
     } else {
-      emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
+      emitTiles(b);
     }
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, op.getDpsInitOperand(0)->get());
@@ -561,7 +702,12 @@ struct QntVnniMatmulPass
     if (failed(checkLanes(root, getArgument(), lanes)))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    populateQntVnniMatmulPatterns(patterns, lanes, parallel, amx);
+    if (threads < 1) {
+      root->emitError() << getArgument() << ": threads must be at least 1, not "
+                        << static_cast<int64_t>(threads);
+      return signalPassFailure();
+    }
+    populateQntVnniMatmulPatterns(patterns, lanes, parallel, amx, threads);
     if (failed(applyKernelPatterns(root, std::move(patterns))))
       return signalPassFailure();
     root->walk([&](linalg::GenericOp op) {
@@ -583,8 +729,8 @@ struct QntVnniMatmulPass
 
 void quantopt::populateQntVnniMatmulPatterns(RewritePatternSet &patterns,
                                              int64_t lanes, bool parallel,
-                                             bool amx) {
+                                             bool amx, int64_t threads) {
   patterns.add<NchwContractionToNhwc>(patterns.getContext());
   patterns.add<VnniContraction>(patterns.getContext(),
-                                VnniKernels{lanes, parallel, amx});
+                                VnniKernels{lanes, parallel, amx, threads});
 }

@@ -72,10 +72,9 @@ static LogicalResult buildPipeline(OpPassManager &pm,
     // folded into one would hide it from the kernels).
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntFuseElementwise({/*producersOnly=*/true}));
-    pm.addNestedPass<func::FuncOp>(
-        quantopt::createQntVnniMatmul(
-            {codegen->lanes, parallel,
-             quantopt::resolveAmx(codegen->amx, codegen->isa)}));
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntVnniMatmul(
+        {codegen->lanes, parallel,
+         quantopt::resolveAmx(codegen->amx, codegen->isa), codegen->threads}));
     pm.addNestedPass<func::FuncOp>(quantopt::createQntVectorizeElementwise(
         {codegen->lanes, codegen->sums == "vector", codegen->threads}));
     if (codegen->math == "polynomial")
@@ -137,6 +136,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
     ConvertVectorToLLVMPassOptions vectorToLLVM;
     vectorToLLVM.amx = true;
     pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+    // Before LLVM sees them: one-lane masked stores (an x86 miscompile).
+    pm.addPass(quantopt::createQntSingleLaneStores());
   }
   // Allocations call the generic functions, which qnt-buffer-cache defines
   // in the module (large buffers reused from call to call).

@@ -1,7 +1,8 @@
 // RUN: quant-opt %s --convert-qnt-to-linalg --split-input-file | FileCheck %s
 
 // Tests the per-tensor affine quantize body: divide, round half to even, add
-// the zero point, NaN to the zero point, float clamp, convert, exact clamp.
+// the zero point, NaN to the zero point, float clamp, convert (to i32: the
+// bounds are exact in f32 and i32, so no integer clamp is needed).
 // CHECK-LABEL: func @quantize_per_tensor
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel"]
@@ -16,13 +17,31 @@
 // CHECK: arith.constant -1.280000e+02 : f32
 // CHECK: %[[LO:.*]] = arith.maximumf %[[SEL]]
 // CHECK: %[[HI:.*]] = arith.minimumf %[[LO]]
-// CHECK: %[[I:.*]] = arith.fptosi %[[HI]] : f32 to i64
-// CHECK: arith.maxsi %[[I]]
-// CHECK: %[[T:.*]] = arith.trunci %{{.*}} : i64 to i8
-// CHECK: linalg.yield %[[T]] : i8
+// CHECK: %[[I:.*]] = arith.fptosi %[[HI]] : f32 to i32
+// CHECK-NEXT: %[[T:.*]] = arith.trunci %[[I]] : i32 to i8
+// CHECK-NEXT: linalg.yield %[[T]] : i8
 func.func @quantize_per_tensor(%x: tensor<4xf32>) -> tensor<4xi8> {
   %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [0.5], zero_points = [3]>
   return %q : tensor<4xi8>
+}
+
+// -----
+
+// Tests the conversion's width by storage: unsigned ranges convert unsigned
+// (LLVM may narrow a truncated conversion: fptosi to i8 of 200.0 would be
+// poison); an i32 result (a requantization to i32), whose bounds f32 does
+// not hold exactly, goes through i64 with the exact integer clamp.
+// CHECK-LABEL: func @saturate_widths
+// CHECK: %[[U:.*]] = arith.fptoui %{{.*}} : f32 to i32
+// CHECK-NEXT: arith.trunci %[[U]] : i32 to i8
+// CHECK: %[[W:.*]] = arith.fptosi %{{.*}} : f32 to i64
+// CHECK: %[[LO:.*]] = arith.maxsi %[[W]], %{{.*}} : i64
+// CHECK: %[[HI:.*]] = arith.minsi %[[LO]], %{{.*}} : i64
+// CHECK: arith.trunci %[[HI]] : i64 to i32
+func.func @saturate_widths(%x: tensor<4xf32>, %q: tensor<4xi8>) -> (tensor<4xi8>, tensor<4xi32>) {
+  %u = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [128]>
+  %w = qnt.requantize %q : tensor<4xi8> to tensor<4xi32> from #qnt.params<i8, scales = [0.5]> to #qnt.params<i32, scales = [2.0]>
+  return %u, %w : tensor<4xi8>, tensor<4xi32>
 }
 
 // -----
@@ -158,15 +177,22 @@ func.func @requantize_fixed_point(%acc: tensor<3x2xi32>) -> tensor<3x2xi8> {
 // -----
 
 // Tests the float requantize: f32 multiply by s_in / s_out, round half to even.
+// An input zero point of 0 converts q from i32 (the same float as from i64);
+// another subtracts it in i64 first.
 // CHECK-LABEL: func @requantize_float
-// CHECK: %[[F:.*]] = arith.sitofp %{{.*}} : i64 to f32
+// CHECK: %[[E:.*]] = arith.extsi %{{.*}} : i8 to i32
+// CHECK: %[[F:.*]] = arith.sitofp %[[E]] : i32 to f32
 // CHECK: %[[M:.*]] = arith.constant 2.500000e-01 : f32
 // CHECK: %[[P:.*]] = arith.mulf %[[F]], %[[M]] : f32
 // CHECK: math.roundeven %[[P]] : f32
-// CHECK: arith.trunci %{{.*}} : i64 to i4
-func.func @requantize_float(%q: tensor<4xi8>) -> tensor<4xi4> {
+// CHECK: arith.trunci %{{.*}} : i32 to i4
+// CHECK: arith.extsi %{{.*}} : i8 to i64
+// CHECK: %[[D:.*]] = arith.subi %{{.*}}, %{{.*}} : i64
+// CHECK: arith.sitofp %[[D]] : i64 to f32
+func.func @requantize_float(%q: tensor<4xi8>) -> (tensor<4xi4>, tensor<4xi4>) {
   %y = qnt.requantize %q : tensor<4xi8> to tensor<4xi4> from #qnt.params<i8, scales = [0.5]> to #qnt.params<i4, scales = [2.0]>
-  return %y : tensor<4xi4>
+  %z = qnt.requantize %q : tensor<4xi8> to tensor<4xi4> from #qnt.params<i8, scales = [0.5], zero_points = [5]> to #qnt.params<i4, scales = [2.0]>
+  return %y, %z : tensor<4xi4>, tensor<4xi4>
 }
 
 // -----
@@ -175,7 +201,7 @@ func.func @requantize_float(%q: tensor<4xi8>) -> tensor<4xi4> {
 // CHECK-LABEL: func @fake_quant
 // CHECK-COUNT-1: linalg.generic
 // CHECK: math.roundeven
-// CHECK: arith.trunci %{{.*}} : i64 to i8
+// CHECK: arith.trunci %{{.*}} : i32 to i8
 // CHECK: arith.extsi %{{.*}} : i8 to i64
 // CHECK: linalg.yield %{{.*}} : f32
 // CHECK-NOT: linalg.generic

@@ -207,13 +207,33 @@ Value emitRound(OpBuilder &b, Location loc, Value y, num::RoundingMode mode) {
 }
 
 /// saturateToRange: float clamp, conversion, exact integer clamp, truncation
-/// to the stored width.
+/// to the stored width. A range whose bounds are exact in f32 and in i32
+/// (every storage up to 24 bits) needs neither the 64-bit conversion nor
+/// the integer clamp: after the float clamp every non-NaN value is an
+/// integer in [qmin, qmax] (NaN is the caller's select), so an i32
+/// conversion gives the same bits, with 16 lanes per instruction instead of
+/// 8 (vcvttps2dq rather than vcvttps2qq and a 64-bit clamp).
 Value emitSaturate(OpBuilder &b, Location loc, Value v, num::IntRange range,
                    Type storedType) {
   v = arith::MaximumFOp::create(b, loc, v,
                                 f32Const(b, loc, static_cast<float>(range.qmin)));
   v = arith::MinimumFOp::create(b, loc, v,
                                 f32Const(b, loc, static_cast<float>(range.qmax)));
+  constexpr int64_t kExactInF32 = int64_t(1) << 24;
+  if (range.qmin > -kExactInF32 && range.qmax < kExactInF32) {
+    // Unsigned ranges convert unsigned: LLVM may narrow a conversion whose
+    // result is truncated (fptosi to i8 of 200.0 is poison; fptoui is not).
+    Value q =
+        range.qmin >= 0
+            ? arith::FPToUIOp::create(b, loc, b.getI32Type(), v).getResult()
+            : arith::FPToSIOp::create(b, loc, b.getI32Type(), v).getResult();
+    unsigned width = storedType.getIntOrFloatBitWidth();
+    if (width == 32)
+      return q;
+    if (width > 32)
+      return arith::ExtSIOp::create(b, loc, storedType, q);
+    return arith::TruncIOp::create(b, loc, storedType, q);
+  }
   Value q = arith::FPToSIOp::create(b, loc, b.getI64Type(), v);
   q = arith::MaxSIOp::create(b, loc, q, i64Const(b, loc, range.qmin));
   q = arith::MinSIOp::create(b, loc, q, i64Const(b, loc, range.qmax));
@@ -535,8 +555,17 @@ struct RequantizeLowering : OpRewritePattern<RequantizeOp> {
       }
     }
 
+    bool inSigned = num::isSignedStorage(in.getStorageKind());
+    // The float path from an input zero point of 0 (an accumulator) and a
+    // storage whose values i32 holds: q - z_in is q, and converting it from
+    // i32 gives the bits of converting it from i64 (one rounding of the same
+    // integer), with 16 lanes per conversion instead of 8.
+    unsigned inWidth = cast<IntegerType>(in.getStoredElementType()).getWidth();
+    bool directIn = !fixedPoint &&
+                    llvm::all_of(zIn, [](int64_t z) { return z == 0; }) &&
+                    (inSigned ? inWidth <= 32 : inWidth < 32);
     ElementwiseBuilder eb(rewriter, loc, op.getInput());
-    ParamValue pzIn = eb.addI64Param(g, zIn);
+    ParamValue pzIn = directIn ? ParamValue() : eb.addI64Param(g, zIn);
     ParamValue pzOut = fixedPoint ? eb.addI64Param(g, zOut) : ParamValue();
     ParamValue pzOutF;
     if (!fixedPoint) {
@@ -546,49 +575,62 @@ struct RequantizeLowering : OpRewritePattern<RequantizeOp> {
     ParamValue pMul = fixedPoint ? eb.addI64Param(g, multipliers)
                                  : eb.addF32Param(g, floatMultipliers);
     ParamValue pShift = fixedPoint ? eb.addI64Param(g, shifts) : ParamValue();
-    bool inSigned = num::isSignedStorage(in.getStorageKind());
     num::IntRange outRange = out.getIntRange();
     Type storedOut = out.getStoredElementType();
 
-    Value result = eb.build(storedOut, [&](OpBuilder &b, Location l,
-                                           ValueRange args) -> Value {
-      Value v = arith::SubIOp::create(b, l, emitWiden(b, l, args[0], inSigned),
+    Value result = eb.build(
+        storedOut, [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          // q - z_in: from i32 when directIn, else in i64.
+          Value v;
+          if (directIn) {
+            v = args[0];
+            if (inWidth < 32)
+              v = inSigned ? arith::ExtSIOp::create(b, l, b.getI32Type(), v)
+                                 .getResult()
+                           : arith::ExtUIOp::create(b, l, b.getI32Type(), v)
+                                 .getResult();
+          } else {
+            v = arith::SubIOp::create(b, l, emitWiden(b, l, args[0], inSigned),
                                       getParam(b, l, args, pzIn));
-      if (!fixedPoint) {
-        // num::requantizeFloat.
-        Value scaled = arith::MulFOp::create(
-            b, l, arith::SIToFPOp::create(b, l, b.getF32Type(), v),
-            getParam(b, l, args, pMul));
-        Value r = math::RoundEvenOp::create(b, l, scaled);
-        Value w = arith::AddFOp::create(b, l, r, getParam(b, l, args, pzOutF));
-        return emitSaturate(b, l, w, outRange, storedOut);
-      }
-      // num::requantizeFixedPoint.
-      Value shift = getParam(b, l, args, pShift);
-      Value product = arith::MulIOp::create(b, l, v, getParam(b, l, args, pMul));
-      Value half = arith::ShLIOp::create(
-          b, l, i64Const(b, l, 1),
-          arith::SubIOp::create(b, l, shift, i64Const(b, l, 1)));
-      if (doubleRound) {
-        // +-2^30 when shift > 31, by the sign of v.
-        Value nonNegative = arith::CmpIOp::create(
-            b, l, arith::CmpIPredicate::sge, v, i64Const(b, l, 0));
-        Value nudge = arith::SelectOp::create(b, l, nonNegative,
-                                              i64Const(b, l, int64_t(1) << 30),
-                                              i64Const(b, l, -(int64_t(1) << 30)));
-        Value wide = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt,
-                                           shift, i64Const(b, l, 31));
-        half = arith::AddIOp::create(
-            b, l, half,
-            arith::SelectOp::create(b, l, wide, nudge, i64Const(b, l, 0)));
-      }
-      Value shifted = arith::ShRSIOp::create(
-          b, l, arith::AddIOp::create(b, l, product, half), shift);
-      Value w = arith::AddIOp::create(b, l, shifted, getParam(b, l, args, pzOut));
-      w = arith::MaxSIOp::create(b, l, w, i64Const(b, l, outRange.qmin));
-      w = arith::MinSIOp::create(b, l, w, i64Const(b, l, outRange.qmax));
-      return arith::TruncIOp::create(b, l, storedOut, w);
-    });
+          }
+          if (!fixedPoint) {
+            // num::requantizeFloat.
+            Value scaled = arith::MulFOp::create(
+                b, l, arith::SIToFPOp::create(b, l, b.getF32Type(), v),
+                getParam(b, l, args, pMul));
+            Value r = math::RoundEvenOp::create(b, l, scaled);
+            Value w =
+                arith::AddFOp::create(b, l, r, getParam(b, l, args, pzOutF));
+            return emitSaturate(b, l, w, outRange, storedOut);
+          }
+          // num::requantizeFixedPoint.
+          Value shift = getParam(b, l, args, pShift);
+          Value product =
+              arith::MulIOp::create(b, l, v, getParam(b, l, args, pMul));
+          Value half = arith::ShLIOp::create(
+              b, l, i64Const(b, l, 1),
+              arith::SubIOp::create(b, l, shift, i64Const(b, l, 1)));
+          if (doubleRound) {
+            // +-2^30 when shift > 31, by the sign of v.
+            Value nonNegative = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::sge, v, i64Const(b, l, 0));
+            Value nudge = arith::SelectOp::create(
+                b, l, nonNegative, i64Const(b, l, int64_t(1) << 30),
+                i64Const(b, l, -(int64_t(1) << 30)));
+            Value wide = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt,
+                                               shift, i64Const(b, l, 31));
+            half = arith::AddIOp::create(
+                b, l, half,
+                arith::SelectOp::create(b, l, wide, nudge, i64Const(b, l, 0)));
+          }
+          Value shifted = arith::ShRSIOp::create(
+              b, l, arith::AddIOp::create(b, l, product, half), shift);
+          Value w =
+              arith::AddIOp::create(b, l, shifted, getParam(b, l, args, pzOut));
+          w = arith::MaxSIOp::create(b, l, w, i64Const(b, l, outRange.qmin));
+          w = arith::MinSIOp::create(b, l, w, i64Const(b, l, outRange.qmax));
+          return arith::TruncIOp::create(b, l, storedOut, w);
+        });
     rewriter.replaceOp(op, result);
     return success();
   }
