@@ -135,6 +135,14 @@ enum class DotIsa {
 void populateQntX86LowerDotPatterns(mlir::RewritePatternSet &patterns,
                                     DotIsa isa, bool avx512bf16 = false);
 
+/// qnt-single-share's rewrite of one loop: when the static trip counts of
+/// `op` (an scf.parallel without reductions) do not guarantee two
+/// iterations, wraps it in `scf.if (trips == 1)` whose then branch runs
+/// the body inline with the lower bounds as its indices (no OpenMP fork);
+/// fails (changing nothing) otherwise.
+llvm::LogicalResult guardSingleShare(mlir::RewriterBase &rewriter,
+                                     mlir::scf::ParallelOp op);
+
 /// Adds the pattern of qnt-single-lane-stores: an llvm.intr.masked.store
 /// whose constant mask has one active lane becomes llvm.extractelement and
 /// a scalar llvm.store (LLVM 22's x86 backend stores 4 bytes for such a

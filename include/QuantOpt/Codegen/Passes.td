@@ -334,6 +334,25 @@ def QntLibmExpm1Log1p : Pass<"qnt-libm-expm1-log1p", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntSingleShare : Pass<"qnt-single-share", "::mlir::func::FuncOp"> {
+  let summary = "One-iteration parallel loops run inline, without an OpenMP fork";
+  let description = [{
+    With `--qnt-codegen threads=N`, before `convert-scf-to-openmp`: each
+    outermost `scf.parallel` (without reductions) whose static trip counts
+    do not guarantee two iterations is wrapped in `scf.if (trips == 1)`,
+    whose then branch runs the body inline on the calling thread with the
+    lower bounds as its indices; the else branch is the loop (a loop of one
+    iteration statically becomes its body). An OpenMP
+    fork and join costs about 1.5-2 us here even when one thread has all
+    the work, and with dynamic sizes a one-row input (M = 1) gives the
+    kernels one (column group, row share) pair, a row reduction one row and
+    a small element-wise op one share. The rewrite of one loop is
+    `quantopt::guardSingleShare`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def QntSingleLaneStores : Pass<"qnt-single-lane-stores", "::mlir::ModuleOp"> {
   let summary = "Masked stores of one lane as scalar stores (an LLVM 22 x86 miscompile)";
   let description = [{

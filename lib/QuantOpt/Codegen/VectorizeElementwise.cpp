@@ -207,15 +207,30 @@ bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
     for (int64_t d = 0; d < (flat ? rank : rank - 1); ++d)
       count = arith::MulIOp::create(b, loc, count, dims[d]);
     int64_t granule = flat ? lanes : 1;
-    // share = ceil(count / (threads * granule)) * granule
+    // With a dynamic size, fewer than kMinParallelElements elements at run
+    // time make one share (which qnt-single-share then runs without a
+    // fork): a one-row input's quantization is not worth a thread.
+    OpFoldResult shares = b.getIndexAttr(threads);
+    Value shareCount = cst(b, loc, threads);
+    if (!outType.hasStaticShape()) {
+      Value elements =
+          flat ? count : arith::MulIOp::create(b, loc, count, dims.back());
+      shareCount = arith::SelectOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, elements,
+                                cst(b, loc, kMinParallelElements)),
+          shareCount, c1);
+      shares = shareCount;
+    }
+    // share = ceil(count / (shares * granule)) * granule
     Value share = arith::MulIOp::create(
         b, loc,
-        arith::CeilDivUIOp::create(b, loc, count,
-                                   cst(b, loc, threads * granule)),
+        arith::CeilDivUIOp::create(
+            b, loc, count,
+            arith::MulIOp::create(b, loc, shareCount, cst(b, loc, granule))),
         cst(b, loc, granule));
-    auto forall = scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(threads)},
-        ValueRange{view}, std::nullopt);
+    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{shares},
+                                        ValueRange{view}, std::nullopt);
     {
       OpBuilder::InsertionGuard g(b);
       OpBuilder &fb = b;

@@ -100,6 +100,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
     pm.addPass(createForallToParallelLoopPass());
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntParallelLoops({codegen->threads}));
+    // A loop that turns out to have one iteration (M = 1) runs inline.
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntSingleShare());
   }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (codegen) {
