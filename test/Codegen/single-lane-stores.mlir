@@ -31,14 +31,18 @@ func.func @lane3(%v: vector<8xf32>, %p: !llvm.ptr) {
 
 // -----
 
-// Two lanes, or a mask known only at run time: unchanged.
+// Two lanes, a mask known only at run time, or lanes narrower than a byte:
+// unchanged.
 // CHECK-LABEL: func.func @unchanged
 // CHECK: llvm.intr.masked.store %arg0, %arg1, %{{.*}} {alignment = 1 : i32}
 // CHECK: llvm.intr.masked.store %arg0, %arg1, %arg2 {alignment = 1 : i32}
+// CHECK: llvm.intr.masked.store %arg3, %arg1, %{{.*}} {alignment = 1 : i32}
 // CHECK-NOT: llvm.store
-func.func @unchanged(%v: vector<16xi8>, %p: !llvm.ptr, %dyn: vector<16xi1>) {
+func.func @unchanged(%v: vector<16xi8>, %p: !llvm.ptr, %dyn: vector<16xi1>, %bits: vector<16xi1>) {
   %m = arith.constant dense<[true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false]> : vector<16xi1>
+  %one = arith.constant dense<[true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false]> : vector<16xi1>
   llvm.intr.masked.store %v, %p, %m {alignment = 1 : i32} : vector<16xi8>, vector<16xi1> into !llvm.ptr
   llvm.intr.masked.store %v, %p, %dyn {alignment = 1 : i32} : vector<16xi8>, vector<16xi1> into !llvm.ptr
+  llvm.intr.masked.store %bits, %p, %one {alignment = 1 : i32} : vector<16xi1>, vector<16xi1> into !llvm.ptr
   return
 }

@@ -65,3 +65,22 @@ func.func @static(%buf: memref<8xf32>, %n: index) -> f32 {
   }
   return %s : f32
 }
+
+// -----
+
+// A body that allocates on the stack: unchanged (inline, the allocation
+// would outlive the iteration).
+// CHECK-LABEL: func.func @allocates
+// CHECK-NOT: scf.if
+// CHECK: scf.parallel
+// CHECK: memref.alloca
+func.func @allocates(%m: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i) = (%c0) to (%m) step (%c1) {
+    %a = memref.alloca() : memref<16xf32>
+    memref.store %f, %a[%c0] : memref<16xf32>
+  }
+  return
+}

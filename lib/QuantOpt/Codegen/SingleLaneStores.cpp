@@ -53,8 +53,11 @@ struct SingleLaneMaskedStore : OpRewritePattern<LLVM::MaskedStoreOp> {
       }
     if (active != 1)
       return b.notifyMatchFailure(op, "not exactly one active lane");
-    Location loc = op.getLoc();
     Type element = vectorType.getElementType();
+    // Lanes of whole bytes, which a GEP over the element type addresses.
+    if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
+      return b.notifyMatchFailure(op, "elements narrower than a byte");
+    Location loc = op.getLoc();
     Value index = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
                                            b.getI64IntegerAttr(lane));
     Value value = LLVM::ExtractElementOp::create(b, loc, op.getValue(), index);
@@ -62,7 +65,7 @@ struct SingleLaneMaskedStore : OpRewritePattern<LLVM::MaskedStoreOp> {
         b, loc, op.getData().getType(), element, op.getData(),
         ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(lane)},
         LLVM::GEPNoWrapFlags::inbounds);
-    unsigned bytes = std::max<unsigned>(1, element.getIntOrFloatBitWidth() / 8);
+    unsigned bytes = element.getIntOrFloatBitWidth() / 8;
     // The vector's alignment holds for lane 0; another lane's address is
     // aligned to its element (or less, when the vector's was less).
     unsigned alignment = op.getAlignment();

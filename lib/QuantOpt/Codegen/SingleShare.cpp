@@ -16,13 +16,14 @@
 // `scf.if (trips == 1)`: then the body runs inline on the calling thread
 // with the lower bounds as its indices; else the loop as it was (a loop
 // with one iteration statically is replaced by its body). Loops with
-// reductions are left alone.
+// reductions, and bodies that allocate on the stack, are left alone.
 //
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -48,13 +49,22 @@ LogicalResult quantopt::guardSingleShare(RewriterBase &b, scf::ParallelOp op) {
     if (matchPattern(lb, m_ConstantInt(&l)) &&
         matchPattern(ub, m_ConstantInt(&u)) &&
         matchPattern(step, m_ConstantInt(&s)) && s.getSExtValue() > 0)
-      known *= std::max<int64_t>(
-          0, llvm::divideCeil(u.getSExtValue() - l.getSExtValue(),
-                              s.getSExtValue()));
+      known *=
+          u.getSExtValue() <= l.getSExtValue()
+              ? 0
+              : llvm::divideCeil(uint64_t(u.getSExtValue() - l.getSExtValue()),
+                                 uint64_t(s.getSExtValue()));
     else
       dynamic = true;
   }
   if (known >= 2 || known == 0)
+    return failure();
+  // Inline, an allocation would outlive the iteration (the OpenMP
+  // conversion gives a parallel body its own allocation scope); the kernels
+  // allocate outside their parallel loops.
+  if (op.getBody()
+          ->walk([](memref::AllocaOp) { return WalkResult::interrupt(); })
+          .wasInterrupted())
     return failure();
   OpBuilder::InsertionGuard insertion(b);
   b.setInsertionPoint(op);

@@ -472,17 +472,23 @@ struct VnniKernels {
     };
     // The full k groups [first, last) of a tile into `init`. A tile with
     // fewer than kMinIndependentSums accumulators (a single row against one
-    // to three column blocks: M = 1, the rows left after the row tiles)
-    // would wait on vpdpbusd's latency at every step: it runs `chains`
-    // accumulator sets over interleaved k groups instead (the first from
-    // `init`, the others from zero), added together at the end.
+    // to four column blocks: M = 1, the rows left after the row tiles; four
+    // rows against a block left over) would wait on vpdpbusd's latency at
+    // every step: it runs `chains` accumulator sets over interleaved k
+    // groups instead (the first from `init`, the others from zero), added
+    // together at the end; at most as many vectors as leave registers for
+    // the weights and activations (16 with 16 lanes, 8 with 8: AVX2-class
+    // code has 16 vector registers).
     auto accumulateK = [&](OpBuilder &tb, ArrayRef<Value> rowIdx,
                            ArrayRef<Value> blkIdx, Value first, Value last,
                            ArrayRef<Value> init) {
       int64_t set = init.size();
+      int64_t maxVectors = kLanes == 8 ? 8 : 16;
       int64_t chains = std::max<int64_t>(
-          1, llvm::divideCeil(kMinIndependentSums,
-                              int64_t(rowIdx.size() * blkIdx.size())));
+          1, std::min<int64_t>(
+                 llvm::divideCeil(kMinIndependentSums,
+                                  int64_t(rowIdx.size() * blkIdx.size())),
+                 maxVectors / set));
       SmallVector<Value> sums(init.begin(), init.end());
       Value chainEnd = first;
       if (chains > 1) {
@@ -571,8 +577,9 @@ struct VnniKernels {
 
     // One row against at most kColTile column blocks (M = 1, N <= 64 at 16
     // lanes) is a single tile: with threads, the full k groups are shared
-    // among them instead (`threads` shares of consecutive groups, each
-    // summed from zero into its row of a buffer on the stack), and the
+    // among them instead (min(threads, dots / kMinDotsPerKShare) shares of
+    // consecutive groups, each summed from zero into its row of a buffer on
+    // the stack), and the
     // tile's start, the shares' sums in order and the rest of the tile
     // follow on one thread. Integer sums: the same bits at any thread
     // count.
@@ -591,7 +598,10 @@ struct VnniKernels {
       scf::ParallelOp::create(
           tb, loc, ValueRange{c0}, ValueRange{cst(kShares)}, ValueRange{c1},
           [&](OpBuilder &pb, Location, ValueRange ivs) {
-            Value first = arith::MulIOp::create(pb, loc, ivs[0], cst(share));
+            // min: a last share past the end is empty, not negative.
+            Value first = arith::MinUIOp::create(
+                pb, loc, arith::MulIOp::create(pb, loc, ivs[0], cst(share)),
+                cKFull);
             Value last = arith::MinUIOp::create(
                 pb, loc, arith::AddIOp::create(pb, loc, first, cst(share)),
                 cKFull);
