@@ -42,6 +42,14 @@ LogicalResult quantopt::checkLanes(Operation *root, StringRef pass,
                            << lanes;
 }
 
+LogicalResult quantopt::checkThreads(Operation *root, StringRef pass,
+                                     int64_t threads) {
+  if (threads >= 1)
+    return success();
+  return root->emitError() << pass << ": threads must be at least 1, not "
+                           << threads;
+}
+
 KernelBuilder::KernelBuilder(OpBuilder &outer, Location loc)
     : outer(outer), loc(loc), block(new Block()), body(outer.getContext()) {
   // A detached block has no context of its own to build with.

@@ -79,6 +79,11 @@ llvm::LogicalResult applyKernelPatterns(mlir::Operation *root,
 llvm::LogicalResult checkLanes(mlir::Operation *root, llvm::StringRef pass,
                                int64_t lanes);
 
+/// Whether `threads` is at least 1; otherwise an error on `root` naming
+/// `pass`.
+llvm::LogicalResult checkThreads(mlir::Operation *root, llvm::StringRef pass,
+                                 int64_t threads);
+
 /// Loop nests with fewer elements (or iterations) than this stay on one
 /// thread under `threads` > 1: waking the others costs more (on Silero's
 /// VAD, tiny ops made two threads five times slower than one). A dynamic

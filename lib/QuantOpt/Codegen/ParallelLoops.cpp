@@ -112,12 +112,8 @@ struct QntParallelLoopsPass
     : quantopt::impl::QntParallelLoopsBase<QntParallelLoopsPass> {
   using Base::Base;
   void runOnOperation() override {
-    if (threads < 1) {
-      getOperation()->emitError()
-          << "qnt-parallel-loops: threads must be at least 1, not "
-          << static_cast<int64_t>(threads);
+    if (failed(quantopt::checkThreads(getOperation(), getArgument(), threads)))
       return signalPassFailure();
-    }
     RewritePatternSet patterns(&getContext());
     quantopt::populateQntParallelLoopsPatterns(patterns, threads);
     GreedyRewriteConfig config;

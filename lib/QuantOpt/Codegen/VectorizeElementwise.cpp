@@ -882,13 +882,9 @@ struct QntVectorizeElementwisePass
   void runOnOperation() override {
     if (failed(checkLanes(getOperation(), getArgument(), lanes)))
       return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    if (threads < 1) {
-      getOperation().emitError()
-          << getArgument() << ": threads must be at least 1, not "
-          << static_cast<int64_t>(threads);
+    if (failed(checkThreads(getOperation(), getArgument(), threads)))
       return signalPassFailure();
-    }
+    RewritePatternSet patterns(&getContext());
     populateQntVectorizeElementwisePatterns(patterns, lanes,
                                             reassociateFloatSums, threads);
     if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))

@@ -579,10 +579,9 @@ struct VnniKernels {
     // lanes) is a single tile: with threads, the full k groups are shared
     // among them instead (min(threads, dots / kMinDotsPerKShare) shares of
     // consecutive groups, each summed from zero into its row of a buffer on
-    // the stack), and the
-    // tile's start, the shares' sums in order and the rest of the tile
-    // follow on one thread. Integer sums: the same bits at any thread
-    // count.
+    // the stack), and the tile's start, the shares' sums in order and the
+    // rest of the tile follow on one thread. Integer sums: the same bits at
+    // any thread count.
     int64_t kShares = 1;
     if (parallel && threads > 1 && nBlocks <= kColTile)
       kShares = std::min<int64_t>(threads, kFull * nBlocks / kMinDotsPerKShare);
@@ -709,14 +708,10 @@ struct QntVnniMatmulPass
 
   void runOnOperation() override {
     Operation *root = getOperation();
-    if (failed(checkLanes(root, getArgument(), lanes)))
+    if (failed(checkLanes(root, getArgument(), lanes)) ||
+        failed(checkThreads(root, getArgument(), threads)))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    if (threads < 1) {
-      root->emitError() << getArgument() << ": threads must be at least 1, not "
-                        << static_cast<int64_t>(threads);
-      return signalPassFailure();
-    }
     populateQntVnniMatmulPatterns(patterns, lanes, parallel, amx, threads);
     if (failed(applyKernelPatterns(root, std::move(patterns))))
       return signalPassFailure();
