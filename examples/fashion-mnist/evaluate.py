@@ -11,7 +11,8 @@ For the float model and each configuration (a --qnt-quantize option string;
   layers      what the pass did with the model's layers, from its summary remark:
               integer kernels / weight-only (dequantized weights, float compute) /
               kept in float (see the remarks printed below the table for why);
-              "N bf16" for weights=bf16 (bf16 weights and activations, f32 sums)
+              "N bf16" / "N f16" for weights=bf16 / f16 (16-bit float weights
+              and activations, f32 sums)
   top-1       accuracy on the first N test images (default all 10000)
   agree       top-1 agreement with the float model
   SQNR dB     10 log10(sum f^2 / sum (q - f)^2) of the logits q against the float
@@ -51,6 +52,7 @@ DEFAULT_CONFIGS = [
     "weights=i4 weight-granularity=block block-size=8 activations=none",
     "weights=f8E4M3FN activations=none",
     "weights=bf16",  # bf16 weights and activations, f32 accumulation (vdpbf16ps)
+    "weights=f16",  # f16 weights and activations, f32 accumulation (vcvtph2ps + FMA)
 ]
 # Static activation ranges of each model's layers (measured on the first 1000
 # test images by test/Models/Inputs/make_*_stats.py; the Calibration issue
@@ -125,10 +127,12 @@ def summary_remark(stderr):
     """(integer, weight-only, float) layer counts and the summary text of
     --qnt-quantize's closing remark."""
     for line in stderr.splitlines():
-        if "qnt-convert-to-bf16:" in line:  # weights=bf16: "N layer(s) in bf16 ..., F kept in f32"
-            text = line.split("qnt-convert-to-bf16:", 1)[1].strip()
-            m = re.search(r"(\d+) layer\(s\) in bf16.*?(\d+) kept in f32", text)
-            return (f"{m.group(1)} bf16" if m else "?"), text
+        # weights=bf16 / f16: "N layer(s) in bf16 ..., F kept in f32"
+        m = re.search(r"qnt-convert-to-b?f16:\s*(.*)", line)
+        if m:
+            text = m.group(1).strip()
+            m = re.search(r"(\d+) layer\(s\) in (b?f16).*?(\d+) kept in f32", text)
+            return (f"{m.group(1)} {m.group(2)}" if m else "?"), text
         if "qnt-quantize:" not in line:
             continue
         text = line.split("qnt-quantize:", 1)[1].strip()

@@ -50,7 +50,7 @@ void populateQntVnniMatmulPatterns(mlir::RewritePatternSet &patterns,
 /// kernels on weights packed at compile time, with the element-wise chain
 /// that consumes them fused into their stores, in qnt.kernel ops.
 void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
-                                  bool parallel);
+                                  bool parallel, int64_t threads = 1);
 
 /// Adds the pattern of qnt-weight-only-matmul: an f32 linalg.matmul whose
 /// weights are a qnt.dequantize of constant i8/i4/i2 (per tensor, per

@@ -128,10 +128,25 @@ def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::func::FuncOp"> {
     result (bias, activation) is applied to the accumulators before they
     are stored. This keeps int8-against-fp32 comparisons fair. The loop nests are bodies of
     `qnt.kernel`s; the rewrites are `populateQntF32MatmulPatterns`.
+
+    f16 layers (`--qnt-quantize weights=f16`): the activation is widened to
+    f32 by an element-wise generic before the kernel (one conversion per
+    element, not per use); a matmul keeps its weights packed as f16 in f32's
+    layout and widens each weight vector as it loads (half the bytes: M = 1
+    runs from memory at twice f32's speed), or, from 16 rows on, widens a
+    column group's weights once into an f32 panel that the group's row tiles
+    read (as `qnt-weight-only-matmul`); convolution weights are packed
+    widened to f32 at compile time. Products of f16 values are exact in f32,
+    so the kernels equal the reference bit for bit.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"false",
            "distribute the column-block groups with scf.parallel">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "with parallel: the number of workers the column groups of an "
+           "f16 matmul with many rows are shared among, each with its own "
+           "panel of widened weights (1: no panels with threads, the "
+           "kernel widens as it loads)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",

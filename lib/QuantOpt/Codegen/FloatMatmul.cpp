@@ -40,11 +40,50 @@ namespace {
 constexpr int64_t kLanes = 16;
 
 /// The input element types of the matmul and convolution kernels: f32
-/// (vector.fma), and bf16 with f32 results (qnt_x86.dot_bf16 on pairs).
-bool isKernelInput(Type t) { return t.isF32() || t.isBF16(); }
+/// (vector.fma), bf16 with f32 results (qnt_x86.dot_bf16 on pairs), and f16
+/// with f32 results (each operand widened to f32 as it loads, vcvtph2ps;
+/// a product of two f16 values is exact in f32, so vector.fma gives the
+/// reference's multiply and add bit for bit).
+bool isKernelInput(Type t) { return t.isF32() || t.isBF16() || t.isF16(); }
 
-/// The bits of `v`, a bf16 value.
-uint16_t getBF16Bits(const APFloat &v) {
+/// `v` loaded from the packed weights, widened to f32 when it is f16.
+Value widenToF32(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<VectorType>(v.getType());
+  if (!type.getElementType().isF16())
+    return v;
+  return arith::ExtFOp::create(b, loc, type.clone(b.getF32Type()), v);
+}
+
+/// A kernel's activation tensor: an f16 one widened to f32 (exact) by an
+/// element-wise linalg.generic first, which qnt-fuse-elementwise joins to
+/// the truncf that made it and qnt-vectorize-elementwise vectorizes. Each
+/// activation feeds many multiply-adds (every column block, every window
+/// position), and one conversion per element beats one per use
+/// (vcvtph2psx with a broadcast operand is two uops beside each FMA:
+/// measured 1.8x the f32 CNN's time).
+Value widenActivations(OpBuilder &b, Location loc, Value input) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (!type.getElementType().isF16())
+    return input;
+  Type f32 = b.getF32Type();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, f32);
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type.clone(f32)}, ValueRange{input},
+             ValueRange{init}, ArrayRef<AffineMap>{id, id}, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, nloc,
+                   arith::ExtFOp::create(nb, nloc, f32, args[0]).getResult());
+             })
+      .getResult(0);
+}
+
+/// The bits of `v`, a 16-bit float value.
+uint16_t get16Bits(const APFloat &v) {
   return uint16_t(v.bitcastToAPInt().getZExtValue());
 }
 
@@ -104,10 +143,10 @@ SmallVector<Value> accumulatePairs(OpBuilder &b, Location loc, Value a,
   return next;
 }
 
-/// A bf16 constant of `shape` from raw bits.
-DenseElementsAttr packBF16(MLIRContext *ctx, ArrayRef<int64_t> shape,
-                           ArrayRef<uint16_t> bits) {
-  auto type = RankedTensorType::get(shape, BFloat16Type::get(ctx));
+/// A constant of 16-bit floats `element` of `shape` from raw bits.
+DenseElementsAttr pack16(Type element, ArrayRef<int64_t> shape,
+                         ArrayRef<uint16_t> bits) {
+  auto type = RankedTensorType::get(shape, element);
   return DenseElementsAttr::getFromRawBuffer(
       type, ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
                            bits.size() * sizeof(uint16_t)));
@@ -157,16 +196,17 @@ bool isF32Layer(linalg::Conv2DNhwcHwcfOp op) {
          weights.getElementType() == xType.getElementType();
 }
 
-/// A float NHWC/HWC depthwise convolution fit for the kernel: f32, a static
-/// channel count and constant weights.
+/// A float NHWC/HWC depthwise convolution fit for the kernel: f32 or f16
+/// inputs (f32 result), a static channel count and constant weights.
 bool isF32Layer(linalg::DepthwiseConv2DNhwcHwcOp op) {
   DenseElementsAttr weights;
   auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  return xType && outType && xType.getElementType().isF32() &&
+  return xType && outType &&
+         (xType.getElementType().isF32() || xType.getElementType().isF16()) &&
          outType.getElementType().isF32() && !xType.isDynamicDim(3) &&
          matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
-         weights.getElementType().isF32();
+         weights.getElementType() == xType.getElementType();
 }
 
 /// The element-wise chain after `op` (bias, activation), which a kernel
@@ -195,6 +235,9 @@ void getOutputSizes(OpBuilder &b, Location loc, Value init,
 /// (convolutions) across threads when `parallel`.
 struct F32Kernels {
   bool parallel = false;
+  /// With `parallel`, the workers that share an f16 matmul's column groups,
+  /// each with its own panel.
+  int64_t threads = 1;
 
   /// conv_2d_nhwc_hwcf with constant f32 weights, the structure of the int8
   /// convolution kernel: weights packed as [ceil(F/16)][KH*KW][C][16]; a
@@ -215,20 +258,24 @@ struct F32Kernels {
     auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
     int64_t nBlocks = (f + kLanes - 1) / kLanes;
     // bf16: [ceil(F/16)][KH*KW][ceil(C/2)][16][2], channels in pairs (in
-    // getPairSlot order, zero beyond C and F).
+    // getPairSlot order, zero beyond C and F). f16 weights are packed
+    // widened to f32 (exact), as f32's: a convolution's weights are small
+    // and each is read once per output pixel, so a conversion per load
+    // (vcvtph2ps, two uops beside four FMAs) would cost more time than its
+    // bytes save.
     bool bf16 = wType.getElementType().isBF16();
     int64_t cSteps = bf16 ? (c + 1) / 2 : c;
     int64_t stepWidth = bf16 ? 2 * kLanes : kLanes;
-    std::vector<float> packed(bf16 ? 0 : nBlocks * khw * c * kLanes, 0.0f);
-    std::vector<uint16_t> packedBF16(
-        bf16 ? nBlocks * khw * cSteps * stepWidth : 0, 0);
+    int64_t packedSize = nBlocks * khw * cSteps * stepWidth;
+    std::vector<float> packed(bf16 ? 0 : packedSize, 0.0f);
+    std::vector<uint16_t> packedBF16(bf16 ? packedSize : 0, 0);
     int64_t flat = 0;
     for (APFloat v : weights.getValues<APFloat>()) {
       int64_t col = flat % f, ch = (flat / f) % c, win = flat / (f * c);
       if (bf16)
         packedBF16[(((col / kLanes) * khw + win) * cSteps + ch / 2) *
                        stepWidth +
-                   (col % kLanes) * 2 + getPairSlot(ch)] = getBF16Bits(v);
+                   (col % kLanes) * 2 + getPairSlot(ch)] = get16Bits(v);
       else
         packed[(((col / kLanes) * khw + win) * c + ch) * kLanes +
                col % kLanes] = v.convertToFloat();
@@ -237,7 +284,7 @@ struct F32Kernels {
     OpBuilder::InsertionGuard guard(rewriter);
     FusedEpilogue epilogue = collectEpilogue(rewriter, op);
     OpBuilder &ob = rewriter;
-    Value xTensor = op.getInputs()[0];
+    Value xTensor = widenActivations(ob, loc, op.getInputs()[0]);
     Value initTensor = op.getOutputs()[0];
     auto outType = epilogue.getResultType(
         cast<RankedTensorType>(op->getResult(0).getType()));
@@ -249,7 +296,8 @@ struct F32Kernels {
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
     Value w = kernel.addConstant(
-        bf16 ? packBF16(ctx, {nBlocks, khw, cSteps, stepWidth}, packedBF16)
+        bf16 ? pack16(wType.getElementType(), {nBlocks, khw, cSteps, stepWidth},
+                      packedBF16)
              : DenseElementsAttr::get(
                    RankedTensorType::get({nBlocks, khw, c, kLanes}, f32),
                    llvm::ArrayRef<float>(packed)));
@@ -343,7 +391,7 @@ struct F32Kernels {
     rewriter.eraseOp(op);
   }
 
-  /// depthwise_conv_2d_nhwc_hwc with constant f32 weights: a lane is a
+  /// depthwise_conv_2d_nhwc_hwc with constant f32 (or f16) weights: a lane is a
   /// channel. Weights packed as [ceil(C/16)][KH*KW][16] (zero beyond C); a
   /// tile is four output pixels along the width x up to four channel
   /// blocks; per window position, one weight load per block and one
@@ -362,6 +410,8 @@ struct F32Kernels {
     auto strides = llvm::to_vector(op.getStrides().getValues<int64_t>());
     auto dilations = llvm::to_vector(op.getDilations().getValues<int64_t>());
     int64_t nBlocks = (c + kLanes - 1) / kLanes;
+    // f16 weights are packed widened to f32 (exact), as for the
+    // convolution above.
     std::vector<float> packed(nBlocks * khw * kLanes, 0.0f);
     int64_t flat = 0;
     for (APFloat v : weights.getValues<APFloat>()) {
@@ -379,12 +429,13 @@ struct F32Kernels {
     Value outDims[4];
     SmallVector<Value> dynSizes;
     getOutputSizes(ob, loc, initTensor, outType, outDims, dynSizes);
+    Value xTensor = widenActivations(ob, loc, op.getInputs()[0]);
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
     Value w = kernel.addConstant(DenseElementsAttr::get(
         RankedTensorType::get({nBlocks, khw, kLanes}, f32),
         llvm::ArrayRef<float>(packed)));
-    Value x = kernel.addStridedInput(op.getInputs()[0]);
+    Value x = kernel.addStridedInput(xTensor);
     AccumulatorInit init(kernel, loc, initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
     epilogue.prepare(kernel, loc, kLanes);
@@ -469,19 +520,23 @@ struct F32Kernels {
     int64_t nBlocks = (n + kLanes - 1) / kLanes;
     // bf16: weights packed as [ceil(N/16)][ceil(K/2)][16][2] (each pair in
     // getPairSlot order, zero beyond K and N), one qnt_x86.dot_bf16 per
-    // pair of k.
-    bool bf16 = wType.getElementType().isBF16();
+    // pair of k; f16: f32's layout, each vector widened as it loads.
+    Type wElement = wType.getElementType();
+    bool bf16 = wElement.isBF16(), f16 = wElement.isF16();
     int64_t kSteps = bf16 ? (k + 1) / 2 : k;
     int64_t stepWidth = bf16 ? 2 * kLanes : kLanes;
-    std::vector<float> packed(bf16 ? 0 : nBlocks * k * kLanes, 0.0f);
-    std::vector<uint16_t> packedBF16(bf16 ? nBlocks * kSteps * stepWidth : 0,
-                                     0);
+    int64_t packedSize = nBlocks * kSteps * stepWidth;
+    std::vector<float> packed(bf16 || f16 ? 0 : packedSize, 0.0f);
+    std::vector<uint16_t> packed16(bf16 || f16 ? packedSize : 0, 0);
     int64_t flat = 0;
     for (APFloat v : weights.getValues<APFloat>()) {
       int64_t row = flat / n, col = flat % n;
       if (bf16)
-        packedBF16[((col / kLanes) * kSteps + row / 2) * stepWidth +
-                   (col % kLanes) * 2 + getPairSlot(row)] = getBF16Bits(v);
+        packed16[((col / kLanes) * kSteps + row / 2) * stepWidth +
+                 (col % kLanes) * 2 + getPairSlot(row)] = get16Bits(v);
+      else if (f16)
+        packed16[((col / kLanes) * k + row) * kLanes + col % kLanes] =
+            get16Bits(v);
       else
         packed[((col / kLanes) * k + row) * kLanes + col % kLanes] =
             v.convertToFloat();
@@ -490,7 +545,7 @@ struct F32Kernels {
     OpBuilder::InsertionGuard guard(rewriter);
     FusedEpilogue epilogue = collectEpilogue(rewriter, op);
     OpBuilder &ob = rewriter;
-    Value aTensor = op.getInputs()[0];
+    Value aTensor = widenActivations(ob, loc, op.getInputs()[0]);
     Value initTensor = op.getOutputs()[0];
     auto outType = epilogue.getResultType(
         cast<RankedTensorType>(op->getResult(0).getType()));
@@ -502,10 +557,10 @@ struct F32Kernels {
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
     Value w = kernel.addConstant(
-        bf16 ? packBF16(ctx, {nBlocks, kSteps, stepWidth}, packedBF16)
-             : DenseElementsAttr::get(
-                   RankedTensorType::get({nBlocks, k, kLanes}, f32),
-                   llvm::ArrayRef<float>(packed)));
+        bf16 || f16 ? pack16(wElement, {nBlocks, kSteps, stepWidth}, packed16)
+                    : DenseElementsAttr::get(
+                          RankedTensorType::get({nBlocks, k, kLanes}, f32),
+                          llvm::ArrayRef<float>(packed)));
     Value a = kernel.addStridedInput(aTensor);
     AccumulatorInit init(kernel, loc, initTensor);
     Value out = kernel.addFreshOutput(outType, dynSizes);
@@ -516,9 +571,12 @@ struct F32Kernels {
     auto vec = VectorType::get({kLanes}, f32);
     bool fullBlocks = n % kLanes == 0;
 
-    // rows x cols column blocks of accumulators in registers over K.
-    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
-                        int64_t cols) {
+    // rows x cols column blocks of accumulators in registers over K; the
+    // weights from the packed constant, or (f16, many rows) from `panel`,
+    // the f32 panel [K][panel columns] of the column group that begins at
+    // block blk0.
+    auto emitTileFrom = [&](OpBuilder &tb, Value panel, Value row0,
+                            int64_t rows, Value blk0, int64_t cols) {
       SmallVector<Value> rowIdx, blkIdx, colIdx;
       for (int64_t r = 0; r < rows; ++r)
         rowIdx.push_back(offsetIndex(tb, loc, row0, r));
@@ -535,11 +593,19 @@ struct F32Kernels {
       // One step of k (f32) or of a pair of k (bf16; `single`: the last
       // k of an odd K, alone).
       auto step = [&](OpBuilder &lb, Value kk, ValueRange accs, bool single) {
-        auto wVec = VectorType::get({stepWidth}, bf16 ? lb.getBF16Type() : f32);
+        auto wVec = VectorType::get({stepWidth}, wElement);
         SmallVector<Value> wv;
         for (int64_t c = 0; c < cols; ++c)
-          wv.push_back(vector::LoadOp::create(lb, loc, wVec, w,
-                                              ValueRange{blkIdx[c], kk, c0}));
+          wv.push_back(panel
+                           ? vector::LoadOp::create(
+                                 lb, loc, vec, panel,
+                                 ValueRange{kk, arith::ConstantIndexOp::create(
+                                                    lb, loc, c * kLanes)})
+                                 .getResult()
+                           : widenToF32(lb, loc,
+                                        vector::LoadOp::create(
+                                            lb, loc, wVec, w,
+                                            ValueRange{blkIdx[c], kk, c0})));
         SmallVector<SmallVector<Value>> aIdx;
         Value aCol = bf16 ? arith::MulIOp::create(
                                 lb, loc, kk,
@@ -570,7 +636,63 @@ struct F32Kernels {
         }
     };
 
-    emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
+                        int64_t cols) {
+      emitTileFrom(tb, Value(), row0, rows, blk0, cols);
+    };
+    // f16 with many rows: a column group's weights are widened once into
+    // an f32 panel that its row tiles read (a conversion per load, two
+    // uops beside each row tile's four FMAs, made a 512x1024x1024 matmul
+    // 1.7x f32's time); with few rows, the tiles widen as they load.
+    int64_t panelBlocks = kColTile;
+    auto panelBytes = [&](int64_t blocks) {
+      return k * blocks * kLanes * int64_t(sizeof(float));
+    };
+    while (panelBlocks > 1 && panelBytes(panelBlocks) > kMaxPanelBytes)
+      panelBlocks /= 2;
+    if (!f16 || panelBytes(panelBlocks) > kMaxPanelBytes ||
+        (parallel && threads < 2)) {
+      emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
+    } else {
+      auto fillPanel = [&](OpBuilder &cb, Value panel, Value blk0,
+                           int64_t cols) {
+        SmallVector<Value> blkIdx;
+        for (int64_t c = 0; c < cols; ++c)
+          blkIdx.push_back(offsetIndex(cb, loc, blk0, c));
+        scf::ForOp::create(
+            cb, loc, c0, arith::ConstantIndexOp::create(cb, loc, k), c1,
+            ValueRange{}, [&](OpBuilder &lb, Location, Value kk, ValueRange) {
+              for (int64_t c = 0; c < cols; ++c) {
+                Value v =
+                    widenToF32(lb, loc,
+                               vector::LoadOp::create(
+                                   lb, loc, VectorType::get({kLanes}, wElement),
+                                   w, ValueRange{blkIdx[c], kk, c0}));
+                vector::StoreOp::create(
+                    lb, loc, v, panel,
+                    ValueRange{kk, arith::ConstantIndexOp::create(lb, loc,
+                                                                  c * kLanes)});
+              }
+              scf::YieldOp::create(lb, loc);
+            });
+      };
+      Value many = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::sge, m,
+          arith::ConstantIndexOp::create(b, loc, kPanelRows));
+      scf::IfOp::create(
+          b, loc, many,
+          [&](OpBuilder &tb, Location) {
+            emitPanelTiles(tb, loc, m, nBlocks, panelBlocks, k,
+                           panelBlocks * kLanes, parallel, threads, fillPanel,
+                           emitTileFrom);
+            scf::YieldOp::create(tb, loc);
+          },
+          [&](OpBuilder &eb, Location) {
+            emitColumnMajorTiles(eb, loc, m, nBlocks, kColTile, parallel,
+                                 emitTile);
+            scf::YieldOp::create(eb, loc);
+          });
+    }
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);
     rewriter.eraseOp(op);
@@ -670,8 +792,8 @@ struct F32Kernels {
 /// batched matmul of activations, as a kernel.
 template <typename OpT>
 struct F32Pattern : OpRewritePattern<OpT> {
-  F32Pattern(MLIRContext *ctx, bool parallel)
-      : OpRewritePattern<OpT>(ctx), kernels{parallel} {}
+  F32Pattern(MLIRContext *ctx, bool parallel, int64_t threads)
+      : OpRewritePattern<OpT>(ctx), kernels{parallel, threads} {}
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
     if (!isF32Layer(op))
@@ -688,7 +810,9 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateQntF32MatmulPatterns(patterns, parallel);
+    if (failed(checkThreads(getOperation(), getArgument(), threads)))
+      return signalPassFailure();
+    populateQntF32MatmulPatterns(patterns, parallel, threads);
     if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -696,10 +820,10 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
 } // namespace
 
 void quantopt::populateQntF32MatmulPatterns(RewritePatternSet &patterns,
-                                            bool parallel) {
-  patterns.add<F32Pattern<linalg::MatmulOp>,
-               F32Pattern<linalg::Conv2DNhwcHwcfOp>,
-               F32Pattern<linalg::DepthwiseConv2DNhwcHwcOp>,
-               F32Pattern<linalg::BatchMatmulOp>>(patterns.getContext(),
-                                                  parallel);
+                                            bool parallel, int64_t threads) {
+  patterns
+      .add<F32Pattern<linalg::MatmulOp>, F32Pattern<linalg::Conv2DNhwcHwcfOp>,
+           F32Pattern<linalg::DepthwiseConv2DNhwcHwcOp>,
+           F32Pattern<linalg::BatchMatmulOp>>(patterns.getContext(), parallel,
+                                              threads);
 }

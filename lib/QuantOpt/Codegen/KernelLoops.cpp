@@ -160,6 +160,48 @@ quantopt::accumulateRows(OpBuilder &b, Location loc, Value a,
   return next;
 }
 
+void quantopt::emitPanelTiles(OpBuilder &b, Location loc, Value numRows,
+                              int64_t numUnits, int64_t unitTile, int64_t k,
+                              int64_t panelCols, bool parallel, int64_t threads,
+                              PanelFiller fill, PanelTileEmitter tile) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  Value panel, panels;
+  if (parallel)
+    panels = memref::AllocOp::create(
+        b, loc, MemRefType::get({threads, k, panelCols}, f32),
+        b.getI64IntegerAttr(64));
+  else
+    panel = memref::AllocaOp::create(
+        b, loc, MemRefType::get({k, panelCols}, f32), b.getI64IntegerAttr(64));
+  // The scope fills the group's panel (the worker's own with threads), then
+  // the rows' tiles, emitted inside it, read it.
+  auto scope = [&](OpBuilder &cb, Value worker, Value unit0, int64_t units,
+                   function_ref<void(OpBuilder &)> rows) {
+    if (panels)
+      panel = memref::SubViewOp::create(
+          cb, loc,
+          MemRefType::get({k, panelCols}, f32,
+                          StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                                                 {panelCols, 1})),
+          panels,
+          ArrayRef<OpFoldResult>{worker, cb.getIndexAttr(0),
+                                 cb.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(k),
+                                 cb.getIndexAttr(panelCols)},
+          ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(1),
+                                 cb.getIndexAttr(1)});
+    fill(cb, panel, unit0, units);
+    rows(cb);
+  };
+  auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value unit0,
+                      int64_t units) {
+    tile(tb, panel, row0, rows, unit0, units);
+  };
+  emitColumnMajorTiles(b, loc, numRows, numUnits, unitTile, parallel, emitTile,
+                       scope, parallel ? threads : 0);
+}
+
 void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
                                     int64_t numUnits, int64_t unitTile,
                                     bool parallel, TileEmitter emitTile,

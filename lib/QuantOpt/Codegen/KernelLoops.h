@@ -159,6 +159,37 @@ void emitColumnMajorTiles(mlir::OpBuilder &b, mlir::Location loc,
                           TileEmitter emitTile, ColumnScope scope = nullptr,
                           int64_t workers = 0);
 
+/// From this many rows on, the weights of a column tile that cost work to
+/// load (weight-only integers, f16) are converted once into an f32 panel
+/// that the row tiles share (below: each row tile converts them itself,
+/// which costs least when few rows share them).
+constexpr int64_t kPanelRows = 16;
+/// The largest panel (on the stack); with a longer K the panel holds fewer
+/// columns, and past one unit the kernel streams.
+constexpr int64_t kMaxPanelBytes = 512 * 1024;
+
+/// Fills `panel`, an f32 [K][panel columns] buffer, with the weights of
+/// column units [unit0, unit0 + units) as the tiles read them.
+using PanelFiller = llvm::function_ref<void(
+    mlir::OpBuilder &, mlir::Value panel, mlir::Value unit0, int64_t units)>;
+
+/// Emits a tile (as TileEmitter) that reads its weights from `panel`.
+using PanelTileEmitter = llvm::function_ref<void(
+    mlir::OpBuilder &, mlir::Value panel, mlir::Value row0, int64_t rows,
+    mlir::Value unit0, int64_t units)>;
+
+/// emitColumnMajorTiles for many rows with weights that cost work to load
+/// (unpacked, dequantized or widened): per group of `unitTile` units,
+/// `fill` writes them once into an f32 panel [k][panelCols] that every row
+/// tile of the group reads. One panel on the stack; with `parallel`, one per
+/// thread of `threads`, allocated once per call (an alloca in the OpenMP
+/// loop would keep its memref.alloca_scope, which the lowering cannot), each
+/// thread taking a contiguous share of the groups.
+void emitPanelTiles(mlir::OpBuilder &b, mlir::Location loc, mlir::Value numRows,
+                    int64_t numUnits, int64_t unitTile, int64_t k,
+                    int64_t panelCols, bool parallel, int64_t threads,
+                    PanelFiller fill, PanelTileEmitter tile);
+
 /// Emits a convolution tile: output pixels (n, oh, ow0 .. ow0 + pixels) x
 /// column blocks [blk0, blk0 + blocks).
 using ConvTileEmitter = llvm::function_ref<void(

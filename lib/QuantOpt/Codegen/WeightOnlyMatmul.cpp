@@ -60,13 +60,6 @@ using namespace quantopt;
 
 namespace {
 constexpr int64_t kLanes = 16;
-/// From this many rows on, the weights of a column tile are dequantized
-/// once into an f32 panel that the row tiles share (below: each row tile
-/// unpacks them itself, which costs least when few rows share them).
-constexpr int64_t kPanelRows = 16;
-/// The largest panel (on the stack); with a longer K the panel holds fewer
-/// columns, and past one unit the kernel streams.
-constexpr int64_t kMaxPanelBytes = 512 * 1024;
 
 struct Matched {
   linalg::MatmulOp op;
@@ -372,35 +365,19 @@ struct WeightOnlyKernels {
     // row tile then reads as the fp32 kernel reads its packed weights: the
     // unpacking and scaling are paid once per column tile instead of once
     // per row tile.
-    Value panel;
     int64_t panelUnitTile = std::max<int64_t>(1, kColTile / perUnit);
     auto panelBytes = [&](int64_t units) {
       return k * units * perUnit * kLanes * int64_t(sizeof(float));
     };
     while (panelUnitTile > 1 && panelBytes(panelUnitTile) > kMaxPanelBytes)
       panelUnitTile /= 2;
-    // One panel on the stack, reused by every column tile; with threads,
-    // one panel per worker, allocated once per call (an alloca in the
-    // OpenMP loop would keep its memref.alloca_scope, which the lowering
-    // cannot), each worker taking a contiguous share of the column groups.
+    // One panel on the stack, reused by every column tile, or one per
+    // thread (emitPanelTiles).
     bool usePanel = panelBytes(panelUnitTile) <= kMaxPanelBytes &&
                     (!parallel || threads > 1);
     int64_t panelCols = panelUnitTile * perUnit * kLanes;
-    Value panels;
-    auto panelScope = [&](OpBuilder &cb, Value worker, Value unit0,
-                          int64_t units,
-                          llvm::function_ref<void(OpBuilder &)> rows) {
-      if (panels)
-        panel = memref::SubViewOp::create(
-            cb, loc,
-            MemRefType::get({k, panelCols}, f32,
-                            StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                                                   {panelCols, 1})),
-            panels, ArrayRef<OpFoldResult>{worker, cb.getIndexAttr(0), cb.getIndexAttr(0)},
-            ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(k),
-                                   cb.getIndexAttr(panelCols)},
-            ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(1),
-                                   cb.getIndexAttr(1)});
+    auto fillPanel = [&](OpBuilder &cb, Value panel, Value unit0,
+                         int64_t units) {
       int64_t cols = units * perUnit;
       SmallVector<Value> unitIdx, blkIdx;
       for (int64_t u = 0; u < units; ++u)
@@ -436,10 +413,9 @@ struct WeightOnlyKernels {
             }
             scf::YieldOp::create(lb, loc);
           });
-      rows(cb);
     };
-    auto panelTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value unit0,
-                         int64_t units) {
+    auto panelTile = [&](OpBuilder &tb, Value panel, Value row0, int64_t rows,
+                         Value unit0, int64_t units) {
       int64_t cols = units * perUnit;
       SmallVector<Value> rowIdx, colIdx, panelCol;
       for (int64_t r = 0; r < rows; ++r)
@@ -487,17 +463,8 @@ struct WeightOnlyKernels {
     scf::IfOp::create(
         b, loc, many,
         [&](OpBuilder &tb, Location) {
-          if (parallel)
-            panels = memref::AllocOp::create(
-                tb, loc, MemRefType::get({threads, k, panelCols}, f32),
-                tb.getI64IntegerAttr(64));
-          else
-            panel = memref::AllocaOp::create(
-                tb, loc, MemRefType::get({k, panelCols}, f32),
-                tb.getI64IntegerAttr(64));
-          emitColumnMajorTiles(tb, loc, m, nUnits, panelUnitTile, parallel,
-                               panelTile, panelScope,
-                               parallel ? threads : 0);
+          emitPanelTiles(tb, loc, m, nUnits, panelUnitTile, k, panelCols,
+                         parallel, threads, fillPanel, panelTile);
           scf::YieldOp::create(tb, loc);
         },
         [&](OpBuilder &eb, Location) {

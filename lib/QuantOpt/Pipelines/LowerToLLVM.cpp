@@ -46,7 +46,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
       pm.addNestedPass<func::FuncOp>(quantopt::createQntConvertToNhwc());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntFoldAffineIntoLayers());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntFuseElementwise());
-    pm.addNestedPass<func::FuncOp>(quantopt::createQntF32Matmul({parallel}));
+    pm.addNestedPass<func::FuncOp>(
+        quantopt::createQntF32Matmul({parallel, codegen->threads}));
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntWeightOnlyMatmul({parallel, codegen->threads}));
     pm.addNestedPass<func::FuncOp>(

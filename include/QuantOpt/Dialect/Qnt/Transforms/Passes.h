@@ -86,6 +86,10 @@ void populateQntTransposePropagationPatterns(mlir::RewritePatternSet &patterns);
 /// bf16 activations (rounded as they run) into f32 results.
 void populateQntConvertToBF16Patterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the patterns of qnt-convert-to-f16: the same rewrite with f16
+/// operands, NHWC depthwise convolutions included.
+void populateQntConvertToF16Patterns(mlir::RewritePatternSet &patterns);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_DIALECT_QNT_TRANSFORMS_PASSES_H

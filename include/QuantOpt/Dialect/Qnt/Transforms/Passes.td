@@ -105,6 +105,30 @@ def QntConvertToBF16 : Pass<"qnt-convert-to-bf16", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def QntConvertToF16 : Pass<"qnt-convert-to-f16", "::mlir::ModuleOp"> {
+  let summary = "Float layers to f16 weights and activations with f32 accumulation";
+  let description = [{
+    `qnt-convert-to-bf16`'s rewrite with IEEE half precision: every
+    `linalg.matmul` (default maps), `linalg.conv_2d_nhwc_hwcf` and
+    `linalg.depthwise_conv_2d_nhwc_hwc` with f32 activations, constant f32
+    weights and an f32 result takes f16 weights (rounded to nearest even at
+    compile time; beyond 65504 they become infinite) and f16 activations
+    (an `arith.truncf` the layer runs) into its f32 result. A product of
+    two f16 values is exact in f32 (22 significant bits, exponents within
+    f32's normal range, f16 denormals included), so a fused multiply-add
+    equals the reference lowering's multiply and add: `--qnt-codegen` runs
+    these layers on the f32 kernels of `qnt-f32-matmul` with f16 weights
+    packed at half the bytes, widened as they load (F16C `vcvtph2ps`), bit
+    for bit as the reference. Run by `--qnt-quantize weights=f16`; the
+    remark and the layers kept in f32 are those of `qnt-convert-to-bf16`
+    (except that NHWC depthwise convolutions convert); the pattern is
+    `populateQntConvertToF16Patterns`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def QntFoldAffineIntoLayers : Pass<"qnt-fold-affine-into-layers", "::mlir::func::FuncOp"> {
   let summary = "Fold per-channel affine ops (batch normalization) into the layer before them";
   let description = [{
@@ -209,7 +233,7 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"weights", "weights", "std::string", /*default=*/"\"i8\"",
-           "Weight storage: i8, u8, i4, u4, i2, u2, i16, u16, f8E4M3FN, f8E5M2, f4E2M1FN; or bf16 (bf16 weights and activations, f32 accumulation: qnt-convert-to-bf16)">,
+           "Weight storage: i8, u8, i4, u4, i2, u2, i16, u16, f8E4M3FN, f8E5M2, f4E2M1FN; or bf16 / f16 (16-bit float weights and activations, f32 accumulation: qnt-convert-to-bf16 / qnt-convert-to-f16)">,
     Option<"weightScheme", "weight-scheme", "std::string", /*default=*/"\"symmetric\"",
            "symmetric, asymmetric or minval">,
     Option<"weightGranularity", "weight-granularity", "std::string",

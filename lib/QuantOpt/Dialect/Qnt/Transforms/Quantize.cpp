@@ -93,8 +93,12 @@ struct QntQuantizePass
   /// before this pass.
   bool lowersTosa() const { return activations != "none"; }
   bool isStatic() const { return activations == "static"; }
-  /// weights=bf16: qnt-convert-to-bf16 instead of this pass.
-  bool convertsToBF16() const { return weights == "bf16"; }
+  /// weights=bf16 or f16: qnt-convert-to-bf16 or qnt-convert-to-f16
+  /// instead of this pass.
+  bool convertsToHalfFloat() const {
+    return weights == "bf16" || weights == "f16";
+  }
+  std::string getWeightsOption() const { return weights; }
   std::string getActivationsOption() const { return activations; }
   std::string getNonFiniteOption() const { return nonFinite; }
   /// Whether the pipeline converts NCHW layers to NHWC before this pass.
@@ -507,12 +511,15 @@ void quantopt::populateQntGeneralizeElementwisePatterns(
 static LogicalResult
 buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
               function_ref<LogicalResult(const Twine &)> errorHandler) {
-  // weights=bf16: the layers take bf16 weights and activations into f32
-  // results (qnt-convert-to-bf16) instead of integer quantization.
-  bool toBF16 = layers->convertsToBF16();
-  if (toBF16 && layers->getActivationsOption() != "dynamic")
-    return errorHandler("qnt-quantize: weights=bf16 rounds each layer's "
-                        "activations to bf16 as it runs; activations=" +
+  // weights=bf16 or f16: the layers take 16-bit float weights and
+  // activations into f32 results (qnt-convert-to-bf16 / -f16) instead of
+  // integer quantization.
+  bool toHalfFloat = layers->convertsToHalfFloat();
+  std::string weights = layers->getWeightsOption();
+  if (toHalfFloat && layers->getActivationsOption() != "dynamic")
+    return errorHandler("qnt-quantize: weights=" + weights +
+                        " rounds each layer's activations to " + weights +
+                        " as it runs; activations=" +
                         layers->getActivationsOption() + " does not apply");
   std::string nonFinite = layers->getNonFiniteOption();
   if (nonFinite != "saturate" && nonFinite != "propagate" &&
@@ -549,8 +556,11 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
       pm.addNestedPass<func::FuncOp>(createQntPropagateNonFinite(
           {nonFinite == "propagate" ? "rows" : "all"}));
   };
-  if (toBF16) {
-    pm.addPass(createQntConvertToBF16());
+  if (toHalfFloat) {
+    if (weights == "bf16")
+      pm.addPass(createQntConvertToBF16());
+    else
+      pm.addPass(createQntConvertToF16());
     propagate();
     return success();
   }
