@@ -24,10 +24,11 @@ care. Deterministic (seeded).
 Usage: check_half_float.py BINDIR WORKDIR TYPE [CODEGEN-OPTIONS]
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+from checklib import run
 
 bindir, work, elem = sys.argv[1], sys.argv[2], sys.argv[3]
 if elem not in ("bf16", "f16"):
@@ -35,13 +36,6 @@ if elem not in ("bf16", "f16"):
 codegen = "--qnt-codegen" + (f"={sys.argv[4]}" if len(sys.argv) > 4 and sys.argv[4] else "")
 os.makedirs(work, exist_ok=True)
 rng = np.random.default_rng(16)
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    return r
 
 
 def bf16(x):

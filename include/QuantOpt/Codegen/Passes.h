@@ -42,7 +42,8 @@ void loadQntKernelDialects(mlir::MLIRContext &context);
 /// first turned into NHWC/HWCF ones between transposes.
 void populateQntVnniMatmulPatterns(mlir::RewritePatternSet &patterns,
                                    int64_t lanes, bool parallel,
-                                   bool amx = false, int64_t threads = 1);
+                                   bool amx = false, int64_t threads = 1,
+                                   int64_t minParallelDots = -1);
 
 /// Adds the pattern of qnt-f32-matmul: f32 linalg.matmul (static K) and
 /// conv_2d_nhwc_hwcf and depthwise_conv_2d_nhwc_hwc (static C) with constant
@@ -50,7 +51,8 @@ void populateQntVnniMatmulPatterns(mlir::RewritePatternSet &patterns,
 /// kernels on weights packed at compile time, with the element-wise chain
 /// that consumes them fused into their stores, in qnt.kernel ops.
 void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
-                                  bool parallel, int64_t threads = 1);
+                                  bool parallel, int64_t threads = 1,
+                                  int64_t minParallelDots = -1);
 
 /// Adds the pattern of qnt-weight-only-matmul: an f32 linalg.matmul whose
 /// weights are a qnt.dequantize of constant i8/i4/i2 (per tensor, per
@@ -59,7 +61,8 @@ void populateQntF32MatmulPatterns(mlir::RewritePatternSet &patterns,
 /// qnt.kernel. With `parallel`, `threads` (> 1) workers share the column
 /// groups, each with its own panel of dequantized weights for many rows.
 void populateQntWeightOnlyMatmulPatterns(mlir::RewritePatternSet &patterns,
-                                         bool parallel, int64_t threads = 1);
+                                         bool parallel, int64_t threads = 1,
+                                         int64_t minParallelDots = -1);
 
 /// Adds the pattern of qnt-block-matmul: a qnt.contract with per-block
 /// weights (2-D matmul, constant 4- or 8-bit weights, block size a multiple

@@ -47,6 +47,11 @@ def QntVnniMatmul : Pass<"qnt-vnni-matmul", "::mlir::func::FuncOp"> {
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "with parallel: the threads; a one-row matmul of at most four "
            "column blocks (N <= 64 at 16 lanes) shares its K among them">,
+    Option<"minParallelDots", "min-parallel-dots", "int64_t", /*default=*/"-1",
+           "with parallel: multiply-adds (M x K x N) below which a matmul "
+           "runs on one thread, an OpenMP fork costing more than it shares "
+           "(a run-time test when M is dynamic); -1: the measured default, "
+           "2^18; 0: always share">,
   ];
   let dependentDialects = ["::mlir::amx::AMXDialect", "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
@@ -147,6 +152,11 @@ def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::func::FuncOp"> {
            "f16 matmul with many rows are shared among, each with its own "
            "panel of widened weights (1: no panels with threads, the "
            "kernel widens as it loads)">,
+    Option<"minParallelDots", "min-parallel-dots", "int64_t", /*default=*/"-1",
+           "with parallel: multiply-adds (M x K x N) below which a matmul "
+           "runs on one thread, an OpenMP fork costing more than it shares "
+           "(a run-time test when M is dynamic); -1: the measured default, "
+           "2^16; 0: always share">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
@@ -177,6 +187,11 @@ def QntWeightOnlyMatmul : Pass<"qnt-weight-only-matmul", "::mlir::func::FuncOp">
            "with parallel: the number of workers the column groups are "
            "shared among, each with its own panel of dequantized weights "
            "(1: no panels with threads, the kernel streams)">,
+    Option<"minParallelDots", "min-parallel-dots", "int64_t", /*default=*/"-1",
+           "with parallel: multiply-adds (M x K x N) below which a matmul "
+           "runs on one thread, an OpenMP fork costing more than it shares "
+           "(a run-time test when M is dynamic); -1: the measured default, "
+           "2^16; 0: always share">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",

@@ -52,6 +52,14 @@ struct CodegenOptions : mlir::PassPipelineOptions<CodegenOptions> {
       llvm::cl::desc("threads of the matmul kernels (OpenMP over column "
                      "blocks; 1: none)"),
       llvm::cl::init(1)};
+  Option<int64_t> minParallelDots{
+      *this, "min-parallel-dots",
+      llvm::cl::desc("with threads: multiply-adds (M x K x N) below which a "
+                     "matmul kernel runs on one thread, an OpenMP fork "
+                     "costing more than it shares (a run-time test when M "
+                     "is dynamic); -1 (default): 2^18 for integer kernels, "
+                     "2^16 for float ones; 0: every matmul shares"),
+      llvm::cl::init(-1)};
   Option<std::string> math{
       *this, "math",
       llvm::cl::desc("polynomial (default): f32 exp, expm1, log, log1p, log2, "

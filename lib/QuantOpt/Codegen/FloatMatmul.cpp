@@ -14,9 +14,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantOpt/Codegen/Passes.h"
 #include "Epilogue.h"
 #include "KernelLoops.h"
+#include "QuantOpt/Codegen/Passes.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/FloatCast.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -62,24 +63,9 @@ Value widenToF32(OpBuilder &b, Location loc, Value v) {
 /// (vcvtph2psx with a broadcast operand is two uops beside each FMA:
 /// measured 1.8x the f32 CNN's time).
 Value widenActivations(OpBuilder &b, Location loc, Value input) {
-  auto type = cast<RankedTensorType>(input.getType());
-  if (!type.getElementType().isF16())
+  if (!cast<RankedTensorType>(input.getType()).getElementType().isF16())
     return input;
-  Type f32 = b.getF32Type();
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-  Value init = tensor::EmptyOp::create(b, loc, sizes, f32);
-  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type.clone(f32)}, ValueRange{input},
-             ValueRange{init}, ArrayRef<AffineMap>{id, id}, iterators,
-             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               linalg::YieldOp::create(
-                   nb, nloc,
-                   arith::ExtFOp::create(nb, nloc, f32, args[0]).getResult());
-             })
-      .getResult(0);
+  return castFloatElements(b, loc, input, b.getF32Type());
 }
 
 /// The bits of `v`, a 16-bit float value.
@@ -238,6 +224,9 @@ struct F32Kernels {
   /// With `parallel`, the workers that share an f16 matmul's column groups,
   /// each with its own panel.
   int64_t threads = 1;
+  /// With `parallel`, the multiply-adds below which a matmul runs on one
+  /// thread (-1: kMinParallelDotsF32).
+  int64_t minParallelDots = -1;
 
   /// conv_2d_nhwc_hwcf with constant f32 weights, the structure of the int8
   /// convolution kernel: weights packed as [ceil(F/16)][KH*KW][C][16]; a
@@ -650,9 +639,13 @@ struct F32Kernels {
     };
     while (panelBlocks > 1 && panelBytes(panelBlocks) > kMaxPanelBytes)
       panelBlocks /= 2;
+    // Small matmuls (a few rows) run without threads.
+    int64_t serialBelowRows =
+        rowsForThreads(k * n, minParallelDots, kMinParallelDotsF32);
     if (!f16 || panelBytes(panelBlocks) > kMaxPanelBytes ||
         (parallel && threads < 2)) {
-      emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile);
+      emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile,
+                           nullptr, 0, serialBelowRows);
     } else {
       auto fillPanel = [&](OpBuilder &cb, Value panel, Value blk0,
                            int64_t cols) {
@@ -676,22 +669,9 @@ struct F32Kernels {
               scf::YieldOp::create(lb, loc);
             });
       };
-      Value many = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::sge, m,
-          arith::ConstantIndexOp::create(b, loc, kPanelRows));
-      scf::IfOp::create(
-          b, loc, many,
-          [&](OpBuilder &tb, Location) {
-            emitPanelTiles(tb, loc, m, nBlocks, panelBlocks, k,
-                           panelBlocks * kLanes, parallel, threads, fillPanel,
-                           emitTileFrom);
-            scf::YieldOp::create(tb, loc);
-          },
-          [&](OpBuilder &eb, Location) {
-            emitColumnMajorTiles(eb, loc, m, nBlocks, kColTile, parallel,
-                                 emitTile);
-            scf::YieldOp::create(eb, loc);
-          });
+      emitPanelTiles(b, loc, m, nBlocks, panelBlocks, k, panelBlocks * kLanes,
+                     parallel, threads, fillPanel, emitTileFrom, kColTile,
+                     emitTile, serialBelowRows);
     }
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);
@@ -792,8 +772,10 @@ struct F32Kernels {
 /// batched matmul of activations, as a kernel.
 template <typename OpT>
 struct F32Pattern : OpRewritePattern<OpT> {
-  F32Pattern(MLIRContext *ctx, bool parallel, int64_t threads)
-      : OpRewritePattern<OpT>(ctx), kernels{parallel, threads} {}
+  F32Pattern(MLIRContext *ctx, bool parallel, int64_t threads,
+             int64_t minParallelDots)
+      : OpRewritePattern<OpT>(ctx), kernels{parallel, threads,
+                                            minParallelDots} {}
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
     if (!isF32Layer(op))
@@ -812,7 +794,7 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
     RewritePatternSet patterns(&getContext());
     if (failed(checkThreads(getOperation(), getArgument(), threads)))
       return signalPassFailure();
-    populateQntF32MatmulPatterns(patterns, parallel, threads);
+    populateQntF32MatmulPatterns(patterns, parallel, threads, minParallelDots);
     if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -820,10 +802,11 @@ struct QntF32MatmulPass : quantopt::impl::QntF32MatmulBase<QntF32MatmulPass> {
 } // namespace
 
 void quantopt::populateQntF32MatmulPatterns(RewritePatternSet &patterns,
-                                            bool parallel, int64_t threads) {
+                                            bool parallel, int64_t threads,
+                                            int64_t minParallelDots) {
   patterns
       .add<F32Pattern<linalg::MatmulOp>, F32Pattern<linalg::Conv2DNhwcHwcfOp>,
            F32Pattern<linalg::DepthwiseConv2DNhwcHwcOp>,
            F32Pattern<linalg::BatchMatmulOp>>(patterns.getContext(), parallel,
-                                              threads);
+                                              threads, minParallelDots);
 }

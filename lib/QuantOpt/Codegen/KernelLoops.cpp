@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -163,52 +164,115 @@ quantopt::accumulateRows(OpBuilder &b, Location loc, Value a,
 void quantopt::emitPanelTiles(OpBuilder &b, Location loc, Value numRows,
                               int64_t numUnits, int64_t unitTile, int64_t k,
                               int64_t panelCols, bool parallel, int64_t threads,
-                              PanelFiller fill, PanelTileEmitter tile) {
+                              PanelFiller fill, PanelTileEmitter tile,
+                              int64_t streamUnitTile, TileEmitter streamTile,
+                              int64_t serialBelowRows) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
-  Value panel, panels;
-  if (parallel)
-    panels = memref::AllocOp::create(
-        b, loc, MemRefType::get({threads, k, panelCols}, f32),
-        b.getI64IntegerAttr(64));
-  else
-    panel = memref::AllocaOp::create(
-        b, loc, MemRefType::get({k, panelCols}, f32), b.getI64IntegerAttr(64));
-  // The scope fills the group's panel (the worker's own with threads), then
-  // the rows' tiles, emitted inside it, read it.
-  auto scope = [&](OpBuilder &cb, Value worker, Value unit0, int64_t units,
-                   function_ref<void(OpBuilder &)> rows) {
-    if (panels)
-      panel = memref::SubViewOp::create(
-          cb, loc,
-          MemRefType::get({k, panelCols}, f32,
-                          StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
-                                                 {panelCols, 1})),
-          panels,
-          ArrayRef<OpFoldResult>{worker, cb.getIndexAttr(0),
-                                 cb.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(k),
-                                 cb.getIndexAttr(panelCols)},
-          ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(1),
-                                 cb.getIndexAttr(1)});
-    fill(cb, panel, unit0, units);
-    rows(cb);
+  auto emitPanels = [&](OpBuilder &pb) {
+    Value panel, panels;
+    if (parallel)
+      panels = memref::AllocOp::create(
+          pb, loc, MemRefType::get({threads, k, panelCols}, f32),
+          pb.getI64IntegerAttr(64));
+    else
+      panel = memref::AllocaOp::create(pb, loc,
+                                       MemRefType::get({k, panelCols}, f32),
+                                       pb.getI64IntegerAttr(64));
+    // The scope fills the group's panel (the worker's own with threads),
+    // then the rows' tiles, emitted inside it, read it.
+    auto scope = [&](OpBuilder &cb, Value worker, Value unit0, int64_t units,
+                     function_ref<void(OpBuilder &)> rows) {
+      if (panels)
+        panel = memref::SubViewOp::create(
+            cb, loc,
+            MemRefType::get({k, panelCols}, f32,
+                            StridedLayoutAttr::get(ctx, ShapedType::kDynamic,
+                                                   {panelCols, 1})),
+            panels,
+            ArrayRef<OpFoldResult>{worker, cb.getIndexAttr(0),
+                                   cb.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(k),
+                                   cb.getIndexAttr(panelCols)},
+            ArrayRef<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(1),
+                                   cb.getIndexAttr(1)});
+      fill(cb, panel, unit0, units);
+      rows(cb);
+    };
+    auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value unit0,
+                        int64_t units) {
+      tile(tb, panel, row0, rows, unit0, units);
+    };
+    emitColumnMajorTiles(pb, loc, numRows, numUnits, unitTile, parallel,
+                         emitTile, scope, parallel ? threads : 0);
   };
-  auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value unit0,
-                      int64_t units) {
-    tile(tb, panel, row0, rows, unit0, units);
-  };
-  emitColumnMajorTiles(b, loc, numRows, numUnits, unitTile, parallel, emitTile,
-                       scope, parallel ? threads : 0);
+  Value many =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, numRows,
+                            arith::ConstantIndexOp::create(b, loc, kPanelRows));
+  scf::IfOp::create(
+      b, loc, many,
+      [&](OpBuilder &tb, Location) {
+        emitPanels(tb);
+        scf::YieldOp::create(tb, loc);
+      },
+      [&](OpBuilder &eb, Location) {
+        emitColumnMajorTiles(eb, loc, numRows, numUnits, streamUnitTile,
+                             parallel, streamTile, nullptr, 0, serialBelowRows);
+        scf::YieldOp::create(eb, loc);
+      });
+}
+
+int64_t quantopt::rowsForThreads(int64_t dotsPerRow, int64_t minDots,
+                                 int64_t defaultDots) {
+  if (minDots < 0)
+    minDots = defaultDots;
+  return llvm::divideCeil(minDots, std::max<int64_t>(dotsPerRow, 1));
 }
 
 void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
                                     int64_t numUnits, int64_t unitTile,
                                     bool parallel, TileEmitter emitTile,
-                                    ColumnScope scope, int64_t workers) {
+                                    ColumnScope scope, int64_t workers,
+                                    int64_t serialBelowRows) {
   auto cst = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
+  // The row count when it is known now: a constant, or the static size of
+  // a kernel's buffer (a memref.dim of a static dimension).
+  auto staticRows = [&]() -> std::optional<int64_t> {
+    if (std::optional<int64_t> rows = getConstantIntValue(numRows))
+      return rows;
+    auto dim = numRows.getDefiningOp<memref::DimOp>();
+    std::optional<int64_t> index =
+        dim ? dim.getConstantIndex() : std::optional<int64_t>();
+    if (!index)
+      return std::nullopt;
+    auto type = cast<MemRefType>(dim.getSource().getType());
+    if (type.isDynamicDim(*index))
+      return std::nullopt;
+    return type.getDimSize(*index);
+  };
+  if (parallel && serialBelowRows > 1) {
+    if (std::optional<int64_t> rows = staticRows()) {
+      parallel = *rows >= serialBelowRows;
+    } else {
+      Value few = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                        numRows, cst(b, serialBelowRows));
+      scf::IfOp::create(
+          b, loc, few,
+          [&](OpBuilder &tb, Location) {
+            emitColumnMajorTiles(tb, loc, numRows, numUnits, unitTile,
+                                 /*parallel=*/false, emitTile, scope, workers);
+            scf::YieldOp::create(tb, loc);
+          },
+          [&](OpBuilder &eb, Location) {
+            emitColumnMajorTiles(eb, loc, numRows, numUnits, unitTile,
+                                 /*parallel=*/true, emitTile, scope, workers);
+            scf::YieldOp::create(eb, loc);
+          });
+      return;
+    }
+  }
   Value c0 = cst(b, 0), c1 = cst(b, 1), cRows = cst(b, kRowTile);
   // Rows [first, last): tiles of kRowTile, then the rest one by one.
   auto rowRange = [&](OpBuilder &ob, Value unit0, int64_t units, Value first,

@@ -152,12 +152,28 @@ using ColumnScope = llvm::function_ref<void(
 /// over (remaining unit, share of rows); with a scope, over the groups (the
 /// remaining units on worker 0), or with `workers` > 0 over that many
 /// workers, each taking a contiguous share of the groups, so that a worker
-/// can own a buffer.
+/// can own a buffer. With `serialBelowRows` > 1, fewer rows than that (a
+/// static count, or a run-time test) take the nest without threads: an
+/// OpenMP fork and join (1.5-2 us on this project's machines) would cost
+/// more than the work it shares (rowsForThreads).
 void emitColumnMajorTiles(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value numRows, int64_t numUnits,
-                          int64_t unitTile, bool parallel,
-                          TileEmitter emitTile, ColumnScope scope = nullptr,
-                          int64_t workers = 0);
+                          int64_t unitTile, bool parallel, TileEmitter emitTile,
+                          ColumnScope scope = nullptr, int64_t workers = 0,
+                          int64_t serialBelowRows = 0);
+
+/// Multiply-adds below which a matmul runs on one thread: measured with
+/// int8 kernels at one row (1 x 1024 x 128, 131072 of them, took 1.6 us on
+/// one thread and 3.2 us on two), and with f32 ones, four times slower per
+/// multiply-add.
+constexpr int64_t kMinParallelDotsI8 = 1 << 18;
+constexpr int64_t kMinParallelDotsF32 = 1 << 16;
+
+/// The rows from which a matmul of `dotsPerRow` multiply-adds per row
+/// (K x N) has at least `minDots` of them (-1: `defaultDots`; 0: every
+/// count shares): emitColumnMajorTiles's serialBelowRows.
+int64_t rowsForThreads(int64_t dotsPerRow, int64_t minDots,
+                       int64_t defaultDots);
 
 /// From this many rows on, the weights of a column tile that cost work to
 /// load (weight-only integers, f16) are converted once into an f32 panel
@@ -178,17 +194,22 @@ using PanelTileEmitter = llvm::function_ref<void(
     mlir::OpBuilder &, mlir::Value panel, mlir::Value row0, int64_t rows,
     mlir::Value unit0, int64_t units)>;
 
-/// emitColumnMajorTiles for many rows with weights that cost work to load
-/// (unpacked, dequantized or widened): per group of `unitTile` units,
-/// `fill` writes them once into an f32 panel [k][panelCols] that every row
-/// tile of the group reads. One panel on the stack; with `parallel`, one per
-/// thread of `threads`, allocated once per call (an alloca in the OpenMP
-/// loop would keep its memref.alloca_scope, which the lowering cannot), each
-/// thread taking a contiguous share of the groups.
+/// The loop nests of weights that cost work to load (unpacked,
+/// dequantized or widened), chosen at run time: from kPanelRows rows on,
+/// per group of `unitTile` units, `fill` writes them once into an f32
+/// panel [k][panelCols] that every row tile (`tile`) of the group reads;
+/// with fewer rows, emitColumnMajorTiles with `streamUnitTile`,
+/// `streamTile` (whose tiles load them themselves) and `serialBelowRows`. One
+/// panel on the stack; with `parallel`, one per thread of `threads`, allocated
+/// once per call (an alloca in the OpenMP loop would keep its
+/// memref.alloca_scope, which the lowering cannot), each thread taking a
+/// contiguous share of the groups.
 void emitPanelTiles(mlir::OpBuilder &b, mlir::Location loc, mlir::Value numRows,
                     int64_t numUnits, int64_t unitTile, int64_t k,
                     int64_t panelCols, bool parallel, int64_t threads,
-                    PanelFiller fill, PanelTileEmitter tile);
+                    PanelFiller fill, PanelTileEmitter tile,
+                    int64_t streamUnitTile, TileEmitter streamTile,
+                    int64_t serialBelowRows = 0);
 
 /// Emits a convolution tile: output pixels (n, oh, ow0 .. ow0 + pixels) x
 /// column blocks [blk0, blk0 + blocks).

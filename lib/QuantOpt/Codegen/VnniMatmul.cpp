@@ -75,6 +75,9 @@ struct VnniKernels {
   /// With `parallel`, the threads (a one-row matmul of at most kColTile
   /// column blocks shares its K among them); 1: unknown.
   int64_t threads = 1;
+  /// With `parallel`, the multiply-adds below which a matmul runs on one
+  /// thread (-1: kMinParallelDotsI8).
+  int64_t minParallelDots = -1;
 
   /// The depthwise reduction of pixels (n, ih0, iw0[r]) x channel blocks
   /// blk, from `init`: per group of four window positions, one packed weight
@@ -620,9 +623,13 @@ struct VnniKernels {
                                      ValueRange{cst(s), cst(i), c0}));
       finishTile(tb, rowIdx, blkIdx, sums);
     };
+    // Small matmuls (a few rows) run without threads.
+    int64_t serialBelowRows =
+        rowsForThreads(k * n, minParallelDots, kMinParallelDotsI8);
     auto emitTiles = [&](OpBuilder &tb) {
       if (kShares < 2) {
-        emitColumnMajorTiles(tb, loc, m, nBlocks, kColTile, parallel, emitTile);
+        emitColumnMajorTiles(tb, loc, m, nBlocks, kColTile, parallel, emitTile,
+                             nullptr, 0, serialBelowRows);
         return;
       }
       Value one =
@@ -635,7 +642,7 @@ struct VnniKernels {
           },
           [&](OpBuilder &eb, Location) {
             emitColumnMajorTiles(eb, loc, m, nBlocks, kColTile, parallel,
-                                 emitTile);
+                                 emitTile, nullptr, 0, serialBelowRows);
             scf::YieldOp::create(eb, loc);
           });
     };
@@ -712,7 +719,8 @@ struct QntVnniMatmulPass
         failed(checkThreads(root, getArgument(), threads)))
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    populateQntVnniMatmulPatterns(patterns, lanes, parallel, amx, threads);
+    populateQntVnniMatmulPatterns(patterns, lanes, parallel, amx, threads,
+                                  minParallelDots);
     if (failed(applyKernelPatterns(root, std::move(patterns))))
       return signalPassFailure();
     root->walk([&](linalg::GenericOp op) {
@@ -734,8 +742,10 @@ struct QntVnniMatmulPass
 
 void quantopt::populateQntVnniMatmulPatterns(RewritePatternSet &patterns,
                                              int64_t lanes, bool parallel,
-                                             bool amx, int64_t threads) {
+                                             bool amx, int64_t threads,
+                                             int64_t minParallelDots) {
   patterns.add<NchwContractionToNhwc>(patterns.getContext());
-  patterns.add<VnniContraction>(patterns.getContext(),
-                                VnniKernels{lanes, parallel, amx, threads});
+  patterns.add<VnniContraction>(
+      patterns.getContext(),
+      VnniKernels{lanes, parallel, amx, threads, minParallelDots});
 }

@@ -155,6 +155,9 @@ struct WeightOnlyKernels {
   /// With `parallel`, the threads the column groups are shared among (one
   /// panel each); 1: unknown, the kernel streams.
   int64_t threads = 1;
+  /// With `parallel`, the multiply-adds below which a matmul runs on one
+  /// thread (-1: kMinParallelDotsF32).
+  int64_t minParallelDots = -1;
 
   void rewrite(RewriterBase &rewriter, Matched &mm) {
     linalg::MatmulOp op = mm.op;
@@ -454,25 +457,16 @@ struct WeightOnlyKernels {
                                           ArrayRef<bool>{fullBlocks});
         }
     };
-    if (!usePanel) {
-      emitColumnMajorTiles(b, loc, m, nUnits, unitTile, parallel, emitTile);
-    } else {
-    Value many = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::sge, m,
-        arith::ConstantIndexOp::create(b, loc, kPanelRows));
-    scf::IfOp::create(
-        b, loc, many,
-        [&](OpBuilder &tb, Location) {
-          emitPanelTiles(tb, loc, m, nUnits, panelUnitTile, k, panelCols,
-                         parallel, threads, fillPanel, panelTile);
-          scf::YieldOp::create(tb, loc);
-        },
-        [&](OpBuilder &eb, Location) {
-          emitColumnMajorTiles(eb, loc, m, nUnits, unitTile, parallel,
-                               emitTile);
-          scf::YieldOp::create(eb, loc);
-        });
-    }
+    // Small matmuls (a few rows) run without threads.
+    int64_t serialBelowRows =
+        rowsForThreads(k * n, minParallelDots, kMinParallelDotsF32);
+    if (!usePanel)
+      emitColumnMajorTiles(b, loc, m, nUnits, unitTile, parallel, emitTile,
+                           nullptr, 0, serialBelowRows);
+    else
+      emitPanelTiles(b, loc, m, nUnits, panelUnitTile, k, panelCols, parallel,
+                     threads, fillPanel, panelTile, unitTile, emitTile,
+                     serialBelowRows);
     Operation *dq = op.getInputs()[1].getDefiningOp();
     rewriter.replaceOp(op, kernel.finish());
     if (dq && dq->use_empty())
@@ -481,8 +475,9 @@ struct WeightOnlyKernels {
 };
 
 struct WeightOnlyMatmulPattern : OpRewritePattern<linalg::MatmulOp> {
-  WeightOnlyMatmulPattern(MLIRContext *ctx, bool parallel, int64_t threads)
-      : OpRewritePattern(ctx), kernels{parallel, threads} {}
+  WeightOnlyMatmulPattern(MLIRContext *ctx, bool parallel, int64_t threads,
+                          int64_t minParallelDots)
+      : OpRewritePattern(ctx), kernels{parallel, threads, minParallelDots} {}
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
     std::optional<Matched> m = match(op);
@@ -500,7 +495,8 @@ struct QntWeightOnlyMatmulPass
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateQntWeightOnlyMatmulPatterns(patterns, parallel, threads);
+    populateQntWeightOnlyMatmulPatterns(patterns, parallel, threads,
+                                        minParallelDots);
     if (failed(applyKernelPatterns(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -509,7 +505,8 @@ struct QntWeightOnlyMatmulPass
 
 void quantopt::populateQntWeightOnlyMatmulPatterns(RewritePatternSet &patterns,
                                                    bool parallel,
-                                                   int64_t threads) {
+                                                   int64_t threads,
+                                                   int64_t minParallelDots) {
   patterns.add<WeightOnlyMatmulPattern>(patterns.getContext(), parallel,
-                                        threads);
+                                        threads, minParallelDots);
 }

@@ -46,10 +46,10 @@ static LogicalResult buildPipeline(OpPassManager &pm,
       pm.addNestedPass<func::FuncOp>(quantopt::createQntConvertToNhwc());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntFoldAffineIntoLayers());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntFuseElementwise());
-    pm.addNestedPass<func::FuncOp>(
-        quantopt::createQntF32Matmul({parallel, codegen->threads}));
-    pm.addNestedPass<func::FuncOp>(
-        quantopt::createQntWeightOnlyMatmul({parallel, codegen->threads}));
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntF32Matmul(
+        {parallel, codegen->threads, codegen->minParallelDots}));
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntWeightOnlyMatmul(
+        {parallel, codegen->threads, codegen->minParallelDots}));
     pm.addNestedPass<func::FuncOp>(
         quantopt::createQntBlockMatmul(
             {codegen->lanes, parallel, codegen->threads}));
@@ -75,7 +75,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
         quantopt::createQntFuseElementwise({/*producersOnly=*/true}));
     pm.addNestedPass<func::FuncOp>(quantopt::createQntVnniMatmul(
         {codegen->lanes, parallel,
-         quantopt::resolveAmx(codegen->amx, codegen->isa), codegen->threads}));
+         quantopt::resolveAmx(codegen->amx, codegen->isa), codegen->threads,
+         codegen->minParallelDots}));
     pm.addNestedPass<func::FuncOp>(quantopt::createQntVectorizeElementwise(
         {codegen->lanes, codegen->sums == "vector", codegen->threads}));
     if (codegen->math == "polynomial")

@@ -16,6 +16,7 @@
 
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 
+#include "QuantOpt/Dialect/Qnt/Transforms/FloatCast.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -79,25 +80,6 @@ bool isConvertible(Operation *op, FloatType target) {
          whyKeptInF32(op, target).empty();
 }
 
-/// `input` rounded to `target` element by element.
-Value truncateTo(PatternRewriter &b, Location loc, Value input,
-                 FloatType target) {
-  auto type = cast<RankedTensorType>(input.getType());
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-  Value init = tensor::EmptyOp::create(b, loc, sizes, target);
-  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type.clone(target)}, ValueRange{input},
-             ValueRange{init}, ArrayRef<AffineMap>{id, id}, iterators,
-             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-               Value t = arith::TruncFOp::create(nb, nloc, target, args[0]);
-               linalg::YieldOp::create(nb, nloc, t);
-             })
-      .getResult(0);
-}
-
 template <typename OpT> struct LayerToHalfFloat : OpRewritePattern<OpT> {
   LayerToHalfFloat(MLIRContext *ctx, FloatType target)
       : OpRewritePattern<OpT>(ctx), target(target) {}
@@ -115,7 +97,7 @@ template <typename OpT> struct LayerToHalfFloat : OpRewritePattern<OpT> {
       return r.bitcastToAPInt();
     });
     Value w = arith::ConstantOp::create(b, loc, rounded);
-    Value x = truncateTo(b, loc, op->getOperand(0), target);
+    Value x = quantopt::castFloatElements(b, loc, op->getOperand(0), target);
     Value init = op->getOperand(2);
     Operation *converted;
     if constexpr (std::is_same_v<OpT, linalg::MatmulOp>) {
@@ -208,4 +190,28 @@ void quantopt::populateQntConvertToBF16Patterns(RewritePatternSet &patterns) {
 
 void quantopt::populateQntConvertToF16Patterns(RewritePatternSet &patterns) {
   populatePatterns(patterns, Float16Type::get(patterns.getContext()));
+}
+
+Value quantopt::castFloatElements(OpBuilder &b, Location loc, Value input,
+                                  FloatType target) {
+  auto type = cast<RankedTensorType>(input.getType());
+  bool widen =
+      target.getWidth() > cast<FloatType>(type.getElementType()).getWidth();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+  Value init = tensor::EmptyOp::create(b, loc, sizes, target);
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type.clone(target)}, ValueRange{input},
+             ValueRange{init}, ArrayRef<AffineMap>{id, id}, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value v =
+                   widen ? arith::ExtFOp::create(nb, nloc, target, args[0])
+                               .getResult()
+                         : arith::TruncFOp::create(nb, nloc, target, args[0])
+                               .getResult();
+               linalg::YieldOp::create(nb, nloc, v);
+             })
+      .getResult(0);
 }
