@@ -152,6 +152,12 @@ llvm::LogicalResult guardSingleShare(mlir::RewriterBase &rewriter,
 /// store of a truncated vector).
 void populateQntSingleLaneStoresPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the pattern of qnt-reciprocal-division: a vector division by a
+/// uniform divisor whose quotient is only rounded to integers becomes a
+/// multiplication by the reciprocal, with the division kept for the vectors
+/// where the rounded integers could differ.
+void populateQntReciprocalDivisionPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_CODEGEN_PASSES_H

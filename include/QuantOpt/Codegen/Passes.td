@@ -383,6 +383,29 @@ def QntSingleShare : Pass<"qnt-single-share", "::mlir::func::FuncOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def QntReciprocalDivision : Pass<"qnt-reciprocal-division", "::mlir::func::FuncOp"> {
+  let summary = "Vector divisions before a rounding to integers through the reciprocal, exactly";
+  let description = [{
+    Quantization divides (`round(x / s)`), and a 16-lane `vdivps` costs
+    about ten cycles of throughput. Each 1-D f32 `arith.divf` on vectors
+    whose divisor is uniform (a broadcast scalar or a splat constant) and
+    whose result only feeds `math.roundeven`, `math.round` and NaN tests
+    (`arith.cmpf uno|ord %q, %q`) becomes
+    `t = x * (1 / s)` behind a test: when every lane of `t` is farther than
+    2^-20 |t| from its nearest half-integer, `t` rounds to the integers
+    `x / s` rounds to (the two differ by at most 2^-21 |t|: derivation in
+    ReciprocalDivision.cpp), and the vector takes it; otherwise (a lane
+    near a tie, |t| >= 2^19, NaN, infinity, a divisor whose reciprocal
+    overflows) an `scf.if` divides. The rounded results are the
+    division's, bit for bit. Run by `--qnt-codegen` after the element-wise
+    vectorization; the pattern is `populateQntReciprocalDivisionPatterns`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def QntSingleLaneStores : Pass<"qnt-single-lane-stores", "::mlir::ModuleOp"> {
   let summary = "Masked stores of one lane as scalar stores (an LLVM 22 x86 miscompile)";
   let description = [{

@@ -81,6 +81,7 @@ static LogicalResult buildPipeline(OpPassManager &pm,
         {codegen->lanes, codegen->sums == "vector", codegen->threads}));
     if (codegen->math == "polynomial")
       pm.addNestedPass<func::FuncOp>(quantopt::createQntPolynomialMath());
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntReciprocalDivision());
     pm.addPass(createCanonicalizerPass()); // the inits of the replaced contractions
   }
   bufferization::OneShotBufferizePassOptions bufferize;
