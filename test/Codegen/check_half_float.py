@@ -176,7 +176,9 @@ CASES = [matmul_case(1, 7, 5), matmul_case(5, 13, 37), matmul_case(4, 64, 16),
 # From 16 rows on, f16 matmuls widen each column group's weights once into
 # an f32 panel: groups of 4 blocks and a block left over (N = 70), and with
 # K = 2100 panels of 2 blocks (a panel holds at most 512 KiB).
-CASES += [matmul_case(37, 45, 70), matmul_case(17, 2100, 40)]
+# N = 200: three groups and a block left over, so that at threads=3 every
+# thread fills a panel of its own.
+CASES += [matmul_case(37, 45, 70), matmul_case(17, 2100, 40), matmul_case(33, 29, 200)]
 # The f16 kernels also take NHWC depthwise convolutions (bf16 keeps them in
 # f32): a channel tail, and 48 channels (three blocks) with stride 2.
 if elem == "f16":

@@ -184,8 +184,8 @@ variants = {
     "reference": [],
     "nhwc-reference": ["--qnt-convert-to-nhwc"],
     "codegen": ["--qnt-codegen"],
-    "codegen-t2": ["--qnt-codegen=threads=2"],
-    "codegen-t3": ["--qnt-codegen=threads=3"],
+    "codegen-t2": ["--qnt-codegen=threads=2 min-parallel-dots=0"],
+    "codegen-t3": ["--qnt-codegen=threads=3 min-parallel-dots=0"],
     "codegen-keep": ["--qnt-codegen=layout=keep"],
 }
 failures = compare_variants(bindir, path, work, expected, variants, 1e-4)

@@ -153,8 +153,8 @@ variants = {
     "reference": [],
     "nhwc-reference": ["--qnt-convert-to-nhwc"],
     "codegen": ["--qnt-codegen"],
-    "codegen-t2": ["--qnt-codegen=threads=2"],
-    "codegen-t3": ["--qnt-codegen=threads=3"],
+    "codegen-t2": ["--qnt-codegen=threads=2 min-parallel-dots=0"],
+    "codegen-t3": ["--qnt-codegen=threads=3 min-parallel-dots=0"],
 }
 failures = compare_variants(bindir, path, work, expected, variants, 1e-5)
 

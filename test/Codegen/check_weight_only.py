@@ -53,7 +53,7 @@ for m, k, n in SHAPES:
     results["reference"] = np.load(os.path.join(work, name + ".ref", "out0.npy"))
     for threads in (1, 2, 3):
         fast = os.path.join(work, f"{name}.t{threads}.mlir")
-        run([f"{bindir}/quant-opt", q, f"--qnt-codegen=threads={threads}", "-o", fast])
+        run([f"{bindir}/quant-opt", q, f"--qnt-codegen=threads={threads} min-parallel-dots=0", "-o", fast])
         out = os.path.join(work, f"{name}.t{threads}")
         run([f"{bindir}/quant-run", fast, "--entry", "main", "--input", xpath,
              "--output-dir", out])

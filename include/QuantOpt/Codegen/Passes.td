@@ -395,8 +395,10 @@ def QntReciprocalDivision : Pass<"qnt-reciprocal-division", "::mlir::func::FuncO
     2^-20 |t| from its nearest half-integer, `t` rounds to the integers
     `x / s` rounds to (the two differ by at most 2^-21 |t|: derivation in
     ReciprocalDivision.cpp), and the vector takes it; otherwise (a lane
-    near a tie, |t| >= 2^19, NaN, infinity, a divisor whose reciprocal
-    overflows) an `scf.if` divides. The rounded results are the
+    near a tie, |t| >= 2^19, NaN, infinity, a divisor that is 0, NaN or
+    above 2^126, whose reciprocal would be subnormal) an `scf.if` divides.
+    Divisions already inside an `scf.if` (the slow path's own) are left
+    alone. The rounded results are the
     division's, bit for bit. Run by `--qnt-codegen` after the element-wise
     vectorization; the pattern is `populateQntReciprocalDivisionPatterns`.
   }];

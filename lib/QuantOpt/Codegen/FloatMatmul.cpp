@@ -42,9 +42,10 @@ constexpr int64_t kLanes = 16;
 
 /// The input element types of the matmul and convolution kernels: f32
 /// (vector.fma), bf16 with f32 results (qnt_x86.dot_bf16 on pairs), and f16
-/// with f32 results (each operand widened to f32 as it loads, vcvtph2ps;
-/// a product of two f16 values is exact in f32, so vector.fma gives the
-/// reference's multiply and add bit for bit).
+/// with f32 results (the activations widened to f32 once before the
+/// kernel, matmul weights as they load or into a panel, convolution
+/// weights when packed; a product of two f16 values is exact in f32, so
+/// vector.fma gives the reference's multiply and add bit for bit).
 bool isKernelInput(Type t) { return t.isF32() || t.isBF16() || t.isF16(); }
 
 /// `v` loaded from the packed weights, widened to f32 when it is f16.
@@ -633,17 +634,12 @@ struct F32Kernels {
     // an f32 panel that its row tiles read (a conversion per load, two
     // uops beside each row tile's four FMAs, made a 512x1024x1024 matmul
     // 1.7x f32's time); with few rows, the tiles widen as they load.
-    int64_t panelBlocks = kColTile;
-    auto panelBytes = [&](int64_t blocks) {
-      return k * blocks * kLanes * int64_t(sizeof(float));
-    };
-    while (panelBlocks > 1 && panelBytes(panelBlocks) > kMaxPanelBytes)
-      panelBlocks /= 2;
+    int64_t panelBlocks =
+        f16 ? getPanelUnits(k, kLanes, kColTile, parallel, threads) : 0;
     // Small matmuls (a few rows) run without threads.
     int64_t serialBelowRows =
         rowsForThreads(k * n, minParallelDots, kMinParallelDotsF32);
-    if (!f16 || panelBytes(panelBlocks) > kMaxPanelBytes ||
-        (parallel && threads < 2)) {
+    if (panelBlocks == 0) {
       emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile,
                            nullptr, 0, serialBelowRows);
     } else {

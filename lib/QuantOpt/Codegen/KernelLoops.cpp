@@ -204,7 +204,8 @@ void quantopt::emitPanelTiles(OpBuilder &b, Location loc, Value numRows,
       tile(tb, panel, row0, rows, unit0, units);
     };
     emitColumnMajorTiles(pb, loc, numRows, numUnits, unitTile, parallel,
-                         emitTile, scope, parallel ? threads : 0);
+                         emitTile, scope, parallel ? threads : 0,
+                         serialBelowRows);
   };
   Value many =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, numRows,
@@ -216,10 +217,26 @@ void quantopt::emitPanelTiles(OpBuilder &b, Location loc, Value numRows,
         scf::YieldOp::create(tb, loc);
       },
       [&](OpBuilder &eb, Location) {
+        // Fewer than kPanelRows rows: when those are all below
+        // serialBelowRows, no test is needed.
+        bool shareFew = parallel && serialBelowRows < kPanelRows;
         emitColumnMajorTiles(eb, loc, numRows, numUnits, streamUnitTile,
-                             parallel, streamTile, nullptr, 0, serialBelowRows);
+                             shareFew, streamTile, nullptr, 0, serialBelowRows);
         scf::YieldOp::create(eb, loc);
       });
+}
+
+int64_t quantopt::getPanelUnits(int64_t k, int64_t unitCols, int64_t maxUnits,
+                                bool parallel, int64_t threads) {
+  if (parallel && threads < 2)
+    return 0;
+  auto bytes = [&](int64_t units) {
+    return k * units * unitCols * int64_t(sizeof(float));
+  };
+  int64_t units = std::max<int64_t>(1, maxUnits);
+  while (units > 1 && bytes(units) > kMaxPanelBytes)
+    units /= 2;
+  return bytes(units) <= kMaxPanelBytes ? units : 0;
 }
 
 int64_t quantopt::rowsForThreads(int64_t dotsPerRow, int64_t minDots,

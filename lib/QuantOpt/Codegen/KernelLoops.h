@@ -194,12 +194,21 @@ using PanelTileEmitter = llvm::function_ref<void(
     mlir::OpBuilder &, mlir::Value panel, mlir::Value row0, int64_t rows,
     mlir::Value unit0, int64_t units)>;
 
+/// The column units of a panel (emitPanelTiles) of K rows of `unitCols`
+/// floats per unit: at most `maxUnits`, halved until the panel holds at
+/// most kMaxPanelBytes; 0 when no panel is used: one unit is still larger,
+/// or the kernel is shared among threads of an unknown count (`parallel`
+/// with `threads` < 2: no panel per thread).
+int64_t getPanelUnits(int64_t k, int64_t unitCols, int64_t maxUnits,
+                      bool parallel, int64_t threads);
+
 /// The loop nests of weights that cost work to load (unpacked,
 /// dequantized or widened), chosen at run time: from kPanelRows rows on,
 /// per group of `unitTile` units, `fill` writes them once into an f32
 /// panel [k][panelCols] that every row tile (`tile`) of the group reads;
-/// with fewer rows, emitColumnMajorTiles with `streamUnitTile`,
-/// `streamTile` (whose tiles load them themselves) and `serialBelowRows`. One
+/// with fewer rows, emitColumnMajorTiles with `streamUnitTile` and
+/// `streamTile` (whose tiles load them themselves). Both take
+/// `serialBelowRows`. One
 /// panel on the stack; with `parallel`, one per thread of `threads`, allocated
 /// once per call (an alloca in the OpenMP loop would keep its
 /// memref.alloca_scope, which the lowering cannot), each thread taking a

@@ -14,18 +14,23 @@
 // division for the vectors where that could change the rounded integer,
 // so the results are those of the division, bit for bit:
 //
-//   r = 1 / s (once), t = x * r
-//   t = (x / s)(1 + d), |d| <= 2^-22 (r and t each rounded once, relative
-//   error <= 2^-24 each, or 2^-23 for r when it is subnormal, s > 2^126),
-//   and RN(x / s) = (x / s)(1 + d'), |d'| <= 2^-24; so t and RN(x / s)
-//   round to different integers only if a half-integer h lies between
-//   them, |t - h| <= 2^-21 |t|.
+//   r = RN(1 / s) (once) and t = RN(x * r), used only when |s| <= 2^126,
+//   so that r is normal (and no flush-to-zero mode can zero it). Then
+//   t = (x / s)(1 + d) with |d| <= 2^-23 + 2^-48 (r and t each rounded
+//   once, relative error <= 2^-24 each), and RN(x / s) = (x / s)(1 + d'),
+//   |d'| <= 2^-24, while both are normal: |t - RN(x / s)| <= 2^-21 |t|, and
+//   the two round to different integers only if a half-integer h lies
+//   between them (or on one), |t - h| <= 2^-21 |t|. Where t or x / s is
+//   below 2^-126 both are far below 1/2 and round to zero of one sign.
 //   The vector takes t (and roundeven(t), for the roundeven users) when
-//   every lane is farther than 2^-20 |t| from its nearest half-integer
-//   (0.5 - |t - roundeven(t)|, exact: Sterbenz), and
-//   x / s otherwise: lanes near a tie, |t| >= 2^19 (the margin reaches 0.5),
-//   NaN and infinity (the test is false for them) and r infinite (s below
-//   2^-128, or 0: t is infinite or NaN).
+//   every lane is farther than 2^-20 |t| from its nearest half-integer,
+//   0.5 - |t - roundeven(t)|: t - roundeven(t) is exact; 0.5 minus it may
+//   round when it is below 1/4, but the distance is then above 1/4, past
+//   the margin while |t| < 2^18, and for larger |t| every term is a
+//   multiple of ulp(t) >= 2^-5, exact.
+//   Otherwise it divides: lanes near a tie, |t| >= 2^19 (the margin
+//   reaches 1/2), NaN and infinity (the comparison is false for them), and
+//   a divisor that is 0, NaN or above 2^126.
 //
 // The branch keeps vdivps off the common path (LLVM does not speculate a
 // vector division). The pattern is populateQntReciprocalDivisionPatterns.
@@ -112,8 +117,14 @@ struct DivisionBeforeRounding : OpRewritePattern<arith::DivFOp> {
         b, loc, math::AbsFOp::create(b, loc, t), cst(0x1p-20f));
     Value far = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
                                       fromTie, margin);
-    Value allFar =
-        vector::ReductionOp::create(b, loc, vector::CombiningKind::AND, far);
+    // |s| <= 2^126: r is normal (false for NaN).
+    Value normalInverse = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OLE, math::AbsFOp::create(b, loc, s),
+        arith::ConstantOp::create(b, loc, b.getFloatAttr(f32, 0x1p126)));
+    Value allFar = arith::AndIOp::create(
+        b, loc,
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::AND, far),
+        normalInverse);
     // The quotient, and its rounding to nearest even (n, which the fast
     // path has already computed, for the roundeven users).
     auto guarded = scf::IfOp::create(

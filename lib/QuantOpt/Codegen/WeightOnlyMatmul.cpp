@@ -368,16 +368,11 @@ struct WeightOnlyKernels {
     // row tile then reads as the fp32 kernel reads its packed weights: the
     // unpacking and scaling are paid once per column tile instead of once
     // per row tile.
-    int64_t panelUnitTile = std::max<int64_t>(1, kColTile / perUnit);
-    auto panelBytes = [&](int64_t units) {
-      return k * units * perUnit * kLanes * int64_t(sizeof(float));
-    };
-    while (panelUnitTile > 1 && panelBytes(panelUnitTile) > kMaxPanelBytes)
-      panelUnitTile /= 2;
     // One panel on the stack, reused by every column tile, or one per
     // thread (emitPanelTiles).
-    bool usePanel = panelBytes(panelUnitTile) <= kMaxPanelBytes &&
-                    (!parallel || threads > 1);
+    int64_t panelUnitTile = getPanelUnits(
+        k, perUnit * kLanes, kColTile / perUnit, parallel, threads);
+    bool usePanel = panelUnitTile > 0;
     int64_t panelCols = panelUnitTile * perUnit * kLanes;
     auto fillPanel = [&](OpBuilder &cb, Value panel, Value unit0,
                          int64_t units) {

@@ -1,5 +1,4 @@
-//===- ConvertToHalfFloat.cpp - Float layers to bf16/f16 inputs
-//------------===//
+//===- ConvertToHalfFloat.cpp - Float layers to bf16 or f16 inputs --------===//
 //
 // Part of the QuantOpt project.
 //
