@@ -143,6 +143,12 @@ def QntF32Matmul : Pass<"qnt-f32-matmul", "::mlir::func::FuncOp"> {
     read (as `qnt-weight-only-matmul`); convolution weights are packed
     widened to f32 at compile time. Products of f16 values are exact in f32,
     so the kernels equal the reference bit for bit.
+
+    Weight-only convolutions (weights from `qnt.dequantize` of a constant,
+    f32 result) get the f32 kernels too: the dequantized values are folded
+    at compile time with the numerics library's formula (the values the
+    reference lowering computes on every call); a convolution's weights are
+    small and each is read once per output pixel.
   }];
   let options = [
     Option<"parallel", "parallel", "bool", /*default=*/"false",

@@ -17,7 +17,9 @@
 #include "Epilogue.h"
 #include "KernelLoops.h"
 #include "QuantOpt/Codegen/Passes.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/FloatCast.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -171,29 +173,65 @@ bool isF32Layer(linalg::BatchMatmulOp op) {
          !bType.isDynamicDim(2);
 }
 
-/// A float NHWC/HWCF convolution fit for the kernel: f32, a static channel
-/// count and constant weights.
-bool isF32Layer(linalg::Conv2DNhwcHwcfOp op) {
+/// A convolution's constant weights: a constant, or the f32 values of a
+/// qnt.dequantize of a constant (a weight-only layer), folded now with the
+/// numerics library's formula (dequantizeWithParams: the values the
+/// reference lowering computes on every call). A convolution's weights are
+/// small and each is read once per output pixel, so the f32 kernel on them
+/// beats reading the stored integers (which only matmuls streaming their
+/// weights from memory gain from: qnt-weight-only-matmul).
+std::optional<DenseElementsAttr> getConvWeights(Value w) {
   DenseElementsAttr weights;
+  if (matchPattern(w, m_Constant(&weights)))
+    return weights;
+  auto dq = w.getDefiningOp<qnt::DequantizeOp>();
+  if (!dq)
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(dq.getResult().getType());
+  DenseElementsAttr stored;
+  if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+      !matchPattern(dq.getInput(), m_Constant(&stored)))
+    return std::nullopt;
+  qnt::ParamsAttr params = dq.getParams();
+  if (dq.getPacked()) {
+    std::optional<DenseElementsAttr> unpacked = unpackSubByte(
+        stored,
+        RankedTensorType::get(type.getShape(), params.getStoredElementType()));
+    if (!unpacked)
+      return std::nullopt;
+    stored = *unpacked;
+  }
+  std::optional<std::vector<float>> values =
+      dequantizeWithParams(stored, params);
+  if (!values)
+    return std::nullopt;
+  return DenseElementsAttr::get(type, ArrayRef<float>(*values));
+}
+
+/// A float NHWC/HWCF convolution fit for the kernel: f32, bf16 or f16, a
+/// static channel count and constant (or weight-only) weights.
+bool isF32Layer(linalg::Conv2DNhwcHwcfOp op) {
   auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  return xType && outType && isKernelInput(xType.getElementType()) &&
-         outType.getElementType().isF32() && !xType.isDynamicDim(3) &&
-         matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
-         weights.getElementType() == xType.getElementType();
+  if (!xType || !outType || !isKernelInput(xType.getElementType()) ||
+      !outType.getElementType().isF32() || xType.isDynamicDim(3))
+    return false;
+  std::optional<DenseElementsAttr> weights = getConvWeights(op.getInputs()[1]);
+  return weights && weights->getElementType() == xType.getElementType();
 }
 
 /// A float NHWC/HWC depthwise convolution fit for the kernel: f32 or f16
-/// inputs (f32 result), a static channel count and constant weights.
+/// inputs (f32 result), a static channel count and constant (or weight-only)
+/// weights.
 bool isF32Layer(linalg::DepthwiseConv2DNhwcHwcOp op) {
-  DenseElementsAttr weights;
   auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  return xType && outType &&
-         (xType.getElementType().isF32() || xType.getElementType().isF16()) &&
-         outType.getElementType().isF32() && !xType.isDynamicDim(3) &&
-         matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
-         weights.getElementType() == xType.getElementType();
+  if (!xType || !outType ||
+      !(xType.getElementType().isF32() || xType.getElementType().isF16()) ||
+      !outType.getElementType().isF32() || xType.isDynamicDim(3))
+    return false;
+  std::optional<DenseElementsAttr> weights = getConvWeights(op.getInputs()[1]);
+  return weights && weights->getElementType() == xType.getElementType();
 }
 
 /// The element-wise chain after `op` (bias, activation), which a kernel
@@ -239,8 +277,7 @@ struct F32Kernels {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx);
-    DenseElementsAttr weights;
-    (void)matchPattern(op.getInputs()[1], m_Constant(&weights));
+    DenseElementsAttr weights = *getConvWeights(op.getInputs()[1]);
     auto wType = cast<RankedTensorType>(weights.getType());
     int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1),
             c = wType.getDimSize(2), f = wType.getDimSize(3), khw = kh * kw;
@@ -392,8 +429,7 @@ struct F32Kernels {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx);
-    DenseElementsAttr weights;
-    (void)matchPattern(op.getInputs()[1], m_Constant(&weights));
+    DenseElementsAttr weights = *getConvWeights(op.getInputs()[1]);
     auto wType = cast<RankedTensorType>(weights.getType());
     int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1),
             c = wType.getDimSize(2), khw = kh * kw;
