@@ -42,6 +42,8 @@
 #include <cstring>
 #include <random>
 
+#include <unistd.h>
+
 // oneDNN from Debian runs on OpenMP (libgomp): its thread count is OpenMP's.
 extern "C" void omp_set_num_threads(int);
 
@@ -85,6 +87,13 @@ static cl::opt<std::string> amxOption(
 static cl::opt<int64_t> lanesOption(
     "lanes", cl::desc("i32 lanes of our integer kernels: 16 or 8"),
     cl::init(16), cl::cat(category));
+static cl::opt<int64_t> evictMb(
+    "evict-mb",
+    cl::desc("MiB of memory the group-wise section reads before each timed "
+             "call, so that the weights come from DRAM (default -1: twice "
+             "the last-level cache; 0: no eviction, weights stay cached "
+             "when they fit)"),
+    cl::init(-1), cl::cat(category));
 static cl::opt<std::string> threadsOption(
     "thread-counts", cl::desc("Thread counts to time (ours and oneDNN)"),
     cl::init("1,2"), cl::cat(category));
@@ -499,16 +508,52 @@ static double timeDnnl(DnnlMatmul &d) {
   return medianMs(times);
 }
 
+/// Reads a buffer larger than the last-level cache, so that the next call
+/// finds its weights in DRAM (decode kernels are timed from DRAM, as a
+/// model's layers run: a machine's L3 can hold a whole 1x16384x8192 int4
+/// layer, and one kernel timed in a loop would then run from it).
+class CacheEvictor {
+public:
+  CacheEvictor() {
+    int64_t mb = evictMb;
+    if (mb < 0) {
+      long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+      mb = 2 * std::max<long>(l3, 32l << 20) >> 20;
+    }
+    buffer.assign(static_cast<size_t>(mb) << 20, 1);
+  }
+  int64_t megabytes() const {
+    return static_cast<int64_t>(buffer.size() >> 20);
+  }
+  void evict() {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < buffer.size(); i += 64)
+      sum += buffer[i];
+    sink += sum;
+  }
+
+private:
+  std::vector<uint8_t> buffer;
+  volatile uint64_t sink = 0;
+};
+
 /// The group-wise section (--groupwise): W4A8 with int4 weights per block
 /// of 32 and 128 rows of K, int8 activations per row and block, against our
 /// W8A8 (int8 per-channel weights, int8 activations per row), both from f32
 /// activations (the dynamic quantization is part of each layer). Each
 /// kernel is checked against the reference lowering of the same module, bit
-/// for bit, then timed interleaved. Returns the number of failures.
+/// for bit, then timed interleaved, each call after a CacheEvictor pass.
+/// Returns the number of failures.
 static int runGroupwise(MLIRContext &ctx, const std::vector<Shape> &shapes,
                         const std::vector<int> &threadCounts,
                         std::mt19937 &rng) {
   int failures = 0;
+  CacheEvictor evictor;
+  if (!shapes.empty())
+    llvm::outs() << llvm::formatv(
+        "group-wise section: {0} MiB read before each timed call (weights "
+        "from DRAM; --evict-mb)\n",
+        evictor.megabytes());
   for (const Shape &s : shapes) {
     double ops = 2.0 * s.m * s.k * s.n;
     std::string shapeName =
@@ -580,6 +625,7 @@ static int runGroupwise(MLIRContext &ctx, const std::vector<Shape> &shapes,
            ++round)
         for (size_t v = 0; v < variants.size(); ++v) {
           quantopt::runtime::Timing timing;
+          evictor.evict();
           auto out = kernels[v].session->call({in}, {"a"}, 1, &timing);
           if (!out) {
             llvm::errs() << llvm::toString(out.takeError()) << "\n";

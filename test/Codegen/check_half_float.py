@@ -175,10 +175,15 @@ CASES = [matmul_case(1, 7, 5), matmul_case(5, 13, 37), matmul_case(4, 64, 16),
          conv_case(2, 6, 5, 4, 1, 1, 33, 1, 1), conv_case(1, 9, 9, 5, 2, 3, 8, 1, 2)]
 # From 16 rows on, f16 matmuls widen each column group's weights once into
 # an f32 panel: groups of 4 blocks and a block left over (N = 70), and with
-# K = 2100 panels of 2 blocks (a panel holds at most 512 KiB).
+# K = 2100 a panel on the heap (more than 512 KiB).
 # N = 200: three groups and a block left over, so that at threads=3 every
 # thread fills a panel of its own.
 CASES += [matmul_case(37, 45, 70), matmul_case(17, 2100, 40), matmul_case(33, 29, 200)]
+# K in chunks (a column group of more than 1 MiB): bf16 with an odd K (its
+# single last k in the last chunk), f16 through the panel (one chunk per
+# panel) and, below 16 rows, f16 streaming with K = 8193 whole; the
+# results stay the reference's bit for bit.
+CASES += [matmul_case(17, 8193, 40), matmul_case(5, 9001, 20)]
 # The f16 kernels also take NHWC depthwise convolutions (bf16 keeps them in
 # f32): a channel tail, and 48 channels (three blocks) with stride 2.
 if elem == "f16":

@@ -596,6 +596,23 @@ struct F32Kernels {
     Value m = memref::DimOp::create(b, loc, a, 0);
     auto vec = VectorType::get({kLanes}, f32);
     bool fullBlocks = n % kLanes == 0;
+    // f16 with many rows: a column group's weights are widened once into
+    // an f32 panel that its row tiles read (a conversion per load, two
+    // uops beside each row tile's four FMAs, made a 512x1024x1024 matmul
+    // 1.7x f32's time); with few rows, the tiles widen as they load.
+    // A long K in chunks (KChunks: 128 x 11008 x 1024 f32 took 2.5x
+    // oneDNN's time with each row tile reading its group's 2.75 MiB from
+    // L3), the panel holding one chunk.
+    KChunks chunks =
+        f16 ? getKChunks(k, kColTile * kLanes * 4)
+            : getKChunks(kSteps, kColTile * stepWidth *
+                                     (wElement.getIntOrFloatBitWidth() / 8));
+    int64_t panelBlocks =
+        f16 ? getPanelUnits(chunks.size, kLanes, kColTile, parallel, threads)
+            : 0;
+    if (f16 && panelBlocks == 0)
+      chunks = getKChunks(kSteps, kColTile * stepWidth * 2);
+    allocateChunkPartials(b, loc, chunks, m, nBlocks * kLanes);
 
     // rows x cols column blocks of accumulators in registers over K; the
     // weights from the packed constant, or (f16, many rows) from `panel`,
@@ -611,27 +628,41 @@ struct F32Kernels {
         colIdx.push_back(arith::MulIOp::create(
             tb, loc, blkIdx[c], arith::ConstantIndexOp::create(tb, loc, kLanes)));
       }
-      SmallVector<Value> start;
+      // With a panel, only its nest takes chunks (the few-rows nest beside
+      // it reads K whole).
+      const KChunks &ch = panel || panelBlocks == 0 ? chunks : KChunks();
+      SmallVector<SmallVector<Value, 2>> positions;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < cols; ++c)
-          start.push_back(init.read(
-              tb, loc, vec, ValueRange{rowIdx[r], colIdx[c]}, fullBlocks));
+          positions.push_back({rowIdx[r], colIdx[c]});
+      SmallVector<Value> start =
+          ch.start(tb, loc, vec, positions, [&](OpBuilder &sb) {
+            SmallVector<Value> fromInit;
+            for (const SmallVector<Value, 2> &at : positions)
+              fromInit.push_back(init.read(sb, loc, vec, at, fullBlocks));
+            return fromInit;
+          });
+      // The chunk's steps; the panel's row 0 is its first.
+      Value begin, end;
+      std::tie(begin, end) = ch.bounds(tb, loc, kSteps);
+      Value panelBegin = begin;
       // One step of k (f32) or of a pair of k (bf16; `single`: the last
       // k of an odd K, alone).
       auto step = [&](OpBuilder &lb, Value kk, ValueRange accs, bool single) {
         auto wVec = VectorType::get({stepWidth}, wElement);
         SmallVector<Value> wv;
         for (int64_t c = 0; c < cols; ++c)
-          wv.push_back(panel
-                           ? vector::LoadOp::create(
-                                 lb, loc, vec, panel,
-                                 ValueRange{kk, arith::ConstantIndexOp::create(
-                                                    lb, loc, c * kLanes)})
-                                 .getResult()
-                           : widenToF32(lb, loc,
-                                        vector::LoadOp::create(
-                                            lb, loc, wVec, w,
-                                            ValueRange{blkIdx[c], kk, c0})));
+          wv.push_back(panel ? vector::LoadOp::create(
+                                   lb, loc, vec, panel,
+                                   ValueRange{arith::SubIOp::create(lb, loc, kk,
+                                                                    panelBegin),
+                                              arith::ConstantIndexOp::create(
+                                                  lb, loc, c * kLanes)})
+                                   .getResult()
+                             : widenToF32(lb, loc,
+                                          vector::LoadOp::create(
+                                              lb, loc, wVec, w,
+                                              ValueRange{blkIdx[c], kk, c0})));
         SmallVector<SmallVector<Value>> aIdx;
         Value aCol = bf16 ? arith::MulIOp::create(
                                 lb, loc, kk,
@@ -642,51 +673,54 @@ struct F32Kernels {
         return bf16 ? accumulatePairs(lb, loc, a, aIdx, wv, accs, single)
                     : accumulateRows(lb, loc, a, aIdx, wv, accs);
       };
+      // The whole steps of the chunk; the single k of an odd K (bf16) is
+      // the last chunk's last step.
       int64_t fullSteps = bf16 ? k / 2 : k;
+      if (fullSteps < kSteps)
+        end = arith::MinUIOp::create(
+            tb, loc, end, arith::ConstantIndexOp::create(tb, loc, fullSteps));
       auto loop = scf::ForOp::create(
-          tb, loc, c0, arith::ConstantIndexOp::create(tb, loc, fullSteps), c1,
-          start, [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
+          tb, loc, begin, end, c1, start,
+          [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
             scf::YieldOp::create(lb, loc, step(lb, kk, accs, false));
           });
-      SmallVector<Value> sums = loop.getResults();
-      if (fullSteps < kSteps)
-        sums = step(tb, arith::ConstantIndexOp::create(tb, loc, fullSteps),
-                    sums, true);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c) {
-          SmallVector<Value> at{rowIdx[r], colIdx[c]};
-          Value v = epilogue.apply(tb, loc, sums[r * cols + c], at,
-                                   fullBlocks);
-          vector::TransferWriteOp::create(tb, loc, v, out, at,
-                                          ArrayRef<bool>{fullBlocks});
-        }
+      ch.finish(tb, loc, loop.getResults(), positions,
+                [&](OpBuilder &fb, ValueRange done) {
+                  SmallVector<Value> sums(done);
+                  if (fullSteps < kSteps)
+                    sums = step(
+                        fb, arith::ConstantIndexOp::create(fb, loc, fullSteps),
+                        sums, true);
+                  for (auto [v, at] : llvm::zip_equal(sums, positions)) {
+                    Value y = epilogue.apply(fb, loc, v, at, fullBlocks);
+                    vector::TransferWriteOp::create(fb, loc, y, out, at,
+                                                    ArrayRef<bool>{fullBlocks});
+                  }
+                });
     };
 
     auto emitTile = [&](OpBuilder &tb, Value row0, int64_t rows, Value blk0,
                         int64_t cols) {
       emitTileFrom(tb, Value(), row0, rows, blk0, cols);
     };
-    // f16 with many rows: a column group's weights are widened once into
-    // an f32 panel that its row tiles read (a conversion per load, two
-    // uops beside each row tile's four FMAs, made a 512x1024x1024 matmul
-    // 1.7x f32's time); with few rows, the tiles widen as they load.
-    int64_t panelBlocks =
-        f16 ? getPanelUnits(k, kLanes, kColTile, parallel, threads) : 0;
     // Small matmuls (a few rows) run without threads.
     int64_t serialBelowRows =
         rowsForThreads(k * n, minParallelDots, kMinParallelDotsF32);
     if (panelBlocks == 0) {
       emitColumnMajorTiles(b, loc, m, nBlocks, kColTile, parallel, emitTile,
-                           nullptr, 0, serialBelowRows);
+                           nullptr, 0, serialBelowRows, &chunks);
     } else {
       auto fillPanel = [&](OpBuilder &cb, Value panel, Value blk0,
                            int64_t cols) {
         SmallVector<Value> blkIdx;
         for (int64_t c = 0; c < cols; ++c)
           blkIdx.push_back(offsetIndex(cb, loc, blk0, c));
+        Value begin, end;
+        std::tie(begin, end) = chunks.bounds(cb, loc, k);
         scf::ForOp::create(
-            cb, loc, c0, arith::ConstantIndexOp::create(cb, loc, k), c1,
-            ValueRange{}, [&](OpBuilder &lb, Location, Value kk, ValueRange) {
+            cb, loc, begin, end, c1, ValueRange{},
+            [&](OpBuilder &lb, Location, Value kk, ValueRange) {
+              Value row = arith::SubIOp::create(lb, loc, kk, begin);
               for (int64_t c = 0; c < cols; ++c) {
                 Value v =
                     widenToF32(lb, loc,
@@ -695,15 +729,15 @@ struct F32Kernels {
                                    w, ValueRange{blkIdx[c], kk, c0}));
                 vector::StoreOp::create(
                     lb, loc, v, panel,
-                    ValueRange{kk, arith::ConstantIndexOp::create(lb, loc,
-                                                                  c * kLanes)});
+                    ValueRange{row, arith::ConstantIndexOp::create(
+                                        lb, loc, c * kLanes)});
               }
               scf::YieldOp::create(lb, loc);
             });
       };
       emitPanelTiles(b, loc, m, nBlocks, panelBlocks, k, panelBlocks * kLanes,
                      parallel, threads, fillPanel, emitTileFrom, kColTile,
-                     emitTile, serialBelowRows);
+                     emitTile, serialBelowRows, &chunks);
     }
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);

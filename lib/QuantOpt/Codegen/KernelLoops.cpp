@@ -166,15 +166,22 @@ void quantopt::emitPanelTiles(OpBuilder &b, Location loc, Value numRows,
                               int64_t panelCols, bool parallel, int64_t threads,
                               PanelFiller fill, PanelTileEmitter tile,
                               int64_t streamUnitTile, TileEmitter streamTile,
-                              int64_t serialBelowRows) {
+                              int64_t serialBelowRows, KChunks *chunks) {
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
+  // The panel's rows: K, or one chunk of it.
+  if (chunks && chunks->enabled())
+    k = chunks->size;
   auto emitPanels = [&](OpBuilder &pb) {
     Value panel, panels;
     if (parallel)
       panels = memref::AllocOp::create(
           pb, loc, MemRefType::get({threads, k, panelCols}, f32),
           pb.getI64IntegerAttr(64));
+    else if (k * panelCols * int64_t(sizeof(float)) > kMaxStackPanelBytes)
+      panel =
+          memref::AllocOp::create(pb, loc, MemRefType::get({k, panelCols}, f32),
+                                  pb.getI64IntegerAttr(64));
     else
       panel = memref::AllocaOp::create(pb, loc,
                                        MemRefType::get({k, panelCols}, f32),
@@ -205,7 +212,7 @@ void quantopt::emitPanelTiles(OpBuilder &b, Location loc, Value numRows,
     };
     emitColumnMajorTiles(pb, loc, numRows, numUnits, unitTile, parallel,
                          emitTile, scope, parallel ? threads : 0,
-                         serialBelowRows);
+                         serialBelowRows, chunks);
   };
   Value many =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, numRows,
@@ -246,11 +253,93 @@ int64_t quantopt::rowsForThreads(int64_t dotsPerRow, int64_t minDots,
   return llvm::divideCeil(minDots, std::max<int64_t>(dotsPerRow, 1));
 }
 
+KChunks quantopt::getKChunks(int64_t steps, int64_t groupStepBytes) {
+  KChunks chunks;
+  chunks.size = steps;
+  int64_t bytes = steps * groupStepBytes;
+  if (bytes <= kMaxUnchunkedBytes || steps < 2)
+    return chunks;
+  chunks.count = std::min<int64_t>(steps, llvm::divideCeil(bytes, kChunkBytes));
+  chunks.size = llvm::divideCeil(steps, chunks.count);
+  chunks.count = llvm::divideCeil(steps, chunks.size);
+  return chunks;
+}
+
+void quantopt::allocateChunkPartials(OpBuilder &b, Location loc,
+                                     KChunks &chunks, Value numRows,
+                                     int64_t columns) {
+  if (!chunks.enabled())
+    return;
+  chunks.partial = memref::AllocOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic, columns}, b.getF32Type()),
+      ValueRange{numRows}, b.getI64IntegerAttr(64));
+}
+
+std::pair<Value, Value> KChunks::bounds(OpBuilder &b, Location loc,
+                                        int64_t steps) const {
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  if (!enabled())
+    return {cst(0), cst(steps)};
+  Value begin = arith::MulIOp::create(b, loc, index, cst(size));
+  Value end = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, begin, cst(size)), cst(steps));
+  return {begin, end};
+}
+
+SmallVector<Value>
+KChunks::start(OpBuilder &b, Location loc, VectorType type,
+               ArrayRef<SmallVector<Value, 2>> positions,
+               function_ref<SmallVector<Value>(OpBuilder &)> first) const {
+  if (!enabled())
+    return first(b);
+  Value isFirst =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, index,
+                            arith::ConstantIndexOp::create(b, loc, 0));
+  // Result types from the yields.
+  auto ifOp = scf::IfOp::create(
+      b, loc, isFirst,
+      [&](OpBuilder &tb, Location) {
+        scf::YieldOp::create(tb, loc, first(tb));
+      },
+      [&](OpBuilder &eb, Location) {
+        SmallVector<Value> sums;
+        for (const SmallVector<Value, 2> &at : positions)
+          sums.push_back(vector::LoadOp::create(eb, loc, type, partial, at));
+        scf::YieldOp::create(eb, loc, sums);
+      });
+  return SmallVector<Value>(ifOp.getResults());
+}
+
+void KChunks::finish(OpBuilder &b, Location loc, ValueRange accs,
+                     ArrayRef<SmallVector<Value, 2>> positions,
+                     function_ref<void(OpBuilder &, ValueRange)> last) const {
+  if (!enabled()) {
+    last(b, accs);
+    return;
+  }
+  Value isLast =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, index,
+                            arith::ConstantIndexOp::create(b, loc, count - 1));
+  scf::IfOp::create(
+      b, loc, isLast,
+      [&](OpBuilder &tb, Location) {
+        last(tb, accs);
+        scf::YieldOp::create(tb, loc);
+      },
+      [&](OpBuilder &eb, Location) {
+        for (auto [acc, at] : llvm::zip_equal(accs, positions))
+          vector::StoreOp::create(eb, loc, acc, partial, at);
+        scf::YieldOp::create(eb, loc);
+      });
+}
+
 void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
                                     int64_t numUnits, int64_t unitTile,
                                     bool parallel, TileEmitter emitTile,
                                     ColumnScope scope, int64_t workers,
-                                    int64_t serialBelowRows) {
+                                    int64_t serialBelowRows, KChunks *chunks) {
   auto cst = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
@@ -279,18 +368,35 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
           b, loc, few,
           [&](OpBuilder &tb, Location) {
             emitColumnMajorTiles(tb, loc, numRows, numUnits, unitTile,
-                                 /*parallel=*/false, emitTile, scope, workers);
+                                 /*parallel=*/false, emitTile, scope, workers,
+                                 0, chunks);
             scf::YieldOp::create(tb, loc);
           },
           [&](OpBuilder &eb, Location) {
             emitColumnMajorTiles(eb, loc, numRows, numUnits, unitTile,
-                                 /*parallel=*/true, emitTile, scope, workers);
+                                 /*parallel=*/true, emitTile, scope, workers, 0,
+                                 chunks);
             scf::YieldOp::create(eb, loc);
           });
       return;
     }
   }
   Value c0 = cst(b, 0), c1 = cst(b, 1), cRows = cst(b, kRowTile);
+  // `body` once per chunk of K (chunks->index set), or once.
+  auto perChunk = [&](OpBuilder &ob, function_ref<void(OpBuilder &)> body) {
+    if (!chunks || !chunks->enabled()) {
+      body(ob);
+      return;
+    }
+    scf::ForOp::create(ob, loc, c0, cst(ob, chunks->count), c1, ValueRange{},
+                       [&](OpBuilder &kb, Location, Value chunk, ValueRange) {
+                         Value saved = chunks->index;
+                         chunks->index = chunk;
+                         body(kb);
+                         chunks->index = saved;
+                         scf::YieldOp::create(kb, loc);
+                       });
+  };
   // Rows [first, last): tiles of kRowTile, then the rest one by one.
   auto rowRange = [&](OpBuilder &ob, Value unit0, int64_t units, Value first,
                       Value last) {
@@ -313,32 +419,41 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
   auto emitColumns = [&](OpBuilder &cb, Value unit0, int64_t units,
                          Value worker) {
     auto rows = [&](OpBuilder &ob) { rowRange(ob, unit0, units, c0, numRows); };
-    if (scope)
-      scope(cb, worker, unit0, units, rows);
-    else
-      rows(cb);
+    perChunk(cb, [&](OpBuilder &kb) {
+      if (scope)
+        scope(kb, worker, unit0, units, rows);
+      else
+        rows(kb);
+    });
   };
   // Without a column scope, threads share (column unit, row share) pairs:
   // one scf.parallel over both, which OpenMP hands out in contiguous runs,
   // so a thread keeps a group's weights while it walks its rows, and a
   // matrix with fewer column groups than threads (N = 192 is 3 groups)
   // still keeps every thread busy.
+  // With chunks of K, a share reads each chunk from L3 once for all its
+  // rows: larger shares read less (128 x 11008 x 1024 f32 at two threads:
+  // SHARE_NOTE).
+  int64_t rowsPerShare =
+      chunks && chunks->enabled() ? kChunkedRowsPerShare : kRowsPerShare;
   Value rowShares;
   if (parallel && !scope)
     rowShares =
-        arith::CeilDivUIOp::create(b, loc, numRows, cst(b, kRowsPerShare));
+        arith::CeilDivUIOp::create(b, loc, numRows, cst(b, rowsPerShare));
   auto unitsByRowShares = [&](Value unitBegin, Value unitEnd, int64_t units) {
     scf::ParallelOp::create(
         b, loc, ValueRange{unitBegin, c0}, ValueRange{unitEnd, rowShares},
         ValueRange{cst(b, units), c1},
         [&](OpBuilder &bb, Location, ValueRange ivs) {
           Value first =
-              arith::MulIOp::create(bb, loc, ivs[1], cst(bb, kRowsPerShare));
+              arith::MulIOp::create(bb, loc, ivs[1], cst(bb, rowsPerShare));
           Value last = arith::MinUIOp::create(
               bb, loc,
-              arith::AddIOp::create(bb, loc, first, cst(bb, kRowsPerShare)),
+              arith::AddIOp::create(bb, loc, first, cst(bb, rowsPerShare)),
               numRows);
-          rowRange(bb, ivs[0], units, first, last);
+          perChunk(bb, [&](OpBuilder &kb) {
+            rowRange(kb, ivs[0], units, first, last);
+          });
         });
   };
   int64_t groups = numUnits / unitTile;

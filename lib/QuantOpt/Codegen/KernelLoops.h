@@ -101,6 +101,8 @@ constexpr int64_t kColTile = 4;
 /// Rows per share of the matmul kernels' loop nest with threads (a
 /// multiple of kRowTile).
 constexpr int64_t kRowsPerShare = 16;
+/// Rows per share when K is in chunks (KChunks).
+constexpr int64_t kChunkedRowsPerShare = 256;
 
 /// `base + d` as an index value (`base` itself for d = 0).
 mlir::Value offsetIndex(mlir::OpBuilder &b, mlir::Location loc,
@@ -144,6 +146,61 @@ using ColumnScope = llvm::function_ref<void(
     mlir::OpBuilder &, mlir::Value worker, mlir::Value unit0, int64_t units,
     llvm::function_ref<void(mlir::OpBuilder &)> rows)>;
 
+/// K in chunks (cache blocking): a column group whose weights are larger
+/// than L2 (the fp32 kernel's [K][64] floats for K = 11008 are 2.75 MiB)
+/// would be read from L3 by every row tile; in chunks of K, each chunk is
+/// read once from L3 and then from L2 by the row tiles of a share. A tile
+/// starts chunk 0 from its usual start (the init), every other chunk from
+/// the partial sums the previous chunk stored, and finishes the last chunk
+/// as usual (epilogue, store); the others store their partial sums. Each
+/// output's multiply-adds keep their order, so the results are the
+/// unchunked kernel's bit for bit.
+struct KChunks {
+  /// Steps of K per chunk and chunks (count 1: K whole, no partial sums).
+  int64_t size = 0, count = 1;
+  /// The chunk being emitted (an index; emitColumnMajorTiles sets it around
+  /// the row loops).
+  mlir::Value index;
+  /// f32 [M][columns] partial sums, padded to whole column blocks.
+  mlir::Value partial;
+
+  bool enabled() const { return count > 1; }
+  /// The steps [begin, end) of the current chunk of `steps` (all of them
+  /// when not enabled).
+  std::pair<mlir::Value, mlir::Value>
+  bounds(mlir::OpBuilder &b, mlir::Location loc, int64_t steps) const;
+  /// A tile's accumulators at the start of the current chunk: `first` at
+  /// chunk 0, else the partial sums at `positions` (one [row, column] per
+  /// accumulator, of type `type`).
+  llvm::SmallVector<mlir::Value>
+  start(mlir::OpBuilder &b, mlir::Location loc, mlir::VectorType type,
+        llvm::ArrayRef<llvm::SmallVector<mlir::Value, 2>> positions,
+        llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::OpBuilder &)>
+            first) const;
+  /// After a chunk: `last` with the accumulators at the last chunk, else
+  /// the accumulators stored as partial sums.
+  void finish(
+      mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange accs,
+      llvm::ArrayRef<llvm::SmallVector<mlir::Value, 2>> positions,
+      llvm::function_ref<void(mlir::OpBuilder &, mlir::ValueRange)> last) const;
+};
+
+/// Chunks of `steps` steps of K for a column group of `groupStepBytes`
+/// bytes of weights per step: none while the group holds at most
+/// kMaxUnchunkedBytes, else chunks of at most kChunkBytes, as even as
+/// possible. `partial` is left to the kernel (allocateChunkPartials).
+KChunks getKChunks(int64_t steps, int64_t groupStepBytes);
+/// A group's weights up to this size are read whole (they stay in a 2 MiB
+/// L2; 1 MiB on AMD Zen 5 halves a 4 x 4 tile's reuse, still below L3's
+/// cost); larger ones in chunks of at most kChunkBytes.
+constexpr int64_t kMaxUnchunkedBytes = 1024 * 1024;
+constexpr int64_t kChunkBytes = 512 * 1024;
+/// Allocates `chunks.partial` (when enabled) in the kernel's body: f32
+/// [numRows][columns], freed by the deallocation pipeline.
+void allocateChunkPartials(mlir::OpBuilder &b, mlir::Location loc,
+                           KChunks &chunks, mlir::Value numRows,
+                           int64_t columns);
+
 /// The loop nest: column units in groups of `unitTile`, then the remaining
 /// units one by one; within each (inside `scope`, when given), rows
 /// [0, numRows) in tiles of kRowTile, then the remaining rows one by one.
@@ -155,12 +212,15 @@ using ColumnScope = llvm::function_ref<void(
 /// can own a buffer. With `serialBelowRows` > 1, fewer rows than that (a
 /// static count, or a run-time test) take the nest without threads: an
 /// OpenMP fork and join (1.5-2 us on this project's machines) would cost
-/// more than the work it shares (rowsForThreads).
+/// more than the work it shares (rowsForThreads). With enabled `chunks`,
+/// the rows of each column group (or share of rows), inside `scope`, are
+/// emitted once per chunk of K, in an scf.for that sets `chunks->index`.
 void emitColumnMajorTiles(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value numRows, int64_t numUnits,
                           int64_t unitTile, bool parallel, TileEmitter emitTile,
                           ColumnScope scope = nullptr, int64_t workers = 0,
-                          int64_t serialBelowRows = 0);
+                          int64_t serialBelowRows = 0,
+                          KChunks *chunks = nullptr);
 
 /// Multiply-adds below which a matmul runs on one thread: measured with
 /// int8 kernels at one row (1 x 1024 x 128, 131072 of them, took 1.6 us on
@@ -180,9 +240,16 @@ int64_t rowsForThreads(int64_t dotsPerRow, int64_t minDots,
 /// that the row tiles share (below: each row tile converts them itself,
 /// which costs least when few rows share them).
 constexpr int64_t kPanelRows = 16;
-/// The largest panel (on the stack); with a longer K the panel holds fewer
-/// columns, and past one unit the kernel streams.
-constexpr int64_t kMaxPanelBytes = 512 * 1024;
+/// The largest panel: a whole column group (4 blocks) of the K steps it
+/// holds, K or a chunk (KChunks), stays below this. A panel of fewer columns
+/// than the fp32 tile makes the tiles load-bound: weight-only 256x4096x1024
+/// ran at 0.89x fp32 with panels of 512 KiB, 2 column blocks, and at 1.08x
+/// with 1 MiB, 4 blocks. With a longer chunk the panel would hold fewer
+/// columns, and past one unit the kernel would stream.
+constexpr int64_t kMaxPanelBytes = kMaxUnchunkedBytes;
+/// The largest one-thread panel on the stack; a larger one is allocated
+/// once per call (as the per-thread panels are).
+constexpr int64_t kMaxStackPanelBytes = 512 * 1024;
 
 /// Fills `panel`, an f32 [K][panel columns] buffer, with the weights of
 /// column units [unit0, unit0 + units) as the tiles read them.
@@ -209,16 +276,20 @@ int64_t getPanelUnits(int64_t k, int64_t unitCols, int64_t maxUnits,
 /// with fewer rows, emitColumnMajorTiles with `streamUnitTile` and
 /// `streamTile` (whose tiles load them themselves). Both take
 /// `serialBelowRows`. One
-/// panel on the stack; with `parallel`, one per thread of `threads`, allocated
+/// panel on the stack (up to kMaxStackPanelBytes, else on the heap, once per
+/// call); with `parallel`, one per thread of `threads`, allocated
 /// once per call (an alloca in the OpenMP loop would keep its
 /// memref.alloca_scope, which the lowering cannot), each thread taking a
-/// contiguous share of the groups.
+/// contiguous share of the groups. With enabled `chunks` (the panel path
+/// only), the panel holds one chunk of K ([chunks->size][panelCols]): `fill`
+/// and `tile` take the chunk's steps (KChunks::bounds), the panel's row 0
+/// being the chunk's first step.
 void emitPanelTiles(mlir::OpBuilder &b, mlir::Location loc, mlir::Value numRows,
                     int64_t numUnits, int64_t unitTile, int64_t k,
                     int64_t panelCols, bool parallel, int64_t threads,
                     PanelFiller fill, PanelTileEmitter tile,
                     int64_t streamUnitTile, TileEmitter streamTile,
-                    int64_t serialBelowRows = 0);
+                    int64_t serialBelowRows = 0, KChunks *chunks = nullptr);
 
 /// Emits a convolution tile: output pixels (n, oh, ow0 .. ow0 + pixels) x
 /// column blocks [blk0, blk0 + blocks).
