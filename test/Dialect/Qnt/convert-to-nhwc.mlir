@@ -199,3 +199,49 @@ func.func @gather_concat(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x16x16xf32> {
   %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%z, %wt : tensor<1x6x17x17xf32>, tensor<2x6x2x2xf32>) outs(%fy : tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32>
   return %y : tensor<1x2x16x16xf32>
 }
+
+// Squeeze and excitation: a global average [N][C][1][1] through a 1x1
+// convolution and back onto the feature map. The transposes left around the
+// [N][C][1][1] vectors move only unit dimensions: they become views (a
+// collapse_shape and an expand_shape), with a dynamic N; only the input's
+// and the output's transposes remain.
+// CHECK-LABEL: func.func @squeeze_excite
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x4x3x3xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x4x1x1xf32>)
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[MEAN]] {{\[}}[0], [1, 2, 3]] : tensor<?x4x1x1xf32> into tensor<?x4xf32>
+// CHECK: %[[V:.*]] = tensor.expand_shape %[[C]] {{\[}}[0, 1, 2], [3]] output_shape [%{{.*}}, 1, 1, 4] : tensor<?x4xf32> into tensor<?x1x1x4xf32>
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[V]], %{{.*}} : tensor<?x1x1x4xf32>, tensor<1x1x4x4xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x3x3x4xf32>) {{.*}} permutation = [0, 3, 1, 2]
+// CHECK-NEXT: return
+#se_map = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#se_pool = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
+func.func @squeeze_excite(%x: tensor<?x4x3x3xf32>) -> tensor<?x4x3x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x4x3x3xf32>
+  %w = arith.constant dense<0.5> : tensor<4x4x3x3xf32>
+  %e = tensor.empty(%n) : tensor<?x4x1x1xf32>
+  %ef = tensor.empty(%n) : tensor<?x4x3x3xf32>
+  %ff = linalg.fill ins(%zero : f32) outs(%ef : tensor<?x4x3x3xf32>) -> tensor<?x4x3x3xf32>
+  %pad = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<?x4x3x3xf32> to tensor<?x4x5x5xf32>
+  %feat = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%pad, %w : tensor<?x4x5x5xf32>, tensor<4x4x3x3xf32>) outs(%ff : tensor<?x4x3x3xf32>) -> tensor<?x4x3x3xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4x1x1xf32>) -> tensor<?x4x1x1xf32>
+  %mean = linalg.generic {indexing_maps = [#se_map, #se_pool], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%feat : tensor<?x4x3x3xf32>) outs(%f0 : tensor<?x4x1x1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %in, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4x1x1xf32>
+  %w1 = arith.constant dense<0.25> : tensor<4x4x1x1xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4x1x1xf32>) -> tensor<?x4x1x1xf32>
+  %g = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%mean, %w1 : tensor<?x4x1x1xf32>, tensor<4x4x1x1xf32>) outs(%f1 : tensor<?x4x1x1xf32>) -> tensor<?x4x1x1xf32>
+  %y = linalg.generic {indexing_maps = [#se_map, #se_pool, #se_map], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%feat, %g : tensor<?x4x3x3xf32>, tensor<?x4x1x1xf32>) outs(%ef : tensor<?x4x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4x3x3xf32>
+  return %y : tensor<?x4x3x3xf32>
+}

@@ -81,6 +81,12 @@ void populateQntFoldAffineIntoLayersPatterns(mlir::RewritePatternSet &patterns);
 /// weights instead.
 void populateQntTransposePropagationPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the last step of qnt-convert-to-nhwc: a transpose that moves only
+/// unit dimensions (e.g. [N][C][1][1] to [N][1][1][C]) becomes a
+/// collapse_shape and an expand_shape (views), with upstream's
+/// canonicalizations of the two.
+void populateQntUnitDimTransposePatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the patterns of qnt-convert-to-bf16: f32 matmuls and NHWC
 /// convolutions with constant weights take bf16 weights (rounded now) and
 /// bf16 activations (rounded as they run) into f32 results.

@@ -70,9 +70,12 @@ def QntConvertToNhwc : Pass<"qnt-convert-to-nhwc", "::mlir::func::FuncOp"> {
     - up above the padding of a function argument, so a model's input is
       transposed once, before it is padded.
 
-    What remains are the transposes at the function's boundaries and before
-    ops the patterns do not cross (reductions, reshapes other than the
-    flatten into a matmul). Run by `--qnt-quantize` (option `layout`, so
+    Last, a transpose that moves only unit dimensions (a squeeze-and-
+    excitation vector `[N][C][1][1]` to `[N][1][1][C]`) becomes a
+    `tensor.collapse_shape` and a `tensor.expand_shape`, which bufferize to
+    views (`populateQntUnitDimTransposePatterns`). What remains are the
+    transposes at the function's boundaries and before ops the patterns do
+    not cross (reductions, reshapes other than the flatten into a matmul). Run by `--qnt-quantize` (option `layout`, so
     that static int8 chains through the NHWC bias, ReLU and pooling) and by
     `--qnt-codegen` (option `layout`), both by default. The patterns are
     `populateQntConvertToNhwcPatterns` and, without the layer rewrites,

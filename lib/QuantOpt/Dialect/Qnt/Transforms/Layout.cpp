@@ -735,6 +735,58 @@ struct PermuteFlattenedWeights : OpRewritePattern<linalg::MatmulOp> {
   }
 };
 
+/// A transpose that only moves unit dimensions (a squeeze-and-excitation
+/// vector [N][C][1][1] to [N][1][1][C]) moves no data: it becomes a
+/// collapse_shape to the other dimensions and an expand_shape to the
+/// result's shape, which bufferize to views of the same buffer.
+struct TransposeOfUnitDims : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return failure();
+    auto srcType = cast<RankedTensorType>(op.getInput().getType());
+    auto dstType = cast<RankedTensorType>(op->getResult(0).getType());
+    ArrayRef<int64_t> perm = op.getPermutation();
+    // The dimensions other than static 1s (dynamic ones count), in the
+    // result's order: a view when they keep the source's order.
+    SmallVector<int64_t> kept;
+    for (int64_t d : perm)
+      if (srcType.getDimSize(d) != 1)
+        kept.push_back(d);
+    if (kept.empty() || !llvm::is_sorted(kept) ||
+        llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+      return failure();
+    // One group per kept dimension, with the unit dimensions around it
+    // (leading ones join the first group).
+    auto groups = [](RankedTensorType type) {
+      SmallVector<ReassociationIndices> result;
+      ReassociationIndices leading;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        if (type.getDimSize(d) != 1 || result.empty()) {
+          if (type.getDimSize(d) == 1) {
+            leading.push_back(d);
+            continue;
+          }
+          ReassociationIndices group = leading;
+          leading.clear();
+          group.push_back(d);
+          result.push_back(group);
+          continue;
+        }
+        result.back().push_back(d);
+      }
+      return result;
+    };
+    Location loc = op.getLoc();
+    Value collapsed = tensor::CollapseShapeOp::create(
+        rewriter, loc, op.getInput(), groups(srcType));
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, dstType, collapsed,
+                                                       groups(dstType));
+    return success();
+  }
+};
+
 struct QntConvertToNhwcPass
     : quantopt::impl::QntConvertToNhwcBase<QntConvertToNhwcPass> {
   using Base::Base;
@@ -743,9 +795,24 @@ struct QntConvertToNhwcPass
     populateQntConvertToNhwcPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    // Then the transposes left that move only unit dimensions become views
+    // (after the propagation, which would otherwise stop at them).
+    RewritePatternSet views(&getContext());
+    populateQntUnitDimTransposePatterns(views);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(views))))
+      return signalPassFailure();
   }
 };
 } // namespace
+
+void quantopt::populateQntUnitDimTransposePatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<TransposeOfUnitDims>(patterns.getContext());
+  tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns,
+                                                       patterns.getContext());
+  tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns,
+                                                     patterns.getContext());
+}
 
 void quantopt::populateQntConvertToNhwcPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
