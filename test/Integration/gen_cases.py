@@ -59,11 +59,15 @@ MINIFLOATS = {
     "f8E4M3FN": (4, 3, 7, "fn"),
     "f8E5M2": (5, 2, 15, "ieee"),
     "f4E2M1FN": (2, 1, 1, "none"),
+    # The MX formats' six-bit elements (OCP MX v1.0).
+    "f6E2M3FN": (2, 3, 1, "none"),
+    "f6E3M2FN": (3, 2, 3, "none"),
 }
-MINIFLOAT_MAX = {"f8E4M3FN": 448.0, "f8E5M2": 57344.0, "f4E2M1FN": 6.0}
+MINIFLOAT_MAX = {"f8E4M3FN": 448.0, "f8E5M2": 57344.0, "f4E2M1FN": 6.0,
+                 "f6E2M3FN": 7.5, "f6E3M2FN": 28.0}
 
 BASE_INT_KINDS = ["i2", "i4", "i8", "i16", "ui2", "ui4", "ui8", "ui16"]
-BASE_FLOAT_KINDS = ["f8E4M3FN", "f8E5M2", "f4E2M1FN"]
+BASE_FLOAT_KINDS = ["f8E4M3FN", "f8E5M2", "f4E2M1FN", "f6E2M3FN", "f6E3M2FN"]
 
 
 def is_float_kind(kind):

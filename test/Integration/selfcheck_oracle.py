@@ -114,7 +114,8 @@ INT_BITS = {"i2": 2, "i4": 4, "i8": 8, "i16": 16, "i32": 32,
             "ui2": 2, "ui4": 4, "ui8": 8, "ui16": 16}
 # mantissa bits, bias, max finite, has NaN
 MINI = {"f8E4M3FN": (3, 7, 448, True), "f8E5M2": (2, 15, 57344, True),
-        "f4E2M1FN": (1, 1, 6, False)}
+        "f4E2M1FN": (1, 1, 6, False), "f6E2M3FN": (3, 1, 7.5, False),
+        "f6E3M2FN": (2, 3, 28, False)}
 
 
 def int_range(kind, narrow):

@@ -35,9 +35,11 @@ static cl::opt<std::string>
             cl::desc("Storage: i2 i4 i8 i16 u2 u4 u8 u16 f8E4M3FN f8E5M2 "
                      "f4E2M1FN"),
             cl::init("i8"), cl::cat(category));
-static cl::opt<std::string>
-    scheme("scheme", cl::desc("symmetric (default), asymmetric or minval"),
-           cl::init("symmetric"), cl::cat(category));
+static cl::opt<std::string> scheme(
+    "scheme",
+    cl::desc("symmetric (default), asymmetric, minval or mx (OCP MX: "
+             "power-of-two block scales by the MX rule; MX element storage)"),
+    cl::init("symmetric"), cl::cat(category));
 static cl::opt<int64_t> axis("axis",
                              cl::desc("Per-channel (or per-block) axis"),
                              cl::init(-1), cl::cat(category));
@@ -72,7 +74,7 @@ int main(int argc, char **argv) {
   std::optional<num::Scheme> parsedScheme = num::parseSchemeName(scheme);
   if (!parsedScheme)
     return fail("unknown --scheme '" + scheme +
-                "' (expected symmetric, asymmetric or minval)");
+                "' (expected symmetric, asymmetric, minval or mx)");
   if (block < 0)
     return fail("--block must be positive");
   if (block > 0 && axis < 0)
@@ -82,9 +84,11 @@ int main(int argc, char **argv) {
   num::SolverOptions options;
   options.storage = *kind;
   options.scheme = *parsedScheme;
-  options.powerOfTwo = pow2;
+  options.powerOfTwo =
+      pow2 || *parsedScheme == num::Scheme::Mx; // MX scales are E8M0
   if (range.empty())
-    options.narrowRange = options.scheme == num::Scheme::Symmetric &&
+    options.narrowRange = (options.scheme == num::Scheme::Symmetric ||
+                           options.scheme == num::Scheme::Mx) &&
                           !num::isFloatStorage(*kind);
   else if (range == "narrow" || range == "full")
     options.narrowRange = range == "narrow";

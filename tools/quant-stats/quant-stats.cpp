@@ -95,7 +95,7 @@ static int ranges() {
   if (!storage || num::isFloatStorage(*storage) ||
       *storage == num::StorageKind::I32)
     return fail("--act-storage must be an integer type of 2 to 16 bits");
-  if (!scheme || *scheme == num::Scheme::Minval)
+  if (!scheme || *scheme == num::Scheme::Minval || *scheme == num::Scheme::Mx)
     return fail("--act-scheme must be asymmetric or symmetric");
   cal::EstimateOptions options;
   options.storage = *storage;

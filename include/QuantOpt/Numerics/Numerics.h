@@ -51,6 +51,8 @@ enum class StorageKind {
   F8E4M3FN,
   F8E5M2,
   F4E2M1FN,
+  F6E2M3FN,
+  F6E3M2FN,
 };
 
 /// All storage kinds, in declaration order.
@@ -79,7 +81,7 @@ IntRange getIntRange(StorageKind kind, bool narrow);
 
 /// APFloat semantics of a float storage kind.
 const llvm::fltSemantics &getFloatSemantics(StorageKind kind);
-/// Largest finite value of a float storage kind (448, 57344, 6).
+/// Largest finite value of a float storage kind (448, 57344, 6, 7.5, 28).
 double getMaxFinite(StorageKind kind);
 /// Exponent bits, mantissa bits and bias of a float storage kind.
 struct MiniFloatFormat {
@@ -204,9 +206,42 @@ enum class Scheme {
   Asymmetric,
   /// Float offset: `s = (max - min) / (qmax - qmin)`, `m = min`.
   Minval,
+  /// OCP Microscaling (MX v1.0): `z = 0`, `s` the power of two of the
+  /// block's shared scale (getMxSharedExponent); elements in f8E4M3FN,
+  /// f8E5M2, f6E2M3FN, f6E3M2FN, f4E2M1FN or i8 (MXINT8).
+  Mx,
 };
 
 llvm::StringRef getSchemeName(Scheme scheme);
+
+//===----------------------------------------------------------------------===//
+// OCP Microscaling (MX v1.0)
+//===----------------------------------------------------------------------===//
+//
+// An MX block of k values V_i (k = 32) is stored as one E8M0 scale X (a
+// power of two 2^e, e in [-127, 127], or NaN) and k elements P_i with
+//   e   = floor(log2(max_i |V_i|)) - emax_elem,
+//   P_i = V_i / X rounded to the element format (to nearest, ties to even,
+//         normal values beyond the largest clamped to it),
+// and decoded as X * P_i. In #qnt.params an MX tensor is a block
+// quantization with power-of-two scales: `s = X` for the float elements, `s
+// = X * 2^-6` for MXINT8, whose elements are i8 two's complement with an
+// implicit 2^-6 (the largest 127/64), clamped to [-127, 127].
+
+/// Whether `kind` is an MX element format: f8E4M3FN, f8E5M2, f6E2M3FN,
+/// f6E3M2FN, f4E2M1FN or i8 (MXINT8).
+bool isMxElementKind(StorageKind kind);
+/// emax_elem of an MX element format: the exponent of its largest normal
+/// value (8, 15, 2, 4, 2; 0 for MXINT8).
+int getMxElementMaxExponent(StorageKind kind);
+/// The shared exponent e of a block whose largest magnitude is `amax`:
+/// floor(log2(amax)) - emax_elem, raised to -127 (E8M0's smallest; also
+/// for amax = 0); std::nullopt (a NaN scale) when amax is NaN or infinite
+/// or e exceeds 127.
+std::optional<int> getMxSharedExponent(float amax, StorageKind kind);
+/// The #qnt.params scale of shared exponent `e`: 2^e, or 2^(e - 6) for
+/// MXINT8 (i8) elements.
+float getMxScale(int sharedExponent, StorageKind kind);
 std::optional<Scheme> parseSchemeName(llvm::StringRef name);
 
 struct SolverOptions {

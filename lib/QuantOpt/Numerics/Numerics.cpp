@@ -52,6 +52,8 @@ static const StorageInfo kStorageInfos[] = {
     {StorageKind::F8E4M3FN, "f8E4M3FN", 8, true, true},
     {StorageKind::F8E5M2, "f8E5M2", 8, true, true},
     {StorageKind::F4E2M1FN, "f4E2M1FN", 4, true, true},
+    {StorageKind::F6E2M3FN, "f6E2M3FN", 6, true, true},
+    {StorageKind::F6E3M2FN, "f6E3M2FN", 6, true, true},
 };
 
 static const StorageInfo &getInfo(StorageKind kind) {
@@ -60,10 +62,11 @@ static const StorageInfo &getInfo(StorageKind kind) {
 
 llvm::ArrayRef<StorageKind> quantopt::numerics::allStorageKinds() {
   static const StorageKind kinds[] = {
-      StorageKind::I2,       StorageKind::I4,     StorageKind::I8,
-      StorageKind::I16,      StorageKind::I32,    StorageKind::U2,
-      StorageKind::U4,       StorageKind::U8,     StorageKind::U16,
-      StorageKind::F8E4M3FN, StorageKind::F8E5M2, StorageKind::F4E2M1FN};
+      StorageKind::I2,       StorageKind::I4,      StorageKind::I8,
+      StorageKind::I16,      StorageKind::I32,     StorageKind::U2,
+      StorageKind::U4,       StorageKind::U8,      StorageKind::U16,
+      StorageKind::F8E4M3FN, StorageKind::F8E5M2,  StorageKind::F4E2M1FN,
+      StorageKind::F6E2M3FN, StorageKind::F6E3M2FN};
   return kinds;
 }
 
@@ -110,6 +113,10 @@ quantopt::numerics::getFloatSemantics(StorageKind kind) {
     return APFloat::Float8E5M2();
   case StorageKind::F4E2M1FN:
     return APFloat::Float4E2M1FN();
+  case StorageKind::F6E2M3FN:
+    return APFloat::Float6E2M3FN();
+  case StorageKind::F6E3M2FN:
+    return APFloat::Float6E3M2FN();
   default:
     llvm_unreachable("float storage expected");
   }
@@ -127,6 +134,10 @@ MiniFloatFormat quantopt::numerics::getMiniFloatFormat(StorageKind kind) {
     return {5, 2, 15};
   case StorageKind::F4E2M1FN:
     return {2, 1, 1};
+  case StorageKind::F6E2M3FN:
+    return {2, 3, 1};
+  case StorageKind::F6E3M2FN:
+    return {3, 2, 3};
   default:
     llvm_unreachable("float storage expected");
   }
@@ -359,6 +370,7 @@ static const std::pair<Scheme, const char *> kSchemeNames[] = {
     {Scheme::Symmetric, "symmetric"},
     {Scheme::Asymmetric, "asymmetric"},
     {Scheme::Minval, "minval"},
+    {Scheme::Mx, "mx"},
 };
 
 llvm::StringRef quantopt::numerics::getSchemeName(Scheme scheme) {
@@ -370,6 +382,45 @@ std::optional<Scheme> quantopt::numerics::parseSchemeName(llvm::StringRef name) 
     if (name == str)
       return scheme;
   return std::nullopt;
+}
+
+bool quantopt::numerics::isMxElementKind(StorageKind kind) {
+  switch (kind) {
+  case StorageKind::F8E4M3FN:
+  case StorageKind::F8E5M2:
+  case StorageKind::F6E2M3FN:
+  case StorageKind::F6E3M2FN:
+  case StorageKind::F4E2M1FN:
+  case StorageKind::I8:
+    return true;
+  default:
+    return false;
+  }
+}
+
+int quantopt::numerics::getMxElementMaxExponent(StorageKind kind) {
+  assert(isMxElementKind(kind) && "MX element format expected");
+  if (kind == StorageKind::I8)
+    return 0; // 127/64 < 2
+  return std::ilogb(getMaxFinite(kind));
+}
+
+std::optional<int> quantopt::numerics::getMxSharedExponent(float amax,
+                                                           StorageKind kind) {
+  if (!std::isfinite(amax))
+    return std::nullopt;
+  if (amax == 0)
+    return -127;
+  // ilogb is floor(log2 |x|) exactly, subnormals included.
+  int e = std::ilogb(amax) - getMxElementMaxExponent(kind);
+  if (e > 127)
+    return std::nullopt;
+  return std::max(e, -127);
+}
+
+float quantopt::numerics::getMxScale(int sharedExponent, StorageKind kind) {
+  return std::ldexp(1.0f, kind == StorageKind::I8 ? sharedExponent - 6
+                                                  : sharedExponent);
 }
 
 float quantopt::numerics::clampScale(double rawScale, bool rangeIsZero) {
@@ -424,6 +475,23 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
   };
 
   QuantParams params;
+  if (options.scheme == Scheme::Mx) {
+    if (!isMxElementKind(storage))
+      return llvm::createStringError(
+          llvm::formatv("the mx scheme takes f8E4M3FN, f8E5M2, f6E2M3FN, "
+                        "f6E3M2FN, f4E2M1FN or i8 (MXINT8) elements, not {0}",
+                        getStorageName(storage))
+              .str());
+    float amax = std::max(std::fabs(rmin), std::fabs(rmax));
+    std::optional<int> e = getMxSharedExponent(amax, storage);
+    if (!e)
+      return llvm::createStringError(
+          llvm::formatv("range [{0}, {1}] is too wide for an E8M0 scale",
+                        rminIn, rmaxIn)
+              .str());
+    params.scale = getMxScale(*e, storage);
+    return params;
+  }
   if (isFloatStorage(storage)) {
     if (options.scheme != Scheme::Symmetric)
       return llvm::createStringError(
@@ -459,6 +527,8 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
       params.scale = finishScale((rmax - rmin) / levels, rmax == rmin);
       params.minValue = rmin;
       break;
+    case Scheme::Mx:
+      llvm_unreachable("the mx scheme returns above");
     }
   }
   // Ranges near the float32 limits overflow the scale; say so rather than

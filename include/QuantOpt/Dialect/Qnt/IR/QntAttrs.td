@@ -23,7 +23,8 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
 
     - `STORAGE`: `i2`, `i4`, `i8`, `i16` (signed), `ui2`, `ui4`, `ui8`, `ui16`
       (unsigned), `i32` (accumulators, for `qnt.requantize`), `f8E4M3FN`,
-      `f8E5M2`, `f4E2M1FN`. Stored tensors use the signless integer type of
+      `f8E5M2`, `f4E2M1FN`, `f6E2M3FN`, `f6E3M2FN` (the six-bit MX
+      elements). Stored tensors use the signless integer type of
       the same width, or the float type itself.
     - `EXPRESSED`: `f32` (default), `f16` or `bf16`.
     - `narrow`: the restricted range without the lowest code

@@ -53,6 +53,10 @@ std::optional<num::StorageKind> mlir::qnt::getStorageKindOf(Type type) {
     return num::StorageKind::F8E5M2;
   if (isa<Float4E2M1FNType>(type))
     return num::StorageKind::F4E2M1FN;
+  if (isa<Float6E2M3FNType>(type))
+    return num::StorageKind::F6E2M3FN;
+  if (isa<Float6E3M2FNType>(type))
+    return num::StorageKind::F6E3M2FN;
   return std::nullopt;
 }
 
@@ -64,6 +68,10 @@ Type mlir::qnt::getStorageTypeFor(MLIRContext *context, num::StorageKind kind) {
     return Float8E5M2Type::get(context);
   case num::StorageKind::F4E2M1FN:
     return Float4E2M1FNType::get(context);
+  case num::StorageKind::F6E2M3FN:
+    return Float6E2M3FNType::get(context);
+  case num::StorageKind::F6E3M2FN:
+    return Float6E3M2FNType::get(context);
   default:
     return IntegerType::get(context, num::getStorageBitWidth(kind),
                             num::isSignedStorage(kind)

@@ -118,7 +118,21 @@ struct QntQuantizePass
   /// The configuration from the pass options.
   LogicalResult getBaseConfig(WeightConfig &config) {
     ModuleOp module = getOperation();
-    auto storage = num::parseStorageName(weights);
+    // OCP MX formats: their element storage, blocks of block-size (32 in
+    // the specification) along K with E8M0 (power-of-two) scales chosen by
+    // the MX rule (num::Scheme::Mx).
+    static const std::pair<const char *, num::StorageKind> kMxFormats[] = {
+        {"mxfp8", num::StorageKind::F8E4M3FN},
+        {"mxfp8e5m2", num::StorageKind::F8E5M2},
+        {"mxfp6", num::StorageKind::F6E2M3FN},
+        {"mxfp6e3m2", num::StorageKind::F6E3M2FN},
+        {"mxfp4", num::StorageKind::F4E2M1FN},
+        {"mxint8", num::StorageKind::I8}};
+    std::optional<num::StorageKind> mx;
+    for (auto [name, kind] : kMxFormats)
+      if (weights == name)
+        mx = kind;
+    auto storage = mx ? mx : num::parseStorageName(weights);
     if (!storage || *storage == num::StorageKind::I32)
       return module.emitError() << "qnt-quantize: unknown weights='" << weights
                                 << "'";
@@ -126,7 +140,7 @@ struct QntQuantizePass
     if (!scheme)
       return module.emitError()
              << "qnt-quantize: unknown weight-scheme='" << weightScheme
-             << "' (expected symmetric, asymmetric or minval)";
+             << "' (expected symmetric, asymmetric, minval or mx)";
     auto granularity = parseGranularityName(weightGranularity);
     if (!granularity)
       return module.emitError()
@@ -152,7 +166,8 @@ struct QntQuantizePass
       return module.emitError() << "qnt-quantize: act-storage='" << actStorage
                                 << "' must be an integer type of 2 to 16 bits";
     auto actSchemeKind = num::parseSchemeName(actScheme);
-    if (!actSchemeKind || *actSchemeKind == num::Scheme::Minval)
+    if (!actSchemeKind || *actSchemeKind == num::Scheme::Minval ||
+        *actSchemeKind == num::Scheme::Mx)
       return module.emitError()
              << "qnt-quantize: act-scheme='" << actScheme
              << "' (expected asymmetric or symmetric)";
@@ -185,6 +200,12 @@ struct QntQuantizePass
     if (!weightRange.empty())
       config.narrowRange = weightRange == "narrow";
     config.powerOfTwo = pow2;
+    if (mx) {
+      config.scheme = num::Scheme::Mx;
+      config.granularity = WeightConfig::Granularity::Block;
+      config.narrowRange = true; // MXINT8 clamps to [-127, 127]
+      config.powerOfTwo = true;
+    }
     if (weightBits != 0) {
       if (num::isFloatStorage(*storage) || weightBits < 2 ||
           weightBits > int64_t(num::getStorageBitWidth(*storage)))

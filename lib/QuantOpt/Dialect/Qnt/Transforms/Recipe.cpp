@@ -131,7 +131,7 @@ static llvm::Expected<Recipe::Rule> parseRule(const json::Object &object,
       if (!rule.scheme)
         return fail(source, where + ".scheme",
                     "unknown scheme '" + *s +
-                        "' (expected symmetric, asymmetric or minval)");
+                        "' (expected symmetric, asymmetric, minval or mx)");
     } else if (k == "granularity") {
       auto s = str();
       if (!s)
