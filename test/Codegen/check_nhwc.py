@@ -209,4 +209,30 @@ chain_ok = quantizes == 2 and int_pool and agree >= 0.8
 failures += not chain_ok
 print(f"int8: {'ok' if chain_ok else 'FAILED'} ({quantizes} qnt.quantize, "
       f"integer max pooling: {int_pool}, classes agree on {agree:.0%})")
+
+# Weight-only (int4 per channel, packed; int4 in blocks of 2 channels, the
+# first layer's 3 channels ending in a shorter block): qnt-convert-to-nhwc
+# transposes the NCHW weights' stored integers, qnt-f32-matmul folds their
+# dequantization into the f32 kernels' constants, so no linalg convolution
+# is left; the result equals the module's own reference lowering up to
+# float rounding (the kernels fuse each multiply-add), at two threads.
+for name, options in (("wo-i4", "weights=i4 activations=none"),
+                      ("wo-b2", "weights=i4 weight-granularity=block block-size=2 activations=none")):
+    wo = os.path.join(work, name + ".mlir")
+    run("quant-opt", path, "--qnt-quantize=" + options, "-o", wo)
+    kernels = run("quant-opt", wo, "--qnt-convert-to-nhwc", "--canonicalize",
+                  "--qnt-f32-matmul")
+    convs = sum(kernels.count(op) for op in ("linalg.conv_2d", "linalg.depthwise_conv_2d"))
+    outs = {}
+    for variant, passes in (("ref", []), ("fast", ["--qnt-codegen=threads=2 min-parallel-dots=0"])):
+        lowered = os.path.join(work, f"{name}.{variant}.mlir")
+        run("quant-opt", wo, *passes, "-o", lowered)
+        run("quant-run", lowered, "--entry", "main", "--input",
+            os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, f"{name}.{variant}"))
+        outs[variant] = np.load(os.path.join(work, f"{name}.{variant}", "out0.npy"))
+    err = np.abs(outs["fast"] - outs["ref"]).max() / np.abs(outs["ref"]).max()
+    ok = convs == 0 and err < 1e-5
+    failures += not ok
+    print(f"{name}: {'ok' if ok else 'FAILED'} ({convs} linalg convolutions left, "
+          f"max error {err:.1e} of the largest output)")
 sys.exit(1 if failures else 0)
