@@ -49,9 +49,14 @@ CASES = [("nhwc", 7, 9, 1, 3, 3, 5, 1, 1), ("nhwc", 8, 11, 6, 3, 2, 40, 2, 1),
          ("nhwc", 4, 20, 1, 2, 2, 1, 1, 1), ("nhwc", 5, 21, 1, 3, 3, 16, 1, 1),
          # The 1-3 column blocks left after the groups of four, in tiles of
          # 24 / blocks pixels: full tiles and a tail along the width (F = 24:
-         # tiles of 12; F = 40: of 8; F = 16: of 24; depthwise C = 24).
+         # tiles of 12; F = 40: of 8; F = 16: of 24; depthwise C = 24); with
+         # C <= 4 (kConvFewChannel*RestAccumulators) the integer kernel's
+         # tiles take 8 accumulators (F = 16: 8 pixels, F = 32: 4) and the
+         # float kernel's 12 with two or three blocks (F = 32: 6 pixels,
+         # F = 48: 4), tails of 1 and 5 pixels.
          ("nhwc", 4, 29, 5, 3, 3, 24, 1, 1), ("nhwc", 3, 30, 7, 3, 3, 40, 1, 1),
-         ("nhwc", 3, 54, 3, 3, 3, 16, 1, 1), ("dw", 4, 30, 24, 3, 3, 24, 1, 1)]
+         ("nhwc", 3, 54, 3, 3, 3, 16, 1, 1), ("dw", 4, 30, 24, 3, 3, 24, 1, 1),
+         ("nhwc", 3, 37, 3, 3, 3, 32, 1, 1), ("nhwc", 3, 29, 4, 3, 3, 48, 1, 1)]
 rng = np.random.default_rng(11)
 
 

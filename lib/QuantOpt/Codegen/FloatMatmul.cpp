@@ -412,7 +412,10 @@ struct F32Kernels {
 
     emitConvTiles(b, loc, outDims[0], outDims[1], outDims[2],
                   outType.isDynamicDim(2) ? -1 : outType.getDimSize(2), nBlocks,
-                  parallel, emitTile);
+                  parallel, emitTile,
+                  c <= 4 && nBlocks % kColTile >= 2
+                      ? kConvFewChannelF32RestAccumulators
+                      : kConvRestAccumulators);
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);
     rewriter.eraseOp(op);

@@ -301,6 +301,22 @@ using ConvTileEmitter = llvm::function_ref<void(
 /// after the groups of kColTile, with 32 vector registers.
 constexpr int64_t kConvRestAccumulators = 24;
 
+/// The same for layers whose outputs each take few multiply instructions:
+/// RGB-like first layers, C <= 4 channels (one vpdpbusd group per window
+/// position in the int8 kernel; in the f32 kernel with two or three blocks
+/// left). Longer tiles made these layers up to twice as slow (`qnt-bench
+/// --convs`, one thread, 2-core Intel Xeon, 224x224 outputs, 3x3 windows,
+/// ms; tiles of 24 / 12 / 8 accumulators):
+///   int8 3 -> 16: 0.263 / 0.245 / 0.145 (oneDNN 0.176)
+///   int8 3 -> 32: 0.417 / 0.263 / 0.251 (oneDNN 0.30)
+///   f32 3 -> 32: 1.06 / 0.53 / 0.59 (oneDNN 0.57)
+///   f32 3 -> 48: 1.33 / 0.80 / 0.79 (oneDNN 0.83)
+/// while with one f32 block (3 -> 16) 24 stays the fastest (0.30 / 0.38 /
+/// 0.41), and with C = 32 or 64 too (int8 32 -> 32: 0.31 / 0.36 / 0.45).
+/// Not explained by a model of the ports; measured, not derived.
+constexpr int64_t kConvFewChannelRestAccumulators = 8;
+constexpr int64_t kConvFewChannelF32RestAccumulators = 12;
+
 /// The loop nest of the convolution kernels (int8 and f32): output rows
 /// (n, oh) outermost (one scf.parallel over both when `parallel`: a
 /// convolution's weights are small, its rows many); in each row the column

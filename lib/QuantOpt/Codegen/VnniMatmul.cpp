@@ -326,7 +326,8 @@ struct VnniKernels {
                                                 : outTensorType.getDimSize(2),
                   nBlocks, parallel, emitTile,
                   // 8 lanes: AVX2-class code, with 16 vector registers.
-                  kLanes == 16 ? kConvRestAccumulators : 8);
+                  kLanes != 16 || c4 == 1 ? kConvFewChannelRestAccumulators
+                                          : kConvRestAccumulators);
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);
     rewriter.eraseOp(op);
