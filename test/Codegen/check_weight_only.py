@@ -12,7 +12,12 @@ reference scales each weight first: float rounding differs), and the
 kernel must have been used (qnt-weight-only-matmul leaves a qnt.kernel
 and no qnt.dequantize). Deterministic (seeded).
 
-Usage: check_weight_only.py BINDIR WORKDIR OPTIONS
+The kernel is qnt-weight-only-matmul's unless a fourth argument names
+another pass (--qnt-f32-matmul: f8 and E3M2 weights, folded to f32 at
+compile time); that pass alone must leave a qnt.kernel and no
+qnt.dequantize.
+
+Usage: check_weight_only.py BINDIR WORKDIR OPTIONS [KERNEL_PASS]
 """
 import os
 import sys
@@ -22,6 +27,7 @@ import numpy as np
 from checklib import matmul_model, run
 
 bindir, work, options = sys.argv[1], sys.argv[2], sys.argv[3]
+kernel_pass = sys.argv[4] if len(sys.argv) > 4 else "--qnt-weight-only-matmul"
 os.makedirs(work, exist_ok=True)
 SHAPES = [(1, 97, 53), (5, 131, 37), (7, 64, 48), (33, 200, 100), (4, 32, 16)]
 rng = np.random.default_rng(3)
@@ -37,7 +43,7 @@ for m, k, n in SHAPES:
         f.write(matmul_model(w))
     q = os.path.join(work, name + ".q.mlir")
     run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options} activations=none", "-o", q])
-    kernel = run([f"{bindir}/quant-opt", q, "--qnt-weight-only-matmul"]).stdout
+    kernel = run([f"{bindir}/quant-opt", q, kernel_pass]).stdout
     used = "qnt.kernel" in kernel and "qnt.dequantize" not in kernel
     xpath, eye = os.path.join(work, name + ".x.npy"), os.path.join(work, name + ".eye.npy")
     np.save(xpath, x)

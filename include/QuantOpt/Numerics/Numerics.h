@@ -98,6 +98,14 @@ uint8_t getNaNBits(StorageKind kind);
 
 /// Decodes a float storage bit pattern to its exact value.
 float decodeFloatBits(uint8_t bits, StorageKind kind);
+/// The power of two f that makes every finite value of a float storage kind
+/// an integer in [-127, 127] (f = 1 / the smallest subnormal, when f times
+/// the largest finite value is at most 127): 2 for f4E2M1FN (codes times 2
+/// are 0, +-1, +-2, +-3, +-4, +-6, +-8, +-12), 8 for f6E2M3FN (up to
+/// +-60); std::nullopt for f6E3M2FN (448), the f8 kinds and integer kinds.
+/// `s * decode(bits) = (s / f) * (f * decode(bits))` exactly, so such
+/// weights run on the i8 kernels with their scales divided by f.
+std::optional<int64_t> getInt8CodeFactor(StorageKind kind);
 /// Encodes `v` with round-to-nearest-even and saturation to +-max finite
 /// (infinities saturate too). NaN becomes `getNaNBits(kind)`.
 uint8_t encodeFloatSaturating(float v, StorageKind kind);

@@ -141,21 +141,66 @@ DenseElementsAttr pack16(Type element, ArrayRef<int64_t> shape,
                            bits.size() * sizeof(uint16_t)));
 }
 
-/// A float matmul fit for the kernel: f32 or bf16 inputs (f32 result), the
-/// default maps, a static K and constant weights.
-bool isF32Layer(linalg::MatmulOp op) {
+/// A layer's constant weights: a constant, or the f32 values of a
+/// qnt.dequantize of a constant (a weight-only layer), folded now with the
+/// numerics library's formula (dequantizeWithParams: the values the
+/// reference lowering computes on every call). A convolution's weights are
+/// small and each is read once per output pixel, so the f32 kernel on them
+/// beats reading the stored integers. A matmul streams its weights, so
+/// `forMatmul` folds only the storages qnt-weight-only-matmul has no kernel
+/// for (f8E4M3FN, f8E5M2, f6E3M2FN: MXFP8 and MXFP6-E3M2 weights), which
+/// then run at fp32's speed instead of as reference loops.
+std::optional<DenseElementsAttr> getFoldedWeights(Value w, bool forMatmul) {
   DenseElementsAttr weights;
+  if (matchPattern(w, m_Constant(&weights)))
+    return weights;
+  auto dq = w.getDefiningOp<qnt::DequantizeOp>();
+  if (!dq)
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(dq.getResult().getType());
+  DenseElementsAttr stored;
+  if (!type.getElementType().isF32() || !type.hasStaticShape() ||
+      !matchPattern(dq.getInput(), m_Constant(&stored)))
+    return std::nullopt;
+  qnt::ParamsAttr params = dq.getParams();
+  if (forMatmul && (!params.isFloatStorage() ||
+                    numerics::getInt8CodeFactor(params.getStorageKind())))
+    return std::nullopt;
+  if (dq.getPacked()) {
+    std::optional<DenseElementsAttr> unpacked = unpackSubByte(
+        stored,
+        RankedTensorType::get(type.getShape(), params.getStoredElementType()));
+    if (!unpacked)
+      return std::nullopt;
+    stored = *unpacked;
+  }
+  std::optional<std::vector<float>> values =
+      dequantizeWithParams(stored, params);
+  if (!values)
+    return std::nullopt;
+  return DenseElementsAttr::get(type, ArrayRef<float>(*values));
+}
+
+/// The weights of a float matmul fit for the kernel: f32, bf16 or f16
+/// inputs (f32 result), the default maps, a static K and constant weights
+/// of the input's type, or f32 weights folded from a qnt.dequantize whose
+/// storage no weight-only kernel reads (getFoldedWeights).
+std::optional<DenseElementsAttr> getF32LayerWeights(linalg::MatmulOp op) {
   auto aType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   // The maps first: a broadcast operand (a rank-1 activation) has no
   // dimension 1 to ask about.
-  return aType && outType &&
-         op.getIndexingMapsArray() ==
-             linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()) &&
-         isKernelInput(aType.getElementType()) &&
-         outType.getElementType().isF32() && !aType.isDynamicDim(1) &&
-         matchPattern(op.getInputs()[1], m_Constant(&weights)) &&
-         weights.getElementType() == aType.getElementType();
+  if (!aType || !outType ||
+      op.getIndexingMapsArray() !=
+          linalg::MatmulOp::getDefaultIndexingMaps(op.getContext()) ||
+      !isKernelInput(aType.getElementType()) ||
+      !outType.getElementType().isF32() || aType.isDynamicDim(1))
+    return std::nullopt;
+  std::optional<DenseElementsAttr> weights =
+      getFoldedWeights(op.getInputs()[1], /*forMatmul=*/true);
+  if (!weights || weights->getElementType() != aType.getElementType())
+    return std::nullopt;
+  return weights;
 }
 
 /// A float batched matmul fit for the activation kernel: f32, the default
@@ -173,65 +218,39 @@ bool isF32Layer(linalg::BatchMatmulOp op) {
          !bType.isDynamicDim(2);
 }
 
-/// A convolution's constant weights: a constant, or the f32 values of a
-/// qnt.dequantize of a constant (a weight-only layer), folded now with the
-/// numerics library's formula (dequantizeWithParams: the values the
-/// reference lowering computes on every call). A convolution's weights are
-/// small and each is read once per output pixel, so the f32 kernel on them
-/// beats reading the stored integers (which only matmuls streaming their
-/// weights from memory gain from: qnt-weight-only-matmul).
-std::optional<DenseElementsAttr> getConvWeights(Value w) {
-  DenseElementsAttr weights;
-  if (matchPattern(w, m_Constant(&weights)))
-    return weights;
-  auto dq = w.getDefiningOp<qnt::DequantizeOp>();
-  if (!dq)
-    return std::nullopt;
-  auto type = cast<RankedTensorType>(dq.getResult().getType());
-  DenseElementsAttr stored;
-  if (!type.getElementType().isF32() || !type.hasStaticShape() ||
-      !matchPattern(dq.getInput(), m_Constant(&stored)))
-    return std::nullopt;
-  qnt::ParamsAttr params = dq.getParams();
-  if (dq.getPacked()) {
-    std::optional<DenseElementsAttr> unpacked = unpackSubByte(
-        stored,
-        RankedTensorType::get(type.getShape(), params.getStoredElementType()));
-    if (!unpacked)
-      return std::nullopt;
-    stored = *unpacked;
-  }
-  std::optional<std::vector<float>> values =
-      dequantizeWithParams(stored, params);
-  if (!values)
-    return std::nullopt;
-  return DenseElementsAttr::get(type, ArrayRef<float>(*values));
-}
-
-/// A float NHWC/HWCF convolution fit for the kernel: f32, bf16 or f16, a
-/// static channel count and constant (or weight-only) weights.
-bool isF32Layer(linalg::Conv2DNhwcHwcfOp op) {
+/// The weights of a float NHWC/HWCF convolution fit for the kernel: f32,
+/// bf16 or f16, a static channel count and constant (or weight-only)
+/// weights.
+std::optional<DenseElementsAttr>
+getF32LayerWeights(linalg::Conv2DNhwcHwcfOp op) {
   auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!xType || !outType || !isKernelInput(xType.getElementType()) ||
       !outType.getElementType().isF32() || xType.isDynamicDim(3))
-    return false;
-  std::optional<DenseElementsAttr> weights = getConvWeights(op.getInputs()[1]);
-  return weights && weights->getElementType() == xType.getElementType();
+    return std::nullopt;
+  std::optional<DenseElementsAttr> weights =
+      getFoldedWeights(op.getInputs()[1], /*forMatmul=*/false);
+  if (!weights || weights->getElementType() != xType.getElementType())
+    return std::nullopt;
+  return weights;
 }
 
-/// A float NHWC/HWC depthwise convolution fit for the kernel: f32 or f16
-/// inputs (f32 result), a static channel count and constant (or weight-only)
-/// weights.
-bool isF32Layer(linalg::DepthwiseConv2DNhwcHwcOp op) {
+/// The weights of a float NHWC/HWC depthwise convolution fit for the
+/// kernel: f32 or f16 inputs (f32 result), a static channel count and
+/// constant (or weight-only) weights.
+std::optional<DenseElementsAttr>
+getF32LayerWeights(linalg::DepthwiseConv2DNhwcHwcOp op) {
   auto xType = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
   auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!xType || !outType ||
       !(xType.getElementType().isF32() || xType.getElementType().isF16()) ||
       !outType.getElementType().isF32() || xType.isDynamicDim(3))
-    return false;
-  std::optional<DenseElementsAttr> weights = getConvWeights(op.getInputs()[1]);
-  return weights && weights->getElementType() == xType.getElementType();
+    return std::nullopt;
+  std::optional<DenseElementsAttr> weights =
+      getFoldedWeights(op.getInputs()[1], /*forMatmul=*/false);
+  if (!weights || weights->getElementType() != xType.getElementType())
+    return std::nullopt;
+  return weights;
 }
 
 /// The element-wise chain after `op` (bias, activation), which a kernel
@@ -273,11 +292,11 @@ struct F32Kernels {
   /// one tile of the rest) x up to four column blocks; per window position
   /// and channel, four weight loads, four broadcast activations, sixteen
   /// vector.fma; accumulators start from the init.
-  void rewrite(RewriterBase &rewriter, linalg::Conv2DNhwcHwcfOp op) {
+  void rewrite(RewriterBase &rewriter, linalg::Conv2DNhwcHwcfOp op,
+               DenseElementsAttr weights) {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx);
-    DenseElementsAttr weights = *getConvWeights(op.getInputs()[1]);
     auto wType = cast<RankedTensorType>(weights.getType());
     int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1),
             c = wType.getDimSize(2), f = wType.getDimSize(3), khw = kh * kw;
@@ -428,11 +447,11 @@ struct F32Kernels {
   /// contiguous activation load per pixel and block (masked for a channel
   /// tail), one vector.fma each; accumulators start from the init; the
   /// element-wise chain after the layer is fused into the stores.
-  void rewrite(RewriterBase &rewriter, linalg::DepthwiseConv2DNhwcHwcOp op) {
+  void rewrite(RewriterBase &rewriter, linalg::DepthwiseConv2DNhwcHwcOp op,
+               DenseElementsAttr weights) {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx);
-    DenseElementsAttr weights = *getConvWeights(op.getInputs()[1]);
     auto wType = cast<RankedTensorType>(weights.getType());
     int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1),
             c = wType.getDimSize(2), khw = kh * kw;
@@ -538,12 +557,11 @@ struct F32Kernels {
     rewriter.eraseOp(op);
   }
 
-  void rewrite(RewriterBase &rewriter, linalg::MatmulOp op) {
+  void rewrite(RewriterBase &rewriter, linalg::MatmulOp op,
+               DenseElementsAttr weights) {
     MLIRContext *ctx = op.getContext();
     Location loc = op.getLoc();
     Type f32 = Float32Type::get(ctx);
-    DenseElementsAttr weights;
-    (void)matchPattern(op.getInputs()[1], m_Constant(&weights));
     auto wType = cast<RankedTensorType>(weights.getType());
     int64_t k = wType.getDimSize(0), n = wType.getDimSize(1);
     int64_t nBlocks = (n + kLanes - 1) / kLanes;
@@ -847,11 +865,19 @@ struct F32Pattern : OpRewritePattern<OpT> {
                                             minParallelDots} {}
   LogicalResult matchAndRewrite(OpT op,
                                 PatternRewriter &rewriter) const override {
-    if (!isF32Layer(op))
-      return rewriter.notifyMatchFailure(
-          op, "not f32 with constant weights (or a batched matmul) and a "
-              "static reduction size");
-    F32Kernels(kernels).rewrite(rewriter, op);
+    if constexpr (std::is_same_v<OpT, linalg::BatchMatmulOp>) {
+      if (!isF32Layer(op))
+        return rewriter.notifyMatchFailure(
+            op, "not an f32 batched matmul with a static reduction size");
+      F32Kernels(kernels).rewrite(rewriter, op);
+    } else {
+      // The weights are folded once, here, and handed to the rewrite.
+      std::optional<DenseElementsAttr> weights = getF32LayerWeights(op);
+      if (!weights)
+        return rewriter.notifyMatchFailure(
+            op, "not f32 with constant weights and a static reduction size");
+      F32Kernels(kernels).rewrite(rewriter, op, *weights);
+    }
     return success();
   }
   F32Kernels kernels;

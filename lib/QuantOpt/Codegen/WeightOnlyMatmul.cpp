@@ -20,8 +20,8 @@
 // Per k and unit: one 16-byte load; for i4 and i2, after one sign extension
 // to i32, field i of b bits (shift left by 32 - b (i + 1), arithmetic shift
 // right by 32 - b) is column block i; convert to f32 and fma with the
-// broadcast activation; the per-channel scale multiplies the sums once at the end
-// (sum_k a q s = s sum_k a q), then the layer's init is added. The weights
+// broadcast activation; the per-channel scale multiplies the sums once at the
+// end (sum_k a q s = s sum_k a q), then the layer's init is added. The weights
 // stream from memory at 1/4 (i8) or 1/8 (i4) of f32's bytes.
 //
 // Per-block weights (blocks of B rows of K, the last one shorter when B
@@ -32,6 +32,11 @@
 // weights, per channel or per block) are subtracted from the converted
 // weights in registers, once per weight vector and shared by the tile's
 // rows.
+//
+// Float weights whose codes are integers in i8 once multiplied by a power
+// of two f (numerics::getInt8CodeFactor: f4E2M1FN x 2, f6E2M3FN x 8, the
+// OCP MXFP4 and MXFP6 elements) take the i8 kernel as the integers f x code
+// with scales s / f: the same values, at a byte per weight.
 //
 //===----------------------------------------------------------------------===//
 
@@ -104,10 +109,14 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
     return std::nullopt;
   qnt::ParamsAttr params = dq.getParams();
   auto storage = params.getStorageKind();
-  unsigned bits = storage == numerics::StorageKind::I4   ? 4
-                  : storage == numerics::StorageKind::I2 ? 2
-                  : storage == numerics::StorageKind::I8 ? 8
-                                                         : 0;
+  // Float codes that are integers in i8 once multiplied by a power of two
+  // (f4E2M1FN: 2, f6E2M3FN: 8; MXFP4 and MXFP6 weights) run on the i8
+  // kernel with their scales divided by it: the same values.
+  std::optional<int64_t> codeFactor = numerics::getInt8CodeFactor(storage);
+  unsigned bits = storage == numerics::StorageKind::I4                 ? 4
+                  : storage == numerics::StorageKind::I2               ? 2
+                  : storage == numerics::StorageKind::I8 || codeFactor ? 8
+                                                                       : 0;
   numerics::Granularity granularity = params.getGranularity();
   // Per tensor, per output channel (axis 1) or per block along K (axis 0).
   if (!bits ||
@@ -125,11 +134,22 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
   m.k = wType.getDimSize(0);
   m.n = wType.getDimSize(1);
   m.bits = bits;
-  auto q = unpack(stored,
-                  RankedTensorType::get(wType.getShape(),
-                                        IntegerType::get(op.getContext(),
-                                                         bits)),
-                  dq.getPacked());
+  std::optional<std::vector<int8_t>> q;
+  if (codeFactor) {
+    if (dq.getPacked())
+      return std::nullopt;
+    q.emplace();
+    for (APFloat v : stored.getValues<APFloat>()) {
+      auto code = static_cast<uint8_t>(v.bitcastToAPInt().getZExtValue());
+      q->push_back(static_cast<int8_t>(
+          numerics::decodeFloatBits(code, storage) * *codeFactor));
+    }
+  } else {
+    q = unpack(stored,
+               RankedTensorType::get(wType.getShape(),
+                                     IntegerType::get(op.getContext(), bits)),
+               dq.getPacked());
+  }
   if (!q || static_cast<int64_t>(q->size()) != m.k * m.n)
     return std::nullopt;
   m.q = std::move(*q);
@@ -142,7 +162,8 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
     for (int64_t col = 0; col < m.n; ++col) {
       int64_t index[2] = {g * m.group, col};
       size_t p = numerics::getParamIndex(shape, index, granularity);
-      m.scales.push_back(params.getScales()[p]);
+      m.scales.push_back(params.getScales()[p] /
+                         static_cast<float>(codeFactor.value_or(1)));
       m.zeroPoints.push_back(zps.empty() ? 0.0f : float(zps[p]));
     }
   return m;

@@ -161,6 +161,20 @@ float quantopt::numerics::decodeFloatBits(uint8_t bits, StorageKind kind) {
   return value.convertToFloat();
 }
 
+std::optional<int64_t> quantopt::numerics::getInt8CodeFactor(StorageKind kind) {
+  if (!isFloatStorage(kind))
+    return std::nullopt;
+  const llvm::fltSemantics &sem = getFloatSemantics(kind);
+  // The smallest subnormal is 2^(minExponent - mantissaBits).
+  int log2Factor = static_cast<int>(APFloat::semanticsPrecision(sem)) - 1 -
+                   APFloat::semanticsMinExponent(sem);
+  double factor = std::ldexp(1.0, log2Factor);
+  assert(APFloat::getSmallest(sem).convertToDouble() * factor == 1.0);
+  if (getMaxFinite(kind) * factor > 127.0)
+    return std::nullopt;
+  return static_cast<int64_t>(factor);
+}
+
 uint8_t quantopt::numerics::encodeFloatSaturating(float v, StorageKind kind) {
   if (std::isnan(v))
     return getNaNBits(kind);
