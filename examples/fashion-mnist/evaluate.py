@@ -51,6 +51,11 @@ DEFAULT_CONFIGS = [
     # channels and the 784 inputs of the MLP's first layer (784 = 49 x 16).
     "weights=i4 weight-granularity=block block-size=8 activations=none",
     "weights=f8E4M3FN activations=none",
+    # The block formats beside int4 per block: OCP MXFP4 (E8M0 scales per
+    # block of 32) and NVIDIA's NVFP4 (E4M3 scales per block of 16 times a
+    # tensor scale).
+    "weights=mxfp4 activations=none",
+    "weights=nvfp4 activations=none",
     "weights=bf16",  # bf16 weights and activations, f32 accumulation (vdpbf16ps)
     "weights=f16",  # f16 weights and activations, f32 accumulation (vcvtph2ps + FMA)
 ]

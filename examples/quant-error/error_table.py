@@ -1,6 +1,7 @@
 """The QuantOpt foundation demo: quantize example tensors with every storage
-type, granularity and scheme through qnt ops, lower and execute them with
-quant-run, and print the quantization error.
+type, granularity and scheme through qnt ops (and the OCP MX and NVFP4
+block formats), lower and execute them with quant-run, and print the
+quantization error.
 
 Parameters come from `quant-params` (the numerics library's solver); the
 quantize-dequantize round trip is one `qnt.fake_quant` op per configuration,
@@ -35,6 +36,14 @@ def configurations(shape):
         for gran, gran_args in granularities(shape):
             for scheme in schemes:
                 yield storage, gran, scheme, gran_args
+    # The block formats, beside int4 per block above: OCP MX (E8M0
+    # power-of-two scales per block of 32: MXFP8, MXFP6, MXFP4, MXINT8) and
+    # NVFP4 (E4M3 scales per block of 16 times one float32 tensor scale).
+    if shape[1] % BLOCK == 0:
+        for storage in ["f8E4M3FN", "f6E2M3FN", "f4E2M1FN", "i8"]:
+            yield storage, f"per-block({BLOCK})", "mx", ["--axis", "1", "--block", str(BLOCK)]
+    if shape[1] % 16 == 0:
+        yield "f4E2M1FN", "per-block(16)", "nvfp4", ["--axis", "1", "--block", "16"]
 
 
 def run(cmd):

@@ -1,18 +1,21 @@
 #!/usr/bin/python3
 """Checks that two stats files (docs/Calibration.md) describe the same data:
 the same model, observers, counts, batches, min/max, per-channel extremes and
-histograms exactly; moving averages within a relative 1e-5 (a merge
-continues the average in double and rounds once, a single run rounds at every
-batch).
+histograms exactly; moving averages within a relative 1e-5 (quant-stats
+merge continues the average in double and rounds once, a single run rounds
+at every batch), or exactly with --exact-moving (calibration threads replay
+their shards' batches in order).
 
-Usage: compare_stats.py A.json B.json
+Usage: compare_stats.py A.json B.json [--exact-moving]
 """
 import json
 import math
 import sys
 
-a = json.load(open(sys.argv[1]))
-b = json.load(open(sys.argv[2]))
+exact = "--exact-moving" in sys.argv
+paths = [p for p in sys.argv[1:] if p != "--exact-moving"]
+a = json.load(open(paths[0]))
+b = json.load(open(paths[1]))
 errors = []
 for key in ("version", "model", "histogram_bins", "averaging_constant"):
     if a[key] != b[key]:
@@ -26,7 +29,8 @@ for name in sorted(set(a["activations"]) & set(b["activations"])):
         if x.get(key) != y.get(key):
             errors.append(f"{name}.{key} differs")
     for key in ("moving_min", "moving_max"):
-        if not math.isclose(x[key], y[key], rel_tol=1e-5, abs_tol=1e-12):
+        if (x[key] != y[key]) if exact else \
+                not math.isclose(x[key], y[key], rel_tol=1e-5, abs_tol=1e-12):
             errors.append(f"{name}.{key}: {x[key]} != {y[key]}")
     print(f"{name}: count {x['count']} batches {x['batches']} "
           f"histogram 2^{x['histogram']['log2_width']} x {len(x['histogram']['counts'])} bins: "

@@ -25,10 +25,12 @@ huge magnitudes. Deterministic (seeded).
 Usage: check_mx_weights.py BINDIR WORKDIR
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
+
+from minifloat_oracle import matmul_model as model
+from minifloat_oracle import positive_values, round_to, run
 
 bindir, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
@@ -37,34 +39,6 @@ os.makedirs(work, exist_ok=True)
 FORMATS = {"mxfp8": (4, 3, 7, True, 8), "mxfp8e5m2": (5, 2, 15, "ieee", 15),
            "mxfp6": (2, 3, 1, False, 2), "mxfp6e3m2": (3, 2, 3, False, 4),
            "mxfp4": (2, 1, 1, False, 2)}
-
-
-def positive_values(ebits, mbits, bias, special):
-    """Every finite non-negative value of the format, by code (even codes
-    first among equals: codes are in increasing order)."""
-    values = []
-    for code in range(1 << (ebits + mbits)):
-        e, m = code >> mbits, code & ((1 << mbits) - 1)
-        if special == "ieee" and e == (1 << ebits) - 1:
-            continue  # Inf / NaN
-        if special is True and e == (1 << ebits) - 1 and m == (1 << mbits) - 1:
-            continue  # E4M3's NaN
-        if e == 0:
-            v = m / 2.0 ** mbits * 2.0 ** (1 - bias)
-        else:
-            v = (1 + m / 2.0 ** mbits) * 2.0 ** (e - bias)
-        values.append((v, code))
-    return values
-
-
-def round_to(values, y):
-    """y (float64, exact) to the nearest of `values`, ties to the even code;
-    beyond the largest: the largest."""
-    a = abs(y)
-    best = min(values, key=lambda vc: (abs(vc[0] - a), vc[1] & 1))
-    if a >= values[-1][0]:
-        best = values[-1]
-    return np.copysign(best[0], y)
 
 
 def mx_oracle(w, fmt, block=32):
@@ -89,28 +63,6 @@ def mx_oracle(w, fmt, block=32):
                     p = round_to(values, y)
                 out[k0 + i, col] = x * p
     return out.astype(np.float32)
-
-
-def model(w):
-    k, n = w.shape
-    dense = "0x" + w.astype("<f4").tobytes().hex().upper()
-    return f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32> {{
-  %c0 = arith.constant 0 : index
-  %m = tensor.dim %x, %c0 : tensor<?x{k}xf32>
-  %w = arith.constant dense<"{dense}"> : tensor<{k}x{n}xf32>
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty(%m) : tensor<?x{n}xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<?x{k}xf32>, tensor<{k}x{n}xf32>) outs(%z : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
-  return %y : tensor<?x{n}xf32>
-}}
-"""
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
 
 
 rng = np.random.default_rng(5)

@@ -37,8 +37,10 @@ static cl::opt<std::string>
             cl::init("i8"), cl::cat(category));
 static cl::opt<std::string> scheme(
     "scheme",
-    cl::desc("symmetric (default), asymmetric, minval or mx (OCP MX: "
-             "power-of-two block scales by the MX rule; MX element storage)"),
+    cl::desc("symmetric (default), asymmetric, minval, mx (OCP MX: "
+             "power-of-two block scales by the MX rule; MX element storage) "
+             "or nvfp4 (f4E2M1FN: E4M3 block scales times a tensor scale "
+             "from the whole tensor, tensor_scale)"),
     cl::init("symmetric"), cl::cat(category));
 static cl::opt<int64_t> axis("axis",
                              cl::desc("Per-channel (or per-block) axis"),
@@ -74,7 +76,7 @@ int main(int argc, char **argv) {
   std::optional<num::Scheme> parsedScheme = num::parseSchemeName(scheme);
   if (!parsedScheme)
     return fail("unknown --scheme '" + scheme +
-                "' (expected symmetric, asymmetric, minval or mx)");
+                "' (expected symmetric, asymmetric, minval, mx or nvfp4)");
   if (block < 0)
     return fail("--block must be positive");
   if (block > 0 && axis < 0)
@@ -104,6 +106,8 @@ int main(int argc, char **argv) {
     return fail(inputFile + ": expected a float32 array, got " +
                 quantopt::runtime::getDTypeName(array->dtype));
   llvm::ArrayRef<float> data(array->as<float>(), array->numElements());
+  if (options.scheme == num::Scheme::NvFp4)
+    options.tensorScale = num::getNvFp4TensorScaleOf(data);
   auto params = num::solveForTensor(data, array->shape,
                                     num::Granularity{axis, block}, options);
   if (!params)

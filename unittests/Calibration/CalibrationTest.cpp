@@ -788,7 +788,9 @@ TEST(CalibrationObserverTest, MatchesTorchObservers) {
 // single-pass statistics: exact for counts, min/max, first batch, channels
 // and histogram; the moving average within 1e-5 relative (the merge formula
 // m = later.m + (1 - c)^later.batches * (this.m - later.first) rounds
-// differently from the sequential updates).
+// differently from the sequential updates), and bit for bit when the later
+// shard kept its batches' extremes (the calibration threads' merge replays
+// them).
 TEST(CalibrationObserverTest, MergeOfSplitBatchesEqualsSinglePass) {
   std::vector<Sequence> seqs = loadSequences();
   ASSERT_FALSE(seqs.empty());
@@ -798,12 +800,19 @@ TEST(CalibrationObserverTest, MergeOfSplitBatchesEqualsSinglePass) {
     for (size_t k = 1; k < seq.batches.size(); ++k) {
       SCOPED_TRACE(llvm::formatv("{0}, split at {1}", seq.name, k).str());
       ArrayRef<std::vector<float>> all(seq.batches);
-      ObserverStats head(kDefaultHistogramBins, seq.averagingConstant);
-      ObserverStats tail(kDefaultHistogramBins, seq.averagingConstant);
-      observeAll(head, all.take_front(k), seq.shape, seq.axis);
-      observeAll(tail, all.drop_front(k), seq.shape, seq.axis);
-      ASSERT_TRUE(succeeded(head.merge(tail)));
-      expectSameStats(head, single, 1e-5);
+      for (bool replay : {false, true}) {
+        ObserverStats head(kDefaultHistogramBins, seq.averagingConstant);
+        ObserverStats tail(kDefaultHistogramBins, seq.averagingConstant);
+        tail.keepBatchExtremes = replay;
+        observeAll(head, all.take_front(k), seq.shape, seq.axis);
+        observeAll(tail, all.drop_front(k), seq.shape, seq.axis);
+        ASSERT_TRUE(succeeded(head.merge(tail)));
+        expectSameStats(head, single, replay ? 0.0 : 1e-5);
+        if (replay) {
+          EXPECT_FLOAT_BITS_EQ(head.movingMin, single.movingMin);
+          EXPECT_FLOAT_BITS_EQ(head.movingMax, single.movingMax);
+        }
+      }
     }
     // Three pieces merged left to right: {0}, {1}, {2..}.
     if (seq.batches.size() >= 3) {

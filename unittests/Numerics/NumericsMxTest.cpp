@@ -141,3 +141,61 @@ TEST(NumericsMx, Int8CodeFactor) {
   }
   EXPECT_EQ(decodeFloatBits(0x1F, StorageKind::F6E2M3FN) * 8, 60.0f);
 }
+
+// NVFP4, hand-derived: G = amax / 2688 (448 * 6); s_b = e4m3(clamp(amax_b
+// / 6 / G, 2^-6, 448)) to nearest even (E4M3 steps by 1/8 in [1, 2)); s =
+// G * s_b; blocks of 16 of f4E2M1FN elements.
+TEST(NumericsNvFp4, Scales) {
+  EXPECT_EQ(kNvFp4BlockSize, 16);
+  EXPECT_EQ(getNvFp4TensorScale(2688.0f), 1.0f);
+  EXPECT_EQ(getNvFp4TensorScale(26.88f), 26.88f / 2688.0f);
+  EXPECT_EQ(getNvFp4TensorScale(0.0f), 1.0f); // an all-zero tensor
+  EXPECT_EQ(getNvFp4TensorScale(std::numeric_limits<float>::infinity()),
+            std::nullopt);
+  EXPECT_EQ(getNvFp4TensorScale(std::nanf("")), std::nullopt);
+  // 6 / 6 / 1 = 1; 7 / 6 = 1.1667 -> 1.125; 6.375 / 6 = 1.0625, halfway
+  // between 1 and 1.125 -> 1 (even); 0 -> 2^-6; 6000 / 6 = 1000 -> 448.
+  EXPECT_EQ(getNvFp4BlockScale(6.0f, 1.0f), 1.0f);
+  EXPECT_EQ(getNvFp4BlockScale(7.0f, 1.0f), 1.125f);
+  EXPECT_EQ(getNvFp4BlockScale(6.375f, 1.0f), 1.0f);
+  EXPECT_EQ(getNvFp4BlockScale(6.75f, 1.0f), 1.125f);
+  EXPECT_EQ(getNvFp4BlockScale(0.0f, 1.0f), 0.015625f);
+  EXPECT_EQ(getNvFp4BlockScale(6000.0f, 1.0f), 448.0f);
+  // With G = 0.25: 3 / 6 / 0.25 = 2.
+  EXPECT_EQ(getNvFp4BlockScale(3.0f, 0.25f), 2.0f);
+  EXPECT_EQ(getNvFp4BlockScale(-3.0f, 0.25f), 2.0f);
+  float g = 26.88f / 2688.0f;
+  float s = getNvFp4Scale(1.125f, g);
+  EXPECT_EQ(s, g * 1.125f);
+  EXPECT_EQ(getNvFp4BlockScaleOf(s, g), 1.125f);
+  EXPECT_EQ(getNvFp4BlockScaleOf(std::nextafter(s, 1.0f), g), std::nullopt);
+  EXPECT_EQ(getNvFp4BlockScaleOf(g * 0.0078125f, g), std::nullopt); // < 2^-6
+  EXPECT_EQ(getNvFp4BlockScaleOf(g * 512.0f, g), std::nullopt);     // > 448
+  EXPECT_EQ(getNvFp4BlockScaleOf(g * 1.0625f, g), std::nullopt);    // not E4M3
+}
+
+TEST(NumericsNvFp4, Solver) {
+  SolverOptions options;
+  options.scheme = Scheme::NvFp4;
+  options.storage = StorageKind::F4E2M1FN;
+  auto missing = solveFromRange(-1, 1, options);
+  EXPECT_FALSE(static_cast<bool>(missing));
+  if (!missing)
+    EXPECT_NE(llvm::toString(missing.takeError()).find("tensor's scale"),
+              std::string::npos);
+  options.tensorScale = 0.25f;
+  // amax 3 -> s_b = 2 -> s = 0.5; 2.9 / 0.5 = 5.8 -> 6.
+  auto p = solveFromRange(-2.9, 3.0, options);
+  ASSERT_TRUE(static_cast<bool>(p));
+  EXPECT_EQ(p->scale, 0.5f);
+  EXPECT_EQ(p->zeroPoint, 0);
+  EXPECT_EQ(decodeFloatBits(quantizeToFloat(-2.9f, p->scale, options.storage),
+                            options.storage),
+            -6.0f);
+  EXPECT_EQ(getSchemeName(Scheme::NvFp4), "nvfp4");
+  options.storage = StorageKind::F8E4M3FN;
+  auto wrongElements = solveFromRange(-1, 1, options);
+  EXPECT_FALSE(static_cast<bool>(wrongElements));
+  if (!wrongElements)
+    llvm::consumeError(wrongElements.takeError());
+}

@@ -109,6 +109,8 @@ struct ObserverStats {
                              MomentsKind kind);
   /// Appends the batches of `later` (observed after this one's).
   llvm::Error merge(const ObserverStats &later);
+  /// Moves the moving averages by one finite batch with extremes lo, hi.
+  void updateMovingAverages(float lo, float hi);
 
   /// Finite values seen, values that were NaN or infinite, batches.
   uint64_t count = 0, nonFinite = 0, batches = 0;
@@ -122,6 +124,15 @@ struct ObserverStats {
   /// MovingAverageMinMaxObserver: the first batch sets them, then
   /// m = m + c * (batch - m), in float32.
   float movingMin = 0, movingMax = 0;
+  /// With `keepBatchExtremes`, each finite batch's extremes in order
+  /// (memory only, not in stats files: a few bytes per batch), so that
+  /// merge() replays them onto the earlier shard's moving averages exactly
+  /// as one sequential run computes them. The calibration threads keep
+  /// them for every shard after the first: --jobs does not change the
+  /// moving averages. Without them (stats files merged by quant-stats) the
+  /// merge continues the average in closed form, within float rounding.
+  bool keepBatchExtremes = false;
+  std::vector<std::pair<float, float>> batchExtremes;
   Histogram histogram;
   float averagingConstant;
   /// The observed shape (of the last batch) and per-channel extremes.

@@ -218,6 +218,10 @@ enum class Scheme {
   /// block's shared scale (getMxSharedExponent); elements in f8E4M3FN,
   /// f8E5M2, f6E2M3FN, f6E3M2FN, f4E2M1FN or i8 (MXINT8).
   Mx,
+  /// NVIDIA's NVFP4: f4E2M1FN elements in blocks (16), each block's scale
+  /// an f8E4M3FN value times one float32 tensor scale
+  /// (SolverOptions::tensorScale; getNvFp4BlockScale and getNvFp4Scale).
+  NvFp4,
 };
 
 llvm::StringRef getSchemeName(Scheme scheme);
@@ -252,6 +256,37 @@ std::optional<int> getMxSharedExponent(float amax, StorageKind kind);
 float getMxScale(int sharedExponent, StorageKind kind);
 std::optional<Scheme> parseSchemeName(llvm::StringRef name);
 
+// NVFP4 (NVIDIA; as torchao's and ModelOpt's two-level quantization):
+// f4E2M1FN elements in blocks of 16 with, per block, a scale s_b stored as
+// f8E4M3FN, and one float32 tensor scale G:
+//
+//   G   = amax(tensor) / (448 * 6)                       (float32; 1 for an
+//                                                          all-zero tensor)
+//   s_b = e4m3(clamp((amax_block / 6) / G, 2^-6, 448))   (float32 divisions,
+//                                                          nearest even)
+//   s   = G * s_b                                        (float32: the
+//                                                          #qnt.params scale)
+//   q   = e2m1(clamp(x / s, -6, 6)),   x' = q * s
+//
+// 2^-6 is E4M3's smallest normal value (torch.finfo(float8_e4m3fn).tiny),
+// so no block scale is subnormal or zero. #qnt.params stores each block's s
+// and G (`tensor_scale`); its verifier checks that every s is such a
+// product (getNvFp4BlockScaleOf).
+constexpr int64_t kNvFp4BlockSize = 16;
+/// G for a tensor whose largest finite magnitude is `amax`; std::nullopt
+/// when `amax` is NaN or infinite.
+std::optional<float> getNvFp4TensorScale(float amax);
+/// G of a whole tensor: from its largest finite magnitude (NaN and
+/// infinities are left out, as the solvers leave them out of ranges).
+float getNvFp4TensorScaleOf(llvm::ArrayRef<float> values);
+/// s_b (an f8E4M3FN value) of a block whose largest magnitude is `amax`.
+float getNvFp4BlockScale(float amax, float tensorScale);
+/// s = G * s_b in float32.
+float getNvFp4Scale(float blockScale, float tensorScale);
+/// The s_b of a scale `s` when s = G * s_b for an f8E4M3FN value s_b in
+/// [2^-6, 448], else std::nullopt.
+std::optional<float> getNvFp4BlockScaleOf(float scale, float tensorScale);
+
 struct SolverOptions {
   StorageKind storage = StorageKind::I8;
   Scheme scheme = Scheme::Symmetric;
@@ -262,6 +297,8 @@ struct SolverOptions {
   /// A range narrower than the storage type's (e.g. 3-bit values in i4
   /// storage, [-4, 3]) when rangeMin < rangeMax; it replaces narrowRange.
   int64_t rangeMin = 0, rangeMax = 0;
+  /// The nvfp4 scheme's tensor scale G (getNvFp4TensorScale); 0: not set.
+  float tensorScale = 0;
 
   bool hasCustomRange() const { return rangeMin < rangeMax; }
   /// The integer range the solver quantizes to (integer storage only).

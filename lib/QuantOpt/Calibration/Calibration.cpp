@@ -274,9 +274,10 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
       movingMin = lo, movingMax = hi;
     } else {
       min = std::min(min, lo), max = std::max(max, hi);
-      movingMin = movingMin + averagingConstant * (lo - movingMin);
-      movingMax = movingMax + averagingConstant * (hi - movingMax);
+      updateMovingAverages(lo, hi);
     }
+    if (keepBatchExtremes)
+      batchExtremes.emplace_back(lo, hi);
     count += finite;
     histogram.add(data);
   }
@@ -325,6 +326,11 @@ llvm::Error ObserverStats::observeMoments(llvm::ArrayRef<float> data,
   return moments->observe(data, batchShape, axis);
 }
 
+void ObserverStats::updateMovingAverages(float lo, float hi) {
+  movingMin = movingMin + averagingConstant * (lo - movingMin);
+  movingMax = movingMax + averagingConstant * (hi - movingMax);
+}
+
 llvm::Error ObserverStats::merge(const ObserverStats &later) {
   if (later.averagingConstant != averagingConstant)
     return makeError(llvm::formatv(
@@ -351,6 +357,12 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
       min = later.min, max = later.max;
       firstMin = later.firstMin, firstMax = later.firstMax;
       movingMin = later.movingMin, movingMax = later.movingMax;
+    } else if (later.batchExtremes.size() == later.finiteBatches) {
+      // The later batches' extremes, replayed in order: the sequential
+      // run's float32 steps, bit for bit.
+      min = std::min(min, later.min), max = std::max(max, later.max);
+      for (auto [lo, hi] : later.batchExtremes)
+        updateMovingAverages(lo, hi);
     } else {
       min = std::min(min, later.min), max = std::max(max, later.max);
       // A sequential run would have continued this moving average through

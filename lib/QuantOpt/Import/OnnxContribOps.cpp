@@ -108,7 +108,7 @@ llvm::Error Importer::importMatMulNBits() {
       /*axis=*/0, /*blockSize=*/bs, /*narrowRange=*/false,
       /*powerOfTwo=*/false, DenseF32ArrayAttr::get(&ctx, scales),
       DenseI64ArrayAttr::get(&ctx, zeros), DenseF32ArrayAttr::get(&ctx, {}), 0,
-      0);
+      0, FloatAttr());
   Value q = arith::ConstantOp::create(
       b, loc,
       DenseElementsAttr::get(RankedTensorType::get({k, n}, storage), stored));

@@ -467,9 +467,9 @@ static qnt::ParamsAttr sliceChannels(qnt::ParamsAttr p, int64_t begin,
       ctx, p.getStorageType(), p.getExpressedType(), p.getAxis(),
       p.getBlockSize(), p.getNarrowRange(), p.getPowerOfTwo(),
       DenseF32ArrayAttr::get(ctx, scales.slice(begin, count)),
-      DenseI64ArrayAttr::get(ctx, zeros.empty() ? zeros
-                                                : zeros.slice(begin, count)),
-      p.getMinValues(), p.getRangeMin(), p.getRangeMax());
+      DenseI64ArrayAttr::get(ctx,
+                             zeros.empty() ? zeros : zeros.slice(begin, count)),
+      p.getMinValues(), p.getRangeMin(), p.getRangeMax(), p.getTensorScale());
 }
 
 llvm::Expected<Value> Importer::buildGroupedIntegerConv(

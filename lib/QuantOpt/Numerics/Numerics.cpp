@@ -161,6 +161,55 @@ float quantopt::numerics::decodeFloatBits(uint8_t bits, StorageKind kind) {
   return value.convertToFloat();
 }
 
+std::optional<float> quantopt::numerics::getNvFp4TensorScale(float amax) {
+  if (!std::isfinite(amax))
+    return std::nullopt;
+  if (amax == 0.0f)
+    return 1.0f;
+  // 448 * 6 = 2688 is exact; one float32 division, as torchao's
+  // per_tensor_amax_to_scale.
+  float g = std::fabs(amax) / 2688.0f;
+  return g > 0.0f ? g : std::numeric_limits<float>::denorm_min();
+}
+
+float quantopt::numerics::getNvFp4TensorScaleOf(llvm::ArrayRef<float> values) {
+  float amax = 0.0f;
+  for (float v : values)
+    if (std::isfinite(v))
+      amax = std::max(amax, std::fabs(v));
+  return *getNvFp4TensorScale(amax);
+}
+
+float quantopt::numerics::getNvFp4BlockScale(float amax, float tensorScale) {
+  float blockScale = std::fabs(amax) / 6.0f;
+  float scaled = blockScale / tensorScale;
+  float clamped = std::min(std::max(scaled, 0.015625f), 448.0f);
+  return decodeFloatBits(encodeFloatSaturating(clamped, StorageKind::F8E4M3FN),
+                         StorageKind::F8E4M3FN);
+}
+
+float quantopt::numerics::getNvFp4Scale(float blockScale, float tensorScale) {
+  return tensorScale * blockScale;
+}
+
+std::optional<float>
+quantopt::numerics::getNvFp4BlockScaleOf(float scale, float tensorScale) {
+  if (!(scale > 0.0f) || !(tensorScale > 0.0f) || !std::isfinite(scale) ||
+      !std::isfinite(tensorScale))
+    return std::nullopt;
+  // scale / G is within an ulp or two of s_b, whose 3 mantissa bits leave
+  // E4M3's rounding no doubt.
+  float ratio = scale / tensorScale;
+  if (!(ratio >= 0.015625f * 0.99f) || !(ratio <= 448.0f * 1.01f))
+    return std::nullopt;
+  float candidate =
+      decodeFloatBits(encodeFloatSaturating(ratio, StorageKind::F8E4M3FN),
+                      StorageKind::F8E4M3FN);
+  if (candidate < 0.015625f || getNvFp4Scale(candidate, tensorScale) != scale)
+    return std::nullopt;
+  return candidate;
+}
+
 std::optional<int64_t> quantopt::numerics::getInt8CodeFactor(StorageKind kind) {
   if (!isFloatStorage(kind))
     return std::nullopt;
@@ -381,10 +430,9 @@ int64_t quantopt::numerics::requantizeFixedPoint(int64_t q,
 //===----------------------------------------------------------------------===//
 
 static const std::pair<Scheme, const char *> kSchemeNames[] = {
-    {Scheme::Symmetric, "symmetric"},
-    {Scheme::Asymmetric, "asymmetric"},
-    {Scheme::Minval, "minval"},
-    {Scheme::Mx, "mx"},
+    {Scheme::Symmetric, "symmetric"}, {Scheme::Asymmetric, "asymmetric"},
+    {Scheme::Minval, "minval"},       {Scheme::Mx, "mx"},
+    {Scheme::NvFp4, "nvfp4"},
 };
 
 llvm::StringRef quantopt::numerics::getSchemeName(Scheme scheme) {
@@ -489,6 +537,21 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
   };
 
   QuantParams params;
+  if (options.scheme == Scheme::NvFp4) {
+    if (storage != StorageKind::F4E2M1FN)
+      return llvm::createStringError(
+          llvm::formatv("the nvfp4 scheme takes f4E2M1FN elements, not {0}",
+                        getStorageName(storage))
+              .str());
+    if (!(options.tensorScale > 0.0f) || !std::isfinite(options.tensorScale))
+      return llvm::createStringError(
+          "the nvfp4 scheme needs the tensor's scale (from its largest "
+          "magnitude) before its blocks' scales");
+    float amax = std::max(std::fabs(rmin), std::fabs(rmax));
+    params.scale = getNvFp4Scale(getNvFp4BlockScale(amax, options.tensorScale),
+                                 options.tensorScale);
+    return params;
+  }
   if (options.scheme == Scheme::Mx) {
     if (!isMxElementKind(storage))
       return llvm::createStringError(
@@ -542,7 +605,8 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
       params.minValue = rmin;
       break;
     case Scheme::Mx:
-      llvm_unreachable("the mx scheme returns above");
+    case Scheme::NvFp4:
+      llvm_unreachable("the mx and nvfp4 schemes return above");
     }
   }
   // Ranges near the float32 limits overflow the scale; say so rather than

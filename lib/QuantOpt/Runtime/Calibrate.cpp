@@ -258,6 +258,10 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
   std::vector<std::shared_future<void>> futures;
   for (unsigned t = 0; t < threads; ++t) {
     sinks.push_back(std::make_unique<StatsSink>(numObservers, options));
+    // The later shards keep their batches' extremes, which the merge below
+    // replays: the moving averages do not depend on the thread count.
+    for (cal::ObserverStats &stats : sinks.back()->stats)
+      stats.keepBatchExtremes = t > 0;
     int64_t first = numBatches * t / threads;
     int64_t last = numBatches * (t + 1) / threads;
     StatsSink *sink = sinks.back().get();

@@ -145,7 +145,7 @@ func.func private @f() attributes {p = #qnt.params<i8, axis = 0, axis = 1, scale
 // -----
 
 // Tests that unknown keys are named.
-// expected-error @+1 {{unknown key 'zero_point' (expected narrow, range, pow2, axis, block, scales, zero_points or min_values)}}
+// expected-error @+1 {{unknown key 'zero_point' (expected narrow, range, pow2, axis, block, tensor_scale, scales, zero_points or min_values)}}
 func.func private @f() attributes {p = #qnt.params<i8, scales = [1.0], zero_point = [1]>}
 
 // -----
@@ -1066,3 +1066,29 @@ func.func @dynamic_quantize_block_shape(%x: tensor<2x9xf32>) {
   %q, %s, %z = qnt.dynamic_quantize %x : tensor<2x9xf32> to tensor<2x9xi8>, tensor<2x2xf32>, tensor<2x2xi32> storage = i8 scheme = symmetric block = 4
   return
 }
+
+// -----
+
+// Tests that two-level (NVFP4) scales are checked: each scale must be
+// tensor_scale times an E4M3 value in [2^-6, 448] (0.3 / 0.25 = 1.2 is not
+// one: E4M3 has 1.125 and 1.25).
+// expected-error @+1 {{scale #1 (3.000000e-01) is not tensor_scale (2.500000e-01) times an f8E4M3FN value in [2^-6, 448]}}
+func.func private @f() attributes {p = #qnt.params<f4E2M1FN, axis = 0, block = 16, tensor_scale = 0.25, scales = [0.5, 0.3]>}
+
+// -----
+
+// Tests that a tensor scale must be positive.
+// expected-error @+1 {{tensor_scale must be positive and finite, got -2.500000e-01}}
+func.func private @f() attributes {p = #qnt.params<f4E2M1FN, axis = 0, block = 16, tensor_scale = -0.25, scales = [0.5]>}
+
+// -----
+
+// Tests that two-level scales exclude pow2.
+// expected-error @+1 {{tensor_scale (two-level scales) excludes pow2}}
+func.func private @f() attributes {p = #qnt.params<f4E2M1FN, pow2, axis = 0, block = 16, tensor_scale = 0.25, scales = [0.5]>}
+
+// -----
+
+// Tests that two-level scales take float storage.
+// expected-error @+1 {{tensor_scale (two-level scales) applies to float storage only}}
+func.func private @f() attributes {p = #qnt.params<i4, axis = 0, block = 16, tensor_scale = 0.25, scales = [0.5]>}

@@ -40,6 +40,15 @@ func.func @minifloat(%x: tensor<3xf32>) -> (tensor<3xf8E4M3FN>, tensor<3xf8E5M2>
   return %a, %b, %c : tensor<3xf8E4M3FN>, tensor<3xf8E5M2>, tensor<3xf4E2M1FN>
 }
 
+// Tests two-level (NVFP4) scales: each block's scale is tensor_scale times
+// an E4M3 value (0.25 * 2 = 0.5, 0.25 * 1.125 = 0.28125), printed back.
+// CHECK-LABEL: func @nvfp4
+func.func @nvfp4(%q: tensor<32x1xf4E2M1FN>) -> tensor<32x1xf32> {
+  // CHECK: qnt.dequantize %{{.*}} as #qnt.params<f4E2M1FN, axis = 0, block = 16, tensor_scale = 0.25, scales = [0.5, 0.28125]>
+  %w = qnt.dequantize %q : tensor<32x1xf4E2M1FN> to tensor<32x1xf32> as #qnt.params<f4E2M1FN, axis = 0, block = 16, tensor_scale = 0.25, scales = [0.5, 0.28125]>
+  return %w : tensor<32x1xf32>
+}
+
 // Tests requantize from an i32 accumulator, per-channel in, per-tensor out,
 // in both arithmetic modes, on a dynamic batch dimension.
 // CHECK-LABEL: func @requantize

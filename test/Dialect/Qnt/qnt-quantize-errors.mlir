@@ -3,7 +3,7 @@
 // RUN: not quant-opt %s --qnt-quantize="weights=i9" 2>&1 | FileCheck %s --check-prefix=WEIGHTS
 // WEIGHTS: error: qnt-quantize: unknown weights='i9'
 // RUN: not quant-opt %s --qnt-quantize="weight-scheme=affine" 2>&1 | FileCheck %s --check-prefix=SCHEME
-// SCHEME: error: qnt-quantize: unknown weight-scheme='affine' (expected symmetric, asymmetric, minval or mx)
+// SCHEME: error: qnt-quantize: unknown weight-scheme='affine' (expected symmetric, asymmetric, minval, mx or nvfp4)
 // RUN: not quant-opt %s --qnt-quantize="weight-granularity=row" 2>&1 | FileCheck %s --check-prefix=GRAN
 // GRAN: error: qnt-quantize: unknown weight-granularity='row' (expected tensor, channel or block)
 // RUN: not quant-opt %s --qnt-quantize="block-size=0" 2>&1 | FileCheck %s --check-prefix=BLOCK

@@ -300,7 +300,8 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     auto accParams = ParamsAttr::get(
         ctx, i32, f32, channel ? int64_t(*channel) : int64_t(-1), int64_t(0),
         false, false, DenseF32ArrayAttr::get(ctx, accScales),
-        DenseI64ArrayAttr::get(ctx, {}), DenseF32ArrayAttr::get(ctx, {}), 0, 0);
+        DenseI64ArrayAttr::get(ctx, {}), DenseF32ArrayAttr::get(ctx, {}), 0, 0,
+        FloatAttr());
     Value q = RequantizeOp::create(b, loc, outType, accumulator, accParams,
                                    rParams, op.getMode());
     num::IntRange range = rParams.getIntRange();

@@ -56,10 +56,10 @@ qnt::ParamsAttr unitParams(MLIRContext *ctx, num::StorageKind kind,
   SmallVector<int64_t> zps;
   if (zeroPoint != 0)
     zps.push_back(zeroPoint);
-  return qnt::ParamsAttr::get(ctx, qnt::getStorageTypeFor(ctx, kind), f32, -1,
-                              0, false, false, DenseF32ArrayAttr::get(ctx, {1.0f}),
-                              DenseI64ArrayAttr::get(ctx, zps),
-                              DenseF32ArrayAttr::get(ctx, {}), 0, 0);
+  return qnt::ParamsAttr::get(
+      ctx, qnt::getStorageTypeFor(ctx, kind), f32, -1, 0, false, false,
+      DenseF32ArrayAttr::get(ctx, {1.0f}), DenseI64ArrayAttr::get(ctx, zps),
+      DenseF32ArrayAttr::get(ctx, {}), 0, 0, FloatAttr());
 }
 
 /// The storage kind of a TOSA integer tensor (signless, with the rescale's
@@ -168,8 +168,9 @@ FailureOr<RescalePlan> planRescale(tosa::RescaleOp op, std::string &why) {
   plan.out = qnt::ParamsAttr::get(
       ctx, qnt::getStorageTypeFor(ctx, *outKind), Float32Type::get(ctx),
       n > 1 ? outType.getRank() - 1 : -1, 0, false, false,
-      DenseF32ArrayAttr::get(ctx, outScales), DenseI64ArrayAttr::get(ctx, zOuts),
-      DenseF32ArrayAttr::get(ctx, {}), 0, 0);
+      DenseF32ArrayAttr::get(ctx, outScales),
+      DenseI64ArrayAttr::get(ctx, zOuts), DenseF32ArrayAttr::get(ctx, {}), 0, 0,
+      FloatAttr());
   return plan;
 }
 

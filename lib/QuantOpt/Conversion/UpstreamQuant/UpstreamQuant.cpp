@@ -139,7 +139,7 @@ qnt::ParamsAttr quantopt::getParamsFromQuantType(quant::QuantizedType type,
       Type(Float32Type::get(ctx)), axis, blockSize, narrow,
       /*powerOfTwo=*/false, DenseF32ArrayAttr::get(ctx, scales),
       DenseI64ArrayAttr::get(ctx, zeroPoints), DenseF32ArrayAttr::get(ctx, {}),
-      int64_t(0), int64_t(0));
+      int64_t(0), int64_t(0), FloatAttr());
   if (!params)
     why = "the parameters do not make a valid #qnt.params";
   return params;

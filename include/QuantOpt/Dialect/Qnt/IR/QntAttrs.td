@@ -18,7 +18,7 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
 
     ```
     #qnt.params<STORAGE[:EXPRESSED] [, narrow | range = [LO, HI]] [, pow2] [, axis = A [, block = B]],
-                scales = [S, ...] [, zero_points = [Z, ...] | min_values = [M, ...]]>
+                [tensor_scale = G,] scales = [S, ...] [, zero_points = [Z, ...] | min_values = [M, ...]]>
     ```
 
     - `STORAGE`: `i2`, `i4`, `i8`, `i16` (signed), `ui2`, `ui4`, `ui8`, `ui16`
@@ -34,6 +34,11 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
       the storage type's range, not with `narrow` (it states the range
       itself).
     - `pow2`: every scale is a power of two (checked).
+    - `tensor_scale = G`: two-level scales (NVIDIA's NVFP4): each scale is
+      the float32 product `G * s_b` of a positive finite float32 tensor
+      scale and an `f8E4M3FN` block scale `s_b` in [2^-6, 448] (checked);
+      float storage only, not with `pow2`. `scales` hold the products, so
+      the formulas below read them as they are.
     - granularity: per tensor (no `axis`, one scale); per channel (`axis`, one
       scale per index of that dimension); per block (`axis` and `block`: one
       scale per `block` consecutive elements along `axis` and per index of
@@ -53,6 +58,7 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
     #qnt.params<i4, axis = 1, block = 2, scales = [0.5, 0.25], min_values = [-1.0, -2.0]>
     #qnt.params<f8E4M3FN:bf16, scales = [0.01]>
     #qnt.params<i4, range = [-4, 3], axis = 0, scales = [0.5, 0.25]>
+    #qnt.params<f4E2M1FN, axis = 0, block = 16, tensor_scale = 0.25, scales = [0.5, 0.28125]>
     ```
   }];
   let parameters = (ins
@@ -66,7 +72,8 @@ def Qnt_ParamsAttr : AttrDef<Qnt_Dialect, "Params"> {
     "::mlir::DenseI64ArrayAttr":$zeroPoints,
     "::mlir::DenseF32ArrayAttr":$minValues,
     "int64_t":$rangeMin,
-    "int64_t":$rangeMax
+    "int64_t":$rangeMax,
+    "::mlir::FloatAttr":$tensorScale
   );
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;

@@ -100,13 +100,16 @@ ParamsAttr mlir::qnt::getParamsAttr(MLIRContext *ctx,
   return ParamsAttr::getChecked(
       emitError, ctx, getStorageTypeFor(ctx, options.storage), expressedType,
       granularity.axis, granularity.blockSize,
-      options.narrowRange && !options.hasCustomRange(),
-      options.powerOfTwo, DenseF32ArrayAttr::get(ctx, scales),
+      options.narrowRange && !options.hasCustomRange(), options.powerOfTwo,
+      DenseF32ArrayAttr::get(ctx, scales),
       DenseI64ArrayAttr::get(ctx, keepZeroPoints ? ArrayRef<int64_t>(zeroPoints)
                                                  : ArrayRef<int64_t>()),
       DenseF32ArrayAttr::get(ctx, isMinval ? ArrayRef<float>(minValues)
                                            : ArrayRef<float>()),
-      options.rangeMin, options.rangeMax);
+      options.rangeMin, options.rangeMax,
+      options.scheme == num::Scheme::NvFp4
+          ? FloatAttr::get(Float32Type::get(ctx), options.tensorScale)
+          : FloatAttr());
 }
 
 num::StorageKind ParamsAttr::getStorageKind() const {
@@ -134,14 +137,12 @@ num::IntRange ParamsAttr::getIntRange() const {
 // Verification
 //===----------------------------------------------------------------------===//
 
-LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                 Type storageType, Type expressedType,
-                                 int64_t axis, int64_t blockSize,
-                                 bool narrowRange, bool powerOfTwo,
-                                 DenseF32ArrayAttr scalesAttr,
-                                 DenseI64ArrayAttr zeroPointsAttr,
-                                 DenseF32ArrayAttr minValuesAttr,
-                                 int64_t rangeMin, int64_t rangeMax) {
+LogicalResult ParamsAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, Type storageType,
+    Type expressedType, int64_t axis, int64_t blockSize, bool narrowRange,
+    bool powerOfTwo, DenseF32ArrayAttr scalesAttr,
+    DenseI64ArrayAttr zeroPointsAttr, DenseF32ArrayAttr minValuesAttr,
+    int64_t rangeMin, int64_t rangeMax, FloatAttr tensorScaleAttr) {
   if (!scalesAttr || !zeroPointsAttr || !minValuesAttr)
     return emitError() << "scales, zero points and min values must be given "
                           "(possibly empty)";
@@ -168,10 +169,23 @@ LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (axis < 0 && scales.size() != 1)
     return emitError() << "per-tensor parameters take exactly one scale, got "
                        << scales.size();
+  std::optional<float> tensorScale;
+  if (tensorScaleAttr) {
+    tensorScale = static_cast<float>(tensorScaleAttr.getValueAsDouble());
+    if (!std::isfinite(*tensorScale) || !(*tensorScale > 0.0f))
+      return emitError() << "tensor_scale must be positive and finite, got "
+                         << *tensorScale;
+    if (powerOfTwo)
+      return emitError() << "tensor_scale (two-level scales) excludes pow2";
+  }
   for (auto [i, scale] : llvm::enumerate(scales)) {
     if (!std::isfinite(scale) || !(scale > 0.0f))
       return emitError() << "scale #" << i
                          << " must be positive and finite, got " << scale;
+    if (tensorScale && !num::getNvFp4BlockScaleOf(scale, *tensorScale))
+      return emitError() << "scale #" << i << " (" << scale
+                         << ") is not tensor_scale (" << *tensorScale
+                         << ") times an f8E4M3FN value in [2^-6, 448]";
     if (powerOfTwo) {
       int exponent;
       if (std::frexp(scale, &exponent) != 0.5f)
@@ -193,6 +207,9 @@ LogicalResult ParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "a custom range applies to integer storage only";
     return success();
   }
+  if (tensorScale)
+    return emitError() << "tensor_scale (two-level scales) applies to float "
+                          "storage only";
   if (!zeroPoints.empty() && !minValues.empty())
     return emitError() << "zero points and min values are exclusive";
   if (!zeroPoints.empty() && zeroPoints.size() != scales.size())
@@ -292,6 +309,7 @@ Attribute ParamsAttr::parse(AsmParser &parser, Type) {
   Type storageType, expressedType = Float32Type::get(ctx);
   int64_t axis = -1, blockSize = 0, rangeMin = 0, rangeMax = 0;
   bool narrow = false, pow2 = false;
+  FloatAttr tensorScale;
   SmallVector<float> scales, minValues;
   SmallVector<int64_t> zeroPoints;
   llvm::StringSet<> seen;
@@ -340,6 +358,12 @@ Attribute ParamsAttr::parse(AsmParser &parser, Type) {
     } else if (key == "block") {
       if (parser.parseEqual() || parser.parseInteger(blockSize))
         return {};
+    } else if (key == "tensor_scale") {
+      double value;
+      if (parser.parseEqual() || parser.parseFloat(value))
+        return {};
+      tensorScale =
+          FloatAttr::get(Float32Type::get(ctx), static_cast<float>(value));
     } else if (key == "scales") {
       if (parser.parseEqual() || parseFloats(scales))
         return {};
@@ -356,19 +380,18 @@ Attribute ParamsAttr::parse(AsmParser &parser, Type) {
     } else {
       parser.emitError(keyLoc)
           << "unknown key '" << key
-          << "' (expected narrow, range, pow2, axis, block, scales, "
-             "zero_points or min_values)";
+          << "' (expected narrow, range, pow2, axis, block, tensor_scale, "
+             "scales, zero_points or min_values)";
       return {};
     }
   }
   if (parser.parseGreater())
     return {};
   return ParamsAttr::getChecked(
-      [&]() { return parser.emitError(loc); }, ctx, storageType,
-      expressedType, axis, blockSize, narrow, pow2,
-      DenseF32ArrayAttr::get(ctx, scales),
+      [&]() { return parser.emitError(loc); }, ctx, storageType, expressedType,
+      axis, blockSize, narrow, pow2, DenseF32ArrayAttr::get(ctx, scales),
       DenseI64ArrayAttr::get(ctx, zeroPoints),
-      DenseF32ArrayAttr::get(ctx, minValues), rangeMin, rangeMax);
+      DenseF32ArrayAttr::get(ctx, minValues), rangeMin, rangeMax, tensorScale);
 }
 
 void ParamsAttr::print(AsmPrinter &printer) const {
@@ -385,6 +408,11 @@ void ParamsAttr::print(AsmPrinter &printer) const {
     printer << ", axis = " << getAxis();
   if (getBlockSize() > 0)
     printer << ", block = " << getBlockSize();
+  if (getTensorScale()) {
+    printer << ", tensor_scale = ";
+    printFloatValue(printer,
+                    static_cast<float>(getTensorScale().getValueAsDouble()));
+  }
   printer << ", scales = [";
   llvm::interleaveComma(getScales().asArrayRef(), printer,
                         [&](float s) { printFloatValue(printer, s); });

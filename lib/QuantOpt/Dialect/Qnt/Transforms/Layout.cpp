@@ -472,7 +472,8 @@ qnt::ParamsAttr quantopt::permuteParams(qnt::ParamsAttr params,
       params.getContext(), params.getStorageType(), params.getExpressedType(),
       axisMap[params.getAxis()], params.getBlockSize(), params.getNarrowRange(),
       params.getPowerOfTwo(), params.getScales(), params.getZeroPoints(),
-      params.getMinValues(), params.getRangeMin(), params.getRangeMax());
+      params.getMinValues(), params.getRangeMin(), params.getRangeMax(),
+      params.getTensorScale());
 }
 
 namespace {

@@ -132,7 +132,13 @@ struct QntQuantizePass
     for (auto [name, kind] : kMxFormats)
       if (weights == name)
         mx = kind;
-    auto storage = mx ? mx : num::parseStorageName(weights);
+    // NVFP4: f4E2M1FN in blocks of 16 (unless block-size says otherwise)
+    // with E4M3 block scales times a float32 tensor scale
+    // (num::Scheme::NvFp4).
+    bool nvfp4 = weights == "nvfp4";
+    auto storage = nvfp4 ? std::optional(num::StorageKind::F4E2M1FN)
+                   : mx  ? mx
+                         : num::parseStorageName(weights);
     if (!storage || *storage == num::StorageKind::I32)
       return module.emitError() << "qnt-quantize: unknown weights='" << weights
                                 << "'";
@@ -140,7 +146,7 @@ struct QntQuantizePass
     if (!scheme)
       return module.emitError()
              << "qnt-quantize: unknown weight-scheme='" << weightScheme
-             << "' (expected symmetric, asymmetric, minval or mx)";
+             << "' (expected symmetric, asymmetric, minval, mx or nvfp4)";
     auto granularity = parseGranularityName(weightGranularity);
     if (!granularity)
       return module.emitError()
@@ -167,7 +173,8 @@ struct QntQuantizePass
                                 << "' must be an integer type of 2 to 16 bits";
     auto actSchemeKind = num::parseSchemeName(actScheme);
     if (!actSchemeKind || *actSchemeKind == num::Scheme::Minval ||
-        *actSchemeKind == num::Scheme::Mx)
+        *actSchemeKind == num::Scheme::Mx ||
+        *actSchemeKind == num::Scheme::NvFp4)
       return module.emitError()
              << "qnt-quantize: act-scheme='" << actScheme
              << "' (expected asymmetric or symmetric)";
@@ -205,6 +212,12 @@ struct QntQuantizePass
       config.granularity = WeightConfig::Granularity::Block;
       config.narrowRange = true; // MXINT8 clamps to [-127, 127]
       config.powerOfTwo = true;
+    }
+    if (nvfp4) {
+      config.scheme = num::Scheme::NvFp4;
+      config.granularity = WeightConfig::Granularity::Block;
+      if (!blockSize.hasValue())
+        config.blockSize = num::kNvFp4BlockSize;
     }
     if (weightBits != 0) {
       if (num::isFloatStorage(*storage) || weightBits < 2 ||

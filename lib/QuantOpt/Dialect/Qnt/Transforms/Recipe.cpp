@@ -129,9 +129,10 @@ static llvm::Expected<Recipe::Rule> parseRule(const json::Object &object,
         return s.takeError();
       rule.scheme = num::parseSchemeName(*s);
       if (!rule.scheme)
-        return fail(source, where + ".scheme",
-                    "unknown scheme '" + *s +
-                        "' (expected symmetric, asymmetric, minval or mx)");
+        return fail(
+            source, where + ".scheme",
+            "unknown scheme '" + *s +
+                "' (expected symmetric, asymmetric, minval, mx or nvfp4)");
     } else if (k == "granularity") {
       auto s = str();
       if (!s)

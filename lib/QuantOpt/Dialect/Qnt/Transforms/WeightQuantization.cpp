@@ -65,6 +65,8 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
   }
 
   num::SolverOptions options = config.getSolverOptions();
+  if (options.scheme == num::Scheme::NvFp4)
+    options.tensorScale = num::getNvFp4TensorScaleOf(values);
   auto params = num::solveForTensor(values, shape, granularity, options);
   if (!params)
     return params.takeError();
@@ -172,6 +174,9 @@ quantopt::quantizeWeightGptq(DenseElementsAttr weights,
       w[r * cols + c] = (*read)[at(r, c)];
 
   num::SolverOptions options = config.getSolverOptions();
+  if (options.scheme == num::Scheme::NvFp4)
+    return fail("gptq does not take nvfp4 weights (their two-level scales); "
+                "use weight-method=rtn");
   algorithms::GptqOptions gptq = config.gptq;
   // Activation order with groups keeps contiguous groups (static groups).
   if (gptq.actOrder && group)
