@@ -22,7 +22,10 @@ For the float model and each configuration (a --qnt-quantize option string;
               half a byte, i8/f8 one byte, f32/i32 four bytes (biases, integer
               kernels' per-channel scales and zero-point corrections included)
   params KB   size of the scales and zero points held in #qnt.params attributes
-              (4 bytes each), which the dense count above does not include
+              (4 bytes each; a power-of-two scale (`pow2`: MX's E8M0) and a
+              two-level block scale (`tensor_scale`: NVFP4's E4M3) 1 byte,
+              plus 4 for the tensor scale), which the dense count above does
+              not include
   ms/1000     median time of one @main call on 1000 images (quant-run --repeat 5,
               compilation excluded) of the model compiled with --qnt-codegen
               (the kernels, one thread); the accuracy columns come from the
@@ -74,7 +77,8 @@ TIMING_REPEAT = 5
 # `"tosa.const"() <{values = dense<...> : tensor<...>}>`. The contents (hex
 # string, splat or nested lists of numbers) never contain '>'.
 DENSE_CONST = re.compile(r"(?:arith\.constant|values\s*=)\s*dense<[^>]*>\s*:\s*tensor<([^>]*)>")
-QNT_PARAMS_LIST = re.compile(r"\b(?:scales|zero_points)\s*=\s*\[([^\]]*)\]")
+QNT_PARAMS = re.compile(r"#qnt\.params<([^>]*)>")
+QNT_PARAMS_LIST = re.compile(r"\b(scales|zero_points)\s*=\s*\[([^\]]*)\]")
 
 
 def element_bits(elem):
@@ -105,8 +109,15 @@ def storage_bytes(mlir_text):
         count = int(np.prod([int(d) for d in m.group(1).split("x") if d]))
         dense += count * bits / 8
     params = 0
-    for values in QNT_PARAMS_LIST.findall(mlir_text):
-        params += 4 * len([v for v in values.split(",") if v.strip()])
+    for attr in QNT_PARAMS.findall(mlir_text):
+        # One-byte scales: E8M0 exponents (pow2) and E4M3 block scales under
+        # a float32 tensor scale (tensor_scale).
+        two_level = "tensor_scale" in attr
+        byte_scales = two_level or re.search(r"\bpow2\b", attr)
+        params += 4 if two_level else 0
+        for key, values in QNT_PARAMS_LIST.findall(attr):
+            count = len([v for v in values.split(",") if v.strip()])
+            params += (1 if key == "scales" and byte_scales else 4) * count
     return dense, params
 
 
