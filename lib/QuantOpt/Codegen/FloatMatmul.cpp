@@ -150,7 +150,12 @@ DenseElementsAttr pack16(Type element, ArrayRef<int64_t> shape,
 /// `forMatmul` folds only the storages qnt-weight-only-matmul has no kernel
 /// for (f8E4M3FN, f8E5M2, f6E3M2FN: MXFP8 and MXFP6-E3M2 weights), which
 /// then run at fp32's speed instead of as reference loops.
-std::optional<DenseElementsAttr> getFoldedWeights(Value w, bool forMatmul) {
+/// Only weights of the activations' element type `input` are taken (checked
+/// before anything is folded).
+std::optional<DenseElementsAttr> getFoldedWeights(Value w, Type input,
+                                                  bool forMatmul) {
+  if (cast<ShapedType>(w.getType()).getElementType() != input)
+    return std::nullopt;
   DenseElementsAttr weights;
   if (matchPattern(w, m_Constant(&weights)))
     return weights;
@@ -196,11 +201,8 @@ std::optional<DenseElementsAttr> getF32LayerWeights(linalg::MatmulOp op) {
       !isKernelInput(aType.getElementType()) ||
       !outType.getElementType().isF32() || aType.isDynamicDim(1))
     return std::nullopt;
-  std::optional<DenseElementsAttr> weights =
-      getFoldedWeights(op.getInputs()[1], /*forMatmul=*/true);
-  if (!weights || weights->getElementType() != aType.getElementType())
-    return std::nullopt;
-  return weights;
+  return getFoldedWeights(op.getInputs()[1], aType.getElementType(),
+                          /*forMatmul=*/true);
 }
 
 /// A float batched matmul fit for the activation kernel: f32, the default
@@ -228,11 +230,8 @@ getF32LayerWeights(linalg::Conv2DNhwcHwcfOp op) {
   if (!xType || !outType || !isKernelInput(xType.getElementType()) ||
       !outType.getElementType().isF32() || xType.isDynamicDim(3))
     return std::nullopt;
-  std::optional<DenseElementsAttr> weights =
-      getFoldedWeights(op.getInputs()[1], /*forMatmul=*/false);
-  if (!weights || weights->getElementType() != xType.getElementType())
-    return std::nullopt;
-  return weights;
+  return getFoldedWeights(op.getInputs()[1], xType.getElementType(),
+                          /*forMatmul=*/false);
 }
 
 /// The weights of a float NHWC/HWC depthwise convolution fit for the
@@ -246,11 +245,8 @@ getF32LayerWeights(linalg::DepthwiseConv2DNhwcHwcOp op) {
       !(xType.getElementType().isF32() || xType.getElementType().isF16()) ||
       !outType.getElementType().isF32() || xType.isDynamicDim(3))
     return std::nullopt;
-  std::optional<DenseElementsAttr> weights =
-      getFoldedWeights(op.getInputs()[1], /*forMatmul=*/false);
-  if (!weights || weights->getElementType() != xType.getElementType())
-    return std::nullopt;
-  return weights;
+  return getFoldedWeights(op.getInputs()[1], xType.getElementType(),
+                          /*forMatmul=*/false);
 }
 
 /// The element-wise chain after `op` (bias, activation), which a kernel
