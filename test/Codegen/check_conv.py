@@ -56,7 +56,11 @@ CASES = [("nhwc", 7, 9, 1, 3, 3, 5, 1, 1), ("nhwc", 8, 11, 6, 3, 2, 40, 2, 1),
          # F = 48: 4), tails of 1 and 5 pixels.
          ("nhwc", 4, 29, 5, 3, 3, 24, 1, 1), ("nhwc", 3, 30, 7, 3, 3, 40, 1, 1),
          ("nhwc", 3, 54, 3, 3, 3, 16, 1, 1), ("dw", 4, 30, 24, 3, 3, 24, 1, 1),
-         ("nhwc", 3, 37, 3, 3, 3, 32, 1, 1), ("nhwc", 3, 29, 4, 3, 3, 48, 1, 1)]
+         ("nhwc", 3, 37, 3, 3, 3, 32, 1, 1), ("nhwc", 3, 29, 4, 3, 3, 48, 1, 1),
+         # Groups of four blocks in tiles of kConvWideRowTile = 5 pixels
+         # (widths 14 and 13 that 4 does not divide): two full tiles and a
+         # tail of 4 / 3, then a block left (F = 80); depthwise C = 64.
+         ("nhwc", 4, 16, 8, 3, 3, 80, 1, 1), ("dw", 3, 15, 64, 3, 3, 64, 1, 1)]
 rng = np.random.default_rng(11)
 
 

@@ -504,11 +504,20 @@ void quantopt::emitColumnMajorTiles(OpBuilder &b, Location loc, Value numRows,
     emitColumns(b, cst(b, unit), 1, c0);
 }
 
+int64_t quantopt::getConvRowTile(int64_t staticWidth, bool wideTiles) {
+  if (!wideTiles || staticWidth < 0 || staticWidth % kRowTile == 0)
+    return kRowTile;
+  return llvm::divideCeil(staticWidth, kConvWideRowTile) <
+                 llvm::divideCeil(staticWidth, kRowTile)
+             ? kConvWideRowTile
+             : kRowTile;
+}
+
 void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
                              Value numRows, Value width, int64_t staticWidth,
                              int64_t numBlocks, bool parallel,
-                             ConvTileEmitter emitTile,
-                             int64_t restAccumulators) {
+                             ConvTileEmitter emitTile, int64_t restAccumulators,
+                             bool wideTiles) {
   auto cst = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
@@ -520,7 +529,9 @@ void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
            : kRowTile;
   auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
     auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t blocks) {
-      int64_t rowTile = blocks == kColTile ? kRowTile : restRows;
+      int64_t rowTile = blocks == kColTile
+                            ? getConvRowTile(staticWidth, wideTiles)
+                            : restRows;
       Value tiles = arith::MulIOp::create(
           cb, loc, arith::DivUIOp::create(cb, loc, width, cst(cb, rowTile)),
           cst(cb, rowTile));

@@ -317,23 +317,39 @@ constexpr int64_t kConvRestAccumulators = 24;
 constexpr int64_t kConvFewChannelRestAccumulators = 8;
 constexpr int64_t kConvFewChannelF32RestAccumulators = 12;
 
+/// Pixels per tile of kColTile blocks when a static output width is not a
+/// multiple of kRowTile and tiles of this many leave fewer tiles per row
+/// (14: three tiles of 5, 4, instead of three of 4 and one of 2, which loads
+/// every weight for half the pixels). With 32 vector registers only (5 x 4
+/// accumulators). `qnt-bench --convs 1x14x14x256x256x3` (2-core Intel Xeon,
+/// ours / oneDNN, one / two threads): int8 0.95 / 0.94 -> 1.02 / 1.00, f32
+/// 0.77 / 0.82 -> 0.84 / 0.91; widths that 4 divides keep 4 (56: tiles of 5
+/// measured 1.00 / 0.99 against 1.03 / 1.02).
+constexpr int64_t kConvWideRowTile = 5;
+
+/// The pixels of a convolution tile of kColTile blocks for a static output
+/// width `staticWidth` (< 0: dynamic): kRowTile, or kConvWideRowTile as
+/// above when `wideTiles`.
+int64_t getConvRowTile(int64_t staticWidth, bool wideTiles);
+
 /// The loop nest of the convolution kernels (int8 and f32): output rows
 /// (n, oh) outermost (one scf.parallel over both when `parallel`: a
 /// convolution's weights are small, its rows many); in each row the column
 /// blocks in groups of kColTile (tiles of kRowTile pixels), then the 1-3
 /// blocks left together, in tiles of max(kRowTile, restAccumulators /
-/// blocks) pixels, so that the layers with 16, 24 or 48 filters have enough
-/// independent accumulators to cover the multiply-add latency (with one
-/// block at a time and 4 pixels, 4 accumulators left half the FMA or
-/// vpdpbusd throughput unused); after the tiles along the width, one tile
-/// of the remaining pixels when the width is static (`staticWidth` >= 0),
-/// else single pixels. The order of each output's sum does not depend on
-/// the tiling.
+/// blocks) pixels (getConvRowTile's for the groups), so that the layers with
+/// 16, 24 or 48 filters have enough independent accumulators to cover the
+/// multiply-add latency (with one block at a time and 4 pixels, 4 accumulators
+/// left half the FMA or vpdpbusd throughput unused); after the tiles along the
+/// width, one tile of the remaining pixels when the width is static
+/// (`staticWidth` >= 0), else single pixels. The order of each output's sum
+/// does not depend on the tiling.
 void emitConvTiles(mlir::OpBuilder &b, mlir::Location loc,
                    mlir::Value numImages, mlir::Value numRows,
                    mlir::Value width, int64_t staticWidth, int64_t numBlocks,
                    bool parallel, ConvTileEmitter emitTile,
-                   int64_t restAccumulators = kConvRestAccumulators);
+                   int64_t restAccumulators = kConvRestAccumulators,
+                   bool wideTiles = true);
 
 } // namespace quantopt
 

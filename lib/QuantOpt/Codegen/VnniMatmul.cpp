@@ -327,7 +327,8 @@ struct VnniKernels {
                   nBlocks, parallel, emitTile,
                   // 8 lanes: AVX2-class code, with 16 vector registers.
                   kLanes != 16 || c4 == 1 ? kConvFewChannelRestAccumulators
-                                          : kConvRestAccumulators);
+                                          : kConvRestAccumulators,
+                  /*wideTiles=*/kLanes == 16);
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);
     rewriter.eraseOp(op);
