@@ -53,6 +53,25 @@ static cl::opt<std::string>
           cl::desc("narrow or full (default: narrow for symmetric integer "
                    "storage, full otherwise)"),
           cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    profile("profile",
+            cl::desc("Whose formulas: quantopt (default) or torch (torch.ao's "
+                     "observers: full ranges, scales at least float32 eps, "
+                     "quint8's symmetric zero point 128)"),
+            cl::init("quantopt"), cl::cat(category));
+static cl::opt<bool>
+    reduceRange("reduce-range",
+                cl::desc("One bit fewer than the storage type (torch's "
+                         "reduce_range: i8 [-64, 63], u8 [0, 127])"),
+                cl::init(false), cl::cat(category));
+static cl::opt<int64_t> qmin("qmin",
+                             cl::desc("Custom range: the lowest integer "
+                                      "(with --qmax; torch's quant_min)"),
+                             cl::init(0), cl::cat(category));
+static cl::opt<int64_t> qmax("qmax",
+                             cl::desc("Custom range: the highest integer "
+                                      "(with --qmin; torch's quant_max)"),
+                             cl::init(0), cl::cat(category));
 static cl::opt<bool> pow2("pow2", cl::desc("Round scales up to powers of two"),
                           cl::init(false), cl::cat(category));
 static cl::opt<std::string>
@@ -83,21 +102,35 @@ int main(int argc, char **argv) {
     return fail("--block needs --axis");
   if (axis < -1)
     return fail("--axis must be non-negative");
+  std::optional<num::Profile> parsedProfile = num::parseProfileName(profile);
+  if (!parsedProfile)
+    return fail("unknown --profile '" + profile +
+                "' (expected quantopt or torch)");
   num::SolverOptions options;
   options.storage = *kind;
   options.scheme = *parsedScheme;
-  options.powerOfTwo =
-      pow2 || *parsedScheme == num::Scheme::Mx; // MX scales are E8M0
-  if (range.empty())
-    options.narrowRange = (options.scheme == num::Scheme::Symmetric ||
-                           options.scheme == num::Scheme::Mx) &&
-                          !num::isFloatStorage(*kind);
-  else if (range == "narrow" || range == "full")
-    options.narrowRange = range == "narrow";
-  else
+  options.profile = *parsedProfile;
+  options.powerOfTwo = pow2;
+  std::optional<bool> narrow;
+  if (range == "narrow" || range == "full")
+    narrow = range == "narrow";
+  else if (!range.empty())
     return fail("unknown --range '" + range + "' (expected narrow or full)");
-  if (num::isFloatStorage(*kind))
-    options.narrowRange = false;
+  options.setDefaults(narrow);
+  if (qmin.getNumOccurrences() || qmax.getNumOccurrences()) {
+    num::IntRange storageRange = num::getIntRange(*kind, false);
+    if (num::isFloatStorage(*kind) || qmin >= qmax ||
+        qmin < storageRange.qmin || qmax > storageRange.qmax || !range.empty())
+      return fail("--qmin/--qmax need both, qmin < qmax, inside the integer "
+                  "storage's range, and no --range");
+    options.rangeMin = qmin;
+    options.rangeMax = qmax;
+  }
+  if (reduceRange) {
+    if (num::isFloatStorage(*kind) || num::getStorageBitWidth(*kind) < 3)
+      return fail("--reduce-range needs integer storage of 3 bits or more");
+    options.reduceRange = true;
+  }
 
   auto array = quantopt::runtime::readNpy(inputFile);
   if (!array)

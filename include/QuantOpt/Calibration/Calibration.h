@@ -156,6 +156,11 @@ struct EstimateOptions {
   numerics::StorageKind storage = numerics::StorageKind::U8;
   numerics::Scheme scheme = numerics::Scheme::Asymmetric;
   bool narrowRange = false;
+  numerics::Profile profile = numerics::Profile::QuantOpt;
+  bool reduceRange = false;
+
+  /// The solver options of the range's parameters.
+  numerics::SolverOptions getSolverOptions() const;
 };
 
 struct Range {

@@ -226,6 +226,24 @@ enum class Scheme {
 
 llvm::StringRef getSchemeName(Scheme scheme);
 
+/// Whose formulas the solver follows (docs/Numerics.md, "Profiles").
+enum class Profile {
+  /// This project's: symmetric integer schemes on the narrow range, a zero
+  /// range gets scale 1, scales at least FLT_MIN.
+  QuantOpt,
+  /// torch.ao's observers (`_calculate_qparams`, PyTorch 1.13-2.x): the full
+  /// range by default, so symmetric int8 divides the magnitude by 127.5;
+  /// every scale at least float32's epsilon (2^-23), a zero range included;
+  /// the symmetric zero point of quint8 128, or floor((qmin + qmax) / 2)
+  /// with a customised range (`narrow`, `range`); `reduceRange` as
+  /// torch's `reduce_range`. Integer storage, symmetric and asymmetric
+  /// schemes only.
+  Torch,
+};
+
+llvm::StringRef getProfileName(Profile profile);
+std::optional<Profile> parseProfileName(llvm::StringRef name);
+
 //===----------------------------------------------------------------------===//
 // OCP Microscaling (MX v1.0)
 //===----------------------------------------------------------------------===//
@@ -299,6 +317,16 @@ struct SolverOptions {
   int64_t rangeMin = 0, rangeMax = 0;
   /// The nvfp4 scheme's tensor scale G (getNvFp4TensorScale); 0: not set.
   float tensorScale = 0;
+  Profile profile = Profile::QuantOpt;
+  /// One bit fewer than the storage type (torch.ao's `reduce_range`: i8
+  /// [-64, 63], u8 [0, 127]; integer storage). A custom range replaces it.
+  bool reduceRange = false;
+
+  /// Sets what follows from the storage, the scheme and the profile:
+  /// `narrowRange` to `narrow` when given, else to the profile's default
+  /// (QuantOpt: narrow for symmetric integer and MX schemes; torch: full),
+  /// never for float storage; power-of-two scales for the MX scheme (E8M0).
+  void setDefaults(std::optional<bool> narrow = std::nullopt);
 
   bool hasCustomRange() const { return rangeMin < rangeMax; }
   /// The integer range the solver quantizes to (integer storage only).

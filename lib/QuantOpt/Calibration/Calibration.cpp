@@ -427,23 +427,25 @@ llvm::StringRef quantopt::calibration::getMethodName(Method method) {
   return "";
 }
 
-static num::SolverOptions getSolverOptions(const EstimateOptions &options) {
+num::SolverOptions EstimateOptions::getSolverOptions() const {
   num::SolverOptions solver;
-  solver.storage = options.storage;
-  solver.scheme = options.scheme;
-  solver.narrowRange = options.narrowRange;
+  solver.storage = storage;
+  solver.scheme = scheme;
+  solver.narrowRange = narrowRange;
+  solver.profile = profile;
+  solver.reduceRange = reduceRange;
   return solver;
 }
 
 double quantopt::calibration::expectedSquaredError(
     const Histogram &histogram, Range range, const EstimateOptions &options) {
   auto solved =
-      num::solveFromRange(range.min, range.max, getSolverOptions(options));
+      num::solveFromRange(range.min, range.max, options.getSolverOptions());
   if (!solved) {
     llvm::consumeError(solved.takeError());
     return std::numeric_limits<double>::infinity();
   }
-  num::IntRange q = getSolverOptions(options).getIntRange();
+  num::IntRange q = options.getSolverOptions().getIntRange();
   double scale = solved->scale;
   double zero = static_cast<double>(solved->zeroPoint);
   double repLo = (static_cast<double>(q.qmin) - zero) * scale;

@@ -504,7 +504,84 @@ static float roundUpToPowerOfTwo(float s) {
 IntRange SolverOptions::getIntRange() const {
   if (hasCustomRange())
     return {rangeMin, rangeMax};
+  if (reduceRange)
+    return getBitsRange(storage, getStorageBitWidth(storage) - 1, narrowRange);
   return numerics::getIntRange(storage, narrowRange);
+}
+
+void SolverOptions::setDefaults(std::optional<bool> narrow) {
+  if (scheme == Scheme::Mx)
+    powerOfTwo = true; // E8M0 scales
+  if (isFloatStorage(storage))
+    narrowRange = false;
+  else if (narrow)
+    narrowRange = *narrow;
+  else
+    narrowRange = profile == Profile::QuantOpt &&
+                  (scheme == Scheme::Symmetric || scheme == Scheme::Mx);
+}
+
+llvm::StringRef quantopt::numerics::getProfileName(Profile profile) {
+  return profile == Profile::Torch ? "torch" : "quantopt";
+}
+
+std::optional<Profile>
+quantopt::numerics::parseProfileName(llvm::StringRef name) {
+  if (name == "quantopt")
+    return Profile::QuantOpt;
+  if (name == "torch")
+    return Profile::Torch;
+  return std::nullopt;
+}
+
+/// torch.ao's `_calculate_qparams` (observer.py) for a finite range, in
+/// float32 as torch computes it on float32 tensors.
+static llvm::Expected<QuantParams> solveTorch(float rmin, float rmax,
+                                              const SolverOptions &options) {
+  StorageKind storage = options.storage;
+  IntRange range = options.getIntRange();
+  // torch.finfo(torch.float32).eps, the observers' default eps.
+  const float eps = std::numeric_limits<float>::epsilon();
+  float lo = std::min(rmin, 0.0f), hi = std::max(rmax, 0.0f);
+  QuantParams params;
+  auto finish = [&](float scale) {
+    scale = std::max(scale, eps);
+    return options.powerOfTwo ? roundUpToPowerOfTwo(scale) : scale;
+  };
+  if (options.scheme == Scheme::Symmetric) {
+    float amax = std::max(-lo, hi);
+    // float(quant_max - quant_min) / 2 in Python: exact in float32 for
+    // every range of at most 24 bits.
+    params.scale =
+        finish(amax / static_cast<float>(double(range.qmax - range.qmin) / 2));
+    if (isSignedStorage(storage))
+      params.zeroPoint = 0;
+    else if (storage != StorageKind::U8)
+      return llvm::createStringError(
+          llvm::formatv(
+              "the torch profile's symmetric scheme on unsigned storage is "
+              "defined for u8 (quint8) only, not {0}",
+              getStorageName(storage))
+              .str());
+    else if (options.reduceRange && !options.hasCustomRange())
+      // torch.ao raises NotImplementedError for it.
+      return llvm::createStringError(
+          "the torch profile does not reduce the range of symmetric u8 "
+          "(torch.ao: \"Cannot reduce range for symmetric quantization for "
+          "quint8\")");
+    else if (options.hasCustomRange() || options.narrowRange)
+      params.zeroPoint = llvm::divideFloorSigned(range.qmin + range.qmax, 2);
+    else
+      params.zeroPoint = 128;
+    return params;
+  }
+  params.scale =
+      finish((hi - lo) / static_cast<float>(range.qmax - range.qmin));
+  // torch.round: half to even, as nearbyint in the default rounding mode.
+  int64_t zp =
+      range.qmin - static_cast<int64_t>(std::nearbyint(lo / params.scale));
+  params.zeroPoint = std::clamp(zp, range.qmin, range.qmax);
+  return params;
 }
 
 IntRange quantopt::numerics::getBitsRange(StorageKind kind, unsigned bits,
@@ -537,7 +614,19 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
   };
 
   QuantParams params;
-  if (options.scheme == Scheme::NvFp4) {
+  if (options.profile == Profile::Torch) {
+    if (isFloatStorage(storage) || (options.scheme != Scheme::Symmetric &&
+                                    options.scheme != Scheme::Asymmetric))
+      return llvm::createStringError(
+          llvm::formatv("the torch profile takes integer storage with the "
+                        "symmetric or asymmetric scheme, not {0} with {1}",
+                        getStorageName(storage), getSchemeName(options.scheme))
+              .str());
+    auto torch = solveTorch(rmin, rmax, options);
+    if (!torch)
+      return torch.takeError();
+    params = *torch;
+  } else if (options.scheme == Scheme::NvFp4) {
     if (storage != StorageKind::F4E2M1FN)
       return llvm::createStringError(
           llvm::formatv("the nvfp4 scheme takes f4E2M1FN elements, not {0}",
@@ -551,8 +640,7 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
     params.scale = getNvFp4Scale(getNvFp4BlockScale(amax, options.tensorScale),
                                  options.tensorScale);
     return params;
-  }
-  if (options.scheme == Scheme::Mx) {
+  } else if (options.scheme == Scheme::Mx) {
     if (!isMxElementKind(storage))
       return llvm::createStringError(
           llvm::formatv("the mx scheme takes f8E4M3FN, f8E5M2, f6E2M3FN, "
@@ -568,8 +656,7 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
               .str());
     params.scale = getMxScale(*e, storage);
     return params;
-  }
-  if (isFloatStorage(storage)) {
+  } else if (isFloatStorage(storage)) {
     if (options.scheme != Scheme::Symmetric)
       return llvm::createStringError(
           llvm::formatv("float storage {0} supports only the symmetric "

@@ -10,6 +10,14 @@
 // BLOCK: error: qnt-quantize: block-size must be positive
 // RUN: not quant-opt %s --qnt-quantize="weight-range=wide" 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: error: qnt-quantize: unknown weight-range='wide' (expected narrow or full)
+// RUN: not quant-opt %s --qnt-quantize="profile=tflite" 2>&1 | FileCheck %s --check-prefix=PROFILE
+// PROFILE: error: qnt-quantize: unknown profile='tflite' (expected quantopt or torch)
+// RUN: not quant-opt %s --qnt-quantize="reduce-range=both" 2>&1 | FileCheck %s --check-prefix=REDUCE
+// REDUCE: error: qnt-quantize: unknown reduce-range='both' (expected none, activations, weights or all)
+// RUN: not quant-opt %s --qnt-quantize="reduce-range=weights weights=f8E4M3FN" 2>&1 | FileCheck %s --check-prefix=REDUCEF
+// REDUCEF: error: qnt-quantize: reduce-range=weights needs weights in integer storage of 3 bits or more, not f8E4M3FN
+// RUN: not quant-opt %s --qnt-quantize="reduce-range=activations" 2>&1 | FileCheck %s --check-prefix=REDUCED
+// REDUCED: error: qnt-quantize: reduce-range=activations applies to static activations (activations=static); dynamic ones are solved at run time from each tensor's range
 // RUN: not quant-opt %s --qnt-quantize="activations=sometimes" 2>&1 | FileCheck %s --check-prefix=ACT
 // ACT: error: qnt-quantize: unknown activations='sometimes' (expected dynamic, static or none)
 // RUN: not quant-opt %s --qnt-quantize="act-storage=f8E4M3FN" 2>&1 | FileCheck %s --check-prefix=ACTSTORAGE

@@ -3,6 +3,8 @@
 // RUN: quant-opt %s --qnt-quantize="act-granularity=row act-storage=i8 act-scheme=symmetric" --split-input-file 2>/dev/null | FileCheck %s --check-prefix=ROW
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json" --split-input-file 2>/dev/null | FileCheck %s --check-prefix=STATIC
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=STATICREMARK
+// RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json profile=torch reduce-range=activations" --split-input-file 2>&1 | FileCheck %s --check-prefix=TORCH
+// RUN: quant-opt %s --qnt-quantize="profile=torch weights=f8E4M3FN" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=TORCHF8
 
 // Tests the default integer matmul: u8 asymmetric dynamic activation, i8
 // per-channel weights, one qnt.contract with the layer's maps whose result
@@ -32,6 +34,18 @@
 // STATIC-LABEL: func @matmul
 // STATIC: %[[Q:.*]] = qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.015686275], zero_points = [64]>
 // STATIC: qnt.contract %[[Q]], %{{.*}} : (tensor<4x2xi8>, tensor<2x2xi8>) -> tensor<4x2xf32> {{.*}} input = #qnt.params<ui8, scales = [0.015686275], zero_points = [64]>
+
+// Tests the torch profile (profile=torch): the weights on torch's full int8
+// range, s = amax / 127.5 (1.27 / 127.5, 0.5 / 127.5), not narrow; the
+// static activation [-1, 3] with reduce_range on u8 [0, 127]: s = 4 / 127,
+// z = round(1 / s) = round(31.75) = 32.
+// TORCH: remark: qnt-quantize: 1 layer(s): 1 integer, 0 weight-only, 0 kept in float (weights i8 symmetric per-channel (torch profile) unless a recipe says otherwise; activations static)
+// TORCH-LABEL: func @matmul
+// TORCH: qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, range = [0, 127], scales = [0.031496063], zero_points = [32]>
+// TORCH: qnt.contract {{.*}} weight = #qnt.params<i8, axis = 1, scales = [0.009960785, 0.003921569]>
+// Float weights are outside the torch profile: the layers stay in float,
+// with a remark saying why.
+// TORCHF8: remark: layer 'fc1' (matmul) kept in float: f8E4M3FN symmetric per-channel (torch profile) does not apply: the torch profile takes integer storage with the symmetric or asymmetric scheme, not f8E4M3FN with symmetric
 func.func @matmul(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %w = arith.constant dense<[[1.27, 0.5], [-0.25, -0.25]]> : tensor<2x2xf32>
   %y = linalg.matmul ins(%x, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32> loc("fc1")

@@ -31,6 +31,12 @@ struct ActivationConfig {
   bool perBlock = false;
   numerics::StorageKind storage = numerics::StorageKind::U8;
   numerics::Scheme scheme = numerics::Scheme::Asymmetric;
+  /// Whose formulas solve static parameters (--qnt-quantize profile=), and
+  /// torch's reduce_range (reduce-range=).
+  numerics::Profile profile = numerics::Profile::QuantOpt;
+  bool reduceRange = false;
+  /// The solver options of static parameters.
+  numerics::SolverOptions getSolverOptions() const;
   /// The static range (dynamic == false).
   double min = 0, max = 0;
   /// Layers whose second operand is an activation too (attention's matmuls):

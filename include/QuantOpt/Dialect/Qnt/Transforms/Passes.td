@@ -247,6 +247,10 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "narrow or full (default: narrow for symmetric integer storage, full otherwise)">,
     Option<"pow2", "pow2", "bool", /*default=*/"false",
            "Round weight scales up to powers of two">,
+    Option<"profile", "profile", "std::string", /*default=*/"\"quantopt\"",
+           "Whose formulas solve the weights' and static activations' parameters: quantopt or torch (torch.ao's observers: full ranges, scales at least float32 eps; integer storage)">,
+    Option<"reduceRange", "reduce-range", "std::string", /*default=*/"\"none\"",
+           "One bit fewer than the storage type (torch's reduce_range): none, activations, weights or all">,
     Option<"layout", "layout", "std::string", /*default=*/"\"nhwc\"",
            "nhwc (NCHW convolutions and pooling become NHWC first, "
            "qnt-convert-to-nhwc) or keep">,

@@ -36,10 +36,14 @@ struct WeightConfig {
   numerics::Scheme scheme = numerics::Scheme::Symmetric;
   Granularity granularity = Granularity::Channel;
   int64_t blockSize = 32;
-  /// Narrow (restricted) range; by default narrow for symmetric integer
-  /// storage and full otherwise.
+  /// Narrow (restricted) range; by default the profile's
+  /// (SolverOptions::setDefaults: under QuantOpt's, narrow for symmetric
+  /// integer storage and MX, full otherwise).
   std::optional<bool> narrowRange;
   bool powerOfTwo = false;
+  /// Whose formulas (--qnt-quantize profile=) and torch's reduce_range.
+  numerics::Profile profile = numerics::Profile::QuantOpt;
+  bool reduceRange = false;
   /// Use only the range of a `bits`-bit integer inside the storage type
   /// (e.g. 3-bit values in i4: [-4, 3]); none: the storage type's range.
   std::optional<unsigned> bits;

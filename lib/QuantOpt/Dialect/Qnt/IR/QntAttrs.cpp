@@ -97,16 +97,25 @@ ParamsAttr mlir::qnt::getParamsAttr(MLIRContext *ctx,
   bool keepZeroPoints =
       !num::isFloatStorage(options.storage) && !isMinval &&
       llvm::any_of(zeroPoints, [](int64_t z) { return z != 0; });
+  // A reduced range (one bit fewer) is stated as its range.
+  int64_t rangeMin = options.rangeMin, rangeMax = options.rangeMax;
+  bool reduced = options.reduceRange && !options.hasCustomRange() &&
+                 !num::isFloatStorage(options.storage);
+  if (reduced) {
+    num::IntRange r = options.getIntRange();
+    rangeMin = r.qmin;
+    rangeMax = r.qmax;
+  }
   return ParamsAttr::getChecked(
       emitError, ctx, getStorageTypeFor(ctx, options.storage), expressedType,
       granularity.axis, granularity.blockSize,
-      options.narrowRange && !options.hasCustomRange(), options.powerOfTwo,
-      DenseF32ArrayAttr::get(ctx, scales),
+      options.narrowRange && !options.hasCustomRange() && !reduced,
+      options.powerOfTwo, DenseF32ArrayAttr::get(ctx, scales),
       DenseI64ArrayAttr::get(ctx, keepZeroPoints ? ArrayRef<int64_t>(zeroPoints)
                                                  : ArrayRef<int64_t>()),
       DenseF32ArrayAttr::get(ctx, isMinval ? ArrayRef<float>(minValues)
                                            : ArrayRef<float>()),
-      options.rangeMin, options.rangeMax,
+      rangeMin, rangeMax,
       options.scheme == num::Scheme::NvFp4
           ? FloatAttr::get(Float32Type::get(ctx), options.tensorScale)
           : FloatAttr());

@@ -408,10 +408,7 @@ llvm::Expected<CalibrationChoice> quantopt::chooseCalibrationMethod(
   ArrayRef<float> xs = evaluator.getSamples();
   ArrayRef<float> w = evaluator.getWeight();
   std::vector<double> reference = evaluator.run(xs, w);
-  num::SolverOptions solver;
-  solver.storage = options.storage;
-  solver.scheme = options.scheme;
-  solver.narrowRange = options.narrowRange;
+  num::SolverOptions solver = options.getSolverOptions();
   CalibrationChoice choice;
   choice.samples = evaluator.getNumSamples();
   std::string skipped;

@@ -155,6 +155,16 @@ static Location getLayerLocation(OpBuilder &b, Operation *layer,
   return userLoc;
 }
 
+num::SolverOptions ActivationConfig::getSolverOptions() const {
+  num::SolverOptions options;
+  options.storage = storage;
+  options.scheme = scheme;
+  options.profile = profile;
+  options.reduceRange = reduceRange;
+  options.setDefaults();
+  return options;
+}
+
 llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
                                             linalg::LinalgOp layer,
                                             const QuantizedWeight &weight,
@@ -247,10 +257,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   Type f32 = b.getF32Type();
 
   // 1. The activation in stored form, with its scale and zero point.
-  num::SolverOptions actOptions;
-  actOptions.storage = act.storage;
-  actOptions.scheme = act.scheme;
-  actOptions.narrowRange = act.scheme == num::Scheme::Symmetric;
+  num::SolverOptions actOptions = act.getSolverOptions();
   Type xStored = IntegerType::get(ctx, num::getStorageBitWidth(act.storage));
   auto xqType = RankedTensorType::get(xType.getShape(), xStored);
   Value xq, sxTensor, zxTensor;

@@ -207,11 +207,39 @@ struct QntQuantizePass
     if (!weightRange.empty())
       config.narrowRange = weightRange == "narrow";
     config.powerOfTwo = pow2;
+    std::optional<num::Profile> parsedProfile = num::parseProfileName(profile);
+    if (!parsedProfile)
+      return module.emitError() << "qnt-quantize: unknown profile='" << profile
+                                << "' (expected quantopt or torch)";
+    if (reduceRange != "none" && reduceRange != "activations" &&
+        reduceRange != "weights" && reduceRange != "all")
+      return module.emitError()
+             << "qnt-quantize: unknown reduce-range='" << reduceRange
+             << "' (expected none, activations, weights or all)";
+    if (activation.dynamic &&
+        (reduceRange == "activations" || reduceRange == "all"))
+      return module.emitError()
+             << "qnt-quantize: reduce-range=" << reduceRange
+             << " applies to static activations (activations=static); "
+                "dynamic ones are solved at run time from each tensor's range";
+    config.profile = activation.profile = *parsedProfile;
+    config.reduceRange = reduceRange == "weights" || reduceRange == "all";
+    activation.reduceRange =
+        reduceRange == "activations" || reduceRange == "all";
+    for (auto [what, kind, on] :
+         {std::tuple{"weights", *storage, config.reduceRange},
+          std::tuple{"activations", *actKind, activation.reduceRange}})
+      if (on &&
+          (num::isFloatStorage(kind) || num::getStorageBitWidth(kind) < 3))
+        return module.emitError()
+               << "qnt-quantize: reduce-range=" << reduceRange << " needs "
+               << what << " in integer storage of 3 bits or more, not "
+               << num::getStorageName(kind);
     if (mx) {
+      // SolverOptions::setDefaults gives the MX scheme E8M0 (power-of-two)
+      // scales and MXINT8 the narrow range [-127, 127].
       config.scheme = num::Scheme::Mx;
       config.granularity = WeightConfig::Granularity::Block;
-      config.narrowRange = true; // MXINT8 clamps to [-127, 127]
-      config.powerOfTwo = true;
     }
     if (nvfp4) {
       config.scheme = num::Scheme::NvFp4;
@@ -359,7 +387,10 @@ struct QntQuantizePass
       estimate.percentile = percentile;
       estimate.storage = activation.storage;
       estimate.scheme = activation.scheme;
-      estimate.narrowRange = activation.scheme == num::Scheme::Symmetric;
+      num::SolverOptions actSolver = activation.getSolverOptions();
+      estimate.narrowRange = actSolver.narrowRange;
+      estimate.profile = actSolver.profile;
+      estimate.reduceRange = actSolver.reduceRange;
     }
     if (!calibrationSamples.empty()) {
       auto opened = ActivationSamples::open(calibrationSamples);

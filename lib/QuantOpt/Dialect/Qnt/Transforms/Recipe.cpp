@@ -23,9 +23,10 @@ num::SolverOptions WeightConfig::getSolverOptions() const {
   options.storage = storage;
   options.scheme = scheme;
   options.powerOfTwo = powerOfTwo;
+  options.profile = profile;
+  options.reduceRange = reduceRange;
+  options.setDefaults(narrowRange);
   bool isFloat = num::isFloatStorage(storage);
-  options.narrowRange =
-      !isFloat && narrowRange.value_or(scheme == num::Scheme::Symmetric);
   if (bits && !isFloat && *bits >= 2 && *bits < num::getStorageBitWidth(storage)) {
     num::IntRange r = num::getBitsRange(storage, *bits, options.narrowRange);
     options.rangeMin = r.qmin;
@@ -59,6 +60,10 @@ std::string WeightConfig::describe() const {
     s += " bias-corrected";
   if (smoothQuant)
     s += " smoothquant(" + llvm::formatv("{0}", llvm::format("%g", *smoothQuant)).str() + ")";
+  if (reduceRange)
+    s += " reduce-range";
+  if (profile != numerics::Profile::QuantOpt)
+    s += " (" + numerics::getProfileName(profile).str() + " profile)";
   return s;
 }
 
