@@ -55,9 +55,11 @@ static cl::opt<std::string>
           cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     profile("profile",
-            cl::desc("Whose formulas: quantopt (default) or torch (torch.ao's "
+            cl::desc("Whose formulas: quantopt (default), torch (torch.ao's "
                      "observers: full ranges, scales at least float32 eps, "
-                     "quint8's symmetric zero point 128)"),
+                     "quint8's symmetric zero point 128) or onnxruntime "
+                     "(ONNX Runtime's quantizer: its ranges for the scale, "
+                     "float64 division, u8 symmetric zero point 127)"),
             cl::init("quantopt"), cl::cat(category));
 static cl::opt<bool>
     reduceRange("reduce-range",
@@ -105,7 +107,7 @@ int main(int argc, char **argv) {
   std::optional<num::Profile> parsedProfile = num::parseProfileName(profile);
   if (!parsedProfile)
     return fail("unknown --profile '" + profile +
-                "' (expected quantopt or torch)");
+                "' (expected quantopt, torch or onnxruntime)");
   num::SolverOptions options;
   options.storage = *kind;
   options.scheme = *parsedScheme;

@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Hand-derived cases for the torch profile (torch.ao's _calculate_qparams):
-// the bit-for-bit comparison with torch's observers is
-// test/quant-params/torch-profile.test.
+// Hand-derived cases for the torch profile (torch.ao's _calculate_qparams)
+// and the onnxruntime profile (ONNX Runtime's compute_scale_zp): the
+// bit-for-bit comparisons are test/quant-params/torch-profile.test (torch's
+// observers) and onnxruntime-profile.test (a NumPy transcription).
 //
 //===----------------------------------------------------------------------===//
 
@@ -148,4 +149,77 @@ TEST(NumericsProfile, TorchRefuses) {
     EXPECT_THAT(llvm::toString(p.takeError()),
                 testing::HasSubstr("torch profile"));
   }
+}
+
+namespace {
+SolverOptions ortOptions(StorageKind storage, Scheme scheme) {
+  SolverOptions options;
+  options.storage = storage;
+  options.scheme = scheme;
+  options.profile = Profile::OnnxRuntime;
+  options.setDefaults();
+  return options;
+}
+} // namespace
+
+// ONNX Runtime, hand-derived. Symmetric i8 solves over [-127, 127]: amax
+// 2.54 -> 5.08 / 254 = 0.02 (in float64, then float32), zero point 0;
+// symmetric u8 over [0, 254]: the same scale, zero point round(254 / 2) =
+// 127; the attribute keeps the full range (no narrow).
+TEST(NumericsProfile, OnnxRuntimeSymmetric) {
+  SolverOptions s8 = ortOptions(StorageKind::I8, Scheme::Symmetric);
+  EXPECT_FALSE(s8.narrowRange);
+  auto p = solveFromRange(-2.54, 1.0, s8);
+  ASSERT_TRUE(static_cast<bool>(p));
+  EXPECT_EQ(p->scale, static_cast<float>(double(2.54f + 2.54f) / 254.0));
+  EXPECT_EQ(p->zeroPoint, 0);
+  auto u = solveFromRange(-2.54, 1.0,
+                          ortOptions(StorageKind::U8, Scheme::Symmetric));
+  ASSERT_TRUE(static_cast<bool>(u));
+  EXPECT_EQ(u->scale, p->scale);
+  EXPECT_EQ(u->zeroPoint, 127);
+}
+
+// Asymmetric u8 over [-1, 3]: s = 4 / 255 in float64, z = round(0 + 1 / s)
+// = round(63.75) = 64, from the float64 scale; reduce_range: [0, 127],
+// s = 4 / 127, z = round(31.75) = 32; i8 reduce_range [-64, 64]:
+// s = 4 / 128, z = round(-64 + 32) = -32.
+TEST(NumericsProfile, OnnxRuntimeAsymmetric) {
+  auto u8 = solveFromRange(-1.0, 3.0,
+                           ortOptions(StorageKind::U8, Scheme::Asymmetric));
+  ASSERT_TRUE(static_cast<bool>(u8));
+  EXPECT_EQ(u8->scale, static_cast<float>(4.0 / 255.0));
+  EXPECT_EQ(u8->zeroPoint, 64);
+  SolverOptions reduced = ortOptions(StorageKind::U8, Scheme::Asymmetric);
+  reduced.reduceRange = true;
+  auto r = solveFromRange(-1.0, 3.0, reduced);
+  ASSERT_TRUE(static_cast<bool>(r));
+  EXPECT_EQ(r->scale, static_cast<float>(4.0 / 127.0));
+  EXPECT_EQ(r->zeroPoint, 32);
+  // The values keep u8's full range (QuantizeLinear clamps there).
+  EXPECT_EQ(reduced.getIntRange().qmax, 255);
+  SolverOptions s8 = ortOptions(StorageKind::I8, Scheme::Asymmetric);
+  s8.reduceRange = true;
+  auto q = solveFromRange(-1.0, 3.0, s8);
+  ASSERT_TRUE(static_cast<bool>(q));
+  EXPECT_EQ(q->scale, 4.0f / 128.0f);
+  EXPECT_EQ(q->zeroPoint, -32);
+}
+
+// A scale below FLT_MIN (a zero or denormal-wide range) gives scale 1 and
+// zero point 0, even for symmetric u8 (not 127) and asymmetric i8 (not
+// -128).
+TEST(NumericsProfile, OnnxRuntimeDegenerate) {
+  for (Scheme scheme : {Scheme::Symmetric, Scheme::Asymmetric})
+    for (StorageKind storage : {StorageKind::U8, StorageKind::I8}) {
+      auto p = solveFromRange(0.0, 1e-40, ortOptions(storage, scheme));
+      ASSERT_TRUE(static_cast<bool>(p));
+      EXPECT_EQ(p->scale, 1.0f);
+      EXPECT_EQ(p->zeroPoint, 0);
+    }
+  auto i2 =
+      solveFromRange(-1.0, 1.0, ortOptions(StorageKind::I2, Scheme::Symmetric));
+  ASSERT_FALSE(static_cast<bool>(i2));
+  EXPECT_THAT(llvm::toString(i2.takeError()),
+              testing::HasSubstr("4-, 8- and 16-bit integer storage"));
 }

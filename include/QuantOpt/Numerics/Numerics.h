@@ -239,6 +239,16 @@ enum class Profile {
   /// torch's `reduce_range`. Integer storage, symmetric and asymmetric
   /// schemes only.
   Torch,
+  /// ONNX Runtime's quantizer (`compute_scale_zp` and
+  /// `get_qmin_qmax_for_qType` in onnxruntime/python/tools/quantization/
+  /// quant_utils.py, 1.19 and later): the scale from a range of its own
+  /// (symmetric i8 [-127, 127], u8 [0, 254]; reduce_range i8 [-64, 64],
+  /// u8 [0, 127]), divided in float64 and then rounded to float32, the
+  /// asymmetric zero point from the float64 scale; a scale below FLT_MIN
+  /// gives scale 1 and zero point 0; values clamp to the storage's full
+  /// range, as QuantizeLinear does. 4-, 8- and 16-bit integer storage,
+  /// symmetric and asymmetric schemes only.
+  OnnxRuntime,
 };
 
 llvm::StringRef getProfileName(Profile profile);
@@ -320,6 +330,9 @@ struct SolverOptions {
   Profile profile = Profile::QuantOpt;
   /// One bit fewer than the storage type (torch.ao's `reduce_range`: i8
   /// [-64, 63], u8 [0, 127]; integer storage). A custom range replaces it.
+  /// Under the onnxruntime profile it narrows only the range the scale is
+  /// solved for (ONNX Runtime's table: i8 [-64, 64], u8 [0, 127]); values
+  /// keep the storage's range.
   bool reduceRange = false;
 
   /// Sets what follows from the storage, the scheme and the profile:

@@ -504,7 +504,7 @@ static float roundUpToPowerOfTwo(float s) {
 IntRange SolverOptions::getIntRange() const {
   if (hasCustomRange())
     return {rangeMin, rangeMax};
-  if (reduceRange)
+  if (reduceRange && profile != Profile::OnnxRuntime)
     return getBitsRange(storage, getStorageBitWidth(storage) - 1, narrowRange);
   return numerics::getIntRange(storage, narrowRange);
 }
@@ -522,7 +522,15 @@ void SolverOptions::setDefaults(std::optional<bool> narrow) {
 }
 
 llvm::StringRef quantopt::numerics::getProfileName(Profile profile) {
-  return profile == Profile::Torch ? "torch" : "quantopt";
+  switch (profile) {
+  case Profile::QuantOpt:
+    return "quantopt";
+  case Profile::Torch:
+    return "torch";
+  case Profile::OnnxRuntime:
+    return "onnxruntime";
+  }
+  llvm_unreachable("unknown profile");
 }
 
 std::optional<Profile>
@@ -531,7 +539,85 @@ quantopt::numerics::parseProfileName(llvm::StringRef name) {
     return Profile::QuantOpt;
   if (name == "torch")
     return Profile::Torch;
+  if (name == "onnxruntime")
+    return Profile::OnnxRuntime;
   return std::nullopt;
+}
+
+/// The range ONNX Runtime's get_qmin_qmax_for_qType gives the scale: the
+/// reduced table, else the symmetric one, else the type's.
+static std::optional<IntRange>
+getOnnxRuntimeRange(const SolverOptions &options) {
+  if (options.hasCustomRange())
+    return IntRange{options.rangeMin, options.rangeMax};
+  StorageKind kind = options.storage;
+  bool symmetric = options.scheme == Scheme::Symmetric;
+  switch (kind) {
+  case StorageKind::I4:
+    return options.reduceRange ? IntRange{-4, 3} : IntRange{-8, 7};
+  case StorageKind::U4:
+    return options.reduceRange ? IntRange{0, 7} : IntRange{0, 15};
+  case StorageKind::I8:
+  case StorageKind::I16: {
+    int64_t half = int64_t(1) << (getStorageBitWidth(kind) - 1);
+    if (options.reduceRange)
+      return IntRange{-half / 2, half / 2}; // [-64, 64], [-16384, 16384]
+    return IntRange{symmetric ? -half + 1 : -half, half - 1};
+  }
+  case StorageKind::U8:
+  case StorageKind::U16: {
+    int64_t top = (int64_t(1) << getStorageBitWidth(kind)) - 1;
+    if (options.reduceRange)
+      return IntRange{0, top / 2}; // [0, 127], [0, 32767]
+    return IntRange{0, symmetric ? top - 1 : top};
+  }
+  default:
+    return std::nullopt;
+  }
+}
+
+/// ONNX Runtime's compute_scale_zp (quant_utils.py) for a finite float32
+/// range: the range's width in float32, the scale divided in float64 and
+/// rounded to float32 last, the asymmetric zero point from the float64
+/// scale, numpy.round (half to even).
+static llvm::Expected<QuantParams>
+solveOnnxRuntime(float rmin, float rmax, const SolverOptions &options) {
+  std::optional<IntRange> range = getOnnxRuntimeRange(options);
+  if (!range)
+    return llvm::createStringError(
+        llvm::formatv("the onnxruntime profile takes 4-, 8- and 16-bit integer "
+                      "storage, not {0}",
+                      getStorageName(options.storage))
+            .str());
+  if (range->qmin > 0 || range->qmax < 0)
+    return llvm::createStringError(
+        llvm::formatv("the onnxruntime profile needs a range that holds 0, "
+                      "not [{0}, {1}]",
+                      range->qmin, range->qmax)
+            .str());
+  float lo = std::min(rmin, 0.0f), hi = std::max(rmax, 0.0f);
+  bool symmetric = options.scheme == Scheme::Symmetric;
+  if (symmetric) {
+    float amax = std::max(std::fabs(lo), std::fabs(hi));
+    lo = -amax;
+    hi = amax;
+  }
+  double scale =
+      static_cast<double>(hi - lo) /
+      (static_cast<double>(range->qmax) - static_cast<double>(range->qmin));
+  QuantParams params;
+  if (scale < static_cast<double>(FLT_MIN))
+    return params; // scale 1, zero point 0
+  double zp =
+      symmetric
+          ? std::nearbyint(static_cast<double>(range->qmin + range->qmax) / 2.0)
+          : std::nearbyint(static_cast<double>(range->qmin) -
+                           static_cast<double>(lo) / scale);
+  params.zeroPoint = static_cast<int64_t>(zp);
+  params.scale = static_cast<float>(scale);
+  if (options.powerOfTwo)
+    params.scale = roundUpToPowerOfTwo(params.scale);
+  return params;
 }
 
 /// torch.ao's `_calculate_qparams` (observer.py) for a finite range, in
@@ -614,18 +700,21 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
   };
 
   QuantParams params;
-  if (options.profile == Profile::Torch) {
+  if (options.profile != Profile::QuantOpt) {
     if (isFloatStorage(storage) || (options.scheme != Scheme::Symmetric &&
                                     options.scheme != Scheme::Asymmetric))
       return llvm::createStringError(
-          llvm::formatv("the torch profile takes integer storage with the "
-                        "symmetric or asymmetric scheme, not {0} with {1}",
+          llvm::formatv("the {0} profile takes integer storage with the "
+                        "symmetric or asymmetric scheme, not {1} with {2}",
+                        getProfileName(options.profile),
                         getStorageName(storage), getSchemeName(options.scheme))
               .str());
-    auto torch = solveTorch(rmin, rmax, options);
-    if (!torch)
-      return torch.takeError();
-    params = *torch;
+    auto solved = options.profile == Profile::Torch
+                      ? solveTorch(rmin, rmax, options)
+                      : solveOnnxRuntime(rmin, rmax, options);
+    if (!solved)
+      return solved.takeError();
+    params = *solved;
   } else if (options.scheme == Scheme::NvFp4) {
     if (storage != StorageKind::F4E2M1FN)
       return llvm::createStringError(

@@ -5,6 +5,7 @@
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=STATICREMARK
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json profile=torch reduce-range=activations" --split-input-file 2>&1 | FileCheck %s --check-prefix=TORCH
 // RUN: quant-opt %s --qnt-quantize="profile=torch weights=f8E4M3FN" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=TORCHF8
+// RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json profile=onnxruntime reduce-range=activations" --split-input-file 2>&1 | FileCheck %s --check-prefix=ORT
 
 // Tests the default integer matmul: u8 asymmetric dynamic activation, i8
 // per-channel weights, one qnt.contract with the layer's maps whose result
@@ -46,6 +47,16 @@
 // Float weights are outside the torch profile: the layers stay in float,
 // with a remark saying why.
 // TORCHF8: remark: layer 'fc1' (matmul) kept in float: f8E4M3FN symmetric per-channel (torch profile) does not apply: the torch profile takes integer storage with the symmetric or asymmetric scheme, not f8E4M3FN with symmetric
+
+// Tests the onnxruntime profile: weights over ONNX Runtime's symmetric
+// [-127, 127], s = 2 amax / 254 in float64 (1.27 / 127, 0.5 / 127), the
+// attribute on the full range (QuantizeLinear's clamp); the activation with
+// reduce_range over [0, 127], s = 4 / 127, z = round(1 / s) = 32, stated
+// without a range.
+// ORT: remark: qnt-quantize: 1 layer(s): 1 integer, 0 weight-only, 0 kept in float (weights i8 symmetric per-channel (onnxruntime profile) unless a recipe says otherwise; activations static)
+// ORT-LABEL: func @matmul
+// ORT: qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.031496063], zero_points = [32]>
+// ORT: qnt.contract {{.*}} weight = #qnt.params<i8, axis = 1, scales = [0.01, 0.003937008]>
 func.func @matmul(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %w = arith.constant dense<[[1.27, 0.5], [-0.25, -0.25]]> : tensor<2x2xf32>
   %y = linalg.matmul ins(%x, %w : tensor<4x2xf32>, tensor<2x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32> loc("fc1")

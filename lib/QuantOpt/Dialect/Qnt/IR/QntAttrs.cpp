@@ -100,7 +100,8 @@ ParamsAttr mlir::qnt::getParamsAttr(MLIRContext *ctx,
   // A reduced range (one bit fewer) is stated as its range.
   int64_t rangeMin = options.rangeMin, rangeMax = options.rangeMax;
   bool reduced = options.reduceRange && !options.hasCustomRange() &&
-                 !num::isFloatStorage(options.storage);
+                 !num::isFloatStorage(options.storage) &&
+                 options.profile != num::Profile::OnnxRuntime;
   if (reduced) {
     num::IntRange r = options.getIntRange();
     rangeMin = r.qmin;

@@ -209,8 +209,9 @@ struct QntQuantizePass
     config.powerOfTwo = pow2;
     std::optional<num::Profile> parsedProfile = num::parseProfileName(profile);
     if (!parsedProfile)
-      return module.emitError() << "qnt-quantize: unknown profile='" << profile
-                                << "' (expected quantopt or torch)";
+      return module.emitError()
+             << "qnt-quantize: unknown profile='" << profile
+             << "' (expected quantopt, torch or onnxruntime)";
     if (reduceRange != "none" && reduceRange != "activations" &&
         reduceRange != "weights" && reduceRange != "all")
       return module.emitError()

@@ -1,0 +1,49 @@
+"""Writes torch_moving.json: torch.ao's MinMaxObserver and
+MovingAverageMinMaxObserver (Debian's python3-torch, 1.13) fed six batches
+of 8 x 16 activations one call each, with their running extremes and the
+scales and zero points they compute, for check_torch_moving.py (a layer
+calibrated by quant-run --calibrate --batch-size 8 and quantized with
+--qnt-quantize profile=torch must give the same numbers bit for bit).
+Run once with /usr/bin/python3; the JSON is checked in:
+
+    /usr/bin/python3 gen_torch_moving.py > torch_moving.json"""
+import json
+
+import numpy as np
+import torch
+from torch.ao.quantization.observer import (MinMaxObserver,
+                                            MovingAverageMinMaxObserver)
+
+rng = np.random.default_rng(21)
+# Batches whose ranges drift (wider, shifted), so that the moving average
+# differs from the overall extremes in every bit position it can.
+batches = [(rng.normal(size=(8, 16)) * (1 + 0.37 * i) + 0.11 * i)
+           .astype(np.float32) for i in range(6)]
+CONFIGS = [("quint8", "affine", False), ("qint8", "symmetric", False),
+           ("quint8", "affine", True), ("qint8", "affine", True),
+           ("qint8", "symmetric", True)]
+DTYPES = {"qint8": torch.qint8, "quint8": torch.quint8}
+QSCHEMES = {"affine": torch.per_tensor_affine,
+            "symmetric": torch.per_tensor_symmetric}
+cases = []
+for method, cls in (("minmax", MinMaxObserver),
+                    ("moving-average", MovingAverageMinMaxObserver)):
+    for dtype, scheme, reduce_range in CONFIGS:
+        obs = cls(dtype=DTYPES[dtype], qscheme=QSCHEMES[scheme],
+                  reduce_range=reduce_range)
+        for b in batches:
+            obs(torch.from_numpy(b))
+        scale, zp = obs.calculate_qparams()
+        cases.append({
+            "method": method, "dtype": dtype, "scheme": scheme,
+            "reduce_range": reduce_range,
+            "min_hex": float(obs.min_val).hex(),
+            "max_hex": float(obs.max_val).hex(),
+            "scale_hex": float(scale).hex(), "zero_point": int(zp)})
+print(json.dumps({
+    "torch_version": torch.__version__,
+    "averaging_constant": 0.01,
+    "batches_hex": [[float(v).hex() for v in b.reshape(-1).tolist()]
+                    for b in batches],
+    "batch_shape": [8, 16],
+    "cases": cases}, indent=0))

@@ -1,0 +1,105 @@
+"""Calibration with the torch profile against torch.ao's MinMaxObserver and
+MovingAverageMinMaxObserver (Inputs/torch_moving.json, written once by
+Inputs/gen_torch_moving.py with python3-torch): one matmul layer calibrated
+by quant-run --calibrate over the same six batches (--batch-size 8, with
+--jobs 1 and 2), whose statistics must hold torch's running min/max and
+moving averages bit for bit, and quantized by --qnt-quantize
+activations=static calibration=minmax|moving-average profile=torch, whose
+static input parameters must be torch's scale and zero point. Prints one
+line per check; exits non-zero on a mismatch.
+
+usage: check_torch_moving.py BINDIR WORKDIR"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+bindir, work = sys.argv[1], sys.argv[2]
+os.makedirs(work, exist_ok=True)
+here = os.path.dirname(os.path.abspath(__file__))
+data = json.load(open(os.path.join(here, "Inputs", "torch_moving.json")))
+batches = [np.array([float.fromhex(v) for v in b], np.float32)
+           .reshape(data["batch_shape"]) for b in data["batches_hex"]]
+calib = os.path.join(work, "calib.npy")
+np.save(calib, np.concatenate(batches))
+k = data["batch_shape"][1]
+w = np.random.default_rng(3).normal(size=(k, 4)).astype(np.float32)
+model = os.path.join(work, "model.mlir")
+with open(model, "w") as fh:
+    weights = np.array2string(w, separator=", ", floatmode="unique",
+                              threshold=1 << 20, max_line_width=1 << 30)
+    fh.write(f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x4xf32> {{
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x{k}xf32>
+  %w = arith.constant dense<{weights}> : tensor<{k}x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x4xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<?x{k}xf32>, tensor<{k}x4xf32>) outs(%init : tensor<?x4xf32>) -> tensor<?x4xf32> loc("fc")
+  return %y : tensor<?x4xf32>
+}}
+""")
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
+    return r.stdout
+
+
+inst = os.path.join(work, "inst.mlir")
+run([os.path.join(bindir, "quant-opt"), model, "--qnt-insert-observers",
+     "-o", inst])
+failures = 0
+
+
+def same(a, b):
+    return np.float32(a).view(np.uint32) == np.float32(b).view(np.uint32)
+
+
+by_method = {c["method"]: c for c in data["cases"]}
+for jobs in (1, 2):
+    stats = os.path.join(work, f"stats{jobs}.json")
+    run([os.path.join(bindir, "quant-run"), inst, "--entry", "main",
+         "--calibrate", "--data", calib, "--batch-size", "8", "--jobs",
+         str(jobs), "--stats", stats])
+    (name, observed), = json.load(open(stats))["activations"].items()
+    for field, method, key in (("min", "minmax", "min_hex"),
+                               ("max", "minmax", "max_hex"),
+                               ("moving_min", "moving-average", "min_hex"),
+                               ("moving_max", "moving-average", "max_hex")):
+        want = float.fromhex(by_method[method][key])
+        ok = same(observed[field], want)
+        failures += not ok
+        print(f"--jobs {jobs} {field}: " + ("identical" if ok else
+              f"MISMATCH {observed[field]!r} torch {want!r}"))
+
+stats = os.path.join(work, "stats1.json")
+for case in data["cases"]:
+    options = ["activations=static", f"stats={stats}",
+               f"calibration={case['method']}", "profile=torch",
+               "act-storage=" + {"qint8": "i8", "quint8": "u8"}[case["dtype"]],
+               "act-scheme=" + {"affine": "asymmetric",
+                                "symmetric": "symmetric"}[case["scheme"]],
+               "reduce-range=" + ("activations" if case["reduce_range"]
+                                  else "none")]
+    text = run([os.path.join(bindir, "quant-opt"), model,
+                "--qnt-quantize=" + " ".join(options)])
+    attr = re.search(r"qnt\.quantize .* as (#qnt\.params<[^>]*>)", text).group(1)
+    scale = float(re.search(r"scales = \[([^\]]*)\]", attr).group(1))
+    zp_match = re.search(r"zero_points = \[(-?\d+)\]", attr)
+    zp = int(zp_match.group(1)) if zp_match else 0
+    want_scale = float.fromhex(case["scale_hex"])
+    ok = same(scale, want_scale) and zp == case["zero_point"]
+    failures += not ok
+    label = "{method} {dtype} {scheme}{rr}".format(
+        rr=" reduce_range" if case["reduce_range"] else "", **case)
+    print(f"{label}: " + ("identical" if ok else
+          f"MISMATCH {attr} torch scale {want_scale!r} zero point "
+          f"{case['zero_point']}"))
+print(f"{failures} mismatches")
+sys.exit(1 if failures else 0)

@@ -1,0 +1,140 @@
+"""quant-params --profile onnxruntime against a NumPy transcription of ONNX
+Runtime's quantizer: compute_scale_zp and get_qmin_qmax_for_qType in
+onnxruntime/python/tools/quantization/quant_utils.py (ONNX Runtime 1.19 and
+later; the Python package is not in Debian, so the functions are transcribed
+below with the same NumPy dtypes: float32 ranges, float64 scale, integer
+ranges in the storage's dtype, numpy.round). For every tensor, storage,
+scheme and reduce_range, per tensor and per channel: the scales bit for bit
+and the zero points exactly. Prints one line per case; exits non-zero on a
+mismatch.
+
+usage: check_onnxruntime_profile.py BINDIR WORKDIR"""
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+bindir, work = sys.argv[1], sys.argv[2]
+os.makedirs(work, exist_ok=True)
+
+# get_qmin_qmax_for_qType's tables (the int4 types as int8 / uint8).
+DTYPE = {"i8": np.int8, "u8": np.uint8, "i16": np.int16, "u16": np.uint16,
+         "i4": np.int8, "u4": np.uint8}
+FULL = {"i8": (-128, 127), "u8": (0, 255), "i16": (-32768, 32767),
+        "u16": (0, 65535), "i4": (-8, 7), "u4": (0, 15)}
+SYMMETRIC = {"i8": (-127, 127), "u8": (0, 254), "i16": (-32767, 32767),
+             "u16": (0, 65534)}
+REDUCED = {"i8": (-64, 64), "u8": (0, 127), "i16": (-16384, 16384),
+           "u16": (0, 32767), "i4": (-4, 3), "u4": (0, 7)}
+
+
+def get_qmin_qmax(storage, reduce_range, symmetric):
+    if reduce_range:
+        lo, hi = REDUCED[storage]
+    elif symmetric and storage in SYMMETRIC:
+        lo, hi = SYMMETRIC[storage]
+    else:
+        lo, hi = FULL[storage]
+    dtype = DTYPE[storage]
+    return np.array(lo, dtype=dtype), np.array(hi, dtype=dtype)
+
+
+def compute_scale_zp(rmin, rmax, qmin, qmax, symmetric):
+    rmin = np.minimum(rmin, np.array(0, dtype=rmin.dtype))
+    rmax = np.maximum(rmax, np.array(0, dtype=rmax.dtype))
+    if symmetric:
+        absmax = np.maximum(np.abs(rmin), np.abs(rmax))
+        rmin = -absmax
+        rmax = +absmax
+    dr = np.array(rmax - rmin, dtype=np.float64)
+    dq = np.array(qmax, dtype=np.float64) - np.array(qmin, dtype=np.float64)
+    scale = np.array(dr / dq)
+    if scale < np.finfo(rmax.dtype).tiny:
+        scale = np.array(1.0, dtype=rmax.dtype)
+        zero_point = np.array(0, dtype=qmin.dtype)
+    else:
+        if symmetric:
+            zero_point = np.array(
+                np.round((qmin + qmax) / np.array(2.0, dtype=np.float64)),
+                dtype=qmin.dtype)
+        else:
+            zero_point = np.array(np.round(qmin - rmin / scale),
+                                  dtype=qmin.dtype)
+        scale = scale.astype(rmax.dtype)
+    return [zero_point, scale]
+
+
+rng = np.random.default_rng(8)
+TENSORS = {
+    "normal": (rng.normal(size=(4, 24)) * [[0.01], [1.0], [3.7], [250.0]]
+               + [[0.004], [0.3], [-1.1], [40.0]]).astype(np.float32),
+    "degenerate": np.stack([
+        np.zeros(24), np.full(24, 0.7), np.full(24, -2.5),
+        1e-40 + np.zeros(24)]).astype(np.float32),
+    "tiny": (rng.uniform(-1, 1, size=(4, 24)) *
+             [[1e-30], [1e-37], [3e-38], [1e-6]]).astype(np.float32),
+    # Rows [lo, hi] whose asymmetric u8 zero point from ORT's float64 scale
+    # differs from the one from that scale rounded to float32 (106 / 107,
+    # 111 / 112, 169 / 170), found once by a random search of float32 pairs
+    # for round(-lo / s) != round(-lo / float32(s)), s = (hi - lo) / 255.
+    "zp_ties": np.array([[float.fromhex(v) for v in row] for row in [
+        ["-0x1.24d6bap+0", "0x1.985312p+0"],
+        ["-0x1.c3c67ep+1", "0x1.22b768p+2"],
+        ["-0x1.852e22p-1", "0x1.889fd2p-2"]]], np.float32),
+}
+failures = cases = 0
+for name, t in TENSORS.items():
+    path = os.path.join(work, name + ".npy")
+    np.save(path, t)
+    for storage in ("i8", "u8", "i16", "u16", "i4", "u4"):
+        for scheme in ("asymmetric", "symmetric"):
+            for reduce_range in (False, True):
+                for per_channel in (False, True):
+                    qmin, qmax = get_qmin_qmax(storage, reduce_range,
+                                               scheme == "symmetric")
+                    groups = t if per_channel else t.reshape(1, -1)
+                    want = [compute_scale_zp(np.array(g.min(), np.float32),
+                                             np.array(g.max(), np.float32),
+                                             qmin, qmax, scheme == "symmetric")
+                            for g in groups]
+                    args = [os.path.join(bindir, "quant-params"), path,
+                            "--profile", "onnxruntime", "--storage", storage,
+                            "--scheme", scheme]
+                    if per_channel:
+                        args += ["--axis", "0"]
+                    if reduce_range:
+                        args.append("--reduce-range")
+                    label = f"{name} {storage} {scheme}" + (
+                        " reduce_range" if reduce_range else "") + (
+                        " per-channel" if per_channel else "")
+                    cases += 1
+                    r = subprocess.run(args, capture_output=True, text=True)
+                    if r.returncode != 0:
+                        failures += 1
+                        print(f"{label}: quant-params failed: {r.stderr.strip()}")
+                        continue
+                    text = r.stdout
+                    scales = np.array([float(v) for v in re.search(
+                        r"scales = \[([^\]]*)\]", text).group(1).split(",")],
+                        np.float32)
+                    m = re.search(r"zero_points = \[([^\]]*)\]", text)
+                    zps = ([int(v) for v in m.group(1).split(",")] if m
+                           else [0] * len(scales))
+                    want_scales = np.array([w[1] for w in want], np.float32)
+                    want_zps = [int(w[0]) for w in want]
+                    # Values clamp to the storage's full range, as
+                    # QuantizeLinear does: no range in the attribute.
+                    ok = (np.array_equal(scales.view(np.uint32),
+                                         want_scales.view(np.uint32))
+                          and zps == want_zps and "range" not in text
+                          and "narrow" not in text)
+                    if not ok:
+                        failures += 1
+                        print(f"{label}: MISMATCH {text.strip()} want scales "
+                              f"{want_scales.tolist()} zero points {want_zps}")
+                    else:
+                        print(f"{label}: identical")
+print(f"{cases} cases, {failures} mismatches")
+sys.exit(1 if failures else 0)
