@@ -59,7 +59,9 @@ static cl::opt<std::string>
                      "observers: full ranges, scales at least float32 eps, "
                      "quint8's symmetric zero point 128) or onnxruntime "
                      "(ONNX Runtime's quantizer: its ranges for the scale, "
-                     "float64 division, u8 symmetric zero point 127)"),
+                     "float64 division, u8 symmetric zero point 127) or "
+                     "tflite (TFLite's converter: symmetric amax / 127 on "
+                     "[-127, 127], zero points rounded half away from zero)"),
             cl::init("quantopt"), cl::cat(category));
 static cl::opt<bool>
     reduceRange("reduce-range",
@@ -107,7 +109,7 @@ int main(int argc, char **argv) {
   std::optional<num::Profile> parsedProfile = num::parseProfileName(profile);
   if (!parsedProfile)
     return fail("unknown --profile '" + profile +
-                "' (expected quantopt, torch or onnxruntime)");
+                "' (expected quantopt, torch, onnxruntime or tflite)");
   num::SolverOptions options;
   options.storage = *kind;
   options.scheme = *parsedScheme;

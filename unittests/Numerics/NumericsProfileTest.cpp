@@ -33,7 +33,11 @@ TEST(NumericsProfile, Names) {
   EXPECT_EQ(getProfileName(Profile::QuantOpt), "quantopt");
   EXPECT_EQ(parseProfileName("torch"), Profile::Torch);
   EXPECT_EQ(parseProfileName("quantopt"), Profile::QuantOpt);
-  EXPECT_EQ(parseProfileName("tflite"), std::nullopt);
+  EXPECT_EQ(parseProfileName("onnxruntime"), Profile::OnnxRuntime);
+  EXPECT_EQ(parseProfileName("tflite"), Profile::TfLite);
+  EXPECT_EQ(getProfileName(Profile::OnnxRuntime), "onnxruntime");
+  EXPECT_EQ(getProfileName(Profile::TfLite), "tflite");
+  EXPECT_EQ(parseProfileName("mxnet"), std::nullopt);
 }
 
 // The defaults: symmetric int8 takes the narrow range under QuantOpt's
@@ -222,4 +226,36 @@ TEST(NumericsProfile, OnnxRuntimeDegenerate) {
   ASSERT_FALSE(static_cast<bool>(i2));
   EXPECT_THAT(llvm::toString(i2.takeError()),
               testing::HasSubstr("4-, 8- and 16-bit integer storage"));
+}
+
+// TFLite, hand-derived: symmetric i8 on [-127, 127], amax 2.54 -> 2.54 /
+// 127 = 0.02 in float32; asymmetric u8 over [-2.5, 252.5] * 2^-8: s = 2^-8,
+// zero point from 2.5, rounded away from zero to 3 (QuantOpt's half to even
+// gives 2); a zero range: scale 1 (TFLite stores 0), zero point qmin.
+TEST(NumericsProfile, TfLite) {
+  SolverOptions s8;
+  s8.profile = Profile::TfLite;
+  s8.setDefaults();
+  EXPECT_TRUE(s8.narrowRange);
+  auto p = solveFromRange(-2.54, 1.0, s8);
+  ASSERT_TRUE(static_cast<bool>(p));
+  EXPECT_EQ(p->scale, 2.54f / 127.0f);
+  SolverOptions u8;
+  u8.storage = StorageKind::U8;
+  u8.scheme = Scheme::Asymmetric;
+  u8.profile = Profile::TfLite;
+  u8.setDefaults();
+  auto half = solveFromRange(-2.5 / 256, 252.5 / 256, u8);
+  ASSERT_TRUE(static_cast<bool>(half));
+  EXPECT_EQ(half->scale, 1.0f / 256);
+  EXPECT_EQ(half->zeroPoint, 3);
+  u8.profile = Profile::QuantOpt;
+  auto ours = solveFromRange(-2.5 / 256, 252.5 / 256, u8);
+  ASSERT_TRUE(static_cast<bool>(ours));
+  EXPECT_EQ(ours->zeroPoint, 2);
+  u8.profile = Profile::TfLite;
+  auto zero = solveFromRange(0.0, 0.0, u8);
+  ASSERT_TRUE(static_cast<bool>(zero));
+  EXPECT_EQ(zero->scale, 1.0f);
+  EXPECT_EQ(zero->zeroPoint, 0);
 }

@@ -249,6 +249,16 @@ enum class Profile {
   /// range, as QuantizeLinear does. 4-, 8- and 16-bit integer storage,
   /// symmetric and asymmetric schemes only.
   OnnxRuntime,
+  /// TFLite's converter (GetAsymmetricQuantizationParams and
+  /// GetSymmetricQuantizationParams in tensorflow/lite/tools/optimize/
+  /// quantization_utils.cc): symmetric on the narrow signed range, `s = amax
+  /// / qmax` (int8 weights in [-127, 127], int16 activations over 32767);
+  /// asymmetric `s = (hi - lo) / (qmax - qmin)` and the zero point rounded
+  /// half away from zero (std::round), all in float32. A zero range gets
+  /// scale 1 (TFLite stores 0; every value quantizes to the zero point
+  /// either way). Integer storage, symmetric (signed) and asymmetric
+  /// schemes only.
+  TfLite,
 };
 
 llvm::StringRef getProfileName(Profile profile);

@@ -516,6 +516,8 @@ void SolverOptions::setDefaults(std::optional<bool> narrow) {
     narrowRange = false;
   else if (narrow)
     narrowRange = *narrow;
+  else if (profile == Profile::TfLite)
+    narrowRange = scheme == Scheme::Symmetric && isSignedStorage(storage);
   else
     narrowRange = profile == Profile::QuantOpt &&
                   (scheme == Scheme::Symmetric || scheme == Scheme::Mx);
@@ -529,6 +531,8 @@ llvm::StringRef quantopt::numerics::getProfileName(Profile profile) {
     return "torch";
   case Profile::OnnxRuntime:
     return "onnxruntime";
+  case Profile::TfLite:
+    return "tflite";
   }
   llvm_unreachable("unknown profile");
 }
@@ -541,7 +545,51 @@ quantopt::numerics::parseProfileName(llvm::StringRef name) {
     return Profile::Torch;
   if (name == "onnxruntime")
     return Profile::OnnxRuntime;
+  if (name == "tflite")
+    return Profile::TfLite;
   return std::nullopt;
+}
+
+/// TFLite's GetSymmetricQuantizationParams and
+/// GetAsymmetricQuantizationParams (quantization_utils.cc), in float32.
+static llvm::Expected<QuantParams> solveTfLite(float rmin, float rmax,
+                                               const SolverOptions &options) {
+  if (options.reduceRange)
+    return llvm::createStringError(
+        "the tflite profile has no reduce_range (TFLite's converter takes the "
+        "type's range; give a custom range instead)");
+  IntRange range = options.getIntRange();
+  float lo = std::min(rmin, 0.0f), hi = std::max(rmax, 0.0f);
+  QuantParams params;
+  auto finish = [&](float scale) {
+    // TFLite keeps a zero scale; #qnt.params needs a positive one.
+    if (scale == 0.0f)
+      scale = 1.0f;
+    return options.powerOfTwo ? roundUpToPowerOfTwo(scale) : scale;
+  };
+  if (options.scheme == Scheme::Symmetric) {
+    if (!isSignedStorage(options.storage))
+      return llvm::createStringError(
+          llvm::formatv("the tflite profile's symmetric scheme takes signed "
+                        "storage, not {0}",
+                        getStorageName(options.storage))
+              .str());
+    float amax = std::max(std::fabs(hi), std::fabs(lo));
+    params.scale = finish(amax / static_cast<float>(range.qmax));
+    return params;
+  }
+  const float qminF = static_cast<float>(range.qmin);
+  const float qmaxF = static_cast<float>(range.qmax);
+  float scale = (hi - lo) / (qmaxF - qminF);
+  float fromMin = scale != 0.0f ? qminF - lo / scale : qminF;
+  if (fromMin < qminF)
+    params.zeroPoint = range.qmin;
+  else if (fromMin > qmaxF)
+    params.zeroPoint = range.qmax;
+  else
+    params.zeroPoint = static_cast<int64_t>(std::round(fromMin)); // half away
+  params.scale = finish(scale);
+  return params;
 }
 
 /// The range ONNX Runtime's get_qmin_qmax_for_qType gives the scale: the
@@ -711,6 +759,8 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
               .str());
     auto solved = options.profile == Profile::Torch
                       ? solveTorch(rmin, rmax, options)
+                  : options.profile == Profile::TfLite
+                      ? solveTfLite(rmin, rmax, options)
                       : solveOnnxRuntime(rmin, rmax, options);
     if (!solved)
       return solved.takeError();

@@ -10,8 +10,8 @@
 // BLOCK: error: qnt-quantize: block-size must be positive
 // RUN: not quant-opt %s --qnt-quantize="weight-range=wide" 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: error: qnt-quantize: unknown weight-range='wide' (expected narrow or full)
-// RUN: not quant-opt %s --qnt-quantize="profile=tflite" 2>&1 | FileCheck %s --check-prefix=PROFILE
-// PROFILE: error: qnt-quantize: unknown profile='tflite' (expected quantopt, torch or onnxruntime)
+// RUN: not quant-opt %s --qnt-quantize="profile=mxnet" 2>&1 | FileCheck %s --check-prefix=PROFILE
+// PROFILE: error: qnt-quantize: unknown profile='mxnet' (expected quantopt, torch, onnxruntime or tflite)
 // RUN: not quant-opt %s --qnt-quantize="reduce-range=both" 2>&1 | FileCheck %s --check-prefix=REDUCE
 // REDUCE: error: qnt-quantize: unknown reduce-range='both' (expected none, activations, weights or all)
 // RUN: not quant-opt %s --qnt-quantize="reduce-range=weights weights=f8E4M3FN" 2>&1 | FileCheck %s --check-prefix=REDUCEF

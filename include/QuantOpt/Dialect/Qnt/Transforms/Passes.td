@@ -248,7 +248,7 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"pow2", "pow2", "bool", /*default=*/"false",
            "Round weight scales up to powers of two">,
     Option<"profile", "profile", "std::string", /*default=*/"\"quantopt\"",
-           "Whose formulas solve the weights' and static activations' parameters: quantopt, torch (torch.ao's observers: full ranges, scales at least float32 eps) or onnxruntime (ONNX Runtime's quantizer: its own ranges for the scale, float64 division); integer storage">,
+           "Whose formulas solve the weights' and static activations' parameters: quantopt, torch (torch.ao's observers: full ranges, scales at least float32 eps) onnxruntime (ONNX Runtime's quantizer: its own ranges for the scale, float64 division) or tflite (TFLite's converter: symmetric amax / 127 on [-127, 127], zero points rounded half away from zero); integer storage">,
     Option<"reduceRange", "reduce-range", "std::string", /*default=*/"\"none\"",
            "One bit fewer than the storage type (torch's reduce_range): none, activations, weights or all">,
     Option<"layout", "layout", "std::string", /*default=*/"\"nhwc\"",

@@ -211,7 +211,7 @@ struct QntQuantizePass
     if (!parsedProfile)
       return module.emitError()
              << "qnt-quantize: unknown profile='" << profile
-             << "' (expected quantopt, torch or onnxruntime)";
+             << "' (expected quantopt, torch, onnxruntime or tflite)";
     if (reduceRange != "none" && reduceRange != "activations" &&
         reduceRange != "weights" && reduceRange != "all")
       return module.emitError()
