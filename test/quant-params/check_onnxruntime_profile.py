@@ -10,11 +10,11 @@ mismatch.
 
 usage: check_onnxruntime_profile.py BINDIR WORKDIR"""
 import os
-import re
-import subprocess
 import sys
 
 import numpy as np
+
+import profile_check
 
 bindir, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
@@ -110,24 +110,16 @@ for name, t in TENSORS.items():
                         " reduce_range" if reduce_range else "") + (
                         " per-channel" if per_channel else "")
                     cases += 1
-                    r = subprocess.run(args, capture_output=True, text=True)
-                    if r.returncode != 0:
+                    scales, zps, text = profile_check.solve(args)
+                    if scales is None:
                         failures += 1
-                        print(f"{label}: quant-params failed: {r.stderr.strip()}")
+                        print(f"{label}: quant-params failed: {text}")
                         continue
-                    text = r.stdout
-                    scales = np.array([float(v) for v in re.search(
-                        r"scales = \[([^\]]*)\]", text).group(1).split(",")],
-                        np.float32)
-                    m = re.search(r"zero_points = \[([^\]]*)\]", text)
-                    zps = ([int(v) for v in m.group(1).split(",")] if m
-                           else [0] * len(scales))
                     want_scales = np.array([w[1] for w in want], np.float32)
                     want_zps = [int(w[0]) for w in want]
                     # Values clamp to the storage's full range, as
                     # QuantizeLinear does: no range in the attribute.
-                    ok = (np.array_equal(scales.view(np.uint32),
-                                         want_scales.view(np.uint32))
+                    ok = (profile_check.same_floats(scales, want_scales)
                           and zps == want_zps and "range" not in text
                           and "narrow" not in text)
                     if not ok:

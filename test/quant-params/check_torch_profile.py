@@ -17,6 +17,8 @@ import sys
 
 import numpy as np
 
+import profile_check
+
 bindir, work = sys.argv[1], sys.argv[2]
 quant_params = os.path.join(bindir, "quant-params")
 os.makedirs(work, exist_ok=True)
@@ -70,21 +72,14 @@ for index, case in enumerate(data["cases"]):
         custom=(" [{}, {}]".format(case["quant_min"], case["quant_max"])
                 if case["quant_min"] is not None else ""),
         pc=" per-channel" if case["per_channel"] else "", **case)
-    r = subprocess.run(args, capture_output=True, text=True)
-    if r.returncode != 0:
-        print(f"{label}: quant-params failed: {r.stderr.strip()}")
+    scales, zps, text = profile_check.solve(args)
+    if scales is None:
+        print(f"{label}: quant-params failed: {text}")
         failures += 1
         continue
-    text = r.stdout
-    scales = np.array([float(v) for v in re.search(
-        r"scales = \[([^\]]*)\]", text).group(1).split(",")], np.float32)
-    zps_match = re.search(r"zero_points = \[([^\]]*)\]", text)
-    zps = ([int(v) for v in zps_match.group(1).split(",")] if zps_match
-           else [0] * len(scales))
     want_scales = np.array([float.fromhex(v) for v in case["scales_hex"]],
                            np.float32)
-    ok = (scales.shape == want_scales.shape and
-          np.array_equal(scales.view(np.uint32), want_scales.view(np.uint32))
+    ok = (profile_check.same_floats(scales, want_scales)
           and zps == case["zero_points"])
     lo, hi = case["observer_range"]
     range_text = re.search(r"range = \[(-?\d+), (-?\d+)\]", text)

@@ -18,13 +18,20 @@
 using namespace numtest;
 
 namespace {
-SolverOptions torchOptions(StorageKind storage, Scheme scheme) {
+SolverOptions profileOptions(Profile profile, StorageKind storage,
+                             Scheme scheme) {
   SolverOptions options;
   options.storage = storage;
   options.scheme = scheme;
-  options.profile = Profile::Torch;
+  options.profile = profile;
   options.setDefaults();
   return options;
+}
+SolverOptions torchOptions(StorageKind storage, Scheme scheme) {
+  return profileOptions(Profile::Torch, storage, scheme);
+}
+SolverOptions ortOptions(StorageKind storage, Scheme scheme) {
+  return profileOptions(Profile::OnnxRuntime, storage, scheme);
 }
 } // namespace
 
@@ -155,17 +162,6 @@ TEST(NumericsProfile, TorchRefuses) {
   }
 }
 
-namespace {
-SolverOptions ortOptions(StorageKind storage, Scheme scheme) {
-  SolverOptions options;
-  options.storage = storage;
-  options.scheme = scheme;
-  options.profile = Profile::OnnxRuntime;
-  options.setDefaults();
-  return options;
-}
-} // namespace
-
 // ONNX Runtime, hand-derived. Symmetric i8 solves over [-127, 127]: amax
 // 2.54 -> 5.08 / 254 = 0.02 (in float64, then float32), zero point 0;
 // symmetric u8 over [0, 254]: the same scale, zero point round(254 / 2) =
@@ -233,18 +229,14 @@ TEST(NumericsProfile, OnnxRuntimeDegenerate) {
 // zero point from 2.5, rounded away from zero to 3 (QuantOpt's half to even
 // gives 2); a zero range: scale 1 (TFLite stores 0), zero point qmin.
 TEST(NumericsProfile, TfLite) {
-  SolverOptions s8;
-  s8.profile = Profile::TfLite;
-  s8.setDefaults();
+  SolverOptions s8 =
+      profileOptions(Profile::TfLite, StorageKind::I8, Scheme::Symmetric);
   EXPECT_TRUE(s8.narrowRange);
   auto p = solveFromRange(-2.54, 1.0, s8);
   ASSERT_TRUE(static_cast<bool>(p));
   EXPECT_EQ(p->scale, 2.54f / 127.0f);
-  SolverOptions u8;
-  u8.storage = StorageKind::U8;
-  u8.scheme = Scheme::Asymmetric;
-  u8.profile = Profile::TfLite;
-  u8.setDefaults();
+  SolverOptions u8 =
+      profileOptions(Profile::TfLite, StorageKind::U8, Scheme::Asymmetric);
   auto half = solveFromRange(-2.5 / 256, 252.5 / 256, u8);
   ASSERT_TRUE(static_cast<bool>(half));
   EXPECT_EQ(half->scale, 1.0f / 256);
