@@ -1,12 +1,11 @@
 """quant-params --profile torch against torch.ao's observers
 (Inputs/torch_observers.json, written once by Inputs/gen_torch_observers.py
 with python3-torch): for every case, the scales bit for bit, the zero points
-and the observer's range exactly. Then the tensor quantized and dequantized
-with those parameters (qnt.quantize + qnt.dequantize through quant-run)
-against torch.fake_quantize_per_*_affine's values, bit for bit except where
-torch's x * (1 / s) and QuantOpt's x / s (ONNX's formula) round to different
-integers; those elements are counted and printed, and any other difference
-fails. Prints one line per case; exits non-zero on a mismatch.
+and the observer's range exactly; then the tensor quantized and
+dequantized with those parameters (qnt.quantize with `rounding = reciprocal`,
+torch's x * (1 / s), and qnt.dequantize, through quant-run) against
+torch.fake_quantize_per_*_affine's values, bit for bit. Prints one line per
+case; exits non-zero on a mismatch.
 
 usage: check_torch_profile.py BINDIR WORKDIR"""
 import json
@@ -37,7 +36,7 @@ def fake_quantized(case, attr):
     src = os.path.join(work, f"fq{index}.mlir")
     with open(src, "w") as fh:
         fh.write(f"""func.func @main(%x: tensor<{shape}xf32>) -> tensor<{shape}xf32> {{
-  %q = qnt.quantize %x : tensor<{shape}xf32> to tensor<{shape}xi8> as {attr}
+  %q = qnt.quantize %x : tensor<{shape}xf32> to tensor<{shape}xi8> as {attr} rounding = reciprocal
   %d = qnt.dequantize %q : tensor<{shape}xi8> to tensor<{shape}xf32> as {attr}
   return %d : tensor<{shape}xf32>
 }}
@@ -53,7 +52,6 @@ def fake_quantized(case, attr):
 
 
 failures = 0
-reciprocal_ties = 0
 for index, case in enumerate(data["cases"]):
     args = [quant_params, os.path.join(work, case["tensor"] + ".npy"),
             "--profile", "torch",
@@ -95,29 +93,17 @@ for index, case in enumerate(data["cases"]):
               f"{want_scales.tolist()} zero points {case['zero_points']} "
               f"range {want_range}")
         continue
-    # The values: where they differ, x * (1 / s) and x / s must round to
-    # different integers (torch's reciprocal against QuantOpt's division).
-    x = np.array([float.fromhex(v) for v in data["tensors"][case["tensor"]]],
-                 np.float32)
+    # The values, quantized with qnt's `reciprocal` rounding (torch's
+    # x * (1 / s)): torch's fake-quantized values bit for bit.
     got = fake_quantized(case, text.strip())
     want = np.array([float.fromhex(v) for v in case["fake_quantized_hex"]],
                     np.float32)
-    groups = len(want_scales)
-    s = np.repeat(want_scales, len(x) // groups)
-    by_division = np.round(x / s)
-    by_reciprocal = np.round(x * (np.float32(1) / s))
-    differ = got.view(np.uint32) != want.view(np.uint32)
-    explained = by_division != by_reciprocal
-    if np.any(differ & ~explained):
+    if not profile_check.same_floats(got, want):
         failures += 1
-        j = np.nonzero(differ & ~explained)[0][0]
-        print(f"{label}: values MISMATCH at {j}: x = {x[j]!r}, QuantOpt "
-              f"{got[j]!r}, torch {want[j]!r}")
+        j = int(np.nonzero(got.view(np.uint32) != want.view(np.uint32))[0][0])
+        print(f"{label}: values MISMATCH at {j}: QuantOpt {got[j]!r}, "
+              f"torch {want[j]!r}")
         continue
-    ties = int(np.count_nonzero(differ))
-    reciprocal_ties += ties
-    print(f"{label}: identical" + (
-        f" (values: {ties} where x * (1 / s) rounds otherwise)" if ties else ""))
-print(f"{len(data['cases'])} cases, {failures} mismatches, "
-      f"{reciprocal_ties} values where torch's reciprocal rounds otherwise")
+    print(f"{label}: identical")
+print(f"{len(data['cases'])} cases, {failures} mismatches")
 sys.exit(1 if failures else 0)

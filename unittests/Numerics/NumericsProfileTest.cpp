@@ -45,6 +45,10 @@ TEST(NumericsProfile, Names) {
   EXPECT_EQ(getProfileName(Profile::OnnxRuntime), "onnxruntime");
   EXPECT_EQ(getProfileName(Profile::TfLite), "tflite");
   EXPECT_EQ(parseProfileName("mxnet"), std::nullopt);
+  // torch quantizes weights by the float32 reciprocal of the scale.
+  EXPECT_EQ(getWeightRounding(Profile::Torch), RoundingMode::Reciprocal);
+  EXPECT_EQ(getWeightRounding(Profile::OnnxRuntime), RoundingMode::HalfEven);
+  EXPECT_EQ(getWeightRounding(Profile::QuantOpt), RoundingMode::HalfEven);
 }
 
 // The defaults: symmetric int8 takes the narrow range under QuantOpt's

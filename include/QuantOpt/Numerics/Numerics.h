@@ -262,6 +262,11 @@ enum class Profile {
 };
 
 llvm::StringRef getProfileName(Profile profile);
+
+/// How a profile's framework rounds when it quantizes weights: torch's
+/// quantize_per_tensor/_per_channel multiply by the float32 reciprocal
+/// (RoundingMode::Reciprocal); the others divide and round half to even.
+RoundingMode getWeightRounding(Profile profile);
 std::optional<Profile> parseProfileName(llvm::StringRef name);
 
 //===----------------------------------------------------------------------===//

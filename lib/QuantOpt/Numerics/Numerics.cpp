@@ -537,6 +537,11 @@ llvm::StringRef quantopt::numerics::getProfileName(Profile profile) {
   llvm_unreachable("unknown profile");
 }
 
+RoundingMode quantopt::numerics::getWeightRounding(Profile profile) {
+  return profile == Profile::Torch ? RoundingMode::Reciprocal
+                                   : RoundingMode::HalfEven;
+}
+
 std::optional<Profile>
 quantopt::numerics::parseProfileName(llvm::StringRef name) {
   if (name == "quantopt")

@@ -79,7 +79,8 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
     return fail("the solved parameters do not verify");
 
   // Quantize every element with the parameters of its group.
-  std::optional<DenseElementsAttr> stored = quantizeWithParams(weights, attr);
+  std::optional<DenseElementsAttr> stored = quantizeWithParams(
+      weights, attr, num::getWeightRounding(options.profile));
   if (!stored)
     return fail("the solved parameters do not fit the weight");
   return QuantizedWeight{*stored, attr};
