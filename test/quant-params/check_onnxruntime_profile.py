@@ -119,14 +119,8 @@ for name, t in TENSORS.items():
                     want_zps = [int(w[0]) for w in want]
                     # Values clamp to the storage's full range, as
                     # QuantizeLinear does: no range in the attribute.
-                    ok = (profile_check.same_floats(scales, want_scales)
-                          and zps == want_zps and "range" not in text
-                          and "narrow" not in text)
-                    if not ok:
-                        failures += 1
-                        print(f"{label}: MISMATCH {text.strip()} want scales "
-                              f"{want_scales.tolist()} zero points {want_zps}")
-                    else:
-                        print(f"{label}: identical")
+                    failures += not profile_check.compare(
+                        label, text, scales, zps, want_scales, want_zps,
+                        "range" not in text and "narrow" not in text)
 print(f"{cases} cases, {failures} mismatches")
 sys.exit(1 if failures else 0)

@@ -97,13 +97,7 @@ for name, t in TENSORS.items():
             # Symmetric: the narrow range [-qmax, qmax] (int8 weights in
             # [-127, 127]); asymmetric: the type's.
             narrow_ok = ("narrow" in text) == (scheme == "symmetric")
-            ok = (profile_check.same_floats(scales, want_scales)
-                  and zps == want_zps and narrow_ok)
-            if not ok:
-                failures += 1
-                print(f"{label}: MISMATCH {text.strip()} want scales "
-                      f"{want_scales.tolist()} zero points {want_zps}")
-            else:
-                print(f"{label}: identical")
+            failures += not profile_check.compare(
+                label, text, scales, zps, want_scales, want_zps, narrow_ok)
 print(f"{cases} cases, {failures} mismatches")
 sys.exit(1 if failures else 0)

@@ -29,3 +29,20 @@ def same_floats(a, b):
     b = np.asarray(b, np.float32)
     return a.shape == b.shape and np.array_equal(a.view(np.uint32),
                                                  b.view(np.uint32))
+
+
+def compare(label, text, scales, zero_points, want_scales, want_zero_points,
+            attribute_ok=True):
+    """Prints `label: identical` when the scales equal `want_scales` bit for
+    bit, the zero points `want_zero_points` and `attribute_ok` holds (the
+    caller's check of the printed range), else a MISMATCH line; returns
+    whether they matched."""
+    ok = (same_floats(scales, want_scales)
+          and list(zero_points) == list(want_zero_points) and attribute_ok)
+    if ok:
+        print(f"{label}: identical")
+    else:
+        print(f"{label}: MISMATCH {text} want scales "
+              f"{np.asarray(want_scales, np.float32).tolist()} zero points "
+              f"{list(want_zero_points)}")
+    return ok
