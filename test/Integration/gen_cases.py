@@ -55,6 +55,7 @@ INT_KINDS = {
 #   'fn'   : only exponent=all-ones & mantissa=all-ones is NaN, no infinity
 #   'ieee' : exponent=all-ones is Inf (mantissa 0) or NaN
 #   'none' : every code is finite
+#   'fnuz' : no infinity, no negative zero; the sign bit alone is the NaN
 MINIFLOATS = {
     "f8E4M3FN": (4, 3, 7, "fn"),
     "f8E5M2": (5, 2, 15, "ieee"),
@@ -62,12 +63,19 @@ MINIFLOATS = {
     # The MX formats' six-bit elements (OCP MX v1.0).
     "f6E2M3FN": (2, 3, 1, "none"),
     "f6E3M2FN": (3, 2, 3, "none"),
+    # ONNX's FNUZ float8 types (biases 8 and 16).
+    "f8E4M3FNUZ": (4, 3, 8, "fnuz"),
+    "f8E5M2FNUZ": (5, 2, 16, "fnuz"),
 }
 MINIFLOAT_MAX = {"f8E4M3FN": 448.0, "f8E5M2": 57344.0, "f4E2M1FN": 6.0,
-                 "f6E2M3FN": 7.5, "f6E3M2FN": 28.0}
+                 "f6E2M3FN": 7.5, "f6E3M2FN": 28.0, "f8E4M3FNUZ": 240.0,
+                 "f8E5M2FNUZ": 57344.0}
+# The float8 kinds, which have a NaN or an infinity to overflow to.
+F8_KINDS = ["f8E4M3FN", "f8E5M2", "f8E4M3FNUZ", "f8E5M2FNUZ"]
 
 BASE_INT_KINDS = ["i2", "i4", "i8", "i16", "ui2", "ui4", "ui8", "ui16"]
-BASE_FLOAT_KINDS = ["f8E4M3FN", "f8E5M2", "f4E2M1FN", "f6E2M3FN", "f6E3M2FN"]
+BASE_FLOAT_KINDS = ["f8E4M3FN", "f8E5M2", "f4E2M1FN", "f6E2M3FN", "f6E3M2FN",
+                    "f8E4M3FNUZ", "f8E5M2FNUZ"]
 
 
 def is_float_kind(kind):
@@ -117,6 +125,9 @@ def minifloat_table(kind):
             continue
         if special == "ieee" and e == emask:
             vals[code] = sign * np.inf if m == 0 else np.nan
+            continue
+        if special == "fnuz" and sign < 0 and e == 0 and m == 0:
+            vals[code] = np.nan
             continue
         if e == 0:
             mag = (m / float(1 << mbits)) * 2.0 ** (1 - bias)
@@ -277,16 +288,37 @@ def round_integral(y, mode):
     return np.where(np.isfinite(y), r, y)
 
 
-def apply_inverse_scale(t, s, mode):
-    """float32 t / s, or t * float32(1 / s) for the reciprocal mode."""
+def round_precision(x64, precision):
+    """float64 -> the nearest f16 / bf16 value (ties to even), as float32.
+    From float64 in one step for f16; bf16 through float32, where the two
+    roundings of an exact float64 value equal one (24 >= 2 * 8 + 2)."""
     with np.errstate(all="ignore"):
+        if precision == "f16":
+            return np.asarray(x64, F64).astype(np.float16).astype(F32)
+        return to_bf16(round32(x64))
+
+
+def apply_inverse_scale(t, s, mode, precision=None):
+    """float32 t / s, or t * float32(1 / s) for the reciprocal mode. With a
+    precision (f16, bf16): t, 1 / s and the quotient or product rounded to
+    it, each from its exact value (float64 holds the products exactly and
+    the quotient with 53 bits, so one rounding to 11 or 8 bits is exact)."""
+    with np.errstate(all="ignore"):
+        if precision:
+            t = round_precision(np.asarray(t, F32).astype(F64), precision)
+            s64 = np.asarray(s, F32).astype(F64)
+            if mode == "reciprocal":
+                inv = round_precision(1.0 / s64, precision)
+                return round_precision(t.astype(F64) * inv.astype(F64),
+                                       precision)
+            return round_precision(t.astype(F64) / s64, precision)
         if mode == "reciprocal":
             inv = F32(1.0) / s
             return exact_mul32(t, inv)
         return (np.asarray(t, F32) / np.asarray(s, F32)).astype(F32)
 
 
-def quantize_int(x, p, shape, mode):
+def quantize_int(x, p, shape, mode, precision=None):
     s, z, m = p.per_element(shape)
     qmin, qmax = p.range()
     x = np.asarray(x, F32)
@@ -297,7 +329,7 @@ def quantize_int(x, p, shape, mode):
         else:
             t = x
             off = z
-    y = apply_inverse_scale(t, s, mode).astype(F64)
+    y = apply_inverse_scale(t, s, mode, precision).astype(F64)
     r = round_integral(y, mode)
     v = np.where(np.isnan(y), off.astype(F64), r + off)
     q = np.clip(v, qmin, qmax)
@@ -314,12 +346,20 @@ def dequantize_int(q, p, shape):
     return round32(s.astype(F64) * (q - z).astype(F64))
 
 
-def encode_minifloat(y, kind):
+def encode_minifloat(y, kind, saturate=True):
     """float32 values -> decoded float32 value of the stored code: nearest
-    code by brute force over all codes, ties to the even code, saturating."""
+    code by brute force over all codes, ties to the even code, saturating.
+    Without saturation the grid gets one more value past the largest finite
+    one (the next step of the top binade, with the next code's parity: the
+    rounding of an unbounded exponent); values nearest to it overflow to the
+    infinity ('ieee') or the NaN. The FNUZ kinds have no negative zero."""
     codes, vals = minifloat_positive_grid(kind)
+    if not saturate:
+        assert kind in F8_KINDS
+        codes = np.append(codes, codes[-1] + 1)
+        vals = np.append(vals, 2 * vals[-1] - vals[-2])
     y = np.asarray(y, F32).astype(F64)
-    a = np.minimum(np.abs(y), MINIFLOAT_MAX[kind])
+    a = np.minimum(np.abs(y), MINIFLOAT_MAX[kind] * (1 if saturate else 2))
     a_ok = np.where(np.isnan(a), 0.0, a)
     dist = np.abs(a_ok[..., None] - vals)          # [..., ncodes]
     best = dist.min(axis=-1, keepdims=True)
@@ -329,16 +369,21 @@ def encode_minifloat(y, kind):
     pick = np.where(even.any(axis=-1, keepdims=True), even, cand)
     idx = np.argmax(pick, axis=-1)
     mag = vals[idx]
+    if not saturate:
+        overflow = np.inf if MINIFLOATS[kind][3] == "ieee" else np.nan
+        mag = np.where(idx == len(vals) - 1, overflow, mag)
     out = np.where(np.signbit(y), -mag, mag)
+    if MINIFLOATS[kind][3] == "fnuz":
+        out = np.where(out == 0, 0.0, out)  # +0 only
     nan_value = 0.0 if MINIFLOATS[kind][3] == "none" else np.nan
     out = np.where(np.isnan(y), nan_value, out)
     return out.astype(F32)
 
 
-def quantize_float(x, p, shape, mode):
+def quantize_float(x, p, shape, mode, saturate=True, precision=None):
     s, _, _ = p.per_element(shape)
-    y = apply_inverse_scale(np.asarray(x, F32), s, mode)
-    return encode_minifloat(y, p.kind)
+    y = apply_inverse_scale(np.asarray(x, F32), s, mode, precision)
+    return encode_minifloat(y, p.kind, saturate)
 
 
 def dequantize_float(v, p, shape):
@@ -357,11 +402,12 @@ def to_expressed(x32, expressed):
     return to_bf16(x32)
 
 
-def oracle_quantize(x, p, mode):
+def oracle_quantize(x, p, mode, saturate=True, precision=None):
     x32 = np.asarray(x).astype(F32)  # f16 / bf16 inputs widen exactly
     if is_float_kind(p.kind):
-        return quantize_float(x32, p, x.shape, mode)
-    return quantize_int(x32, p, x.shape, mode).astype(stored_np_dtype(p.kind))
+        return quantize_float(x32, p, x.shape, mode, saturate, precision)
+    return quantize_int(x32, p, x.shape, mode, precision).astype(
+        stored_np_dtype(p.kind))
 
 
 def oracle_dequantize(q, p):
@@ -652,15 +698,28 @@ def add_case(name, family, desc, mlir, inp, expected):
 
 
 def case_quantize(name, family, desc, p, shape, mode="half_even",
-                  explicit_mode=False, x=None, rng=None):
+                  explicit_mode=False, x=None, rng=None, saturate=True,
+                  precision=None):
     rng = rng or rng_for(name + "/data")
     if x is None:
         gen = gen_real_for_float if is_float_kind(p.kind) else gen_real_for_int
         x = gen(rng, p, shape)
     x = to_input_expressed(x, p.expressed)
-    exp = oracle_quantize(x, p, mode)
+    exp = oracle_quantize(x, p, mode, saturate, precision)
+    if precision:
+        # The case must tell the precision apart from float32 division.
+        assert not np.array_equal(exp, oracle_quantize(x, p, mode, saturate),
+                                  equal_nan=True), name
+    if not saturate:
+        assert not np.array_equal(exp, oracle_quantize(x, p, mode, True,
+                                                       precision),
+                                  equal_nan=True), name
     rnd = " rounding = %s" % mode if (mode != "half_even" or explicit_mode) \
         else ""
+    if not saturate:
+        rnd += " saturate = false"
+    if precision:
+        rnd += " precision = %s" % precision
     tin, tout = ttype(shape, p.expressed), ttype(shape, stored_elem_type(p.kind))
     op = "%%0 = qnt.quantize %%arg0 : %s to %s as #params%s" % (tin, tout, rnd)
     add_case(name, family, desc,
@@ -853,6 +912,85 @@ def build_expressed():
                     "the f16 range become Inf", p, (4, 8), q=q)
 
 
+def f16_scales(p, precision):
+    """The parameters with every scale rounded to the precision's type."""
+    p.scales = round_precision(p.scales.astype(F64), precision)
+    assert np.all(p.scales > 0) and np.all(np.isfinite(p.scales))
+    return p
+
+
+def near_ties(rng, p, shape):
+    """Inputs whose quotients lie near rounding ties (within 2^-5 .. 2^-12
+    of a step, relative), where rounding the quotient to float16 or
+    bfloat16 first moves the result; half of them, the rest as usual, with
+    the specials."""
+    gen = gen_real_for_float if is_float_kind(p.kind) else gen_real_for_int
+    x = gen(rng, p, shape).astype(F64)
+    s, z, _ = p.per_element(shape)
+    if is_float_kind(p.kind):
+        _, vals = minifloat_positive_grid(p.kind)
+        i = rng.integers(1, len(vals) - 1, shape)
+        mid = (vals[i] + vals[i + 1]) / 2
+        step = vals[i + 1] - vals[i]
+    else:
+        qmin, qmax = p.range()
+        mid = rng.integers(qmin, qmax, shape) - z + 0.5
+        step = np.ones(shape)
+    # No offset at all for half of them: rounding the input to f16 / bf16
+    # moves the quotient off the tie by about an ulp of that type.
+    delta = step * rng.choice([-1, 0, 0, 1], shape) * \
+        2.0 ** -rng.integers(5, 13, shape)
+    near = mid + delta
+    sign = np.where(rng.random(shape) < 0.5, -1.0, 1.0) \
+        if is_float_kind(p.kind) else 1.0
+    pick = rng.random(shape) < 0.5
+    out = np.where(pick, sign * near * s.astype(F64), x)
+    return place_specials(rng, round32(out), SPECIALS)
+
+
+def build_saturate():
+    """saturate = false (ONNX QuantizeLinear's saturate = 0) for every
+    float8 kind: values past the largest finite one, infinities included,
+    become the infinity (f8E5M2) or the NaN."""
+    for kind in F8_KINDS:
+        for shape, axis in [((4, 8), -1), ((3, 5, 6), 2)]:
+            name = "quant_%s_%s_nosat" % (kind, "pt" if axis < 0 else "chlast")
+            p = make_params(rng_for(name), kind, "", shape, axis, 0)
+            case_quantize(name, "saturate", "quantize %s, saturate = false "
+                          "(%s)" % (kind, gran_desc(shape, axis, 0)), p,
+                          shape, saturate=False)
+
+
+def build_precision():
+    """precision = f16 / bf16: the division in the scale's type, as ONNX's
+    QuantizeLinear with float16 scales."""
+    specs = [
+        ("i8", "sym", "f16", "f16", (4, 8), -1, "half_even", True),
+        ("ui8", "asym", "f16", "f16", (4, 8), 0, "half_even", True),
+        ("i16", "sym", "f16", "f16", (4, 8), 1, "half_even", True),
+        ("i8", "asym", "f32", "f16", (4, 8), -1, "half_even", True),
+        ("i4", "sym", "f16", "f16", (4, 8), -1, "reciprocal", True),
+        ("i8", "asym", "bf16", "bf16", (4, 8), 1, "half_even", True),
+        ("f8E4M3FN", "", "f16", "f16", (4, 8), -1, "half_even", True),
+        ("f8E5M2FNUZ", "", "f16", "f16", (4, 8), 0, "half_even", False),
+    ]
+    for kind, scheme, ex, prec, shape, axis, mode, sat in specs:
+        name = "quant_%s_%s_precision_%s%s%s" % (
+            kind, ex, prec, "_" + scheme if scheme else "",
+            "" if sat else "_nosat")
+        if mode != "half_even":
+            name += "_" + mode
+        p = f16_scales(make_params(rng_for(name), kind, scheme, shape, axis,
+                                   0, expressed=ex, dyadic_prob=0.0), prec)
+        desc = "quantize %s:%s, precision = %s%s%s, %s (%s)" % (
+            kind, ex, prec, "" if sat else ", saturate = false",
+            "" if mode == "half_even" else ", rounding = " + mode,
+            SCHEME_DESC[scheme], gran_desc(shape, axis, 0))
+        case_quantize(name, "precision", desc, p, shape, mode,
+                      x=near_ties(rng_for(name + "/data"), p, shape),
+                      saturate=sat, precision=prec)
+
+
 def build_zeros():
     shape = (4, 8)
     name = "quant_i8_ch0_asym_zeros"
@@ -1017,6 +1155,8 @@ def build_all():
     build_expressed()
     build_zeros()
     build_requantize()
+    build_saturate()
+    build_precision()
 
 
 def main(argv):

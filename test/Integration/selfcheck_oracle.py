@@ -115,7 +115,10 @@ INT_BITS = {"i2": 2, "i4": 4, "i8": 8, "i16": 16, "i32": 32,
 # mantissa bits, bias, max finite, has NaN
 MINI = {"f8E4M3FN": (3, 7, 448, True), "f8E5M2": (2, 15, 57344, True),
         "f4E2M1FN": (1, 1, 6, False), "f6E2M3FN": (3, 1, 7.5, False),
-        "f6E3M2FN": (2, 3, 28, False)}
+        "f6E3M2FN": (2, 3, 28, False), "f8E4M3FNUZ": (3, 8, 240, True),
+        "f8E5M2FNUZ": (2, 16, 57344, True)}
+# No negative zero (the sign bit alone is the NaN).
+FNUZ = {"f8E4M3FNUZ", "f8E5M2FNUZ"}
 
 
 def int_range(kind, narrow):
@@ -125,18 +128,27 @@ def int_range(kind, narrow):
     return -(2 ** (b - 1)) + (1 if narrow else 0), 2 ** (b - 1) - 1
 
 
-def mini_round(y, kind):
-    """Saturating nearest-even minifloat value of the float32 y."""
+def mini_round(y, kind, saturate=True):
+    """Nearest-even minifloat value of the float32 y, saturating; without
+    saturation, a magnitude rounding (with an unbounded exponent) past the
+    largest finite value is the infinity of f8E5M2 or the NaN."""
     mbits, bias, maxf, has_nan = MINI[kind]
     if math.isnan(y):
         return math.nan if has_nan else 0.0
-    a = min(abs(Fr(y)) if math.isfinite(y) else Fr(maxf), Fr(maxf))
+    if not saturate and math.isinf(y):
+        return y if kind == "f8E5M2" else math.nan
+    a = min(abs(Fr(y)) if math.isfinite(y) else Fr(maxf), Fr(maxf)) \
+        if saturate else abs(Fr(y))
     if a == 0:
-        return math.copysign(0.0, y)
+        return 0.0 if kind in FNUZ else math.copysign(0.0, y)
     e = max(floor_log2(a), 1 - bias)
     quantum = Fr(2) ** (e - mbits)
     v = rne_int(a / quantum) * quantum
-    assert v <= maxf
+    if v > maxf:
+        assert not saturate
+        return math.copysign(math.inf, y) if kind == "f8E5M2" else math.nan
+    if v == 0 and kind in FNUZ:
+        return 0.0
     return math.copysign(float(v), y)
 
 
@@ -146,6 +158,8 @@ def is_mini_value(v, kind):
         return has_nan
     if math.isinf(v):
         return kind == "f8E5M2"
+    if v == 0 and math.copysign(1, v) < 0 and kind in FNUZ:
+        return False
     return mini_round(v, kind) == v and abs(v) <= maxf
 
 
@@ -201,17 +215,19 @@ def read_case(path):
                re.finditer(r"^#(\w+) = #qnt\.params<(.*)>$", text, re.M)}
     m = re.search(r"qnt\.(\w+) %arg0 : (tensor<[^>]*>)(?: to (tensor<[^>]*>))?"
                   r"(?: as #(\w+))?(?: from #(\w+) to #(\w+))?"
-                  r"(?: rounding = (\w+))?(?: mode = (\w+))?"
+                  r"(?: rounding = (\w+))?(?: saturate = (\w+))?"
+                  r"(?: precision = (\w+))?(?: mode = (\w+))?"
                   r"(?: multipliers = \[([^]]*)\] shifts = \[([^]]*)\])?\s*$",
                   text, re.M)
     assert m, path
-    op, _, _, pa, pin, pout, rnd, mode, mults, shifts = m.groups()
+    op, _, _, pa, pin, pout, rnd, sat, prec, mode, mults, shifts = m.groups()
     stated = None
     if mults is not None:
         stated = ([int(v) for v in mults.split(",")],
                   [int(v) for v in shifts.split(",")])
     return dict(op=op, params=aliases.get(pa), pin=aliases.get(pin),
                 pout=aliases.get(pout), rounding=rnd or "half_even",
+                saturate=sat != "false", precision=prec,
                 mode=mode or "float32", stated=stated)
 
 
@@ -249,13 +265,42 @@ def round_mode(y, mode):
     return fl if fl % 2 == 0 else fl + 1
 
 
-def quant_int(x, s, z, m, lo, hi, mode):
+def to_precision(v, precision):
+    """The float v rounded to f16 / bf16 (exact rationals); NaN, infinities
+    and zeros (with their sign) stay."""
+    if not precision or not math.isfinite(v) or v == 0:
+        return v
+    r = round_to(Fr(v), precision)
+    return math.copysign(0.0, v) if r == 0 else r
+
+
+def inverse_scale(t, s, mode, precision=None):
+    """t / s in float32, or t * (1 / s); with a precision, t, 1 / s and the
+    result rounded to it from their exact values."""
+    if not precision:
+        if mode == "reciprocal":
+            return f32_binop(t, f32_binop(1.0, s, "/"), "*")
+        return f32_binop(t, s, "/")
+    t = to_precision(t, precision)
+    if mode == "reciprocal":
+        inv = round_to(Fr(1) / Fr(s), precision)
+        if not math.isfinite(t) or t == 0:
+            return f32_binop(t, inv, "*")
+        return to_precision_exact(Fr(t) * Fr(inv), t, precision)
+    if not math.isfinite(t) or t == 0:
+        return f32_binop(t, s, "/")
+    return to_precision_exact(Fr(t) / Fr(s), t, precision)
+
+
+def to_precision_exact(fr, t, precision):
+    r = round_to(fr, precision)
+    return math.copysign(0.0, t) if r == 0 else r
+
+
+def quant_int(x, s, z, m, lo, hi, mode, precision=None):
     """Returns (q, info) with info in {'nan', 'inf', 'tie', ''}."""
     t, off = (f32_binop(x, m, "-"), lo) if m is not None else (x, z)
-    if mode == "reciprocal":
-        y = f32_binop(t, f32_binop(1.0, s, "/"), "*")
-    else:
-        y = f32_binop(t, s, "/")
+    y = inverse_scale(t, s, mode, precision)
     if math.isnan(y):
         return off, "nan"
     if math.isinf(y):
@@ -270,12 +315,8 @@ def dequant_int(q, s, z, m, lo):
     return f32_binop(s, float(q - z), "*")
 
 
-def quant_mini(x, s, kind, mode):
-    if mode == "reciprocal":
-        y = f32_binop(x, f32_binop(1.0, s, "/"), "*")
-    else:
-        y = f32_binop(x, s, "/")
-    return mini_round(y, kind)
+def quant_mini(x, s, kind, mode, saturate=True, precision=None):
+    return mini_round(inverse_scale(x, s, mode, precision), kind, saturate)
 
 
 def to_expressed(v, ex):
@@ -395,7 +436,8 @@ def check_case(name, verbose):
                             idx, xv, p["kind"]))
                     want = to_expressed(f32_binop(s, xv, "*"), p["expressed"])
                 else:
-                    v = quant_mini(xv, s, p["kind"], c["rounding"])
+                    v = quant_mini(xv, s, p["kind"], c["rounding"],
+                                   c["saturate"], c["precision"])
                     if op == "quantize":
                         want = v
                     else:
@@ -420,7 +462,8 @@ def check_case(name, verbose):
                     want = to_expressed(dequant_int(int(xv), s, z, m, lo),
                                         p["expressed"])
                 else:
-                    q, info = quant_int(xv, s, z, m, lo, hi, c["rounding"])
+                    q, info = quant_int(xv, s, z, m, lo, hi, c["rounding"],
+                                        c["precision"])
                     stats["ties"] += info == "tie"
                     stats["nan"] += info == "nan"
                     stats["inf"] += info == "inf"

@@ -151,6 +151,60 @@ TEST(NumericsVectorTest, MiniFloat) {
   }
 }
 
+// Tests the float8 kinds (the FNUZ kinds included) against a transcription
+// of ONNX's reference conversions (data/gen_onnx_float8.py): the decoding of
+// every code, and encodeFloat with and without saturation on every value,
+// midpoint, their neighbours, overflows and specials. NaN results compare
+// by NaN-ness (ONNX keeps a NaN input's sign in f8E4M3FN and f8E5M2, we
+// store the canonical NaN); ONNX 1.16-1.18's two non-saturating quirk
+// ranges are left out by the generator (docs/Numerics.md).
+TEST(NumericsVectorTest, OnnxFloat8) {
+  for (StringRef name : {"f8E4M3FN", "f8E5M2", "f8E4M3FNUZ", "f8E5M2FNUZ"}) {
+    SCOPED_TRACE(name.str());
+    StorageKind kind = *parseStorageName(name);
+    std::string prefix = ("onnx_f8/" + name + "_").str();
+    std::vector<float> decoded, x;
+    std::vector<uint8_t> sat, nosat, keep;
+    ASSERT_TRUE(loadNpy(prefix + "decode.npy", DType::F32, decoded));
+    ASSERT_TRUE(loadNpy(prefix + "x.npy", DType::F32, x));
+    ASSERT_TRUE(loadNpy(prefix + "sat.npy", DType::U8, sat));
+    ASSERT_TRUE(loadNpy(prefix + "nosat.npy", DType::U8, nosat));
+    ASSERT_TRUE(loadNpy(prefix + "nosat_keep.npy", DType::Bool, keep));
+    ASSERT_EQ(decoded.size(), 256u);
+    for (auto [code, expected] : llvm::enumerate(decoded)) {
+      if (std::isnan(expected))
+        EXPECT_TRUE(std::isnan(decodeFloatBits(code, kind))) << code;
+      else
+        EXPECT_FLOAT_BITS_EQ(decodeFloatBits(code, kind), expected)
+            << " code=" << code;
+    }
+    ASSERT_GT(x.size(), 3000u);
+    ASSERT_EQ(sat.size(), x.size());
+    ASSERT_EQ(nosat.size(), x.size());
+    ASSERT_EQ(keep.size(), x.size());
+    size_t overflows = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      for (bool saturate : {true, false}) {
+        uint8_t want = saturate ? sat[i] : nosat[i];
+        if (!saturate && !keep[i])
+          continue;
+        uint8_t got = encodeFloat(x[i], kind, saturate);
+        if (std::isnan(decoded[want])) {
+          EXPECT_TRUE(std::isnan(decodeFloatBits(got, kind)))
+              << " x=" << describe(x[i]) << " saturate=" << saturate;
+          EXPECT_EQ(got, getNaNBits(kind) | (got & 0x80));
+        } else {
+          EXPECT_EQ(got, want)
+              << " x=" << describe(x[i]) << " saturate=" << saturate;
+        }
+        if (!saturate && std::isfinite(x[i]) && !std::isfinite(decoded[want]))
+          ++overflows;
+      }
+    }
+    EXPECT_GT(overflows, 20u); // the non-saturating overflows are covered
+  }
+}
+
 // Tests computeFixedPointMultiplier, applyFixedPointMultiplier and
 // requantizeFloat against exact rational / big-integer arithmetic.
 TEST(NumericsVectorTest, Requantize) {

@@ -47,6 +47,8 @@ TEST(NumericsStorageTest, NamesAndProperties) {
       {StorageKind::F4E2M1FN, "f4E2M1FN", 4, true, true},
       {StorageKind::F6E2M3FN, "f6E2M3FN", 6, true, true},
       {StorageKind::F6E3M2FN, "f6E3M2FN", 6, true, true},
+      {StorageKind::F8E4M3FNUZ, "f8E4M3FNUZ", 8, true, true},
+      {StorageKind::F8E5M2FNUZ, "f8E5M2FNUZ", 8, true, true},
   };
   ASSERT_EQ(allStorageKinds().size(), std::size(cases));
   for (auto [i, c] : llvm::enumerate(cases)) {
@@ -401,6 +403,112 @@ TEST(NumericsMiniFloatTest, EncodeSaturates) {
     EXPECT_EQ(encodeFloatSaturating(v, e2m1), 0x7);
     EXPECT_EQ(encodeFloatSaturating(-v, e2m1), 0xF);
   }
+}
+
+// Tests the FNUZ kinds by hand: biases 8 and 16, maxima 240 and 57344, the
+// NaN 0x80 and no negative zero (ONNX's Cast table).
+TEST(NumericsMiniFloatTest, Fnuz) {
+  const StorageKind e4 = StorageKind::F8E4M3FNUZ, e5 = StorageKind::F8E5M2FNUZ;
+  EXPECT_EQ(getMaxFinite(e4), 240.0);
+  EXPECT_EQ(getMaxFinite(e5), 57344.0);
+  EXPECT_EQ(getMiniFloatFormat(e4).bias, 8);
+  EXPECT_EQ(getMiniFloatFormat(e5).bias, 16);
+  EXPECT_EQ(decodeFloatBits(0x7F, e4), 240.0f);
+  EXPECT_EQ(decodeFloatBits(0x01, e4), 0x1p-10f); // smallest subnormal
+  EXPECT_EQ(decodeFloatBits(0x01, e5), 0x1p-17f);
+  EXPECT_EQ(decodeFloatBits(0x40, e4), 1.0f); // exponent field 8
+  EXPECT_TRUE(std::isnan(decodeFloatBits(0x80, e4)));
+  EXPECT_TRUE(std::isnan(decodeFloatBits(0x80, e5)));
+  for (StorageKind kind : {e4, e5}) {
+    EXPECT_EQ(getNaNBits(kind), 0x80);
+    EXPECT_FALSE(hasNegativeZero(kind));
+    // -0 and negatives that round to zero store +0, not the NaN.
+    EXPECT_EQ(encodeFloatSaturating(-0.0f, kind), 0x00);
+    EXPECT_EQ(encodeFloatSaturating(-1e-30f, kind), 0x00);
+    EXPECT_EQ(encodeFloatNonSaturating(-1e-30f, kind), 0x00);
+    // Infinities saturate to +-max (0x7F, 0xFF) as ONNX's reference does.
+    EXPECT_EQ(encodeFloatSaturating(kInf, kind), 0x7F);
+    EXPECT_EQ(encodeFloatSaturating(-kInf, kind), 0xFF);
+  }
+  EXPECT_TRUE(hasNegativeZero(StorageKind::F8E4M3FN));
+  EXPECT_TRUE(hasNegativeZero(StorageKind::F4E2M1FN));
+  // 0x1p-11 is halfway between 0 and the smallest subnormal: ties to +0.
+  EXPECT_EQ(encodeFloatSaturating(-0x1p-11f, e4), 0x00);
+  EXPECT_EQ(encodeFloatSaturating(-0x1.01p-11f, e4), 0x81);
+}
+
+// Tests non-saturating encoding (ONNX saturate = 0): the overflow boundary
+// is max + half a step, the tie going to the even code; the overflow code
+// is the infinity (E5M2), the signed NaN (E4M3FN) or 0x80 (FNUZ).
+TEST(NumericsMiniFloatTest, EncodeNonSaturating) {
+  const StorageKind e4m3 = StorageKind::F8E4M3FN, e5m2 = StorageKind::F8E5M2,
+                    e4 = StorageKind::F8E4M3FNUZ, e5 = StorageKind::F8E5M2FNUZ;
+  EXPECT_TRUE(hasOverflowValue(e4m3));
+  EXPECT_TRUE(hasOverflowValue(e5));
+  EXPECT_FALSE(hasOverflowValue(StorageKind::F4E2M1FN));
+  EXPECT_FALSE(hasOverflowValue(StorageKind::F6E2M3FN));
+  EXPECT_FALSE(hasOverflowValue(StorageKind::I8));
+  // E4M3FN: 464 is halfway between 448 (0x7E, even) and 480: 448.
+  EXPECT_EQ(encodeFloatNonSaturating(464.0f, e4m3), 0x7E);
+  EXPECT_EQ(encodeFloatNonSaturating(-464.0f, e4m3), 0xFE);
+  EXPECT_EQ(encodeFloatNonSaturating(464.03125f, e4m3), 0x7F);
+  EXPECT_EQ(encodeFloatNonSaturating(-480.0f, e4m3), 0xFF);
+  EXPECT_EQ(encodeFloatNonSaturating(kInf, e4m3), 0x7F);
+  // E5M2: 61440 is halfway between 57344 (0x7B, odd) and 65536: +-Inf.
+  EXPECT_EQ(encodeFloatNonSaturating(61439.996f, e5m2), 0x7B);
+  EXPECT_EQ(encodeFloatNonSaturating(61440.0f, e5m2), 0x7C);
+  EXPECT_EQ(encodeFloatNonSaturating(-61440.0f, e5m2), 0xFC);
+  EXPECT_EQ(encodeFloatNonSaturating(-kInf, e5m2), 0xFC);
+  // E4M3FNUZ: 248 is halfway between 240 (0x7F, odd) and 256: the NaN.
+  EXPECT_EQ(encodeFloatNonSaturating(247.99998f, e4), 0x7F);
+  EXPECT_EQ(encodeFloatNonSaturating(248.0f, e4), 0x80);
+  EXPECT_EQ(encodeFloatNonSaturating(-248.0f, e4), 0x80);
+  EXPECT_EQ(encodeFloatNonSaturating(kInf, e5), 0x80);
+  EXPECT_EQ(encodeFloatNonSaturating(61440.0f, e5), 0x80);
+  EXPECT_EQ(getOverflowBits(e4m3, true), 0xFF);
+  EXPECT_EQ(getOverflowBits(e5m2, false), 0x7C);
+  EXPECT_EQ(getOverflowBits(e4, true), 0x80);
+  // NaN inputs store the NaN; in-range values as with saturation.
+  EXPECT_EQ(encodeFloatNonSaturating(std::nanf(""), e5m2), getNaNBits(e5m2));
+  EXPECT_EQ(encodeFloat(1.0625f, e4m3, false), 0x38);
+  EXPECT_EQ(encodeFloat(500.0f, e4m3, true), 0x7E);
+  EXPECT_EQ(quantizeToFloat(500.0f, 2.0f, e4, RoundingMode::HalfEven,
+                            /*saturate=*/false),
+            0x80);
+}
+
+// Tests the division's precision (ONNX's float16 QuantizeLinear), with
+// cases where float16 and float32 quotients round apart.
+TEST(NumericsPrecisionTest, Float16Division) {
+  EXPECT_EQ(getPrecisionName(Precision::F16), "f16");
+  EXPECT_EQ(roundToPrecision(1.0f + 0x1p-11f, Precision::F16), 1.0f);
+  EXPECT_EQ(roundToPrecision(1.0f + 0x1p-10f, Precision::F16), 1.0f + 0x1p-10f);
+  EXPECT_EQ(roundToPrecision(65520.0f, Precision::F16), kInf);
+  EXPECT_EQ(roundToPrecision(1.0f + 0x1p-8f, Precision::BF16), 1.0f);
+  EXPECT_EQ(roundToPrecision(0.1f, Precision::F32), 0.1f);
+  EXPECT_TRUE(isValueOf(0.0638427734375f, Precision::F16));
+  EXPECT_FALSE(isValueOf(0.1f, Precision::F16));
+  // 134.875 / 0.0638427734375 = 2112.64... in float32 but 2112.0 in f16
+  // (float16's step at 2048 is 2): 2113 against 2112.
+  IntRange i16 = getIntRange(StorageKind::I16, false);
+  EXPECT_EQ(quantizeAffine(134.875f, 0.0638427734375f, 0, i16), 2113);
+  EXPECT_EQ(quantizeAffine(134.875f, 0.0638427734375f, 0, i16,
+                           RoundingMode::HalfEven, Precision::F16),
+            2112);
+  // 23.15625 / 2.013671875 = 11.4995 in float32 (E4M3FN 11, 0x53) but
+  // 11.5 in float16, a tie that goes to 12 (0x54).
+  EXPECT_EQ(quantizeToFloat(23.15625f, 2.013671875f, StorageKind::F8E4M3FN),
+            0x53);
+  EXPECT_EQ(quantizeToFloat(23.15625f, 2.013671875f, StorageKind::F8E4M3FN,
+                            RoundingMode::HalfEven, true, Precision::F16),
+            0x54);
+  // The input is rounded to the precision first: 1 + 2^-11 + 2^-13 is
+  // 1 + 2^-10 in f16, so 2049.25 becomes 2050.
+  float x = 1.0f + 0x1p-11f + 0x1p-13f;
+  EXPECT_EQ(quantizeAffine(x, 0x1p-11f, 0, i16), 2049);
+  EXPECT_EQ(quantizeAffine(x, 0x1p-11f, 0, i16, RoundingMode::HalfEven,
+                           Precision::F16),
+            2050);
 }
 
 // Tests the NaN bit patterns: canonical NaN, or +0 for f4E2M1FN (documented).

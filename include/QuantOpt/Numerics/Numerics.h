@@ -53,6 +53,10 @@ enum class StorageKind {
   F4E2M1FN,
   F6E2M3FN,
   F6E3M2FN,
+  /// The FNUZ float8 variants (ONNX, AMD/Graphcore): no infinities, no
+  /// negative zero, NaN only at 0x80; biases 8 and 16.
+  F8E4M3FNUZ,
+  F8E5M2FNUZ,
 };
 
 /// All storage kinds, in declaration order.
@@ -92,6 +96,9 @@ struct MiniFloatFormat {
   int minExponent() const { return 1 - bias; }
 };
 MiniFloatFormat getMiniFloatFormat(StorageKind kind);
+/// Whether the sign bit alone is -0 (not so in the FNUZ kinds, where it is
+/// the NaN and zeros are unsigned).
+bool hasNegativeZero(StorageKind kind);
 /// Bit pattern stored for NaN inputs: the canonical positive NaN where the
 /// type has one; types without NaN (f4E2M1FN) store +0.
 uint8_t getNaNBits(StorageKind kind);
@@ -109,6 +116,21 @@ std::optional<int64_t> getInt8CodeFactor(StorageKind kind);
 /// Encodes `v` with round-to-nearest-even and saturation to +-max finite
 /// (infinities saturate too). NaN becomes `getNaNBits(kind)`.
 uint8_t encodeFloatSaturating(float v, StorageKind kind);
+/// Whether a float storage kind can express overflow: it has a NaN or an
+/// infinity (the float8 kinds; not the MX f4/f6 kinds).
+bool hasOverflowValue(StorageKind kind);
+/// The code a non-saturating conversion stores for a value of sign
+/// `negative` whose magnitude rounds beyond the largest finite value: the
+/// signed infinity (f8E5M2), else the NaN (0x7F/0xFF for f8E4M3FN, 0x80 for
+/// the FNUZ kinds), as ONNX's Cast and QuantizeLinear with saturate = 0.
+uint8_t getOverflowBits(StorageKind kind, bool negative);
+/// Encodes `v` with round-to-nearest-even, as ONNX's saturate = 0: values
+/// whose magnitude rounds beyond the largest finite value (infinities
+/// included) become `getOverflowBits`; NaN becomes `getNaNBits(kind)`.
+/// `kind` must satisfy hasOverflowValue.
+uint8_t encodeFloatNonSaturating(float v, StorageKind kind);
+/// encodeFloatSaturating or encodeFloatNonSaturating.
+uint8_t encodeFloat(float v, StorageKind kind, bool saturate);
 
 //===----------------------------------------------------------------------===//
 // Rounding
@@ -137,10 +159,27 @@ float roundToIntegral(float y, RoundingMode mode);
 // Element-wise quantization (the reference semantics of the qnt ops)
 //===----------------------------------------------------------------------===//
 
+/// The type a quantizer divides in: ONNX's QuantizeLinear divides in the
+/// scale's type (float16 scales: in float16; its `precision` attribute).
+enum class Precision { F32, F16, BF16 };
+
+llvm::StringRef getPrecisionName(Precision precision);
+/// Rounds `v` to the nearest value of the precision (ties to even; NaN stays
+/// NaN, overflow gives infinity); the identity for F32.
+float roundToPrecision(float v, Precision precision);
+/// Whether `v` is a value of the precision (NaN is).
+bool isValueOf(float v, Precision precision);
+
 /// `q = clamp(round(x / s) + z, qmin, qmax)` in float32. +-Inf saturate, NaN
-/// maps to the zero point.
+/// maps to the zero point. With a precision other than F32, `x` and the
+/// quotient (the reciprocal mode: `1 / s` and the product) are rounded to
+/// it first: the division in float16 of ONNX's reference, since a float32
+/// quotient of float16 values rounded to float16 is the float16 quotient
+/// (24 >= 2 * 11 + 2 bits, so the double rounding is innocuous). `s` must
+/// be a value of the precision.
 int64_t quantizeAffine(float x, float scale, int64_t zeroPoint, IntRange range,
-                       RoundingMode mode = RoundingMode::HalfEven);
+                       RoundingMode mode = RoundingMode::HalfEven,
+                       Precision precision = Precision::F32);
 /// `x' = s * (q - z)` in float32.
 float dequantizeAffine(int64_t q, float scale, int64_t zeroPoint);
 
@@ -153,8 +192,12 @@ float dequantizeMinval(int64_t q, float scale, float minValue, int64_t qmin);
 
 /// Float storage: `encodeFloatSaturating(x / s)` (the reciprocal mode
 /// multiplies by `1.0f / s`; other modes are not defined for float storage).
+/// With `saturate` false, `encodeFloatNonSaturating(x / s)`.
+/// The precision rounds `x / s` first, as in quantizeAffine.
 uint8_t quantizeToFloat(float x, float scale, StorageKind kind,
-                        RoundingMode mode = RoundingMode::HalfEven);
+                        RoundingMode mode = RoundingMode::HalfEven,
+                        bool saturate = true,
+                        Precision precision = Precision::F32);
 /// `x' = s * decode(bits)` in float32.
 float dequantizeFromFloat(uint8_t bits, float scale, StorageKind kind);
 

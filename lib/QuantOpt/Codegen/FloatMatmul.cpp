@@ -171,6 +171,8 @@ std::optional<DenseElementsAttr> getFoldedWeights(Value w, Type input,
   if (forMatmul && (!params.isFloatStorage() ||
                     numerics::getInt8CodeFactor(params.getStorageKind())))
     return std::nullopt;
+  if (dq.getPackedFlat())
+    return std::nullopt; // canonicalization makes the aligned ones `packed`
   if (dq.getPacked()) {
     std::optional<DenseElementsAttr> unpacked = unpackSubByte(
         stored,

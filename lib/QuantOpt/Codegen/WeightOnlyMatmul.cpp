@@ -126,7 +126,7 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
         (granularity.isPerBlock() && granularity.axis == 0)))
     return std::nullopt;
   DenseElementsAttr stored;
-  if (!matchPattern(dq.getInput(), m_Constant(&stored)))
+  if (dq.getPackedFlat() || !matchPattern(dq.getInput(), m_Constant(&stored)))
     return std::nullopt;
   auto wType = cast<RankedTensorType>(dq.getResult().getType());
   Matched m;

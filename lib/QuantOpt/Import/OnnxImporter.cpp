@@ -57,6 +57,10 @@ Type quantopt::onnx_import::getElementType(MLIRContext *ctx,
     return Float8E4M3FNType::get(ctx);
   case kFloat8E5M2:
     return Float8E5M2Type::get(ctx);
+  case kFloat8E4M3FNUZ:
+    return Float8E4M3FNUZType::get(ctx);
+  case kFloat8E5M2FNUZ:
+    return Float8E5M2FNUZType::get(ctx);
   case kInt4:
   case kUInt4:
     return IntegerType::get(ctx, 4);
@@ -71,6 +75,10 @@ static std::string getDataTypeName(int32_t dataType) {
     return "FLOAT8E4M3FN";
   case kFloat8E5M2:
     return "FLOAT8E5M2";
+  case kFloat8E4M3FNUZ:
+    return "FLOAT8E4M3FNUZ";
+  case kFloat8E5M2FNUZ:
+    return "FLOAT8E5M2FNUZ";
   case kUInt4:
     return "UINT4";
   case kInt4:

@@ -42,7 +42,9 @@ llvm::Error makeError(const llvm::Twine &message);
 /// is an int32, so models carry them all the same).
 enum NewerDataType : int32_t {
   kFloat8E4M3FN = 17,
+  kFloat8E4M3FNUZ = 18,
   kFloat8E5M2 = 19,
+  kFloat8E5M2FNUZ = 20,
   kUInt4 = 21,
   kInt4 = 22,
 };
@@ -299,17 +301,19 @@ private:
                           qnt::ParamsAttr weightParams,
                           qnt::ParamsAttr resultParams, Type resultElement);
   /// (zeroIndex < 0: none, as float8 storage has; blockSize > 0: blocks of
-  /// that size along `axis`.)
+  /// that size along `axis`; the scale must be of type `expressed`, f32 when
+  /// null, which becomes the parameters' expressed type.)
   qnt::ParamsAttr getConstantParams(int scaleIndex, int zeroIndex,
                                     numerics::StorageKind kind, int64_t axis,
-                                    int64_t blockSize = 0);
+                                    int64_t blockSize = 0, Type expressed = {});
   /// The storage of an ONNX element type: uint8, int8 or int32.
   static std::optional<numerics::StorageKind> getStorageKind(int32_t onnxType);
   /// #qnt.params of `groups` as ONNX states them (full range, any zero
   /// point; per `axis` when there is more than one group).
   qnt::ParamsAttr makeParams(numerics::StorageKind kind,
                              ArrayRef<numerics::QuantParams> groups,
-                             int64_t axis, int64_t blockSize = 0);
+                             int64_t axis, int64_t blockSize = 0,
+                             Type expressed = {});
   /// The activation (input 0) and the constant weight (input
   /// `weightIndex`) of an integer layer.
   llvm::Error getLayerOperands(int weightIndex, Value &x,

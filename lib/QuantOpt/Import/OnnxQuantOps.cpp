@@ -24,9 +24,15 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
   if (!x)
     return x.takeError();
   DenseElementsAttr scale = getConstantInput(1);
-  if (!scale || !scale.getElementType().isF32())
-    return fail("the scale must be an f32 constant (an initializer or a "
-                "Constant node)");
+  if (!scale ||
+      !(scale.getElementType().isF32() || scale.getElementType().isF16() ||
+        scale.getElementType().isBF16()))
+    return fail("the scale must be a float, float16 or bfloat16 constant (an "
+                "initializer or a Constant node)");
+  // The scale's type is the real type: QuantizeLinear divides in it (ONNX's
+  // reference divides float16 by float16 in float16) and DequantizeLinear
+  // returns it.
+  Type real = scale.getElementType();
   DenseElementsAttr zeroPoint = getConstantInput(2);
   if (hasInput(2) && !zeroPoint)
     return fail("the zero point must be a constant");
@@ -43,10 +49,15 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
   if (!kind)
     return fail("quantized storage " + llvm::Twine(storageType) +
                 " is not supported (uint8, int8, uint16, int16, int32, "
-                "uint4, int4, float8e4m3fn, float8e5m2)");
+                "uint4, int4, float8e4m3fn, float8e4m3fnuz, float8e5m2, "
+                "float8e5m2fnuz)");
   bool isFloat8 = numerics::isFloatStorage(*kind);
-  if (isFloat8 && quantize && getInt("saturate", 1) == 0)
-    return fail("saturate=0 (float8 overflow to NaN/Inf) is not supported");
+  // saturate only applies to float8 (ONNX ignores it for integers).
+  bool saturate = !isFloat8 || !quantize || getInt("saturate", 1) != 0;
+  if (quantize && type.getElementType() != real)
+    return fail("x and y_scale must have one type (a float32 x with a "
+                "float16 scale, which opset 23 allows, is not supported: "
+                "its spec and reference disagree on the division's type)");
   // Per tensor (a scalar or one-element scale), per axis (a 1-D scale), or
   // blocked (block_size: a scale of the input's rank, the blocked axis
   // divided into blocks).
@@ -82,25 +93,26 @@ llvm::Error Importer::importQuantizeLinear(bool quantize) {
     return fail("the scale must be a scalar or a 1-D tensor");
   }
   qnt::ParamsAttr params =
-      getConstantParams(1, isFloat8 ? -1 : 2, *kind, axis, blockSize);
+      getConstantParams(1, isFloat8 ? -1 : 2, *kind, axis, blockSize, real);
+  if (!params)
+    return fail("the scale and zero point do not make valid parameters");
   if (isFloat8 && zeroPoint &&
       llvm::any_of(zeroPoint.getValues<APFloat>(),
                    [](const APFloat &z) { return !z.isZero(); }))
     return fail("a float8 zero point must be 0");
-  Type f32 = b.getF32Type();
   Type stored = params.getStoredElementType();
   if (quantize) {
-    if (!type.getElementType().isF32())
-      return fail("only f32 inputs are quantized");
     auto resultType = RankedTensorType::get(type.getShape(), stored);
     setOutput(0, qnt::QuantizeOp::create(b, loc, resultType, *x, params,
-                                         qnt::RoundingMode::half_even));
+                                         qnt::RoundingMode::half_even, saturate,
+                                         real.isF32() ? TypeAttr()
+                                                      : TypeAttr::get(real)));
     onnxTypes[node->output(0)] = storageType;
   } else {
     if (type.getElementType() != stored)
       return fail("the input's element type does not match the storage");
     setOutput(0, qnt::DequantizeOp::create(
-                     b, loc, RankedTensorType::get(type.getShape(), f32), *x,
+                     b, loc, RankedTensorType::get(type.getShape(), real), *x,
                      params, UnitAttr()));
   }
   return llvm::Error::success();
@@ -183,6 +195,10 @@ Importer::getStorageKind(int32_t onnxType) {
     return numerics::StorageKind::F8E4M3FN;
   case kFloat8E5M2:
     return numerics::StorageKind::F8E5M2;
+  case kFloat8E4M3FNUZ:
+    return numerics::StorageKind::F8E4M3FNUZ;
+  case kFloat8E5M2FNUZ:
+    return numerics::StorageKind::F8E5M2FNUZ;
   default:
     return std::nullopt;
   }
@@ -198,7 +214,8 @@ std::optional<numerics::StorageKind> Importer::getIntegerStorage(int i) const {
 
 qnt::ParamsAttr Importer::makeParams(numerics::StorageKind kind,
                                      ArrayRef<numerics::QuantParams> groups,
-                                     int64_t axis, int64_t blockSize) {
+                                     int64_t axis, int64_t blockSize,
+                                     Type expressed) {
   // ONNX's parameters as they are: full range, any zero point.
   numerics::SolverOptions options;
   options.storage = kind;
@@ -207,7 +224,8 @@ qnt::ParamsAttr Importer::makeParams(numerics::StorageKind kind,
   numerics::Granularity granularity;
   granularity.axis = groups.size() > 1 || blockSize > 0 ? axis : -1;
   granularity.blockSize = blockSize;
-  return qnt::getParamsAttr(&ctx, options, granularity, b.getF32Type(), groups,
+  return qnt::getParamsAttr(&ctx, options, granularity,
+                            expressed ? expressed : b.getF32Type(), groups,
                             [&]() { return mlir::emitError(loc); });
 }
 
@@ -311,16 +329,22 @@ llvm::Error Importer::importConvInteger() {
 /// a 1-D scale of more than one value.
 qnt::ParamsAttr Importer::getConstantParams(int scaleIndex, int zeroIndex,
                                             numerics::StorageKind kind,
-                                            int64_t axis, int64_t blockSize) {
+                                            int64_t axis, int64_t blockSize,
+                                            Type expressed) {
+  if (!expressed)
+    expressed = b.getF32Type();
   DenseElementsAttr scale = getConstantInput(scaleIndex);
-  if (!scale || !scale.getElementType().isF32())
+  if (!scale || scale.getElementType() != expressed)
     return nullptr;
   SmallVector<numerics::QuantParams> groups;
-  for (float s : scale.getValues<float>())
-    groups.push_back({s, 0, 0.0f});
+  for (APFloat s : scale.getValues<APFloat>()) {
+    bool losesInfo = false; // f16 and bf16 widen exactly
+    s.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
+    groups.push_back({s.convertToFloat(), 0, 0.0f});
+  }
   SmallVector<int64_t> zeroPoints;
   if (zeroIndex < 0) // float8: no zero point
-    return makeParams(kind, groups, axis, blockSize);
+    return makeParams(kind, groups, axis, blockSize, expressed);
   if (llvm::Error e = getZeroPoints(zeroIndex, kind, groups.size(), zeroPoints)) {
     llvm::consumeError(std::move(e));
     return nullptr;
@@ -331,7 +355,7 @@ qnt::ParamsAttr Importer::getConstantParams(int scaleIndex, int zeroIndex,
   if (zeroPoints.size() == 1)
     for (numerics::QuantParams &g : groups)
       g.zeroPoint = zeroPoints[0];
-  return makeParams(kind, groups, axis, blockSize);
+  return makeParams(kind, groups, axis, blockSize, expressed);
 }
 
 llvm::Error Importer::importQLinearMatMul() {

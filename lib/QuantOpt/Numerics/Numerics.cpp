@@ -56,6 +56,8 @@ static const StorageInfo kStorageInfos[] = {
     {StorageKind::F4E2M1FN, "f4E2M1FN", 4, true, true},
     {StorageKind::F6E2M3FN, "f6E2M3FN", 6, true, true},
     {StorageKind::F6E3M2FN, "f6E3M2FN", 6, true, true},
+    {StorageKind::F8E4M3FNUZ, "f8E4M3FNUZ", 8, true, true},
+    {StorageKind::F8E5M2FNUZ, "f8E5M2FNUZ", 8, true, true},
 };
 
 static const StorageInfo &getInfo(StorageKind kind) {
@@ -64,11 +66,12 @@ static const StorageInfo &getInfo(StorageKind kind) {
 
 llvm::ArrayRef<StorageKind> quantopt::numerics::allStorageKinds() {
   static const StorageKind kinds[] = {
-      StorageKind::I2,       StorageKind::I4,      StorageKind::I8,
-      StorageKind::I16,      StorageKind::I32,     StorageKind::U2,
-      StorageKind::U4,       StorageKind::U8,      StorageKind::U16,
-      StorageKind::F8E4M3FN, StorageKind::F8E5M2,  StorageKind::F4E2M1FN,
-      StorageKind::F6E2M3FN, StorageKind::F6E3M2FN};
+      StorageKind::I2,        StorageKind::I4,       StorageKind::I8,
+      StorageKind::I16,       StorageKind::I32,      StorageKind::U2,
+      StorageKind::U4,        StorageKind::U8,       StorageKind::U16,
+      StorageKind::F8E4M3FN,  StorageKind::F8E5M2,   StorageKind::F4E2M1FN,
+      StorageKind::F6E2M3FN,  StorageKind::F6E3M2FN, StorageKind::F8E4M3FNUZ,
+      StorageKind::F8E5M2FNUZ};
   return kinds;
 }
 
@@ -119,6 +122,10 @@ quantopt::numerics::getFloatSemantics(StorageKind kind) {
     return APFloat::Float6E2M3FN();
   case StorageKind::F6E3M2FN:
     return APFloat::Float6E3M2FN();
+  case StorageKind::F8E4M3FNUZ:
+    return APFloat::Float8E4M3FNUZ();
+  case StorageKind::F8E5M2FNUZ:
+    return APFloat::Float8E5M2FNUZ();
   default:
     llvm_unreachable("float storage expected");
   }
@@ -140,6 +147,10 @@ MiniFloatFormat quantopt::numerics::getMiniFloatFormat(StorageKind kind) {
     return {2, 3, 1};
   case StorageKind::F6E3M2FN:
     return {3, 2, 3};
+  case StorageKind::F8E4M3FNUZ:
+    return {4, 3, 8};
+  case StorageKind::F8E5M2FNUZ:
+    return {5, 2, 16};
   default:
     llvm_unreachable("float storage expected");
   }
@@ -151,6 +162,11 @@ uint8_t quantopt::numerics::getNaNBits(StorageKind kind) {
     return 0;
   return static_cast<uint8_t>(
       APFloat::getQNaN(sem).bitcastToAPInt().getZExtValue());
+}
+
+bool quantopt::numerics::hasNegativeZero(StorageKind kind) {
+  float v = decodeFloatBits(uint8_t(1) << (getStorageBitWidth(kind) - 1), kind);
+  return v == 0.0f && std::signbit(v);
 }
 
 float quantopt::numerics::decodeFloatBits(uint8_t bits, StorageKind kind) {
@@ -234,8 +250,49 @@ uint8_t quantopt::numerics::encodeFloatSaturating(float v, StorageKind kind) {
   float clamped = std::min(std::max(v, -maxFinite), maxFinite);
   APFloat value(clamped);
   bool losesInfo = false;
+  // APFloat drops the sign of a zero in the FNUZ kinds (0x80 is their NaN).
   value.convert(sem, APFloat::rmNearestTiesToEven, &losesInfo);
   return static_cast<uint8_t>(value.bitcastToAPInt().getZExtValue());
+}
+
+bool quantopt::numerics::hasOverflowValue(StorageKind kind) {
+  if (!isFloatStorage(kind))
+    return false;
+  const llvm::fltSemantics &sem = getFloatSemantics(kind);
+  return APFloat::semanticsHasNaN(sem) || APFloat::semanticsHasInf(sem);
+}
+
+uint8_t quantopt::numerics::getOverflowBits(StorageKind kind, bool negative) {
+  assert(hasOverflowValue(kind) && "float8 storage expected");
+  const llvm::fltSemantics &sem = getFloatSemantics(kind);
+  APFloat value = APFloat::semanticsHasInf(sem)
+                      ? APFloat::getInf(sem, negative)
+                      : APFloat::getNaN(sem, negative);
+  return static_cast<uint8_t>(value.bitcastToAPInt().getZExtValue());
+}
+
+uint8_t quantopt::numerics::encodeFloatNonSaturating(float v,
+                                                     StorageKind kind) {
+  assert(hasOverflowValue(kind) && "float8 storage expected");
+  if (std::isnan(v))
+    return getNaNBits(kind);
+  // APFloat rounds to nearest-even as if the exponent were unbounded and
+  // overflows past the largest finite value's rounding boundary (max + half
+  // an ulp, the tie going to the even max), to the infinity or, in the
+  // NaN-only kinds, the NaN; we state the overflow code explicitly.
+  const llvm::fltSemantics &sem = getFloatSemantics(kind);
+  APFloat value(v);
+  bool losesInfo = false;
+  value.convert(sem, APFloat::rmNearestTiesToEven, &losesInfo);
+  if (!value.isFinite())
+    return getOverflowBits(kind, std::signbit(v));
+  return static_cast<uint8_t>(value.bitcastToAPInt().getZExtValue());
+}
+
+uint8_t quantopt::numerics::encodeFloat(float v, StorageKind kind,
+                                        bool saturate) {
+  return saturate ? encodeFloatSaturating(v, kind)
+                  : encodeFloatNonSaturating(v, kind);
 }
 
 //===----------------------------------------------------------------------===//
@@ -283,11 +340,41 @@ float quantopt::numerics::roundToIntegral(float y, RoundingMode mode) {
 // Element-wise quantization
 //===----------------------------------------------------------------------===//
 
-/// Divides by the scale, or multiplies by its float32 reciprocal.
-static float applyInverseScale(float x, float scale, RoundingMode mode) {
+static const std::pair<Precision, const char *> kPrecisionNames[] = {
+    {Precision::F32, "f32"},
+    {Precision::F16, "f16"},
+    {Precision::BF16, "bf16"}};
+
+llvm::StringRef quantopt::numerics::getPrecisionName(Precision precision) {
+  return kPrecisionNames[static_cast<unsigned>(precision)].second;
+}
+
+float quantopt::numerics::roundToPrecision(float v, Precision precision) {
+  if (precision == Precision::F32)
+    return v;
+  APFloat value(v);
+  bool losesInfo = false;
+  value.convert(precision == Precision::F16 ? APFloat::IEEEhalf()
+                                            : APFloat::BFloat(),
+                APFloat::rmNearestTiesToEven, &losesInfo);
+  value.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                &losesInfo);
+  return value.convertToFloat();
+}
+
+bool quantopt::numerics::isValueOf(float v, Precision precision) {
+  float r = roundToPrecision(v, precision);
+  return r == v || (std::isnan(r) && std::isnan(v));
+}
+
+/// Divides by the scale, or multiplies by its reciprocal, in the precision.
+static float applyInverseScale(float x, float scale, RoundingMode mode,
+                               Precision precision = Precision::F32) {
+  x = roundToPrecision(x, precision);
   if (mode == RoundingMode::Reciprocal)
-    return x * (1.0f / scale);
-  return x / scale;
+    return roundToPrecision(x * roundToPrecision(1.0f / scale, precision),
+                            precision);
+  return roundToPrecision(x / scale, precision);
 }
 
 /// Clamps a rounded float to the range and converts it, the way the lowering
@@ -303,8 +390,9 @@ static int64_t saturateToRange(float v, IntRange range) {
 
 int64_t quantopt::numerics::quantizeAffine(float x, float scale,
                                            int64_t zeroPoint, IntRange range,
-                                           RoundingMode mode) {
-  float y = applyInverseScale(x, scale, mode);
+                                           RoundingMode mode,
+                                           Precision precision) {
+  float y = applyInverseScale(x, scale, mode, precision);
   if (std::isnan(y))
     return zeroPoint;
   float r = roundToIntegral(y, mode);
@@ -333,9 +421,11 @@ float quantopt::numerics::dequantizeMinval(int64_t q, float scale,
 }
 
 uint8_t quantopt::numerics::quantizeToFloat(float x, float scale,
-                                            StorageKind kind,
-                                            RoundingMode mode) {
-  return encodeFloatSaturating(applyInverseScale(x, scale, mode), kind);
+                                            StorageKind kind, RoundingMode mode,
+                                            bool saturate,
+                                            Precision precision) {
+  return encodeFloat(applyInverseScale(x, scale, mode, precision), kind,
+                     saturate);
 }
 
 float quantopt::numerics::dequantizeFromFloat(uint8_t bits, float scale,

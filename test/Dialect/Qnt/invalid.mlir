@@ -232,6 +232,87 @@ func.func @f(%x: tensor<2x4xf32>) -> tensor<2x4xi8> {
 
 // -----
 
+// Tests that saturate = false needs a float8 storage (integers saturate).
+func.func @f(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op saturate = false needs float8 storage (a NaN or an infinity to overflow to), not 'i8'}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [1.0]> saturate = false
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Tests that saturate = false needs a type with NaN or infinity (not E2M1).
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf4E2M1FN> {
+  // expected-error @+1 {{'qnt.quantize' op saturate = false needs float8 storage (a NaN or an infinity to overflow to), not 'f4E2M1FN'}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xf4E2M1FN> as #qnt.params<f4E2M1FN, scales = [1.0]> saturate = false
+  return %q : tensor<4xf4E2M1FN>
+}
+
+// -----
+
+// Tests that the precision is a float type the division can run in.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op precision must be f16, bf16 or f32, not 'f64'}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [1.0]> precision = f64
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Tests that every scale must be a value of the precision.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op scale #1 (1.000000e-01) is not a value of 'f16', the division's precision}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, axis = 0, scales = [0.5, 0.1, 0.25, 1.0]> precision = f16
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Tests that the precision does not apply to minval parameters.
+func.func @f(%x: tensor<4xf32>) -> tensor<4xi8> {
+  // expected-error @+1 {{'qnt.quantize' op precision applies to affine and float storage, not to minval parameters}}
+  %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [0.5], min_values = [-1.0]> precision = f16
+  return %q : tensor<4xi8>
+}
+
+// -----
+
+// Tests that packed and packed_flat exclude each other.
+func.func @f(%q: tensor<2xi8>) -> tensor<4xf32> {
+  // expected-error @+1 {{'qnt.dequantize' op packed and packed_flat exclude each other}}
+  %x = qnt.dequantize %q : tensor<2xi8> to tensor<4xf32> as #qnt.params<i4, scales = [1.0]> packed packed_flat
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// Tests that packed_flat needs ceil(N * bits / 8) bytes: 9 i4 values are 5.
+func.func @f(%q: tensor<4xi8>) -> tensor<3x3xf32> {
+  // expected-error @+1 {{'qnt.dequantize' op packed_flat input must hold 5 bytes for 9 4-bit elements, not 4}}
+  %x = qnt.dequantize %q : tensor<4xi8> to tensor<3x3xf32> as #qnt.params<i4, scales = [1.0]> packed_flat
+  return %x : tensor<3x3xf32>
+}
+
+// -----
+
+// Tests that packed_flat takes a 1-D input.
+func.func @f(%q: tensor<1x5xi8>) -> tensor<3x3xf32> {
+  // expected-error @+1 {{'qnt.dequantize' op packed_flat takes a 1-D input and a static result shape}}
+  %x = qnt.dequantize %q : tensor<1x5xi8> to tensor<3x3xf32> as #qnt.params<i4, scales = [1.0]> packed_flat
+  return %x : tensor<3x3xf32>
+}
+
+// -----
+
+// Tests that packed_flat is for 2- and 4-bit integers.
+func.func @f(%q: tensor<9xi8>) -> tensor<3x3xf32> {
+  // expected-error @+1 {{'qnt.dequantize' op packed storage is for 2- and 4-bit integers, not 'i8'}}
+  %x = qnt.dequantize %q : tensor<9xi8> to tensor<3x3xf32> as #qnt.params<i8, scales = [1.0]> packed_flat
+  return %x : tensor<3x3xf32>
+}
+
+// -----
+
 // Tests that float storage only rounds to nearest-even.
 func.func @f(%x: tensor<4xf32>) -> tensor<4xf8E4M3FN> {
   // expected-error @+1 {{'qnt.quantize' op float storage rounds to nearest-even; rounding 'half_up' applies to integers only}}

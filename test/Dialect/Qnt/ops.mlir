@@ -40,6 +40,21 @@ func.func @minifloat(%x: tensor<3xf32>) -> (tensor<3xf8E4M3FN>, tensor<3xf8E5M2>
   return %a, %b, %c : tensor<3xf8E4M3FN>, tensor<3xf8E5M2>, tensor<3xf4E2M1FN>
 }
 
+// Tests the FNUZ float8 kinds, saturate = false and the division's
+// precision, printed back (saturate = true is the default and not printed).
+// CHECK-LABEL: func @fnuz_saturate_precision
+func.func @fnuz_saturate_precision(%x: tensor<3xf16>, %y: tensor<3xf32>) -> (tensor<3xf8E4M3FNUZ>, tensor<3xf8E5M2FNUZ>, tensor<3xi8>, tensor<3xf8E4M3FN>) {
+  // CHECK: qnt.quantize %{{.*}} as #qnt.params<f8E4M3FNUZ:f16, scales = [2.0]> saturate = false precision = f16
+  %a = qnt.quantize %x : tensor<3xf16> to tensor<3xf8E4M3FNUZ> as #qnt.params<f8E4M3FNUZ:f16, scales = [2.0]> saturate = false precision = f16
+  // CHECK: qnt.quantize %{{.*}} as #qnt.params<f8E5M2FNUZ, scales = [0.5]>{{$}}
+  %b = qnt.quantize %y : tensor<3xf32> to tensor<3xf8E5M2FNUZ> as #qnt.params<f8E5M2FNUZ, scales = [0.5]> saturate = true
+  // CHECK: qnt.quantize %{{.*}} as #qnt.params<i8, scales = [0.125]> rounding = reciprocal precision = bf16
+  %c = qnt.quantize %y : tensor<3xf32> to tensor<3xi8> as #qnt.params<i8, scales = [0.125]> rounding = reciprocal precision = bf16
+  // CHECK: qnt.quantize %{{.*}} as #qnt.params<f8E4M3FN, scales = [0.25]> precision = f32
+  %d = qnt.quantize %y : tensor<3xf32> to tensor<3xf8E4M3FN> as #qnt.params<f8E4M3FN, scales = [0.25]> precision = f32
+  return %a, %b, %c, %d : tensor<3xf8E4M3FNUZ>, tensor<3xf8E5M2FNUZ>, tensor<3xi8>, tensor<3xf8E4M3FN>
+}
+
 // Tests two-level (NVFP4) scales: each block's scale is tensor_scale times
 // an E4M3 value (0.25 * 2 = 0.5, 0.25 * 1.125 = 0.28125), printed back.
 // CHECK-LABEL: func @nvfp4

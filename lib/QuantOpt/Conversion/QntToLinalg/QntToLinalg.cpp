@@ -177,13 +177,30 @@ Value i64Const(OpBuilder &b, Location loc, int64_t v) {
 }
 
 /// x / s, or x * (1.0f / s) for the reciprocal mode.
+/// num::roundToPrecision: a truncation to the precision's type and back.
+Value emitRoundToPrecision(OpBuilder &b, Location loc, Value v,
+                           num::Precision precision) {
+  if (precision == num::Precision::F32)
+    return v;
+  Type narrow = precision == num::Precision::F16 ? Type(b.getF16Type())
+                                                 : Type(b.getBF16Type());
+  Value truncated = arith::TruncFOp::create(b, loc, narrow, v);
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), truncated);
+}
+
 Value emitApplyInverseScale(OpBuilder &b, Location loc, Value x, Value scale,
-                            num::RoundingMode mode) {
+                            num::RoundingMode mode,
+                            num::Precision precision = num::Precision::F32) {
+  x = emitRoundToPrecision(b, loc, x, precision);
   if (mode == num::RoundingMode::Reciprocal) {
-    Value inv = arith::DivFOp::create(b, loc, f32Const(b, loc, 1.0f), scale);
-    return arith::MulFOp::create(b, loc, x, inv);
+    Value inv = emitRoundToPrecision(
+        b, loc, arith::DivFOp::create(b, loc, f32Const(b, loc, 1.0f), scale),
+        precision);
+    return emitRoundToPrecision(b, loc, arith::MulFOp::create(b, loc, x, inv),
+                                precision);
   }
-  return arith::DivFOp::create(b, loc, x, scale);
+  return emitRoundToPrecision(b, loc, arith::DivFOp::create(b, loc, x, scale),
+                              precision);
 }
 
 /// num::roundToIntegral.
@@ -263,17 +280,22 @@ Value emitFromF32(OpBuilder &b, Location loc, Value x, Type expressed) {
   return arith::TruncFOp::create(b, loc, expressed, x);
 }
 
-/// num::encodeFloatSaturating with integer bit manipulation: for
+/// num::encodeFloat with integer bit manipulation: for
 /// a = min(|y|, max), e = max(exponent(a), emin), step = 2^(e - mbits),
 /// m = roundeven(a / step) (exact division), code = (e - emin) * 2^mbits + m.
+/// Without saturation a is clamped to 2 * max instead (so the code stays a
+/// small integer), and a code above the largest finite one is an overflow.
+/// The FNUZ kinds have no negative zero: a zero code keeps no sign.
 Value emitEncodeMiniFloat(OpBuilder &b, Location loc, Value y,
-                          num::StorageKind kind, Type storedType) {
+                          num::StorageKind kind, Type storedType,
+                          bool saturate) {
   num::MiniFloatFormat fmt = num::getMiniFloatFormat(kind);
   Type i32 = b.getI32Type();
   Value isNaN = emitIsNaN(b, loc, y);
   Value a = math::AbsFOp::create(b, loc, y);
+  float maxFinite = static_cast<float>(num::getMaxFinite(kind));
   a = arith::MinimumFOp::create(
-      b, loc, a, f32Const(b, loc, static_cast<float>(num::getMaxFinite(kind))));
+      b, loc, a, f32Const(b, loc, saturate ? maxFinite : 2.0f * maxFinite));
   Value aBits = arith::BitcastOp::create(b, loc, i32, a);
   Value exponent = arith::SubIOp::create(
       b, loc, arith::ShRUIOp::create(b, loc, aBits, i32Const(b, loc, 23)),
@@ -300,7 +322,30 @@ Value emitEncodeMiniFloat(OpBuilder &b, Location loc, Value y,
   Value sign = arith::ShLIOp::create(
       b, loc, arith::ShRUIOp::create(b, loc, yBits, i32Const(b, loc, 31)),
       i32Const(b, loc, fmt.exponentBits + fmt.mantissaBits));
+  const llvm::fltSemantics &sem = num::getFloatSemantics(kind);
+  if (!num::hasNegativeZero(kind)) {
+    // FNUZ: the sign bit alone is the NaN, so a zero drops its sign.
+    Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, code,
+                                         i32Const(b, loc, 0));
+    sign = arith::SelectOp::create(b, loc, isZero, i32Const(b, loc, 0), sign);
+  }
+  Value overflow;
+  if (!saturate) {
+    // The largest finite code, from APFloat.
+    uint64_t maxCode =
+        llvm::APFloat::getLargest(sem).bitcastToAPInt().getZExtValue();
+    overflow = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, code,
+                                     i32Const(b, loc, maxCode));
+  }
   code = arith::OrIOp::create(b, loc, code, sign);
+  if (overflow) {
+    Value isNegative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                             sign, i32Const(b, loc, 0));
+    Value overflowCode = arith::SelectOp::create(
+        b, loc, isNegative, i32Const(b, loc, num::getOverflowBits(kind, true)),
+        i32Const(b, loc, num::getOverflowBits(kind, false)));
+    code = arith::SelectOp::create(b, loc, overflow, overflowCode, code);
+  }
   code = arith::SelectOp::create(b, loc, isNaN,
                                  i32Const(b, loc, num::getNaNBits(kind)), code);
   unsigned width = storedType.getIntOrFloatBitWidth();
@@ -378,28 +423,39 @@ Value emitRoundOffsetSaturate(OpBuilder &b, Location loc, Value y, Value offset,
   return emitSaturate(b, loc, v, range, storedType);
 }
 
+/// How qnt.quantize rounds: its rounding mode, saturation (float storage)
+/// and the division's precision.
+struct QuantizeMode {
+  num::RoundingMode rounding = num::RoundingMode::HalfEven;
+  bool saturate = true;
+  num::Precision precision = num::Precision::F32;
+};
+
 /// num::quantizeAffine / quantizeMinval / quantizeToFloat on a f32 value.
 Value emitQuantize(OpBuilder &b, Location loc, ValueRange args,
-                   const ParamSet &p, Value x, num::RoundingMode mode) {
+                   const ParamSet &p, Value x, const QuantizeMode &mode) {
   ParamsAttr attr = p.attr;
   Type storedType = attr.getStoredElementType();
   Value scale = getParam(b, loc, args, p.scale);
   if (attr.isFloatStorage()) {
-    Value y = emitApplyInverseScale(b, loc, x, scale, mode);
-    return emitEncodeMiniFloat(b, loc, y, attr.getStorageKind(), storedType);
+    Value y =
+        emitApplyInverseScale(b, loc, x, scale, mode.rounding, mode.precision);
+    return emitEncodeMiniFloat(b, loc, y, attr.getStorageKind(), storedType,
+                               mode.saturate);
   }
   num::IntRange range = attr.getIntRange();
   Value y, offset;
   if (attr.hasMinValues()) {
     Value m = getParam(b, loc, args, p.minValue);
     y = emitApplyInverseScale(b, loc, arith::SubFOp::create(b, loc, x, m),
-                              scale, mode);
+                              scale, mode.rounding);
     offset = f32Const(b, loc, static_cast<float>(range.qmin));
   } else {
-    y = emitApplyInverseScale(b, loc, x, scale, mode);
+    y = emitApplyInverseScale(b, loc, x, scale, mode.rounding, mode.precision);
     offset = getParam(b, loc, args, p.zeroPointF32);
   }
-  return emitRoundOffsetSaturate(b, loc, y, offset, range, storedType, mode);
+  return emitRoundOffsetSaturate(b, loc, y, offset, range, storedType,
+                                 mode.rounding);
 }
 
 /// num::dequantizeAffine / dequantizeMinval / dequantizeFromFloat, in f32.
@@ -439,7 +495,8 @@ struct QuantizeLowering : OpRewritePattern<QuantizeOp> {
     Location loc = op.getLoc();
     ElementwiseBuilder eb(rewriter, loc, op.getInput());
     ParamSet p = addParams(rewriter, loc, eb, op.getParams(), true);
-    num::RoundingMode mode = toNumerics(op.getRounding());
+    QuantizeMode mode{toNumerics(op.getRounding()), op.getSaturate(),
+                      op.getDivisionPrecision()};
     Value result = eb.build(
         op.getParams().getStoredElementType(),
         [&](OpBuilder &b, Location l, ValueRange args) {
@@ -473,9 +530,13 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     unsigned rank = resultType.getRank();
-    bool packed = op.getPacked();
+    bool packed = op.getPacked(), flat = op.getPackedFlat();
     unsigned bits = num::getStorageBitWidth(op.getParams().getStorageKind());
     AffineMap sourceMap = rewriter.getMultiDimIdentityMap(rank);
+    // The row-major index of the element (packed_flat).
+    AffineExpr linear = rewriter.getAffineConstantExpr(0);
+    for (unsigned d = 0; d < rank; ++d)
+      linear = linear * resultType.getDimSize(d) + rewriter.getAffineDimExpr(d);
     if (packed) {
       SmallVector<AffineExpr> exprs;
       for (unsigned d = 0; d < rank; ++d)
@@ -483,6 +544,8 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
                             ? rewriter.getAffineDimExpr(d).floorDiv(8 / bits)
                             : rewriter.getAffineDimExpr(d));
       sourceMap = AffineMap::get(rank, 0, exprs, rewriter.getContext());
+    } else if (flat) {
+      sourceMap = AffineMap::get(rank, 0, linear.floorDiv(8 / bits));
     }
     ElementwiseBuilder eb(rewriter, loc, op.getInput(), resultType.getShape(),
                           sourceMap);
@@ -494,6 +557,18 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
           if (packed)
             q = emitUnpack(b, l, q, linalg::IndexOp::create(b, l, rank - 1),
                            bits);
+          if (flat) {
+            // The row-major index; only its remainder by 8 / bits counts.
+            Value index = arith::ConstantIndexOp::create(b, l, 0);
+            for (unsigned d = 0; d < rank; ++d) {
+              Value size = arith::ConstantIndexOp::create(
+                  b, l, resultType.getDimSize(d));
+              index = arith::AddIOp::create(
+                  b, l, arith::MulIOp::create(b, l, index, size),
+                  linalg::IndexOp::create(b, l, d));
+            }
+            q = emitUnpack(b, l, q, index, bits);
+          }
           return emitFromF32(b, l, emitDequantize(b, l, args, p, q),
                              expressed);
         });
@@ -511,7 +586,7 @@ struct FakeQuantLowering : OpRewritePattern<FakeQuantOp> {
     ParamsAttr attr = op.getParams();
     ParamSet pq = addParams(rewriter, loc, eb, attr, true);
     ParamSet pd = addParams(rewriter, loc, eb, attr, false);
-    num::RoundingMode mode = toNumerics(op.getRounding());
+    QuantizeMode mode{toNumerics(op.getRounding())};
     Type expressed = attr.getExpressedType();
     Value result =
         eb.build(expressed, [&](OpBuilder &b, Location l, ValueRange args) {

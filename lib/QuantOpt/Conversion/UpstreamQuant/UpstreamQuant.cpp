@@ -405,6 +405,9 @@ struct QuantizeToQCast : OpRewritePattern<qnt::QuantizeOp> {
                                 PatternRewriter &rewriter) const override {
     if (op.getRounding() != qnt::RoundingMode::half_even)
       return rewriter.notifyMatchFailure(op, "rounding other than half_even");
+    if (!op.getSaturate() || op.getPrecision())
+      return rewriter.notifyMatchFailure(
+          op, "quant.qcast neither overflows to NaN nor divides in f16");
     auto type = cast<RankedTensorType>(op.getType());
     std::string why;
     quant::QuantizedType q =
@@ -424,7 +427,7 @@ struct DequantizeToDCast : OpRewritePattern<qnt::DequantizeOp> {
 
   LogicalResult matchAndRewrite(qnt::DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getPacked())
+    if (op.hasPacking())
       return rewriter.notifyMatchFailure(op, "packed sub-byte storage");
     auto type = cast<RankedTensorType>(op.getInput().getType());
     std::string why;
@@ -467,7 +470,7 @@ struct QntExportUpstreamPass
       } else if (auto d = dyn_cast<qnt::DequantizeOp>(op)) {
         params = d.getParams();
         shape = cast<RankedTensorType>(d.getInput().getType()).getShape();
-        if (d.getPacked())
+        if (d.hasPacking())
           why = "its input is packed sub-byte storage (two values per byte), "
                 "which !quant.uniform cannot describe";
       } else {

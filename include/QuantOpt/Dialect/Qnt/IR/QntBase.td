@@ -13,6 +13,8 @@ include "mlir/IR/EnumAttr.td"
 def Qnt_Dialect : Dialect {
   let name = "qnt";
   let cppNamespace = "::mlir::qnt";
+  // Canonicalization reshapes packed_flat inputs (tensor.expand_shape).
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let summary = "Quantized tensors with explicit parameters";
   let description = [{
     The `qnt` dialect describes how real tensors map to their stored

@@ -28,15 +28,43 @@ def Qnt_QuantizeOp : Qnt_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
     `rounding` is `half_even` (default), `half_away`, `half_up` or
     `reciprocal` (torch: multiply by `1.0f / s`, then half-even).
 
+    `saturate = false` (float8 storage only: `f8E4M3FN`, `f8E5M2` and the
+    FNUZ kinds) is ONNX's QuantizeLinear with `saturate = 0`: a value whose
+    magnitude rounds beyond the largest finite value, infinities included,
+    becomes the infinity (`f8E5M2`) or the NaN (`f8E4M3FN`, with its sign;
+    `0x80` for the FNUZ kinds) instead of the largest finite value.
+
+    `precision = f16` or `bf16` divides in that type, as ONNX's
+    QuantizeLinear does when the scale is float16 (its `precision`
+    attribute): `x` is rounded to the type, the quotient `x / s` (or the
+    product with the reciprocal) is rounded to it, and rounding and
+    saturation follow in float32 (exact). Every scale must be a value of the
+    type. Without it the division is in float32.
+
     ```mlir
     %q = qnt.quantize %x : tensor<4xf32> to tensor<4xi8> as #qnt.params<i8, scales = [0.1]>
+    %f = qnt.quantize %h : tensor<4xf16> to tensor<4xf8E4M3FNUZ> as #qnt.params<f8E4M3FNUZ, scales = [2.0]> saturate = false precision = f16
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params,
-      DefaultValuedAttr<Qnt_RoundingMode, "::mlir::qnt::RoundingMode::half_even">:$rounding);
+      DefaultValuedAttr<Qnt_RoundingMode, "::mlir::qnt::RoundingMode::half_even">:$rounding,
+      DefaultValuedAttr<BoolAttr, "true">:$saturate,
+      OptionalAttr<TypeAttr>:$precision);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `:` type($input) `to` type($result) `as` custom<Params>($params) (`rounding` `=` $rounding^)? attr-dict
+    $input `:` type($input) `to` type($result) `as` custom<Params>($params) (`rounding` `=` $rounding^)? (`saturate` `=` $saturate^)? (`precision` `=` $precision^)? attr-dict
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+        "::mlir::qnt::ParamsAttr":$params,
+        CArg<"::mlir::qnt::RoundingMode", "::mlir::qnt::RoundingMode::half_even">:$rounding), [{
+      build($_builder, $_state, result, input, params, rounding,
+            /*saturate=*/true, /*precision=*/nullptr);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The division's precision (F32 without the attribute).
+    ::quantopt::numerics::Precision getDivisionPrecision();
   }];
   let hasVerifier = 1;
 }
@@ -53,19 +81,32 @@ def Qnt_DequantizeOp : Qnt_Op<"dequantize", [Pure]> {
 
     With `packed`, 2- and 4-bit integer storage arrives packed along the last
     dimension in an `i8` tensor: element `j` lives in byte `j / (8 / bits)`
-    at bit `(j % (8 / bits)) * bits`, lowest bits first (ONNX's int4
-    layout), so the stored last dimension is `D * bits / 8`.
+    at bit `(j % (8 / bits)) * bits`, lowest bits first, so the stored last
+    dimension is `D * bits / 8`.
+
+    With `packed_flat`, they arrive packed over the flattened tensor, as ONNX
+    stores int4 and uint4 tensors: element `i` of the row-major order lives
+    in byte `i / (8 / bits)` of a 1-D `i8` tensor of `ceil(N * bits / 8)`
+    bytes, so a row may start in the middle of a byte. When `8 / bits`
+    divides the last dimension the two layouts are the same bytes, and
+    canonicalization turns `packed_flat` into a reshape and `packed`, which
+    the kernels read.
 
     ```mlir
     %x = qnt.dequantize %q : tensor<4xi8> to tensor<4xf32> as #qnt.params<i8, scales = [0.1]>
     %w = qnt.dequantize %p : tensor<16x32xi8> to tensor<16x64xf32> as #qnt.params<i4, axis = 0, scales = [...]> packed
+    %v = qnt.dequantize %f : tensor<8xi8> to tensor<3x5xf32> as #qnt.params<i4, scales = [0.5]> packed_flat
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, Qnt_ParamsAttr:$params,
-      UnitAttr:$packed);
+      UnitAttr:$packed, UnitAttr:$packed_flat);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `:` type($input) `to` type($result) `as` custom<Params>($params) (`packed` $packed^)? attr-dict
+    $input `:` type($input) `to` type($result) `as` custom<Params>($params) (`packed` $packed^)? (`packed_flat` $packed_flat^)? attr-dict
+  }];
+  let extraClassDeclaration = [{
+    /// Whether the input is packed, along rows or flat.
+    bool hasPacking() { return getPacked() || getPackedFlat(); }
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;

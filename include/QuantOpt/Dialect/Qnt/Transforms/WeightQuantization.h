@@ -57,12 +57,15 @@ quantizeWeightGptq(mlir::DenseElementsAttr weights, const WeightConfig &config,
 /// storage, granularity and scheme) with `rounding`: what qnt.quantize
 /// computes, element by element, with the numerics library; the one loop
 /// behind compile-time weight quantization and the folding of qnt.quantize
-/// of constants. std::nullopt for a non-float constant or parameters that
-/// do not fit its shape.
+/// of constants (`saturate` and `precision` as qnt.quantize's). std::nullopt
+/// for a non-float constant or parameters that do not fit its shape.
 std::optional<mlir::DenseElementsAttr>
 quantizeWithParams(mlir::DenseElementsAttr values, mlir::qnt::ParamsAttr params,
                    quantopt::numerics::RoundingMode rounding =
-                       quantopt::numerics::RoundingMode::HalfEven);
+                       quantopt::numerics::RoundingMode::HalfEven,
+                   bool saturate = true,
+                   quantopt::numerics::Precision precision =
+                       quantopt::numerics::Precision::F32);
 
 /// The real values of `stored` (a constant of `params`' storage type, not
 /// packed) under `params`, as qnt.dequantize computes them (float32), in

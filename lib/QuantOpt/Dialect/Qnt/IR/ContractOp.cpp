@@ -13,6 +13,8 @@
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 #include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/PatternMatch.h"
@@ -466,12 +468,43 @@ struct FoldDequantizeIntoContract : OpRewritePattern<DequantizeOp> {
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
     ContractOp layer = getAccumulatorLayer(op.getInput(), op.getParams());
-    if (!layer || op.getPacked() ||
+    if (!layer || op.hasPacking() ||
         !op.getResult().getType().getElementType().isF32())
       return rewriter.notifyMatchFailure(
           op, "not the f32 dequantization of a layer's accumulator");
     foldIntoLayer(rewriter, op, layer, op.getResult().getType(), ParamsAttr(),
                   RequantModeAttr());
+    return success();
+  }
+};
+
+/// `packed_flat` whose rows end on byte boundaries (8 / bits divides the
+/// last dimension) -> `packed` of the reshaped bytes: the same bytes, in the
+/// layout the kernels read.
+struct FlatPackingToRows : OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getPackedFlat())
+      return failure();
+    auto out = op.getResult().getType();
+    unsigned bits = num::getStorageBitWidth(op.getParams().getStorageKind());
+    int64_t last = out.getRank() ? out.getShape().back() : 1;
+    if (out.getRank() == 0 || (last * bits) % 8 != 0)
+      return rewriter.notifyMatchFailure(op, "rows do not end on bytes");
+    SmallVector<int64_t> shape(out.getShape());
+    shape.back() = last * bits / 8;
+    Value bytes = op.getInput();
+    if (out.getRank() > 1) {
+      auto type = RankedTensorType::get(shape, rewriter.getI8Type());
+      SmallVector<ReassociationIndices> groups(1);
+      for (int64_t d = 0; d < out.getRank(); ++d)
+        groups[0].push_back(d);
+      bytes = tensor::ExpandShapeOp::create(rewriter, op.getLoc(), type, bytes,
+                                            groups);
+    }
+    rewriter.replaceOpWithNewOp<DequantizeOp>(
+        op, out, bytes, op.getParams(), rewriter.getUnitAttr(), UnitAttr());
     return success();
   }
 };
@@ -485,5 +518,5 @@ void RequantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 void DequantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                                MLIRContext *context) {
-  results.add<FoldDequantizeIntoContract>(context);
+  results.add<FoldDequantizeIntoContract, FlatPackingToRows>(context);
 }

@@ -57,6 +57,10 @@ std::optional<num::StorageKind> mlir::qnt::getStorageKindOf(Type type) {
     return num::StorageKind::F6E2M3FN;
   if (isa<Float6E3M2FNType>(type))
     return num::StorageKind::F6E3M2FN;
+  if (isa<Float8E4M3FNUZType>(type))
+    return num::StorageKind::F8E4M3FNUZ;
+  if (isa<Float8E5M2FNUZType>(type))
+    return num::StorageKind::F8E5M2FNUZ;
   return std::nullopt;
 }
 
@@ -72,6 +76,10 @@ Type mlir::qnt::getStorageTypeFor(MLIRContext *context, num::StorageKind kind) {
     return Float6E2M3FNType::get(context);
   case num::StorageKind::F6E3M2FN:
     return Float6E3M2FNType::get(context);
+  case num::StorageKind::F8E4M3FNUZ:
+    return Float8E4M3FNUZType::get(context);
+  case num::StorageKind::F8E5M2FNUZ:
+    return Float8E5M2FNUZType::get(context);
   default:
     return IntegerType::get(context, num::getStorageBitWidth(kind),
                             num::isSignedStorage(kind)

@@ -6,6 +6,8 @@
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 #include "llvm/Support/Format.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -218,23 +220,87 @@ LogicalResult QuantizeOp::verify() {
       failed(verifyStoredType(*this, getResult().getType(), getParams(),
                               "result")))
     return failure();
-  return verifyRounding(*this, getParams(), getRounding());
+  if (failed(verifyRounding(*this, getParams(), getRounding())))
+    return failure();
+  ParamsAttr params = getParams();
+  if (!getSaturate() && !num::hasOverflowValue(params.getStorageKind()))
+    return emitOpError() << "saturate = false needs float8 storage (a NaN "
+                            "or an infinity to overflow to), not "
+                         << params.getStorageType();
+  if (std::optional<Type> precision = getPrecision()) {
+    if (!precision->isF16() && !precision->isBF16() && !precision->isF32())
+      return emitOpError() << "precision must be f16, bf16 or f32, not "
+                           << *precision;
+    if (params.hasMinValues())
+      return emitOpError() << "precision applies to affine and float "
+                              "storage, not to minval parameters";
+    num::Precision p = getDivisionPrecision();
+    for (auto [i, scale] : llvm::enumerate(params.getScales().asArrayRef()))
+      if (!num::isValueOf(scale, p))
+        return emitOpError()
+               << "scale #" << i << " (" << scale << ") is not a value of "
+               << *precision << ", the division's precision";
+  }
+  return success();
+}
+
+num::Precision QuantizeOp::getDivisionPrecision() {
+  std::optional<Type> precision = getPrecision();
+  if (!precision || precision->isF32())
+    return num::Precision::F32;
+  return precision->isF16() ? num::Precision::F16 : num::Precision::BF16;
+}
+
+/// The bits per element of packed storage (2 or 4), or an error.
+static FailureOr<unsigned> getPackedBits(DequantizeOp op) {
+  ParamsAttr params = op.getParams();
+  unsigned bits = params.isFloatStorage()
+                      ? 0
+                      : num::getStorageBitWidth(params.getStorageKind());
+  if (bits != 2 && bits != 4)
+    return op.emitOpError() << "packed storage is for 2- and 4-bit integers, "
+                               "not "
+                            << params.getStorageType();
+  if (!op.getInput().getType().getElementType().isInteger(8))
+    return op.emitOpError() << "packed input must be a tensor of i8";
+  if (op.getResult().getType().getElementType() != params.getExpressedType())
+    return op.emitOpError() << "result element type "
+                            << op.getResult().getType().getElementType()
+                            << " does not match the expressed type "
+                            << params.getExpressedType();
+  return bits;
 }
 
 LogicalResult DequantizeOp::verify() {
+  if (getPacked() && getPackedFlat())
+    return emitOpError() << "packed and packed_flat exclude each other";
+  if (getPackedFlat()) {
+    FailureOr<unsigned> bits = getPackedBits(*this);
+    if (failed(bits))
+      return failure();
+    auto in = getInput().getType();
+    auto out = getResult().getType();
+    if (!out.hasStaticShape() || in.getRank() != 1 || out.getEncoding() ||
+        in.getEncoding())
+      return emitOpError() << "packed_flat takes a 1-D input and a static "
+                              "result shape";
+    int64_t bytes = (out.getNumElements() * *bits + 7) / 8;
+    if (in.getDimSize(0) != bytes)
+      return emitOpError() << "packed_flat input must hold " << bytes
+                           << " bytes for " << out.getNumElements() << " "
+                           << *bits << "-bit elements, not "
+                           << in.getDimSize(0);
+    return getParams().verifyForShape(out.getShape(),
+                                      [&]() { return emitOpError(); });
+  }
   if (getPacked()) {
     auto in = getInput().getType();
     auto out = getResult().getType();
     ParamsAttr params = getParams();
-    unsigned bits = params.isFloatStorage()
-                        ? 0
-                        : num::getStorageBitWidth(params.getStorageKind());
-    if (bits != 2 && bits != 4)
-      return emitOpError() << "packed storage is for 2- and 4-bit integers, "
-                              "not "
-                           << params.getStorageType();
-    if (!in.getElementType().isInteger(8))
-      return emitOpError() << "packed input must be a tensor of i8";
+    FailureOr<unsigned> packedBits = getPackedBits(*this);
+    if (failed(packedBits))
+      return failure();
+    unsigned bits = *packedBits;
     if (in.getRank() != out.getRank() || in.getRank() == 0 ||
         in.getEncoding() || out.getEncoding())
       return emitOpError() << "packed input and result must have the same "
@@ -246,11 +312,6 @@ LogicalResult DequantizeOp::verify() {
       return emitOpError() << "packed input shape must be the result shape "
                               "with the last dimension (static, a multiple of "
                            << 8 / bits << ") divided by " << 8 / bits;
-    if (getResult().getType().getElementType() != params.getExpressedType())
-      return emitOpError() << "result element type "
-                           << out.getElementType()
-                           << " does not match the expressed type "
-                           << params.getExpressedType();
     return params.verifyForShape(out.getShape(),
                                  [&]() { return emitOpError(); });
   }

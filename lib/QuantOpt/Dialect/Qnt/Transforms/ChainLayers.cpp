@@ -553,11 +553,11 @@ struct ChainIntoQuantize : OpRewritePattern<qnt::QuantizeOp> {
     qnt::ParamsAttr params = op.getParams();
     if (params.isFloatStorage() || params.hasMinValues() ||
         !params.isPerTensor() ||
-        op.getRounding() != qnt::RoundingMode::half_even ||
+        op.getRounding() != qnt::RoundingMode::half_even || op.getPrecision() ||
         !op.getInput().getType().getElementType().isF32())
       return rewriter.notifyMatchFailure(
           op, "chaining needs per-tensor affine integer parameters, f32 "
-              "input and round-half-even");
+              "input and round-half-even in float32");
     Location loc = op.getLoc();
     // A concatenation carries one set of parameters: chain the operands
     // that come from static layers, quantize the others, and concatenate
@@ -717,9 +717,9 @@ struct QuantizeOfDequantized : OpRewritePattern<qnt::QuantizeOp> {
     }
     auto dq = x.getDefiningOp<qnt::DequantizeOp>();
     qnt::ParamsAttr params = op.getParams();
-    if (!dq || dq.getPacked() || dq.getParams() != params ||
+    if (!dq || dq.hasPacking() || dq.getParams() != params ||
         !params.isPerTensor() || params.isFloatStorage() ||
-        params.hasMinValues())
+        params.hasMinValues() || op.getPrecision())
       return rewriter.notifyMatchFailure(op, "not a requantization of "
                                              "dequantized values");
     std::reverse(passThrough.begin(), passThrough.end());

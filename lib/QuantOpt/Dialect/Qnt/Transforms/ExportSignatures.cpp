@@ -40,7 +40,7 @@ static qnt::ParamsAttr getStorageParams(Value value) {
 static bool isUnsignedStorage(Value value) {
   // Packed sub-byte storage travels as raw bytes (uint8).
   for (Operation *user : value.getUsers())
-    if (auto d = dyn_cast<qnt::DequantizeOp>(user); d && d.getPacked())
+    if (auto d = dyn_cast<qnt::DequantizeOp>(user); d && d.hasPacking())
       return true;
   if (auto dq = value.getDefiningOp<qnt::DynamicQuantizeOp>())
     if (value == dq.getResult())

@@ -54,7 +54,7 @@ struct FoldDequantizedLayer
     auto w = linalgOp.getDpsInputOperand(1)->get().getDefiningOp<qnt::DequantizeOp>();
     Value c = linalgOp.getDpsInitOperand(0)->get();
     auto outType = cast<RankedTensorType>(linalgOp->getResult(0).getType());
-    if (!x || !w || x.getPacked() || w.getPacked() ||
+    if (!x || !w || x.hasPacking() || w.hasPacking() ||
         !outType.getElementType().isF32())
       return rewriter.notifyMatchFailure(
           layer, "the activation and the weight are not both unpacked "
@@ -120,7 +120,8 @@ struct FoldQuantizedConstant : OpRewritePattern<qnt::QuantizeOp> {
       return rewriter.notifyMatchFailure(op, "the input is not a constant");
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     std::optional<DenseElementsAttr> stored = quantizeWithParams(
-        values, op.getParams(), qnt::toNumerics(op.getRounding()));
+        values, op.getParams(), qnt::toNumerics(op.getRounding()),
+        op.getSaturate(), op.getDivisionPrecision());
     if (!stored || stored->getType() != resultType)
       return rewriter.notifyMatchFailure(op, "the constant does not fold");
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, *stored);
@@ -138,7 +139,7 @@ struct TransposeDequantizedConstant : OpRewritePattern<linalg::TransposeOp> {
                                 PatternRewriter &rewriter) const override {
     auto dq = op.getInput().getDefiningOp<qnt::DequantizeOp>();
     DenseElementsAttr stored;
-    if (!dq || dq.getPacked() ||
+    if (!dq || dq.hasPacking() ||
         !matchPattern(dq.getInput(), m_Constant(&stored)))
       return rewriter.notifyMatchFailure(op, "not a dequantized constant");
     qnt::ParamsAttr params = dq.getParams();
@@ -208,7 +209,7 @@ struct RequantizeExactActivation
       if (!v)
         return failure();
     }
-    if (!dq || dq.getPacked())
+    if (!dq || dq.hasPacking())
       return failure();
     qnt::ParamsAttr params = dq.getParams();
     if (!params.isPerTensor() || params.isFloatStorage() ||

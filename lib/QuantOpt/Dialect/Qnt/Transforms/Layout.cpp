@@ -493,7 +493,7 @@ Value cloneQntOp(PatternRewriter &rewriter, Operation *op, Value input,
 
 bool isPacked(Operation *op) {
   auto dq = dyn_cast<qnt::DequantizeOp>(op);
-  return dq && dq.getPacked();
+  return dq && dq.hasPacking();
 }
 
 /// qnt.quantize/dequantize(transpose(y, p)) -> transpose(op'(y), p), the
@@ -683,7 +683,7 @@ struct PermuteFlattenedWeights : OpRewritePattern<linalg::MatmulOp> {
     DenseElementsAttr weights;
     auto dequantize = op.getInputs()[1].getDefiningOp<qnt::DequantizeOp>();
     if (dequantize &&
-        (dequantize.getPacked() || dequantize.getParams().getBlockSize() > 0 ||
+        (dequantize.hasPacking() || dequantize.getParams().getBlockSize() > 0 ||
          dequantize.getParams().getAxis() == 0 ||
          !matchPattern(dequantize.getInput(), m_Constant(&weights))))
       return failure();

@@ -221,7 +221,8 @@ quantopt::quantizeWeightGptq(DenseElementsAttr weights,
 
 std::optional<DenseElementsAttr>
 quantopt::quantizeWithParams(DenseElementsAttr values, qnt::ParamsAttr params,
-                             num::RoundingMode rounding) {
+                             num::RoundingMode rounding, bool saturate,
+                             num::Precision precision) {
   auto type = cast<RankedTensorType>(values.getType());
   if (!isa<FloatType>(type.getElementType()))
     return std::nullopt;
@@ -247,15 +248,16 @@ quantopt::quantizeWithParams(DenseElementsAttr values, qnt::ParamsAttr params,
     if (group >= scales.size())
       return std::nullopt;
     if (isFloat) {
-      uint8_t bits = num::quantizeToFloat(x, scales[group], kind, rounding);
+      uint8_t bits = num::quantizeToFloat(x, scales[group], kind, rounding,
+                                          saturate, precision);
       floats.emplace_back(num::getFloatSemantics(kind), APInt(width, bits));
     } else {
-      int64_t q = isMinval ? num::quantizeMinval(x, scales[group],
-                                                 minValues[group], range,
-                                                 rounding)
-                           : num::quantizeAffine(x, scales[group],
-                                                 params.getZeroPoint(group),
-                                                 range, rounding);
+      int64_t q = isMinval
+                      ? num::quantizeMinval(x, scales[group], minValues[group],
+                                            range, rounding)
+                      : num::quantizeAffine(x, scales[group],
+                                            params.getZeroPoint(group), range,
+                                            rounding, precision);
       ints.push_back(APInt(width, static_cast<uint64_t>(q), /*isSigned=*/true,
                            /*implicitTrunc=*/true));
     }
