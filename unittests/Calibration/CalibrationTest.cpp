@@ -21,9 +21,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Calibration/Calibration.h"
+#include "QuantOpt/Calibration/TorchHistogram.h"
 #include "QuantOpt/Numerics/Numerics.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -56,6 +58,7 @@ using quantopt::numerics::parseStorageName;
 using quantopt::numerics::Scheme;
 using quantopt::numerics::StorageKind;
 namespace json = llvm::json;
+namespace num = quantopt::numerics;
 
 namespace {
 
@@ -1137,6 +1140,119 @@ TEST(CalibrationRangeTest, TorchHistogramObserverLooseReference) {
     }
   }
   EXPECT_GT(checked, 0);
+}
+
+//===----------------------------------------------------------------------===//
+// torch.ao's HistogramObserver (data/torch_histogram.json, written by
+// gen_torch_histogram.py with python3-torch 1.13)
+//===----------------------------------------------------------------------===//
+
+/// Bit-exact float comparison with the bit patterns in the message.
+::testing::AssertionResult sameBits(const char *actualExpr,
+                                    const char *expectedExpr, float actual,
+                                    float expected) {
+  uint32_t a, e;
+  std::memcpy(&a, &actual, 4);
+  std::memcpy(&e, &expected, 4);
+  if (a == e)
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << actualExpr << " is " << llvm::formatv("{0:e9}", actual).str()
+         << " (0x" << llvm::utohexstr(a) << "), expected " << expectedExpr
+         << " = " << llvm::formatv("{0:e9}", expected).str() << " (0x"
+         << llvm::utohexstr(e) << ")";
+}
+
+// Tests that feeding torch's batches in order gives torch's state (min, max
+// and all 2048 float32 counts, the upsampled combinations included), its
+// searched range and, through the torch profile's solver, its scale and
+// zero point, bit for bit, for affine and symmetric quint8/qint8,
+// reduce_range, a custom range and 256 bins.
+TEST(TorchHistogram, MatchesTorch) {
+  static const json::Object *root = loadJSON("torch_histogram.json");
+  ASSERT_TRUE(root);
+  const json::Array *cases = root->getArray("cases");
+  ASSERT_TRUE(cases);
+  ASSERT_GE(cases->size(), 10u);
+  for (const json::Value &value : *cases) {
+    const json::Object &c = *value.getAsObject();
+    SCOPED_TRACE(c.getString("name")->str());
+    TorchHistogramObserver observer(*c.getInteger("bins"),
+                                    *c.getInteger("upsample_rate"));
+    for (const std::vector<float> &batch : getBatches(c))
+      ASSERT_FALSE(static_cast<bool>(observer.observe(batch)));
+    EXPECT_PRED_FORMAT2(sameBits, observer.getMin(),
+                        decodeHex(*c.getString("min_val"))[0]);
+    EXPECT_PRED_FORMAT2(sameBits, observer.getMax(),
+                        decodeHex(*c.getString("max_val"))[0]);
+    std::vector<float> histogram = decodeHex(*c.getString("histogram"));
+    ASSERT_EQ(observer.getHistogram().size(), histogram.size());
+    size_t differing = 0;
+    for (auto [got, want] : llvm::zip(observer.getHistogram(), histogram))
+      differing += std::memcmp(&got, &want, 4) != 0;
+    EXPECT_EQ(differing, 0u);
+    auto [newMin, newMax] = observer.searchRange();
+    EXPECT_PRED_FORMAT2(sameBits, newMin,
+                        decodeHex(*c.getString("new_min"))[0]);
+    EXPECT_PRED_FORMAT2(sameBits, newMax,
+                        decodeHex(*c.getString("new_max"))[0]);
+
+    num::SolverOptions options;
+    options.profile = num::Profile::Torch;
+    options.storage = *c.getString("dtype") == "qint8" ? num::StorageKind::I8
+                                                       : num::StorageKind::U8;
+    options.scheme = *c.getString("qscheme") == "symmetric"
+                         ? num::Scheme::Symmetric
+                         : num::Scheme::Asymmetric;
+    options.reduceRange = *c.getBoolean("reduce_range");
+    if (auto lo = c.getInteger("quant_min")) {
+      options.rangeMin = *lo;
+      options.rangeMax = *c.getInteger("quant_max");
+    }
+    options.setDefaults();
+    auto params = num::solveFromRange(newMin, newMax, options);
+    ASSERT_TRUE(static_cast<bool>(params)) << toString(params.takeError());
+    EXPECT_PRED_FORMAT2(sameBits, params->scale,
+                        decodeHex(*c.getString("scale"))[0]);
+    EXPECT_EQ(params->zeroPoint, *c.getInteger("zero_point"));
+  }
+}
+
+// Tests torch.histc's edges by hand: values on a bin edge go up, the
+// maximum into the last bin, values outside the range are dropped, an empty
+// range takes the data's own, and a constant one widens by 1 each way.
+TEST(TorchHistogram, Histc) {
+  auto h = torchHistc({0.0f, 0.25f, 0.5f, 1.0f, -0.5f, 2.0f}, 4, 0.0, 1.0);
+  ASSERT_TRUE(static_cast<bool>(h));
+  EXPECT_EQ(*h, (std::vector<float>{1, 1, 1, 1}));
+  auto own = torchHistc({2.25f, 2.5f, 2.75f}, 2, 2.0, 2.0);
+  ASSERT_TRUE(static_cast<bool>(own));
+  EXPECT_EQ(*own, (std::vector<float>{1, 2}));
+  auto constant = torchHistc({0.5f, 0.5f}, 4, 0.0, 0.0);
+  ASSERT_TRUE(static_cast<bool>(constant)); // [-0.5, 1.5]: bin 2
+  EXPECT_EQ(*constant, (std::vector<float>{0, 0, 2, 0}));
+  TorchHistogramObserver observer;
+  EXPECT_FALSE(observer.isInitialized());
+  EXPECT_TRUE(static_cast<bool>(llvm::errorToBool(
+      observer.observe({1.0f, std::numeric_limits<float>::quiet_NaN()}))));
+  EXPECT_FALSE(static_cast<bool>(observer.observe({})));
+  EXPECT_FALSE(observer.isInitialized());
+}
+
+// Tests ATen's float32 cascade sum against torch.sum (python3-torch 1.13):
+// sixteen ones then 1e8 sum to 1e8 + 16 sequentially, but ATen adds the
+// ones in 8 lanes (2 each), starts from the scalar tail (1e8) and then adds
+// each lane's 2, which 1e8's step of 8 loses: torch.sum gives 1e8. Below 8
+// values it takes the scalar path.
+TEST(TorchHistogram, CascadeSum) {
+  EXPECT_EQ(torchSum({1.0f, 2.0f, 3.0f}), 6.0f);
+  std::vector<float> v(17, 1.0f);
+  v[16] = 1e8f;
+  float sequential = 0.0f;
+  for (float x : v)
+    sequential = sequential + x;
+  EXPECT_EQ(sequential, 1e8f + 16.0f);
+  EXPECT_EQ(torchSum(v), 1e8f);
 }
 
 } // namespace

@@ -255,3 +255,26 @@ TEST(NumericsProfile, TfLite) {
   EXPECT_EQ(zero->scale, 1.0f);
   EXPECT_EQ(zero->zeroPoint, 0);
 }
+
+// TFLite's symmetric weight integers, hand-derived: with amax 127 the
+// inverse is 1 and halves round away from zero (2.5 -> 3, where division
+// and half to even give 2); with amax 0.3, 0.253937 * (127 / 0.3) is
+// 107.49999 in float32 (107) while 0.253937 / (0.3 / 127) is 107.5 (108);
+// amax 0 gives inverse 0; NaN gives 0 and infinities the ends.
+TEST(NumericsProfile, TfLiteWeights) {
+  EXPECT_EQ(getWeightRounding(Profile::TfLite), RoundingMode::HalfAwayFromZero);
+  EXPECT_EQ(getWeightRounding(Profile::Torch), RoundingMode::Reciprocal);
+  EXPECT_EQ(getWeightRounding(Profile::OnnxRuntime), RoundingMode::HalfEven);
+  IntRange r = getIntRange(StorageKind::I8, /*narrow=*/true);
+  EXPECT_EQ(quantizeTfLiteSymmetric(2.5f, 127.0f, r), 3);
+  EXPECT_EQ(quantizeTfLiteSymmetric(-2.5f, 127.0f, r), -3);
+  EXPECT_EQ(quantizeTfLiteSymmetric(0.5f, 127.0f, r), 1);
+  EXPECT_EQ(quantizeAffine(2.5f, 1.0f, 0, r), 2);
+  EXPECT_EQ(quantizeTfLiteSymmetric(0.253937f, 0.3f, r), 107);
+  EXPECT_EQ(quantizeAffine(0.253937f, 0.3f / 127.0f, 0, r), 108);
+  EXPECT_EQ(quantizeTfLiteSymmetric(-0.3f, 0.3f, r), -127);
+  EXPECT_EQ(quantizeTfLiteSymmetric(5.0f, 0.0f, r), 0);
+  EXPECT_EQ(quantizeTfLiteSymmetric(std::nanf(""), 1.0f, r), 0);
+  EXPECT_EQ(quantizeTfLiteSymmetric(INFINITY, 1.0f, r), 127);
+  EXPECT_EQ(quantizeTfLiteSymmetric(-INFINITY, 1.0f, r), -127);
+}

@@ -308,8 +308,17 @@ llvm::StringRef getProfileName(Profile profile);
 
 /// How a profile's framework rounds when it quantizes weights: torch's
 /// quantize_per_tensor/_per_channel multiply by the float32 reciprocal
-/// (RoundingMode::Reciprocal); the others divide and round half to even.
+/// (RoundingMode::Reciprocal); TFLite rounds half away from zero
+/// (TfLiteRound; its symmetric weights: quantizeTfLiteSymmetric); the others
+/// divide and round half to even.
 RoundingMode getWeightRounding(Profile profile);
+/// TFLite's symmetric weight integers (SymmetricPerChannelQuantizeValues and
+/// SymmetricQuantizeFloats): `clamp(round_half_away(x * inv), qmin, qmax)`
+/// with `inv = qmax / amax` in float32, 0 when `amax` is 0. `inv` is the
+/// reciprocal of the range, not of the scale `amax / qmax`, so no
+/// qnt.quantize rounding mode reproduces it: weights are quantized with it
+/// at compile time. NaN gives 0 (TFLite's cast of NaN is undefined).
+int64_t quantizeTfLiteSymmetric(float x, float amax, IntRange range);
 std::optional<Profile> parseProfileName(llvm::StringRef name);
 
 //===----------------------------------------------------------------------===//

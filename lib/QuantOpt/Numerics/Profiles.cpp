@@ -41,8 +41,27 @@ llvm::StringRef quantopt::numerics::getProfileName(Profile profile) {
 }
 
 RoundingMode quantopt::numerics::getWeightRounding(Profile profile) {
-  return profile == Profile::Torch ? RoundingMode::Reciprocal
-                                   : RoundingMode::HalfEven;
+  switch (profile) {
+  case Profile::Torch:
+    return RoundingMode::Reciprocal;
+  case Profile::TfLite:
+    return RoundingMode::HalfAwayFromZero;
+  default:
+    return RoundingMode::HalfEven;
+  }
+}
+
+int64_t quantopt::numerics::quantizeTfLiteSymmetric(float x, float amax,
+                                                    IntRange range) {
+  float inverse =
+      amax == 0.0f ? 0.0f : static_cast<float>(range.qmax) / std::fabs(amax);
+  float y = x * inverse;
+  if (std::isnan(y))
+    return 0;
+  float r = std::round(y); // TfLiteRound: half away from zero
+  r = std::min(std::max(r, static_cast<float>(range.qmin)),
+               static_cast<float>(range.qmax));
+  return static_cast<int64_t>(r);
 }
 
 std::optional<Profile>

@@ -37,6 +37,39 @@ static llvm::Expected<std::vector<float>> readWeights(DenseElementsAttr weights)
   return values;
 }
 
+/// TFLite's symmetric weight integers (num::quantizeTfLiteSymmetric), each
+/// group's `amax` the largest finite magnitude of its values, as the
+/// parameters were solved from.
+static DenseElementsAttr quantizeTfLiteWeights(ArrayRef<float> values,
+                                               ArrayRef<int64_t> shape,
+                                               qnt::ParamsAttr params) {
+  num::Granularity granularity = params.getGranularity();
+  num::IntRange range = params.getIntRange();
+  std::vector<size_t> groups(values.size());
+  std::vector<int64_t> index(shape.size(), 0);
+  for (size_t i = 0; i < values.size(); ++i) {
+    groups[i] = num::getParamIndex(shape, index, granularity);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  std::vector<float> amax(params.getScales().size(), 0.0f);
+  for (auto [v, g] : llvm::zip(values, groups))
+    if (std::isfinite(v))
+      amax[g] = std::max(amax[g], std::fabs(v));
+  unsigned width = num::getStorageBitWidth(params.getStorageKind());
+  SmallVector<APInt> ints;
+  for (auto [v, g] : llvm::zip(values, groups))
+    ints.push_back(APInt(
+        width,
+        static_cast<uint64_t>(num::quantizeTfLiteSymmetric(v, amax[g], range)),
+        /*isSigned=*/true, /*implicitTrunc=*/true));
+  return DenseElementsAttr::get(
+      RankedTensorType::get(shape, params.getStoredElementType()), ints);
+}
+
 llvm::Expected<QuantizedWeight>
 quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
                          int64_t channelAxis, std::optional<int64_t> blockAxis) {
@@ -79,6 +112,9 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
     return fail("the solved parameters do not verify");
 
   // Quantize every element with the parameters of its group.
+  if (options.profile == num::Profile::TfLite &&
+      options.scheme == num::Scheme::Symmetric && !attr.isFloatStorage())
+    return QuantizedWeight{quantizeTfLiteWeights(values, shape, attr), attr};
   std::optional<DenseElementsAttr> stored = quantizeWithParams(
       weights, attr, num::getWeightRounding(options.profile));
   if (!stored)
