@@ -1,10 +1,13 @@
-"""Calibration with the torch profile against torch.ao's MinMaxObserver and
-MovingAverageMinMaxObserver (Inputs/torch_moving.json, written once by
+"""Calibration with the torch profile against torch.ao's MinMaxObserver,
+MovingAverageMinMaxObserver and HistogramObserver (Inputs/torch_moving.json,
+written once by
 Inputs/gen_torch_moving.py with python3-torch): one matmul layer calibrated
 by quant-run --calibrate over the same six batches (--batch-size 8, with
 --jobs 1 and 2), whose statistics must hold torch's running min/max and
-moving averages bit for bit, and quantized by --qnt-quantize
-activations=static calibration=minmax|moving-average profile=torch, whose
+moving averages bit for bit (with --torch-histogram, the histogram
+observer's range too, and the same state with --jobs 2, which then runs on
+one thread), and quantized by --qnt-quantize activations=static
+calibration=minmax|moving-average|torch-histogram profile=torch, whose
 static input parameters must be torch's scale and zero point. Prints one
 line per check; exits non-zero on a mismatch.
 
@@ -78,8 +81,31 @@ for jobs in (1, 2):
         print(f"--jobs {jobs} {field}: " + ("identical" if ok else
               f"MISMATCH {observed[field]!r} torch {want!r}"))
 
-stats = os.path.join(work, "stats1.json")
+histogram_case = by_method["torch-histogram"]
+states = []
+for jobs in (1, 2):
+    stats = os.path.join(work, f"stats-th{jobs}.json")
+    run([os.path.join(bindir, "quant-run"), inst, "--entry", "main",
+         "--calibrate", "--data", calib, "--batch-size", "8", "--jobs",
+         str(jobs), "--torch-histogram", "--stats", stats])
+    (name, observed), = json.load(open(stats))["activations"].items()
+    state = observed["torch_histogram"]
+    states.append(state)
+    ok = (same(state["min"], float.fromhex(histogram_case["min_hex"])) and
+          same(state["max"], float.fromhex(histogram_case["max_hex"])) and
+          len(state["counts"]) == 2048)
+    failures += not ok
+    print(f"--jobs {jobs} torch_histogram range: " +
+          ("identical" if ok else f"MISMATCH {state['min']!r} "
+           f"{state['max']!r}"))
+ok = states[0] == states[1]
+failures += not ok
+print("torch_histogram --jobs 1 and 2: " + ("identical" if ok else "DIFFER"))
+
 for case in data["cases"]:
+    stats = os.path.join(work, "stats-th1.json"
+                         if case["method"] == "torch-histogram"
+                         else "stats1.json")
     options = ["activations=static", f"stats={stats}",
                f"calibration={case['method']}", "profile=torch",
                "act-storage=" + {"qint8": "i8", "quint8": "u8"}[case["dtype"]],

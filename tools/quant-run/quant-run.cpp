@@ -98,6 +98,13 @@ static cl::opt<unsigned> histogramBins(
     "histogram-bins", cl::desc("Bins of each streaming histogram"),
     cl::init(quantopt::calibration::kDefaultHistogramBins),
     cl::cat(calibrationCategory));
+static cl::opt<bool> torchHistogram(
+    "torch-histogram",
+    cl::desc("Also run torch.ao's HistogramObserver (python3-torch 1.13's, "
+             "bit for bit) on every activation, for --qnt-quantize "
+             "calibration=torch-histogram; it takes the batches in order, so "
+             "calibration runs on one thread"),
+    cl::cat(calibrationCategory));
 static cl::opt<bool> noProgress(
     "no-progress", cl::desc("Never draw the progress bar (it is drawn when "
                             "stderr is a terminal)"),
@@ -236,6 +243,11 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   options.batchSize = batchSize;
   options.threads = threads;
   options.histogramBins = histogramBins;
+  options.torchHistogram = torchHistogram;
+  if (torchHistogram && threads > 1)
+    llvm::errs() << "quant-run: note: --torch-histogram observes the batches "
+                    "in order: calibrating on one thread, not "
+                 << threads << "\n";
   options.maxSamples = maxSamples;
   options.outputAxes.assign(outputAxes.begin(), outputAxes.end());
   options.progress = !noProgress && llvm::sys::Process::StandardErrIsDisplayed();

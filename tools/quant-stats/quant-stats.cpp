@@ -102,9 +102,10 @@ static int ranges() {
   options.scheme = *scheme;
   options.narrowRange = *scheme == num::Scheme::Symmetric;
   options.percentile = percentile;
-  const cal::Method methods[] = {cal::Method::MinMax, cal::Method::MovingAverage,
-                                 cal::Method::Percentile, cal::Method::Mse,
-                                 cal::Method::Entropy};
+  const cal::Method methods[] = {
+      cal::Method::MinMax,     cal::Method::MovingAverage,
+      cal::Method::Percentile, cal::Method::Mse,
+      cal::Method::Entropy,    cal::Method::TorchHistogram};
   llvm::json::Object all;
   if (!asJSON)
     llvm::outs() << llvm::formatv("{0,-24} {1,-15} {2,14} {3,14}\n", "activation",
@@ -114,6 +115,8 @@ static int ranges() {
     for (cal::Method method : methods) {
       if (method != cal::Method::MinMax && !stats->hasFullStatistics())
         continue;
+      if (method == cal::Method::TorchHistogram && !observed.torchHistogram)
+        continue; // calibrated without --torch-histogram
       options.method = method;
       auto range = cal::estimateRange(observed, options);
       if (!range)

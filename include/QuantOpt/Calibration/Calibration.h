@@ -23,6 +23,7 @@
 #define QUANTOPT_CALIBRATION_CALIBRATION_H
 
 #include "QuantOpt/Calibration/Moments.h"
+#include "QuantOpt/Calibration/TorchHistogram.h"
 #include "QuantOpt/Numerics/Numerics.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -32,6 +33,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace quantopt {
@@ -141,10 +143,23 @@ struct ObserverStats {
   std::vector<float> channelMin, channelMax;
   /// Per-input-channel moments, when the observer asked for them.
   std::optional<ChannelMoments> moments;
+  /// torch.ao's HistogramObserver over the finite values of each batch, in
+  /// order (quant-run --calibrate --torch-histogram), and why it stopped if
+  /// it did. It depends on the order of the batches, so it does not merge.
+  std::optional<TorchHistogramObserver> torchHistogram;
+  std::string torchHistogramError;
 };
 
 /// The range estimators of --qnt-quantize calibration=...
-enum class Method { MinMax, MovingAverage, Percentile, Mse, Entropy };
+enum class Method {
+  MinMax,
+  MovingAverage,
+  Percentile,
+  Mse,
+  Entropy,
+  /// torch.ao's HistogramObserver search (ObserverStats::torchHistogram).
+  TorchHistogram
+};
 std::optional<Method> parseMethodName(llvm::StringRef name);
 llvm::StringRef getMethodName(Method method);
 

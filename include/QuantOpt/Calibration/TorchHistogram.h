@@ -42,6 +42,13 @@ public:
   /// torch cannot do either. An empty batch changes nothing.
   llvm::Error observe(llvm::ArrayRef<float> batch);
 
+  /// A state as a stats file keeps it (one count per bin, min <= max).
+  static llvm::Expected<TorchHistogramObserver>
+  fromState(int64_t bins, int64_t upsampleRate, float min, float max,
+            std::vector<float> histogram);
+
+  int64_t getNumBins() const { return bins; }
+  int64_t getUpsampleRate() const { return upsampleRate; }
   bool isInitialized() const { return initialized; }
   float getMin() const { return minVal; }
   float getMax() const { return maxVal; }

@@ -56,6 +56,10 @@ struct CalibrateOptions {
   /// Draw a progress bar on stderr.
   bool progress = false;
   unsigned histogramBins = calibration::kDefaultHistogramBins;
+  /// Also run torch.ao's HistogramObserver on every activation (the torch
+  /// profile's calibration=torch-histogram). It takes the batches in order,
+  /// so calibration runs on one thread.
+  bool torchHistogram = false;
   float averagingConstant = calibration::kDefaultAveragingConstant;
   /// For dumpObserved: how many samples to keep.
   int64_t maxSamples = 256;

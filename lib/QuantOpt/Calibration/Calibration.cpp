@@ -280,6 +280,17 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
       batchExtremes.emplace_back(lo, hi);
     count += finite;
     histogram.add(data);
+    if (torchHistogram && torchHistogramError.empty()) {
+      // torch raises on NaN and infinities; like the other statistics, the
+      // observer takes the finite values.
+      std::vector<float> values;
+      values.reserve(finite);
+      for (float v : data)
+        if (std::isfinite(v))
+          values.push_back(v);
+      if (llvm::Error err = torchHistogram->observe(values))
+        torchHistogramError = llvm::toString(std::move(err));
+    }
   }
   // Per-channel extremes.
   if (axis < 0 || axis >= static_cast<int64_t>(batchShape.size()))
@@ -344,8 +355,17 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
   if (moments.has_value() != later.moments.has_value() &&
       (batches && later.batches))
     return makeError("one side has per-channel moments, the other not");
+  if (torchHistogram && torchHistogram->isInitialized() &&
+      later.torchHistogram && later.torchHistogram->isInitialized())
+    return makeError("torch histograms depend on the order of the batches and "
+                     "do not merge: calibrate in one run");
   if (llvm::Error err = histogram.merge(later.histogram))
     return err;
+  if (later.torchHistogram &&
+      (!torchHistogram || !torchHistogram->isInitialized())) {
+    torchHistogram = later.torchHistogram;
+    torchHistogramError = later.torchHistogramError;
+  }
   if (later.moments) {
     if (!moments)
       moments = later.moments;
@@ -408,6 +428,7 @@ std::optional<Method> quantopt::calibration::parseMethodName(llvm::StringRef nam
       .Case("percentile", Method::Percentile)
       .Case("mse", Method::Mse)
       .Case("entropy", Method::Entropy)
+      .Case("torch-histogram", Method::TorchHistogram)
       .Default(std::nullopt);
 }
 
@@ -423,6 +444,8 @@ llvm::StringRef quantopt::calibration::getMethodName(Method method) {
     return "mse";
   case Method::Entropy:
     return "entropy";
+  case Method::TorchHistogram:
+    return "torch-histogram";
   }
   return "";
 }
@@ -598,6 +621,21 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
     if (num::isFloatStorage(options.storage))
       return makeError("entropy calibration needs integer storage");
     return estimateEntropy(stats, options);
+  case Method::TorchHistogram: {
+    if (!stats.torchHistogramError.empty())
+      return makeError("torch's HistogramObserver stopped: " +
+                       stats.torchHistogramError);
+    if (!stats.torchHistogram || !stats.torchHistogram->isInitialized())
+      return makeError("the statistics hold no torch histogram (calibrate "
+                       "with quant-run --calibrate --torch-histogram)");
+    if (num::isFloatStorage(options.storage))
+      return makeError("torch-histogram calibration needs integer storage");
+    // torch searches over 2^bits destination bins of the quantized dtype
+    // (256 for qint8 and quint8, whatever reduce_range or a custom range).
+    unsigned bits = num::getStorageBitWidth(options.storage);
+    auto [lo, hi] = stats.torchHistogram->searchRange(int64_t(1) << bits);
+    return Range{lo, hi};
+  }
   }
   return makeError("unknown method");
 }

@@ -86,6 +86,19 @@ json::Value StatsFile::toJSON(llvm::StringRef momentsFile) const {
       o["channel_min"] = toArray(s.channelMin);
       o["channel_max"] = toArray(s.channelMax);
     }
+    if (s.torchHistogram && s.torchHistogram->isInitialized()) {
+      json::Array counts;
+      for (float c : s.torchHistogram->getHistogram())
+        counts.push_back(static_cast<double>(c));
+      o["torch_histogram"] =
+          json::Object{{"bins", s.torchHistogram->getNumBins()},
+                       {"upsample_rate", s.torchHistogram->getUpsampleRate()},
+                       {"min", static_cast<double>(s.torchHistogram->getMin())},
+                       {"max", static_cast<double>(s.torchHistogram->getMax())},
+                       {"counts", std::move(counts)}};
+    }
+    if (!s.torchHistogramError.empty())
+      o["torch_histogram_error"] = s.torchHistogramError;
     if (s.moments) {
       size_t bytes = s.moments->getRecordBytes();
       o["moments"] = json::Object{
@@ -301,6 +314,38 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
       if (s.channelMin.size() != s.channelMax.size())
         return fail(where, "channel_min and channel_max differ in length");
     }
+    if (const json::Value *t = o->get("torch_histogram")) {
+      const json::Object *to = t->getAsObject();
+      std::string at = where + ".torch_histogram";
+      std::optional<int64_t> bins = to ? to->getInteger("bins") : std::nullopt;
+      std::optional<int64_t> upsample =
+          to ? to->getInteger("upsample_rate") : std::nullopt;
+      const json::Array *counts = to ? to->getArray("counts") : nullptr;
+      float lo = 0, hi = 0;
+      if (!bins || !upsample || !counts)
+        return fail(at, "expected \"bins\", \"upsample_rate\", \"min\", "
+                        "\"max\" and \"counts\"");
+      if (llvm::Error err = readFloat(*to, "min", at, lo))
+        return std::move(err);
+      if (llvm::Error err = readFloat(*to, "max", at, hi))
+        return std::move(err);
+      std::vector<float> values;
+      for (const json::Value &c : *counts) {
+        std::optional<double> v = c.getAsNumber();
+        // (torch's combination can leave counts a rounding below zero)
+        if (!v || !std::isfinite(*v))
+          return fail(at, "counts must be finite numbers");
+        values.push_back(static_cast<float>(*v));
+      }
+      auto observer = TorchHistogramObserver::fromState(*bins, *upsample, lo,
+                                                        hi, std::move(values));
+      if (!observer)
+        return fail(at, llvm::toString(observer.takeError()));
+      s.torchHistogram = std::move(*observer);
+    }
+    if (std::optional<llvm::StringRef> e =
+            o->getString("torch_histogram_error"))
+      s.torchHistogramError = e->str();
     if (const json::Value *m = o->get("moments")) {
       const json::Object *mo = m->getAsObject();
       std::optional<MomentsKind> kind;

@@ -161,6 +161,23 @@ TorchHistogramObserver::TorchHistogramObserver(int64_t bins,
                                                int64_t upsampleRate)
     : bins(bins), upsampleRate(upsampleRate), histogram(bins, 0.0f) {}
 
+llvm::Expected<TorchHistogramObserver>
+TorchHistogramObserver::fromState(int64_t bins, int64_t upsampleRate, float min,
+                                  float max, std::vector<float> histogram) {
+  if (bins < 1 || upsampleRate < 1 ||
+      static_cast<int64_t>(histogram.size()) != bins || !std::isfinite(min) ||
+      !std::isfinite(max) || min > max)
+    return fail(llvm::formatv("a torch histogram needs {0} counts and a "
+                              "finite range",
+                              bins));
+  TorchHistogramObserver observer(bins, upsampleRate);
+  observer.initialized = true;
+  observer.minVal = min;
+  observer.maxVal = max;
+  observer.histogram = std::move(histogram);
+  return observer;
+}
+
 llvm::Error TorchHistogramObserver::observe(llvm::ArrayRef<float> batch) {
   if (batch.empty())
     return llvm::Error::success();

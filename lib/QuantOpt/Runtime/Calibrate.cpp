@@ -249,6 +249,10 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
                          : std::min(2u, llvm::hardware_concurrency().compute_thread_count());
   threads = std::max<unsigned>(
       1, std::min<int64_t>(threads, numBatches));
+  // torch's HistogramObserver depends on the order of the batches and its
+  // states do not merge: one thread, whatever --jobs says.
+  if (options.torchHistogram)
+    threads = 1;
 
   // Contiguous shards of batches, one per thread, merged in order.
   std::vector<std::unique_ptr<StatsSink>> sinks;
@@ -260,8 +264,11 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
     sinks.push_back(std::make_unique<StatsSink>(numObservers, options));
     // The later shards keep their batches' extremes, which the merge below
     // replays: the moving averages do not depend on the thread count.
-    for (cal::ObserverStats &stats : sinks.back()->stats)
+    for (cal::ObserverStats &stats : sinks.back()->stats) {
       stats.keepBatchExtremes = t > 0;
+      if (options.torchHistogram)
+        stats.torchHistogram.emplace();
+    }
     int64_t first = numBatches * t / threads;
     int64_t last = numBatches * (t + 1) / threads;
     StatsSink *sink = sinks.back().get();

@@ -1,5 +1,6 @@
-"""Writes torch_moving.json: torch.ao's MinMaxObserver and
-MovingAverageMinMaxObserver (Debian's python3-torch, 1.13) fed six batches
+"""Writes torch_moving.json: torch.ao's MinMaxObserver,
+MovingAverageMinMaxObserver and HistogramObserver (Debian's python3-torch,
+1.13) fed six batches
 of 8 x 16 activations one call each, with their running extremes and the
 scales and zero points they compute, for check_torch_moving.py (a layer
 calibrated by quant-run --calibrate --batch-size 8 and quantized with
@@ -11,7 +12,8 @@ import json
 
 import numpy as np
 import torch
-from torch.ao.quantization.observer import (MinMaxObserver,
+from torch.ao.quantization.observer import (HistogramObserver,
+                                            MinMaxObserver,
                                             MovingAverageMinMaxObserver)
 
 rng = np.random.default_rng(21)
@@ -27,7 +29,8 @@ QSCHEMES = {"affine": torch.per_tensor_affine,
             "symmetric": torch.per_tensor_symmetric}
 cases = []
 for method, cls in (("minmax", MinMaxObserver),
-                    ("moving-average", MovingAverageMinMaxObserver)):
+                    ("moving-average", MovingAverageMinMaxObserver),
+                    ("torch-histogram", HistogramObserver)):
     for dtype, scheme, reduce_range in CONFIGS:
         obs = cls(dtype=DTYPES[dtype], qscheme=QSCHEMES[scheme],
                   reduce_range=reduce_range)

@@ -280,7 +280,8 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "JSON recipe with per-layer overrides and layers to keep in float">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"minmax\"",
            "how activation ranges come from the stats: minmax, moving-average, "
-           "percentile, mse or entropy; or auto: per layer, the one of "
+           "percentile, mse, entropy or torch-histogram (quant-run --calibrate "
+           "--torch-histogram); or auto: per layer, the one of "
            "calibration-candidates with the best layer-output SQNR on "
            "calibration-samples">,
     Option<"calibrationCandidates", "calibration-candidates", "std::string",

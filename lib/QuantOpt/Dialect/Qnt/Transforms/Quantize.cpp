@@ -365,7 +365,8 @@ struct QntQuantizePass
         module.emitError() << "qnt-quantize: unknown calibration='"
                            << calibration
                            << "' (expected minmax, moving-average, "
-                              "percentile, mse, entropy or auto)";
+                              "percentile, mse, entropy, torch-histogram or "
+                              "auto)";
         return signalPassFailure();
       }
       if (*method != cal::Method::MinMax &&
