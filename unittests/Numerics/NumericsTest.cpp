@@ -14,6 +14,8 @@
 
 #include "NumericsTestUtil.h"
 
+#include <random>
+
 using namespace numtest;
 
 namespace {
@@ -720,6 +722,85 @@ TEST(NumericsFixedPointTest, DoubleRound) {
   // Through requantizeFixedPoint: (3 - 0) * 0.125 -> 1, + 5 = 6.
   EXPECT_EQ(requantizeFixedPoint(3, 0, eighth, 5, {-128, 127}, true), 6);
   EXPECT_EQ(requantizeFixedPoint(3, 0, eighth, 5, {-128, 127}), 5);
+}
+
+// TFLite's reference requantization (tensorflow/lite/kernels/internal/
+// common.h: MultiplyByQuantizedMultiplier, SaturatingRoundingDoublingHighMul,
+// RoundingDivideByPOT; quantization_util.cc: QuantizeMultiplier), transcribed
+// as the oracle of the next test.
+namespace tflite_oracle {
+int32_t highMul(int32_t a, int32_t b) {
+  bool overflow = a == b && a == std::numeric_limits<int32_t>::min();
+  int64_t ab = int64_t(a) * int64_t(b);
+  int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  int32_t high = static_cast<int32_t>((ab + nudge) / (int64_t(1) << 31));
+  return overflow ? std::numeric_limits<int32_t>::max() : high;
+}
+int32_t divideByPOT(int32_t x, int exponent) {
+  int64_t mask = (int64_t(1) << exponent) - 1;
+  int64_t remainder = int64_t(x) & mask;
+  int64_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+int32_t multiply(int32_t x, int32_t multiplier, int shift) {
+  int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  return divideByPOT(highMul(x * (1 << left), multiplier), right);
+}
+void quantizeMultiplier(double m, int32_t &multiplier, int &shift) {
+  double q = std::frexp(m, &shift);
+  int64_t fixed = static_cast<int64_t>(std::round(q * (int64_t(1) << 31)));
+  if (fixed == (int64_t(1) << 31)) {
+    fixed /= 2;
+    ++shift;
+  }
+  if (shift < -31) {
+    shift = 0;
+    fixed = 0;
+  }
+  multiplier = static_cast<int32_t>(fixed);
+}
+} // namespace tflite_oracle
+
+// Tests that fixed_point_double_round is TFLite's requantization: the same
+// Q31 multiplier (TFLite's shift s is our 31 - s) and the same results as
+// MultiplyByQuantizedMultiplier for 200,000 random accumulators and ratios
+// from 2^-31 to 2^8 (left shifts with accumulators that do not overflow).
+// Below 2^-31 TFLite flushes the multiplier to 0 and we keep 31 bits
+// (docs/Numerics.md).
+TEST(NumericsFixedPointTest, DoubleRoundIsTfLite) {
+  std::mt19937_64 rng(20261205);
+  std::uniform_real_distribution<double> log2Ratio(-31.0, 8.0);
+  std::uniform_int_distribution<int32_t> acc(
+      std::numeric_limits<int32_t>::min() + 1,
+      std::numeric_limits<int32_t>::max());
+  int checked = 0, leftShifts = 0;
+  for (int i = 0; i < 200000; ++i) {
+    double m = std::exp2(log2Ratio(rng));
+    int32_t tflMultiplier;
+    int tflShift;
+    tflite_oracle::quantizeMultiplier(m, tflMultiplier, tflShift);
+    Expected<FixedPointMultiplier> ours = computeFixedPointMultiplier(m);
+    ASSERT_TRUE(bool(ours)) << toString(ours.takeError());
+    ASSERT_EQ(ours->multiplier, tflMultiplier) << " m=" << m;
+    ASSERT_EQ(ours->shift, 31 - tflShift) << " m=" << m;
+    int32_t v = acc(rng);
+    if (tflShift > 0) { // keep x * 2^left inside int32
+      v >>= tflShift + 1;
+      ++leftShifts;
+    }
+    ASSERT_EQ(applyFixedPointMultiplier(v, *ours, /*doubleRound=*/true),
+              tflite_oracle::multiply(v, tflMultiplier, tflShift))
+        << " v=" << v << " m=" << m;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 200000);
+  EXPECT_GT(leftShifts, 10000);
+  // Ties, by hand: 3 * 0.125 rounds at bit 31 first (TFLite's high
+  // multiply), then at the shift: 1, where one rounding gives 0.
+  EXPECT_EQ(tflite_oracle::multiply(3, 1 << 30, -2), 1);
+  EXPECT_EQ(applyFixedPointMultiplier(3, {1 << 30, 33}, true), 1);
+  EXPECT_EQ(tflite_oracle::multiply(-5, 1 << 30, -2), -1);
+  EXPECT_EQ(applyFixedPointMultiplier(-5, {1 << 30, 33}, true), -1);
 }
 
 // Tests the agreement of explicit multipliers with a real ratio.

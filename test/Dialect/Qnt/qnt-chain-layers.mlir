@@ -1,7 +1,8 @@
 // RUN: quant-opt %s --qnt-chain-layers --split-input-file | FileCheck %s
 // RUN: quant-opt %s --qnt-chain-layers="requantize=fixed-point" --split-input-file | FileCheck %s --check-prefix=Q31
+// RUN: quant-opt %s --qnt-chain-layers="requantize=double-round" --split-input-file | FileCheck %s --check-prefix=DR
 // RUN: not quant-opt %s --qnt-chain-layers="requantize=q15" --split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD: error: qnt-chain-layers: unknown requantize='q15' (expected float or fixed-point)
+// BAD: error: qnt-chain-layers: unknown requantize='q15' (expected float, fixed-point or double-round)
 
 #x = affine_map<(m, n, k) -> (m, k)>
 #w = affine_map<(m, n, k) -> (k, n)>
@@ -22,6 +23,8 @@
 // CHECK: qnt.contract %[[Y1]], %{{.*}} : (tensor<?x3xi8>, tensor<3x2xi8>) -> tensor<?x2xf32>
 // Q31-LABEL: func @chain
 // Q31: qnt.contract {{.*}} -> tensor<?x3xi8> {{.*}} mode = fixed_point clamp = [0, 60]
+// DR-LABEL: func @chain
+// DR: qnt.contract {{.*}} -> tensor<?x3xi8> {{.*}} mode = fixed_point_double_round clamp = [0, 60]
 func.func @chain(%xq: tensor<?x4xi8>) -> tensor<?x2xf32> {
   %c0 = arith.constant 0 : index
   %d = tensor.dim %xq, %c0 : tensor<?x4xi8>

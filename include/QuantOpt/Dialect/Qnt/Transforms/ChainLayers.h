@@ -41,6 +41,11 @@ void populateQntFoldLayerBiasPatterns(mlir::RewritePatternSet &patterns);
 /// verifies; the layer's non-zero init is added after it.
 void populateQntFoldDequantizedLayersPatterns(mlir::RewritePatternSet &patterns);
 
+/// The `requantize` option of --qnt-chain-layers and --qnt-quantize:
+/// float, fixed-point or double-round (TFLite's); std::nullopt otherwise.
+std::optional<mlir::qnt::RequantMode>
+parseRequantizeOption(llvm::StringRef name);
+
 /// Applies the chaining patterns, then the bias folding, greedily under
 /// `root` (what `--qnt-chain-layers` and `--qnt-quantize` do).
 mlir::LogicalResult chainStaticLayers(mlir::Operation *root,

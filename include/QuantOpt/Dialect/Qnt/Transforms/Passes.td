@@ -274,8 +274,10 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "Hessians for weight-method=gptq">,
     Option<"requantize", "requantize", "std::string", /*default=*/"\"float\"",
            "how chained static layers requantize their i32 accumulators: "
-           "float (f32 multiplier, round half to even) or fixed-point (Q31 "
-           "multiplier and shift, integer only)">,
+           "float (f32 multiplier, round half to even), fixed-point (Q31 "
+           "multiplier and shift, integer only) or double-round (the same "
+           "rounded twice, as TFLite's MultiplyByQuantizedMultiplier and "
+           "TOSA's DOUBLE_ROUND; the default under profile=tflite)">,
     Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
            "JSON recipe with per-layer overrides and layers to keep in float">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"minmax\"",
@@ -394,8 +396,8 @@ def QntChainLayers : Pass<"qnt-chain-layers", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"requantize", "requantize", "std::string", /*default=*/"\"float\"",
-           "float (f32 multiplier, round half to even) or fixed-point (Q31 "
-           "multiplier and shift)">,
+           "float (f32 multiplier, round half to even), fixed-point (Q31 "
+           "multiplier and shift) or double-round (TFLite's)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

@@ -34,6 +34,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
 
@@ -680,16 +681,14 @@ struct QntChainLayersPass
     : quantopt::impl::QntChainLayersBase<QntChainLayersPass> {
   using Base::Base;
   void runOnOperation() override {
-    if (requantize != "float" && requantize != "fixed-point") {
+    std::optional<qnt::RequantMode> mode = parseRequantizeOption(requantize);
+    if (!mode) {
       getOperation()->emitError()
           << "qnt-chain-layers: unknown requantize='" << requantize
-          << "' (expected float or fixed-point)";
+          << "' (expected float, fixed-point or double-round)";
       return signalPassFailure();
     }
-    if (failed(chainStaticLayers(getOperation(),
-                                 requantize == "fixed-point"
-                                     ? qnt::RequantMode::fixed_point
-                                     : qnt::RequantMode::float32)))
+    if (failed(chainStaticLayers(getOperation(), *mode)))
       signalPassFailure();
   }
 };
@@ -810,6 +809,15 @@ void quantopt::populateQntChainLayersPatterns(RewritePatternSet &patterns,
 
 void quantopt::populateQntFoldLayerBiasPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldBiasIntoLayer>(patterns.getContext());
+}
+
+std::optional<qnt::RequantMode>
+quantopt::parseRequantizeOption(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<qnt::RequantMode>>(name)
+      .Case("float", qnt::RequantMode::float32)
+      .Case("fixed-point", qnt::RequantMode::fixed_point)
+      .Case("double-round", qnt::RequantMode::fixed_point_double_round)
+      .Default(std::nullopt);
 }
 
 LogicalResult quantopt::chainStaticLayers(Operation *root,

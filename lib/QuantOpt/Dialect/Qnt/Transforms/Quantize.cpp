@@ -187,10 +187,10 @@ struct QntQuantizePass
       return module.emitError()
              << "qnt-quantize: unknown act-matmuls='" << actMatmuls
              << "' (expected float or dynamic)";
-    if (requantize != "float" && requantize != "fixed-point")
+    if (!parseRequantizeOption(requantize))
       return module.emitError()
              << "qnt-quantize: unknown requantize='" << requantize
-             << "' (expected float or fixed-point)";
+             << "' (expected float, fixed-point or double-round)";
     if (activations == "static" && stats.empty() && !providedStats)
       return module.emitError()
              << "qnt-quantize: activations=static needs stats=FILE";
@@ -527,10 +527,15 @@ struct QntQuantizePass
 
     // Consecutive static layers stay in integers (chaining, then biases
     // into their layers): patterns on the qnt ops just built.
+    // The tflite profile requantizes as TFLite's kernels do
+    // (MultiplyByQuantizedMultiplier: fixed_point_double_round) unless
+    // requantize says otherwise.
+    qnt::RequantMode requantMode =
+        !requantize.hasValue() && profile == "tflite"
+            ? qnt::RequantMode::fixed_point_double_round
+            : *parseRequantizeOption(requantize);
     if (activations == "static" &&
-        failed(chainStaticLayers(module, requantize == "fixed-point"
-                                             ? qnt::RequantMode::fixed_point
-                                             : qnt::RequantMode::float32)))
+        failed(chainStaticLayers(module, requantMode)))
       return signalPassFailure();
     restoreLayerLocations(module);
     if (activations == "static")
