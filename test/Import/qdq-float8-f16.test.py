@@ -36,7 +36,15 @@ F8 = [("e4m3fnuz", 18, lambda v, s: f8.to_e4m3(v, True, s),
        lambda c: f8.decode_e5m2(c), 0)]
 S8 = np.float32(0.75)       # float8 scale (x / 0.75 is not exact)
 SH = np.float16(0.0731)     # float16 scale of the int8 and float8 steps
+SB = np.float32(0.0732421875)  # a bfloat16 value (0x3D96)
 ZH = np.int8(3)
+
+
+def to_bf16(x):
+    """float32 -> nearest-even bfloat16 (as float32)."""
+    b = np.asarray(x, np.float32).view(np.uint32).astype(np.uint64)
+    r = ((b + 0x7FFF + ((b >> 16) & 1)) >> 16) << 16
+    return (r & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
 
 
 def raw_tensor(name, data_type, shape, raw):
@@ -69,8 +77,14 @@ if len(sys.argv) == 2:
     x, h = inputs()
     np.save(d + "/x.npy", x)
     np.save(d + "/h.npy", h)
+    # bfloat16 data travel as float32 values of the type.
+    np.save(d + "/b.npy", to_bf16(rng.uniform(-9, 9, N).astype(np.float32)))
+    # The float16 and bfloat16 scales as helper.make_tensor stores them:
+    # bit patterns in int32_data.
     nodes, outs, inits = [], [], [nh.from_array(np.array(S8), "s8"),
-                                  nh.from_array(np.array(SH), "sh"),
+                                  helper.make_tensor("sh", T.FLOAT16, [], [SH]),
+                                  helper.make_tensor("sb", T.BFLOAT16, [],
+                                                     [float(SB)]),
                                   nh.from_array(np.array(ZH), "zh")]
     for name, ty, _, _, sat in F8:
         inits.append(raw_tensor("z_" + name, ty, [], [0]))
@@ -88,19 +102,23 @@ if len(sys.argv) == 2:
         helper.make_node("DequantizeLinear", ["qh", "sh", "zh"], ["dh"],
                          name="dh"),
         helper.make_node("QuantizeLinear", ["h", "sh", "z_e4m3fn"], ["fh"],
-                         name="fh")]
+                         name="fh"),
+        helper.make_node("QuantizeLinear", ["b", "sb", "zh"], ["qb"],
+                         name="qb")]
     outs += [helper.make_tensor_value_info("qh", T.INT8, [N]),
              helper.make_tensor_value_info("dh", T.FLOAT16, [N]),
-             helper.make_tensor_value_info("fh", 17, [N])]
+             helper.make_tensor_value_info("fh", 17, [N]),
+             helper.make_tensor_value_info("qb", T.INT8, [N])]
     g = helper.make_graph(
         nodes, "g", [helper.make_tensor_value_info("x", T.FLOAT, [N]),
-                     helper.make_tensor_value_info("h", T.FLOAT16, [N])],
+                     helper.make_tensor_value_info("h", T.FLOAT16, [N]),
+                     helper.make_tensor_value_info("b", T.BFLOAT16, [N])],
         outs, inits)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
     onnx.save(m, d + "/m.onnx")
 else:
     x, h = np.load(d + "/x.npy"), np.load(d + "/h.npy")
-    got = [np.load(d + "/out/out%d.npy" % i) for i in range(len(F8) + 4)]
+    got = [np.load(d + "/out/out%d.npy" % i) for i in range(len(F8) + 5)]
 
     def same_f8(out, codes, decode):
         want = np.array([decode(int(c)) for c in codes], np.float32)
@@ -137,3 +155,11 @@ else:
           np.array_equal(got[len(F8) + 2].view(np.uint16), dh.view(np.uint16)))
     fh = [f8.to_e4m3(float(v), False, True) for v in qh16.astype(np.float32)]
     print("fh equal", same_f8(got[len(F8) + 3], fh, f8.decode_e4m3))
+    # bfloat16: the quotient rounded to bfloat16 (from its exact float64
+    # value through float32: both roundings exact), then np.rint.
+    b = np.load(d + "/b.npy")
+    qb16 = to_bf16((b.astype(np.float64) / np.float64(SB)).astype(np.float32))
+    qb = np.clip(np.rint(qb16) + ZH, -128, 127).astype(np.int8)
+    print("qb equal", got[len(F8) + 4].dtype == np.int8 and
+          np.array_equal(got[len(F8) + 4], qb))
+    print("bf16 matters", bool((np.rint(b / SB) != np.rint(qb16)).any()))

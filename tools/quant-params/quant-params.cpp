@@ -33,7 +33,7 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<tensor.npy>"),
 static cl::opt<std::string>
     storage("storage",
             cl::desc("Storage: i2 i4 i8 i16 u2 u4 u8 u16 f8E4M3FN f8E5M2 "
-                     "f4E2M1FN"),
+                     "f8E4M3FNUZ f8E5M2FNUZ f4E2M1FN f6E2M3FN f6E3M2FN"),
             cl::init("i8"), cl::cat(category));
 static cl::opt<std::string> scheme(
     "scheme",

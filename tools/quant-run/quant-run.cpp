@@ -244,10 +244,9 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   options.threads = threads;
   options.histogramBins = histogramBins;
   options.torchHistogram = torchHistogram;
-  if (torchHistogram && threads > 1)
+  if (torchHistogram && threads != 1 && calibrateMode)
     llvm::errs() << "quant-run: note: --torch-histogram observes the batches "
-                    "in order: calibrating on one thread, not "
-                 << threads << "\n";
+                    "in order: calibrating on one thread\n";
   options.maxSamples = maxSamples;
   options.outputAxes.assign(outputAxes.begin(), outputAxes.end());
   options.progress = !noProgress && llvm::sys::Process::StandardErrIsDisplayed();

@@ -115,8 +115,9 @@ static int ranges() {
     for (cal::Method method : methods) {
       if (method != cal::Method::MinMax && !stats->hasFullStatistics())
         continue;
-      if (method == cal::Method::TorchHistogram && !observed.torchHistogram)
-        continue; // calibrated without --torch-histogram
+      if (method == cal::Method::TorchHistogram &&
+          (!observed.torchHistogram || !observed.torchHistogramError.empty()))
+        continue; // calibrated without --torch-histogram, or it stopped
       options.method = method;
       auto range = cal::estimateRange(observed, options);
       if (!range)

@@ -1237,6 +1237,13 @@ TEST(TorchHistogram, Histc) {
       observer.observe({1.0f, std::numeric_limits<float>::quiet_NaN()}))));
   EXPECT_FALSE(static_cast<bool>(observer.observe({})));
   EXPECT_FALSE(observer.isInitialized());
+  // A first batch 2^-20 wide, then one 1000 wide: torch's grid would have
+  // about 10^14 cells and fail to allocate; this refuses at once.
+  TorchHistogramObserver narrow;
+  ASSERT_FALSE(static_cast<bool>(narrow.observe({0.5f, 0.5f + 0x1p-20f})));
+  llvm::Error err = narrow.observe({-500.0f, 500.0f});
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(toString(std::move(err)).find("cannot combine"), std::string::npos);
 }
 
 // Tests ATen's float32 cascade sum against torch.sum (python3-torch 1.13):

@@ -355,8 +355,12 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
   if (moments.has_value() != later.moments.has_value() &&
       (batches && later.batches))
     return makeError("one side has per-channel moments, the other not");
-  if (torchHistogram && torchHistogram->isInitialized() &&
-      later.torchHistogram && later.torchHistogram->isInitialized())
+  // A torch histogram covers exactly the batches it saw, in order: it merges
+  // with nothing that saw batches.
+  bool hasTorch = torchHistogram && torchHistogram->isInitialized();
+  bool laterHasTorch =
+      later.torchHistogram && later.torchHistogram->isInitialized();
+  if ((hasTorch && later.batches) || (laterHasTorch && batches))
     return makeError("torch histograms depend on the order of the batches and "
                      "do not merge: calibrate in one run");
   if (llvm::Error err = histogram.merge(later.histogram))

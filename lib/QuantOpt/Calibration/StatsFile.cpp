@@ -325,6 +325,11 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
       if (!bins || !upsample || !counts)
         return fail(at, "expected \"bins\", \"upsample_rate\", \"min\", "
                         "\"max\" and \"counts\"");
+      if (*bins < 1 || *bins > 65536 || *upsample < 1 || *upsample > 65536)
+        return fail(at, "bins and upsample_rate must be in [1, 65536]");
+      if (s.count == 0)
+        return fail(at, "a torch histogram of an activation without finite "
+                        "values");
       if (llvm::Error err = readFloat(*to, "min", at, lo))
         return std::move(err);
       if (llvm::Error err = readFloat(*to, "max", at, hi))
@@ -333,8 +338,9 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
       for (const json::Value &c : *counts) {
         std::optional<double> v = c.getAsNumber();
         // (torch's combination can leave counts a rounding below zero)
-        if (!v || !std::isfinite(*v))
-          return fail(at, "counts must be finite numbers");
+        if (!v || !std::isfinite(*v) ||
+            std::fabs(*v) > double(std::numeric_limits<float>::max()))
+          return fail(at, "counts must be finite float32 numbers");
         values.push_back(static_cast<float>(*v));
       }
       auto observer = TorchHistogramObserver::fromState(*bins, *upsample, lo,
@@ -343,9 +349,12 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
         return fail(at, llvm::toString(observer.takeError()));
       s.torchHistogram = std::move(*observer);
     }
-    if (std::optional<llvm::StringRef> e =
-            o->getString("torch_histogram_error"))
-      s.torchHistogramError = e->str();
+    if (const json::Value *e = o->get("torch_histogram_error")) {
+      std::optional<llvm::StringRef> text = e->getAsString();
+      if (!text)
+        return fail(where, "torch_histogram_error must be a string");
+      s.torchHistogramError = text->str();
+    }
     if (const json::Value *m = o->get("moments")) {
       const json::Object *mo = m->getAsObject();
       std::optional<MomentsKind> kind;

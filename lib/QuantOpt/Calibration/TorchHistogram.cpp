@@ -206,7 +206,7 @@ llvm::Error TorchHistogramObserver::observe(llvm::ArrayRef<float> batch) {
   float range = combinedMax - combinedMin;
   float ratio = range / span;
   double downsample = std::ceil(ratio);
-  if (!(downsample >= 1.0) || downsample > 1e9)
+  if (!(downsample >= 1.0) || downsample > 1e12)
     return fail(llvm::formatv("torch's HistogramObserver cannot combine the "
                               "range [{0}, {1}] with [{2}, {3}]",
                               minVal, maxVal, newMin, newMax));
@@ -232,14 +232,24 @@ llvm::Error TorchHistogramObserver::observe(llvm::ArrayRef<float> batch) {
     if (startIdx < 0 || startIdx + upsampled > bins * downsampleRate)
       return fail("torch's HistogramObserver cannot place the histogram in "
                   "the combined range");
+    // torch allocates bins * downsampleRate floats for the grid; far beyond
+    // memory it fails, and so does this.
+    if (bins * downsampleRate > (int64_t(1) << 34))
+      return fail(llvm::formatv("torch's HistogramObserver cannot combine the "
+                                "range [{0}, {1}] with [{2}, {3}]: a grid of "
+                                "{4} bins",
+                                minVal, maxVal, newMin, newMax,
+                                bins * downsampleRate));
     double running = 0.0;
     float previous = 0.0f;
-    int64_t j = 0;
     for (int64_t i = 0; i < bins; ++i) {
-      for (int64_t end = (i + 1) * downsampleRate; j < end; ++j)
-        if (j >= startIdx && j < startIdx + upsampled)
-          running +=
-              static_cast<double>(histogram[(j - startIdx) / upsampleRate]);
+      // The grid's prefix sum up to (i + 1) * downsampleRate: only the
+      // upsampled window is not zero, and adding zeros changes no double.
+      int64_t begin = std::max(i * downsampleRate, startIdx);
+      int64_t end = std::min((i + 1) * downsampleRate, startIdx + upsampled);
+      for (int64_t j = begin; j < end; ++j)
+        running +=
+            static_cast<double>(histogram[(j - startIdx) / upsampleRate]);
       double shifted = i == 0 ? 0.0 : static_cast<double>(previous);
       float interpolated = static_cast<float>(
           (running - shifted) / static_cast<double>(upsampleRate));

@@ -148,8 +148,8 @@ DenseElementsAttr pack16(Type element, ArrayRef<int64_t> shape,
 /// small and each is read once per output pixel, so the f32 kernel on them
 /// beats reading the stored integers. A matmul streams its weights, so
 /// `forMatmul` folds only the storages qnt-weight-only-matmul has no kernel
-/// for (f8E4M3FN, f8E5M2, f6E3M2FN: MXFP8 and MXFP6-E3M2 weights), which
-/// then run at fp32's speed instead of as reference loops.
+/// for (f8E4M3FN, f8E5M2, the FNUZ kinds, f6E3M2FN: MXFP8 and MXFP6-E3M2
+/// weights), which then run at fp32's speed instead of as reference loops.
 /// Only weights of the activations' element type `input` are taken (checked
 /// before anything is folded).
 std::optional<DenseElementsAttr> getFoldedWeights(Value w, Type input,

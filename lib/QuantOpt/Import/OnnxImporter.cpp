@@ -40,6 +40,8 @@ Type quantopt::onnx_import::getElementType(MLIRContext *ctx,
     return Float64Type::get(ctx);
   case onnx::TensorProto::FLOAT16:
     return Float16Type::get(ctx);
+  case onnx::TensorProto::BFLOAT16:
+    return BFloat16Type::get(ctx);
   case onnx::TensorProto::INT8:
   case onnx::TensorProto::UINT8:
   case onnx::TensorProto::BOOL:
@@ -183,6 +185,23 @@ Importer::getTensorAttr(const onnx::TensorProto &t) {
     for (int32_t x : t.int32_data())
       v.push_back(APInt(bits, static_cast<uint64_t>(static_cast<int64_t>(x)),
                         /*isSigned=*/true, /*implicitTrunc=*/true));
+    return DenseElementsAttr::get(type, v);
+  }
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+  case kFloat8E4M3FN:
+  case kFloat8E4M3FNUZ:
+  case kFloat8E5M2:
+  case kFloat8E5M2FNUZ: {
+    // Their bit patterns, one per int32_data entry.
+    if (auto e = check(t.int32_data_size()))
+      return std::move(e);
+    const llvm::fltSemantics &sem =
+        cast<FloatType>(element).getFloatSemantics();
+    SmallVector<APFloat> v;
+    for (int32_t x : t.int32_data())
+      v.push_back(APFloat(sem, APInt(bits, static_cast<uint64_t>(x) &
+                                               ((uint64_t(1) << bits) - 1))));
     return DenseElementsAttr::get(type, v);
   }
   default:

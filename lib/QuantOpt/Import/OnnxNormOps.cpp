@@ -27,6 +27,11 @@ llvm::Error Importer::importCast() {
   Type source = getElementTypeOrSelf(x->getType());
   if (!target)
     return fail("Cast to or from this type is not supported yet");
+  // ONNX's reference (1.12's test data) truncates float32 to bfloat16,
+  // where arith.truncf rounds to nearest-even.
+  if (target.isBF16() || source.isBF16())
+    return fail("Cast to or from bfloat16 is not supported yet (ONNX's "
+                "reference truncates to bfloat16, arith.truncf rounds)");
   if (isa<IntegerType>(source) && from == 0)
     return fail("the signedness of the input is unknown");
   // Bool is 0 or 1: widened unsigned; to bool: non-zero is true.

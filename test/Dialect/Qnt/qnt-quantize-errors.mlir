@@ -27,7 +27,7 @@
 // RUN: not quant-opt %s --qnt-quantize="act-granularity=channel" 2>&1 | FileCheck %s --check-prefix=ACTGRAN
 // ACTGRAN: error: qnt-quantize: unknown act-granularity='channel' (expected tensor, row or block)
 // RUN: not quant-opt %s --qnt-quantize="requantize=q15" 2>&1 | FileCheck %s --check-prefix=REQUANT
-// REQUANT: error: qnt-quantize: unknown requantize='q15' (expected float or fixed-point)
+// REQUANT: error: qnt-quantize: unknown requantize='q15' (expected float, fixed-point or double-round)
 // RUN: not quant-opt %s --qnt-quantize="activations=static" 2>&1 | FileCheck %s --check-prefix=NOSTATS
 // NOSTATS: error: qnt-quantize: activations=static needs stats=FILE
 // RUN: not quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/missing.json" 2>&1 | FileCheck %s --check-prefix=STATSMISSING

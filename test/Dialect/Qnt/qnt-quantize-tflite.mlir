@@ -11,6 +11,13 @@
 // - column 2, all zero: inverse 0 and integers 0 (scale 1, TFLite's 0).
 // RUN: quant-opt %s --qnt-quantize="profile=tflite" 2>/dev/null | FileCheck %s --check-prefix=TFLITE
 // RUN: quant-opt %s --qnt-quantize 2>/dev/null | FileCheck %s --check-prefix=QUANTOPT
+// With pow2 the scales round up to powers of two (1, 2^-8, 1), TFLite's own
+// integers no longer fit them, and the weights divide by the scale, rounding
+// half away from zero (TfLiteRound): 0.3 / 2^-8 = 76.8 -> 77, 0.253937 ->
+// 65.007 -> 65, 0.1 -> 25.6 -> 26; 2.5 / 1 -> 3.
+// RUN: quant-opt %s --qnt-quantize="profile=tflite pow2=true" 2>/dev/null | FileCheck %s --check-prefix=POW2
+// POW2: arith.constant dense<{{\[\[}}127, 77, 0], [3, 65, 0], [-3, -65, 0], [1, 26, 0]]> : tensor<4x3xi8>
+// POW2: weight = #qnt.params<i8, narrow, pow2, axis = 1, scales = [1.0, 0.00390625, 1.0]>
 // TFLITE: arith.constant dense<{{\[\[}}127, 127, 0], [3, 107, 0], [-3, -107, 0], [1, 42, 0]]> : tensor<4x3xi8>
 // TFLITE: weight = #qnt.params<i8, narrow, axis = 1, scales = [1.0, 0.0023622047, 1.0]>
 // QUANTOPT: arith.constant dense<{{\[\[}}127, 127, 0], [2, 108, 0], [-2, -108, 0], [0, 42, 0]]> : tensor<4x3xi8>

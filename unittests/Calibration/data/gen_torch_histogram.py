@@ -102,6 +102,10 @@ def main():
         run("bins256", normal3, bins=256, upsample_rate=16),
         # Wide ranges.
         run("wide", [n(0, 1000), n(100, 1500)]),
+        # A narrow first batch, then a wide one: a downsample rate in the
+        # ten thousands (a grid of 10^8 cells).
+        run("narrow_then_wide", [rng.uniform(0.5, 0.55, 500).astype(F32),
+                                 n(0, 3, 500)]),
     ]
     with open(os.path.join(HERE, "torch_histogram.json"), "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)

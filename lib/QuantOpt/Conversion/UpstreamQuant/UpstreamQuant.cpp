@@ -467,6 +467,14 @@ struct QntExportUpstreamPass
                 qnt::stringifyRoundingMode(q.getRounding()).str() +
                 ") would be lost: quant.qcast leaves rounding to the "
                 "pipeline, and qnt-import-upstream reads it as half_even";
+        else if (!q.getSaturate())
+          why = "saturate = false (overflow to NaN or infinity) has no "
+                "quant.qcast equivalent";
+        else if (q.getPrecision())
+          why = "its division in " +
+                quantopt::numerics::getPrecisionName(q.getDivisionPrecision())
+                    .str() +
+                " has no quant.qcast equivalent";
       } else if (auto d = dyn_cast<qnt::DequantizeOp>(op)) {
         params = d.getParams();
         shape = cast<RankedTensorType>(d.getInput().getType()).getShape();

@@ -236,7 +236,7 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"weights", "weights", "std::string", /*default=*/"\"i8\"",
-           "Weight storage: i8, u8, i4, u4, i2, u2, i16, u16, f8E4M3FN, f8E5M2, f4E2M1FN, f6E2M3FN, f6E3M2FN; or bf16 / f16 (16-bit float weights and activations, f32 accumulation: qnt-convert-to-bf16 / qnt-convert-to-f16); or an OCP MX format, mxfp8, mxfp8e5m2, mxfp6, mxfp6e3m2, mxfp4 or mxint8 (blocks of block-size along K, power-of-two E8M0 scales by the MX rule); or nvfp4 (f4E2M1FN in blocks of 16 along K unless block-size is given, E4M3 block scales times a float32 tensor scale)">,
+           "Weight storage: i8, u8, i4, u4, i2, u2, i16, u16, f8E4M3FN, f8E5M2, f8E4M3FNUZ, f8E5M2FNUZ, f4E2M1FN, f6E2M3FN, f6E3M2FN; or bf16 / f16 (16-bit float weights and activations, f32 accumulation: qnt-convert-to-bf16 / qnt-convert-to-f16); or an OCP MX format, mxfp8, mxfp8e5m2, mxfp6, mxfp6e3m2, mxfp4 or mxint8 (blocks of block-size along K, power-of-two E8M0 scales by the MX rule); or nvfp4 (f4E2M1FN in blocks of 16 along K unless block-size is given, E4M3 block scales times a float32 tensor scale)">,
     Option<"weightScheme", "weight-scheme", "std::string", /*default=*/"\"symmetric\"",
            "symmetric, asymmetric, minval, mx (OCP MX power-of-two block scales; with an MX element storage) or nvfp4 (E4M3 block scales times a tensor scale; with f4E2M1FN storage)">,
     Option<"weightGranularity", "weight-granularity", "std::string",
@@ -272,12 +272,13 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"stats", "stats", "std::string", /*default=*/"\"\"",
            "calibration statistics: activation ranges for activations=static, "
            "Hessians for weight-method=gptq">,
-    Option<"requantize", "requantize", "std::string", /*default=*/"\"float\"",
+    Option<"requantize", "requantize", "std::string", /*default=*/"\"\"",
            "how chained static layers requantize their i32 accumulators: "
            "float (f32 multiplier, round half to even), fixed-point (Q31 "
            "multiplier and shift, integer only) or double-round (the same "
            "rounded twice, as TFLite's MultiplyByQuantizedMultiplier and "
-           "TOSA's DOUBLE_ROUND; the default under profile=tflite)">,
+           "TOSA's DOUBLE_ROUND); unset: double-round under profile=tflite, "
+           "float otherwise">,
     Option<"recipe", "recipe", "std::string", /*default=*/"\"\"",
            "JSON recipe with per-layer overrides and layers to keep in float">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"minmax\"",

@@ -209,7 +209,10 @@ struct RequantizeExactActivation
       if (!v)
         return failure();
     }
-    if (!dq || dq.hasPacking())
+    // (a float16 dequantization is not exact beyond 2^11 steps, and the
+    // layer folding takes f32 only)
+    if (!dq || dq.hasPacking() ||
+        !dq.getResult().getType().getElementType().isF32())
       return failure();
     qnt::ParamsAttr params = dq.getParams();
     if (!params.isPerTensor() || params.isFloatStorage() ||

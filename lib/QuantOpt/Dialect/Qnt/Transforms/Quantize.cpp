@@ -187,7 +187,7 @@ struct QntQuantizePass
       return module.emitError()
              << "qnt-quantize: unknown act-matmuls='" << actMatmuls
              << "' (expected float or dynamic)";
-    if (!parseRequantizeOption(requantize))
+    if (!requantize.empty() && !parseRequantizeOption(requantize))
       return module.emitError()
              << "qnt-quantize: unknown requantize='" << requantize
              << "' (expected float, fixed-point or double-round)";
@@ -531,9 +531,9 @@ struct QntQuantizePass
     // (MultiplyByQuantizedMultiplier: fixed_point_double_round) unless
     // requantize says otherwise.
     qnt::RequantMode requantMode =
-        !requantize.hasValue() && profile == "tflite"
-            ? qnt::RequantMode::fixed_point_double_round
-            : *parseRequantizeOption(requantize);
+        !requantize.empty()   ? *parseRequantizeOption(requantize)
+        : profile == "tflite" ? qnt::RequantMode::fixed_point_double_round
+                              : qnt::RequantMode::float32;
     if (activations == "static" &&
         failed(chainStaticLayers(module, requantMode)))
       return signalPassFailure();

@@ -111,9 +111,11 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
   if (!attr)
     return fail("the solved parameters do not verify");
 
-  // Quantize every element with the parameters of its group.
+  // Quantize every element with the parameters of its group. TFLite's own
+  // integers belong to its scale amax / qmax, not to a power of two above.
   if (options.profile == num::Profile::TfLite &&
-      options.scheme == num::Scheme::Symmetric && !attr.isFloatStorage())
+      options.scheme == num::Scheme::Symmetric && !attr.isFloatStorage() &&
+      !options.powerOfTwo)
     return QuantizedWeight{quantizeTfLiteWeights(values, shape, attr), attr};
   std::optional<DenseElementsAttr> stored = quantizeWithParams(
       weights, attr, num::getWeightRounding(options.profile));
