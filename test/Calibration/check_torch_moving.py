@@ -1,5 +1,7 @@
 """Calibration with the torch profile against torch.ao's MinMaxObserver,
-MovingAverageMinMaxObserver and HistogramObserver (Inputs/torch_moving.json,
+MovingAverageMinMaxObserver and HistogramObserver, and per channel
+PerChannelMinMaxObserver and MovingAveragePerChannelMinMaxObserver
+(Inputs/torch_moving.json,
 written once by
 Inputs/gen_torch_moving.py with python3-torch): one matmul layer calibrated
 by quant-run --calibrate over the same six batches (--batch-size 8, with
@@ -8,7 +10,11 @@ moving averages bit for bit (with --torch-histogram, the histogram
 observer's range too, and the same state with --jobs 2, which then runs on
 one thread), and quantized by --qnt-quantize activations=static
 calibration=minmax|moving-average|torch-histogram profile=torch, whose
-static input parameters must be torch's scale and zero point. Prints one
+static input parameters (and those quant-stats params prints) must be torch's
+scale and zero point; the per-channel
+extremes and moving averages of the statistics, and the scales and zero
+points quant-stats params --per-channel solves from them, must be those of
+torch's per-channel observers. Prints one
 line per check; exits non-zero on a mismatch.
 
 usage: check_torch_moving.py BINDIR WORKDIR"""
@@ -52,6 +58,25 @@ def run(cmd):
     if r.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
     return r.stdout
+
+
+def stats_params(stats, case, *extra):
+    """The one observer's params quant-stats prints for a torch case."""
+    cmd = [os.path.join(bindir, "quant-stats"), "params", stats,
+           "--calibration", case["method"], "--profile", "torch",
+           "--act-storage", {"qint8": "i8", "quint8": "u8"}[case["dtype"]],
+           "--act-scheme", {"affine": "asymmetric",
+                            "symmetric": "symmetric"}[case["scheme"]],
+           *extra]
+    if case["reduce_range"]:
+        cmd.append("--reduce-range")
+    (name, got), = json.loads(run(cmd))["params"].items()
+    return got
+
+
+def label_of(case):
+    return "{method} {dtype} {scheme}{rr}".format(
+        rr=" reduce_range" if case["reduce_range"] else "", **case)
 
 
 inst = os.path.join(work, "inst.mlir")
@@ -120,12 +145,48 @@ for case in data["cases"]:
     zp_match = re.search(r"zero_points = \[(-?\d+)\]", attr)
     zp = int(zp_match.group(1)) if zp_match else 0
     want_scale = float.fromhex(case["scale_hex"])
-    ok = same(scale, want_scale) and zp == case["zero_point"]
+    # quant-stats params gives the same numbers per tensor.
+    got = stats_params(stats, case)
+    ok = (same(scale, want_scale) and zp == case["zero_point"] and
+          len(got["scales"]) == 1 and same(got["scales"][0], want_scale) and
+          got["zero_points"] == [case["zero_point"]] and "axis" not in got)
     failures += not ok
-    label = "{method} {dtype} {scheme}{rr}".format(
-        rr=" reduce_range" if case["reduce_range"] else "", **case)
-    print(f"{label}: " + ("identical" if ok else
-          f"MISMATCH {attr} torch scale {want_scale!r} zero point "
-          f"{case['zero_point']}"))
+    print(f"{label_of(case)}: " + ("identical" if ok else
+          f"MISMATCH {attr} quant-stats {got} torch scale {want_scale!r} "
+          f"zero point {case['zero_point']}"))
+# Per channel (axis 1): the statistics' channel extremes and channel moving
+# averages, then `quant-stats params --per-channel` against torch's
+# per-channel observers' calculate_qparams.
+by_channel_method = {c["method"]: c for c in data["channel_cases"]}
+for jobs in (1, 2):
+    (name, observed), = json.load(open(os.path.join(
+        work, f"stats{jobs}.json")))["activations"].items()
+    moving = observed.get("channel_moving", {})
+    for label, got, method, key in (
+            ("channel_min", observed.get("channel_min"), "minmax", "min_hex"),
+            ("channel_max", observed.get("channel_max"), "minmax", "max_hex"),
+            ("channel_moving min", moving.get("min"), "moving-average",
+             "min_hex"),
+            ("channel_moving max", moving.get("max"), "moving-average",
+             "max_hex")):
+        want = [float.fromhex(v) for v in by_channel_method[method][key]]
+        ok = (observed.get("channel_axis") == 1 and got is not None and
+              len(got) == len(want) and
+              all(same(g, w) for g, w in zip(got, want)))
+        failures += not ok
+        print(f"--jobs {jobs} {label}: " + ("identical" if ok else
+              f"MISMATCH {got!r} torch {want!r}"))
+
+for case in data["channel_cases"]:
+    got = stats_params(os.path.join(work, "stats2.json"), case,
+                       "--per-channel")
+    want_scales = [float.fromhex(v) for v in case["scales_hex"]]
+    ok = (got["axis"] == case["axis"] and
+          len(got["scales"]) == len(want_scales) and
+          all(same(g, w) for g, w in zip(got["scales"], want_scales)) and
+          got["zero_points"] == case["zero_points"])
+    failures += not ok
+    print(f"per-channel {label_of(case)}: " + ("identical" if ok else
+          f"MISMATCH {got} torch {want_scales} {case['zero_points']}"))
 print(f"{failures} mismatches")
 sys.exit(1 if failures else 0)

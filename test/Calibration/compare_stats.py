@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Checks that two stats files (docs/Calibration.md) describe the same data:
 the same model, observers, counts, batches, min/max, per-channel extremes and
-histograms exactly; moving averages within a relative 1e-5 (quant-stats
+histograms exactly; moving averages (per tensor and per channel) within a
+relative 1e-5 (quant-stats
 merge continues the average in double and rounds once, a single run rounds
 at every batch), or exactly with --exact-moving (calibration threads replay
 their shards' batches in order).
@@ -32,6 +33,21 @@ for name in sorted(set(a["activations"]) & set(b["activations"])):
         if (x[key] != y[key]) if exact else \
                 not math.isclose(x[key], y[key], rel_tol=1e-5, abs_tol=1e-12):
             errors.append(f"{name}.{key}: {x[key]} != {y[key]}")
+    # Per-channel moving averages: the same way, channel by channel.
+    cx, cy = x.get("channel_moving"), y.get("channel_moving")
+    if (cx is None) != (cy is None):
+        errors.append(f"{name}.channel_moving: on one side only")
+    elif cx is not None:
+        for key in ("batches", "first_min", "first_max"):
+            if cx[key] != cy[key]:
+                errors.append(f"{name}.channel_moving.{key} differs")
+        for key in ("min", "max"):
+            if len(cx[key]) != len(cy[key]) or any(
+                    (u != v) if exact else
+                    not math.isclose(u, v, rel_tol=1e-5, abs_tol=1e-12)
+                    for u, v in zip(cx[key], cy[key])):
+                errors.append(f"{name}.channel_moving.{key}: {cx[key]} != "
+                              f"{cy[key]}")
     print(f"{name}: count {x['count']} batches {x['batches']} "
           f"histogram 2^{x['histogram']['log2_width']} x {len(x['histogram']['counts'])} bins: "
           + ("same" if not errors else "DIFFERENT"))

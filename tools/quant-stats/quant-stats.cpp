@@ -7,15 +7,19 @@
 //   quant-stats merge a.json b.json [c.json ...] -o merged.json
 //   quant-stats ranges stats.json [--percentile P] [--act-storage u8]
 //               [--act-scheme asymmetric] [--json]
+//   quant-stats params stats.json [--calibration M] [--per-channel]
+//               [--profile P] [--act-storage u8] [--act-scheme asymmetric]
+//               [--reduce-range]
 //   quant-stats moments stats.json [-o DIR]
 //
 // `merge` combines the stats files of separate calibration runs (shards of a
 // data set, in order) into the file one run over all the data would give:
 // min/max exactly, histograms exactly (docs/Calibration.md), moving averages
 // up to float rounding. `ranges` prints the range every calibration method
-// picks for every observed activation. `moments` lists the per-channel
-// moments a `moments=...` calibration kept and, with -o, writes them as .npy
-// files (docs/Algorithms.md). See docs/Calibration.md.
+// picks for every observed activation; `params` the scales and zero points
+// one method and profile give them, per tensor or per channel. `moments` lists
+// the per-channel moments a `moments=...` calibration kept and, with -o, writes
+// them as .npy files (docs/Algorithms.md). See docs/Calibration.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,7 +43,7 @@ namespace cl = llvm::cl;
 
 static cl::OptionCategory category("quant-stats options");
 static cl::opt<std::string> command(cl::Positional, cl::Required,
-                                    cl::desc("<merge|ranges|moments>"),
+                                    cl::desc("<merge|ranges|params|moments>"),
                                     cl::cat(category));
 static cl::list<std::string> files(cl::Positional, cl::OneOrMore,
                                    cl::desc("<stats.json>..."),
@@ -58,6 +62,26 @@ static cl::opt<std::string> actScheme(
     cl::init("asymmetric"), cl::cat(category));
 static cl::opt<bool> asJSON("json", cl::desc("Print ranges as JSON"),
                             cl::cat(category));
+static cl::opt<std::string> calibrationMethod(
+    "calibration",
+    cl::desc("params: the range estimator (minmax, moving-average, "
+             "percentile, mse, entropy, torch-histogram; per channel: minmax "
+             "or moving-average)"),
+    cl::init("minmax"), cl::cat(category));
+static cl::opt<bool> perChannel(
+    "per-channel",
+    cl::desc("params: one scale and zero point per channel of the observer's "
+             "channel axis (torch.ao's PerChannelMinMaxObserver and "
+             "MovingAveragePerChannelMinMaxObserver)"),
+    cl::init(false), cl::cat(category));
+static cl::opt<std::string> profile(
+    "profile",
+    cl::desc("params: whose formulas (quantopt, torch, onnxruntime, tflite)"),
+    cl::init("quantopt"), cl::cat(category));
+static cl::opt<bool> reduceRange(
+    "reduce-range",
+    cl::desc("params: one bit fewer than the storage (torch's reduce_range)"),
+    cl::init(false), cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "quant-stats") << message << "\n";
@@ -84,24 +108,34 @@ static int merge() {
   return 0;
 }
 
+/// The activation storage and scheme of --act-storage and --act-scheme.
+static llvm::Error parseActivationOptions(cal::EstimateOptions &options) {
+  auto storage = num::parseStorageName(actStorage);
+  auto scheme = num::parseSchemeName(actScheme);
+  if (!storage || num::isFloatStorage(*storage) ||
+      *storage == num::StorageKind::I32)
+    return llvm::createStringError(
+        "--act-storage must be an integer type of 2 to 16 bits");
+  if (!scheme || *scheme == num::Scheme::Minval || *scheme == num::Scheme::Mx ||
+      *scheme == num::Scheme::NvFp4)
+    return llvm::createStringError(
+        "--act-scheme must be asymmetric or symmetric");
+  options.storage = *storage;
+  options.scheme = *scheme;
+  options.narrowRange = *scheme == num::Scheme::Symmetric;
+  options.percentile = percentile;
+  return llvm::Error::success();
+}
+
 static int ranges() {
   if (files.size() != 1)
     return fail("ranges takes one stats file");
   auto stats = cal::StatsFile::load(files[0]);
   if (!stats)
     return fail(llvm::toString(stats.takeError()));
-  auto storage = num::parseStorageName(actStorage);
-  auto scheme = num::parseSchemeName(actScheme);
-  if (!storage || num::isFloatStorage(*storage) ||
-      *storage == num::StorageKind::I32)
-    return fail("--act-storage must be an integer type of 2 to 16 bits");
-  if (!scheme || *scheme == num::Scheme::Minval || *scheme == num::Scheme::Mx)
-    return fail("--act-scheme must be asymmetric or symmetric");
   cal::EstimateOptions options;
-  options.storage = *storage;
-  options.scheme = *scheme;
-  options.narrowRange = *scheme == num::Scheme::Symmetric;
-  options.percentile = percentile;
+  if (llvm::Error err = parseActivationOptions(options))
+    return fail(llvm::toString(std::move(err)));
   const cal::Method methods[] = {
       cal::Method::MinMax,     cal::Method::MovingAverage,
       cal::Method::Percentile, cal::Method::Mse,
@@ -138,6 +172,88 @@ static int ranges() {
                        {"version", 1},
                        {"percentile", percentile.getValue()},
                        {"ranges", std::move(all)}}));
+  return 0;
+}
+
+/// Prints, as JSON, the scale and zero point (per tensor, or per channel)
+/// of every observed activation under one estimator and profile: the
+/// numbers --qnt-quantize gives static activations (per tensor), or those of
+/// torch.ao's per-channel observers' calculate_qparams (per channel).
+static int params() {
+  if (files.size() != 1)
+    return fail("params takes one stats file");
+  auto stats = cal::StatsFile::load(files[0]);
+  if (!stats)
+    return fail(llvm::toString(stats.takeError()));
+  std::optional<cal::Method> method = cal::parseMethodName(calibrationMethod);
+  if (!method)
+    return fail("unknown --calibration '" + calibrationMethod +
+                "' (expected minmax, moving-average, percentile, mse, entropy "
+                "or torch-histogram)");
+  std::optional<num::Profile> parsedProfile = num::parseProfileName(profile);
+  if (!parsedProfile)
+    return fail("unknown --profile '" + profile +
+                "' (expected quantopt, torch, onnxruntime or tflite)");
+  cal::EstimateOptions options;
+  if (llvm::Error err = parseActivationOptions(options))
+    return fail(llvm::toString(std::move(err)));
+  if (reduceRange && num::getStorageBitWidth(options.storage) < 3)
+    return fail("--reduce-range needs integer storage of 3 bits or more");
+  // The activation parameters' solver, as --qnt-quantize sets it up.
+  num::SolverOptions solver;
+  solver.storage = options.storage;
+  solver.scheme = options.scheme;
+  solver.profile = *parsedProfile;
+  solver.reduceRange = reduceRange;
+  solver.setDefaults();
+  options.method = *method;
+  options.narrowRange = solver.narrowRange;
+  options.profile = solver.profile;
+  options.reduceRange = solver.reduceRange;
+  if (*method != cal::Method::MinMax && !stats->hasFullStatistics())
+    return fail("'" + files[0] +
+                "' holds min/max only (a version 1 file): "
+                "only --calibration=minmax applies");
+
+  llvm::json::Object all;
+  for (const auto &[id, observed] : stats->activations) {
+    std::vector<cal::Range> ranges;
+    if (perChannel) {
+      auto channels = cal::estimateChannelRanges(observed, *method);
+      if (!channels)
+        return fail("'" + id + "': " + llvm::toString(channels.takeError()));
+      ranges = std::move(*channels);
+    } else {
+      auto range = cal::estimateRange(observed, options);
+      if (!range)
+        return fail("'" + id + "': " + llvm::toString(range.takeError()));
+      ranges.push_back(*range);
+    }
+    llvm::json::Array scales, zeroPoints;
+    for (const cal::Range &range : ranges) {
+      auto solved = num::solveFromRange(range.min, range.max, solver);
+      if (!solved)
+        return fail("'" + id + "': " + llvm::toString(solved.takeError()));
+      scales.push_back(static_cast<double>(solved->scale));
+      zeroPoints.push_back(solved->zeroPoint);
+    }
+    llvm::json::Object entry{{"scales", std::move(scales)},
+                             {"zero_points", std::move(zeroPoints)}};
+    if (perChannel)
+      entry["axis"] = observed.channelAxis;
+    all[id] = std::move(entry);
+  }
+  num::IntRange q = solver.getIntRange();
+  llvm::outs() << llvm::formatv(
+      "{0:2}\n", llvm::json::Value(llvm::json::Object{
+                     {"version", 1},
+                     {"calibration", cal::getMethodName(*method)},
+                     {"profile", profile.getValue()},
+                     {"storage", actStorage.getValue()},
+                     {"scheme", actScheme.getValue()},
+                     {"qmin", q.qmin},
+                     {"qmax", q.qmax},
+                     {"params", std::move(all)}}));
   return 0;
 }
 
@@ -234,13 +350,17 @@ int main(int argc, char **argv) {
       "quant-stats: merge and inspect calibration statistics\n\n"
       "  quant-stats merge a.json b.json ... -o merged.json\n"
       "  quant-stats ranges stats.json [--json]\n"
+      "  quant-stats params stats.json [--calibration M] [--per-channel] "
+      "[--profile P] [--act-storage S] [--act-scheme S] [--reduce-range]\n"
       "  quant-stats moments stats.json [-o DIR]\n");
   if (command == "merge")
     return merge();
   if (command == "ranges")
     return ranges();
+  if (command == "params")
+    return params();
   if (command == "moments")
     return moments();
   return fail("unknown command '" + command +
-              "' (expected merge, ranges or moments)");
+              "' (expected merge, ranges, params or moments)");
 }

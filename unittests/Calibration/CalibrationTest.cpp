@@ -355,6 +355,18 @@ void expectSameStats(const ObserverStats &got, const ObserverStats &want,
     EXPECT_FLOAT_BITS_EQ(got.channelMin[c], want.channelMin[c]);
     EXPECT_FLOAT_BITS_EQ(got.channelMax[c], want.channelMax[c]);
   }
+  ASSERT_EQ(got.channelMovingBatches, want.channelMovingBatches);
+  for (size_t c = 0; c < want.channelMovingMin.size(); ++c) {
+    SCOPED_TRACE(llvm::formatv("channel {0}", c).str());
+    EXPECT_FLOAT_BITS_EQ(got.channelFirstMin[c], want.channelFirstMin[c]);
+    EXPECT_FLOAT_BITS_EQ(got.channelFirstMax[c], want.channelFirstMax[c]);
+    double channelScale =
+        std::fabs(double(want.channelMax[c]) - double(want.channelMin[c]));
+    EXPECT_REL_NEAR(got.channelMovingMin[c], want.channelMovingMin[c],
+                    movingRelTol, channelScale);
+    EXPECT_REL_NEAR(got.channelMovingMax[c], want.channelMovingMax[c],
+                    movingRelTol, channelScale);
+  }
   EXPECT_TRUE(sameHistogram(got.histogram, want.histogram));
 }
 
@@ -775,6 +787,29 @@ TEST(CalibrationObserverTest, MatchesTorchObservers) {
         EXPECT_FLOAT_BITS_EQ(stats.channelMin[c], cmin[c]);
         EXPECT_FLOAT_BITS_EQ(stats.channelMax[c], cmax[c]);
       }
+      // MovingAveragePerChannelMinMaxObserver, and the per-channel ranges.
+      std::vector<float> mmin = getFloats(e, "channel_moving_min");
+      std::vector<float> mmax = getFloats(e, "channel_moving_max");
+      ASSERT_EQ(stats.channelMovingMin.size(), mmin.size());
+      ASSERT_EQ(stats.channelMovingMax.size(), mmax.size());
+      auto minmax = estimateChannelRanges(stats, Method::MinMax);
+      auto moving = estimateChannelRanges(stats, Method::MovingAverage);
+      ASSERT_TRUE(succeeded(minmax.takeError()));
+      ASSERT_TRUE(succeeded(moving.takeError()));
+      ASSERT_EQ(moving->size(), mmin.size());
+      for (size_t c = 0; c < mmin.size(); ++c) {
+        EXPECT_FLOAT_BITS_EQ(stats.channelMovingMin[c], mmin[c]);
+        EXPECT_FLOAT_BITS_EQ(stats.channelMovingMax[c], mmax[c]);
+        EXPECT_EQ((*moving)[c].min, static_cast<double>(mmin[c]));
+        EXPECT_EQ((*moving)[c].max, static_cast<double>(mmax[c]));
+        EXPECT_EQ((*minmax)[c].min, static_cast<double>(cmin[c]));
+        EXPECT_EQ((*minmax)[c].max, static_cast<double>(cmax[c]));
+      }
+    } else {
+      auto none = estimateChannelRanges(stats, Method::MovingAverage);
+      EXPECT_EQ(llvm::toString(none.takeError()),
+                "the statistics hold no per-channel extremes (the observer "
+                "had no channel axis)");
     }
     EXPECT_TRUE(sameState(stats.histogram, seq.histogram));
     // MinMax and MovingAverage estimators return these exactly.
@@ -814,6 +849,12 @@ TEST(CalibrationObserverTest, MergeOfSplitBatchesEqualsSinglePass) {
         if (replay) {
           EXPECT_FLOAT_BITS_EQ(head.movingMin, single.movingMin);
           EXPECT_FLOAT_BITS_EQ(head.movingMax, single.movingMax);
+          for (size_t c = 0; c < single.channelMovingMin.size(); ++c) {
+            EXPECT_FLOAT_BITS_EQ(head.channelMovingMin[c],
+                                 single.channelMovingMin[c]);
+            EXPECT_FLOAT_BITS_EQ(head.channelMovingMax[c],
+                                 single.channelMovingMax[c]);
+          }
         }
       }
     }

@@ -113,6 +113,9 @@ struct ObserverStats {
   llvm::Error merge(const ObserverStats &later);
   /// Moves the moving averages by one finite batch with extremes lo, hi.
   void updateMovingAverages(float lo, float hi);
+  /// Moves channel `c`'s moving averages by one batch with extremes lo, hi
+  /// in that channel (the first such batch sets them).
+  void moveChannelAverages(int64_t c, float lo, float hi);
 
   /// Finite values seen, values that were NaN or infinite, batches.
   uint64_t count = 0, nonFinite = 0, batches = 0;
@@ -141,6 +144,18 @@ struct ObserverStats {
   std::vector<int64_t> shape;
   int64_t channelAxis = -1;
   std::vector<float> channelMin, channelMax;
+  /// Per-channel moving-average min/max, as torch.ao's
+  /// MovingAveragePerChannelMinMaxObserver: per channel, the first batch
+  /// with finite values in the channel sets them, then m = m + c * (batch
+  /// extreme - m), in float32. channelFirstMin/Max and channelMovingBatches
+  /// (the batches that moved each channel) continue them across a merge.
+  std::vector<float> channelMovingMin, channelMovingMax;
+  std::vector<float> channelFirstMin, channelFirstMax;
+  std::vector<uint64_t> channelMovingBatches;
+  /// With `keepBatchExtremes`: each batch's per-channel extremes, one
+  /// channel count after another (NaN where a channel had no finite value),
+  /// which merge() replays as for the per-tensor moving averages.
+  std::vector<float> channelBatchMin, channelBatchMax;
   /// Per-input-channel moments, when the observer asked for them.
   std::optional<ChannelMoments> moments;
   /// torch.ao's HistogramObserver over the finite values of each batch, in
@@ -148,6 +163,10 @@ struct ObserverStats {
   /// it did. It depends on the order of the batches, so it does not merge.
   std::optional<TorchHistogramObserver> torchHistogram;
   std::string torchHistogramError;
+
+private:
+  void moveAverage(float &average, float value) const;
+  void mergeChannels(const ObserverStats &later);
 };
 
 /// The range estimators of --qnt-quantize calibration=...
@@ -185,6 +204,15 @@ struct Range {
 /// The range `options.method` picks from `stats` (docs/Calibration.md).
 llvm::Expected<Range> estimateRange(const ObserverStats &stats,
                                     const EstimateOptions &options);
+
+/// Per-channel ranges of `stats` (observed with a channel axis): its
+/// per-channel min/max for Method::MinMax (torch.ao's
+/// PerChannelMinMaxObserver), its per-channel moving averages for
+/// Method::MovingAverage (MovingAveragePerChannelMinMaxObserver). Other
+/// methods, observers without per-channel statistics and channels that saw
+/// no finite value give an error.
+llvm::Expected<std::vector<Range>>
+estimateChannelRanges(const ObserverStats &stats, Method method);
 
 /// The expected squared quantization error over the histogram of quantizing
 /// to the parameters solved from `range` (the Mse objective): values inside

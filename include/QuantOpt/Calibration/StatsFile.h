@@ -1,4 +1,5 @@
-//===- StatsFile.h - Calibration statistics files (JSON) ---------*- C++ -*-===//
+//===- StatsFile.h - Calibration statistics files (JSON) ---------*- C++
+//-*-===//
 //
 // Part of the QuantOpt project.
 //
@@ -10,10 +11,12 @@
 //   {"version": 2, "model": "<fingerprint>", "histogram_bins": 2048,
 //    "averaging_constant": 0.01,
 //    "activations": {"<layer>": {"shape": [...], "count": N,
-//       "non_finite": 0, "batches": B, "finite_batches": F, "min": .., "max": ..,
-//       "first_min": .., "first_max": .., "moving_min": .., "moving_max": ..,
-//       "histogram": {"log2_width": e, "start": s, "counts": [...]},
-//       "channel_axis": a, "channel_min": [...], "channel_max": [...]}}}
+//       "non_finite": 0, "batches": B, "finite_batches": F, "min": .., "max":
+//       .., "first_min": .., "first_max": .., "moving_min": .., "moving_max":
+//       .., "histogram": {"log2_width": e, "start": s, "counts": [...]},
+//       "channel_axis": a, "channel_min": [...], "channel_max": [...],
+//       "channel_moving": {"min": [...], "max": [...], "first_min": [...],
+//                          "first_max": [...], "batches": [...]}}}}
 //
 // Version 1 files (hand-written ranges: {"version": 1, "activations":
 // {"<layer>": {"min": .., "max": ..}}}) still load; they carry no model

@@ -299,19 +299,52 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
   int64_t inner = 1;
   for (size_t d = axis + 1; d < batchShape.size(); ++d)
     inner *= batchShape[d];
+  float inf = std::numeric_limits<float>::infinity();
   if (channelAxis != axis || static_cast<int64_t>(channelMin.size()) != channels) {
     channelAxis = axis;
-    channelMin.assign(channels, std::numeric_limits<float>::infinity());
-    channelMax.assign(channels, -std::numeric_limits<float>::infinity());
+    channelMin.assign(channels, inf);
+    channelMax.assign(channels, -inf);
+    channelMovingMin.assign(channels, 0.0f);
+    channelMovingMax.assign(channels, 0.0f);
+    channelFirstMin.assign(channels, 0.0f);
+    channelFirstMax.assign(channels, 0.0f);
+    channelMovingBatches.assign(channels, 0);
+    channelBatchMin.clear();
+    channelBatchMax.clear();
   }
+  std::vector<float> lows(channels, inf), highs(channels, -inf);
   for (size_t i = 0; i < data.size(); ++i) {
     float v = data[i];
     if (!std::isfinite(v))
       continue;
     int64_t c = (static_cast<int64_t>(i) / inner) % channels;
-    channelMin[c] = std::min(channelMin[c], v);
-    channelMax[c] = std::max(channelMax[c], v);
+    lows[c] = std::min(lows[c], v);
+    highs[c] = std::max(highs[c], v);
   }
+  for (int64_t c = 0; c < channels; ++c) {
+    if (lows[c] > highs[c]) {
+      // No finite value in this channel: its averages do not move.
+      lows[c] = highs[c] = std::numeric_limits<float>::quiet_NaN();
+      continue;
+    }
+    channelMin[c] = std::min(channelMin[c], lows[c]);
+    channelMax[c] = std::max(channelMax[c], highs[c]);
+    moveChannelAverages(c, lows[c], highs[c]);
+  }
+  if (keepBatchExtremes) {
+    channelBatchMin.insert(channelBatchMin.end(), lows.begin(), lows.end());
+    channelBatchMax.insert(channelBatchMax.end(), highs.begin(), highs.end());
+  }
+}
+
+void ObserverStats::moveChannelAverages(int64_t c, float lo, float hi) {
+  if (channelMovingBatches[c]++ == 0) {
+    channelFirstMin[c] = channelMovingMin[c] = lo;
+    channelFirstMax[c] = channelMovingMax[c] = hi;
+    return;
+  }
+  moveAverage(channelMovingMin[c], lo);
+  moveAverage(channelMovingMax[c], hi);
 }
 
 llvm::Error ObserverStats::observeMoments(llvm::ArrayRef<float> data,
@@ -337,9 +370,25 @@ llvm::Error ObserverStats::observeMoments(llvm::ArrayRef<float> data,
   return moments->observe(data, batchShape, axis);
 }
 
+void ObserverStats::moveAverage(float &average, float value) const {
+  // torch.ao's `m + c * (x - m)` on float32 tensors (no contraction: this
+  // file is compiled with -ffp-contract=off).
+  average = average + averagingConstant * (value - average);
+}
+
 void ObserverStats::updateMovingAverages(float lo, float hi) {
-  movingMin = movingMin + averagingConstant * (lo - movingMin);
-  movingMax = movingMax + averagingConstant * (hi - movingMax);
+  moveAverage(movingMin, lo);
+  moveAverage(movingMax, hi);
+}
+
+/// Continues `average` (over earlier batches) through `n` later batches
+/// whose own average started at `laterFirst` and reached `laterAverage`:
+/// m = later_m + (1 - c)^n * (m - later_first), in double, then rounded.
+static float continueAverage(float average, float laterFirst,
+                             float laterAverage, uint64_t n, float c) {
+  double decay = std::pow(1.0 - static_cast<double>(c), static_cast<double>(n));
+  return static_cast<float>(laterAverage +
+                            decay * (double(average) - laterFirst));
 }
 
 llvm::Error ObserverStats::merge(const ObserverStats &later) {
@@ -392,12 +441,10 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
       // A sequential run would have continued this moving average through
       // the later batches: m = later_m + (1 - c)^n * (m - later_first).
       // Batches without finite values did not move the average.
-      double decay = std::pow(1.0 - static_cast<double>(averagingConstant),
-                              static_cast<double>(later.finiteBatches));
-      movingMin = static_cast<float>(later.movingMin +
-                                     decay * (double(movingMin) - later.firstMin));
-      movingMax = static_cast<float>(later.movingMax +
-                                     decay * (double(movingMax) - later.firstMax));
+      movingMin = continueAverage(movingMin, later.firstMin, later.movingMin,
+                                  later.finiteBatches, averagingConstant);
+      movingMax = continueAverage(movingMax, later.firstMax, later.movingMax,
+                                  later.finiteBatches, averagingConstant);
     }
   }
   count += later.count;
@@ -411,14 +458,61 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
       channelAxis = later.channelAxis;
       channelMin = later.channelMin;
       channelMax = later.channelMax;
+      channelMovingMin = later.channelMovingMin;
+      channelMovingMax = later.channelMovingMax;
+      channelFirstMin = later.channelFirstMin;
+      channelFirstMax = later.channelFirstMax;
+      channelMovingBatches = later.channelMovingBatches;
     } else {
-      for (size_t c = 0; c < channelMin.size(); ++c) {
-        channelMin[c] = std::min(channelMin[c], later.channelMin[c]);
-        channelMax[c] = std::max(channelMax[c], later.channelMax[c]);
-      }
+      mergeChannels(later);
     }
   }
   return llvm::Error::success();
+}
+
+void ObserverStats::mergeChannels(const ObserverStats &later) {
+  size_t channels = channelMin.size();
+  for (size_t c = 0; c < channels; ++c) {
+    channelMin[c] = std::min(channelMin[c], later.channelMin[c]);
+    channelMax[c] = std::max(channelMax[c], later.channelMax[c]);
+  }
+  // Files without per-channel moving averages (older versions) have none
+  // to continue.
+  if (later.channelMovingBatches.size() != channels ||
+      channelMovingBatches.size() != channels) {
+    channelMovingBatches.clear();
+    channelMovingMin.clear(), channelMovingMax.clear();
+    channelFirstMin.clear(), channelFirstMax.clear();
+    return;
+  }
+  if (channels && later.channelBatchMin.size() % channels == 0 &&
+      later.channelBatchMin.size() / channels == later.batches) {
+    // Replayed batch by batch: the sequential run's float32 steps.
+    for (size_t i = 0; i < later.channelBatchMin.size(); ++i)
+      if (!std::isnan(later.channelBatchMin[i]))
+        moveChannelAverages(i % channels, later.channelBatchMin[i],
+                            later.channelBatchMax[i]);
+    return;
+  }
+  for (size_t c = 0; c < channels; ++c) {
+    uint64_t n = later.channelMovingBatches[c];
+    if (n == 0)
+      continue;
+    if (channelMovingBatches[c] == 0) {
+      channelMovingMin[c] = later.channelMovingMin[c];
+      channelMovingMax[c] = later.channelMovingMax[c];
+      channelFirstMin[c] = later.channelFirstMin[c];
+      channelFirstMax[c] = later.channelFirstMax[c];
+    } else {
+      channelMovingMin[c] =
+          continueAverage(channelMovingMin[c], later.channelFirstMin[c],
+                          later.channelMovingMin[c], n, averagingConstant);
+      channelMovingMax[c] =
+          continueAverage(channelMovingMax[c], later.channelFirstMax[c],
+                          later.channelMovingMax[c], n, averagingConstant);
+    }
+    channelMovingBatches[c] += n;
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -642,4 +736,34 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
   }
   }
   return makeError("unknown method");
+}
+
+llvm::Expected<std::vector<Range>>
+quantopt::calibration::estimateChannelRanges(const ObserverStats &stats,
+                                             Method method) {
+  if (method != Method::MinMax && method != Method::MovingAverage)
+    return makeError(llvm::formatv("per-channel ranges come from minmax or "
+                                   "moving-average, not {0}",
+                                   getMethodName(method)));
+  if (stats.channelAxis < 0)
+    return makeError("the statistics hold no per-channel extremes (the "
+                     "observer had no channel axis)");
+  size_t channels = stats.channelMin.size();
+  if (method == Method::MovingAverage &&
+      stats.channelMovingBatches.size() != channels)
+    return makeError("the statistics hold no per-channel moving averages "
+                     "(written by an older version or merged with such a "
+                     "file: calibrate again)");
+  std::vector<Range> ranges;
+  ranges.reserve(channels);
+  for (size_t c = 0; c < channels; ++c) {
+    if (stats.channelMin[c] > stats.channelMax[c])
+      return makeError(llvm::formatv(
+          "channel {0} of axis {1} saw no finite value", c, stats.channelAxis));
+    if (method == Method::MinMax)
+      ranges.push_back({stats.channelMin[c], stats.channelMax[c]});
+    else
+      ranges.push_back({stats.channelMovingMin[c], stats.channelMovingMax[c]});
+  }
+  return ranges;
 }

@@ -85,6 +85,17 @@ json::Value StatsFile::toJSON(llvm::StringRef momentsFile) const {
       o["channel_axis"] = s.channelAxis;
       o["channel_min"] = toArray(s.channelMin);
       o["channel_max"] = toArray(s.channelMax);
+      if (s.channelMovingBatches.size() == s.channelMin.size()) {
+        json::Array batches;
+        for (uint64_t n : s.channelMovingBatches)
+          batches.push_back(static_cast<int64_t>(n));
+        o["channel_moving"] =
+            json::Object{{"min", toArray(s.channelMovingMin)},
+                         {"max", toArray(s.channelMovingMax)},
+                         {"first_min", toArray(s.channelFirstMin)},
+                         {"first_max", toArray(s.channelFirstMax)},
+                         {"batches", std::move(batches)}};
+      }
     }
     if (s.torchHistogram && s.torchHistogram->isInitialized()) {
       json::Array counts;
@@ -169,6 +180,52 @@ static llvm::Error readFloats(const json::Object &o, llvm::StringRef key,
                                      "in \"") +
                              key + "\"");
     out.push_back(static_cast<float>(*d));
+  }
+  return llvm::Error::success();
+}
+
+/// The per-channel moving averages of an observer with per-channel
+/// extremes (ObserverStats::channelMovingMin...).
+static llvm::Error readChannelMoving(const json::Value &value,
+                                     llvm::StringRef where, ObserverStats &s) {
+  const json::Object *o = value.getAsObject();
+  const json::Array *batches = o ? o->getArray("batches") : nullptr;
+  if (!o || !batches)
+    return fail(where, "expected {\"min\", \"max\", \"first_min\", "
+                       "\"first_max\", \"batches\"}");
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  for (auto [key, field] : {std::pair<llvm::StringRef, std::vector<float> *>{
+                                "min", &s.channelMovingMin},
+                            {"max", &s.channelMovingMax},
+                            {"first_min", &s.channelFirstMin},
+                            {"first_max", &s.channelFirstMax}})
+    if (llvm::Error err = readFloats(*o, key, where, nan, *field))
+      return err;
+  for (const json::Value &v : *batches) {
+    std::optional<int64_t> n = v.getAsInteger();
+    if (!n || *n < 0 || static_cast<uint64_t>(*n) > s.batches)
+      return fail(where, "batches: expected counts of at most the observer's "
+                         "batches");
+    s.channelMovingBatches.push_back(static_cast<uint64_t>(*n));
+  }
+  size_t channels = s.channelMin.size();
+  for (const std::vector<float> *v : {&s.channelMovingMin, &s.channelMovingMax,
+                                      &s.channelFirstMin, &s.channelFirstMax})
+    if (v->size() != channels)
+      return fail(where, "expected one value per channel");
+  if (s.channelMovingBatches.size() != channels)
+    return fail(where, "expected one value per channel");
+  for (size_t c = 0; c < channels; ++c) {
+    if (s.channelMovingBatches[c] == 0) {
+      s.channelMovingMin[c] = s.channelMovingMax[c] = 0;
+      s.channelFirstMin[c] = s.channelFirstMax[c] = 0;
+      continue;
+    }
+    if (!(s.channelMovingMin[c] <= s.channelMovingMax[c]) ||
+        !(s.channelFirstMin[c] <= s.channelFirstMax[c]))
+      return fail(where, llvm::formatv("channel {0}: inconsistent moving "
+                                       "averages",
+                                       c));
   }
   return llvm::Error::success();
 }
@@ -313,6 +370,10 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
         return std::move(err);
       if (s.channelMin.size() != s.channelMax.size())
         return fail(where, "channel_min and channel_max differ in length");
+      if (const json::Value *m = o->get("channel_moving"))
+        if (llvm::Error err =
+                readChannelMoving(*m, where + ".channel_moving", s))
+          return std::move(err);
     }
     if (const json::Value *t = o->get("torch_histogram")) {
       const json::Object *to = t->getAsObject();

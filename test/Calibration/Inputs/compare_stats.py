@@ -13,11 +13,23 @@ rtol = float(sys.argv[3])
 assert a.keys() == b.keys(), (a.keys(), b.keys())
 assert a["activations"].keys() == b["activations"].keys()
 checked = 0
+
+
+def entries(x, y, prefix=""):
+    """The (key, u, v) pairs of two observers, nested objects flattened
+    (channel_moving's arrays), histograms kept whole."""
+    assert x.keys() == y.keys(), prefix
+    for key in x:
+        if isinstance(x[key], dict) and key != "histogram":
+            yield from entries(x[key], y[key], prefix + key + ".")
+        else:
+            yield prefix + key, x[key], y[key]
+
+
 for name, x in a["activations"].items():
     y = b["activations"][name]
     assert x.keys() == y.keys(), name
-    for key in x:
-        u, v = x[key], y[key]
+    for key, u, v in entries(x, y):
         if key == "histogram":
             cu, cv = np.array(u["counts"]), np.array(v["counts"])
             assert cu.sum() == cv.sum(), (name, "histogram totals")

@@ -1,8 +1,9 @@
 """Writes torch_moving.json: torch.ao's MinMaxObserver,
-MovingAverageMinMaxObserver and HistogramObserver (Debian's python3-torch,
-1.13) fed six batches
-of 8 x 16 activations one call each, with their running extremes and the
-scales and zero points they compute, for check_torch_moving.py (a layer
+MovingAverageMinMaxObserver and HistogramObserver, and the per-channel
+PerChannelMinMaxObserver and MovingAveragePerChannelMinMaxObserver along axis
+1 (Debian's python3-torch, 1.13) fed six batches of 8 x 16 activations one
+call each, with their running extremes and the scales and zero points they
+compute, for check_torch_moving.py (a layer
 calibrated by quant-run --calibrate --batch-size 8 and quantized with
 --qnt-quantize profile=torch must give the same numbers bit for bit).
 Run once with /usr/bin/python3; the JSON is checked in:
@@ -12,9 +13,9 @@ import json
 
 import numpy as np
 import torch
-from torch.ao.quantization.observer import (HistogramObserver,
-                                            MinMaxObserver,
-                                            MovingAverageMinMaxObserver)
+from torch.ao.quantization.observer import (
+    HistogramObserver, MinMaxObserver, MovingAverageMinMaxObserver,
+    MovingAveragePerChannelMinMaxObserver, PerChannelMinMaxObserver)
 
 rng = np.random.default_rng(21)
 # Batches whose ranges drift (wider, shifted), so that the moving average
@@ -43,10 +44,30 @@ for method, cls in (("minmax", MinMaxObserver),
             "min_hex": float(obs.min_val).hex(),
             "max_hex": float(obs.max_val).hex(),
             "scale_hex": float(scale).hex(), "zero_point": int(zp)})
+# The per-channel observers along axis 1 (16 channels) over the same batches.
+PER_CHANNEL = {"affine": torch.per_channel_affine,
+               "symmetric": torch.per_channel_symmetric}
+channel_cases = []
+for method, cls in (("minmax", PerChannelMinMaxObserver),
+                    ("moving-average", MovingAveragePerChannelMinMaxObserver)):
+    for dtype, scheme, reduce_range in CONFIGS:
+        obs = cls(ch_axis=1, dtype=DTYPES[dtype], qscheme=PER_CHANNEL[scheme],
+                  reduce_range=reduce_range)
+        for b in batches:
+            obs(torch.from_numpy(b))
+        scales, zps = obs.calculate_qparams()
+        channel_cases.append({
+            "method": method, "dtype": dtype, "scheme": scheme,
+            "reduce_range": reduce_range, "axis": 1,
+            "min_hex": [float(v).hex() for v in obs.min_val.tolist()],
+            "max_hex": [float(v).hex() for v in obs.max_val.tolist()],
+            "scales_hex": [float(v).hex() for v in scales.tolist()],
+            "zero_points": [int(z) for z in zps.tolist()]})
 print(json.dumps({
     "torch_version": torch.__version__,
     "averaging_constant": 0.01,
     "batches_hex": [[float(v).hex() for v in b.reshape(-1).tolist()]
                     for b in batches],
     "batch_shape": [8, 16],
-    "cases": cases}, indent=0))
+    "cases": cases,
+    "channel_cases": channel_cases}, indent=0))

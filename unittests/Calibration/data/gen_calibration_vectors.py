@@ -9,7 +9,8 @@ Writes, next to this script:
 
   observers.json  batch sequences with the min/max, moving-average and
                   per-channel results of torch.ao's MinMaxObserver,
-                  MovingAverageMinMaxObserver and PerChannelMinMaxObserver,
+                  MovingAverageMinMaxObserver, PerChannelMinMaxObserver and
+                  MovingAveragePerChannelMinMaxObserver,
                   plus the zero-anchored histogram state (numpy).
   ranges.json     data sets with the histogram state, quantiles and the
                   Percentile / Mse / Entropy ranges, transcribed in numpy from
@@ -351,6 +352,7 @@ def numpy_stats(batches, shape, axis, c):
     mmin = mmax = None
     first = None
     cmin = cmax = None
+    cmmin = cmmax = None
     for i, b in enumerate(batches):
         b = np.asarray(b, dtype=np.float32).reshape(shape)
         fin = np.isfinite(b)
@@ -373,6 +375,12 @@ def numpy_stats(batches, shape, axis, c):
             hi = np.array([np.max(r[f]) for r, f in zip(moved, finm)], dtype=np.float32)
             cmin = lo if cmin is None else np.minimum(cmin, lo)
             cmax = hi if cmax is None else np.maximum(cmax, hi)
+            # Per-channel moving averages, each channel as the per-tensor one.
+            if cmmin is None:
+                cmmin, cmmax = lo.copy(), hi.copy()
+            else:
+                cmmin = (cmmin + (c * (lo - cmmin)).astype(np.float32)).astype(np.float32)
+                cmmax = (cmmax + (c * (hi - cmmax)).astype(np.float32)).astype(np.float32)
     out = {
         "count": count,
         "non_finite": nonfinite,
@@ -387,6 +395,8 @@ def numpy_stats(batches, shape, axis, c):
     if axis >= 0:
         out["channel_min"] = [f32_num(v) for v in cmin]
         out["channel_max"] = [f32_num(v) for v in cmax]
+        out["channel_moving_min"] = [f32_num(v) for v in cmmin]
+        out["channel_moving_max"] = [f32_num(v) for v in cmmax]
     return out
 
 
@@ -394,12 +404,15 @@ def torch_stats(batches, shape, axis, c):
     mm = tobs.MinMaxObserver()
     ma = tobs.MovingAverageMinMaxObserver(averaging_constant=c)
     pc = tobs.PerChannelMinMaxObserver(ch_axis=axis) if axis >= 0 else None
+    mpc = (tobs.MovingAveragePerChannelMinMaxObserver(
+        ch_axis=axis, averaging_constant=c) if axis >= 0 else None)
     for b in batches:
         t = torch.from_numpy(np.asarray(b, dtype=np.float32).reshape(shape).copy())
         mm(t)
         ma(t)
         if pc is not None:
             pc(t)
+            mpc(t)
     out = {
         "min": f32_num(mm.min_val.item()),
         "max": f32_num(mm.max_val.item()),
@@ -409,6 +422,8 @@ def torch_stats(batches, shape, axis, c):
     if pc is not None:
         out["channel_min"] = [f32_num(v) for v in pc.min_val.numpy()]
         out["channel_max"] = [f32_num(v) for v in pc.max_val.numpy()]
+        out["channel_moving_min"] = [f32_num(v) for v in mpc.min_val.numpy()]
+        out["channel_moving_max"] = [f32_num(v) for v in mpc.max_val.numpy()]
     return out
 
 
