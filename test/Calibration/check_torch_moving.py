@@ -21,10 +21,11 @@ usage: check_torch_moving.py BINDIR WORKDIR"""
 import json
 import os
 import re
-import subprocess
 import sys
 
 import numpy as np
+
+from calib_models import run, write_matmul_model
 
 bindir, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
@@ -34,30 +35,8 @@ batches = [np.array([float.fromhex(v) for v in b], np.float32)
            .reshape(data["batch_shape"]) for b in data["batches_hex"]]
 calib = os.path.join(work, "calib.npy")
 np.save(calib, np.concatenate(batches))
-k = data["batch_shape"][1]
-w = np.random.default_rng(3).normal(size=(k, 4)).astype(np.float32)
 model = os.path.join(work, "model.mlir")
-with open(model, "w") as fh:
-    weights = np.array2string(w, separator=", ", floatmode="unique",
-                              threshold=1 << 20, max_line_width=1 << 30)
-    fh.write(f"""func.func @main(%x: tensor<?x{k}xf32>) -> tensor<?x4xf32> {{
-  %c0 = arith.constant 0 : index
-  %n = tensor.dim %x, %c0 : tensor<?x{k}xf32>
-  %w = arith.constant dense<{weights}> : tensor<{k}x4xf32>
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty(%n) : tensor<?x4xf32>
-  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4xf32>) -> tensor<?x4xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<?x{k}xf32>, tensor<{k}x4xf32>) outs(%init : tensor<?x4xf32>) -> tensor<?x4xf32> loc("fc")
-  return %y : tensor<?x4xf32>
-}}
-""")
-
-
-def run(cmd):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
-    return r.stdout
+write_matmul_model(model, data["batch_shape"][1])
 
 
 def stats_params(stats, case, *extra):

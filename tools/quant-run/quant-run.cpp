@@ -105,6 +105,13 @@ static cl::opt<bool> torchHistogram(
              "calibration=torch-histogram; it takes the batches in order, so "
              "calibration runs on one thread"),
     cl::cat(calibrationCategory));
+static cl::opt<bool> batchExtremes(
+    "batch-extremes",
+    cl::desc("Keep every batch's min and max in the statistics (a few bytes "
+             "per batch): ONNX Runtime's moving-average calibration, "
+             "--qnt-quantize calibration=moving-average profile=onnxruntime, "
+             "averages them"),
+    cl::cat(calibrationCategory));
 static cl::opt<bool> noProgress(
     "no-progress", cl::desc("Never draw the progress bar (it is drawn when "
                             "stderr is a terminal)"),
@@ -244,6 +251,7 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   options.threads = threads;
   options.histogramBins = histogramBins;
   options.torchHistogram = torchHistogram;
+  options.batchExtremes = batchExtremes;
   if (torchHistogram && threads != 1 && calibrateMode)
     llvm::errs() << "quant-run: note: --torch-histogram observes the batches "
                     "in order: calibrating on one thread\n";

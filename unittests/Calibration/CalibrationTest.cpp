@@ -10,18 +10,22 @@
 //  - comparisons against independent oracles read from data/*.json, written
 //    by data/gen_calibration_vectors.py from the definitions (numpy), not from
 //    our C++:
-//      observers.json  torch.ao MinMaxObserver, MovingAverageMinMaxObserver
-//                      and PerChannelMinMaxObserver results (bit-exact) and
-//                      the zero-anchored histogram state (exact);
+//      observers.json  torch.ao MinMaxObserver, MovingAverageMinMaxObserver,
+//                      PerChannelMinMaxObserver and
+//                      MovingAveragePerChannelMinMaxObserver results
+//                      (bit-exact) and the zero-anchored histogram state
+//                      (exact);
 //      ranges.json     histogram states, quantiles and the Percentile, Mse and
 //                      Entropy ranges of several data sets (tight
 //                      tolerances), and torch.ao HistogramObserver's choice
-//                      as a loose reference.
+//                      as a loose reference;
+//    and by data/gen_numpy_mean.py: numpy_mean.json, NumPy's float32 means
+//    (ONNX Runtime's moving-average calibration).
+//  TorchHistogramTest.cpp tests the bit-exact HistogramObserver.
 //
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Calibration/Calibration.h"
-#include "QuantOpt/Calibration/TorchHistogram.h"
 #include "QuantOpt/Numerics/Numerics.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -31,6 +35,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+
+#include "TestSupport.h"
 
 #include "gtest/gtest.h"
 
@@ -44,11 +50,8 @@
 #include <string>
 #include <vector>
 
-#ifndef QUANTOPT_CALIBRATION_TEST_DATA_DIR
-#error "QUANTOPT_CALIBRATION_TEST_DATA_DIR must name the data directory"
-#endif
-
 using namespace quantopt::calibration;
+using namespace quantopt::calibration::test;
 using llvm::ArrayRef;
 using llvm::Expected;
 using llvm::StringRef;
@@ -69,32 +72,6 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // Helpers
 //===----------------------------------------------------------------------===//
 
-uint32_t bitsOf(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, sizeof(bits));
-  return bits;
-}
-
-std::string describe(float v) {
-  char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "%.9g (%a, 0x%08x)", v, v, bitsOf(v));
-  return buffer;
-}
-
-/// Bit-exact comparison of two floats.
-::testing::AssertionResult floatBitsEqual(const char *actualExpr,
-                                          const char *expectedExpr,
-                                          float actual, float expected) {
-  if (bitsOf(actual) == bitsOf(expected))
-    return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << actualExpr << " is " << describe(actual) << ", expected "
-         << expectedExpr << " = " << describe(expected);
-}
-
-#define EXPECT_FLOAT_BITS_EQ(actual, expected)                                 \
-  EXPECT_PRED_FORMAT2(floatBitsEqual, actual, expected)
-
 /// |actual - expected| <= rel * max(|expected|, scale).
 ::testing::AssertionResult relNear(const char *actualExpr,
                                    const char *expectedExpr, const char *,
@@ -113,30 +90,6 @@ std::string describe(float v) {
 /// Relative tolerance `rel`, measured against max(|expected|, scale).
 #define EXPECT_REL_NEAR(actual, expected, rel, scale)                          \
   EXPECT_PRED_FORMAT4(relNear, actual, expected, rel, scale)
-
-std::string dataPath(StringRef name) {
-  llvm::SmallString<128> path(QUANTOPT_CALIBRATION_TEST_DATA_DIR);
-  llvm::sys::path::append(path, llvm::sys::path::Style::posix, name);
-  return std::string(path);
-}
-
-/// Parses data/`name` once; aborts the test binary's use of it on failure.
-const json::Object *loadJSON(StringRef name) {
-  auto buffer = llvm::MemoryBuffer::getFile(dataPath(name));
-  if (!buffer) {
-    ADD_FAILURE() << "cannot read " << dataPath(name) << ": "
-                  << buffer.getError().message();
-    return nullptr;
-  }
-  Expected<json::Value> value = json::parse((*buffer)->getBuffer());
-  if (!value) {
-    ADD_FAILURE() << name.str() << ": " << toString(value.takeError());
-    return nullptr;
-  }
-  // Intentionally leaked: lives for the whole test binary.
-  auto *kept = new json::Value(std::move(*value));
-  return kept->getAsObject();
-}
 
 const json::Object *observersRoot() {
   static const json::Object *root = loadJSON("observers.json");
@@ -197,28 +150,6 @@ std::vector<int64_t> getInts(const json::Object &o, StringRef key) {
   else
     ADD_FAILURE() << "missing array '" << key.str() << "'";
   return result;
-}
-
-/// Decodes a string of 8-hex-digit float32 bit patterns.
-std::vector<float> decodeHex(StringRef hex) {
-  std::vector<float> values;
-  EXPECT_EQ(hex.size() % 8, 0u);
-  for (size_t i = 0; i + 8 <= hex.size(); i += 8) {
-    uint32_t bits = 0;
-    bool bad = hex.substr(i, 8).getAsInteger(16, bits);
-    EXPECT_FALSE(bad);
-    float v;
-    std::memcpy(&v, &bits, sizeof(v));
-    values.push_back(v);
-  }
-  return values;
-}
-
-std::vector<std::vector<float>> getBatches(const json::Object &o) {
-  std::vector<std::vector<float>> batches;
-  for (const json::Value &b : *o.getArray("batches"))
-    batches.push_back(decodeHex(*b.getAsString()));
-  return batches;
 }
 
 /// The oracle's histogram state: bins, e, start and dense counts.
@@ -875,6 +806,71 @@ TEST(CalibrationObserverTest, MergeOfSplitBatchesEqualsSinglePass) {
   }
 }
 
+// getNumpyMeanF32 equals numpy.mean over axis 0 of (n, 1) float32 arrays
+// (data/numpy_mean.json, from data/gen_numpy_mean.py with python3-numpy) bit
+// for bit, for lengths on every path of NumPy's pairwise summation; the
+// stream is the generator's xorshift32, exact in double.
+TEST(NumpyMeanTest, MatchesNumpy) {
+  static const json::Object *root = loadJSON("numpy_mean.json");
+  ASSERT_NE(root, nullptr);
+  const json::Array *cases = root->getArray("cases");
+  ASSERT_NE(cases, nullptr);
+  ASSERT_GE(cases->size(), 30u);
+  for (const json::Value &c : *cases) {
+    const json::Object &o = *c.getAsObject();
+    int64_t n = *o.getInteger("n");
+    uint32_t u = static_cast<uint32_t>(*o.getInteger("seed"));
+    double scale = *o.getNumber("scale");
+    SCOPED_TRACE(llvm::formatv("n = {0}", n).str());
+    std::vector<float> values;
+    for (int64_t i = 0; i < n; ++i) {
+      u ^= u << 13;
+      u ^= u >> 17;
+      u ^= u << 5;
+      values.push_back(static_cast<float>(
+          std::ldexp(double(u >> 8), -24) * scale - scale / 2));
+    }
+    std::string hex = o.getString("mean_hex")->str();
+    float want = static_cast<float>(std::strtod(hex.c_str(), nullptr));
+    EXPECT_FLOAT_BITS_EQ(getNumpyMeanF32(values), want);
+  }
+}
+
+// ONNX Runtime's moving average: the mean of every batch's extremes, kept
+// across merges only when both sides kept them all.
+TEST(CalibrationObserverTest, BatchExtremesForOnnxRuntime) {
+  std::vector<std::vector<float>> batches = {
+      {1.0f, -2.0f}, {3.0f, 0.5f}, {-1.0f, 4.0f}, {0.25f, 0.75f}};
+  auto observe = [&](ObserverStats &s, size_t begin, size_t end) {
+    for (size_t b = begin; b < end; ++b)
+      s.observe(batches[b], {2}, -1);
+  };
+  ObserverStats head, tail;
+  head.keepBatchExtremes = tail.keepBatchExtremes = true;
+  observe(head, 0, 2);
+  observe(tail, 2, 4);
+  ASSERT_TRUE(succeeded(head.merge(tail)));
+  ASSERT_TRUE(head.hasAllBatchExtremes());
+  ASSERT_EQ(head.batchExtremes.size(), 4u);
+  // Minima -2, 0.5, -1, 0.25: mean -2.25 / 4; maxima 1, 3, 4, 0.75: 8.75 / 4.
+  EstimateOptions options;
+  options.method = Method::MovingAverage;
+  options.profile = quantopt::numerics::Profile::OnnxRuntime;
+  Range r = estimate(head, options);
+  EXPECT_EQ(r.min, -0.5625);
+  EXPECT_EQ(r.max, 2.1875);
+  // Without the first shard's extremes there is no such mean.
+  ObserverStats partial, later;
+  later.keepBatchExtremes = true;
+  observe(partial, 0, 2);
+  observe(later, 2, 4);
+  ASSERT_TRUE(succeeded(partial.merge(later)));
+  EXPECT_FALSE(partial.hasAllBatchExtremes());
+  auto missing = estimateRange(partial, options);
+  EXPECT_NE(llvm::toString(missing.takeError()).find("--batch-extremes"),
+            std::string::npos);
+}
+
 //===----------------------------------------------------------------------===//
 // Range estimators
 //===----------------------------------------------------------------------===//
@@ -1181,126 +1177,6 @@ TEST(CalibrationRangeTest, TorchHistogramObserverLooseReference) {
     }
   }
   EXPECT_GT(checked, 0);
-}
-
-//===----------------------------------------------------------------------===//
-// torch.ao's HistogramObserver (data/torch_histogram.json, written by
-// gen_torch_histogram.py with python3-torch 1.13)
-//===----------------------------------------------------------------------===//
-
-/// Bit-exact float comparison with the bit patterns in the message.
-::testing::AssertionResult sameBits(const char *actualExpr,
-                                    const char *expectedExpr, float actual,
-                                    float expected) {
-  uint32_t a, e;
-  std::memcpy(&a, &actual, 4);
-  std::memcpy(&e, &expected, 4);
-  if (a == e)
-    return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << actualExpr << " is " << llvm::formatv("{0:e9}", actual).str()
-         << " (0x" << llvm::utohexstr(a) << "), expected " << expectedExpr
-         << " = " << llvm::formatv("{0:e9}", expected).str() << " (0x"
-         << llvm::utohexstr(e) << ")";
-}
-
-// Tests that feeding torch's batches in order gives torch's state (min, max
-// and all 2048 float32 counts, the upsampled combinations included), its
-// searched range and, through the torch profile's solver, its scale and
-// zero point, bit for bit, for affine and symmetric quint8/qint8,
-// reduce_range, a custom range and 256 bins.
-TEST(TorchHistogram, MatchesTorch) {
-  static const json::Object *root = loadJSON("torch_histogram.json");
-  ASSERT_TRUE(root);
-  const json::Array *cases = root->getArray("cases");
-  ASSERT_TRUE(cases);
-  ASSERT_GE(cases->size(), 10u);
-  for (const json::Value &value : *cases) {
-    const json::Object &c = *value.getAsObject();
-    SCOPED_TRACE(c.getString("name")->str());
-    TorchHistogramObserver observer(*c.getInteger("bins"),
-                                    *c.getInteger("upsample_rate"));
-    for (const std::vector<float> &batch : getBatches(c))
-      ASSERT_FALSE(static_cast<bool>(observer.observe(batch)));
-    EXPECT_PRED_FORMAT2(sameBits, observer.getMin(),
-                        decodeHex(*c.getString("min_val"))[0]);
-    EXPECT_PRED_FORMAT2(sameBits, observer.getMax(),
-                        decodeHex(*c.getString("max_val"))[0]);
-    std::vector<float> histogram = decodeHex(*c.getString("histogram"));
-    ASSERT_EQ(observer.getHistogram().size(), histogram.size());
-    size_t differing = 0;
-    for (auto [got, want] : llvm::zip(observer.getHistogram(), histogram))
-      differing += std::memcmp(&got, &want, 4) != 0;
-    EXPECT_EQ(differing, 0u);
-    auto [newMin, newMax] = observer.searchRange();
-    EXPECT_PRED_FORMAT2(sameBits, newMin,
-                        decodeHex(*c.getString("new_min"))[0]);
-    EXPECT_PRED_FORMAT2(sameBits, newMax,
-                        decodeHex(*c.getString("new_max"))[0]);
-
-    num::SolverOptions options;
-    options.profile = num::Profile::Torch;
-    options.storage = *c.getString("dtype") == "qint8" ? num::StorageKind::I8
-                                                       : num::StorageKind::U8;
-    options.scheme = *c.getString("qscheme") == "symmetric"
-                         ? num::Scheme::Symmetric
-                         : num::Scheme::Asymmetric;
-    options.reduceRange = *c.getBoolean("reduce_range");
-    if (auto lo = c.getInteger("quant_min")) {
-      options.rangeMin = *lo;
-      options.rangeMax = *c.getInteger("quant_max");
-    }
-    options.setDefaults();
-    auto params = num::solveFromRange(newMin, newMax, options);
-    ASSERT_TRUE(static_cast<bool>(params)) << toString(params.takeError());
-    EXPECT_PRED_FORMAT2(sameBits, params->scale,
-                        decodeHex(*c.getString("scale"))[0]);
-    EXPECT_EQ(params->zeroPoint, *c.getInteger("zero_point"));
-  }
-}
-
-// Tests torch.histc's edges by hand: values on a bin edge go up, the
-// maximum into the last bin, values outside the range are dropped, an empty
-// range takes the data's own, and a constant one widens by 1 each way.
-TEST(TorchHistogram, Histc) {
-  auto h = torchHistc({0.0f, 0.25f, 0.5f, 1.0f, -0.5f, 2.0f}, 4, 0.0, 1.0);
-  ASSERT_TRUE(static_cast<bool>(h));
-  EXPECT_EQ(*h, (std::vector<float>{1, 1, 1, 1}));
-  auto own = torchHistc({2.25f, 2.5f, 2.75f}, 2, 2.0, 2.0);
-  ASSERT_TRUE(static_cast<bool>(own));
-  EXPECT_EQ(*own, (std::vector<float>{1, 2}));
-  auto constant = torchHistc({0.5f, 0.5f}, 4, 0.0, 0.0);
-  ASSERT_TRUE(static_cast<bool>(constant)); // [-0.5, 1.5]: bin 2
-  EXPECT_EQ(*constant, (std::vector<float>{0, 0, 2, 0}));
-  TorchHistogramObserver observer;
-  EXPECT_FALSE(observer.isInitialized());
-  EXPECT_TRUE(static_cast<bool>(llvm::errorToBool(
-      observer.observe({1.0f, std::numeric_limits<float>::quiet_NaN()}))));
-  EXPECT_FALSE(static_cast<bool>(observer.observe({})));
-  EXPECT_FALSE(observer.isInitialized());
-  // A first batch 2^-20 wide, then one 1000 wide: torch's grid would have
-  // about 10^14 cells and fail to allocate; this refuses at once.
-  TorchHistogramObserver narrow;
-  ASSERT_FALSE(static_cast<bool>(narrow.observe({0.5f, 0.5f + 0x1p-20f})));
-  llvm::Error err = narrow.observe({-500.0f, 500.0f});
-  ASSERT_TRUE(static_cast<bool>(err));
-  EXPECT_NE(toString(std::move(err)).find("cannot combine"), std::string::npos);
-}
-
-// Tests ATen's float32 cascade sum against torch.sum (python3-torch 1.13):
-// sixteen ones then 1e8 sum to 1e8 + 16 sequentially, but ATen adds the
-// ones in 8 lanes (2 each), starts from the scalar tail (1e8) and then adds
-// each lane's 2, which 1e8's step of 8 loses: torch.sum gives 1e8. Below 8
-// values it takes the scalar path.
-TEST(TorchHistogram, CascadeSum) {
-  EXPECT_EQ(torchSum({1.0f, 2.0f, 3.0f}), 6.0f);
-  std::vector<float> v(17, 1.0f);
-  v[16] = 1e8f;
-  float sequential = 0.0f;
-  for (float x : v)
-    sequential = sequential + x;
-  EXPECT_EQ(sequential, 1e8f + 16.0f);
-  EXPECT_EQ(torchSum(v), 1e8f);
 }
 
 } // namespace

@@ -94,6 +94,16 @@ private:
   uint64_t total = 0;
 };
 
+struct Range {
+  double min, max;
+};
+
+/// NumPy's float32 mean of `values` as numpy.mean computes it over axis 0
+/// of an (n, 1) float32 array (NumPy 1.24): pairwise sums (blocks of 128,
+/// eight accumulators) of chunks of 8192 values (its buffer), added in
+/// order to -0.0, divided by n in float32. NaN for no values.
+float getNumpyMeanF32(llvm::ArrayRef<float> values);
+
 /// Everything calibration keeps for one observed activation.
 struct ObserverStats {
   explicit ObserverStats(unsigned numBins = kDefaultHistogramBins,
@@ -129,15 +139,25 @@ struct ObserverStats {
   /// MovingAverageMinMaxObserver: the first batch sets them, then
   /// m = m + c * (batch - m), in float32.
   float movingMin = 0, movingMax = 0;
-  /// With `keepBatchExtremes`, each finite batch's extremes in order
-  /// (memory only, not in stats files: a few bytes per batch), so that
-  /// merge() replays them onto the earlier shard's moving averages exactly
-  /// as one sequential run computes them. The calibration threads keep
-  /// them for every shard after the first: --jobs does not change the
-  /// moving averages. Without them (stats files merged by quant-stats) the
-  /// merge continues the average in closed form, within float rounding.
+  /// With `keepBatchExtremes`, each finite batch's extremes in order (a
+  /// few bytes per batch), so that merge() replays them onto the earlier
+  /// shard's moving averages exactly as one sequential run computes them.
+  /// The calibration threads keep them for every shard after the first:
+  /// --jobs does not change the moving averages. Without them (stats files
+  /// merged by quant-stats) the merge continues the average in closed form,
+  /// within float rounding. When every shard keeps them (quant-run
+  /// --calibrate --batch-extremes), merge() appends them and stats files
+  /// hold them: ONNX Runtime's moving-average calibration averages them
+  /// (hasAllBatchExtremes, getMeanBatchExtremes).
   bool keepBatchExtremes = false;
   std::vector<std::pair<float, float>> batchExtremes;
+  /// Whether batchExtremes holds every finite batch's extremes.
+  bool hasAllBatchExtremes() const {
+    return keepBatchExtremes && batchExtremes.size() == finiteBatches;
+  }
+  /// ONNX Runtime's MinMaxCalibrater with moving_average (one collection,
+  /// its default): NumPy's float32 means of the batches' minima and maxima.
+  Range getMeanBatchExtremes() const;
   Histogram histogram;
   float averagingConstant;
   /// The observed shape (of the last batch) and per-channel extremes.
@@ -195,10 +215,6 @@ struct EstimateOptions {
 
   /// The solver options of the range's parameters.
   numerics::SolverOptions getSolverOptions() const;
-};
-
-struct Range {
-  double min, max;
 };
 
 /// The range `options.method` picks from `stats` (docs/Calibration.md).

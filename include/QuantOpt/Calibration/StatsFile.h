@@ -14,6 +14,7 @@
 //       "non_finite": 0, "batches": B, "finite_batches": F, "min": .., "max":
 //       .., "first_min": .., "first_max": .., "moving_min": .., "moving_max":
 //       .., "histogram": {"log2_width": e, "start": s, "counts": [...]},
+//       "batch_extremes": [[min, max], ...] (with --batch-extremes),
 //       "channel_axis": a, "channel_min": [...], "channel_max": [...],
 //       "channel_moving": {"min": [...], "max": [...], "first_min": [...],
 //                          "first_max": [...], "batches": [...]}}}}

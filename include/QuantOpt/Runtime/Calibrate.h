@@ -60,6 +60,9 @@ struct CalibrateOptions {
   /// profile's calibration=torch-histogram). It takes the batches in order,
   /// so calibration runs on one thread.
   bool torchHistogram = false;
+  /// Keep every batch's extremes in the statistics (the onnxruntime
+  /// profile's calibration=moving-average averages them).
+  bool batchExtremes = false;
   float averagingConstant = calibration::kDefaultAveragingConstant;
   /// For dumpObserved: how many samples to keep.
   int64_t maxSamples = 256;

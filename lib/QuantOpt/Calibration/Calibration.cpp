@@ -370,6 +370,56 @@ llvm::Error ObserverStats::observeMoments(llvm::ArrayRef<float> data,
   return moments->observe(data, batchShape, axis);
 }
 
+/// NumPy's pairwise summation of float32 values (its FLOAT_pairwise_sum:
+/// sequential below 8 values, eight interleaved accumulators up to 128,
+/// halves at multiples of 8 above), in float32.
+static float numpyPairwiseSum(const float *a, size_t n) {
+  if (n < 8) {
+    float sum = -0.0f;
+    for (size_t i = 0; i < n; ++i)
+      sum += a[i];
+    return sum;
+  }
+  if (n <= 128) {
+    float r[8];
+    for (size_t j = 0; j < 8; ++j)
+      r[j] = a[j];
+    size_t i = 8;
+    for (; i < n - n % 8; i += 8)
+      for (size_t j = 0; j < 8; ++j)
+        r[j] += a[i + j];
+    float sum =
+        ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i)
+      sum += a[i];
+    return sum;
+  }
+  size_t half = n / 2;
+  half -= half % 8;
+  return numpyPairwiseSum(a, half) + numpyPairwiseSum(a + half, n - half);
+}
+
+float quantopt::calibration::getNumpyMeanF32(llvm::ArrayRef<float> values) {
+  // Written out because the result must be NumPy's bits, not a better sum.
+  constexpr size_t kNumpyBufferSize = 8192;
+  float sum = -0.0f;
+  for (size_t i = 0; i < values.size(); i += kNumpyBufferSize)
+    sum += numpyPairwiseSum(values.data() + i,
+                            std::min(kNumpyBufferSize, values.size() - i));
+  return sum / static_cast<float>(values.size());
+}
+
+Range ObserverStats::getMeanBatchExtremes() const {
+  std::vector<float> lows, highs;
+  lows.reserve(batchExtremes.size());
+  highs.reserve(batchExtremes.size());
+  for (auto [lo, hi] : batchExtremes) {
+    lows.push_back(lo);
+    highs.push_back(hi);
+  }
+  return {getNumpyMeanF32(lows), getNumpyMeanF32(highs)};
+}
+
 void ObserverStats::moveAverage(float &average, float value) const {
   // torch.ao's `m + c * (x - m)` on float32 tensors (no contraction: this
   // file is compiled with -ffp-contract=off).
@@ -425,6 +475,12 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
     else if (llvm::Error err = moments->merge(*later.moments))
       return err;
   }
+  // Both sides hold all their batches' extremes: so does the merge.
+  if (hasAllBatchExtremes() && later.hasAllBatchExtremes())
+    batchExtremes.insert(batchExtremes.end(), later.batchExtremes.begin(),
+                         later.batchExtremes.end());
+  else
+    keepBatchExtremes = false, batchExtremes.clear();
   if (later.count) {
     if (count == 0) {
       min = later.min, max = later.max;
@@ -701,6 +757,16 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
   case Method::MinMax:
     return Range{stats.min, stats.max};
   case Method::MovingAverage:
+    if (options.profile == num::Profile::OnnxRuntime) {
+      // ONNX Runtime's MinMaxCalibrater(moving_average=True) averages the
+      // batches' extremes of one collection with numpy.mean.
+      if (!stats.hasAllBatchExtremes())
+        return makeError("the onnxruntime profile's moving average is the "
+                         "mean of every batch's extremes, which the "
+                         "statistics do not hold (calibrate with quant-run "
+                         "--calibrate --batch-extremes)");
+      return stats.getMeanBatchExtremes();
+    }
     return Range{stats.movingMin, stats.movingMax};
   case Method::Percentile: {
     if (!(options.percentile > 50 && options.percentile <= 100))

@@ -81,6 +81,13 @@ json::Value StatsFile::toJSON(llvm::StringRef momentsFile) const {
                    {"moving_min", static_cast<double>(s.movingMin)},
                    {"moving_max", static_cast<double>(s.movingMax)},
                    {"histogram", s.histogram.toJSON()}};
+    if (s.hasAllBatchExtremes()) {
+      json::Array extremes;
+      for (auto [lo, hi] : s.batchExtremes)
+        extremes.push_back(
+            json::Array{static_cast<double>(lo), static_cast<double>(hi)});
+      o["batch_extremes"] = std::move(extremes);
+    }
     if (s.channelAxis >= 0) {
       o["channel_axis"] = s.channelAxis;
       o["channel_min"] = toArray(s.channelMin);
@@ -181,6 +188,32 @@ static llvm::Error readFloats(const json::Object &o, llvm::StringRef key,
                              key + "\"");
     out.push_back(static_cast<float>(*d));
   }
+  return llvm::Error::success();
+}
+
+/// Every finite batch's [min, max] (quant-run --calibrate --batch-extremes).
+static llvm::Error readBatchExtremes(const json::Value &value,
+                                     llvm::StringRef where, ObserverStats &s) {
+  const json::Array *array = value.getAsArray();
+  if (!array || array->size() != s.finiteBatches)
+    return fail(where, llvm::formatv("expected one [min, max] per batch with "
+                                     "finite values ({0})",
+                                     s.finiteBatches));
+  for (const json::Value &pair : *array) {
+    const json::Array *p = pair.getAsArray();
+    std::optional<double> lo =
+        p && p->size() == 2 ? (*p)[0].getAsNumber() : std::nullopt;
+    std::optional<double> hi =
+        p && p->size() == 2 ? (*p)[1].getAsNumber() : std::nullopt;
+    constexpr double kMax = std::numeric_limits<float>::max();
+    if (!lo || !hi || !(*lo <= *hi) || !(std::fabs(*lo) <= kMax) ||
+        !(std::fabs(*hi) <= kMax) || *lo < s.min || *hi > s.max)
+      return fail(where, "expected [min, max] pairs of finite float32 numbers "
+                         "inside the observer's min and max");
+    s.batchExtremes.emplace_back(static_cast<float>(*lo),
+                                 static_cast<float>(*hi));
+  }
+  s.keepBatchExtremes = true;
   return llvm::Error::success();
 }
 
@@ -361,6 +394,10 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
       return fail(where, llvm::formatv("histogram holds {0} values, count is {1}",
                                        h->getTotal(), s.count));
     s.histogram = std::move(*h);
+    if (const json::Value *extremes = o->get("batch_extremes"))
+      if (llvm::Error err =
+              readBatchExtremes(*extremes, where + ".batch_extremes", s))
+        return std::move(err);
     if (std::optional<int64_t> axis = o->getInteger("channel_axis")) {
       s.channelAxis = *axis;
       float inf = std::numeric_limits<float>::infinity();

@@ -265,7 +265,7 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
     // The later shards keep their batches' extremes, which the merge below
     // replays: the moving averages do not depend on the thread count.
     for (cal::ObserverStats &stats : sinks.back()->stats) {
-      stats.keepBatchExtremes = t > 0;
+      stats.keepBatchExtremes = t > 0 || options.batchExtremes;
       if (options.torchHistogram)
         stats.torchHistogram.emplace();
     }
