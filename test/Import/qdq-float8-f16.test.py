@@ -22,6 +22,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "unittests", "Numerics",
                                 "data"))
 import gen_onnx_float8 as f8  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, "..", "Integration"))
+from gen_cases import to_bf16  # noqa: E402  (nearest-even bfloat16)
+
 d = sys.argv[1]
 N = 256
 rng = np.random.default_rng(5)
@@ -38,13 +41,6 @@ S8 = np.float32(0.75)       # float8 scale (x / 0.75 is not exact)
 SH = np.float16(0.0731)     # float16 scale of the int8 and float8 steps
 SB = np.float32(0.0732421875)  # a bfloat16 value (0x3D96)
 ZH = np.int8(3)
-
-
-def to_bf16(x):
-    """float32 -> nearest-even bfloat16 (as float32)."""
-    b = np.asarray(x, np.float32).view(np.uint32).astype(np.uint64)
-    r = ((b + 0x7FFF + ((b >> 16) & 1)) >> 16) << 16
-    return (r & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
 
 
 def raw_tensor(name, data_type, shape, raw):

@@ -28,6 +28,7 @@
 
 #include "QuantOpt/Conversion/QntToLinalg/QntToLinalg.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "ScalarFormulas.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -39,6 +40,8 @@
 
 using namespace mlir;
 using namespace mlir::qnt;
+using quantopt::qnt_lowering::f32Const;
+using quantopt::qnt_lowering::i32Const;
 namespace num = quantopt::numerics;
 
 namespace {
@@ -50,15 +53,6 @@ Value widen(OpBuilder &b, Location loc, Value v, bool isSigned) {
   if (isSigned)
     return arith::ExtSIOp::create(b, loc, i32, v);
   return arith::ExtUIOp::create(b, loc, i32, v);
-}
-
-Value i32Const(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantOp::create(b, loc,
-                                   b.getI32IntegerAttr(static_cast<int32_t>(v)));
-}
-
-Value f32Const(OpBuilder &b, Location loc, float v) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }
 
 Value i32Tensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
