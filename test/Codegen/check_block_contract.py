@@ -11,7 +11,7 @@ a multiple of 16) a float matmul with random weights is quantized with
     model (`activations=none`, the same weight options) on the identity;
   - the activations quantized and dequantized by a numpy transcription of
     qnt.dynamic_quantize (symmetric: scale = amax / qmax on the narrow
-    range; asymmetric: scale = (max(hi, 0) - min(lo, 0)) / (qmax - qmin),
+    range; mx: OCP MX's MXINT8, scale 2^(floor(log2 amax) - 6); asymmetric: scale = (max(hi, 0) - min(lo, 0)) / (qmax - qmin),
     zero point qmin - rint(lo / scale); q = clip(rint(x / scale) + z)),
     per tensor, per row or per row and block (`act-granularity`);
   - y = x_dq @ w_dq in float64, which equals
@@ -52,7 +52,7 @@ if act_storage[0] == "i":
     qmin, qmax = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 else:
     qmin, qmax = 0, (1 << bits) - 1
-if act_scheme == "symmetric" and act_storage[0] == "i":
+if act_scheme in ("symmetric", "mx") and act_storage[0] == "i":
     qmin = -qmax
 
 
@@ -62,7 +62,15 @@ def quantize_group(x):
     lo = np.float32(finite.min()) if finite.size else np.float32(0)
     hi = np.float32(finite.max()) if finite.size else np.float32(0)
     f32 = np.float32
-    if act_scheme == "symmetric":
+    if act_scheme == "mx":
+        # OCP MX v1.0's MXINT8: X = 2^max(floor(log2 amax), -127) (an
+        # all-zero group: -127), elements integers times 2^-6 in
+        # [-127/64, 127/64], so the scale is X / 64.
+        amax = max(abs(lo), abs(hi))
+        e = -127 if amax == 0 else max(int(np.frexp(np.float64(amax))[1]) - 1, -127)
+        scale = f32(2.0 ** (e - 6))
+        zp = f32(0)
+    elif act_scheme == "symmetric":
         amax = max(abs(lo), abs(hi))
         raw = f32(amax) / f32((qmax - qmin) / 2)
         scale = f32(1) if amax == 0 else max(raw, f32(np.finfo(np.float32).tiny))

@@ -96,11 +96,12 @@ struct Matched {
 };
 
 /// Whether the zero points `zx` of a dynamic input are 0: produced by a
-/// symmetric qnt.dynamic_quantize to signed storage, or a zero constant.
+/// symmetric (or MX) qnt.dynamic_quantize to signed storage, or a zero
+/// constant.
 static bool isZeroPoint0(Value zx) {
   if (auto dq = zx.getDefiningOp<qnt::DynamicQuantizeOp>()) {
     std::optional<num::StorageKind> kind = qnt::getStorageKindOf(dq.getStorage());
-    return dq.getScheme() == qnt::DynamicScheme::symmetric && kind &&
+    return dq.getScheme() != qnt::DynamicScheme::asymmetric && kind &&
            num::isSignedStorage(*kind);
   }
   return matchPattern(zx, m_Zero());

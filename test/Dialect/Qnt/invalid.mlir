@@ -430,6 +430,15 @@ func.func @f(%x: tensor<4xf32, "enc">) -> tensor<4xf32, "enc"> {
 
 // -----
 
+// Tests that the mx scheme takes i8 storage only (MXINT8).
+func.func @f(%x: tensor<64xf32>) {
+  // expected-error @+1 {{'qnt.dynamic_quantize' op scheme mx takes i8 storage (OCP MX's MXINT8), got 'ui8'}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<64xf32> to tensor<64xi8>, tensor<2xf32>, tensor<2xi32> storage = ui8 scheme = mx block = 32
+  return
+}
+
+// -----
+
 // Tests that dynamic_quantize needs integer storage.
 func.func @f(%x: tensor<4xf32>) {
   // expected-error @+1 {{'qnt.dynamic_quantize' op storage must be an integer type of 2 to 16 bits, got 'f8E4M3FN'}}
@@ -440,9 +449,9 @@ func.func @f(%x: tensor<4xf32>) {
 // -----
 
 // Tests that dynamic_quantize rejects the minval scheme: the scheme is an
-// enum attribute (asymmetric or symmetric), not a string.
+// enum attribute (asymmetric, symmetric or mx), not a string.
 func.func @f(%x: tensor<4xf32>) {
-  // expected-error @+1 {{custom op 'qnt.dynamic_quantize' expected string or keyword containing one of the following enum values for attribute 'scheme' [asymmetric, symmetric]}}
+  // expected-error @+1 {{custom op 'qnt.dynamic_quantize' expected string or keyword containing one of the following enum values for attribute 'scheme' [asymmetric, symmetric, mx]}}
   %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = minval
   return
 }

@@ -92,13 +92,15 @@ func.func @fake_quant(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   return %y : tensor<2x3xf32>
 }
 
-// Tests dynamic_quantize per tensor and per row.
+// Tests dynamic_quantize per tensor, per row, and MXINT8 per block.
 // CHECK-LABEL: func @dynamic
 func.func @dynamic(%x: tensor<?x8xf32>) -> (tensor<?x8xi8>, tensor<?xf32>) {
   // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = asymmetric{{$}}
   %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<f32>, tensor<i32> storage = ui8 scheme = asymmetric
   // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = symmetric per_row
   %q2, %s2, %z2 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = symmetric per_row
+  // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = i8 scheme = mx block = 4{{$}}
+  %q3, %s3, %z3 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = i8 scheme = mx block = 4
   return %q, %s2 : tensor<?x8xi8>, tensor<?xf32>
 }
 

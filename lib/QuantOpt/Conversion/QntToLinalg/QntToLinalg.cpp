@@ -590,6 +590,17 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
               zero, args[1]);
           float levels = static_cast<float>(range.qmax - range.qmin);
           Value raw, isZero, lo;
+          if (options.scheme == num::Scheme::Mx) {
+            // num::getMxSharedExponent and getMxScale (MXINT8): 2^(e - 6).
+            Value amax = arith::MaximumFOp::create(
+                nb, l, math::AbsFOp::create(nb, l, rmin),
+                math::AbsFOp::create(nb, l, rmax));
+            Value scale = emitMxInt8Scale(nb, l, amax);
+            Value zpf = zero;
+            Value zp = arith::FPToSIOp::create(nb, l, nb.getI32Type(), zpf);
+            linalg::YieldOp::create(nb, l, ValueRange{scale, zp, zpf});
+            return;
+          }
           if (options.scheme == num::Scheme::Asymmetric) {
             lo = arith::MinimumFOp::create(nb, l, rmin, zero);
             Value hi = arith::MaximumFOp::create(nb, l, rmax, zero);

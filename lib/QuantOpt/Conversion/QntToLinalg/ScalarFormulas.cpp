@@ -227,5 +227,28 @@ Value createDecodeTable(OpBuilder &b, Location loc, num::StorageKind kind) {
       b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
 }
 
+Value emitMxInt8Scale(OpBuilder &b, Location loc, Value amax) {
+  Type i32 = b.getI32Type();
+  // floor(log2(amax)) is the biased exponent field minus 127 for normal
+  // numbers; zero and subnormals give -127, which the clamp to E8M0's
+  // smallest exponent (-127) makes exact.
+  Value bits = arith::BitcastOp::create(b, loc, i32, amax);
+  Value field = arith::ShRUIOp::create(b, loc, bits, i32Const(b, loc, 23));
+  Value e = arith::SubIOp::create(b, loc, field, i32Const(b, loc, 127 + 6));
+  // 2^e for e in [-133, 121]: a normal float's exponent field from -126 on,
+  // below it the subnormal with the single mantissa bit 2^(e + 149).
+  Value normal = arith::ShLIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, e, i32Const(b, loc, 127)),
+      i32Const(b, loc, 23));
+  Value subnormal = arith::ShLIOp::create(
+      b, loc, i32Const(b, loc, 1),
+      arith::AddIOp::create(b, loc, e, i32Const(b, loc, 149)));
+  Value isNormal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, e,
+                                         i32Const(b, loc, -126));
+  Value scaleBits =
+      arith::SelectOp::create(b, loc, isNormal, normal, subnormal);
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), scaleBits);
+}
+
 } // namespace qnt_lowering
 } // namespace quantopt

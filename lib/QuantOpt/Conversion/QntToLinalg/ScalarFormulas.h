@@ -32,6 +32,11 @@ mlir::Value
 emitApplyInverseScale(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                       mlir::Value scale, numerics::RoundingMode mode,
                       numerics::Precision precision = numerics::Precision::F32);
+/// The MXINT8 scale of a group whose largest magnitude is `amax` (finite,
+/// >= 0): 2^(e - 6) with e = max(floor(log2(amax)), -127) (num::getMxScale
+/// of num::getMxSharedExponent for i8), built from amax's exponent field.
+mlir::Value emitMxInt8Scale(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value amax);
 /// num::roundToIntegral.
 mlir::Value emitRound(mlir::OpBuilder &b, mlir::Location loc, mlir::Value y,
                       numerics::RoundingMode mode);

@@ -72,6 +72,7 @@ def Qnt_DynamicScheme : I32EnumAttr<"DynamicScheme",
     "how qnt.dynamic_quantize solves its parameters", [
       I32EnumAttrCase<"asymmetric", 0>,
       I32EnumAttrCase<"symmetric", 1>,
+      I32EnumAttrCase<"mx", 2>,
     ]> {
   let cppNamespace = "::mlir::qnt";
 }

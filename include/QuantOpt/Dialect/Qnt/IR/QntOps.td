@@ -219,11 +219,19 @@ def Qnt_DynamicQuantizeOp : Qnt_Op<"dynamic_quantize", [Pure]> {
     parameter shape is the input's with its last dimension `D` replaced by
     `ceil(D / B)`.
 
+    `scheme = mx` (with `i8` storage) is OCP MX's MXINT8, as the solver's
+    `mx` scheme: each group's scale is `2^(e - 6)` with the shared exponent
+    `e = max(floor(log2(amax)), -127)` (an all-zero group: -127), the zero
+    point 0 and the elements in [-127, 127]; with `block = 32` these are MX
+    blocks of activations.
+
     ```mlir
     %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<f32>, tensor<i32>
                    storage = ui8 scheme = asymmetric
     %q8, %s8, %z8 = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<?x2xf32>, tensor<?x2xi32>
                       storage = i8 scheme = symmetric block = 32
+    %qm, %sm, %zm = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<?x2xf32>, tensor<?x2xi32>
+                      storage = i8 scheme = mx block = 32
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, TypeAttr:$storage,

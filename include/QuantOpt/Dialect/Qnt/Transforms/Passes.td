@@ -259,7 +259,11 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"actStorage", "act-storage", "std::string", /*default=*/"\"u8\"",
            "Activation storage for integer kernels: u8, i8 (or another integer type up to 16 bits)">,
     Option<"actScheme", "act-scheme", "std::string", /*default=*/"\"asymmetric\"",
-           "asymmetric or symmetric activation parameters">,
+           "asymmetric or symmetric activation parameters, or mx (OCP "
+           "MX's MXINT8: power-of-two scales by the MX rule, with "
+           "act-storage=i8 and activations=dynamic; with "
+           "act-granularity=block and weights=mxint8, MX blocks on both "
+           "sides)">,
     Option<"actGranularity", "act-granularity", "std::string", /*default=*/"\"tensor\"",
            "tensor, row (one scale per row of a matmul activation: per token), "
            "or block (dynamic, per row and per block of the weights' block "

@@ -408,11 +408,20 @@ num::FixedPointMultiplier RequantizeOp::getFixedPointMultiplier(size_t i) {
 num::SolverOptions DynamicQuantizeOp::getSolverOptions() {
   num::SolverOptions options;
   options.storage = *getStorageKindOf(getStorage());
-  options.scheme = getScheme() == DynamicScheme::symmetric
-                       ? num::Scheme::Symmetric
-                       : num::Scheme::Asymmetric;
-  // Symmetric integer storage uses the narrow range, as the solver defaults.
-  options.narrowRange = options.scheme == num::Scheme::Symmetric;
+  switch (getScheme()) {
+  case DynamicScheme::symmetric:
+    options.scheme = num::Scheme::Symmetric;
+    break;
+  case DynamicScheme::asymmetric:
+    options.scheme = num::Scheme::Asymmetric;
+    break;
+  case DynamicScheme::mx:
+    options.scheme = num::Scheme::Mx;
+    break;
+  }
+  // Symmetric integer storage and MXINT8 use the narrow range, as the solver
+  // defaults.
+  options.setDefaults();
   return options;
 }
 
@@ -433,6 +442,10 @@ LogicalResult DynamicQuantizeOp::verify() {
   std::optional<num::StorageKind> kind = getStorageKindOf(getStorage());
   if (!kind || num::isFloatStorage(*kind) || *kind == num::StorageKind::I32)
     return emitOpError() << "storage must be an integer type of 2 to 16 bits, "
+                            "got "
+                         << getStorage();
+  if (getScheme() == DynamicScheme::mx && *kind != num::StorageKind::I8)
+    return emitOpError() << "scheme mx takes i8 storage (OCP MX's MXINT8), "
                             "got "
                          << getStorage();
   auto in = getInput().getType();

@@ -111,6 +111,16 @@ static bool fitsPerRow(AffineMap xMap, AffineMap outMap,
   return last && iterators[last.getPosition()] == utils::IteratorType::reduction;
 }
 
+/// qnt.dynamic_quantize's scheme for an activation scheme (symmetric,
+/// asymmetric or MX; the options refuse the others).
+static qnt::DynamicScheme getDynamicScheme(num::Scheme scheme) {
+  if (scheme == num::Scheme::Symmetric)
+    return qnt::DynamicScheme::symmetric;
+  if (scheme == num::Scheme::Mx)
+    return qnt::DynamicScheme::mx;
+  return qnt::DynamicScheme::asymmetric;
+}
+
 /// `x` quantized at run time (qnt.dynamic_quantize) with `act`'s storage
 /// and scheme, per tensor, per row, or per row and block of `block`
 /// elements of the last dimension (when not 0).
@@ -136,9 +146,7 @@ static qnt::DynamicQuantizeOp quantizeAtRunTime(OpBuilder &b, Location loc,
                 RankedTensorType::get(paramShape, b.getF32Type()),
                 RankedTensorType::get(paramShape, b.getI32Type())},
       x, TypeAttr::get(qnt::getStorageTypeFor(ctx, act.storage)),
-      qnt::DynamicSchemeAttr::get(ctx, act.scheme == num::Scheme::Symmetric
-                                           ? qnt::DynamicScheme::symmetric
-                                           : qnt::DynamicScheme::asymmetric),
+      qnt::DynamicSchemeAttr::get(ctx, getDynamicScheme(act.scheme)),
       perRow ? b.getUnitAttr() : UnitAttr(),
       block ? b.getI64IntegerAttr(block) : IntegerAttr());
 }

@@ -173,11 +173,16 @@ struct QntQuantizePass
                                 << "' must be an integer type of 2 to 16 bits";
     auto actSchemeKind = num::parseSchemeName(actScheme);
     if (!actSchemeKind || *actSchemeKind == num::Scheme::Minval ||
-        *actSchemeKind == num::Scheme::Mx ||
         *actSchemeKind == num::Scheme::NvFp4)
+      return module.emitError() << "qnt-quantize: act-scheme='" << actScheme
+                                << "' (expected asymmetric, symmetric or mx)";
+    // OCP MX activations: MXINT8, solved at run time (qnt.dynamic_quantize
+    // scheme = mx).
+    if (*actSchemeKind == num::Scheme::Mx &&
+        (*actKind != num::StorageKind::I8 || activations == "static"))
       return module.emitError()
-             << "qnt-quantize: act-scheme='" << actScheme
-             << "' (expected asymmetric or symmetric)";
+             << "qnt-quantize: act-scheme=mx (MXINT8 activations, solved at "
+                "run time) needs act-storage=i8 and activations=dynamic";
     if (actGranularity != "tensor" && actGranularity != "row" &&
         actGranularity != "block")
       return module.emitError()
