@@ -142,6 +142,26 @@ TEST(NumericsMx, Int8CodeFactor) {
   EXPECT_EQ(decodeFloatBits(0x1F, StorageKind::F6E2M3FN) * 8, 60.0f);
 }
 
+// getInt8Code is that integer per code, hand-derived for every E2M1 code
+// (sign bit 3) and a few E2M3 codes (sign bit 5; 0x09 = 1.125 -> 9, 0x1F =
+// 7.5 -> 60, 0x21 = -0.125 -> -1); getInt8CodeRange the largest of them.
+TEST(NumericsMx, Int8Code) {
+  const int8_t e2m1[16] = {0, 1,  2,  3,  4,  6,  8,  12,
+                           0, -1, -2, -3, -4, -6, -8, -12};
+  for (unsigned code = 0; code < 16; ++code)
+    EXPECT_EQ(getInt8Code(code, StorageKind::F4E2M1FN), e2m1[code]) << code;
+  EXPECT_EQ(getInt8Code(0x09, StorageKind::F6E2M3FN), 9);
+  EXPECT_EQ(getInt8Code(0x1F, StorageKind::F6E2M3FN), 60);
+  EXPECT_EQ(getInt8Code(0x21, StorageKind::F6E2M3FN), -1);
+  EXPECT_EQ(getInt8Code(0x3F, StorageKind::F6E2M3FN), -60);
+  IntRange fp4 = getInt8CodeRange(StorageKind::F4E2M1FN);
+  EXPECT_EQ(fp4.qmin, -12);
+  EXPECT_EQ(fp4.qmax, 12);
+  IntRange fp6 = getInt8CodeRange(StorageKind::F6E2M3FN);
+  EXPECT_EQ(fp6.qmin, -60);
+  EXPECT_EQ(fp6.qmax, 60);
+}
+
 // NVFP4, hand-derived: G = amax / 2688 (448 * 6); s_b = e4m3(clamp(amax_b
 // / 6 / G, 2^-6, 448)) to nearest even (E4M3 steps by 1/8 in [1, 2)); s =
 // G * s_b; blocks of 16 of f4E2M1FN elements.

@@ -113,6 +113,12 @@ float decodeFloatBits(uint8_t bits, StorageKind kind);
 /// `s * decode(bits) = (s / f) * (f * decode(bits))` exactly, so such
 /// weights run on the i8 kernels with their scales divided by f.
 std::optional<int64_t> getInt8CodeFactor(StorageKind kind);
+/// The integer f * decode(bits) of a code of a kind with an int8 code factor
+/// f (getInt8CodeFactor), in [-127, 127].
+int8_t getInt8Code(uint8_t bits, StorageKind kind);
+/// The integers of such a kind's codes: [-f * max, f * max] (MXFP4:
+/// [-12, 12]; MXFP6 E2M3: [-60, 60]).
+IntRange getInt8CodeRange(StorageKind kind);
 /// Encodes `v` with round-to-nearest-even and saturation to +-max finite
 /// (infinities saturate too). NaN becomes `getNaNBits(kind)`.
 uint8_t encodeFloatSaturating(float v, StorageKind kind);

@@ -13,10 +13,11 @@
 // are the unsigned operand: they are stored as u = q_w + c_w in [0, 255]
 // (c_w = 8 for i4, 128 for i8, 0 for u4 and u8), packed in vpdpbusd's order
 // as qnt-vnni-matmul packs them (4-bit values as nibbles, unpacked with two
-// masks, one shift and one concatenation), and the activations are the
-// signed operand: x' = q_x (i8) or q_x - 128 (u8, xor 0x80), broadcast four
-// bytes at a time. Per block g of B rows of K (B % 4 == 0, so that no group
-// of four straddles two blocks) and output column n:
+// masks, one shift and one concatenation; MXFP4 / MXFP6 E2M3 codes as bytes
+// of the integers f * value the op reads, c_w = 128), and the activations
+// are the signed operand: x' = q_x (i8) or q_x - 128 (u8, xor 0x80),
+// broadcast four bytes at a time. Per block g of B rows of K (B % 4 == 0, so
+// that no group of four straddles two blocks) and output column n:
 //
 //   dot_g  = sum_{k in g} u[k][n] x'_k                   (vpdpbusd, fresh
 //                                                          accumulators)
@@ -137,8 +138,12 @@ static FailureOr<Matched> match(qnt::ContractOp op, std::string &why) {
   }
   num::StorageKind wKind = op.getWeightStorageKind(),
                    xKind = op.getInputStorageKind();
-  bool wSigned = num::isSignedStorage(wKind);
-  unsigned bits = weights.getElementType().getIntOrFloatBitWidth();
+  // MX float codes (f4E2M1FN, f6E2M3FN) are the signed integers
+  // f * value(code), stored as bytes.
+  bool floatCodes = num::isFloatStorage(wKind);
+  bool wSigned = floatCodes || num::isSignedStorage(wKind);
+  unsigned bits =
+      floatCodes ? 8 : weights.getElementType().getIntOrFloatBitWidth();
   if ((bits != 4 && bits != 8) ||
       (xKind != num::StorageKind::I8 && xKind != num::StorageKind::U8)) {
     why = "only 4- and 8-bit weights with i8 or u8 activations are taken";
@@ -164,8 +169,8 @@ static FailureOr<Matched> match(qnt::ContractOp op, std::string &why) {
   mm.weightZeroPoints = llvm::any_of(zps, [](int64_t z) { return z != 0; });
   // The parameters are [G][N] (the weight's shape with K counted in
   // blocks, row-major).
-  mm.scales.assign(wp.getScales().asArrayRef().begin(),
-                   wp.getScales().asArrayRef().end());
+  SmallVector<float> scales = op.getWeightIntegerScales();
+  mm.scales.assign(scales.begin(), scales.end());
   std::vector<int64_t> zw(mm.groups * mm.n, 0);
   for (auto [i, z] : llvm::enumerate(zps))
     zw[i] = z;
@@ -175,15 +180,20 @@ static FailureOr<Matched> match(qnt::ContractOp op, std::string &why) {
   mm.colSums.assign(mm.groups * mm.n, 0);
   mm.stored.reserve(mm.k * mm.n);
   int64_t flat = 0;
-  for (APInt v : weights.getValues<APInt>()) {
-    int64_t q = wSigned ? v.getSExtValue()
-                        : static_cast<int64_t>(v.getZExtValue());
+  auto visit = [&](const APInt &v) {
+    int64_t q = op.getWeightInteger(v);
     int64_t row = flat / mm.n, col = flat % mm.n;
     int64_t p = (row / block) * mm.n + col;
     mm.stored.push_back(static_cast<uint8_t>(q + mm.cw));
     mm.colSums[p] += static_cast<int32_t>(q - zw[p]);
     ++flat;
-  }
+  };
+  if (floatCodes)
+    for (APFloat v : weights.getValues<APFloat>())
+      visit(v.bitcastToAPInt());
+  else
+    for (APInt v : weights.getValues<APInt>())
+      visit(v);
   mm.noInputCorrection =
       !mm.unsignedInput &&
       (op.isDynamic() ? isZeroPoint0(op.getInputZeroPoints())

@@ -141,8 +141,7 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
     q.emplace();
     for (APFloat v : stored.getValues<APFloat>()) {
       auto code = static_cast<uint8_t>(v.bitcastToAPInt().getZExtValue());
-      q->push_back(static_cast<int8_t>(
-          numerics::decodeFloatBits(code, storage) * *codeFactor));
+      q->push_back(numerics::getInt8Code(code, storage));
     }
   } else {
     q = unpack(stored,

@@ -162,6 +162,19 @@ std::optional<int64_t> quantopt::numerics::getInt8CodeFactor(StorageKind kind) {
   return static_cast<int64_t>(factor);
 }
 
+int8_t quantopt::numerics::getInt8Code(uint8_t bits, StorageKind kind) {
+  std::optional<int64_t> factor = getInt8CodeFactor(kind);
+  assert(factor && "a float kind with an int8 code factor expected");
+  return static_cast<int8_t>(decodeFloatBits(bits, kind) * *factor);
+}
+
+IntRange quantopt::numerics::getInt8CodeRange(StorageKind kind) {
+  std::optional<int64_t> factor = getInt8CodeFactor(kind);
+  assert(factor && "a float kind with an int8 code factor expected");
+  auto top = static_cast<int64_t>(getMaxFinite(kind) * *factor);
+  return {-top, top};
+}
+
 uint8_t quantopt::numerics::encodeFloatSaturating(float v, StorageKind kind) {
   if (std::isnan(v))
     return getNaNBits(kind);

@@ -160,3 +160,29 @@ func.func @contract_block(%x: tensor<?x10xi8>, %s: tensor<?x3xf32>, %z: tensor<?
 // CHECK: %[[SC:.*]] = arith.mulf
 // CHECK: %[[F:.*]] = arith.sitofp
 // CHECK: math.fma %[[F]], %[[SC]], %{{.*}} : f32
+
+// -----
+
+// Tests MXFP4 weights (f4E2M1FN codes per block of 4 over K = 8): the op
+// reads each code as the integer 2 * value through a table of the 16 codes
+// (0, 0.5, 1, 1.5, 2, 3, 4, 6 and their negatives, times 2), and the block
+// scales halved (2^-2 -> 2^-3, 2^3 -> 2^2): the same real weights.
+func.func @contract_mxfp4(%x: tensor<?x8xi8>, %s: tensor<?x2xf32>, %z: tensor<?x2xi32>) -> tensor<?x2xf32> {
+  %w = arith.constant dense<[[0.5, -6.0], [1.5, 3.0], [0.0, -0.5], [4.0, 2.0], [1.0, 6.0], [-1.5, -1.0], [2.0, 0.5], [-4.0, 0.0]]> : tensor<8x2xf4E2M1FN>
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<?x8xi8>, tensor<8x2xf4E2M1FN>, tensor<?x2xf32>, tensor<?x2xi32>) -> tensor<?x2xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = i8
+         weight = #qnt.params<f4E2M1FN, pow2, axis = 0, block = 4, scales = [0.25, 8.0, 1.0, 0.0078125]>
+  return %y : tensor<?x2xf32>
+}
+// CHECK-LABEL: func @contract_mxfp4
+// CHECK: %[[CODES:.*]] = arith.constant dense<[0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12]> : tensor<16xi32>
+// CHECK: %[[ACC:.*]] = linalg.generic {{.*}} ins(%arg0, %{{.*}}, %arg2 : tensor<?x8xi8>, tensor<8x2xf4E2M1FN>, tensor<?x2xi32>)
+// CHECK: ^bb0(%{{.*}}: i8, %[[W:.*]]: f4E2M1FN,
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[W]] : f4E2M1FN to i4
+// CHECK: %[[I:.*]] = arith.index_castui %[[BITS]] : i4 to index
+// CHECK: tensor.extract %[[CODES]][%[[I]]] : tensor<16xi32>
+// CHECK: arith.muli
+// CHECK: %[[SW:.*]] = arith.constant dense<{{\[\[}}1.250000e-01, 4.000000e+00], [5.000000e-01, 3.906250e-03]]> : tensor<2x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %[[SW]], %arg1 : tensor<?x2x2xi32>, tensor<2x2xf32>, tensor<?x2xf32>)
+// CHECK: math.fma

@@ -1141,6 +1141,31 @@ func.func @contract_block_input(%x: tensor<2x8xi8>, %w: tensor<8x4xi8>, %s: tens
 
 // -----
 
+// Tests that MX float codes are per-block weights: not per channel.
+func.func @contract_codes_per_channel(%x: tensor<2x8xi8>, %w: tensor<8x4xf4E2M1FN>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{weight float codes ('f4E2M1FN') must be per block with zero point 0}}
+  %y = qnt.contract %x, %w : (tensor<2x8xi8>, tensor<8x4xf4E2M1FN>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<i8, scales = [0.5]>
+         weight = #qnt.params<f4E2M1FN, axis = 1, scales = [1.0, 1.0, 1.0, 1.0]>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that float codes whose values are not integers in i8 once scaled
+// by a power of two (f6E3M2FN: up to 28 in steps of 1/16) are refused.
+func.func @contract_codes_e3m2(%x: tensor<2x8xi8>, %w: tensor<8x4xf6E3M2FN>, %s: tensor<2x2xf32>, %z: tensor<2x2xi32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{weight parameters must be affine (scale and zero point) on integer storage of 2 to 16 bits, per tensor or per channel or per block (or f4E2M1FN / f6E2M3FN codes per block)}}
+  %y = qnt.contract %x, %w dynamic(%s, %z) : (tensor<2x8xi8>, tensor<8x4xf6E3M2FN>, tensor<2x2xf32>, tensor<2x2xi32>) -> tensor<2x4xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = i8
+         weight = #qnt.params<f6E3M2FN, axis = 0, block = 4, scales = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
 // Tests that a dynamic quantization is per row or per block, not both.
 func.func @dynamic_quantize_row_block(%x: tensor<2x8xf32>) {
   // expected-error @+1 {{per_row and block exclude each other}}

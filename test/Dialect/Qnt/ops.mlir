@@ -172,3 +172,21 @@ func.func @contract(%x: tensor<?x3xi8>, %b: tensor<4xi32>, %s: tensor<f32>, %z: 
          input = #qnt.params<ui8, scales = [0.5]> weight = #qnt.params<i8, axis = 0, scales = [0.1, 0.2, 0.3, 0.4, 0.5]>
   return %r, %d, %a, %c : tensor<?x4xi8>, tensor<?x4xf32>, tensor<?x4xi32>, tensor<1x4x4x5xf32>
 }
+
+// Tests MX float codes as per-block weights of qnt.contract: MXFP4
+// (f4E2M1FN) and MXFP6 E2M3 (f6E2M3FN) with power-of-two block scales,
+// against MXINT8 activations in blocks of the same size.
+// CHECK-LABEL: func @contract_mx_codes
+func.func @contract_mx_codes(%x: tensor<?x8xi8>, %s: tensor<?x2xf32>, %z: tensor<?x2xi32>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  %w4 = arith.constant dense<1.5> : tensor<8x2xf4E2M1FN>
+  %w6 = arith.constant dense<-7.5> : tensor<8x2xf6E2M3FN>
+  // CHECK: qnt.contract %{{.*}}, %{{.*}} dynamic(%{{.*}}, %{{.*}}) : (tensor<?x8xi8>, tensor<8x2xf4E2M1FN>, tensor<?x2xf32>, tensor<?x2xi32>) -> tensor<?x2xf32> maps = [#{{.*}}, #{{.*}}, #{{.*}}] input_storage = i8 weight = #qnt.params<f4E2M1FN, pow2, axis = 0, block = 4, scales = [0.25, 8.0, 1.0, 0.0078125]>{{$}}
+  %a = qnt.contract %x, %w4 dynamic(%s, %z) : (tensor<?x8xi8>, tensor<8x2xf4E2M1FN>, tensor<?x2xf32>, tensor<?x2xi32>) -> tensor<?x2xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = i8 weight = #qnt.params<f4E2M1FN, pow2, axis = 0, block = 4, scales = [0.25, 8.0, 1.0, 0.0078125]>
+  // CHECK: qnt.contract {{.*}} tensor<8x2xf6E2M3FN>{{.*}} weight = #qnt.params<f6E2M3FN, pow2, axis = 0, block = 4,
+  %b = qnt.contract %x, %w6 dynamic(%s, %z) : (tensor<?x8xi8>, tensor<8x2xf6E2M3FN>, tensor<?x2xf32>, tensor<?x2xi32>) -> tensor<?x2xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input_storage = i8 weight = #qnt.params<f6E2M3FN, pow2, axis = 0, block = 4, scales = [0.25, 8.0, 1.0, 0.0078125]>
+  return %a, %b : tensor<?x2xf32>, tensor<?x2xf32>
+}

@@ -1,6 +1,8 @@
 // RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=4 act-storage=i8 act-scheme=symmetric act-granularity=block" --verify-diagnostics | FileCheck %s --check-prefix=BLOCK
 // RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=4 act-granularity=row" 2>&1 | FileCheck %s --check-prefix=ROW
 // RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=4" 2>&1 | FileCheck %s --check-prefix=TENSOR
+// RUN: quant-opt %s --qnt-quantize="weights=mxfp4 weight-granularity=block block-size=4 act-storage=i8 act-scheme=mx act-granularity=block" 2>&1 | FileCheck %s --check-prefix=MXFP4
+// RUN: quant-opt %s --qnt-quantize="weights=mxfp8 weight-granularity=block block-size=4 act-storage=i8 act-scheme=mx act-granularity=block" 2>&1 | FileCheck %s --check-prefix=MXFP8
 // RUN: not quant-opt %s --qnt-quantize="act-granularity=group" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Tests that per-block weights with dynamic activations give the block form
@@ -21,6 +23,20 @@
 // TENSOR-LABEL: func @matmul
 // TENSOR: qnt.dequantize %{{.*}} : tensor<10x3xi4> to tensor<10x3xf32> as #qnt.params<i4, narrow, axis = 0, block = 4,
 // TENSOR-NOT: qnt.contract
+// MXFP4 weights with MXINT8 activations: the block form with the f4E2M1FN
+// codes as the weight (hand-derived, blocks of 4: column 0's first block
+// [0.5, 1, 0.5, -0.5] has amax 1, scale 2^(0 - 2), codes 2, 4, 2, -2;
+// column 1's [-1, 0.25, 1.5, 1] amax 1.5, scale 0.25, codes -4, 1, 6, 4;
+// column 2's [2, -2, 1, 2] amax 2, scale 2^(1 - 2), codes 4, -4, 2, 4).
+// MXFP4-LABEL: func @matmul
+// MXFP4: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %arg0 : tensor<?x10xf32> to tensor<?x10xi8>, tensor<?x3xf32>, tensor<?x3xi32> storage = i8 scheme = mx block = 4
+// MXFP4: arith.constant dense<{{\[\[}}2.000000e+00, -4.000000e+00, 4.000000e+00], [4.000000e+00, 1.000000e+00, -4.000000e+00], [2.000000e+00, 6.000000e+00, 2.000000e+00], [-2.000000e+00, 4.000000e+00, 4.000000e+00],
+// MXFP4: qnt.contract %[[Q]], %{{.*}} dynamic(%[[S]], %[[Z]]) : (tensor<?x10xi8>, tensor<10x3xf4E2M1FN>, tensor<?x3xf32>, tensor<?x3xi32>) -> tensor<?x3xf32> {{.*}} input_storage = i8 weight = #qnt.params<f4E2M1FN, pow2, axis = 0, block = 4, scales = [0.25, 0.25, 0.5, 0.5, 0.5, 0.25, 0.25, 0.5, 0.25]>
+// MXFP8's elements are not integers times a power of two in i8: the layer
+// stays weight-only, and says why.
+// MXFP8: remark: layer 'linalg.matmul#0' (matmul): weights quantized, activations stay in float: integer kernels need integer weights with affine (symmetric or asymmetric) per-tensor, per-channel or per-block parameters, or MXFP4 / MXFP6 (E2M3) weights per block
+// MXFP8: qnt.dequantize %{{.*}} : tensor<10x3xf8E4M3FN> to tensor<10x3xf32>
+// MXFP8-NOT: qnt.contract
 // BAD: unknown act-granularity='group' (expected tensor, row or block)
 // expected-remark @below {{1 layer(s): 1 integer, 0 weight-only, 0 kept in float}}
 module {

@@ -55,6 +55,36 @@ Value widen(OpBuilder &b, Location loc, Value v, bool isSigned) {
   return arith::ExtUIOp::create(b, loc, i32, v);
 }
 
+/// Float weight codes (MXFP4, MXFP6 E2M3): the table of the integers
+/// f * value(code) the op reads (ContractOp::getWeightInteger), indexed by
+/// the code's bits; null for integer weights.
+Value createWeightCodeTable(OpBuilder &b, ContractOp op) {
+  num::StorageKind kind = op.getWeightStorageKind();
+  if (!num::isFloatStorage(kind))
+    return Value();
+  unsigned bits = num::getStorageBitWidth(kind);
+  SmallVector<int32_t> codes;
+  for (unsigned code = 0; code < (1u << bits); ++code)
+    codes.push_back(
+        static_cast<int32_t>(op.getWeightInteger(APInt(bits, code))));
+  auto type = RankedTensorType::get({static_cast<int64_t>(codes.size())},
+                                    b.getI32Type());
+  return arith::ConstantOp::create(
+      b, op.getLoc(), DenseElementsAttr::get(type, ArrayRef<int32_t>(codes)));
+}
+
+/// A weight element as the i32 integer the op reads: widened, or looked up
+/// in `codes` (createWeightCodeTable) when it is a float code.
+Value widenWeight(OpBuilder &b, Location loc, Value v, bool isSigned,
+                  Value codes) {
+  if (!codes)
+    return widen(b, loc, v, isSigned);
+  unsigned width = v.getType().getIntOrFloatBitWidth();
+  Value bits = arith::BitcastOp::create(b, loc, b.getIntegerType(width), v);
+  Value index = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), bits);
+  return tensor::ExtractOp::create(b, loc, codes, ValueRange{index});
+}
+
 Value i32Tensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                 ArrayRef<int64_t> values) {
   SmallVector<int32_t> v32(values.begin(), values.end());
@@ -363,8 +393,9 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
     SmallVector<int64_t> paramShape(wType.getShape());
     paramShape[axis] = groups;
     AffineMap wParamMap = replaced(wMap, kExpr, gExpr);
-    SmallVector<float> scales(wParams.getScales().asArrayRef());
+    SmallVector<float> scales = op.getWeightIntegerScales();
     SmallVector<int32_t> zeroPoints(scales.size(), 0);
+    Value codes = createWeightCodeTable(b, op);
     for (auto [i, z] : llvm::enumerate(wParams.getZeroPoints().asArrayRef()))
       zeroPoints[i] = static_cast<int32_t>(z);
     bool weightZeroPoint =
@@ -422,7 +453,7 @@ struct ContractLowering : OpRewritePattern<ContractOp> {
               Value x = arith::SubIOp::create(
                   nb, l, widen(nb, l, args[0], xSigned), zx);
               Value w = arith::SubIOp::create(
-                  nb, l, widen(nb, l, args[1], wSigned), zw);
+                  nb, l, widenWeight(nb, l, args[1], wSigned, codes), zw);
               linalg::YieldOp::create(
                   nb, l,
                   arith::AddIOp::create(nb, l, args.back(),

@@ -364,6 +364,16 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     counted in blocks, then `s_x` and `z_x` are those of block `g`). Such a
     layer returns real values and takes no bias.
 
+    Per-block weights may also hold OCP MX float codes whose values are
+    integers once multiplied by a power of two `f`
+    (`numerics::getInt8CodeFactor`): `f4E2M1FN` (MXFP4, `f = 2`, integers
+    in [-12, 12]) and `f6E2M3FN` (MXFP6 E2M3, `f = 8`, in [-60, 60]), with
+    zero point 0. The op then reads `q_w = f * value(code)` and
+    `s_w[g] / f` in the formulas above (the same real weights, exactly:
+    `f` is a power of two), so MX weights with MXINT8 activations
+    (`qnt.dynamic_quantize ... scheme = mx block = 32`) run as integer
+    block contractions.
+
     ```mlir
     %xq, %sx, %zx = qnt.dynamic_quantize %x : tensor<?x4096xf32> to tensor<?x4096xi8>, tensor<?x128xf32>, tensor<?x128xi32>
                       storage = i8 scheme = symmetric block = 32
@@ -460,6 +470,14 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     /// The accumulator's real scale `s_x * s_w` per weight channel (one
     /// value for per-tensor weights); static inputs and weights only.
     ::llvm::SmallVector<float> getAccumulatorScales();
+    /// Static weights: the factor `f` of float codes (1 for integer
+    /// storage), the integers `q_w` the op reads for stored element `bits`
+    /// (the bit pattern of an integer or float code), their range, and the
+    /// scales `s_w / f` that go with them.
+    int64_t getWeightCodeFactor();
+    int64_t getWeightInteger(const ::llvm::APInt &bits);
+    ::quantopt::numerics::IntRange getWeightIntRange();
+    ::llvm::SmallVector<float> getWeightIntegerScales();
   }];
 }
 

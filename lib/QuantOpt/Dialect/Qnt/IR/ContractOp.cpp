@@ -102,21 +102,66 @@ SmallVector<unsigned> ContractOp::getRowResultAxes() {
 SmallVector<float> ContractOp::getAccumulatorScales() {
   float sx = getInputParamsAttr().getScales()[0];
   SmallVector<float> scales;
-  for (float sw : getWeightParamsAttr().getScales().asArrayRef())
+  for (float sw : getWeightIntegerScales())
     scales.push_back(sx * sw);
+  return scales;
+}
+
+int64_t ContractOp::getWeightCodeFactor() {
+  ParamsAttr params = getWeightParamsAttr();
+  if (!params || !params.isFloatStorage())
+    return 1;
+  return num::getInt8CodeFactor(params.getStorageKind()).value_or(1);
+}
+
+int64_t ContractOp::getWeightInteger(const APInt &bits) {
+  num::StorageKind kind = getWeightStorageKind();
+  if (num::isFloatStorage(kind))
+    return num::getInt8Code(static_cast<uint8_t>(bits.getZExtValue()), kind);
+  return num::isSignedStorage(kind) ? bits.getSExtValue()
+                                    : static_cast<int64_t>(bits.getZExtValue());
+}
+
+num::IntRange ContractOp::getWeightIntRange() {
+  ParamsAttr params = getWeightParamsAttr();
+  if (!params)
+    return num::getIntRange(getWeightStorageKind(), false);
+  if (params.isFloatStorage())
+    return num::getInt8CodeRange(params.getStorageKind());
+  return params.getIntRange();
+}
+
+SmallVector<float> ContractOp::getWeightIntegerScales() {
+  // f is a power of two, so s / f is exact (down to 2^-149).
+  auto f = static_cast<float>(getWeightCodeFactor());
+  SmallVector<float> scales;
+  for (float sw : getWeightParamsAttr().getScales().asArrayRef())
+    scales.push_back(sw / f);
   return scales;
 }
 
 /// Checks the stored element type of an operand against its parameters.
 static LogicalResult verifyStored(ContractOp op, Value v, ParamsAttr params,
                                   StringRef what, bool allowBlocks = false) {
-  if (params.isFloatStorage() || params.hasMinValues() ||
-      (params.getBlockSize() > 0 && !allowBlocks) ||
-      params.getStorageKind() == num::StorageKind::I32)
+  // MX float codes that are integers times a power of two: per-block
+  // weights without zero points.
+  if (params.isFloatStorage() && allowBlocks && !params.hasMinValues() &&
+      num::getInt8CodeFactor(params.getStorageKind())) {
+    if (params.getBlockSize() == 0 ||
+        llvm::any_of(params.getZeroPoints().asArrayRef(),
+                     [](int64_t z) { return z != 0; }))
+      return op.emitOpError()
+             << what << " float codes (" << params.getStorageType()
+             << ") must be per block with zero point 0";
+  } else if (params.isFloatStorage() || params.hasMinValues() ||
+             (params.getBlockSize() > 0 && !allowBlocks) ||
+             params.getStorageKind() == num::StorageKind::I32)
     return op.emitOpError()
            << what << " parameters must be affine (scale and zero point) on "
            << "integer storage of 2 to 16 bits, per tensor or per channel"
-           << (allowBlocks ? " or per block" : "");
+           << (allowBlocks ? " or per block (or f4E2M1FN / f6E2M3FN codes "
+                             "per block)"
+                           : "");
   auto type = cast<RankedTensorType>(v.getType());
   if (type.getElementType() != params.getStoredElementType())
     return op.emitOpError() << what << " element type "
@@ -224,7 +269,7 @@ LogicalResult ContractOp::verify() {
     if (failed(verifyStored(*this, getWeight(), wParams, "weight",
                             /*allowBlocks=*/true)))
       return failure();
-    wRange = wParams.getIntRange();
+    wRange = getWeightIntRange();
     llvm::append_range(wZeroPoints, wParams.getZeroPoints().asArrayRef());
   } else {
     if (failed(verifyDynamicStorage(*this, getWeight(), *getWeightStorage(),

@@ -181,10 +181,16 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
     return fail("integer kernels need one activation, one weight and one "
                 "output");
   qnt::ParamsAttr wParams = weight.params;
-  if (wParams.isFloatStorage() || wParams.hasMinValues())
+  // MX float codes that are integers times a power of two (MXFP4, MXFP6
+  // E2M3) enter qnt.contract as such, per block (its description).
+  bool floatCodes = wParams.isFloatStorage() &&
+                    num::getInt8CodeFactor(wParams.getStorageKind()) &&
+                    wParams.getBlockSize() > 0;
+  if ((wParams.isFloatStorage() && !floatCodes) || wParams.hasMinValues())
     return fail("integer kernels need integer weights with affine "
                 "(symmetric or asymmetric) per-tensor, per-channel or "
-                "per-block parameters");
+                "per-block parameters, or MXFP4 / MXFP6 (E2M3) weights per "
+                "block");
   Value x = layer.getDpsInputOperand(0)->get();
   Value c = layer.getDpsInitOperand(0)->get();
   auto xType = dyn_cast<RankedTensorType>(x.getType());
@@ -242,7 +248,9 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   // (numerics::getAccumulatorBound; qnt.contract's verifier checks the
   // same).
   double accBound = num::getAccumulatorBound(
-      num::getIntRange(act.storage, false), wParams.getIntRange(),
+      num::getIntRange(act.storage, false),
+      floatCodes ? num::getInt8CodeRange(wParams.getStorageKind())
+                 : wParams.getIntRange(),
       wParams.getZeroPoints().asArrayRef(), block ? std::min(k, block) : k);
   if (accBound >= num::kAccumulatorLimit)
     return fail(llvm::Twine("an i32 accumulator could overflow (") +
