@@ -431,7 +431,7 @@ def QntSingleLaneStores : Pass<"qnt-single-lane-stores", "::mlir::ModuleOp"> {
 }
 
 def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
-  let summary = "Lower qnt_x86.dot_u8i8 and dot_bf16 to x86 intrinsics or portable vector code";
+  let summary = "Lower qnt_x86.dot_u8i8, dot_bf16 and lookup_bytes to x86 intrinsics or portable vector code";
   let description = [{
     With `isa=vnni`, replaces `qnt_x86.dot_u8i8` with `llvm.call_intrinsic
     "llvm.x86.avx512.vpdpbusd.512"` (16 lanes) or `".256"` (8 lanes, which
@@ -442,7 +442,10 @@ def QntLowerDot : Pass<"qnt-lower-dot", "::mlir::ModuleOp"> {
     `llvm.x86.avx2.pmadd.ub.sw` (vpmaddubsw) and `.pmadd.wd` (vpmaddwd) on
     the weight split as `2 * (b >> 1) + (b & 1)`, so that no i16 pair sum
     saturates: exact, unlike the saturating use of vpmaddubsw (16 lanes as
-    two halves). `isa=host` (default) picks `vnni` when the CPU
+    two halves). `qnt_x86.lookup_bytes` becomes `vpshufb`
+    (`llvm.x86.avx512.pshuf.b.512` with `isa=vnni`, `llvm.x86.avx2.pshuf.b`
+    on 32 bytes, and on 64 as two halves with `isa=avx2`) or compares and
+    selects (`isa=generic`). `isa=host` (default) picks `vnni` when the CPU
     running the compiler has AVX512-VNNI (16 lanes) or AVX512-VNNI/VL or
     AVX-VNNI (8 lanes), `avx2` when it has AVX2, `generic` otherwise; quant-run compiles on the CPU that
     runs the code, so this is the JIT choice. Runs after bufferization in

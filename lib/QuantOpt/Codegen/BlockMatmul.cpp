@@ -83,6 +83,9 @@ struct Matched {
   qnt::ContractOp op;
   int64_t k, n, block, groups;
   bool nibbles;       // 4-bit weights
+  /// Packed MXFP4 (f4E2M1FN) codes: the nibbles are codes, and the byte
+  /// vpdpbusd reads for code c is codeBytes[c] = f * value(c) + c_w.
+  std::optional<std::array<int8_t, 16>> codeBytes;
   bool unsignedInput; // u8 activations (x' = q_x xor 0x80)
   /// The stored weights u = q_w + c_w, [K][N].
   std::vector<uint8_t> stored;
@@ -157,13 +160,22 @@ static FailureOr<Matched> match(qnt::ContractOp op, std::string &why) {
   Matched mm;
   mm.op = op;
   mm.block = block;
-  mm.nibbles = bits == 4;
+  // MXFP4 codes stay packed, two per byte; a 16-entry table
+  // (qnt_x86.lookup_bytes) gives their integers plus c_w = 12, in [0, 24].
+  bool fp4 = wKind == num::StorageKind::F4E2M1FN;
+  mm.nibbles = bits == 4 || fp4;
   mm.unsignedInput = xKind == num::StorageKind::U8;
   auto wType = cast<RankedTensorType>(weights.getType());
   mm.k = wType.getDimSize(0);
   mm.n = wType.getDimSize(1);
   mm.groups = num::getNumBlocks(mm.k, block);
-  mm.cw = wSigned ? (1 << (bits - 1)) : 0;
+  mm.cw = fp4 ? 12 : wSigned ? (1 << (bits - 1)) : 0;
+  if (fp4) {
+    mm.codeBytes.emplace();
+    for (unsigned code = 0; code < 16; ++code)
+      (*mm.codeBytes)[code] =
+          static_cast<int8_t>(op.getWeightInteger(APInt(4, code)) + mm.cw);
+  }
   qnt::ParamsAttr wp = op.getWeightParamsAttr();
   ArrayRef<int64_t> zps = wp.getZeroPoints().asArrayRef();
   mm.weightZeroPoints = llvm::any_of(zps, [](int64_t z) { return z != 0; });
@@ -184,7 +196,8 @@ static FailureOr<Matched> match(qnt::ContractOp op, std::string &why) {
     int64_t q = op.getWeightInteger(v);
     int64_t row = flat / mm.n, col = flat % mm.n;
     int64_t p = (row / block) * mm.n + col;
-    mm.stored.push_back(static_cast<uint8_t>(q + mm.cw));
+    mm.stored.push_back(mm.codeBytes ? static_cast<uint8_t>(v.getZExtValue())
+                                     : static_cast<uint8_t>(q + mm.cw));
     mm.colSums[p] += static_cast<int32_t>(q - zw[p]);
     ++flat;
   };
@@ -362,7 +375,11 @@ struct BlockKernels {
       Value raw = vector::LoadOp::create(
           lb, loc, VectorType::get({kLanes * 2}, i8), w,
           ValueRange{blk, kGroup, c0});
-      return unpackNibbles(lb, loc, raw, kLanes);
+      Value nibbles = unpackNibbles(lb, loc, raw, kLanes);
+      if (mm.codeBytes)
+        return qnt_x86::LookupBytesOp::create(lb, loc, nibbles,
+                                              ArrayRef<int8_t>(*mm.codeBytes));
+      return nibbles;
     };
     // x'[row, kk .. kk + 3] broadcast to every lane; `masked` reads past K
     // as padding.

@@ -146,6 +146,74 @@ struct DotToAvx2 : OpRewritePattern<qnt_x86::DotU8I8Op> {
   }
 };
 
+/// vpshufb: the table repeated in each 128-bit lane, one intrinsic call
+/// per 64 bytes (`wide`: AVX512BW) or per 32 (AVX2).
+struct LookupToPshufb : OpRewritePattern<qnt_x86::LookupBytesOp> {
+  LookupToPshufb(MLIRContext *ctx, bool wide)
+      : OpRewritePattern(ctx), wide(wide) {}
+  bool wide;
+
+  static Value call(PatternRewriter &b, Location loc, ArrayRef<int8_t> table,
+                    Value indices) {
+    auto type = cast<VectorType>(indices.getType());
+    SmallVector<int8_t> repeated;
+    for (int64_t i = 0; i < type.getNumElements(); ++i)
+      repeated.push_back(table[i % 16]);
+    Value t = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(repeated)));
+    StringRef name = type.getNumElements() == 64 ? "llvm.x86.avx512.pshuf.b.512"
+                                                 : "llvm.x86.avx2.pshuf.b";
+    return LLVM::CallIntrinsicOp::create(b, loc, type, b.getStringAttr(name),
+                                         ValueRange{t, indices})
+        .getResult(0);
+  }
+
+  LogicalResult matchAndRewrite(qnt_x86::LookupBytesOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    VectorType type = op.getIndices().getType();
+    if (wide || type.getNumElements() == 32) {
+      b.replaceOp(op, call(b, loc, op.getTable(), op.getIndices()));
+      return success();
+    }
+    Value r = arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+    for (int64_t half = 0; half < 2; ++half) {
+      Value part = vector::ExtractStridedSliceOp::create(
+          b, loc, op.getIndices(), ArrayRef<int64_t>{32 * half},
+          ArrayRef<int64_t>{32}, ArrayRef<int64_t>{1});
+      r = vector::InsertStridedSliceOp::create(
+          b, loc, call(b, loc, op.getTable(), part), r,
+          ArrayRef<int64_t>{32 * half}, ArrayRef<int64_t>{1});
+    }
+    b.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Portable: the low four bits compared with each index of the table.
+struct LookupToGeneric : OpRewritePattern<qnt_x86::LookupBytesOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qnt_x86::LookupBytesOp op,
+                                PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    VectorType type = op.getIndices().getType();
+    auto splat = [&](int8_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(type, b.getI8IntegerAttr(v)));
+    };
+    Value index = arith::AndIOp::create(b, loc, op.getIndices(), splat(15));
+    ArrayRef<int8_t> table = op.getTable();
+    Value r = splat(table[0]);
+    for (int8_t i = 1; i < 16; ++i) {
+      Value hit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, index,
+                                        splat(i));
+      r = arith::SelectOp::create(b, loc, hit, splat(table[i]), r);
+    }
+    b.replaceOp(op, r);
+    return success();
+  }
+};
+
 /// vdpbf16ps: one intrinsic call.
 struct DotBF16ToAvx512 : OpRewritePattern<qnt_x86::DotBF16Op> {
   using OpRewritePattern::OpRewritePattern;
@@ -238,15 +306,18 @@ void quantopt::populateQntX86LowerDotPatterns(RewritePatternSet &patterns,
     patterns.add<DotBF16ToAvx512>(patterns.getContext());
   else
     patterns.add<DotBF16ToGeneric>(patterns.getContext());
+  MLIRContext *ctx = patterns.getContext();
   switch (isa) {
   case DotIsa::Vnni:
-    patterns.add<DotToVnni>(patterns.getContext());
+    patterns.add<DotToVnni>(ctx);
+    patterns.add<LookupToPshufb>(ctx, /*wide=*/true);
     return;
   case DotIsa::Avx2:
-    patterns.add<DotToAvx2>(patterns.getContext());
+    patterns.add<DotToAvx2>(ctx);
+    patterns.add<LookupToPshufb>(ctx, /*wide=*/false);
     return;
   case DotIsa::Generic:
-    patterns.add<DotToGeneric>(patterns.getContext());
+    patterns.add<DotToGeneric, LookupToGeneric>(ctx);
     return;
   }
 }

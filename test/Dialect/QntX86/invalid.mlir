@@ -24,3 +24,11 @@ func.func @dot_bf16(%acc: vector<16xf32>, %a: vector<16xbf16>) -> vector<16xf32>
   %r = qnt_x86.dot_bf16 %acc, %a, %a : vector<16xbf16> into vector<16xf32>
   return %r : vector<16xf32>
 }
+
+// -----
+
+func.func @short_table(%codes: vector<64xi8>) -> vector<64xi8> {
+  // expected-error @+1 {{needs a table of 16 bytes, got 15}}
+  %u = qnt_x86.lookup_bytes %codes table = [12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4] : vector<64xi8>
+  return %u : vector<64xi8>
+}

@@ -79,4 +79,31 @@ def QntX86_DotBF16Op : QntX86_Op<"dot_bf16", [Pure,
   }];
 }
 
+def QntX86_LookupBytesOp : QntX86_Op<"lookup_bytes", [Pure,
+    AllTypesMatch<["indices", "result"]>]> {
+  let summary = "Bytes read from a 16-entry table by 4-bit indices (vpshufb)";
+  let description = [{
+    For each byte `i`: `table[indices[i] & 15]`, where every index must lie
+    in [0, 127] (x86's vpshufb gives 0 for indices with the top bit set).
+    The group-wise kernels of `qnt-block-matmul` decode packed MXFP4 codes
+    with it: the nibbles, unpacked to one byte each, index the table of the
+    bytes `vpdpbusd` reads. `qnt-lower-dot` turns it into
+    `llvm.x86.avx512.pshuf.b.512` (64 bytes with `isa=vnni`; AVX512BW,
+    which every AVX512-VNNI CPU has) or `llvm.x86.avx2.pshuf.b` (32 bytes;
+    64 as two halves with `isa=avx2`), the table repeated in every 128-bit
+    lane, or into 15 compares and selects (`isa=generic`).
+
+    ```mlir
+    %u = qnt_x86.lookup_bytes %codes table = [12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0] : vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[32, 64], [I8]>:$indices,
+      DenseI8ArrayAttr:$table);
+  let results = (outs VectorOfLengthAndType<[32, 64], [I8]>:$result);
+  let assemblyFormat = [{
+    $indices `table` `=` $table attr-dict `:` type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QUANTOPT_DIALECT_QNTX86_IR_QNTX86_TD

@@ -29,5 +29,11 @@ LogicalResult DotU8I8Op::verify() {
   return success();
 }
 
+LogicalResult LookupBytesOp::verify() {
+  if (getTable().size() != 16)
+    return emitOpError("needs a table of 16 bytes, got ") << getTable().size();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "QuantOpt/Dialect/QntX86/IR/QntX86Ops.cpp.inc"
