@@ -59,6 +59,12 @@ DEFAULT_CONFIGS = [
     # tensor scale).
     "weights=mxfp4 activations=none",
     "weights=nvfp4 activations=none",
+    # MX on both sides: MXINT8 activations quantized at run time per row and
+    # block of 32 (act-scheme=mx), times MXFP4 or MXINT8 weights, on the
+    # group-wise integer kernel; convolutions stay weight-only (blocks run
+    # along one reduced dimension only).
+    "weights=mxfp4 act-storage=i8 act-scheme=mx act-granularity=block",
+    "weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block",
     "weights=bf16",  # bf16 weights and activations, f32 accumulation (vdpbf16ps)
     "weights=f16",  # f16 weights and activations, f32 accumulation (vcvtph2ps + FMA)
 ]
