@@ -11,7 +11,10 @@ observer's range too, and the same state with --jobs 2, which then runs on
 one thread), and quantized by --qnt-quantize activations=static
 calibration=minmax|moving-average|torch-histogram profile=torch, whose
 static input parameters (and those quant-stats params prints) must be torch's
-scale and zero point; the per-channel
+scale and zero point, and its input quantization (the reciprocal of the
+scale) must give the integers of torch.ao's fake quantization
+(torch.quantize_per_tensor's, clamped to the observer's range) on the
+batches and on near-ties; the per-channel
 extremes and moving averages of the statistics, and the scales and zero
 points quant-stats params --per-channel solves from them, must be those of
 torch's per-channel observers. Prints one
@@ -56,6 +59,33 @@ def stats_params(stats, case, *extra):
 def label_of(case):
     return "{method} {dtype} {scheme}{rr}".format(
         rr=" reduce_range" if case["reduce_range"] else "", **case)
+
+
+def quantize_like(op, x, dtype):
+    """`op` (a qnt.quantize of an [M][K] f32 tensor) applied to x viewed
+    as [-1, K]: its stored bytes as hex, under the reference lowering and
+    --qnt-codegen."""
+    k = data["batch_shape"][1]
+    m = x.size // k
+    x = x.reshape(m, k)
+    body = re.sub(r"qnt\.quantize %\S+ : tensor<[^>]*> to tensor<[^x>]*x",
+                  f"qnt.quantize %x : tensor<{m}x{k}xf32> to tensor<{m}x", op)
+    module = os.path.join(work, "quantize.mlir")
+    with open(module, "w") as f:
+        f.write(f"func.func @main(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{k}xi8> {{\n"
+                f"  %q = {body}\n  return %q : tensor<{m}x{k}xi8>\n}}\n")
+    xin = os.path.join(work, "quantize-in.npy")
+    np.save(xin, x)
+    out = []
+    for flags in ([], ["--qnt-codegen"]):
+        compiled = os.path.join(work, "quantize-c.mlir")
+        run([os.path.join(bindir, "quant-opt"), module, *flags, "-o", compiled])
+        outdir = os.path.join(work, "quantize-out")
+        run([os.path.join(bindir, "quant-run"), compiled, "--entry", "main",
+             "--input", xin, "--output-dir", outdir])
+        out.append(np.load(os.path.join(outdir, "out0.npy")).view(np.uint8)
+                   .tobytes().hex())
+    return out
 
 
 inst = os.path.join(work, "inst.mlir")
@@ -106,6 +136,7 @@ ok = states[0] == states[1]
 failures += not ok
 print("torch_histogram --jobs 1 and 2: " + ("identical" if ok else "DIFFER"))
 
+quantized_lines = []
 for case in data["cases"]:
     stats = os.path.join(work, "stats-th1.json"
                          if case["method"] == "torch-histogram"
@@ -133,6 +164,29 @@ for case in data["cases"]:
     print(f"{label_of(case)}: " + ("identical" if ok else
           f"MISMATCH {attr} quant-stats {got} torch scale {want_scale!r} "
           f"zero point {case['zero_point']}"))
+    # The layer's input quantization, as --qnt-quantize wrote it (parameters
+    # and rounding), on the batches and the near-ties: the integers of
+    # torch.ao's fake quantization (torch.quantize_per_tensor's, clamped to
+    # the observer's range), under the reference lowering and --qnt-codegen.
+    # Division would differ on the near-ties.
+    op = re.search(r"qnt\.quantize %\S+ : tensor<[^>]*> to tensor<[^>]*> "
+                   r"as #qnt\.params<[^>]*>[^\n]*", text).group(0)
+    probe = np.frombuffer(bytes.fromhex(case["probe"]), np.float32)
+    for what, x, want in (
+            ("batches", np.concatenate(batches), case["quantized_batches"]),
+            ("near-ties", probe, case["quantized_probe"])):
+        got = quantize_like(op, x, case["dtype"])
+        ok = all(g == want for g in got)
+        failures += not ok
+        line = (f"{label_of(case)} torch fake quantization on {what}: " +
+                ("identical" if ok else "MISMATCH"))
+        if what == "near-ties":
+            # Where dividing by the scale would round otherwise.
+            s32 = np.float32(scale)
+            differ = np.rint(x / s32) != np.rint(x * (np.float32(1) / s32))
+            line += f" (division differs on {int(differ.sum())})"
+        quantized_lines.append(line)
+print("\n".join(quantized_lines))
 # Per channel (axis 1): the statistics' channel extremes and channel moving
 # averages, then `quant-stats params --per-channel` against torch's
 # per-channel observers' calculate_qparams.

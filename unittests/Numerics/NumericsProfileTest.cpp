@@ -46,9 +46,9 @@ TEST(NumericsProfile, Names) {
   EXPECT_EQ(getProfileName(Profile::TfLite), "tflite");
   EXPECT_EQ(parseProfileName("mxnet"), std::nullopt);
   // torch quantizes weights by the float32 reciprocal of the scale.
-  EXPECT_EQ(getWeightRounding(Profile::Torch), RoundingMode::Reciprocal);
-  EXPECT_EQ(getWeightRounding(Profile::OnnxRuntime), RoundingMode::HalfEven);
-  EXPECT_EQ(getWeightRounding(Profile::QuantOpt), RoundingMode::HalfEven);
+  EXPECT_EQ(getQuantizeRounding(Profile::Torch), RoundingMode::Reciprocal);
+  EXPECT_EQ(getQuantizeRounding(Profile::OnnxRuntime), RoundingMode::HalfEven);
+  EXPECT_EQ(getQuantizeRounding(Profile::QuantOpt), RoundingMode::HalfEven);
 }
 
 // The defaults: symmetric int8 takes the narrow range under QuantOpt's
@@ -262,9 +262,10 @@ TEST(NumericsProfile, TfLite) {
 // 107.49999 in float32 (107) while 0.253937 / (0.3 / 127) is 107.5 (108);
 // amax 0 gives inverse 0; NaN gives 0 and infinities the ends.
 TEST(NumericsProfile, TfLiteWeights) {
-  EXPECT_EQ(getWeightRounding(Profile::TfLite), RoundingMode::HalfAwayFromZero);
-  EXPECT_EQ(getWeightRounding(Profile::Torch), RoundingMode::Reciprocal);
-  EXPECT_EQ(getWeightRounding(Profile::OnnxRuntime), RoundingMode::HalfEven);
+  EXPECT_EQ(getQuantizeRounding(Profile::TfLite),
+            RoundingMode::HalfAwayFromZero);
+  EXPECT_EQ(getQuantizeRounding(Profile::Torch), RoundingMode::Reciprocal);
+  EXPECT_EQ(getQuantizeRounding(Profile::OnnxRuntime), RoundingMode::HalfEven);
   IntRange r = getIntRange(StorageKind::I8, /*narrow=*/true);
   EXPECT_EQ(quantizeTfLiteSymmetric(2.5f, 127.0f, r), 3);
   EXPECT_EQ(quantizeTfLiteSymmetric(-2.5f, 127.0f, r), -3);

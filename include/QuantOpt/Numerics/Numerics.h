@@ -312,12 +312,13 @@ enum class Profile {
 
 llvm::StringRef getProfileName(Profile profile);
 
-/// How a profile's framework rounds when it quantizes weights: torch's
-/// quantize_per_tensor/_per_channel multiply by the float32 reciprocal
-/// (RoundingMode::Reciprocal); TFLite rounds half away from zero
-/// (TfLiteRound; its symmetric weights: quantizeTfLiteSymmetric); the others
-/// divide and round half to even.
-RoundingMode getWeightRounding(Profile profile);
+/// How a profile's framework rounds when it quantizes weights and static
+/// activations: torch's quantize_per_tensor/_per_channel multiply by the
+/// float32 reciprocal (RoundingMode::Reciprocal); TFLite rounds half away
+/// from zero (TfLiteRound, in its Quantize op and converter; its symmetric
+/// weights: quantizeTfLiteSymmetric); the others divide and round half to
+/// even (ONNX Runtime's QuantizeLinear).
+RoundingMode getQuantizeRounding(Profile profile);
 /// TFLite's symmetric weight integers (SymmetricPerChannelQuantizeValues and
 /// SymmetricQuantizeFloats): `clamp(round_half_away(x * inv), qmin, qmax)`
 /// with `inv = qmax / amax` in float32, 0 when `amax` is 0. `inv` is the

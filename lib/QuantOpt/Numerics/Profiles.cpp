@@ -40,7 +40,7 @@ llvm::StringRef quantopt::numerics::getProfileName(Profile profile) {
   llvm_unreachable("unknown profile");
 }
 
-RoundingMode quantopt::numerics::getWeightRounding(Profile profile) {
+RoundingMode quantopt::numerics::getQuantizeRounding(Profile profile) {
   switch (profile) {
   case Profile::Torch:
     return RoundingMode::Reciprocal;

@@ -3,7 +3,9 @@ MovingAverageMinMaxObserver and HistogramObserver, and the per-channel
 PerChannelMinMaxObserver and MovingAveragePerChannelMinMaxObserver along axis
 1 (Debian's python3-torch, 1.13) fed six batches of 8 x 16 activations one
 call each, with their running extremes and the scales and zero points they
-compute, for check_torch_moving.py (a layer
+compute, and the integers of torch.ao's fake quantization with those
+parameters (torch.quantize_per_tensor's, clamped to the observer's
+quant_min/quant_max; on the batches and on near-ties), for check_torch_moving.py (a layer
 calibrated by quant-run --calibrate --batch-size 8 and quantized with
 --qnt-quantize profile=torch must give the same numbers bit for bit).
 Run once with /usr/bin/python3; the JSON is checked in:
@@ -38,12 +40,34 @@ for method, cls in (("minmax", MinMaxObserver),
         for b in batches:
             obs(torch.from_numpy(b))
         scale, zp = obs.calculate_qparams()
+        # The integers of those parameters, on the batches and on a probe of
+        # near-ties: (j + 0.5) * scale in float32
+        # and its two float neighbours, where multiplying by the float32
+        # reciprocal (torch) and dividing round differently.
+        s32 = np.float32(float(scale))
+        ties = ((np.arange(-144, 144) + 0.5) * s32).astype(np.float32)
+        probe = np.concatenate([ties, np.nextafter(ties, np.float32(np.inf)),
+                                np.nextafter(ties, np.float32(-np.inf))])
+        def quantized(x):
+            # torch.ao's fake quantization: clamp(nearbyint(x * (1 / s)) +
+            # zp, quant_min, quant_max), i.e. quantize_per_tensor's integers
+            # (clamped to the type) clamped to the observer's range (7 bits
+            # with reduce_range).
+            q = torch.quantize_per_tensor(torch.from_numpy(x), float(scale),
+                                          int(zp), DTYPES[dtype])
+            q = np.clip(q.int_repr().numpy().astype(np.int64),
+                        obs.quant_min, obs.quant_max)
+            return q.astype(np.int8 if dtype == "qint8" else np.uint8) \
+                .view(np.uint8).tobytes().hex()
         cases.append({
             "method": method, "dtype": dtype, "scheme": scheme,
             "reduce_range": reduce_range,
             "min_hex": float(obs.min_val).hex(),
             "max_hex": float(obs.max_val).hex(),
-            "scale_hex": float(scale).hex(), "zero_point": int(zp)})
+            "scale_hex": float(scale).hex(), "zero_point": int(zp),
+            "quantized_batches": quantized(np.concatenate(batches)),
+            "probe": probe.tobytes().hex(),
+            "quantized_probe": quantized(probe)})
 # The per-channel observers along axis 1 (16 channels) over the same batches.
 PER_CHANNEL = {"affine": torch.per_channel_affine,
                "symmetric": torch.per_channel_symmetric}

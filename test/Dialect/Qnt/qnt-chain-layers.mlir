@@ -215,3 +215,29 @@ func.func @quantize_stays(%x: tensor<4x2xf32>, %y: tensor<1x4x4x2xf32>) -> (tens
   %q4 = qnt.quantize %pool : tensor<1x2x2x2xf32> to tensor<1x2x2x2xi8> as #qnt.params<i8, scales = [0.1]>
   return %q1, %q2, %q3, %p3, %q4 : tensor<6x2xi8>, tensor<6x2xi8>, tensor<6x2xi8>, tensor<6x2xf32>, tensor<1x2x2x2xi8>
 }
+
+// -----
+
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+
+// Tests that a quantization with a profile's rounding (torch's reciprocal)
+// chains too, the requantization's rounding replacing it, and that the
+// float operand of a concatenation keeps it.
+// CHECK-LABEL: func @concat_reciprocal
+// CHECK: %[[L:.*]] = qnt.contract {{.*}} -> tensor<2x3xi8> {{.*}} result = #qnt.params<ui8, scales = [0.05]>
+// CHECK: %[[F:.*]] = qnt.quantize %arg1 : tensor<2x5xf32> to tensor<2x5xi8> as #qnt.params<ui8, scales = [0.05]> rounding = reciprocal
+// CHECK: tensor.concat dim(1) %[[L]], %[[F]]
+// CHECK-NOT: qnt.quantize
+func.func @concat_reciprocal(%xq: tensor<2x4xi8>, %f: tensor<2x5xf32>) -> tensor<2x2xf32> {
+  %w1 = arith.constant dense<1> : tensor<4x3xi8>
+  %y1 = qnt.contract %xq, %w1 : (tensor<2x4xi8>, tensor<4x3xi8>) -> tensor<2x3xf32>
+          maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.5], zero_points = [10]> weight = #qnt.params<i8, narrow, scales = [0.25]>
+  %cat = tensor.concat dim(1) %y1, %f : (tensor<2x3xf32>, tensor<2x5xf32>) -> tensor<2x8xf32>
+  %q = qnt.quantize %cat : tensor<2x8xf32> to tensor<2x8xi8> as #qnt.params<ui8, scales = [0.05]> rounding = reciprocal
+  %w2 = arith.constant dense<1> : tensor<8x2xi8>
+  %y2 = qnt.contract %q, %w2 : (tensor<2x8xi8>, tensor<8x2xi8>) -> tensor<2x2xf32>
+          maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.05]> weight = #qnt.params<i8, narrow, scales = [0.5]>
+  return %y2 : tensor<2x2xf32>
+}

@@ -5,6 +5,7 @@
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=STATICREMARK
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json profile=torch reduce-range=activations" --split-input-file 2>&1 | FileCheck %s --check-prefix=TORCH
 // RUN: quant-opt %s --qnt-quantize="profile=torch weights=f8E4M3FN" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=TORCHF8
+// RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json profile=tflite" --split-input-file 2>/dev/null | FileCheck %s --check-prefix=TFLITE
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/stats.json profile=onnxruntime reduce-range=activations" --split-input-file 2>&1 | FileCheck %s --check-prefix=ORT
 
 // Tests the default integer matmul: u8 asymmetric dynamic activation, i8
@@ -33,7 +34,7 @@
 // s = 4/255, z = round(1 / s) = 64, quantized with qnt.quantize; the layer
 // states the same parameters.
 // STATIC-LABEL: func @matmul
-// STATIC: %[[Q:.*]] = qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.015686275], zero_points = [64]>
+// STATIC: %[[Q:.*]] = qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.015686275], zero_points = [64]>{{$}}
 // STATIC: qnt.contract %[[Q]], %{{.*}} : (tensor<4x2xi8>, tensor<2x2xi8>) -> tensor<4x2xf32> {{.*}} input = #qnt.params<ui8, scales = [0.015686275], zero_points = [64]>
 
 // Tests the torch profile (profile=torch): the weights on torch's full int8
@@ -42,7 +43,9 @@
 // z = round(1 / s) = round(31.75) = 32.
 // TORCH: remark: qnt-quantize: 1 layer(s): 1 integer, 0 weight-only, 0 kept in float (weights i8 symmetric per-channel (torch profile) unless a recipe says otherwise; activations static)
 // TORCH-LABEL: func @matmul
-// TORCH: qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, range = [0, 127], scales = [0.031496063], zero_points = [32]>
+// The static activation rounds as torch.quantize_per_tensor does: times
+// the float32 reciprocal of the scale, then half to even.
+// TORCH: qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, range = [0, 127], scales = [0.031496063], zero_points = [32]> rounding = reciprocal{{$}}
 // TORCH: qnt.contract {{.*}} weight = #qnt.params<i8, axis = 1, scales = [0.009960785, 0.003921569]>
 // Float weights are outside the torch profile: the layers stay in float,
 // with a remark saying why.
@@ -53,9 +56,12 @@
 // attribute on the full range (QuantizeLinear's clamp); the activation with
 // reduce_range over [0, 127], s = 4 / 127, z = round(1 / s) = 32, stated
 // without a range.
+// TFLite's Quantize op rounds half away from zero (TfLiteRound).
+// TFLITE-LABEL: func @matmul
+// TFLITE: qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.015686275], zero_points = [64]> rounding = half_away{{$}}
 // ORT: remark: qnt-quantize: 1 layer(s): 1 integer, 0 weight-only, 0 kept in float (weights i8 symmetric per-channel (onnxruntime profile) unless a recipe says otherwise; activations static)
 // ORT-LABEL: func @matmul
-// ORT: qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.031496063], zero_points = [32]>
+// ORT: qnt.quantize %{{.*}} : tensor<4x2xf32> to tensor<4x2xi8> as #qnt.params<ui8, scales = [0.031496063], zero_points = [32]>{{$}}
 // ORT: qnt.contract {{.*}} weight = #qnt.params<i8, axis = 1, scales = [0.01, 0.003937008]>
 func.func @matmul(%x: tensor<4x2xf32>, %acc: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %w = arith.constant dense<[[1.27, 0.5], [-0.25, -0.25]]> : tensor<2x2xf32>

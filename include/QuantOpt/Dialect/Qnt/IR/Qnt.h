@@ -33,6 +33,8 @@ namespace mlir {
 namespace qnt {
 /// The numerics library's rounding mode for a dialect rounding mode.
 ::quantopt::numerics::RoundingMode toNumerics(RoundingMode mode);
+/// The qnt attribute of a numerics rounding mode.
+RoundingMode fromNumerics(::quantopt::numerics::RoundingMode mode);
 
 /// The storage kind a type names in `#qnt.params` (`i8`, `ui4`, `f8E4M3FN`,
 /// ...), or std::nullopt when it names none.

@@ -127,6 +127,20 @@ num::RoundingMode mlir::qnt::toNumerics(RoundingMode mode) {
   llvm_unreachable("unknown rounding mode");
 }
 
+RoundingMode mlir::qnt::fromNumerics(num::RoundingMode mode) {
+  switch (mode) {
+  case num::RoundingMode::HalfEven:
+    return RoundingMode::half_even;
+  case num::RoundingMode::HalfAwayFromZero:
+    return RoundingMode::half_away;
+  case num::RoundingMode::HalfUp:
+    return RoundingMode::half_up;
+  case num::RoundingMode::Reciprocal:
+    return RoundingMode::reciprocal;
+  }
+  llvm_unreachable("unknown rounding mode");
+}
+
 //===----------------------------------------------------------------------===//
 // Shared verification
 //===----------------------------------------------------------------------===//

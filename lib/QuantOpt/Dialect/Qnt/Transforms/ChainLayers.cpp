@@ -552,13 +552,14 @@ struct ChainIntoQuantize : OpRewritePattern<qnt::QuantizeOp> {
   LogicalResult matchAndRewrite(qnt::QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
     qnt::ParamsAttr params = op.getParams();
+    // The requantization's rounding (`mode`) replaces the quantization's,
+    // whichever it is (a profile's: reciprocal, half away).
     if (params.isFloatStorage() || params.hasMinValues() ||
-        !params.isPerTensor() ||
-        op.getRounding() != qnt::RoundingMode::half_even || op.getPrecision() ||
+        !params.isPerTensor() || op.getPrecision() ||
         !op.getInput().getType().getElementType().isF32())
       return rewriter.notifyMatchFailure(
           op, "chaining needs per-tensor affine integer parameters, f32 "
-              "input and round-half-even in float32");
+              "input and float32 arithmetic");
     Location loc = op.getLoc();
     // A concatenation carries one set of parameters: chain the operands
     // that come from static layers, quantize the others, and concatenate
@@ -577,10 +578,9 @@ struct ChainIntoQuantize : OpRewritePattern<qnt::QuantizeOp> {
                  : qnt::QuantizeOp::create(
                        rewriter, loc,
                        RankedTensorType::get(
-                           cast<RankedTensorType>(operand.getType())
-                               .getShape(),
+                           cast<RankedTensorType>(operand.getType()).getShape(),
                            params.getStoredElementType()),
-                       operand, params, qnt::RoundingMode::half_even)
+                       operand, params, op.getRounding())
                        .getResult());
       rewriter.replaceOpWithNewOp<tensor::ConcatOp>(op, concat.getDim(),
                                                     parts);

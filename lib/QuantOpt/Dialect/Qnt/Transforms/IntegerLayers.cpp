@@ -294,9 +294,12 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
       return fail("the activation parameters do not verify");
     staticInputParams = params;
     // A static producer chains into this quantization later
-    // (populateQntChainLayersPatterns).
-    xq = qnt::QuantizeOp::create(b, loc, xqType, x, params,
-                                 qnt::RoundingMode::half_even);
+    // (populateQntChainLayersPatterns). The profile's framework rounds as
+    // it does for weights (torch: times the float32 reciprocal; TFLite:
+    // half away from zero).
+    xq = qnt::QuantizeOp::create(
+        b, loc, xqType, x, params,
+        qnt::fromNumerics(num::getQuantizeRounding(act.profile)));
   }
 
   // 2. The layer: real values float(acc) * (s_x * s_w), then + c unless c is

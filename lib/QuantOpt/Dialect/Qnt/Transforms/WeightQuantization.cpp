@@ -118,7 +118,7 @@ quantopt::quantizeWeight(DenseElementsAttr weights, const WeightConfig &config,
       !options.powerOfTwo)
     return QuantizedWeight{quantizeTfLiteWeights(values, shape, attr), attr};
   std::optional<DenseElementsAttr> stored = quantizeWithParams(
-      weights, attr, num::getWeightRounding(options.profile));
+      weights, attr, num::getQuantizeRounding(options.profile));
   if (!stored)
     return fail("the solved parameters do not fit the weight");
   return QuantizedWeight{*stored, attr};
