@@ -241,3 +241,21 @@ func.func @concat_reciprocal(%xq: tensor<2x4xi8>, %f: tensor<2x5xf32>) -> tensor
           maps = [#x, #w, #o] input = #qnt.params<ui8, scales = [0.05]> weight = #qnt.params<i8, narrow, scales = [0.5]>
   return %y2 : tensor<2x2xf32>
 }
+
+// -----
+
+// Tests that a layer with per-block weights (here MXFP4 codes, static
+// input) does not chain: the block form returns real values only, so the
+// quantization after it stays.
+// CHECK-LABEL: func @block_not_chained
+// CHECK: %[[Y:.*]] = qnt.contract {{.*}} -> tensor<2x2xf32>
+// CHECK: qnt.quantize %[[Y]] : tensor<2x2xf32> to tensor<2x2xi8>
+func.func @block_not_chained(%x: tensor<2x8xi8>) -> tensor<2x2xi8> {
+  %w = arith.constant dense<1.5> : tensor<8x2xf4E2M1FN>
+  %y = qnt.contract %x, %w : (tensor<2x8xi8>, tensor<8x2xf4E2M1FN>) -> tensor<2x2xf32>
+         maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+         input = #qnt.params<i8, scales = [0.5]>
+         weight = #qnt.params<f4E2M1FN, pow2, axis = 0, block = 4, scales = [0.25, 8.0, 1.0, 0.0078125]>
+  %q = qnt.quantize %y : tensor<2x2xf32> to tensor<2x2xi8> as #qnt.params<i8, scales = [0.1]>
+  return %q : tensor<2x2xi8>
+}

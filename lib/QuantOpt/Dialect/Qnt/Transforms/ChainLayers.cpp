@@ -258,14 +258,16 @@ struct ChainableProducer {
 /// requantization: input, real result, no bias yet, and an
 /// accumulator bound below numerics::kChainAccumulatorLimit.
 bool isChainableLayer(qnt::ContractOp layer) {
+  // The block form (per-block weights) returns real values only: it takes
+  // neither a bias nor a requantized result.
   if (!layer || layer.isDynamic() || layer.isWeightDynamic() ||
-      layer.getBias() ||
+      layer.getBias() || layer.getWeightBlockSize() > 0 ||
       !layer.getResult().getType().getElementType().isF32())
     return false;
   qnt::ParamsAttr w = layer.getWeightParamsAttr();
   double bound = num::getAccumulatorBound(
       num::getIntRange(layer.getInputParamsAttr().getStorageKind(), false),
-      w.getIntRange(), w.getZeroPoints().asArrayRef(),
+      layer.getWeightIntRange(), w.getZeroPoints().asArrayRef(),
       layer.getReductionSize());
   return bound < num::kChainAccumulatorLimit;
 }
