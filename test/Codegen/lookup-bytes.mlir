@@ -13,10 +13,13 @@
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"(%[[T]], %arg0) : (vector<64xi8>, vector<64xi8>) -> vector<64xi8>
 // VNNI: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%{{.*}}, %arg1) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
 // isa=avx2: 64 bytes as two halves of 32.
-// AVX2: vector.extract_strided_slice %arg0 {offsets = [0], sizes = [32], strides = [1]}
-// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"
-// AVX2: vector.extract_strided_slice %arg0 {offsets = [32], sizes = [32], strides = [1]}
-// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"
+// AVX2: %[[LO:.*]] = vector.extract_strided_slice %arg0 {offsets = [0], sizes = [32], strides = [1]}
+// AVX2: %[[T0:.*]] = arith.constant dense<[12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0, 12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0]> : vector<32xi8>
+// AVX2: %[[R0:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[T0]], %[[LO]])
+// AVX2: %[[P:.*]] = vector.insert_strided_slice %[[R0]], %{{.*}} {offsets = [0], strides = [1]}
+// AVX2: %[[HI:.*]] = vector.extract_strided_slice %arg0 {offsets = [32], sizes = [32], strides = [1]}
+// AVX2: %[[R1:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%{{.*}}, %[[HI]])
+// AVX2: vector.insert_strided_slice %[[R1]], %[[P]] {offsets = [32], strides = [1]}
 // AVX2-NOT: pshuf.b.512
 // isa=generic: the low four bits compared with 1 .. 15, starting from
 // table[0] = 12.

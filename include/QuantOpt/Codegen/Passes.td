@@ -212,10 +212,13 @@ def QntBlockMatmul : Pass<"qnt-block-matmul", "::mlir::func::FuncOp"> {
   let description = [{
     Rewrites each `qnt.contract` with per-block weights (its block form:
     group-wise i4, u4, i8 or u8 weights with scales and optional zero points
-    per block of `B` rows of K, times i8 or u8 activations quantized per
+    per block of `B` rows of K, or MXFP4 / MXFP6 E2M3 / NVFP4 codes read as
+    the integers `f * value`, times i8 or u8 activations quantized per
     tensor, per row or per row and block) of a 2-D matmul with a constant
     weight and `B % 4 == 0` into a `qnt.kernel`: the weights are stored as
-    unsigned bytes `q_w + c_w` (4-bit ones as nibbles) in vpdpbusd's order
+    unsigned bytes `q_w + c_w` (4-bit ones as nibbles; MXFP4 codes as
+    nibbles that `qnt_x86.lookup_bytes` turns into `2 * value + 12`) in
+    vpdpbusd's order
     and multiply the signed activation bytes; per block, fresh int32
     accumulators are corrected by the block's activation sum (computed once
     per call) and, unless the activations' zero point is known to be 0, by

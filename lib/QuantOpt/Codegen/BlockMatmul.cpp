@@ -13,8 +13,10 @@
 // are the unsigned operand: they are stored as u = q_w + c_w in [0, 255]
 // (c_w = 8 for i4, 128 for i8, 0 for u4 and u8), packed in vpdpbusd's order
 // as qnt-vnni-matmul packs them (4-bit values as nibbles, unpacked with two
-// masks, one shift and one concatenation; MXFP4 / MXFP6 E2M3 codes as bytes
-// of the integers f * value the op reads, c_w = 128), and the activations
+// masks, one shift and one concatenation; MXFP6 E2M3 codes as bytes of the
+// integers f * value the op reads, c_w = 128; MXFP4 / NVFP4 codes as nibbles
+// that qnt_x86.lookup_bytes turns into 2 * value + 12, c_w = 12), and the
+// activations
 // are the signed operand: x' = q_x (i8) or q_x - 128 (u8, xor 0x80),
 // broadcast four bytes at a time. Per block g of B rows of K (B % 4 == 0, so
 // that no group of four straddles two blocks) and output column n:
@@ -87,7 +89,7 @@ struct Matched {
   /// vpdpbusd reads for code c is codeBytes[c] = f * value(c) + c_w.
   std::optional<std::array<int8_t, 16>> codeBytes;
   bool unsignedInput; // u8 activations (x' = q_x xor 0x80)
-  /// The stored weights u = q_w + c_w, [K][N].
+  /// The stored weights u = q_w + c_w (the codes for packed MXFP4), [K][N].
   std::vector<uint8_t> stored;
   int64_t cw;
   bool weightZeroPoints;

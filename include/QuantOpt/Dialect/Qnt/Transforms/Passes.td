@@ -221,10 +221,13 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     TOSA constants with `tosa-to-arith`) first; with `activations=static` the
     whole TOSA graph (`tosa-to-linalg`, `tosa-to-tensor` too) so that
     consecutive layers chain in integers; a TOSA layer that reaches this pass
-    unlowered keeps float activations, with a remark. Integer kernels need symmetric signed integer
-    weights with per-tensor or per-channel scales; layers that do not fit
-    (per-block or float weights, no statistics) fall back to weight-only with
-    a remark.
+    unlowered keeps float activations, with a remark. Integer kernels need
+    integer weights with per-tensor or per-channel parameters, or per-block
+    ones (integers, or MXFP4 / MXFP6 E2M3 / NVFP4 codes) with dynamic
+    activations per row or per block (the block form of `qnt.contract`);
+    layers that do not fit (other float weights, per-block weights with
+    per-tensor activations, no statistics) fall back to weight-only with a
+    remark.
 
     Options give the default configuration; `recipe=FILE` (JSON, see
     docs/Quantize.md) overrides it per layer or keeps layers in float. Every

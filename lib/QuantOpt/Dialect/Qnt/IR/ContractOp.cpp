@@ -132,7 +132,10 @@ num::IntRange ContractOp::getWeightIntRange() {
 }
 
 SmallVector<float> ContractOp::getWeightIntegerScales() {
-  // f is a power of two, so s / f is exact (down to 2^-149).
+  // f is a power of two, so s / f is exact unless it falls below 2^-126
+  // (float32's subnormals) and loses bits there: never for MX's E8M0
+  // scales, which are powers of two from 2^-127 on. The reference lowering
+  // and the kernels read the same quotients.
   auto f = static_cast<float>(getWeightCodeFactor());
   SmallVector<float> scales;
   for (float sw : getWeightParamsAttr().getScales().asArrayRef())
