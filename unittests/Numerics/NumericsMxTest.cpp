@@ -150,6 +150,14 @@ TEST(NumericsMx, Int8Code) {
                            0, -1, -2, -3, -4, -6, -8, -12};
   for (unsigned code = 0; code < 16; ++code)
     EXPECT_EQ(getInt8Code(code, StorageKind::F4E2M1FN), e2m1[code]) << code;
+  EXPECT_EQ(getInt8CodeTable(StorageKind::F4E2M1FN),
+            std::vector<int8_t>(std::begin(e2m1), std::end(e2m1)));
+  std::vector<int8_t> e2m3 = getInt8CodeTable(StorageKind::F6E2M3FN);
+  ASSERT_EQ(e2m3.size(), 64u);
+  EXPECT_EQ(e2m3[0x09], 9);
+  EXPECT_EQ(e2m3[0x1F], 60);
+  EXPECT_EQ(e2m3[0x21], -1);
+  EXPECT_EQ(e2m3[0x3F], -60);
   EXPECT_EQ(getInt8Code(0x09, StorageKind::F6E2M3FN), 9);
   EXPECT_EQ(getInt8Code(0x1F, StorageKind::F6E2M3FN), 60);
   EXPECT_EQ(getInt8Code(0x21, StorageKind::F6E2M3FN), -1);

@@ -116,6 +116,9 @@ std::optional<int64_t> getInt8CodeFactor(StorageKind kind);
 /// The integer f * decode(bits) of a code of a kind with an int8 code factor
 /// f (getInt8CodeFactor), in [-127, 127].
 int8_t getInt8Code(uint8_t bits, StorageKind kind);
+/// getInt8Code of every code of such a kind, indexed by its bits (a table
+/// for loops over many elements).
+std::vector<int8_t> getInt8CodeTable(StorageKind kind);
 /// The integers of such a kind's codes: [-f * max, f * max] (MXFP4:
 /// [-12, 12]; MXFP6 E2M3: [-60, 60]).
 IntRange getInt8CodeRange(StorageKind kind);

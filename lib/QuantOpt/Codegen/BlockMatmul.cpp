@@ -172,11 +172,14 @@ static FailureOr<Matched> match(qnt::ContractOp op, std::string &why) {
   mm.n = wType.getDimSize(1);
   mm.groups = num::getNumBlocks(mm.k, block);
   mm.cw = fp4 ? 12 : wSigned ? (1 << (bits - 1)) : 0;
+  // The integers of float codes, once per code (not per element).
+  std::vector<int8_t> codeInts;
+  if (floatCodes)
+    codeInts = num::getInt8CodeTable(wKind);
   if (fp4) {
     mm.codeBytes.emplace();
     for (unsigned code = 0; code < 16; ++code)
-      (*mm.codeBytes)[code] =
-          static_cast<int8_t>(op.getWeightInteger(APInt(4, code)) + mm.cw);
+      (*mm.codeBytes)[code] = static_cast<int8_t>(codeInts[code] + mm.cw);
   }
   qnt::ParamsAttr wp = op.getWeightParamsAttr();
   ArrayRef<int64_t> zps = wp.getZeroPoints().asArrayRef();
@@ -195,7 +198,9 @@ static FailureOr<Matched> match(qnt::ContractOp op, std::string &why) {
   mm.stored.reserve(mm.k * mm.n);
   int64_t flat = 0;
   auto visit = [&](const APInt &v) {
-    int64_t q = op.getWeightInteger(v);
+    int64_t q = floatCodes ? codeInts[v.getZExtValue()]
+                : wSigned  ? v.getSExtValue()
+                           : static_cast<int64_t>(v.getZExtValue());
     int64_t row = flat / mm.n, col = flat % mm.n;
     int64_t p = (row / block) * mm.n + col;
     mm.stored.push_back(mm.codeBytes ? static_cast<uint8_t>(v.getZExtValue())

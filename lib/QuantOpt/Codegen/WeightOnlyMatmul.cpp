@@ -139,10 +139,9 @@ static std::optional<Matched> match(linalg::MatmulOp op) {
     if (dq.getPacked())
       return std::nullopt;
     q.emplace();
-    for (APFloat v : stored.getValues<APFloat>()) {
-      auto code = static_cast<uint8_t>(v.bitcastToAPInt().getZExtValue());
-      q->push_back(numerics::getInt8Code(code, storage));
-    }
+    std::vector<int8_t> codes = numerics::getInt8CodeTable(storage);
+    for (APFloat v : stored.getValues<APFloat>())
+      q->push_back(codes[v.bitcastToAPInt().getZExtValue()]);
   } else {
     q = unpack(stored,
                RankedTensorType::get(wType.getShape(),

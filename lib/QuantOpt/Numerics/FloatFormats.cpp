@@ -168,6 +168,13 @@ int8_t quantopt::numerics::getInt8Code(uint8_t bits, StorageKind kind) {
   return static_cast<int8_t>(decodeFloatBits(bits, kind) * *factor);
 }
 
+std::vector<int8_t> quantopt::numerics::getInt8CodeTable(StorageKind kind) {
+  std::vector<int8_t> table;
+  for (unsigned bits = 0; bits < (1u << getStorageBitWidth(kind)); ++bits)
+    table.push_back(getInt8Code(static_cast<uint8_t>(bits), kind));
+  return table;
+}
+
 IntRange quantopt::numerics::getInt8CodeRange(StorageKind kind) {
   std::optional<int64_t> factor = getInt8CodeFactor(kind);
   assert(factor && "a float kind with an int8 code factor expected");

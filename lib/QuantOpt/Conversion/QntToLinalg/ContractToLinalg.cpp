@@ -56,17 +56,14 @@ Value widen(OpBuilder &b, Location loc, Value v, bool isSigned) {
 }
 
 /// Float weight codes (MXFP4, MXFP6 E2M3): the table of the integers
-/// f * value(code) the op reads (ContractOp::getWeightInteger), indexed by
+/// f * value(code) the op reads (numerics::getInt8CodeTable), indexed by
 /// the code's bits; null for integer weights.
 Value createWeightCodeTable(OpBuilder &b, ContractOp op) {
   num::StorageKind kind = op.getWeightStorageKind();
   if (!num::isFloatStorage(kind))
     return Value();
-  unsigned bits = num::getStorageBitWidth(kind);
-  SmallVector<int32_t> codes;
-  for (unsigned code = 0; code < (1u << bits); ++code)
-    codes.push_back(
-        static_cast<int32_t>(op.getWeightInteger(APInt(bits, code))));
+  std::vector<int8_t> table = num::getInt8CodeTable(kind);
+  SmallVector<int32_t> codes(table.begin(), table.end());
   auto type = RankedTensorType::get({static_cast<int64_t>(codes.size())},
                                     b.getI32Type());
   return arith::ConstantOp::create(

@@ -471,11 +471,10 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     /// value for per-tensor weights); static inputs and weights only.
     ::llvm::SmallVector<float> getAccumulatorScales();
     /// Static weights: the factor `f` of float codes (1 for integer
-    /// storage), the integers `q_w` the op reads for stored element `bits`
-    /// (the bit pattern of an integer or float code), their range, and the
-    /// scales `s_w / f` that go with them.
+    /// storage; the integers `q_w` of the codes are
+    /// numerics::getInt8CodeTable's), the range of `q_w`, and the scales
+    /// `s_w / f` that go with them.
     int64_t getWeightCodeFactor();
-    int64_t getWeightInteger(const ::llvm::APInt &bits);
     ::quantopt::numerics::IntRange getWeightIntRange();
     ::llvm::SmallVector<float> getWeightIntegerScales();
   }];

@@ -114,14 +114,6 @@ int64_t ContractOp::getWeightCodeFactor() {
   return num::getInt8CodeFactor(params.getStorageKind()).value_or(1);
 }
 
-int64_t ContractOp::getWeightInteger(const APInt &bits) {
-  num::StorageKind kind = getWeightStorageKind();
-  if (num::isFloatStorage(kind))
-    return num::getInt8Code(static_cast<uint8_t>(bits.getZExtValue()), kind);
-  return num::isSignedStorage(kind) ? bits.getSExtValue()
-                                    : static_cast<int64_t>(bits.getZExtValue());
-}
-
 num::IntRange ContractOp::getWeightIntRange() {
   ParamsAttr params = getWeightParamsAttr();
   if (!params)

@@ -18,6 +18,28 @@ static llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+/// A dense constant of `type` (integer or float elements of 2 to 32 bits)
+/// from the bit patterns `codes` (low bits used), row-major. Written into
+/// MLIR's raw storage (each element in its byte-rounded width, little
+/// endian) rather than through one APInt or APFloat per element: for a
+/// 4096 x 4096 weight those cost seconds and gigabytes.
+static DenseElementsAttr getFromCodes(RankedTensorType type,
+                                      ArrayRef<uint64_t> codes) {
+  unsigned width = type.getElementTypeBitWidth();
+  assert(width >= 2 && width <= 32 && "2- to 32-bit elements expected");
+  assert(static_cast<int64_t>(codes.size()) == type.getNumElements());
+  size_t bytes = llvm::divideCeil(width, 8);
+  // Bits above the width stay zero, as DenseElementsAttr::get writes them
+  // (the raw bytes are what the attribute hashes and prints in hex).
+  uint64_t mask = (uint64_t(1) << width) - 1;
+  std::vector<char> raw(codes.size() * bytes);
+  for (size_t i = 0; i < codes.size(); ++i)
+    for (size_t b = 0; b < bytes; ++b)
+      raw[i * bytes + b] =
+          static_cast<char>(((codes[i] & mask) >> (8 * b)) & 0xff);
+  return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
 /// The weights as float32, row-major; fails for element types other than
 /// f32, f16 and bf16.
 static llvm::Expected<std::vector<float>> readWeights(DenseElementsAttr weights) {
@@ -27,6 +49,10 @@ static llvm::Expected<std::vector<float>> readWeights(DenseElementsAttr weights)
                                                      ? "integer"
                                                      : "non-f32/f16/bf16") +
                 " are not quantized");
+  if (expressed.isF32()) {
+    auto floats = weights.getValues<float>();
+    return std::vector<float>(floats.begin(), floats.end());
+  }
   std::vector<float> values;
   values.reserve(weights.getNumElements());
   for (APFloat v : weights.getValues<APFloat>()) {
@@ -59,14 +85,12 @@ static DenseElementsAttr quantizeTfLiteWeights(ArrayRef<float> values,
   for (auto [v, g] : llvm::zip(values, groups))
     if (std::isfinite(v))
       amax[g] = std::max(amax[g], std::fabs(v));
-  unsigned width = num::getStorageBitWidth(params.getStorageKind());
-  SmallVector<APInt> ints;
+  std::vector<uint64_t> ints;
+  ints.reserve(values.size());
   for (auto [v, g] : llvm::zip(values, groups))
-    ints.push_back(APInt(
-        width,
-        static_cast<uint64_t>(num::quantizeTfLiteSymmetric(v, amax[g], range)),
-        /*isSigned=*/true, /*implicitTrunc=*/true));
-  return DenseElementsAttr::get(
+    ints.push_back(
+        static_cast<uint64_t>(num::quantizeTfLiteSymmetric(v, amax[g], range)));
+  return getFromCodes(
       RankedTensorType::get(shape, params.getStoredElementType()), ints);
 }
 
@@ -246,15 +270,12 @@ quantopt::quantizeWeightGptq(DenseElementsAttr weights,
       [&]() { return emitError(UnknownLoc::get(ctx)); });
   if (!attr)
     return fail("the solved parameters do not verify");
-  unsigned width = num::getStorageBitWidth(options.storage);
-  SmallVector<APInt> codes(rows * cols);
+  std::vector<uint64_t> codes(rows * cols);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
-      codes[at(r, c)] =
-          APInt(width, static_cast<uint64_t>(result->codes[r * cols + c]),
-                /*isSigned=*/true, /*implicitTrunc=*/true);
+      codes[at(r, c)] = static_cast<uint64_t>(result->codes[r * cols + c]);
   auto storedType = RankedTensorType::get(shape, attr.getStoredElementType());
-  return QuantizedWeight{DenseElementsAttr::get(storedType, codes), attr};
+  return QuantizedWeight{getFromCodes(storedType, codes), attr};
 }
 
 std::optional<DenseElementsAttr>
@@ -274,21 +295,16 @@ quantopt::quantizeWithParams(DenseElementsAttr values, qnt::ParamsAttr params,
     range = params.getIntRange();
   ArrayRef<float> scales = params.getScales().asArrayRef();
   ArrayRef<float> minValues = params.getMinValues().asArrayRef();
-  unsigned width = num::getStorageBitWidth(kind);
-  SmallVector<APInt> ints;
-  SmallVector<APFloat> floats;
+  std::vector<uint64_t> codes;
+  codes.reserve(type.getNumElements());
   std::vector<int64_t> index(shape.size(), 0);
-  for (APFloat v : values.getValues<APFloat>()) {
-    bool losesInfo;
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
-    float x = v.convertToFloat();
+  auto quantizeOne = [&](float x) -> bool {
     size_t group = num::getParamIndex(shape, index, granularity);
     if (group >= scales.size())
-      return std::nullopt;
+      return false;
     if (isFloat) {
-      uint8_t bits = num::quantizeToFloat(x, scales[group], kind, rounding,
-                                          saturate, precision);
-      floats.emplace_back(num::getFloatSemantics(kind), APInt(width, bits));
+      codes.push_back(num::quantizeToFloat(x, scales[group], kind, rounding,
+                                           saturate, precision));
     } else {
       int64_t q = isMinval
                       ? num::quantizeMinval(x, scales[group], minValues[group],
@@ -296,18 +312,30 @@ quantopt::quantizeWithParams(DenseElementsAttr values, qnt::ParamsAttr params,
                       : num::quantizeAffine(x, scales[group],
                                             params.getZeroPoint(group), range,
                                             rounding, precision);
-      ints.push_back(APInt(width, static_cast<uint64_t>(q), /*isSigned=*/true,
-                           /*implicitTrunc=*/true));
+      codes.push_back(static_cast<uint64_t>(q));
     }
     for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
       if (++index[d] < shape[d])
         break;
       index[d] = 0;
     }
+    return true;
+  };
+  if (type.getElementType().isF32()) {
+    for (float x : values.getValues<float>())
+      if (!quantizeOne(x))
+        return std::nullopt;
+  } else {
+    for (APFloat v : values.getValues<APFloat>()) {
+      bool losesInfo;
+      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                &losesInfo);
+      if (!quantizeOne(v.convertToFloat()))
+        return std::nullopt;
+    }
   }
-  auto storedType = RankedTensorType::get(shape, params.getStoredElementType());
-  return isFloat ? DenseElementsAttr::get(storedType, floats)
-                 : DenseElementsAttr::get(storedType, ints);
+  return getFromCodes(
+      RankedTensorType::get(shape, params.getStoredElementType()), codes);
 }
 
 std::optional<std::vector<float>>
@@ -413,12 +441,10 @@ quantopt::unpackSubByte(DenseElementsAttr packed, RankedTensorType storedType) {
   SmallVector<uint8_t> bytes;
   for (APInt v : packed.getValues<APInt>())
     bytes.push_back(static_cast<uint8_t>(v.getZExtValue()));
-  SmallVector<APInt> values;
+  std::vector<uint64_t> values;
   values.reserve(storedType.getNumElements());
-  for (int64_t i = 0; i < storedType.getNumElements(); ++i) {
-    uint64_t field = (bytes[i / perByte] >> ((i % perByte) * bits)) &
-                     ((1u << bits) - 1);
-    values.push_back(APInt(bits, field));
-  }
-  return DenseElementsAttr::get(storedType, values);
+  for (int64_t i = 0; i < storedType.getNumElements(); ++i)
+    values.push_back((bytes[i / perByte] >> ((i % perByte) * bits)) &
+                     ((1u << bits) - 1));
+  return getFromCodes(storedType, values);
 }
