@@ -17,6 +17,9 @@ packages=(
   libomp-22-dev
   # Debian's python3 with numpy: test oracles, integration checks, demo.
   python3 python3-numpy
+  # SciPy: scipy.stats.entropy in the transcription of ONNX Runtime's
+  # entropy calibrator (test/Calibration/check_ort_histogram.py).
+  python3-scipy
   # ONNX: the protobuf classes quant-import-onnx reads models with, the
   # python package the import tests build models with, and ONNX's own node
   # tests.

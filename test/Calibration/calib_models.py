@@ -1,5 +1,10 @@
 """Helpers of the calibration check scripts (check_torch_moving.py,
-check_ort_moving.py): a one-layer model to calibrate and running a tool."""
+check_ort_moving.py, check_ort_histogram.py): a one-layer model to
+calibrate, running a tool, and reading the static input parameters it
+gets."""
+import json
+import os
+import re
 import subprocess
 import sys
 
@@ -33,3 +38,24 @@ def run(cmd):
     if r.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
     return r.stdout
+
+
+def static_input_params(bindir, model, options):
+    """The #qnt.params of the layer input's qnt.quantize that
+    --qnt-quantize="activations=static OPTIONS" writes for `model`, and its
+    scale and zero point (0 when it has none)."""
+    text = run([os.path.join(bindir, "quant-opt"), model,
+                "--qnt-quantize=activations=static " + " ".join(options)])
+    attr = re.search(r"qnt\.quantize .* as (#qnt\.params<[^>]*>)",
+                     text).group(1)
+    scale = float(re.search(r"scales = \[([^\]]*)\]", attr).group(1))
+    zp_match = re.search(r"zero_points = \[(-?\d+)\]", attr)
+    return attr, scale, int(zp_match.group(1)) if zp_match else 0
+
+
+def stats_params(bindir, stats, args):
+    """The parameters `quant-stats params STATS ARGS` prints for the file's
+    one activation."""
+    (_, params), = json.loads(run([os.path.join(bindir, "quant-stats"),
+                                   "params", stats] + args))["params"].items()
+    return params

@@ -16,12 +16,12 @@ Prints one line per check; exits non-zero on a mismatch.
 usage: check_ort_moving.py BINDIR WORKDIR"""
 import json
 import os
-import re
 import sys
 
 import numpy as np
 
-from calib_models import run, write_matmul_model
+from calib_models import (run, static_input_params, stats_params,
+                          write_matmul_model)
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "quant-params"))
@@ -87,21 +87,13 @@ for batch_size in (2, 120):
                            f"act-scheme={scheme}",
                            "reduce-range=" + ("activations" if reduce_range
                                               else "none")]
-                text = run([os.path.join(bindir, "quant-opt"), model,
-                            "--qnt-quantize=activations=static " +
-                            " ".join(options)])
-                attr = re.search(r"qnt\.quantize .* as (#qnt\.params<[^>]*>)",
-                                 text).group(1)
-                q_scale = float(re.search(r"scales = \[([^\]]*)\]",
-                                          attr).group(1))
-                zp_match = re.search(r"zero_points = \[(-?\d+)\]", attr)
-                q_zp = int(zp_match.group(1)) if zp_match else 0
-                cmd = [os.path.join(bindir, "quant-stats"), "params", stats,
-                       "--calibration", method, "--profile", "onnxruntime",
-                       "--act-storage", storage, "--act-scheme", scheme]
+                attr, q_scale, q_zp = static_input_params(bindir, model,
+                                                          options)
+                args = ["--calibration", method, "--profile", "onnxruntime",
+                        "--act-storage", storage, "--act-scheme", scheme]
                 if reduce_range:
-                    cmd.append("--reduce-range")
-                (_, params), = json.loads(run(cmd))["params"].items()
+                    args.append("--reduce-range")
+                params = stats_params(bindir, stats, args)
                 ok = (same(q_scale, scale) and q_zp == int(zp) and
                       same(params["scales"][0], scale) and
                       params["zero_points"] == [int(zp)])

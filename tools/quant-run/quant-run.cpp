@@ -112,6 +112,19 @@ static cl::opt<bool> batchExtremes(
              "--qnt-quantize calibration=moving-average profile=onnxruntime, "
              "averages them"),
     cl::cat(calibrationCategory));
+static cl::opt<bool> ortHistogram(
+    "ort-histogram",
+    cl::desc("Also bin every activation as ONNX Runtime's histogram "
+             "calibrators do (numpy.histogram over all the batches, a second "
+             "pass over the data), for --qnt-quantize calibration=percentile "
+             "or entropy with profile=onnxruntime"),
+    cl::cat(calibrationCategory));
+static cl::list<unsigned> ortHistogramBins(
+    "ort-histogram-bins",
+    cl::desc("With --ort-histogram: the bin counts to keep, comma-separated "
+             "(default 2048,128: ONNX Runtime's percentile and entropy "
+             "defaults)"),
+    cl::CommaSeparated, cl::cat(calibrationCategory));
 static cl::opt<bool> noProgress(
     "no-progress", cl::desc("Never draw the progress bar (it is drawn when "
                             "stderr is a terminal)"),
@@ -252,6 +265,22 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
   options.histogramBins = histogramBins;
   options.torchHistogram = torchHistogram;
   options.batchExtremes = batchExtremes;
+  if (!ortHistogramBins.empty() && !ortHistogram)
+    return fail("--ort-histogram-bins needs --ort-histogram");
+  if (ortHistogram) {
+    options.ortHistogramBins.assign(ortHistogramBins.begin(),
+                                    ortHistogramBins.end());
+    if (options.ortHistogramBins.empty())
+      options.ortHistogramBins = {quantopt::calibration::kOrtPercentileBins,
+                                  quantopt::calibration::kOrtEntropyBins};
+    llvm::sort(options.ortHistogramBins);
+    options.ortHistogramBins.erase(llvm::unique(options.ortHistogramBins),
+                                   options.ortHistogramBins.end());
+    for (unsigned bins : options.ortHistogramBins)
+      if (bins < 1 || bins > (1u << 20))
+        return fail("--ort-histogram-bins: each bin count must be in [1, "
+                    "1048576]");
+  }
   if (torchHistogram && threads != 1 && calibrateMode)
     llvm::errs() << "quant-run: note: --torch-histogram observes the batches "
                     "in order: calibrating on one thread\n";

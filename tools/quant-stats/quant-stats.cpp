@@ -54,6 +54,12 @@ static cl::opt<std::string> output("o", cl::desc("Output file (merge) or "
 static cl::opt<double> percentile(
     "percentile", cl::desc("Percentile for the percentile method"),
     cl::init(99.99), cl::cat(category));
+static cl::opt<unsigned>
+    ortBins("ort-bins",
+            cl::desc("With --profile onnxruntime: the bins of ONNX Runtime's "
+                     "histogram that percentile and entropy read (0: 2048 for "
+                     "percentile, 128 for entropy)"),
+            cl::init(0), cl::cat(category));
 static cl::opt<std::string> actStorage(
     "act-storage", cl::desc("Activation storage the ranges are for"),
     cl::init("u8"), cl::cat(category));
@@ -124,6 +130,7 @@ static llvm::Error parseActivationOptions(cal::EstimateOptions &options) {
   options.scheme = *scheme;
   options.narrowRange = *scheme == num::Scheme::Symmetric;
   options.percentile = percentile;
+  options.ortBins = ortBins;
   return llvm::Error::success();
 }
 

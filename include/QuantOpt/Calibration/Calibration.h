@@ -23,6 +23,7 @@
 #define QUANTOPT_CALIBRATION_CALIBRATION_H
 
 #include "QuantOpt/Calibration/Moments.h"
+#include "QuantOpt/Calibration/OrtHistogram.h"
 #include "QuantOpt/Calibration/TorchHistogram.h"
 #include "QuantOpt/Numerics/Numerics.h"
 
@@ -32,6 +33,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,6 +105,9 @@ struct Range {
 /// eight accumulators) of chunks of 8192 values (its buffer), added in
 /// order to -0.0, divided by n in float32. NaN for no values.
 float getNumpyMeanF32(llvm::ArrayRef<float> values);
+/// numpy.sum of a contiguous 1-D float32 array (NumPy 1.24): -0.0 plus the
+/// pairwise sum of all the values (no buffering).
+float getNumpySumF32(llvm::ArrayRef<float> values);
 
 /// Everything calibration keeps for one observed activation.
 struct ObserverStats {
@@ -183,6 +188,15 @@ struct ObserverStats {
   /// it did. It depends on the order of the batches, so it does not merge.
   std::optional<TorchHistogramObserver> torchHistogram;
   std::string torchHistogramError;
+  /// The smallest magnitude of the finite values (+inf before any).
+  float absMin = std::numeric_limits<float>::infinity();
+  /// ONNX Runtime's histograms over all the finite values, one per bin
+  /// count (quant-run --calibrate --ort-histogram bins them in a second
+  /// pass, once min, max and absMin are known). Their bins depend on the
+  /// extremes of all the data, so they do not merge with other batches.
+  std::vector<OrtHistogram> ortHistograms;
+  /// The histogram with `bins` bins, or null.
+  const OrtHistogram *getOrtHistogram(unsigned bins) const;
 
 private:
   void moveAverage(float &average, float value) const;
@@ -212,6 +226,10 @@ struct EstimateOptions {
   bool narrowRange = false;
   numerics::Profile profile = numerics::Profile::QuantOpt;
   bool reduceRange = false;
+  /// Under the onnxruntime profile, Percentile and Entropy are ONNX
+  /// Runtime's calibrators on the ObserverStats::ortHistograms with this
+  /// many bins (0: its defaults, kOrtPercentileBins and kOrtEntropyBins).
+  unsigned ortBins = 0;
 
   /// The solver options of the range's parameters.
   numerics::SolverOptions getSolverOptions() const;

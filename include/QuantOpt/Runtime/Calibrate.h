@@ -63,6 +63,10 @@ struct CalibrateOptions {
   /// Keep every batch's extremes in the statistics (the onnxruntime
   /// profile's calibration=moving-average averages them).
   bool batchExtremes = false;
+  /// ONNX Runtime's histograms (the onnxruntime profile's percentile and
+  /// entropy), one per bin count here; empty: none. They take a second pass
+  /// over the data, binned on the first pass's extremes.
+  std::vector<unsigned> ortHistogramBins;
   float averagingConstant = calibration::kDefaultAveragingConstant;
   /// For dumpObserved: how many samples to keep.
   int64_t maxSamples = 256;

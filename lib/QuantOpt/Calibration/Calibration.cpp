@@ -262,6 +262,7 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
     }
     lo = std::min(lo, v);
     hi = std::max(hi, v);
+    absMin = std::min(absMin, std::fabs(v));
     ++finite;
   }
   shape.assign(batchShape.begin(), batchShape.end());
@@ -409,6 +410,17 @@ float quantopt::calibration::getNumpyMeanF32(llvm::ArrayRef<float> values) {
   return sum / static_cast<float>(values.size());
 }
 
+const OrtHistogram *ObserverStats::getOrtHistogram(unsigned bins) const {
+  for (const OrtHistogram &h : ortHistograms)
+    if (h.bins == bins)
+      return &h;
+  return nullptr;
+}
+
+float quantopt::calibration::getNumpySumF32(llvm::ArrayRef<float> values) {
+  return -0.0f + numpyPairwiseSum(values.data(), values.size());
+}
+
 Range ObserverStats::getMeanBatchExtremes() const {
   std::vector<float> lows, highs;
   lows.reserve(batchExtremes.size());
@@ -464,6 +476,12 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
                      "do not merge: calibrate in one run");
   if (llvm::Error err = histogram.merge(later.histogram))
     return err;
+  absMin = std::min(absMin, later.absMin);
+  // ONNX Runtime's bins depend on the extremes of all the data they hold.
+  if (batches && later.batches)
+    ortHistograms.clear();
+  else if (!batches)
+    ortHistograms = later.ortHistograms;
   if (later.torchHistogram &&
       (!torchHistogram || !torchHistogram->isInitialized())) {
     torchHistogram = later.torchHistogram;
@@ -748,6 +766,28 @@ static Range estimateEntropy(const ObserverStats &stats,
   return {std::max<double>(stats.min, -amax), std::min<double>(stats.max, amax)};
 }
 
+/// The ONNX Runtime histogram the onnxruntime profile's percentile or
+/// entropy reads: options.ortBins bins, or `defaultBins`.
+static llvm::Expected<const OrtHistogram *>
+getOrtHistogramFor(const ObserverStats &stats, const EstimateOptions &options,
+                   unsigned defaultBins) {
+  unsigned bins = options.ortBins ? options.ortBins : defaultBins;
+  llvm::StringRef method = getMethodName(options.method);
+  if (stats.nonFinite)
+    return makeError(llvm::formatv(
+        "the onnxruntime profile's {0} calibration bins every value with "
+        "numpy.histogram, which fails on NaN and infinities, and this "
+        "activation had {1}",
+        method, stats.nonFinite));
+  if (const OrtHistogram *h = stats.getOrtHistogram(bins))
+    return h;
+  return makeError(llvm::formatv(
+      "the onnxruntime profile's {0} calibration needs ONNX Runtime's "
+      "histogram with {1} bins, which the statistics do not hold (calibrate "
+      "with quant-run --calibrate --ort-histogram --ort-histogram-bins {1})",
+      method, bins));
+}
+
 llvm::Expected<Range>
 quantopt::calibration::estimateRange(const ObserverStats &stats,
                                      const EstimateOptions &options) {
@@ -772,6 +812,14 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
     if (!(options.percentile > 50 && options.percentile <= 100))
       return makeError(llvm::formatv(
           "percentile must be in (50, 100], got {0}", options.percentile));
+    if (options.profile == num::Profile::OnnxRuntime) {
+      auto h = getOrtHistogramFor(stats, options, kOrtPercentileBins);
+      if (!h)
+        return h.takeError();
+      auto [lo, hi] = getOrtPercentileRange(**h, stats.min, stats.max,
+                                            stats.absMin, options.percentile);
+      return Range{lo, hi};
+    }
     double hi = stats.histogram.quantile(options.percentile / 100);
     double lo = stats.histogram.quantile(1 - options.percentile / 100);
     return Range{std::clamp<double>(lo, stats.min, stats.max),
@@ -784,6 +832,15 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
   case Method::Entropy:
     if (num::isFloatStorage(options.storage))
       return makeError("entropy calibration needs integer storage");
+    if (options.profile == num::Profile::OnnxRuntime) {
+      auto h = getOrtHistogramFor(stats, options, kOrtEntropyBins);
+      if (!h)
+        return h.takeError();
+      auto range = getOrtEntropyRange(**h, stats.min, stats.max);
+      if (!range)
+        return range.takeError();
+      return Range{range->first, range->second};
+    }
     return estimateEntropy(stats, options);
   case Method::TorchHistogram: {
     if (!stats.torchHistogramError.empty())

@@ -117,6 +117,22 @@ json::Value StatsFile::toJSON(llvm::StringRef momentsFile) const {
     }
     if (!s.torchHistogramError.empty())
       o["torch_histogram_error"] = s.torchHistogramError;
+    if (!s.ortHistograms.empty()) {
+      json::Array histograms;
+      for (const OrtHistogram &h : s.ortHistograms) {
+        json::Array value, absolute;
+        for (uint64_t c : h.value)
+          value.push_back(static_cast<int64_t>(c));
+        for (uint64_t c : h.absolute)
+          absolute.push_back(static_cast<int64_t>(c));
+        histograms.push_back(json::Object{{"bins", h.bins},
+                                          {"value", std::move(value)},
+                                          {"absolute", std::move(absolute)}});
+      }
+      o["ort_histograms"] =
+          json::Object{{"abs_min", static_cast<double>(s.absMin)},
+                       {"histograms", std::move(histograms)}};
+    }
     if (s.moments) {
       size_t bytes = s.moments->getRecordBytes();
       o["moments"] = json::Object{
@@ -187,6 +203,59 @@ static llvm::Error readFloats(const json::Object &o, llvm::StringRef key,
                                      "in \"") +
                              key + "\"");
     out.push_back(static_cast<float>(*d));
+  }
+  return llvm::Error::success();
+}
+
+/// ONNX Runtime's histograms: {"abs_min": a, "histograms": [{"bins": n,
+/// "value": [n counts], "absolute": [n counts]}, ...]}, each histogram
+/// holding every finite value once.
+static llvm::Error readOrtHistograms(const json::Value &v,
+                                     const std::string &at, ObserverStats &s) {
+  const json::Object *o = v.getAsObject();
+  const json::Array *list = o ? o->getArray("histograms") : nullptr;
+  if (!list)
+    return fail(at, "expected \"abs_min\" and \"histograms\"");
+  if (s.count == 0)
+    return fail(at, "ONNX Runtime histograms of an activation without "
+                    "finite values");
+  if (llvm::Error err = readFloat(*o, "abs_min", at, s.absMin))
+    return err;
+  float amax = std::max(std::fabs(s.min), std::fabs(s.max));
+  if (!(s.absMin >= 0 && s.absMin <= amax))
+    return fail(at, "abs_min must be in [0, max(|min|, |max|)]");
+  for (const json::Value &item : *list) {
+    const json::Object *h = item.getAsObject();
+    std::optional<int64_t> bins = h ? h->getInteger("bins") : std::nullopt;
+    if (!bins || *bins < 1 || *bins > (1 << 20))
+      return fail(at, "each histogram needs \"bins\" in [1, 2^20]");
+    OrtHistogram histogram;
+    histogram.bins = static_cast<unsigned>(*bins);
+    if (s.getOrtHistogram(histogram.bins))
+      return fail(at, llvm::formatv("two histograms with {0} bins", *bins));
+    for (auto [key, counts] :
+         {std::pair<llvm::StringRef, std::vector<uint64_t> *>{"value",
+                                                              &histogram.value},
+          {"absolute", &histogram.absolute}}) {
+      const json::Array *array = h->getArray(key);
+      if (!array || array->size() != histogram.bins)
+        return fail(at, llvm::formatv("\"{0}\" must hold {1} counts", key,
+                                      histogram.bins));
+      uint64_t total = 0;
+      for (const json::Value &c : *array) {
+        std::optional<int64_t> n = c.getAsInteger();
+        if (!n || *n < 0)
+          return fail(at, "counts must be non-negative integers");
+        counts->push_back(static_cast<uint64_t>(*n));
+        total += static_cast<uint64_t>(*n);
+      }
+      if (total != s.count)
+        return fail(at, llvm::formatv("the \"{0}\" counts of the {1}-bin "
+                                      "histogram add up to {2}, not to the "
+                                      "{3} finite values",
+                                      key, histogram.bins, total, s.count));
+    }
+    s.ortHistograms.push_back(std::move(histogram));
   }
   return llvm::Error::success();
 }
@@ -447,6 +516,9 @@ llvm::Expected<StatsFile> StatsFile::parse(llvm::StringRef text,
         return fail(at, llvm::toString(observer.takeError()));
       s.torchHistogram = std::move(*observer);
     }
+    if (const json::Value *t = o->get("ort_histograms"))
+      if (llvm::Error err = readOrtHistograms(*t, where + ".ort_histograms", s))
+        return std::move(err);
     if (const json::Value *e = o->get("torch_histogram_error")) {
       std::optional<llvm::StringRef> text = e->getAsString();
       if (!text)

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <future>
 #include <mutex>
@@ -183,6 +184,41 @@ struct StatsSink : ObserverSink {
   std::string error;
 };
 
+/// ONNX Runtime's histograms of every observer (the second pass of
+/// --ort-histogram), on bins fixed by the first pass's extremes.
+struct OrtHistogramSink : ObserverSink {
+  OrtHistogramSink(llvm::ArrayRef<cal::ObserverStats> first,
+                   llvm::ArrayRef<unsigned> binCounts) {
+    for (const cal::ObserverStats &s : first) {
+      std::vector<Observer> perBins;
+      if (s.count)
+        for (unsigned bins : binCounts)
+          perBins.push_back(
+              {cal::getOrtValueBins(s.min, s.max, bins),
+               cal::getOrtAbsoluteBins(s.min, s.max, s.absMin, bins),
+               std::vector<uint64_t>(bins, 0), std::vector<uint64_t>(bins, 0)});
+      observers.push_back(std::move(perBins));
+    }
+  }
+  void observe(int64_t index, int64_t, int64_t, llvm::ArrayRef<float> data,
+               llvm::ArrayRef<int64_t>) override {
+    if (index < 0 || static_cast<size_t>(index) >= observers.size())
+      return;
+    std::vector<float> magnitudes(data.size());
+    for (size_t i = 0; i < data.size(); ++i)
+      magnitudes[i] = std::fabs(data[i]);
+    for (Observer &o : observers[index]) {
+      o.valueBins.add(data, o.value);
+      o.absoluteBins.add(magnitudes, o.absolute);
+    }
+  }
+  struct Observer {
+    cal::NumpyBins valueBins, absoluteBins;
+    std::vector<uint64_t> value, absolute;
+  };
+  std::vector<std::vector<Observer>> observers;
+};
+
 /// The first samples each observer saw.
 struct DumpSink : ObserverSink {
   explicit DumpSink(size_t observers) : seen(observers) {}
@@ -221,63 +257,38 @@ struct DumpSink : ObserverSink {
   int64_t batchIndex = 0, batchSamples = 0;
 };
 
-void drawProgress(int64_t done, int64_t total) {
+void drawProgress(llvm::StringRef what, int64_t done, int64_t total) {
   constexpr int kWidth = 40;
   int filled = total ? static_cast<int>(kWidth * done / total) : kWidth;
   std::string bar(filled, '=');
   bar.resize(kWidth, ' ');
-  llvm::errs() << llvm::formatv("\rcalibrating [{0}] {1}/{2} batches", bar,
-                                done, total);
+  llvm::errs() << llvm::formatv("\r{0} [{1}] {2}/{3} batches", what, bar, done,
+                                total);
   llvm::errs().flush();
 }
 } // namespace
 
-llvm::Expected<cal::StatsFile>
-quantopt::runtime::calibrate(const Session &session, const DataSet &data,
-                             const CalibrateOptions &options,
-                             llvm::StringRef model) {
-  size_t numObservers = session.getObserverIds().size();
-  if (numObservers == 0)
-    return makeError("the model has no qnt.observe ops: instrument it with "
-                     "quant-opt --qnt-insert-observers first");
-  auto batch = getBatchSize(session, data, options);
-  if (!batch)
-    return batch.takeError();
-  int64_t numBatches = (data.samples + *batch - 1) / *batch;
-  unsigned threads = options.threads
-                         ? options.threads
-                         : std::min(2u, llvm::hardware_concurrency().compute_thread_count());
-  threads = std::max<unsigned>(
-      1, std::min<int64_t>(threads, numBatches));
-  // torch's HistogramObserver depends on the order of the batches and its
-  // states do not merge: one thread, whatever --jobs says.
-  if (options.torchHistogram)
-    threads = 1;
-
-  // Contiguous shards of batches, one per thread, merged in order.
-  std::vector<std::unique_ptr<StatsSink>> sinks;
+/// Runs the batches on `threads` threads, contiguous shards in order,
+/// thread t's qnt.observe calls going to sinkOf(t).
+static llvm::Error
+runShards(const Session &session, const DataSet &data,
+          const CalibrateOptions &options, int64_t batch, int64_t numBatches,
+          unsigned threads, llvm::function_ref<ObserverSink *(unsigned)> sinkOf,
+          llvm::StringRef what) {
   std::vector<std::string> errors(threads);
   std::atomic<int64_t> done{0};
   llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
   std::vector<std::shared_future<void>> futures;
   for (unsigned t = 0; t < threads; ++t) {
-    sinks.push_back(std::make_unique<StatsSink>(numObservers, options));
-    // The later shards keep their batches' extremes, which the merge below
-    // replays: the moving averages do not depend on the thread count.
-    for (cal::ObserverStats &stats : sinks.back()->stats) {
-      stats.keepBatchExtremes = t > 0 || options.batchExtremes;
-      if (options.torchHistogram)
-        stats.torchHistogram.emplace();
-    }
     int64_t first = numBatches * t / threads;
     int64_t last = numBatches * (t + 1) / threads;
-    StatsSink *sink = sinks.back().get();
+    ObserverSink *sink = sinkOf(t);
     std::string *error = &errors[t];
     futures.push_back(pool.async([&, sink, error, first, last]() {
       setThreadObserverSink(sink);
       for (int64_t b = first; b < last && error->empty(); ++b) {
-        int64_t begin = b * *batch;
-        int64_t end = std::min(data.samples, begin + *batch);
+        int64_t begin = b * batch;
+        int64_t end = std::min(data.samples, begin + batch);
         auto results = session.call(data.slice(begin, end), data.paths);
         if (!results)
           *error = llvm::formatv("batch {0} (samples {1}..{2}): {3}", b, begin,
@@ -294,18 +305,59 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
              return f.wait_for(std::chrono::milliseconds(0)) !=
                     std::future_status::ready;
            })) {
-      drawProgress(done, numBatches);
+      drawProgress(what, done, numBatches);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
   pool.wait();
   if (options.progress) {
-    drawProgress(done, numBatches);
+    drawProgress(what, done, numBatches);
     llvm::errs() << "\n";
   }
   for (const std::string &error : errors)
     if (!error.empty())
       return makeError(error);
+  return llvm::Error::success();
+}
+
+llvm::Expected<cal::StatsFile>
+quantopt::runtime::calibrate(const Session &session, const DataSet &data,
+                             const CalibrateOptions &options,
+                             llvm::StringRef model) {
+  size_t numObservers = session.getObserverIds().size();
+  if (numObservers == 0)
+    return makeError("the model has no qnt.observe ops: instrument it with "
+                     "quant-opt --qnt-insert-observers first");
+  auto batch = getBatchSize(session, data, options);
+  if (!batch)
+    return batch.takeError();
+  int64_t numBatches = (data.samples + *batch - 1) / *batch;
+  unsigned threads =
+      options.threads
+          ? options.threads
+          : std::min(2u, llvm::hardware_concurrency().compute_thread_count());
+  threads = std::max<unsigned>(1, std::min<int64_t>(threads, numBatches));
+  // torch's HistogramObserver depends on the order of the batches and its
+  // states do not merge: one thread, whatever --jobs says.
+  if (options.torchHistogram)
+    threads = 1;
+
+  // Contiguous shards of batches, one per thread, merged in order.
+  std::vector<std::unique_ptr<StatsSink>> sinks;
+  for (unsigned t = 0; t < threads; ++t) {
+    sinks.push_back(std::make_unique<StatsSink>(numObservers, options));
+    // The later shards keep their batches' extremes, which the merge below
+    // replays: the moving averages do not depend on the thread count.
+    for (cal::ObserverStats &stats : sinks.back()->stats) {
+      stats.keepBatchExtremes = t > 0 || options.batchExtremes;
+      if (options.torchHistogram)
+        stats.torchHistogram.emplace();
+    }
+  }
+  auto sinkOf = [&](unsigned t) -> ObserverSink * { return sinks[t].get(); };
+  if (llvm::Error err = runShards(session, data, options, *batch, numBatches,
+                                  threads, sinkOf, "calibrating"))
+    return std::move(err);
   for (const auto &sink : sinks)
     if (!sink->error.empty())
       return makeError(sink->error);
@@ -324,6 +376,48 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
       return makeError("observer '" + ids[i] +
                        "' saw nothing: is it on a path the entry executes?");
     file.activations.emplace_back(ids[i], std::move(merged));
+  }
+  if (options.ortHistogramBins.empty())
+    return file;
+
+  // ONNX Runtime bins all of a tensor's values at once, on edges set by
+  // their extremes: a second pass, with the first pass's extremes. Counts
+  // add up, so the shards and their order do not matter.
+  std::vector<cal::ObserverStats> first;
+  for (auto &[id, stats] : file.activations)
+    first.push_back(stats);
+  threads =
+      options.threads
+          ? options.threads
+          : std::min(2u, llvm::hardware_concurrency().compute_thread_count());
+  threads = std::max<unsigned>(1, std::min<int64_t>(threads, numBatches));
+  std::vector<std::unique_ptr<OrtHistogramSink>> ortSinks;
+  for (unsigned t = 0; t < threads; ++t)
+    ortSinks.push_back(
+        std::make_unique<OrtHistogramSink>(first, options.ortHistogramBins));
+  auto ortSinkOf = [&](unsigned t) -> ObserverSink * {
+    return ortSinks[t].get();
+  };
+  if (llvm::Error err =
+          runShards(session, data, options, *batch, numBatches, threads,
+                    ortSinkOf, "ONNX Runtime histograms"))
+    return std::move(err);
+  for (size_t i = 0; i < numObservers; ++i) {
+    cal::ObserverStats &stats = file.activations[i].second;
+    for (size_t b = 0; b < ortSinks[0]->observers[i].size(); ++b) {
+      cal::OrtHistogram h;
+      h.bins = options.ortHistogramBins[b];
+      h.value.assign(h.bins, 0);
+      h.absolute.assign(h.bins, 0);
+      for (const auto &sink : ortSinks) {
+        const OrtHistogramSink::Observer &o = sink->observers[i][b];
+        for (unsigned k = 0; k < h.bins; ++k) {
+          h.value[k] += o.value[k];
+          h.absolute[k] += o.absolute[k];
+        }
+      }
+      stats.ortHistograms.push_back(std::move(h));
+    }
   }
   return file;
 }

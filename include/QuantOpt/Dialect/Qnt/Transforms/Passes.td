@@ -304,6 +304,11 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "measures on, and mixed precision on layers without a Hessian">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "for calibration=percentile: the percentage of values kept on each side">,
+    Option<"ortBins", "ort-bins", "unsigned", /*default=*/"0",
+           "under profile=onnxruntime, calibration=percentile and entropy "
+           "read ONNX Runtime's histogram with this many bins (quant-run "
+           "--calibrate --ort-histogram); 0: ONNX Runtime's defaults, 2048 "
+           "for percentile and 128 for entropy">,
     Option<"weightBits", "weight-bits", "int64_t", /*default=*/"0",
            "use only the range of this many bits inside the weight storage, "
            "e.g. weights=i4 weight-bits=3 for 3-bit weights in i4 ([-4, 3]); "

@@ -392,6 +392,7 @@ struct QntQuantizePass
       }
       estimate.method = *method;
       estimate.percentile = percentile;
+      estimate.ortBins = ortBins;
       estimate.storage = activation.storage;
       estimate.scheme = activation.scheme;
       num::SolverOptions actSolver = activation.getSolverOptions();
