@@ -65,14 +65,21 @@ def collect_absolute_value(batches, num_bins):
     return hist, hist_edges, min_value, max_value
 
 
-def compute_percentile(histogram, percentile):
-    """symmetric=True, PercentileCalibrater's default."""
+def compute_percentile(histogram, percentile, symmetric):
+    """symmetric=True is PercentileCalibrater's default."""
     hist, hist_edges = histogram[0], histogram[1]
     total = hist.sum()
     cdf = np.cumsum(hist / total)
-    idx_right = np.searchsorted(cdf, percentile / 100.0)
-    t = (-np.array(hist_edges[idx_right], dtype=hist_edges.dtype),
-         np.array(hist_edges[idx_right], dtype=hist_edges.dtype))
+    if symmetric:
+        idx_right = np.searchsorted(cdf, percentile / 100.0)
+        t = (-np.array(hist_edges[idx_right], dtype=hist_edges.dtype),
+             np.array(hist_edges[idx_right], dtype=hist_edges.dtype))
+    else:
+        percent_to_cut_one_side = (100.0 - percentile) / 200.0
+        idx_right = np.searchsorted(cdf, 1.0 - percent_to_cut_one_side)
+        idx_left = np.searchsorted(cdf, percent_to_cut_one_side)
+        t = (np.array(hist_edges[idx_left], dtype=hist_edges.dtype),
+             np.array(hist_edges[idx_right], dtype=hist_edges.dtype))
     min_value, max_value = histogram[2], histogram[3]
     if t[0] < min_value:
         t = (min_value, t[1])
@@ -209,13 +216,18 @@ for label, values in DATA.items():
         print(f"{label} --jobs {jobs} histograms: " +
               ("identical" if ok else "MISMATCH"))
     stats = files[2]
-    cases = [("percentile", p, bins) for p in (99.999, 99.9)
+    cases = [("percentile", p, bins, True) for p in (99.999, 99.9)
              for bins in (2048, 512)]
-    cases += [("entropy", None, bins) for bins in (128, 512, 2048)]
-    for method, percentile, bins in cases:
+    cases += [("percentile", 99.9, bins, False) for bins in (2048, 512)]
+    cases += [("entropy", None, bins, True) for bins in (128, 512, 2048)]
+    for method, percentile, bins, symmetric_range in cases:
         if method == "percentile":
-            rmin, rmax = compute_percentile(
-                collect_absolute_value(batches, bins), percentile)
+            # collect(): the absolute histogram when symmetric, else the
+            # value histogram.
+            histogram = (collect_absolute_value(batches, bins)
+                         if symmetric_range else collect_value(batches, bins))
+            rmin, rmax = compute_percentile(histogram, percentile,
+                                            symmetric_range)
         else:
             rmin, rmax = get_entropy_threshold(collect_value(batches, bins))
         for storage, scheme in CONFIGS:
@@ -233,13 +245,17 @@ for label, values in DATA.items():
             if percentile is not None:
                 options.append(f"percentile={percentile}")
                 args += ["--percentile", str(percentile)]
+            if not symmetric_range:
+                options.append("ort-symmetric-percentile=false")
+                args.append("--ort-symmetric-percentile=false")
             attr, q_scale, q_zp = static_input_params(bindir, model, options)
             params = stats_params(bindir, stats, args)
             ok = (same(q_scale, scale) and q_zp == int(zp) and
                   same(params["scales"][0], scale) and
                   params["zero_points"] == [int(zp)])
             failures += not ok
-            name = method + (f" {percentile}" if percentile else "")
+            name = method + (f" {percentile}" if percentile else "") + \
+                ("" if symmetric_range else " two-sided")
             print(f"{label} {name} {bins} bins {storage} {scheme}: " +
                   ("identical" if ok else
                    f"MISMATCH {attr} {params} ORT scale {float(scale)!r} "

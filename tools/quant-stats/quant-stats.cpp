@@ -60,6 +60,12 @@ static cl::opt<unsigned>
                      "histogram that percentile and entropy read (0: 2048 for "
                      "percentile, 128 for entropy)"),
             cl::init(0), cl::cat(category));
+static cl::opt<bool> ortSymmetricPercentile(
+    "ort-symmetric-percentile",
+    cl::desc("With --profile onnxruntime and --calibration percentile: ONNX "
+             "Runtime's symmetric percentile of |x| (default), or with =false "
+             "the two-sided percentiles of x"),
+    cl::init(true), cl::cat(category));
 static cl::opt<std::string> actStorage(
     "act-storage", cl::desc("Activation storage the ranges are for"),
     cl::init("u8"), cl::cat(category));
@@ -131,6 +137,7 @@ static llvm::Error parseActivationOptions(cal::EstimateOptions &options) {
   options.narrowRange = *scheme == num::Scheme::Symmetric;
   options.percentile = percentile;
   options.ortBins = ortBins;
+  options.ortSymmetricPercentile = ortSymmetricPercentile;
   return llvm::Error::success();
 }
 

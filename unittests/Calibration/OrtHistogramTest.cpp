@@ -93,6 +93,24 @@ TEST(OrtPercentile, SearchsortedEdge) {
             std::make_pair(-2.5f, 3.0f));
 }
 
+// symmetric=false: the value histogram over (-4, 4) (edges -4, -2, 0, 2,
+// 4), counts {1, 2, 6, 1}: fractions .1, .3, .9, 1. Percentile 80 cuts .1
+// on each side: the left edge at the first fraction >= .1 (bin 0, -4), the
+// right at the first >= .9 (bin 2, 0); clamped to [min, max].
+TEST(OrtPercentile, TwoSided) {
+  OrtHistogram h;
+  h.bins = 4;
+  h.value = {1, 2, 6, 1};
+  h.absolute = {10, 0, 0, 0};
+  EXPECT_EQ(getOrtPercentileRange(h, -4, 4, 0, 80, /*symmetric=*/false),
+            std::make_pair(-4.0f, 0.0f));
+  // 60 cuts .2: bin 1 (-2) and .8 -> bin 2 (0).
+  EXPECT_EQ(getOrtPercentileRange(h, -4, 4, 0, 60, false),
+            std::make_pair(-2.0f, 0.0f));
+  EXPECT_EQ(getOrtPercentileRange(h, -3, 4, 0, 80, false),
+            std::make_pair(-3.0f, 0.0f));
+}
+
 // With as many bins as quantized bins there is one candidate, the whole
 // histogram, clamped to [min, max] (ONNX Runtime's defaults, 128 and 128,
 // give min/max); fewer bins have no candidate.

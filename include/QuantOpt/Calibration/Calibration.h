@@ -230,6 +230,10 @@ struct EstimateOptions {
   /// Runtime's calibrators on the ObserverStats::ortHistograms with this
   /// many bins (0: its defaults, kOrtPercentileBins and kOrtEntropyBins).
   unsigned ortBins = 0;
+  /// Percentile under the onnxruntime profile: PercentileCalibrater's
+  /// `symmetric` (its CalibTensorRangeSymmetric), on |x| when true (its
+  /// default), else on x.
+  bool ortSymmetricPercentile = true;
 
   /// The solver options of the range's parameters.
   numerics::SolverOptions getSolverOptions() const;

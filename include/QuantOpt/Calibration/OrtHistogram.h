@@ -75,12 +75,15 @@ NumpyBins getOrtValueBins(float min, float max, unsigned bins);
 NumpyBins getOrtAbsoluteBins(float min, float max, float absMin,
                              unsigned bins);
 
-/// PercentileCalibrater with symmetric=True (its default): on the absolute
-/// histogram, the edge at numpy.searchsorted of the cumulated float64
-/// fractions for percentile / 100, as [-edge, edge], clamped to [min, max].
+/// PercentileCalibrater (compute_percentile), clamped to [min, max]. With
+/// `symmetric` (its default): on the absolute histogram, the edge at
+/// numpy.searchsorted of the cumulated float64 fractions for percentile /
+/// 100, as [-edge, edge]. Without: on the value histogram, the edges at
+/// (100 - percentile) / 200 and at 1 minus that.
 std::pair<float, float> getOrtPercentileRange(const OrtHistogram &histogram,
                                               float min, float max,
-                                              float absMin, double percentile);
+                                              float absMin, double percentile,
+                                              bool symmetric = true);
 
 /// EntropyCalibrater (get_entropy_threshold): on the value histogram, for
 /// every window of 2i + 1 bins around the middle from `quantizedBins` / 2

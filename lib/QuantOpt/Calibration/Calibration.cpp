@@ -766,6 +766,17 @@ static Range estimateEntropy(const ObserverStats &stats,
   return {std::max<double>(stats.min, -amax), std::min<double>(stats.max, amax)};
 }
 
+/// ONNX Runtime's ranges as its quantizer reads them. Clamping an edge to
+/// [min, max] can cross them (an edge below a positive minimum becomes the
+/// minimum, the other edge stays below it); compute_scale_zp then takes
+/// [min(lo, 0), max(hi, 0)], which is [0, hi] or [lo, 0]: that range, which
+/// solveFromRange accepts and treats alike.
+static Range includeZeroIfCrossed(float lo, float hi) {
+  if (lo > hi)
+    return Range{std::min(lo, 0.0f), std::max(hi, 0.0f)};
+  return Range{lo, hi};
+}
+
 /// The ONNX Runtime histogram the onnxruntime profile's percentile or
 /// entropy reads: options.ortBins bins, or `defaultBins`.
 static llvm::Expected<const OrtHistogram *>
@@ -817,8 +828,9 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
       if (!h)
         return h.takeError();
       auto [lo, hi] = getOrtPercentileRange(**h, stats.min, stats.max,
-                                            stats.absMin, options.percentile);
-      return Range{lo, hi};
+                                            stats.absMin, options.percentile,
+                                            options.ortSymmetricPercentile);
+      return includeZeroIfCrossed(lo, hi);
     }
     double hi = stats.histogram.quantile(options.percentile / 100);
     double lo = stats.histogram.quantile(1 - options.percentile / 100);
@@ -839,7 +851,7 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
       auto range = getOrtEntropyRange(**h, stats.min, stats.max);
       if (!range)
         return range.takeError();
-      return Range{range->first, range->second};
+      return includeZeroIfCrossed(range->first, range->second);
     }
     return estimateEntropy(stats, options);
   case Method::TorchHistogram: {

@@ -100,21 +100,33 @@ static size_t searchSorted(llvm::ArrayRef<double> cdf, double v) {
 
 std::pair<float, float> quantopt::calibration::getOrtPercentileRange(
     const OrtHistogram &histogram, float min, float max, float absMin,
-    double percentile) {
-  NumpyBins bins = getOrtAbsoluteBins(min, max, absMin, histogram.bins);
+    double percentile, bool symmetric) {
+  llvm::ArrayRef<uint64_t> counts =
+      symmetric ? histogram.absolute : histogram.value;
+  NumpyBins bins = symmetric
+                       ? getOrtAbsoluteBins(min, max, absMin, histogram.bins)
+                       : getOrtValueBins(min, max, histogram.bins);
+  llvm::ArrayRef<float> edges = bins.getEdges();
   uint64_t total = 0;
-  for (uint64_t c : histogram.absolute)
+  for (uint64_t c : counts)
     total += c;
   // cdf = numpy.cumsum(hist / total): float64, summed in order.
   std::vector<double> cdf;
-  cdf.reserve(histogram.absolute.size());
+  cdf.reserve(counts.size());
   double running = 0;
-  for (uint64_t c : histogram.absolute) {
+  for (uint64_t c : counts) {
     running += static_cast<double>(c) / static_cast<double>(total);
     cdf.push_back(running);
   }
-  float edge = bins.getEdges()[searchSorted(cdf, percentile / 100.0)];
-  float lo = -edge, hi = edge;
+  float lo, hi;
+  if (symmetric) {
+    float edge = edges[searchSorted(cdf, percentile / 100.0)];
+    lo = -edge, hi = edge;
+  } else {
+    double cut = (100.0 - percentile) / 200.0;
+    lo = edges[searchSorted(cdf, cut)];
+    hi = edges[searchSorted(cdf, 1.0 - cut)];
+  }
   if (lo < min)
     lo = min;
   if (hi > max)

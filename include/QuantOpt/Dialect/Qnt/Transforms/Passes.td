@@ -309,6 +309,12 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "read ONNX Runtime's histogram with this many bins (quant-run "
            "--calibrate --ort-histogram); 0: ONNX Runtime's defaults, 2048 "
            "for percentile and 128 for entropy">,
+    Option<"ortSymmetricPercentile", "ort-symmetric-percentile", "bool",
+           /*default=*/"true",
+           "under profile=onnxruntime, calibration=percentile as ONNX "
+           "Runtime's PercentileCalibrater with symmetric=true (its default: "
+           "the percentile of |x|, range [-e, e]) or false (the two-sided "
+           "percentiles of x)">,
     Option<"weightBits", "weight-bits", "int64_t", /*default=*/"0",
            "use only the range of this many bits inside the weight storage, "
            "e.g. weights=i4 weight-bits=3 for 3-bit weights in i4 ([-4, 3]); "

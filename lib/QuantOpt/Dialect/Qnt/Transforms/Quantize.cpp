@@ -393,6 +393,7 @@ struct QntQuantizePass
       estimate.method = *method;
       estimate.percentile = percentile;
       estimate.ortBins = ortBins;
+      estimate.ortSymmetricPercentile = ortSymmetricPercentile;
       estimate.storage = activation.storage;
       estimate.scheme = activation.scheme;
       num::SolverOptions actSolver = activation.getSolverOptions();
