@@ -277,9 +277,9 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
     options.ortHistogramBins.erase(llvm::unique(options.ortHistogramBins),
                                    options.ortHistogramBins.end());
     for (unsigned bins : options.ortHistogramBins)
-      if (bins < 1 || bins > (1u << 20))
+      if (bins < 1 || bins > (1u << 16))
         return fail("--ort-histogram-bins: each bin count must be in [1, "
-                    "1048576]");
+                    "65536]");
   }
   if (torchHistogram && threads != 1 && calibrateMode)
     llvm::errs() << "quant-run: note: --torch-histogram observes the batches "

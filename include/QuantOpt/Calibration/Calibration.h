@@ -100,13 +100,12 @@ struct Range {
   double min, max;
 };
 
-/// NumPy's float32 mean of `values` as numpy.mean computes it over axis 0
-/// of an (n, 1) float32 array (NumPy 1.24): pairwise sums (blocks of 128,
-/// eight accumulators) of chunks of 8192 values (its buffer), added in
-/// order to -0.0, divided by n in float32. NaN for no values.
+/// numpy.sum of a float32 array as NumPy 1.24 reduces it (contiguous, or
+/// over axis 0 of an (n, 1) array): pairwise sums (below 8 values in order,
+/// eight accumulators up to 128, halves above) of chunks of 8192 values (its
+/// buffer), added in order to -0.0. numpy.mean is that divided by n in
+/// float32 (NaN for no values).
 float getNumpyMeanF32(llvm::ArrayRef<float> values);
-/// numpy.sum of a contiguous 1-D float32 array (NumPy 1.24): -0.0 plus the
-/// pairwise sum of all the values (no buffering).
 float getNumpySumF32(llvm::ArrayRef<float> values);
 
 /// Everything calibration keeps for one observed activation.
@@ -188,8 +187,11 @@ struct ObserverStats {
   /// it did. It depends on the order of the batches, so it does not merge.
   std::optional<TorchHistogramObserver> torchHistogram;
   std::string torchHistogramError;
-  /// The smallest magnitude of the finite values (+inf before any).
+  /// The smallest magnitude of the finite values (+inf before any), and how
+  /// many of the non-finite values were NaN (ONNX Runtime's histograms drop
+  /// NaN where it gives the range, and fail on infinities).
   float absMin = std::numeric_limits<float>::infinity();
+  uint64_t nans = 0;
   /// ONNX Runtime's histograms over all the finite values, one per bin
   /// count (quant-run --calibrate --ort-histogram bins them in a second
   /// pass, once min, max and absMin are known). Their bins depend on the

@@ -54,7 +54,11 @@ public:
 
 private:
   std::vector<float> edges;
-  float first, last, norm;
+  float first, last;
+  /// bins / width in float64; NumPy multiplies by it in float32 when it
+  /// fits there (value-based casting), else in float64.
+  double norm;
+  bool normFitsFloat;
 };
 
 /// The histograms ONNX Runtime's HistogramCollector builds for one tensor
@@ -64,7 +68,8 @@ struct OrtHistogram {
   /// collect_value (entropy; percentile with symmetric=False):
   /// numpy.histogram(x, bins, range=(-t, t)), t = max(|min|, |max|).
   std::vector<uint64_t> value;
-  /// collect_absolute_value (percentile with symmetric=True, its default):
+  /// collect_absolute_value (percentile with symmetric=True, the default of
+  /// quantize_static):
   /// numpy.histogram(|x|, bins) over [min |x|, max |x|].
   std::vector<uint64_t> absolute;
 };
@@ -76,7 +81,8 @@ NumpyBins getOrtAbsoluteBins(float min, float max, float absMin,
                              unsigned bins);
 
 /// PercentileCalibrater (compute_percentile), clamped to [min, max]. With
-/// `symmetric` (its default): on the absolute histogram, the edge at
+/// `symmetric` (quantize_static's default, through create_calibrator): on
+/// the absolute histogram, the edge at
 /// numpy.searchsorted of the cumulated float64 fractions for percentile /
 /// 100, as [-edge, edge]. Without: on the value histogram, the edges at
 /// (100 - percentile) / 200 and at 1 minus that.

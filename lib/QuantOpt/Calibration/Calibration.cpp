@@ -258,6 +258,7 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
   for (float v : data) {
     if (!std::isfinite(v)) {
       ++nonFinite;
+      nans += std::isnan(v);
       continue;
     }
     lo = std::min(lo, v);
@@ -401,13 +402,7 @@ static float numpyPairwiseSum(const float *a, size_t n) {
 }
 
 float quantopt::calibration::getNumpyMeanF32(llvm::ArrayRef<float> values) {
-  // Written out because the result must be NumPy's bits, not a better sum.
-  constexpr size_t kNumpyBufferSize = 8192;
-  float sum = -0.0f;
-  for (size_t i = 0; i < values.size(); i += kNumpyBufferSize)
-    sum += numpyPairwiseSum(values.data() + i,
-                            std::min(kNumpyBufferSize, values.size() - i));
-  return sum / static_cast<float>(values.size());
+  return getNumpySumF32(values) / static_cast<float>(values.size());
 }
 
 const OrtHistogram *ObserverStats::getOrtHistogram(unsigned bins) const {
@@ -418,7 +413,15 @@ const OrtHistogram *ObserverStats::getOrtHistogram(unsigned bins) const {
 }
 
 float quantopt::calibration::getNumpySumF32(llvm::ArrayRef<float> values) {
-  return -0.0f + numpyPairwiseSum(values.data(), values.size());
+  // Written out because the result must be NumPy's bits, not a better sum:
+  // its reductions run the pairwise sum on blocks of its 8192-element
+  // buffer, added in order to -0.0.
+  constexpr size_t kNumpyBufferSize = 8192;
+  float sum = -0.0f;
+  for (size_t i = 0; i < values.size(); i += kNumpyBufferSize)
+    sum += numpyPairwiseSum(values.data() + i,
+                            std::min(kNumpyBufferSize, values.size() - i));
+  return sum;
 }
 
 Range ObserverStats::getMeanBatchExtremes() const {
@@ -477,6 +480,7 @@ llvm::Error ObserverStats::merge(const ObserverStats &later) {
   if (llvm::Error err = histogram.merge(later.histogram))
     return err;
   absMin = std::min(absMin, later.absMin);
+  nans += later.nans;
   // ONNX Runtime's bins depend on the extremes of all the data they hold.
   if (batches && later.batches)
     ortHistograms.clear();
@@ -784,19 +788,33 @@ getOrtHistogramFor(const ObserverStats &stats, const EstimateOptions &options,
                    unsigned defaultBins) {
   unsigned bins = options.ortBins ? options.ortBins : defaultBins;
   llvm::StringRef method = getMethodName(options.method);
-  if (stats.nonFinite)
+  const OrtHistogram *h = stats.getOrtHistogram(bins);
+  if (!h)
     return makeError(llvm::formatv(
-        "the onnxruntime profile's {0} calibration bins every value with "
-        "numpy.histogram, which fails on NaN and infinities, and this "
-        "activation had {1}",
-        method, stats.nonFinite));
-  if (const OrtHistogram *h = stats.getOrtHistogram(bins))
-    return h;
-  return makeError(llvm::formatv(
-      "the onnxruntime profile's {0} calibration needs ONNX Runtime's "
-      "histogram with {1} bins, which the statistics do not hold (calibrate "
-      "with quant-run --calibrate --ort-histogram --ort-histogram-bins {1})",
-      method, bins));
+        "the onnxruntime profile's {0} calibration needs ONNX Runtime's "
+        "histogram with {1} bins, which the statistics do not hold "
+        "(calibrate with quant-run --calibrate --ort-histogram "
+        "--ort-histogram-bins {1})",
+        method, bins));
+  // numpy.histogram fails on a range that is not finite: infinities always
+  // (ONNX Runtime's extremes are nanmin and nanmax), NaN where the range is
+  // numpy's own (the absolute histogram of the symmetric percentile).
+  uint64_t infinities = stats.nonFinite - std::min(stats.nans, stats.nonFinite);
+  if (infinities)
+    return makeError(llvm::formatv(
+        "the onnxruntime profile's {0} calibration bins the values with "
+        "numpy.histogram, which fails on infinities, and this activation had "
+        "{1}",
+        method, infinities));
+  if (stats.nans && options.method == Method::Percentile &&
+      options.ortSymmetricPercentile)
+    return makeError(llvm::formatv(
+        "the onnxruntime profile's symmetric percentile bins |x| with "
+        "numpy.histogram's own range, which fails on NaN, and this "
+        "activation had {0} (ort-symmetric-percentile=false and entropy "
+        "drop NaN, as ONNX Runtime does)",
+        stats.nans));
+  return h;
 }
 
 llvm::Expected<Range>
@@ -820,10 +838,12 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
     }
     return Range{stats.movingMin, stats.movingMax};
   case Method::Percentile: {
-    if (!(options.percentile > 50 && options.percentile <= 100))
-      return makeError(llvm::formatv(
-          "percentile must be in (50, 100], got {0}", options.percentile));
     if (options.profile == num::Profile::OnnxRuntime) {
+      // ONNX Runtime's compute_percentile takes [0, 100].
+      if (!(options.percentile >= 0 && options.percentile <= 100))
+        return makeError(llvm::formatv(
+            "percentile must be in [0, 100] (onnxruntime profile), got {0}",
+            options.percentile));
       auto h = getOrtHistogramFor(stats, options, kOrtPercentileBins);
       if (!h)
         return h.takeError();
@@ -832,6 +852,9 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
                                             options.ortSymmetricPercentile);
       return includeZeroIfCrossed(lo, hi);
     }
+    if (!(options.percentile > 50 && options.percentile <= 100))
+      return makeError(llvm::formatv("percentile must be in (50, 100], got {0}",
+                                     options.percentile));
     double hi = stats.histogram.quantile(options.percentile / 100);
     double lo = stats.histogram.quantile(1 - options.percentile / 100);
     return Range{std::clamp<double>(lo, stats.min, stats.max),

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 using namespace quantopt;
 using namespace quantopt::calibration;
@@ -34,8 +35,11 @@ NumpyBins::NumpyBins(float firstEdge, float lastEdge, unsigned bins) {
   // meet them (NumPy 1.24's value-based casting).
   first = static_cast<float>(lo);
   last = static_cast<float>(hi);
-  // norm = bins / width in float64, rounded to float32 by the multiply.
-  norm = static_cast<float>(static_cast<double>(bins) / width);
+  // norm = bins / width in float64; the multiply with the float32 data
+  // rounds it to float32 unless it exceeds float32's range (a range of a
+  // few 1e-36), where NumPy keeps float64.
+  norm = static_cast<double>(bins) / width;
+  normFitsFloat = norm <= std::numeric_limits<float>::max();
   // numpy.linspace(lo, hi, bins + 1) in float64, then cast to float32:
   // y = i * step + lo (separate operations), the last edge exactly hi.
   double delta = hi - lo;
@@ -60,13 +64,19 @@ int64_t NumpyBins::getBin(float x) const {
     return -1;
   int64_t n = getNumBins();
   float diff = x - first;
-  float scaled = diff * norm;
-  auto index = static_cast<int64_t>(scaled);
+  double scaled = normFitsFloat
+                      ? static_cast<double>(diff * static_cast<float>(norm))
+                      : static_cast<double>(diff) * norm;
+  // NumPy truncates to intp; the guards only keep a value no finite range
+  // produces (NaN, beyond the bins) inside the array.
+  int64_t index = scaled >= 0 && scaled < static_cast<double>(n)
+                      ? static_cast<int64_t>(scaled)
+                      : (scaled >= 0 ? n : 0);
   if (index == n)
     --index;
-  if (x < edges[index])
+  if (index > 0 && x < edges[index])
     --index;
-  if (x >= edges[index + 1] && index != n - 1)
+  if (index != n - 1 && x >= edges[index + 1])
     ++index;
   return index;
 }
@@ -136,14 +146,18 @@ std::pair<float, float> quantopt::calibration::getOrtPercentileRange(
 
 /// quant_utils.smooth_distribution on integer counts, in float32: zeros
 /// become eps, the others lose eps * zeros / nonzeros. Empty when every
-/// count is zero (ONNX Runtime's None).
-static std::vector<float> smoothDistribution(llvm::ArrayRef<int64_t> p) {
+/// count is zero (ONNX Runtime's None); std::nullopt where its asserts fail
+/// (eps1 >= 1: more than 10^4 empty bins per occupied one).
+static std::optional<std::vector<float>>
+smoothDistribution(llvm::ArrayRef<int64_t> p) {
   constexpr double kEps = 0.0001;
   size_t zeros = llvm::count(p, 0);
   size_t nonZeros = p.size() - zeros;
   if (nonZeros == 0)
-    return {};
+    return std::vector<float>();
   double eps1 = kEps * static_cast<double>(zeros) / static_cast<double>(nonZeros);
+  if (!(eps1 < 1.0))
+    return std::nullopt;
   // hist = p.astype(float32); hist += eps * is_zeros + (-eps1) * is_nonzeros
   // (the Python floats become float32 against the float32 arrays).
   float epsF = static_cast<float>(kEps), minusEps1 = static_cast<float>(-eps1);
@@ -227,12 +241,19 @@ quantopt::calibration::getOrtEntropyRange(const OrtHistogram &histogram,
           q[j] = static_cast<int64_t>(static_cast<double>(quantized[index]) /
                                       static_cast<double>(norm));
     }
-    std::vector<float> ps = smoothDistribution(p);
-    std::vector<float> qs = smoothDistribution(q);
-    // ONNX Runtime asks only whether q smoothed to an array.
-    float kl = qs.empty() || ps.empty()
+    std::optional<std::vector<float>> ps = smoothDistribution(p);
+    std::optional<std::vector<float>> qs = smoothDistribution(q);
+    if (!ps || !qs)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("ONNX Runtime's entropy calibration fails here: "
+                        "smooth_distribution asserts eps * zeros / nonzeros "
+                        "< 1, and the window of {0} bins has more than 10^4 "
+                        "empty bins per occupied one",
+                        p.size()));
+    float kl = qs->empty() || ps->empty()
                    ? std::numeric_limits<float>::infinity()
-                   : scipyEntropy(ps, qs);
+                   : scipyEntropy(*ps, *qs);
     std::pair<float, float> range{edges[start], edges[end]};
     if (std::isnan(kl)) {
       best = kl, bestRange = range, haveBest = bestIsNaN = true;

@@ -131,6 +131,7 @@ json::Value StatsFile::toJSON(llvm::StringRef momentsFile) const {
       }
       o["ort_histograms"] =
           json::Object{{"abs_min", static_cast<double>(s.absMin)},
+                       {"nans", static_cast<int64_t>(s.nans)},
                        {"histograms", std::move(histograms)}};
     }
     if (s.moments) {
@@ -215,20 +216,30 @@ static llvm::Error readOrtHistograms(const json::Value &v,
   const json::Object *o = v.getAsObject();
   const json::Array *list = o ? o->getArray("histograms") : nullptr;
   if (!list)
-    return fail(at, "expected \"abs_min\" and \"histograms\"");
+    return fail(at, "expected \"abs_min\", \"nans\" and \"histograms\"");
   if (s.count == 0)
     return fail(at, "ONNX Runtime histograms of an activation without "
                     "finite values");
   if (llvm::Error err = readFloat(*o, "abs_min", at, s.absMin))
     return err;
-  float amax = std::max(std::fabs(s.min), std::fabs(s.max));
-  if (!(s.absMin >= 0 && s.absMin <= amax))
-    return fail(at, "abs_min must be in [0, max(|min|, |max|)]");
+  // The smallest magnitude is min for positive data, -max for negative
+  // data, and at most the smaller extreme's magnitude otherwise.
+  bool absMinOk = s.min > 0 ? s.absMin == s.min
+                  : s.max < 0
+                      ? s.absMin == -s.max
+                      : s.absMin >= 0 && s.absMin <= std::min(std::fabs(s.min),
+                                                              std::fabs(s.max));
+  if (!absMinOk)
+    return fail(at, "abs_min is not the smallest magnitude min and max allow");
+  std::optional<int64_t> nans = o->getInteger("nans");
+  if (!nans || *nans < 0 || static_cast<uint64_t>(*nans) > s.nonFinite)
+    return fail(at, "\"nans\" must count at most the non-finite values");
+  s.nans = static_cast<uint64_t>(*nans);
   for (const json::Value &item : *list) {
     const json::Object *h = item.getAsObject();
     std::optional<int64_t> bins = h ? h->getInteger("bins") : std::nullopt;
-    if (!bins || *bins < 1 || *bins > (1 << 20))
-      return fail(at, "each histogram needs \"bins\" in [1, 2^20]");
+    if (!bins || *bins < 1 || *bins > (1 << 16))
+      return fail(at, "each histogram needs \"bins\" in [1, 65536]");
     OrtHistogram histogram;
     histogram.bins = static_cast<unsigned>(*bins);
     if (s.getOrtHistogram(histogram.bins))

@@ -187,9 +187,14 @@ struct StatsSink : ObserverSink {
 /// ONNX Runtime's histograms of every observer (the second pass of
 /// --ort-histogram), on bins fixed by the first pass's extremes.
 struct OrtHistogramSink : ObserverSink {
-  OrtHistogramSink(llvm::ArrayRef<cal::ObserverStats> first,
+  /// What the first pass found about each observer's finite values.
+  struct Extremes {
+    uint64_t count;
+    float min, max, absMin;
+  };
+  OrtHistogramSink(llvm::ArrayRef<Extremes> first,
                    llvm::ArrayRef<unsigned> binCounts) {
-    for (const cal::ObserverStats &s : first) {
+    for (const Extremes &s : first) {
       std::vector<Observer> perBins;
       if (s.count)
         for (unsigned bins : binCounts)
@@ -383,9 +388,10 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
   // ONNX Runtime bins all of a tensor's values at once, on edges set by
   // their extremes: a second pass, with the first pass's extremes. Counts
   // add up, so the shards and their order do not matter.
-  std::vector<cal::ObserverStats> first;
+  sinks.clear();
+  std::vector<OrtHistogramSink::Extremes> first;
   for (auto &[id, stats] : file.activations)
-    first.push_back(stats);
+    first.push_back({stats.count, stats.min, stats.max, stats.absMin});
   threads =
       options.threads
           ? options.threads
@@ -416,6 +422,17 @@ quantopt::runtime::calibrate(const Session &session, const DataSet &data,
           h.absolute[k] += o.absolute[k];
         }
       }
+      // The second pass must see the first pass's values (a model whose
+      // activations change between runs would lose some to the bins).
+      uint64_t valueTotal = 0, absoluteTotal = 0;
+      for (unsigned k = 0; k < h.bins; ++k)
+        valueTotal += h.value[k], absoluteTotal += h.absolute[k];
+      if (valueTotal != stats.count || absoluteTotal != stats.count)
+        return makeError(llvm::formatv(
+            "observer '{0}': the second pass for ONNX Runtime's histograms "
+            "binned {1} of the {2} finite values the first pass saw (does "
+            "the model compute the same activations on every run?)",
+            ids[i], std::min(valueTotal, absoluteTotal), stats.count));
       stats.ortHistograms.push_back(std::move(h));
     }
   }

@@ -383,11 +383,16 @@ struct QntQuantizePass
             << getStatsName() << " is version 1 (min/max only)";
         return signalPassFailure();
       }
-      if (!(percentile > 50 && percentile <= 100)) {
+      // ONNX Runtime's percentile takes [0, 100]; ours keeps a side.
+      bool ort = activation.profile == num::Profile::OnnxRuntime;
+      if (ort ? !(percentile >= 0 && percentile <= 100)
+              : !(percentile > 50 && percentile <= 100)) {
         std::string value;
         llvm::raw_string_ostream(value) << llvm::format("%g", double(percentile));
-        module.emitError() << "qnt-quantize: percentile=" << value
-                           << " must be in (50, 100]";
+        module.emitError()
+            << "qnt-quantize: percentile=" << value
+            << (ort ? " must be in [0, 100] (onnxruntime profile)"
+                    : " must be in (50, 100]");
         return signalPassFailure();
       }
       estimate.method = *method;

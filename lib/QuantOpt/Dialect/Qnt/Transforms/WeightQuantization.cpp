@@ -8,6 +8,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/Support/Endian.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -20,11 +21,14 @@ static llvm::Error fail(const llvm::Twine &message) {
 
 /// A dense constant of `type` (integer or float elements of 2 to 32 bits)
 /// from the bit patterns `codes` (low bits used), row-major. Written into
-/// MLIR's raw storage (each element in its byte-rounded width, little
-/// endian) rather than through one APInt or APFloat per element: for a
-/// 4096 x 4096 weight those cost seconds and gigabytes.
+/// MLIR's raw storage (each element in its byte-rounded width, in the
+/// host's byte order, which the bytes below assume little endian) rather
+/// than through one APInt or APFloat per element: for a 4096 x 4096 weight
+/// those cost seconds and gigabytes.
 static DenseElementsAttr getFromCodes(RankedTensorType type,
                                       ArrayRef<uint64_t> codes) {
+  static_assert(llvm::endianness::native == llvm::endianness::little,
+                "getFromCodes writes little-endian raw storage");
   unsigned width = type.getElementTypeBitWidth();
   assert(width >= 2 && width <= 32 && "2- to 32-bit elements expected");
   assert(static_cast<int64_t>(codes.size()) == type.getNumElements());
