@@ -26,11 +26,12 @@
 #include "QuantOpt/Calibration/StatsFile.h"
 #include "QuantOpt/Runtime/Npy.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -108,13 +109,29 @@ static int merge() {
   auto merged = cal::StatsFile::load(files[0]);
   if (!merged)
     return fail(llvm::toString(merged.takeError()));
+  // Activations whose ONNX Runtime histograms some input held.
+  llvm::StringSet<> withOrt;
+  auto noteOrt = [&](const cal::StatsFile &file) {
+    for (const auto &[id, stats] : file.activations)
+      if (!stats.ortHistograms.empty())
+        withOrt.insert(id);
+  };
+  noteOrt(*merged);
   for (const std::string &path : llvm::drop_begin(files)) {
     auto next = cal::StatsFile::load(path);
     if (!next)
       return fail(llvm::toString(next.takeError()));
+    noteOrt(*next);
     if (llvm::Error err = merged->merge(*next))
       return fail("'" + path + "': " + llvm::toString(std::move(err)));
   }
+  // Their bins depend on each run's extremes, so they do not merge: say so.
+  for (const auto &[id, stats] : merged->activations)
+    if (withOrt.contains(id) && stats.ortHistograms.empty())
+      llvm::errs() << "quant-stats: note: '" << id
+                   << "': ONNX Runtime's histograms dropped (their bins "
+                      "depend on each run's extremes; calibrate in one run "
+                      "with --ort-histogram)\n";
   if (llvm::Error err = merged->save(output))
     return fail(llvm::toString(std::move(err)));
   return 0;
