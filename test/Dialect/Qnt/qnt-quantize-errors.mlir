@@ -2,6 +2,8 @@
 // layers a configuration does not fit.
 // RUN: not quant-opt %s --qnt-quantize="weights=i9" 2>&1 | FileCheck %s --check-prefix=WEIGHTS
 // WEIGHTS: error: qnt-quantize: unknown weights='i9'
+// A configuration error names the problem, without printing the module.
+// WEIGHTS-NOT: see current operation
 // RUN: not quant-opt %s --qnt-quantize="weight-scheme=affine" 2>&1 | FileCheck %s --check-prefix=SCHEME
 // SCHEME: error: qnt-quantize: unknown weight-scheme='affine' (expected symmetric, asymmetric, minval, mx or nvfp4)
 // RUN: not quant-opt %s --qnt-quantize="weight-granularity=row" 2>&1 | FileCheck %s --check-prefix=GRAN

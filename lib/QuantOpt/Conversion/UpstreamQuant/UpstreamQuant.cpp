@@ -322,8 +322,9 @@ struct QntImportUpstreamPass
     MLIRContext *ctx = &getContext();
     std::optional<qnt::RoundingMode> mode = qnt::symbolizeRoundingMode(rounding);
     if (!mode) {
-      module.emitError() << "qnt-import-upstream: unknown rounding '"
-                         << rounding << "' (half_even, half_away, half_up)";
+      mlir::emitError(module.getLoc())
+          << "qnt-import-upstream: unknown rounding '" << rounding
+          << "' (half_even, half_away, half_up)";
       return signalPassFailure();
     }
     // Every !quant type must have a qnt form, and only the casts and

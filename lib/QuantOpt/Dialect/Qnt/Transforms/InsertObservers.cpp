@@ -50,8 +50,8 @@ struct QntInsertObserversPass
     if (!recipe.empty()) {
       auto loaded = Recipe::load(recipe);
       if (!loaded) {
-        module.emitError() << "qnt-insert-observers: "
-                           << llvm::toString(loaded.takeError());
+        mlir::emitError(module.getLoc())
+            << "qnt-insert-observers: " << llvm::toString(loaded.takeError());
         return signalPassFailure();
       }
       rules = std::move(*loaded);
@@ -60,8 +60,9 @@ struct QntInsertObserversPass
     if (moments != "none") {
       momentsKind = qnt::symbolizeMomentsKind(moments);
       if (!momentsKind) {
-        module.emitError() << "qnt-insert-observers: moments='" << moments
-                           << "': expected none, channels or hessian";
+        mlir::emitError(module.getLoc())
+            << "qnt-insert-observers: moments='" << moments
+            << "': expected none, channels or hessian";
         return signalPassFailure();
       }
     }

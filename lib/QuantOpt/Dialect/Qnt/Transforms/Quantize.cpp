@@ -140,64 +140,69 @@ struct QntQuantizePass
                    : mx  ? mx
                          : num::parseStorageName(weights);
     if (!storage || *storage == num::StorageKind::I32)
-      return module.emitError() << "qnt-quantize: unknown weights='" << weights
-                                << "'";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: unknown weights='" << weights << "'";
     auto scheme = num::parseSchemeName(weightScheme);
     if (!scheme)
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown weight-scheme='" << weightScheme
              << "' (expected symmetric, asymmetric, minval, mx or nvfp4)";
     auto granularity = parseGranularityName(weightGranularity);
     if (!granularity)
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown weight-granularity='"
              << weightGranularity << "' (expected tensor, channel or block)";
     if (blockSize <= 0)
-      return module.emitError() << "qnt-quantize: block-size must be positive";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: block-size must be positive";
     if (!weightRange.empty() && weightRange != "narrow" &&
         weightRange != "full")
-      return module.emitError() << "qnt-quantize: unknown weight-range='"
-                                << weightRange << "' (expected narrow or full)";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: unknown weight-range='" << weightRange
+             << "' (expected narrow or full)";
     if (layout != "nhwc" && layout != "keep")
-      return module.emitError() << "qnt-quantize: unknown layout='" << layout
-                                << "' (expected nhwc or keep)";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: unknown layout='" << layout
+             << "' (expected nhwc or keep)";
     if (activations != "none" && activations != "dynamic" &&
         activations != "static")
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown activations='" << activations
              << "' (expected dynamic, static or none)";
     auto actKind = num::parseStorageName(actStorage);
     if (!actKind || num::isFloatStorage(*actKind) ||
         *actKind == num::StorageKind::I32)
-      return module.emitError() << "qnt-quantize: act-storage='" << actStorage
-                                << "' must be an integer type of 2 to 16 bits";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: act-storage='" << actStorage
+             << "' must be an integer type of 2 to 16 bits";
     auto actSchemeKind = num::parseSchemeName(actScheme);
     if (!actSchemeKind || *actSchemeKind == num::Scheme::Minval ||
         *actSchemeKind == num::Scheme::NvFp4)
-      return module.emitError() << "qnt-quantize: act-scheme='" << actScheme
-                                << "' (expected asymmetric, symmetric or mx)";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: act-scheme='" << actScheme
+             << "' (expected asymmetric, symmetric or mx)";
     // OCP MX activations: MXINT8, solved at run time (qnt.dynamic_quantize
     // scheme = mx).
     if (*actSchemeKind == num::Scheme::Mx &&
         (*actKind != num::StorageKind::I8 || activations == "static"))
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: act-scheme=mx (MXINT8 activations, solved at "
                 "run time) needs act-storage=i8 and activations=dynamic";
     if (actGranularity != "tensor" && actGranularity != "row" &&
         actGranularity != "block")
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown act-granularity='" << actGranularity
              << "' (expected tensor, row or block)";
     if (actMatmuls != "float" && actMatmuls != "dynamic")
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown act-matmuls='" << actMatmuls
              << "' (expected float or dynamic)";
     if (!requantize.empty() && !parseRequantizeOption(requantize))
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown requantize='" << requantize
              << "' (expected float, fixed-point or double-round)";
     if (activations == "static" && stats.empty() && !providedStats)
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: activations=static needs stats=FILE";
     activation.dynamic = activations == "dynamic";
     activation.perRow = actGranularity == "row";
@@ -214,17 +219,17 @@ struct QntQuantizePass
     config.powerOfTwo = pow2;
     std::optional<num::Profile> parsedProfile = num::parseProfileName(profile);
     if (!parsedProfile)
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown profile='" << profile
              << "' (expected quantopt, torch, onnxruntime or tflite)";
     if (reduceRange != "none" && reduceRange != "activations" &&
         reduceRange != "weights" && reduceRange != "all")
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown reduce-range='" << reduceRange
              << "' (expected none, activations, weights or all)";
     if (activation.dynamic &&
         (reduceRange == "activations" || reduceRange == "all"))
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: reduce-range=" << reduceRange
              << " applies to static activations (activations=static); "
                 "dynamic ones are solved at run time from each tensor's range";
@@ -237,7 +242,7 @@ struct QntQuantizePass
           std::tuple{"activations", *actKind, activation.reduceRange}})
       if (on &&
           (num::isFloatStorage(kind) || num::getStorageBitWidth(kind) < 3))
-        return module.emitError()
+        return mlir::emitError(module.getLoc())
                << "qnt-quantize: reduce-range=" << reduceRange << " needs "
                << what << " in integer storage of 3 bits or more, not "
                << num::getStorageName(kind);
@@ -256,43 +261,49 @@ struct QntQuantizePass
     if (weightBits != 0) {
       if (num::isFloatStorage(*storage) || weightBits < 2 ||
           weightBits > int64_t(num::getStorageBitWidth(*storage)))
-        return module.emitError()
+        return mlir::emitError(module.getLoc())
                << "qnt-quantize: weight-bits=" << int64_t(weightBits)
                << " must be from 2 to the bits of integer weights=" << weights;
       config.bits = static_cast<unsigned>(weightBits);
     }
     auto method = parseWeightMethodName(weightMethod);
     if (!method)
-      return module.emitError() << "qnt-quantize: unknown weight-method='"
-                                << weightMethod
-                                << "' (expected rtn, gptq or awq)";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: unknown weight-method='" << weightMethod
+             << "' (expected rtn, gptq or awq)";
     if (awqGrid < 1)
-      return module.emitError() << "qnt-quantize: awq-grid must be positive";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: awq-grid must be positive";
     bool smooth = smoothQuant >= 0;
     if (smooth && !(smoothQuant <= 1))
-      return module.emitError()
-             << "qnt-quantize: smoothquant must be in [0, 1] (or negative: off)";
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: smoothquant must be in [0, 1] (or negative: "
+                "off)";
     if (biasCorrection && stats.empty() && !providedStats)
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: bias-correction needs stats=FILE with the "
                 "layers' input means (calibrate with "
                 "--qnt-insert-observers=\"moments=channels\")";
     config.biasCorrection = biasCorrection;
     if ((smooth || *method == WeightConfig::Method::Awq) && stats.empty() &&
         !providedStats)
-      return module.emitError()
-             << "qnt-quantize: " << (smooth ? "smoothquant" : "weight-method=awq")
-             << " needs stats=FILE (" << (smooth ? "per-channel extremes" : "the layers' Hessians: calibrate with --qnt-insert-observers=\"moments=hessian\"")
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: "
+             << (smooth ? "smoothquant" : "weight-method=awq")
+             << " needs stats=FILE ("
+             << (smooth ? "per-channel extremes"
+                        : "the layers' Hessians: calibrate with "
+                          "--qnt-insert-observers=\"moments=hessian\"")
              << ")";
     if (gptqBlockSize <= 0)
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: gptq-block-size must be positive";
     if (!(gptqDamp >= 0) || !std::isfinite(double(gptqDamp)))
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: gptq-damp must be a non-negative number";
     if (*method == WeightConfig::Method::Gptq && stats.empty() &&
         !providedStats && calibrationSamples.empty())
-      return module.emitError()
+      return mlir::emitError(module.getLoc())
              << "qnt-quantize: weight-method=gptq needs stats=FILE with the "
                 "layers' Hessians (calibrate a model instrumented with "
                 "--qnt-insert-observers=\"moments=hessian\") or "
@@ -325,8 +336,8 @@ struct QntQuantizePass
       } else {
         auto loaded = cal::StatsFile::load(stats);
         if (!loaded) {
-          module.emitError() << "qnt-quantize: "
-                             << llvm::toString(loaded.takeError());
+          mlir::emitError(module.getLoc())
+              << "qnt-quantize: " << llvm::toString(loaded.takeError());
           return signalPassFailure();
         }
         activationStats = std::move(*loaded);
@@ -334,7 +345,7 @@ struct QntQuantizePass
       std::string fingerprint = computeModelFingerprint(module);
       if (!activationStats.model.empty() &&
           activationStats.model != fingerprint) {
-        module.emitError()
+        mlir::emitError(module.getLoc())
             << "qnt-quantize: " << getStatsName()
             << " holds statistics of another model (model fingerprint "
             << activationStats.model << ", this module's is " << fingerprint
@@ -346,12 +357,13 @@ struct QntQuantizePass
       if (calibration == "auto") {
         auto candidates = parseCalibrationCandidates(calibrationCandidates);
         if (!candidates) {
-          module.emitError() << "qnt-quantize: calibration-candidates: "
-                             << llvm::toString(candidates.takeError());
+          mlir::emitError(module.getLoc())
+              << "qnt-quantize: calibration-candidates: "
+              << llvm::toString(candidates.takeError());
           return signalPassFailure();
         }
         if (calibrationSamples.empty()) {
-          module.emitError()
+          mlir::emitError(module.getLoc())
               << "qnt-quantize: calibration=auto needs calibration-samples=DIR "
                  "(quant-run --dump-observed on the float model with "
                  "observers)";
@@ -367,16 +379,16 @@ struct QntQuantizePass
         method = cal::parseMethodName(calibration);
       }
       if (!method) {
-        module.emitError() << "qnt-quantize: unknown calibration='"
-                           << calibration
-                           << "' (expected minmax, moving-average, "
-                              "percentile, mse, entropy, torch-histogram or "
-                              "auto)";
+        mlir::emitError(module.getLoc())
+            << "qnt-quantize: unknown calibration='" << calibration
+            << "' (expected minmax, moving-average, "
+               "percentile, mse, entropy, torch-histogram or "
+               "auto)";
         return signalPassFailure();
       }
       if (*method != cal::Method::MinMax &&
           !activationStats.hasFullStatistics()) {
-        module.emitError()
+        mlir::emitError(module.getLoc())
             << "qnt-quantize: calibration=" << calibration << " needs the "
             << "histograms of a version 2 stats file (quant-run "
                "--calibrate); "
@@ -389,7 +401,7 @@ struct QntQuantizePass
               : !(percentile > 50 && percentile <= 100)) {
         std::string value;
         llvm::raw_string_ostream(value) << llvm::format("%g", double(percentile));
-        module.emitError()
+        mlir::emitError(module.getLoc())
             << "qnt-quantize: percentile=" << value
             << (ort ? " must be in [0, 100] (onnxruntime profile)"
                     : " must be in (50, 100]");
@@ -409,8 +421,8 @@ struct QntQuantizePass
     if (!calibrationSamples.empty()) {
       auto opened = ActivationSamples::open(calibrationSamples);
       if (!opened) {
-        module.emitError() << "qnt-quantize: "
-                           << llvm::toString(opened.takeError());
+        mlir::emitError(module.getLoc())
+            << "qnt-quantize: " << llvm::toString(opened.takeError());
         return signalPassFailure();
       }
       samples = std::move(*opened);
@@ -419,8 +431,8 @@ struct QntQuantizePass
     if (!recipe.empty()) {
       auto loaded = Recipe::load(recipe);
       if (!loaded) {
-        module.emitError() << "qnt-quantize: "
-                           << llvm::toString(loaded.takeError());
+        mlir::emitError(module.getLoc())
+            << "qnt-quantize: " << llvm::toString(loaded.takeError());
         return signalPassFailure();
       }
       recipeRules = std::move(*loaded);
@@ -454,21 +466,24 @@ struct QntQuantizePass
     if (!mixedPrecision.empty()) {
       auto candidates = parsePrecisionCandidates(mixedPrecision, base);
       if (!candidates) {
-        module.emitError() << "qnt-quantize: mixed-precision: "
-                           << llvm::toString(candidates.takeError());
+        mlir::emitError(module.getLoc())
+            << "qnt-quantize: mixed-precision: "
+            << llvm::toString(candidates.takeError());
         return signalPassFailure();
       }
       if (stats.empty() && !providedStats && !samples) {
-        module.emitError() << "qnt-quantize: mixed-precision needs stats=FILE "
-                              "with the layers' Hessians (calibrate with "
-                              "--qnt-insert-observers=\"moments=hessian\") "
-                              "or calibration-samples=DIR";
+        mlir::emitError(module.getLoc())
+            << "qnt-quantize: mixed-precision needs stats=FILE "
+               "with the layers' Hessians (calibrate with "
+               "--qnt-insert-observers=\"moments=hessian\") "
+               "or calibration-samples=DIR";
         return signalPassFailure();
       }
       planOptions.precisions = std::move(*candidates);
       planOptions.minSqnr = mpMinSqnr;
     } else if (!mpReport.empty()) {
-      module.emitError() << "qnt-quantize: mp-report needs mixed-precision";
+      mlir::emitError(module.getLoc())
+          << "qnt-quantize: mp-report needs mixed-precision";
       return signalPassFailure();
     }
     llvm::json::Object report;
@@ -564,7 +579,8 @@ struct QntQuantizePass
       std::string error;
       auto file = openOutputFile(mpReport, &error);
       if (!file) {
-        module.emitError() << "qnt-quantize: mp-report: " << error;
+        mlir::emitError(module.getLoc())
+            << "qnt-quantize: mp-report: " << error;
         return signalPassFailure();
       }
       file->os() << text;
