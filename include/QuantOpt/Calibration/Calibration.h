@@ -245,6 +245,11 @@ struct EstimateOptions {
 llvm::Expected<Range> estimateRange(const ObserverStats &stats,
                                     const EstimateOptions &options);
 
+/// Method::Percentile or Method::Entropy under the onnxruntime profile:
+/// ONNX Runtime's calibrators on stats.ortHistograms (OrtHistogram.cpp).
+llvm::Expected<Range> estimateOrtHistogramRange(const ObserverStats &stats,
+                                                const EstimateOptions &options);
+
 /// Per-channel ranges of `stats` (observed with a channel axis): its
 /// per-channel min/max for Method::MinMax (torch.ao's
 /// PerChannelMinMaxObserver), its per-channel moving averages for

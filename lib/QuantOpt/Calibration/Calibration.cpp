@@ -770,53 +770,6 @@ static Range estimateEntropy(const ObserverStats &stats,
   return {std::max<double>(stats.min, -amax), std::min<double>(stats.max, amax)};
 }
 
-/// ONNX Runtime's ranges as its quantizer reads them. Clamping an edge to
-/// [min, max] can cross them (an edge below a positive minimum becomes the
-/// minimum, the other edge stays below it); compute_scale_zp then takes
-/// [min(lo, 0), max(hi, 0)], which is [0, hi] or [lo, 0]: that range, which
-/// solveFromRange accepts and treats alike.
-static Range includeZeroIfCrossed(float lo, float hi) {
-  if (lo > hi)
-    return Range{std::min(lo, 0.0f), std::max(hi, 0.0f)};
-  return Range{lo, hi};
-}
-
-/// The ONNX Runtime histogram the onnxruntime profile's percentile or
-/// entropy reads: options.ortBins bins, or `defaultBins`.
-static llvm::Expected<const OrtHistogram *>
-getOrtHistogramFor(const ObserverStats &stats, const EstimateOptions &options,
-                   unsigned defaultBins) {
-  unsigned bins = options.ortBins ? options.ortBins : defaultBins;
-  llvm::StringRef method = getMethodName(options.method);
-  const OrtHistogram *h = stats.getOrtHistogram(bins);
-  if (!h)
-    return makeError(llvm::formatv(
-        "the onnxruntime profile's {0} calibration needs ONNX Runtime's "
-        "histogram with {1} bins, which the statistics do not hold "
-        "(calibrate with quant-run --calibrate --ort-histogram "
-        "--ort-histogram-bins {1})",
-        method, bins));
-  // numpy.histogram fails on a range that is not finite: infinities always
-  // (ONNX Runtime's extremes are nanmin and nanmax), NaN where the range is
-  // numpy's own (the absolute histogram of the symmetric percentile).
-  uint64_t infinities = stats.nonFinite - std::min(stats.nans, stats.nonFinite);
-  if (infinities)
-    return makeError(llvm::formatv(
-        "the onnxruntime profile's {0} calibration bins the values with "
-        "numpy.histogram, which fails on infinities, and this activation had "
-        "{1}",
-        method, infinities));
-  if (stats.nans && options.method == Method::Percentile &&
-      options.ortSymmetricPercentile)
-    return makeError(llvm::formatv(
-        "the onnxruntime profile's symmetric percentile bins |x| with "
-        "numpy.histogram's own range, which fails on NaN, and this "
-        "activation had {0} (ort-symmetric-percentile=false and entropy "
-        "drop NaN, as ONNX Runtime does)",
-        stats.nans));
-  return h;
-}
-
 llvm::Expected<Range>
 quantopt::calibration::estimateRange(const ObserverStats &stats,
                                      const EstimateOptions &options) {
@@ -838,20 +791,8 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
     }
     return Range{stats.movingMin, stats.movingMax};
   case Method::Percentile: {
-    if (options.profile == num::Profile::OnnxRuntime) {
-      // ONNX Runtime's compute_percentile takes [0, 100].
-      if (!(options.percentile >= 0 && options.percentile <= 100))
-        return makeError(llvm::formatv(
-            "percentile must be in [0, 100] (onnxruntime profile), got {0}",
-            options.percentile));
-      auto h = getOrtHistogramFor(stats, options, kOrtPercentileBins);
-      if (!h)
-        return h.takeError();
-      auto [lo, hi] = getOrtPercentileRange(**h, stats.min, stats.max,
-                                            stats.absMin, options.percentile,
-                                            options.ortSymmetricPercentile);
-      return includeZeroIfCrossed(lo, hi);
-    }
+    if (options.profile == num::Profile::OnnxRuntime)
+      return estimateOrtHistogramRange(stats, options);
     if (!(options.percentile > 50 && options.percentile <= 100))
       return makeError(llvm::formatv("percentile must be in (50, 100], got {0}",
                                      options.percentile));
@@ -867,15 +808,8 @@ quantopt::calibration::estimateRange(const ObserverStats &stats,
   case Method::Entropy:
     if (num::isFloatStorage(options.storage))
       return makeError("entropy calibration needs integer storage");
-    if (options.profile == num::Profile::OnnxRuntime) {
-      auto h = getOrtHistogramFor(stats, options, kOrtEntropyBins);
-      if (!h)
-        return h.takeError();
-      auto range = getOrtEntropyRange(**h, stats.min, stats.max);
-      if (!range)
-        return range.takeError();
-      return includeZeroIfCrossed(range->first, range->second);
-    }
+    if (options.profile == num::Profile::OnnxRuntime)
+      return estimateOrtHistogramRange(stats, options);
     return estimateEntropy(stats, options);
   case Method::TorchHistogram: {
     if (!stats.torchHistogramError.empty())
