@@ -65,6 +65,9 @@ DEFAULT_CONFIGS = [
     # along one reduced dimension only).
     "weights=mxfp4 act-storage=i8 act-scheme=mx act-granularity=block",
     "weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block",
+    # NVFP4 on both sides: activations quantized at run time to E2M1 in
+    # blocks of 16 with E4M3 block scales under a per-tensor scale.
+    "weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block",
     "weights=bf16",  # bf16 weights and activations, f32 accumulation (vdpbf16ps)
     "weights=f16",  # f16 weights and activations, f32 accumulation (vcvtph2ps + FMA)
 ]
@@ -203,13 +206,15 @@ class Evaluator:
 
 # --- the table -------------------------------------------------------------
 
-HEADER = (f"{'config':<52} {'layers':>9} {'top-1':>7} {'agree':>7} {'SQNR dB':>8} "
-          f"{'dense KB':>9} {'params KB':>9} {'ms/1000':>8}")
+def header(width):
+    """The table's header, its config column `width` characters wide."""
+    return (f"{'config':<{width}} {'layers':>9} {'top-1':>7} {'agree':>7} {'SQNR dB':>8} "
+            f"{'dense KB':>9} {'params KB':>9} {'ms/1000':>8}")
 
 
-def row(config, layers, acc, agree, sqnr, dense, params, ms):
+def row(width, config, layers, acc, agree, sqnr, dense, params, ms):
     sqnr_s = "-" if sqnr is None else f"{sqnr:8.2f}"
-    return (f"{config:<52} {layers:>9} {acc:7.4f} {agree:7.4f} {sqnr_s:>8} "
+    return (f"{config:<{width}} {layers:>9} {acc:7.4f} {agree:7.4f} {sqnr_s:>8} "
             f"{dense / 1024:9.1f} {params / 1024:9.1f} {ms:8.1f}")
 
 
@@ -227,13 +232,15 @@ def evaluate_model(ev, model, dialect, module, images, labels, timing_images, co
 
     print(f"\n{model.upper()} ({dialect}, {os.path.relpath(module)}), {len(labels)} test images; "
           f"layers = integer/weight-only/float")
-    print(HEADER)
-    print("-" * len(HEADER))
+    # The config column fits the longest configuration.
+    width = max([len("float (f32)")] + [len(c) for c in configs])
+    print(header(width))
+    print("-" * len(header(width)))
     ref = ev.logits(module, x_path)
     with open(module) as f:
         dense, params = storage_bytes(f.read())
     ref_top1 = ref.argmax(1)
-    print(row("float (f32)", "-", float(np.mean(ref_top1 == labels)), 1.0, None, dense, params,
+    print(row(width, "float (f32)", "-", float(np.mean(ref_top1 == labels)), 1.0, None, dense, params,
               ev.time_ms(module, t_path)), flush=True)
 
     notes = []
@@ -245,13 +252,13 @@ def evaluate_model(ev, model, dialect, module, images, labels, timing_images, co
             with open(qmodule) as f:
                 dense, params = storage_bytes(f.read())
             top1 = got.argmax(1)
-            print(row(config, layers, float(np.mean(top1 == labels)), float(np.mean(top1 == ref_top1)),
+            print(row(width, config, layers, float(np.mean(top1 == labels)), float(np.mean(top1 == ref_top1)),
                       sqnr_db(ref, got), dense, params, ev.time_ms(qmodule, t_path)), flush=True)
             kept = [l.split("remark:", 1)[1].strip() for l in stderr.splitlines()
                     if "remark:" in l and "kept in float:" in l]
             notes.append(f"  [{config}] {summary}" + "".join(f"\n      {k}" for k in kept))
         except ToolError as e:
-            print(f"{config:<52} FAILED (see below)", flush=True)
+            print(f"{config:<{width}} FAILED (see below)", flush=True)
             notes.append(f"  [{config}] {e}")
     print("Remarks of --qnt-quantize:")
     print("\n".join(notes))

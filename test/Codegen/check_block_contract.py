@@ -12,8 +12,9 @@ a multiple of 16) a float matmul with random weights is quantized with
   - the activations quantized and dequantized by a numpy transcription of
     qnt.dynamic_quantize (symmetric: scale = amax / qmax on the narrow
     range; mx: OCP MX's MXINT8, scale 2^(floor(log2 amax) - 6); asymmetric: scale = (max(hi, 0) - min(lo, 0)) / (qmax - qmin),
-    zero point qmin - rint(lo / scale); q = clip(rint(x / scale) + z)),
-    per tensor, per row or per row and block (`act-granularity`);
+    zero point qmin - rint(lo / scale); q = clip(rint(x / scale) + z);
+    nvfp4: torchao's NVFP4, checklib.nvfp4_quantize), per tensor, per row
+    or per row and block (`act-granularity`);
   - y = x_dq @ w_dq in float64, which equals
     sum_g s_x s_w[g] sum_{k in g} (q_x - z_x)(q_w - z_w) exactly.
 The reference lowering must agree with it to 1e-5 of the largest output
@@ -28,7 +29,7 @@ import sys
 
 import numpy as np
 
-from checklib import matmul_model, run
+from checklib import matmul_model, nvfp4_quantize, run
 
 bindir, work, options = sys.argv[1], sys.argv[2], sys.argv[3]
 codegen = sys.argv[4] if len(sys.argv) > 4 else ""
@@ -88,6 +89,11 @@ def quantize_group(x):
 
 def quantize_activation(x):
     out = np.empty(x.shape, np.float64)
+    if act_scheme == "nvfp4":
+        # NVFP4 (checklib.nvfp4_quantize): E2M1 values doubled, scales
+        # halved, under the tensor scale of the whole activation.
+        q, scales, _ = nvfp4_quantize(x, block)
+        return q.astype(np.float64) * np.repeat(scales.astype(np.float64), block, 1)[:, :x.shape[1]]
     if granularity == "tensor":
         return quantize_group(x)
     step = block if granularity == "block" and weights_per_block else x.shape[1]

@@ -634,9 +634,10 @@ llvm::Error Importer::importDynamicQuantizeLinear() {
       TypeRange{RankedTensorType::get(type.getShape(), i8),
                 RankedTensorType::get({}, b.getF32Type()),
                 RankedTensorType::get({}, b.getI32Type())},
-      *x, TypeAttr::get(qnt::getStorageTypeFor(&ctx, numerics::StorageKind::U8)),
+      *x,
+      TypeAttr::get(qnt::getStorageTypeFor(&ctx, numerics::StorageKind::U8)),
       qnt::DynamicSchemeAttr::get(&ctx, qnt::DynamicScheme::asymmetric),
-      UnitAttr(), IntegerAttr());
+      UnitAttr(), IntegerAttr(), FloatAttr());
   setOutput(0, op.getResult());
   onnxTypes[node->output(0)] = onnx::TensorProto::UINT8;
   if (node->output_size() > 1)

@@ -439,6 +439,42 @@ func.func @f(%x: tensor<64xf32>) {
 
 // -----
 
+// Tests that the nvfp4 scheme takes i8 storage (the E2M1 values doubled).
+func.func @f(%x: tensor<64xf32>) {
+  // expected-error @+1 {{'qnt.dynamic_quantize' op scheme nvfp4 takes i8 storage (the E2M1 values doubled), got 'i4'}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<64xf32> to tensor<64xi4>, tensor<4xf32>, tensor<4xi32> storage = i4 scheme = nvfp4 block = 16
+  return
+}
+
+// -----
+
+// Tests that the nvfp4 scheme needs block scales.
+func.func @f(%x: tensor<64xf32>) {
+  // expected-error @+1 {{'qnt.dynamic_quantize' op scheme nvfp4 needs per_row or block (NVFP4's block scales)}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<64xf32> to tensor<64xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = nvfp4
+  return
+}
+
+// -----
+
+// Tests that tensor_scale belongs to the nvfp4 scheme.
+func.func @f(%x: tensor<64xf32>) {
+  // expected-error @+1 {{'qnt.dynamic_quantize' op tensor_scale applies to scheme nvfp4 only}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<64xf32> to tensor<64xi8>, tensor<2xf32>, tensor<2xi32> storage = i8 scheme = mx block = 32 tensor_scale = 1.0
+  return
+}
+
+// -----
+
+// Tests that the tensor scale is positive.
+func.func @f(%x: tensor<64xf32>) {
+  // expected-error @+1 {{'qnt.dynamic_quantize' op tensor_scale must be positive and finite, got 0}}
+  %q, %s, %z = qnt.dynamic_quantize %x : tensor<64xf32> to tensor<64xi8>, tensor<4xf32>, tensor<4xi32> storage = i8 scheme = nvfp4 block = 16 tensor_scale = 0.0
+  return
+}
+
+// -----
+
 // Tests that dynamic_quantize needs integer storage.
 func.func @f(%x: tensor<4xf32>) {
   // expected-error @+1 {{'qnt.dynamic_quantize' op storage must be an integer type of 2 to 16 bits, got 'f8E4M3FN'}}
@@ -449,9 +485,9 @@ func.func @f(%x: tensor<4xf32>) {
 // -----
 
 // Tests that dynamic_quantize rejects the minval scheme: the scheme is an
-// enum attribute (asymmetric, symmetric or mx), not a string.
+// enum attribute (asymmetric, symmetric, mx or nvfp4), not a string.
 func.func @f(%x: tensor<4xf32>) {
-  // expected-error @+1 {{custom op 'qnt.dynamic_quantize' expected string or keyword containing one of the following enum values for attribute 'scheme' [asymmetric, symmetric, mx]}}
+  // expected-error @+1 {{custom op 'qnt.dynamic_quantize' expected string or keyword containing one of the following enum values for attribute 'scheme' [asymmetric, symmetric, mx, nvfp4]}}
   %q, %s, %z = qnt.dynamic_quantize %x : tensor<4xf32> to tensor<4xi8>, tensor<f32>, tensor<i32> storage = i8 scheme = minval
   return
 }

@@ -101,6 +101,10 @@ func.func @dynamic(%x: tensor<?x8xf32>) -> (tensor<?x8xi8>, tensor<?xf32>) {
   %q2, %s2, %z2 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = symmetric per_row
   // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = i8 scheme = mx block = 4{{$}}
   %q3, %s3, %z3 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = i8 scheme = mx block = 4
+  // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = i8 scheme = nvfp4 block = 4{{$}}
+  %q4, %s4, %z4 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = i8 scheme = nvfp4 block = 4
+  // CHECK: qnt.dynamic_quantize %{{.*}} : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = nvfp4 per_row tensor_scale = 1.250000e-01{{$}}
+  %q5, %s5, %z5 = qnt.dynamic_quantize %x : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?xf32>, tensor<?xi32> storage = i8 scheme = nvfp4 per_row tensor_scale = 0.125
   return %q, %s2 : tensor<?x8xi8>, tensor<?xf32>
 }
 

@@ -3,6 +3,11 @@
 // RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=4" 2>&1 | FileCheck %s --check-prefix=TENSOR
 // RUN: quant-opt %s --qnt-quantize="weights=mxfp4 weight-granularity=block block-size=4 act-storage=i8 act-scheme=mx act-granularity=block" 2>&1 | FileCheck %s --check-prefix=MXFP4
 // RUN: quant-opt %s --qnt-quantize="weights=mxfp8 weight-granularity=block block-size=4 act-storage=i8 act-scheme=mx act-granularity=block" 2>&1 | FileCheck %s --check-prefix=MXFP8
+// RUN: quant-opt %s --qnt-quantize="weights=nvfp4 block-size=4 act-storage=i8 act-scheme=nvfp4 act-granularity=block" 2>&1 | FileCheck %s --check-prefix=NVFP4
+// RUN: quant-opt %s --qnt-quantize="weights=i8 act-storage=i8 act-scheme=nvfp4 act-granularity=block" 2>&1 | FileCheck %s --check-prefix=NVFP4-CHANNEL
+// RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4" 2>&1 | FileCheck %s --check-prefix=NVFP4-BAD
+// RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-scheme=nvfp4 act-granularity=block" 2>&1 | FileCheck %s --check-prefix=NVFP4-BAD
+// RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block activations=static stats=%t.json" 2>&1 | FileCheck %s --check-prefix=NVFP4-BAD
 // RUN: not quant-opt %s --qnt-quantize="act-granularity=group" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Tests that per-block weights with dynamic activations give the block form
@@ -37,6 +42,18 @@
 // MXFP8: remark: layer 'linalg.matmul#0' (matmul): weights quantized, activations stay in float: integer kernels need integer weights with affine (symmetric or asymmetric) per-tensor, per-channel or per-block parameters, or MXFP4 / MXFP6 (E2M3) weights per block
 // MXFP8: qnt.dequantize %{{.*}} : tensor<10x3xf8E4M3FN> to tensor<10x3xf32>
 // MXFP8-NOT: qnt.contract
+// NVFP4 weights with NVFP4 activations: the activation quantized at run
+// time in the weights' blocks (qnt.dynamic_quantize scheme = nvfp4, its
+// tensor scale solved at run time), the block form with the f4E2M1FN codes
+// as the weight.
+// NVFP4-LABEL: func @matmul
+// NVFP4: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %arg0 : tensor<?x10xf32> to tensor<?x10xi8>, tensor<?x3xf32>, tensor<?x3xi32> storage = i8 scheme = nvfp4 block = 4{{$}}
+// NVFP4: qnt.contract %[[Q]], %{{.*}} dynamic(%[[S]], %[[Z]]) : (tensor<?x10xi8>, tensor<10x3xf4E2M1FN>, tensor<?x3xf32>, tensor<?x3xi32>) -> tensor<?x3xf32> {{.*}} input_storage = i8 weight = #qnt.params<f4E2M1FN, axis = 0, block = 4, tensor_scale =
+// NVFP4 activations have no blocks to take from per-channel weights: the
+// layer stays weight-only, and says why.
+// NVFP4-CHANNEL: remark: layer 'linalg.matmul#0' (matmul): weights quantized, activations stay in float: NVFP4 activations take the blocks of per-block weights along a matmul's reduced dimension (act-granularity=block)
+// NVFP4-CHANNEL-NOT: qnt.contract
+// NVFP4-BAD: error: qnt-quantize: act-scheme=nvfp4 (NVFP4 activations, block scales solved at run time) needs act-storage=i8, act-granularity=block and activations=dynamic
 // BAD: unknown act-granularity='group' (expected tensor, row or block)
 // expected-remark @below {{1 layer(s): 1 integer, 0 weight-only, 0 kept in float}}
 module {

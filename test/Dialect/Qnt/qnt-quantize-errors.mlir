@@ -25,7 +25,7 @@
 // RUN: not quant-opt %s --qnt-quantize="act-storage=f8E4M3FN" 2>&1 | FileCheck %s --check-prefix=ACTSTORAGE
 // ACTSTORAGE: error: qnt-quantize: act-storage='f8E4M3FN' must be an integer type of 2 to 16 bits
 // RUN: not quant-opt %s --qnt-quantize="act-scheme=minval" 2>&1 | FileCheck %s --check-prefix=ACTSCHEME
-// ACTSCHEME: error: qnt-quantize: act-scheme='minval' (expected asymmetric, symmetric or mx)
+// ACTSCHEME: error: qnt-quantize: act-scheme='minval' (expected asymmetric, symmetric, mx or nvfp4)
 // RUN: not quant-opt %s --qnt-quantize="act-granularity=channel" 2>&1 | FileCheck %s --check-prefix=ACTGRAN
 // ACTGRAN: error: qnt-quantize: unknown act-granularity='channel' (expected tensor, row or block)
 // RUN: not quant-opt %s --qnt-quantize="requantize=q15" 2>&1 | FileCheck %s --check-prefix=REQUANT

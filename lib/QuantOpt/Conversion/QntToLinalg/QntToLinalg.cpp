@@ -514,7 +514,10 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     auto xType = cast<RankedTensorType>(x.getType());
     unsigned rank = xType.getRank();
     num::SolverOptions options = op.getSolverOptions();
-    num::IntRange range = options.getIntRange();
+    // (nvfp4's elements are E2M1 values; lowerNvFp4 stores them doubled.)
+    num::IntRange range = options.scheme == num::Scheme::NvFp4
+                              ? num::IntRange{-12, 12}
+                              : options.getIntRange();
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
 
     if (op.getBlock())
@@ -562,6 +565,10 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
               args[2]);
           linalg::YieldOp::create(nb, l, ValueRange{mn, mx});
         });
+
+    if (options.scheme == num::Scheme::NvFp4)
+      return lowerNvFp4(op, rewriter, rangeOp.getResult(0),
+                        rangeOp.getResult(1), paramMap, emptyParams);
 
     // 2. Parameters, as num::solveFromRange.
     AffineMap paramIdentity = b.getMultiDimIdentityMap(paramRank);
@@ -659,6 +666,129 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     return success();
   }
 
+  /// The nvfp4 scheme per row (the block form has become rows), from the
+  /// rows' finite ranges `rmin` and `rmax` (+-inf without finite
+  /// elements): the tensor scale G (the attribute, or num::
+  /// getNvFp4TensorScale of the largest finite magnitude, a reduction over
+  /// the rows' ranges), each row's s = G * s_b (num::getNvFp4BlockScale and
+  /// getNvFp4Scale), and the elements e2m1(x / s) (num::quantizeToFloat)
+  /// returned doubled as integers, with the scales s / 2.
+  static LogicalResult lowerNvFp4(DynamicQuantizeOp op, PatternRewriter &b,
+                                  Value rmin, Value rmax, AffineMap paramMap,
+                                  llvm::function_ref<Value(Type)> emptyParams) {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    unsigned paramRank = paramMap.getNumResults();
+    AffineMap paramIdentity = b.getMultiDimIdentityMap(paramRank);
+    SmallVector<utils::IteratorType> paramIters(paramRank,
+                                                utils::IteratorType::parallel);
+    // A row's largest finite magnitude, 0 without finite elements.
+    auto emitAmax = [&](OpBuilder &nb, Location l, Value lo, Value hi) {
+      Value zero = f32Const(nb, l, 0.0f);
+      lo = arith::SelectOp::create(
+          nb, l,
+          arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, lo,
+                                f32Const(nb, l, inf)),
+          zero, lo);
+      hi = arith::SelectOp::create(
+          nb, l,
+          arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, hi,
+                                f32Const(nb, l, -inf)),
+          zero, hi);
+      return arith::MaximumFOp::create(nb, l, math::AbsFOp::create(nb, l, lo),
+                                       math::AbsFOp::create(nb, l, hi))
+          .getResult();
+    };
+    Value g;
+    if (float given = op.getSolverOptions().tensorScale; given > 0.0f) {
+      g = f32Const(b, loc, given);
+    } else {
+      auto scalarType = RankedTensorType::get({}, f32);
+      Value init =
+          linalg::FillOp::create(b, loc, ValueRange{f32Const(b, loc, 0.0f)},
+                                 ValueRange{tensor::EmptyOp::create(
+                                     b, loc, ArrayRef<int64_t>{}, f32)})
+              .getResult(0);
+      auto reduce = linalg::GenericOp::create(
+          b, loc, TypeRange{scalarType}, ValueRange{rmin, rmax},
+          ValueRange{init},
+          ArrayRef<AffineMap>{paramIdentity, paramIdentity,
+                              AffineMap::get(paramRank, 0, b.getContext())},
+          SmallVector<utils::IteratorType>(paramRank,
+                                           utils::IteratorType::reduction),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value amax = emitAmax(nb, l, args[0], args[1]);
+            linalg::YieldOp::create(
+                nb, l,
+                ValueRange{arith::MaximumFOp::create(nb, l, args[2], amax)});
+          });
+      Value amax =
+          tensor::ExtractOp::create(b, loc, reduce.getResult(0), ValueRange{});
+      // num::getNvFp4TensorScale: amax / (448 * 6), at least the smallest
+      // subnormal, 1 for an all-zero tensor.
+      Value raw =
+          arith::DivFOp::create(b, loc, amax, f32Const(b, loc, 2688.0f));
+      raw = arith::SelectOp::create(
+          b, loc,
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, raw,
+                                f32Const(b, loc, 0.0f)),
+          raw, f32Const(b, loc, std::numeric_limits<float>::denorm_min()));
+      g = arith::SelectOp::create(
+          b, loc,
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, amax,
+                                f32Const(b, loc, 0.0f)),
+          f32Const(b, loc, 1.0f), raw);
+    }
+    Value zpInit = emptyParams(i32);
+    auto solveOp = linalg::GenericOp::create(
+        b, loc,
+        TypeRange{emptyParams(f32).getType(), zpInit.getType(),
+                  emptyParams(f32).getType()},
+        ValueRange{rmin, rmax},
+        ValueRange{emptyParams(f32), zpInit, emptyParams(f32)},
+        SmallVector<AffineMap>(5, paramIdentity), paramIters,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value amax = emitAmax(nb, l, args[0], args[1]);
+          // num::getNvFp4BlockScale, then num::getNvFp4Scale.
+          Value scaled = arith::DivFOp::create(
+              nb, l, arith::DivFOp::create(nb, l, amax, f32Const(nb, l, 6.0f)),
+              g);
+          scaled = arith::MinimumFOp::create(
+              nb, l,
+              arith::MaximumFOp::create(nb, l, scaled,
+                                        f32Const(nb, l, 0.015625f)),
+              f32Const(nb, l, 448.0f));
+          Value blockScale =
+              emitRoundToMiniFloat(nb, l, scaled, num::StorageKind::F8E4M3FN);
+          Value scale = arith::MulFOp::create(nb, l, g, blockScale);
+          Value half =
+              arith::MulFOp::create(nb, l, scale, f32Const(nb, l, 0.5f));
+          linalg::YieldOp::create(nb, l,
+                                  ValueRange{half, i32Const(nb, l, 0), scale});
+        });
+    ElementwiseBuilder eb(b, loc, x);
+    Type storedType = op.getResult().getType().getElementType();
+    Value q = eb.buildWithTensors(
+        storedType, {solveOp.getResult(2)}, {paramMap},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value y = emitApplyInverseScale(nb, l, args[0], args[1],
+                                          num::RoundingMode::HalfEven);
+          Value v = emitRoundToMiniFloat(nb, l, y, num::StorageKind::F4E2M1FN);
+          // NaN has no E2M1 code: 0 (num::encodeFloatSaturating).
+          v = arith::SelectOp::create(nb, l, emitIsNaN(nb, l, v),
+                                      f32Const(nb, l, 0.0f), v);
+          Value twice = arith::MulFOp::create(nb, l, v, f32Const(nb, l, 2.0f));
+          return arith::TruncIOp::create(
+                     nb, l, storedType,
+                     arith::FPToSIOp::create(nb, l, nb.getI32Type(), twice))
+              .getResult();
+        });
+    b.replaceOp(op, {q, solveOp.getResult(0), solveOp.getResult(1)});
+    return success();
+  }
+
   /// Per block of B: the input, padded with zeros to whole blocks, as
   /// [..., G, B] quantized per row (the per-row lowering, which
   /// qnt-vectorize-elementwise vectorizes), then collapsed and sliced back.
@@ -705,7 +835,7 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
         TypeRange{RankedTensorType::get(expandedShape, stored),
                   op.getScales().getType(), op.getZeroPoints().getType()},
         expanded, op.getStorageAttr(), op.getSchemeAttr(), b.getUnitAttr(),
-        IntegerAttr());
+        IntegerAttr(), op.getTensorScaleAttr());
     SmallVector<int64_t> collapsedShape(xType.getShape());
     collapsedShape.back() = groups * block;
     Value q = tensor::CollapseShapeOp::create(

@@ -132,22 +132,21 @@ Value emitFromF32(OpBuilder &b, Location loc, Value x, Type expressed) {
   return arith::TruncFOp::create(b, loc, expressed, x);
 }
 
-/// num::encodeFloat with integer bit manipulation: for
-/// a = min(|y|, max), e = max(exponent(a), emin), step = 2^(e - mbits),
-/// m = roundeven(a / step) (exact division), code = (e - emin) * 2^mbits + m.
-/// Without saturation a is clamped to 2 * max instead (so the code stays a
-/// small integer), and a code above the largest finite one is an overflow.
-/// The FNUZ kinds have no negative zero: a zero code keeps no sign.
-Value emitEncodeMiniFloat(OpBuilder &b, Location loc, Value y,
-                          num::StorageKind kind, Type storedType,
-                          bool saturate) {
-  num::MiniFloatFormat fmt = num::getMiniFloatFormat(kind);
+namespace {
+/// A minifloat's rounding of a = min(|y|, limit): e = max(exponent(a),
+/// emin), step = 2^(e - mbits), m = roundeven(a / step) (an exact
+/// division), so that the rounded magnitude is m * step.
+struct MiniFloatParts {
+  Value e, step, m;
+};
+} // namespace
+
+static MiniFloatParts emitMiniFloatParts(OpBuilder &b, Location loc, Value y,
+                                         num::MiniFloatFormat fmt,
+                                         float limit) {
   Type i32 = b.getI32Type();
-  Value isNaN = emitIsNaN(b, loc, y);
   Value a = math::AbsFOp::create(b, loc, y);
-  float maxFinite = static_cast<float>(num::getMaxFinite(kind));
-  a = arith::MinimumFOp::create(
-      b, loc, a, f32Const(b, loc, saturate ? maxFinite : 2.0f * maxFinite));
+  a = arith::MinimumFOp::create(b, loc, a, f32Const(b, loc, limit));
   Value aBits = arith::BitcastOp::create(b, loc, i32, a);
   Value exponent = arith::SubIOp::create(
       b, loc, arith::ShRUIOp::create(b, loc, aBits, i32Const(b, loc, 23)),
@@ -162,7 +161,26 @@ Value emitEncodeMiniFloat(OpBuilder &b, Location loc, Value y,
   Value step = arith::BitcastOp::create(b, loc, b.getF32Type(), stepBits);
   Value m =
       math::RoundEvenOp::create(b, loc, arith::DivFOp::create(b, loc, a, step));
-  Value mInt = arith::FPToSIOp::create(b, loc, i32, m);
+  return {e, step, m};
+}
+
+/// num::encodeFloat with integer bit manipulation: for
+/// a = min(|y|, max), e = max(exponent(a), emin), step = 2^(e - mbits),
+/// m = roundeven(a / step) (exact division), code = (e - emin) * 2^mbits + m.
+/// Without saturation a is clamped to 2 * max instead (so the code stays a
+/// small integer), and a code above the largest finite one is an overflow.
+/// The FNUZ kinds have no negative zero: a zero code keeps no sign.
+Value emitEncodeMiniFloat(OpBuilder &b, Location loc, Value y,
+                          num::StorageKind kind, Type storedType,
+                          bool saturate) {
+  num::MiniFloatFormat fmt = num::getMiniFloatFormat(kind);
+  Type i32 = b.getI32Type();
+  Value isNaN = emitIsNaN(b, loc, y);
+  float maxFinite = static_cast<float>(num::getMaxFinite(kind));
+  MiniFloatParts parts = emitMiniFloatParts(
+      b, loc, y, fmt, saturate ? maxFinite : 2.0f * maxFinite);
+  Value e = parts.e;
+  Value mInt = arith::FPToSIOp::create(b, loc, i32, parts.m);
   Value code = arith::AddIOp::create(
       b, loc,
       arith::ShLIOp::create(
@@ -204,6 +222,19 @@ Value emitEncodeMiniFloat(OpBuilder &b, Location loc, Value y,
   Value truncated =
       arith::TruncIOp::create(b, loc, b.getIntegerType(width), code);
   return arith::BitcastOp::create(b, loc, storedType, truncated);
+}
+
+/// decodeFloatBits(encodeFloatSaturating(y, kind)) as f32 arithmetic: the
+/// magnitude m * step of emitEncodeMiniFloat's saturating rounding with
+/// y's sign; NaN stays NaN (the caller decides what it becomes).
+Value emitRoundToMiniFloat(OpBuilder &b, Location loc, Value y,
+                           num::StorageKind kind) {
+  MiniFloatParts parts =
+      emitMiniFloatParts(b, loc, y, num::getMiniFloatFormat(kind),
+                         static_cast<float>(num::getMaxFinite(kind)));
+  Value magnitude = arith::MulFOp::create(b, loc, parts.m, parts.step);
+  Value rounded = math::CopySignOp::create(b, loc, magnitude, y);
+  return arith::SelectOp::create(b, loc, emitIsNaN(b, loc, y), y, rounded);
 }
 
 /// Decodes a minifloat through a table of its 2^bits values (APFloat).

@@ -65,6 +65,10 @@ mlir::Value emitFromF32(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value emitEncodeMiniFloat(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value y, numerics::StorageKind kind,
                                 mlir::Type storedType, bool saturate);
+/// decodeFloatBits(encodeFloatSaturating(y, kind)) in f32 arithmetic (the
+/// value of emitEncodeMiniFloat's saturating code); NaN stays NaN.
+mlir::Value emitRoundToMiniFloat(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value y, numerics::StorageKind kind);
 /// Decodes a minifloat through a table of its 2^bits values (APFloat).
 mlir::Value emitDecodeMiniFloat(mlir::OpBuilder &b, mlir::Location loc,
                                 mlir::Value stored, numerics::StorageKind kind,

@@ -73,6 +73,7 @@ def Qnt_DynamicScheme : I32EnumAttr<"DynamicScheme",
       I32EnumAttrCase<"asymmetric", 0>,
       I32EnumAttrCase<"symmetric", 1>,
       I32EnumAttrCase<"mx", 2>,
+      I32EnumAttrCase<"nvfp4", 3>,
     ]> {
   let cppNamespace = "::mlir::qnt";
 }

@@ -225,6 +225,19 @@ def Qnt_DynamicQuantizeOp : Qnt_Op<"dynamic_quantize", [Pure]> {
     point 0 and the elements in [-127, 127]; with `block = 32` these are MX
     blocks of activations.
 
+    `scheme = nvfp4` (with `i8` storage, per row or per block; NVIDIA's
+    NVFP4 as torchao's `NVFP4Tensor` quantizes activations) solves each
+    group's scale as the solver's `nvfp4` scheme, `s = G * s_b` with
+    `s_b = e4m3(clamp(amax / 6 / G, 2^-6, 448))`, and rounds the elements to
+    E2M1, `v = e2m1(clamp(x / s, -6, 6))` (NaN gives 0). The tensor scale
+    `G` is `tensor_scale` when given (calibrated, as ModelOpt and TensorRT
+    use it), else solved at run time from the whole tensor's largest finite
+    magnitude, `amax / 2688` (torchao's dynamic per-tensor scale). E2M1
+    values are integers once doubled, so the op returns the integers `2 v`
+    (in [-12, 12]) with the scales `s / 2` (rounded to f32 only when `s` is
+    below 2^-125) and zero points 0: the same real values, in the form the
+    block form of `qnt.contract` and its integer kernel take.
+
     ```mlir
     %q, %s, %z = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<f32>, tensor<i32>
                    storage = ui8 scheme = asymmetric
@@ -232,21 +245,25 @@ def Qnt_DynamicQuantizeOp : Qnt_Op<"dynamic_quantize", [Pure]> {
                       storage = i8 scheme = symmetric block = 32
     %qm, %sm, %zm = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<?x2xf32>, tensor<?x2xi32>
                       storage = i8 scheme = mx block = 32
+    %qn, %sn, %zn = qnt.dynamic_quantize %x : tensor<?x64xf32> to tensor<?x64xi8>, tensor<?x4xf32>, tensor<?x4xi32>
+                      storage = i8 scheme = nvfp4 block = 16
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, TypeAttr:$storage,
       Qnt_DynamicScheme:$scheme, UnitAttr:$per_row,
-      OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$block);
+      OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$block,
+      OptionalAttr<F32Attr>:$tensor_scale);
   let results = (outs AnyRankedTensor:$result, AnyRankedTensor:$scales,
       AnyRankedTensor:$zero_points);
   let assemblyFormat = [{
     $input `:` type($input) `to` type($result) `,` type($scales) `,` type($zero_points)
     `storage` `=` $storage `scheme` `=` $scheme (`per_row` $per_row^)?
-    (`block` `=` $block^)? attr-dict
+    (`block` `=` $block^)? (`tensor_scale` `=` $tensor_scale^)? attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    /// The storage kind and solver options the op stands for.
+    /// The storage kind and solver options the op stands for (nvfp4:
+    /// f4E2M1FN elements and the tensor scale, 0 when solved at run time).
     ::quantopt::numerics::SolverOptions getSolverOptions();
     /// The shape of the scales and zero points: rank 0, the input's shape
     /// without its last dimension (per row), or with it counted in blocks.

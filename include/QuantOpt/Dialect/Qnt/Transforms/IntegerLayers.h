@@ -31,6 +31,9 @@ struct ActivationConfig {
   bool perBlock = false;
   numerics::StorageKind storage = numerics::StorageKind::U8;
   numerics::Scheme scheme = numerics::Scheme::Asymmetric;
+  /// The NVFP4 scheme's tensor scale G (calibrated); 0: solved at run time
+  /// from each tensor (qnt.dynamic_quantize's tensor_scale).
+  float tensorScale = 0;
   /// Whose formulas solve static parameters (--qnt-quantize profile=), and
   /// torch's reduce_range (reduce-range=).
   numerics::Profile profile = numerics::Profile::QuantOpt;

@@ -432,6 +432,13 @@ num::SolverOptions DynamicQuantizeOp::getSolverOptions() {
   case DynamicScheme::mx:
     options.scheme = num::Scheme::Mx;
     break;
+  case DynamicScheme::nvfp4:
+    // The elements are E2M1 values (returned doubled, as integers).
+    options.scheme = num::Scheme::NvFp4;
+    options.storage = num::StorageKind::F4E2M1FN;
+    if (std::optional<APFloat> g = getTensorScale())
+      options.tensorScale = g->convertToFloat();
+    break;
   }
   // Symmetric integer storage and MXINT8 use the narrow range, as the solver
   // defaults.
@@ -462,6 +469,23 @@ LogicalResult DynamicQuantizeOp::verify() {
     return emitOpError() << "scheme mx takes i8 storage (OCP MX's MXINT8), "
                             "got "
                          << getStorage();
+  if (getScheme() == DynamicScheme::nvfp4) {
+    if (*kind != num::StorageKind::I8)
+      return emitOpError() << "scheme nvfp4 takes i8 storage (the E2M1 "
+                              "values doubled), got "
+                           << getStorage();
+    if (!getPerRow() && !getBlock())
+      return emitOpError() << "scheme nvfp4 needs per_row or block (NVFP4's "
+                              "block scales)";
+  }
+  if (std::optional<APFloat> g = getTensorScale()) {
+    if (getScheme() != DynamicScheme::nvfp4)
+      return emitOpError() << "tensor_scale applies to scheme nvfp4 only";
+    float v = g->convertToFloat();
+    if (!(v > 0.0f) || !std::isfinite(v))
+      return emitOpError() << "tensor_scale must be positive and finite, got "
+                           << v;
+  }
   auto in = getInput().getType();
   auto out = getResult().getType();
   if (!in.getElementType().isF32())

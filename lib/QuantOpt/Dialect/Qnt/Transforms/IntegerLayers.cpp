@@ -112,12 +112,14 @@ static bool fitsPerRow(AffineMap xMap, AffineMap outMap,
 }
 
 /// qnt.dynamic_quantize's scheme for an activation scheme (symmetric,
-/// asymmetric or MX; the options refuse the others).
+/// asymmetric, MX or NVFP4; the options refuse the others).
 static qnt::DynamicScheme getDynamicScheme(num::Scheme scheme) {
   if (scheme == num::Scheme::Symmetric)
     return qnt::DynamicScheme::symmetric;
   if (scheme == num::Scheme::Mx)
     return qnt::DynamicScheme::mx;
+  if (scheme == num::Scheme::NvFp4)
+    return qnt::DynamicScheme::nvfp4;
   return qnt::DynamicScheme::asymmetric;
 }
 
@@ -148,7 +150,10 @@ static qnt::DynamicQuantizeOp quantizeAtRunTime(OpBuilder &b, Location loc,
       x, TypeAttr::get(qnt::getStorageTypeFor(ctx, act.storage)),
       qnt::DynamicSchemeAttr::get(ctx, getDynamicScheme(act.scheme)),
       perRow ? b.getUnitAttr() : UnitAttr(),
-      block ? b.getI64IntegerAttr(block) : IntegerAttr());
+      block ? b.getI64IntegerAttr(block) : IntegerAttr(),
+      act.scheme == num::Scheme::NvFp4 && act.tensorScale > 0
+          ? b.getF32FloatAttr(act.tensorScale)
+          : FloatAttr());
 }
 
 /// The location a layer's qnt.contract takes: the user's location, named
@@ -243,6 +248,9 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
       return fail("per-block integer kernels need f32 outputs");
   }
   int64_t actBlock = block && perRow && act.perBlock ? block : 0;
+  if (act.dynamic && act.scheme == num::Scheme::NvFp4 && !actBlock)
+    return fail("NVFP4 activations take the blocks of per-block weights "
+                "along a matmul's reduced dimension (act-granularity=block)");
 
   // The accumulator, and acc - z_x * sum(w), must stay in i32
   // (numerics::getAccumulatorBound; qnt.contract's verifier checks the
@@ -330,6 +338,9 @@ quantopt::rewriteToDynamicActivationLayer(RewriterBase &rewriter,
                                           const ActivationConfig &act) {
   if (layer.getNumDpsInputs() != 2 || layer.getNumDpsInits() != 1)
     return fail("integer kernels need two operands and one output");
+  if (act.scheme == num::Scheme::NvFp4)
+    return fail("NVFP4 activations take the blocks of per-block weights; "
+                "matmuls of two activations have none");
   Value x = layer.getDpsInputOperand(0)->get();
   Value w = layer.getDpsInputOperand(1)->get();
   Value c = layer.getDpsInitOperand(0)->get();

@@ -176,11 +176,10 @@ struct QntQuantizePass
              << "qnt-quantize: act-storage='" << actStorage
              << "' must be an integer type of 2 to 16 bits";
     auto actSchemeKind = num::parseSchemeName(actScheme);
-    if (!actSchemeKind || *actSchemeKind == num::Scheme::Minval ||
-        *actSchemeKind == num::Scheme::NvFp4)
+    if (!actSchemeKind || *actSchemeKind == num::Scheme::Minval)
       return mlir::emitError(module.getLoc())
              << "qnt-quantize: act-scheme='" << actScheme
-             << "' (expected asymmetric, symmetric or mx)";
+             << "' (expected asymmetric, symmetric, mx or nvfp4)";
     // OCP MX activations: MXINT8, solved at run time (qnt.dynamic_quantize
     // scheme = mx).
     if (*actSchemeKind == num::Scheme::Mx &&
@@ -188,6 +187,15 @@ struct QntQuantizePass
       return mlir::emitError(module.getLoc())
              << "qnt-quantize: act-scheme=mx (MXINT8 activations, solved at "
                 "run time) needs act-storage=i8 and activations=dynamic";
+    // NVFP4 activations: E2M1 values with E4M3 block scales solved at run
+    // time (qnt.dynamic_quantize scheme = nvfp4), in the weights' blocks.
+    if (*actSchemeKind == num::Scheme::NvFp4 &&
+        (*actKind != num::StorageKind::I8 || activations == "static" ||
+         actGranularity != "block"))
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: act-scheme=nvfp4 (NVFP4 activations, block "
+                "scales solved at run time) needs act-storage=i8, "
+                "act-granularity=block and activations=dynamic";
     if (actGranularity != "tensor" && actGranularity != "row" &&
         actGranularity != "block")
       return mlir::emitError(module.getLoc())
