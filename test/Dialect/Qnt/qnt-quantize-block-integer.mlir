@@ -8,6 +8,11 @@
 // RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4" 2>&1 | FileCheck %s --check-prefix=NVFP4-BAD
 // RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-scheme=nvfp4 act-granularity=block" 2>&1 | FileCheck %s --check-prefix=NVFP4-BAD
 // RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block activations=static stats=%t.json" 2>&1 | FileCheck %s --check-prefix=NVFP4-BAD
+// RUN: quant-opt %s --qnt-quantize="weights=nvfp4 block-size=4 act-storage=i8 act-scheme=nvfp4 act-granularity=block act-tensor-scale=calibrated stats=%S/Inputs/nvfp4-stats.json" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL
+// RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block act-tensor-scale=calibrated stats=%S/Inputs/nvfp4-stats.json calibration=mse" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-MSE
+// RUN: not quant-opt %s --qnt-quantize="act-tensor-scale=calibrated stats=%S/Inputs/nvfp4-stats.json" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-SCHEME
+// RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block act-tensor-scale=calibrated" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-SCHEME
+// RUN: not quant-opt %s --qnt-quantize="act-tensor-scale=static" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-BAD
 // RUN: not quant-opt %s --qnt-quantize="act-granularity=group" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Tests that per-block weights with dynamic activations give the block form
@@ -49,6 +54,14 @@
 // NVFP4-LABEL: func @matmul
 // NVFP4: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %arg0 : tensor<?x10xf32> to tensor<?x10xi8>, tensor<?x3xf32>, tensor<?x3xi32> storage = i8 scheme = nvfp4 block = 4{{$}}
 // NVFP4: qnt.contract %[[Q]], %{{.*}} dynamic(%[[S]], %[[Z]]) : (tensor<?x10xi8>, tensor<10x3xf4E2M1FN>, tensor<?x3xf32>, tensor<?x3xi32>) -> tensor<?x3xf32> {{.*}} input_storage = i8 weight = #qnt.params<f4E2M1FN, axis = 0, block = 4, tensor_scale =
+// act-tensor-scale=calibrated: the tensor scale from the layer input's
+// range in the statistics, [-2, 5.376]: G = 5.376 / 2688 (float32:
+// 0.00199999986), fixed in the op instead of solved at run time.
+// NVFP4-CAL-LABEL: func @matmul
+// NVFP4-CAL: qnt.dynamic_quantize %arg0 : tensor<?x10xf32> to tensor<?x10xi8>, tensor<?x3xf32>, tensor<?x3xi32> storage = i8 scheme = nvfp4 block = 4 tensor_scale = 0.00199999986{{$}}
+// NVFP4-CAL-MSE: error: qnt-quantize: act-tensor-scale=calibrated takes the range of calibration=minmax, moving-average or percentile, not mse
+// NVFP4-CAL-SCHEME: error: qnt-quantize: act-tensor-scale=calibrated sets the tensor scale of NVFP4 activations (act-scheme=nvfp4) from stats=FILE
+// NVFP4-CAL-BAD: error: qnt-quantize: unknown act-tensor-scale='static' (expected dynamic or calibrated)
 // NVFP4 activations have no blocks to take from per-channel weights: the
 // layer stays weight-only, and says why.
 // NVFP4-CHANNEL: remark: layer 'linalg.matmul#0' (matmul): weights quantized, activations stay in float: NVFP4 activations take the blocks of per-block weights along a matmul's reduced dimension (act-granularity=block)

@@ -274,6 +274,12 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "tensor, row (one scale per row of a matmul activation: per token), "
            "or block (dynamic, per row and per block of the weights' block "
            "size when the weights are per block, else per row)">,
+    Option<"actTensorScale", "act-tensor-scale", "std::string", /*default=*/"\"dynamic\"",
+           "The tensor scale of NVFP4 activations (act-scheme=nvfp4): "
+           "dynamic (from each activation's largest magnitude at run time, "
+           "as torchao) or calibrated (from the layer input's range in "
+           "stats=FILE under calibration=minmax, moving-average or "
+           "percentile, as ModelOpt)">,
     Option<"actMatmuls", "act-matmuls", "std::string", /*default=*/"\"float\"",
            "layers whose both operands are activations (attention's q k^T and "
            "p v): float (kept), or dynamic (both quantized at run time with "

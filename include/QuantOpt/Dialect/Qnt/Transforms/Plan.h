@@ -39,7 +39,12 @@ struct PlanOptions {
   /// Per-layer overrides and layers kept in float (may be null).
   const Recipe *recipe = nullptr;
   ActivationMode activations = ActivationMode::Dynamic;
-  /// Activation statistics (static activations); null while calibrating.
+  /// Dynamic NVFP4 activations whose tensor scale comes from the layer
+  /// input's range in `stats` (act-tensor-scale=calibrated): the range is
+  /// looked up as for static activations.
+  bool calibratedTensorScale = false;
+  /// Activation statistics (static activations, or calibratedTensorScale);
+  /// null while calibrating.
   const calibration::StatsFile *stats = nullptr;
   /// How the statistics are named in reasons ("'stats.json'").
   std::string statsName;
@@ -97,7 +102,9 @@ struct LayerPlan {
   std::optional<WeightConfig> config;
   std::optional<QuantizedWeight> weight;
   /// Integer with static activations: the range from the statistics (none
-  /// while calibrating: the layer needs one).
+  /// while calibrating: the layer needs one); with dynamic NVFP4
+  /// activations and PlanOptions::calibratedTensorScale, the range that
+  /// sets the tensor scale.
   bool staticActivations = false;
   std::optional<calibration::Range> range;
 };

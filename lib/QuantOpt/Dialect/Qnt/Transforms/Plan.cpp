@@ -134,8 +134,9 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
     plan.reason = "integer kernels need f32 activations and outputs";
     return plan;
   }
-  if (options.activations == ActivationMode::Static) {
-    plan.staticActivations = true;
+  if (options.activations == ActivationMode::Static ||
+      options.calibratedTensorScale) {
+    plan.staticActivations = options.activations == ActivationMode::Static;
     if (options.rangeOverride) {
       plan.range = *options.rangeOverride;
     } else if (options.stats) {

@@ -212,6 +212,17 @@ struct QntQuantizePass
     if (activations == "static" && stats.empty() && !providedStats)
       return mlir::emitError(module.getLoc())
              << "qnt-quantize: activations=static needs stats=FILE";
+    if (actTensorScale != "dynamic" && actTensorScale != "calibrated")
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: unknown act-tensor-scale='" << actTensorScale
+             << "' (expected dynamic or calibrated)";
+    if (actTensorScale == "calibrated" &&
+        (*actSchemeKind != num::Scheme::NvFp4 ||
+         (stats.empty() && !providedStats)))
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: act-tensor-scale=calibrated sets the tensor "
+                "scale of NVFP4 activations (act-scheme=nvfp4) from "
+                "stats=FILE";
     activation.dynamic = activations == "dynamic";
     activation.perRow = actGranularity == "row";
     activation.perBlock = actGranularity == "block";
@@ -394,6 +405,18 @@ struct QntQuantizePass
                "auto)";
         return signalPassFailure();
       }
+      // The tensor scale of NVFP4 activations comes from a range, not from
+      // a search for the parameters of a storage type.
+      if (actTensorScale == "calibrated" && activation.dynamic &&
+          *method != cal::Method::MinMax &&
+          *method != cal::Method::MovingAverage &&
+          *method != cal::Method::Percentile) {
+        mlir::emitError(module.getLoc())
+            << "qnt-quantize: act-tensor-scale=calibrated takes the range of "
+               "calibration=minmax, moving-average or percentile, not "
+            << calibration;
+        return signalPassFailure();
+      }
       if (*method != cal::Method::MinMax &&
           !activationStats.hasFullStatistics()) {
         mlir::emitError(module.getLoc())
@@ -464,7 +487,10 @@ struct QntQuantizePass
     if (!stats.empty() || providedStats)
       planOptions.moments = &activationStats;
     planOptions.samples = samples ? &*samples : nullptr;
-    if (planOptions.activations == ActivationMode::Static) {
+    planOptions.calibratedTensorScale =
+        activation.dynamic && actTensorScale == "calibrated";
+    if (planOptions.activations == ActivationMode::Static ||
+        planOptions.calibratedTensorScale) {
       planOptions.stats = &activationStats;
       planOptions.statsName = getStatsName();
       planOptions.estimate = estimate;

@@ -197,6 +197,11 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
     if (plan.range) {
       act.min = plan.range->min;
       act.max = plan.range->max;
+      // A calibrated NVFP4 tensor scale (num::getNvFp4TensorScale of the
+      // range's largest magnitude; ranges are finite).
+      if (act.dynamic && act.scheme == numerics::Scheme::NvFp4)
+        act.tensorScale = *numerics::getNvFp4TensorScale(static_cast<float>(
+            std::max(std::fabs(act.min), std::fabs(act.max))));
     }
     auto linalgLayer = dyn_cast<linalg::LinalgOp>(layer.getOperation());
     llvm::Error err =
