@@ -61,8 +61,9 @@ DEFAULT_CONFIGS = [
     "weights=nvfp4 activations=none",
     # MX on both sides: MXINT8 activations quantized at run time per row and
     # block of 32 (act-scheme=mx), times MXFP4 or MXINT8 weights, on the
-    # group-wise integer kernel; convolutions stay weight-only (blocks run
-    # along one reduced dimension only).
+    # group-wise integer kernel; the CNN's convolutions stay weight-only
+    # (integer convolutions with blocks of channels pay from 64 input
+    # channels; these have 1 and 8).
     "weights=mxfp4 act-storage=i8 act-scheme=mx act-granularity=block",
     "weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block",
     # NVFP4 on both sides: activations quantized at run time to E2M1 in

@@ -21,7 +21,13 @@ The reference lowering must agree with it to 1e-5 of the largest output
 (it sums the blocks in f32); --qnt-codegen at 1, 2 and 3 threads must give
 the reference's bits. Deterministic (seeded).
 
-Usage: check_block_contract.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS]
+With --conv, the layers are NHWC convolutions (HWCF weights per block of
+their input channels) instead, which --qnt-quantize turns into the block
+form on their im2col matrix; their dequantized weights are read back by
+running the weight-only model on one-hot images, and the oracle is the
+convolution of the dequantized operands in float64.
+
+Usage: check_block_contract.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--conv]
 """
 import os
 import re
@@ -29,12 +35,18 @@ import sys
 
 import numpy as np
 
-from checklib import matmul_model, nvfp4_quantize, run
+from checklib import dense, matmul_model, nvfp4_quantize, run
 
-bindir, work, options = sys.argv[1], sys.argv[2], sys.argv[3]
-codegen = sys.argv[4] if len(sys.argv) > 4 else ""
+conv_mode = "--conv" in sys.argv
+args = [a for a in sys.argv if a != "--conv"]
+bindir, work, options = args[1], args[2], args[3]
+codegen = args[4] if len(args) > 4 else ""
 os.makedirs(work, exist_ok=True)
 SHAPES = [(1, 97, 53), (5, 131, 37), (7, 64, 48), (33, 200, 100), (4, 32, 16)]
+CONV_SHAPES = [(2, 10, 9, 64, 3, 3, 24, (1, 2), (1, 1)),
+               (3, 6, 5, 64, 2, 2, 16, (1, 1), (1, 1)),
+               (1, 7, 7, 96, 1, 1, 17, (1, 1), (1, 1)),
+               (2, 12, 10, 128, 3, 2, 5, (2, 1), (2, 3))]
 rng = np.random.default_rng(5)
 
 
@@ -88,6 +100,9 @@ def quantize_group(x):
 
 
 def quantize_activation(x):
+    if x.ndim > 2:
+        # Rows of the last dimension (a convolution's pixels).
+        return quantize_activation(x.reshape(-1, x.shape[-1])).reshape(x.shape)
     out = np.empty(x.shape, np.float64)
     if act_scheme == "nvfp4":
         # NVFP4 (checklib.nvfp4_quantize): E2M1 values doubled, scales
@@ -103,22 +118,14 @@ def quantize_activation(x):
     return out
 
 
-failures = 0
-for m, k, n in SHAPES:
-    name = f"{m}x{k}x{n}"
-    w = (rng.standard_normal((k, n)) * rng.uniform(0.2, 2, n)).astype(np.float32)
-    # Rows and blocks of different magnitudes, so that per-block scales
-    # matter.
-    x = (rng.standard_normal((m, k)) * rng.uniform(0.1, 3, (m, k // 8 + 1)).repeat(8, 1)[:, :k]).astype(np.float32)
-    if m >= 5:
-        # Non-finite elements: skipped by the ranges, saturated (+-inf) or
-        # quantized to the zero point (NaN); a row of infinities has no
-        # finite range in any block (scale 1).
-        x[0, 3], x[1, k - 1], x[2, 0] = np.inf, -np.inf, np.nan
-        x[4, :] = np.inf
+def check(name, model_text, x, weights_of, oracle_of):
+    """Quantizes the float model `model_text`; checks that the layer is
+    integer and that the kernel takes it, the reference lowering against
+    oracle_of(x_dq, w_dq) (w_dq read back by weights_of(weight-only
+    module)), and --qnt-codegen at 1-3 threads against the reference."""
     model = os.path.join(work, name + ".mlir")
     with open(model, "w") as f:
-        f.write(matmul_model(w))
+        f.write(model_text)
     q = os.path.join(work, name + ".q.mlir")
     wo = os.path.join(work, name + ".wo.mlir")
     run([f"{bindir}/quant-opt", model, f"--qnt-quantize={options} activations=dynamic", "-o", q])
@@ -131,18 +138,17 @@ for m, k, n in SHAPES:
                  f"--qnt-block-matmul=lanes={lanes.group(1) if lanes else 16}"])
     kernel = "qnt.contract" not in taken.stdout and "qnt.kernel" in taken.stdout \
         and "remark" not in taken.stderr
-    xpath, eye = os.path.join(work, name + ".x.npy"), os.path.join(work, name + ".eye.npy")
+    xpath = os.path.join(work, name + ".x.npy")
     np.save(xpath, x)
-    np.save(eye, np.eye(k, dtype=np.float32))
-    run([f"{bindir}/quant-run", wo, "--entry", "main", "--input", eye, "--output-dir",
-         os.path.join(work, name + ".w")])
-    wq = np.load(os.path.join(work, name + ".w", "out0.npy")).astype(np.float64)
-    oracle = quantize_activation(x) @ wq
+    oracle = oracle_of(quantize_activation(x), weights_of(wo))
     tol = 1e-5 * np.abs(oracle).max()
     run([f"{bindir}/quant-run", q, "--entry", "main", "--input", xpath, "--output-dir",
          os.path.join(work, name + ".ref")])
     ref = np.load(os.path.join(work, name + ".ref", "out0.npy"))
     close = bool(np.abs(ref - oracle).max() <= tol)
+    if not close:
+        bad = np.unravel_index(np.argmax(np.abs(ref - oracle)), ref.shape)
+        print("  largest difference at", bad, ref[bad], oracle[bad])
     exact = True
     for threads in (1, 2, 3):
         fast = os.path.join(work, f"{name}.t{threads}.mlir")
@@ -153,7 +159,107 @@ for m, k, n in SHAPES:
         got = np.load(os.path.join(out, "out0.npy"))
         exact = exact and got.tobytes() == ref.tobytes()
     ok = integer and kernel and close and exact
-    failures += not ok
     print(f"{name}: integer layer {integer}, kernel {kernel}, reference within 1e-5 of numpy: {close}, "
           f"--qnt-codegen bit-exact at 1-3 threads: {exact}")
+    return ok
+
+
+def read_matmul_weights(k):
+    """The dequantized [K][N] weights of a weight-only matmul module: its
+    output on the identity."""
+    def read(wo):
+        eye = os.path.join(work, f"eye{k}.npy")
+        np.save(eye, np.eye(k, dtype=np.float32))
+        out = wo + ".w"
+        run([f"{bindir}/quant-run", wo, "--entry", "main", "--input", eye, "--output-dir", out])
+        return np.load(os.path.join(out, "out0.npy")).astype(np.float64)
+    return read
+
+
+def conv_model(w, h, wd, strides, dilations):
+    """@main(x: ?xHxWxC f32) = conv_2d_nhwc_hwcf(x, w) from zeros."""
+    kh, kw, c, f = w.shape
+    oh = (h - dilations[0] * (kh - 1) - 1) // strides[0] + 1
+    ow = (wd - dilations[1] * (kw - 1) - 1) // strides[1] + 1
+    xt, yt = f"tensor<?x{h}x{wd}x{c}xf32>", f"tensor<?x{oh}x{ow}x{f}xf32>"
+    return f"""func.func @main(%x: {xt}) -> {yt} {{
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : {xt}
+  %w = arith.constant {dense(w)} : tensor<{kh}x{kw}x{c}x{f}xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : {yt}
+  %z = linalg.fill ins(%zero : f32) outs(%e : {yt}) -> {yt}
+  %y = linalg.conv_2d_nhwc_hwcf {{dilations = dense<[{dilations[0]}, {dilations[1]}]> : tensor<2xi64>, strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}} ins(%x, %w : {xt}, tensor<{kh}x{kw}x{c}x{f}xf32>) outs(%z : {yt}) -> {yt}
+  return %y : {yt}
+}}
+"""
+
+
+def read_conv_weights(shape, h, wd, dilations):
+    """The dequantized [KH][KW][C][F] weights of a weight-only convolution
+    module: its output at pixel (0, 0) on one-hot images, one per (kh, kw,
+    c), the one at the pixel tap (kh, kw) reads (1 * w plus zeros is exact
+    in f32)."""
+    kh, kw, c, f = shape
+    def read(wo):
+        x = np.zeros((kh * kw * c, h, wd, c), np.float32)
+        for i, (a, b, ch) in enumerate(np.ndindex(kh, kw, c)):
+            x[i, a * dilations[0], b * dilations[1], ch] = 1.0
+        path = wo + ".onehot.npy"
+        np.save(path, x)
+        out = wo + ".w"
+        run([f"{bindir}/quant-run", wo, "--entry", "main", "--input", path, "--output-dir", out])
+        y = np.load(os.path.join(out, "out0.npy"))
+        return y[:, 0, 0, :].reshape(kh, kw, c, f).astype(np.float64)
+    return read
+
+
+def conv_oracle(strides, dilations, oh, ow):
+    """conv_2d_nhwc_hwcf of float64 arrays, as im2col rows times the
+    [KH KW C][F] weight."""
+    def conv(x, w):
+        kh, kw, c, f = w.shape
+        cols = np.empty((x.shape[0], oh, ow, kh, kw, c))
+        for a in range(kh):
+            for b in range(kw):
+                r0, c0 = a * dilations[0], b * dilations[1]
+                cols[:, :, :, a, b, :] = x[:, r0:r0 + strides[0] * (oh - 1) + 1:strides[0],
+                                           c0:c0 + strides[1] * (ow - 1) + 1:strides[1], :]
+        return (cols.reshape(-1, kh * kw * c) @ w.reshape(-1, f)).reshape(x.shape[0], oh, ow, f)
+    return conv
+
+
+failures = 0
+if conv_mode:
+    # (N, H, W, C, KH, KW, F, strides, dilations): 3x3, 2x2 and 1x1
+    # convolutions, strides and dilations, F not a multiple of 16; C from
+    # 64 (the least the quantizer takes) to 128, divided by the block size
+    # or (block-size=128) one block shorter than the weights'.
+    for n, h, wd, c, kh, kw, f, st, dl in CONV_SHAPES:
+        oh = (h - dl[0] * (kh - 1) - 1) // st[0] + 1
+        ow = (wd - dl[1] * (kw - 1) - 1) // st[1] + 1
+        name = f"conv{n}x{h}x{wd}x{c}_{kh}x{kw}x{f}_s{st[0]}{st[1]}_d{dl[0]}{dl[1]}"
+        w = (rng.standard_normal((kh, kw, c, f)) * rng.uniform(0.2, 2, f)).astype(np.float32)
+        x = (rng.standard_normal((n, h, wd, c)) *
+             rng.uniform(0.1, 3, (n, h, wd, 1))).astype(np.float32)
+        x[0, 0, 0, 1] = np.nan
+        x[0, 1, 1, :] = np.inf
+        ok = check(name, conv_model(w, h, wd, st, dl), x, read_conv_weights(w.shape, h, wd, dl),
+                   lambda xdq, wdq, o=conv_oracle(st, dl, oh, ow): o(xdq, wdq))
+        failures += not ok
+else:
+    for m, k, n in SHAPES:
+        name = f"{m}x{k}x{n}"
+        w = (rng.standard_normal((k, n)) * rng.uniform(0.2, 2, n)).astype(np.float32)
+        # Rows and blocks of different magnitudes, so that per-block scales
+        # matter.
+        x = (rng.standard_normal((m, k)) * rng.uniform(0.1, 3, (m, k // 8 + 1)).repeat(8, 1)[:, :k]).astype(np.float32)
+        if m >= 5:
+            # Non-finite elements: skipped by the ranges, saturated (+-inf)
+            # or quantized to the zero point (NaN); a row of infinities has
+            # no finite range in any block (scale 1).
+            x[0, 3], x[1, k - 1], x[2, 0] = np.inf, -np.inf, np.nan
+            x[4, :] = np.inf
+        failures += not check(name, matmul_model(w), x, read_matmul_weights(k),
+                              lambda xdq, wdq: xdq @ wdq)
 sys.exit(1 if failures else 0)
