@@ -22,12 +22,12 @@ The reference lowering must agree with it to 1e-5 of the largest output
 the reference's bits. Deterministic (seeded).
 
 With --conv, the layers are NHWC convolutions (HWCF weights per block of
-their input channels) instead, which --qnt-quantize turns into the block
+their input channels; FHWC with --conv-fhwc) instead, which --qnt-quantize turns into the block
 form on their im2col matrix; their dequantized weights are read back by
 running the weight-only model on one-hot images, and the oracle is the
 convolution of the dequantized operands in float64.
 
-Usage: check_block_contract.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--conv]
+Usage: check_block_contract.py BINDIR WORKDIR OPTIONS [CODEGEN-OPTIONS] [--conv | --conv-fhwc]
 """
 import os
 import re
@@ -37,8 +37,9 @@ import numpy as np
 
 from checklib import dense, matmul_model, nvfp4_quantize, run
 
-conv_mode = "--conv" in sys.argv
-args = [a for a in sys.argv if a != "--conv"]
+conv_mode = "--conv" in sys.argv or "--conv-fhwc" in sys.argv
+fhwc = "--conv-fhwc" in sys.argv
+args = [a for a in sys.argv if a not in ("--conv", "--conv-fhwc")]
 bindir, work, options = args[1], args[2], args[3]
 codegen = args[4] if len(args) > 4 else ""
 os.makedirs(work, exist_ok=True)
@@ -177,19 +178,24 @@ def read_matmul_weights(k):
 
 
 def conv_model(w, h, wd, strides, dilations):
-    """@main(x: ?xHxWxC f32) = conv_2d_nhwc_hwcf(x, w) from zeros."""
+    """@main(x: ?xHxWxC f32) = conv_2d_nhwc_hwcf(x, w) from zeros, or
+    conv_2d_nhwc_fhwc(x, w transposed to [F][KH][KW][C]) with --conv-fhwc."""
     kh, kw, c, f = w.shape
+    op, wshape = "conv_2d_nhwc_hwcf", f"{kh}x{kw}x{c}x{f}"
+    if fhwc:
+        w = np.ascontiguousarray(w.transpose(3, 0, 1, 2))
+        op, wshape = "conv_2d_nhwc_fhwc", f"{f}x{kh}x{kw}x{c}"
     oh = (h - dilations[0] * (kh - 1) - 1) // strides[0] + 1
     ow = (wd - dilations[1] * (kw - 1) - 1) // strides[1] + 1
     xt, yt = f"tensor<?x{h}x{wd}x{c}xf32>", f"tensor<?x{oh}x{ow}x{f}xf32>"
     return f"""func.func @main(%x: {xt}) -> {yt} {{
   %c0 = arith.constant 0 : index
   %n = tensor.dim %x, %c0 : {xt}
-  %w = arith.constant {dense(w)} : tensor<{kh}x{kw}x{c}x{f}xf32>
+  %w = arith.constant {dense(w)} : tensor<{wshape}xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty(%n) : {yt}
   %z = linalg.fill ins(%zero : f32) outs(%e : {yt}) -> {yt}
-  %y = linalg.conv_2d_nhwc_hwcf {{dilations = dense<[{dilations[0]}, {dilations[1]}]> : tensor<2xi64>, strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}} ins(%x, %w : {xt}, tensor<{kh}x{kw}x{c}x{f}xf32>) outs(%z : {yt}) -> {yt}
+  %y = linalg.{op} {{dilations = dense<[{dilations[0]}, {dilations[1]}]> : tensor<2xi64>, strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}} ins(%x, %w : {xt}, tensor<{wshape}xf32>) outs(%z : {yt}) -> {yt}
   return %y : {yt}
 }}
 """

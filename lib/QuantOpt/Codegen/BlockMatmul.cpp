@@ -102,9 +102,18 @@ struct Matched {
 };
 
 /// Whether the zero points `zx` of a dynamic input are 0: produced by a
-/// symmetric (or MX) qnt.dynamic_quantize to signed storage, or a zero
-/// constant.
+/// symmetric (MX, NVFP4) qnt.dynamic_quantize to signed storage, or a zero
+/// constant, possibly through the reshapes and slices of an im2col (a
+/// convolution's block form: windows inserted into an empty tensor).
 static bool isZeroPoint0(Value zx) {
+  if (auto collapse = zx.getDefiningOp<tensor::CollapseShapeOp>())
+    return isZeroPoint0(collapse.getSrc());
+  if (auto extract = zx.getDefiningOp<tensor::ExtractSliceOp>())
+    return isZeroPoint0(extract.getSource());
+  if (auto insert = zx.getDefiningOp<tensor::InsertSliceOp>())
+    return isZeroPoint0(insert.getSource()) &&
+           (insert.getDest().getDefiningOp<tensor::EmptyOp>() ||
+            isZeroPoint0(insert.getDest()));
   if (auto dq = zx.getDefiningOp<qnt::DynamicQuantizeOp>()) {
     std::optional<num::StorageKind> kind = qnt::getStorageKindOf(dq.getStorage());
     return dq.getScheme() != qnt::DynamicScheme::asymmetric && kind &&

@@ -1,5 +1,6 @@
 // RUN: quant-opt %s --split-input-file --qnt-quantize="weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block" 2>/dev/null | FileCheck %s
 // RUN: quant-opt %s --split-input-file --qnt-quantize="weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block" 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+// RUN: quant-opt %s --split-input-file --qnt-quantize="weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block layout=keep" 2>&1 >/dev/null | FileCheck %s --check-prefix=KEEP
 // RUN: quant-opt %s --split-input-file --qnt-quantize="weights=i4 weight-granularity=block block-size=48 act-storage=i8 act-scheme=symmetric act-granularity=block" 2>&1 >/dev/null | FileCheck %s --check-prefix=DIVIDE
 
 // Tests that a convolution with per-block weights (MXINT8, blocks of 32 of
@@ -50,18 +51,53 @@ func.func @small(%x: tensor<?x6x7x32xf32>) -> tensor<?x4x6x8xf32> {
 
 // -----
 
-// Tests that other convolution forms (here FHWC weights, as tosa.conv2d
-// lowers) stay weight-only with MX activations, and say why.
-// REMARK: remark: layer 'linalg.conv_2d_nhwc_fhwc#0' (conv_2d_nhwc_fhwc): weights quantized, activations stay in float: per-block integer convolutions take NHWC inputs and HWCF weights (linalg.conv_2d_nhwc_hwcf)
+// Tests that FHWC weights (as tosa.conv2d lowers) take the same form: the
+// weight's codes and parameters are moved to [KH KW C][F] at compile time,
 // CHECK-LABEL: func @fhwc
-// CHECK-NOT: qnt.contract
-func.func @fhwc(%x: tensor<?x6x7x64xf32>) -> tensor<?x4x6x8xf32> {
+// CHECK: qnt.contract %{{.*}} : (tensor<?x384xi8>, tensor<384x8xi8>, tensor<?x12xf32>, tensor<?x12xi32>) -> tensor<?x8xf32>
+func.func @fhwc(%x: tensor<?x6x7x64xf32>) -> tensor<?x4x3x8xf32> {
   %c0 = arith.constant 0 : index
   %n = tensor.dim %x, %c0 : tensor<?x6x7x64xf32>
   %w = arith.constant dense<0.25> : tensor<8x3x2x64xf32>
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty(%n) : tensor<?x4x6x8xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4x6x8xf32>) -> tensor<?x4x6x8xf32>
-  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<?x6x7x64xf32>, tensor<8x3x2x64xf32>) outs(%z : tensor<?x4x6x8xf32>) -> tensor<?x4x6x8xf32>
-  return %y : tensor<?x4x6x8xf32>
+  %e = tensor.empty(%n) : tensor<?x4x3x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4x3x8xf32>) -> tensor<?x4x3x8xf32>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 2]> : tensor<2xi64>} ins(%x, %w : tensor<?x6x7x64xf32>, tensor<8x3x2x64xf32>) outs(%z : tensor<?x4x3x8xf32>) -> tensor<?x4x3x8xf32>
+  return %y : tensor<?x4x3x8xf32>
+}
+
+// -----
+
+// Tests that a static input batch with a dynamic output batch (and the
+// converse) gives valid IR: the result is built in the input's batch and
+// cast to the layer's type.
+// CHECK-LABEL: func @static_in_dynamic_out
+// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] output_shape [2, 4, 5, 8] : tensor<40x8xf32> into tensor<2x4x5x8xf32>
+// CHECK: tensor.cast %[[E]] : tensor<2x4x5x8xf32> to tensor<?x4x5x8xf32>
+func.func @static_in_dynamic_out(%x: tensor<2x6x7x64xf32>, %n: index) -> tensor<?x4x5x8xf32> {
+  %w = arith.constant dense<0.25> : tensor<3x3x64x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x4x5x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4x5x8xf32>) -> tensor<?x4x5x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<2x6x7x64xf32>, tensor<3x3x64x8xf32>) outs(%z : tensor<?x4x5x8xf32>) -> tensor<?x4x5x8xf32>
+  return %y : tensor<?x4x5x8xf32>
+}
+
+// -----
+
+// Tests that an NCHW convolution takes the form once qnt-convert-to-nhwc has
+// made it NHWC (the default layout=nhwc), and stays weight-only with
+// layout=keep, saying why.
+// CHECK-LABEL: func @nchw
+// CHECK: qnt.contract %{{.*}} : (tensor<?x576xi8>, tensor<576x8xi8>, tensor<?x18xf32>, tensor<?x18xi32>) -> tensor<?x8xf32>
+// KEEP: remark: layer 'linalg.conv_2d_nchw_fchw#0' (conv_2d_nchw_fchw): weights quantized, activations stay in float: per-block integer convolutions take NHWC inputs and HWCF or FHWC weights (linalg.conv_2d_nhwc_hwcf or _fhwc)
+func.func @nchw(%x: tensor<?x64x6x7xf32>) -> tensor<?x8x4x5xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x64x6x7xf32>
+  %w = arith.constant dense<0.25> : tensor<8x64x3x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x8x4x5xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x8x4x5xf32>) -> tensor<?x8x4x5xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<?x64x6x7xf32>, tensor<8x64x3x3xf32>) outs(%z : tensor<?x8x4x5xf32>) -> tensor<?x8x4x5xf32>
+  return %y : tensor<?x8x4x5xf32>
 }

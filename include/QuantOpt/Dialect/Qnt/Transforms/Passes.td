@@ -267,9 +267,10 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "act-storage=i8 and activations=dynamic; with "
            "act-granularity=block and weights=mxint8, MX blocks on both "
            "sides), or nvfp4 (NVIDIA's NVFP4: E2M1 values in the weights' "
-           "blocks with E4M3 block scales under a per-tensor scale, all "
-           "solved at run time; act-storage=i8, activations=dynamic, "
-           "act-granularity=block)">,
+           "blocks with E4M3 block scales solved at run time under a "
+           "per-tensor scale, act-tensor-scale; act-storage=i8, "
+           "activations=dynamic, act-granularity=block); convolutions take "
+           "them per pixel and block of input channels">,
     Option<"actGranularity", "act-granularity", "std::string", /*default=*/"\"tensor\"",
            "tensor, row (one scale per row of a matmul activation: per token), "
            "or block (dynamic, per row and per block of the weights' block "

@@ -168,9 +168,23 @@ static Location getLayerLocation(OpBuilder &b, Operation *layer,
   return userLoc;
 }
 
-/// A convolution (NHWC input, HWCF weights per block of the input channels
-/// C) whose activation is quantized at run time per pixel and block of C,
-/// as the 2-D block form of qnt.contract on its im2col matrix:
+/// `values` laid out as [F][R] (elements of `width` entries each) as
+/// [R][F].
+template <typename T>
+static SmallVector<T> moveFirstToLast(ArrayRef<T> values, int64_t f,
+                                      int64_t width = 1) {
+  int64_t r = static_cast<int64_t>(values.size()) / (f * width);
+  SmallVector<T> out(values.size());
+  for (int64_t i = 0; i < f; ++i)
+    for (int64_t j = 0; j < r; ++j)
+      for (int64_t b = 0; b < width; ++b)
+        out[(j * f + i) * width + b] = values[(i * r + j) * width + b];
+  return out;
+}
+
+/// A convolution (NHWC input, HWCF or FHWC weights per block of the input
+/// channels C) whose activation is quantized at run time per pixel and
+/// block of C, as the 2-D block form of qnt.contract on its im2col matrix:
 ///
 ///   x_q, s_x, z_x = qnt.dynamic_quantize x block = B        [N, H, W, C]
 ///   X[n oh ow][kh kw c] = x_q[n, oh*sh + kh*dh, ow*sw + kw*dw, c]
@@ -181,21 +195,28 @@ static Location getLayerLocation(OpBuilder &b, Operation *layer,
 /// The (kh, kw, c) rows keep every block of C whole when B divides C or C
 /// is at most B (one block, of C rows), so the blocks, their scales and the
 /// order in which the block form sums them are the convolution's own: the
-/// int32 sums run over one block of one kernel tap.
+/// int32 sums run over one block of one kernel tap. FHWC weights (what
+/// tosa.conv2d lowers to) are transposed at compile time, with their
+/// parameters.
 static llvm::Error rewriteToBlockConvLayer(RewriterBase &rewriter,
-                                           linalg::Conv2DNhwcHwcfOp conv,
+                                           linalg::LinalgOp conv,
+                                           DenseIntElementsAttr stridesAttr,
+                                           DenseIntElementsAttr dilationsAttr,
                                            const QuantizedWeight &weight,
                                            const ActivationConfig &act) {
   qnt::ParamsAttr wp = weight.params;
-  Value x = conv.getInputs()[0];
-  Value c = conv.getOutputs()[0];
+  Value x = conv.getDpsInputOperand(0)->get();
+  Value c = conv.getDpsInitOperand(0)->get();
   auto xType = cast<RankedTensorType>(x.getType());
-  auto outType = cast<RankedTensorType>(conv.getResult(0).getType());
+  auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
   auto wType = cast<RankedTensorType>(weight.stored.getType());
-  int64_t kh = wType.getDimSize(0), kw = wType.getDimSize(1),
-          ch = wType.getDimSize(2), f = wType.getDimSize(3);
+  bool fhwc = isa<linalg::Conv2DNhwcFhwcOp>(conv.getOperation());
+  int64_t kh = wType.getDimSize(fhwc ? 1 : 0),
+          kw = wType.getDimSize(fhwc ? 2 : 1),
+          ch = wType.getDimSize(fhwc ? 3 : 2),
+          f = wType.getDimSize(fhwc ? 0 : 3);
   int64_t block = wp.getBlockSize();
-  if (wp.getAxis() != 2 || (ch > block && ch % block))
+  if (wp.getAxis() != (fhwc ? 3 : 2) || (ch > block && ch % block))
     return fail("per-block integer convolutions need blocks of the input "
                 "channels that divide them (or one block of all of them)");
   if (llvm::any_of(ArrayRef<int64_t>{xType.getDimSize(1), xType.getDimSize(2),
@@ -222,9 +243,9 @@ static llvm::Error rewriteToBlockConvLayer(RewriterBase &rewriter,
                             "a multiple of 4 input channels (") +
                 llvm::Twine(colBlock) + " here)");
   SmallVector<int64_t> strides =
-      llvm::to_vector(conv.getStrides().getValues<int64_t>());
+      llvm::to_vector(stridesAttr.getValues<int64_t>());
   SmallVector<int64_t> dilations =
-      llvm::to_vector(conv.getDilations().getValues<int64_t>());
+      llvm::to_vector(dilationsAttr.getValues<int64_t>());
 
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(conv);
@@ -286,16 +307,35 @@ static llvm::Error rewriteToBlockConvLayer(RewriterBase &rewriter,
   Value xCols = im2col(dq.getResult());
   Value sCols = im2col(dq.getScales());
   Value zCols = im2col(dq.getZeroPoints());
-  // 3. The weight as [KH KW C][F], per block of its rows (the same scales
-  // in the same order).
-  DenseElementsAttr stored2d =
-      DenseElementsAttr(weight.stored)
-          .reshape(
-              RankedTensorType::get({kh * kw * ch, f}, wType.getElementType()));
+  // 3. The weight as [KH KW C][F], per block of its rows: HWCF's scales in
+  // their order; FHWC's codes, scales and zero points moved from [F][...]
+  // to [...][F].
+  auto type2d =
+      RankedTensorType::get({kh * kw * ch, f}, wType.getElementType());
+  DenseElementsAttr stored2d = DenseElementsAttr(weight.stored);
+  DenseF32ArrayAttr scales2d = wp.getScales();
+  DenseI64ArrayAttr zeroPoints2d = wp.getZeroPoints();
+  if (fhwc && !stored2d.isSplat()) {
+    // Sub-byte elements take a byte each in the raw storage; wider ones
+    // `width` bytes.
+    ArrayRef<char> raw = stored2d.getRawData();
+    int64_t width = static_cast<int64_t>(raw.size()) / wType.getNumElements();
+    stored2d = DenseElementsAttr::getFromRawBuffer(
+        type2d, moveFirstToLast(raw, f, width));
+  } else {
+    stored2d = stored2d.reshape(type2d);
+  }
+  if (fhwc) {
+    scales2d = DenseF32ArrayAttr::get(
+        ctx, moveFirstToLast(wp.getScales().asArrayRef(), f));
+    if (wp.getZeroPoints().size() > 1)
+      zeroPoints2d = DenseI64ArrayAttr::get(
+          ctx, moveFirstToLast(wp.getZeroPoints().asArrayRef(), f));
+  }
   auto params2d = qnt::ParamsAttr::get(
       ctx, wp.getStorageType(), wp.getExpressedType(), /*axis=*/0, colBlock,
-      wp.getNarrowRange(), wp.getPowerOfTwo(), wp.getScales(),
-      wp.getZeroPoints(), wp.getMinValues(), wp.getRangeMin(), wp.getRangeMax(),
+      wp.getNarrowRange(), wp.getPowerOfTwo(), scales2d, zeroPoints2d,
+      wp.getMinValues(), wp.getRangeMin(), wp.getRangeMax(),
       wp.getTensorScale());
   Value wq = arith::ConstantOp::create(b, loc, stored2d);
   AffineExpr m, n, k;
@@ -311,10 +351,17 @@ static llvm::Error rewriteToBlockConvLayer(RewriterBase &rewriter,
       TypeAttr(), qnt::ParamsAttr(),
       qnt::RequantModeAttr::get(ctx, qnt::RequantMode::float32),
       DenseI64ArrayAttr());
+  // The result in the input's batch (static or not) and the weight's F,
+  // cast to the layer's type when that one says otherwise.
+  auto expandedType =
+      RankedTensorType::get({xType.getDimSize(0), oh, ow, f}, b.getF32Type());
   Value y = tensor::ExpandShapeOp::create(
-      b, loc, outType, flat, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}},
+      b, loc, expandedType, flat,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}},
       ArrayRef<OpFoldResult>{batch, b.getIndexAttr(oh), b.getIndexAttr(ow),
                              b.getIndexAttr(f)});
+  if (expandedType != outType)
+    y = tensor::CastOp::create(b, loc, outType, y);
   if (!isZeroFill(c))
     y = buildInitAdd(b, loc, c, y);
   Operation *oldWeight = conv.getDpsInputOperand(1)->get().getDefiningOp();
@@ -391,14 +438,22 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
                 "activations per row or per block (act-granularity=row or "
                 "block)");
   // Convolutions take the block form through their im2col matrix.
-  auto blockConv =
-      block && act.dynamic && act.perBlock
-          ? dyn_cast<linalg::Conv2DNhwcHwcfOp>(layer.getOperation())
-          : linalg::Conv2DNhwcHwcfOp();
+  DenseIntElementsAttr convStrides, convDilations;
+  if (block && act.dynamic && act.perBlock) {
+    if (auto hwcf = dyn_cast<linalg::Conv2DNhwcHwcfOp>(layer.getOperation())) {
+      convStrides = hwcf.getStrides();
+      convDilations = hwcf.getDilations();
+    } else if (auto fhwc =
+                   dyn_cast<linalg::Conv2DNhwcFhwcOp>(layer.getOperation())) {
+      convStrides = fhwc.getStrides();
+      convDilations = fhwc.getDilations();
+    }
+  }
+  bool blockConv = static_cast<bool>(convStrides);
   if (block && !blockConv && act.dynamic && act.perBlock &&
       linalg::isaConvolutionOpInterface(layer))
     return fail("per-block integer convolutions take NHWC inputs and HWCF "
-                "weights (linalg.conv_2d_nhwc_hwcf)");
+                "or FHWC weights (linalg.conv_2d_nhwc_hwcf or _fhwc)");
   if (block && !blockConv) {
     // Blocks of the one reduced loop, which indexes the input's last
     // dimension (qnt.contract's verifier checks the same).
@@ -432,7 +487,8 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
                 num::getStorageName(wParams.getStorageKind()) +
                 " weights over " + llvm::Twine(k) + " terms)");
   if (blockConv)
-    return rewriteToBlockConvLayer(rewriter, blockConv, weight, act);
+    return rewriteToBlockConvLayer(rewriter, layer, convStrides, convDilations,
+                                   weight, act);
   int64_t wAxis = wParams.getAxis();
   if (wAxis >= 0 && !block) {
     auto d = dyn_cast<AffineDimExpr>(wMap.getResult(wAxis));

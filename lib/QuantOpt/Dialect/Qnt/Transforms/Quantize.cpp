@@ -217,12 +217,23 @@ struct QntQuantizePass
              << "qnt-quantize: unknown act-tensor-scale='" << actTensorScale
              << "' (expected dynamic or calibrated)";
     if (actTensorScale == "calibrated" &&
-        (*actSchemeKind != num::Scheme::NvFp4 ||
+        (*actSchemeKind != num::Scheme::NvFp4 || activations != "dynamic" ||
          (stats.empty() && !providedStats)))
       return mlir::emitError(module.getLoc())
              << "qnt-quantize: act-tensor-scale=calibrated sets the tensor "
-                "scale of NVFP4 activations (act-scheme=nvfp4) from "
-                "stats=FILE";
+                "scale of NVFP4 activations (act-scheme=nvfp4, "
+                "activations=dynamic) from stats=FILE";
+    // The range comes from the statistics of the layer's original input;
+    // AWQ rescales that input afterwards (per channel), and
+    // calibration=auto compares the errors of integer parameters.
+    if (actTensorScale == "calibrated" &&
+        (weightMethod == "awq" || calibration == "auto"))
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: act-tensor-scale=calibrated does not combine "
+                "with "
+             << (weightMethod == "awq" ? "weight-method=awq (it rescales the "
+                                         "layer input after calibration)"
+                                       : "calibration=auto");
     activation.dynamic = activations == "dynamic";
     activation.perRow = actGranularity == "row";
     activation.perBlock = actGranularity == "block";

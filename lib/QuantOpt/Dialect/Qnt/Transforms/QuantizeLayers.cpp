@@ -197,18 +197,31 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
     if (plan.range) {
       act.min = plan.range->min;
       act.max = plan.range->max;
-      // A calibrated NVFP4 tensor scale (num::getNvFp4TensorScale of the
-      // range's largest magnitude; ranges are finite).
-      if (act.dynamic && act.scheme == numerics::Scheme::NvFp4)
-        act.tensorScale = *numerics::getNvFp4TensorScale(static_cast<float>(
-            std::max(std::fabs(act.min), std::fabs(act.max))));
+    }
+    // A calibrated NVFP4 tensor scale: num::getNvFp4TensorScale of the
+    // range's largest magnitude, which must be finite (a range rescaled by
+    // SmoothQuant may not be).
+    std::optional<float> tensorScale;
+    if (plan.range && act.dynamic && act.scheme == numerics::Scheme::NvFp4) {
+      tensorScale = numerics::getNvFp4TensorScale(
+          static_cast<float>(std::max(std::fabs(act.min), std::fabs(act.max))));
+      if (tensorScale)
+        act.tensorScale = *tensorScale;
     }
     auto linalgLayer = dyn_cast<linalg::LinalgOp>(layer.getOperation());
     llvm::Error err =
-        linalgLayer ? rewriteToIntegerLayer(rewriter, linalgLayer, weight, act)
-                    : llvm::createStringError(
-                          "integer kernels are built on linalg; the "
-                          "qnt-quantize pipeline lowers TOSA layers first");
+        plan.range && act.dynamic && act.scheme == numerics::Scheme::NvFp4 &&
+                !tensorScale
+            ? llvm::createStringError(
+                  llvm::formatv("the calibrated range [{0}, {1}] gives no "
+                                "NVFP4 tensor scale",
+                                act.min, act.max)
+                      .str())
+        : linalgLayer
+            ? rewriteToIntegerLayer(rewriter, linalgLayer, weight, act)
+            : llvm::createStringError(
+                  "integer kernels are built on linalg; the "
+                  "qnt-quantize pipeline lowers TOSA layers first");
     if (!err)
       return {LayerPlan::Kind::Integer, "", plan.note, precision};
     plan.reason = llvm::toString(std::move(err));
