@@ -44,9 +44,9 @@ bindir, work, options = args[1], args[2], args[3]
 codegen = args[4] if len(args) > 4 else ""
 os.makedirs(work, exist_ok=True)
 SHAPES = [(1, 97, 53), (5, 131, 37), (7, 64, 48), (33, 200, 100), (4, 32, 16)]
-CONV_SHAPES = [(2, 10, 9, 64, 3, 3, 24, (1, 2), (1, 1)),
-               (3, 6, 5, 64, 2, 2, 16, (1, 1), (1, 1)),
-               (1, 7, 7, 96, 1, 1, 17, (1, 1), (1, 1)),
+CONV_SHAPES = [(2, 10, 9, 128, 3, 3, 24, (1, 2), (1, 1)),
+               (3, 6, 5, 128, 2, 2, 16, (1, 1), (1, 1)),
+               (1, 7, 7, 192, 1, 1, 17, (1, 1), (1, 1)),
                (2, 12, 10, 128, 3, 2, 5, (2, 1), (2, 3))]
 rng = np.random.default_rng(5)
 
@@ -238,9 +238,10 @@ def conv_oracle(strides, dilations, oh, ow):
 failures = 0
 if conv_mode:
     # (N, H, W, C, KH, KW, F, strides, dilations): 3x3, 2x2 and 1x1
-    # convolutions, strides and dilations, F not a multiple of 16; C from
-    # 64 (the least the quantizer takes) to 128, divided by the block size
-    # or (block-size=128) one block shorter than the weights'.
+    # convolutions, strides and dilations, F not a multiple of 16; C of 128
+    # (the least the quantizer takes with blocks below 32) and 192, divided
+    # by the block size or (block-size=256) one block shorter than the
+    # weights'.
     for n, h, wd, c, kh, kw, f, st, dl in CONV_SHAPES:
         oh = (h - dl[0] * (kh - 1) - 1) // st[0] + 1
         ow = (wd - dl[1] * (kw - 1) - 1) // st[1] + 1

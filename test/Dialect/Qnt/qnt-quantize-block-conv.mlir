@@ -33,9 +33,10 @@ func.func @conv(%x: tensor<?x6x7x64xf32>) -> tensor<?x4x3x8xf32> {
 
 // -----
 
-// Tests that below 64 input channels the convolution stays weight-only, with
-// the reason: the im2col form costs more than it saves there.
-// REMARK: remark: layer 'linalg.conv_2d_nhwc_hwcf#0' (conv_2d_nhwc_hwcf): weights quantized, activations stay in float: per-block integer convolutions pay from 64 input channels (32 here)
+// Tests that below 64 input channels (blocks of 32) the convolution stays
+// weight-only, with the reason: the im2col form costs more than it saves
+// there.
+// REMARK: remark: layer 'linalg.conv_2d_nhwc_hwcf#0' (conv_2d_nhwc_hwcf): weights quantized, activations stay in float: per-block integer convolutions pay from 64 input channels with blocks of 32 (32 here)
 // CHECK-LABEL: func @small
 // CHECK-NOT: qnt.contract
 func.func @small(%x: tensor<?x6x7x32xf32>) -> tensor<?x4x6x8xf32> {

@@ -224,17 +224,18 @@ static llvm::Error rewriteToBlockConvLayer(RewriterBase &rewriter,
                                      outType.getDimSize(2)},
                    ShapedType::isDynamic))
     return fail("per-block integer convolutions need static spatial sizes");
-  // Below 64 input channels the im2col copies and the per-block sums cost
-  // more than the weight-only convolution saves (one thread, AMD EPYC,
-  // session 19: 3x3 convolutions, MX x MX against weight-only MX, 6.8x
-  // slower at C = 8, 2x at 16, 1.1x faster at 32 with F = 64 but 1.3x at
-  // 64, 1.8x at 128, 2.5x at 256; NVFP4 x NVFP4 1.1x faster at 64).
-  constexpr int64_t kMinChannels = 64;
-  if (ch < kMinChannels)
-    return fail(llvm::Twine("per-block integer convolutions pay from ") +
-                llvm::Twine(kMinChannels) + " input channels (" +
-                llvm::Twine(ch) + " here)");
   int64_t colBlock = std::min(block, ch);
+  // With fewer input channels the im2col copies and the per-block sums cost
+  // more than the weight-only convolution saves. One thread, AMD EPYC,
+  // session 19, 3x3 convolutions at batch 8, against weight-only in the
+  // same format: MXINT8 x MXINT8 (blocks of 32) 6.8x slower at C = 8, 2x at
+  // 16, 1.1x faster at 32, 1.5x at 64, 2x at 128, 2.5x at 256; NVFP4 x
+  // NVFP4 (blocks of 16) 0.85-1.1x at 64, 1.5x at 128, 1.8x at 256.
+  int64_t minChannels = colBlock >= 32 ? 64 : 128;
+  if (ch < minChannels)
+    return fail(llvm::Twine("per-block integer convolutions pay from ") +
+                llvm::Twine(minChannels) + " input channels with blocks of " +
+                llvm::Twine(colBlock) + " (" + llvm::Twine(ch) + " here)");
   // The group-wise kernel sums groups of 4 (vpdpbusd); a first layer's 1 or
   // 3 channels would leave the layer to the reference loops, slower than
   // weight-only.
