@@ -512,6 +512,14 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   Value xq, sxTensor, zxTensor;
   qnt::ParamsAttr staticInputParams;
   if (act.dynamic) {
+    // Blocks need the reduced size: a dynamic one is the weight's K (the
+    // layer's operands must agree), stated with a cast.
+    if (actBlock && xType.isDynamicDim(xType.getRank() - 1)) {
+      SmallVector<int64_t> shape(xType.getShape());
+      shape.back() = k;
+      x = tensor::CastOp::create(
+          b, loc, RankedTensorType::get(shape, xType.getElementType()), x);
+    }
     auto dq = quantizeAtRunTime(b, loc, x, act, perRow, actBlock);
     xq = dq.getResult();
     sxTensor = dq.getScales();
