@@ -126,6 +126,32 @@ def check_smooth(out, mlir, alpha):
           "(%.4g vs %.4g)" % (e["smooth"], e["plain"]))
 
 
+def check_scaled_range(out, mlir):
+    """Static u8 activations after AWQ: the input's quantization parameters
+    in MLIR must be solved (QuantOpt's asymmetric u8: scale (hi - lo) / 255,
+    zero point -rint(lo / scale)) from the range of the *scaled* input, the
+    per-channel extremes of x times the inserted inverse scales, in
+    float32; not from the range of x itself."""
+    import re
+    x = np.load(os.path.join(out, "x.npy"))
+    text = open(mlir).read()
+    found = re.findall(r"dense<\[([^\]]*)\]> : tensor<16xf32>", text)
+    inv = np.array([float(v) for v in found[0].split(",")], np.float32)
+    f32 = np.float32
+    lo = min(f32(0), min(f32(x[:, c].min()) * inv[c] for c in range(16)))
+    hi = max(f32(0), max(f32(x[:, c].max()) * inv[c] for c in range(16)))
+    scale = f32(f32(hi - lo) / f32(255))
+    zp = int(np.clip(-np.rint(f32(lo / scale)), 0, 255))
+    m = re.search(r"qnt\.quantize %\w+ : tensor<\?x16xf32> .*#qnt\.params<ui8, scales = \[([^\]]*)\], "
+                  r"zero_points = \[([^\]]*)\]>", text)
+    got_scale, got_zp = f32(float(m.group(1))), int(m.group(2))
+    raw_lo, raw_hi = min(f32(0), x.min()), max(f32(0), x.max())
+    print("static input parameters from the scaled range:",
+          got_scale == scale and got_zp == zp,
+          "(%r, %d; expected %r, %d; unscaled range would give %r)" %
+          (got_scale, got_zp, scale, zp, f32(f32(raw_hi - raw_lo) / f32(255))))
+
+
 def check_mixed(out, budget):
     """The chosen candidate's SQNR in the report against numpy's on the
     calibration data (from the model's weights on the identity), and the
@@ -174,6 +200,8 @@ if __name__ == "__main__":
         check_mixed(sys.argv[2], float(sys.argv[3]))
     elif sys.argv[1] == "bias":
         check_bias(sys.argv[2])
+    elif sys.argv[1] == "scaled-range":
+        check_scaled_range(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "smooth":
         check_smooth(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:

@@ -14,7 +14,6 @@
 // RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block act-tensor-scale=calibrated" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-SCHEME
 // RUN: not quant-opt %s --qnt-quantize="act-tensor-scale=static" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-BAD
 // RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block act-tensor-scale=calibrated activations=none stats=%S/Inputs/nvfp4-stats.json" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-SCHEME
-// RUN: not quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=4 act-storage=i8 act-scheme=nvfp4 act-granularity=block act-tensor-scale=calibrated weight-method=awq stats=%S/Inputs/nvfp4-stats.json" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-AWQ
 // RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block act-tensor-scale=calibrated calibration=auto stats=%S/Inputs/nvfp4-stats.json" 2>&1 | FileCheck %s --check-prefix=NVFP4-CAL-AUTO
 // RUN: not quant-opt %s --qnt-quantize="act-granularity=group" 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -64,7 +63,6 @@
 // NVFP4-CAL: qnt.dynamic_quantize %arg0 : tensor<?x10xf32> to tensor<?x10xi8>, tensor<?x3xf32>, tensor<?x3xi32> storage = i8 scheme = nvfp4 block = 4 tensor_scale = 0.00199999986{{$}}
 // NVFP4-CAL-MSE: error: qnt-quantize: act-tensor-scale=calibrated takes the range of calibration=minmax, moving-average or percentile, not mse
 // NVFP4-CAL-SCHEME: error: qnt-quantize: act-tensor-scale=calibrated sets the tensor scale of NVFP4 activations (act-scheme=nvfp4, activations=dynamic) from stats=FILE
-// NVFP4-CAL-AWQ: error: qnt-quantize: act-tensor-scale=calibrated does not combine with weight-method=awq (it rescales the layer input after calibration)
 // NVFP4-CAL-AUTO: error: qnt-quantize: act-tensor-scale=calibrated does not combine with calibration=auto
 // NVFP4-CAL-BAD: error: qnt-quantize: unknown act-tensor-scale='static' (expected dynamic or calibrated)
 // NVFP4 activations have no blocks to take from per-channel weights: the

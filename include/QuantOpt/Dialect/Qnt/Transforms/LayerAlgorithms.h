@@ -51,8 +51,13 @@ struct InputScalingOutcome {
   /// configuration asks for neither algorithm).
   std::string note;
   /// Static activations: the range of the scaled activation, from the
-  /// per-channel extremes of the statistics (SmoothQuant).
+  /// per-channel extremes of the statistics (SmoothQuant, and AWQ when the
+  /// statistics have them).
   std::optional<calibration::Range> range;
+  /// The input was rescaled (AWQ) but the statistics have no per-channel
+  /// extremes to rescale its range with: the calibrated range no longer
+  /// describes it.
+  bool rangeLost = false;
 };
 
 /// Applies SmoothQuant (config.smoothQuant) or AWQ (config.method == Awq)

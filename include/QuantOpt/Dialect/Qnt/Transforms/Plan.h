@@ -62,6 +62,9 @@ struct PlanOptions {
   /// Static activations: this range instead of the statistics' (the layer's
   /// input was rescaled after calibration, e.g. by SmoothQuant).
   std::optional<calibration::Range> rangeOverride;
+  /// Static activations: why no range describes the layer's input (it was
+  /// rescaled and the statistics cannot follow), when one does not.
+  std::string noRange;
   /// The layer's weight configuration, decided before planning (mixed
   /// precision), instead of the recipe's; with `keepFloat` set, the layer
   /// stays in float for that reason.

@@ -208,12 +208,32 @@ quantopt::applyInputScaling(RewriterBase &rewriter, Operation *layer,
   auto w = getLayerWeight(layer);
   if (!w)
     return skip(llvm::toString(w.takeError()));
+  // The per-channel extremes of the input, when the statistics have them.
+  int64_t axis = getActivationChannelAxis(layer);
+  bool channelExtremes =
+      observed && observed->channelAxis == axis &&
+      static_cast<int64_t>(observed->channelMin.size()) == w->cols;
+  // The range of the input scaled by 1 / scales, channel by channel (what
+  // static activations and a calibrated NVFP4 tensor scale then read).
+  auto setScaledRange = [&](ArrayRef<float> scales) {
+    if (!channelExtremes) {
+      outcome.rangeLost = true;
+      return;
+    }
+    float lo = 0, hi = 0;
+    for (int64_t c = 0; c < w->cols; ++c) {
+      if (!std::isfinite(observed->channelMin[c]) ||
+          !std::isfinite(observed->channelMax[c]))
+        continue;
+      lo = std::min(lo, observed->channelMin[c] * (1.0f / scales[c]));
+      hi = std::max(hi, observed->channelMax[c] * (1.0f / scales[c]));
+    }
+    outcome.range = cal::Range{lo, hi};
+  };
 
   if (!awq) {
     // SmoothQuant: max |x_j| from the per-channel extremes.
-    int64_t axis = getActivationChannelAxis(layer);
-    if (!observed || observed->channelAxis != axis ||
-        static_cast<int64_t>(observed->channelMin.size()) != w->cols)
+    if (!channelExtremes)
       return skip("the statistics have no per-channel extremes of its input "
                   "(calibrate with per-channel observers, the default)");
     std::vector<float> actMax(w->cols);
@@ -230,16 +250,7 @@ quantopt::applyInputScaling(RewriterBase &rewriter, Operation *layer,
       return skip(llvm::toString(scales.takeError()));
     if (llvm::Error err = scaleLayerInput(rewriter, layer, *scales))
       return skip(llvm::toString(std::move(err)));
-    // The scaled input's range, channel by channel.
-    float lo = 0, hi = 0;
-    for (int64_t c = 0; c < w->cols; ++c) {
-      if (!std::isfinite(observed->channelMin[c]) ||
-          !std::isfinite(observed->channelMax[c]))
-        continue;
-      lo = std::min(lo, observed->channelMin[c] * (1.0f / (*scales)[c]));
-      hi = std::max(hi, observed->channelMax[c] * (1.0f / (*scales)[c]));
-    }
-    outcome.range = cal::Range{lo, hi};
+    setScaledRange(*scales);
     outcome.note = llvm::formatv("smoothquant alpha={0}: input channels "
                                  "scaled by {1:e2} to {2:e2}",
                                  llvm::format("%g", *config.smoothQuant),
@@ -272,6 +283,7 @@ quantopt::applyInputScaling(RewriterBase &rewriter, Operation *layer,
   if (llvm::Error err = scaleLayerInput(rewriter, layer, result->scales,
                                         w->fromMatrix(result->weights)))
     return skip(llvm::toString(std::move(err)));
+  setScaledRange(result->scales);
   double rtn = result->errors.front();
   double best = *std::min_element(result->errors.begin(), result->errors.end());
   outcome.note = llvm::formatv("awq alpha={0}{1}: output error {2:e2} "

@@ -137,6 +137,10 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
   if (options.activations == ActivationMode::Static ||
       options.calibratedTensorScale) {
     plan.staticActivations = options.activations == ActivationMode::Static;
+    if (!options.noRange.empty()) {
+      plan.reason = options.noRange;
+      return plan;
+    }
     if (options.rangeOverride) {
       plan.range = *options.rangeOverride;
     } else if (options.stats) {

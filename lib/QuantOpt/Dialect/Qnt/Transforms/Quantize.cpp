@@ -223,17 +223,12 @@ struct QntQuantizePass
              << "qnt-quantize: act-tensor-scale=calibrated sets the tensor "
                 "scale of NVFP4 activations (act-scheme=nvfp4, "
                 "activations=dynamic) from stats=FILE";
-    // The range comes from the statistics of the layer's original input;
-    // AWQ rescales that input afterwards (per channel), and
-    // calibration=auto compares the errors of integer parameters.
-    if (actTensorScale == "calibrated" &&
-        (weightMethod == "awq" || calibration == "auto"))
+    // calibration=auto compares the errors of integer parameters, which
+    // NVFP4 activations do not have.
+    if (actTensorScale == "calibrated" && calibration == "auto")
       return mlir::emitError(module.getLoc())
              << "qnt-quantize: act-tensor-scale=calibrated does not combine "
-                "with "
-             << (weightMethod == "awq" ? "weight-method=awq (it rescales the "
-                                         "layer input after calibration)"
-                                       : "calibration=auto");
+                "with calibration=auto";
     activation.dynamic = activations == "dynamic";
     activation.perRow = actGranularity == "row";
     activation.perBlock = actGranularity == "block";

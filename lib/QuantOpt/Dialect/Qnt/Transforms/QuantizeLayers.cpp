@@ -167,6 +167,10 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
     if (!scaling.note.empty())
       note = note.empty() ? scaling.note : note + "; " + scaling.note;
     local.rangeOverride = scaling.range;
+    if (scaling.rangeLost)
+      local.noRange = "awq rescaled its input, and the statistics have no "
+                      "per-channel extremes to rescale the input's range with "
+                      "(calibrate with per-channel observers)";
   }
   LayerPlan plan = planLayer(layer, record.name, record.opName, local);
   if (!note.empty())
