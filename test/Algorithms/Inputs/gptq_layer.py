@@ -126,12 +126,13 @@ def check_smooth(out, mlir, alpha):
           "(%.4g vs %.4g)" % (e["smooth"], e["plain"]))
 
 
-def check_scaled_range(out, mlir):
+def check_scaled_range(out, mlir, nvfp4=False):
     """Static u8 activations after AWQ: the input's quantization parameters
     in MLIR must be solved (QuantOpt's asymmetric u8: scale (hi - lo) / 255,
     zero point -rint(lo / scale)) from the range of the *scaled* input, the
     per-channel extremes of x times the inserted inverse scales, in
-    float32; not from the range of x itself."""
+    float32; not from the range of x itself. With `nvfp4`, the same for
+    the calibrated tensor scale of NVFP4 activations."""
     import re
     x = np.load(os.path.join(out, "x.npy"))
     text = open(mlir).read()
@@ -140,6 +141,15 @@ def check_scaled_range(out, mlir):
     f32 = np.float32
     lo = min(f32(0), min(f32(x[:, c].min()) * inv[c] for c in range(16)))
     hi = max(f32(0), max(f32(x[:, c].max()) * inv[c] for c in range(16)))
+    if nvfp4:
+        # NVFP4's calibrated tensor scale: amax / (448 * 6) in float32.
+        g = f32(max(abs(lo), hi) / f32(2688))
+        m = re.search(r"scheme = nvfp4 block = \d+ tensor_scale = ([0-9.e+-]+)", text)
+        got = f32(float(m.group(1)))
+        unscaled = f32(max(abs(x.min()), abs(x.max())) / f32(2688))
+        print("NVFP4 tensor scale from the scaled range:", got == g,
+              "(%r; expected %r; unscaled range would give %r)" % (got, g, unscaled))
+        return
     scale = f32(f32(hi - lo) / f32(255))
     zp = int(np.clip(-np.rint(f32(lo / scale)), 0, 255))
     m = re.search(r"qnt\.quantize %\w+ : tensor<\?x16xf32> .*#qnt\.params<ui8, scales = \[([^\]]*)\], "
@@ -201,7 +211,7 @@ if __name__ == "__main__":
     elif sys.argv[1] == "bias":
         check_bias(sys.argv[2])
     elif sys.argv[1] == "scaled-range":
-        check_scaled_range(sys.argv[2], sys.argv[3])
+        check_scaled_range(sys.argv[2], sys.argv[3], len(sys.argv) > 4)
     elif sys.argv[1] == "smooth":
         check_smooth(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:

@@ -1,5 +1,6 @@
 // RUN: quant-opt %s --split-input-file --qnt-quantize="weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block" 2>/dev/null | FileCheck %s
 // RUN: quant-opt %s --split-input-file --qnt-quantize="weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block" 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
+// RUN: quant-opt %s --split-input-file --qnt-quantize="weights=nvfp4 act-storage=i8 act-scheme=nvfp4 act-granularity=block" 2>&1 >/dev/null | FileCheck %s --check-prefix=NVFP4
 // RUN: quant-opt %s --split-input-file --qnt-quantize="weights=mxint8 act-storage=i8 act-scheme=mx act-granularity=block layout=keep" 2>&1 >/dev/null | FileCheck %s --check-prefix=KEEP
 // RUN: quant-opt %s --split-input-file --qnt-quantize="weights=i4 weight-granularity=block block-size=48 act-storage=i8 act-scheme=symmetric act-granularity=block" 2>&1 >/dev/null | FileCheck %s --check-prefix=DIVIDE
 
@@ -10,6 +11,9 @@
 // along W) for the codes, the scales and the zero points, rows
 // [N * 4 * 3][3 * 2 * 64] and [N * 4 * 3][3 * 2 * 2], the weight as
 // [3 * 2 * 64][8] in blocks of 32 rows, and the result expanded back.
+// NVFP4's blocks of 16 pay from 128 input channels: this 64-channel
+// convolution stays weight-only with NVFP4 on both sides.
+// NVFP4: remark: layer 'linalg.conv_2d_nhwc_hwcf#0' (conv_2d_nhwc_hwcf): weights quantized, activations stay in float: per-block integer convolutions pay from 128 input channels with blocks of 16 (64 here)
 // CHECK-LABEL: func @conv
 // CHECK: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = qnt.dynamic_quantize %arg0 : tensor<?x6x7x64xf32> to tensor<?x6x7x64xi8>, tensor<?x6x7x2xf32>, tensor<?x6x7x2xi32> storage = i8 scheme = mx block = 32
 // CHECK: tensor.extract_slice %[[Q]][0, 2, 1, 0] [%{{.*}}, 4, 3, 64] [1, 1, 2, 1] : tensor<?x6x7x64xi8> to tensor<?x4x3x64xi8>
@@ -101,4 +105,18 @@ func.func @nchw(%x: tensor<?x64x6x7xf32>) -> tensor<?x8x4x5xf32> {
   %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x8x4x5xf32>) -> tensor<?x8x4x5xf32>
   %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<?x64x6x7xf32>, tensor<8x64x3x3xf32>) outs(%z : tensor<?x8x4x5xf32>) -> tensor<?x8x4x5xf32>
   return %y : tensor<?x8x4x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @dynamic_in_static_out
+// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] output_shape [%{{.*}}, 4, 5, 8] : tensor<?x8xf32> into tensor<?x4x5x8xf32>
+// CHECK: tensor.cast %[[E]] : tensor<?x4x5x8xf32> to tensor<2x4x5x8xf32>
+func.func @dynamic_in_static_out(%x: tensor<?x6x7x64xf32>) -> tensor<2x4x5x8xf32> {
+  %w = arith.constant dense<0.25> : tensor<3x3x64x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4x5x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4x5x8xf32>) -> tensor<2x4x5x8xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<?x6x7x64xf32>, tensor<3x3x64x8xf32>) outs(%z : tensor<2x4x5x8xf32>) -> tensor<2x4x5x8xf32>
+  return %y : tensor<2x4x5x8xf32>
 }
