@@ -116,7 +116,8 @@ static bool isZeroPoint0(Value zx) {
             isZeroPoint0(insert.getDest()));
   if (auto dq = zx.getDefiningOp<qnt::DynamicQuantizeOp>()) {
     std::optional<num::StorageKind> kind = qnt::getStorageKindOf(dq.getStorage());
-    return dq.getScheme() != qnt::DynamicScheme::asymmetric && kind &&
+    return zx == dq.getZeroPoints() &&
+           dq.getScheme() != qnt::DynamicScheme::asymmetric && kind &&
            num::isSignedStorage(*kind);
   }
   return matchPattern(zx, m_Zero());
