@@ -498,6 +498,31 @@ struct RequantizeLowering : OpRewritePattern<RequantizeOp> {
   }
 };
 
+/// A group's range from its finite extremes (+inf / -inf when it has no
+/// finite element): such a group behaves as all zeros.
+static std::pair<Value, Value> emitGroupRange(OpBuilder &b, Location l,
+                                              Value lo, Value hi) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  Value zero = f32Const(b, l, 0.0f);
+  lo = arith::SelectOp::create(b, l,
+                               arith::CmpFOp::create(b, l,
+                                                     arith::CmpFPredicate::OEQ,
+                                                     lo, f32Const(b, l, inf)),
+                               zero, lo);
+  hi = arith::SelectOp::create(b, l,
+                               arith::CmpFOp::create(b, l,
+                                                     arith::CmpFPredicate::OEQ,
+                                                     hi, f32Const(b, l, -inf)),
+                               zero, hi);
+  return {lo, hi};
+}
+
+/// max(|lo|, |hi|).
+static Value emitAbsMax(OpBuilder &b, Location l, Value lo, Value hi) {
+  return arith::MaximumFOp::create(b, l, math::AbsFOp::create(b, l, lo),
+                                   math::AbsFOp::create(b, l, hi));
+}
+
 /// qnt.dynamic_quantize: a reduction for the range, a generic that solves the
 /// parameters (num::solveFromRange for symmetric/asymmetric integer
 /// storage, in the same float32 operations), and the quantization itself.
@@ -585,23 +610,12 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
         [&](OpBuilder &nb, Location l, ValueRange args) {
           // A group without finite elements behaves as all zeros.
           Value zero = f32Const(nb, l, 0.0f);
-          Value rmin = arith::SelectOp::create(
-              nb, l,
-              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, args[0],
-                                    f32Const(nb, l, inf)),
-              zero, args[0]);
-          Value rmax = arith::SelectOp::create(
-              nb, l,
-              arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, args[1],
-                                    f32Const(nb, l, -inf)),
-              zero, args[1]);
+          auto [rmin, rmax] = emitGroupRange(nb, l, args[0], args[1]);
           float levels = static_cast<float>(range.qmax - range.qmin);
           Value raw, isZero, lo;
           if (options.scheme == num::Scheme::Mx) {
             // num::getMxSharedExponent and getMxScale (MXINT8): 2^(e - 6).
-            Value amax = arith::MaximumFOp::create(
-                nb, l, math::AbsFOp::create(nb, l, rmin),
-                math::AbsFOp::create(nb, l, rmax));
+            Value amax = emitAbsMax(nb, l, rmin, rmax);
             Value scale = emitMxInt8Scale(nb, l, amax);
             Value zpf = zero;
             Value zp = arith::FPToSIOp::create(nb, l, nb.getI32Type(), zpf);
@@ -617,9 +631,7 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
             isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
                                            hi, lo);
           } else {
-            Value amax = arith::MaximumFOp::create(
-                nb, l, math::AbsFOp::create(nb, l, rmin),
-                math::AbsFOp::create(nb, l, rmax));
+            Value amax = emitAbsMax(nb, l, rmin, rmax);
             raw = arith::DivFOp::create(nb, l, amax,
                                         f32Const(nb, l, levels / 2.0f));
             isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
@@ -679,27 +691,14 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
     Location loc = op.getLoc();
     Value x = op.getInput();
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
-    constexpr float inf = std::numeric_limits<float>::infinity();
     unsigned paramRank = paramMap.getNumResults();
     AffineMap paramIdentity = b.getMultiDimIdentityMap(paramRank);
     SmallVector<utils::IteratorType> paramIters(paramRank,
                                                 utils::IteratorType::parallel);
     // A row's largest finite magnitude, 0 without finite elements.
-    auto emitAmax = [&](OpBuilder &nb, Location l, Value lo, Value hi) {
-      Value zero = f32Const(nb, l, 0.0f);
-      lo = arith::SelectOp::create(
-          nb, l,
-          arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, lo,
-                                f32Const(nb, l, inf)),
-          zero, lo);
-      hi = arith::SelectOp::create(
-          nb, l,
-          arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, hi,
-                                f32Const(nb, l, -inf)),
-          zero, hi);
-      return arith::MaximumFOp::create(nb, l, math::AbsFOp::create(nb, l, lo),
-                                       math::AbsFOp::create(nb, l, hi))
-          .getResult();
+    auto emitAmax = [](OpBuilder &nb, Location l, Value lo, Value hi) {
+      auto [groupLo, groupHi] = emitGroupRange(nb, l, lo, hi);
+      return emitAbsMax(nb, l, groupLo, groupHi);
     };
     Value g;
     if (float given = op.getSolverOptions().tensorScale; given > 0.0f) {
