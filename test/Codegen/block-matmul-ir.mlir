@@ -33,7 +33,7 @@
 // CHECK: vector.shuffle
 // CHECK: %[[W4:.*]] = vector.shuffle
 // Fewer than 4 rows: 4 column blocks per tile (here 1), each weight
-// stream prefetched 512 bytes (16 groups of four, clamped to the last) ahead.
+// stream prefetched 2 KB (64 groups of four, clamped to the last) ahead.
 // CHECK: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<1x2x32xi8>
 // CHECK: qnt_x86.dot_u8i8 %{{.*}}, %[[W4]], %{{.*}} : vector<64xi8> into vector<16xi32>
 // CHECK-NOT: arith.subi
