@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Numerics/Numerics.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 #include "QuantOpt/Runtime/Runner.h"
 
@@ -579,14 +580,22 @@ static int runGroupwise(MLIRContext &ctx, const std::vector<Shape> &shapes,
       double ms = NAN;
     };
     std::vector<Variant> variants;
-    for (int64_t block : {32, 128}) {
-      int64_t groups = (s.k + block - 1) / block;
-      std::vector<float> sc(groups * s.n);
-      for (size_t i = 0; i < sc.size(); ++i)
-        sc[i] = 0.01f + 0.001f * static_cast<float>(i % 13);
-      variants.push_back({llvm::formatv("ours W4A8 g{0}", block).str(),
-                          buildGroupwiseModule(s, w4, sc, block)});
-    }
+    // f32 scales, then the same rounded to f16 (--qnt-quantize
+    // weight-scale=f16: the kernel streams 2 bytes per scale).
+    for (bool half : {false, true})
+      for (int64_t block : {32, 128}) {
+        int64_t groups = (s.k + block - 1) / block;
+        std::vector<float> sc(groups * s.n);
+        for (size_t i = 0; i < sc.size(); ++i) {
+          sc[i] = 0.01f + 0.001f * static_cast<float>(i % 13);
+          if (half)
+            sc[i] = quantopt::numerics::roundScaleToHalf(sc[i]);
+        }
+        variants.push_back(
+            {llvm::formatv("ours W4A8 g{0}{1}", block, half ? " f16" : "")
+                 .str(),
+             buildGroupwiseModule(s, w4, sc, block)});
+      }
     std::vector<float> sc8(s.n);
     for (int64_t j = 0; j < s.n; ++j)
       sc8[j] = 0.001f + 0.0001f * static_cast<float>(j % 7);
@@ -651,9 +660,10 @@ static int runGroupwise(MLIRContext &ctx, const std::vector<Shape> &shapes,
             v.label, v.ms, ops / (v.ms * 1e6));
       llvm::outs() << llvm::formatv(
           "{0,-16} {1,-7} ratios: ours W4A8 speed / ours W8A8: g32 {2:f2}x, "
-          "g128 {3:f2}x\n",
-          shapeName, t, variants[2].ms / variants[0].ms,
-          variants[2].ms / variants[1].ms);
+          "g128 {3:f2}x; with f16 scales: g32 {4:f2}x, g128 {5:f2}x\n",
+          shapeName, t, variants[4].ms / variants[0].ms,
+          variants[4].ms / variants[1].ms, variants[4].ms / variants[2].ms,
+          variants[4].ms / variants[3].ms);
     }
   }
   return failures;

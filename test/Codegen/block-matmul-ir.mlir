@@ -22,8 +22,10 @@
 // neither zero points nor weight sums are read).
 // CHECK-LABEL: func.func @i4_symmetric
 // CHECK: %[[W:.*]] = arith.constant dense<-69> : tensor<1x2x32xi8>
-// CHECK: %[[S:.*]] = arith.constant dense<{{\[\[\[}}5.000000e-01, {{.*}}], [2.500000e-01, {{.*}}]]]> : tensor<1x2x16xf32>
-// CHECK: qnt.kernel ins(%[[W]], %[[S]], %{{.*}}, %{{.*}} : tensor<1x2x32xi8>, tensor<1x2x16xf32>, tensor<?x8xi8>, tensor<?x2xf32>) outs(%{{.*}} : tensor<?x16xf32>)
+// The scales (0.5 and 0.25) are normal f16 values: stored as their bits
+// (0x3800, 0x3400).
+// CHECK: %[[S:.*]] = arith.constant dense<{{\[\[\[}}14336, {{.*}}], [13312, {{.*}}]]]> : tensor<1x2x16xi16>
+// CHECK: qnt.kernel ins(%[[W]], %[[S]], %{{.*}}, %{{.*}} : tensor<1x2x32xi8>, tensor<1x2x16xi16>, tensor<?x8xi8>, tensor<?x2xf32>) outs(%{{.*}} : tensor<?x16xf32>)
 // CHECK: memref.alloc(%{{.*}}) : memref<?x2xi32>
 // CHECK: vector.reduction <add>, %{{.*}} : vector<4xi32> into i32
 // Each block's accumulators start at -c_w R_g = -8 R_g.
@@ -37,6 +39,13 @@
 // CHECK: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<1x2x32xi8>
 // CHECK: qnt_x86.dot_u8i8 %{{.*}}, %[[W4]], %{{.*}} : vector<64xi8> into vector<16xi32>
 // CHECK-NOT: arith.subi
+// The decode tile prefetches the scales of a block ahead (clamped),
+// then widens them exactly to f32: (h << 13) + ((127 - 15) << 23).
+// CHECK: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<1x2x16xi16>
+// CHECK: %[[H:.*]] = arith.extui %{{.*}} : vector<16xi16> to vector<16xi32>
+// CHECK: %[[SH:.*]] = arith.shli %[[H]], %cst{{.*}} : vector<16xi32>
+// CHECK: %[[B:.*]] = arith.addi %[[SH]], %cst{{.*}} : vector<16xi32>
+// CHECK: arith.bitcast %[[B]] : vector<16xi32> to vector<16xf32>
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // From 16 rows on, the nibbles of a column group are unpacked once into a
 // panel of bytes [groups of four][2 columns x 64] that the row tiles read.
@@ -62,8 +71,10 @@ func.func @i4_symmetric(%a: tensor<?x8xf32>) -> tensor<?x16xf32> {
 }
 
 // i4 weights with zero points, u8 asymmetric activations: the byte table t
-// and the weight sums are constants, the zero points an input.
+// and the weight sums are constants, the zero points an input. A scale
+// that is not an f16 value (0.1) keeps the scales in f32.
 // CHECK-LABEL: func.func @u8_asymmetric
+// CHECK: arith.constant dense<{{\[\[\[}}1.000000e-01, 5.000000e-01, {{.*}}]]]> : tensor<1x2x16xf32>
 // CHECK: %[[T:.*]] = arith.constant dense<{{\[\[\[}}9, 9, {{.*}}], [6, 6, {{.*}}]]]> : tensor<1x2x16xi8>
 // CHECK: %[[WS:.*]] = arith.constant dense<{{\[\[\[}}8, 8, {{.*}}], [20, 20, {{.*}}]]]> : tensor<1x2x16xi32>
 // CHECK: qnt.kernel ins(%{{.*}}, %{{.*}}, %[[T]], %[[WS]], %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x32xi8>, tensor<1x2x16xf32>, tensor<1x2x16xi8>, tensor<1x2x16xi32>, tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32>)
@@ -79,7 +90,7 @@ func.func @u8_asymmetric(%a: tensor<?x8xf32>) -> tensor<?x16xf32> {
   %xq, %sx, %zx = qnt.dynamic_quantize %a : tensor<?x8xf32> to tensor<?x8xi8>, tensor<?x2xf32>, tensor<?x2xi32> storage = ui8 scheme = asymmetric block = 4
   %y = qnt.contract %xq, %w dynamic(%sx, %zx) : (tensor<?x8xi8>, tensor<8x16xi4>, tensor<?x2xf32>, tensor<?x2xi32>) -> tensor<?x16xf32>
          maps = [#x, #w, #o] input_storage = ui8
-         weight = #qnt.params<i4, axis = 0, block = 4, scales = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25], zero_points = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2]>
+         weight = #qnt.params<i4, axis = 0, block = 4, scales = [0.1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25], zero_points = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2]>
   return %y : tensor<?x16xf32>
 }
 

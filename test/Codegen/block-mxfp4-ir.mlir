@@ -5,7 +5,7 @@
 // their negatives).
 // RUN: quant-opt %s --qnt-block-matmul | FileCheck %s
 // CHECK-LABEL: func @mxfp4
-// CHECK: qnt.kernel ins(%{{.*}} : tensor<1x16x32xi8>, tensor<1x2x16xf32>,
+// CHECK: qnt.kernel ins(%{{.*}} : tensor<1x16x32xi8>, tensor<1x2x16xi16>,
 // CHECK: %[[RAW:.*]] = vector.load %{{.*}} : memref<1x16x32xi8>, vector<32xi8>
 // CHECK: %[[NIB:.*]] = vector.shuffle
 // CHECK: %[[U:.*]] = qnt_x86.lookup_bytes %[[NIB]] table = [12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0] : vector<64xi8>

@@ -557,6 +557,50 @@ TEST(NumericsSolverTest, ScaleOverflow) {
             "");
 }
 
+// Tests roundScaleToHalf on hand-derived f16 values: 0.1 lies between the
+// f16 neighbours 0x2E66 = 1638/16384 = 0.0999755859375 and 0x2E67 =
+// 0.10003662109375 and is nearer the first; 1 + 2^-11 is halfway between
+// 1 and 1 + 2^-10 and rounds to the even 1; 1 + 3 * 2^-11 rounds to the
+// even 1 + 2^-9; below 2^-14 the scale is raised to 2^-14; from 65520
+// (halfway past 65504) it is +inf.
+TEST(NumericsSolverTest, RoundScaleToHalf) {
+  EXPECT_EQ(roundScaleToHalf(0.1f), 0.0999755859375f);
+  EXPECT_EQ(roundScaleToHalf(1.0f + 0x1p-11f), 1.0f);
+  EXPECT_EQ(roundScaleToHalf(1.0f + 3 * 0x1p-11f), 1.0f + 0x1p-9f);
+  EXPECT_EQ(roundScaleToHalf(0.5f), 0.5f);
+  EXPECT_EQ(roundScaleToHalf(0x1p-14f), 0x1p-14f);
+  EXPECT_EQ(roundScaleToHalf(0x1p-20f), 0x1p-14f);
+  EXPECT_EQ(roundScaleToHalf(FLT_MIN), 0x1p-14f);
+  EXPECT_EQ(roundScaleToHalf(65504.0f), 65504.0f);
+  EXPECT_EQ(roundScaleToHalf(65519.0f), 65504.0f);
+  EXPECT_TRUE(std::isinf(roundScaleToHalf(65520.0f)));
+}
+
+// Tests that halfScale solves with the rounded scale: i4 symmetric narrow
+// on [-0.7, 0.7] gives 0.7 / 7 = 0.1 in float32, rounded to
+// 0.0999755859375; u8 asymmetric on [-2, 1.5] gives 3.5 / 255 =
+// 0.013725490, rounded to 0.01372528076171875, and the zero point comes
+// from the rounded scale: round(2 / s) = round(145.7165...) = 146.
+// Ranges past f16 and the MX scheme are errors.
+TEST(NumericsSolverTest, HalfScales) {
+  SolverOptions i4 = options(StorageKind::I4, Scheme::Symmetric);
+  i4.halfScale = true;
+  Expected<QuantParams> p = solveFromRange(-0.7, 0.7, i4);
+  ASSERT_TRUE(static_cast<bool>(p)) << toString(p.takeError());
+  EXPECT_EQ(p->scale, 0.0999755859375f);
+  SolverOptions u8 = options(StorageKind::U8, Scheme::Asymmetric);
+  u8.halfScale = true;
+  u8.narrowRange = false;
+  p = solveFromRange(-2.0, 1.5, u8);
+  ASSERT_TRUE(static_cast<bool>(p)) << toString(p.takeError());
+  EXPECT_EQ(p->scale, 0.01372528076171875f);
+  EXPECT_EQ(p->zeroPoint, 146);
+  EXPECT_NE(errorOf(solveFromRange(-1e6, 1e6, i4)), "");
+  SolverOptions mx = options(StorageKind::I8, Scheme::Mx);
+  mx.halfScale = true;
+  EXPECT_NE(errorOf(solveFromRange(-1.0, 1.0, mx)), "");
+}
+
 //===----------------------------------------------------------------------===//
 // Granularity
 //===----------------------------------------------------------------------===//

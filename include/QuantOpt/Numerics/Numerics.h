@@ -392,6 +392,11 @@ float getNvFp4Scale(float blockScale, float tensorScale);
 /// [2^-6, 448], else std::nullopt.
 std::optional<float> getNvFp4BlockScaleOf(float scale, float tensorScale);
 
+/// The f16 value nearest to the positive `scale` (ties to even), raised to
+/// 2^-14 (f16's smallest normal, so that every such scale widens to f32 by
+/// shifting its bits); +inf past f16's largest finite value (65504).
+float roundScaleToHalf(float scale);
+
 struct SolverOptions {
   StorageKind storage = StorageKind::I8;
   Scheme scheme = Scheme::Symmetric;
@@ -399,6 +404,12 @@ struct SolverOptions {
   bool narrowRange = true;
   /// Round every scale up to a power of two.
   bool powerOfTwo = false;
+  /// Round every scale to an IEEE half-precision value
+  /// (roundScaleToHalf), as llama.cpp's and ONNX Runtime MatMulNBits'
+  /// fp16 scales; the values are quantized with the rounded scale. Integer
+  /// and float storage under the QuantOpt profile, not the MX and NVFP4
+  /// schemes (their scales have formats of their own).
+  bool halfScale = false;
   /// A range narrower than the storage type's (e.g. 3-bit values in i4
   /// storage, [-4, 3]) when rangeMin < rangeMax; it replaces narrowRange.
   int64_t rangeMin = 0, rangeMax = 0;

@@ -340,6 +340,16 @@ float quantopt::numerics::detail::roundUpToPowerOfTwo(float s) {
   return std::ldexp(1.0f, exponent);
 }
 
+float quantopt::numerics::roundScaleToHalf(float scale) {
+  APFloat half(scale);
+  bool losesInfo = false;
+  half.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &losesInfo);
+  if (half.isInfinity())
+    return std::numeric_limits<float>::infinity();
+  half.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
+  return std::max(half.convertToFloat(), 0x1p-14f);
+}
+
 IntRange SolverOptions::getIntRange() const {
   if (hasCustomRange())
     return {rangeMin, rangeMax};
@@ -377,8 +387,16 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
   float rmax = static_cast<float>(rmaxIn);
   auto finishScale = [&](float raw, bool zero) {
     float scale = clampScale(raw, zero);
-    return options.powerOfTwo ? roundUpToPowerOfTwo(scale) : scale;
+    if (options.powerOfTwo)
+      scale = roundUpToPowerOfTwo(scale);
+    return options.halfScale ? roundScaleToHalf(scale) : scale;
   };
+  if (options.halfScale &&
+      (options.profile != Profile::QuantOpt || options.scheme == Scheme::Mx ||
+       options.scheme == Scheme::NvFp4))
+    return llvm::createStringError(
+        "f16 scales take the quantopt profile and the symmetric, asymmetric "
+        "or minval scheme (MX and NVFP4 scales have formats of their own)");
 
   QuantParams params;
   if (options.profile != Profile::QuantOpt) {
@@ -466,6 +484,12 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
   }
   // Ranges near the float32 limits overflow the scale; say so rather than
   // return an infinite scale.
+  if (options.halfScale && !std::isfinite(params.scale))
+    return llvm::createStringError(
+        llvm::formatv("range [{0}, {1}] is too wide for an f16 scale "
+                      "(at most 65504)",
+                      rminIn, rmaxIn)
+            .str());
   if (!std::isfinite(params.scale) || !std::isfinite(params.minValue))
     return llvm::createStringError(
         llvm::formatv("range [{0}, {1}] is too wide for a float32 scale",

@@ -14,6 +14,12 @@
 // RANGE: error: qnt-quantize: unknown weight-range='wide' (expected narrow or full)
 // RUN: not quant-opt %s --qnt-quantize="profile=mxnet" 2>&1 | FileCheck %s --check-prefix=PROFILE
 // PROFILE: error: qnt-quantize: unknown profile='mxnet' (expected quantopt, torch, onnxruntime or tflite)
+// RUN: not quant-opt %s --qnt-quantize="weight-scale=bf16" 2>&1 | FileCheck %s --check-prefix=WSCALE
+// WSCALE: error: qnt-quantize: unknown weight-scale='bf16' (expected f32 or f16)
+// RUN: not quant-opt %s --qnt-quantize="weights=mxfp4 weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
+// RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
+// RUN: not quant-opt %s --qnt-quantize="profile=torch weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
+// WSCALEMX: error: qnt-quantize: weight-scale=f16 takes the quantopt profile and integer or float weights (MX and NVFP4 scales have formats of their own)
 // RUN: not quant-opt %s --qnt-quantize="reduce-range=both" 2>&1 | FileCheck %s --check-prefix=REDUCE
 // REDUCE: error: qnt-quantize: unknown reduce-range='both' (expected none, activations, weights or all)
 // RUN: not quant-opt %s --qnt-quantize="reduce-range=weights weights=f8E4M3FN" 2>&1 | FileCheck %s --check-prefix=REDUCEF

@@ -41,6 +41,8 @@ struct WeightConfig {
   /// integer storage and MX, full otherwise).
   std::optional<bool> narrowRange;
   bool powerOfTwo = false;
+  /// f16 scales (numerics::SolverOptions::halfScale).
+  bool halfScales = false;
   /// Whose formulas (--qnt-quantize profile=) and torch's reduce_range.
   numerics::Profile profile = numerics::Profile::QuantOpt;
   bool reduceRange = false;
@@ -85,6 +87,8 @@ public:
     std::optional<int64_t> blockSize;
     std::optional<bool> narrowRange;
     std::optional<bool> powerOfTwo;
+    /// "weight_scale": true for "f16", false for "f32".
+    std::optional<bool> halfScales;
     std::optional<WeightConfig::Method> method;
     std::optional<unsigned> bits;
     std::optional<double> smoothQuant;

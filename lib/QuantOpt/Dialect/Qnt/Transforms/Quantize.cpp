@@ -242,6 +242,11 @@ struct QntQuantizePass
     if (!weightRange.empty())
       config.narrowRange = weightRange == "narrow";
     config.powerOfTwo = pow2;
+    if (weightScale != "f32" && weightScale != "f16")
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: unknown weight-scale='" << weightScale
+             << "' (expected f32 or f16)";
+    config.halfScales = weightScale == "f16";
     std::optional<num::Profile> parsedProfile = num::parseProfileName(profile);
     if (!parsedProfile)
       return mlir::emitError(module.getLoc())
@@ -271,6 +276,12 @@ struct QntQuantizePass
                << "qnt-quantize: reduce-range=" << reduceRange << " needs "
                << what << " in integer storage of 3 bits or more, not "
                << num::getStorageName(kind);
+    if (config.halfScales &&
+        (mx || nvfp4 || *parsedProfile != num::Profile::QuantOpt))
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: weight-scale=f16 takes the quantopt profile "
+                "and integer or float weights (MX and NVFP4 scales have "
+                "formats of their own)";
     if (mx) {
       // SolverOptions::setDefaults gives the MX scheme E8M0 (power-of-two)
       // scales and MXINT8 the narrow range [-127, 127].

@@ -23,6 +23,7 @@ num::SolverOptions WeightConfig::getSolverOptions() const {
   options.storage = storage;
   options.scheme = scheme;
   options.powerOfTwo = powerOfTwo;
+  options.halfScale = halfScales;
   options.profile = profile;
   options.reduceRange = reduceRange;
   options.setDefaults(narrowRange);
@@ -62,6 +63,8 @@ std::string WeightConfig::describe() const {
     s += " smoothquant(" + llvm::formatv("{0}", llvm::format("%g", *smoothQuant)).str() + ")";
   if (reduceRange)
     s += " reduce-range";
+  if (halfScales)
+    s += " f16-scales";
   if (profile != numerics::Profile::QuantOpt)
     s += " (" + numerics::getProfileName(profile).str() + " profile)";
   return s;
@@ -185,6 +188,12 @@ static llvm::Expected<Recipe::Rule> parseRule(const json::Object &object,
       if (!b)
         return fail(source, where + ".bias_correction", "expected true or false");
       rule.biasCorrection = *b;
+    } else if (k == "weight_scale") {
+      auto str = value.getAsString();
+      if (!str || (*str != "f32" && *str != "f16"))
+        return fail(source, where + ".weight_scale",
+                    "expected \"f32\" or \"f16\"");
+      rule.halfScales = *str == "f16";
     } else if (k == "pow2") {
       auto b = value.getAsBoolean();
       if (!b)
@@ -270,6 +279,8 @@ static void apply(const Recipe::Rule &rule, WeightConfig &config) {
     config.narrowRange = rule.narrowRange;
   if (rule.powerOfTwo)
     config.powerOfTwo = *rule.powerOfTwo;
+  if (rule.halfScales)
+    config.halfScales = *rule.halfScales;
   if (rule.method)
     config.method = *rule.method;
   if (rule.bits)
