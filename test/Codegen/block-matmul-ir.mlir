@@ -43,8 +43,10 @@
 // then widens them exactly to f32: (h << 13) + ((127 - 15) << 23).
 // CHECK: memref.prefetch %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}], read, locality<3>, data : memref<1x2x16xi16>
 // CHECK: %[[H:.*]] = arith.extui %{{.*}} : vector<16xi16> to vector<16xi32>
-// CHECK: %[[SH:.*]] = arith.shli %[[H]], %cst{{.*}} : vector<16xi32>
-// CHECK: %[[B:.*]] = arith.addi %[[SH]], %cst{{.*}} : vector<16xi32>
+// CHECK: %[[C13:.*]] = arith.constant dense<13> : vector<16xi32>
+// CHECK: %[[SH:.*]] = arith.shli %[[H]], %[[C13]] : vector<16xi32>
+// CHECK: %[[C112:.*]] = arith.constant dense<939524096> : vector<16xi32>
+// CHECK: %[[B:.*]] = arith.addi %[[SH]], %[[C112]] : vector<16xi32>
 // CHECK: arith.bitcast %[[B]] : vector<16xi32> to vector<16xf32>
 // CHECK: arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // From 16 rows on, the nibbles of a column group are unpacked once into a

@@ -579,9 +579,11 @@ TEST(NumericsSolverTest, RoundScaleToHalf) {
 // Tests that halfScale solves with the rounded scale: i4 symmetric narrow
 // on [-0.7, 0.7] gives 0.7 / 7 = 0.1 in float32, rounded to
 // 0.0999755859375; u8 asymmetric on [-2, 1.5] gives 3.5 / 255 =
-// 0.013725490, rounded to 0.01372528076171875, and the zero point comes
-// from the rounded scale: round(2 / s) = round(145.7165...) = 146.
-// Ranges past f16 and the MX scheme are errors.
+// 0.013725490, rounded to 0.01372528076171875. The zero point comes from
+// the rounded scale: on [-2.25, 1] the scale 3.25 / 255 = 0.012745098
+// rounds to 0.012748718 and round(2.25 / s) = round(176.488) = 176 (177
+// from the f32 scale, 176.538). Ranges past f16, the MX scheme and ranges
+// of more than 11 bits are errors.
 TEST(NumericsSolverTest, HalfScales) {
   SolverOptions i4 = options(StorageKind::I4, Scheme::Symmetric);
   i4.halfScale = true;
@@ -594,11 +596,19 @@ TEST(NumericsSolverTest, HalfScales) {
   p = solveFromRange(-2.0, 1.5, u8);
   ASSERT_TRUE(static_cast<bool>(p)) << toString(p.takeError());
   EXPECT_EQ(p->scale, 0.01372528076171875f);
-  EXPECT_EQ(p->zeroPoint, 146);
-  EXPECT_NE(errorOf(solveFromRange(-1e6, 1e6, i4)), "");
+  p = solveFromRange(-2.25, 1.0, u8);
+  ASSERT_TRUE(static_cast<bool>(p)) << toString(p.takeError());
+  EXPECT_EQ(p->zeroPoint, 176);
+  EXPECT_NE(errorOf(solveFromRange(-1e6, 1e6, i4)).find("too wide for an f16"),
+            std::string::npos);
   SolverOptions mx = options(StorageKind::I8, Scheme::Mx);
   mx.halfScale = true;
-  EXPECT_NE(errorOf(solveFromRange(-1.0, 1.0, mx)), "");
+  EXPECT_NE(errorOf(solveFromRange(-1.0, 1.0, mx)).find("quantopt profile"),
+            std::string::npos);
+  SolverOptions i16 = options(StorageKind::I16, Scheme::Symmetric);
+  i16.halfScale = true;
+  EXPECT_NE(errorOf(solveFromRange(-1.0, 1.0, i16)).find("at most 11 bits"),
+            std::string::npos);
 }
 
 //===----------------------------------------------------------------------===//

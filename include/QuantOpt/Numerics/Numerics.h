@@ -392,6 +392,11 @@ float getNvFp4Scale(float blockScale, float tensorScale);
 /// [2^-6, 448], else std::nullopt.
 std::optional<float> getNvFp4BlockScaleOf(float scale, float tensorScale);
 
+/// The widest integer weights f16 scales take: the nearest f16 can be
+/// 2^-11 below the solved scale, so the largest value reaches
+/// qmax (1 + 2^-11), which still rounds to qmax while qmax < 1024.
+constexpr unsigned kMaxHalfScaleBits = 11;
+
 /// The f16 value nearest to the positive `scale` (ties to even), raised to
 /// 2^-14 (f16's smallest normal, so that every such scale widens to f32 by
 /// shifting its bits); +inf past f16's largest finite value (65504).

@@ -320,7 +320,9 @@ struct BlockKernels {
     if (f16Scales) {
       std::vector<int16_t> halves;
       halves.reserve(swValues.size());
-      for (float v : swValues) // the zero padding: 0x0000, never read
+      // Padding past N: 0x0000 (widens to 2^-15; its lanes are never
+      // stored).
+      for (float v : swValues)
         halves.push_back(v == 0.0f ? 0 : toHalfBits(v));
       sw = kernel.addConstant(DenseElementsAttr::get(
           paramType(IntegerType::get(ctx, 16)), ArrayRef<int16_t>(halves)));

@@ -397,6 +397,16 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
     return llvm::createStringError(
         "f16 scales take the quantopt profile and the symmetric, asymmetric "
         "or minval scheme (MX and NVFP4 scales have formats of their own)");
+  if (options.halfScale && !isFloatStorage(storage)) {
+    IntRange range = options.getIntRange();
+    if (range.qmax - range.qmin >= (int64_t(1) << kMaxHalfScaleBits))
+      return llvm::createStringError(
+          llvm::formatv("f16 scales take integer ranges of at most {0} bits "
+                        "(the nearest f16 can be 2^-11 below the scale), not "
+                        "[{1}, {2}]",
+                        kMaxHalfScaleBits, range.qmin, range.qmax)
+              .str());
+  }
 
   QuantParams params;
   if (options.profile != Profile::QuantOpt) {

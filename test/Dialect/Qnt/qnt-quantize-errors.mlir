@@ -19,6 +19,11 @@
 // RUN: not quant-opt %s --qnt-quantize="weights=mxfp4 weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
 // RUN: not quant-opt %s --qnt-quantize="weights=nvfp4 weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
 // RUN: not quant-opt %s --qnt-quantize="profile=torch weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
+// RUN: not quant-opt %s --qnt-quantize="weights=i8 weight-scheme=mx weight-granularity=block weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
+// RUN: not quant-opt %s --qnt-quantize="weights=i16 weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALE16
+// WSCALE16: error: qnt-quantize: weight-scale=f16 takes integer weights of at most 11 bits (a scale rounded to the nearest f16 can be 2^-11 smaller, which would clip the largest values of wider ones), not i16
+// RUN: not quant-opt %s --qnt-quantize="weights=bf16 weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEBF
+// WSCALEBF: error: qnt-quantize: weights=bf16 keeps float weights without scales; weight-scale=f16 does not apply
 // WSCALEMX: error: qnt-quantize: weight-scale=f16 takes the quantopt profile and integer or float weights (MX and NVFP4 scales have formats of their own)
 // RUN: not quant-opt %s --qnt-quantize="reduce-range=both" 2>&1 | FileCheck %s --check-prefix=REDUCE
 // REDUCE: error: qnt-quantize: unknown reduce-range='both' (expected none, activations, weights or all)

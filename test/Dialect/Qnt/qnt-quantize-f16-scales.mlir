@@ -7,7 +7,7 @@
 // 0x2AC4 = 1732 / 32768 = 0.052856445; the values are quantized with it
 // (round(0.37 / 0.052856445) = round(7.0001) = 7) and the layer takes the
 // group-wise kernel (qnt-block-matmul streams such scales as f16 bits).
-// CHECK: remark: qnt-quantize: 2 layer(s): 2 integer, 0 weight-only, 0 kept in float (weights i4 symmetric per-block(32) f16-scales
+// CHECK: remark: qnt-quantize: 3 layer(s): 3 integer, 0 weight-only, 0 kept in float (weights i4 symmetric per-block(32) f16-scales
 // CHECK-LABEL: func.func @two
 // CHECK: qnt.contract
 // CHECK-SAME: weight = #qnt.params<i4, narrow, axis = 0, block = 32, scales = [0.052856445,
@@ -31,4 +31,18 @@ func.func @two(%a: tensor<3x64xf32>) -> tensor<3x20xf32> {
   %w2 = arith.constant dense<0.37> : tensor<20x20xf32>
   %3 = linalg.matmul ins(%2, %w2 : tensor<3x20xf32>, tensor<20x20xf32>) outs(%1 : tensor<3x20xf32>) -> tensor<3x20xf32> loc("fc2")
   return %3 : tensor<3x20xf32>
+}
+
+// The values are quantized with the rounded scale: 0.184999 / 0.052857142
+// = 3.49998 would give 3, 0.184999 / 0.052856445 = 3.50003 gives 4.
+// CHECK-LABEL: func.func @rounded
+// CHECK: arith.constant dense<{{\[\[}}7], [4], [0],
+// CHECK-SAME: tensor<32x1xi4>
+func.func @rounded(%a: tensor<3x32xf32>) -> tensor<3x1xf32> {
+  %w = arith.constant dense<[[0.37], [0.184999], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0]]> : tensor<32x1xf32>
+  %0 = tensor.empty() : tensor<3x1xf32>
+  %c = arith.constant 0.0 : f32
+  %1 = linalg.fill ins(%c : f32) outs(%0 : tensor<3x1xf32>) -> tensor<3x1xf32>
+  %2 = linalg.matmul ins(%a, %w : tensor<3x32xf32>, tensor<32x1xf32>) outs(%1 : tensor<3x1xf32>) -> tensor<3x1xf32>
+  return %2 : tensor<3x1xf32>
 }

@@ -101,6 +101,7 @@ struct QntQuantizePass
   std::string getWeightsOption() const { return weights; }
   std::string getActivationsOption() const { return activations; }
   std::string getNonFiniteOption() const { return nonFinite; }
+  std::string getWeightScaleOption() const { return weightScale; }
   /// Whether the pipeline converts NCHW layers to NHWC before this pass.
   bool convertsToNhwc() const { return layout == "nhwc"; }
   QntQuantizePass(std::shared_ptr<const cal::StatsFile> provided)
@@ -276,8 +277,9 @@ struct QntQuantizePass
                << "qnt-quantize: reduce-range=" << reduceRange << " needs "
                << what << " in integer storage of 3 bits or more, not "
                << num::getStorageName(kind);
-    if (config.halfScales &&
-        (mx || nvfp4 || *parsedProfile != num::Profile::QuantOpt))
+    if (config.halfScales && (mx || nvfp4 || *scheme == num::Scheme::Mx ||
+                              *scheme == num::Scheme::NvFp4 ||
+                              *parsedProfile != num::Profile::QuantOpt))
       return mlir::emitError(module.getLoc())
              << "qnt-quantize: weight-scale=f16 takes the quantopt profile "
                 "and integer or float weights (MX and NVFP4 scales have "
@@ -302,6 +304,17 @@ struct QntQuantizePass
                << " must be from 2 to the bits of integer weights=" << weights;
       config.bits = static_cast<unsigned>(weightBits);
     }
+    if (config.halfScales && !num::isFloatStorage(*storage) &&
+        (config.bits ? *config.bits : num::getStorageBitWidth(*storage)) >
+            num::kMaxHalfScaleBits)
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: weight-scale=f16 takes integer weights of at "
+                "most "
+             << num::kMaxHalfScaleBits
+             << " bits (a scale rounded to the nearest f16 can be 2^-11 "
+                "smaller, which would clip the largest values of wider "
+                "ones), not "
+             << weights;
     auto method = parseWeightMethodName(weightMethod);
     if (!method)
       return mlir::emitError(module.getLoc())
@@ -672,6 +685,10 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
                         " rounds each layer's activations to " + weights +
                         " as it runs; activations=" +
                         layers->getActivationsOption() + " does not apply");
+  if (toHalfFloat && layers->getWeightScaleOption() != "f32")
+    return errorHandler("qnt-quantize: weights=" + weights +
+                        " keeps float weights without scales; weight-scale=" +
+                        layers->getWeightScaleOption() + " does not apply");
   std::string nonFinite = layers->getNonFiniteOption();
   if (nonFinite != "saturate" && nonFinite != "propagate" &&
       nonFinite != "propagate-all")
