@@ -402,6 +402,13 @@ constexpr unsigned kMaxHalfScaleBits = 11;
 /// shifting its bits); +inf past f16's largest finite value (65504).
 float roundScaleToHalf(float scale);
 
+struct SolverOptions;
+/// Why `options` cannot take f16 scales (halfScale): another profile, the
+/// MX or NVFP4 scheme, or an integer range wider than kMaxHalfScaleBits;
+/// success otherwise (and without halfScale). solveFromRange and the
+/// passes' option checks share it.
+llvm::Error checkHalfScaleOptions(const SolverOptions &options);
+
 struct SolverOptions {
   StorageKind storage = StorageKind::I8;
   Scheme scheme = Scheme::Symmetric;

@@ -244,7 +244,7 @@ static bool isPositiveNormalHalf(float v) {
   return v > 0.0f && num::roundScaleToHalf(v) == v;
 }
 
-/// The 16 bits of `v`, a positive normal half-precision value.
+/// The 16 bits of `v`, a half-precision value.
 static int16_t toHalfBits(float v) {
   APFloat h(v);
   bool losesInfo = false;
@@ -320,10 +320,10 @@ struct BlockKernels {
     if (f16Scales) {
       std::vector<int16_t> halves;
       halves.reserve(swValues.size());
-      // Padding past N: 0x0000 (widens to 2^-15; its lanes are never
-      // stored).
+      // Padding past N: +0 as 0x0000 (widens to 2^-15; its lanes are
+      // never stored).
       for (float v : swValues)
-        halves.push_back(v == 0.0f ? 0 : toHalfBits(v));
+        halves.push_back(toHalfBits(v));
       sw = kernel.addConstant(DenseElementsAttr::get(
           paramType(IntegerType::get(ctx, 16)), ArrayRef<int16_t>(halves)));
     } else {

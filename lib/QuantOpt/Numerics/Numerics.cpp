@@ -350,6 +350,28 @@ float quantopt::numerics::roundScaleToHalf(float scale) {
   return std::max(half.convertToFloat(), 0x1p-14f);
 }
 
+llvm::Error
+quantopt::numerics::checkHalfScaleOptions(const SolverOptions &options) {
+  if (!options.halfScale)
+    return llvm::Error::success();
+  if (options.profile != Profile::QuantOpt || options.scheme == Scheme::Mx ||
+      options.scheme == Scheme::NvFp4)
+    return llvm::createStringError(
+        "f16 scales take the quantopt profile and the symmetric, asymmetric "
+        "or minval scheme (MX and NVFP4 scales have formats of their own)");
+  if (!isFloatStorage(options.storage)) {
+    IntRange range = options.getIntRange();
+    if (range.qmax - range.qmin >= (int64_t(1) << kMaxHalfScaleBits))
+      return llvm::createStringError(
+          llvm::formatv("f16 scales take integer ranges of at most {0} bits "
+                        "(the nearest f16 can be 2^-11 below the scale), not "
+                        "[{1}, {2}]",
+                        kMaxHalfScaleBits, range.qmin, range.qmax)
+              .str());
+  }
+  return llvm::Error::success();
+}
+
 IntRange SolverOptions::getIntRange() const {
   if (hasCustomRange())
     return {rangeMin, rangeMax};
@@ -391,22 +413,8 @@ quantopt::numerics::solveFromRange(double rminIn, double rmaxIn,
       scale = roundUpToPowerOfTwo(scale);
     return options.halfScale ? roundScaleToHalf(scale) : scale;
   };
-  if (options.halfScale &&
-      (options.profile != Profile::QuantOpt || options.scheme == Scheme::Mx ||
-       options.scheme == Scheme::NvFp4))
-    return llvm::createStringError(
-        "f16 scales take the quantopt profile and the symmetric, asymmetric "
-        "or minval scheme (MX and NVFP4 scales have formats of their own)");
-  if (options.halfScale && !isFloatStorage(storage)) {
-    IntRange range = options.getIntRange();
-    if (range.qmax - range.qmin >= (int64_t(1) << kMaxHalfScaleBits))
-      return llvm::createStringError(
-          llvm::formatv("f16 scales take integer ranges of at most {0} bits "
-                        "(the nearest f16 can be 2^-11 below the scale), not "
-                        "[{1}, {2}]",
-                        kMaxHalfScaleBits, range.qmin, range.qmax)
-              .str());
-  }
+  if (llvm::Error err = checkHalfScaleOptions(options))
+    return std::move(err);
 
   QuantParams params;
   if (options.profile != Profile::QuantOpt) {

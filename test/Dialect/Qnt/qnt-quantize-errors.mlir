@@ -21,10 +21,10 @@
 // RUN: not quant-opt %s --qnt-quantize="profile=torch weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
 // RUN: not quant-opt %s --qnt-quantize="weights=i8 weight-scheme=mx weight-granularity=block weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEMX
 // RUN: not quant-opt %s --qnt-quantize="weights=i16 weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALE16
-// WSCALE16: error: qnt-quantize: weight-scale=f16 takes integer weights of at most 11 bits (a scale rounded to the nearest f16 can be 2^-11 smaller, which would clip the largest values of wider ones), not i16
+// WSCALE16: error: qnt-quantize: weight-scale=f16 with weights=i16: f16 scales take integer ranges of at most 11 bits (the nearest f16 can be 2^-11 below the scale), not [-32767, 32767]
 // RUN: not quant-opt %s --qnt-quantize="weights=bf16 weight-scale=f16" 2>&1 | FileCheck %s --check-prefix=WSCALEBF
 // WSCALEBF: error: qnt-quantize: weights=bf16 keeps float weights without scales; weight-scale=f16 does not apply
-// WSCALEMX: error: qnt-quantize: weight-scale=f16 takes the quantopt profile and integer or float weights (MX and NVFP4 scales have formats of their own)
+// WSCALEMX: error: qnt-quantize: weight-scale=f16 with weights={{.*}}: f16 scales take the quantopt profile and the symmetric, asymmetric or minval scheme (MX and NVFP4 scales have formats of their own)
 // RUN: not quant-opt %s --qnt-quantize="reduce-range=both" 2>&1 | FileCheck %s --check-prefix=REDUCE
 // REDUCE: error: qnt-quantize: unknown reduce-range='both' (expected none, activations, weights or all)
 // RUN: not quant-opt %s --qnt-quantize="reduce-range=weights weights=f8E4M3FN" 2>&1 | FileCheck %s --check-prefix=REDUCEF

@@ -277,13 +277,6 @@ struct QntQuantizePass
                << "qnt-quantize: reduce-range=" << reduceRange << " needs "
                << what << " in integer storage of 3 bits or more, not "
                << num::getStorageName(kind);
-    if (config.halfScales && (mx || nvfp4 || *scheme == num::Scheme::Mx ||
-                              *scheme == num::Scheme::NvFp4 ||
-                              *parsedProfile != num::Profile::QuantOpt))
-      return mlir::emitError(module.getLoc())
-             << "qnt-quantize: weight-scale=f16 takes the quantopt profile "
-                "and integer or float weights (MX and NVFP4 scales have "
-                "formats of their own)";
     if (mx) {
       // SolverOptions::setDefaults gives the MX scheme E8M0 (power-of-two)
       // scales and MXINT8 the narrow range [-127, 127].
@@ -304,17 +297,12 @@ struct QntQuantizePass
                << " must be from 2 to the bits of integer weights=" << weights;
       config.bits = static_cast<unsigned>(weightBits);
     }
-    if (config.halfScales && !num::isFloatStorage(*storage) &&
-        (config.bits ? *config.bits : num::getStorageBitWidth(*storage)) >
-            num::kMaxHalfScaleBits)
+    // The solver's own rule (recipes reach it per layer), here once for
+    // the options.
+    if (llvm::Error err = num::checkHalfScaleOptions(config.getSolverOptions()))
       return mlir::emitError(module.getLoc())
-             << "qnt-quantize: weight-scale=f16 takes integer weights of at "
-                "most "
-             << num::kMaxHalfScaleBits
-             << " bits (a scale rounded to the nearest f16 can be 2^-11 "
-                "smaller, which would clip the largest values of wider "
-                "ones), not "
-             << weights;
+             << "qnt-quantize: weight-scale=f16 with weights=" << weights
+             << ": " << llvm::toString(std::move(err));
     auto method = parseWeightMethodName(weightMethod);
     if (!method)
       return mlir::emitError(module.getLoc())
