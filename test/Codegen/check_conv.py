@@ -53,10 +53,13 @@ CASES = [("nhwc", 7, 9, 1, 3, 3, 5, 1, 1), ("nhwc", 8, 11, 6, 3, 2, 40, 2, 1),
          # C <= 4 (kConvFewChannel*RestAccumulators) the integer kernel's
          # tiles take 8 accumulators (F = 16: 8 pixels, F = 32: 4) and the
          # float kernel's 12 with two or three blocks (F = 32: 6 pixels,
-         # F = 48: 4), tails of 1 and 5 pixels.
+         # F = 48: 4), tails of 1 and 5 pixels; the integer kernel's
+         # groups are then two blocks of 4 pixels (kConvFewChannelColTile:
+         # F = 80 is two groups and a block of 8 pixels, a tail of 5 each).
          ("nhwc", 4, 29, 5, 3, 3, 24, 1, 1), ("nhwc", 3, 30, 7, 3, 3, 40, 1, 1),
          ("nhwc", 3, 54, 3, 3, 3, 16, 1, 1), ("dw", 4, 30, 24, 3, 3, 24, 1, 1),
          ("nhwc", 3, 37, 3, 3, 3, 32, 1, 1), ("nhwc", 3, 29, 4, 3, 3, 48, 1, 1),
+         ("nhwc", 3, 23, 3, 3, 3, 80, 1, 1),
          # Groups of four blocks in tiles of kConvWideRowTile = 5 pixels
          # (widths 14 and 13 that 4 does not divide): two full tiles and a
          # tail of 4 / 3, then a block left (F = 80); depthwise C = 64.

@@ -100,3 +100,36 @@ func.func @first_layer_residual(%xq: tensor<1x6x20x1xi8>, %s: tensor<f32>, %z: t
   } -> tensor<1x4x18x8xf32>
   return %sum : tensor<1x4x18x8xf32>
 }
+
+// An RGB-like first layer (C = 3, F = 80, 3x3; 8 output pixels per row) keeps
+// the channel-lane kernel, with tiles of at most 8 accumulators
+// (kConvFewChannelColTile, kConvFewChannelRestAccumulators): the four
+// blocks of 16 filters go in groups of two over 4 pixels, and the fifth
+// block alone over 8 pixels, each window position a masked load of the
+// three channels (after a loop over the full groups of four channels that
+// canonicalization removes: there are none).
+// CHECK-LABEL: func.func @rgb_first_layer
+// CHECK: qnt.kernel ins(%{{.*}} : tensor<5x9x1x64xi8>, tensor<1x6x10x3xi8>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c2{{(_[0-9]+)?}} {
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c4{{(_[0-9]+)?}} {
+// CHECK: %{{.*}}:8 = scf.for %{{.*}} = %{{.*}} to %c9
+// CHECK: vector.transfer_read %{{.*}} : memref<1x6x10x3xi8, {{.*}}>, vector<4xi8>
+// CHECK-COUNT-8: qnt_x86.dot_u8i8
+// CHECK-NOT: qnt_x86.dot_u8i8
+// CHECK: vector.transfer_write
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c8{{(_[0-9]+)?}} {
+// CHECK: %{{.*}}:8 = scf.for %{{.*}} = %{{.*}} to %c9
+// CHECK: vector.transfer_read %{{.*}} : memref<1x6x10x3xi8, {{.*}}>, vector<4xi8>
+// CHECK-COUNT-8: qnt_x86.dot_u8i8
+// CHECK-NOT: qnt_x86.dot_u8i8
+// CHECK: vector.transfer_write
+// CHECK-LABEL: return
+func.func @rgb_first_layer(%xq: tensor<1x6x10x3xi8>, %s: tensor<f32>, %z: tensor<i32>) -> tensor<1x4x8x80xf32> {
+  %w = arith.constant dense<127> : tensor<3x3x3x80xi8>
+  %y = qnt.contract %xq, %w dynamic(%s, %z) : (tensor<1x6x10x3xi8>, tensor<3x3x3x80xi8>, tensor<f32>, tensor<i32>) -> tensor<1x4x8x80xf32>
+         maps = [affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh + kh, ow + kw, c)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (kh, kw, c, f)>,
+                 affine_map<(n, oh, ow, f, kh, kw, c) -> (n, oh, ow, f)>]
+         input_storage = ui8 weight = #qnt.params<i8, narrow, scales = [0.003937008]>
+  return %y : tensor<1x4x8x80xf32>
+}

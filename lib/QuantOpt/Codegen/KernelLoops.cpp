@@ -517,21 +517,26 @@ void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
                              Value numRows, Value width, int64_t staticWidth,
                              int64_t numBlocks, bool parallel,
                              ConvTileEmitter emitTile, int64_t restAccumulators,
-                             bool wideTiles) {
+                             bool wideTiles, int64_t groupBlocks) {
   auto cst = [&](OpBuilder &ob, int64_t v) {
     return arith::ConstantIndexOp::create(ob, loc, v).getResult();
   };
   Value c0 = cst(b, 0), c1 = cst(b, 1);
-  int64_t groups = numBlocks / kColTile, rest = numBlocks % kColTile;
+  assert(groupBlocks >= 1 && groupBlocks <= kColTile &&
+         "group of column blocks");
+  int64_t groups = numBlocks / groupBlocks, rest = numBlocks % groupBlocks;
   int64_t restRows =
       rest ? std::max<int64_t>(kRowTile,
                                llvm::divideCeil(restAccumulators, rest))
            : kRowTile;
   auto emitRow = [&](OpBuilder &hb, Value n, Value oh) {
     auto emitColumns = [&](OpBuilder &cb, Value blk0, int64_t blocks) {
-      int64_t rowTile = blocks == kColTile
+      // Groups of kColTile blocks take getConvRowTile's pixels, smaller
+      // groups kRowTile.
+      int64_t rowTile = blocks != groupBlocks ? restRows
+                        : blocks == kColTile
                             ? getConvRowTile(staticWidth, wideTiles)
-                            : restRows;
+                            : kRowTile;
       Value tiles = arith::MulIOp::create(
           cb, loc, arith::DivUIOp::create(cb, loc, width, cst(cb, rowTile)),
           cst(cb, rowTile));
@@ -555,14 +560,14 @@ void quantopt::emitConvTiles(OpBuilder &b, Location loc, Value numImages,
                          });
     };
     if (groups > 0)
-      scf::ForOp::create(hb, loc, c0, cst(hb, groups * kColTile),
-                         cst(hb, kColTile), ValueRange{},
+      scf::ForOp::create(hb, loc, c0, cst(hb, groups * groupBlocks),
+                         cst(hb, groupBlocks), ValueRange{},
                          [&](OpBuilder &gb, Location, Value blk0, ValueRange) {
-                           emitColumns(gb, blk0, kColTile);
+                           emitColumns(gb, blk0, groupBlocks);
                            scf::YieldOp::create(gb, loc);
                          });
     if (rest)
-      emitColumns(hb, cst(hb, groups * kColTile), rest);
+      emitColumns(hb, cst(hb, groups * groupBlocks), rest);
   };
   if (parallel) {
     scf::ParallelOp::create(b, loc, ValueRange{c0, c0},

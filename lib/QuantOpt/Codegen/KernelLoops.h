@@ -317,6 +317,19 @@ constexpr int64_t kConvRestAccumulators = 24;
 constexpr int64_t kConvFewChannelRestAccumulators = 8;
 constexpr int64_t kConvFewChannelF32RestAccumulators = 12;
 
+/// Column blocks per group tile of the int8 kernel on RGB-like first layers
+/// (C <= 4): groups of 2 blocks x kRowTile pixels, 8 accumulators as in
+/// their rest tiles, instead of 4 x 4. `qnt-bench --convs`, 2-core AMD EPYC
+/// (Zen 5), one / two threads, ours / oneDNN u8s8s32, two interleaved runs:
+///   3 -> 64 (226x226 input): 0.95-1.09 / 0.83-0.89 with groups of 4;
+///                            1.31-1.35 / 1.13 with groups of 2
+///   3 -> 128 (114x114):      0.93-0.96 / 0.93-1.00;  1.29-1.37 / 1.24-1.36
+///   3 -> 64, groups of 3:    1.20 (one thread, one run)
+/// As for the rest tiles above: measured, not derived. The f32 kernel keeps
+/// groups of 4 (3 -> 64 with groups of 2: 0.47-0.54 ms against 0.42-0.44 at
+/// two threads).
+constexpr int64_t kConvFewChannelColTile = 2;
+
 /// Pixels per tile of kColTile blocks when a static output width is not a
 /// multiple of kRowTile and tiles of this many leave fewer tiles per row
 /// (14: three tiles of 5, 4, instead of three of 4 and one of 2, which loads
@@ -335,7 +348,8 @@ int64_t getConvRowTile(int64_t staticWidth, bool wideTiles);
 /// The loop nest of the convolution kernels (int8 and f32): output rows
 /// (n, oh) outermost (one scf.parallel over both when `parallel`: a
 /// convolution's weights are small, its rows many); in each row the column
-/// blocks in groups of kColTile (tiles of kRowTile pixels), then the 1-3
+/// blocks in groups of `groupBlocks` (kColTile unless a kernel asks for
+/// fewer; tiles of kRowTile pixels), then the 1-3
 /// blocks left together, in tiles of max(kRowTile, restAccumulators /
 /// blocks) pixels (getConvRowTile's for the groups), so that the layers with
 /// 16, 24 or 48 filters have enough independent accumulators to cover the
@@ -349,7 +363,7 @@ void emitConvTiles(mlir::OpBuilder &b, mlir::Location loc,
                    mlir::Value width, int64_t staticWidth, int64_t numBlocks,
                    bool parallel, ConvTileEmitter emitTile,
                    int64_t restAccumulators = kConvRestAccumulators,
-                   bool wideTiles = true);
+                   bool wideTiles = true, int64_t groupBlocks = kColTile);
 
 } // namespace quantopt
 

@@ -328,7 +328,8 @@ struct VnniKernels {
                   // 8 lanes: AVX2-class code, with 16 vector registers.
                   kLanes != 16 || c4 == 1 ? kConvFewChannelRestAccumulators
                                           : kConvRestAccumulators,
-                  /*wideTiles=*/kLanes == 16);
+                  /*wideTiles=*/kLanes == 16,
+                  kLanes == 16 && c4 == 1 ? kConvFewChannelColTile : kColTile);
     Value result = kernel.finish().front();
     epilogue.replaceAndErase(rewriter, result, initTensor);
     rewriter.eraseOp(op);
