@@ -40,8 +40,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantOpt/Codegen/Passes.h"
+#include "Epilogue.h"
 #include "KernelLoops.h"
+#include "QuantOpt/Codegen/Passes.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/WeightQuantization.h"
 
@@ -238,13 +239,14 @@ struct WeightOnlyKernels {
                          paramsType, llvm::ArrayRef<float>(zeroPoints)))
                    : Value();
     Value a = kernel.addStridedInput(op.getInputs()[0]);
-    Value init = kernel.addStridedInput(op.getOutputs()[0]);
+    // A zero fill (or any uniform init) is a constant in the kernel instead
+    // of a buffer that would be filled on every call to be read once.
+    AccumulatorInit init(kernel, loc, op.getOutputs()[0]);
     Value out = kernel.addFreshOutput(outType, dynSizes);
     Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
     Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
     Value m = memref::DimOp::create(b, loc, a, 0);
     auto vec = VectorType::get({kLanes}, f32);
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     Value zeroVec = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0.0f)));
     // Every block of every unit lies inside N (else loads and stores mask).
@@ -366,9 +368,8 @@ struct WeightOnlyKernels {
       }
       for (int64_t c = 0; c < cols; ++c) {
         for (int64_t r = 0; r < rows; ++r) {
-          Value base = vector::TransferReadOp::create(
-              tb, loc, vec, init, ValueRange{rowIdx[r], colIdx[c]}, zero,
-              ArrayRef<bool>{fullBlocks});
+          Value base = init.read(tb, loc, vec, ValueRange{rowIdx[r], colIdx[c]},
+                                 fullBlocks);
           Value scaled = totals[r * cols + c];
           Value sum = arith::AddFOp::create(tb, loc, base, scaled);
           vector::TransferWriteOp::create(tb, loc, sum, out,
@@ -482,9 +483,7 @@ struct WeightOnlyKernels {
       chunks.finish(tb, loc, loop.getResults(), positions,
                     [&](OpBuilder &fb, ValueRange sums) {
                       for (auto [v, at] : llvm::zip_equal(sums, positions)) {
-                        Value base = vector::TransferReadOp::create(
-                            fb, loc, vec, init, at, zero,
-                            ArrayRef<bool>{fullBlocks});
+                        Value base = init.read(fb, loc, vec, at, fullBlocks);
                         Value sum = arith::AddFOp::create(fb, loc, base, v);
                         vector::TransferWriteOp::create(
                             fb, loc, sum, out, at, ArrayRef<bool>{fullBlocks});
