@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 //   quant-params TENSOR.npy --storage i8 [--scheme symmetric] [--axis A]
-//                [--block B] [--range narrow|full] [--pow2] [--expressed f32]
+//                [--block B] [--range narrow|full] [--pow2]
+//                [--weight-scale f32|f16] [--expressed f32]
 //
 // Prints the #qnt.params attribute that the numerics library's solver gives
 // for a float32 tensor, ready to paste into qnt IR. See docs/Tools.md.
@@ -78,6 +79,12 @@ static cl::opt<int64_t> qmax("qmax",
                              cl::init(0), cl::cat(category));
 static cl::opt<bool> pow2("pow2", cl::desc("Round scales up to powers of two"),
                           cl::init(false), cl::cat(category));
+static cl::opt<std::string> weightScale(
+    "weight-scale",
+    cl::desc("Scales as f32 (default) or rounded to the nearest f16, at least "
+             "2^-14, the values quantized with the rounded scale "
+             "(--qnt-quantize weight-scale=f16)"),
+    cl::init("f32"), cl::cat(category));
 static cl::opt<std::string>
     expressed("expressed", cl::desc("Expressed type: f32 (default), f16, bf16"),
               cl::init("f32"), cl::cat(category));
@@ -115,6 +122,10 @@ int main(int argc, char **argv) {
   options.scheme = *parsedScheme;
   options.profile = *parsedProfile;
   options.powerOfTwo = pow2;
+  if (weightScale != "f32" && weightScale != "f16")
+    return fail("unknown --weight-scale '" + weightScale +
+                "' (expected f32 or f16)");
+  options.halfScale = weightScale == "f16";
   std::optional<bool> narrow;
   if (range == "narrow" || range == "full")
     narrow = range == "narrow";
@@ -135,6 +146,10 @@ int main(int argc, char **argv) {
       return fail("--reduce-range needs integer storage of 3 bits or more");
     options.reduceRange = true;
   }
+  // The same rule as --qnt-quantize's: which storage, range, scheme and
+  // profile take f16 scales.
+  if (llvm::Error e = num::checkHalfScaleOptions(options))
+    return fail("--weight-scale=f16: " + llvm::toString(std::move(e)));
 
   auto array = quantopt::runtime::readNpy(inputFile);
   if (!array)

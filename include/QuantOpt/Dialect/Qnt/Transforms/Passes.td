@@ -251,7 +251,7 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
     Option<"pow2", "pow2", "bool", /*default=*/"false",
            "Round weight scales up to powers of two">,
     Option<"weightScale", "weight-scale", "std::string", /*default=*/"\"f32\"",
-           "Weight scales as f32, or rounded to f16 (nearest, at least 2^-14; the values quantized with the rounded scale), as llama.cpp's and MatMulNBits' fp16 scales: group-wise kernels then stream half the scale bytes. Integer and float storage with the quantopt profile; not with MX or nvfp4 weights">,
+           "Weight scales as f32, or rounded to f16 (nearest, at least 2^-14; the values quantized with the rounded scale), as llama.cpp's and MatMulNBits' fp16 scales: group-wise kernels then stream half the scale bytes. Integer storage of at most 11 bits (a wider range could clip its largest values) and float storage, with the quantopt profile; not with MX or nvfp4 weights, nor bf16/f16 ones">,
     Option<"profile", "profile", "std::string", /*default=*/"\"quantopt\"",
            "Whose formulas solve the weights' and static activations' parameters: quantopt, torch (torch.ao's observers: full ranges, scales at least float32 eps) onnxruntime (ONNX Runtime's quantizer: its own ranges for the scale, float64 division) or tflite (TFLite's converter: symmetric amax / 127 on [-127, 127], zero points rounded half away from zero); integer storage">,
     Option<"reduceRange", "reduce-range", "std::string", /*default=*/"\"none\"",

@@ -474,9 +474,12 @@ quantopt::chooseLayerPrecision(Operation *layer,
         measured.sqnr = measure(*deq);
         int64_t groups = quantized->params.getScales().size();
         unsigned bits = numerics::getStorageBitWidth(candidate.config->storage);
-        measured.bytes = w->values.size() * bits / 8.0 + groups * 4.0 +
-                        (quantized->params.getZeroPoints().size() ? groups * bits / 8.0
-                                                                 : 0.0);
+        // A scale in 4 bytes, or 2 when rounded to f16 (weight-scale=f16).
+        double scaleBytes = candidate.config->halfScales ? 2.0 : 4.0;
+        measured.bytes =
+            w->values.size() * bits / 8.0 + groups * scaleBytes +
+            (quantized->params.getZeroPoints().size() ? groups * bits / 8.0
+                                                      : 0.0);
       }
     }
     if (measured.sqnr >= minSqnr && measured.bytes < bestBytes) {
