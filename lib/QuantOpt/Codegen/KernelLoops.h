@@ -190,10 +190,14 @@ struct KChunks {
 /// kMaxUnchunkedBytes, else chunks of at most kChunkBytes, as even as
 /// possible. `partial` is left to the kernel (allocateChunkPartials).
 KChunks getKChunks(int64_t steps, int64_t groupStepBytes);
-/// A group's weights up to this size are read whole (they stay in a 2 MiB
-/// L2; 1 MiB on AMD Zen 5 halves a 4 x 4 tile's reuse, still below L3's
-/// cost); larger ones in chunks of at most kChunkBytes.
-constexpr int64_t kMaxUnchunkedBytes = 1024 * 1024;
+/// A group's weights up to this size are read whole; larger ones in chunks
+/// of at most kChunkBytes, so that a chunk stays in L2 while the row tiles
+/// walk it: 1 MiB on AMD Zen 5 (2 MiB on the Intel Xeons seen here). The
+/// bound was 1 MiB until f32 128 x 4096 x 4096 (a 1 MiB group) measured
+/// 0.77-0.89x oneDNN on Zen 5; in two chunks of 512 KiB it runs 1.12-1.13x
+/// faster at one and two threads (64 x 4096 x 4096 and 512 x 4096 x 1024
+/// 1.11-1.13x), interleaved in one process, identical results.
+constexpr int64_t kMaxUnchunkedBytes = 512 * 1024;
 constexpr int64_t kChunkBytes = 512 * 1024;
 /// Allocates `chunks.partial` (when enabled) in the kernel's body: f32
 /// [numRows][columns], freed by the deallocation pipeline.
@@ -244,8 +248,9 @@ constexpr int64_t kPanelRows = 16;
 /// holds, K or a chunk (KChunks), stays below this. A panel of fewer columns
 /// than the fp32 tile makes the tiles load-bound: weight-only 256x4096x1024
 /// ran at 0.89x fp32 with panels of 512 KiB, 2 column blocks, and at 1.08x
-/// with 1 MiB, 4 blocks. With a longer chunk the panel would hold fewer
-/// columns, and past one unit the kernel would stream.
+/// with 1 MiB, 4 blocks (K = 4096 in one piece; it is now two chunks of
+/// 2048, panels of 512 KiB with 4 blocks). With a longer chunk the panel
+/// would hold fewer columns, and past one unit the kernel would stream.
 constexpr int64_t kMaxPanelBytes = kMaxUnchunkedBytes;
 /// The largest one-thread panel on the stack; a larger one is allocated
 /// once per call (as the per-thread panels are).
