@@ -16,10 +16,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantOpt/Support/SourceNesting.h"
-#include "mlir/Support/FileUtilities.h"
 #include "QuantOpt/Runtime/Aot.h"
 #include "QuantOpt/Runtime/Runner.h"
+#include "QuantOpt/Support/OutputFile.h"
+#include "QuantOpt/Support/SourceNesting.h"
+#include "mlir/Support/FileUtilities.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -108,13 +109,21 @@ int main(int argc, char **argv) {
       "QuantOpt ahead-of-time compiler: an MLIR module to an object file and "
       "a C header\n");
 
+  // A device, FIFO or "-" is written in place (quantopt::isInPlaceOutput):
+  // renaming over /dev/null would replace the device. Such an object has no
+  // name to derive a header's from, so it gets one only with --header.
+  std::string objectPath = quantopt::resolveOutputPath(outputFile);
+  bool objectInPlace = quantopt::isInPlaceOutput(objectPath);
   std::string header = headerFile;
-  if (header.empty()) {
+  if (header.empty() && !objectInPlace) {
     llvm::SmallString<128> path(outputFile);
     llvm::sys::path::replace_extension(path, ".h");
     header = path.str().str();
   }
-  if (header == outputFile)
+  std::string headerPath =
+      header.empty() ? std::string() : quantopt::resolveOutputPath(header);
+  bool headerInPlace = !header.empty() && quantopt::isInPlaceOutput(headerPath);
+  if (headerPath == objectPath && !objectInPlace)
     return fail("the header and the object would be the same file '" +
                 header + "'");
 
@@ -150,44 +159,62 @@ int main(int argc, char **argv) {
   if (!result)
     return fail(llvm::toString(result.takeError()));
 
-  // Stage both files, then move both in.
-  StagedFile object{outputFile.getValue(), std::nullopt};
-  StagedFile headerOut{header, std::nullopt};
-  if (llvm::Error err = stage(object, result->object))
-    return fail(llvm::toString(std::move(err)));
-  if (llvm::Error err = stage(headerOut, result->header)) {
-    llvm::consumeError(object.temp->discard());
-    return fail(llvm::toString(std::move(err)));
-  }
+  // Stage the files that are renamed into place, write the devices and
+  // pipes, then move the staged files in.
+  StagedFile object{objectPath, std::nullopt};
+  StagedFile headerOut{headerPath, std::nullopt};
+  auto discard = [&] {
+    for (StagedFile *file : {&object, &headerOut})
+      if (file->temp)
+        llvm::consumeError(file->temp->discard());
+  };
+  if (!objectInPlace)
+    if (llvm::Error err = stage(object, result->object))
+      return fail(llvm::toString(std::move(err)));
+  if (!header.empty() && !headerInPlace)
+    if (llvm::Error err = stage(headerOut, result->header)) {
+      discard();
+      return fail(llvm::toString(std::move(err)));
+    }
+  for (auto [inPlace, path, bytes] :
+       {std::tuple(objectInPlace, objectPath, llvm::StringRef(result->object)),
+        std::tuple(headerInPlace, headerPath, llvm::StringRef(result->header))})
+    if (inPlace)
+      if (llvm::Error err = quantopt::writeInPlace(path, bytes)) {
+        discard();
+        return fail("cannot write '" + path +
+                    "': " + llvm::toString(std::move(err)));
+      }
   // The previous object waits aside until the header is in place, so that a
   // failure leaves both files as they were.
   namespace fs = llvm::sys::fs;
   std::string backup;
-  if (fs::exists(object.path)) {
+  if (object.temp && fs::exists(object.path)) {
     backup = object.path + ".previous";
     if (std::error_code ec = fs::rename(object.path, backup)) {
-      llvm::consumeError(object.temp->discard());
-      llvm::consumeError(headerOut.temp->discard());
+      discard();
       return fail("cannot replace '" + object.path + "': " + ec.message());
     }
   }
   auto restore = [&] {
     if (!backup.empty())
       (void)fs::rename(backup, object.path);
-    else
+    else if (!objectInPlace)
       (void)fs::remove(object.path);
   };
-  if (llvm::Error err = object.temp->keep(object.path)) {
-    llvm::consumeError(headerOut.temp->discard());
-    restore();
-    return fail("cannot write '" + object.path +
-                "': " + llvm::toString(std::move(err)));
-  }
-  if (llvm::Error err = headerOut.temp->keep(headerOut.path)) {
-    restore();
-    return fail("cannot write '" + headerOut.path +
-                "': " + llvm::toString(std::move(err)));
-  }
+  if (object.temp)
+    if (llvm::Error err = object.temp->keep(object.path)) {
+      discard();
+      restore();
+      return fail("cannot write '" + object.path +
+                  "': " + llvm::toString(std::move(err)));
+    }
+  if (headerOut.temp)
+    if (llvm::Error err = headerOut.temp->keep(headerOut.path)) {
+      restore();
+      return fail("cannot write '" + headerOut.path +
+                  "': " + llvm::toString(std::move(err)));
+    }
   if (!backup.empty())
     (void)fs::remove(backup);
   std::string flags;
@@ -195,7 +222,8 @@ int main(int argc, char **argv) {
     flags += (flags.empty() ? "" : " ") + flag;
   if (printLinkFlags)
     llvm::outs() << flags << "\n";
-  llvm::errs() << "quant-compile: " << object.path << " and " << headerOut.path
+  llvm::errs() << "quant-compile: " << outputFile << " and "
+               << (header.empty() ? "no header (--header names one)" : header)
                << " for CPU " << result->cpu << "; link with: " << flags
                << "\n";
   return 0;

@@ -330,6 +330,16 @@ static int runCalibration(ModuleOp module, MLIRContext &context) {
     // directory that does not exist fails here, before anything is
     // written), then the statistics are saved, then the module moved in.
     std::string target = quantopt::resolveOutputPath(quantizeOutput);
+    if (quantopt::isInPlaceOutput(target)) {
+      // A device or pipe: written in place, after the statistics.
+      if (!statsFile.empty())
+        if (llvm::Error err = stats->save(statsFile))
+          return fail(llvm::toString(std::move(err)));
+      if (llvm::Error err = quantopt::writeInPlace(target, quantizedText))
+        return fail("cannot write '" + quantizeOutput +
+                    "': " + llvm::toString(std::move(err)));
+      return 0;
+    }
     auto staged = llvm::sys::fs::TempFile::create(target + ".tmp-%%%%%%%%");
     if (!staged)
       return fail("cannot write '" + quantizeOutput +

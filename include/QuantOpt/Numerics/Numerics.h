@@ -397,9 +397,11 @@ std::optional<float> getNvFp4BlockScaleOf(float scale, float tensorScale);
 /// qmax (1 + 2^-11), which still rounds to qmax while qmax < 1024.
 constexpr unsigned kMaxHalfScaleBits = 11;
 
+/// f16's smallest normal value, the least f16 scale (kMinHalfScale).
+constexpr float kMinHalfScale = 0x1p-14f;
 /// The f16 value nearest to the positive `scale` (ties to even), raised to
-/// 2^-14 (f16's smallest normal, so that every such scale widens to f32 by
-/// shifting its bits); +inf past f16's largest finite value (65504).
+/// kMinHalfScale (so that every such scale widens to f32 by shifting its
+/// bits); +inf past f16's largest finite value (65504).
 float roundScaleToHalf(float scale);
 
 struct SolverOptions;

@@ -8,8 +8,12 @@
 // go to a temporary file next to the target, which is renamed over the
 // target only when the write succeeded, so a failure leaves the old file
 // as it was. When the path is a symlink, its target is replaced (the link
-// stays a link); an existing file keeps its permission bits. Header-only so
-// that every tool (and the .npy writer) shares it without another library.
+// stays a link); an existing file keeps its permission bits. A path that
+// names something other than a file or a directory (a character device such
+// as /dev/null, a FIFO, a socket) or "-" (standard output) is written in
+// place: a rename would replace the device node itself, and as root
+// `quant-opt -o /dev/null` turned /dev/null into a regular file. Header-only
+// so that every tool (and the .npy writer) shares it without another library.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,12 +43,42 @@ inline std::string resolveOutputPath(llvm::StringRef path) {
   return path.str(); // a dangling link: replaced like a file
 }
 
+/// Whether `target` (a resolved path) is written in place rather than
+/// renamed over: "-", or an existing file that is neither a regular file nor
+/// a directory.
+inline bool isInPlaceOutput(llvm::StringRef target) {
+  namespace fs = llvm::sys::fs;
+  if (target == "-")
+    return true;
+  fs::file_status status;
+  if (fs::status(target, status) || !fs::exists(status))
+    return false;
+  return !fs::is_regular_file(status) && !fs::is_directory(status);
+}
+
+/// Writes `bytes` to a device, FIFO or standard output (isInPlaceOutput).
+inline llvm::Error writeInPlace(llvm::StringRef target, llvm::StringRef bytes) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(target, ec);
+  if (!ec) {
+    os << bytes;
+    os.flush();
+    ec = os.error();
+    os.clear_error();
+  }
+  if (ec)
+    return llvm::createStringError(ec, ec.message());
+  return llvm::Error::success();
+}
+
 /// Writes `bytes` to `path` in one step (see the file comment). An error
 /// says why; the caller names the path in its own style.
 inline llvm::Error writeOutputFile(llvm::StringRef path,
                                    llvm::StringRef bytes) {
   namespace fs = llvm::sys::fs;
   std::string target = resolveOutputPath(path);
+  if (isInPlaceOutput(target))
+    return writeInPlace(target, bytes);
   std::optional<fs::perms> mode;
   fs::file_status status;
   if (!fs::status(target, status) && fs::is_regular_file(status))

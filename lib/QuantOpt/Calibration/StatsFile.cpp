@@ -6,6 +6,7 @@
 
 #include "QuantOpt/Calibration/StatsFile.h"
 #include "QuantOpt/Support/Json.h"
+#include "QuantOpt/Support/OutputFile.h"
 
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/FileSystem.h"
@@ -617,6 +618,22 @@ static llvm::Expected<std::string> writeTemporary(llvm::StringRef path,
 }
 
 llvm::Error StatsFile::save(llvm::StringRef path) const {
+  // A device or pipe (/dev/null, "-") is written in place, never renamed
+  // over (quantopt::writeOutputFile); the moments' side file has no place
+  // beside it.
+  if (quantopt::isInPlaceOutput(path)) {
+    if (hasMoments())
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "cannot write stats with moments to '" + path +
+              "': the moments go to a file beside the JSON; name a file");
+    std::string text = llvm::formatv("{0}", toJSON("")).str() + "\n";
+    if (llvm::Error err = quantopt::writeInPlace(path, text))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "cannot write '" + path + "': " + llvm::toString(std::move(err)));
+    return llvm::Error::success();
+  }
   std::string momentsPath, momentsTemp;
   std::string momentsName;
   if (hasMoments()) {

@@ -347,7 +347,7 @@ float quantopt::numerics::roundScaleToHalf(float scale) {
   if (half.isInfinity())
     return std::numeric_limits<float>::infinity();
   half.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
-  return std::max(half.convertToFloat(), 0x1p-14f);
+  return std::max(half.convertToFloat(), kMinHalfScale);
 }
 
 llvm::Error

@@ -1,13 +1,14 @@
 // RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=32 weight-scale=f16 activations=dynamic act-granularity=block act-storage=i8" 2>&1 | FileCheck %s
 // RUN: quant-opt %s --qnt-quantize="recipe=%S/Inputs/recipe-f16-scales.json activations=none" 2>&1 | FileCheck %s --check-prefix=RECIPE
 // RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/recipe-bad-weight-scale.json" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=32 weight-scale=f16 activations=none" 2>&1 >/dev/null | FileCheck %s --check-prefix=FLOOR
 
 // weight-scale=f16: the i4 symmetric scale of a block of 0.37 is
 // 0.37 / 7 = 0.052857143 in float32, rounded to the nearest f16,
 // 0x2AC4 = 1732 / 32768 = 0.052856445; the values are quantized with it
 // (round(0.37 / 0.052856445) = round(7.0001) = 7) and the layer takes the
 // group-wise kernel (qnt-block-matmul streams such scales as f16 bits).
-// CHECK: remark: qnt-quantize: 3 layer(s): 3 integer, 0 weight-only, 0 kept in float (weights i4 symmetric per-block(32) f16-scales
+// CHECK: remark: qnt-quantize: 4 layer(s): 4 integer, 0 weight-only, 0 kept in float (weights i4 symmetric per-block(32) f16-scales
 // CHECK-LABEL: func.func @two
 // CHECK: qnt.contract
 // CHECK-SAME: weight = #qnt.params<i4, narrow, axis = 0, block = 32, scales = [0.052856445,
@@ -45,4 +46,53 @@ func.func @rounded(%a: tensor<3x32xf32>) -> tensor<3x1xf32> {
   %1 = linalg.fill ins(%c : f32) outs(%0 : tensor<3x1xf32>) -> tensor<3x1xf32>
   %2 = linalg.matmul ins(%a, %w : tensor<3x32xf32>, tensor<32x1xf32>) outs(%1 : tensor<3x1xf32>) -> tensor<3x1xf32>
   return %2 : tensor<3x1xf32>
+}
+
+// A block whose scale would be below 2^-14 (1e-4 / 7 = 1.4e-5) is raised to
+// it, and the layer says so: its value is round(1e-4 / 2^-14) = round(1.64)
+// = 2 instead of 7.
+// FLOOR-NOT: layer 'fc1'
+// FLOOR: remark: layer 'tiny' (matmul): 1 of 2 weight scales are 2^-14, the smallest normal f16 (weight-scale=f16)
+// FLOOR-NOT: layer 'fc1'
+// CHECK-LABEL: func.func @tiny
+// CHECK: arith.constant dense<{{\[\[}}2, 7], [0, 0],
+// CHECK: scales = [6.1035156e-05, 0.052856445]
+func.func @tiny(%a: tensor<3x32xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0e-4, 0.37],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0],
+    [0.0, 0.0]]> : tensor<32x2xf32>
+  %0 = tensor.empty() : tensor<3x2xf32>
+  %c = arith.constant 0.0 : f32
+  %1 = linalg.fill ins(%c : f32) outs(%0 : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %2 = linalg.matmul ins(%a, %w : tensor<3x32xf32>, tensor<32x2xf32>) outs(%1 : tensor<3x2xf32>) -> tensor<3x2xf32> loc("tiny")
+  return %2 : tensor<3x2xf32>
 }

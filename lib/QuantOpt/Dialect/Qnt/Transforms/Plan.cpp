@@ -123,6 +123,23 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
   }
   plan.weight = **weight;
   plan.kind = LayerPlan::Kind::WeightOnly;
+  // f16 scales stop at kMinHalfScale: a group whose solved scale was
+  // smaller is quantized with a larger step, on fewer levels than its range
+  // would take.
+  if (plan.config->halfScales) {
+    ArrayRef<float> scales = plan.weight->params.getScales().asArrayRef();
+    int64_t floor = llvm::count(scales, numerics::kMinHalfScale);
+    if (floor) {
+      std::string what =
+          llvm::formatv("{0} of {1} weight scales are 2^-14, the smallest "
+                        "normal f16 (weight-scale=f16): a smaller scale is "
+                        "raised to it, and its group quantizes on fewer "
+                        "levels",
+                        floor, scales.size())
+              .str();
+      plan.note = plan.note.empty() ? what : plan.note + "; " + what;
+    }
+  }
   if (options.activations == ActivationMode::None)
     return plan;
   if (!isa<linalg::LinalgOp>(op) && !isa<tosa::TosaDialect>(op->getDialect())) {
