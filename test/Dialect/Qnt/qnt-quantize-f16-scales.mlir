@@ -2,6 +2,7 @@
 // RUN: quant-opt %s --qnt-quantize="recipe=%S/Inputs/recipe-f16-scales.json activations=none" 2>&1 | FileCheck %s --check-prefix=RECIPE
 // RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/recipe-bad-weight-scale.json" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: quant-opt %s --qnt-quantize="weights=i4 weight-granularity=block block-size=32 weight-scale=f16 activations=none" 2>&1 >/dev/null | FileCheck %s --check-prefix=FLOOR
+// RUN: not quant-opt %s --qnt-quantize="recipe=%S/Inputs/recipe-f16-scales-wide.json activations=none" 2>&1 | FileCheck %s --check-prefix=WIDE
 
 // weight-scale=f16: the i4 symmetric scale of a block of 0.37 is
 // 0.37 / 7 = 0.052857143 in float32, rounded to the nearest f16,
@@ -22,6 +23,11 @@
 // RECIPE: scales = [0.052856445,
 
 // BAD: weight_scale{{.*}}expected "f32" or "f16"
+
+// A rule whose configuration cannot take f16 scales is an error before any
+// layer is planned (not a remark per layer it names), naming the rule.
+// WIDE: error: qnt-quantize: {{.*}}recipe-f16-scales-wide.json: layers[1]: weight_scale f16 with i16 symmetric per-channel f16-scales: f16 scales take integer ranges of at most 11 bits
+// WIDE-NOT: remark
 
 func.func @two(%a: tensor<3x64xf32>) -> tensor<3x20xf32> {
   %w = arith.constant dense<0.37> : tensor<64x20xf32>

@@ -109,11 +109,20 @@ public:
                                       WeightConfig base,
                                       std::string *reason = nullptr) const;
 
+  /// Why the configuration of "default" or of a rule, over `base`, cannot
+  /// be solved whatever layer it names (weight_scale f16 with integer weights
+  /// wider than 11 bits, another profile or MX/NVFP4 weights), naming the
+  /// source and the rule; success otherwise. --qnt-quantize checks a
+  /// recipe once before planning, instead of a remark per layer.
+  llvm::Error check(const WeightConfig &base) const;
+
   const std::vector<Rule> &getRules() const { return rules; }
 
 private:
   std::optional<Rule> defaults;
   std::vector<Rule> rules;
+  /// The file (or name) the recipe was parsed from, for check's errors.
+  std::string source;
 };
 
 } // namespace quantopt

@@ -485,6 +485,12 @@ struct QntQuantizePass
         return signalPassFailure();
       }
       recipeRules = std::move(*loaded);
+      // A rule no layer can take is an error here, not a remark per layer.
+      if (llvm::Error err = recipeRules.check(base)) {
+        mlir::emitError(module.getLoc())
+            << "qnt-quantize: " << llvm::toString(std::move(err));
+        return signalPassFailure();
+      }
     }
 
     // Layers not named by qnt-name-layers (the pass on its own) are named

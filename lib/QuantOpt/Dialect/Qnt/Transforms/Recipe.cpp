@@ -215,6 +215,7 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text,
   if (!root)
     return fail(source, "recipe", "expected a JSON object");
   Recipe recipe;
+  recipe.source = source.str();
   for (const auto &[key, value] : *root) {
     llvm::StringRef k = key;
     if (k == "version") {
@@ -296,6 +297,30 @@ static bool matches(llvm::StringRef pattern, llvm::StringRef text) {
     return true;
   auto glob = llvm::GlobPattern::create(pattern);
   return glob && glob->match(text);
+}
+
+llvm::Error Recipe::check(const WeightConfig &base) const {
+  auto checkOne = [&](const Rule &rule, const llvm::Twine &where,
+                      WeightConfig config) -> llvm::Error {
+    apply(rule, config);
+    if (llvm::Error err = num::checkHalfScaleOptions(config.getSolverOptions()))
+      return fail(source, where,
+                  "weight_scale f16 with " + config.describe() + ": " +
+                      llvm::toString(std::move(err)));
+    return llvm::Error::success();
+  };
+  WeightConfig start = base;
+  if (defaults) {
+    if (llvm::Error err = checkOne(*defaults, "default", base))
+      return err;
+    apply(*defaults, start);
+  }
+  for (auto [i, rule] : llvm::enumerate(rules))
+    if (!rule.keepFloat)
+      if (llvm::Error err =
+              checkOne(rule, "layers[" + llvm::Twine(i) + "]", start))
+        return err;
+  return llvm::Error::success();
 }
 
 std::optional<WeightConfig> Recipe::resolve(llvm::StringRef layerName,
