@@ -1,6 +1,7 @@
 // RUN: quant-opt %s --qnt-insert-observers --split-input-file | FileCheck %s
 // RUN: quant-opt %s --qnt-insert-observers="per-channel=false" --split-input-file | FileCheck %s --check-prefix=NOCHAN
 // RUN: quant-opt %s --qnt-insert-observers="recipe=%S/Inputs/keep-fc2.json" --split-input-file 2>&1 | FileCheck %s --check-prefix=RECIPE
+// RUN: quant-opt %s --qnt-insert-observers="recipe=%S/Inputs/block-fc1.json" --split-input-file 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: quant-opt %s --qnt-insert-observers --qnt-lower-observers --split-input-file | FileCheck %s --check-prefix=LOWER
 // RUN: quant-opt %s --qnt-insert-observers --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=MIXED
 // RUN: quant-opt %s --qnt-insert-observers="moments=hessian per-channel=false" --split-input-file | FileCheck %s --check-prefix=MOMENTS
@@ -22,6 +23,11 @@
 // RECIPE: remark: layer 'linalg.matmul#2' not observed: --qnt-quantize keeps it in float: its weight is not a compile-time constant
 // RECIPE: qnt.observe %arg0 : tensor<4x8xf32> id "fc1"
 // RECIPE-NOT: qnt.observe {{.*}} id "fc2"
+// Per-block weights take dynamic activations only: --qnt-quantize with
+// static activations keeps fc1's activation in float, so it is not observed.
+// BLOCK: remark: {{.*}}layer 'fc1' not observed: --qnt-quantize keeps its activations in float: per-block weights get integer kernels with dynamic activations per row or per block
+// BLOCK-NOT: qnt.observe {{.*}} id "fc1"
+// BLOCK: qnt.observe %{{.*}} : tensor<4x3xf32> id "fc2" channel_axis = 1
 // LOWER: qnt.observers = ["fc1", "fc2"]
 // LOWER: func.func private @qnt_observe_f32(i64, i64, i64, tensor<*xf32> {bufferization.access = "read"})
 // LOWER: %[[ID:.*]] = arith.constant 0 : i64

@@ -52,6 +52,14 @@ struct ActivationConfig {
   std::string layerName;
 };
 
+/// Why per-block weights with static activations stay weight-only: the
+/// block kernels take activations quantized at run time per row or per
+/// block. planLayer says so before calibration (so that qnt-insert-observers
+/// does not observe such a layer); rewriteToIntegerLayer checks the same.
+inline constexpr llvm::StringLiteral kBlockWeightsNeedDynamicActivations =
+    "per-block weights get integer kernels with dynamic activations per row "
+    "or per block (act-granularity=row or block)";
+
 /// Rewrites a float linalg layer (matmul, batch_matmul, convolution) into
 /// one qnt.contract: the activation is quantized (qnt.quantize with static
 /// parameters, which the chaining patterns may later replace with a static

@@ -435,9 +435,7 @@ llvm::Error quantopt::rewriteToIntegerLayer(RewriterBase &rewriter,
   bool perRow = act.dynamic && (act.perRow || act.perBlock) &&
                 fitsPerRow(xMap, outMap, iterators);
   if (block && !(act.dynamic && (act.perBlock || act.perRow)))
-    return fail("per-block weights get integer kernels with dynamic "
-                "activations per row or per block (act-granularity=row or "
-                "block)");
+    return fail(kBlockWeightsNeedDynamicActivations);
   // Convolutions take the block form through their im2col matrix.
   DenseIntElementsAttr convStrides, convDilations;
   if (block && act.dynamic && act.perBlock) {
