@@ -36,10 +36,17 @@ seed npy "$root"/test/quant-run/Inputs/*.npy
 seed module "$root"/test/Dialect/Qnt/*.mlir "$root"/test/Codegen/*.mlir
 
 run() {
-  local target="$1" n="$2"
+  local target="$1" n="$2" log="$work/$1.log"
   echo "== $target: $n inputs"
-  (cd "$work" && "$build/bin/$target" -runs="$n" -max_len=8192 \
-      -print_final_stats=1 "$work/${target#fuzz-}" 2>&1 | tail -n 12) || status=1
+  if ! (cd "$work" && "$build/bin/$target" -runs="$n" -max_len=8192 \
+      -print_final_stats=1 "$work/${target#fuzz-}" > "$log" 2>&1); then
+    status=1
+    # The report itself (its first 80 lines: the error, the stacks), which
+    # the tail below would cut; the whole log stays in the work directory.
+    awk '/==ERROR:|runtime error:|ERROR: libFuzzer|ERROR: LeakSanitizer/ {p = 1}
+         p && n++ < 80' "$log"
+  fi
+  tail -n 12 "$log"
 }
 run fuzz-params "$runs"
 run fuzz-stats "$runs"
