@@ -23,10 +23,12 @@
 // RECIPE: remark: layer 'linalg.matmul#2' not observed: --qnt-quantize keeps it in float: its weight is not a compile-time constant
 // RECIPE: qnt.observe %arg0 : tensor<4x8xf32> id "fc1"
 // RECIPE-NOT: qnt.observe {{.*}} id "fc2"
-// Per-block weights take dynamic activations only: --qnt-quantize with
-// static activations keeps fc1's activation in float, so it is not observed.
-// BLOCK: remark: {{.*}}layer 'fc1' not observed: --qnt-quantize keeps its activations in float: per-block weights get integer kernels with dynamic activations per row or per block
-// BLOCK-NOT: qnt.observe {{.*}} id "fc1"
+// Per-block weights take dynamic activations only: the range of fc1 serves
+// a calibrated NVFP4 tensor scale, not static activations, and the remark
+// says so.
+// BLOCK: remark: {{.*}}layer 'fc1' has per-block weights: observed for act-tensor-scale=calibrated; with activations=static --qnt-quantize keeps its activations in float (per-block weights get integer kernels with dynamic activations per row or per block
+// BLOCK-NOT: layer 'fc2' has per-block
+// BLOCK: qnt.observe %arg0 : tensor<4x8xf32> id "fc1" channel_axis = 1
 // BLOCK: qnt.observe %{{.*}} : tensor<4x3xf32> id "fc2" channel_axis = 1
 // LOWER: qnt.observers = ["fc1", "fc2"]
 // LOWER: func.func private @qnt_observe_f32(i64, i64, i64, tensor<*xf32> {bufferization.access = "read"})

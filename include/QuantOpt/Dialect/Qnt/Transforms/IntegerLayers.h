@@ -54,8 +54,8 @@ struct ActivationConfig {
 
 /// Why per-block weights with static activations stay weight-only: the
 /// block kernels take activations quantized at run time per row or per
-/// block. planLayer says so before calibration (so that qnt-insert-observers
-/// does not observe such a layer); rewriteToIntegerLayer checks the same.
+/// block. rewriteToIntegerLayer's message; qnt-insert-observers' remark on
+/// the per-block layers it observes quotes it.
 inline constexpr llvm::StringLiteral kBlockWeightsNeedDynamicActivations =
     "per-block weights get integer kernels with dynamic activations per row "
     "or per block (act-granularity=row or block)";

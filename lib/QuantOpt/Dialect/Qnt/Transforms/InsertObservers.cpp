@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Plan.h"
@@ -114,6 +115,16 @@ struct QntInsertObserversPass
             << plan.reason;
         continue;
       }
+      // Per-block weights: the range serves the calibrated tensor scale of
+      // dynamic block activations (act-tensor-scale=calibrated), not static
+      // ones.
+      if (plan.config->granularity == WeightConfig::Granularity::Block)
+        emitRemark(op->getLoc())
+            << "layer '" << name
+            << "' has per-block weights: observed for "
+               "act-tensor-scale=calibrated; with activations=static "
+               "--qnt-quantize keeps its activations in float ("
+            << kBlockWeightsNeedDynamicActivations << ")";
       Value x = getActivationOperand(op).get();
       OpBuilder b(op);
       if (!observe(b, op->getLoc(), x, name,

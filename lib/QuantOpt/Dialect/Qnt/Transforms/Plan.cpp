@@ -6,7 +6,6 @@
 
 #include "QuantOpt/Dialect/Qnt/Transforms/Plan.h"
 
-#include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerNames.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -143,11 +142,6 @@ LayerPlan quantopt::planLayer(qnt::QuantizableLayerOpInterface layer,
   }
   if (options.activations == ActivationMode::None)
     return plan;
-  if (options.activations == ActivationMode::Static &&
-      plan.config->granularity == WeightConfig::Granularity::Block) {
-    plan.reason = kBlockWeightsNeedDynamicActivations.str();
-    return plan;
-  }
   if (!isa<linalg::LinalgOp>(op) && !isa<tosa::TosaDialect>(op->getDialect())) {
     plan.reason = "integer kernels are generated for linalg layers";
     return plan;
