@@ -45,6 +45,7 @@ static LogicalResult buildPipeline(OpPassManager &pm,
     if (codegen->layout == "nhwc")
       pm.addNestedPass<func::FuncOp>(quantopt::createQntConvertToNhwc());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntFoldAffineIntoLayers());
+    pm.addNestedPass<func::FuncOp>(quantopt::createQntUnstuffTransposedConv());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntFuseElementwise());
     pm.addNestedPass<func::FuncOp>(quantopt::createQntF32Matmul(
         {parallel, codegen->threads, codegen->minParallelDots}));

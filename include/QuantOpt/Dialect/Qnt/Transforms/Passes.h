@@ -74,6 +74,14 @@ void populateQntConvertToNhwcPatterns(mlir::RewritePatternSet &patterns);
 /// normalization) folds into the layer's weights and a bias.
 void populateQntFoldAffineIntoLayersPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the patterns of qnt-unstuff-transposed-conv: a convolution of a
+/// zero-stuffed input whose window equals its stride (an imported
+/// ConvTranspose without pads) becomes a 1x1 convolution and a
+/// depth-to-space, which then moves below element-wise generics with
+/// per-channel constants.
+void populateQntUnstuffTransposedConvPatterns(
+    mlir::RewritePatternSet &patterns);
+
 /// Adds the transpose propagation of qnt-convert-to-nhwc alone: transposes
 /// sink through element-wise generics and zero padding, fold with each other
 /// and into fills, rise above a padded function argument, and a flatten of

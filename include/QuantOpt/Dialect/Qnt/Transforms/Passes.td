@@ -156,6 +156,34 @@ def QntFoldAffineIntoLayers : Pass<"qnt-fold-affine-into-layers", "::mlir::func:
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def QntUnstuffTransposedConv : Pass<"qnt-unstuff-transposed-conv", "::mlir::func::FuncOp"> {
+  let summary = "Transposed convolutions whose window equals the stride as 1x1 convolutions and a depth-to-space";
+  let description = [{
+    A transposed convolution imports as the convolution of its input spread
+    out by the strides into zeros (a strided `tensor.insert_slice` into a
+    zero fill). When the window equals the stride and there are no pads or
+    crops (the 2x2 stride-2 upsampling of detection and segmentation heads),
+    each output pixel takes exactly one window position, so the
+    `conv_2d_nhwc_hwcf` (or `conv_2d_nchw_fchw`) becomes a 1x1 convolution of
+    the unspread input into kh*kw*F channels (weights rearranged at compile
+    time; NHWC columns ordered (r, t, f), NCHW ones (f, r, t)) and a
+    depth-to-space (`expand_shape`, `linalg.transpose`, `collapse_shape`):
+    no multiply-add on the kh*kw - 1 zeros of every window, and F = 1 no
+    longer leaves 15 of 16 vector lanes idle. The sums over the input
+    channels keep their order, so float results are the same bits for
+    finite weights. The depth-to-space then moves below element-wise
+    `linalg.generic` ops whose other operands are scalars or constants that
+    vary along the channel only (bias, batch normalization, activation),
+    their constants repeated per column, so that the kernels fuse them and
+    static int8 chains them. Run by `--qnt-quantize` and `--qnt-codegen`
+    after the layout conversion; the patterns are
+    `populateQntUnstuffTransposedConvPatterns`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def QntPropagateNonFinite : Pass<"qnt-propagate-non-finite", "::mlir::func::FuncOp"> {
   let summary = "Float results become NaN where the inputs hold NaN or infinities";
   let description = [{

@@ -689,7 +689,7 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
     return errorHandler("qnt-quantize: unknown non-finite='" + nonFinite +
                         "' (expected saturate, propagate or propagate-all)");
   pm.addPass(createQntNameLayers());
-  if (layers->lowersTosa() || layers->convertsToNhwc()) {
+  {
     OpPassManager &fn = pm.nest<func::FuncOp>();
     if (layers->lowersTosa()) {
     fn.addPass(tosa::createTosaToLinalgNamed());
@@ -710,6 +710,9 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
       // channel is last), as other quantizers fold them first.
       fn.addPass(createQntFoldAffineIntoLayers());
     }
+    // Transposed convolutions whose window equals the stride quantize as 1x1
+    // layers (in either layout, so that layout=keep gets the same scales).
+    fn.addPass(createQntUnstuffTransposedConv());
   }
   // Added last, on the quantized functions: their float results become NaN
   // where the inputs are not finite (docs/Numerics.md).

@@ -1,0 +1,147 @@
+// RUN: quant-opt %s --qnt-unstuff-transposed-conv --split-input-file | FileCheck %s
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#bc = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+
+// A 2x2 stride-2 transposed convolution as quant-import-onnx writes it,
+// NHWC (after qnt-convert-to-nhwc): x spread into a 5x5 zero fill from
+// (1, 1) every 2 rows and columns, convolved with W[i][j] = [[1, 2], [3, 4]]
+// (already flipped). out[2h + r][2w + t] = x[h][w] * W[1 - r][1 - t], so the
+// 1x1 convolution's columns (r, t) hold [W11, W10, W01, W00] = [4, 3, 2, 1].
+// The bias [5] read at (d0, d3) and the ReLU move above the depth-to-space,
+// the bias repeated per column.
+// CHECK-LABEL: func.func @nhwc
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[\[\[}}4.000000e+00, 3.000000e+00, 2.000000e+00, 1.000000e+00]]]]> : tensor<1x1x1x4xf32>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<5.000000e+00> : tensor<4xf32>
+// CHECK: %[[F:.*]] = linalg.fill {{.*}} -> tensor<1x2x2x4xf32>
+// CHECK: %[[Y:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%arg0, %[[W]] : tensor<1x2x2x1xf32>, tensor<1x1x1x4xf32>) outs(%[[F]] : tensor<1x2x2x4xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[Y]], %[[B]] : tensor<1x2x2x4xf32>, tensor<4xf32>)
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[G]] {{\[\[}}0], [1], [2], [3, 4, 5]] output_shape [1, 2, 2, 2, 2, 1]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[E]] : tensor<1x2x2x2x2x1xf32>) outs(%{{.*}} : tensor<1x2x2x2x2x1xf32>) permutation = [0, 1, 3, 2, 4, 5]
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[T]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<1x2x2x2x2x1xf32> into tensor<1x4x4x1xf32>
+// CHECK: return %[[C]]
+// CHECK-NOT: tensor.insert_slice
+func.func @nhwc(%x: tensor<1x2x2x1xf32>) -> tensor<1x4x4x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x5x5x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x5x5x1xf32>) -> tensor<1x5x5x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 1, 1, 0] [1, 2, 2, 1] [1, 2, 2, 1] : tensor<1x2x2x1xf32> into tensor<1x5x5x1xf32>
+  %w = arith.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]]]> : tensor<2x2x1x1xf32>
+  %oe = tensor.empty() : tensor<1x4x4x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x5x5x1xf32>, tensor<2x2x1x1xf32>) outs(%of : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  %b = arith.constant dense<5.0> : tensor<1x1xf32>
+  %r = linalg.generic {indexing_maps = [#id, #bc, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %b : tensor<1x4x4x1xf32>, tensor<1x1xf32>) outs(%oe : tensor<1x4x4x1xf32>) {
+  ^bb0(%in: f32, %bi: f32, %out: f32):
+    %a = arith.addf %in, %bi : f32
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x1xf32>
+  return %r : tensor<1x4x4x1xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c = affine_map<(d0, d1, d2, d3) -> (d1)>
+
+// The same in NCHW with F = 2 filters (W[f][0] = [[1, 2], [3, 4]] and
+// [[5, 6], [7, 8]]) and a dynamic batch: the columns are (f, r, t), so the
+// weights are [4, 3, 2, 1, 8, 7, 6, 5] and the bias [10, 20] becomes
+// [10, 10, 10, 10, 20, 20, 20, 20].
+// CHECK-LABEL: func.func @nchw
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[\[\[}}4.000000e+00]]], {{\[\[\[}}3.000000e+00]]], {{\[\[\[}}2.000000e+00]]], {{\[\[\[}}1.000000e+00]]], {{\[\[\[}}8.000000e+00]]], {{\[\[\[}}7.000000e+00]]], {{\[\[\[}}6.000000e+00]]], {{\[\[\[}}5.000000e+00]]]]> : tensor<8x1x1x1xf32>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<[1.000000e+01, 1.000000e+01, 1.000000e+01, 1.000000e+01, 2.000000e+01, 2.000000e+01, 2.000000e+01, 2.000000e+01]> : tensor<8xf32>
+// CHECK: %[[Y:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%arg0, %[[W]] : tensor<?x1x2x2xf32>, tensor<8x1x1x1xf32>) outs(%{{.*}} : tensor<?x8x2x2xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[Y]], %[[B]] : tensor<?x8x2x2xf32>, tensor<8xf32>)
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[G]] {{\[\[}}0], [1, 2, 3], [4], [5]] output_shape [%{{.*}}, 2, 2, 2, 2, 2]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[E]] : tensor<?x2x2x2x2x2xf32>) outs(%{{.*}} : tensor<?x2x2x2x2x2xf32>) permutation = [0, 1, 4, 2, 5, 3]
+// CHECK: tensor.collapse_shape %[[T]] {{\[\[}}0], [1], [2, 3], [4, 5]] : tensor<?x2x2x2x2x2xf32> into tensor<?x2x4x4xf32>
+func.func @nchw(%x: tensor<?x1x2x2xf32>) -> tensor<?x2x4x4xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x1x2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x1x5x5xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x1x5x5xf32>) -> tensor<?x1x5x5xf32>
+  %s = tensor.insert_slice %x into %z[0, 0, 1, 1] [%n, 1, 2, 2] [1, 1, 2, 2] : tensor<?x1x2x2xf32> into tensor<?x1x5x5xf32>
+  %w = arith.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]], [[[5.0, 6.0], [7.0, 8.0]]]]> : tensor<2x1x2x2xf32>
+  %oe = tensor.empty(%n) : tensor<?x2x4x4xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<?x1x5x5xf32>, tensor<2x1x2x2xf32>) outs(%of : tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32>
+  %b = arith.constant dense<[10.0, 20.0]> : tensor<2xf32>
+  %r = linalg.generic {indexing_maps = [#id, #c, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %b : tensor<?x2x4x4xf32>, tensor<2xf32>) outs(%oe : tensor<?x2x4x4xf32>) {
+  ^bb0(%in: f32, %bi: f32, %out: f32):
+    %a = arith.addf %in, %bi : f32
+    linalg.yield %a : f32
+  } -> tensor<?x2x4x4xf32>
+  return %r : tensor<?x2x4x4xf32>
+}
+
+// -----
+
+// Not rewritten: a 3x3 window with stride 2 (outputs take one or two window
+// positions), and a 2x2 window with pads (spread from (0, 0): the output is
+// cropped).
+// CHECK-LABEL: func.func @window3
+// CHECK: tensor.insert_slice
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x7x7x1xf32>, tensor<3x3x1x1xf32>)
+// CHECK-NOT: linalg.transpose
+func.func @window3(%x: tensor<1x2x2x1xf32>) -> tensor<1x5x5x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x7x7x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x7x7x1xf32>) -> tensor<1x7x7x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 2, 2, 0] [1, 2, 2, 1] [1, 2, 2, 1] : tensor<1x2x2x1xf32> into tensor<1x7x7x1xf32>
+  %w = arith.constant dense<1.0> : tensor<3x3x1x1xf32>
+  %oe = tensor.empty() : tensor<1x5x5x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x5x5x1xf32>) -> tensor<1x5x5x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x7x7x1xf32>, tensor<3x3x1x1xf32>) outs(%of : tensor<1x5x5x1xf32>) -> tensor<1x5x5x1xf32>
+  return %y : tensor<1x5x5x1xf32>
+}
+
+// CHECK-LABEL: func.func @padded
+// CHECK: tensor.insert_slice
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x4x1xf32>, tensor<2x2x1x1xf32>)
+// CHECK-NOT: linalg.transpose
+func.func @padded(%x: tensor<1x2x2x1xf32>) -> tensor<1x3x3x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 0, 0, 0] [1, 2, 2, 1] [1, 2, 2, 1] : tensor<1x2x2x1xf32> into tensor<1x4x4x1xf32>
+  %w = arith.constant dense<1.0> : tensor<2x2x1x1xf32>
+  %oe = tensor.empty() : tensor<1x3x3x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x3x3x1xf32>) -> tensor<1x3x3x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x4x4x1xf32>, tensor<2x2x1x1xf32>) outs(%of : tensor<1x3x3x1xf32>) -> tensor<1x3x3x1xf32>
+  return %y : tensor<1x3x3x1xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// The depth-to-space stays below a generic whose other operand is not a
+// constant (it varies per pixel).
+// CHECK-LABEL: func.func @not_sunk
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} -> tensor<1x2x2x4xf32>
+// CHECK: linalg.transpose
+// CHECK: tensor.collapse_shape
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+func.func @not_sunk(%x: tensor<1x2x2x1xf32>, %v: tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x5x5x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x5x5x1xf32>) -> tensor<1x5x5x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 1, 1, 0] [1, 2, 2, 1] [1, 2, 2, 1] : tensor<1x2x2x1xf32> into tensor<1x5x5x1xf32>
+  %w = arith.constant dense<1.0> : tensor<2x2x1x1xf32>
+  %oe = tensor.empty() : tensor<1x4x4x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x5x5x1xf32>, tensor<2x2x1x1xf32>) outs(%of : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %v : tensor<1x4x4x1xf32>, tensor<1x4x4x1xf32>) outs(%oe : tensor<1x4x4x1xf32>) {
+  ^bb0(%in: f32, %p: f32, %out: f32):
+    %m = arith.mulf %in, %p : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x1xf32>
+  return %r : tensor<1x4x4x1xf32>
+}
