@@ -273,6 +273,63 @@ void getOutputSizes(OpBuilder &b, Location loc, Value init,
   }
 }
 
+/// The zero padding of a depthwise convolution's rows that its kernel reads
+/// implicitly: the input `x` is a tensor.pad with zeros (static amounts,
+/// none along the batch and channels), used by the convolution alone, the
+/// row dilation 1 and every weight finite (a product with a padded zero is
+/// then an exact zero, which the kernel skips instead of adding). The
+/// kernel then reads the pad's source padded along the columns only, and
+/// each output row's window loop visits only the rows inside the input: no
+/// buffer rows of zeros to fill, no multiply-adds on them. PaddleOCR's
+/// classifier pads 3-row maps to 7 rows for 5x5 depthwise convolutions.
+struct ImplicitRows {
+  int64_t top = 0;
+  /// The input with the row padding dropped (the columns' kept).
+  Value input;
+};
+std::optional<ImplicitRows> getImplicitRows(OpBuilder &b,
+                                            linalg::DepthwiseConv2DNhwcHwcOp op,
+                                            DenseElementsAttr weights) {
+  auto pad = op.getInputs()[0].getDefiningOp<tensor::PadOp>();
+  if (!pad || !pad->hasOneUse() ||
+      op.getDilations().getValues<int64_t>()[0] != 1)
+    return std::nullopt;
+  Value value = pad.getConstantPaddingValue();
+  FloatAttr zero;
+  if (!value || !matchPattern(value, m_Constant(&zero)) ||
+      !zero.getValue().isZero())
+    return std::nullopt;
+  SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+  if (llvm::any_of(llvm::concat<int64_t>(low, high), ShapedType::isDynamic) ||
+      low[0] || high[0] || low[3] || high[3] || (!low[1] && !high[1]))
+    return std::nullopt;
+  if (!llvm::all_of(weights.getValues<APFloat>(),
+                    [](const APFloat &v) { return v.isFinite(); }))
+    return std::nullopt;
+  ImplicitRows rows;
+  rows.top = low[1];
+  rows.input = pad.getSource();
+  if (low[2] || high[2]) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(pad);
+    auto srcType = cast<RankedTensorType>(rows.input.getType());
+    SmallVector<int64_t> shape(srcType.getShape());
+    if (!ShapedType::isDynamic(shape[2]))
+      shape[2] += low[2] + high[2];
+    SmallVector<OpFoldResult> lo, hi;
+    for (int d = 0; d < 4; ++d) {
+      lo.push_back(b.getIndexAttr(d == 2 ? low[2] : 0));
+      hi.push_back(b.getIndexAttr(d == 2 ? high[2] : 0));
+    }
+    Value padZero =
+        arith::ConstantOp::create(b, pad.getLoc(), zero.getType(), zero);
+    rows.input = tensor::PadOp::create(
+        b, pad.getLoc(), RankedTensorType::get(shape, srcType.getElementType()),
+        rows.input, lo, hi, padZero);
+  }
+  return rows;
+}
+
 /// The f32 kernels of one rewrite; column groups (matmuls) or output rows
 /// (convolutions) across threads when `parallel`.
 struct F32Kernels {
@@ -475,7 +532,10 @@ struct F32Kernels {
     Value outDims[4];
     SmallVector<Value> dynSizes;
     getOutputSizes(ob, loc, initTensor, outType, outDims, dynSizes);
-    Value xTensor = widenActivations(ob, loc, op.getInputs()[0]);
+    std::optional<ImplicitRows> implicitRows =
+        getImplicitRows(rewriter, op, weights);
+    Value xTensor = widenActivations(
+        ob, loc, implicitRows ? implicitRows->input : op.getInputs()[0]);
     KernelBuilder kernel(ob, loc);
     OpBuilder &b = kernel.getBody();
     Value w = kernel.addConstant(DenseElementsAttr::get(
@@ -511,8 +571,25 @@ struct F32Kernels {
         for (int64_t k = 0; k < cols; ++k)
           start.push_back(init.read(
               tb, loc, vec, ValueRange{n, oh, ow[r], col[k]}, fullBlocks));
+      // With implicit row padding, the window rows inside the input:
+      // ih = ihBase + i - top in [0, H), i in [max(0, top - ihBase),
+      // min(kh, H + top - ihBase)) (empty when that is negative).
+      Value winBegin = c0, winEnd = cst(tb, khw);
+      if (implicitRows) {
+        Value top = cst(tb, implicitRows->top);
+        ihBase = arith::SubIOp::create(tb, loc, ihBase, top);
+        Value height = memref::DimOp::create(tb, loc, x, 1);
+        Value first = arith::MaxSIOp::create(
+            tb, loc, c0, arith::SubIOp::create(tb, loc, c0, ihBase));
+        Value last = arith::MinSIOp::create(
+            tb, loc, cst(tb, kh),
+            arith::SubIOp::create(tb, loc, height, ihBase));
+        last = arith::MaxSIOp::create(tb, loc, last, first);
+        winBegin = arith::MulIOp::create(tb, loc, first, cst(tb, kw));
+        winEnd = arith::MulIOp::create(tb, loc, last, cst(tb, kw));
+      }
       auto window = scf::ForOp::create(
-          tb, loc, c0, cst(tb, khw), c1, start,
+          tb, loc, winBegin, winEnd, c1, start,
           [&](OpBuilder &lb, Location, Value win, ValueRange accs) {
             Value ih = arith::AddIOp::create(
                 lb, loc, ihBase,
