@@ -14,9 +14,12 @@ step, one token through two random 4096x4096 linear layers) it times:
 - ONNX Runtime (npm's onnxruntime-node, bench/ort): the fp32 model and its
   dynamic int8 form as ONNX Runtime's quantize_dynamic writes it
   (bench/ort_dynamic.py), with 1 and 2 intra-op threads;
-- QuantOpt: the imported model through --qnt-codegen (fp32) and calibrated
-  (static int8 activations, 4 batches of other inputs) through
-  --qnt-quantize and --qnt-codegen, with threads=1 and threads=2;
+- QuantOpt: the imported model through --qnt-codegen (fp32), calibrated
+  (static int8 activations, 4 batches of other inputs) and with dynamic
+  int8 activations (--qnt-quantize=activations=dynamic: per-tensor
+  activation ranges computed on each call, as ONNX Runtime's dynamic form
+  does) through --qnt-quantize and --qnt-codegen, with threads=1 and
+  threads=2;
 - for the CNN, also its int8 QDQ form (one epoch of quantization-aware
   training, examples/fashion-mnist/qat.py, exported by torch.onnx) in both
   engines: ONNX Runtime fuses the QDQ pairs into its integer kernels,
@@ -221,6 +224,9 @@ def prepare(name, onnx_path, x, calib, qdq_path=None, extra=Extra()):
     run(f"{args.bindir}/quant-run", mlir, "--entry", "main", "--calibrate", *data,
         "--data-axis=" + ",".join(axes), "--stats", base + ".stats.json",
         "--quantize-output", quantized, "--no-progress")
+    dynamic = base + ".dyn.mlir"
+    run(f"{args.bindir}/quant-opt", mlir, "--qnt-quantize=activations=dynamic",
+        "-o", dynamic)
     qdq_folded = None
     if qdq_path:
         qdq_mlir = base + ".qdq.mlir"
@@ -241,7 +247,8 @@ def prepare(name, onnx_path, x, calib, qdq_path=None, extra=Extra()):
     variants = {}
     for threads in (1, 2):
         ort_models = [("ONNX Runtime fp32", onnx_path), ("ONNX Runtime int8 dynamic", dyn)]
-        ours = [("QuantOpt fp32", mlir), ("QuantOpt int8 static", quantized)]
+        ours = [("QuantOpt fp32", mlir), ("QuantOpt int8 static", quantized),
+                ("QuantOpt int8 dynamic", dynamic)]
         if qdq_path:
             ort_models.append(("ONNX Runtime int8 QDQ", qdq_path))
             ours.append(("QuantOpt int8 QDQ (folded)", qdq_folded))
@@ -333,6 +340,10 @@ for key in args.models.split(","):
               f"{median[('QuantOpt int8 static', threads)] / ort_int8:.2f}; "
               f"QuantOpt int8 / ORT fp32 = "
               f"{median[('QuantOpt int8 static', threads)] / ort_fp32:.2f}")
+        print(f"  {threads} thread(s): QuantOpt int8 dynamic / ORT int8 dynamic = "
+              f"{median[('QuantOpt int8 dynamic', threads)] / ort_int8:.2f}; "
+              f"QuantOpt int8 dynamic / ORT fp32 = "
+              f"{median[('QuantOpt int8 dynamic', threads)] / ort_fp32:.2f}")
         if ("ONNX Runtime W4A8 MatMulNBits", threads) in median:
             print(f"  {threads} thread(s): QuantOpt W4A8 / ORT W4A8 MatMulNBits = "
                   f"{median[('QuantOpt W4A8 group-wise', threads)] / median[('ONNX Runtime W4A8 MatMulNBits', threads)]:.2f}")

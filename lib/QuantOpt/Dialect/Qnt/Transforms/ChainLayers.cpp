@@ -855,6 +855,24 @@ static std::string describeForRemark(Operation *op) {
   return text + " {" + llvm::join(names, ", ") + "}";
 }
 
+/// Why `layer` itself cannot take a requantized result, if it cannot.
+static std::optional<std::string> whyNotChainable(qnt::ContractOp layer) {
+  if (layer.getWeightBlockSize() > 0)
+    return std::string("per-block weights give real values only");
+  qnt::ParamsAttr w = layer.getWeightParamsAttr();
+  auto type = cast<RankedTensorType>(layer.getResult().getType());
+  if (w.getAxis() >= 0 && type.getRank() > 0 &&
+      layer.getResultChannelAxis() != type.getRank() - 1)
+    return std::string(
+        "its output channels are not its last axis (an NCHW layer kept with "
+        "layout=keep), and per-channel layers chain channels-last only (the "
+        "default layout=nhwc converts them)");
+  if (!isChainableLayer(layer))
+    return std::string("its int32 accumulators could exceed the bound "
+                       "chaining allows");
+  return std::nullopt;
+}
+
 unsigned quantopt::remarkUnchainedLayers(Operation *root) {
   unsigned count = 0;
   root->walk([&](qnt::ContractOp layer) {
@@ -887,6 +905,13 @@ unsigned quantopt::remarkUnchainedLayers(Operation *root) {
     }
     if (!found)
       return;
+    if (std::optional<std::string> why = whyNotChainable(layer)) {
+      emitRemark(layer.getLoc())
+          << "qnt-quantize: the layer's output is requantized from float: "
+          << *why;
+      ++count;
+      return;
+    }
     SmallVector<std::string> path;
     for (Operation *op = parent[found]; op; op = parent[op])
       if (!isa<tensor::EmptyOp, linalg::FillOp>(op))
