@@ -114,57 +114,6 @@ func.func @range(%x: tensor<?x100xf32>, %lo: tensor<?xf32>, %hi: tensor<?xf32>) 
   return %r#0, %r#1 : tensor<?xf32>, tensor<?xf32>
 }
 
-// The range as the qnt lowering writes it: the minimum as
-// select(x < acc, x, acc) (one vminps), under the finite select; the same
-// vectors and lane combination; so does such a maximum on its own. With an
-// unordered comparison (ult) a NaN
-// would enter the minimum and leave it again, depending on the order: that
-// body stays a generic.
-// CHECK-LABEL: func.func @range_select
-// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
-// CHECK: arith.cmpf olt, %{{.*}}, %{{.*}} : vector<16xf32>
-// CHECK: vector.reduction <minimumf>, %{{.*}} : vector<16xf32> into f32
-// CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
-// CHECK-LABEL: func.func @range_plain
-// CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
-// CHECK-LABEL: func.func @range_unordered
-// CHECK: linalg.generic
-// CHECK-NOT: vector.reduction
-func.func @range_select(%x: tensor<?x100xf32>, %lo: tensor<?xf32>, %hi: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>) {
-  %inf = arith.constant 0x7F800000 : f32
-  %r:2 = linalg.generic {indexing_maps = [#id, #row, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x100xf32>) outs(%lo, %hi : tensor<?xf32>, tensor<?xf32>) {
-  ^bb0(%a: f32, %mn: f32, %mx: f32):
-    %abs = math.absf %a : f32
-    %finite = arith.cmpf olt, %abs, %inf : f32
-    %lt = arith.cmpf olt, %a, %mn : f32
-    %m1 = arith.select %lt, %a, %mn : f32
-    %gt = arith.cmpf ogt, %a, %mx : f32
-    %m2 = arith.select %gt, %a, %mx : f32
-    %s1 = arith.select %finite, %m1, %mn : f32
-    %s2 = arith.select %finite, %m2, %mx : f32
-    linalg.yield %s1, %s2 : f32, f32
-  } -> (tensor<?xf32>, tensor<?xf32>)
-  return %r#0, %r#1 : tensor<?xf32>, tensor<?xf32>
-}
-func.func @range_plain(%x: tensor<?x100xf32>, %hi: tensor<?xf32>) -> tensor<?xf32> {
-  %r = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x100xf32>) outs(%hi : tensor<?xf32>) {
-  ^bb0(%a: f32, %mx: f32):
-    %gt = arith.cmpf oge, %a, %mx : f32
-    %m = arith.select %gt, %a, %mx : f32
-    linalg.yield %m : f32
-  } -> tensor<?xf32>
-  return %r : tensor<?xf32>
-}
-func.func @range_unordered(%x: tensor<?x100xf32>, %lo: tensor<?xf32>) -> tensor<?xf32> {
-  %r = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x100xf32>) outs(%lo : tensor<?xf32>) {
-  ^bb0(%a: f32, %mn: f32):
-    %lt = arith.cmpf ult, %a, %mn : f32
-    %m1 = arith.select %lt, %a, %mn : f32
-    linalg.yield %m1 : f32
-  } -> tensor<?xf32>
-  return %r : tensor<?xf32>
-}
-
 // -----
 
 // A sum is not order-independent in f32, and a body reading linalg.index is

@@ -15,7 +15,6 @@
 //   last dimension; full vectors, then one masked tail;
 // - reductions over the innermost dimensions whose every result is
 //   `K(acc, e)` or `select(c, K(acc, e), acc)` with K a minimum or maximum
-//   (an op, or `select(e < acc, e, acc)` and the like)
 //   (or an integer addition, which wraps: the activation row sums of
 //   asymmetric weights; or, with reassociate-float-sums, a float addition)
 //   and `e`, `c` computed from the input alone, into results indexed by the
@@ -305,37 +304,9 @@ bool vectorizeElementwise(RewriterBase &rewriter, linalg::GenericOp op,
   return true;
 }
 
-/// `select(cmpf(p, a, b), a, b)`: the minimum of a and b when p is an
-/// ordered less-than, the maximum when an ordered greater-than, else
-/// nothing. A NaN `a` never enters (the comparison is false), so lanes that
-/// each keep such a minimum combine into the sequential one; with an
-/// unordered comparison a NaN would enter and leave again, depending on the
-/// order.
-std::optional<vector::CombiningKind> getSelectMinMaxKind(Operation *op) {
-  auto select = dyn_cast<arith::SelectOp>(op);
-  if (!select)
-    return std::nullopt;
-  auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
-  if (!cmp || cmp.getLhs() != select.getTrueValue() ||
-      cmp.getRhs() != select.getFalseValue())
-    return std::nullopt;
-  switch (cmp.getPredicate()) {
-  case arith::CmpFPredicate::OLT:
-  case arith::CmpFPredicate::OLE:
-    return vector::CombiningKind::MINIMUMF;
-  case arith::CmpFPredicate::OGT:
-  case arith::CmpFPredicate::OGE:
-    return vector::CombiningKind::MAXIMUMF;
-  default:
-    return std::nullopt;
-  }
-}
-
 /// The combining kind of a minimum/maximum op, if it is one.
 std::optional<vector::CombiningKind> getMinMaxKind(Operation *op,
                                                    bool reassociateFloatSums) {
-  if (std::optional<vector::CombiningKind> kind = getSelectMinMaxKind(op))
-    return kind;
   if (isa<arith::MinimumFOp>(op))
     return vector::CombiningKind::MINIMUMF;
   if (isa<arith::MaximumFOp>(op))
@@ -435,8 +406,7 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
     BlockArgument acc = op.getMatchingBlockArgument(init);
     Value y = yield.getOperand(init->getOperandNumber() - numInputs);
     Operation *minmax = y.getDefiningOp();
-    if (auto select = y.getDefiningOp<arith::SelectOp>();
-        select && !getSelectMinMaxKind(select)) {
+    if (auto select = y.getDefiningOp<arith::SelectOp>()) {
       if (select.getFalseValue() != acc ||
           !dependsOnInputOnly(select.getCondition(), body, numInputs))
         return false;
@@ -446,14 +416,9 @@ bool vectorizeMinMax(RewriterBase &rewriter, linalg::GenericOp op,
         minmax ? getMinMaxKind(minmax, reassociateFloatSums) : std::nullopt;
     if (!kind)
       return false;
-    // K's two operands: a select's are its true and false values.
-    Value lhs = minmax->getOperand(0), rhs = minmax->getOperand(1);
-    if (auto select = dyn_cast<arith::SelectOp>(minmax)) {
-      lhs = select.getTrueValue();
-      rhs = select.getFalseValue();
-    }
-    Value other = lhs == acc ? rhs : lhs;
-    if ((lhs != acc && rhs != acc) ||
+    Value other = minmax->getOperand(0) == acc ? minmax->getOperand(1)
+                                                : minmax->getOperand(0);
+    if ((minmax->getOperand(0) != acc && minmax->getOperand(1) != acc) ||
         !dependsOnInputOnly(other, body, numInputs))
       return false;
     kinds.push_back(*kind);

@@ -218,14 +218,9 @@ func.func @fake_quant(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func @dynamic_quantize
 // CHECK: %[[RANGE:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
-// CHECK: ^bb0(%[[X:.*]]: f32, %[[MN:.*]]: f32, %[[MX:.*]]: f32):
-// CHECK: %[[FIN:.*]] = arith.cmpf olt, %{{.*}}, %{{.*}} : f32
-// CHECK: %[[LT:.*]] = arith.cmpf olt, %[[X]], %[[MN]] : f32
-// CHECK: %[[S1:.*]] = arith.select %[[LT]], %[[X]], %[[MN]] : f32
-// CHECK: arith.select %[[FIN]], %[[S1]], %[[MN]] : f32
-// CHECK: %[[GT:.*]] = arith.cmpf ogt, %[[X]], %[[MX]] : f32
-// CHECK: %[[S2:.*]] = arith.select %[[GT]], %[[X]], %[[MX]] : f32
-// CHECK: arith.select %[[FIN]], %[[S2]], %[[MX]] : f32
+// CHECK: arith.cmpf olt
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
 // CHECK: %[[P:.*]]:3 = linalg.generic {{.*}} ins(%[[RANGE]]#0, %[[RANGE]]#1 : tensor<?xf32>, tensor<?xf32>)
 // CHECK: math.roundeven
 // CHECK: arith.fptosi %{{.*}} : f32 to i32

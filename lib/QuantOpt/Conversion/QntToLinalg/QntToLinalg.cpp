@@ -582,20 +582,12 @@ struct DynamicQuantizeLowering : OpRewritePattern<DynamicQuantizeOp> {
           Value isFinite = arith::CmpFOp::create(
               nb, l, arith::CmpFPredicate::OLT,
               math::AbsFOp::create(nb, l, args[0]), f32Const(nb, l, inf));
-          // x < acc ? x : acc (x > acc for the maximum): the minimum of
-          // the non-NaN values, one vminps / vmaxps on x86, where
-          // arith.minimumf expands (arith-expand) into two compares and two
-          // selects. Only the sign of an extreme zero can differ, and the
-          // solve below widens the range to include 0 (or takes
-          // magnitudes), which makes that sign irrelevant.
-          auto pick = [&](arith::CmpFPredicate pred, Value acc) -> Value {
-            Value better = arith::CmpFOp::create(nb, l, pred, args[0], acc);
-            return arith::SelectOp::create(
-                nb, l, isFinite,
-                arith::SelectOp::create(nb, l, better, args[0], acc), acc);
-          };
-          Value mn = pick(arith::CmpFPredicate::OLT, args[1]);
-          Value mx = pick(arith::CmpFPredicate::OGT, args[2]);
+          Value mn = arith::SelectOp::create(
+              nb, l, isFinite, arith::MinimumFOp::create(nb, l, args[1], args[0]),
+              args[1]);
+          Value mx = arith::SelectOp::create(
+              nb, l, isFinite, arith::MaximumFOp::create(nb, l, args[2], args[0]),
+              args[2]);
           linalg::YieldOp::create(nb, l, ValueRange{mn, mx});
         });
 
