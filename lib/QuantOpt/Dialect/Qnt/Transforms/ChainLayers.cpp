@@ -257,6 +257,25 @@ struct ChainableProducer {
 /// Whether `layer`'s accumulator can take an int32 bias and feed a
 /// requantization: input, real result, no bias yet, and an
 /// accumulator bound below numerics::kChainAccumulatorLimit.
+/// Whether the layer's int32 accumulators stay below the chaining limit.
+static bool accumulatorsFitChain(qnt::ContractOp layer) {
+  qnt::ParamsAttr w = layer.getWeightParamsAttr();
+  double bound = num::getAccumulatorBound(
+      num::getIntRange(layer.getInputParamsAttr().getStorageKind(), false),
+      layer.getWeightIntRange(), w.getZeroPoints().asArrayRef(),
+      layer.getReductionSize());
+  return bound < num::kChainAccumulatorLimit;
+}
+
+/// Whether per-channel weights (if any) index the result's last axis, the
+/// one the int32 bias and the requantization run along.
+static bool hasChannelsLast(qnt::ContractOp layer) {
+  auto type = cast<RankedTensorType>(layer.getResult().getType());
+  return layer.getWeightParamsAttr().getAxis() < 0 ||
+         (type.getRank() > 0 &&
+          layer.getResultChannelAxis() == type.getRank() - 1);
+}
+
 bool isChainableLayer(qnt::ContractOp layer) {
   // The block form (per-block weights) returns real values only: it takes
   // neither a bias nor a requantized result.
@@ -264,12 +283,7 @@ bool isChainableLayer(qnt::ContractOp layer) {
       layer.getBias() || layer.getWeightBlockSize() > 0 ||
       !layer.getResult().getType().getElementType().isF32())
     return false;
-  qnt::ParamsAttr w = layer.getWeightParamsAttr();
-  double bound = num::getAccumulatorBound(
-      num::getIntRange(layer.getInputParamsAttr().getStorageKind(), false),
-      layer.getWeightIntRange(), w.getZeroPoints().asArrayRef(),
-      layer.getReductionSize());
-  return bound < num::kChainAccumulatorLimit;
+  return accumulatorsFitChain(layer);
 }
 
 std::optional<ChainableProducer> matchChainable(Value x) {
@@ -347,7 +361,7 @@ quantizeBias(const ChainableProducer &p, bool withInitBias) {
   qnt::ParamsAttr wParams = layer.getWeightParamsAttr();
   bool perChannel = wParams.getAxis() >= 0;
   if (perChannel && (int64_t(wParams.getScales().size()) != channels ||
-                     layer.getResultChannelAxis() != rank - 1))
+                     !hasChannelsLast(layer)))
     return std::nullopt;
   for (DenseElementsAttr values : {p.bias, p.initBias})
     if (values && !values.isSplat() && values.getNumElements() != channels)
@@ -859,15 +873,12 @@ static std::string describeForRemark(Operation *op) {
 static std::optional<std::string> whyNotChainable(qnt::ContractOp layer) {
   if (layer.getWeightBlockSize() > 0)
     return std::string("per-block weights give real values only");
-  qnt::ParamsAttr w = layer.getWeightParamsAttr();
-  auto type = cast<RankedTensorType>(layer.getResult().getType());
-  if (w.getAxis() >= 0 && type.getRank() > 0 &&
-      layer.getResultChannelAxis() != type.getRank() - 1)
+  if (!hasChannelsLast(layer))
     return std::string(
         "its output channels are not its last axis (an NCHW layer kept with "
         "layout=keep), and per-channel layers chain channels-last only (the "
         "default layout=nhwc converts them)");
-  if (!isChainableLayer(layer))
+  if (!accumulatorsFitChain(layer))
     return std::string("its int32 accumulators could exceed the bound "
                        "chaining allows");
   return std::nullopt;

@@ -78,21 +78,6 @@ struct Layout {
   }
 };
 
-OpFoldResult dimOf(OpBuilder &b, Location loc, Value v, int64_t d) {
-  auto type = cast<RankedTensorType>(v.getType());
-  if (type.isDynamicDim(d))
-    return tensor::DimOp::create(b, loc, v, d).getResult();
-  return b.getIndexAttr(type.getDimSize(d));
-}
-
-Value emptyLike(OpBuilder &b, Location loc, Value v, Type element) {
-  auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    sizes.push_back(dimOf(b, loc, v, d));
-  return tensor::EmptyOp::create(b, loc, sizes, element);
-}
-
 /// The depth-to-space of `y` (the 1x1 convolution's layout): an
 /// expand_shape to the 6-D view, the transpose, a collapse_shape.
 Value depthToSpace(OpBuilder &b, Location loc, Value y, Layout layout,
@@ -112,7 +97,7 @@ Value depthToSpace(OpBuilder &b, Location loc, Value y, Layout layout,
   // Both permutations keep the batch first; only it may be dynamic (read
   // from y, so that the view has the transpose as its one user).
   SmallVector<int64_t> perm = layout.permutation();
-  SmallVector<OpFoldResult> permuted{dimOf(b, loc, y, 0)};
+  SmallVector<OpFoldResult> permuted{tensor::getMixedSize(b, loc, y, 0)};
   for (int64_t d : ArrayRef(perm).drop_front())
     permuted.push_back(b.getIndexAttr(six[d]));
   Value empty =
@@ -249,7 +234,7 @@ struct UnstuffTransposedConv : OpRewritePattern<ConvOp> {
     SmallVector<OpFoldResult> outSizes;
     for (int64_t d = 0; d < 4; ++d)
       outSizes.push_back(d == ch ? OpFoldResult(rewriter.getIndexAttr(columns))
-                                 : dimOf(rewriter, loc, x, d));
+                                 : tensor::getMixedSize(rewriter, loc, x, d));
     Value empty = tensor::EmptyOp::create(rewriter, loc, outSizes, element);
     Value filled =
         linalg::FillOp::create(rewriter, loc, init.getInputs()[0], empty)
@@ -358,7 +343,8 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
     maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
     Type element =
         cast<RankedTensorType>(op.getResultTypes()[0]).getElementType();
-    Value empty = emptyLike(rewriter, loc, y, element);
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, y), element);
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{empty.getType()}, inputs, ValueRange{empty},
         maps, op.getIteratorTypesArray());
