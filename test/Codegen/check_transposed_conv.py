@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Transposed convolutions whose window equals the stride
+"""Transposed convolutions whose window is a multiple of the stride
 (qnt-unstuff-transposed-conv, docs/Codegen.md) against a numpy oracle.
 
 Each model is written as quant-import-onnx writes ONNX's ConvTranspose
@@ -7,10 +7,13 @@ Each model is written as quant-import-onnx writes ONNX's ConvTranspose
 convolution with the flipped weight), with a bias and an activation, after a
 1x1 convolution, with a dynamic batch (3 images). The oracle is ConvTranspose's definition, the
 scatter-add y[n, f, s*h + i, s*w + j] += x[n, c, h, w] * W[c, f, i, j], in
-float64 with the unflipped weight. Cases with tails: prime input channels,
-F = 1 (a detector's last layer: 4 columns), F = 17 (68 columns, not a
-multiple of 16), windows 2x2, 3x3 and 1x2 (a 1-D one as the importer lifts
-it), and two layers chained (the depth-to-space of one feeding the next).
+float64 with the unflipped weight, then cropped by the pads. Cases with
+tails: prime input channels, F = 1 (a detector's last layer: 4 columns),
+F = 17 (68 columns, not a multiple of 16), windows 2x2, 3x3 and 1x2 (a 1-D
+one as the importer lifts it) equal to the stride; windows 2x and 3x the
+stride with symmetric and asymmetric pads (4x4 stride 2 pad 1, 6x6 stride 3
+pad 2, 1x4 stride 1x2), a 2x2 stride-2 window with pads (a crop); two layers
+chained (the depth-to-space, and its crop, of one feeding the next).
 
 Per case:
 - the reference lowering and --qnt-codegen at 1, 2 and 3 threads within
@@ -20,8 +23,9 @@ Per case:
   sums over the channels keep their order and the skipped products were
   exact zeros;
 - after --qnt-convert-to-nhwc --qnt-unstuff-transposed-conv no strided
-  tensor.insert_slice (zero stuffing) is left, and each layer has its NHWC
-  depth-to-space transpose;
+  tensor.insert_slice (zero stuffing) is left, each layer has its NHWC
+  depth-to-space transpose, and the bias and activation read the
+  convolution's result (the depth-to-space and crop moved below them);
 - static int8 (calibrated on 16 other images), quantized with
   layout=nhwc and with layout=keep, within 0.05 of the largest output.
   (The bytes differ between the layouts here: the leading 1x1 layer chains
@@ -51,14 +55,16 @@ rng = np.random.default_rng(5)
 N = 3
 
 
-def convtranspose(x, w):  # ONNX ConvTranspose, stride = window, no pads
+def convtranspose(x, w, stride, pads):  # ONNX ConvTranspose
     n, c, h, wd = x.shape
     _, f, kh, kw = w.shape
-    y = np.zeros((n, f, kh * h, kw * wd))
+    (sh, sw), (top, left, bottom, right) = stride, pads
+    y = np.zeros((n, f, sh * (h - 1) + kh, sw * (wd - 1) + kw))
     for i in range(kh):
         for j in range(kw):
-            y[:, :, i::kh, j::kw] += np.einsum("nchw,cf->nfhw", x, w[:, :, i, j])
-    return y
+            y[:, :, i:i + sh * (h - 1) + 1:sh, j:j + sw * (wd - 1) + 1:sw] += \
+                np.einsum("nchw,cf->nfhw", x, w[:, :, i, j])
+    return y[:, :, top:y.shape[2] - bottom, left:y.shape[3] - right]
 
 
 ACTIVATIONS = {
@@ -70,19 +76,24 @@ ACTIVATIONS = {
 }
 
 
-def layer(i, src, c, h, wd, f, kh, kw, act):
-    """MLIR of one ConvTranspose + bias + activation (importer's form) and
+def layer(i, src, c, h, wd, f, kh, kw, act, stride=None, pads=(0, 0, 0, 0)):
+    """MLIR of one ConvTranspose + bias + activation (importer's form: x
+    spread every stride from the window's reach minus the leading pads) and
     its weights for the oracle."""
     w = (rng.standard_normal((c, f, kh, kw)) / np.sqrt(c)).astype(np.float32)
     b = (rng.standard_normal(f) * 0.1).astype(np.float32)
     flipped = np.ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
-    sh, sw = kh * h + kh - 1, kw * wd + kw - 1
-    oh, ow = kh * h, kw * wd
+    strh, strw = stride or (kh, kw)
+    top, left, bottom, right = pads
+    lowh, loww = kh - 1 - top, kw - 1 - left
+    sh = strh * (h - 1) + 1 + lowh + kh - 1 - bottom
+    sw = strw * (wd - 1) + 1 + loww + kw - 1 - right
+    oh, ow = sh - kh + 1, sw - kw + 1
     body, fn = ACTIVATIONS[act]
     text = f"""
   %e{i} = tensor.empty(%n) : tensor<?x{c}x{sh}x{sw}xf32>
   %z{i} = linalg.fill ins(%zero : f32) outs(%e{i} : tensor<?x{c}x{sh}x{sw}xf32>) -> tensor<?x{c}x{sh}x{sw}xf32>
-  %s{i} = tensor.insert_slice {src} into %z{i}[0, 0, {kh - 1}, {kw - 1}] [%n, {c}, {h}, {wd}] [1, 1, {kh}, {kw}] : tensor<?x{c}x{h}x{wd}xf32> into tensor<?x{c}x{sh}x{sw}xf32>
+  %s{i} = tensor.insert_slice {src} into %z{i}[0, 0, {lowh}, {loww}] [%n, {c}, {h}, {wd}] [1, 1, {strh}, {strw}] : tensor<?x{c}x{h}x{wd}xf32> into tensor<?x{c}x{sh}x{sw}xf32>
   %w{i} = arith.constant {dense(flipped)} : tensor<{f}x{c}x{kh}x{kw}xf32>
   %oe{i} = tensor.empty(%n) : tensor<?x{f}x{oh}x{ow}xf32>
   %of{i} = linalg.fill ins(%zero : f32) outs(%oe{i} : tensor<?x{f}x{oh}x{ow}xf32>) -> tensor<?x{f}x{oh}x{ow}xf32>
@@ -94,17 +105,30 @@ def layer(i, src, c, h, wd, f, kh, kw, act):
     {body}
     linalg.yield %r : f32
   }} -> tensor<?x{f}x{oh}x{ow}xf32>"""
-    oracle = lambda x: fn(convtranspose(x, w.astype(np.float64)) + b[None, :, None, None])
+    oracle = lambda x: fn(convtranspose(x, w.astype(np.float64), (strh, strw), pads)
+                          + b[None, :, None, None])
     return text, oracle, (f, oh, ow)
 
 
-# name: input (C, H, W), layers (F, kh, kw, activation)
+# name: input (C, H, W), layers (F, kh, kw, activation[, stride, pads
+# (top, left, bottom, right)]); the stride is the window unless given
 CASES = {
     "c7_f17_2x2": ((7, 5, 6), [(17, 2, 2, "relu")]),
     "c24_f1_2x2": ((24, 9, 7), [(1, 2, 2, "sigmoid")]),
     "c5_f3_3x3": ((5, 4, 3), [(3, 3, 3, "none")]),
     "c6_f4_1x2": ((6, 1, 11), [(4, 1, 2, "relu")]),
     "chain": ((13, 4, 5), [(24, 2, 2, "relu"), (1, 2, 2, "sigmoid")]),
+    # Windows twice the stride and more, with pads (a shifted phase grid,
+    # zeros around x, a crop), asymmetric pads and a crop of window ==
+    # stride.
+    "c5_f3_4x4s2p1": ((5, 6, 7), [(3, 4, 4, "relu", (2, 2), (1, 1, 1, 1))]),
+    "c3_f17_4x4s2p021": ((3, 5, 4), [(17, 4, 4, "none", (2, 2), (0, 2, 1, 3))]),
+    "c4_f2_6x6s3p2": ((4, 3, 5), [(2, 6, 6, "relu", (3, 3), (2, 2, 2, 2))]),
+    "c6_f5_2x2p1": ((6, 4, 5), [(5, 2, 2, "relu", (2, 2), (1, 0, 0, 1))]),
+    "c6_f4_1x4s2p1": ((6, 1, 9), [(4, 1, 4, "relu", (1, 2), (0, 1, 0, 1))]),
+    "chain_p1": ((11, 3, 4), [(16, 4, 4, "relu", (2, 2), (1, 1, 1, 1)),
+                              (1, 2, 2, "sigmoid")]),
+    "first_4x4s2p1": ((7, 5, 4), [(9, 4, 4, "relu", (2, 2), (1, 1, 1, 1))]),
 }
 
 dumped = run("quant-opt", "--qnt-codegen", "--dump-pass-pipeline", os.devnull)
@@ -117,17 +141,25 @@ failures = 0
 for name, ((c, h, wd), layers) in CASES.items():
     d = os.path.join(work, name)
     os.makedirs(d, exist_ok=True)
-    body, oracles, src = "", [], "%p"
+    # A 1x1 convolution before the transposed ones, as in a model (its NHWC
+    # result is what the first one spreads after the layout conversion),
+    # except in first_* cases: there the spread reads the NCHW argument and
+    # the layout conversion transposes the spread.
+    first = name.startswith("first_")
+    body, oracles, src = "", [], "%x" if first else "%p"
     shape = (c, h, wd)
-    for i, (f, kh, kw, act) in enumerate(layers):
-        text, oracle, out = layer(i, src, *shape, f, kh, kw, act)
+    for i, (f, kh, kw, act, *form) in enumerate(layers):
+        text, oracle, out = layer(i, src, *shape, f, kh, kw, act, *form)
         body += text
         oracles.append(oracle)
         src, shape = f"%a{i}", out
     f, oh, ow = shape
-    # A 1x1 convolution before the transposed ones, as in a model: its NHWC
-    # result is what the first one spreads after the layout conversion.
     w0 = (rng.standard_normal((c, c, 1, 1)) / np.sqrt(c)).astype(np.float32)
+    head = f"""
+  %w = arith.constant {dense(w0)} : tensor<{c}x{c}x1x1xf32>
+  %pe = tensor.empty(%n) : tensor<?x{c}x{h}x{wd}xf32>
+  %pf = linalg.fill ins(%zero : f32) outs(%pe : tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{c}x{h}x{wd}xf32>
+  %p = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%x, %w : tensor<?x{c}x{h}x{wd}xf32>, tensor<{c}x{c}x1x1xf32>) outs(%pf : tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{c}x{h}x{wd}xf32>"""
     model = f"""#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #chan = affine_map<(d0, d1, d2, d3) -> (d1)>
 func.func @main(%x: tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{f}x{oh}x{ow}xf32> {{
@@ -135,10 +167,7 @@ func.func @main(%x: tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{f}x{oh}x{ow}xf32> {
   %n = tensor.dim %x, %c0 : tensor<?x{c}x{h}x{wd}xf32>
   %zero = arith.constant 0.0 : f32
   %one = arith.constant 1.0 : f32
-  %w = arith.constant {dense(w0)} : tensor<{c}x{c}x1x1xf32>
-  %pe = tensor.empty(%n) : tensor<?x{c}x{h}x{wd}xf32>
-  %pf = linalg.fill ins(%zero : f32) outs(%pe : tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{c}x{h}x{wd}xf32>
-  %p = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%x, %w : tensor<?x{c}x{h}x{wd}xf32>, tensor<{c}x{c}x1x1xf32>) outs(%pf : tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{c}x{h}x{wd}xf32>{body}
+{"" if first else head}{body}
   return {src} : tensor<?x{f}x{oh}x{ow}xf32>
 }}
 """
@@ -149,7 +178,8 @@ func.func @main(%x: tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{f}x{oh}x{ow}xf32> {
     np.save(os.path.join(d, "x.npy"), x)
     np.save(os.path.join(d, "calib.npy"),
             rng.standard_normal((16, c, h, wd)).astype(np.float32))
-    expected = np.einsum("nchw,fc->nfhw", x.astype(np.float64), w0[:, :, 0, 0])
+    expected = x.astype(np.float64) if first else \
+        np.einsum("nchw,fc->nfhw", x.astype(np.float64), w0[:, :, 0, 0])
     for oracle in oracles:
         expected = oracle(expected)
     scale = np.abs(expected).max()
@@ -178,7 +208,8 @@ func.func @main(%x: tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{f}x{oh}x{ow}xf32> {
                     "--qnt-unstuff-transposed-conv")
     unstuffed = not re.search(r"tensor\.insert_slice .*\[1, 1, \d+, \d+\]|"
                               r"tensor\.insert_slice .*\[1, \d+, \d+, 1\]", converted) \
-        and converted.count("permutation = [0, 1, 3, 2, 4, 5]") == len(layers)
+        and converted.count("permutation = [0, 1, 3, 2, 4, 5]") == len(layers) \
+        and not re.search(r"linalg\.generic .*ins\(%(extracted_slice|collapsed)", converted)
     int8 = {}
     for layout in ("nhwc", "keep"):
         quantized = os.path.join(d, f"int8-{layout}.mlir")

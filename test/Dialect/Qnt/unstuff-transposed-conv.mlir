@@ -81,9 +81,8 @@ func.func @nchw(%x: tensor<?x1x2x2xf32>) -> tensor<?x2x4x4xf32> {
 
 // -----
 
-// Not rewritten: a 3x3 window with stride 2 (outputs take one or two window
-// positions), and a 2x2 window with pads (spread from (0, 0): the output is
-// cropped).
+// Not rewritten: a 3x3 window with stride 2 (not a multiple of the stride:
+// outputs take one or two window positions).
 // CHECK-LABEL: func.func @window3
 // CHECK: tensor.insert_slice
 // CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x7x7x1xf32>, tensor<3x3x1x1xf32>)
@@ -100,10 +99,17 @@ func.func @window3(%x: tensor<1x2x2x1xf32>) -> tensor<1x5x5x1xf32> {
   return %y : tensor<1x5x5x1xf32>
 }
 
+// -----
+
+// A 2x2 stride-2 window with pads 1 (spread from (0, 0) into a 4x4 fill, 3x3
+// outputs): out[o] = x[(o + 1) / 2] * W[(o + 1) mod 2 == 1 ? 0 : 1], so the
+// phase grid starts one before the output (a = 1): the 1x1 convolution's 2x2
+// grid, its depth-to-space (4x4), then the 3x3 from (1, 1).
 // CHECK-LABEL: func.func @padded
-// CHECK: tensor.insert_slice
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x4x1xf32>, tensor<2x2x1x1xf32>)
-// CHECK-NOT: linalg.transpose
+// CHECK: %[[Y:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%arg0, %{{.*}} : tensor<1x2x2x1xf32>, tensor<1x1x1x4xf32>) outs(%{{.*}} : tensor<1x2x2x4xf32>)
+// CHECK: %[[C:.*]] = tensor.collapse_shape {{.*}} into tensor<1x4x4x1xf32>
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[C]][0, 1, 1, 0] [1, 3, 3, 1] [1, 1, 1, 1] : tensor<1x4x4x1xf32> to tensor<1x3x3x1xf32>
+// CHECK: return %[[S]]
 func.func @padded(%x: tensor<1x2x2x1xf32>) -> tensor<1x3x3x1xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4x4x1xf32>
@@ -114,6 +120,50 @@ func.func @padded(%x: tensor<1x2x2x1xf32>) -> tensor<1x3x3x1xf32> {
   %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x3x3x1xf32>) -> tensor<1x3x3x1xf32>
   %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x4x4x1xf32>, tensor<2x2x1x1xf32>) outs(%of : tensor<1x3x3x1xf32>) -> tensor<1x3x3x1xf32>
   return %y : tensor<1x3x3x1xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c = affine_map<(d0, d1, d2, d3) -> (d3)>
+
+// A 1x4 window with stride (1, 2) and pads 1 (ONNX ConvTranspose k 4, s 2,
+// p 1 along the width) on x = [x0, x1, x2]: spread from column 2 into 9
+// zeros, flipped weight W = [1, 2, 3, 4], 6 outputs. low = 2, so a = 1 and
+// delta = -1: out[2u + t - 1] = xp[u] V[0][t] + xp[u + 1] V[1][t] with xp
+// = [0, x0, x1, x2, 0] and V[j][t] = W[1 - t + 2j]: V = [[2, 1], [4, 3]]
+// (out[0] = 3 x0, out[1] = 2 x0 + 4 x1, as the stuffed sums give). A 1x2
+// convolution of the padded x into 4 columns of 2 phases, the bias [7]
+// and the ReLU above the depth-to-space and the crop.
+// CHECK-LABEL: func.func @k4s2p1
+// CHECK-DAG: %[[V:.*]] = arith.constant dense<{{\[\[\[\[}}2.000000e+00, 1.000000e+00]], {{\[\[}}4.000000e+00, 3.000000e+00]]]]> : tensor<1x2x1x2xf32>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<7.000000e+00> : tensor<2xf32>
+// CHECK: %[[P:.*]] = tensor.pad %arg0 low[0, 0, 1, 0] high[0, 0, 1, 0]
+// CHECK: } : tensor<1x1x3x1xf32> to tensor<1x1x5x1xf32>
+// CHECK: %[[Y:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[P]], %[[V]] : tensor<1x1x5x1xf32>, tensor<1x2x1x2xf32>) outs(%{{.*}} : tensor<1x1x4x2xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[Y]], %[[B]] : tensor<1x1x4x2xf32>, tensor<2xf32>)
+// CHECK: arith.maximumf
+// CHECK: tensor.expand_shape %[[G]] {{\[\[}}0], [1], [2], [3, 4, 5]] output_shape [1, 1, 4, 1, 2, 1]
+// CHECK: %[[C:.*]] = tensor.collapse_shape {{.*}} into tensor<1x1x8x1xf32>
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[C]][0, 0, 1, 0] [1, 1, 6, 1] [1, 1, 1, 1] : tensor<1x1x8x1xf32> to tensor<1x1x6x1xf32>
+// CHECK: return %[[S]]
+func.func @k4s2p1(%x: tensor<1x1x3x1xf32>) -> tensor<1x1x6x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1x9x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x9x1xf32>) -> tensor<1x1x9x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 0, 2, 0] [1, 1, 3, 1] [1, 1, 2, 1] : tensor<1x1x3x1xf32> into tensor<1x1x9x1xf32>
+  %w = arith.constant dense<[[[[1.0]], [[2.0]], [[3.0]], [[4.0]]]]> : tensor<1x4x1x1xf32>
+  %oe = tensor.empty() : tensor<1x1x6x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x1x6x1xf32>) -> tensor<1x1x6x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x1x9x1xf32>, tensor<1x4x1x1xf32>) outs(%of : tensor<1x1x6x1xf32>) -> tensor<1x1x6x1xf32>
+  %b = arith.constant dense<7.0> : tensor<1xf32>
+  %r = linalg.generic {indexing_maps = [#id, #c, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %b : tensor<1x1x6x1xf32>, tensor<1xf32>) outs(%oe : tensor<1x1x6x1xf32>) {
+  ^bb0(%in: f32, %bi: f32, %out: f32):
+    %a = arith.addf %in, %bi : f32
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x1x6x1xf32>
+  return %r : tensor<1x1x6x1xf32>
 }
 
 // -----
@@ -144,4 +194,31 @@ func.func @not_sunk(%x: tensor<1x2x2x1xf32>, %v: tensor<1x4x4x1xf32>) -> tensor<
     linalg.yield %m : f32
   } -> tensor<1x4x4x1xf32>
   return %r : tensor<1x4x4x1xf32>
+}
+
+// -----
+
+// The layout conversion's transpose of a spread function argument (a model
+// that starts with a transposed convolution) moves to the argument, and the
+// tensor.dim of the spread for its init reads the fill's: the convolution
+// then sees the spread and becomes the 1x1 one.
+// CHECK-LABEL: func.func @transposed_spread
+// CHECK: %[[T:.*]] = linalg.transpose ins(%arg0 : tensor<?x1x2x2xf32>) outs(%{{.*}} : tensor<?x2x2x1xf32>) permutation = [0, 2, 3, 1]
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[T]], %{{.*}} : tensor<?x2x2x1xf32>, tensor<1x1x1x4xf32>)
+// CHECK-NOT: tensor.insert_slice
+func.func @transposed_spread(%x: tensor<?x1x2x2xf32>) -> tensor<?x4x4x1xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x1x2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x1x5x5xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x1x5x5xf32>) -> tensor<?x1x5x5xf32>
+  %s = tensor.insert_slice %x into %z[0, 0, 1, 1] [%n, 1, 2, 2] [1, 1, 2, 2] : tensor<?x1x2x2xf32> into tensor<?x1x5x5xf32>
+  %m = tensor.dim %s, %c0 : tensor<?x1x5x5xf32>
+  %te = tensor.empty(%m) : tensor<?x5x5x1xf32>
+  %t = linalg.transpose ins(%s : tensor<?x1x5x5xf32>) outs(%te : tensor<?x5x5x1xf32>) permutation = [0, 2, 3, 1]
+  %w = arith.constant dense<1.0> : tensor<2x2x1x1xf32>
+  %oe = tensor.empty(%n) : tensor<?x4x4x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<?x4x4x1xf32>) -> tensor<?x4x4x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%t, %w : tensor<?x5x5x1xf32>, tensor<2x2x1x1xf32>) outs(%of : tensor<?x4x4x1xf32>) -> tensor<?x4x4x1xf32>
+  return %y : tensor<?x4x4x1xf32>
 }

@@ -75,10 +75,11 @@ void populateQntConvertToNhwcPatterns(mlir::RewritePatternSet &patterns);
 void populateQntFoldAffineIntoLayersPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the patterns of qnt-unstuff-transposed-conv: a convolution of a
-/// zero-stuffed input whose window equals its stride (an imported
-/// ConvTranspose without pads) becomes a 1x1 convolution and a
-/// depth-to-space, which then moves below element-wise generics with
-/// per-channel constants.
+/// zero-stuffed input whose window is a multiple of its stride (an imported
+/// ConvTranspose, any pads) becomes a convolution of the unstuffed input
+/// into one channel per phase and filter, a depth-to-space and a crop,
+/// which then move below element-wise generics with per-channel constants;
+/// a transpose of a spread moves before the spread.
 void populateQntUnstuffTransposedConvPatterns(
     mlir::RewritePatternSet &patterns);
 

@@ -157,27 +157,46 @@ def QntFoldAffineIntoLayers : Pass<"qnt-fold-affine-into-layers", "::mlir::func:
 }
 
 def QntUnstuffTransposedConv : Pass<"qnt-unstuff-transposed-conv", "::mlir::func::FuncOp"> {
-  let summary = "Transposed convolutions whose window equals the stride as 1x1 convolutions and a depth-to-space";
+  let summary = "Transposed convolutions whose window is a multiple of the stride in polyphase form, without zero stuffing";
   let description = [{
     A transposed convolution imports as the convolution of its input spread
     out by the strides into zeros (a strided `tensor.insert_slice` into a
-    zero fill). When the window equals the stride and there are no pads or
-    crops (the 2x2 stride-2 upsampling of detection and segmentation heads),
-    each output pixel takes exactly one window position, so the
-    `conv_2d_nhwc_hwcf` (or `conv_2d_nchw_fchw`) becomes a 1x1 convolution of
-    the unspread input into kh*kw*F channels (weights rearranged at compile
-    time; NHWC columns ordered (r, t, f), NCHW ones (f, r, t)) and a
-    depth-to-space (`expand_shape`, `linalg.transpose`, `collapse_shape`):
-    no multiply-add on the kh*kw - 1 zeros of every window, and F = 1 no
-    longer leaves 15 of 16 vector lanes idle. The sums over the input
-    channels keep their order, so float results are the same bits for
-    finite weights. The depth-to-space then moves below element-wise
-    `linalg.generic` ops whose other operands are scalars or constants that
-    vary along the channel only (bias, batch normalization, activation),
-    their constants repeated per column, so that the kernels fuse them and
-    static int8 chains them. Run by `--qnt-quantize` and `--qnt-codegen`
-    after the layout conversion; the patterns are
-    `populateQntUnstuffTransposedConvPatterns`.
+    zero fill). When the window K is a multiple of the stride s, every
+    output phase (output position modulo s, on a grid shifted by the pads)
+    takes K/s window positions that read consecutive inputs, so the
+    `conv_2d_nhwc_hwcf` (or `conv_2d_nchw_fchw`) becomes a stride-1
+    convolution of the unspread input, padded by the zeros the phases read,
+    with a window of K/s into s_h*s_w*F channels (weights rearranged at
+    compile time; NHWC columns ordered (r, t, f), NCHW ones (f, r, t)), a
+    depth-to-space (`expand_shape`, `linalg.transpose`, `collapse_shape`)
+    and a crop (`extract_slice`) where the pads shift the grid. Window ==
+    stride without pads (2x2 stride 2) is a 1x1 convolution and no crop;
+    4x4 stride 2 pad 1 a 2x2 convolution of the input padded by one. No
+    multiply-add on the zeros of the spread, and F = 1 no longer leaves 15
+    of 16 vector lanes idle. The products that remain keep their order, so
+    float results are the same bits for finite weights. The depth-to-space
+    (and its crop) then moves below element-wise `linalg.generic` ops whose
+    other operands are scalars or constants that vary along the channel
+    only (bias, batch normalization, activation), their constants repeated
+    per column, so that the kernels fuse them and static int8 chains them;
+    a layout transpose of a spread function argument moves to the argument.
+    A window that is not a multiple of the stride is left stuffed. Run by
+    `--qnt-quantize` and `--qnt-codegen` after the layout conversion; the
+    patterns are `populateQntUnstuffTransposedConvPatterns`.
+
+    Example (1-D along the width, K = 4, s = 2, pads 1, flipped weight
+    [1, 2, 3, 4], x of 3 columns): the 9-wide spread and its 1x4
+    convolution become
+
+    ```mlir
+    %p = tensor.pad %x low[0, 0, 1, 0] high[0, 0, 1, 0] { ... }
+        : tensor<1x1x3x1xf32> to tensor<1x1x5x1xf32>
+    %y = linalg.conv_2d_nhwc_hwcf ... ins(%p, %v : tensor<1x1x5x1xf32>,
+        tensor<1x2x1x2xf32>)  // %v = [[[[2, 1]], [[4, 3]]]]
+        outs(...) -> tensor<1x1x4x2xf32>
+    // depth-to-space to 1x1x8x1, then
+    %o = tensor.extract_slice %d[0, 0, 1, 0] [1, 1, 6, 1] [1, 1, 1, 1]
+    ```
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",

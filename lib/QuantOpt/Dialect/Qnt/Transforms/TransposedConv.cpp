@@ -6,27 +6,43 @@
 //
 // qnt-unstuff-transposed-conv. A transposed convolution imports as the
 // convolution of its input spread out by the strides into zeros (ONNX's
-// ConvTranspose, docs/Import.md). When the window equals the stride and
-// nothing is padded or cropped (the 2x2 stride-2 upsampling of detection and
-// segmentation heads), every output pixel receives exactly one window
-// position:
+// ConvTranspose, docs/Import.md): x every s-th position from `low` in a zero
+// fill, convolved (stride 1) with the flipped window W of size K. Per
+// dimension, output o sums z[o + k] W[k] over the window, and z[o + k] is
+// x[(o + k - low) / s] where s divides o + k - low, zero elsewhere. When s
+// divides K (m = K / s taps per phase), group the outputs by their phase on
+// a grid shifted by a = (s - 1 - low) mod s: output o = s*u + r - a takes
+// the taps k = s-1-r + s*j, j < m, all reading x[u + delta + j] with
+// delta = (s - 1 - low - a) / s (the same for every phase r), so
 //
-//   out[n, s*h + r, s*w + t, f] = sum_c x[n, h, w, c] * W[s-1-r, s-1-t, c, f]
+//   out[s*u + r - a] = sum_j xp[u + j] * W[s-1-r + s*j]
 //
-// so the layer is a 1x1 convolution of x into kh*kw*F channels (the window
-// positions become output channels, the weights rearranged at compile time)
-// followed by a depth-to-space: an expand_shape, a linalg.transpose and a
-// collapse_shape. The zero-stuffed convolution spends kh*kw - 1 of every
-// kh*kw multiply-adds on zeros; with F = 1 (a detector's last layer) the
-// channel-lane kernels also leave 15 of 16 lanes idle. The sums keep their
-// order over c; the zeros they skip add exact zeros, so the results are the
-// same bits for finite weights.
+// with xp = x padded by -delta zeros before (and what the last phase reads
+// after). That is a stride-1 convolution of xp with an m-wide window into
+// s*F channels (one per phase and filter; in 2-D s_h*s_w*F, the weights
+// rearranged at compile time), a depth-to-space (an expand_shape, a
+// linalg.transpose and a collapse_shape), and a crop of a positions at the
+// start (and what the grid has past the output). Window == stride without
+// pads (the 2x2 stride-2 upsampling of detection heads) is m = 1, a = 0, no
+// padding: a 1x1 convolution and no crop; 4x4 stride 2 pad 1 (segmentation
+// and GAN upsampling) is a 2x2 convolution of x padded by one, a = 1.
 //
-// The depth-to-space then moves down through element-wise generics whose
-// other operands are per-channel constants or scalars (the bias, a batch
-// normalization, the activation), which become per-column constants of the
-// 1x1 convolution's result, so that the kernels fuse them into its stores
-// and static int8 chains them into its int32 bias and requantization.
+// The zero-stuffed convolution spends (s_h s_w - 1) of every s_h s_w
+// multiply-adds on zeros; with F = 1 (a detector's last layer) its
+// channel-lane kernels also leave 15 of 16 lanes idle. The products that
+// remain keep their order (j increases with k) and the skipped ones were
+// exact zeros for finite weights, so the results are the same bits. A window
+// that is not a multiple of the stride (3x3 stride 2) is left alone: its
+// phases take different numbers of taps, and padding the window with zero
+// weights would multiply x by zeros that the stuffed form never does
+// (NaN for an infinite x).
+//
+// The depth-to-space (and its crop) then moves down through element-wise
+// generics whose other operands are per-channel constants or scalars (the
+// bias, a batch normalization, the activation), which become per-column
+// constants of the polyphase convolution's result, so that the kernels fuse
+// them into its stores and static int8 chains them into its int32 bias and
+// requantization.
 //
 // Both layouts: conv_2d_nhwc_hwcf (weights [kh][kw][C][F], the new channel
 // (r, t, f)) and conv_2d_nchw_fchw (weights [F][C][kh][kw], the new channel
@@ -107,10 +123,40 @@ Value depthToSpace(OpBuilder &b, Location loc, Value y, Layout layout,
   return tensor::CollapseShapeOp::create(b, loc, transposed, layout.collapse());
 }
 
+/// Whether `slice` is a crop as UnstuffTransposedConv builds it: one user,
+/// unit strides, static spatial windows, the batch and the channels whole.
+bool isCrop(tensor::ExtractSliceOp slice, Layout layout) {
+  auto source = slice.getSourceType();
+  auto result = slice.getResultType();
+  if (!slice->hasOneUse() || source.getRank() != 4 || result.getRank() != 4 ||
+      !slice.hasUnitStride() ||
+      ShapedType::isDynamicShape(slice.getStaticOffsets()))
+    return false;
+  ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+  int64_t ch = layout.channel();
+  if (offsets[0] != 0 || offsets[ch] != 0 ||
+      ShapedType::isDynamic(source.getDimSize(ch)) ||
+      result.getDimSize(ch) != source.getDimSize(ch) ||
+      ShapedType::isDynamic(result.getDimSize(layout.spatial(0))) ||
+      ShapedType::isDynamic(result.getDimSize(layout.spatial(1))))
+    return false;
+  if (!result.isDynamicDim(0))
+    return result.getDimSize(0) == source.getDimSize(0);
+  // A dynamic batch: its size is the source's.
+  auto dim = slice.getMixedSizes()[0].dyn_cast<Value>();
+  auto dimOp = dim ? dim.getDefiningOp<tensor::DimOp>() : tensor::DimOp();
+  return dimOp && dimOp.getSource() == slice.getSource() &&
+         dimOp.getConstantIndex() == 0;
+}
+
 /// Matches `v` = depthToSpace(y, ...) as built above; returns y.
 Value matchDepthToSpace(Value v, Layout &layout, int64_t &kh, int64_t &kw) {
+  // The collapse has one user besides the tensor.dim of a crop's batch.
   auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
-  if (!collapse || !collapse->hasOneUse())
+  if (!collapse ||
+      llvm::count_if(collapse->getUsers(), [](Operation *user) {
+        return !isa<tensor::DimOp>(user);
+      }) != 1)
     return {};
   auto transpose = collapse.getSrc().getDefiningOp<linalg::TransposeOp>();
   if (!transpose || !transpose->hasOneUse() ||
@@ -137,8 +183,40 @@ Value matchDepthToSpace(Value v, Layout &layout, int64_t &kh, int64_t &kw) {
   return {};
 }
 
-/// A convolution of a zero-stuffed input whose window equals its stride
-/// becomes a 1x1 convolution and a depth-to-space (file comment).
+/// The polyphase form of one spatial dimension (file comment).
+struct Phases {
+  int64_t stride;  // s: the phases, the output positions modulo s
+  int64_t taps;    // m = K / s: the window positions each phase takes
+  int64_t shift;   // a: the first output is position a of the phase grid
+  int64_t padLow;  // -delta: zeros before x
+  int64_t padHigh; // zeros after x
+  int64_t rows;    // Uc: the polyphase convolution's output size
+};
+
+/// The phases of a dimension where x (size `in`) is spread every `stride`
+/// from `low` into a fill of size `spread`, convolved with a window of
+/// `window` giving `out` positions; nullopt unless the window is a multiple
+/// of the stride.
+std::optional<Phases> getPhases(int64_t in, int64_t stride, int64_t low,
+                                int64_t spread, int64_t window, int64_t out) {
+  if (in < 1 || stride < 1 || low < 0 || window % stride ||
+      spread < low + stride * (in - 1) + 1 || out != spread - window + 1)
+    return std::nullopt;
+  Phases p;
+  p.stride = stride;
+  p.taps = window / stride;
+  p.shift = llvm::mod(stride - 1 - low, stride);
+  int64_t delta = (stride - 1 - low - p.shift) / stride;
+  int64_t grid = llvm::divideCeilSigned(out + p.shift, stride);
+  p.padLow = -delta;
+  p.padHigh = std::max<int64_t>(0, grid + delta + p.taps - 1 - in);
+  p.rows = in + p.padLow + p.padHigh - p.taps + 1;
+  return p;
+}
+
+/// A convolution of a zero-stuffed input whose window is a multiple of its
+/// stride becomes a convolution of the unstuffed input with a window of
+/// K / s into s*s*F channels, a depth-to-space and a crop (file comment).
 template <typename ConvOp>
 struct UnstuffTransposedConv : OpRewritePattern<ConvOp> {
   using OpRewritePattern<ConvOp>::OpRewritePattern;
@@ -178,72 +256,174 @@ struct UnstuffTransposedConv : OpRewritePattern<ConvOp> {
     if (xType.getRank() != 4 || xType.getElementType() != element ||
         yType.getElementType() != element)
       return failure();
-    int64_t kh = wType.getDimSize(kNhwc ? 0 : 2);
-    int64_t kw = wType.getDimSize(kNhwc ? 1 : 3);
+    int64_t k[2] = {wType.getDimSize(kNhwc ? 0 : 2),
+                    wType.getDimSize(kNhwc ? 1 : 3)};
     int64_t c = wType.getDimSize(kNhwc ? 2 : 1);
     int64_t f = wType.getDimSize(kNhwc ? 3 : 0);
-    if (kh * kw < 2)
-      return rewriter.notifyMatchFailure(conv, "a 1x1 window");
-    // The slice: the whole of x, every kh-th row and kw-th column, from
-    // (kh - 1, kw - 1): the transposed convolution without pads.
+    // The slice: the whole of x, every s-th row and column from `low`.
     ArrayRef<int64_t> offsets = insert.getStaticOffsets();
     ArrayRef<int64_t> strides = insert.getStaticStrides();
     ArrayRef<int64_t> sizes = insert.getStaticSizes();
-    int64_t k[2] = {kh, kw};
     int64_t ch = layout.channel();
     if (ShapedType::isDynamic(offsets[0]) || offsets[0] != 0 ||
         offsets[ch] != 0 || strides[0] != 1 || strides[ch] != 1 ||
         sizes[ch] != c || xType.getDimSize(ch) != c ||
         spreadType.getDimSize(ch) != c)
       return rewriter.notifyMatchFailure(conv, "not a whole-input spread");
+    Phases phases[2];
     for (int d = 0; d < 2; ++d) {
       int64_t dim = layout.spatial(d);
       int64_t in = xType.getDimSize(dim);
-      if (ShapedType::isDynamic(in) || sizes[dim] != in ||
-          offsets[dim] != k[d] - 1 || strides[dim] != k[d] ||
-          spreadType.getDimSize(dim) != k[d] * in + k[d] - 1 ||
-          yType.getDimSize(dim) != k[d] * in)
+      std::optional<Phases> p;
+      if (!ShapedType::isDynamic(in) && sizes[dim] == in &&
+          !ShapedType::isDynamic(offsets[dim]) &&
+          !ShapedType::isDynamic(strides[dim]))
+        p = getPhases(in, strides[dim], offsets[dim],
+                      spreadType.getDimSize(dim), k[d], yType.getDimSize(dim));
+      if (!p)
         return rewriter.notifyMatchFailure(
-            conv, "the window differs from the stride, or pads or crops");
+            conv, "the window is not a multiple of the stride (or the sizes "
+                  "are dynamic)");
+      phases[d] = *p;
     }
+    int64_t sh = phases[0].stride, sw = phases[1].stride;
+    int64_t mh = phases[0].taps, mw = phases[1].taps;
+    if (sh * sw < 2)
+      return rewriter.notifyMatchFailure(conv, "not spread (stride 1)");
 
-    // W1[(r, t, f)][c] (NHWC: [1][1][C][(r, t, f)]; NCHW: [(f, r, t)][C][1][1])
-    // = W at window position (kh-1-r, kw-1-t).
+    // V[jh][jw][c][(r, t, f)] (NHWC; NCHW: V[(f, r, t)][c][jh][jw]) = W at
+    // window position (sh-1-r + sh*jh, sw-1-t + sw*jw).
+    int64_t columns = sh * sw * f;
     SmallVector<APFloat> src(weight.getValues<APFloat>());
     SmallVector<APFloat> dst(src.size(), src.front());
-    for (int64_t r = 0; r < kh; ++r)
-      for (int64_t t = 0; t < kw; ++t)
-        for (int64_t ci = 0; ci < c; ++ci)
-          for (int64_t fi = 0; fi < f; ++fi) {
-            int64_t i = kh - 1 - r, j = kw - 1 - t;
-            if (kNhwc)
-              dst[(ci * kh * kw + r * kw + t) * f + fi] =
-                  src[((i * kw + j) * c + ci) * f + fi];
-            else
-              dst[((fi * kh + r) * kw + t) * c + ci] =
-                  src[((fi * c + ci) * kh + i) * kw + j];
-          }
-    int64_t columns = kh * kw * f;
-    auto w1Type =
-        RankedTensorType::get(kNhwc ? SmallVector<int64_t>{1, 1, c, columns}
-                                    : SmallVector<int64_t>{columns, c, 1, 1},
+    for (int64_t r = 0; r < sh; ++r)
+      for (int64_t t = 0; t < sw; ++t)
+        for (int64_t jh = 0; jh < mh; ++jh)
+          for (int64_t jw = 0; jw < mw; ++jw)
+            for (int64_t ci = 0; ci < c; ++ci)
+              for (int64_t fi = 0; fi < f; ++fi) {
+                int64_t i = sh - 1 - r + sh * jh, j = sw - 1 - t + sw * jw;
+                int64_t col =
+                    kNhwc ? (r * sw + t) * f + fi : (fi * sh + r) * sw + t;
+                if (kNhwc)
+                  dst[((jh * mw + jw) * c + ci) * columns + col] =
+                      src[((i * k[1] + j) * c + ci) * f + fi];
+                else
+                  dst[((col * c + ci) * mh + jh) * mw + jw] =
+                      src[((fi * c + ci) * k[0] + i) * k[1] + j];
+              }
+    auto vType =
+        RankedTensorType::get(kNhwc ? SmallVector<int64_t>{mh, mw, c, columns}
+                                    : SmallVector<int64_t>{columns, c, mh, mw},
                               element);
     Location loc = conv.getLoc();
-    Value w1 = arith::ConstantOp::create(rewriter, loc,
-                                         DenseElementsAttr::get(w1Type, dst));
+    Value v = arith::ConstantOp::create(rewriter, loc,
+                                        DenseElementsAttr::get(vType, dst));
+    // x padded by the zeros the phases read beyond it.
+    Value input = x;
+    if (phases[0].padLow || phases[0].padHigh || phases[1].padLow ||
+        phases[1].padHigh) {
+      SmallVector<OpFoldResult> low(4, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> high = low;
+      for (int d = 0; d < 2; ++d) {
+        low[layout.spatial(d)] = rewriter.getIndexAttr(phases[d].padLow);
+        high[layout.spatial(d)] = rewriter.getIndexAttr(phases[d].padHigh);
+      }
+      Value padZero = arith::ConstantOp::create(rewriter, loc, zero);
+      input =
+          tensor::PadOp::create(rewriter, loc, Type(), x, low, high, padZero);
+    }
     SmallVector<OpFoldResult> outSizes;
     for (int64_t d = 0; d < 4; ++d)
-      outSizes.push_back(d == ch ? OpFoldResult(rewriter.getIndexAttr(columns))
-                                 : tensor::getMixedSize(rewriter, loc, x, d));
+      outSizes.push_back(tensor::getMixedSize(rewriter, loc, x, d));
+    outSizes[ch] = rewriter.getIndexAttr(columns);
+    for (int d = 0; d < 2; ++d)
+      outSizes[layout.spatial(d)] = rewriter.getIndexAttr(phases[d].rows);
     Value empty = tensor::EmptyOp::create(rewriter, loc, outSizes, element);
     Value filled =
         linalg::FillOp::create(rewriter, loc, init.getInputs()[0], empty)
             .getResult(0);
     auto one = rewriter.getI64TensorAttr({1, 1});
-    Value y = ConvOp::create(rewriter, loc, filled.getType(), ValueRange{x, w1},
-                             ValueRange{filled}, one, one)
+    Value y = ConvOp::create(rewriter, loc, filled.getType(),
+                             ValueRange{input, v}, ValueRange{filled}, one, one)
                   .getResult(0);
-    rewriter.replaceOp(conv, depthToSpace(rewriter, loc, y, layout, kh, kw));
+    Value result = depthToSpace(rewriter, loc, y, layout, sh, sw);
+    // The crop: output o is position o + a of the phase grid.
+    bool crop = false;
+    for (int d = 0; d < 2; ++d)
+      crop |= phases[d].shift != 0 || phases[d].stride * phases[d].rows !=
+                                          yType.getDimSize(layout.spatial(d));
+    if (crop) {
+      SmallVector<OpFoldResult> cropOffsets(4, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> cropSizes =
+          tensor::getMixedSizes(rewriter, loc, result);
+      for (int d = 0; d < 2; ++d) {
+        int64_t dim = layout.spatial(d);
+        cropOffsets[dim] = rewriter.getIndexAttr(phases[d].shift);
+        cropSizes[dim] = rewriter.getIndexAttr(yType.getDimSize(dim));
+      }
+      result = tensor::ExtractSliceOp::create(
+          rewriter, loc, result, cropOffsets, cropSizes,
+          SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(1)));
+    }
+    rewriter.replaceOp(conv, result);
+    return success();
+  }
+};
+
+/// transpose(insert_slice(x into fill)) -> insert_slice(transpose(x) into
+/// fill): the layout conversion transposes the spread when x is a function
+/// argument (a model that starts with a transposed convolution); moving the
+/// transpose to x lets UnstuffTransposedConv see the spread, and transposes
+/// the smaller tensor.
+struct TransposeBeforeSpread : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto insert = op.getInput().getDefiningOp<tensor::InsertSliceOp>();
+    if (!op.hasPureTensorSemantics() || !insert)
+      return failure();
+    auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+    if (!fill ||
+        insert.getSourceType().getRank() != insert.getDestType().getRank())
+      return failure();
+    // Other users may only read its sizes (the layout conversion's
+    // tensor.dim for the transpose's init): they read the fill's init.
+    SmallVector<tensor::DimOp> dims;
+    for (Operation *user : insert->getUsers()) {
+      if (user == op)
+        continue;
+      auto dim = dyn_cast<tensor::DimOp>(user);
+      if (!dim)
+        return failure();
+      dims.push_back(dim);
+    }
+    for (tensor::DimOp dim : dims)
+      rewriter.modifyOpInPlace(dim, [&] {
+        dim.getSourceMutable().assign(fill.getOutputs()[0]);
+      });
+    ArrayRef<int64_t> perm = op.getPermutation();
+    auto permute = [&](ArrayRef<OpFoldResult> v) {
+      SmallVector<OpFoldResult> out;
+      for (int64_t d : perm)
+        out.push_back(v[d]);
+      return out;
+    };
+    Location loc = op.getLoc();
+    Value x = insert.getSource();
+    Type element = insert.getSourceType().getElementType();
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, permute(tensor::getMixedSizes(rewriter, loc, x)),
+        element);
+    Value xt = linalg::TransposeOp::create(rewriter, loc, x, empty, perm)
+                   .getResult()[0];
+    Value zeros =
+        linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], op.getInit())
+            .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        op, xt, zeros, permute(insert.getMixedOffsets()),
+        permute(insert.getMixedSizes()), permute(insert.getMixedStrides()));
     return success();
   }
 };
@@ -266,10 +446,16 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
     Layout layout{true};
     int64_t kh = 0, kw = 0;
     Value y;
+    tensor::ExtractSliceOp crop;
     for (OpOperand *in : op.getDpsInputOperands()) {
       if (!op.getMatchingIndexingMap(in).isIdentity())
         continue;
-      if (Value src = matchDepthToSpace(in->get(), layout, kh, kw)) {
+      Value v = in->get();
+      crop = v.getDefiningOp<tensor::ExtractSliceOp>();
+      if (crop)
+        v = crop.getSource();
+      Value src = matchDepthToSpace(v, layout, kh, kw);
+      if (src && (!crop || isCrop(crop, layout))) {
         moved = in->getOperandNumber();
         y = src;
         break;
@@ -350,8 +536,18 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
         maps, op.getIteratorTypesArray());
     rewriter.cloneRegionBefore(op.getRegion(), generic.getRegion(),
                                generic.getRegion().end());
-    rewriter.replaceOp(
-        op, depthToSpace(rewriter, loc, generic.getResult(0), layout, kh, kw));
+    Value result =
+        depthToSpace(rewriter, loc, generic.getResult(0), layout, kh, kw);
+    if (crop) {
+      // The same window of the new depth-to-space (only the batch, taken
+      // whole, may be dynamic).
+      SmallVector<OpFoldResult> sizes = crop.getMixedSizes();
+      sizes[0] = tensor::getMixedSize(rewriter, loc, result, 0);
+      result = tensor::ExtractSliceOp::create(rewriter, loc, result,
+                                              crop.getMixedOffsets(), sizes,
+                                              crop.getMixedStrides());
+    }
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -370,8 +566,7 @@ struct QntUnstuffTransposedConvPass
 
 void quantopt::populateQntUnstuffTransposedConvPatterns(
     RewritePatternSet &patterns) {
-  patterns
-      .add<UnstuffTransposedConv<linalg::Conv2DNhwcHwcfOp>,
-           UnstuffTransposedConv<linalg::Conv2DNchwFchwOp>, SinkDepthToSpace>(
-          patterns.getContext());
+  patterns.add<UnstuffTransposedConv<linalg::Conv2DNhwcHwcfOp>,
+               UnstuffTransposedConv<linalg::Conv2DNchwFchwOp>,
+               SinkDepthToSpace, TransposeBeforeSpread>(patterns.getContext());
 }
