@@ -1,18 +1,21 @@
 #!/usr/bin/python3
-"""Transposed convolutions whose window is a multiple of the stride
-(qnt-unstuff-transposed-conv, docs/Codegen.md) against a numpy oracle.
+"""Transposed convolutions without zero stuffing (qnt-unstuff-transposed-conv,
+docs/Codegen.md) against a numpy oracle.
 
 Each model is written as quant-import-onnx writes ONNX's ConvTranspose
 (NCHW; the input spread by the strides into a zero fill, then a stride-1
 convolution with the flipped weight), with a bias and an activation, after a
 1x1 convolution, with a dynamic batch (3 images). The oracle is ConvTranspose's definition, the
 scatter-add y[n, f, s*h + i, s*w + j] += x[n, c, h, w] * W[c, f, i, j], in
-float64 with the unflipped weight, then cropped by the pads. Cases with
+float64 with the unflipped weight, then cropped by the pads (and extended
+by output_padding). Cases with
 tails: prime input channels, F = 1 (a detector's last layer: 4 columns),
 F = 17 (68 columns, not a multiple of 16), windows 2x2, 3x3 and 1x2 (a 1-D
 one as the importer lifts it) equal to the stride; windows 2x and 3x the
 stride with symmetric and asymmetric pads (4x4 stride 2 pad 1, 6x6 stride 3
-pad 2, 1x4 stride 1x2), a 2x2 stride-2 window with pads (a crop); two layers
+pad 2, 1x4 stride 1x2), a 2x2 stride-2 window with pads (a crop); windows
+that are not a multiple of the stride, one convolution per phase (3x3
+stride 2 pad 1 output_padding 1, 5x5 stride 3, 3x2 stride 2x1); two layers
 chained (the depth-to-space, and its crop, of one feeding the next).
 
 Per case:
@@ -22,12 +25,16 @@ Per case:
   qnt-unstuff-transposed-conv (the zero-stuffed convolution's kernel): the
   sums over the channels keep their order and the skipped products were
   exact zeros;
-- after --qnt-convert-to-nhwc --qnt-unstuff-transposed-conv no strided
-  tensor.insert_slice (zero stuffing) is left, each layer has its NHWC
-  depth-to-space transpose, and the bias and activation read the
-  convolution's result (the depth-to-space and crop moved below them);
-- static int8 (calibrated on 16 other images), quantized with
-  layout=nhwc and with layout=keep, within 0.05 of the largest output.
+- after --qnt-convert-to-nhwc --qnt-unstuff-transposed-conv no
+  tensor.insert_slice into a fill (zero stuffing) is left, each layer whose
+  window is a multiple of the stride has its NHWC depth-to-space transpose,
+  and the bias and activation read the convolutions' results (the
+  depth-to-space or the per-phase interleave, and the crop, moved below
+  them);
+- static int8 (calibrated on these and 16 other images), quantized with
+  layout=nhwc and with layout=keep, within 0.05 of the largest output
+  (--qnt-quantize keeps windows that are not a multiple of the stride
+  stuffed, per-phase=false: one layer, as calibrated).
   (The bytes differ between the layouts here: the leading 1x1 layer chains
   into the next in integers only in NHWC. check_nhwc_head.py checks that a
   transposed convolution after float ops gives the same bytes in both.)
@@ -55,11 +62,12 @@ rng = np.random.default_rng(5)
 N = 3
 
 
-def convtranspose(x, w, stride, pads):  # ONNX ConvTranspose
+def convtranspose(x, w, stride, pads, extra=(0, 0)):  # ONNX ConvTranspose
     n, c, h, wd = x.shape
     _, f, kh, kw = w.shape
     (sh, sw), (top, left, bottom, right) = stride, pads
-    y = np.zeros((n, f, sh * (h - 1) + kh, sw * (wd - 1) + kw))
+    # output_padding (`extra`) adds rows and columns that no input reaches.
+    y = np.zeros((n, f, sh * (h - 1) + kh + extra[0], sw * (wd - 1) + kw + extra[1]))
     for i in range(kh):
         for j in range(kw):
             y[:, :, i:i + sh * (h - 1) + 1:sh, j:j + sw * (wd - 1) + 1:sw] += \
@@ -76,7 +84,7 @@ ACTIVATIONS = {
 }
 
 
-def layer(i, src, c, h, wd, f, kh, kw, act, stride=None, pads=(0, 0, 0, 0)):
+def layer(i, src, c, h, wd, f, kh, kw, act, stride=None, pads=(0, 0, 0, 0), extra=(0, 0)):
     """MLIR of one ConvTranspose + bias + activation (importer's form: x
     spread every stride from the window's reach minus the leading pads) and
     its weights for the oracle."""
@@ -86,8 +94,8 @@ def layer(i, src, c, h, wd, f, kh, kw, act, stride=None, pads=(0, 0, 0, 0)):
     strh, strw = stride or (kh, kw)
     top, left, bottom, right = pads
     lowh, loww = kh - 1 - top, kw - 1 - left
-    sh = strh * (h - 1) + 1 + lowh + kh - 1 - bottom
-    sw = strw * (wd - 1) + 1 + loww + kw - 1 - right
+    sh = strh * (h - 1) + 1 + lowh + kh - 1 - bottom + extra[0]
+    sw = strw * (wd - 1) + 1 + loww + kw - 1 - right + extra[1]
     oh, ow = sh - kh + 1, sw - kw + 1
     body, fn = ACTIVATIONS[act]
     text = f"""
@@ -105,7 +113,7 @@ def layer(i, src, c, h, wd, f, kh, kw, act, stride=None, pads=(0, 0, 0, 0)):
     {body}
     linalg.yield %r : f32
   }} -> tensor<?x{f}x{oh}x{ow}xf32>"""
-    oracle = lambda x: fn(convtranspose(x, w.astype(np.float64), (strh, strw), pads)
+    oracle = lambda x: fn(convtranspose(x, w.astype(np.float64), (strh, strw), pads, extra)
                           + b[None, :, None, None])
     return text, oracle, (f, oh, ow)
 
@@ -129,11 +137,19 @@ CASES = {
     "chain_p1": ((11, 3, 4), [(16, 4, 4, "relu", (2, 2), (1, 1, 1, 1)),
                               (1, 2, 2, "sigmoid")]),
     "first_4x4s2p1": ((7, 5, 4), [(9, 4, 4, "relu", (2, 2), (1, 1, 1, 1))]),
+    # Windows that are not a multiple of the stride: phases with different
+    # numbers of taps, one convolution each (3x3 stride 2 pad 1 with
+    # output_padding 1, as decoders upsample; 5x5 stride 3; 3x2 stride 2x1).
+    "c5_f3_3x3s2p1op1": ((5, 6, 7), [(3, 3, 3, "relu", (2, 2), (1, 1, 1, 1), (1, 1))]),
+    "c3_f17_5x5s3p1": ((3, 4, 5), [(17, 5, 5, "none", (3, 3), (1, 2, 2, 1))]),
+    "c4_f2_3x2s2x1": ((4, 5, 6), [(2, 3, 2, "sigmoid", (2, 1), (0, 0, 0, 0))]),
+    "chain_3x3": ((6, 3, 4), [(8, 3, 3, "relu", (2, 2), (1, 1, 1, 1), (1, 1)),
+                              (1, 2, 2, "sigmoid")]),
 }
 
 dumped = run("quant-opt", "--qnt-codegen", "--dump-pass-pipeline", os.devnull)
 pipeline = dumped[dumped.index("builtin.module("):]
-without = re.sub(r"func\.func\(\s*qnt-unstuff-transposed-conv\s*\),", "", pipeline)
+without = re.sub(r"func\.func\(\s*qnt-unstuff-transposed-conv(\{[^}]*\})?\s*\),", "", pipeline)
 assert without != pipeline, "the pipeline lacks qnt-unstuff-transposed-conv"
 without = " ".join(without.split())
 
@@ -176,8 +192,11 @@ func.func @main(%x: tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{f}x{oh}x{ow}xf32> {
         out.write(model)
     x = rng.standard_normal((N, c, h, wd)).astype(np.float32)
     np.save(os.path.join(d, "x.npy"), x)
-    np.save(os.path.join(d, "calib.npy"),
-            rng.standard_normal((16, c, h, wd)).astype(np.float32))
+    # Calibrated on the test images too, so that no activation exceeds its
+    # calibrated range: the check is of the integer layers, not of how
+    # well 16 random images predict 3 others' ranges.
+    np.save(os.path.join(d, "calib.npy"), np.concatenate(
+        [x, rng.standard_normal((16, c, h, wd)).astype(np.float32)]))
     expected = x.astype(np.float64) if first else \
         np.einsum("nchw,fc->nfhw", x.astype(np.float64), w0[:, :, 0, 0])
     for oracle in oracles:
@@ -206,10 +225,16 @@ func.func @main(%x: tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{f}x{oh}x{ow}xf32> {
     same = np.array_equal(execute("stuffed", stuffed), results["t1"])
     converted = run("quant-opt", path, "--qnt-convert-to-nhwc",
                     "--qnt-unstuff-transposed-conv")
-    unstuffed = not re.search(r"tensor\.insert_slice .*\[1, 1, \d+, \d+\]|"
-                              r"tensor\.insert_slice .*\[1, \d+, \d+, 1\]", converted) \
-        and converted.count("permutation = [0, 1, 3, 2, 4, 5]") == len(layers) \
-        and not re.search(r"linalg\.generic .*ins\(%(extracted_slice|collapsed)", converted)
+    fills = set(re.findall(r"(%\w+) = linalg\.fill", converted))
+    spread = [m for m in re.finditer(r"tensor\.insert_slice \S+ into (%\w+)\[", converted)
+              if m.group(1) in fills]
+    multiples = sum(kh % (form[0][0] if form else kh) == 0 and
+                    kw % (form[0][1] if form else kw) == 0
+                    for f, kh, kw, act, *form in layers)
+    unstuffed = not spread \
+        and converted.count("permutation = [0, 1, 3, 2, 4, 5]") == multiples \
+        and not re.search(r"linalg\.generic .*ins\(%(extracted_slice|collapsed|inserted_slice)",
+                          converted)
     int8 = {}
     for layout in ("nhwc", "keep"):
         quantized = os.path.join(d, f"int8-{layout}.mlir")

@@ -1,7 +1,8 @@
 // --qnt-quantize is a registered pipeline of separate passes (their own
 // tests follow): qnt-name-layers, the TOSA lowering the options need,
 // qnt-convert-to-nhwc and qnt-fold-affine-into-layers (unless layout=keep),
-// qnt-unstuff-transposed-conv (in both layouts),
+// qnt-unstuff-transposed-conv (in both layouts; not per phase, so that the
+// layers stay the ones calibration observed),
 // convert-elementwise-to-linalg and qnt-generalize-elementwise for static
 // activations, then qnt-quantize-layers with the options.
 // RUN: not quant-opt %s --qnt-quantize="activations=static stats=%t.missing.json" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=STATIC
@@ -14,7 +15,7 @@
 // STATIC-NEXT: tosa-to-arith{{.*}},
 // STATIC-NEXT: qnt-convert-to-nhwc,
 // STATIC-NEXT: qnt-fold-affine-into-layers,
-// STATIC-NEXT: qnt-unstuff-transposed-conv
+// STATIC-NEXT: qnt-unstuff-transposed-conv{per-phase=false}
 // STATIC-NEXT: ),
 // STATIC-NEXT: convert-elementwise-to-linalg,
 // STATIC-NEXT: func.func(
@@ -28,7 +29,7 @@
 // DYNAMIC-NEXT: tosa-to-arith{{.*}},
 // DYNAMIC-NEXT: qnt-convert-to-nhwc,
 // DYNAMIC-NEXT: qnt-fold-affine-into-layers,
-// DYNAMIC-NEXT: qnt-unstuff-transposed-conv
+// DYNAMIC-NEXT: qnt-unstuff-transposed-conv{per-phase=false}
 // DYNAMIC-NEXT: ),
 // DYNAMIC-NEXT: qnt-quantize-layers{{.*}}activations=dynamic{{.*}}weights=i4
 // RUN: quant-opt %s --qnt-quantize="activations=none" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NONE
@@ -36,13 +37,13 @@
 // NONE-NEXT: func.func(
 // NONE-NEXT: qnt-convert-to-nhwc,
 // NONE-NEXT: qnt-fold-affine-into-layers,
-// NONE-NEXT: qnt-unstuff-transposed-conv
+// NONE-NEXT: qnt-unstuff-transposed-conv{per-phase=false}
 // NONE-NEXT: ),
 // NONE-NEXT: qnt-quantize-layers
 // RUN: quant-opt %s --qnt-quantize="activations=none layout=keep" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=KEEP
 // KEEP: qnt-name-layers,
 // KEEP-NEXT: func.func(
-// KEEP-NEXT: qnt-unstuff-transposed-conv
+// KEEP-NEXT: qnt-unstuff-transposed-conv{per-phase=false}
 // KEEP-NEXT: ),
 // KEEP-NEXT: qnt-quantize-layers
 // RUN: not quant-opt %s --qnt-quantize="layout=nchw" 2>&1 | FileCheck %s --check-prefix=BADLAYOUT

@@ -1,4 +1,5 @@
 // RUN: quant-opt %s --qnt-unstuff-transposed-conv --split-input-file | FileCheck %s
+// RUN: quant-opt %s --qnt-unstuff-transposed-conv=per-phase=false --split-input-file | FileCheck %s --check-prefix=KEEP
 
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #bc = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
@@ -81,12 +82,73 @@ func.func @nchw(%x: tensor<?x1x2x2xf32>) -> tensor<?x2x4x4xf32> {
 
 // -----
 
-// Not rewritten: a 3x3 window with stride 2 (not a multiple of the stride:
-// outputs take one or two window positions).
-// CHECK-LABEL: func.func @window3
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c = affine_map<(d0, d1, d2, d3) -> (d3)>
+
+// A 1x3 window with stride (1, 2), pads 1 and output_padding 1 along the
+// width (ONNX ConvTranspose k 3, s 2, p 1, op 1) on x = [x0, x1]: spread from
+// column 1 into 6 zeros, flipped weight W = [1, 2, 3], 4 outputs: out =
+// [2 x0, x0 + 3 x1, 2 x1, x1]. The window is not a multiple of the stride:
+// phase 0 takes tap 1 (out[2u] = 2 x[u]), phase 1 taps 0 and 2 (out[2u + 1]
+// = x[u] + 3 x[u + 1], x padded by one zero after). One convolution per
+// phase, each inserted every second column into the 4 outputs; the bias
+// and ReLU move onto each phase.
+// CHECK-LABEL: func.func @per_phase
+// CHECK-DAG: %[[W0:.*]] = arith.constant dense<2.000000e+00> : tensor<1x1x1x1xf32>
+// CHECK-DAG: %[[W1:.*]] = arith.constant dense<{{\[\[\[\[}}1.000000e+00]], {{\[\[}}3.000000e+00]]]]> : tensor<1x2x1x1xf32>
+// CHECK: %[[P:.*]] = tensor.pad %arg0 low[0, 0, 0, 0] high[0, 0, 1, 0]
+// CHECK: %[[S:.*]] = tensor.extract_slice %[[P]][0, 0, 0, 0] [1, 1, 2, 1] [1, 1, 1, 1] : tensor<1x1x3x1xf32> to tensor<1x1x2x1xf32>
+// CHECK: %[[Y0:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[S]], %[[W0]] : tensor<1x1x2x1xf32>, tensor<1x1x1x1xf32>) outs(%{{.*}} : tensor<1x1x2x1xf32>)
+// CHECK: %[[Y1:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[P]], %[[W1]] : tensor<1x1x3x1xf32>, tensor<1x2x1x1xf32>) outs(%{{.*}} : tensor<1x1x2x1xf32>)
+// CHECK: %[[G0:.*]] = linalg.generic {{.*}} ins(%[[Y0]], %{{.*}} : tensor<1x1x2x1xf32>, tensor<1xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[G0]] into %{{.*}}[0, 0, 0, 0] [1, 1, 2, 1] [1, 1, 2, 1] : tensor<1x1x2x1xf32> into tensor<1x1x4x1xf32>
+// CHECK: %[[G1:.*]] = linalg.generic {{.*}} ins(%[[Y1]], %{{.*}} : tensor<1x1x2x1xf32>, tensor<1xf32>)
+// CHECK: %[[I1:.*]] = tensor.insert_slice %[[G1]] into %[[I0]][0, 0, 1, 0] [1, 1, 2, 1] [1, 1, 2, 1] : tensor<1x1x2x1xf32> into tensor<1x1x4x1xf32>
+// CHECK: return %[[I1]]
+func.func @per_phase(%x: tensor<1x1x2x1xf32>) -> tensor<1x1x4x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1x6x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x6x1xf32>) -> tensor<1x1x6x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 0, 1, 0] [1, 1, 2, 1] [1, 1, 2, 1] : tensor<1x1x2x1xf32> into tensor<1x1x6x1xf32>
+  %w = arith.constant dense<[[[[1.0]], [[2.0]], [[3.0]]]]> : tensor<1x3x1x1xf32>
+  %oe = tensor.empty() : tensor<1x1x4x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x1x4x1xf32>) -> tensor<1x1x4x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x1x6x1xf32>, tensor<1x3x1x1xf32>) outs(%of : tensor<1x1x4x1xf32>) -> tensor<1x1x4x1xf32>
+  %b = arith.constant dense<5.0> : tensor<1xf32>
+  %r = linalg.generic {indexing_maps = [#id, #c, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %b : tensor<1x1x4x1xf32>, tensor<1xf32>) outs(%oe : tensor<1x1x4x1xf32>) {
+  ^bb0(%in: f32, %bi: f32, %out: f32):
+    %a = arith.addf %in, %bi : f32
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x1x4x1xf32>
+  return %r : tensor<1x1x4x1xf32>
+}
+
+// -----
+
+// Not rewritten: a window smaller than the stride (a phase would take no
+// tap), and, with per-phase=false, a window that is not a multiple of it.
+// CHECK-LABEL: func.func @window1
 // CHECK: tensor.insert_slice
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x7x7x1xf32>, tensor<3x3x1x1xf32>)
 // CHECK-NOT: linalg.transpose
+// KEEP-LABEL: func.func @window1
+// KEEP-LABEL: func.func @window3
+// KEEP: tensor.insert_slice
+// KEEP: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x7x7x1xf32>, tensor<3x3x1x1xf32>)
+// KEEP-NOT: tensor.insert_slice
+func.func @window1(%x: tensor<1x2x2x1xf32>) -> tensor<1x3x3x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x1xf32>) -> tensor<1x3x3x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 0, 0, 0] [1, 2, 2, 1] [1, 2, 2, 1] : tensor<1x2x2x1xf32> into tensor<1x3x3x1xf32>
+  %w = arith.constant dense<1.0> : tensor<1x1x1x1xf32>
+  %oe = tensor.empty() : tensor<1x3x3x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x3x3x1xf32>) -> tensor<1x3x3x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x3x3x1xf32>, tensor<1x1x1x1xf32>) outs(%of : tensor<1x3x3x1xf32>) -> tensor<1x3x3x1xf32>
+  return %y : tensor<1x3x3x1xf32>
+}
+
 func.func @window3(%x: tensor<1x2x2x1xf32>) -> tensor<1x5x5x1xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x7x7x1xf32>

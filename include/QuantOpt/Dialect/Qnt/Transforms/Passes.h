@@ -79,9 +79,11 @@ void populateQntFoldAffineIntoLayersPatterns(mlir::RewritePatternSet &patterns);
 /// ConvTranspose, any pads) becomes a convolution of the unstuffed input
 /// into one channel per phase and filter, a depth-to-space and a crop,
 /// which then move below element-wise generics with per-channel constants;
-/// a transpose of a spread moves before the spread.
-void populateQntUnstuffTransposedConvPatterns(
-    mlir::RewritePatternSet &patterns);
+/// a transpose of a spread moves before the spread. With `perPhase`, a
+/// window that is not a multiple of the stride becomes one convolution per
+/// phase.
+void populateQntUnstuffTransposedConvPatterns(mlir::RewritePatternSet &patterns,
+                                              bool perPhase = true);
 
 /// Adds the transpose propagation of qnt-convert-to-nhwc alone: transposes
 /// sink through element-wise generics and zero padding, fold with each other

@@ -157,7 +157,7 @@ def QntFoldAffineIntoLayers : Pass<"qnt-fold-affine-into-layers", "::mlir::func:
 }
 
 def QntUnstuffTransposedConv : Pass<"qnt-unstuff-transposed-conv", "::mlir::func::FuncOp"> {
-  let summary = "Transposed convolutions whose window is a multiple of the stride in polyphase form, without zero stuffing";
+  let summary = "Transposed convolutions in polyphase form, without zero stuffing";
   let description = [{
     A transposed convolution imports as the convolution of its input spread
     out by the strides into zeros (a strided `tensor.insert_slice` into a
@@ -180,9 +180,15 @@ def QntUnstuffTransposedConv : Pass<"qnt-unstuff-transposed-conv", "::mlir::func
     only (bias, batch normalization, activation), their constants repeated
     per column, so that the kernels fuse them and static int8 chains them;
     a layout transpose of a spread function argument moves to the argument.
-    A window that is not a multiple of the stride is left stuffed. Run by
-    `--qnt-quantize` and `--qnt-codegen` after the layout conversion; the
-    patterns are `populateQntUnstuffTransposedConvPatterns`.
+    A window that is not a multiple of the stride (3x3 stride 2: its phases
+    take different numbers of taps) becomes one convolution per phase, each
+    with its own window, interleaved into the grid by strided
+    `tensor.insert_slice` ops and cropped (no zero weights: a product the
+    stuffed form does not compute would turn an infinite input into NaN);
+    with `per-phase=false` it stays stuffed. Run by `--qnt-codegen` and,
+    with `per-phase=false` (calibration and recipes name one layer per
+    transposed convolution), by `--qnt-quantize`, after the layout
+    conversion; the patterns are `populateQntUnstuffTransposedConvPatterns`.
 
     Example (1-D along the width, K = 4, s = 2, pads 1, flipped weight
     [1, 2, 3, 4], x of 3 columns): the 9-wide spread and its 1x4
@@ -198,6 +204,11 @@ def QntUnstuffTransposedConv : Pass<"qnt-unstuff-transposed-conv", "::mlir::func
     %o = tensor.extract_slice %d[0, 0, 1, 0] [1, 1, 6, 1] [1, 1, 1, 1]
     ```
   }];
+  let options = [
+    Option<"perPhase", "per-phase", "bool", /*default=*/"true",
+           "Also rewrite windows that are not a multiple of the stride, as one "
+           "convolution per phase (several layers where the model has one)">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];

@@ -710,9 +710,11 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
       // channel is last), as other quantizers fold them first.
       fn.addPass(createQntFoldAffineIntoLayers());
     }
-    // Transposed convolutions whose window equals the stride quantize as 1x1
-    // layers (in either layout, so that layout=keep gets the same scales).
-    fn.addPass(createQntUnstuffTransposedConv());
+    // Transposed convolutions whose window is a multiple of the stride
+    // quantize in polyphase form (in either layout, so that layout=keep gets
+    // the same scales); not per phase, which would make several layers of
+    // the one that calibration observed and recipes name.
+    fn.addPass(createQntUnstuffTransposedConv({/*perPhase=*/false}));
   }
   // Added last, on the quantized functions: their float results become NaN
   // where the inputs are not finite (docs/Numerics.md).

@@ -31,18 +31,28 @@
 // multiply-adds on zeros; with F = 1 (a detector's last layer) its
 // channel-lane kernels also leave 15 of 16 lanes idle. The products that
 // remain keep their order (j increases with k) and the skipped ones were
-// exact zeros for finite weights, so the results are the same bits. A window
-// that is not a multiple of the stride (3x3 stride 2) is left alone: its
-// phases take different numbers of taps, and padding the window with zero
-// weights would multiply x by zeros that the stuffed form never does
-// (NaN for an infinite x).
+// exact zeros for finite weights, so the results are the same bits.
+//
+// A window that is not a multiple of the stride (3x3 stride 2, as decoders
+// upsample) gives phase r only m_r = (K - s + r) / s + 1 taps (k < K): one
+// convolution per phase with its own window, each reading the first rows
+// of xp it needs, inserted every s-th row and column (strided
+// tensor.insert_slice ops into a tensor.empty: the interleave), then the
+// crop. Not one convolution with zero weights in the missing taps: those
+// would multiply x where the stuffed form never does (NaN for an infinite
+// x). This makes several layers of one, so --qnt-quantize turns it off
+// (per-phase=false): calibration observed, and recipes name, the one.
 //
 // The depth-to-space (and its crop) then moves down through element-wise
 // generics whose other operands are per-channel constants or scalars (the
 // bias, a batch normalization, the activation), which become per-column
 // constants of the polyphase convolution's result, so that the kernels fuse
 // them into its stores and static int8 chains them into its int32 bias and
-// requantization.
+// requantization; the interleave (and its crop) likewise, the generic
+// copied onto each phase.
+//
+// The layout conversion transposes the spread itself when x is a function
+// argument; that transpose moves to x first.
 //
 // Both layouts: conv_2d_nhwc_hwcf (weights [kh][kw][C][F], the new channel
 // (r, t, f)) and conv_2d_nchw_fchw (weights [F][C][kh][kw], the new channel
@@ -60,6 +70,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <set>
 
 namespace quantopt {
 #define GEN_PASS_DEF_QNTUNSTUFFTRANSPOSEDCONV
@@ -153,10 +165,9 @@ bool isCrop(tensor::ExtractSliceOp slice, Layout layout) {
 Value matchDepthToSpace(Value v, Layout &layout, int64_t &kh, int64_t &kw) {
   // The collapse has one user besides the tensor.dim of a crop's batch.
   auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
-  if (!collapse ||
-      llvm::count_if(collapse->getUsers(), [](Operation *user) {
-        return !isa<tensor::DimOp>(user);
-      }) != 1)
+  if (!collapse || llvm::count_if(collapse->getUsers(), [](Operation *user) {
+                     return !isa<tensor::DimOp>(user);
+                   }) != 1)
     return {};
   auto transpose = collapse.getSrc().getDefiningOp<linalg::TransposeOp>();
   if (!transpose || !transpose->hasOneUse() ||
@@ -186,25 +197,31 @@ Value matchDepthToSpace(Value v, Layout &layout, int64_t &kh, int64_t &kw) {
 /// The polyphase form of one spatial dimension (file comment).
 struct Phases {
   int64_t stride;  // s: the phases, the output positions modulo s
-  int64_t taps;    // m = K / s: the window positions each phase takes
+  int64_t window;  // K
+  int64_t taps;    // m = ceil(K / s): the most window positions a phase takes
   int64_t shift;   // a: the first output is position a of the phase grid
   int64_t padLow;  // -delta: zeros before x
   int64_t padHigh; // zeros after x
   int64_t rows;    // Uc: the polyphase convolution's output size
+
+  /// The window positions phase r takes: k = s-1-r + s*j < K.
+  int64_t tapsOf(int64_t r) const { return (window - stride + r) / stride + 1; }
+  bool uniform() const { return window % stride == 0; }
 };
 
 /// The phases of a dimension where x (size `in`) is spread every `stride`
 /// from `low` into a fill of size `spread`, convolved with a window of
-/// `window` giving `out` positions; nullopt unless the window is a multiple
-/// of the stride.
+/// `window` giving `out` positions; nullopt when the window is smaller than
+/// the stride (a phase would take no tap).
 std::optional<Phases> getPhases(int64_t in, int64_t stride, int64_t low,
                                 int64_t spread, int64_t window, int64_t out) {
-  if (in < 1 || stride < 1 || low < 0 || window % stride ||
+  if (in < 1 || stride < 1 || low < 0 || window < stride ||
       spread < low + stride * (in - 1) + 1 || out != spread - window + 1)
     return std::nullopt;
   Phases p;
   p.stride = stride;
-  p.taps = window / stride;
+  p.window = window;
+  p.taps = llvm::divideCeil(window, stride);
   p.shift = llvm::mod(stride - 1 - low, stride);
   int64_t delta = (stride - 1 - low - p.shift) / stride;
   int64_t grid = llvm::divideCeilSigned(out + p.shift, stride);
@@ -219,7 +236,9 @@ std::optional<Phases> getPhases(int64_t in, int64_t stride, int64_t low,
 /// K / s into s*s*F channels, a depth-to-space and a crop (file comment).
 template <typename ConvOp>
 struct UnstuffTransposedConv : OpRewritePattern<ConvOp> {
-  using OpRewritePattern<ConvOp>::OpRewritePattern;
+  UnstuffTransposedConv(MLIRContext *ctx, bool perPhase)
+      : OpRewritePattern<ConvOp>(ctx), perPhase(perPhase) {}
+  bool perPhase;
   static constexpr bool kNhwc =
       std::is_same_v<ConvOp, linalg::Conv2DNhwcHwcfOp>;
 
@@ -282,43 +301,17 @@ struct UnstuffTransposedConv : OpRewritePattern<ConvOp> {
                       spreadType.getDimSize(dim), k[d], yType.getDimSize(dim));
       if (!p)
         return rewriter.notifyMatchFailure(
-            conv, "the window is not a multiple of the stride (or the sizes "
-                  "are dynamic)");
+            conv, "the window is smaller than the stride (or the sizes are "
+                  "dynamic)");
       phases[d] = *p;
     }
-    int64_t sh = phases[0].stride, sw = phases[1].stride;
-    int64_t mh = phases[0].taps, mw = phases[1].taps;
-    if (sh * sw < 2)
+    if (phases[0].stride * phases[1].stride < 2)
       return rewriter.notifyMatchFailure(conv, "not spread (stride 1)");
+    if (!perPhase && !(phases[0].uniform() && phases[1].uniform()))
+      return rewriter.notifyMatchFailure(
+          conv, "the window is not a multiple of the stride (per-phase=false)");
 
-    // V[jh][jw][c][(r, t, f)] (NHWC; NCHW: V[(f, r, t)][c][jh][jw]) = W at
-    // window position (sh-1-r + sh*jh, sw-1-t + sw*jw).
-    int64_t columns = sh * sw * f;
-    SmallVector<APFloat> src(weight.getValues<APFloat>());
-    SmallVector<APFloat> dst(src.size(), src.front());
-    for (int64_t r = 0; r < sh; ++r)
-      for (int64_t t = 0; t < sw; ++t)
-        for (int64_t jh = 0; jh < mh; ++jh)
-          for (int64_t jw = 0; jw < mw; ++jw)
-            for (int64_t ci = 0; ci < c; ++ci)
-              for (int64_t fi = 0; fi < f; ++fi) {
-                int64_t i = sh - 1 - r + sh * jh, j = sw - 1 - t + sw * jw;
-                int64_t col =
-                    kNhwc ? (r * sw + t) * f + fi : (fi * sh + r) * sw + t;
-                if (kNhwc)
-                  dst[((jh * mw + jw) * c + ci) * columns + col] =
-                      src[((i * k[1] + j) * c + ci) * f + fi];
-                else
-                  dst[((col * c + ci) * mh + jh) * mw + jw] =
-                      src[((fi * c + ci) * k[0] + i) * k[1] + j];
-              }
-    auto vType =
-        RankedTensorType::get(kNhwc ? SmallVector<int64_t>{mh, mw, c, columns}
-                                    : SmallVector<int64_t>{columns, c, mh, mw},
-                              element);
     Location loc = conv.getLoc();
-    Value v = arith::ConstantOp::create(rewriter, loc,
-                                        DenseElementsAttr::get(vType, dst));
     // x padded by the zeros the phases read beyond it.
     Value input = x;
     if (phases[0].padLow || phases[0].padHigh || phases[1].padLow ||
@@ -333,21 +326,113 @@ struct UnstuffTransposedConv : OpRewritePattern<ConvOp> {
       input =
           tensor::PadOp::create(rewriter, loc, Type(), x, low, high, padZero);
     }
-    SmallVector<OpFoldResult> outSizes;
-    for (int64_t d = 0; d < 4; ++d)
-      outSizes.push_back(tensor::getMixedSize(rewriter, loc, x, d));
-    outSizes[ch] = rewriter.getIndexAttr(columns);
-    for (int d = 0; d < 2; ++d)
-      outSizes[layout.spatial(d)] = rewriter.getIndexAttr(phases[d].rows);
-    Value empty = tensor::EmptyOp::create(rewriter, loc, outSizes, element);
-    Value filled =
-        linalg::FillOp::create(rewriter, loc, init.getInputs()[0], empty)
-            .getResult(0);
-    auto one = rewriter.getI64TensorAttr({1, 1});
-    Value y = ConvOp::create(rewriter, loc, filled.getType(),
-                             ValueRange{input, v}, ValueRange{filled}, one, one)
-                  .getResult(0);
-    Value result = depthToSpace(rewriter, loc, y, layout, sh, sw);
+    SmallVector<APFloat> src(weight.getValues<APFloat>());
+    // W at window position (i, j), filter fi, channel ci.
+    auto weightAt = [&](int64_t i, int64_t j, int64_t ci, int64_t fi) {
+      return kNhwc ? src[((i * k[1] + j) * c + ci) * f + fi]
+                   : src[((fi * c + ci) * k[0] + i) * k[1] + j];
+    };
+    // A stride-1 convolution of `in` with `weights` (`columns` filters of
+    // an mh x mw window) into the phase grid's rows and columns.
+    auto convolve = [&](Value in, int64_t mh, int64_t mw, int64_t columns,
+                        ArrayRef<APFloat> weights) {
+      auto type = RankedTensorType::get(
+          kNhwc ? SmallVector<int64_t>{mh, mw, c, columns}
+                : SmallVector<int64_t>{columns, c, mh, mw},
+          element);
+      Value w = arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(type, weights));
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t d = 0; d < 4; ++d)
+        sizes.push_back(tensor::getMixedSize(rewriter, loc, x, d));
+      sizes[ch] = rewriter.getIndexAttr(columns);
+      for (int d = 0; d < 2; ++d)
+        sizes[layout.spatial(d)] = rewriter.getIndexAttr(phases[d].rows);
+      Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, element);
+      Value filled =
+          linalg::FillOp::create(rewriter, loc, init.getInputs()[0], empty)
+              .getResult(0);
+      auto one = rewriter.getI64TensorAttr({1, 1});
+      return ConvOp::create(rewriter, loc, filled.getType(), ValueRange{in, w},
+                            ValueRange{filled}, one, one)
+          .getResult(0);
+    };
+    int64_t sh = phases[0].stride, sw = phases[1].stride;
+    Value result;
+    if (phases[0].uniform() && phases[1].uniform()) {
+      // One convolution: V[jh][jw][c][(r, t, f)] (NHWC; NCHW:
+      // V[(f, r, t)][c][jh][jw]) = W at (sh-1-r + sh*jh, sw-1-t + sw*jw).
+      int64_t mh = phases[0].taps, mw = phases[1].taps;
+      int64_t columns = sh * sw * f;
+      SmallVector<APFloat> dst(src.size(), src.front());
+      for (int64_t r = 0; r < sh; ++r)
+        for (int64_t t = 0; t < sw; ++t)
+          for (int64_t jh = 0; jh < mh; ++jh)
+            for (int64_t jw = 0; jw < mw; ++jw)
+              for (int64_t ci = 0; ci < c; ++ci)
+                for (int64_t fi = 0; fi < f; ++fi) {
+                  int64_t col =
+                      kNhwc ? (r * sw + t) * f + fi : (fi * sh + r) * sw + t;
+                  dst[kNhwc ? ((jh * mw + jw) * c + ci) * columns + col
+                            : ((col * c + ci) * mh + jh) * mw + jw] =
+                      weightAt(sh - 1 - r + sh * jh, sw - 1 - t + sw * jw, ci,
+                               fi);
+                }
+      result = depthToSpace(
+          rewriter, loc, convolve(input, mh, mw, columns, dst), layout, sh, sw);
+    } else {
+      // Phases with different numbers of taps: one convolution per phase
+      // (r, t) with its own window, reading the first rows and columns of
+      // the padded input its window needs, interleaved into the grid by
+      // strided insertions (no zero weights: a product the stuffed form
+      // does not compute would turn an infinite x into NaN).
+      SmallVector<OpFoldResult> gridSizes =
+          tensor::getMixedSizes(rewriter, loc, x);
+      gridSizes[ch] = rewriter.getIndexAttr(f);
+      for (int d = 0; d < 2; ++d)
+        gridSizes[layout.spatial(d)] =
+            rewriter.getIndexAttr(phases[d].stride * phases[d].rows);
+      result = tensor::EmptyOp::create(rewriter, loc, gridSizes, element);
+      for (int64_t r = 0; r < sh; ++r)
+        for (int64_t t = 0; t < sw; ++t) {
+          int64_t mh = phases[0].tapsOf(r), mw = phases[1].tapsOf(t);
+          SmallVector<APFloat> dst;
+          for (int64_t n = 0; n < mh * mw * c * f; ++n) {
+            // NHWC [jh][jw][c][f]; NCHW [f][c][jh][jw].
+            int64_t fi = kNhwc ? n % f : n / (c * mh * mw);
+            int64_t ci = kNhwc ? (n / f) % c : (n / (mh * mw)) % c;
+            int64_t jw = kNhwc ? (n / (f * c)) % mw : n % mw;
+            int64_t jh = kNhwc ? n / (f * c * mw) : (n / mw) % mh;
+            dst.push_back(
+                weightAt(sh - 1 - r + sh * jh, sw - 1 - t + sw * jw, ci, fi));
+          }
+          Value in = input;
+          SmallVector<int64_t> need = {phases[0].rows + mh - 1,
+                                       phases[1].rows + mw - 1};
+          auto inType = cast<RankedTensorType>(input.getType());
+          if (need[0] != inType.getDimSize(layout.spatial(0)) ||
+              need[1] != inType.getDimSize(layout.spatial(1))) {
+            SmallVector<OpFoldResult> sizes =
+                tensor::getMixedSizes(rewriter, loc, input);
+            for (int d = 0; d < 2; ++d)
+              sizes[layout.spatial(d)] = rewriter.getIndexAttr(need[d]);
+            in = tensor::ExtractSliceOp::create(
+                rewriter, loc, input,
+                SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(0)), sizes,
+                SmallVector<OpFoldResult>(4, rewriter.getIndexAttr(1)));
+          }
+          Value phase = convolve(in, mh, mw, f, dst);
+          SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0));
+          SmallVector<OpFoldResult> steps(4, rewriter.getIndexAttr(1));
+          offsets[layout.spatial(0)] = rewriter.getIndexAttr(r);
+          offsets[layout.spatial(1)] = rewriter.getIndexAttr(t);
+          steps[layout.spatial(0)] = rewriter.getIndexAttr(sh);
+          steps[layout.spatial(1)] = rewriter.getIndexAttr(sw);
+          result = tensor::InsertSliceOp::create(
+              rewriter, loc, phase, result, offsets,
+              tensor::getMixedSizes(rewriter, loc, phase), steps);
+        }
+    }
     // The crop: output o is position o + a of the phase grid.
     bool crop = false;
     for (int d = 0; d < 2; ++d)
@@ -400,9 +485,8 @@ struct TransposeBeforeSpread : OpRewritePattern<linalg::TransposeOp> {
       dims.push_back(dim);
     }
     for (tensor::DimOp dim : dims)
-      rewriter.modifyOpInPlace(dim, [&] {
-        dim.getSourceMutable().assign(fill.getOutputs()[0]);
-      });
+      rewriter.modifyOpInPlace(
+          dim, [&] { dim.getSourceMutable().assign(fill.getOutputs()[0]); });
     ArrayRef<int64_t> perm = op.getPermutation();
     auto permute = [&](ArrayRef<OpFoldResult> v) {
       SmallVector<OpFoldResult> out;
@@ -552,12 +636,168 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// generic(crop(interleave(p_0 .. p_n))) -> crop(interleave(generic(p_0)
+/// .. generic(p_n))): the per-phase form's bias and activation move onto
+/// each phase's convolution, as SinkDepthToSpace moves them onto the
+/// polyphase one. The interleave is a chain of strided insert_slices into a
+/// tensor.empty, one per phase; the generic's other operands must not vary
+/// along the batch or the spatial dimensions.
+struct SinkInterleave : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// The phases inserted into `v` (each insert's source and its
+  /// offsets/strides), or nothing when `v` is not a whole interleave.
+  static std::optional<SmallVector<tensor::InsertSliceOp>>
+  matchInterleave(Value v) {
+    SmallVector<tensor::InsertSliceOp> inserts;
+    while (auto insert = v.getDefiningOp<tensor::InsertSliceOp>()) {
+      // One user besides the tensor.dim of a crop's dynamic batch.
+      if (llvm::count_if(
+              insert->getUsers(),
+              [](Operation *user) { return !isa<tensor::DimOp>(user); }) != 1 ||
+          insert.getType().getRank() != 4 ||
+          ShapedType::isDynamicShape(insert.getStaticOffsets()) ||
+          ShapedType::isDynamicShape(insert.getStaticStrides()))
+        return std::nullopt;
+      inserts.push_back(insert);
+      v = insert.getDest();
+    }
+    if (inserts.size() < 2 || !v.getDefiningOp<tensor::EmptyOp>())
+      return std::nullopt;
+    // Every position once: the strides' product many phases, at distinct
+    // offsets below the strides, each covering its share of the grid.
+    ArrayRef<int64_t> steps = inserts.front().getStaticStrides();
+    auto type = inserts.front().getType();
+    int64_t phases = 1;
+    for (int64_t d = 0; d < 4; ++d) {
+      if (type.isDynamicDim(d) && steps[d] != 1)
+        return std::nullopt;
+      phases *= steps[d];
+    }
+    if (int64_t(inserts.size()) != phases)
+      return std::nullopt;
+    std::set<SmallVector<int64_t>> seen;
+    for (tensor::InsertSliceOp insert : inserts) {
+      if (insert.getStaticStrides() != steps)
+        return std::nullopt;
+      auto source = insert.getSourceType();
+      SmallVector<int64_t> at(insert.getStaticOffsets());
+      for (int64_t d = 0; d < 4; ++d) {
+        if (at[d] >= steps[d] ||
+            (type.isDynamicDim(d)
+                 ? !source.isDynamicDim(d)
+                 : source.isDynamicDim(d) ||
+                       source.getDimSize(d) * steps[d] != type.getDimSize(d)))
+          return std::nullopt;
+      }
+      if (!seen.insert(at).second)
+        return std::nullopt;
+    }
+    return inserts;
+  }
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+        op.getNumLoops() != 4 || op.getNumParallelLoops() != op.getNumLoops() ||
+        !op.getIndexingMapsArray().back().isIdentity() ||
+        op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)) ||
+        !op.getBody()->getOps<linalg::IndexOp>().empty())
+      return failure();
+    int moved = -1;
+    tensor::ExtractSliceOp crop;
+    SmallVector<tensor::InsertSliceOp> inserts;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      if (!op.getMatchingIndexingMap(in).isIdentity())
+        continue;
+      Value v = in->get();
+      crop = v.getDefiningOp<tensor::ExtractSliceOp>();
+      if (crop) {
+        // A crop with static offsets, taking its dynamic dimensions whole.
+        if (!crop->hasOneUse() || !crop.hasUnitStride() ||
+            ShapedType::isDynamicShape(crop.getStaticOffsets()))
+          continue;
+        bool whole = true;
+        for (int64_t d = 0; d < crop.getResultType().getRank(); ++d) {
+          if (!crop.getResultType().isDynamicDim(d))
+            continue;
+          auto size = crop.getMixedSizes()[d].dyn_cast<Value>();
+          auto dim = size ? size.getDefiningOp<tensor::DimOp>() : nullptr;
+          whole &= crop.getStaticOffsets()[d] == 0 && dim &&
+                   dim.getSource() == crop.getSource() &&
+                   dim.getConstantIndex() == d;
+        }
+        if (!whole)
+          continue;
+        v = crop.getSource();
+      }
+      if (auto match = matchInterleave(v)) {
+        moved = in->getOperandNumber();
+        inserts = std::move(*match);
+        break;
+      }
+    }
+    if (moved < 0)
+      return failure();
+    // The interleaved dimensions (strided), which the others must not read,
+    // and the batch, which a crop's dynamic size keeps whole.
+    ArrayRef<int64_t> steps = inserts.front().getStaticStrides();
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      if (in->get() == op->getOperand(moved))
+        continue;
+      for (AffineExpr e : op.getMatchingIndexingMap(in).getResults())
+        if (auto dim = dyn_cast<AffineDimExpr>(e))
+          if (dim.getPosition() == 0 || steps[dim.getPosition()] != 1)
+            return rewriter.notifyMatchFailure(
+                op, "an operand varies along the batch or the grid");
+    }
+    Location loc = op.getLoc();
+    Type element =
+        cast<RankedTensorType>(op.getResultTypes()[0]).getElementType();
+    Value interleaved = inserts.back().getDest();
+    Value result = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, interleaved),
+        element);
+    // Inserted in the original order (the chain runs from the last).
+    for (tensor::InsertSliceOp insert : llvm::reverse(inserts)) {
+      Value phase = insert.getSource();
+      SmallVector<Value> inputs;
+      for (OpOperand *in : op.getDpsInputOperands())
+        inputs.push_back(in->get() == op->getOperand(moved) ? phase
+                                                            : in->get());
+      Value empty = tensor::EmptyOp::create(
+          rewriter, loc, tensor::getMixedSizes(rewriter, loc, phase), element);
+      auto generic = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{empty.getType()}, inputs, ValueRange{empty},
+          op.getIndexingMapsArray(), op.getIteratorTypesArray());
+      rewriter.cloneRegionBefore(op.getRegion(), generic.getRegion(),
+                                 generic.getRegion().end());
+      result = tensor::InsertSliceOp::create(
+          rewriter, loc, generic.getResult(0), result, insert.getMixedOffsets(),
+          tensor::getMixedSizes(rewriter, loc, generic.getResult(0)),
+          insert.getMixedStrides());
+    }
+    if (crop) {
+      SmallVector<OpFoldResult> sizes = crop.getMixedSizes();
+      for (int64_t d = 0; d < 4; ++d)
+        if (crop.getResultType().isDynamicDim(d))
+          sizes[d] = tensor::getMixedSize(rewriter, loc, result, d);
+      result = tensor::ExtractSliceOp::create(rewriter, loc, result,
+                                              crop.getMixedOffsets(), sizes,
+                                              crop.getMixedStrides());
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct QntUnstuffTransposedConvPass
     : quantopt::impl::QntUnstuffTransposedConvBase<
           QntUnstuffTransposedConvPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    quantopt::populateQntUnstuffTransposedConvPatterns(patterns);
+    quantopt::populateQntUnstuffTransposedConvPatterns(patterns, perPhase);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -565,8 +805,9 @@ struct QntUnstuffTransposedConvPass
 } // namespace
 
 void quantopt::populateQntUnstuffTransposedConvPatterns(
-    RewritePatternSet &patterns) {
+    RewritePatternSet &patterns, bool perPhase) {
+  MLIRContext *ctx = patterns.getContext();
   patterns.add<UnstuffTransposedConv<linalg::Conv2DNhwcHwcfOp>,
-               UnstuffTransposedConv<linalg::Conv2DNchwFchwOp>,
-               SinkDepthToSpace, TransposeBeforeSpread>(patterns.getContext());
+               UnstuffTransposedConv<linalg::Conv2DNchwFchwOp>>(ctx, perPhase);
+  patterns.add<SinkDepthToSpace, SinkInterleave, TransposeBeforeSpread>(ctx);
 }
