@@ -135,30 +135,62 @@ Value depthToSpace(OpBuilder &b, Location loc, Value y, Layout layout,
   return tensor::CollapseShapeOp::create(b, loc, transposed, layout.collapse());
 }
 
-/// Whether `slice` is a crop as UnstuffTransposedConv builds it: one user,
-/// unit strides, static spatial windows, the batch and the channels whole.
-bool isCrop(tensor::ExtractSliceOp slice, Layout layout) {
-  auto source = slice.getSourceType();
-  auto result = slice.getResultType();
-  if (!slice->hasOneUse() || source.getRank() != 4 || result.getRank() != 4 ||
-      !slice.hasUnitStride() ||
+/// Whether `slice` is a crop the sinks can replay below a generic: one
+/// user, unit strides, static offsets, and each dynamic dimension taken
+/// whole (from 0, its size the source's tensor.dim).
+bool isCrop(tensor::ExtractSliceOp slice) {
+  if (!slice->hasOneUse() || !slice.hasUnitStride() ||
       ShapedType::isDynamicShape(slice.getStaticOffsets()))
     return false;
-  ArrayRef<int64_t> offsets = slice.getStaticOffsets();
-  int64_t ch = layout.channel();
-  if (offsets[0] != 0 || offsets[ch] != 0 ||
-      ShapedType::isDynamic(source.getDimSize(ch)) ||
-      result.getDimSize(ch) != source.getDimSize(ch) ||
-      ShapedType::isDynamic(result.getDimSize(layout.spatial(0))) ||
-      ShapedType::isDynamic(result.getDimSize(layout.spatial(1))))
-    return false;
-  if (!result.isDynamicDim(0))
-    return result.getDimSize(0) == source.getDimSize(0);
-  // A dynamic batch: its size is the source's.
-  auto dim = slice.getMixedSizes()[0].dyn_cast<Value>();
-  auto dimOp = dim ? dim.getDefiningOp<tensor::DimOp>() : tensor::DimOp();
-  return dimOp && dimOp.getSource() == slice.getSource() &&
-         dimOp.getConstantIndex() == 0;
+  for (int64_t d = 0; d < slice.getResultType().getRank(); ++d) {
+    if (!slice.getResultType().isDynamicDim(d))
+      continue;
+    auto size = dyn_cast<Value>(slice.getMixedSizes()[d]);
+    auto dim = size ? size.getDefiningOp<tensor::DimOp>() : tensor::DimOp();
+    if (slice.getStaticOffsets()[d] != 0 || !dim ||
+        dim.getSource() != slice.getSource() || dim.getConstantIndex() != d)
+      return false;
+  }
+  return true;
+}
+
+/// The same crop as `crop` of `v` (a new source of the same shape).
+Value replayCrop(OpBuilder &b, Location loc, tensor::ExtractSliceOp crop,
+                 Value v) {
+  SmallVector<OpFoldResult> sizes = crop.getMixedSizes();
+  for (int64_t d = 0; d < crop.getResultType().getRank(); ++d)
+    if (crop.getResultType().isDynamicDim(d))
+      sizes[d] = tensor::getMixedSize(b, loc, v, d);
+  return tensor::ExtractSliceOp::create(b, loc, v, crop.getMixedOffsets(),
+                                        sizes, crop.getMixedStrides());
+}
+
+/// Whether `op` is an element-wise generic the sinks move: 4-D, parallel,
+/// one result written at the identity, its init and indices unread.
+bool isSinkable(linalg::GenericOp op) {
+  return op.hasPureTensorSemantics() && op.getNumDpsInits() == 1 &&
+         op.getNumLoops() == 4 &&
+         op.getNumParallelLoops() == op.getNumLoops() &&
+         op.getIndexingMapsArray().back().isIdentity() &&
+         !op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)) &&
+         op.getBody()->getOps<linalg::IndexOp>().empty();
+}
+
+/// `op`'s computation on `inputs` (read by `maps`, then the identity
+/// result), over the shape of `like`.
+Value cloneGeneric(RewriterBase &rewriter, linalg::GenericOp op,
+                   ValueRange inputs, ArrayRef<AffineMap> maps, Value like) {
+  Location loc = op.getLoc();
+  Type element =
+      cast<RankedTensorType>(op.getResultTypes()[0]).getElementType();
+  Value empty = tensor::EmptyOp::create(
+      rewriter, loc, tensor::getMixedSizes(rewriter, loc, like), element);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{empty.getType()}, inputs, ValueRange{empty},
+      maps, op.getIteratorTypesArray());
+  rewriter.cloneRegionBefore(op.getRegion(), generic.getRegion(),
+                             generic.getRegion().end());
+  return generic.getResult(0);
 }
 
 /// Matches `v` = depthToSpace(y, ...) as built above; returns y.
@@ -519,11 +551,7 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
-        op.getNumLoops() != 4 || op.getNumParallelLoops() != op.getNumLoops() ||
-        !op.getIndexingMapsArray().back().isIdentity() ||
-        op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)) ||
-        !op.getBody()->getOps<linalg::IndexOp>().empty())
+    if (!isSinkable(op))
       return failure();
     // The operand moved: read at the identity, a depth-to-space.
     int moved = -1;
@@ -539,7 +567,12 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
       if (crop)
         v = crop.getSource();
       Value src = matchDepthToSpace(v, layout, kh, kw);
-      if (src && (!crop || isCrop(crop, layout))) {
+      // A crop must take the channels whole (the constants follow them).
+      if (src &&
+          (!crop ||
+           (isCrop(crop) && crop.getStaticOffsets()[layout.channel()] == 0 &&
+            crop.getResultType().getDimSize(layout.channel()) ==
+                crop.getSourceType().getDimSize(layout.channel())))) {
         moved = in->getOperandNumber();
         y = src;
         break;
@@ -611,26 +644,11 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
       maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(ch, ctx), ctx));
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
-    Type element =
-        cast<RankedTensorType>(op.getResultTypes()[0]).getElementType();
-    Value empty = tensor::EmptyOp::create(
-        rewriter, loc, tensor::getMixedSizes(rewriter, loc, y), element);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{empty.getType()}, inputs, ValueRange{empty},
-        maps, op.getIteratorTypesArray());
-    rewriter.cloneRegionBefore(op.getRegion(), generic.getRegion(),
-                               generic.getRegion().end());
     Value result =
-        depthToSpace(rewriter, loc, generic.getResult(0), layout, kh, kw);
-    if (crop) {
-      // The same window of the new depth-to-space (only the batch, taken
-      // whole, may be dynamic).
-      SmallVector<OpFoldResult> sizes = crop.getMixedSizes();
-      sizes[0] = tensor::getMixedSize(rewriter, loc, result, 0);
-      result = tensor::ExtractSliceOp::create(rewriter, loc, result,
-                                              crop.getMixedOffsets(), sizes,
-                                              crop.getMixedStrides());
-    }
+        depthToSpace(rewriter, loc, cloneGeneric(rewriter, op, inputs, maps, y),
+                     layout, kh, kw);
+    if (crop)
+      result = replayCrop(rewriter, loc, crop, result);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -698,11 +716,7 @@ struct SinkInterleave : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
-        op.getNumLoops() != 4 || op.getNumParallelLoops() != op.getNumLoops() ||
-        !op.getIndexingMapsArray().back().isIdentity() ||
-        op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)) ||
-        !op.getBody()->getOps<linalg::IndexOp>().empty())
+    if (!isSinkable(op))
       return failure();
     int moved = -1;
     tensor::ExtractSliceOp crop;
@@ -713,21 +727,7 @@ struct SinkInterleave : OpRewritePattern<linalg::GenericOp> {
       Value v = in->get();
       crop = v.getDefiningOp<tensor::ExtractSliceOp>();
       if (crop) {
-        // A crop with static offsets, taking its dynamic dimensions whole.
-        if (!crop->hasOneUse() || !crop.hasUnitStride() ||
-            ShapedType::isDynamicShape(crop.getStaticOffsets()))
-          continue;
-        bool whole = true;
-        for (int64_t d = 0; d < crop.getResultType().getRank(); ++d) {
-          if (!crop.getResultType().isDynamicDim(d))
-            continue;
-          auto size = crop.getMixedSizes()[d].dyn_cast<Value>();
-          auto dim = size ? size.getDefiningOp<tensor::DimOp>() : nullptr;
-          whole &= crop.getStaticOffsets()[d] == 0 && dim &&
-                   dim.getSource() == crop.getSource() &&
-                   dim.getConstantIndex() == d;
-        }
-        if (!whole)
+        if (!isCrop(crop))
           continue;
         v = crop.getSource();
       }
@@ -755,6 +755,7 @@ struct SinkInterleave : OpRewritePattern<linalg::GenericOp> {
     Type element =
         cast<RankedTensorType>(op.getResultTypes()[0]).getElementType();
     Value interleaved = inserts.back().getDest();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     Value result = tensor::EmptyOp::create(
         rewriter, loc, tensor::getMixedSizes(rewriter, loc, interleaved),
         element);
@@ -765,27 +766,14 @@ struct SinkInterleave : OpRewritePattern<linalg::GenericOp> {
       for (OpOperand *in : op.getDpsInputOperands())
         inputs.push_back(in->get() == op->getOperand(moved) ? phase
                                                             : in->get());
-      Value empty = tensor::EmptyOp::create(
-          rewriter, loc, tensor::getMixedSizes(rewriter, loc, phase), element);
-      auto generic = linalg::GenericOp::create(
-          rewriter, loc, TypeRange{empty.getType()}, inputs, ValueRange{empty},
-          op.getIndexingMapsArray(), op.getIteratorTypesArray());
-      rewriter.cloneRegionBefore(op.getRegion(), generic.getRegion(),
-                                 generic.getRegion().end());
+      Value applied = cloneGeneric(rewriter, op, inputs, maps, phase);
       result = tensor::InsertSliceOp::create(
-          rewriter, loc, generic.getResult(0), result, insert.getMixedOffsets(),
-          tensor::getMixedSizes(rewriter, loc, generic.getResult(0)),
+          rewriter, loc, applied, result, insert.getMixedOffsets(),
+          tensor::getMixedSizes(rewriter, loc, applied),
           insert.getMixedStrides());
     }
-    if (crop) {
-      SmallVector<OpFoldResult> sizes = crop.getMixedSizes();
-      for (int64_t d = 0; d < 4; ++d)
-        if (crop.getResultType().isDynamicDim(d))
-          sizes[d] = tensor::getMixedSize(rewriter, loc, result, d);
-      result = tensor::ExtractSliceOp::create(rewriter, loc, result,
-                                              crop.getMixedOffsets(), sizes,
-                                              crop.getMixedStrides());
-    }
+    if (crop)
+      result = replayCrop(rewriter, loc, crop, result);
     rewriter.replaceOp(op, result);
     return success();
   }
