@@ -245,3 +245,72 @@ func.func @squeeze_excite(%x: tensor<?x4x3x3xf32>) -> tensor<?x4x3x3xf32> {
   } -> tensor<?x4x3x3xf32>
   return %y : tensor<?x4x3x3xf32>
 }
+
+// A model that starts with a transposed convolution (its input spread into
+// zeros, as quant-import-onnx writes ConvTranspose): the input is
+// transposed, not the 4x larger spread, and the spread meets the layer in
+// NHWC (with its offsets, sizes and strides permuted), where
+// qnt-unstuff-transposed-conv finds it; the fill's sizes serve the tensor.dim.
+// CHECK-LABEL: func.func @spread_argument
+// CHECK: %[[T:.*]] = linalg.transpose ins(%arg0 : tensor<?x2x2x2xf32>) outs(%{{.*}} : tensor<?x2x2x2xf32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[S:.*]] = tensor.insert_slice %[[T]] into %{{.*}}[0, 1, 1, 0] [%{{.*}}, 2, 2, 2] [1, 2, 2, 1] : tensor<?x2x2x2xf32> into tensor<?x5x5x2xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[S]], %{{.*}} : tensor<?x5x5x2xf32>, tensor<2x2x2x1xf32>)
+func.func @spread_argument(%x: tensor<?x2x2x2xf32>) -> tensor<?x1x4x4xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x2x2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x2x5x5xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x2x5x5xf32>) -> tensor<?x2x5x5xf32>
+  %s = tensor.insert_slice %x into %z[0, 0, 1, 1] [%n, 2, 2, 2] [1, 1, 2, 2] : tensor<?x2x2x2xf32> into tensor<?x2x5x5xf32>
+  %w = arith.constant dense<1.0> : tensor<1x2x2x2xf32>
+  %oe = tensor.empty(%n) : tensor<?x1x4x4xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<?x1x4x4xf32>) -> tensor<?x1x4x4xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<?x2x5x5xf32>, tensor<1x2x2x2xf32>) outs(%of : tensor<?x1x4x4xf32>) -> tensor<?x1x4x4xf32>
+  return %y : tensor<?x1x4x4xf32>
+}
+
+// An NHWC model (as tf2onnx exports one) transposes its input to NCHW and
+// pads it: the layer's transpose back meets the input's across the pad and
+// both go; only the output's transpose stays.
+// CHECK-LABEL: func.func @nhwc_input_padded
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[P:.*]] = tensor.pad %arg0 low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[P]], %{{.*}} : tensor<1x8x8x2xf32>, tensor<3x3x2x3xf32>)
+// CHECK: linalg.transpose {{.*}} permutation = [0, 3, 1, 2]
+// CHECK-NEXT: return
+func.func @nhwc_input_padded(%x: tensor<1x6x6x2xf32>) -> tensor<1x3x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %te = tensor.empty() : tensor<1x2x6x6xf32>
+  %t = linalg.transpose ins(%x : tensor<1x6x6x2xf32>) outs(%te : tensor<1x2x6x6xf32>) permutation = [0, 3, 1, 2]
+  %p = tensor.pad %t low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x6x6xf32> to tensor<1x2x8x8xf32>
+  %w = arith.constant dense<1.0> : tensor<3x2x3x3xf32>
+  %oe = tensor.empty() : tensor<1x3x6x6xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x3x6x6xf32>) -> tensor<1x3x6x6xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : tensor<1x2x8x8xf32>, tensor<3x2x3x3xf32>) outs(%of : tensor<1x3x6x6xf32>) -> tensor<1x3x6x6xf32>
+  return %y : tensor<1x3x6x6xf32>
+}
+
+// The same with a spread: no transpose is left before the layer.
+// CHECK-LABEL: func.func @nhwc_input_spread
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[S:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 1, 1, 0] [1, 3, 3, 2] [1, 2, 2, 1] : tensor<1x3x3x2xf32> into tensor<1x7x7x2xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[S]], %{{.*}} : tensor<1x7x7x2xf32>, tensor<2x2x2x1xf32>)
+func.func @nhwc_input_spread(%x: tensor<1x3x3x2xf32>) -> tensor<1x1x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %te = tensor.empty() : tensor<1x2x3x3xf32>
+  %t = linalg.transpose ins(%x : tensor<1x3x3x2xf32>) outs(%te : tensor<1x2x3x3xf32>) permutation = [0, 3, 1, 2]
+  %e = tensor.empty() : tensor<1x2x7x7xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x7x7xf32>) -> tensor<1x2x7x7xf32>
+  %s = tensor.insert_slice %t into %z[0, 0, 1, 1] [1, 2, 3, 3] [1, 1, 2, 2] : tensor<1x2x3x3xf32> into tensor<1x2x7x7xf32>
+  %w = arith.constant dense<1.0> : tensor<1x2x2x2xf32>
+  %oe = tensor.empty() : tensor<1x1x6x6xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x1x6x6xf32>) -> tensor<1x1x6x6xf32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x2x7x7xf32>, tensor<1x2x2x2xf32>) outs(%of : tensor<1x1x6x6xf32>) -> tensor<1x1x6x6xf32>
+  return %y : tensor<1x1x6x6xf32>
+}

@@ -257,30 +257,3 @@ func.func @not_sunk(%x: tensor<1x2x2x1xf32>, %v: tensor<1x4x4x1xf32>) -> tensor<
   } -> tensor<1x4x4x1xf32>
   return %r : tensor<1x4x4x1xf32>
 }
-
-// -----
-
-// The layout conversion's transpose of a spread function argument (a model
-// that starts with a transposed convolution) moves to the argument, and the
-// tensor.dim of the spread for its init reads the fill's: the convolution
-// then sees the spread and becomes the 1x1 one.
-// CHECK-LABEL: func.func @transposed_spread
-// CHECK: %[[T:.*]] = linalg.transpose ins(%arg0 : tensor<?x1x2x2xf32>) outs(%{{.*}} : tensor<?x2x2x1xf32>) permutation = [0, 2, 3, 1]
-// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[T]], %{{.*}} : tensor<?x2x2x1xf32>, tensor<1x1x1x4xf32>)
-// CHECK-NOT: tensor.insert_slice
-func.func @transposed_spread(%x: tensor<?x1x2x2xf32>) -> tensor<?x4x4x1xf32> {
-  %c0 = arith.constant 0 : index
-  %n = tensor.dim %x, %c0 : tensor<?x1x2x2xf32>
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty(%n) : tensor<?x1x5x5xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x1x5x5xf32>) -> tensor<?x1x5x5xf32>
-  %s = tensor.insert_slice %x into %z[0, 0, 1, 1] [%n, 1, 2, 2] [1, 1, 2, 2] : tensor<?x1x2x2xf32> into tensor<?x1x5x5xf32>
-  %m = tensor.dim %s, %c0 : tensor<?x1x5x5xf32>
-  %te = tensor.empty(%m) : tensor<?x5x5x1xf32>
-  %t = linalg.transpose ins(%s : tensor<?x1x5x5xf32>) outs(%te : tensor<?x5x5x1xf32>) permutation = [0, 2, 3, 1]
-  %w = arith.constant dense<1.0> : tensor<2x2x1x1xf32>
-  %oe = tensor.empty(%n) : tensor<?x4x4x1xf32>
-  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<?x4x4x1xf32>) -> tensor<?x4x4x1xf32>
-  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%t, %w : tensor<?x5x5x1xf32>, tensor<2x2x1x1xf32>) outs(%of : tensor<?x4x4x1xf32>) -> tensor<?x4x4x1xf32>
-  return %y : tensor<?x4x4x1xf32>
-}

@@ -87,7 +87,8 @@ void populateQntUnstuffTransposedConvPatterns(mlir::RewritePatternSet &patterns,
 
 /// Adds the transpose propagation of qnt-convert-to-nhwc alone: transposes
 /// sink through element-wise generics and zero padding, fold with each other
-/// and into fills, rise above a padded function argument, and a flatten of
+/// and into fills, rise above a function argument's zero padding (a pad or
+/// an insertion into a fill), transposes and quantization, and a flatten of
 /// a transposed tensor into a matmul with constant weights permutes the
 /// weights instead.
 void populateQntTransposePropagationPatterns(mlir::RewritePatternSet &patterns);

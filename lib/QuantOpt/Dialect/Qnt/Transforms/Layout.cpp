@@ -439,10 +439,20 @@ struct SinkTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// Whether `insert` places its source, whole-rank, into a fill: a zero
+/// padding spelled as an insertion, or the zero-stuffed input of a
+/// transposed convolution.
+bool isInsertIntoFill(tensor::InsertSliceOp insert) {
+  return insert.getSourceType().getRank() == insert.getDestType().getRank() &&
+         insert.getDest().getDefiningOp<linalg::FillOp>();
+}
+
 /// Whether `v` is a function argument, or computed from one by zero
-/// padding and qnt.quantize/qnt.dequantize alone (a model's input, as a QDQ
-/// model quantizes it): transposes there rise to the argument rather than
-/// sink, so that the input is transposed once, first.
+/// padding (a tensor.pad or an insertion into a fill), transposes and
+/// qnt.quantize/qnt.dequantize alone (a model's input, as a QDQ model
+/// quantizes it, a transposed convolution spreads it or an NHWC model
+/// transposes it): transposes there rise to the argument rather than sink,
+/// so that the input is transposed once, first, where it is smallest.
 bool isInputChain(Value v) {
   while (true) {
     if (isa<BlockArgument>(v))
@@ -452,6 +462,14 @@ bool isInputChain(Value v) {
       if (!pad.getConstantPaddingValue())
         return false;
       v = pad.getSource();
+    } else if (auto insert = dyn_cast_or_null<tensor::InsertSliceOp>(op)) {
+      if (!isInsertIntoFill(insert))
+        return false;
+      v = insert.getSource();
+    } else if (auto t = dyn_cast_or_null<linalg::TransposeOp>(op)) {
+      if (!t.hasPureTensorSemantics())
+        return false;
+      v = t.getInput();
     } else if (isa_and_nonnull<qnt::QuantizeOp, qnt::DequantizeOp>(op)) {
       v = op->getOperand(0);
     } else {
@@ -582,7 +600,9 @@ struct SinkTransposeThroughPad : OpRewritePattern<tensor::PadOp> {
 /// nothing to permute: a transpose with the same permutation (the previous
 /// slice of a concatenation, once moved), an empty tensor or a fill (a
 /// concatenation's or a zero-stuffed transposed convolution's destination).
-/// Rank-reducing insertions stay.
+/// Rank-reducing insertions stay, and so do insertions of a model's input
+/// into a fill (whose transpose HoistTransposeAboveInsertedArgument put
+/// there).
 struct SinkTransposeThroughInsertSlice
     : OpRewritePattern<tensor::InsertSliceOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -590,7 +610,8 @@ struct SinkTransposeThroughInsertSlice
                                 PatternRewriter &rewriter) const override {
     auto t = op.getSource().getDefiningOp<linalg::TransposeOp>();
     if (!t || !t.hasPureTensorSemantics() ||
-        op.getSourceType().getRank() != op.getDestType().getRank())
+        op.getSourceType().getRank() != op.getDestType().getRank() ||
+        (isInsertIntoFill(op) && isInputChain(t.getInput())))
       return failure();
     // Upstream's FoldInsertPadIntoFill (a linalg.fill canonicalization, LLVM
     // 22) folds a padding into a strided insert_slice into a fill of the
@@ -660,6 +681,50 @@ struct HoistTransposeAbovePaddedArgument : OpRewritePattern<linalg::TransposeOp>
           dim, padded.getResult(), inverse[*dim.getConstantIndex()]);
     }
     rewriter.replaceOp(op, padded.getResult());
+    return success();
+  }
+};
+
+/// transpose(insert_slice(x into fill(c)), p) -> insert_slice(transpose(x,
+/// p) into fill(c)'), offsets, sizes and strides permuted, for x on a
+/// model's input chain: a model that starts with a transposed convolution
+/// (or pads by an insertion) transposes its input, not the spread or padded
+/// tensor, and the layer then sees the spread in its own layout.
+struct HoistTransposeAboveInsertedArgument
+    : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto insert = op.getInput().getDefiningOp<tensor::InsertSliceOp>();
+    if (!insert || !isInsertIntoFill(insert) ||
+        !isInputChain(insert.getSource()) || !op.hasPureTensorSemantics())
+      return failure();
+    // Other than `op`, only the sizes of the filled tensor may be used (the
+    // layout conversion's tensor.dim for the transpose's init): they read
+    // the fill, which has them.
+    SmallVector<tensor::DimOp> dims;
+    for (Operation *user : insert->getUsers()) {
+      if (user == op)
+        continue;
+      auto dim = dyn_cast<tensor::DimOp>(user);
+      if (!dim)
+        return failure();
+      dims.push_back(dim);
+    }
+    for (tensor::DimOp dim : dims)
+      rewriter.modifyOpInPlace(
+          dim, [&] { dim.getSourceMutable().assign(insert.getDest()); });
+    ArrayRef<int64_t> perm = op.getPermutation();
+    auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
+    Location loc = op.getLoc();
+    Value x = transpose(rewriter, loc, insert.getSource(), perm);
+    Value filled = linalg::FillOp::create(rewriter, fill.getLoc(),
+                                          fill.getInputs()[0], op.getInit())
+                       .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+        op, x, filled, permuted(insert.getMixedOffsets(), perm),
+        permuted(insert.getMixedSizes(), perm),
+        permuted(insert.getMixedStrides(), perm));
     return success();
   }
 };
@@ -830,11 +895,11 @@ void quantopt::populateQntConvertToNhwcPatterns(RewritePatternSet &patterns) {
 
 void quantopt::populateQntTransposePropagationPatterns(
     RewritePatternSet &patterns) {
-  patterns
-      .add<FoldTransposes, TransposeOfFillOrEmpty, SinkTransposeThroughGeneric,
-           SinkTransposeThroughPad, SinkTransposeThroughInsertSlice,
-           HoistTransposeAbovePaddedArgument, PermuteFlattenedWeights,
-           SinkTransposeThroughQnt<qnt::QuantizeOp>,
-           SinkTransposeThroughQnt<qnt::DequantizeOp>, HoistTransposeAboveQnt>(
-          patterns.getContext());
+  patterns.add<
+      FoldTransposes, TransposeOfFillOrEmpty, SinkTransposeThroughGeneric,
+      SinkTransposeThroughPad, SinkTransposeThroughInsertSlice,
+      HoistTransposeAbovePaddedArgument, HoistTransposeAboveInsertedArgument,
+      PermuteFlattenedWeights, SinkTransposeThroughQnt<qnt::QuantizeOp>,
+      SinkTransposeThroughQnt<qnt::DequantizeOp>, HoistTransposeAboveQnt>(
+      patterns.getContext());
 }

@@ -51,8 +51,9 @@
 // requantization; the interleave (and its crop) likewise, the generic
 // copied onto each phase.
 //
-// The layout conversion transposes the spread itself when x is a function
-// argument; that transpose moves to x first.
+// When x is a function argument, the layout conversion transposes x and
+// spreads the result (HoistTransposeAboveInsertedArgument in Layout.cpp),
+// so the spread is found in either layout.
 //
 // Both layouts: conv_2d_nhwc_hwcf (weights [kh][kw][C][F], the new channel
 // (r, t, f)) and conv_2d_nchw_fchw (weights [F][C][kh][kw], the new channel
@@ -488,62 +489,6 @@ struct UnstuffTransposedConv : OpRewritePattern<ConvOp> {
   }
 };
 
-/// transpose(insert_slice(x into fill)) -> insert_slice(transpose(x) into
-/// fill): the layout conversion transposes the spread when x is a function
-/// argument (a model that starts with a transposed convolution); moving the
-/// transpose to x lets UnstuffTransposedConv see the spread, and transposes
-/// the smaller tensor.
-struct TransposeBeforeSpread : OpRewritePattern<linalg::TransposeOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(linalg::TransposeOp op,
-                                PatternRewriter &rewriter) const override {
-    auto insert = op.getInput().getDefiningOp<tensor::InsertSliceOp>();
-    if (!op.hasPureTensorSemantics() || !insert)
-      return failure();
-    auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
-    if (!fill ||
-        insert.getSourceType().getRank() != insert.getDestType().getRank())
-      return failure();
-    // Other users may only read its sizes (the layout conversion's
-    // tensor.dim for the transpose's init): they read the fill's init.
-    SmallVector<tensor::DimOp> dims;
-    for (Operation *user : insert->getUsers()) {
-      if (user == op)
-        continue;
-      auto dim = dyn_cast<tensor::DimOp>(user);
-      if (!dim)
-        return failure();
-      dims.push_back(dim);
-    }
-    for (tensor::DimOp dim : dims)
-      rewriter.modifyOpInPlace(
-          dim, [&] { dim.getSourceMutable().assign(fill.getOutputs()[0]); });
-    ArrayRef<int64_t> perm = op.getPermutation();
-    auto permute = [&](ArrayRef<OpFoldResult> v) {
-      SmallVector<OpFoldResult> out;
-      for (int64_t d : perm)
-        out.push_back(v[d]);
-      return out;
-    };
-    Location loc = op.getLoc();
-    Value x = insert.getSource();
-    Type element = insert.getSourceType().getElementType();
-    Value empty = tensor::EmptyOp::create(
-        rewriter, loc, permute(tensor::getMixedSizes(rewriter, loc, x)),
-        element);
-    Value xt = linalg::TransposeOp::create(rewriter, loc, x, empty, perm)
-                   .getResult()[0];
-    Value zeros =
-        linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], op.getInit())
-            .getResult(0);
-    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
-        op, xt, zeros, permute(insert.getMixedOffsets()),
-        permute(insert.getMixedSizes()), permute(insert.getMixedStrides()));
-    return success();
-  }
-};
-
 /// generic(depthToSpace(y), per-channel constants...) ->
 /// depthToSpace(generic(y, per-column constants...)).
 struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
@@ -797,5 +742,5 @@ void quantopt::populateQntUnstuffTransposedConvPatterns(
   MLIRContext *ctx = patterns.getContext();
   patterns.add<UnstuffTransposedConv<linalg::Conv2DNhwcHwcfOp>,
                UnstuffTransposedConv<linalg::Conv2DNchwFchwOp>>(ctx, perPhase);
-  patterns.add<SinkDepthToSpace, SinkInterleave, TransposeBeforeSpread>(ctx);
+  patterns.add<SinkDepthToSpace, SinkInterleave>(ctx);
 }
