@@ -25,9 +25,20 @@ namespace quantopt {
 /// padding, max pooling, reshapes, transposes, or as operands of a
 /// concatenation -- into a copy of that layer whose result is requantized to
 /// the quantize's parameters with `mode`, its bias in int32 and the clamp as
-/// stored bounds; the shape ops are replayed on the stored integers.
+/// stored bounds; the shape ops are replayed on the stored integers. Also
+/// adds populateQntQuantizeMovePatterns.
 void populateQntChainLayersPatterns(mlir::RewritePatternSet &patterns,
                                     mlir::qnt::RequantMode mode);
+
+/// Adds the quantize moves that run with the chaining (and that
+/// populateQntChainLayersPatterns adds): qnt.quantize(f(qnt.dequantize(q,
+/// P)), P) -> f(q) on the stored integers for f a chain of scale-preserving
+/// ops (reshapes, transposes, zero padding, max pooling from -inf) and P per
+/// tensor; and qnt.quantize(f(x), P) -> f(qnt.quantize(x, P)) on the stored
+/// integers for f zero paddings, insertions into zeros, reshapes and
+/// transposes (quantization is element-wise and zero quantizes to the zero
+/// point). Both give the same bits.
+void populateQntQuantizeMovePatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the pattern that moves a constant bias (and clamps) after a static
 /// qnt.contract with a real result into the layer, as its int32 bias.

@@ -67,8 +67,12 @@ def QntConvertToNhwc : Pass<"qnt-convert-to-nhwc", "::mlir::func::FuncOp"> {
     - the flatten of a transposed tensor into a `linalg.matmul` with
       constant weights becomes a flatten of the untransposed tensor with the
       weights' rows permuted at compile time;
-    - up above the padding of a function argument, so a model's input is
-      transposed once, before it is padded.
+    - up above the zero padding of a function argument (a `tensor.pad`, or
+      an insertion into a fill such as a transposed convolution's spread),
+      and above transposes and `qnt.quantize`/`qnt.dequantize` of it, so a
+      model's input is transposed once, first, while it is smallest (the
+      sinking patterns leave that chain alone); an NHWC model's own
+      transpose of its input to NCHW then cancels with the layer's.
 
     Last, a transpose that moves only unit dimensions (a squeeze-and-
     excitation vector `[N][C][1][1]` to `[N][1][1][C]`) becomes a
@@ -178,8 +182,9 @@ def QntUnstuffTransposedConv : Pass<"qnt-unstuff-transposed-conv", "::mlir::func
     (and its crop) then moves below element-wise `linalg.generic` ops whose
     other operands are scalars or constants that vary along the channel
     only (bias, batch normalization, activation), their constants repeated
-    per column, so that the kernels fuse them and static int8 chains them;
-    a layout transpose of a spread function argument moves to the argument.
+    per column, so that the kernels fuse them and static int8 chains them
+    (a model that starts with such a layer has its input, not the spread,
+    transposed by `qnt-convert-to-nhwc`, so the pass sees the spread).
     A window that is not a multiple of the stride (3x3 stride 2: its phases
     take different numbers of taps) becomes one convolution per phase, each
     with its own window, interleaved into the grid by strided
@@ -471,7 +476,8 @@ def QntChainLayers : Pass<"qnt-chain-layers", "::mlir::ModuleOp"> {
 
     `--qnt-quantize` runs the same rewrites; the pass is for layers written
     by hand or by an importer. The patterns are public
-    (`populateQntChainLayersPatterns`, `populateQntFoldLayerBiasPatterns`).
+    (`populateQntChainLayersPatterns`, which includes
+    `populateQntQuantizeMovePatterns`, and `populateQntFoldLayerBiasPatterns`).
 
     ```mlir
     %y1 = qnt.contract %xq, %w1 : (...) -> tensor<?x8xf32> maps = [...] input = #p1 weight = #w1

@@ -18,11 +18,15 @@
 // Both are patterns anchored on the op they replace, so the order in which
 // layers are visited does not matter. Chaining runs first (a layer that
 // chains takes its bias into the requantized copy), bias folding second.
+// The quantize moves that run with the chaining are in QuantizeMoves.cpp,
+// the remark on layers that did not chain in UnchainedRemark.cpp; the
+// predicates all three share in ChainPredicates.h.
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/ChainLayers.h"
+#include "ChainPredicates.h"
+#include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/IntegerLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 
@@ -46,6 +50,7 @@ namespace quantopt {
 using namespace mlir;
 using namespace quantopt;
 namespace num = quantopt::numerics;
+using namespace quantopt::chain;
 
 namespace {
 
@@ -72,10 +77,9 @@ DenseElementsAttr getBroadcastBias(Value v) {
   return bias;
 }
 
-/// Whether `op` moves values without changing them in a way quantization
-/// cares about: quantizing before or after it gives the same result. Max
-/// pooling qualifies when its init is a fill of -inf or the lowest float.
-bool isScalePreserving(Operation *op) {
+} // namespace
+
+bool chain::isScalePreserving(Operation *op) {
   if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, linalg::TransposeOp>(
           op))
     return true;
@@ -102,6 +106,8 @@ bool isScalePreserving(Operation *op) {
   }
   return false;
 }
+
+namespace {
 
 /// One element-wise generic of a chain: `clamp?(in + bias?)` on its first
 /// input, with a constant bias broadcast along the last dimension (a 1-D
@@ -254,11 +260,9 @@ struct ChainableProducer {
   SmallVector<Operation *> passThrough;
 };
 
-/// Whether `layer`'s accumulator can take an int32 bias and feed a
-/// requantization: input, real result, no bias yet, and an
-/// accumulator bound below numerics::kChainAccumulatorLimit.
-/// Whether the layer's int32 accumulators stay below the chaining limit.
-static bool accumulatorsFitChain(qnt::ContractOp layer) {
+} // namespace
+
+bool chain::accumulatorsFitChain(qnt::ContractOp layer) {
   qnt::ParamsAttr w = layer.getWeightParamsAttr();
   double bound = num::getAccumulatorBound(
       num::getIntRange(layer.getInputParamsAttr().getStorageKind(), false),
@@ -267,15 +271,18 @@ static bool accumulatorsFitChain(qnt::ContractOp layer) {
   return bound < num::kChainAccumulatorLimit;
 }
 
-/// Whether per-channel weights (if any) index the result's last axis, the
-/// one the int32 bias and the requantization run along.
-static bool hasChannelsLast(qnt::ContractOp layer) {
+bool chain::hasChannelsLast(qnt::ContractOp layer) {
   auto type = cast<RankedTensorType>(layer.getResult().getType());
   return layer.getWeightParamsAttr().getAxis() < 0 ||
          (type.getRank() > 0 &&
           layer.getResultChannelAxis() == type.getRank() - 1);
 }
 
+namespace {
+
+/// Whether `layer`'s accumulator can take an int32 bias and feed a
+/// requantization: input, real result, no bias yet, and an
+/// accumulator bound below numerics::kChainAccumulatorLimit.
 bool isChainableLayer(qnt::ContractOp layer) {
   // The block form (per-block weights) returns real values only: it takes
   // neither a bias nor a requantized result.
@@ -283,7 +290,7 @@ bool isChainableLayer(qnt::ContractOp layer) {
       layer.getBias() || layer.getWeightBlockSize() > 0 ||
       !layer.getResult().getType().getElementType().isF32())
     return false;
-  return accumulatorsFitChain(layer);
+  return chain::accumulatorsFitChain(layer);
 }
 
 std::optional<ChainableProducer> matchChainable(Value x) {
@@ -447,13 +454,11 @@ std::optional<ChainPlan> planChain(Value x, qnt::ParamsAttr outParams,
   return ChainPlan{*p, *biasQ};
 }
 
-/// The scale-preserving ops `passThrough` (isScalePreserving, first
-/// applied first) replayed on `q`, values stored with `outParams`:
-/// padding with the zero point, max pooling from the lowest stored value,
-/// reshapes and transposes as they are.
-Value replayOnStored(OpBuilder &b, Location loc, Value q,
-                     ArrayRef<Operation *> passThrough,
-                     qnt::ParamsAttr outParams) {
+} // namespace
+
+Value chain::replayOnStored(OpBuilder &b, Location loc, Value q,
+                            ArrayRef<Operation *> passThrough,
+                            qnt::ParamsAttr outParams) {
   Type storedElement = outParams.getStoredElementType();
   bool isUnsigned = !num::isSignedStorage(outParams.getStorageKind());
   auto asStored = [&](Value floatValue) {
@@ -524,6 +529,8 @@ Value replayOnStored(OpBuilder &b, Location loc, Value q,
   }
   return q;
 }
+
+namespace {
 
 /// Chains two integer layers: instead of quantizing the float output of the
 /// previous layer, its accumulator (with the bias quantized to int32 at scale
@@ -711,116 +718,10 @@ struct QntChainLayersPass
 
 } // namespace
 
-namespace {
-/// qnt.quantize(f(qnt.dequantize(q, P)), P) -> f(q) on the stored integers,
-/// for f a chain of scale-preserving ops (reshapes, transposes, zero
-/// padding, max pooling from -inf) each used once and P per tensor: every
-/// value f moves is on P's grid, so quantizing it again gives back its
-/// stored integer (a QDQ model's quantize/dequantize pairs around max
-/// pooling, which torch.onnx leaves there).
-struct QuantizeOfDequantized : OpRewritePattern<qnt::QuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(qnt::QuantizeOp op,
-                                PatternRewriter &rewriter) const override {
-    SmallVector<Operation *> passThrough;
-    Value x = op.getInput();
-    Operation *def = x.getDefiningOp();
-    while (def && isScalePreserving(def) && def->hasOneUse()) {
-      passThrough.push_back(def);
-      x = def->getOperand(0);
-      def = x.getDefiningOp();
-    }
-    auto dq = x.getDefiningOp<qnt::DequantizeOp>();
-    qnt::ParamsAttr params = op.getParams();
-    if (!dq || dq.hasPacking() || dq.getParams() != params ||
-        !params.isPerTensor() || params.isFloatStorage() ||
-        params.hasMinValues() || op.getPrecision())
-      return rewriter.notifyMatchFailure(op, "not a requantization of "
-                                             "dequantized values");
-    std::reverse(passThrough.begin(), passThrough.end());
-    Value q = replayOnStored(rewriter, op.getLoc(), dq.getInput(), passThrough,
-                             params);
-    if (q.getType() != op.getResult().getType())
-      return rewriter.notifyMatchFailure(op, "replay gives another type");
-    rewriter.replaceOp(op, q);
-    return success();
-  }
-};
-
-/// qnt.quantize(f(x), P) -> f(qnt.quantize(x, P)) on the stored integers,
-/// for f a chain of zero paddings, insertions into zeros (a transposed
-/// convolution's zero stuffing), reshapes and transposes (each used once,
-/// at least one that is not a reshape) and P per tensor with integer storage:
-/// quantization is element-wise and zero quantizes to the zero point, so the
-/// result is the same, and a float chain the layers do not take (a HardSwish
-/// before the next layer's padding) then ends in the quantization, which the
-/// kernels fuse into their stores, instead of a float padding and a separate
-/// pass. Max pooling stays: it commutes with quantization only for finite
-/// values.
-/// A tensor.insert_slice (not rank-reducing) into a static fill of real
-/// zeros used by it alone: a transposed convolution's zero-stuffed input.
-bool isInsertIntoZeros(Operation *op) {
-  auto insert = dyn_cast<tensor::InsertSliceOp>(op);
-  if (!insert || !insert.getDestType().hasStaticShape() ||
-      insert.getSourceType().getRank() != insert.getDestType().getRank())
-    return false;
-  auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
-  FloatAttr value;
-  return fill && fill->hasOneUse() &&
-         fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() &&
-         matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
-         value.getValue().isZero();
-}
-
-struct QuantizeBeforeMoves : OpRewritePattern<qnt::QuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(qnt::QuantizeOp op,
-                                PatternRewriter &rewriter) const override {
-    qnt::ParamsAttr params = op.getParams();
-    if (!params.isPerTensor() || params.isFloatStorage() ||
-        params.hasMinValues())
-      return failure();
-    SmallVector<Operation *> passThrough;
-    Value x = op.getInput();
-    Operation *def = x.getDefiningOp();
-    while (def && def->hasOneUse() &&
-           ((isScalePreserving(def) && !isa<linalg::PoolingNhwcMaxOp>(def)) ||
-            isInsertIntoZeros(def))) {
-      passThrough.push_back(def);
-      x = def->getOperand(0);
-      def = x.getDefiningOp();
-    }
-    // A dequantized x is QuantizeOfDequantized's (no quantization at all);
-    // reshapes alone cost nothing to leave where they are.
-    if (x.getDefiningOp<qnt::DequantizeOp>() ||
-        llvm::none_of(passThrough,
-                      llvm::IsaPred<tensor::PadOp, linalg::TransposeOp,
-                                    tensor::InsertSliceOp>))
-      return failure();
-    auto xType = cast<RankedTensorType>(x.getType());
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    // A clone keeps every attribute (rounding, the non-finite policy).
-    rewriter.setInsertionPointAfterValue(x);
-    Operation *moved = rewriter.clone(*op);
-    moved->setOperand(0, x);
-    moved->getResult(0).setType(xType.clone(resultType.getElementType()));
-    Value q = moved->getResult(0);
-    rewriter.setInsertionPoint(op);
-    std::reverse(passThrough.begin(), passThrough.end());
-    q = replayOnStored(rewriter, op.getLoc(), q, passThrough, params);
-    if (q.getType() != op.getResult().getType())
-      return rewriter.notifyMatchFailure(op, "replay gives another type");
-    rewriter.replaceOp(op, q);
-    return success();
-  }
-};
-} // namespace
-
 void quantopt::populateQntChainLayersPatterns(RewritePatternSet &patterns,
                                               qnt::RequantMode mode) {
   patterns.add<ChainIntoQuantize>(patterns.getContext(), mode);
-  patterns.add<QuantizeOfDequantized, QuantizeBeforeMoves>(
-      patterns.getContext());
+  populateQntQuantizeMovePatterns(patterns);
 }
 
 void quantopt::populateQntFoldLayerBiasPatterns(RewritePatternSet &patterns) {
@@ -852,90 +753,4 @@ LogicalResult quantopt::chainStaticLayers(Operation *root,
   if (failed(applyPatternsGreedily(root, std::move(fold), getChainConfig())))
     return root->emitError("qnt-chain-layers: bias folding did not converge");
   return success();
-}
-
-/// A short description of `op` for the remark: its name and, for a
-/// linalg.generic, the distinct ops of its body.
-static std::string describeForRemark(Operation *op) {
-  std::string text = op->getName().getStringRef().str();
-  auto generic = dyn_cast<linalg::GenericOp>(op);
-  if (!generic)
-    return text;
-  SmallVector<StringRef> names;
-  for (Operation &inner : generic.getRegion().front().without_terminator())
-    if (!isa<arith::ConstantOp>(inner) &&
-        !llvm::is_contained(names, inner.getName().getStringRef()))
-      names.push_back(inner.getName().getStringRef());
-  return text + " {" + llvm::join(names, ", ") + "}";
-}
-
-/// Why `layer` itself cannot take a requantized result, if it cannot.
-static std::optional<std::string> whyNotChainable(qnt::ContractOp layer) {
-  if (layer.getWeightBlockSize() > 0)
-    return std::string("per-block weights give real values only");
-  if (!hasChannelsLast(layer))
-    return std::string(
-        "its output channels are not its last axis (an NCHW layer kept with "
-        "layout=keep), and per-channel layers chain channels-last only (the "
-        "default layout=nhwc converts them)");
-  if (!accumulatorsFitChain(layer))
-    return std::string("its int32 accumulators could exceed the bound "
-                       "chaining allows");
-  return std::nullopt;
-}
-
-unsigned quantopt::remarkUnchainedLayers(Operation *root) {
-  unsigned count = 0;
-  root->walk([&](qnt::ContractOp layer) {
-    if (layer.isDynamic() ||
-        !layer.getResult().getType().getElementType().isF32())
-      return;
-    // The first path (breadth first, a few ops deep) from the result to a
-    // qnt.quantize.
-    llvm::DenseMap<Operation *, Operation *> parent;
-    SmallVector<Operation *> queue;
-    for (Operation *user : layer->getUsers())
-      if (!parent.count(user)) {
-        parent[user] = nullptr;
-        queue.push_back(user);
-      }
-    Operation *found = nullptr;
-    for (size_t i = 0; i < queue.size() && i < 64 && !found; ++i) {
-      Operation *op = queue[i];
-      if (isa<qnt::QuantizeOp>(op)) {
-        found = op;
-        break;
-      }
-      if (isa<qnt::ContractOp, func::ReturnOp>(op))
-        continue;
-      for (Operation *user : op->getUsers())
-        if (!parent.count(user)) {
-          parent[user] = op;
-          queue.push_back(user);
-        }
-    }
-    if (!found)
-      return;
-    if (std::optional<std::string> why = whyNotChainable(layer)) {
-      emitRemark(layer.getLoc())
-          << "qnt-quantize: the layer's output is requantized from float: "
-          << *why;
-      ++count;
-      return;
-    }
-    SmallVector<std::string> path;
-    for (Operation *op = parent[found]; op; op = parent[op])
-      if (!isa<tensor::EmptyOp, linalg::FillOp>(op))
-        path.push_back(describeForRemark(op));
-    std::reverse(path.begin(), path.end());
-    emitRemark(layer.getLoc())
-        << "qnt-quantize: the layer's output is requantized from float: "
-           "between it and the next quantization, "
-        << llvm::join(path, ", ")
-        << " (static int8 chains only through a per-channel bias, ReLU or "
-           "clamps, zero padding, max pooling, reshapes, transposes and "
-           "concatenation)";
-    ++count;
-  });
-  return count;
 }
