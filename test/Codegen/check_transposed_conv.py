@@ -32,9 +32,13 @@ Per case:
   depth-to-space or the per-phase interleave, and the crop, moved below
   them);
 - static int8 (calibrated on these and 16 other images), quantized with
-  layout=nhwc and with layout=keep, within 0.05 of the largest output
-  (--qnt-quantize keeps windows that are not a multiple of the stride
-  stuffed, per-phase=false: one layer, as calibrated).
+  layout=nhwc and with layout=keep, within 0.05 of the largest output;
+  --qnt-quantize unstuffs too (no integer spread into a fill is left), per
+  phase where the window is not a multiple of the stride (one qnt.contract
+  per phase), reports as many layers as the model has, and, in NHWC, a
+  transposed convolution between two layers chains: its input and its
+  phases' results are stored integers (one qnt.quantize, of the input,
+  per module).
   (The bytes differ between the layouts here: the leading 1x1 layer chains
   into the next in integers only in NHWC. check_nhwc_head.py checks that a
   transposed convolution after float ops gives the same bytes in both.)
@@ -235,22 +239,48 @@ func.func @main(%x: tensor<?x{c}x{h}x{wd}xf32>) -> tensor<?x{f}x{oh}x{ow}xf32> {
         and converted.count("permutation = [0, 1, 3, 2, 4, 5]") == multiples \
         and not re.search(r"linalg\.generic .*ins\(%(extracted_slice|collapsed|inserted_slice)",
                           converted)
+    # Layers the model has, and qnt.contracts the quantized one should
+    # have: one per phase where the window is not a multiple of the stride.
+    model_layers = len(layers) + (0 if first else 1)
+    contracts = (0 if first else 1) + sum(
+        1 if kh % sh == 0 and kw % sw == 0 else sh * sw
+        for (sh, sw), (f, kh, kw, act, *form) in
+        zip([form[0] if form else (kh, kw) for f, kh, kw, act, *form in layers],
+            layers))
     int8 = {}
+    int8_form = True
     for layout in ("nhwc", "keep"):
         quantized = os.path.join(d, f"int8-{layout}.mlir")
-        run("quant-run", path, "--entry", "main", "--calibrate", "--data",
-            os.path.join(d, "calib.npy"), "--stats", os.path.join(d, "stats.json"),
-            "--no-progress", "--quantize-output", quantized,
-            "--quantize-options", f"layout={layout}")
+        log = run("quant-run", path, "--entry", "main", "--calibrate", "--data",
+                  os.path.join(d, "calib.npy"), "--stats", os.path.join(d, "stats.json"),
+                  "--no-progress", "--quantize-output", quantized,
+                  "--quantize-options", f"layout={layout}")
+        text = open(quantized).read()
+        fills = set(re.findall(r"(%\w+) = linalg\.fill", text))
+        int8_spread = [m for m in re.finditer(r"tensor\.insert_slice \S+ into (%\w+)\[", text)
+                       if m.group(1) in fills]
+        # Chaining leaves float copies that only tensor.dim reads beside the
+        # requantized layers; count the layers by their weights.
+        weights = set(re.findall(r"qnt\.contract \S+, (%\w+)", text))
+        form_ok = not int8_spread and len(weights) == contracts and \
+            f"qnt-quantize: {model_layers} layer(s): {model_layers} integer" in log
+        if layout == "nhwc":
+            form_ok = form_ok and text.count("qnt.quantize ") == 1
+        if not form_ok:
+            print(f"  int8 {layout}: spread {len(int8_spread)}, "
+                  f"layers {len(weights)} (expected {contracts}), "
+                  f"quantizations {text.count('qnt.quantize ')}, log: {log.strip()[-300:]}")
+        int8_form = int8_form and form_ok
         compiled = os.path.join(d, f"int8-{layout}.ll.mlir")
         run("quant-opt", quantized, f"--qnt-codegen=layout={layout}", "-o", compiled)
         int8[layout] = execute(f"int8-{layout}", compiled)
     int8_err = max(np.abs(r - expected).max() for r in int8.values()) / scale
-    ok = close and same and unstuffed and int8_err < 0.05
+    ok = close and same and unstuffed and int8_err < 0.05 and int8_form
     failures += not ok
     print(f"{name}: {'ok' if ok else 'FAILED'} (float within 1e-5: {close}, "
           f"same bytes as the stuffed kernel: {same}, unstuffed: {unstuffed}, "
-          f"int8 in both layouts within 0.05: {int8_err < 0.05})")
+          f"int8 in both layouts within 0.05: {int8_err < 0.05}, "
+          f"int8 unstuffed, counted once and chained: {int8_form})")
     if not ok:
         print("  errors:", {t: f"{e:.1e}" for t, e in errors.items()},
               f"int8 {int8_err:.1e}")

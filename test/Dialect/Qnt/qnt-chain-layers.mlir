@@ -177,6 +177,93 @@ func.func @quantize_before_moves(%x: tensor<1x4x4x2xf32>) -> tensor<1x2x6x6xi8> 
   return %r : tensor<1x2x6x6xi8>
 }
 
+// A tensor read only in slices quantized alike (a transposed convolution's
+// phases reading one padded input; here plain slices of an argument and the
+// whole of it): quantized once, the slices taken of the stored integers; its
+// tensor.dim reads the shape only.
+// CHECK-LABEL: func @quantize_before_slices
+// CHECK: %[[Q:.*]] = qnt.quantize %arg0 : tensor<?x5xf32> to tensor<?x5xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+// CHECK-NOT: qnt.quantize
+// CHECK-DAG: tensor.extract_slice %[[Q]][0, 0] [%{{.*}}, 4] [1, 1] : tensor<?x5xi8> to tensor<?x4xi8>
+// CHECK-DAG: tensor.extract_slice %[[Q]][0, 1] [%{{.*}}, 4] [1, 1] : tensor<?x5xi8> to tensor<?x4xi8>
+// CHECK: return %{{.*}}, %{{.*}}, %[[Q]] :
+func.func @quantize_before_slices(%x: tensor<?x5xf32>) -> (tensor<?x4xi8>, tensor<?x4xi8>, tensor<?x5xi8>) {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x5xf32>
+  %a = tensor.extract_slice %x[0, 0] [%n, 4] [1, 1] : tensor<?x5xf32> to tensor<?x4xf32>
+  %b = tensor.extract_slice %x[0, 1] [%n, 4] [1, 1] : tensor<?x5xf32> to tensor<?x4xf32>
+  %qa = qnt.quantize %a : tensor<?x4xf32> to tensor<?x4xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+  %qb = qnt.quantize %b : tensor<?x4xf32> to tensor<?x4xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+  %qx = qnt.quantize %x : tensor<?x5xf32> to tensor<?x5xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+  return %qa, %qb, %qx : tensor<?x4xi8>, tensor<?x4xi8>, tensor<?x5xi8>
+}
+
+// Slices quantized with different parameters, a slice read in float too,
+// and one small slice of a large tensor stay as they are.
+// CHECK-LABEL: func @slices_stay
+// CHECK: %[[A:.*]] = tensor.extract_slice %arg0
+// CHECK: %[[B:.*]] = tensor.extract_slice %arg0
+// CHECK: qnt.quantize %[[A]] : tensor<4x4xf32>
+// CHECK: qnt.quantize %[[B]] : tensor<4x4xf32>
+// CHECK: %[[C:.*]] = tensor.extract_slice %arg1
+// CHECK: qnt.quantize %[[C]] : tensor<4x4xf32>
+// CHECK: %[[D:.*]] = tensor.extract_slice %arg2
+// CHECK: qnt.quantize %[[D]] : tensor<1x4xf32>
+func.func @slices_stay(%x: tensor<4x5xf32>, %y: tensor<4x5xf32>, %z: tensor<4x100xf32>) -> (tensor<4x4xi8>, tensor<4x4xi8>, tensor<4x4xi8>, tensor<4x4xf32>, tensor<1x4xi8>) {
+  %a = tensor.extract_slice %x[0, 0] [4, 4] [1, 1] : tensor<4x5xf32> to tensor<4x4xf32>
+  %b = tensor.extract_slice %x[0, 1] [4, 4] [1, 1] : tensor<4x5xf32> to tensor<4x4xf32>
+  %qa = qnt.quantize %a : tensor<4x4xf32> to tensor<4x4xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+  %qb = qnt.quantize %b : tensor<4x4xf32> to tensor<4x4xi8> as #qnt.params<ui8, scales = [0.25], zero_points = [3]>
+  %c = tensor.extract_slice %y[0, 0] [4, 4] [1, 1] : tensor<4x5xf32> to tensor<4x4xf32>
+  %qc = qnt.quantize %c : tensor<4x4xf32> to tensor<4x4xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+  %d = tensor.extract_slice %z[0, 0] [1, 4] [1, 1] : tensor<4x100xf32> to tensor<1x4xf32>
+  %qd = qnt.quantize %d : tensor<1x4xf32> to tensor<1x4xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+  return %qa, %qb, %qc, %c, %qd : tensor<4x4xi8>, tensor<4x4xi8>, tensor<4x4xi8>, tensor<4x4xf32>, tensor<1x4xi8>
+}
+
+// A tensor assembled from parts by strided insertions into an empty tensor
+// (the interleave of a transposed convolution's phases), cropped: each part
+// is quantized where it is made, the parts inserted as stored integers, the
+// crop taken of those.
+// CHECK-LABEL: func @quantize_parts
+// CHECK-DAG: %[[Q0:.*]] = qnt.quantize %arg0 : tensor<2x2xf32> to tensor<2x2xi8>
+// CHECK-DAG: %[[Q1:.*]] = qnt.quantize %arg1 : tensor<2x2xf32> to tensor<2x2xi8>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4x4xi8>
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[Q0]] into %[[E]][0, 0] [2, 2] [2, 2]
+// CHECK: %[[I1:.*]] = tensor.insert_slice %[[Q1]] into %[[I0]][1, 1] [2, 2] [2, 2]
+// CHECK: %[[C:.*]] = tensor.extract_slice %[[I1]][0, 0] [3, 3] [1, 1] : tensor<4x4xi8> to tensor<3x3xi8>
+// CHECK: return %[[C]]
+func.func @quantize_parts(%p0: tensor<2x2xf32>, %p1: tensor<2x2xf32>) -> tensor<3x3xi8> {
+  %e = tensor.empty() : tensor<4x4xf32>
+  %i0 = tensor.insert_slice %p0 into %e[0, 0] [2, 2] [2, 2] : tensor<2x2xf32> into tensor<4x4xf32>
+  %i1 = tensor.insert_slice %p1 into %i0[1, 1] [2, 2] [2, 2] : tensor<2x2xf32> into tensor<4x4xf32>
+  %c = tensor.extract_slice %i1[0, 0] [3, 3] [1, 1] : tensor<4x4xf32> to tensor<3x3xf32>
+  %q = qnt.quantize %c : tensor<3x3xf32> to tensor<3x3xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+  return %q : tensor<3x3xi8>
+}
+
+// A zero-stuffed input with a dynamic batch (a transposed convolution the
+// unstuffing leaves, its window smaller than its stride): the quantization
+// moves above the spread, which fills with the zero point (3) and takes the
+// batch from the float fill's tensor.empty.
+// CHECK-LABEL: func @quantize_before_dynamic_spread
+// CHECK: %[[Q:.*]] = qnt.quantize %arg0 : tensor<?x2x2x1xf32> to tensor<?x2x2x1xi8>
+// CHECK: %[[ZP:.*]] = arith.constant 3 : i8
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x5x5x1xi8>
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[ZP]] : i8) outs(%[[E]] : tensor<?x5x5x1xi8>)
+// CHECK: %[[S:.*]] = tensor.insert_slice %[[Q]] into %[[F]][0, 1, 1, 0] [%{{.*}}, 2, 2, 1] [1, 3, 3, 1]
+// CHECK: return %[[S]]
+func.func @quantize_before_dynamic_spread(%x: tensor<?x2x2x1xf32>) -> tensor<?x5x5x1xi8> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x2x2x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x5x5x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x5x5x1xf32>) -> tensor<?x5x5x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 1, 1, 0] [%n, 2, 2, 1] [1, 3, 3, 1] : tensor<?x2x2x1xf32> into tensor<?x5x5x1xf32>
+  %q = qnt.quantize %s : tensor<?x5x5x1xf32> to tensor<?x5x5x1xi8> as #qnt.params<ui8, scales = [0.5], zero_points = [3]>
+  return %q : tensor<?x5x5x1xi8>
+}
+
 // Left in float: per-channel parameters, a padding with another value, a
 // padding used twice, and max pooling (which commutes with quantization
 // only for finite values).

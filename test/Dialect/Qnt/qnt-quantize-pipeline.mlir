@@ -15,7 +15,7 @@
 // STATIC-NEXT: tosa-to-arith{{.*}},
 // STATIC-NEXT: qnt-convert-to-nhwc,
 // STATIC-NEXT: qnt-fold-affine-into-layers,
-// STATIC-NEXT: qnt-unstuff-transposed-conv{per-phase=false}
+// STATIC-NEXT: qnt-unstuff-transposed-conv{per-phase=true}
 // STATIC-NEXT: ),
 // STATIC-NEXT: convert-elementwise-to-linalg,
 // STATIC-NEXT: func.func(
@@ -29,7 +29,7 @@
 // DYNAMIC-NEXT: tosa-to-arith{{.*}},
 // DYNAMIC-NEXT: qnt-convert-to-nhwc,
 // DYNAMIC-NEXT: qnt-fold-affine-into-layers,
-// DYNAMIC-NEXT: qnt-unstuff-transposed-conv{per-phase=false}
+// DYNAMIC-NEXT: qnt-unstuff-transposed-conv{per-phase=true}
 // DYNAMIC-NEXT: ),
 // DYNAMIC-NEXT: qnt-quantize-layers{{.*}}activations=dynamic{{.*}}weights=i4
 // RUN: quant-opt %s --qnt-quantize="activations=none" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NONE
@@ -37,13 +37,13 @@
 // NONE-NEXT: func.func(
 // NONE-NEXT: qnt-convert-to-nhwc,
 // NONE-NEXT: qnt-fold-affine-into-layers,
-// NONE-NEXT: qnt-unstuff-transposed-conv{per-phase=false}
+// NONE-NEXT: qnt-unstuff-transposed-conv{per-phase=true}
 // NONE-NEXT: ),
 // NONE-NEXT: qnt-quantize-layers
 // RUN: quant-opt %s --qnt-quantize="activations=none layout=keep" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=KEEP
 // KEEP: qnt-name-layers,
 // KEEP-NEXT: func.func(
-// KEEP-NEXT: qnt-unstuff-transposed-conv{per-phase=false}
+// KEEP-NEXT: qnt-unstuff-transposed-conv{per-phase=true}
 // KEEP-NEXT: ),
 // KEEP-NEXT: qnt-quantize-layers
 // RUN: not quant-opt %s --qnt-quantize="layout=nchw" 2>&1 | FileCheck %s --check-prefix=BADLAYOUT

@@ -37,7 +37,9 @@ void populateQntChainLayersPatterns(mlir::RewritePatternSet &patterns,
 /// tensor; and qnt.quantize(f(x), P) -> f(qnt.quantize(x, P)) on the stored
 /// integers for f zero paddings, insertions into zeros, reshapes and
 /// transposes (quantization is element-wise and zero quantizes to the zero
-/// point). Both give the same bits.
+/// point); a tensor read only in slices quantized alike is quantized once
+/// and sliced as integers; a tensor assembled by insertions into an empty
+/// tensor is quantized part by part. All give the same bits.
 void populateQntQuantizeMovePatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the pattern that moves a constant bias (and clamps) after a static

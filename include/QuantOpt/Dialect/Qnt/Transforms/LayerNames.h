@@ -71,7 +71,9 @@ void restoreLayerLocations(mlir::ModuleOp module);
 /// A fingerprint of the module's quantizable layers (names, op names and
 /// activation types, in module order; from their records when they carry
 /// one), as 16 hex digits. Observers do not change it, so a model and its
-/// instrumented form share it.
+/// instrumented form share it; nor does splitting a layer into parts that
+/// keep its record (qnt-unstuff-transposed-conv's phases): a name counts
+/// once.
 std::string computeModelFingerprint(mlir::ModuleOp module);
 
 } // namespace quantopt

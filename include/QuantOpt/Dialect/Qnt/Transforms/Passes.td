@@ -190,10 +190,13 @@ def QntUnstuffTransposedConv : Pass<"qnt-unstuff-transposed-conv", "::mlir::func
     with its own window, interleaved into the grid by strided
     `tensor.insert_slice` ops and cropped (no zero weights: a product the
     stuffed form does not compute would turn an infinite input into NaN);
-    with `per-phase=false` it stays stuffed. Run by `--qnt-codegen` and,
-    with `per-phase=false` (calibration and recipes name one layer per
-    transposed convolution), by `--qnt-quantize`, after the layout
-    conversion; the patterns are `populateQntUnstuffTransposedConvPatterns`.
+    with `per-phase=false` it stays stuffed. Run by `--qnt-codegen` and by
+    `--qnt-quantize`, after the layout conversion: there each phase is a
+    layer that keeps the transposed convolution's record (its name, so its
+    statistics and recipe rules; the model fingerprint counts it once), has
+    its own weight scales, and chains (the phases' shared input is
+    quantized once, each phase's output is requantized into the
+    interleave). The patterns are `populateQntUnstuffTransposedConvPatterns`.
 
     Example (1-D along the width, K = 4, s = 2, pads 1, flipped weight
     [1, 2, 3, 4], x of 3 columns): the 9-wide spread and its 1x4

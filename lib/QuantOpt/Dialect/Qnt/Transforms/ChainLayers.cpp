@@ -484,11 +484,17 @@ Value chain::replayOnStored(OpBuilder &b, Location loc, Value q,
                                             storedElement, dyn);
       q = linalg::TransposeOp::create(b, loc, q, empty, perm).getResult()[0];
     } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
-      // Into zeros (isInsertIntoZeros): real 0 is the zero point.
+      // Into zeros (isInsertIntoZeros): real 0 is the zero point. The fill's
+      // tensor.empty gives the dynamic sizes.
       Value zp = arith::ConstantOp::create(
           b, loc, b.getIntegerAttr(storedElement, outParams.getZeroPoint(0)));
-      Value empty = tensor::EmptyOp::create(
-          b, loc, insert.getDestType().getShape(), storedElement);
+      auto floatEmpty = insert.getDest()
+                            .getDefiningOp<linalg::FillOp>()
+                            .getOutputs()[0]
+                            .getDefiningOp<tensor::EmptyOp>();
+      Value empty =
+          tensor::EmptyOp::create(b, loc, insert.getDestType().getShape(),
+                                  storedElement, floatEmpty.getDynamicSizes());
       Value zeros = linalg::FillOp::create(b, loc, zp, empty).getResult(0);
       q = tensor::InsertSliceOp::create(
           b, loc, q, zeros, insert.getMixedOffsets(), insert.getMixedSizes(),

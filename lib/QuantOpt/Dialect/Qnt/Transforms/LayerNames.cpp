@@ -10,6 +10,7 @@
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
@@ -167,8 +168,13 @@ std::string quantopt::computeModelFingerprint(ModuleOp module) {
   std::string text;
   llvm::raw_string_ostream os(text);
   llvm::StringMap<unsigned> counters;
+  llvm::StringSet<> seen;
   module.walk([&](qnt::QuantizableLayerOpInterface layer) {
     LayerRecord record = getLayerRecord(layer.getOperation(), &counters);
+    // A layer split in parts that keep its record (a transposed
+    // convolution's phases) counts once, as calibration saw it.
+    if (!seen.insert(record.name).second)
+      return;
     os << record.name << '|' << record.opName << '|' << record.activationType
        << '\n';
   });

@@ -27,13 +27,14 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
-#include "mlir/IR/PatternMatch.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-#include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
 
 namespace quantopt {
@@ -546,6 +547,9 @@ struct QntQuantizePass
     }
     llvm::json::Object report;
     unsigned integer = 0, weightOnly = 0, keptFloat = 0;
+    // Layers split in parts that keep the layer's record (a transposed
+    // convolution's phases) are counted, remarked on and reported once.
+    llvm::StringSet<> counted;
     IRRewriter rewriter(&getContext());
     for (qnt::QuantizableLayerOpInterface layer : layers) {
       Operation *op = layer.getOperation();
@@ -553,6 +557,7 @@ struct QntQuantizePass
       LayerRecord record = getLayerRecord(op);
       name = record.name;
       opName = record.opName;
+      bool first = counted.insert(name).second;
       Location userLoc = op->getLoc();
       if (auto fused = dyn_cast<FusedLoc>(userLoc))
         userLoc = fused.getLocations().front();
@@ -565,6 +570,8 @@ struct QntQuantizePass
 
       LayerOutcome outcome =
           quantizeLayer(rewriter, layer, record, planOptions, activation);
+      if (!first)
+        continue;
       if (!outcome.note.empty())
         mlir::emitRemark(userLoc)
             << "layer '" << name << "' (" << kind << "): " << outcome.note;
@@ -645,7 +652,7 @@ struct QntQuantizePass
       file->keep();
     }
     mlir::emitRemark(module.getLoc())
-        << "qnt-quantize: " << layers.size() << " layer(s): " << integer
+        << "qnt-quantize: " << counted.size() << " layer(s): " << integer
         << " integer, " << weightOnly << " weight-only, " << keptFloat
         << " kept in float"
         << (quantizeEmbeddings
@@ -710,11 +717,11 @@ buildPipeline(OpPassManager &pm, std::unique_ptr<QntQuantizePass> layers,
       // channel is last), as other quantizers fold them first.
       fn.addPass(createQntFoldAffineIntoLayers());
     }
-    // Transposed convolutions whose window is a multiple of the stride
-    // quantize in polyphase form (in either layout, so that layout=keep gets
-    // the same scales); not per phase, which would make several layers of
-    // the one that calibration observed and recipes name.
-    fn.addPass(createQntUnstuffTransposedConv({/*perPhase=*/false}));
+    // Transposed convolutions quantize unstuffed (in either layout, so that
+    // layout=keep gets the same scales): in polyphase form, or per phase,
+    // each phase a layer with its own weight scales that keeps the layer's
+    // record (its name, statistics and recipe rules).
+    fn.addPass(createQntUnstuffTransposedConv());
   }
   // Added last, on the quantized functions: their float results become NaN
   // where the inputs are not finite (docs/Numerics.md).

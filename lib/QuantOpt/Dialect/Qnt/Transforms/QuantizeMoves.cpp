@@ -6,11 +6,13 @@
 //
 // The qnt.quantize rewrites that run with qnt-chain-layers' chaining
 // (populateQntQuantizeMovePatterns): a requantization of dequantized values
-// through scale-preserving ops becomes those ops on the stored integers, and
-// a quantization after zero padding, zero stuffing, reshapes and transposes
-// moves before them. Both keep the values bit for bit; they let a QDQ
-// model's pairs around pooling and padding disappear and let the kernels
-// fuse quantizations into their stores.
+// through scale-preserving ops becomes those ops on the stored integers; a
+// quantization after zero padding, zero stuffing, reshapes and transposes
+// moves before them; slices quantized alike become one quantization; and a
+// quantization of parts inserted into an empty tensor moves onto the parts.
+// All keep the values bit for bit; they let a QDQ model's pairs around
+// pooling and padding disappear, let the kernels fuse quantizations into
+// their stores, and let a transposed convolution's phases chain.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,11 +65,11 @@ struct QuantizeOfDequantized : OpRewritePattern<qnt::QuantizeOp> {
   }
 };
 
-/// A tensor.insert_slice (not rank-reducing) into a static fill of real
-/// zeros used by it alone: a transposed convolution's zero-stuffed input.
+/// A tensor.insert_slice (not rank-reducing) into a fill of real zeros used
+/// by it alone: a transposed convolution's zero-stuffed input.
 bool isInsertIntoZeros(Operation *op) {
   auto insert = dyn_cast<tensor::InsertSliceOp>(op);
-  if (!insert || !insert.getDestType().hasStaticShape() ||
+  if (!insert ||
       insert.getSourceType().getRank() != insert.getDestType().getRank())
     return false;
   auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
@@ -130,9 +132,130 @@ struct QuantizeBeforeMoves : OpRewritePattern<qnt::QuantizeOp> {
     return success();
   }
 };
+
+/// The number of elements of `type`, its dynamic dimensions counted as 1
+/// (for comparing tensors that share them, as slices share the batch).
+int64_t staticElements(RankedTensorType type) {
+  int64_t n = 1;
+  for (int64_t d : type.getShape())
+    n *= ShapedType::isDynamic(d) ? 1 : d;
+  return n;
+}
+
+/// qnt.quantize(extract_slice_i(v), P) for every user of v (or
+/// qnt.quantize(v, P) itself) -> extract_slice_i(qnt.quantize(v, P)) on the
+/// stored integers: a tensor read only in slices that are all quantized alike
+/// (the same parameters, rounding and non-finite policy) is quantized once, and
+/// the quantization then meets what produced v (a layer it chains into, a
+/// padding it moves above). The phases of a transposed convolution read
+/// overlapping slices of one padded input; a crop is one slice. Not when the
+/// slices read less than half of v.
+struct QuantizeBeforeSlices : OpRewritePattern<qnt::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qnt::QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto slice = op.getInput().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice)
+      return failure();
+    Value v = slice.getSource();
+    auto alike = [&](qnt::QuantizeOp q) {
+      return q && q->getAttrDictionary() == op->getAttrDictionary() &&
+             q.getResult().getType().getElementType() ==
+                 op.getResult().getType().getElementType();
+    };
+    // Each reader: a slice (null for a quantization of all of v) and its
+    // quantization.
+    SmallVector<std::pair<tensor::ExtractSliceOp, qnt::QuantizeOp>> reads;
+    auto vType = cast<RankedTensorType>(v.getType());
+    int64_t read = 0;
+    for (Operation *user : v.getUsers()) {
+      // Sizes (of a dynamic batch) read v's shape, not its values.
+      if (isa<tensor::DimOp>(user))
+        continue;
+      auto s = dyn_cast<tensor::ExtractSliceOp>(user);
+      auto q = dyn_cast<qnt::QuantizeOp>(user);
+      if (s && s->hasOneUse())
+        q = dyn_cast<qnt::QuantizeOp>(*s->user_begin());
+      else if (s)
+        q = nullptr;
+      if (!alike(q))
+        return rewriter.notifyMatchFailure(
+            op, "the sliced tensor has a reader that is not a slice "
+                "quantized alike");
+      reads.push_back({s, q});
+      read += staticElements(s ? s.getResultType() : vType);
+    }
+    if (2 * read < staticElements(vType))
+      return rewriter.notifyMatchFailure(op, "the slices read less than half "
+                                             "of the tensor");
+    // A clone keeps every attribute.
+    rewriter.setInsertionPointAfterValue(v);
+    Operation *whole = rewriter.clone(*op);
+    whole->setOperand(0, v);
+    Type stored = op.getResult().getType().getElementType();
+    whole->getResult(0).setType(vType.clone(stored));
+    for (auto [s, q] : reads) {
+      if (!s) {
+        rewriter.replaceOp(q, whole->getResult(0));
+        continue;
+      }
+      rewriter.setInsertionPoint(q);
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          q, cast<RankedTensorType>(q.getResult().getType()),
+          whole->getResult(0), s.getMixedOffsets(), s.getMixedSizes(),
+          s.getMixedStrides());
+    }
+    return success();
+  }
+};
+
+/// qnt.quantize(insert_slice(x_n, ... insert_slice(x_1, empty)), P) ->
+/// insert_slice(qnt.quantize(x_n, P), ... into empty') on the stored
+/// integers, each insertion (not rank-reducing) used once: a tensor
+/// assembled from parts (a transposed convolution's phases, interleaved by
+/// strided insertions) is quantized part by part, where each part is made,
+/// so that each part's layer chains into the quantization.
+struct QuantizeParts : OpRewritePattern<qnt::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qnt::QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<tensor::InsertSliceOp> inserts;
+    Value v = op.getInput();
+    while (auto insert = v.getDefiningOp<tensor::InsertSliceOp>()) {
+      if (!insert->hasOneUse() ||
+          insert.getSourceType().getRank() != insert.getDestType().getRank())
+        return failure();
+      inserts.push_back(insert);
+      v = insert.getDest();
+    }
+    auto empty = v.getDefiningOp<tensor::EmptyOp>();
+    if (inserts.empty() || !empty)
+      return rewriter.notifyMatchFailure(op, "not parts inserted into an "
+                                             "empty tensor");
+    Type stored = op.getResult().getType().getElementType();
+    rewriter.setInsertionPoint(op);
+    Value q = tensor::EmptyOp::create(rewriter, empty.getLoc(),
+                                      empty.getType().getShape(), stored,
+                                      empty.getDynamicSizes());
+    for (tensor::InsertSliceOp insert : llvm::reverse(inserts)) {
+      Value part = insert.getSource();
+      rewriter.setInsertionPointAfterValue(part);
+      Operation *moved = rewriter.clone(*op);
+      moved->setOperand(0, part);
+      moved->getResult(0).setType(insert.getSourceType().clone(stored));
+      rewriter.setInsertionPoint(op);
+      q = tensor::InsertSliceOp::create(
+          rewriter, insert.getLoc(), moved->getResult(0), q,
+          insert.getMixedOffsets(), insert.getMixedSizes(),
+          insert.getMixedStrides());
+    }
+    rewriter.replaceOp(op, q);
+    return success();
+  }
+};
 } // namespace
 
 void quantopt::populateQntQuantizeMovePatterns(RewritePatternSet &patterns) {
-  patterns.add<QuantizeOfDequantized, QuantizeBeforeMoves>(
-      patterns.getContext());
+  patterns.add<QuantizeOfDequantized, QuantizeBeforeMoves, QuantizeBeforeSlices,
+               QuantizeParts>(patterns.getContext());
 }

@@ -40,8 +40,9 @@
 // tensor.insert_slice ops into a tensor.empty: the interleave), then the
 // crop. Not one convolution with zero weights in the missing taps: those
 // would multiply x where the stuffed form never does (NaN for an infinite
-// x). This makes several layers of one, so --qnt-quantize turns it off
-// (per-phase=false): calibration observed, and recipes name, the one.
+// x). This makes several layers of one: they keep its location, so its
+// layer record (name, statistics, recipe rules) in --qnt-quantize, where
+// each phase has its own weight scales and chains (QuantizeMoves.cpp).
 //
 // The depth-to-space (and its crop) then moves down through element-wise
 // generics whose other operands are per-channel constants or scalars (the
