@@ -257,3 +257,80 @@ func.func @not_sunk(%x: tensor<1x2x2x1xf32>, %v: tensor<1x4x4x1xf32>) -> tensor<
   } -> tensor<1x4x4x1xf32>
   return %r : tensor<1x4x4x1xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#bc = affine_map<(d0, d1, d2, d3) -> (d3)>
+
+// Two 2x2 stride-2 transposed convolutions in a row (PaddleOCR's detector
+// head), the second with no more columns (4) than the first has channels
+// (4): the second's 1x1 convolution runs on the first's phases side by side
+// ([N][H][W*4][4], reshapes of its result) before the first's
+// depth-to-space, which moves the second's 4 columns instead of the first's
+// 4 channels; the bias and ReLU run on that convolution with their 4
+// constants. Both depth-to-spaces follow at the end.
+// CHECK-LABEL: func.func @two_transposed
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<5.000000e-01> : tensor<4xf32>
+// CHECK: %[[Z:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%arg0, %{{.*}} : tensor<?x1x1x2xf32>, tensor<1x1x2x16xf32>)
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[Z]] {{\[\[}}0], [1], [2], [3, 4]] {{.*}} into tensor<?x1x1x4x4xf32>
+// CHECK: %[[P:.*]] = tensor.collapse_shape %[[E]] {{\[\[}}0], [1], [2, 3], [4]] {{.*}} into tensor<?x1x4x4xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[Y:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[P]], %{{.*}} : tensor<?x1x4x4xf32>, tensor<1x1x4x4xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[Y]], %[[B]] : tensor<?x1x4x4xf32>, tensor<4xf32>)
+// CHECK: tensor.expand_shape %[[G]] {{\[\[}}0], [1], [2, 3], [4]]
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x1x1x2x2x4xf32>) {{.*}} permutation = [0, 1, 3, 2, 4, 5]
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x2x2x2x2x1xf32>) {{.*}} permutation = [0, 1, 3, 2, 4, 5]
+func.func @two_transposed(%x: tensor<?x1x1x2xf32>) -> tensor<?x4x4x1xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x1x1x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x3x3x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x3x3x2xf32>) -> tensor<?x3x3x2xf32>
+  %s = tensor.insert_slice %x into %z[0, 1, 1, 0] [%n, 1, 1, 2] [1, 2, 2, 1] : tensor<?x1x1x2xf32> into tensor<?x3x3x2xf32>
+  %w = arith.constant dense<[[[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]], [[9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, 16.0]]], [[[17.0, 18.0, 19.0, 20.0], [21.0, 22.0, 23.0, 24.0]], [[25.0, 26.0, 27.0, 28.0], [29.0, 30.0, 31.0, 32.0]]]]> : tensor<2x2x2x4xf32>
+  %oe = tensor.empty(%n) : tensor<?x2x2x4xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<?x2x2x4xf32>) -> tensor<?x2x2x4xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<?x3x3x2xf32>, tensor<2x2x2x4xf32>) outs(%of : tensor<?x2x2x4xf32>) -> tensor<?x2x2x4xf32>
+  %e2 = tensor.empty(%n) : tensor<?x5x5x4xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x5x5x4xf32>) -> tensor<?x5x5x4xf32>
+  %s2 = tensor.insert_slice %y into %z2[0, 1, 1, 0] [%n, 2, 2, 4] [1, 2, 2, 1] : tensor<?x2x2x4xf32> into tensor<?x5x5x4xf32>
+  %w2 = arith.constant dense<[[[[1.0], [2.0], [3.0], [4.0]], [[5.0], [6.0], [7.0], [8.0]]], [[[9.0], [10.0], [11.0], [12.0]], [[13.0], [14.0], [15.0], [16.0]]]]> : tensor<2x2x4x1xf32>
+  %oe2 = tensor.empty(%n) : tensor<?x4x4x1xf32>
+  %of2 = linalg.fill ins(%zero : f32) outs(%oe2 : tensor<?x4x4x1xf32>) -> tensor<?x4x4x1xf32>
+  %y2 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s2, %w2 : tensor<?x5x5x4xf32>, tensor<2x2x4x1xf32>) outs(%of2 : tensor<?x4x4x1xf32>) -> tensor<?x4x4x1xf32>
+  %b = arith.constant dense<0.5> : tensor<1xf32>
+  %r = linalg.generic {indexing_maps = [#id, #bc, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y2, %b : tensor<?x4x4x1xf32>, tensor<1xf32>) outs(%oe2 : tensor<?x4x4x1xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %a = arith.addf %in, %bias : f32
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4x4x1xf32>
+  return %r : tensor<?x4x4x1xf32>
+}
+
+// -----
+
+// The second with more columns (4) than the first has channels (1): the
+// first's depth-to-space stays before it (moving it would move more).
+// CHECK-LABEL: func.func @wider
+// CHECK: %[[T:.*]] = linalg.transpose {{.*}} permutation = [0, 1, 3, 2, 4, 5]
+// CHECK: %[[D:.*]] = tensor.collapse_shape %[[T]]
+// CHECK: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[D]], %{{.*}} : tensor<1x2x2x1xf32>, tensor<1x1x1x4xf32>)
+func.func @wider(%x: tensor<1x1x1x1xf32>) -> tensor<1x4x4x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x3x3x1xf32>) -> tensor<1x3x3x1xf32>
+  %s = tensor.insert_slice %x into %z[0, 1, 1, 0] [1, 1, 1, 1] [1, 2, 2, 1] : tensor<1x1x1x1xf32> into tensor<1x3x3x1xf32>
+  %w = arith.constant dense<[[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]]]> : tensor<2x2x1x1xf32>
+  %oe = tensor.empty() : tensor<1x2x2x1xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%oe : tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s, %w : tensor<1x3x3x1xf32>, tensor<2x2x1x1xf32>) outs(%of : tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32>
+  %e2 = tensor.empty() : tensor<1x5x5x1xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x5x5x1xf32>) -> tensor<1x5x5x1xf32>
+  %s2 = tensor.insert_slice %y into %z2[0, 1, 1, 0] [1, 2, 2, 1] [1, 2, 2, 1] : tensor<1x2x2x1xf32> into tensor<1x5x5x1xf32>
+  %oe2 = tensor.empty() : tensor<1x4x4x1xf32>
+  %of2 = linalg.fill ins(%zero : f32) outs(%oe2 : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  %y2 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%s2, %w : tensor<1x5x5x1xf32>, tensor<2x2x1x1xf32>) outs(%of2 : tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32>
+  return %y2 : tensor<1x4x4x1xf32>
+}

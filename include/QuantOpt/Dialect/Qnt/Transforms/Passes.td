@@ -184,7 +184,12 @@ def QntUnstuffTransposedConv : Pass<"qnt-unstuff-transposed-conv", "::mlir::func
     only (bias, batch normalization, activation), their constants repeated
     per column, so that the kernels fuse them and static int8 chains them
     (a model that starts with such a layer has its input, not the spread,
-    transposed by `qnt-convert-to-nhwc`, so the pass sees the spread).
+    transposed by `qnt-convert-to-nhwc`, so the pass sees the spread). In
+    NHWC a 1x1 convolution after a depth-to-space with no more filters than
+    channels (a transposed convolution after another, as in PaddleOCR's
+    detector head) runs first, on the phases side by side (reshapes), so
+    the depth-to-space moves its fewer columns; the element-wise ops after
+    it run on that convolution with their constants as they are.
     A window that is not a multiple of the stride (3x3 stride 2: its phases
     take different numbers of taps) becomes one convolution per phase, each
     with its own window, interleaved into the grid by strided

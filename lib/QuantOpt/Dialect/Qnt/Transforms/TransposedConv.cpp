@@ -137,6 +137,43 @@ Value depthToSpace(OpBuilder &b, Location loc, Value y, Layout layout,
   return tensor::CollapseShapeOp::create(b, loc, transposed, layout.collapse());
 }
 
+/// [N][H][W*P][F] -> [N][H][W][(p, f)]: the pixels of P phases, side by
+/// side along the width (SinkDepthToSpaceBelowPointwiseConv's 1x1
+/// convolution), regrouped as one pixel's P*F columns (reshapes).
+Value regroupPhases(OpBuilder &b, Location loc, Value y, int64_t phases) {
+  auto type = cast<RankedTensorType>(y.getType());
+  int64_t n = type.getDimSize(0), h = type.getDimSize(1),
+          w = type.getDimSize(2) / phases, f = type.getDimSize(3);
+  Value grouped = tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get({n, h, w, phases, f}, type.getElementType()), y,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
+  return tensor::CollapseShapeOp::create(
+      b, loc, grouped,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+}
+
+/// Matches `v` = regroupPhases(y, P) as built above, each reshape used
+/// once besides the tensor.dim of a batch size; returns y.
+Value matchRegroupedPhases(Value v) {
+  auto usedOnce = [](Operation *op) {
+    return llvm::count_if(op->getUsers(), [](Operation *user) {
+             return !isa<tensor::DimOp>(user);
+           }) == 1;
+  };
+  auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse || !usedOnce(collapse) ||
+      collapse.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}})
+    return {};
+  auto expand = collapse.getSrc().getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand || !usedOnce(expand) ||
+      expand.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}})
+    return {};
+  return expand.getSrc();
+}
+
 /// Whether `slice` is a crop the sinks can replay below a generic: one
 /// user, unit strides, static offsets, and each dynamic dimension taken
 /// whole (from 0, its size the source's tensor.dim).
@@ -490,6 +527,74 @@ struct UnstuffTransposedConv : OpRewritePattern<ConvOp> {
   }
 };
 
+/// conv1x1(depthToSpace(z), W) -> depthToSpace(conv1x1(z', W)) in NHWC, for
+/// a stride-1 1x1 convolution with a filled init and no more filters than
+/// channels: a 1x1 convolution works pixel by pixel, so it may run on z's
+/// pixels before they are moved, z [N][H][W][(r, t, c)] read as
+/// [N][H][W*kh*kw][c] (reshapes, no copy). A transposed convolution that
+/// follows another (PaddleOCR's detector head: 2x2 stride 2 twice) then
+/// moves its F-channel input once, not the C-channel map between them.
+struct SinkDepthToSpaceBelowPointwiseConv
+    : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcHwcfOp conv,
+                                PatternRewriter &rewriter) const override {
+    Layout layout{true};
+    int64_t kh = 0, kw = 0;
+    Value z = matchDepthToSpace(conv.getInputs()[0], layout, kh, kw);
+    auto filterType = cast<RankedTensorType>(conv.getInputs()[1].getType());
+    auto fill = conv.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+    if (!z || !layout.nhwc || !conv.hasPureTensorSemantics() || !fill ||
+        !filterType.hasStaticShape() || filterType.getDimSize(0) != 1 ||
+        filterType.getDimSize(1) != 1 ||
+        !llvm::all_of(conv.getStrides().getValues<int64_t>(),
+                      [](int64_t v) { return v == 1; }))
+      return failure();
+    auto zType = cast<RankedTensorType>(z.getType());
+    int64_t c = filterType.getDimSize(2), f = filterType.getDimSize(3);
+    int64_t h = zType.getDimSize(1), w = zType.getDimSize(2);
+    if (f > c || ShapedType::isDynamic(h) || ShapedType::isDynamic(w))
+      return rewriter.notifyMatchFailure(
+          conv, "more filters than channels: the move would copy more");
+    Location loc = conv.getLoc();
+    Type element = zType.getElementType();
+    Type outElement =
+        cast<RankedTensorType>(conv.getResultTypes()[0]).getElementType();
+    int64_t n = zType.getDimSize(0), phases = kh * kw;
+    // z [N][H][W][(r, t, c)] -> [N][H][W][kh*kw][c] -> [N][H][W*kh*kw][c].
+    Value split = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, h, w, phases, c}, element), z,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+    Value pixels = tensor::CollapseShapeOp::create(
+        rewriter, loc, split,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
+    SmallVector<OpFoldResult> sizes{
+        tensor::getMixedSize(rewriter, loc, z, 0), rewriter.getIndexAttr(h),
+        rewriter.getIndexAttr(w * phases), rewriter.getIndexAttr(f)};
+    Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, outElement);
+    Value filled =
+        linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
+            .getResult(0);
+    Value y = linalg::Conv2DNhwcHwcfOp::create(
+                  rewriter, loc, filled.getType(),
+                  ValueRange{pixels, conv.getInputs()[1]}, ValueRange{filled},
+                  conv.getStrides(), conv.getDilations())
+                  .getResult(0);
+    // [N][H][W*kh*kw][f] -> [N][H][W][(r, t, f)].
+    Value columns = regroupPhases(rewriter, loc, y, phases);
+    // The batch size read of the moved tensor (an init's) is z's.
+    for (Operation *user :
+         llvm::make_early_inc_range(conv.getInputs()[0].getUsers()))
+      if (auto dim = dyn_cast<tensor::DimOp>(user))
+        if (dim.getConstantIndex() == 0)
+          rewriter.replaceOpWithNewOp<tensor::DimOp>(dim, z, 0);
+    rewriter.replaceOp(conv,
+                       depthToSpace(rewriter, loc, columns, layout, kh, kw));
+    return success();
+  }
+};
+
 /// generic(depthToSpace(y), per-channel constants...) ->
 /// depthToSpace(generic(y, per-column constants...)).
 struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
@@ -530,6 +635,14 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
     int64_t ch = layout.channel();
     int64_t columns = yType.getDimSize(ch);
     int64_t f = columns / (kh * kw);
+    // y regrouped from a 1x1 convolution's phases side by side (NHWC): the
+    // generic runs on those, whose channels are the depth-to-space's, with
+    // the constants as they are.
+    Value sidewise = layout.nhwc ? matchRegroupedPhases(y) : Value();
+    if (sidewise) {
+      y = sidewise;
+      columns = f;
+    }
     MLIRContext *ctx = op.getContext();
     // The others: scalars (maps without dimensions) stay; constants that
     // vary along the channel alone become 1-D per-column constants.
@@ -582,6 +695,7 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
       for (int64_t col = 0; col < columns; ++col) {
         // NHWC columns are (r, t, f), NCHW ones (f, r, t).
         int64_t fi = layout.nhwc ? col % f : col / (kh * kw);
+        // (sidewise: columns == f, so fi == col.)
         dst.push_back(src[perChannel == 1 ? 0 : fi]);
       }
       auto colType = RankedTensorType::get({columns}, type.getElementType());
@@ -590,9 +704,10 @@ struct SinkDepthToSpace : OpRewritePattern<linalg::GenericOp> {
       maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(ch, ctx), ctx));
     }
     maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
-    Value result =
-        depthToSpace(rewriter, loc, cloneGeneric(rewriter, op, inputs, maps, y),
-                     layout, kh, kw);
+    Value result = cloneGeneric(rewriter, op, inputs, maps, y);
+    if (sidewise)
+      result = regroupPhases(rewriter, loc, result, kh * kw);
+    result = depthToSpace(rewriter, loc, result, layout, kh, kw);
     if (crop)
       result = replayCrop(rewriter, loc, crop, result);
     rewriter.replaceOp(op, result);
@@ -743,5 +858,6 @@ void quantopt::populateQntUnstuffTransposedConvPatterns(
   MLIRContext *ctx = patterns.getContext();
   patterns.add<UnstuffTransposedConv<linalg::Conv2DNhwcHwcfOp>,
                UnstuffTransposedConv<linalg::Conv2DNchwFchwOp>>(ctx, perPhase);
-  patterns.add<SinkDepthToSpace, SinkInterleave>(ctx);
+  patterns.add<SinkDepthToSpace, SinkInterleave,
+               SinkDepthToSpaceBelowPointwiseConv>(ctx);
 }
