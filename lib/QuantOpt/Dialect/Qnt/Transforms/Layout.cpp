@@ -567,6 +567,23 @@ SmallVector<OpFoldResult> permuted(ArrayRef<OpFoldResult> v,
   return out;
 }
 
+/// The users of `producer` other than `op`, when all of them are
+/// tensor.dim ops with a constant index (they read its sizes only);
+/// std::nullopt otherwise.
+std::optional<SmallVector<tensor::DimOp>> getSizeReaders(Operation *producer,
+                                                         Operation *op) {
+  SmallVector<tensor::DimOp> dims;
+  for (Operation *user : producer->getUsers()) {
+    if (user == op)
+      continue;
+    auto dim = dyn_cast<tensor::DimOp>(user);
+    if (!dim || !dim.getConstantIndex())
+      return std::nullopt;
+    dims.push_back(dim);
+  }
+  return dims;
+}
+
 /// pad(transpose(y, p), c) -> transpose(pad'(y, c), p), unless y is a
 /// function argument (whose transpose HoistTransposeAbovePaddedArgument put
 /// there).
@@ -657,15 +674,9 @@ struct HoistTransposeAbovePaddedArgument : OpRewritePattern<linalg::TransposeOp>
         !op.hasPureTensorSemantics())
       return failure();
     // Other than `op`, only the sizes of the padded tensor may be used.
-    SmallVector<tensor::DimOp> dims;
-    for (Operation *user : pad->getUsers()) {
-      if (user == op)
-        continue;
-      auto dim = dyn_cast<tensor::DimOp>(user);
-      if (!dim || !dim.getConstantIndex())
-        return failure();
-      dims.push_back(dim);
-    }
+    std::optional<SmallVector<tensor::DimOp>> dims = getSizeReaders(pad, op);
+    if (!dims)
+      return failure();
     ArrayRef<int64_t> perm = op.getPermutation();
     // Where the old pad was, so that the new one dominates its users.
     rewriter.setInsertionPointAfter(pad);
@@ -675,7 +686,7 @@ struct HoistTransposeAbovePaddedArgument : OpRewritePattern<linalg::TransposeOp>
         permuted(pad.getMixedLowPad(), perm),
         permuted(pad.getMixedHighPad(), perm), padValue, pad.getNofold());
     SmallVector<int64_t> inverse = invertPermutationVector(perm);
-    for (tensor::DimOp dim : dims) {
+    for (tensor::DimOp dim : *dims) {
       rewriter.setInsertionPoint(dim);
       rewriter.replaceOpWithNewOp<tensor::DimOp>(
           dim, padded.getResult(), inverse[*dim.getConstantIndex()]);
@@ -702,16 +713,10 @@ struct HoistTransposeAboveInsertedArgument
     // Other than `op`, only the sizes of the filled tensor may be used (the
     // layout conversion's tensor.dim for the transpose's init): they read
     // the fill, which has them.
-    SmallVector<tensor::DimOp> dims;
-    for (Operation *user : insert->getUsers()) {
-      if (user == op)
-        continue;
-      auto dim = dyn_cast<tensor::DimOp>(user);
-      if (!dim)
-        return failure();
-      dims.push_back(dim);
-    }
-    for (tensor::DimOp dim : dims)
+    std::optional<SmallVector<tensor::DimOp>> dims = getSizeReaders(insert, op);
+    if (!dims)
+      return failure();
+    for (tensor::DimOp dim : *dims)
       rewriter.modifyOpInPlace(
           dim, [&] { dim.getSourceMutable().assign(insert.getDest()); });
     ArrayRef<int64_t> perm = op.getPermutation();
