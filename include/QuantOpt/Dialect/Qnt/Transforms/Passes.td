@@ -150,8 +150,11 @@ def QntFoldAffineIntoLayers : Pass<"qnt-fold-affine-into-layers", "::mlir::func:
     body must be affine in y by structure (`addf`, `subf`, `negf`, `mulf` by
     and `divf` by values built from constants and per-channel constant
     operands with `sqrt`/`rsqrt`); `a` and `b` come from evaluating it at
-    y = 0 and y = 1 in double precision. Results change in the last bits of
-    float rounding. Run by `--qnt-quantize` and `--qnt-codegen` after the
+    y = 0 and y = 1 in double precision. Two such ops in a row (a bias,
+    then a batch normalization, as after ONNX's ConvTranspose with a bias)
+    first become one (upstream's `fuseElementwiseOps`); a constant may
+    have other dimensions of size 1 (a `[1][C]` bias read at `(d0, d3)`).
+    Results change in the last bits of float rounding. Run by `--qnt-quantize` and `--qnt-codegen` after the
     layout conversion, so that quantization sees the folded weights and a
     plain bias it chains into int32; the pattern is
     `populateQntFoldAffineIntoLayersPatterns`.

@@ -19,6 +19,8 @@
 // evaluating the body at y = 0 and y = 1 in double precision; the bias op
 // that remains is what quantization chains into int32 biases and the
 // kernels fuse. Rounding changes in the last bits, as in those frameworks.
+// Two such ops in a row (a bias, then a batch normalization) are fused
+// into one first (FuseAffineIntoAffine).
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +29,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -117,92 +120,186 @@ struct Evaluator {
   }
 };
 
+/// Whether `op` is an element-wise generic the fold reads: parallel, one
+/// result written at the identity, its init unread.
+bool isElementwise(linalg::GenericOp op) {
+  unsigned rank = op.getNumLoops();
+  return op.hasPureTensorSemantics() && op.getNumDpsInits() == 1 && rank != 0 &&
+         op.getNumParallelLoops() == rank &&
+         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() &&
+         op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty();
+}
+
+/// The inputs of `op` other than `yOperand` as per-output-channel (or
+/// uniform) f32 constants, with their block arguments; std::nullopt when
+/// one is not.
+std::optional<SmallVector<std::pair<BlockArgument, DenseElementsAttr>>>
+getPerChannelConstants(linalg::GenericOp op, OpOperand *yOperand) {
+  MLIRContext *ctx = op.getContext();
+  AffineExpr channel = getAffineDimExpr(op.getNumLoops() - 1, ctx);
+  SmallVector<std::pair<BlockArgument, DenseElementsAttr>> perChannel;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    if (in == yOperand)
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(in);
+    DenseElementsAttr attr;
+    if (!matchPattern(in->get(), m_Constant(&attr)) ||
+        !attr.getElementType().isF32())
+      return std::nullopt;
+    auto type = cast<RankedTensorType>(attr.getType());
+    // Other dimensions of size 1 (read at 0, or by a loop of one
+    // iteration, as a [1][C] bias broadcast along a batch of one).
+    for (auto [d, e] : llvm::enumerate(map.getResults()))
+      if (e != channel && type.getDimSize(d) != 1)
+        return std::nullopt;
+    perChannel.push_back({op.getMatchingBlockArgument(in), attr});
+  }
+  return perChannel;
+}
+
+/// Whether `body` yields a value affine in `y` by structure (additions,
+/// subtractions, multiplications and divisions by values built from
+/// constants and the `constants` block arguments only; square roots of
+/// those).
+bool isAffineBody(Block &body, Value y, ArrayRef<BlockArgument> constants) {
+  llvm::DenseMap<Value, Kind> kinds;
+  kinds[y] = Kind::Affine;
+  for (BlockArgument arg : constants)
+    kinds[arg] = Kind::Constant;
+  auto kindOf = [&](Value v) -> std::optional<Kind> {
+    auto it = kinds.find(v);
+    if (it != kinds.end())
+      return it->second;
+    if (matchPattern(v, m_Constant()))
+      return Kind::Constant;
+    return std::nullopt;
+  };
+  for (Operation &inner : body.without_terminator()) {
+    if (isa<arith::ConstantOp>(inner))
+      continue;
+    if (inner.getNumResults() != 1)
+      return false;
+    SmallVector<Kind> ks;
+    for (Value operand : inner.getOperands()) {
+      auto k = kindOf(operand);
+      if (!k)
+        return false;
+      ks.push_back(*k);
+    }
+    bool anyAffine = llvm::is_contained(ks, Kind::Affine);
+    Kind result = Kind::Constant;
+    if (anyAffine) {
+      if (isa<arith::AddFOp, arith::SubFOp>(inner) ||
+          isa<arith::NegFOp>(inner) ||
+          (isa<arith::MulFOp>(inner) && ks[0] != ks[1]) ||
+          (isa<arith::DivFOp>(inner) && ks[1] == Kind::Constant))
+        result = Kind::Affine;
+      else
+        return false;
+    } else if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+                    arith::NegFOp, math::SqrtOp, math::RsqrtOp>(inner)) {
+      return false;
+    }
+    kinds[inner.getResult(0)] = result;
+  }
+  return kindOf(body.getTerminator()->getOperand(0)) == Kind::Affine;
+}
+
+/// The block arguments of `perChannel`.
+SmallVector<BlockArgument>
+argumentsOf(ArrayRef<std::pair<BlockArgument, DenseElementsAttr>> perChannel) {
+  return llvm::map_to_vector(perChannel,
+                             [](auto &entry) { return entry.first; });
+}
+
+/// affine2(affine1(layer(x))) -> affine(layer(x)), one element-wise generic
+/// (upstream's fuseElementwiseOps), when both are affine in their input
+/// with per-channel constants and the first is used by the second alone:
+/// ONNX's ConvTranspose with a bias followed by a batch normalization
+/// (PaddleOCR's detector head) becomes one op FoldAffineIntoLayer folds.
+struct FuseAffineIntoAffine : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isElementwise(op))
+      return failure();
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      auto producer = in->get().getDefiningOp<linalg::GenericOp>();
+      if (!producer || !op.getMatchingIndexingMap(in).isIdentity() ||
+          !isElementwise(producer) ||
+          !llvm::all_of(producer->getUsers(),
+                        [&](Operation *user) { return user == op; }) ||
+          !linalg::areElementwiseOpsFusable(in))
+        continue;
+      // The producer reads a foldable layer, the consumer the producer;
+      // both affine.
+      OpOperand *layerOperand = nullptr;
+      DenseElementsAttr weights;
+      for (OpOperand *pin : producer.getDpsInputOperands())
+        if (producer.getMatchingIndexingMap(pin).isIdentity() &&
+            getFoldableLayer(pin->get(), weights)) {
+          layerOperand = pin;
+          break;
+        }
+      if (!layerOperand)
+        continue;
+      auto inner = getPerChannelConstants(producer, layerOperand);
+      auto outer = getPerChannelConstants(op, in);
+      if (!inner || !outer ||
+          !isAffineBody(producer.getRegion().front(),
+                        producer.getMatchingBlockArgument(layerOperand),
+                        argumentsOf(*inner)) ||
+          !isAffineBody(op.getRegion().front(), op.getMatchingBlockArgument(in),
+                        argumentsOf(*outer)))
+        continue;
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, in);
+      if (failed(fused))
+        return rewriter.notifyMatchFailure(op, "fusion failed");
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
+          return use.getOwner() != producer;
+        });
+      rewriter.eraseOp(op);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FoldAffineIntoLayer : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
-    unsigned rank = op.getNumLoops();
-    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
-        rank == 0 || op.getNumParallelLoops() != rank ||
-        !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
-        !op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
+    if (!isElementwise(op))
       return failure();
+    unsigned rank = op.getNumLoops();
     MLIRContext *ctx = op.getContext();
     AffineExpr channel = getAffineDimExpr(rank - 1, ctx);
-    AffineExpr zeroExpr = getAffineConstantExpr(0, ctx);
     // Exactly one input is the layer's output; the others are constants
     // per output channel (or uniform).
     Block &body = op.getRegion().front();
     OpOperand *yOperand = nullptr;
     Operation *layer = nullptr;
     DenseElementsAttr weights;
-    SmallVector<std::pair<BlockArgument, DenseElementsAttr>> perChannel;
-    for (OpOperand *in : op.getDpsInputOperands()) {
-      AffineMap map = op.getMatchingIndexingMap(in);
-      DenseElementsAttr attr;
-      if (!yOperand && map.isIdentity()) {
-        if ((layer = getFoldableLayer(in->get(), weights))) {
-          yOperand = in;
-          continue;
-        }
+    for (OpOperand *in : op.getDpsInputOperands())
+      if (op.getMatchingIndexingMap(in).isIdentity() &&
+          (layer = getFoldableLayer(in->get(), weights))) {
+        yOperand = in;
+        break;
       }
-      if (!matchPattern(in->get(), m_Constant(&attr)) ||
-          !attr.getElementType().isF32())
-        return failure();
-      auto type = cast<RankedTensorType>(attr.getType());
-      for (auto [d, e] : llvm::enumerate(map.getResults()))
-        if (e != channel && !(e == zeroExpr && type.getDimSize(d) == 1))
-          return failure();
-      perChannel.push_back({op.getMatchingBlockArgument(in), attr});
-    }
     if (!yOperand)
       return rewriter.notifyMatchFailure(op, "no foldable layer input");
-    // Affine in y by structure.
-    llvm::DenseMap<Value, Kind> kinds;
-    BlockArgument y = op.getMatchingBlockArgument(yOperand);
-    kinds[y] = Kind::Affine;
-    for (auto &[arg, attr] : perChannel)
-      kinds[arg] = Kind::Constant;
-    auto kindOf = [&](Value v) -> std::optional<Kind> {
-      auto it = kinds.find(v);
-      if (it != kinds.end())
-        return it->second;
-      if (matchPattern(v, m_Constant()))
-        return Kind::Constant;
-      return std::nullopt;
-    };
-    for (Operation &inner : body.without_terminator()) {
-      if (isa<arith::ConstantOp>(inner))
-        continue;
-      if (inner.getNumResults() != 1)
-        return failure();
-      SmallVector<Kind> ks;
-      for (Value operand : inner.getOperands()) {
-        auto k = kindOf(operand);
-        if (!k)
-          return failure();
-        ks.push_back(*k);
-      }
-      bool anyAffine = llvm::is_contained(ks, Kind::Affine);
-      Kind result = Kind::Constant;
-      if (anyAffine) {
-        if (isa<arith::AddFOp, arith::SubFOp>(inner) ||
-            isa<arith::NegFOp>(inner) ||
-            (isa<arith::MulFOp>(inner) && ks[0] != ks[1]) ||
-            (isa<arith::DivFOp>(inner) && ks[1] == Kind::Constant))
-          result = Kind::Affine;
-        else
-          return rewriter.notifyMatchFailure(op, "not affine in the layer");
-      } else if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp,
-                       arith::DivFOp, arith::NegFOp, math::SqrtOp,
-                       math::RsqrtOp>(inner)) {
-        return failure();
-      }
-      kinds[inner.getResult(0)] = result;
-    }
-    Value yielded = body.getTerminator()->getOperand(0);
-    if (kindOf(yielded) != Kind::Affine)
+    auto constants = getPerChannelConstants(op, yOperand);
+    if (!constants)
       return failure();
+    SmallVector<std::pair<BlockArgument, DenseElementsAttr>> perChannel =
+        std::move(*constants);
+    // Affine in y by structure.
+    BlockArgument y = op.getMatchingBlockArgument(yOperand);
+    if (!isAffineBody(body, y, argumentsOf(perChannel)))
+      return rewriter.notifyMatchFailure(op, "not affine in the layer");
+    Value yielded = body.getTerminator()->getOperand(0);
     // A bias alone (y + b) is what the rewrite leaves: nothing to fold.
     if (auto add = yielded.getDefiningOp<arith::AddFOp>())
       if ((add.getLhs() == y || add.getRhs() == y) &&
@@ -294,5 +391,6 @@ struct QntFoldAffineIntoLayersPass
 
 void quantopt::populateQntFoldAffineIntoLayersPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<FoldAffineIntoLayer>(patterns.getContext());
+  patterns.add<FuseAffineIntoAffine, FoldAffineIntoLayer>(
+      patterns.getContext());
 }
