@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/ElementwiseFusion.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -57,16 +58,8 @@ struct FuseProducer : OpRewritePattern<linalg::GenericOp> {
     for (OpOperand &operand : op->getOpOperands()) {
       if (!linalg::areElementwiseOpsFusable(&operand) || !isFusable(&operand))
         continue;
-      Operation *producer = operand.get().getDefiningOp();
-      FailureOr<linalg::ElementwiseOpFusionResult> fused =
-          linalg::fuseElementwiseOps(rewriter, &operand);
-      if (failed(fused))
+      if (failed(quantopt::fuseProducerIntoConsumer(rewriter, &operand)))
         return rewriter.notifyMatchFailure(op, "fusion failed");
-      for (auto [original, replacement] : fused->replacements)
-        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
-          return use.getOwner() != producer;
-        });
-      rewriter.eraseOp(op);
       return success();
     }
     return failure();

@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Dialect/Qnt/Transforms/ElementwiseFusion.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -252,15 +253,8 @@ struct FuseAffineIntoAffine : OpRewritePattern<linalg::GenericOp> {
           !isAffineBody(op.getRegion().front(), op.getMatchingBlockArgument(in),
                         argumentsOf(*outer)))
         continue;
-      FailureOr<linalg::ElementwiseOpFusionResult> fused =
-          linalg::fuseElementwiseOps(rewriter, in);
-      if (failed(fused))
+      if (failed(quantopt::fuseProducerIntoConsumer(rewriter, in)))
         return rewriter.notifyMatchFailure(op, "fusion failed");
-      for (auto [original, replacement] : fused->replacements)
-        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
-          return use.getOwner() != producer;
-        });
-      rewriter.eraseOp(op);
       return success();
     }
     return failure();
