@@ -115,3 +115,76 @@ func.func @splat_weights(%x: tensor<2x6xi8>) -> tensor<2x4xf32> {
   } -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// A collapse_shape between two element-wise generics (a GELU on [B][T][C],
+// then the [B*T][C] quantization of a layer's input): the consumer is
+// expanded to the producer's shape, the two fuse, and the collapse moves
+// onto the result. Both pattern sets do it.
+// CHECK-LABEL: func.func @across_collapse
+// CHECK: %[[F:.*]] = linalg.generic
+// CHECK-SAME: ins(%arg0 : tensor<2x3x4xf32>) outs(%{{.*}} : tensor<2x3x4xi8>)
+// CHECK: math.erf
+// CHECK: arith.fptosi
+// CHECK-NOT: linalg.generic
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[F]] {{\[}}[0, 1], [2]] : tensor<2x3x4xi8> into tensor<6x4xi8>
+// CHECK: return %[[C]]
+// ONLY-LABEL: func.func @across_collapse
+// ONLY: linalg.generic
+// ONLY-SAME: ins(%arg0 : tensor<2x3x4xf32>) outs(%{{.*}} : tensor<2x3x4xi8>)
+// ONLY-NOT: linalg.generic
+// ONLY: tensor.collapse_shape
+func.func @across_collapse(%x: tensor<2x3x4xf32>) -> tensor<6x4xi8> {
+  %e = tensor.empty() : tensor<2x3x4xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<2x3x4xf32>) outs(%e : tensor<2x3x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.erf %in : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x4xf32>
+  %c = tensor.collapse_shape %g [[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+  %e2 = tensor.empty() : tensor<6x4xi8>
+  %q = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%c : tensor<6x4xf32>) outs(%e2 : tensor<6x4xi8>) {
+  ^bb0(%in: f32, %out: i8):
+    %r = arith.fptosi %in : f32 to i8
+    linalg.yield %r : i8
+  } -> tensor<6x4xi8>
+  return %q : tensor<6x4xi8>
+}
+
+// The collapse stays where the producer has another user (it would be
+// computed twice) or the consumer is not element-wise (a reduction).
+// CHECK-LABEL: func.func @collapse_kept
+// CHECK: %[[G:.*]] = linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<2x3x4xf32>)
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[G]]
+// CHECK: linalg.generic {{.*}} ins(%[[C]] : tensor<6x4xf32>)
+// CHECK: %[[G2:.*]] = linalg.generic
+// CHECK-SAME: outs(%{{.*}} : tensor<2x3x4xf32>)
+// CHECK: %[[C2:.*]] = tensor.collapse_shape %[[G2]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[C2]] : tensor<6x4xf32>)
+func.func @collapse_kept(%x: tensor<2x3x4xf32>, %acc: tensor<6xf32>) -> (tensor<2x3x4xf32>, tensor<6x4xf32>, tensor<6xf32>) {
+  %e = tensor.empty() : tensor<2x3x4xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<2x3x4xf32>) outs(%e : tensor<2x3x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.erf %in : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x4xf32>
+  %c = tensor.collapse_shape %g [[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+  %e2 = tensor.empty() : tensor<6x4xf32>
+  %n = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%c : tensor<6x4xf32>) outs(%e2 : tensor<6x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.negf %in : f32
+    linalg.yield %r : f32
+  } -> tensor<6x4xf32>
+  %g2 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<2x3x4xf32>) outs(%e : tensor<2x3x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.exp %in : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x4xf32>
+  %c2 = tensor.collapse_shape %g2 [[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+  %s = linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%c2 : tensor<6x4xf32>) outs(%acc : tensor<6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %in, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<6xf32>
+  return %g, %n, %s : tensor<2x3x4xf32>, tensor<6x4xf32>, tensor<6xf32>
+}

@@ -312,7 +312,9 @@ def Qnt_AnyParams : Attr<CPred<"::llvm::isa<::mlir::qnt::ParamsAttr>($_self)">,
   let convertFromStorage = "$_self";
 }
 
-def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
+def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
   let summary = "A quantized layer: an integer contraction with its parameters";
   let description = [{
     One quantized layer (matmul, batched matmul, 2-D convolution, depthwise
@@ -414,6 +416,11 @@ def Qnt_ContractOp : Qnt_Op<"contract", [Pure, AttrSizedOperandSegments]> {
     `convert-qnt-to-linalg` expands the op into integer linalg code with the
     zero-point terms outside the reduction and the weight sums computed at
     compile time; `--qnt-codegen` lowers it to the kernels.
+
+    The op reifies its result's sizes (`ReifyRankedShapedTypeOpInterface`):
+    a dynamic result dimension is read from the input or the weight
+    dimension its loop indexes alone, so a `tensor.dim` of the result (a
+    dynamic batch) does not keep the layer alive.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
       Optional<RankedTensorOf<[I32]>>:$bias,

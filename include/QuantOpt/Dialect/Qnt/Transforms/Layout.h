@@ -1,12 +1,14 @@
-//===- Layout.h - Helpers of the layout rewrites -------------------*- C++ -*-===//
+//===- Layout.h - Helpers of the layout rewrites -------------------*- C++
+//-*-===//
 //
 // Part of the QuantOpt project.
 //
 //===----------------------------------------------------------------------===//
 //
-// The pieces qnt-convert-to-nhwc, the QDQ fold and the VNNI kernels'
-// NCHW conversion share: a constant, an empty tensor or quantization
-// parameters with their dimensions permuted.
+// The pieces qnt-convert-to-nhwc, the QDQ fold, the chains' quantize moves
+// and the VNNI kernels' NCHW conversion share: a constant, an empty tensor
+// or quantization parameters with their dimensions permuted, and the
+// recognition of a padding spelled as an insertion.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +16,7 @@
 #define QUANTOPT_DIALECT_QNT_TRANSFORMS_LAYOUT_H
 
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -33,6 +36,11 @@ mlir::Value emptyPermuted(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 /// parameters unchanged); null for blocked parameters.
 mlir::qnt::ParamsAttr permuteParams(mlir::qnt::ParamsAttr params,
                                     llvm::ArrayRef<int64_t> axisMap);
+
+/// Whether `insert` places its source, whole-rank, into a linalg.fill: a
+/// padding spelled as an insertion, or the zero-stuffed input of a
+/// transposed convolution.
+bool isInsertIntoFill(mlir::tensor::InsertSliceOp insert);
 
 } // namespace quantopt
 

@@ -23,6 +23,35 @@ using namespace mlir;
 using namespace mlir::qnt;
 namespace num = quantopt::numerics;
 
+LogicalResult ContractOp::reifyResultShapes(
+    OpBuilder &b, ReifiedRankedShapedTypeDims &reifiedReturnShapes) {
+  auto type = cast<RankedTensorType>(getResult().getType());
+  SmallVector<OpFoldResult> sizes;
+  for (auto [i, e] : llvm::enumerate(getResultMap().getResults())) {
+    if (!type.isDynamicDim(i)) {
+      sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
+      continue;
+    }
+    // The operand dimension the result's loop indexes alone (a batch); a
+    // loop read only through a window (d1 * 2 + d4) is not reified.
+    auto loop = dyn_cast<AffineDimExpr>(e);
+    OpFoldResult size;
+    for (auto [operand, map] : {std::pair(getInput(), getInputMap()),
+                                std::pair(getWeight(), getWeightMap())}) {
+      for (auto [axis, r] : llvm::enumerate(map.getResults())) {
+        if (size || !loop || r != loop)
+          continue;
+        size = tensor::getMixedSize(b, getLoc(), operand, axis);
+      }
+    }
+    if (!size)
+      return failure();
+    sizes.push_back(size);
+  }
+  reifiedReturnShapes.push_back(std::move(sizes));
+  return success();
+}
+
 num::StorageKind ContractOp::getInputStorageKind() {
   if (ParamsAttr params = getInputParamsAttr())
     return params.getStorageKind();

@@ -11,6 +11,23 @@
 
 using namespace mlir;
 
+bool quantopt::isElementwiseGeneric(Operation *op) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  return generic && generic.hasPureTensorSemantics() &&
+         generic.getNumLoops() > 0 &&
+         generic.getNumParallelLoops() == generic.getNumLoops() &&
+         generic.getNumDpsInits() == 1;
+}
+
+bool quantopt::isElementwiseMap(Operation *op) {
+  if (!isElementwiseGeneric(op))
+    return false;
+  auto generic = cast<linalg::GenericOp>(op);
+  OpOperand *init = generic.getDpsInitOperand(0);
+  return generic.getMatchingIndexingMap(init).isIdentity() &&
+         !generic.payloadUsesValueFromOperand(init);
+}
+
 LogicalResult quantopt::fuseProducerIntoConsumer(RewriterBase &rewriter,
                                                  OpOperand *operand) {
   Operation *producer = operand->get().getDefiningOp();

@@ -121,16 +121,6 @@ struct Evaluator {
   }
 };
 
-/// Whether `op` is an element-wise generic the fold reads: parallel, one
-/// result written at the identity, its init unread.
-bool isElementwise(linalg::GenericOp op) {
-  unsigned rank = op.getNumLoops();
-  return op.hasPureTensorSemantics() && op.getNumDpsInits() == 1 && rank != 0 &&
-         op.getNumParallelLoops() == rank &&
-         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() &&
-         op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty();
-}
-
 /// The inputs of `op` other than `yOperand` as per-output-channel (or
 /// uniform) f32 constants, with their block arguments; std::nullopt when
 /// one is not.
@@ -222,12 +212,12 @@ struct FuseAffineIntoAffine : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!isElementwise(op))
+    if (!quantopt::isElementwiseMap(op))
       return failure();
     for (OpOperand *in : op.getDpsInputOperands()) {
       auto producer = in->get().getDefiningOp<linalg::GenericOp>();
       if (!producer || !op.getMatchingIndexingMap(in).isIdentity() ||
-          !isElementwise(producer) ||
+          !quantopt::isElementwiseMap(producer) ||
           !llvm::all_of(producer->getUsers(),
                         [&](Operation *user) { return user == op; }) ||
           !linalg::areElementwiseOpsFusable(in))
@@ -265,7 +255,7 @@ struct FoldAffineIntoLayer : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!isElementwise(op))
+    if (!quantopt::isElementwiseMap(op))
       return failure();
     unsigned rank = op.getNumLoops();
     MLIRContext *ctx = op.getContext();

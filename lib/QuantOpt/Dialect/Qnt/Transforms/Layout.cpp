@@ -53,6 +53,11 @@ namespace quantopt {
 using namespace mlir;
 using namespace quantopt;
 
+bool quantopt::isInsertIntoFill(tensor::InsertSliceOp insert) {
+  return insert.getSourceType().getRank() == insert.getDestType().getRank() &&
+         insert.getDest().getDefiningOp<linalg::FillOp>();
+}
+
 namespace {
 constexpr int64_t kToNhwc[] = {0, 2, 3, 1};
 constexpr int64_t kToNchw[] = {0, 3, 1, 2};
@@ -438,14 +443,6 @@ struct SinkTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
     return success();
   }
 };
-
-/// Whether `insert` places its source, whole-rank, into a fill: a zero
-/// padding spelled as an insertion, or the zero-stuffed input of a
-/// transposed convolution.
-bool isInsertIntoFill(tensor::InsertSliceOp insert) {
-  return insert.getSourceType().getRank() == insert.getDestType().getRank() &&
-         insert.getDest().getDefiningOp<linalg::FillOp>();
-}
 
 /// Whether `v` is a function argument, or computed from one by zero
 /// padding (a tensor.pad or an insertion into a fill), transposes and

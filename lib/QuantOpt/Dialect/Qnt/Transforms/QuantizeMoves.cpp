@@ -19,6 +19,7 @@
 #include "ChainPredicates.h"
 #include "QuantOpt/Dialect/Qnt/IR/Qnt.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/ChainLayers.h"
+#include "QuantOpt/Dialect/Qnt/Transforms/Layout.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -69,12 +70,11 @@ struct QuantizeOfDequantized : OpRewritePattern<qnt::QuantizeOp> {
 /// by it alone: a transposed convolution's zero-stuffed input.
 bool isInsertIntoZeros(Operation *op) {
   auto insert = dyn_cast<tensor::InsertSliceOp>(op);
-  if (!insert ||
-      insert.getSourceType().getRank() != insert.getDestType().getRank())
+  if (!insert || !quantopt::isInsertIntoFill(insert))
     return false;
   auto fill = insert.getDest().getDefiningOp<linalg::FillOp>();
   FloatAttr value;
-  return fill && fill->hasOneUse() &&
+  return fill->hasOneUse() &&
          fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() &&
          matchPattern(fill.getInputs()[0], m_Constant(&value)) &&
          value.getValue().isZero();

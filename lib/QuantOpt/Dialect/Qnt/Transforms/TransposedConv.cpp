@@ -63,6 +63,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "QuantOpt/Dialect/Qnt/Transforms/ElementwiseFusion.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -153,21 +154,25 @@ Value regroupPhases(OpBuilder &b, Location loc, Value y, int64_t phases) {
       SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
 }
 
+/// Whether `op` has one user besides the tensor.dims that read a dynamic
+/// batch size (a crop's, the phases' regrouping): the sinks rebuild those
+/// sizes from what they move.
+bool usedOnceBesidesSizes(Operation *op) {
+  return llvm::count_if(op->getUsers(), [](Operation *user) {
+           return !isa<tensor::DimOp>(user);
+         }) == 1;
+}
+
 /// Matches `v` = regroupPhases(y, P) as built above, each reshape used
 /// once besides the tensor.dim of a batch size; returns y.
 Value matchRegroupedPhases(Value v) {
-  auto usedOnce = [](Operation *op) {
-    return llvm::count_if(op->getUsers(), [](Operation *user) {
-             return !isa<tensor::DimOp>(user);
-           }) == 1;
-  };
   auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
-  if (!collapse || !usedOnce(collapse) ||
+  if (!collapse || !usedOnceBesidesSizes(collapse) ||
       collapse.getReassociationIndices() !=
           SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}})
     return {};
   auto expand = collapse.getSrc().getDefiningOp<tensor::ExpandShapeOp>();
-  if (!expand || !usedOnce(expand) ||
+  if (!expand || !usedOnceBesidesSizes(expand) ||
       expand.getReassociationIndices() !=
           SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}})
     return {};
@@ -204,14 +209,10 @@ Value replayCrop(OpBuilder &b, Location loc, tensor::ExtractSliceOp crop,
                                         sizes, crop.getMixedStrides());
 }
 
-/// Whether `op` is an element-wise generic the sinks move: 4-D, parallel,
-/// one result written at the identity, its init and indices unread.
+/// Whether `op` is an element-wise generic the sinks move: a 4-D map of
+/// its inputs (isElementwiseMap) that reads no loop index.
 bool isSinkable(linalg::GenericOp op) {
-  return op.hasPureTensorSemantics() && op.getNumDpsInits() == 1 &&
-         op.getNumLoops() == 4 &&
-         op.getNumParallelLoops() == op.getNumLoops() &&
-         op.getIndexingMapsArray().back().isIdentity() &&
-         !op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)) &&
+  return quantopt::isElementwiseMap(op) && op.getNumLoops() == 4 &&
          op.getBody()->getOps<linalg::IndexOp>().empty();
 }
 
@@ -236,9 +237,7 @@ Value cloneGeneric(RewriterBase &rewriter, linalg::GenericOp op,
 Value matchDepthToSpace(Value v, Layout &layout, int64_t &kh, int64_t &kw) {
   // The collapse has one user besides the tensor.dim of a crop's batch.
   auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>();
-  if (!collapse || llvm::count_if(collapse->getUsers(), [](Operation *user) {
-                     return !isa<tensor::DimOp>(user);
-                   }) != 1)
+  if (!collapse || !usedOnceBesidesSizes(collapse))
     return {};
   auto transpose = collapse.getSrc().getDefiningOp<linalg::TransposeOp>();
   if (!transpose || !transpose->hasOneUse() ||
@@ -731,10 +730,7 @@ struct SinkInterleave : OpRewritePattern<linalg::GenericOp> {
     SmallVector<tensor::InsertSliceOp> inserts;
     while (auto insert = v.getDefiningOp<tensor::InsertSliceOp>()) {
       // One user besides the tensor.dim of a crop's dynamic batch.
-      if (llvm::count_if(
-              insert->getUsers(),
-              [](Operation *user) { return !isa<tensor::DimOp>(user); }) != 1 ||
-          insert.getType().getRank() != 4 ||
+      if (!usedOnceBesidesSizes(insert) || insert.getType().getRank() != 4 ||
           ShapedType::isDynamicShape(insert.getStaticOffsets()) ||
           ShapedType::isDynamicShape(insert.getStaticStrides()))
         return std::nullopt;
