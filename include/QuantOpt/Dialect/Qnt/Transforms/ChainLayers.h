@@ -39,7 +39,10 @@ void populateQntChainLayersPatterns(mlir::RewritePatternSet &patterns,
 /// transposes (quantization is element-wise and zero quantizes to the zero
 /// point); a tensor read only in slices quantized alike is quantized once
 /// and sliced as integers; a tensor assembled by insertions into an empty
-/// tensor is quantized part by part. All give the same bits.
+/// tensor is quantized part by part; and a per-tensor, symmetric or
+/// asymmetric qnt.dynamic_quantize of a zero padding quantizes the unpadded
+/// tensor and pads the integers with the solved zero point (--qnt-quantize
+/// activations=dynamic runs the set too). All give the same bits.
 void populateQntQuantizeMovePatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the pattern that moves a constant bias (and clamps) after a static

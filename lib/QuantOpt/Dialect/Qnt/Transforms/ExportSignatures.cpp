@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
 namespace quantopt {
@@ -38,6 +39,10 @@ static qnt::ParamsAttr getStorageParams(Value value) {
 }
 
 static bool isUnsignedStorage(Value value) {
+  // A padding of stored values (a quantization moved above it) keeps their
+  // storage.
+  if (auto pad = value.getDefiningOp<tensor::PadOp>())
+    return isUnsignedStorage(pad.getSource());
   // Packed sub-byte storage travels as raw bytes (uint8).
   for (Operation *user : value.getUsers())
     if (auto d = dyn_cast<qnt::DequantizeOp>(user); d && d.hasPacking())

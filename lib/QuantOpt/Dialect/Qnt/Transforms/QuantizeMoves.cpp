@@ -8,8 +8,9 @@
 // (populateQntQuantizeMovePatterns): a requantization of dequantized values
 // through scale-preserving ops becomes those ops on the stored integers; a
 // quantization after zero padding, zero stuffing, reshapes and transposes
-// moves before them; slices quantized alike become one quantization; and a
-// quantization of parts inserted into an empty tensor moves onto the parts.
+// moves before them; slices quantized alike become one quantization; a
+// quantization of parts inserted into an empty tensor moves onto the parts;
+// and a run-time quantization of a zero padding moves above it.
 // All keep the values bit for bit; they let a QDQ model's pairs around
 // pooling and padding disappear, let the kernels fuse quantizations into
 // their stores, and let a transposed convolution's phases chain.
@@ -21,6 +22,7 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/ChainLayers.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Layout.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -253,9 +255,51 @@ struct QuantizeParts : OpRewritePattern<qnt::QuantizeOp> {
     return success();
   }
 };
+/// qnt.dynamic_quantize(tensor.pad(x, 0)) per tensor, symmetric or
+/// asymmetric -> tensor.pad(qnt.dynamic_quantize(x), z) on the stored
+/// integers, z the zero point solved at run time: both schemes solve from a
+/// range that holds 0 (numerics::solveFromRange: the largest magnitude, or
+/// [min(lo, 0), max(hi, 0)]), so the padding's zeros change no parameter,
+/// and 0 quantizes to z. The range and the quantization then read the
+/// smaller tensor and the padding moves a quarter of the bytes (a
+/// dynamically quantized convolution's input).
+struct DynamicQuantizeBeforePad : OpRewritePattern<qnt::DynamicQuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qnt::DynamicQuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getPerRow() || op.getBlock() ||
+        (op.getScheme() != qnt::DynamicScheme::asymmetric &&
+         op.getScheme() != qnt::DynamicScheme::symmetric))
+      return failure();
+    auto pad = op.getInput().getDefiningOp<tensor::PadOp>();
+    FloatAttr value;
+    if (!pad || !pad->hasOneUse() || !pad.getConstantPaddingValue() ||
+        !matchPattern(pad.getConstantPaddingValue(), m_Constant(&value)) ||
+        !value.getValue().isZero())
+      return failure();
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    auto stored = dyn_cast<IntegerType>(resultType.getElementType());
+    if (!stored || stored.getWidth() >= 32)
+      return failure();
+    Location loc = op.getLoc();
+    auto moved = qnt::DynamicQuantizeOp::create(
+        rewriter, loc,
+        TypeRange{pad.getSourceType().clone(stored), op.getScales().getType(),
+                  op.getZeroPoints().getType()},
+        pad.getSource(), op->getAttrs());
+    Value z = tensor::ExtractOp::create(rewriter, loc, moved.getZeroPoints(),
+                                        ValueRange{});
+    Value zStored = arith::TruncIOp::create(rewriter, loc, stored, z);
+    Value padded = tensor::PadOp::create(
+        rewriter, pad.getLoc(), resultType, moved.getResult(),
+        pad.getMixedLowPad(), pad.getMixedHighPad(), zStored, pad.getNofold());
+    rewriter.replaceOp(op, {padded, moved.getScales(), moved.getZeroPoints()});
+    return success();
+  }
+};
 } // namespace
 
 void quantopt::populateQntQuantizeMovePatterns(RewritePatternSet &patterns) {
   patterns.add<QuantizeOfDequantized, QuantizeBeforeMoves, QuantizeBeforeSlices,
-               QuantizeParts>(patterns.getContext());
+               QuantizeParts, DynamicQuantizeBeforePad>(patterns.getContext());
 }
