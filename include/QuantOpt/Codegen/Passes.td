@@ -278,13 +278,7 @@ def QntFuseElementwise : Pass<"qnt-fuse-elementwise", "::mlir::func::FuncOp"> {
     tensors) whose producer is used by the consumer alone: an activation
     an importer spells op by op (HardSwish as `x + 3`, a clip, a product
     and a division) becomes one generic, one pass over memory, which the
-    f32 kernels then fuse into their stores. A `tensor.collapse_shape`
-    between two such generics, used by the consumer alone (a GELU on
-    [B][T][C], then the [B*T][C] quantization of the next layer's input),
-    does not keep them apart: upstream's reshape fusion by expansion
-    (`linalg::populateFoldReshapeOpsByExpansionPatterns`, restricted to
-    that case) expands the consumer to the producer's shape, the two fuse,
-    and the collapse moves onto the result. Contractions, reductions and
+    f32 kernels then fuse into their stores. Contractions, reductions and
     producers with other users are left as they are. First in
     `--qnt-codegen` after the layout conversion; the patterns are
     `populateQntFuseElementwisePatterns`. With `producers-only`, only the

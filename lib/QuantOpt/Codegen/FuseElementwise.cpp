@@ -14,13 +14,6 @@
 // producers whose every use is in the consumer, so nothing is computed
 // twice for another user and no contraction or reduction changes form.
 //
-// A collapse_shape between two such generics (a GELU or a layer
-// normalization on [B][T][C], then the [B*T][C] quantization of the next
-// layer's input) would keep them apart: the consumer is first expanded to
-// the producer's shape (upstream's reshape fusion by expansion,
-// linalg::populateFoldReshapeOpsByExpansionPatterns, restricted to that
-// case) and the collapse moves below it, onto the fused result.
-//
 //===----------------------------------------------------------------------===//
 
 #include "QuantOpt/Codegen/Passes.h"
@@ -28,7 +21,6 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace quantopt {
@@ -50,20 +42,6 @@ bool isFusable(OpOperand *fused) {
   return isElementwiseGeneric(producer) && isElementwiseGeneric(consumer) &&
          llvm::all_of(producer->getUsers(),
                       [&](Operation *user) { return user == consumer; });
-}
-
-/// The restriction of the reshape fold: a consumer generic reading a
-/// collapse_shape of a producer generic, both element-wise, the collapse
-/// and the producer used by it alone, so that the two then fuse.
-bool isCollapseBetweenFusable(OpOperand *reshaped) {
-  Operation *consumer = reshaped->getOwner();
-  auto collapse = reshaped->get().getDefiningOp<tensor::CollapseShapeOp>();
-  if (!collapse || !isElementwiseGeneric(consumer) ||
-      !llvm::all_of(collapse->getUsers(),
-                    [&](Operation *user) { return user == consumer; }))
-    return false;
-  Operation *producer = collapse.getSrc().getDefiningOp();
-  return isElementwiseGeneric(producer) && producer->hasOneUse();
 }
 
 /// A consumer generic with a fusable producer -> one generic (upstream's
@@ -100,13 +78,9 @@ struct QntFuseElementwisePass
 
 void quantopt::populateQntFuseElementwisePatterns(RewritePatternSet &patterns) {
   linalg::populateElementwiseOpsFusionPatterns(patterns, isFusable);
-  linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
-                                                    isCollapseBetweenFusable);
 }
 
 void quantopt::populateQntFuseElementwiseProducersPatterns(
     RewritePatternSet &patterns) {
   patterns.add<FuseProducer>(patterns.getContext());
-  linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
-                                                    isCollapseBetweenFusable);
 }
