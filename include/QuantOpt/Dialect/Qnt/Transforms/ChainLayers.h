@@ -45,6 +45,12 @@ void populateQntChainLayersPatterns(mlir::RewritePatternSet &patterns,
 /// activations=dynamic runs the set too). All give the same bits.
 void populateQntQuantizeMovePatterns(mlir::RewritePatternSet &patterns);
 
+/// Applies populateQntQuantizeMovePatterns alone to `root`, with the greedy
+/// configuration of the chaining (no folding, no constant hoisting, no
+/// region simplification), so that only the moves change the IR; used by
+/// --qnt-quantize activations=dynamic.
+mlir::LogicalResult applyQntQuantizeMoves(mlir::Operation *root);
+
 /// Adds the pattern that moves a constant bias (and clamps) after a static
 /// qnt.contract with a real result into the layer, as its int32 bias.
 void populateQntFoldLayerBiasPatterns(mlir::RewritePatternSet &patterns);

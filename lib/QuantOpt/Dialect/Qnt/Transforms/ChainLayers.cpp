@@ -743,6 +743,14 @@ quantopt::parseRequantizeOption(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
+LogicalResult quantopt::applyQntQuantizeMoves(Operation *root) {
+  RewritePatternSet moves(root->getContext());
+  populateQntQuantizeMovePatterns(moves);
+  if (failed(applyPatternsGreedily(root, std::move(moves), getChainConfig())))
+    return root->emitError("qnt-quantize: the quantize moves did not converge");
+  return success();
+}
+
 LogicalResult quantopt::chainStaticLayers(Operation *root,
                                           qnt::RequantMode mode) {
   MLIRContext *ctx = root->getContext();

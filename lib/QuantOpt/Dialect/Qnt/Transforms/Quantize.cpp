@@ -631,17 +631,8 @@ struct QntQuantizePass
       return signalPassFailure();
     // Run-time quantizations move above zero paddings (the same bytes; the
     // padding then moves integers): the quantize moves of the chains.
-    if (activations == "dynamic") {
-      RewritePatternSet moves(&getContext());
-      populateQntQuantizeMovePatterns(moves);
-      // The moves alone: no folding or constant hoisting elsewhere.
-      GreedyRewriteConfig config;
-      config.enableFolding(false)
-          .enableConstantCSE(false)
-          .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-      if (failed(applyPatternsGreedily(module, std::move(moves), config)))
-        return signalPassFailure();
-    }
+    if (activations == "dynamic" && failed(applyQntQuantizeMoves(module)))
+      return signalPassFailure();
     restoreLayerLocations(module);
     if (activations == "static")
       remarkUnchainedLayers(module);

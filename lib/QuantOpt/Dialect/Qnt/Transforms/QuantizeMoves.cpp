@@ -255,6 +255,7 @@ struct QuantizeParts : OpRewritePattern<qnt::QuantizeOp> {
     return success();
   }
 };
+
 /// qnt.dynamic_quantize(tensor.pad(x, 0)) per tensor, symmetric or
 /// asymmetric -> tensor.pad(qnt.dynamic_quantize(x), z) on the stored
 /// integers, z the zero point solved at run time: both schemes solve from a
