@@ -102,6 +102,11 @@ void populateQntStridedCopiesPatterns(mlir::RewritePatternSet &patterns);
 /// with a masked tail.
 void populateQntVectorizeCopyLoopsPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the rewrites of qnt-expand-math: math.isinf, math.isnormal and
+/// math.clampf (scalars and vectors of any float type) in arith and
+/// math.absf, which lower everywhere.
+void populateQntExpandMathPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the patterns of qnt-polynomial-math: upstream's polynomial
 /// approximations of the f32 math ops for which `approximate(name)` holds
 /// (operation names: "math.exp", "math.tanh", ...).

@@ -373,6 +373,27 @@ def QntLibmExpm1Log1p : Pass<"qnt-libm-expm1-log1p", "::mlir::ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def QntExpandMath : Pass<"qnt-expand-math"> {
+  let summary = "The math ops without an LLVM lowering, in arith";
+  let description = [{
+    Upstream's math-to-LLVM and math-to-libm conversions leave three ops
+    without a lowering, so that a model containing one failed to compile.
+    This pass, which both `--qnt-lower-to-llvm` and `--qnt-codegen` run
+    before the math lowering (scalars and vectors alike), rewrites them:
+    - `math.isinf x`: `|x| == inf` (ordered: false for NaN);
+    - `math.isnormal x`: `smallest normal <= |x| < inf` (ordered);
+    - `math.clampf x to [lo, hi]`: `minimumf(maximumf(x, lo), hi)`, as
+      `np.clip`: NaN in any operand gives NaN. (Upstream's `math-expand-ops`
+      follows the op's documented formula `maxf(minf(x, lo), hi)`, which
+      gives `hi` for every `x` when `lo < hi`.)
+    `math.ipowi` and `math.fpowi` take upstream's `convert-math-to-funcs`
+    (exact repeated squaring, one call per element of a vector), which the
+    pipelines run after this pass. The rewrite is
+    `populateQntExpandMathPatterns`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def QntSingleShare : Pass<"qnt-single-share", "::mlir::func::FuncOp"> {
   let summary = "One-iteration parallel loops run inline, without an OpenMP fork";
   let description = [{

@@ -12,6 +12,7 @@
 // call per element (math-to-libm scalarizes vector math) is not what a
 // GELU or a softmax costs. And qnt-libm-expm1-log1p: libm's expm1 and
 // log1p where LLVM's lowering would compute exp(x) - 1 and log(1 + x).
+// And qnt-expand-math: the math ops no upstream conversion lowers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,7 @@
 
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -103,3 +105,96 @@ struct QntLibmExpm1Log1pPass
   }
 };
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// qnt-expand-math
+//===----------------------------------------------------------------------===//
+
+namespace quantopt {
+#define GEN_PASS_DEF_QNTEXPANDMATH
+#include "QuantOpt/Codegen/Passes.h.inc"
+} // namespace quantopt
+
+namespace {
+/// The float constant `value` of `x`'s (scalar or vector) type.
+Value floatConstant(
+    OpBuilder &b, Location loc, Value x,
+    llvm::function_ref<APFloat(const llvm::fltSemantics &)> value) {
+  auto element = cast<FloatType>(getElementTypeOrSelf(x.getType()));
+  return createScalarOrSplatConstant(b, loc, x.getType(),
+                                     value(element.getFloatSemantics()));
+}
+
+/// math.isinf x -> |x| == inf (ordered, so false for NaN). Upstream's
+/// math-to-LLVM lowers isnan and isfinite (llvm.is.fpclass) but not this.
+struct ExpandIsInf : OpRewritePattern<math::IsInfOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::IsInfOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value abs = math::AbsFOp::create(rewriter, loc, op.getOperand());
+    Value inf = floatConstant(rewriter, loc, abs, [](const auto &sem) {
+      return APFloat::getInf(sem);
+    });
+    rewriter.replaceOpWithNewOp<arith::CmpFOp>(op, arith::CmpFPredicate::OEQ,
+                                               abs, inf);
+    return success();
+  }
+};
+
+/// math.isnormal x -> smallest normal <= |x| < inf (ordered: false for NaN,
+/// zeros and subnormals).
+struct ExpandIsNormal : OpRewritePattern<math::IsNormalOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::IsNormalOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value abs = math::AbsFOp::create(rewriter, loc, op.getOperand());
+    Value tiny = floatConstant(rewriter, loc, abs, [](const auto &sem) {
+      return APFloat::getSmallestNormalized(sem);
+    });
+    Value inf = floatConstant(rewriter, loc, abs, [](const auto &sem) {
+      return APFloat::getInf(sem);
+    });
+    Value atLeastTiny = arith::CmpFOp::create(
+        rewriter, loc, arith::CmpFPredicate::OGE, abs, tiny);
+    Value finite = arith::CmpFOp::create(rewriter, loc,
+                                         arith::CmpFPredicate::OLT, abs, inf);
+    rewriter.replaceOpWithNewOp<arith::AndIOp>(op, atLeastTiny, finite);
+    return success();
+  }
+};
+
+/// math.clampf x to [lo, hi] -> minimumf(maximumf(x, lo), hi), np.clip's
+/// order (hi wins when lo > hi) with NaN from any operand. Not upstream's
+/// math-expand-ops, which follows the op's documented maxf(minf(x, lo), hi)
+/// and so gives hi for every x when lo < hi.
+struct ExpandClampF : OpRewritePattern<math::ClampFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::ClampFOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    arith::FastMathFlagsAttr fastmath = op.getFastmathAttr();
+    Value low = arith::MaximumFOp::create(rewriter, loc, op.getValue(),
+                                          op.getMin(), fastmath);
+    rewriter.replaceOpWithNewOp<arith::MinimumFOp>(op, low, op.getMax(),
+                                                   fastmath);
+    return success();
+  }
+};
+
+struct QntExpandMathPass
+    : quantopt::impl::QntExpandMathBase<QntExpandMathPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    quantopt::populateQntExpandMathPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace
+
+void quantopt::populateQntExpandMathPatterns(RewritePatternSet &patterns) {
+  patterns.add<ExpandIsInf, ExpandIsNormal, ExpandClampF>(
+      patterns.getContext());
+}

@@ -131,6 +131,11 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   pm.addPass(arith::createArithExpandOpsPass(expand));
   // expm1 and log1p through libm: LLVM's lowering of them is imprecise.
   pm.addPass(quantopt::createQntLibmExpm1Log1p());
+  // The math ops neither conversion below lowers: isinf, isnormal and
+  // clampf in arith; ipowi and fpowi (a vector exponent has no llvm.powi)
+  // as calls of upstream's generated functions.
+  pm.addPass(quantopt::createQntExpandMath());
+  pm.addPass(createConvertMathToFuncs());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   // After the math lowering: math-to-libm scalarizes a vector math op
