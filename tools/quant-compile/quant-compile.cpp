@@ -6,10 +6,13 @@
 //
 //   quant-compile FILE.mlir -o model.o [--header model.h] [--entry NAME ...]
 //                 [--prefix P] [--cpu host|x86-64-v3|sapphirerapids|...]
-//                 [--features +f,-g] [--print-link-flags]
+//                 [--features +f,-g] [--codegen[="OPTIONS"]]
+//                 [--print-link-flags]
 //
-// Lowers FILE with --qnt-lower-to-llvm unless it is in the LLVM dialect
-// already (the output of --qnt-codegen), compiles it for the CPU and writes
+// Lowers FILE unless it is in the LLVM dialect already (the output of
+// --qnt-codegen): with --qnt-codegen when --codegen is given (the kernels'
+// instruction set following --cpu), else with --qnt-lower-to-llvm; compiles
+// it for the CPU and writes
 // a relocatable object and a C header declaring the entries. Both files are
 // written only when everything succeeded. See docs/Tools.md and
 // examples/aot.
@@ -66,6 +69,13 @@ static cl::opt<std::string>
     features("features",
              cl::desc("Extra LLVM target features, e.g. +avx512vnni,-amx-tile"),
              cl::cat(category));
+static cl::opt<std::string> codegen(
+    "codegen", cl::ValueOptional,
+    cl::desc("Lower a module not yet in the LLVM dialect with the kernels: "
+             "--qnt-codegen with these options (default: none; with --cpu "
+             "other than host, isa=, lanes= and bf16= follow that CPU unless "
+             "given), instead of the reference lowering"),
+    cl::value_desc("\"threads=2 ...\""), cl::cat(category));
 static cl::opt<bool> printLinkFlags(
     "print-link-flags",
     cl::desc("Print the flags to link the object with on stdout"),
@@ -155,6 +165,8 @@ int main(int argc, char **argv) {
   options.cpu = cpu;
   options.features = features;
   options.sourceName = inputFile;
+  if (codegen.getNumOccurrences())
+    options.codegen = codegen.getValue();
   auto result = quantopt::runtime::compileAheadOfTime(*module, options);
   if (!result)
     return fail(llvm::toString(result.takeError()));

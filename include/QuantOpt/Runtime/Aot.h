@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ struct AotOptions {
   std::string cpu = "host";
   /// Extra LLVM target features, e.g. "+avx512vnni,-avx512bf16".
   std::string features;
+  /// When set, a module not yet in the LLVM dialect is lowered with
+  /// --qnt-codegen=<codegen> (the kernels; "" for the defaults) instead of
+  /// the reference lowering. For a CPU other than "host", the options it
+  /// does not name follow the CPU: isa=vnni with AVX512-VNNI, isa=vnni
+  /// lanes=8 with AVX-VNNI, isa=avx2 lanes=8 with AVX2, isa=generic
+  /// otherwise, and bf16=avx512 only with AVX512-BF16.
+  std::optional<std::string> codegen;
   /// Named in the header's comment (the input file).
   std::string sourceName;
 };
@@ -53,8 +61,9 @@ struct AotResult {
   std::string releaseSymbol;
 };
 
-/// Lowers `module` in place with qnt-lower-to-llvm when it is not in the
-/// LLVM dialect yet, then compiles it for `options.cpu`. Fails with a
+/// Lowers `module` in place when it is not in the LLVM dialect yet (with
+/// --qnt-codegen given `options.codegen`, else qnt-lower-to-llvm), then
+/// compiles it for `options.cpu`. Fails with a
 /// message (nothing produced) when an entry is missing, a boundary type has
 /// no C type, or the code uses instructions the chosen CPU lacks (a module
 /// built with --qnt-codegen isa=vnni for a CPU without AVX512-VNNI).

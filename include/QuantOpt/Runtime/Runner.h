@@ -106,6 +106,10 @@ llvm::Expected<std::vector<NpyArray>> runEntry(mlir::ModuleOp module,
                                                const RunOptions &options,
                                                Timing *timing = nullptr);
 
+/// Whether `module` is in the LLVM dialect already (no func.func with a
+/// body left): what --qnt-codegen and --qnt-lower-to-llvm produce.
+bool isLoweredToLLVM(mlir::ModuleOp module);
+
 /// Runs qnt-lower-to-llvm on `module` unless every function with a body is
 /// in the LLVM dialect already.
 llvm::Error lowerToLLVMIfNeeded(mlir::ModuleOp module);

@@ -16,11 +16,14 @@
 #include "QuantOpt/Runtime/Aot.h"
 
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
+#include "QuantOpt/Pipelines/Pipelines.h"
 #include "QuantOpt/Runtime/Runner.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -241,6 +244,62 @@ std::string quantopt::runtime::getDefaultSymbolPrefix(StringRef outputPath) {
   return prefix + "_";
 }
 
+/// `codegen` (--qnt-codegen's options) with the kernels' instruction set
+/// chosen for `cpu` where the options leave it to the host: isa=vnni with
+/// AVX512-VNNI, isa=vnni lanes=8 with AVX-VNNI (VEX), isa=avx2 lanes=8 with
+/// AVX2, isa=generic otherwise; bf16=avx512 with AVX512-BF16, else generic.
+/// Options the text names stay as given.
+static std::string withTargetInstructionSet(llvm::StringRef codegen,
+                                            const llvm::MCSubtargetInfo &cpu) {
+  llvm::StringSet<> named;
+  SmallVector<StringRef> words;
+  codegen.split(words, ' ', -1, /*KeepEmpty=*/false);
+  for (StringRef word : words)
+    named.insert(word.split('=').first);
+  std::string text = codegen.str();
+  auto add = [&](StringRef name, StringRef value) {
+    if (!named.contains(name))
+      text += (text.empty() ? "" : " ") + (name + "=" + value).str();
+  };
+  if (!named.contains("isa")) {
+    if (cpu.checkFeatures("+avx512vnni,+avx512bw")) {
+      add("isa", "vnni");
+    } else if (cpu.checkFeatures("+avxvnni")) {
+      add("isa", "vnni");
+      add("lanes", "8");
+    } else if (cpu.checkFeatures("+avx2")) {
+      add("isa", "avx2");
+      add("lanes", "8");
+    } else {
+      add("isa", "generic");
+    }
+  }
+  add("bf16", cpu.checkFeatures("+avx512bf16") ? "avx512" : "generic");
+  return text;
+}
+
+/// Lowers `module` with --qnt-codegen=`codegen` unless it is in the LLVM
+/// dialect already.
+static llvm::Error lowerWithCodegenIfNeeded(ModuleOp module,
+                                            llvm::StringRef codegen) {
+  if (isLoweredToLLVM(module))
+    return llvm::Error::success();
+  quantopt::registerQuantOptPasses(); // the qnt-codegen pipeline, by name
+  PassManager pm(module.getContext());
+  std::string error;
+  llvm::raw_string_ostream os(error);
+  if (failed(
+          parsePassPipeline(("qnt-codegen{" + codegen + "}").str(), pm, os))) {
+    // The first line says which option; the parser adds a generic second.
+    return makeError("bad --codegen options '" + codegen +
+                     "': " + StringRef(error).split('\n').first.trim());
+  }
+  if (failed(pm.run(module)))
+    return makeError("lowering with --qnt-codegen=\"" + codegen +
+                     "\" failed (see the diagnostics above)");
+  return llvm::Error::success();
+}
+
 llvm::Expected<AotResult>
 quantopt::runtime::compileAheadOfTime(ModuleOp module,
                                       const AotOptions &options) {
@@ -251,8 +310,68 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
   if (!options.prefix.empty() && llvm::isDigit(options.prefix[0]))
     return makeError("the symbol prefix '" + options.prefix +
                      "' starts with a digit");
-  if (llvm::Error err = lowerToLLVMIfNeeded(module))
+  // The target machine.
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  if (triple.getArch() != llvm::Triple::x86_64)
+    return makeError("quant-compile targets x86-64; this host is " +
+                     triple.str());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return makeError("no LLVM target for " + triple.str() + ": " + error);
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target->createMCSubtargetInfo(triple, "", ""));
+  AotResult result;
+  llvm::SubtargetFeatures features;
+  if (options.cpu == "host") {
+    result.cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(feature.getKey(), feature.getValue());
+  } else {
+    if (!generic->isCPUStringValid(options.cpu))
+      return makeError("unknown CPU '" + options.cpu +
+                       "' (use host, x86-64, x86-64-v2, x86-64-v3, "
+                       "x86-64-v4 or an LLVM CPU name such as "
+                       "sapphirerapids or znver5)");
+    result.cpu = options.cpu;
+  }
+  for (StringRef feature : llvm::split(options.features, ',')) {
+    feature = feature.trim();
+    if (feature.empty())
+      continue;
+    if (!feature.starts_with("+") && !feature.starts_with("-"))
+      return makeError("target feature '" + feature +
+                       "' must start with + or -");
+    StringRef name = feature.drop_front();
+    bool known = llvm::any_of(
+        generic->getAllProcessorFeatures(),
+        [&](const llvm::SubtargetFeatureKV &kv) { return name == kv.Key; });
+    if (!known)
+      return makeError("unknown target feature '" + name + "'");
+    features.AddFeature(feature);
+  }
+  result.features = features.getString();
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, result.cpu, result.features, targetOptions, llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return makeError("cannot create a target machine for " + triple.str());
+
+  // Lower: with the kernels when asked (their instruction set following the
+  // CPU), else the reference lowering; a module in the LLVM dialect as is.
+  if (options.codegen) {
+    std::string text = *options.codegen;
+    if (options.cpu != "host")
+      text = withTargetInstructionSet(text, *machine->getMCSubtargetInfo());
+    if (llvm::Error err = lowerWithCodegenIfNeeded(module, text))
+      return std::move(err);
+  } else if (llvm::Error err = lowerToLLVMIfNeeded(module)) {
     return std::move(err);
+  }
 
   // The entries and their C types.
   auto isEntry = [&](LLVM::LLVMFuncOp f) {
@@ -341,57 +460,6 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
     }
     entries.push_back(std::move(entry));
   }
-
-  // The target machine.
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  if (triple.getArch() != llvm::Triple::x86_64)
-    return makeError("quant-compile targets x86-64; this host is " +
-                     triple.str());
-  std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return makeError("no LLVM target for " + triple.str() + ": " + error);
-  std::unique_ptr<llvm::MCSubtargetInfo> generic(
-      target->createMCSubtargetInfo(triple, "", ""));
-  AotResult result;
-  llvm::SubtargetFeatures features;
-  if (options.cpu == "host") {
-    result.cpu = llvm::sys::getHostCPUName().str();
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      features.AddFeature(feature.getKey(), feature.getValue());
-  } else {
-    if (!generic->isCPUStringValid(options.cpu))
-      return makeError("unknown CPU '" + options.cpu +
-                       "' (use host, x86-64, x86-64-v2, x86-64-v3, "
-                       "x86-64-v4 or an LLVM CPU name such as "
-                       "sapphirerapids or znver5)");
-    result.cpu = options.cpu;
-  }
-  for (StringRef feature : llvm::split(options.features, ',')) {
-    feature = feature.trim();
-    if (feature.empty())
-      continue;
-    if (!feature.starts_with("+") && !feature.starts_with("-"))
-      return makeError("target feature '" + feature +
-                       "' must start with + or -");
-    StringRef name = feature.drop_front();
-    bool known = llvm::any_of(generic->getAllProcessorFeatures(),
-                              [&](const llvm::SubtargetFeatureKV &kv) {
-                                return name == kv.Key;
-                              });
-    if (!known)
-      return makeError("unknown target feature '" + name + "'");
-    features.AddFeature(feature);
-  }
-  result.features = features.getString();
-  llvm::TargetOptions targetOptions;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, result.cpu, result.features, targetOptions, llvm::Reloc::PIC_,
-      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-  if (!machine)
-    return makeError("cannot create a target machine for " + triple.str());
 
   // Translate, and refuse instructions the CPU does not have.
   llvm::LLVMContext context;

@@ -379,10 +379,13 @@ SmallVector<bool> quantopt::runtime::readBoundaryFlags(Operation *op,
   return flags;
 }
 
+bool quantopt::runtime::isLoweredToLLVM(ModuleOp module) {
+  return llvm::none_of(module.getOps<func::FuncOp>(),
+                       [](func::FuncOp f) { return !f.isExternal(); });
+}
+
 llvm::Error quantopt::runtime::lowerToLLVMIfNeeded(ModuleOp module) {
-  bool lowered = llvm::none_of(module.getOps<func::FuncOp>(),
-                               [](func::FuncOp f) { return !f.isExternal(); });
-  if (lowered)
+  if (isLoweredToLLVM(module))
     return llvm::Error::success();
   PassManager pm(module.getContext());
   if (failed(buildLowerToLLVMPipeline(pm)))
