@@ -1,7 +1,9 @@
 """The QuantOpt foundation demo: quantize example tensors with every storage
 type, granularity and scheme through qnt ops (and the OCP MX and NVFP4
 block formats), lower and execute them with quant-run, and print the
-quantization error.
+quantization error; beside them, the 16-bit floats bf16 and f16 (a rounding
+to nearest even, arith.truncf, and back: no scale; what --qnt-quantize
+weights=bf16 / f16 does to weights and activations).
 
 Parameters come from `quant-params` (the numerics library's solver); the
 quantize-dequantize round trip is one `qnt.fake_quant` op per configuration,
@@ -76,6 +78,14 @@ def main():
                               "--storage", storage, "--scheme", scheme] + gran_args).strip()
                 configs.append((storage, gran, scheme))
                 body.append(f"  %r{i} = qnt.fake_quant %x : {ttype} as {params}")
+                results.append(f"%r{i}")
+            # The 16-bit floats: round to nearest even and back, no scale.
+            for half in ("bf16", "f16"):
+                i = len(results)
+                htype = ttype.replace("xf32>", f"x{half}>")
+                configs.append((half, "-", "cast"))
+                body.append(f"  %h{i} = arith.truncf %x : {ttype} to {htype}")
+                body.append(f"  %r{i} = arith.extf %h{i} : {htype} to {ttype}")
                 results.append(f"%r{i}")
             module = os.path.join(tmp, f"{name}.mlir")
             with open(module, "w") as f:
