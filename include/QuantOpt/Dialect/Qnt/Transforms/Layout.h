@@ -32,6 +32,17 @@ mlir::DenseElementsAttr permuteConstant(mlir::DenseElementsAttr attr,
 mlir::Value emptyPermuted(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                           llvm::ArrayRef<int64_t> perm);
 
+/// `v` transposed by a linalg.transpose into emptyPermuted(v, perm).
+mlir::Value transposeValue(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value v, llvm::ArrayRef<int64_t> perm);
+
+/// `attr` rearranged: element `i` of the result (of type `type`) is element
+/// `source(i)` of `attr`. Byte-sized element types are moved as raw bytes;
+/// others element by element.
+mlir::DenseElementsAttr
+gatherConstant(mlir::DenseElementsAttr attr, mlir::RankedTensorType type,
+               llvm::function_ref<int64_t(int64_t)> source);
+
 /// `params` with a per-channel axis a moved to axisMap[a] (per-tensor
 /// parameters unchanged); null for blocked parameters.
 mlir::qnt::ParamsAttr permuteParams(mlir::qnt::ParamsAttr params,

@@ -53,7 +53,7 @@
 // copied onto each phase.
 //
 // When x is a function argument, the layout conversion transposes x and
-// spreads the result (HoistTransposeAboveInsertedArgument in Layout.cpp),
+// spreads the result (HoistTransposeAboveInsertedArgument in TransposePropagation.cpp),
 // so the spread is found in either layout.
 //
 // Both layouts: conv_2d_nhwc_hwcf (weights [kh][kw][C][F], the new channel
