@@ -53,8 +53,8 @@
 // copied onto each phase.
 //
 // When x is a function argument, the layout conversion transposes x and
-// spreads the result (HoistTransposeAboveInsertedArgument in TransposePropagation.cpp),
-// so the spread is found in either layout.
+// spreads the result (HoistTransposeAboveInsertedArgument in
+// TransposePropagation.cpp), so the spread is found in either layout.
 //
 // Both layouts: conv_2d_nhwc_hwcf (weights [kh][kw][C][F], the new channel
 // (r, t, f)) and conv_2d_nchw_fchw (weights [F][C][kh][kw], the new channel
