@@ -1,6 +1,6 @@
 // RUN: quant-opt %s --qnt-quantize="activations=static stats=%S/Inputs/chain-stats.json" --split-input-file 2>/dev/null | FileCheck %s
 // RUN: quant-opt %s --qnt-quantize="weights=i16 act-granularity=row recipe=%S/Inputs/tosa-keep.json" --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARK
-// RUN: quant-opt %s --qnt-quantize="act-granularity=row recipe=%S/Inputs/tosa-keep.json" --split-input-file 2>/dev/null | FileCheck %s --check-prefix=DYN
+// RUN: quant-opt %s --qnt-quantize="act-granularity=row act-depthwise=quantize recipe=%S/Inputs/tosa-keep.json" --split-input-file 2>/dev/null | FileCheck %s --check-prefix=DYN
 
 // Tests that a ReLU written in place (outs = its input) chains, and that the
 // float producers it replaces are erased exactly once.

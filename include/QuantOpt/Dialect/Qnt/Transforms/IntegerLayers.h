@@ -46,6 +46,11 @@ struct ActivationConfig {
   /// quantize both operands at run time (rewriteToDynamicActivationLayer)
   /// instead of keeping them in float (--qnt-quantize act-matmuls=dynamic).
   bool activationMatmuls = false;
+  /// Depthwise convolutions keep float activations (--qnt-quantize
+  /// act-depthwise; by default with dynamic activations): a run-time range
+  /// and quantization of the input costs more than the layer's few
+  /// multiply-adds per input element save.
+  bool floatDepthwise = false;
   /// The layer's name: the location of its qnt.contract carries it (a
   /// NameLoc), so that tools find the layer again (--qnt-insert-observers on
   /// a quantized model, the kernels' remarks).

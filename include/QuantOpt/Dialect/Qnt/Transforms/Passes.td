@@ -362,6 +362,13 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "p v): float (kept), or dynamic (both quantized at run time with "
            "act-storage and act-scheme, the first per act-granularity, the "
            "second per tensor)">,
+    Option<"actDepthwise", "act-depthwise", "std::string", /*default=*/"\"auto\"",
+           "depthwise convolutions: auto (float with activations=dynamic, "
+           "whose run-time range and quantization of the input cost more "
+           "than the layer's 9-25 multiply-adds per input element save, "
+           "unless profile=onnxruntime, whose quantize_dynamic makes them "
+           "ConvInteger; quantized otherwise), float (kept, with a remark) "
+           "or quantize">,
     Option<"stats", "stats", "std::string", /*default=*/"\"\"",
            "calibration statistics: activation ranges for activations=static, "
            "Hessians for weight-method=gptq">,

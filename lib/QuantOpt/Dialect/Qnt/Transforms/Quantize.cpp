@@ -207,6 +207,11 @@ struct QntQuantizePass
       return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown act-matmuls='" << actMatmuls
              << "' (expected float or dynamic)";
+    if (actDepthwise != "auto" && actDepthwise != "float" &&
+        actDepthwise != "quantize")
+      return mlir::emitError(module.getLoc())
+             << "qnt-quantize: unknown act-depthwise='" << actDepthwise
+             << "' (expected auto, float or quantize)";
     if (!requantize.empty() && !parseRequantizeOption(requantize))
       return mlir::emitError(module.getLoc())
              << "qnt-quantize: unknown requantize='" << requantize
@@ -235,6 +240,10 @@ struct QntQuantizePass
     activation.perRow = actGranularity == "row";
     activation.perBlock = actGranularity == "block";
     activation.activationMatmuls = actMatmuls == "dynamic";
+    activation.floatDepthwise =
+        actDepthwise == "float" ||
+        (actDepthwise == "auto" && activations == "dynamic" &&
+         profile != "onnxruntime");
     activation.storage = *actKind;
     activation.scheme = *actSchemeKind;
     config.storage = *storage;

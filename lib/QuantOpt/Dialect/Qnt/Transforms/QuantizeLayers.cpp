@@ -9,8 +9,10 @@
 #include "QuantOpt/Dialect/Qnt/Transforms/LayerAlgorithms.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -140,6 +142,26 @@ quantizeActivationMatmul(RewriterBase &rewriter,
           "(act-matmuls=dynamic)", std::nullopt};
 }
 
+/// Whether `op` is a depthwise convolution: a linalg convolution with a
+/// depth dimension (one that indexes the input, the weight and the output:
+/// channels, or groups) and no reduced input channel of more than one
+/// element (a grouped convolution with one channel per group), or
+/// tosa.depthwise_conv2d.
+static bool isDepthwiseLayer(Operation *op) {
+  if (isa<tosa::DepthwiseConv2DOp>(op))
+    return true;
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalg::isaConvolutionOpInterface(linalgOp))
+    return false;
+  FailureOr<linalg::ConvolutionDimensions> dims =
+      linalg::inferConvolutionDims(linalgOp);
+  if (failed(dims) || dims->depth.empty())
+    return false;
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  return llvm::all_of(dims->inputChannel,
+                      [&](unsigned d) { return ranges[d] == 1; });
+}
+
 LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
                                      qnt::QuantizableLayerOpInterface layer,
                                      const LayerRecord &record,
@@ -148,6 +170,15 @@ LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
   if (!matchPattern(layer.getWeightOperand().get(), m_Constant()))
     return quantizeActivationMatmul(rewriter, layer, record, options,
                                     activation);
+  if (activation.floatDepthwise && isDepthwiseLayer(layer.getOperation()))
+    return {LayerPlan::Kind::Float,
+            activation.dynamic
+                ? "a depthwise convolution with activations=dynamic: the "
+                  "run-time range and quantization of its input cost more "
+                  "than its few multiply-adds per input element save "
+                  "(act-depthwise=quantize quantizes it)"
+                : "act-depthwise=float keeps depthwise convolutions in float",
+            "", std::nullopt};
   PlanOptions local = options;
   std::string note;
   std::optional<PrecisionChoice> precision;
