@@ -370,7 +370,10 @@ def main():
   return %y : tensor<1x3x3x2xf32>
 }}
 """
-    write_case("depthwise_asym_weights", dconv, "weights=u8 weight-scheme=asymmetric", img,
+    # (act-depthwise=quantize: with dynamic activations depthwise layers
+    # stay in float by default.)
+    write_case("depthwise_asym_weights", dconv,
+               "weights=u8 weight-scheme=asymmetric act-depthwise=quantize", img,
                expected, "depthwise_conv_2d_nhwc_hwc, u8 asymmetric per-channel filters")
 
     # The static chain with its bias and ReLU written as named ops
