@@ -162,6 +162,25 @@ for h, wd, c, f_, s in [(7, 9, 1, 5, 1), (8, 11, 3, 40, 2), (6, 30, 13, 40, 1)]:
         absum = np.einsum("nhwcij,ijcf->nhwf", np.abs(win), np.abs(w.astype(np.float64)))
     failures += not compare(f"conv 3x3 {h}x{wd}x{c}->{f_} stride {s}", got, want, absum, 9 * c, kernel)
 
+# Denormal outputs: one 1e-40 per row against weights of 1, no bias.
+m, k, n = 6, 33, 17
+x = np.zeros((m, k), F)
+x[np.arange(m), np.arange(m) * 5] = np.float32(1e-40) * np.arange(1, m + 1, dtype=F)
+w = np.ones((k, n), F)
+text = f"""func.func @main(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{
+  %w = arith.constant dense<{hexdense(w)}> : tensor<{k}x{n}xf32>
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%f : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
+got, kernel = run("denormal", text, x)
+want = x.astype(np.float64) @ w.astype(np.float64)
+absum = np.abs(x.astype(np.float64)) @ np.abs(w.astype(np.float64))
+failures += not compare(f"matmul {m}x{k}x{n}, denormal outputs", got, want, absum, k, kernel)
+
 c = 21
 x = edge_rows(rng.uniform(-2, 2, (2, 9, 12, c)).astype(F), 2 * 9 * 12)
 w = edge_weights(rng.uniform(-1, 1, (3, 3, c)).astype(F), 2)

@@ -103,8 +103,8 @@ void populateQntStridedCopiesPatterns(mlir::RewritePatternSet &patterns);
 void populateQntVectorizeCopyLoopsPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the rewrites of qnt-expand-math: math.isinf, math.isnormal and
-/// math.clampf (scalars and vectors of any float type) in arith and
-/// math.absf, which lower everywhere.
+/// math.clampf (scalars and vectors; float types with or without
+/// infinities) in arith and math.absf, which lower everywhere.
 void populateQntExpandMathPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the patterns of qnt-polynomial-math: upstream's polynomial
@@ -135,6 +135,19 @@ enum class DotIsa {
   Avx2,    ///< vpmaddubsw + vpmaddwd on a split weight (exact)
   Generic, ///< widening multiplies and shuffled additions (any CPU)
 };
+
+/// The instruction set `isa=host` lowers qnt_x86.dot_u8i8 with on a CPU
+/// with the LLVM target features `has` says (e.g. has("avx512vnni")), for
+/// dots of 16 i32 lanes when `lanes16` and of 8 when `lanes8`: vpdpbusd when
+/// every width has it (16 lanes: AVX512-VNNI; 8: AVX512-VNNI with -VL, or
+/// AVX-VNNI), else vpmaddubsw with AVX2, else the portable code. The JIT's
+/// qnt-lower-dot asks the host; quant-compile asks its target CPU.
+DotIsa selectDotIsa(llvm::function_ref<bool(llvm::StringRef)> has, bool lanes16,
+                    bool lanes8);
+
+/// Whether `isa=host`'s bf16 dots use vdpbf16ps (AVX512-BF16) on a CPU with
+/// the features `has` says.
+bool selectBf16Dot(llvm::function_ref<bool(llvm::StringRef)> has);
 
 /// Adds the patterns that lower qnt_x86.dot_u8i8 (after bufferization) the
 /// way `isa` says, and qnt_x86.dot_bf16 to vdpbf16ps with `avx512bf16`, else

@@ -380,10 +380,13 @@ def QntExpandMath : Pass<"qnt-expand-math"> {
     without a lowering, so that a model containing one failed to compile.
     This pass, which both `--qnt-lower-to-llvm` and `--qnt-codegen` run
     before the math lowering (scalars and vectors alike), rewrites them:
-    - `math.isinf x`: `|x| == inf` (ordered: false for NaN);
-    - `math.isnormal x`: `smallest normal <= |x| < inf` (ordered);
-    - `math.clampf x to [lo, hi]`: `minimumf(maximumf(x, lo), hi)`, as
-      `np.clip`: NaN in any operand gives NaN. (Upstream's `math-expand-ops`
+    - `math.isinf x`: `|x| == inf` (ordered: false for NaN; false for a
+      type without infinities, such as f8E4M3FN);
+    - `math.isnormal x`: `smallest normal <= |x| < inf` (ordered; `<=` the
+      largest finite value for a type without infinities);
+    - `math.clampf x to [lo, hi]`: `minimumf(maximumf(x, lo), hi)`, in
+      `np.clip`'s order: NaN in any operand gives NaN, and -0 < +0.
+      (Upstream's `math-expand-ops`
       follows the op's documented formula `maxf(minf(x, lo), hi)`, which
       gives `hi` for every `x` when `lo < hi`.)
     `math.ipowi` and `math.fpowi` take upstream's `convert-math-to-funcs`

@@ -252,21 +252,46 @@ struct DotBF16ToGeneric : OpRewritePattern<qnt_x86::DotBF16Op> {
   }
 };
 
+} // namespace
+
+quantopt::DotIsa quantopt::selectDotIsa(llvm::function_ref<bool(StringRef)> has,
+                                        bool lanes16, bool lanes8) {
+  bool has512 = has("avx512vnni");
+  bool has256 = (has512 && has("avx512vl")) || has("avxvnni");
+  if ((!lanes16 || has512) && (!lanes8 || has256))
+    return DotIsa::Vnni;
+  return has("avx2") ? DotIsa::Avx2 : DotIsa::Generic;
+}
+
+bool quantopt::selectBf16Dot(llvm::function_ref<bool(StringRef)> has) {
+  return has("avx512bf16");
+}
+
+namespace {
 struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
   using Base::Base;
 
   void runOnOperation() override {
     std::string choice = isa;
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    auto hostHas = [&](StringRef feature) { return host.lookup(feature); };
     if (choice == "host") {
-      llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-      bool has512 = features.lookup("avx512vnni");
-      bool has256 = (has512 && features.lookup("avx512vl")) ||
-                    features.lookup("avxvnni");
-      bool all = true;
+      bool lanes16 = false, lanes8 = false;
       getOperation().walk([&](qnt_x86::DotU8I8Op op) {
-        all &= op.getAcc().getType().getNumElements() == 16 ? has512 : has256;
+        (op.getAcc().getType().getNumElements() == 16 ? lanes16 : lanes8) =
+            true;
       });
-      choice = all ? "vnni" : features.lookup("avx2") ? "avx2" : "generic";
+      switch (quantopt::selectDotIsa(hostHas, lanes16, lanes8)) {
+      case quantopt::DotIsa::Vnni:
+        choice = "vnni";
+        break;
+      case quantopt::DotIsa::Avx2:
+        choice = "avx2";
+        break;
+      case quantopt::DotIsa::Generic:
+        choice = "generic";
+        break;
+      }
     }
     std::optional<quantopt::DotIsa> kind =
         llvm::StringSwitch<std::optional<quantopt::DotIsa>>(choice)
@@ -282,9 +307,7 @@ struct QntLowerDotPass : quantopt::impl::QntLowerDotBase<QntLowerDotPass> {
     }
     std::string bf16Choice = bf16;
     if (bf16Choice == "host")
-      bf16Choice = llvm::sys::getHostCPUFeatures().lookup("avx512bf16")
-                       ? "avx512"
-                       : "generic";
+      bf16Choice = quantopt::selectBf16Dot(hostHas) ? "avx512" : "generic";
     if (bf16Choice != "avx512" && bf16Choice != "generic") {
       getOperation().emitError()
           << "qnt-lower-dot: bf16 must be host, avx512 or generic, not '"

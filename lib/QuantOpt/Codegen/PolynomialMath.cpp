@@ -125,13 +125,26 @@ Value floatConstant(
                                      value(element.getFloatSemantics()));
 }
 
-/// math.isinf x -> |x| == inf (ordered, so false for NaN). Upstream's
-/// math-to-LLVM lowers isnan and isfinite (llvm.is.fpclass) but not this.
+/// Whether `x`'s float type has infinities (f8E4M3FN, the FNUZ types and
+/// the MX element types do not).
+bool hasInfinity(Value x) {
+  auto element = cast<FloatType>(getElementTypeOrSelf(x.getType()));
+  return APFloat::semanticsHasInf(element.getFloatSemantics());
+}
+
+/// math.isinf x -> |x| == inf (ordered, so false for NaN); false for a type
+/// without infinities. Upstream's math-to-LLVM lowers isnan and isfinite
+/// (llvm.is.fpclass) but not this.
 struct ExpandIsInf : OpRewritePattern<math::IsInfOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(math::IsInfOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    if (!hasInfinity(op.getOperand())) {
+      rewriter.replaceOp(op, createScalarOrSplatConstant(
+                                 rewriter, loc, op.getType(), APInt(1, 0)));
+      return success();
+    }
     Value abs = math::AbsFOp::create(rewriter, loc, op.getOperand());
     Value inf = floatConstant(rewriter, loc, abs, [](const auto &sem) {
       return APFloat::getInf(sem);
@@ -143,7 +156,8 @@ struct ExpandIsInf : OpRewritePattern<math::IsInfOp> {
 };
 
 /// math.isnormal x -> smallest normal <= |x| < inf (ordered: false for NaN,
-/// zeros and subnormals).
+/// zeros and subnormals); <= the largest finite value for a type without
+/// infinities.
 struct ExpandIsNormal : OpRewritePattern<math::IsNormalOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(math::IsNormalOp op,
@@ -153,20 +167,24 @@ struct ExpandIsNormal : OpRewritePattern<math::IsNormalOp> {
     Value tiny = floatConstant(rewriter, loc, abs, [](const auto &sem) {
       return APFloat::getSmallestNormalized(sem);
     });
-    Value inf = floatConstant(rewriter, loc, abs, [](const auto &sem) {
-      return APFloat::getInf(sem);
+    bool inf = hasInfinity(abs);
+    Value top = floatConstant(rewriter, loc, abs, [&](const auto &sem) {
+      return inf ? APFloat::getInf(sem) : APFloat::getLargest(sem);
     });
     Value atLeastTiny = arith::CmpFOp::create(
         rewriter, loc, arith::CmpFPredicate::OGE, abs, tiny);
-    Value finite = arith::CmpFOp::create(rewriter, loc,
-                                         arith::CmpFPredicate::OLT, abs, inf);
+    Value finite = arith::CmpFOp::create(
+        rewriter, loc,
+        inf ? arith::CmpFPredicate::OLT : arith::CmpFPredicate::OLE, abs, top);
     rewriter.replaceOpWithNewOp<arith::AndIOp>(op, atLeastTiny, finite);
     return success();
   }
 };
 
-/// math.clampf x to [lo, hi] -> minimumf(maximumf(x, lo), hi), np.clip's
-/// order (hi wins when lo > hi) with NaN from any operand. Not upstream's
+/// math.clampf x to [lo, hi] -> minimumf(maximumf(x, lo), hi): np.clip's
+/// order (hi wins when lo > hi), NaN from any operand, and IEEE 754-2019's
+/// maximum/minimum for zeros (-0 < +0; np.clip may return either). Not
+/// upstream's
 /// math-expand-ops, which follows the op's documented maxf(minf(x, lo), hi)
 /// and so gives hi for every x when lo < hi.
 struct ExpandClampF : OpRewritePattern<math::ClampFOp> {

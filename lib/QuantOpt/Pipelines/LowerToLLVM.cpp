@@ -132,7 +132,8 @@ static LogicalResult buildPipeline(OpPassManager &pm,
   // expm1 and log1p through libm: LLVM's lowering of them is imprecise.
   pm.addPass(quantopt::createQntLibmExpm1Log1p());
   // The math ops neither conversion below lowers: isinf, isnormal and
-  // clampf in arith; ipowi and fpowi (a vector exponent has no llvm.powi)
+  // clampf in arith; ipowi, and fpowi (a vector exponent has no llvm.powi;
+  // scalars take the same function, so both pipelines give the same bits),
   // as calls of upstream's generated functions.
   pm.addPass(quantopt::createQntExpandMath());
   pm.addPass(createConvertMathToFuncs());

@@ -15,6 +15,7 @@
 
 #include "QuantOpt/Runtime/Aot.h"
 
+#include "QuantOpt/Codegen/Passes.h"
 #include "QuantOpt/Dialect/Qnt/Transforms/Passes.h"
 #include "QuantOpt/Pipelines/Pipelines.h"
 #include "QuantOpt/Runtime/Runner.h"
@@ -244,46 +245,58 @@ std::string quantopt::runtime::getDefaultSymbolPrefix(StringRef outputPath) {
   return prefix + "_";
 }
 
-/// `codegen` (--qnt-codegen's options) with the kernels' instruction set
-/// chosen for `cpu` where the options leave it to the host: isa=vnni with
-/// AVX512-VNNI, isa=vnni lanes=8 with AVX-VNNI (VEX), isa=avx2 lanes=8 with
-/// AVX2, isa=generic otherwise; bf16=avx512 with AVX512-BF16, else generic.
+/// `codegen` (--qnt-codegen's options) with the kernels' choices made for
+/// the target `cpu` (its features, --features included) where the text
+/// leaves them to the host: lanes=16 with AVX512-VNNI, else 8; the dot
+/// instruction set quantopt::selectDotIsa picks for those lanes (the rule
+/// of the JIT's isa=host: vpdpbusd, AVX2's vpmaddubsw or portable code);
+/// bf16=avx512 with AVX512-BF16 (quantopt::selectBf16Dot), else generic.
 /// Options the text names stay as given.
 static std::string withTargetInstructionSet(llvm::StringRef codegen,
                                             const llvm::MCSubtargetInfo &cpu) {
-  llvm::StringSet<> named;
+  auto has = [&](StringRef feature) {
+    return cpu.checkFeatures(("+" + feature).str());
+  };
+  llvm::StringMap<std::string> named;
   SmallVector<StringRef> words;
   codegen.split(words, ' ', -1, /*KeepEmpty=*/false);
-  for (StringRef word : words)
-    named.insert(word.split('=').first);
+  for (StringRef word : words) {
+    auto [name, value] = word.split('=');
+    named[name] = value.str();
+  }
   std::string text = codegen.str();
   auto add = [&](StringRef name, StringRef value) {
     if (!named.contains(name))
       text += (text.empty() ? "" : " ") + (name + "=" + value).str();
   };
-  if (!named.contains("isa")) {
-    if (cpu.checkFeatures("+avx512vnni,+avx512bw")) {
-      add("isa", "vnni");
-    } else if (cpu.checkFeatures("+avxvnni")) {
-      add("isa", "vnni");
-      add("lanes", "8");
-    } else if (cpu.checkFeatures("+avx2")) {
-      add("isa", "avx2");
-      add("lanes", "8");
-    } else {
-      add("isa", "generic");
-    }
+  int64_t lanes = has("avx512vnni") ? 16 : 8;
+  if (named.contains("lanes"))
+    (void)llvm::to_integer(named["lanes"], lanes);
+  add("lanes", std::to_string(lanes));
+  switch (quantopt::selectDotIsa(has, lanes == 16, lanes == 8)) {
+  case quantopt::DotIsa::Vnni:
+    add("isa", "vnni");
+    break;
+  case quantopt::DotIsa::Avx2:
+    add("isa", "avx2");
+    break;
+  case quantopt::DotIsa::Generic:
+    add("isa", "generic");
+    break;
   }
-  add("bf16", cpu.checkFeatures("+avx512bf16") ? "avx512" : "generic");
+  add("bf16", quantopt::selectBf16Dot(has) ? "avx512" : "generic");
   return text;
 }
 
 /// Lowers `module` with --qnt-codegen=`codegen` unless it is in the LLVM
-/// dialect already.
+/// dialect already (the options are checked either way).
 static llvm::Error lowerWithCodegenIfNeeded(ModuleOp module,
                                             llvm::StringRef codegen) {
-  if (isLoweredToLLVM(module))
-    return llvm::Error::success();
+  // The options are checked even when there is nothing to lower; braces
+  // would end the pipeline's option list and add passes of their own.
+  if (codegen.find_first_of("{}") != StringRef::npos)
+    return makeError("bad --codegen options '" + codegen +
+                     "': braces are not options");
   quantopt::registerQuantOptPasses(); // the qnt-codegen pipeline, by name
   PassManager pm(module.getContext());
   std::string error;
@@ -294,6 +307,8 @@ static llvm::Error lowerWithCodegenIfNeeded(ModuleOp module,
     return makeError("bad --codegen options '" + codegen +
                      "': " + StringRef(error).split('\n').first.trim());
   }
+  if (isLoweredToLLVM(module))
+    return llvm::Error::success();
   if (failed(pm.run(module)))
     return makeError("lowering with --qnt-codegen=\"" + codegen +
                      "\" failed (see the diagnostics above)");
@@ -365,7 +380,7 @@ quantopt::runtime::compileAheadOfTime(ModuleOp module,
   // CPU), else the reference lowering; a module in the LLVM dialect as is.
   if (options.codegen) {
     std::string text = *options.codegen;
-    if (options.cpu != "host")
+    if (options.cpu != "host" || !options.features.empty())
       text = withTargetInstructionSet(text, *machine->getMCSubtargetInfo());
     if (llvm::Error err = lowerWithCodegenIfNeeded(module, text))
       return std::move(err);

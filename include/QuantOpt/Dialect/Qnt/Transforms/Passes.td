@@ -363,7 +363,8 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
            "act-storage and act-scheme, the first per act-granularity, the "
            "second per tensor)">,
     Option<"actDepthwise", "act-depthwise", "std::string", /*default=*/"\"auto\"",
-           "depthwise convolutions: auto (float with activations=dynamic, "
+           "depthwise convolutions of at most 32 multiply-adds per input "
+           "element: auto (float with activations=dynamic, "
            "whose run-time range and quantization of the input cost more "
            "than the layer's 9-25 multiply-adds per input element save, "
            "unless profile=onnxruntime, whose quantize_dynamic makes them "

@@ -142,14 +142,28 @@ quantizeActivationMatmul(RewriterBase &rewriter,
           "(act-matmuls=dynamic)", std::nullopt};
 }
 
-/// Whether `op` is a depthwise convolution: a linalg convolution with a
-/// depth dimension (one that indexes the input, the weight and the output:
-/// channels, or groups) and no reduced input channel of more than one
-/// element (a grouped convolution with one channel per group), or
-/// tosa.depthwise_conv2d.
+/// The most multiply-adds per input element (window x filters per input
+/// channel) of a layer act-depthwise treats as depthwise: 9 for a 3x3
+/// depthwise convolution, 25 for 5x5, 18 for 3x3 with a channel multiplier
+/// of 2; a multiplier of 4 or more does a dense layer's work per input.
+constexpr int64_t kMaxDepthwiseMacsPerInput = 32;
+
+/// Whether `op` is a depthwise convolution as act-depthwise means it: it
+/// reduces no input channel (a linalg convolution whose input-channel
+/// loops, if any, have one iteration: depthwise, or grouped with one
+/// channel per group; or tosa.depthwise_conv2d) and does at most
+/// kMaxDepthwiseMacsPerInput multiply-adds per input element. Dynamic
+/// window or filter sizes do not count as depthwise.
 static bool isDepthwiseLayer(Operation *op) {
-  if (isa<tosa::DepthwiseConv2DOp>(op))
-    return true;
+  int64_t macs = 1;
+  if (auto tosaOp = dyn_cast<tosa::DepthwiseConv2DOp>(op)) {
+    // Weights [KH][KW][C][M].
+    auto type = cast<RankedTensorType>(tosaOp.getWeight().getType());
+    if (!type.hasStaticShape())
+      return false;
+    macs = type.getDimSize(0) * type.getDimSize(1) * type.getDimSize(3);
+    return macs <= kMaxDepthwiseMacsPerInput;
+  }
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   if (!linalgOp || !linalg::isaConvolutionOpInterface(linalgOp))
     return false;
@@ -158,8 +172,16 @@ static bool isDepthwiseLayer(Operation *op) {
   if (failed(dims) || dims->depth.empty())
     return false;
   SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
-  return llvm::all_of(dims->inputChannel,
-                      [&](unsigned d) { return ranges[d] == 1; });
+  if (!llvm::all_of(dims->inputChannel,
+                    [&](unsigned d) { return ranges[d] == 1; }))
+    return false;
+  for (unsigned d :
+       llvm::concat<const unsigned>(dims->filterLoop, dims->outputChannel)) {
+    if (ShapedType::isDynamic(ranges[d]))
+      return false;
+    macs *= ranges[d];
+  }
+  return macs <= kMaxDepthwiseMacsPerInput;
 }
 
 LayerOutcome quantopt::quantizeLayer(RewriterBase &rewriter,
