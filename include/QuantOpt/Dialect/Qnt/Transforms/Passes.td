@@ -278,7 +278,8 @@ def QntQuantizeLayers : Pass<"qnt-quantize-layers", "::mlir::ModuleOp"> {
       `qnt.dynamic_quantize`, per tensor or per row) and the stored weight,
       with the layer's own indexing maps and its result in real values; the
       layer's init value, when not zero, is added after it. The layer's name
-      is the location of its `qnt.contract`.
+      is the location of its `qnt.contract`. Depthwise convolutions stay in
+      float, with a remark, unless `act-depthwise` says otherwise.
     - `activations=static`: the same with activation ranges from
       `stats=FILE` (JSON, per layer name; docs/Quantize.md). Consecutive
       static layers chain in integers: a layer whose output reaches the next
