@@ -413,7 +413,9 @@ struct WeightOnlyKernels {
       for (int64_t c = 0; c < cols; ++c)
         blkIdx.push_back(offsetIndex(cb, loc, firstBlock, c));
       Value groupRows = arith::ConstantIndexOp::create(cb, loc, mm.group);
-      auto [begin, end] = chunks.bounds(cb, loc, k);
+      // Not a structured binding: the loop body's lambda captures them.
+      Value begin, end;
+      std::tie(begin, end) = chunks.bounds(cb, loc, k);
       scf::ForOp::create(
           cb, loc, begin, end, c1, ValueRange{},
           [&](OpBuilder &lb, Location, Value kk, ValueRange) {
@@ -465,7 +467,8 @@ struct WeightOnlyKernels {
           chunks.start(tb, loc, vec, positions, [&](OpBuilder &) {
             return SmallVector<Value>(rows * cols, zeroVec);
           });
-      auto [begin, end] = chunks.bounds(tb, loc, k);
+      Value begin, end;
+      std::tie(begin, end) = chunks.bounds(tb, loc, k);
       auto loop = scf::ForOp::create(
           tb, loc, begin, end, c1, start,
           [&](OpBuilder &lb, Location, Value kk, ValueRange accs) {
